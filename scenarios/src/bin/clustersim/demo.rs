@@ -1,0 +1,61 @@
+//! `clustersim demo`: the embedded default. The three placements of the foundation on the
+//! Philly trace, run in parallel, compared in one table.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use scenarios::output::write_outputs;
+use scenarios::{DEMO_SCENARIO, ScenarioError, load_str};
+
+use crate::cli::DemoArgs;
+use crate::table::{cell, render};
+
+/// Policies compared by the demo, in table order.
+const DEMO_POLICIES: [&str; 3] = ["first-fit", "best-fit", "worst-fit"];
+
+/// Columns of the demo table: metric name and header.
+const COLUMNS: [(&str, &str); 8] = [
+    ("jobs_completed", "completed"),
+    ("avg_jct_s", "avg JCT s"),
+    ("p95_jct_s", "p95 JCT s"),
+    ("avg_wait_s", "avg wait s"),
+    ("p95_wait_s", "p95 wait s"),
+    ("avg_bounded_slowdown", "slowdown"),
+    ("gpu_alloc_ratio", "GPU alloc"),
+    ("frag_mean", "frag"),
+];
+
+pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
+    let started = Instant::now();
+    let loads = DEMO_POLICIES
+        .iter()
+        .map(|policy| {
+            let set = format!("policy.name={policy}").parse().expect("a valid override");
+            load_str(DEMO_SCENARIO, "embedded:scenarios/examples/demo.toml", None, &[set])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs: Vec<_> = loads.par_iter().map(scenarios::run::run).collect::<Result<_, _>>()?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut rows = Vec::new();
+    for ((policy, loaded), run) in DEMO_POLICIES.iter().zip(&loads).zip(&runs) {
+        write_outputs(&args.out.join(policy), loaded, run)?;
+        let mut row = vec![policy.to_string()];
+        row.extend(COLUMNS.iter().map(|(metric, _)| cell(run.record.summary.metric(metric).flatten())));
+        rows.push(row);
+    }
+    let scenario = &loads[0].scenario;
+    let header: Vec<&str> = std::iter::once("policy").chain(COLUMNS.iter().map(|(_, h)| *h)).collect();
+    println!("{}: {} on {}", scenario.name, scenario.workload.trace, cluster_line(&loads[0])?);
+    println!("{}", render(&header, &rows));
+    if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
+        println!("trace rows skipped: {}", run.skipped);
+    }
+    println!("outputs: {}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}", args.out.display());
+    eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
+    Ok(())
+}
+
+fn cluster_line(loaded: &scenarios::LoadedScenario) -> Result<String, ScenarioError> {
+    let cluster = scenarios::build::build_cluster(loaded)?;
+    Ok(format!("{} nodes, {} GPUs", cluster.nodes().len(), cluster.total_gpu_milli() / 1000))
+}

@@ -1,0 +1,101 @@
+//! `clustersim run`, `validate` and `policies`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use scenarios::build::{build_cluster, open_workload};
+use scenarios::output::write_outputs;
+use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
+
+use crate::cli::{RunArgs, ValidateArgs};
+use crate::table::{cell, render};
+
+/// Metrics printed after a run, in order.
+const HEADLINE: [&str; 10] = [
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_failed",
+    "avg_jct_s",
+    "p95_jct_s",
+    "avg_wait_s",
+    "avg_bounded_slowdown",
+    "gpu_alloc_ratio",
+    "gpu_util",
+    "frag_mean",
+];
+
+fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Result<LoadedScenario, ScenarioError> {
+    let mut overrides = overrides.to_vec();
+    if let Some(seed) = seed {
+        overrides.push(format!("seed={seed}").parse().expect("seed=N is a valid override"));
+    }
+    load_file(path, &overrides)
+}
+
+/// Default output folder: `clustersim-out/<scenario name>` with unsafe characters replaced.
+pub fn default_out(name: &str) -> PathBuf {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    PathBuf::from("clustersim-out").join(safe)
+}
+
+pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
+    let loaded = load(&args.scenario, &args.overrides, args.seed)?;
+    let started = Instant::now();
+    let run = scenarios::run::run(&loaded)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
+    let written = write_outputs(&out, &loaded, &run)?;
+    if args.quiet {
+        return Ok(());
+    }
+    let summary = &run.record.summary;
+    let rows: Vec<Vec<String>> =
+        HEADLINE.iter().map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())]).collect();
+    println!("{} — policy {}, seed {}", loaded.scenario.name, loaded.scenario.policy.name, loaded.scenario.seed);
+    println!("{}", render(&["metric", "value"], &rows));
+    println!("event_digest {}", run.record.event_digest);
+    if run.skipped.total() > 0 {
+        println!("trace rows skipped: {}", run.skipped);
+    }
+    if run.record.rejected_jobs > 0 {
+        println!("{} jobs can never fit this cluster and were marked failed at arrival", run.record.rejected_jobs);
+    }
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    let stats = run.record.stats;
+    eprintln!(
+        "perf: {} events, {} scheduler calls in {elapsed:.3} s ({:.0} events/s)",
+        stats.events,
+        stats.scheduler_calls,
+        stats.events as f64 / elapsed.max(1e-9)
+    );
+    Ok(())
+}
+
+pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
+    let loaded = load(&args.scenario, &args.overrides, None)?;
+    let cluster = build_cluster(&loaded)?;
+    let mut jobs = 0u64;
+    let mut source = open_workload(&loaded)?;
+    for job in &mut *source {
+        job?;
+        jobs += 1;
+    }
+    let gpus = cluster.total_gpu_milli() / 1000;
+    println!("{}: ok", loaded.origin);
+    println!("  cluster: {} racks, {} nodes, {gpus} GPUs", cluster.racks().len(), cluster.nodes().len());
+    println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.trace);
+    if source.skipped().total() > 0 {
+        println!("  trace rows skipped: {}", source.skipped());
+    }
+    println!("  policy: {}", loaded.scenario.policy.name);
+    Ok(())
+}
+
+pub fn list_policies() {
+    let width = policies::POLICIES.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for policy in policies::POLICIES {
+        println!("{:<width$}  {}", policy.name, policy.summary);
+    }
+}

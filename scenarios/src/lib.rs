@@ -1,0 +1,22 @@
+//! # scenarios: scenario files, their validation and the runner
+//!
+//! A scenario (TOML) names the cluster, the workload, the policy and the outputs; see
+//! [`schema::Scenario`] for every key. [`load::load_file`] reads and checks one (with `--set`
+//! overrides), [`run::run`] runs it. The `clustersim` command lives in `src/bin`.
+
+pub mod build;
+pub mod duration;
+pub mod error;
+pub mod load;
+pub mod output;
+pub mod overrides;
+pub mod run;
+pub mod schema;
+mod validate;
+
+pub use error::ScenarioError;
+pub use load::{LoadedScenario, load_file, load_str};
+pub use overrides::Override;
+
+/// The demo scenario, embedded so that `clustersim demo` runs from any folder.
+pub const DEMO_SCENARIO: &str = include_str!("../examples/demo.toml");

@@ -1,0 +1,28 @@
+//! Writing the files of a scenario run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use reports::{SummaryFile, write_run_files};
+
+use crate::error::ScenarioError;
+use crate::load::LoadedScenario;
+use crate::run::ScenarioRun;
+
+/// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`.
+pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<Vec<PathBuf>, ScenarioError> {
+    let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
+    let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
+    let summary = SummaryFile {
+        scenario: &scenario,
+        policy: &loaded.scenario.policy.name,
+        seed: loaded.scenario.seed,
+        metrics: &run.record.summary,
+        event_digest: &run.record.event_digest,
+        end_s: run.record.end.as_secs_f64(),
+        jobs_rejected: run.record.rejected_jobs,
+        trace_rows_skipped: &skipped,
+    };
+    write_run_files(dir, &summary, &run.record)
+        .map_err(|e| ScenarioError::Input(format!("cannot write outputs to {}: {e}", dir.display())))
+}

@@ -1,0 +1,25 @@
+//! Running a loaded scenario once.
+
+use sim_core::run::{RunRecord, simulate};
+use traces::SkipReport;
+
+use crate::build::{build_cluster, engine_config, open_workload};
+use crate::error::ScenarioError;
+use crate::load::LoadedScenario;
+
+/// The result of one run of a scenario.
+pub struct ScenarioRun {
+    /// Metrics, per-job rows, time series and digest.
+    pub record: RunRecord,
+    /// Trace rows skipped by the format's rules, by reason.
+    pub skipped: SkipReport,
+}
+
+/// Runs the scenario once with its own seed and policy.
+pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
+    let cluster = build_cluster(loaded)?;
+    let mut source = open_workload(loaded)?;
+    let mut policy = policies::resolve(&loaded.scenario.policy.name).map_err(|e| ScenarioError::Input(e.to_string()))?;
+    let record = simulate(cluster, &mut *source, policy.as_mut(), engine_config(loaded))?;
+    Ok(ScenarioRun { record, skipped: source.skipped().clone() })
+}

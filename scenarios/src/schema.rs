@@ -1,0 +1,117 @@
+//! The scenario file: what each key means, its unit and its default.
+//!
+//! Every table rejects unknown keys (the loader suggests the nearest valid one). Sections of
+//! DESIGN.md not listed here (`[fabric]`, `[power]`, `[thermal]`, `[faults]`, `[sweep]`) are
+//! not implemented yet and are refused as unknown keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Duration;
+
+/// One simulation scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name, used for the default output folder and in reports.
+    pub name: String,
+    /// Seed of every random stream of the run (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Stop the simulation at this time; by default it runs until every job has ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Duration>,
+    /// The machines.
+    pub cluster: ClusterSection,
+    /// The jobs.
+    pub workload: WorkloadSection,
+    /// The scheduling policy.
+    #[serde(default)]
+    pub policy: PolicySection,
+    /// What the run writes.
+    #[serde(default)]
+    pub output: OutputSection,
+}
+
+/// `[cluster]`: generated racks of identical nodes, or a nodes file.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    /// Number of racks (generated cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub racks: Option<u32>,
+    /// Nodes in each rack (generated cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_per_rack: Option<u32>,
+    /// The node every generated node is a copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeTemplate>,
+    /// A native nodes CSV (`node, rack, gpus, gpu_type, cpus, mem_gib`) instead of generated racks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_file: Option<String>,
+}
+
+/// One generated node.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeTemplate {
+    /// GPU devices per node (at most 64).
+    pub gpus: u32,
+    /// GPU model name, e.g. `"A100-80GB"`.
+    pub gpu_type: String,
+    /// CPU cores per node; omitted: CPU requests are not constrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<f64>,
+    /// Memory per node in GiB; omitted: memory requests are not constrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem_gib: Option<f64>,
+}
+
+/// `[workload]`: where the jobs come from.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// A trace file (relative to the scenario's folder, else to the working directory), or
+    /// `sample:NAME` for a trace embedded in the program (`sample:philly`).
+    pub trace: String,
+    /// The trace format (`native`, `philly`); inferred from the file when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// `[policy]`: the scheduling policy.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    /// A policy name (`clustersim policies` lists them); default `first-fit`.
+    #[serde(default = "default_policy")]
+    pub name: String,
+}
+
+impl Default for PolicySection {
+    fn default() -> Self {
+        PolicySection { name: default_policy() }
+    }
+}
+
+fn default_policy() -> String {
+    "first-fit".into()
+}
+
+/// `[output]`: what the run records.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// Interval between rows of `timeseries.csv` (default `"10m"`).
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Duration,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection { sample_interval: default_sample_interval() }
+    }
+}
+
+fn default_sample_interval() -> Duration {
+    Duration(sim_core::SimTime::from_secs(600))
+}

@@ -1,0 +1,406 @@
+//! The cluster: racks of nodes, each node with typed GPUs, CPUs and memory, and the integer
+//! accounting of what is free on each.
+//!
+//! Allocation goes through [`Cluster::allocate`], which checks every task against what is free
+//! before changing anything, so the cluster can never be over-committed, even by a buggy policy.
+
+mod fit;
+mod trial;
+
+pub use fit::pick_gpus;
+pub use trial::Trial;
+
+use std::collections::BTreeMap;
+
+use crate::ids::{GpuTypeId, NodeId, RackId};
+use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc};
+
+/// Most GPU models one cluster may hold (type sets are `u64` bit masks).
+pub const MAX_GPU_TYPES: usize = 64;
+
+/// One node as a scenario or nodes file describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeSpec {
+    /// Unique node name (appears in `jobs.csv`).
+    pub name: String,
+    /// Name of the rack (leaf switch) the node sits in.
+    pub rack: String,
+    /// Number of GPU devices.
+    pub gpus: u32,
+    /// GPU model name, e.g. `A100-80GB` (empty for CPU-only nodes).
+    pub gpu_type: String,
+    /// CPU capacity in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory capacity in MiB.
+    pub mem_mib: u64,
+}
+
+/// Why a cluster description was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClusterError {
+    /// No node at all.
+    #[error("the cluster has no nodes")]
+    Empty,
+    /// Two nodes with one name.
+    #[error("node name `{0}` appears twice")]
+    DuplicateNode(String),
+    /// Too many devices on a node for the device bit mask.
+    #[error("node `{name}` has {gpus} GPUs; at most {MAX_GPUS_PER_NODE} per node are supported")]
+    TooManyGpus {
+        /// The node.
+        name: String,
+        /// Its GPU count.
+        gpus: u32,
+    },
+    /// Too many distinct GPU models.
+    #[error("the cluster has more than {MAX_GPU_TYPES} GPU models")]
+    TooManyGpuTypes,
+}
+
+/// A set of GPU models, as a bit mask over [`GpuTypeId`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GpuTypeSet(pub u64);
+
+impl GpuTypeSet {
+    /// Every model: a job that does not constrain the type.
+    pub const ANY: GpuTypeSet = GpuTypeSet(u64::MAX);
+    /// No model: a job whose required types the cluster lacks.
+    pub const NONE: GpuTypeSet = GpuTypeSet(0);
+
+    /// True when `ty` is in the set.
+    pub fn contains(self, ty: GpuTypeId) -> bool {
+        self.0 & (1u64 << ty.0) != 0
+    }
+}
+
+/// A rack: the nodes under one leaf switch.
+#[derive(Clone, Debug)]
+pub struct Rack {
+    /// Rack name.
+    pub name: String,
+    /// Its nodes, in id order.
+    pub nodes: Vec<NodeId>,
+}
+
+/// A node: fixed capacity and what is free now.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Unique name.
+    pub name: String,
+    /// The rack it sits in.
+    pub rack: RackId,
+    /// Its GPU model.
+    pub gpu_type: GpuTypeId,
+    /// Number of GPU devices.
+    pub gpu_count: u32,
+    /// CPU capacity in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory capacity in MiB.
+    pub mem_mib: u64,
+    /// Free CPU in milli-cores.
+    pub free_cpu_milli: u64,
+    /// Free memory in MiB.
+    pub free_mem_mib: u64,
+    /// Free GPU capacity summed over devices, in milli-GPU.
+    pub free_gpu_milli: u64,
+    /// Offset of device 0 of this node in the cluster's device array.
+    first_gpu: usize,
+}
+
+impl Node {
+    /// GPU capacity in milli-GPU.
+    pub fn gpu_milli(&self) -> u64 {
+        u64::from(self.gpu_count) * u64::from(MILLI_PER_GPU)
+    }
+}
+
+/// Why an allocation was refused; the cluster is unchanged when this is returned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AllocError {
+    /// A node id outside the cluster.
+    #[error("node {0} does not exist")]
+    NoSuchNode(u32),
+    /// A device index outside the node.
+    #[error("node `{node}` has no GPU {gpu}")]
+    NoSuchGpu {
+        /// Node name.
+        node: String,
+        /// Device index.
+        gpu: u32,
+    },
+    /// Not enough free capacity.
+    #[error("node `{node}` lacks free {resource} for the task")]
+    Insufficient {
+        /// Node name.
+        node: String,
+        /// `GPU`, `CPU` or `memory`.
+        resource: &'static str,
+    },
+    /// An allocation asking for more than a whole device, or a share with no device.
+    #[error("invalid GPU share of {0} milli")]
+    BadShare(u32),
+}
+
+/// The whole cluster and its free-capacity accounting.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    nodes: Vec<Node>,
+    racks: Vec<Rack>,
+    gpu_type_names: Vec<String>,
+    gpu_free_milli: Vec<u16>,
+    total_gpu_milli: u64,
+    allocated_gpu_milli: u64,
+}
+
+impl Cluster {
+    /// Builds a cluster from node descriptions. Racks and GPU models are numbered in order of
+    /// first appearance; nodes keep the given order.
+    pub fn build(specs: &[NodeSpec]) -> Result<Cluster, ClusterError> {
+        if specs.is_empty() {
+            return Err(ClusterError::Empty);
+        }
+        let mut rack_ids: BTreeMap<&str, RackId> = BTreeMap::new();
+        let mut type_ids: BTreeMap<&str, GpuTypeId> = BTreeMap::new();
+        let mut node_names: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut cluster = Cluster {
+            nodes: Vec::with_capacity(specs.len()),
+            racks: Vec::new(),
+            gpu_type_names: Vec::new(),
+            gpu_free_milli: Vec::new(),
+            total_gpu_milli: 0,
+            allocated_gpu_milli: 0,
+        };
+        for spec in specs {
+            if node_names.insert(&spec.name, ()).is_some() {
+                return Err(ClusterError::DuplicateNode(spec.name.clone()));
+            }
+            if spec.gpus > MAX_GPUS_PER_NODE {
+                return Err(ClusterError::TooManyGpus { name: spec.name.clone(), gpus: spec.gpus });
+            }
+            let id = NodeId::from_index(cluster.nodes.len());
+            let rack = *rack_ids.entry(&spec.rack).or_insert_with(|| {
+                cluster.racks.push(Rack { name: spec.rack.clone(), nodes: Vec::new() });
+                RackId::from_index(cluster.racks.len() - 1)
+            });
+            cluster.racks[rack.index()].nodes.push(id);
+            let gpu_type = match type_ids.get(spec.gpu_type.as_str()) {
+                Some(&ty) => ty,
+                None => {
+                    if cluster.gpu_type_names.len() == MAX_GPU_TYPES {
+                        return Err(ClusterError::TooManyGpuTypes);
+                    }
+                    let ty = GpuTypeId::from_index(cluster.gpu_type_names.len());
+                    cluster.gpu_type_names.push(spec.gpu_type.clone());
+                    type_ids.insert(&spec.gpu_type, ty);
+                    ty
+                }
+            };
+            let node = Node {
+                name: spec.name.clone(),
+                rack,
+                gpu_type,
+                gpu_count: spec.gpus,
+                cpu_milli: spec.cpu_milli,
+                mem_mib: spec.mem_mib,
+                free_cpu_milli: spec.cpu_milli,
+                free_mem_mib: spec.mem_mib,
+                free_gpu_milli: u64::from(spec.gpus) * u64::from(MILLI_PER_GPU),
+                first_gpu: cluster.gpu_free_milli.len(),
+            };
+            cluster.total_gpu_milli += node.gpu_milli();
+            cluster.gpu_free_milli.extend(std::iter::repeat_n(MILLI_PER_GPU as u16, spec.gpus as usize));
+            cluster.nodes.push(node);
+        }
+        Ok(cluster)
+    }
+
+    /// All nodes, in id order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// One node.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// All racks, in id order.
+    pub fn racks(&self) -> &[Rack] {
+        &self.racks
+    }
+
+    /// Names of the GPU models, indexed by [`GpuTypeId`].
+    pub fn gpu_type_names(&self) -> &[String] {
+        &self.gpu_type_names
+    }
+
+    /// The id of a GPU model by name, if the cluster has it.
+    pub fn gpu_type_id(&self, name: &str) -> Option<GpuTypeId> {
+        self.gpu_type_names.iter().position(|n| n == name).map(GpuTypeId::from_index)
+    }
+
+    /// Free milli-GPU of each device of `node`, in device order.
+    pub fn gpu_free_milli(&self, node: NodeId) -> &[u16] {
+        let n = &self.nodes[node.index()];
+        &self.gpu_free_milli[n.first_gpu..n.first_gpu + n.gpu_count as usize]
+    }
+
+    /// GPU capacity of the whole cluster, in milli-GPU.
+    pub fn total_gpu_milli(&self) -> u64 {
+        self.total_gpu_milli
+    }
+
+    /// GPU capacity held by tasks now, in milli-GPU.
+    pub fn allocated_gpu_milli(&self) -> u64 {
+        self.allocated_gpu_milli
+    }
+
+    /// The most free GPU capacity on any single node, in milli-GPU.
+    pub fn max_node_free_gpu_milli(&self) -> u64 {
+        self.nodes.iter().map(|n| n.free_gpu_milli).max().unwrap_or(0)
+    }
+
+    /// Takes the resources of every task, or none of them: all tasks are checked (together, so
+    /// two tasks cannot both claim the last device) before anything changes.
+    pub fn allocate(&mut self, tasks: &[TaskAlloc]) -> Result<(), AllocError> {
+        let mut trial = Trial::new(self);
+        for task in tasks {
+            trial.take(task)?;
+        }
+        for task in tasks {
+            self.apply(task, Direction::Take);
+        }
+        Ok(())
+    }
+
+    /// Returns the resources of tasks that hold them (a job ending or being stopped).
+    pub fn release(&mut self, tasks: &[TaskAlloc]) {
+        for task in tasks {
+            self.apply(task, Direction::Give);
+        }
+    }
+
+    fn apply(&mut self, task: &TaskAlloc, direction: Direction) {
+        let node = &mut self.nodes[task.node.index()];
+        let milli = task.milli_per_gpu as u16;
+        let gpu_milli = task.gpu_milli();
+        let devices = &mut self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            devices[gpu] = match direction {
+                Direction::Take => devices[gpu] - milli,
+                Direction::Give => devices[gpu] + milli,
+            };
+            debug_assert!(u32::from(devices[gpu]) <= MILLI_PER_GPU, "device over capacity after release");
+        }
+        match direction {
+            Direction::Take => {
+                node.free_cpu_milli -= task.cpu_milli;
+                node.free_mem_mib -= task.mem_mib;
+                node.free_gpu_milli -= gpu_milli;
+                self.allocated_gpu_milli += gpu_milli;
+            }
+            Direction::Give => {
+                node.free_cpu_milli += task.cpu_milli;
+                node.free_mem_mib += task.mem_mib;
+                node.free_gpu_milli += gpu_milli;
+                self.allocated_gpu_milli -= gpu_milli;
+            }
+        }
+        debug_assert!(node.free_cpu_milli <= node.cpu_milli && node.free_mem_mib <= node.mem_mib);
+    }
+
+    /// Recounts every total from the device array and checks that nothing is over capacity;
+    /// the engine calls it after every instant in debug builds.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut allocated = 0;
+        for node in &self.nodes {
+            let devices = &self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
+            if let Some(d) = devices.iter().position(|&f| u32::from(f) > MILLI_PER_GPU) {
+                return Err(format!("node `{}` device {d} has more than a whole GPU free", node.name));
+            }
+            let free: u64 = devices.iter().map(|&f| u64::from(f)).sum();
+            if free != node.free_gpu_milli {
+                return Err(format!("node `{}` free GPU total {} != device sum {free}", node.name, node.free_gpu_milli));
+            }
+            if node.free_cpu_milli > node.cpu_milli || node.free_mem_mib > node.mem_mib {
+                return Err(format!("node `{}` has more CPU or memory free than it holds", node.name));
+            }
+            allocated += node.gpu_milli() - free;
+        }
+        if allocated != self.allocated_gpu_milli {
+            return Err(format!("allocated total {} != recount {allocated}", self.allocated_gpu_milli));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Take,
+    Give,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// `racks` × `nodes_per_rack` nodes of `gpus` A100s, 64 cores and 512 GiB each.
+    pub(crate) fn uniform(racks: usize, nodes_per_rack: usize, gpus: u32) -> Cluster {
+        let specs: Vec<NodeSpec> = (0..racks * nodes_per_rack)
+            .map(|i| NodeSpec {
+                name: format!("n{i}"),
+                rack: format!("r{}", i / nodes_per_rack),
+                gpus,
+                gpu_type: "A100".into(),
+                cpu_milli: 64_000,
+                mem_mib: 512 * 1024,
+            })
+            .collect();
+        Cluster::build(&specs).unwrap()
+    }
+
+    #[test]
+    fn build_numbers_racks_and_types_in_order() {
+        let c = uniform(2, 3, 8);
+        assert_eq!(c.nodes().len(), 6);
+        assert_eq!(c.racks().len(), 2);
+        assert_eq!(c.racks()[1].nodes, vec![NodeId(3), NodeId(4), NodeId(5)]);
+        assert_eq!(c.total_gpu_milli(), 48_000);
+        assert_eq!(c.gpu_type_id("A100"), Some(GpuTypeId(0)));
+        assert_eq!(c.gpu_type_id("H100"), None);
+    }
+
+    #[test]
+    fn refuses_bad_descriptions() {
+        assert_eq!(Cluster::build(&[]).unwrap_err(), ClusterError::Empty);
+        let mut spec = NodeSpec {
+            name: "a".into(),
+            rack: "r".into(),
+            gpus: 65,
+            gpu_type: "T4".into(),
+            cpu_milli: 1,
+            mem_mib: 1,
+        };
+        assert!(matches!(Cluster::build(std::slice::from_ref(&spec)), Err(ClusterError::TooManyGpus { .. })));
+        spec.gpus = 1;
+        assert_eq!(Cluster::build(&[spec.clone(), spec]).unwrap_err(), ClusterError::DuplicateNode("a".into()));
+    }
+
+    #[test]
+    fn allocate_is_all_or_nothing() {
+        let mut c = uniform(1, 1, 4);
+        let task = |mask| TaskAlloc { node: NodeId(0), gpu_mask: mask, milli_per_gpu: 1000, cpu_milli: 0, mem_mib: 0 };
+        // Two tasks claiming device 3: the second must fail and the first must not stay applied.
+        assert!(c.allocate(&[task(0b1000), task(0b1000)]).is_err());
+        assert_eq!(c.allocated_gpu_milli(), 0);
+        c.allocate(&[task(0b0011), task(0b1100)]).unwrap();
+        assert_eq!(c.allocated_gpu_milli(), 4000);
+        assert_eq!(c.max_node_free_gpu_milli(), 0);
+        c.release(&[task(0b0011)]);
+        assert_eq!(c.gpu_free_milli(NodeId(0)), &[1000, 1000, 0, 0]);
+        c.check_invariants().unwrap();
+    }
+}

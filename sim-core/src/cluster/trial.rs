@@ -1,0 +1,207 @@
+//! Tentative placement: what the cluster would look like after some tasks are placed, without
+//! changing it. Policies use a trial to place a gang task by task (and several jobs in one
+//! scheduling round); the cluster uses one to check an allocation before applying it.
+
+use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
+use crate::ids::NodeId;
+use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
+
+/// Free resources of one node after the trial's tentative tasks.
+#[derive(Clone)]
+struct TouchedNode {
+    node: NodeId,
+    gpu_free_milli: [u16; MAX_GPUS_PER_NODE as usize],
+    free_cpu_milli: u64,
+    free_mem_mib: u64,
+    free_gpu_milli: u64,
+}
+
+/// An overlay of tentative allocations on a borrowed cluster.
+pub struct Trial<'c> {
+    cluster: &'c Cluster,
+    touched: Vec<TouchedNode>,
+}
+
+impl<'c> Trial<'c> {
+    /// A trial with nothing placed yet.
+    pub fn new(cluster: &'c Cluster) -> Self {
+        Trial { cluster, touched: Vec::new() }
+    }
+
+    /// The cluster under the overlay.
+    pub fn cluster(&self) -> &'c Cluster {
+        self.cluster
+    }
+
+    fn touched(&self, node: NodeId) -> Option<&TouchedNode> {
+        self.touched.iter().find(|t| t.node == node)
+    }
+
+    /// Free milli-GPU of each device of `node`, after the tentative tasks.
+    pub fn gpu_free_milli(&self, node: NodeId) -> &[u16] {
+        match self.touched(node) {
+            Some(t) => &t.gpu_free_milli[..self.cluster.node(node).gpu_count as usize],
+            None => self.cluster.gpu_free_milli(node),
+        }
+    }
+
+    /// Free GPU capacity of `node`, in milli-GPU, after the tentative tasks.
+    pub fn free_gpu_milli(&self, node: NodeId) -> u64 {
+        self.touched(node).map_or_else(|| self.cluster.node(node).free_gpu_milli, |t| t.free_gpu_milli)
+    }
+
+    /// Free CPU (milli-cores) and memory (MiB) of `node` after the tentative tasks.
+    pub fn free_cpu_mem(&self, node: NodeId) -> (u64, u64) {
+        match self.touched(node) {
+            Some(t) => (t.free_cpu_milli, t.free_mem_mib),
+            None => {
+                let n = self.cluster.node(node);
+                (n.free_cpu_milli, n.free_mem_mib)
+            }
+        }
+    }
+
+    /// Where a task would go on `node` (which devices), or `None` if it does not fit there now
+    /// or the node's GPU model is not in `allowed` (CPU-only tasks ignore the model).
+    pub fn fit(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        let n = self.cluster.node(node);
+        if request.gpus > 0 && !allowed.contains(n.gpu_type) {
+            return None;
+        }
+        let (cpu, mem) = self.free_cpu_mem(node);
+        if cpu < request.cpu_milli || mem < request.mem_mib || self.free_gpu_milli(node) < request.gpu_milli() {
+            return None;
+        }
+        let gpu_mask = pick_gpus(self.gpu_free_milli(node), request)?;
+        Some(TaskAlloc {
+            node,
+            gpu_mask,
+            milli_per_gpu: request.milli_per_gpu,
+            cpu_milli: request.cpu_milli,
+            mem_mib: request.mem_mib,
+        })
+    }
+
+    /// Adds a task to the overlay after checking that its node has what it claims.
+    pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
+        let node = self.cluster.nodes.get(task.node.index()).ok_or(AllocError::NoSuchNode(task.node.0))?;
+        if task.milli_per_gpu > MILLI_PER_GPU || (task.gpu_mask != 0 && task.milli_per_gpu == 0) {
+            return Err(AllocError::BadShare(task.milli_per_gpu));
+        }
+        if node.gpu_count < MAX_GPUS_PER_NODE && task.gpu_mask >> node.gpu_count != 0 {
+            let gpu = 63 - task.gpu_mask.leading_zeros();
+            return Err(AllocError::NoSuchGpu { node: node.name.clone(), gpu });
+        }
+        let index = match self.touched.iter().position(|t| t.node == task.node) {
+            Some(i) => i,
+            None => {
+                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
+                gpu_free_milli[..node.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(task.node));
+                self.touched.push(TouchedNode {
+                    node: task.node,
+                    gpu_free_milli,
+                    free_cpu_milli: node.free_cpu_milli,
+                    free_mem_mib: node.free_mem_mib,
+                    free_gpu_milli: node.free_gpu_milli,
+                });
+                self.touched.len() - 1
+            }
+        };
+        let t = &mut self.touched[index];
+        let insufficient = |resource| AllocError::Insufficient { node: node.name.clone(), resource };
+        if t.free_cpu_milli < task.cpu_milli {
+            return Err(insufficient("CPU"));
+        }
+        if t.free_mem_mib < task.mem_mib {
+            return Err(insufficient("memory"));
+        }
+        let share = task.milli_per_gpu as u16;
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if t.gpu_free_milli[gpu] < share {
+                return Err(insufficient("GPU"));
+            }
+        }
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            t.gpu_free_milli[gpu] -= share;
+        }
+        t.free_cpu_milli -= task.cpu_milli;
+        t.free_mem_mib -= task.mem_mib;
+        t.free_gpu_milli -= task.gpu_milli();
+        Ok(())
+    }
+
+    /// Undoes a [`Trial::take`] of the same task (a gang that could not be placed whole gives
+    /// back the tasks it had placed).
+    pub fn give_back(&mut self, task: &TaskAlloc) {
+        let t = self
+            .touched
+            .iter_mut()
+            .find(|t| t.node == task.node)
+            .expect("give_back only undoes a take on the same trial");
+        let share = task.milli_per_gpu as u16;
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            t.gpu_free_milli[gpu] += share;
+        }
+        t.free_cpu_milli += task.cpu_milli;
+        t.free_mem_mib += task.mem_mib;
+        t.free_gpu_milli += task.gpu_milli();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::tests::uniform;
+
+    #[test]
+    fn fractional_tasks_share_a_device_until_it_is_full() {
+        // Four 0.25-GPU tasks fill device 0 (4 × 250 = 1000); a fifth goes to device 1.
+        let cluster = uniform(1, 1, 2);
+        let mut trial = Trial::new(&cluster);
+        let quarter = TaskRequest::with_gpu_amount(0.25, 0, 0).unwrap();
+        for _ in 0..4 {
+            let task = trial.fit(NodeId(0), &quarter, GpuTypeSet::ANY).unwrap();
+            assert_eq!(task.gpu_mask, 0b01);
+            trial.take(&task).unwrap();
+        }
+        let fifth = trial.fit(NodeId(0), &quarter, GpuTypeSet::ANY).unwrap();
+        assert_eq!(fifth.gpu_mask, 0b10);
+        assert_eq!(trial.free_gpu_milli(NodeId(0)), 1000);
+        trial.take(&fifth).unwrap();
+        trial.give_back(&fifth);
+        assert_eq!(trial.gpu_free_milli(NodeId(0)), &[0, 1000]);
+        // The cluster itself is untouched.
+        assert_eq!(cluster.allocated_gpu_milli(), 0);
+    }
+
+    #[test]
+    fn take_refuses_what_is_not_there() {
+        let cluster = uniform(1, 1, 2);
+        let mut trial = Trial::new(&cluster);
+        let bad = TaskAlloc { node: NodeId(0), gpu_mask: 0b100, milli_per_gpu: 1000, cpu_milli: 0, mem_mib: 0 };
+        assert!(matches!(trial.take(&bad), Err(AllocError::NoSuchGpu { gpu: 2, .. })));
+        let cpu = TaskAlloc { node: NodeId(0), gpu_mask: 0, milli_per_gpu: 0, cpu_milli: 65_000, mem_mib: 0 };
+        assert!(matches!(trial.take(&cpu), Err(AllocError::Insufficient { resource: "CPU", .. })));
+        let missing = TaskAlloc { node: NodeId(7), gpu_mask: 0, milli_per_gpu: 0, cpu_milli: 0, mem_mib: 0 };
+        assert_eq!(trial.take(&missing), Err(AllocError::NoSuchNode(7)));
+    }
+
+    #[test]
+    fn type_constraints_apply_to_gpu_tasks_only() {
+        let cluster = uniform(1, 1, 2);
+        let trial = Trial::new(&cluster);
+        let gpu = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+        let cpu_only = TaskRequest::with_gpu_amount(0.0, 1000, 0).unwrap();
+        assert!(trial.fit(NodeId(0), &gpu, GpuTypeSet::NONE).is_none());
+        assert!(trial.fit(NodeId(0), &cpu_only, GpuTypeSet::NONE).is_some());
+    }
+}

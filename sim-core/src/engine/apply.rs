@@ -1,0 +1,124 @@
+//! State changes: starting, finishing, preempting jobs and changing their speed.
+
+use super::{Event, State};
+use crate::ids::JobId;
+use crate::job::JobState;
+use crate::observe::Record;
+use crate::policy::Decision;
+use crate::resources::{MILLI_PER_GPU, TaskAlloc};
+
+/// The speed of a job that nothing slows down.
+const FULL_SPEED: f64 = 1.0;
+
+impl State {
+    /// Applies a policy decision after checking it; on error nothing has changed.
+    pub(super) fn apply_decision(&mut self, decision: Decision) -> Result<(), String> {
+        match decision {
+            Decision::Start { job, placement } => self.start(job, placement),
+            Decision::Preempt { job } => self.preempt(job),
+        }
+    }
+
+    fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>) -> Result<(), String> {
+        let job = self.jobs.get(id.index()).ok_or_else(|| format!("job #{} does not exist", id.0))?;
+        if job.state != JobState::Pending {
+            return Err(format!("it is {}, not pending", job.state.as_str()));
+        }
+        if placement.len() != job.spec.tasks as usize {
+            return Err(format!("placement has {} tasks, the job has {}", placement.len(), job.spec.tasks));
+        }
+        for (i, task) in placement.iter().enumerate() {
+            if !task.matches(&job.spec.task) {
+                return Err(format!("task {i}'s allocation {task:?} does not match its request {:?}", job.spec.task));
+            }
+            let node = self.cluster.nodes().get(task.node.index()).ok_or_else(|| format!("node {} does not exist", task.node.0))?;
+            if task.gpu_mask != 0 && !job.allowed_gpu_types.contains(node.gpu_type) {
+                return Err(format!("node `{}` has GPU model the job does not allow", node.name));
+            }
+        }
+        self.cluster.allocate(&placement).map_err(|e| e.to_string())?;
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        if job.first_start.is_some() {
+            job.restarts += 1;
+        }
+        job.first_start.get_or_insert(now);
+        job.last_start = Some(now);
+        job.state = JobState::Running;
+        job.alloc = placement;
+        let work = job.spec.duration.as_micros() as f64;
+        job.progress.remaining = work - job.checkpointed_work;
+        job.progress.rate = FULL_SPEED;
+        job.progress.updated_at = now;
+        job.progress.version += 1;
+        self.running.insert(id);
+        self.schedule_finish(id);
+        self.records.push(Record::Started { job: id });
+        Ok(())
+    }
+
+    fn preempt(&mut self, id: JobId) -> Result<(), String> {
+        let job = self.jobs.get(id.index()).ok_or_else(|| format!("job #{} does not exist", id.0))?;
+        if job.state != JobState::Running {
+            return Err(format!("it is {}, not running", job.state.as_str()));
+        }
+        if !job.spec.preemptible {
+            return Err("it is not preemptible".into());
+        }
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
+        let saved = job.checkpointed_part(done).max(job.checkpointed_work);
+        let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
+        let lost_gpu_s = (done - saved) / 1e6 * gpus;
+        job.checkpointed_work = saved;
+        job.lost_gpu_s += lost_gpu_s;
+        job.preemptions += 1;
+        job.state = JobState::Pending;
+        job.progress.updated_at = now;
+        job.progress.version += 1;
+        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.running.remove(&id);
+        let at = self.pending.partition_point(|&p| p < id);
+        self.pending.insert(at, id);
+        self.records.push(Record::Preempted { job: id, lost_gpu_s });
+        Ok(())
+    }
+
+    /// Marks a running job completed and frees its resources.
+    pub(super) fn complete(&mut self, id: JobId) {
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        job.state = JobState::Completed;
+        job.end = Some(now);
+        job.progress.remaining = 0.0;
+        job.progress.updated_at = now;
+        job.checkpointed_work = job.spec.duration.as_micros() as f64;
+        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.running.remove(&id);
+        self.records.push(Record::Completed { job: id });
+    }
+
+    /// Brings a running job's progress up to date, sets its new speed and moves its finish.
+    pub(super) fn change_rate(&mut self, id: JobId, rate: f64) {
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        if job.state != JobState::Running || job.progress.rate == rate {
+            return;
+        }
+        let old_rate = job.progress.rate;
+        job.progress.remaining = job.progress.remaining_at(now);
+        job.progress.updated_at = now;
+        job.progress.rate = rate.max(0.0);
+        job.progress.version += 1;
+        self.schedule_finish(id);
+        self.records.push(Record::RateChanged { job: id, old_rate, new_rate: rate.max(0.0) });
+    }
+
+    fn schedule_finish(&mut self, id: JobId) {
+        let progress = &self.jobs[id.index()].progress;
+        if let Some(at) = progress.finish_time() {
+            self.queue.push(at, Event::Finish { job: id, version: progress.version });
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The discrete-event engine: it advances time from event to event, applies what happens, asks
+//! the policy for decisions, and reports every change to observers.
+//!
+//! # Order of work at one instant
+//!
+//! 1. Sampling times strictly before the instant are reported (the state is constant between
+//!    instants, so a sample at `s` shows the state after every event at or before `s`).
+//! 2. Every event at the instant is applied, in (time, insertion) order: finishes, arrivals.
+//! 3. The policy runs **once**, after all of them, if any job is waiting. So a job's start time
+//!    never depends on the order of events within an instant.
+//! 4. Observers are told the instant ended (time-weighted metrics integrate from here).
+//!
+//! If step 3 scheduled events at the same instant (zero-length work), steps 2–4 repeat.
+//!
+//! Trace arrivals are streamed: only the next job is read ahead, so the event queue holds
+//! about one finish event per running job, however long the trace.
+
+mod admission;
+mod apply;
+mod names;
+
+use std::collections::BTreeSet;
+use std::error::Error;
+
+use crate::cluster::Cluster;
+use crate::event_queue::EventQueue;
+use crate::ids::JobId;
+use crate::job::{Job, JobSpec, JobState};
+use crate::observe::{Observer, Record};
+use crate::policy::{Decision, Policy};
+use crate::time::SimTime;
+use crate::view::ClusterView;
+
+use names::Names;
+
+/// Settings of one run that are not part of the world or the workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// Stop at this instant (events after it are not applied); `None` runs until every job ends.
+    pub horizon: Option<SimTime>,
+    /// Interval between samples reported to observers (`timeseries.csv`); `None` for no samples.
+    pub sample_interval: Option<SimTime>,
+}
+
+/// Why a run stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The workload source failed (a trace error names its file, line and field).
+    #[error("{0}")]
+    Workload(Box<dyn Error + Send + Sync>),
+    /// The workload went back in time.
+    #[error(
+        "the workload is not sorted by submit time: job `{job}` is submitted at {submit} s, after a job submitted at {previous} s"
+    )]
+    Unsorted {
+        /// The offending job.
+        job: String,
+        /// Its submit time.
+        submit: SimTime,
+        /// The previous job's submit time.
+        previous: SimTime,
+    },
+    /// A policy asked for something the engine refused; nothing of that decision was applied.
+    #[error("policy `{policy}` made an invalid decision about job `{job}`: {reason}")]
+    InvalidDecision {
+        /// The policy's name.
+        policy: String,
+        /// The job concerned.
+        job: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Counters of the engine's own work, for performance reports (not part of deterministic output).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Events popped from the queue, stale ones included.
+    pub events: u64,
+    /// Finish events skipped because the job's version moved on.
+    pub stale_events: u64,
+    /// Distinct instants processed.
+    pub instants: u64,
+    /// Calls to the policy.
+    pub scheduler_calls: u64,
+    /// Decisions applied.
+    pub decisions: u64,
+}
+
+/// What a finished run leaves behind.
+pub struct RunOutcome {
+    /// Every job that arrived, in arrival order, in its final state.
+    pub jobs: Vec<Job>,
+    /// The cluster as it was at the end.
+    pub cluster: Cluster,
+    /// The instant the run ended: the horizon if it cut the run short, else the last event.
+    pub end: SimTime,
+    /// Tenant names, indexed by `UserId`.
+    pub users: Vec<String>,
+    /// Queue names, indexed by `QueueId`.
+    pub queues: Vec<String>,
+    /// Engine work counters.
+    pub stats: EngineStats,
+}
+
+/// What can be on the event queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    /// The read-ahead job arrives.
+    Arrival,
+    /// A running job would finish, if its progress version is still `version`.
+    Finish { job: JobId, version: u32 },
+}
+
+/// The mutable state of a run, apart from the policy and observers.
+struct State {
+    now: SimTime,
+    queue: EventQueue<Event>,
+    cluster: Cluster,
+    jobs: Vec<Job>,
+    pending: Vec<JobId>,
+    running: BTreeSet<JobId>,
+    next_job: Option<JobSpec>,
+    users: Names,
+    queues: Names,
+    records: Vec<Record>,
+    stats: EngineStats,
+}
+
+impl State {
+    fn view(&self) -> ClusterView<'_> {
+        ClusterView {
+            now: self.now,
+            cluster: &self.cluster,
+            jobs: &self.jobs,
+            pending: &self.pending,
+            running: &self.running,
+        }
+    }
+}
+
+/// A run in progress. Build it with [`Engine::new`], attach observers, then [`Engine::run`]
+/// it, or drive it instant by instant with [`Engine::step`] (tests and models that change job
+/// speeds from outside use this).
+pub struct Engine<'r, S> {
+    state: State,
+    source: S,
+    policy: &'r mut dyn Policy,
+    observers: Vec<&'r mut dyn Observer>,
+    decisions: Vec<Decision>,
+    config: EngineConfig,
+    next_sample: Option<SimTime>,
+    horizon_reached: bool,
+}
+
+impl<'r, S, E> Engine<'r, S>
+where
+    S: Iterator<Item = Result<JobSpec, E>>,
+    E: Into<Box<dyn Error + Send + Sync>>,
+{
+    /// Prepares a run of `source` on `cluster` under `policy`; reads the first job.
+    pub fn new(cluster: Cluster, source: S, policy: &'r mut dyn Policy, config: EngineConfig) -> Result<Self, RunError> {
+        let mut engine = Engine {
+            state: State {
+                now: SimTime::ZERO,
+                queue: EventQueue::with_capacity(1024),
+                cluster,
+                jobs: Vec::new(),
+                pending: Vec::new(),
+                running: BTreeSet::new(),
+                next_job: None,
+                users: Names::default(),
+                queues: Names::default(),
+                records: Vec::new(),
+                stats: EngineStats::default(),
+            },
+            source,
+            policy,
+            observers: Vec::new(),
+            decisions: Vec::new(),
+            config,
+            next_sample: None,
+            horizon_reached: false,
+        };
+        engine.read_ahead(SimTime::ZERO)?;
+        engine.next_sample = engine.config.sample_interval.and(engine.state.next_job.as_ref().map(|j| j.submit));
+        Ok(engine)
+    }
+
+    /// Adds an observer; it sees every record from now on.
+    pub fn add_observer(&mut self, observer: &'r mut dyn Observer) {
+        self.observers.push(observer);
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> SimTime {
+        self.state.now
+    }
+
+    /// The run as policies see it.
+    pub fn view(&self) -> ClusterView<'_> {
+        self.state.view()
+    }
+
+    /// When the next instant will be, if there is one within the horizon.
+    pub fn next_instant(&self) -> Option<SimTime> {
+        let t = self.state.queue.peek_time()?;
+        self.config.horizon.is_none_or(|h| t <= h).then_some(t)
+    }
+
+    /// Processes the next instant. Returns `false` when there is none left (all work done,
+    /// or the horizon reached).
+    pub fn step(&mut self) -> Result<bool, RunError> {
+        let Some(t) = self.next_instant() else {
+            self.horizon_reached = !self.state.queue.is_empty();
+            return Ok(false);
+        };
+        self.report_samples_before(t);
+        self.state.now = t;
+        self.state.stats.instants += 1;
+        while self.state.queue.peek_time() == Some(t) {
+            let mut changed = false;
+            while self.state.queue.peek_time() == Some(t) {
+                let (_, event) = self.state.queue.pop().expect("peeked event is present");
+                self.state.stats.events += 1;
+                changed |= self.apply_event(event)?;
+                self.emit_records();
+            }
+            if changed && !self.state.pending.is_empty() {
+                self.run_scheduler()?;
+            }
+            let view = self.state.view();
+            for observer in &mut self.observers {
+                observer.on_instant_end(&view);
+            }
+            debug_assert_eq!(self.state.cluster.check_invariants(), Ok(()), "capacity accounting broken at {t:?}");
+        }
+        Ok(true)
+    }
+
+    /// Runs to the end and returns the final state.
+    pub fn run(mut self) -> Result<RunOutcome, RunError> {
+        while self.step()? {}
+        Ok(self.finish())
+    }
+
+    /// Ends the run at the current instant (or the horizon, if the run reached it) and hands
+    /// back the final state.
+    pub fn finish(mut self) -> RunOutcome {
+        let end = match (self.horizon_reached, self.config.horizon) {
+            (true, Some(h)) => h,
+            _ => self.state.now,
+        };
+        self.report_samples_before(end.saturating_add(SimTime(1)));
+        let view = ClusterView { now: end, ..self.state.view() };
+        for observer in &mut self.observers {
+            observer.on_end(end, &view);
+        }
+        let state = self.state;
+        RunOutcome {
+            jobs: state.jobs,
+            cluster: state.cluster,
+            end,
+            users: state.users.into_names(),
+            queues: state.queues.into_names(),
+            stats: state.stats,
+        }
+    }
+
+    /// Changes a running job's speed (work-µs per µs) from now on: its progress so far is kept,
+    /// and its finish event moves. Models of the network, power and heat act through this.
+    pub fn set_rate(&mut self, job: JobId, rate: f64) {
+        self.state.change_rate(job, rate);
+        self.emit_records();
+    }
+
+    fn report_samples_before(&mut self, t: SimTime) {
+        let Some(interval) = self.config.sample_interval.filter(|i| *i > SimTime::ZERO) else {
+            return;
+        };
+        while let Some(at) = self.next_sample.filter(|&s| s < t) {
+            let view = ClusterView { now: at, ..self.state.view() };
+            for observer in &mut self.observers {
+                observer.on_sample(at, &view);
+            }
+            self.next_sample = Some(at + interval);
+        }
+    }
+
+    /// Applies one event; returns whether it changed anything the policy could act on.
+    fn apply_event(&mut self, event: Event) -> Result<bool, RunError> {
+        match event {
+            Event::Arrival => {
+                let spec = self.state.next_job.take().expect("an arrival event always has a read-ahead job");
+                let submit = spec.submit;
+                self.state.admit(spec);
+                self.read_ahead(submit)?;
+                Ok(true)
+            }
+            Event::Finish { job, version } => {
+                let j = &self.state.jobs[job.index()];
+                if j.state != JobState::Running || j.progress.version != version {
+                    self.state.stats.stale_events += 1;
+                    return Ok(false);
+                }
+                self.state.complete(job);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Reads the next job from the source and schedules its arrival.
+    fn read_ahead(&mut self, previous_submit: SimTime) -> Result<(), RunError> {
+        match self.source.next() {
+            None => Ok(()),
+            Some(Err(e)) => Err(RunError::Workload(e.into())),
+            Some(Ok(spec)) => {
+                if spec.submit < previous_submit {
+                    return Err(RunError::Unsorted { job: spec.id, submit: spec.submit, previous: previous_submit });
+                }
+                self.state.queue.push(spec.submit, Event::Arrival);
+                self.state.next_job = Some(spec);
+                Ok(())
+            }
+        }
+    }
+
+    fn run_scheduler(&mut self) -> Result<(), RunError> {
+        self.state.stats.scheduler_calls += 1;
+        let mut decisions = std::mem::take(&mut self.decisions);
+        decisions.clear();
+        self.policy.schedule(&self.state.view(), &mut decisions);
+        let mut started = false;
+        for decision in decisions.drain(..) {
+            let job = match &decision {
+                Decision::Start { job, .. } | Decision::Preempt { job } => *job,
+            };
+            started |= matches!(decision, Decision::Start { .. });
+            self.state.apply_decision(decision).map_err(|reason| RunError::InvalidDecision {
+                policy: self.policy.name().to_string(),
+                job: self.state.jobs.get(job.index()).map_or_else(|| format!("#{}", job.0), |j| j.spec.id.clone()),
+                reason,
+            })?;
+            self.state.stats.decisions += 1;
+            self.emit_records();
+        }
+        self.decisions = decisions;
+        if started {
+            let jobs = &self.state.jobs;
+            self.state.pending.retain(|id| jobs[id.index()].state == JobState::Pending);
+        }
+        Ok(())
+    }
+
+    /// Hands the records of the last change to the policy and the observers.
+    fn emit_records(&mut self) {
+        if self.state.records.is_empty() {
+            return;
+        }
+        let records = std::mem::take(&mut self.state.records);
+        let view = self.state.view();
+        for record in &records {
+            self.policy.observe(record, &view);
+            for observer in &mut self.observers {
+                observer.on_record(record, &view);
+            }
+        }
+        self.state.records = records;
+        self.state.records.clear();
+    }
+}

@@ -1,0 +1,12 @@
+//! Metrics computed from what the engine reports: the collectors (observers) and the summary
+//! with the metric names of the DESIGN.md contract.
+
+mod digest;
+mod stats;
+mod summary;
+mod usage;
+
+pub use digest::EventDigest;
+pub use stats::{jain_index, mean, percentile};
+pub use summary::{JobRow, METRIC_NAMES, Summary};
+pub use usage::{Sample, UsageCollector, UsageTotals};

@@ -1,0 +1,226 @@
+//! The run summary (`summary.json` metrics) and per-job rows (`jobs.csv`).
+
+use serde::Serialize;
+
+use super::stats::{jain_index, mean, percentile};
+use super::usage::UsageTotals;
+use crate::engine::RunOutcome;
+use crate::job::{Job, JobState};
+use crate::time::SimTime;
+
+/// Run time below which bounded slowdown stops growing, in seconds (the usual 10 s bound).
+const SLOWDOWN_BOUND_S: f64 = 10.0;
+
+/// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
+pub const METRIC_NAMES: [&str; 23] = [
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_failed",
+    "jobs_pending_at_end",
+    "jobs_running_at_end",
+    "avg_jct_s",
+    "p50_jct_s",
+    "p95_jct_s",
+    "p99_jct_s",
+    "avg_wait_s",
+    "p95_wait_s",
+    "avg_bounded_slowdown",
+    "makespan_s",
+    "gpu_alloc_ratio",
+    "gpu_util",
+    "frag_mean",
+    "preemptions",
+    "node_failures",
+    "lost_gpu_hours",
+    "energy_kwh",
+    "peak_power_kw",
+    "throttled_gpu_hours",
+    "jain_fairness",
+];
+
+/// The metrics of one run. `None` (JSON `null`) means "not defined for this run" (no job
+/// completed, so no JCT) or "not modelled yet" (power, thermal and failure metrics until those
+/// models exist).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Jobs that arrived.
+    pub jobs_submitted: u64,
+    /// Jobs that finished their work.
+    pub jobs_completed: u64,
+    /// Jobs that ended without finishing (including those that can never fit the cluster).
+    pub jobs_failed: u64,
+    /// Jobs still waiting when the run ended.
+    pub jobs_pending_at_end: u64,
+    /// Jobs still running when the run ended (an extension of the contract).
+    pub jobs_running_at_end: u64,
+    /// Mean job completion time (end − submit) of completed jobs, in seconds.
+    pub avg_jct_s: Option<f64>,
+    /// Median JCT (nearest rank), in seconds.
+    pub p50_jct_s: Option<f64>,
+    /// 95th-percentile JCT (nearest rank), in seconds.
+    pub p95_jct_s: Option<f64>,
+    /// 99th-percentile JCT (nearest rank), in seconds.
+    pub p99_jct_s: Option<f64>,
+    /// Mean wait (first start − submit) of jobs that started, in seconds.
+    pub avg_wait_s: Option<f64>,
+    /// 95th-percentile wait (nearest rank), in seconds.
+    pub p95_wait_s: Option<f64>,
+    /// Mean of max(1, JCT ÷ max(run time, 10 s)) over completed jobs; run time is the trace's
+    /// `duration_s` (full-speed run time), so slowdowns and lost work count against it.
+    pub avg_bounded_slowdown: Option<f64>,
+    /// From the first submission to the end of the run, in seconds.
+    pub makespan_s: f64,
+    /// Time-weighted allocated ÷ healthy GPU capacity.
+    pub gpu_alloc_ratio: f64,
+    /// Useful work ÷ healthy GPU capacity (slowdowns and lost work excluded).
+    pub gpu_util: f64,
+    /// Time-weighted mean fragmentation.
+    pub frag_mean: f64,
+    /// Preemptions applied.
+    pub preemptions: u64,
+    /// Node failures (not modelled yet: `null`).
+    pub node_failures: Option<u64>,
+    /// GPU-hours of work lost to preemptions and failures.
+    pub lost_gpu_hours: f64,
+    /// Energy used (not modelled yet: `null`).
+    pub energy_kwh: Option<f64>,
+    /// Peak power (not modelled yet: `null`).
+    pub peak_power_kw: Option<f64>,
+    /// GPU-hours spent throttled (not modelled yet: `null`).
+    pub throttled_gpu_hours: Option<f64>,
+    /// Jain's index over users of their mean bounded slowdown (1 = every user slowed alike).
+    pub jain_fairness: Option<f64>,
+}
+
+impl Summary {
+    /// Computes the summary from the final jobs and the usage integrals.
+    pub fn compute(outcome: &RunOutcome, usage: &UsageTotals) -> Summary {
+        let jobs = &outcome.jobs;
+        let count = |state| jobs.iter().filter(|j| j.state == state).count() as u64;
+        let mut jct: Vec<f64> = Vec::new();
+        let mut slowdown_by_user: Vec<(f64, u32)> = vec![(0.0, 0); outcome.users.len()];
+        let mut slowdowns: Vec<f64> = Vec::new();
+        for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
+            let jct_s = (job.end.expect("completed jobs have an end") - job.spec.submit).as_secs_f64();
+            let slowdown = (jct_s / job.spec.duration.as_secs_f64().max(SLOWDOWN_BOUND_S)).max(1.0);
+            jct.push(jct_s);
+            slowdowns.push(slowdown);
+            let user = &mut slowdown_by_user[job.user.index()];
+            user.0 += slowdown;
+            user.1 += 1;
+        }
+        let mut wait: Vec<f64> = jobs.iter().filter_map(|j| Some((j.first_start? - j.spec.submit).as_secs_f64())).collect();
+        jct.sort_by(f64::total_cmp);
+        wait.sort_by(f64::total_cmp);
+        let per_user: Vec<f64> = slowdown_by_user.iter().filter(|u| u.1 > 0).map(|u| u.0 / f64::from(u.1)).collect();
+        let first_submit = jobs.first().map_or(SimTime::ZERO, |j| j.spec.submit);
+        Summary {
+            jobs_submitted: jobs.len() as u64,
+            jobs_completed: count(JobState::Completed),
+            jobs_failed: count(JobState::Failed),
+            jobs_pending_at_end: count(JobState::Pending),
+            jobs_running_at_end: count(JobState::Running),
+            avg_jct_s: mean(&jct),
+            p50_jct_s: percentile(&jct, 50.0),
+            p95_jct_s: percentile(&jct, 95.0),
+            p99_jct_s: percentile(&jct, 99.0),
+            avg_wait_s: mean(&wait),
+            p95_wait_s: percentile(&wait, 95.0),
+            avg_bounded_slowdown: mean(&slowdowns),
+            makespan_s: (outcome.end - first_submit).as_secs_f64(),
+            gpu_alloc_ratio: usage.gpu_alloc_ratio(),
+            gpu_util: usage.gpu_util(),
+            frag_mean: usage.frag_mean(),
+            preemptions: jobs.iter().map(|j| u64::from(j.preemptions)).sum(),
+            node_failures: None,
+            lost_gpu_hours: jobs.iter().map(|j| j.lost_gpu_s).sum::<f64>() / 3600.0,
+            energy_kwh: None,
+            peak_power_kw: None,
+            throttled_gpu_hours: None,
+            jain_fairness: jain_index(&per_user),
+        }
+    }
+
+    /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); 23] {
+        let n = |v: u64| Some(v as f64);
+        let values = [
+            n(self.jobs_submitted),
+            n(self.jobs_completed),
+            n(self.jobs_failed),
+            n(self.jobs_pending_at_end),
+            n(self.jobs_running_at_end),
+            self.avg_jct_s,
+            self.p50_jct_s,
+            self.p95_jct_s,
+            self.p99_jct_s,
+            self.avg_wait_s,
+            self.p95_wait_s,
+            self.avg_bounded_slowdown,
+            Some(self.makespan_s),
+            Some(self.gpu_alloc_ratio),
+            Some(self.gpu_util),
+            Some(self.frag_mean),
+            n(self.preemptions),
+            self.node_failures.map(|v| v as f64),
+            Some(self.lost_gpu_hours),
+            self.energy_kwh,
+            self.peak_power_kw,
+            self.throttled_gpu_hours,
+            self.jain_fairness,
+        ];
+        std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
+    }
+
+    /// One metric by its contract name.
+    pub fn metric(&self, name: &str) -> Option<Option<f64>> {
+        self.metrics().into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// One row of `jobs.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobRow {
+    /// The trace's job id.
+    pub job_id: String,
+    /// Submission time.
+    pub submit: SimTime,
+    /// First start, if it started.
+    pub start: Option<SimTime>,
+    /// End, if it reached a terminal state.
+    pub end: Option<SimTime>,
+    /// Final state.
+    pub state: JobState,
+    /// First start − submit.
+    pub wait: Option<SimTime>,
+    /// End − submit, for completed jobs.
+    pub jct: Option<SimTime>,
+    /// Restarts after preemption or failure.
+    pub restarts: u32,
+    /// Preemptions.
+    pub preemptions: u32,
+    /// GPU-seconds of work lost.
+    pub lost_gpu_s: f64,
+    /// Names of the nodes of its current or last placement, one per task, joined with `+`.
+    pub nodes: String,
+}
+
+impl JobRow {
+    /// The row for one job of a finished run.
+    pub fn from_job(job: &Job, node_names: &[String]) -> JobRow {
+        let completed = job.state == JobState::Completed;
+        JobRow {
+            job_id: job.spec.id.clone(),
+            submit: job.spec.submit,
+            start: job.first_start,
+            end: job.end,
+            state: job.state,
+            wait: job.first_start.map(|s| s - job.spec.submit),
+            jct: job.end.filter(|_| completed).map(|e| e - job.spec.submit),
+            restarts: job.restarts,
+            preemptions: job.preemptions,
+            lost_gpu_s: job.lost_gpu_s,
+            nodes: job.alloc.iter().map(|t| node_names[t.node.index()].as_str()).collect::<Vec<_>>().join("+"),
+        }
+    }
+}

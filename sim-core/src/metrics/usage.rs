@@ -1,0 +1,166 @@
+//! Cluster usage over time: the time-weighted integrals behind `gpu_alloc_ratio`, `gpu_util`
+//! and `frag_mean`, and the sampled rows of `timeseries.csv`.
+//!
+//! Values are piecewise constant between instants, so integrals are exact sums of
+//! value × duration, not estimates from samples.
+
+use crate::ids::JobId;
+use crate::observe::{Observer, Record};
+use crate::resources::MILLI_PER_GPU;
+use crate::time::SimTime;
+use crate::view::ClusterView;
+
+/// One row of `timeseries.csv`: the state at one sampling time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Sampling time.
+    pub t: SimTime,
+    /// Allocated ÷ healthy GPU capacity.
+    pub gpu_alloc: f64,
+    /// Useful work rate ÷ healthy GPU capacity (allocated capacity weighted by job speed).
+    pub gpu_util: f64,
+    /// Fragmentation (DESIGN.md): 1 − largest free block on one node ÷ total free.
+    pub frag: f64,
+    /// Jobs waiting.
+    pub queue_len: usize,
+    /// Jobs running.
+    pub running: usize,
+    /// Nodes down.
+    pub down_nodes: usize,
+}
+
+/// Time-weighted integrals over the run's window (first arrival to end).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UsageTotals {
+    /// Start of the window: the first arrival.
+    pub start: SimTime,
+    /// End of the window.
+    pub end: SimTime,
+    /// ∫ allocated GPU capacity dt, in GPU-seconds.
+    pub allocated_gpu_s: f64,
+    /// ∫ healthy GPU capacity dt, in GPU-seconds.
+    pub capacity_gpu_s: f64,
+    /// ∫ Σ(running jobs' GPUs × speed) dt, in GPU-seconds of reference work.
+    pub effective_gpu_s: f64,
+    /// GPU-seconds of work lost to preemption and failures.
+    pub lost_gpu_s: f64,
+    /// ∫ fragmentation dt, in seconds.
+    pub frag_s: f64,
+}
+
+impl UsageTotals {
+    /// Time-weighted allocated ÷ healthy capacity.
+    pub fn gpu_alloc_ratio(&self) -> f64 {
+        ratio(self.allocated_gpu_s, self.capacity_gpu_s)
+    }
+
+    /// Useful work done ÷ healthy capacity: slowdowns and lost work excluded.
+    pub fn gpu_util(&self) -> f64 {
+        ratio((self.effective_gpu_s - self.lost_gpu_s).max(0.0), self.capacity_gpu_s)
+    }
+
+    /// Time average of fragmentation over the window.
+    pub fn frag_mean(&self) -> f64 {
+        ratio(self.frag_s, (self.end - self.start).as_secs_f64())
+    }
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { 0.0 }
+}
+
+/// Observer computing [`UsageTotals`] and, when sampling is on, the time series.
+#[derive(Default)]
+pub struct UsageCollector {
+    totals: UsageTotals,
+    started: bool,
+    last: SimTime,
+    /// Values holding since `last`.
+    allocated_milli: f64,
+    capacity_milli: f64,
+    effective_milli: f64,
+    frag: f64,
+    samples: Vec<Sample>,
+}
+
+impl UsageCollector {
+    /// A collector with nothing seen yet.
+    pub fn new() -> Self {
+        UsageCollector::default()
+    }
+
+    /// The integrals (complete once the run has ended).
+    pub fn totals(&self) -> UsageTotals {
+        self.totals
+    }
+
+    /// Samples taken, in time order.
+    pub fn into_samples(self) -> Vec<Sample> {
+        self.samples
+    }
+
+    fn advance_to(&mut self, now: SimTime) {
+        if !self.started {
+            return;
+        }
+        let dt = (now - self.last).as_secs_f64();
+        let gpus = |milli: f64| milli / f64::from(MILLI_PER_GPU);
+        self.totals.allocated_gpu_s += gpus(self.allocated_milli) * dt;
+        self.totals.capacity_gpu_s += gpus(self.capacity_milli) * dt;
+        self.totals.effective_gpu_s += gpus(self.effective_milli) * dt;
+        self.totals.frag_s += self.frag * dt;
+        self.last = now;
+    }
+
+    fn job_effective_milli(view: &ClusterView<'_>, job: JobId) -> f64 {
+        let j = view.job(job);
+        j.spec.gpu_milli() as f64 * j.progress.rate
+    }
+}
+
+impl Observer for UsageCollector {
+    fn on_record(&mut self, record: &Record, view: &ClusterView<'_>) {
+        if !self.started {
+            self.started = true;
+            self.last = view.now;
+            self.totals.start = view.now;
+        }
+        match *record {
+            Record::Started { job } => self.effective_milli += Self::job_effective_milli(view, job),
+            Record::Completed { job } => self.effective_milli -= Self::job_effective_milli(view, job),
+            Record::Preempted { job, lost_gpu_s } => {
+                self.effective_milli -= Self::job_effective_milli(view, job);
+                self.totals.lost_gpu_s += lost_gpu_s;
+            }
+            Record::RateChanged { job, old_rate, new_rate } => {
+                self.effective_milli += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
+            }
+            Record::Arrived { .. } | Record::Rejected { .. } => {}
+        }
+    }
+
+    fn on_instant_end(&mut self, view: &ClusterView<'_>) {
+        self.advance_to(view.now);
+        self.allocated_milli = view.cluster.allocated_gpu_milli() as f64;
+        self.capacity_milli = view.cluster.total_gpu_milli() as f64;
+        self.frag = view.fragmentation();
+    }
+
+    fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
+        let capacity = view.cluster.total_gpu_milli() as f64;
+        self.samples.push(Sample {
+            t: at,
+            gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, capacity),
+            gpu_util: ratio(self.effective_milli.max(0.0), capacity),
+            frag: view.fragmentation(),
+            queue_len: view.pending.len(),
+            running: view.running.len(),
+            down_nodes: 0,
+        });
+    }
+
+    fn on_end(&mut self, end: SimTime, _view: &ClusterView<'_>) {
+        self.advance_to(end);
+        self.totals.end = end.max(self.totals.start);
+    }
+}

@@ -1,0 +1,79 @@
+//! What the engine reports as it runs. The engine computes no metrics itself: it emits a
+//! [`Record`] for every change it applies, and observers (the collectors in [`crate::metrics`],
+//! the event digest, a user's own) compute what they need from the records and the view.
+
+use crate::ids::JobId;
+use crate::time::SimTime;
+use crate::view::ClusterView;
+
+/// One applied change, in the order the engine applied it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Record {
+    /// A job arrived and is pending.
+    Arrived {
+        /// The job.
+        job: JobId,
+    },
+    /// A job arrived that can never run on this cluster (too large, or a GPU model the cluster
+    /// lacks); it ends `Failed` at once instead of blocking the queue forever.
+    Rejected {
+        /// The job.
+        job: JobId,
+    },
+    /// A job started (its placement is in `Job::alloc`).
+    Started {
+        /// The job.
+        job: JobId,
+    },
+    /// A job finished its work.
+    Completed {
+        /// The job.
+        job: JobId,
+    },
+    /// A running job was preempted and is pending again.
+    Preempted {
+        /// The job.
+        job: JobId,
+        /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
+        lost_gpu_s: f64,
+    },
+    /// A running job's speed changed; its finish moved.
+    RateChanged {
+        /// The job.
+        job: JobId,
+        /// Speed before, in work-µs per µs.
+        old_rate: f64,
+        /// Speed after.
+        new_rate: f64,
+    },
+}
+
+impl Record {
+    /// The job the record is about.
+    pub fn job(&self) -> JobId {
+        match *self {
+            Record::Arrived { job }
+            | Record::Rejected { job }
+            | Record::Started { job }
+            | Record::Completed { job }
+            | Record::Preempted { job, .. }
+            | Record::RateChanged { job, .. } => job,
+        }
+    }
+}
+
+/// Something that watches a run.
+pub trait Observer {
+    /// Called for every record, right after the change is applied.
+    fn on_record(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
+
+    /// Called once at the end of every instant, after the scheduler ran: the state is now
+    /// constant until the next instant.
+    fn on_instant_end(&mut self, _view: &ClusterView<'_>) {}
+
+    /// Called at each sampling time (every `sample_interval`), with the state at that time.
+    fn on_sample(&mut self, _at: SimTime, _view: &ClusterView<'_>) {}
+
+    /// Called once when the run ends, at `end`.
+    fn on_end(&mut self, _end: SimTime, _view: &ClusterView<'_>) {}
+}

@@ -1,0 +1,46 @@
+//! The contract between the engine and scheduling policies.
+//!
+//! A policy reads a [`ClusterView`] and returns [`Decision`]s; it never touches engine state.
+//! The engine applies decisions in order and checks each one (the job is in the right state,
+//! the placement matches the request, the resources are free), so a faulty policy produces an
+//! error naming it, never a corrupted run.
+
+use crate::ids::JobId;
+use crate::observe::Record;
+use crate::resources::TaskAlloc;
+use crate::view::ClusterView;
+
+/// One scheduling action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Start a pending job with one allocation per task (in task order).
+    Start {
+        /// The job.
+        job: JobId,
+        /// Where each task goes.
+        placement: Vec<TaskAlloc>,
+    },
+    /// Stop a running preemptible job and return it to the queue; its work since the last
+    /// checkpoint is lost.
+    Preempt {
+        /// The job.
+        job: JobId,
+    },
+}
+
+/// A scheduling policy.
+///
+/// The engine calls [`Policy::schedule`] once per instant, after every event of that instant
+/// has been applied, whenever jobs are waiting. Decisions are applied in the order given, each
+/// seeing the effect of the ones before it (a preemption frees resources for a later start).
+pub trait Policy {
+    /// The name the policy was resolved from, used in error messages and outputs.
+    fn name(&self) -> &str;
+
+    /// Appends this instant's decisions to `decisions` (which arrives empty).
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>);
+
+    /// Told of everything that happens, after it is applied; policies that keep incremental
+    /// state (shares, indexes) update it here. The default ignores it.
+    fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
+}

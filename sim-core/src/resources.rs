@@ -1,0 +1,140 @@
+//! Integer resource accounting: what one task asks for and what it was given.
+//!
+//! GPUs are counted in milli-GPUs (1000 = one device), CPUs in milli-cores and memory in MiB,
+//! so sums and comparisons are exact. As in the Alibaba openb trace, a task either takes
+//! `gpus` whole devices or a share (1..999 milli) of a single device.
+
+use crate::ids::NodeId;
+
+/// Milli-GPUs in one whole device.
+pub const MILLI_PER_GPU: u32 = 1000;
+
+/// Most GPUs one node may hold; device sets are `u64` bit masks.
+pub const MAX_GPUS_PER_NODE: u32 = 64;
+
+/// The resources one task needs, all on one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct TaskRequest {
+    /// Number of devices the task touches (0 for a CPU-only task).
+    pub gpus: u32,
+    /// Share of each of those devices, in milli-GPU: 1000 for whole devices, 1..999 for a
+    /// shared one (then `gpus` is 1); 0 when `gpus` is 0.
+    pub milli_per_gpu: u32,
+    /// CPU cores, in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory, in MiB.
+    pub mem_mib: u64,
+}
+
+/// Why a GPU amount cannot be turned into a request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GpuAmountError {
+    /// Negative or not a number.
+    #[error("must be a number ≥ 0, got {0}")]
+    Negative(f64),
+    /// Between 0 and 1 but under one milli-GPU.
+    #[error("a shared GPU must be at least 0.001 (one milli-GPU), got {0}")]
+    TooSmall(f64),
+    /// 1 or more but not whole: shares only exist below one device.
+    #[error("1 or more GPUs must be a whole number (a task shares at most one device), got {0}")]
+    NotWhole(f64),
+    /// More devices than a node can hold.
+    #[error("more than {MAX_GPUS_PER_NODE} GPUs on one node, got {0}")]
+    TooMany(f64),
+}
+
+impl TaskRequest {
+    /// Builds a request from a GPU amount as written in traces: `0.25` is 250 milli of one device,
+    /// `2` is two whole devices, `0` is none. Shares are rounded to the nearest milli-GPU.
+    pub fn with_gpu_amount(gpus: f64, cpu_milli: u64, mem_mib: u64) -> Result<TaskRequest, GpuAmountError> {
+        if gpus.is_nan() || gpus < 0.0 || !gpus.is_finite() {
+            return Err(GpuAmountError::Negative(gpus));
+        }
+        let (count, milli) = if gpus == 0.0 {
+            (0, 0)
+        } else if gpus < 1.0 {
+            let milli = (gpus * f64::from(MILLI_PER_GPU)).round() as u32;
+            if milli == 0 {
+                return Err(GpuAmountError::TooSmall(gpus));
+            }
+            if milli == MILLI_PER_GPU { (1, MILLI_PER_GPU) } else { (1, milli) }
+        } else if gpus.fract() != 0.0 {
+            return Err(GpuAmountError::NotWhole(gpus));
+        } else if gpus > f64::from(MAX_GPUS_PER_NODE) {
+            return Err(GpuAmountError::TooMany(gpus));
+        } else {
+            (gpus as u32, MILLI_PER_GPU)
+        };
+        Ok(TaskRequest { gpus: count, milli_per_gpu: milli, cpu_milli, mem_mib })
+    }
+
+    /// Total GPU capacity the task holds, in milli-GPU.
+    pub fn gpu_milli(&self) -> u64 {
+        u64::from(self.gpus) * u64::from(self.milli_per_gpu)
+    }
+
+    /// True when the task shares one device with others.
+    pub fn is_shared_gpu(&self) -> bool {
+        self.gpus > 0 && self.milli_per_gpu < MILLI_PER_GPU
+    }
+}
+
+/// Where one task runs and what it holds there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskAlloc {
+    /// The node.
+    pub node: NodeId,
+    /// The devices of that node the task uses (bit i = device i of the node).
+    pub gpu_mask: u64,
+    /// Milli-GPU taken on each device in `gpu_mask`.
+    pub milli_per_gpu: u32,
+    /// CPU taken, in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory taken, in MiB.
+    pub mem_mib: u64,
+}
+
+impl TaskAlloc {
+    /// Total GPU capacity held, in milli-GPU.
+    pub fn gpu_milli(&self) -> u64 {
+        u64::from(self.gpu_mask.count_ones()) * u64::from(self.milli_per_gpu)
+    }
+
+    /// True when this allocation holds exactly what `request` asks for.
+    pub fn matches(&self, request: &TaskRequest) -> bool {
+        self.gpu_mask.count_ones() == request.gpus
+            && (request.gpus == 0 || self.milli_per_gpu == request.milli_per_gpu)
+            && self.cpu_milli == request.cpu_milli
+            && self.mem_mib == request.mem_mib
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_amounts_follow_the_sharing_rule() {
+        let r = |g| TaskRequest::with_gpu_amount(g, 0, 0);
+        assert_eq!(r(0.25).map(|t| (t.gpus, t.milli_per_gpu)), Ok((1, 250)));
+        assert_eq!(r(2.0).map(|t| (t.gpus, t.milli_per_gpu)), Ok((2, 1000)));
+        assert_eq!(r(1.0).map(|t| (t.gpus, t.milli_per_gpu)), Ok((1, 1000)));
+        assert_eq!(r(0.0).map(|t| (t.gpus, t.milli_per_gpu)), Ok((0, 0)));
+        // 0.9996 rounds to 1000 milli, which is one whole device.
+        assert_eq!(r(0.9996).map(|t| (t.gpus, t.milli_per_gpu)), Ok((1, 1000)));
+        assert_eq!(r(1.5), Err(GpuAmountError::NotWhole(1.5)));
+        assert_eq!(r(0.0001), Err(GpuAmountError::TooSmall(0.0001)));
+        assert!(matches!(r(-1.0), Err(GpuAmountError::Negative(_))));
+        assert!(matches!(r(f64::NAN), Err(GpuAmountError::Negative(_))));
+        assert_eq!(r(65.0), Err(GpuAmountError::TooMany(65.0)));
+    }
+
+    #[test]
+    fn milli_totals() {
+        let two = TaskRequest::with_gpu_amount(2.0, 0, 0).unwrap();
+        assert_eq!(two.gpu_milli(), 2000);
+        let quarter = TaskRequest::with_gpu_amount(0.25, 0, 0).unwrap();
+        assert_eq!(quarter.gpu_milli(), 250);
+        assert!(quarter.is_shared_gpu() && !two.is_shared_gpu());
+    }
+}

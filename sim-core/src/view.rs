@@ -1,0 +1,46 @@
+//! The read-only picture of a run that policies and observers are given.
+
+use std::collections::BTreeSet;
+
+use crate::cluster::Cluster;
+use crate::ids::JobId;
+use crate::job::Job;
+use crate::time::SimTime;
+
+/// Everything a policy or an observer may read at one instant, and nothing it may change.
+#[derive(Clone, Copy)]
+pub struct ClusterView<'a> {
+    /// The current instant.
+    pub now: SimTime,
+    /// Nodes, racks and free capacity.
+    pub cluster: &'a Cluster,
+    /// Every job that has arrived so far, indexed by [`JobId`].
+    pub jobs: &'a [Job],
+    /// Jobs waiting to start, in arrival order (a preempted job returns to its arrival position).
+    pub pending: &'a [JobId],
+    /// Jobs running now, in id order.
+    pub running: &'a BTreeSet<JobId>,
+}
+
+impl<'a> ClusterView<'a> {
+    /// One job.
+    pub fn job(&self, id: JobId) -> &'a Job {
+        &self.jobs[id.index()]
+    }
+
+    /// The waiting jobs themselves, in arrival order.
+    pub fn pending_jobs(&self) -> impl Iterator<Item = &'a Job> + 'a {
+        let jobs = self.jobs;
+        self.pending.iter().map(move |id| &jobs[id.index()])
+    }
+
+    /// Cluster fragmentation as DESIGN.md defines it: 1 − (largest free block on one node ÷
+    /// total free), in GPU capacity; 0 when nothing is free.
+    pub fn fragmentation(&self) -> f64 {
+        let total_free = self.cluster.total_gpu_milli() - self.cluster.allocated_gpu_milli();
+        if total_free == 0 {
+            return 0.0;
+        }
+        1.0 - self.cluster.max_node_free_gpu_milli() as f64 / total_free as f64
+    }
+}

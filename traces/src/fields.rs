@@ -1,0 +1,90 @@
+//! Parsing of individual field values, with reasons that quote what was found.
+
+use sim_core::time::SimTime;
+
+/// A decimal number, or why not.
+pub(crate) fn number(text: &str) -> Result<f64, String> {
+    let value: f64 = text.parse().map_err(|_| format!("expected a number, got `{text}`"))?;
+    if value.is_finite() { Ok(value) } else { Err(format!("expected a finite number, got `{text}`")) }
+}
+
+/// Seconds ≥ 0 as a [`SimTime`].
+pub(crate) fn seconds(text: &str) -> Result<SimTime, String> {
+    let value = number(text)?;
+    if value < 0.0 {
+        return Err(format!("must be ≥ 0, got `{text}`"));
+    }
+    SimTime::from_secs_f64(value).ok_or_else(|| format!("too large, got `{text}`"))
+}
+
+/// Seconds > 0 as a [`SimTime`] (at least one microsecond after rounding).
+pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
+    let value = number(text)?;
+    if value <= 0.0 {
+        return Err(format!("must be > 0, got `{text}`"));
+    }
+    match SimTime::from_secs_f64(value) {
+        Some(t) if t > SimTime::ZERO => Ok(t),
+        Some(_) => Err(format!("must be at least one microsecond, got `{text}`")),
+        None => Err(format!("too large, got `{text}`")),
+    }
+}
+
+/// A whole number ≥ `min`.
+pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, String> {
+    let value: u64 = text.parse().map_err(|_| format!("expected a whole number ≥ {min}, got `{text}`"))?;
+    if value < min { Err(format!("must be ≥ {min}, got `{text}`")) } else { Ok(value) }
+}
+
+/// A signed whole number.
+pub(crate) fn signed_integer(text: &str) -> Result<i32, String> {
+    text.parse().map_err(|_| format!("expected a whole number, got `{text}`"))
+}
+
+/// A fraction in [0, 1].
+pub(crate) fn fraction(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("must be between 0 and 1, got `{text}`")) }
+}
+
+/// A non-negative amount scaled to integer units (`cores` → milli-cores with scale 1000).
+pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, String> {
+    let value = number(text)?;
+    if value < 0.0 {
+        return Err(format!("must be ≥ 0, got `{text}`"));
+    }
+    Ok((value * scale).round() as u64)
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no` (any case).
+pub(crate) fn boolean(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("expected true or false, got `{text}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_quote_the_value() {
+        assert_eq!(positive_seconds("-5"), Err("must be > 0, got `-5`".into()));
+        assert_eq!(positive_seconds("0"), Err("must be > 0, got `0`".into()));
+        assert_eq!(number("abc"), Err("expected a number, got `abc`".into()));
+        assert_eq!(number("inf"), Err("expected a finite number, got `inf`".into()));
+        assert_eq!(integer_at_least("0", 1), Err("must be ≥ 1, got `0`".into()));
+        assert_eq!(fraction("1.5"), Err("must be between 0 and 1, got `1.5`".into()));
+        assert_eq!(boolean("maybe"), Err("expected true or false, got `maybe`".into()));
+    }
+
+    #[test]
+    fn values_convert_exactly() {
+        assert_eq!(seconds("1.5"), Ok(SimTime::from_micros(1_500_000)));
+        assert_eq!(scaled("1.5", 1000.0), Ok(1500));
+        assert_eq!(boolean("Yes"), Ok(true));
+        assert_eq!(signed_integer("-3"), Ok(-3));
+    }
+}

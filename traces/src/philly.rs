@@ -1,0 +1,172 @@
+//! The Microsoft Philly per-job CSV as prepared by the RFold project (see
+//! `traces/data/philly-rfold/SOURCE.md`): a `#` header line, CRLF line endings, columns
+//! `job id, arrival time (sec), topology, shape, size, duration (sec)`.
+//!
+//! Mapping: `shape` lists the GPUs per server (`8+8`): the job becomes `tasks` tasks of
+//! `gpus_per_task` GPUs each, where `gpus_per_task` is the greatest common divisor of the parts
+//! (so `8+8` is 2 × 8, `4+2` would be 3 × 2): the GPU total is kept and no task is larger than
+//! the smallest server share of the original placement. Jobs with duration 0 cannot run and
+//! are skipped and counted (the file has ten). The file has no user or queue columns.
+
+use std::io::Read;
+
+use sim_core::job::JobSpec;
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
+
+use crate::error::{Location, TraceError, from_csv};
+use crate::fields;
+use crate::lines::{LfReader, record_line};
+use crate::{JobSource, SkipReport};
+
+/// The header line of the format, without its leading `#`.
+pub const PHILLY_HEADER: &str = "job id,arrival time (sec),topology,shape,size,duration (sec)";
+
+/// Streaming reader of a Philly CSV.
+pub struct PhillyReader<R: Read> {
+    file: String,
+    csv: csv::Reader<LfReader<R>>,
+    record: csv::StringRecord,
+    last_submit: SimTime,
+    jobs: u64,
+    done: bool,
+    skipped: SkipReport,
+}
+
+impl<R: Read> PhillyReader<R> {
+    /// Opens a Philly trace from `reader`; `file` names it in errors.
+    pub fn new(file: &str, reader: R) -> Self {
+        let csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(LfReader::new(reader));
+        PhillyReader {
+            file: file.to_string(),
+            csv,
+            record: csv::StringRecord::new(),
+            last_submit: SimTime::ZERO,
+            jobs: 0,
+            done: false,
+            skipped: SkipReport::default(),
+        }
+    }
+
+    /// Parses the current row; `Ok(None)` for a row skipped by rule.
+    fn parse_row(&mut self) -> Result<Option<JobSpec>, TraceError> {
+        let line = record_line(self.csv.position().line(), &self.record);
+        let at = Location { file: &self.file, line };
+        if self.record.len() != 6 {
+            return Err(at.row(format!("expected 6 fields ({PHILLY_HEADER}), found {}", self.record.len())));
+        }
+        let r = &self.record;
+        let id = r[0].to_string();
+        if id.is_empty() {
+            return Err(at.field("job id", "is empty"));
+        }
+        let submit = fields::seconds(&r[1]).map_err(|e| at.field("arrival time (sec)", e))?;
+        let size = fields::integer_at_least(&r[4], 1).map_err(|e| at.field("size", e))?;
+        let duration = fields::seconds(&r[5]).map_err(|e| at.field("duration (sec)", e))?;
+        let parts: Vec<u64> = r[3]
+            .split('+')
+            .map(|p| fields::integer_at_least(p.trim(), 1))
+            .collect::<Result<_, _>>()
+            .map_err(|e| at.field("shape", e))?;
+        if parts.iter().sum::<u64>() != size {
+            return Err(at.field("shape", format!("parts of `{}` add up to {}, not size {size}", &r[3], parts.iter().sum::<u64>())));
+        }
+        if submit < self.last_submit {
+            return Err(at.field(
+                "arrival time (sec)",
+                format!("{submit} is earlier than the previous row's {}: rows must be sorted", self.last_submit),
+            ));
+        }
+        self.last_submit = submit;
+        if duration == SimTime::ZERO {
+            self.skipped.count("duration 0 (cannot run)");
+            return Ok(None);
+        }
+        let per_task = parts.iter().copied().fold(0, gcd);
+        let tasks = u32::try_from(size / per_task).map_err(|_| at.field("size", "too large"))?;
+        let task = TaskRequest::with_gpu_amount(per_task as f64, 0, 0).map_err(|e| at.field("shape", e))?;
+        Ok(Some(JobSpec::new(id, submit, duration, tasks, task)))
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+impl<R: Read> Iterator for PhillyReader<R> {
+    type Item = Result<JobSpec, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let result = match self.csv.read_record(&mut self.record) {
+                Err(e) => Err(from_csv(&self.file, e)),
+                Ok(false) if self.jobs == 0 => Err(TraceError::File {
+                    file: self.file.clone(),
+                    reason: format!("no jobs to run ({} rows skipped)", self.skipped.total()),
+                }),
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(true) if self.record.get(0).is_some_and(|f| f.starts_with('#')) => continue,
+                Ok(true) => match self.parse_row() {
+                    Ok(None) => continue,
+                    other => other.map(|spec| spec.expect("skips handled above")),
+                },
+            };
+            self.jobs += 1;
+            self.done = result.is_err();
+            return Some(result);
+        }
+        None
+    }
+}
+
+impl<R: Read + Send> JobSource for PhillyReader<R> {
+    fn skipped(&self) -> &SkipReport {
+        &self.skipped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<Result<JobSpec, TraceError>>, u64) {
+        let mut reader = PhillyReader::new("t.csv", text.as_bytes());
+        let jobs: Vec<_> = reader.by_ref().collect();
+        (jobs, reader.skipped().total())
+    }
+
+    #[test]
+    fn shapes_become_gangs() {
+        let text = "#job id,arrival time (sec),topology,shape,size,duration (sec)\r\n\
+                    0,0.0,CLOS,8+8,16,100.0\r\n1,5.0,CLOS,4+2,6,50.0\r\n2,6.0,CLOS,1,1,0.0\r\n3,7.0,CLOS,2,2,9.5";
+        let (jobs, skipped) = read(text);
+        let jobs: Vec<JobSpec> = jobs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(skipped, 1, "the duration-0 job is skipped and counted");
+        assert_eq!((jobs[0].tasks, jobs[0].task.gpus), (2, 8));
+        assert_eq!((jobs[1].tasks, jobs[1].task.gpus), (3, 2), "gcd(4, 2) = 2, 6 / 2 = 3 tasks");
+        assert_eq!(jobs[2].id, "3");
+        assert_eq!(jobs[2].duration, SimTime::from_micros(9_500_000));
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let (jobs, _) = read("#h\r\n0,0,CLOS,8+8,12,10\r\n");
+        assert_eq!(
+            jobs[0].as_ref().unwrap_err().to_string(),
+            "t.csv:2: column `shape`: parts of `8+8` add up to 16, not size 12"
+        );
+        let (jobs, _) = read("#h\n0,0,CLOS,1,1\n");
+        assert_eq!(jobs[0].as_ref().unwrap_err().to_string(), format!("t.csv:2: expected 6 fields ({PHILLY_HEADER}), found 5"));
+        let (jobs, _) = read("#h\n0,x,CLOS,1,1,5\n");
+        assert_eq!(jobs[0].as_ref().unwrap_err().to_string(), "t.csv:2: column `arrival time (sec)`: expected a number, got `x`");
+        let (jobs, _) = read("#h\n");
+        assert!(jobs[0].as_ref().unwrap_err().to_string().contains("no jobs"));
+    }
+}
