@@ -22,12 +22,18 @@ pub struct PolicyInfo {
 
 /// Every policy [`resolve`] knows, in listing order.
 pub const POLICIES: &[PolicyInfo] = &[
-    PolicyInfo { name: "first-fit", summary: "FIFO order; each task on the lowest-numbered node it fits" },
+    PolicyInfo {
+        name: "first-fit",
+        summary: "FIFO order; each task on the lowest-numbered node it fits",
+    },
     PolicyInfo {
         name: "best-fit",
         summary: "FIFO order; each task on the node left with the least free GPU capacity",
     },
-    PolicyInfo { name: "worst-fit", summary: "FIFO order; each task on the node left with the most free GPU capacity" },
+    PolicyInfo {
+        name: "worst-fit",
+        summary: "FIFO order; each task on the node left with the most free GPU capacity",
+    },
 ];
 
 /// A policy name that is not in [`POLICIES`].
@@ -58,7 +64,11 @@ pub fn resolve(name: &str) -> Result<Box<dyn Policy + Send>, UnknownPolicy> {
                 .map(|(_, known)| format!(" (did you mean `{known}`?)"))
                 .unwrap_or_default();
             let known = names.collect::<Vec<_>>().join(", ");
-            return Err(UnknownPolicy { name: name.to_string(), hint, known });
+            return Err(UnknownPolicy {
+                name: name.to_string(),
+                hint,
+                known,
+            });
         }
     };
     Ok(policy)
@@ -82,6 +92,12 @@ mod tests {
             err.to_string(),
             "unknown policy `best-fti` (did you mean `best-fit`?); known policies: first-fit, best-fit, worst-fit"
         );
-        assert!(!resolve("zzzzzzzzzz").err().unwrap().to_string().contains("did you mean"));
+        assert!(
+            !resolve("zzzzzzzzzz")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("did you mean")
+        );
     }
 }

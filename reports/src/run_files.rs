@@ -13,12 +13,32 @@ use crate::atomic::write_atomic;
 use crate::number::decimal;
 
 /// Columns of `jobs.csv`, in order.
-pub const JOBS_COLUMNS: [&str; 11] =
-    ["job_id", "submit_s", "start_s", "end_s", "state", "wait_s", "jct_s", "restarts", "preemptions", "lost_gpu_s", "nodes"];
+pub const JOBS_COLUMNS: [&str; 11] = [
+    "job_id",
+    "submit_s",
+    "start_s",
+    "end_s",
+    "state",
+    "wait_s",
+    "jct_s",
+    "restarts",
+    "preemptions",
+    "lost_gpu_s",
+    "nodes",
+];
 
 /// Columns of `timeseries.csv`, in order.
-pub const TIMESERIES_COLUMNS: [&str; 9] =
-    ["t_s", "gpu_alloc", "gpu_util", "frag", "queue_len", "running", "power_kw", "max_temp_c", "down_nodes"];
+pub const TIMESERIES_COLUMNS: [&str; 9] = [
+    "t_s",
+    "gpu_alloc",
+    "gpu_util",
+    "frag",
+    "queue_len",
+    "running",
+    "power_kw",
+    "max_temp_c",
+    "down_nodes",
+];
 
 /// What `summary.json` holds.
 #[derive(Serialize)]
@@ -45,7 +65,11 @@ pub struct SummaryFile<'a> {
 /// whole or not at all. Returns the paths written.
 pub fn write_run_files(dir: &Path, summary: &SummaryFile<'_>, record: &RunRecord) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let paths = [dir.join("summary.json"), dir.join("jobs.csv"), dir.join("timeseries.csv")];
+    let paths = [
+        dir.join("summary.json"),
+        dir.join("jobs.csv"),
+        dir.join("timeseries.csv"),
+    ];
     write_atomic(&paths[0], |w| {
         serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")

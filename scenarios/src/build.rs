@@ -21,22 +21,37 @@ pub fn resolve_path(loaded: &LoadedScenario, name: &str) -> Result<PathBuf, Scen
         return Ok(path);
     }
     let mut tried = Vec::new();
-    for candidate in loaded.base_dir.iter().map(|dir| dir.join(&path)).chain(std::iter::once(path.clone())) {
+    for candidate in loaded
+        .base_dir
+        .iter()
+        .map(|dir| dir.join(&path))
+        .chain(std::iter::once(path.clone()))
+    {
         if candidate.exists() {
             return Ok(candidate);
         }
         tried.push(candidate.display().to_string());
     }
-    Err(ScenarioError::Input(format!("{}: file `{name}` not found (looked for {})", loaded.origin, tried.join(" and "))))
+    Err(ScenarioError::Input(format!(
+        "{}: file `{name}` not found (looked for {})",
+        loaded.origin,
+        tried.join(" and ")
+    )))
 }
 
 /// Builds the cluster of the scenario.
 pub fn build_cluster(loaded: &LoadedScenario) -> Result<Cluster, ScenarioError> {
     let section = &loaded.scenario.cluster;
-    let specs = match (&section.nodes_file, section.racks, section.nodes_per_rack, &section.node) {
+    let specs = match (
+        &section.nodes_file,
+        section.racks,
+        section.nodes_per_rack,
+        &section.node,
+    ) {
         (Some(file), ..) => {
             let path = resolve_path(loaded, file)?;
-            let reader = std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
+            let reader =
+                std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
             traces::read_nodes(&path.display().to_string(), reader)?
         }
         (None, Some(racks), Some(per_rack), Some(node)) => {
@@ -68,11 +83,20 @@ fn digits(count: u32) -> usize {
 /// Opens the scenario's job stream (a new one for every run).
 pub fn open_workload(loaded: &LoadedScenario) -> Result<Box<dyn JobSource>, ScenarioError> {
     let workload = &loaded.scenario.workload;
-    let format = workload.format.as_deref().map(str::parse::<Format>).transpose().map_err(ScenarioError::Input)?;
+    let format = workload
+        .format
+        .as_deref()
+        .map(str::parse::<Format>)
+        .transpose()
+        .map_err(ScenarioError::Input)?;
     if let Some(name) = workload.trace.strip_prefix("sample:") {
         let sample = traces::samples::sample(name).ok_or_else(|| {
             let known: Vec<&str> = traces::samples::SAMPLES.iter().map(|s| s.name).collect();
-            ScenarioError::Input(format!("{}: unknown sample `{name}`; samples: {}", loaded.origin, known.join(", ")))
+            ScenarioError::Input(format!(
+                "{}: unknown sample `{name}`; samples: {}",
+                loaded.origin,
+                known.join(", ")
+            ))
         })?;
         return Ok(traces::open_reader(sample.path, sample.bytes, format)?);
     }

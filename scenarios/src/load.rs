@@ -53,14 +53,22 @@ pub fn load_str(
                     .map(|o| o.path[..o.path.len() - 1].join("."));
                 ScenarioError::Input(format!(
                     "{origin} with --set {}: {}",
-                    overrides.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join(" --set "),
+                    overrides
+                        .iter()
+                        .map(|o| o.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" --set "),
                     improve_message(e.message(), section.as_deref())
                 ))
             }
         })?
     };
     validate(&scenario, text, origin)?;
-    Ok(LoadedScenario { scenario, origin: origin.to_string(), base_dir })
+    Ok(LoadedScenario {
+        scenario,
+        origin: origin.to_string(),
+        base_dir,
+    })
 }
 
 /// Formats a TOML or schema error as `file:line:column: message`.
@@ -69,12 +77,26 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
     let line = text[..start].matches('\n').count() + 1;
     let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
     let section = section_at(text, start);
-    ScenarioError::Input(format!("{origin}:{line}:{column}: {}", improve_message(error.message(), section.as_deref())))
+    ScenarioError::Input(format!(
+        "{origin}:{line}:{column}: {}",
+        improve_message(error.message(), section.as_deref())
+    ))
 }
 
-/// The `[table]` header in force at byte `offset`, if any.
+/// The table the key at byte `offset` belongs to: the `[table]` header in force there, or,
+/// when the key is itself a table header, its parent (`None` for the top level).
 fn section_at(text: &str, offset: usize) -> Option<String> {
-    text[..offset].lines().rev().map(str::trim).find(|l| l.starts_with('[')).map(|l| l.trim_matches(['[', ']']).trim().to_string())
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let header_name = |line: &str| line.trim().trim_matches(['[', ']']).trim().to_string();
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if line.trim_start().starts_with('[') {
+        return header_name(line).rsplit_once('.').map(|(parent, _)| parent.to_string());
+    }
+    text[..line_start]
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('['))
+        .map(header_name)
 }
 
 /// Rewrites serde's "unknown field" message as "unknown key … (did you mean …?)".
@@ -94,7 +116,10 @@ fn improve_message(message: &str, section: Option<&str>) -> String {
         .min()
         .map(|(_, v)| format!(" (did you mean `{v}`?)"))
         .unwrap_or_default();
-    format!("unknown key `{unknown}` {place}{nearest}; valid keys: {}", valid.join(", "))
+    format!(
+        "unknown key `{unknown}` {place}{nearest}; valid keys: {}",
+        valid.join(", ")
+    )
 }
 
 /// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty).
@@ -105,7 +130,9 @@ pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
         if trimmed.starts_with('[') {
             current = trimmed.trim_matches(['[', ']']).trim().to_string();
         } else if current == section
-            && trimmed.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+            && trimmed
+                .split_once('=')
+                .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
         {
             return Some(i + 1);
         }
@@ -128,14 +155,21 @@ mod tests {
             "s.toml:3:1: unknown key `rackz` in [cluster] (did you mean `racks`?); valid keys: racks, nodes_per_rack, node, nodes_file"
         );
         let err = load_str(&format!("{BASE}[fabrik]\nx = 1\n"), "s.toml", None, &[]).unwrap_err();
-        assert!(err.to_string().starts_with("s.toml:8:2: unknown key `fabrik` in [fabrik]"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("s.toml:8:2: unknown key `fabrik` at the top level; valid keys: name,"),
+            "{err}"
+        );
     }
 
     #[test]
     fn type_errors_name_the_line() {
         let text = BASE.replace("racks = 1", "racks = \"one\"");
         let err = load_str(&text, "s.toml", None, &[]).unwrap_err();
-        assert_eq!(err.to_string(), "s.toml:3:9: invalid type: string \"one\", expected u32");
+        assert_eq!(
+            err.to_string(),
+            "s.toml:3:9: invalid type: string \"one\", expected u32"
+        );
     }
 
     #[test]
@@ -145,7 +179,11 @@ mod tests {
         assert_eq!(loaded.scenario.policy.name, "best-fit");
         let bad: Override = "cluster.rackz=2".parse().unwrap();
         let err = load_str(BASE, "s.toml", None, &[bad]).unwrap_err();
-        assert!(err.to_string().starts_with("s.toml with --set cluster.rackz=2: unknown key `rackz` in [cluster]"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("s.toml with --set cluster.rackz=2: unknown key `rackz` in [cluster]"),
+            "{err}"
+        );
     }
 
     #[test]

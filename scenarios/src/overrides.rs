@@ -18,7 +18,9 @@ impl std::str::FromStr for Override {
 
     /// Parses `KEY=VALUE`; VALUE is read as TOML (`4`, `true`, `"x"`, `[1, 2]`), else as a string.
     fn from_str(text: &str) -> Result<Override, String> {
-        let (key, raw) = text.split_once('=').ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
+        let (key, raw) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
         let path: Vec<String> = key.trim().split('.').map(|p| p.trim().to_string()).collect();
         if path.iter().any(String::is_empty) {
             return Err(format!("`{key}` is not a dotted key such as policy.name"));
@@ -28,7 +30,11 @@ impl std::str::FromStr for Override {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(raw.to_string()));
-        Ok(Override { path, value, text: text.to_string() })
+        Ok(Override {
+            path,
+            value,
+            text: text.to_string(),
+        })
     }
 }
 
@@ -38,7 +44,9 @@ pub(crate) fn apply(table: &mut toml::Table, overrides: &[Override]) -> Result<(
         let (last, parents) = o.path.split_last().expect("paths are never empty");
         let mut here = &mut *table;
         for (depth, part) in parents.iter().enumerate() {
-            let entry = here.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = here
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             here = entry.as_table_mut().ok_or_else(|| {
                 ScenarioError::Input(format!(
                     "--set {}: `{}` is a value, not a table",

@@ -19,7 +19,11 @@ pub struct ScenarioRun {
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let cluster = build_cluster(loaded)?;
     let mut source = open_workload(loaded)?;
-    let mut policy = policies::resolve(&loaded.scenario.policy.name).map_err(|e| ScenarioError::Input(e.to_string()))?;
+    let mut policy =
+        policies::resolve(&loaded.scenario.policy.name).map_err(|e| ScenarioError::Input(e.to_string()))?;
     let record = simulate(cluster, &mut *source, policy.as_mut(), engine_config(loaded))?;
-    Ok(ScenarioRun { record, skipped: source.skipped().clone() })
+    Ok(ScenarioRun {
+        record,
+        skipped: source.skipped().clone(),
+    })
 }

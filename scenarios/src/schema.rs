@@ -108,7 +108,9 @@ pub struct OutputSection {
 
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { sample_interval: default_sample_interval() }
+        OutputSection {
+            sample_interval: default_sample_interval(),
+        }
     }
 }
 

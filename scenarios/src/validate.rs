@@ -8,7 +8,11 @@ use crate::schema::Scenario;
 pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<(), ScenarioError> {
     let fail = |section: &str, key: &str, reason: String| {
         let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
-        let key_path = if section.is_empty() { key.to_string() } else { format!("{section}.{key}") };
+        let key_path = if section.is_empty() {
+            key.to_string()
+        } else {
+            format!("{section}.{key}")
+        };
         Err(ScenarioError::Input(format!("{place}: {key_path}: {reason}")))
     };
     if scenario.name.trim().is_empty() {
@@ -18,14 +22,26 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
         return fail("", "horizon", "must be longer than zero".into());
     }
     let cluster = &scenario.cluster;
-    let generated = [cluster.racks.is_some(), cluster.nodes_per_rack.is_some(), cluster.node.is_some()];
+    let generated = [
+        cluster.racks.is_some(),
+        cluster.nodes_per_rack.is_some(),
+        cluster.node.is_some(),
+    ];
     match (&cluster.nodes_file, generated) {
         (Some(_), g) if g.contains(&true) => {
-            return fail("cluster", "nodes_file", "give either nodes_file or racks + nodes_per_rack + node, not both".into());
+            return fail(
+                "cluster",
+                "nodes_file",
+                "give either nodes_file or racks + nodes_per_rack + node, not both".into(),
+            );
         }
         (None, [true, true, true]) => {}
         (None, _) => {
-            return fail("cluster", "racks", "give racks, nodes_per_rack and node (or a nodes_file)".into());
+            return fail(
+                "cluster",
+                "racks",
+                "give racks, nodes_per_rack and node (or a nodes_file)".into(),
+            );
         }
         (Some(_), _) => {}
     }
@@ -37,17 +53,19 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     }
     if let Some(node) = &cluster.node {
         if node.gpus > sim_core::resources::MAX_GPUS_PER_NODE {
-            return fail("cluster", "node", format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE));
+            return fail(
+                "cluster",
+                "node",
+                format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
+            );
         }
         let negative = |v: Option<f64>| v.is_some_and(|v| v.is_nan() || v < 0.0);
         if negative(node.cpus) || negative(node.mem_gib) {
             return fail("cluster", "node", "cpus and mem_gib must be ≥ 0".into());
         }
     }
-    if let Some(format) = &scenario.workload.format {
-        if let Err(reason) = format.parse::<traces::Format>() {
-            return fail("workload", "format", reason);
-        }
+    if let Some(Err(reason)) = scenario.workload.format.as_deref().map(str::parse::<traces::Format>) {
+        return fail("workload", "format", reason);
     }
     if scenario.workload.trace.trim().is_empty() {
         return fail("workload", "trace", "must name a trace file or sample:NAME".into());

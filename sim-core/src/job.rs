@@ -131,7 +131,10 @@ impl Progress {
     /// When the job finishes at the current rate, rounded up to the next whole microsecond
     /// (never early); `None` when stalled at rate zero.
     pub fn finish_time(&self) -> Option<SimTime> {
-        (self.rate > 0.0).then(|| self.updated_at.saturating_add(SimTime((self.remaining / self.rate).ceil() as u64)))
+        (self.rate > 0.0).then(|| {
+            self.updated_at
+                .saturating_add(SimTime((self.remaining / self.rate).ceil() as u64))
+        })
     }
 }
 
@@ -185,7 +188,12 @@ impl Job {
             last_start: None,
             end: None,
             alloc: Vec::new(),
-            progress: Progress { remaining: work, rate: 0.0, updated_at: spec.submit, version: 0 },
+            progress: Progress {
+                remaining: work,
+                rate: 0.0,
+                updated_at: spec.submit,
+                version: 0,
+            },
             checkpointed_work: 0.0,
             restarts: 0,
             preemptions: 0,
@@ -213,7 +221,11 @@ impl Job {
     /// multiple of the checkpoint interval, or nothing when the job never checkpoints.
     pub fn checkpointed_part(&self, done: f64) -> f64 {
         let interval = self.spec.checkpoint.as_micros() as f64;
-        if interval <= 0.0 { 0.0 } else { (done / interval).floor() * interval }
+        if interval <= 0.0 {
+            0.0
+        } else {
+            (done / interval).floor() * interval
+        }
     }
 }
 
@@ -222,7 +234,13 @@ mod tests {
     use super::*;
 
     fn job(duration_s: u64, checkpoint_s: u64) -> Job {
-        let mut spec = JobSpec::new("j", SimTime::ZERO, SimTime::from_secs(duration_s), 1, TaskRequest::default());
+        let mut spec = JobSpec::new(
+            "j",
+            SimTime::ZERO,
+            SimTime::from_secs(duration_s),
+            1,
+            TaskRequest::default(),
+        );
         spec.checkpoint = SimTime::from_secs(checkpoint_s);
         Job::new(JobId(0), spec, UserId(0), QueueId(0), GpuTypeSet::ANY)
     }
@@ -230,7 +248,12 @@ mod tests {
     #[test]
     fn finish_time_rounds_up_to_whole_microseconds() {
         // 10 µs of work at rate 3 takes 3.33 µs: the job must not finish before 4 µs.
-        let p = Progress { remaining: 10.0, rate: 3.0, updated_at: SimTime(100), version: 0 };
+        let p = Progress {
+            remaining: 10.0,
+            rate: 3.0,
+            updated_at: SimTime(100),
+            version: 0,
+        };
         assert_eq!(p.finish_time(), Some(SimTime(104)));
         assert_eq!(Progress { rate: 0.0, ..p }.finish_time(), None);
         // After 2 µs at rate 3, 4 µs of work is left.

@@ -57,7 +57,11 @@ impl TaskRequest {
             if milli == 0 {
                 return Err(GpuAmountError::TooSmall(gpus));
             }
-            if milli == MILLI_PER_GPU { (1, MILLI_PER_GPU) } else { (1, milli) }
+            if milli == MILLI_PER_GPU {
+                (1, MILLI_PER_GPU)
+            } else {
+                (1, milli)
+            }
         } else if gpus.fract() != 0.0 {
             return Err(GpuAmountError::NotWhole(gpus));
         } else if gpus > f64::from(MAX_GPUS_PER_NODE) {
@@ -65,7 +69,12 @@ impl TaskRequest {
         } else {
             (gpus as u32, MILLI_PER_GPU)
         };
-        Ok(TaskRequest { gpus: count, milli_per_gpu: milli, cpu_milli, mem_mib })
+        Ok(TaskRequest {
+            gpus: count,
+            milli_per_gpu: milli,
+            cpu_milli,
+            mem_mib,
+        })
     }
 
     /// Total GPU capacity the task holds, in milli-GPU.

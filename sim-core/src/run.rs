@@ -47,7 +47,11 @@ where
     let summary = Summary::compute(&outcome, &usage.totals());
     let node_names: Vec<String> = outcome.cluster.nodes().iter().map(|n| n.name.clone()).collect();
     let jobs = outcome.jobs.iter().map(|j| JobRow::from_job(j, &node_names)).collect();
-    let rejected_jobs = outcome.jobs.iter().filter(|j| j.state == JobState::Failed && j.first_start.is_none()).count() as u64;
+    let rejected_jobs = outcome
+        .jobs
+        .iter()
+        .filter(|j| j.state == JobState::Failed && j.first_start.is_none())
+        .count() as u64;
     Ok(RunRecord {
         summary,
         jobs,

@@ -124,10 +124,16 @@ pub fn parse_duration(text: &str) -> Result<SimTime, DurationError> {
     let mut total: f64 = 0.0;
     let mut rest = trimmed;
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let unit_len = rest[number_len..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len() - number_len);
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit_len = rest[number_len..]
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len() - number_len);
         let (number, unit) = (&rest[..number_len], &rest[number_len..number_len + unit_len]);
-        let value: f64 = number.parse().map_err(|_| DurationError::Malformed(trimmed.to_string()))?;
+        let value: f64 = number
+            .parse()
+            .map_err(|_| DurationError::Malformed(trimmed.to_string()))?;
         if unit.is_empty() {
             return Err(DurationError::Malformed(trimmed.to_string()));
         }
@@ -172,7 +178,11 @@ pub fn format_duration(span: SimTime) -> String {
     if us == 0 {
         return "0s".to_string();
     }
-    let (name, size) = UNITS.iter().find(|(_, size)| us.is_multiple_of(*size)).copied().unwrap_or(("us", 1));
+    let (name, size) = UNITS
+        .iter()
+        .find(|(_, size)| us.is_multiple_of(*size))
+        .copied()
+        .unwrap_or(("us", 1));
     format!("{}{name}", us / size)
 }
 

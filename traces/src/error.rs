@@ -55,12 +55,21 @@ pub(crate) struct Location<'a> {
 impl Location<'_> {
     /// An error about `field` on this line.
     pub fn field(&self, field: &str, reason: impl fmt::Display) -> TraceError {
-        TraceError::Field { file: self.file.to_string(), line: self.line, field: field.to_string(), reason: reason.to_string() }
+        TraceError::Field {
+            file: self.file.to_string(),
+            line: self.line,
+            field: field.to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// An error about this whole line.
     pub fn row(&self, reason: impl fmt::Display) -> TraceError {
-        TraceError::Row { file: self.file.to_string(), line: self.line, reason: reason.to_string() }
+        TraceError::Row {
+            file: self.file.to_string(),
+            line: self.line,
+            reason: reason.to_string(),
+        }
     }
 }
 
@@ -69,12 +78,21 @@ pub(crate) fn from_csv(file: &str, error: csv::Error) -> TraceError {
     let line = error.position().map_or(0, csv::Position::line);
     match error.kind() {
         csv::ErrorKind::Io(_) => match error.into_kind() {
-            csv::ErrorKind::Io(source) => TraceError::Io { file: file.to_string(), source },
+            csv::ErrorKind::Io(source) => TraceError::Io {
+                file: file.to_string(),
+                source,
+            },
             _ => unreachable!("kind checked above"),
         },
-        csv::ErrorKind::Utf8 { .. } => {
-            TraceError::Row { file: file.to_string(), line, reason: "the row is not valid UTF-8".into() }
-        }
-        _ => TraceError::Row { file: file.to_string(), line, reason: error.to_string() },
+        csv::ErrorKind::Utf8 { .. } => TraceError::Row {
+            file: file.to_string(),
+            line,
+            reason: "the row is not valid UTF-8".into(),
+        },
+        _ => TraceError::Row {
+            file: file.to_string(),
+            line,
+            reason: error.to_string(),
+        },
     }
 }

@@ -5,7 +5,11 @@ use sim_core::time::SimTime;
 /// A decimal number, or why not.
 pub(crate) fn number(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|_| format!("expected a number, got `{text}`"))?;
-    if value.is_finite() { Ok(value) } else { Err(format!("expected a finite number, got `{text}`")) }
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(format!("expected a finite number, got `{text}`"))
+    }
 }
 
 /// Seconds ≥ 0 as a [`SimTime`].
@@ -32,19 +36,30 @@ pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
 
 /// A whole number ≥ `min`.
 pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, String> {
-    let value: u64 = text.parse().map_err(|_| format!("expected a whole number ≥ {min}, got `{text}`"))?;
-    if value < min { Err(format!("must be ≥ {min}, got `{text}`")) } else { Ok(value) }
+    let value: u64 = text
+        .parse()
+        .map_err(|_| format!("expected a whole number ≥ {min}, got `{text}`"))?;
+    if value < min {
+        Err(format!("must be ≥ {min}, got `{text}`"))
+    } else {
+        Ok(value)
+    }
 }
 
 /// A signed whole number.
 pub(crate) fn signed_integer(text: &str) -> Result<i32, String> {
-    text.parse().map_err(|_| format!("expected a whole number, got `{text}`"))
+    text.parse()
+        .map_err(|_| format!("expected a whole number, got `{text}`"))
 }
 
 /// A fraction in [0, 1].
 pub(crate) fn fraction(text: &str) -> Result<f64, String> {
     let value = number(text)?;
-    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("must be between 0 and 1, got `{text}`")) }
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be between 0 and 1, got `{text}`"))
+    }
 }
 
 /// A non-negative amount scaled to integer units (`cores` → milli-cores with scale 1000).

@@ -80,7 +80,11 @@ impl Format {
 
     /// The format's name.
     pub fn name(self) -> &'static str {
-        Format::ALL.iter().find(|(f, _)| *f == self).map(|(_, n)| *n).expect("every format is listed")
+        Format::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map(|(_, n)| *n)
+            .expect("every format is listed")
     }
 
     /// Guesses the format from the first line of the file.
@@ -99,17 +103,24 @@ impl Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
-        Format::ALL.iter().find(|(_, n)| *n == s).map(|(f, _)| *f).ok_or_else(|| {
-            let names: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
-            format!("unknown trace format `{s}`; known formats: {}", names.join(", "))
-        })
+        Format::ALL
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map(|(f, _)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
+                format!("unknown trace format `{s}`; known formats: {}", names.join(", "))
+            })
     }
 }
 
 /// Opens a trace file; `format` overrides detection.
 pub fn open(path: &Path, format: Option<Format>) -> Result<Box<dyn JobSource>, TraceError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| TraceError::Io { file: name.clone(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| TraceError::Io {
+        file: name.clone(),
+        source,
+    })?;
     open_reader(&name, file, format)
 }
 
@@ -131,9 +142,15 @@ pub fn open_reader(
 }
 
 fn detect(name: &str, reader: &mut BufReader<impl Read>) -> Result<Format, TraceError> {
-    let head = reader.fill_buf().map_err(|source| TraceError::Io { file: name.to_string(), source })?;
+    let head = reader.fill_buf().map_err(|source| TraceError::Io {
+        file: name.to_string(),
+        source,
+    })?;
     if head.is_empty() {
-        return Err(TraceError::File { file: name.into(), reason: "empty file".into() });
+        return Err(TraceError::File {
+            file: name.into(),
+            reason: "empty file".into(),
+        });
     }
     let first_line = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default());
     Format::sniff(&first_line).ok_or_else(|| TraceError::File {
@@ -152,17 +169,28 @@ mod tests {
 
     #[test]
     fn detects_formats_from_the_first_line() {
-        assert_eq!(Format::sniff("#job id,arrival time (sec),topology,shape,size,duration (sec)"), Some(Format::Philly));
+        assert_eq!(
+            Format::sniff("#job id,arrival time (sec),topology,shape,size,duration (sec)"),
+            Some(Format::Philly)
+        );
         assert_eq!(Format::sniff("submit_s,job_id,duration_s"), Some(Format::Native));
         assert_eq!(Format::sniff("a,b,c"), None);
         assert_eq!("philly".parse::<Format>(), Ok(Format::Philly));
-        assert!("swf2".parse::<Format>().unwrap_err().contains("known formats: native, philly"));
+        assert!(
+            "swf2"
+                .parse::<Format>()
+                .unwrap_err()
+                .contains("known formats: native, philly")
+        );
     }
 
     #[test]
     fn undetectable_and_empty_files_are_named() {
         let err = open_reader("x.csv", "a,b\n1,2\n".as_bytes(), None).err().unwrap();
-        assert!(err.to_string().starts_with("x.csv: cannot tell the trace format from the first line `a,b`"));
+        assert!(
+            err.to_string()
+                .starts_with("x.csv: cannot tell the trace format from the first line `a,b`")
+        );
         let err = open_reader("e.csv", "".as_bytes(), None).err().unwrap();
         assert_eq!(err.to_string(), "e.csv: empty file");
     }

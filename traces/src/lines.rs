@@ -129,7 +129,9 @@ mod tests {
         // Line 1 header, 2 data, 3 blank, 4 data, 5–6 a quoted field spanning two lines, 7 data
         // without a final newline.
         let text = "h1,h2\r\n1,2\r\n\r\n3,4\r\n\"a\r\nb\",5\r\n6,7";
-        let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(LfReader::new(text.as_bytes()));
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(LfReader::new(text.as_bytes()));
         let mut record = csv::StringRecord::new();
         let mut lines = Vec::new();
         while csv.read_record(&mut record).unwrap() {

@@ -65,10 +65,16 @@ pub struct NativeReader<R: Read> {
 impl<R: Read> NativeReader<R> {
     /// Opens a trace from `reader`; `file` names it in errors. Reads and checks the header.
     pub fn new(file: &str, reader: R) -> Result<Self, TraceError> {
-        let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(LfReader::new(reader));
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(LfReader::new(reader));
         let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
         if header.is_empty() {
-            return Err(TraceError::File { file: file.into(), reason: "empty file: expected a header row".into() });
+            return Err(TraceError::File {
+                file: file.into(),
+                reason: "empty file: expected a header row".into(),
+            });
         }
         let columns = map_columns(file, &header)?;
         Ok(NativeReader {
@@ -87,10 +93,18 @@ impl<R: Read> NativeReader<R> {
 
     fn parse_row(&mut self) -> Result<JobSpec, TraceError> {
         let line = record_line(self.csv.position().line(), &self.record);
-        let row = Row { record: &self.record, columns: &self.columns, at: Location { file: &self.file, line } };
+        let row = Row {
+            record: &self.record,
+            columns: &self.columns,
+            at: Location { file: &self.file, line },
+        };
         let at = &row.at;
         if self.record.len() != self.width {
-            return Err(at.row(format!("expected {} fields like the header, found {}", self.width, self.record.len())));
+            return Err(at.row(format!(
+                "expected {} fields like the header, found {}",
+                self.width,
+                self.record.len()
+            )));
         }
 
         let id = row.required(0)?.to_string();
@@ -101,12 +115,15 @@ impl<R: Read> NativeReader<R> {
         let gpus = fields::number(row.required(4)?).map_err(|r| at.field("gpus_per_task", r))?;
         let cpu_milli = row.optional(5, |v| fields::scaled(v, 1000.0))?.unwrap_or(0);
         let mem_mib = row.optional(6, |v| fields::scaled(v, 1024.0))?.unwrap_or(0);
-        let task =
-            TaskRequest::with_gpu_amount(gpus, cpu_milli, mem_mib).map_err(|e| at.field("gpus_per_task", e))?;
+        let task = TaskRequest::with_gpu_amount(gpus, cpu_milli, mem_mib).map_err(|e| at.field("gpus_per_task", e))?;
 
         let mut spec = JobSpec::new(id, submit, duration, tasks, task);
         if let Some(types) = row.get(7) {
-            spec.gpu_types = types.split('|').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+            spec.gpu_types = types
+                .split('|')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
         }
         if let Some(user) = row.get(8) {
             spec.user = user.to_string();
@@ -123,7 +140,10 @@ impl<R: Read> NativeReader<R> {
         if submit < self.last_submit {
             return Err(at.field(
                 "submit_s",
-                format!("{submit} is earlier than the previous row's {}: rows must be sorted by submit_s", self.last_submit),
+                format!(
+                    "{submit} is earlier than the previous row's {}: rows must be sorted by submit_s",
+                    self.last_submit
+                ),
             ));
         }
         if !self.seen_ids.insert(spec.id.clone()) {
@@ -149,12 +169,15 @@ impl Row<'_> {
 
     /// The value of required column `i`.
     fn required(&self, i: usize) -> Result<&str, TraceError> {
-        self.get(i).ok_or_else(|| self.at.field(COLUMNS[i].0, "is empty; the column is required"))
+        self.get(i)
+            .ok_or_else(|| self.at.field(COLUMNS[i].0, "is empty; the column is required"))
     }
 
     /// Optional column `i` parsed by `parse`.
     fn optional<T>(&self, i: usize, parse: fn(&str) -> Result<T, String>) -> Result<Option<T>, TraceError> {
-        self.get(i).map(|v| parse(v).map_err(|reason| self.at.field(COLUMNS[i].0, reason))).transpose()
+        self.get(i)
+            .map(|v| parse(v).map_err(|reason| self.at.field(COLUMNS[i].0, reason)))
+            .transpose()
     }
 }
 
@@ -166,7 +189,10 @@ fn map_columns(file: &str, header: &csv::StringRecord) -> Result<ColumnMap, Trac
             continue;
         }
         let Some(i) = COLUMNS.iter().position(|(c, _)| *c == name) else {
-            let nearest = NATIVE_COLUMNS.iter().min_by_key(|c| strsim::levenshtein(c, name)).expect("columns exist");
+            let nearest = NATIVE_COLUMNS
+                .iter()
+                .min_by_key(|c| strsim::levenshtein(c, name))
+                .expect("columns exist");
             return Err(at.row(format!(
                 "unknown column `{name}` (did you mean `{nearest}`? columns of your own must start with `x_`)"
             )));
@@ -175,8 +201,12 @@ fn map_columns(file: &str, header: &csv::StringRecord) -> Result<ColumnMap, Trac
             return Err(at.row(format!("column `{name}` appears twice")));
         }
     }
-    let missing: Vec<&str> =
-        COLUMNS.iter().zip(&columns).filter(|((_, required), at)| *required && at.is_none()).map(|((n, _), _)| *n).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .zip(&columns)
+        .filter(|((_, required), at)| *required && at.is_none())
+        .map(|((n, _), _)| *n)
+        .collect();
     if !missing.is_empty() {
         return Err(at.row(format!("missing required column(s): {}", missing.join(", "))));
     }
@@ -192,9 +222,10 @@ impl<R: Read> Iterator for NativeReader<R> {
         }
         let result = match self.csv.read_record(&mut self.record) {
             Err(e) => Err(from_csv(&self.file, e)),
-            Ok(false) if self.jobs == 0 => {
-                Err(TraceError::File { file: self.file.clone(), reason: "no jobs: the file has a header but no rows".into() })
-            }
+            Ok(false) if self.jobs == 0 => Err(TraceError::File {
+                file: self.file.clone(),
+                reason: "no jobs: the file has a header but no rows".into(),
+            }),
             Ok(false) => {
                 self.done = true;
                 return None;

@@ -13,7 +13,10 @@ const NODE_COLUMNS: [&str; 6] = ["node", "rack", "gpus", "gpu_type", "cpus", "me
 
 /// Reads every node of a nodes file.
 pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(LfReader::new(reader));
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LfReader::new(reader));
     let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
     let at = Location { file, line: 1 };
     let mut index = [usize::MAX; NODE_COLUMNS.len()];
@@ -22,19 +25,33 @@ pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceE
             Some(i) => index[i] = position,
             None if name.starts_with("x_") => {}
             None => {
-                return Err(at.row(format!("unknown column `{name}`; a nodes file has {}", NODE_COLUMNS.join(", "))));
+                return Err(at.row(format!(
+                    "unknown column `{name}`; a nodes file has {}",
+                    NODE_COLUMNS.join(", ")
+                )));
             }
         }
     }
     if let Some(i) = index.iter().position(|&p| p == usize::MAX) {
-        return Err(at.row(format!("missing column `{}`; a nodes file has {}", NODE_COLUMNS[i], NODE_COLUMNS.join(", "))));
+        return Err(at.row(format!(
+            "missing column `{}`; a nodes file has {}",
+            NODE_COLUMNS[i],
+            NODE_COLUMNS.join(", ")
+        )));
     }
     let mut nodes = Vec::new();
     let mut record = csv::StringRecord::new();
     while csv.read_record(&mut record).map_err(|e| from_csv(file, e))? {
-        let at = Location { file, line: record_line(csv.position().line(), &record) };
+        let at = Location {
+            file,
+            line: record_line(csv.position().line(), &record),
+        };
         if record.len() != header.len() {
-            return Err(at.row(format!("expected {} fields like the header, found {}", header.len(), record.len())));
+            return Err(at.row(format!(
+                "expected {} fields like the header, found {}",
+                header.len(),
+                record.len()
+            )));
         }
         let field = |i: usize| &record[index[i]];
         let name = field(0).to_string();
@@ -52,7 +69,10 @@ pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceE
         });
     }
     if nodes.is_empty() {
-        return Err(TraceError::File { file: file.into(), reason: "no nodes: the file has no rows".into() });
+        return Err(TraceError::File {
+            file: file.into(),
+            reason: "no nodes: the file has no rows".into(),
+        });
     }
     Ok(nodes)
 }
@@ -74,8 +94,15 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_field() {
-        let err = read_nodes("n.csv", "node,rack,gpus,gpu_type,cpus,mem_gib\na,r,x,T4,1,1\n".as_bytes()).unwrap_err();
-        assert_eq!(err.to_string(), "n.csv:2: column `gpus`: expected a whole number ≥ 0, got `x`");
+        let err = read_nodes(
+            "n.csv",
+            "node,rack,gpus,gpu_type,cpus,mem_gib\na,r,x,T4,1,1\n".as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "n.csv:2: column `gpus`: expected a whole number ≥ 0, got `x`"
+        );
         let err = read_nodes("n.csv", "node,rack,gpus\n".as_bytes()).unwrap_err();
         assert!(err.to_string().starts_with("n.csv:1: missing column `gpu_type`"));
     }

@@ -57,7 +57,10 @@ impl<R: Read> PhillyReader<R> {
         let line = record_line(self.csv.position().line(), &self.record);
         let at = Location { file: &self.file, line };
         if self.record.len() != 6 {
-            return Err(at.row(format!("expected 6 fields ({PHILLY_HEADER}), found {}", self.record.len())));
+            return Err(at.row(format!(
+                "expected 6 fields ({PHILLY_HEADER}), found {}",
+                self.record.len()
+            )));
         }
         let r = &self.record;
         let id = r[0].to_string();
@@ -73,12 +76,22 @@ impl<R: Read> PhillyReader<R> {
             .collect::<Result<_, _>>()
             .map_err(|e| at.field("shape", e))?;
         if parts.iter().sum::<u64>() != size {
-            return Err(at.field("shape", format!("parts of `{}` add up to {}, not size {size}", &r[3], parts.iter().sum::<u64>())));
+            return Err(at.field(
+                "shape",
+                format!(
+                    "parts of `{}` add up to {}, not size {size}",
+                    &r[3],
+                    parts.iter().sum::<u64>()
+                ),
+            ));
         }
         if submit < self.last_submit {
             return Err(at.field(
                 "arrival time (sec)",
-                format!("{submit} is earlier than the previous row's {}: rows must be sorted", self.last_submit),
+                format!(
+                    "{submit} is earlier than the previous row's {}: rows must be sorted",
+                    self.last_submit
+                ),
             ));
         }
         self.last_submit = submit;
@@ -150,7 +163,11 @@ mod tests {
         let jobs: Vec<JobSpec> = jobs.into_iter().map(Result::unwrap).collect();
         assert_eq!(skipped, 1, "the duration-0 job is skipped and counted");
         assert_eq!((jobs[0].tasks, jobs[0].task.gpus), (2, 8));
-        assert_eq!((jobs[1].tasks, jobs[1].task.gpus), (3, 2), "gcd(4, 2) = 2, 6 / 2 = 3 tasks");
+        assert_eq!(
+            (jobs[1].tasks, jobs[1].task.gpus),
+            (3, 2),
+            "gcd(4, 2) = 2, 6 / 2 = 3 tasks"
+        );
         assert_eq!(jobs[2].id, "3");
         assert_eq!(jobs[2].duration, SimTime::from_micros(9_500_000));
     }
@@ -163,9 +180,15 @@ mod tests {
             "t.csv:2: column `shape`: parts of `8+8` add up to 16, not size 12"
         );
         let (jobs, _) = read("#h\n0,0,CLOS,1,1\n");
-        assert_eq!(jobs[0].as_ref().unwrap_err().to_string(), format!("t.csv:2: expected 6 fields ({PHILLY_HEADER}), found 5"));
+        assert_eq!(
+            jobs[0].as_ref().unwrap_err().to_string(),
+            format!("t.csv:2: expected 6 fields ({PHILLY_HEADER}), found 5")
+        );
         let (jobs, _) = read("#h\n0,x,CLOS,1,1,5\n");
-        assert_eq!(jobs[0].as_ref().unwrap_err().to_string(), "t.csv:2: column `arrival time (sec)`: expected a number, got `x`");
+        assert_eq!(
+            jobs[0].as_ref().unwrap_err().to_string(),
+            "t.csv:2: column `arrival time (sec)`: expected a number, got `x`"
+        );
         let (jobs, _) = read("#h\n");
         assert!(jobs[0].as_ref().unwrap_err().to_string().contains("no jobs"));
     }

@@ -20,8 +20,8 @@ impl Placement for BestFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::tests::{job, nodes};
     use crate::placement::place_job;
+    use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
     #[test]
@@ -37,6 +37,9 @@ mod tests {
     fn ties_go_to_the_lower_index() {
         let cluster = nodes(&[4, 4]);
         let mut trial = Trial::new(&cluster);
-        assert_eq!(place_job(&mut BestFit, &mut trial, &job(1, 1.0)).unwrap()[0].node, NodeId(0));
+        assert_eq!(
+            place_job(&mut BestFit, &mut trial, &job(1, 1.0)).unwrap()[0].node,
+            NodeId(0)
+        );
     }
 }

@@ -19,8 +19,8 @@ impl Placement for FirstFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::tests::{job, nodes};
     use crate::placement::place_job;
+    use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
     #[test]

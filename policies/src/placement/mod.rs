@@ -33,7 +33,9 @@ pub fn place_job(placement: &mut dyn Placement, trial: &mut Trial<'_>, job: &Job
             }
             return None;
         };
-        trial.take(&task).expect("a placement only proposes tasks that fit the trial");
+        trial
+            .take(&task)
+            .expect("a placement only proposes tasks that fit the trial");
         tasks.push(task);
     }
     Some(tasks)

@@ -22,8 +22,8 @@ impl Placement for WorstFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::tests::{job, nodes};
     use crate::placement::place_job;
+    use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
     #[test]
@@ -33,7 +33,10 @@ mod tests {
         let cluster = nodes(&[4, 8, 4]);
         let mut trial = Trial::new(&cluster);
         let placed = place_job(&mut WorstFit, &mut trial, &job(2, 2.0)).unwrap();
-        assert_eq!(placed.iter().map(|t| t.node).collect::<Vec<_>>(), vec![NodeId(1), NodeId(1)]);
+        assert_eq!(
+            placed.iter().map(|t| t.node).collect::<Vec<_>>(),
+            vec![NodeId(1), NodeId(1)]
+        );
         // Now every node has 4 free; a 4-GPU task leaves 0 on any of them: the lowest index wins.
         let placed = place_job(&mut WorstFit, &mut trial, &job(1, 4.0)).unwrap();
         assert_eq!(placed[0].node, NodeId(0));

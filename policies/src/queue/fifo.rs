@@ -16,7 +16,10 @@ pub struct Fifo {
 impl Fifo {
     /// FIFO order with `placement`, reported under `name`.
     pub fn new(name: impl Into<String>, placement: Box<dyn Placement + Send>) -> Fifo {
-        Fifo { name: name.into(), placement }
+        Fifo {
+            name: name.into(),
+            placement,
+        }
     }
 }
 

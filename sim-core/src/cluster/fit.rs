@@ -43,7 +43,12 @@ mod tests {
     use super::*;
 
     fn req(gpus: u32, milli: u32) -> TaskRequest {
-        TaskRequest { gpus, milli_per_gpu: milli, cpu_milli: 0, mem_mib: 0 }
+        TaskRequest {
+            gpus,
+            milli_per_gpu: milli,
+            cpu_milli: 0,
+            mem_mib: 0,
+        }
     }
 
     #[test]

@@ -175,11 +175,17 @@ impl Cluster {
                 return Err(ClusterError::DuplicateNode(spec.name.clone()));
             }
             if spec.gpus > MAX_GPUS_PER_NODE {
-                return Err(ClusterError::TooManyGpus { name: spec.name.clone(), gpus: spec.gpus });
+                return Err(ClusterError::TooManyGpus {
+                    name: spec.name.clone(),
+                    gpus: spec.gpus,
+                });
             }
             let id = NodeId::from_index(cluster.nodes.len());
             let rack = *rack_ids.entry(&spec.rack).or_insert_with(|| {
-                cluster.racks.push(Rack { name: spec.rack.clone(), nodes: Vec::new() });
+                cluster.racks.push(Rack {
+                    name: spec.rack.clone(),
+                    nodes: Vec::new(),
+                });
                 RackId::from_index(cluster.racks.len() - 1)
             });
             cluster.racks[rack.index()].nodes.push(id);
@@ -208,7 +214,9 @@ impl Cluster {
                 first_gpu: cluster.gpu_free_milli.len(),
             };
             cluster.total_gpu_milli += node.gpu_milli();
-            cluster.gpu_free_milli.extend(std::iter::repeat_n(MILLI_PER_GPU as u16, spec.gpus as usize));
+            cluster
+                .gpu_free_milli
+                .extend(std::iter::repeat_n(MILLI_PER_GPU as u16, spec.gpus as usize));
             cluster.nodes.push(node);
         }
         Ok(cluster)
@@ -236,7 +244,10 @@ impl Cluster {
 
     /// The id of a GPU model by name, if the cluster has it.
     pub fn gpu_type_id(&self, name: &str) -> Option<GpuTypeId> {
-        self.gpu_type_names.iter().position(|n| n == name).map(GpuTypeId::from_index)
+        self.gpu_type_names
+            .iter()
+            .position(|n| n == name)
+            .map(GpuTypeId::from_index)
     }
 
     /// Free milli-GPU of each device of `node`, in device order.
@@ -293,7 +304,10 @@ impl Cluster {
                 Direction::Take => devices[gpu] - milli,
                 Direction::Give => devices[gpu] + milli,
             };
-            debug_assert!(u32::from(devices[gpu]) <= MILLI_PER_GPU, "device over capacity after release");
+            debug_assert!(
+                u32::from(devices[gpu]) <= MILLI_PER_GPU,
+                "device over capacity after release"
+            );
         }
         match direction {
             Direction::Take => {
@@ -319,19 +333,31 @@ impl Cluster {
         for node in &self.nodes {
             let devices = &self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
             if let Some(d) = devices.iter().position(|&f| u32::from(f) > MILLI_PER_GPU) {
-                return Err(format!("node `{}` device {d} has more than a whole GPU free", node.name));
+                return Err(format!(
+                    "node `{}` device {d} has more than a whole GPU free",
+                    node.name
+                ));
             }
             let free: u64 = devices.iter().map(|&f| u64::from(f)).sum();
             if free != node.free_gpu_milli {
-                return Err(format!("node `{}` free GPU total {} != device sum {free}", node.name, node.free_gpu_milli));
+                return Err(format!(
+                    "node `{}` free GPU total {} != device sum {free}",
+                    node.name, node.free_gpu_milli
+                ));
             }
             if node.free_cpu_milli > node.cpu_milli || node.free_mem_mib > node.mem_mib {
-                return Err(format!("node `{}` has more CPU or memory free than it holds", node.name));
+                return Err(format!(
+                    "node `{}` has more CPU or memory free than it holds",
+                    node.name
+                ));
             }
             allocated += node.gpu_milli() - free;
         }
         if allocated != self.allocated_gpu_milli {
-            return Err(format!("allocated total {} != recount {allocated}", self.allocated_gpu_milli));
+            return Err(format!(
+                "allocated total {} != recount {allocated}",
+                self.allocated_gpu_milli
+            ));
         }
         Ok(())
     }
@@ -384,15 +410,27 @@ pub(crate) mod tests {
             cpu_milli: 1,
             mem_mib: 1,
         };
-        assert!(matches!(Cluster::build(std::slice::from_ref(&spec)), Err(ClusterError::TooManyGpus { .. })));
+        assert!(matches!(
+            Cluster::build(std::slice::from_ref(&spec)),
+            Err(ClusterError::TooManyGpus { .. })
+        ));
         spec.gpus = 1;
-        assert_eq!(Cluster::build(&[spec.clone(), spec]).unwrap_err(), ClusterError::DuplicateNode("a".into()));
+        assert_eq!(
+            Cluster::build(&[spec.clone(), spec]).unwrap_err(),
+            ClusterError::DuplicateNode("a".into())
+        );
     }
 
     #[test]
     fn allocate_is_all_or_nothing() {
         let mut c = uniform(1, 1, 4);
-        let task = |mask| TaskAlloc { node: NodeId(0), gpu_mask: mask, milli_per_gpu: 1000, cpu_milli: 0, mem_mib: 0 };
+        let task = |mask| TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: mask,
+            milli_per_gpu: 1000,
+            cpu_milli: 0,
+            mem_mib: 0,
+        };
         // Two tasks claiming device 3: the second must fail and the first must not stay applied.
         assert!(c.allocate(&[task(0b1000), task(0b1000)]).is_err());
         assert_eq!(c.allocated_gpu_milli(), 0);

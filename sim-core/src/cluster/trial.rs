@@ -25,7 +25,10 @@ pub struct Trial<'c> {
 impl<'c> Trial<'c> {
     /// A trial with nothing placed yet.
     pub fn new(cluster: &'c Cluster) -> Self {
-        Trial { cluster, touched: Vec::new() }
+        Trial {
+            cluster,
+            touched: Vec::new(),
+        }
     }
 
     /// The cluster under the overlay.
@@ -47,7 +50,8 @@ impl<'c> Trial<'c> {
 
     /// Free GPU capacity of `node`, in milli-GPU, after the tentative tasks.
     pub fn free_gpu_milli(&self, node: NodeId) -> u64 {
-        self.touched(node).map_or_else(|| self.cluster.node(node).free_gpu_milli, |t| t.free_gpu_milli)
+        self.touched(node)
+            .map_or_else(|| self.cluster.node(node).free_gpu_milli, |t| t.free_gpu_milli)
     }
 
     /// Free CPU (milli-cores) and memory (MiB) of `node` after the tentative tasks.
@@ -84,13 +88,20 @@ impl<'c> Trial<'c> {
 
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
-        let node = self.cluster.nodes.get(task.node.index()).ok_or(AllocError::NoSuchNode(task.node.0))?;
+        let node = self
+            .cluster
+            .nodes
+            .get(task.node.index())
+            .ok_or(AllocError::NoSuchNode(task.node.0))?;
         if task.milli_per_gpu > MILLI_PER_GPU || (task.gpu_mask != 0 && task.milli_per_gpu == 0) {
             return Err(AllocError::BadShare(task.milli_per_gpu));
         }
         if node.gpu_count < MAX_GPUS_PER_NODE && task.gpu_mask >> node.gpu_count != 0 {
             let gpu = 63 - task.gpu_mask.leading_zeros();
-            return Err(AllocError::NoSuchGpu { node: node.name.clone(), gpu });
+            return Err(AllocError::NoSuchGpu {
+                node: node.name.clone(),
+                gpu,
+            });
         }
         let index = match self.touched.iter().position(|t| t.node == task.node) {
             Some(i) => i,
@@ -108,7 +119,10 @@ impl<'c> Trial<'c> {
             }
         };
         let t = &mut self.touched[index];
-        let insufficient = |resource| AllocError::Insufficient { node: node.name.clone(), resource };
+        let insufficient = |resource| AllocError::Insufficient {
+            node: node.name.clone(),
+            resource,
+        };
         if t.free_cpu_milli < task.cpu_milli {
             return Err(insufficient("CPU"));
         }
@@ -187,11 +201,32 @@ mod tests {
     fn take_refuses_what_is_not_there() {
         let cluster = uniform(1, 1, 2);
         let mut trial = Trial::new(&cluster);
-        let bad = TaskAlloc { node: NodeId(0), gpu_mask: 0b100, milli_per_gpu: 1000, cpu_milli: 0, mem_mib: 0 };
+        let bad = TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: 0b100,
+            milli_per_gpu: 1000,
+            cpu_milli: 0,
+            mem_mib: 0,
+        };
         assert!(matches!(trial.take(&bad), Err(AllocError::NoSuchGpu { gpu: 2, .. })));
-        let cpu = TaskAlloc { node: NodeId(0), gpu_mask: 0, milli_per_gpu: 0, cpu_milli: 65_000, mem_mib: 0 };
-        assert!(matches!(trial.take(&cpu), Err(AllocError::Insufficient { resource: "CPU", .. })));
-        let missing = TaskAlloc { node: NodeId(7), gpu_mask: 0, milli_per_gpu: 0, cpu_milli: 0, mem_mib: 0 };
+        let cpu = TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: 0,
+            milli_per_gpu: 0,
+            cpu_milli: 65_000,
+            mem_mib: 0,
+        };
+        assert!(matches!(
+            trial.take(&cpu),
+            Err(AllocError::Insufficient { resource: "CPU", .. })
+        ));
+        let missing = TaskAlloc {
+            node: NodeId(7),
+            gpu_mask: 0,
+            milli_per_gpu: 0,
+            cpu_milli: 0,
+            mem_mib: 0,
+        };
         assert_eq!(trial.take(&missing), Err(AllocError::NoSuchNode(7)));
     }
 

@@ -34,7 +34,12 @@ pub(crate) fn allowed_types(cluster: &Cluster, names: &[String]) -> GpuTypeSet {
     if names.is_empty() {
         return GpuTypeSet::ANY;
     }
-    GpuTypeSet(names.iter().filter_map(|n| cluster.gpu_type_id(n)).fold(0, |mask, ty| mask | 1 << ty.0))
+    GpuTypeSet(
+        names
+            .iter()
+            .filter_map(|n| cluster.gpu_type_id(n))
+            .fold(0, |mask, ty| mask | 1 << ty.0),
+    )
 }
 
 /// True when `tasks` copies of `task` fit on the cluster when it is empty.
@@ -62,7 +67,9 @@ fn tasks_per_empty_node(node: &Node, task: &TaskRequest, allowed: GpuTypeSet) ->
         // Shares never straddle devices: each device holds floor(1000 / share) of them.
         u64::from(node.gpu_count) * by(u64::from(MILLI_PER_GPU), u64::from(task.milli_per_gpu)) / u64::from(task.gpus)
     };
-    by_gpu.min(by(node.cpu_milli, task.cpu_milli)).min(by(node.mem_mib, task.mem_mib))
+    by_gpu
+        .min(by(node.cpu_milli, task.cpu_milli))
+        .min(by(node.mem_mib, task.mem_mib))
 }
 
 #[cfg(test)]

@@ -20,18 +20,32 @@ impl State {
     }
 
     fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>) -> Result<(), String> {
-        let job = self.jobs.get(id.index()).ok_or_else(|| format!("job #{} does not exist", id.0))?;
+        let job = self
+            .jobs
+            .get(id.index())
+            .ok_or_else(|| format!("job #{} does not exist", id.0))?;
         if job.state != JobState::Pending {
             return Err(format!("it is {}, not pending", job.state.as_str()));
         }
         if placement.len() != job.spec.tasks as usize {
-            return Err(format!("placement has {} tasks, the job has {}", placement.len(), job.spec.tasks));
+            return Err(format!(
+                "placement has {} tasks, the job has {}",
+                placement.len(),
+                job.spec.tasks
+            ));
         }
         for (i, task) in placement.iter().enumerate() {
             if !task.matches(&job.spec.task) {
-                return Err(format!("task {i}'s allocation {task:?} does not match its request {:?}", job.spec.task));
+                return Err(format!(
+                    "task {i}'s allocation {task:?} does not match its request {:?}",
+                    job.spec.task
+                ));
             }
-            let node = self.cluster.nodes().get(task.node.index()).ok_or_else(|| format!("node {} does not exist", task.node.0))?;
+            let node = self
+                .cluster
+                .nodes()
+                .get(task.node.index())
+                .ok_or_else(|| format!("node {} does not exist", task.node.0))?;
             if task.gpu_mask != 0 && !job.allowed_gpu_types.contains(node.gpu_type) {
                 return Err(format!("node `{}` has GPU model the job does not allow", node.name));
             }
@@ -58,7 +72,10 @@ impl State {
     }
 
     fn preempt(&mut self, id: JobId) -> Result<(), String> {
-        let job = self.jobs.get(id.index()).ok_or_else(|| format!("job #{} does not exist", id.0))?;
+        let job = self
+            .jobs
+            .get(id.index())
+            .ok_or_else(|| format!("job #{} does not exist", id.0))?;
         if job.state != JobState::Running {
             return Err(format!("it is {}, not running", job.state.as_str()));
         }
@@ -112,13 +129,23 @@ impl State {
         job.progress.rate = rate.max(0.0);
         job.progress.version += 1;
         self.schedule_finish(id);
-        self.records.push(Record::RateChanged { job: id, old_rate, new_rate: rate.max(0.0) });
+        self.records.push(Record::RateChanged {
+            job: id,
+            old_rate,
+            new_rate: rate.max(0.0),
+        });
     }
 
     fn schedule_finish(&mut self, id: JobId) {
         let progress = &self.jobs[id.index()].progress;
         if let Some(at) = progress.finish_time() {
-            self.queue.push(at, Event::Finish { job: id, version: progress.version });
+            self.queue.push(
+                at,
+                Event::Finish {
+                    job: id,
+                    version: progress.version,
+                },
+            );
         }
     }
 }

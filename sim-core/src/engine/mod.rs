@@ -159,7 +159,12 @@ where
     E: Into<Box<dyn Error + Send + Sync>>,
 {
     /// Prepares a run of `source` on `cluster` under `policy`; reads the first job.
-    pub fn new(cluster: Cluster, source: S, policy: &'r mut dyn Policy, config: EngineConfig) -> Result<Self, RunError> {
+    pub fn new(
+        cluster: Cluster,
+        source: S,
+        policy: &'r mut dyn Policy,
+        config: EngineConfig,
+    ) -> Result<Self, RunError> {
         let mut engine = Engine {
             state: State {
                 now: SimTime::ZERO,
@@ -183,7 +188,10 @@ where
             horizon_reached: false,
         };
         engine.read_ahead(SimTime::ZERO)?;
-        engine.next_sample = engine.config.sample_interval.and(engine.state.next_job.as_ref().map(|j| j.submit));
+        engine.next_sample = engine
+            .config
+            .sample_interval
+            .and(engine.state.next_job.as_ref().map(|j| j.submit));
         Ok(engine)
     }
 
@@ -233,7 +241,11 @@ where
             for observer in &mut self.observers {
                 observer.on_instant_end(&view);
             }
-            debug_assert_eq!(self.state.cluster.check_invariants(), Ok(()), "capacity accounting broken at {t:?}");
+            debug_assert_eq!(
+                self.state.cluster.check_invariants(),
+                Ok(()),
+                "capacity accounting broken at {t:?}"
+            );
         }
         Ok(true)
     }
@@ -252,7 +264,10 @@ where
             _ => self.state.now,
         };
         self.report_samples_before(end.saturating_add(SimTime(1)));
-        let view = ClusterView { now: end, ..self.state.view() };
+        let view = ClusterView {
+            now: end,
+            ..self.state.view()
+        };
         for observer in &mut self.observers {
             observer.on_end(end, &view);
         }
@@ -279,7 +294,10 @@ where
             return;
         };
         while let Some(at) = self.next_sample.filter(|&s| s < t) {
-            let view = ClusterView { now: at, ..self.state.view() };
+            let view = ClusterView {
+                now: at,
+                ..self.state.view()
+            };
             for observer in &mut self.observers {
                 observer.on_sample(at, &view);
             }
@@ -291,7 +309,11 @@ where
     fn apply_event(&mut self, event: Event) -> Result<bool, RunError> {
         match event {
             Event::Arrival => {
-                let spec = self.state.next_job.take().expect("an arrival event always has a read-ahead job");
+                let spec = self
+                    .state
+                    .next_job
+                    .take()
+                    .expect("an arrival event always has a read-ahead job");
                 let submit = spec.submit;
                 self.state.admit(spec);
                 self.read_ahead(submit)?;
@@ -316,7 +338,11 @@ where
             Some(Err(e)) => Err(RunError::Workload(e.into())),
             Some(Ok(spec)) => {
                 if spec.submit < previous_submit {
-                    return Err(RunError::Unsorted { job: spec.id, submit: spec.submit, previous: previous_submit });
+                    return Err(RunError::Unsorted {
+                        job: spec.id,
+                        submit: spec.submit,
+                        previous: previous_submit,
+                    });
                 }
                 self.state.queue.push(spec.submit, Event::Arrival);
                 self.state.next_job = Some(spec);
@@ -336,18 +362,26 @@ where
                 Decision::Start { job, .. } | Decision::Preempt { job } => *job,
             };
             started |= matches!(decision, Decision::Start { .. });
-            self.state.apply_decision(decision).map_err(|reason| RunError::InvalidDecision {
-                policy: self.policy.name().to_string(),
-                job: self.state.jobs.get(job.index()).map_or_else(|| format!("#{}", job.0), |j| j.spec.id.clone()),
-                reason,
-            })?;
+            self.state
+                .apply_decision(decision)
+                .map_err(|reason| RunError::InvalidDecision {
+                    policy: self.policy.name().to_string(),
+                    job: self
+                        .state
+                        .jobs
+                        .get(job.index())
+                        .map_or_else(|| format!("#{}", job.0), |j| j.spec.id.clone()),
+                    reason,
+                })?;
             self.state.stats.decisions += 1;
             self.emit_records();
         }
         self.decisions = decisions;
         if started {
             let jobs = &self.state.jobs;
-            self.state.pending.retain(|id| jobs[id.index()].state == JobState::Pending);
+            self.state
+                .pending
+                .retain(|id| jobs[id.index()].state == JobState::Pending);
         }
         Ok(())
     }

@@ -18,7 +18,10 @@ pub struct EventDigest {
 
 impl Default for EventDigest {
     fn default() -> Self {
-        EventDigest { hash: FNV_OFFSET, records: 0 }
+        EventDigest {
+            hash: FNV_OFFSET,
+            records: 0,
+        }
     }
 }
 

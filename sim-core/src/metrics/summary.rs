@@ -109,10 +109,17 @@ impl Summary {
             user.0 += slowdown;
             user.1 += 1;
         }
-        let mut wait: Vec<f64> = jobs.iter().filter_map(|j| Some((j.first_start? - j.spec.submit).as_secs_f64())).collect();
+        let mut wait: Vec<f64> = jobs
+            .iter()
+            .filter_map(|j| Some((j.first_start? - j.spec.submit).as_secs_f64()))
+            .collect();
         jct.sort_by(f64::total_cmp);
         wait.sort_by(f64::total_cmp);
-        let per_user: Vec<f64> = slowdown_by_user.iter().filter(|u| u.1 > 0).map(|u| u.0 / f64::from(u.1)).collect();
+        let per_user: Vec<f64> = slowdown_by_user
+            .iter()
+            .filter(|u| u.1 > 0)
+            .map(|u| u.0 / f64::from(u.1))
+            .collect();
         let first_submit = jobs.first().map_or(SimTime::ZERO, |j| j.spec.submit);
         Summary {
             jobs_submitted: jobs.len() as u64,
@@ -220,7 +227,12 @@ impl JobRow {
             restarts: job.restarts,
             preemptions: job.preemptions,
             lost_gpu_s: job.lost_gpu_s,
-            nodes: job.alloc.iter().map(|t| node_names[t.node.index()].as_str()).collect::<Vec<_>>().join("+"),
+            nodes: job
+                .alloc
+                .iter()
+                .map(|t| node_names[t.node.index()].as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
         }
     }
 }

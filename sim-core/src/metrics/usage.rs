@@ -132,7 +132,11 @@ impl Observer for UsageCollector {
                 self.effective_milli -= Self::job_effective_milli(view, job);
                 self.totals.lost_gpu_s += lost_gpu_s;
             }
-            Record::RateChanged { job, old_rate, new_rate } => {
+            Record::RateChanged {
+                job,
+                old_rate,
+                new_rate,
+            } => {
                 self.effective_milli += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
             }
             Record::Arrived { .. } | Record::Rejected { .. } => {}

@@ -40,22 +40,40 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     for ((policy, loaded), run) in DEMO_POLICIES.iter().zip(&loads).zip(&runs) {
         write_outputs(&args.out.join(policy), loaded, run)?;
         let mut row = vec![policy.to_string()];
-        row.extend(COLUMNS.iter().map(|(metric, _)| cell(run.record.summary.metric(metric).flatten())));
+        row.extend(
+            COLUMNS
+                .iter()
+                .map(|(metric, _)| cell(run.record.summary.metric(metric).flatten())),
+        );
         rows.push(row);
     }
     let scenario = &loads[0].scenario;
-    let header: Vec<&str> = std::iter::once("policy").chain(COLUMNS.iter().map(|(_, h)| *h)).collect();
-    println!("{}: {} on {}", scenario.name, scenario.workload.trace, cluster_line(&loads[0])?);
+    let header: Vec<&str> = std::iter::once("policy")
+        .chain(COLUMNS.iter().map(|(_, h)| *h))
+        .collect();
+    println!(
+        "{}: {} on {}",
+        scenario.name,
+        scenario.workload.trace,
+        cluster_line(&loads[0])?
+    );
     println!("{}", render(&header, &rows));
     if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
         println!("trace rows skipped: {}", run.skipped);
     }
-    println!("outputs: {}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}", args.out.display());
+    println!(
+        "outputs: {}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}",
+        args.out.display()
+    );
     eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
     Ok(())
 }
 
 fn cluster_line(loaded: &scenarios::LoadedScenario) -> Result<String, ScenarioError> {
     let cluster = scenarios::build::build_cluster(loaded)?;
-    Ok(format!("{} nodes, {} GPUs", cluster.nodes().len(), cluster.total_gpu_milli() / 1000))
+    Ok(format!(
+        "{} nodes, {} GPUs",
+        cluster.nodes().len(),
+        cluster.total_gpu_milli() / 1000
+    ))
 }

@@ -34,7 +34,16 @@ fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Re
 
 /// Default output folder: `clustersim-out/<scenario name>` with unsafe characters replaced.
 pub fn default_out(name: &str) -> PathBuf {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     PathBuf::from("clustersim-out").join(safe)
 }
 
@@ -49,16 +58,24 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         return Ok(());
     }
     let summary = &run.record.summary;
-    let rows: Vec<Vec<String>> =
-        HEADLINE.iter().map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())]).collect();
-    println!("{} — policy {}, seed {}", loaded.scenario.name, loaded.scenario.policy.name, loaded.scenario.seed);
+    let rows: Vec<Vec<String>> = HEADLINE
+        .iter()
+        .map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())])
+        .collect();
+    println!(
+        "{} — policy {}, seed {}",
+        loaded.scenario.name, loaded.scenario.policy.name, loaded.scenario.seed
+    );
     println!("{}", render(&["metric", "value"], &rows));
     println!("event_digest {}", run.record.event_digest);
     if run.skipped.total() > 0 {
         println!("trace rows skipped: {}", run.skipped);
     }
     if run.record.rejected_jobs > 0 {
-        println!("{} jobs can never fit this cluster and were marked failed at arrival", run.record.rejected_jobs);
+        println!(
+            "{} jobs can never fit this cluster and were marked failed at arrival",
+            run.record.rejected_jobs
+        );
     }
     for path in written {
         println!("wrote {}", path.display());
@@ -84,7 +101,11 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     }
     let gpus = cluster.total_gpu_milli() / 1000;
     println!("{}: ok", loaded.origin);
-    println!("  cluster: {} racks, {} nodes, {gpus} GPUs", cluster.racks().len(), cluster.nodes().len());
+    println!(
+        "  cluster: {} racks, {} nodes, {gpus} GPUs",
+        cluster.racks().len(),
+        cluster.nodes().len()
+    );
     println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.trace);
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());

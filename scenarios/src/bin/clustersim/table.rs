@@ -14,7 +14,13 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(i, (cell, &w))| if i == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .map(|(i, (cell, &w))| {
+                if i == 0 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
             .collect();
         padded.join("  ").trim_end().to_string()
     };
@@ -43,7 +49,10 @@ mod tests {
 
     #[test]
     fn aligns_columns() {
-        let text = render(&["policy", "n"], &[vec!["a".into(), "10".into()], vec!["best-fit".into(), "2".into()]]);
+        let text = render(
+            &["policy", "n"],
+            &[vec!["a".into(), "10".into()], vec!["best-fit".into(), "2".into()]],
+        );
         assert_eq!(text, "policy     n\n--------  --\na         10\nbest-fit   2");
         assert_eq!(cell(None), "-");
         assert_eq!(cell(Some(2.0)), "2");

@@ -1,0 +1,31 @@
+//! Trace replay: 100k synthetic jobs on a 1,024-GPU cluster (16 racks × 8 nodes × 8 GPUs).
+
+use std::convert::Infallible;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sim_core::engine::EngineConfig;
+use sim_core::run::simulate;
+
+const JOBS: usize = 100_000;
+
+fn replay(c: &mut Criterion) {
+    let jobs = benches::synthetic_jobs(JOBS, 1024, 0.8, 42);
+    let mut group = c.benchmark_group("replay_100k_jobs_1024_gpus");
+    group.throughput(Throughput::Elements(JOBS as u64));
+    group.sample_size(10);
+    for policy_name in ["first-fit", "best-fit"] {
+        group.bench_function(policy_name, |b| {
+            b.iter(|| {
+                let mut policy = policies::resolve(policy_name).expect("known policy");
+                let config = EngineConfig { horizon: None, sample_interval: None };
+                let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
+                let record = simulate(benches::cluster(16, 8), source, policy.as_mut(), config).expect("run succeeds");
+                assert_eq!(record.summary.jobs_completed, JOBS as u64);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, replay);
+criterion_main!(benches);

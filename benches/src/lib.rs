@@ -1,0 +1,56 @@
+//! Workloads shared by the benchmarks.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal};
+use sim_core::cluster::{Cluster, NodeSpec};
+use sim_core::job::JobSpec;
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
+
+/// `racks` × `nodes_per_rack` nodes of 8 GPUs.
+pub fn cluster(racks: usize, nodes_per_rack: usize) -> Cluster {
+    let specs: Vec<NodeSpec> = (0..racks * nodes_per_rack)
+        .map(|i| NodeSpec {
+            name: format!("n{i}"),
+            rack: format!("r{}", i / nodes_per_rack),
+            gpus: 8,
+            gpu_type: "A100-80GB".into(),
+            cpu_milli: 96_000,
+            mem_mib: 1 << 20,
+        })
+        .collect();
+    Cluster::build(&specs).expect("benchmark cluster is valid")
+}
+
+/// `count` jobs with the DL size mix of MODELS.md (1, 2, 4, 8 GPUs with probability 0.70,
+/// 0.10, 0.15, 0.05), lognormal durations (median 1 h, σ 1.5, capped at 7 days) and Poisson
+/// arrivals at the rate that offers `load` × the capacity of `gpus` GPUs.
+pub fn synthetic_jobs(count: usize, gpus: u32, load: f64, seed: u64) -> Vec<JobSpec> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let duration = LogNormal::new(3600f64.ln(), 1.5).expect("valid lognormal");
+    let mean_gpus = 0.70 + 0.10 * 2.0 + 0.15 * 4.0 + 0.05 * 8.0;
+    let mean_duration = (3600f64.ln() + 1.5f64 * 1.5 / 2.0).exp();
+    let arrival_rate = load * f64::from(gpus) / (mean_gpus * mean_duration);
+    let mut now = 0.0;
+    (0..count)
+        .map(|i| {
+            now += -(1.0 - rng.random::<f64>()).ln() / arrival_rate;
+            let u: f64 = rng.random();
+            let size = if u < 0.70 {
+                1.0
+            } else if u < 0.80 {
+                2.0
+            } else if u < 0.95 {
+                4.0
+            } else {
+                8.0
+            };
+            let seconds = duration.sample(&mut rng).clamp(1.0, 7.0 * 86_400.0);
+            let task = TaskRequest::with_gpu_amount(size, 0, 0).expect("valid size");
+            let submit = SimTime::from_secs_f64(now).expect("finite time");
+            let run = SimTime::from_secs_f64(seconds).expect("finite duration");
+            JobSpec::new(format!("j{i}"), submit, run, 1, task)
+        })
+        .collect()
+}

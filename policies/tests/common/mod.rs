@@ -1,0 +1,77 @@
+//! Helpers for engine-level policy tests: small clusters and hand-written jobs.
+#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
+
+use std::convert::Infallible;
+
+use sim_core::cluster::{Cluster, NodeSpec};
+use sim_core::engine::{Engine, EngineConfig, RunOutcome};
+use sim_core::job::{Job, JobSpec};
+use sim_core::metrics::{Sample, UsageCollector};
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
+
+/// `nodes` nodes of `gpus` GPUs each, all in rack `r0`, named `n0`, `n1`, …
+pub fn cluster(nodes: usize, gpus: u32) -> Cluster {
+    let specs: Vec<NodeSpec> = (0..nodes)
+        .map(|i| NodeSpec {
+            name: format!("n{i}"),
+            rack: "r0".into(),
+            gpus,
+            gpu_type: "A100".into(),
+            cpu_milli: 64_000,
+            mem_mib: 1 << 20,
+        })
+        .collect();
+    Cluster::build(&specs).unwrap()
+}
+
+/// A job of `tasks` × `gpus` submitted at `submit_s` that runs `duration_s` seconds.
+pub fn job(id: &str, submit_s: u64, duration_s: u64, tasks: u32, gpus: f64) -> JobSpec {
+    let task = TaskRequest::with_gpu_amount(gpus, 0, 0).unwrap();
+    JobSpec::new(
+        id,
+        SimTime::from_secs(submit_s),
+        SimTime::from_secs(duration_s),
+        tasks,
+        task,
+    )
+}
+
+/// Runs `jobs` to the end under the named policy.
+pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
+    let mut policy = policies::resolve(policy).unwrap();
+    let config = EngineConfig {
+        horizon: None,
+        sample_interval: None,
+    };
+    let source = jobs.into_iter().map(Ok::<_, Infallible>);
+    Engine::new(cluster, source, policy.as_mut(), config)
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+/// Runs `jobs` under the named policy, sampling the cluster every `every_s` seconds.
+pub fn run_sampled(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>, every_s: u64) -> (RunOutcome, Vec<Sample>) {
+    let mut policy = policies::resolve(policy).unwrap();
+    let config = EngineConfig {
+        horizon: None,
+        sample_interval: Some(SimTime::from_secs(every_s)),
+    };
+    let source = jobs.into_iter().map(Ok::<_, Infallible>);
+    let mut usage = UsageCollector::new();
+    let mut engine = Engine::new(cluster, source, policy.as_mut(), config).unwrap();
+    engine.add_observer(&mut usage);
+    let outcome = engine.run().unwrap();
+    (outcome, usage.into_samples())
+}
+
+/// The job called `id` in a finished run.
+pub fn find<'a>(outcome: &'a RunOutcome, id: &str) -> &'a Job {
+    outcome.jobs.iter().find(|j| j.spec.id == id).unwrap()
+}
+
+/// Seconds of an optional instant, for compact assertions.
+pub fn secs(t: Option<SimTime>) -> Option<u64> {
+    t.map(|t| t.as_micros() / 1_000_000)
+}

@@ -1,0 +1,190 @@
+//! Engine mechanisms driven from outside: progress-rate changes and stale events, and
+//! invariants over randomized scenarios.
+
+mod common;
+
+use std::convert::Infallible;
+
+use common::{cluster, job};
+use proptest::prelude::*;
+use sim_core::cluster::{Cluster, NodeSpec};
+use sim_core::engine::{Engine, EngineConfig};
+use sim_core::ids::JobId;
+use sim_core::job::{JobSpec, JobState};
+use sim_core::observe::{Observer, Record};
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
+
+/// A 100 s job at full speed from t=0; at t=40 (60 s of work left) its speed halves, so the
+/// rest takes 120 s and it ends at 160 instead of 100. The finish event at 100 is stale and
+/// skipped, not applied.
+#[test]
+fn a_rate_change_moves_the_finish_and_stales_the_old_event() {
+    let mut policy = policies::resolve("first-fit").unwrap();
+    let jobs = vec![job("a", 0, 100, 1, 1.0), job("tick", 40, 1, 1, 1.0)];
+    let config = EngineConfig {
+        horizon: None,
+        sample_interval: None,
+    };
+    let mut engine = Engine::new(
+        cluster(1, 2),
+        jobs.into_iter().map(Ok::<_, Infallible>),
+        policy.as_mut(),
+        config,
+    )
+    .unwrap();
+    while engine.now() < SimTime::from_secs(40) {
+        assert!(engine.step().unwrap());
+    }
+    let remaining = engine.view().job(JobId(0)).progress.remaining_at(engine.now());
+    assert_eq!(remaining, 60e6);
+    engine.set_rate(JobId(0), 0.5);
+    let outcome = engine.run().unwrap();
+    assert_eq!(outcome.jobs[0].end, Some(SimTime::from_secs(160)));
+    assert_eq!(outcome.stats.stale_events, 1);
+    assert_eq!(outcome.end, SimTime::from_secs(160));
+}
+
+/// With a horizon, jobs still running or waiting are reported in those states.
+///
+/// One GPU; a (0–100 s), b waits behind it. Horizon 50 s: a is running, b pending.
+#[test]
+fn the_horizon_reports_unfinished_jobs() {
+    let mut policy = policies::resolve("first-fit").unwrap();
+    let jobs = vec![job("a", 0, 100, 1, 1.0), job("b", 0, 10, 1, 1.0)];
+    let config = EngineConfig {
+        horizon: Some(SimTime::from_secs(50)),
+        sample_interval: None,
+    };
+    let engine = Engine::new(
+        cluster(1, 1),
+        jobs.into_iter().map(Ok::<_, Infallible>),
+        policy.as_mut(),
+        config,
+    )
+    .unwrap();
+    let outcome = engine.run().unwrap();
+    assert_eq!(outcome.end, SimTime::from_secs(50));
+    assert_eq!(outcome.jobs[0].state, JobState::Running);
+    assert_eq!(outcome.jobs[1].state, JobState::Pending);
+}
+
+/// Checks, after every record and instant, what must always hold.
+#[derive(Default)]
+struct InvariantChecker {
+    last_time: SimTime,
+    violations: Vec<String>,
+}
+
+impl InvariantChecker {
+    fn check(&mut self, view: &ClusterView<'_>) {
+        if view.now < self.last_time {
+            self.violations
+                .push(format!("time went back from {:?} to {:?}", self.last_time, view.now));
+        }
+        self.last_time = view.now;
+        if let Err(e) = view.cluster.check_invariants() {
+            self.violations.push(e);
+        }
+        let held: u64 = view.running.iter().map(|&id| view.job(id).spec.gpu_milli()).sum();
+        if held != view.cluster.allocated_gpu_milli() {
+            self.violations.push(format!(
+                "running jobs hold {held} milli-GPU, cluster says {}",
+                view.cluster.allocated_gpu_milli()
+            ));
+        }
+        if view.cluster.allocated_gpu_milli() > view.cluster.total_gpu_milli() {
+            self.violations.push("allocation exceeds capacity".into());
+        }
+    }
+}
+
+impl Observer for InvariantChecker {
+    fn on_record(&mut self, _record: &Record, view: &ClusterView<'_>) {
+        self.check(view);
+    }
+    fn on_instant_end(&mut self, view: &ClusterView<'_>) {
+        self.check(view);
+    }
+}
+
+fn arb_cluster() -> impl Strategy<Value = Cluster> {
+    (1usize..=3, 1usize..=3, prop::sample::select(vec![1u32, 2, 4, 8])).prop_map(|(racks, per_rack, gpus)| {
+        let specs: Vec<NodeSpec> = (0..racks * per_rack)
+            .map(|i| NodeSpec {
+                name: format!("n{i}"),
+                rack: format!("r{}", i / per_rack),
+                gpus,
+                gpu_type: "A100".into(),
+                cpu_milli: 32_000,
+                mem_mib: 256 * 1024,
+            })
+            .collect();
+        Cluster::build(&specs).unwrap()
+    })
+}
+
+fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
+    let one = (
+        0u64..50,
+        1u64..100,
+        1u32..=3,
+        prop::sample::select(vec![0.0, 0.25, 0.5, 1.0, 2.0, 4.0]),
+        0u64..=16,
+    );
+    prop::collection::vec(one, 1..40).prop_map(|rows| {
+        let mut submit = 0;
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (gap, duration, tasks, gpus, cpus))| {
+                submit += gap;
+                let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, 0).unwrap();
+                JobSpec::new(
+                    format!("j{i}"),
+                    SimTime::from_secs(submit),
+                    SimTime::from_secs(duration),
+                    tasks,
+                    task,
+                )
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Over random clusters and workloads, under every policy: no node is ever over capacity,
+    /// running jobs hold exactly the allocated capacity, time never decreases, and every job
+    /// ends in exactly one terminal state (or, with a horizon, is reported pending or running).
+    #[test]
+    fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), policy in prop::sample::select(vec!["first-fit", "best-fit", "worst-fit"]), horizon in prop::option::of(1u64..2000)) {
+        let submitted = jobs.len();
+        let mut policy = policies::resolve(policy).unwrap();
+        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)) };
+        let mut checker = InvariantChecker::default();
+        let mut engine = Engine::new(cluster, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
+        engine.add_observer(&mut checker);
+        let outcome = engine.run().unwrap();
+        prop_assert!(checker.violations.is_empty(), "{:?}", checker.violations);
+        let arrived = outcome.jobs.len();
+        if horizon.is_none() {
+            prop_assert_eq!(arrived, submitted);
+        }
+        for j in &outcome.jobs {
+            match j.state {
+                JobState::Completed => prop_assert!(j.end.is_some() && j.first_start.is_some()),
+                JobState::Failed => prop_assert!(j.end.is_some() && j.first_start.is_none()),
+                JobState::Pending | JobState::Running => {
+                    prop_assert!(horizon.is_some(), "job {} unfinished without a horizon", j.spec.id);
+                    prop_assert!(j.end.is_none());
+                }
+                JobState::Killed => prop_assert!(false, "nothing kills jobs yet"),
+            }
+            if let Some(end) = j.end {
+                prop_assert!(end <= outcome.end);
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The `clustersim` command end to end: outputs, determinism, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
+
+const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                        node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                        [policy]\nname = \"best-fit\"\n\n[output]\nsample_interval = \"10s\"\n";
+
+fn clustersim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+/// A folder with the scenario and trace, with `edit` applied to each.
+fn workspace(scenario: &str, trace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    dir
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    entries
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().into(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_run_writes_the_three_outputs() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(&["run", "s.toml", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let names: Vec<PathBuf> = files(&dir.path().join("out")).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        vec![
+            PathBuf::from("jobs.csv"),
+            "summary.json".into(),
+            "timeseries.csv".into()
+        ]
+    );
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    let mut lines = jobs.lines();
+    assert_eq!(
+        lines.next(),
+        Some("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes")
+    );
+    // a (4 GPUs) → r0-n0 at 0; b → r0-n1; c (t=20, best fit) → r0-n1; d (4 GPUs) waits for a
+    // to end at 100 and ends at 200; e (2 × 4 GPUs) needs both nodes whole: b and c end at
+    // 1000 and 1020, d at 200, so e starts at 1020 and ends at 1070; FIFO holds f (t=41)
+    // behind e, and e then holds all 8 GPUs, so f starts at 1070 and ends at 1070.5.
+    assert_eq!(lines.next(), Some("a,0,0,100,completed,0,100,0,0,0,r0-n0"));
+    assert_eq!(lines.nth(2), Some("d,30,100,200,completed,70,170,0,0,0,r0-n0"));
+    assert_eq!(
+        lines.next(),
+        Some("e,40,1020,1070,completed,980,1030,0,0,0,r0-n0+r0-n1")
+    );
+    assert_eq!(lines.next(), Some("f,41,1070,1070.5,completed,1029,1029.5,0,0,0,r0-n0"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["metrics"]["jobs_completed"], 6);
+    assert_eq!(summary["metrics"]["energy_kwh"], serde_json::Value::Null);
+    assert_eq!(summary["scenario"]["policy"]["name"], "best-fit");
+    assert_eq!(summary["event_digest"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn two_runs_give_byte_identical_files() {
+    let dir = workspace(SCENARIO, TRACE);
+    for out in ["one", "two"] {
+        let output = clustersim(&["run", "s.toml", "--out", out, "--quiet"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let one = files(&dir.path().join("one"));
+    assert_eq!(one.len(), 3);
+    assert_eq!(one, files(&dir.path().join("two")));
+}
+
+#[test]
+fn set_and_seed_override_the_file() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "o",
+            "--seed",
+            "9",
+            "--set",
+            "policy.name=first-fit",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (summary["seed"].as_u64(), summary["policy"].as_str()),
+        (Some(9), Some("first-fit"))
+    );
+}
+
+/// Runs a bad case: exit code 2, the expected message, and no output folder at all.
+fn assert_bad_input(scenario: &str, trace: &str, expected: &str) {
+    let dir = workspace(scenario, trace);
+    let output = clustersim(&["run", "s.toml", "--out", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(expected),
+        "expected {expected:?} in {:?}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("out").exists(), "no partial output");
+}
+
+#[test]
+fn a_malformed_csv_row_is_bad_input() {
+    let trace = format!("{TRACE}g,50,10,1\n");
+    assert_bad_input(
+        SCENARIO,
+        &trace,
+        "trace.csv:8: expected 5 fields like the header, found 4",
+    );
+}
+
+#[test]
+fn a_negative_duration_is_bad_input() {
+    let trace = TRACE.replace("c,20,1000,1,1", "c,20,-1000,1,1");
+    assert_bad_input(
+        SCENARIO,
+        &trace,
+        "trace.csv:4: column `duration_s`: must be > 0, got `-1000`",
+    );
+}
+
+#[test]
+fn an_unknown_toml_key_is_bad_input() {
+    let scenario = SCENARIO.replace("nodes_per_rack = 2", "nodes_per_rak = 2");
+    assert_bad_input(
+        &scenario,
+        TRACE,
+        "s.toml:6:1: unknown key `nodes_per_rak` in [cluster] (did you mean `nodes_per_rack`?)",
+    );
+}
+
+#[test]
+fn unknown_policies_and_missing_traces_are_bad_input() {
+    assert_bad_input(
+        &SCENARIO.replace("best-fit", "bestfit"),
+        TRACE,
+        "s.toml:13: policy.name: unknown policy `bestfit` (did you mean `best-fit`?)",
+    );
+    assert_bad_input(
+        &SCENARIO.replace("trace.csv", "nope.csv"),
+        TRACE,
+        "file `nope.csv` not found",
+    );
+}
+
+#[test]
+fn validate_reads_the_whole_trace() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("cluster: 1 racks, 2 nodes, 8 GPUs") && text.contains("workload: 6 jobs"),
+        "{text}"
+    );
+    let dir = workspace(SCENARIO, &format!("{TRACE}g,50,x,1,1\n"));
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("trace.csv:8: column `duration_s`: expected a number, got `x`"));
+}

@@ -1,0 +1,121 @@
+//! The native CSV reader on good and bad input.
+
+use sim_core::job::JobSpec;
+use sim_core::time::SimTime;
+use traces::{JobSource, NativeReader, TraceError};
+
+fn read(text: &str) -> Result<Vec<JobSpec>, TraceError> {
+    NativeReader::new("t.csv", text.as_bytes())?.collect()
+}
+
+fn error(text: &str) -> String {
+    read(text).unwrap_err().to_string()
+}
+
+#[test]
+fn reads_every_column_in_any_order() {
+    let text = "duration_s,job_id,submit_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction,x_note\n\
+                3600,a,0,2,4,8,64,A100-80GB|H100-80GB,alice,prod,5,false,600,7200,0.2,hello\n\
+                1.5,b,10.25,1,0.25,,,,,,,,,,,\n";
+    let jobs = read(text).unwrap();
+    let a = &jobs[0];
+    assert_eq!(a.id, "a");
+    assert_eq!((a.tasks, a.task.gpus, a.task.milli_per_gpu), (2, 4, 1000));
+    assert_eq!((a.task.cpu_milli, a.task.mem_mib), (8000, 64 * 1024));
+    assert_eq!(a.gpu_types, vec!["A100-80GB", "H100-80GB"]);
+    assert_eq!(
+        (a.user.as_str(), a.queue.as_str(), a.priority, a.preemptible),
+        ("alice", "prod", 5, false)
+    );
+    assert_eq!(
+        (a.checkpoint, a.requested),
+        (SimTime::from_secs(600), SimTime::from_secs(7200))
+    );
+    assert_eq!(a.comm_fraction, 0.2);
+    let b = &jobs[1];
+    assert_eq!(
+        (b.submit, b.duration),
+        (SimTime::from_micros(10_250_000), SimTime::from_micros(1_500_000))
+    );
+    assert_eq!((b.task.gpus, b.task.milli_per_gpu), (1, 250));
+    assert_eq!(
+        (b.user.as_str(), b.queue.as_str(), b.priority, b.preemptible),
+        ("default", "default", 0, true)
+    );
+    assert_eq!(b.requested, b.duration, "requested_s defaults to duration_s");
+}
+
+#[test]
+fn crlf_files_read_the_same_and_name_the_right_lines() {
+    let text = "job_id,submit_s,duration_s,tasks,gpus_per_task\r\na,0,10,1,1\r\n\r\nb,1,-5,1,1\r\n";
+    assert_eq!(error(text), "t.csv:4: column `duration_s`: must be > 0, got `-5`");
+    let ok = read("job_id,submit_s,duration_s,tasks,gpus_per_task\r\na,0,10,1,1\r\nb,1,5,1,1").unwrap();
+    assert_eq!(ok.len(), 2);
+}
+
+#[test]
+fn bad_rows_name_file_line_and_column() {
+    let header = "job_id,submit_s,duration_s,tasks,gpus_per_task\n";
+    let cases = [
+        ("a,0,10,1\n", "t.csv:2: expected 5 fields like the header, found 4"),
+        (
+            "a,0,ten,1,1\n",
+            "t.csv:2: column `duration_s`: expected a number, got `ten`",
+        ),
+        ("a,0,0,1,1\n", "t.csv:2: column `duration_s`: must be > 0, got `0`"),
+        ("a,-1,10,1,1\n", "t.csv:2: column `submit_s`: must be ≥ 0, got `-1`"),
+        ("a,0,10,0,1\n", "t.csv:2: column `tasks`: must be ≥ 1, got `0`"),
+        (
+            "a,0,10,1,1.5\n",
+            "t.csv:2: column `gpus_per_task`: 1 or more GPUs must be a whole number (a task shares at most one device), got 1.5",
+        ),
+        (
+            ",0,10,1,1\n",
+            "t.csv:2: column `job_id`: is empty; the column is required",
+        ),
+        (
+            "a,5,10,1,1\nb,4,10,1,1\n",
+            "t.csv:3: column `submit_s`: 4 is earlier than the previous row's 5: rows must be sorted by submit_s",
+        ),
+        (
+            "a,0,10,1,1\na,1,10,1,1\n",
+            "t.csv:3: column `job_id`: `a` appears twice; job ids must be unique",
+        ),
+    ];
+    for (rows, expected) in cases {
+        assert_eq!(error(&format!("{header}{rows}")), expected, "rows: {rows:?}");
+    }
+}
+
+#[test]
+fn bad_headers_and_empty_files_are_errors() {
+    assert_eq!(
+        error("job_id,submit_s,duraton_s,tasks,gpus_per_task\n"),
+        "t.csv:1: unknown column `duraton_s` (did you mean `duration_s`? columns of your own must start with `x_`)"
+    );
+    assert_eq!(
+        error("job_id,submit_s,tasks\n"),
+        "t.csv:1: missing required column(s): duration_s, gpus_per_task"
+    );
+    assert_eq!(
+        error("job_id,job_id,submit_s,duration_s,tasks,gpus_per_task\n"),
+        "t.csv:1: column `job_id` appears twice"
+    );
+    assert_eq!(
+        error("job_id,submit_s,duration_s,tasks,gpus_per_task\n"),
+        "t.csv: no jobs: the file has a header but no rows"
+    );
+    assert_eq!(error(""), "t.csv: empty file: expected a header row");
+}
+
+#[test]
+fn the_reader_stops_after_the_first_error_and_skips_nothing() {
+    let mut reader = NativeReader::new(
+        "t.csv",
+        "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,x,1,1\nb,0,1,1,1\n".as_bytes(),
+    )
+    .unwrap();
+    assert!(reader.next().unwrap().is_err());
+    assert!(reader.next().is_none());
+    assert_eq!(reader.skipped().total(), 0);
+}
