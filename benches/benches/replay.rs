@@ -17,7 +17,10 @@ fn replay(c: &mut Criterion) {
         group.bench_function(policy_name, |b| {
             b.iter(|| {
                 let mut policy = policies::resolve(policy_name).expect("known policy");
-                let config = EngineConfig { horizon: None, sample_interval: None };
+                let config = EngineConfig {
+                    horizon: None,
+                    sample_interval: None,
+                };
                 let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
                 let record = simulate(benches::cluster(16, 8), source, policy.as_mut(), config).expect("run succeeds");
                 assert_eq!(record.summary.jobs_completed, JOBS as u64);

@@ -75,11 +75,13 @@ pub struct UsageCollector {
     totals: UsageTotals,
     started: bool,
     last: SimTime,
-    /// Values holding since `last`.
+    /// Values holding since `last` (the end of the previous instant).
     allocated_milli: f64,
     capacity_milli: f64,
     effective_milli: f64,
     frag: f64,
+    /// Σ running jobs' milli-GPU × speed, kept current by the records of this instant.
+    effective_now: f64,
     samples: Vec<Sample>,
 }
 
@@ -126,10 +128,10 @@ impl Observer for UsageCollector {
             self.totals.start = view.now;
         }
         match *record {
-            Record::Started { job } => self.effective_milli += Self::job_effective_milli(view, job),
-            Record::Completed { job } => self.effective_milli -= Self::job_effective_milli(view, job),
+            Record::Started { job } => self.effective_now += Self::job_effective_milli(view, job),
+            Record::Completed { job } => self.effective_now -= Self::job_effective_milli(view, job),
             Record::Preempted { job, lost_gpu_s } => {
-                self.effective_milli -= Self::job_effective_milli(view, job);
+                self.effective_now -= Self::job_effective_milli(view, job);
                 self.totals.lost_gpu_s += lost_gpu_s;
             }
             Record::RateChanged {
@@ -137,7 +139,7 @@ impl Observer for UsageCollector {
                 old_rate,
                 new_rate,
             } => {
-                self.effective_milli += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
+                self.effective_now += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
             }
             Record::Arrived { .. } | Record::Rejected { .. } => {}
         }
@@ -147,6 +149,7 @@ impl Observer for UsageCollector {
         self.advance_to(view.now);
         self.allocated_milli = view.cluster.allocated_gpu_milli() as f64;
         self.capacity_milli = view.cluster.total_gpu_milli() as f64;
+        self.effective_milli = self.effective_now.max(0.0);
         self.frag = view.fragmentation();
     }
 
@@ -155,7 +158,7 @@ impl Observer for UsageCollector {
         self.samples.push(Sample {
             t: at,
             gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, capacity),
-            gpu_util: ratio(self.effective_milli.max(0.0), capacity),
+            gpu_util: ratio(self.effective_milli, capacity),
             frag: view.fragmentation(),
             queue_len: view.pending.len(),
             running: view.running.len(),

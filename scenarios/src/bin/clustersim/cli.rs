@@ -5,10 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use scenarios::Override;
 
-/// A deterministic discrete-event simulator of GPU clusters: replay job traces over a modelled
-/// cluster under pluggable scheduling policies.
+/// Command-line arguments.
 #[derive(Parser)]
-#[command(name = "clustersim", version, about, long_about = None)]
+#[command(
+    name = "clustersim",
+    version,
+    about = "A deterministic discrete-event simulator of GPU clusters: replay job traces over a \
+             modelled cluster under pluggable scheduling policies."
+)]
 #[command(after_help = "Exit codes: 0 success, 1 a failed check, 2 bad input, 3 a failed run (policy error).")]
 pub struct Cli {
     #[command(subcommand)]
