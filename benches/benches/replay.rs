@@ -20,6 +20,7 @@ fn replay(c: &mut Criterion) {
                 let config = EngineConfig {
                     horizon: None,
                     sample_interval: None,
+                    ..Default::default()
                 };
                 let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
                 let record = simulate(benches::cluster(16, 8), source, policy.as_mut(), config).expect("run succeeds");

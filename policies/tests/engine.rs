@@ -6,12 +6,14 @@ mod common;
 use std::convert::Infallible;
 
 use common::{cluster, job};
+use policies::placement::{FirstFit, place_job};
 use proptest::prelude::*;
-use sim_core::cluster::{Cluster, NodeSpec};
+use sim_core::cluster::{Cluster, NodeSpec, Trial};
 use sim_core::engine::{Engine, EngineConfig};
 use sim_core::ids::JobId;
 use sim_core::job::{JobSpec, JobState};
 use sim_core::observe::{Observer, Record};
+use sim_core::policy::{Decision, Policy};
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -26,6 +28,7 @@ fn a_rate_change_moves_the_finish_and_stales_the_old_event() {
     let config = EngineConfig {
         horizon: None,
         sample_interval: None,
+        ..Default::default()
     };
     let mut engine = Engine::new(
         cluster(1, 2),
@@ -56,6 +59,7 @@ fn the_horizon_reports_unfinished_jobs() {
     let config = EngineConfig {
         horizon: Some(SimTime::from_secs(50)),
         sample_interval: None,
+        ..Default::default()
     };
     let engine = Engine::new(
         cluster(1, 1),
@@ -162,7 +166,7 @@ proptest! {
     fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), policy in prop::sample::select(vec!["first-fit", "best-fit", "worst-fit"]), horizon in prop::option::of(1u64..2000)) {
         let submitted = jobs.len();
         let mut policy = policies::resolve(policy).unwrap();
-        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)) };
+        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)), ..Default::default() };
         let mut checker = InvariantChecker::default();
         let mut engine = Engine::new(cluster, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
         engine.add_observer(&mut checker);
@@ -187,4 +191,80 @@ proptest! {
             }
         }
     }
+}
+
+/// Fill protocol: an arrival the policy cannot place at once fails instead of queueing.
+///
+/// One node × 4 GPUs. a (4 GPUs, 0–100 s) takes everything; b (1 GPU) arrives at 1 s, cannot
+/// be placed, fails at 1 s; c (4 GPUs) arrives at 200 s on an empty node and runs.
+#[test]
+fn unplaced_arrivals_fail_when_asked() {
+    let mut policy = policies::resolve("first-fit").unwrap();
+    let jobs = vec![
+        job("a", 0, 100, 1, 4.0),
+        job("b", 1, 10, 1, 1.0),
+        job("c", 200, 10, 1, 4.0),
+    ];
+    let config = EngineConfig {
+        fail_unplaced_arrivals: true,
+        ..Default::default()
+    };
+    let outcome = Engine::new(
+        cluster(1, 4),
+        jobs.into_iter().map(Ok::<_, Infallible>),
+        policy.as_mut(),
+        config,
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    let states: Vec<(JobState, Option<SimTime>)> = outcome.jobs.iter().map(|j| (j.state, j.end)).collect();
+    assert_eq!(
+        states,
+        vec![
+            (JobState::Completed, Some(SimTime::from_secs(100))),
+            (JobState::Failed, Some(SimTime::from_secs(1))),
+            (JobState::Completed, Some(SimTime::from_secs(210))),
+        ]
+    );
+}
+
+/// A policy that holds every job until t = 50 s and asks to be woken then.
+struct StartAtFifty;
+
+impl Policy for StartAtFifty {
+    fn name(&self) -> &str {
+        "start-at-fifty"
+    }
+
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+        let fifty = SimTime::from_secs(50);
+        if view.now < fifty {
+            decisions.push(Decision::WakeAt(fifty));
+            return;
+        }
+        let mut trial = Trial::new(view.cluster);
+        for job in view.pending_jobs() {
+            if let Some(placement) = place_job(&mut FirstFit, &mut trial, job) {
+                decisions.push(Decision::Start { job: job.id, placement });
+            }
+        }
+    }
+}
+
+/// With no event at 50 s, only the requested wake-up lets the job start then (and end at 60).
+#[test]
+fn a_policy_wake_up_runs_the_scheduler() {
+    let jobs = vec![job("a", 0, 10, 1, 1.0)];
+    let outcome = Engine::new(
+        cluster(1, 1),
+        jobs.into_iter().map(Ok::<_, Infallible>),
+        &mut StartAtFifty,
+        EngineConfig::default(),
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    assert_eq!(outcome.jobs[0].first_start, Some(SimTime::from_secs(50)));
+    assert_eq!(outcome.jobs[0].end, Some(SimTime::from_secs(60)));
 }

@@ -145,6 +145,7 @@ fn time_weighted_metrics_integrate_exactly() {
     let config = sim_core::engine::EngineConfig {
         horizon: None,
         sample_interval: None,
+        ..Default::default()
     };
     let record = sim_core::run::simulate(
         cluster(2, 4),

@@ -110,6 +110,7 @@ pub fn engine_config(loaded: &LoadedScenario) -> EngineConfig {
     EngineConfig {
         horizon: scenario.horizon.map(|h| h.0),
         sample_interval: Some(scenario.output.sample_interval.0),
+        ..Default::default()
     }
 }
 

@@ -43,7 +43,7 @@
 //! let cluster = Cluster::build(&[node]).unwrap();
 //! let gpu = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
 //! let jobs = vec![Ok::<_, std::io::Error>(JobSpec::new("a", SimTime::ZERO, SimTime::from_secs(60), 1, gpu))];
-//! let config = EngineConfig { horizon: None, sample_interval: None };
+//! let config = EngineConfig { horizon: None, sample_interval: None, ..Default::default() };
 //! let record = sim_core::run::simulate(cluster, jobs.into_iter(), &mut Greedy, config).unwrap();
 //! assert_eq!(record.summary.jobs_completed, 1);
 //! assert_eq!(record.summary.avg_jct_s, Some(60.0));
@@ -58,6 +58,7 @@ pub mod metrics;
 pub mod observe;
 pub mod policy;
 pub mod resources;
+pub mod rng;
 pub mod run;
 pub mod time;
 pub mod view;

@@ -14,11 +14,12 @@ pub enum Record {
         /// The job.
         job: JobId,
     },
-    /// A job arrived that can never run on this cluster (too large, or a GPU model the cluster
-    /// lacks); it ends `Failed` at once instead of blocking the queue forever.
+    /// A job ended `Failed` without running: see [`RejectReason`].
     Rejected {
         /// The job.
         job: JobId,
+        /// Why.
+        reason: RejectReason,
     },
     /// A job started (its placement is in `Job::alloc`).
     Started {
@@ -53,13 +54,24 @@ impl Record {
     pub fn job(&self) -> JobId {
         match *self {
             Record::Arrived { job }
-            | Record::Rejected { job }
+            | Record::Rejected { job, .. }
             | Record::Started { job }
             | Record::Completed { job }
             | Record::Preempted { job, .. }
             | Record::RateChanged { job, .. } => job,
         }
     }
+}
+
+/// Why a job was failed without running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectReason {
+    /// It can never run on this cluster (larger than all of it, or a GPU model it lacks); it
+    /// fails at arrival instead of blocking a FIFO queue forever.
+    NeverFits,
+    /// The run fails arrivals the policy does not place at once (fill experiments), and this
+    /// one was not placed.
+    NotPlacedOnArrival,
 }
 
 /// Something that watches a run.

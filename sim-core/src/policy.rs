@@ -8,6 +8,7 @@
 use crate::ids::JobId;
 use crate::observe::Record;
 use crate::resources::TaskAlloc;
+use crate::time::SimTime;
 use crate::view::ClusterView;
 
 /// One scheduling action.
@@ -26,12 +27,16 @@ pub enum Decision {
         /// The job.
         job: JobId,
     },
+    /// Run the policy again at this time even if nothing else happens then (time slices,
+    /// grace periods). Times not after the current instant are ignored.
+    WakeAt(SimTime),
 }
 
 /// A scheduling policy.
 ///
 /// The engine calls [`Policy::schedule`] once per instant, after every event of that instant
-/// has been applied, whenever jobs are waiting. Decisions are applied in the order given, each
+/// has been applied, whenever jobs are waiting, and at the times it asked for with
+/// [`Decision::WakeAt`]. Decisions are applied in the order given, each
 /// seeing the effect of the ones before it (a preemption frees resources for a later start).
 pub trait Policy {
     /// The name the policy was resolved from, used in error messages and outputs.

@@ -43,6 +43,7 @@ pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
     let config = EngineConfig {
         horizon: None,
         sample_interval: None,
+        ..Default::default()
     };
     let source = jobs.into_iter().map(Ok::<_, Infallible>);
     Engine::new(cluster, source, policy.as_mut(), config)
@@ -57,6 +58,7 @@ pub fn run_sampled(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>, every_s: 
     let config = EngineConfig {
         horizon: None,
         sample_interval: Some(SimTime::from_secs(every_s)),
+        ..Default::default()
     };
     let source = jobs.into_iter().map(Ok::<_, Infallible>);
     let mut usage = UsageCollector::new();

@@ -4,7 +4,7 @@ use super::State;
 use crate::cluster::{Cluster, GpuTypeSet, Node};
 use crate::ids::{JobId, QueueId, UserId};
 use crate::job::{Job, JobSpec, JobState};
-use crate::observe::Record;
+use crate::observe::{Record, RejectReason};
 use crate::resources::{MILLI_PER_GPU, TaskRequest};
 
 impl State {
@@ -19,11 +19,15 @@ impl State {
         let mut job = Job::new(id, spec, user, queue, allowed);
         if fits {
             self.pending.push(id);
+            self.arrived_now.push(id);
             self.records.push(Record::Arrived { job: id });
         } else {
             job.state = JobState::Failed;
             job.end = Some(self.now);
-            self.records.push(Record::Rejected { job: id });
+            self.records.push(Record::Rejected {
+                job: id,
+                reason: RejectReason::NeverFits,
+            });
         }
         self.jobs.push(job);
     }

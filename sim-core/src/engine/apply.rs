@@ -3,7 +3,7 @@
 use super::{Event, State};
 use crate::ids::JobId;
 use crate::job::JobState;
-use crate::observe::Record;
+use crate::observe::{Record, RejectReason};
 use crate::policy::Decision;
 use crate::resources::{MILLI_PER_GPU, TaskAlloc};
 
@@ -16,7 +16,32 @@ impl State {
         match decision {
             Decision::Start { job, placement } => self.start(job, placement),
             Decision::Preempt { job } => self.preempt(job),
+            Decision::WakeAt(at) => {
+                if at > self.now && self.wakeups.insert(at) {
+                    self.queue.push(at, Event::Wake);
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// Fails the jobs that arrived at this instant and are still waiting (fill experiments:
+    /// a pod that cannot be placed when it arrives fails at once instead of queueing).
+    pub(super) fn fail_unplaced_arrivals(&mut self) {
+        let now = self.now;
+        for id in std::mem::take(&mut self.arrived_now) {
+            let job = &mut self.jobs[id.index()];
+            if job.state == JobState::Pending {
+                job.state = JobState::Failed;
+                job.end = Some(now);
+                self.records.push(Record::Rejected {
+                    job: id,
+                    reason: RejectReason::NotPlacedOnArrival,
+                });
+            }
+        }
+        let jobs = &self.jobs;
+        self.pending.retain(|id| jobs[id.index()].state == JobState::Pending);
     }
 
     fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>) -> Result<(), String> {

@@ -34,12 +34,15 @@ use crate::view::ClusterView;
 use names::Names;
 
 /// Settings of one run that are not part of the world or the workload.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EngineConfig {
     /// Stop at this instant (events after it are not applied); `None` runs until every job ends.
     pub horizon: Option<SimTime>,
     /// Interval between samples reported to observers (`timeseries.csv`); `None` for no samples.
     pub sample_interval: Option<SimTime>,
+    /// Fail every arriving job that the policy does not start at its arrival instant, instead
+    /// of queueing it (the protocol of fill / packing experiments).
+    pub fail_unplaced_arrivals: bool,
 }
 
 /// Why a run stopped with an error.
@@ -61,7 +64,7 @@ pub enum RunError {
         previous: SimTime,
     },
     /// A policy asked for something the engine refused; nothing of that decision was applied.
-    #[error("policy `{policy}` made an invalid decision about job `{job}`: {reason}")]
+    #[error("policy `{policy}` made an invalid decision (job `{job}`): {reason}")]
     InvalidDecision {
         /// The policy's name.
         policy: String,
@@ -110,6 +113,8 @@ enum Event {
     Arrival,
     /// A running job would finish, if its progress version is still `version`.
     Finish { job: JobId, version: u32 },
+    /// The policy asked to run at this time.
+    Wake,
 }
 
 /// The mutable state of a run, apart from the policy and observers.
@@ -125,6 +130,10 @@ struct State {
     queues: Names,
     records: Vec<Record>,
     stats: EngineStats,
+    /// Jobs that arrived at the current instant (for `fail_unplaced_arrivals`).
+    arrived_now: Vec<JobId>,
+    /// Times at which a policy wake-up is queued.
+    wakeups: BTreeSet<SimTime>,
 }
 
 impl State {
@@ -178,6 +187,8 @@ where
                 queues: Names::default(),
                 records: Vec::new(),
                 stats: EngineStats::default(),
+                arrived_now: Vec::new(),
+                wakeups: BTreeSet::new(),
             },
             source,
             policy,
@@ -236,6 +247,10 @@ where
             }
             if changed && !self.state.pending.is_empty() {
                 self.run_scheduler()?;
+            }
+            if self.config.fail_unplaced_arrivals {
+                self.state.fail_unplaced_arrivals();
+                self.emit_records();
             }
             let view = self.state.view();
             for observer in &mut self.observers {
@@ -319,6 +334,10 @@ where
                 self.read_ahead(submit)?;
                 Ok(true)
             }
+            Event::Wake => {
+                self.state.wakeups.remove(&self.state.now);
+                Ok(true)
+            }
             Event::Finish { job, version } => {
                 let j = &self.state.jobs[job.index()];
                 if j.state != JobState::Running || j.progress.version != version {
@@ -359,20 +378,21 @@ where
         let mut started = false;
         for decision in decisions.drain(..) {
             let job = match &decision {
-                Decision::Start { job, .. } | Decision::Preempt { job } => *job,
+                Decision::Start { job, .. } | Decision::Preempt { job } => Some(*job),
+                Decision::WakeAt(_) => None,
             };
             started |= matches!(decision, Decision::Start { .. });
-            self.state
-                .apply_decision(decision)
-                .map_err(|reason| RunError::InvalidDecision {
+            if let Err(reason) = self.state.apply_decision(decision) {
+                let job = job.map_or_else(String::new, |id| match self.state.jobs.get(id.index()) {
+                    Some(j) => j.spec.id.clone(),
+                    None => format!("#{}", id.0),
+                });
+                return Err(RunError::InvalidDecision {
                     policy: self.policy.name().to_string(),
-                    job: self
-                        .state
-                        .jobs
-                        .get(job.index())
-                        .map_or_else(|| format!("#{}", job.0), |j| j.spec.id.clone()),
+                    job,
                     reason,
-                })?;
+                });
+            }
             self.state.stats.decisions += 1;
             self.emit_records();
         }

@@ -4,7 +4,7 @@
 //! for starts, every task's node and devices. Two runs with equal digests applied the same
 //! changes at the same instants; the first differing record locates a regression.
 
-use crate::observe::{Observer, Record};
+use crate::observe::{Observer, Record, RejectReason};
 use crate::view::ClusterView;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -59,7 +59,14 @@ impl Observer for EventDigest {
         self.write_u64(view.now.as_micros());
         let (kind, extra) = match *record {
             Record::Arrived { .. } => (1u8, None),
-            Record::Rejected { .. } => (2, None),
+            Record::Rejected {
+                reason: RejectReason::NeverFits,
+                ..
+            } => (2, None),
+            Record::Rejected {
+                reason: RejectReason::NotPlacedOnArrival,
+                ..
+            } => (7, None),
             Record::Started { .. } => (3, None),
             Record::Completed { .. } => (4, None),
             Record::Preempted { lost_gpu_s, .. } => (5, Some(lost_gpu_s.to_bits())),
