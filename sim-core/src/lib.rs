@@ -52,11 +52,13 @@
 pub mod cluster;
 pub mod engine;
 pub mod event_queue;
+pub mod fabric;
 pub mod ids;
 pub mod job;
 pub mod metrics;
 pub mod observe;
 pub mod policy;
+pub mod power;
 pub mod resources;
 pub mod rng;
 pub mod run;

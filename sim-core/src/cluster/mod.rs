@@ -5,9 +5,11 @@
 //! before changing anything, so the cluster can never be over-committed, even by a buggy policy.
 
 mod fit;
+mod power_limit;
 mod trial;
 
 pub use fit::pick_gpus;
+pub use power_limit::{PowerLimits, PowerLine};
 pub use trial::Trial;
 
 use std::collections::BTreeMap;
@@ -103,6 +105,9 @@ pub struct Node {
     pub free_mem_mib: u64,
     /// Free GPU capacity summed over devices, in milli-GPU.
     pub free_gpu_milli: u64,
+    /// False while the node is down (failed, powered off): nothing can be placed on it and its
+    /// capacity does not count as healthy.
+    pub up: bool,
     /// Offset of device 0 of this node in the cluster's device array.
     first_gpu: usize,
 }
@@ -111,6 +116,11 @@ impl Node {
     /// GPU capacity in milli-GPU.
     pub fn gpu_milli(&self) -> u64 {
         u64::from(self.gpu_count) * u64::from(MILLI_PER_GPU)
+    }
+
+    /// GPU capacity held by tasks, in milli-GPU.
+    pub fn allocated_gpu_milli(&self) -> u64 {
+        self.gpu_milli() - self.free_gpu_milli
     }
 }
 
@@ -139,6 +149,19 @@ pub enum AllocError {
     /// An allocation asking for more than a whole device, or a share with no device.
     #[error("invalid GPU share of {0} milli")]
     BadShare(u32),
+    /// The node is down.
+    #[error("node `{0}` is down")]
+    NodeDown(String),
+    /// The rack's power budget would be exceeded.
+    #[error("rack `{rack}` would need {need_mw} mW of its {budget_mw} mW power budget")]
+    PowerBudget {
+        /// Rack name.
+        rack: String,
+        /// Power the rack would draw, in mW.
+        need_mw: u64,
+        /// Its budget, in mW.
+        budget_mw: u64,
+    },
 }
 
 /// The whole cluster and its free-capacity accounting.
@@ -150,6 +173,8 @@ pub struct Cluster {
     gpu_free_milli: Vec<u16>,
     total_gpu_milli: u64,
     allocated_gpu_milli: u64,
+    down_nodes: usize,
+    power_limits: Option<PowerLimits>,
 }
 
 impl Cluster {
@@ -169,6 +194,8 @@ impl Cluster {
             gpu_free_milli: Vec::new(),
             total_gpu_milli: 0,
             allocated_gpu_milli: 0,
+            down_nodes: 0,
+            power_limits: None,
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -211,6 +238,7 @@ impl Cluster {
                 free_cpu_milli: spec.cpu_milli,
                 free_mem_mib: spec.mem_mib,
                 free_gpu_milli: u64::from(spec.gpus) * u64::from(MILLI_PER_GPU),
+                up: true,
                 first_gpu: cluster.gpu_free_milli.len(),
             };
             cluster.total_gpu_milli += node.gpu_milli();
@@ -256,9 +284,43 @@ impl Cluster {
         &self.gpu_free_milli[n.first_gpu..n.first_gpu + n.gpu_count as usize]
     }
 
-    /// GPU capacity of the whole cluster, in milli-GPU.
+    /// Healthy GPU capacity (nodes that are up), in milli-GPU.
     pub fn total_gpu_milli(&self) -> u64 {
         self.total_gpu_milli
+    }
+
+    /// Number of nodes down now.
+    pub fn down_nodes(&self) -> usize {
+        self.down_nodes
+    }
+
+    /// Takes a node down or brings it back. A node must hold no tasks when it goes down (the
+    /// engine stops its jobs first). Returns false when the node was already in that state.
+    pub fn set_node_up(&mut self, node: NodeId, up: bool) -> bool {
+        let n = &mut self.nodes[node.index()];
+        if n.up == up {
+            return false;
+        }
+        assert_eq!(n.allocated_gpu_milli(), 0, "node `{}` changes state while holding tasks", n.name);
+        n.up = up;
+        if up {
+            self.total_gpu_milli += n.gpu_milli();
+            self.down_nodes -= 1;
+        } else {
+            self.total_gpu_milli -= n.gpu_milli();
+            self.down_nodes += 1;
+        }
+        true
+    }
+
+    /// Puts rack power budgets in force (or lifts them with `None`).
+    pub fn set_power_limits(&mut self, limits: Option<PowerLimits>) {
+        self.power_limits = limits;
+    }
+
+    /// The rack power budgets in force, if any.
+    pub fn power_limits(&self) -> Option<&PowerLimits> {
+        self.power_limits.as_ref()
     }
 
     /// GPU capacity held by tasks now, in milli-GPU.
@@ -266,9 +328,14 @@ impl Cluster {
         self.allocated_gpu_milli
     }
 
-    /// The most free GPU capacity on any single node, in milli-GPU.
+    /// The most free GPU capacity on any single node that is up, in milli-GPU.
     pub fn max_node_free_gpu_milli(&self) -> u64 {
-        self.nodes.iter().map(|n| n.free_gpu_milli).max().unwrap_or(0)
+        self.nodes.iter().filter(|n| n.up).map(|n| n.free_gpu_milli).max().unwrap_or(0)
+    }
+
+    /// Free GPU capacity on nodes that are up, in milli-GPU.
+    pub fn free_gpu_milli_total(&self) -> u64 {
+        self.total_gpu_milli - self.allocated_gpu_milli
     }
 
     /// Takes the resources of every task, or none of them: all tasks are checked (together, so
@@ -293,6 +360,7 @@ impl Cluster {
 
     fn apply(&mut self, task: &TaskAlloc, direction: Direction) {
         let node = &mut self.nodes[task.node.index()];
+        let before = node.gpu_milli() - node.free_gpu_milli;
         let milli = task.milli_per_gpu as u16;
         let gpu_milli = task.gpu_milli();
         let devices = &mut self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
@@ -324,6 +392,10 @@ impl Cluster {
             }
         }
         debug_assert!(node.free_cpu_milli <= node.cpu_milli && node.free_mem_mib <= node.mem_mib);
+        let (rack, after) = (node.rack, node.gpu_milli() - node.free_gpu_milli);
+        if let Some(limits) = &mut self.power_limits {
+            limits.reallocate(task.node, rack, before, after);
+        }
     }
 
     /// Recounts every total from the device array and checks that nothing is over capacity;
@@ -352,6 +424,9 @@ impl Cluster {
                 ));
             }
             allocated += node.gpu_milli() - free;
+            if !node.up && free != node.gpu_milli() {
+                return Err(format!("node `{}` is down but holds tasks", node.name));
+            }
         }
         if allocated != self.allocated_gpu_milli {
             return Err(format!(

@@ -69,7 +69,7 @@ impl<'c> Trial<'c> {
     /// or the node's GPU model is not in `allowed` (CPU-only tasks ignore the model).
     pub fn fit(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         let n = self.cluster.node(node);
-        if request.gpus > 0 && !allowed.contains(n.gpu_type) {
+        if !n.up || (request.gpus > 0 && !allowed.contains(n.gpu_type)) {
             return None;
         }
         let (cpu, mem) = self.free_cpu_mem(node);
@@ -77,6 +77,9 @@ impl<'c> Trial<'c> {
             return None;
         }
         let gpu_mask = pick_gpus(self.gpu_free_milli(node), request)?;
+        if self.rack_power_after(node, request.gpu_milli()).is_some_and(|(need, budget)| need > budget) {
+            return None;
+        }
         Some(TaskAlloc {
             node,
             gpu_mask,
@@ -86,6 +89,28 @@ impl<'c> Trial<'c> {
         })
     }
 
+    /// Allocated GPU capacity of `node` after the tentative tasks, in milli-GPU.
+    pub fn allocated_gpu_milli(&self, node: NodeId) -> u64 {
+        self.cluster.node(node).gpu_milli() - self.free_gpu_milli(node)
+    }
+
+    /// With rack power budgets in force: the power `node`'s rack would draw (mW) if `extra_milli`
+    /// more GPU capacity were allocated on `node`, and the rack's budget.
+    fn rack_power_after(&self, node: NodeId, extra_milli: u64) -> Option<(u64, u64)> {
+        let limits = self.cluster.power_limits()?;
+        let rack = self.cluster.node(node).rack;
+        let mut need = limits.committed_mw(rack);
+        for t in self.touched.iter().filter(|t| self.cluster.node(t.node).rack == rack) {
+            let line = limits.line(t.node);
+            need = need + line.power_mw(self.allocated_gpu_milli(t.node))
+                - line.power_mw(self.cluster.node(t.node).allocated_gpu_milli());
+        }
+        let line = limits.line(node);
+        let allocated = self.allocated_gpu_milli(node);
+        need = need + line.power_mw(allocated + extra_milli) - line.power_mw(allocated);
+        Some((need, limits.budget_mw(rack)))
+    }
+
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
         let node = self
@@ -93,6 +118,15 @@ impl<'c> Trial<'c> {
             .nodes
             .get(task.node.index())
             .ok_or(AllocError::NoSuchNode(task.node.0))?;
+        if !node.up {
+            return Err(AllocError::NodeDown(node.name.clone()));
+        }
+        if let Some((need_mw, budget_mw)) = self.rack_power_after(task.node, task.gpu_milli()) {
+            if need_mw > budget_mw {
+                let rack = self.cluster.racks()[node.rack.index()].name.clone();
+                return Err(AllocError::PowerBudget { rack, need_mw, budget_mw });
+            }
+        }
         if task.milli_per_gpu > MILLI_PER_GPU || (task.gpu_mask != 0 && task.milli_per_gpu == 0) {
             return Err(AllocError::BadShare(task.milli_per_gpu));
         }
