@@ -138,6 +138,25 @@ impl Progress {
     }
 }
 
+/// The factors of a running job's speed, each 1 at full speed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct JobSpeed {
+    /// Network contention on shared uplinks.
+    pub network: f64,
+    /// Power caps, thermal caps and slowdowns (the slowest of its nodes).
+    pub power: f64,
+}
+
+impl JobSpeed {
+    /// Nothing slows the job.
+    pub const FULL: JobSpeed = JobSpeed { network: 1.0, power: 1.0 };
+
+    /// The job's rate: work-µs per µs.
+    pub fn rate(&self) -> f64 {
+        self.network * self.power
+    }
+}
+
 /// A job in a run: its spec and everything that happened to it.
 #[derive(Clone, Debug)]
 pub struct Job {
@@ -164,12 +183,16 @@ pub struct Job {
     pub alloc: Vec<TaskAlloc>,
     /// Execution state; `rate` keeps the last speed after the job stops.
     pub progress: Progress,
+    /// What its speed is made of (while running).
+    pub speed: JobSpeed,
     /// Work already done and saved by a checkpoint, in reference µs: a restart resumes here.
     pub checkpointed_work: f64,
     /// Times it started again after a preemption or failure.
     pub restarts: u32,
     /// Times it was preempted.
     pub preemptions: u32,
+    /// Times it was interrupted by a failure (a node or switch it used went down).
+    pub interruptions: u32,
     /// GPU time lost to preemptions and failures (work since the last checkpoint), in GPU-seconds.
     pub lost_gpu_s: f64,
 }
@@ -194,9 +217,11 @@ impl Job {
                 updated_at: spec.submit,
                 version: 0,
             },
+            speed: JobSpeed::FULL,
             checkpointed_work: 0.0,
             restarts: 0,
             preemptions: 0,
+            interruptions: 0,
             lost_gpu_s: 0.0,
             spec,
         }

@@ -57,11 +57,13 @@ pub mod ids;
 pub mod job;
 pub mod metrics;
 pub mod observe;
+pub mod physics;
 pub mod policy;
 pub mod power;
 pub mod resources;
 pub mod rng;
 pub mod run;
+pub mod thermal;
 pub mod time;
 pub mod view;
 

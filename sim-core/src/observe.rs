@@ -2,7 +2,7 @@
 //! [`Record`] for every change it applies, and observers (the collectors in [`crate::metrics`],
 //! the event digest, a user's own) compute what they need from the records and the view.
 
-use crate::ids::JobId;
+use crate::ids::{JobId, NodeId};
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -38,6 +38,25 @@ pub enum Record {
         /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
         lost_gpu_s: f64,
     },
+    /// A running job was stopped by a failure and is pending again.
+    Interrupted {
+        /// The job.
+        job: JobId,
+        /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
+        lost_gpu_s: f64,
+    },
+    /// A node went down (its jobs were interrupted first).
+    NodeDown {
+        /// The node.
+        node: NodeId,
+        /// Why.
+        cause: DownCause,
+    },
+    /// A node came back up.
+    NodeUp {
+        /// The node.
+        node: NodeId,
+    },
     /// A running job's speed changed; its finish moved.
     RateChanged {
         /// The job.
@@ -50,17 +69,26 @@ pub enum Record {
 }
 
 impl Record {
-    /// The job the record is about.
-    pub fn job(&self) -> JobId {
+    /// The job the record is about, if it is about one.
+    pub fn job(&self) -> Option<JobId> {
         match *self {
             Record::Arrived { job }
             | Record::Rejected { job, .. }
             | Record::Started { job }
             | Record::Completed { job }
             | Record::Preempted { job, .. }
-            | Record::RateChanged { job, .. } => job,
+            | Record::Interrupted { job, .. }
+            | Record::RateChanged { job, .. } => Some(job),
+            Record::NodeDown { .. } | Record::NodeUp { .. } => None,
         }
     }
+}
+
+/// Why a node went down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownCause {
+    /// Its GPUs reached their shutdown temperature.
+    Thermal,
 }
 
 /// Why a job was failed without running.

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use crate::cluster::Cluster;
 use crate::ids::JobId;
 use crate::job::Job;
+use crate::physics::Physics;
 use crate::time::SimTime;
 
 /// Everything a policy or an observer may read at one instant, and nothing it may change.
@@ -20,6 +21,8 @@ pub struct ClusterView<'a> {
     pub pending: &'a [JobId],
     /// Jobs running now, in id order.
     pub running: &'a BTreeSet<JobId>,
+    /// Network, power and heat: uplink loads, rack power headroom, temperatures.
+    pub physics: &'a Physics,
 }
 
 impl<'a> ClusterView<'a> {
@@ -37,7 +40,7 @@ impl<'a> ClusterView<'a> {
     /// Cluster fragmentation as DESIGN.md defines it: 1 − (largest free block on one node ÷
     /// total free), in GPU capacity; 0 when nothing is free.
     pub fn fragmentation(&self) -> f64 {
-        let total_free = self.cluster.total_gpu_milli() - self.cluster.allocated_gpu_milli();
+        let total_free = self.cluster.free_gpu_milli_total();
         if total_free == 0 {
             return 0.0;
         }

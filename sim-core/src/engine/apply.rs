@@ -2,13 +2,11 @@
 
 use super::{Event, State};
 use crate::ids::JobId;
-use crate::job::JobState;
+use crate::job::{JobSpeed, JobState};
 use crate::observe::{Record, RejectReason};
+use crate::physics::{Effects, SpeedPart};
 use crate::policy::Decision;
 use crate::resources::{MILLI_PER_GPU, TaskAlloc};
-
-/// The speed of a job that nothing slows down.
-const FULL_SPEED: f64 = 1.0;
 
 impl State {
     /// Applies a policy decision after checking it; on error nothing has changed.
@@ -85,12 +83,18 @@ impl State {
         job.last_start = Some(now);
         job.state = JobState::Running;
         job.alloc = placement;
+        job.speed = JobSpeed::FULL;
+        self.running.insert(id);
+        let mut effects = std::mem::take(&mut self.effects);
+        self.physics.job_started(&self.cluster, &self.jobs, &self.jobs[id.index()], now, &mut effects);
+        self.apply_effects(&mut effects, Some(id));
+        self.effects = effects;
+        let job = &mut self.jobs[id.index()];
         let work = job.spec.duration.as_micros() as f64;
         job.progress.remaining = work - job.checkpointed_work;
-        job.progress.rate = FULL_SPEED;
+        job.progress.rate = job.speed.rate();
         job.progress.updated_at = now;
         job.progress.version += 1;
-        self.running.insert(id);
         self.schedule_finish(id);
         self.records.push(Record::Started { job: id });
         Ok(())
@@ -107,6 +111,17 @@ impl State {
         if !job.spec.preemptible {
             return Err("it is not preemptible".into());
         }
+        let lost_gpu_s = self.stop_and_requeue(id);
+        self.jobs[id.index()].preemptions += 1;
+        self.records.push(Record::Preempted { job: id, lost_gpu_s });
+        self.after_stop(id);
+        Ok(())
+    }
+
+    /// Stops a running job (preemption or failure): it keeps the work its last checkpoint saved,
+    /// loses the rest (returned, in GPU-seconds), frees its resources and waits again at its
+    /// arrival position.
+    pub(super) fn stop_and_requeue(&mut self, id: JobId) -> f64 {
         let now = self.now;
         let job = &mut self.jobs[id.index()];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
@@ -115,7 +130,6 @@ impl State {
         let lost_gpu_s = (done - saved) / 1e6 * gpus;
         job.checkpointed_work = saved;
         job.lost_gpu_s += lost_gpu_s;
-        job.preemptions += 1;
         job.state = JobState::Pending;
         job.progress.updated_at = now;
         job.progress.version += 1;
@@ -123,8 +137,38 @@ impl State {
         self.running.remove(&id);
         let at = self.pending.partition_point(|&p| p < id);
         self.pending.insert(at, id);
-        self.records.push(Record::Preempted { job: id, lost_gpu_s });
-        Ok(())
+        lost_gpu_s
+    }
+
+    /// Tells physics a job stopped and applies what follows (other jobs speed up).
+    pub(super) fn after_stop(&mut self, id: JobId) {
+        let mut effects = std::mem::take(&mut self.effects);
+        self.physics.job_stopped(&self.cluster, &self.jobs, &self.jobs[id.index()], self.now, &mut effects);
+        self.apply_effects(&mut effects, None);
+        self.effects = effects;
+    }
+
+    /// Applies physics effects: speed factors (moving finish times), thermal checks to schedule,
+    /// shutdowns. `starting` is a job being started now, whose rate is set by the caller.
+    pub(super) fn apply_effects(&mut self, effects: &mut Effects, starting: Option<JobId>) {
+        for (job, part, value) in effects.speeds.drain(..) {
+            let speed = &mut self.jobs[job.index()].speed;
+            match part {
+                SpeedPart::Network => speed.network = value,
+                SpeedPart::Power => speed.power = value,
+            }
+            let rate = speed.rate();
+            if Some(job) != starting {
+                self.change_rate(job, rate);
+            }
+        }
+        for (node, at, version) in effects.checks.drain(..) {
+            self.queue.push(at, Event::Thermal { node, version });
+        }
+        let shutdowns: Vec<_> = effects.shutdowns.drain(..).collect();
+        for node in shutdowns {
+            self.shut_down(node, crate::observe::DownCause::Thermal);
+        }
     }
 
     /// Marks a running job completed and frees its resources.
@@ -139,6 +183,7 @@ impl State {
         self.cluster.release(&self.jobs[id.index()].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });
+        self.after_stop(id);
     }
 
     /// Brings a running job's progress up to date, sets its new speed and moves its finish.

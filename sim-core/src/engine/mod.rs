@@ -18,13 +18,15 @@
 mod admission;
 mod apply;
 mod names;
+mod nodes;
 
 use std::collections::BTreeSet;
 use std::error::Error;
 
 use crate::cluster::Cluster;
+use crate::physics::{Effects, Physics, PhysicsConfig};
 use crate::event_queue::EventQueue;
-use crate::ids::JobId;
+use crate::ids::{JobId, NodeId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::observe::{Observer, Record};
 use crate::policy::{Decision, Policy};
@@ -45,12 +47,31 @@ pub struct EngineConfig {
     pub fail_unplaced_arrivals: bool,
 }
 
+/// What the engine simulates: the cluster and the physical models around it.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// Racks, nodes and their capacity.
+    pub cluster: Cluster,
+    /// Network, power and thermal models (all off by default).
+    pub physics: PhysicsConfig,
+}
+
+impl From<Cluster> for World {
+    /// A cluster with no physical models: every job runs at full speed.
+    fn from(cluster: Cluster) -> World {
+        World { cluster, physics: PhysicsConfig::default() }
+    }
+}
+
 /// Why a run stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The workload source failed (a trace error names its file, line and field).
     #[error("{0}")]
     Workload(Box<dyn Error + Send + Sync>),
+    /// The world cannot be built (a physical model lacks parameters).
+    #[error("{0}")]
+    World(String),
     /// The workload went back in time.
     #[error(
         "the workload is not sorted by submit time: job `{job}` is submitted at {submit} s, after a job submitted at {previous} s"
@@ -115,6 +136,10 @@ enum Event {
     Finish { job: JobId, version: u32 },
     /// The policy asked to run at this time.
     Wake,
+    /// Check a node's temperature against its thresholds, if its thermal version is still `version`.
+    Thermal { node: NodeId, version: u32 },
+    /// A node that went down comes back.
+    NodeRecovery { node: NodeId },
 }
 
 /// The mutable state of a run, apart from the policy and observers.
@@ -134,6 +159,10 @@ struct State {
     arrived_now: Vec<JobId>,
     /// Times at which a policy wake-up is queued.
     wakeups: BTreeSet<SimTime>,
+    /// Network, power and heat.
+    physics: Physics,
+    /// Reused buffer for physics effects.
+    effects: Effects,
 }
 
 impl State {
@@ -144,6 +173,7 @@ impl State {
             jobs: &self.jobs,
             pending: &self.pending,
             running: &self.running,
+            physics: &self.physics,
         }
     }
 }
@@ -167,13 +197,19 @@ where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
-    /// Prepares a run of `source` on `cluster` under `policy`; reads the first job.
+    /// Prepares a run of `source` on `world` (a [`World`], or just a [`Cluster`]) under
+    /// `policy`; reads the first job.
     pub fn new(
-        cluster: Cluster,
+        world: impl Into<World>,
         source: S,
         policy: &'r mut dyn Policy,
         config: EngineConfig,
     ) -> Result<Self, RunError> {
+        let World { mut cluster, physics } = world.into();
+        let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
+        if let Some(power) = physics.power() {
+            cluster.set_power_limits(Some(power.limits(&cluster)));
+        }
         let mut engine = Engine {
             state: State {
                 now: SimTime::ZERO,
@@ -189,6 +225,8 @@ where
                 stats: EngineStats::default(),
                 arrived_now: Vec::new(),
                 wakeups: BTreeSet::new(),
+                physics,
+                effects: Effects::default(),
             },
             source,
             policy,
@@ -198,6 +236,10 @@ where
             next_sample: None,
             horizon_reached: false,
         };
+        let mut effects = Effects::default();
+        let state = &mut engine.state;
+        state.physics.start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
+        state.apply_effects(&mut effects, None);
         engine.read_ahead(SimTime::ZERO)?;
         engine.next_sample = engine
             .config
@@ -336,6 +378,14 @@ where
             }
             Event::Wake => {
                 self.state.wakeups.remove(&self.state.now);
+                Ok(true)
+            }
+            Event::Thermal { node, version } => {
+                self.state.thermal_check(node, version);
+                Ok(true)
+            }
+            Event::NodeRecovery { node } => {
+                self.state.recover(node);
                 Ok(true)
             }
             Event::Finish { job, version } => {

@@ -71,9 +71,14 @@ impl Observer for EventDigest {
             Record::Completed { .. } => (4, None),
             Record::Preempted { lost_gpu_s, .. } => (5, Some(lost_gpu_s.to_bits())),
             Record::RateChanged { new_rate, .. } => (6, Some(new_rate.to_bits())),
+            Record::Interrupted { lost_gpu_s, .. } => (8, Some(lost_gpu_s.to_bits())),
+            Record::NodeDown { node, .. } => (9, Some(u64::from(node.0))),
+            Record::NodeUp { node } => (10, Some(u64::from(node.0))),
         };
         self.write(&[kind]);
-        self.write_u64(u64::from(record.job().0));
+        if let Some(job) = record.job() {
+            self.write_u64(u64::from(job.0));
+        }
         if let Some(bits) = extra {
             self.write_u64(bits);
         }

@@ -141,7 +141,11 @@ impl Observer for UsageCollector {
             } => {
                 self.effective_now += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
             }
-            Record::Arrived { .. } | Record::Rejected { .. } => {}
+            Record::Interrupted { job, lost_gpu_s } => {
+                self.effective_now -= Self::job_effective_milli(view, job);
+                self.totals.lost_gpu_s += lost_gpu_s;
+            }
+            Record::Arrived { .. } | Record::Rejected { .. } | Record::NodeDown { .. } | Record::NodeUp { .. } => {}
         }
     }
 
@@ -162,7 +166,7 @@ impl Observer for UsageCollector {
             frag: view.fragmentation(),
             queue_len: view.pending.len(),
             running: view.running.len(),
-            down_nodes: 0,
+            down_nodes: view.cluster.down_nodes(),
         });
     }
 

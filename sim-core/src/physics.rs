@@ -1,0 +1,433 @@
+//! The physical world around the cluster: network, power and heat, and how they set job speeds.
+//!
+//! The engine tells [`Physics`] when a job starts or stops, when a thermal check it scheduled
+//! comes due, and when a node goes down or up; physics answers with [`Effects`]: new speed
+//! factors for the jobs affected, thermal checks to schedule, nodes that must shut down.
+//! A job's speed is its network factor (see [`crate::fabric`]) times its power factor: the
+//! speed, by the cap curve, of the slowest clock among its nodes (rack power cap, thermal cap,
+//! hardware slowdown).
+//!
+//! Work is local: a job start or stop refreshes the racks it touches (their power, caps, inlet
+//! and node temperatures) and the network component it belongs to; nothing else is recomputed.
+
+use std::collections::BTreeSet;
+
+use crate::cluster::Cluster;
+use crate::fabric::{FabricConfig, Network};
+use crate::ids::{JobId, NodeId, RackId};
+use crate::job::Job;
+use crate::power::{PowerConfig, PowerError, PowerModel};
+use crate::resources::MILLI_PER_GPU;
+use crate::thermal::trajectory::Inlet;
+use crate::thermal::{Band, GpuThermal, NODE_AIR_RISE_K, NodeHeat, RackAir, ThermalConfig, node_trajectory, watched_thresholds};
+use crate::time::SimTime;
+
+/// How far ahead a thermal crossing is searched; later crossings are found at a later refresh.
+const CROSSING_HORIZON: SimTime = SimTime::from_secs(365 * 86_400);
+
+/// Which physical model a speed factor comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpeedPart {
+    /// Uplink contention.
+    Network,
+    /// Power caps, thermal caps and slowdowns.
+    Power,
+}
+
+/// What the engine must do after a physics update.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Effects {
+    /// New speed factors, in a fixed order.
+    pub speeds: Vec<(JobId, SpeedPart, f64)>,
+    /// Thermal checks to schedule: (node, time, version).
+    pub checks: Vec<(NodeId, SimTime, u32)>,
+    /// Nodes that reached their shutdown temperature.
+    pub shutdowns: Vec<NodeId>,
+}
+
+/// The thermal state of every rack and node.
+#[derive(Clone, Debug)]
+pub struct Thermal {
+    config: ThermalConfig,
+    gpus: Vec<GpuThermal>,
+    racks: Vec<RackAir>,
+    nodes: Vec<NodeHeat>,
+}
+
+impl Thermal {
+    /// The parameters.
+    pub fn config(&self) -> &ThermalConfig {
+        &self.config
+    }
+
+    /// A rack's air state.
+    pub fn rack(&self, rack: RackId) -> &RackAir {
+        &self.racks[rack.index()]
+    }
+
+    /// A node's heat state.
+    pub fn node(&self, node: NodeId) -> &NodeHeat {
+        &self.nodes[node.index()]
+    }
+
+    /// A node's GPU temperature at `now` (not before its rack's last anchor), °C.
+    pub fn node_temp_c(&self, cluster: &Cluster, node: NodeId, now: SimTime) -> f64 {
+        let air = &self.racks[cluster.node(node).rack.index()];
+        node_trajectory(&self.nodes[node.index()], air, self.config.gpu_tau_s).at((now - air.anchor).as_secs_f64())
+    }
+}
+
+/// Why the physical models cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PhysicsError {
+    /// The power model is missing parameters.
+    #[error(transparent)]
+    Power(#[from] PowerError),
+}
+
+/// Network, power and thermal state of a run, each optional.
+#[derive(Clone, Debug)]
+pub struct Physics {
+    network: Option<Network>,
+    power: Option<PowerModel>,
+    thermal: Option<Thermal>,
+    node_clock: Vec<f64>,
+    node_power_w: Vec<f64>,
+    rack_power_w: Vec<f64>,
+    node_jobs: Vec<Vec<JobId>>,
+}
+
+/// Which models a run uses, and their parameters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhysicsConfig {
+    /// `[fabric]`.
+    pub fabric: Option<FabricConfig>,
+    /// `[power]` (implied, with defaults, by `[thermal]`).
+    pub power: Option<PowerConfig>,
+    /// `[thermal]`.
+    pub thermal: Option<ThermalConfig>,
+}
+
+impl Physics {
+    /// Builds the models for `cluster` (idle, at their steady state).
+    pub fn new(cluster: &Cluster, config: PhysicsConfig) -> Result<Physics, PhysicsError> {
+        let network = config.fabric.map(|f| Network::new(cluster, f));
+        let power = config.power.map(|p| PowerModel::new(cluster, p)).transpose()?;
+        let nodes = cluster.nodes().len();
+        let mut physics = Physics {
+            network,
+            thermal: None,
+            node_clock: vec![1.0; nodes],
+            node_power_w: vec![0.0; nodes],
+            rack_power_w: vec![0.0; cluster.racks().len()],
+            node_jobs: vec![Vec::new(); nodes],
+            power,
+        };
+        if let Some(power) = &physics.power {
+            for node in 0..nodes {
+                physics.node_power_w[node] = power.node_power_w(cluster, NodeId::from_index(node), 1.0);
+            }
+            for (rack, r) in cluster.racks().iter().enumerate() {
+                physics.rack_power_w[rack] = r.nodes.iter().map(|n| physics.node_power_w[n.index()]).sum();
+            }
+        }
+        if let (Some(thermal_config), Some(power)) = (config.thermal, &physics.power) {
+            physics.thermal = Some(initial_thermal(cluster, power, thermal_config));
+        }
+        Ok(physics)
+    }
+
+    /// The network model, if on.
+    pub fn network(&self) -> Option<&Network> {
+        self.network.as_ref()
+    }
+
+    /// The power model, if on.
+    pub fn power(&self) -> Option<&PowerModel> {
+        self.power.as_ref()
+    }
+
+    /// The thermal state, if on.
+    pub fn thermal(&self) -> Option<&Thermal> {
+        self.thermal.as_ref()
+    }
+
+    /// A node's GPU clock fraction now (1 = full speed).
+    pub fn node_clock(&self, node: NodeId) -> f64 {
+        self.node_clock[node.index()]
+    }
+
+    /// A node's electrical power now, W (0 without a power model).
+    pub fn node_power_w(&self, node: NodeId) -> f64 {
+        self.node_power_w[node.index()]
+    }
+
+    /// A rack's electrical power now, W (0 without a power model).
+    pub fn rack_power_w(&self, rack: RackId) -> f64 {
+        self.rack_power_w[rack.index()]
+    }
+
+    /// Budget left in a rack, W (`None` without a power model).
+    pub fn rack_headroom_w(&self, rack: RackId) -> Option<f64> {
+        self.power.as_ref().map(|p| p.rack_budget_w(rack) - self.rack_power_w[rack.index()])
+    }
+
+    /// Initial thermal checks (none are due while everything idles, but a hot inlet may start one).
+    pub fn start(&mut self, cluster: &Cluster, jobs: &[Job], now: SimTime, effects: &mut Effects) {
+        for rack in 0..cluster.racks().len() {
+            self.refresh_rack(cluster, jobs, RackId::from_index(rack), now, effects);
+        }
+    }
+
+    /// A job started (its allocation is in `job.alloc` and already taken from `cluster`).
+    pub fn job_started(&mut self, cluster: &Cluster, jobs: &[Job], job: &Job, now: SimTime, effects: &mut Effects) {
+        let nodes = job_nodes(job);
+        for node in &nodes {
+            self.node_jobs[node.index()].push(job.id);
+        }
+        if let Some(network) = &mut self.network {
+            let mut changes = Vec::new();
+            network.job_started(job, cluster, &mut changes);
+            effects.speeds.extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+        }
+        self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
+    }
+
+    /// A job stopped (its resources are already released in `cluster`).
+    pub fn job_stopped(&mut self, cluster: &Cluster, jobs: &[Job], job: &Job, now: SimTime, effects: &mut Effects) {
+        let nodes = job_nodes(job);
+        for node in &nodes {
+            self.node_jobs[node.index()].retain(|&j| j != job.id);
+        }
+        if let Some(network) = &mut self.network {
+            let mut changes = Vec::new();
+            network.job_stopped(job.id, &mut changes);
+            effects.speeds.extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+        }
+        self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
+    }
+
+    /// A node went down or came back (its jobs were already stopped).
+    pub fn node_changed(&mut self, cluster: &Cluster, jobs: &[Job], node: NodeId, now: SimTime, effects: &mut Effects) {
+        if let Some(thermal) = &mut self.thermal {
+            let heat = &mut thermal.nodes[node.index()];
+            heat.band = if cluster.node(node).up { Band::Normal } else { Band::Off };
+        }
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, now, effects);
+    }
+
+    /// A scheduled thermal check came due: moves the node between bands if its temperature
+    /// crossed a threshold. Stale checks (older version) do nothing.
+    pub fn thermal_check(
+        &mut self,
+        cluster: &Cluster,
+        jobs: &[Job],
+        node: NodeId,
+        version: u32,
+        now: SimTime,
+        effects: &mut Effects,
+    ) {
+        let Some(thermal) = &self.thermal else {
+            return;
+        };
+        if thermal.nodes[node.index()].version != version {
+            return;
+        }
+        let temp = thermal.node_temp_c(cluster, node, now);
+        let air = thermal.racks[cluster.node(node).rack.index()];
+        let inlet = air.inlet_at(now);
+        let gpu = thermal.gpus[node.index()];
+        let hysteresis = thermal.config.hysteresis_c;
+        let band = thermal.nodes[node.index()].band;
+        let capped = || self.thermal_cap(cluster, node, gpu, inlet);
+        let new_band = match band {
+            Band::Normal if temp >= gpu.max_op_c => capped(),
+            Band::Capped { at_min: false, .. } if temp >= gpu.max_op_c + hysteresis => capped(),
+            Band::Capped { at_min: true, .. } if temp >= gpu.slowdown_c => Band::Slowdown,
+            Band::Capped { .. } if temp <= gpu.max_op_c - hysteresis => Band::Normal,
+            Band::Slowdown if temp >= gpu.shutdown_c => Band::Off,
+            Band::Slowdown if temp <= gpu.slowdown_c - hysteresis => capped(),
+            other => other,
+        };
+        if new_band == Band::Off {
+            effects.shutdowns.push(node);
+            return;
+        }
+        if let Some(thermal) = &mut self.thermal {
+            thermal.nodes[node.index()].band = new_band;
+        }
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, now, effects);
+    }
+
+    /// Sets a rack's cooling capacity (a cooling-unit failure sets 0; repair restores it).
+    pub fn set_cooling(&mut self, cluster: &Cluster, jobs: &[Job], rack: RackId, cooling_w: f64, now: SimTime, effects: &mut Effects) {
+        if let Some(thermal) = &mut self.thermal {
+            thermal.racks[rack.index()].cooling_w = cooling_w;
+        }
+        self.refresh_rack(cluster, jobs, rack, now, effects);
+    }
+
+    /// The firmware cap for a node reaching max-op with the inlet at `inlet_c`.
+    fn thermal_cap(&self, cluster: &Cluster, node: NodeId, gpu: GpuThermal, inlet_c: f64) -> Band {
+        let power = self.power.as_ref().expect("thermal needs the power model");
+        let electrical = power.node(node);
+        let allowed_w = (gpu.max_op_c - inlet_c) / gpu.r_k_per_w;
+        let busiest = busiest_gpu_share(cluster, node);
+        let needed_running_w =
+            if busiest > 0.0 { electrical.gpu.idle_w + (allowed_w - electrical.gpu.idle_w) / busiest } else { f64::INFINITY };
+        Band::Capped { allowed_w, at_min: needed_running_w <= electrical.gpu.min_cap_w }
+    }
+
+    fn refresh_racks_of(&mut self, cluster: &Cluster, jobs: &[Job], nodes: &[NodeId], now: SimTime, effects: &mut Effects) {
+        let racks: BTreeSet<RackId> = nodes.iter().map(|&n| cluster.node(n).rack).collect();
+        for rack in racks {
+            self.refresh_rack(cluster, jobs, rack, now, effects);
+        }
+    }
+
+    /// Recomputes a rack: its budget clock, each node's clock and power, the inlet's course, the
+    /// nodes' temperature anchors and next checks, and the speed of every job on the rack.
+    fn refresh_rack(&mut self, cluster: &Cluster, jobs: &[Job], rack: RackId, now: SimTime, effects: &mut Effects) {
+        let Some(power) = &self.power else {
+            return;
+        };
+        let curve = power.config().curve;
+        let rack_clock = power.rack_clock(cluster, rack);
+        let nodes = &cluster.racks()[rack.index()].nodes;
+        let mut rack_power = 0.0;
+        for &node in nodes {
+            let electrical = power.node(node);
+            let min_clock = electrical.min_clock(&curve);
+            let band = self.thermal.as_ref().map_or(Band::Normal, |t| t.nodes[node.index()].band);
+            let busiest = busiest_gpu_share(cluster, node);
+            let clock = match band {
+                Band::Normal => rack_clock,
+                Band::Capped { allowed_w, .. } => {
+                    let running_w = if busiest > 0.0 {
+                        electrical.gpu.idle_w + (allowed_w - electrical.gpu.idle_w) / busiest
+                    } else {
+                        electrical.gpu.tdp_w
+                    };
+                    rack_clock.min(curve.clock_at_power(electrical.gpu.tdp_w, running_w).max(min_clock))
+                }
+                Band::Slowdown => rack_clock.min(min_clock) * 0.5,
+                Band::Off => 0.0,
+            };
+            self.node_clock[node.index()] = clock;
+            let watts = power.node_power_w(cluster, node, clock);
+            self.node_power_w[node.index()] = watts;
+            rack_power += watts;
+        }
+        self.rack_power_w[rack.index()] = rack_power;
+        if let Some(thermal) = &mut self.thermal {
+            re_anchor(thermal, cluster, power, &self.node_clock, rack, rack_power, now, effects);
+        }
+        let on_rack: BTreeSet<JobId> = nodes.iter().flat_map(|n| self.node_jobs[n.index()].iter().copied()).collect();
+        for job in on_rack {
+            let slowest = job_nodes(&jobs[job.index()]).iter().map(|n| self.node_clock[n.index()]).fold(1.0, f64::min);
+            effects.speeds.push((job, SpeedPart::Power, curve.speed(slowest)));
+        }
+    }
+}
+
+/// Moves a rack's thermal anchor to `now`: the inlet's new course from the rack's power, each
+/// node's heat from its clock, and each node's next threshold check.
+#[allow(clippy::too_many_arguments)]
+fn re_anchor(
+    thermal: &mut Thermal,
+    cluster: &Cluster,
+    power: &PowerModel,
+    node_clock: &[f64],
+    rack: RackId,
+    rack_power_w: f64,
+    now: SimTime,
+    effects: &mut Effects,
+) {
+    let config = thermal.config.clone();
+    let air = thermal.racks[rack.index()];
+    let inlet_now = air.inlet_at(now);
+    let inlet = if rack_power_w > air.cooling_w {
+        Inlet::Ramp { start_c: inlet_now, rate_c_per_s: (rack_power_w - air.cooling_w) / air.heat_capacity_j_per_k }
+    } else {
+        Inlet::Relax { start_c: inlet_now, target_c: config.inlet_c, tau_s: config.room_tau_s }
+    };
+    let curve = power.config().curve;
+    for &node in &cluster.racks()[rack.index()].nodes {
+        let temp_now = thermal.node_temp_c(cluster, node, now);
+        let electrical = power.node(node);
+        let gpu = thermal.gpus[node.index()];
+        let hot_gpu_w = if cluster.node(node).up {
+            electrical.gpu_power_w(&curve, busiest_gpu_share(cluster, node), node_clock[node.index()])
+        } else {
+            0.0
+        };
+        let heat = &mut thermal.nodes[node.index()];
+        heat.start_c = temp_now;
+        heat.heat_k = gpu.r_k_per_w * hot_gpu_w;
+        heat.version += 1;
+        let new_air = RackAir { anchor: now, inlet, ..air };
+        let trajectory = node_trajectory(heat, &new_air, config.gpu_tau_s);
+        let next = watched_thresholds(heat.band, &gpu, config.hysteresis_c)
+            .into_iter()
+            .filter_map(|(threshold, rising)| trajectory.crossing_us(threshold, rising, CROSSING_HORIZON.as_micros()))
+            .min();
+        if let Some(after_us) = next {
+            effects.checks.push((node, now + SimTime(after_us), heat.version));
+        }
+    }
+    thermal.racks[rack.index()] = RackAir { anchor: now, inlet, ..air };
+}
+
+/// The thermal state of an idle cluster at steady state.
+fn initial_thermal(cluster: &Cluster, power: &PowerModel, config: ThermalConfig) -> Thermal {
+    let curve = power.config().curve;
+    let gpus: Vec<GpuThermal> = cluster
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let spec = &power.node(NodeId::from_index(i)).gpu;
+            GpuThermal {
+                r_k_per_w: config.r_k_per_tdp / spec.tdp_w,
+                max_op_c: spec.max_op_c,
+                slowdown_c: spec.slowdown_c,
+                shutdown_c: spec.shutdown_c,
+            }
+        })
+        .collect();
+    let racks = cluster
+        .racks()
+        .iter()
+        .map(|rack| {
+            let max_w: f64 = rack.nodes.iter().map(|n| power.node(*n).max_w).sum();
+            RackAir {
+                anchor: SimTime::ZERO,
+                inlet: Inlet::Relax { start_c: config.inlet_c, target_c: config.inlet_c, tau_s: config.room_tau_s },
+                cooling_w: config.cooling_w_per_rack.unwrap_or(max_w),
+                heat_capacity_j_per_k: config.rack_heat_capacity_j_per_k.unwrap_or(config.room_tau_s * max_w / NODE_AIR_RISE_K),
+            }
+        })
+        .collect();
+    let nodes = gpus
+        .iter()
+        .enumerate()
+        .map(|(i, gpu)| {
+            let electrical = power.node(NodeId::from_index(i));
+            let heat_k = gpu.r_k_per_w * electrical.gpu_power_w(&curve, 0.0, 1.0);
+            NodeHeat { start_c: config.inlet_c + heat_k, heat_k, band: Band::Normal, version: 0 }
+        })
+        .collect();
+    Thermal { config, gpus, racks, nodes }
+}
+
+/// Distinct nodes of a job's placement, in id order.
+fn job_nodes(job: &Job) -> Vec<NodeId> {
+    let set: BTreeSet<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+    set.into_iter().collect()
+}
+
+/// The busy share (0–1) of a node's busiest GPU.
+fn busiest_gpu_share(cluster: &Cluster, node: NodeId) -> f64 {
+    let min_free = cluster.gpu_free_milli(node).iter().copied().min().unwrap_or(MILLI_PER_GPU as u16);
+    f64::from(MILLI_PER_GPU - u32::from(min_free)) / f64::from(MILLI_PER_GPU)
+}
