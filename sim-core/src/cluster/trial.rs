@@ -121,11 +121,11 @@ impl<'c> Trial<'c> {
         if !node.up {
             return Err(AllocError::NodeDown(node.name.clone()));
         }
-        if let Some((need_mw, budget_mw)) = self.rack_power_after(task.node, task.gpu_milli()) {
-            if need_mw > budget_mw {
-                let rack = self.cluster.racks()[node.rack.index()].name.clone();
-                return Err(AllocError::PowerBudget { rack, need_mw, budget_mw });
-            }
+        if let Some((need_mw, budget_mw)) = self.rack_power_after(task.node, task.gpu_milli())
+            && need_mw > budget_mw
+        {
+            let rack = self.cluster.racks()[node.rack.index()].name.clone();
+            return Err(AllocError::PowerBudget { rack, need_mw, budget_mw });
         }
         if task.milli_per_gpu > MILLI_PER_GPU || (task.gpu_mask != 0 && task.milli_per_gpu == 0) {
             return Err(AllocError::BadShare(task.milli_per_gpu));
