@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sim_core::metrics::{JobRow, Sample, Summary};
+use sim_core::metrics::{JobRow, RackSample, Sample, Summary};
 use sim_core::run::RunRecord;
 use sim_core::time::SimTime;
 
@@ -26,6 +26,9 @@ pub const JOBS_COLUMNS: [&str; 11] = [
     "lost_gpu_s",
     "nodes",
 ];
+
+/// Columns of `racks.csv`, in order.
+pub const RACKS_COLUMNS: [&str; 6] = ["t_s", "rack", "power_kw", "inlet_c", "max_temp_c", "uplink_util"];
 
 /// Columns of `timeseries.csv`, in order.
 pub const TIMESERIES_COLUMNS: [&str; 9] = [
@@ -61,22 +64,46 @@ pub struct SummaryFile<'a> {
     pub trace_rows_skipped: &'a BTreeMap<String, u64>,
 }
 
-/// Writes the three files of one run into `dir` (created if needed); each file is written
-/// whole or not at all. Returns the paths written.
-pub fn write_run_files(dir: &Path, summary: &SummaryFile<'_>, record: &RunRecord) -> io::Result<Vec<PathBuf>> {
+/// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`,
+/// `timeseries.csv`, and `racks.csv` when a physical model is on. Each file is written whole
+/// or not at all. Returns the paths written.
+pub fn write_run_files(
+    dir: &Path,
+    summary: &SummaryFile<'_>,
+    record: &RunRecord,
+    rack_names: &[String],
+) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let paths = [
-        dir.join("summary.json"),
-        dir.join("jobs.csv"),
-        dir.join("timeseries.csv"),
-    ];
+    let mut paths = vec![dir.join("summary.json"), dir.join("jobs.csv"), dir.join("timeseries.csv")];
     write_atomic(&paths[0], |w| {
         serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")
     })?;
     write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?;
     write_atomic(&paths[2], |w| write_timeseries(w, &record.timeseries))?;
-    Ok(paths.to_vec())
+    if !record.racks.is_empty() {
+        let path = dir.join("racks.csv");
+        write_atomic(&path, |w| write_racks(w, &record.racks, rack_names))?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// Writes `racks.csv` rows (one per rack per sampling time).
+pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String]) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(RACKS_COLUMNS)?;
+    for r in rows {
+        csv.write_record([
+            r.t.to_string(),
+            rack_names[r.rack.index()].clone(),
+            optional(r.power_kw),
+            optional(r.inlet_c),
+            optional(r.max_temp_c),
+            optional(r.uplink_util),
+        ])?;
+    }
+    csv.flush()
 }
 
 fn time(t: Option<SimTime>) -> String {
@@ -105,7 +132,12 @@ pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
     csv.flush()
 }
 
-/// Writes `timeseries.csv` rows. Power and temperature are empty until those models exist.
+/// An optional number, empty when absent.
+fn optional(value: Option<f64>) -> String {
+    value.map(decimal).unwrap_or_default()
+}
+
+/// Writes `timeseries.csv` rows; power and temperature are empty when those models are off.
 pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(TIMESERIES_COLUMNS)?;
@@ -117,8 +149,8 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
             decimal(s.frag),
             s.queue_len.to_string(),
             s.running.to_string(),
-            String::new(),
-            String::new(),
+            optional(s.power_kw),
+            optional(s.max_temp_c),
             s.down_nodes.to_string(),
         ])?;
     }

@@ -10,6 +10,8 @@ pub mod error;
 pub mod load;
 pub mod output;
 pub mod overrides;
+pub mod physics_build;
+pub mod physics_schema;
 pub mod run;
 pub mod schema;
 mod validate;

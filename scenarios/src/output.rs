@@ -23,6 +23,6 @@ pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> 
         jobs_rejected: run.record.rejected_jobs,
         trace_rows_skipped: &skipped,
     };
-    write_run_files(dir, &summary, &run.record)
+    write_run_files(dir, &summary, &run.record, &run.record.rack_names)
         .map_err(|e| ScenarioError::Input(format!("cannot write outputs to {}: {e}", dir.display())))
 }

@@ -1,10 +1,12 @@
 //! Running a loaded scenario once.
 
+use sim_core::engine::World;
 use sim_core::run::{RunRecord, simulate};
 use traces::SkipReport;
 
 use crate::build::{build_cluster, engine_config, open_workload};
 use crate::error::ScenarioError;
+use crate::physics_build::physics_config;
 use crate::load::LoadedScenario;
 
 /// The result of one run of a scenario.
@@ -18,10 +20,12 @@ pub struct ScenarioRun {
 /// Runs the scenario once with its own seed and policy.
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let cluster = build_cluster(loaded)?;
+    let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let mut source = open_workload(loaded)?;
     let mut policy =
         policies::resolve(&loaded.scenario.policy.name).map_err(|e| ScenarioError::Input(e.to_string()))?;
-    let record = simulate(cluster, &mut *source, policy.as_mut(), engine_config(loaded))?;
+    let world = World { cluster, physics };
+    let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
     Ok(ScenarioRun {
         record,
         skipped: source.skipped().clone(),

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
+use crate::physics_schema::{FabricSection, PowerSection, ThermalSection};
 
 /// One simulation scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -30,6 +31,15 @@ pub struct Scenario {
     /// What the run writes.
     #[serde(default)]
     pub output: OutputSection,
+    /// The leaf-spine network (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fabric: Option<FabricSection>,
+    /// Electrical power and rack budgets (off when absent, unless `[thermal]` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerSection>,
+    /// Inlet air and GPU temperatures (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thermal: Option<ThermalSection>,
 }
 
 /// `[cluster]`: generated racks of identical nodes, or a nodes file.

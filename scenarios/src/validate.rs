@@ -76,5 +76,48 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     if scenario.output.sample_interval.0.as_micros() == 0 {
         return fail("output", "sample_interval", "must be longer than zero".into());
     }
+    validate_physics(scenario, &fail)
+}
+
+/// Checks the numbers of `[fabric]`, `[power]` and `[thermal]`.
+fn validate_physics(
+    scenario: &Scenario,
+    fail: &dyn Fn(&str, &str, String) -> Result<(), ScenarioError>,
+) -> Result<(), ScenarioError> {
+    let positive = |section: &str, key: &str, value: Option<f64>| match value {
+        Some(v) if v.is_nan() || v <= 0.0 => fail(section, key, format!("must be > 0, got {v}")),
+        _ => Ok(()),
+    };
+    if let Some(f) = &scenario.fabric {
+        positive("fabric", "node_nic_gbps", f.node_nic_gbps)?;
+        positive("fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps)?;
+        positive("fabric", "oversubscription", f.oversubscription)?;
+        if f.leaf_uplink_gbps.is_some() && f.oversubscription.is_some() {
+            return fail("fabric", "oversubscription", "give leaf_uplink_gbps or oversubscription, not both".into());
+        }
+        if f.spines == Some(0) {
+            return fail("fabric", "spines", "must be at least 1".into());
+        }
+    }
+    if let Some(p) = &scenario.power {
+        positive("power", "rack_budget_kw", p.rack_budget_kw)?;
+        positive("power", "alpha", Some(p.alpha))?;
+        if p.pue.is_nan() || p.pue < 1.0 {
+            return fail("power", "pue", format!("must be ≥ 1, got {}", p.pue));
+        }
+        for (key, value) in [("static_share", p.static_share), ("mem_bound", p.mem_bound), ("base_idle_share", p.base_idle_share)] {
+            if !(0.0..=1.0).contains(&value) {
+                return fail("power", key, format!("must be between 0 and 1, got {value}"));
+            }
+        }
+    }
+    if let Some(t) = &scenario.thermal {
+        positive("thermal", "cooling_kw_per_rack", t.cooling_kw_per_rack.filter(|c| *c != 0.0))?;
+        positive("thermal", "rack_heat_capacity_kj_per_k", t.rack_heat_capacity_kj_per_k)?;
+        positive("thermal", "r_k_per_tdp", Some(t.r_k_per_tdp))?;
+        if t.room_tau.0.as_micros() == 0 || t.gpu_tau.0.as_micros() == 0 {
+            return fail("thermal", "gpu_tau", "time constants must be longer than zero".into());
+        }
+    }
     Ok(())
 }

@@ -19,7 +19,7 @@ use crate::job::Job;
 use crate::power::{PowerConfig, PowerError, PowerModel};
 use crate::resources::MILLI_PER_GPU;
 use crate::thermal::trajectory::Inlet;
-use crate::thermal::{Band, GpuThermal, NODE_AIR_RISE_K, NodeHeat, RackAir, ThermalConfig, node_trajectory, watched_thresholds};
+use crate::thermal::{Band, GpuThermal, NODE_AIR_RISE_K, NodeHeat, RackAir, ThermalConfig, watched_thresholds};
 use crate::time::SimTime;
 
 /// How far ahead a thermal crossing is searched; later crossings are found at a later refresh.
@@ -70,10 +70,9 @@ impl Thermal {
         &self.nodes[node.index()]
     }
 
-    /// A node's GPU temperature at `now` (not before its rack's last anchor), °C.
-    pub fn node_temp_c(&self, cluster: &Cluster, node: NodeId, now: SimTime) -> f64 {
-        let air = &self.racks[cluster.node(node).rack.index()];
-        node_trajectory(&self.nodes[node.index()], air, self.config.gpu_tau_s).at((now - air.anchor).as_secs_f64())
+    /// A node's GPU temperature at `now` (not before its last anchor), °C.
+    pub fn node_temp_c(&self, node: NodeId, now: SimTime) -> f64 {
+        self.nodes[node.index()].temp_at(now, self.config.gpu_tau_s)
     }
 }
 
@@ -175,7 +174,7 @@ impl Physics {
     /// Initial thermal checks (none are due while everything idles, but a hot inlet may start one).
     pub fn start(&mut self, cluster: &Cluster, jobs: &[Job], now: SimTime, effects: &mut Effects) {
         for rack in 0..cluster.racks().len() {
-            self.refresh_rack(cluster, jobs, RackId::from_index(rack), now, effects);
+            self.refresh_rack(cluster, jobs, RackId::from_index(rack), None, now, effects);
         }
     }
 
@@ -213,7 +212,7 @@ impl Physics {
             let heat = &mut thermal.nodes[node.index()];
             heat.band = if cluster.node(node).up { Band::Normal } else { Band::Off };
         }
-        self.refresh_rack(cluster, jobs, cluster.node(node).rack, now, effects);
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, effects);
     }
 
     /// A scheduled thermal check came due: moves the node between bands if its temperature
@@ -233,7 +232,7 @@ impl Physics {
         if thermal.nodes[node.index()].version != version {
             return;
         }
-        let temp = thermal.node_temp_c(cluster, node, now);
+        let temp = thermal.node_temp_c(node, now);
         let air = thermal.racks[cluster.node(node).rack.index()];
         let inlet = air.inlet_at(now);
         let gpu = thermal.gpus[node.index()];
@@ -256,7 +255,7 @@ impl Physics {
         if let Some(thermal) = &mut self.thermal {
             thermal.nodes[node.index()].band = new_band;
         }
-        self.refresh_rack(cluster, jobs, cluster.node(node).rack, now, effects);
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, effects);
     }
 
     /// Sets a rack's cooling capacity (a cooling-unit failure sets 0; repair restores it).
@@ -264,7 +263,34 @@ impl Physics {
         if let Some(thermal) = &mut self.thermal {
             thermal.racks[rack.index()].cooling_w = cooling_w;
         }
-        self.refresh_rack(cluster, jobs, rack, now, effects);
+        self.refresh_rack(cluster, jobs, rack, None, now, effects);
+    }
+
+    /// Firmware adjusts a thermal cap continuously; at every refresh the caps of a rack's
+    /// capped nodes follow the inlet as it is now.
+    /// Returns the nodes whose band changed.
+    fn track_caps(&mut self, cluster: &Cluster, rack: RackId, now: SimTime) -> Vec<NodeId> {
+        let Some(thermal) = &self.thermal else {
+            return Vec::new();
+        };
+        let inlet = thermal.racks[rack.index()].inlet_at(now);
+        let updates: Vec<(NodeId, Band)> = cluster.racks()[rack.index()]
+            .nodes
+            .iter()
+            .filter(|n| matches!(thermal.nodes[n.index()].band, Band::Capped { .. }))
+            .map(|&n| (n, self.thermal_cap(cluster, n, thermal.gpus[n.index()], inlet)))
+            .filter(|&(n, band)| band != thermal.nodes[n.index()].band)
+            .collect();
+        let Some(thermal) = &mut self.thermal else {
+            return Vec::new();
+        };
+        updates
+            .into_iter()
+            .map(|(node, band)| {
+                thermal.nodes[node.index()].band = band;
+                node
+            })
+            .collect()
     }
 
     /// The firmware cap for a node reaching max-op with the inlet at `inlet_c`.
@@ -273,21 +299,32 @@ impl Physics {
         let electrical = power.node(node);
         let allowed_w = (gpu.max_op_c - inlet_c) / gpu.r_k_per_w;
         let busiest = busiest_gpu_share(cluster, node);
-        let needed_running_w =
-            if busiest > 0.0 { electrical.gpu.idle_w + (allowed_w - electrical.gpu.idle_w) / busiest } else { f64::INFINITY };
-        Band::Capped { allowed_w, at_min: needed_running_w <= electrical.gpu.min_cap_w }
+        // An idle node has nothing to cap: it can only wait for the air to cool.
+        let at_min = busiest <= 0.0
+            || electrical.gpu.idle_w + (allowed_w - electrical.gpu.idle_w) / busiest <= electrical.gpu.min_cap_w;
+        Band::Capped { allowed_w, at_min }
     }
 
     fn refresh_racks_of(&mut self, cluster: &Cluster, jobs: &[Job], nodes: &[NodeId], now: SimTime, effects: &mut Effects) {
         let racks: BTreeSet<RackId> = nodes.iter().map(|&n| cluster.node(n).rack).collect();
         for rack in racks {
-            self.refresh_rack(cluster, jobs, rack, now, effects);
+            self.refresh_rack(cluster, jobs, rack, None, now, effects);
         }
     }
 
     /// Recomputes a rack: its budget clock, each node's clock and power, the inlet's course, the
     /// nodes' temperature anchors and next checks, and the speed of every job on the rack.
-    fn refresh_rack(&mut self, cluster: &Cluster, jobs: &[Job], rack: RackId, now: SimTime, effects: &mut Effects) {
+    fn refresh_rack(
+        &mut self,
+        cluster: &Cluster,
+        jobs: &[Job],
+        rack: RackId,
+        forced: Option<NodeId>,
+        now: SimTime,
+        effects: &mut Effects,
+    ) {
+        let mut forced_nodes = self.track_caps(cluster, rack, now);
+        forced_nodes.extend(forced);
         let Some(power) = &self.power else {
             return;
         };
@@ -320,7 +357,7 @@ impl Physics {
         }
         self.rack_power_w[rack.index()] = rack_power;
         if let Some(thermal) = &mut self.thermal {
-            re_anchor(thermal, cluster, power, &self.node_clock, rack, rack_power, now, effects);
+            re_anchor(thermal, cluster, power, &self.node_clock, rack, rack_power, &forced_nodes, now, effects);
         }
         let on_rack: BTreeSet<JobId> = nodes.iter().flat_map(|n| self.node_jobs[n.index()].iter().copied()).collect();
         for job in on_rack {
@@ -330,8 +367,10 @@ impl Physics {
     }
 }
 
-/// Moves a rack's thermal anchor to `now`: the inlet's new course from the rack's power, each
-/// node's heat from its clock, and each node's next threshold check.
+/// Brings a rack's thermal state to `now` after a change: the inlet takes a new course if the
+/// rack's power moved it (warming when the heat exceeds the cooling, else relaxing to supply);
+/// each node whose heat or inlet course changed is re-anchored and gets its next check. Nodes
+/// whose trajectory did not change keep their pending check.
 #[allow(clippy::too_many_arguments)]
 fn re_anchor(
     thermal: &mut Thermal,
@@ -340,10 +379,11 @@ fn re_anchor(
     node_clock: &[f64],
     rack: RackId,
     rack_power_w: f64,
+    forced: &[NodeId],
     now: SimTime,
     effects: &mut Effects,
 ) {
-    let config = thermal.config.clone();
+    let config = &thermal.config;
     let air = thermal.racks[rack.index()];
     let inlet_now = air.inlet_at(now);
     let inlet = if rack_power_w > air.cooling_w {
@@ -351,9 +391,12 @@ fn re_anchor(
     } else {
         Inlet::Relax { start_c: inlet_now, target_c: config.inlet_c, tau_s: config.room_tau_s }
     };
+    let inlet_changed = inlet != air.inlet_from(now);
+    if inlet_changed {
+        thermal.racks[rack.index()] = RackAir { anchor: now, inlet, ..air };
+    }
     let curve = power.config().curve;
     for &node in &cluster.racks()[rack.index()].nodes {
-        let temp_now = thermal.node_temp_c(cluster, node, now);
         let electrical = power.node(node);
         let gpu = thermal.gpus[node.index()];
         let hot_gpu_w = if cluster.node(node).up {
@@ -361,12 +404,14 @@ fn re_anchor(
         } else {
             0.0
         };
+        let heat_k = gpu.r_k_per_w * hot_gpu_w;
         let heat = &mut thermal.nodes[node.index()];
-        heat.start_c = temp_now;
-        heat.heat_k = gpu.r_k_per_w * hot_gpu_w;
-        heat.version += 1;
-        let new_air = RackAir { anchor: now, inlet, ..air };
-        let trajectory = node_trajectory(heat, &new_air, config.gpu_tau_s);
+        if !inlet_changed && heat.heat_k == heat_k && !forced.contains(&node) {
+            continue;
+        }
+        let temp_now = heat.temp_at(now, config.gpu_tau_s);
+        *heat = NodeHeat { anchor: now, start_c: temp_now, heat_k, inlet, version: heat.version + 1, ..*heat };
+        let trajectory = heat.trajectory(config.gpu_tau_s);
         let next = watched_thresholds(heat.band, &gpu, config.hysteresis_c)
             .into_iter()
             .filter_map(|(threshold, rising)| trajectory.crossing_us(threshold, rising, CROSSING_HORIZON.as_micros()))
@@ -375,7 +420,6 @@ fn re_anchor(
             effects.checks.push((node, now + SimTime(after_us), heat.version));
         }
     }
-    thermal.racks[rack.index()] = RackAir { anchor: now, inlet, ..air };
 }
 
 /// The thermal state of an idle cluster at steady state.
@@ -414,7 +458,14 @@ fn initial_thermal(cluster: &Cluster, power: &PowerModel, config: ThermalConfig)
         .map(|(i, gpu)| {
             let electrical = power.node(NodeId::from_index(i));
             let heat_k = gpu.r_k_per_w * electrical.gpu_power_w(&curve, 0.0, 1.0);
-            NodeHeat { start_c: config.inlet_c + heat_k, heat_k, band: Band::Normal, version: 0 }
+            NodeHeat {
+                anchor: SimTime::ZERO,
+                start_c: config.inlet_c + heat_k,
+                heat_k,
+                inlet: Inlet::Relax { start_c: config.inlet_c, target_c: config.inlet_c, tau_s: config.room_tau_s },
+                band: Band::Normal,
+                version: 0,
+            }
         })
         .collect();
     Thermal { config, gpus, racks, nodes }

@@ -2,10 +2,9 @@
 
 use std::error::Error;
 
-use crate::cluster::Cluster;
-use crate::engine::{Engine, EngineConfig, EngineStats, RunError};
+use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
 use crate::job::{JobSpec, JobState};
-use crate::metrics::{EventDigest, JobRow, Sample, Summary, UsageCollector};
+use crate::metrics::{EventDigest, JobRow, PowerCollector, RackSample, Sample, Summary, UsageCollector};
 use crate::policy::Policy;
 use crate::time::SimTime;
 
@@ -17,6 +16,10 @@ pub struct RunRecord {
     pub jobs: Vec<JobRow>,
     /// Sampled cluster state, in time order.
     pub timeseries: Vec<Sample>,
+    /// Sampled per-rack power, temperatures and uplink load (empty without physical models).
+    pub racks: Vec<RackSample>,
+    /// Rack names, indexed by `RackId`.
+    pub rack_names: Vec<String>,
     /// Hash of the ordered stream of applied records (16 hex digits).
     pub event_digest: String,
     /// When the run ended.
@@ -27,9 +30,10 @@ pub struct RunRecord {
     pub stats: EngineStats,
 }
 
-/// Runs `source` on `cluster` under `policy` to the end and collects the standard metrics.
+/// Runs `source` on `world` (a [`World`] or a bare cluster) under `policy` to the end and
+/// collects the standard metrics.
 pub fn simulate<S, E>(
-    cluster: Cluster,
+    world: impl Into<World>,
     source: S,
     policy: &mut dyn Policy,
     config: EngineConfig,
@@ -40,11 +44,13 @@ where
 {
     let mut usage = UsageCollector::new();
     let mut digest = EventDigest::new();
-    let mut engine = Engine::new(cluster, source, policy, config)?;
+    let mut power = PowerCollector::new();
+    let mut engine = Engine::new(world, source, policy, config)?;
     engine.add_observer(&mut usage);
     engine.add_observer(&mut digest);
+    engine.add_observer(&mut power);
     let outcome = engine.run()?;
-    let summary = Summary::compute(&outcome, &usage.totals());
+    let summary = Summary::compute(&outcome, &usage.totals(), &power.totals());
     let node_names: Vec<String> = outcome.cluster.nodes().iter().map(|n| n.name.clone()).collect();
     let jobs = outcome.jobs.iter().map(|j| JobRow::from_job(j, &node_names)).collect();
     let rejected_jobs = outcome
@@ -56,6 +62,8 @@ where
         summary,
         jobs,
         timeseries: usage.into_samples(),
+        racks: power.into_rack_samples(),
+        rack_names: outcome.cluster.racks().iter().map(|r| r.name.clone()).collect(),
         event_digest: digest.hex(),
         end: outcome.end,
         rejected_jobs,

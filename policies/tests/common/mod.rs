@@ -77,3 +77,49 @@ pub fn find<'a>(outcome: &'a RunOutcome, id: &str) -> &'a Job {
 pub fn secs(t: Option<SimTime>) -> Option<u64> {
     t.map(|t| t.as_micros() / 1_000_000)
 }
+
+/// A test policy that starts each job, in arrival order, on the nodes listed for it (one per
+/// task), as soon as they fit; a job that does not fit blocks those behind it.
+pub struct Scripted {
+    /// Job id → node index of each task.
+    pub nodes: std::collections::BTreeMap<String, Vec<usize>>,
+}
+
+impl sim_core::policy::Policy for Scripted {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+
+    fn schedule(&mut self, view: &sim_core::view::ClusterView<'_>, decisions: &mut Vec<sim_core::policy::Decision>) {
+        let mut trial = sim_core::cluster::Trial::new(view.cluster);
+        for job in view.pending_jobs() {
+            let mut placement = Vec::new();
+            for &node in &self.nodes[&job.spec.id] {
+                let Some(task) = trial.fit(sim_core::ids::NodeId::from_index(node), &job.spec.task, job.allowed_gpu_types) else {
+                    for placed in &placement {
+                        trial.give_back(placed);
+                    }
+                    return;
+                };
+                trial.take(&task).unwrap();
+                placement.push(task);
+            }
+            decisions.push(sim_core::policy::Decision::Start { job: job.id, placement });
+        }
+    }
+}
+
+/// `racks` racks of `per_rack` nodes of 8 GPUs of `model`, named `n0`, `n1`, … in rack order.
+pub fn racks(racks: usize, per_rack: usize, model: &str) -> Cluster {
+    let specs: Vec<NodeSpec> = (0..racks * per_rack)
+        .map(|i| NodeSpec {
+            name: format!("n{i}"),
+            rack: format!("r{}", i / per_rack),
+            gpus: 8,
+            gpu_type: model.into(),
+            cpu_milli: 64_000,
+            mem_mib: 1 << 20,
+        })
+        .collect();
+    Cluster::build(&specs).unwrap()
+}

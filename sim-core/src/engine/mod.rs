@@ -117,6 +117,8 @@ pub struct RunOutcome {
     pub jobs: Vec<Job>,
     /// The cluster as it was at the end.
     pub cluster: Cluster,
+    /// The physical models as they were at the end.
+    pub physics: Physics,
     /// The instant the run ended: the horizon if it cut the run short, else the last event.
     pub end: SimTime,
     /// Tenant names, indexed by `UserId`.
@@ -269,9 +271,14 @@ where
         self.config.horizon.is_none_or(|h| t <= h).then_some(t)
     }
 
-    /// Processes the next instant. Returns `false` when there is none left (all work done,
-    /// or the horizon reached).
+    /// Processes the next instant. Returns `false` when the run is over: every job has ended
+    /// and no more will arrive, or the horizon is reached.
     pub fn step(&mut self) -> Result<bool, RunError> {
+        let state = &self.state;
+        if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() {
+            // Every job has ended: what is left (thermal checks, repairs) changes no job.
+            return Ok(false);
+        }
         let Some(t) = self.next_instant() else {
             self.horizon_reached = !self.state.queue.is_empty();
             return Ok(false);
@@ -332,6 +339,7 @@ where
         RunOutcome {
             jobs: state.jobs,
             cluster: state.cluster,
+            physics: state.physics,
             end,
             users: state.users.into_names(),
             queues: state.queues.into_names(),

@@ -28,12 +28,21 @@ pub use sharing::Sharing;
 pub struct FabricConfig {
     /// Bandwidth of each node's NIC (all its GPUs together), in Gbit/s.
     pub node_nic_gbps: f64,
-    /// Capacity of each rack's uplink towards the spines, in Gbit/s.
-    pub leaf_uplink_gbps: f64,
+    /// Capacity of each rack's uplink towards the spines.
+    pub uplink: Uplink,
     /// Number of spine switches (the uplink is split evenly across them).
     pub spines: u32,
     /// How an uplink is shared among the jobs crossing it.
     pub sharing: Sharing,
+}
+
+/// How each rack's uplink capacity is given.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Uplink {
+    /// The same capacity for every rack, in Gbit/s.
+    Gbps(f64),
+    /// Leaf-to-spine oversubscription: capacity = nodes in the rack × NIC ÷ ratio (1 = non-blocking).
+    Oversubscription(f64),
 }
 
 /// A running multi-rack job as the network sees it.
@@ -72,8 +81,16 @@ impl Network {
     /// The network of `cluster` with every uplink at full capacity.
     pub fn new(cluster: &Cluster, config: FabricConfig) -> Network {
         let racks = cluster.racks().len();
+        let uplink_gbps = cluster
+            .racks()
+            .iter()
+            .map(|rack| match config.uplink {
+                Uplink::Gbps(gbps) => gbps,
+                Uplink::Oversubscription(ratio) => rack.nodes.len() as f64 * config.node_nic_gbps / ratio,
+            })
+            .collect();
         Network {
-            uplink_gbps: vec![config.leaf_uplink_gbps; racks],
+            uplink_gbps,
             config,
             spans: BTreeMap::new(),
             rack_jobs: vec![BTreeSet::new(); racks],

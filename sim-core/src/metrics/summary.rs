@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::stats::{jain_index, mean, percentile};
+use super::power::PowerTotals;
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
@@ -12,7 +13,7 @@ use crate::time::SimTime;
 const SLOWDOWN_BOUND_S: f64 = 10.0;
 
 /// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
-pub const METRIC_NAMES: [&str; 23] = [
+pub const METRIC_NAMES: [&str; 25] = [
     "jobs_submitted",
     "jobs_completed",
     "jobs_failed",
@@ -36,11 +37,14 @@ pub const METRIC_NAMES: [&str; 23] = [
     "peak_power_kw",
     "throttled_gpu_hours",
     "jain_fairness",
+    "facility_energy_kwh",
+    "max_temp_c",
 ];
 
-/// The metrics of one run. `None` (JSON `null`) means "not defined for this run" (no job
-/// completed, so no JCT) or "not modelled yet" (power, thermal and failure metrics until those
-/// models exist).
+/// The metrics of one run. `None` (JSON `null`) means "not defined for this run": no job
+/// completed (so no JCT), or the model behind the metric is off in this scenario (power metrics
+/// without `[power]`, temperatures without `[thermal]`, node failures without a model that
+/// can fail nodes).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
     /// Jobs that arrived.
@@ -78,23 +82,30 @@ pub struct Summary {
     pub frag_mean: f64,
     /// Preemptions applied.
     pub preemptions: u64,
-    /// Node failures (not modelled yet: `null`).
+    /// Nodes that went down (thermal shutdowns; `null` when nothing can take a node down).
     pub node_failures: Option<u64>,
     /// GPU-hours of work lost to preemptions and failures.
     pub lost_gpu_hours: f64,
-    /// Energy used (not modelled yet: `null`).
+    /// IT energy, kWh (`null` without `[power]`).
     pub energy_kwh: Option<f64>,
-    /// Peak power (not modelled yet: `null`).
+    /// Highest cluster IT power, kW (`null` without `[power]`).
     pub peak_power_kw: Option<f64>,
-    /// GPU-hours spent throttled (not modelled yet: `null`).
+    /// GPU-hours of allocated GPUs running below full clock (power caps, thermal caps,
+    /// slowdowns; `null` without `[power]`).
     pub throttled_gpu_hours: Option<f64>,
     /// Jain's index over users of their mean bounded slowdown (1 = every user slowed alike).
     pub jain_fairness: Option<f64>,
+    /// Facility energy, IT energy × PUE, kWh (an extension; `null` without `[power]`).
+    pub facility_energy_kwh: Option<f64>,
+    /// Hottest GPU temperature of the run, °C (an extension; `null` without `[thermal]`).
+    pub max_temp_c: Option<f64>,
 }
 
 impl Summary {
-    /// Computes the summary from the final jobs and the usage integrals.
-    pub fn compute(outcome: &RunOutcome, usage: &UsageTotals) -> Summary {
+    /// Computes the summary from the final jobs, the usage integrals and the power totals.
+    pub fn compute(outcome: &RunOutcome, usage: &UsageTotals, power: &PowerTotals) -> Summary {
+        let power_on = outcome.physics.power().is_some();
+        let thermal_on = outcome.physics.thermal().is_some();
         let jobs = &outcome.jobs;
         let count = |state| jobs.iter().filter(|j| j.state == state).count() as u64;
         let mut jct: Vec<f64> = Vec::new();
@@ -139,17 +150,19 @@ impl Summary {
             gpu_util: usage.gpu_util(),
             frag_mean: usage.frag_mean(),
             preemptions: jobs.iter().map(|j| u64::from(j.preemptions)).sum(),
-            node_failures: None,
+            node_failures: thermal_on.then_some(power.node_failures),
             lost_gpu_hours: jobs.iter().map(|j| j.lost_gpu_s).sum::<f64>() / 3600.0,
-            energy_kwh: None,
-            peak_power_kw: None,
-            throttled_gpu_hours: None,
+            energy_kwh: power_on.then_some(power.energy_kwh),
+            peak_power_kw: power_on.then_some(power.peak_power_kw),
+            throttled_gpu_hours: power_on.then_some(power.throttled_gpu_hours),
             jain_fairness: jain_index(&per_user),
+            facility_energy_kwh: power_on.then_some(power.facility_energy_kwh),
+            max_temp_c: power.max_temp_c.filter(|_| thermal_on),
         }
     }
 
     /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
-    pub fn metrics(&self) -> [(&'static str, Option<f64>); 23] {
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); 25] {
         let n = |v: u64| Some(v as f64);
         let values = [
             n(self.jobs_submitted),
@@ -175,6 +188,8 @@ impl Summary {
             self.peak_power_kw,
             self.throttled_gpu_hours,
             self.jain_fairness,
+            self.facility_energy_kwh,
+            self.max_temp_c,
         ];
         std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
     }

@@ -6,6 +6,7 @@
 
 use crate::ids::JobId;
 use crate::observe::{Observer, Record};
+use super::power::{cluster_power_w, hottest_gpu_c};
 use crate::resources::MILLI_PER_GPU;
 use crate::time::SimTime;
 use crate::view::ClusterView;
@@ -25,6 +26,10 @@ pub struct Sample {
     pub queue_len: usize,
     /// Jobs running.
     pub running: usize,
+    /// Cluster electrical power, kW (`None` without the power model).
+    pub power_kw: Option<f64>,
+    /// Hottest GPU, °C (`None` without the thermal model).
+    pub max_temp_c: Option<f64>,
     /// Nodes down.
     pub down_nodes: usize,
 }
@@ -166,6 +171,8 @@ impl Observer for UsageCollector {
             frag: view.fragmentation(),
             queue_len: view.pending.len(),
             running: view.running.len(),
+            power_kw: cluster_power_w(view).map(|w| w / 1e3),
+            max_temp_c: hottest_gpu_c(view, at, None),
             down_nodes: view.cluster.down_nodes(),
         });
     }

@@ -16,7 +16,8 @@
 //!   cap curve; when even the minimum cap is not enough and the temperature reaches the
 //!   slowdown threshold, clocks are halved; at the shutdown threshold the node goes down (the
 //!   failure path) and comes back after `recovery`. Leaving a band needs the temperature to
-//!   fall `hysteresis_c` below its threshold. Caps are re-evaluated each time the temperature
+//!   fall `hysteresis_c` below its threshold. Firmware tracks the cap continuously; here it is
+//!   re-set from the current inlet at every event of the rack and whenever the temperature
 //!   drifts `hysteresis_c` above max-op.
 
 pub mod trajectory;
@@ -39,7 +40,9 @@ pub struct ThermalConfig {
     pub r_k_per_tdp: f64,
     /// GPU (die and heatsink) time constant, s.
     pub gpu_tau_s: f64,
-    /// Temperature margin for leaving a band and for re-evaluating a cap, K.
+    /// Temperature margin for leaving a band and for re-evaluating a cap, K (default 2: GPU
+    /// firmware releases slowdowns a few kelvin below their thresholds; a smaller margin makes
+    /// an overheated rack oscillate faster between bands).
     pub hysteresis_c: f64,
     /// How long a node that shut down stays down.
     pub recovery: SimTime,
@@ -54,7 +57,7 @@ impl Default for ThermalConfig {
             rack_heat_capacity_j_per_k: None,
             r_k_per_tdp: 40.0,
             gpu_tau_s: 30.0,
-            hysteresis_c: 0.5,
+            hysteresis_c: 2.0,
             recovery: SimTime::from_secs(3600),
         }
     }
@@ -100,19 +103,44 @@ impl RackAir {
     pub fn inlet_at(&self, now: SimTime) -> f64 {
         self.inlet.at((now - self.anchor).as_secs_f64())
     }
+
+    /// The same course re-expressed from `now`.
+    pub fn inlet_from(&self, now: SimTime) -> Inlet {
+        let start_c = self.inlet_at(now);
+        match self.inlet {
+            Inlet::Relax { target_c, tau_s, .. } => Inlet::Relax { start_c, target_c, tau_s },
+            Inlet::Ramp { rate_c_per_s, .. } => Inlet::Ramp { start_c, rate_c_per_s },
+        }
+    }
 }
 
-/// A node's thermal state since its rack's last anchor.
+/// A node's thermal state since its own last anchor.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NodeHeat {
-    /// Temperature at the rack's anchor, °C.
+    /// When the anchor was set.
+    pub anchor: SimTime,
+    /// Temperature at the anchor, °C.
     pub start_c: f64,
     /// Steady rise above inlet with the current power, K.
     pub heat_k: f64,
+    /// The rack inlet's course from the anchor.
+    pub inlet: Inlet,
     /// Thermal band.
     pub band: Band,
-    /// Bumped whenever the node's crossing events are rescheduled (older ones are stale).
+    /// Bumped whenever the node's checks are rescheduled (older ones are stale).
     pub version: u32,
+}
+
+impl NodeHeat {
+    /// The temperature trajectory from the anchor.
+    pub fn trajectory(&self, gpu_tau_s: f64) -> Trajectory {
+        Trajectory { start_c: self.start_c, heat_k: self.heat_k, tau_s: gpu_tau_s, inlet: self.inlet }
+    }
+
+    /// Temperature at `now` (not before the anchor), °C.
+    pub fn temp_at(&self, now: SimTime, gpu_tau_s: f64) -> f64 {
+        self.trajectory(gpu_tau_s).at((now - self.anchor).as_secs_f64())
+    }
 }
 
 /// Per-node GPU thermal constants (from its GPU model).
@@ -128,7 +156,9 @@ pub struct GpuThermal {
     pub shutdown_c: f64,
 }
 
-/// The next threshold to watch for a node in `band`: (temperature, rising).
+/// The thresholds to watch for a node in `band`: (temperature, rising). A capped node's cap
+/// was just set for the current inlet (its steady temperature is max-op, so it is falling if
+/// above); it is re-evaluated when it drifts `hysteresis_c` above max-op.
 pub fn watched_thresholds(band: Band, gpu: &GpuThermal, hysteresis_c: f64) -> Vec<(f64, bool)> {
     match band {
         Band::Normal => vec![(gpu.max_op_c, true)],
@@ -139,9 +169,4 @@ pub fn watched_thresholds(band: Band, gpu: &GpuThermal, hysteresis_c: f64) -> Ve
         Band::Slowdown => vec![(gpu.shutdown_c, true), (gpu.slowdown_c - hysteresis_c, false)],
         Band::Off => Vec::new(),
     }
-}
-
-/// The trajectory of a node from its rack's anchor.
-pub fn node_trajectory(node: &NodeHeat, air: &RackAir, gpu_tau_s: f64) -> Trajectory {
-    Trajectory { start_c: node.start_c, heat_k: node.heat_k, tau_s: gpu_tau_s, inlet: air.inlet }
 }

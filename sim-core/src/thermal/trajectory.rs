@@ -95,22 +95,34 @@ impl Trajectory {
         (t.is_finite() && t > 0.0).then_some(t)
     }
 
-    /// The first whole microsecond within `(0, horizon_us]` after the anchor at which the
-    /// temperature reaches `threshold_c` from below (`rising`) or from above (falling).
+    /// Rate of change at the anchor, K/s.
+    fn initial_slope(&self) -> f64 {
+        let inlet = match self.inlet {
+            Inlet::Relax { start_c, .. } | Inlet::Ramp { start_c, .. } => start_c,
+        };
+        (inlet + self.heat_k - self.start_c) / self.tau_s
+    }
+
+    /// The first whole microsecond within `[0, horizon_us]` after the anchor at which the
+    /// temperature is at or above `threshold_c` (`rising`) or at or below it (falling). If it
+    /// already is at the anchor: 0, unless it is moving away from the threshold, in which case
+    /// the answer is its return (after its turning point), if any.
     pub fn crossing_us(&self, threshold_c: f64, rising: bool, horizon_us: u64) -> Option<u64> {
         let reached = |us: u64| {
             let temp = self.at(us as f64 * 1e-6);
             if rising { temp >= threshold_c } else { temp <= threshold_c }
         };
-        if reached(0) {
-            return None;
-        }
+        let turn_us = self.turning_point().map(|turn| (turn * 1e6) as u64).filter(|&t| t > 0 && t < horizon_us);
         let mut points = vec![0u64];
-        if let Some(turn) = self.turning_point() {
-            let turn_us = (turn * 1e6) as u64;
-            if turn_us > 0 && turn_us < horizon_us {
-                points.push(turn_us);
+        if reached(0) {
+            let moving_away = if rising { self.initial_slope() < 0.0 } else { self.initial_slope() > 0.0 };
+            match turn_us {
+                Some(turn) if moving_away && !reached(turn) => points = vec![turn],
+                _ if moving_away => return None,
+                _ => return Some(0),
             }
+        } else if let Some(turn) = turn_us {
+            points.push(turn);
         }
         points.push(horizon_us);
         for pair in points.windows(2) {
@@ -185,6 +197,8 @@ mod tests {
         assert_eq!(us, exact_us.ceil() as u64);
         assert_eq!(traj.crossing_us(65.0, true, 3_600_000_000), None, "64 °C is never exceeded");
         assert_eq!(traj.crossing_us(20.0, false, 3_600_000_000), None);
+        assert_eq!(traj.crossing_us(24.0, false, 3_600_000_000), None, "at 24 °C and rising for good");
+        assert_eq!(traj.crossing_us(20.0, true, 3_600_000_000), Some(0), "already above");
     }
 
     #[test]
@@ -205,5 +219,23 @@ mod tests {
         assert_eq!(traj.crossing_us(peak + 0.1, true, 10_000_000_000), None);
         let down = traj.crossing_us(40.0, false, 10_000_000_000).unwrap();
         assert!(down as f64 > turn * 1e6 && (traj.at(down as f64 * 1e-6) - 40.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_trajectory_above_a_threshold_and_falling_reports_its_return() {
+        // Freshly capped: at 85 °C with a steady state of 83 under an inlet ramping 0.01 K/s;
+        // it first falls (T' = (I₀ + H − T₀)/τ < 0) and comes back above 85 later.
+        let traj = Trajectory {
+            start_c: 85.0,
+            heat_k: 40.0,
+            tau_s: 30.0,
+            inlet: Inlet::Ramp { start_c: 43.0, rate_c_per_s: 0.01 },
+        };
+        let back = traj.crossing_us(85.0, true, 10_000_000_000).unwrap();
+        assert!(back > traj.turning_point().unwrap() as u64 * 1_000_000);
+        assert!((traj.at(back as f64 * 1e-6) - 85.0).abs() < 1e-6);
+        // Rising through a threshold it already exceeds: due now.
+        let rising = Trajectory { start_c: 70.0, ..traj };
+        assert_eq!(rising.crossing_us(60.0, true, 10_000_000_000), Some(0));
     }
 }

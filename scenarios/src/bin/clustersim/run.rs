@@ -93,6 +93,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
 pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, None)?;
     let cluster = build_cluster(&loaded)?;
+    scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let mut jobs = 0u64;
     let mut source = open_workload(&loaded)?;
     for job in &mut *source {

@@ -1,0 +1,233 @@
+//! Network, power and thermal models on cases worked out by hand.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+
+use common::{Scripted, job, racks};
+use sim_core::engine::{Engine, EngineConfig, RunOutcome, World};
+use sim_core::fabric::{FabricConfig, Sharing, Uplink};
+use sim_core::ids::{JobId, NodeId};
+use sim_core::job::JobSpec;
+use sim_core::observe::{Observer, Record};
+use sim_core::physics::PhysicsConfig;
+use sim_core::power::cap_curve::CapCurve;
+use sim_core::power::{PowerConfig, PowerMode, catalog};
+use sim_core::thermal::ThermalConfig;
+use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
+
+/// Records every speed change and the network's recomputation count at the end.
+#[derive(Default)]
+struct Watch {
+    rate_changes: Vec<(SimTime, JobId, f64)>,
+    recomputed: u64,
+    temps: Vec<(SimTime, f64)>,
+    sample_node: usize,
+}
+
+impl Observer for Watch {
+    fn on_record(&mut self, record: &Record, view: &ClusterView<'_>) {
+        if let Record::RateChanged { job, new_rate, .. } = *record {
+            self.rate_changes.push((view.now, job, new_rate));
+        }
+    }
+
+    fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
+        if let Some(thermal) = view.physics.thermal() {
+            self.temps.push((at, thermal.node_temp_c(NodeId::from_index(self.sample_node), at)));
+        }
+    }
+
+    fn on_end(&mut self, _end: SimTime, view: &ClusterView<'_>) {
+        self.recomputed = view.physics.network().map_or(0, |n| n.recomputed_jobs());
+    }
+}
+
+fn run(world: World, jobs: Vec<JobSpec>, placements: &[(&str, &[usize])], config: EngineConfig) -> (RunOutcome, Watch) {
+    let mut policy = Scripted { nodes: placements.iter().map(|(j, n)| (j.to_string(), n.to_vec())).collect::<BTreeMap<_, _>>() };
+    let mut watch = Watch::default();
+    let mut engine = Engine::new(world, jobs.into_iter().map(Ok::<_, Infallible>), &mut policy, config).unwrap();
+    engine.add_observer(&mut watch);
+    (engine.run().unwrap(), watch)
+}
+
+fn end_s(outcome: &RunOutcome, index: usize) -> f64 {
+    outcome.jobs[index].end.unwrap().as_secs_f64()
+}
+
+fn fabric(uplink_gbps: f64) -> FabricConfig {
+    FabricConfig { node_nic_gbps: 100.0, uplink: Uplink::Gbps(uplink_gbps), spines: 1, sharing: Sharing::MaxMin }
+}
+
+fn with_comm(mut spec: JobSpec, c: f64) -> JobSpec {
+    spec.comm_fraction = c;
+    spec
+}
+
+/// Two multi-rack jobs share one uplink and each get half of it.
+///
+/// Five racks of one node; NIC 100 Gbit/s, uplinks 100 Gbit/s. A (2 × 4 GPUs, 300 s, c = 0.5) on
+/// n0 + n1 and B (2 × 4 GPUs, 600 s, c = 0.5) on n0 + n2 both cross r0's uplink, each asking
+/// 100: each is served 1/2, so both run at 1 / (0.5 + 0.5/0.5) = 2/3 speed. A ends at
+/// 300 / (2/3) = 450 s. B has then done 450 · 2/3 = 300 s of work; alone it runs at full speed
+/// and ends at 450 + 300 = 750 s (not at 600 / (2/3) = 900 s). C (n3 + n4) shares nothing and
+/// ends at 100 s.
+///
+/// Recomputations: starting A recomputes {A} (1), B {A, B} (2), C {C} (1); C ending recomputes
+/// its now-empty component (0), A ending recomputes {B} (1), B ending nothing: 5 in all.
+#[test]
+fn two_jobs_sharing_an_uplink_get_half_each() {
+    let world = World { cluster: racks(5, 1, "A100-80GB"), physics: PhysicsConfig { fabric: Some(fabric(100.0)), ..Default::default() } };
+    let jobs = vec![
+        with_comm(job("A", 0, 300, 2, 4.0), 0.5),
+        with_comm(job("B", 0, 600, 2, 4.0), 0.5),
+        with_comm(job("C", 0, 100, 2, 4.0), 0.5),
+    ];
+    let (outcome, watch) = run(world, jobs, &[("A", &[0, 1]), ("B", &[0, 2]), ("C", &[3, 4])], EngineConfig::default());
+    assert!((end_s(&outcome, 0) - 450.0).abs() < 1e-6);
+    assert!((end_s(&outcome, 1) - 750.0).abs() < 1e-6);
+    assert_eq!(end_s(&outcome, 2), 100.0);
+    assert!(watch.rate_changes.iter().all(|&(_, job, _)| job != JobId(2)), "C is never slowed");
+    assert_eq!(watch.recomputed, 5);
+}
+
+/// Jobs on one rack, or communicating nothing, are not slowed by a tiny uplink.
+#[test]
+fn in_rack_and_silent_jobs_are_not_slowed() {
+    let world = World { cluster: racks(2, 2, "A100-80GB"), physics: PhysicsConfig { fabric: Some(fabric(1.0)), ..Default::default() } };
+    let jobs = vec![with_comm(job("in-rack", 0, 100, 2, 8.0), 0.9), job("silent", 0, 100, 2, 8.0)];
+    let (outcome, watch) = run(world, jobs, &[("in-rack", &[0, 1]), ("silent", &[2, 3])], EngineConfig::default());
+    assert_eq!((end_s(&outcome, 0), end_s(&outcome, 1)), (100.0, 100.0));
+    assert!(watch.rate_changes.is_empty());
+}
+
+fn power(budget_w: f64, mode: PowerMode) -> PowerConfig {
+    PowerConfig {
+        mode,
+        rack_budget_w: Some(budget_w),
+        pue: 1.3,
+        curve: CapCurve::default(),
+        gpus: catalog::catalog().into_iter().map(|(n, s)| (n.to_string(), s)).collect(),
+        base_full_share: 0.5,
+        base_idle_share: 0.6,
+    }
+}
+
+/// Power cap: one rack of two A100 nodes under 8000 W.
+///
+/// Y (8 GPUs, 1000 s) starts at 0 on n0: rack 4800 + 1400 = 6200 W, within budget: full speed.
+/// X (8 GPUs, 1000 s) starts at 100 s on n1: 9600 W at full clock, so the rack's GPUs get the
+/// clock f with 4160 + 5440·f³ = 8000, f = (3840/5440)^(1/3) (the power module's unit test
+/// derives these numbers); speed = f. Y had 900 s left: it ends at 100 + 900/f. X then runs
+/// alone at full speed with 1000 − 900 = 100 s left: it ends at 200 + 900/f.
+#[test]
+fn a_rack_over_its_budget_slows_down_by_the_curve() {
+    let world = World {
+        cluster: racks(1, 2, "A100-80GB"),
+        physics: PhysicsConfig { power: Some(power(8000.0, PowerMode::Cap)), ..Default::default() },
+    };
+    let jobs = vec![job("Y", 0, 1000, 1, 8.0), job("X", 100, 1000, 1, 8.0)];
+    let (outcome, _) = run(world, jobs, &[("Y", &[0]), ("X", &[1])], EngineConfig::default());
+    let f = (3840.0f64 / 5440.0).cbrt();
+    assert!((end_s(&outcome, 0) - (100.0 + 900.0 / f)).abs() < 1e-5, "{}", end_s(&outcome, 0));
+    assert!((end_s(&outcome, 1) - (200.0 + 900.0 / f)).abs() < 1e-5, "{}", end_s(&outcome, 1));
+}
+
+/// Admission: the same rack under 6500 W in `admit` mode. Y alone draws 6200 W: it starts.
+/// X would take the rack to 9600 W: it waits until Y ends at 1000 s, then runs at full speed.
+#[test]
+fn admit_delays_the_job_that_would_exceed_the_budget() {
+    let world = World {
+        cluster: racks(1, 2, "A100-80GB"),
+        physics: PhysicsConfig { power: Some(power(6500.0, PowerMode::Admit)), ..Default::default() },
+    };
+    let jobs = vec![job("Y", 0, 1000, 1, 8.0), job("X", 100, 1000, 1, 8.0)];
+    let (outcome, watch) = run(world, jobs, &[("Y", &[0]), ("X", &[1])], EngineConfig::default());
+    assert_eq!(outcome.jobs[1].first_start, Some(SimTime::from_secs(1000)));
+    assert_eq!(end_s(&outcome, 1), 2000.0);
+    assert!(watch.rate_changes.is_empty());
+}
+
+fn thermal_world(nodes: usize) -> World {
+    let mut power = power(1e9, PowerMode::Cap);
+    power.rack_budget_w = None;
+    World {
+        cluster: racks(1, nodes, "V100-32GB"),
+        physics: PhysicsConfig {
+            power: Some(power),
+            thermal: Some(ThermalConfig { cooling_w_per_rack: Some(40_000.0), ..ThermalConfig::default() }),
+            ..Default::default()
+        },
+    }
+}
+
+fn busy_rack(nodes: usize, horizon_s: u64) -> (RunOutcome, Watch) {
+    let jobs: Vec<JobSpec> = (0..nodes).map(|i| job(&format!("j{i}"), 0, 100_000, 1, 8.0)).collect();
+    let names: Vec<String> = (0..nodes).map(|i| format!("j{i}")).collect();
+    let nodes_of: Vec<Vec<usize>> = (0..nodes).map(|i| vec![i]).collect();
+    let placements: Vec<(&str, &[usize])> = names.iter().map(String::as_str).zip(nodes_of.iter().map(Vec::as_slice)).collect();
+    let config = EngineConfig {
+        horizon: Some(SimTime::from_secs(horizon_s)),
+        sample_interval: Some(SimTime::from_secs(600)),
+        ..Default::default()
+    };
+    run(thermal_world(nodes), jobs, &placements, config)
+}
+
+/// Ten V100 nodes at 3.5 kW each (8 × 300 W + 1.2 kW base = 3.6 kW, clipped at the DGX-1's
+/// 3.5 kW) draw 35 kW under 40 kW of cooling: the inlet stays at 24 °C and each GPU settles at
+/// 24 + R·P = 24 + (40/300)·300 = 64 °C, far below the 83 °C max-op: nothing ever throttles.
+#[test]
+fn ten_nodes_under_their_cooling_never_throttle() {
+    let (_, watch) = busy_rack(10, 36_000);
+    assert!(watch.rate_changes.is_empty(), "{:?}", watch.rate_changes.first());
+    let last = watch.temps.last().unwrap().1;
+    assert!((last - 64.0).abs() < 1e-9, "{last}");
+}
+
+/// Twelve nodes draw 42 kW: 2 kW more than the cooling removes. The rack air (heat capacity
+/// C = 300 s · 12 · 3500 W / 16 K = 787,500 J/K) warms at k = 2000 / 787,500 K/s. A GPU starts
+/// at idle, T₀ = 24 + (40/300)·35 = 28.667 °C, and follows
+/// T(t) = 24 + 40 + k·(t − 30) + (T₀ − 64 + 30k)·e^(−t/30).
+/// It reaches max-op (83 °C) when the exponential has long vanished: t = 30 + 19/k = 7511.25 s.
+/// Then the firmware caps it, and the jobs slow down for the first time.
+#[test]
+fn twelve_nodes_heat_up_and_throttle_when_the_closed_form_says() {
+    let (_, watch) = busy_rack(12, 9000);
+    let k = 2000.0 / 787_500.0;
+    let closed_form = |t: f64| 64.0 + k * (t - 30.0) + (24.0 + 40.0 / 300.0 * 35.0 - 64.0 + 30.0 * k) * (-t / 30.0).exp();
+    for &(at, temp) in &watch.temps {
+        let t = at.as_secs_f64();
+        if t < 7500.0 {
+            assert!((temp - closed_form(t)).abs() < 1e-9, "at {t} s: {temp} vs {}", closed_form(t));
+        }
+    }
+    let (first, _, rate) = watch.rate_changes[0];
+    assert!((first.as_secs_f64() - 7511.25).abs() < 1e-3, "{first:?}");
+    assert!(rate < 1.0 && rate > 0.99, "a slight cap first: {rate}");
+}
+
+#[test]
+fn debug_cooling_loss() {
+    let mut power = power(1e9, PowerMode::Cap);
+    power.rack_budget_w = None;
+    let world = World {
+        cluster: racks(1, 8, "V100-32GB"),
+        physics: PhysicsConfig {
+            power: Some(power),
+            thermal: Some(ThermalConfig { cooling_w_per_rack: Some(24000.0), ..ThermalConfig::default() }),
+            ..Default::default()
+        },
+    };
+    let jobs: Vec<JobSpec> = (0..8).map(|i| job(&format!("j{i}"), 0, 1_000_000, 1, 8.0)).collect();
+    let names: Vec<String> = (0..8).map(|i| format!("j{i}")).collect();
+    let nodes_of: Vec<Vec<usize>> = (0..8).map(|i| vec![i]).collect();
+    let placements: Vec<(&str, &[usize])> = names.iter().map(String::as_str).zip(nodes_of.iter().map(Vec::as_slice)).collect();
+    let config = EngineConfig { horizon: Some(SimTime::from_secs(20_000)), sample_interval: Some(SimTime::from_secs(300)), ..Default::default() };
+    let (outcome, watch) = run(world, jobs, &placements, config);
+    for (t, j, r) in watch.rate_changes.iter().filter(|(_, j, _)| j.0 == 0) { println!("rate {:.1} {:?} {r:.4}", t.as_secs_f64(), j); }
+    for (t, temp) in watch.temps.iter() { println!("temp {:.0} {temp:.2}", t.as_secs_f64()); }
+    println!("{:?}", outcome.jobs.iter().map(|j| (j.state, j.interruptions)).collect::<Vec<_>>());
+}
