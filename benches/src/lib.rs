@@ -23,6 +23,31 @@ pub fn cluster(racks: usize, nodes_per_rack: usize) -> Cluster {
     Cluster::build(&specs).expect("benchmark cluster is valid")
 }
 
+/// `count` jobs whose GPU counts follow the LLM mix of MODELS.md §6 (1: 0.70, 2: 0.10,
+/// 4: 0.11, 8: 0.04, 16–64 GPUs: 0.05), laid out as `ceil(g/8)` tasks of `min(g, 8)` GPUs;
+/// multi-node jobs communicate `comm_fraction` of their time. Durations and arrivals as
+/// [`synthetic_jobs`].
+pub fn multi_node_jobs(count: usize, gpus: u32, load: f64, comm_fraction: f64, seed: u64) -> Vec<JobSpec> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    synthetic_jobs(count, gpus, load / 2.0, seed)
+        .into_iter()
+        .map(|mut job| {
+            let u: f64 = rng.random();
+            let size: u32 = match u {
+                u if u < 0.70 => 1,
+                u if u < 0.80 => 2,
+                u if u < 0.91 => 4,
+                u if u < 0.95 => 8,
+                _ => 16 << rng.random_range(0..3),
+            };
+            job.tasks = size.div_ceil(8);
+            job.task = TaskRequest::with_gpu_amount(f64::from(size.min(8)), 0, 0).expect("valid size");
+            job.comm_fraction = if job.tasks > 1 { comm_fraction } else { 0.0 };
+            job
+        })
+        .collect()
+}
+
 /// `count` jobs with the DL size mix of MODELS.md (1, 2, 4, 8 GPUs with probability 0.70,
 /// 0.10, 0.15, 0.05), lognormal durations (median 1 h, σ 1.5, capped at 7 days) and Poisson
 /// arrivals at the rate that offers `load` × the capacity of `gpus` GPUs.

@@ -36,7 +36,8 @@ impl Observer for Watch {
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
         if let Some(thermal) = view.physics.thermal() {
-            self.temps.push((at, thermal.node_temp_c(NodeId::from_index(self.sample_node), at)));
+            self.temps
+                .push((at, thermal.node_temp_c(NodeId::from_index(self.sample_node), at)));
         }
     }
 
@@ -46,7 +47,12 @@ impl Observer for Watch {
 }
 
 fn run(world: World, jobs: Vec<JobSpec>, placements: &[(&str, &[usize])], config: EngineConfig) -> (RunOutcome, Watch) {
-    let mut policy = Scripted { nodes: placements.iter().map(|(j, n)| (j.to_string(), n.to_vec())).collect::<BTreeMap<_, _>>() };
+    let mut policy = Scripted {
+        nodes: placements
+            .iter()
+            .map(|(j, n)| (j.to_string(), n.to_vec()))
+            .collect::<BTreeMap<_, _>>(),
+    };
     let mut watch = Watch::default();
     let mut engine = Engine::new(world, jobs.into_iter().map(Ok::<_, Infallible>), &mut policy, config).unwrap();
     engine.add_observer(&mut watch);
@@ -58,7 +64,12 @@ fn end_s(outcome: &RunOutcome, index: usize) -> f64 {
 }
 
 fn fabric(uplink_gbps: f64) -> FabricConfig {
-    FabricConfig { node_nic_gbps: 100.0, uplink: Uplink::Gbps(uplink_gbps), spines: 1, sharing: Sharing::MaxMin }
+    FabricConfig {
+        node_nic_gbps: 100.0,
+        uplink: Uplink::Gbps(uplink_gbps),
+        spines: 1,
+        sharing: Sharing::MaxMin,
+    }
 }
 
 fn with_comm(mut spec: JobSpec, c: f64) -> JobSpec {
@@ -79,26 +90,54 @@ fn with_comm(mut spec: JobSpec, c: f64) -> JobSpec {
 /// its now-empty component (0), A ending recomputes {B} (1), B ending nothing: 5 in all.
 #[test]
 fn two_jobs_sharing_an_uplink_get_half_each() {
-    let world = World { cluster: racks(5, 1, "A100-80GB"), physics: PhysicsConfig { fabric: Some(fabric(100.0)), ..Default::default() } };
+    let world = World {
+        cluster: racks(5, 1, "A100-80GB"),
+        physics: PhysicsConfig {
+            fabric: Some(fabric(100.0)),
+            ..Default::default()
+        },
+    };
     let jobs = vec![
         with_comm(job("A", 0, 300, 2, 4.0), 0.5),
         with_comm(job("B", 0, 600, 2, 4.0), 0.5),
         with_comm(job("C", 0, 100, 2, 4.0), 0.5),
     ];
-    let (outcome, watch) = run(world, jobs, &[("A", &[0, 1]), ("B", &[0, 2]), ("C", &[3, 4])], EngineConfig::default());
+    let (outcome, watch) = run(
+        world,
+        jobs,
+        &[("A", &[0, 1]), ("B", &[0, 2]), ("C", &[3, 4])],
+        EngineConfig::default(),
+    );
     assert!((end_s(&outcome, 0) - 450.0).abs() < 1e-6);
     assert!((end_s(&outcome, 1) - 750.0).abs() < 1e-6);
     assert_eq!(end_s(&outcome, 2), 100.0);
-    assert!(watch.rate_changes.iter().all(|&(_, job, _)| job != JobId(2)), "C is never slowed");
+    assert!(
+        watch.rate_changes.iter().all(|&(_, job, _)| job != JobId(2)),
+        "C is never slowed"
+    );
     assert_eq!(watch.recomputed, 5);
 }
 
 /// Jobs on one rack, or communicating nothing, are not slowed by a tiny uplink.
 #[test]
 fn in_rack_and_silent_jobs_are_not_slowed() {
-    let world = World { cluster: racks(2, 2, "A100-80GB"), physics: PhysicsConfig { fabric: Some(fabric(1.0)), ..Default::default() } };
-    let jobs = vec![with_comm(job("in-rack", 0, 100, 2, 8.0), 0.9), job("silent", 0, 100, 2, 8.0)];
-    let (outcome, watch) = run(world, jobs, &[("in-rack", &[0, 1]), ("silent", &[2, 3])], EngineConfig::default());
+    let world = World {
+        cluster: racks(2, 2, "A100-80GB"),
+        physics: PhysicsConfig {
+            fabric: Some(fabric(1.0)),
+            ..Default::default()
+        },
+    };
+    let jobs = vec![
+        with_comm(job("in-rack", 0, 100, 2, 8.0), 0.9),
+        job("silent", 0, 100, 2, 8.0),
+    ];
+    let (outcome, watch) = run(
+        world,
+        jobs,
+        &[("in-rack", &[0, 1]), ("silent", &[2, 3])],
+        EngineConfig::default(),
+    );
     assert_eq!((end_s(&outcome, 0), end_s(&outcome, 1)), (100.0, 100.0));
     assert!(watch.rate_changes.is_empty());
 }
@@ -109,7 +148,10 @@ fn power(budget_w: f64, mode: PowerMode) -> PowerConfig {
         rack_budget_w: Some(budget_w),
         pue: 1.3,
         curve: CapCurve::default(),
-        gpus: catalog::catalog().into_iter().map(|(n, s)| (n.to_string(), s)).collect(),
+        gpus: catalog::catalog()
+            .into_iter()
+            .map(|(n, s)| (n.to_string(), s))
+            .collect(),
         base_full_share: 0.5,
         base_idle_share: 0.6,
     }
@@ -126,13 +168,24 @@ fn power(budget_w: f64, mode: PowerMode) -> PowerConfig {
 fn a_rack_over_its_budget_slows_down_by_the_curve() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
-        physics: PhysicsConfig { power: Some(power(8000.0, PowerMode::Cap)), ..Default::default() },
+        physics: PhysicsConfig {
+            power: Some(power(8000.0, PowerMode::Cap)),
+            ..Default::default()
+        },
     };
     let jobs = vec![job("Y", 0, 1000, 1, 8.0), job("X", 100, 1000, 1, 8.0)];
     let (outcome, _) = run(world, jobs, &[("Y", &[0]), ("X", &[1])], EngineConfig::default());
     let f = (3840.0f64 / 5440.0).cbrt();
-    assert!((end_s(&outcome, 0) - (100.0 + 900.0 / f)).abs() < 1e-5, "{}", end_s(&outcome, 0));
-    assert!((end_s(&outcome, 1) - (200.0 + 900.0 / f)).abs() < 1e-5, "{}", end_s(&outcome, 1));
+    assert!(
+        (end_s(&outcome, 0) - (100.0 + 900.0 / f)).abs() < 1e-5,
+        "{}",
+        end_s(&outcome, 0)
+    );
+    assert!(
+        (end_s(&outcome, 1) - (200.0 + 900.0 / f)).abs() < 1e-5,
+        "{}",
+        end_s(&outcome, 1)
+    );
 }
 
 /// Admission: the same rack under 6500 W in `admit` mode. Y alone draws 6200 W: it starts.
@@ -141,7 +194,10 @@ fn a_rack_over_its_budget_slows_down_by_the_curve() {
 fn admit_delays_the_job_that_would_exceed_the_budget() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
-        physics: PhysicsConfig { power: Some(power(6500.0, PowerMode::Admit)), ..Default::default() },
+        physics: PhysicsConfig {
+            power: Some(power(6500.0, PowerMode::Admit)),
+            ..Default::default()
+        },
     };
     let jobs = vec![job("Y", 0, 1000, 1, 8.0), job("X", 100, 1000, 1, 8.0)];
     let (outcome, watch) = run(world, jobs, &[("Y", &[0]), ("X", &[1])], EngineConfig::default());
@@ -157,7 +213,10 @@ fn thermal_world(nodes: usize) -> World {
         cluster: racks(1, nodes, "V100-32GB"),
         physics: PhysicsConfig {
             power: Some(power),
-            thermal: Some(ThermalConfig { cooling_w_per_rack: Some(40_000.0), ..ThermalConfig::default() }),
+            thermal: Some(ThermalConfig {
+                cooling_w_per_rack: Some(40_000.0),
+                ..ThermalConfig::default()
+            }),
             ..Default::default()
         },
     }
@@ -167,7 +226,11 @@ fn busy_rack(nodes: usize, horizon_s: u64) -> (RunOutcome, Watch) {
     let jobs: Vec<JobSpec> = (0..nodes).map(|i| job(&format!("j{i}"), 0, 100_000, 1, 8.0)).collect();
     let names: Vec<String> = (0..nodes).map(|i| format!("j{i}")).collect();
     let nodes_of: Vec<Vec<usize>> = (0..nodes).map(|i| vec![i]).collect();
-    let placements: Vec<(&str, &[usize])> = names.iter().map(String::as_str).zip(nodes_of.iter().map(Vec::as_slice)).collect();
+    let placements: Vec<(&str, &[usize])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(nodes_of.iter().map(Vec::as_slice))
+        .collect();
     let config = EngineConfig {
         horizon: Some(SimTime::from_secs(horizon_s)),
         sample_interval: Some(SimTime::from_secs(600)),
@@ -197,11 +260,16 @@ fn ten_nodes_under_their_cooling_never_throttle() {
 fn twelve_nodes_heat_up_and_throttle_when_the_closed_form_says() {
     let (_, watch) = busy_rack(12, 9000);
     let k = 2000.0 / 787_500.0;
-    let closed_form = |t: f64| 64.0 + k * (t - 30.0) + (24.0 + 40.0 / 300.0 * 35.0 - 64.0 + 30.0 * k) * (-t / 30.0).exp();
+    let closed_form =
+        |t: f64| 64.0 + k * (t - 30.0) + (24.0 + 40.0 / 300.0 * 35.0 - 64.0 + 30.0 * k) * (-t / 30.0).exp();
     for &(at, temp) in &watch.temps {
         let t = at.as_secs_f64();
         if t < 7500.0 {
-            assert!((temp - closed_form(t)).abs() < 1e-9, "at {t} s: {temp} vs {}", closed_form(t));
+            assert!(
+                (temp - closed_form(t)).abs() < 1e-9,
+                "at {t} s: {temp} vs {}",
+                closed_form(t)
+            );
         }
     }
     let (first, _, rate) = watch.rate_changes[0];
@@ -209,25 +277,68 @@ fn twelve_nodes_heat_up_and_throttle_when_the_closed_form_says() {
     assert!(rate < 1.0 && rate > 0.99, "a slight cap first: {rate}");
 }
 
-#[test]
-fn debug_cooling_loss() {
+fn overheated_rack(cooling_w: f64, horizon_s: u64) -> (RunOutcome, Watch) {
     let mut power = power(1e9, PowerMode::Cap);
     power.rack_budget_w = None;
     let world = World {
         cluster: racks(1, 8, "V100-32GB"),
         physics: PhysicsConfig {
             power: Some(power),
-            thermal: Some(ThermalConfig { cooling_w_per_rack: Some(24000.0), ..ThermalConfig::default() }),
+            thermal: Some(ThermalConfig {
+                cooling_w_per_rack: Some(cooling_w),
+                ..ThermalConfig::default()
+            }),
             ..Default::default()
         },
     };
     let jobs: Vec<JobSpec> = (0..8).map(|i| job(&format!("j{i}"), 0, 1_000_000, 1, 8.0)).collect();
     let names: Vec<String> = (0..8).map(|i| format!("j{i}")).collect();
     let nodes_of: Vec<Vec<usize>> = (0..8).map(|i| vec![i]).collect();
-    let placements: Vec<(&str, &[usize])> = names.iter().map(String::as_str).zip(nodes_of.iter().map(Vec::as_slice)).collect();
-    let config = EngineConfig { horizon: Some(SimTime::from_secs(20_000)), sample_interval: Some(SimTime::from_secs(300)), ..Default::default() };
-    let (outcome, watch) = run(world, jobs, &placements, config);
-    for (t, j, r) in watch.rate_changes.iter().filter(|(_, j, _)| j.0 == 0) { println!("rate {:.1} {:?} {r:.4}", t.as_secs_f64(), j); }
-    for (t, temp) in watch.temps.iter() { println!("temp {:.0} {temp:.2}", t.as_secs_f64()); }
-    println!("{:?}", outcome.jobs.iter().map(|j| (j.state, j.interruptions)).collect::<Vec<_>>());
+    let placements: Vec<(&str, &[usize])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(nodes_of.iter().map(Vec::as_slice))
+        .collect();
+    let config = EngineConfig {
+        horizon: Some(SimTime::from_secs(horizon_s)),
+        sample_interval: Some(SimTime::from_secs(60)),
+        ..Default::default()
+    };
+    run(world, jobs, &placements, config)
+}
+
+/// Eight busy V100 nodes (28 kW) under 24 kW of cooling: the inlet warms until firmware caps
+/// hold the GPUs at max-op. The caps track the inlet, so no GPU goes more than the 2 K
+/// hysteresis above 83 °C, none reaches the 87 °C slowdown, and nothing shuts down; the jobs
+/// run slower but keep running.
+#[test]
+fn an_overloaded_rack_settles_under_its_caps() {
+    let (outcome, watch) = overheated_rack(24_000.0, 20_000);
+    let hottest = watch.temps.iter().map(|&(_, t)| t).fold(f64::MIN, f64::max);
+    assert!(hottest > 83.0 && hottest <= 85.0 + 1e-6, "{hottest}");
+    assert!(outcome.jobs.iter().all(|j| j.interruptions == 0));
+    let slowest = watch.rate_changes.iter().map(|&(_, _, r)| r).fold(1.0, f64::min);
+    // Equilibrium: rack power = cooling → per node 3 kW → GPUs at (3000 − 1200)/8 = 225 W,
+    // clock ((225 − 45)/255)^(1/3) = 0.890; caps overshoot it a little while tracking.
+    assert!(slowest < 0.92 && slowest > 0.85, "{slowest}");
+}
+
+/// A cooling failure (1 W left): caps cannot hold, the GPUs reach the hardware slowdown, then
+/// their 90 °C shutdown: the nodes go down, their jobs are interrupted and wait, and the nodes
+/// come back an hour later (the default recovery) into a rack that is still hot.
+#[test]
+fn a_cooling_failure_ends_in_shutdowns() {
+    let (outcome, watch) = overheated_rack(1.0, 3 * 3600);
+    let halved = watch
+        .rate_changes
+        .iter()
+        .find(|&&(_, _, r)| r < 0.5)
+        .expect("a hardware slowdown");
+    let first_interruption = outcome.jobs.iter().filter(|j| j.interruptions > 0).count();
+    assert!(first_interruption > 0, "nodes shut down and interrupted their jobs");
+    assert!(halved.0 < SimTime::from_secs(3 * 3600));
+    assert!(
+        watch.temps.iter().all(|&(_, t)| t < 90.0 + 2.0),
+        "no GPU runs far past shutdown"
+    );
 }

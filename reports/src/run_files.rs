@@ -74,7 +74,11 @@ pub fn write_run_files(
     rack_names: &[String],
 ) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut paths = vec![dir.join("summary.json"), dir.join("jobs.csv"), dir.join("timeseries.csv")];
+    let mut paths = vec![
+        dir.join("summary.json"),
+        dir.join("jobs.csv"),
+        dir.join("timeseries.csv"),
+    ];
     write_atomic(&paths[0], |w| {
         serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")

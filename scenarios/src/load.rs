@@ -156,8 +156,9 @@ mod tests {
         );
         let err = load_str(&format!("{BASE}[fabrik]\nx = 1\n"), "s.toml", None, &[]).unwrap_err();
         assert!(
-            err.to_string()
-                .starts_with("s.toml:8:2: unknown key `fabrik` at the top level (did you mean `fabric`?); valid keys: name,"),
+            err.to_string().starts_with(
+                "s.toml:8:2: unknown key `fabrik` at the top level (did you mean `fabric`?); valid keys: name,"
+            ),
             "{err}"
         );
     }

@@ -52,8 +52,10 @@ pub fn physics_config(scenario: &Scenario, cluster: &Cluster, origin: &str) -> R
 }
 
 fn power_config(section: &PowerSection, cluster: &Cluster, origin: &str) -> Result<PowerConfig, ScenarioError> {
-    let mut gpus: std::collections::BTreeMap<String, GpuSpec> =
-        catalog::catalog().into_iter().map(|(name, spec)| (name.to_string(), spec)).collect();
+    let mut gpus: std::collections::BTreeMap<String, GpuSpec> = catalog::catalog()
+        .into_iter()
+        .map(|(name, spec)| (name.to_string(), spec))
+        .collect();
     for (model, given) in &section.gpu {
         let spec = match gpus.get(model) {
             Some(base) => merge(base.clone(), given),
@@ -77,7 +79,11 @@ fn power_config(section: &PowerSection, cluster: &Cluster, origin: &str) -> Resu
         },
         rack_budget_w: section.rack_budget_kw.map(|kw| kw * 1e3),
         pue: section.pue,
-        curve: CapCurve { static_share: section.static_share, alpha: section.alpha, mem_bound: section.mem_bound },
+        curve: CapCurve {
+            static_share: section.static_share,
+            alpha: section.alpha,
+            mem_bound: section.mem_bound,
+        },
         gpus,
         base_full_share: section.base_full_share,
         base_idle_share: section.base_idle_share,

@@ -6,8 +6,8 @@ use traces::SkipReport;
 
 use crate::build::{build_cluster, engine_config, open_workload};
 use crate::error::ScenarioError;
-use crate::physics_build::physics_config;
 use crate::load::LoadedScenario;
+use crate::physics_build::physics_config;
 
 /// The result of one run of a scenario.
 pub struct ScenarioRun {

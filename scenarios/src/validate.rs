@@ -93,7 +93,11 @@ fn validate_physics(
         positive("fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps)?;
         positive("fabric", "oversubscription", f.oversubscription)?;
         if f.leaf_uplink_gbps.is_some() && f.oversubscription.is_some() {
-            return fail("fabric", "oversubscription", "give leaf_uplink_gbps or oversubscription, not both".into());
+            return fail(
+                "fabric",
+                "oversubscription",
+                "give leaf_uplink_gbps or oversubscription, not both".into(),
+            );
         }
         if f.spines == Some(0) {
             return fail("fabric", "spines", "must be at least 1".into());
@@ -105,14 +109,22 @@ fn validate_physics(
         if p.pue.is_nan() || p.pue < 1.0 {
             return fail("power", "pue", format!("must be ≥ 1, got {}", p.pue));
         }
-        for (key, value) in [("static_share", p.static_share), ("mem_bound", p.mem_bound), ("base_idle_share", p.base_idle_share)] {
+        for (key, value) in [
+            ("static_share", p.static_share),
+            ("mem_bound", p.mem_bound),
+            ("base_idle_share", p.base_idle_share),
+        ] {
             if !(0.0..=1.0).contains(&value) {
                 return fail("power", key, format!("must be between 0 and 1, got {value}"));
             }
         }
     }
     if let Some(t) = &scenario.thermal {
-        positive("thermal", "cooling_kw_per_rack", t.cooling_kw_per_rack.filter(|c| *c != 0.0))?;
+        positive(
+            "thermal",
+            "cooling_kw_per_rack",
+            t.cooling_kw_per_rack.filter(|c| *c != 0.0),
+        )?;
         positive("thermal", "rack_heat_capacity_kj_per_k", t.rack_heat_capacity_kj_per_k)?;
         positive("thermal", "r_k_per_tdp", Some(t.r_k_per_tdp))?;
         if t.room_tau.0.as_micros() == 0 || t.gpu_tau.0.as_micros() == 0 {

@@ -149,7 +149,10 @@ pub struct JobSpeed {
 
 impl JobSpeed {
     /// Nothing slows the job.
-    pub const FULL: JobSpeed = JobSpeed { network: 1.0, power: 1.0 };
+    pub const FULL: JobSpeed = JobSpeed {
+        network: 1.0,
+        power: 1.0,
+    };
 
     /// The job's rate: work-µs per µs.
     pub fn rate(&self) -> f64 {

@@ -49,6 +49,8 @@ pub struct Effects {
 #[derive(Clone, Debug)]
 pub struct Thermal {
     config: ThermalConfig,
+    /// The hottest temperature of any finished trajectory segment, °C.
+    max_seen_c: f64,
     gpus: Vec<GpuThermal>,
     racks: Vec<RackAir>,
     nodes: Vec<NodeHeat>,
@@ -68,6 +70,15 @@ impl Thermal {
     /// A node's heat state.
     pub fn node(&self, node: NodeId) -> &NodeHeat {
         &self.nodes[node.index()]
+    }
+
+    /// The hottest GPU temperature reached by any node up to `now`, °C: exact, from the
+    /// closed-form trajectories (their peaks included).
+    pub fn max_temp_until(&self, now: SimTime) -> f64 {
+        self.nodes
+            .iter()
+            .map(|n| segment_max(n, now, self.config.gpu_tau_s))
+            .fold(self.max_seen_c, f64::max)
     }
 
     /// A node's GPU temperature at `now` (not before its last anchor), °C.
@@ -94,6 +105,10 @@ pub struct Physics {
     node_power_w: Vec<f64>,
     rack_power_w: Vec<f64>,
     node_jobs: Vec<Vec<JobId>>,
+    node_throttled_gpus: Vec<f64>,
+    throttled_gpus: f64,
+    scratch_nodes: Vec<NodeId>,
+    scratch_jobs: Vec<JobId>,
 }
 
 /// Which models a run uses, and their parameters.
@@ -120,6 +135,10 @@ impl Physics {
             node_power_w: vec![0.0; nodes],
             rack_power_w: vec![0.0; cluster.racks().len()],
             node_jobs: vec![Vec::new(); nodes],
+            node_throttled_gpus: vec![0.0; nodes],
+            throttled_gpus: 0.0,
+            scratch_nodes: Vec::new(),
+            scratch_jobs: Vec::new(),
             power,
         };
         if let Some(power) = &physics.power {
@@ -168,7 +187,9 @@ impl Physics {
 
     /// Budget left in a rack, W (`None` without a power model).
     pub fn rack_headroom_w(&self, rack: RackId) -> Option<f64> {
-        self.power.as_ref().map(|p| p.rack_budget_w(rack) - self.rack_power_w[rack.index()])
+        self.power
+            .as_ref()
+            .map(|p| p.rack_budget_w(rack) - self.rack_power_w[rack.index()])
     }
 
     /// Initial thermal checks (none are due while everything idles, but a hot inlet may start one).
@@ -187,9 +208,14 @@ impl Physics {
         if let Some(network) = &mut self.network {
             let mut changes = Vec::new();
             network.job_started(job, cluster, &mut changes);
-            effects.speeds.extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+            effects
+                .speeds
+                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
         }
         self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
+        if self.power.is_some() {
+            effects.speeds.push((job.id, SpeedPart::Power, self.power_factor(job)));
+        }
     }
 
     /// A job stopped (its resources are already released in `cluster`).
@@ -201,7 +227,9 @@ impl Physics {
         if let Some(network) = &mut self.network {
             let mut changes = Vec::new();
             network.job_stopped(job.id, &mut changes);
-            effects.speeds.extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+            effects
+                .speeds
+                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
         }
         self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
     }
@@ -259,7 +287,15 @@ impl Physics {
     }
 
     /// Sets a rack's cooling capacity (a cooling-unit failure sets 0; repair restores it).
-    pub fn set_cooling(&mut self, cluster: &Cluster, jobs: &[Job], rack: RackId, cooling_w: f64, now: SimTime, effects: &mut Effects) {
+    pub fn set_cooling(
+        &mut self,
+        cluster: &Cluster,
+        jobs: &[Job],
+        rack: RackId,
+        cooling_w: f64,
+        now: SimTime,
+        effects: &mut Effects,
+    ) {
         if let Some(thermal) = &mut self.thermal {
             thermal.racks[rack.index()].cooling_w = cooling_w;
         }
@@ -305,7 +341,14 @@ impl Physics {
         Band::Capped { allowed_w, at_min }
     }
 
-    fn refresh_racks_of(&mut self, cluster: &Cluster, jobs: &[Job], nodes: &[NodeId], now: SimTime, effects: &mut Effects) {
+    fn refresh_racks_of(
+        &mut self,
+        cluster: &Cluster,
+        jobs: &[Job],
+        nodes: &[NodeId],
+        now: SimTime,
+        effects: &mut Effects,
+    ) {
         let racks: BTreeSet<RackId> = nodes.iter().map(|&n| cluster.node(n).rack).collect();
         for rack in racks {
             self.refresh_rack(cluster, jobs, rack, None, now, effects);
@@ -332,10 +375,15 @@ impl Physics {
         let rack_clock = power.rack_clock(cluster, rack);
         let nodes = &cluster.racks()[rack.index()].nodes;
         let mut rack_power = 0.0;
+        let mut clock_changed = std::mem::take(&mut self.scratch_nodes);
+        clock_changed.clear();
         for &node in nodes {
             let electrical = power.node(node);
             let min_clock = electrical.min_clock(&curve);
-            let band = self.thermal.as_ref().map_or(Band::Normal, |t| t.nodes[node.index()].band);
+            let band = self
+                .thermal
+                .as_ref()
+                .map_or(Band::Normal, |t| t.nodes[node.index()].band);
             let busiest = busiest_gpu_share(cluster, node);
             let clock = match band {
                 Band::Normal => rack_clock,
@@ -350,20 +398,64 @@ impl Physics {
                 Band::Slowdown => rack_clock.min(min_clock) * 0.5,
                 Band::Off => 0.0,
             };
+            if self.node_clock[node.index()] != clock {
+                clock_changed.push(node);
+            }
             self.node_clock[node.index()] = clock;
+            let allocated_gpus = cluster.node(node).allocated_gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
+            let throttled = if clock < 1.0 { allocated_gpus } else { 0.0 };
+            self.throttled_gpus += throttled - self.node_throttled_gpus[node.index()];
+            self.node_throttled_gpus[node.index()] = throttled;
             let watts = power.node_power_w(cluster, node, clock);
             self.node_power_w[node.index()] = watts;
             rack_power += watts;
         }
         self.rack_power_w[rack.index()] = rack_power;
         if let Some(thermal) = &mut self.thermal {
-            re_anchor(thermal, cluster, power, &self.node_clock, rack, rack_power, &forced_nodes, now, effects);
+            re_anchor(
+                thermal,
+                cluster,
+                power,
+                &self.node_clock,
+                rack,
+                rack_power,
+                &forced_nodes,
+                now,
+                effects,
+            );
         }
-        let on_rack: BTreeSet<JobId> = nodes.iter().flat_map(|n| self.node_jobs[n.index()].iter().copied()).collect();
-        for job in on_rack {
-            let slowest = job_nodes(&jobs[job.index()]).iter().map(|n| self.node_clock[n.index()]).fold(1.0, f64::min);
-            effects.speeds.push((job, SpeedPart::Power, curve.speed(slowest)));
+        // Only jobs on nodes whose clock moved change speed.
+        let mut affected = std::mem::take(&mut self.scratch_jobs);
+        affected.clear();
+        affected.extend(
+            clock_changed
+                .iter()
+                .flat_map(|n| self.node_jobs[n.index()].iter().copied()),
+        );
+        affected.sort_unstable();
+        affected.dedup();
+        for &job in &affected {
+            effects
+                .speeds
+                .push((job, SpeedPart::Power, self.power_factor(&jobs[job.index()])));
         }
+        self.scratch_jobs = affected;
+        self.scratch_nodes = clock_changed;
+    }
+
+    /// A job's power factor: the cap-curve speed of the slowest clock among its nodes.
+    fn power_factor(&self, job: &Job) -> f64 {
+        let slowest = job
+            .alloc
+            .iter()
+            .map(|t| self.node_clock[t.node.index()])
+            .fold(1.0, f64::min);
+        self.power.as_ref().map_or(1.0, |p| p.config().curve.speed(slowest))
+    }
+
+    /// GPUs allocated on nodes running below full clock now.
+    pub fn throttled_gpus(&self) -> f64 {
+        self.throttled_gpus
     }
 }
 
@@ -387,13 +479,24 @@ fn re_anchor(
     let air = thermal.racks[rack.index()];
     let inlet_now = air.inlet_at(now);
     let inlet = if rack_power_w > air.cooling_w {
-        Inlet::Ramp { start_c: inlet_now, rate_c_per_s: (rack_power_w - air.cooling_w) / air.heat_capacity_j_per_k }
+        Inlet::Ramp {
+            start_c: inlet_now,
+            rate_c_per_s: (rack_power_w - air.cooling_w) / air.heat_capacity_j_per_k,
+        }
     } else {
-        Inlet::Relax { start_c: inlet_now, target_c: config.inlet_c, tau_s: config.room_tau_s }
+        Inlet::Relax {
+            start_c: inlet_now,
+            target_c: config.inlet_c,
+            tau_s: config.room_tau_s,
+        }
     };
     let inlet_changed = inlet != air.inlet_from(now);
     if inlet_changed {
-        thermal.racks[rack.index()] = RackAir { anchor: now, inlet, ..air };
+        thermal.racks[rack.index()] = RackAir {
+            anchor: now,
+            inlet,
+            ..air
+        };
     }
     let curve = power.config().curve;
     for &node in &cluster.racks()[rack.index()].nodes {
@@ -410,7 +513,15 @@ fn re_anchor(
             continue;
         }
         let temp_now = heat.temp_at(now, config.gpu_tau_s);
-        *heat = NodeHeat { anchor: now, start_c: temp_now, heat_k, inlet, version: heat.version + 1, ..*heat };
+        thermal.max_seen_c = thermal.max_seen_c.max(segment_max(heat, now, config.gpu_tau_s));
+        *heat = NodeHeat {
+            anchor: now,
+            start_c: temp_now,
+            heat_k,
+            inlet,
+            version: heat.version + 1,
+            ..*heat
+        };
         let trajectory = heat.trajectory(config.gpu_tau_s);
         let next = watched_thresholds(heat.band, &gpu, config.hysteresis_c)
             .into_iter()
@@ -446,13 +557,19 @@ fn initial_thermal(cluster: &Cluster, power: &PowerModel, config: ThermalConfig)
             let max_w: f64 = rack.nodes.iter().map(|n| power.node(*n).max_w).sum();
             RackAir {
                 anchor: SimTime::ZERO,
-                inlet: Inlet::Relax { start_c: config.inlet_c, target_c: config.inlet_c, tau_s: config.room_tau_s },
+                inlet: Inlet::Relax {
+                    start_c: config.inlet_c,
+                    target_c: config.inlet_c,
+                    tau_s: config.room_tau_s,
+                },
                 cooling_w: config.cooling_w_per_rack.unwrap_or(max_w),
-                heat_capacity_j_per_k: config.rack_heat_capacity_j_per_k.unwrap_or(config.room_tau_s * max_w / NODE_AIR_RISE_K),
+                heat_capacity_j_per_k: config
+                    .rack_heat_capacity_j_per_k
+                    .unwrap_or(config.room_tau_s * max_w / NODE_AIR_RISE_K),
             }
         })
         .collect();
-    let nodes = gpus
+    let nodes: Vec<NodeHeat> = gpus
         .iter()
         .enumerate()
         .map(|(i, gpu)| {
@@ -462,23 +579,46 @@ fn initial_thermal(cluster: &Cluster, power: &PowerModel, config: ThermalConfig)
                 anchor: SimTime::ZERO,
                 start_c: config.inlet_c + heat_k,
                 heat_k,
-                inlet: Inlet::Relax { start_c: config.inlet_c, target_c: config.inlet_c, tau_s: config.room_tau_s },
+                inlet: Inlet::Relax {
+                    start_c: config.inlet_c,
+                    target_c: config.inlet_c,
+                    tau_s: config.room_tau_s,
+                },
                 band: Band::Normal,
                 version: 0,
             }
         })
         .collect();
-    Thermal { config, gpus, racks, nodes }
+    let max_seen_c = nodes.iter().map(|n| n.start_c).fold(f64::MIN, f64::max);
+    Thermal {
+        config,
+        max_seen_c,
+        gpus,
+        racks,
+        nodes,
+    }
+}
+
+/// The hottest temperature of a node's trajectory between its anchor and `now`.
+fn segment_max(heat: &NodeHeat, now: SimTime, gpu_tau_s: f64) -> f64 {
+    heat.trajectory(gpu_tau_s).max_over((now - heat.anchor).as_secs_f64())
 }
 
 /// Distinct nodes of a job's placement, in id order.
 fn job_nodes(job: &Job) -> Vec<NodeId> {
-    let set: BTreeSet<NodeId> = job.alloc.iter().map(|t| t.node).collect();
-    set.into_iter().collect()
+    let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
 }
 
 /// The busy share (0–1) of a node's busiest GPU.
 fn busiest_gpu_share(cluster: &Cluster, node: NodeId) -> f64 {
-    let min_free = cluster.gpu_free_milli(node).iter().copied().min().unwrap_or(MILLI_PER_GPU as u16);
+    let min_free = cluster
+        .gpu_free_milli(node)
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or(MILLI_PER_GPU as u16);
     f64::from(MILLI_PER_GPU - u32::from(min_free)) / f64::from(MILLI_PER_GPU)
 }

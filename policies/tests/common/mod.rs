@@ -95,7 +95,11 @@ impl sim_core::policy::Policy for Scripted {
         for job in view.pending_jobs() {
             let mut placement = Vec::new();
             for &node in &self.nodes[&job.spec.id] {
-                let Some(task) = trial.fit(sim_core::ids::NodeId::from_index(node), &job.spec.task, job.allowed_gpu_types) else {
+                let Some(task) = trial.fit(
+                    sim_core::ids::NodeId::from_index(node),
+                    &job.spec.task,
+                    job.allowed_gpu_types,
+                ) else {
                     for placed in &placement {
                         trial.give_back(placed);
                     }

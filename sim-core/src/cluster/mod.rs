@@ -301,7 +301,12 @@ impl Cluster {
         if n.up == up {
             return false;
         }
-        assert_eq!(n.allocated_gpu_milli(), 0, "node `{}` changes state while holding tasks", n.name);
+        assert_eq!(
+            n.allocated_gpu_milli(),
+            0,
+            "node `{}` changes state while holding tasks",
+            n.name
+        );
         n.up = up;
         if up {
             self.total_gpu_milli += n.gpu_milli();
@@ -330,7 +335,12 @@ impl Cluster {
 
     /// The most free GPU capacity on any single node that is up, in milli-GPU.
     pub fn max_node_free_gpu_milli(&self) -> u64 {
-        self.nodes.iter().filter(|n| n.up).map(|n| n.free_gpu_milli).max().unwrap_or(0)
+        self.nodes
+            .iter()
+            .filter(|n| n.up)
+            .map(|n| n.free_gpu_milli)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Free GPU capacity on nodes that are up, in milli-GPU.

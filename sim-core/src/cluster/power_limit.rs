@@ -20,7 +20,9 @@ pub struct PowerLine {
 impl PowerLine {
     /// Power at `allocated_milli`, rounded to whole milliwatts.
     pub fn power_mw(&self, allocated_milli: u64) -> u64 {
-        (self.idle_mw + self.slope_mw_per_milli * allocated_milli as f64).min(self.clip_mw).round() as u64
+        (self.idle_mw + self.slope_mw_per_milli * allocated_milli as f64)
+            .min(self.clip_mw)
+            .round() as u64
     }
 }
 
@@ -30,17 +32,45 @@ pub struct PowerLimits {
     lines: Vec<PowerLine>,
     rack_budget_mw: Vec<u64>,
     rack_committed_mw: Vec<u64>,
+    /// Racks that stay within budget even with every GPU allocated (no check needed).
+    rack_never_binding: Vec<bool>,
 }
 
 impl PowerLimits {
     /// Limits for nodes with `lines` (by node id) in racks with `rack_budget_mw` (by rack id);
-    /// `node_racks` gives each node's rack, `allocated_milli` what each node holds now.
-    pub fn new(lines: Vec<PowerLine>, rack_budget_mw: Vec<u64>, node_racks: &[RackId], allocated_milli: &[u64]) -> Self {
+    /// `node_racks` gives each node's rack, `allocated_milli` what each node holds now and
+    /// `capacity_milli` the most it can hold.
+    pub fn new(
+        lines: Vec<PowerLine>,
+        rack_budget_mw: Vec<u64>,
+        node_racks: &[RackId],
+        allocated_milli: &[u64],
+        capacity_milli: &[u64],
+    ) -> Self {
         let mut rack_committed_mw = vec![0; rack_budget_mw.len()];
-        for ((line, rack), &allocated) in lines.iter().zip(node_racks).zip(allocated_milli) {
+        let mut rack_full_mw = vec![0; rack_budget_mw.len()];
+        for (((line, rack), &allocated), &capacity) in
+            lines.iter().zip(node_racks).zip(allocated_milli).zip(capacity_milli)
+        {
             rack_committed_mw[rack.index()] += line.power_mw(allocated);
+            rack_full_mw[rack.index()] += line.power_mw(capacity);
         }
-        PowerLimits { lines, rack_budget_mw, rack_committed_mw }
+        let rack_never_binding = rack_full_mw
+            .iter()
+            .zip(&rack_budget_mw)
+            .map(|(full, budget)| full <= budget)
+            .collect();
+        PowerLimits {
+            lines,
+            rack_budget_mw,
+            rack_committed_mw,
+            rack_never_binding,
+        }
+    }
+
+    /// True when a rack cannot exceed its budget whatever is placed on it.
+    pub fn never_binding(&self, rack: RackId) -> bool {
+        self.rack_never_binding[rack.index()]
     }
 
     /// The power line of a node.
@@ -78,7 +108,11 @@ mod tests {
     #[test]
     fn power_is_linear_then_clipped() {
         // 1 kW idle, 1 W per milli-GPU, clipped at 4 kW: 2000 milli → 3 kW; 8000 → 4 kW.
-        let line = PowerLine { idle_mw: 1e6, slope_mw_per_milli: 1e3, clip_mw: 4e6 };
+        let line = PowerLine {
+            idle_mw: 1e6,
+            slope_mw_per_milli: 1e3,
+            clip_mw: 4e6,
+        };
         assert_eq!(line.power_mw(2000), 3_000_000);
         assert_eq!(line.power_mw(8000), 4_000_000);
     }

@@ -77,7 +77,10 @@ impl<'c> Trial<'c> {
             return None;
         }
         let gpu_mask = pick_gpus(self.gpu_free_milli(node), request)?;
-        if self.rack_power_after(node, request.gpu_milli()).is_some_and(|(need, budget)| need > budget) {
+        if self
+            .rack_power_after(node, request.gpu_milli())
+            .is_some_and(|(need, budget)| need > budget)
+        {
             return None;
         }
         Some(TaskAlloc {
@@ -99,6 +102,9 @@ impl<'c> Trial<'c> {
     fn rack_power_after(&self, node: NodeId, extra_milli: u64) -> Option<(u64, u64)> {
         let limits = self.cluster.power_limits()?;
         let rack = self.cluster.node(node).rack;
+        if limits.never_binding(rack) {
+            return None;
+        }
         let mut need = limits.committed_mw(rack);
         for t in self.touched.iter().filter(|t| self.cluster.node(t.node).rack == rack) {
             let line = limits.line(t.node);
@@ -125,7 +131,11 @@ impl<'c> Trial<'c> {
             && need_mw > budget_mw
         {
             let rack = self.cluster.racks()[node.rack.index()].name.clone();
-            return Err(AllocError::PowerBudget { rack, need_mw, budget_mw });
+            return Err(AllocError::PowerBudget {
+                rack,
+                need_mw,
+                budget_mw,
+            });
         }
         if task.milli_per_gpu > MILLI_PER_GPU || (task.gpu_mask != 0 && task.milli_per_gpu == 0) {
             return Err(AllocError::BadShare(task.milli_per_gpu));

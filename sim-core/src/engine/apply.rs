@@ -86,7 +86,8 @@ impl State {
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
         let mut effects = std::mem::take(&mut self.effects);
-        self.physics.job_started(&self.cluster, &self.jobs, &self.jobs[id.index()], now, &mut effects);
+        self.physics
+            .job_started(&self.cluster, &self.jobs, &self.jobs[id.index()], now, &mut effects);
         self.apply_effects(&mut effects, Some(id));
         self.effects = effects;
         let job = &mut self.jobs[id.index()];
@@ -143,7 +144,13 @@ impl State {
     /// Tells physics a job stopped and applies what follows (other jobs speed up).
     pub(super) fn after_stop(&mut self, id: JobId) {
         let mut effects = std::mem::take(&mut self.effects);
-        self.physics.job_stopped(&self.cluster, &self.jobs, &self.jobs[id.index()], self.now, &mut effects);
+        self.physics.job_stopped(
+            &self.cluster,
+            &self.jobs,
+            &self.jobs[id.index()],
+            self.now,
+            &mut effects,
+        );
         self.apply_effects(&mut effects, None);
         self.effects = effects;
     }

@@ -24,11 +24,11 @@ use std::collections::BTreeSet;
 use std::error::Error;
 
 use crate::cluster::Cluster;
-use crate::physics::{Effects, Physics, PhysicsConfig};
 use crate::event_queue::EventQueue;
 use crate::ids::{JobId, NodeId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::observe::{Observer, Record};
+use crate::physics::{Effects, Physics, PhysicsConfig};
 use crate::policy::{Decision, Policy};
 use crate::time::SimTime;
 use crate::view::ClusterView;
@@ -59,7 +59,10 @@ pub struct World {
 impl From<Cluster> for World {
     /// A cluster with no physical models: every job runs at full speed.
     fn from(cluster: Cluster) -> World {
-        World { cluster, physics: PhysicsConfig::default() }
+        World {
+            cluster,
+            physics: PhysicsConfig::default(),
+        }
     }
 }
 
@@ -240,7 +243,9 @@ where
         };
         let mut effects = Effects::default();
         let state = &mut engine.state;
-        state.physics.start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
+        state
+            .physics
+            .start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
         state.apply_effects(&mut effects, None);
         engine.read_ahead(SimTime::ZERO)?;
         engine.next_sample = engine

@@ -49,7 +49,8 @@ impl State {
 
     fn node_changed(&mut self, node: NodeId) {
         let mut effects = std::mem::take(&mut self.effects);
-        self.physics.node_changed(&self.cluster, &self.jobs, node, self.now, &mut effects);
+        self.physics
+            .node_changed(&self.cluster, &self.jobs, node, self.now, &mut effects);
         self.apply_effects(&mut effects, None);
         self.effects = effects;
     }
@@ -57,7 +58,8 @@ impl State {
     /// A thermal check came due.
     pub(super) fn thermal_check(&mut self, node: NodeId, version: u32) {
         let mut effects = std::mem::take(&mut self.effects);
-        self.physics.thermal_check(&self.cluster, &self.jobs, node, version, self.now, &mut effects);
+        self.physics
+            .thermal_check(&self.cluster, &self.jobs, node, version, self.now, &mut effects);
         self.apply_effects(&mut effects, None);
         self.effects = effects;
     }

@@ -123,7 +123,11 @@ impl Network {
     /// Uplink load ÷ capacity (0 for a link with no capacity).
     pub fn uplink_utilization(&self, rack: RackId) -> f64 {
         let capacity = self.uplink_capacity_gbps(rack);
-        if capacity > 0.0 { self.uplink_load_gbps(rack) / capacity } else { 0.0 }
+        if capacity > 0.0 {
+            self.uplink_load_gbps(rack) / capacity
+        } else {
+            0.0
+        }
     }
 
     /// Jobs whose share was recomputed so far (each recomputation of one job counts once).
@@ -139,7 +143,10 @@ impl Network {
         }
         let mut nodes_per_rack: BTreeMap<RackId, BTreeSet<u32>> = BTreeMap::new();
         for task in &job.alloc {
-            nodes_per_rack.entry(cluster.node(task.node).rack).or_default().insert(task.node.0);
+            nodes_per_rack
+                .entry(cluster.node(task.node).rack)
+                .or_default()
+                .insert(task.node.0);
         }
         if nodes_per_rack.len() < 2 {
             return;
@@ -153,7 +160,14 @@ impl Network {
         }
         let racks: Vec<RackId> = demand.iter().map(|&(r, _)| r).collect();
         // A placeholder share of 1: the recomputation below reports the real one as a change.
-        self.spans.insert(job.id, Span { demand, comm_fraction: job.spec.comm_fraction, served: 1.0 });
+        self.spans.insert(
+            job.id,
+            Span {
+                demand,
+                comm_fraction: job.spec.comm_fraction,
+                served: 1.0,
+            },
+        );
         self.recompute(&racks, Some(job.id), changes);
     }
 
@@ -176,7 +190,13 @@ impl Network {
         let capacity: Vec<f64> = links.iter().map(|r| self.uplink_gbps[r.index()]).collect();
         let demands: Vec<sharing::Demand> = jobs
             .iter()
-            .map(|j| self.spans[j].demand.iter().map(|&(r, gbps)| (link_index[&r], gbps)).collect())
+            .map(|j| {
+                self.spans[j]
+                    .demand
+                    .iter()
+                    .map(|&(r, gbps)| (link_index[&r], gbps))
+                    .collect()
+            })
             .collect();
         let served = sharing::served_fractions(self.config.sharing, &capacity, &demands);
         self.recomputed_jobs += jobs.len() as u64;

@@ -41,7 +41,12 @@ fn proportional(capacity: &[f64], demands: &[Demand]) -> Vec<f64> {
     }
     demands
         .iter()
-        .map(|demand| demand.iter().map(|&(link, _)| (capacity[link] / load[link]).min(1.0)).fold(1.0, f64::min))
+        .map(|demand| {
+            demand
+                .iter()
+                .map(|&(link, _)| (capacity[link] / load[link]).min(1.0))
+                .fold(1.0, f64::min)
+        })
         .collect()
 }
 
@@ -100,7 +105,10 @@ mod tests {
         let demands = vec![vec![(0, 400.0), (1, 400.0)], vec![(0, 400.0), (2, 400.0)]];
         let capacity = [400.0, 800.0, 800.0];
         assert_eq!(served_fractions(Sharing::MaxMin, &capacity, &demands), vec![0.5, 0.5]);
-        assert_eq!(served_fractions(Sharing::Proportional, &capacity, &demands), vec![0.5, 0.5]);
+        assert_eq!(
+            served_fractions(Sharing::Proportional, &capacity, &demands),
+            vec![0.5, 0.5]
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use crate::ids::{NodeId, RackId};
 use crate::observe::{Observer, Record};
-use crate::resources::MILLI_PER_GPU;
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -17,7 +16,7 @@ pub struct PowerTotals {
     pub peak_power_kw: f64,
     /// ∫ (allocated GPUs on nodes running below full clock) dt, GPU-hours.
     pub throttled_gpu_hours: f64,
-    /// Hottest GPU temperature seen at any instant or sample, °C (`None` without thermal).
+    /// Hottest GPU temperature of the run, °C, exact from the trajectories (`None` without thermal).
     pub max_temp_c: Option<f64>,
     /// Nodes that went down.
     pub node_failures: u64,
@@ -77,12 +76,6 @@ impl PowerCollector {
         }
         self.last = Some(now);
     }
-
-    fn note_temperatures(&mut self, view: &ClusterView<'_>, at: SimTime) {
-        if let Some(hottest) = hottest_gpu_c(view, at, None) {
-            self.totals.max_temp_c = Some(self.totals.max_temp_c.map_or(hottest, |m| m.max(hottest)));
-        }
-    }
 }
 
 /// The hottest GPU temperature at `at`, over the whole cluster or one rack.
@@ -98,7 +91,11 @@ pub fn hottest_gpu_c(view: &ClusterView<'_>, at: SimTime, rack: Option<RackId>) 
 /// Total electrical power of the cluster now, W (`None` without the power model).
 pub fn cluster_power_w(view: &ClusterView<'_>) -> Option<f64> {
     view.physics.power()?;
-    Some((0..view.cluster.racks().len()).map(|r| view.physics.rack_power_w(RackId::from_index(r))).sum())
+    Some(
+        (0..view.cluster.racks().len())
+            .map(|r| view.physics.rack_power_w(RackId::from_index(r)))
+            .sum(),
+    )
 }
 
 impl Observer for PowerCollector {
@@ -116,15 +113,7 @@ impl Observer for PowerCollector {
         self.advance_to(view.now);
         self.power_w = power_w;
         self.totals.peak_power_kw = self.totals.peak_power_kw.max(power_w / 1e3);
-        self.throttled_gpus = view
-            .cluster
-            .nodes()
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| view.physics.node_clock(NodeId::from_index(i)) < 1.0)
-            .map(|(_, n)| n.allocated_gpu_milli() as f64 / f64::from(MILLI_PER_GPU))
-            .sum();
-        self.note_temperatures(view, view.now);
+        self.throttled_gpus = view.physics.throttled_gpus();
     }
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
@@ -132,7 +121,6 @@ impl Observer for PowerCollector {
         if physics.power().is_none() && physics.network().is_none() {
             return;
         }
-        self.note_temperatures(view, at);
         for rack in 0..view.cluster.racks().len() {
             let id = RackId::from_index(rack);
             self.racks.push(RackSample {
@@ -150,5 +138,6 @@ impl Observer for PowerCollector {
         if view.physics.power().is_some() {
             self.advance_to(end);
         }
+        self.totals.max_temp_c = view.physics.thermal().map(|t| t.max_temp_until(end));
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::stats::{jain_index, mean, percentile};
 use super::power::PowerTotals;
+use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};

@@ -4,9 +4,9 @@
 //! Values are piecewise constant between instants, so integrals are exact sums of
 //! value × duration, not estimates from samples.
 
+use super::power::{cluster_power_w, hottest_gpu_c};
 use crate::ids::JobId;
 use crate::observe::{Observer, Record};
-use super::power::{cluster_power_w, hottest_gpu_c};
 use crate::resources::MILLI_PER_GPU;
 use crate::time::SimTime;
 use crate::view::ClusterView;

@@ -16,7 +16,11 @@ pub struct CapCurve {
 
 impl Default for CapCurve {
     fn default() -> Self {
-        CapCurve { static_share: 0.15, alpha: 3.0, mem_bound: 0.0 }
+        CapCurve {
+            static_share: 0.15,
+            alpha: 3.0,
+            mem_bound: 0.0,
+        }
     }
 }
 
@@ -59,7 +63,10 @@ mod tests {
 
     #[test]
     fn memory_bound_work_slows_less() {
-        let curve = CapCurve { mem_bound: 0.5, ..CapCurve::default() };
+        let curve = CapCurve {
+            mem_bound: 0.5,
+            ..CapCurve::default()
+        };
         assert_eq!(curve.speed(0.5), 0.75);
     }
 }

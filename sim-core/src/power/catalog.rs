@@ -25,16 +25,17 @@ pub struct GpuSpec {
 
 /// The catalog: (model name, parameters). Names are those MODELS.md suggests as keys.
 pub fn catalog() -> Vec<(&'static str, GpuSpec)> {
-    let spec = |speed, tdp_w, min_cap_w, idle_w, (max_op_c, slowdown_c, shutdown_c), node_max_kw: Option<f64>| GpuSpec {
-        speed,
-        tdp_w,
-        min_cap_w,
-        idle_w,
-        max_op_c,
-        slowdown_c,
-        shutdown_c,
-        node_max_w_per_gpu: node_max_kw.map(|kw| kw * 1000.0 / 8.0),
-    };
+    let spec =
+        |speed, tdp_w, min_cap_w, idle_w, (max_op_c, slowdown_c, shutdown_c), node_max_kw: Option<f64>| GpuSpec {
+            speed,
+            tdp_w,
+            min_cap_w,
+            idle_w,
+            max_op_c,
+            slowdown_c,
+            shutdown_c,
+            node_max_w_per_gpu: node_max_kw.map(|kw| kw * 1000.0 / 8.0),
+        };
     const V100: (f64, f64, f64) = (83.0, 87.0, 90.0);
     const A100: (f64, f64, f64) = (85.0, 89.0, 92.0);
     const H100: (f64, f64, f64) = (87.0, 89.0, 92.0);
@@ -58,7 +59,10 @@ pub fn catalog() -> Vec<(&'static str, GpuSpec)> {
 
 /// The catalog entry for `model`, if there is one.
 pub fn lookup(model: &str) -> Option<GpuSpec> {
-    catalog().into_iter().find(|(name, _)| *name == model).map(|(_, spec)| spec)
+    catalog()
+        .into_iter()
+        .find(|(name, _)| *name == model)
+        .map(|(_, spec)| spec)
 }
 
 #[cfg(test)]
@@ -68,7 +72,10 @@ mod tests {
     #[test]
     fn entries_match_models_md() {
         let a100 = lookup("A100-80GB").unwrap();
-        assert_eq!((a100.tdp_w, a100.min_cap_w, a100.max_op_c, a100.shutdown_c), (400.0, 100.0, 85.0, 92.0));
+        assert_eq!(
+            (a100.tdp_w, a100.min_cap_w, a100.max_op_c, a100.shutdown_c),
+            (400.0, 100.0, 85.0, 92.0)
+        );
         assert_eq!(a100.node_max_w_per_gpu, Some(812.5));
         assert_eq!(lookup("T4").unwrap().slowdown_c, 93.0);
         assert!(lookup("P100").is_none());

@@ -119,7 +119,11 @@ impl NodeElectrical {
                 + (curve.running_power_w(self.gpu.tdp_w, clock) - self.gpu.idle_w) * f64::from(self.gpus);
             (unclipped_full - base) / capacity as f64
         };
-        PowerLine { idle_mw: idle_w * 1e3, slope_mw_per_milli: slope * 1e3, clip_mw: self.max_w * 1e3 }
+        PowerLine {
+            idle_mw: idle_w * 1e3,
+            slope_mw_per_milli: slope * 1e3,
+            clip_mw: self.max_w * 1e3,
+        }
     }
 }
 
@@ -139,7 +143,10 @@ impl PowerModel {
             let model = &cluster.gpu_type_names()[node.gpu_type.index()];
             let gpu = match config.gpus.get(model) {
                 Some(spec) => spec.clone(),
-                None if node.gpu_count == 0 => GpuSpec { node_max_w_per_gpu: None, ..catalog::lookup("A100-80GB").expect("A100 is in the catalog") },
+                None if node.gpu_count == 0 => GpuSpec {
+                    node_max_w_per_gpu: None,
+                    ..catalog::lookup("A100-80GB").expect("A100 is in the catalog")
+                },
                 None => return Err(PowerError::UnknownGpu(model.clone())),
             };
             let total_tdp = f64::from(node.gpu_count) * gpu.tdp_w;
@@ -148,14 +155,28 @@ impl PowerModel {
             let max_w = gpu
                 .node_max_w_per_gpu
                 .map_or(total_tdp + base_full_w, |per_gpu| per_gpu * f64::from(node.gpu_count));
-            nodes.push(NodeElectrical { gpu, gpus: node.gpu_count, base_idle_w, base_full_w, max_w });
+            nodes.push(NodeElectrical {
+                gpu,
+                gpus: node.gpu_count,
+                base_idle_w,
+                base_full_w,
+                max_w,
+            });
         }
         let rack_budget_w = cluster
             .racks()
             .iter()
-            .map(|rack| config.rack_budget_w.unwrap_or_else(|| rack.nodes.iter().map(|n| nodes[n.index()].max_w).sum()))
+            .map(|rack| {
+                config
+                    .rack_budget_w
+                    .unwrap_or_else(|| rack.nodes.iter().map(|n| nodes[n.index()].max_w).sum())
+            })
             .collect();
-        Ok(PowerModel { config, nodes, rack_budget_w })
+        Ok(PowerModel {
+            config,
+            nodes,
+            rack_budget_w,
+        })
     }
 
     /// The parameters.
@@ -190,7 +211,8 @@ impl PowerModel {
         let budgets = self.rack_budget_w.iter().map(|w| (w * 1e3).round() as u64).collect();
         let racks: Vec<RackId> = cluster.nodes().iter().map(|n| n.rack).collect();
         let allocated: Vec<u64> = cluster.nodes().iter().map(|n| n.allocated_gpu_milli()).collect();
-        PowerLimits::new(lines, budgets, &racks, &allocated)
+        let capacity: Vec<u64> = cluster.nodes().iter().map(|n| n.gpu_milli()).collect();
+        PowerLimits::new(lines, budgets, &racks, &allocated, &capacity)
     }
 
     /// The clock fraction of a rack's busy GPUs under its budget (1 when it fits uncapped, or
@@ -222,7 +244,9 @@ impl PowerModel {
         if dynamic <= 0.0 {
             return 1.0;
         }
-        (((budget - fixed) / dynamic).max(0.0)).powf(1.0 / curve.alpha).clamp(min_clock, 1.0)
+        (((budget - fixed) / dynamic).max(0.0))
+            .powf(1.0 / curve.alpha)
+            .clamp(min_clock, 1.0)
     }
 
     /// A node's power at clock fraction `clock` with its current allocation, in W.
@@ -259,7 +283,10 @@ mod tests {
             rack_budget_w: budget_w,
             pue: 1.3,
             curve: CapCurve::default(),
-            gpus: catalog::catalog().into_iter().map(|(n, s)| (n.to_string(), s)).collect(),
+            gpus: catalog::catalog()
+                .into_iter()
+                .map(|(n, s)| (n.to_string(), s))
+                .collect(),
             base_full_share: 0.5,
             base_idle_share: 0.6,
         }
@@ -294,7 +321,11 @@ mod tests {
             mem_mib: 0,
         };
         cluster.allocate(&[whole(NodeId(0)), whole(NodeId(1))]).unwrap();
-        let clock = |budget| PowerModel::new(&cluster, config(budget, PowerMode::Cap)).unwrap().rack_clock(&cluster, RackId(0));
+        let clock = |budget| {
+            PowerModel::new(&cluster, config(budget, PowerMode::Cap))
+                .unwrap()
+                .rack_clock(&cluster, RackId(0))
+        };
         assert_eq!(clock(None), 1.0);
         assert_eq!(clock(Some(9600.0)), 1.0);
         assert!((clock(Some(8000.0)) - (3840.0f64 / 5440.0).cbrt()).abs() < 1e-12);
@@ -323,7 +354,11 @@ mod tests {
         };
         assert!(matches!(
             cluster.allocate(&[task(NodeId(0), 0xff)]),
-            Err(crate::cluster::AllocError::PowerBudget { need_mw: 6_200_000, budget_mw: 6_000_000, .. })
+            Err(crate::cluster::AllocError::PowerBudget {
+                need_mw: 6_200_000,
+                budget_mw: 6_000_000,
+                ..
+            })
         ));
         cluster.allocate(&[task(NodeId(0), 0x7f)]).unwrap();
         assert_eq!(cluster.power_limits().unwrap().committed_mw(RackId(0)), 5_775_000);

@@ -108,7 +108,11 @@ impl RackAir {
     pub fn inlet_from(&self, now: SimTime) -> Inlet {
         let start_c = self.inlet_at(now);
         match self.inlet {
-            Inlet::Relax { target_c, tau_s, .. } => Inlet::Relax { start_c, target_c, tau_s },
+            Inlet::Relax { target_c, tau_s, .. } => Inlet::Relax {
+                start_c,
+                target_c,
+                tau_s,
+            },
             Inlet::Ramp { rate_c_per_s, .. } => Inlet::Ramp { start_c, rate_c_per_s },
         }
     }
@@ -134,7 +138,12 @@ pub struct NodeHeat {
 impl NodeHeat {
     /// The temperature trajectory from the anchor.
     pub fn trajectory(&self, gpu_tau_s: f64) -> Trajectory {
-        Trajectory { start_c: self.start_c, heat_k: self.heat_k, tau_s: gpu_tau_s, inlet: self.inlet }
+        Trajectory {
+            start_c: self.start_c,
+            heat_k: self.heat_k,
+            tau_s: gpu_tau_s,
+            inlet: self.inlet,
+        }
     }
 
     /// Temperature at `now` (not before the anchor), °C.
@@ -163,7 +172,10 @@ pub fn watched_thresholds(band: Band, gpu: &GpuThermal, hysteresis_c: f64) -> Ve
     match band {
         Band::Normal => vec![(gpu.max_op_c, true)],
         Band::Capped { at_min: false, .. } => {
-            vec![(gpu.max_op_c + hysteresis_c, true), (gpu.max_op_c - hysteresis_c, false)]
+            vec![
+                (gpu.max_op_c + hysteresis_c, true),
+                (gpu.max_op_c - hysteresis_c, false),
+            ]
         }
         Band::Capped { at_min: true, .. } => vec![(gpu.slowdown_c, true), (gpu.max_op_c - hysteresis_c, false)],
         Band::Slowdown => vec![(gpu.shutdown_c, true), (gpu.slowdown_c - hysteresis_c, false)],

@@ -38,7 +38,11 @@ impl Inlet {
     /// Inlet temperature `t` seconds after the anchor.
     pub fn at(&self, t: f64) -> f64 {
         match *self {
-            Inlet::Relax { start_c, target_c, tau_s } => target_c + (start_c - target_c) * (-t / tau_s).exp(),
+            Inlet::Relax {
+                start_c,
+                target_c,
+                tau_s,
+            } => target_c + (start_c - target_c) * (-t / tau_s).exp(),
             Inlet::Ramp { start_c, rate_c_per_s } => start_c + rate_c_per_s * t,
         }
     }
@@ -62,14 +66,29 @@ impl Trajectory {
     pub fn at(&self, t: f64) -> f64 {
         let tau = self.tau_s;
         match self.inlet {
-            Inlet::Relax { start_c: i0, target_c: a, tau_s: tau_r } => {
+            Inlet::Relax {
+                start_c: i0,
+                target_c: a,
+                tau_s: tau_r,
+            } => {
                 let tau_r = separate(tau_r, tau);
                 let k = (i0 - a) * tau_r / (tau_r - tau);
                 a + self.heat_k + k * (-t / tau_r).exp() + (self.start_c - a - self.heat_k - k) * (-t / tau).exp()
             }
-            Inlet::Ramp { start_c: i0, rate_c_per_s: k } => {
-                i0 + self.heat_k + k * (t - tau) + (self.start_c - i0 - self.heat_k + k * tau) * (-t / tau).exp()
-            }
+            Inlet::Ramp {
+                start_c: i0,
+                rate_c_per_s: k,
+            } => i0 + self.heat_k + k * (t - tau) + (self.start_c - i0 - self.heat_k + k * tau) * (-t / tau).exp(),
+        }
+    }
+
+    /// The highest temperature over the first `span_s` seconds after the anchor (the turning
+    /// point is the only place inside the span where it can peak).
+    pub fn max_over(&self, span_s: f64) -> f64 {
+        let ends = self.start_c.max(self.at(span_s));
+        match self.turning_point() {
+            Some(turn) if turn < span_s => ends.max(self.at(turn)),
+            _ => ends,
         }
     }
 
@@ -77,7 +96,11 @@ impl Trajectory {
     fn turning_point(&self) -> Option<f64> {
         let tau = self.tau_s;
         let t = match self.inlet {
-            Inlet::Relax { start_c: i0, target_c: a, tau_s: tau_r } => {
+            Inlet::Relax {
+                start_c: i0,
+                target_c: a,
+                tau_s: tau_r,
+            } => {
                 let tau_r = separate(tau_r, tau);
                 let k = (i0 - a) * tau_r / (tau_r - tau);
                 let b = self.start_c - a - self.heat_k - k;
@@ -85,7 +108,10 @@ impl Trajectory {
                 let ratio = -b * tau_r / (k * tau);
                 (ratio > 0.0).then(|| ratio.ln() / (1.0 / tau - 1.0 / tau_r))?
             }
-            Inlet::Ramp { start_c: i0, rate_c_per_s: k } => {
+            Inlet::Ramp {
+                start_c: i0,
+                rate_c_per_s: k,
+            } => {
                 let c = self.start_c - i0 - self.heat_k + k * tau;
                 // T' = k − (c/τ)e^(−t/τ) = 0.
                 let ratio = k * tau / c;
@@ -110,12 +136,23 @@ impl Trajectory {
     pub fn crossing_us(&self, threshold_c: f64, rising: bool, horizon_us: u64) -> Option<u64> {
         let reached = |us: u64| {
             let temp = self.at(us as f64 * 1e-6);
-            if rising { temp >= threshold_c } else { temp <= threshold_c }
+            if rising {
+                temp >= threshold_c
+            } else {
+                temp <= threshold_c
+            }
         };
-        let turn_us = self.turning_point().map(|turn| (turn * 1e6) as u64).filter(|&t| t > 0 && t < horizon_us);
+        let turn_us = self
+            .turning_point()
+            .map(|turn| (turn * 1e6) as u64)
+            .filter(|&t| t > 0 && t < horizon_us);
         let mut points = vec![0u64];
         if reached(0) {
-            let moving_away = if rising { self.initial_slope() < 0.0 } else { self.initial_slope() > 0.0 };
+            let moving_away = if rising {
+                self.initial_slope() < 0.0
+            } else {
+                self.initial_slope() > 0.0
+            };
             match turn_us {
                 Some(turn) if moving_away && !reached(turn) => points = vec![turn],
                 _ if moving_away => return None,
@@ -143,7 +180,11 @@ impl Trajectory {
 /// Keeps the two time constants apart so the relaxation formula stays defined (equal
 /// constants are nudged by one part in a million, far below any measurable effect).
 fn separate(tau_r: f64, tau: f64) -> f64 {
-    if (tau_r - tau).abs() < 1e-9 * tau.max(1.0) { tau * (1.0 + 1e-6) } else { tau_r }
+    if (tau_r - tau).abs() < 1e-9 * tau.max(1.0) {
+        tau * (1.0 + 1e-6)
+    } else {
+        tau_r
+    }
 }
 
 #[cfg(test)]
@@ -173,9 +214,19 @@ mod tests {
             start_c: 30.0,
             heat_k: 40.0,
             tau_s: 30.0,
-            inlet: Inlet::Relax { start_c: 40.0, target_c: 24.0, tau_s: 300.0 },
+            inlet: Inlet::Relax {
+                start_c: 40.0,
+                target_c: 24.0,
+                tau_s: 300.0,
+            },
         };
-        let ramp = Trajectory { inlet: Inlet::Ramp { start_c: 24.0, rate_c_per_s: 0.01 }, ..relax };
+        let ramp = Trajectory {
+            inlet: Inlet::Ramp {
+                start_c: 24.0,
+                rate_c_per_s: 0.01,
+            },
+            ..relax
+        };
         for t in [1.0, 10.0, 60.0, 200.0] {
             assert!((relax.at(t) - integrate(&relax, t)).abs() < 1e-6, "relax at {t}");
             assert!((ramp.at(t) - integrate(&ramp, t)).abs() < 1e-6, "ramp at {t}");
@@ -190,14 +241,26 @@ mod tests {
             start_c: 24.0,
             heat_k: 40.0,
             tau_s: 30.0,
-            inlet: Inlet::Relax { start_c: 24.0, target_c: 24.0, tau_s: 300.0 },
+            inlet: Inlet::Relax {
+                start_c: 24.0,
+                target_c: 24.0,
+                tau_s: 300.0,
+            },
         };
         let exact_us = 30.0 * (40.0f64 / 4.0).ln() * 1e6;
         let us = traj.crossing_us(60.0, true, 3_600_000_000).unwrap();
         assert_eq!(us, exact_us.ceil() as u64);
-        assert_eq!(traj.crossing_us(65.0, true, 3_600_000_000), None, "64 °C is never exceeded");
+        assert_eq!(
+            traj.crossing_us(65.0, true, 3_600_000_000),
+            None,
+            "64 °C is never exceeded"
+        );
         assert_eq!(traj.crossing_us(20.0, false, 3_600_000_000), None);
-        assert_eq!(traj.crossing_us(24.0, false, 3_600_000_000), None, "at 24 °C and rising for good");
+        assert_eq!(
+            traj.crossing_us(24.0, false, 3_600_000_000),
+            None,
+            "at 24 °C and rising for good"
+        );
         assert_eq!(traj.crossing_us(20.0, true, 3_600_000_000), Some(0), "already above");
     }
 
@@ -209,11 +272,21 @@ mod tests {
             start_c: 24.0,
             heat_k: 10.0,
             tau_s: 30.0,
-            inlet: Inlet::Relax { start_c: 60.0, target_c: 24.0, tau_s: 300.0 },
+            inlet: Inlet::Relax {
+                start_c: 60.0,
+                target_c: 24.0,
+                tau_s: 300.0,
+            },
         };
         let turn = traj.turning_point().unwrap();
         let peak = traj.at(turn);
         assert!(peak > traj.at(turn - 1.0) && peak > traj.at(turn + 1.0));
+        assert_eq!(traj.max_over(turn * 2.0), peak);
+        assert_eq!(
+            traj.max_over(turn / 2.0),
+            traj.at(turn / 2.0),
+            "still rising over the first half"
+        );
         let up = traj.crossing_us(peak - 1.0, true, 10_000_000_000).unwrap();
         assert!((up as f64) < turn * 1e6);
         assert_eq!(traj.crossing_us(peak + 0.1, true, 10_000_000_000), None);
@@ -229,7 +302,10 @@ mod tests {
             start_c: 85.0,
             heat_k: 40.0,
             tau_s: 30.0,
-            inlet: Inlet::Ramp { start_c: 43.0, rate_c_per_s: 0.01 },
+            inlet: Inlet::Ramp {
+                start_c: 43.0,
+                rate_c_per_s: 0.01,
+            },
         };
         let back = traj.crossing_us(85.0, true, 10_000_000_000).unwrap();
         assert!(back > traj.turning_point().unwrap() as u64 * 1_000_000);
