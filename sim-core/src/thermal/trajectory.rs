@@ -61,9 +61,19 @@ pub struct Trajectory {
     pub inlet: Inlet,
 }
 
+/// A trajectory written as `T(t) = base + slope·t + fast·e^(−t/τ_fast) + node·e^(−t/τ)`.
+struct Terms {
+    base: f64,
+    slope: f64,
+    fast: f64,
+    tau_fast: f64,
+    node: f64,
+    tau: f64,
+}
+
 impl Trajectory {
-    /// Temperature `t` seconds after the anchor.
-    pub fn at(&self, t: f64) -> f64 {
+    /// The closed form's terms (see the module documentation).
+    fn terms(&self) -> Terms {
         let tau = self.tau_s;
         match self.inlet {
             Inlet::Relax {
@@ -73,13 +83,33 @@ impl Trajectory {
             } => {
                 let tau_r = separate(tau_r, tau);
                 let k = (i0 - a) * tau_r / (tau_r - tau);
-                a + self.heat_k + k * (-t / tau_r).exp() + (self.start_c - a - self.heat_k - k) * (-t / tau).exp()
+                Terms {
+                    base: a + self.heat_k,
+                    slope: 0.0,
+                    fast: k,
+                    tau_fast: tau_r,
+                    node: self.start_c - a - self.heat_k - k,
+                    tau,
+                }
             }
             Inlet::Ramp {
                 start_c: i0,
                 rate_c_per_s: k,
-            } => i0 + self.heat_k + k * (t - tau) + (self.start_c - i0 - self.heat_k + k * tau) * (-t / tau).exp(),
+            } => Terms {
+                base: i0 + self.heat_k - k * tau,
+                slope: k,
+                fast: 0.0,
+                tau_fast: tau,
+                node: self.start_c - i0 - self.heat_k + k * tau,
+                tau,
+            },
         }
+    }
+
+    /// Temperature `t` seconds after the anchor.
+    pub fn at(&self, t: f64) -> f64 {
+        let c = self.terms();
+        c.base + c.slope * t + c.fast * (-t / c.tau_fast).exp() + c.node * (-t / c.tau).exp()
     }
 
     /// The highest temperature over the first `span_s` seconds after the anchor (the turning
@@ -93,30 +123,18 @@ impl Trajectory {
     }
 
     /// The time (s after the anchor) of the trajectory's turning point, if it has one after 0.
+    /// `T' = slope − (fast/τ_fast)·e^(−t/τ_fast) − (node/τ)·e^(−t/τ)`, and one of `slope` and
+    /// `fast` is always zero, so `T' = 0` solves in closed form.
     fn turning_point(&self) -> Option<f64> {
-        let tau = self.tau_s;
-        let t = match self.inlet {
-            Inlet::Relax {
-                start_c: i0,
-                target_c: a,
-                tau_s: tau_r,
-            } => {
-                let tau_r = separate(tau_r, tau);
-                let k = (i0 - a) * tau_r / (tau_r - tau);
-                let b = self.start_c - a - self.heat_k - k;
-                // T' = −(k/τ_r)e^(−t/τ_r) − (b/τ)e^(−t/τ) = 0.
-                let ratio = -b * tau_r / (k * tau);
-                (ratio > 0.0).then(|| ratio.ln() / (1.0 / tau - 1.0 / tau_r))?
-            }
-            Inlet::Ramp {
-                start_c: i0,
-                rate_c_per_s: k,
-            } => {
-                let c = self.start_c - i0 - self.heat_k + k * tau;
-                // T' = k − (c/τ)e^(−t/τ) = 0.
-                let ratio = k * tau / c;
-                (ratio > 0.0 && ratio < 1.0).then(|| -tau * ratio.ln())?
-            }
+        let c = self.terms();
+        let t = if c.fast == 0.0 {
+            // slope = (node/τ)·e^(−t/τ).
+            let ratio = c.slope * c.tau / c.node;
+            (ratio > 0.0 && ratio < 1.0).then(|| -c.tau * ratio.ln())?
+        } else {
+            // (fast/τ_fast)·e^(−t/τ_fast) = −(node/τ)·e^(−t/τ).
+            let ratio = -c.node * c.tau_fast / (c.fast * c.tau);
+            (ratio > 0.0).then(|| ratio.ln() / (1.0 / c.tau - 1.0 / c.tau_fast))?
         };
         (t.is_finite() && t > 0.0).then_some(t)
     }
