@@ -6,10 +6,17 @@
 //! - [`run_files`]: `summary.json`, `jobs.csv`, `timeseries.csv` of one run.
 //! - [`sweep_table`], [`sweep_manifest`], [`aggregate`]: `sweep.csv`, `sweep.json`,
 //!   `aggregate.csv` (mean, standard deviation, 95 % interval per grid point).
+//! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
+//! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 
 pub mod aggregate;
 pub mod atomic;
+pub mod charts;
+pub mod compare;
+pub mod direction;
+pub mod html;
 pub mod number;
+pub mod report;
 pub mod run_files;
 pub mod sweep_manifest;
 pub mod sweep_table;

@@ -38,6 +38,11 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the folders of a sharded sweep into one (every shard once, every run once).
     Merge(MergeArgs),
+    /// Run the scenario under several policies on the same seeds; print means, 95 % intervals
+    /// and paired differences; write the charts and report.html.
+    Compare(CompareArgs),
+    /// Re-draw the charts and report.html of a sweep or comparison folder from its CSV files.
+    Report(ReportArgs),
 }
 
 #[derive(Args)]
@@ -109,4 +114,35 @@ pub struct MergeArgs {
     /// Output folder of the merged sweep.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The scenario file (TOML); its [sweep] grid is ignored, its seeds are the default.
+    pub scenario: PathBuf,
+    /// Policies to compare, comma-separated; differences are taken against the first.
+    #[arg(long, value_name = "A,B,…")]
+    pub policies: String,
+    /// Seeds per policy [default: the scenario's sweep.seeds, else 10].
+    #[arg(long)]
+    pub seeds: Option<u64>,
+    /// Worker threads [default: the number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a scenario key (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Output folder [default: clustersim-out/<scenario name>-compare]; its previous
+    /// comparison files are replaced.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no tables (errors only).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A sweep or comparison folder (with sweep.csv).
+    pub dir: PathBuf,
 }

@@ -5,6 +5,7 @@
 //! some runs of a sweep failed; 130 a sweep interrupted by Ctrl-C.
 
 mod cli;
+mod compare;
 mod demo;
 mod progress;
 mod report;
@@ -28,6 +29,8 @@ fn main() {
         }
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_command(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Report(args) => report::report(&args),
     };
     match result {
         Ok(0) => {}

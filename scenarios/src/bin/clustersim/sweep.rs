@@ -70,7 +70,7 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
         options.threads
     );
     if outcome.complete() {
-        crate::report::render_quietly(&out)?;
+        crate::report::render_dir(&out)?;
     }
     Ok(finish_message(&outcome, &out, stop.load(Ordering::SeqCst), args.quiet))
 }
@@ -105,7 +105,7 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
 
 pub fn merge_command(args: &MergeArgs) -> Result<i32, ScenarioError> {
     let outcome = merge(&args.dirs, &args.out)?;
-    crate::report::render_quietly(&args.out)?;
+    crate::report::render_dir(&args.out)?;
     println!(
         "merged {} shards, {} runs → {}/sweep.csv",
         outcome.shards,
