@@ -34,6 +34,8 @@ pub struct LineChart {
     pub x_log: bool,
     /// Draw each line as steps (a value holds until the next point), as for a CDF.
     pub steps: bool,
+    /// Where the legend goes: the corner the lines usually leave empty.
+    pub legend: SeriesLabelPosition,
 }
 
 impl LineChart {
@@ -100,7 +102,7 @@ impl Chart for LineChart {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(self.legend.clone())
             .label_font((FAMILY, 16))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use plotters::chart::SeriesLabelPosition;
+
 use crate::charts::{LineChart, Series};
 use crate::compare::policy_folder;
 
@@ -74,6 +76,7 @@ pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<
             .collect(),
         x_log: false,
         steps: false,
+        legend: SeriesLabelPosition::UpperLeft,
     };
     let cdf = |name: &str, title: &str, x_label: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
         name: name.into(),
@@ -90,6 +93,7 @@ pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<
             .collect(),
         x_log: true,
         steps: true,
+        legend: SeriesLabelPosition::LowerRight,
     };
     Ok(vec![
         over_time(
