@@ -8,10 +8,12 @@
 //!   `aggregate.csv` (mean, standard deviation, 95 % interval per grid point).
 //! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
+//! - [`check`]: CI gating rules against a baseline.
 
 pub mod aggregate;
 pub mod atomic;
 pub mod charts;
+pub mod check;
 pub mod compare;
 pub mod direction;
 pub mod html;

@@ -43,6 +43,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Re-draw the charts and report.html of a sweep or comparison folder from its CSV files.
     Report(ReportArgs),
+    /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
+    /// baseline, 0 otherwise.
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -145,4 +148,21 @@ pub struct CompareArgs {
 pub struct ReportArgs {
     /// A sweep or comparison folder (with sweep.csv).
     pub dir: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Results: a sweep or comparison folder (its aggregate.csv), a run folder (its
+    /// summary.json), or one of those files.
+    pub results: PathBuf,
+    /// The baseline, in any of the same forms.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Rules, one a line (`p95_jct_s <= 1.05 * baseline`, `gpu_alloc_ratio >= 0.9`)
+    /// [default: every headline metric at most 5 % worse than the baseline].
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Print every check, not only the failures.
+    #[arg(long, short)]
+    pub verbose: bool,
 }

@@ -4,6 +4,7 @@
 //! the message); 3 a run that failed for another reason (a policy made an invalid decision), or
 //! some runs of a sweep failed; 130 a sweep interrupted by Ctrl-C.
 
+mod check;
 mod cli;
 mod compare;
 mod demo;
@@ -31,6 +32,7 @@ fn main() {
         Command::Merge(args) => sweep::merge_command(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Report(args) => report::report(&args),
+        Command::Check(args) => check::check_command(&args),
     };
     match result {
         Ok(0) => {}
