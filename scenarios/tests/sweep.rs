@@ -231,3 +231,41 @@ fn bad_sweeps_are_bad_input_and_write_nothing() {
         stderr(&output)
     );
 }
+
+/// Ctrl-C (SIGINT) stops starting runs, keeps every finished one, exits 130; `--resume`
+/// completes the sweep with the same files as a straight run.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_resume_completes_the_sweep() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = workspace(&SCENARIO.replace("seeds = 4", "seeds = 300"));
+    let child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["sweep", "s.toml", "--quiet", "--threads", "2", "--out", "stopped"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join("stopped/sweep.journal.csv");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(Instant::now() < deadline, "the sweep recorded no run");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted:"), "{}", stderr(&output));
+    let recorded = read(&journal).lines().count() - 1;
+    assert!((2..1800).contains(&recorded), "{recorded} runs recorded");
+    assert!(!dir.path().join("stopped/sweep.csv").exists());
+    assert_ok(&sweep(dir.path(), &["--out", "stopped", "--resume"]));
+    assert_ok(&sweep(dir.path(), &["--out", "straight"]));
+    assert_eq!(files(&dir.path().join("straight")), files(&dir.path().join("stopped")));
+}
