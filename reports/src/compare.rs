@@ -10,6 +10,7 @@
 //! for the best mean of the metric, ties included), then `diff_n, diff_mean, diff_ci95_low,
 //! diff_ci95_high` (empty for the first policy).
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -19,7 +20,7 @@ use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
 use crate::direction::{Better, better};
 use crate::number::decimal;
-use crate::sweep_table::{SweepTable, csv_line};
+use crate::sweep_table::{SweepRow, SweepTable, csv_line};
 
 /// The key a comparison sweeps.
 pub const POLICY_KEY: &str = "policy.name";
@@ -52,11 +53,8 @@ pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, String> {
             policies.push(&row.params[0]);
         }
     }
-    let value = |policy: &str, seed: u64, metric: &str| {
-        rows.iter()
-            .find(|r| r.params[0] == policy && r.seed == seed)
-            .and_then(|r| r.metric(metric))
-    };
+    let by_run: BTreeMap<(&str, u64), &SweepRow> = rows.iter().map(|r| ((r.params[0].as_str(), r.seed), *r)).collect();
+    let value = |policy: &str, seed: u64, metric: &str| by_run.get(&(policy, seed)).and_then(|r| r.metric(metric));
     let seeds: Vec<u64> = rows
         .iter()
         .filter(|r| policies.first().is_some_and(|first| r.params[0] == *first))
@@ -176,7 +174,7 @@ pub fn policy_folder(policy: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep_table::{RunStatus, SweepRow};
+    use crate::sweep_table::RunStatus;
 
     fn row(run: u64, policy: &str, seed: u64, jct: f64) -> SweepRow {
         let mut values = vec![None; METRIC_NAMES.len()];

@@ -113,11 +113,9 @@ pub fn write_table(w: &mut impl Write, table: &SweepTable) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `sweep.csv` atomically, rows sorted by run index.
+/// Writes `sweep.csv` atomically (rows as given: sort them by run index first).
 pub fn write_sweep_csv(path: &Path, table: &SweepTable) -> io::Result<()> {
-    let mut sorted = table.clone();
-    sorted.rows.sort_by_key(|r| r.run);
-    write_atomic(path, |w| write_table(w, &sorted))
+    write_atomic(path, |w| write_table(w, table))
 }
 
 /// Why a sweep table could not be read.

@@ -92,7 +92,13 @@ pub fn aggregate(table: &SweepTable) -> Vec<PointAggregate> {
     rows.sort_by_key(|r| r.run);
     let mut points: Vec<(&Vec<String>, Vec<&crate::sweep_table::SweepRow>)> = Vec::new();
     for row in rows {
-        match points.iter_mut().find(|(params, _)| **params == row.params) {
+        // Runs of a point are usually consecutive: look at the last point first.
+        let same = |(params, _): &&mut (&Vec<String>, _)| **params == row.params;
+        let found = match points.last_mut().filter(|p| same(&p)) {
+            Some(last) => Some(last),
+            None => points.iter_mut().find(|p| same(p)),
+        };
+        match found {
             Some((_, members)) => members.push(row),
             None => points.push((&row.params, vec![row])),
         }

@@ -113,6 +113,6 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     };
     let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
     merged.write(&out.join(MANIFEST)).map_err(write_error)?;
-    finish(out, &SweepTable { params: keys, rows }).map_err(write_error)?;
+    finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
     Ok(MergeOutcome { runs, shards: count })
 }

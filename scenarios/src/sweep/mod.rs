@@ -170,7 +170,7 @@ pub fn run_sweep(
         let table = resume::recorded(out, &plan.keys)?;
         finish(
             out,
-            &SweepTable {
+            SweepTable {
                 params: plan.keys.clone(),
                 rows: table,
             },
@@ -214,9 +214,11 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
 
 /// Writes `sweep.csv` (rows by run index) and `aggregate.csv` into `dir`. The aggregate is
 /// computed from `sweep.csv` as written, so it depends only on that file's bytes.
-pub fn finish(dir: &Path, table: &SweepTable) -> io::Result<()> {
+pub fn finish(dir: &Path, mut table: SweepTable) -> io::Result<()> {
     let sweep_path = dir.join(SWEEP_CSV);
-    write_sweep_csv(&sweep_path, table)?;
+    table.rows.sort_by_key(|r| r.run);
+    write_sweep_csv(&sweep_path, &table)?;
+    drop(table);
     let written = read_table(&sweep_path).map_err(io::Error::other)?;
     write_aggregate_csv(&dir.join(AGGREGATE_CSV), &written.params, &aggregate(&written))
 }

@@ -70,13 +70,11 @@ pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioEr
                 keys
             )));
         }
-        for row in table.rows {
-            if !rows.iter().any(|r| r.run == row.run) {
-                rows.push(row);
-            }
-        }
+        rows.extend(table.rows);
     }
+    // A stable sort keeps the first copy of a run (sweep.csv before the journal) first.
     rows.sort_by_key(|r| r.run);
+    rows.dedup_by_key(|r| r.run);
     Ok(rows)
 }
 
