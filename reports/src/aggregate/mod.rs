@@ -94,7 +94,7 @@ pub fn aggregate(table: &SweepTable) -> Vec<PointAggregate> {
     for row in rows {
         // Runs of a point are usually consecutive: look at the last point first.
         let same = |(params, _): &&mut (&Vec<String>, _)| **params == row.params;
-        let found = match points.last_mut().filter(|p| same(&p)) {
+        let found = match points.last_mut().filter(|p| same(p)) {
             Some(last) => Some(last),
             None => points.iter_mut().find(|p| same(p)),
         };
