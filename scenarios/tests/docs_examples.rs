@@ -85,3 +85,23 @@ fn the_ci_rules_pass_on_their_baseline() {
     // 7 rules × 6 grid points (3 policies × 2 cluster sizes).
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("check passed: 42 checks (7 rules × 6 points)"));
 }
+
+#[test]
+fn the_policy_comparison_example_expands_to_its_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy-comparison.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let source = scenarios::sweep::expand::Source {
+        text: &text,
+        origin: "policy-comparison.toml",
+        base_dir: path.parent().map(Path::to_path_buf),
+    };
+    let plan = scenarios::sweep::expand::plan(&source, &[], None).unwrap();
+    // 3 policies × 2 cluster sizes × 50 seeds.
+    assert_eq!(plan.runs(), 300);
+    assert_eq!(plan.keys, ["cluster.racks", "policy.name"]);
+    let last = plan.spec(299);
+    assert_eq!(
+        (last.point.labels.clone(), last.seed),
+        (vec!["39".to_string(), "worst-fit".to_string()], 50)
+    );
+}
