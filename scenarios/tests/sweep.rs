@@ -269,3 +269,20 @@ fn ctrl_c_stops_cleanly_and_resume_completes_the_sweep() {
     assert_ok(&sweep(dir.path(), &["--out", "straight"]));
     assert_eq!(files(&dir.path().join("straight")), files(&dir.path().join("stopped")));
 }
+
+#[test]
+fn validate_checks_and_counts_the_sweep() {
+    let dir = workspace(SCENARIO);
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_ok(&output);
+    // 2 node counts × 3 policies = 6 points, 4 seeds each from seed 7.
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("sweep: 24 runs (6 grid points × 4 seeds from seed 7)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let dir = workspace(&SCENARIO.replace("\"worst-fit\"", "\"worstfit\""));
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("value `worstfit`"), "{}", stderr(&output));
+}
