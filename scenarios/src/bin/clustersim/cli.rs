@@ -33,7 +33,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the scheduling policies, one line each.
     Policies,
-    /// Run the scenario's [sweep] (grid × seeds) in parallel; writes sweep.csv, aggregate.csv,
+    /// Run the scenario's sweep (sweep.grid × sweep.seeds) in parallel; writes sweep.csv, aggregate.csv,
     /// charts and report.html.
     Sweep(SweepArgs),
     /// Join the folders of a sharded sweep into one (every shard once, every run once).
@@ -84,7 +84,7 @@ pub struct DemoArgs {
 
 #[derive(Args)]
 pub struct SweepArgs {
-    /// The scenario file (TOML) with a [sweep] section.
+    /// The scenario file (TOML) with a sweep section.
     pub scenario: PathBuf,
     /// Worker threads [default: the number of cores].
     #[arg(long)]
@@ -121,7 +121,7 @@ pub struct MergeArgs {
 
 #[derive(Args)]
 pub struct CompareArgs {
-    /// The scenario file (TOML); its [sweep] grid is ignored, its seeds are the default.
+    /// The scenario file (TOML); its sweep.grid is ignored, its sweep.seeds is the default.
     pub scenario: PathBuf,
     /// Policies to compare, comma-separated; differences are taken against the first.
     #[arg(long, value_name = "A,B,…")]

@@ -15,7 +15,7 @@ use crate::progress::{Bar, stop_flag};
 use crate::run::default_out;
 use crate::sweep::{finish_message, load_plan, threads};
 
-/// Seeds per policy when neither --seeds nor the scenario's [sweep] says.
+/// Seeds per policy when neither --seeds nor the scenario's sweep.seeds says.
 const DEFAULT_SEEDS: u64 = 10;
 
 pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
