@@ -34,5 +34,11 @@ fn hold(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold);
+criterion_group! {
+    name = benches;
+    // No HTML plots: the figures are read from the terminal, and criterion's plotters backend
+    // cannot find a font once `reports` turns on plotters' embedded-font (`ab_glyph`) mode.
+    config = Criterion::default().without_plots();
+    targets = hold
+}
 criterion_main!(benches);

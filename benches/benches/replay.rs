@@ -31,5 +31,11 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replay);
+criterion_group! {
+    name = benches;
+    // No HTML plots: the figures are read from the terminal, and criterion's plotters backend
+    // cannot find a font once `reports` turns on plotters' embedded-font (`ab_glyph`) mode.
+    config = Criterion::default().without_plots();
+    targets = replay
+}
 criterion_main!(benches);

@@ -1,11 +1,27 @@
-//! # reports: what a run leaves on disk
+//! # reports: what runs and sweeps leave on disk
 //!
 //! Writers for the outputs of DESIGN.md. Every file is written atomically (temporary name,
 //! then rename), so a reader or a crashed run never leaves half a file.
+//!
+//! - [`run_files`]: `summary.json`, `jobs.csv`, `timeseries.csv` of one run.
+//! - [`sweep_table`], [`sweep_manifest`], [`aggregate`]: `sweep.csv`, `sweep.json`,
+//!   `aggregate.csv` (mean, standard deviation, 95 % interval per grid point).
+//! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
+//! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
+//! - [`check`]: CI gating rules against a baseline.
 
+pub mod aggregate;
 pub mod atomic;
+pub mod charts;
+pub mod check;
+pub mod compare;
+pub mod direction;
+pub mod html;
 pub mod number;
+pub mod report;
 pub mod run_files;
+pub mod sweep_manifest;
+pub mod sweep_table;
 
 pub use atomic::write_atomic;
 pub use run_files::{SummaryFile, write_run_files};

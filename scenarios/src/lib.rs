@@ -2,7 +2,8 @@
 //!
 //! A scenario (TOML) names the cluster, the workload, the policy and the outputs; see
 //! [`schema::Scenario`] for every key. [`load::load_file`] reads and checks one (with `--set`
-//! overrides), [`run::run`] runs it. The `clustersim` command lives in `src/bin`.
+//! overrides), [`run::run`] runs it, [`sweep`] runs its grid × seeds in parallel. The
+//! `clustersim` command lives in `src/bin`.
 
 pub mod build;
 pub mod duration;
@@ -14,6 +15,7 @@ pub mod physics_build;
 pub mod physics_schema;
 pub mod run;
 pub mod schema;
+pub mod sweep;
 mod validate;
 
 pub use error::ScenarioError;

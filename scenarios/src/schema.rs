@@ -1,8 +1,10 @@
 //! The scenario file: what each key means, its unit and its default.
 //!
 //! Every table rejects unknown keys (the loader suggests the nearest valid one). Sections of
-//! DESIGN.md not listed here (`[fabric]`, `[power]`, `[thermal]`, `[faults]`, `[sweep]`) are
-//! not implemented yet and are refused as unknown keys.
+//! DESIGN.md not listed here (`[fabric]`, `[power]`, `[thermal]`, `[faults]`) are not
+//! implemented yet and are refused as unknown keys.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,9 @@ pub struct Scenario {
     /// Inlet air and GPU temperatures (off when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thermal: Option<ThermalSection>,
+    /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepSection>,
 }
 
 /// `[cluster]`: generated racks of identical nodes, or a nodes file.
@@ -126,4 +131,35 @@ impl Default for OutputSection {
 
 fn default_sample_interval() -> Duration {
     Duration(sim_core::SimTime::from_secs(600))
+}
+
+/// `[sweep]`: the runs of `clustersim sweep`.
+///
+/// Runs cover every combination of the grid's values, each with `seeds` seeds: the scenario's
+/// `seed`, `seed + 1`, …, `seed + seeds − 1`. Run indices are stable: combinations are numbered
+/// with the grid keys in alphabetical order (the first key varying slowest, each key's values
+/// in the order written), and run `i` is combination `i / seeds` with seed `seed + i % seeds`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSection {
+    /// Runs per grid point, each with its own seed (default 1).
+    #[serde(default = "default_seeds")]
+    pub seeds: u64,
+    /// Dotted scenario keys (any key `--set` accepts, e.g. `policy.name`, `cluster.racks`) and
+    /// the values each takes.
+    #[serde(default)]
+    pub grid: BTreeMap<String, Vec<toml::Value>>,
+}
+
+impl Default for SweepSection {
+    fn default() -> Self {
+        SweepSection {
+            seeds: default_seeds(),
+            grid: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_seeds() -> u64 {
+    1
 }

@@ -76,6 +76,24 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     if scenario.output.sample_interval.0.as_micros() == 0 {
         return fail("output", "sample_interval", "must be longer than zero".into());
     }
+    if let Some(sweep) = &scenario.sweep {
+        if sweep.seeds == 0 {
+            return fail("sweep", "seeds", "must be at least 1".into());
+        }
+        for (key, values) in &sweep.grid {
+            let fail_key = |reason: &str| {
+                let line = locate(text, "sweep.grid", key).or_else(|| locate(text, "sweep", "grid"));
+                let place = line.map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+                Err(ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\": {reason}")))
+            };
+            if values.is_empty() {
+                return fail_key("give at least one value");
+            }
+            if key == "seed" || key.starts_with("sweep") {
+                return fail_key("cannot be swept (seeds come from sweep.seeds)");
+            }
+        }
+    }
     validate_physics(scenario, &fail)
 }
 

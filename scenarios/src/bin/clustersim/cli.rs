@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use scenarios::Override;
+use scenarios::sweep::shard::Shard;
 
 /// Command-line arguments.
 #[derive(Parser)]
@@ -13,7 +14,10 @@ use scenarios::Override;
     about = "A deterministic discrete-event simulator of GPU clusters: replay job traces over a \
              modelled cluster under pluggable scheduling policies."
 )]
-#[command(after_help = "Exit codes: 0 success, 1 a failed check, 2 bad input, 3 a failed run (policy error).")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 a failed check, 2 bad input, 3 a failed run (policy error, or \
+                         some runs of a sweep failed), 130 interrupted (Ctrl-C)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -29,6 +33,19 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the scheduling policies, one line each.
     Policies,
+    /// Run the scenario's sweep (sweep.grid × sweep.seeds) in parallel; writes sweep.csv, aggregate.csv,
+    /// charts and report.html.
+    Sweep(SweepArgs),
+    /// Join the folders of a sharded sweep into one (every shard once, every run once).
+    Merge(MergeArgs),
+    /// Run the scenario under several policies on the same seeds; print means, 95 % intervals
+    /// and paired differences; write the charts and report.html.
+    Compare(CompareArgs),
+    /// Re-draw the charts and report.html of a sweep or comparison folder from its CSV files.
+    Report(ReportArgs),
+    /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
+    /// baseline, 0 otherwise.
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -63,4 +80,89 @@ pub struct DemoArgs {
     /// Output folder.
     #[arg(long, default_value = "clustersim-out/demo")]
     pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML) with a sweep section.
+    pub scenario: PathBuf,
+    /// Worker threads [default: the number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only shard K of N (runs whose index mod N is K − 1), e.g. --shard 2/8.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Continue the sweep recorded in --out: skip recorded runs, run the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Start at most N runs now, then stop (continue later with --resume).
+    #[arg(long, value_name = "N")]
+    pub max_runs: Option<u64>,
+    /// Override a scenario key, e.g. --set horizon=\"2d\" (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Output folder [default: clustersim-out/<scenario name>-sweep].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary (errors only).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shard folders (each with sweep.json and sweep.csv).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder of the merged sweep.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The scenario file (TOML); its sweep.grid is ignored, its sweep.seeds is the default.
+    pub scenario: PathBuf,
+    /// Policies to compare, comma-separated; differences are taken against the first.
+    #[arg(long, value_name = "A,B,…")]
+    pub policies: String,
+    /// Seeds per policy [default: the scenario's sweep.seeds, else 10].
+    #[arg(long)]
+    pub seeds: Option<u64>,
+    /// Worker threads [default: the number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a scenario key (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Output folder [default: clustersim-out/<scenario name>-compare]; its previous
+    /// comparison files are replaced.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no tables (errors only).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A sweep or comparison folder (with sweep.csv).
+    pub dir: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Results: a sweep or comparison folder (its aggregate.csv), a run folder (its
+    /// summary.json), or one of those files.
+    pub results: PathBuf,
+    /// The baseline, in any of the same forms.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Rules, one a line (`p95_jct_s <= 1.05 * baseline`, `gpu_alloc_ratio >= 0.9`)
+    /// [default: every headline metric at most 5 % worse than the baseline].
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Print every check, not only the failures.
+    #[arg(long, short)]
+    pub verbose: bool,
 }

@@ -1,11 +1,17 @@
 //! `clustersim`: the command-line interface.
 //!
 //! Exit codes: 0 success; 1 a `check` that failed; 2 bad input (a file, flag or value, named in
-//! the message); 3 a run that failed for another reason (a policy made an invalid decision).
+//! the message); 3 a run that failed for another reason (a policy made an invalid decision), or
+//! some runs of a sweep failed; 130 a sweep interrupted by Ctrl-C.
 
+mod check;
 mod cli;
+mod compare;
 mod demo;
+mod progress;
+mod report;
 mod run;
+mod sweep;
 mod table;
 
 use clap::Parser;
@@ -15,16 +21,25 @@ use cli::{Cli, Command};
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run::run(&args),
-        Command::Validate(args) => run::validate(&args),
-        Command::Demo(args) => demo::demo(&args),
+        Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::Validate(args) => run::validate(&args).map(|()| 0),
+        Command::Demo(args) => demo::demo(&args).map(|()| 0),
         Command::Policies => {
             run::list_policies();
-            Ok(())
+            Ok(0)
         }
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge_command(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Report(args) => report::report(&args),
+        Command::Check(args) => check::check_command(&args),
     };
-    if let Err(error) = result {
-        eprintln!("error: {error}");
-        std::process::exit(error.exit_code());
+    match result {
+        Ok(0) => {}
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(error.exit_code());
+        }
     }
 }

@@ -112,6 +112,16 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         println!("  trace rows skipped: {}", source.skipped());
     }
     println!("  policy: {}", loaded.scenario.policy.name);
+    if loaded.scenario.sweep.is_some() {
+        let plan = crate::sweep::load_plan(&args.scenario, &args.overrides, None)?;
+        println!(
+            "  sweep: {} runs ({} grid points × {} seeds from seed {})",
+            plan.runs(),
+            plan.points.len(),
+            plan.seeds,
+            plan.first_seed
+        );
+    }
     Ok(())
 }
 

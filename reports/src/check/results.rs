@@ -1,0 +1,87 @@
+//! What `check` compares: the metrics of each grid point of a results folder or file.
+//!
+//! Accepted: a sweep or comparison folder or its `aggregate.csv` (each grid point's mean
+//! across seeds), or a run folder or its `summary.json` (one point).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::aggregate::read_aggregate_csv;
+
+/// Metric values per grid point; the point's label is `key=value, …` (empty for one run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Results {
+    /// Where they came from.
+    pub origin: String,
+    /// (point label, metric → value), in file order.
+    pub points: Vec<(String, BTreeMap<String, f64>)>,
+}
+
+impl Results {
+    /// The values of the point labelled `label`.
+    pub fn point(&self, label: &str) -> Option<&BTreeMap<String, f64>> {
+        self.points.iter().find(|(l, _)| l == label).map(|(_, v)| v)
+    }
+}
+
+/// Reads results from a folder (`aggregate.csv`, else `summary.json`) or one of those files.
+pub fn load(path: &Path) -> Result<Results, String> {
+    let file = if path.is_dir() {
+        ["aggregate.csv", "summary.json"]
+            .iter()
+            .map(|name| path.join(name))
+            .find(|p| p.exists())
+            .ok_or_else(|| format!("{}: holds neither aggregate.csv nor summary.json", path.display()))?
+    } else if path.exists() {
+        PathBuf::from(path)
+    } else {
+        return Err(format!("{}: no such file or folder", path.display()));
+    };
+    if file.extension().is_some_and(|e| e == "json") {
+        from_summary(&file)
+    } else {
+        from_aggregate(&file)
+    }
+}
+
+fn from_aggregate(path: &Path) -> Result<Results, String> {
+    let (keys, points) = read_aggregate_csv(path)?;
+    Ok(Results {
+        origin: path.display().to_string(),
+        points: points
+            .iter()
+            .map(|point| {
+                let label = keys
+                    .iter()
+                    .zip(&point.params)
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let values = sim_core::metrics::METRIC_NAMES
+                    .iter()
+                    .zip(&point.metrics)
+                    .filter_map(|(name, e)| Some((name.to_string(), e.mean?)))
+                    .collect();
+                (label, values)
+            })
+            .collect(),
+    })
+}
+
+fn from_summary(path: &Path) -> Result<Results, String> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{origin}:{}: {e}", e.line()))?;
+    let metrics = json
+        .get("metrics")
+        .and_then(|m| m.as_object())
+        .ok_or_else(|| format!("{origin}: no `metrics` object (is it a summary.json?)"))?;
+    let values = metrics
+        .iter()
+        .filter_map(|(name, value)| Some((name.clone(), value.as_f64()?)))
+        .collect();
+    Ok(Results {
+        origin,
+        points: vec![(String::new(), values)],
+    })
+}

@@ -1,0 +1,261 @@
+//! The rule language of `clustersim check`, one rule a line:
+//!
+//! ```text
+//! # lines starting with # are comments
+//! p95_jct_s <= 1.05 * baseline     # at most 5 % worse than the baseline
+//! gpu_alloc_ratio >= 0.9           # an absolute floor
+//! avg_wait_s <= baseline + 60      # at most a minute more
+//! jobs_failed == 0
+//! ```
+//!
+//! A rule is `METRIC OP LIMIT`: METRIC a summary metric name, OP one of `<=`, `>=`, `<`, `>`,
+//! `==`, and LIMIT a number, or `baseline` (the metric's value in the baseline) optionally
+//! multiplied by a number (`1.05 * baseline` or `baseline * 1.05`) and optionally plus or
+//! minus a number.
+
+use std::fmt;
+
+use sim_core::metrics::METRIC_NAMES;
+
+use crate::direction::{Better, HEADLINE_METRICS, better};
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `<=`
+    AtMost,
+    /// `>=`
+    AtLeast,
+    /// `<`
+    Below,
+    /// `>`
+    Above,
+    /// `==`
+    Equal,
+}
+
+impl Op {
+    /// Whether `value OP limit` holds (with a relative tolerance of 1e-9 for rounding).
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        let tolerance = 1e-9 * limit.abs().max(1.0);
+        match self {
+            Op::AtMost => value <= limit + tolerance,
+            Op::AtLeast => value >= limit - tolerance,
+            Op::Below => value < limit,
+            Op::Above => value > limit,
+            Op::Equal => (value - limit).abs() <= tolerance,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::AtMost => "<=",
+            Op::AtLeast => ">=",
+            Op::Below => "<",
+            Op::Above => ">",
+            Op::Equal => "==",
+        }
+    }
+}
+
+/// One rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The metric it checks.
+    pub metric: String,
+    /// How the value must compare with the limit.
+    pub op: Op,
+    /// `Some(f)`: the limit is f × baseline + offset; `None`: the limit is the offset.
+    pub baseline_factor: Option<f64>,
+    /// A number added to the limit.
+    pub offset: f64,
+}
+
+impl Rule {
+    /// The limit, given the baseline's value of the metric (`None` when the rule needs a
+    /// baseline value and there is none).
+    pub fn limit(&self, baseline: Option<f64>) -> Option<f64> {
+        match self.baseline_factor {
+            Some(factor) => Some(factor * baseline? + self.offset),
+            None => Some(self.offset),
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ", self.metric, self.op.symbol())?;
+        match self.baseline_factor {
+            None => write!(f, "{}", self.offset),
+            Some(factor) => {
+                if factor != 1.0 {
+                    write!(f, "{factor} * ")?;
+                }
+                write!(f, "baseline")?;
+                if self.offset != 0.0 {
+                    let sign = if self.offset < 0.0 { '-' } else { '+' };
+                    write!(f, " {sign} {}", self.offset.abs())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Parses a rules file; errors name `origin`, the line and what is wrong.
+pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, String> {
+    let mut rules = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let content = line.split('#').next().unwrap_or_default().trim();
+        if content.is_empty() {
+            continue;
+        }
+        rules.push(parse_rule(content).map_err(|reason| format!("{origin}:{}: {reason}", number + 1))?);
+    }
+    if rules.is_empty() {
+        return Err(format!("{origin}: no rules"));
+    }
+    Ok(rules)
+}
+
+/// The rules used without `--rules`: every headline metric at most 5 % worse than the
+/// baseline (`<= 1.05 * baseline` where lower is better, `>= 0.95 * baseline` where higher is).
+pub fn default_rules() -> Vec<Rule> {
+    HEADLINE_METRICS
+        .iter()
+        .filter_map(|metric| {
+            let (op, factor) = match better(metric) {
+                Better::Lower => (Op::AtMost, 1.05),
+                Better::Higher => (Op::AtLeast, 0.95),
+                Better::Neither => return None,
+            };
+            Some(Rule {
+                metric: metric.to_string(),
+                op,
+                baseline_factor: Some(factor),
+                offset: 0.0,
+            })
+        })
+        .collect()
+}
+
+fn parse_rule(text: &str) -> Result<Rule, String> {
+    let (metric, op, rest) = split_operator(text)?;
+    if !METRIC_NAMES.contains(&metric) {
+        let nearest = METRIC_NAMES
+            .iter()
+            .map(|m| (strsim::levenshtein(metric, m), *m))
+            .min()
+            .filter(|(d, _)| *d <= 3)
+            .map(|(_, m)| format!(" (did you mean `{m}`?)"))
+            .unwrap_or_default();
+        return Err(format!("unknown metric `{metric}`{nearest}"));
+    }
+    let (baseline_factor, offset) = parse_limit(rest)?;
+    Ok(Rule {
+        metric: metric.to_string(),
+        op,
+        baseline_factor,
+        offset,
+    })
+}
+
+fn split_operator(text: &str) -> Result<(&str, Op, &str), String> {
+    for (symbol, op) in [
+        ("<=", Op::AtMost),
+        (">=", Op::AtLeast),
+        ("==", Op::Equal),
+        ("<", Op::Below),
+        (">", Op::Above),
+    ] {
+        if let Some((left, right)) = text.split_once(symbol) {
+            return Ok((left.trim(), op, right.trim()));
+        }
+    }
+    Err(format!("`{text}` has no comparison (<=, >=, <, >, ==)"))
+}
+
+/// `NUMBER` | `[NUMBER *] baseline [* NUMBER] [(+|-) NUMBER]`.
+fn parse_limit(text: &str) -> Result<(Option<f64>, f64), String> {
+    let bad = || format!("`{text}` is not a limit such as 0.9, 1.05 * baseline or baseline + 60");
+    let number = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+    let Some(at) = text.find("baseline") else {
+        return number(text).map(|v| (None, v)).ok_or_else(bad);
+    };
+    let before = text[..at].trim();
+    let after = text[at + "baseline".len()..].trim();
+    let mut factor = match before.strip_suffix('*') {
+        Some(n) => number(n).ok_or_else(bad)?,
+        None if before.is_empty() => 1.0,
+        None => return Err(bad()),
+    };
+    let mut rest = after;
+    if let Some(tail) = rest.strip_prefix('*') {
+        let tail = tail.trim_start();
+        let end = tail.find(['+', '-']).filter(|&i| i > 0).unwrap_or(tail.len());
+        factor *= number(&tail[..end]).ok_or_else(bad)?;
+        rest = tail[end..].trim();
+    }
+    let offset = if rest.is_empty() {
+        0.0
+    } else if let Some(n) = rest.strip_prefix('+') {
+        number(n).ok_or_else(bad)?
+    } else if let Some(n) = rest.strip_prefix('-') {
+        -number(n).ok_or_else(bad)?
+    } else {
+        return Err(bad());
+    };
+    Ok((Some(factor), offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_in_every_form() {
+        let text = "# gate\np95_jct_s <= 1.05 * baseline\ngpu_alloc_ratio >= 0.9  # floor\n\
+                    avg_wait_s <= baseline + 60\nmakespan_s < baseline*1.1 - 5\njobs_failed == 0\n";
+        let rules = parse_rules(text, "r.txt").unwrap();
+        let shown: Vec<String> = rules.iter().map(Rule::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "p95_jct_s <= 1.05 * baseline",
+                "gpu_alloc_ratio >= 0.9",
+                "avg_wait_s <= baseline + 60",
+                "makespan_s < 1.1 * baseline - 5",
+                "jobs_failed == 0"
+            ]
+        );
+        // 1.05 × 200 = 210; 1.1 × 100 − 5 = 105.
+        assert_eq!(rules[0].limit(Some(200.0)), Some(210.0));
+        assert!((rules[3].limit(Some(100.0)).unwrap() - 105.0).abs() < 1e-12);
+        assert_eq!(rules[0].limit(None), None);
+        assert_eq!(rules[1].limit(None), Some(0.9));
+    }
+
+    #[test]
+    fn bad_rules_name_the_line() {
+        let err = parse_rules("\np95_jct <= baseline\n", "r.txt").unwrap_err();
+        assert_eq!(err, "r.txt:2: unknown metric `p95_jct` (did you mean `p95_jct_s`?)");
+        let err = parse_rules("avg_jct_s <= twice baseline\n", "r.txt").unwrap_err();
+        assert_eq!(
+            err,
+            "r.txt:1: `twice baseline` is not a limit such as 0.9, 1.05 * baseline or baseline + 60"
+        );
+        let err = parse_rules("avg_jct_s baseline\n", "r.txt").unwrap_err();
+        assert_eq!(
+            err,
+            "r.txt:1: `avg_jct_s baseline` has no comparison (<=, >=, <, >, ==)"
+        );
+        assert_eq!(parse_rules("# nothing\n", "r.txt").unwrap_err(), "r.txt: no rules");
+    }
+
+    #[test]
+    fn operators_hold_with_a_rounding_tolerance() {
+        assert!(Op::AtMost.holds(210.0, 210.0) && !Op::AtMost.holds(210.001, 210.0));
+        assert!(Op::AtLeast.holds(0.9, 0.9) && !Op::AtLeast.holds(0.899, 0.9));
+        assert!(!Op::Below.holds(1.0, 1.0) && Op::Equal.holds(0.1 + 0.2, 0.3));
+    }
+}

@@ -1,0 +1,197 @@
+//! Charts of a sweep: each headline metric against each swept parameter, mean and 95 %
+//! interval per grid point, one series per policy (and per value of any other swept key).
+
+use crate::aggregate::PointAggregate;
+use crate::charts::{BandChart, BandPoint, BandSeries};
+use crate::compare::{POLICY_KEY, policy_folder};
+use crate::direction::HEADLINE_METRICS;
+
+/// The band charts of `points` (swept over `keys`); colours by position in `policies`.
+pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String]) -> Vec<BandChart> {
+    let policy_column = keys.iter().position(|k| k == POLICY_KEY);
+    let parameters: Vec<usize> = (0..keys.len()).filter(|&k| Some(k) != policy_column).collect();
+    let mut charts = Vec::new();
+    for metric in HEADLINE_METRICS {
+        if points.iter().all(|p| p.metric(metric).and_then(|e| e.mean).is_none()) {
+            continue;
+        }
+        match (parameters.is_empty(), policy_column) {
+            (true, Some(column)) => charts.push(by_category(metric, column, keys, points, policies)),
+            (true, None) => {}
+            (false, _) => charts.extend(
+                parameters
+                    .iter()
+                    .map(|&x| against(metric, x, keys, points, policies, policy_column)),
+            ),
+        }
+    }
+    charts
+}
+
+/// `metric` against the parameter in column `x`.
+fn against(
+    metric: &str,
+    x: usize,
+    keys: &[String],
+    points: &[PointAggregate],
+    policies: &[String],
+    policy_column: Option<usize>,
+) -> BandChart {
+    let mut values: Vec<&str> = Vec::new();
+    for point in points {
+        if !values.contains(&point.params[x].as_str()) {
+            values.push(&point.params[x]);
+        }
+    }
+    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    let position = |label: &str| {
+        let index = values.iter().position(|v| *v == label).unwrap_or(0);
+        numeric.as_ref().map_or(index as f64, |n| n[index])
+    };
+    let mut series: Vec<BandSeries> = Vec::new();
+    for point in points {
+        let label = series_label(keys, &point.params, x, policy_column);
+        let Some(estimate) = point.metric(metric).filter(|e| e.mean.is_some()) else {
+            continue;
+        };
+        let mean = estimate.mean.unwrap_or_default();
+        let (low, high) = estimate.ci95.unwrap_or((mean, mean));
+        let band_point = BandPoint {
+            x: position(&point.params[x]),
+            mean,
+            low,
+            high,
+        };
+        match series.iter_mut().find(|s| s.label == label) {
+            Some(s) => s.points.push(band_point),
+            None => {
+                let colour = match policy_column {
+                    Some(column) => policies.iter().position(|p| *p == point.params[column]).unwrap_or(0),
+                    None => series.len(),
+                };
+                series.push(BandSeries {
+                    label,
+                    colour,
+                    points: vec![band_point],
+                });
+            }
+        }
+    }
+    for s in &mut series {
+        s.points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    BandChart {
+        name: format!("{metric}_vs_{}", policy_folder(&keys[x])),
+        title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
+        x_label: keys[x].clone(),
+        y_label: metric.to_string(),
+        categories: numeric
+            .is_none()
+            .then(|| values.iter().map(|v| v.to_string()).collect()),
+        series,
+    }
+}
+
+/// `metric` per policy when the policy is the only swept key.
+fn by_category(
+    metric: &str,
+    column: usize,
+    keys: &[String],
+    points: &[PointAggregate],
+    policies: &[String],
+) -> BandChart {
+    let mut chart = against(metric, column, keys, points, policies, None);
+    for s in &mut chart.series {
+        s.colour = policies.iter().position(|p| *p == s.label).unwrap_or(0);
+    }
+    chart.name = format!("{metric}_by_policy");
+    chart.title = format!("{metric} by policy (mean, 95 % CI)");
+    chart
+}
+
+/// The legend entry of a point's series: its policy, then the other keys held fixed.
+fn series_label(keys: &[String], params: &[String], x: usize, policy_column: Option<usize>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(column) = policy_column.filter(|&c| c != x) {
+        parts.push(params[column].clone());
+    }
+    for (k, key) in keys.iter().enumerate() {
+        if k != x && Some(k) != policy_column {
+            parts.push(format!("{key}={}", params[k]));
+        }
+    }
+    if parts.is_empty() {
+        params[x].clone()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Estimate;
+    use sim_core::metrics::METRIC_NAMES;
+
+    fn point(policy: &str, racks: &str, jct: f64) -> PointAggregate {
+        let mut metrics = vec![Estimate::default(); METRIC_NAMES.len()];
+        metrics[5] = Estimate {
+            n: 2,
+            mean: Some(jct),
+            std_dev: Some(1.0),
+            ci95: Some((jct - 1.0, jct + 1.0)),
+        };
+        PointAggregate {
+            params: vec![racks.into(), policy.into()],
+            failed: 0,
+            metrics,
+        }
+    }
+
+    #[test]
+    fn one_series_per_policy_against_each_parameter() {
+        let keys = vec!["cluster.racks".to_string(), POLICY_KEY.to_string()];
+        let policies = vec!["first-fit".to_string(), "best-fit".to_string()];
+        let points = [
+            point("first-fit", "4", 10.0),
+            point("best-fit", "4", 12.0),
+            point("first-fit", "2", 20.0),
+            point("best-fit", "2", 22.0),
+        ];
+        let charts = charts(&keys, &points, &policies);
+        // Only avg_jct_s has values: one chart, against cluster.racks (numeric axis).
+        assert_eq!(charts.len(), 1);
+        let chart = &charts[0];
+        assert_eq!(chart.name, "avg_jct_s_vs_cluster.racks");
+        assert_eq!(chart.categories, None);
+        let labels: Vec<(&str, usize)> = chart.series.iter().map(|s| (s.label.as_str(), s.colour)).collect();
+        assert_eq!(labels, [("first-fit", 0), ("best-fit", 1)]);
+        // Points sorted by x: racks 2 then 4.
+        assert_eq!(
+            chart.series[1].points[0],
+            BandPoint {
+                x: 2.0,
+                mean: 22.0,
+                low: 21.0,
+                high: 23.0
+            }
+        );
+        let only_policy = charts_for_policy_only();
+        assert_eq!(only_policy.name, "avg_jct_s_by_policy");
+        assert_eq!(
+            only_policy.categories,
+            Some(vec!["best-fit".to_string(), "first-fit".to_string()])
+        );
+        assert_eq!(only_policy.series[0].colour, 1);
+    }
+
+    fn charts_for_policy_only() -> BandChart {
+        let keys = vec![POLICY_KEY.to_string()];
+        let policies = vec!["first-fit".to_string(), "best-fit".to_string()];
+        let mut a = point("best-fit", "", 1.0);
+        a.params = vec!["best-fit".into()];
+        let mut b = point("first-fit", "", 2.0);
+        b.params = vec!["first-fit".into()];
+        charts(&keys, &[a, b], &policies).remove(0)
+    }
+}

@@ -1,0 +1,131 @@
+//! Rendering a results folder: charts (PNG and SVG) and `report.html`, from the files alone,
+//! so `clustersim report DIR` re-draws what a sweep or comparison drew.
+//!
+//! Reads `sweep.csv` (required), `sweep.json` (the name and seeds), and each policy's
+//! `<policy>/timeseries.csv` and `jobs.csv` when present (a comparison writes them for the
+//! first seed). A folder that sweeps `policy.name` alone is a comparison: it also gets
+//! `comparison.csv` and the paired-difference table.
+
+mod grid;
+mod runs;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+use crate::aggregate::aggregate;
+use crate::charts::{self, ChartFiles};
+use crate::compare::{POLICY_KEY, compare, write_comparison_csv};
+use crate::html::{Page, write_page_file};
+use crate::sweep_manifest::SweepManifest;
+use crate::sweep_table::read_table;
+
+/// What [`render`] wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    /// The charts, in page order.
+    pub charts: Vec<ChartFiles>,
+    /// `report.html`.
+    pub page: PathBuf,
+    /// `comparison.csv`, for a comparison.
+    pub comparison: Option<PathBuf>,
+    /// The tables of the page (a command may print them).
+    pub tables: Vec<crate::html::Table>,
+}
+
+/// Draws the charts of `dir` and writes its `report.html`.
+pub fn render(dir: &Path) -> Result<Rendered, String> {
+    let table = read_table(&dir.join("sweep.csv")).map_err(|e| e.to_string())?;
+    let manifest = SweepManifest::read(&dir.join("sweep.json")).ok();
+    let title = manifest.as_ref().map_or_else(
+        || {
+            dir.file_name()
+                .map_or("results".into(), |n| n.to_string_lossy().into_owned())
+        },
+        |m| m.name.clone(),
+    );
+    let policies: Vec<String> = match table.params.iter().position(|k| k == POLICY_KEY) {
+        Some(column) => {
+            let mut seen: Vec<String> = Vec::new();
+            for row in &table.rows {
+                if !seen.contains(&row.params[column]) {
+                    seen.push(row.params[column].clone());
+                }
+            }
+            seen
+        }
+        None => Vec::new(),
+    };
+    let points = aggregate(&table);
+    let failed: usize = points.iter().map(|p| p.failed).sum();
+    let mut intro = vec![format!(
+        "{} runs: {} grid point{} × {} seed{} from seed {}{}.",
+        table.rows.len(),
+        points.len(),
+        if points.len() == 1 { "" } else { "s" },
+        manifest.as_ref().map_or(0, |m| m.seeds),
+        if manifest.as_ref().is_some_and(|m| m.seeds == 1) {
+            ""
+        } else {
+            "s"
+        },
+        manifest.as_ref().map_or(0, |m| m.first_seed),
+        if failed > 0 {
+            format!("; {failed} failed (see sweep.csv)")
+        } else {
+            String::new()
+        }
+    )];
+    intro.push(
+        "Intervals are 95 % confidence intervals of the mean across seeds (Student's t). \
+         Every number comes from sweep.csv and aggregate.csv beside this page."
+            .into(),
+    );
+    let mut tables = Vec::new();
+    let mut comparison = None;
+    if table.params == [POLICY_KEY] {
+        let results = compare(&table)?;
+        let path = dir.join("comparison.csv");
+        write_comparison_csv(&path, &results).map_err(|e| format!("{}: {e}", path.display()))?;
+        comparison = Some(path);
+        tables.push(tables::means(&results));
+        if results.len() > 1 {
+            tables.push(tables::differences(&results));
+        }
+    } else {
+        tables.push(tables::points(&table.params, &points));
+    }
+    let time_charts = runs::charts(dir, &policies, manifest.as_ref().map(|m| m.first_seed))?;
+    if !time_charts.is_empty() {
+        intro.push(
+            "Charts over time and the CDFs show each policy's run with the first seed; the \
+             other charts show every seed."
+                .into(),
+        );
+    }
+    let mut drawn = Vec::new();
+    let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
+    for chart in &time_charts {
+        drawn.push(charts::render(dir, chart).map_err(write_error)?);
+    }
+    for chart in grid::charts(&table.params, &points, &policies) {
+        drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+    }
+    let mut page = Page {
+        title,
+        intro,
+        tables: tables.clone(),
+        charts: Vec::new(),
+    };
+    for files in &drawn {
+        let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
+        page.charts.push((files.clone(), svg));
+    }
+    let page_path = dir.join("report.html");
+    write_page_file(&page_path, &page).map_err(|e| format!("{}: {e}", page_path.display()))?;
+    Ok(Rendered {
+        charts: drawn,
+        page: page_path,
+        comparison,
+        tables,
+    })
+}

@@ -1,0 +1,206 @@
+//! Charts from the first-seed run of each policy (`<policy>/timeseries.csv`, `jobs.csv`):
+//! allocation, utilization, fragmentation and queue length over time, JCT and wait CDFs.
+
+use std::path::Path;
+
+use plotters::chart::SeriesLabelPosition;
+
+use crate::charts::{LineChart, Series};
+use crate::compare::policy_folder;
+
+/// At most this many points per line, so that SVG files stay small.
+const MAX_POINTS: usize = 1500;
+
+/// One policy's run files, read.
+struct PolicyRun {
+    policy: String,
+    colour: usize,
+    /// Columns of `timeseries.csv`: t_s, gpu_alloc, gpu_util, frag, queue_len.
+    samples: Vec<[f64; 5]>,
+    jct_s: Vec<f64>,
+    wait_s: Vec<f64>,
+}
+
+/// The time and CDF charts of the policies whose folders exist in `dir` (colour = position
+/// in `policies`). No folders: no charts.
+pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<LineChart>, String> {
+    let mut runs = Vec::new();
+    for (colour, policy) in policies.iter().enumerate() {
+        let folder = dir.join(policy_folder(policy));
+        if !folder.join("timeseries.csv").exists() {
+            continue;
+        }
+        let samples = read_columns(
+            &folder.join("timeseries.csv"),
+            &["t_s", "gpu_alloc", "gpu_util", "frag", "queue_len"],
+        )?
+        .into_iter()
+        .filter_map(|row| Some([row[0]?, row[1]?, row[2]?, row[3]?, row[4]?]))
+        .collect();
+        let jobs = read_columns(&folder.join("jobs.csv"), &["jct_s", "wait_s"])?;
+        runs.push(PolicyRun {
+            policy: policy.clone(),
+            colour,
+            samples,
+            jct_s: jobs.iter().filter_map(|r| r[0]).collect(),
+            wait_s: jobs.iter().filter_map(|r| r[1]).collect(),
+        });
+    }
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let which = seed.map_or_else(|| "first seed".to_string(), |s| format!("seed {s}"));
+    let span = runs
+        .iter()
+        .flat_map(|r| r.samples.last().map(|s| s[0]))
+        .fold(0.0, f64::max);
+    let (unit, per) = if span >= 3.0 * 86_400.0 {
+        ("days", 86_400.0)
+    } else if span >= 3.0 * 3_600.0 {
+        ("hours", 3_600.0)
+    } else {
+        ("s", 1.0)
+    };
+    let over_time = |name: &str, title: &str, y_label: &str, column: usize| LineChart {
+        name: name.into(),
+        title: format!("{title} ({which})"),
+        x_label: format!("simulated time ({unit})"),
+        y_label: y_label.into(),
+        series: runs
+            .iter()
+            .map(|r| Series {
+                label: r.policy.clone(),
+                colour: r.colour,
+                points: thin(&r.samples).iter().map(|s| (s[0] / per, s[column])).collect(),
+            })
+            .collect(),
+        x_log: false,
+        steps: false,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let cdf = |name: &str, title: &str, x_label: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
+        name: name.into(),
+        title: format!("{title} ({which})"),
+        x_label: x_label.into(),
+        y_label: "fraction of jobs".into(),
+        series: runs
+            .iter()
+            .map(|r| Series {
+                label: r.policy.clone(),
+                colour: r.colour,
+                points: cumulative(values(r)),
+            })
+            .collect(),
+        x_log: true,
+        steps: true,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    Ok(vec![
+        over_time(
+            "alloc_over_time",
+            "GPU allocation over time",
+            "allocated ÷ GPU capacity",
+            1,
+        ),
+        over_time(
+            "util_over_time",
+            "GPU utilization over time",
+            "useful work ÷ GPU capacity",
+            2,
+        ),
+        over_time(
+            "frag_over_time",
+            "Fragmentation over time",
+            "1 − largest free block ÷ free GPUs",
+            3,
+        ),
+        over_time("queue_over_time", "Queue length over time", "jobs waiting", 4),
+        cdf("jct_cdf", "Job completion time, CDF", "JCT, s (log scale)", |r| {
+            &r.jct_s
+        }),
+        cdf(
+            "wait_cdf",
+            "Wait time, CDF",
+            "wait, s (log scale; waits under 1 s drawn at 1 s)",
+            |r| &r.wait_s,
+        ),
+    ])
+}
+
+/// Every k-th sample so that at most [`MAX_POINTS`] remain (the last one always kept).
+fn thin<T: Copy>(samples: &[T]) -> Vec<T> {
+    let stride = samples.len().div_ceil(MAX_POINTS).max(1);
+    let mut kept: Vec<T> = samples.iter().step_by(stride).copied().collect();
+    if let Some(&last) = samples.last()
+        && !(samples.len() - 1).is_multiple_of(stride)
+    {
+        kept.push(last);
+    }
+    kept
+}
+
+/// The empirical CDF of `values`: (value, fraction ≤ value), at most [`MAX_POINTS`] points
+/// taken at evenly spaced ranks.
+fn cumulative(values: &[f64]) -> Vec<(f64, f64)> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let points: Vec<(f64, f64)> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v, (i + 1) as f64 / n as f64))
+        .collect();
+    thin(&points)
+}
+
+/// The named columns of a CSV file, as numbers (`None` for an empty cell).
+fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<Option<f64>>>, String> {
+    let origin = path.display().to_string();
+    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{origin}: {e}"))?;
+    let header = reader.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
+    let indices: Vec<usize> = names
+        .iter()
+        .map(|name| {
+            header
+                .iter()
+                .position(|h| h == *name)
+                .ok_or_else(|| format!("{origin}: no column `{name}`"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{origin}: {e}"))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row = indices
+            .iter()
+            .zip(names)
+            .map(|(&i, name)| match record.get(i).unwrap_or_default() {
+                "" => Ok(None),
+                text => text
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("{origin}:{line}: column `{name}`: expected a number, got `{text}`")),
+            })
+            .collect::<Result<_, _>>()?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_cdfs_climb_to_one() {
+        let many: Vec<usize> = (0..4000).collect();
+        let kept = thin(&many);
+        // Stride ⌈4000 / 1500⌉ = 3: 0, 3, …, 3999 → 1334 points, plus the last (3999 = 3 · 1333)
+        // which is already on the stride.
+        assert_eq!((kept.len(), kept[1], *kept.last().unwrap()), (1334, 3, 3999));
+        assert_eq!(
+            cumulative(&[3.0, 1.0, 2.0, 2.0]),
+            vec![(1.0, 0.25), (2.0, 0.5), (2.0, 0.75), (3.0, 1.0)]
+        );
+    }
+}

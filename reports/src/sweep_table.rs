@@ -1,0 +1,328 @@
+//! `sweep.csv`: one row per run of a sweep, in run-index order.
+//!
+//! Columns: `run, seed`, one column per swept key (named by the key, e.g. `policy.name`),
+//! `status` (`ok` or `failed`), every summary metric in [`METRIC_NAMES`] order (empty when
+//! the metric is undefined or the run failed), and `error` (the failure message, else empty).
+//! The sweep journal (`sweep.journal.csv`) has the same columns in completion order.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use sim_core::metrics::METRIC_NAMES;
+
+use crate::atomic::write_atomic;
+use crate::number::decimal;
+
+/// What became of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    /// The run finished; its metrics in [`METRIC_NAMES`] order (`None`: undefined).
+    Ok(Vec<Option<f64>>),
+    /// The run returned an error or panicked; the message, on one line.
+    Failed(String),
+}
+
+/// One row of `sweep.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepRow {
+    /// The run's index in the whole sweep (stable across threads, shards and resumes).
+    pub run: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// The value of each swept key, as written in the table (same order as the header).
+    pub params: Vec<String>,
+    /// Metrics or failure.
+    pub status: RunStatus,
+}
+
+impl SweepRow {
+    /// The metric called `name`, when the run succeeded and the metric is defined.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let index = METRIC_NAMES.iter().position(|m| *m == name)?;
+        match &self.status {
+            RunStatus::Ok(values) => values.get(index).copied().flatten(),
+            RunStatus::Failed(_) => None,
+        }
+    }
+
+    /// The row as CSV fields, in header order.
+    pub fn fields(&self) -> Vec<String> {
+        let mut fields = vec![self.run.to_string(), self.seed.to_string()];
+        fields.extend(self.params.iter().cloned());
+        match &self.status {
+            RunStatus::Ok(values) => {
+                fields.push("ok".into());
+                fields.extend(values.iter().map(|v| v.map(decimal).unwrap_or_default()));
+                fields.push(String::new());
+            }
+            RunStatus::Failed(message) => {
+                fields.push("failed".into());
+                fields.extend(METRIC_NAMES.iter().map(|_| String::new()));
+                fields.push(one_line(message));
+            }
+        }
+        fields
+    }
+}
+
+/// `message` with line breaks replaced by spaces, so every row is one line of the file.
+fn one_line(message: &str) -> String {
+    message
+        .split(['\n', '\r'])
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A whole sweep table: the swept keys and the rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SweepTable {
+    /// The swept keys, in column order.
+    pub params: Vec<String>,
+    /// The rows.
+    pub rows: Vec<SweepRow>,
+}
+
+/// The header of a sweep table with these swept keys.
+pub fn header(params: &[String]) -> Vec<String> {
+    let mut columns = vec!["run".to_string(), "seed".to_string()];
+    columns.extend(params.iter().cloned());
+    columns.push("status".into());
+    columns.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
+    columns.push("error".into());
+    columns
+}
+
+/// Encodes one record (header or row) as a CSV line ending in `\n`.
+pub fn csv_line(fields: &[String]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    writer
+        .write_record(fields)
+        .expect("writing CSV into memory cannot fail");
+    writer.into_inner().expect("flushing CSV into memory cannot fail")
+}
+
+/// Writes the table (rows as given) to `w`.
+pub fn write_table(w: &mut impl Write, table: &SweepTable) -> io::Result<()> {
+    w.write_all(&csv_line(&header(&table.params)))?;
+    for row in &table.rows {
+        w.write_all(&csv_line(&row.fields()))?;
+    }
+    Ok(())
+}
+
+/// Writes `sweep.csv` atomically (rows as given: sort them by run index first).
+pub fn write_sweep_csv(path: &Path, table: &SweepTable) -> io::Result<()> {
+    write_atomic(path, |w| write_table(w, table))
+}
+
+/// Why a sweep table could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The file is not a sweep table.
+    #[error("{path}:{line}: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Reads a sweep table from `text`; `origin` names it in errors. (A journal's torn last line
+/// is removed first with [`complete_prefix`].)
+pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, TableError> {
+    let format = |line: u64, reason: String| TableError::Format {
+        path: origin.to_string(),
+        line,
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let head = match records.next() {
+        Some(Ok(head)) => head,
+        Some(Err(e)) => return Err(format(1, e.to_string())),
+        None => return Err(format(1, "empty file: expected the sweep header".into())),
+    };
+    let columns: Vec<String> = head.iter().map(str::to_string).collect();
+    let params = parse_header(&columns).map_err(|reason| format(1, reason))?;
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| format(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let fields: Vec<&str> = record.iter().collect();
+        if fields.len() != columns.len() {
+            return Err(format(
+                line,
+                format!(
+                    "expected {} fields like the header, found {}",
+                    columns.len(),
+                    fields.len()
+                ),
+            ));
+        }
+        rows.push(parse_row(&fields, params.len()).map_err(|reason| format(line, reason))?);
+    }
+    Ok(SweepTable { params, rows })
+}
+
+/// Reads a sweep table file.
+pub fn read_table(path: &Path) -> Result<SweepTable, TableError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| TableError::Io {
+        path: origin.clone(),
+        source,
+    })?;
+    parse_table(&text, &origin)
+}
+
+/// The part of an append-only file that ends in a line break: a row whose write was cut
+/// short (the process was killed mid-line) is dropped.
+pub fn complete_prefix(text: &str) -> &str {
+    text.rfind('\n').map_or("", |end| &text[..=end])
+}
+
+/// The swept keys of a header, checking the fixed columns.
+fn parse_header(columns: &[String]) -> Result<Vec<String>, String> {
+    let metrics_start = columns
+        .iter()
+        .position(|c| c == "status")
+        .ok_or("not a sweep table: no `status` column")?;
+    let params: Vec<String> = columns.get(2..metrics_start).unwrap_or_default().to_vec();
+    if header(&params) != columns {
+        return Err(format!(
+            "not a sweep table: expected the columns {}",
+            header(&params).join(",")
+        ));
+    }
+    Ok(params)
+}
+
+fn parse_row(fields: &[&str], param_count: usize) -> Result<SweepRow, String> {
+    let integer = |name: &str, text: &str| {
+        text.parse::<u64>()
+            .map_err(|_| format!("column `{name}`: expected a whole number, got `{text}`"))
+    };
+    let run = integer("run", fields[0])?;
+    let seed = integer("seed", fields[1])?;
+    let params = fields[2..2 + param_count].iter().map(|s| s.to_string()).collect();
+    let status_at = 2 + param_count;
+    let metric_fields = &fields[status_at + 1..status_at + 1 + METRIC_NAMES.len()];
+    let error = fields[fields.len() - 1];
+    let status = match fields[status_at] {
+        "ok" => RunStatus::Ok(
+            metric_fields
+                .iter()
+                .zip(METRIC_NAMES)
+                .map(|(text, name)| parse_metric(name, text))
+                .collect::<Result<_, _>>()?,
+        ),
+        "failed" => RunStatus::Failed(error.to_string()),
+        other => return Err(format!("column `status`: expected ok or failed, got `{other}`")),
+    };
+    Ok(SweepRow {
+        run,
+        seed,
+        params,
+        status,
+    })
+}
+
+fn parse_metric(name: &str, text: &str) -> Result<Option<f64>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(Some)
+        .ok_or_else(|| format!("column `{name}`: expected a number, got `{text}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_row(run: u64, policy: &str, jct: f64) -> SweepRow {
+        let mut values = vec![None; METRIC_NAMES.len()];
+        values[0] = Some(10.0);
+        values[5] = Some(jct);
+        SweepRow {
+            run,
+            seed: 100 + run,
+            params: vec![policy.into()],
+            status: RunStatus::Ok(values),
+        }
+    }
+
+    #[test]
+    fn rows_round_trip_through_text() {
+        let table = SweepTable {
+            params: vec!["policy.name".into()],
+            rows: vec![
+                ok_row(0, "first-fit", 1.5),
+                SweepRow {
+                    run: 1,
+                    seed: 101,
+                    params: vec!["a,b".into()],
+                    status: RunStatus::Failed("boom\nat line 2".into()),
+                },
+            ],
+        };
+        let mut bytes = Vec::new();
+        write_table(&mut bytes, &table).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines = text.lines();
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("run,seed,policy.name,status,jobs_submitted,")
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            format!(
+                "0,100,first-fit,ok,10,,,,,1.5{}",
+                ",".repeat(METRIC_NAMES.len() - 6 + 1)
+            )
+        );
+        let mut back = parse_table(&text, "t.csv").unwrap();
+        // The message is stored on one line.
+        back.rows[1].status = RunStatus::Failed("boom\nat line 2".into());
+        assert_eq!(back, table);
+        assert_eq!(table.rows[0].metric("avg_jct_s"), Some(1.5));
+        assert_eq!(table.rows[0].metric("p50_jct_s"), None);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_bad_rows_name_their_line() {
+        assert_eq!(complete_prefix("h\n1,2\n3,"), "h\n1,2\n");
+        assert_eq!(complete_prefix("no newline"), "");
+        let text = String::from_utf8(csv_line(&header(&[]))).unwrap() + "x,1,ok\n";
+        let err = parse_table(&text, "s.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "s.csv:2: expected {} fields like the header, found 3",
+                METRIC_NAMES.len() + 4
+            )
+        );
+        let err = parse_table("a,b\n", "s.csv").unwrap_err();
+        assert_eq!(err.to_string(), "s.csv:1: not a sweep table: no `status` column");
+    }
+}

@@ -1,0 +1,135 @@
+//! The report of a comparison folder: every chart exists in both formats and decodes, every
+//! SVG names every policy, the page references every chart.
+
+use std::path::Path;
+
+use reports::compare::POLICY_KEY;
+use reports::report::render;
+use reports::sweep_manifest::SweepManifest;
+use reports::sweep_table::{RunStatus, SweepRow, SweepTable, write_sweep_csv};
+use sim_core::metrics::METRIC_NAMES;
+
+const POLICIES: [&str; 3] = ["first-fit", "best-fit", "worst-fit"];
+
+/// A comparison folder: 3 policies × 3 seeds, and each policy's first-seed run files.
+fn comparison_folder(dir: &Path) {
+    let mut rows = Vec::new();
+    for (p, policy) in POLICIES.iter().enumerate() {
+        for seed in 0..3u64 {
+            let values: Vec<Option<f64>> = (0..METRIC_NAMES.len())
+                .map(|m| Some((m + 1) as f64 * (1.0 + p as f64) + seed as f64))
+                .collect();
+            rows.push(SweepRow {
+                run: p as u64 * 3 + seed,
+                seed,
+                params: vec![policy.to_string()],
+                status: RunStatus::Ok(values),
+            });
+        }
+        let folder = dir.join(policy);
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut samples =
+            String::from("t_s,gpu_alloc,gpu_util,frag,queue_len,running,power_kw,max_temp_c,down_nodes\n");
+        for t in 0..50 {
+            let alloc = (t as f64 / 50.0) / (1.0 + p as f64);
+            samples.push_str(&format!("{},{alloc},{alloc},0.5,{},1,,,0\n", t * 600, t % 7));
+        }
+        std::fs::write(folder.join("timeseries.csv"), samples).unwrap();
+        let mut jobs =
+            String::from("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes\n");
+        for j in 0..40 {
+            let wait = j * (p + 1);
+            jobs.push_str(&format!(
+                "j{j},0,{wait},{},completed,{wait},{},0,0,0,n0\n",
+                wait + 100,
+                wait + 100
+            ));
+        }
+        std::fs::write(folder.join("jobs.csv"), jobs).unwrap();
+    }
+    let table = SweepTable {
+        params: vec![POLICY_KEY.into()],
+        rows,
+    };
+    write_sweep_csv(&dir.join("sweep.csv"), &table).unwrap();
+    SweepManifest {
+        name: "unit".into(),
+        scenario_digest: "0".repeat(16),
+        runs: 9,
+        seeds: 3,
+        first_seed: 0,
+        grid: [(POLICY_KEY.to_string(), POLICIES.map(String::from).to_vec())].into(),
+        shard: None,
+    }
+    .write(&dir.join("sweep.json"))
+    .unwrap();
+}
+
+#[test]
+fn charts_decode_name_every_policy_and_are_all_on_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    comparison_folder(dir.path());
+    let rendered = render(dir.path()).unwrap();
+    let names: Vec<&str> = rendered.charts.iter().map(|c| c.name.as_str()).collect();
+    for expected in [
+        "alloc_over_time",
+        "util_over_time",
+        "frag_over_time",
+        "queue_over_time",
+        "jct_cdf",
+        "wait_cdf",
+        "avg_jct_s_by_policy",
+        "gpu_alloc_ratio_by_policy",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    for chart in &rendered.charts {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&chart.png).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((frame.width, frame.height), (960, 560), "{}", chart.name);
+        // Not a blank image: some pixels are neither white nor black (the coloured lines).
+        assert!(
+            pixels.chunks(3).any(|p| p[0] != p[1] || p[1] != p[2]),
+            "{} has no colour",
+            chart.name
+        );
+        let svg = std::fs::read_to_string(&chart.svg).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", chart.name);
+        for policy in POLICIES {
+            assert!(
+                svg.contains(&format!(">\n{policy}\n</text>")),
+                "{} lacks {policy}",
+                chart.name
+            );
+        }
+        assert!(
+            page.contains(&format!("<figure id=\"{}\">", chart.name)),
+            "{}",
+            chart.name
+        );
+        assert!(page.contains(&format!("href=\"{}.png\"", chart.name)), "{}", chart.name);
+    }
+    // Self-contained: the SVGs are inline, nothing is loaded from elsewhere.
+    assert_eq!(page.matches("<svg").count(), rendered.charts.len());
+    assert!(!page.contains("<script") && !page.contains("src=\"http"));
+    // The comparison table marks a best value (first-fit has the lowest values, so for
+    // lower-is-better metrics it is best).
+    assert!(page.contains("<td class=\"best\">"));
+    assert!(dir.path().join("comparison.csv").exists());
+}
+
+#[test]
+fn rendering_twice_gives_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    comparison_folder(dir.path());
+    let first = render(dir.path()).unwrap();
+    let bytes: Vec<Vec<u8>> = first.charts.iter().map(|c| std::fs::read(&c.png).unwrap()).collect();
+    let page = std::fs::read(&first.page).unwrap();
+    let second = render(dir.path()).unwrap();
+    let again: Vec<Vec<u8>> = second.charts.iter().map(|c| std::fs::read(&c.png).unwrap()).collect();
+    assert_eq!(bytes, again);
+    assert_eq!(page, std::fs::read(&second.page).unwrap());
+}

@@ -1,0 +1,121 @@
+//! `clustersim compare`: one scenario under several policies on the same seeds.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use reports::compare::{POLICY_KEY, policy_folder};
+use reports::html::Table;
+use scenarios::ScenarioError;
+use scenarios::output::write_outputs;
+use scenarios::schema::SweepSection;
+use scenarios::sweep::{SweepOptions, run_sweep};
+
+use crate::cli::CompareArgs;
+use crate::progress::{Bar, stop_flag};
+use crate::run::default_out;
+use crate::sweep::{finish_message, load_plan, threads};
+
+/// Seeds per policy when neither --seeds nor the scenario's sweep.seeds says.
+const DEFAULT_SEEDS: u64 = 10;
+
+pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
+    let policies: Vec<String> = args
+        .policies
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if policies.is_empty() {
+        return Err(ScenarioError::Input("--policies: give at least one policy name".into()));
+    }
+    if let Some(twice) = policies.iter().enumerate().find(|(i, p)| policies[..*i].contains(p)) {
+        return Err(ScenarioError::Input(format!(
+            "--policies: `{}` is listed twice",
+            twice.1
+        )));
+    }
+    let file_seeds = load_plan(&args.scenario, &args.overrides, None)?
+        .base
+        .scenario
+        .sweep
+        .map(|s| s.seeds);
+    let seeds = args.seeds.or(file_seeds).unwrap_or(DEFAULT_SEEDS);
+    if seeds == 0 {
+        return Err(ScenarioError::Input("--seeds must be at least 1".into()));
+    }
+    let sweep = SweepSection {
+        seeds,
+        grid: BTreeMap::from([(
+            POLICY_KEY.to_string(),
+            policies.iter().map(|p| toml::Value::String(p.clone())).collect(),
+        )]),
+    };
+    let plan = load_plan(&args.scenario, &args.overrides, Some(sweep))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&format!("{}-compare", plan.base.scenario.name)));
+    let stop = stop_flag();
+    let options = SweepOptions {
+        out: out.clone(),
+        threads: threads(args.threads)?,
+        shard: None,
+        resume: false,
+        replace: true,
+        stop,
+        max_runs: None,
+    };
+    let write_first_seed = |spec: &scenarios::sweep::expand::RunSpec<'_>, run: &scenarios::run::ScenarioRun| {
+        if spec.seed_offset > 0 {
+            return Ok(());
+        }
+        let loaded = spec.scenario();
+        let folder = out.join(policy_folder(&loaded.scenario.policy.name));
+        write_outputs(&folder, &loaded, run)
+            .map(|_| ())
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    };
+    let bar = Bar::new(args.quiet);
+    let outcome = run_sweep(&plan, &options, &write_first_seed, &bar);
+    bar.clear();
+    let outcome = outcome?;
+    if !outcome.complete() {
+        return Ok(finish_message(&outcome, &out, stop.load(Ordering::SeqCst), args.quiet));
+    }
+    let rendered = crate::report::render_dir(&out)?;
+    if !args.quiet {
+        println!(
+            "{}: {} policies × {seeds} seeds (seeds {}…{}), common random numbers",
+            plan.base.scenario.name,
+            policies.len(),
+            plan.first_seed,
+            plan.first_seed.wrapping_add(seeds - 1)
+        );
+        for table in &rendered.tables {
+            println!("\n{}\n{}", table.caption, text_table(table));
+        }
+        println!("\ncharts and report: {}/report.html", out.display());
+    }
+    Ok(finish_message(&outcome, &out, false, true))
+}
+
+/// A report table as plain text, the best cells marked with `*`.
+fn text_table(table: &Table) -> String {
+    let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| {
+                    if c.best {
+                        format!("{} *", c.text)
+                    } else {
+                        c.text.clone()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    crate::table::render(&header, &rows)
+}

@@ -1,0 +1,296 @@
+//! From a scenario with `[sweep]` to the list of runs: grid points × seeds, with stable indices
+//! (the rule is on [`crate::schema::SweepSection`]).
+
+use std::path::PathBuf;
+
+use reports::sweep_manifest::{SweepManifest, digest_hex};
+
+use crate::build::{build_cluster, open_workload};
+use crate::error::ScenarioError;
+use crate::load::{LoadedScenario, load_str, locate};
+use crate::overrides::Override;
+use crate::schema::SweepSection;
+use crate::sweep::shard::Shard;
+
+/// One combination of grid values, loaded and checked.
+#[derive(Clone, Debug)]
+pub struct GridPoint {
+    /// Each swept key's value as written in `sweep.csv` (strings bare, other values as TOML).
+    pub labels: Vec<String>,
+    /// The scenario with this point's values set (its seed is the sweep's first seed).
+    pub loaded: LoadedScenario,
+}
+
+/// Every run of a sweep.
+#[derive(Clone, Debug)]
+pub struct SweepPlan {
+    /// The scenario as loaded (overrides applied), with the sweep in force.
+    pub base: LoadedScenario,
+    /// The swept keys, in alphabetical order.
+    pub keys: Vec<String>,
+    /// The grid points, in run order.
+    pub points: Vec<GridPoint>,
+    /// Seeds per point.
+    pub seeds: u64,
+    /// The seed of each point's first run.
+    pub first_seed: u64,
+}
+
+/// One run: which point, which seed.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSpec<'a> {
+    /// Index in the whole sweep.
+    pub index: u64,
+    /// The grid point.
+    pub point: &'a GridPoint,
+    /// Position of the seed in the point's seed list (0 for the first seed).
+    pub seed_offset: u64,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl RunSpec<'_> {
+    /// The scenario of this run: the point's, with this run's seed.
+    pub fn scenario(&self) -> LoadedScenario {
+        let mut loaded = self.point.loaded.clone();
+        loaded.scenario.seed = self.seed;
+        loaded
+    }
+}
+
+impl SweepPlan {
+    /// Number of runs (points × seeds).
+    pub fn runs(&self) -> u64 {
+        self.points.len() as u64 * self.seeds
+    }
+
+    /// Run `index` (< [`SweepPlan::runs`]).
+    pub fn spec(&self, index: u64) -> RunSpec<'_> {
+        let seed_offset = index % self.seeds;
+        RunSpec {
+            index,
+            point: &self.points[(index / self.seeds) as usize],
+            seed_offset,
+            seed: self.first_seed.wrapping_add(seed_offset),
+        }
+    }
+
+    /// The manifest (`sweep.json`) of this sweep, or of one shard of it.
+    pub fn manifest(&self, shard: Option<Shard>) -> SweepManifest {
+        let scenario = serde_json::to_string(&self.base.scenario).expect("a scenario always serializes to JSON");
+        SweepManifest {
+            name: self.base.scenario.name.clone(),
+            scenario_digest: digest_hex(scenario.as_bytes()),
+            runs: self.runs(),
+            seeds: self.seeds,
+            first_seed: self.first_seed,
+            grid: self
+                .keys
+                .iter()
+                .enumerate()
+                .map(|(k, key)| {
+                    let mut values: Vec<String> = Vec::new();
+                    for point in &self.points {
+                        if !values.contains(&point.labels[k]) {
+                            values.push(point.labels[k].clone());
+                        }
+                    }
+                    (key.clone(), values)
+                })
+                .collect(),
+            shard: shard.map(|s| s.to_string()),
+        }
+    }
+}
+
+/// Where a scenario comes from, for [`plan`].
+pub struct Source<'a> {
+    /// The file's text.
+    pub text: &'a str,
+    /// Its name, for messages.
+    pub origin: &'a str,
+    /// Its folder (relative paths in it are tried against this first).
+    pub base_dir: Option<PathBuf>,
+}
+
+/// Expands the scenario's `[sweep]` (or `sweep`, when given, in its place) into a plan. Every
+/// grid value is checked before anything runs: a bad one is bad input naming its line.
+pub fn plan(
+    source: &Source<'_>,
+    overrides: &[Override],
+    sweep: Option<SweepSection>,
+) -> Result<SweepPlan, ScenarioError> {
+    let load = |extra: &[Override]| {
+        let all: Vec<Override> = overrides.iter().chain(extra).cloned().collect();
+        load_str(source.text, source.origin, source.base_dir.clone(), &all)
+    };
+    let mut base = load(&[])?;
+    let sweep = sweep.or_else(|| base.scenario.sweep.clone()).unwrap_or_default();
+    base.scenario.sweep = Some(sweep.clone());
+    let keys: Vec<String> = sweep.grid.keys().cloned().collect();
+    let mut choices: Vec<Vec<(Override, String)>> = Vec::new();
+    for (key, values) in &sweep.grid {
+        let place = locate(source.text, "sweep.grid", key)
+            .or_else(|| locate(source.text, "sweep", "grid"))
+            .map_or_else(|| source.origin.to_string(), |line| format!("{}:{line}", source.origin));
+        let mut options: Vec<(Override, String)> = Vec::new();
+        for value in values {
+            let label = label(value);
+            if options.iter().any(|(_, l)| *l == label) {
+                return Err(ScenarioError::Input(format!(
+                    "{place}: sweep.grid.\"{key}\": the value `{label}` is listed twice"
+                )));
+            }
+            let setting = Override {
+                path: key.split('.').map(str::to_string).collect(),
+                value: value.clone(),
+                text: format!("{key}={label}"),
+            };
+            load(std::slice::from_ref(&setting))
+                .map_err(|e| ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\" value `{label}`: {e}")))?;
+            options.push((setting, label));
+        }
+        choices.push(options);
+    }
+    let combinations = choices
+        .iter()
+        .try_fold(1u64, |n, options| n.checked_mul(options.len() as u64));
+    if combinations.and_then(|n| n.checked_mul(sweep.seeds)).is_none() {
+        return Err(ScenarioError::Input(format!(
+            "{}: the sweep has too many runs",
+            source.origin
+        )));
+    }
+    let points = cartesian(&choices)
+        .into_iter()
+        .map(|combination| {
+            let settings: Vec<Override> = combination.iter().map(|(o, _)| o.clone()).collect();
+            let names: Vec<&str> = settings.iter().map(|o| o.text.as_str()).collect();
+            let in_point = |e: ScenarioError| match names.is_empty() {
+                true => e,
+                false => ScenarioError::Input(format!("sweep grid point {}: {e}", names.join(", "))),
+            };
+            let loaded = load(&settings).map_err(in_point)?;
+            build_cluster(&loaded).map_err(in_point)?;
+            open_workload(&loaded).map_err(in_point)?;
+            Ok(GridPoint {
+                labels: combination.into_iter().map(|(_, l)| l).collect(),
+                loaded,
+            })
+        })
+        .collect::<Result<Vec<_>, ScenarioError>>()?;
+    Ok(SweepPlan {
+        first_seed: base.scenario.seed,
+        base,
+        keys,
+        points,
+        seeds: sweep.seeds,
+    })
+}
+
+/// A grid value as written in `sweep.csv`: strings bare, anything else as TOML.
+fn label(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every combination, the first list varying slowest.
+fn cartesian<T: Clone>(lists: &[Vec<T>]) -> Vec<Vec<T>> {
+    lists.iter().fold(vec![Vec::new()], |combinations, list| {
+        combinations
+            .iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |item| {
+                    let mut next = prefix.clone();
+                    next.push(item.clone());
+                    next
+                })
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "name = \"t\"\nseed = 10\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                        node = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"sample:philly\"\n";
+
+    fn source(text: &str) -> Source<'_> {
+        Source {
+            text,
+            origin: "s.toml",
+            base_dir: None,
+        }
+    }
+
+    #[test]
+    fn runs_are_numbered_point_major_with_seeds_inside() {
+        let text = format!(
+            "{BASE}[sweep]\nseeds = 3\ngrid = {{ \"policy.name\" = [\"best-fit\", \"first-fit\"], \"cluster.racks\" = [1, 2] }}\n"
+        );
+        let plan = plan(&source(&text), &[], None).unwrap();
+        // Keys in alphabetical order: cluster.racks (slowest), then policy.name.
+        assert_eq!(plan.keys, vec!["cluster.racks", "policy.name"]);
+        assert_eq!(plan.runs(), 2 * 2 * 3);
+        let labels: Vec<Vec<String>> = plan.points.iter().map(|p| p.labels.clone()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                vec!["1", "best-fit"],
+                vec!["1", "first-fit"],
+                vec!["2", "best-fit"],
+                vec!["2", "first-fit"]
+            ]
+        );
+        // Run 7 = point 7 / 3 = 2 (racks 2, best-fit), seed 10 + 7 % 3 = 11.
+        let run = plan.spec(7);
+        assert_eq!(
+            (run.point.labels.clone(), run.seed, run.seed_offset),
+            (vec!["2".into(), "best-fit".into()], 11, 1)
+        );
+        let scenario = run.scenario().scenario;
+        assert_eq!(
+            (scenario.cluster.racks, scenario.policy.name.as_str(), scenario.seed),
+            (Some(2), "best-fit", 11)
+        );
+        let manifest = plan.manifest(None);
+        assert_eq!(manifest.grid["cluster.racks"], vec!["1", "2"]);
+        assert_eq!((manifest.runs, manifest.first_seed), (12, 10));
+    }
+
+    #[test]
+    fn without_a_sweep_section_there_is_one_run() {
+        let plan = plan(&source(BASE), &[], None).unwrap();
+        assert_eq!((plan.runs(), plan.keys.len()), (1, 0));
+    }
+
+    #[test]
+    fn bad_grid_values_are_bad_input_naming_the_line() {
+        let text = format!("{BASE}[sweep]\nseeds = 2\n[sweep.grid]\n\"policy.name\" = [\"best-fit\", \"bestfit\"]\n");
+        let err = plan(&source(&text), &[], None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:12: sweep.grid.\"policy.name\" value `bestfit`: ")
+                && err.contains("unknown policy `bestfit` (did you mean `best-fit`?)"),
+            "{err}"
+        );
+        let text = format!("{BASE}[sweep]\ngrid = {{ \"cluster.rackz\" = [1] }}\n");
+        let err = plan(&source(&text), &[], None).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown key `rackz` in [cluster] (did you mean `racks`?)"),
+            "{err}"
+        );
+        let text = format!("{BASE}[sweep]\ngrid = {{ seed = [1, 2] }}\n");
+        let err = load_str(&text, "s.toml", None, &[]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.toml:10: sweep.grid.\"seed\": cannot be swept (seeds come from sweep.seeds)"
+        );
+        let text = format!("{BASE}[sweep]\nseeds = 0\n");
+        let err = load_str(&text, "s.toml", None, &[]).unwrap_err().to_string();
+        assert_eq!(err, "s.toml:10: sweep.seeds: must be at least 1");
+    }
+}

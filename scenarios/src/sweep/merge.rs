@@ -1,0 +1,118 @@
+//! `clustersim merge`: joins the folders of a sharded sweep into one, checking that every
+//! shard is there once and every run is recorded once.
+
+use std::path::{Path, PathBuf};
+
+use reports::sweep_manifest::SweepManifest;
+use reports::sweep_table::{SweepRow, SweepTable, read_table};
+
+use crate::error::ScenarioError;
+use crate::sweep::resume::SWEEP_CSV;
+use crate::sweep::shard::Shard;
+use crate::sweep::{MANIFEST, finish};
+
+/// What a merge produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MergeOutcome {
+    /// Runs in the merged sweep.
+    pub runs: u64,
+    /// Shards joined.
+    pub shards: u64,
+}
+
+/// Merges the finished shard folders `dirs` into `out` (`sweep.json`, `sweep.csv`,
+/// `aggregate.csv`), exactly as if the sweep had run in one piece.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError> {
+    let input = |message: String| ScenarioError::Input(message);
+    let mut shards: Vec<(Shard, &Path, SweepManifest)> = Vec::new();
+    for dir in dirs {
+        let manifest = SweepManifest::read(&dir.join(MANIFEST)).map_err(input)?;
+        let shard = match &manifest.shard {
+            Some(text) => text
+                .parse::<Shard>()
+                .map_err(|e| input(format!("{}: shard {e}", dir.join(MANIFEST).display())))?,
+            None => Shard { index: 1, count: 1 },
+        };
+        if let Some((first_shard, first_dir, first)) = shards.first() {
+            let same_sweep = SweepManifest {
+                shard: first.shard.clone(),
+                ..manifest.clone()
+            } == *first;
+            let same_split = first_shard.count == shard.count;
+            if !same_sweep || !same_split {
+                return Err(input(format!(
+                    "{} and {} hold different sweeps (scenario, grid, seeds or shard count differ)",
+                    first_dir.display(),
+                    dir.display()
+                )));
+            }
+        }
+        if let Some((_, other, _)) = shards.iter().find(|(s, _, _)| *s == shard) {
+            return Err(input(format!(
+                "shard {shard} is given twice: {} and {}",
+                other.display(),
+                dir.display()
+            )));
+        }
+        shards.push((shard, dir, manifest));
+    }
+    let Some((first_shard, _, first)) = shards.first() else {
+        return Err(input("merge: give at least one sweep folder".into()));
+    };
+    let count = first_shard.count;
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !shards.iter().any(|(s, _, _)| s.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(input(format!("shard {} missing", missing.join(", "))));
+    }
+    let keys: Vec<String> = first.grid.keys().cloned().collect();
+    let runs = first.runs;
+    let mut rows: Vec<SweepRow> = Vec::new();
+    for (shard, dir, _) in &shards {
+        let path = dir.join(SWEEP_CSV);
+        if !path.exists() {
+            return Err(input(format!(
+                "{}: shard {shard} is not finished (no {SWEEP_CSV}); finish it with `clustersim sweep … --shard {shard} --resume`",
+                dir.display()
+            )));
+        }
+        let table = read_table(&path).map_err(|e| input(e.to_string()))?;
+        if table.params != keys {
+            return Err(input(format!(
+                "{}: its columns do not match its sweep.json",
+                path.display()
+            )));
+        }
+        let expected = shard.runs(runs).count();
+        if let Some(row) = table.rows.iter().find(|r| !shard.contains(r.run) || r.run >= runs) {
+            return Err(input(format!(
+                "{}: run {} does not belong to shard {shard}",
+                path.display(),
+                row.run
+            )));
+        }
+        if table.rows.len() != expected {
+            return Err(input(format!(
+                "{}: shard {shard} should record {expected} runs, it records {}",
+                path.display(),
+                table.rows.len()
+            )));
+        }
+        rows.extend(table.rows);
+    }
+    rows.sort_by_key(|r| r.run);
+    if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
+        return Err(input(format!("run {} is recorded twice", pair[0].run)));
+    }
+    std::fs::create_dir_all(out).map_err(|e| input(format!("{}: {e}", out.display())))?;
+    let merged = SweepManifest {
+        shard: None,
+        ..first.clone()
+    };
+    let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
+    merged.write(&out.join(MANIFEST)).map_err(write_error)?;
+    finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
+    Ok(MergeOutcome { runs, shards: count })
+}

@@ -1,0 +1,114 @@
+//! The sweep journal and `--resume`.
+//!
+//! Each finished run is appended to `sweep.journal.csv` as one line (the columns of
+//! `sweep.csv`) and handed to the operating system at once, so a crash or Ctrl-C loses no
+//! finished run. A line cut short by a kill is dropped when the journal is read back. When
+//! every run is recorded the rows are sorted by run index into `sweep.csv` and the journal is
+//! removed; `--resume` reads both files, skips what they hold, and ends with the same files
+//! as a sweep run straight through.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+use reports::sweep_table::{SweepRow, SweepTable, complete_prefix, csv_line, parse_table, read_table, write_table};
+
+use crate::error::ScenarioError;
+
+/// The journal's file name.
+pub const JOURNAL: &str = "sweep.journal.csv";
+/// The finished table's file name.
+pub const SWEEP_CSV: &str = "sweep.csv";
+
+/// The open journal, appended to as runs finish.
+pub struct Journal {
+    file: File,
+}
+
+impl Journal {
+    /// Starts the journal in `dir` with the rows already recorded (written whole, atomically),
+    /// then opens it for appending.
+    pub fn start(dir: &Path, table: &SweepTable) -> io::Result<Journal> {
+        let path = dir.join(JOURNAL);
+        reports::write_atomic(&path, |w| write_table(w, table))?;
+        Ok(Journal {
+            file: OpenOptions::new().append(true).open(&path)?,
+        })
+    }
+
+    /// Appends one row as a single write.
+    pub fn append(&mut self, row: &SweepRow) -> io::Result<()> {
+        self.file.write_all(&csv_line(&row.fields()))?;
+        self.file.flush()
+    }
+}
+
+/// The rows already recorded in `dir` (`sweep.csv`, then the journal), each run once, for a
+/// sweep over `keys`.
+pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioError> {
+    let mut tables = Vec::new();
+    let finished = dir.join(SWEEP_CSV);
+    if finished.exists() {
+        tables.push(read_table(&finished).map_err(|e| ScenarioError::Input(e.to_string()))?);
+    }
+    let journal = dir.join(JOURNAL);
+    if journal.exists() {
+        let origin = journal.display().to_string();
+        let text = std::fs::read_to_string(&journal).map_err(|e| ScenarioError::Input(format!("{origin}: {e}")))?;
+        let complete = complete_prefix(&text);
+        if !complete.is_empty() {
+            tables.push(parse_table(complete, &origin).map_err(|e| ScenarioError::Input(e.to_string()))?);
+        }
+    }
+    let mut rows: Vec<SweepRow> = Vec::new();
+    for table in tables {
+        if table.params != keys {
+            return Err(ScenarioError::Input(format!(
+                "{}: its rows sweep {:?}, this sweep {:?}",
+                dir.display(),
+                table.params,
+                keys
+            )));
+        }
+        rows.extend(table.rows);
+    }
+    // A stable sort keeps the first copy of a run (sweep.csv before the journal) first.
+    rows.sort_by_key(|r| r.run);
+    rows.dedup_by_key(|r| r.run);
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reports::sweep_table::RunStatus;
+
+    fn row(run: u64) -> SweepRow {
+        SweepRow {
+            run,
+            seed: run,
+            params: vec!["a".into()],
+            status: RunStatus::Failed("x".into()),
+        }
+    }
+
+    #[test]
+    fn the_journal_keeps_whole_lines_and_drops_a_torn_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec!["k".to_string()];
+        let table = SweepTable {
+            params: keys.clone(),
+            rows: vec![row(2)],
+        };
+        let mut journal = Journal::start(dir.path(), &table).unwrap();
+        journal.append(&row(0)).unwrap();
+        drop(journal);
+        // A kill in the middle of a write leaves part of a line.
+        let mut file = OpenOptions::new().append(true).open(dir.path().join(JOURNAL)).unwrap();
+        file.write_all(b"5,5,a,fai").unwrap();
+        let runs: Vec<u64> = recorded(dir.path(), &keys).unwrap().iter().map(|r| r.run).collect();
+        assert_eq!(runs, vec![0, 2]);
+        let err = recorded(dir.path(), &["other".to_string()]).unwrap_err().to_string();
+        assert!(err.contains("its rows sweep [\"k\"], this sweep [\"other\"]"), "{err}");
+    }
+}

@@ -1,0 +1,174 @@
+//! `clustersim compare`, `report` and `check` end to end.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
+
+const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                        node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                        [output]\nsample_interval = \"10s\"\n";
+
+fn clustersim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn compare(dir: &Path) -> Output {
+    clustersim(
+        &[
+            "compare",
+            "s.toml",
+            "--policies",
+            "first-fit,best-fit,worst-fit",
+            "--seeds",
+            "3",
+            "--threads",
+            "2",
+            "--out",
+            "cmp",
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn compare_runs_every_policy_on_the_same_seeds_and_writes_the_report() {
+    let dir = workspace();
+    let output = compare(dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    // The hand-worked run of the CLI test `a_run_writes_the_three_outputs` (best-fit, two
+    // nodes): JCTs 100, 1000, 1000, 170, 1030 and 1029.5 s, mean 4329.5 / 6 = 721.583 s.
+    // Nothing random yet, so the three seeds agree and the interval is 0.
+    assert!(stdout.contains("avg_jct_s             721.583 ± 0 *"), "{stdout}");
+    assert!(stdout.contains("Paired difference against first-fit"), "{stdout}");
+    assert!(stdout.contains("best-fit − first-fit"), "{stdout}");
+    let sweep = std::fs::read_to_string(dir.path().join("cmp/sweep.csv")).unwrap();
+    let seeds: Vec<(String, String)> = sweep
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2].to_string(), f[1].to_string())
+        })
+        .collect();
+    // Common random numbers: every policy runs seeds 7, 8, 9, in the order given.
+    let expected: Vec<(String, String)> = ["first-fit", "best-fit", "worst-fit"]
+        .iter()
+        .flat_map(|p| ["7", "8", "9"].map(|s| (p.to_string(), s.to_string())))
+        .collect();
+    assert_eq!(seeds, expected);
+    for policy in ["first-fit", "best-fit", "worst-fit"] {
+        let summary = std::fs::read_to_string(dir.path().join(format!("cmp/{policy}/summary.json"))).unwrap();
+        assert!(summary.contains("\"seed\": 7") && summary.contains(&format!("\"policy\": \"{policy}\"")));
+    }
+    let page = std::fs::read_to_string(dir.path().join("cmp/report.html")).unwrap();
+    for chart in [
+        "alloc_over_time",
+        "util_over_time",
+        "frag_over_time",
+        "queue_over_time",
+        "jct_cdf",
+        "wait_cdf",
+        "avg_jct_s_by_policy",
+    ] {
+        assert!(page.contains(&format!("<figure id=\"{chart}\">")), "{chart}");
+        assert!(dir.path().join(format!("cmp/{chart}.png")).exists(), "{chart}");
+    }
+    let comparison = std::fs::read_to_string(dir.path().join("cmp/comparison.csv")).unwrap();
+    assert!(
+        comparison.contains("\nbest-fit,avg_jct_s,3,721.583333,721.583333,721.583333,true,3,0,0,0\n"),
+        "{comparison}"
+    );
+    // `report` re-draws the same page from the files.
+    let before = std::fs::read(dir.path().join("cmp/report.html")).unwrap();
+    std::fs::remove_file(dir.path().join("cmp/report.html")).unwrap();
+    let again = clustersim(&["report", "cmp"], dir.path());
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(before, std::fs::read(dir.path().join("cmp/report.html")).unwrap());
+}
+
+#[test]
+fn check_passes_against_itself_and_fails_with_a_table_of_regressions() {
+    let dir = workspace();
+    assert!(compare(dir.path()).status.success());
+    let pass = clustersim(&["check", "cmp", "--baseline", "cmp/aggregate.csv"], dir.path());
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    // Default rules: 9 headline metrics × 3 policies.
+    assert!(
+        text(&pass.stdout).starts_with("check passed: 27 checks (9 rules × 3 points) against cmp/aggregate.csv"),
+        "{}",
+        text(&pass.stdout)
+    );
+    // 721.583 > 0.9 × 721.583 = 649.425 for every policy; GPU allocation 0.373672 < 0.9
+    // (the time-weighted allocation of the hand-worked run: see the sweep CSV).
+    std::fs::write(
+        dir.path().join("rules.txt"),
+        "# stricter than possible\navg_jct_s <= 0.9 * baseline\ngpu_alloc_ratio >= 0.9\njobs_completed == baseline\n",
+    )
+    .unwrap();
+    let fail = clustersim(
+        &["check", "cmp", "--baseline", "cmp", "--rules", "rules.txt"],
+        dir.path(),
+    );
+    assert_eq!(fail.status.code(), Some(1), "{}", text(&fail.stderr));
+    let stdout = text(&fail.stdout);
+    assert!(
+        stdout.starts_with("check failed: 6 of 9 checks against cmp/aggregate.csv"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("policy.name=best-fit   avg_jct_s <= 0.9 * baseline  721.583333  649.425  REGRESSED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gpu_alloc_ratio >= 0.9") && !stdout.contains("jobs_completed"),
+        "{stdout}"
+    );
+    std::fs::write(dir.path().join("bad.txt"), "avg_jct_s <= 2 x baseline\n").unwrap();
+    let bad = clustersim(&["check", "cmp", "--baseline", "cmp", "--rules", "bad.txt"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("bad.txt:1: `2 x baseline` is not a limit"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn check_reads_single_runs_too() {
+    let dir = workspace();
+    for out in ["base", "new"] {
+        assert!(
+            clustersim(&["run", "s.toml", "-q", "--out", out], dir.path())
+                .status
+                .success()
+        );
+    }
+    let pass = clustersim(&["check", "new", "--baseline", "base/summary.json"], dir.path());
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stdout));
+    assert!(
+        text(&pass.stdout).contains("(9 rules × 1 points)"),
+        "{}",
+        text(&pass.stdout)
+    );
+    let missing = clustersim(&["check", "nothing", "--baseline", "base"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("nothing: no such file or folder"));
+}

@@ -1,0 +1,107 @@
+//! The example files of docs/ work: the Slurm array scripts run (with the variables Slurm
+//! sets) and merge into the full sweep; the CI rules parse and pass on their own baseline.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
+
+const SCENARIO: &str = "name = \"small\"\nseed = 7\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                        node = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"trace.csv\"\n\
+                        [sweep]\nseeds = 2\ngrid = { \"policy.name\" = [\"first-fit\", \"best-fit\"], \"cluster.racks\" = [1, 2] }\n";
+
+fn docs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples")
+}
+
+fn assert_ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_slurm_array_scripts_shard_and_merge_a_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
+    let bin = env!("CARGO_BIN_EXE_clustersim");
+    // As `sbatch --array=1-3 sweep.sbatch s.toml results` would run it, task by task.
+    for task in ["1", "2", "3"] {
+        let output = Command::new("bash")
+            .arg(docs().join("slurm/sweep.sbatch"))
+            .args(["s.toml", "results"])
+            .env("CLUSTERSIM", bin)
+            .env("SLURM_ARRAY_TASK_ID", task)
+            .env("SLURM_ARRAY_TASK_MIN", "1")
+            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .env("SLURM_CPUS_PER_TASK", "2")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_ok(&output);
+    }
+    let merged = Command::new("bash")
+        .arg(docs().join("slurm/merge.sbatch"))
+        .arg("results")
+        .env("CLUSTERSIM", bin)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&merged);
+    let full = Command::new(bin)
+        .args(["sweep", "s.toml", "--quiet", "--out", "full"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&full);
+    for file in ["sweep.csv", "aggregate.csv", "sweep.json", "report.html"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("full").join(file)).unwrap(),
+            std::fs::read(dir.path().join("results/merged").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn the_ci_rules_pass_on_their_baseline() {
+    let baseline = docs().join("github-actions/baseline/aggregate.csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .arg("check")
+        .arg(&baseline)
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg("--rules")
+        .arg(docs().join("github-actions/rules.txt"))
+        .output()
+        .unwrap();
+    assert_ok(&output);
+    // 7 rules × 6 grid points (3 policies × 2 cluster sizes).
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("check passed: 42 checks (7 rules × 6 points)"));
+}
+
+#[test]
+fn the_policy_comparison_example_expands_to_its_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy-comparison.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let source = scenarios::sweep::expand::Source {
+        text: &text,
+        origin: "policy-comparison.toml",
+        base_dir: path.parent().map(Path::to_path_buf),
+    };
+    let plan = scenarios::sweep::expand::plan(&source, &[], None).unwrap();
+    // 3 policies × 2 cluster sizes × 50 seeds.
+    assert_eq!(plan.runs(), 300);
+    assert_eq!(plan.keys, ["cluster.racks", "policy.name"]);
+    let last = plan.spec(299);
+    assert_eq!(
+        (last.point.labels.clone(), last.seed),
+        (vec!["39".to_string(), "worst-fit".to_string()], 50)
+    );
+}

@@ -1,0 +1,288 @@
+//! `clustersim sweep` and `merge` end to end: determinism across threads, resume and shard
+//! equivalence, failed runs, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
+
+/// 3 policies × 2 node counts × 4 seeds = 24 runs.
+const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                        node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                        [output]\nsample_interval = \"10s\"\n\n[sweep]\nseeds = 4\n\
+                        grid = { \"policy.name\" = [\"first-fit\", \"best-fit\", \"worst-fit\"], \"cluster.nodes_per_rack\" = [2, 3] }\n";
+
+fn clustersim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn workspace(scenario: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
+    dir
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn sweep(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["sweep", "s.toml", "--quiet"];
+    args.extend_from_slice(extra);
+    clustersim(&args, dir)
+}
+
+fn assert_ok(output: &Output) {
+    assert!(output.status.success(), "{}", stderr(output));
+}
+
+/// Every file of a folder (recursively), by relative path.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push((
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn sweep_files_are_byte_identical_for_1_2_and_4_threads() {
+    let dir = workspace(SCENARIO);
+    for threads in ["1", "2", "4"] {
+        assert_ok(&sweep(
+            dir.path(),
+            &["--threads", threads, "--out", &format!("t{threads}")],
+        ));
+    }
+    let one = files(&dir.path().join("t1"));
+    assert!(one.iter().any(|(p, _)| p == Path::new("sweep.csv")));
+    assert_eq!(one, files(&dir.path().join("t2")));
+    assert_eq!(one, files(&dir.path().join("t4")));
+    let table = read(&dir.path().join("t1/sweep.csv"));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1 + 24);
+    assert!(lines[0].starts_with("run,seed,cluster.nodes_per_rack,policy.name,status,jobs_submitted,"));
+    // Runs by index; keys alphabetical (nodes_per_rack slowest); seeds 7..=10 innermost.
+    // Run 5 is point 1 (2 nodes, best-fit) with seed 7 + 1. The CLI test `a_run_writes_the_three_outputs`
+    // works this scenario by hand under best-fit on 2 nodes: 6 jobs completed.
+    assert!(lines[6].starts_with("5,8,2,best-fit,ok,6,6,0,0,0,"), "{}", lines[6]);
+    assert!(lines[24].starts_with("23,10,3,worst-fit,ok,6,6,"), "{}", lines[24]);
+}
+
+#[test]
+fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
+    let dir = workspace(SCENARIO);
+    assert_ok(&sweep(dir.path(), &["--out", "straight"]));
+    let stopped = sweep(dir.path(), &["--out", "resumed", "--max-runs", "5", "--threads", "2"]);
+    assert_ok(&stopped);
+    let resumed = dir.path().join("resumed");
+    assert!(
+        !resumed.join("sweep.csv").exists(),
+        "no sweep.csv before every run is recorded"
+    );
+    let journal = read(&resumed.join("sweep.journal.csv"));
+    assert_eq!(journal.lines().count(), 1 + 5, "{journal}");
+    assert!(
+        stderr(&stopped).contains("5 of 24 runs recorded"),
+        "{}",
+        stderr(&stopped)
+    );
+    // Without --resume the folder is refused.
+    let refused = sweep(dir.path(), &["--out", "resumed"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("already holds a sweep: pass --resume"));
+    // A kill in the middle of a write leaves a torn line: it is dropped and that run redone.
+    let mut torn = journal.clone();
+    torn.push_str("23,10,3,worst-f");
+    std::fs::write(resumed.join("sweep.journal.csv"), torn).unwrap();
+    assert_ok(&sweep(dir.path(), &["--out", "resumed", "--resume", "--max-runs", "7"]));
+    assert_ok(&sweep(dir.path(), &["--out", "resumed", "--resume"]));
+    assert_eq!(files(&dir.path().join("straight")), files(&resumed));
+    // Resuming a finished sweep changes nothing.
+    assert_ok(&sweep(dir.path(), &["--out", "resumed", "--resume"]));
+    assert_eq!(files(&dir.path().join("straight")), files(&resumed));
+    // Resuming with another scenario is refused.
+    let other = sweep(dir.path(), &["--out", "resumed", "--resume", "--set", "seed=8"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(stderr(&other).contains("holds another sweep"), "{}", stderr(&other));
+}
+
+#[test]
+fn shards_merged_equal_the_full_sweep_and_merge_checks_its_inputs() {
+    let dir = workspace(SCENARIO);
+    assert_ok(&sweep(dir.path(), &["--out", "full"]));
+    for k in 1..=3 {
+        assert_ok(&sweep(
+            dir.path(),
+            &["--shard", &format!("{k}/3"), "--out", &format!("shard{k}")],
+        ));
+    }
+    // Shard 2 of 3 holds runs 1, 4, 7, …, 22: 8 rows.
+    let shard2 = read(&dir.path().join("shard2/sweep.csv"));
+    let runs: Vec<&str> = shard2.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(runs, ["1", "4", "7", "10", "13", "16", "19", "22"]);
+    let merged = clustersim(&["merge", "shard3", "shard1", "shard2", "--out", "merged"], dir.path());
+    assert_ok(&merged);
+    assert_eq!(files(&dir.path().join("full")), files(&dir.path().join("merged")));
+
+    let missing = clustersim(&["merge", "shard1", "shard3", "--out", "m2"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("shard 2/3 missing"), "{}", stderr(&missing));
+    let copy = dir.path().join("shard1-copy");
+    std::fs::create_dir(&copy).unwrap();
+    for (name, bytes) in files(&dir.path().join("shard1")) {
+        std::fs::write(copy.join(name), bytes).unwrap();
+    }
+    let twice = clustersim(
+        &["merge", "shard1", "shard1-copy", "shard2", "shard3", "--out", "m3"],
+        dir.path(),
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        stderr(&twice).contains("shard 1/3 is given twice"),
+        "{}",
+        stderr(&twice)
+    );
+    // A shard whose table lost a row is refused.
+    let rows = read(&copy.join("sweep.csv"));
+    let cut: Vec<&str> = rows.lines().take(3).collect();
+    std::fs::write(copy.join("sweep.csv"), cut.join("\n") + "\n").unwrap();
+    let short = clustersim(&["merge", "shard1-copy", "shard2", "shard3", "--out", "m4"], dir.path());
+    assert_eq!(short.status.code(), Some(2));
+    assert!(
+        stderr(&short).contains("shard 1/3 should record 8 runs, it records 2"),
+        "{}",
+        stderr(&short)
+    );
+}
+
+#[test]
+fn failed_runs_are_recorded_and_the_others_complete() {
+    // The second trace has a bad row at line 4: the runs reading it fail when they reach it.
+    let scenario = SCENARIO.replace(
+        "grid = {",
+        "grid = { \"workload.trace\" = [\"trace.csv\", \"bad.csv\"], ",
+    );
+    let dir = workspace(&scenario);
+    std::fs::write(dir.path().join("bad.csv"), TRACE.replace("c,20,1000,1,1", "c,20,x,1,1")).unwrap();
+    let output = sweep(dir.path(), &["--out", "out"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("24 of 48 runs failed"), "{}", stderr(&output));
+    let table = read(&dir.path().join("out/sweep.csv"));
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 48);
+    // workload.trace is the last key: bad.csv (its second value) is every odd point.
+    let failed: Vec<&&str> = rows.iter().filter(|r| r.contains(",failed,")).collect();
+    assert_eq!(failed.len(), 24);
+    assert!(
+        failed[0].starts_with("4,7,2,first-fit,bad.csv,failed,") && failed[0].contains("column `duration_s`"),
+        "{}",
+        failed[0]
+    );
+    assert!(rows[0].starts_with("0,7,2,first-fit,trace.csv,ok,6,6,"), "{}", rows[0]);
+    let aggregate = read(&dir.path().join("out/aggregate.csv"));
+    // Point 1 (bad.csv) has 4 failed runs and no values.
+    assert!(
+        aggregate.contains("\n1,2,first-fit,bad.csv,avg_jct_s,0,4,,,,\n"),
+        "{aggregate}"
+    );
+}
+
+#[test]
+fn bad_sweeps_are_bad_input_and_write_nothing() {
+    let dir = workspace(&SCENARIO.replace("\"policy.name\"", "\"policy.nme\""));
+    let output = sweep(dir.path(), &["--out", "out"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("s.toml:17: sweep.grid.\"policy.nme\" value `first-fit`:")
+            && stderr(&output).contains("unknown key `nme` in [policy] (did you mean `name`?)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("out").exists());
+    let dir = workspace(SCENARIO);
+    let output = sweep(dir.path(), &["--out", "out", "--shard", "4/3"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`4/3` is not a shard K/N"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Ctrl-C (SIGINT) stops starting runs, keeps every finished one, exits 130; `--resume`
+/// completes the sweep with the same files as a straight run.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_resume_completes_the_sweep() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = workspace(&SCENARIO.replace("seeds = 4", "seeds = 300"));
+    let child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["sweep", "s.toml", "--quiet", "--threads", "2", "--out", "stopped"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join("stopped/sweep.journal.csv");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(Instant::now() < deadline, "the sweep recorded no run");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted:"), "{}", stderr(&output));
+    let recorded = read(&journal).lines().count() - 1;
+    assert!((2..1800).contains(&recorded), "{recorded} runs recorded");
+    assert!(!dir.path().join("stopped/sweep.csv").exists());
+    assert_ok(&sweep(dir.path(), &["--out", "stopped", "--resume"]));
+    assert_ok(&sweep(dir.path(), &["--out", "straight"]));
+    assert_eq!(files(&dir.path().join("straight")), files(&dir.path().join("stopped")));
+}
+
+#[test]
+fn validate_checks_and_counts_the_sweep() {
+    let dir = workspace(SCENARIO);
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_ok(&output);
+    // 2 node counts × 3 policies = 6 points, 4 seeds each from seed 7.
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("sweep: 24 runs (6 grid points × 4 seeds from seed 7)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let dir = workspace(&SCENARIO.replace("\"worst-fit\"", "\"worstfit\""));
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("value `worstfit`"), "{}", stderr(&output));
+}
