@@ -38,6 +38,13 @@ pub enum Record {
         /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
         lost_gpu_s: f64,
     },
+    /// A running job was suspended (time slicing) and is pending again, its progress kept.
+    Suspended {
+        /// The job.
+        job: JobId,
+        /// GPU time lost to the switch overhead (work × its GPUs), in GPU-seconds.
+        lost_gpu_s: f64,
+    },
     /// A running job's speed changed; its finish moved.
     RateChanged {
         /// The job.
@@ -58,6 +65,7 @@ impl Record {
             | Record::Started { job }
             | Record::Completed { job }
             | Record::Preempted { job, .. }
+            | Record::Suspended { job, .. }
             | Record::RateChanged { job, .. } => job,
         }
     }

@@ -16,7 +16,10 @@ struct TouchedNode {
     free_gpu_milli: u64,
 }
 
-/// An overlay of tentative allocations on a borrowed cluster.
+/// An overlay of tentative allocations on a borrowed cluster. Cloning it is cheap (only the
+/// touched nodes are copied), so a policy can explore a what-if (the cluster after some jobs
+/// end or are preempted) without disturbing the trial it started from.
+#[derive(Clone)]
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
@@ -86,6 +89,27 @@ impl<'c> Trial<'c> {
         })
     }
 
+    /// The overlay entry of `node`, copied from the cluster on first touch.
+    fn touch(&mut self, node: NodeId) -> &mut TouchedNode {
+        let index = match self.touched.iter().position(|t| t.node == node) {
+            Some(i) => i,
+            None => {
+                let n = self.cluster.node(node);
+                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
+                gpu_free_milli[..n.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(node));
+                self.touched.push(TouchedNode {
+                    node,
+                    gpu_free_milli,
+                    free_cpu_milli: n.free_cpu_milli,
+                    free_mem_mib: n.free_mem_mib,
+                    free_gpu_milli: n.free_gpu_milli,
+                });
+                self.touched.len() - 1
+            }
+        };
+        &mut self.touched[index]
+    }
+
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
         let node = self
@@ -103,22 +127,7 @@ impl<'c> Trial<'c> {
                 gpu,
             });
         }
-        let index = match self.touched.iter().position(|t| t.node == task.node) {
-            Some(i) => i,
-            None => {
-                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
-                gpu_free_milli[..node.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(task.node));
-                self.touched.push(TouchedNode {
-                    node: task.node,
-                    gpu_free_milli,
-                    free_cpu_milli: node.free_cpu_milli,
-                    free_mem_mib: node.free_mem_mib,
-                    free_gpu_milli: node.free_gpu_milli,
-                });
-                self.touched.len() - 1
-            }
-        };
-        let t = &mut self.touched[index];
+        let t = self.touch(task.node);
         let insufficient = |resource| AllocError::Insufficient {
             node: node.name.clone(),
             resource,
@@ -150,20 +159,22 @@ impl<'c> Trial<'c> {
         Ok(())
     }
 
-    /// Undoes a [`Trial::take`] of the same task (a gang that could not be placed whole gives
-    /// back the tasks it had placed).
+    /// Returns a task's resources to the overlay: undoes a [`Trial::take`] of the same task (a
+    /// gang that could not be placed whole gives back the tasks it had placed), or frees what a
+    /// running job's task holds in the cluster (a policy weighing a preemption, or the cluster
+    /// after a job ends). The task must hold what it claims, as the engine's allocations do.
     pub fn give_back(&mut self, task: &TaskAlloc) {
-        let t = self
-            .touched
-            .iter_mut()
-            .find(|t| t.node == task.node)
-            .expect("give_back only undoes a take on the same trial");
+        let t = self.touch(task.node);
         let share = task.milli_per_gpu as u16;
         let mut mask = task.gpu_mask;
         while mask != 0 {
             let gpu = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             t.gpu_free_milli[gpu] += share;
+            debug_assert!(
+                u32::from(t.gpu_free_milli[gpu]) <= MILLI_PER_GPU,
+                "give_back of a task that does not hold its devices"
+            );
         }
         t.free_cpu_milli += task.cpu_milli;
         t.free_mem_mib += task.mem_mib;
@@ -195,6 +206,29 @@ mod tests {
         assert_eq!(trial.gpu_free_milli(NodeId(0)), &[0, 1000]);
         // The cluster itself is untouched.
         assert_eq!(cluster.allocated_gpu_milli(), 0);
+    }
+
+    #[test]
+    fn give_back_frees_what_a_running_task_holds() {
+        // A running task holds devices 0 and 1 of node 0; a trial that releases it sees the
+        // whole node free, and a clone taken before the release still sees it held.
+        let mut cluster = uniform(1, 1, 4);
+        let running = TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: 0b0011,
+            milli_per_gpu: 1000,
+            cpu_milli: 1000,
+            mem_mib: 10,
+        };
+        cluster.allocate(&[running]).unwrap();
+        let mut trial = Trial::new(&cluster);
+        let before = trial.clone();
+        trial.give_back(&running);
+        assert_eq!(trial.gpu_free_milli(NodeId(0)), &[1000; 4]);
+        assert_eq!(trial.free_gpu_milli(NodeId(0)), 4000);
+        assert_eq!(trial.free_cpu_mem(NodeId(0)), (64_000, 512 * 1024));
+        assert_eq!(before.free_gpu_milli(NodeId(0)), 2000);
+        assert_eq!(cluster.allocated_gpu_milli(), 2000);
     }
 
     #[test]

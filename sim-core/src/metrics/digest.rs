@@ -71,6 +71,7 @@ impl Observer for EventDigest {
             Record::Completed { .. } => (4, None),
             Record::Preempted { lost_gpu_s, .. } => (5, Some(lost_gpu_s.to_bits())),
             Record::RateChanged { new_rate, .. } => (6, Some(new_rate.to_bits())),
+            Record::Suspended { lost_gpu_s, .. } => (8, Some(lost_gpu_s.to_bits())),
         };
         self.write(&[kind]);
         self.write_u64(u64::from(record.job().0));
