@@ -6,7 +6,7 @@ mod common;
 use std::convert::Infallible;
 
 use common::{cluster, job};
-use policies::placement::{FirstFit, place_job};
+use policies::placement::{FirstFit, Placement};
 use proptest::prelude::*;
 use sim_core::cluster::{Cluster, NodeSpec, Trial};
 use sim_core::engine::{Engine, EngineConfig};
@@ -23,7 +23,7 @@ use sim_core::view::ClusterView;
 /// skipped, not applied.
 #[test]
 fn a_rate_change_moves_the_finish_and_stales_the_old_event() {
-    let mut policy = policies::resolve("first-fit").unwrap();
+    let mut policy = common::policy("first-fit");
     let jobs = vec![job("a", 0, 100, 1, 1.0), job("tick", 40, 1, 1, 1.0)];
     let config = EngineConfig {
         horizon: None,
@@ -54,7 +54,7 @@ fn a_rate_change_moves_the_finish_and_stales_the_old_event() {
 /// One GPU; a (0–100 s), b waits behind it. Horizon 50 s: a is running, b pending.
 #[test]
 fn the_horizon_reports_unfinished_jobs() {
-    let mut policy = policies::resolve("first-fit").unwrap();
+    let mut policy = common::policy("first-fit");
     let jobs = vec![job("a", 0, 100, 1, 1.0), job("b", 0, 10, 1, 1.0)];
     let config = EngineConfig {
         horizon: Some(SimTime::from_secs(50)),
@@ -165,7 +165,7 @@ proptest! {
     #[test]
     fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), policy in prop::sample::select(vec!["first-fit", "best-fit", "worst-fit"]), horizon in prop::option::of(1u64..2000)) {
         let submitted = jobs.len();
-        let mut policy = policies::resolve(policy).unwrap();
+        let mut policy = common::policy(policy);
         let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)), ..Default::default() };
         let mut checker = InvariantChecker::default();
         let mut engine = Engine::new(cluster, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
@@ -199,7 +199,7 @@ proptest! {
 /// be placed, fails at 1 s; c (4 GPUs) arrives at 200 s on an empty node and runs.
 #[test]
 fn unplaced_arrivals_fail_when_asked() {
-    let mut policy = policies::resolve("first-fit").unwrap();
+    let mut policy = common::policy("first-fit");
     let jobs = vec![
         job("a", 0, 100, 1, 4.0),
         job("b", 1, 10, 1, 1.0),
@@ -245,7 +245,7 @@ impl Policy for StartAtFifty {
         }
         let mut trial = Trial::new(view.cluster);
         for job in view.pending_jobs() {
-            if let Some(placement) = place_job(&mut FirstFit, &mut trial, job) {
+            if let Some(placement) = FirstFit.place(&mut trial, job) {
                 decisions.push(Decision::Start { job: job.id, placement });
             }
         }

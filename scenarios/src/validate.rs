@@ -70,11 +70,29 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     if scenario.workload.trace.trim().is_empty() {
         return fail("workload", "trace", "must name a trace file or sample:NAME".into());
     }
-    if let Err(e) = policies::resolve(&scenario.policy.name) {
-        return fail("policy", "name", e.to_string());
+    if let Err(e) = scenario.policy.spec() {
+        let place = policy_line(text, &e.key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+        return Err(ScenarioError::Input(format!(
+            "{place}: policy.{}: {}",
+            e.key, e.message
+        )));
     }
     if scenario.output.sample_interval.0.as_micros() == 0 {
         return fail("output", "sample_interval", "must be longer than zero".into());
     }
     Ok(())
+}
+
+/// The line of a `[policy]` key given dotted (`queue`, `queues.research.weight`), however the
+/// file writes it: the innermost table that holds it (`[policy.queues.research]`), else the
+/// line of an inline table that contains it (`research = { weight = 0 }`).
+fn policy_line(text: &str, key: &str) -> Option<usize> {
+    let parts: Vec<&str> = key.split('.').collect();
+    (0..parts.len()).rev().find_map(|i| {
+        let section = std::iter::once("policy")
+            .chain(parts[..i].iter().copied())
+            .collect::<Vec<_>>()
+            .join(".");
+        locate(text, &section, parts[i])
+    })
 }

@@ -3,10 +3,12 @@
 
 use std::convert::Infallible;
 
+use policies::PolicySpec;
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig, RunOutcome};
 use sim_core::job::{Job, JobSpec};
 use sim_core::metrics::{Sample, UsageCollector};
+use sim_core::policy::Policy;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
@@ -37,9 +39,14 @@ pub fn job(id: &str, submit_s: u64, duration_s: u64, tasks: u32, gpus: f64) -> J
     )
 }
 
+/// The preset called `name`, seeded with 0.
+pub fn policy(name: &str) -> Box<dyn Policy + Send> {
+    policies::resolve(&PolicySpec::preset(name).unwrap(), 0)
+}
+
 /// Runs `jobs` to the end under the named policy.
 pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
-    let mut policy = policies::resolve(policy).unwrap();
+    let mut policy = self::policy(policy);
     let config = EngineConfig {
         horizon: None,
         sample_interval: None,
@@ -54,7 +61,7 @@ pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
 
 /// Runs `jobs` under the named policy, sampling the cluster every `every_s` seconds.
 pub fn run_sampled(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>, every_s: u64) -> (RunOutcome, Vec<Sample>) {
-    let mut policy = policies::resolve(policy).unwrap();
+    let mut policy = self::policy(policy);
     let config = EngineConfig {
         horizon: None,
         sample_interval: Some(SimTime::from_secs(every_s)),

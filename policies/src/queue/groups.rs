@@ -1,0 +1,102 @@
+//! Waiting jobs split by group (user or queue), each group in arrival order: the structure
+//! behind DRF, lottery and fair share, which first choose a group, then take its oldest job.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::view::ClusterView;
+
+use crate::parts::ShareBy;
+
+/// Per-group waiting sets and this round's next candidate of each group.
+pub(crate) struct GroupedWaiting {
+    share_by: ShareBy,
+    waiting: Vec<BTreeSet<JobId>>,
+    heads: Vec<Option<JobId>>,
+}
+
+impl GroupedWaiting {
+    /// Groups by user or by queue.
+    pub(crate) fn new(share_by: ShareBy) -> Self {
+        GroupedWaiting {
+            share_by,
+            waiting: Vec::new(),
+            heads: Vec::new(),
+        }
+    }
+
+    /// The group of a job (a dense user or queue index).
+    pub(crate) fn group(&self, job: &Job) -> usize {
+        match self.share_by {
+            ShareBy::User => job.user.index(),
+            ShareBy::Queue => job.queue.index(),
+        }
+    }
+
+    /// The name of a job's group.
+    pub(crate) fn group_name<'j>(&self, job: &'j Job) -> &'j str {
+        match self.share_by {
+            ShareBy::User => &job.spec.user,
+            ShareBy::Queue => &job.spec.queue,
+        }
+    }
+
+    /// Number of groups seen so far.
+    pub(crate) fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Jobs waiting in group `g`.
+    pub(crate) fn waiting(&self, g: usize) -> usize {
+        self.waiting[g].len()
+    }
+
+    /// Adds jobs that become pending and drops jobs that leave the queue.
+    pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        let job = view.job(record.job());
+        let g = self.group(job);
+        if g >= self.waiting.len() {
+            self.waiting.resize_with(g + 1, BTreeSet::new);
+            self.heads.resize(g + 1, None);
+        }
+        match *record {
+            Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
+                self.waiting[g].insert(job);
+            }
+            Record::Started { job } | Record::Rejected { job, .. } => {
+                self.waiting[g].remove(&job);
+            }
+            Record::Completed { .. } | Record::RateChanged { .. } => {}
+        }
+    }
+
+    /// Makes every waiting job a candidate again.
+    pub(crate) fn begin_round(&mut self, view: &ClusterView<'_>) {
+        debug_assert_eq!(
+            self.waiting.iter().map(BTreeSet::len).sum::<usize>(),
+            view.pending.len(),
+            "grouped queue out of step with the engine"
+        );
+        for (head, waiting) in self.heads.iter_mut().zip(&self.waiting) {
+            *head = waiting.first().copied();
+        }
+    }
+
+    /// Groups with a candidate left this round, in index order.
+    pub(crate) fn with_candidates(&self) -> impl Iterator<Item = (usize, JobId)> + '_ {
+        self.heads.iter().enumerate().filter_map(|(g, h)| h.map(|j| (g, j)))
+    }
+
+    /// Takes group `g`'s head as offered and moves to its next job.
+    pub(crate) fn pop(&mut self, g: usize) -> Option<JobId> {
+        let head = self.heads[g]?;
+        self.heads[g] = self.waiting[g]
+            .range((Bound::Excluded(head), Bound::Unbounded))
+            .next()
+            .copied();
+        Some(head)
+    }
+}

@@ -1,0 +1,65 @@
+//! Waiting jobs kept sorted by a fixed key (then arrival), updated from the engine's records,
+//! so a round walks them in order without sorting.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::view::ClusterView;
+
+/// Waiting jobs in `(key, arrival)` order, and this round's position among them.
+pub(crate) struct SortedWaiting<K> {
+    key: fn(&Job) -> K,
+    waiting: BTreeSet<(K, JobId)>,
+    cursor: Option<(K, JobId)>,
+}
+
+impl<K: Ord + Copy> SortedWaiting<K> {
+    /// An empty set ordered by `key`.
+    pub(crate) fn new(key: fn(&Job) -> K) -> Self {
+        SortedWaiting {
+            key,
+            waiting: BTreeSet::new(),
+            cursor: None,
+        }
+    }
+
+    /// Adds jobs that become pending and drops jobs that leave the queue.
+    pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        match *record {
+            Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
+                self.waiting.insert(((self.key)(view.job(job)), job));
+            }
+            Record::Started { job } | Record::Rejected { job, .. } => {
+                self.waiting.remove(&((self.key)(view.job(job)), job));
+            }
+            Record::Completed { .. } | Record::RateChanged { .. } => {}
+        }
+    }
+
+    /// Restarts the walk from the first job.
+    pub(crate) fn begin_round(&mut self, view: &ClusterView<'_>) {
+        debug_assert_eq!(
+            self.waiting.len(),
+            view.pending.len(),
+            "sorted queue out of step with the engine"
+        );
+        self.cursor = None;
+    }
+
+    /// The next job of the walk.
+    pub(crate) fn next(&mut self) -> Option<JobId> {
+        let next = match self.cursor {
+            None => self.waiting.first().copied(),
+            Some(c) => self
+                .waiting
+                .range((Bound::Excluded(c), Bound::Unbounded))
+                .next()
+                .copied(),
+        }?;
+        self.cursor = Some(next);
+        Some(next.1)
+    }
+}
