@@ -39,7 +39,8 @@ pub struct Scheduler {
     quotas: Option<Quotas>,
     preemption: Option<Preemption>,
     slicing: Option<TimeSlicing>,
-    /// Jobs that could not start in the current round, in the order offered.
+    /// Jobs left waiting by the current round: those that could not start, in the order
+    /// offered, then those it suspended.
     blocked: Vec<JobId>,
 }
 
@@ -115,11 +116,13 @@ impl Scheduler {
             let job = view.job(id);
             match slicing.rotate(round, self.placement.as_mut(), job) {
                 Some((victims, tasks)) => {
-                    decisions.extend(victims.into_iter().map(|job| Decision::Suspend {
+                    decisions.extend(victims.iter().map(|&job| Decision::Suspend {
                         job,
                         overhead: slicing.overhead(),
                     }));
                     self.start(round, job, tasks, decisions);
+                    // The suspended jobs wait from now on: their turn comes at a slice end.
+                    self.blocked.extend(victims);
                 }
                 None => self.blocked.push(id),
             }
