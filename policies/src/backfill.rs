@@ -24,7 +24,7 @@ use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 
 use crate::placement::{Placement, give_back_all};
-use crate::round::{Round, take_all};
+use crate::round::{Round, max_node_free, take_all};
 
 /// The head job's reservation in one round.
 pub(crate) struct Reservation<'v> {
@@ -33,6 +33,10 @@ pub(crate) struct Reservation<'v> {
     /// The cluster at the shadow time, the head and the backfilled jobs that outlast the
     /// shadow time placed: what is free here is the extra.
     at_shadow: Trial<'v>,
+    /// Total extra GPU capacity, in milli-GPU (exact).
+    extra_gpu_milli: u64,
+    /// No node has more extra GPU capacity than this (an upper bound).
+    max_node_extra_gpu_milli: u64,
 }
 
 impl<'v> Reservation<'v> {
@@ -63,18 +67,30 @@ impl<'v> Reservation<'v> {
                 i += 1;
             }
             if free >= need && placement.place(&mut trial, head).is_some() {
-                return Reservation {
-                    shadow: end,
-                    at_shadow: trial,
-                };
+                return Reservation::at(end, trial, free - need);
             }
         }
         // The head fits nowhere even when every running job has ended (its GPU model is held
         // by nothing it could wait for): it constrains nothing.
+        Reservation::at(SimTime::MAX, round.trial.clone(), round.free_gpu_milli())
+    }
+
+    fn at(shadow: SimTime, at_shadow: Trial<'v>, extra_gpu_milli: u64) -> Reservation<'v> {
         Reservation {
-            shadow: SimTime::MAX,
-            at_shadow: round.trial.clone(),
+            shadow,
+            max_node_extra_gpu_milli: max_node_free(&at_shadow),
+            at_shadow,
+            extra_gpu_milli,
         }
+    }
+
+    /// Takes `tasks` on the shadow-time trial, or nothing if one of them does not fit there.
+    fn take_extra(&mut self, tasks: &[TaskAlloc]) -> bool {
+        if !take_all(&mut self.at_shadow, tasks) {
+            return false;
+        }
+        self.extra_gpu_milli -= tasks.iter().map(TaskAlloc::gpu_milli).sum::<u64>();
+        true
     }
 
     /// Places `job` now if that does not delay the head; `None` leaves the round unchanged.
@@ -84,16 +100,21 @@ impl<'v> Reservation<'v> {
         placement: &mut dyn Placement,
         job: &Job,
     ) -> Option<Vec<TaskAlloc>> {
-        let now_tasks = round.place(placement, job)?;
-        if round.now().saturating_add(estimate(job)) <= self.shadow {
-            return Some(now_tasks);
+        let ends_in_time = round.now().saturating_add(estimate(job)) <= self.shadow;
+        if !ends_in_time
+            && (job.spec.gpu_milli() > self.extra_gpu_milli
+                || job.spec.task.gpu_milli() > self.max_node_extra_gpu_milli)
+        {
+            return None;
         }
-        if take_all(&mut self.at_shadow, &now_tasks) {
+        let now_tasks = round.place(placement, job)?;
+        if ends_in_time || self.take_extra(&now_tasks) {
             return Some(now_tasks);
         }
         round.unplace(&now_tasks);
         let extra_tasks = placement.place(&mut self.at_shadow, job)?;
         if round.take(&extra_tasks) {
+            self.extra_gpu_milli -= job.spec.gpu_milli();
             Some(extra_tasks)
         } else {
             give_back_all(&mut self.at_shadow, &extra_tasks);

@@ -39,7 +39,9 @@ pub(crate) fn unknown_name<'a>(kind: &str, name: &str, known: impl Iterator<Item
     let hint = known
         .clone()
         .map(|k| (strsim::levenshtein(name, k), k))
-        .filter(|&(distance, k)| (distance <= 3 && distance < name.chars().count()) || (name.len() >= 3 && k.contains(name)))
+        .filter(|&(distance, k)| {
+            (distance <= 3 && distance < name.chars().count()) || (name.len() >= 3 && k.contains(name))
+        })
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default();

@@ -2,7 +2,7 @@
 //! places jobs, before the engine applies any of it.
 
 use sim_core::cluster::Trial;
-use sim_core::ids::JobId;
+use sim_core::ids::{JobId, NodeId};
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
@@ -21,6 +21,8 @@ pub(crate) struct Round<'v> {
     /// No node of the trial has more free GPU capacity than this (an upper bound that lets a
     /// round skip, in O(1), jobs that cannot fit anywhere).
     max_node_free_gpu_milli: u64,
+    /// Whether the bound is exact (false once a start may have lowered the true maximum).
+    bound_exact: bool,
     /// Jobs started this round, with their tasks.
     pub(crate) started: Vec<(JobId, Vec<TaskAlloc>)>,
     /// Running jobs stopped (preempted or suspended) this round.
@@ -35,6 +37,7 @@ impl<'v> Round<'v> {
             trial: Trial::new(view.cluster),
             free_gpu_milli: view.cluster.total_gpu_milli() - view.cluster.allocated_gpu_milli(),
             max_node_free_gpu_milli: view.cluster.max_node_free_gpu_milli(),
+            bound_exact: true,
             started: Vec::new(),
             stopped: Vec::new(),
         }
@@ -59,14 +62,32 @@ impl<'v> Round<'v> {
             .map(move |&id| view.job(id))
     }
 
-    /// Places `job` on the trial, unless the free-capacity bounds already rule it out.
+    /// True when the free-capacity bounds already rule `job` out.
+    fn cannot_fit(&self, job: &Job) -> bool {
+        job.spec.gpu_milli() > self.free_gpu_milli || job.spec.task.gpu_milli() > self.max_node_free_gpu_milli
+    }
+
+    /// Places `job` on the trial, unless the free-capacity bounds already rule it out. After a
+    /// failure the node bound is made exact again (one pass over the nodes), so that a long
+    /// queue behind a full cluster is skipped in O(1) per job.
     pub(crate) fn place(&mut self, placement: &mut dyn Placement, job: &Job) -> Option<Vec<TaskAlloc>> {
-        if job.spec.gpu_milli() > self.free_gpu_milli || job.spec.task.gpu_milli() > self.max_node_free_gpu_milli {
+        if self.cannot_fit(job) {
             return None;
         }
-        let tasks = placement.place(&mut self.trial, job)?;
-        self.free_gpu_milli -= job.spec.gpu_milli();
-        Some(tasks)
+        match placement.place(&mut self.trial, job) {
+            Some(tasks) => {
+                self.free_gpu_milli -= job.spec.gpu_milli();
+                self.bound_exact = false;
+                Some(tasks)
+            }
+            None => {
+                if !self.bound_exact {
+                    self.max_node_free_gpu_milli = max_node_free(&self.trial);
+                    self.bound_exact = true;
+                }
+                None
+            }
+        }
     }
 
     /// Undoes a [`Round::place`].
@@ -81,6 +102,7 @@ impl<'v> Round<'v> {
             return false;
         }
         self.free_gpu_milli -= tasks.iter().map(TaskAlloc::gpu_milli).sum::<u64>();
+        self.bound_exact = false;
         true
     }
 
@@ -104,9 +126,18 @@ impl<'v> Round<'v> {
             let retaken = take_all(&mut self.trial, &job.alloc);
             debug_assert!(retaken, "a job stopped this round can take its resources back");
             self.free_gpu_milli -= job.spec.gpu_milli();
+            self.bound_exact = false;
             self.stopped.retain(|&s| s != id);
         }
     }
+}
+
+/// The most free GPU capacity on any node of `trial`, in milli-GPU.
+pub(crate) fn max_node_free(trial: &Trial<'_>) -> u64 {
+    (0..trial.cluster().nodes().len())
+        .map(|i| trial.free_gpu_milli(NodeId::from_index(i)))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Takes every task on `trial`, or none of them.

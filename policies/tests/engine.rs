@@ -140,24 +140,26 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
         let mut submit = 0;
         rows.into_iter()
             .enumerate()
-            .map(|(i, ((gap, duration, tasks), gpus, cpus, (priority, tenant, preemptible, checkpoint)))| {
-                submit += gap;
-                let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, 0).unwrap();
-                let mut spec = JobSpec::new(
-                    format!("j{i}"),
-                    SimTime::from_secs(submit),
-                    SimTime::from_secs(duration),
-                    tasks,
-                    task,
-                );
-                spec.priority = priority;
-                spec.user = format!("u{tenant}");
-                spec.queue = format!("q{}", tenant % 2);
-                spec.preemptible = preemptible;
-                spec.checkpoint = SimTime::from_secs(checkpoint);
-                spec.requested = SimTime::from_secs(duration / 2 + 1);
-                spec
-            })
+            .map(
+                |(i, ((gap, duration, tasks), gpus, cpus, (priority, tenant, preemptible, checkpoint)))| {
+                    submit += gap;
+                    let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, 0).unwrap();
+                    let mut spec = JobSpec::new(
+                        format!("j{i}"),
+                        SimTime::from_secs(submit),
+                        SimTime::from_secs(duration),
+                        tasks,
+                        task,
+                    );
+                    spec.priority = priority;
+                    spec.user = format!("u{tenant}");
+                    spec.queue = format!("q{}", tenant % 2);
+                    spec.preemptible = preemptible;
+                    spec.checkpoint = SimTime::from_secs(checkpoint);
+                    spec.requested = SimTime::from_secs(duration / 2 + 1);
+                    spec
+                },
+            )
             .collect()
     })
 }

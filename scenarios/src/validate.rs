@@ -104,7 +104,9 @@ mod tests {
     const BASE: &str = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.csv\"\n";
 
     fn error(policy: &str) -> String {
-        load_str(&format!("{BASE}{policy}"), "s.toml", None, &[]).unwrap_err().to_string()
+        load_str(&format!("{BASE}{policy}"), "s.toml", None, &[])
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -144,7 +146,13 @@ mod tests {
             error("[policy]\ntickets = { bob = 0 }\n"),
             "s.toml:9: policy.tickets.bob: must be at least 1"
         );
-        assert!(error("[policy]\nbackfil = \"easy\"\n").contains("unknown key `backfil` in [policy] (did you mean `backfill`?)"));
-        assert!(error("[policy.queues.a]\nquota = 3\n").contains("unknown key `quota` in [policy.queues.a] (did you mean `quota_gpus`?)"));
+        assert!(
+            error("[policy]\nbackfil = \"easy\"\n")
+                .contains("unknown key `backfil` in [policy] (did you mean `backfill`?)")
+        );
+        assert!(
+            error("[policy.queues.a]\nquota = 3\n")
+                .contains("unknown key `quota` in [policy.queues.a] (did you mean `quota_gpus`?)")
+        );
     }
 }

@@ -23,7 +23,14 @@ struct TouchedNode {
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
+    /// Position in `touched` of each node (`u32::MAX` when untouched), built once more than
+    /// [`INDEX_AFTER`] nodes are touched, so a trial spanning the cluster answers in O(1).
+    index: Vec<u32>,
 }
+
+/// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
+/// that places one job touches a handful, and the engine builds one for every start.
+const INDEX_AFTER: usize = 8;
 
 impl<'c> Trial<'c> {
     /// A trial with nothing placed yet.
@@ -31,6 +38,7 @@ impl<'c> Trial<'c> {
         Trial {
             cluster,
             touched: Vec::new(),
+            index: Vec::new(),
         }
     }
 
@@ -39,8 +47,17 @@ impl<'c> Trial<'c> {
         self.cluster
     }
 
+    fn position(&self, node: NodeId) -> Option<usize> {
+        if self.index.is_empty() {
+            self.touched.iter().position(|t| t.node == node)
+        } else {
+            let slot = self.index[node.index()];
+            (slot != u32::MAX).then_some(slot as usize)
+        }
+    }
+
     fn touched(&self, node: NodeId) -> Option<&TouchedNode> {
-        self.touched.iter().find(|t| t.node == node)
+        self.position(node).map(|i| &self.touched[i])
     }
 
     /// Free milli-GPU of each device of `node`, after the tentative tasks.
@@ -91,7 +108,7 @@ impl<'c> Trial<'c> {
 
     /// The overlay entry of `node`, copied from the cluster on first touch.
     fn touch(&mut self, node: NodeId) -> &mut TouchedNode {
-        let index = match self.touched.iter().position(|t| t.node == node) {
+        let index = match self.position(node) {
             Some(i) => i,
             None => {
                 let n = self.cluster.node(node);
@@ -104,7 +121,16 @@ impl<'c> Trial<'c> {
                     free_mem_mib: n.free_mem_mib,
                     free_gpu_milli: n.free_gpu_milli,
                 });
-                self.touched.len() - 1
+                let position = self.touched.len() - 1;
+                if !self.index.is_empty() {
+                    self.index[node.index()] = position as u32;
+                } else if self.touched.len() > INDEX_AFTER {
+                    self.index = vec![u32::MAX; self.cluster.nodes.len()];
+                    for (i, t) in self.touched.iter().enumerate() {
+                        self.index[t.node.index()] = i as u32;
+                    }
+                }
+                position
             }
         };
         &mut self.touched[index]
@@ -229,6 +255,27 @@ mod tests {
         assert_eq!(trial.free_cpu_mem(NodeId(0)), (64_000, 512 * 1024));
         assert_eq!(before.free_gpu_milli(NodeId(0)), 2000);
         assert_eq!(cluster.allocated_gpu_milli(), 2000);
+    }
+
+    #[test]
+    fn a_trial_touching_many_nodes_keeps_each_apart() {
+        // Twenty 2-GPU nodes, one GPU taken on each in turn (past the indexing threshold), then
+        // a second on node 3: every node's count is its own.
+        let cluster = uniform(1, 20, 2);
+        let mut trial = Trial::new(&cluster);
+        let one = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+        for i in 0..20 {
+            let task = trial.fit(NodeId(i), &one, GpuTypeSet::ANY).unwrap();
+            trial.take(&task).unwrap();
+        }
+        let task = trial.fit(NodeId(3), &one, GpuTypeSet::ANY).unwrap();
+        trial.take(&task).unwrap();
+        let copy = trial.clone();
+        let free: Vec<u64> = (0..20).map(|i| copy.free_gpu_milli(NodeId(i))).collect();
+        let mut expected = vec![1000; 20];
+        expected[3] = 0;
+        assert_eq!(free, expected);
+        assert!(copy.fit(NodeId(3), &one, GpuTypeSet::ANY).is_none());
     }
 
     #[test]
