@@ -57,16 +57,22 @@ impl<'v> Reservation<'v> {
         ends.sort_by_key(|&(end, id, _)| (end, id));
         let mut trial = round.trial.clone();
         let mut free = round.free_gpu_milli();
+        let mut max_node = max_node_free(&trial);
         let need = head.spec.gpu_milli();
+        let task_need = head.spec.task.gpu_milli();
         let mut i = 0;
         while i < ends.len() {
             let end = ends[i].0;
             while i < ends.len() && ends[i].0 == end {
                 give_back_all(&mut trial, ends[i].2);
-                free += ends[i].2.iter().map(TaskAlloc::gpu_milli).sum::<u64>();
+                for task in ends[i].2 {
+                    free += task.gpu_milli();
+                    max_node = max_node.max(trial.free_gpu_milli(task.node));
+                }
                 i += 1;
             }
-            if free >= need && placement.place(&mut trial, head).is_some() {
+            // Placement is tried only once the head could fit by the totals.
+            if free >= need && max_node >= task_need && placement.place(&mut trial, head).is_some() {
                 return Reservation::at(end, trial, free - need);
             }
         }

@@ -25,6 +25,8 @@ pub struct Drf {
     held: Vec<[u64; 3]>,
     /// `held` plus this round's tentative starts.
     tentative: Vec<[u64; 3]>,
+    /// Each group's dominant share of `tentative`.
+    shares: Vec<f64>,
     /// Cluster capacity per resource.
     capacity: [f64; 3],
 }
@@ -36,6 +38,7 @@ impl Drf {
             groups: GroupedWaiting::new(share_by),
             held: Vec::new(),
             tentative: Vec::new(),
+            shares: Vec::new(),
             capacity: [0.0; 3],
         }
     }
@@ -80,14 +83,14 @@ impl QueueOrder for Drf {
             self.capacity[1] += node.cpu_milli as f64;
             self.capacity[2] += node.mem_mib as f64;
         }
+        self.shares = (0..self.tentative.len()).map(|g| self.dominant_share(g)).collect();
     }
 
     fn next(&mut self, _view: &ClusterView<'_>) -> Option<JobId> {
-        let (g, _) = self.groups.with_candidates().min_by(|&(a, _), &(b, _)| {
-            self.dominant_share(a)
-                .total_cmp(&self.dominant_share(b))
-                .then(a.cmp(&b))
-        })?;
+        let (g, _) = self
+            .groups
+            .with_candidates()
+            .min_by(|&(a, _), &(b, _)| self.shares[a].total_cmp(&self.shares[b]).then(a.cmp(&b)))?;
         self.groups.pop(g)
     }
 
@@ -97,5 +100,6 @@ impl QueueOrder for Drf {
         for r in 0..3 {
             self.tentative[g][r] += d[r];
         }
+        self.shares[g] = self.dominant_share(g);
     }
 }

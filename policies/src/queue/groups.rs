@@ -1,8 +1,9 @@
 //! Waiting jobs split by group (user or queue), each group in arrival order: the structure
 //! behind DRF, lottery and fair share, which first choose a group, then take its oldest job.
+//! Each group's set is copied into a list only when it changed since the last round, and a
+//! round walks the lists.
 
 use std::collections::BTreeSet;
-use std::ops::Bound;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
@@ -15,6 +16,11 @@ use crate::parts::ShareBy;
 pub(crate) struct GroupedWaiting {
     share_by: ShareBy,
     waiting: Vec<BTreeSet<JobId>>,
+    /// Each group's `waiting` as a list, as of the last round that found it changed.
+    order: Vec<Vec<JobId>>,
+    changed: Vec<bool>,
+    /// This round's position in each group's list.
+    cursor: Vec<usize>,
     heads: Vec<Option<JobId>>,
 }
 
@@ -24,6 +30,9 @@ impl GroupedWaiting {
         GroupedWaiting {
             share_by,
             waiting: Vec::new(),
+            order: Vec::new(),
+            changed: Vec::new(),
+            cursor: Vec::new(),
             heads: Vec::new(),
         }
     }
@@ -60,14 +69,17 @@ impl GroupedWaiting {
         let g = self.group(job);
         if g >= self.waiting.len() {
             self.waiting.resize_with(g + 1, BTreeSet::new);
+            self.order.resize_with(g + 1, Vec::new);
+            self.changed.resize(g + 1, false);
+            self.cursor.resize(g + 1, 0);
             self.heads.resize(g + 1, None);
         }
         match *record {
             Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
-                self.waiting[g].insert(job);
+                self.changed[g] |= self.waiting[g].insert(job);
             }
             Record::Started { job } | Record::Rejected { job, .. } => {
-                self.waiting[g].remove(&job);
+                self.changed[g] |= self.waiting[g].remove(&job);
             }
             Record::Completed { .. } | Record::RateChanged { .. } => {}
         }
@@ -80,8 +92,14 @@ impl GroupedWaiting {
             view.pending.len(),
             "grouped queue out of step with the engine"
         );
-        for (head, waiting) in self.heads.iter_mut().zip(&self.waiting) {
-            *head = waiting.first().copied();
+        for g in 0..self.waiting.len() {
+            if self.changed[g] {
+                self.order[g].clear();
+                self.order[g].extend(self.waiting[g].iter().copied());
+                self.changed[g] = false;
+            }
+            self.cursor[g] = 0;
+            self.heads[g] = self.order[g].first().copied();
         }
     }
 
@@ -93,10 +111,8 @@ impl GroupedWaiting {
     /// Takes group `g`'s head as offered and moves to its next job.
     pub(crate) fn pop(&mut self, g: usize) -> Option<JobId> {
         let head = self.heads[g]?;
-        self.heads[g] = self.waiting[g]
-            .range((Bound::Excluded(head), Bound::Unbounded))
-            .next()
-            .copied();
+        self.cursor[g] += 1;
+        self.heads[g] = self.order[g].get(self.cursor[g]).copied();
         Some(head)
     }
 }

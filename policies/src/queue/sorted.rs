@@ -1,8 +1,8 @@
 //! Waiting jobs kept sorted by a fixed key (then arrival), updated from the engine's records,
-//! so a round walks them in order without sorting.
+//! so a round walks them in order without sorting: the sorted set is copied into a list only
+//! when it changed since the last round, and the round walks the list.
 
 use std::collections::BTreeSet;
-use std::ops::Bound;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
@@ -13,7 +13,10 @@ use sim_core::view::ClusterView;
 pub(crate) struct SortedWaiting<K> {
     key: fn(&Job) -> K,
     waiting: BTreeSet<(K, JobId)>,
-    cursor: Option<(K, JobId)>,
+    /// `waiting` as a list, as of the last round that found it changed.
+    order: Vec<JobId>,
+    changed: bool,
+    cursor: usize,
 }
 
 impl<K: Ord + Copy> SortedWaiting<K> {
@@ -22,7 +25,9 @@ impl<K: Ord + Copy> SortedWaiting<K> {
         SortedWaiting {
             key,
             waiting: BTreeSet::new(),
-            cursor: None,
+            order: Vec::new(),
+            changed: false,
+            cursor: 0,
         }
     }
 
@@ -30,10 +35,10 @@ impl<K: Ord + Copy> SortedWaiting<K> {
     pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         match *record {
             Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
-                self.waiting.insert(((self.key)(view.job(job)), job));
+                self.changed |= self.waiting.insert(((self.key)(view.job(job)), job));
             }
             Record::Started { job } | Record::Rejected { job, .. } => {
-                self.waiting.remove(&((self.key)(view.job(job)), job));
+                self.changed |= self.waiting.remove(&((self.key)(view.job(job)), job));
             }
             Record::Completed { .. } | Record::RateChanged { .. } => {}
         }
@@ -46,20 +51,18 @@ impl<K: Ord + Copy> SortedWaiting<K> {
             view.pending.len(),
             "sorted queue out of step with the engine"
         );
-        self.cursor = None;
+        if self.changed {
+            self.order.clear();
+            self.order.extend(self.waiting.iter().map(|&(_, id)| id));
+            self.changed = false;
+        }
+        self.cursor = 0;
     }
 
     /// The next job of the walk.
     pub(crate) fn next(&mut self) -> Option<JobId> {
-        let next = match self.cursor {
-            None => self.waiting.first().copied(),
-            Some(c) => self
-                .waiting
-                .range((Bound::Excluded(c), Bound::Unbounded))
-                .next()
-                .copied(),
-        }?;
-        self.cursor = Some(next);
-        Some(next.1)
+        let next = self.order.get(self.cursor).copied();
+        self.cursor += 1;
+        next
     }
 }
