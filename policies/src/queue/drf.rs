@@ -61,13 +61,13 @@ impl QueueOrder for Drf {
         let d = demand(job);
         match record {
             Record::Started { .. } => {
-                for r in 0..3 {
-                    self.held[g][r] += d[r];
+                for (held, need) in self.held[g].iter_mut().zip(d) {
+                    *held += need;
                 }
             }
             Record::Completed { .. } | Record::Preempted { .. } | Record::Suspended { .. } => {
-                for r in 0..3 {
-                    self.held[g][r] = self.held[g][r].saturating_sub(d[r]);
+                for (held, need) in self.held[g].iter_mut().zip(d) {
+                    *held = held.saturating_sub(need);
                 }
             }
             Record::Arrived { .. } | Record::Rejected { .. } | Record::RateChanged { .. } => {}
@@ -97,8 +97,8 @@ impl QueueOrder for Drf {
     fn started(&mut self, job: &Job) {
         let g = self.groups.group(job);
         let d = demand(job);
-        for r in 0..3 {
-            self.tentative[g][r] += d[r];
+        for (held, need) in self.tentative[g].iter_mut().zip(d) {
+            *held += need;
         }
         self.shares[g] = self.dominant_share(g);
     }

@@ -1,7 +1,6 @@
 //! Waiting jobs split by group (user or queue), each group in arrival order: the structure
 //! behind DRF, lottery and fair share, which first choose a group, then take its oldest job.
-//! Each group's set is copied into a list only when it changed since the last round, and a
-//! round walks the lists.
+//! Each group is walked in order as [`super::walk`] describes.
 
 use std::collections::BTreeSet;
 
@@ -10,17 +9,15 @@ use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
+use super::walk::Walk;
 use crate::parts::ShareBy;
 
 /// Per-group waiting sets and this round's next candidate of each group.
 pub(crate) struct GroupedWaiting {
     share_by: ShareBy,
     waiting: Vec<BTreeSet<JobId>>,
-    /// Each group's `waiting` as a list, as of the last round that found it changed.
-    order: Vec<Vec<JobId>>,
-    changed: Vec<bool>,
-    /// This round's position in each group's list.
-    cursor: Vec<usize>,
+    /// This round's position in each group.
+    walks: Vec<Walk<JobId>>,
     heads: Vec<Option<JobId>>,
 }
 
@@ -30,9 +27,7 @@ impl GroupedWaiting {
         GroupedWaiting {
             share_by,
             waiting: Vec::new(),
-            order: Vec::new(),
-            changed: Vec::new(),
-            cursor: Vec::new(),
+            walks: Vec::new(),
             heads: Vec::new(),
         }
     }
@@ -69,17 +64,15 @@ impl GroupedWaiting {
         let g = self.group(job);
         if g >= self.waiting.len() {
             self.waiting.resize_with(g + 1, BTreeSet::new);
-            self.order.resize_with(g + 1, Vec::new);
-            self.changed.resize(g + 1, false);
-            self.cursor.resize(g + 1, 0);
+            self.walks.resize_with(g + 1, Walk::default);
             self.heads.resize(g + 1, None);
         }
         match *record {
             Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
-                self.changed[g] |= self.waiting[g].insert(job);
+                self.waiting[g].insert(job);
             }
             Record::Started { job } | Record::Rejected { job, .. } => {
-                self.changed[g] |= self.waiting[g].remove(&job);
+                self.waiting[g].remove(&job);
             }
             Record::Completed { .. } | Record::RateChanged { .. } => {}
         }
@@ -92,14 +85,9 @@ impl GroupedWaiting {
             view.pending.len(),
             "grouped queue out of step with the engine"
         );
-        for g in 0..self.waiting.len() {
-            if self.changed[g] {
-                self.order[g].clear();
-                self.order[g].extend(self.waiting[g].iter().copied());
-                self.changed[g] = false;
-            }
-            self.cursor[g] = 0;
-            self.heads[g] = self.order[g].first().copied();
+        for ((walk, head), waiting) in self.walks.iter_mut().zip(&mut self.heads).zip(&self.waiting) {
+            walk.reset();
+            *head = walk.next(waiting);
         }
     }
 
@@ -111,8 +99,7 @@ impl GroupedWaiting {
     /// Takes group `g`'s head as offered and moves to its next job.
     pub(crate) fn pop(&mut self, g: usize) -> Option<JobId> {
         let head = self.heads[g]?;
-        self.cursor[g] += 1;
-        self.heads[g] = self.order[g].get(self.cursor[g]).copied();
+        self.heads[g] = self.walks[g].next(&self.waiting[g]);
         Some(head)
     }
 }

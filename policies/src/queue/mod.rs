@@ -13,6 +13,7 @@ mod lottery;
 mod priority;
 mod sjf;
 mod sorted;
+mod walk;
 
 pub use drf::Drf;
 pub use fair_share::FairShare;

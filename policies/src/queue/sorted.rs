@@ -1,6 +1,5 @@
 //! Waiting jobs kept sorted by a fixed key (then arrival), updated from the engine's records,
-//! so a round walks them in order without sorting: the sorted set is copied into a list only
-//! when it changed since the last round, and the round walks the list.
+//! so a round walks them in order without sorting (see [`super::walk`]).
 
 use std::collections::BTreeSet;
 
@@ -9,14 +8,13 @@ use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
+use super::walk::Walk;
+
 /// Waiting jobs in `(key, arrival)` order, and this round's position among them.
 pub(crate) struct SortedWaiting<K> {
     key: fn(&Job) -> K,
     waiting: BTreeSet<(K, JobId)>,
-    /// `waiting` as a list, as of the last round that found it changed.
-    order: Vec<JobId>,
-    changed: bool,
-    cursor: usize,
+    walk: Walk<(K, JobId)>,
 }
 
 impl<K: Ord + Copy> SortedWaiting<K> {
@@ -25,9 +23,7 @@ impl<K: Ord + Copy> SortedWaiting<K> {
         SortedWaiting {
             key,
             waiting: BTreeSet::new(),
-            order: Vec::new(),
-            changed: false,
-            cursor: 0,
+            walk: Walk::default(),
         }
     }
 
@@ -35,10 +31,10 @@ impl<K: Ord + Copy> SortedWaiting<K> {
     pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         match *record {
             Record::Arrived { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => {
-                self.changed |= self.waiting.insert(((self.key)(view.job(job)), job));
+                self.waiting.insert(((self.key)(view.job(job)), job));
             }
             Record::Started { job } | Record::Rejected { job, .. } => {
-                self.changed |= self.waiting.remove(&((self.key)(view.job(job)), job));
+                self.waiting.remove(&((self.key)(view.job(job)), job));
             }
             Record::Completed { .. } | Record::RateChanged { .. } => {}
         }
@@ -51,18 +47,11 @@ impl<K: Ord + Copy> SortedWaiting<K> {
             view.pending.len(),
             "sorted queue out of step with the engine"
         );
-        if self.changed {
-            self.order.clear();
-            self.order.extend(self.waiting.iter().map(|&(_, id)| id));
-            self.changed = false;
-        }
-        self.cursor = 0;
+        self.walk.reset();
     }
 
     /// The next job of the walk.
     pub(crate) fn next(&mut self) -> Option<JobId> {
-        let next = self.order.get(self.cursor).copied();
-        self.cursor += 1;
-        next
+        self.walk.next(&self.waiting).map(|(_, id)| id)
     }
 }
