@@ -128,6 +128,7 @@ pub fn list_policies() {
         .chain(parts.iter().map(|p| p.name.len()))
         .max()
         .unwrap_or(0);
+    println!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
     println!("presets ([policy] name = \"…\"):");
     for preset in policies::PRESETS {
         println!("  {:<width$}  {}", preset.name, preset.summary);
@@ -136,7 +137,7 @@ pub fn list_policies() {
     for part in parts {
         if part.key != key {
             key = part.key;
-            println!("\n{key} ([policy] {key} = \"…\", replaces the preset's):");
+            println!("\n{key} ([policy] {key} = \"…\"):");
         }
         println!("  {:<width$}  {}", part.name, part.summary);
     }
