@@ -49,7 +49,8 @@ fn physics(c: &mut Criterion) {
     for (label, on) in [("physics_off", false), ("physics_on", true)] {
         group.bench_function(label, |b| {
             b.iter(|| {
-                let mut policy = policies::resolve("best-fit").expect("known policy");
+                let spec = policies::PolicySpec::preset("best-fit").expect("known policy");
+                let mut policy = policies::resolve(&spec, 42);
                 let physics = if on { physics_on() } else { PhysicsConfig::default() };
                 let world = World {
                     cluster: benches::cluster(32, 16),

@@ -16,7 +16,8 @@ fn replay(c: &mut Criterion) {
     for policy_name in ["first-fit", "best-fit"] {
         group.bench_function(policy_name, |b| {
             b.iter(|| {
-                let mut policy = policies::resolve(policy_name).expect("known policy");
+                let spec = policies::PolicySpec::preset(policy_name).expect("known policy");
+                let mut policy = policies::resolve(&spec, 42);
                 let config = EngineConfig {
                     horizon: None,
                     sample_interval: None,

@@ -1,12 +1,20 @@
 //! Workloads shared by the benchmarks.
 
+use std::collections::BTreeSet;
+
+use policies::placement::{BestFit, Placement};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
-use sim_core::cluster::{Cluster, NodeSpec};
-use sim_core::job::JobSpec;
+use sim_core::cluster::{Cluster, GpuTypeSet, NodeSpec, Trial};
+use sim_core::ids::{JobId, QueueId, UserId};
+use sim_core::job::{Job, JobSpec, JobState};
+use sim_core::observe::Record;
+use sim_core::physics::{Physics, PhysicsConfig};
+use sim_core::policy::Policy;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
 
 /// `racks` × `nodes_per_rack` nodes of 8 GPUs.
 pub fn cluster(racks: usize, nodes_per_rack: usize) -> Cluster {
@@ -78,4 +86,103 @@ pub fn synthetic_jobs(count: usize, gpus: u32, load: f64, seed: u64) -> Vec<JobS
             JobSpec::new(format!("j{i}"), submit, run, 1, task)
         })
         .collect()
+}
+
+/// A frozen scheduling instant: a cluster nearly full of running jobs and a long queue.
+pub struct SchedulingState {
+    /// The cluster with the running jobs' allocations applied.
+    pub cluster: Cluster,
+    /// Every job, indexed by id: running ones first, then the waiting ones.
+    pub jobs: Vec<Job>,
+    /// Waiting jobs, in arrival order.
+    pub pending: Vec<JobId>,
+    /// Running jobs.
+    pub running: BTreeSet<JobId>,
+    /// The instant.
+    pub now: SimTime,
+    /// No physical models (the view needs one).
+    pub physics: Physics,
+}
+
+impl SchedulingState {
+    /// `waiting` jobs queued behind a `racks` × `nodes_per_rack` × 8-GPU cluster filled by
+    /// best fit with the same job mix until a job no longer fits; 16 users, 4 queues,
+    /// priorities 0–3, all jobs from [`synthetic_jobs`].
+    pub fn new(racks: usize, nodes_per_rack: usize, waiting: usize, seed: u64) -> SchedulingState {
+        let mut cluster = cluster(racks, nodes_per_rack);
+        let gpus = cluster.total_gpu_milli() / 1000;
+        let specs = synthetic_jobs(waiting + gpus as usize, gpus as u32, 1.0, seed);
+        let now = specs[specs.len() - 1].submit;
+        let mut jobs = Vec::with_capacity(specs.len());
+        let mut running = BTreeSet::new();
+        let mut pending = Vec::with_capacity(waiting);
+        let mut filling = true;
+        for (i, mut spec) in specs.into_iter().enumerate() {
+            let id = JobId::from_index(i);
+            spec.user = format!("u{}", i % 16);
+            spec.queue = format!("q{}", i % 4);
+            spec.priority = (i % 4) as i32;
+            let mut job = Job::new(
+                id,
+                spec,
+                UserId((i % 16) as u32),
+                QueueId((i % 4) as u32),
+                GpuTypeSet::ANY,
+            );
+            if filling {
+                let mut trial = Trial::new(&cluster);
+                match BestFit.place(&mut trial, &job) {
+                    Some(tasks) => {
+                        cluster.allocate(&tasks).expect("a placed job fits");
+                        job.state = JobState::Running;
+                        job.first_start = Some(job.spec.submit);
+                        job.last_start = Some(job.spec.submit);
+                        job.alloc = tasks;
+                        job.progress.rate = 1.0;
+                        running.insert(id);
+                    }
+                    None => filling = false,
+                }
+            }
+            if job.state == JobState::Pending {
+                if pending.len() == waiting {
+                    break;
+                }
+                pending.push(id);
+            }
+            jobs.push(job);
+        }
+        let physics = Physics::new(&cluster, PhysicsConfig::default()).expect("no physical models to build");
+        SchedulingState {
+            cluster,
+            jobs,
+            pending,
+            running,
+            now,
+            physics,
+        }
+    }
+
+    /// The view a policy is given.
+    pub fn view(&self) -> ClusterView<'_> {
+        ClusterView {
+            now: self.now,
+            cluster: &self.cluster,
+            jobs: &self.jobs,
+            pending: &self.pending,
+            running: &self.running,
+            physics: &self.physics,
+        }
+    }
+
+    /// Tells `policy` of every arrival and start, as the engine would have.
+    pub fn replay_records(&self, policy: &mut dyn Policy) {
+        let view = self.view();
+        for job in &self.jobs {
+            policy.observe(&Record::Arrived { job: job.id }, &view);
+            if job.state == JobState::Running {
+                policy.observe(&Record::Started { job: job.id }, &view);
+            }
+        }
+    }
 }

@@ -1,77 +1,72 @@
 //! # policies: scheduling policies for clustersim
 //!
-//! A policy is a queue order combined with a placement. [`resolve`] builds one from its name;
-//! [`POLICIES`] lists the names with a line each (what `clustersim policies` prints).
+//! A policy is a combination of parts ([`parts`]): a queue order ([`queue`]), a placement
+//! ([`placement`]), backfilling, a preemption rule, and parameters (quotas, grace period,
+//! time slicing). A scenario names a preset ([`presets::PRESETS`]) and may replace any of
+//! its parts ([`spec::PolicyConfig`] → [`spec::PolicySpec`]); [`resolve`] builds the
+//! [`Scheduler`] that runs it.
+//!
+//! ```
+//! use policies::{PolicySpec, resolve};
+//! let spec = PolicySpec::preset("easy-backfill").unwrap();
+//! let policy = resolve(&spec, 42);
+//! assert_eq!(policy.name(), "easy-backfill");
+//! assert!(PolicySpec::preset("bestfit").unwrap_err().to_string().contains("did you mean `best-fit`?"));
+//! ```
 
+mod backfill;
+pub mod parts;
 pub mod placement;
+mod preemption;
+pub mod presets;
 pub mod queue;
+mod queue_tree;
+mod quota;
+mod round;
+mod scheduler;
+mod slicing;
+pub mod spec;
+mod victims;
 
 use sim_core::policy::Policy;
 
-use placement::{BestFit, FirstFit, WorstFit};
-use queue::Fifo;
+pub use parts::{BackfillKind, Part, PartInfo, PlacementKind, PreemptionKind, QueueKind, ShareBy};
+pub use presets::{PRESETS, Preset};
+pub use scheduler::Scheduler;
+pub use spec::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
 
-/// A named policy and what it does, in one line.
+/// Builds the policy `spec` describes for a run seeded with `seed` (the lottery and the random
+/// placement draw from the run's `lottery` and `placement` streams).
+pub fn resolve(spec: &PolicySpec, seed: u64) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::new(spec, seed))
+}
+
+/// One line of the listing of parts: the `[policy]` key, the choice's name and what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PolicyInfo {
-    /// The name scenarios use (`[policy] name = "…"`).
+pub struct PartLine {
+    /// The `[policy]` key (`queue`, `placement`, …).
+    pub key: &'static str,
+    /// The choice's name.
     pub name: &'static str,
-    /// One line for listings.
+    /// One line of description.
     pub summary: &'static str,
 }
 
-/// Every policy [`resolve`] knows, in listing order.
-pub const POLICIES: &[PolicyInfo] = &[
-    PolicyInfo {
-        name: "first-fit",
-        summary: "FIFO order; each task on the lowest-numbered node it fits",
-    },
-    PolicyInfo {
-        name: "best-fit",
-        summary: "FIFO order; each task on the node left with the least free GPU capacity",
-    },
-    PolicyInfo {
-        name: "worst-fit",
-        summary: "FIFO order; each task on the node left with the most free GPU capacity",
-    },
-];
-
-/// A policy name that is not in [`POLICIES`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown policy `{name}`{hint}; known policies: {known}")]
-pub struct UnknownPolicy {
-    /// The name asked for.
-    pub name: String,
-    /// " (did you mean `…`?)" when a known name is close.
-    hint: String,
-    /// The known names, comma-separated.
-    known: String,
-}
-
-/// Builds the policy called `name`.
-pub fn resolve(name: &str) -> Result<Box<dyn Policy + Send>, UnknownPolicy> {
-    let policy: Box<dyn Policy + Send> = match name {
-        "first-fit" => Box::new(Fifo::new(name, Box::new(FirstFit))),
-        "best-fit" => Box::new(Fifo::new(name, Box::new(BestFit))),
-        "worst-fit" => Box::new(Fifo::new(name, Box::new(WorstFit))),
-        _ => {
-            let names = POLICIES.iter().map(|p| p.name);
-            let hint = names
-                .clone()
-                .map(|known| (strsim::levenshtein(name, known), known))
-                .filter(|&(distance, _)| distance <= 3)
-                .min()
-                .map(|(_, known)| format!(" (did you mean `{known}`?)"))
-                .unwrap_or_default();
-            let known = names.collect::<Vec<_>>().join(", ");
-            return Err(UnknownPolicy {
-                name: name.to_string(),
-                hint,
-                known,
-            });
-        }
-    };
-    Ok(policy)
+/// Every choice of every part, in listing order (what `clustersim policies` prints).
+pub fn part_lines() -> Vec<PartLine> {
+    fn lines<T: Part>() -> impl Iterator<Item = PartLine> {
+        T::ALL.iter().map(|p| PartLine {
+            key: T::KEY,
+            name: p.name,
+            summary: p.summary,
+        })
+    }
+    lines::<QueueKind>()
+        .chain(lines::<PlacementKind>())
+        .chain(lines::<BackfillKind>())
+        .chain(lines::<PreemptionKind>())
+        .chain(lines::<ShareBy>())
+        .collect()
 }
 
 #[cfg(test)]
@@ -79,24 +74,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolves_every_listed_name() {
-        for info in POLICIES {
-            assert_eq!(resolve(info.name).unwrap().name(), info.name);
+    fn every_preset_resolves_under_its_name() {
+        for preset in PRESETS {
+            let spec = PolicySpec::preset(preset.name).unwrap();
+            assert_eq!(resolve(&spec, 0).name(), preset.name);
         }
     }
 
     #[test]
-    fn unknown_names_suggest_the_nearest() {
-        let err = resolve("best-fti").err().unwrap();
-        assert_eq!(
-            err.to_string(),
-            "unknown policy `best-fti` (did you mean `best-fit`?); known policies: first-fit, best-fit, worst-fit"
+    fn unknown_presets_suggest_the_nearest() {
+        let err = PolicySpec::preset("best-fti").unwrap_err();
+        assert_eq!(err.key, "name");
+        assert!(
+            err.message
+                .starts_with("unknown policy `best-fti` (did you mean `best-fit`?); known: first-fit, best-fit,"),
+            "{err}"
         );
         assert!(
-            !resolve("zzzzzzzzzz")
-                .err()
-                .unwrap()
-                .to_string()
+            !PolicySpec::preset("zzzzzzzzzz")
+                .unwrap_err()
+                .message
                 .contains("did you mean")
         );
     }

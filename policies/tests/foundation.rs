@@ -140,7 +140,7 @@ fn the_scheduler_runs_after_every_event_of_an_instant() {
 /// - JCTs 100 and 100; waits 0 and 0; bounded slowdown 1.
 #[test]
 fn time_weighted_metrics_integrate_exactly() {
-    let mut policy = policies::resolve("first-fit").unwrap();
+    let mut policy = common::policy("first-fit");
     let jobs = vec![job("a", 0, 100, 1, 4.0), job("b", 50, 100, 1, 2.0)];
     let config = sim_core::engine::EngineConfig {
         horizon: None,

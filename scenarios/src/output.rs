@@ -15,7 +15,7 @@ pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> 
     let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
     let summary = SummaryFile {
         scenario: &scenario,
-        policy: &loaded.scenario.policy.name,
+        policy: &run.policy,
         seed: loaded.scenario.seed,
         metrics: &run.record.summary,
         event_digest: &run.record.event_digest,

@@ -1,11 +1,12 @@
 //! The scenario file: what each key means, its unit and its default.
 //!
-//! Every table rejects unknown keys (the loader suggests the nearest valid one). Sections of
-//! DESIGN.md not listed here (`[fabric]`, `[power]`, `[thermal]`, `[faults]`) are not
-//! implemented yet and are refused as unknown keys.
+//! Every table rejects unknown keys (the loader suggests the nearest valid one). The physical
+//! sections (`[fabric]`, `[power]`, `[thermal]`) are in [`crate::physics_schema`]; `[faults]`
+//! is not implemented yet and is refused as an unknown key.
 
 use std::collections::BTreeMap;
 
+use policies::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
@@ -93,18 +94,119 @@ pub struct WorkloadSection {
     pub format: Option<String>,
 }
 
-/// `[policy]`: the scheduling policy.
+/// `[policy]`: the scheduling policy, a preset and optional parts and parameters.
+///
+/// The preset (`name`) supplies every part; each part written here replaces the preset's.
+/// Parameters apply only to the parts that use them (the others ignore them).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySection {
-    /// A policy name (`clustersim policies` lists them); default `first-fit`.
+    /// A preset (`clustersim policies` lists them); default `first-fit`.
     #[serde(default = "default_policy")]
     pub name: String,
+    /// Queue order: `fifo`, `priority`, `sjf`, `drf`, `lottery`, `fair-share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Placement: `first-fit`, `best-fit`, `worst-fit`, `packed`, `spread`, `random`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    /// Backfilling: `none`, `easy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<String>,
+    /// Preemption rule: `none`, `least-progress`, `lowest-priority`, `newest`, `min-lost-work`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<String>,
+    /// What DRF and lottery share between: `user` (default) or `queue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_by: Option<String>,
+    /// Lottery tickets by user (or queue); 1 for anyone not listed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tickets: BTreeMap<String, u64>,
+    /// Queues for fair share and quotas: `[policy.queues.NAME]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub queues: BTreeMap<String, QueueSection>,
+    /// A job cannot be preempted until it has run this long since it (re)started (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace: Option<Duration>,
+    /// A job preempted this many times is never preempted again (default: no cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_preemptions: Option<u32>,
+    /// Time slicing: a running job may be suspended for a waiting job of equal priority after
+    /// running this long (default: no time slicing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_slice: Option<Duration>,
+    /// Work a job loses per time-slicing suspension (default 0; shorter than `time_slice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch_overhead: Option<Duration>,
+}
+
+/// `[policy.queues.NAME]`: one queue of the fair-share tree.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSection {
+    /// The parent queue (default: a top-level queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Share weight among its siblings (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// Most GPUs it and its sub-queues may hold at once (default: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_gpus: Option<f64>,
 }
 
 impl Default for PolicySection {
     fn default() -> Self {
-        PolicySection { name: default_policy() }
+        PolicySection {
+            name: default_policy(),
+            queue: None,
+            placement: None,
+            backfill: None,
+            preemption: None,
+            share_by: None,
+            tickets: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            grace: None,
+            max_preemptions: None,
+            time_slice: None,
+            switch_overhead: None,
+        }
+    }
+}
+
+impl PolicySection {
+    /// The section as the policies crate reads it.
+    pub fn config(&self) -> PolicyConfig {
+        PolicyConfig {
+            name: self.name.clone(),
+            queue: self.queue.clone(),
+            placement: self.placement.clone(),
+            backfill: self.backfill.clone(),
+            preemption: self.preemption.clone(),
+            share_by: self.share_by.clone(),
+            tickets: self.tickets.clone(),
+            queues: self
+                .queues
+                .iter()
+                .map(|(name, q)| {
+                    let config = QueueConfig {
+                        parent: q.parent.clone(),
+                        weight: q.weight,
+                        quota_gpus: q.quota_gpus,
+                    };
+                    (name.clone(), config)
+                })
+                .collect(),
+            grace: self.grace.map(|d| d.0),
+            max_preemptions: self.max_preemptions,
+            time_slice: self.time_slice.map(|d| d.0),
+            switch_overhead: self.switch_overhead.map(|d| d.0),
+        }
+    }
+
+    /// The checked policy (parts resolved, values checked).
+    pub fn spec(&self) -> Result<PolicySpec, ConfigError> {
+        PolicySpec::from_config(&self.config())
     }
 }
 

@@ -70,8 +70,12 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     if scenario.workload.trace.trim().is_empty() {
         return fail("workload", "trace", "must name a trace file or sample:NAME".into());
     }
-    if let Err(e) = policies::resolve(&scenario.policy.name) {
-        return fail("policy", "name", e.to_string());
+    if let Err(e) = scenario.policy.spec() {
+        let place = policy_line(text, &e.key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+        return Err(ScenarioError::Input(format!(
+            "{place}: policy.{}: {}",
+            e.key, e.message
+        )));
     }
     if scenario.output.sample_interval.0.as_micros() == 0 {
         return fail("output", "sample_interval", "must be longer than zero".into());
@@ -150,4 +154,78 @@ fn validate_physics(
         }
     }
     Ok(())
+}
+
+/// The line of a `[policy]` key given dotted (`queue`, `queues.research.weight`), however the
+/// file writes it: the innermost table that holds it (`[policy.queues.research]`), else the
+/// line of an inline table that contains it (`research = { weight = 0 }`).
+fn policy_line(text: &str, key: &str) -> Option<usize> {
+    let parts: Vec<&str> = key.split('.').collect();
+    (0..parts.len()).rev().find_map(|i| {
+        let section = std::iter::once("policy")
+            .chain(parts[..i].iter().copied())
+            .collect::<Vec<_>>()
+            .join(".");
+        locate(text, &section, parts[i])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_str;
+
+    const BASE: &str = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.csv\"\n";
+
+    fn error(policy: &str) -> String {
+        load_str(&format!("{BASE}{policy}"), "s.toml", None, &[])
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parts_and_parameters_load() {
+        let text = format!(
+            "{BASE}[policy]\nname = \"gang\"\nqueue = \"fair-share\"\nbackfill = \"easy\"\ntime_slice = \"10m\"\n\
+             switch_overhead = \"30s\"\ntickets = {{ alice = 3 }}\n[policy.queues.prod]\nweight = 3\nquota_gpus = 64\n\
+             [policy.queues.research]\n"
+        );
+        let loaded = load_str(&text, "s.toml", None, &[]).unwrap();
+        let spec = loaded.scenario.policy.spec().unwrap();
+        assert_eq!(spec.label, "gang[queue=fair-share,backfill=easy]");
+        assert_eq!(spec.queues.len(), 2);
+        assert_eq!(spec.queues[0].quota_milli, Some(64_000));
+        assert_eq!(spec.slicing.map(|s| s.overhead.as_micros()), Some(30_000_000));
+    }
+
+    #[test]
+    fn bad_parts_and_values_name_line_and_key() {
+        assert_eq!(
+            error("[policy]\nqueue = \"drff\"\n"),
+            "s.toml:9: policy.queue: unknown queue `drff` (did you mean `drf`?); known: fifo, priority, sjf, drf, lottery, fair-share"
+        );
+        assert_eq!(
+            error("[policy]\nname = \"gang\"\ntime_slice = \"1m\"\nswitch_overhead = \"2m\"\n"),
+            "s.toml:11: policy.switch_overhead: must be shorter than time_slice (a slice would make no progress)"
+        );
+        assert_eq!(
+            error("[policy]\nname = \"fair-share\"\n[policy.queues.a]\nweight = -1\n"),
+            "s.toml:11: policy.queues.a.weight: must be a number > 0, got -1"
+        );
+        assert_eq!(
+            error("[policy]\n[policy.queues]\na = { parent = \"b\" }\n"),
+            "s.toml:10: policy.queues.a.parent: unknown queue `b`; known: a"
+        );
+        assert_eq!(
+            error("[policy]\ntickets = { bob = 0 }\n"),
+            "s.toml:9: policy.tickets.bob: must be at least 1"
+        );
+        assert!(
+            error("[policy]\nbackfil = \"easy\"\n")
+                .contains("unknown key `backfil` in [policy] (did you mean `backfill`?)")
+        );
+        assert!(
+            error("[policy.queues.a]\nquota = 3\n")
+                .contains("unknown key `quota` in [policy.queues.a] (did you mean `quota_gpus`?)")
+        );
+    }
 }

@@ -187,3 +187,62 @@ fn validate_reads_the_whole_trace() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("trace.csv:8: column `duration_s`: expected a number, got `x`"));
 }
+
+#[test]
+fn policies_lists_presets_and_parts_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clustersim(&["policies"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "first-fit",
+        "gang",
+        "drf",
+        "lottery",
+        "easy-backfill",
+        "priority-preempt",
+        "fair-share",
+        "packed",
+        "least-progress",
+        "min-lost-work",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(name)),
+            "{name} missing from:\n{text}"
+        );
+    }
+    assert!(text.contains("queue ([policy] queue = \"…\""), "{text}");
+}
+
+#[test]
+fn random_parts_replay_byte_for_byte_and_follow_the_seed() {
+    let scenario = SCENARIO.replace(
+        "name = \"best-fit\"",
+        "name = \"lottery\"\nplacement = \"random\"\nbackfill = \"easy\"",
+    );
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task,user\n\
+                 a,0,100,1,1,x\nb,0,100,1,1,y\nc,0,100,1,1,x\nd,0,100,1,1,y\ne,0,50,1,2,x\nf,1,10,1,1,y\n";
+    let dir = workspace(&scenario, trace);
+    for (out, seed) in [("one", "7"), ("two", "7"), ("three", "8")] {
+        let output = clustersim(&["run", "s.toml", "--out", out, "--seed", seed, "--quiet"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    assert_eq!(files(&dir.path().join("one")), files(&dir.path().join("two")));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("one/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["policy"], "lottery[placement=random,backfill=easy]");
+    let digest = |out: &str| {
+        let text = std::fs::read_to_string(dir.path().join(out).join("summary.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["event_digest"].clone()
+    };
+    assert_ne!(digest("one"), digest("three"));
+}
+
+#[test]
+fn unknown_parts_are_bad_input() {
+    assert_bad_input(
+        &SCENARIO.replace("name = \"best-fit\"", "name = \"best-fit\"\nplacement = \"spred\""),
+        TRACE,
+        "s.toml:14: policy.placement: unknown placement `spred` (did you mean `spread`?)",
+    );
+}

@@ -1,7 +1,8 @@
 //! Jobs: what a trace asks for ([`JobSpec`]) and what happens to it in a run ([`Job`]).
 //!
 //! Life cycle: `Pending → Running → Completed | Failed | Killed`, and `Running → Pending` again
-//! when preempted (work since the last checkpoint is lost and counted). A job still pending or
+//! when preempted (work since the last checkpoint is lost and counted) or suspended by time
+//! slicing (progress kept, less the switch overhead, which is counted). A job still pending or
 //! running when the run ends is reported in that state.
 
 use crate::cluster::GpuTypeSet;
@@ -190,13 +191,16 @@ pub struct Job {
     pub speed: JobSpeed,
     /// Work already done and saved by a checkpoint, in reference µs: a restart resumes here.
     pub checkpointed_work: f64,
-    /// Times it started again after a preemption or failure.
+    /// Times it started again after a preemption, suspension or failure.
     pub restarts: u32,
     /// Times it was preempted.
     pub preemptions: u32,
     /// Times it was interrupted by a failure (a node or switch it used went down).
     pub interruptions: u32,
-    /// GPU time lost to preemptions and failures (work since the last checkpoint), in GPU-seconds.
+    /// Times it was suspended by time slicing (progress kept, less the switch overhead).
+    pub suspensions: u32,
+    /// GPU time lost to preemptions and failures (work since the last checkpoint) and to
+    /// suspension overheads, in GPU-seconds.
     pub lost_gpu_s: f64,
 }
 
@@ -225,6 +229,7 @@ impl Job {
             restarts: 0,
             preemptions: 0,
             interruptions: 0,
+            suspensions: 0,
             lost_gpu_s: 0.0,
             spec,
         }

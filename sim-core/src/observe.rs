@@ -57,6 +57,13 @@ pub enum Record {
         /// The node.
         node: NodeId,
     },
+    /// A running job was suspended (time slicing) and is pending again, its progress kept.
+    Suspended {
+        /// The job.
+        job: JobId,
+        /// GPU time lost to the switch overhead (work × its GPUs), in GPU-seconds.
+        lost_gpu_s: f64,
+    },
     /// A running job's speed changed; its finish moved.
     RateChanged {
         /// The job.
@@ -78,6 +85,7 @@ impl Record {
             | Record::Completed { job }
             | Record::Preempted { job, .. }
             | Record::Interrupted { job, .. }
+            | Record::Suspended { job, .. }
             | Record::RateChanged { job, .. } => Some(job),
             Record::NodeDown { .. } | Record::NodeUp { .. } => None,
         }

@@ -27,6 +27,16 @@ pub enum Decision {
         /// The job.
         job: JobId,
     },
+    /// Stop a running preemptible job and return it to the queue keeping its progress, less
+    /// `overhead` of work (the cost of saving and later restoring its state, never more than
+    /// the work it has done). Time slicing rotates gangs with this; unlike [`Decision::Preempt`]
+    /// it does not fall back to the last checkpoint.
+    Suspend {
+        /// The job.
+        job: JobId,
+        /// Work lost by the switch, in reference time (`switch_overhead`).
+        overhead: SimTime,
+    },
     /// Run the policy again at this time even if nothing else happens then (time slices,
     /// grace periods). Times not after the current instant are ignored.
     WakeAt(SimTime),

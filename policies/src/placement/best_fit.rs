@@ -5,22 +5,23 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key};
+use super::{Placement, min_by_node_key, place_each};
 
 /// Least free GPU capacity left on the node.
 #[derive(Debug, Default)]
 pub struct BestFit;
 
 impl Placement for BestFit {
-    fn place_task(&mut self, trial: &Trial<'_>, job: &Job) -> Option<TaskAlloc> {
-        min_by_node_key(trial, job, |_, free_after| free_after)
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        place_each(trial, job, |trial, _| {
+            min_by_node_key(trial, job, |_, free_after| free_after)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::place_job;
     use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
@@ -29,7 +30,7 @@ mod tests {
         // Free 2, 8, 4 GPUs; a 3-GPU task leaves 5 on node 1 or 1 on node 2: node 2.
         let cluster = nodes(&[2, 8, 4]);
         let mut trial = Trial::new(&cluster);
-        let placed = place_job(&mut BestFit, &mut trial, &job(1, 3.0)).unwrap();
+        let placed = BestFit.place(&mut trial, &job(1, 3.0)).unwrap();
         assert_eq!(placed[0].node, NodeId(2));
     }
 
@@ -37,9 +38,6 @@ mod tests {
     fn ties_go_to_the_lower_index() {
         let cluster = nodes(&[4, 4]);
         let mut trial = Trial::new(&cluster);
-        assert_eq!(
-            place_job(&mut BestFit, &mut trial, &job(1, 1.0)).unwrap()[0].node,
-            NodeId(0)
-        );
+        assert_eq!(BestFit.place(&mut trial, &job(1, 1.0)).unwrap()[0].node, NodeId(0));
     }
 }

@@ -4,22 +4,21 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key};
+use super::{Placement, min_by_node_key, place_each};
 
 /// Lowest node index that fits.
 #[derive(Debug, Default)]
 pub struct FirstFit;
 
 impl Placement for FirstFit {
-    fn place_task(&mut self, trial: &Trial<'_>, job: &Job) -> Option<TaskAlloc> {
-        min_by_node_key(trial, job, |_, _| ())
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        place_each(trial, job, |trial, _| min_by_node_key(trial, job, |_, _| ()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::place_job;
     use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
@@ -27,8 +26,8 @@ mod tests {
     fn takes_the_lowest_node_that_fits() {
         // Free 2, 8, 4 GPUs: a 3-GPU task skips node 0 and lands on node 1, the first that fits.
         let cluster = nodes(&[2, 8, 4]);
-        let mut trial = sim_core::cluster::Trial::new(&cluster);
-        let placed = place_job(&mut FirstFit, &mut trial, &job(1, 3.0)).unwrap();
+        let mut trial = Trial::new(&cluster);
+        let placed = FirstFit.place(&mut trial, &job(1, 3.0)).unwrap();
         assert_eq!(placed[0].node, NodeId(1));
     }
 }

@@ -1,36 +1,60 @@
 //! Placements: where the tasks of a job go, once the queue order has picked the job.
 //!
-//! Each placement scores the nodes a task fits on and takes the best; a job is placed task by
-//! task on a [`Trial`], all or nothing (a gang that cannot be placed whole holds nothing).
+//! A job is placed on a [`Trial`], all or nothing: a gang that cannot be placed whole takes
+//! nothing. Most placements score the nodes one task fits on and take the best
+//! ([`place_each`]); `packed` plans the whole job at once.
 
 mod best_fit;
 mod first_fit;
+mod packed;
+mod random;
+mod spread;
 mod worst_fit;
 
 pub use best_fit::BestFit;
 pub use first_fit::FirstFit;
+pub use packed::Packed;
+pub use random::RandomFit;
+pub use spread::Spread;
 pub use worst_fit::WorstFit;
 
-use sim_core::cluster::Trial;
+use sim_core::cluster::{GpuTypeSet, Trial};
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
-use sim_core::resources::TaskAlloc;
+use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 
-/// Chooses a node for each task of a job.
+use crate::parts::PlacementKind;
+
+/// Chooses nodes for the tasks of a job.
 pub trait Placement {
-    /// Where the next task of `job` goes, given what is tentatively placed in `trial`, or `None`
-    /// when it fits nowhere.
-    fn place_task(&mut self, trial: &Trial<'_>, job: &Job) -> Option<TaskAlloc>;
+    /// Places every task of `job` on `trial` and returns the tasks in order, or returns `None`
+    /// and leaves `trial` as it was.
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
 }
 
-/// Places every task of `job` on `trial`, or none: on failure the trial is as it was.
-pub fn place_job(placement: &mut dyn Placement, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+/// The placement of a kind; `seed` feeds the random one.
+pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
+    match kind {
+        PlacementKind::FirstFit => Box::new(FirstFit),
+        PlacementKind::BestFit => Box::new(BestFit),
+        PlacementKind::WorstFit => Box::new(WorstFit),
+        PlacementKind::Packed => Box::new(Packed),
+        PlacementKind::Spread => Box::new(Spread),
+        PlacementKind::Random => Box::new(RandomFit::new(seed)),
+    }
+}
+
+/// Places the tasks one by one with `next_task` (given the trial and the tasks placed so far),
+/// taking each on the trial; gives everything back if one task fits nowhere.
+pub(crate) fn place_each(
+    trial: &mut Trial<'_>,
+    job: &Job,
+    mut next_task: impl FnMut(&Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,
+) -> Option<Vec<TaskAlloc>> {
     let mut tasks = Vec::with_capacity(job.spec.tasks as usize);
     for _ in 0..job.spec.tasks {
-        let Some(task) = placement.place_task(trial, job) else {
-            for placed in &tasks {
-                trial.give_back(placed);
-            }
+        let Some(task) = next_task(trial, &tasks) else {
+            give_back_all(trial, &tasks);
             return None;
         };
         trial
@@ -39,6 +63,13 @@ pub fn place_job(placement: &mut dyn Placement, trial: &mut Trial<'_>, job: &Job
         tasks.push(task);
     }
     Some(tasks)
+}
+
+/// Returns every task of `tasks` to the trial.
+pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
+    for task in tasks {
+        trial.give_back(task);
+    }
 }
 
 /// The fitting node with the smallest `key` (ties to the lower node id), and the task's devices
@@ -63,6 +94,41 @@ pub(crate) fn min_by_node_key<K: Ord>(
     best.map(|(_, task)| task)
 }
 
+/// How many copies of `request` fit on `node` of the trial now, at most `limit`.
+pub(crate) fn copies_that_fit(
+    trial: &Trial<'_>,
+    node: NodeId,
+    request: &TaskRequest,
+    allowed: GpuTypeSet,
+    limit: u32,
+) -> u32 {
+    let n = trial.cluster().node(node);
+    if request.gpus > 0 && !allowed.contains(n.gpu_type) {
+        return 0;
+    }
+    let by = |free: u64, need: u64| free.checked_div(need).unwrap_or(u64::MAX);
+    let devices = trial.gpu_free_milli(node);
+    let by_gpu = if request.gpus == 0 {
+        u64::MAX
+    } else if request.milli_per_gpu == MILLI_PER_GPU {
+        let idle = devices.iter().filter(|&&f| u32::from(f) == MILLI_PER_GPU).count() as u64;
+        idle / u64::from(request.gpus)
+    } else {
+        // Shares never straddle devices: each device holds floor(free / share) of them.
+        let shares: u64 = devices
+            .iter()
+            .map(|&f| u64::from(f) / u64::from(request.milli_per_gpu))
+            .sum();
+        shares / u64::from(request.gpus)
+    };
+    let (cpu, mem) = trial.free_cpu_mem(node);
+    let count = by_gpu
+        .min(by(cpu, request.cpu_milli))
+        .min(by(mem, request.mem_mib))
+        .min(u64::from(limit));
+    count as u32
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use sim_core::cluster::{Cluster, GpuTypeSet, NodeSpec};
@@ -73,18 +139,24 @@ pub(crate) mod tests {
 
     /// Nodes with the given GPU counts, one rack each.
     pub(crate) fn nodes(gpus: &[u32]) -> Cluster {
-        let specs: Vec<NodeSpec> = gpus
-            .iter()
-            .enumerate()
-            .map(|(i, &g)| NodeSpec {
-                name: format!("n{i}"),
-                rack: format!("r{i}"),
-                gpus: g,
-                gpu_type: "A100".into(),
-                cpu_milli: 64_000,
-                mem_mib: 1 << 20,
-            })
-            .collect();
+        racks(&gpus.iter().map(|&g| vec![g]).collect::<Vec<_>>())
+    }
+
+    /// Racks of nodes with the given GPU counts.
+    pub(crate) fn racks(racks: &[Vec<u32>]) -> Cluster {
+        let mut specs = Vec::new();
+        for (r, nodes) in racks.iter().enumerate() {
+            for &g in nodes {
+                specs.push(NodeSpec {
+                    name: format!("n{}", specs.len()),
+                    rack: format!("r{r}"),
+                    gpus: g,
+                    gpu_type: "A100".into(),
+                    cpu_milli: 64_000,
+                    mem_mib: 1 << 20,
+                });
+            }
+        }
         Cluster::build(&specs).unwrap()
     }
 
@@ -93,5 +165,27 @@ pub(crate) mod tests {
         let request = TaskRequest::with_gpu_amount(gpus, 0, 0).unwrap();
         let spec = JobSpec::new("j", SimTime::ZERO, SimTime::from_secs(1), tasks, request);
         Job::new(JobId(0), spec, UserId(0), QueueId(0), GpuTypeSet::ANY)
+    }
+
+    #[test]
+    fn copies_count_whole_devices_shares_cpu_and_memory() {
+        use super::copies_that_fit;
+        use sim_core::cluster::Trial;
+        use sim_core::ids::NodeId;
+        let cluster = nodes(&[8]);
+        let trial = Trial::new(&cluster);
+        let count = |gpus: f64, cpu: u64| {
+            let r = TaskRequest::with_gpu_amount(gpus, cpu, 0).unwrap();
+            copies_that_fit(&trial, NodeId(0), &r, GpuTypeSet::ANY, 100)
+        };
+        // 8 idle devices: 2 copies of 3 GPUs, 24 copies of 0.3 (3 per device × 8)…
+        assert_eq!(count(3.0, 0), 2);
+        assert_eq!(count(0.3, 0), 24);
+        // …and CPU limits too: 64 cores hold 4 copies of 16 cores.
+        assert_eq!(count(1.0, 16_000), 4);
+        assert_eq!(
+            copies_that_fit(&trial, NodeId(0), &TaskRequest::default(), GpuTypeSet::ANY, 7),
+            7
+        );
     }
 }

@@ -7,22 +7,23 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key};
+use super::{Placement, min_by_node_key, place_each};
 
 /// Most free GPU capacity left on the node.
 #[derive(Debug, Default)]
 pub struct WorstFit;
 
 impl Placement for WorstFit {
-    fn place_task(&mut self, trial: &Trial<'_>, job: &Job) -> Option<TaskAlloc> {
-        min_by_node_key(trial, job, |_, free_after| Reverse(free_after))
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        place_each(trial, job, |trial, _| {
+            min_by_node_key(trial, job, |_, free_after| Reverse(free_after))
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::place_job;
     use crate::placement::tests::{job, nodes};
     use sim_core::ids::NodeId;
 
@@ -32,13 +33,13 @@ mod tests {
         // has the most (6 > 4 - 2 = 2), so the second goes there too (4 left).
         let cluster = nodes(&[4, 8, 4]);
         let mut trial = Trial::new(&cluster);
-        let placed = place_job(&mut WorstFit, &mut trial, &job(2, 2.0)).unwrap();
+        let placed = WorstFit.place(&mut trial, &job(2, 2.0)).unwrap();
         assert_eq!(
             placed.iter().map(|t| t.node).collect::<Vec<_>>(),
             vec![NodeId(1), NodeId(1)]
         );
         // Now every node has 4 free; a 4-GPU task leaves 0 on any of them: the lowest index wins.
-        let placed = place_job(&mut WorstFit, &mut trial, &job(1, 4.0)).unwrap();
+        let placed = WorstFit.place(&mut trial, &job(1, 4.0)).unwrap();
         assert_eq!(placed[0].node, NodeId(0));
     }
 }

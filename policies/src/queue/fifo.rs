@@ -1,40 +1,30 @@
-//! FIFO with blocking: jobs start in arrival order, and a job that cannot start holds back every
-//! job behind it (no backfilling), the reference behaviour of simple batch schedulers.
+//! FIFO: jobs in arrival order (a preempted job returns to its arrival position).
 
-use sim_core::cluster::Trial;
-use sim_core::policy::{Decision, Policy};
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
-use crate::placement::{Placement, place_job};
+use super::QueueOrder;
 
-/// First come, first served, with a pluggable placement.
+/// Arrival order, read straight from the engine's pending list.
+#[derive(Debug, Default)]
 pub struct Fifo {
-    name: String,
-    placement: Box<dyn Placement + Send>,
+    cursor: usize,
 }
 
-impl Fifo {
-    /// FIFO order with `placement`, reported under `name`.
-    pub fn new(name: impl Into<String>, placement: Box<dyn Placement + Send>) -> Fifo {
-        Fifo {
-            name: name.into(),
-            placement,
-        }
-    }
-}
+impl QueueOrder for Fifo {
+    fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
 
-impl Policy for Fifo {
-    fn name(&self) -> &str {
-        &self.name
+    fn begin_round(&mut self, _view: &ClusterView<'_>) {
+        self.cursor = 0;
     }
 
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        let mut trial = Trial::new(view.cluster);
-        for job in view.pending_jobs() {
-            match place_job(self.placement.as_mut(), &mut trial, job) {
-                Some(placement) => decisions.push(Decision::Start { job: job.id, placement }),
-                None => break,
-            }
-        }
+    fn next(&mut self, view: &ClusterView<'_>) -> Option<JobId> {
+        let job = view.pending.get(self.cursor).copied();
+        self.cursor += 1;
+        job
     }
+
+    fn started(&mut self, _job: &Job) {}
 }

@@ -1,5 +1,69 @@
 //! Queue orders: which waiting job is considered next.
+//!
+//! A scheduling round asks the order for candidates one at a time ([`QueueOrder::next`]) and
+//! tells it which ones started ([`QueueOrder::started`]), so orders whose choice depends on
+//! what is running (DRF, fair share) see the effect of each start at once, as progressive
+//! filling requires. Orders keep their waiting sets incrementally from the engine's records.
 
+mod drf;
+mod fair_share;
 mod fifo;
+mod groups;
+mod lottery;
+mod priority;
+mod sjf;
+mod sorted;
+mod walk;
 
+pub use drf::Drf;
+pub use fair_share::FairShare;
 pub use fifo::Fifo;
+pub use lottery::Lottery;
+pub use priority::Priority;
+pub use sjf::Sjf;
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::view::ClusterView;
+
+use crate::parts::QueueKind;
+use crate::spec::PolicySpec;
+
+/// The order in which waiting jobs are offered to the placement.
+pub trait QueueOrder {
+    /// Keeps incremental state (waiting sets, shares) up to date with a change the engine applied.
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>);
+
+    /// Starts a round: every waiting job becomes a candidate again.
+    fn begin_round(&mut self, view: &ClusterView<'_>);
+
+    /// The next candidate of this round, or `None` when every waiting job has been offered.
+    /// A job is offered at most once per round.
+    fn next(&mut self, view: &ClusterView<'_>) -> Option<JobId>;
+
+    /// The last candidate started in this round (its resources are taken from now on).
+    fn started(&mut self, job: &Job);
+}
+
+/// The queue order of `spec`; `seed` feeds the lottery.
+pub fn build(spec: &PolicySpec, seed: u64) -> Box<dyn QueueOrder + Send> {
+    match spec.queue {
+        QueueKind::Fifo => Box::new(Fifo::default()),
+        QueueKind::Priority => Box::new(Priority::default()),
+        QueueKind::Sjf => Box::new(Sjf::default()),
+        QueueKind::Drf => Box::new(Drf::new(spec.share_by)),
+        QueueKind::Lottery => Box::new(Lottery::new(spec.share_by, spec.tickets.clone(), seed)),
+        QueueKind::FairShare => Box::new(FairShare::new(&spec.queues)),
+    }
+}
+
+/// The demand of a whole job: GPU (milli), CPU (milli-cores), memory (MiB).
+pub(crate) fn demand(job: &Job) -> [u64; 3] {
+    let tasks = u64::from(job.spec.tasks);
+    [
+        job.spec.gpu_milli(),
+        tasks * job.spec.task.cpu_milli,
+        tasks * job.spec.task.mem_mib,
+    ]
+}

@@ -3,10 +3,12 @@
 
 use std::convert::Infallible;
 
+use policies::{PolicyConfig, PolicySpec};
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig, RunOutcome};
 use sim_core::job::{Job, JobSpec};
 use sim_core::metrics::{Sample, UsageCollector};
+use sim_core::policy::Policy;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
@@ -37,9 +39,54 @@ pub fn job(id: &str, submit_s: u64, duration_s: u64, tasks: u32, gpus: f64) -> J
     )
 }
 
+/// The preset called `name`, seeded with 0.
+pub fn policy(name: &str) -> Box<dyn Policy + Send> {
+    policies::resolve(&PolicySpec::preset(name).unwrap(), 0)
+}
+
+/// The preset `name` with `edit` applied to its `[policy]` table, seeded with `seed`.
+pub fn configured(name: &str, seed: u64, edit: impl FnOnce(&mut PolicyConfig)) -> Box<dyn Policy + Send> {
+    let mut config = PolicyConfig {
+        name: name.into(),
+        ..PolicyConfig::default()
+    };
+    edit(&mut config);
+    policies::resolve(&PolicySpec::from_config(&config).unwrap(), seed)
+}
+
+/// Runs `jobs` to the end under `policy`.
+pub fn run_with(mut policy: Box<dyn Policy + Send>, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
+    let source = jobs.into_iter().map(Ok::<_, Infallible>);
+    Engine::new(cluster, source, policy.as_mut(), EngineConfig::default())
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+/// Nodes with `gpus` GPUs, `cpus` cores and `mem_gib` GiB each, `per_rack` to a rack.
+pub fn sized_cluster(nodes: usize, per_rack: usize, gpus: u32, cpus: u64, mem_gib: u64) -> Cluster {
+    let specs: Vec<NodeSpec> = (0..nodes)
+        .map(|i| NodeSpec {
+            name: format!("n{i}"),
+            rack: format!("r{}", i / per_rack),
+            gpus,
+            gpu_type: if gpus > 0 { "A100".into() } else { String::new() },
+            cpu_milli: cpus * 1000,
+            mem_mib: mem_gib * 1024,
+        })
+        .collect();
+    Cluster::build(&specs).unwrap()
+}
+
+/// Sets fields of a job spec in place and returns it.
+pub fn with(mut spec: JobSpec, edit: impl FnOnce(&mut JobSpec)) -> JobSpec {
+    edit(&mut spec);
+    spec
+}
+
 /// Runs `jobs` to the end under the named policy.
 pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
-    let mut policy = policies::resolve(policy).unwrap();
+    let mut policy = self::policy(policy);
     let config = EngineConfig {
         horizon: None,
         sample_interval: None,
@@ -54,7 +101,7 @@ pub fn run(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>) -> RunOutcome {
 
 /// Runs `jobs` under the named policy, sampling the cluster every `every_s` seconds.
 pub fn run_sampled(policy: &str, cluster: Cluster, jobs: Vec<JobSpec>, every_s: u64) -> (RunOutcome, Vec<Sample>) {
-    let mut policy = policies::resolve(policy).unwrap();
+    let mut policy = self::policy(policy);
     let config = EngineConfig {
         horizon: None,
         sample_interval: Some(SimTime::from_secs(every_s)),

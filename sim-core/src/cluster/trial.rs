@@ -16,11 +16,21 @@ struct TouchedNode {
     free_gpu_milli: u64,
 }
 
-/// An overlay of tentative allocations on a borrowed cluster.
+/// An overlay of tentative allocations on a borrowed cluster. Cloning it is cheap (only the
+/// touched nodes are copied), so a policy can explore a what-if (the cluster after some jobs
+/// end or are preempted) without disturbing the trial it started from.
+#[derive(Clone)]
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
+    /// Position in `touched` of each node (`u32::MAX` when untouched), built once more than
+    /// [`INDEX_AFTER`] nodes are touched, so a trial spanning the cluster answers in O(1).
+    index: Vec<u32>,
 }
+
+/// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
+/// that places one job touches a handful, and the engine builds one for every start.
+const INDEX_AFTER: usize = 8;
 
 impl<'c> Trial<'c> {
     /// A trial with nothing placed yet.
@@ -28,6 +38,7 @@ impl<'c> Trial<'c> {
         Trial {
             cluster,
             touched: Vec::new(),
+            index: Vec::new(),
         }
     }
 
@@ -36,8 +47,17 @@ impl<'c> Trial<'c> {
         self.cluster
     }
 
+    fn position(&self, node: NodeId) -> Option<usize> {
+        if self.index.is_empty() {
+            self.touched.iter().position(|t| t.node == node)
+        } else {
+            let slot = self.index[node.index()];
+            (slot != u32::MAX).then_some(slot as usize)
+        }
+    }
+
     fn touched(&self, node: NodeId) -> Option<&TouchedNode> {
-        self.touched.iter().find(|t| t.node == node)
+        self.position(node).map(|i| &self.touched[i])
     }
 
     /// Free milli-GPU of each device of `node`, after the tentative tasks.
@@ -117,6 +137,36 @@ impl<'c> Trial<'c> {
         Some((need, limits.budget_mw(rack)))
     }
 
+    /// The overlay entry of `node`, copied from the cluster on first touch.
+    fn touch(&mut self, node: NodeId) -> &mut TouchedNode {
+        let index = match self.position(node) {
+            Some(i) => i,
+            None => {
+                let n = self.cluster.node(node);
+                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
+                gpu_free_milli[..n.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(node));
+                self.touched.push(TouchedNode {
+                    node,
+                    gpu_free_milli,
+                    free_cpu_milli: n.free_cpu_milli,
+                    free_mem_mib: n.free_mem_mib,
+                    free_gpu_milli: n.free_gpu_milli,
+                });
+                let position = self.touched.len() - 1;
+                if !self.index.is_empty() {
+                    self.index[node.index()] = position as u32;
+                } else if self.touched.len() > INDEX_AFTER {
+                    self.index = vec![u32::MAX; self.cluster.nodes.len()];
+                    for (i, t) in self.touched.iter().enumerate() {
+                        self.index[t.node.index()] = i as u32;
+                    }
+                }
+                position
+            }
+        };
+        &mut self.touched[index]
+    }
+
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
         let node = self
@@ -147,22 +197,7 @@ impl<'c> Trial<'c> {
                 gpu,
             });
         }
-        let index = match self.touched.iter().position(|t| t.node == task.node) {
-            Some(i) => i,
-            None => {
-                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
-                gpu_free_milli[..node.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(task.node));
-                self.touched.push(TouchedNode {
-                    node: task.node,
-                    gpu_free_milli,
-                    free_cpu_milli: node.free_cpu_milli,
-                    free_mem_mib: node.free_mem_mib,
-                    free_gpu_milli: node.free_gpu_milli,
-                });
-                self.touched.len() - 1
-            }
-        };
-        let t = &mut self.touched[index];
+        let t = self.touch(task.node);
         let insufficient = |resource| AllocError::Insufficient {
             node: node.name.clone(),
             resource,
@@ -194,20 +229,22 @@ impl<'c> Trial<'c> {
         Ok(())
     }
 
-    /// Undoes a [`Trial::take`] of the same task (a gang that could not be placed whole gives
-    /// back the tasks it had placed).
+    /// Returns a task's resources to the overlay: undoes a [`Trial::take`] of the same task (a
+    /// gang that could not be placed whole gives back the tasks it had placed), or frees what a
+    /// running job's task holds in the cluster (a policy weighing a preemption, or the cluster
+    /// after a job ends). The task must hold what it claims, as the engine's allocations do.
     pub fn give_back(&mut self, task: &TaskAlloc) {
-        let t = self
-            .touched
-            .iter_mut()
-            .find(|t| t.node == task.node)
-            .expect("give_back only undoes a take on the same trial");
+        let t = self.touch(task.node);
         let share = task.milli_per_gpu as u16;
         let mut mask = task.gpu_mask;
         while mask != 0 {
             let gpu = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             t.gpu_free_milli[gpu] += share;
+            debug_assert!(
+                u32::from(t.gpu_free_milli[gpu]) <= MILLI_PER_GPU,
+                "give_back of a task that does not hold its devices"
+            );
         }
         t.free_cpu_milli += task.cpu_milli;
         t.free_mem_mib += task.mem_mib;
@@ -239,6 +276,50 @@ mod tests {
         assert_eq!(trial.gpu_free_milli(NodeId(0)), &[0, 1000]);
         // The cluster itself is untouched.
         assert_eq!(cluster.allocated_gpu_milli(), 0);
+    }
+
+    #[test]
+    fn give_back_frees_what_a_running_task_holds() {
+        // A running task holds devices 0 and 1 of node 0; a trial that releases it sees the
+        // whole node free, and a clone taken before the release still sees it held.
+        let mut cluster = uniform(1, 1, 4);
+        let running = TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: 0b0011,
+            milli_per_gpu: 1000,
+            cpu_milli: 1000,
+            mem_mib: 10,
+        };
+        cluster.allocate(&[running]).unwrap();
+        let mut trial = Trial::new(&cluster);
+        let before = trial.clone();
+        trial.give_back(&running);
+        assert_eq!(trial.gpu_free_milli(NodeId(0)), &[1000; 4]);
+        assert_eq!(trial.free_gpu_milli(NodeId(0)), 4000);
+        assert_eq!(trial.free_cpu_mem(NodeId(0)), (64_000, 512 * 1024));
+        assert_eq!(before.free_gpu_milli(NodeId(0)), 2000);
+        assert_eq!(cluster.allocated_gpu_milli(), 2000);
+    }
+
+    #[test]
+    fn a_trial_touching_many_nodes_keeps_each_apart() {
+        // Twenty 2-GPU nodes, one GPU taken on each in turn (past the indexing threshold), then
+        // a second on node 3: every node's count is its own.
+        let cluster = uniform(1, 20, 2);
+        let mut trial = Trial::new(&cluster);
+        let one = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+        for i in 0..20 {
+            let task = trial.fit(NodeId(i), &one, GpuTypeSet::ANY).unwrap();
+            trial.take(&task).unwrap();
+        }
+        let task = trial.fit(NodeId(3), &one, GpuTypeSet::ANY).unwrap();
+        trial.take(&task).unwrap();
+        let copy = trial.clone();
+        let free: Vec<u64> = (0..20).map(|i| copy.free_gpu_milli(NodeId(i))).collect();
+        let mut expected = vec![1000; 20];
+        expected[3] = 0;
+        assert_eq!(free, expected);
+        assert!(copy.fit(NodeId(3), &one, GpuTypeSet::ANY).is_none());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! State changes: starting, finishing, preempting jobs and changing their speed.
+//! State changes: starting, finishing, preempting and suspending jobs and changing their speed.
 
 use super::{Event, State};
 use crate::ids::JobId;
@@ -7,13 +7,27 @@ use crate::observe::{Record, RejectReason};
 use crate::physics::{Effects, SpeedPart};
 use crate::policy::Decision;
 use crate::resources::{MILLI_PER_GPU, TaskAlloc};
+use crate::time::SimTime;
+
+/// How a running job is stopped and returned to the queue.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Stop {
+    /// A policy preemption: back to the last checkpoint.
+    Preempt,
+    /// Time slicing: progress kept, less `overhead` of work.
+    Suspend { overhead: SimTime },
+    /// A failure of something the job used: back to the last checkpoint, even if the job is
+    /// not preemptible.
+    Interrupt,
+}
 
 impl State {
     /// Applies a policy decision after checking it; on error nothing has changed.
     pub(super) fn apply_decision(&mut self, decision: Decision) -> Result<(), String> {
         match decision {
             Decision::Start { job, placement } => self.start(job, placement),
-            Decision::Preempt { job } => self.preempt(job),
+            Decision::Preempt { job } => self.stop(job, Stop::Preempt),
+            Decision::Suspend { job, overhead } => self.stop(job, Stop::Suspend { overhead }),
             Decision::WakeAt(at) => {
                 if at > self.now && self.wakeups.insert(at) {
                     self.queue.push(at, Event::Wake);
@@ -101,7 +115,11 @@ impl State {
         Ok(())
     }
 
-    fn preempt(&mut self, id: JobId) -> Result<(), String> {
+    /// Stops a running job and puts it back in the queue at its arrival position. A preemption
+    /// or an interruption keeps only the work saved by its last checkpoint; a suspension keeps
+    /// all of it but the switch overhead. The lost work × the job's GPUs is counted in
+    /// `lost_gpu_s`. Policies may only stop preemptible jobs; failures stop any.
+    pub(super) fn stop(&mut self, id: JobId, how: Stop) -> Result<(), String> {
         let job = self
             .jobs
             .get(id.index())
@@ -109,36 +127,45 @@ impl State {
         if job.state != JobState::Running {
             return Err(format!("it is {}, not running", job.state.as_str()));
         }
-        if !job.spec.preemptible {
+        if how != Stop::Interrupt && !job.spec.preemptible {
             return Err("it is not preemptible".into());
         }
-        let lost_gpu_s = self.stop_and_requeue(id);
-        self.jobs[id.index()].preemptions += 1;
-        self.records.push(Record::Preempted { job: id, lost_gpu_s });
-        self.after_stop(id);
-        Ok(())
-    }
-
-    /// Stops a running job (preemption or failure): it keeps the work its last checkpoint saved,
-    /// loses the rest (returned, in GPU-seconds), frees its resources and waits again at its
-    /// arrival position.
-    pub(super) fn stop_and_requeue(&mut self, id: JobId) -> f64 {
         let now = self.now;
         let job = &mut self.jobs[id.index()];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
-        let saved = job.checkpointed_part(done).max(job.checkpointed_work);
+        let saved = match how {
+            Stop::Preempt | Stop::Interrupt => job.checkpointed_part(done).max(job.checkpointed_work),
+            Stop::Suspend { overhead } => (done - overhead.as_micros() as f64).max(0.0),
+        };
         let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
         let lost_gpu_s = (done - saved) / 1e6 * gpus;
         job.checkpointed_work = saved;
         job.lost_gpu_s += lost_gpu_s;
         job.state = JobState::Pending;
+        job.progress.remaining = job.spec.duration.as_micros() as f64 - saved;
         job.progress.updated_at = now;
         job.progress.version += 1;
+        let record = match how {
+            Stop::Preempt => {
+                job.preemptions += 1;
+                Record::Preempted { job: id, lost_gpu_s }
+            }
+            Stop::Suspend { .. } => {
+                job.suspensions += 1;
+                Record::Suspended { job: id, lost_gpu_s }
+            }
+            Stop::Interrupt => {
+                job.interruptions += 1;
+                Record::Interrupted { job: id, lost_gpu_s }
+            }
+        };
         self.cluster.release(&self.jobs[id.index()].alloc);
         self.running.remove(&id);
         let at = self.pending.partition_point(|&p| p < id);
         self.pending.insert(at, id);
-        lost_gpu_s
+        self.records.push(record);
+        self.after_stop(id);
+        Ok(())
     }
 
     /// Tells physics a job stopped and applies what follows (other jobs speed up).

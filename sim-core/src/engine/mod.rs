@@ -441,7 +441,7 @@ where
         let mut started = false;
         for decision in decisions.drain(..) {
             let job = match &decision {
-                Decision::Start { job, .. } | Decision::Preempt { job } => Some(*job),
+                Decision::Start { job, .. } | Decision::Preempt { job } | Decision::Suspend { job, .. } => Some(*job),
                 Decision::WakeAt(_) => None,
             };
             started |= matches!(decision, Decision::Start { .. });

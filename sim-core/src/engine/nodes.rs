@@ -1,5 +1,6 @@
 //! Nodes going down and coming back, and the jobs a failure interrupts.
 
+use super::apply::Stop;
 use super::{Event, State};
 use crate::ids::{JobId, NodeId};
 use crate::observe::{DownCause, Record};
@@ -8,10 +9,8 @@ impl State {
     /// Stops a running job because something it used failed: it loses the work since its last
     /// checkpoint and waits again (non-preemptible jobs too).
     pub(super) fn interrupt(&mut self, id: JobId) {
-        let lost_gpu_s = self.stop_and_requeue(id);
-        self.jobs[id.index()].interruptions += 1;
-        self.records.push(Record::Interrupted { job: id, lost_gpu_s });
-        self.after_stop(id);
+        self.stop(id, Stop::Interrupt)
+            .expect("only running jobs are interrupted");
     }
 
     /// Takes a node down: interrupts its jobs, removes its capacity, and schedules its return.

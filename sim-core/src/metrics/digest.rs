@@ -74,6 +74,7 @@ impl Observer for EventDigest {
             Record::Interrupted { lost_gpu_s, .. } => (8, Some(lost_gpu_s.to_bits())),
             Record::NodeDown { node, .. } => (9, Some(u64::from(node.0))),
             Record::NodeUp { node } => (10, Some(u64::from(node.0))),
+            Record::Suspended { lost_gpu_s, .. } => (11, Some(lost_gpu_s.to_bits())),
         };
         self.write(&[kind]);
         if let Some(job) = record.job() {

@@ -47,7 +47,7 @@ pub struct UsageTotals {
     pub capacity_gpu_s: f64,
     /// ∫ Σ(running jobs' GPUs × speed) dt, in GPU-seconds of reference work.
     pub effective_gpu_s: f64,
-    /// GPU-seconds of work lost to preemption and failures.
+    /// GPU-seconds of work lost to preemption, suspension overheads and failures.
     pub lost_gpu_s: f64,
     /// ∫ fragmentation dt, in seconds.
     pub frag_s: f64,
@@ -135,7 +135,7 @@ impl Observer for UsageCollector {
         match *record {
             Record::Started { job } => self.effective_now += Self::job_effective_milli(view, job),
             Record::Completed { job } => self.effective_now -= Self::job_effective_milli(view, job),
-            Record::Preempted { job, lost_gpu_s } => {
+            Record::Preempted { job, lost_gpu_s } | Record::Suspended { job, lost_gpu_s } => {
                 self.effective_now -= Self::job_effective_milli(view, job);
                 self.totals.lost_gpu_s += lost_gpu_s;
             }

@@ -64,7 +64,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         .collect();
     println!(
         "{} — policy {}, seed {}",
-        loaded.scenario.name, loaded.scenario.policy.name, loaded.scenario.seed
+        loaded.scenario.name, run.policy, loaded.scenario.seed
     );
     println!("{}", render(&["metric", "value"], &rows));
     println!("event_digest {}", run.record.event_digest);
@@ -111,7 +111,12 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());
     }
-    println!("  policy: {}", loaded.scenario.policy.name);
+    let policy = loaded
+        .scenario
+        .policy
+        .spec()
+        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
+    println!("  policy: {}", policy.label);
     if loaded.scenario.sweep.is_some() {
         let plan = crate::sweep::load_plan(&args.scenario, &args.overrides, None)?;
         println!(
@@ -125,9 +130,26 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Prints the presets, then every part's choices, one line each.
 pub fn list_policies() {
-    let width = policies::POLICIES.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    for policy in policies::POLICIES {
-        println!("{:<width$}  {}", policy.name, policy.summary);
+    let parts = policies::part_lines();
+    let width = policies::PRESETS
+        .iter()
+        .map(|p| p.name.len())
+        .chain(parts.iter().map(|p| p.name.len()))
+        .max()
+        .unwrap_or(0);
+    println!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
+    println!("presets ([policy] name = \"…\"):");
+    for preset in policies::PRESETS {
+        println!("  {:<width$}  {}", preset.name, preset.summary);
+    }
+    let mut key = "";
+    for part in parts {
+        if part.key != key {
+            key = part.key;
+            println!("\n{key} ([policy] {key} = \"…\"):");
+        }
+        println!("  {:<width$}  {}", part.name, part.summary);
     }
 }

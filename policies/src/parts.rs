@@ -1,0 +1,274 @@
+//! The parts a policy is combined from, each with the name scenarios use and one line of
+//! description (what `clustersim policies` prints).
+
+/// One named choice of a part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartInfo<T: 'static> {
+    /// The name scenarios use.
+    pub name: &'static str,
+    /// The choice.
+    pub value: T,
+    /// One line for listings.
+    pub summary: &'static str,
+}
+
+/// A part of a policy with a fixed set of named choices.
+pub trait Part: Copy + PartialEq + 'static {
+    /// The `[policy]` key that chooses it.
+    const KEY: &'static str;
+    /// Every choice, in listing order.
+    const ALL: &'static [PartInfo<Self>];
+
+    /// The choice called `name`, or a message naming the nearest valid name and all of them.
+    fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value)
+            .ok_or_else(|| unknown_name(Self::KEY, name, Self::ALL.iter().map(|p| p.name)))
+    }
+
+    /// The name of this choice.
+    fn name(self) -> &'static str {
+        Self::ALL.iter().find(|p| p.value == self).map_or("?", |p| p.name)
+    }
+}
+
+/// "unknown KIND `name` (did you mean `…`?); known: a, b, c".
+pub(crate) fn unknown_name<'a>(kind: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let hint = known
+        .clone()
+        .map(|k| (strsim::levenshtein(name, k), k))
+        .filter(|&(distance, k)| {
+            (distance <= 3 && distance < name.chars().count()) || (name.len() >= 3 && k.contains(name))
+        })
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    let known = known.collect::<Vec<_>>().join(", ");
+    format!("unknown {kind} `{name}`{hint}; known: {known}")
+}
+
+/// Which waiting job is considered next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueKind {
+    /// Arrival order.
+    Fifo,
+    /// Higher priority first, then arrival.
+    Priority,
+    /// Shortest requested run time first, then arrival.
+    Sjf,
+    /// Dominant Resource Fairness across users (or queues).
+    Drf,
+    /// Lottery among users (or queues) by tickets.
+    Lottery,
+    /// Hierarchical fair share across queues by weight.
+    FairShare,
+}
+
+impl Part for QueueKind {
+    const KEY: &'static str = "queue";
+    const ALL: &'static [PartInfo<Self>] = &[
+        PartInfo {
+            name: "fifo",
+            value: QueueKind::Fifo,
+            summary: "arrival order",
+        },
+        PartInfo {
+            name: "priority",
+            value: QueueKind::Priority,
+            summary: "higher priority first, then arrival",
+        },
+        PartInfo {
+            name: "sjf",
+            value: QueueKind::Sjf,
+            summary: "shortest requested run time (requested_s) first, then arrival",
+        },
+        PartInfo {
+            name: "drf",
+            value: QueueKind::Drf,
+            summary: "Dominant Resource Fairness: the user (or queue) with the smallest dominant share over GPU, CPU and memory goes next",
+        },
+        PartInfo {
+            name: "lottery",
+            value: QueueKind::Lottery,
+            summary: "each decision draws a user (or queue) with probability proportional to its tickets (seeded stream `lottery`)",
+        },
+        PartInfo {
+            name: "fair-share",
+            value: QueueKind::FairShare,
+            summary: "hierarchical queues: at each level the child with the least GPUs held per unit of weight goes next",
+        },
+    ];
+}
+
+/// Where the tasks of a job go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementKind {
+    /// Lowest node index.
+    FirstFit,
+    /// Least free GPU left on the node.
+    BestFit,
+    /// Most free GPU left on the node.
+    WorstFit,
+    /// Fewest racks, then fewest nodes.
+    Packed,
+    /// Across racks.
+    Spread,
+    /// Uniform among the nodes that fit.
+    Random,
+}
+
+impl Part for PlacementKind {
+    const KEY: &'static str = "placement";
+    const ALL: &'static [PartInfo<Self>] = &[
+        PartInfo {
+            name: "first-fit",
+            value: PlacementKind::FirstFit,
+            summary: "each task on the lowest-numbered node it fits",
+        },
+        PartInfo {
+            name: "best-fit",
+            value: PlacementKind::BestFit,
+            summary: "each task on the node left with the least free GPU capacity",
+        },
+        PartInfo {
+            name: "worst-fit",
+            value: PlacementKind::WorstFit,
+            summary: "each task on the node left with the most free GPU capacity",
+        },
+        PartInfo {
+            name: "packed",
+            value: PlacementKind::Packed,
+            summary: "the whole job on the fewest racks, then the fewest nodes (one leaf switch when it can)",
+        },
+        PartInfo {
+            name: "spread",
+            value: PlacementKind::Spread,
+            summary: "each task in the rack, then on the node, holding fewest of the job's tasks (failure isolation)",
+        },
+        PartInfo {
+            name: "random",
+            value: PlacementKind::Random,
+            summary: "each task on a node drawn uniformly among those it fits (seeded stream `placement`)",
+        },
+    ];
+}
+
+/// Whether later jobs may start ahead of a blocked one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackfillKind {
+    /// The first job that cannot start blocks every job behind it.
+    None,
+    /// EASY backfilling.
+    Easy,
+}
+
+impl Part for BackfillKind {
+    const KEY: &'static str = "backfill";
+    const ALL: &'static [PartInfo<Self>] = &[
+        PartInfo {
+            name: "none",
+            value: BackfillKind::None,
+            summary: "the first job that cannot start blocks every job behind it",
+        },
+        PartInfo {
+            name: "easy",
+            value: BackfillKind::Easy,
+            summary: "EASY: a reservation for the first blocked job; later jobs start if they end before it or use only what it leaves",
+        },
+    ];
+}
+
+/// Which running jobs a blocked higher-priority job preempts first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreemptionKind {
+    /// No preemption.
+    None,
+    /// Smallest fraction of work done first.
+    LeastProgress,
+    /// Lowest priority first.
+    LowestPriority,
+    /// Most recently (re)started first.
+    Newest,
+    /// Least work lost since the last checkpoint (× GPUs) first.
+    MinLostWork,
+}
+
+impl Part for PreemptionKind {
+    const KEY: &'static str = "preemption";
+    const ALL: &'static [PartInfo<Self>] = &[
+        PartInfo {
+            name: "none",
+            value: PreemptionKind::None,
+            summary: "never preempt",
+        },
+        PartInfo {
+            name: "least-progress",
+            value: PreemptionKind::LeastProgress,
+            summary: "victims with the smallest fraction of their work done first",
+        },
+        PartInfo {
+            name: "lowest-priority",
+            value: PreemptionKind::LowestPriority,
+            summary: "victims of the lowest priority first, then least progress",
+        },
+        PartInfo {
+            name: "newest",
+            value: PreemptionKind::Newest,
+            summary: "the most recently (re)started victims first",
+        },
+        PartInfo {
+            name: "min-lost-work",
+            value: PreemptionKind::MinLostWork,
+            summary: "victims losing the least GPU time since their last checkpoint first",
+        },
+    ];
+}
+
+/// What DRF and lottery share between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareBy {
+    /// The trace's `user`.
+    User,
+    /// The trace's `queue`.
+    Queue,
+}
+
+impl Part for ShareBy {
+    const KEY: &'static str = "share_by";
+    const ALL: &'static [PartInfo<Self>] = &[
+        PartInfo {
+            name: "user",
+            value: ShareBy::User,
+            summary: "DRF shares and lottery tickets belong to users",
+        },
+        PartInfo {
+            name: "queue",
+            value: ShareBy::Queue,
+            summary: "DRF shares and lottery tickets belong to queues",
+        },
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_suggest() {
+        for info in QueueKind::ALL {
+            assert_eq!(QueueKind::parse(info.name), Ok(info.value));
+            assert_eq!(info.value.name(), info.name);
+        }
+        assert_eq!(
+            QueueKind::parse("drff").unwrap_err(),
+            "unknown queue `drff` (did you mean `drf`?); known: fifo, priority, sjf, drf, lottery, fair-share"
+        );
+        assert_eq!(
+            PlacementKind::parse("pack").unwrap_err(),
+            "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random"
+        );
+        assert!(!BackfillKind::parse("zzzzzz").unwrap_err().contains("did you mean"));
+    }
+}

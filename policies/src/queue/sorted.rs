@@ -1,0 +1,61 @@
+//! Waiting jobs kept sorted by a fixed key (then arrival), updated from the engine's records,
+//! so a round walks them in order without sorting (see [`super::walk`]).
+
+use std::collections::BTreeSet;
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::view::ClusterView;
+
+use super::walk::Walk;
+
+/// Waiting jobs in `(key, arrival)` order, and this round's position among them.
+pub(crate) struct SortedWaiting<K> {
+    key: fn(&Job) -> K,
+    waiting: BTreeSet<(K, JobId)>,
+    walk: Walk<(K, JobId)>,
+}
+
+impl<K: Ord + Copy> SortedWaiting<K> {
+    /// An empty set ordered by `key`.
+    pub(crate) fn new(key: fn(&Job) -> K) -> Self {
+        SortedWaiting {
+            key,
+            waiting: BTreeSet::new(),
+            walk: Walk::default(),
+        }
+    }
+
+    /// Adds jobs that become pending and drops jobs that leave the queue.
+    pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        match *record {
+            Record::Arrived { job }
+            | Record::Preempted { job, .. }
+            | Record::Suspended { job, .. }
+            | Record::Interrupted { job, .. } => {
+                self.waiting.insert(((self.key)(view.job(job)), job));
+            }
+            Record::Started { job } | Record::Rejected { job, .. } => {
+                self.waiting.remove(&((self.key)(view.job(job)), job));
+            }
+            Record::Completed { .. } | Record::RateChanged { .. } | Record::NodeDown { .. } | Record::NodeUp { .. } => {
+            }
+        }
+    }
+
+    /// Restarts the walk from the first job.
+    pub(crate) fn begin_round(&mut self, view: &ClusterView<'_>) {
+        debug_assert_eq!(
+            self.waiting.len(),
+            view.pending.len(),
+            "sorted queue out of step with the engine"
+        );
+        self.walk.reset();
+    }
+
+    /// The next job of the walk.
+    pub(crate) fn next(&mut self) -> Option<JobId> {
+        self.walk.next(&self.waiting).map(|(_, id)| id)
+    }
+}

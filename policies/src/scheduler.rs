@@ -1,0 +1,169 @@
+//! The policy itself: a queue order, a placement and the optional parts (quotas, EASY
+//! backfilling, preemption, time slicing) combined in one scheduling round.
+//!
+//! A round, run once per instant:
+//! 1. The queue order offers waiting jobs one at a time.
+//! 2. A job that would exceed its queue's quota is passed over (it does not block).
+//! 3. A job that can be placed starts. Before any reservation exists, a job that cannot be
+//!    placed may preempt lower-priority jobs (when a preemption rule is set).
+//! 4. Otherwise the job is blocked: without backfilling the round ends here; with EASY it
+//!    gets the reservation if it is the first, and later jobs start only if they do not
+//!    delay it.
+//! 5. With time slicing, each blocked job in turn may suspend running jobs of equal priority
+//!    whose slice is over.
+//! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::policy::{Decision, Policy};
+use sim_core::resources::TaskAlloc;
+use sim_core::view::ClusterView;
+
+use crate::backfill::Reservation;
+use crate::parts::BackfillKind;
+use crate::placement::{self, Placement};
+use crate::preemption::Preemption;
+use crate::queue::{self, QueueOrder};
+use crate::quota::Quotas;
+use crate::round::Round;
+use crate::slicing::TimeSlicing;
+use crate::spec::PolicySpec;
+
+/// A policy assembled from parts.
+pub struct Scheduler {
+    label: String,
+    queue: Box<dyn QueueOrder + Send>,
+    placement: Box<dyn Placement + Send>,
+    backfill: BackfillKind,
+    quotas: Option<Quotas>,
+    preemption: Option<Preemption>,
+    slicing: Option<TimeSlicing>,
+    /// Jobs left waiting by the current round: those that could not start, in the order
+    /// offered, then those it suspended.
+    blocked: Vec<JobId>,
+}
+
+impl Scheduler {
+    /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`).
+    pub fn new(spec: &PolicySpec, seed: u64) -> Scheduler {
+        Scheduler {
+            label: spec.label.clone(),
+            queue: queue::build(spec, seed),
+            placement: placement::build(spec.placement, seed),
+            backfill: spec.backfill,
+            quotas: Quotas::new(&spec.queues),
+            preemption: spec.preemption.map(Preemption::new),
+            slicing: spec.slicing.map(TimeSlicing::new),
+            blocked: Vec::new(),
+        }
+    }
+
+    fn start(&mut self, round: &mut Round<'_>, job: &Job, tasks: Vec<TaskAlloc>, decisions: &mut Vec<Decision>) {
+        round.started.push((job.id, tasks.clone()));
+        self.queue.started(job);
+        if let Some(quotas) = &mut self.quotas {
+            quotas.started(job);
+        }
+        decisions.push(Decision::Start {
+            job: job.id,
+            placement: tasks,
+        });
+    }
+
+    /// Steps 1–4: offers every candidate until one blocks (or, with EASY, to the end).
+    fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
+        let view = round.view;
+        let mut reservation: Option<Reservation<'_>> = None;
+        while let Some(id) = self.queue.next(&view) {
+            let job = view.job(id);
+            if self.quotas.as_ref().is_some_and(|q| !q.allows(job)) {
+                continue;
+            }
+            let placed = match reservation.as_mut() {
+                Some(r) => r.admit(round, self.placement.as_mut(), job),
+                None => round.place(self.placement.as_mut(), job),
+            };
+            if let Some(tasks) = placed {
+                self.start(round, job, tasks, decisions);
+                continue;
+            }
+            if reservation.is_none()
+                && let Some(preemption) = &self.preemption
+                && let Some((victims, tasks)) = preemption.make_room(round, self.placement.as_mut(), job)
+            {
+                decisions.extend(victims.into_iter().map(|job| Decision::Preempt { job }));
+                self.start(round, job, tasks, decisions);
+                continue;
+            }
+            self.blocked.push(id);
+            match self.backfill {
+                BackfillKind::None => break,
+                BackfillKind::Easy => {
+                    if reservation.is_none() {
+                        reservation = Some(Reservation::new(round, self.placement.as_mut(), job));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step 5: blocked jobs take the place of running jobs whose slice is over.
+    fn rotate(&mut self, slicing: &TimeSlicing, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
+        let view = round.view;
+        let blocked = std::mem::take(&mut self.blocked);
+        for &id in &blocked {
+            let job = view.job(id);
+            match slicing.rotate(round, self.placement.as_mut(), job) {
+                Some((victims, tasks)) => {
+                    decisions.extend(victims.iter().map(|&job| Decision::Suspend {
+                        job,
+                        overhead: slicing.overhead(),
+                    }));
+                    self.start(round, job, tasks, decisions);
+                    // The suspended jobs wait from now on: their turn comes at a slice end.
+                    self.blocked.extend(victims);
+                }
+                None => self.blocked.push(id),
+            }
+        }
+    }
+}
+
+impl Policy for Scheduler {
+    fn name(&self) -> &str {
+        &self.label
+    }
+
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+        let mut round = Round::new(*view);
+        self.queue.begin_round(view);
+        if let Some(quotas) = &mut self.quotas {
+            quotas.begin_round();
+        }
+        self.blocked.clear();
+        self.fill(&mut round, decisions);
+        if self.blocked.is_empty() {
+            return;
+        }
+        let slicing = self.slicing.take();
+        if let Some(slicing) = &slicing {
+            self.rotate(slicing, &mut round, decisions);
+        }
+        self.slicing = slicing;
+        let wakes = [
+            self.slicing.as_ref().and_then(|s| s.next_wake(&round, &self.blocked)),
+            self.preemption
+                .as_ref()
+                .and_then(|p| p.next_wake(&round, &self.blocked)),
+        ];
+        decisions.extend(wakes.into_iter().flatten().map(Decision::WakeAt));
+    }
+
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        self.queue.observe(record, view);
+        if let Some(quotas) = &mut self.quotas {
+            quotas.observe(record, view);
+        }
+    }
+}

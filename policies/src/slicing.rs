@@ -1,0 +1,77 @@
+//! Gang time slicing: when a job waits, running jobs of the same priority that have run a
+//! whole slice (`time_slice`) since they last (re)started are suspended to make room for it,
+//! those that have run longest first, in the smallest set that makes room (see
+//! [`crate::victims`]). A suspended job keeps its progress but loses `switch_overhead` of work
+//! per suspension (counted in `lost_gpu_s`), and returns to the queue at its arrival position,
+//! so jobs that do not fit together take turns. Only preemptible jobs are suspended. The policy
+//! asks to be woken when the next slice ends while jobs of that priority wait.
+
+use std::collections::BTreeSet;
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::resources::TaskAlloc;
+use sim_core::time::SimTime;
+
+use crate::placement::Placement;
+use crate::round::Round;
+use crate::spec::SlicingSpec;
+use crate::victims::make_room;
+
+/// The time-slicing settings of a policy.
+pub(crate) struct TimeSlicing {
+    spec: SlicingSpec,
+}
+
+impl TimeSlicing {
+    /// Slicing with a slice length and a per-switch overhead.
+    pub(crate) fn new(spec: SlicingSpec) -> TimeSlicing {
+        TimeSlicing { spec }
+    }
+
+    /// Work lost per suspension.
+    pub(crate) fn overhead(&self) -> SimTime {
+        self.spec.overhead
+    }
+
+    /// When `job`'s current slice ends.
+    fn slice_end(&self, job: &Job) -> SimTime {
+        job.last_start.unwrap_or(SimTime::ZERO).saturating_add(self.spec.slice)
+    }
+
+    /// Suspends jobs whose slice is over to let `job` start; returns them and its placement.
+    pub(crate) fn rotate(
+        &self,
+        round: &mut Round<'_>,
+        placement: &mut dyn Placement,
+        job: &Job,
+    ) -> Option<(Vec<JobId>, Vec<TaskAlloc>)> {
+        let now = round.now();
+        let mut candidates: Vec<&Job> = round
+            .running()
+            .filter(|r| r.spec.preemptible && r.spec.priority == job.spec.priority && self.slice_end(r) <= now)
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        candidates.sort_by_key(|r| (r.last_start, r.id));
+        let ids: Vec<JobId> = candidates.iter().map(|r| r.id).collect();
+        make_room(round, placement, job, &ids)
+    }
+
+    /// The next slice end of a running job whose priority one of `waiting` shares.
+    pub(crate) fn next_wake(&self, round: &Round<'_>, waiting: &[JobId]) -> Option<SimTime> {
+        let priorities: BTreeSet<i32> = waiting.iter().map(|&id| round.view.job(id).spec.priority).collect();
+        let now = round.now();
+        let running = round.running().map(|r| (r, self.slice_end(r)));
+        let started = round
+            .started
+            .iter()
+            .map(|(id, _)| (round.view.job(*id), now.saturating_add(self.spec.slice)));
+        running
+            .chain(started)
+            .filter(|(r, end)| r.spec.preemptible && priorities.contains(&r.spec.priority) && *end > now)
+            .map(|(_, end)| end)
+            .min()
+    }
+}

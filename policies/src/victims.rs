@@ -1,0 +1,57 @@
+//! Making room for a job by stopping running ones (preemption and time slicing).
+//!
+//! The victims are the shortest prefix of the candidates (already in the rule's order) whose
+//! release lets the job be placed; then each chosen victim whose release turns out not to be
+//! needed is spared, the last chosen first. So for victims of equal size the set is the
+//! smallest possible, and it is always one from which no victim can be dropped.
+
+use sim_core::ids::JobId;
+use sim_core::job::Job;
+use sim_core::resources::TaskAlloc;
+
+use crate::placement::{Placement, give_back_all};
+use crate::round::Round;
+
+/// Stops the fewest candidates (in order) that let `job` be placed, and places it; returns the
+/// victims and the placement, or `None` with the round unchanged.
+pub(crate) fn make_room(
+    round: &mut Round<'_>,
+    placement: &mut dyn Placement,
+    job: &Job,
+    candidates: &[JobId],
+) -> Option<(Vec<JobId>, Vec<TaskAlloc>)> {
+    let view = round.view;
+    let need = job.spec.gpu_milli();
+    let mut trial = round.trial.clone();
+    let mut free = round.free_gpu_milli();
+    let mut prefix = None;
+    for (i, &id) in candidates.iter().enumerate() {
+        let victim = view.job(id);
+        give_back_all(&mut trial, &victim.alloc);
+        free += victim.spec.gpu_milli();
+        if free >= need && placement.place(&mut trial.clone(), job).is_some() {
+            prefix = Some(i + 1);
+            break;
+        }
+    }
+    let mut victims = candidates[..prefix?].to_vec();
+    for i in (0..victims.len()).rev() {
+        let mut without = round.trial.clone();
+        for (k, &id) in victims.iter().enumerate() {
+            if k != i {
+                give_back_all(&mut without, &view.job(id).alloc);
+            }
+        }
+        if placement.place(&mut without, job).is_some() {
+            victims.remove(i);
+        }
+    }
+    round.stop(&victims);
+    match round.place(placement, job) {
+        Some(tasks) => Some((victims, tasks)),
+        None => {
+            round.unstop(&victims);
+            None
+        }
+    }
+}
