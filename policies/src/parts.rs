@@ -117,6 +117,10 @@ pub enum PlacementKind {
     Spread,
     /// Uniform among the nodes that fit.
     Random,
+    /// Most rack power headroom, then best fit.
+    PowerAware,
+    /// Largest thermal margin, then best fit.
+    ThermalAware,
 }
 
 impl Part for PlacementKind {
@@ -151,6 +155,16 @@ impl Part for PlacementKind {
             name: "random",
             value: PlacementKind::Random,
             summary: "each task on a node drawn uniformly among those it fits (seeded stream `placement`)",
+        },
+        PartInfo {
+            name: "power-aware",
+            value: PlacementKind::PowerAware,
+            summary: "each task in the rack with the most power headroom, then best fit (needs [power])",
+        },
+        PartInfo {
+            name: "thermal-aware",
+            value: PlacementKind::ThermalAware,
+            summary: "each task in the rack furthest below its capping temperature, then best fit (needs [thermal])",
         },
     ];
 }

@@ -93,6 +93,22 @@ pub const PRESETS: &[Preset] = &[
         "FIFO order; each task on a random node it fits (seeded)",
     ),
     preset(
+        "power-aware",
+        Q::Fifo,
+        P::PowerAware,
+        B::None,
+        X::None,
+        "FIFO order; each task in the rack with the most power headroom",
+    ),
+    preset(
+        "thermal-aware",
+        Q::Fifo,
+        P::ThermalAware,
+        B::None,
+        X::None,
+        "FIFO order; each task in the coolest rack (furthest below max-op)",
+    ),
+    preset(
         "gang",
         Q::Fifo,
         P::Packed,

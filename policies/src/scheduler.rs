@@ -138,6 +138,7 @@ impl Policy for Scheduler {
     fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         let mut round = Round::new(*view);
         self.queue.begin_round(view);
+        self.placement.begin_round(view);
         if let Some(quotas) = &mut self.quotas {
             quotas.begin_round();
         }

@@ -342,3 +342,108 @@ fn a_cooling_failure_ends_in_shutdowns() {
         "no GPU runs far past shutdown"
     );
 }
+
+/// Runs `jobs` under the preset `name` on `world`.
+fn run_preset(name: &str, world: World, jobs: Vec<JobSpec>) -> RunOutcome {
+    let mut policy = common::policy(name);
+    Engine::new(
+        world,
+        jobs.into_iter().map(Ok::<_, Infallible>),
+        policy.as_mut(),
+        EngineConfig::default(),
+    )
+    .unwrap()
+    .run()
+    .unwrap()
+}
+
+/// `packed` beats `first-fit` on a multi-node job's JCT when uplinks are oversubscribed 4:1,
+/// and they tie at 1:1.
+///
+/// Two racks of two 8-GPU nodes; NIC 100 Gbit/s. F (8 GPUs, 1000 s) arrives first and both
+/// policies put it on n0. G (2 × 8 GPUs, 100 s, c = 0.5) arrives at 1 s: first-fit takes n1
+/// (rack 0) and n2 (rack 1); packed takes the rack that holds it whole, n2 + n3.
+/// - 4:1: each uplink is 2 · 100 / 4 = 50 Gbit/s; first-fit's G asks 100 of each: served 1/2,
+///   speed 1 / (0.5 + 0.5/0.5) = 2/3, JCT 150 s. Packed's G stays in its rack: JCT 100 s.
+/// - 1:1: uplinks of 200 Gbit/s serve G fully: both JCTs are 100 s.
+#[test]
+fn packed_beats_first_fit_when_uplinks_are_oversubscribed() {
+    let jct = |policy: &str, ratio: f64| {
+        let world = World {
+            cluster: racks(2, 2, "A100-80GB"),
+            physics: PhysicsConfig {
+                fabric: Some(FabricConfig {
+                    node_nic_gbps: 100.0,
+                    uplink: Uplink::Oversubscription(ratio),
+                    spines: 1,
+                    sharing: Sharing::MaxMin,
+                }),
+                ..Default::default()
+            },
+        };
+        let jobs = vec![job("F", 0, 1000, 1, 8.0), with_comm(job("G", 1, 100, 2, 8.0), 0.5)];
+        let outcome = run_preset(policy, world, jobs);
+        let g = &outcome.jobs[1];
+        (g.end.unwrap() - g.spec.submit).as_secs_f64()
+    };
+    assert!((jct("first-fit", 4.0) - 150.0).abs() < 1e-6);
+    assert_eq!(jct("packed", 4.0), 100.0);
+    assert_eq!(jct("first-fit", 1.0), 100.0);
+    assert_eq!(jct("packed", 1.0), 100.0);
+}
+
+/// `power-aware` steers a job to the rack with the most headroom.
+///
+/// Two racks of two A100 nodes, budgets 10 kW each (admit). A (8 GPUs) runs on n0 (rack 0):
+/// rack 0 draws 4800 + 1400 = 6200 W (headroom 3800), rack 1 2800 W (headroom 7200). B
+/// (4 GPUs) arrives next: first-fit takes n1 in rack 0; power-aware takes rack 1 (n2, the
+/// lower index of two equally tight nodes).
+#[test]
+fn power_aware_avoids_the_rack_near_its_budget() {
+    let node_of_b = |policy: &str| {
+        let world = World {
+            cluster: racks(2, 2, "A100-80GB"),
+            physics: PhysicsConfig {
+                power: Some(power(10_000.0, PowerMode::Admit)),
+                ..Default::default()
+            },
+        };
+        let outcome = run_preset(policy, world, vec![job("A", 0, 1000, 1, 8.0), job("B", 1, 100, 1, 4.0)]);
+        outcome.jobs[1].alloc[0].node
+    };
+    assert_eq!(node_of_b("first-fit"), NodeId(1));
+    assert_eq!(node_of_b("power-aware"), NodeId(2));
+}
+
+/// `thermal-aware` steers a job to the cooler rack.
+///
+/// Two racks of two V100 nodes, rack 0's cooling at 4 kW (below its idle 2 × 1000 W plus a
+/// busy node's 3500 W = 4.5 kW): A (8 GPUs, long) on n0 warms rack 0; by 600 s its GPUs run
+/// well above rack 1's idle ones (24 + 40·35/300 = 28.7 °C). B arrives at 600 s: first-fit
+/// takes n1 (rack 0), thermal-aware rack 1 (n2).
+#[test]
+fn thermal_aware_avoids_the_hot_rack() {
+    let node_of_b = |policy: &str| {
+        let mut power = power(1e9, PowerMode::Cap);
+        power.rack_budget_w = None;
+        let world = World {
+            cluster: racks(2, 2, "V100-32GB"),
+            physics: PhysicsConfig {
+                power: Some(power),
+                thermal: Some(ThermalConfig {
+                    cooling_w_per_rack: Some(4000.0),
+                    ..ThermalConfig::default()
+                }),
+                ..Default::default()
+            },
+        };
+        let outcome = run_preset(
+            policy,
+            world,
+            vec![job("A", 0, 100_000, 1, 8.0), job("B", 600, 100, 1, 4.0)],
+        );
+        outcome.jobs[1].alloc[0].node
+    };
+    assert_eq!(node_of_b("first-fit"), NodeId(1));
+    assert_eq!(node_of_b("thermal-aware"), NodeId(2));
+}

@@ -7,26 +7,35 @@
 mod best_fit;
 mod first_fit;
 mod packed;
+mod power_aware;
 mod random;
 mod spread;
+mod thermal_aware;
 mod worst_fit;
 
 pub use best_fit::BestFit;
 pub use first_fit::FirstFit;
 pub use packed::Packed;
+pub use power_aware::PowerAware;
 pub use random::RandomFit;
 pub use spread::Spread;
+pub use thermal_aware::ThermalAware;
 pub use worst_fit::WorstFit;
 
 use sim_core::cluster::{GpuTypeSet, Trial};
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
+use sim_core::view::ClusterView;
 
 use crate::parts::PlacementKind;
 
 /// Chooses nodes for the tasks of a job.
 pub trait Placement {
+    /// Called at the start of every scheduling round; placements that read the physical state
+    /// (power headroom, temperatures) take their snapshot here. The default ignores it.
+    fn begin_round(&mut self, _view: &ClusterView<'_>) {}
+
     /// Places every task of `job` on `trial` and returns the tasks in order, or returns `None`
     /// and leaves `trial` as it was.
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
@@ -41,6 +50,8 @@ pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
         PlacementKind::Packed => Box::new(Packed),
         PlacementKind::Spread => Box::new(Spread),
         PlacementKind::Random => Box::new(RandomFit::new(seed)),
+        PlacementKind::PowerAware => Box::new(PowerAware::default()),
+        PlacementKind::ThermalAware => Box::new(ThermalAware::default()),
     }
 }
 
