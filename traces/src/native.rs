@@ -10,6 +10,7 @@ use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
+use crate::columns::map_header;
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
 use crate::lines::{LfReader, record_line};
@@ -46,7 +47,7 @@ pub const NATIVE_COLUMNS: [&str; 15] = {
 };
 
 /// Index of each contract column in the file's rows (`None`: the optional column is absent).
-type ColumnMap = [Option<usize>; COLUMNS.len()];
+type ColumnMap = Vec<Option<usize>>;
 
 /// Streaming reader of a native CSV trace.
 pub struct NativeReader<R: Read> {
@@ -76,7 +77,7 @@ impl<R: Read> NativeReader<R> {
                 reason: "empty file: expected a header row".into(),
             });
         }
-        let columns = map_columns(file, &header)?;
+        let columns = map_header(file, &header, &COLUMNS)?;
         Ok(NativeReader {
             file: file.to_string(),
             csv,
@@ -179,38 +180,6 @@ impl Row<'_> {
             .map(|v| parse(v).map_err(|reason| self.at.field(COLUMNS[i].0, reason)))
             .transpose()
     }
-}
-
-fn map_columns(file: &str, header: &csv::StringRecord) -> Result<ColumnMap, TraceError> {
-    let at = Location { file, line: 1 };
-    let mut columns: ColumnMap = [None; COLUMNS.len()];
-    for (position, name) in header.iter().enumerate() {
-        if name.starts_with("x_") {
-            continue;
-        }
-        let Some(i) = COLUMNS.iter().position(|(c, _)| *c == name) else {
-            let nearest = NATIVE_COLUMNS
-                .iter()
-                .min_by_key(|c| strsim::levenshtein(c, name))
-                .expect("columns exist");
-            return Err(at.row(format!(
-                "unknown column `{name}` (did you mean `{nearest}`? columns of your own must start with `x_`)"
-            )));
-        };
-        if columns[i].replace(position).is_some() {
-            return Err(at.row(format!("column `{name}` appears twice")));
-        }
-    }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(&columns)
-        .filter(|((_, required), at)| *required && at.is_none())
-        .map(|((n, _), _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(at.row(format!("missing required column(s): {}", missing.join(", "))));
-    }
-    Ok(columns)
 }
 
 impl<R: Read> Iterator for NativeReader<R> {
