@@ -6,6 +6,7 @@ use crate::cluster::Cluster;
 use crate::engine::{Engine, EngineConfig, EngineStats, RunError};
 use crate::job::{JobSpec, JobState};
 use crate::metrics::{EventDigest, JobRow, Sample, Summary, UsageCollector};
+use crate::observe::Observer;
 use crate::policy::Policy;
 use crate::time::SimTime;
 
@@ -38,11 +39,30 @@ where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
+    simulate_observed(cluster, source, policy, config, Vec::new())
+}
+
+/// [`simulate`], with `extra` observers watching the run beside the standard collectors (the
+/// fill experiment's allocation curve, for one).
+pub fn simulate_observed<S, E>(
+    cluster: Cluster,
+    source: S,
+    policy: &mut dyn Policy,
+    config: EngineConfig,
+    extra: Vec<&mut dyn Observer>,
+) -> Result<RunRecord, RunError>
+where
+    S: Iterator<Item = Result<JobSpec, E>>,
+    E: Into<Box<dyn Error + Send + Sync>>,
+{
     let mut usage = UsageCollector::new();
     let mut digest = EventDigest::new();
     let mut engine = Engine::new(cluster, source, policy, config)?;
     engine.add_observer(&mut usage);
     engine.add_observer(&mut digest);
+    for observer in extra {
+        engine.add_observer(observer);
+    }
     let outcome = engine.run()?;
     let summary = Summary::compute(&outcome, &usage.totals());
     let node_names: Vec<String> = outcome.cluster.nodes().iter().map(|n| n.name.clone()).collect();

@@ -2,11 +2,13 @@
 //! with the metric names of the DESIGN.md contract.
 
 mod digest;
+mod fill;
 mod stats;
 mod summary;
 mod usage;
 
 pub use digest::EventDigest;
+pub use fill::{FillCollector, FillRow};
 pub use stats::{jain_index, mean, percentile};
 pub use summary::{JobRow, METRIC_NAMES, Summary};
 pub use usage::{Sample, UsageCollector, UsageTotals};
