@@ -12,6 +12,7 @@ pub mod output;
 pub mod overrides;
 pub mod run;
 pub mod schema;
+pub mod synthetic;
 mod validate;
 
 pub use error::ScenarioError;

@@ -81,6 +81,26 @@ impl FromStr for Family {
     }
 }
 
+/// A configuration problem: the key (as `[workload.synthetic]` names it) and what is wrong.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{key}: {reason}")]
+pub struct ConfigError {
+    /// The key at fault.
+    pub key: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// An error about `key`.
+    pub fn new(key: &'static str, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            key,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Everything the generator draws from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyntheticConfig {
@@ -127,34 +147,43 @@ impl SyntheticConfig {
         }
     }
 
-    /// Checks every parameter; the message names what is wrong.
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks every parameter; the error names the key at fault.
+    pub fn check(&self) -> Result<(), ConfigError> {
         if self.jobs == 0 {
-            return Err("jobs must be at least 1".into());
+            return Err(ConfigError::new("jobs", "must be at least 1"));
         }
         if !(1..=MAX_GPUS_PER_NODE).contains(&self.gpus_per_node) {
-            return Err(format!("gpus_per_node must be between 1 and {MAX_GPUS_PER_NODE}"));
-        }
-        if let Some(size) = self.sizes.sizes().into_iter().find(|&s| layout(s, self.gpus_per_node).is_none()) {
-            return Err(format!(
-                "a job of {} GPUs is not a whole number of {}-GPU nodes",
-                crate::stats::gpus_label(size),
-                self.gpus_per_node
+            return Err(ConfigError::new(
+                "gpus_per_node",
+                format!("must be between 1 and {MAX_GPUS_PER_NODE}"),
             ));
         }
-        self.durations.check()?;
+        if let Some(size) = self.sizes.sizes().into_iter().find(|&s| layout(s, self.gpus_per_node).is_none()) {
+            return Err(ConfigError::new(
+                "sizes",
+                format!(
+                    "a job of {} GPUs is not a whole number of {}-GPU nodes",
+                    crate::stats::gpus_label(size),
+                    self.gpus_per_node
+                ),
+            ));
+        }
+        self.durations.check().map_err(|r| ConfigError::new("duration", r))?;
         if !(self.arrivals.rate_per_s.is_finite() && self.arrivals.rate_per_s > 0.0) {
-            return Err(format!("the arrival rate must be > 0, got {} per second", self.arrivals.rate_per_s));
+            return Err(ConfigError::new(
+                "load",
+                format!("the arrival rate must be > 0, got {} per second", self.arrivals.rate_per_s),
+            ));
         }
         if let Some(d) = &self.arrivals.diurnal {
-            d.check()?;
+            d.check().map_err(|r| ConfigError::new("diurnal", r))?;
         }
-        for (name, share) in [
+        for (key, share) in [
             ("preemptible_share", self.preemptible_share),
             ("comm_fraction", self.comm_fraction),
         ] {
             if !(0.0..=1.0).contains(&share) {
-                return Err(format!("{name} must be between 0 and 1, got {share}"));
+                return Err(ConfigError::new(key, format!("must be between 0 and 1, got {share}")));
             }
         }
         Ok(())
@@ -190,7 +219,7 @@ pub struct SyntheticSource {
 
 impl SyntheticSource {
     /// A generator of `config`, seeded with `seed`; refuses an invalid configuration.
-    pub fn new(config: SyntheticConfig, seed: u64) -> Result<SyntheticSource, String> {
+    pub fn new(config: SyntheticConfig, seed: u64) -> Result<SyntheticSource, ConfigError> {
         config.check()?;
         let s = |name| rng::stream(seed, name);
         Ok(SyntheticSource {

@@ -7,6 +7,7 @@ mod cli;
 mod demo;
 mod run;
 mod table;
+mod trace;
 
 use clap::Parser;
 
@@ -22,6 +23,7 @@ fn main() {
             run::list_policies();
             Ok(())
         }
+        Command::Trace(args) => trace::trace(&args),
     };
     if let Err(error) = result {
         eprintln!("error: {error}");

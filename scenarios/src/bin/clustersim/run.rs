@@ -94,7 +94,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, None)?;
     let cluster = build_cluster(&loaded)?;
     let mut jobs = 0u64;
-    let mut source = open_workload(&loaded)?;
+    let mut source = open_workload(&loaded, &cluster)?;
     for job in &mut *source {
         job?;
         jobs += 1;
@@ -106,7 +106,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         cluster.racks().len(),
         cluster.nodes().len()
     );
-    println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.trace);
+    println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.source_name());
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());
     }
