@@ -27,11 +27,14 @@ pub struct FillRow {
     pub pods_failed: u64,
 }
 
-/// Samples accumulated for the current percent.
+/// Samples accumulated for the current percent, and the counts at its latest sample.
 struct Group {
     pct: u32,
     alloc_sum: f64,
     samples: u64,
+    demand: f64,
+    pods_arrived: u64,
+    pods_failed: u64,
 }
 
 /// Observer that builds the [`FillRow`]s of a run.
@@ -41,7 +44,6 @@ pub struct FillCollector {
     pods_arrived: u64,
     pods_failed: u64,
     arrived_this_instant: bool,
-    last_demand: f64,
     group: Option<Group>,
     rows: Vec<FillRow>,
 }
@@ -62,10 +64,10 @@ impl FillCollector {
         if let Some(group) = self.group.take() {
             self.rows.push(FillRow {
                 arrived_pct: group.pct,
-                arrived_demand: self.last_demand,
+                arrived_demand: group.demand,
                 gpu_alloc_ratio: group.alloc_sum / group.samples as f64,
-                pods_arrived: self.pods_arrived,
-                pods_failed: self.pods_failed,
+                pods_arrived: group.pods_arrived,
+                pods_failed: group.pods_failed,
             });
         }
     }
@@ -116,10 +118,15 @@ impl Observer for FillCollector {
             pct,
             alloc_sum: 0.0,
             samples: 0,
+            demand: 0.0,
+            pods_arrived: 0,
+            pods_failed: 0,
         });
         group.alloc_sum += alloc;
         group.samples += 1;
-        self.last_demand = self.arrived_milli as f64 / capacity as f64;
+        group.demand = self.arrived_milli as f64 / capacity as f64;
+        group.pods_arrived = self.pods_arrived;
+        group.pods_failed = self.pods_failed;
     }
 }
 
