@@ -95,7 +95,10 @@ fn generate_nodes(node: &NodeTemplate, count: u64, per_rack: u32) -> Vec<NodeSpe
 /// Nodes needed to hold the SWF trace's machine: `ceil(processors / processors per node)`.
 fn nodes_from_trace(loaded: &LoadedScenario, node: &NodeTemplate) -> Result<u64, ScenarioError> {
     let workload = &loaded.scenario.workload;
-    let trace = workload.trace.as_deref().expect("validate() requires a trace with from_trace");
+    let trace = workload
+        .trace
+        .as_deref()
+        .expect("validate() requires a trace with from_trace");
     let bad = |reason: String| ScenarioError::Input(format!("{}: [cluster] from_trace: {reason}", loaded.origin));
     let path = resolve_path(loaded, trace)?;
     let name = path.display().to_string();
@@ -106,7 +109,9 @@ fn nodes_from_trace(loaded: &LoadedScenario, node: &NodeTemplate) -> Result<u64,
         None => traces::detect_format(&name, &mut reader)?,
     };
     if format != Format::Swf {
-        return Err(bad(format!("the trace is {format}, but only SWF headers give a machine size")));
+        return Err(bad(format!(
+            "the trace is {format}, but only SWF headers give a machine size"
+        )));
     }
     let header = traces::swf::read_header(&name, reader)?;
     let processors = header
@@ -117,7 +122,9 @@ fn nodes_from_trace(loaded: &LoadedScenario, node: &NodeTemplate) -> Result<u64,
         SwfProcessor::Cpu => node.cpus.unwrap_or(0.0),
     };
     if per_node < 1.0 {
-        return Err(bad("the node template holds no processor (gpus, or cpus with swf_processor = \"cpu\")".into()));
+        return Err(bad(
+            "the node template holds no processor (gpus, or cpus with swf_processor = \"cpu\")".into(),
+        ));
     }
     Ok((processors as f64 / per_node.floor()).ceil() as u64)
 }
@@ -145,11 +152,16 @@ pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioErro
 pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let Some(trace) = &workload.trace else {
-        let section = workload.synthetic.as_ref().expect("validate() requires trace or synthetic");
+        let section = workload
+            .synthetic
+            .as_ref()
+            .expect("validate() requires trace or synthetic");
         let gpus = cluster.total_gpu_milli() as f64 / 1000.0;
         let located = |e: ConfigError| ScenarioError::Input(format!("{}: workload.synthetic.{e}", loaded.origin));
         let config = synthetic_config(section, Some(gpus)).map_err(located)?;
-        return Ok(Box::new(SyntheticSource::new(config, loaded.scenario.seed).map_err(located)?));
+        return Ok(Box::new(
+            SyntheticSource::new(config, loaded.scenario.seed).map_err(located)?,
+        ));
     };
     let format = workload
         .format
@@ -203,8 +215,17 @@ mod tests {
             cpus: None,
             mem_gib: None,
         };
-        let names: Vec<(String, String)> = generate_nodes(&node, 5, 2).into_iter().map(|n| (n.name, n.rack)).collect();
-        let expected = [("r0-n0", "r0"), ("r0-n1", "r0"), ("r1-n0", "r1"), ("r1-n1", "r1"), ("r2-n0", "r2")];
+        let names: Vec<(String, String)> = generate_nodes(&node, 5, 2)
+            .into_iter()
+            .map(|n| (n.name, n.rack))
+            .collect();
+        let expected = [
+            ("r0-n0", "r0"),
+            ("r0-n1", "r0"),
+            ("r1-n0", "r1"),
+            ("r1-n1", "r1"),
+            ("r2-n0", "r2"),
+        ];
         assert_eq!(names, expected.map(|(n, r)| (n.to_string(), r.to_string())));
     }
 }

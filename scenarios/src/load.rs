@@ -195,7 +195,13 @@ mod tests {
         assert_eq!(locate(BASE, "cluster", "nodes_per_rack"), Some(4));
         assert_eq!(locate(BASE, "", "name"), Some(1));
         assert_eq!(locate(BASE, "workload", "racks"), None);
-        assert_eq!(locate("[workload]\n[workload.synthetic]\njobs = 1\n", "workload", "synthetic"), Some(2));
-        assert_eq!(locate("[workload.synthetic]\njobs = 1\n", "workload.synthetic", "jobs"), Some(2));
+        assert_eq!(
+            locate("[workload]\n[workload.synthetic]\njobs = 1\n", "workload", "synthetic"),
+            Some(2)
+        );
+        assert_eq!(
+            locate("[workload.synthetic]\njobs = 1\n", "workload.synthetic", "jobs"),
+            Some(2)
+        );
     }
 }

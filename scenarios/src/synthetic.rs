@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use traces::synthetic::{
-    Arrivals, ConfigError, Diurnal, DurationFit, DurationModel, Family, SizeBucket, SizeMix, SyntheticConfig,
-    Weighted, rate_for_load,
+    Arrivals, ConfigError, Diurnal, DurationFit, DurationModel, Family, SizeBucket, SizeMix, SyntheticConfig, Weighted,
+    rate_for_load,
 };
 
 use serde::Deserialize;
@@ -21,7 +21,10 @@ pub const DEFAULT_LOAD: f64 = 0.8;
 
 /// `base` (a scenario's `[workload.synthetic]`, or all defaults) with `overrides` of its keys
 /// applied (`jobs=500`, `sizes.1=0.5`): what `trace generate --set` reads.
-pub fn with_overrides(base: Option<&SyntheticSection>, overrides: &[Override]) -> Result<SyntheticSection, ScenarioError> {
+pub fn with_overrides(
+    base: Option<&SyntheticSection>,
+    overrides: &[Override],
+) -> Result<SyntheticSection, ScenarioError> {
     let mut table = match base {
         Some(section) => match toml::Value::try_from(section) {
             Ok(toml::Value::Table(table)) => table,
@@ -96,7 +99,10 @@ pub fn synthetic_config(section: &SyntheticSection, cluster_gpus: Option<f64>) -
         config.queues = weights(queues, |k| Ok(k.to_string())).map_err(key_error("queues"))?;
     }
     if let Some(priorities) = &section.priorities {
-        let parse = |k: &str| k.parse::<i32>().map_err(|_| format!("`{k}` is not a whole-number priority"));
+        let parse = |k: &str| {
+            k.parse::<i32>()
+                .map_err(|_| format!("`{k}` is not a whole-number priority"))
+        };
         config.priorities = weights(priorities, parse).map_err(key_error("priorities"))?;
     }
     config.preemptible_share = section.preemptible_share.unwrap_or(config.preemptible_share);
@@ -144,7 +150,8 @@ fn durations(section: &SyntheticSection, family: Family) -> Result<DurationModel
 
 fn diurnal(section: &SyntheticSection) -> Result<Option<Diurnal>, ConfigError> {
     let shaped = section.diurnal.unwrap_or(false);
-    let tuned = section.diurnal_amplitude.is_some() || section.diurnal_peak.is_some() || section.weekend_factor.is_some();
+    let tuned =
+        section.diurnal_amplitude.is_some() || section.diurnal_peak.is_some() || section.weekend_factor.is_some();
     if !shaped {
         return if tuned {
             Err(ConfigError {
@@ -157,7 +164,9 @@ fn diurnal(section: &SyntheticSection) -> Result<Option<Diurnal>, ConfigError> {
     }
     let d = Diurnal {
         amplitude: section.diurnal_amplitude.unwrap_or(Diurnal::DEFAULT.amplitude),
-        peak_s: section.diurnal_peak.map_or(Diurnal::DEFAULT.peak_s, |p| p.0.as_secs_f64()),
+        peak_s: section
+            .diurnal_peak
+            .map_or(Diurnal::DEFAULT.peak_s, |p| p.0.as_secs_f64()),
         weekend_factor: section.weekend_factor.unwrap_or(Diurnal::DEFAULT.weekend_factor),
     };
     d.check().map_err(key_error("diurnal"))?;
@@ -200,7 +209,10 @@ mod tests {
         assert_eq!((merged.jobs, merged.family.as_deref()), (Some(20), Some("llm")));
         assert_eq!(merged.sizes, Some(BTreeMap::from([("1".to_string(), 1.0)])));
         let bad = with_overrides(None, &["jobz=1".parse().unwrap()]).unwrap_err();
-        assert!(bad.to_string().starts_with("--set jobz=1: unknown field `jobz`"), "{bad}");
+        assert!(
+            bad.to_string().starts_with("--set jobz=1: unknown field `jobz`"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -52,7 +52,11 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
             );
         }
     } else if cluster.nodes_format.is_some() {
-        return fail("cluster", "nodes_format", "names the format of a nodes_file; give nodes_file".into());
+        return fail(
+            "cluster",
+            "nodes_format",
+            "names the format of a nodes_file; give nodes_file".into(),
+        );
     } else if cluster.from_trace {
         if racks || !(per_rack && node) {
             return fail(
@@ -118,7 +122,11 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
         }
         (None, Some(synthetic)) => {
             if workload.format.is_some() {
-                return fail("workload", "format", "names a trace format; a synthetic workload has none".into());
+                return fail(
+                    "workload",
+                    "format",
+                    "names a trace format; a synthetic workload has none".into(),
+                );
             }
             if let Err(e) = synthetic_config(synthetic, Some(1.0)) {
                 return fail("workload.synthetic", e.key, e.reason);
@@ -129,7 +137,11 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
     if let Some(Err(reason)) = workload.format.as_deref().map(str::parse::<traces::Format>) {
         return fail("workload", "format", reason);
     }
-    if let Some(Err(reason)) = workload.swf_processor.as_deref().map(str::parse::<traces::SwfProcessor>) {
+    if let Some(Err(reason)) = workload
+        .swf_processor
+        .as_deref()
+        .map(str::parse::<traces::SwfProcessor>)
+    {
         return fail("workload", "swf_processor", reason);
     }
     if workload.pod_duration.is_some_and(|d| d.0.as_micros() == 0) {

@@ -93,8 +93,21 @@ fn the_openb_default_list_fills_the_openb_cluster_deterministically() {
     let percents: Vec<f64> = rows.iter().map(|r| r[0]).collect();
     assert_eq!(percents, (0..=130).map(f64::from).collect::<Vec<_>>());
     let last = rows.last().unwrap();
-    assert!(last[1] <= 1.3 && last[1] > 1.29, "demand stops just under 130 %: {}", last[1]);
-    assert!(rows.iter().all(|r| r[2] <= 1.0 && r[2] <= r[1] + 1e-9), "allocation never exceeds capacity or demand");
-    assert!(rows.windows(2).all(|w| w[1][2] >= w[0][2] - 1e-9), "pods never finish: allocation only grows");
-    assert!(rows[50][4] == 0.0 && last[4] > 0.0, "nothing fails at half load; pods fail once it is full");
+    assert!(
+        last[1] <= 1.3 && last[1] > 1.29,
+        "demand stops just under 130 %: {}",
+        last[1]
+    );
+    assert!(
+        rows.iter().all(|r| r[2] <= 1.0 && r[2] <= r[1] + 1e-9),
+        "allocation never exceeds capacity or demand"
+    );
+    assert!(
+        rows.windows(2).all(|w| w[1][2] >= w[0][2] - 1e-9),
+        "pods never finish: allocation only grows"
+    );
+    assert!(
+        rows[50][4] == 0.0 && last[4] > 0.0,
+        "nothing fails at half load; pods fail once it is full"
+    );
 }

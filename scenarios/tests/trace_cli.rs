@@ -33,7 +33,11 @@ fn with_files(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// Exit code 2 and a message containing `expected`.
 fn assert_bad(output: &Output, expected: &str) {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
-    assert!(stderr(output).contains(expected), "expected {expected:?} in {:?}", stderr(output));
+    assert!(
+        stderr(output).contains(expected),
+        "expected {expected:?} in {:?}",
+        stderr(output)
+    );
 }
 
 const SWF: &str = "; MaxProcs: 8\n\
@@ -53,11 +57,17 @@ fn stats_json_has_the_contract_keys() {
     assert_eq!(json["jobs"], 3);
     assert_eq!(json["skipped"], 1);
     assert_eq!(json["skipped_reasons"]["run time 0 or less (cannot run)"], 1);
-    assert_eq!((json["first_submit_s"].as_f64(), json["last_submit_s"].as_f64()), (Some(0.0), Some(30.0)));
+    assert_eq!(
+        (json["first_submit_s"].as_f64(), json["last_submit_s"].as_f64()),
+        (Some(0.0), Some(30.0))
+    );
     assert_eq!(json["size_histogram"], serde_json::json!({"2": 2, "4": 1}));
     assert!((json["duration_mean_s"].as_f64().unwrap() - 160.0 / 3.0).abs() < 1e-9);
     assert_eq!(json["duration_p50_s"], 50.0);
-    assert_eq!((json["duration_p90_s"].as_f64(), json["duration_p99_s"].as_f64()), (Some(100.0), Some(100.0)));
+    assert_eq!(
+        (json["duration_p90_s"].as_f64(), json["duration_p99_s"].as_f64()),
+        (Some(100.0), Some(100.0))
+    );
     assert!((json["total_gpu_hours"].as_f64().unwrap() - 420.0 / 3600.0).abs() < 1e-12);
     let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
     for key in [
@@ -75,7 +85,11 @@ fn stats_json_has_the_contract_keys() {
         assert!(keys.contains(&key), "{key}");
     }
     let text = clustersim(&["trace", "stats", "t.swf"], dir.path());
-    assert!(stdout(&text).contains("skipped: 1 (1 × run time 0 or less (cannot run))"), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("skipped: 1 (1 × run time 0 or less (cannot run))"),
+        "{}",
+        stdout(&text)
+    );
 }
 
 #[test]
@@ -83,11 +97,19 @@ fn stats_of_the_philly_trace() {
     // SOURCE.md: 111,549 rows, 10 with duration 0; 3,622,169 GPU-hours; 96,662 single-GPU jobs
     // (of which 10 are the skipped ones: awk -F, '$5==1 && $6>0' counts 96652).
     let output = clustersim(
-        &["trace", "stats", &format!("{DATA}/philly-rfold/philly_trace.csv"), "--json"],
+        &[
+            "trace",
+            "stats",
+            &format!("{DATA}/philly-rfold/philly_trace.csv"),
+            "--json",
+        ],
         Path::new("."),
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!((json["jobs"].as_u64(), json["skipped"].as_u64()), (Some(111_539), Some(10)));
+    assert_eq!(
+        (json["jobs"].as_u64(), json["skipped"].as_u64()),
+        (Some(111_539), Some(10))
+    );
     assert_eq!(json["size_histogram"]["1"], 96_652);
     assert!((json["total_gpu_hours"].as_f64().unwrap() - 3_622_168.774).abs() < 0.001);
 }
@@ -95,7 +117,10 @@ fn stats_of_the_philly_trace() {
 #[test]
 fn convert_writes_native_csv_that_runs() {
     let dir = with_files(&[("t.swf", SWF)]);
-    let output = clustersim(&["trace", "convert", "t.swf", "--to", "native", "--out", "t.csv"], dir.path());
+    let output = clustersim(
+        &["trace", "convert", "t.swf", "--to", "native", "--out", "t.csv"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("wrote 3 jobs to t.csv"));
     let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
@@ -106,15 +131,27 @@ fn convert_writes_native_csv_that_runs() {
         &["trace", "convert", "t.swf", "--to", "native", "--swf-processor", "cpu"],
         dir.path(),
     );
-    assert!(stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0"), "{}", stdout(&cpu));
+    assert!(
+        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0"),
+        "{}",
+        stdout(&cpu)
+    );
 }
 
 #[test]
 fn bad_traces_exit_2_and_leave_no_output() {
     let cases: [(&str, &str, &str); 6] = [
-        ("t.swf", "1 0 -1 100 2 -1 -1 2\n", "t.swf:1: expected 18 whitespace-separated fields (SWF), found 8"),
+        (
+            "t.swf",
+            "1 0 -1 100 2 -1 -1 2\n",
+            "t.swf:1: expected 18 whitespace-separated fields (SWF), found 8",
+        ),
         ("e.swf", "", "e.swf: empty file"),
-        ("h.swf", "; MaxProcs: 8\n", "h.swf: no jobs to run (0 job lines skipped)"),
+        (
+            "h.swf",
+            "; MaxProcs: 8\n",
+            "h.swf: no jobs to run (0 job lines skipped)",
+        ),
         (
             "p.csv",
             "name,cpu_milli,memory_mib,num_gpu,gpu_milli\r\na,1,1,1,lots\r\n",
@@ -125,14 +162,25 @@ fn bad_traces_exit_2_and_leave_no_output() {
             "#job id,arrival time (sec),topology,shape,size,duration (sec)\r\n0,0.0,CLOS,1,1,-5.0\r\n",
             "ph.csv:2: column `duration (sec)`: must be ≥ 0, got `-5.0`",
         ),
-        ("n.csv", "job_id,submit_s,duration_s,tasks,gpus_per_task\n", "n.csv: no jobs: the file has a header but no rows"),
+        (
+            "n.csv",
+            "job_id,submit_s,duration_s,tasks,gpus_per_task\n",
+            "n.csv: no jobs: the file has a header but no rows",
+        ),
     ];
     for (name, text, expected) in cases {
         let dir = with_files(&[(name, text)]);
-        let output = clustersim(&["trace", "convert", name, "--to", "native", "--out", "o.csv"], dir.path());
+        let output = clustersim(
+            &["trace", "convert", name, "--to", "native", "--out", "o.csv"],
+            dir.path(),
+        );
         assert_bad(&output, expected);
         assert!(!dir.path().join("o.csv").exists(), "{name}: no partial output");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{name}: no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "{name}: no temporary file left"
+        );
         assert_bad(&clustersim(&["trace", "stats", name], dir.path()), expected);
     }
     let dir = with_files(&[("x.csv", "a,b\n")]);
@@ -147,7 +195,18 @@ fn generate_is_deterministic_and_follows_the_keys() {
     let dir = tempfile::tempdir().unwrap();
     let args = |out: &'static str, seed: &'static str| {
         vec![
-            "trace", "generate", "--gpus", "64", "--seed", seed, "--set", "jobs=300", "--set", "family=llm", "--out", out,
+            "trace",
+            "generate",
+            "--gpus",
+            "64",
+            "--seed",
+            seed,
+            "--set",
+            "jobs=300",
+            "--set",
+            "family=llm",
+            "--out",
+            out,
         ]
     };
     for (out, seed) in [("a.csv", "5"), ("b.csv", "5"), ("c.csv", "6")] {
@@ -226,11 +285,26 @@ fn clusters_from_node_lists_and_swf_headers() {
 fn new_keys_are_checked_with_their_line() {
     let base = format!("name = \"x\"\n{CLUSTER}[workload]\ntrace = \"t.csv\"\n");
     let cases = [
-        (format!("{base}target_demand = 1.3\n"), "s.toml:8: workload.target_demand: applies to mode = \"fill\" only"),
-        (format!("{base}mode = \"fil\"\n"), "s.toml:8:8: unknown variant `fil`, expected `replay` or `fill`"),
-        (format!("{base}mode = \"fill\"\ntarget_demand = -1.0\n"), "s.toml:9: workload.target_demand: must be > 0, got -1"),
-        (format!("horizon = \"1h\"\n{base}mode = \"fill\"\n"), "s.toml:1: horizon: a fill run stops after its last arrival"),
-        (format!("{base}swf_processor = \"tpu\"\n"), "s.toml:8: workload.swf_processor: unknown SWF processor unit `tpu`"),
+        (
+            format!("{base}target_demand = 1.3\n"),
+            "s.toml:8: workload.target_demand: applies to mode = \"fill\" only",
+        ),
+        (
+            format!("{base}mode = \"fil\"\n"),
+            "s.toml:8:8: unknown variant `fil`, expected `replay` or `fill`",
+        ),
+        (
+            format!("{base}mode = \"fill\"\ntarget_demand = -1.0\n"),
+            "s.toml:9: workload.target_demand: must be > 0, got -1",
+        ),
+        (
+            format!("horizon = \"1h\"\n{base}mode = \"fill\"\n"),
+            "s.toml:1: horizon: a fill run stops after its last arrival",
+        ),
+        (
+            format!("{base}swf_processor = \"tpu\"\n"),
+            "s.toml:8: workload.swf_processor: unknown SWF processor unit `tpu`",
+        ),
         (
             format!("{base}[workload.synthetic]\njobs = 5\n"),
             "s.toml:8: workload.synthetic: give either trace or [workload.synthetic], not both",
@@ -249,7 +323,10 @@ fn new_keys_are_checked_with_their_line() {
         ),
     ];
     for (scenario, expected) in cases {
-        let dir = with_files(&[("s.toml", &scenario), ("t.csv", "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1,1,1\n")]);
+        let dir = with_files(&[
+            ("s.toml", &scenario),
+            ("t.csv", "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1,1,1\n"),
+        ]);
         assert_bad(&clustersim(&["validate", "s.toml"], dir.path()), expected);
     }
 }

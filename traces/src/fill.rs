@@ -67,7 +67,9 @@ pub fn fill_workload(
         reason,
     };
     if originals.iter().all(|p| p.gpu_milli() == 0) {
-        return Err(fail("the trace has no pod that asks for a GPU, so it cannot fill a cluster".into()));
+        return Err(fail(
+            "the trace has no pod that asks for a GPU, so it cannot fill a cluster".into(),
+        ));
     }
     let mut stream = rng::stream(seed, "fill");
     let mut pods = originals.clone();
@@ -149,7 +151,11 @@ mod tests {
         let mut originals: Vec<&str> = jobs[..2].iter().map(|j| j.id.as_str()).collect();
         originals.sort_unstable();
         assert_eq!(originals, vec!["a", "b"], "the pod list comes first, shuffled");
-        assert!(jobs[2..].iter().all(|j| j.id.ends_with("#1") || j.id.ends_with("#2") || j.id.ends_with("#3")));
+        assert!(
+            jobs[2..]
+                .iter()
+                .all(|j| j.id.ends_with("#1") || j.id.ends_with("#2") || j.id.ends_with("#3"))
+        );
     }
 
     #[test]
@@ -162,11 +168,20 @@ mod tests {
 
     #[test]
     fn the_seed_decides_the_order_and_nothing_else_does() {
-        let pods = |order: &[usize]| order.iter().map(|&i| pod(&format!("p{i}"), 100 * (i as u32 + 1))).collect();
+        let pods = |order: &[usize]| {
+            order
+                .iter()
+                .map(|&i| pod(&format!("p{i}"), 100 * (i as u32 + 1)))
+                .collect()
+        };
         let ids = |jobs: Vec<JobSpec>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
         let (one, _) = fill(pods(&[0, 1, 2, 3, 4, 5]), 10_000, 1.0, 9);
         let (two, _) = fill(pods(&[5, 3, 1, 0, 2, 4]), 10_000, 1.0, 9);
-        assert_eq!(ids(one.clone()), ids(two), "file order does not matter: pods are sorted by id first");
+        assert_eq!(
+            ids(one.clone()),
+            ids(two),
+            "file order does not matter: pods are sorted by id first"
+        );
         let (other, _) = fill(pods(&[0, 1, 2, 3, 4, 5]), 10_000, 1.0, 10);
         assert_ne!(ids(one), ids(other));
     }

@@ -177,9 +177,7 @@ impl FromStr for Format {
             .iter()
             .find(|(_, n)| *n == s)
             .map(|(f, _)| *f)
-            .ok_or_else(|| {
-                format!("unknown trace format `{s}`; known formats: {}", Format::names())
-            })
+            .ok_or_else(|| format!("unknown trace format `{s}`; known formats: {}", Format::names()))
     }
 }
 
@@ -257,9 +255,15 @@ mod tests {
             Some(Format::Philly)
         );
         assert_eq!(sniff("submit_s,job_id,duration_s"), Some(Format::Native));
-        assert_eq!(sniff("name,cpu_milli,memory_mib,num_gpu,gpu_milli"), Some(Format::Openb));
+        assert_eq!(
+            sniff("name,cpu_milli,memory_mib,num_gpu,gpu_milli"),
+            Some(Format::Openb)
+        );
         assert_eq!(sniff("; Version: 2.2"), Some(Format::Swf));
-        assert_eq!(sniff(" 1 0 -1 5 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1"), Some(Format::Swf));
+        assert_eq!(
+            sniff(" 1 0 -1 5 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1"),
+            Some(Format::Swf)
+        );
         assert_eq!(Format::sniff("log.SWF", "a,b,c"), Some(Format::Swf), "by extension");
         assert_eq!(sniff("a,b,c"), None);
         assert_eq!("philly".parse::<Format>(), Ok(Format::Philly));
@@ -273,12 +277,16 @@ mod tests {
 
     #[test]
     fn undetectable_and_empty_files_are_named() {
-        let err = open_reader("x.csv", "a,b\n1,2\n".as_bytes(), None, &ReadOptions::default()).err().unwrap();
+        let err = open_reader("x.csv", "a,b\n1,2\n".as_bytes(), None, &ReadOptions::default())
+            .err()
+            .unwrap();
         assert!(
             err.to_string()
                 .starts_with("x.csv: cannot tell the trace format from the first line `a,b`")
         );
-        let err = open_reader("e.csv", "".as_bytes(), None, &ReadOptions::default()).err().unwrap();
+        let err = open_reader("e.csv", "".as_bytes(), None, &ReadOptions::default())
+            .err()
+            .unwrap();
         assert_eq!(err.to_string(), "e.csv: empty file");
     }
 }

@@ -43,7 +43,11 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
             return Err(at.field("machine", "is empty"));
         }
         let gpus = u32::try_from(whole(4)?).map_err(|_| at.field("cap_gpu", "too large"))?;
-        let gpu_type = if gpus == 0 && &record[1] == "CPU" { "" } else { &record[1] };
+        let gpu_type = if gpus == 0 && &record[1] == "CPU" {
+            ""
+        } else {
+            &record[1]
+        };
         if gpus > 0 && gpu_type.is_empty() {
             return Err(at.field("gpu_type", format!("is empty on a machine with {gpus} GPUs")));
         }

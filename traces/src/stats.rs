@@ -68,7 +68,7 @@ impl TraceStats {
 
 /// A milli-GPU amount written as GPUs: `8`, `0.25`.
 pub fn gpus_label(milli: u64) -> String {
-    if milli % 1000 == 0 {
+    if milli.is_multiple_of(1000) {
         (milli / 1000).to_string()
     } else {
         (milli as f64 / 1000.0).to_string()
@@ -90,7 +90,10 @@ mod tests {
         let mut reader = NativeReader::new("t.csv", text.as_bytes()).unwrap();
         let stats = TraceStats::collect(&mut reader).unwrap();
         assert_eq!(stats.jobs, 4);
-        assert_eq!((stats.first_submit, stats.last_submit), (SimTime::from_secs(5), SimTime::from_micros(9_500_000)));
+        assert_eq!(
+            (stats.first_submit, stats.last_submit),
+            (SimTime::from_secs(5), SimTime::from_micros(9_500_000))
+        );
         assert_eq!(stats.size_histogram, BTreeMap::from([(500, 1), (1000, 2), (8000, 1)]));
         assert_eq!((stats.duration_mean_s, stats.duration_p50_s), (40.0, 20.0));
         assert_eq!((stats.duration_p90_s, stats.duration_p99_s), (100.0, 100.0));

@@ -144,7 +144,13 @@ pub fn read_header(file: &str, reader: impl BufRead) -> Result<SwfHeader, TraceE
         })?;
         let trimmed = line.trim_start();
         match trimmed.strip_prefix(';') {
-            Some(comment) => header.read_comment(comment, &Location { file, line: i as u64 + 1 })?,
+            Some(comment) => header.read_comment(
+                comment,
+                &Location {
+                    file,
+                    line: i as u64 + 1,
+                },
+            )?,
             None if trimmed.is_empty() => {}
             None => break,
         }
@@ -276,7 +282,8 @@ fn number(text: &str) -> Option<f64> {
 fn parse_job(fields: &[&str; FIELDS], at: &Location<'_>, task: TaskRequest) -> Result<Parsed, TraceError> {
     let value = |i: usize| number(fields[i]).expect("fields are checked to be numbers");
     let seconds = |i: usize| {
-        SimTime::from_secs_f64(value(i)).ok_or_else(|| at.field(FIELD_NAMES[i], format!("too large, got `{}`", fields[i])))
+        SimTime::from_secs_f64(value(i))
+            .ok_or_else(|| at.field(FIELD_NAMES[i], format!("too large, got `{}`", fields[i])))
     };
     if fields[1] == UNKNOWN {
         return Ok(Parsed::Skip {
@@ -308,13 +315,17 @@ fn parse_job(fields: &[&str; FIELDS], at: &Location<'_>, task: TaskRequest) -> R
     if fields[size_field] == UNKNOWN {
         return skip("processors unknown (-1 in fields 5 and 8)");
     }
-    let size: i64 = fields[size_field]
-        .parse()
-        .map_err(|_| at.field(FIELD_NAMES[size_field], format!("expected a whole number, got `{}`", fields[size_field])))?;
+    let size: i64 = fields[size_field].parse().map_err(|_| {
+        at.field(
+            FIELD_NAMES[size_field],
+            format!("expected a whole number, got `{}`", fields[size_field]),
+        )
+    })?;
     if size <= 0 {
         return skip("processors 0 or less (cannot run)");
     }
-    let tasks = u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[size_field], format!("too large, got `{size}`")))?;
+    let tasks =
+        u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[size_field], format!("too large, got `{size}`")))?;
     let mut spec = JobSpec::new(fields[0], submit, duration, tasks, task);
     if value(8) > 0.0 {
         spec.requested = seconds(8)?;
@@ -379,7 +390,8 @@ mod tests {
 
     #[test]
     fn header_keys_size_the_machine() {
-        let text = "; Version: 2.2\n; MaxNodes: 128\n;MaxProcs:  512 \n;\n1 0 0 10 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        let text =
+            "; Version: 2.2\n; MaxNodes: 128\n;MaxProcs:  512 \n;\n1 0 0 10 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
         assert_eq!(
             read_header("t.swf", text.as_bytes()).unwrap(),
             SwfHeader {
@@ -390,7 +402,10 @@ mod tests {
         let only_nodes = read_header("t.swf", "; MaxNodes: 256\n".as_bytes()).unwrap();
         assert_eq!(only_nodes.processors(), Some(256));
         let err = read_header("t.swf", "; MaxProcs: many\n".as_bytes()).unwrap_err();
-        assert_eq!(err.to_string(), "t.swf:1: column `MaxProcs`: expected a whole number, got `many`");
+        assert_eq!(
+            err.to_string(),
+            "t.swf:1: column `MaxProcs`: expected a whole number, got `many`"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ fn round_trip(file: &str) -> (Vec<JobSpec>, Vec<JobSpec>) {
     let written = traces::write_native(&mut *read(), &mut out, "mem").unwrap();
     let original: Vec<JobSpec> = read().collect::<Result<_, _>>().unwrap();
     assert_eq!(written as usize, original.len());
-    let back: Vec<JobSpec> = NativeReader::new("mem", out.as_slice()).unwrap().collect::<Result<_, _>>().unwrap();
+    let back: Vec<JobSpec> = NativeReader::new("mem", out.as_slice())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     (original, back)
 }
 
@@ -40,7 +43,9 @@ fn the_first_converted_rows_read_as_expected() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction")
+        Some(
+            "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction"
+        )
     );
     // openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0: 12 cores, 16 GiB, one GPU.
     assert_eq!(

@@ -5,7 +5,10 @@ use sim_core::time::SimTime;
 use traces::swf::{SwfHeader, read_header};
 use traces::{JobSource, SwfProcessor, SwfReader, TraceError};
 
-const KTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf");
+const KTH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf"
+);
 const LUBLIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/swf-lublin-256/lublin_256.swf");
 
 fn read_file(path: &str) -> (Vec<JobSpec>, traces::SkipReport) {
@@ -57,9 +60,18 @@ fn kth_chosen_rows() {
     let first = find("15");
     assert_eq!(
         (first.submit, first.duration, first.tasks, first.requested),
-        (SimTime::from_secs(599_850), SimTime::from_secs(3477), 4, SimTime::from_secs(53_940))
+        (
+            SimTime::from_secs(599_850),
+            SimTime::from_secs(3477),
+            4,
+            SimTime::from_secs(53_940)
+        )
     );
-    assert_eq!((first.task.gpus, first.task.milli_per_gpu), (1, 1000), "one GPU per processor");
+    assert_eq!(
+        (first.task.gpus, first.task.milli_per_gpu),
+        (1, 1000),
+        "one GPU per processor"
+    );
     assert_eq!((first.user.as_str(), first.queue.as_str()), ("12", "default"));
     let middle = find("1014");
     assert_eq!(
@@ -71,7 +83,10 @@ fn kth_chosen_rows() {
         (last.id.as_str(), last.submit, last.duration, last.user.as_str()),
         ("28490", SimTime::from_secs(29_363_618), SimTime::from_secs(8), "98")
     );
-    assert!(jobs.iter().all(|j| j.id != "27313"), "the job with -1 processors is skipped");
+    assert!(
+        jobs.iter().all(|j| j.id != "27313"),
+        "the job with -1 processors is skipped"
+    );
 }
 
 /// Whole Lublin file: `awk '!/^;/ && NF { n++; g += $5*$4; r += $4 } END { printf "%d %.3f %.0f\n",
@@ -86,8 +101,22 @@ fn lublin_matches_awk() {
     assert!(jobs.iter().all(|j| j.requested == j.duration));
     let row = &jobs[4999];
     assert_eq!(
-        (row.id.as_str(), row.submit, row.duration, row.tasks, row.queue.as_str(), row.user.as_str()),
-        ("5000", SimTime::from_secs(3_947_329), SimTime::from_secs(7800), 2, "0", "default")
+        (
+            row.id.as_str(),
+            row.submit,
+            row.duration,
+            row.tasks,
+            row.queue.as_str(),
+            row.user.as_str()
+        ),
+        (
+            "5000",
+            SimTime::from_secs(3_947_329),
+            SimTime::from_secs(7800),
+            2,
+            "0",
+            "default"
+        )
     );
 }
 
@@ -101,7 +130,11 @@ fn headers_give_the_machine_size() {
             max_nodes: Some(100)
         }
     );
-    assert_eq!(header(LUBLIN).processors(), Some(256), "MaxNodes stands in for MaxProcs");
+    assert_eq!(
+        header(LUBLIN).processors(),
+        Some(256),
+        "MaxNodes stands in for MaxProcs"
+    );
 }
 
 const GOOD: &str = "1 0 -1 10 2 -1 -1 2 20 -1 1 3 -1 -1 -1 -1 -1 -1";
@@ -134,7 +167,11 @@ fn bad_lines_name_file_line_and_field() {
         let text = format!("; MaxProcs: 4\n{line}\n");
         assert_eq!(read_text(&text).unwrap_err().to_string(), expected, "{line}");
     }
-    let unsorted = format!("{}\n{}\n", GOOD.replacen("1 0", "1 50", 1), GOOD.replacen("1 0", "2 40", 1));
+    let unsorted = format!(
+        "{}\n{}\n",
+        GOOD.replacen("1 0", "1 50", 1),
+        GOOD.replacen("1 0", "2 40", 1)
+    );
     assert_eq!(
         read_text(&unsorted).unwrap_err().to_string(),
         "t.swf:2: column `submit time (field 2)`: 40 is earlier than the previous job's 50: jobs must be sorted by submit time"
@@ -171,7 +208,9 @@ fn empty_and_header_only_files_are_errors() {
         "t.swf: no jobs to run (0 job lines skipped)"
     );
     assert_eq!(
-        read_text("1 0 -1 0 2 -1 -1 2 20 -1 1 3 -1 -1 -1 -1 -1 -1\n").unwrap_err().to_string(),
+        read_text("1 0 -1 0 2 -1 -1 2 20 -1 1 3 -1 -1 -1 -1 -1 -1\n")
+            .unwrap_err()
+            .to_string(),
         "t.swf: no jobs to run (1 job lines skipped)"
     );
 }

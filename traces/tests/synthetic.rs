@@ -72,7 +72,10 @@ fn gavel_durations_have_the_analytic_mean() {
     let jobs = generate(config, 3);
     let mean = jobs.iter().map(|j| j.duration.as_secs_f64()).sum::<f64>() / jobs.len() as f64;
     assert!((mean / 60_361.75 - 1.0).abs() < 0.025, "{mean}");
-    assert!(jobs.iter().all(|j| (1897.0..=600_000.0).contains(&j.duration.as_secs_f64())));
+    assert!(
+        jobs.iter()
+            .all(|j| (1897.0..=600_000.0).contains(&j.duration.as_secs_f64()))
+    );
 }
 
 #[test]
@@ -101,7 +104,9 @@ fn diurnal_arrivals_peak_in_the_afternoon_and_rest_at_weekends() {
     assert!((weekend - 0.19355).abs() < 0.006, "{weekend}");
     // Share between 08:00 and 20:00, around the 14:00 peak: (12 h + A·24 h/π) / 24 h = 0.5 + 0.4/π
     // = 0.62732 (SE 0.0015 → ±0.007).
-    let day_time = share(&jobs, |j| (8.0..20.0).contains(&(j.submit.as_secs_f64() % 86_400.0 / 3600.0)));
+    let day_time = share(&jobs, |j| {
+        (8.0..20.0).contains(&(j.submit.as_secs_f64() % 86_400.0 / 3600.0))
+    });
     assert!((day_time - 0.62732).abs() < 0.007, "{day_time}");
 }
 
@@ -136,5 +141,8 @@ fn invalid_configurations_name_the_key() {
     let mut config = SyntheticConfig::family(Family::Dl, 10, 0.1);
     config.gpus_per_node = 3;
     let err = SyntheticSource::new(config, 1).err().unwrap();
-    assert_eq!(err.to_string(), "sizes: a job of 4 GPUs is not a whole number of 3-GPU nodes");
+    assert_eq!(
+        err.to_string(),
+        "sizes: a job of 4 GPUs is not a whole number of 3-GPU nodes"
+    );
 }

@@ -172,8 +172,14 @@ mod tests {
 
     #[test]
     fn formats_are_detected_from_the_first_line() {
-        assert_eq!(NodesFormat::sniff("sn,cpu_milli,memory_mib,gpu,model"), Some(NodesFormat::Openb));
-        assert_eq!(NodesFormat::sniff("node,rack,gpus,gpu_type,cpus,mem_gib"), Some(NodesFormat::Native));
+        assert_eq!(
+            NodesFormat::sniff("sn,cpu_milli,memory_mib,gpu,model"),
+            Some(NodesFormat::Openb)
+        );
+        assert_eq!(
+            NodesFormat::sniff("node,rack,gpus,gpu_type,cpus,mem_gib"),
+            Some(NodesFormat::Native)
+        );
         assert_eq!(NodesFormat::sniff("abc,V100,96,512,8"), Some(NodesFormat::Pai));
         assert_eq!(NodesFormat::sniff("a,b,c"), None);
         assert_eq!("pai".parse::<NodesFormat>(), Ok(NodesFormat::Pai));
@@ -203,13 +209,30 @@ mod tests {
             err.to_string(),
             "p.csv:1: expected 5 fields (machine, gpu_type, cap_cpu, cap_mem, cap_gpu), found 4"
         );
-        let err = read_nodes("o.csv", "sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,2,\n".as_bytes(), None, None)
-            .unwrap_err();
-        assert_eq!(err.to_string(), "o.csv:2: column `model`: is empty on a node with 2 GPUs");
+        let err = read_nodes(
+            "o.csv",
+            "sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,2,\n".as_bytes(),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "o.csv:2: column `model`: is empty on a node with 2 GPUs"
+        );
         let err = read_nodes("o.csv", "sn,cpu_milli,memory_mib,gpu,model\n".as_bytes(), None, None).unwrap_err();
         assert_eq!(err.to_string(), "o.csv: no nodes: the openb node file has no rows");
-        let err = read_nodes("n.csv", "node,rack,gpus,gpu_type,cpus,mem_gib\n".as_bytes(), None, Some(4)).unwrap_err();
-        assert!(err.to_string().starts_with("n.csv: a native nodes file names each node's rack"));
+        let err = read_nodes(
+            "n.csv",
+            "node,rack,gpus,gpu_type,cpus,mem_gib\n".as_bytes(),
+            None,
+            Some(4),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("n.csv: a native nodes file names each node's rack")
+        );
         let err = read_nodes("e.csv", "".as_bytes(), None, None).unwrap_err();
         assert_eq!(err.to_string(), "e.csv: empty file");
     }

@@ -123,19 +123,29 @@ impl<R: Read> OpenbPodReader<R> {
             return Err(at.field(name, "is empty"));
         }
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(POD_COLUMNS[i].0, e));
-        let task = pod_task(whole(NUM_GPU)?, whole(GPU_MILLI)?, whole(CPU_MILLI)?, whole(MEMORY_MIB)?)
-            .map_err(|(column, reason)| at.field(column, reason))?;
+        let task = pod_task(
+            whole(NUM_GPU)?,
+            whole(GPU_MILLI)?,
+            whole(CPU_MILLI)?,
+            whole(MEMORY_MIB)?,
+        )
+        .map_err(|(column, reason)| at.field(column, reason))?;
         let (submit, duration) = if self.columns[CREATION].is_some() {
             let time = |i: usize| fields::seconds(get(i)).map_err(|e| at.field(POD_COLUMNS[i].0, e));
             let created = time(CREATION)?;
             let deleted = time(DELETION)?;
-            let started = if get(SCHEDULED).is_empty() { created } else { time(SCHEDULED)? };
+            let started = if get(SCHEDULED).is_empty() {
+                created
+            } else {
+                time(SCHEDULED)?
+            };
             (created, deleted - started)
         } else {
             (SimTime::ZERO, self.untimed_duration)
         };
         if duration == SimTime::ZERO {
-            self.skipped.count("lifetime 0 or less (deletion_time ≤ scheduled_time)");
+            self.skipped
+                .count("lifetime 0 or less (deletion_time ≤ scheduled_time)");
             return Ok(None);
         }
         let mut spec = JobSpec::new(id, submit, duration, 1, task);
@@ -157,11 +167,21 @@ fn pod_task(num_gpu: u64, gpu_milli: u64, cpu_milli: u64, mem_mib: u64) -> Resul
     let gpus = u32::try_from(num_gpu)
         .ok()
         .filter(|&g| g <= MAX_GPUS_PER_NODE)
-        .ok_or_else(|| ("num_gpu", format!("at most {MAX_GPUS_PER_NODE} GPUs on one node, got `{num_gpu}`")))?;
+        .ok_or_else(|| {
+            (
+                "num_gpu",
+                format!("at most {MAX_GPUS_PER_NODE} GPUs on one node, got `{num_gpu}`"),
+            )
+        })?;
     let per_gpu = match (num_gpu, gpu_milli) {
         (0, 0) => 0,
         (0, _) => return Err(("gpu_milli", format!("must be 0 when num_gpu is 0, got `{gpu_milli}`"))),
-        (_, 0) => return Err(("gpu_milli", "must be at least 1 when num_gpu is above 0, got `0`".to_string())),
+        (_, 0) => {
+            return Err((
+                "gpu_milli",
+                "must be at least 1 when num_gpu is above 0, got `0`".to_string(),
+            ));
+        }
         (_, m) if m > milli => return Err(("gpu_milli", format!("a GPU has {milli} milli, got `{m}`"))),
         (n, m) if n > 1 && m < milli => {
             return Err((
@@ -242,24 +262,46 @@ mod tests {
         let b = &jobs[1];
         assert_eq!((b.task.gpus, b.task.milli_per_gpu), (2, 1000));
         assert_eq!(b.gpu_types, vec!["V100M16", "V100M32"], "a spec is a set");
-        assert_eq!(b.duration, SimTime::from_secs(30), "never scheduled: deletion − creation");
+        assert_eq!(
+            b.duration,
+            SimTime::from_secs(30),
+            "never scheduled: deletion − creation"
+        );
     }
 
     #[test]
     fn lists_without_times_arrive_at_zero() {
         let jobs = read("name,cpu_milli,memory_mib,num_gpu,gpu_milli\nx,1000,10,0,0\n").unwrap();
-        assert_eq!((jobs[0].submit, jobs[0].duration), (SimTime::ZERO, SimTime::from_secs(616)));
+        assert_eq!(
+            (jobs[0].submit, jobs[0].duration),
+            (SimTime::ZERO, SimTime::from_secs(616))
+        );
         assert_eq!(jobs[0].task.gpus, 0);
     }
 
     #[test]
     fn bad_requests_name_the_column() {
         let cases = [
-            ("a,1,1,2,500,,LS,Running,0,5,0\n", "p.csv:2: column `gpu_milli`: a pod sharing a GPU (gpu_milli < 1000) asks for one GPU, not 2; got `500`"),
-            ("a,1,1,0,5,,LS,Running,0,5,0\n", "p.csv:2: column `gpu_milli`: must be 0 when num_gpu is 0, got `5`"),
-            ("a,1,1,1,1500,,LS,Running,0,5,0\n", "p.csv:2: column `gpu_milli`: a GPU has 1000 milli, got `1500`"),
-            ("a,1,1,x,1000,,LS,Running,0,5,0\n", "p.csv:2: column `num_gpu`: expected a whole number ≥ 0, got `x`"),
-            ("a,1,1,1,1000,,LS,Running,-3,5,0\n", "p.csv:2: column `creation_time`: must be ≥ 0, got `-3`"),
+            (
+                "a,1,1,2,500,,LS,Running,0,5,0\n",
+                "p.csv:2: column `gpu_milli`: a pod sharing a GPU (gpu_milli < 1000) asks for one GPU, not 2; got `500`",
+            ),
+            (
+                "a,1,1,0,5,,LS,Running,0,5,0\n",
+                "p.csv:2: column `gpu_milli`: must be 0 when num_gpu is 0, got `5`",
+            ),
+            (
+                "a,1,1,1,1500,,LS,Running,0,5,0\n",
+                "p.csv:2: column `gpu_milli`: a GPU has 1000 milli, got `1500`",
+            ),
+            (
+                "a,1,1,x,1000,,LS,Running,0,5,0\n",
+                "p.csv:2: column `num_gpu`: expected a whole number ≥ 0, got `x`",
+            ),
+            (
+                "a,1,1,1,1000,,LS,Running,-3,5,0\n",
+                "p.csv:2: column `creation_time`: must be ≥ 0, got `-3`",
+            ),
         ];
         for (row, expected) in cases {
             assert_eq!(read(&format!("{HEADER}{row}")).unwrap_err().to_string(), expected);

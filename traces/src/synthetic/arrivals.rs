@@ -88,7 +88,9 @@ impl Arrivals {
 }
 
 fn exp_gap(rate: f64, stream: &mut Stream) -> f64 {
-    Exp::new(rate).expect("rates are checked when the generator is built").sample(stream)
+    Exp::new(rate)
+        .expect("rates are checked when the generator is built")
+        .sample(stream)
 }
 
 #[cfg(test)]
@@ -100,8 +102,14 @@ mod tests {
         let d = Diurnal::DEFAULT;
         assert!((d.shape(14.0 * 3600.0) - 1.4).abs() < 1e-12, "Monday 14:00: 1 + A");
         assert!((d.shape(2.0 * 3600.0) - 0.6).abs() < 1e-12, "Monday 02:00: 1 − A");
-        assert!((d.shape(5.0 * DAY_S + 14.0 * 3600.0) - 1.4 * 0.6).abs() < 1e-12, "Saturday");
-        assert!((d.shape(7.0 * DAY_S + 14.0 * 3600.0) - 1.4).abs() < 1e-12, "next Monday");
+        assert!(
+            (d.shape(5.0 * DAY_S + 14.0 * 3600.0) - 1.4 * 0.6).abs() < 1e-12,
+            "Saturday"
+        );
+        assert!(
+            (d.shape(7.0 * DAY_S + 14.0 * 3600.0) - 1.4).abs() < 1e-12,
+            "next Monday"
+        );
         assert!((d.mean_shape() - 6.2 / 7.0).abs() < 1e-12);
     }
 }

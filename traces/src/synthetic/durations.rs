@@ -48,10 +48,14 @@ impl DurationFit {
 impl FromStr for DurationFit {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        DurationFit::ALL.iter().find(|(_, n)| *n == s).map(|(f, _)| *f).ok_or_else(|| {
-            let names: Vec<&str> = DurationFit::ALL.iter().map(|(_, n)| *n).collect();
-            format!("unknown duration fit `{s}`; known fits: {}", names.join(", "))
-        })
+        DurationFit::ALL
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map(|(f, _)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = DurationFit::ALL.iter().map(|(_, n)| *n).collect();
+                format!("unknown duration fit `{s}`; known fits: {}", names.join(", "))
+            })
     }
 }
 
@@ -95,9 +99,9 @@ impl DurationModel {
             DurationModel::LogNormal { mu, sigma } if !(mu.is_finite() && sigma.is_finite() && sigma > 0.0) => {
                 Err(format!("a lognormal needs a finite μ and σ > 0, got μ {mu}, σ {sigma}"))
             }
-            DurationModel::LogUniform { min_s, max_s } if !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()) => {
-                Err(format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"))
-            }
+            DurationModel::LogUniform { min_s, max_s } if !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()) => Err(
+                format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"),
+            ),
             _ => Ok(()),
         }
     }
@@ -152,7 +156,11 @@ mod tests {
         let philly = DurationModel::fit(DurationFit::Philly).mean_s();
         assert!((philly - 9.7958f64.exp()).abs() < 1e-6 * philly);
         // Log-uniform on [1, e]: (e − 1) / 1.
-        let lu = DurationModel::LogUniform { min_s: 1.0, max_s: std::f64::consts::E }.mean_s();
+        let lu = DurationModel::LogUniform {
+            min_s: 1.0,
+            max_s: std::f64::consts::E,
+        }
+        .mean_s();
         assert!((lu - (std::f64::consts::E - 1.0)).abs() < 1e-12);
         assert!(DurationModel::LogNormal { mu: 1.0, sigma: 0.0 }.check().is_err());
         assert_eq!("kalos".parse::<DurationFit>(), Ok(DurationFit::Kalos));

@@ -158,7 +158,12 @@ impl SyntheticConfig {
                 format!("must be between 1 and {MAX_GPUS_PER_NODE}"),
             ));
         }
-        if let Some(size) = self.sizes.sizes().into_iter().find(|&s| layout(s, self.gpus_per_node).is_none()) {
+        if let Some(size) = self
+            .sizes
+            .sizes()
+            .into_iter()
+            .find(|&s| layout(s, self.gpus_per_node).is_none())
+        {
             return Err(ConfigError::new(
                 "sizes",
                 format!(
@@ -172,7 +177,10 @@ impl SyntheticConfig {
         if !(self.arrivals.rate_per_s.is_finite() && self.arrivals.rate_per_s > 0.0) {
             return Err(ConfigError::new(
                 "load",
-                format!("the arrival rate must be > 0, got {} per second", self.arrivals.rate_per_s),
+                format!(
+                    "the arrival rate must be > 0, got {} per second",
+                    self.arrivals.rate_per_s
+                ),
             ));
         }
         if let Some(d) = &self.arrivals.diurnal {
@@ -272,7 +280,11 @@ impl Iterator for SyntheticSource {
             return None;
         }
         let job = self.draw_job();
-        self.generated = if job.is_ok() { self.generated + 1 } else { self.config.jobs };
+        self.generated = if job.is_ok() {
+            self.generated + 1
+        } else {
+            self.config.jobs
+        };
         Some(job)
     }
 }

@@ -45,7 +45,9 @@ impl SizeBucket {
         let milli = (gpus * f64::from(MILLI_PER_GPU)).round();
         let whole_or_share = milli >= 1.0 && (gpus < 1.0 || gpus.fract() == 0.0);
         if !gpus.is_finite() || !whole_or_share {
-            return Err(format!("`{key}`: a size is a whole number of GPUs or a share of one between 0.001 and 1"));
+            return Err(format!(
+                "`{key}`: a size is a whole number of GPUs or a share of one between 0.001 and 1"
+            ));
         }
         Ok(SizeBucket::Milli(milli as u64))
     }
@@ -87,8 +89,14 @@ impl SizeMix {
     pub fn llm() -> SizeMix {
         let m = |gpus: u64| SizeBucket::Milli(gpus * 1000);
         let large = SizeBucket::PowersOfTwo { low: 4, high: 10 };
-        SizeMix::new(vec![(m(1), 0.70), (m(2), 0.10), (m(4), 0.11), (m(8), 0.04), (large, 0.05)])
-            .expect("valid weights")
+        SizeMix::new(vec![
+            (m(1), 0.70),
+            (m(2), 0.10),
+            (m(4), 0.11),
+            (m(8), 0.04),
+            (large, 0.05),
+        ])
+        .expect("valid weights")
     }
 
     /// Expected GPUs per job.
@@ -130,7 +138,7 @@ pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)>
         };
         return Some((1, task));
     }
-    if size_milli > per_node && size_milli % per_node != 0 {
+    if size_milli > per_node && !size_milli.is_multiple_of(per_node) {
         return None;
     }
     let tasks = size_milli.div_ceil(per_node);
@@ -151,7 +159,10 @@ mod tests {
     fn bucket_keys() {
         assert_eq!(SizeBucket::parse("4"), Ok(SizeBucket::Milli(4000)));
         assert_eq!(SizeBucket::parse("0.25"), Ok(SizeBucket::Milli(250)));
-        assert_eq!(SizeBucket::parse("16-1024"), Ok(SizeBucket::PowersOfTwo { low: 4, high: 10 }));
+        assert_eq!(
+            SizeBucket::parse("16-1024"),
+            Ok(SizeBucket::PowersOfTwo { low: 4, high: 10 })
+        );
         assert!(SizeBucket::parse("1.5").is_err());
         assert!(SizeBucket::parse("12-24").is_err());
         assert!(SizeBucket::parse("x").is_err());

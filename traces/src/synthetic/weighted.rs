@@ -72,7 +72,10 @@ mod tests {
         let p: Vec<(&&str, f64)> = w.probabilities().collect();
         assert_eq!(p, vec![(&"a", 0.75), (&"b", 0.0), (&"c", 0.25)]);
         let mut stream = sim_core::rng::stream(1, "test");
-        assert!((0..1000).all(|_| *w.draw(&mut stream) != "b"), "a zero weight is never drawn");
+        assert!(
+            (0..1000).all(|_| *w.draw(&mut stream) != "b"),
+            "a zero weight is never drawn"
+        );
         assert!(Weighted::new(vec![("a", -1.0)]).is_err());
         assert!(Weighted::new(vec![("a", 0.0)]).is_err());
     }

@@ -114,7 +114,10 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         cluster.racks().len(),
         cluster.nodes().len()
     );
-    println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.source_name());
+    println!(
+        "  workload: {jobs} jobs from {}",
+        loaded.scenario.workload.source_name()
+    );
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());
     }

@@ -161,10 +161,7 @@ fn generate(args: &GenerateArgs) -> Result<(), ScenarioError> {
         (None, Some(loaded)) => Some(build_cluster(loaded)?.total_gpu_milli() as f64 / 1000.0),
         (None, None) => None,
     };
-    let seed = args
-        .seed
-        .or(loaded.as_ref().map(|l| l.scenario.seed))
-        .unwrap_or(0);
+    let seed = args.seed.or(loaded.as_ref().map(|l| l.scenario.seed)).unwrap_or(0);
     let bad = |e: traces::synthetic::ConfigError| ScenarioError::Input(format!("trace generate: {e}"));
     let config = synthetic_config(&section, gpus).map_err(bad)?;
     let mut source = SyntheticSource::new(config, seed).map_err(bad)?;
