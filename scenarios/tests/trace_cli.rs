@@ -330,3 +330,17 @@ fn new_keys_are_checked_with_their_line() {
         assert_bad(&clustersim(&["validate", "s.toml"], dir.path()), expected);
     }
 }
+
+#[test]
+fn the_example_scenarios_validate() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    for (file, expected) in [
+        ("openb-fill.toml", "1213 nodes, 6212 GPUs"),
+        ("kth-sp2.toml", "5 racks, 25 nodes, 100 GPUs"),
+        ("synthetic.toml", "workload: 5000 jobs from [workload.synthetic]"),
+    ] {
+        let output = clustersim(&["validate", &format!("{examples}/{file}")], Path::new("."));
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        assert!(stdout(&output).contains(expected), "{file}: {}", stdout(&output));
+    }
+}

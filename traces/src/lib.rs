@@ -44,7 +44,6 @@ pub use native::NativeReader;
 pub use native_writer::write_native;
 pub use nodes::{NodesFormat, read_nodes};
 pub use openb::OpenbPodReader;
-pub use pai::PAI_MACHINE_COLUMNS;
 pub use philly::PhillyReader;
 pub use swf::{SwfProcessor, SwfReader};
 

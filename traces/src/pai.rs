@@ -15,7 +15,7 @@ use crate::fields;
 use crate::lines::{LfReader, record_line};
 
 /// The columns, in file order (the file has no header row).
-pub const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
+const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
 
 /// Reads every machine of a PAI machine spec (racks left empty).
 pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {

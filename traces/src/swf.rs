@@ -126,7 +126,9 @@ impl SwfHeader {
             _ => return Ok(()),
         };
         let value = value.trim();
-        let count: i64 = value
+        // Archive headers sometimes add words after the number (`MaxNodes: 128 (SMP nodes)`).
+        let first = value.split_ascii_whitespace().next().unwrap_or_default();
+        let count: i64 = first
             .parse()
             .map_err(|_| at.field(key.trim(), format!("expected a whole number, got `{value}`")))?;
         *slot = u64::try_from(count).ok().filter(|&c| c > 0);
@@ -399,6 +401,13 @@ mod tests {
                 max_nodes: Some(128)
             }
         );
+        let mut reader = SwfReader::new("t.swf", text.as_bytes(), SwfProcessor::Gpu);
+        assert!(reader.next().unwrap().is_ok());
+        assert_eq!(
+            reader.header().max_procs,
+            Some(512),
+            "the reader keeps the header it read"
+        );
         let only_nodes = read_header("t.swf", "; MaxNodes: 256\n".as_bytes()).unwrap();
         assert_eq!(only_nodes.processors(), Some(256));
         let err = read_header("t.swf", "; MaxProcs: many\n".as_bytes()).unwrap_err();
@@ -414,6 +423,7 @@ mod tests {
         let mut reader = SwfReader::new("t.swf", line.as_bytes(), SwfProcessor::Cpu);
         let job = reader.next().unwrap().unwrap();
         assert_eq!((job.tasks, job.task.gpus, job.task.cpu_milli), (4, 0, 1000));
+        assert_eq!(reader.header(), &SwfHeader::default(), "no header comments");
         assert_eq!("cpu".parse::<SwfProcessor>(), Ok(SwfProcessor::Cpu));
         assert!("tpu".parse::<SwfProcessor>().is_err());
     }
