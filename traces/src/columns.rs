@@ -16,7 +16,7 @@ pub(crate) fn map_header(
 ) -> Result<Vec<Option<usize>>, TraceError> {
     let at = Location { file, line: 1 };
     let mut columns = vec![None; spec.len()];
-    for (position, name) in header.iter().enumerate() {
+    for (position, name) in header.iter().map(str::trim).enumerate() {
         if name.starts_with("x_") {
             continue;
         }

@@ -22,7 +22,6 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(LfReader::new(reader));
     let mut nodes = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -38,26 +37,23 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
                 record.len()
             )));
         }
-        let whole = |i: usize| fields::integer_at_least(&record[i], 0).map_err(|e| at.field(PAI_MACHINE_COLUMNS[i], e));
-        if record[0].is_empty() {
+        let field = |i: usize| record[i].trim();
+        let whole = |i: usize| fields::integer_at_least(field(i), 0).map_err(|e| at.field(PAI_MACHINE_COLUMNS[i], e));
+        if field(0).is_empty() {
             return Err(at.field("machine", "is empty"));
         }
         let gpus = u32::try_from(whole(4)?).map_err(|_| at.field("cap_gpu", "too large"))?;
-        let gpu_type = if gpus == 0 && &record[1] == "CPU" {
-            ""
-        } else {
-            &record[1]
-        };
+        let gpu_type = if gpus == 0 && field(1) == "CPU" { "" } else { field(1) };
         if gpus > 0 && gpu_type.is_empty() {
             return Err(at.field("gpu_type", format!("is empty on a machine with {gpus} GPUs")));
         }
         nodes.push(NodeSpec {
-            name: record[0].to_string(),
+            name: field(0).to_string(),
             rack: String::new(),
             gpus,
             gpu_type: gpu_type.to_string(),
-            cpu_milli: fields::scaled(&record[2], 1000.0).map_err(|e| at.field("cap_cpu", e))?,
-            mem_mib: fields::scaled(&record[3], 1024.0).map_err(|e| at.field("cap_mem", e))?,
+            cpu_milli: fields::scaled(field(2), 1000.0).map_err(|e| at.field("cap_cpu", e))?,
+            mem_mib: fields::scaled(field(3), 1024.0).map_err(|e| at.field("cap_mem", e))?,
         });
     }
     Ok(nodes)

@@ -240,7 +240,7 @@ impl<R: BufRead> SwfReader<R> {
             )));
         }
         for (i, field) in fields.iter().enumerate() {
-            if field.parse::<i64>().is_err() && number(field).is_none() {
+            if !looks_numeric(field) || number(field).is_none() {
                 return Err(at.field(FIELD_NAMES[i], format!("expected a number, got `{field}`")));
             }
         }
@@ -276,9 +276,22 @@ enum Parsed {
     },
 }
 
-/// A number in any of SWF's notations (integers, and decimals in some logs).
+/// A number in any of SWF's notations (integers, and decimals in some logs); integers take
+/// the fast path.
 fn number(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    match text.parse::<i64>() {
+        Ok(v) => Some(v as f64),
+        Err(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
+    }
+}
+
+/// A quick check that `text` can only be a number (digits, sign, point, exponent), so that
+/// words such as `inf` or `NaN`, which parse as floats, are refused.
+fn looks_numeric(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
 }
 
 fn parse_job(fields: &[&str; FIELDS], at: &Location<'_>, task: TaskRequest) -> Result<Parsed, TraceError> {
@@ -426,6 +439,16 @@ mod tests {
         assert_eq!(reader.header(), &SwfHeader::default(), "no header comments");
         assert_eq!("cpu".parse::<SwfProcessor>(), Ok(SwfProcessor::Cpu));
         assert!("tpu".parse::<SwfProcessor>().is_err());
+    }
+
+    #[test]
+    fn numbers_in_every_notation_and_no_words() {
+        for text in ["-1", "42", "3.5", "1e3", "+7"] {
+            assert!(looks_numeric(text) && number(text).is_some(), "{text}");
+        }
+        for text in ["inf", "NaN", "-", "1-2", "x1"] {
+            assert!(!looks_numeric(text) || number(text).is_none(), "{text}");
+        }
     }
 
     #[test]

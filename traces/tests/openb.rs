@@ -277,5 +277,13 @@ fn bad_node_files_name_file_line_and_field() {
         err("m,T4,96,512,2,9\n", Some(NodesFormat::Pai)),
         "n.csv:1: expected 5 fields (machine, gpu_type, cap_cpu, cap_mem, cap_gpu), found 6"
     );
+    assert_eq!(
+        err("m,T4,96,512,2\r\nm2,T4,96,512\r\n", None),
+        "n.csv:2: expected 5 fields (machine, gpu_type, cap_cpu, cap_mem, cap_gpu), found 4"
+    );
+    assert_eq!(
+        err("", Some(NodesFormat::Pai)),
+        "n.csv: no nodes: the pai node file has no rows"
+    );
     assert!(err("x,y\n", None).starts_with("n.csv: cannot tell the nodes format from the first line `x,y`"));
 }

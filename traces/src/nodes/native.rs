@@ -15,12 +15,11 @@ const NODE_COLUMNS: [&str; 6] = ["node", "rack", "gpus", "gpu_type", "cpus", "me
 pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(LfReader::new(reader));
     let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
     let at = Location { file, line: 1 };
     let mut index = [usize::MAX; NODE_COLUMNS.len()];
-    for (position, name) in header.iter().enumerate() {
+    for (position, name) in header.iter().map(str::trim).enumerate() {
         match NODE_COLUMNS.iter().position(|c| *c == name) {
             Some(i) => index[i] = position,
             None if name.starts_with("x_") => {}
@@ -53,7 +52,7 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
                 record.len()
             )));
         }
-        let field = |i: usize| &record[index[i]];
+        let field = |i: usize| record[index[i]].trim();
         let name = field(0).to_string();
         if name.is_empty() {
             return Err(at.field("node", "is empty"));

@@ -24,7 +24,6 @@ const NODE_COLUMNS: &ColumnSpec = &[
 pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(LfReader::new(reader));
     let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
     let columns = map_header(file, &header, NODE_COLUMNS)?;
@@ -42,7 +41,7 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
                 record.len()
             )));
         }
-        let get = |i: usize| columns[i].map_or("", |c| &record[c]);
+        let get = |i: usize| columns[i].map_or("", |c| record[c].trim());
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(NODE_COLUMNS[i].0, e));
         if get(0).is_empty() {
             return Err(at.field("sn", "is empty"));

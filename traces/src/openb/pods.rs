@@ -75,7 +75,6 @@ impl<R: Read> OpenbPodReader<R> {
     pub fn new(file: &str, reader: R, untimed_duration: SimTime) -> Result<Self, TraceError> {
         let mut csv = csv::ReaderBuilder::new()
             .flexible(true)
-            .trim(csv::Trim::All)
             .from_reader(LfReader::new(reader));
         let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
         if header.is_empty() {
@@ -116,7 +115,7 @@ impl<R: Read> OpenbPodReader<R> {
                 self.record.len()
             )));
         }
-        let get = |i: usize| self.columns[i].map_or("", |c| &self.record[c]);
+        let get = |i: usize| self.columns[i].map_or("", |c| self.record[c].trim());
         let name = POD_COLUMNS[NAME].0;
         let id = get(NAME);
         if id.is_empty() {
