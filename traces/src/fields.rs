@@ -73,10 +73,13 @@ pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, String> {
 
 /// `true`/`false`, `1`/`0`, `yes`/`no` (any case).
 pub(crate) fn boolean(text: &str) -> Result<bool, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Ok(true),
-        "false" | "0" | "no" => Ok(false),
-        _ => Err(format!("expected true or false, got `{text}`")),
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("true") || is("1") || is("yes") {
+        Ok(true)
+    } else if is("false") || is("0") || is("no") {
+        Ok(false)
+    } else {
+        Err(format!("expected true or false, got `{text}`"))
     }
 }
 
