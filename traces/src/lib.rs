@@ -1,7 +1,8 @@
 //! # traces: job traces in, [`JobSpec`]s out
 //!
 //! Every reader streams: it yields one job at a time, sorted by submit time, so a trace of any
-//! length replays in constant memory. Readers stop at the first bad row with an error naming
+//! length replays in constant memory (openb pod lists, cluster snapshots of about 10,000 pods
+//! that are not always in time order, are sorted in memory by [`open`]). Readers stop at the first bad row with an error naming
 //! file, line and column; rows a format defines as unrunnable are skipped and counted in a
 //! [`SkipReport`], never dropped silently.
 //!

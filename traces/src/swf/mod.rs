@@ -28,6 +28,7 @@ use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
 use sim_core::time::SimTime;
 
 use crate::error::{Location, TraceError};
+use crate::fields;
 use crate::{JobSource, SkipReport};
 
 mod header;
@@ -167,13 +168,7 @@ impl<R: BufRead> SwfReader<R> {
             return Ok(None);
         }
         let mut fields = [""; FIELDS];
-        let mut count = 0;
-        for field in text.split_ascii_whitespace() {
-            if let Some(slot) = fields.get_mut(count) {
-                *slot = field;
-            }
-            count += 1;
-        }
+        let count = split_fields(text, &mut fields);
         if count == 0 {
             return Ok(None);
         }
@@ -182,12 +177,11 @@ impl<R: BufRead> SwfReader<R> {
                 "expected {FIELDS} whitespace-separated fields (SWF), found {count}"
             )));
         }
-        for (i, field) in fields.iter().enumerate() {
-            if !looks_numeric(field) || number(field).is_none() {
-                return Err(at.field(FIELD_NAMES[i], format!("expected a number, got `{field}`")));
-            }
+        let mut values = [0.0; FIELDS];
+        for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
+            *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
         }
-        let job = parse_job(&fields, &at, self.task)?;
+        let job = parse_job(&fields, &values, &at, self.task)?;
         let (submit, job) = match job {
             Parsed::Job(spec) => (spec.submit, Some(spec)),
             Parsed::Skip { submit, reason } => {
@@ -219,26 +213,37 @@ enum Parsed {
     },
 }
 
-/// A number in any of SWF's notations (integers, and decimals in some logs); integers take
-/// the fast path.
-fn number(text: &str) -> Option<f64> {
-    match text.parse::<i64>() {
-        Ok(v) => Some(v as f64),
-        Err(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
+/// Splits a job line at runs of whitespace into `fields`; returns how many fields there are
+/// (those past the array are counted, not kept).
+fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS]) -> usize {
+    let bytes = line.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i > start {
+            if let Some(slot) = fields.get_mut(count) {
+                *slot = &line[start..i];
+            }
+            count += 1;
+        }
     }
+    count
 }
 
-/// A quick check that `text` can only be a number (digits, sign, point, exponent), so that
-/// words such as `inf` or `NaN`, which parse as floats, are refused.
-fn looks_numeric(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-}
-
-fn parse_job(fields: &[&str; FIELDS], at: &Location<'_>, task: TaskRequest) -> Result<Parsed, TraceError> {
-    let value = |i: usize| number(fields[i]).expect("fields are checked to be numbers");
+/// The job of a line, from its fields as written and as numbers.
+fn parse_job(
+    fields: &[&str; FIELDS],
+    values: &[f64; FIELDS],
+    at: &Location<'_>,
+    task: TaskRequest,
+) -> Result<Parsed, TraceError> {
+    let value = |i: usize| values[i];
     let seconds = |i: usize| {
         SimTime::from_secs_f64(value(i))
             .ok_or_else(|| at.field(FIELD_NAMES[i], format!("too large, got `{}`", fields[i])))
@@ -385,13 +390,10 @@ mod tests {
     }
 
     #[test]
-    fn numbers_in_every_notation_and_no_words() {
-        for text in ["-1", "42", "3.5", "1e3", "+7"] {
-            assert!(looks_numeric(text) && number(text).is_some(), "{text}");
-        }
-        for text in ["inf", "NaN", "-", "1-2", "x1"] {
-            assert!(!looks_numeric(text) || number(text).is_none(), "{text}");
-        }
+    fn fields_split_at_any_whitespace() {
+        let mut fields = [""; FIELDS];
+        assert_eq!(split_fields("  1 2\t3\r\n", &mut fields), 3);
+        assert_eq!(&fields[..3], &["1", "2", "3"]);
     }
 
     #[test]
