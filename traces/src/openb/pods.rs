@@ -3,7 +3,7 @@
 //! | job field | from |
 //! |---|---|
 //! | `job_id` | `name` |
-//! | per task | `num_gpu` devices of `gpu_milli` milli-GPU each (`gpu_milli` < 1000 only with `num_gpu` = 1: a shared GPU), `cpu_milli`, `memory_mib` |
+//! | per task | `num_gpu` devices of `gpu_milli` milli-GPU each (`gpu_milli` < 1000 only with `num_gpu` = 1: a shared GPU), `cpu_milli`, `memory_mib` (0 when the column is absent, as in the artifact's `nomem` lists) |
 //! | `gpu_type` | `gpu_spec`, a `|`-joined set of models (repeats dropped); empty: any model |
 //! | `queue` | `qos` (`LS`, `BE`, `Burstable`, `Guaranteed`), so results can be split by class |
 //! | `submit_s` | `creation_time` |
@@ -44,8 +44,8 @@ const SCHEDULED: usize = 10;
 /// The columns of a pod list.
 const POD_COLUMNS: &ColumnSpec = &[
     ("name", true),
-    ("cpu_milli", true),
-    ("memory_mib", true),
+    ("cpu_milli", false),
+    ("memory_mib", false),
     ("num_gpu", true),
     ("gpu_milli", true),
     ("gpu_spec", false),
@@ -122,11 +122,12 @@ impl<R: Read> OpenbPodReader<R> {
             return Err(at.field(name, "is empty"));
         }
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(POD_COLUMNS[i].0, e));
+        let optional = |i: usize| if self.columns[i].is_some() { whole(i) } else { Ok(0) };
         let task = pod_task(
             whole(NUM_GPU)?,
             whole(GPU_MILLI)?,
-            whole(CPU_MILLI)?,
-            whole(MEMORY_MIB)?,
+            optional(CPU_MILLI)?,
+            optional(MEMORY_MIB)?,
         )
         .map_err(|(column, reason)| at.field(column, reason))?;
         let (submit, duration) = if self.columns[CREATION].is_some() {
@@ -265,6 +266,19 @@ mod tests {
             b.duration,
             SimTime::from_secs(30),
             "never scheduled: deletion − creation"
+        );
+    }
+
+    #[test]
+    fn lists_without_memory_ask_for_none() {
+        let jobs = read(
+            "name,cpu_milli,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n\
+             a,6000,1,460,,LS,Running,10,110,12\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (jobs[0].task.cpu_milli, jobs[0].task.mem_mib, jobs[0].task.milli_per_gpu),
+            (6000, 0, 460)
         );
     }
 
