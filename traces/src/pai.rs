@@ -1,6 +1,7 @@
 //! The Alibaba PAI 2020 machine specification (`pai_machine_spec.csv`): headerless rows of
 //! `machine, gpu_type, cap_cpu, cap_mem, cap_gpu` (cores, GB, GPUs), one server each
-//! (`traces/data/alibaba-pai-gpu-v2020/SOURCE.md`).
+//! (`traces/data/alibaba-pai-gpu-v2020/SOURCE.md`). A first row of exactly those names (the
+//! trace's separate `pai_machine_spec.header` pasted on top) is taken as a header.
 //!
 //! `cap_mem` is taken as GiB (its values, 384 and 512, are binary sizes); a `gpu_type` of
 //! `CPU` with no GPU becomes a CPU-only node; other models (`P100`, `T4`, `V100`, `V100M32`,
@@ -15,7 +16,7 @@ use crate::fields;
 use crate::lines::{LfReader, record_line};
 
 /// The columns, in file order (the file has no header row).
-const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
+pub(crate) const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
 
 /// Reads every machine of a PAI machine spec (racks left empty).
 pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
@@ -30,6 +31,9 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
             file,
             line: record_line(csv.position().line(), &record),
         };
+        if at.line == 1 && record.iter().map(str::trim).eq(PAI_MACHINE_COLUMNS) {
+            continue;
+        }
         if record.len() != PAI_MACHINE_COLUMNS.len() {
             return Err(at.row(format!(
                 "expected 5 fields ({}), found {}",

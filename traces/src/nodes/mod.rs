@@ -63,7 +63,9 @@ impl NodesFormat {
             Some(NodesFormat::Openb)
         } else if has("node") && has("rack") {
             Some(NodesFormat::Native)
-        } else if cells.len() == 5 && cells[2..].iter().all(|c| c.parse::<f64>().is_ok()) {
+        } else if cells == pai::PAI_MACHINE_COLUMNS
+            || (cells.len() == 5 && cells[2..].iter().all(|c| c.parse::<f64>().is_ok()))
+        {
             Some(NodesFormat::Pai)
         } else {
             None
@@ -181,6 +183,10 @@ mod tests {
             Some(NodesFormat::Native)
         );
         assert_eq!(NodesFormat::sniff("abc,V100,96,512,8"), Some(NodesFormat::Pai));
+        assert_eq!(
+            NodesFormat::sniff("machine,gpu_type,cap_cpu,cap_mem,cap_gpu"),
+            Some(NodesFormat::Pai)
+        );
         assert_eq!(NodesFormat::sniff("a,b,c"), None);
         assert_eq!("pai".parse::<NodesFormat>(), Ok(NodesFormat::Pai));
         assert_eq!(
@@ -191,7 +197,7 @@ mod tests {
 
     #[test]
     fn lists_without_racks_are_grouped_in_order() {
-        let text = "m0,T4,96,512,2\nm1,CPU,96,512,0\nm2,P100,64,512,2\n";
+        let text = "machine,gpu_type,cap_cpu,cap_mem,cap_gpu\nm0,T4,96,512,2\nm1,CPU,96,512,0\nm2,P100,64,512,2\n";
         let nodes = read_nodes("p.csv", text.as_bytes(), None, Some(2)).unwrap();
         let racks: Vec<&str> = nodes.iter().map(|n| n.rack.as_str()).collect();
         assert_eq!(racks, vec!["r0", "r0", "r1"]);
