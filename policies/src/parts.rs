@@ -281,7 +281,7 @@ mod tests {
         );
         assert_eq!(
             PlacementKind::parse("pack").unwrap_err(),
-            "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random"
+            "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random, power-aware, thermal-aware"
         );
         assert!(!BackfillKind::parse("zzzzzz").unwrap_err().contains("did you mean"));
     }

@@ -9,6 +9,7 @@
 //! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 //! - [`check`]: CI gating rules against a baseline.
+//! - [`fill_file`]: `fill.csv` of fill (packing) experiments.
 
 pub mod aggregate;
 pub mod atomic;
@@ -16,6 +17,7 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod direction;
+pub mod fill_file;
 pub mod html;
 pub mod number;
 pub mod report;
@@ -24,4 +26,5 @@ pub mod sweep_manifest;
 pub mod sweep_table;
 
 pub use atomic::write_atomic;
+pub use fill_file::{FILL_COLUMNS, write_fill_file};
 pub use run_files::{SummaryFile, write_run_files};

@@ -1,13 +1,17 @@
 //! From a checked scenario to the engine's inputs: the cluster, the job stream, the policy.
 
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::EngineConfig;
-use traces::{Format, JobSource};
+use traces::synthetic::{ConfigError, SyntheticSource};
+use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
 use crate::error::ScenarioError;
 use crate::load::LoadedScenario;
+use crate::schema::NodeTemplate;
+use crate::synthetic::synthetic_config;
 
 /// CPU or memory capacity of a node whose scenario leaves it out: large enough never to
 /// constrain, small enough that sums never overflow.
@@ -42,54 +46,131 @@ pub fn resolve_path(loaded: &LoadedScenario, name: &str) -> Result<PathBuf, Scen
 /// Builds the cluster of the scenario.
 pub fn build_cluster(loaded: &LoadedScenario) -> Result<Cluster, ScenarioError> {
     let section = &loaded.scenario.cluster;
-    let specs = match (
-        &section.nodes_file,
-        section.racks,
-        section.nodes_per_rack,
-        &section.node,
-    ) {
-        (Some(file), ..) => {
+    let specs = match (&section.nodes_file, &section.node) {
+        (Some(file), _) => {
             let path = resolve_path(loaded, file)?;
             let reader =
                 std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
-            traces::read_nodes(&path.display().to_string(), reader)?
+            let format = section
+                .nodes_format
+                .as_deref()
+                .map(str::parse::<NodesFormat>)
+                .transpose()
+                .map_err(ScenarioError::Input)?;
+            traces::read_nodes(&path.display().to_string(), reader, format, section.nodes_per_rack)?
         }
-        (None, Some(racks), Some(per_rack), Some(node)) => {
-            let rack_width = digits(racks);
-            let node_width = digits(per_rack);
-            let scaled = |value: Option<f64>, unit: f64| value.map_or(UNCONSTRAINED, |v| (v * unit).round() as u64);
-            (0..racks)
-                .flat_map(|r| (0..per_rack).map(move |n| (r, n)))
-                .map(|(r, n)| NodeSpec {
-                    name: format!("r{r:0rack_width$}-n{n:0node_width$}"),
-                    rack: format!("r{r:0rack_width$}"),
-                    gpus: node.gpus,
-                    gpu_type: node.gpu_type.clone(),
-                    cpu_milli: scaled(node.cpus, 1000.0),
-                    mem_mib: scaled(node.mem_gib, 1024.0),
-                })
-                .collect()
+        (None, Some(node)) => {
+            let per_rack = section.nodes_per_rack.expect("validate() requires nodes_per_rack");
+            let count = if section.from_trace {
+                nodes_from_trace(loaded, node)?
+            } else {
+                u64::from(section.racks.expect("validate() requires racks")) * u64::from(per_rack)
+            };
+            generate_nodes(node, count, per_rack)
         }
-        _ => unreachable!("validate() requires nodes_file or racks + nodes_per_rack + node"),
+        (None, None) => unreachable!("validate() requires nodes_file or a node template"),
     };
     Cluster::build(&specs).map_err(|e| ScenarioError::Input(format!("{}: [cluster]: {e}", loaded.origin)))
 }
 
+/// `count` copies of `node`, `per_rack` to a rack, named `r<rack>-n<node>` (zero-padded).
+fn generate_nodes(node: &NodeTemplate, count: u64, per_rack: u32) -> Vec<NodeSpec> {
+    let racks = count.div_ceil(u64::from(per_rack));
+    let rack_width = digits(racks);
+    let node_width = digits(u64::from(per_rack).min(count));
+    let scaled = |value: Option<f64>, unit: f64| value.map_or(UNCONSTRAINED, |v| (v * unit).round() as u64);
+    (0..count)
+        .map(|i| (i / u64::from(per_rack), i % u64::from(per_rack)))
+        .map(|(r, n)| NodeSpec {
+            name: format!("r{r:0rack_width$}-n{n:0node_width$}"),
+            rack: format!("r{r:0rack_width$}"),
+            gpus: node.gpus,
+            gpu_type: node.gpu_type.clone(),
+            cpu_milli: scaled(node.cpus, 1000.0),
+            mem_mib: scaled(node.mem_gib, 1024.0),
+        })
+        .collect()
+}
+
+/// Nodes needed to hold the SWF trace's machine: `ceil(processors / processors per node)`.
+fn nodes_from_trace(loaded: &LoadedScenario, node: &NodeTemplate) -> Result<u64, ScenarioError> {
+    let workload = &loaded.scenario.workload;
+    let trace = workload
+        .trace
+        .as_deref()
+        .expect("validate() requires a trace with from_trace");
+    let bad = |reason: String| ScenarioError::Input(format!("{}: [cluster] from_trace: {reason}", loaded.origin));
+    let path = resolve_path(loaded, trace)?;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{name}: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let format = match workload.format.as_deref() {
+        Some(f) => f.parse::<Format>().map_err(ScenarioError::Input)?,
+        None => traces::detect_format(&name, &mut reader)?,
+    };
+    if format != Format::Swf {
+        return Err(bad(format!(
+            "the trace is {format}, but only SWF headers give a machine size"
+        )));
+    }
+    let header = traces::swf::read_header(&name, reader)?;
+    let processors = header
+        .processors()
+        .ok_or_else(|| bad(format!("{name} has neither MaxProcs nor MaxNodes in its header")))?;
+    let per_node = match read_options(loaded)?.swf_processor {
+        SwfProcessor::Gpu => f64::from(node.gpus),
+        SwfProcessor::Cpu => node.cpus.unwrap_or(0.0),
+    };
+    if per_node < 1.0 {
+        return Err(bad(
+            "the node template holds no processor (gpus, or cpus with swf_processor = \"cpu\")".into(),
+        ));
+    }
+    Ok((processors as f64 / per_node.floor()).ceil() as u64)
+}
+
 /// Digits needed to write the largest index, `count - 1`, so names sort in order.
-fn digits(count: u32) -> usize {
+fn digits(count: u64) -> usize {
     count.saturating_sub(1).max(1).ilog10() as usize + 1
 }
 
-/// Opens the scenario's job stream (a new one for every run).
-pub fn open_workload(loaded: &LoadedScenario) -> Result<Box<dyn JobSource>, ScenarioError> {
+/// How the scenario's trace is read (SWF processor unit, openb pod lifetime).
+pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioError> {
     let workload = &loaded.scenario.workload;
+    let mut options = ReadOptions::default();
+    if let Some(unit) = &workload.swf_processor {
+        options.swf_processor = unit.parse().map_err(ScenarioError::Input)?;
+    }
+    if let Some(duration) = workload.pod_duration {
+        options.untimed_pod_duration = duration.0;
+    }
+    Ok(options)
+}
+
+/// Opens the scenario's job stream (a new one for every run): its trace, or its synthetic
+/// generator sized against `cluster`.
+pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
+    let workload = &loaded.scenario.workload;
+    let Some(trace) = &workload.trace else {
+        let section = workload
+            .synthetic
+            .as_ref()
+            .expect("validate() requires trace or synthetic");
+        let gpus = cluster.total_gpu_milli() as f64 / 1000.0;
+        let located = |e: ConfigError| ScenarioError::Input(format!("{}: workload.synthetic.{e}", loaded.origin));
+        let config = synthetic_config(section, Some(gpus)).map_err(located)?;
+        return Ok(Box::new(
+            SyntheticSource::new(config, loaded.scenario.seed).map_err(located)?,
+        ));
+    };
     let format = workload
         .format
         .as_deref()
         .map(str::parse::<Format>)
         .transpose()
         .map_err(ScenarioError::Input)?;
-    if let Some(name) = workload.trace.strip_prefix("sample:") {
+    let options = read_options(loaded)?;
+    if let Some(name) = trace.strip_prefix("sample:") {
         let sample = traces::samples::sample(name).ok_or_else(|| {
             let known: Vec<&str> = traces::samples::SAMPLES.iter().map(|s| s.name).collect();
             ScenarioError::Input(format!(
@@ -98,13 +179,13 @@ pub fn open_workload(loaded: &LoadedScenario) -> Result<Box<dyn JobSource>, Scen
                 known.join(", ")
             ))
         })?;
-        return Ok(traces::open_reader(sample.path, sample.bytes, format)?);
+        return Ok(traces::open_reader(sample.path, sample.bytes, format, &options)?);
     }
-    let path = resolve_path(loaded, &workload.trace)?;
-    Ok(traces::open(&path, format)?)
+    let path = resolve_path(loaded, trace)?;
+    Ok(traces::open(&path, format, &options)?)
 }
 
-/// The engine settings of the scenario.
+/// The engine settings of the scenario (fill runs change them: see [`crate::run`]).
 pub fn engine_config(loaded: &LoadedScenario) -> EngineConfig {
     let scenario = &loaded.scenario;
     EngineConfig {
@@ -116,7 +197,7 @@ pub fn engine_config(loaded: &LoadedScenario) -> EngineConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::digits;
+    use super::*;
 
     #[test]
     fn names_are_zero_padded_to_the_count() {
@@ -124,5 +205,27 @@ mod tests {
         assert_eq!(digits(10), 1);
         assert_eq!(digits(11), 2);
         assert_eq!(digits(128), 3);
+    }
+
+    #[test]
+    fn generated_nodes_fill_racks_in_order() {
+        let node = NodeTemplate {
+            gpus: 8,
+            gpu_type: "A100".into(),
+            cpus: None,
+            mem_gib: None,
+        };
+        let names: Vec<(String, String)> = generate_nodes(&node, 5, 2)
+            .into_iter()
+            .map(|n| (n.name, n.rack))
+            .collect();
+        let expected = [
+            ("r0-n0", "r0"),
+            ("r0-n1", "r0"),
+            ("r1-n0", "r1"),
+            ("r1-n1", "r1"),
+            ("r2-n0", "r2"),
+        ];
+        assert_eq!(names, expected.map(|(n, r)| (n.to_string(), r.to_string())));
     }
 }

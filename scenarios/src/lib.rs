@@ -16,6 +16,7 @@ pub mod physics_schema;
 pub mod run;
 pub mod schema;
 pub mod sweep;
+pub mod synthetic;
 mod validate;
 
 pub use error::ScenarioError;

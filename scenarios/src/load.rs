@@ -122,13 +122,17 @@ fn improve_message(message: &str, section: Option<&str>) -> String {
     )
 }
 
-/// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty).
+/// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty),
+/// or of the table header `[section.key]`.
 pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
             current = trimmed.trim_matches(['[', ']']).trim().to_string();
+            if current == format!("{section}.{key}") {
+                return Some(i + 1);
+            }
         } else if current == section
             && trimmed
                 .split_once('=')
@@ -152,7 +156,7 @@ mod tests {
         let err = load_str(&text, "s.toml", None, &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "s.toml:3:1: unknown key `rackz` in [cluster] (did you mean `racks`?); valid keys: racks, nodes_per_rack, node, nodes_file"
+            "s.toml:3:1: unknown key `rackz` in [cluster] (did you mean `racks`?); valid keys: racks, nodes_per_rack, node, nodes_file, nodes_format, from_trace"
         );
         let err = load_str(&format!("{BASE}[fabrik]\nx = 1\n"), "s.toml", None, &[]).unwrap_err();
         assert!(
@@ -192,5 +196,13 @@ mod tests {
         assert_eq!(locate(BASE, "cluster", "nodes_per_rack"), Some(4));
         assert_eq!(locate(BASE, "", "name"), Some(1));
         assert_eq!(locate(BASE, "workload", "racks"), None);
+        assert_eq!(
+            locate("[workload]\n[workload.synthetic]\njobs = 1\n", "workload", "synthetic"),
+            Some(2)
+        );
+        assert_eq!(
+            locate("[workload.synthetic]\njobs = 1\n", "workload.synthetic", "jobs"),
+            Some(2)
+        );
     }
 }

@@ -1,13 +1,20 @@
-//! Running a loaded scenario once.
+//! Running a loaded scenario once: a replay, or a fill experiment.
 
-use sim_core::engine::World;
-use sim_core::run::{RunRecord, simulate};
+use sim_core::engine::{EngineConfig, World};
+use sim_core::metrics::{FillCollector, FillRow};
+use sim_core::run::{RunRecord, simulate, simulate_observed};
 use traces::SkipReport;
+use traces::fill::fill_workload;
 
 use crate::build::{build_cluster, engine_config, open_workload};
 use crate::error::ScenarioError;
 use crate::load::LoadedScenario;
 use crate::physics_build::physics_config;
+use crate::schema::WorkloadMode;
+
+/// Target demand of fill runs that do not set `target_demand`: 1.3 × the cluster's GPU
+/// capacity, the FGD artifact's `-tune 1.3`.
+pub const DEFAULT_TARGET_DEMAND: f64 = 1.3;
 
 /// The result of one run of a scenario.
 pub struct ScenarioRun {
@@ -17,24 +24,53 @@ pub struct ScenarioRun {
     pub skipped: SkipReport,
     /// The policy's name as run: the preset, then any replaced parts (`drf[backfill=easy]`).
     pub policy: String,
+    /// Fill runs: the allocation curve (`fill.csv`).
+    pub fill: Option<Vec<FillRow>>,
 }
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
-    let mut source = open_workload(loaded)?;
+    let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded
         .scenario
         .policy
         .spec()
         .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
     let mut policy = policies::resolve(&spec, loaded.scenario.seed);
+    let workload = &loaded.scenario.workload;
+    if workload.mode == WorkloadMode::Replay {
+        let world = World { cluster, physics };
+        let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
+        return Ok(ScenarioRun {
+            record,
+            skipped: source.skipped().clone(),
+            policy: spec.label,
+            fill: None,
+        });
+    }
+    let capacity = cluster.total_gpu_milli();
+    if capacity == 0 {
+        return Err(ScenarioError::Input(format!(
+            "{}: a fill run needs a cluster with GPUs",
+            loaded.origin
+        )));
+    }
+    let target = workload.target_demand.unwrap_or(DEFAULT_TARGET_DEMAND);
+    let mut fill = fill_workload(&mut *source, loaded.scenario.seed, capacity, target)?;
+    let config = EngineConfig {
+        horizon: Some(fill.last_arrival),
+        fail_unplaced_arrivals: true,
+        ..engine_config(loaded)
+    };
+    let mut collector = FillCollector::new();
     let world = World { cluster, physics };
-    let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
+    let record = simulate_observed(world, &mut fill.source, policy.as_mut(), config, vec![&mut collector])?;
     Ok(ScenarioRun {
         record,
         skipped: source.skipped().clone(),
         policy: spec.label,
+        fill: Some(collector.into_rows()),
     })
 }

@@ -48,22 +48,34 @@ pub struct Scenario {
     pub sweep: Option<SweepSection>,
 }
 
-/// `[cluster]`: generated racks of identical nodes, or a nodes file.
+/// `[cluster]`: generated racks of identical nodes, a node file, or a machine sized from an
+/// SWF trace's header.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSection {
     /// Number of racks (generated cluster).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub racks: Option<u32>,
-    /// Nodes in each rack (generated cluster).
+    /// Nodes in each rack: of a generated cluster, of one sized from the trace, or the grouping
+    /// of a node file without racks (openb, pai; default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes_per_rack: Option<u32>,
     /// The node every generated node is a copy of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<NodeTemplate>,
-    /// A native nodes CSV (`node, rack, gpus, gpu_type, cpus, mem_gib`) instead of generated racks.
+    /// A node file instead of generated racks: native (`node, rack, gpus, gpu_type, cpus,
+    /// mem_gib`), an openb node list or a PAI machine spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes_file: Option<String>,
+    /// The node file's format (`native`, `openb`, `pai`); detected from its first line when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_format: Option<String>,
+    /// Size the cluster from the SWF trace's header: `ceil(MaxProcs / processors per node)`
+    /// copies of `node` (processors per node: `node.gpus`, or `node.cpus` when
+    /// `workload.swf_processor = "cpu"`; `MaxNodes` when `MaxProcs` is absent), in racks of
+    /// `nodes_per_rack`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_trace: bool,
 }
 
 /// One generated node.
@@ -82,16 +94,131 @@ pub struct NodeTemplate {
     pub mem_gib: Option<f64>,
 }
 
-/// `[workload]`: where the jobs come from.
+/// `[workload]`: where the jobs come from, and how they are replayed.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSection {
     /// A trace file (relative to the scenario's folder, else to the working directory), or
-    /// `sample:NAME` for a trace embedded in the program (`sample:philly`).
-    pub trace: String,
-    /// The trace format (`native`, `philly`); inferred from the file when omitted.
+    /// `sample:NAME` for a trace embedded in the program (`sample:philly`); omitted when
+    /// `[workload.synthetic]` generates the jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+    /// The trace format (`native`, `philly`, `swf`, `openb`); detected from the file when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+    /// `replay` (default): jobs arrive at their submit times. `fill`: the FGD capacity
+    /// protocol (see `traces::fill`); writes `fill.csv`.
+    #[serde(default, skip_serializing_if = "WorkloadMode::is_replay")]
+    pub mode: WorkloadMode,
+    /// Fill mode: GPU demand to reach, as a multiple of the cluster's GPU capacity (default 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_demand: Option<f64>,
+    /// SWF traces: what one processor becomes, `gpu` (default) or `cpu` (one core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swf_processor: Option<String>,
+    /// Openb pod lists without times: how long each pod runs (default `"616s"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_duration: Option<Duration>,
+    /// Generate the jobs instead of reading a trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<SyntheticSection>,
+}
+
+impl WorkloadSection {
+    /// Where the jobs come from, for messages: the trace, or `[workload.synthetic]`.
+    pub fn source_name(&self) -> &str {
+        self.trace.as_deref().unwrap_or("[workload.synthetic]")
+    }
+}
+
+/// How a workload is replayed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadMode {
+    /// Jobs arrive at their submit times, queue, run and finish.
+    #[default]
+    Replay,
+    /// Capacity experiment: shuffled pods, one per instant, never finishing, failing when not
+    /// placed at once, until the target demand.
+    Fill,
+}
+
+impl WorkloadMode {
+    fn is_replay(&self) -> bool {
+        *self == WorkloadMode::Replay
+    }
+}
+
+/// `[workload.synthetic]`: the generator's keys. Omitted keys take the family's defaults
+/// (MODELS.md §6; the README lists them with their sources).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSection {
+    /// Number of jobs (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<u64>,
+    /// `dl` (default) or `llm`: the default size mix, duration fit and comm_fraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// GPUs per job → weight: `{ 1 = 0.7, 2 = 0.1 }`; `"0.5"` is half a GPU, `16-1024` the
+    /// powers of two in that range, log-uniform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<BTreeMap<String, f64>>,
+    /// GPUs per node of the gang layout (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus_per_node: Option<u32>,
+    /// Duration distribution: `lognormal` (default), `loguniform` or `gavel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// Lognormal fit: `philly`, `helios`, `pai`, `seren`, `kalos` (default: the family's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_fit: Option<String>,
+    /// Lognormal μ of ln(seconds), overriding the fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_mu: Option<f64>,
+    /// Lognormal σ of ln(seconds), overriding the fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_sigma: Option<f64>,
+    /// Log-uniform: shortest duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_min: Option<Duration>,
+    /// Log-uniform: longest duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_max: Option<Duration>,
+    /// Offered load ρ: the Poisson rate is ρ × cluster GPUs ÷ (mean GPUs × mean duration)
+    /// (default 0.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<f64>,
+    /// Mean arrivals per day, instead of `load`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs_per_day: Option<f64>,
+    /// Shape arrivals by a daily cycle and quieter weekends (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal: Option<bool>,
+    /// Daily cycle amplitude A (default 0.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal_amplitude: Option<f64>,
+    /// Time of day with the most arrivals (default `"14h"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal_peak: Option<Duration>,
+    /// Weekend rate relative to weekdays (default 0.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend_factor: Option<f64>,
+    /// Users → weight (default one user, `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<BTreeMap<String, f64>>,
+    /// Queues → weight (default one queue, `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<BTreeMap<String, f64>>,
+    /// Priority → weight, e.g. `{ 0 = 0.9, 10 = 0.1 }` (default all 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priorities: Option<BTreeMap<String, f64>>,
+    /// Share of preemptible jobs (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemptible_share: Option<f64>,
+    /// comm_fraction of jobs spanning nodes (default: dl 0.4, llm 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm_fraction: Option<f64>,
 }
 
 /// `[policy]`: the scheduling policy, a preset and optional parts and parameters.

@@ -5,6 +5,7 @@ use std::error::Error;
 use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
 use crate::job::{JobSpec, JobState};
 use crate::metrics::{EventDigest, JobRow, PowerCollector, RackSample, Sample, Summary, UsageCollector};
+use crate::observe::Observer;
 use crate::policy::Policy;
 use crate::time::SimTime;
 
@@ -42,6 +43,22 @@ where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
+    simulate_observed(world, source, policy, config, Vec::new())
+}
+
+/// [`simulate`], with `extra` observers watching the run beside the standard collectors (the
+/// fill experiment's allocation curve, for one).
+pub fn simulate_observed<S, E>(
+    world: impl Into<World>,
+    source: S,
+    policy: &mut dyn Policy,
+    config: EngineConfig,
+    extra: Vec<&mut dyn Observer>,
+) -> Result<RunRecord, RunError>
+where
+    S: Iterator<Item = Result<JobSpec, E>>,
+    E: Into<Box<dyn Error + Send + Sync>>,
+{
     let mut usage = UsageCollector::new();
     let mut digest = EventDigest::new();
     let mut power = PowerCollector::new();
@@ -49,6 +66,9 @@ where
     engine.add_observer(&mut usage);
     engine.add_observer(&mut digest);
     engine.add_observer(&mut power);
+    for observer in extra {
+        engine.add_observer(observer);
+    }
     let outcome = engine.run()?;
     let summary = Summary::compute(&outcome, &usage.totals(), &power.totals());
     let node_names: Vec<String> = outcome.cluster.nodes().iter().map(|n| n.name.clone()).collect();

@@ -1,9 +1,32 @@
 //! Parsing of individual field values, with reasons that quote what was found.
 
-use sim_core::time::SimTime;
+use sim_core::time::{MICROS_PER_SECOND, SimTime};
 
-/// A decimal number, or why not.
+/// `text` as a whole number when it is at most 15 digits with an optional minus sign: the
+/// common case in traces, parsed without the float machinery.
+fn small_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !(1..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.bytes().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+    Some(if digits.len() < text.len() {
+        -magnitude
+    } else {
+        magnitude
+    })
+}
+
+/// Whole seconds as a [`SimTime`], when they fit the clock.
+fn whole_seconds(seconds: u64) -> Option<SimTime> {
+    seconds.checked_mul(MICROS_PER_SECOND).map(SimTime)
+}
+
+/// A decimal number, or why not (`inf` and `NaN` are refused).
 pub(crate) fn number(text: &str) -> Result<f64, String> {
+    if let Some(n) = small_integer(text) {
+        return Ok(n as f64);
+    }
     let value: f64 = text.parse().map_err(|_| format!("expected a number, got `{text}`"))?;
     if value.is_finite() {
         Ok(value)
@@ -14,6 +37,9 @@ pub(crate) fn number(text: &str) -> Result<f64, String> {
 
 /// Seconds ≥ 0 as a [`SimTime`].
 pub(crate) fn seconds(text: &str) -> Result<SimTime, String> {
+    if let Some(n) = small_integer(text).and_then(|n| u64::try_from(n).ok()) {
+        return whole_seconds(n).ok_or_else(|| format!("too large, got `{text}`"));
+    }
     let value = number(text)?;
     if value < 0.0 {
         return Err(format!("must be ≥ 0, got `{text}`"));
@@ -23,6 +49,12 @@ pub(crate) fn seconds(text: &str) -> Result<SimTime, String> {
 
 /// Seconds > 0 as a [`SimTime`] (at least one microsecond after rounding).
 pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
+    if let Some(n) = small_integer(text)
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|&n| n > 0)
+    {
+        return whole_seconds(n).ok_or_else(|| format!("too large, got `{text}`"));
+    }
     let value = number(text)?;
     if value <= 0.0 {
         return Err(format!("must be > 0, got `{text}`"));
@@ -73,10 +105,13 @@ pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, String> {
 
 /// `true`/`false`, `1`/`0`, `yes`/`no` (any case).
 pub(crate) fn boolean(text: &str) -> Result<bool, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Ok(true),
-        "false" | "0" | "no" => Ok(false),
-        _ => Err(format!("expected true or false, got `{text}`")),
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("true") || is("1") || is("yes") {
+        Ok(true)
+    } else if is("false") || is("0") || is("no") {
+        Ok(false)
+    } else {
+        Err(format!("expected true or false, got `{text}`"))
     }
 }
 
@@ -101,5 +136,13 @@ mod tests {
         assert_eq!(scaled("1.5", 1000.0), Ok(1500));
         assert_eq!(boolean("Yes"), Ok(true));
         assert_eq!(signed_integer("-3"), Ok(-3));
+        assert_eq!(seconds("12"), Ok(SimTime::from_secs(12)));
+        assert_eq!(number("-17"), Ok(-17.0));
+        assert_eq!(number("NaN"), Err("expected a finite number, got `NaN`".into()));
+        assert_eq!(
+            seconds("999999999999999"),
+            Err("too large, got `999999999999999`".into())
+        );
+        assert_eq!(positive_seconds("-0"), Err("must be > 0, got `-0`".into()));
     }
 }

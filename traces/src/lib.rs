@@ -1,20 +1,34 @@
 //! # traces: job traces in, [`JobSpec`]s out
 //!
 //! Every reader streams: it yields one job at a time, sorted by submit time, so a trace of any
-//! length replays in constant memory. Readers stop at the first bad row with an error naming
+//! length replays in constant memory (openb pod lists, cluster snapshots of about 10,000 pods
+//! that are not always in time order, are sorted in memory by [`open`]). Readers stop at the first bad row with an error naming
 //! file, line and column; rows a format defines as unrunnable are skipped and counted in a
 //! [`SkipReport`], never dropped silently.
 //!
-//! Formats: [`Format::Native`] (the DESIGN.md CSV) and [`Format::Philly`]. [`open`] picks the
-//! format from the file's extension and first line unless told.
+//! Job formats ([`Format`]): the native CSV of DESIGN.md, Philly, SWF and the openb pod lists.
+//! [`open`] picks the format from the file's extension and first line unless told. Node
+//! formats ([`NodesFormat`]): native, openb node lists and the PAI machine spec, read by
+//! [`read_nodes`]. Beside the readers: the synthetic workload generator ([`synthetic`]), fill
+//! workloads for capacity experiments ([`fill`]), trace statistics ([`stats`]) and the native
+//! writer used by `trace convert` ([`write_native`]).
 
+mod buffered;
+mod columns;
 mod error;
 mod fields;
+pub mod fill;
 mod lines;
 pub mod native;
+mod native_writer;
 pub mod nodes;
+pub mod openb;
+mod pai;
 pub mod philly;
 pub mod samples;
+pub mod stats;
+pub mod swf;
+pub mod synthetic;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,11 +37,16 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sim_core::job::JobSpec;
+use sim_core::time::SimTime;
 
+pub use buffered::{BufferedSource, read_all};
 pub use error::TraceError;
 pub use native::NativeReader;
-pub use nodes::read_nodes;
+pub use native_writer::write_native;
+pub use nodes::{NodesFormat, read_nodes};
+pub use openb::OpenbPodReader;
 pub use philly::PhillyReader;
+pub use swf::{SwfProcessor, SwfReader};
 
 /// A stream of jobs in submit order that also reports the rows it skipped by rule.
 pub trait JobSource: Iterator<Item = Result<JobSpec, TraceError>> + Send {
@@ -72,11 +91,20 @@ pub enum Format {
     Native,
     /// Microsoft Philly per-job CSV (RFold preparation).
     Philly,
+    /// The Standard Workload Format of the Parallel Workloads Archive.
+    Swf,
+    /// An Alibaba openb pod list (cluster-trace-gpu-v2023).
+    Openb,
 }
 
 impl Format {
     /// Every format, with the name scenarios and `--format` use.
-    pub const ALL: [(Format, &'static str); 2] = [(Format::Native, "native"), (Format::Philly, "philly")];
+    pub const ALL: [(Format, &'static str); 4] = [
+        (Format::Native, "native"),
+        (Format::Philly, "philly"),
+        (Format::Swf, "swf"),
+        (Format::Openb, "openb"),
+    ];
 
     /// The format's name.
     pub fn name(self) -> &'static str {
@@ -87,15 +115,57 @@ impl Format {
             .expect("every format is listed")
     }
 
-    /// Guesses the format from the first line of the file.
-    fn sniff(first_line: &str) -> Option<Format> {
+    /// Guesses the format from the file name (`.swf`), else from the first line.
+    fn sniff(name: &str, first_line: &str) -> Option<Format> {
+        if Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("swf"))
+        {
+            return Some(Format::Swf);
+        }
         let first_line = first_line.trim_start_matches('\u{feff}');
+        let cells: Vec<&str> = first_line.trim_end().split(',').map(str::trim).collect();
+        let fields: Vec<&str> = first_line.split_ascii_whitespace().collect();
         if first_line.starts_with('#') && first_line.contains("arrival time") {
             Some(Format::Philly)
-        } else if first_line.split(',').any(|c| c.trim() == "job_id") {
+        } else if cells.contains(&"job_id") {
             Some(Format::Native)
+        } else if cells.contains(&"name") && cells.contains(&"num_gpu") {
+            Some(Format::Openb)
+        } else if first_line.trim_start().starts_with(';')
+            || (fields.len() == 18 && fields.iter().all(|f| f.parse::<f64>().is_ok()))
+        {
+            Some(Format::Swf)
         } else {
             None
+        }
+    }
+
+    fn names() -> String {
+        Format::ALL.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How readers turn format-specific quantities into jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// What one SWF processor becomes (a GPU by default).
+    pub swf_processor: SwfProcessor,
+    /// Lifetime of the pods of openb lists without times.
+    pub untimed_pod_duration: SimTime,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            swf_processor: SwfProcessor::default(),
+            untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
         }
     }
 }
@@ -107,41 +177,51 @@ impl FromStr for Format {
             .iter()
             .find(|(_, n)| *n == s)
             .map(|(f, _)| *f)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
-                format!("unknown trace format `{s}`; known formats: {}", names.join(", "))
-            })
+            .ok_or_else(|| format!("unknown trace format `{s}`; known formats: {}", Format::names()))
     }
 }
 
 /// Opens a trace file; `format` overrides detection.
-pub fn open(path: &Path, format: Option<Format>) -> Result<Box<dyn JobSource>, TraceError> {
+pub fn open(path: &Path, format: Option<Format>, options: &ReadOptions) -> Result<Box<dyn JobSource>, TraceError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| TraceError::Io {
         file: name.clone(),
         source,
     })?;
-    open_reader(&name, file, format)
+    open_reader(&name, file, format, options)
 }
 
-/// Opens a trace from any reader; `name` identifies it in errors; `format` overrides detection.
+/// Opens a trace from any reader; `name` identifies it in errors (and its extension helps
+/// detection); `format` overrides detection.
+///
+/// Openb pod lists are snapshots of a cluster rather than logs, and some (`gpushare100`) are
+/// not in time order: they are read whole and sorted by creation time (stable), which their
+/// size (about 10,000 pods) allows. Every other format streams.
 pub fn open_reader(
     name: &str,
     reader: impl Read + Send + 'static,
     format: Option<Format>,
+    options: &ReadOptions,
 ) -> Result<Box<dyn JobSource>, TraceError> {
     let mut reader = BufReader::new(reader);
     let format = match format {
         Some(f) => f,
-        None => detect(name, &mut reader)?,
+        None => detect_format(name, &mut reader)?,
     };
     Ok(match format {
         Format::Native => Box::new(NativeReader::new(name, reader)?),
         Format::Philly => Box::new(PhillyReader::new(name, reader)),
+        Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor)),
+        Format::Openb => Box::new(BufferedSource::sorted(OpenbPodReader::new(
+            name,
+            reader,
+            options.untimed_pod_duration,
+        )?)?),
     })
 }
 
-fn detect(name: &str, reader: &mut BufReader<impl Read>) -> Result<Format, TraceError> {
+/// The format of a trace, from its name (`.swf`) and first line.
+pub fn detect_format(name: &str, reader: &mut BufReader<impl Read>) -> Result<Format, TraceError> {
     let head = reader.fill_buf().map_err(|source| TraceError::Io {
         file: name.to_string(),
         source,
@@ -153,12 +233,12 @@ fn detect(name: &str, reader: &mut BufReader<impl Read>) -> Result<Format, Trace
         });
     }
     let first_line = String::from_utf8_lossy(head.split(|&b| b == b'\n').next().unwrap_or_default());
-    Format::sniff(&first_line).ok_or_else(|| TraceError::File {
+    Format::sniff(name, &first_line).ok_or_else(|| TraceError::File {
         file: name.into(),
         reason: format!(
             "cannot tell the trace format from the first line `{}`; name it (format = \"…\" in the scenario, or --format): {}",
             first_line.trim_end(),
-            Format::ALL.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+            Format::names()
         ),
     })
 }
@@ -169,29 +249,44 @@ mod tests {
 
     #[test]
     fn detects_formats_from_the_first_line() {
+        let sniff = |first_line| Format::sniff("t.csv", first_line);
         assert_eq!(
-            Format::sniff("#job id,arrival time (sec),topology,shape,size,duration (sec)"),
+            sniff("#job id,arrival time (sec),topology,shape,size,duration (sec)"),
             Some(Format::Philly)
         );
-        assert_eq!(Format::sniff("submit_s,job_id,duration_s"), Some(Format::Native));
-        assert_eq!(Format::sniff("a,b,c"), None);
+        assert_eq!(sniff("submit_s,job_id,duration_s"), Some(Format::Native));
+        assert_eq!(
+            sniff("name,cpu_milli,memory_mib,num_gpu,gpu_milli"),
+            Some(Format::Openb)
+        );
+        assert_eq!(sniff("; Version: 2.2"), Some(Format::Swf));
+        assert_eq!(
+            sniff(" 1 0 -1 5 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1"),
+            Some(Format::Swf)
+        );
+        assert_eq!(Format::sniff("log.SWF", "a,b,c"), Some(Format::Swf), "by extension");
+        assert_eq!(sniff("a,b,c"), None);
         assert_eq!("philly".parse::<Format>(), Ok(Format::Philly));
         assert!(
             "swf2"
                 .parse::<Format>()
                 .unwrap_err()
-                .contains("known formats: native, philly")
+                .contains("known formats: native, philly, swf, openb")
         );
     }
 
     #[test]
     fn undetectable_and_empty_files_are_named() {
-        let err = open_reader("x.csv", "a,b\n1,2\n".as_bytes(), None).err().unwrap();
+        let err = open_reader("x.csv", "a,b\n1,2\n".as_bytes(), None, &ReadOptions::default())
+            .err()
+            .unwrap();
         assert!(
             err.to_string()
                 .starts_with("x.csv: cannot tell the trace format from the first line `a,b`")
         );
-        let err = open_reader("e.csv", "".as_bytes(), None).err().unwrap();
+        let err = open_reader("e.csv", "".as_bytes(), None, &ReadOptions::default())
+            .err()
+            .unwrap();
         assert_eq!(err.to_string(), "e.csv: empty file");
     }
 }

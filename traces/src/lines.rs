@@ -66,22 +66,29 @@ impl<R: Read> Read for LfReader<R> {
                 }
             }
             while self.pos < self.len && written < out.len() {
-                let byte = self.buf[self.pos];
-                if self.pending_cr && byte != b'\n' {
-                    out[written] = b'\r';
-                    written += 1;
-                    self.last = Some(b'\r');
+                if self.pending_cr {
+                    // A CR followed by LF is dropped; any other CR is kept as data.
                     self.pending_cr = false;
+                    if self.buf[self.pos] != b'\n' {
+                        out[written] = b'\r';
+                        written += 1;
+                        self.last = Some(b'\r');
+                    }
                     continue;
                 }
-                self.pending_cr = false;
-                self.pos += 1;
-                if byte == b'\r' {
+                let room = out.len() - written;
+                let available = &self.buf[self.pos..self.len.min(self.pos + room)];
+                let cr = available.iter().position(|&b| b == b'\r');
+                let copy = cr.unwrap_or(available.len());
+                out[written..written + copy].copy_from_slice(&available[..copy]);
+                if copy > 0 {
+                    self.last = Some(available[copy - 1]);
+                }
+                written += copy;
+                self.pos += copy;
+                if cr.is_some() {
+                    self.pos += 1;
                     self.pending_cr = true;
-                } else {
-                    out[written] = byte;
-                    written += 1;
-                    self.last = Some(byte);
                 }
             }
         }

@@ -4,12 +4,14 @@
 //! be sorted by `submit_s` (the engine streams them); job ids must be unique.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
+use crate::columns::map_header;
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
 use crate::lines::{LfReader, record_line};
@@ -46,7 +48,32 @@ pub const NATIVE_COLUMNS: [&str; 15] = {
 };
 
 /// Index of each contract column in the file's rows (`None`: the optional column is absent).
-type ColumnMap = [Option<usize>; COLUMNS.len()];
+type ColumnMap = Vec<Option<usize>>;
+
+/// 64-bit FNV-1a: the job-id set is only asked "seen before?", never iterated, so a fast
+/// non-cryptographic hash will do (the standard SipHash cost a third of the parse time).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// Job ids seen so far.
+type IdSet = HashSet<String, BuildHasherDefault<Fnv1a>>;
 
 /// Streaming reader of a native CSV trace.
 pub struct NativeReader<R: Read> {
@@ -55,7 +82,7 @@ pub struct NativeReader<R: Read> {
     record: csv::StringRecord,
     columns: ColumnMap,
     width: usize,
-    seen_ids: HashSet<String>,
+    seen_ids: IdSet,
     last_submit: SimTime,
     jobs: u64,
     done: bool,
@@ -67,7 +94,6 @@ impl<R: Read> NativeReader<R> {
     pub fn new(file: &str, reader: R) -> Result<Self, TraceError> {
         let mut csv = csv::ReaderBuilder::new()
             .flexible(true)
-            .trim(csv::Trim::All)
             .from_reader(LfReader::new(reader));
         let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
         if header.is_empty() {
@@ -76,14 +102,14 @@ impl<R: Read> NativeReader<R> {
                 reason: "empty file: expected a header row".into(),
             });
         }
-        let columns = map_columns(file, &header)?;
+        let columns = map_header(file, &header, &COLUMNS)?;
         Ok(NativeReader {
             file: file.to_string(),
             csv,
             record: csv::StringRecord::new(),
             columns,
             width: header.len(),
-            seen_ids: HashSet::new(),
+            seen_ids: IdSet::default(),
             last_submit: SimTime::ZERO,
             jobs: 0,
             done: false,
@@ -125,10 +151,10 @@ impl<R: Read> NativeReader<R> {
                 .filter(|t| !t.is_empty())
                 .collect();
         }
-        if let Some(user) = row.get(8) {
+        if let Some(user) = row.get(8).filter(|u| *u != spec.user) {
             spec.user = user.to_string();
         }
-        if let Some(queue) = row.get(9) {
+        if let Some(queue) = row.get(9).filter(|q| *q != spec.queue) {
             spec.queue = queue.to_string();
         }
         spec.priority = row.optional(10, fields::signed_integer)?.unwrap_or(0);
@@ -164,7 +190,7 @@ struct Row<'a> {
 impl Row<'_> {
     /// The value of contract column `i`, if present and not empty.
     fn get(&self, i: usize) -> Option<&str> {
-        self.columns[i].map(|c| &self.record[c]).filter(|v| !v.is_empty())
+        self.columns[i].map(|c| self.record[c].trim()).filter(|v| !v.is_empty())
     }
 
     /// The value of required column `i`.
@@ -179,38 +205,6 @@ impl Row<'_> {
             .map(|v| parse(v).map_err(|reason| self.at.field(COLUMNS[i].0, reason)))
             .transpose()
     }
-}
-
-fn map_columns(file: &str, header: &csv::StringRecord) -> Result<ColumnMap, TraceError> {
-    let at = Location { file, line: 1 };
-    let mut columns: ColumnMap = [None; COLUMNS.len()];
-    for (position, name) in header.iter().enumerate() {
-        if name.starts_with("x_") {
-            continue;
-        }
-        let Some(i) = COLUMNS.iter().position(|(c, _)| *c == name) else {
-            let nearest = NATIVE_COLUMNS
-                .iter()
-                .min_by_key(|c| strsim::levenshtein(c, name))
-                .expect("columns exist");
-            return Err(at.row(format!(
-                "unknown column `{name}` (did you mean `{nearest}`? columns of your own must start with `x_`)"
-            )));
-        };
-        if columns[i].replace(position).is_some() {
-            return Err(at.row(format!("column `{name}` appears twice")));
-        }
-    }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(&columns)
-        .filter(|((_, required), at)| *required && at.is_none())
-        .map(|((n, _), _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(at.row(format!("missing required column(s): {}", missing.join(", "))));
-    }
-    Ok(columns)
 }
 
 impl<R: Read> Iterator for NativeReader<R> {

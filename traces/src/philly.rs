@@ -39,7 +39,6 @@ impl<R: Read> PhillyReader<R> {
         let csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(csv::Trim::All)
             .from_reader(LfReader::new(reader));
         PhillyReader {
             file: file.to_string(),
@@ -62,15 +61,15 @@ impl<R: Read> PhillyReader<R> {
                 self.record.len()
             )));
         }
-        let r = &self.record;
-        let id = r[0].to_string();
+        let field = |i: usize| self.record[i].trim();
+        let id = field(0).to_string();
         if id.is_empty() {
             return Err(at.field("job id", "is empty"));
         }
-        let submit = fields::seconds(&r[1]).map_err(|e| at.field("arrival time (sec)", e))?;
-        let size = fields::integer_at_least(&r[4], 1).map_err(|e| at.field("size", e))?;
-        let duration = fields::seconds(&r[5]).map_err(|e| at.field("duration (sec)", e))?;
-        let parts: Vec<u64> = r[3]
+        let submit = fields::seconds(field(1)).map_err(|e| at.field("arrival time (sec)", e))?;
+        let size = fields::integer_at_least(field(4), 1).map_err(|e| at.field("size", e))?;
+        let duration = fields::seconds(field(5)).map_err(|e| at.field("duration (sec)", e))?;
+        let parts: Vec<u64> = field(3)
             .split('+')
             .map(|p| fields::integer_at_least(p.trim(), 1))
             .collect::<Result<_, _>>()
@@ -80,7 +79,7 @@ impl<R: Read> PhillyReader<R> {
                 "shape",
                 format!(
                     "parts of `{}` add up to {}, not size {size}",
-                    &r[3],
+                    field(3),
                     parts.iter().sum::<u64>()
                 ),
             ));
@@ -125,7 +124,7 @@ impl<R: Read> Iterator for PhillyReader<R> {
                     self.done = true;
                     return None;
                 }
-                Ok(true) if self.record.get(0).is_some_and(|f| f.starts_with('#')) => continue,
+                Ok(true) if self.record.get(0).is_some_and(|f| f.trim_start().starts_with('#')) => continue,
                 Ok(true) => match self.parse_row() {
                     Ok(None) => continue,
                     other => other.map(|spec| spec.expect("skips handled above")),

@@ -119,3 +119,14 @@ fn the_reader_stops_after_the_first_error_and_skips_nothing() {
     assert!(reader.next().is_none());
     assert_eq!(reader.skipped().total(), 0);
 }
+
+#[test]
+fn spaces_around_names_and_values_are_ignored() {
+    let jobs =
+        read(" job_id , submit_s,duration_s ,tasks,gpus_per_task, user\n a , 1.5 , 10 ,2, 0.5 , bob \n").unwrap();
+    assert_eq!((jobs[0].id.as_str(), jobs[0].user.as_str()), ("a", "bob"));
+    assert_eq!(
+        (jobs[0].submit, jobs[0].tasks, jobs[0].task.milli_per_gpu),
+        (SimTime::from_micros(1_500_000), 2, 500)
+    );
+}

@@ -171,8 +171,9 @@ pub fn plan(
                 false => ScenarioError::Input(format!("sweep grid point {}: {e}", names.join(", "))),
             };
             let loaded = load(&settings).map_err(in_point)?;
-            build_cluster(&loaded).map_err(in_point)?;
-            open_workload(&loaded).map_err(in_point)?;
+            let cluster = build_cluster(&loaded).map_err(in_point)?;
+            crate::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).map_err(in_point)?;
+            open_workload(&loaded, &cluster).map_err(in_point)?;
             Ok(GridPoint {
                 labels: combination.into_iter().map(|(_, l)| l).collect(),
                 loaded,

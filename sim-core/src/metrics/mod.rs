@@ -2,12 +2,14 @@
 //! with the metric names of the DESIGN.md contract.
 
 mod digest;
+mod fill;
 mod power;
 mod stats;
 mod summary;
 mod usage;
 
 pub use digest::EventDigest;
+pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};
 pub use stats::{jain_index, mean, percentile};
 pub use summary::{JobRow, METRIC_NAMES, Summary};

@@ -54,7 +54,7 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     println!(
         "{}: {} on {}",
         scenario.name,
-        scenario.workload.trace,
+        scenario.workload.source_name(),
         cluster_line(&loads[0])?
     );
     println!("{}", render(&header, &rows));

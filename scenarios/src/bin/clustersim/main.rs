@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod sweep;
 mod table;
+mod trace;
 
 use clap::Parser;
 
@@ -33,6 +34,7 @@ fn main() {
         Command::Compare(args) => compare::compare(&args),
         Command::Report(args) => report::report(&args),
         Command::Check(args) => check::check_command(&args),
+        Command::Trace(args) => trace::trace(&args).map(|()| 0),
     };
     match result {
         Ok(0) => {}

@@ -71,11 +71,19 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     if run.skipped.total() > 0 {
         println!("trace rows skipped: {}", run.skipped);
     }
-    if run.record.rejected_jobs > 0 {
-        println!(
+    match run.fill.as_ref().and_then(|rows| rows.last()) {
+        Some(last) => println!(
+            "fill: {} pods arrived ({:.1} % of GPU capacity), {} failed at arrival; allocation reached {:.1} %",
+            last.pods_arrived,
+            100.0 * last.arrived_demand,
+            last.pods_failed,
+            100.0 * last.gpu_alloc_ratio
+        ),
+        None if run.record.rejected_jobs > 0 => println!(
             "{} jobs can never fit this cluster and were marked failed at arrival",
             run.record.rejected_jobs
-        );
+        ),
+        None => {}
     }
     for path in written {
         println!("wrote {}", path.display());
@@ -95,7 +103,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let cluster = build_cluster(&loaded)?;
     scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let mut jobs = 0u64;
-    let mut source = open_workload(&loaded)?;
+    let mut source = open_workload(&loaded, &cluster)?;
     for job in &mut *source {
         job?;
         jobs += 1;
@@ -107,7 +115,10 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         cluster.racks().len(),
         cluster.nodes().len()
     );
-    println!("  workload: {jobs} jobs from {}", loaded.scenario.workload.trace);
+    println!(
+        "  workload: {jobs} jobs from {}",
+        loaded.scenario.workload.source_name()
+    );
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());
     }

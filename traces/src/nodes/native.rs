@@ -1,5 +1,5 @@
 //! The native nodes file: one node per row, columns `node, rack, gpus, gpu_type, cpus, mem_gib`
-//! (any order; `x_` columns ignored). Used by a scenario's `[cluster] nodes_file`.
+//! (any order; `x_` columns ignored; CPUs in cores, memory in GiB).
 
 use std::io::Read;
 
@@ -11,16 +11,15 @@ use crate::lines::{LfReader, record_line};
 
 const NODE_COLUMNS: [&str; 6] = ["node", "rack", "gpus", "gpu_type", "cpus", "mem_gib"];
 
-/// Reads every node of a nodes file.
-pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
+/// Reads every node of a native nodes file.
+pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(LfReader::new(reader));
     let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
     let at = Location { file, line: 1 };
     let mut index = [usize::MAX; NODE_COLUMNS.len()];
-    for (position, name) in header.iter().enumerate() {
+    for (position, name) in header.iter().map(str::trim).enumerate() {
         match NODE_COLUMNS.iter().position(|c| *c == name) {
             Some(i) => index[i] = position,
             None if name.starts_with("x_") => {}
@@ -53,7 +52,7 @@ pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceE
                 record.len()
             )));
         }
-        let field = |i: usize| &record[index[i]];
+        let field = |i: usize| record[index[i]].trim();
         let name = field(0).to_string();
         if name.is_empty() {
             return Err(at.field("node", "is empty"));
@@ -68,12 +67,6 @@ pub fn read_nodes(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceE
             mem_mib: fields::scaled(field(5), 1024.0).map_err(|e| at.field("mem_gib", e))?,
         });
     }
-    if nodes.is_empty() {
-        return Err(TraceError::File {
-            file: file.into(),
-            reason: "no nodes: the file has no rows".into(),
-        });
-    }
     Ok(nodes)
 }
 
@@ -84,7 +77,7 @@ mod tests {
     #[test]
     fn reads_nodes_in_any_column_order() {
         let text = "rack,node,gpus,gpu_type,cpus,mem_gib,x_note\nr0,a,8,A100-80GB,96,1024,hi\nr1,b,0,,32,128,\n";
-        let nodes = read_nodes("n.csv", text.as_bytes()).unwrap();
+        let nodes = read("n.csv", text.as_bytes()).unwrap();
         assert_eq!(nodes.len(), 2);
         assert_eq!(nodes[0].name, "a");
         assert_eq!(nodes[0].cpu_milli, 96_000);
@@ -94,7 +87,7 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_field() {
-        let err = read_nodes(
+        let err = read(
             "n.csv",
             "node,rack,gpus,gpu_type,cpus,mem_gib\na,r,x,T4,1,1\n".as_bytes(),
         )
@@ -103,7 +96,7 @@ mod tests {
             err.to_string(),
             "n.csv:2: column `gpus`: expected a whole number ≥ 0, got `x`"
         );
-        let err = read_nodes("n.csv", "node,rack,gpus\n".as_bytes()).unwrap_err();
+        let err = read("n.csv", "node,rack,gpus\n".as_bytes()).unwrap_err();
         assert!(err.to_string().starts_with("n.csv:1: missing column `gpu_type`"));
     }
 }

@@ -1,0 +1,346 @@
+//! `clustersim trace stats | convert | generate`, and scenarios built from the new formats and
+//! keys, end to end.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../traces/data");
+
+fn clustersim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn with_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Exit code 2 and a message containing `expected`.
+fn assert_bad(output: &Output, expected: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert!(
+        stderr(output).contains(expected),
+        "expected {expected:?} in {:?}",
+        stderr(output)
+    );
+}
+
+const SWF: &str = "; MaxProcs: 8\n\
+                   1 0 -1 100 2 -1 -1 2 200 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+                   2 10 -1 0 1 -1 -1 1 -1 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+                   3 20 -1 50 4 -1 -1 4 -1 -1 1 5 -1 -1 -1 -1 -1 -1\n\
+                   4 30 -1 10 2 -1 -1 2 -1 -1 0 5 -1 -1 -1 -1 -1 -1\n";
+
+#[test]
+fn stats_json_has_the_contract_keys() {
+    // Jobs 1, 3, 4 (job 2 runs 0 s): sizes 2, 4, 2 GPUs; durations 100, 50, 10 s, sorted 10,
+    // 50, 100: mean 160/3, p50 = 2nd = 50, p90 = p99 = 3rd = 100; GPU-hours (200 + 200 + 20)/3600.
+    let dir = with_files(&[("t.swf", SWF)]);
+    let output = clustersim(&["trace", "stats", "t.swf", "--json"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["jobs"], 3);
+    assert_eq!(json["skipped"], 1);
+    assert_eq!(json["skipped_reasons"]["run time 0 or less (cannot run)"], 1);
+    assert_eq!(
+        (json["first_submit_s"].as_f64(), json["last_submit_s"].as_f64()),
+        (Some(0.0), Some(30.0))
+    );
+    assert_eq!(json["size_histogram"], serde_json::json!({"2": 2, "4": 1}));
+    assert!((json["duration_mean_s"].as_f64().unwrap() - 160.0 / 3.0).abs() < 1e-9);
+    assert_eq!(json["duration_p50_s"], 50.0);
+    assert_eq!(
+        (json["duration_p90_s"].as_f64(), json["duration_p99_s"].as_f64()),
+        (Some(100.0), Some(100.0))
+    );
+    assert!((json["total_gpu_hours"].as_f64().unwrap() - 420.0 / 3600.0).abs() < 1e-12);
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "jobs",
+        "skipped",
+        "first_submit_s",
+        "last_submit_s",
+        "size_histogram",
+        "duration_mean_s",
+        "duration_p50_s",
+        "duration_p90_s",
+        "duration_p99_s",
+        "total_gpu_hours",
+    ] {
+        assert!(keys.contains(&key), "{key}");
+    }
+    let text = clustersim(&["trace", "stats", "t.swf"], dir.path());
+    assert!(
+        stdout(&text).contains("skipped: 1 (1 × run time 0 or less (cannot run))"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn stats_of_the_philly_trace() {
+    // SOURCE.md: 111,549 rows, 10 with duration 0; 3,622,169 GPU-hours; 96,662 single-GPU jobs
+    // (of which 10 are the skipped ones: awk -F, '$5==1 && $6>0' counts 96652).
+    let output = clustersim(
+        &[
+            "trace",
+            "stats",
+            &format!("{DATA}/philly-rfold/philly_trace.csv"),
+            "--json",
+        ],
+        Path::new("."),
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        (json["jobs"].as_u64(), json["skipped"].as_u64()),
+        (Some(111_539), Some(10))
+    );
+    assert_eq!(json["size_histogram"]["1"], 96_652);
+    assert!((json["total_gpu_hours"].as_f64().unwrap() - 3_622_168.774).abs() < 0.001);
+}
+
+#[test]
+fn convert_writes_native_csv_that_runs() {
+    let dir = with_files(&[("t.swf", SWF)]);
+    let output = clustersim(
+        &["trace", "convert", "t.swf", "--to", "native", "--out", "t.csv"],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("wrote 3 jobs to t.csv"));
+    let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[1], "1,0,100,2,1,0,0,,4,default,0,true,0,200,0");
+    let cpu = clustersim(
+        &["trace", "convert", "t.swf", "--to", "native", "--swf-processor", "cpu"],
+        dir.path(),
+    );
+    assert!(
+        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0"),
+        "{}",
+        stdout(&cpu)
+    );
+}
+
+#[test]
+fn bad_traces_exit_2_and_leave_no_output() {
+    let cases: [(&str, &str, &str); 6] = [
+        (
+            "t.swf",
+            "1 0 -1 100 2 -1 -1 2\n",
+            "t.swf:1: expected 18 whitespace-separated fields (SWF), found 8",
+        ),
+        ("e.swf", "", "e.swf: empty file"),
+        (
+            "h.swf",
+            "; MaxProcs: 8\n",
+            "h.swf: no jobs to run (0 job lines skipped)",
+        ),
+        (
+            "p.csv",
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli\r\na,1,1,1,lots\r\n",
+            "p.csv:2: column `gpu_milli`: expected a whole number ≥ 0, got `lots`",
+        ),
+        (
+            "ph.csv",
+            "#job id,arrival time (sec),topology,shape,size,duration (sec)\r\n0,0.0,CLOS,1,1,-5.0\r\n",
+            "ph.csv:2: column `duration (sec)`: must be ≥ 0, got `-5.0`",
+        ),
+        (
+            "n.csv",
+            "job_id,submit_s,duration_s,tasks,gpus_per_task\n",
+            "n.csv: no jobs: the file has a header but no rows",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let dir = with_files(&[(name, text)]);
+        let output = clustersim(
+            &["trace", "convert", name, "--to", "native", "--out", "o.csv"],
+            dir.path(),
+        );
+        assert_bad(&output, expected);
+        assert!(!dir.path().join("o.csv").exists(), "{name}: no partial output");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "{name}: no temporary file left"
+        );
+        assert_bad(&clustersim(&["trace", "stats", name], dir.path()), expected);
+    }
+    let dir = with_files(&[("x.csv", "a,b\n")]);
+    assert_bad(
+        &clustersim(&["trace", "stats", "x.csv", "--format", "sfw"], dir.path()),
+        "unknown trace format `sfw`; known formats: native, philly, swf, openb",
+    );
+}
+
+#[test]
+fn generate_is_deterministic_and_follows_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |out: &'static str, seed: &'static str| {
+        vec![
+            "trace",
+            "generate",
+            "--gpus",
+            "64",
+            "--seed",
+            seed,
+            "--set",
+            "jobs=300",
+            "--set",
+            "family=llm",
+            "--out",
+            out,
+        ]
+    };
+    for (out, seed) in [("a.csv", "5"), ("b.csv", "5"), ("c.csv", "6")] {
+        let output = clustersim(&args(out, seed), dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert_eq!(read("a.csv"), read("b.csv"));
+    assert_ne!(read("a.csv"), read("c.csv"));
+    assert_eq!(String::from_utf8(read("a.csv")).unwrap().lines().count(), 301);
+    let stats = clustersim(&["trace", "stats", "a.csv", "--json"], dir.path());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    assert_eq!(json["jobs"], 300);
+    assert_bad(
+        &clustersim(&["trace", "generate", "--set", "jobs=10"], dir.path()),
+        "load: turning a load into an arrival rate needs the cluster's GPU count",
+    );
+    assert_bad(
+        &clustersim(&["trace", "generate", "--gpus", "8", "--set", "jobz=10"], dir.path()),
+        "--set jobz=10: unknown field `jobz`",
+    );
+}
+
+const CLUSTER: &str = "[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 8, gpu_type = \"A100\" }\n";
+
+#[test]
+fn a_synthetic_scenario_runs_and_repeats_itself() {
+    let scenario = format!(
+        "name = \"syn\"\nseed = 3\n{CLUSTER}[workload.synthetic]\njobs = 200\nload = 0.5\ndiurnal = true\n\
+         users = {{ alice = 1, bob = 1 }}\n"
+    );
+    let dir = with_files(&[("s.toml", &scenario)]);
+    for out in ["one", "two"] {
+        let output = clustersim(&["run", "s.toml", "--out", out, "--quiet"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    for file in ["summary.json", "jobs.csv", "timeseries.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("one").join(file)).unwrap(),
+            std::fs::read(dir.path().join("two").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let jobs = std::fs::read_to_string(dir.path().join("one/jobs.csv")).unwrap();
+    assert_eq!(jobs.lines().count(), 201);
+}
+
+#[test]
+fn clusters_from_node_lists_and_swf_headers() {
+    let openb = format!(
+        "name = \"o\"\n[cluster]\nnodes_file = \"{DATA}/alibaba-openb-gpu-v2023/openb_node_list_gpu_node.csv\"\n\
+         nodes_per_rack = 4\n[workload]\ntrace = \"{DATA}/alibaba-openb-gpu-v2023/openb_pod_list_gpuspec33.csv\"\n"
+    );
+    let pai = format!(
+        "name = \"p\"\n[cluster]\nnodes_file = \"{DATA}/alibaba-pai-gpu-v2020/pai_machine_spec.csv\"\n\
+         nodes_format = \"pai\"\n[workload]\ntrace = \"sample:philly\"\n"
+    );
+    // KTH: MaxProcs 100 on 8-GPU nodes → ceil(100 / 8) = 13 nodes, 104 GPUs, in racks of 4 → 4 racks.
+    let kth = format!(
+        "name = \"k\"\n[cluster]\nfrom_trace = true\nnodes_per_rack = 4\nnode = {{ gpus = 8, gpu_type = \"A100\" }}\n\
+         [workload]\ntrace = \"{DATA}/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf\"\n"
+    );
+    let dir = with_files(&[("o.toml", &openb), ("p.toml", &pai), ("k.toml", &kth)]);
+    for (file, expected) in [
+        ("o.toml", "cluster: 304 racks, 1213 nodes, 6212 GPUs"),
+        ("p.toml", "cluster: 949 racks, 1897 nodes, 6742 GPUs"),
+        ("k.toml", "cluster: 4 racks, 13 nodes, 104 GPUs"),
+    ] {
+        let output = clustersim(&["validate", file], dir.path());
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        assert!(stdout(&output).contains(expected), "{file}: {}", stdout(&output));
+    }
+}
+
+#[test]
+fn new_keys_are_checked_with_their_line() {
+    let base = format!("name = \"x\"\n{CLUSTER}[workload]\ntrace = \"t.csv\"\n");
+    let cases = [
+        (
+            format!("{base}target_demand = 1.3\n"),
+            "s.toml:8: workload.target_demand: applies to mode = \"fill\" only",
+        ),
+        (
+            format!("{base}mode = \"fil\"\n"),
+            "s.toml:8:8: unknown variant `fil`, expected `replay` or `fill`",
+        ),
+        (
+            format!("{base}mode = \"fill\"\ntarget_demand = -1.0\n"),
+            "s.toml:9: workload.target_demand: must be > 0, got -1",
+        ),
+        (
+            format!("horizon = \"1h\"\n{base}mode = \"fill\"\n"),
+            "s.toml:1: horizon: a fill run stops after its last arrival",
+        ),
+        (
+            format!("{base}swf_processor = \"tpu\"\n"),
+            "s.toml:8: workload.swf_processor: unknown SWF processor unit `tpu`",
+        ),
+        (
+            format!("{base}[workload.synthetic]\njobs = 5\n"),
+            "s.toml:8: workload.synthetic: give either trace or [workload.synthetic], not both",
+        ),
+        (
+            format!("name = \"x\"\n{CLUSTER}[workload.synthetic]\njobs = 5\nfamily = \"hpc\"\n"),
+            "s.toml:8: workload.synthetic.family: unknown workload family `hpc`",
+        ),
+        (
+            format!("name = \"x\"\n{CLUSTER}[workload.synthetic]\nsizez = {{ 1 = 1 }}\n"),
+            "unknown key `sizez` in [workload.synthetic] (did you mean `sizes`?)",
+        ),
+        (
+            base.replace("racks = 1\n", "nodes_format = \"pai\"\n"),
+            "s.toml:3: cluster.nodes_format: names the format of a nodes_file; give nodes_file",
+        ),
+    ];
+    for (scenario, expected) in cases {
+        let dir = with_files(&[
+            ("s.toml", &scenario),
+            ("t.csv", "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1,1,1\n"),
+        ]);
+        assert_bad(&clustersim(&["validate", "s.toml"], dir.path()), expected);
+    }
+}
+
+#[test]
+fn the_example_scenarios_validate() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    for (file, expected) in [
+        ("openb-fill.toml", "1213 nodes, 6212 GPUs"),
+        ("kth-sp2.toml", "5 racks, 25 nodes, 100 GPUs"),
+        ("synthetic.toml", "workload: 5000 jobs from [workload.synthetic]"),
+    ] {
+        let output = clustersim(&["validate", &format!("{examples}/{file}")], Path::new("."));
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        assert!(stdout(&output).contains(expected), "{file}: {}", stdout(&output));
+    }
+}

@@ -1,0 +1,104 @@
+//! Statistics of a trace (`clustersim trace stats`): counts, submit span, size histogram,
+//! duration distribution and total GPU time.
+
+use std::collections::BTreeMap;
+
+use sim_core::metrics::{mean, percentile};
+use sim_core::time::{MICROS_PER_SECOND, SimTime};
+
+use crate::{JobSource, SkipReport, TraceError};
+
+/// What `trace stats` reports about a trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceStats {
+    /// Jobs read (rows skipped by rule not included).
+    pub jobs: u64,
+    /// Rows skipped by the format's rules, by reason.
+    pub skipped: SkipReport,
+    /// Earliest submit time.
+    pub first_submit: SimTime,
+    /// Latest submit time.
+    pub last_submit: SimTime,
+    /// Number of jobs by GPUs per job (all tasks together), in milli-GPU, ascending.
+    pub size_histogram: BTreeMap<u64, u64>,
+    /// Mean duration, in seconds.
+    pub duration_mean_s: f64,
+    /// Median duration (nearest rank), in seconds.
+    pub duration_p50_s: f64,
+    /// 90th-percentile duration (nearest rank), in seconds.
+    pub duration_p90_s: f64,
+    /// 99th-percentile duration (nearest rank), in seconds.
+    pub duration_p99_s: f64,
+    /// Σ GPUs × duration over all jobs, in GPU-hours.
+    pub total_gpu_hours: f64,
+}
+
+impl TraceStats {
+    /// Reads the whole of `source` (stopping at its first error) and summarises it.
+    pub fn collect(source: &mut dyn JobSource) -> Result<TraceStats, TraceError> {
+        let mut durations = Vec::new();
+        let mut size_histogram = BTreeMap::new();
+        let mut first_submit = SimTime::MAX;
+        let mut last_submit = SimTime::ZERO;
+        let mut gpu_milli_micros: u128 = 0;
+        for job in &mut *source {
+            let job = job?;
+            first_submit = first_submit.min(job.submit);
+            last_submit = last_submit.max(job.submit);
+            *size_histogram.entry(job.gpu_milli()).or_insert(0) += 1;
+            gpu_milli_micros += u128::from(job.gpu_milli()) * u128::from(job.duration.as_micros());
+            durations.push(job.duration.as_secs_f64());
+        }
+        durations.sort_by(f64::total_cmp);
+        let milli_micros_per_gpu_hour = 1000.0 * 3600.0 * MICROS_PER_SECOND as f64;
+        Ok(TraceStats {
+            jobs: durations.len() as u64,
+            skipped: source.skipped().clone(),
+            first_submit: first_submit.min(last_submit),
+            last_submit,
+            size_histogram,
+            duration_mean_s: mean(&durations).unwrap_or(0.0),
+            duration_p50_s: percentile(&durations, 50.0).unwrap_or(0.0),
+            duration_p90_s: percentile(&durations, 90.0).unwrap_or(0.0),
+            duration_p99_s: percentile(&durations, 99.0).unwrap_or(0.0),
+            total_gpu_hours: gpu_milli_micros as f64 / milli_micros_per_gpu_hour,
+        })
+    }
+}
+
+/// A milli-GPU amount written as GPUs: `8`, `0.25`.
+pub fn gpus_label(milli: u64) -> String {
+    if milli.is_multiple_of(1000) {
+        (milli / 1000).to_string()
+    } else {
+        (milli as f64 / 1000.0).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NativeReader;
+
+    #[test]
+    fn summarises_a_small_trace() {
+        // Sizes: a 2 × 4 = 8 GPUs, b 0.5, c 1, d 1. Durations 100, 10, 30, 20 s: sorted
+        // 10, 20, 30, 100; mean 40; p50 = 2nd = 20; p90 = p99 = 4th = 100.
+        // GPU-hours: (8·100 + 0.5·10 + 30 + 20) / 3600 = 855 / 3600.
+        let text = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                    a,5,100,2,4\nb,6,10,1,0.5\nc,7,30,1,1\nd,9.5,20,1,1\n";
+        let mut reader = NativeReader::new("t.csv", text.as_bytes()).unwrap();
+        let stats = TraceStats::collect(&mut reader).unwrap();
+        assert_eq!(stats.jobs, 4);
+        assert_eq!(
+            (stats.first_submit, stats.last_submit),
+            (SimTime::from_secs(5), SimTime::from_micros(9_500_000))
+        );
+        assert_eq!(stats.size_histogram, BTreeMap::from([(500, 1), (1000, 2), (8000, 1)]));
+        assert_eq!((stats.duration_mean_s, stats.duration_p50_s), (40.0, 20.0));
+        assert_eq!((stats.duration_p90_s, stats.duration_p99_s), (100.0, 100.0));
+        assert!((stats.total_gpu_hours - 855.0 / 3600.0).abs() < 1e-12);
+        assert_eq!(gpus_label(500), "0.5");
+        assert_eq!(gpus_label(8000), "8");
+    }
+}

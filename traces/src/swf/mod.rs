@@ -1,0 +1,425 @@
+//! The Standard Workload Format of the Parallel Workloads Archive (SWF v2.2, Feitelson et al.):
+//! header comments starting with `;` (`; MaxProcs: 100`), then one job per line as 18
+//! whitespace-separated numeric fields, `-1` meaning unknown.
+//!
+//! Mapping, field numbers 1-based as in the specification:
+//!
+//! | job field | from |
+//! |---|---|
+//! | `job_id` | 1, job number |
+//! | `submit_s` | 2, submit time, as written (not shifted to start at 0) |
+//! | `duration_s` | 4, run time |
+//! | `tasks` | 5, allocated processors; 8, requested processors, when 5 is -1 |
+//! | per task | one GPU ([`SwfProcessor::Gpu`], the default) or one CPU core ([`SwfProcessor::Cpu`]) |
+//! | `requested_s` | 9, requested time; the run time when 9 is -1 or 0 |
+//! | `user`, `queue` | 12, user id; 15, queue number (`default` when -1) |
+//!
+//! Jobs that cannot run are skipped and counted by reason: run time 0 or less or unknown,
+//! processors unknown (5 and 8 both -1) or 0 or less, submit time unknown. Wait time, status
+//! and the other fields are checked to be numbers and otherwise unused: failed and cancelled
+//! jobs (status 0, 5) held their processors for their run time, so they are replayed.
+//! Lines that start with `;` anywhere are comments; blank lines are ignored.
+
+use std::io::BufRead;
+use std::str::FromStr;
+
+use sim_core::job::JobSpec;
+use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
+use sim_core::time::SimTime;
+
+use crate::error::{Location, TraceError};
+use crate::fields;
+use crate::{JobSource, SkipReport};
+
+mod header;
+
+pub use header::{SwfHeader, read_header};
+
+/// Fields per job line.
+const FIELDS: usize = 18;
+
+/// Field names of the specification, for error messages.
+const FIELD_NAMES: [&str; FIELDS] = [
+    "job number (field 1)",
+    "submit time (field 2)",
+    "wait time (field 3)",
+    "run time (field 4)",
+    "allocated processors (field 5)",
+    "average CPU time (field 6)",
+    "used memory (field 7)",
+    "requested processors (field 8)",
+    "requested time (field 9)",
+    "requested memory (field 10)",
+    "status (field 11)",
+    "user id (field 12)",
+    "group id (field 13)",
+    "executable number (field 14)",
+    "queue number (field 15)",
+    "partition number (field 16)",
+    "preceding job (field 17)",
+    "think time (field 18)",
+];
+
+/// The value SWF uses for "unknown".
+const UNKNOWN: &str = "-1";
+
+/// What one SWF processor becomes in the simulated cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SwfProcessor {
+    /// One whole GPU per processor (the default: an SWF machine replayed as a GPU cluster).
+    #[default]
+    Gpu,
+    /// One CPU core (1000 milli-CPU) per processor, no GPU.
+    Cpu,
+}
+
+impl FromStr for SwfProcessor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "gpu" => Ok(SwfProcessor::Gpu),
+            "cpu" => Ok(SwfProcessor::Cpu),
+            _ => Err(format!("unknown SWF processor unit `{s}`; use gpu or cpu")),
+        }
+    }
+}
+
+impl SwfProcessor {
+    /// The request of one task (one processor).
+    fn task(self) -> TaskRequest {
+        match self {
+            SwfProcessor::Gpu => TaskRequest {
+                gpus: 1,
+                milli_per_gpu: MILLI_PER_GPU,
+                cpu_milli: 0,
+                mem_mib: 0,
+            },
+            SwfProcessor::Cpu => TaskRequest {
+                gpus: 0,
+                milli_per_gpu: 0,
+                cpu_milli: 1000,
+                mem_mib: 0,
+            },
+        }
+    }
+}
+
+/// Streaming reader of an SWF trace.
+pub struct SwfReader<R: BufRead> {
+    file: String,
+    reader: R,
+    buf: Vec<u8>,
+    line: u64,
+    header: SwfHeader,
+    task: TaskRequest,
+    last_submit: SimTime,
+    jobs: u64,
+    done: bool,
+    skipped: SkipReport,
+}
+
+impl<R: BufRead> SwfReader<R> {
+    /// Opens an SWF trace from `reader`; `file` names it in errors; each processor becomes
+    /// one task of `processor`.
+    pub fn new(file: &str, reader: R, processor: SwfProcessor) -> Self {
+        SwfReader {
+            file: file.to_string(),
+            reader,
+            buf: Vec::with_capacity(256),
+            line: 0,
+            header: SwfHeader::default(),
+            task: processor.task(),
+            last_submit: SimTime::ZERO,
+            jobs: 0,
+            done: false,
+            skipped: SkipReport::default(),
+        }
+    }
+
+    /// The header keys read so far (all of them once the first job has been read).
+    pub fn header(&self) -> &SwfHeader {
+        &self.header
+    }
+
+    /// Reads the next line into `buf`; `false` at the end of the file.
+    fn read_line(&mut self) -> Result<bool, TraceError> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|source| TraceError::Io {
+                file: self.file.clone(),
+                source,
+            })?;
+        self.line += 1;
+        Ok(n > 0)
+    }
+
+    /// Parses the line in `buf`: `Ok(None)` for a comment, a blank line or a job skipped by rule.
+    fn parse_line(&mut self) -> Result<Option<JobSpec>, TraceError> {
+        let at = Location {
+            file: &self.file,
+            line: self.line,
+        };
+        let text = std::str::from_utf8(&self.buf).map_err(|_| at.row("the line is not valid UTF-8"))?;
+        let text = text.trim_start();
+        if let Some(comment) = text.strip_prefix(';') {
+            self.header.read_comment(comment, &at)?;
+            return Ok(None);
+        }
+        let mut fields = [""; FIELDS];
+        let count = split_fields(text, &mut fields);
+        if count == 0 {
+            return Ok(None);
+        }
+        if count != FIELDS {
+            return Err(at.row(format!(
+                "expected {FIELDS} whitespace-separated fields (SWF), found {count}"
+            )));
+        }
+        let mut values = [0.0; FIELDS];
+        for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
+            *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
+        }
+        let job = parse_job(&fields, &values, &at, self.task)?;
+        let (submit, job) = match job {
+            Parsed::Job(spec) => (spec.submit, Some(spec)),
+            Parsed::Skip { submit, reason } => {
+                self.skipped.count(reason);
+                (submit.unwrap_or(self.last_submit), None)
+            }
+        };
+        if submit < self.last_submit {
+            return Err(at.field(
+                FIELD_NAMES[1],
+                format!(
+                    "{submit} is earlier than the previous job's {}: jobs must be sorted by submit time",
+                    self.last_submit
+                ),
+            ));
+        }
+        self.last_submit = submit;
+        Ok(job)
+    }
+}
+
+/// One parsed job line.
+enum Parsed {
+    Job(JobSpec),
+    /// Skipped by rule; the submit time when known (order is still checked).
+    Skip {
+        submit: Option<SimTime>,
+        reason: &'static str,
+    },
+}
+
+/// Splits a job line at runs of whitespace into `fields`; returns how many fields there are
+/// (those past the array are counted, not kept).
+fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS]) -> usize {
+    let bytes = line.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i > start {
+            if let Some(slot) = fields.get_mut(count) {
+                *slot = &line[start..i];
+            }
+            count += 1;
+        }
+    }
+    count
+}
+
+/// The job of a line, from its fields as written and as numbers.
+fn parse_job(
+    fields: &[&str; FIELDS],
+    values: &[f64; FIELDS],
+    at: &Location<'_>,
+    task: TaskRequest,
+) -> Result<Parsed, TraceError> {
+    let value = |i: usize| values[i];
+    let seconds = |i: usize| {
+        SimTime::from_secs_f64(value(i))
+            .ok_or_else(|| at.field(FIELD_NAMES[i], format!("too large, got `{}`", fields[i])))
+    };
+    if fields[1] == UNKNOWN {
+        return Ok(Parsed::Skip {
+            submit: None,
+            reason: "submit time unknown (-1)",
+        });
+    }
+    if value(1) < 0.0 {
+        return Err(at.field(
+            FIELD_NAMES[1],
+            format!("must be ≥ 0 or -1 (unknown), got `{}`", fields[1]),
+        ));
+    }
+    let submit = seconds(1)?;
+    let skip = |reason: &'static str| -> Result<Parsed, TraceError> {
+        Ok(Parsed::Skip {
+            submit: Some(submit),
+            reason,
+        })
+    };
+    if fields[3] == UNKNOWN {
+        return skip("run time unknown (-1)");
+    }
+    let duration = if value(3) <= 0.0 { SimTime::ZERO } else { seconds(3)? };
+    if duration == SimTime::ZERO {
+        return skip("run time 0 or less (cannot run)");
+    }
+    let size_field = if fields[4] == UNKNOWN { 7 } else { 4 };
+    if fields[size_field] == UNKNOWN {
+        return skip("processors unknown (-1 in fields 5 and 8)");
+    }
+    let size: i64 = fields[size_field].parse().map_err(|_| {
+        at.field(
+            FIELD_NAMES[size_field],
+            format!("expected a whole number, got `{}`", fields[size_field]),
+        )
+    })?;
+    if size <= 0 {
+        return skip("processors 0 or less (cannot run)");
+    }
+    let tasks =
+        u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[size_field], format!("too large, got `{size}`")))?;
+    let mut spec = JobSpec::new(fields[0], submit, duration, tasks, task);
+    if value(8) > 0.0 {
+        spec.requested = seconds(8)?;
+    }
+    if fields[11] != UNKNOWN {
+        spec.user = fields[11].to_string();
+    }
+    if fields[14] != UNKNOWN {
+        spec.queue = fields[14].to_string();
+    }
+    Ok(Parsed::Job(spec))
+}
+
+impl<R: BufRead> Iterator for SwfReader<R> {
+    type Item = Result<JobSpec, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let result = match self.read_line() {
+                Err(e) => Err(e),
+                Ok(false) if self.jobs > 0 => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(false) => Err(TraceError::File {
+                    file: self.file.clone(),
+                    reason: if self.line == 1 {
+                        "empty file".to_string()
+                    } else {
+                        format!("no jobs to run ({} job lines skipped)", self.skipped.total())
+                    },
+                }),
+                Ok(true) => match self.parse_line() {
+                    Ok(None) => continue,
+                    Ok(Some(spec)) => Ok(spec),
+                    Err(e) => Err(e),
+                },
+            };
+            self.jobs += 1;
+            self.done = result.is_err();
+            return Some(result);
+        }
+        None
+    }
+}
+
+impl<R: BufRead + Send> JobSource for SwfReader<R> {
+    fn skipped(&self) -> &SkipReport {
+        &self.skipped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<Result<JobSpec, TraceError>>, SkipReport) {
+        let mut reader = SwfReader::new("t.swf", text.as_bytes(), SwfProcessor::Gpu);
+        let jobs: Vec<_> = reader.by_ref().collect();
+        (jobs, reader.skipped().clone())
+    }
+
+    #[test]
+    fn header_keys_size_the_machine() {
+        let text =
+            "; Version: 2.2\n; MaxNodes: 128\n;MaxProcs:  512 \n;\n1 0 0 10 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        assert_eq!(
+            read_header("t.swf", text.as_bytes()).unwrap(),
+            SwfHeader {
+                max_procs: Some(512),
+                max_nodes: Some(128)
+            }
+        );
+        let mut reader = SwfReader::new("t.swf", text.as_bytes(), SwfProcessor::Gpu);
+        assert!(reader.next().unwrap().is_ok());
+        assert_eq!(
+            reader.header().max_procs,
+            Some(512),
+            "the reader keeps the header it read"
+        );
+        let only_nodes = read_header("t.swf", "; MaxNodes: 256\n".as_bytes()).unwrap();
+        assert_eq!(only_nodes.processors(), Some(256));
+        let err = read_header("t.swf", "; MaxProcs: many\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.swf:1: column `MaxProcs`: expected a whole number, got `many`"
+        );
+    }
+
+    #[test]
+    fn the_processor_unit_switches_gpus_for_cores() {
+        let line = "7 5 -1 60 4 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        let mut reader = SwfReader::new("t.swf", line.as_bytes(), SwfProcessor::Cpu);
+        let job = reader.next().unwrap().unwrap();
+        assert_eq!((job.tasks, job.task.gpus, job.task.cpu_milli), (4, 0, 1000));
+        assert_eq!(reader.header(), &SwfHeader::default(), "no header comments");
+        assert_eq!("cpu".parse::<SwfProcessor>(), Ok(SwfProcessor::Cpu));
+        assert!("tpu".parse::<SwfProcessor>().is_err());
+    }
+
+    #[test]
+    fn fields_split_at_any_whitespace() {
+        let mut fields = [""; FIELDS];
+        assert_eq!(split_fields("  1 2\t3\r\n", &mut fields), 3);
+        assert_eq!(&fields[..3], &["1", "2", "3"]);
+    }
+
+    #[test]
+    fn unrunnable_jobs_are_counted_by_reason() {
+        let text = "1 0 0 0 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    2 1 0 -1 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    3 2 0 10 -1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    4 3 0 10 0 -1 -1 0 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    5 -1 0 10 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    6 4 0 10 -1 -1 -1 3 30 -1 1 7 -1 -1 2 -1 -1 -1\n";
+        let (jobs, skipped) = read(text);
+        assert_eq!(jobs.len(), 1);
+        let job = jobs[0].as_ref().unwrap();
+        assert_eq!((job.id.as_str(), job.tasks), ("6", 3), "field 8 stands in for field 5");
+        assert_eq!(job.requested, SimTime::from_secs(30));
+        assert_eq!((job.user.as_str(), job.queue.as_str()), ("7", "2"));
+        let reasons: Vec<(&str, u64)> = skipped.reasons().collect();
+        assert_eq!(
+            reasons,
+            vec![
+                ("processors 0 or less (cannot run)", 1),
+                ("processors unknown (-1 in fields 5 and 8)", 1),
+                ("run time 0 or less (cannot run)", 1),
+                ("run time unknown (-1)", 1),
+                ("submit time unknown (-1)", 1),
+            ]
+        );
+    }
+}

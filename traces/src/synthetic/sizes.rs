@@ -1,0 +1,189 @@
+//! GPUs per job: a weighted mix of sizes, and the gang layout that turns a size into tasks.
+
+use rand::RngExt;
+use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
+use sim_core::rng::Stream;
+
+use super::weighted::Weighted;
+
+/// One bucket of a size mix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SizeBucket {
+    /// Exactly this many milli-GPU (1000 per whole GPU; 1..999 a share of one GPU).
+    Milli(u64),
+    /// The powers of two from `2^low` to `2^high` GPUs, each equally likely (log-uniform).
+    PowersOfTwo {
+        /// Exponent of the smallest size.
+        low: u32,
+        /// Exponent of the largest size.
+        high: u32,
+    },
+}
+
+impl SizeBucket {
+    /// Reads a bucket key: `4` (GPUs), `0.5` (a share of one GPU) or `16-1024` (powers of two).
+    pub fn parse(key: &str) -> Result<SizeBucket, String> {
+        if let Some((low, high)) = key.split_once('-') {
+            let exponent = |text: &str| {
+                text.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| n.is_power_of_two())
+                    .map(u64::trailing_zeros)
+                    .ok_or_else(|| format!("`{key}`: a range is two powers of two, like 16-1024"))
+            };
+            let (low, high) = (exponent(low)?, exponent(high)?);
+            if low > high {
+                return Err(format!("`{key}`: the range must go from small to large"));
+            }
+            return Ok(SizeBucket::PowersOfTwo { low, high });
+        }
+        let gpus: f64 = key
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{key}` is not a GPU count (4, 0.5 or a range 16-1024)"))?;
+        let milli = (gpus * f64::from(MILLI_PER_GPU)).round();
+        let whole_or_share = milli >= 1.0 && (gpus < 1.0 || gpus.fract() == 0.0);
+        if !gpus.is_finite() || !whole_or_share {
+            return Err(format!(
+                "`{key}`: a size is a whole number of GPUs or a share of one between 0.001 and 1"
+            ));
+        }
+        Ok(SizeBucket::Milli(milli as u64))
+    }
+
+    /// Mean size of the bucket, in GPUs.
+    fn mean_gpus(self) -> f64 {
+        match self {
+            SizeBucket::Milli(m) => m as f64 / f64::from(MILLI_PER_GPU),
+            SizeBucket::PowersOfTwo { low, high } => {
+                (low..=high).map(|e| 2f64.powi(e as i32)).sum::<f64>() / f64::from(high - low + 1)
+            }
+        }
+    }
+}
+
+/// GPUs per job, as a weighted mix of buckets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeMix {
+    buckets: Weighted<SizeBucket>,
+}
+
+impl SizeMix {
+    /// The mix of (bucket, weight) pairs.
+    pub fn new(entries: Vec<(SizeBucket, f64)>) -> Result<SizeMix, String> {
+        Ok(SizeMix {
+            buckets: Weighted::new(entries)?,
+        })
+    }
+
+    /// DL training mix of GAVEL's `_generate_scale_factor` (MODELS.md §6, H): 1 GPU 0.70,
+    /// 2 GPUs 0.10, 4 GPUs 0.15, 8 GPUs 0.05.
+    pub fn dl() -> SizeMix {
+        let m = |gpus: u64| SizeBucket::Milli(gpus * 1000);
+        SizeMix::new(vec![(m(1), 0.70), (m(2), 0.10), (m(4), 0.15), (m(8), 0.05)]).expect("valid weights")
+    }
+
+    /// LLM-era mix (MODELS.md §6, an estimate within ACME and KOK, L): 1 GPU 0.70, 2 0.10,
+    /// 4 0.11, 8 0.04, and 16–1024 GPUs (powers of two, log-uniform) 0.05.
+    pub fn llm() -> SizeMix {
+        let m = |gpus: u64| SizeBucket::Milli(gpus * 1000);
+        let large = SizeBucket::PowersOfTwo { low: 4, high: 10 };
+        SizeMix::new(vec![
+            (m(1), 0.70),
+            (m(2), 0.10),
+            (m(4), 0.11),
+            (m(8), 0.04),
+            (large, 0.05),
+        ])
+        .expect("valid weights")
+    }
+
+    /// Expected GPUs per job.
+    pub fn mean_gpus(&self) -> f64 {
+        self.buckets.probabilities().map(|(b, p)| p * b.mean_gpus()).sum()
+    }
+
+    /// Every size the mix can draw, in milli-GPU.
+    pub fn sizes(&self) -> Vec<u64> {
+        self.buckets
+            .probabilities()
+            .flat_map(|(bucket, _)| match *bucket {
+                SizeBucket::Milli(m) => vec![m],
+                SizeBucket::PowersOfTwo { low, high } => (low..=high).map(|e| (1u64 << e) * 1000).collect(),
+            })
+            .collect()
+    }
+
+    /// Draws one job size, in milli-GPU.
+    pub fn draw(&self, stream: &mut Stream) -> u64 {
+        match *self.buckets.draw(stream) {
+            SizeBucket::Milli(m) => m,
+            SizeBucket::PowersOfTwo { low, high } => (1u64 << stream.random_range(low..=high)) * 1000,
+        }
+    }
+}
+
+/// The gang layout of MODELS.md §6 on nodes of `gpus_per_node` GPUs: `tasks = ceil(g / n)`,
+/// `gpus_per_task = min(g, n)`; shares of one GPU are one task. `None` when a size above one
+/// node is not a whole number of nodes.
+pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)> {
+    let per_node = u64::from(gpus_per_node) * u64::from(MILLI_PER_GPU);
+    if size_milli < u64::from(MILLI_PER_GPU) {
+        let task = TaskRequest {
+            gpus: 1,
+            milli_per_gpu: size_milli as u32,
+            cpu_milli: 0,
+            mem_mib: 0,
+        };
+        return Some((1, task));
+    }
+    if size_milli > per_node && !size_milli.is_multiple_of(per_node) {
+        return None;
+    }
+    let tasks = size_milli.div_ceil(per_node);
+    let task = TaskRequest {
+        gpus: (size_milli.min(per_node) / u64::from(MILLI_PER_GPU)) as u32,
+        milli_per_gpu: MILLI_PER_GPU,
+        cpu_milli: 0,
+        mem_mib: 0,
+    };
+    Some((u32::try_from(tasks).ok()?, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_keys() {
+        assert_eq!(SizeBucket::parse("4"), Ok(SizeBucket::Milli(4000)));
+        assert_eq!(SizeBucket::parse("0.25"), Ok(SizeBucket::Milli(250)));
+        assert_eq!(
+            SizeBucket::parse("16-1024"),
+            Ok(SizeBucket::PowersOfTwo { low: 4, high: 10 })
+        );
+        assert!(SizeBucket::parse("1.5").is_err());
+        assert!(SizeBucket::parse("12-24").is_err());
+        assert!(SizeBucket::parse("x").is_err());
+    }
+
+    #[test]
+    fn means_by_hand() {
+        // DL: 0.7·1 + 0.1·2 + 0.15·4 + 0.05·8 = 1.9.
+        assert!((SizeMix::dl().mean_gpus() - 1.9).abs() < 1e-12);
+        // LLM: 0.7 + 0.2 + 0.44 + 0.32 + 0.05 · (16 + 32 + … + 1024) / 7 = 1.66 + 0.05 · 2032 / 7.
+        assert!((SizeMix::llm().mean_gpus() - (1.66 + 0.05 * 2032.0 / 7.0)).abs() < 1e-12);
+        assert_eq!(SizeMix::llm().sizes().last(), Some(&1_024_000));
+    }
+
+    #[test]
+    fn gang_layout_on_eight_gpu_nodes() {
+        let shape = |milli| layout(milli, 8).map(|(tasks, t)| (tasks, t.gpus, t.milli_per_gpu));
+        assert_eq!(shape(250), Some((1, 1, 250)));
+        assert_eq!(shape(4000), Some((1, 4, 1000)));
+        assert_eq!(shape(8000), Some((1, 8, 1000)));
+        assert_eq!(shape(64_000), Some((8, 8, 1000)));
+        assert_eq!(shape(12_000), None);
+    }
+}

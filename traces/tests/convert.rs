@@ -1,0 +1,60 @@
+//! `write_native` output reads back to the same jobs, for every format.
+
+use sim_core::job::JobSpec;
+use traces::{JobSource, NativeReader, ReadOptions};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/");
+
+fn round_trip(file: &str) -> (Vec<JobSpec>, Vec<JobSpec>) {
+    let path = format!("{DATA}{file}");
+    let read = || -> Box<dyn JobSource> { traces::open(path.as_ref(), None, &ReadOptions::default()).unwrap() };
+    let mut out = Vec::new();
+    let written = traces::write_native(&mut *read(), &mut out, "mem").unwrap();
+    let original: Vec<JobSpec> = read().collect::<Result<_, _>>().unwrap();
+    assert_eq!(written as usize, original.len());
+    let back: Vec<JobSpec> = NativeReader::new("mem", out.as_slice())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (original, back)
+}
+
+#[test]
+fn every_format_survives_conversion_to_native() {
+    for file in [
+        "swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf",
+        "swf-lublin-256/lublin_256.swf",
+        "alibaba-openb-gpu-v2023/openb_pod_list_gpuspec33.csv",
+        "alibaba-openb-gpu-v2023/openb_pod_list_multigpu50.csv",
+        "philly-rfold/philly_trace.csv",
+    ] {
+        let (original, back) = round_trip(file);
+        assert_eq!(original, back, "{file}");
+    }
+}
+
+#[test]
+fn the_first_converted_rows_read_as_expected() {
+    let path = format!("{DATA}alibaba-openb-gpu-v2023/openb_pod_list_default.csv");
+    let mut source = traces::open(path.as_ref(), None, &ReadOptions::default()).unwrap();
+    let mut out = Vec::new();
+    traces::write_native(&mut *source, &mut out, "mem").unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction"
+        )
+    );
+    // openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0: 12 cores, 16 GiB, one GPU.
+    assert_eq!(
+        lines.next(),
+        Some("openb-pod-0000,0,12537496,1,1,12,16,,default,LS,0,true,0,12537496,0")
+    );
+    // openb-pod-0001,6000,12288,1,460,,LS,Running,427061,12902960,427061: 0.46 of a GPU.
+    assert_eq!(
+        lines.next(),
+        Some("openb-pod-0001,427061,12475899,1,0.46,6,12,,default,LS,0,true,0,12475899,0")
+    );
+}
