@@ -10,6 +10,8 @@
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 //! - [`check`]: CI gating rules against a baseline.
 //! - [`fill_file`]: `fill.csv` of fill (packing) experiments.
+//! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
+//!   `report.html` of single runs.
 
 pub mod aggregate;
 pub mod atomic;
@@ -22,6 +24,7 @@ pub mod html;
 pub mod number;
 pub mod report;
 pub mod run_files;
+pub mod run_report;
 pub mod sweep_manifest;
 pub mod sweep_table;
 

@@ -39,19 +39,42 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// The six charts of a run without physical models, each as PNG and SVG.
+const RUN_CHARTS: [&str; 6] = [
+    "alloc_over_time",
+    "frag_over_time",
+    "jct_cdf",
+    "queue_over_time",
+    "util_over_time",
+    "wait_cdf",
+];
+
 #[test]
-fn a_run_writes_the_three_outputs() {
+fn a_run_writes_the_three_outputs_and_its_report() {
     let dir = workspace(SCENARIO, TRACE);
     let output = clustersim(&["run", "s.toml", "--out", "out"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let names: Vec<PathBuf> = files(&dir.path().join("out")).into_iter().map(|(n, _)| n).collect();
+    let mut expected: Vec<PathBuf> = ["jobs.csv", "summary.json", "timeseries.csv", "report.html"]
+        .map(PathBuf::from)
+        .to_vec();
+    for chart in RUN_CHARTS {
+        expected.push(format!("{chart}.png").into());
+        expected.push(format!("{chart}.svg").into());
+    }
+    expected.sort();
+    assert_eq!(names, expected);
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(RUN_CHARTS.iter().all(|c| page.contains(&format!("href=\"{c}.png\""))));
+    let bare = clustersim(
+        &["run", "s.toml", "--out", "bare", "--no-report", "--quiet"],
+        dir.path(),
+    );
+    assert!(bare.status.success(), "{}", stderr(&bare));
     assert_eq!(
-        names,
-        vec![
-            PathBuf::from("jobs.csv"),
-            "summary.json".into(),
-            "timeseries.csv".into()
-        ]
+        files(&dir.path().join("bare")).len(),
+        3,
+        "--no-report writes the data files only"
     );
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
     let mut lines = jobs.lines();
@@ -86,7 +109,7 @@ fn two_runs_give_byte_identical_files() {
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let one = files(&dir.path().join("one"));
-    assert_eq!(one.len(), 3);
+    assert_eq!(one.len(), 3 + 1 + 2 * RUN_CHARTS.len(), "data files, report and charts");
     assert_eq!(one, files(&dir.path().join("two")));
 }
 

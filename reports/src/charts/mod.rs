@@ -7,6 +7,7 @@
 
 pub mod bands;
 pub mod canvas;
+pub mod heatmap;
 pub mod lines;
 pub mod palette;
 
@@ -14,6 +15,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use bands::{BandChart, BandPoint, BandSeries};
+pub use heatmap::HeatmapChart;
 pub use lines::{LineChart, Series};
 
 /// Width and height of every chart, in pixels.

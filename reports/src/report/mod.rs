@@ -7,7 +7,7 @@
 //! `comparison.csv` and the paired-difference table.
 
 mod grid;
-mod runs;
+pub(crate) mod runs;
 mod tables;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Charts from the first-seed run of each policy (`<policy>/timeseries.csv`, `jobs.csv`):
 //! allocation, utilization, fragmentation and queue length over time, JCT and wait CDFs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use plotters::chart::SeriesLabelPosition;
 
@@ -24,9 +24,20 @@ struct PolicyRun {
 /// The time and CDF charts of the policies whose folders exist in `dir` (colour = position
 /// in `policies`). No folders: no charts.
 pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<LineChart>, String> {
+    let folders: Vec<(String, PathBuf)> = policies
+        .iter()
+        .map(|p| (p.clone(), dir.join(policy_folder(p))))
+        .collect();
+    let which = seed.map_or_else(|| "first seed".to_string(), |s| format!("seed {s}"));
+    charts_of(&folders, &which)
+}
+
+/// The time and CDF charts of runs written in `folders` (label, folder), one line per run in
+/// the palette's order; `which` says which run it is (in the titles, may be empty). Folders
+/// without `timeseries.csv` are left out.
+pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineChart>, String> {
     let mut runs = Vec::new();
-    for (colour, policy) in policies.iter().enumerate() {
-        let folder = dir.join(policy_folder(policy));
+    for (colour, (policy, folder)) in folders.iter().enumerate() {
         if !folder.join("timeseries.csv").exists() {
             continue;
         }
@@ -49,7 +60,11 @@ pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<
     if runs.is_empty() {
         return Ok(Vec::new());
     }
-    let which = seed.map_or_else(|| "first seed".to_string(), |s| format!("seed {s}"));
+    let suffix = if which.is_empty() {
+        String::new()
+    } else {
+        format!(" ({which})")
+    };
     let span = runs
         .iter()
         .flat_map(|r| r.samples.last().map(|s| s[0]))
@@ -63,7 +78,7 @@ pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<
     };
     let over_time = |name: &str, title: &str, y_label: &str, column: usize| LineChart {
         name: name.into(),
-        title: format!("{title} ({which})"),
+        title: format!("{title}{suffix}"),
         x_label: format!("simulated time ({unit})"),
         y_label: y_label.into(),
         series: runs
@@ -80,7 +95,7 @@ pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<
     };
     let cdf = |name: &str, title: &str, x_label: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
         name: name.into(),
-        title: format!("{title} ({which})"),
+        title: format!("{title}{suffix}"),
         x_label: x_label.into(),
         y_label: "fraction of jobs".into(),
         series: runs

@@ -62,12 +62,15 @@ pub struct RunArgs {
     /// Override a scenario key, e.g. --set policy.name=best-fit (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
-    /// Output folder [default: clustersim-out/<scenario name>].
+    /// Output folder [default: clustersim-out/NAME, NAME being the scenario's name].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write only the data files, no charts and no report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 #[derive(Args)]
@@ -105,7 +108,7 @@ pub struct SweepArgs {
     /// Override a scenario key, e.g. --set horizon=\"2d\" (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
-    /// Output folder [default: clustersim-out/<scenario name>-sweep].
+    /// Output folder [default: clustersim-out/NAME-sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar and no summary (errors only).

@@ -1,9 +1,11 @@
-//! `clustersim demo`: the embedded default. The three placements of the foundation on the
-//! Philly trace, run in parallel, compared in one table.
+//! `clustersim demo`: the embedded default. Three placements on the Philly trace, run in
+//! parallel, compared in one table, with charts and a report page.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use reports::html::{Cell, Table};
 use scenarios::output::write_outputs;
 use scenarios::{DEMO_SCENARIO, ScenarioError, load_str};
 
@@ -61,8 +63,26 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
         println!("trace rows skipped: {}", run.skipped);
     }
+    let title = format!(
+        "{}: {} on {}",
+        scenario.name,
+        scenario.workload.source_name(),
+        cluster_line(&loads[0])?
+    );
+    let table = Table {
+        caption: "One run per policy (the embedded Philly trace, seed 1)".into(),
+        header: header.iter().map(|h| h.to_string()).collect(),
+        rows: rows.iter().map(|row| row.iter().map(Cell::plain).collect()).collect(),
+    };
+    let folders: Vec<(String, PathBuf)> = DEMO_POLICIES
+        .iter()
+        .map(|p| (p.to_string(), args.out.join(p)))
+        .collect();
+    let intro = vec!["Each policy's files are in its folder beside this page.".to_string()];
+    reports::run_report::render_runs(&args.out, &title, intro, vec![table], &folders)
+        .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     println!(
-        "outputs: {}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}",
+        "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
         args.out.display()
     );
     eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());

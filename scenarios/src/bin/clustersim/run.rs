@@ -1,10 +1,12 @@
 //! `clustersim run`, `validate` and `policies`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use reports::html::{Cell, Table};
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
+use scenarios::run::ScenarioRun;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
 use crate::cli::{RunArgs, ValidateArgs};
@@ -53,7 +55,10 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let run = scenarios::run::run(&loaded)?;
     let elapsed = started.elapsed().as_secs_f64();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    let written = write_outputs(&out, &loaded, &run)?;
+    let mut written = write_outputs(&out, &loaded, &run)?;
+    if !args.no_report {
+        written.push(write_report(&out, &loaded, &run)?);
+    }
     if args.quiet {
         return Ok(());
     }
@@ -96,6 +101,30 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         stats.events as f64 / elapsed.max(1e-9)
     );
     Ok(())
+}
+
+/// Charts and `report.html` of one run, in its folder.
+fn write_report(out: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<PathBuf, ScenarioError> {
+    let rows = run
+        .record
+        .summary
+        .metrics()
+        .iter()
+        .map(|(name, value)| vec![Cell::plain(*name), Cell::plain(cell(*value))])
+        .collect();
+    let table = Table {
+        caption: "Metrics (summary.json)".into(),
+        header: vec!["metric".into(), "value".into()],
+        rows,
+    };
+    let intro = vec![format!(
+        "Policy {}, seed {}; event digest {}. Every number comes from the files beside this page.",
+        run.policy, loaded.scenario.seed, run.record.event_digest
+    )];
+    let folders = [(run.policy.clone(), out.to_path_buf())];
+    reports::run_report::render_runs(out, &loaded.scenario.name, intro, vec![table], &folders)
+        .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
+    Ok(out.join("report.html"))
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
