@@ -150,6 +150,45 @@ pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioErro
 /// Opens the scenario's job stream (a new one for every run): its trace, or its synthetic
 /// generator sized against `cluster`.
 pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
+    let source = open_jobs(loaded, cluster)?;
+    Ok(match loaded.scenario.workload.comm_fraction {
+        Some(comm_fraction) => Box::new(DefaultCommFraction {
+            inner: source,
+            comm_fraction,
+        }),
+        None => source,
+    })
+}
+
+/// Gives multi-node jobs without a communication share the scenario's `comm_fraction`.
+struct DefaultCommFraction {
+    inner: Box<dyn JobSource>,
+    comm_fraction: f64,
+}
+
+impl Iterator for DefaultCommFraction {
+    type Item = Result<sim_core::job::JobSpec, traces::TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|job| {
+            job.map(|mut spec| {
+                if spec.tasks > 1 && spec.comm_fraction == 0.0 {
+                    spec.comm_fraction = self.comm_fraction;
+                }
+                spec
+            })
+        })
+    }
+}
+
+impl JobSource for DefaultCommFraction {
+    fn skipped(&self) -> &traces::SkipReport {
+        self.inner.skipped()
+    }
+}
+
+/// The job stream as the workload section describes it.
+fn open_jobs(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let Some(trace) = &workload.trace else {
         let section = workload

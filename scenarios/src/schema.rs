@@ -122,6 +122,10 @@ pub struct WorkloadSection {
     /// Generate the jobs instead of reading a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic: Option<SyntheticSection>,
+    /// Share of full-speed time spent communicating, given to every multi-node job whose trace
+    /// gives none (most public traces do not; MODELS.md: 0.1–0.3 for tuned LLM training).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm_fraction: Option<f64>,
 }
 
 impl WorkloadSection {

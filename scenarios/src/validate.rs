@@ -166,6 +166,9 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
     {
         return fail("workload", "swf_processor", reason);
     }
+    if let Some(c) = workload.comm_fraction.filter(|c| !(0.0..=1.0).contains(c)) {
+        return fail("workload", "comm_fraction", format!("must be between 0 and 1, got {c}"));
+    }
     if workload.pod_duration.is_some_and(|d| d.0.as_micros() == 0) {
         return fail("workload", "pod_duration", "must be longer than zero".into());
     }

@@ -269,3 +269,19 @@ fn unknown_parts_are_bad_input() {
         "s.toml:14: policy.placement: unknown placement `spred` (did you mean `spread`?)",
     );
 }
+
+/// `workload.comm_fraction` gives multi-node jobs of a trace without one a communication share.
+///
+/// Two racks of one 4-GPU node; NIC 4 × 200 = 800 Gbit/s; uplinks 1 · 800 / 4 = 200 Gbit/s.
+/// g (2 × 4 GPUs, 50 s) spans both racks and asks 800 of each uplink: served 1/4. With
+/// c = 0.5 it runs at 1 / (0.5 + 0.5 / 0.25) = 0.4 of full speed: it ends at 50 / 0.4 = 125 s.
+#[test]
+fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
+    let scenario = "name = \"c\"\n[cluster]\nracks = 2\nnodes_per_rack = 1\nnode = { gpus = 4, gpu_type = \"A100\" }\n\
+                    [workload]\ntrace = \"trace.csv\"\ncomm_fraction = 0.5\n[fabric]\noversubscription = 4\n";
+    let dir = workspace(scenario, "job_id,submit_s,duration_s,tasks,gpus_per_task\ng,0,50,2,4\n");
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    assert_eq!(jobs.lines().nth(1), Some("g,0,0,125,completed,0,125,0,0,0,r0-n0+r1-n0"));
+}
