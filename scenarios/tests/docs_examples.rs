@@ -82,8 +82,8 @@ fn the_ci_rules_pass_on_their_baseline() {
         .output()
         .unwrap();
     assert_ok(&output);
-    // 7 rules × 6 grid points (3 policies × 2 cluster sizes).
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("check passed: 42 checks (7 rules × 6 points)"));
+    // 7 rules × 8 grid points (4 policies × 2 fabric settings).
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("check passed: 56 checks (7 rules × 8 points)"));
 }
 
 #[test]
@@ -96,12 +96,13 @@ fn the_policy_comparison_example_expands_to_its_runs() {
         base_dir: path.parent().map(Path::to_path_buf),
     };
     let plan = scenarios::sweep::expand::plan(&source, &[], None).unwrap();
-    // 3 policies × 2 cluster sizes × 50 seeds.
-    assert_eq!(plan.runs(), 300);
-    assert_eq!(plan.keys, ["cluster.racks", "policy.name"]);
-    let last = plan.spec(299);
+    // 4 policies × 2 fabric settings × 50 seeds; keys in alphabetical order, the first
+    // varying slowest; the last run is the last point's 50th seed (1 + 49).
+    assert_eq!(plan.runs(), 400);
+    assert_eq!(plan.keys, ["fabric.oversubscription", "policy.name"]);
+    let last = plan.spec(399);
     assert_eq!(
         (last.point.labels.clone(), last.seed),
-        (vec!["39".to_string(), "worst-fit".to_string()], 50)
+        (vec!["4".to_string(), "easy-backfill".to_string()], 50)
     );
 }
