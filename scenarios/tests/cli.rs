@@ -285,3 +285,31 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
     assert_eq!(jobs.lines().nth(1), Some("g,0,0,125,completed,0,125,0,0,0,r0-n0+r1-n0"));
 }
+
+/// 1 GB all-reduced among 8 GPUs at 100 Gbit/s (12.5 GB/s) with 5 µs per step:
+/// 2·7/8 · 1e9 / 12.5e9 + 2·7·5e-6 = 0.14007 s; after 0.5 s of compute the share is
+/// 0.14007 / 0.64007 = 0.2188.
+#[test]
+fn comm_fraction_from_the_ring_all_reduce() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clustersim(
+        &[
+            "comm-fraction",
+            "--bytes",
+            "1e9",
+            "--gpus",
+            "8",
+            "--gbps",
+            "100",
+            "--compute",
+            "500ms",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("0.140070 s per step") && text.contains("comm_fraction = 0.2188"),
+        "{text}"
+    );
+}

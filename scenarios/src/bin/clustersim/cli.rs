@@ -27,7 +27,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run one scenario and write summary.json, jobs.csv and timeseries.csv.
+    /// Run one scenario; write summary.json, jobs.csv, timeseries.csv, charts and report.html.
     Run(RunArgs),
     /// Check a scenario file (keys, values, files it names) without running it.
     Validate(ValidateArgs),
@@ -35,6 +35,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the scheduling policies, one line each.
     Policies,
+    /// A job's communication share from its gradient all-reduce (ring algorithm), for
+    /// `comm_fraction` in traces and `workload.comm_fraction`.
+    CommFraction(CommFractionArgs),
     /// Run the scenario's sweep (sweep.grid × sweep.seeds) in parallel; writes sweep.csv, aggregate.csv,
     /// charts and report.html.
     Sweep(SweepArgs),
@@ -71,6 +74,25 @@ pub struct RunArgs {
     /// Write only the data files, no charts and no report.html.
     #[arg(long)]
     pub no_report: bool,
+}
+
+#[derive(Args)]
+pub struct CommFractionArgs {
+    /// Bytes all-reduced every step (e.g. 14e9 for 7B parameters in 16-bit gradients).
+    #[arg(long)]
+    pub bytes: f64,
+    /// GPUs taking part (ring size).
+    #[arg(long)]
+    pub gpus: u32,
+    /// Network bandwidth per GPU, Gbit/s.
+    #[arg(long)]
+    pub gbps: f64,
+    /// Computation time per step not overlapped with communication, e.g. 800ms.
+    #[arg(long, value_parser = parse_duration)]
+    pub compute: SimTime,
+    /// Latency per ring step, e.g. 5us (MODELS.md: 2–5 µs in a rack, 10–30 µs across pods).
+    #[arg(long, value_parser = parse_duration, default_value = "5us")]
+    pub latency: SimTime,
 }
 
 #[derive(Args)]

@@ -29,6 +29,10 @@ fn main() {
             run::list_policies();
             Ok(0)
         }
+        Command::CommFraction(args) => {
+            run::comm_fraction(&args);
+            Ok(0)
+        }
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_command(&args),
         Command::Compare(args) => compare::compare(&args),

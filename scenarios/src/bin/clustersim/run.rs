@@ -9,7 +9,7 @@ use scenarios::output::write_outputs;
 use scenarios::run::ScenarioRun;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
-use crate::cli::{RunArgs, ValidateArgs};
+use crate::cli::{CommFractionArgs, RunArgs, ValidateArgs};
 use crate::table::{cell, render};
 
 /// Metrics printed after a run, in order.
@@ -168,6 +168,15 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         );
     }
     Ok(())
+}
+
+/// Prints the ring all-reduce time of a step and the communication share it gives.
+pub fn comm_fraction(args: &CommFractionArgs) {
+    use sim_core::fabric::allreduce::{comm_fraction, ring_allreduce_s};
+    let allreduce = ring_allreduce_s(args.bytes, args.gpus, args.gbps, args.latency.as_secs_f64());
+    let share = comm_fraction(args.compute.as_secs_f64(), allreduce);
+    println!("ring all-reduce: {allreduce:.6} s per step (2(n−1)/n · S/B + 2(n−1)·α)");
+    println!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
 }
 
 /// Prints the presets, then every part's choices, one line each.
