@@ -114,6 +114,30 @@ pub fn write_page_file(path: &Path, page: &Page) -> io::Result<()> {
     write_atomic(path, |w| write_page(w, page))
 }
 
+/// Writes `dir/report.html` with `intro`, `tables` and the charts already drawn in `drawn`
+/// (their SVG files are read back and inlined). Returns the page's path.
+pub fn write_report(
+    dir: &Path,
+    title: String,
+    intro: Vec<String>,
+    tables: Vec<Table>,
+    drawn: &[ChartFiles],
+) -> Result<std::path::PathBuf, String> {
+    let mut page = Page {
+        title,
+        intro,
+        tables,
+        charts: Vec::new(),
+    };
+    for files in drawn {
+        let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
+        page.charts.push((files.clone(), svg));
+    }
+    let path = dir.join("report.html");
+    write_page_file(&path, &page).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::charts::{self, ChartFiles, HeatmapChart};
-use crate::html::{Page, Table, write_page_file};
+use crate::html::{Table, write_report};
 use crate::report::runs::charts_of;
 
 /// Draws the charts of the runs in `folders` (label, folder) into `dir` and writes
@@ -34,18 +34,7 @@ pub fn render_runs(
             drawn.push(charts::render(dir, &chart).map_err(write_error)?);
         }
     }
-    let mut page = Page {
-        title: title.to_string(),
-        intro,
-        tables,
-        charts: Vec::new(),
-    };
-    for files in &drawn {
-        let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
-        page.charts.push((files.clone(), svg));
-    }
-    let page_path = dir.join("report.html");
-    write_page_file(&page_path, &page).map_err(|e| format!("{}: {e}", page_path.display()))?;
+    write_report(dir, title.to_string(), intro, tables, &drawn)?;
     Ok(drawn)
 }
 
@@ -75,13 +64,7 @@ pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str) -> Result<Vec<Heatm
         cells.insert((row, times.len() - 1), [number(2), number(4), number(5)]);
     }
     let span = times.last().copied().unwrap_or(0.0);
-    let (unit, per) = if span >= 3.0 * 86_400.0 {
-        ("days", 86_400.0)
-    } else if span >= 3.0 * 3_600.0 {
-        ("hours", 3_600.0)
-    } else {
-        ("s", 1.0)
-    };
+    let (unit, per) = crate::charts::time_unit(span);
     let scaled: Vec<f64> = times.iter().map(|t| t / per).collect();
     let specs = [
         ("power_heatmap", "Rack power", "kW"),

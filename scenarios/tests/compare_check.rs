@@ -1,22 +1,15 @@
 //! `clustersim compare`, `report` and `check` end to end.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
-                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
+use common::{TRACE, clustersim};
+
+use std::path::Path;
+use std::process::Output;
 
 const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
                         node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
                         [output]\nsample_interval = \"10s\"\n";
-
-fn clustersim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
 
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

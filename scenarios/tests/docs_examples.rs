@@ -1,11 +1,12 @@
 //! The example files of docs/ work: the Slurm array scripts run (with the variables Slurm
 //! sets) and merge into the full sweep; the CI rules parse and pass on their own baseline.
 
+mod common;
+
+use common::TRACE;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
-                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
 
 const SCENARIO: &str = "name = \"small\"\nseed = 7\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
                         node = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"trace.csv\"\n\

@@ -1,15 +1,8 @@
 //! Fill runs end to end: `fill.csv` rows worked out by hand on tiny clusters, and a real one.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn clustersim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use common::clustersim;
 
 const PODS_HEADER: &str = "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n";
 

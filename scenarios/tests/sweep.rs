@@ -1,11 +1,12 @@
 //! `clustersim sweep` and `merge` end to end: determinism across threads, resume and shard
 //! equivalence, failed runs, bad input.
 
+mod common;
+
+use common::{TRACE, clustersim, stderr};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const TRACE: &str = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
-                     a,0,100,1,4\nb,0,1000,1,1\nc,20,1000,1,1\nd,30,100,1,4\ne,40,50,2,4\nf,41,0.5,1,0.25\n";
 
 /// 3 policies × 2 node counts × 4 seeds = 24 runs.
 const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
@@ -13,23 +14,11 @@ const SCENARIO: &str = "name = \"small\"\nseed = 7\n\n[cluster]\nracks = 1\nnode
                         [output]\nsample_interval = \"10s\"\n\n[sweep]\nseeds = 4\n\
                         grid = { \"policy.name\" = [\"first-fit\", \"best-fit\", \"worst-fit\"], \"cluster.nodes_per_rack\" = [2, 3] }\n";
 
-fn clustersim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
 fn workspace(scenario: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
     std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
     dir
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn sweep(dir: &Path, extra: &[&str]) -> Output {

@@ -1,26 +1,14 @@
 //! `clustersim trace stats | convert | generate`, and scenarios built from the new formats and
 //! keys, end to end.
 
+mod common;
+
+use common::{clustersim, stderr, stdout};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../traces/data");
-
-fn clustersim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn with_files(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -62,6 +62,18 @@ pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<ChartFiles> {
     Ok(files)
 }
 
+/// The unit to draw a simulated-time axis spanning `span_s` seconds in: days for spans of three
+/// days or more, hours from three hours, else seconds; with the seconds per unit.
+pub fn time_unit(span_s: f64) -> (&'static str, f64) {
+    if span_s >= 3.0 * 86_400.0 {
+        ("days", 86_400.0)
+    } else if span_s >= 3.0 * 3_600.0 {
+        ("hours", 3_600.0)
+    } else {
+        ("s", 1.0)
+    }
+}
+
 /// A number for an axis tick: short and readable (`0.25`, `1,200` as `1.2k`, `3.5M`).
 pub fn compact(x: f64) -> String {
     let magnitude = x.abs();

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::aggregate;
 use crate::charts::{self, ChartFiles};
 use crate::compare::{POLICY_KEY, compare, write_comparison_csv};
-use crate::html::{Page, write_page_file};
+use crate::html::write_report;
 use crate::sweep_manifest::SweepManifest;
 use crate::sweep_table::read_table;
 
@@ -110,18 +110,7 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     for chart in grid::charts(&table.params, &points, &policies) {
         drawn.push(charts::render(dir, &chart).map_err(write_error)?);
     }
-    let mut page = Page {
-        title,
-        intro,
-        tables: tables.clone(),
-        charts: Vec::new(),
-    };
-    for files in &drawn {
-        let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
-        page.charts.push((files.clone(), svg));
-    }
-    let page_path = dir.join("report.html");
-    write_page_file(&page_path, &page).map_err(|e| format!("{}: {e}", page_path.display()))?;
+    let page_path = write_report(dir, title, intro, tables.clone(), &drawn)?;
     Ok(Rendered {
         charts: drawn,
         page: page_path,

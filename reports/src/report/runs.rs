@@ -69,13 +69,7 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
         .iter()
         .flat_map(|r| r.samples.last().map(|s| s[0]))
         .fold(0.0, f64::max);
-    let (unit, per) = if span >= 3.0 * 86_400.0 {
-        ("days", 86_400.0)
-    } else if span >= 3.0 * 3_600.0 {
-        ("hours", 3_600.0)
-    } else {
-        ("s", 1.0)
-    };
+    let (unit, per) = crate::charts::time_unit(span);
     let over_time = |name: &str, title: &str, y_label: &str, column: usize| LineChart {
         name: name.into(),
         title: format!("{title}{suffix}"),
