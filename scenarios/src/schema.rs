@@ -103,7 +103,7 @@ pub struct WorkloadSection {
     /// `[workload.synthetic]` generates the jobs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
-    /// The trace format (`native`, `philly`, `swf`, `openb`); detected from the file when omitted.
+    /// The trace format (`native`, `philly`, `swf`, `openb`, `helios`); detected from the file when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// `replay` (default): jobs arrive at their submit times. `fill`: the FGD capacity

@@ -174,7 +174,7 @@ fn bad_traces_exit_2_and_leave_no_output() {
     let dir = with_files(&[("x.csv", "a,b\n")]);
     assert_bad(
         &clustersim(&["trace", "stats", "x.csv", "--format", "sfw"], dir.path()),
-        "unknown trace format `sfw`; known formats: native, philly, swf, openb",
+        "unknown trace format `sfw`; known formats: native, philly, swf, openb, helios",
     );
 }
 

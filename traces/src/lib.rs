@@ -6,7 +6,8 @@
 //! file, line and column; rows a format defines as unrunnable are skipped and counted in a
 //! [`SkipReport`], never dropped silently.
 //!
-//! Job formats ([`Format`]): the native CSV of DESIGN.md, Philly, SWF and the openb pod lists.
+//! Job formats ([`Format`]): the native CSV of DESIGN.md, Philly, SWF, the openb pod lists and
+//! the Helios job logs.
 //! [`open`] picks the format from the file's extension and first line unless told. Node
 //! formats ([`NodesFormat`]): native, openb node lists and the PAI machine spec, read by
 //! [`read_nodes`]. Beside the readers: the synthetic workload generator ([`synthetic`]), fill
@@ -18,6 +19,7 @@ mod columns;
 mod error;
 mod fields;
 pub mod fill;
+pub mod helios;
 mod lines;
 pub mod native;
 mod native_writer;
@@ -25,6 +27,7 @@ pub mod nodes;
 pub mod openb;
 mod pai;
 pub mod philly;
+mod reorder;
 pub mod samples;
 pub mod stats;
 pub mod swf;
@@ -95,15 +98,18 @@ pub enum Format {
     Swf,
     /// An Alibaba openb pod list (cluster-trace-gpu-v2023).
     Openb,
+    /// A SenseTime Helios job log (`cluster_log.csv`).
+    Helios,
 }
 
 impl Format {
     /// Every format, with the name scenarios and `--format` use.
-    pub const ALL: [(Format, &'static str); 4] = [
+    pub const ALL: [(Format, &'static str); 5] = [
         (Format::Native, "native"),
         (Format::Philly, "philly"),
         (Format::Swf, "swf"),
         (Format::Openb, "openb"),
+        (Format::Helios, "helios"),
     ];
 
     /// The format's name.
@@ -128,6 +134,8 @@ impl Format {
         let fields: Vec<&str> = first_line.split_ascii_whitespace().collect();
         if first_line.starts_with('#') && first_line.contains("arrival time") {
             Some(Format::Philly)
+        } else if helios::is_header(&cells) {
+            Some(Format::Helios)
         } else if cells.contains(&"job_id") {
             Some(Format::Native)
         } else if cells.contains(&"name") && cells.contains(&"num_gpu") {
@@ -212,6 +220,7 @@ pub fn open_reader(
         Format::Native => Box::new(NativeReader::new(name, reader)?),
         Format::Philly => Box::new(PhillyReader::new(name, reader)),
         Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor)),
+        Format::Helios => Box::new(helios::helios_reader(name, reader)?),
         Format::Openb => Box::new(BufferedSource::sorted(OpenbPodReader::new(
             name,
             reader,
@@ -271,7 +280,7 @@ mod tests {
             "swf2"
                 .parse::<Format>()
                 .unwrap_err()
-                .contains("known formats: native, philly, swf, openb")
+                .contains("known formats: native, philly, swf, openb, helios")
         );
     }
 

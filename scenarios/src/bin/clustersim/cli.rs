@@ -215,7 +215,7 @@ pub enum TraceCommand {
 /// How to read a trace file.
 #[derive(Args)]
 pub struct ReadArgs {
-    /// The trace format: native, philly, swf or openb [default: detected from the name and first line].
+    /// The trace format: native, philly, swf, openb or helios [default: detected from the name and first line].
     #[arg(long)]
     pub format: Option<Format>,
     /// SWF: what one processor becomes, gpu or cpu (one core).

@@ -1,0 +1,288 @@
+//! The SenseTime Helios job logs (`cluster_log.csv` of github.com/S-Lab-System-Group/HeliosData;
+//! Hu et al., SC '21): a header row `job_id, user, vc, gpu_num, cpu_num, node_num, state,
+//! submit_time, start_time, end_time, duration, queue`, times as `YYYY-MM-DD HH:MM:SS`.
+//!
+//! Mapping: `submit_s` counts from midnight of the first row's day (times of day stay
+//! meaningful for diurnal analysis); `duration_s` = `duration` (seconds from start to end);
+//! the job's `node_num` nodes become its tasks, each with `gpu_num ÷ node_num` GPUs and
+//! `cpu_num ÷ node_num` cores (rounded up); when the GPUs do not divide evenly among the nodes,
+//! the job becomes `gpu_num` one-GPU tasks; `user` and `vc` (virtual cluster) become `user`
+//! and `queue`. Every end state counts (a cancelled or failed job held its GPUs for
+//! `duration`). Skipped and counted: CPU-only jobs (`gpu_num` 0), jobs with no run time. The
+//! log is in `job_id` order, which is almost submit order; a streaming window puts it right.
+
+use std::io::Read;
+
+use sim_core::job::JobSpec;
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
+
+use crate::columns::map_header;
+use crate::error::{Location, TraceError, from_csv};
+use crate::fields;
+use crate::lines::{LfReader, record_line};
+use crate::reorder::{LinedSource, Reordered};
+use crate::{JobSource, SkipReport};
+
+/// The columns of the log: name and whether it is required.
+const COLUMNS: [(&str, bool); 12] = [
+    ("job_id", true),
+    ("user", false),
+    ("vc", false),
+    ("gpu_num", true),
+    ("cpu_num", false),
+    ("node_num", false),
+    ("state", false),
+    ("submit_time", true),
+    ("start_time", false),
+    ("end_time", false),
+    ("duration", true),
+    ("queue", false),
+];
+
+/// True when a header row is a Helios log's.
+pub(crate) fn is_header(cells: &[&str]) -> bool {
+    ["job_id", "vc", "gpu_num", "submit_time", "duration"]
+        .iter()
+        .all(|c| cells.contains(c))
+}
+
+/// Opens a Helios log from `reader` (`file` names it in errors): a streaming reader giving the
+/// jobs in submit order.
+pub fn helios_reader<R: Read + Send>(file: &str, reader: R) -> Result<impl JobSource + use<R>, TraceError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(LfReader::new(reader));
+    let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
+    let columns = map_header(file, &header, &COLUMNS)?;
+    Ok(Reordered::new(Rows {
+        file: file.to_string(),
+        csv,
+        record: csv::StringRecord::new(),
+        columns,
+        width: header.len(),
+        origin: None,
+        jobs: 0,
+        done: false,
+        skipped: SkipReport::default(),
+    }))
+}
+
+/// The rows of a Helios log, as they come.
+struct Rows<R: Read> {
+    file: String,
+    csv: csv::Reader<LfReader<R>>,
+    record: csv::StringRecord,
+    columns: Vec<Option<usize>>,
+    width: usize,
+    /// Midnight of the first row's day, seconds since 1970.
+    origin: Option<i64>,
+    jobs: u64,
+    done: bool,
+    skipped: SkipReport,
+}
+
+impl<R: Read> Rows<R> {
+    /// The current row as a job; `Ok(None)` for a row skipped by rule.
+    fn parse_row(&mut self, line: u64) -> Result<Option<JobSpec>, TraceError> {
+        let at = Location { file: &self.file, line };
+        if self.record.len() != self.width {
+            return Err(at.row(format!(
+                "expected {} fields like the header, found {}",
+                self.width,
+                self.record.len()
+            )));
+        }
+        let get = |i: usize| self.columns[i].map(|c| self.record[c].trim()).filter(|v| !v.is_empty());
+        let required = |i: usize| get(i).ok_or_else(|| at.field(COLUMNS[i].0, "is empty; the column is required"));
+        let id = required(0)?.to_string();
+        let gpus = fields::integer_at_least(required(3)?, 0).map_err(|e| at.field("gpu_num", e))?;
+        let submit = timestamp(required(7)?).ok_or_else(|| {
+            at.field(
+                "submit_time",
+                format!("expected YYYY-MM-DD HH:MM:SS, got `{}`", get(7).unwrap_or_default()),
+            )
+        })?;
+        let duration = fields::seconds(required(10)?).map_err(|e| at.field("duration", e))?;
+        let nodes = get(5)
+            .map(|v| fields::integer_at_least(v, 0))
+            .transpose()
+            .map_err(|e| at.field("node_num", e))?;
+        let cpus = get(4)
+            .map(|v| fields::integer_at_least(v, 0))
+            .transpose()
+            .map_err(|e| at.field("cpu_num", e))?;
+        if gpus == 0 {
+            self.skipped.count("CPU-only job (gpu_num 0)");
+            return Ok(None);
+        }
+        if duration == SimTime::ZERO {
+            self.skipped.count("duration 0 (cannot run)");
+            return Ok(None);
+        }
+        let origin = *self.origin.get_or_insert(submit - submit.rem_euclid(86_400));
+        let since = u64::try_from(submit - origin).map_err(|_| {
+            at.field(
+                "submit_time",
+                "is before midnight of the first row's day: the log is not in submit order",
+            )
+        })?;
+        let nodes = nodes.unwrap_or(1).max(1);
+        let (tasks, per_task) = if gpus.is_multiple_of(nodes) {
+            (nodes, gpus / nodes)
+        } else {
+            (gpus, 1)
+        };
+        let cpu_milli = cpus.unwrap_or(0).div_ceil(tasks) * 1000;
+        let task = TaskRequest::with_gpu_amount(per_task as f64, cpu_milli, 0).map_err(|e| at.field("gpu_num", e))?;
+        let tasks = u32::try_from(tasks).map_err(|_| at.field("gpu_num", "too large"))?;
+        let mut spec = JobSpec::new(id, SimTime::from_secs(since), duration, tasks, task);
+        if let Some(user) = get(1) {
+            spec.user = user.to_string();
+        }
+        if let Some(vc) = get(2) {
+            spec.queue = vc.to_string();
+        }
+        Ok(Some(spec))
+    }
+}
+
+impl<R: Read + Send> Iterator for Rows<R> {
+    type Item = Result<(JobSpec, u64), TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let result = match self.csv.read_record(&mut self.record) {
+                Err(e) => Err(from_csv(&self.file, e)),
+                Ok(false) if self.jobs == 0 => Err(TraceError::File {
+                    file: self.file.clone(),
+                    reason: format!("no jobs to run ({} rows skipped)", self.skipped.total()),
+                }),
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(true) => {
+                    let line = record_line(self.csv.position().line(), &self.record);
+                    match self.parse_row(line) {
+                        Ok(None) => continue,
+                        Ok(Some(job)) => Ok((job, line)),
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            self.jobs += 1;
+            self.done = result.is_err();
+            return Some(result);
+        }
+        None
+    }
+}
+
+impl<R: Read + Send> LinedSource for Rows<R> {
+    fn file(&self) -> &str {
+        &self.file
+    }
+
+    fn skipped(&self) -> &SkipReport {
+        &self.skipped
+    }
+}
+
+/// Seconds since 1970-01-01 00:00:00 of `YYYY-MM-DD HH:MM:SS` (a `T` between date and time,
+/// and fractional seconds, are accepted), in the log's own time zone.
+fn timestamp(text: &str) -> Option<i64> {
+    let (date, time) = text.split_once([' ', 'T'])?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.splitn(3, ':');
+    let hour: i64 = t.next()?.parse().ok()?;
+    let minute: i64 = t.next()?.parse().ok()?;
+    let second = t.next()?.parse::<f64>().ok()?.floor() as i64;
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..61).contains(&second);
+    valid.then(|| days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "job_id,user,vc,gpu_num,cpu_num,node_num,state,submit_time,start_time,end_time,duration,queue\n";
+
+    fn read(rows: &str) -> (Result<Vec<JobSpec>, TraceError>, u64) {
+        let mut reader = helios_reader("h.csv", std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes())).unwrap();
+        let jobs = reader.by_ref().collect();
+        (jobs, reader.skipped().total())
+    }
+
+    #[test]
+    fn timestamps_count_from_1970() {
+        // 2020-06-09 18:41:01 UTC = 1591728061 (`date -u -d '2020-06-09 18:41:01' +%s`).
+        assert_eq!(timestamp("2020-06-09 18:41:01"), Some(1_591_728_061));
+        assert_eq!(timestamp("1970-01-01T00:00:00.5"), Some(0));
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(timestamp("2020-13-01 00:00:00"), None);
+        assert_eq!(timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn rows_become_gangs_counted_from_midnight() {
+        // The README's example rows, plus a 2-node job and a CPU-only job.
+        let rows = "1425511,uXBbc,vcJkd,1,1,1,COMPLETED,2020-06-09 18:41:01,2020-06-09 18:41:01,2020-06-10 04:55:09,36848,0\n\
+                    1425512,uVMrF,vchbv,4,16,1,FAILED,2020-06-09 18:41:27,2020-06-09 18:41:27,2020-06-09 18:45:36,249,0\n\
+                    1425513,uzqls,vcpDC,1,1,1,CANCELLED,2020-06-09 18:41:28,2020-06-09 18:41:28,2020-06-17 14:15:21,675233,0\n\
+                    1425514,uA,vcA,16,64,2,COMPLETED,2020-06-09 18:41:30,2020-06-09 18:42:00,2020-06-09 19:42:00,3600,30\n\
+                    1425515,uA,vcA,0,8,1,COMPLETED,2020-06-09 18:41:31,2020-06-09 18:41:31,2020-06-09 18:51:31,600,0\n";
+        let (jobs, skipped) = read(rows);
+        let jobs = jobs.unwrap();
+        assert_eq!(skipped, 1, "the CPU-only job");
+        // 18:41:01 is 67,261 s after midnight.
+        assert_eq!(jobs[0].submit, SimTime::from_secs(67_261));
+        assert_eq!((jobs[0].user.as_str(), jobs[0].queue.as_str()), ("uXBbc", "vcJkd"));
+        assert_eq!(jobs[1].duration, SimTime::from_secs(249));
+        assert_eq!(
+            (jobs[1].tasks, jobs[1].task.gpus, jobs[1].task.cpu_milli),
+            (1, 4, 16_000)
+        );
+        assert_eq!(
+            (jobs[3].tasks, jobs[3].task.gpus, jobs[3].task.cpu_milli),
+            (2, 8, 32_000)
+        );
+    }
+
+    #[test]
+    fn slight_disorder_is_put_right_and_bad_rows_are_named() {
+        let rows = "2,u,v,1,1,1,COMPLETED,2020-06-09 00:00:10,,,5,0\n1,u,v,1,1,1,COMPLETED,2020-06-09 00:00:05,,,5,0\n";
+        let jobs = read(rows).0.unwrap();
+        assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec!["1", "2"]);
+        let bad = read("1,u,v,1,1,1,COMPLETED,2020-06-09,,,5,0\n")
+            .0
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            bad,
+            "h.csv:2: column `submit_time`: expected YYYY-MM-DD HH:MM:SS, got `2020-06-09`"
+        );
+        let bad = read("1,u,v,x,1,1,COMPLETED,2020-06-09 00:00:00,,,5,0\n")
+            .0
+            .unwrap_err()
+            .to_string();
+        assert_eq!(bad, "h.csv:2: column `gpu_num`: expected a whole number ≥ 0, got `x`");
+    }
+}
