@@ -43,19 +43,21 @@ pub const TIMESERIES_COLUMNS: [&str; 9] = [
     "down_nodes",
 ];
 
-/// What `summary.json` holds.
+/// What `summary.json` holds: the metrics of the contract at the top level (so
+/// `summary["p95_jct_s"]` reads one), then the run's identity and the scenario echo.
 #[derive(Serialize)]
 pub struct SummaryFile<'a> {
-    /// The scenario as run (overrides applied), echoed for reproducibility.
-    pub scenario: &'a serde_json::Value,
+    /// The metrics of the contract.
+    #[serde(flatten)]
+    pub metrics: &'a Summary,
+    /// Hash of the ordered applied events.
+    pub event_digest: &'a str,
     /// The policy name.
     pub policy: &'a str,
     /// The seed.
     pub seed: u64,
-    /// The metrics of the contract.
-    pub metrics: &'a Summary,
-    /// Hash of the ordered applied events.
-    pub event_digest: &'a str,
+    /// The scenario as run (overrides applied), echoed for reproducibility.
+    pub scenario: &'a serde_json::Value,
     /// When the run ended, in seconds.
     pub end_s: f64,
     /// Jobs failed at arrival because the cluster can never hold them.

@@ -83,8 +83,8 @@ fn a_run_writes_the_three_outputs_and_its_report() {
     assert_eq!(lines.next(), Some("f,41,1070,1070.5,completed,1029,1029.5,0,0,0,r0-n0"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["metrics"]["jobs_completed"], 6);
-    assert_eq!(summary["metrics"]["energy_kwh"], serde_json::Value::Null);
+    assert_eq!(summary["jobs_completed"], 6);
+    assert_eq!(summary["energy_kwh"], serde_json::Value::Null);
     assert_eq!(summary["scenario"]["policy"]["name"], "best-fit");
     assert_eq!(summary["event_digest"].as_str().unwrap().len(), 16);
 }

@@ -72,13 +72,18 @@ fn from_summary(path: &Path) -> Result<Results, String> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{origin}:{}: {e}", e.line()))?;
-    let metrics = json
-        .get("metrics")
-        .and_then(|m| m.as_object())
-        .ok_or_else(|| format!("{origin}: no `metrics` object (is it a summary.json?)"))?;
-    let values = metrics
+    let summary = json
+        .as_object()
+        .ok_or_else(|| format!("{origin}: not a JSON object (is it a summary.json?)"))?;
+    if !summary.contains_key(sim_core::metrics::METRIC_NAMES[0]) {
+        return Err(format!(
+            "{origin}: no `{}` (is it a summary.json?)",
+            sim_core::metrics::METRIC_NAMES[0]
+        ));
+    }
+    let values = sim_core::metrics::METRIC_NAMES
         .iter()
-        .filter_map(|(name, value)| Some((name.clone(), value.as_f64()?)))
+        .filter_map(|name| Some((name.to_string(), summary.get(*name)?.as_f64()?)))
         .collect();
     Ok(Results {
         origin,
