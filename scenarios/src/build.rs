@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::EngineConfig;
+use sim_core::frag::{DEFAULT_POPULARITY_PCT, TaskMix, TypicalTasks};
 use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
@@ -183,6 +184,23 @@ pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<d
     }
     let path = resolve_path(loaded, trace)?;
     Ok(traces::open(&path, format, &options)?)
+}
+
+/// The typical tasks of the scenario, resolved against `cluster`: the tasks of
+/// `workload.typical_tasks` when set, else those of the workload itself (a fresh stream, read
+/// whole before the run), with the popularity threshold `workload.typical_threshold`.
+pub fn typical_tasks(loaded: &LoadedScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
+    let workload = &loaded.scenario.workload;
+    let mut source = match &workload.typical_tasks {
+        Some(file) => traces::open(&resolve_path(loaded, file)?, None, &read_options(loaded)?)?,
+        None => open_workload(loaded, cluster)?,
+    };
+    let mut mix = TaskMix::new();
+    for spec in &mut *source {
+        mix.add(&spec?);
+    }
+    let threshold = workload.typical_threshold.unwrap_or(DEFAULT_POPULARITY_PCT);
+    Ok(mix.typical(threshold, cluster))
 }
 
 /// The engine settings of the scenario (fill runs change them: see [`crate::run`]).

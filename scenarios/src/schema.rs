@@ -122,6 +122,14 @@ pub struct WorkloadSection {
     /// Generate the jobs instead of reading a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic: Option<SyntheticSection>,
+    /// A trace whose tasks are the typical tasks that the FGD paper's fragmentation is measured
+    /// against (and `fgd` places for), format detected from the file; default: the workload's
+    /// own jobs, read whole before the run (for a fill run, the pod list before inflation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_tasks: Option<String>,
+    /// Popularity threshold of the typical tasks, in percent of the tasks (default 95).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_threshold: Option<u32>,
 }
 
 impl WorkloadSection {

@@ -37,8 +37,8 @@ fn whole_gpu_pods_fill_four_gpus_then_fail() {
     let csv = fill_csv(4, "a,1000,0,1,1000\nb,1000,0,1,1000\n", 1.3);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n\
-         25,0.25,0.25,1,0\n50,0.5,0.5,2,0\n75,0.75,0.75,3,0\n100,1,1,4,0\n125,1.25,1,5,1\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
+         25,0.25,0.25,1,0,0,0\n50,0.5,0.5,2,0,0,0\n75,0.75,0.75,3,0,0,0\n100,1,1,4,0,0,0\n125,1.25,1,5,1,0,0\n"
     );
 }
 
@@ -51,8 +51,8 @@ fn shared_pods_are_grouped_by_rounded_percent() {
     let csv = fill_csv(1, "a,0,0,1,4\nb,0,0,1,4\n", 0.02);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n\
-         0,0.004,0.004,1,0\n1,0.012,0.01,3,0\n2,0.02,0.018,5,0\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
+         0,0.004,0.004,1,0,0,0\n1,0.012,0.01,3,0,0,0\n2,0.02,0.018,5,0,0,0\n"
     );
 }
 
@@ -64,7 +64,7 @@ fn an_oversized_list_is_cut_to_the_target() {
     let csv = fill_csv(2, "a,0,0,2,1000\nb,0,0,2,1000\n", 1.0);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n100,1,1,1,0\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n100,1,1,1,0,0,0\n"
     );
 }
 
