@@ -181,27 +181,27 @@ impl Part for PlacementKind {
         PartInfo {
             name: "fgd",
             value: PlacementKind::Fgd,
-            summary: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties at random",
+            summary: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
         },
         PartInfo {
             name: "dot-product",
             value: PlacementKind::DotProduct,
-            summary: "FGD study: the node whose free CPU and GPU (÷ 128 cores, 8 GPUs) has the smallest dot product with the request; fullest device; ties at random",
+            summary: "FGD study: the node whose free CPU and GPU (÷ 128 cores, 8 GPUs) has the smallest dot product with the request; fullest device; ties to the first node of a random order drawn per run",
         },
         PartInfo {
             name: "gpu-packing",
             value: PlacementKind::GpuPacking,
-            summary: "FGD study: share a used GPU first, then free GPUs of a used node, then an idle node; fullest device; ties at random",
+            summary: "FGD study: share a used GPU first, then free GPUs of a used node, then an idle node; fullest device; ties to the first node of a random order drawn per run",
         },
         PartInfo {
             name: "gpu-clustering",
             value: PlacementKind::GpuClustering,
-            summary: "FGD study: tasks of one kind (shared, k GPUs) on nodes running only that kind, fuller first; fullest device; ties at random",
+            summary: "FGD study: tasks of one kind (shared, k GPUs) on nodes running only that kind, fuller first; fullest device; ties to the first node of a random order drawn per run",
         },
         PartInfo {
             name: "paper-best-fit",
             value: PlacementKind::PaperBestFit,
-            summary: "FGD study's best fit: least free CPU and GPU left (÷ 128 cores, 8 GPUs, weighted ½ each), integer scores, ties at random; fullest device",
+            summary: "FGD study's best fit: least free CPU and GPU left (÷ 128 cores, 8 GPUs, weighted ½ each), integer scores, ties by a random node order; fullest device",
         },
         PartInfo {
             name: "paper-random",

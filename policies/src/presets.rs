@@ -146,7 +146,7 @@ pub const PRESETS: &[Preset] = &[
         P::PaperBestFit,
         B::None,
         X::None,
-        "FIFO order; the FGD study's best fit (CPU and GPU, ties at random)",
+        "FIFO order; the FGD study's best fit (CPU and GPU, integer scores)",
     ),
     preset(
         "paper-random",

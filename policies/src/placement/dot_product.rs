@@ -6,7 +6,7 @@
 //!
 //! `score = ⌊100 · (1 − (cpu_free·cpu / 128² + gpu_free·gpu / 8²) / 2)⌋` (cores, GPUs),
 //!
-//! free resources taken before the task, ties drawn at random. A shared task takes the fullest
+//! free resources taken before the task, ties to the node first in the run's random order. A shared task takes the fullest
 //! device it fits (the artifact's `best` GPU selection); whole-GPU tasks the lowest idle ones.
 
 use sim_core::cluster::Trial;

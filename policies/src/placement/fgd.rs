@@ -7,7 +7,7 @@
 //!
 //! `⌊100 · σ((F − F') / 1000)⌋`, `σ(x) = 1 / (1 + e^−x)`, `F` in milli-GPU,
 //!
-//! the highest score winning, ties drawn at random. A task sharing a GPU tries every device with
+//! the highest score winning, ties to the node first in the run's random order. A task sharing a GPU tries every device with
 //! room for its share and takes the one that scores highest (the first such device on ties):
 //! this is also FGD's choice of device within the node. Whole-GPU tasks take the lowest idle
 //! devices (which idle devices does not change `F'`). Without typical tasks every node scores

@@ -8,7 +8,7 @@
 //! - `base + 25` on a node running no GPU task,
 //! - `base` on a node running only other kinds;
 //!
-//! tasks without GPU score 0. Ties are drawn at random; a shared task takes the fullest device it
+//! tasks without GPU score 0. Ties go to the node first in the run's random order ([`super::scored`]); a shared task takes the fullest device it
 //! fits, whole-GPU tasks the lowest idle ones. The kinds on each node are kept from the engine's
 //! records, so they are those of the tasks running when the round began.
 

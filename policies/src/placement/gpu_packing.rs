@@ -7,7 +7,7 @@
 //! 2. it needs `k` wholly free devices of a used node: `max(33, 50 − k)`;
 //! 3. the node is idle (every device wholly free, `n` of them): `max(n, 33 − n)`.
 //!
-//! Tasks without GPU score 0 everywhere. Ties are drawn at random; a shared task takes the
+//! Tasks without GPU score 0 everywhere. Ties go to the node first in the run's random order ([`super::scored`]); a shared task takes the
 //! fullest device it fits, whole-GPU tasks the lowest idle ones.
 
 use sim_core::cluster::Trial;

@@ -6,7 +6,7 @@
 //!
 //! The placements of the FGD study (`fgd`, `dot-product`, `gpu-packing`, `gpu-clustering`,
 //! `paper-best-fit`, `paper-random`) follow the definitions of its artifact: integer scores
-//! 0–100, the best node drawn at random among ties (`scored`), and each its own choice of
+//! 0–100, ties to the node first in a random order of the nodes drawn per run (`scored`), and each its own choice of
 //! device for a task that shares a GPU.
 
 mod best_fit;
@@ -64,7 +64,7 @@ pub trait Placement {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
 }
 
-/// The placement of a kind; `seed` feeds the random ones and the random tie-breaks.
+/// The placement of a kind; `seed` feeds the random ones and the tie-break orders.
 pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
     match kind {
         PlacementKind::FirstFit => Box::new(FirstFit),

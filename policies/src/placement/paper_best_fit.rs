@@ -4,7 +4,7 @@
 //!
 //! `score = ⌊100 · (1 − ½ (cpu_free − cpu) / 128 cores − ½ (gpu_free − gpu) / 8 GPUs)⌋`,
 //!
-//! free resources taken before the task, the highest score winning, ties drawn at random; the
+//! free resources taken before the task, the highest score winning, ties to the node first in the run's random order; the
 //! task takes the fullest devices that fit. It differs from `best-fit` (GPU only, exact, ties
 //! to the lower node) in weighing CPU and in its coarse integer scores.
 

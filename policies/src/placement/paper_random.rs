@@ -10,12 +10,14 @@ use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::scored::Ties;
+use sim_core::rng::{Stream, stream};
+
 use super::{Placement, place_each};
 
 /// Uniform among the nodes a task fits, then uniform among the devices a shared task fits.
 pub struct PaperRandom {
-    ties: Ties,
+    rng: Stream,
+    fitting: Vec<TaskAlloc>,
     devices: Vec<u32>,
 }
 
@@ -23,7 +25,8 @@ impl PaperRandom {
     /// Draws from the `placement` stream of `seed`.
     pub fn new(seed: u64) -> PaperRandom {
         PaperRandom {
-            ties: Ties::new(seed),
+            rng: stream(seed, "placement"),
+            fitting: Vec::new(),
             devices: Vec::new(),
         }
     }
@@ -31,16 +34,18 @@ impl PaperRandom {
 
 impl Placement for PaperRandom {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        let PaperRandom { ties, devices } = self;
+        let PaperRandom { rng, fitting, devices } = self;
         let request = job.spec.task;
         place_each(trial, job, |trial, _| {
-            ties.clear();
-            for index in 0..trial.cluster().nodes().len() {
-                if let Some(task) = trial.fit(NodeId::from_index(index), &request, job.allowed_gpu_types) {
-                    ties.offer(0, task);
-                }
+            fitting.clear();
+            fitting.extend(
+                (0..trial.cluster().nodes().len())
+                    .filter_map(|i| trial.fit(NodeId::from_index(i), &request, job.allowed_gpu_types)),
+            );
+            if fitting.is_empty() {
+                return None;
             }
-            let mut task = ties.pick()?;
+            let mut task = fitting[rng.random_range(0..fitting.len())];
             if request.is_shared_gpu() {
                 devices.clear();
                 devices.extend(
@@ -49,7 +54,7 @@ impl Placement for PaperRandom {
                         .filter(|&(_, &free)| u32::from(free) >= request.milli_per_gpu)
                         .map(|(i, _)| i),
                 );
-                task.gpu_mask = 1 << devices[ties.rng().random_range(0..devices.len())];
+                task.gpu_mask = 1 << devices[rng.random_range(0..devices.len())];
             }
             Some(task)
         })

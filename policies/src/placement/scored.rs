@@ -1,10 +1,13 @@
-//! What the placements of the FGD study share: the kube-scheduler's way of choosing a node. Each
-//! node a task fits on gets an integer score; the task goes to a node of the highest score,
-//! drawn uniformly among the ties (kube-scheduler's `selectHost`), from the run's seeded
-//! `placement` stream. The artifact (`hkust-adsl/kubernetes-scheduler-simulator`) truncates
-//! every score to an integer in 0–100, so ties are common and the draw matters.
+//! What the placements of the FGD study share: the kube-scheduler's way of choosing a node, as
+//! the study's artifact (`hkust-adsl/kubernetes-scheduler-simulator`) runs it. Each node a task
+//! fits on gets an integer score (the artifact truncates every score to an integer in 0–100, so
+//! ties are common); the task goes to a node of the highest score. Ties go to the node that comes
+//! first in a random order of the nodes drawn once per run: the artifact prefixes every node's
+//! name with its place in a seeded random permutation and its `selectHost` keeps the smallest
+//! name among equal scores "for reproducibility". A fixed order makes ties pack (the same node
+//! keeps winning until its score drops), which is much of how these placements behave.
 
-use rand::RngExt;
+use rand::seq::SliceRandom;
 use sim_core::cluster::Trial;
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
@@ -19,52 +22,49 @@ pub(crate) const MAX_SPEC_CPU_MILLI: f64 = 128_000.0;
 /// GPU capacity of the largest node the artifact normalises by (`MaxSpecGpu`), in milli-GPU.
 pub(crate) const MAX_SPEC_GPU_MILLI: i64 = 8000;
 
-/// The best-scored candidates of one task and the stream that breaks their ties.
+/// The best-scored candidate of one task, ties broken by a random order of the nodes.
 pub(crate) struct Ties {
     rng: Stream,
-    best: Vec<TaskAlloc>,
-    best_score: i64,
+    /// Each node's place in the tie-break order, drawn at the first placement.
+    rank: Vec<u32>,
+    best: Option<(i64, u32, TaskAlloc)>,
 }
 
 impl Ties {
-    /// Ties broken by the `placement` stream of `seed`.
+    /// Ties broken by an order drawn from the `placement` stream of `seed`.
     pub(crate) fn new(seed: u64) -> Ties {
         Ties {
             rng: stream(seed, "placement"),
-            best: Vec::new(),
-            best_score: i64::MIN,
+            rank: Vec::new(),
+            best: None,
         }
     }
 
-    /// The stream, for placements that also draw devices.
-    pub(crate) fn rng(&mut self) -> &mut Stream {
-        &mut self.rng
+    /// Draws the order of `nodes` nodes, once.
+    fn prepare(&mut self, nodes: usize) {
+        if self.rank.len() != nodes {
+            self.rank = (0..nodes as u32).collect();
+            self.rank.shuffle(&mut self.rng);
+        }
     }
 
-    /// Forgets the candidates of the previous task.
-    pub(crate) fn clear(&mut self) {
-        self.best.clear();
-        self.best_score = i64::MIN;
+    /// Forgets the candidate of the previous task.
+    fn clear(&mut self) {
+        self.best = None;
     }
 
-    /// Offers `task` with `score`.
+    /// Offers `task` with `score`: it becomes the candidate if it scores higher, or as high
+    /// on a node earlier in the order.
     pub(crate) fn offer(&mut self, score: i64, task: TaskAlloc) {
-        if score > self.best_score {
-            self.best.clear();
-            self.best_score = score;
-        }
-        if score == self.best_score {
-            self.best.push(task);
+        let rank = self.rank[task.node.index()];
+        if self.best.is_none_or(|(s, r, _)| score > s || (score == s && rank < r)) {
+            self.best = Some((score, rank, task));
         }
     }
 
-    /// One of the best candidates, uniformly (one draw when there are several).
-    pub(crate) fn pick(&mut self) -> Option<TaskAlloc> {
-        match self.best.len() {
-            0 => None,
-            1 => Some(self.best[0]),
-            n => Some(self.best[self.rng.random_range(0..n)]),
-        }
+    /// The candidate.
+    fn pick(&self) -> Option<TaskAlloc> {
+        self.best.map(|(_, _, task)| task)
     }
 }
 
@@ -77,6 +77,7 @@ pub(crate) fn place_scored(
     ties: &mut Ties,
     mut score: impl FnMut(&Trial<'_>, TaskAlloc) -> Option<(i64, TaskAlloc)>,
 ) -> Option<Vec<TaskAlloc>> {
+    ties.prepare(trial.cluster().nodes().len());
     place_each(trial, job, |trial, _| {
         ties.clear();
         for index in 0..trial.cluster().nodes().len() {
@@ -116,28 +117,35 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_highest_score_wins_and_ties_are_drawn_uniformly() {
-        let mut ties = Ties::new(3);
-        ties.offer(40, task(0));
-        ties.offer(70, task(1));
-        assert_eq!(ties.pick().map(|t| t.node), Some(NodeId(1)));
-        // Three nodes tied at 70: each is drawn about a third of the time.
-        let mut counts = [0u32; 4];
-        for _ in 0..3000 {
-            ties.clear();
-            for (node, score) in [(0, 70), (1, 20), (2, 70), (3, 70)] {
-                ties.offer(score, task(node));
-            }
-            counts[ties.pick().unwrap().node.index()] += 1;
+    fn winner(ties: &mut Ties, offers: &[(u32, i64)]) -> u32 {
+        ties.clear();
+        for &(node, score) in offers {
+            ties.offer(score, task(node));
         }
-        assert_eq!(counts[1], 0);
+        ties.pick().unwrap().node.0
+    }
+
+    #[test]
+    fn the_highest_score_wins_and_ties_follow_one_random_order() {
+        let mut ties = Ties::new(3);
+        ties.prepare(4);
+        assert_eq!(winner(&mut ties, &[(0, 40), (1, 70)]), 1);
+        // Nodes 0, 2, 3 tie at 70: the one first in the run's order wins, every time and
+        // whatever the order of the offers.
+        let first = winner(&mut ties, &[(0, 70), (1, 20), (2, 70), (3, 70)]);
+        assert_ne!(first, 1);
+        assert_eq!(winner(&mut ties, &[(3, 70), (2, 70), (1, 20), (0, 70)]), first);
+        // Another seed draws another order: over seeds, each tied node wins sometimes.
+        let winners: Vec<u32> = (0..24)
+            .map(|seed| {
+                let mut ties = Ties::new(seed);
+                ties.prepare(4);
+                winner(&mut ties, &[(0, 70), (1, 20), (2, 70), (3, 70)])
+            })
+            .collect();
         assert!(
-            counts
-                .iter()
-                .enumerate()
-                .all(|(i, &c)| i == 1 || (900..1100).contains(&c)),
-            "{counts:?}"
+            [0, 2, 3].iter().all(|n| winners.contains(n)) && !winners.contains(&1),
+            "{winners:?}"
         );
     }
 }
