@@ -9,7 +9,8 @@
 //! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 //! - [`check`]: CI gating rules against a baseline.
-//! - [`fill_file`]: `fill.csv` of fill (packing) experiments.
+//! - [`fill_file`]: `fill.csv` of fill (packing) experiments; [`fill_curves`]: a sweep's fill
+//!   curves and their summary.
 
 pub mod aggregate;
 pub mod atomic;
@@ -17,6 +18,7 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod direction;
+pub mod fill_curves;
 pub mod fill_file;
 pub mod html;
 pub mod number;

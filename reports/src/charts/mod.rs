@@ -6,6 +6,7 @@
 //! colour in every chart of a report.
 
 pub mod bands;
+pub mod bars;
 pub mod canvas;
 pub mod lines;
 pub mod palette;
@@ -14,6 +15,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use bands::{BandChart, BandPoint, BandSeries};
+pub use bars::{Bar, BarChart, BarSeries};
 pub use lines::{LineChart, Series};
 
 /// Width and height of every chart, in pixels.
