@@ -71,7 +71,8 @@ impl Chart for BarChart {
             .flat_map(|s| s.bars.iter().flatten())
             .map(|b| b.high.max(b.mean))
             .fold(0.0, f64::max);
-        let y_high = if top > 0.0 { top * 1.15 } else { 1.0 };
+        // Headroom above the tallest bar keeps the legend (upper left) clear of the bars.
+        let y_high = if top > 0.0 { top * 1.6 } else { 1.0 };
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FAMILY, 24))
             .margin(16)

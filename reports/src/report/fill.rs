@@ -26,7 +26,7 @@ pub struct FillCharts {
 
 /// A panel: the points sharing the values of every swept key but the policy.
 struct Panel<'p, 'a> {
-    /// `key=value` of the keys held, for titles.
+    /// The values held (file paths by their names), for titles.
     label: String,
     /// Suffix of the chart file names.
     suffix: String,
@@ -41,11 +41,7 @@ fn panels<'p, 'a>(keys: &[String], points: &'p [CurvePoint<'a>]) -> Vec<Panel<'p
         match panels.iter_mut().find(|(v, _)| *v == values) {
             Some((_, panel)) => panel.points.push(point),
             None => {
-                let label = held
-                    .iter()
-                    .map(|&k| format!("{}={}", keys[k], point.params[k]))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let label = values.iter().map(|v| short(v)).collect::<Vec<_>>().join(", ");
                 let suffix: String = values.iter().map(|v| format!("_{}", policy_folder(short(v)))).collect();
                 panels.push((
                     values,
@@ -105,7 +101,7 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
         let title_end = if panel.label.is_empty() {
             String::new()
         } else {
-            format!(" ({})", panel.label)
+            format!(": {}", panel.label)
         };
         let series = panel
             .points
