@@ -11,7 +11,7 @@ use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
 use crate::error::ScenarioError;
 use crate::load::LoadedScenario;
-use crate::schema::NodeTemplate;
+use crate::schema::{NodeTemplate, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
 /// CPU or memory capacity of a node whose scenario leaves it out: large enough never to
@@ -135,7 +135,8 @@ fn digits(count: u64) -> usize {
     count.saturating_sub(1).max(1).ilog10() as usize + 1
 }
 
-/// How the scenario's trace is read (SWF processor unit, openb pod lifetime).
+/// How the scenario's trace is read (SWF processor unit, openb pod lifetime; fill runs keep
+/// openb pods whose lifetime is 0, since they ignore times).
 pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut options = ReadOptions::default();
@@ -145,6 +146,7 @@ pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioErro
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
     }
+    options.keep_zero_lifetime_pods = workload.mode == WorkloadMode::Fill;
     Ok(options)
 }
 

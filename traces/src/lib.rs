@@ -159,6 +159,9 @@ pub struct ReadOptions {
     pub swf_processor: SwfProcessor,
     /// Lifetime of the pods of openb lists without times.
     pub untimed_pod_duration: SimTime,
+    /// Keep openb pods whose lifetime is 0 (giving them `untimed_pod_duration`) instead of
+    /// skipping them: fill runs ignore times, and the FGD artifact keeps every pod.
+    pub keep_zero_lifetime_pods: bool,
 }
 
 impl Default for ReadOptions {
@@ -166,6 +169,7 @@ impl Default for ReadOptions {
         ReadOptions {
             swf_processor: SwfProcessor::default(),
             untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
+            keep_zero_lifetime_pods: false,
         }
     }
 }
@@ -212,11 +216,15 @@ pub fn open_reader(
         Format::Native => Box::new(NativeReader::new(name, reader)?),
         Format::Philly => Box::new(PhillyReader::new(name, reader)),
         Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor)),
-        Format::Openb => Box::new(BufferedSource::sorted(OpenbPodReader::new(
-            name,
-            reader,
-            options.untimed_pod_duration,
-        )?)?),
+        Format::Openb => {
+            let pods = OpenbPodReader::new(name, reader, options.untimed_pod_duration)?;
+            let pods = if options.keep_zero_lifetime_pods {
+                pods.keeping_zero_lifetimes()
+            } else {
+                pods
+            };
+            Box::new(BufferedSource::sorted(pods)?)
+        }
     })
 }
 
