@@ -224,11 +224,6 @@ impl TypicalTasks {
         weighted
     }
 
-    /// [`TypicalTasks::node_frag`] in milli-GPU.
-    pub fn node_frag_milli(&self, gpu_type: GpuTypeId, cpu_free_milli: u64, gpu_free_milli: &[u16]) -> f64 {
-        self.milli(self.node_frag(gpu_type, cpu_free_milli, gpu_free_milli))
-    }
-
     /// A weighted amount in milli-GPU.
     pub fn milli(&self, weighted: u64) -> f64 {
         if self.weight == 0 {
