@@ -121,6 +121,18 @@ pub enum PlacementKind {
     PowerAware,
     /// Largest thermal margin, then best fit.
     ThermalAware,
+    /// Fragmentation Gradient Descent (the FGD paper).
+    Fgd,
+    /// Smallest dot product of free resources and request (the FGD study's baseline).
+    DotProduct,
+    /// Shared GPUs, then used nodes, then idle nodes (the FGD study's baseline).
+    GpuPacking,
+    /// Tasks of one kind together (the FGD study's baseline).
+    GpuClustering,
+    /// Least free CPU and GPU, weighted equally (the FGD study's best fit).
+    PaperBestFit,
+    /// Uniform node, uniform device for shared tasks (the FGD study's random).
+    PaperRandom,
 }
 
 impl Part for PlacementKind {
@@ -165,6 +177,36 @@ impl Part for PlacementKind {
             name: "thermal-aware",
             value: PlacementKind::ThermalAware,
             summary: "each task in the rack furthest below its capping temperature, then best fit (needs [thermal])",
+        },
+        PartInfo {
+            name: "fgd",
+            value: PlacementKind::Fgd,
+            summary: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
+        },
+        PartInfo {
+            name: "dot-product",
+            value: PlacementKind::DotProduct,
+            summary: "FGD study: the node whose free CPU and GPU (÷ 128 cores, 8 GPUs) has the smallest dot product with the request; fullest device; ties to the first node of a random order drawn per run",
+        },
+        PartInfo {
+            name: "gpu-packing",
+            value: PlacementKind::GpuPacking,
+            summary: "FGD study: share a used GPU first, then free GPUs of a used node, then an idle node; fullest device; ties to the first node of a random order drawn per run",
+        },
+        PartInfo {
+            name: "gpu-clustering",
+            value: PlacementKind::GpuClustering,
+            summary: "FGD study: tasks of one kind (shared, k GPUs) on nodes running only that kind, fuller first; fullest device; ties to the first node of a random order drawn per run",
+        },
+        PartInfo {
+            name: "paper-best-fit",
+            value: PlacementKind::PaperBestFit,
+            summary: "FGD study's best fit: least free CPU and GPU left (÷ 128 cores, 8 GPUs, weighted ½ each), integer scores, ties by a random node order; fullest device",
+        },
+        PartInfo {
+            name: "paper-random",
+            value: PlacementKind::PaperRandom,
+            summary: "FGD study's random: a node drawn among those the task fits, a shared task on a device drawn among those with room (seeded stream `placement`)",
         },
     ];
 }
@@ -281,7 +323,7 @@ mod tests {
         );
         assert_eq!(
             PlacementKind::parse("pack").unwrap_err(),
-            "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random, power-aware, thermal-aware"
+            "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random, power-aware, thermal-aware, fgd, dot-product, gpu-packing, gpu-clustering, paper-best-fit, paper-random"
         );
         assert!(!BackfillKind::parse("zzzzzz").unwrap_err().contains("did you mean"));
     }

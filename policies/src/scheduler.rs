@@ -163,6 +163,7 @@ impl Policy for Scheduler {
 
     fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         self.queue.observe(record, view);
+        self.placement.observe(record, view);
         if let Some(quotas) = &mut self.quotas {
             quotas.observe(record, view);
         }

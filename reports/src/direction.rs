@@ -26,6 +26,8 @@ pub fn better(name: &str) -> Better {
         | "avg_bounded_slowdown"
         | "makespan_s"
         | "frag_mean"
+        | "frag_gpus_mean"
+        | "frag_ratio_mean"
         | "preemptions"
         | "lost_gpu_hours"
         | "energy_kwh"

@@ -9,12 +9,14 @@ use crate::atomic::write_atomic;
 use crate::number::decimal;
 
 /// Columns of `fill.csv`, in order.
-pub const FILL_COLUMNS: [&str; 5] = [
+pub const FILL_COLUMNS: [&str; 7] = [
     "arrived_pct",
     "arrived_demand",
     "gpu_alloc_ratio",
     "pods_arrived",
     "pods_failed",
+    "frag_amount",
+    "frag_ratio",
 ];
 
 /// Writes `fill.csv` into `dir` (atomically); returns its path.
@@ -35,6 +37,8 @@ pub fn write_fill(w: &mut impl Write, rows: &[FillRow]) -> io::Result<()> {
             decimal(row.gpu_alloc_ratio),
             row.pods_arrived.to_string(),
             row.pods_failed.to_string(),
+            row.frag_amount.map(decimal).unwrap_or_default(),
+            row.frag_ratio.map(decimal).unwrap_or_default(),
         ])?;
     }
     csv.flush()
@@ -52,12 +56,14 @@ mod tests {
             gpu_alloc_ratio: 1.0 / 3.0,
             pods_arrived: 1,
             pods_failed: 0,
+            frag_amount: Some(0.125),
+            frag_ratio: None,
         };
         let mut out = Vec::new();
         write_fill(&mut out, &[row]).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n25,0.25,0.333333,1,0\n"
+            "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n25,0.25,0.333333,1,0,0.125,\n"
         );
     }
 }

@@ -9,7 +9,8 @@
 //! - [`compare`]: policy comparison with paired differences (`comparison.csv`).
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 //! - [`check`]: CI gating rules against a baseline.
-//! - [`fill_file`]: `fill.csv` of fill (packing) experiments.
+//! - [`fill_file`]: `fill.csv` of fill (packing) experiments; [`fill_curves`]: a sweep's fill
+//!   curves and their summary.
 //! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
 //!   `report.html` of single runs.
 
@@ -19,6 +20,7 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod direction;
+pub mod fill_curves;
 pub mod fill_file;
 pub mod html;
 pub mod number;

@@ -31,7 +31,7 @@ pub const JOBS_COLUMNS: [&str; 11] = [
 pub const RACKS_COLUMNS: [&str; 6] = ["t_s", "rack", "power_kw", "inlet_c", "max_temp_c", "uplink_util"];
 
 /// Columns of `timeseries.csv`, in order.
-pub const TIMESERIES_COLUMNS: [&str; 9] = [
+pub const TIMESERIES_COLUMNS: [&str; 11] = [
     "t_s",
     "gpu_alloc",
     "gpu_util",
@@ -41,6 +41,8 @@ pub const TIMESERIES_COLUMNS: [&str; 9] = [
     "power_kw",
     "max_temp_c",
     "down_nodes",
+    "frag_gpus",
+    "frag_ratio",
 ];
 
 /// What `summary.json` holds: the metrics of the contract at the top level (so
@@ -143,7 +145,8 @@ fn optional(value: Option<f64>) -> String {
     value.map(decimal).unwrap_or_default()
 }
 
-/// Writes `timeseries.csv` rows; power and temperature are empty when those models are off.
+/// Writes `timeseries.csv` rows; power and temperature are empty when those models are off,
+/// the workload-aware fragmentation without typical tasks.
 pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(TIMESERIES_COLUMNS)?;
@@ -158,6 +161,8 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
             optional(s.power_kw),
             optional(s.max_temp_c),
             s.down_nodes.to_string(),
+            optional(s.frag_gpus),
+            optional(s.frag_ratio),
         ])?;
     }
     csv.flush()

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::EngineConfig;
+use sim_core::frag::{DEFAULT_POPULARITY_PCT, TaskMix, TypicalTasks};
 use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
 use crate::error::ScenarioError;
 use crate::load::LoadedScenario;
-use crate::schema::NodeTemplate;
+use crate::schema::{NodeTemplate, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
 /// CPU or memory capacity of a node whose scenario leaves it out: large enough never to
@@ -134,7 +135,8 @@ fn digits(count: u64) -> usize {
     count.saturating_sub(1).max(1).ilog10() as usize + 1
 }
 
-/// How the scenario's trace is read (SWF processor unit, openb pod lifetime).
+/// How the scenario's trace is read (SWF processor unit, openb pod lifetime; fill runs keep
+/// openb pods whose lifetime is 0, since they ignore times).
 pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut options = ReadOptions::default();
@@ -144,6 +146,7 @@ pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioErro
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
     }
+    options.keep_zero_lifetime_pods = workload.mode == WorkloadMode::Fill;
     Ok(options)
 }
 
@@ -222,6 +225,23 @@ fn open_jobs(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSo
     }
     let path = resolve_path(loaded, trace)?;
     Ok(traces::open(&path, format, &options)?)
+}
+
+/// The typical tasks of the scenario, resolved against `cluster`: the tasks of
+/// `workload.typical_tasks` when set, else those of the workload itself (a fresh stream, read
+/// whole before the run), with the popularity threshold `workload.typical_threshold`.
+pub fn typical_tasks(loaded: &LoadedScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
+    let workload = &loaded.scenario.workload;
+    let mut source = match &workload.typical_tasks {
+        Some(file) => traces::open(&resolve_path(loaded, file)?, None, &read_options(loaded)?)?,
+        None => open_workload(loaded, cluster)?,
+    };
+    let mut mix = TaskMix::new();
+    for spec in &mut *source {
+        mix.add(&spec?);
+    }
+    let threshold = workload.typical_threshold.unwrap_or(DEFAULT_POPULARITY_PCT);
+    Ok(mix.typical(threshold, cluster))
 }
 
 /// The engine settings of the scenario (fill runs change them: see [`crate::run`]).

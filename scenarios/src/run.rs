@@ -6,7 +6,7 @@ use sim_core::run::{RunRecord, simulate, simulate_observed};
 use traces::SkipReport;
 use traces::fill::fill_workload;
 
-use crate::build::{build_cluster, engine_config, open_workload};
+use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
 use crate::error::ScenarioError;
 use crate::load::LoadedScenario;
 use crate::physics_build::physics_config;
@@ -30,7 +30,9 @@ pub struct ScenarioRun {
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
-    let cluster = build_cluster(loaded)?;
+    let mut cluster = build_cluster(loaded)?;
+    let typical = typical_tasks(loaded, &cluster)?;
+    cluster.set_typical_tasks(Some(typical));
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded

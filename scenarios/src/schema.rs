@@ -126,6 +126,14 @@ pub struct WorkloadSection {
     /// gives none (most public traces do not; MODELS.md: 0.1–0.3 for tuned LLM training).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comm_fraction: Option<f64>,
+    /// A trace whose tasks are the typical tasks that the FGD paper's fragmentation is measured
+    /// against (and `fgd` places for), format detected from the file; default: the workload's
+    /// own jobs, read whole before the run (for a fill run, the pod list before inflation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_tasks: Option<String>,
+    /// Popularity threshold of the typical tasks, in percent of the tasks (default 95).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_threshold: Option<u32>,
 }
 
 impl WorkloadSection {

@@ -169,6 +169,16 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
     if let Some(c) = workload.comm_fraction.filter(|c| !(0.0..=1.0).contains(c)) {
         return fail("workload", "comm_fraction", format!("must be between 0 and 1, got {c}"));
     }
+    if let Some(pct) = workload.typical_threshold.filter(|p| !(1..=100).contains(p)) {
+        return fail(
+            "workload",
+            "typical_threshold",
+            format!("must be 1 to 100 (percent), got {pct}"),
+        );
+    }
+    if workload.typical_tasks.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return fail("workload", "typical_tasks", "must name a trace file".into());
+    }
     if workload.pod_duration.is_some_and(|d| d.0.as_micros() == 0) {
         return fail("workload", "pod_duration", "must be longer than zero".into());
     }

@@ -27,10 +27,11 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-/// The six charts of a run without physical models, each as PNG and SVG.
-const RUN_CHARTS: [&str; 6] = [
+/// The seven charts of a run without physical models, each as PNG and SVG.
+const RUN_CHARTS: [&str; 7] = [
     "alloc_over_time",
     "frag_over_time",
+    "gpu_frag_over_time",
     "jct_cdf",
     "queue_over_time",
     "util_over_time",

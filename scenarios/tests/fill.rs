@@ -30,8 +30,8 @@ fn whole_gpu_pods_fill_four_gpus_then_fail() {
     let csv = fill_csv(4, "a,1000,0,1,1000\nb,1000,0,1,1000\n", 1.3);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n\
-         25,0.25,0.25,1,0\n50,0.5,0.5,2,0\n75,0.75,0.75,3,0\n100,1,1,4,0\n125,1.25,1,5,1\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
+         25,0.25,0.25,1,0,0,0\n50,0.5,0.5,2,0,0,0\n75,0.75,0.75,3,0,0,0\n100,1,1,4,0,0,0\n125,1.25,1,5,1,0,0\n"
     );
 }
 
@@ -44,8 +44,8 @@ fn shared_pods_are_grouped_by_rounded_percent() {
     let csv = fill_csv(1, "a,0,0,1,4\nb,0,0,1,4\n", 0.02);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n\
-         0,0.004,0.004,1,0\n1,0.012,0.01,3,0\n2,0.02,0.018,5,0\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
+         0,0.004,0.004,1,0,0,0\n1,0.012,0.01,3,0,0,0\n2,0.02,0.018,5,0,0,0\n"
     );
 }
 
@@ -57,7 +57,7 @@ fn an_oversized_list_is_cut_to_the_target() {
     let csv = fill_csv(2, "a,0,0,2,1000\nb,0,0,2,1000\n", 1.0);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed\n100,1,1,1,0\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n100,1,1,1,0,0,0\n"
     );
 }
 
@@ -102,5 +102,37 @@ fn the_openb_default_list_fills_the_openb_cluster_deterministically() {
     assert!(
         rows[50][4] == 0.0 && last[4] > 0.0,
         "nothing fails at half load; pods fail once it is full"
+    );
+}
+
+#[test]
+fn typical_tasks_can_come_from_another_list() {
+    // The workload: 1-GPU pods on one node of 4 GPUs (five arrive, 25 % each). The typical
+    // tasks come from other.csv instead: one class, 4 whole GPUs. After the first pod three
+    // devices are idle, fewer than 4: all 3,000 idle milli are fragmented, 0.75 of the
+    // capacity and all of the idle capacity; then 0.5, 0.25, and 0 once nothing is idle.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "name = \"fill\"\nseed = 42\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+                    node = { gpus = 4, gpu_type = \"T4\" }\n[workload]\ntrace = \"pods.csv\"\nmode = \"fill\"\n\
+                    typical_tasks = \"other.csv\"\n";
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("pods.csv"),
+        format!("{PODS_HEADER}a,1000,0,1,1000\nb,1000,0,1,1000\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("other.csv"), format!("{PODS_HEADER}x,1000,0,4,1000\n")).unwrap();
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let csv = std::fs::read_to_string(dir.path().join("out/fill.csv")).unwrap();
+    let frag: Vec<&str> = csv.lines().skip(1).map(|l| l.splitn(6, ',').last().unwrap()).collect();
+    assert_eq!(frag, ["0.75,1", "0.5,1", "0.25,1", "0,0", "0,0"]);
+    // A threshold outside 1–100 % is refused before anything runs.
+    let bad = clustersim(&["run", "s.toml", "--set", "workload.typical_threshold=0"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("typical_threshold: must be 1 to 100 (percent), got 0"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
     );
 }

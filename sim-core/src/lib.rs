@@ -8,6 +8,7 @@
 //! - [`event_queue`]: the future event list, ordered by (time, insertion sequence).
 //! - [`cluster`]: racks, nodes, typed GPUs, and exact milli-GPU / milli-CPU / MiB accounting.
 //! - [`job`]: what a trace asks for and what happens to it.
+//! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
@@ -53,6 +54,7 @@ pub mod cluster;
 pub mod engine;
 pub mod event_queue;
 pub mod fabric;
+pub mod frag;
 pub mod ids;
 pub mod job;
 pub mod metrics;

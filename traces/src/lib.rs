@@ -167,6 +167,9 @@ pub struct ReadOptions {
     pub swf_processor: SwfProcessor,
     /// Lifetime of the pods of openb lists without times.
     pub untimed_pod_duration: SimTime,
+    /// Keep openb pods whose lifetime is 0 (giving them `untimed_pod_duration`) instead of
+    /// skipping them: fill runs ignore times, and the FGD artifact keeps every pod.
+    pub keep_zero_lifetime_pods: bool,
 }
 
 impl Default for ReadOptions {
@@ -174,6 +177,7 @@ impl Default for ReadOptions {
         ReadOptions {
             swf_processor: SwfProcessor::default(),
             untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
+            keep_zero_lifetime_pods: false,
         }
     }
 }
@@ -221,11 +225,15 @@ pub fn open_reader(
         Format::Philly => Box::new(PhillyReader::new(name, reader)),
         Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor)),
         Format::Helios => Box::new(helios::helios_reader(name, reader)?),
-        Format::Openb => Box::new(BufferedSource::sorted(OpenbPodReader::new(
-            name,
-            reader,
-            options.untimed_pod_duration,
-        )?)?),
+        Format::Openb => {
+            let pods = OpenbPodReader::new(name, reader, options.untimed_pod_duration)?;
+            let pods = if options.keep_zero_lifetime_pods {
+                pods.keeping_zero_lifetimes()
+            } else {
+                pods
+            };
+            Box::new(BufferedSource::sorted(pods)?)
+        }
     })
 }
 

@@ -3,19 +3,37 @@
 //! A job is placed on a [`Trial`], all or nothing: a gang that cannot be placed whole takes
 //! nothing. Most placements score the nodes one task fits on and take the best
 //! ([`place_each`]); `packed` plans the whole job at once.
+//!
+//! The placements of the FGD study (`fgd`, `dot-product`, `gpu-packing`, `gpu-clustering`,
+//! `paper-best-fit`, `paper-random`) follow the definitions of its artifact: integer scores
+//! 0–100, ties to the node first in a random order of the nodes drawn per run (`scored`), and each its own choice of
+//! device for a task that shares a GPU.
 
 mod best_fit;
+mod dot_product;
+mod fgd;
 mod first_fit;
+mod gpu_clustering;
+mod gpu_packing;
 mod packed;
+mod paper_best_fit;
+mod paper_random;
 mod power_aware;
 mod random;
+mod scored;
 mod spread;
 mod thermal_aware;
 mod worst_fit;
 
 pub use best_fit::BestFit;
+pub use dot_product::DotProduct;
+pub use fgd::Fgd;
 pub use first_fit::FirstFit;
+pub use gpu_clustering::GpuClustering;
+pub use gpu_packing::GpuPacking;
 pub use packed::Packed;
+pub use paper_best_fit::PaperBestFit;
+pub use paper_random::PaperRandom;
 pub use power_aware::PowerAware;
 pub use random::RandomFit;
 pub use spread::Spread;
@@ -25,6 +43,7 @@ pub use worst_fit::WorstFit;
 use sim_core::cluster::{GpuTypeSet, Trial};
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
+use sim_core::observe::Record;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
@@ -36,12 +55,16 @@ pub trait Placement {
     /// (power headroom, temperatures) take their snapshot here. The default ignores it.
     fn begin_round(&mut self, _view: &ClusterView<'_>) {}
 
+    /// Called for every change the engine applies (a job started, ended, was stopped), for
+    /// placements that keep state about what runs where. The default ignores it.
+    fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
+
     /// Places every task of `job` on `trial` and returns the tasks in order, or returns `None`
     /// and leaves `trial` as it was.
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
 }
 
-/// The placement of a kind; `seed` feeds the random one.
+/// The placement of a kind; `seed` feeds the random ones and the tie-break orders.
 pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
     match kind {
         PlacementKind::FirstFit => Box::new(FirstFit),
@@ -52,6 +75,12 @@ pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
         PlacementKind::Random => Box::new(RandomFit::new(seed)),
         PlacementKind::PowerAware => Box::new(PowerAware::default()),
         PlacementKind::ThermalAware => Box::new(ThermalAware::default()),
+        PlacementKind::Fgd => Box::new(Fgd::new(seed)),
+        PlacementKind::DotProduct => Box::new(DotProduct::new(seed)),
+        PlacementKind::GpuPacking => Box::new(GpuPacking::new(seed)),
+        PlacementKind::GpuClustering => Box::new(GpuClustering::new(seed)),
+        PlacementKind::PaperBestFit => Box::new(PaperBestFit::new(seed)),
+        PlacementKind::PaperRandom => Box::new(PaperRandom::new(seed)),
     }
 }
 
@@ -169,6 +198,42 @@ pub(crate) mod tests {
             }
         }
         Cluster::build(&specs).unwrap()
+    }
+
+    /// Nodes of (GPUs, cores, GPU model), one rack each, 1 TiB of memory.
+    pub(crate) fn machines(nodes: &[(u32, u64, &str)]) -> Cluster {
+        let specs: Vec<NodeSpec> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, &(gpus, cores, model))| NodeSpec {
+                name: format!("n{i}"),
+                rack: format!("r{i}"),
+                gpus,
+                gpu_type: model.into(),
+                cpu_milli: cores * 1000,
+                mem_mib: 1 << 20,
+            })
+            .collect();
+        Cluster::build(&specs).unwrap()
+    }
+
+    /// A pending one-task job (a pod) of `cores` CPU and `gpus` GPUs.
+    pub(crate) fn pod(cores: u64, gpus: f64) -> Job {
+        let request = TaskRequest::with_gpu_amount(gpus, cores * 1000, 0).unwrap();
+        let spec = JobSpec::new("p", SimTime::ZERO, SimTime::from_secs(1), 1, request);
+        Job::new(JobId(0), spec, UserId(0), QueueId(0), GpuTypeSet::ANY)
+    }
+
+    /// Takes `milli` of device `gpu` of `node` and `cores` CPU, as a running task would.
+    pub(crate) fn hold(cluster: &mut Cluster, node: u32, gpus: &[u32], milli: u32, cores: u64) {
+        let task = sim_core::resources::TaskAlloc {
+            node: sim_core::ids::NodeId(node),
+            gpu_mask: gpus.iter().fold(0, |m, g| m | (1 << g)),
+            milli_per_gpu: milli,
+            cpu_milli: cores * 1000,
+            mem_mib: 0,
+        };
+        cluster.allocate(&[task]).unwrap();
     }
 
     /// A pending job of `tasks` × `gpus`.

@@ -46,6 +46,8 @@ pub struct BandChart {
     pub categories: Option<Vec<String>>,
     /// The series.
     pub series: Vec<BandSeries>,
+    /// Many points per series (a curve): no markers or error bars, the band and line only.
+    pub dense: bool,
 }
 
 impl BandChart {
@@ -117,24 +119,31 @@ impl Chart for BandChart {
                     .draw_series(std::iter::once(Polygon::new(outline, tone.mix(0.18).filled())))
                     .map_err(|e| e.to_string())?;
             }
-            chart
-                .draw_series(
-                    series
-                        .points
-                        .iter()
-                        .map(|p| PathElement::new(vec![(at(p), p.low), (at(p), p.high)], tone.stroke_width(2))),
-                )
-                .map_err(|e| e.to_string())?;
+            if !self.dense {
+                chart
+                    .draw_series(
+                        series
+                            .points
+                            .iter()
+                            .map(|p| PathElement::new(vec![(at(p), p.low), (at(p), p.high)], tone.stroke_width(2))),
+                    )
+                    .map_err(|e| e.to_string())?;
+            }
             let line = tone.stroke_width(2);
+            let marker = if self.dense { 0 } else { 4 };
             chart
-                .draw_series(LineSeries::new(series.points.iter().map(|p| (at(p), p.mean)), line).point_size(4))
+                .draw_series(LineSeries::new(series.points.iter().map(|p| (at(p), p.mean)), line).point_size(marker))
                 .map_err(|e| e.to_string())?
                 .label(series.label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if self.dense {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .label_font((FAMILY, 16))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

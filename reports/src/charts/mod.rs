@@ -6,6 +6,7 @@
 //! colour in every chart of a report.
 
 pub mod bands;
+pub mod bars;
 pub mod canvas;
 pub mod heatmap;
 pub mod lines;
@@ -15,6 +16,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use bands::{BandChart, BandPoint, BandSeries};
+pub use bars::{Bar, BarChart, BarSeries};
 pub use heatmap::HeatmapChart;
 pub use lines::{LineChart, Series};
 

@@ -89,6 +89,7 @@ fn against(
             .is_none()
             .then(|| values.iter().map(|v| v.to_string()).collect()),
         series,
+        dense: false,
     }
 }
 

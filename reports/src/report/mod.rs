@@ -4,8 +4,10 @@
 //! Reads `sweep.csv` (required), `sweep.json` (the name and seeds), and each policy's
 //! `<policy>/timeseries.csv` and `jobs.csv` when present (a comparison writes them for the
 //! first seed). A folder that sweeps `policy.name` alone is a comparison: it also gets
-//! `comparison.csv` and the paired-difference table.
+//! `comparison.csv` and the paired-difference table. A sweep of fill runs (`fill.csv`) also
+//! gets the allocation curves, the fragmentation bars and the table of [`fill`].
 
+mod fill;
 mod grid;
 pub(crate) mod runs;
 mod tables;
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::aggregate;
 use crate::charts::{self, ChartFiles};
 use crate::compare::{POLICY_KEY, compare, write_comparison_csv};
+use crate::fill_curves::{FILL_CURVES, points as curve_points, read_curves};
 use crate::html::write_report;
 use crate::sweep_manifest::SweepManifest;
 use crate::sweep_table::read_table;
@@ -94,6 +97,24 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     } else {
         tables.push(tables::points(&table.params, &points));
     }
+    let curves_path = dir.join(FILL_CURVES);
+    let curves = if curves_path.exists() {
+        Some(read_curves(&curves_path)?)
+    } else {
+        None
+    };
+    let fill_charts = curves.as_ref().map(|(keys, curves)| {
+        let points = curve_points(curves);
+        tables.push(fill::table(keys, &points));
+        fill::charts(keys, &points, &policies)
+    });
+    if fill_charts.is_some() {
+        intro.push(
+            "Fill runs: the allocation curves and fragmentation bars come from fill.csv (every run's \
+             curve) beside this page; fill_summary.csv holds their means and intervals."
+                .into(),
+        );
+    }
     let time_charts = runs::charts(dir, &policies, manifest.as_ref().map(|m| m.first_seed))?;
     if !time_charts.is_empty() {
         intro.push(
@@ -106,6 +127,14 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
     for chart in &time_charts {
         drawn.push(charts::render(dir, chart).map_err(write_error)?);
+    }
+    if let Some(fill) = &fill_charts {
+        for chart in &fill.curves {
+            drawn.push(charts::render(dir, chart).map_err(write_error)?);
+        }
+        for chart in &fill.bars {
+            drawn.push(charts::render(dir, chart).map_err(write_error)?);
+        }
     }
     for chart in grid::charts(&table.params, &points, &policies) {
         drawn.push(charts::render(dir, &chart).map_err(write_error)?);

@@ -1,5 +1,6 @@
 //! Charts from the first-seed run of each policy (`<policy>/timeseries.csv`, `jobs.csv`):
-//! allocation, utilization, fragmentation and queue length over time, JCT and wait CDFs.
+//! allocation, utilization, fragmentation (DESIGN.md's and, when the runs measured it, the FGD
+//! paper's) and queue length over time, JCT and wait CDFs.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ struct PolicyRun {
     colour: usize,
     /// Columns of `timeseries.csv`: t_s, gpu_alloc, gpu_util, frag, queue_len.
     samples: Vec<[f64; 5]>,
+    /// t_s and frag_gpus, where the run measured the FGD paper's fragmentation.
+    gpu_frag: Vec<(f64, f64)>,
     jct_s: Vec<f64>,
     wait_s: Vec<f64>,
 }
@@ -48,11 +51,18 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
         .into_iter()
         .filter_map(|row| Some([row[0]?, row[1]?, row[2]?, row[3]?, row[4]?]))
         .collect();
+        // Files written before the column existed have none: no points.
+        let gpu_frag = read_columns(&folder.join("timeseries.csv"), &["t_s", "frag_gpus"])
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|row| Some((row[0]?, row[1]?)))
+            .collect();
         let jobs = read_columns(&folder.join("jobs.csv"), &["jct_s", "wait_s"])?;
         runs.push(PolicyRun {
             policy: policy.clone(),
             colour,
             samples,
+            gpu_frag,
             jct_s: jobs.iter().filter_map(|r| r[0]).collect(),
             wait_s: jobs.iter().filter_map(|r| r[1]).collect(),
         });
@@ -104,7 +114,25 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
         steps: true,
         legend: SeriesLabelPosition::LowerRight,
     };
-    Ok(vec![
+    let gpu_frag = LineChart {
+        name: "gpu_frag_over_time".into(),
+        title: format!("Fragmentation against the typical tasks over time ({which})"),
+        x_label: format!("simulated time ({unit})"),
+        y_label: "fragmented GPUs (FGD paper)".into(),
+        series: runs
+            .iter()
+            .filter(|r| !r.gpu_frag.is_empty())
+            .map(|r| Series {
+                label: r.policy.clone(),
+                colour: r.colour,
+                points: thin(&r.gpu_frag).iter().map(|&(t, gpus)| (t / per, gpus)).collect(),
+            })
+            .collect(),
+        x_log: false,
+        steps: false,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let mut charts = vec![
         over_time(
             "alloc_over_time",
             "GPU allocation over time",
@@ -133,7 +161,11 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
             "wait, s (log scale; waits under 1 s drawn at 1 s)",
             |r| &r.wait_s,
         ),
-    ])
+    ];
+    if !gpu_frag.series.is_empty() {
+        charts.insert(3, gpu_frag);
+    }
+    Ok(charts)
 }
 
 /// Every k-th sample so that at most [`MAX_POINTS`] remain (the last one always kept).

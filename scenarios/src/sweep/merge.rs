@@ -9,7 +9,7 @@ use reports::sweep_table::{SweepRow, SweepTable, read_table};
 use crate::error::ScenarioError;
 use crate::sweep::resume::SWEEP_CSV;
 use crate::sweep::shard::Shard;
-use crate::sweep::{MANIFEST, finish};
+use crate::sweep::{MANIFEST, curves, finish};
 
 /// What a merge produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,8 @@ pub struct MergeOutcome {
 }
 
 /// Merges the finished shard folders `dirs` into `out` (`sweep.json`, `sweep.csv`,
-/// `aggregate.csv`), exactly as if the sweep had run in one piece.
+/// `aggregate.csv`, and the fill curves of fill runs), exactly as if the sweep had run in one
+/// piece.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError> {
     let input = |message: String| ScenarioError::Input(message);
     let mut shards: Vec<(Shard, &Path, SweepManifest)> = Vec::new();
@@ -113,6 +114,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     };
     let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
     merged.write(&out.join(MANIFEST)).map_err(write_error)?;
+    curves::merge(dirs, out, &keys)?;
     finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
     Ok(MergeOutcome { runs, shards: count })
 }

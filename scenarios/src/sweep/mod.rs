@@ -8,8 +8,10 @@
 //! A sweep folder holds `sweep.json` (what sweep it is), `sweep.journal.csv` while runs are
 //! going, and, once every run is recorded, `sweep.csv` (rows by run index) and
 //! `aggregate.csv`. Both are computed from the rows as written, so a sweep run straight
-//! through, resumed, or merged from shards ends with byte-identical files.
+//! through, resumed, or merged from shards ends with byte-identical files. Sweeps of fill runs
+//! also leave the runs' curves in `fill.csv` and `fill_summary.csv` ([`curves`]).
 
+pub mod curves;
 pub mod expand;
 pub mod merge;
 pub mod resume;
@@ -141,6 +143,9 @@ pub fn run_sweep(
         let spec = plan.spec(index);
         let run = crate::run::run(&spec.scenario()).map_err(|e| e.to_string())?;
         on_run(&spec, &run).map_err(|e| format!("cannot write the run's files: {e}"))?;
+        if let Some(rows) = &run.fill {
+            curves::save(out, index, rows).map_err(|e| format!("cannot save the run's fill curve: {e}"))?;
+        }
         Ok(run.record.summary.metrics().map(|(_, v)| v).to_vec())
     };
     let sink = |index: u64, result: Result<Vec<Option<f64>>, String>| {
@@ -167,15 +172,12 @@ pub fn run_sweep(
     };
     if outcome.complete() {
         let journal_path = out.join(JOURNAL);
-        let table = resume::recorded(out, &plan.keys)?;
-        finish(
-            out,
-            SweepTable {
-                params: plan.keys.clone(),
-                rows: table,
-            },
-        )
-        .map_err(io_error)?;
+        let table = SweepTable {
+            params: plan.keys.clone(),
+            rows: resume::recorded(out, &plan.keys)?,
+        };
+        curves::finish(out, &table).map_err(io_error)?;
+        finish(out, table).map_err(io_error)?;
         std::fs::remove_file(journal_path).map_err(io_error)?;
     }
     Ok(outcome)
@@ -186,11 +188,19 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
     let manifest_path = out.join(MANIFEST);
     let holds_sweep = [MANIFEST, JOURNAL, SWEEP_CSV].iter().any(|f| out.join(f).exists());
     if holds_sweep && options.replace {
-        for file in [MANIFEST, JOURNAL, SWEEP_CSV, AGGREGATE_CSV] {
+        for file in [MANIFEST, JOURNAL, SWEEP_CSV, AGGREGATE_CSV]
+            .into_iter()
+            .chain(curves::FILES)
+        {
             let path = out.join(file);
-            if path.exists() {
-                std::fs::remove_file(&path).map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
-            }
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else if path.exists() {
+                std::fs::remove_file(&path)
+            } else {
+                Ok(())
+            };
+            removed.map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
         }
     } else if holds_sweep && !options.resume {
         return Err(ScenarioError::Input(format!(

@@ -14,6 +14,7 @@ pub use trial::Trial;
 
 use std::collections::BTreeMap;
 
+use crate::frag::{FragTracker, GpuFrag, TypicalTasks};
 use crate::ids::{GpuTypeId, NodeId, RackId};
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc};
 
@@ -175,6 +176,7 @@ pub struct Cluster {
     allocated_gpu_milli: u64,
     down_nodes: usize,
     power_limits: Option<PowerLimits>,
+    frag: Option<FragTracker>,
 }
 
 impl Cluster {
@@ -196,6 +198,7 @@ impl Cluster {
             allocated_gpu_milli: 0,
             down_nodes: 0,
             power_limits: None,
+            frag: None,
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -315,7 +318,38 @@ impl Cluster {
             self.total_gpu_milli -= n.gpu_milli();
             self.down_nodes += 1;
         }
+        self.refresh_frag(node);
         true
+    }
+
+    /// Measures the workload-aware fragmentation of the FGD paper against `typical` from now on
+    /// (or stops, with `None`): every node's value is computed now and kept current as tasks
+    /// start and end ([`crate::frag`]).
+    pub fn set_typical_tasks(&mut self, typical: Option<TypicalTasks>) {
+        self.frag = typical.map(|t| FragTracker::new(t, self));
+    }
+
+    /// The typical tasks fragmentation is measured against, if set.
+    pub fn typical_tasks(&self) -> Option<&TypicalTasks> {
+        self.frag.as_ref().map(FragTracker::typical)
+    }
+
+    /// The cluster's workload-aware fragmentation now, if typical tasks are set (O(1)).
+    pub fn gpu_frag(&self) -> Option<GpuFrag> {
+        self.frag.as_ref().map(|f| f.totals(self.free_gpu_milli_total()))
+    }
+
+    /// One node's fragmentation now, weighted as [`TypicalTasks::node_frag`] returns it, if
+    /// typical tasks are set.
+    pub fn node_frag(&self, node: NodeId) -> Option<u64> {
+        self.frag.as_ref().map(|f| f.node(node))
+    }
+
+    fn refresh_frag(&mut self, node: NodeId) {
+        if let Some(mut frag) = self.frag.take() {
+            frag.refresh(node, crate::frag::weighted_of(frag.typical(), self, node));
+            self.frag = Some(frag);
+        }
     }
 
     /// Puts rack power budgets in force (or lifts them with `None`).
@@ -406,6 +440,7 @@ impl Cluster {
         if let Some(limits) = &mut self.power_limits {
             limits.reallocate(task.node, rack, before, after);
         }
+        self.refresh_frag(task.node);
     }
 
     /// Recounts every total from the device array and checks that nothing is over capacity;

@@ -8,6 +8,11 @@
 //! up); a row gives the group's mean allocation ratio and the counts after its last sample.
 //! Percents that no arrival lands on (a pod larger than 1 % of the cluster jumps over some)
 //! have no row.
+//!
+//! When the cluster measures the workload-aware fragmentation of the FGD paper ([`crate::frag`]),
+//! each row also gives the group's mean fragmentation amount (÷ capacity, the paper's "% of
+//! GPUs") and ratio (÷ idle capacity), averaged over the same samples
+//! (`merge_frag_discrete.py`, `merge_frag_ratio_discrete.py`).
 
 use crate::observe::{Observer, Record, RejectReason};
 use crate::view::ClusterView;
@@ -25,12 +30,19 @@ pub struct FillRow {
     pub pods_arrived: u64,
     /// Pods failed so far (not placed on arrival, or never placeable), after the group's last arrival.
     pub pods_failed: u64,
+    /// Fragmented GPU capacity ÷ capacity, averaged over the arrivals of the group (`None`
+    /// without typical tasks).
+    pub frag_amount: Option<f64>,
+    /// Fragmented ÷ idle GPU capacity, averaged over the arrivals of the group (`None` without
+    /// typical tasks).
+    pub frag_ratio: Option<f64>,
 }
 
 /// Samples accumulated for the current percent, and the counts at its latest sample.
 struct Group {
     pct: u32,
     alloc_sum: f64,
+    frag_sums: Option<(f64, f64)>,
     samples: u64,
     demand: f64,
     pods_arrived: u64,
@@ -68,6 +80,8 @@ impl FillCollector {
                 gpu_alloc_ratio: group.alloc_sum / group.samples as f64,
                 pods_arrived: group.pods_arrived,
                 pods_failed: group.pods_failed,
+                frag_amount: group.frag_sums.map(|(amount, _)| amount / group.samples as f64),
+                frag_ratio: group.frag_sums.map(|(_, ratio)| ratio / group.samples as f64),
             });
         }
     }
@@ -117,12 +131,18 @@ impl Observer for FillCollector {
         let group = self.group.get_or_insert(Group {
             pct,
             alloc_sum: 0.0,
+            frag_sums: None,
             samples: 0,
             demand: 0.0,
             pods_arrived: 0,
             pods_failed: 0,
         });
         group.alloc_sum += alloc;
+        if let Some(frag) = view.cluster.gpu_frag() {
+            let sums = group.frag_sums.get_or_insert((0.0, 0.0));
+            sums.0 += frag.frag_milli / capacity as f64;
+            sums.1 += frag.ratio();
+        }
         group.samples += 1;
         group.demand = self.arrived_milli as f64 / capacity as f64;
         group.pods_arrived = self.pods_arrived;

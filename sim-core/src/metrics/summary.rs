@@ -13,7 +13,7 @@ use crate::time::SimTime;
 const SLOWDOWN_BOUND_S: f64 = 10.0;
 
 /// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
-pub const METRIC_NAMES: [&str; 25] = [
+pub const METRIC_NAMES: [&str; 27] = [
     "jobs_submitted",
     "jobs_completed",
     "jobs_failed",
@@ -39,6 +39,8 @@ pub const METRIC_NAMES: [&str; 25] = [
     "jain_fairness",
     "facility_energy_kwh",
     "max_temp_c",
+    "frag_gpus_mean",
+    "frag_ratio_mean",
 ];
 
 /// The metrics of one run. `None` (JSON `null`) means "not defined for this run": no job
@@ -99,6 +101,12 @@ pub struct Summary {
     pub facility_energy_kwh: Option<f64>,
     /// Hottest GPU temperature of the run, °C (an extension; `null` without `[thermal]`).
     pub max_temp_c: Option<f64>,
+    /// Time-weighted mean of the FGD paper's fragmentation amount, in GPUs (an extension;
+    /// `null` without typical tasks).
+    pub frag_gpus_mean: Option<f64>,
+    /// Time-weighted mean of the FGD paper's fragmentation ratio (an extension; `null` without
+    /// typical tasks).
+    pub frag_ratio_mean: Option<f64>,
 }
 
 impl Summary {
@@ -158,11 +166,13 @@ impl Summary {
             jain_fairness: jain_index(&per_user),
             facility_energy_kwh: power_on.then_some(power.facility_energy_kwh),
             max_temp_c: power.max_temp_c.filter(|_| thermal_on),
+            frag_gpus_mean: usage.frag_gpus_mean(),
+            frag_ratio_mean: usage.frag_ratio_mean(),
         }
     }
 
     /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
-    pub fn metrics(&self) -> [(&'static str, Option<f64>); 25] {
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); 27] {
         let n = |v: u64| Some(v as f64);
         let values = [
             n(self.jobs_submitted),
@@ -190,6 +200,8 @@ impl Summary {
             self.jain_fairness,
             self.facility_energy_kwh,
             self.max_temp_c,
+            self.frag_gpus_mean,
+            self.frag_ratio_mean,
         ];
         std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
     }

@@ -32,6 +32,11 @@ pub struct Sample {
     pub max_temp_c: Option<f64>,
     /// Nodes down.
     pub down_nodes: usize,
+    /// Workload-aware fragmentation of the FGD paper ([`crate::frag`]): fragmented GPU
+    /// capacity, in GPUs (`None` without typical tasks).
+    pub frag_gpus: Option<f64>,
+    /// Its share of the idle GPU capacity (`None` without typical tasks).
+    pub frag_ratio: Option<f64>,
 }
 
 /// Time-weighted integrals over the run's window (first arrival to end).
@@ -51,6 +56,10 @@ pub struct UsageTotals {
     pub lost_gpu_s: f64,
     /// ∫ fragmentation dt, in seconds.
     pub frag_s: f64,
+    /// ∫ workload-aware fragmentation amount dt, in GPU-seconds (`None` without typical tasks).
+    pub frag_gpu_s: Option<f64>,
+    /// ∫ workload-aware fragmentation ratio dt, in seconds (`None` without typical tasks).
+    pub frag_ratio_s: Option<f64>,
 }
 
 impl UsageTotals {
@@ -66,7 +75,21 @@ impl UsageTotals {
 
     /// Time average of fragmentation over the window.
     pub fn frag_mean(&self) -> f64 {
-        ratio(self.frag_s, (self.end - self.start).as_secs_f64())
+        ratio(self.frag_s, self.window_s())
+    }
+
+    /// Time average of the workload-aware fragmentation amount, in GPUs.
+    pub fn frag_gpus_mean(&self) -> Option<f64> {
+        self.frag_gpu_s.map(|v| ratio(v, self.window_s()))
+    }
+
+    /// Time average of the workload-aware fragmentation ratio.
+    pub fn frag_ratio_mean(&self) -> Option<f64> {
+        self.frag_ratio_s.map(|v| ratio(v, self.window_s()))
+    }
+
+    fn window_s(&self) -> f64 {
+        (self.end - self.start).as_secs_f64()
     }
 }
 
@@ -85,6 +108,8 @@ pub struct UsageCollector {
     capacity_milli: f64,
     effective_milli: f64,
     frag: f64,
+    /// Workload-aware fragmentation (GPUs, ratio), when typical tasks are set.
+    gpu_frag: Option<(f64, f64)>,
     /// Σ running jobs' milli-GPU × speed, kept current by the records of this instant.
     effective_now: f64,
     samples: Vec<Sample>,
@@ -116,6 +141,10 @@ impl UsageCollector {
         self.totals.capacity_gpu_s += gpus(self.capacity_milli) * dt;
         self.totals.effective_gpu_s += gpus(self.effective_milli) * dt;
         self.totals.frag_s += self.frag * dt;
+        if let Some((gpus, frag_ratio)) = self.gpu_frag {
+            *self.totals.frag_gpu_s.get_or_insert(0.0) += gpus * dt;
+            *self.totals.frag_ratio_s.get_or_insert(0.0) += frag_ratio * dt;
+        }
         self.last = now;
     }
 
@@ -160,10 +189,12 @@ impl Observer for UsageCollector {
         self.capacity_milli = view.cluster.total_gpu_milli() as f64;
         self.effective_milli = self.effective_now.max(0.0);
         self.frag = view.fragmentation();
+        self.gpu_frag = view.cluster.gpu_frag().map(|f| (f.gpus(), f.ratio()));
     }
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
         let capacity = view.cluster.total_gpu_milli() as f64;
+        let gpu_frag = view.cluster.gpu_frag();
         self.samples.push(Sample {
             t: at,
             gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, capacity),
@@ -174,6 +205,8 @@ impl Observer for UsageCollector {
             power_kw: cluster_power_w(view).map(|w| w / 1e3),
             max_temp_c: hottest_gpu_c(view, at, None),
             down_nodes: view.cluster.down_nodes(),
+            frag_gpus: gpu_frag.map(|f| f.gpus()),
+            frag_ratio: gpu_frag.map(|f| f.ratio()),
         });
     }
 

@@ -9,7 +9,8 @@
 //! | `submit_s` | `creation_time` |
 //! | `duration_s` | `deletion_time − scheduled_time`: the pod's lifetime on its node; `deletion_time − creation_time` for pods never scheduled (`Pending`, empty `scheduled_time`) |
 //!
-//! Pods whose lifetime is 0 or less cannot run: they are skipped and counted. Lists without
+//! Pods whose lifetime is 0 or less cannot run: they are skipped and counted (or kept, for
+//! fill runs that ignore times: [`OpenbPodReader::keeping_zero_lifetimes`]). Lists without
 //! time columns (`multigpu50`) are replayed with every pod arriving at 0 in file order and
 //! living for a fixed duration ([`DEFAULT_UNTIMED_POD_DURATION`] unless told otherwise); fill
 //! experiments ignore times altogether. `pod_phase` is not used.
@@ -64,6 +65,7 @@ pub struct OpenbPodReader<R: Read> {
     columns: Vec<Option<usize>>,
     width: usize,
     untimed_duration: SimTime,
+    keep_zero_lifetimes: bool,
     jobs: u64,
     done: bool,
     skipped: SkipReport,
@@ -96,10 +98,18 @@ impl<R: Read> OpenbPodReader<R> {
             columns,
             width: header.len(),
             untimed_duration,
+            keep_zero_lifetimes: false,
             jobs: 0,
             done: false,
             skipped: SkipReport::default(),
         })
+    }
+
+    /// Keeps pods whose lifetime is 0, giving them the untimed duration, instead of skipping
+    /// them (fill runs, which ignore times).
+    pub fn keeping_zero_lifetimes(mut self) -> Self {
+        self.keep_zero_lifetimes = true;
+        self
     }
 
     /// Parses the current row; `Ok(None)` for a pod skipped by rule.
@@ -142,6 +152,11 @@ impl<R: Read> OpenbPodReader<R> {
             (created, deleted - started)
         } else {
             (SimTime::ZERO, self.untimed_duration)
+        };
+        let duration = if duration == SimTime::ZERO && self.keep_zero_lifetimes {
+            self.untimed_duration
+        } else {
+            duration
         };
         if duration == SimTime::ZERO {
             self.skipped
@@ -328,5 +343,11 @@ mod tests {
         let jobs: Vec<JobSpec> = reader.by_ref().collect::<Result<_, _>>().unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(reader.skipped().total(), 1);
+        // Fill runs keep it, with the untimed duration (their protocol ignores times).
+        let kept = OpenbPodReader::new("p.csv", text.as_bytes(), DEFAULT_UNTIMED_POD_DURATION)
+            .unwrap()
+            .keeping_zero_lifetimes();
+        let durations: Vec<SimTime> = kept.map(|j| j.unwrap().duration).collect();
+        assert_eq!(durations, vec![DEFAULT_UNTIMED_POD_DURATION, SimTime::from_secs(2)]);
     }
 }

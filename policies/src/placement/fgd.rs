@@ -1,0 +1,325 @@
+//! FGD, Fragmentation Gradient Descent (Weng et al., USENIX ATC '23; the artifact's
+//! `FGDScore`): each task goes where the expected fragmentation of the cluster grows least.
+//!
+//! Fragmentation is measured against the workload's typical tasks ([`sim_core::frag`]; the
+//! cluster holds them, see `Cluster::set_typical_tasks`). Placing a task changes only its
+//! node's fragmentation, from `F` to `F'`, so a node scores
+//!
+//! `⌊100 · σ((F − F') / 1000)⌋`, `σ(x) = 1 / (1 + e^−x)`, `F` in milli-GPU,
+//!
+//! the highest score winning, ties to the node first in the run's random order. A task sharing a GPU tries every device with
+//! room for its share and takes the one that scores highest (the first such device on ties):
+//! this is also FGD's choice of device within the node. Whole-GPU tasks take the lowest idle
+//! devices (which idle devices does not change `F'`). Without typical tasks every node scores
+//! 50 and the choice is random.
+//!
+//! Scoring every node for every task would dominate a run, so scores are cached: per node, the
+//! state (free CPU and devices) its scores were computed for, and per task class (CPU, devices,
+//! share) and node, the score and chosen device. A node's cache is renewed only when its state
+//! changes, so each task costs one comparison per node plus the nodes that changed since.
+
+use std::collections::BTreeMap;
+
+use sim_core::cluster::Trial;
+use sim_core::frag::TypicalTasks;
+use sim_core::ids::GpuTypeId;
+use sim_core::job::Job;
+use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
+
+use super::Placement;
+use super::scored::{Ties, place_scored};
+
+/// Most cached scores (task classes × nodes); classes beyond are scored without a cache.
+const MAX_CACHED_SCORES: usize = 1 << 24;
+
+/// Least growth of the expected fragmentation.
+pub struct Fgd {
+    ties: Ties,
+    /// The typical tasks, taken from the cluster at the first placement.
+    typical: Option<TypicalTasks>,
+    /// Per node, the state its cached scores belong to.
+    states: Vec<NodeState>,
+    /// Free milli-GPU of each device of each node's cached state, node `n` at `offsets[n]`.
+    devices: Vec<u16>,
+    offsets: Vec<usize>,
+    last_version: u32,
+    /// Task classes (CPU, devices, share) by first appearance.
+    classes: BTreeMap<(u64, u32, u32), usize>,
+    /// Per class, per node: the cached score.
+    scores: Vec<Vec<Cached>>,
+}
+
+/// A node's state as its cached scores saw it.
+#[derive(Clone, Copy, Default)]
+struct NodeState {
+    /// 0 before the first look; renewed whenever the state differs.
+    version: u32,
+    cpu_free_milli: u64,
+    /// The node's fragmentation, weighted ([`TypicalTasks::node_frag`]).
+    frag: u64,
+}
+
+/// One node's score for one task class.
+#[derive(Clone, Copy, Default)]
+struct Cached {
+    /// The [`NodeState::version`] it was computed for.
+    version: u32,
+    score: i16,
+    /// For a shared task: the free milli-GPU of the device to use.
+    device_free: u16,
+}
+
+impl Fgd {
+    /// Ties drawn from the `placement` stream of `seed`.
+    pub fn new(seed: u64) -> Fgd {
+        Fgd {
+            ties: Ties::new(seed),
+            typical: None,
+            states: Vec::new(),
+            devices: Vec::new(),
+            offsets: Vec::new(),
+            last_version: 0,
+            classes: BTreeMap::new(),
+            scores: Vec::new(),
+        }
+    }
+
+    /// Sizes the caches for the trial's cluster and takes its typical tasks, once.
+    fn prepare(&mut self, trial: &Trial<'_>) {
+        if self.typical.is_some() {
+            return;
+        }
+        let cluster = trial.cluster();
+        self.typical = Some(
+            cluster
+                .typical_tasks()
+                .cloned()
+                .unwrap_or_else(|| TypicalTasks::new(Vec::new())),
+        );
+        self.states = vec![NodeState::default(); cluster.nodes().len()];
+        self.offsets = std::iter::once(0)
+            .chain(cluster.nodes().iter().scan(0, |end, n| {
+                *end += n.gpu_count as usize;
+                Some(*end)
+            }))
+            .collect();
+        self.devices = vec![0; *self.offsets.last().unwrap_or(&0)];
+    }
+
+    /// The cache row of `request`'s class, if the cache has room for it.
+    fn class_row(&mut self, request: &TaskRequest) -> Option<usize> {
+        let key = (request.cpu_milli, request.gpus, request.milli_per_gpu);
+        let next = self.classes.len();
+        let row = *self.classes.entry(key).or_insert(next);
+        if row == self.scores.len() && (row + 1) * self.states.len() <= MAX_CACHED_SCORES {
+            self.scores.push(vec![Cached::default(); self.states.len()]);
+        }
+        (row < self.scores.len()).then_some(row)
+    }
+
+    /// A fresh state version; when they run out, every cached score is dropped.
+    fn renew(last_version: &mut u32, scores: &mut [Vec<Cached>]) -> u32 {
+        if *last_version == u32::MAX {
+            scores.iter_mut().flatten().for_each(|c| c.version = 0);
+            *last_version = 0;
+        }
+        *last_version += 1;
+        *last_version
+    }
+}
+
+/// The FGD score of a change of a node's weighted fragmentation from `before` to `after`.
+fn score_of(typical: &TypicalTasks, before: u64, after: u64) -> i64 {
+    let weight = typical.weight().max(1) as f64;
+    let delta_milli = (before as f64 - after as f64) / weight;
+    (100.0 / (1.0 + (-delta_milli / 1000.0).exp())) as i64
+}
+
+/// The score of placing `request` on a node of model `gpu_type` with `cpu_free_milli` and
+/// devices `free` (where it fits) whose weighted fragmentation is `before`, and for a shared task
+/// the free milli-GPU of the device to use (0 otherwise).
+fn score_node(
+    typical: &TypicalTasks,
+    gpu_type: GpuTypeId,
+    cpu_free_milli: u64,
+    free: &[u16],
+    before: u64,
+    request: &TaskRequest,
+) -> (i64, u16) {
+    let cpu_after = cpu_free_milli - request.cpu_milli;
+    let mut buffer = [0u16; MAX_GPUS_PER_NODE as usize];
+    let after = &mut buffer[..free.len()];
+    after.copy_from_slice(free);
+    if request.is_shared_gpu() {
+        let share = request.milli_per_gpu as u16;
+        let mut best: Option<(i64, u16)> = None;
+        for (i, &f) in free.iter().enumerate() {
+            if f < share || free[..i].contains(&f) {
+                continue;
+            }
+            after[i] = f - share;
+            let score = score_of(typical, before, typical.node_frag(gpu_type, cpu_after, after));
+            after[i] = f;
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, f));
+            }
+        }
+        return best.expect("a shared task that fits has a device with room");
+    }
+    let mut needed = request.gpus;
+    for device in after.iter_mut() {
+        if needed == 0 {
+            break;
+        }
+        if u32::from(*device) == MILLI_PER_GPU {
+            *device = 0;
+            needed -= 1;
+        }
+    }
+    (
+        score_of(typical, before, typical.node_frag(gpu_type, cpu_after, after)),
+        0,
+    )
+}
+
+impl Placement for Fgd {
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        self.prepare(trial);
+        let request = job.spec.task;
+        let row = self.class_row(&request);
+        let Fgd {
+            ties,
+            typical,
+            states,
+            devices,
+            offsets,
+            last_version,
+            scores,
+            ..
+        } = self;
+        let typical = typical.as_ref().expect("prepare() sets the typical tasks");
+        place_scored(trial, job, ties, |trial, mut task| {
+            let node = task.node.index();
+            let free = trial.gpu_free_milli(task.node);
+            let (cpu_free, _) = trial.free_cpu_mem(task.node);
+            let gpu_type = trial.cluster().node(task.node).gpu_type;
+            let state = &mut states[node];
+            let cached = &mut devices[offsets[node]..offsets[node + 1]];
+            if state.version == 0 || state.cpu_free_milli != cpu_free || cached != free {
+                state.version = Fgd::renew(last_version, scores);
+                state.cpu_free_milli = cpu_free;
+                state.frag = typical.node_frag(gpu_type, cpu_free, free);
+                cached.copy_from_slice(free);
+            }
+            let (score, device_free) = match row.map(|r| &mut scores[r][node]) {
+                Some(entry) if entry.version == state.version => (i64::from(entry.score), entry.device_free),
+                entry => {
+                    let (score, device_free) = score_node(typical, gpu_type, cpu_free, free, state.frag, &request);
+                    if let Some(entry) = entry {
+                        *entry = Cached {
+                            version: state.version,
+                            score: score as i16,
+                            device_free,
+                        };
+                    }
+                    (score, device_free)
+                }
+            };
+            if request.is_shared_gpu() {
+                let device = free
+                    .iter()
+                    .position(|&f| f == device_free)
+                    .expect("the cached device is free");
+                task.gpu_mask = 1 << device;
+            }
+            Some((score, task))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::tests::{hold, machines, pod};
+    use sim_core::cluster::GpuTypeSet;
+    use sim_core::frag::TypicalClass;
+    use sim_core::ids::NodeId;
+
+    fn typical(classes: &[(u32, u32, u64)]) -> TypicalTasks {
+        TypicalTasks::new(
+            classes
+                .iter()
+                .map(|&(gpus, milli, count)| TypicalClass {
+                    request: TaskRequest {
+                        gpus,
+                        milli_per_gpu: milli,
+                        cpu_milli: 0,
+                        mem_mib: 0,
+                    },
+                    allowed: GpuTypeSet::ANY,
+                    count,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_node_and_device_where_fragmentation_grows_least() {
+        // Typical tasks: c1 one 0.7 share (count 1), c2 four whole GPUs (count 1); weight 2.
+        // n0: 2 GPUs, a task holds 300 of device 1: free [1000, 700]. n1: 4 idle GPUs.
+        // A 0.2-GPU task:
+        // n0 before: c1 fits (2 devices ≥ 700), nothing below 700: 0; c2 needs 4 whole devices,
+        //   has 1: all 1700 idle. Weighted 1700.
+        //   device 0 → [800, 700]: c1 0; c2 all 1500. Weighted 1500; ΔF = (1700 − 1500) / 2
+        //     = 100 milli: ⌊100 σ(0.1)⌋ = ⌊52.50⌋ = 52.
+        //   device 1 → [1000, 500]: c1 fits on device 0, the 500 it cannot use; c2 1500.
+        //     Weighted 2000; ΔF = −150: ⌊100 σ(−0.15)⌋ = ⌊46.26⌋ = 46.
+        //   FGD takes device 0 (52), where best fit would take the fuller device 1.
+        // n1 before: c1 and c2 fit with nothing left over: 0. After [800, 1000, 1000, 1000]:
+        //   c1 0; c2 has 3 whole devices: all 3800. ΔF = −1900: ⌊100 σ(−1.9)⌋ = ⌊13.01⌋ = 13.
+        // So: n0, device 0.
+        let typical = typical(&[(1, 700, 1), (4, 1000, 1)]);
+        let a = GpuTypeId(0);
+        let small = pod(0, 0.2).spec.task;
+        assert_eq!(typical.node_frag(a, 64_000, &[1000, 700]), 1700);
+        assert_eq!(score_node(&typical, a, 64_000, &[1000, 700], 1700, &small), (52, 1000));
+        assert_eq!(score_node(&typical, a, 64_000, &[1000; 4], 0, &small), (13, 1000));
+        assert_eq!(score_of(&typical, 1700, 2000), 46);
+        let mut cluster = machines(&[(2, 64, "A"), (4, 64, "A")]);
+        hold(&mut cluster, 0, &[1], 300, 0);
+        cluster.set_typical_tasks(Some(typical));
+        let mut fgd = Fgd::new(1);
+        let placed = fgd.place(&mut Trial::new(&cluster), &pod(0, 0.2)).unwrap();
+        assert_eq!((placed[0].node, placed[0].gpu_mask), (NodeId(0), 0b01));
+        // Cached scores are reused, and renewed when a node changes: with device 0 of n0 taken
+        // to 800 the same task now scores on n0 [800, 700]: before c1 0, c2 1500 → 1500;
+        // device 0 → [600, 700]: c1 600, c2 1300 → 1900, ΔF = −200: ⌊100 σ(−0.2)⌋ = 45;
+        // device 1 → [800, 500]: c1 fits on device 0, 500; c2 1300 → 1800, ΔF = −150: 46.
+        // n0 still wins (46 > 13), now on device 1.
+        let mut trial = Trial::new(&cluster);
+        trial.take(&placed[0]).unwrap();
+        let again = fgd.place(&mut trial, &pod(0, 0.2)).unwrap();
+        assert_eq!((again[0].node, again[0].gpu_mask), (NodeId(0), 0b10));
+    }
+
+    #[test]
+    fn whole_gpu_tasks_keep_whole_nodes_for_large_typical_tasks() {
+        // Typical tasks: c1 one whole GPU (count 1), c2 eight whole GPUs (count 1).
+        // n0: 8 idle GPUs; n1: 8 GPUs, one held (7 idle). A 1-GPU task:
+        // n0 before 0 (both fit, nothing left over); after 7 idle: c2 cannot: 7000 → ΔF = −3500:
+        //   ⌊100 σ(−3.5)⌋ = ⌊2.93⌋ = 2.
+        // n1 before: c1 0, c2 7000 → 7000; after 6 idle: c2 6000 → ΔF = +500: ⌊100 σ(0.5)⌋ = 62.
+        let typical = typical(&[(1, 1000, 1), (8, 1000, 1)]);
+        let one = pod(0, 1.0).spec.task;
+        let a = GpuTypeId(0);
+        assert_eq!(score_node(&typical, a, 64_000, &[1000; 8], 0, &one).0, 2);
+        let mut n1 = [1000u16; 8];
+        n1[0] = 0;
+        assert_eq!(score_node(&typical, a, 64_000, &n1, 7000, &one).0, 62);
+        let mut cluster = machines(&[(8, 64, "A"), (8, 64, "A")]);
+        hold(&mut cluster, 1, &[0], 1000, 0);
+        cluster.set_typical_tasks(Some(typical));
+        let placed = Fgd::new(1).place(&mut Trial::new(&cluster), &pod(0, 1.0)).unwrap();
+        assert_eq!((placed[0].node, placed[0].gpu_mask), (NodeId(1), 0b10));
+    }
+}
