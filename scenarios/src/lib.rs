@@ -8,6 +8,8 @@
 pub mod build;
 pub mod duration;
 pub mod error;
+pub mod faults_build;
+pub mod faults_schema;
 pub mod load;
 pub mod output;
 pub mod overrides;

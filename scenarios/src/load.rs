@@ -19,6 +19,8 @@ pub struct LoadedScenario {
     pub origin: String,
     /// The folder relative paths in the scenario are tried against first.
     pub base_dir: Option<PathBuf>,
+    /// The file's text, to point at the line of a value found wrong after loading.
+    pub text: String,
 }
 
 /// Reads, checks and overrides a scenario file.
@@ -68,6 +70,7 @@ pub fn load_str(
         scenario,
         origin: origin.to_string(),
         base_dir,
+        text: text.to_string(),
     })
 }
 

@@ -8,6 +8,7 @@ use traces::fill::fill_workload;
 
 use crate::build::{build_cluster, engine_config, open_workload};
 use crate::error::ScenarioError;
+use crate::faults_build::faults_config;
 use crate::load::LoadedScenario;
 use crate::physics_build::physics_config;
 use crate::schema::WorkloadMode;
@@ -32,6 +33,7 @@ pub struct ScenarioRun {
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
+    let faults = faults_config(loaded, &cluster)?;
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded
         .scenario
@@ -41,7 +43,11 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut policy = policies::resolve(&spec, loaded.scenario.seed);
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
-        let world = World { cluster, physics };
+        let world = World {
+            cluster,
+            physics,
+            faults,
+        };
         let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
         return Ok(ScenarioRun {
             record,
@@ -65,7 +71,11 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
         ..engine_config(loaded)
     };
     let mut collector = FillCollector::new();
-    let world = World { cluster, physics };
+    let world = World {
+        cluster,
+        physics,
+        faults,
+    };
     let record = simulate_observed(world, &mut fill.source, policy.as_mut(), config, vec![&mut collector])?;
     Ok(ScenarioRun {
         record,

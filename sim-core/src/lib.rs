@@ -9,6 +9,7 @@
 //! - [`cluster`]: racks, nodes, typed GPUs, and exact milli-GPU / milli-CPU / MiB accounting.
 //! - [`job`]: what a trace asks for and what happens to it.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
+//! - [`faults`]: failures, incidents, cascades and the circuit breaker.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
 //!
@@ -53,6 +54,7 @@ pub mod cluster;
 pub mod engine;
 pub mod event_queue;
 pub mod fabric;
+pub mod faults;
 pub mod ids;
 pub mod job;
 pub mod metrics;

@@ -102,6 +102,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, None)?;
     let cluster = build_cluster(&loaded)?;
     scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
+    scenarios::faults_build::faults_config(&loaded, &cluster)?;
     let mut jobs = 0u64;
     let mut source = open_workload(&loaded, &cluster)?;
     for job in &mut *source {
