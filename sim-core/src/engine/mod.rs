@@ -206,6 +206,8 @@ struct State {
     next_position: u64,
     /// The most nodes down at once.
     peak_down_nodes: u32,
+    /// Jobs `Held` after a failure (neither pending nor running, but not done).
+    held_jobs: usize,
 }
 
 impl State {
@@ -285,6 +287,7 @@ where
                 hits: Vec::new(),
                 next_position: 0,
                 peak_down_nodes: 0,
+                held_jobs: 0,
             },
             source,
             policy,
@@ -334,7 +337,7 @@ where
     /// and no more will arrive, or the horizon is reached.
     pub fn step(&mut self) -> Result<bool, RunError> {
         let state = &self.state;
-        if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() {
+        if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() && state.held_jobs == 0 {
             // Every job has ended: what is left (thermal checks, repairs) changes no job.
             return Ok(false);
         }

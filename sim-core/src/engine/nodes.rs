@@ -21,11 +21,13 @@ impl State {
         let job = &mut self.jobs[id.index()];
         job.incident = Some(incident);
         let failures = job.interruptions;
+        self.held_jobs += 1;
         let row = &mut self.incidents[incident as usize];
         row.jobs_killed += 1;
         if self.impact.max_retries.is_some_and(|limit| failures > limit) {
             job.state = JobState::Failed;
             job.end = Some(now);
+            self.held_jobs -= 1;
             row.jobs_failed += 1;
             self.records.push(Record::GaveUp { job: id });
             return;
@@ -47,6 +49,7 @@ impl State {
         }
         let job = &mut self.jobs[id.index()];
         job.state = JobState::Pending;
+        self.held_jobs -= 1;
         if self.impact.requeue == Requeue::Back {
             job.queue_position = self.next_position;
             self.next_position += 1;
