@@ -10,6 +10,7 @@
 //! - [`charts`], [`html`], [`report`]: PNG and SVG charts and the self-contained `report.html`.
 //! - [`check`]: CI gating rules against a baseline.
 //! - [`fill_file`]: `fill.csv` of fill (packing) experiments.
+//! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
 
 pub mod aggregate;
 pub mod atomic;
@@ -19,6 +20,7 @@ pub mod compare;
 pub mod direction;
 pub mod fill_file;
 pub mod html;
+pub mod incidents;
 pub mod number;
 pub mod report;
 pub mod run_files;

@@ -85,6 +85,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         ),
         None => {}
     }
+    print_timeline(&run.record.incidents, &run.record.summary);
     for path in written {
         println!("wrote {}", path.display());
     }
@@ -96,6 +97,49 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         stats.events as f64 / elapsed.max(1e-9)
     );
     Ok(())
+}
+
+/// Incidents printed after a run; the rest are in `incidents.csv`.
+const TIMELINE_LINES: usize = 12;
+
+/// Prints the first incidents of the run, one line each, and the damage.
+fn print_timeline(incidents: &[sim_core::faults::IncidentRow], summary: &sim_core::metrics::Summary) {
+    if incidents.is_empty() {
+        return;
+    }
+    println!(
+        "incidents ({}; most nodes down at once: {}):",
+        incidents.len(),
+        cell(summary.max_nodes_down.map(|n| n as f64))
+    );
+    for (id, row) in incidents.iter().enumerate().take(TIMELINE_LINES) {
+        let cause = match row.cause.parent() {
+            Some(parent) => format!("cascade of #{parent}"),
+            None => row.cause.name().to_string(),
+        };
+        println!(
+            "  #{id:<3} {:>12}  {:<16} {:<14} {:<16} nodes down {}, jobs killed {} (requeued {}, failed {})",
+            clock(row.at),
+            row.kind,
+            row.unit,
+            cause,
+            row.nodes_down,
+            row.jobs_killed,
+            row.jobs_requeued,
+            row.jobs_failed
+        );
+    }
+    if incidents.len() > TIMELINE_LINES {
+        println!("  … {} more in incidents.csv", incidents.len() - TIMELINE_LINES);
+    }
+}
+
+/// A time as `h:mm:ss.s`.
+fn clock(t: sim_core::SimTime) -> String {
+    let s = t.as_secs_f64();
+    let h = (s / 3600.0).floor();
+    let m = ((s - h * 3600.0) / 60.0).floor();
+    format!("{h}:{m:02}:{:04.1}", s - h * 3600.0 - m * 60.0)
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
