@@ -20,16 +20,6 @@ impl Entry {
             .and_then(|l| l.strip_prefix("# "))
             .unwrap_or(self.name)
     }
-
-    /// The story: the leading comment block, without the `# ` marks.
-    pub fn story(&self) -> String {
-        self.text
-            .lines()
-            .take_while(|l| l.starts_with('#'))
-            .map(|l| l.trim_start_matches('#').trim_start())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.

@@ -221,3 +221,32 @@ fn memory_limits_stop_the_cascade_at_its_source() {
     assert_eq!(run.record.incidents.len(), 1);
     assert_eq!(run.record.summary.max_nodes_down, Some(1));
 }
+
+#[test]
+fn bad_fault_settings_name_the_file_line_and_key() {
+    let base = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 4, gpu_type = \"A100\" }\n\
+                [workload]\ntrace = \"t.csv\"\n[faults]\n";
+    let error = |faults: &str| match load_str(&format!("{base}{faults}"), "s.toml", None, &[]) {
+        Err(e) => e.to_string(),
+        Ok(loaded) => match run(&loaded) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{faults} was accepted"),
+        },
+    };
+    assert_eq!(
+        error("[[faults.incident]]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r9-n9\"\n"),
+        "s.toml:12: faults.incident[0].target: no node called `r9-n9` (names look like `r0-n0`; or give \"random\" or a count)"
+    );
+    assert_eq!(
+        error("[[faults.random]]\ncomponent = \"node\"\nmtbf = \"0s\"\nmttr = \"1h\"\n"),
+        "s.toml:11: faults.random[0].mtbf: must be longer than zero"
+    );
+    assert_eq!(
+        error("[[faults.incident]]\nat = \"1h\"\nkind = \"cooling-failure\"\ntarget = \"r0\"\n"),
+        "s.toml:11: faults.incident[0].kind: cooling failures act through the thermal model: add [thermal]"
+    );
+    assert!(
+        error("[[faults.random]]\ncomponent = \"nod\"\nmtbf = \"1d\"\nmttr = \"1h\"\n")
+            .starts_with("s.toml:10:13: unknown variant `nod`, expected one of `gpu`, `node`"),
+    );
+}

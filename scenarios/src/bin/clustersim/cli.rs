@@ -35,6 +35,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the scheduling policies, one line each.
     Policies,
+    /// List the incident library (run one with `clustersim run library:NAME`), or tell one's story.
+    Scenarios(ScenariosArgs),
     /// Run the scenario's sweep (sweep.grid × sweep.seeds) in parallel; writes sweep.csv, aggregate.csv,
     /// charts and report.html.
     Sweep(SweepArgs),
@@ -77,6 +79,12 @@ pub struct ValidateArgs {
     /// Override a scenario key before checking (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
+}
+
+#[derive(Args)]
+pub struct ScenariosArgs {
+    /// Print this library scenario's story and file instead of the list.
+    pub name: Option<String>,
 }
 
 #[derive(Args)]

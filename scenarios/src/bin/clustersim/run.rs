@@ -7,7 +7,7 @@ use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
-use crate::cli::{RunArgs, ValidateArgs};
+use crate::cli::{RunArgs, ScenariosArgs, ValidateArgs};
 use crate::table::{cell, render};
 
 /// Metrics printed after a run, in order.
@@ -208,4 +208,28 @@ pub fn list_policies() {
         }
         println!("  {:<width$}  {}", part.name, part.summary);
     }
+}
+
+/// Lists the incident library, one line each, or prints one scenario's file.
+pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
+    if let Some(name) = &args.name {
+        let entry = scenarios::library::scenario(name).ok_or_else(|| {
+            ScenarioError::Input(format!(
+                "unknown library scenario `{name}`; the library: {}",
+                scenarios::library::names()
+            ))
+        })?;
+        print!("{}", entry.text);
+        return Ok(());
+    }
+    let width = scenarios::library::LIBRARY
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    println!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
+    for entry in scenarios::library::LIBRARY {
+        println!("  {:<width$}  {}", entry.name, entry.title());
+    }
+    Ok(())
 }
