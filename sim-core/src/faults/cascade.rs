@@ -99,11 +99,6 @@ impl Breaker {
         self.open_until.is_some_and(|until| now < until)
     }
 
-    /// When the breaker closes, if it is open or was.
-    pub fn open_until(&self) -> Option<SimTime> {
-        self.open_until
-    }
-
     /// Times it opened.
     pub fn trips(&self) -> u64 {
         self.trips

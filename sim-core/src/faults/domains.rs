@@ -31,16 +31,6 @@ pub enum Component {
 }
 
 impl Component {
-    /// Every class, in the order of their streams.
-    pub const ALL: [Component; 6] = [
-        Component::Gpu,
-        Component::Node,
-        Component::Tor,
-        Component::Spine,
-        Component::Pdu,
-        Component::Cooling,
-    ];
-
     /// The name used in `[[faults.random]] component` and `incidents.csv`.
     pub fn name(self) -> &'static str {
         match self {
@@ -75,16 +65,6 @@ impl Component {
             Component::Pdu => "faults.pdu",
             Component::Cooling => "faults.cooling",
         }
-    }
-
-    /// A class by its name.
-    pub fn from_name(name: &str) -> Option<Component> {
-        Component::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// True for the classes with one unit per rack.
-    pub fn per_rack(self) -> bool {
-        matches!(self, Component::Tor | Component::Pdu | Component::Cooling)
     }
 }
 

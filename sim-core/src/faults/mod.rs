@@ -1,11 +1,11 @@
 //! Failures and incidents: what can fail, when, for how long, and what a failure does to jobs.
 //!
-//! - [`sampler`]: times between failures (exponential, Weibull) and repair times (fixed,
+//! - [`sampler`] draws times between failures (exponential, Weibull) and repair times (fixed,
 //!   lognormal).
-//! - [`domains`]: the units of each component class and what a unit's failure takes away.
-//! - [`cascade`]: overloads (jobs whose real memory use exceeds their request take a node down)
+//! - [`domains`] numbers the units of each component class and what a unit's failure takes away.
+//! - [`cascade`] models overloads (jobs whose real memory use exceeds their request take a node down)
 //!   and the circuit breaker that pauses requeues.
-//! - [`log`]: the incident log behind `incidents.csv`.
+//! - [`log`] holds the incident log behind `incidents.csv`.
 //!
 //! Random failures of each component class draw from their own seeded stream
 //! (`faults.node`, `faults.tor`, …), and only the failure process itself consumes it, so the
