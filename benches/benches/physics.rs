@@ -54,6 +54,7 @@ fn physics(c: &mut Criterion) {
                 let physics = if on { physics_on() } else { PhysicsConfig::default() };
                 let world = World {
                     cluster: benches::cluster(32, 16),
+                    faults: Default::default(),
                     physics,
                 };
                 let source = jobs.iter().cloned().map(Ok::<_, Infallible>);

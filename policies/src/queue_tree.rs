@@ -166,6 +166,8 @@ impl QueueTree {
             }
             Record::Arrived { .. }
             | Record::Rejected { .. }
+            | Record::Requeued { .. }
+            | Record::GaveUp { .. }
             | Record::RateChanged { .. }
             | Record::NodeDown { .. }
             | Record::NodeUp { .. } => {}

@@ -227,6 +227,7 @@ proptest! {
                     prop_assert!(horizon.is_some() || over_quota, "job {} unfinished without a horizon", j.spec.id);
                     prop_assert!(j.end.is_none());
                 }
+                JobState::Held => prop_assert!(false, "nothing fails in these runs"),
                 JobState::Killed => prop_assert!(false, "nothing kills jobs yet"),
             }
             if let Some(end) = j.end {

@@ -92,6 +92,7 @@ fn with_comm(mut spec: JobSpec, c: f64) -> JobSpec {
 fn two_jobs_sharing_an_uplink_get_half_each() {
     let world = World {
         cluster: racks(5, 1, "A100-80GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             fabric: Some(fabric(100.0)),
             ..Default::default()
@@ -123,6 +124,7 @@ fn two_jobs_sharing_an_uplink_get_half_each() {
 fn in_rack_and_silent_jobs_are_not_slowed() {
     let world = World {
         cluster: racks(2, 2, "A100-80GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             fabric: Some(fabric(1.0)),
             ..Default::default()
@@ -168,6 +170,7 @@ fn power(budget_w: f64, mode: PowerMode) -> PowerConfig {
 fn a_rack_over_its_budget_slows_down_by_the_curve() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             power: Some(power(8000.0, PowerMode::Cap)),
             ..Default::default()
@@ -194,6 +197,7 @@ fn a_rack_over_its_budget_slows_down_by_the_curve() {
 fn admit_delays_the_job_that_would_exceed_the_budget() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             power: Some(power(6500.0, PowerMode::Admit)),
             ..Default::default()
@@ -211,6 +215,7 @@ fn thermal_world(nodes: usize) -> World {
     power.rack_budget_w = None;
     World {
         cluster: racks(1, nodes, "V100-32GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             power: Some(power),
             thermal: Some(ThermalConfig {
@@ -282,6 +287,7 @@ fn overheated_rack(cooling_w: f64, horizon_s: u64) -> (RunOutcome, Watch) {
     power.rack_budget_w = None;
     let world = World {
         cluster: racks(1, 8, "V100-32GB"),
+        faults: Default::default(),
         physics: PhysicsConfig {
             power: Some(power),
             thermal: Some(ThermalConfig {
@@ -371,6 +377,7 @@ fn packed_beats_first_fit_when_uplinks_are_oversubscribed() {
     let jct = |policy: &str, ratio: f64| {
         let world = World {
             cluster: racks(2, 2, "A100-80GB"),
+            faults: Default::default(),
             physics: PhysicsConfig {
                 fabric: Some(FabricConfig {
                     node_nic_gbps: 100.0,
@@ -403,6 +410,7 @@ fn power_aware_avoids_the_rack_near_its_budget() {
     let node_of_b = |policy: &str| {
         let world = World {
             cluster: racks(2, 2, "A100-80GB"),
+            faults: Default::default(),
             physics: PhysicsConfig {
                 power: Some(power(10_000.0, PowerMode::Admit)),
                 ..Default::default()
@@ -428,6 +436,7 @@ fn thermal_aware_avoids_the_hot_rack() {
         power.rack_budget_w = None;
         let world = World {
             cluster: racks(2, 2, "V100-32GB"),
+            faults: Default::default(),
             physics: PhysicsConfig {
                 power: Some(power),
                 thermal: Some(ThermalConfig {

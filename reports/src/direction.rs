@@ -32,7 +32,11 @@ pub fn better(name: &str) -> Better {
         | "lost_gpu_hours"
         | "energy_kwh"
         | "peak_power_kw"
-        | "throttled_gpu_hours" => Better::Lower,
+        | "throttled_gpu_hours"
+        | "node_failures"
+        | "interruptions"
+        | "jobs_failed_after_retries"
+        | "max_nodes_down" => Better::Lower,
         _ => Better::Neither,
     }
 }

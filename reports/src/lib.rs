@@ -13,6 +13,7 @@
 //!   curves and their summary.
 //! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
 //!   `report.html` of single runs.
+//! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
 
 pub mod aggregate;
 pub mod atomic;
@@ -23,6 +24,7 @@ pub mod direction;
 pub mod fill_curves;
 pub mod fill_file;
 pub mod html;
+pub mod incidents;
 pub mod number;
 pub mod report;
 pub mod run_files;

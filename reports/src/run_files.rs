@@ -1,4 +1,5 @@
-//! The files of one run: `summary.json`, `jobs.csv`, `timeseries.csv`.
+//! The files of one run: `summary.json`, `jobs.csv`, `timeseries.csv`, and `racks.csv` and
+//! `incidents.csv` when their models are on.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -62,15 +63,17 @@ pub struct SummaryFile<'a> {
     pub scenario: &'a serde_json::Value,
     /// When the run ended, in seconds.
     pub end_s: f64,
-    /// Jobs failed at arrival because the cluster can never hold them.
+    /// Jobs failed without ever starting (the cluster can never hold them); jobs failed past
+    /// their retry limit are `metrics.jobs_failed_after_retries`.
     pub jobs_rejected: u64,
     /// Trace rows skipped by the format's rules, by reason.
     pub trace_rows_skipped: &'a BTreeMap<String, u64>,
 }
 
 /// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`,
-/// `timeseries.csv`, and `racks.csv` when a physical model is on. Each file is written whole
-/// or not at all. Returns the paths written.
+/// `timeseries.csv`, `racks.csv` when a physical model is on and `incidents.csv` when a failure
+/// model is or something failed. Each file is written whole or not at all. Returns the paths
+/// written.
 pub fn write_run_files(
     dir: &Path,
     summary: &SummaryFile<'_>,
@@ -92,6 +95,11 @@ pub fn write_run_files(
     if !record.racks.is_empty() {
         let path = dir.join("racks.csv");
         write_atomic(&path, |w| write_racks(w, &record.racks, rack_names))?;
+        paths.push(path);
+    }
+    if record.faults_active || !record.incidents.is_empty() {
+        let path = dir.join("incidents.csv");
+        write_atomic(&path, |w| crate::incidents::write_incidents(w, &record.incidents))?;
         paths.push(path);
     }
     Ok(paths)

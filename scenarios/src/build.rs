@@ -223,6 +223,11 @@ fn open_jobs(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSo
         })?;
         return Ok(traces::open_reader(sample.path, sample.bytes, format, &options)?);
     }
+    if let Some(name) = trace.strip_prefix("library:") {
+        let text = crate::library::trace(name)
+            .ok_or_else(|| ScenarioError::Input(format!("{}: unknown library trace `{name}`", loaded.origin)))?;
+        return Ok(traces::open_reader(trace, text.as_bytes(), format, &options)?);
+    }
     let path = resolve_path(loaded, trace)?;
     Ok(traces::open(&path, format, &options)?)
 }

@@ -8,6 +8,9 @@
 pub mod build;
 pub mod duration;
 pub mod error;
+pub mod faults_build;
+pub mod faults_schema;
+pub mod library;
 pub mod load;
 pub mod output;
 pub mod overrides;

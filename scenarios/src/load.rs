@@ -19,13 +19,30 @@ pub struct LoadedScenario {
     pub origin: String,
     /// The folder relative paths in the scenario are tried against first.
     pub base_dir: Option<PathBuf>,
+    /// The file's text, to point at the line of a value found wrong after loading.
+    pub text: String,
 }
 
-/// Reads, checks and overrides a scenario file.
-pub fn load_file(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+/// A scenario's text, its name for messages and its folder: a file, or `library:NAME` from the
+/// embedded incident library (no folder).
+pub fn read_scenario(path: &Path) -> Result<(String, String, Option<PathBuf>), ScenarioError> {
     let origin = path.display().to_string();
+    if let Some(name) = origin.strip_prefix("library:") {
+        let entry = crate::library::scenario(name).ok_or_else(|| {
+            ScenarioError::Input(format!(
+                "unknown library scenario `{name}`; the library: {} (see `clustersim scenarios`)",
+                crate::library::names()
+            ))
+        })?;
+        return Ok((entry.text.to_string(), origin, None));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Input(format!("{origin}: {e}")))?;
-    let base_dir = path.parent().map(Path::to_path_buf);
+    Ok((text, origin, path.parent().map(Path::to_path_buf)))
+}
+
+/// Reads, checks and overrides a scenario file (or `library:NAME`).
+pub fn load_file(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+    let (text, origin, base_dir) = read_scenario(path)?;
     load_str(&text, &origin, base_dir, overrides)
 }
 
@@ -68,6 +85,7 @@ pub fn load_str(
         scenario,
         origin: origin.to_string(),
         base_dir,
+        text: text.to_string(),
     })
 }
 

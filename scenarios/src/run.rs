@@ -8,6 +8,7 @@ use traces::fill::fill_workload;
 
 use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
 use crate::error::ScenarioError;
+use crate::faults_build::faults_config;
 use crate::load::LoadedScenario;
 use crate::physics_build::physics_config;
 use crate::schema::WorkloadMode;
@@ -31,9 +32,10 @@ pub struct ScenarioRun {
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut cluster = build_cluster(loaded)?;
+    let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
+    let faults = faults_config(loaded, &cluster)?;
     let typical = typical_tasks(loaded, &cluster)?;
     cluster.set_typical_tasks(Some(typical));
-    let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded
         .scenario
@@ -43,7 +45,11 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut policy = policies::resolve(&spec, loaded.scenario.seed);
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
-        let world = World { cluster, physics };
+        let world = World {
+            cluster,
+            physics,
+            faults,
+        };
         let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
         return Ok(ScenarioRun {
             record,
@@ -67,7 +73,11 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
         ..engine_config(loaded)
     };
     let mut collector = FillCollector::new();
-    let world = World { cluster, physics };
+    let world = World {
+        cluster,
+        physics,
+        faults,
+    };
     let record = simulate_observed(world, &mut fill.source, policy.as_mut(), config, vec![&mut collector])?;
     Ok(ScenarioRun {
         record,

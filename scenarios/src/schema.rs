@@ -1,8 +1,8 @@
 //! The scenario file: what each key means, its unit and its default.
 //!
 //! Every table rejects unknown keys (the loader suggests the nearest valid one). The physical
-//! sections (`[fabric]`, `[power]`, `[thermal]`) are in [`crate::physics_schema`]; `[faults]`
-//! is not implemented yet and is refused as an unknown key.
+//! sections (`[fabric]`, `[power]`, `[thermal]`) are in [`crate::physics_schema`], `[faults]`
+//! in [`crate::faults_schema`].
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,7 @@ use policies::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
+use crate::faults_schema::FaultsSection;
 use crate::physics_schema::{FabricSection, PowerSection, ThermalSection};
 
 /// One simulation scenario.
@@ -43,6 +44,9 @@ pub struct Scenario {
     /// Inlet air and GPU temperatures (off when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thermal: Option<ThermalSection>,
+    /// Failures, incidents, cascades and their mitigations (nothing fails when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<FaultsSection>,
     /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSection>,

@@ -55,7 +55,8 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
             }
         }
     }
-    validate_physics(scenario, &fail)
+    validate_physics(scenario, &fail)?;
+    crate::faults_build::check(scenario, text, origin)
 }
 
 fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {

@@ -2,8 +2,10 @@
 //!
 //! Life cycle: `Pending → Running → Completed | Failed | Killed`, and `Running → Pending` again
 //! when preempted (work since the last checkpoint is lost and counted) or suspended by time
-//! slicing (progress kept, less the switch overhead, which is counted). A job still pending or
-//! running when the run ends is reported in that state.
+//! slicing (progress kept, less the switch overhead, which is counted). A failure of something
+//! a running job uses moves it to `Held` (work since the last checkpoint lost), and from there
+//! back to `Pending` after its restart overhead and back-off, or to `Failed` past its retry
+//! limit. A job still pending, held or running when the run ends is reported in that state.
 
 use crate::cluster::GpuTypeSet;
 use crate::ids::{JobId, QueueId, UserId};
@@ -79,6 +81,9 @@ pub enum JobState {
     Pending,
     /// Holding its resources and making progress.
     Running,
+    /// Stopped by a failure and waiting, outside the queue, for its restart overhead and
+    /// back-off to pass (or for the circuit breaker to close).
+    Held,
     /// Finished all its work.
     Completed,
     /// Ended without finishing: it can never run on this cluster, or its failures ran out.
@@ -93,6 +98,7 @@ impl JobState {
         match self {
             JobState::Pending => "pending",
             JobState::Running => "running",
+            JobState::Held => "held",
             JobState::Completed => "completed",
             JobState::Failed => "failed",
             JobState::Killed => "killed",
@@ -202,6 +208,11 @@ pub struct Job {
     /// GPU time lost to preemptions and failures (work since the last checkpoint) and to
     /// suspension overheads, in GPU-seconds.
     pub lost_gpu_s: f64,
+    /// Its place in the queue while pending: arrival order, or later than every waiting job
+    /// after a failure with `requeue = "back"`. Lower goes first among equals.
+    pub queue_position: u64,
+    /// The incident (index in the run's incident log) that last stopped it, if any.
+    pub incident: Option<u32>,
 }
 
 impl Job {
@@ -231,6 +242,8 @@ impl Job {
             interruptions: 0,
             suspensions: 0,
             lost_gpu_s: 0.0,
+            queue_position: u64::from(id.0),
+            incident: None,
             spec,
         }
     }

@@ -10,6 +10,7 @@
 //! - [`job`]: what a trace asks for and what happens to it.
 //! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
+//! - [`faults`]: failures, incidents, cascades and the circuit breaker.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
 //!
@@ -54,6 +55,7 @@ pub mod cluster;
 pub mod engine;
 pub mod event_queue;
 pub mod fabric;
+pub mod faults;
 pub mod frag;
 pub mod ids;
 pub mod job;

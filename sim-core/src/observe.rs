@@ -38,12 +38,23 @@ pub enum Record {
         /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
         lost_gpu_s: f64,
     },
-    /// A running job was stopped by a failure and is pending again.
+    /// A running job was stopped by a failure: it is `Held` (it returns with
+    /// [`Record::Requeued`]) or, past its retry limit, `Failed` ([`Record::GaveUp`] follows).
     Interrupted {
         /// The job.
         job: JobId,
         /// GPU time lost (work since its last checkpoint × its GPUs), in GPU-seconds.
         lost_gpu_s: f64,
+    },
+    /// A job stopped by a failure is pending again, after its restart overhead and back-off.
+    Requeued {
+        /// The job.
+        job: JobId,
+    },
+    /// A job stopped by one failure more than its retry limit allows ended `Failed`.
+    GaveUp {
+        /// The job.
+        job: JobId,
     },
     /// A node went down (its jobs were interrupted first).
     NodeDown {
@@ -85,6 +96,8 @@ impl Record {
             | Record::Completed { job }
             | Record::Preempted { job, .. }
             | Record::Interrupted { job, .. }
+            | Record::Requeued { job }
+            | Record::GaveUp { job }
             | Record::Suspended { job, .. }
             | Record::RateChanged { job, .. } => Some(job),
             Record::NodeDown { .. } | Record::NodeUp { .. } => None,
@@ -97,6 +110,27 @@ impl Record {
 pub enum DownCause {
     /// Its GPUs reached their shutdown temperature.
     Thermal,
+    /// The node failed (a random failure or a scripted `node-failure`).
+    Failure,
+    /// Its rack's power distribution unit tripped.
+    Power,
+    /// It ran out of memory (a cascade: rescheduled jobs used more than they asked for).
+    Overload,
+    /// Its capacity was reclaimed (`spot-reclaim`).
+    Reclaimed,
+}
+
+impl DownCause {
+    /// The name written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DownCause::Thermal => "thermal-shutdown",
+            DownCause::Failure => "node-failure",
+            DownCause::Power => "pdu-trip",
+            DownCause::Overload => "overload",
+            DownCause::Reclaimed => "spot-reclaim",
+        }
+    }
 }
 
 /// Why a job was failed without running.

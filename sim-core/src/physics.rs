@@ -286,6 +286,23 @@ impl Physics {
         self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, effects);
     }
 
+    /// Sets how many spine switches work (a spine failure or repair); without a network model
+    /// it changes nothing.
+    pub fn set_working_spines(&mut self, working: u32, effects: &mut Effects) {
+        if let Some(network) = &mut self.network {
+            let mut changes = Vec::new();
+            network.set_working_spines(working, &mut changes);
+            effects
+                .speeds
+                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+        }
+    }
+
+    /// A rack's cooling capacity now, W (`None` without a thermal model).
+    pub fn rack_cooling_w(&self, rack: RackId) -> Option<f64> {
+        self.thermal.as_ref().map(|t| t.racks[rack.index()].cooling_w)
+    }
+
     /// Sets a rack's cooling capacity (a cooling-unit failure sets 0; repair restores it).
     pub fn set_cooling(
         &mut self,
@@ -612,12 +629,15 @@ fn job_nodes(job: &Job) -> Vec<NodeId> {
     nodes
 }
 
-/// The busy share (0–1) of a node's busiest GPU.
+/// The busy share (0–1) of a node's busiest working GPU (failed devices draw nothing).
 fn busiest_gpu_share(cluster: &Cluster, node: NodeId) -> f64 {
+    let failed = cluster.node(node).failed_gpus;
     let min_free = cluster
         .gpu_free_milli(node)
         .iter()
-        .copied()
+        .enumerate()
+        .filter(|&(d, _)| failed >> d & 1 == 0)
+        .map(|(_, &free)| free)
         .min()
         .unwrap_or(MILLI_PER_GPU as u16);
     f64::from(MILLI_PER_GPU - u32::from(min_free)) / f64::from(MILLI_PER_GPU)

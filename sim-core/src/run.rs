@@ -25,8 +25,14 @@ pub struct RunRecord {
     pub event_digest: String,
     /// When the run ended.
     pub end: SimTime,
-    /// Jobs rejected at arrival because the cluster can never hold them.
+    /// Jobs failed without ever starting (the cluster can never hold them, or a fill run did
+    /// not place them on arrival); jobs failed past their retry limit are not counted here
+    /// (`Summary::jobs_failed_after_retries`).
     pub rejected_jobs: u64,
+    /// Every incident of the run, in order (`incidents.csv`).
+    pub incidents: Vec<crate::faults::IncidentRow>,
+    /// True when the run had a failure model or incidents (`incidents.csv` is written).
+    pub faults_active: bool,
     /// Engine work counters (wall-clock-free, but not part of the deterministic outputs).
     pub stats: EngineStats,
 }
@@ -87,6 +93,8 @@ where
         event_digest: digest.hex(),
         end: outcome.end,
         rejected_jobs,
+        faults_active: outcome.faults_active,
+        incidents: outcome.incidents,
         stats: outcome.stats,
     })
 }

@@ -78,6 +78,8 @@ impl QueueOrder for Drf {
             }
             Record::Arrived { .. }
             | Record::Rejected { .. }
+            | Record::Requeued { .. }
+            | Record::GaveUp { .. }
             | Record::RateChanged { .. }
             | Record::NodeDown { .. }
             | Record::NodeUp { .. } => {}

@@ -1,4 +1,4 @@
-//! Waiting jobs split by group (user or queue), each group in arrival order: the structure
+//! Waiting jobs split by group (user or queue), each group in queue order: the structure
 //! behind DRF, lottery and fair share, which first choose a group, then take its oldest job.
 //! Each group is walked in order as [`super::walk`] describes.
 
@@ -15,10 +15,11 @@ use crate::parts::ShareBy;
 /// Per-group waiting sets and this round's next candidate of each group.
 pub(crate) struct GroupedWaiting {
     share_by: ShareBy,
-    waiting: Vec<BTreeSet<JobId>>,
+    /// Each group's waiting jobs by (queue position, id).
+    waiting: Vec<BTreeSet<(u64, JobId)>>,
     /// This round's position in each group.
-    walks: Vec<Walk<JobId>>,
-    heads: Vec<Option<JobId>>,
+    walks: Vec<Walk<(u64, JobId)>>,
+    heads: Vec<Option<(u64, JobId)>>,
 }
 
 impl GroupedWaiting {
@@ -70,18 +71,20 @@ impl GroupedWaiting {
             self.walks.resize_with(g + 1, Walk::default);
             self.heads.resize(g + 1, None);
         }
+        let entry = (job.queue_position, id);
         match *record {
-            Record::Arrived { job }
-            | Record::Preempted { job, .. }
-            | Record::Suspended { job, .. }
-            | Record::Interrupted { job, .. } => {
-                self.waiting[g].insert(job);
+            Record::Arrived { .. } | Record::Preempted { .. } | Record::Suspended { .. } | Record::Requeued { .. } => {
+                self.waiting[g].insert(entry);
             }
-            Record::Started { job } | Record::Rejected { job, .. } => {
-                self.waiting[g].remove(&job);
+            Record::Started { .. } | Record::Rejected { .. } => {
+                self.waiting[g].remove(&entry);
             }
-            Record::Completed { .. } | Record::RateChanged { .. } | Record::NodeDown { .. } | Record::NodeUp { .. } => {
-            }
+            Record::Completed { .. }
+            | Record::Interrupted { .. }
+            | Record::GaveUp { .. }
+            | Record::RateChanged { .. }
+            | Record::NodeDown { .. }
+            | Record::NodeUp { .. } => {}
         }
     }
 
@@ -100,12 +103,15 @@ impl GroupedWaiting {
 
     /// Groups with a candidate left this round, in index order.
     pub(crate) fn with_candidates(&self) -> impl Iterator<Item = (usize, JobId)> + '_ {
-        self.heads.iter().enumerate().filter_map(|(g, h)| h.map(|j| (g, j)))
+        self.heads
+            .iter()
+            .enumerate()
+            .filter_map(|(g, h)| h.map(|(_, j)| (g, j)))
     }
 
     /// Takes group `g`'s head as offered and moves to its next job.
     pub(crate) fn pop(&mut self, g: usize) -> Option<JobId> {
-        let head = self.heads[g]?;
+        let (_, head) = self.heads[g]?;
         self.heads[g] = self.walks[g].next(&self.waiting[g]);
         Some(head)
     }

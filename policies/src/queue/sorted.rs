@@ -1,4 +1,4 @@
-//! Waiting jobs kept sorted by a fixed key (then arrival), updated from the engine's records,
+//! Waiting jobs kept sorted by a fixed key (then queue position), updated from the engine's records,
 //! so a round walks them in order without sorting (see [`super::walk`]).
 
 use std::collections::BTreeSet;
@@ -10,11 +10,11 @@ use sim_core::view::ClusterView;
 
 use super::walk::Walk;
 
-/// Waiting jobs in `(key, arrival)` order, and this round's position among them.
+/// Waiting jobs in `(key, queue position)` order, and this round's position among them.
 pub(crate) struct SortedWaiting<K> {
     key: fn(&Job) -> K,
-    waiting: BTreeSet<(K, JobId)>,
-    walk: Walk<(K, JobId)>,
+    waiting: BTreeSet<(K, u64, JobId)>,
+    walk: Walk<(K, u64, JobId)>,
 }
 
 impl<K: Ord + Copy> SortedWaiting<K> {
@@ -29,18 +29,26 @@ impl<K: Ord + Copy> SortedWaiting<K> {
 
     /// Adds jobs that become pending and drops jobs that leave the queue.
     pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        let entry = |job: JobId| {
+            let j = view.job(job);
+            ((self.key)(j), j.queue_position, job)
+        };
         match *record {
             Record::Arrived { job }
             | Record::Preempted { job, .. }
             | Record::Suspended { job, .. }
-            | Record::Interrupted { job, .. } => {
-                self.waiting.insert(((self.key)(view.job(job)), job));
+            | Record::Requeued { job } => {
+                self.waiting.insert(entry(job));
             }
             Record::Started { job } | Record::Rejected { job, .. } => {
-                self.waiting.remove(&((self.key)(view.job(job)), job));
+                self.waiting.remove(&entry(job));
             }
-            Record::Completed { .. } | Record::RateChanged { .. } | Record::NodeDown { .. } | Record::NodeUp { .. } => {
-            }
+            Record::Completed { .. }
+            | Record::Interrupted { .. }
+            | Record::GaveUp { .. }
+            | Record::RateChanged { .. }
+            | Record::NodeDown { .. }
+            | Record::NodeUp { .. } => {}
         }
     }
 
@@ -56,6 +64,6 @@ impl<K: Ord + Copy> SortedWaiting<K> {
 
     /// The next job of the walk.
     pub(crate) fn next(&mut self) -> Option<JobId> {
-        self.walk.next(&self.waiting).map(|(_, id)| id)
+        self.walk.next(&self.waiting).map(|(_, _, id)| id)
     }
 }

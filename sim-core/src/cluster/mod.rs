@@ -109,14 +109,24 @@ pub struct Node {
     /// False while the node is down (failed, powered off): nothing can be placed on it and its
     /// capacity does not count as healthy.
     pub up: bool,
+    /// False while the node is cut off from the network (its leaf switch failed): its running
+    /// tasks go on, but nothing new can be placed on it. Its capacity still counts as healthy.
+    pub reachable: bool,
+    /// Devices that failed and wait for repair (bit i = device i): never placed on, not healthy.
+    pub failed_gpus: u64,
     /// Offset of device 0 of this node in the cluster's device array.
     first_gpu: usize,
 }
 
 impl Node {
-    /// GPU capacity in milli-GPU.
+    /// Capacity of its working devices (failed ones excluded), in milli-GPU.
     pub fn gpu_milli(&self) -> u64 {
-        u64::from(self.gpu_count) * u64::from(MILLI_PER_GPU)
+        u64::from(self.gpu_count - self.failed_gpus.count_ones()) * u64::from(MILLI_PER_GPU)
+    }
+
+    /// True when new tasks may be placed on it: it is up and reachable.
+    pub fn schedulable(&self) -> bool {
+        self.up && self.reachable
     }
 
     /// GPU capacity held by tasks, in milli-GPU.
@@ -153,6 +163,9 @@ pub enum AllocError {
     /// The node is down.
     #[error("node `{0}` is down")]
     NodeDown(String),
+    /// The node is cut off from the network (its leaf switch failed).
+    #[error("node `{0}` is cut off from the network")]
+    Unreachable(String),
     /// The rack's power budget would be exceeded.
     #[error("rack `{rack}` would need {need_mw} mW of its {budget_mw} mW power budget")]
     PowerBudget {
@@ -242,6 +255,8 @@ impl Cluster {
                 free_mem_mib: spec.mem_mib,
                 free_gpu_milli: u64::from(spec.gpus) * u64::from(MILLI_PER_GPU),
                 up: true,
+                reachable: true,
+                failed_gpus: 0,
                 first_gpu: cluster.gpu_free_milli.len(),
             };
             cluster.total_gpu_milli += node.gpu_milli();
@@ -352,6 +367,51 @@ impl Cluster {
         }
     }
 
+    /// Cuts a node off the network or reconnects it (see [`Node::reachable`]). Returns false when
+    /// it was already in that state.
+    pub fn set_node_reachable(&mut self, node: NodeId, reachable: bool) -> bool {
+        let n = &mut self.nodes[node.index()];
+        let changed = n.reachable != reachable;
+        n.reachable = reachable;
+        changed
+    }
+
+    /// Marks one device of a node failed or repaired. A device must be idle when it fails (the
+    /// engine stops the job using it first). Returns false when it was already in that state.
+    pub fn set_gpu_failed(&mut self, node: NodeId, gpu: u32, failed: bool) -> bool {
+        let n = &mut self.nodes[node.index()];
+        let bit = 1u64 << gpu;
+        if (n.failed_gpus & bit != 0) == failed {
+            return false;
+        }
+        let device = &mut self.gpu_free_milli[n.first_gpu + gpu as usize];
+        let whole = u64::from(MILLI_PER_GPU);
+        if failed {
+            assert_eq!(
+                u32::from(*device),
+                MILLI_PER_GPU,
+                "device {gpu} of node `{}` fails while holding tasks",
+                n.name
+            );
+            *device = 0;
+            n.failed_gpus |= bit;
+            n.free_gpu_milli -= whole;
+        } else {
+            *device = MILLI_PER_GPU as u16;
+            n.failed_gpus &= !bit;
+            n.free_gpu_milli += whole;
+        }
+        if n.up {
+            if failed {
+                self.total_gpu_milli -= whole;
+            } else {
+                self.total_gpu_milli += whole;
+            }
+        }
+        self.refresh_frag(node);
+        true
+    }
+
     /// Puts rack power budgets in force (or lifts them with `None`).
     pub fn set_power_limits(&mut self, limits: Option<PowerLimits>) {
         self.power_limits = limits;
@@ -449,9 +509,13 @@ impl Cluster {
         let mut allocated = 0;
         for node in &self.nodes {
             let devices = &self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
-            if let Some(d) = devices.iter().position(|&f| u32::from(f) > MILLI_PER_GPU) {
+            if let Some(d) = devices
+                .iter()
+                .enumerate()
+                .position(|(d, &f)| u32::from(f) > MILLI_PER_GPU || (node.failed_gpus >> d & 1 == 1 && f != 0))
+            {
                 return Err(format!(
-                    "node `{}` device {d} has more than a whole GPU free",
+                    "node `{}` device {d} has more than a whole GPU free, or is failed and not empty",
                     node.name
                 ));
             }

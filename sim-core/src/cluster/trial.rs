@@ -89,7 +89,7 @@ impl<'c> Trial<'c> {
     /// or the node's GPU model is not in `allowed` (CPU-only tasks ignore the model).
     pub fn fit(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         let n = self.cluster.node(node);
-        if !n.up || (request.gpus > 0 && !allowed.contains(n.gpu_type)) {
+        if !n.schedulable() || (request.gpus > 0 && !allowed.contains(n.gpu_type)) {
             return None;
         }
         let (cpu, mem) = self.free_cpu_mem(node);
@@ -176,6 +176,9 @@ impl<'c> Trial<'c> {
             .ok_or(AllocError::NoSuchNode(task.node.0))?;
         if !node.up {
             return Err(AllocError::NodeDown(node.name.clone()));
+        }
+        if !node.reachable {
+            return Err(AllocError::Unreachable(node.name.clone()));
         }
         if let Some((need_mw, budget_mw)) = self.rack_power_after(task.node, task.gpu_milli())
             && need_mw > budget_mw

@@ -17,6 +17,8 @@ impl State {
         let allowed = allowed_types(&self.cluster, &spec.gpu_types);
         let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
+        job.queue_position = self.next_position;
+        self.next_position += 1;
         if fits {
             self.pending.push(id);
             self.arrived_now.push(id);

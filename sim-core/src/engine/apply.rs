@@ -17,7 +17,7 @@ pub(super) enum Stop {
     /// Time slicing: progress kept, less `overhead` of work.
     Suspend { overhead: SimTime },
     /// A failure of something the job used: back to the last checkpoint, even if the job is
-    /// not preemptible.
+    /// not preemptible; the job is `Held` (the caller decides when it returns).
     Interrupt,
 }
 
@@ -99,6 +99,7 @@ impl State {
         job.alloc = placement;
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
+        self.track_memory(id, true);
         let mut effects = std::mem::take(&mut self.effects);
         self.physics
             .job_started(&self.cluster, &self.jobs, &self.jobs[id.index()], now, &mut effects);
@@ -115,10 +116,11 @@ impl State {
         Ok(())
     }
 
-    /// Stops a running job and puts it back in the queue at its arrival position. A preemption
-    /// or an interruption keeps only the work saved by its last checkpoint; a suspension keeps
-    /// all of it but the switch overhead. The lost work × the job's GPUs is counted in
-    /// `lost_gpu_s`. Policies may only stop preemptible jobs; failures stop any.
+    /// Stops a running job and puts it back in the queue at its queue position (an interrupted
+    /// job is `Held` instead). A preemption or an interruption keeps only the work saved by its
+    /// last checkpoint; a suspension keeps all of it but the switch overhead. The lost work ×
+    /// the job's GPUs is counted in `lost_gpu_s`. Policies may only stop preemptible jobs;
+    /// failures stop any.
     pub(super) fn stop(&mut self, id: JobId, how: Stop) -> Result<(), String> {
         let job = self
             .jobs
@@ -131,6 +133,7 @@ impl State {
             return Err("it is not preemptible".into());
         }
         let now = self.now;
+        self.track_memory(id, false);
         let job = &mut self.jobs[id.index()];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
         let saved = match how {
@@ -141,7 +144,11 @@ impl State {
         let lost_gpu_s = (done - saved) / 1e6 * gpus;
         job.checkpointed_work = saved;
         job.lost_gpu_s += lost_gpu_s;
-        job.state = JobState::Pending;
+        job.state = if how == Stop::Interrupt {
+            JobState::Held
+        } else {
+            JobState::Pending
+        };
         job.progress.remaining = job.spec.duration.as_micros() as f64 - saved;
         job.progress.updated_at = now;
         job.progress.version += 1;
@@ -161,8 +168,9 @@ impl State {
         };
         self.cluster.release(&self.jobs[id.index()].alloc);
         self.running.remove(&id);
-        let at = self.pending.partition_point(|&p| p < id);
-        self.pending.insert(at, id);
+        if how != Stop::Interrupt {
+            self.enqueue(id);
+        }
         self.records.push(record);
         self.after_stop(id);
         Ok(())
@@ -201,7 +209,7 @@ impl State {
         }
         let shutdowns: Vec<_> = effects.shutdowns.drain(..).collect();
         for node in shutdowns {
-            self.shut_down(node, crate::observe::DownCause::Thermal);
+            self.thermal_shutdown(node);
         }
     }
 
@@ -214,6 +222,7 @@ impl State {
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;
         job.checkpointed_work = job.spec.duration.as_micros() as f64;
+        self.track_memory(id, false);
         self.cluster.release(&self.jobs[id.index()].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });

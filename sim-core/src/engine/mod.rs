@@ -17,6 +17,7 @@
 
 mod admission;
 mod apply;
+mod faults;
 mod names;
 mod nodes;
 
@@ -25,6 +26,7 @@ use std::error::Error;
 
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
+use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::{JobId, NodeId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::observe::{Observer, Record};
@@ -54,6 +56,8 @@ pub struct World {
     pub cluster: Cluster,
     /// Network, power and thermal models (all off by default).
     pub physics: PhysicsConfig,
+    /// Failures, incidents, and what they do to jobs (nothing fails by default).
+    pub faults: FaultsConfig,
 }
 
 impl From<Cluster> for World {
@@ -62,6 +66,7 @@ impl From<Cluster> for World {
         World {
             cluster,
             physics: PhysicsConfig::default(),
+            faults: FaultsConfig::default(),
         }
     }
 }
@@ -130,6 +135,14 @@ pub struct RunOutcome {
     pub queues: Vec<String>,
     /// Engine work counters.
     pub stats: EngineStats,
+    /// Every incident, in the order they happened.
+    pub incidents: Vec<IncidentRow>,
+    /// True when a failure model or an incident was configured.
+    pub faults_active: bool,
+    /// The most nodes down at once.
+    pub peak_down_nodes: u32,
+    /// Times the circuit breaker opened.
+    pub breaker_trips: u64,
 }
 
 /// What can be on the event queue.
@@ -143,8 +156,18 @@ enum Event {
     Wake,
     /// Check a node's temperature against its thresholds, if its thermal version is still `version`.
     Thermal { node: NodeId, version: u32 },
-    /// A node that went down comes back.
-    NodeRecovery { node: NodeId },
+    /// A unit of random failure process `process` fails.
+    Failure { process: u16, unit: u32 },
+    /// Scripted incident `index` (in the scenario's order) happens.
+    Incident { index: u32 },
+    /// Incident `incident` ends: its units come back.
+    Repair { incident: u32 },
+    /// A held job's restart overhead and back-off are over.
+    Requeue { job: JobId },
+    /// Check whether a node is still over its memory, if its overload version is still `version`.
+    Overload { node: NodeId, version: u32 },
+    /// The circuit breaker may close.
+    BreakerClose,
 }
 
 /// The mutable state of a run, apart from the policy and observers.
@@ -168,6 +191,23 @@ struct State {
     physics: Physics,
     /// Reused buffer for physics effects.
     effects: Effects,
+    /// What a failure does to the jobs it stops.
+    impact: JobImpact,
+    /// Failure processes, incidents, overloads and the breaker (`None`: nothing can fail but
+    /// heat).
+    faults: Option<Box<faults::Faults>>,
+    /// Reasons each node is down for (it comes back when the last one ends).
+    node_holds: Vec<u16>,
+    /// Every incident so far.
+    incidents: Vec<IncidentRow>,
+    /// What each incident took, to give it back when it ends.
+    hits: Vec<faults::Hit>,
+    /// The next queue position to hand out (arrivals and requeues to the back).
+    next_position: u64,
+    /// The most nodes down at once.
+    peak_down_nodes: u32,
+    /// Jobs `Held` after a failure (neither pending nor running, but not done).
+    held_jobs: usize,
 }
 
 impl State {
@@ -210,8 +250,16 @@ where
         policy: &'r mut dyn Policy,
         config: EngineConfig,
     ) -> Result<Self, RunError> {
-        let World { mut cluster, physics } = world.into();
+        let World {
+            mut cluster,
+            physics,
+            faults,
+        } = world.into();
+        let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
         let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
+        let nodes = cluster.nodes().len();
+        let impact = faults.jobs;
+        let fault_state = faults::Faults::new(faults, &cluster, spines);
         if let Some(power) = physics.power() {
             cluster.set_power_limits(Some(power.limits(&cluster)));
         }
@@ -232,6 +280,14 @@ where
                 wakeups: BTreeSet::new(),
                 physics,
                 effects: Effects::default(),
+                impact,
+                faults: fault_state,
+                node_holds: vec![0; nodes],
+                incidents: Vec::new(),
+                hits: Vec::new(),
+                next_position: 0,
+                peak_down_nodes: 0,
+                held_jobs: 0,
             },
             source,
             policy,
@@ -247,6 +303,7 @@ where
             .physics
             .start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
         state.apply_effects(&mut effects, None);
+        state.schedule_faults();
         engine.read_ahead(SimTime::ZERO)?;
         engine.next_sample = engine
             .config
@@ -280,7 +337,7 @@ where
     /// and no more will arrive, or the horizon is reached.
     pub fn step(&mut self) -> Result<bool, RunError> {
         let state = &self.state;
-        if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() {
+        if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() && state.held_jobs == 0 {
             // Every job has ended: what is left (thermal checks, repairs) changes no job.
             return Ok(false);
         }
@@ -341,7 +398,12 @@ where
             observer.on_end(end, &view);
         }
         let state = self.state;
+        let breaker_trips = state.faults.as_ref().map_or(0, |f| f.breaker_trips());
         RunOutcome {
+            faults_active: state.faults.is_some(),
+            incidents: state.incidents,
+            peak_down_nodes: state.peak_down_nodes,
+            breaker_trips,
             jobs: state.jobs,
             cluster: state.cluster,
             physics: state.physics,
@@ -397,10 +459,21 @@ where
                 self.state.thermal_check(node, version);
                 Ok(true)
             }
-            Event::NodeRecovery { node } => {
-                self.state.recover(node);
+            Event::Failure { process, unit } => {
+                self.state.random_failure(process, unit);
                 Ok(true)
             }
+            Event::Incident { index } => {
+                self.state.scripted_incident(index);
+                Ok(true)
+            }
+            Event::Repair { incident } => {
+                self.state.repair(incident);
+                Ok(true)
+            }
+            Event::Requeue { job } => Ok(self.state.requeue_due(job)),
+            Event::Overload { node, version } => Ok(self.state.overload_check(node, version)),
+            Event::BreakerClose => Ok(self.state.breaker_close()),
             Event::Finish { job, version } => {
                 let j = &self.state.jobs[job.index()];
                 if j.state != JobState::Running || j.progress.version != version {

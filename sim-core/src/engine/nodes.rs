@@ -1,22 +1,82 @@
-//! Nodes going down and coming back, and the jobs a failure interrupts.
+//! Nodes going down and coming back, and the jobs a failure stops.
+//!
+//! A node may be held down for several reasons at once (a PDU trip and its own failure): it
+//! goes down with the first and comes back when the last one ends.
 
 use super::apply::Stop;
 use super::{Event, State};
+use crate::faults::Requeue;
 use crate::ids::{JobId, NodeId};
+use crate::job::JobState;
 use crate::observe::{DownCause, Record};
 
 impl State {
-    /// Stops a running job because something it used failed: it loses the work since its last
-    /// checkpoint and waits again (non-preemptible jobs too).
-    pub(super) fn interrupt(&mut self, id: JobId) {
+    /// Stops a running job because incident `incident` took something it used: it loses the
+    /// work since its last checkpoint (non-preemptible jobs too), then waits out its restart
+    /// overhead and back-off outside the queue, or ends `Failed` past its retry limit.
+    pub(super) fn kill(&mut self, id: JobId, incident: u32) {
         self.stop(id, Stop::Interrupt)
-            .expect("only running jobs are interrupted");
+            .expect("only running jobs are killed by failures");
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        job.incident = Some(incident);
+        let failures = job.interruptions;
+        self.held_jobs += 1;
+        let row = &mut self.incidents[incident as usize];
+        row.jobs_killed += 1;
+        if self.impact.max_retries.is_some_and(|limit| failures > limit) {
+            job.state = JobState::Failed;
+            job.end = Some(now);
+            self.held_jobs -= 1;
+            row.jobs_failed += 1;
+            self.records.push(Record::GaveUp { job: id });
+            return;
+        }
+        let delay = self.impact.delay(failures);
+        if delay.as_micros() == 0 {
+            self.requeue(id);
+        } else {
+            self.queue.push(now + delay, Event::Requeue { job: id });
+        }
     }
 
-    /// Takes a node down: interrupts its jobs, removes its capacity, and schedules its return.
-    pub(super) fn shut_down(&mut self, node: NodeId, cause: DownCause) {
-        if !self.cluster.node(node).up {
+    /// Puts a held job back in the queue (or keeps it held while the breaker is open).
+    pub(super) fn requeue(&mut self, id: JobId) {
+        if let Some(faults) = &mut self.faults
+            && faults.hold_for_breaker(id, self.now)
+        {
             return;
+        }
+        let job = &mut self.jobs[id.index()];
+        job.state = JobState::Pending;
+        self.held_jobs -= 1;
+        if self.impact.requeue == Requeue::Back {
+            job.queue_position = self.next_position;
+            self.next_position += 1;
+        }
+        if let Some(incident) = job.incident {
+            self.incidents[incident as usize].jobs_requeued += 1;
+        }
+        self.enqueue(id);
+        self.records.push(Record::Requeued { job: id });
+    }
+
+    /// Inserts a job into the pending list at its queue position.
+    pub(super) fn enqueue(&mut self, id: JobId) {
+        let jobs = &self.jobs;
+        let position = jobs[id.index()].queue_position;
+        let at = self
+            .pending
+            .partition_point(|&p| (jobs[p.index()].queue_position, p) < (position, id));
+        self.pending.insert(at, id);
+    }
+
+    /// Holds a node down for incident `incident`: the first hold stops its jobs, removes its
+    /// capacity and counts a node failure. Returns true when the node went down now.
+    pub(super) fn hold_node_down(&mut self, node: NodeId, cause: DownCause, incident: u32) -> bool {
+        self.node_holds[node.index()] += 1;
+        if !self.cluster.node(node).up {
+            return false;
         }
         let victims: Vec<JobId> = self
             .running
@@ -25,28 +85,33 @@ impl State {
             .filter(|j| self.jobs[j.index()].alloc.iter().any(|t| t.node == node))
             .collect();
         for job in victims {
-            self.interrupt(job);
+            self.kill(job, incident);
         }
         self.cluster.set_node_up(node, false);
         self.records.push(Record::NodeDown { node, cause });
-        let recovery = match cause {
-            DownCause::Thermal => self.physics.thermal().map(|t| t.config().recovery),
-        };
-        if let Some(after) = recovery {
-            self.queue.push(self.now + after, Event::NodeRecovery { node });
+        self.incidents[incident as usize].nodes_down += 1;
+        self.peak_down_nodes = self.peak_down_nodes.max(self.cluster.down_nodes() as u32);
+        if let Some(faults) = &mut self.faults
+            && let Some(until) = faults.node_failed(self.now)
+        {
+            self.queue.push(until, Event::BreakerClose);
         }
         self.node_changed(node);
+        true
     }
 
-    /// Brings a node back up.
-    pub(super) fn recover(&mut self, node: NodeId) {
-        if self.cluster.set_node_up(node, true) {
+    /// Ends one reason a node is down; the last one brings it back up.
+    pub(super) fn release_node(&mut self, node: NodeId) {
+        let holds = &mut self.node_holds[node.index()];
+        *holds = holds.saturating_sub(1);
+        if *holds == 0 && self.cluster.set_node_up(node, true) {
             self.records.push(Record::NodeUp { node });
             self.node_changed(node);
         }
     }
 
-    fn node_changed(&mut self, node: NodeId) {
+    /// Tells physics a node went down or came back, and applies what follows.
+    pub(super) fn node_changed(&mut self, node: NodeId) {
         let mut effects = std::mem::take(&mut self.effects);
         self.physics
             .node_changed(&self.cluster, &self.jobs, node, self.now, &mut effects);

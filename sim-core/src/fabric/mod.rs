@@ -59,6 +59,9 @@ struct Span {
 #[derive(Clone, Debug)]
 pub struct Network {
     config: FabricConfig,
+    /// Each rack's uplink with every spine working.
+    full_uplink_gbps: Vec<f64>,
+    /// Each rack's uplink now (a failed spine takes its share away).
     uplink_gbps: Vec<f64>,
     spans: BTreeMap<JobId, Span>,
     rack_jobs: Vec<BTreeSet<JobId>>,
@@ -88,8 +91,9 @@ impl Network {
                 Uplink::Gbps(gbps) => gbps,
                 Uplink::Oversubscription(ratio) => rack.nodes.len() as f64 * config.node_nic_gbps / ratio,
             })
-            .collect();
+            .collect::<Vec<f64>>();
         Network {
+            full_uplink_gbps: uplink_gbps.clone(),
             uplink_gbps,
             config,
             spans: BTreeMap::new(),
@@ -133,6 +137,23 @@ impl Network {
     /// Jobs whose share was recomputed so far (each recomputation of one job counts once).
     pub fn recomputed_jobs(&self) -> u64 {
         self.recomputed_jobs
+    }
+
+    /// Sets how many spines work: every uplink keeps `working ÷ spines` of its capacity (a
+    /// spine failure removes one share from every rack). Appends `(job, factor)` for every
+    /// multi-rack job whose factor changed.
+    pub fn set_working_spines(&mut self, working: u32, changes: &mut Vec<(JobId, f64)>) {
+        let share = f64::from(working.min(self.config.spines)) / f64::from(self.config.spines.max(1));
+        for (now, full) in self.uplink_gbps.iter_mut().zip(&self.full_uplink_gbps) {
+            *now = full * share;
+        }
+        let racks: Vec<RackId> = (0..self.uplink_gbps.len())
+            .map(RackId::from_index)
+            .filter(|r| !self.rack_jobs[r.index()].is_empty())
+            .collect();
+        if !racks.is_empty() {
+            self.recompute(&racks, None, changes);
+        }
     }
 
     /// Registers a job that just started; appends `(job, speed factor)` for every job whose

@@ -75,6 +75,8 @@ impl Observer for EventDigest {
             Record::NodeDown { node, .. } => (9, Some(u64::from(node.0))),
             Record::NodeUp { node } => (10, Some(u64::from(node.0))),
             Record::Suspended { lost_gpu_s, .. } => (11, Some(lost_gpu_s.to_bits())),
+            Record::Requeued { .. } => (12, None),
+            Record::GaveUp { .. } => (13, None),
         };
         self.write(&[kind]);
         if let Some(job) = record.job() {

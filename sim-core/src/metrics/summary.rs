@@ -13,7 +13,7 @@ use crate::time::SimTime;
 const SLOWDOWN_BOUND_S: f64 = 10.0;
 
 /// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
-pub const METRIC_NAMES: [&str; 27] = [
+pub const METRIC_NAMES: [&str; 32] = [
     "jobs_submitted",
     "jobs_completed",
     "jobs_failed",
@@ -41,6 +41,11 @@ pub const METRIC_NAMES: [&str; 27] = [
     "max_temp_c",
     "frag_gpus_mean",
     "frag_ratio_mean",
+    "interruptions",
+    "jobs_failed_after_retries",
+    "incidents",
+    "max_nodes_down",
+    "breaker_trips",
 ];
 
 /// The metrics of one run. `None` (JSON `null`) means "not defined for this run": no job
@@ -84,7 +89,8 @@ pub struct Summary {
     pub frag_mean: f64,
     /// Preemptions applied.
     pub preemptions: u64,
-    /// Nodes that went down (thermal shutdowns; `null` when nothing can take a node down).
+    /// Nodes that went down, whatever the cause (`null` when nothing can take a node down: no
+    /// `[thermal]` and no `[faults]`).
     pub node_failures: Option<u64>,
     /// GPU-hours of work lost to preemptions and failures.
     pub lost_gpu_hours: f64,
@@ -107,6 +113,17 @@ pub struct Summary {
     /// Time-weighted mean of the FGD paper's fragmentation ratio (an extension; `null` without
     /// typical tasks).
     pub frag_ratio_mean: Option<f64>,
+    /// Running jobs stopped by failures (an extension; each stop counts).
+    pub interruptions: u64,
+    /// Jobs that ended `Failed` after a failure past their retry limit (they had started;
+    /// `jobs_failed` also counts jobs that never could).
+    pub jobs_failed_after_retries: u64,
+    /// Incidents: failures, overloads, thermal shutdowns (`null` when nothing can fail).
+    pub incidents: Option<u64>,
+    /// The most nodes down at once (`null` when nothing can fail).
+    pub max_nodes_down: Option<u64>,
+    /// Times the circuit breaker opened (`null` without `[faults]`).
+    pub breaker_trips: Option<u64>,
 }
 
 impl Summary {
@@ -114,6 +131,7 @@ impl Summary {
     pub fn compute(outcome: &RunOutcome, usage: &UsageTotals, power: &PowerTotals) -> Summary {
         let power_on = outcome.physics.power().is_some();
         let thermal_on = outcome.physics.thermal().is_some();
+        let can_fail = thermal_on || outcome.faults_active;
         let jobs = &outcome.jobs;
         let count = |state| jobs.iter().filter(|j| j.state == state).count() as u64;
         let mut jct: Vec<f64> = Vec::new();
@@ -144,7 +162,7 @@ impl Summary {
             jobs_submitted: jobs.len() as u64,
             jobs_completed: count(JobState::Completed),
             jobs_failed: count(JobState::Failed),
-            jobs_pending_at_end: count(JobState::Pending),
+            jobs_pending_at_end: count(JobState::Pending) + count(JobState::Held),
             jobs_running_at_end: count(JobState::Running),
             avg_jct_s: mean(&jct),
             p50_jct_s: percentile(&jct, 50.0),
@@ -158,7 +176,7 @@ impl Summary {
             gpu_util: usage.gpu_util(),
             frag_mean: usage.frag_mean(),
             preemptions: jobs.iter().map(|j| u64::from(j.preemptions)).sum(),
-            node_failures: thermal_on.then_some(power.node_failures),
+            node_failures: can_fail.then_some(power.node_failures),
             lost_gpu_hours: jobs.iter().map(|j| j.lost_gpu_s).sum::<f64>() / 3600.0,
             energy_kwh: power_on.then_some(power.energy_kwh),
             peak_power_kw: power_on.then_some(power.peak_power_kw),
@@ -168,11 +186,19 @@ impl Summary {
             max_temp_c: power.max_temp_c.filter(|_| thermal_on),
             frag_gpus_mean: usage.frag_gpus_mean(),
             frag_ratio_mean: usage.frag_ratio_mean(),
+            interruptions: jobs.iter().map(|j| u64::from(j.interruptions)).sum(),
+            jobs_failed_after_retries: jobs
+                .iter()
+                .filter(|j| j.state == JobState::Failed && j.first_start.is_some())
+                .count() as u64,
+            incidents: can_fail.then_some(outcome.incidents.len() as u64),
+            max_nodes_down: can_fail.then_some(u64::from(outcome.peak_down_nodes)),
+            breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
         }
     }
 
     /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
-    pub fn metrics(&self) -> [(&'static str, Option<f64>); 27] {
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); 32] {
         let n = |v: u64| Some(v as f64);
         let values = [
             n(self.jobs_submitted),
@@ -202,6 +228,11 @@ impl Summary {
             self.max_temp_c,
             self.frag_gpus_mean,
             self.frag_ratio_mean,
+            n(self.interruptions),
+            n(self.jobs_failed_after_retries),
+            self.incidents.map(|v| v as f64),
+            self.max_nodes_down.map(|v| v as f64),
+            self.breaker_trips.map(|v| v as f64),
         ];
         std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
     }

@@ -179,7 +179,12 @@ impl Observer for UsageCollector {
                 self.effective_now -= Self::job_effective_milli(view, job);
                 self.totals.lost_gpu_s += lost_gpu_s;
             }
-            Record::Arrived { .. } | Record::Rejected { .. } | Record::NodeDown { .. } | Record::NodeUp { .. } => {}
+            Record::Arrived { .. }
+            | Record::Rejected { .. }
+            | Record::Requeued { .. }
+            | Record::GaveUp { .. }
+            | Record::NodeDown { .. }
+            | Record::NodeUp { .. } => {}
         }
     }
 

@@ -38,6 +38,8 @@ pub enum Command {
     /// A job's communication share from its gradient all-reduce (ring algorithm), for
     /// `comm_fraction` in traces and `workload.comm_fraction`.
     CommFraction(CommFractionArgs),
+    /// List the incident library (run one with `clustersim run library:NAME`), or tell one's story.
+    Scenarios(ScenariosArgs),
     /// Run the scenario's sweep (sweep.grid × sweep.seeds) in parallel; writes sweep.csv, aggregate.csv,
     /// charts and report.html.
     Sweep(SweepArgs),
@@ -102,6 +104,12 @@ pub struct ValidateArgs {
     /// Override a scenario key before checking (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
+}
+
+#[derive(Args)]
+pub struct ScenariosArgs {
+    /// Print this library scenario's story and file instead of the list.
+    pub name: Option<String>,
 }
 
 #[derive(Args)]

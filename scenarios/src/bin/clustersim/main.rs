@@ -33,6 +33,7 @@ fn main() {
             run::comm_fraction(&args);
             Ok(0)
         }
+        Command::Scenarios(args) => run::list_scenarios(&args).map(|()| 0),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_command(&args),
         Command::Compare(args) => compare::compare(&args),

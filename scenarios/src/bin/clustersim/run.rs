@@ -9,7 +9,7 @@ use scenarios::output::write_outputs;
 use scenarios::run::ScenarioRun;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
-use crate::cli::{CommFractionArgs, RunArgs, ValidateArgs};
+use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
 use crate::table::{cell, render};
 
 /// Metrics printed after a run, in order.
@@ -90,6 +90,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         ),
         None => {}
     }
+    print_timeline(&run.record.incidents, &run.record.summary);
     for path in written {
         println!("wrote {}", path.display());
     }
@@ -127,10 +128,54 @@ fn write_report(out: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Resul
     Ok(out.join("report.html"))
 }
 
+/// Incidents printed after a run; the rest are in `incidents.csv`.
+const TIMELINE_LINES: usize = 12;
+
+/// Prints the first incidents of the run, one line each, and the damage.
+fn print_timeline(incidents: &[sim_core::faults::IncidentRow], summary: &sim_core::metrics::Summary) {
+    if incidents.is_empty() {
+        return;
+    }
+    println!(
+        "incidents ({}; most nodes down at once: {}):",
+        incidents.len(),
+        cell(summary.max_nodes_down.map(|n| n as f64))
+    );
+    for (id, row) in incidents.iter().enumerate().take(TIMELINE_LINES) {
+        let cause = match row.cause.parent() {
+            Some(parent) => format!("cascade of #{parent}"),
+            None => row.cause.name().to_string(),
+        };
+        println!(
+            "  #{id:<3} {:>12}  {:<16} {:<14} {:<16} nodes down {}, jobs killed {} (requeued {}, failed {})",
+            clock(row.at),
+            row.kind,
+            row.unit,
+            cause,
+            row.nodes_down,
+            row.jobs_killed,
+            row.jobs_requeued,
+            row.jobs_failed
+        );
+    }
+    if incidents.len() > TIMELINE_LINES {
+        println!("  … {} more in incidents.csv", incidents.len() - TIMELINE_LINES);
+    }
+}
+
+/// A time as `h:mm:ss.s`.
+fn clock(t: sim_core::SimTime) -> String {
+    let s = t.as_secs_f64();
+    let h = (s / 3600.0).floor();
+    let m = ((s - h * 3600.0) / 60.0).floor();
+    format!("{h}:{m:02}:{:04.1}", s - h * 3600.0 - m * 60.0)
+}
+
 pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, None)?;
     let cluster = build_cluster(&loaded)?;
     scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
+    scenarios::faults_build::faults_config(&loaded, &cluster)?;
     let mut jobs = 0u64;
     let mut source = open_workload(&loaded, &cluster)?;
     for job in &mut *source {
@@ -201,4 +246,28 @@ pub fn list_policies() {
         }
         println!("  {:<width$}  {}", part.name, part.summary);
     }
+}
+
+/// Lists the incident library, one line each, or prints one scenario's file.
+pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
+    if let Some(name) = &args.name {
+        let entry = scenarios::library::scenario(name).ok_or_else(|| {
+            ScenarioError::Input(format!(
+                "unknown library scenario `{name}`; the library: {}",
+                scenarios::library::names()
+            ))
+        })?;
+        print!("{}", entry.text);
+        return Ok(());
+    }
+    let width = scenarios::library::LIBRARY
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    println!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
+    for entry in scenarios::library::LIBRARY {
+        println!("  {:<width$}  {}", entry.name, entry.title());
+    }
+    Ok(())
 }

@@ -22,12 +22,11 @@ pub fn load_plan(
     overrides: &[scenarios::Override],
     sweep: Option<scenarios::schema::SweepSection>,
 ) -> Result<SweepPlan, ScenarioError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Input(format!("{origin}: {e}")))?;
+    let (text, origin, base_dir) = scenarios::load::read_scenario(path)?;
     let source = Source {
         text: &text,
         origin: &origin,
-        base_dir: path.parent().map(Path::to_path_buf),
+        base_dir,
     };
     plan(&source, overrides, sweep)
 }

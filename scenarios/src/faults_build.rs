@@ -1,0 +1,312 @@
+//! From `[faults]` to the engine's [`FaultsConfig`]: value checks (at load time, with the line
+//! of the offending key) and target names resolved against the cluster.
+
+use sim_core::SimTime;
+use sim_core::cluster::Cluster;
+use sim_core::faults::domains::Domains;
+use sim_core::faults::{
+    BreakerConfig, CascadeConfig, Component, FaultsConfig, Incident, IncidentKind, JobImpact, Lifetime, RandomFaults,
+    RepairTime, Requeue, Target,
+};
+
+use crate::error::ScenarioError;
+use crate::faults_schema::{
+    ComponentName, FaultsSection, IncidentKindName, IncidentSection, LifetimeName, RepairName, RequeueName,
+};
+use crate::load::{LoadedScenario, locate};
+use crate::schema::Scenario;
+
+/// Restart overhead when `[faults]` gives none: the median of MODELS.md §5.
+const DEFAULT_RESTART_OVERHEAD: SimTime = SimTime::from_secs(600);
+/// Weibull shape when `[[faults.random]]` gives none (MODELS.md §5).
+const DEFAULT_SHAPE: f64 = 0.7;
+/// Lognormal σ of repair times when none is given (MODELS.md §5).
+const DEFAULT_REPAIR_SIGMA: f64 = 0.8;
+
+/// The 1-based line of `key` in the `index`-th `[[table]]` (0-based), or of that table's header.
+fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
+    let header = format!("[[{table}]]");
+    let mut seen = 0;
+    let mut header_line = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            if header_line.is_some() {
+                break;
+            }
+            if trimmed == header {
+                seen += 1;
+                if seen == index + 1 {
+                    header_line = Some(i + 1);
+                }
+            }
+        } else if header_line.is_some() && trimmed.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
+            return Some(i + 1);
+        }
+    }
+    header_line
+}
+
+/// An input error at `key` of the `index`-th `[[faults.TABLE]]`.
+fn table_error(text: &str, origin: &str, table: &str, index: usize, key: &str, reason: String) -> ScenarioError {
+    let place = locate_nth(text, &format!("faults.{table}"), index, key)
+        .map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+    ScenarioError::Input(format!("{place}: faults.{table}[{index}].{key}: {reason}"))
+}
+
+/// An input error at `key` of `[section]`.
+fn key_error(text: &str, origin: &str, section: &str, key: &str, reason: String) -> ScenarioError {
+    let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+    ScenarioError::Input(format!("{place}: {section}.{key}: {reason}"))
+}
+
+fn component(name: ComponentName) -> Component {
+    match name {
+        ComponentName::Gpu => Component::Gpu,
+        ComponentName::Node => Component::Node,
+        ComponentName::Tor => Component::Tor,
+        ComponentName::Spine => Component::Spine,
+        ComponentName::Pdu => Component::Pdu,
+        ComponentName::Cooling => Component::Cooling,
+    }
+}
+
+fn incident_kind(name: IncidentKindName) -> IncidentKind {
+    match name {
+        IncidentKindName::GpuFailure => IncidentKind::Failure(Component::Gpu),
+        IncidentKindName::NodeFailure => IncidentKind::Failure(Component::Node),
+        IncidentKindName::TorFailure => IncidentKind::Failure(Component::Tor),
+        IncidentKindName::SpineFailure => IncidentKind::Failure(Component::Spine),
+        IncidentKindName::PduTrip => IncidentKind::Failure(Component::Pdu),
+        IncidentKindName::CoolingFailure => IncidentKind::Failure(Component::Cooling),
+        IncidentKindName::SpotReclaim => IncidentKind::SpotReclaim,
+    }
+}
+
+/// Checks the values of `[faults]` that need no cluster.
+pub(crate) fn check(scenario: &Scenario, text: &str, origin: &str) -> Result<(), ScenarioError> {
+    let Some(faults) = &scenario.faults else {
+        return Ok(());
+    };
+    if let Some(factor) = faults.backoff_factor
+        && !(factor.is_finite() && factor >= 1.0)
+    {
+        return Err(key_error(
+            text,
+            origin,
+            "faults",
+            "backoff_factor",
+            format!("must be ≥ 1, got {factor}"),
+        ));
+    }
+    for (i, random) in faults.random.iter().enumerate() {
+        let fail = |key: &str, reason: String| Err(table_error(text, origin, "random", i, key, reason));
+        if random.mtbf.0.as_micros() == 0 {
+            return fail("mtbf", "must be longer than zero".into());
+        }
+        if random.mttr.0.as_micros() == 0 {
+            return fail("mttr", "must be longer than zero".into());
+        }
+        if let Some(shape) = random.shape {
+            if random.distribution != Some(LifetimeName::Weibull) {
+                return fail("shape", "applies to distribution = \"weibull\" only".into());
+            }
+            if !(shape.is_finite() && shape > 0.0) {
+                return fail("shape", format!("must be > 0, got {shape}"));
+            }
+        }
+        if let Some(sigma) = random.repair_sigma {
+            if random.repair != Some(RepairName::Lognormal) {
+                return fail("repair_sigma", "applies to repair = \"lognormal\" only".into());
+            }
+            if !(sigma.is_finite() && sigma >= 0.0) {
+                return fail("repair_sigma", format!("must be ≥ 0, got {sigma}"));
+            }
+        }
+        needs_model(scenario, component(random.component)).map_or(Ok(()), |reason| fail("component", reason))?;
+    }
+    for (i, incident) in faults.incident.iter().enumerate() {
+        let fail = |key: &str, reason: String| Err(table_error(text, origin, "incident", i, key, reason));
+        if incident.duration.is_some_and(|d| d.0.as_micros() == 0) {
+            return fail(
+                "duration",
+                "must be longer than zero (omit it for an incident that lasts)".into(),
+            );
+        }
+        match &incident.target {
+            toml::Value::String(_) => {}
+            toml::Value::Integer(n) if *n >= 1 => {}
+            other => {
+                return fail(
+                    "target",
+                    format!("give a unit's name, \"random\", or a count ≥ 1; got {other}"),
+                );
+            }
+        }
+        needs_model(scenario, incident_kind(incident.kind).component())
+            .map_or(Ok(()), |reason| fail("kind", reason))?;
+    }
+    if let Some(cascade) = &faults.cascade {
+        if !(cascade.usage_factor.is_finite() && cascade.usage_factor >= 1.0) {
+            return Err(key_error(
+                text,
+                origin,
+                "faults.cascade",
+                "usage_factor",
+                format!("must be ≥ 1, got {}", cascade.usage_factor),
+            ));
+        }
+        if cascade.recovery.0.as_micros() == 0 {
+            return Err(key_error(
+                text,
+                origin,
+                "faults.cascade",
+                "recovery",
+                "must be longer than zero".into(),
+            ));
+        }
+    }
+    if let Some(breaker) = &faults.breaker
+        && breaker.window.0.as_micros() == 0
+    {
+        return Err(key_error(
+            text,
+            origin,
+            "faults.breaker",
+            "window",
+            "must be longer than zero".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Why a class cannot fail in this scenario (its model is off), if it cannot.
+fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
+    match component {
+        Component::Cooling if scenario.thermal.is_none() => {
+            Some("cooling failures act through the thermal model: add [thermal]".into())
+        }
+        Component::Spine if scenario.fabric.is_none() => {
+            Some("spine failures act through the network model: add [fabric]".into())
+        }
+        _ => None,
+    }
+}
+
+/// The failure models of the scenario for `cluster` (nothing fails without `[faults]`).
+pub fn faults_config(loaded: &LoadedScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
+    let scenario = &loaded.scenario;
+    let Some(section) = &scenario.faults else {
+        return Ok(FaultsConfig::default());
+    };
+    let spines = scenario.fabric.as_ref().and_then(|f| f.spines).unwrap_or(1);
+    let domains = Domains::new(cluster, spines);
+    let incidents = section
+        .incident
+        .iter()
+        .enumerate()
+        .map(|(i, incident)| resolve_incident(loaded, cluster, &domains, i, incident))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FaultsConfig {
+        random: section.random.iter().map(random_faults).collect(),
+        incidents,
+        jobs: job_impact(section),
+        cascade: section.cascade.as_ref().map(|c| CascadeConfig {
+            usage_factor: c.usage_factor,
+            overload_delay: c.overload_delay.0,
+            recovery: c.recovery.0,
+            memory_limits: c.memory_limits,
+        }),
+        breaker: section.breaker.as_ref().map(|b| BreakerConfig {
+            failures: b.failures,
+            window: b.window.0,
+            pause: b.pause.0,
+        }),
+        seed: scenario.seed,
+    })
+}
+
+fn job_impact(section: &FaultsSection) -> JobImpact {
+    JobImpact {
+        restart_overhead: section.restart_overhead.map_or(DEFAULT_RESTART_OVERHEAD, |d| d.0),
+        max_retries: section.max_retries,
+        backoff: section.backoff.map_or(SimTime::ZERO, |d| d.0),
+        backoff_factor: section.backoff_factor.unwrap_or(2.0),
+        requeue: match section.requeue {
+            Some(RequeueName::Back) => Requeue::Back,
+            Some(RequeueName::Front) | None => Requeue::Front,
+        },
+    }
+}
+
+fn random_faults(section: &crate::faults_schema::RandomSection) -> RandomFaults {
+    let mtbf_s = section.mtbf.0.as_secs_f64();
+    let mttr_s = section.mttr.0.as_secs_f64();
+    RandomFaults {
+        component: component(section.component),
+        lifetime: match section.distribution {
+            Some(LifetimeName::Weibull) => Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)),
+            Some(LifetimeName::Exponential) | None => Lifetime::Exponential { mean_s: mtbf_s },
+        },
+        repair: match section.repair {
+            Some(RepairName::Lognormal) => {
+                RepairTime::lognormal_with_mean(mttr_s, section.repair_sigma.unwrap_or(DEFAULT_REPAIR_SIGMA))
+            }
+            Some(RepairName::Fixed) | None => RepairTime::Fixed(section.mttr.0),
+        },
+    }
+}
+
+fn resolve_incident(
+    loaded: &LoadedScenario,
+    cluster: &Cluster,
+    domains: &Domains,
+    index: usize,
+    section: &IncidentSection,
+) -> Result<Incident, ScenarioError> {
+    let kind = incident_kind(section.kind);
+    let component = kind.component();
+    let target = match &section.target {
+        toml::Value::String(name) if name == "random" => Target::Random(1),
+        toml::Value::String(name) => {
+            let unit = domains.find_unit(cluster, component, name).ok_or_else(|| {
+                let example = domains.unit_name(cluster, component, 0);
+                table_error(
+                    &loaded.text,
+                    &loaded.origin,
+                    "incident",
+                    index,
+                    "target",
+                    format!(
+                        "no {} called `{name}` (names look like `{example}`; or give \"random\" or a count)",
+                        component.name()
+                    ),
+                )
+            })?;
+            Target::Units(vec![unit])
+        }
+        toml::Value::Integer(n) => Target::Random(u32::try_from(*n).unwrap_or(u32::MAX)),
+        _ => unreachable!("check() accepts only names and counts"),
+    };
+    Ok(Incident {
+        at: section.at.0,
+        kind,
+        target,
+        duration: section.duration.map(|d| d.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_nth_finds_the_key_of_the_right_table() {
+        let text = "[[faults.incident]]\nat = \"1h\"\n[[faults.incident]]\nat = \"2h\"\ntarget = 3\n[thermal]\n";
+        assert_eq!(locate_nth(text, "faults.incident", 0, "at"), Some(2));
+        assert_eq!(locate_nth(text, "faults.incident", 1, "target"), Some(5));
+        // A key the table lacks: the table's header.
+        assert_eq!(locate_nth(text, "faults.incident", 0, "target"), Some(1));
+        assert_eq!(locate_nth(text, "faults.incident", 2, "at"), None);
+    }
+}

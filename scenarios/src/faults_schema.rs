@@ -1,0 +1,196 @@
+//! `[faults]`: random failures per component class, scripted incidents, what failures do to
+//! jobs, cascades and the circuit breaker. Defaults and their sources are in MODELS.md §5 and
+//! the README ("Failures and incidents").
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Duration;
+
+/// `[faults]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSection {
+    /// Time from a failure until a stopped job may start again (detection, rescheduling),
+    /// default `"10m"` (MODELS.md §5, median restart overhead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_overhead: Option<Duration>,
+    /// Failures a job survives; the next one ends it `failed` (default: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    /// Extra wait before a job's first retry, multiplied by `backoff_factor` at each further
+    /// one (default `"0s"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Duration>,
+    /// Growth of the back-off per retry (default 2: exponential back-off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff_factor: Option<f64>,
+    /// Where a stopped job returns in the queue: `front` (its arrival position, default) or `back`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requeue: Option<RequeueName>,
+    /// Random failures, one table per component class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub random: Vec<RandomSection>,
+    /// Scripted incidents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incident: Vec<IncidentSection>,
+    /// Overloads of nodes by rescheduled jobs (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cascade: Option<CascadeSection>,
+    /// Circuit breaker on requeues (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<BreakerSection>,
+}
+
+/// Where a stopped job returns in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequeueName {
+    /// At its arrival position.
+    Front,
+    /// Behind every waiting job.
+    Back,
+}
+
+/// A component class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentName {
+    /// One GPU device.
+    Gpu,
+    /// One node.
+    Node,
+    /// A rack's leaf switch.
+    Tor,
+    /// A spine switch.
+    Spine,
+    /// A rack's power distribution unit.
+    Pdu,
+    /// A rack's cooling unit.
+    Cooling,
+}
+
+/// `[[faults.random]]`: every unit of a class fails independently, again and again.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomSection {
+    /// The class: `gpu`, `node`, `tor`, `spine`, `pdu` or `cooling`.
+    pub component: ComponentName,
+    /// Mean time between failures of one unit (its clock restarts after each repair).
+    pub mtbf: Duration,
+    /// `exponential` (default) or `weibull`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<LifetimeName>,
+    /// Weibull shape k (default 0.7: decreasing hazard, MODELS.md §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<f64>,
+    /// Mean time to repair.
+    pub mttr: Duration,
+    /// `fixed` (default: always `mttr`) or `lognormal` (mean `mttr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair: Option<RepairName>,
+    /// Lognormal σ of ln(repair time) (default 0.8, MODELS.md §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_sigma: Option<f64>,
+}
+
+/// Distribution of the time between failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifetimeName {
+    /// Constant hazard.
+    Exponential,
+    /// Weibull of shape `shape`.
+    Weibull,
+}
+
+/// Distribution of repair times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepairName {
+    /// Always `mttr`.
+    Fixed,
+    /// Lognormal of mean `mttr`.
+    Lognormal,
+}
+
+/// `[[faults.incident]]`: one scripted incident.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSection {
+    /// When it happens.
+    pub at: Duration,
+    /// `gpu-failure`, `node-failure`, `tor-failure`, `spine-failure`, `pdu-trip`,
+    /// `cooling-failure` or `spot-reclaim`.
+    pub kind: IncidentKindName,
+    /// A unit's name (`"r03-n1"`, `"r03-n1/gpu5"`, `"r03"`, `"spine1"`), `"random"` (one unit
+    /// drawn at random), or a count of random units.
+    pub target: toml::Value,
+    /// How long until its units come back (default: not within the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Duration>,
+}
+
+/// What a scripted incident does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKindName {
+    /// A GPU fails.
+    GpuFailure,
+    /// A node fails.
+    NodeFailure,
+    /// A rack's leaf switch fails.
+    TorFailure,
+    /// A spine switch fails.
+    SpineFailure,
+    /// A rack's PDU trips.
+    PduTrip,
+    /// A rack's cooling unit fails.
+    CoolingFailure,
+    /// Preemptible nodes are reclaimed.
+    SpotReclaim,
+}
+
+/// `[faults.cascade]`: rescheduled jobs overloading nodes.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeSection {
+    /// Real memory use ÷ request of a job restarted after a failure (default 1: no overload).
+    #[serde(default = "one")]
+    pub usage_factor: f64,
+    /// How long a node runs over its memory before it goes down (default `"30s"`).
+    #[serde(default = "default_overload_delay")]
+    pub overload_delay: Duration,
+    /// How long an overloaded node stays down (default `"30m"`).
+    #[serde(default = "default_recovery")]
+    pub recovery: Duration,
+    /// Enforce memory limits at requests: no job uses more than it asked for (default false).
+    #[serde(default)]
+    pub memory_limits: bool,
+}
+
+/// `[faults.breaker]`: pause requeues when nodes fail too fast.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSection {
+    /// Node failures tolerated within `window`; one more opens the breaker.
+    pub failures: u32,
+    /// The sliding window (default `"10m"`).
+    #[serde(default = "default_window")]
+    pub window: Duration,
+    /// How long requeues stay paused after the last failure (default `"30m"`).
+    #[serde(default = "default_recovery")]
+    pub pause: Duration,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_overload_delay() -> Duration {
+    Duration(sim_core::SimTime::from_secs(30))
+}
+fn default_recovery() -> Duration {
+    Duration(sim_core::SimTime::from_secs(1800))
+}
+fn default_window() -> Duration {
+    Duration(sim_core::SimTime::from_secs(600))
+}

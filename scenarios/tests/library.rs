@@ -1,0 +1,94 @@
+//! The incident library: listed, embedded (runs from any folder), and telling the stories its
+//! files promise.
+
+use std::path::Path;
+use std::process::Command;
+
+use scenarios::library::LIBRARY;
+use scenarios::run::run;
+use scenarios::{Override, load_file};
+use sim_core::SimTime;
+
+fn cascade(overrides: &[&str]) -> scenarios::run::ScenarioRun {
+    let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
+    let loaded = load_file(Path::new("library:cascading-failure"), &overrides).unwrap();
+    run(&loaded).unwrap()
+}
+
+/// Nodes that went down within 10 minutes of the first failure (at 1 h).
+fn down_within_10_min(run: &scenarios::run::ScenarioRun) -> u32 {
+    let until = SimTime::from_secs(3600 + 600);
+    run.record
+        .incidents
+        .iter()
+        .filter(|i| i.at <= until)
+        .map(|i| i.nodes_down)
+        .sum()
+}
+
+#[test]
+fn one_failure_takes_more_than_50_nodes_down_within_10_minutes() {
+    let run = cascade(&[]);
+    assert_eq!(run.record.incidents[0].cause.name(), "scripted");
+    assert!(run.record.incidents[1..].iter().all(|i| i.kind == "overload"));
+    let down = down_within_10_min(&run);
+    assert!(down > 50, "{down} nodes down");
+}
+
+#[test]
+fn the_breaker_or_memory_limits_keep_the_damage_under_5_nodes() {
+    for mitigation in ["faults.breaker.failures=2", "faults.cascade.memory_limits=true"] {
+        let run = cascade(&[mitigation]);
+        let peak = run.record.summary.max_nodes_down.unwrap();
+        assert!(peak < 5, "{mitigation}: {peak} nodes down");
+        assert!(down_within_10_min(&run) < 5, "{mitigation}");
+    }
+}
+
+#[test]
+fn every_library_scenario_loads_and_the_list_names_them_all() {
+    for entry in LIBRARY {
+        let loaded = load_file(Path::new(&format!("library:{}", entry.name)), &[]).unwrap();
+        assert_eq!(loaded.scenario.name, entry.name);
+        assert!(entry.text.starts_with("# "), "{} has no story", entry.name);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .arg("scenarios")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(output.stdout).unwrap();
+    for entry in LIBRARY {
+        assert!(listing.contains(entry.name), "{listing}");
+    }
+}
+
+#[test]
+fn a_library_run_works_from_any_folder_and_writes_its_incident_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["run", "library:tor-failure", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("tor-failure      r1"), "{stdout}");
+    let csv = std::fs::read_to_string(dir.path().join("out/incidents.csv")).unwrap();
+    assert!(csv.starts_with("id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed"));
+    assert!(csv.contains("\n0,7200,tor,r1,tor-failure,scripted,,0,"), "{csv}");
+    for chart in ["incidents.png", "incidents.svg"] {
+        assert!(dir.path().join("out").join(chart).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn an_unknown_library_name_is_bad_input() {
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["run", "library:cascading"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown library scenario `cascading`"));
+}

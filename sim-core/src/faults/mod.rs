@@ -1,0 +1,158 @@
+//! Failures and incidents: what can fail, when, for how long, and what a failure does to jobs.
+//!
+//! - [`sampler`] draws times between failures (exponential, Weibull) and repair times (fixed,
+//!   lognormal).
+//! - [`domains`] numbers the units of each component class and what a unit's failure takes away.
+//! - [`cascade`] models overloads (jobs whose real memory use exceeds their request take a node down)
+//!   and the circuit breaker that pauses requeues.
+//! - [`log`] holds the incident log behind `incidents.csv`.
+//!
+//! Random failures of each component class draw from their own seeded stream
+//! (`faults.node`, `faults.tor`, …), and only the failure process itself consumes it, so the
+//! same seed gives the same failure times under any policy (common random numbers). Scripted
+//! incidents that pick random targets draw from `faults.incidents`.
+
+pub mod cascade;
+pub mod domains;
+pub mod log;
+pub mod sampler;
+
+use crate::time::SimTime;
+pub use cascade::{BreakerConfig, CascadeConfig};
+pub use domains::Component;
+pub use log::{Cause, IncidentRow};
+pub use sampler::{Lifetime, RepairTime};
+
+/// Random failures of one component class (`[[faults.random]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RandomFaults {
+    /// The class: every unit of it fails independently.
+    pub component: Component,
+    /// Time between failures of one unit (its clock restarts after each repair).
+    pub lifetime: Lifetime,
+    /// How long a failed unit stays failed.
+    pub repair: RepairTime,
+}
+
+/// What a scripted incident does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncidentKind {
+    /// A unit of a component class fails.
+    Failure(Component),
+    /// Preemptible capacity is reclaimed: the target nodes are taken away (their jobs are
+    /// interrupted) until the incident ends.
+    SpotReclaim,
+}
+
+impl IncidentKind {
+    /// The class of the units the incident targets (nodes for a reclaim).
+    pub fn component(self) -> Component {
+        match self {
+            IncidentKind::Failure(c) => c,
+            IncidentKind::SpotReclaim => Component::Node,
+        }
+    }
+
+    /// The name used in scenarios and `incidents.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IncidentKind::Failure(c) => c.failure_name(),
+            IncidentKind::SpotReclaim => "spot-reclaim",
+        }
+    }
+}
+
+/// Which units a scripted incident hits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// These units (indices in the class's numbering, see [`domains::unit_count`]).
+    Units(Vec<u32>),
+    /// This many distinct units drawn at random (uniformly among all units of the class, whatever
+    /// their state, so the draw does not depend on the policy).
+    Random(u32),
+}
+
+/// A scripted incident (`[[faults.incident]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    /// When it happens.
+    pub at: SimTime,
+    /// What happens.
+    pub kind: IncidentKind,
+    /// To which units.
+    pub target: Target,
+    /// How long until the units come back; `None`: never within the run.
+    pub duration: Option<SimTime>,
+}
+
+/// Where a job that a failure stopped goes back in the queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Requeue {
+    /// At its arrival position: ahead of every job that arrived after it.
+    #[default]
+    Front,
+    /// Behind every job waiting when it returns.
+    Back,
+}
+
+/// What happens to a job whose attempt a failure ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct JobImpact {
+    /// Time from the failure until the job can start again (detection, rescheduling): it waits
+    /// outside the queue meanwhile. It then restarts from its last checkpoint.
+    pub restart_overhead: SimTime,
+    /// Failures a job survives; the next one ends it `Failed`. `None`: no limit.
+    pub max_retries: Option<u32>,
+    /// Extra wait before the first retry; `backoff × backoff_factor^(n − 1)` before the n-th.
+    pub backoff: SimTime,
+    /// Growth of the back-off from one retry to the next (2 = exponential back-off).
+    pub backoff_factor: f64,
+    /// Where a returning job goes in the queue.
+    pub requeue: Requeue,
+}
+
+impl Default for JobImpact {
+    fn default() -> Self {
+        JobImpact {
+            restart_overhead: SimTime::ZERO,
+            max_retries: None,
+            backoff: SimTime::ZERO,
+            backoff_factor: 2.0,
+            requeue: Requeue::Front,
+        }
+    }
+}
+
+impl JobImpact {
+    /// How long a job waits before it is queued again after its `failures`-th failure (≥ 1).
+    pub fn delay(&self, failures: u32) -> SimTime {
+        let exponent = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
+        let backoff_s = self.backoff.as_secs_f64() * self.backoff_factor.powi(exponent);
+        let backoff = SimTime((backoff_s * 1e6).round().min(u64::MAX as f64 / 4.0) as u64);
+        self.restart_overhead.saturating_add(backoff)
+    }
+}
+
+/// Everything a scenario's `[faults]` turns on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultsConfig {
+    /// Random failure processes, one per component class.
+    pub random: Vec<RandomFaults>,
+    /// Scripted incidents.
+    pub incidents: Vec<Incident>,
+    /// Restart overhead, retries, back-off and requeue position.
+    pub jobs: JobImpact,
+    /// Overloads after rescheduling (off when `None`).
+    pub cascade: Option<CascadeConfig>,
+    /// Circuit breaker on requeues (off when `None`).
+    pub breaker: Option<BreakerConfig>,
+    /// Seed of the failure streams (the run's seed).
+    pub seed: u64,
+}
+
+impl FaultsConfig {
+    /// True when anything can fail.
+    pub fn is_active(&self) -> bool {
+        !self.random.is_empty() || !self.incidents.is_empty() || self.cascade.is_some()
+    }
+}
