@@ -4,7 +4,7 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, place_each};
 
 /// Lowest node index that fits.
 #[derive(Debug, Default)]
@@ -12,7 +12,9 @@ pub struct FirstFit;
 
 impl Placement for FirstFit {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        place_each(trial, job, |trial, _| min_by_node_key(trial, job, |_, _| ()))
+        place_each(trial, job, |trial, _| {
+            trial.first_fit(&job.spec.task, job.allowed_gpu_types)
+        })
     }
 }
 
