@@ -87,5 +87,11 @@ fn parse(c: &mut Criterion) {
     generator.finish();
 }
 
-criterion_group!(benches, parse);
+criterion_group! {
+    name = benches;
+    // No HTML plots: criterion's plotters backend cannot find a font once `reports` turns on
+    // plotters' embedded-font (`ab_glyph`) mode.
+    config = Criterion::default().without_plots();
+    targets = parse
+}
 criterion_main!(benches);

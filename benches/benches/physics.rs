@@ -66,5 +66,11 @@ fn physics(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, physics);
+criterion_group! {
+    name = benches;
+    // No HTML plots: criterion's plotters backend cannot find a font once `reports` turns on
+    // plotters' embedded-font (`ab_glyph`) mode.
+    config = Criterion::default().without_plots();
+    targets = physics
+}
 criterion_main!(benches);

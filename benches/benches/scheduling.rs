@@ -41,5 +41,11 @@ fn scheduling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scheduling);
+criterion_group! {
+    name = benches;
+    // No HTML plots: criterion's plotters backend cannot find a font once `reports` turns on
+    // plotters' embedded-font (`ab_glyph`) mode.
+    config = Criterion::default().without_plots();
+    targets = scheduling
+}
 criterion_main!(benches);
