@@ -13,7 +13,7 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::Placement;
-use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, free_milli, place_scored};
+use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, place_by_free_cpu_gpu};
 
 /// Least free CPU and GPU, weighted equally; the FGD study's best fit.
 pub struct PaperBestFit {
@@ -39,12 +39,7 @@ fn score(cpu_free_milli: u64, gpu_free_milli: i64, cpu_milli: u64, gpu_milli: u6
 
 impl Placement for PaperBestFit {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        let request = job.spec.task;
-        place_scored(trial, job, &mut self.ties, |trial, task| {
-            let (cpu_free, _) = trial.free_cpu_mem(task.node);
-            let gpu_free = free_milli(trial.gpu_free_milli(task.node));
-            Some((score(cpu_free, gpu_free, request.cpu_milli, request.gpu_milli()), task))
-        })
+        place_by_free_cpu_gpu(trial, job, &mut self.ties, score)
     }
 }
 

@@ -93,6 +93,23 @@ pub(crate) fn place_scored(
     })
 }
 
+/// Places the tasks of `job` by a score of the node's free CPU and GPU (milli-cores, milli-GPU
+/// summed over its devices) and the task's CPU and GPU request, the shape of the artifact's
+/// scores that look at nothing else (`DotProductScore`, its best fit).
+pub(crate) fn place_by_free_cpu_gpu(
+    trial: &mut Trial<'_>,
+    job: &Job,
+    ties: &mut Ties,
+    score: fn(u64, i64, u64, u64) -> i64,
+) -> Option<Vec<TaskAlloc>> {
+    let request = job.spec.task;
+    place_scored(trial, job, ties, |trial, task| {
+        let (cpu_free, _) = trial.free_cpu_mem(task.node);
+        let gpu_free = free_milli(trial.gpu_free_milli(task.node));
+        Some((score(cpu_free, gpu_free, request.cpu_milli, request.gpu_milli()), task))
+    })
+}
+
 /// Devices of `devices` wholly free.
 pub(crate) fn idle_devices(devices: &[u16]) -> usize {
     devices.iter().filter(|&&f| u32::from(f) == MILLI_PER_GPU).count()
