@@ -1,0 +1,205 @@
+//! Golden event digests: the demo's policies, every library scenario at each point of its grid,
+//! every preset on the KTH SP2 log, the synthetic example under the queue orders, and the FGD
+//! study's placements on an openb fill. The digest hashes the ordered stream of everything the
+//! engine applied, so any change of behaviour — a job starting one microsecond earlier, a
+//! different node, another victim — changes it.
+//!
+//! The values were recorded from the program before the scheduling core and the engine were
+//! restructured; a refactoring must keep every one of them. A change of behaviour that is meant
+//! (a bug fixed) updates the value here in the same commit, with the reason in its message.
+
+use std::path::Path;
+
+use scenarios::run::run;
+use scenarios::{Override, load_file};
+
+/// Runs `scenario` (a path relative to the `scenarios` crate, or `library:NAME`) with
+/// `overrides` and returns its event digest.
+fn digest(scenario: &str, overrides: &[&str]) -> String {
+    let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
+    let loaded = load_file(Path::new(scenario), &overrides).unwrap_or_else(|e| panic!("{scenario}: {e}"));
+    run(&loaded)
+        .unwrap_or_else(|e| panic!("{scenario} {overrides:?}: {e}"))
+        .record
+        .event_digest
+}
+
+/// Checks every case and reports all mismatches at once (a behaviour change usually moves many).
+fn check(cases: &[(&str, &[&str], &str)]) {
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|&(scenario, overrides, expected)| {
+            let got = digest(scenario, overrides);
+            (got != expected).then(|| format!("{scenario} {overrides:?}: expected {expected}, got {got}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "event digests moved:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_demo_policies_keep_their_digests() {
+    check(&[
+        ("examples/demo.toml", &["policy.name=first-fit"], "45a56fb62b33a9a2"),
+        ("examples/demo.toml", &["policy.name=best-fit"], "d56a5e511cf43725"),
+        ("examples/demo.toml", &["policy.name=worst-fit"], "c37102fb909ed76f"),
+    ]);
+}
+
+#[test]
+fn every_library_scenario_keeps_its_digests() {
+    check(&[
+        ("library:cascading-failure", &[], "3db5aad3f1a802aa"),
+        (
+            "library:cascading-failure",
+            &["faults.breaker.failures=2"],
+            "7dba9d0e7cc1ec09",
+        ),
+        (
+            "library:cascading-failure",
+            &["faults.cascade.memory_limits=true"],
+            "f8273c780f9fcf54",
+        ),
+        (
+            "library:cascading-failure",
+            &["faults.breaker.failures=2", "faults.cascade.memory_limits=true"],
+            "f8273c780f9fcf54",
+        ),
+        ("library:cascading-failure", &["seed=7"], "73ca9268cdac4f2e"),
+        ("library:preemption-paradox", &[], "a422482673189dff"),
+        (
+            "library:preemption-paradox",
+            &["policy.preemption=none"],
+            "4ca1d1f68a9d7b9c",
+        ),
+        (
+            "library:preemption-paradox",
+            &["policy.preemption=lowest-priority"],
+            "a422482673189dff",
+        ),
+        (
+            "library:preemption-paradox",
+            &["policy.preemption=newest"],
+            "a422482673189dff",
+        ),
+        (
+            "library:preemption-paradox",
+            &["policy.preemption=min-lost-work"],
+            "945f07cdd9dd07f7",
+        ),
+        ("library:thermal-throttle", &[], "f996779e22746170"),
+        (
+            "library:thermal-throttle",
+            &["cluster.nodes_per_rack=12"],
+            "fffbf7b2b5721dac",
+        ),
+        ("library:tor-failure", &[], "a6ef04ae63505bbe"),
+        ("library:tor-failure", &["seed=7"], "5a762cf42ff040fa"),
+        ("library:pdu-trip", &[], "85abfcaf937286eb"),
+        ("library:pdu-trip", &["seed=7"], "12c3b4cd56364efd"),
+        ("library:spot-reclaim", &[], "972aa7ec0a9b3d8d"),
+        ("library:spot-reclaim", &["seed=7"], "1edffb9f6cc80b1b"),
+    ]);
+}
+
+#[test]
+fn every_preset_keeps_its_digest_on_the_kth_sp2_log() {
+    let presets: &[(&str, &str)] = &[
+        ("first-fit", "14b05ccbb12b695a"),
+        ("best-fit", "3ea963b611651b68"),
+        ("worst-fit", "144314ab14b3fdf1"),
+        ("packed", "eb9cfd164d95e02c"),
+        ("spread", "803401e1a240d052"),
+        ("random", "9ae874dd90613df9"),
+        ("fgd", "f1b9890eeaa69999"),
+        ("dot-product", "a7f1f606439db035"),
+        ("gpu-packing", "ad78c1b255c57059"),
+        ("gpu-clustering", "a7f1f606439db035"),
+        ("paper-best-fit", "a7f1f606439db035"),
+        ("paper-random", "9ae874dd90613df9"),
+        ("gang", "eb9cfd164d95e02c"),
+        ("priority", "3ea963b611651b68"),
+        ("sjf", "b13c58c509e36297"),
+        ("drf", "a0f4d6a27eaeaa10"),
+        ("lottery", "673d0bfdf7ec436c"),
+        ("fair-share", "3ea963b611651b68"),
+        ("priority-preempt", "3ea963b611651b68"),
+    ];
+    let sets: Vec<String> = presets.iter().map(|(p, _)| format!("policy.name={p}")).collect();
+    let cases: Vec<(&str, [&str; 1], &str)> = presets
+        .iter()
+        .zip(&sets)
+        .map(|(&(_, expected), set)| ("examples/kth-sp2.toml", [set.as_str()], expected))
+        .collect();
+    let cases: Vec<(&str, &[&str], &str)> = cases.iter().map(|(s, o, e)| (*s, &o[..], *e)).collect();
+    check(&cases);
+}
+
+#[test]
+fn the_synthetic_example_keeps_its_digests_under_every_queue_order() {
+    check(&[
+        ("examples/synthetic.toml", &[], "714e88c23eb5b127"),
+        ("examples/synthetic.toml", &["policy.name=priority"], "b84cef4976facc39"),
+        ("examples/synthetic.toml", &["policy.name=sjf"], "7349ce79c016c367"),
+        ("examples/synthetic.toml", &["policy.name=drf"], "d021d9f43a48c26a"),
+        ("examples/synthetic.toml", &["policy.name=lottery"], "e2a4aaca520b7f37"),
+        (
+            "examples/synthetic.toml",
+            &["policy.name=fair-share"],
+            "714e88c23eb5b127",
+        ),
+        (
+            "examples/synthetic.toml",
+            &["policy.name=priority-preempt"],
+            "b84cef4976facc39",
+        ),
+        ("examples/synthetic.toml", &["policy.name=gang"], "1128e6578ce64656"),
+        (
+            "examples/synthetic.toml",
+            &[
+                "policy.name=gang",
+                "policy.time_slice=\"1h\"",
+                "policy.switch_overhead=\"30s\"",
+            ],
+            "60a5b7b9b31d3397",
+        ),
+        ("examples/synthetic.toml", &["policy.name=packed"], "1128e6578ce64656"),
+        ("examples/synthetic.toml", &["policy.name=spread"], "480ee777836f72f9"),
+    ]);
+}
+
+#[test]
+fn the_fgd_placements_keep_their_digests_on_an_openb_fill() {
+    check(&[
+        ("examples/openb-fill.toml", &["policy.name=fgd"], "90cc5256b8a71489"),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=best-fit"],
+            "0bf9568f8ed67edc",
+        ),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=dot-product"],
+            "35136fb96bf49214",
+        ),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=gpu-packing"],
+            "347c4a8420575ce3",
+        ),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=gpu-clustering"],
+            "57024964fbd249e1",
+        ),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=paper-best-fit"],
+            "478e76edf770b29b",
+        ),
+        (
+            "examples/openb-fill.toml",
+            &["policy.name=paper-random"],
+            "ed1adccf37065773",
+        ),
+    ]);
+}
