@@ -216,8 +216,23 @@ impl Part for PlacementKind {
 pub enum BackfillKind {
     /// The first job that cannot start blocks every job behind it.
     None,
-    /// EASY backfilling.
+    /// EASY backfilling: the first blocked job is protected.
     Easy,
+    /// Conservative backfilling: every blocked job is protected.
+    Conservative,
+}
+
+impl BackfillKind {
+    /// How many blocked jobs get a reservation unless `backfill_depth` says otherwise: none
+    /// without backfilling (the first blocked job ends the round), 1 for EASY, all for
+    /// conservative.
+    pub fn default_depth(self) -> Option<usize> {
+        match self {
+            BackfillKind::None => None,
+            BackfillKind::Easy => Some(1),
+            BackfillKind::Conservative => Some(usize::MAX),
+        }
+    }
 }
 
 impl Part for BackfillKind {
@@ -232,6 +247,11 @@ impl Part for BackfillKind {
             name: "easy",
             value: BackfillKind::Easy,
             summary: "EASY: a reservation for the first blocked job; later jobs start if they end before it or use only what it leaves",
+        },
+        PartInfo {
+            name: "conservative",
+            value: BackfillKind::Conservative,
+            summary: "conservative: every blocked job reserved at its earliest fit (backfill_depth limits how many); a job starts early only if it delays none",
         },
     ];
 }

@@ -63,7 +63,7 @@ impl<'v> Round<'v> {
     }
 
     /// True when the free-capacity bounds already rule `job` out.
-    fn cannot_fit(&self, job: &Job) -> bool {
+    pub(crate) fn cannot_fit(&self, job: &Job) -> bool {
         job.spec.gpu_milli() > self.free_gpu_milli || job.spec.task.gpu_milli() > self.max_node_free_gpu_milli
     }
 
@@ -88,12 +88,6 @@ impl<'v> Round<'v> {
                 None
             }
         }
-    }
-
-    /// Undoes a [`Round::place`].
-    pub(crate) fn unplace(&mut self, tasks: &[TaskAlloc]) {
-        give_back_all(&mut self.trial, tasks);
-        self.free_gpu_milli += tasks.iter().map(TaskAlloc::gpu_milli).sum::<u64>();
     }
 
     /// Takes exactly `tasks` on the trial, or nothing if one of them does not fit.

@@ -6,9 +6,9 @@
 //! 2. A job that would exceed its queue's quota is passed over (it does not block).
 //! 3. A job that can be placed starts. Before any reservation exists, a job that cannot be
 //!    placed may preempt lower-priority jobs (when a preemption rule is set).
-//! 4. Otherwise the job is blocked: without backfilling the round ends here; with EASY it
-//!    gets the reservation if it is the first, and later jobs start only if they do not
-//!    delay it.
+//! 4. Otherwise the job is blocked: without backfilling the round ends here; with backfilling
+//!    the first `depth` blocked jobs get reservations (EASY: 1, conservative: all), and later
+//!    jobs start only if they delay none of them (see [`crate::backfill`]).
 //! 5. With time slicing, each blocked job in turn may suspend running jobs of equal priority
 //!    whose slice is over.
 //! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
@@ -20,8 +20,7 @@ use sim_core::policy::{Decision, Policy};
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
-use crate::backfill::Reservation;
-use crate::parts::BackfillKind;
+use crate::backfill::Plan;
 use crate::placement::{self, Placement};
 use crate::preemption::Preemption;
 use crate::queue::{self, QueueOrder};
@@ -35,7 +34,8 @@ pub struct Scheduler {
     label: String,
     queue: Box<dyn QueueOrder + Send>,
     placement: Box<dyn Placement + Send>,
-    backfill: BackfillKind,
+    /// How many blocked jobs get a reservation; `None` without backfilling.
+    backfill_depth: Option<usize>,
     quotas: Option<Quotas>,
     preemption: Option<Preemption>,
     slicing: Option<TimeSlicing>,
@@ -51,7 +51,7 @@ impl Scheduler {
             label: spec.label.clone(),
             queue: queue::build(spec, seed),
             placement: placement::build(spec.placement, seed),
-            backfill: spec.backfill,
+            backfill_depth: spec.backfill_depth,
             quotas: Quotas::new(&spec.queues),
             preemption: spec.preemption.map(Preemption::new),
             slicing: spec.slicing.map(TimeSlicing::new),
@@ -71,24 +71,24 @@ impl Scheduler {
         });
     }
 
-    /// Steps 1–4: offers every candidate until one blocks (or, with EASY, to the end).
+    /// Steps 1–4: offers every candidate until one blocks (or, with backfilling, to the end).
     fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
         let view = round.view;
-        let mut reservation: Option<Reservation<'_>> = None;
+        let mut plan: Option<Plan> = None;
         while let Some(id) = self.queue.next(&view) {
             let job = view.job(id);
             if self.quotas.as_ref().is_some_and(|q| !q.allows(job)) {
                 continue;
             }
-            let placed = match reservation.as_mut() {
-                Some(r) => r.admit(round, self.placement.as_mut(), job),
+            let placed = match plan.as_mut() {
+                Some(plan) => plan.admit(round, self.placement.as_mut(), job),
                 None => round.place(self.placement.as_mut(), job),
             };
             if let Some(tasks) = placed {
                 self.start(round, job, tasks, decisions);
                 continue;
             }
-            if reservation.is_none()
+            if plan.is_none()
                 && let Some(preemption) = &self.preemption
                 && let Some((victims, tasks)) = preemption.make_room(round, self.placement.as_mut(), job)
             {
@@ -97,13 +97,12 @@ impl Scheduler {
                 continue;
             }
             self.blocked.push(id);
-            match self.backfill {
-                BackfillKind::None => break,
-                BackfillKind::Easy => {
-                    if reservation.is_none() {
-                        reservation = Some(Reservation::new(round, self.placement.as_mut(), job));
-                    }
-                }
+            let Some(depth) = self.backfill_depth else {
+                break;
+            };
+            let plan = plan.get_or_insert_with(|| Plan::new(round, depth));
+            if plan.has_room() {
+                plan.reserve(round, self.placement.as_mut(), job);
             }
         }
     }

@@ -23,6 +23,9 @@ pub struct PolicyConfig {
     pub placement: Option<String>,
     /// Backfilling, replacing the preset's.
     pub backfill: Option<String>,
+    /// How many blocked jobs backfilling protects with a reservation (EASY: 1, conservative:
+    /// all, unless set).
+    pub backfill_depth: Option<u32>,
     /// Preemption rule, replacing the preset's.
     pub preemption: Option<String>,
     /// What DRF and lottery share between: `user` (default) or `queue`.
@@ -117,6 +120,9 @@ pub struct PolicySpec {
     pub placement: PlacementKind,
     /// Backfilling.
     pub backfill: BackfillKind,
+    /// How many blocked jobs get a reservation (`None` without backfilling; `usize::MAX` for
+    /// all).
+    pub backfill_depth: Option<usize>,
     /// Preemption, when on.
     pub preemption: Option<PreemptionSpec>,
     /// Time slicing, when on.
@@ -156,6 +162,20 @@ impl PolicySpec {
             .as_deref()
             .map_or(Ok(ShareBy::User), ShareBy::parse)
             .map_err(|m| ConfigError::new(ShareBy::KEY, m))?;
+        if config.backfill_depth == Some(0) {
+            return Err(ConfigError::new(
+                "backfill_depth",
+                "must be at least 1 (backfill = \"none\" turns backfilling off)",
+            ));
+        }
+        let backfill_depth = backfill
+            .default_depth()
+            .map(|depth| config.backfill_depth.map_or(depth, |d| d as usize));
+        if let Some(depth) = config.backfill_depth
+            && backfill.default_depth().is_some_and(|d| d != depth as usize)
+        {
+            replaced.push(format!("backfill_depth={depth}"));
+        }
         let label = if replaced.is_empty() {
             preset.name.to_string()
         } else {
@@ -169,6 +189,7 @@ impl PolicySpec {
             queue,
             placement,
             backfill,
+            backfill_depth,
             preemption: preemption_spec(config, preemption),
             slicing: slicing_spec(config)?,
             share_by,

@@ -253,9 +253,13 @@ pub struct PolicySection {
     /// Placement: `first-fit`, `best-fit`, `worst-fit`, `packed`, `spread`, `random`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
-    /// Backfilling: `none`, `easy`.
+    /// Backfilling: `none`, `easy`, `conservative`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
+    /// How many blocked jobs backfilling protects with a reservation (default: 1 for `easy`,
+    /// all for `conservative`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill_depth: Option<u32>,
     /// Preemption rule: `none`, `least-progress`, `lowest-priority`, `newest`, `min-lost-work`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preemption: Option<String>,
@@ -305,6 +309,7 @@ impl Default for PolicySection {
             queue: None,
             placement: None,
             backfill: None,
+            backfill_depth: None,
             preemption: None,
             share_by: None,
             tickets: BTreeMap::new(),
@@ -325,6 +330,7 @@ impl PolicySection {
             queue: self.queue.clone(),
             placement: self.placement.clone(),
             backfill: self.backfill.clone(),
+            backfill_depth: self.backfill_depth,
             preemption: self.preemption.clone(),
             share_by: self.share_by.clone(),
             tickets: self.tickets.clone(),

@@ -34,6 +34,10 @@ dense_id!(
     JobId
 );
 dense_id!(
+    /// A pool: the nodes of one capacity (see [`crate::cluster::Pool`]).
+    PoolId
+);
+dense_id!(
     /// A GPU model in the cluster's catalog (at most 64 per cluster, so that sets fit a `u64`).
     GpuTypeId
 );

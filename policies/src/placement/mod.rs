@@ -93,7 +93,15 @@ pub(crate) fn place_each(
 ) -> Option<Vec<TaskAlloc>> {
     let mut tasks = Vec::with_capacity(job.spec.tasks as usize);
     for _ in 0..job.spec.tasks {
-        let Some(task) = next_task(trial, &tasks) else {
+        let preferred = if trial.has_preference() {
+            trial.restrict_to_preferred(true);
+            let task = next_task(trial, &tasks);
+            trial.restrict_to_preferred(false);
+            task
+        } else {
+            None
+        };
+        let Some(task) = preferred.or_else(|| next_task(trial, &tasks)) else {
             give_back_all(trial, &tasks);
             return None;
         };

@@ -5,17 +5,19 @@
 //! before changing anything, so the cluster can never be over-committed, even by a buggy policy.
 
 mod fit;
+mod pools;
 mod power_limit;
 mod trial;
 
 pub use fit::pick_gpus;
+pub use pools::Pool;
 pub use power_limit::{PowerLimits, PowerLine};
 pub use trial::Trial;
 
 use std::collections::BTreeMap;
 
 use crate::frag::{FragTracker, GpuFrag, TypicalTasks};
-use crate::ids::{GpuTypeId, NodeId, RackId};
+use crate::ids::{GpuTypeId, NodeId, PoolId, RackId};
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc};
 
 /// Most GPU models one cluster may hold (type sets are `u64` bit masks).
@@ -94,6 +96,8 @@ pub struct Node {
     pub rack: RackId,
     /// Its GPU model.
     pub gpu_type: GpuTypeId,
+    /// The nodes of its capacity.
+    pub pool: PoolId,
     /// Number of GPU devices.
     pub gpu_count: u32,
     /// CPU capacity in milli-cores.
@@ -132,6 +136,16 @@ impl Node {
     /// GPU capacity held by tasks, in milli-GPU.
     pub fn allocated_gpu_milli(&self) -> u64 {
         self.gpu_milli() - self.free_gpu_milli
+    }
+
+    /// True when nothing runs on it and all of it can be used: schedulable, no failed device,
+    /// every device, core and MiB free.
+    pub fn is_idle(&self) -> bool {
+        self.schedulable()
+            && self.failed_gpus == 0
+            && self.free_gpu_milli == self.gpu_milli()
+            && self.free_cpu_milli == self.cpu_milli
+            && self.free_mem_mib == self.mem_mib
     }
 }
 
@@ -183,6 +197,7 @@ pub enum AllocError {
 pub struct Cluster {
     nodes: Vec<Node>,
     racks: Vec<Rack>,
+    pools: Vec<Pool>,
     gpu_type_names: Vec<String>,
     gpu_free_milli: Vec<u16>,
     total_gpu_milli: u64,
@@ -202,9 +217,11 @@ impl Cluster {
         let mut rack_ids: BTreeMap<&str, RackId> = BTreeMap::new();
         let mut type_ids: BTreeMap<&str, GpuTypeId> = BTreeMap::new();
         let mut node_names: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut pool_ids: BTreeMap<(GpuTypeId, u32, u64, u64), PoolId> = BTreeMap::new();
         let mut cluster = Cluster {
             nodes: Vec::with_capacity(specs.len()),
             racks: Vec::new(),
+            pools: Vec::new(),
             gpu_type_names: Vec::new(),
             gpu_free_milli: Vec::new(),
             total_gpu_milli: 0,
@@ -244,10 +261,23 @@ impl Cluster {
                     ty
                 }
             };
+            let shape = (gpu_type, spec.gpus, spec.cpu_milli, spec.mem_mib);
+            let pool = *pool_ids.entry(shape).or_insert_with(|| {
+                cluster.pools.push(Pool {
+                    gpu_type,
+                    gpu_count: spec.gpus,
+                    cpu_milli: spec.cpu_milli,
+                    mem_mib: spec.mem_mib,
+                    nodes: Vec::new(),
+                });
+                PoolId::from_index(cluster.pools.len() - 1)
+            });
+            cluster.pools[pool.index()].nodes.push(id);
             let node = Node {
                 name: spec.name.clone(),
                 rack,
                 gpu_type,
+                pool,
                 gpu_count: spec.gpus,
                 cpu_milli: spec.cpu_milli,
                 mem_mib: spec.mem_mib,
@@ -281,6 +311,11 @@ impl Cluster {
     /// All racks, in id order.
     pub fn racks(&self) -> &[Rack] {
         &self.racks
+    }
+
+    /// The pools of identical nodes, in order of first appearance.
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
     }
 
     /// Names of the GPU models, indexed by [`GpuTypeId`].

@@ -33,6 +33,10 @@ pub struct Trial<'c> {
     /// free (a [`Trial::give_back`] forgets every hint). Makes a round of first-fit placements
     /// linear in the nodes instead of quadratic.
     first_fit_from: RefCell<Vec<(FitKey, usize)>>,
+    /// Nodes to try first (sorted), and whether the search is restricted to them right now
+    /// (see [`Trial::prefer`]).
+    preferred: Vec<NodeId>,
+    only_preferred: bool,
 }
 
 /// What decides whether a task fits a node: its request and the GPU models it may use.
@@ -50,11 +54,37 @@ impl<'c> Trial<'c> {
             touched: Vec::new(),
             index: Vec::new(),
             first_fit_from: RefCell::new(Vec::new()),
+            preferred: Vec::new(),
+            only_preferred: false,
         }
+    }
+
+    /// Asks placements to put each task on one of `nodes` when it fits there, and elsewhere only
+    /// when it fits on none of them (placements built on [`Trial::fit`] honour it task by
+    /// task). Backfilling prefers, for a reservation, the nodes whose capacity is busy now, so
+    /// that what is free now stays free for jobs that can start now.
+    pub fn prefer(&mut self, mut nodes: Vec<NodeId>) {
+        nodes.sort_unstable();
+        nodes.dedup();
+        self.preferred = nodes;
+        self.only_preferred = false;
+    }
+
+    /// True when some nodes are preferred (see [`Trial::prefer`]).
+    pub fn has_preference(&self) -> bool {
+        !self.preferred.is_empty()
+    }
+
+    /// Restricts [`Trial::fit`] to the preferred nodes (`true`), or lifts the restriction.
+    pub fn restrict_to_preferred(&mut self, only: bool) {
+        self.only_preferred = only && !self.preferred.is_empty();
     }
 
     /// The task on the lowest-numbered node it fits now, or `None` (first fit).
     pub fn first_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        if self.only_preferred {
+            return self.preferred.iter().find_map(|&node| self.fit(node, request, allowed));
+        }
         let key = (*request, allowed.0);
         let start = self
             .first_fit_from
@@ -121,6 +151,9 @@ impl<'c> Trial<'c> {
     pub fn fit(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         let n = self.cluster.node(node);
         if !n.schedulable() || (request.gpus > 0 && !allowed.contains(n.gpu_type)) {
+            return None;
+        }
+        if self.only_preferred && self.preferred.binary_search(&node).is_err() {
             return None;
         }
         let (cpu, mem) = self.free_cpu_mem(node);
@@ -261,6 +294,46 @@ impl<'c> Trial<'c> {
         t.free_mem_mib -= task.mem_mib;
         t.free_gpu_milli -= task.gpu_milli();
         Ok(())
+    }
+
+    /// True when nothing of `node` is taken after the tentative tasks and all of it can be
+    /// used (see [`super::Node::is_idle`]).
+    pub fn is_idle(&self, node: NodeId) -> bool {
+        let n = self.cluster.node(node);
+        if !n.schedulable() || n.failed_gpus != 0 {
+            return false;
+        }
+        let (cpu, mem) = self.free_cpu_mem(node);
+        self.free_gpu_milli(node) == n.gpu_milli() && cpu == n.cpu_milli && mem == n.mem_mib
+    }
+
+    /// Keeps what is free of `task`'s claim out of reach: on each of its devices up to its share,
+    /// and up to its CPU and memory. Backfilling withholds, for a job that would run across a
+    /// reservation, the resources the reservation will need (whatever of them is busy now is
+    /// out of reach anyway).
+    pub fn withhold(&mut self, task: &TaskAlloc) {
+        let t = self.touch(task.node);
+        let share = task.milli_per_gpu as u16;
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let taken = t.gpu_free_milli[gpu].min(share);
+            t.gpu_free_milli[gpu] -= taken;
+            t.free_gpu_milli -= u64::from(taken);
+        }
+        t.free_cpu_milli -= t.free_cpu_milli.min(task.cpu_milli);
+        t.free_mem_mib -= t.free_mem_mib.min(task.mem_mib);
+    }
+
+    /// Keeps all that is free of `node` out of reach (see [`Trial::withhold`]).
+    pub fn withhold_node(&mut self, node: NodeId) {
+        let count = self.cluster.node(node).gpu_count as usize;
+        let t = self.touch(node);
+        t.gpu_free_milli[..count].fill(0);
+        t.free_gpu_milli = 0;
+        t.free_cpu_milli = 0;
+        t.free_mem_mib = 0;
     }
 
     /// Returns a task's resources to the overlay: undoes a [`Trial::take`] of the same task (a

@@ -1,0 +1,409 @@
+//! The reservations of one scheduling round, and the test a job must pass to start ahead of
+//! them.
+
+use std::collections::BTreeMap;
+
+use sim_core::cluster::{Cluster, Trial};
+use sim_core::ids::{JobId, NodeId, PoolId};
+use sim_core::job::Job;
+use sim_core::resources::TaskAlloc;
+use sim_core::time::SimTime;
+
+use super::steps::Steps;
+use crate::placement::Placement;
+use crate::round::Round;
+
+/// The shortest estimate a job is given, so that its window is never empty.
+const ONE_MICROSECOND: SimTime = SimTime(1);
+
+/// A job reserved on named nodes (its tasks do not take whole nodes).
+struct Bound {
+    start: SimTime,
+    end: SimTime,
+    tasks: Vec<TaskAlloc>,
+}
+
+/// The availability profile of a round and the reservations made in it (see [`super`]).
+pub(crate) struct Plan {
+    now: SimTime,
+    /// Most jobs that may hold a reservation.
+    depth: usize,
+    /// Jobs given a reservation so far (a job that fits nowhere ever still counts).
+    reserved: usize,
+    /// What runs, by expected end: running jobs not stopped this round and the round's starts.
+    ends: Vec<(SimTime, JobId)>,
+    /// Tasks of the jobs this round started (the view does not hold them yet).
+    started: BTreeMap<JobId, Vec<TaskAlloc>>,
+    /// Per node, when what runs on it is expected to end (now when nothing does).
+    busy_until: Vec<SimTime>,
+    /// Per node, the later windows in which it is taken (reservations and starts under the plan).
+    windows: BTreeMap<NodeId, Vec<(SimTime, SimTime)>>,
+    /// Per pool, the nodes free for a whole-node task at each instant, less the whole-node
+    /// reservations.
+    idle: Vec<Steps>,
+    /// Reservations on named nodes.
+    bound: Vec<Bound>,
+    /// Per pool, the windows of its whole-node reservations.
+    whole_windows: Vec<Vec<(SimTime, SimTime)>>,
+    /// The earliest start of any reservation (`MAX` while there is none).
+    first_start: SimTime,
+}
+
+/// The estimated run time of a job from its (re)start: `requested_s` less the work it had saved,
+/// at least one microsecond.
+fn estimate(job: &Job) -> SimTime {
+    SimTime(
+        job.spec
+            .requested
+            .as_micros()
+            .saturating_sub(job.checkpointed_work as u64),
+    )
+    .max(ONE_MICROSECOND)
+}
+
+/// When a running job is expected to end: start + estimate, or just after now if it has outlived
+/// its estimate (so its resources are never free now).
+fn expected_end(job: &Job, now: SimTime) -> SimTime {
+    let end = job.last_start.unwrap_or(now).saturating_add(estimate(job));
+    if end > now {
+        end
+    } else {
+        now.saturating_add(ONE_MICROSECOND)
+    }
+}
+
+/// The pools `job` may run in if every task takes a whole node there, or `None` if it runs on
+/// shared nodes somewhere (or nowhere).
+fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<Vec<PoolId>> {
+    let task = &job.spec.task;
+    let mut pools = Vec::new();
+    for (i, pool) in cluster.pools().iter().enumerate() {
+        let allowed = task.gpus == 0 || job.allowed_gpu_types.contains(pool.gpu_type);
+        if !allowed || !pool.holds(task) {
+            continue;
+        }
+        if !pool.taken_whole_by(task) {
+            return None;
+        }
+        pools.push(PoolId::from_index(i));
+    }
+    (!pools.is_empty()).then_some(pools)
+}
+
+/// True when the node can count as free for a whole-node task: schedulable with no failed device.
+fn countable(cluster: &Cluster, node: NodeId) -> bool {
+    let n = cluster.node(node);
+    n.schedulable() && n.failed_gpus == 0
+}
+
+/// The parts of `[from, to)` outside `[.., taken_until)` and outside every window of `taken`.
+fn uncovered(
+    from: SimTime,
+    to: SimTime,
+    taken_until: SimTime,
+    taken: &[(SimTime, SimTime)],
+) -> Vec<(SimTime, SimTime)> {
+    let mut parts = vec![(from.max(taken_until), to)];
+    for &(a, b) in taken {
+        parts = parts
+            .into_iter()
+            .flat_map(|(x, y)| [(x, y.min(a)), (x.max(b), y)])
+            .filter(|(x, y)| x < y)
+            .collect();
+    }
+    parts.retain(|(x, y)| x < y);
+    parts
+}
+
+impl Plan {
+    /// The profile of `round` as it stands (its starts included), with no reservation yet;
+    /// at most `depth` jobs will be reserved.
+    pub(crate) fn new(round: &Round<'_>, depth: usize) -> Plan {
+        let now = round.now();
+        let view = round.view;
+        let cluster = view.cluster;
+        let mut ends: Vec<(SimTime, JobId)> = round.running().map(|j| (expected_end(j, now), j.id)).collect();
+        let mut started = BTreeMap::new();
+        for (id, tasks) in &round.started {
+            ends.push((now.saturating_add(estimate(view.job(*id))), *id));
+            started.insert(*id, tasks.clone());
+        }
+        ends.sort_unstable();
+        let mut plan = Plan {
+            now,
+            depth,
+            reserved: 0,
+            ends,
+            started,
+            busy_until: vec![now; cluster.nodes().len()],
+            windows: BTreeMap::new(),
+            idle: cluster.pools().iter().map(|_| Steps::new(now, 0)).collect(),
+            bound: Vec::new(),
+            whole_windows: vec![Vec::new(); cluster.pools().len()],
+            first_start: SimTime::MAX,
+        };
+        let mut busy_until = std::mem::take(&mut plan.busy_until);
+        for &(end, id) in &plan.ends {
+            for task in plan.tasks_of(view.jobs, id) {
+                let until = &mut busy_until[task.node.index()];
+                *until = (*until).max(end);
+            }
+        }
+        plan.busy_until = busy_until;
+        for (i, node) in cluster.nodes().iter().enumerate() {
+            let id = NodeId::from_index(i);
+            if !countable(cluster, id) {
+                continue;
+            }
+            if round.trial.is_idle(id) {
+                plan.idle[node.pool.index()].add(now, SimTime::MAX, 1);
+            } else if plan.busy_until[i] > now {
+                plan.idle[node.pool.index()].add(plan.busy_until[i], SimTime::MAX, 1);
+            }
+        }
+        plan
+    }
+
+    /// The tasks of a job of `ends`.
+    fn tasks_of<'a>(&'a self, jobs: &'a [Job], id: JobId) -> &'a [TaskAlloc] {
+        match self.started.get(&id) {
+            Some(tasks) => tasks,
+            None => &jobs[id.index()].alloc,
+        }
+    }
+
+    /// True while another job may be given a reservation.
+    pub(crate) fn has_room(&self) -> bool {
+        self.reserved < self.depth
+    }
+
+    /// Starts `job` now if it fits for its whole estimated run time without taking what a
+    /// reservation will need; returns its tasks (taken in `round`), or `None` with nothing
+    /// changed.
+    pub(crate) fn admit(
+        &mut self,
+        round: &mut Round<'_>,
+        placement: &mut dyn Placement,
+        job: &Job,
+    ) -> Option<Vec<TaskAlloc>> {
+        if round.cannot_fit(job) {
+            return None;
+        }
+        let now = self.now;
+        let end = now.saturating_add(estimate(job));
+        let tasks = if end <= self.first_start {
+            round.place(placement, job)?
+        } else {
+            let cluster = round.view.cluster;
+            let whole = whole_node_pools(cluster, job);
+            if let Some(pools) = &whole {
+                let spare: i64 = pools
+                    .iter()
+                    .map(|p| self.idle[p.index()].min_over(now, end).max(0))
+                    .sum();
+                if spare < i64::from(job.spec.tasks) {
+                    return None;
+                }
+            }
+            let mut trial = round.trial.clone();
+            if self.withhold(&mut trial, cluster, job, whole.as_deref(), now, end) {
+                let tasks = placement.place(&mut trial, job)?;
+                if !round.take(&tasks) {
+                    return None;
+                }
+                tasks
+            } else {
+                round.place(placement, job)?
+            }
+        };
+        self.record(round.view.cluster, job.id, &tasks, end);
+        Some(tasks)
+    }
+
+    /// Gives `job` (which cannot start now) a reservation at the earliest time it fits for its
+    /// whole estimated run time. A job that fits at no time holds nothing but still uses up a
+    /// place of the depth.
+    pub(crate) fn reserve(&mut self, round: &Round<'_>, placement: &mut dyn Placement, job: &Job) {
+        self.reserved += 1;
+        let length = estimate(job);
+        let cluster = round.view.cluster;
+        match whole_node_pools(cluster, job) {
+            Some(pools) => self.reserve_count(&pools, job, length),
+            None => self.reserve_nodes(round, placement, job, length),
+        }
+    }
+
+    /// Reserves a whole-node job as a count of nodes per pool.
+    fn reserve_count(&mut self, pools: &[PoolId], job: &Job, length: SimTime) {
+        let need = i64::from(job.spec.tasks);
+        let spare = |plan: &Plan, t: SimTime| -> i64 {
+            pools
+                .iter()
+                .map(|p| plan.idle[p.index()].min_over(t, t.saturating_add(length)).max(0))
+                .sum()
+        };
+        let start = if let [pool] = pools {
+            self.idle[pool.index()].earliest(self.now, length, need)
+        } else {
+            let mut times: Vec<SimTime> = pools
+                .iter()
+                .flat_map(|p| self.idle[p.index()].changes_after(self.now))
+                .collect();
+            times.push(self.now);
+            times.sort_unstable();
+            times.dedup();
+            times.into_iter().find(|&t| spare(self, t) >= need)
+        };
+        let Some(start) = start else { return };
+        let end = start.saturating_add(length);
+        let mut left = need;
+        for pool in pools {
+            let steps = &mut self.idle[pool.index()];
+            let take = left.min(steps.min_over(start, end).max(0));
+            if take > 0 {
+                steps.add(start, end, -take);
+                self.whole_windows[pool.index()].push((start, end));
+            }
+            left -= take;
+        }
+        self.first_start = self.first_start.min(start);
+    }
+
+    /// Reserves a job on named nodes: the earliest expected end (or end of a reservation, or
+    /// change of a pool's count) at which its placement rule finds room for its whole window,
+    /// preferring, task by task, the nodes whose capacity is busy now.
+    fn reserve_nodes(&mut self, round: &Round<'_>, placement: &mut dyn Placement, job: &Job, length: SimTime) {
+        let now = self.now;
+        let view = round.view;
+        let cluster = view.cluster;
+        let mut times: Vec<SimTime> = self.ends.iter().map(|&(t, _)| t).collect();
+        times.extend(self.bound.iter().map(|b| b.end));
+        for steps in &self.idle {
+            times.extend(steps.changes_after(now));
+        }
+        times.retain(|&t| t > now && t != SimTime::MAX);
+        times.sort_unstable();
+        times.dedup();
+        let mut trial = round.trial.clone();
+        let mut free = round.free_gpu_milli();
+        let mut released: Vec<NodeId> = Vec::new();
+        let mut next = 0;
+        for t in times {
+            while next < self.ends.len() && self.ends[next].0 <= t {
+                for task in self.tasks_of(view.jobs, self.ends[next].1) {
+                    trial.give_back(task);
+                    free += task.gpu_milli();
+                    released.push(task.node);
+                }
+                next += 1;
+            }
+            if free < job.spec.gpu_milli() {
+                continue;
+            }
+            let end = t.saturating_add(length);
+            let mut at_t = trial.clone();
+            self.withhold(&mut at_t, cluster, job, None, t, end);
+            at_t.prefer(released.clone());
+            if let Some(tasks) = placement.place(&mut at_t, job) {
+                for task in &tasks {
+                    self.occupy(cluster, task.node, t, end);
+                }
+                self.bound.push(Bound { start: t, end, tasks });
+                self.first_start = self.first_start.min(t);
+                return;
+            }
+        }
+    }
+
+    /// Keeps out of `trial` what a job running over `[from, to)` must not take: the claims of
+    /// named reservations overlapping the window (whole nodes for a whole-node job), and, in a
+    /// pool with whole-node reservations in the window, the nodes beyond what those leave spare.
+    /// Returns whether anything was withheld.
+    fn withhold(
+        &self,
+        trial: &mut Trial<'_>,
+        cluster: &Cluster,
+        job: &Job,
+        whole: Option<&[PoolId]>,
+        from: SimTime,
+        to: SimTime,
+    ) -> bool {
+        let mut withheld = false;
+        for b in self.bound.iter().filter(|b| b.start < to && b.end > from) {
+            for task in &b.tasks {
+                if whole.is_some() {
+                    trial.withhold_node(task.node);
+                } else {
+                    trial.withhold(task);
+                }
+                withheld = true;
+            }
+        }
+        if let Some([_]) = whole {
+            // One pool: the count check already said enough of its nodes are spare.
+            return withheld;
+        }
+        let task = &job.spec.task;
+        for (i, pool) in cluster.pools().iter().enumerate() {
+            let allowed = task.gpus == 0 || job.allowed_gpu_types.contains(pool.gpu_type);
+            if !allowed || !pool.holds(task) || !self.whole_windows[i].iter().any(|&(a, b)| a < to && b > from) {
+                continue;
+            }
+            let spare = self.idle[i].min_over(from, to).max(0) as usize;
+            // A whole-node task can only use a node idle now; a shared one turns any node that
+            // would be free in the window into a busy one.
+            let usable: Vec<NodeId> = pool
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&n| {
+                    countable(cluster, n)
+                        && if whole.is_some() {
+                            trial.is_idle(n)
+                        } else {
+                            self.free_within(n, from, to)
+                        }
+                })
+                .collect();
+            if usable.len() > spare {
+                for &node in &usable[spare..] {
+                    trial.withhold_node(node);
+                }
+                withheld = true;
+            }
+        }
+        withheld
+    }
+
+    /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
+    fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
+        let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
+        !uncovered(from, to, self.busy_until[node.index()], taken).is_empty()
+    }
+
+    /// Records a job started now on `tasks`, expected to end at `end`.
+    fn record(&mut self, cluster: &Cluster, id: JobId, tasks: &[TaskAlloc], end: SimTime) {
+        let at = self.ends.partition_point(|&e| e < (end, id));
+        self.ends.insert(at, (end, id));
+        self.started.insert(id, tasks.to_vec());
+        let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        for node in nodes {
+            self.occupy(cluster, node, self.now, end);
+        }
+    }
+
+    /// Marks `node` taken over `[from, to)` for a named reservation, and counts it out of its
+    /// pool where it would have been free for a whole-node task.
+    fn occupy(&mut self, cluster: &Cluster, node: NodeId, from: SimTime, to: SimTime) {
+        if countable(cluster, node) {
+            let pool = cluster.node(node).pool.index();
+            let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
+            for (a, b) in uncovered(from, to, self.busy_until[node.index()], taken) {
+                self.idle[pool].add(a, b, -1);
+            }
+        }
+        self.windows.entry(node).or_default().push((from, to));
+    }
+}
