@@ -13,6 +13,8 @@ pub struct Preset {
     pub placement: PlacementKind,
     /// Backfilling.
     pub backfill: BackfillKind,
+    /// How many blocked jobs backfilling protects, when not the kind's default.
+    pub backfill_depth: Option<u32>,
     /// Preemption rule.
     pub preemption: PreemptionKind,
     /// One line for listings.
@@ -32,8 +34,19 @@ const fn preset(
         queue,
         placement,
         backfill,
+        backfill_depth: None,
         preemption,
         summary,
+    }
+}
+
+impl Preset {
+    /// The same preset protecting `depth` blocked jobs.
+    const fn with_depth(self, depth: u32) -> Preset {
+        Preset {
+            backfill_depth: Some(depth),
+            ..self
+        }
     }
 }
 
@@ -210,7 +223,24 @@ pub const PRESETS: &[Preset] = &[
         P::BestFit,
         B::Easy,
         X::None,
-        "FIFO with EASY backfilling; best fit",
+        "FIFO with EASY backfilling (the first blocked job is protected); best fit",
+    ),
+    preset(
+        "easy-backfill-4",
+        Q::Fifo,
+        P::BestFit,
+        B::Easy,
+        X::None,
+        "FIFO with EASY backfilling protecting the first 4 blocked jobs (backfill_depth sets k); best fit",
+    )
+    .with_depth(4),
+    preset(
+        "conservative-backfill",
+        Q::Fifo,
+        P::BestFit,
+        B::Conservative,
+        X::None,
+        "FIFO with conservative backfilling (every blocked job protected); best fit",
     ),
     preset(
         "priority-preempt",

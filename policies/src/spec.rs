@@ -168,11 +168,13 @@ impl PolicySpec {
                 "must be at least 1 (backfill = \"none\" turns backfilling off)",
             ));
         }
+        let preset_depth = preset.backfill_depth.filter(|_| backfill == preset.backfill);
         let backfill_depth = backfill
             .default_depth()
-            .map(|depth| config.backfill_depth.map_or(depth, |d| d as usize));
+            .map(|depth| config.backfill_depth.or(preset_depth).map_or(depth, |d| d as usize));
         if let Some(depth) = config.backfill_depth
-            && backfill.default_depth().is_some_and(|d| d != depth as usize)
+            && backfill.default_depth().is_some()
+            && backfill_depth != preset_depth.map(|d| d as usize).or(backfill.default_depth())
         {
             replaced.push(format!("backfill_depth={depth}"));
         }
@@ -317,6 +319,38 @@ mod tests {
         let preset = PolicySpec::preset("priority-preempt").unwrap();
         assert_eq!(preset.label, "priority-preempt");
         assert_eq!(preset.preemption.map(|p| p.rule), Some(PreemptionKind::LeastProgress));
+    }
+
+    #[test]
+    fn backfill_depth_defaults_by_kind_and_shows_in_the_label_when_set() {
+        let spec = |c: PolicyConfig| PolicySpec::from_config(&c).unwrap();
+        // EASY protects 1 job, conservative all, none none.
+        assert_eq!(spec(config("easy-backfill")).backfill_depth, Some(1));
+        assert_eq!(spec(config("conservative-backfill")).backfill_depth, Some(usize::MAX));
+        assert_eq!(spec(config("best-fit")).backfill_depth, None);
+        // The preset with 4, and a depth written on top of any backfilling preset.
+        let four = spec(config("easy-backfill-4"));
+        assert_eq!((four.backfill_depth, four.label.as_str()), (Some(4), "easy-backfill-4"));
+        let eight = spec(PolicyConfig {
+            backfill_depth: Some(8),
+            ..config("easy-backfill")
+        });
+        assert_eq!(
+            (eight.backfill_depth, eight.label.as_str()),
+            (Some(8), "easy-backfill[backfill_depth=8]")
+        );
+        // A depth without backfilling has nothing to limit.
+        let ignored = spec(PolicyConfig {
+            backfill_depth: Some(8),
+            ..config("best-fit")
+        });
+        assert_eq!((ignored.backfill_depth, ignored.label.as_str()), (None, "best-fit"));
+        let zero = PolicySpec::from_config(&PolicyConfig {
+            backfill_depth: Some(0),
+            ..config("easy-backfill")
+        })
+        .unwrap_err();
+        assert_eq!(zero.key, "backfill_depth");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{find, job, run, secs, sized_cluster, with};
+use common::{configured, find, job, run, run_with, secs, sized_cluster, with};
 use sim_core::time::SimTime;
 
 /// One node × 10 GPUs, EASY (FIFO order, best fit).
@@ -70,4 +70,68 @@ fn a_job_past_its_estimate_moves_the_shadow_time_to_now() {
     assert_eq!([start("c"), start("f"), start("g"), start("h")], [2, 60, 90, 100]);
     assert_eq!(find(&easy, "f").alloc[0].gpu_mask, 0b11_0000_0000);
     assert_eq!(find(&easy, "g").alloc[0].gpu_mask, 0b11_0000_0000);
+}
+
+/// Four one-GPU nodes; where EASY and conservative backfilling part ways.
+///
+/// - a: 2 GPUs, 0–10 (estimate 10). b: 3 GPUs at 1, c: 4 GPUs at 2, both run 10 s, estimate
+///   10. d: 1 GPU at 3, runs 30 s, estimate 30.
+/// - At 3 only 2 GPUs are free. b's reservation: a ends at 10, leaving 4 free: b at 10–20,
+///   one GPU to spare (the extra).
+/// - EASY protects only b: d ends at 33 > 10 but needs 1 ≤ 1 extra GPU → backfills at 3. b
+///   starts at 10 on the 3 GPUs d leaves. c needs all 4: at 20 (b ends) d still holds one, so
+///   c waits for d and starts at 33.
+/// - Conservative also reserves c: after b, all 4 GPUs are free at 20 → c at 20–30. d over
+///   3–33 would leave c 3 GPUs at 20: it may not start; its earliest window is after c, at 30.
+/// - Depth 2 protects b and c, as conservative does here.
+#[test]
+fn conservative_protects_every_waiting_job_easy_only_the_first() {
+    let jobs = || {
+        vec![
+            job("a", 0, 10, 2, 1.0),
+            job("b", 1, 10, 3, 1.0),
+            job("c", 2, 10, 4, 1.0),
+            job("d", 3, 30, 1, 1.0),
+        ]
+    };
+    let starts = |outcome: &sim_core::engine::RunOutcome| {
+        ["a", "b", "c", "d"].map(|id| secs(find(outcome, id).first_start).unwrap())
+    };
+    let easy = run("easy-backfill", sized_cluster(4, 4, 1, 0, 0), jobs());
+    assert_eq!(starts(&easy), [0, 10, 33, 3]);
+    let conservative = run("conservative-backfill", sized_cluster(4, 4, 1, 0, 0), jobs());
+    assert_eq!(starts(&conservative), [0, 10, 20, 30]);
+    let depth_2 = run_with(
+        configured("easy-backfill", 0, |c| c.backfill_depth = Some(2)),
+        sized_cluster(4, 4, 1, 0, 0),
+        jobs(),
+    );
+    assert_eq!(starts(&depth_2), [0, 10, 20, 30]);
+    let depth_4 = run("easy-backfill-4", sized_cluster(4, 4, 1, 0, 0), jobs());
+    assert_eq!(starts(&depth_4), [0, 10, 20, 30]);
+}
+
+/// Conservative backfilling lets a job jump the queue when it delays no reservation.
+///
+/// Four one-GPU nodes. a: 3 GPUs, 0–10. b: 4 GPUs at 1 (estimate 10) → reserved 10–20.
+/// c: 2 GPUs at 2, estimate 10 → its earliest window is 20–30. e: 1 GPU at 3 for 5 s: one GPU
+/// is free now and e ends at 8, before b's reservation → starts at 3, ahead of b and c.
+/// f: 1 GPU at 4 for 10 s: nothing is free at 4; at 8 (e ends) one GPU is, but f would run to
+/// 18, inside b's window, which needs all 4 GPUs → f's earliest window is after b: at 20 two
+/// GPUs are left beside c → f at 20.
+#[test]
+fn conservative_starts_a_short_job_ahead_only_if_every_reservation_holds() {
+    let jobs = vec![
+        job("a", 0, 10, 3, 1.0),
+        job("b", 1, 10, 4, 1.0),
+        job("c", 2, 10, 2, 1.0),
+        job("e", 3, 5, 1, 1.0),
+        job("f", 4, 10, 1, 1.0),
+    ];
+    let outcome = run("conservative-backfill", sized_cluster(4, 4, 1, 0, 0), jobs);
+    let start = |id| secs(find(&outcome, id).first_start).unwrap();
+    assert_eq!(
+        [start("a"), start("b"), start("c"), start("e"), start("f")],
+        [0, 10, 20, 3, 20]
+    );
 }
