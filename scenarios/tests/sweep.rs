@@ -139,6 +139,30 @@ fn shards_merged_equal_the_full_sweep_and_merge_checks_its_inputs() {
     let missing = clustersim(&["merge", "shard1", "shard3", "--out", "m2"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("shard 2/3 missing"), "{}", stderr(&missing));
+    // Every missing and unfinished shard is named at once, with how far it got.
+    assert_ok(&sweep(
+        dir.path(),
+        &[
+            "--shard",
+            "3/3",
+            "--max-runs",
+            "5",
+            "--threads",
+            "1",
+            "--out",
+            "partial3",
+        ],
+    ));
+    let incomplete = clustersim(&["merge", "partial3", "shard1", "--out", "m2"], dir.path());
+    assert_eq!(incomplete.status.code(), Some(2));
+    assert!(
+        stderr(&incomplete).contains(
+            "the sweep is incomplete: shard 2/3 missing; shard 3/3 not finished (5 of 8 runs recorded in partial3); "
+        ),
+        "{}",
+        stderr(&incomplete)
+    );
+    assert!(!dir.path().join("m2").exists());
     let copy = dir.path().join("shard1-copy");
     std::fs::create_dir(&copy).unwrap();
     for (name, bytes) in files(&dir.path().join("shard1")) {

@@ -7,7 +7,7 @@ use reports::sweep_manifest::SweepManifest;
 use reports::sweep_table::{SweepRow, SweepTable, read_table};
 
 use crate::error::ScenarioError;
-use crate::sweep::resume::SWEEP_CSV;
+use crate::sweep::resume::{SWEEP_CSV, recorded};
 use crate::sweep::shard::Shard;
 use crate::sweep::{MANIFEST, curves, finish};
 
@@ -22,7 +22,8 @@ pub struct MergeOutcome {
 
 /// Merges the finished shard folders `dirs` into `out` (`sweep.json`, `sweep.csv`,
 /// `aggregate.csv`, and the fill curves of fill runs), exactly as if the sweep had run in one
-/// piece.
+/// piece. An incomplete sweep is refused with one message naming every missing and every
+/// unfinished shard, so a merge that runs after cancelled or failed tasks says what to redo.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError> {
     let input = |message: String| ScenarioError::Input(message);
     let mut shards: Vec<(Shard, &Path, SweepManifest)> = Vec::new();
@@ -60,25 +61,27 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     let Some((first_shard, _, first)) = shards.first() else {
         return Err(input("merge: give at least one sweep folder".into()));
     };
-    let count = first_shard.count;
-    let missing: Vec<String> = (1..=count)
-        .filter(|k| !shards.iter().any(|(s, _, _)| s.index == *k))
-        .map(|k| format!("{k}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(input(format!("shard {} missing", missing.join(", "))));
-    }
     let keys: Vec<String> = first.grid.keys().cloned().collect();
+    let count = first_shard.count;
     let runs = first.runs;
+    let mut problems = Vec::new();
+    for index in 1..=count {
+        let shard = Shard { index, count };
+        match shards.iter().find(|(s, _, _)| *s == shard) {
+            None => problems.push(format!("shard {shard} missing")),
+            Some((_, dir, _)) if !dir.join(SWEEP_CSV).exists() => problems.push(unfinished(shard, dir, &keys, runs)),
+            Some(_) => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(input(format!(
+            "the sweep is incomplete: {}; run each such shard (`clustersim sweep … --shard K/N --resume`), then merge again",
+            problems.join("; ")
+        )));
+    }
     let mut rows: Vec<SweepRow> = Vec::new();
     for (shard, dir, _) in &shards {
         let path = dir.join(SWEEP_CSV);
-        if !path.exists() {
-            return Err(input(format!(
-                "{}: shard {shard} is not finished (no {SWEEP_CSV}); finish it with `clustersim sweep … --shard {shard} --resume`",
-                dir.display()
-            )));
-        }
         let table = read_table(&path).map_err(|e| input(e.to_string()))?;
         if table.params != keys {
             return Err(input(format!(
@@ -117,4 +120,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     curves::merge(dirs, out, &keys)?;
     finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
     Ok(MergeOutcome { runs, shards: count })
+}
+
+/// How far an unfinished shard got, for the merge's refusal.
+fn unfinished(shard: Shard, dir: &Path, keys: &[String], runs: u64) -> String {
+    let of = shard.runs(runs).count();
+    match recorded(dir, keys) {
+        Ok(rows) => format!(
+            "shard {shard} not finished ({} of {of} runs recorded in {})",
+            rows.len(),
+            dir.display()
+        ),
+        Err(_) => format!("shard {shard} not finished (no {SWEEP_CSV} in {})", dir.display()),
+    }
 }
