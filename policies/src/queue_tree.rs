@@ -159,6 +159,7 @@ impl QueueTree {
         match record {
             Record::Started { .. } => self.charge(&mut held, job, true),
             Record::Completed { .. }
+            | Record::TimedOut { .. }
             | Record::Preempted { .. }
             | Record::Suspended { .. }
             | Record::Interrupted { .. } => {

@@ -131,7 +131,7 @@ fn arb_cluster() -> impl Strategy<Value = Cluster> {
 
 fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
     let one = (
-        (0u64..50, 1u64..100, 1u32..=3),
+        (0u64..50, 1u64..100, 1u32..=3, 1u64..=6),
         prop::sample::select(vec![0.0, 0.25, 0.5, 1.0, 2.0, 4.0]),
         0u64..=16,
         (0i32..=2, 0u64..=3, any::<bool>(), 0u64..=40),
@@ -141,7 +141,7 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
         rows.into_iter()
             .enumerate()
             .map(
-                |(i, ((gap, duration, tasks), gpus, cpus, (priority, tenant, preemptible, checkpoint)))| {
+                |(i, ((gap, duration, tasks, quarters), gpus, cpus, (priority, tenant, preemptible, checkpoint)))| {
                     submit += gap;
                     let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, 0).unwrap();
                     let mut spec = JobSpec::new(
@@ -151,6 +151,8 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
                         tasks,
                         task,
                     );
+                    // Estimates from a quarter of the run time (it outlives them) to 1.5 times it.
+                    spec.requested = SimTime::from_secs((duration * quarters / 4).max(1));
                     spec.priority = priority;
                     spec.user = format!("u{tenant}");
                     spec.queue = format!("q{}", tenant % 2);
@@ -205,10 +207,10 @@ proptest! {
     /// decision is valid, and every job ends in exactly one terminal state (or, with a horizon,
     /// is reported pending or running; a job over its queue's quota may wait forever).
     #[test]
-    fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000)) {
+    fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000), kill_at_limit in any::<bool>()) {
         let submitted = jobs.len();
         let mut policy = build_policy(&name, variant, 5);
-        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)), ..Default::default() };
+        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)), kill_at_limit, ..Default::default() };
         let mut checker = InvariantChecker::default();
         let mut engine = Engine::new(cluster, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
         engine.add_observer(&mut checker);
@@ -221,14 +223,19 @@ proptest! {
         for j in &outcome.jobs {
             match j.state {
                 JobState::Completed => prop_assert!(j.end.is_some() && j.first_start.is_some()),
-                JobState::Failed => prop_assert!(j.end.is_some() && j.first_start.is_none()),
+                JobState::Failed => prop_assert!(false, "nothing fails in these runs"),
+                JobState::NeverFits => prop_assert!(j.end.is_some() && j.first_start.is_none()),
                 JobState::Pending | JobState::Running => {
                     let over_quota = variant == 3 && j.spec.queue == "q0" && j.spec.gpu_milli() > 4000;
                     prop_assert!(horizon.is_some() || over_quota, "job {} unfinished without a horizon", j.spec.id);
                     prop_assert!(j.end.is_none());
                 }
                 JobState::Held => prop_assert!(false, "nothing fails in these runs"),
-                JobState::Killed => prop_assert!(false, "nothing kills jobs yet"),
+                JobState::Timeout => {
+                    // Killed exactly when its last attempt had run its requested time.
+                    prop_assert!(kill_at_limit);
+                    prop_assert_eq!(j.end.zip(j.last_start).map(|(e, s)| e - s), Some(j.spec.requested));
+                }
             }
             if let Some(end) = j.end {
                 prop_assert!(end <= outcome.end);

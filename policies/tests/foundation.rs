@@ -102,7 +102,8 @@ fn fractional_tasks_share_a_gpu() {
     );
 }
 
-/// A job larger than the whole cluster fails at arrival instead of blocking the FIFO queue.
+/// A job larger than the whole cluster is refused at arrival (`never-fits`) instead of blocking
+/// the FIFO queue.
 #[test]
 fn a_job_that_can_never_fit_is_rejected_not_blocking() {
     let outcome = run(
@@ -110,7 +111,8 @@ fn a_job_that_can_never_fit_is_rejected_not_blocking() {
         cluster(2, 4),
         vec![job("huge", 0, 10, 3, 4.0), job("ok", 1, 10, 1, 1.0)],
     );
-    assert_eq!(find(&outcome, "huge").state, JobState::Failed);
+    assert_eq!(find(&outcome, "huge").state, JobState::NeverFits);
+    assert_eq!(find(&outcome, "huge").state.as_str(), "never-fits");
     assert_eq!(find(&outcome, "huge").first_start, None);
     assert_eq!(secs(find(&outcome, "ok").first_start), Some(1));
 }

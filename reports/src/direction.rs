@@ -36,6 +36,7 @@ pub fn better(name: &str) -> Better {
         | "node_failures"
         | "interruptions"
         | "jobs_failed_after_retries"
+        | "jobs_timed_out"
         | "max_nodes_down" => Better::Lower,
         _ => Better::Neither,
     }

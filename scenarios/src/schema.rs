@@ -285,6 +285,11 @@ pub struct PolicySection {
     /// Work a job loses per time-slicing suspension (default 0; shorter than `time_slice`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switch_overhead: Option<Duration>,
+    /// Kill a job whose run reaches its requested time (`requested_s`) unfinished, as Slurm and
+    /// PBS enforce time limits: its state becomes `timeout` and all its work is lost (default
+    /// false: jobs run past their estimates).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kill_at_limit: bool,
 }
 
 /// `[policy.queues.NAME]`: one queue of the fair-share tree.
@@ -310,6 +315,7 @@ impl Default for PolicySection {
             placement: None,
             backfill: None,
             backfill_depth: None,
+            kill_at_limit: false,
             preemption: None,
             share_by: None,
             tickets: BTreeMap::new(),

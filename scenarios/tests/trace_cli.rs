@@ -102,6 +102,77 @@ fn stats_of_the_philly_trace() {
     assert!((json["total_gpu_hours"].as_f64().unwrap() - 3_622_168.774).abs() < 0.001);
 }
 
+/// Philly rows whose single-server shape is the whole job (as the Crux/RFold variant writes
+/// them): every row is read; a task wider than a node is split into nodes' worth at run time,
+/// and a job wider than the cluster is refused at arrival, counted, and the run goes on.
+#[test]
+fn philly_shapes_wider_than_a_node_are_split_and_unfittable_jobs_counted() {
+    let trace = "#job id,arrival time (sec),topology,shape,size,duration (sec)\r\n\
+                 0,0.0,CLOS,256,256,100.0\r\n1,10.0,CLOS,8+8,16,50.0\r\n\
+                 2,20.0,CLOS,4096,4096,10.0\r\n3,30.0,CLOS,1,1,5.0";
+    let scenario = "name = \"crux\"\n[cluster]\nracks = 4\nnodes_per_rack = 8\n\
+                    node = { gpus = 8, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.csv\"\n\
+                    format = \"philly\"\n";
+    let dir = with_files(&[("t.csv", trace), ("s.toml", scenario)]);
+    let stats = clustersim(&["trace", "stats", "t.csv", "--format", "philly", "--json"], dir.path());
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&stats)).unwrap();
+    assert_eq!(json["jobs"], 4);
+    assert_eq!(json["size_histogram"]["4096"], 1);
+    let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("1 of 4 jobs can never fit this cluster"),
+        "{}",
+        stdout(&run)
+    );
+    // 32 nodes × 8 = 256 GPUs: job 0 (256 = 32 tasks of 8) takes the whole cluster 0–100;
+    // job 1 (2 × 8) and job 3 (1) wait for it; job 2 (4096) never fits.
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = jobs.lines().skip(1).map(|l| l.split(',').take(5).collect()).collect();
+    assert_eq!(rows[0], ["0", "0", "0", "100", "completed"]);
+    assert_eq!(rows[1], ["1", "10", "100", "150", "completed"]);
+    assert_eq!(rows[2], ["2", "20", "", "20", "never-fits"]);
+    assert_eq!(rows[3], ["3", "30", "100", "105", "completed"]);
+    assert_eq!(jobs.lines().nth(1).unwrap().matches('+').count(), 31, "32 nodes");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (summary["jobs_never_fit"].as_u64(), summary["jobs_failed"].as_u64()),
+        (Some(1), Some(0))
+    );
+}
+
+/// An SWF job wider than the machine is refused at arrival (`never-fits`) and the others run;
+/// with `kill_at_limit`, a job that outruns its requested time (field 9) ends `timeout`.
+///
+/// MaxProcs 8, one-GPU nodes. Job 1: 2 procs, runs 100 s, requested 60 → killed at 60.
+/// Job 2: 16 procs → never fits. Job 3: 4 procs at 20, runs 50 ≤ 80 requested → 20–70.
+#[test]
+fn swf_jobs_wider_than_the_machine_never_fit_and_limits_kill() {
+    let swf = "; MaxProcs: 8\n\
+               1 0 -1 100 2 -1 -1 2 60 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+               2 10 -1 50 16 -1 -1 16 60 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+               3 20 -1 50 4 -1 -1 4 80 -1 1 5 -1 -1 -1 -1 -1 -1\n";
+    let scenario = "name = \"limits\"\n[cluster]\nfrom_trace = true\nnodes_per_rack = 8\n\
+                    node = { gpus = 1, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.swf\"\n\
+                    [policy]\nname = \"easy-backfill\"\nkill_at_limit = true\n";
+    let dir = with_files(&[("t.swf", swf), ("s.toml", scenario)]);
+    let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = jobs.lines().skip(1).map(|l| l.split(',').take(5).collect()).collect();
+    assert_eq!(rows[0], ["1", "0", "0", "60", "timeout"]);
+    assert_eq!(rows[1], ["2", "10", "", "10", "never-fits"]);
+    assert_eq!(rows[2], ["3", "20", "20", "70", "completed"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["jobs_timed_out"], 1);
+    assert_eq!(summary["jobs_never_fit"], 1);
+    // 60 s × 2 GPUs of work lost.
+    assert!((summary["lost_gpu_hours"].as_f64().unwrap() - 120.0 / 3600.0).abs() < 1e-12);
+}
+
 #[test]
 fn convert_writes_native_csv_that_runs() {
     let dir = with_files(&[("t.swf", SWF)]);

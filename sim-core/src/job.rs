@@ -1,6 +1,7 @@
 //! Jobs: what a trace asks for ([`JobSpec`]) and what happens to it in a run ([`Job`]).
 //!
-//! Life cycle: `Pending → Running → Completed | Failed | Killed`, and `Running → Pending` again
+//! Life cycle: `Pending → Running → Completed | Failed | Timeout` (or `NeverFits` at arrival), and
+//! `Running → Pending` again
 //! when preempted (work since the last checkpoint is lost and counted) or suspended by time
 //! slicing (progress kept, less the switch overhead, which is counted). A failure of something
 //! a running job uses moves it to `Held` (work since the last checkpoint lost), and from there
@@ -86,10 +87,13 @@ pub enum JobState {
     Held,
     /// Finished all its work.
     Completed,
-    /// Ended without finishing: it can never run on this cluster, or its failures ran out.
+    /// Ended without finishing: its failures ran out, or a fill run did not place it on arrival.
     Failed,
-    /// Stopped on purpose (cancelled) before finishing.
-    Killed,
+    /// Refused at arrival: the cluster could not hold it even empty (more than it has, or a
+    /// GPU model it lacks); it never blocks a queue.
+    NeverFits,
+    /// Killed when its run reached its requested time (`policy.kill_at_limit`), unfinished.
+    Timeout,
 }
 
 impl JobState {
@@ -101,13 +105,17 @@ impl JobState {
             JobState::Held => "held",
             JobState::Completed => "completed",
             JobState::Failed => "failed",
-            JobState::Killed => "killed",
+            JobState::NeverFits => "never-fits",
+            JobState::Timeout => "timeout",
         }
     }
 
     /// True for the three states a job never leaves.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Completed | JobState::Failed | JobState::Killed)
+        matches!(
+            self,
+            JobState::Completed | JobState::Failed | JobState::NeverFits | JobState::Timeout
+        )
     }
 }
 

@@ -31,6 +31,13 @@ pub enum Record {
         /// The job.
         job: JobId,
     },
+    /// A running job reached its requested time unfinished and was killed (`kill_at_limit`).
+    TimedOut {
+        /// The job.
+        job: JobId,
+        /// GPU time lost: all the work it had done × its GPUs, in GPU-seconds.
+        lost_gpu_s: f64,
+    },
     /// A running job was preempted and is pending again.
     Preempted {
         /// The job.
@@ -94,6 +101,7 @@ impl Record {
             | Record::Rejected { job, .. }
             | Record::Started { job }
             | Record::Completed { job }
+            | Record::TimedOut { job, .. }
             | Record::Preempted { job, .. }
             | Record::Interrupted { job, .. }
             | Record::Requeued { job }

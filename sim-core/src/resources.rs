@@ -12,6 +12,11 @@ pub const MILLI_PER_GPU: u32 = 1000;
 /// Most GPUs one node may hold; device sets are `u64` bit masks.
 pub const MAX_GPUS_PER_NODE: u32 = 64;
 
+/// Most GPUs one task may ask for as a trace writes it. A task larger than every node of the
+/// cluster is split into equal tasks that fit when the job arrives (see
+/// `sim_core::engine`'s admission), so this only bounds nonsense.
+pub const MAX_GPUS_PER_TASK: u32 = 1 << 20;
+
 /// The resources one task needs, all on one node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TaskRequest {
@@ -38,8 +43,8 @@ pub enum GpuAmountError {
     /// 1 or more but not whole: shares only exist below one device.
     #[error("1 or more GPUs must be a whole number (a task shares at most one device), got {0}")]
     NotWhole(f64),
-    /// More devices than a node can hold.
-    #[error("more than {MAX_GPUS_PER_NODE} GPUs on one node, got {0}")]
+    /// More GPUs than any cluster could hold.
+    #[error("more than {MAX_GPUS_PER_TASK} GPUs in one task, got {0}")]
     TooMany(f64),
 }
 
@@ -64,7 +69,7 @@ impl TaskRequest {
             }
         } else if gpus.fract() != 0.0 {
             return Err(GpuAmountError::NotWhole(gpus));
-        } else if gpus > f64::from(MAX_GPUS_PER_NODE) {
+        } else if gpus > f64::from(MAX_GPUS_PER_TASK) {
             return Err(GpuAmountError::TooMany(gpus));
         } else {
             (gpus as u32, MILLI_PER_GPU)
@@ -135,7 +140,9 @@ mod tests {
         assert_eq!(r(0.0001), Err(GpuAmountError::TooSmall(0.0001)));
         assert!(matches!(r(-1.0), Err(GpuAmountError::Negative(_))));
         assert!(matches!(r(f64::NAN), Err(GpuAmountError::Negative(_))));
-        assert_eq!(r(65.0), Err(GpuAmountError::TooMany(65.0)));
+        // Wider than a node is fine (split at arrival); wider than any cluster is not.
+        assert_eq!(r(256.0).map(|t| (t.gpus, t.milli_per_gpu)), Ok((256, 1000)));
+        assert_eq!(r(2e6), Err(GpuAmountError::TooMany(2e6)));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub struct RunRecord {
     pub event_digest: String,
     /// When the run ended.
     pub end: SimTime,
-    /// Jobs failed without ever starting (the cluster can never hold them, or a fill run did
+    /// Jobs refused without ever starting (the cluster can never hold them, or a fill run did
     /// not place them on arrival); jobs failed past their retry limit are not counted here
     /// (`Summary::jobs_failed_after_retries`).
     pub rejected_jobs: u64,
@@ -82,7 +82,7 @@ where
     let rejected_jobs = outcome
         .jobs
         .iter()
-        .filter(|j| j.state == JobState::Failed && j.first_start.is_none())
+        .filter(|j| j.state == JobState::NeverFits || (j.state == JobState::Failed && j.first_start.is_none()))
         .count() as u64;
     Ok(RunRecord {
         summary,

@@ -86,6 +86,7 @@ impl Placement for GpuClustering {
         let (job, delta) = match *record {
             Record::Started { job } => (job, 1),
             Record::Completed { job }
+            | Record::TimedOut { job, .. }
             | Record::Preempted { job, .. }
             | Record::Interrupted { job, .. }
             | Record::Suspended { job, .. } => (job, -1),

@@ -69,6 +69,7 @@ impl QueueOrder for Drf {
                 }
             }
             Record::Completed { .. }
+            | Record::TimedOut { .. }
             | Record::Preempted { .. }
             | Record::Suspended { .. }
             | Record::Interrupted { .. } => {

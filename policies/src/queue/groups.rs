@@ -80,6 +80,7 @@ impl GroupedWaiting {
                 self.waiting[g].remove(&entry);
             }
             Record::Completed { .. }
+            | Record::TimedOut { .. }
             | Record::Interrupted { .. }
             | Record::GaveUp { .. }
             | Record::RateChanged { .. }

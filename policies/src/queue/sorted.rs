@@ -44,6 +44,7 @@ impl<K: Ord + Copy> SortedWaiting<K> {
                 self.waiting.remove(&entry(job));
             }
             Record::Completed { .. }
+            | Record::TimedOut { .. }
             | Record::Interrupted { .. }
             | Record::GaveUp { .. }
             | Record::RateChanged { .. }

@@ -10,11 +10,12 @@ use crate::resources::{MILLI_PER_GPU, TaskRequest};
 impl State {
     /// Adds an arriving job: pending if the cluster could ever hold it, otherwise `Failed` at
     /// once (a job larger than the whole cluster would otherwise block a FIFO queue forever).
-    pub(super) fn admit(&mut self, spec: JobSpec) {
+    pub(super) fn admit(&mut self, mut spec: JobSpec) {
         let id = JobId::from_index(self.jobs.len());
         let user = UserId(self.users.intern(&spec.user));
         let queue = QueueId(self.queues.intern(&spec.queue));
         let allowed = allowed_types(&self.cluster, &spec.gpu_types);
+        split_to_fit(&self.cluster, &mut spec, allowed);
         let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
@@ -24,7 +25,7 @@ impl State {
             self.arrived_now.push(id);
             self.records.push(Record::Arrived { job: id });
         } else {
-            job.state = JobState::Failed;
+            job.state = JobState::NeverFits;
             job.end = Some(self.now);
             self.records.push(Record::Rejected {
                 job: id,
@@ -46,6 +47,40 @@ pub(crate) fn allowed_types(cluster: &Cluster, names: &[String]) -> GpuTypeSet {
             .filter_map(|n| cluster.gpu_type_id(n))
             .fold(0, |mask, ty| mask | 1 << ty.0),
     )
+}
+
+/// Splits a task that asks for more whole GPUs than any node it may use has (a Philly shape
+/// `256`, an SWF job's processors as one part) into equal tasks of the largest size that
+/// divides it and fits a node: 256 GPUs on 8-GPU nodes become 32 tasks of 8. CPU and memory
+/// are shared out in proportion, rounded up. The GPU total is kept; a job that then still
+/// cannot fit is refused as `never-fits`.
+pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTypeSet) {
+    let task = spec.task;
+    if task.milli_per_gpu != MILLI_PER_GPU {
+        return;
+    }
+    let largest = cluster
+        .nodes()
+        .iter()
+        .filter(|n| allowed.contains(n.gpu_type))
+        .map(|n| n.gpu_count)
+        .max()
+        .unwrap_or(0);
+    if largest == 0 || task.gpus <= largest {
+        return;
+    }
+    let size = (1..=largest).rev().find(|&g| task.gpus.is_multiple_of(g)).unwrap_or(1);
+    let parts = task.gpus / size;
+    let Some(tasks) = spec.tasks.checked_mul(parts) else {
+        return;
+    };
+    spec.tasks = tasks;
+    spec.task = TaskRequest {
+        gpus: size,
+        milli_per_gpu: MILLI_PER_GPU,
+        cpu_milli: task.cpu_milli.div_ceil(u64::from(parts)),
+        mem_mib: task.mem_mib.div_ceil(u64::from(parts)),
+    };
 }
 
 /// True when `tasks` copies of `task` fit on the cluster when it is empty.
@@ -102,6 +137,43 @@ mod tests {
         // CPU bound: 64 cores per node, 40-core tasks: one per node.
         let cpu = TaskRequest::with_gpu_amount(0.0, 40_000, 0).unwrap();
         assert!(!can_ever_fit(&c, &cpu, 3, GpuTypeSet::ANY));
+    }
+
+    #[test]
+    fn tasks_wider_than_every_node_are_split_into_the_largest_equal_parts() {
+        let c = uniform(1, 4, 8);
+        let split = |gpus: u32, cpu: u64| {
+            let mut spec = JobSpec::new(
+                "j",
+                crate::time::SimTime::ZERO,
+                crate::time::SimTime::from_secs(1),
+                1,
+                TaskRequest {
+                    gpus,
+                    milli_per_gpu: MILLI_PER_GPU,
+                    cpu_milli: cpu,
+                    mem_mib: 0,
+                },
+            );
+            split_to_fit(&c, &mut spec, GpuTypeSet::ANY);
+            (spec.tasks, spec.task.gpus, spec.task.cpu_milli)
+        };
+        // 256 on 8-GPU nodes: 32 × 8; 12: 2 × 6 (6 is the largest divisor ≤ 8); 7 fits as is;
+        // 11 (prime): 11 × 1. CPU shared out: 12 GPUs with 10 cores → 2 tasks of 5.
+        assert_eq!(split(256, 0), (32, 8, 0));
+        assert_eq!(split(12, 10_000), (2, 6, 5_000));
+        assert_eq!(split(7, 0), (1, 7, 0));
+        assert_eq!(split(11, 0), (11, 1, 0));
+        // 32 × 8 fits 4 nodes × 8 only if 4 × 8 ≥ 32 GPUs: 256 never does, 32 does.
+        let mut wide = JobSpec::new(
+            "w",
+            crate::time::SimTime::ZERO,
+            crate::time::SimTime::from_secs(1),
+            1,
+            TaskRequest::with_gpu_amount(32.0, 0, 0).unwrap(),
+        );
+        split_to_fit(&c, &mut wide, GpuTypeSet::ANY);
+        assert!(can_ever_fit(&c, &wide.task, wide.tasks, GpuTypeSet::ANY));
     }
 
     #[test]

@@ -112,8 +112,38 @@ impl State {
         job.progress.updated_at = now;
         job.progress.version += 1;
         self.schedule_finish(id);
+        if self.kill_at_limit {
+            let limit = now.saturating_add(self.jobs[id.index()].spec.requested);
+            self.queue.push(limit, Event::TimeLimit { job: id, started: now });
+        }
         self.records.push(Record::Started { job: id });
         Ok(())
+    }
+
+    /// Kills a running job at its time limit, unless it has been stopped and restarted since
+    /// (`started` is not its attempt) or finishes at this very instant. Returns whether it was
+    /// killed.
+    pub(super) fn time_limit(&mut self, id: JobId, started: SimTime) -> bool {
+        let now = self.now;
+        let job = &mut self.jobs[id.index()];
+        if job.state != JobState::Running || job.last_start != Some(started) || job.progress.remaining_at(now) <= 0.0 {
+            return false;
+        }
+        let done = job.work_done_at(now);
+        let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
+        let lost_gpu_s = done / 1e6 * gpus;
+        job.lost_gpu_s += lost_gpu_s;
+        job.state = JobState::Timeout;
+        job.end = Some(now);
+        job.progress.remaining = job.progress.remaining_at(now);
+        job.progress.updated_at = now;
+        job.progress.version += 1;
+        self.track_memory(id, false);
+        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.running.remove(&id);
+        self.records.push(Record::TimedOut { job: id, lost_gpu_s });
+        self.after_stop(id);
+        true
     }
 
     /// Stops a running job and puts it back in the queue at its queue position (an interrupted

@@ -47,6 +47,10 @@ pub struct EngineConfig {
     /// Fail every arriving job that the policy does not start at its arrival instant, instead
     /// of queueing it (the protocol of fill / packing experiments).
     pub fail_unplaced_arrivals: bool,
+    /// Kill a job whose run reaches its requested time (`requested_s`) before it finishes, as
+    /// batch systems enforce time limits; its state becomes `timeout` and all its work is lost.
+    /// Each (re)start gets the whole limit again.
+    pub kill_at_limit: bool,
 }
 
 /// What the engine simulates: the cluster and the physical models around it.
@@ -168,6 +172,8 @@ enum Event {
     Overload { node: NodeId, version: u32 },
     /// The circuit breaker may close.
     BreakerClose,
+    /// A job's time limit, if it is still in the attempt that started at `started`.
+    TimeLimit { job: JobId, started: SimTime },
 }
 
 /// The mutable state of a run, apart from the policy and observers.
@@ -208,6 +214,8 @@ struct State {
     peak_down_nodes: u32,
     /// Jobs `Held` after a failure (neither pending nor running, but not done).
     held_jobs: usize,
+    /// Whether jobs are killed at their requested time.
+    kill_at_limit: bool,
 }
 
 impl State {
@@ -288,6 +296,7 @@ where
                 next_position: 0,
                 peak_down_nodes: 0,
                 held_jobs: 0,
+                kill_at_limit: config.kill_at_limit,
             },
             source,
             policy,
@@ -474,6 +483,7 @@ where
             Event::Requeue { job } => Ok(self.state.requeue_due(job)),
             Event::Overload { node, version } => Ok(self.state.overload_check(node, version)),
             Event::BreakerClose => Ok(self.state.breaker_close()),
+            Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
                 let j = &self.state.jobs[job.index()];
                 if j.state != JobState::Running || j.progress.version != version {

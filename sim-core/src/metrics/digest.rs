@@ -77,6 +77,7 @@ impl Observer for EventDigest {
             Record::Suspended { lost_gpu_s, .. } => (11, Some(lost_gpu_s.to_bits())),
             Record::Requeued { .. } => (12, None),
             Record::GaveUp { .. } => (13, None),
+            Record::TimedOut { lost_gpu_s, .. } => (14, Some(lost_gpu_s.to_bits())),
         };
         self.write(&[kind]);
         if let Some(job) = record.job() {

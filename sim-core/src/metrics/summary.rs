@@ -13,7 +13,7 @@ use crate::time::SimTime;
 const SLOWDOWN_BOUND_S: f64 = 10.0;
 
 /// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
-pub const METRIC_NAMES: [&str; 32] = [
+pub const METRIC_NAMES: [&str; 34] = [
     "jobs_submitted",
     "jobs_completed",
     "jobs_failed",
@@ -46,6 +46,8 @@ pub const METRIC_NAMES: [&str; 32] = [
     "incidents",
     "max_nodes_down",
     "breaker_trips",
+    "jobs_never_fit",
+    "jobs_timed_out",
 ];
 
 /// The metrics of one run. `None` (JSON `null`) means "not defined for this run": no job
@@ -58,7 +60,8 @@ pub struct Summary {
     pub jobs_submitted: u64,
     /// Jobs that finished their work.
     pub jobs_completed: u64,
-    /// Jobs that ended without finishing (including those that can never fit the cluster).
+    /// Jobs that ended without finishing: failures past their retry limit, or fill arrivals not
+    /// placed at once (jobs that can never fit are counted apart, in `jobs_never_fit`).
     pub jobs_failed: u64,
     /// Jobs still waiting when the run ended.
     pub jobs_pending_at_end: u64,
@@ -124,6 +127,11 @@ pub struct Summary {
     pub max_nodes_down: Option<u64>,
     /// Times the circuit breaker opened (`null` without `[faults]`).
     pub breaker_trips: Option<u64>,
+    /// Jobs refused at arrival because the cluster could not hold them even empty (state
+    /// `never-fits` in `jobs.csv`).
+    pub jobs_never_fit: u64,
+    /// Jobs killed at their requested time (`policy.kill_at_limit`; state `timeout`).
+    pub jobs_timed_out: u64,
 }
 
 impl Summary {
@@ -194,11 +202,13 @@ impl Summary {
             incidents: can_fail.then_some(outcome.incidents.len() as u64),
             max_nodes_down: can_fail.then_some(u64::from(outcome.peak_down_nodes)),
             breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
+            jobs_never_fit: count(JobState::NeverFits),
+            jobs_timed_out: count(JobState::Timeout),
         }
     }
 
     /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
-    pub fn metrics(&self) -> [(&'static str, Option<f64>); 32] {
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); 34] {
         let n = |v: u64| Some(v as f64);
         let values = [
             n(self.jobs_submitted),
@@ -233,6 +243,8 @@ impl Summary {
             self.incidents.map(|v| v as f64),
             self.max_nodes_down.map(|v| v as f64),
             self.breaker_trips.map(|v| v as f64),
+            n(self.jobs_never_fit),
+            n(self.jobs_timed_out),
         ];
         std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
     }

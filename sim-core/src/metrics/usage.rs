@@ -175,7 +175,7 @@ impl Observer for UsageCollector {
             } => {
                 self.effective_now += view.job(job).spec.gpu_milli() as f64 * (new_rate - old_rate);
             }
-            Record::Interrupted { job, lost_gpu_s } => {
+            Record::Interrupted { job, lost_gpu_s } | Record::TimedOut { job, lost_gpu_s } => {
                 self.effective_now -= Self::job_effective_milli(view, job);
                 self.totals.lost_gpu_s += lost_gpu_s;
             }

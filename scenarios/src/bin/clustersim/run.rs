@@ -84,9 +84,9 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             last.pods_failed,
             100.0 * last.gpu_alloc_ratio
         ),
-        None if run.record.rejected_jobs > 0 => println!(
-            "{} jobs can never fit this cluster and were marked failed at arrival",
-            run.record.rejected_jobs
+        None if run.record.summary.jobs_never_fit > 0 => println!(
+            "{} of {} jobs can never fit this cluster, even empty: refused at arrival (state never-fits in jobs.csv)",
+            run.record.summary.jobs_never_fit, run.record.summary.jobs_submitted
         ),
         None => {}
     }
