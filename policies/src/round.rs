@@ -2,7 +2,7 @@
 //! places jobs, before the engine applies any of it.
 
 use sim_core::cluster::Trial;
-use sim_core::ids::{JobId, NodeId};
+use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
@@ -82,7 +82,7 @@ impl<'v> Round<'v> {
             }
             None => {
                 if !self.bound_exact {
-                    self.max_node_free_gpu_milli = max_node_free(&self.trial);
+                    self.max_node_free_gpu_milli = self.trial.max_free_gpu_milli();
                     self.bound_exact = true;
                 }
                 None
@@ -124,14 +124,6 @@ impl<'v> Round<'v> {
             self.stopped.retain(|&s| s != id);
         }
     }
-}
-
-/// The most free GPU capacity on any node of `trial`, in milli-GPU.
-pub(crate) fn max_node_free(trial: &Trial<'_>) -> u64 {
-    (0..trial.cluster().nodes().len())
-        .map(|i| trial.free_gpu_milli(NodeId::from_index(i)))
-        .max()
-        .unwrap_or(0)
 }
 
 /// Takes every task on `trial`, or none of them.

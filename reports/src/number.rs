@@ -3,6 +3,10 @@
 
 /// `x` with at most six decimals and no trailing zeros (`0.5`, `12`, `0.333333`).
 pub fn decimal(x: f64) -> String {
+    // Whole numbers (most times and counts) need no decimal formatting; -0 becomes 0.
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return (x as i64).to_string();
+    }
     let text = format!("{x:.6}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {

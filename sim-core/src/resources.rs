@@ -18,7 +18,7 @@ pub const MAX_GPUS_PER_NODE: u32 = 64;
 pub const MAX_GPUS_PER_TASK: u32 = 1 << 20;
 
 /// The resources one task needs, all on one node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct TaskRequest {
     /// Number of devices the task touches (0 for a CPU-only task).
     pub gpus: u32,

@@ -5,7 +5,7 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, place_each};
 
 /// Least free GPU capacity left on the node.
 #[derive(Debug, Default)]
@@ -14,7 +14,7 @@ pub struct BestFit;
 impl Placement for BestFit {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
         place_each(trial, job, |trial, _| {
-            min_by_node_key(trial, job, |_, free_after| free_after)
+            trial.best_fit(&job.spec.task, job.allowed_gpu_types)
         })
     }
 }

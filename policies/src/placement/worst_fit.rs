@@ -1,13 +1,11 @@
 //! Worst fit: each task goes to the node left with the most free GPU capacity after placing it
 //! (ties to the lower node index), which spreads load.
 
-use std::cmp::Reverse;
-
 use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, place_each};
 
 /// Most free GPU capacity left on the node.
 #[derive(Debug, Default)]
@@ -16,7 +14,7 @@ pub struct WorstFit;
 impl Placement for WorstFit {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
         place_each(trial, job, |trial, _| {
-            min_by_node_key(trial, job, |_, free_after| Reverse(free_after))
+            trial.worst_fit(&job.spec.task, job.allowed_gpu_types)
         })
     }
 }

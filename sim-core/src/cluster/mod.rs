@@ -5,6 +5,7 @@
 //! before changing anything, so the cluster can never be over-committed, even by a buggy policy.
 
 mod fit;
+mod index;
 mod pools;
 mod power_limit;
 mod trial;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use crate::frag::{FragTracker, GpuFrag, TypicalTasks};
 use crate::ids::{GpuTypeId, NodeId, PoolId, RackId};
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc};
+use index::FreeIndex;
 
 /// Most GPU models one cluster may hold (type sets are `u64` bit masks).
 pub const MAX_GPU_TYPES: usize = 64;
@@ -205,6 +207,7 @@ pub struct Cluster {
     down_nodes: usize,
     power_limits: Option<PowerLimits>,
     frag: Option<FragTracker>,
+    index: FreeIndex,
 }
 
 impl Cluster {
@@ -229,6 +232,7 @@ impl Cluster {
             down_nodes: 0,
             power_limits: None,
             frag: None,
+            index: FreeIndex::new(&[]),
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -295,6 +299,7 @@ impl Cluster {
                 .extend(std::iter::repeat_n(MILLI_PER_GPU as u16, spec.gpus as usize));
             cluster.nodes.push(node);
         }
+        cluster.index = FreeIndex::new(&cluster.nodes);
         Ok(cluster)
     }
 
@@ -361,6 +366,8 @@ impl Cluster {
             n.name
         );
         n.up = up;
+        self.index.update(node, &self.nodes[node.index()]);
+        let n = &self.nodes[node.index()];
         if up {
             self.total_gpu_milli += n.gpu_milli();
             self.down_nodes -= 1;
@@ -443,6 +450,7 @@ impl Cluster {
                 self.total_gpu_milli += whole;
             }
         }
+        self.index.update(node, &self.nodes[node.index()]);
         self.refresh_frag(node);
         true
     }
@@ -464,12 +472,12 @@ impl Cluster {
 
     /// The most free GPU capacity on any single node that is up, in milli-GPU.
     pub fn max_node_free_gpu_milli(&self) -> u64 {
-        self.nodes
-            .iter()
-            .filter(|n| n.up)
-            .map(|n| n.free_gpu_milli)
-            .max()
-            .unwrap_or(0)
+        self.index.max_free()
+    }
+
+    /// The free-capacity index placements search.
+    pub(crate) fn free_index(&self) -> &FreeIndex {
+        &self.index
     }
 
     /// Free GPU capacity on nodes that are up, in milli-GPU.
@@ -532,6 +540,7 @@ impl Cluster {
         }
         debug_assert!(node.free_cpu_milli <= node.cpu_milli && node.free_mem_mib <= node.mem_mib);
         let (rack, after) = (node.rack, node.gpu_milli() - node.free_gpu_milli);
+        self.index.update(task.node, &self.nodes[task.node.index()]);
         if let Some(limits) = &mut self.power_limits {
             limits.reallocate(task.node, rack, before, after);
         }
@@ -572,6 +581,7 @@ impl Cluster {
                 return Err(format!("node `{}` is down but holds tasks", node.name));
             }
         }
+        self.index.check(&self.nodes)?;
         if allocated != self.allocated_gpu_milli {
             return Err(format!(
                 "allocated total {} != recount {allocated}",

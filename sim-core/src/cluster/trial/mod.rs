@@ -2,9 +2,14 @@
 //! changing it. Policies use a trial to place a gang task by task (and several jobs in one
 //! scheduling round); the cluster uses one to check an allocation before applying it.
 
-use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
-use std::cell::RefCell;
+mod search;
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
 use crate::ids::NodeId;
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
 
@@ -21,26 +26,28 @@ struct TouchedNode {
 /// An overlay of tentative allocations on a borrowed cluster. Cloning it is cheap (only the
 /// touched nodes are copied), so a policy can explore a what-if (the cluster after some jobs
 /// end or are preempted) without disturbing the trial it started from.
+///
+/// Searches for the best, worst or first node that fits a task ([`Trial::best_fit`],
+/// [`Trial::worst_fit`], [`Trial::first_fit`]) combine the cluster's free-capacity index, for the
+/// nodes the trial has not touched, with the trial's own ordering of the nodes it has, so a wide
+/// job is placed in O(tasks × log nodes).
 #[derive(Clone)]
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
-    /// Position in `touched` of each node (`u32::MAX` when untouched), built once more than
-    /// [`INDEX_AFTER`] nodes are touched, so a trial spanning the cluster answers in O(1).
-    index: Vec<u32>,
-    /// For each request shape searched with [`Trial::first_fit`], the lowest node that may
-    /// still fit it: the nodes below were found unfit, and taking tasks only shrinks what is
-    /// free (a [`Trial::give_back`] forgets every hint). Makes a round of first-fit placements
-    /// linear in the nodes instead of quadratic.
-    first_fit_from: RefCell<Vec<(FitKey, usize)>>,
+    /// Position in `touched` of each touched node, built once more than [`INDEX_AFTER`] nodes are
+    /// touched (before that a linear scan is quicker).
+    positions: FxHashMap<NodeId, u32>,
+    /// The touched nodes by (free milli-GPU after the tentative tasks, id), built by the first
+    /// search (a trial that only checks an allocation never needs it).
+    by_free: RefCell<Option<BTreeSet<(u64, NodeId)>>>,
+    /// Where the searches resume in the cluster's index (see [`search`]).
+    cursors: RefCell<search::Cursors>,
     /// Nodes to try first (sorted), and whether the search is restricted to them right now
     /// (see [`Trial::prefer`]).
     preferred: Vec<NodeId>,
     only_preferred: bool,
 }
-
-/// What decides whether a task fits a node: its request and the GPU models it may use.
-type FitKey = (TaskRequest, u64);
 
 /// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
 /// that places one job touches a handful, and the engine builds one for every start.
@@ -52,8 +59,9 @@ impl<'c> Trial<'c> {
         Trial {
             cluster,
             touched: Vec::new(),
-            index: Vec::new(),
-            first_fit_from: RefCell::new(Vec::new()),
+            positions: FxHashMap::default(),
+            by_free: RefCell::new(None),
+            cursors: RefCell::default(),
             preferred: Vec::new(),
             only_preferred: false,
         }
@@ -80,41 +88,22 @@ impl<'c> Trial<'c> {
         self.only_preferred = only && !self.preferred.is_empty();
     }
 
-    /// The task on the lowest-numbered node it fits now, or `None` (first fit).
-    pub fn first_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
-        if self.only_preferred {
-            return self.preferred.iter().find_map(|&node| self.fit(node, request, allowed));
-        }
-        let key = (*request, allowed.0);
-        let start = self
-            .first_fit_from
-            .borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(0, |&(_, from)| from);
-        let nodes = self.cluster.nodes().len();
-        let found = (start..nodes).find_map(|i| self.fit(NodeId::from_index(i), request, allowed));
-        let from = found.map_or(nodes, |task| task.node.index());
-        let mut hints = self.first_fit_from.borrow_mut();
-        match hints.iter_mut().find(|(k, _)| *k == key) {
-            Some(hint) => hint.1 = from,
-            None => hints.push((key, from)),
-        }
-        found
-    }
-
     /// The cluster under the overlay.
     pub fn cluster(&self) -> &'c Cluster {
         self.cluster
     }
 
     fn position(&self, node: NodeId) -> Option<usize> {
-        if self.index.is_empty() {
+        if self.positions.is_empty() {
             self.touched.iter().position(|t| t.node == node)
         } else {
-            let slot = self.index[node.index()];
-            (slot != u32::MAX).then_some(slot as usize)
+            self.positions.get(&node).map(|&p| p as usize)
         }
+    }
+
+    /// True when the trial holds its own copy of `node`.
+    fn is_touched(&self, node: NodeId) -> bool {
+        self.position(node).is_some()
     }
 
     fn touched(&self, node: NodeId) -> Option<&TouchedNode> {
@@ -201,9 +190,9 @@ impl<'c> Trial<'c> {
         Some((need, limits.budget_mw(rack)))
     }
 
-    /// The overlay entry of `node`, copied from the cluster on first touch.
-    fn touch(&mut self, node: NodeId) -> &mut TouchedNode {
-        let index = match self.position(node) {
+    /// The position of the overlay entry of `node`, copied from the cluster on first touch.
+    fn touch(&mut self, node: NodeId) -> usize {
+        match self.position(node) {
             Some(i) => i,
             None => {
                 let n = self.cluster.node(node);
@@ -216,19 +205,37 @@ impl<'c> Trial<'c> {
                     free_mem_mib: n.free_mem_mib,
                     free_gpu_milli: n.free_gpu_milli,
                 });
+                if let Some(order) = self.by_free.get_mut() {
+                    order.insert((n.free_gpu_milli, node));
+                }
                 let position = self.touched.len() - 1;
-                if !self.index.is_empty() {
-                    self.index[node.index()] = position as u32;
+                if !self.positions.is_empty() {
+                    self.positions.insert(node, position as u32);
                 } else if self.touched.len() > INDEX_AFTER {
-                    self.index = vec![u32::MAX; self.cluster.nodes.len()];
-                    for (i, t) in self.touched.iter().enumerate() {
-                        self.index[t.node.index()] = i as u32;
-                    }
+                    self.positions = self
+                        .touched
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| (t.node, i as u32))
+                        .collect();
                 }
                 position
             }
-        };
-        &mut self.touched[index]
+        }
+    }
+
+    /// Runs `change` on the overlay entry of `node` and keeps the free-capacity order current.
+    fn change(&mut self, node: NodeId, change: impl FnOnce(&mut TouchedNode)) {
+        let i = self.touch(node);
+        let before = self.touched[i].free_gpu_milli;
+        change(&mut self.touched[i]);
+        let after = self.touched[i].free_gpu_milli;
+        if before != after
+            && let Some(order) = self.by_free.get_mut()
+        {
+            order.remove(&(before, node));
+            order.insert((after, node));
+        }
     }
 
     /// Adds a task to the overlay after checking that its node has what it claims.
@@ -264,35 +271,30 @@ impl<'c> Trial<'c> {
                 gpu,
             });
         }
-        let t = self.touch(task.node);
         let insufficient = |resource| AllocError::Insufficient {
             node: node.name.clone(),
             resource,
         };
-        if t.free_cpu_milli < task.cpu_milli {
+        let (cpu, mem) = self.free_cpu_mem(task.node);
+        if cpu < task.cpu_milli {
             return Err(insufficient("CPU"));
         }
-        if t.free_mem_mib < task.mem_mib {
+        if mem < task.mem_mib {
             return Err(insufficient("memory"));
         }
         let share = task.milli_per_gpu as u16;
-        let mut mask = task.gpu_mask;
-        while mask != 0 {
-            let gpu = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if t.gpu_free_milli[gpu] < share {
-                return Err(insufficient("GPU"));
+        let devices = self.gpu_free_milli(task.node);
+        if devices_of(task.gpu_mask).any(|gpu| devices[gpu] < share) {
+            return Err(insufficient("GPU"));
+        }
+        self.change(task.node, |t| {
+            for gpu in devices_of(task.gpu_mask) {
+                t.gpu_free_milli[gpu] -= share;
             }
-        }
-        let mut mask = task.gpu_mask;
-        while mask != 0 {
-            let gpu = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            t.gpu_free_milli[gpu] -= share;
-        }
-        t.free_cpu_milli -= task.cpu_milli;
-        t.free_mem_mib -= task.mem_mib;
-        t.free_gpu_milli -= task.gpu_milli();
+            t.free_cpu_milli -= task.cpu_milli;
+            t.free_mem_mib -= task.mem_mib;
+            t.free_gpu_milli -= task.gpu_milli();
+        });
         Ok(())
     }
 
@@ -312,28 +314,27 @@ impl<'c> Trial<'c> {
     /// reservation, the resources the reservation will need (whatever of them is busy now is
     /// out of reach anyway).
     pub fn withhold(&mut self, task: &TaskAlloc) {
-        let t = self.touch(task.node);
         let share = task.milli_per_gpu as u16;
-        let mut mask = task.gpu_mask;
-        while mask != 0 {
-            let gpu = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            let taken = t.gpu_free_milli[gpu].min(share);
-            t.gpu_free_milli[gpu] -= taken;
-            t.free_gpu_milli -= u64::from(taken);
-        }
-        t.free_cpu_milli -= t.free_cpu_milli.min(task.cpu_milli);
-        t.free_mem_mib -= t.free_mem_mib.min(task.mem_mib);
+        self.change(task.node, |t| {
+            for gpu in devices_of(task.gpu_mask) {
+                let taken = t.gpu_free_milli[gpu].min(share);
+                t.gpu_free_milli[gpu] -= taken;
+                t.free_gpu_milli -= u64::from(taken);
+            }
+            t.free_cpu_milli -= t.free_cpu_milli.min(task.cpu_milli);
+            t.free_mem_mib -= t.free_mem_mib.min(task.mem_mib);
+        });
     }
 
     /// Keeps all that is free of `node` out of reach (see [`Trial::withhold`]).
     pub fn withhold_node(&mut self, node: NodeId) {
         let count = self.cluster.node(node).gpu_count as usize;
-        let t = self.touch(node);
-        t.gpu_free_milli[..count].fill(0);
-        t.free_gpu_milli = 0;
-        t.free_cpu_milli = 0;
-        t.free_mem_mib = 0;
+        self.change(node, |t| {
+            t.gpu_free_milli[..count].fill(0);
+            t.free_gpu_milli = 0;
+            t.free_cpu_milli = 0;
+            t.free_mem_mib = 0;
+        });
     }
 
     /// Returns a task's resources to the overlay: undoes a [`Trial::take`] of the same task (a
@@ -341,23 +342,32 @@ impl<'c> Trial<'c> {
     /// running job's task holds in the cluster (a policy weighing a preemption, or the cluster
     /// after a job ends). The task must hold what it claims, as the engine's allocations do.
     pub fn give_back(&mut self, task: &TaskAlloc) {
-        self.first_fit_from.get_mut().clear();
-        let t = self.touch(task.node);
+        self.cursors.get_mut().clear();
         let share = task.milli_per_gpu as u16;
-        let mut mask = task.gpu_mask;
-        while mask != 0 {
+        self.change(task.node, |t| {
+            for gpu in devices_of(task.gpu_mask) {
+                t.gpu_free_milli[gpu] += share;
+                debug_assert!(
+                    u32::from(t.gpu_free_milli[gpu]) <= MILLI_PER_GPU,
+                    "give_back of a task that does not hold its devices"
+                );
+            }
+            t.free_cpu_milli += task.cpu_milli;
+            t.free_mem_mib += task.mem_mib;
+            t.free_gpu_milli += task.gpu_milli();
+        });
+    }
+}
+
+/// The device indices of a device mask, lowest first.
+fn devices_of(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
             let gpu = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            t.gpu_free_milli[gpu] += share;
-            debug_assert!(
-                u32::from(t.gpu_free_milli[gpu]) <= MILLI_PER_GPU,
-                "give_back of a task that does not hold its devices"
-            );
-        }
-        t.free_cpu_milli += task.cpu_milli;
-        t.free_mem_mib += task.mem_mib;
-        t.free_gpu_milli += task.gpu_milli();
-    }
+            gpu
+        })
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,224 @@
+//! Searches for a node that fits a task: best fit, worst fit, first fit.
+//!
+//! The nodes a trial has not touched have the cluster's free capacity, so the cluster's index
+//! orders them; the nodes it has touched are ordered by the trial itself. A search looks at
+//! both and takes the better answer. While it walks the cluster's index it skips nodes the
+//! trial has touched (they are answered from the trial's own order) and nodes that cannot hold
+//! the request; both stay so for the trial's life (an untouched node keeps the cluster's values,
+//! and taking tasks only lowers the power headroom of a rack), so the walk remembers where it
+//! stopped per request and resumes there: a round of placements costs O(tasks × log nodes)
+//! however wide the jobs. Giving capacity back forgets every resume point.
+
+use std::cell::Ref;
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use super::Trial;
+use crate::cluster::GpuTypeSet;
+use crate::ids::{GpuTypeId, NodeId};
+use crate::resources::{TaskAlloc, TaskRequest};
+
+/// What decides whether a task fits a node: its request and the GPU models it may use.
+type FitKey = (TaskRequest, u64);
+
+/// Where searches resume in the cluster's index.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Cursors {
+    /// Per request, GPU model and free amount: the first node of that bucket not yet skipped.
+    buckets: FxHashMap<(FitKey, GpuTypeId, u64), NodeId>,
+    /// Per request: the first node id not yet skipped by first fit.
+    first: FxHashMap<FitKey, usize>,
+}
+
+impl Cursors {
+    /// Forgets every resume point (capacity was given back).
+    pub(super) fn clear(&mut self) {
+        self.buckets.clear();
+        self.first.clear();
+    }
+}
+
+impl Trial<'_> {
+    /// The touched nodes by (free milli-GPU, id): built from the overlay on the first search,
+    /// then kept current by the overlay.
+    fn touched_order(&self) -> Ref<'_, BTreeSet<(u64, NodeId)>> {
+        if self.by_free.borrow().is_none() {
+            let order = self.touched.iter().map(|t| (t.free_gpu_milli, t.node)).collect();
+            *self.by_free.borrow_mut() = Some(order);
+        }
+        Ref::map(self.by_free.borrow(), |order| order.as_ref().expect("built just above"))
+    }
+
+    /// The task on the node left with the least free GPU capacity after it (ties to the lower
+    /// node id), or `None` (best fit).
+    pub fn best_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        if self.only_preferred {
+            return self.preferred_by(request, allowed, |free, node| (free, node));
+        }
+        let need = request.gpu_milli();
+        let mut best = self
+            .touched_order()
+            .range((need, NodeId(0))..)
+            .find_map(|&(free, node)| Some((free, self.fit(node, request, allowed)?)));
+        for ty in self.models(request, allowed) {
+            let index = self.cluster.free_index();
+            let mut bucket = index.bucket_at_or_above(ty, need);
+            while let Some(free) = bucket {
+                if best.as_ref().is_some_and(|&(b, _)| b < free) {
+                    break;
+                }
+                if let Some(task) = self.first_untouched_in_bucket(ty, free, request, allowed) {
+                    if best.as_ref().is_none_or(|&(b, t)| (free, task.node) < (b, t.node)) {
+                        best = Some((free, task));
+                    }
+                    break;
+                }
+                bucket = index.bucket_at_or_above(ty, free + 1);
+            }
+        }
+        best.map(|(_, task)| task)
+    }
+
+    /// The task on the node left with the most free GPU capacity after it (ties to the lower
+    /// node id), or `None` (worst fit).
+    pub fn worst_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        if self.only_preferred {
+            return self.preferred_by(request, allowed, |free, node| (std::cmp::Reverse(free), node));
+        }
+        let need = request.gpu_milli();
+        let mut best: Option<(u64, TaskAlloc)> = None;
+        for &(free, node) in self.touched_order().range((need, NodeId(0))..).rev() {
+            if best.as_ref().is_some_and(|&(b, _)| free < b) {
+                break;
+            }
+            if let Some(task) = self.fit(node, request, allowed) {
+                best = Some((free, task));
+            }
+        }
+        for ty in self.models(request, allowed) {
+            let index = self.cluster.free_index();
+            let mut bucket = index.bucket_below(ty, u64::MAX).filter(|&f| f >= need);
+            while let Some(free) = bucket {
+                if best.as_ref().is_some_and(|&(b, _)| b > free) {
+                    break;
+                }
+                if let Some(task) = self.first_untouched_in_bucket(ty, free, request, allowed) {
+                    if best.as_ref().is_none_or(|&(b, t)| (free, t.node) > (b, task.node)) {
+                        best = Some((free, task));
+                    }
+                    break;
+                }
+                bucket = index.bucket_below(ty, free).filter(|&f| f >= need);
+            }
+        }
+        best.map(|(_, task)| task)
+    }
+
+    /// The task on the lowest-numbered node it fits now, or `None` (first fit).
+    pub fn first_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        if self.only_preferred {
+            return self.preferred.iter().find_map(|&node| self.fit(node, request, allowed));
+        }
+        let need = request.gpu_milli();
+        let touched = self
+            .touched_order()
+            .range((need, NodeId(0))..)
+            .filter_map(|&(_, node)| self.fit(node, request, allowed))
+            .min_by_key(|task| task.node);
+        let key = (*request, allowed.0);
+        let mut from = self.cursors.borrow().first.get(&key).copied().unwrap_or(0);
+        let index = self.cluster.free_index();
+        let mut untouched = None;
+        while let Some(node) = index.first_at_least(from, need) {
+            if touched.as_ref().is_some_and(|t| t.node < node) {
+                break;
+            }
+            if !self.is_touched(node)
+                && let Some(task) = self.fit(node, request, allowed)
+            {
+                untouched = Some(task);
+                break;
+            }
+            from = node.index() + 1;
+        }
+        self.cursors.borrow_mut().first.insert(key, from);
+        match (touched, untouched) {
+            (Some(t), Some(u)) => Some(if t.node < u.node { t } else { u }),
+            (t, u) => t.or(u),
+        }
+    }
+
+    /// The most free GPU capacity on one schedulable node of the trial, in milli-GPU.
+    pub fn max_free_gpu_milli(&self) -> u64 {
+        let touched = self.touched.iter().map(|t| t.free_gpu_milli).max().unwrap_or(0);
+        let index = self.cluster.free_index();
+        let untouched = (0..self.cluster.gpu_type_names().len())
+            .filter_map(|ty| {
+                let ty = GpuTypeId::from_index(ty);
+                let mut bucket = index.bucket_below(ty, u64::MAX);
+                while let Some(free) = bucket.filter(|&f| f > touched) {
+                    if index.bucket(ty, free, NodeId(0)).any(|n| !self.is_touched(n)) {
+                        return Some(free);
+                    }
+                    bucket = index.bucket_below(ty, free);
+                }
+                None
+            })
+            .max()
+            .unwrap_or(0);
+        touched.max(untouched)
+    }
+
+    /// The GPU models a request may be placed on (every model for a task without GPUs).
+    fn models(&self, request: &TaskRequest, allowed: GpuTypeSet) -> impl Iterator<Item = GpuTypeId> + use<> {
+        let count = self.cluster.gpu_type_names().len();
+        let any = request.gpus == 0;
+        (0..count)
+            .map(GpuTypeId::from_index)
+            .filter(move |&ty| any || allowed.contains(ty))
+    }
+
+    /// The first node of the cluster's bucket (`ty`, `free`) that the trial has not touched and
+    /// that fits, resuming where the last search of this request in this bucket stopped.
+    fn first_untouched_in_bucket(
+        &self,
+        ty: GpuTypeId,
+        free: u64,
+        request: &TaskRequest,
+        allowed: GpuTypeSet,
+    ) -> Option<TaskAlloc> {
+        let key = ((*request, allowed.0), ty, free);
+        let from = self.cursors.borrow().buckets.get(&key).copied().unwrap_or(NodeId(0));
+        let mut resume = from;
+        let mut found = None;
+        for node in self.cluster.free_index().bucket(ty, free, from) {
+            if !self.is_touched(node)
+                && let Some(task) = self.fit(node, request, allowed)
+            {
+                found = Some(task);
+                break;
+            }
+            resume = NodeId(node.0 + 1);
+        }
+        if found.is_none() {
+            resume = NodeId(u32::MAX);
+        }
+        self.cursors.borrow_mut().buckets.insert(key, resume);
+        found
+    }
+
+    /// The preferred node that fits with the smallest `key` of (free GPU capacity before the
+    /// task, node).
+    fn preferred_by<K: Ord>(
+        &self,
+        request: &TaskRequest,
+        allowed: GpuTypeSet,
+        key: impl Fn(u64, NodeId) -> K,
+    ) -> Option<TaskAlloc> {
+        self.preferred
+            .iter()
+            .filter_map(|&node| self.fit(node, request, allowed))
+            .min_by_key(|task| key(self.free_gpu_milli(task.node), task.node))
+    }
+}
