@@ -1,14 +1,9 @@
-//! The incident story of one run: `incidents.csv`, and the chart of nodes down and jobs
-//! running over time.
+//! The incident story of one run: `incidents.csv` (the run's report draws nodes down and jobs
+//! running over time from `timeseries.csv`).
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use plotters::prelude::SeriesLabelPosition;
 use sim_core::faults::IncidentRow;
-use sim_core::metrics::Sample;
-
-use crate::charts::{ChartFiles, LineChart, Series, render};
 
 /// Columns of `incidents.csv`, in order.
 pub const INCIDENT_COLUMNS: [&str; 12] = [
@@ -49,34 +44,6 @@ pub fn write_incidents(w: &mut impl Write, rows: &[IncidentRow]) -> io::Result<(
         ])?;
     }
     csv.flush()
-}
-
-/// Draws `incidents.png` and `incidents.svg` into `dir`: nodes down and jobs running at each
-/// sample of the run.
-pub fn render_incident_chart(dir: &Path, samples: &[Sample]) -> io::Result<ChartFiles> {
-    let hours = |s: &Sample| s.t.as_secs_f64() / 3600.0;
-    let chart = LineChart {
-        name: "incidents".into(),
-        title: "Nodes down and jobs running".into(),
-        x_label: "time (h)".into(),
-        y_label: "count".into(),
-        series: vec![
-            Series {
-                label: "nodes down".into(),
-                colour: 3,
-                points: samples.iter().map(|s| (hours(s), s.down_nodes as f64)).collect(),
-            },
-            Series {
-                label: "jobs running".into(),
-                colour: 0,
-                points: samples.iter().map(|s| (hours(s), s.running as f64)).collect(),
-            },
-        ],
-        x_log: false,
-        steps: true,
-        legend: SeriesLabelPosition::UpperRight,
-    };
-    render(dir, &chart)
 }
 
 #[cfg(test)]

@@ -2,16 +2,36 @@
 //! interval per grid point, one series per policy (and per value of any other swept key).
 
 use crate::aggregate::PointAggregate;
+use crate::charts::categories::{is_categorical, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::HEADLINE_METRICS;
+use crate::direction::{Better, HEADLINE_METRICS, better};
+use sim_core::metrics::METRIC_NAMES;
+
+/// The metrics charted: the headline metrics, then any other metric that says something about
+/// the policy (not the input) and differs between grid points (`max_nodes_down` in a failure
+/// study).
+fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
+    let varies = |metric: &str| {
+        let means: Vec<f64> = points
+            .iter()
+            .filter_map(|p| p.metric(metric).and_then(|e| e.mean))
+            .collect();
+        means.windows(2).any(|w| w[0] != w[1])
+    };
+    let extra = METRIC_NAMES
+        .iter()
+        .copied()
+        .filter(|m| !HEADLINE_METRICS.contains(m) && better(m) != Better::Neither && varies(m));
+    HEADLINE_METRICS.iter().copied().chain(extra).collect()
+}
 
 /// The band charts of `points` (swept over `keys`); colours by position in `policies`.
 pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String]) -> Vec<BandChart> {
     let policy_column = keys.iter().position(|k| k == POLICY_KEY);
     let parameters: Vec<usize> = (0..keys.len()).filter(|&k| Some(k) != policy_column).collect();
     let mut charts = Vec::new();
-    for metric in HEADLINE_METRICS {
+    for metric in charted(points) {
         if points.iter().all(|p| p.metric(metric).and_then(|e| e.mean).is_none()) {
             continue;
         }
@@ -43,7 +63,19 @@ fn against(
             values.push(&point.params[x]);
         }
     }
-    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    // Numbers read in order, whether drawn as categories or on a numeric axis.
+    if values.iter().all(|v| v.parse::<f64>().is_ok()) {
+        values.sort_by(|a, b| {
+            a.parse::<f64>()
+                .unwrap_or(0.0)
+                .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+        });
+    }
+    let numeric: Option<Vec<f64>> = if is_categorical(&values) {
+        None
+    } else {
+        values.iter().map(|v| v.parse::<f64>().ok()).collect()
+    };
     let position = |label: &str| {
         let index = values.iter().position(|v| *v == label).unwrap_or(0);
         numeric.as_ref().map_or(index as f64, |n| n[index])
@@ -85,9 +117,9 @@ fn against(
         title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
         x_label: keys[x].clone(),
         y_label: metric.to_string(),
-        categories: numeric
-            .is_none()
-            .then(|| values.iter().map(|v| v.to_string()).collect()),
+        // Temperatures are not measured from zero; times, ratios and counts are.
+        y_from_zero: !metric.ends_with("_c"),
+        categories: numeric.is_none().then(|| short_labels(&values)),
         series,
         dense: false,
     }
@@ -118,11 +150,14 @@ fn series_label(keys: &[String], params: &[String], x: usize, policy_column: Opt
     }
     for (k, key) in keys.iter().enumerate() {
         if k != x && Some(k) != policy_column {
-            parts.push(format!("{key}={}", params[k]));
+            let value = crate::charts::categories::short(&params[k]);
+            parts.push(format!("{key}={value}"));
         }
     }
-    if parts.is_empty() {
+    if parts.is_empty() && keys[x] == POLICY_KEY {
         params[x].clone()
+    } else if parts.is_empty() {
+        "mean across seeds".into()
     } else {
         parts.join(", ")
     }
@@ -160,18 +195,19 @@ mod tests {
             point("best-fit", "2", 22.0),
         ];
         let charts = charts(&keys, &points, &policies);
-        // Only avg_jct_s has values: one chart, against cluster.racks (numeric axis).
+        // Only avg_jct_s has values: one chart, against cluster.racks, whose two values are
+        // categories in numeric order.
         assert_eq!(charts.len(), 1);
         let chart = &charts[0];
         assert_eq!(chart.name, "avg_jct_s_vs_cluster.racks");
-        assert_eq!(chart.categories, None);
+        assert_eq!(chart.categories, Some(vec!["2".to_string(), "4".to_string()]));
         let labels: Vec<(&str, usize)> = chart.series.iter().map(|s| (s.label.as_str(), s.colour)).collect();
         assert_eq!(labels, [("first-fit", 0), ("best-fit", 1)]);
-        // Points sorted by x: racks 2 then 4.
+        // Points sorted by x: racks 2 (category 0) then 4.
         assert_eq!(
             chart.series[1].points[0],
             BandPoint {
-                x: 2.0,
+                x: 0.0,
                 mean: 22.0,
                 low: 21.0,
                 high: 23.0
@@ -184,6 +220,34 @@ mod tests {
             Some(vec!["best-fit".to_string(), "first-fit".to_string()])
         );
         assert_eq!(only_policy.series[0].colour, 1);
+    }
+
+    #[test]
+    fn five_numbers_get_a_numeric_axis_and_paths_short_labels() {
+        let keys = vec!["cluster.racks".to_string()];
+        let points: Vec<PointAggregate> = ["16", "1", "2", "4", "8"]
+            .iter()
+            .map(|racks| {
+                let mut p = point("first-fit", racks, 3.0);
+                p.params = vec![racks.to_string()];
+                p
+            })
+            .collect();
+        let chart = charts(&keys, &points, &[]).remove(0);
+        assert_eq!(chart.categories, None);
+        let xs: Vec<f64> = chart.series[0].points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [1.0, 2.0, 4.0, 8.0, 16.0]);
+        let keys = vec!["workload.trace".to_string()];
+        let points: Vec<PointAggregate> = ["../data/pods_a.csv", "../data/pods_b.csv"]
+            .iter()
+            .map(|trace| {
+                let mut p = point("first-fit", trace, 3.0);
+                p.params = vec![trace.to_string()];
+                p
+            })
+            .collect();
+        let chart = charts(&keys, &points, &[]).remove(0);
+        assert_eq!(chart.categories, Some(vec!["pods_a".to_string(), "pods_b".to_string()]));
     }
 
     fn charts_for_policy_only() -> BandChart {

@@ -48,7 +48,7 @@ pub enum Command {
     /// Run the scenario under several policies on the same seeds; print means, 95 % intervals
     /// and paired differences; write the charts and report.html.
     Compare(CompareArgs),
-    /// Re-draw the charts and report.html of a sweep or comparison folder from its CSV files.
+    /// Re-draw the charts and report.html of a sweep, comparison or run folder from its files.
     Report(ReportArgs),
     /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
     /// baseline, 0 otherwise.
@@ -183,8 +183,11 @@ pub struct CompareArgs {
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// A sweep or comparison folder (with sweep.csv).
+    /// A sweep or comparison folder (with sweep.csv), or a run folder (with summary.json).
     pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]

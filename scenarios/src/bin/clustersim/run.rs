@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use reports::html::{Cell, Table};
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
-use scenarios::run::ScenarioRun;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
@@ -57,7 +55,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
     let mut written = write_outputs(&out, &loaded, &run)?;
     if !args.no_report {
-        written.push(write_report(&out, &loaded, &run)?);
+        written.push(write_report(&out)?);
     }
     if args.quiet {
         return Ok(());
@@ -104,28 +102,20 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// Charts and `report.html` of one run, in its folder.
-fn write_report(out: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<PathBuf, ScenarioError> {
-    let rows = run
-        .record
-        .summary
-        .metrics()
-        .iter()
-        .map(|(name, value)| vec![Cell::plain(*name), Cell::plain(cell(*value))])
-        .collect();
-    let table = Table {
-        caption: "Metrics (summary.json)".into(),
-        header: vec!["metric".into(), "value".into()],
-        rows,
-    };
-    let intro = vec![format!(
-        "Policy {}, seed {}; event digest {}. Every number comes from the files beside this page.",
-        run.policy, loaded.scenario.seed, run.record.event_digest
-    )];
-    let folders = [(run.policy.clone(), out.to_path_buf())];
-    reports::run_report::render_runs(out, &loaded.scenario.name, intro, vec![table], &folders)
+/// Charts and `report.html` of one run, in its folder, from the files just written.
+fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
+    reports::run_report::render_run_folder(out)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     Ok(out.join("report.html"))
+}
+
+/// "312 nodes, 2496 GPUs".
+pub fn cluster_line(cluster: &sim_core::cluster::Cluster) -> String {
+    format!(
+        "{} nodes, {} GPUs",
+        cluster.nodes().len(),
+        cluster.total_gpu_milli() / 1000
+    )
 }
 
 /// Incidents printed after a run; the rest are in `incidents.csv`.
