@@ -30,7 +30,7 @@ pub fn write_incidents(w: &mut impl Write, rows: &[IncidentRow]) -> io::Result<(
     for (id, row) in rows.iter().enumerate() {
         csv.write_record([
             id.to_string(),
-            row.at.to_string(),
+            crate::number::seconds(row.at),
             row.component.to_string(),
             row.unit.clone(),
             row.kind.to_string(),
@@ -40,7 +40,7 @@ pub fn write_incidents(w: &mut impl Write, rows: &[IncidentRow]) -> io::Result<(
             row.jobs_killed.to_string(),
             row.jobs_requeued.to_string(),
             row.jobs_failed.to_string(),
-            row.end.map(|t| t.to_string()).unwrap_or_default(),
+            row.end.map(crate::number::seconds).unwrap_or_default(),
         ])?;
     }
     csv.flush()
@@ -75,8 +75,8 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed,jobs_requeued,jobs_failed,end_s\n\
-             0,60,node,n0,node-failure,scripted,,1,3,2,1,120\n\
-             1,90,node,n1,overload,cascade,0,1,3,2,1,\n"
+             0,60.0,node,n0,node-failure,scripted,,1,3,2,1,120.0\n\
+             1,90.0,node,n1,overload,cascade,0,1,3,2,1,\n"
         );
     }
 }

@@ -75,13 +75,19 @@ fn a_run_writes_the_three_outputs_and_its_report() {
     // to end at 100 and ends at 200; e (2 × 4 GPUs) needs both nodes whole: b and c end at
     // 1000 and 1020, d at 200, so e starts at 1020 and ends at 1070; FIFO holds f (t=41)
     // behind e, and e then holds all 8 GPUs, so f starts at 1070 and ends at 1070.5.
-    assert_eq!(lines.next(), Some("a,0,0,100,completed,0,100,0,0,0,r0-n0"));
-    assert_eq!(lines.nth(2), Some("d,30,100,200,completed,70,170,0,0,0,r0-n0"));
+    assert_eq!(lines.next(), Some("a,0.0,0.0,100.0,completed,0.0,100.0,0,0,0.0,r0-n0"));
+    assert_eq!(
+        lines.nth(2),
+        Some("d,30.0,100.0,200.0,completed,70.0,170.0,0,0,0.0,r0-n0")
+    );
     assert_eq!(
         lines.next(),
-        Some("e,40,1020,1070,completed,980,1030,0,0,0,r0-n0+r0-n1")
+        Some("e,40.0,1020.0,1070.0,completed,980.0,1030.0,0,0,0.0,r0-n0+r0-n1")
     );
-    assert_eq!(lines.next(), Some("f,41,1070,1070.5,completed,1029,1029.5,0,0,0,r0-n0"));
+    assert_eq!(
+        lines.next(),
+        Some("f,41.0,1070.0,1070.5,completed,1029.0,1029.5,0,0,0.0,r0-n0")
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["jobs_completed"], 6);
@@ -272,7 +278,10 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
     let output = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--quiet"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
-    assert_eq!(jobs.lines().nth(1), Some("g,0,0,125,completed,0,125,0,0,0,r0-n0+r1-n0"));
+    assert_eq!(
+        jobs.lines().nth(1),
+        Some("g,0.0,0.0,125.0,completed,0.0,125.0,0,0,0.0,r0-n0+r1-n0")
+    );
 }
 
 /// 1 GB all-reduced among 8 GPUs at 100 Gbit/s (12.5 GB/s) with 5 µs per step:

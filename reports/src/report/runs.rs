@@ -39,7 +39,7 @@ pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, String> {
     for (_, folder) in folders {
         let path = folder.join("timeseries.csv");
         if path.exists() {
-            let last = read_columns(&path, &["t_s"])?.into_iter().filter_map(|r| r[0]).last();
+            let last = read_columns(&path, &["t_s"])?.into_iter().rev().find_map(|r| r[0]);
             span = span.max(last.unwrap_or(0.0));
         }
     }

@@ -70,7 +70,7 @@ pub struct RunArgs {
     /// Output folder [default: clustersim-out/NAME, NAME being the scenario's name].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no progress bar, no table, no timing.
     #[arg(long, short)]
     pub quiet: bool,
     /// Write only the data files, no charts and no report.html.
@@ -117,6 +117,9 @@ pub struct DemoArgs {
     /// Output folder.
     #[arg(long, default_value = "clustersim-out/demo")]
     pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -135,13 +138,13 @@ pub struct SweepArgs {
     /// Start at most N runs now, then stop (continue later with --resume).
     #[arg(long, value_name = "N")]
     pub max_runs: Option<u64>,
-    /// Override a scenario key, e.g. --set horizon=\"2d\" (repeatable).
+    /// Override a scenario key, e.g. --set horizon=2d (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
     /// Output folder [default: clustersim-out/NAME-sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// No progress bar and no summary (errors only).
+    /// Print nothing but errors: no progress bar, no summary, no timing.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -154,6 +157,9 @@ pub struct MergeArgs {
     /// Output folder of the merged sweep.
     #[arg(long)]
     pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -176,7 +182,7 @@ pub struct CompareArgs {
     /// comparison files are replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// No progress bar and no tables (errors only).
+    /// Print nothing but errors: no progress bar, no tables, no timing.
     #[arg(long, short)]
     pub quiet: bool,
 }

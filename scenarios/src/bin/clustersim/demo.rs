@@ -53,15 +53,17 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     let header: Vec<&str> = std::iter::once("policy")
         .chain(COLUMNS.iter().map(|(_, h)| *h))
         .collect();
-    println!(
-        "{}: {} on {}",
-        scenario.name,
-        scenario.workload.source_name(),
-        cluster_line(&loads[0])?
-    );
-    println!("{}", render(&header, &rows));
-    if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
-        println!("trace rows skipped: {}", run.skipped);
+    if !args.quiet {
+        println!(
+            "{}: {} on {}",
+            scenario.name,
+            scenario.workload.source_name(),
+            cluster_line(&loads[0])?
+        );
+        println!("{}", render(&header, &rows));
+        if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
+            println!("trace rows skipped: {}", run.skipped);
+        }
     }
     let title = format!(
         "{}: {} on {}",
@@ -101,11 +103,13 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     };
     reports::run_report::render_runs(&args.out, &title, content, &folders)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
-    println!(
-        "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
-        args.out.display()
-    );
-    eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
+    if !args.quiet {
+        println!(
+            "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
+            args.out.display()
+        );
+        eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
+    }
     Ok(())
 }
 
