@@ -5,12 +5,24 @@ use crate::aggregate::PointAggregate;
 use crate::charts::categories::{is_categorical, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::{Better, HEADLINE_METRICS, better};
-use sim_core::metrics::METRIC_NAMES;
+use crate::direction::HEADLINE_METRICS;
 
-/// The metrics charted: the headline metrics, then any other metric that says something about
-/// the policy (not the input) and differs between grid points (`max_nodes_down` in a failure
-/// study).
+/// Metrics charted beside the headline ones when they differ between grid points: what
+/// failures, preemption and the physical models cost.
+const COST_METRICS: [&str; 9] = [
+    "preemptions",
+    "lost_gpu_hours",
+    "node_failures",
+    "max_nodes_down",
+    "interruptions",
+    "jobs_failed_after_retries",
+    "energy_kwh",
+    "peak_power_kw",
+    "throttled_gpu_hours",
+];
+
+/// The metrics charted: the headline metrics, then the cost metrics that differ between grid
+/// points (`max_nodes_down` in a failure study).
 fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
     let varies = |metric: &str| {
         let means: Vec<f64> = points
@@ -19,10 +31,7 @@ fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
             .collect();
         means.windows(2).any(|w| w[0] != w[1])
     };
-    let extra = METRIC_NAMES
-        .iter()
-        .copied()
-        .filter(|m| !HEADLINE_METRICS.contains(m) && better(m) != Better::Neither && varies(m));
+    let extra = COST_METRICS.iter().copied().filter(|m| varies(m));
     HEADLINE_METRICS.iter().copied().chain(extra).collect()
 }
 
