@@ -64,7 +64,7 @@ h2{font-size:1.2em;margin:1.5em 0 .5em}\
 .scroll{overflow-x:auto;max-width:100%;margin:1em 0}table{border-collapse:collapse}\
 td,th{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}\
 td:first-child,th:first-child{text-align:left}td.best{font-weight:bold}\
-caption{text-align:left;font-weight:bold;padding:.5em 0}\
+.caption{font-weight:bold;margin:1.5em 0 0}\
 figure{margin:1.5em 0}figure svg{display:block;width:100%;max-width:960px;height:auto}\
 .notes{color:#555}";
 
@@ -76,13 +76,11 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Writes one table, inside a box that scrolls sideways when the table is wider than the page.
+/// Writes one table under its caption (a paragraph, so it wraps to the page), inside a box
+/// that scrolls sideways when the table is wider than the page.
 fn write_table(w: &mut impl Write, table: &Table) -> io::Result<()> {
-    writeln!(
-        w,
-        "<div class=\"scroll\"><table><caption>{}</caption>",
-        escape(&table.caption)
-    )?;
+    writeln!(w, "<p class=\"caption\">{}</p>", escape(&table.caption))?;
+    writeln!(w, "<div class=\"scroll\"><table>")?;
     let heads: String = table.header.iter().map(|h| format!("<th>{}</th>", escape(h))).collect();
     writeln!(w, "<tr>{heads}</tr>")?;
     for row in &table.rows {
@@ -253,5 +251,6 @@ mod tests {
         let at: Vec<usize> = order.iter().map(|s| html.find(s).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
         assert!(html.contains("<div><dt>runs</dt><dd>24</dd></div>"));
+        assert!(html.contains("<p class=\"caption\">t</p>\n<div class=\"scroll\"><table>"));
     }
 }

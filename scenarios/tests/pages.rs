@@ -66,13 +66,21 @@ fn chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Runs `clustersim ARGS` in `dir` and fails the test unless it succeeds.
+/// Runs `clustersim ARGS` (each with `--quiet`) in `dir` and fails the test unless it succeeds
+/// and prints nothing.
 fn make(dir: &Path, args: &[&str]) {
     let output = clustersim(args, dir);
     assert!(
         output.status.success(),
         "clustersim {}: {}",
         args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "clustersim {} --quiet printed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -80,7 +80,7 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     };
     let mut content = Content {
         intro: vec![format!(
-            "{} of {} × {} from seed {first_seed}; {swept}. Intervals are 95 % confidence \
+            "{}: {} × {} from seed {first_seed}; {swept}. Intervals are 95 % confidence \
              intervals of the mean across seeds (Student's t); every number comes from sweep.csv and \
              aggregate.csv beside this page.",
             count(table.rows.len() as u64, "run"),
@@ -148,7 +148,7 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
             drawn.push(charts::render(dir, chart).map_err(write_error)?);
         }
     }
-    for chart in grid::charts(&table.params, &points, &policies) {
+    for chart in grid::lead_first(grid::charts(&table.params, &points, &policies)) {
         drawn.push(charts::render(dir, &chart).map_err(write_error)?);
     }
     for chart in &time_charts {
