@@ -92,7 +92,7 @@ pub struct CommFractionArgs {
     /// Computation time per step not overlapped with communication, e.g. 800ms.
     #[arg(long, value_parser = parse_duration)]
     pub compute: SimTime,
-    /// Latency per ring step, e.g. 5us (MODELS.md: 2–5 µs in a rack, 10–30 µs across pods).
+    /// Latency per ring step, e.g. 5us (docs/models.md: 2–5 µs in a rack, 10–30 µs across pods).
     #[arg(long, value_parser = parse_duration, default_value = "5us")]
     pub latency: SimTime,
 }
