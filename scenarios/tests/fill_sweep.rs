@@ -69,6 +69,12 @@ fn fill_curves_of_a_sweep_are_joined_summarised_and_reproducible() {
         page.contains("<li>Fragmentation amount at 80 % and 100 % arrived demand: 0 throughout"),
         "{page}"
     );
+    // The page opens with the allocation curve, then the fill table; the table of replay
+    // metrics (JCTs and waits, all zeros and dashes for fill runs) is not there.
+    let curve = page.find("<figure id=\"fill_alloc\">").unwrap();
+    let table = page.find("<p class=\"caption\">Fill runs").unwrap();
+    assert!(curve < table);
+    assert!(!page.contains("per grid point"), "{page}");
     assert!(
         !names.iter().any(|n| n.starts_with("curves")),
         "run curves are removed: {names:?}"

@@ -201,6 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn the_legend_stands_beside_the_data_never_over_it() {
+        // A line across the whole time range, ending at the top right corner, where an inset
+        // legend would sit: every point of it lies left of the legend's text.
+        let points: Vec<(f64, f64)> = (0..=50).map(|i| (f64::from(i), f64::from(i) / 50.0)).collect();
+        let chart = over_time(vec![Series {
+            label: "first-fit".into(),
+            colour: 0,
+            points,
+        }]);
+        let svg = canvas::svg(&chart).unwrap();
+        let line_right = svg
+            .split("points=\"")
+            .skip(1)
+            .flat_map(|rest| rest.split('"').next().unwrap().split(' '))
+            .filter_map(|pair| pair.split(',').next()?.parse::<i32>().ok())
+            .max()
+            .unwrap();
+        let before_label = &svg[..svg.find("\nfirst-fit\n</text>").unwrap()];
+        let text_at = before_label.rfind("<text x=\"").unwrap() + "<text x=\"".len();
+        let legend_left: i32 = before_label[text_at..].split('"').next().unwrap().parse().unwrap();
+        assert!(
+            legend_left > line_right,
+            "legend at x = {legend_left}, data up to x = {line_right}"
+        );
+    }
+
+    #[test]
     fn identical_lines_merge_and_flat_charts_become_notes() {
         let flat = |label: &str| Series {
             label: label.into(),
