@@ -77,12 +77,20 @@ impl BandChart {
         merge_identical(self.series.clone())
     }
 
-    /// Horizontal offset of series `index` of `count` so that points at one category sit side
-    /// by side within a third of the category's width.
-    fn offset(&self, index: usize, count: usize) -> f64 {
-        match self.categories {
-            Some(_) if count > 1 => (index as f64 / (count - 1) as f64 - 0.5) * 0.36,
-            _ => 0.0,
+    /// Horizontal offset of the point at `x` of series `index` of `shown`: the series with a
+    /// point at that category sit side by side within a third of its width; a category with one
+    /// point (one policy per category) keeps it centred.
+    fn offset(&self, shown: &[BandSeries], index: usize, x: f64) -> f64 {
+        if self.categories.is_none() {
+            return 0.0;
+        }
+        let at_x: Vec<usize> = (0..shown.len())
+            .filter(|&i| shown[i].points.iter().any(|p| p.x == x))
+            .collect();
+        let slot = at_x.iter().position(|&i| i == index).unwrap_or(0);
+        match at_x.len() {
+            0 | 1 => 0.0,
+            count => (slot as f64 / (count - 1) as f64 - 0.5) * 0.36,
         }
     }
 }
@@ -135,9 +143,8 @@ impl Chart for BandChart {
             .collect();
         framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
             for (index, series) in shown.iter().enumerate() {
-                let shift = self.offset(index, shown.len());
                 let tone = colour(series.colour);
-                let at = |p: &BandPoint| p.x + shift;
+                let at = |p: &BandPoint| p.x + self.offset(&shown, index, p.x);
                 if !categorical && series.points.len() > 1 {
                     let outline: Vec<(f64, f64)> = series
                         .points
@@ -213,9 +220,21 @@ mod tests {
     #[test]
     fn category_points_sit_side_by_side_within_their_slot() {
         let c = chart(Some(vec!["1".into(), "4".into()]), vec![]);
-        // Three series: offsets −0.18, 0, +0.18, well inside the ±0.5 slot.
-        assert_eq!([c.offset(0, 3), c.offset(1, 3), c.offset(2, 3)], [-0.18, 0.0, 0.18]);
-        assert_eq!(c.offset(0, 1), 0.0);
+        // Three series at both categories: offsets −0.18, 0, +0.18, well inside the ±0.5 slot.
+        let three = [
+            series("a", &[1.0, 2.0]),
+            series("b", &[3.0, 4.0]),
+            series("c", &[5.0, 6.0]),
+        ];
+        let offsets: Vec<f64> = (0..3).map(|i| c.offset(&three, i, 1.0)).collect();
+        assert_eq!(offsets, [-0.18, 0.0, 0.18]);
+        // One policy per category (a comparison): each point stays on its tick.
+        let mut lone = series("first-fit", &[1.0]);
+        let mut other = series("packed", &[2.0]);
+        other.points[0].x = 1.0;
+        lone.points[0].x = 0.0;
+        let each = [lone, other];
+        assert_eq!((c.offset(&each, 0, 0.0), c.offset(&each, 1, 1.0)), (0.0, 0.0));
     }
 
     #[test]
