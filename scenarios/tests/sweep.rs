@@ -84,7 +84,20 @@ fn sweep_files_are_byte_identical_for_1_2_and_4_threads() {
 fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
     let dir = workspace(SCENARIO);
     assert_ok(&sweep(dir.path(), &["--out", "straight"]));
-    let stopped = sweep(dir.path(), &["--out", "resumed", "--max-runs", "5", "--threads", "2"]);
+    // Without --quiet, a sweep stopped by --max-runs says how to go on.
+    let stopped = clustersim(
+        &[
+            "sweep",
+            "s.toml",
+            "--out",
+            "resumed",
+            "--max-runs",
+            "5",
+            "--threads",
+            "2",
+        ],
+        dir.path(),
+    );
     assert_ok(&stopped);
     let resumed = dir.path().join("resumed");
     assert!(
@@ -98,6 +111,10 @@ fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
         "{}",
         stderr(&stopped)
     );
+    // With --quiet it says nothing: stopping where asked is no error.
+    let quiet = sweep(dir.path(), &["--out", "quiet", "--max-runs", "5"]);
+    assert_ok(&quiet);
+    assert!(quiet.stderr.is_empty() && quiet.stdout.is_empty(), "{}", stderr(&quiet));
     // Without --resume the folder is refused.
     let refused = sweep(dir.path(), &["--out", "resumed"]);
     assert_eq!(refused.status.code(), Some(2));

@@ -81,6 +81,9 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
 pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, quiet: bool) -> i32 {
     let place = out.display();
     if !outcome.complete() {
+        if quiet && !interrupted {
+            return 0;
+        }
         eprintln!(
             "{} {} of {} runs recorded in {place}; continue with --resume",
             if interrupted { "interrupted:" } else { "stopped:" },
