@@ -175,3 +175,29 @@ fn check_reads_single_runs_too() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("nothing: no such file or folder"));
 }
+
+#[test]
+fn one_seed_reads_as_one_seed() {
+    let dir = workspace();
+    let output = clustersim(
+        &[
+            "compare",
+            "s.toml",
+            "--policies",
+            "first-fit,best-fit",
+            "--seeds",
+            "1",
+            "--out",
+            "one",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("small: 2 policies × 1 seed (seed 7), common random numbers"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(dir.path().join("one/report.html")).unwrap();
+    assert!(page.contains("2 runs: 2 grid points × 1 seed from seed 7"), "{page}");
+}

@@ -37,12 +37,12 @@ pub struct Rendered {
     pub tables: Vec<crate::html::Table>,
 }
 
-/// `n` and the noun, plural unless `n` is 1 (`1 seed`, `50 seeds`).
+/// `n` and the noun, plural unless `n` is 1 (`1 seed`, `50 seeds`, `2 policies`).
 pub fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
     }
 }
 
@@ -176,4 +176,18 @@ pub fn split(drawn: Vec<Drawn>) -> (Vec<ChartFiles>, Vec<String>) {
         }
     }
     (files, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(1, "seed"), "1 seed");
+        assert_eq!(count(50, "seed"), "50 seeds");
+        assert_eq!(count(0, "run"), "0 runs");
+        assert_eq!(count(3, "policy"), "3 policies");
+        assert_eq!(count(1, "policy"), "1 policy");
+    }
 }
