@@ -2,10 +2,10 @@
 //! interval per grid point, one series per policy (and per value of any other swept key).
 
 use crate::aggregate::PointAggregate;
-use crate::charts::categories::{is_categorical, short_labels};
+use crate::charts::categories::{is_categorical, short, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::HEADLINE_METRICS;
+use crate::direction::{Better, HEADLINE_METRICS, better};
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
 /// failures, preemption and the physical models cost.
@@ -84,6 +84,31 @@ pub fn lead_first(mut charts: Vec<BandChart>) -> Vec<BandChart> {
         charts.insert(0, chart);
     }
     charts
+}
+
+/// The grid point alone with the best mean of `metric` (by its direction): the metric, the
+/// mean as the tables print it, and the point's values (file paths by their stems). `None` for
+/// a metric without a direction, or when several points share the best mean.
+pub fn best(points: &[PointAggregate], metric: &str) -> Option<(String, String, String)> {
+    let direction = better(metric);
+    let means: Vec<(usize, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.metric(metric)?.mean?)))
+        .collect();
+    let pick = |a: f64, b: f64| match direction {
+        Better::Lower => a < b,
+        Better::Higher => a > b,
+        Better::Neither => false,
+    };
+    let &(index, mean) = means.iter().reduce(|a, b| if pick(b.1, a.1) { b } else { a })?;
+    let ties = means.iter().filter(|(_, m)| *m == mean).count();
+    if direction == Better::Neither || ties > 1 {
+        return None;
+    }
+    let at: Vec<&str> = points[index].params.iter().map(|v| short(v)).collect();
+    let shown = crate::number::decimal((mean * 1000.0).round() / 1000.0);
+    Some((metric.to_string(), shown, at.join(", ")))
 }
 
 /// `metric` against the parameter in column `x`.
@@ -308,6 +333,18 @@ mod tests {
             .map(|c| c.name)
             .collect();
         assert_eq!(names, ["max_nodes_down_vs_cluster.racks", "avg_jct_s_vs_cluster.racks"]);
+    }
+
+    #[test]
+    fn the_best_point_is_named_unless_tied() {
+        let points = [point("first-fit", "4", 10.0), point("best-fit", "4", 12.0)];
+        assert_eq!(
+            best(&points, "avg_jct_s"),
+            Some(("avg_jct_s".to_string(), "10".to_string(), "4, first-fit".to_string()))
+        );
+        let tied = [point("first-fit", "4", 10.0), point("best-fit", "4", 10.0)];
+        assert_eq!(best(&tied, "avg_jct_s"), None);
+        assert_eq!(best(&points, "jobs_submitted"), None, "no direction");
     }
 
     fn charts_for_policy_only() -> BandChart {

@@ -148,8 +148,14 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
             drawn.push(charts::render(dir, chart).map_err(write_error)?);
         }
     }
-    for chart in grid::lead_first(grid::charts(&table.params, &points, &policies)) {
-        drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+    let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies));
+    if let Some((metric, value, at)) = grid_charts.first().and_then(|lead| grid::best(&points, &lead.y_label)) {
+        content
+            .highlights
+            .push((format!("best {metric}"), format!("{value} ({at})")));
+    }
+    for chart in &grid_charts {
+        drawn.push(charts::render(dir, chart).map_err(write_error)?);
     }
     for chart in &time_charts {
         drawn.push(charts::render(dir, chart).map_err(write_error)?);
