@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::charts::heatmap::{ColourMap, HeatmapSpec};
-use crate::charts::{self, Drawn, HeatmapChart, TimeUnit};
+use crate::charts::{self, BandChart, BandPoint, BandSeries, Drawn, HeatmapChart, TimeUnit};
+use crate::fill_curves::read_run_curve;
 use crate::html::{Cell, Content, Table, write_report};
 use crate::number::decimal;
 use crate::report::runs::{charts_of, incident_chart, span_s};
@@ -89,6 +90,11 @@ pub fn render_runs(
     let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
     let unit = TimeUnit::for_span(span_s(folders)?);
     let mut drawn = Vec::new();
+    for (colour, (label, folder)) in folders.iter().enumerate() {
+        if let Some(chart) = fill_chart(folder, label, colour)? {
+            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+        }
+    }
     for (label, folder) in folders {
         let label = if folders.len() > 1 { label.as_str() } else { "" };
         if let Some(chart) = incident_chart(folder, label, unit)? {
@@ -110,6 +116,41 @@ pub fn render_runs(
     }
     write_report(dir, title.to_string(), content, &drawn)?;
     Ok(drawn)
+}
+
+/// The allocation curve of a fill run (its `fill.csv`), labelled `label`, when the folder has
+/// one: the run's chart that matters, the capacity it reached as demand arrived.
+fn fill_chart(folder: &Path, label: &str, colour: usize) -> Result<Option<BandChart>, String> {
+    let path = folder.join("fill.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let points = read_run_curve(&path)?
+        .iter()
+        .map(|row| {
+            let percent = row.gpu_alloc_ratio * 100.0;
+            BandPoint {
+                x: f64::from(row.arrived_pct),
+                mean: percent,
+                low: percent,
+                high: percent,
+            }
+        })
+        .collect();
+    Ok(Some(BandChart {
+        name: "fill_alloc".into(),
+        title: "GPU allocation against arrived demand".into(),
+        x_label: "arrived GPU demand (% of capacity)".into(),
+        y_label: "allocated GPUs (% of capacity)".into(),
+        y_from_zero: true,
+        categories: None,
+        series: vec![BandSeries {
+            label: label.to_string(),
+            colour,
+            points,
+        }],
+        dense: true,
+    }))
 }
 
 /// The heatmaps of a run's `racks.csv` (none when the file is absent): power, hottest GPU and

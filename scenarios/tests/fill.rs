@@ -136,3 +136,26 @@ fn typical_tasks_can_come_from_another_list() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn a_fill_run_report_opens_with_its_allocation_curve() {
+    // Two 1-GPU pods inflated to 130 % of 4 GPUs, as in the first test: the report leads with
+    // the allocation against arrived demand, the one chart a fill run has to show (its time
+    // series is a single instant).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "name = \"fill\"\nseed = 42\n[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 4, gpu_type = \"T4\" }\n\
+                    [workload]\ntrace = \"pods.csv\"\nmode = \"fill\"\ntarget_demand = 1.3\n";
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("pods.csv"),
+        format!("{PODS_HEADER}a,1000,0,1,1000\nb,1000,0,1,1000\n"),
+    )
+    .unwrap();
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let curve = page
+        .find("<figure id=\"fill_alloc\">")
+        .expect("the allocation curve is drawn");
+    assert!(page.find("<figure").unwrap() == curve && curve < page.find("<p class=\"caption\">").unwrap());
+}
