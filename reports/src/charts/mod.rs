@@ -98,9 +98,16 @@ pub fn tidy_title(title: &str) -> String {
 }
 
 /// Writes `chart` as `dir/NAME.png` and `dir/NAME.svg` (each atomically), or returns its note
-/// when every series is flat (no files are written then).
+/// when every series is flat: then no file is written, and the files of an earlier drawing of
+/// the chart are removed, so a folder never holds a chart its page does not show.
 pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<Drawn> {
     if let Some(note) = chart.flat_note() {
+        for extension in ["png", "svg"] {
+            match std::fs::remove_file(dir.join(format!("{}.{extension}", chart.name()))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
         return Ok(Drawn::Note(note));
     }
     let svg = canvas::svg(chart).map_err(io::Error::other)?;
@@ -119,6 +126,31 @@ pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<Drawn> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chart_that_became_flat_leaves_no_old_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut chart = LineChart {
+            name: "queue_over_time".into(),
+            title: "Queue length over time".into(),
+            x: lines::XScale::Time(time::HOURS),
+            y_label: "jobs waiting".into(),
+            y_from_zero: true,
+            series: vec![Series {
+                label: "first-fit".into(),
+                colour: 0,
+                points: vec![(0.0, 1.0), (1.0, 3.0)],
+            }],
+            steps: false,
+        };
+        assert!(matches!(render(dir.path(), &chart).unwrap(), Drawn::Files(_)));
+        assert!(dir.path().join("queue_over_time.png").exists());
+        // Redrawn from data where nothing ever waited: a note, and the old files are gone.
+        chart.series[0].points = vec![(0.0, 0.0), (1.0, 0.0)];
+        assert!(matches!(render(dir.path(), &chart).unwrap(), Drawn::Note(_)));
+        assert!(!dir.path().join("queue_over_time.png").exists());
+        assert!(!dir.path().join("queue_over_time.svg").exists());
+    }
 
     #[test]
     fn titles_lose_empty_parentheses() {
