@@ -31,7 +31,7 @@ pub fn cluster(racks: usize, nodes_per_rack: usize) -> Cluster {
     Cluster::build(&specs).expect("benchmark cluster is valid")
 }
 
-/// `count` jobs whose GPU counts follow the LLM mix of MODELS.md §6 (1: 0.70, 2: 0.10,
+/// `count` jobs whose GPU counts follow the LLM mix of docs/models.md §6 (1: 0.70, 2: 0.10,
 /// 4: 0.11, 8: 0.04, 16–64 GPUs: 0.05), laid out as `ceil(g/8)` tasks of `min(g, 8)` GPUs;
 /// multi-node jobs communicate `comm_fraction` of their time. Durations and arrivals as
 /// [`synthetic_jobs`].
@@ -56,7 +56,7 @@ pub fn multi_node_jobs(count: usize, gpus: u32, load: f64, comm_fraction: f64, s
         .collect()
 }
 
-/// `count` jobs with the DL size mix of MODELS.md (1, 2, 4, 8 GPUs with probability 0.70,
+/// `count` jobs with the DL size mix of docs/models.md (1, 2, 4, 8 GPUs with probability 0.70,
 /// 0.10, 0.15, 0.05), lognormal durations (median 1 h, σ 1.5, capped at 7 days) and Poisson
 /// arrivals at the rate that offers `load` × the capacity of `gpus` GPUs.
 pub fn synthetic_jobs(count: usize, gpus: u32, load: f64, seed: u64) -> Vec<JobSpec> {

@@ -19,7 +19,7 @@ use sim_core::metrics::METRIC_NAMES;
 use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
 use crate::direction::{Better, better};
-use crate::number::decimal;
+use crate::number::float;
 use crate::sweep_table::{SweepRow, SweepTable, csv_line};
 
 /// The key a comparison sweeps.
@@ -96,19 +96,21 @@ pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, String> {
         .collect())
 }
 
-/// Whether policy `index` has the best mean of metric `metric` (ties are all best; a metric
-/// with no direction or no values has no best).
+/// Whether policy `index` alone has the best mean of metric `metric`, compared at the three
+/// decimals the tables show: a best shared by several policies is no best (no star), nor is one
+/// of a metric with no direction or no values.
 pub fn is_best(results: &[PolicyResult], index: usize, metric: usize) -> bool {
-    let direction = better(METRIC_NAMES[metric]);
-    let Some(mine) = results[index].metrics[metric].mean else {
+    let shown = |r: &PolicyResult| r.metrics[metric].mean.map(|m| (m * 1000.0).round());
+    let Some(mine) = shown(&results[index]) else {
         return false;
     };
-    let means = results.iter().filter_map(|r| r.metrics[metric].mean);
-    match direction {
-        Better::Lower => means.fold(f64::INFINITY, f64::min) == mine,
-        Better::Higher => means.fold(f64::NEG_INFINITY, f64::max) == mine,
-        Better::Neither => false,
-    }
+    let means: Vec<f64> = results.iter().filter_map(shown).collect();
+    let best = match better(METRIC_NAMES[metric]) {
+        Better::Lower => means.iter().copied().fold(f64::INFINITY, f64::min),
+        Better::Higher => means.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Better::Neither => return false,
+    };
+    mine == best && means.iter().filter(|&&m| m == best).count() == 1
 }
 
 /// Writes `comparison.csv` rows to `w`.
@@ -127,7 +129,7 @@ pub fn write_comparison(w: &mut impl Write, results: &[PolicyResult]) -> io::Res
         "diff_ci95_high",
     ];
     w.write_all(&csv_line(&header.map(String::from)))?;
-    let cell = |v: Option<f64>| v.map(decimal).unwrap_or_default();
+    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     for (index, result) in results.iter().enumerate() {
         for (m, name) in METRIC_NAMES.iter().enumerate() {
             let e = &result.metrics[m];
@@ -214,11 +216,16 @@ mod tests {
         assert!((results[1].metrics[5].half_width().unwrap() - 26.172015).abs() < 1e-6);
         // avg_jct_s (index 5) is lower-better: a (mean 20) is best, b (22) is not.
         assert!(is_best(&results, 0, 5) && !is_best(&results, 1, 5));
+        // jobs_submitted has no direction; a tie has no best: give b a's values and neither is.
+        assert!(!is_best(&results, 0, 0));
+        let mut tied = results.clone();
+        tied[1].metrics[5] = tied[0].metrics[5];
+        assert!(!is_best(&tied, 0, 5) && !is_best(&tied, 1, 5));
         let mut text = Vec::new();
         write_comparison(&mut text, &results).unwrap();
         let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("\nb,avg_jct_s,3,22,"), "{text}");
-        assert!(text.contains(",false,3,2,-0.484138,4.484138\n"), "{text}");
+        assert!(text.contains("\nb,avg_jct_s,3,22.0,"), "{text}");
+        assert!(text.contains(",false,3,2.0,-0.484138,4.484138\n"), "{text}");
         assert_eq!(policy_folder("drf[k=2]"), "drf_k_2_");
     }
 }

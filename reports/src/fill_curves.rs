@@ -19,7 +19,7 @@ use sim_core::metrics::FillRow;
 use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
 use crate::fill_file::{FILL_COLUMNS, write_fill};
-use crate::number::decimal;
+use crate::number::float;
 use crate::sweep_table::csv_line;
 
 /// The sweep's combined curves file.
@@ -212,7 +212,7 @@ pub fn summary_header(keys: &[String]) -> Vec<String> {
 
 /// Writes `fill_summary.csv` atomically.
 pub fn write_summary(path: &Path, keys: &[String], points: &[CurvePoint<'_>]) -> io::Result<()> {
-    let cell = |v: Option<f64>| v.map(decimal).unwrap_or_default();
+    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     write_atomic(path, |w| {
         w.write_all(&csv_line(&summary_header(keys)))?;
         for (index, point) in points.iter().enumerate() {
@@ -241,12 +241,12 @@ pub fn write_summary(path: &Path, keys: &[String], points: &[CurvePoint<'_>]) ->
 fn row_fields(row: &FillRow) -> [String; 7] {
     [
         row.arrived_pct.to_string(),
-        decimal(row.arrived_demand),
-        decimal(row.gpu_alloc_ratio),
+        float(row.arrived_demand),
+        float(row.gpu_alloc_ratio),
         row.pods_arrived.to_string(),
         row.pods_failed.to_string(),
-        row.frag_amount.map(decimal).unwrap_or_default(),
-        row.frag_ratio.map(decimal).unwrap_or_default(),
+        row.frag_amount.map(float).unwrap_or_default(),
+        row.frag_ratio.map(float).unwrap_or_default(),
     ]
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use sim_core::metrics::FillRow;
 
 use crate::atomic::write_atomic;
-use crate::number::decimal;
+use crate::number::float;
 
 /// Columns of `fill.csv`, in order.
 pub const FILL_COLUMNS: [&str; 7] = [
@@ -33,12 +33,12 @@ pub fn write_fill(w: &mut impl Write, rows: &[FillRow]) -> io::Result<()> {
     for row in rows {
         csv.write_record([
             row.arrived_pct.to_string(),
-            decimal(row.arrived_demand),
-            decimal(row.gpu_alloc_ratio),
+            float(row.arrived_demand),
+            float(row.gpu_alloc_ratio),
             row.pods_arrived.to_string(),
             row.pods_failed.to_string(),
-            row.frag_amount.map(decimal).unwrap_or_default(),
-            row.frag_ratio.map(decimal).unwrap_or_default(),
+            row.frag_amount.map(float).unwrap_or_default(),
+            row.frag_ratio.map(float).unwrap_or_default(),
         ])?;
     }
     csv.flush()

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::atomic::write_atomic;
-use crate::charts::ChartFiles;
+use crate::charts::{ChartFiles, Drawn};
 
 /// A table cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,18 +42,31 @@ pub struct Table {
 pub struct Page {
     /// Title (the scenario's name).
     pub title: String,
-    /// Paragraphs under the title.
+    /// Paragraphs under the title: what was run.
     pub intro: Vec<String>,
-    /// Tables, in order.
+    /// Key figures shown right under the intro, as (name, value).
+    pub highlights: Vec<(String, String)>,
+    /// Tables, in order, each scrolling inside its own box when wider than the page.
     pub tables: Vec<Table>,
-    /// Charts, in order, with their SVG text.
+    /// Charts, in order, with their SVG text; the first is the lead, shown before the tables.
     pub charts: Vec<(ChartFiles, String)>,
+    /// One-line notes in place of charts with nothing to show.
+    pub notes: Vec<String>,
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:1000px;\
-color:#222}table{border-collapse:collapse;margin:1em 0}td,th{padding:.3em .7em;border-bottom:1px solid #ddd;\
-text-align:right}td:first-child,th:first-child{text-align:left}td.best{font-weight:bold}caption{text-align:left;\
-font-weight:bold;padding:.5em 0}figure{margin:2em 0}figure svg{max-width:100%;height:auto}";
+const STYLE: &str = "*{box-sizing:border-box}\
+body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:0 auto;max-width:1200px;padding:1em 1.5em;\
+color:#222;line-height:1.4}h1{font-size:1.6em;margin:.3em 0}h1,p,li,figcaption{overflow-wrap:anywhere}\
+h2{font-size:1.2em;margin:1.5em 0 .5em}\
+.keys{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0;padding:0}\
+.keys div{border:1px solid #ddd;border-radius:6px;padding:.4em .8em;min-width:9em}\
+.keys dt{font-size:.8em;color:#555}.keys dd{margin:0;font-size:1.2em;font-weight:bold}\
+.scroll{overflow-x:auto;max-width:100%;margin:1em 0}table{border-collapse:collapse}\
+td,th{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}\
+td:first-child,th:first-child{text-align:left}td.best{font-weight:bold}\
+.caption{font-weight:bold;margin:1.5em 0 0}\
+figure{margin:1.5em 0}figure svg{display:block;width:100%;max-width:960px;height:auto}\
+.notes{color:#555}";
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
@@ -63,10 +76,52 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Writes the page to `w`.
+/// Writes one table under its caption (a paragraph, so it wraps to the page), inside a box
+/// that scrolls sideways when the table is wider than the page.
+fn write_table(w: &mut impl Write, table: &Table) -> io::Result<()> {
+    writeln!(w, "<p class=\"caption\">{}</p>", escape(&table.caption))?;
+    writeln!(w, "<div class=\"scroll\"><table>")?;
+    let heads: String = table.header.iter().map(|h| format!("<th>{}</th>", escape(h))).collect();
+    writeln!(w, "<tr>{heads}</tr>")?;
+    for row in &table.rows {
+        let cells: String = row
+            .iter()
+            .map(|c| match c.best {
+                true => format!("<td class=\"best\">{} ★</td>", escape(&c.text)),
+                false => format!("<td>{}</td>", escape(&c.text)),
+            })
+            .collect();
+        writeln!(w, "<tr>{cells}</tr>")?;
+    }
+    writeln!(w, "</table></div>")
+}
+
+/// Writes one chart: its SVG inline, a caption linking its files.
+fn write_figure(w: &mut impl Write, files: &ChartFiles, svg: &str) -> io::Result<()> {
+    let name = escape(&files.name);
+    writeln!(w, "<figure id=\"{name}\">")?;
+    let body = svg
+        .trim_start()
+        .strip_prefix("<?xml")
+        .map_or(svg, |rest| rest.split_once("?>").map_or(rest, |(_, after)| after));
+    writeln!(w, "{}", body.trim())?;
+    writeln!(
+        w,
+        "<figcaption>{} · <a href=\"{name}.png\">{name}.png</a> · <a href=\"{name}.svg\">{name}.svg</a></figcaption>",
+        escape(&files.title)
+    )?;
+    writeln!(w, "</figure>")
+}
+
+/// Writes the page to `w`: title, intro and key figures, the lead chart, the tables, the other
+/// charts, the notes.
 pub fn write_page(w: &mut impl Write, page: &Page) -> io::Result<()> {
     writeln!(w, "<!DOCTYPE html>")?;
     writeln!(w, "<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
+    writeln!(
+        w,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
     writeln!(
         w,
         "<title>{}</title><style>{STYLE}</style></head><body>",
@@ -76,35 +131,29 @@ pub fn write_page(w: &mut impl Write, page: &Page) -> io::Result<()> {
     for paragraph in &page.intro {
         writeln!(w, "<p>{}</p>", escape(paragraph))?;
     }
-    for table in &page.tables {
-        writeln!(w, "<table><caption>{}</caption>", escape(&table.caption))?;
-        let heads: String = table.header.iter().map(|h| format!("<th>{}</th>", escape(h))).collect();
-        writeln!(w, "<tr>{heads}</tr>")?;
-        for row in &table.rows {
-            let cells: String = row
-                .iter()
-                .map(|c| match c.best {
-                    true => format!("<td class=\"best\">{} ★</td>", escape(&c.text)),
-                    false => format!("<td>{}</td>", escape(&c.text)),
-                })
-                .collect();
-            writeln!(w, "<tr>{cells}</tr>")?;
+    if !page.highlights.is_empty() {
+        writeln!(w, "<dl class=\"keys\">")?;
+        for (name, value) in &page.highlights {
+            writeln!(w, "<div><dt>{}</dt><dd>{}</dd></div>", escape(name), escape(value))?;
         }
-        writeln!(w, "</table>")?;
+        writeln!(w, "</dl>")?;
     }
-    for (files, svg) in &page.charts {
-        let name = escape(&files.name);
-        writeln!(w, "<figure id=\"{name}\">")?;
-        let body = svg.trim_start().strip_prefix("<?xml").map_or(svg.as_str(), |rest| {
-            rest.split_once("?>").map_or(rest, |(_, after)| after)
-        });
-        writeln!(w, "{}", body.trim())?;
-        writeln!(
-            w,
-            "<figcaption>{} · <a href=\"{name}.png\">{name}.png</a> · <a href=\"{name}.svg\">{name}.svg</a></figcaption>",
-            escape(&files.title)
-        )?;
-        writeln!(w, "</figure>")?;
+    let mut charts = page.charts.iter();
+    if let Some((files, svg)) = charts.next() {
+        write_figure(w, files, svg)?;
+    }
+    for table in &page.tables {
+        write_table(w, table)?;
+    }
+    for (files, svg) in charts {
+        write_figure(w, files, svg)?;
+    }
+    if !page.notes.is_empty() {
+        writeln!(w, "<ul class=\"notes\">")?;
+        for note in &page.notes {
+            writeln!(w, "<li>{}</li>", escape(note))?;
+        }
+        writeln!(w, "</ul>")?;
     }
     writeln!(w, "</body></html>")
 }
@@ -114,24 +163,41 @@ pub fn write_page_file(path: &Path, page: &Page) -> io::Result<()> {
     write_atomic(path, |w| write_page(w, page))
 }
 
-/// Writes `dir/report.html` with `intro`, `tables` and the charts already drawn in `drawn`
-/// (their SVG files are read back and inlined). Returns the page's path.
+/// What a report page shows above and between its charts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Content {
+    /// Paragraphs under the title.
+    pub intro: Vec<String>,
+    /// Key figures, (name, value).
+    pub highlights: Vec<(String, String)>,
+    /// Tables.
+    pub tables: Vec<Table>,
+}
+
+/// Writes `dir/report.html` with `content` and the charts in `drawn` (their SVG files are read
+/// back and inlined; notes are listed at the end). Returns the page's path.
 pub fn write_report(
     dir: &Path,
     title: String,
-    intro: Vec<String>,
-    tables: Vec<Table>,
-    drawn: &[ChartFiles],
+    content: Content,
+    drawn: &[Drawn],
 ) -> Result<std::path::PathBuf, String> {
     let mut page = Page {
         title,
-        intro,
-        tables,
+        intro: content.intro,
+        highlights: content.highlights,
+        tables: content.tables,
         charts: Vec::new(),
+        notes: Vec::new(),
     };
-    for files in drawn {
-        let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
-        page.charts.push((files.clone(), svg));
+    for item in drawn {
+        match item {
+            Drawn::Files(files) => {
+                let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
+                page.charts.push((files.clone(), svg));
+            }
+            Drawn::Note(note) => page.notes.push(note.clone()),
+        }
     }
     let path = dir.join("report.html");
     write_page_file(&path, &page).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -153,6 +219,8 @@ mod tests {
         let page = Page {
             title: "a & b".into(),
             intro: vec![],
+            highlights: vec![("runs".into(), "24".into())],
+            notes: vec!["Queue: 0 throughout".into()],
             tables: vec![Table {
                 caption: "t".into(),
                 header: vec!["metric".into(), "x".into()],
@@ -173,5 +241,16 @@ mod tests {
         assert!(html.contains("<td class=\"best\">1 ★</td>"));
         assert!(html.contains("<figure id=\"jct_cdf\">\n<svg>x</svg>\n<figcaption>JCT &lt;CDF&gt;"));
         assert!(!html.contains("<?xml"));
+        // Key figures and the lead chart come before the tables; tables scroll in their box.
+        let order = [
+            "<dl class=\"keys\">",
+            "<figure id=\"jct_cdf\">",
+            "<div class=\"scroll\"><table>",
+            "<li>Queue",
+        ];
+        let at: Vec<usize> = order.iter().map(|s| html.find(s).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+        assert!(html.contains("<div><dt>runs</dt><dd>24</dd></div>"));
+        assert!(html.contains("<p class=\"caption\">t</p>\n<div class=\"scroll\"><table>"));
     }
 }

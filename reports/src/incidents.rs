@@ -1,14 +1,9 @@
-//! The incident story of one run: `incidents.csv`, and the chart of nodes down and jobs
-//! running over time.
+//! The incident story of one run: `incidents.csv` (the run's report draws nodes down and jobs
+//! running over time from `timeseries.csv`).
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use plotters::prelude::SeriesLabelPosition;
 use sim_core::faults::IncidentRow;
-use sim_core::metrics::Sample;
-
-use crate::charts::{ChartFiles, LineChart, Series, render};
 
 /// Columns of `incidents.csv`, in order.
 pub const INCIDENT_COLUMNS: [&str; 12] = [
@@ -35,7 +30,7 @@ pub fn write_incidents(w: &mut impl Write, rows: &[IncidentRow]) -> io::Result<(
     for (id, row) in rows.iter().enumerate() {
         csv.write_record([
             id.to_string(),
-            row.at.to_string(),
+            crate::number::seconds(row.at),
             row.component.to_string(),
             row.unit.clone(),
             row.kind.to_string(),
@@ -45,38 +40,10 @@ pub fn write_incidents(w: &mut impl Write, rows: &[IncidentRow]) -> io::Result<(
             row.jobs_killed.to_string(),
             row.jobs_requeued.to_string(),
             row.jobs_failed.to_string(),
-            row.end.map(|t| t.to_string()).unwrap_or_default(),
+            row.end.map(crate::number::seconds).unwrap_or_default(),
         ])?;
     }
     csv.flush()
-}
-
-/// Draws `incidents.png` and `incidents.svg` into `dir`: nodes down and jobs running at each
-/// sample of the run.
-pub fn render_incident_chart(dir: &Path, samples: &[Sample]) -> io::Result<ChartFiles> {
-    let hours = |s: &Sample| s.t.as_secs_f64() / 3600.0;
-    let chart = LineChart {
-        name: "incidents".into(),
-        title: "Nodes down and jobs running".into(),
-        x_label: "time (h)".into(),
-        y_label: "count".into(),
-        series: vec![
-            Series {
-                label: "nodes down".into(),
-                colour: 3,
-                points: samples.iter().map(|s| (hours(s), s.down_nodes as f64)).collect(),
-            },
-            Series {
-                label: "jobs running".into(),
-                colour: 0,
-                points: samples.iter().map(|s| (hours(s), s.running as f64)).collect(),
-            },
-        ],
-        x_log: false,
-        steps: true,
-        legend: SeriesLabelPosition::UpperRight,
-    };
-    render(dir, &chart)
 }
 
 #[cfg(test)]
@@ -108,8 +75,8 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed,jobs_requeued,jobs_failed,end_s\n\
-             0,60,node,n0,node-failure,scripted,,1,3,2,1,120\n\
-             1,90,node,n1,overload,cascade,0,1,3,2,1,\n"
+             0,60.0,node,n0,node-failure,scripted,,1,3,2,1,120.0\n\
+             1,90.0,node,n1,overload,cascade,0,1,3,2,1,\n"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! # reports: what runs and sweeps leave on disk
 //!
-//! Writers for the outputs of DESIGN.md. Every file is written atomically (temporary name,
+//! Writers for the outputs listed in docs/scenarios.md. Every file is written atomically (temporary name,
 //! then rename), so a reader or a crashed run never leaves half a file.
 //!
 //! - [`run_files`]: `summary.json`, `jobs.csv`, `timeseries.csv` of one run.

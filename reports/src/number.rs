@@ -16,9 +16,42 @@ pub fn decimal(x: f64) -> String {
     }
 }
 
+/// `x` as [`decimal`] writes it, always with a decimal point (`12.0`, `0.5`), so that a CSV
+/// column of measurements reads as floating point in every row (polars, pandas and R infer a
+/// column's type from its first rows).
+pub fn float(x: f64) -> String {
+    let text = decimal(x);
+    if text.contains('.') || !x.is_finite() {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// A simulated time in seconds as [`float`] writes numbers: exact to the microsecond, always
+/// with a decimal point (`90.0`, `1070.5`).
+pub fn seconds(t: sim_core::SimTime) -> String {
+    let text = t.to_string();
+    if text.contains('.') { text } else { format!("{text}.0") }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{decimal, float, seconds};
+
+    #[test]
+    fn times_keep_their_point() {
+        assert_eq!(seconds(sim_core::SimTime::from_secs(90)), "90.0");
+        assert_eq!(seconds(sim_core::SimTime::from_micros(1_070_500_000)), "1070.5");
+    }
+
+    #[test]
+    fn floats_keep_their_point() {
+        assert_eq!(float(505166.0), "505166.0");
+        assert_eq!(float(506314.124379), "506314.124379");
+        assert_eq!(float(-0.0000001), "0.0");
+        assert_eq!(float(0.5), "0.5");
+    }
 
     #[test]
     fn trims_zeros() {

@@ -11,7 +11,7 @@ use sim_core::run::RunRecord;
 use sim_core::time::SimTime;
 
 use crate::atomic::write_atomic;
-use crate::number::decimal;
+use crate::number::{float, seconds};
 
 /// Columns of `jobs.csv`, in order.
 pub const JOBS_COLUMNS: [&str; 11] = [
@@ -111,7 +111,7 @@ pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String
     csv.write_record(RACKS_COLUMNS)?;
     for r in rows {
         csv.write_record([
-            r.t.to_string(),
+            seconds(r.t),
             rack_names[r.rack.index()].clone(),
             optional(r.power_kw),
             optional(r.inlet_c),
@@ -123,7 +123,7 @@ pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String
 }
 
 fn time(t: Option<SimTime>) -> String {
-    t.map(|t| t.to_string()).unwrap_or_default()
+    t.map(seconds).unwrap_or_default()
 }
 
 /// Writes `jobs.csv` rows.
@@ -133,7 +133,7 @@ pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
     for row in rows {
         csv.write_record([
             row.job_id.as_str(),
-            &row.submit.to_string(),
+            &seconds(row.submit),
             &time(row.start),
             &time(row.end),
             row.state.as_str(),
@@ -141,7 +141,7 @@ pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
             &time(row.jct),
             &row.restarts.to_string(),
             &row.preemptions.to_string(),
-            &decimal(row.lost_gpu_s),
+            &float(row.lost_gpu_s),
             &row.nodes,
         ])?;
     }
@@ -150,7 +150,7 @@ pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
 
 /// An optional number, empty when absent.
 fn optional(value: Option<f64>) -> String {
-    value.map(decimal).unwrap_or_default()
+    value.map(float).unwrap_or_default()
 }
 
 /// Writes `timeseries.csv` rows; power and temperature are empty when those models are off,
@@ -160,10 +160,10 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
     csv.write_record(TIMESERIES_COLUMNS)?;
     for s in samples {
         csv.write_record([
-            s.t.to_string(),
-            decimal(s.gpu_alloc),
-            decimal(s.gpu_util),
-            decimal(s.frag),
+            seconds(s.t),
+            float(s.gpu_alloc),
+            float(s.gpu_util),
+            float(s.frag),
             s.queue_len.to_string(),
             s.running.to_string(),
             optional(s.power_kw),

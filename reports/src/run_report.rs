@@ -6,22 +6,102 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::charts::{self, ChartFiles, HeatmapChart};
-use crate::html::{Table, write_report};
-use crate::report::runs::charts_of;
+use sim_core::metrics::METRIC_NAMES;
+
+use crate::charts::heatmap::{ColourMap, HeatmapSpec};
+use crate::charts::{self, BandChart, BandPoint, BandSeries, Drawn, HeatmapChart, TimeUnit};
+use crate::fill_curves::read_run_curve;
+use crate::html::{Cell, Content, Table, write_report};
+use crate::number::decimal;
+use crate::report::runs::{charts_of, incident_chart, span_s};
+
+/// Metrics shown as key figures at the top of a run's report, when the run defines them.
+const KEY_FIGURES: [&str; 8] = [
+    "jobs_completed",
+    "avg_jct_s",
+    "avg_wait_s",
+    "gpu_alloc_ratio",
+    "gpu_util",
+    "max_nodes_down",
+    "lost_gpu_hours",
+    "max_temp_c",
+];
+
+/// A metric for the page: three decimals at most, `-` when undefined.
+fn shown(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".into(), |v| decimal((v * 1000.0).round() / 1000.0))
+}
+
+/// Draws the charts and writes `report.html` of the run folder `dir` (its `summary.json`,
+/// `timeseries.csv`, `jobs.csv`, and `racks.csv` and `incidents.csv` when present), from the
+/// files alone. Returns what was drawn.
+pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, String> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a run summary: {e}", path.display()))?;
+    let metric = |name: &str| summary.get(name).and_then(serde_json::Value::as_f64);
+    let text_of = |value: Option<&serde_json::Value>| match value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "?".into(),
+    };
+    let scenario = summary.get("scenario");
+    let name = text_of(scenario.and_then(|s| s.get("name")));
+    let workload = scenario
+        .and_then(|s| s.get("workload"))
+        .and_then(|w| w.get("trace"))
+        .map_or_else(|| "a synthetic workload".to_string(), |t| text_of(Some(t)));
+    let rows = METRIC_NAMES
+        .iter()
+        .map(|m| vec![Cell::plain(*m), Cell::plain(shown(metric(m)))])
+        .collect();
+    let content = Content {
+        intro: vec![format!(
+            "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
+             this page.",
+            text_of(summary.get("policy")),
+            text_of(summary.get("seed")),
+            text_of(summary.get("event_digest")),
+        )],
+        highlights: KEY_FIGURES
+            .iter()
+            .filter_map(|m| Some((m.to_string(), shown(Some(metric(m)?)))))
+            .collect(),
+        tables: vec![Table {
+            caption: "Metrics (summary.json)".into(),
+            header: vec!["metric".into(), "value".into()],
+            rows,
+        }],
+    };
+    let label = text_of(summary.get("policy"));
+    render_runs(dir, &name, content, &[(label, dir.to_path_buf())])
+}
 
 /// Draws the charts of the runs in `folders` (label, folder) into `dir` and writes
-/// `dir/report.html` with `intro` and `tables` above them. Returns the charts drawn.
+/// `dir/report.html` with `content` above them. Every time axis of the page is in one unit,
+/// chosen from the longest run. Returns what was drawn.
 pub fn render_runs(
     dir: &Path,
     title: &str,
-    intro: Vec<String>,
-    tables: Vec<Table>,
+    content: Content,
     folders: &[(String, PathBuf)],
-) -> Result<Vec<ChartFiles>, String> {
+) -> Result<Vec<Drawn>, String> {
     let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
+    let unit = TimeUnit::for_span(span_s(folders)?);
     let mut drawn = Vec::new();
-    for chart in charts_of(folders, "")? {
+    for (colour, (label, folder)) in folders.iter().enumerate() {
+        if let Some(chart) = fill_chart(folder, label, colour)? {
+            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+        }
+    }
+    for (label, folder) in folders {
+        let label = if folders.len() > 1 { label.as_str() } else { "" };
+        if let Some(chart) = incident_chart(folder, label, unit)? {
+            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+        }
+    }
+    for chart in charts_of(folders, "", unit)? {
         drawn.push(charts::render(dir, &chart).map_err(write_error)?);
     }
     for (label, folder) in folders {
@@ -30,17 +110,52 @@ pub fn render_runs(
         } else {
             String::new()
         };
-        for chart in rack_heatmaps(&folder.join("racks.csv"), &prefix, label)? {
+        for chart in rack_heatmaps(&folder.join("racks.csv"), &prefix, label, unit)? {
             drawn.push(charts::render(dir, &chart).map_err(write_error)?);
         }
     }
-    write_report(dir, title.to_string(), intro, tables, &drawn)?;
+    write_report(dir, title.to_string(), content, &drawn)?;
     Ok(drawn)
 }
 
+/// The allocation curve of a fill run (its `fill.csv`), labelled `label`, when the folder has
+/// one: the run's chart that matters, the capacity it reached as demand arrived.
+fn fill_chart(folder: &Path, label: &str, colour: usize) -> Result<Option<BandChart>, String> {
+    let path = folder.join("fill.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let points = read_run_curve(&path)?
+        .iter()
+        .map(|row| {
+            let percent = row.gpu_alloc_ratio * 100.0;
+            BandPoint {
+                x: f64::from(row.arrived_pct),
+                mean: percent,
+                low: percent,
+                high: percent,
+            }
+        })
+        .collect();
+    Ok(Some(BandChart {
+        name: "fill_alloc".into(),
+        title: "GPU allocation against arrived demand".into(),
+        x_label: "arrived GPU demand (% of capacity)".into(),
+        y_label: "allocated GPUs (% of capacity)".into(),
+        y_from_zero: true,
+        categories: None,
+        series: vec![BandSeries {
+            label: label.to_string(),
+            colour,
+            points,
+        }],
+        dense: true,
+    }))
+}
+
 /// The heatmaps of a run's `racks.csv` (none when the file is absent): power, hottest GPU and
-/// uplink utilization, each only if the run recorded it.
-pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str) -> Result<Vec<HeatmapChart>, String> {
+/// uplink utilization, each only if the run recorded it; time in `unit`.
+pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str, unit: TimeUnit) -> Result<Vec<HeatmapChart>, String> {
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -63,16 +178,31 @@ pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str) -> Result<Vec<Heatm
         });
         cells.insert((row, times.len() - 1), [number(2), number(4), number(5)]);
     }
-    let span = times.last().copied().unwrap_or(0.0);
-    let (unit, per) = crate::charts::time_unit(span);
-    let scaled: Vec<f64> = times.iter().map(|t| t / per).collect();
+    let scaled: Vec<f64> = times.iter().map(|t| unit.of(*t)).collect();
+    let of = if label.is_empty() {
+        String::new()
+    } else {
+        format!(", {label}")
+    };
     let specs = [
-        ("power_heatmap", "Rack power", "kW"),
-        ("temperature_heatmap", "Hottest GPU per rack", "°C"),
-        ("uplink_heatmap", "Rack uplink utilization", "load ÷ capacity"),
+        ("power_heatmap", "Rack power", "kW", ColourMap::Inferno, true),
+        (
+            "temperature_heatmap",
+            "Hottest GPU per rack",
+            "°C",
+            ColourMap::Inferno,
+            false,
+        ),
+        (
+            "uplink_heatmap",
+            "Rack uplink utilization",
+            "load ÷ capacity",
+            ColourMap::Viridis,
+            true,
+        ),
     ];
     let mut charts = Vec::new();
-    for (k, (name, title, value_label)) in specs.into_iter().enumerate() {
+    for (k, (name, title, value_label, map, from_zero)) in specs.into_iter().enumerate() {
         let values: Vec<Vec<Option<f64>>> = (0..racks.len())
             .map(|r| {
                 (0..times.len())
@@ -83,15 +213,15 @@ pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str) -> Result<Vec<Heatm
         if values.iter().flatten().all(Option::is_none) {
             continue;
         }
-        charts.push(HeatmapChart::binned(
-            &format!("{prefix}{name}"),
-            &format!("{title} ({label})"),
-            &format!("simulated time ({unit})"),
+        let spec = HeatmapSpec {
+            name: &format!("{prefix}{name}"),
+            title: &format!("{title}{of}"),
+            unit,
             value_label,
-            racks.clone(),
-            &scaled,
-            &values,
-        ));
+            map,
+            from_zero,
+        };
+        charts.push(HeatmapChart::binned(spec, racks.clone(), &scaled, &values));
     }
     Ok(charts)
 }
@@ -109,7 +239,7 @@ mod tests {
             "t_s,rack,power_kw,inlet_c,max_temp_c,uplink_util\n0,r0,1,,,\n0,r1,2,,,\n60,r0,3,,,\n60,r1,4,,,\n",
         )
         .unwrap();
-        let charts = rack_heatmaps(&path, "", "best-fit").unwrap();
+        let charts = rack_heatmaps(&path, "", "best-fit", crate::charts::time::SECONDS).unwrap();
         assert_eq!(charts.len(), 1, "only power was recorded");
         assert_eq!(charts[0].rows, vec!["r0", "r1"]);
         assert_eq!(
@@ -117,6 +247,11 @@ mod tests {
             vec![vec![Some(1.0), Some(3.0)], vec![Some(2.0), Some(4.0)]]
         );
         assert_eq!(charts[0].times, vec![0.0, 60.0]);
-        assert!(rack_heatmaps(&dir.path().join("none.csv"), "", "x").unwrap().is_empty());
+        assert_eq!(charts[0].title, "Rack power, best-fit (per sample)");
+        assert!(
+            rack_heatmaps(&dir.path().join("none.csv"), "", "x", crate::charts::time::SECONDS)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

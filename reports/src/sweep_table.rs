@@ -11,7 +11,7 @@ use std::path::Path;
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::atomic::write_atomic;
-use crate::number::decimal;
+use crate::number::{decimal, float};
 
 /// What became of one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +52,11 @@ impl SweepRow {
         match &self.status {
             RunStatus::Ok(values) => {
                 fields.push("ok".into());
-                fields.extend(values.iter().map(|v| v.map(decimal).unwrap_or_default()));
+                fields.extend(values.iter().zip(METRIC_NAMES).map(|(v, name)| match v {
+                    None => String::new(),
+                    Some(v) if is_count(name) => decimal(*v),
+                    Some(v) => float(*v),
+                }));
                 fields.push(String::new());
             }
             RunStatus::Failed(message) => {
@@ -63,6 +67,28 @@ impl SweepRow {
         }
         fields
     }
+}
+
+/// Metrics that count things (jobs, preemptions, failed nodes): whole numbers in `sweep.csv`;
+/// every other metric is a measurement, written with a decimal point in every row.
+pub const COUNT_METRICS: [&str; 12] = [
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_failed",
+    "jobs_pending_at_end",
+    "jobs_running_at_end",
+    "preemptions",
+    "node_failures",
+    "interruptions",
+    "jobs_failed_after_retries",
+    "incidents",
+    "max_nodes_down",
+    "breaker_trips",
+];
+
+/// Whether the metric called `name` is a count.
+pub fn is_count(name: &str) -> bool {
+    COUNT_METRICS.contains(&name)
 }
 
 /// `message` with line breaks replaced by spaces, so every row is one line of the file.
@@ -324,5 +350,27 @@ mod tests {
         );
         let err = parse_table("a,b\n", "s.csv").unwrap_err();
         assert_eq!(err.to_string(), "s.csv:1: not a sweep table: no `status` column");
+    }
+
+    #[test]
+    fn measurements_are_floats_in_every_row_and_counts_whole() {
+        // A whole-valued mean JCT (505,166 s) must still read as a float, as 506,314.124379 does
+        // in a later row; job counts stay whole numbers.
+        let mut values = vec![None; METRIC_NAMES.len()];
+        values[1] = Some(111_539.0); // jobs_completed
+        values[5] = Some(505_166.0); // avg_jct_s
+        values[13] = Some(0.0); // gpu_alloc_ratio
+        let row = SweepRow {
+            run: 0,
+            seed: 1,
+            params: vec![],
+            status: RunStatus::Ok(values),
+        };
+        let fields = row.fields();
+        // run, seed, status, then the metrics in METRIC_NAMES order.
+        assert_eq!(
+            (&fields[4][..], &fields[8][..], &fields[16][..], &fields[3][..]),
+            ("111539", "505166.0", "0.0", "")
+        );
     }
 }

@@ -74,7 +74,6 @@ fn charts_decode_name_every_policy_and_are_all_on_the_page() {
     for expected in [
         "alloc_over_time",
         "util_over_time",
-        "frag_over_time",
         "queue_over_time",
         "jct_cdf",
         "wait_cdf",
@@ -83,7 +82,12 @@ fn charts_decode_name_every_policy_and_are_all_on_the_page() {
     ] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
+    // Every run's fragmentation is 0.5 at every sample: a note on the page, not an empty panel.
+    let note = "Fragmentation over time (seed 0): 0.5 throughout (first-fit = best-fit = worst-fit); no chart drawn.";
+    assert!(!names.contains(&"frag_over_time"));
+    assert_eq!(rendered.notes, [note]);
     let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(page.contains(&format!("<li>{note}</li>")));
     for chart in &rendered.charts {
         let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&chart.png).unwrap()));
         let mut reader = decoder.read_info().unwrap();
@@ -98,12 +102,13 @@ fn charts_decode_name_every_policy_and_are_all_on_the_page() {
         );
         let svg = std::fs::read_to_string(&chart.svg).unwrap();
         assert!(svg.starts_with("<svg"), "{}", chart.name);
+        // Every policy is in the legend, alone or in a merged entry of identical series (the
+        // queue lengths of the fixture are the same for every policy).
         for policy in POLICIES {
-            assert!(
-                svg.contains(&format!(">\n{policy}\n</text>")),
-                "{} lacks {policy}",
-                chart.name
-            );
+            assert!(svg.contains(policy), "{} lacks {policy}", chart.name);
+        }
+        if chart.name == "queue_over_time" {
+            assert!(svg.contains("first-fit = best-fit = worst-fit"));
         }
         assert!(
             page.contains(&format!("<figure id=\"{}\">", chart.name)),
@@ -132,4 +137,71 @@ fn rendering_twice_gives_identical_files() {
     let again: Vec<Vec<u8>> = second.charts.iter().map(|c| std::fs::read(&c.png).unwrap()).collect();
     assert_eq!(bytes, again);
     assert_eq!(page, std::fs::read(&second.page).unwrap());
+}
+
+#[test]
+fn a_run_page_says_time_in_one_unit_everywhere() {
+    // A 50-hour run with failures and rack samples: the time series, the incident chart, the
+    // heatmaps and the CDFs all measure time in hours (a 50 h span is below three days), where
+    // the page used to mix "s", "h" and "hours".
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path();
+    let mut samples = String::from("t_s,gpu_alloc,gpu_util,frag,queue_len,running,power_kw,max_temp_c,down_nodes\n");
+    let mut racks = String::from("t_s,rack,power_kw,inlet_c,max_temp_c,uplink_util\n");
+    for hour in 0..=50 {
+        let t = hour * 3600;
+        let load = f64::from(hour % 5) / 5.0;
+        samples.push_str(&format!(
+            "{t}.0,{load},{load},0.5,{},{},3.0,60.0,{}\n",
+            hour % 3,
+            hour % 4,
+            hour % 2
+        ));
+        for rack in ["r0", "r1"] {
+            racks.push_str(&format!("{t}.0,{rack},{},24.0,{},\n", 2.0 + load, 50.0 + 10.0 * load));
+        }
+    }
+    std::fs::write(at.join("timeseries.csv"), samples).unwrap();
+    std::fs::write(at.join("racks.csv"), racks).unwrap();
+    std::fs::write(
+        at.join("incidents.csv"),
+        "id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed,jobs_requeued,jobs_failed,end_s\n",
+    )
+    .unwrap();
+    let mut jobs =
+        String::from("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes\n");
+    for j in 1..40 {
+        jobs.push_str(&format!(
+            "j{j},0.0,{j}.0,{}.0,completed,{j}.0,{}.0,0,0,0.0,n0\n",
+            j * 900,
+            j * 900
+        ));
+    }
+    std::fs::write(at.join("jobs.csv"), jobs).unwrap();
+    std::fs::write(
+        at.join("summary.json"),
+        r#"{"jobs_completed": 39, "scenario": {"name": "unit"}, "policy": "first-fit", "seed": 1, "event_digest": "0"}"#,
+    )
+    .unwrap();
+    let drawn = reports::run_report::render_run_folder(at).unwrap();
+    let (charts, _) = reports::report::split(drawn);
+    let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+    for expected in [
+        "incidents",
+        "alloc_over_time",
+        "jct_cdf",
+        "power_heatmap",
+        "temperature_heatmap",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    for chart in &charts {
+        let svg = std::fs::read_to_string(&chart.svg).unwrap();
+        let time_labels: Vec<&str> = ["seconds", "minutes", "days", "time (h)", ", s ("]
+            .into_iter()
+            .filter(|unit| svg.contains(unit))
+            .collect();
+        assert!(time_labels.is_empty(), "{}: {time_labels:?}", chart.name);
+        assert!(svg.contains("hours"), "{} names no unit", chart.name);
+    }
 }

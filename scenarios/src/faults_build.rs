@@ -16,11 +16,11 @@ use crate::faults_schema::{
 use crate::load::{LoadedScenario, locate};
 use crate::schema::Scenario;
 
-/// Restart overhead when `[faults]` gives none: the median of MODELS.md §5.
+/// Restart overhead when `[faults]` gives none: the median of docs/models.md §5.
 const DEFAULT_RESTART_OVERHEAD: SimTime = SimTime::from_secs(600);
-/// Weibull shape when `[[faults.random]]` gives none (MODELS.md §5).
+/// Weibull shape when `[[faults.random]]` gives none (docs/models.md §5).
 const DEFAULT_SHAPE: f64 = 0.7;
-/// Lognormal σ of repair times when none is given (MODELS.md §5).
+/// Lognormal σ of repair times when none is given (docs/models.md §5).
 const DEFAULT_REPAIR_SIGMA: f64 = 0.8;
 
 /// The 1-based line of `key` in the `index`-th `[[table]]` (0-based), or of that table's header.

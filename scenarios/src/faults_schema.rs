@@ -1,5 +1,5 @@
 //! `[faults]`: random failures per component class, scripted incidents, what failures do to
-//! jobs, cascades and the circuit breaker. Defaults and their sources are in MODELS.md §5 and
+//! jobs, cascades and the circuit breaker. Defaults and their sources are in docs/models.md §5 and
 //! the README ("Failures and incidents").
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use crate::duration::Duration;
 #[serde(deny_unknown_fields)]
 pub struct FaultsSection {
     /// Time from a failure until a stopped job may start again (detection, rescheduling),
-    /// default `"10m"` (MODELS.md §5, median restart overhead).
+    /// default `"10m"` (docs/models.md §5, median restart overhead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_overhead: Option<Duration>,
     /// Failures a job survives; the next one ends it `failed` (default: no limit).
@@ -80,7 +80,7 @@ pub struct RandomSection {
     /// `exponential` (default) or `weibull`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<LifetimeName>,
-    /// Weibull shape k (default 0.7: decreasing hazard, MODELS.md §5).
+    /// Weibull shape k (default 0.7: decreasing hazard, docs/models.md §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<f64>,
     /// Mean time to repair.
@@ -88,7 +88,7 @@ pub struct RandomSection {
     /// `fixed` (default: always `mttr`) or `lognormal` (mean `mttr`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair: Option<RepairName>,
-    /// Lognormal σ of ln(repair time) (default 0.8, MODELS.md §5).
+    /// Lognormal σ of ln(repair time) (default 0.8, docs/models.md §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair_sigma: Option<f64>,
 }

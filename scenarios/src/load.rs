@@ -80,7 +80,7 @@ pub fn load_str(
             }
         })?
     };
-    validate(&scenario, text, origin)?;
+    validate(&scenario, text, origin, overrides)?;
     Ok(LoadedScenario {
         scenario,
         origin: origin.to_string(),
@@ -120,7 +120,7 @@ fn section_at(text: &str, offset: usize) -> Option<String> {
 /// Rewrites serde's "unknown field" message as "unknown key … (did you mean …?)".
 fn improve_message(message: &str, section: Option<&str>) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
-        return message.to_string();
+        return plain_types(message);
     };
     let Some((unknown, expected)) = rest.split_once('`') else {
         return message.to_string();
@@ -142,6 +142,42 @@ fn improve_message(message: &str, section: Option<&str>) -> String {
 
 /// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty),
 /// or of the table header `[section.key]`.
+/// A type error of serde (`invalid type: string "one", expected u32`) in plain words
+/// (`expected a whole number from 0 to 4294967295, found the text "one"`); other messages as
+/// they are.
+fn plain_types(message: &str) -> String {
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => {
+            let max = match expected {
+                "u8" => u64::from(u8::MAX),
+                "u16" => u64::from(u16::MAX),
+                "u32" => u64::from(u32::MAX),
+                _ => u64::MAX,
+            };
+            format!("a whole number from 0 to {max}")
+        }
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        other => other.to_string(),
+    };
+    let found = if let Some(text) = found.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some((_, quoted)) = found.split_once('`') {
+        quoted.trim_end_matches('`').to_string()
+    } else {
+        found.to_string()
+    };
+    format!("expected {expected}, found {found}")
+}
+
 pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
@@ -191,8 +227,25 @@ mod tests {
         let err = load_str(&text, "s.toml", None, &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "s.toml:3:9: invalid type: string \"one\", expected u32"
+            "s.toml:3:9: expected a whole number from 0 to 4294967295, found the text \"one\""
         );
+    }
+
+    #[test]
+    fn type_errors_read_in_plain_words() {
+        assert_eq!(
+            plain_types("invalid type: floating point `2.5`, expected u64"),
+            "expected a whole number from 0 to 18446744073709551615, found 2.5"
+        );
+        assert_eq!(
+            plain_types("invalid value: integer `-1`, expected u32"),
+            "expected a whole number from 0 to 4294967295, found -1"
+        );
+        assert_eq!(
+            plain_types("invalid type: string \"yes\", expected a boolean"),
+            "expected true or false, found the text \"yes\""
+        );
+        assert_eq!(plain_types("missing field `name`"), "missing field `name`");
     }
 
     #[test]

@@ -10,8 +10,7 @@ use crate::load::LoadedScenario;
 use crate::run::ScenarioRun;
 
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
-/// fill run, and for a run with failures `incidents.csv` and the chart of nodes down and jobs
-/// running (`incidents.png`, `incidents.svg`).
+/// fill run, and `incidents.csv` for a run with failures (written by the run files).
 pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<Vec<PathBuf>, ScenarioError> {
     let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
     let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
@@ -29,10 +28,6 @@ pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> 
     let mut written = write_run_files(dir, &summary, &run.record, &run.record.rack_names).map_err(cannot)?;
     if let Some(rows) = &run.fill {
         written.push(write_fill_file(dir, rows).map_err(cannot)?);
-    }
-    if run.record.faults_active && !run.record.timeseries.is_empty() {
-        let chart = reports::incidents::render_incident_chart(dir, &run.record.timeseries).map_err(cannot)?;
-        written.extend([chart.png, chart.svg]);
     }
     Ok(written)
 }

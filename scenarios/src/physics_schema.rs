@@ -1,6 +1,6 @@
 //! The physical sections of a scenario: `[fabric]`, `[power]`, `[thermal]`. Each is optional;
 //! a model is on when its section is present (`[thermal]` turns the power model on too, since
-//! heat comes from power). Defaults and their sources are in MODELS.md and the README.
+//! heat comes from power). Defaults and their sources are in docs/models.md and docs/fabric.md.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use crate::duration::Duration;
 #[serde(deny_unknown_fields)]
 pub struct FabricSection {
     /// NIC bandwidth per node, Gbit/s; default: 200 Gbit/s per GPU of the largest node
-    /// (A100 generation, MODELS.md §4).
+    /// (A100 generation, docs/models.md §4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_nic_gbps: Option<f64>,
     /// Uplink capacity of every rack towards the spines, Gbit/s (instead of `oversubscription`).
@@ -51,7 +51,7 @@ pub struct PowerSection {
     /// Budget of every rack, kW; default: the sum of its nodes' maxima (never binding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack_budget_kw: Option<f64>,
-    /// Facility ÷ IT energy (default 1.3, MODELS.md §2).
+    /// Facility ÷ IT energy (default 1.3, docs/models.md §2).
     #[serde(default = "default_pue")]
     pub pue: f64,
     /// Static share of board power in the cap curve (default 0.15).

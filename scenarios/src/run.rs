@@ -2,7 +2,8 @@
 
 use sim_core::engine::{EngineConfig, World};
 use sim_core::metrics::{FillCollector, FillRow};
-use sim_core::run::{RunRecord, simulate, simulate_observed};
+use sim_core::observe::Observer;
+use sim_core::run::{RunRecord, simulate_observed};
 use traces::SkipReport;
 use traces::fill::fill_workload;
 
@@ -31,6 +32,12 @@ pub struct ScenarioRun {
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
+    run_watched(loaded, Vec::new())
+}
+
+/// [`run`], with `watchers` observing the run as it goes (a progress display); they see the run
+/// and change nothing in it.
+pub fn run_watched(loaded: &LoadedScenario, watchers: Vec<&mut dyn Observer>) -> Result<ScenarioRun, ScenarioError> {
     let mut cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
@@ -50,7 +57,7 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
             physics,
             faults,
         };
-        let record = simulate(world, &mut *source, policy.as_mut(), engine_config(loaded))?;
+        let record = simulate_observed(world, &mut *source, policy.as_mut(), engine_config(loaded), watchers)?;
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
@@ -78,7 +85,11 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
         physics,
         faults,
     };
-    let record = simulate_observed(world, &mut fill.source, policy.as_mut(), config, vec![&mut collector])?;
+    let record = {
+        let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];
+        observers.extend(watchers.into_iter().map(|w| -> &mut dyn Observer { w }));
+        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers)?
+    };
     Ok(ScenarioRun {
         record,
         skipped: source.skipped().clone(),

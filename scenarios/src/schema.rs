@@ -127,7 +127,7 @@ pub struct WorkloadSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic: Option<SyntheticSection>,
     /// Share of full-speed time spent communicating, given to every multi-node job whose trace
-    /// gives none (most public traces do not; MODELS.md: 0.1–0.3 for tuned LLM training).
+    /// gives none (most public traces do not; docs/models.md: 0.1–0.3 for tuned LLM training).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comm_fraction: Option<f64>,
     /// A trace whose tasks are the typical tasks that the FGD paper's fragmentation is measured
@@ -166,7 +166,7 @@ impl WorkloadMode {
 }
 
 /// `[workload.synthetic]`: the generator's keys. Omitted keys take the family's defaults
-/// (MODELS.md §6; the README lists them with their sources).
+/// (docs/models.md §6 gives them with their sources).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticSection {

@@ -2,21 +2,37 @@
 
 use crate::error::ScenarioError;
 use crate::load::locate;
+use crate::overrides::Override;
 use crate::schema::{Scenario, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
 /// Reports a problem with `key` of `[section]`, at its line when the file has it.
 type Fail<'a> = dyn Fn(&str, &str, String) -> Result<(), ScenarioError> + 'a;
 
-/// Checks a parsed scenario; `text` (the file) is used to point at the offending line.
-pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<(), ScenarioError> {
+/// Where a problem with the dotted key `key_path` comes from: the `--set` flag that set it,
+/// else its line in the file (`line`), else the file.
+fn place(origin: &str, overrides: &[Override], key_path: &str, line: Option<usize>) -> String {
+    match overrides.iter().rev().find(|o| o.path.join(".") == key_path) {
+        Some(flag) => format!("{origin} with --set {}", flag.text),
+        None => line.map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}")),
+    }
+}
+
+/// Checks a parsed scenario; `text` (the file) and `overrides` are used to point at the
+/// offending line or flag.
+pub(crate) fn validate(
+    scenario: &Scenario,
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<(), ScenarioError> {
     let fail = |section: &str, key: &str, reason: String| -> Result<(), ScenarioError> {
-        let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
         let key_path = if section.is_empty() {
             key.to_string()
         } else {
             format!("{section}.{key}")
         };
+        let place = place(origin, overrides, &key_path, locate(text, section, key));
         Err(ScenarioError::Input(format!("{place}: {key_path}: {reason}")))
     };
     if scenario.name.trim().is_empty() {
@@ -28,7 +44,12 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
     check_cluster(scenario, &fail)?;
     check_workload(scenario, &fail)?;
     if let Err(e) = scenario.policy.spec() {
-        let place = policy_line(text, &e.key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+        let place = place(
+            origin,
+            overrides,
+            &format!("policy.{}", e.key),
+            policy_line(text, &e.key),
+        );
         return Err(ScenarioError::Input(format!(
             "{place}: policy.{}: {}",
             e.key, e.message
@@ -44,7 +65,7 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
         for (key, values) in &sweep.grid {
             let fail_key = |reason: &str| {
                 let line = locate(text, "sweep.grid", key).or_else(|| locate(text, "sweep", "grid"));
-                let place = line.map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+                let place = place(origin, overrides, &format!("sweep.grid.{key}"), line);
                 Err(ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\": {reason}")))
             };
             if values.is_empty() {
@@ -324,6 +345,23 @@ mod tests {
         assert!(
             error("[policy.queues.a]\nquota = 3\n")
                 .contains("unknown key `quota` in [policy.queues.a] (did you mean `quota_gpus`?)")
+        );
+    }
+
+    #[test]
+    fn a_bad_value_from_set_blames_the_flag_not_the_file() {
+        // The file names its policy on line 9; the bad name comes from the flag.
+        let text = format!("{BASE}[policy]\nname = \"first-fit\"\n");
+        let flag: crate::Override = "policy.name=best-fti".parse().unwrap();
+        let err = load_str(&text, "s.toml", None, &[flag]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml with --set policy.name=best-fti: policy.name: unknown"),
+            "{err}"
+        );
+        let flag: crate::Override = "output.sample_interval=0s".parse().unwrap();
+        assert_eq!(
+            load_str(BASE, "s.toml", None, &[flag]).unwrap_err().to_string(),
+            "s.toml with --set output.sample_interval=0s: output.sample_interval: must be longer than zero"
         );
     }
 }

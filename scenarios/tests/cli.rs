@@ -75,13 +75,19 @@ fn a_run_writes_the_three_outputs_and_its_report() {
     // to end at 100 and ends at 200; e (2 × 4 GPUs) needs both nodes whole: b and c end at
     // 1000 and 1020, d at 200, so e starts at 1020 and ends at 1070; FIFO holds f (t=41)
     // behind e, and e then holds all 8 GPUs, so f starts at 1070 and ends at 1070.5.
-    assert_eq!(lines.next(), Some("a,0,0,100,completed,0,100,0,0,0,r0-n0"));
-    assert_eq!(lines.nth(2), Some("d,30,100,200,completed,70,170,0,0,0,r0-n0"));
+    assert_eq!(lines.next(), Some("a,0.0,0.0,100.0,completed,0.0,100.0,0,0,0.0,r0-n0"));
+    assert_eq!(
+        lines.nth(2),
+        Some("d,30.0,100.0,200.0,completed,70.0,170.0,0,0,0.0,r0-n0")
+    );
     assert_eq!(
         lines.next(),
-        Some("e,40,1020,1070,completed,980,1030,0,0,0,r0-n0+r0-n1")
+        Some("e,40.0,1020.0,1070.0,completed,980.0,1030.0,0,0,0.0,r0-n0+r0-n1")
     );
-    assert_eq!(lines.next(), Some("f,41,1070,1070.5,completed,1029,1029.5,0,0,0,r0-n0"));
+    assert_eq!(
+        lines.next(),
+        Some("f,41.0,1070.0,1070.5,completed,1029.0,1029.5,0,0,0.0,r0-n0")
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["jobs_completed"], 6);
@@ -272,7 +278,10 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
     let output = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--quiet"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
-    assert_eq!(jobs.lines().nth(1), Some("g,0,0,125,completed,0,125,0,0,0,r0-n0+r1-n0"));
+    assert_eq!(
+        jobs.lines().nth(1),
+        Some("g,0.0,0.0,125.0,completed,0.0,125.0,0,0,0.0,r0-n0+r1-n0")
+    );
 }
 
 /// 1 GB all-reduced among 8 GPUs at 100 Gbit/s (12.5 GB/s) with 5 µs per step:
@@ -301,4 +310,124 @@ fn comm_fraction_from_the_ring_all_reduce() {
         text.contains("0.140070 s per step") && text.contains("comm_fraction = 0.2188"),
         "{text}"
     );
+}
+
+#[test]
+fn report_renders_a_run_folder_as_run_does() {
+    let dir = workspace(SCENARIO, TRACE);
+    assert!(
+        clustersim(&["run", "s.toml", "--out", "full", "--quiet"], dir.path())
+            .status
+            .success()
+    );
+    assert!(
+        clustersim(
+            &["run", "s.toml", "--out", "bare", "--quiet", "--no-report"],
+            dir.path()
+        )
+        .status
+        .success()
+    );
+    let output = clustersim(&["report", "bare", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    // The same files as `run` wrote beside its data: the page and every chart.
+    assert_eq!(files(&dir.path().join("bare")), files(&dir.path().join("full")));
+    let neither = clustersim(&["report", "."], dir.path());
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(
+        stderr(&neither).contains("neither a sweep or comparison folder"),
+        "{}",
+        stderr(&neither)
+    );
+}
+
+#[test]
+fn a_bad_value_given_with_set_blames_the_flag() {
+    // The file names its policy on line 14; the misspelt name comes from the flag.
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(&["run", "s.toml", "--set", "policy.name=best-fti"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: s.toml with --set policy.name=best-fti: policy.name: unknown"),
+        "{message}"
+    );
+    assert!(message.contains("did you mean `best-fit`?"), "{message}");
+    let output = clustersim(&["run", "s.toml", "--set", "cluster.racks=-1"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("expected a whole number from 0 to 4294967295, found -1"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Runs `command` under `script`, which gives it a terminal; returns what the terminal showed.
+#[cfg(unix)]
+fn on_a_terminal(command: &str, dir: &Path) -> Option<String> {
+    let output = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_long_run_shows_progress_on_a_terminal_unless_quiet() {
+    // The Philly replay of the demo runs for seconds: long enough for the spinner (0.5 s).
+    let bin = env!("CARGO_BIN_EXE_clustersim");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &str| {
+        on_a_terminal(
+            &format!("{bin} run {} --out out --no-report {extra}", demo.display()),
+            dir.path(),
+        )
+    };
+    let Some(shown) = run("") else {
+        eprintln!("skipped: `script` is not available to give the run a terminal");
+        return;
+    };
+    assert!(
+        shown.contains("simulated ") && shown.contains(" jobs arrived"),
+        "{shown}"
+    );
+    let quiet = run("--quiet").unwrap();
+    assert!(quiet.trim().is_empty(), "{quiet}");
+}
+
+#[test]
+fn samples_fall_on_multiples_of_the_interval() {
+    // Every job arrives 3 s later than in TRACE (first arrival at 3 s); samples every 10 s fall
+    // at 10, 20, 30, …: the first multiple of 10 s at or after the first arrival, so runs and
+    // seeds with other first arrivals share one time grid (they used to start at 3, 13, 23).
+    let shifted: String = TRACE
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let mut fields: Vec<String> = line.split(',').map(String::from).collect();
+            fields[1] = (fields[1].parse::<f64>().unwrap() + 3.0).to_string();
+            format!("{}\n", fields.join(","))
+        })
+        .collect();
+    let dir = workspace(SCENARIO, &shifted);
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--quiet", "--no-report"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let series = std::fs::read_to_string(dir.path().join("out/timeseries.csv")).unwrap();
+    let times: Vec<&str> = series
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(times, ["10.0", "20.0", "30.0"]);
 }

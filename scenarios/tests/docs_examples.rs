@@ -264,13 +264,440 @@ fn the_policy_comparison_example_expands_to_its_runs() {
         base_dir: path.parent().map(Path::to_path_buf),
     };
     let plan = scenarios::sweep::expand::plan(&source, &[], None).unwrap();
-    // 4 policies × 2 fabric settings × 50 seeds; keys in alphabetical order, the first
-    // varying slowest; the last run is the last point's 50th seed (1 + 49).
-    assert_eq!(plan.runs(), 400);
+    // 4 policies × 2 fabric settings × 20 seeds; keys in alphabetical order, the first
+    // varying slowest; the last run is the last point's 20th seed (1 + 19).
+    assert_eq!(plan.runs(), 160);
     assert_eq!(plan.keys, ["fabric.oversubscription", "policy.name"]);
-    let last = plan.spec(399);
+    let last = plan.spec(159);
     assert_eq!(
         (last.point.labels.clone(), last.seed),
-        (vec!["4".to_string(), "easy-backfill".to_string()], 50)
+        (vec!["4".to_string(), "easy-backfill".to_string()], 20)
     );
+}
+
+#[test]
+fn the_showcase_varies_with_the_seed_and_separates_the_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy-comparison.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .arg("sweep")
+        .arg(&scenario)
+        .args([
+            "--set",
+            "sweep.seeds=3",
+            "--set",
+            "sweep.grid={ \"policy.name\" = [\"first-fit\", \"easy-backfill\"] }",
+            "--quiet",
+            "--out",
+            "out",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&output);
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "--quiet prints nothing"
+    );
+    let (_, points) = reports::aggregate::read_aggregate_csv(&dir.path().join("out/aggregate.csv")).unwrap();
+    let jct = |p: usize| points[p].metric("avg_jct_s").unwrap();
+    let (first_fit, backfill) = (jct(0), jct(1));
+    // The seed draws the synthetic workload: three seeds give three different mean JCTs, so
+    // the interval has width (the old showcase replayed one trace: every seed alike).
+    assert!(first_fit.std_dev.unwrap() > 0.0 && backfill.std_dev.unwrap() > 0.0);
+    // Gangs block FIFO's head on this loaded cluster; backfilling starts the small jobs behind
+    // them. Both policies see the same workload per seed (common random numbers), so compare
+    // seed by seed: backfilling's mean JCT is below first-fit's on every seed, by more than a
+    // tenth of it.
+    let sweep = std::fs::read_to_string(dir.path().join("out/sweep.csv")).unwrap();
+    let mut lines = sweep.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (seed, policy, jct_at) = (column("seed"), column("policy.name"), column("avg_jct_s"));
+    let mut by_seed: std::collections::BTreeMap<String, [f64; 2]> = std::collections::BTreeMap::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let slot = usize::from(fields[policy] == "easy-backfill");
+        by_seed.entry(fields[seed].to_string()).or_default()[slot] = fields[jct_at].parse().unwrap();
+    }
+    assert_eq!(by_seed.len(), 3);
+    for (seed, [fifo, easy]) in &by_seed {
+        assert!(easy < &(0.9 * fifo), "seed {seed}: EASY {easy} vs first-fit {fifo}");
+    }
+    assert!(backfill.mean.unwrap() < first_fit.mean.unwrap());
+    let alloc = points[0].metric("gpu_alloc_ratio").unwrap().mean.unwrap();
+    assert!(alloc > 0.75, "a loaded cluster: {alloc}");
+}
+
+/// The repository's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// README.md, then every page of docs/, with their text.
+fn pages() -> Vec<(String, String)> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| format!("docs/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    names.sort();
+    names.insert(0, "README.md".into());
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(root().join(&name)).unwrap();
+            (name, text)
+        })
+        .collect()
+}
+
+/// Commands shown in `page`: every line of its ```sh blocks (continued lines joined), and every
+/// inline `clustersim …` or `cargo run --release -- …` span that names concrete arguments (no
+/// placeholders such as FILE, [--flag], …).
+fn commands(page: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_sh = false;
+    let mut fence = false;
+    let mut pending = String::new();
+    for line in page.lines() {
+        if line.starts_with("```") {
+            in_sh = !fence && line.trim() == "```sh";
+            fence = !fence;
+            continue;
+        }
+        if in_sh {
+            let text = line.trim();
+            if let Some(start) = text.strip_suffix('\\') {
+                pending.push_str(start);
+                continue;
+            }
+            let command = format!("{pending}{text}");
+            pending.clear();
+            if !command.is_empty() && !command.starts_with('#') {
+                found.push(command);
+            }
+        } else if !fence {
+            for span in line.split('`').skip(1).step_by(2) {
+                let words: Vec<&str> = span.split_whitespace().collect();
+                let program = if span.starts_with("clustersim ") {
+                    1
+                } else if span.starts_with("cargo run --release -- ") {
+                    4
+                } else {
+                    continue;
+                };
+                // A placeholder is a word, or a part of one between `:`, `=`, `/`, `.`, in capitals
+                // only (FILE, K/N, library:NAME), or a syntax mark.
+                let placeholder = |w: &&str| {
+                    w.contains(['[', '…', 'α'])
+                        || w.split([':', '=', '/', '.'])
+                            .any(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                };
+                if words.len() > program + 1 && !words.iter().any(placeholder) {
+                    found.push(span.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Commands in the pages that this test does not run, by prefix, and why.
+const NOT_RUN: [(&str, &str); 7] = [
+    ("cargo test", "the test suite runs itself"),
+    (
+        "docs/examples/slurm/",
+        "needs a Slurm cluster: .ci/slurm-test runs these scripts on a real one",
+    ),
+    ("sbatch ", "needs a Slurm cluster: .ci/slurm-test runs it on a real one"),
+    (
+        "scancel ",
+        "needs a Slurm cluster: .ci/slurm-test runs it on a real one",
+    ),
+    (
+        "cargo bench",
+        "benchmarks take minutes; docs/performance.md gives their figures",
+    ),
+    ("cargo install", "installs into the user's cargo home"),
+    ("docker ", "no container engine in CI"),
+];
+
+/// Commands whose full run takes minutes in a test build: they run as written plus
+/// `--max-runs 2` (load, check and run the first two runs of the sweep).
+const SLOW: [&str; 3] = [
+    "fgd-openb.toml --out",
+    "sweep.seeds=200",
+    "sweep scenarios/examples/policy-comparison.toml --out",
+];
+
+#[cfg(unix)]
+#[test]
+fn every_command_in_the_readme_and_docs_runs_as_written() {
+    // The commands run in a folder that looks like a checkout (scenarios, traces and docs
+    // linked in), so their relative paths resolve and their outputs land in a temporary folder.
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["scenarios", "traces", "docs"] {
+        std::os::unix::fs::symlink(root().join(part), dir.path().join(part)).unwrap();
+    }
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for (name, text) in pages() {
+        for command in commands(&text) {
+            let command = command.split(" #").next().unwrap().trim().to_string();
+            let rest = command
+                .strip_prefix("cargo run --release -- ")
+                .or_else(|| command.strip_prefix("clustersim "));
+            let Some(rest) = rest else {
+                assert!(
+                    NOT_RUN.iter().any(|(prefix, _)| command.starts_with(prefix)),
+                    "{name}: `{command}` is neither a clustersim command nor in NOT_RUN"
+                );
+                continue;
+            };
+            let limit = if SLOW.iter().any(|s| command.contains(s)) {
+                " --max-runs 2"
+            } else {
+                ""
+            };
+            let output = Command::new("bash")
+                .arg("-c")
+                .arg(format!("\"$CLUSTERSIM\" {rest}{limit}"))
+                .env("CLUSTERSIM", env!("CARGO_BIN_EXE_clustersim"))
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            ran += 1;
+            if !output.status.success() {
+                failures.push(format!(
+                    "{name}: `{command}` exited {:?}: {}",
+                    output.status.code(),
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The README alone shows a dozen commands; the docs a few more.
+    assert!(ran >= 15, "only {ran} commands found");
+}
+
+#[test]
+fn commands_are_found_in_blocks_and_inline() {
+    let page = "text `clustersim trace generate --gpus 8 --out t.csv` and `clustersim run library:NAME`\n\
+                and `clustersim sweep`.\n```sh\ncargo run --release -- demo   # a comment\nclustersim sweep a.toml \\\n  --quiet\n```\n\
+                ```text\nclustersim check RESULTS --baseline FILE\n```\n";
+    assert_eq!(
+        commands(page),
+        [
+            "clustersim trace generate --gpus 8 --out t.csv",
+            "cargo run --release -- demo   # a comment",
+            "clustersim sweep a.toml --quiet"
+        ]
+    );
+}
+
+#[test]
+fn the_readme_is_short_and_its_demo_output_is_the_real_one() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.len() <= 16 * 1024, "README.md is {} bytes", readme.len());
+    for command in ["cargo run --release -- demo", "cargo test --workspace"] {
+        assert!(readme.contains(&format!("```sh\n{command}")) || readme.contains(&format!("\n{command} ")));
+    }
+    let block = readme
+        .split("```\nphilly-demo:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .map(|rest| format!("philly-demo:{rest}\n"))
+        .expect("the README shows the demo's output");
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["demo", "--out", "demo"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&output);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with(&block), "README:\n{block}\ndemo:\n{stdout}");
+}
+
+/// Runs library scenario `name` (seed 1, no sweep) and returns its summary.
+fn library_summary(name: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args([
+            "run",
+            &format!("library:{name}"),
+            "--out",
+            "out",
+            "--quiet",
+            "--no-report",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&output);
+    serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_readme_library_figures_are_what_the_library_gives() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let row = |name: &str| {
+        readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("no README row for {name}"))
+            .to_string()
+    };
+    let number = |s: &serde_json::Value, key: &str| s[key].as_f64().unwrap();
+    // Each figure as the README prints it: one decimal for GPU-hours, thousands separated for
+    // seconds, whole counts.
+    let gpu_h = |v: f64| format!("{v:.1} GPU-h");
+    let seconds = |v: f64| {
+        let whole = v.round() as u64;
+        format!("{},{:03} s", whole / 1000, whole % 1000)
+    };
+    let checks: Vec<(&str, Vec<String>)> = {
+        let cascade = library_summary("cascading-failure");
+        let paradox = library_summary("preemption-paradox");
+        let thermal = library_summary("thermal-throttle");
+        let tor = library_summary("tor-failure");
+        let pdu = library_summary("pdu-trip");
+        let spot = library_summary("spot-reclaim");
+        vec![
+            (
+                "cascading-failure",
+                vec![format!("{} nodes down", number(&cascade, "max_nodes_down"))],
+            ),
+            (
+                "preemption-paradox",
+                vec![
+                    format!("{} victims", number(&paradox, "preemptions")),
+                    format!("lose {}", gpu_h(number(&paradox, "lost_gpu_hours"))),
+                ],
+            ),
+            (
+                "thermal-throttle",
+                vec![format!(
+                    "{} /",
+                    gpu_h(number(&thermal, "lost_gpu_hours")).replace(" GPU-h", "")
+                )],
+            ),
+            (
+                "tor-failure",
+                vec![
+                    format!("{} gangs killed", number(&tor, "interruptions")),
+                    format!("({} lost)", gpu_h(number(&tor, "lost_gpu_hours"))),
+                ],
+            ),
+            (
+                "pdu-trip",
+                vec![
+                    format!("{} nodes down", number(&pdu, "max_nodes_down")),
+                    format!("{} jobs killed", number(&pdu, "interruptions")),
+                    format!("{} lost", gpu_h(number(&pdu, "lost_gpu_hours"))),
+                    format!("mean JCT {}", seconds(number(&pdu, "avg_jct_s"))),
+                ],
+            ),
+            (
+                "spot-reclaim",
+                vec![
+                    format!("{} jobs interrupted", number(&spot, "interruptions")),
+                    format!("{} lost", gpu_h(number(&spot, "lost_gpu_hours"))),
+                    format!(
+                        "mean JCT {}",
+                        seconds(number(&spot, "avg_jct_s")).trim_end_matches(" s")
+                    ),
+                ],
+            ),
+        ]
+    };
+    for (name, figures) in checks {
+        let line = row(name);
+        for figure in figures {
+            assert!(line.contains(&figure), "README row of {name} lacks `{figure}`: {line}");
+        }
+    }
+}
+
+#[test]
+fn the_repository_mentions_only_files_it_has() {
+    for (name, text) in pages() {
+        for missing in ["MODELS.md", "DESIGN.md"] {
+            assert!(!text.contains(missing), "{name} mentions {missing}");
+        }
+        // Every relative link leads to a file or folder of the repository.
+        let base = root().join(&name);
+        let folder = base.parent().unwrap();
+        for link in text.split("](").skip(1).filter_map(|rest| rest.split(')').next()) {
+            if link.starts_with("http") || link.starts_with('#') {
+                continue;
+            }
+            let path = link.split('#').next().unwrap();
+            assert!(folder.join(path).exists(), "{name}: broken link `{link}`");
+        }
+    }
+    for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(root().join(licence).is_file(), "{licence} missing");
+    }
+}
+
+#[test]
+fn the_docker_image_holds_the_data_its_examples_read() {
+    let dockerfile = std::fs::read_to_string(docs().join("kubernetes/Dockerfile")).unwrap();
+    // The image's copies of repository folders: `COPY --from=build /src/<repo> <image>`.
+    let copies: Vec<(PathBuf, PathBuf)> = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY --from=build /src/"))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(repo, image)| (PathBuf::from(repo), PathBuf::from(image)))
+        .collect();
+    let in_image = |repo: &Path| {
+        copies
+            .iter()
+            .find_map(|(from, to)| repo.strip_prefix(from).ok().map(|r| to.join(r)))
+    };
+    let examples = root().join("scenarios/examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let scenario = entry.unwrap().path();
+        let text = std::fs::read_to_string(&scenario).unwrap();
+        let image_folder = in_image(Path::new("scenarios/examples")).expect("the image has the examples");
+        // Every relative file a scenario names (traces, node lists) must be in the image, at the
+        // place its relative path leads to from the scenario's place in the image.
+        for quoted in text.split('"').skip(1).step_by(2) {
+            if !quoted.starts_with("../") {
+                continue;
+            }
+            let repo_file = Path::new("scenarios/examples").join(quoted);
+            let normal = |p: &Path| {
+                let mut parts: Vec<std::ffi::OsString> = Vec::new();
+                for c in p.components() {
+                    match c {
+                        std::path::Component::ParentDir => {
+                            parts.pop();
+                        }
+                        other => parts.push(other.as_os_str().to_owned()),
+                    }
+                }
+                parts.iter().collect::<PathBuf>()
+            };
+            let repo_normal = normal(&repo_file);
+            assert!(root().join(&repo_normal).is_file(), "{}: {quoted}", scenario.display());
+            let expected = normal(&image_folder.join(quoted));
+            assert_eq!(
+                in_image(&repo_normal),
+                Some(expected),
+                "{}: {quoted} is not where the scenario looks for it in the image",
+                scenario.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "the examples read trace files: {checked} found");
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
+    let ignored: Vec<&str> = ignore.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(ignored.contains(&"target") && !ignored.iter().any(|l| l.starts_with("traces")));
 }

@@ -31,7 +31,7 @@ fn whole_gpu_pods_fill_four_gpus_then_fail() {
     assert_eq!(
         csv,
         "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
-         25,0.25,0.25,1,0,0,0\n50,0.5,0.5,2,0,0,0\n75,0.75,0.75,3,0,0,0\n100,1,1,4,0,0,0\n125,1.25,1,5,1,0,0\n"
+         25,0.25,0.25,1,0,0.0,0.0\n50,0.5,0.5,2,0,0.0,0.0\n75,0.75,0.75,3,0,0.0,0.0\n100,1.0,1.0,4,0,0.0,0.0\n125,1.25,1.0,5,1,0.0,0.0\n"
     );
 }
 
@@ -45,7 +45,7 @@ fn shared_pods_are_grouped_by_rounded_percent() {
     assert_eq!(
         csv,
         "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n\
-         0,0.004,0.004,1,0,0,0\n1,0.012,0.01,3,0,0,0\n2,0.02,0.018,5,0,0,0\n"
+         0,0.004,0.004,1,0,0.0,0.0\n1,0.012,0.01,3,0,0.0,0.0\n2,0.02,0.018,5,0,0.0,0.0\n"
     );
 }
 
@@ -57,7 +57,7 @@ fn an_oversized_list_is_cut_to_the_target() {
     let csv = fill_csv(2, "a,0,0,2,1000\nb,0,0,2,1000\n", 1.0);
     assert_eq!(
         csv,
-        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n100,1,1,1,0,0,0\n"
+        "arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio\n100,1.0,1.0,1,0,0.0,0.0\n"
     );
 }
 
@@ -126,7 +126,7 @@ fn typical_tasks_can_come_from_another_list() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let csv = std::fs::read_to_string(dir.path().join("out/fill.csv")).unwrap();
     let frag: Vec<&str> = csv.lines().skip(1).map(|l| l.splitn(6, ',').last().unwrap()).collect();
-    assert_eq!(frag, ["0.75,1", "0.5,1", "0.25,1", "0,0", "0,0"]);
+    assert_eq!(frag, ["0.75,1.0", "0.5,1.0", "0.25,1.0", "0.0,0.0", "0.0,0.0"]);
     // A threshold outside 1–100 % is refused before anything runs.
     let bad = clustersim(&["run", "s.toml", "--set", "workload.typical_threshold=0"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
@@ -135,4 +135,27 @@ fn typical_tasks_can_come_from_another_list() {
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
+}
+
+#[test]
+fn a_fill_run_report_opens_with_its_allocation_curve() {
+    // Two 1-GPU pods inflated to 130 % of 4 GPUs, as in the first test: the report leads with
+    // the allocation against arrived demand, the one chart a fill run has to show (its time
+    // series is a single instant).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "name = \"fill\"\nseed = 42\n[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 4, gpu_type = \"T4\" }\n\
+                    [workload]\ntrace = \"pods.csv\"\nmode = \"fill\"\ntarget_demand = 1.3\n";
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("pods.csv"),
+        format!("{PODS_HEADER}a,1000,0,1,1000\nb,1000,0,1,1000\n"),
+    )
+    .unwrap();
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let curve = page
+        .find("<figure id=\"fill_alloc\">")
+        .expect("the allocation curve is drawn");
+    assert!(page.find("<figure").unwrap() == curve && curve < page.find("<p class=\"caption\">").unwrap());
 }

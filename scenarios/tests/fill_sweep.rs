@@ -58,15 +58,23 @@ fn fill_curves_of_a_sweep_are_joined_summarised_and_reproducible() {
     let one = files(&dir.path().join("one"));
     assert_eq!(one, files(&dir.path().join("two")));
     let names: Vec<String> = one.iter().map(|(p, _)| p.display().to_string()).collect();
-    for expected in [
-        "fill.csv",
-        "fill_summary.csv",
-        "fill_alloc.png",
-        "fill_frag_amount.svg",
-        "report.html",
-    ] {
+    for expected in ["fill.csv", "fill_summary.csv", "fill_alloc.png", "report.html"] {
         assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
     }
+    // Whole-GPU pods on whole free GPUs leave no fragment: the bars would all be 0, so the page
+    // says so in a line instead of drawing an empty panel.
+    assert!(!names.iter().any(|n| n.starts_with("fill_frag_amount")), "{names:?}");
+    let page = std::fs::read_to_string(dir.path().join("one/report.html")).unwrap();
+    assert!(
+        page.contains("<li>Fragmentation amount at 80 % and 100 % arrived demand: 0 throughout"),
+        "{page}"
+    );
+    // The page opens with the allocation curve, then the fill table; the table of replay
+    // metrics (JCTs and waits, all zeros and dashes for fill runs) is not there.
+    let curve = page.find("<figure id=\"fill_alloc\">").unwrap();
+    let table = page.find("<p class=\"caption\">Fill runs").unwrap();
+    assert!(curve < table);
+    assert!(!page.contains("per grid point"), "{page}");
     assert!(
         !names.iter().any(|n| n.starts_with("curves")),
         "run curves are removed: {names:?}"
@@ -81,13 +89,13 @@ fn fill_curves_of_a_sweep_are_joined_summarised_and_reproducible() {
         "run,seed,policy.name,arrived_pct,arrived_demand,gpu_alloc_ratio,pods_arrived,pods_failed,frag_amount,frag_ratio"
     );
     assert_eq!(lines.len(), 1 + 9 * 10);
-    assert_eq!(lines[1], "0,1,fgd,13,0.125,0.125,1,0,0,0");
-    assert_eq!(lines[90], "8,3,best-fit,125,1.25,1,10,2,0,0");
+    assert_eq!(lines[1], "0,1,fgd,13,0.125,0.125,1,0,0.0,0.0");
+    assert_eq!(lines[90], "8,3,best-fit,125,1.25,1.0,10,2,0.0,0.0");
     // The summary: at 100 % every run has allocated everything (mean 1, no spread); no run
     // reaches 130 % (its last row is 125 %, more than one percent away).
     let summary = std::fs::read_to_string(dir.path().join("one/fill_summary.csv")).unwrap();
     assert!(
-        summary.contains("\n1,paper-random,100,gpu_alloc_ratio,3,1,0,1,1\n"),
+        summary.contains("\n1,paper-random,100,gpu_alloc_ratio,3,1.0,0.0,1.0,1.0\n"),
         "{summary}"
     );
     assert!(

@@ -77,7 +77,7 @@ fn a_library_run_works_from_any_folder_and_writes_its_incident_story() {
     assert!(stdout.contains("tor-failure      r1"), "{stdout}");
     let csv = std::fs::read_to_string(dir.path().join("out/incidents.csv")).unwrap();
     assert!(csv.starts_with("id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed"));
-    assert!(csv.contains("\n0,7200,tor,r1,tor-failure,scripted,,0,"), "{csv}");
+    assert!(csv.contains("\n0,7200.0,tor,r1,tor-failure,scripted,,0,"), "{csv}");
     for chart in ["incidents.png", "incidents.svg"] {
         assert!(dir.path().join("out").join(chart).exists(), "{chart}");
     }

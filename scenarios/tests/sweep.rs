@@ -84,7 +84,20 @@ fn sweep_files_are_byte_identical_for_1_2_and_4_threads() {
 fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
     let dir = workspace(SCENARIO);
     assert_ok(&sweep(dir.path(), &["--out", "straight"]));
-    let stopped = sweep(dir.path(), &["--out", "resumed", "--max-runs", "5", "--threads", "2"]);
+    // Without --quiet, a sweep stopped by --max-runs says how to go on.
+    let stopped = clustersim(
+        &[
+            "sweep",
+            "s.toml",
+            "--out",
+            "resumed",
+            "--max-runs",
+            "5",
+            "--threads",
+            "2",
+        ],
+        dir.path(),
+    );
     assert_ok(&stopped);
     let resumed = dir.path().join("resumed");
     assert!(
@@ -98,6 +111,10 @@ fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
         "{}",
         stderr(&stopped)
     );
+    // With --quiet it says nothing: stopping where asked is no error.
+    let quiet = sweep(dir.path(), &["--out", "quiet", "--max-runs", "5"]);
+    assert_ok(&quiet);
+    assert!(quiet.stderr.is_empty() && quiet.stdout.is_empty(), "{}", stderr(&quiet));
     // Without --resume the folder is refused.
     let refused = sweep(dir.path(), &["--out", "resumed"]);
     assert_eq!(refused.status.code(), Some(2));
@@ -294,8 +311,54 @@ fn validate_checks_and_counts_the_sweep() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+    let output = clustersim(&["validate", "s.toml", "--set", "sweep.seeds=1"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("sweep: 6 runs (6 grid points × 1 seed from seed 7)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    // A bad grid value fails the whole check: no "ok" is printed before the error.
     let dir = workspace(&SCENARIO.replace("\"worst-fit\"", "\"worstfit\""));
     let output = clustersim(&["validate", "s.toml"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("value `worstfit`"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn quiet_sweeps_print_nothing_and_resumes_say_what_ran() {
+    let dir = workspace(SCENARIO);
+    let quiet = sweep(dir.path(), &["--out", "q"]);
+    assert_ok(&quiet);
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty(), "{}", stderr(&quiet));
+    let loud = |extra: &[&str]| {
+        let mut args = vec!["sweep", "s.toml"];
+        args.extend_from_slice(extra);
+        clustersim(&args, dir.path())
+    };
+    let first = loud(&["--out", "r", "--max-runs", "10"]);
+    assert_ok(&first);
+    let rest = loud(&["--out", "r", "--resume"]);
+    assert_ok(&rest);
+    let stdout = String::from_utf8_lossy(&rest.stdout);
+    assert!(
+        stdout.starts_with("24 runs (14 now, 10 recorded before) → r/sweep.csv"),
+        "{stdout}"
+    );
+    assert!(stderr(&rest).starts_with("perf: 14 runs in "), "{}", stderr(&rest));
+    let straight = loud(&["--out", "s"]);
+    assert!(String::from_utf8_lossy(&straight.stdout).starts_with("24 runs → s/sweep.csv"));
+}
+
+#[test]
+fn the_help_example_of_set_works_as_printed() {
+    let help = clustersim(&["sweep", "--help"], Path::new("."));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("e.g. --set horizon=2d"), "{text}");
+    // As printed, and with the TOML quotes a user may add: both read the duration.
+    let dir = workspace(SCENARIO);
+    for flag in ["horizon=2d", "horizon=\"2d\""] {
+        let output = clustersim(&["validate", "s.toml", "--set", flag], dir.path());
+        assert_ok(&output);
+    }
 }

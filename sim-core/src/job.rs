@@ -13,7 +13,7 @@ use crate::ids::{JobId, QueueId, UserId};
 use crate::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use crate::time::SimTime;
 
-/// A job as a trace describes it (the native CSV contract of DESIGN.md).
+/// A job as a trace describes it (the native CSV contract, docs/traces.md).
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobSpec {
     /// Unique id from the trace.

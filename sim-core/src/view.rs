@@ -37,7 +37,7 @@ impl<'a> ClusterView<'a> {
         self.pending.iter().map(move |id| &jobs[id.index()])
     }
 
-    /// Cluster fragmentation as DESIGN.md defines it: 1 − (largest free block on one node ÷
+    /// Cluster fragmentation as docs/scenarios.md defines it: 1 − (largest free block on one node ÷
     /// total free), in GPU capacity; 0 when nothing is free.
     pub fn fragmentation(&self) -> f64 {
         let total_free = self.cluster.free_gpu_milli_total();

@@ -6,7 +6,7 @@
 //! file, line and column; rows a format defines as unrunnable are skipped and counted in a
 //! [`SkipReport`], never dropped silently.
 //!
-//! Job formats ([`Format`]): the native CSV of DESIGN.md, Philly, SWF, the openb pod lists and
+//! Job formats ([`Format`]): the native CSV (docs/traces.md), Philly, SWF, the openb pod lists and
 //! the Helios job logs.
 //! [`open`] picks the format from the file's extension and first line unless told. Node
 //! formats ([`NodesFormat`]): native, openb node lists and the PAI machine spec, read by
@@ -90,7 +90,7 @@ impl fmt::Display for SkipReport {
 /// A trace file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The native CSV of DESIGN.md.
+    /// The native CSV (docs/traces.md).
     Native,
     /// Microsoft Philly per-job CSV (RFold preparation).
     Philly,

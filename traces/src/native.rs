@@ -1,4 +1,4 @@
-//! The native trace CSV of DESIGN.md: a header row, columns in any order, one job per row.
+//! The native trace CSV (docs/traces.md): a header row, columns in any order, one job per row.
 //!
 //! Every problem is an error naming the file, line and column; no row is skipped. Rows must
 //! be sorted by `submit_s` (the engine streams them); job ids must be unique.

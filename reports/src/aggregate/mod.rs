@@ -16,7 +16,7 @@ use std::path::Path;
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::atomic::write_atomic;
-use crate::number::decimal;
+use crate::number::float;
 use crate::sweep_table::{RunStatus, SweepTable, csv_line};
 
 /// Confidence level of every interval in the reports.
@@ -137,7 +137,7 @@ pub fn header(params: &[String]) -> Vec<String> {
 /// Writes `aggregate.csv` rows to `w`.
 pub fn write_aggregate(w: &mut impl Write, params: &[String], points: &[PointAggregate]) -> io::Result<()> {
     w.write_all(&csv_line(&header(params)))?;
-    let cell = |v: Option<f64>| v.map(decimal).unwrap_or_default();
+    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     for (index, point) in points.iter().enumerate() {
         for (name, estimate) in METRIC_NAMES.iter().zip(&point.metrics) {
             let mut fields = vec![index.to_string()];
@@ -312,7 +312,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("point,policy.name,metric,n,failed,mean,std_dev,ci95_low,ci95_high\n"));
         assert!(
-            text.contains("\n1,b,avg_jct_s,2,0,25,7.071068,-38.531024,88.531024\n"),
+            text.contains("\n1,b,avg_jct_s,2,0,25.0,7.071068,-38.531024,88.531024\n"),
             "{text}"
         );
         let (params, back) = read_aggregate_csv(&path).unwrap();

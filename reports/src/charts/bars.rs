@@ -3,9 +3,10 @@
 
 use plotters::prelude::*;
 
-use super::canvas::FAMILY;
+use super::frame::{Axis, LegendEntry, Mark, framed};
 use super::palette::colour;
-use super::{Chart, compact};
+use super::series::{Labelled, constant, flat_note, merge_identical};
+use super::{Chart, Medium};
 
 /// One bar: mean and interval (equal to the mean when there is none).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,6 +30,16 @@ pub struct BarSeries {
     pub bars: Vec<Option<Bar>>,
 }
 
+impl Labelled for BarSeries {
+    fn label_mut(&mut self) -> &mut String {
+        &mut self.label
+    }
+
+    fn same_as(&self, other: &Self) -> bool {
+        self.bars == other.bars
+    }
+}
+
 /// A chart of grouped bars.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BarChart {
@@ -47,9 +58,14 @@ pub struct BarChart {
 }
 
 impl BarChart {
-    /// Left and right edges of bar `index` of group `group`.
-    fn span(&self, group: usize, index: usize) -> (f64, f64) {
-        let width = 0.8 / self.series.len().max(1) as f64;
+    /// The series as drawn: identical ones merged.
+    fn shown(&self) -> Vec<BarSeries> {
+        merge_identical(self.series.clone())
+    }
+
+    /// Left and right edges of bar `index` of `count` in group `group`.
+    fn span(group: usize, index: usize, count: usize) -> (f64, f64) {
+        let width = 0.8 / count.max(1) as f64;
         let left = group as f64 - 0.4 + index as f64 * width;
         (left + width * 0.08, left + width * 0.92)
     }
@@ -64,75 +80,121 @@ impl Chart for BarChart {
         &self.title
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String> {
-        let top = self
-            .series
+    fn flat_note(&self) -> Option<String> {
+        let flat: Option<Vec<(String, f64)>> = self
+            .shown()
+            .iter()
+            .map(|s| {
+                let values = s.bars.iter().flatten().flat_map(|b| [b.mean, b.low, b.high]);
+                constant(values).filter(|v| *v == 0.0).map(|v| (s.label.clone(), v))
+            })
+            .collect();
+        flat.map(|flat| flat_note(&super::tidy_title(&self.title), &flat))
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        _medium: Medium,
+    ) -> Result<(), String> {
+        let shown = self.shown();
+        let x = Axis::categories(self.x_label.clone(), self.groups.clone());
+        let values = shown
             .iter()
             .flat_map(|s| s.bars.iter().flatten())
-            .map(|b| b.high.max(b.mean))
-            .fold(0.0, f64::max);
-        // Headroom above the tallest bar keeps the legend (upper left) clear of the bars.
-        let y_high = if top > 0.0 { top * 1.6 } else { 1.0 };
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(80)
-            .build_cartesian_2d(-0.5..self.groups.len() as f64 - 0.5, 0.0..y_high)
-            .map_err(|e| e.to_string())?;
-        let x_tick = |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 {
-                self.groups.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
+            .flat_map(|b| [b.mean, b.high]);
+        let y = Axis::numeric(self.y_label.clone(), values, true);
+        let legend: Vec<LegendEntry> = shown
+            .iter()
+            .map(|s| LegendEntry {
+                label: s.label.clone(),
+                colour: colour(s.colour),
+                mark: Mark::Box,
+            })
+            .collect();
+        framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
+            for (index, series) in shown.iter().enumerate() {
+                let tone = colour(series.colour);
+                let bars: Vec<(usize, Bar)> = series
+                    .bars
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(g, b)| b.map(|b| (g, b)))
+                    .collect();
+                let span = |g: usize| BarChart::span(g, index, shown.len());
+                chart
+                    .draw_series(bars.iter().map(|&(g, bar)| {
+                        let (left, right) = span(g);
+                        Rectangle::new([(left, 0.0), (right, bar.mean)], tone.filled())
+                    }))
+                    .map_err(|e| e.to_string())?;
+                chart
+                    .draw_series(bars.iter().filter(|(_, b)| b.high > b.low).map(|&(g, bar)| {
+                        let (left, right) = span(g);
+                        let middle = (left + right) / 2.0;
+                        PathElement::new(vec![(middle, bar.low), (middle, bar.high)], BLACK.stroke_width(2))
+                    }))
+                    .map_err(|e| e.to_string())?;
             }
-        };
-        let y_tick = |v: &f64| compact(*v);
-        chart
-            .configure_mesh()
-            .x_labels(self.groups.len() * 2 + 1)
-            .disable_x_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .x_label_formatter(&x_tick)
-            .y_label_formatter(&y_tick)
-            .label_style((FAMILY, 15))
-            .axis_desc_style((FAMILY, 17))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (index, series) in self.series.iter().enumerate() {
-            let tone = colour(series.colour);
-            let bars: Vec<(usize, Bar)> = series
-                .bars
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars(label: &str, means: [f64; 2]) -> BarSeries {
+        BarSeries {
+            label: label.into(),
+            colour: 0,
+            bars: means
                 .iter()
-                .enumerate()
-                .filter_map(|(g, b)| b.map(|b| (g, b)))
-                .collect();
-            chart
-                .draw_series(bars.iter().map(|&(g, bar)| {
-                    let (left, right) = self.span(g, index);
-                    Rectangle::new([(left, 0.0), (right, bar.mean)], tone.filled())
-                }))
-                .map_err(|e| e.to_string())?
-                .label(series.label.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], tone.filled()));
-            chart
-                .draw_series(bars.iter().filter(|(_, b)| b.high > b.low).map(|&(g, bar)| {
-                    let (left, right) = self.span(g, index);
-                    let middle = (left + right) / 2.0;
-                    PathElement::new(vec![(middle, bar.low), (middle, bar.high)], BLACK.stroke_width(2))
-                }))
-                .map_err(|e| e.to_string())?;
+                .map(|&mean| {
+                    Some(Bar {
+                        mean,
+                        low: mean,
+                        high: mean,
+                    })
+                })
+                .collect(),
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(|e| e.to_string())
+    }
+
+    fn chart(series: Vec<BarSeries>) -> BarChart {
+        BarChart {
+            name: "fill_frag_amount_a".into(),
+            title: "Fragmentation amount".into(),
+            x_label: "arrived GPU demand".into(),
+            y_label: "% of GPUs".into(),
+            groups: vec!["80 %".into(), "100 %".into()],
+            series,
+        }
+    }
+
+    #[test]
+    fn bars_of_a_group_stay_inside_it() {
+        // Four series share 0.8 of a group's width: 0.2 each, 8 % margins on both sides.
+        let (left, right) = BarChart::span(1, 3, 4);
+        assert!((left - 1.216).abs() < 1e-12 && (right - 1.384).abs() < 1e-12);
+        assert!(left > 0.5 && right < 1.5);
+    }
+
+    #[test]
+    fn zero_bars_become_a_note_and_twins_merge() {
+        let zero = chart(vec![bars("fgd", [0.0, 0.0]), bars("random", [0.0, 0.0])]);
+        assert_eq!(
+            zero.flat_note().as_deref(),
+            Some("Fragmentation amount: 0 throughout (fgd = random); no chart drawn.")
+        );
+        let twins = chart(vec![
+            bars("fgd", [1.0, 2.0]),
+            bars("random", [1.0, 2.0]),
+            bars("b", [3.0, 2.0]),
+        ]);
+        assert_eq!(twins.flat_note(), None);
+        let labels: Vec<String> = twins.shown().into_iter().map(|s| s.label).collect();
+        assert_eq!(labels, ["fgd = random", "b"]);
     }
 }

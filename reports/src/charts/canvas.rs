@@ -5,7 +5,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{Chart, SIZE};
+use super::{Chart, Medium, SIZE};
 
 /// DejaVu Sans 2.37 (see `reports/assets/fonts/LICENSE`).
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -14,7 +14,7 @@ const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 pub const FAMILY: &str = "sans-serif";
 
 /// Registers the embedded font once per process.
-fn register_font() {
+pub fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
@@ -29,7 +29,7 @@ pub fn svg(chart: &impl Chart) -> Result<String, String> {
     {
         let area = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
         area.fill(&WHITE).map_err(|e| e.to_string())?;
-        chart.draw(&area)?;
+        chart.draw(&area, Medium::Svg)?;
         area.present().map_err(|e| e.to_string())?;
     }
     Ok(text)
@@ -43,7 +43,7 @@ pub fn png(chart: &impl Chart) -> Result<Vec<u8>, String> {
     {
         let area = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
         area.fill(&WHITE).map_err(|e| e.to_string())?;
-        chart.draw(&area)?;
+        chart.draw(&area, Medium::Png)?;
         area.present().map_err(|e| e.to_string())?;
     }
     let mut bytes = Vec::new();

@@ -1,38 +1,61 @@
-//! Heatmaps: one row per rack, time along x, a value per cell (power, temperature, uplink
-//! load), with a colour bar. Cells are averaged into at most [`MAX_COLUMNS`] time bins so the
-//! SVG stays small whatever the sampling interval.
+//! Heatmaps: one row per rack, simulated time along x, a value per cell (power, temperature,
+//! uplink load) on a perceptually uniform sequential colour map, with a colour bar. Samples are
+//! gathered into at most [`MAX_COLUMNS`] time bins, each showing its samples' maximum (named in
+//! the title), so a short peak is never averaged away and the SVG stays small.
 
 use plotters::prelude::*;
 
 use super::canvas::FAMILY;
-use super::{Chart, compact};
+use super::frame::{Axis, framed};
+use super::series::constant;
+use super::ticks::ticks;
+use super::{Chart, Medium, TimeUnit};
 
 /// Time bins drawn at most.
 pub const MAX_COLUMNS: usize = 240;
 
-/// Colour stops of the ramp (low → high): a perceptually ordered blue–yellow–red.
-const RAMP: [(f64, (u8, u8, u8)); 5] = [
-    (0.0, (49, 54, 149)),
-    (0.25, (69, 117, 180)),
-    (0.5, (254, 224, 144)),
-    (0.75, (244, 109, 67)),
-    (1.0, (165, 0, 38)),
-];
+/// Width of the colour bar column, in pixels.
+const BAR_COLUMN_PX: u32 = 130;
+
+/// A sequential colour map (from `colorous`, the d3 schemes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColourMap {
+    /// Black through red to yellow: heat and power.
+    Inferno,
+    /// Purple through green to yellow: loads.
+    Viridis,
+}
+
+impl ColourMap {
+    /// The colour at `fraction` (0 to 1) of the map.
+    pub fn at(self, fraction: f64) -> RGBColor {
+        let gradient = match self {
+            ColourMap::Inferno => colorous::INFERNO,
+            ColourMap::Viridis => colorous::VIRIDIS,
+        };
+        let colorous::Color { r, g, b } = gradient.eval_continuous(fraction.clamp(0.0, 1.0));
+        RGBColor(r, g, b)
+    }
+}
 
 /// A heatmap of rows (racks) over time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeatmapChart {
     /// File stem.
     pub name: String,
-    /// Title.
+    /// Title, with the statistic each cell shows.
     pub title: String,
-    /// X axis description (with its unit).
-    pub x_label: String,
-    /// What the colour shows (with its unit), drawn beside the colour bar.
+    /// The time unit of `times` and `x_end`.
+    pub unit: TimeUnit,
+    /// What the colour shows (with its unit), drawn above the colour bar.
     pub value_label: String,
+    /// The colour map.
+    pub map: ColourMap,
+    /// Start the colour scale at zero (power, load) rather than at the lowest value.
+    pub from_zero: bool,
     /// Row names, bottom to top.
     pub rows: Vec<String>,
-    /// Time of each column's left edge, in x units, ascending; the last column ends at `x_end`.
+    /// Time of each column's left edge, in `unit`, ascending; the last column ends at `x_end`.
     pub times: Vec<f64>,
     /// Right edge of the last column.
     pub x_end: f64,
@@ -40,14 +63,27 @@ pub struct HeatmapChart {
     pub values: Vec<Vec<Option<f64>>>,
 }
 
+/// What [`HeatmapChart::binned`] needs besides the samples.
+pub struct HeatmapSpec<'a> {
+    /// File stem.
+    pub name: &'a str,
+    /// Title; the statistic of the bins is appended.
+    pub title: &'a str,
+    /// The time unit of the samples' times.
+    pub unit: TimeUnit,
+    /// What the colour shows.
+    pub value_label: &'a str,
+    /// The colour map.
+    pub map: ColourMap,
+    /// Start the colour scale at zero.
+    pub from_zero: bool,
+}
+
 impl HeatmapChart {
-    /// A heatmap from samples at `times` (ascending) of `values[row][sample]`, binned into at
-    /// most [`MAX_COLUMNS`] columns by averaging.
+    /// A heatmap from samples at `times` (ascending, in `spec.unit`) of `values[row][sample]`,
+    /// gathered into at most [`MAX_COLUMNS`] columns, each the maximum of its samples.
     pub fn binned(
-        name: &str,
-        title: &str,
-        x_label: &str,
-        value_label: &str,
+        spec: HeatmapSpec<'_>,
         rows: Vec<String>,
         times: &[f64],
         values: &[Vec<Option<f64>>],
@@ -62,18 +98,25 @@ impl HeatmapChart {
             .iter()
             .map(|row| {
                 row.chunks(stride)
-                    .map(|chunk| {
-                        let present: Vec<f64> = chunk.iter().flatten().copied().collect();
-                        (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
-                    })
+                    .map(|chunk| chunk.iter().flatten().copied().reduce(f64::max))
                     .collect()
             })
             .collect();
+        let statistic = match times {
+            [first, second, ..] if stride > 1 => {
+                let width = (second - first) * stride as f64;
+                let width = super::ticks::labels(&[width], width).remove(0);
+                format!("maximum per {width}-{} bin", spec.unit.singular)
+            }
+            _ => "per sample".to_string(),
+        };
         HeatmapChart {
-            name: name.into(),
-            title: title.into(),
-            x_label: x_label.into(),
-            value_label: value_label.into(),
+            name: spec.name.into(),
+            title: format!("{} ({statistic})", spec.title),
+            unit: spec.unit,
+            value_label: spec.value_label.into(),
+            map: spec.map,
+            from_zero: spec.from_zero,
             rows,
             times: times.iter().step_by(stride).copied().collect(),
             x_end,
@@ -81,8 +124,8 @@ impl HeatmapChart {
         }
     }
 
-    /// The lowest and highest value drawn (equal values get a unit span).
-    fn value_range(&self) -> (f64, f64) {
+    /// The colour scale's ends: round ticks over the values (from zero when asked).
+    fn scale(&self) -> super::ticks::Ticks {
         let (low, high) = self
             .values
             .iter()
@@ -91,29 +134,10 @@ impl HeatmapChart {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
                 (lo.min(v), hi.max(v))
             });
-        if !low.is_finite() {
-            (0.0, 1.0)
-        } else if high - low < 1e-9 {
-            (low - 0.5, high + 0.5)
-        } else {
-            (low, high)
-        }
+        let (low, high) = if low.is_finite() { (low, high) } else { (0.0, 1.0) };
+        let low = if self.from_zero { low.min(0.0) } else { low };
+        ticks(low, high, 5, &[])
     }
-}
-
-/// The ramp's colour at `fraction` (0 to 1).
-pub fn ramp(fraction: f64) -> RGBColor {
-    let f = fraction.clamp(0.0, 1.0);
-    let upper = RAMP
-        .iter()
-        .position(|&(stop, _)| stop >= f)
-        .unwrap_or(RAMP.len() - 1)
-        .max(1);
-    let (s0, c0) = RAMP[upper - 1];
-    let (s1, c1) = RAMP[upper];
-    let t = if s1 > s0 { (f - s0) / (s1 - s0) } else { 0.0 };
-    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
-    RGBColor(mix(c0.0, c1.0), mix(c0.1, c1.1), mix(c0.2, c1.2))
 }
 
 impl Chart for HeatmapChart {
@@ -125,105 +149,122 @@ impl Chart for HeatmapChart {
         &self.title
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String> {
+    fn flat_note(&self) -> Option<String> {
+        let value = constant(self.values.iter().flatten().flatten().copied())?;
+        Some(super::series::flat_note(
+            &super::tidy_title(&self.title),
+            &[(format!("every rack, {}", self.value_label), value)],
+        ))
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        _medium: Medium,
+    ) -> Result<(), String> {
         let (width, _) = area.dim_in_pixel();
-        let (main, bar) = area.split_horizontally(width.saturating_sub(150));
-        let (low, high) = self.value_range();
-        let x_low = self.times.first().copied().unwrap_or(0.0);
-        let rows = self.rows.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(&main)
-            .caption(&self.title, (FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_low..self.x_end, 0.0..rows)
-            .map_err(|e| e.to_string())?;
-        let names = self.rows.clone();
-        // Rows are labelled at their lower edge; plotters picks the ticks (every row, or every
-        // other one on tall maps), so only whole positions get a name.
-        let row_label = move |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
+        let (main, bar) = area.split_horizontally(width.saturating_sub(BAR_COLUMN_PX));
+        let scale = self.scale();
+        let (low, high) = (scale.values[0], *scale.values.last().expect("ticks are never empty"));
+        let x = Axis::time(self.unit, self.times.iter().copied().chain([self.x_end]));
+        let y = Axis::categories("rack", self.rows.clone());
+        framed(&main, &super::tidy_title(&self.title), &x, &y, &[], |chart| {
+            let mut cells = Vec::new();
+            for (r, row) in self.values.iter().enumerate() {
+                for (c, value) in row.iter().enumerate() {
+                    let Some(value) = value else { continue };
+                    let x0 = self.times[c];
+                    let x1 = self.times.get(c + 1).copied().unwrap_or(self.x_end);
+                    let colour = self.map.at((value - low) / (high - low));
+                    let y0 = r as f64 - 0.5;
+                    cells.push(Rectangle::new([(x0, y0), (x1, y0 + 1.0)], colour.filled()));
+                }
             }
-        };
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc("rack")
-            .x_label_formatter(&|v: &f64| compact(*v))
-            .y_label_formatter(&row_label)
-            .y_labels(self.rows.len().min(20) + 1)
-            .label_style((FAMILY, 13))
-            .axis_desc_style((FAMILY, 17))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let mut cells = Vec::new();
-        for (r, row) in self.values.iter().enumerate() {
-            for (c, value) in row.iter().enumerate() {
-                let Some(value) = value else { continue };
-                let x0 = self.times[c];
-                let x1 = self.times.get(c + 1).copied().unwrap_or(self.x_end);
-                let colour = ramp((value - low) / (high - low));
-                cells.push(Rectangle::new([(x0, r as f64), (x1, r as f64 + 1.0)], colour.filled()));
-            }
-        }
-        chart.draw_series(cells).map_err(|e| e.to_string())?;
-        draw_colour_bar(&bar, low, high, &self.value_label)
+            chart.draw_series(cells).map(|_| ()).map_err(|e| e.to_string())
+        })?;
+        draw_colour_bar(&bar, self.map, &scale, &self.value_label)
     }
 }
 
-/// The colour bar: the ramp from `low` (bottom) to `high` (top), labelled.
+/// The colour bar: the map from the scale's low end (bottom) to its high end (top), with the
+/// scale's ticks.
 fn draw_colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    low: f64,
-    high: f64,
+    map: ColourMap,
+    scale: &super::ticks::Ticks,
     label: &str,
 ) -> Result<(), String> {
     let (_, height) = area.dim_in_pixel();
-    let (top, bottom) = (70i32, height as i32 - 70);
+    let (top, bottom) = (90i32, height as i32 - 90);
     let steps = 64;
     for i in 0..steps {
         let y0 = bottom - (bottom - top) * i / steps;
         let y1 = bottom - (bottom - top) * (i + 1) / steps;
-        let colour = ramp(f64::from(i) / f64::from(steps - 1));
+        let colour = map.at(f64::from(i) / f64::from(steps - 1));
         area.draw(&Rectangle::new([(10, y1), (34, y0)], colour.filled()))
             .map_err(|e| e.to_string())?;
     }
-    let text = |s: String, y: i32| Text::new(s, (40, y - 7), (FAMILY, 14));
-    area.draw(&text(compact(high), top)).map_err(|e| e.to_string())?;
-    area.draw(&text(compact((low + high) / 2.0), (top + bottom) / 2))
-        .map_err(|e| e.to_string())?;
-    area.draw(&text(compact(low), bottom)).map_err(|e| e.to_string())?;
-    area.draw(&Text::new(label.to_string(), (4, top - 40), (FAMILY, 14)))
+    let (low, high) = (scale.values[0], *scale.values.last().expect("ticks are never empty"));
+    for (value, text) in scale.values.iter().zip(&scale.labels) {
+        let y = bottom - ((value - low) / (high - low) * f64::from(bottom - top)).round() as i32;
+        area.draw(&PathElement::new(vec![(34, y), (39, y)], BLACK))
+            .map_err(|e| e.to_string())?;
+        area.draw(&Text::new(text.clone(), (42, y - 7), (FAMILY, 14)))
+            .map_err(|e| e.to_string())?;
+    }
+    area.draw(&Text::new(label.to_string(), (4, top - 30), (FAMILY, 14)))
         .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::time::HOURS;
 
-    #[test]
-    fn the_ramp_runs_from_blue_to_red() {
-        assert_eq!(ramp(0.0), RGBColor(49, 54, 149));
-        assert_eq!(ramp(1.0), RGBColor(165, 0, 38));
-        assert_eq!(ramp(0.5), RGBColor(254, 224, 144));
-        // Halfway between the first two stops.
-        assert_eq!(ramp(0.125), RGBColor(59, 86, 165));
+    fn spec() -> HeatmapSpec<'static> {
+        HeatmapSpec {
+            name: "temperature_heatmap",
+            title: "Hottest GPU per rack",
+            unit: HOURS,
+            value_label: "°C",
+            map: ColourMap::Inferno,
+            from_zero: false,
+        }
     }
 
     #[test]
-    fn samples_are_averaged_into_bins() {
-        // 480 samples of one row → stride 2 → 240 columns, each the mean of two samples.
-        let times: Vec<f64> = (0..480).map(f64::from).collect();
-        let values = vec![(0..480).map(|i| Some(f64::from(i))).collect::<Vec<_>>()];
-        let chart = HeatmapChart::binned("h", "t", "x", "v", vec!["r0".into()], &times, &values);
+    fn the_maps_are_sequential_from_dark_to_light() {
+        // Inferno runs from near black to pale yellow; viridis from dark purple to yellow.
+        let luminance = |c: RGBColor| 0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
+        for map in [ColourMap::Inferno, ColourMap::Viridis] {
+            let steps: Vec<f64> = (0..=10).map(|i| luminance(map.at(f64::from(i) / 10.0))).collect();
+            assert!(steps.windows(2).all(|w| w[1] > w[0]), "{map:?}: {steps:?}");
+        }
+        assert_eq!(ColourMap::Inferno.at(0.0), RGBColor(0, 0, 4));
+    }
+
+    #[test]
+    fn bins_keep_their_hottest_sample() {
+        // 480 samples of one row, a 90 °C spike at sample 7 among 60 °C: stride 2 → 240
+        // columns; the spike's bin (samples 6 and 7) reads 90, as max_temp_c does, not 75.
+        let times: Vec<f64> = (0..480).map(|i| f64::from(i) * 0.5).collect();
+        let row: Vec<Option<f64>> = (0..480).map(|i| Some(if i == 7 { 90.0 } else { 60.0 })).collect();
+        let chart = HeatmapChart::binned(spec(), vec!["r0".into()], &times, &[row]);
         assert_eq!(chart.times.len(), 240);
-        assert_eq!(chart.values[0][0], Some(0.5));
-        assert_eq!(chart.values[0][239], Some(478.5));
-        assert_eq!(chart.x_end, 480.0);
+        assert_eq!(chart.values[0][3], Some(90.0));
+        assert_eq!(chart.values[0][4], Some(60.0));
+        assert_eq!(chart.x_end, 240.0);
+        assert_eq!(chart.title, "Hottest GPU per rack (maximum per 1-hour bin)");
+        assert_eq!(chart.flat_note(), None);
+    }
+
+    #[test]
+    fn a_uniform_map_is_a_note() {
+        let chart = HeatmapChart::binned(spec(), vec!["r0".into()], &[0.0, 1.0], &[vec![Some(24.0), Some(24.0)]]);
+        assert_eq!(chart.title, "Hottest GPU per rack (per sample)");
+        assert_eq!(
+            chart.flat_note().as_deref(),
+            Some("Hottest GPU per rack (per sample): 24 throughout (every rack, °C); no chart drawn.")
+        );
     }
 }

@@ -1,10 +1,11 @@
-//! Line charts: values over time (one line per policy) and cumulative distributions.
+//! Line charts: values over simulated time (one line per policy) and cumulative distributions.
 
 use plotters::prelude::*;
 
-use super::canvas::FAMILY;
+use super::frame::{Axis, LegendEntry, Mark, framed, line};
 use super::palette::colour;
-use super::{Chart, compact, padded_range};
+use super::series::{Labelled, constant, flat_note, merge_identical, same_points};
+use super::{Chart, Medium, TimeUnit};
 
 /// One line.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +18,30 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+impl Labelled for Series {
+    fn label_mut(&mut self) -> &mut String {
+        &mut self.label
+    }
+
+    fn same_as(&self, other: &Self) -> bool {
+        same_points(&self.points, &other.points)
+    }
+}
+
+/// The x axis of a line chart.
+#[derive(Clone, Debug, PartialEq)]
+pub enum XScale {
+    /// Simulated time; the points' x are already in this unit.
+    Time(TimeUnit),
+    /// A log₁₀ scale (values below `floor` are drawn at `floor`), described by the label.
+    Log10 {
+        /// Axis description.
+        label: String,
+        /// The smallest value drawn.
+        floor: f64,
+    },
+}
+
 /// A chart of lines sharing two axes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LineChart {
@@ -24,24 +49,30 @@ pub struct LineChart {
     pub name: String,
     /// Title.
     pub title: String,
-    /// X axis description (with its unit).
-    pub x_label: String,
+    /// The x axis.
+    pub x: XScale,
     /// Y axis description (with its unit).
     pub y_label: String,
+    /// Start the y axis at zero (ratios, counts, fractions).
+    pub y_from_zero: bool,
     /// The lines.
     pub series: Vec<Series>,
-    /// Draw x on a log₁₀ scale (values below 1 are drawn at 1).
-    pub x_log: bool,
     /// Draw each line as steps (a value holds until the next point), as for a CDF.
     pub steps: bool,
-    /// Where the legend goes: the corner the lines usually leave empty.
-    pub legend: SeriesLabelPosition,
 }
 
 impl LineChart {
+    /// The series as drawn: identical ones merged, empty ones left out.
+    fn shown(&self) -> Vec<Series> {
+        merge_identical(self.series.iter().filter(|s| !s.points.is_empty()).cloned().collect())
+    }
+
     /// The points of `series` as drawn: log-transformed and stepped as asked.
     fn drawn(&self, series: &Series) -> Vec<(f64, f64)> {
-        let x = |v: f64| if self.x_log { v.max(1.0).log10() } else { v };
+        let x = |v: f64| match &self.x {
+            XScale::Log10 { floor, .. } => v.max(*floor).log10(),
+            XScale::Time(_) => v,
+        };
         let mut points = Vec::with_capacity(series.points.len() * 2);
         for (i, &(px, py)) in series.points.iter().enumerate() {
             if self.steps && i > 0 {
@@ -62,51 +93,156 @@ impl Chart for LineChart {
         &self.title
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String> {
-        let drawn: Vec<Vec<(f64, f64)>> = self.series.iter().map(|s| self.drawn(s)).collect();
-        let (x_low, x_high) = padded_range(drawn.iter().flatten().map(|p| p.0));
-        let (y_low, y_high) = padded_range(drawn.iter().flatten().map(|p| p.1));
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FAMILY, 24))
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_low..x_high, y_low..y_high)
-            .map_err(|e| e.to_string())?;
-        let x_tick = |v: &f64| {
-            if self.x_log {
-                compact(10f64.powf(*v))
-            } else {
-                compact(*v)
-            }
+    /// Flat means every series holds one value: one y over time, or, for a distribution on a
+    /// log scale, one x (every job waited 0 s).
+    fn flat_note(&self) -> Option<String> {
+        let shown = self.shown();
+        let distribution = matches!(self.x, XScale::Log10 { .. });
+        let flat: Option<Vec<(String, f64)>> = shown
+            .iter()
+            .map(|s| {
+                let values = s.points.iter().map(|p| if distribution { p.0 } else { p.1 });
+                constant(values).map(|v| (s.label.clone(), v))
+            })
+            .collect();
+        flat.map(|flat| flat_note(&super::tidy_title(&self.title), &flat))
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        medium: Medium,
+    ) -> Result<(), String> {
+        let shown = self.shown();
+        let drawn: Vec<Vec<(f64, f64)>> = shown.iter().map(|s| self.drawn(s)).collect();
+        let xs = drawn.iter().flatten().map(|p| p.0);
+        let x = match &self.x {
+            XScale::Time(unit) => Axis::time(*unit, xs),
+            XScale::Log10 { label, .. } => Axis::log10(label.clone(), xs),
         };
-        let y_tick = |v: &f64| compact(*v);
-        chart
-            .configure_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .x_label_formatter(&x_tick)
-            .y_label_formatter(&y_tick)
-            .label_style((FAMILY, 15))
-            .axis_desc_style((FAMILY, 17))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (series, points) in self.series.iter().zip(drawn) {
-            let style = colour(series.colour).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(points, style))
-                .map_err(|e| e.to_string())?
-                .label(series.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        let y = Axis::numeric(
+            self.y_label.clone(),
+            drawn.iter().flatten().map(|p| p.1),
+            self.y_from_zero,
+        );
+        let legend: Vec<LegendEntry> = shown
+            .iter()
+            .map(|s| LegendEntry {
+                label: s.label.clone(),
+                colour: colour(s.colour),
+                mark: Mark::Line,
+            })
+            .collect();
+        framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
+            for (series, points) in shown.iter().zip(&drawn) {
+                line(chart, points, colour(series.colour).stroke_width(2), medium)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::frame::{TITLE_PX, X_AXIS_PX};
+    use crate::charts::{SIZE, canvas};
+
+    fn over_time(series: Vec<Series>) -> LineChart {
+        LineChart {
+            name: "alloc_over_time".into(),
+            title: "GPU allocation over time".into(),
+            x: XScale::Time(crate::charts::time::HOURS),
+            y_label: "allocated ÷ capacity".into(),
+            y_from_zero: true,
+            series,
+            steps: false,
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .label_font((FAMILY, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(|e| e.to_string())
+    }
+
+    /// The pixels of a PNG as RGB triples, row by row.
+    fn pixels(png_bytes: &[u8]) -> Vec<[u8; 3]> {
+        let decoder = png::Decoder::new(png_bytes);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buffer).unwrap();
+        buffer[..info.buffer_size()]
+            .chunks(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect()
+    }
+
+    #[test]
+    fn png_strokes_stay_inside_the_plot_at_spikes() {
+        // A saw-tooth of one-sample spikes from 0 to 1: the sharpest turns a line can make.
+        // Plotters' mitred joins at such turns reached hundreds of pixels past the vertex, through
+        // the title and below the x axis; the series' colour must appear only between them.
+        let points: Vec<(f64, f64)> = (0..400).map(|i| (f64::from(i) * 0.1, f64::from(i % 2))).collect();
+        let chart = over_time(vec![Series {
+            label: "first-fit".into(),
+            colour: 0,
+            points,
+        }]);
+        let image = pixels(&canvas::png(&chart).unwrap());
+        let blue = colour(0);
+        let (width, height) = (SIZE.0 as usize, SIZE.1 as usize);
+        let outside: Vec<(usize, usize)> = (0..height)
+            .filter(|&row| row < TITLE_PX as usize || row >= height - X_AXIS_PX as usize)
+            .flat_map(|row| (0..width).map(move |col| (row, col)))
+            .filter(|&(row, col)| image[row * width + col] == [blue.0, blue.1, blue.2])
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "series pixels outside the plot: {:?}",
+            &outside[..outside.len().min(5)]
+        );
+        // The line itself was drawn.
+        assert!(image.contains(&[blue.0, blue.1, blue.2]));
+    }
+
+    #[test]
+    fn the_legend_stands_beside_the_data_never_over_it() {
+        // A line across the whole time range, ending at the top right corner, where an inset
+        // legend would sit: every point of it lies left of the legend's text.
+        let points: Vec<(f64, f64)> = (0..=50).map(|i| (f64::from(i), f64::from(i) / 50.0)).collect();
+        let chart = over_time(vec![Series {
+            label: "first-fit".into(),
+            colour: 0,
+            points,
+        }]);
+        let svg = canvas::svg(&chart).unwrap();
+        let line_right = svg
+            .split("points=\"")
+            .skip(1)
+            .flat_map(|rest| rest.split('"').next().unwrap().split(' '))
+            .filter_map(|pair| pair.split(',').next()?.parse::<i32>().ok())
+            .max()
+            .unwrap();
+        let before_label = &svg[..svg.find("\nfirst-fit\n</text>").unwrap()];
+        let text_at = before_label.rfind("<text x=\"").unwrap() + "<text x=\"".len();
+        let legend_left: i32 = before_label[text_at..].split('"').next().unwrap().parse().unwrap();
+        assert!(
+            legend_left > line_right,
+            "legend at x = {legend_left}, data up to x = {line_right}"
+        );
+    }
+
+    #[test]
+    fn identical_lines_merge_and_flat_charts_become_notes() {
+        let flat = |label: &str| Series {
+            label: label.into(),
+            colour: 0,
+            points: vec![(0.0, 0.0), (1.0, 0.0)],
+        };
+        let chart = over_time(vec![flat("first-fit"), flat("best-fit")]);
+        assert_eq!(chart.shown().len(), 1);
+        assert_eq!(chart.shown()[0].label, "first-fit = best-fit");
+        assert_eq!(
+            chart.flat_note().as_deref(),
+            Some("GPU allocation over time: 0 throughout (first-fit = best-fit); no chart drawn.")
+        );
+        let mut rising = flat("worst-fit");
+        rising.points[1].1 = 1.0;
+        assert_eq!(over_time(vec![flat("first-fit"), rising]).flat_note(), None);
     }
 }

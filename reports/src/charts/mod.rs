@@ -1,4 +1,15 @@
-//! Charts (plotters), each written as PNG and SVG.
+//! Charts (plotters), each written as PNG and SVG, all through [`render`] and the shared
+//! [`frame`], which build in the rules a reader relies on:
+//!
+//! - ticks at round steps, labelled at the precision the step needs, never twice alike
+//!   ([`ticks`]); ratios and counts on axes from zero; simulated time in one unit per report
+//!   with that unit's round steps ([`time`]);
+//! - swept values that are strings or few numbers drawn as categories, one tick each, with short
+//!   labels cut to fit ([`categories`]); lines join points only along numeric axes;
+//! - identical series drawn once under a merged legend entry, and a chart whose every series is
+//!   flat replaced by a one-line note ([`series`]); legends in a column beside the plot;
+//! - PNG strokes kept inside the plot ([`frame::line`]); heatmaps on perceptually uniform
+//!   sequential colour maps ([`heatmap`]); no title ending in empty parentheses.
 //!
 //! Text is drawn with DejaVu Sans, embedded in the binary (`reports/assets/fonts`, with its
 //! licence) and registered with plotters' `ab_glyph` renderer, so charts render the same on a
@@ -8,9 +19,14 @@
 pub mod bands;
 pub mod bars;
 pub mod canvas;
+pub mod categories;
+pub mod frame;
 pub mod heatmap;
 pub mod lines;
 pub mod palette;
+pub mod series;
+pub mod ticks;
+pub mod time;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +35,7 @@ pub use bands::{BandChart, BandPoint, BandSeries};
 pub use bars::{Bar, BarChart, BarSeries};
 pub use heatmap::HeatmapChart;
 pub use lines::{LineChart, Series};
+pub use time::TimeUnit;
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (960, 560);
@@ -36,88 +53,74 @@ pub struct ChartFiles {
     pub svg: PathBuf,
 }
 
+/// What a chart is drawn on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Medium {
+    /// SVG text (strokes are joined and mitre-limited by the viewer).
+    Svg,
+    /// A PNG bitmap.
+    Png,
+}
+
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
     /// The file stem.
     fn name(&self) -> &str;
     /// The title drawn on top.
     fn title(&self) -> &str;
+    /// The one-line note that replaces the chart when there is nothing to see (every series
+    /// flat), else `None`.
+    fn flat_note(&self) -> Option<String>;
     /// Draws on `area`.
     fn draw<DB: plotters::prelude::DrawingBackend>(
         &self,
         area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+        medium: Medium,
     ) -> Result<(), String>;
 }
 
-/// Writes `chart` as `dir/NAME.png` and `dir/NAME.svg` (each atomically).
-pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<ChartFiles> {
+/// What [`render`] made of a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Drawn {
+    /// The chart's files.
+    Files(ChartFiles),
+    /// A one-line note instead of a chart with nothing to see.
+    Note(String),
+}
+
+/// A title without empty parentheses (`"… over time ()"` → `"… over time"`).
+pub fn tidy_title(title: &str) -> String {
+    let mut text = title.replace("()", "");
+    while text.contains("  ") {
+        text = text.replace("  ", " ");
+    }
+    text.trim().trim_end_matches([':', ',']).trim_end().to_string()
+}
+
+/// Writes `chart` as `dir/NAME.png` and `dir/NAME.svg` (each atomically), or returns its note
+/// when every series is flat: then no file is written, and the files of an earlier drawing of
+/// the chart are removed, so a folder never holds a chart its page does not show.
+pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<Drawn> {
+    if let Some(note) = chart.flat_note() {
+        for extension in ["png", "svg"] {
+            match std::fs::remove_file(dir.join(format!("{}.{extension}", chart.name()))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        return Ok(Drawn::Note(note));
+    }
     let svg = canvas::svg(chart).map_err(io::Error::other)?;
     let png = canvas::png(chart).map_err(io::Error::other)?;
     let files = ChartFiles {
         name: chart.name().to_string(),
-        title: chart.title().to_string(),
+        title: tidy_title(chart.title()),
         png: dir.join(format!("{}.png", chart.name())),
         svg: dir.join(format!("{}.svg", chart.name())),
     };
     crate::write_atomic(&files.svg, |w| w.write_all(svg.as_bytes()))?;
     crate::write_atomic(&files.png, |w| w.write_all(&png))?;
-    Ok(files)
-}
-
-/// The unit to draw a simulated-time axis spanning `span_s` seconds in: days for spans of three
-/// days or more, hours from three hours, else seconds; with the seconds per unit.
-pub fn time_unit(span_s: f64) -> (&'static str, f64) {
-    if span_s >= 3.0 * 86_400.0 {
-        ("days", 86_400.0)
-    } else if span_s >= 3.0 * 3_600.0 {
-        ("hours", 3_600.0)
-    } else {
-        ("s", 1.0)
-    }
-}
-
-/// A number for an axis tick: short and readable (`0.25`, `1,200` as `1.2k`, `3.5M`).
-pub fn compact(x: f64) -> String {
-    let magnitude = x.abs();
-    let (value, suffix) = if magnitude >= 1e9 {
-        (x / 1e9, "G")
-    } else if magnitude >= 1e6 {
-        (x / 1e6, "M")
-    } else if magnitude >= 1e4 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
-    let text = if value.fract() == 0.0 || value.abs() >= 100.0 {
-        format!("{value:.0}")
-    } else if value.abs() >= 1.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.3}")
-    };
-    let trimmed = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{trimmed}{suffix}")
-}
-
-/// A range that shows every value in `values` with a margin, never empty.
-pub fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (low, high) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if !low.is_finite() {
-        return (0.0, 1.0);
-    }
-    let span = high - low;
-    let margin = if span > 0.0 {
-        span * 0.05
-    } else {
-        low.abs().max(1.0) * 0.05
-    };
-    (low - margin, high + margin)
+    Ok(Drawn::Files(files))
 }
 
 #[cfg(test)]
@@ -125,15 +128,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_are_compact() {
-        assert_eq!(compact(0.25), "0.25");
-        assert_eq!(compact(12.0), "12");
-        assert_eq!(compact(1500.0), "1500");
-        assert_eq!(compact(12_500.0), "12.5k");
-        assert_eq!(compact(3_500_000.0), "3.5M");
-        assert_eq!(compact(-0.5), "-0.5");
-        assert_eq!(padded_range([2.0, 4.0].into_iter()), (1.9, 4.1));
-        assert_eq!(padded_range([0.0].into_iter()), (-0.05, 0.05));
-        assert_eq!(padded_range(std::iter::empty()), (0.0, 1.0));
+    fn a_chart_that_became_flat_leaves_no_old_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut chart = LineChart {
+            name: "queue_over_time".into(),
+            title: "Queue length over time".into(),
+            x: lines::XScale::Time(time::HOURS),
+            y_label: "jobs waiting".into(),
+            y_from_zero: true,
+            series: vec![Series {
+                label: "first-fit".into(),
+                colour: 0,
+                points: vec![(0.0, 1.0), (1.0, 3.0)],
+            }],
+            steps: false,
+        };
+        assert!(matches!(render(dir.path(), &chart).unwrap(), Drawn::Files(_)));
+        assert!(dir.path().join("queue_over_time.png").exists());
+        // Redrawn from data where nothing ever waited: a note, and the old files are gone.
+        chart.series[0].points = vec![(0.0, 0.0), (1.0, 0.0)];
+        assert!(matches!(render(dir.path(), &chart).unwrap(), Drawn::Note(_)));
+        assert!(!dir.path().join("queue_over_time.png").exists());
+        assert!(!dir.path().join("queue_over_time.svg").exists());
+    }
+
+    #[test]
+    fn titles_lose_empty_parentheses() {
+        assert_eq!(
+            tidy_title("Fragmentation against the typical tasks over time ()"),
+            "Fragmentation against the typical tasks over time"
+        );
+        assert_eq!(tidy_title("GPU allocation (seed 1)"), "GPU allocation (seed 1)");
     }
 }

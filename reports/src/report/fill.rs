@@ -4,6 +4,7 @@
 //! 100 % arrived demand (grouped bars), and a table of the means at 100 % and 130 %.
 
 use crate::aggregate::Estimate;
+use crate::charts::categories::short;
 use crate::charts::{BandChart, BandPoint, BandSeries, Bar, BarChart, BarSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
 use crate::fill_curves::{CURVE_METRICS, CurveMetric, CurvePoint};
@@ -55,13 +56,6 @@ fn panels<'p, 'a>(keys: &[String], points: &'p [CurvePoint<'a>]) -> Vec<Panel<'p
         }
     }
     panels.into_iter().map(|(_, p)| p).collect()
-}
-
-/// A value as a short name: a file path becomes its file name without extension.
-fn short(value: &str) -> &str {
-    let name = value.rsplit(['/', '\\']).next().unwrap_or(value);
-    name.rsplit_once('.')
-        .map_or(name, |(stem, _)| if stem.is_empty() { name } else { stem })
 }
 
 /// The policy of a point (its label when the policy is not swept) and its colour.
@@ -130,6 +124,7 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
             title: format!("GPU allocation against arrived demand{title_end}"),
             x_label: "arrived GPU demand (% of capacity)".into(),
             y_label: "allocated GPUs (% of capacity), mean and 95 % CI".into(),
+            y_from_zero: true,
             categories: None,
             series,
             dense: true,

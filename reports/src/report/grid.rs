@@ -2,16 +2,45 @@
 //! interval per grid point, one series per policy (and per value of any other swept key).
 
 use crate::aggregate::PointAggregate;
+use crate::charts::categories::{is_categorical, short, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::HEADLINE_METRICS;
+use crate::direction::{Better, HEADLINE_METRICS, better};
+
+/// Metrics charted beside the headline ones when they differ between grid points: what
+/// failures, preemption and the physical models cost.
+const COST_METRICS: [&str; 9] = [
+    "preemptions",
+    "lost_gpu_hours",
+    "node_failures",
+    "max_nodes_down",
+    "interruptions",
+    "jobs_failed_after_retries",
+    "energy_kwh",
+    "peak_power_kw",
+    "throttled_gpu_hours",
+];
+
+/// The metrics charted: the headline metrics, then the cost metrics that differ between grid
+/// points (`max_nodes_down` in a failure study).
+fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
+    let varies = |metric: &str| {
+        let means: Vec<f64> = points
+            .iter()
+            .filter_map(|p| p.metric(metric).and_then(|e| e.mean))
+            .collect();
+        means.windows(2).any(|w| w[0] != w[1])
+    };
+    let extra = COST_METRICS.iter().copied().filter(|m| varies(m));
+    HEADLINE_METRICS.iter().copied().chain(extra).collect()
+}
 
 /// The band charts of `points` (swept over `keys`); colours by position in `policies`.
 pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String]) -> Vec<BandChart> {
     let policy_column = keys.iter().position(|k| k == POLICY_KEY);
     let parameters: Vec<usize> = (0..keys.len()).filter(|&k| Some(k) != policy_column).collect();
     let mut charts = Vec::new();
-    for metric in HEADLINE_METRICS {
+    for metric in charted(points) {
         if points.iter().all(|p| p.metric(metric).and_then(|e| e.mean).is_none()) {
             continue;
         }
@@ -26,6 +55,60 @@ pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String]) -
         }
     }
     charts
+}
+
+/// How much a chart's means differ between its points, relative to their size (0 for a flat
+/// chart).
+fn spread(chart: &BandChart) -> f64 {
+    let means = || chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.mean));
+    let low = means().fold(f64::INFINITY, f64::min);
+    let high = means().fold(f64::NEG_INFINITY, f64::max);
+    let size = low.abs().max(high.abs());
+    if size > 0.0 && high > low {
+        (high - low) / size
+    } else {
+        0.0
+    }
+}
+
+/// `charts` with the one whose means differ most (relative to their size) moved to the front,
+/// so that the page opens with the chart that says most; the others keep their order.
+pub fn lead_first(mut charts: Vec<BandChart>) -> Vec<BandChart> {
+    let lead = charts
+        .iter()
+        .enumerate()
+        .max_by(|a, b| spread(a.1).total_cmp(&spread(b.1)).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i);
+    if let Some(i) = lead {
+        let chart = charts.remove(i);
+        charts.insert(0, chart);
+    }
+    charts
+}
+
+/// The grid point alone with the best mean of `metric` (by its direction): the metric, the
+/// mean as the tables print it, and the point's values (file paths by their stems). `None` for
+/// a metric without a direction, or when several points share the best mean.
+pub fn best(points: &[PointAggregate], metric: &str) -> Option<(String, String, String)> {
+    let direction = better(metric);
+    let means: Vec<(usize, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.metric(metric)?.mean?)))
+        .collect();
+    let pick = |a: f64, b: f64| match direction {
+        Better::Lower => a < b,
+        Better::Higher => a > b,
+        Better::Neither => false,
+    };
+    let &(index, mean) = means.iter().reduce(|a, b| if pick(b.1, a.1) { b } else { a })?;
+    let ties = means.iter().filter(|(_, m)| *m == mean).count();
+    if direction == Better::Neither || ties > 1 {
+        return None;
+    }
+    let at: Vec<&str> = points[index].params.iter().map(|v| short(v)).collect();
+    let shown = crate::number::decimal((mean * 1000.0).round() / 1000.0);
+    Some((metric.to_string(), shown, at.join(", ")))
 }
 
 /// `metric` against the parameter in column `x`.
@@ -43,7 +126,19 @@ fn against(
             values.push(&point.params[x]);
         }
     }
-    let numeric: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    // Numbers read in order, whether drawn as categories or on a numeric axis.
+    if values.iter().all(|v| v.parse::<f64>().is_ok()) {
+        values.sort_by(|a, b| {
+            a.parse::<f64>()
+                .unwrap_or(0.0)
+                .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+        });
+    }
+    let numeric: Option<Vec<f64>> = if is_categorical(&values) {
+        None
+    } else {
+        values.iter().map(|v| v.parse::<f64>().ok()).collect()
+    };
     let position = |label: &str| {
         let index = values.iter().position(|v| *v == label).unwrap_or(0);
         numeric.as_ref().map_or(index as f64, |n| n[index])
@@ -85,9 +180,9 @@ fn against(
         title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
         x_label: keys[x].clone(),
         y_label: metric.to_string(),
-        categories: numeric
-            .is_none()
-            .then(|| values.iter().map(|v| v.to_string()).collect()),
+        // Temperatures are not measured from zero; times, ratios and counts are.
+        y_from_zero: !metric.ends_with("_c"),
+        categories: numeric.is_none().then(|| short_labels(&values)),
         series,
         dense: false,
     }
@@ -118,11 +213,14 @@ fn series_label(keys: &[String], params: &[String], x: usize, policy_column: Opt
     }
     for (k, key) in keys.iter().enumerate() {
         if k != x && Some(k) != policy_column {
-            parts.push(format!("{key}={}", params[k]));
+            let value = crate::charts::categories::short(&params[k]);
+            parts.push(format!("{key}={value}"));
         }
     }
-    if parts.is_empty() {
+    if parts.is_empty() && keys[x] == POLICY_KEY {
         params[x].clone()
+    } else if parts.is_empty() {
+        "mean across seeds".into()
     } else {
         parts.join(", ")
     }
@@ -160,18 +258,19 @@ mod tests {
             point("best-fit", "2", 22.0),
         ];
         let charts = charts(&keys, &points, &policies);
-        // Only avg_jct_s has values: one chart, against cluster.racks (numeric axis).
+        // Only avg_jct_s has values: one chart, against cluster.racks, whose two values are
+        // categories in numeric order.
         assert_eq!(charts.len(), 1);
         let chart = &charts[0];
         assert_eq!(chart.name, "avg_jct_s_vs_cluster.racks");
-        assert_eq!(chart.categories, None);
+        assert_eq!(chart.categories, Some(vec!["2".to_string(), "4".to_string()]));
         let labels: Vec<(&str, usize)> = chart.series.iter().map(|s| (s.label.as_str(), s.colour)).collect();
         assert_eq!(labels, [("first-fit", 0), ("best-fit", 1)]);
-        // Points sorted by x: racks 2 then 4.
+        // Points sorted by x: racks 2 (category 0) then 4.
         assert_eq!(
             chart.series[1].points[0],
             BandPoint {
-                x: 2.0,
+                x: 0.0,
                 mean: 22.0,
                 low: 21.0,
                 high: 23.0
@@ -184,6 +283,68 @@ mod tests {
             Some(vec!["best-fit".to_string(), "first-fit".to_string()])
         );
         assert_eq!(only_policy.series[0].colour, 1);
+    }
+
+    #[test]
+    fn five_numbers_get_a_numeric_axis_and_paths_short_labels() {
+        let keys = vec!["cluster.racks".to_string()];
+        let points: Vec<PointAggregate> = ["16", "1", "2", "4", "8"]
+            .iter()
+            .map(|racks| {
+                let mut p = point("first-fit", racks, 3.0);
+                p.params = vec![racks.to_string()];
+                p
+            })
+            .collect();
+        let chart = charts(&keys, &points, &[]).remove(0);
+        assert_eq!(chart.categories, None);
+        let xs: Vec<f64> = chart.series[0].points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [1.0, 2.0, 4.0, 8.0, 16.0]);
+        let keys = vec!["workload.trace".to_string()];
+        let points: Vec<PointAggregate> = ["../data/pods_a.csv", "../data/pods_b.csv"]
+            .iter()
+            .map(|trace| {
+                let mut p = point("first-fit", trace, 3.0);
+                p.params = vec![trace.to_string()];
+                p
+            })
+            .collect();
+        let chart = charts(&keys, &points, &[]).remove(0);
+        assert_eq!(chart.categories, Some(vec!["pods_a".to_string(), "pods_b".to_string()]));
+    }
+
+    #[test]
+    fn the_chart_whose_means_differ_most_leads() {
+        let keys = vec!["cluster.racks".to_string(), POLICY_KEY.to_string()];
+        let policies = vec!["first-fit".to_string(), "best-fit".to_string()];
+        let mut points = vec![point("first-fit", "4", 10.0), point("best-fit", "4", 10.5)];
+        // A second metric, max_nodes_down (index 30), from 300 to 3: a spread of 0.99 of its
+        // size, against avg_jct_s's 0.5 / 10.5 = 0.048.
+        for (p, nodes) in points.iter_mut().zip([300.0, 3.0]) {
+            p.metrics[30] = Estimate {
+                n: 2,
+                mean: Some(nodes),
+                std_dev: Some(0.0),
+                ci95: Some((nodes, nodes)),
+            };
+        }
+        let names: Vec<String> = lead_first(charts(&keys, &points, &policies))
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["max_nodes_down_vs_cluster.racks", "avg_jct_s_vs_cluster.racks"]);
+    }
+
+    #[test]
+    fn the_best_point_is_named_unless_tied() {
+        let points = [point("first-fit", "4", 10.0), point("best-fit", "4", 12.0)];
+        assert_eq!(
+            best(&points, "avg_jct_s"),
+            Some(("avg_jct_s".to_string(), "10".to_string(), "4, first-fit".to_string()))
+        );
+        let tied = [point("first-fit", "4", 10.0), point("best-fit", "4", 10.0)];
+        assert_eq!(best(&tied, "avg_jct_s"), None);
+        assert_eq!(best(&points, "jobs_submitted"), None, "no direction");
     }
 
     fn charts_for_policy_only() -> BandChart {

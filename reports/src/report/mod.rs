@@ -15,10 +15,10 @@ mod tables;
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::aggregate;
-use crate::charts::{self, ChartFiles};
+use crate::charts::{self, ChartFiles, Drawn, TimeUnit};
 use crate::compare::{POLICY_KEY, compare, write_comparison_csv};
 use crate::fill_curves::{FILL_CURVES, points as curve_points, read_curves};
-use crate::html::write_report;
+use crate::html::{Content, write_report};
 use crate::sweep_manifest::SweepManifest;
 use crate::sweep_table::read_table;
 
@@ -27,12 +27,23 @@ use crate::sweep_table::read_table;
 pub struct Rendered {
     /// The charts, in page order.
     pub charts: Vec<ChartFiles>,
+    /// Notes in place of charts with nothing to show.
+    pub notes: Vec<String>,
     /// `report.html`.
     pub page: PathBuf,
     /// `comparison.csv`, for a comparison.
     pub comparison: Option<PathBuf>,
     /// The tables of the page (a command may print them).
     pub tables: Vec<crate::html::Table>,
+}
+
+/// `n` and the noun, plural unless `n` is 1 (`1 seed`, `50 seeds`, `2 policies`).
+pub fn count(n: u64, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
 }
 
 /// Draws the charts of `dir` and writes its `report.html`.
@@ -60,74 +71,75 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     };
     let points = aggregate(&table);
     let failed: usize = points.iter().map(|p| p.failed).sum();
-    let mut intro = vec![format!(
-        "{} runs: {} grid point{} × {} seed{} from seed {}{}.",
-        table.rows.len(),
-        points.len(),
-        if points.len() == 1 { "" } else { "s" },
-        manifest.as_ref().map_or(0, |m| m.seeds),
-        if manifest.as_ref().is_some_and(|m| m.seeds == 1) {
-            ""
-        } else {
-            "s"
-        },
-        manifest.as_ref().map_or(0, |m| m.first_seed),
-        if failed > 0 {
-            format!("; {failed} failed (see sweep.csv)")
-        } else {
-            String::new()
-        }
-    )];
-    intro.push(
-        "Intervals are 95 % confidence intervals of the mean across seeds (Student's t). \
-         Every number comes from sweep.csv and aggregate.csv beside this page."
-            .into(),
-    );
-    let mut tables = Vec::new();
-    let mut comparison = None;
-    if table.params == [POLICY_KEY] {
-        let results = compare(&table)?;
-        let path = dir.join("comparison.csv");
-        write_comparison_csv(&path, &results).map_err(|e| format!("{}: {e}", path.display()))?;
-        comparison = Some(path);
-        tables.push(tables::means(&results));
-        if results.len() > 1 {
-            tables.push(tables::differences(&results));
-        }
+    let seeds = manifest.as_ref().map_or(0, |m| m.seeds);
+    let first_seed = manifest.as_ref().map_or(0, |m| m.first_seed);
+    let swept = if table.params.is_empty() {
+        "nothing swept".to_string()
     } else {
-        tables.push(tables::points(&table.params, &points));
-    }
+        format!("swept: {}", table.params.join(", "))
+    };
+    let mut content = Content {
+        intro: vec![format!(
+            "{}: {} × {} from seed {first_seed}; {swept}. Intervals are 95 % confidence \
+             intervals of the mean across seeds (Student's t); every number comes from sweep.csv and \
+             aggregate.csv beside this page.",
+            count(table.rows.len() as u64, "run"),
+            count(points.len() as u64, "grid point"),
+            count(seeds, "seed"),
+        )],
+        highlights: vec![
+            ("runs".into(), table.rows.len().to_string()),
+            ("grid points".into(), points.len().to_string()),
+            ("seeds per point".into(), seeds.to_string()),
+            ("failed runs".into(), failed.to_string()),
+        ],
+        tables: Vec::new(),
+    };
+    let mut comparison = None;
     let curves_path = dir.join(FILL_CURVES);
     let curves = if curves_path.exists() {
         Some(read_curves(&curves_path)?)
     } else {
         None
     };
+    if table.params == [POLICY_KEY] {
+        let results = compare(&table)?;
+        let path = dir.join("comparison.csv");
+        write_comparison_csv(&path, &results).map_err(|e| format!("{}: {e}", path.display()))?;
+        comparison = Some(path);
+        content.tables.push(tables::means(&results));
+        if results.len() > 1 {
+            content.tables.push(tables::differences(&results));
+        }
+    } else if curves.is_none() {
+        content.tables.push(tables::points(&table.params, &points));
+    }
     let fill_charts = curves.as_ref().map(|(keys, curves)| {
         let points = curve_points(curves);
-        tables.push(fill::table(keys, &points));
+        content.tables.push(fill::table(keys, &points));
         fill::charts(keys, &points, &policies)
     });
     if fill_charts.is_some() {
-        intro.push(
+        content.intro.push(
             "Fill runs: the allocation curves and fragmentation bars come from fill.csv (every run's \
              curve) beside this page; fill_summary.csv holds their means and intervals."
                 .into(),
         );
     }
-    let time_charts = runs::charts(dir, &policies, manifest.as_ref().map(|m| m.first_seed))?;
+    let folders = runs::policy_folders(dir, &policies);
+    let unit = TimeUnit::for_span(runs::span_s(&folders)?);
+    let which = manifest
+        .as_ref()
+        .map_or_else(|| "first seed".to_string(), |m| format!("seed {}", m.first_seed));
+    let time_charts = runs::charts_of(&folders, &which, unit)?;
     if !time_charts.is_empty() {
-        intro.push(
-            "Charts over time and the CDFs show each policy's run with the first seed; the \
-             other charts show every seed."
-                .into(),
-        );
+        content.intro.push(format!(
+            "Charts over time and the CDFs show each policy's run with {which}; the other charts show \
+             every seed."
+        ));
     }
     let mut drawn = Vec::new();
     let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
-    for chart in &time_charts {
-        drawn.push(charts::render(dir, chart).map_err(write_error)?);
-    }
     if let Some(fill) = &fill_charts {
         for chart in &fill.curves {
             drawn.push(charts::render(dir, chart).map_err(write_error)?);
@@ -136,14 +148,52 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
             drawn.push(charts::render(dir, chart).map_err(write_error)?);
         }
     }
-    for chart in grid::charts(&table.params, &points, &policies) {
-        drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+    let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies));
+    if let Some((metric, value, at)) = grid_charts.first().and_then(|lead| grid::best(&points, &lead.y_label)) {
+        content
+            .highlights
+            .push((format!("best {metric}"), format!("{value} ({at})")));
     }
-    let page_path = write_report(dir, title, intro, tables.clone(), &drawn)?;
+    for chart in &grid_charts {
+        drawn.push(charts::render(dir, chart).map_err(write_error)?);
+    }
+    for chart in &time_charts {
+        drawn.push(charts::render(dir, chart).map_err(write_error)?);
+    }
+    let page_path = write_report(dir, title, content.clone(), &drawn)?;
+    let (charts, notes) = split(drawn);
     Ok(Rendered {
-        charts: drawn,
+        charts,
+        notes,
         page: page_path,
         comparison,
-        tables,
+        tables: content.tables,
     })
+}
+
+/// The files and the notes of what was drawn.
+pub fn split(drawn: Vec<Drawn>) -> (Vec<ChartFiles>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    for item in drawn {
+        match item {
+            Drawn::Files(f) => files.push(f),
+            Drawn::Note(n) => notes.push(n),
+        }
+    }
+    (files, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(1, "seed"), "1 seed");
+        assert_eq!(count(50, "seed"), "50 seeds");
+        assert_eq!(count(0, "run"), "0 runs");
+        assert_eq!(count(3, "policy"), "3 policies");
+        assert_eq!(count(1, "policy"), "1 policy");
+    }
 }

@@ -1,12 +1,12 @@
 //! Charts from the first-seed run of each policy (`<policy>/timeseries.csv`, `jobs.csv`):
-//! allocation, utilization, fragmentation (DESIGN.md's and, when the runs measured it, the FGD
-//! paper's) and queue length over time, JCT and wait CDFs.
+//! allocation, utilization, fragmentation (the simple measure and, when the runs measured it,
+//! the FGD paper's) and queue length over time, JCT and wait CDFs; and, for runs with
+//! failures, nodes down and jobs running.
 
 use std::path::{Path, PathBuf};
 
-use plotters::chart::SeriesLabelPosition;
-
-use crate::charts::{LineChart, Series};
+use crate::charts::lines::XScale;
+use crate::charts::{LineChart, Series, TimeUnit};
 use crate::compare::policy_folder;
 
 /// At most this many points per line, so that SVG files stay small.
@@ -24,21 +24,32 @@ struct PolicyRun {
     wait_s: Vec<f64>,
 }
 
-/// The time and CDF charts of the policies whose folders exist in `dir` (colour = position
-/// in `policies`). No folders: no charts.
-pub fn charts(dir: &Path, policies: &[String], seed: Option<u64>) -> Result<Vec<LineChart>, String> {
-    let folders: Vec<(String, PathBuf)> = policies
+/// The folders of the policies in `dir` (label, folder), in the order of `policies`.
+pub fn policy_folders(dir: &Path, policies: &[String]) -> Vec<(String, PathBuf)> {
+    policies
         .iter()
         .map(|p| (p.clone(), dir.join(policy_folder(p))))
-        .collect();
-    let which = seed.map_or_else(|| "first seed".to_string(), |s| format!("seed {s}"));
-    charts_of(&folders, &which)
+        .collect()
+}
+
+/// The simulated time the runs in `folders` span: the last sample of the longest
+/// `timeseries.csv` (0 when none has samples).
+pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, String> {
+    let mut span = 0.0f64;
+    for (_, folder) in folders {
+        let path = folder.join("timeseries.csv");
+        if path.exists() {
+            let last = read_columns(&path, &["t_s"])?.into_iter().rev().find_map(|r| r[0]);
+            span = span.max(last.unwrap_or(0.0));
+        }
+    }
+    Ok(span)
 }
 
 /// The time and CDF charts of runs written in `folders` (label, folder), one line per run in
-/// the palette's order; `which` says which run it is (in the titles, may be empty). Folders
-/// without `timeseries.csv` are left out.
-pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineChart>, String> {
+/// the palette's order, time in `unit`; `which` says which run it is (in the titles, may be
+/// empty). Folders without `timeseries.csv` are left out.
+pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> Result<Vec<LineChart>, String> {
     let mut runs = Vec::new();
     for (colour, (policy, folder)) in folders.iter().enumerate() {
         if !folder.join("timeseries.csv").exists() {
@@ -75,62 +86,60 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
     } else {
         format!(" ({which})")
     };
-    let span = runs
-        .iter()
-        .flat_map(|r| r.samples.last().map(|s| s[0]))
-        .fold(0.0, f64::max);
-    let (unit, per) = crate::charts::time_unit(span);
     let over_time = |name: &str, title: &str, y_label: &str, column: usize| LineChart {
         name: name.into(),
         title: format!("{title}{suffix}"),
-        x_label: format!("simulated time ({unit})"),
+        x: XScale::Time(unit),
         y_label: y_label.into(),
+        y_from_zero: true,
         series: runs
             .iter()
             .map(|r| Series {
                 label: r.policy.clone(),
                 colour: r.colour,
-                points: thin(&r.samples).iter().map(|s| (s[0] / per, s[column])).collect(),
+                points: thin(&r.samples).iter().map(|s| (unit.of(s[0]), s[column])).collect(),
             })
             .collect(),
-        x_log: false,
         steps: false,
-        legend: SeriesLabelPosition::UpperLeft,
     };
-    let cdf = |name: &str, title: &str, x_label: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
+    let cdf = |name: &str, title: &str, what: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
         name: name.into(),
         title: format!("{title}{suffix}"),
-        x_label: x_label.into(),
+        x: XScale::Log10 {
+            label: format!("{what} ({}, log scale; under 1 s drawn at 1 s)", unit.name),
+            floor: unit.of(1.0),
+        },
         y_label: "fraction of jobs".into(),
+        y_from_zero: true,
         series: runs
             .iter()
             .map(|r| Series {
                 label: r.policy.clone(),
                 colour: r.colour,
-                points: cumulative(values(r)),
+                points: cumulative(values(r))
+                    .into_iter()
+                    .map(|(x, y)| (unit.of(x), y))
+                    .collect(),
             })
             .collect(),
-        x_log: true,
         steps: true,
-        legend: SeriesLabelPosition::LowerRight,
     };
     let gpu_frag = LineChart {
         name: "gpu_frag_over_time".into(),
-        title: format!("Fragmentation against the typical tasks over time ({which})"),
-        x_label: format!("simulated time ({unit})"),
+        title: format!("Fragmentation against the typical tasks over time{suffix}"),
+        x: XScale::Time(unit),
         y_label: "fragmented GPUs (FGD paper)".into(),
+        y_from_zero: true,
         series: runs
             .iter()
             .filter(|r| !r.gpu_frag.is_empty())
             .map(|r| Series {
                 label: r.policy.clone(),
                 colour: r.colour,
-                points: thin(&r.gpu_frag).iter().map(|&(t, gpus)| (t / per, gpus)).collect(),
+                points: thin(&r.gpu_frag).iter().map(|&(t, gpus)| (unit.of(t), gpus)).collect(),
             })
             .collect(),
-        x_log: false,
         steps: false,
-        legend: SeriesLabelPosition::UpperLeft,
     };
     let mut charts = vec![
         over_time(
@@ -152,20 +161,48 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str) -> Result<Vec<LineC
             3,
         ),
         over_time("queue_over_time", "Queue length over time", "jobs waiting", 4),
-        cdf("jct_cdf", "Job completion time, CDF", "JCT, s (log scale)", |r| {
-            &r.jct_s
-        }),
-        cdf(
-            "wait_cdf",
-            "Wait time, CDF",
-            "wait, s (log scale; waits under 1 s drawn at 1 s)",
-            |r| &r.wait_s,
-        ),
+        cdf("jct_cdf", "Job completion time, CDF", "JCT", |r| &r.jct_s),
+        cdf("wait_cdf", "Wait time, CDF", "wait", |r| &r.wait_s),
     ];
     if !gpu_frag.series.is_empty() {
         charts.insert(3, gpu_frag);
     }
     Ok(charts)
+}
+
+/// Nodes down and jobs running at each sample of the run in `folder`, when it had failures
+/// (`incidents.csv` beside `timeseries.csv`); time in `unit`.
+pub fn incident_chart(folder: &Path, label: &str, unit: TimeUnit) -> Result<Option<LineChart>, String> {
+    if !folder.join("incidents.csv").exists() || !folder.join("timeseries.csv").exists() {
+        return Ok(None);
+    }
+    let rows = read_columns(&folder.join("timeseries.csv"), &["t_s", "down_nodes", "running"])?;
+    let column = |c: usize| -> Vec<(f64, f64)> { rows.iter().filter_map(|r| Some((unit.of(r[0]?), r[c]?))).collect() };
+    let suffix = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" ({label})")
+    };
+    Ok(Some(LineChart {
+        name: "incidents".into(),
+        title: format!("Nodes down and jobs running{suffix}"),
+        x: XScale::Time(unit),
+        y_label: "count".into(),
+        y_from_zero: true,
+        series: vec![
+            Series {
+                label: "nodes down".into(),
+                colour: 3,
+                points: thin(&column(1)),
+            },
+            Series {
+                label: "jobs running".into(),
+                colour: 0,
+                points: thin(&column(2)),
+            },
+        ],
+        steps: true,
+    }))
 }
 
 /// Every k-th sample so that at most [`MAX_POINTS`] remain (the last one always kept).

@@ -1,6 +1,7 @@
 //! The tables of the report page (and of `clustersim compare`'s output).
 
 use crate::aggregate::{Estimate, PointAggregate};
+use crate::charts::categories::short;
 use crate::compare::{PolicyResult, is_best};
 use crate::direction::HEADLINE_METRICS;
 use crate::html::{Cell, Table};
@@ -67,34 +68,40 @@ pub fn differences(results: &[PolicyResult]) -> Table {
     }
 }
 
-/// One row per grid point: the swept values and the headline metrics.
+/// One row per grid point: the swept values (file paths by their stems) and the headline
+/// metrics that differ between points; those equal at every point are named once in the
+/// caption instead of filling a column with one value.
 pub fn points(keys: &[String], points: &[PointAggregate]) -> Table {
+    let shown = |name: &str, point: &PointAggregate| mean_and_interval(&point.metrics[index(name)]);
+    let (varying, equal): (Vec<&str>, Vec<&str>) = HEADLINE_METRICS
+        .iter()
+        .partition(|name| points.len() < 2 || points.iter().any(|p| shown(name, p) != shown(name, &points[0])));
     let mut header: Vec<String> = keys.to_vec();
     if header.is_empty() {
         header.push("point".into());
     }
-    header.extend(HEADLINE_METRICS.iter().map(|m| m.to_string()));
+    header.extend(varying.iter().map(|m| m.to_string()));
     let rows = points
         .iter()
         .enumerate()
         .map(|(i, point)| {
             let mut row: Vec<Cell> = match keys.is_empty() {
                 true => vec![Cell::plain(i.to_string())],
-                false => point.params.iter().map(Cell::plain).collect(),
+                false => point.params.iter().map(|v| Cell::plain(short(v))).collect(),
             };
-            row.extend(
-                HEADLINE_METRICS
-                    .iter()
-                    .map(|name| Cell::plain(mean_and_interval(&point.metrics[index(name)]))),
-            );
+            row.extend(varying.iter().map(|name| Cell::plain(shown(name, point))));
             row
         })
         .collect();
-    Table {
-        caption: "Mean ± 95 % CI half-width across seeds, per grid point".into(),
-        header,
-        rows,
+    let mut caption = "Mean ± 95 % CI half-width across seeds, per grid point".to_string();
+    if !equal.is_empty() {
+        let same: Vec<String> = equal
+            .iter()
+            .map(|name| format!("{name} {}", shown(name, &points[0])))
+            .collect();
+        caption.push_str(&format!("; the same at every point: {}", same.join(", ")));
     }
+    Table { caption, header, rows }
 }
 
 fn index(name: &str) -> usize {
@@ -115,5 +122,32 @@ mod tests {
         assert_eq!(mean_and_interval(&e), "2 ± 12.706");
         assert_eq!(mean_and_interval(&Estimate::of(&[0.5])), "0.5");
         assert_eq!(mean_and_interval(&Estimate::default()), "-");
+    }
+
+    #[test]
+    fn columns_equal_at_every_point_go_to_the_caption() {
+        let point = |trace: &str, jct: f64| {
+            let mut metrics = vec![Estimate::default(); METRIC_NAMES.len()];
+            metrics[index("jobs_completed")] = Estimate::of(&[293.0, 293.0]);
+            metrics[index("avg_jct_s")] = Estimate::of(&[jct, jct]);
+            PointAggregate {
+                params: vec![trace.into()],
+                failed: 0,
+                metrics,
+            }
+        };
+        let table = points(
+            &["workload.trace".into()],
+            &[point("a/x.csv", 600.0), point("a/y.csv", 700.0)],
+        );
+        // Only avg_jct_s differs; jobs_completed is 293 (interval 0) everywhere; the other
+        // headline metrics have no value anywhere ("-").
+        assert_eq!(table.header, ["workload.trace", "avg_jct_s"]);
+        assert_eq!(table.rows[1][0].text, "y");
+        assert_eq!(table.rows[1][1].text, "700 ± 0");
+        assert!(table.caption.ends_with(
+            "; the same at every point: jobs_completed 293 ± 0, p95_jct_s -, avg_wait_s -, p95_wait_s -, \
+             avg_bounded_slowdown -, gpu_alloc_ratio -, gpu_util -, frag_mean -"
+        ));
     }
 }

@@ -42,7 +42,8 @@ use names::Names;
 pub struct EngineConfig {
     /// Stop at this instant (events after it are not applied); `None` runs until every job ends.
     pub horizon: Option<SimTime>,
-    /// Interval between samples reported to observers (`timeseries.csv`); `None` for no samples.
+    /// Interval between samples reported to observers (`timeseries.csv`), taken at whole multiples
+    /// of it from time zero, from the first arrival on; `None` for no samples.
     pub sample_interval: Option<SimTime>,
     /// Fail every arriving job that the policy does not start at its arrival instant, instead
     /// of queueing it (the protocol of fill / packing experiments).
@@ -314,10 +315,17 @@ where
         state.apply_effects(&mut effects, None);
         state.schedule_faults();
         engine.read_ahead(SimTime::ZERO)?;
+        // Samples fall on whole multiples of the interval from time zero (the first at or after
+        // the first arrival), so the samples of different runs and seeds line up.
         engine.next_sample = engine
             .config
             .sample_interval
-            .and(engine.state.next_job.as_ref().map(|j| j.submit));
+            .filter(|i| *i > SimTime::ZERO)
+            .zip(engine.state.next_job.as_ref().map(|j| j.submit))
+            .map(|(interval, first)| {
+                let step = interval.as_micros();
+                SimTime::from_micros(first.as_micros().div_ceil(step).saturating_mul(step))
+            });
         Ok(engine)
     }
 

@@ -1,4 +1,4 @@
-//! The ring all-reduce time of MODELS.md §4 (Thakur et al. 2005; Patarasuk & Yuan 2009), to
+//! The ring all-reduce time of docs/models.md §4 (Thakur et al. 2005; Patarasuk & Yuan 2009), to
 //! derive a job's `comm_fraction` from what users know: model size, step time, GPU count.
 
 /// Time of one ring all-reduce of `bytes` among `ranks` at `gbps` per rank and `latency_s`

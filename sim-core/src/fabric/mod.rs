@@ -4,7 +4,7 @@
 //! A job whose tasks sit on one node needs no network; on several nodes of one rack it talks
 //! through its NICs at full bandwidth (in-rack switching is non-blocking). A job spanning
 //! racks loads the uplink of every rack it has nodes in with `nodes_in_rack × node_nic_gbps`
-//! (co-located jobs are assumed to communicate at the same time, as in MODELS.md §4), and is
+//! (co-located jobs are assumed to communicate at the same time, as in docs/models.md §4), and is
 //! served a fraction `s` of that demand by the [`sharing`] rule. It then runs at
 //! `1 / ((1 − c) + c / s)` of full speed, `c` being its `comm_fraction`: the communicating share
 //! of its time stretches by `1/s`. Jobs with `comm_fraction = 0` do not communicate and load no

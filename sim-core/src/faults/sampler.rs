@@ -1,7 +1,7 @@
 //! Random times of the failure models: time between failures (exponential or Weibull) and
 //! repair time (fixed or lognormal), in seconds, drawn from a caller's seeded stream.
 //!
-//! Every distribution is given by its mean, as MODELS.md §5 quotes them (MTBF, MTTR): a Weibull
+//! Every distribution is given by its mean, as docs/models.md §5 quotes them (MTBF, MTTR): a Weibull
 //! of shape `k` and mean `m` has scale `η = m ÷ Γ(1 + 1/k)`; a lognormal of median `M` and log
 //! standard deviation `σ` has mean `M·e^(σ²/2)`.
 
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn weibull_moments_over_100k_draws() {
-        // Shape 0.7, mean 264 d: η = 264 d ÷ Γ(2.4286) = 208.6 d (MODELS.md §5 quotes 208 d).
+        // Shape 0.7, mean 264 d: η = 264 d ÷ Γ(2.4286) = 208.6 d (docs/models.md §5 quotes 208 d).
         // Coefficient of variation √(Γ(1 + 2/0.7) ÷ Γ(2.4286)² − 1) = 1.46, so the mean's standard
         // error is 0.46 % (1.5 % allowed); the variance's heavier tail gets 8 %.
         let lifetime = Lifetime::weibull_with_mean(264.0 * 86_400.0, 0.7);
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn lognormal_repair_mean_over_100k_draws() {
-        // Median 2 h, σ 0.8: mean 2 h · e^0.32 = 2.754 h (MODELS.md: "mean ≈ 2.75 h").
+        // Median 2 h, σ 0.8: mean 2 h · e^0.32 = 2.754 h (docs/models.md: "mean ≈ 2.75 h").
         let repair = RepairTime::LogNormal {
             median_s: 7200.0,
             sigma: 0.8,

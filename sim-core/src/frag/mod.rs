@@ -1,6 +1,6 @@
 //! The workload-aware GPU fragmentation of the FGD paper (Weng et al., "Beware of Fragmentation:
 //! Scheduling GPU-Sharing Workloads with Fragmentation Gradient Descent", USENIX ATC '23), kept
-//! beside DESIGN.md's simple `frag` (largest free block ÷ free).
+//! beside the simple `frag` of docs/scenarios.md (largest free block ÷ free).
 //!
 //! Idle GPU capacity is *fragmented* for a task when the task cannot use it. Which tasks count is
 //! the workload's business, so the measure is taken against a distribution of typical tasks:

@@ -1,5 +1,5 @@
 //! Metrics computed from what the engine reports: the collectors (observers) and the summary
-//! with the metric names of the DESIGN.md contract.
+//! with the metric names of the output contract (docs/scenarios.md).
 
 mod digest;
 mod fill;

@@ -20,7 +20,7 @@ pub struct Sample {
     pub gpu_alloc: f64,
     /// Useful work rate ÷ healthy GPU capacity (allocated capacity weighted by job speed).
     pub gpu_util: f64,
-    /// Fragmentation (DESIGN.md): 1 − largest free block on one node ÷ total free.
+    /// Fragmentation (docs/scenarios.md): 1 − largest free block on one node ÷ total free.
     pub frag: f64,
     /// Jobs waiting.
     pub queue_len: usize,

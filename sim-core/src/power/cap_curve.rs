@@ -1,4 +1,4 @@
-//! The performance-versus-power-cap curve of MODELS.md §2.1 (an assumption, rated L there):
+//! The performance-versus-power-cap curve of docs/models.md §2.1 (an assumption, rated L there):
 //! running power at clock fraction `f` is `P_run(f) = P_s + (TDP − P_s)·f^α`, with
 //! `P_s = static_share · TDP`; compute-bound speed is proportional to `f`, memory-bound work is
 //! not slowed: `speed = (1 − m)·f + m`.
@@ -8,7 +8,7 @@
 pub struct CapCurve {
     /// Static share of board power, `P_s ÷ TDP` (default 0.15).
     pub static_share: f64,
-    /// Exponent α of the dynamic part (default 3; 2.5–3 in MODELS.md).
+    /// Exponent α of the dynamic part (default 3; 2.5–3 in docs/models.md).
     pub alpha: f64,
     /// Memory-bound share `m` of the work, not slowed by lower clocks (default 0).
     pub mem_bound: f64,
@@ -51,7 +51,7 @@ mod tests {
     fn the_speeds_quoted_in_models_md() {
         // Cap c (fraction of TDP) gives f = ((c − 0.15)/0.85)^(1/3): 0.86 → (0.71/0.85)^(1/3)
         // = 0.9418, 0.70 → (0.55/0.85)^(1/3) = 0.8649, 0.50 → (0.35/0.85)^(1/3) = 0.7440.
-        // (MODELS.md §2.1 prints 0.94, 0.87 and 0.74; its 0.87 rounds 0.8649 up.)
+        // (docs/models.md §2.1 prints 0.94, 0.86 and 0.74.)
         let curve = CapCurve::default();
         for (cap, speed) in [(0.86, 0.9418), (0.70, 0.8649), (0.50, 0.7440)] {
             let f = curve.clock_at_power(400.0, cap * 400.0);

@@ -1,4 +1,4 @@
-//! Default physical parameters of GPU models, from MODELS.md §1–3 (with its confidence notes):
+//! Default physical parameters of GPU models, from docs/models.md §1–3 (with its confidence notes):
 //! board power limit and minimum, idle power, relative speed, and the temperature thresholds.
 //! Every value is a scenario knob; this table only fills in what a scenario leaves out.
 
@@ -23,7 +23,7 @@ pub struct GpuSpec {
     pub node_max_w_per_gpu: Option<f64>,
 }
 
-/// The catalog: (model name, parameters). Names are those MODELS.md suggests as keys.
+/// The catalog: (model name, parameters). Names are the keys of docs/models.md §1.
 pub fn catalog() -> Vec<(&'static str, GpuSpec)> {
     let spec =
         |speed, tdp_w, min_cap_w, idle_w, (max_op_c, slowdown_c, shutdown_c), node_max_kw: Option<f64>| GpuSpec {

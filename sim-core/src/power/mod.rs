@@ -4,7 +4,7 @@
 //! Per GPU with busy share `u` (allocated milli-GPU ÷ 1000) at clock fraction `f`:
 //! `P_gpu = P_idle + (P_run(f) − P_idle)·u` ([`cap_curve`]). Per node:
 //! `P_node = min(clip, P_base(busy share) + Σ P_gpu)`, where the base power (CPUs, memory, fans,
-//! PSU losses) rises linearly from idle to full with the node's busy GPU share (MODELS.md §2).
+//! PSU losses) rises linearly from idle to full with the node's busy GPU share (docs/models.md §2).
 //!
 //! Rack budget (`rack_budget_kw`) in one of two modes:
 //! - `cap`: when a rack's power at full clocks exceeds its budget, its busy GPUs get the largest
@@ -51,7 +51,7 @@ pub struct PowerConfig {
     /// Parameters of every GPU model in the cluster, by model name.
     pub gpus: BTreeMap<String, GpuSpec>,
     /// Base power of a node at full load as a share of the sum of its GPUs' board limits
-    /// (MODELS.md: GPUs draw about 2/3 of server power, so 0.5).
+    /// (docs/models.md: GPUs draw about 2/3 of server power, so 0.5).
     pub base_full_share: f64,
     /// Base power at idle as a share of base power at full load (0.6).
     pub base_idle_share: f64,

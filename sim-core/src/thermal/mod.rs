@@ -1,12 +1,12 @@
 //! Heat: per-rack inlet air and a first-order RC model per node, with the GPU thermal bands of
-//! MODELS.md §3.
+//! docs/models.md §3.
 //!
 //! - **Inlet.** A rack's cooling removes up to `cooling_kw_per_rack`. While the rack's heat
 //!   (its electrical power) is within that, the inlet relaxes towards the supply temperature
 //!   (`inlet_c`) with the room time constant. When the heat exceeds it, the surplus warms the
 //!   air: the inlet rises at `(P − Q) / C` K/s, `C` being the rack air's heat capacity (by default
 //!   `room_tau × airflow × ρ·c_p`, with each node's airflow sized for a 16 K rise at its maximum
-//!   power, so `C = room_tau × Σ P_max / 16 K`). This replaces the steady offset of MODELS.md
+//!   power, so `C = room_tau × Σ P_max / 16 K`). This replaces the steady offset of docs/models.md
 //!   (a placeholder there): a rack whose cooling cannot keep up keeps heating until it throttles,
 //!   which is what an overloaded or failed cooling unit does.
 //! - **Node.** The hottest GPU of a node follows `τ·dT/dt = T_in + R·P − T`, `R = r_k_per_tdp /
@@ -36,7 +36,7 @@ pub struct ThermalConfig {
     pub room_tau_s: f64,
     /// Heat capacity of a rack's air, J/K; `None`: `room_tau × Σ node max power / 16 K`.
     pub rack_heat_capacity_j_per_k: Option<f64>,
-    /// GPU thermal resistance times TDP, K (R = this ÷ TDP; 40 in MODELS.md).
+    /// GPU thermal resistance times TDP, K (R = this ÷ TDP; 40 in docs/models.md).
     pub r_k_per_tdp: f64,
     /// GPU (die and heatsink) time constant, s.
     pub gpu_tau_s: f64,

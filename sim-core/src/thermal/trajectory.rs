@@ -1,6 +1,6 @@
 //! Closed-form temperature trajectories between events, and exact threshold crossing times.
 //!
-//! A node's GPU temperature follows `τ·dT/dt = T_in(t) + H − T` (first-order RC, MODELS.md §3:
+//! A node's GPU temperature follows `τ·dT/dt = T_in(t) + H − T` (first-order RC, docs/models.md §3:
 //! `H = R·P` is the rise above inlet at steady state). Its rack's inlet either relaxes towards
 //! the supply temperature with the room time constant `τ_r` (cooling keeps up) or rises linearly
 //! at `k` K/s (the rack's heat exceeds its cooling). Both give closed forms:
@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn a_constant_inlet_gives_the_textbook_crossing() {
         // Inlet fixed at 24 °C (relaxing from 24 to 24), H = 40 K, T₀ = 24: T = 64 − 40·e^(−t/30).
-        // Crossing 60 °C: t = 30·ln(40/4) = 69.0776 s (MODELS.md §3: t = τ·ln((T₀−T_ss)/(T_x−T_ss))).
+        // Crossing 60 °C: t = 30·ln(40/4) = 69.0776 s (docs/models.md §3: t = τ·ln((T₀−T_ss)/(T_x−T_ss))).
         let traj = Trajectory {
             start_c: 24.0,
             heat_k: 40.0,

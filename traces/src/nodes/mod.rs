@@ -19,7 +19,7 @@ use crate::error::TraceError;
 use crate::{openb, pai};
 
 /// Nodes per rack when a node list without racks does not say: 2, the 2 × 8-GPU nodes per rack
-/// of Meta's H100 and RSC A100 training clusters (MODELS.md §2, LLAMA3 and KOK).
+/// of Meta's H100 and RSC A100 training clusters (docs/models.md §2, LLAMA3 and KOK).
 pub const DEFAULT_NODES_PER_RACK: u32 = 2;
 
 /// A node file format.

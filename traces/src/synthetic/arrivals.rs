@@ -1,5 +1,5 @@
 //! Arrival times: a Poisson process, optionally shaped by a daily cycle and quieter weekends
-//! (MODELS.md §6), sampled by thinning.
+//! (docs/models.md §6), sampled by thinning.
 
 use std::f64::consts::PI;
 
@@ -13,7 +13,7 @@ const DAY_S: f64 = 86_400.0;
 /// `weekend_factor` on days 6 and 7 of each week (time 0 is a Monday, 00:00).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Diurnal {
-    /// Amplitude A in [0, 1]: 0.3–0.5 in HELIOS and PAI (MODELS.md §6, L).
+    /// Amplitude A in [0, 1]: 0.3–0.5 in HELIOS and PAI (docs/models.md §6, L).
     pub amplitude: f64,
     /// Hour of the day with the most arrivals, in seconds after midnight (14:00 by default).
     pub peak_s: f64,
@@ -22,7 +22,7 @@ pub struct Diurnal {
 }
 
 impl Diurnal {
-    /// MODELS.md §6 defaults: A = 0.4 (the middle of 0.3–0.5), peak at 14:00, weekends × 0.6.
+    /// docs/models.md §6 defaults: A = 0.4 (the middle of 0.3–0.5), peak at 14:00, weekends × 0.6.
     pub const DEFAULT: Diurnal = Diurnal {
         amplitude: 0.4,
         peak_s: 14.0 * 3600.0,

@@ -7,7 +7,7 @@ use rand_distr::{Distribution, LogNormal};
 use sim_core::rng::Stream;
 
 /// A lognormal fit of a trace family's durations (on seconds): `μ = ln(median)`,
-/// `σ = √(2·ln(mean/median))`, derived in MODELS.md §6 from InternLM/AcmeTrace
+/// `σ = √(2·ln(mean/median))`, derived in docs/models.md §6 from InternLM/AcmeTrace
 /// `data/cluster_summary.csv` (L).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DurationFit {
@@ -76,7 +76,7 @@ pub enum DurationModel {
         /// Longest duration, seconds.
         max_s: f64,
     },
-    /// GAVEL's `_generate_duration` (MODELS.md §6, H): with probability 0.8, 60·10^U(1.5, 3) s;
+    /// GAVEL's `_generate_duration` (docs/models.md §6, H): with probability 0.8, 60·10^U(1.5, 3) s;
     /// otherwise 60·10^U(3, 4) s.
     Gavel,
 }

@@ -1,5 +1,5 @@
 //! The synthetic workload generator (`[workload.synthetic]`, `clustersim trace generate`):
-//! jobs drawn from named distributions with the defaults and sources of MODELS.md §6.
+//! jobs drawn from named distributions with the defaults and sources of docs/models.md §6.
 //!
 //! Every quantity draws from its own seeded stream (`arrivals`, `diurnal`, `sizes`,
 //! `durations`, `users`, `queues`, `priorities`, `preemptible`, from
@@ -52,7 +52,7 @@ impl Family {
         }
     }
 
-    /// The family's duration fit (MODELS.md §6: Philly for DL, Kalos for LLM).
+    /// The family's duration fit (docs/models.md §6: Philly for DL, Kalos for LLM).
     pub fn duration_fit(self) -> DurationFit {
         match self {
             Family::Dl => DurationFit::Philly,
@@ -60,7 +60,7 @@ impl Family {
         }
     }
 
-    /// `comm_fraction` of multi-node jobs: the middle of MODELS.md §4's ranges, 0.4 for
+    /// `comm_fraction` of multi-node jobs: the middle of docs/models.md §4's ranges, 0.4 for
     /// data-parallel CNNs (0.3–0.5) and 0.2 for tuned LLM 3D parallelism (0.1–0.3) (L).
     pub fn comm_fraction(self) -> f64 {
         match self {
@@ -199,7 +199,7 @@ impl SyntheticConfig {
 }
 
 /// The arrival rate, in jobs per second, that offers `load` × the capacity of `cluster_gpus`
-/// GPUs: `λ = ρ · GPUs / (E[GPUs per job] · E[duration])` (MODELS.md §6, after GAVEL).
+/// GPUs: `λ = ρ · GPUs / (E[GPUs per job] · E[duration])` (docs/models.md §6, after GAVEL).
 pub fn rate_for_load(load: f64, cluster_gpus: f64, sizes: &SizeMix, durations: &DurationModel) -> f64 {
     load * cluster_gpus / (sizes.mean_gpus() * durations.mean_s())
 }

@@ -77,14 +77,14 @@ impl SizeMix {
         })
     }
 
-    /// DL training mix of GAVEL's `_generate_scale_factor` (MODELS.md §6, H): 1 GPU 0.70,
+    /// DL training mix of GAVEL's `_generate_scale_factor` (docs/models.md §6, H): 1 GPU 0.70,
     /// 2 GPUs 0.10, 4 GPUs 0.15, 8 GPUs 0.05.
     pub fn dl() -> SizeMix {
         let m = |gpus: u64| SizeBucket::Milli(gpus * 1000);
         SizeMix::new(vec![(m(1), 0.70), (m(2), 0.10), (m(4), 0.15), (m(8), 0.05)]).expect("valid weights")
     }
 
-    /// LLM-era mix (MODELS.md §6, an estimate within ACME and KOK, L): 1 GPU 0.70, 2 0.10,
+    /// LLM-era mix (docs/models.md §6, an estimate within ACME and KOK, L): 1 GPU 0.70, 2 0.10,
     /// 4 0.11, 8 0.04, and 16–1024 GPUs (powers of two, log-uniform) 0.05.
     pub fn llm() -> SizeMix {
         let m = |gpus: u64| SizeBucket::Milli(gpus * 1000);
@@ -124,7 +124,7 @@ impl SizeMix {
     }
 }
 
-/// The gang layout of MODELS.md §6 on nodes of `gpus_per_node` GPUs: `tasks = ceil(g / n)`,
+/// The gang layout of docs/models.md §6 on nodes of `gpus_per_node` GPUs: `tasks = ceil(g / n)`,
 /// `gpus_per_task = min(g, n)`; shares of one GPU are one task. `None` when a size above one
 /// node is not a whole number of nodes.
 pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)> {

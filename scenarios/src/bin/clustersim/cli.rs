@@ -48,7 +48,7 @@ pub enum Command {
     /// Run the scenario under several policies on the same seeds; print means, 95 % intervals
     /// and paired differences; write the charts and report.html.
     Compare(CompareArgs),
-    /// Re-draw the charts and report.html of a sweep or comparison folder from its CSV files.
+    /// Re-draw the charts and report.html of a sweep, comparison or run folder from its files.
     Report(ReportArgs),
     /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
     /// baseline, 0 otherwise.
@@ -70,7 +70,7 @@ pub struct RunArgs {
     /// Output folder [default: clustersim-out/NAME, NAME being the scenario's name].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no progress bar, no table, no timing.
     #[arg(long, short)]
     pub quiet: bool,
     /// Write only the data files, no charts and no report.html.
@@ -92,7 +92,7 @@ pub struct CommFractionArgs {
     /// Computation time per step not overlapped with communication, e.g. 800ms.
     #[arg(long, value_parser = parse_duration)]
     pub compute: SimTime,
-    /// Latency per ring step, e.g. 5us (MODELS.md: 2–5 µs in a rack, 10–30 µs across pods).
+    /// Latency per ring step, e.g. 5us (docs/models.md: 2–5 µs in a rack, 10–30 µs across pods).
     #[arg(long, value_parser = parse_duration, default_value = "5us")]
     pub latency: SimTime,
 }
@@ -117,6 +117,9 @@ pub struct DemoArgs {
     /// Output folder.
     #[arg(long, default_value = "clustersim-out/demo")]
     pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -135,13 +138,13 @@ pub struct SweepArgs {
     /// Start at most N runs now, then stop (continue later with --resume).
     #[arg(long, value_name = "N")]
     pub max_runs: Option<u64>,
-    /// Override a scenario key, e.g. --set horizon=\"2d\" (repeatable).
+    /// Override a scenario key, e.g. --set horizon=2d (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
     /// Output folder [default: clustersim-out/NAME-sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// No progress bar and no summary (errors only).
+    /// Print nothing but errors: no progress bar, no summary, no timing.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -154,6 +157,9 @@ pub struct MergeArgs {
     /// Output folder of the merged sweep.
     #[arg(long)]
     pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -176,15 +182,18 @@ pub struct CompareArgs {
     /// comparison files are replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// No progress bar and no tables (errors only).
+    /// Print nothing but errors: no progress bar, no tables, no timing.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// A sweep or comparison folder (with sweep.csv).
+    /// A sweep or comparison folder (with sweep.csv), or a run folder (with summary.json).
     pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]

@@ -14,6 +14,7 @@ use crate::cli::CompareArgs;
 use crate::progress::{Bar, stop_flag};
 use crate::run::default_out;
 use crate::sweep::{finish_message, load_plan, threads};
+use reports::report::count;
 
 /// Seeds per policy when neither --seeds nor the scenario's sweep.seeds says.
 const DEFAULT_SEEDS: u64 = 10;
@@ -84,12 +85,15 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
     }
     let rendered = crate::report::render_dir(&out)?;
     if !args.quiet {
+        let which = match seeds {
+            1 => format!("seed {}", plan.first_seed),
+            _ => format!("seeds {}…{}", plan.first_seed, plan.first_seed.wrapping_add(seeds - 1)),
+        };
         println!(
-            "{}: {} policies × {seeds} seeds (seeds {}…{}), common random numbers",
+            "{}: {} × {} ({which}), common random numbers",
             plan.base.scenario.name,
-            policies.len(),
-            plan.first_seed,
-            plan.first_seed.wrapping_add(seeds - 1)
+            count(policies.len() as u64, "policy"),
+            count(seeds, "seed"),
         );
         for table in &rendered.tables {
             println!("\n{}\n{}", table.caption, text_table(table));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use reports::html::{Cell, Table};
+use reports::html::{Cell, Content, Table};
 use scenarios::output::write_outputs;
 use scenarios::{DEMO_SCENARIO, ScenarioError, load_str};
 
@@ -53,15 +53,17 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     let header: Vec<&str> = std::iter::once("policy")
         .chain(COLUMNS.iter().map(|(_, h)| *h))
         .collect();
-    println!(
-        "{}: {} on {}",
-        scenario.name,
-        scenario.workload.source_name(),
-        cluster_line(&loads[0])?
-    );
-    println!("{}", render(&header, &rows));
-    if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
-        println!("trace rows skipped: {}", run.skipped);
+    if !args.quiet {
+        println!(
+            "{}: {} on {}",
+            scenario.name,
+            scenario.workload.source_name(),
+            cluster_line(&loads[0])?
+        );
+        println!("{}", render(&header, &rows));
+        if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
+            println!("trace rows skipped: {}", run.skipped);
+        }
     }
     let title = format!(
         "{}: {} on {}",
@@ -78,22 +80,39 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
         .iter()
         .map(|p| (p.to_string(), args.out.join(p)))
         .collect();
-    let intro = vec!["Each policy's files are in its folder beside this page.".to_string()];
-    reports::run_report::render_runs(&args.out, &title, intro, vec![table], &folders)
+    let best_jct = DEMO_POLICIES
+        .iter()
+        .zip(&runs)
+        .filter_map(|(p, r)| Some((*p, r.record.summary.avg_jct_s?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut highlights = vec![
+        ("jobs".to_string(), runs[0].record.summary.jobs_submitted.to_string()),
+        ("policies".to_string(), DEMO_POLICIES.len().to_string()),
+    ];
+    if let Some((policy, jct)) = best_jct {
+        highlights.push((format!("lowest avg JCT, s ({policy})"), cell(Some(jct))));
+    }
+    let content = Content {
+        intro: vec![
+            "One run per policy on the same trace and cluster, seed 1; each policy's files are in its \
+             folder beside this page."
+                .to_string(),
+        ],
+        highlights,
+        tables: vec![table],
+    };
+    reports::run_report::render_runs(&args.out, &title, content, &folders)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
-    println!(
-        "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
-        args.out.display()
-    );
-    eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
+    if !args.quiet {
+        println!(
+            "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
+            args.out.display()
+        );
+        eprintln!("perf: {} runs in {elapsed:.2} s", runs.len());
+    }
     Ok(())
 }
 
 fn cluster_line(loaded: &scenarios::LoadedScenario) -> Result<String, ScenarioError> {
-    let cluster = scenarios::build::build_cluster(loaded)?;
-    Ok(format!(
-        "{} nodes, {} GPUs",
-        cluster.nodes().len(),
-        cluster.total_gpu_milli() / 1000
-    ))
+    Ok(crate::run::cluster_line(&scenarios::build::build_cluster(loaded)?))
 }

@@ -1,10 +1,20 @@
-//! The sweep progress bar (indicatif) and Ctrl-C.
+//! Progress on the terminal (indicatif): the sweep bar, the spinner of a long run; and Ctrl-C.
+//! Nothing is drawn with `--quiet` or when standard error is not a terminal.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scenarios::sweep::Progress;
+use sim_core::observe::Observer;
+use sim_core::view::ClusterView;
+
+/// A run shows its spinner once it has taken this long: short runs stay silent.
+const RUN_SPINNER_AFTER: Duration = Duration::from_millis(500);
+
+/// Instants between looks at the clock (a look costs far more than an instant's bookkeeping).
+const INSTANTS_PER_LOOK: u32 = 4096;
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;
@@ -71,5 +81,65 @@ impl Progress for Bar {
             self.bar.set_message(failed.to_string());
         }
         self.bar.inc(1);
+    }
+}
+
+/// The spinner of one run: simulated time reached and the jobs running and waiting, shown on a
+/// terminal once the run has taken [`RUN_SPINNER_AFTER`]. It watches the run as an observer and
+/// changes nothing in it.
+pub struct RunSpinner {
+    bar: ProgressBar,
+    visible: bool,
+    started: Instant,
+    instants: u32,
+}
+
+impl RunSpinner {
+    /// A spinner that may appear, unless `quiet` or standard error is not a terminal.
+    pub fn new(quiet: bool) -> RunSpinner {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("the spinner template is valid"),
+        );
+        RunSpinner {
+            bar,
+            visible: !quiet && std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            instants: 0,
+        }
+    }
+
+    /// Removes the spinner from the terminal.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// What the spinner says at `view`.
+pub fn run_message(view: &ClusterView<'_>) -> String {
+    let days = view.now.as_secs_f64() / 86_400.0;
+    format!(
+        "simulated {days:.2} days: {} jobs arrived, {} running, {} waiting",
+        view.jobs.len(),
+        view.running.len(),
+        view.pending.len()
+    )
+}
+
+impl Observer for RunSpinner {
+    fn on_instant_end(&mut self, view: &ClusterView<'_>) {
+        self.instants += 1;
+        if !self.visible || self.instants < INSTANTS_PER_LOOK {
+            return;
+        }
+        self.instants = 0;
+        if self.started.elapsed() < RUN_SPINNER_AFTER {
+            return;
+        }
+        if self.bar.is_hidden() {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        self.bar.set_message(run_message(view));
     }
 }

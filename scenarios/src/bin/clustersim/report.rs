@@ -1,25 +1,42 @@
-//! `clustersim report DIR`: charts and report.html from the files of a sweep or comparison.
+//! `clustersim report DIR`: charts and report.html from the files of a sweep, a comparison or
+//! a single run.
 
 use std::path::Path;
 
-use reports::report::{Rendered, render};
+use reports::report::{Rendered, render, split};
 use scenarios::ScenarioError;
 
 use crate::cli::ReportArgs;
 
-/// Renders the charts and the page of `dir`.
+/// Renders the charts and the page of the sweep or comparison folder `dir`.
 pub fn render_dir(dir: &Path) -> Result<Rendered, ScenarioError> {
     render(dir).map_err(|e| ScenarioError::Input(format!("report of {}: {e}", dir.display())))
 }
 
 pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
-    let rendered = render_dir(&args.dir)?;
-    for chart in &rendered.charts {
+    let dir = &args.dir;
+    let (charts, page, comparison) = if dir.join("sweep.csv").exists() {
+        let rendered = render_dir(dir)?;
+        (rendered.charts, rendered.page, rendered.comparison)
+    } else if dir.join("summary.json").exists() {
+        let drawn = reports::run_report::render_run_folder(dir)
+            .map_err(|e| ScenarioError::Input(format!("report of {}: {e}", dir.display())))?;
+        (split(drawn).0, dir.join("report.html"), None)
+    } else {
+        return Err(ScenarioError::Input(format!(
+            "report of {}: neither a sweep or comparison folder (sweep.csv) nor a run folder (summary.json)",
+            dir.display()
+        )));
+    };
+    if args.quiet {
+        return Ok(0);
+    }
+    for chart in &charts {
         println!("wrote {} and {}", chart.png.display(), chart.svg.display());
     }
-    if let Some(path) = &rendered.comparison {
+    if let Some(path) = &comparison {
         println!("wrote {}", path.display());
     }
-    println!("wrote {}", rendered.page.display());
+    println!("wrote {}", page.display());
     Ok(0)
 }

@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use reports::html::{Cell, Table};
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
-use scenarios::run::ScenarioRun;
 use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
+use crate::progress::RunSpinner;
 use crate::table::{cell, render};
+use reports::report::count;
 
 /// Metrics printed after a run, in order.
 const HEADLINE: [&str; 10] = [
@@ -52,12 +52,15 @@ pub fn default_out(name: &str) -> PathBuf {
 pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
-    let run = scenarios::run::run(&loaded)?;
+    let mut spinner = RunSpinner::new(args.quiet);
+    let run = scenarios::run::run_watched(&loaded, vec![&mut spinner]);
+    spinner.clear();
+    let run = run?;
     let elapsed = started.elapsed().as_secs_f64();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
     let mut written = write_outputs(&out, &loaded, &run)?;
     if !args.no_report {
-        written.push(write_report(&out, &loaded, &run)?);
+        written.push(write_report(&out)?);
     }
     if args.quiet {
         return Ok(());
@@ -104,28 +107,20 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// Charts and `report.html` of one run, in its folder.
-fn write_report(out: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<PathBuf, ScenarioError> {
-    let rows = run
-        .record
-        .summary
-        .metrics()
-        .iter()
-        .map(|(name, value)| vec![Cell::plain(*name), Cell::plain(cell(*value))])
-        .collect();
-    let table = Table {
-        caption: "Metrics (summary.json)".into(),
-        header: vec!["metric".into(), "value".into()],
-        rows,
-    };
-    let intro = vec![format!(
-        "Policy {}, seed {}; event digest {}. Every number comes from the files beside this page.",
-        run.policy, loaded.scenario.seed, run.record.event_digest
-    )];
-    let folders = [(run.policy.clone(), out.to_path_buf())];
-    reports::run_report::render_runs(out, &loaded.scenario.name, intro, vec![table], &folders)
+/// Charts and `report.html` of one run, in its folder, from the files just written.
+fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
+    reports::run_report::render_run_folder(out)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     Ok(out.join("report.html"))
+}
+
+/// "312 nodes, 2496 GPUs".
+pub fn cluster_line(cluster: &sim_core::cluster::Cluster) -> String {
+    format!(
+        "{} nodes, {} GPUs",
+        cluster.nodes().len(),
+        cluster.total_gpu_milli() / 1000
+    )
 }
 
 /// Incidents printed after a run; the rest are in `incidents.csv`.
@@ -171,6 +166,8 @@ fn clock(t: sim_core::SimTime) -> String {
     format!("{h}:{m:02}:{:04.1}", s - h * 3600.0 - m * 60.0)
 }
 
+/// Checks everything first (the cluster, the models, every trace row, the policy, every grid
+/// point of a sweep) and prints "ok" with the figures only when all of it passed.
 pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, None)?;
     let cluster = build_cluster(&loaded)?;
@@ -182,13 +179,17 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         job?;
         jobs += 1;
     }
-    let gpus = cluster.total_gpu_milli() / 1000;
+    let policy = loaded
+        .scenario
+        .policy
+        .spec()
+        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
+    let plan = match loaded.scenario.sweep {
+        Some(_) => Some(crate::sweep::load_plan(&args.scenario, &args.overrides, None)?),
+        None => None,
+    };
     println!("{}: ok", loaded.origin);
-    println!(
-        "  cluster: {} racks, {} nodes, {gpus} GPUs",
-        cluster.racks().len(),
-        cluster.nodes().len()
-    );
+    println!("  cluster: {} racks, {}", cluster.racks().len(), cluster_line(&cluster));
     println!(
         "  workload: {jobs} jobs from {}",
         loaded.scenario.workload.source_name()
@@ -196,19 +197,13 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     if source.skipped().total() > 0 {
         println!("  trace rows skipped: {}", source.skipped());
     }
-    let policy = loaded
-        .scenario
-        .policy
-        .spec()
-        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
     println!("  policy: {}", policy.label);
-    if loaded.scenario.sweep.is_some() {
-        let plan = crate::sweep::load_plan(&args.scenario, &args.overrides, None)?;
+    if let Some(plan) = plan {
         println!(
-            "  sweep: {} runs ({} grid points × {} seeds from seed {})",
-            plan.runs(),
-            plan.points.len(),
-            plan.seeds,
+            "  sweep: {} ({} × {} from seed {})",
+            count(plan.runs(), "run"),
+            count(plan.points.len() as u64, "grid point"),
+            count(plan.seeds, "seed"),
             plan.first_seed
         );
     }

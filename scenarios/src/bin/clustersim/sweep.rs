@@ -12,6 +12,7 @@ use scenarios::sweep::{SweepOptions, SweepOutcome, run_sweep};
 use crate::cli::{MergeArgs, SweepArgs};
 use crate::progress::{Bar, INTERRUPTED, stop_flag};
 use crate::run::default_out;
+use reports::report::count;
 
 /// Exit code when some runs of a sweep failed.
 pub const RUNS_FAILED: i32 = 3;
@@ -62,12 +63,14 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
     bar.clear();
     let outcome = outcome?;
     let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
-        "perf: {} runs in {elapsed:.2} s ({:.1} runs/s, {} threads)",
-        outcome.ran,
-        outcome.ran as f64 / elapsed.max(1e-9),
-        options.threads
-    );
+    if !args.quiet {
+        eprintln!(
+            "perf: {} in {elapsed:.2} s ({:.1} runs/s, {})",
+            count(outcome.ran, "run"),
+            outcome.ran as f64 / elapsed.max(1e-9),
+            count(options.threads as u64, "thread")
+        );
+    }
     if outcome.complete() {
         crate::report::render_dir(&out)?;
     }
@@ -78,6 +81,9 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
 pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, quiet: bool) -> i32 {
     let place = out.display();
     if !outcome.complete() {
+        if quiet && !interrupted {
+            return 0;
+        }
         eprintln!(
             "{} {} of {} runs recorded in {place}; continue with --resume",
             if interrupted { "interrupted:" } else { "stopped:" },
@@ -88,8 +94,8 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
     }
     if !quiet {
         println!(
-            "{} runs ({} run now) → {place}/sweep.csv, {place}/aggregate.csv, {place}/report.html",
-            outcome.runs, outcome.ran
+            "{} → {place}/sweep.csv, {place}/aggregate.csv, {place}/report.html",
+            runs_line(outcome.runs, outcome.ran)
         );
     }
     if outcome.failed > 0 {
@@ -102,14 +108,29 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
     0
 }
 
+/// "24 runs", or "24 runs (10 now, 14 recorded before)" after a resume.
+pub fn runs_line(runs: u64, ran_now: u64) -> String {
+    if ran_now == runs {
+        count(runs, "run")
+    } else {
+        format!(
+            "{} ({ran_now} now, {} recorded before)",
+            count(runs, "run"),
+            runs - ran_now
+        )
+    }
+}
+
 pub fn merge_command(args: &MergeArgs) -> Result<i32, ScenarioError> {
     let outcome = merge(&args.dirs, &args.out)?;
     crate::report::render_dir(&args.out)?;
-    println!(
-        "merged {} shards, {} runs → {}/sweep.csv",
-        outcome.shards,
-        outcome.runs,
-        args.out.display()
-    );
+    if !args.quiet {
+        println!(
+            "merged {}, {} → {}/sweep.csv",
+            count(outcome.shards, "shard"),
+            count(outcome.runs, "run"),
+            args.out.display()
+        );
+    }
     Ok(0)
 }
