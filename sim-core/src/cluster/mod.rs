@@ -208,6 +208,10 @@ pub struct Cluster {
     power_limits: Option<PowerLimits>,
     frag: Option<FragTracker>,
     index: FreeIndex,
+    /// Scratch marks for [`Cluster::allocate`]'s check that tasks are on distinct nodes: a node
+    /// is marked when its slot equals `stamp`.
+    stamps: Vec<u32>,
+    stamp: u32,
 }
 
 impl Cluster {
@@ -233,6 +237,8 @@ impl Cluster {
             power_limits: None,
             frag: None,
             index: FreeIndex::new(&[]),
+            stamps: vec![0; specs.len()],
+            stamp: 0,
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -488,14 +494,38 @@ impl Cluster {
     /// Takes the resources of every task, or none of them: all tasks are checked (together, so
     /// two tasks cannot both claim the last device) before anything changes.
     pub fn allocate(&mut self, tasks: &[TaskAlloc]) -> Result<(), AllocError> {
-        let mut trial = Trial::new(self);
-        for task in tasks {
-            trial.take(task)?;
+        if self.power_limits.is_none() && self.on_distinct_nodes(tasks) {
+            // Each task checked alone against its node is the whole check.
+            for task in tasks {
+                Trial::new(self).take(task)?;
+            }
+        } else {
+            let mut trial = Trial::new(self);
+            for task in tasks {
+                trial.take(task)?;
+            }
         }
         for task in tasks {
             self.apply(task, Direction::Take);
         }
         Ok(())
+    }
+
+    /// True when no two of `tasks` are on one node.
+    fn on_distinct_nodes(&mut self, tasks: &[TaskAlloc]) -> bool {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.stamps.fill(0);
+            self.stamp = 1;
+        }
+        let mut distinct = true;
+        for task in tasks {
+            if let Some(seen) = self.stamps.get_mut(task.node.index()) {
+                distinct &= *seen != self.stamp;
+                *seen = self.stamp;
+            }
+        }
+        distinct
     }
 
     /// Returns the resources of tasks that hold them (a job ending or being stopped).
