@@ -24,7 +24,7 @@ pub fn decimal(x: f64) -> String {
 /// fraction lies within 10^-3 of one half (where `None` leaves the decision to the formatter)
 /// it rounds to the same integer.
 fn six_decimals_by_integers(x: f64) -> Option<String> {
-    if !(x.abs() < 1e6) {
+    if !x.is_finite() || x.abs() >= 1e6 {
         return None;
     }
     let scaled = x * 1e6;
