@@ -1,68 +1,101 @@
 //! Number formatting shared by the CSV writers: fixed precision, no trailing zeros, so files
-//! are short, stable and exact enough (1e-6) for every ratio they hold.
+//! are short, stable and exact enough (1e-6) for every ratio they hold. The `push_` forms append
+//! to a buffer the writer reuses, so a long file costs no allocation per number.
+
+use std::fmt::Write;
 
 /// `x` with at most six decimals and no trailing zeros (`0.5`, `12`, `0.333333`).
 pub fn decimal(x: f64) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, x);
+    out
+}
+
+/// Appends [`decimal`]'s text of `x` to `out`.
+pub fn push_decimal(out: &mut String, x: f64) {
     // Whole numbers (most times and counts) need no decimal formatting; -0 becomes 0.
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        return (x as i64).to_string();
-    }
-    if let Some(text) = six_decimals_by_integers(x) {
-        return text;
-    }
-    let text = format!("{x:.6}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
+        out.push_str(itoa::Buffer::new().format(x as i64));
+    } else if !push_six_decimals_by_integers(out, x) {
+        let start = out.len();
+        write!(out, "{x:.6}").expect("writing to a String cannot fail");
+        let kept = out[start..].trim_end_matches('0').trim_end_matches('.').len();
+        out.truncate(start + kept);
+        if &out[start..] == "-0" {
+            out.truncate(start);
+            out.push('0');
+        }
     }
 }
 
-/// [`decimal`]'s text by integer arithmetic, when that is sure to round as the exact decimal
-/// formatter does: below 10^6 the product x × 10^6 is off by under 10^-4, so unless its
-/// fraction lies within 10^-3 of one half (where `None` leaves the decision to the formatter)
+/// Appends `x` to six decimals by integer arithmetic, when that is sure to round as the exact
+/// decimal formatter does: below 10^6 the product x × 10^6 is off by under 10^-4, so unless its
+/// fraction lies within 10^-3 of one half (where `false` leaves the decision to the formatter)
 /// it rounds to the same integer.
-fn six_decimals_by_integers(x: f64) -> Option<String> {
+fn push_six_decimals_by_integers(out: &mut String, x: f64) -> bool {
     if !x.is_finite() || x.abs() >= 1e6 {
-        return None;
+        return false;
     }
     let scaled = x * 1e6;
     let rounded = scaled.round();
     if (scaled - rounded).abs() > 0.499 {
-        return None;
+        return false;
     }
     let micros = rounded as i64;
-    let sign = if micros < 0 { "-" } else { "" };
-    let (whole, fraction) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
-    if fraction == 0 {
-        return Some(if whole == 0 {
-            "0".into()
-        } else {
-            format!("{sign}{whole}")
-        });
+    if micros < 0 {
+        out.push('-');
     }
-    let digits = format!("{fraction:06}");
-    Some(format!("{sign}{whole}.{}", digits.trim_end_matches('0')))
+    push_micros(out, micros.unsigned_abs());
+    true
+}
+
+/// Appends `micros` millionths as a decimal number without trailing zeros (`1070.5`, `3`).
+fn push_micros(out: &mut String, micros: u64) {
+    let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
+    out.push_str(itoa::Buffer::new().format(whole));
+    if fraction != 0 {
+        let mut digits = *b".000000";
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(fraction).as_bytes();
+        digits[7 - text.len()..].copy_from_slice(text);
+        let kept = digits.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1);
+        out.push_str(std::str::from_utf8(&digits[..kept]).expect("ASCII digits"));
+    }
 }
 
 /// `x` as [`decimal`] writes it, always with a decimal point (`12.0`, `0.5`), so that a CSV
 /// column of measurements reads as floating point in every row (polars, pandas and R infer a
 /// column's type from its first rows).
 pub fn float(x: f64) -> String {
-    let text = decimal(x);
-    if text.contains('.') || !x.is_finite() {
-        text
-    } else {
-        format!("{text}.0")
+    let mut out = String::new();
+    push_float(&mut out, x);
+    out
+}
+
+/// Appends [`float`]'s text of `x` to `out`.
+pub fn push_float(out: &mut String, x: f64) {
+    let start = out.len();
+    push_decimal(out, x);
+    if x.is_finite() && !out[start..].contains('.') {
+        out.push_str(".0");
     }
 }
 
 /// A simulated time in seconds as [`float`] writes numbers: exact to the microsecond, always
 /// with a decimal point (`90.0`, `1070.5`).
 pub fn seconds(t: sim_core::SimTime) -> String {
-    let text = t.to_string();
-    if text.contains('.') { text } else { format!("{text}.0") }
+    let mut out = String::new();
+    push_seconds(&mut out, t);
+    out
+}
+
+/// Appends [`seconds`]'s text of `t` to `out`.
+pub fn push_seconds(out: &mut String, t: sim_core::SimTime) {
+    let micros = t.as_micros();
+    push_micros(out, micros);
+    if micros % 1_000_000 == 0 {
+        out.push_str(".0");
+    }
 }
 
 #[cfg(test)]
@@ -84,6 +117,20 @@ mod tests {
             let text = text.trim_end_matches('0').trim_end_matches('.');
             let expected = if text == "-0" { "0" } else { text };
             assert_eq!(decimal(v), expected, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn times_write_as_the_clock_prints_them() {
+        for micros in [0, 1, 999_999, 1_000_000, 1_070_500_000, 123_456_789, 10_000_000_000_001] {
+            let t = sim_core::SimTime::from_micros(micros);
+            let printed = t.to_string();
+            let expected = if printed.contains('.') {
+                printed
+            } else {
+                format!("{printed}.0")
+            };
+            assert_eq!(seconds(t), expected);
         }
     }
 

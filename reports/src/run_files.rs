@@ -11,7 +11,7 @@ use sim_core::run::RunRecord;
 use sim_core::time::SimTime;
 
 use crate::atomic::write_atomic;
-use crate::number::{float, seconds};
+use crate::number::{push_float, push_seconds};
 
 /// Columns of `jobs.csv`, in order.
 pub const JOBS_COLUMNS: [&str; 11] = [
@@ -109,48 +109,105 @@ pub fn write_run_files(
 pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(RACKS_COLUMNS)?;
+    let mut row = Row::default();
     for r in rows {
-        csv.write_record([
-            seconds(r.t),
-            rack_names[r.rack.index()].clone(),
-            optional(r.power_kw),
-            optional(r.inlet_c),
-            optional(r.max_temp_c),
-            optional(r.uplink_util),
-        ])?;
+        row.start()
+            .time(Some(r.t))
+            .text(&rack_names[r.rack.index()])
+            .optional(r.power_kw)
+            .optional(r.inlet_c)
+            .optional(r.max_temp_c)
+            .optional(r.uplink_util)
+            .write(&mut csv)?;
     }
     csv.flush()
 }
 
-fn time(t: Option<SimTime>) -> String {
-    t.map(seconds).unwrap_or_default()
+/// The fields of one CSV row, kept from row to row so that a long file allocates nothing per
+/// number.
+#[derive(Default)]
+struct Row {
+    fields: Vec<String>,
+    len: usize,
+}
+
+impl Row {
+    /// Starts a new row.
+    fn start(&mut self) -> &mut Row {
+        self.len = 0;
+        self
+    }
+
+    /// The next field, empty.
+    fn field(&mut self) -> &mut String {
+        if self.len == self.fields.len() {
+            self.fields.push(String::new());
+        }
+        let field = &mut self.fields[self.len];
+        field.clear();
+        self.len += 1;
+        field
+    }
+
+    fn text(&mut self, text: &str) -> &mut Row {
+        self.field().push_str(text);
+        self
+    }
+
+    fn count(&mut self, n: impl itoa::Integer) -> &mut Row {
+        self.field().push_str(itoa::Buffer::new().format(n));
+        self
+    }
+
+    fn float(&mut self, x: f64) -> &mut Row {
+        push_float(self.field(), x);
+        self
+    }
+
+    /// A number, empty when absent.
+    fn optional(&mut self, x: Option<f64>) -> &mut Row {
+        let field = self.field();
+        if let Some(x) = x {
+            push_float(field, x);
+        }
+        self
+    }
+
+    /// A time in seconds, empty when absent.
+    fn time(&mut self, t: Option<SimTime>) -> &mut Row {
+        let field = self.field();
+        if let Some(t) = t {
+            push_seconds(field, t);
+        }
+        self
+    }
+
+    fn write(&self, csv: &mut csv::Writer<impl Write>) -> csv::Result<()> {
+        csv.write_record(&self.fields[..self.len])
+    }
 }
 
 /// Writes `jobs.csv` rows.
 pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(JOBS_COLUMNS)?;
-    for row in rows {
-        csv.write_record([
-            row.job_id.as_str(),
-            &seconds(row.submit),
-            &time(row.start),
-            &time(row.end),
-            row.state.as_str(),
-            &time(row.wait),
-            &time(row.jct),
-            &row.restarts.to_string(),
-            &row.preemptions.to_string(),
-            &float(row.lost_gpu_s),
-            &row.nodes,
-        ])?;
+    let mut row = Row::default();
+    for job in rows {
+        row.start()
+            .text(&job.job_id)
+            .time(Some(job.submit))
+            .time(job.start)
+            .time(job.end)
+            .text(job.state.as_str())
+            .time(job.wait)
+            .time(job.jct)
+            .count(job.restarts)
+            .count(job.preemptions)
+            .float(job.lost_gpu_s)
+            .text(&job.nodes)
+            .write(&mut csv)?;
     }
     csv.flush()
-}
-
-/// An optional number, empty when absent.
-fn optional(value: Option<f64>) -> String {
-    value.map(float).unwrap_or_default()
 }
 
 /// Writes `timeseries.csv` rows; power and temperature are empty when those models are off,
@@ -158,20 +215,21 @@ fn optional(value: Option<f64>) -> String {
 pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(TIMESERIES_COLUMNS)?;
+    let mut row = Row::default();
     for s in samples {
-        csv.write_record([
-            seconds(s.t),
-            float(s.gpu_alloc),
-            float(s.gpu_util),
-            float(s.frag),
-            s.queue_len.to_string(),
-            s.running.to_string(),
-            optional(s.power_kw),
-            optional(s.max_temp_c),
-            s.down_nodes.to_string(),
-            optional(s.frag_gpus),
-            optional(s.frag_ratio),
-        ])?;
+        row.start()
+            .time(Some(s.t))
+            .float(s.gpu_alloc)
+            .float(s.gpu_util)
+            .float(s.frag)
+            .count(s.queue_len)
+            .count(s.running)
+            .optional(s.power_kw)
+            .optional(s.max_temp_c)
+            .count(s.down_nodes)
+            .optional(s.frag_gpus)
+            .optional(s.frag_ratio)
+            .write(&mut csv)?;
     }
     csv.flush()
 }

@@ -1,58 +1,106 @@
-//! Where free GPU capacity is: the nodes that are up, ordered by (GPU model, free milli-GPU, id),
-//! and a max-tree of free capacity by node id. The cluster keeps both current on every change,
-//! so a placement finds the best, worst or first node that can hold a task in logarithmic time
-//! instead of scanning every node, and the largest free block is known at once.
+//! Where free GPU capacity is: the nodes that are up, grouped by (GPU model, free milli-GPU)
+//! in id order, and a max-tree of free capacity by node id. The cluster keeps both current on
+//! every change, so a placement finds the best, worst or first node that can hold a task in
+//! logarithmic time instead of scanning every node, and the largest free block is known at once.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::Node;
 use crate::ids::{GpuTypeId, NodeId};
 
-/// The free GPU capacity of every schedulable node, indexed two ways.
+/// A set of node ids: a sorted list while small, a bit set once large (so that moving a node
+/// between amounts costs a shift of a short list or one bit, never a tree rebalance).
+#[derive(Clone, Debug)]
+enum NodeSet {
+    List(Vec<u32>),
+    Bits { words: Vec<u64>, len: usize },
+}
+
+/// Members past which a list becomes a bit set.
+const LIST_LIMIT: usize = 128;
+
+impl NodeSet {
+    fn len(&self) -> usize {
+        match self {
+            NodeSet::List(ids) => ids.len(),
+            NodeSet::Bits { len, .. } => *len,
+        }
+    }
+
+    fn insert(&mut self, id: u32, universe: usize) {
+        match self {
+            NodeSet::List(ids) => {
+                let at = ids.partition_point(|&i| i < id);
+                ids.insert(at, id);
+                if ids.len() > LIST_LIMIT {
+                    let mut words = vec![0u64; universe.div_ceil(64)];
+                    for &i in ids.iter() {
+                        words[i as usize / 64] |= 1 << (i % 64);
+                    }
+                    *self = NodeSet::Bits { len: ids.len(), words };
+                }
+            }
+            NodeSet::Bits { words, len } => {
+                words[id as usize / 64] |= 1 << (id % 64);
+                *len += 1;
+            }
+        }
+    }
+
+    fn remove(&mut self, id: u32) {
+        match self {
+            NodeSet::List(ids) => {
+                let at = ids.partition_point(|&i| i < id);
+                debug_assert_eq!(ids.get(at), Some(&id), "node missing from its amount");
+                ids.remove(at);
+            }
+            NodeSet::Bits { words, len } => {
+                words[id as usize / 64] &= !(1 << (id % 64));
+                *len -= 1;
+            }
+        }
+    }
+
+    /// The smallest member at or after `from`.
+    fn first_from(&self, from: u32) -> Option<u32> {
+        match self {
+            NodeSet::List(ids) => ids.get(ids.partition_point(|&i| i < from)).copied(),
+            NodeSet::Bits { words, .. } => {
+                let mut word = from as usize / 64;
+                let mut bits = *words.get(word)? & (!0u64 << (from % 64));
+                loop {
+                    if bits != 0 {
+                        return Some((word * 64) as u32 + bits.trailing_zeros());
+                    }
+                    word += 1;
+                    bits = *words.get(word)?;
+                }
+            }
+        }
+    }
+}
+
+/// The free GPU capacity of every node that is up (an unreachable one is listed; placements
+/// skip it), indexed two ways.
 #[derive(Clone, Debug)]
 pub(crate) struct FreeIndex {
-    /// `(model, free milli-GPU, node)` of every node that is up (an unreachable one is listed;
-    /// placements skip it), packed by [`key`] so that the set compares plain integers.
-    by_free: BTreeSet<u64>,
-    /// The key each node has in `by_free`, or `None` while it is down.
+    /// Per GPU model, the nodes by free milli-GPU.
+    by_free: Vec<BTreeMap<u64, NodeSet>>,
+    /// The amount each node is listed under, or `None` while it is down.
     keys: Vec<Option<(GpuTypeId, u64)>>,
-    /// Max segment tree over node ids of free milli-GPU (−1 for nodes that are down);
-    /// leaves start at `leaves`.
+    /// Max segment tree over node ids of free milli-GPU (−1 for nodes that are down); leaves
+    /// start at `leaves`.
     tree: Vec<i64>,
     leaves: usize,
-}
-
-/// Bits of a packed key below the node id and below the free amount.
-const NODE_BITS: u32 = 32;
-const FREE_BITS: u32 = 24;
-
-/// `(model, free, node)` packed into one integer with the same order: the model in the top 8
-/// bits, the free milli-GPU (at most 64 × 1000 < 2^24) in the next 24, the node in the low 32.
-fn key(ty: GpuTypeId, free: u64, node: NodeId) -> u64 {
-    debug_assert!(free < 1 << FREE_BITS && ty.0 < 256);
-    (u64::from(ty.0) << (FREE_BITS + NODE_BITS)) | (free << NODE_BITS) | u64::from(node.0)
-}
-
-/// The free amount and node of a packed key.
-fn unpack(key: u64) -> (u64, NodeId) {
-    ((key >> NODE_BITS) & ((1 << FREE_BITS) - 1), NodeId(key as u32))
-}
-
-/// The first packed key of model `ty` with `free` milli-GPU free (saturating past the range).
-fn bucket_start(ty: GpuTypeId, free: u64) -> u64 {
-    if free >= 1 << FREE_BITS {
-        key(GpuTypeId(ty.0 + 1), 0, NodeId(0))
-    } else {
-        key(ty, free, NodeId(0))
-    }
 }
 
 impl FreeIndex {
     /// The index of `nodes` as they are.
     pub(crate) fn new(nodes: &[Node]) -> FreeIndex {
         let leaves = nodes.len().next_power_of_two().max(1);
+        let models = nodes.iter().map(|n| n.gpu_type.index() + 1).max().unwrap_or(0);
         let mut index = FreeIndex {
-            by_free: BTreeSet::new(),
+            by_free: vec![BTreeMap::new(); models],
             keys: vec![None; nodes.len()],
             tree: vec![-1; 2 * leaves],
             leaves,
@@ -66,15 +114,24 @@ impl FreeIndex {
     /// Brings the entry of `id` up to date with `node`.
     pub(crate) fn update(&mut self, id: NodeId, node: &Node) {
         let key = node.up.then_some((node.gpu_type, node.free_gpu_milli));
+        let universe = self.keys.len();
         let slot = &mut self.keys[id.index()];
         if *slot == key {
             return;
         }
         if let Some((ty, free)) = slot.take() {
-            self.by_free.remove(&self::key(ty, free, id));
+            let amounts = &mut self.by_free[ty.index()];
+            let set = amounts.get_mut(&free).expect("a listed node's amount is present");
+            set.remove(id.0);
+            if set.len() == 0 {
+                amounts.remove(&free);
+            }
         }
         if let Some((ty, free)) = key {
-            self.by_free.insert(self::key(ty, free, id));
+            self.by_free[ty.index()]
+                .entry(free)
+                .or_insert_with(|| NodeSet::List(Vec::new()))
+                .insert(id.0, universe);
         }
         *slot = key;
         let mut at = self.leaves + id.index();
@@ -97,7 +154,8 @@ impl FreeIndex {
                 ));
             }
         }
-        if self.by_free.len() != self.keys.iter().flatten().count() {
+        let listed: usize = self.by_free.iter().flat_map(|m| m.values()).map(NodeSet::len).sum();
+        if listed != self.keys.iter().flatten().count() {
             return Err("the free-capacity index lists nodes twice or not at all".into());
         }
         Ok(())
@@ -110,26 +168,31 @@ impl FreeIndex {
 
     /// The smallest free amount of model `ty` that is at least `at_least`, if any.
     pub(crate) fn bucket_at_or_above(&self, ty: GpuTypeId, at_least: u64) -> Option<u64> {
-        let end = bucket_start(GpuTypeId(ty.0 + 1), 0);
         self.by_free
-            .range(bucket_start(ty, at_least)..end)
+            .get(ty.index())?
+            .range(at_least..)
             .next()
-            .map(|&k| unpack(k).0)
+            .map(|(&free, _)| free)
     }
 
     /// The largest free amount of model `ty` that is below `below`, if any.
     pub(crate) fn bucket_below(&self, ty: GpuTypeId, below: u64) -> Option<u64> {
         self.by_free
-            .range(bucket_start(ty, 0)..bucket_start(ty, below))
+            .get(ty.index())?
+            .range(..below)
             .next_back()
-            .map(|&k| unpack(k).0)
+            .map(|(&free, _)| free)
     }
 
     /// The nodes of model `ty` with exactly `free` milli-GPU free, from node `from` on, in id order.
     pub(crate) fn bucket(&self, ty: GpuTypeId, free: u64, from: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.by_free
-            .range(key(ty, free, from)..bucket_start(ty, free + 1))
-            .map(|&k| unpack(k).1)
+        let set = self.by_free.get(ty.index()).and_then(|m| m.get(&free));
+        let mut next = Some(from.0);
+        std::iter::from_fn(move || {
+            let id = set?.first_from(next?)?;
+            next = id.checked_add(1);
+            Some(NodeId(id))
+        })
     }
 
     /// The lowest node id at or after `from` with at least `need` milli-GPU free.
@@ -151,5 +214,32 @@ impl FreeIndex {
         let mid = (lo + hi) / 2;
         self.descend(2 * at, lo, mid, from, need)
             .or_else(|| self.descend(2 * at + 1, mid, hi, from, need))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_answer_alike_as_lists_and_as_bits() {
+        // 300 members of a 1000-id universe: a list until 128, bits after.
+        let mut set = NodeSet::List(Vec::new());
+        let members: Vec<u32> = (0..300).map(|i| (i * 7919) % 1000).collect();
+        for &m in &members {
+            set.insert(m, 1000);
+        }
+        assert!(matches!(set, NodeSet::Bits { .. }));
+        let mut sorted = members.clone();
+        sorted.sort_unstable();
+        for from in [0, 1, 63, 64, 500, 999] {
+            assert_eq!(set.first_from(from), sorted.iter().copied().find(|&m| m >= from));
+        }
+        for &m in &members[..150] {
+            set.remove(m);
+        }
+        assert_eq!(set.len(), 150);
+        assert_eq!(set.first_from(0), members[150..].iter().copied().min());
+        assert_eq!(set.first_from(1000), None);
     }
 }

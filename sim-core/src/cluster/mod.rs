@@ -496,8 +496,9 @@ impl Cluster {
     pub fn allocate(&mut self, tasks: &[TaskAlloc]) -> Result<(), AllocError> {
         if self.power_limits.is_none() && self.on_distinct_nodes(tasks) {
             // Each task checked alone against its node is the whole check.
+            let trial = Trial::new(self);
             for task in tasks {
-                Trial::new(self).take(task)?;
+                trial.check(task)?;
             }
         } else {
             let mut trial = Trial::new(self);

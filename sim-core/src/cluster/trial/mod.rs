@@ -5,7 +5,6 @@
 mod search;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 
@@ -40,7 +39,7 @@ pub struct Trial<'c> {
     positions: FxHashMap<NodeId, u32>,
     /// The touched nodes by (free milli-GPU after the tentative tasks, id), built by the first
     /// search (a trial that only checks an allocation never needs it).
-    by_free: RefCell<Option<BTreeSet<(u64, NodeId)>>>,
+    by_free: RefCell<Option<search::TouchedOrder>>,
     /// Where the searches resume in the cluster's index (see [`search`]).
     cursors: RefCell<search::Cursors>,
     /// Nodes to try first (sorted), and whether the search is restricted to them right now
@@ -206,7 +205,7 @@ impl<'c> Trial<'c> {
                     free_gpu_milli: n.free_gpu_milli,
                 });
                 if let Some(order) = self.by_free.get_mut() {
-                    order.insert((n.free_gpu_milli, node));
+                    order.insert(n.free_gpu_milli, node);
                 }
                 let position = self.touched.len() - 1;
                 if !self.positions.is_empty() {
@@ -233,13 +232,28 @@ impl<'c> Trial<'c> {
         if before != after
             && let Some(order) = self.by_free.get_mut()
         {
-            order.remove(&(before, node));
-            order.insert((after, node));
+            order.remove(before, node);
+            order.insert(after, node);
         }
     }
 
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
+        self.check(task)?;
+        let share = task.milli_per_gpu as u16;
+        self.change(task.node, |t| {
+            for gpu in devices_of(task.gpu_mask) {
+                t.gpu_free_milli[gpu] -= share;
+            }
+            t.free_cpu_milli -= task.cpu_milli;
+            t.free_mem_mib -= task.mem_mib;
+            t.free_gpu_milli -= task.gpu_milli();
+        });
+        Ok(())
+    }
+
+    /// Checks that `task`'s node has what it claims after the tentative tasks, changing nothing.
+    pub fn check(&self, task: &TaskAlloc) -> Result<(), AllocError> {
         let node = self
             .cluster
             .nodes
@@ -287,14 +301,6 @@ impl<'c> Trial<'c> {
         if devices_of(task.gpu_mask).any(|gpu| devices[gpu] < share) {
             return Err(insufficient("GPU"));
         }
-        self.change(task.node, |t| {
-            for gpu in devices_of(task.gpu_mask) {
-                t.gpu_free_milli[gpu] -= share;
-            }
-            t.free_cpu_milli -= task.cpu_milli;
-            t.free_mem_mib -= task.mem_mib;
-            t.free_gpu_milli -= task.gpu_milli();
-        });
         Ok(())
     }
 

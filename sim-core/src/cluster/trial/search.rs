@@ -10,7 +10,6 @@
 //! however wide the jobs. Giving capacity back forgets every resume point.
 
 use std::cell::Ref;
-use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 
@@ -21,6 +20,34 @@ use crate::resources::{TaskAlloc, TaskRequest};
 
 /// What decides whether a task fits a node: its request and the GPU models it may use.
 type FitKey = (TaskRequest, u64);
+
+/// The nodes a trial has touched, by (free milli-GPU, id): a sorted vector, since a trial
+/// touches few nodes and moves each by a short shift.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TouchedOrder {
+    entries: Vec<(u64, NodeId)>,
+}
+
+impl TouchedOrder {
+    /// Adds `node` with `free` milli-GPU.
+    pub(super) fn insert(&mut self, free: u64, node: NodeId) {
+        let at = self.entries.partition_point(|&e| e < (free, node));
+        self.entries.insert(at, (free, node));
+    }
+
+    /// Removes `node`, listed with `free` milli-GPU.
+    pub(super) fn remove(&mut self, free: u64, node: NodeId) {
+        let at = self.entries.partition_point(|&e| e < (free, node));
+        debug_assert_eq!(self.entries.get(at), Some(&(free, node)), "touched order out of step");
+        self.entries.remove(at);
+    }
+
+    /// The entries with at least `need` milli-GPU free, in order.
+    fn at_least(&self, need: u64) -> &[(u64, NodeId)] {
+        let from = self.entries.partition_point(|&(free, _)| free < need);
+        &self.entries[from..]
+    }
+}
 
 /// Where searches resume in the cluster's index.
 #[derive(Clone, Debug, Default)]
@@ -42,10 +69,11 @@ impl Cursors {
 impl Trial<'_> {
     /// The touched nodes by (free milli-GPU, id): built from the overlay on the first search,
     /// then kept current by the overlay.
-    fn touched_order(&self) -> Ref<'_, BTreeSet<(u64, NodeId)>> {
+    fn touched_order(&self) -> Ref<'_, TouchedOrder> {
         if self.by_free.borrow().is_none() {
-            let order = self.touched.iter().map(|t| (t.free_gpu_milli, t.node)).collect();
-            *self.by_free.borrow_mut() = Some(order);
+            let mut entries: Vec<(u64, NodeId)> = self.touched.iter().map(|t| (t.free_gpu_milli, t.node)).collect();
+            entries.sort_unstable();
+            *self.by_free.borrow_mut() = Some(TouchedOrder { entries });
         }
         Ref::map(self.by_free.borrow(), |order| order.as_ref().expect("built just above"))
     }
@@ -59,7 +87,8 @@ impl Trial<'_> {
         let need = request.gpu_milli();
         let mut best = self
             .touched_order()
-            .range((need, NodeId(0))..)
+            .at_least(need)
+            .iter()
             .find_map(|&(free, node)| Some((free, self.fit(node, request, allowed)?)));
         for ty in self.models(request, allowed) {
             let index = self.cluster.free_index();
@@ -88,7 +117,7 @@ impl Trial<'_> {
         }
         let need = request.gpu_milli();
         let mut best: Option<(u64, TaskAlloc)> = None;
-        for &(free, node) in self.touched_order().range((need, NodeId(0))..).rev() {
+        for &(free, node) in self.touched_order().at_least(need).iter().rev() {
             if best.as_ref().is_some_and(|&(b, _)| free < b) {
                 break;
             }
@@ -123,7 +152,8 @@ impl Trial<'_> {
         let need = request.gpu_milli();
         let touched = self
             .touched_order()
-            .range((need, NodeId(0))..)
+            .at_least(need)
+            .iter()
             .filter_map(|&(_, node)| self.fit(node, request, allowed))
             .min_by_key(|task| task.node);
         let key = (*request, allowed.0);
