@@ -93,7 +93,7 @@ pub fn seconds(t: sim_core::SimTime) -> String {
 pub fn push_seconds(out: &mut String, t: sim_core::SimTime) {
     let micros = t.as_micros();
     push_micros(out, micros);
-    if micros % 1_000_000 == 0 {
+    if micros.is_multiple_of(1_000_000) {
         out.push_str(".0");
     }
 }
