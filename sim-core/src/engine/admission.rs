@@ -1,7 +1,7 @@
 //! Arrivals: turning a trace job into a pending job, or rejecting one that can never run.
 
 use super::State;
-use crate::cluster::{Cluster, GpuTypeSet, Node};
+use crate::cluster::{Cluster, GpuTypeSet, Pool};
 use crate::ids::{JobId, QueueId, UserId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::observe::{Record, RejectReason};
@@ -60,10 +60,10 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
         return;
     }
     let largest = cluster
-        .nodes()
+        .pools()
         .iter()
-        .filter(|n| allowed.contains(n.gpu_type))
-        .map(|n| n.gpu_count)
+        .filter(|p| allowed.contains(p.gpu_type))
+        .map(|p| p.gpu_count)
         .max()
         .unwrap_or(0);
     if largest == 0 || task.gpus <= largest {
@@ -86,8 +86,9 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
 /// True when `tasks` copies of `task` fit on the cluster when it is empty.
 pub(crate) fn can_ever_fit(cluster: &Cluster, task: &TaskRequest, tasks: u32, allowed: GpuTypeSet) -> bool {
     let mut room = 0u64;
-    for node in cluster.nodes() {
-        room += tasks_per_empty_node(node, task, allowed);
+    for pool in cluster.pools() {
+        let per_node = tasks_per_empty_node(pool, task, allowed);
+        room = room.saturating_add(per_node.saturating_mul(pool.nodes.len() as u64));
         if room >= u64::from(tasks) {
             return true;
         }
@@ -95,8 +96,8 @@ pub(crate) fn can_ever_fit(cluster: &Cluster, task: &TaskRequest, tasks: u32, al
     false
 }
 
-/// How many copies of `task` an empty `node` holds.
-fn tasks_per_empty_node(node: &Node, task: &TaskRequest, allowed: GpuTypeSet) -> u64 {
+/// How many copies of `task` an empty node of `pool` holds.
+fn tasks_per_empty_node(node: &Pool, task: &TaskRequest, allowed: GpuTypeSet) -> u64 {
     let by = |capacity: u64, need: u64| capacity.checked_div(need).unwrap_or(u64::MAX);
     let by_gpu = if task.gpus == 0 {
         u64::MAX
