@@ -21,6 +21,7 @@ use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
 use crate::backfill::Plan;
+use crate::parts::{PlacementKind, QueueKind};
 use crate::placement::{self, Placement};
 use crate::preemption::Preemption;
 use crate::queue::{self, QueueOrder};
@@ -42,6 +43,23 @@ pub struct Scheduler {
     /// Jobs left waiting by the current round: those that could not start, in the order
     /// offered, then those it suspended.
     blocked: Vec<JobId>,
+    /// Whether a conservative plan may be carried from round to round (see [`Kept`]).
+    carries_plans: bool,
+    /// The last round's plan, while it may still hold.
+    kept: Option<Kept>,
+}
+
+/// A conservative plan kept from the last round. With FIFO order, whole-node reservations on a
+/// single pool and no part that looks beyond the queue (quotas, preemption, slicing), a round
+/// in which only the expected happened (arrivals; running jobs ending at their expected ends)
+/// would recompute every reservation at the same time: the plan is carried over, due
+/// reservations start and only the new arrivals are placed. Anything else recomputes it.
+struct Kept {
+    plan: Plan,
+    /// The last job of the queue the plan has seen.
+    last: JobId,
+    /// False once something the plan did not expect has happened.
+    holds: bool,
 }
 
 impl Scheduler {
@@ -56,6 +74,16 @@ impl Scheduler {
             preemption: spec.preemption.map(Preemption::new),
             slicing: spec.slicing.map(TimeSlicing::new),
             blocked: Vec::new(),
+            carries_plans: spec.backfill_depth == Some(usize::MAX)
+                && spec.queue == QueueKind::Fifo
+                && spec.queues.iter().all(|q| q.quota_milli.is_none())
+                && spec.preemption.is_none()
+                && spec.slicing.is_none()
+                && matches!(
+                    spec.placement,
+                    PlacementKind::FirstFit | PlacementKind::BestFit | PlacementKind::WorstFit
+                ),
+            kept: None,
         }
     }
 
@@ -71,8 +99,9 @@ impl Scheduler {
         });
     }
 
-    /// Steps 1–4: offers every candidate until one blocks (or, with backfilling, to the end).
-    fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
+    /// Steps 1–4: offers every candidate until one blocks (or, with backfilling, to the end);
+    /// returns the plan of reservations, if one was made.
+    fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> Option<Plan> {
         let view = round.view;
         let mut plan: Option<Plan> = None;
         while let Some(id) = self.queue.next(&view) {
@@ -105,6 +134,42 @@ impl Scheduler {
                 plan.reserve(round, self.placement.as_mut(), job);
             }
         }
+        plan
+    }
+
+    /// Runs the round on the last round's plan when it still holds (see [`Kept`]): starts the
+    /// reservations due now, then offers the jobs that arrived since. Returns false, with nothing
+    /// decided, when the plan must be recomputed.
+    fn carry_over(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> bool {
+        let Some(mut kept) = self.kept.take() else {
+            return false;
+        };
+        if !kept.holds || round.view.cluster.pools().len() != 1 || !kept.plan.carry_over(round) {
+            return false;
+        }
+        let view = round.view;
+        let mut started = Vec::new();
+        for id in kept.plan.due() {
+            let job = view.job(id);
+            let Some(tasks) = kept.plan.start_due(round, self.placement.as_mut(), job) else {
+                return false;
+            };
+            started.push((job, tasks));
+        }
+        let first_new = view.pending.partition_point(|&id| id <= kept.last);
+        for &id in &view.pending[first_new..] {
+            let job = view.job(id);
+            match kept.plan.admit(round, self.placement.as_mut(), job) {
+                Some(tasks) => started.push((job, tasks)),
+                None => kept.plan.reserve(round, self.placement.as_mut(), job),
+            }
+        }
+        for (job, tasks) in started {
+            self.start(round, job, tasks, decisions);
+        }
+        kept.last = view.pending.last().copied().unwrap_or(kept.last);
+        self.kept = Some(kept);
+        true
     }
 
     /// Step 5: blocked jobs take the place of running jobs whose slice is over.
@@ -129,6 +194,21 @@ impl Scheduler {
     }
 }
 
+impl Scheduler {
+    /// The decisions a full recomputation of this round would make (debug builds check carried
+    /// plans against it; the placements that allow carrying keep no state, so this changes
+    /// nothing).
+    fn recomputed(&mut self, view: &ClusterView<'_>) -> Vec<Decision> {
+        let kept = self.kept.take();
+        let mut round = Round::new(*view);
+        let mut decisions = Vec::new();
+        self.blocked.clear();
+        self.fill(&mut round, &mut decisions);
+        self.kept = kept;
+        decisions
+    }
+}
+
 impl Policy for Scheduler {
     fn name(&self) -> &str {
         &self.label
@@ -142,7 +222,26 @@ impl Policy for Scheduler {
             quotas.begin_round();
         }
         self.blocked.clear();
-        self.fill(&mut round, decisions);
+        if self.carry_over(&mut round, decisions) {
+            debug_assert_eq!(
+                decisions,
+                &self.recomputed(view),
+                "a carried-over plan decided otherwise than a recomputed one at {:?}",
+                view.now
+            );
+            return;
+        }
+        let plan = self.fill(&mut round, decisions);
+        if self.carries_plans
+            && let Some(plan) = plan
+        {
+            let last = view.pending.last().copied().unwrap_or_default();
+            self.kept = Some(Kept {
+                plan,
+                last,
+                holds: true,
+            });
+        }
         if self.blocked.is_empty() {
             return;
         }
@@ -161,6 +260,16 @@ impl Policy for Scheduler {
     }
 
     fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        if let Some(kept) = &mut self.kept {
+            kept.holds &= match *record {
+                Record::Arrived { .. }
+                | Record::Started { .. }
+                | Record::RateChanged { .. }
+                | Record::Rejected { .. } => true,
+                Record::Completed { job } => kept.plan.expected_end(job) == Some(view.now),
+                _ => false,
+            };
+        }
         self.queue.observe(record, view);
         self.placement.observe(record, view);
         if let Some(quotas) = &mut self.quotas {

@@ -16,6 +16,14 @@ use crate::round::Round;
 /// The shortest estimate a job is given, so that its window is never empty.
 const ONE_MICROSECOND: SimTime = SimTime(1);
 
+/// A whole-node job reserved as a count of nodes per pool.
+struct Counted {
+    job: JobId,
+    start: SimTime,
+    end: SimTime,
+    takes: Vec<(PoolId, i64)>,
+}
+
 /// A job reserved on named nodes (its tasks do not take whole nodes).
 struct Bound {
     start: SimTime,
@@ -41,6 +49,8 @@ pub(crate) struct Plan {
     /// Per pool, the nodes free for a whole-node task at each instant, less the whole-node
     /// reservations.
     idle: Vec<Steps>,
+    /// Whole-node reservations, in the order they were made (the queue's).
+    counted: Vec<Counted>,
     /// Reservations on named nodes.
     bound: Vec<Bound>,
     /// Per pool, the windows of its whole-node reservations.
@@ -72,20 +82,57 @@ fn expected_end(job: &Job, now: SimTime) -> SimTime {
     }
 }
 
+/// A set of pools, as a bit set over the first [`PoolSet::CAPACITY`] pool ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct PoolSet([u64; 4]);
+
+impl PoolSet {
+    /// Pools a set can hold; a job that may use a pool past it is reserved on named nodes.
+    const CAPACITY: usize = 256;
+
+    fn insert(&mut self, pool: usize) {
+        self.0[pool / 64] |= 1 << (pool % 64);
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    /// The pools, in id order.
+    fn iter(self) -> impl Iterator<Item = PoolId> {
+        self.0.into_iter().enumerate().flat_map(|(w, mut bits)| {
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    PoolId::from_index(w * 64 + bit)
+                })
+            })
+        })
+    }
+
+    /// The pool, when there is exactly one.
+    fn single(self) -> Option<PoolId> {
+        let mut pools = self.iter();
+        let first = pools.next()?;
+        pools.next().is_none().then_some(first)
+    }
+}
+
 /// The pools `job` may run in if every task takes a whole node there, or `None` if it runs on
 /// shared nodes somewhere (or nowhere).
-fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<Vec<PoolId>> {
+fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
     let task = &job.spec.task;
-    let mut pools = Vec::new();
+    let mut pools = PoolSet::default();
     for (i, pool) in cluster.pools().iter().enumerate() {
         let allowed = task.gpus == 0 || job.allowed_gpu_types.contains(pool.gpu_type);
         if !allowed || !pool.holds(task) {
             continue;
         }
-        if !pool.taken_whole_by(task) {
+        if !pool.taken_whole_by(task) || i >= PoolSet::CAPACITY {
             return None;
         }
-        pools.push(PoolId::from_index(i));
+        pools.insert(i);
     }
     (!pools.is_empty()).then_some(pools)
 }
@@ -138,6 +185,7 @@ impl Plan {
             busy_until: vec![now; cluster.nodes().len()],
             windows: BTreeMap::new(),
             idle: cluster.pools().iter().map(|_| Steps::new(now, 0)).collect(),
+            counted: Vec::new(),
             bound: Vec::new(),
             whole_windows: vec![Vec::new(); cluster.pools().len()],
             first_start: SimTime::MAX,
@@ -196,7 +244,7 @@ impl Plan {
         } else {
             let cluster = round.view.cluster;
             let whole = whole_node_pools(cluster, job);
-            if let Some(pools) = &whole {
+            if let Some(pools) = whole {
                 let spare: i64 = pools
                     .iter()
                     .map(|p| self.idle[p.index()].min_over(now, end).max(0))
@@ -206,7 +254,7 @@ impl Plan {
                 }
             }
             let mut trial = round.trial.clone();
-            if self.withhold(&mut trial, cluster, job, whole.as_deref(), now, end) {
+            if self.withhold(&mut trial, cluster, job, whole, now, end) {
                 let tasks = placement.place(&mut trial, job)?;
                 if !round.take(&tasks) {
                     return None;
@@ -228,13 +276,13 @@ impl Plan {
         let length = estimate(job);
         let cluster = round.view.cluster;
         match whole_node_pools(cluster, job) {
-            Some(pools) => self.reserve_count(&pools, job, length),
+            Some(pools) => self.reserve_count(pools, job, length),
             None => self.reserve_nodes(round, placement, job, length),
         }
     }
 
     /// Reserves a whole-node job as a count of nodes per pool.
-    fn reserve_count(&mut self, pools: &[PoolId], job: &Job, length: SimTime) {
+    fn reserve_count(&mut self, pools: PoolSet, job: &Job, length: SimTime) {
         let need = i64::from(job.spec.tasks);
         let spare = |plan: &Plan, t: SimTime| -> i64 {
             pools
@@ -242,7 +290,7 @@ impl Plan {
                 .map(|p| plan.idle[p.index()].min_over(t, t.saturating_add(length)).max(0))
                 .sum()
         };
-        let start = if let [pool] = pools {
+        let start = if let Some(pool) = pools.single() {
             self.idle[pool.index()].earliest(self.now, length, need)
         } else {
             let mut times: Vec<SimTime> = pools
@@ -257,16 +305,100 @@ impl Plan {
         let Some(start) = start else { return };
         let end = start.saturating_add(length);
         let mut left = need;
-        for pool in pools {
+        let mut takes = Vec::new();
+        for pool in pools.iter() {
             let steps = &mut self.idle[pool.index()];
             let take = left.min(steps.min_over(start, end).max(0));
             if take > 0 {
                 steps.add(start, end, -take);
                 self.whole_windows[pool.index()].push((start, end));
+                takes.push((pool, take));
             }
             left -= take;
         }
+        self.counted.push(Counted {
+            job: job.id,
+            start,
+            end,
+            takes,
+        });
         self.first_start = self.first_start.min(start);
+    }
+
+    /// Carries the plan of the last round over to `round`, when nothing happened since but what
+    /// it expected: jobs arrived, and the running jobs that ended did so at their expected ends.
+    /// Then recomputing every reservation would give each the same time, so the plan stands;
+    /// returns false (and the caller recomputes) when it cannot tell: a running job has outlived
+    /// its estimate, a reservation was due before now, or some reservation is on named nodes.
+    pub(crate) fn carry_over(&mut self, round: &Round<'_>) -> bool {
+        let now = round.now();
+        if !self.bound.is_empty() || self.counted.iter().any(|c| c.start < now) {
+            return false;
+        }
+        let ended = self.ends.partition_point(|&(end, _)| end <= now);
+        if self.ends[..ended]
+            .iter()
+            .any(|&(_, id)| round.view.job(id).state == sim_core::job::JobState::Running)
+        {
+            return false;
+        }
+        self.ends.drain(..ended);
+        self.started.clear();
+        self.now = now;
+        for steps in &mut self.idle {
+            steps.advance(now);
+        }
+        for windows in &mut self.whole_windows {
+            windows.retain(|&(_, end)| end > now);
+        }
+        self.windows.retain(|_, w| {
+            w.retain(|&(_, end)| end > now);
+            !w.is_empty()
+        });
+        self.reserved = self.counted.len();
+        true
+    }
+
+    /// When the plan expects running job `id` to end, if it runs under the plan.
+    pub(crate) fn expected_end(&self, id: JobId) -> Option<SimTime> {
+        self.ends.iter().find(|&&(_, job)| job == id).map(|&(end, _)| end)
+    }
+
+    /// The jobs whose reservation starts now, in queue order.
+    pub(crate) fn due(&self) -> Vec<JobId> {
+        self.counted
+            .iter()
+            .filter(|c| c.start == self.now)
+            .map(|c| c.job)
+            .collect()
+    }
+
+    /// Starts `job`, whose reservation starts now: its counts are given back and it is admitted
+    /// like any job (which the counts guarantee).
+    pub(crate) fn start_due(
+        &mut self,
+        round: &mut Round<'_>,
+        placement: &mut dyn Placement,
+        job: &Job,
+    ) -> Option<Vec<TaskAlloc>> {
+        let at = self.counted.iter().position(|c| c.job == job.id)?;
+        let reservation = self.counted.remove(at);
+        for &(pool, take) in &reservation.takes {
+            self.idle[pool.index()].add(reservation.start, reservation.end, take);
+            let windows = &mut self.whole_windows[pool.index()];
+            if let Some(w) = windows.iter().position(|&w| w == (reservation.start, reservation.end)) {
+                windows.remove(w);
+            }
+        }
+        self.reserved -= 1;
+        self.first_start = self
+            .counted
+            .iter()
+            .map(|c| c.start)
+            .chain(self.bound.iter().map(|b| b.start))
+            .min()
+            .unwrap_or(SimTime::MAX);
+        self.admit(round, placement, job)
     }
 
     /// Reserves a job on named nodes: the earliest expected end (or end of a reservation, or
@@ -324,7 +456,7 @@ impl Plan {
         trial: &mut Trial<'_>,
         cluster: &Cluster,
         job: &Job,
-        whole: Option<&[PoolId]>,
+        whole: Option<PoolSet>,
         from: SimTime,
         to: SimTime,
     ) -> bool {
@@ -339,7 +471,7 @@ impl Plan {
                 withheld = true;
             }
         }
-        if let Some([_]) = whole {
+        if whole.and_then(PoolSet::single).is_some() {
             // One pool: the count check already said enough of its nodes are spare.
             return withheld;
         }

@@ -1,92 +1,118 @@
 //! A piecewise-constant integer function of time from a round's present: how many nodes of a
 //! pool are free for a whole-node task at each future instant.
 
-use std::collections::BTreeMap;
-
 use sim_core::time::SimTime;
 
-/// A value at `now` and the changes after it; a change at `t` holds from `t` on.
+/// Segments `(from, value)` in time order; the first starts at the present, the last lasts
+/// forever. Kept as a flat vector: a round reads and splits a few hundred segments at most, and
+/// scanning contiguous memory beats walking a tree.
 #[derive(Clone, Debug)]
 pub(crate) struct Steps {
-    now: SimTime,
-    at_now: i64,
-    changes: BTreeMap<SimTime, i64>,
+    segments: Vec<(SimTime, i64)>,
 }
 
 impl Steps {
     /// The constant `value` from `now` on.
     pub(crate) fn new(now: SimTime, value: i64) -> Steps {
         Steps {
-            now,
-            at_now: value,
-            changes: BTreeMap::new(),
+            segments: vec![(now, value)],
         }
+    }
+
+    /// The present.
+    fn now(&self) -> SimTime {
+        self.segments[0].0
+    }
+
+    /// The index of the segment holding `t` (≥ now).
+    fn holding(&self, t: SimTime) -> usize {
+        self.segments.partition_point(|&(from, _)| from <= t) - 1
+    }
+
+    /// The index of a segment starting exactly at `t` (≥ now), splitting one if needed.
+    fn split(&mut self, t: SimTime) -> usize {
+        let i = self.holding(t);
+        if self.segments[i].0 == t {
+            return i;
+        }
+        let value = self.segments[i].1;
+        self.segments.insert(i + 1, (t, value));
+        i + 1
     }
 
     /// Adds `delta` over `[from, to)` (from is clamped to now; `SimTime::MAX` means forever).
     pub(crate) fn add(&mut self, from: SimTime, to: SimTime, delta: i64) {
-        let from = from.max(self.now);
+        let from = from.max(self.now());
         if from >= to || delta == 0 {
             return;
         }
-        if from == self.now {
-            self.at_now += delta;
+        let first = self.split(from);
+        let last = if to == SimTime::MAX {
+            self.segments.len()
         } else {
-            self.change(from, delta);
+            self.split(to)
+        };
+        for segment in &mut self.segments[first..last] {
+            segment.1 += delta;
         }
-        if to != SimTime::MAX {
-            self.change(to, -delta);
-        }
+        self.merge_around(first, last);
     }
 
-    fn change(&mut self, at: SimTime, delta: i64) {
-        let entry = self.changes.entry(at).or_insert(0);
-        *entry += delta;
-        if *entry == 0 {
-            self.changes.remove(&at);
+    /// Joins neighbours left equal by an addition over segments `first..last`.
+    fn merge_around(&mut self, first: usize, last: usize) {
+        if last < self.segments.len() && self.segments[last].1 == self.segments[last - 1].1 {
+            self.segments.remove(last);
         }
-    }
-
-    /// The value at `t` (≥ now).
-    fn value_at(&self, t: SimTime) -> i64 {
-        self.at_now + self.changes.range(..=t).map(|(_, d)| d).sum::<i64>()
+        if first > 0 && self.segments[first].1 == self.segments[first - 1].1 {
+            self.segments.remove(first);
+        }
     }
 
     /// The smallest value over `[from, to)` (from ≥ now, from < to).
     pub(crate) fn min_over(&self, from: SimTime, to: SimTime) -> i64 {
-        let mut value = self.value_at(from);
-        let mut min = value;
-        for (_, delta) in self.changes.range(from..to).filter(|&(&t, _)| t > from) {
-            value += delta;
-            min = min.min(value);
-        }
-        min
+        let first = self.holding(from);
+        self.segments[first..]
+            .iter()
+            .take_while(|&&(start, _)| start < to)
+            .map(|&(_, value)| value)
+            .min()
+            .expect("the segment holding `from` is in the window")
     }
 
     /// The times after `t` at which the value changes, in order.
     pub(crate) fn changes_after(&self, t: SimTime) -> impl Iterator<Item = SimTime> + '_ {
-        self.changes.range(t..).map(|(&at, _)| at).filter(move |&at| at > t)
+        self.segments
+            .iter()
+            .map(|&(from, _)| from)
+            .filter(move |&from| from > t)
     }
 
     /// The earliest `t` ≥ `from` at which the value stays at least `need` for `length`, or
     /// `None` if it never does.
     pub(crate) fn earliest(&self, from: SimTime, length: SimTime, need: i64) -> Option<SimTime> {
-        let mut value = self.value_at(from);
-        let mut run = (value >= need).then_some(from);
-        for (&at, delta) in self.changes.range(from..).filter(|&(&at, _)| at > from) {
-            if let Some(start) = run
-                && at >= start.saturating_add(length)
+        let first = self.holding(from);
+        let mut run: Option<SimTime> = None;
+        for (i, &(start, value)) in self.segments.iter().enumerate().skip(first) {
+            let start = if i == first { from } else { start };
+            if let Some(begin) = run
+                && start >= begin.saturating_add(length)
             {
-                return Some(start);
+                return Some(begin);
             }
-            value += delta;
             if value < need {
                 run = None;
             } else if run.is_none() {
-                run = Some(at);
+                run = Some(start);
             }
         }
         run
+    }
+
+    /// Moves the present to `now` (later than the current one): what came before is forgotten.
+    pub(crate) fn advance(&mut self, now: SimTime) {
+        let i = self.holding(now);
+        self.segments.drain(..i);
+        self.segments[0].0 = now;
     }
 }
 
@@ -115,5 +141,12 @@ mod tests {
         assert_eq!(steps.earliest(t(0), t(15), 3), Some(t(30)));
         assert_eq!(steps.earliest(t(0), t(1), 5), None);
         assert_eq!(steps.changes_after(t(20)).collect::<Vec<_>>(), [t(30), t(40)]);
+        // From 25 on: 1 until 30, then 3, then 4; 3 for 5 s starts at 30.
+        steps.advance(t(25));
+        assert_eq!(steps.min_over(t(25), t(26)), 1);
+        assert_eq!(steps.earliest(t(25), t(5), 3), Some(t(30)));
+        // Adding back the reservation joins the segments it split.
+        steps.add(t(20), t(30), 2);
+        assert_eq!(steps.changes_after(t(25)).collect::<Vec<_>>(), [t(40)]);
     }
 }
