@@ -100,6 +100,11 @@ impl<'v> Round<'v> {
         true
     }
 
+    /// Running jobs stopped (preempted or suspended) this round.
+    pub(crate) fn stopped(&self) -> &[JobId] {
+        &self.stopped
+    }
+
     /// Frees the resources of running jobs stopped this round.
     pub(crate) fn stop(&mut self, jobs: &[JobId]) {
         for &id in jobs {

@@ -20,7 +20,7 @@ use sim_core::policy::{Decision, Policy};
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
-use crate::backfill::Plan;
+use crate::backfill::{Forecast, Plan};
 use crate::parts::{PlacementKind, QueueKind};
 use crate::placement::{self, Placement};
 use crate::preemption::Preemption;
@@ -47,6 +47,8 @@ pub struct Scheduler {
     carries_plans: bool,
     /// The last round's plan, while it may still hold.
     kept: Option<Kept>,
+    /// What backfilling expects of the running jobs (kept only when backfilling is on).
+    forecast: Forecast,
 }
 
 /// A conservative plan kept from the last round. With FIFO order, whole-node reservations on a
@@ -84,6 +86,7 @@ impl Scheduler {
                     PlacementKind::FirstFit | PlacementKind::BestFit | PlacementKind::WorstFit
                 ),
             kept: None,
+            forecast: Forecast::default(),
         }
     }
 
@@ -129,7 +132,8 @@ impl Scheduler {
             let Some(depth) = self.backfill_depth else {
                 break;
             };
-            let plan = plan.get_or_insert_with(|| Plan::new(round, depth));
+            let forecast = &self.forecast;
+            let plan = plan.get_or_insert_with(|| Plan::new(round, depth, forecast));
             if plan.has_room() {
                 plan.reserve(round, self.placement.as_mut(), job);
             }
@@ -144,7 +148,7 @@ impl Scheduler {
         let Some(mut kept) = self.kept.take() else {
             return false;
         };
-        if !kept.holds || round.view.cluster.pools().len() != 1 || !kept.plan.carry_over(round) {
+        if !kept.holds || round.view.cluster.pools().len() != 1 || !kept.plan.carry_over(round, &self.forecast) {
             return false;
         }
         let view = round.view;
@@ -222,6 +226,9 @@ impl Policy for Scheduler {
             quotas.begin_round();
         }
         self.blocked.clear();
+        if self.backfill_depth.is_some() {
+            self.forecast.refresh(view.cluster);
+        }
         if self.carry_over(&mut round, decisions) {
             debug_assert_eq!(
                 decisions,
@@ -269,6 +276,9 @@ impl Policy for Scheduler {
                 Record::Completed { job } => kept.plan.expected_end(job) == Some(view.now),
                 _ => false,
             };
+        }
+        if self.backfill_depth.is_some() {
+            self.forecast.observe(record, view);
         }
         self.queue.observe(record, view);
         self.placement.observe(record, view);

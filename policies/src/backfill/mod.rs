@@ -37,7 +37,9 @@
 //! spare. These rules never let a started job delay a reservation on heterogeneous clusters;
 //! they may reserve a shared-node job later than a perfect packing would.
 
+mod forecast;
 mod plan;
 mod steps;
 
+pub(crate) use forecast::Forecast;
 pub(crate) use plan::Plan;

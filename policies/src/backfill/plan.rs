@@ -9,11 +9,12 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 
+use super::forecast::{Forecast, countable, estimate};
 use super::steps::Steps;
 use crate::placement::Placement;
 use crate::round::Round;
 
-/// The shortest estimate a job is given, so that its window is never empty.
+/// The shortest time after now that a job past its estimate is expected to end.
 const ONE_MICROSECOND: SimTime = SimTime(1);
 
 /// A whole-node job reserved as a count of nodes per pool.
@@ -42,7 +43,8 @@ pub(crate) struct Plan {
     ends: Vec<(SimTime, JobId)>,
     /// Tasks of the jobs this round started (the view does not hold them yet).
     started: BTreeMap<JobId, Vec<TaskAlloc>>,
-    /// Per node, when what runs on it is expected to end (now when nothing does).
+    /// Per node, when what ran on it as the round began is expected to end (`ZERO` when
+    /// nothing did; see [`Plan::until`]).
     busy_until: Vec<SimTime>,
     /// Per node, the later windows in which it is taken (reservations and starts under the plan).
     windows: BTreeMap<NodeId, Vec<(SimTime, SimTime)>>,
@@ -57,29 +59,6 @@ pub(crate) struct Plan {
     whole_windows: Vec<Vec<(SimTime, SimTime)>>,
     /// The earliest start of any reservation (`MAX` while there is none).
     first_start: SimTime,
-}
-
-/// The estimated run time of a job from its (re)start: `requested_s` less the work it had saved,
-/// at least one microsecond.
-fn estimate(job: &Job) -> SimTime {
-    SimTime(
-        job.spec
-            .requested
-            .as_micros()
-            .saturating_sub(job.checkpointed_work as u64),
-    )
-    .max(ONE_MICROSECOND)
-}
-
-/// When a running job is expected to end: start + estimate, or just after now if it has outlived
-/// its estimate (so its resources are never free now).
-fn expected_end(job: &Job, now: SimTime) -> SimTime {
-    let end = job.last_start.unwrap_or(now).saturating_add(estimate(job));
-    if end > now {
-        end
-    } else {
-        now.saturating_add(ONE_MICROSECOND)
-    }
 }
 
 /// A set of pools, as a bit set over the first [`PoolSet::CAPACITY`] pool ids.
@@ -137,12 +116,6 @@ fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
     (!pools.is_empty()).then_some(pools)
 }
 
-/// True when the node can count as free for a whole-node task: schedulable with no failed device.
-fn countable(cluster: &Cluster, node: NodeId) -> bool {
-    let n = cluster.node(node);
-    n.schedulable() && n.failed_gpus == 0
-}
-
 /// The parts of `[from, to)` outside `[.., taken_until)` and outside every window of `taken`.
 fn uncovered(
     from: SimTime,
@@ -164,52 +137,115 @@ fn uncovered(
 
 impl Plan {
     /// The profile of `round` as it stands (its starts included), with no reservation yet;
-    /// at most `depth` jobs will be reserved.
-    pub(crate) fn new(round: &Round<'_>, depth: usize) -> Plan {
+    /// at most `depth` jobs will be reserved. It starts from `forecast` (refreshed for the
+    /// cluster's state), or, when the round stopped running jobs, from a scan of them.
+    pub(crate) fn new(round: &Round<'_>, depth: usize, forecast: &Forecast) -> Plan {
         let now = round.now();
-        let view = round.view;
-        let cluster = view.cluster;
-        let mut ends: Vec<(SimTime, JobId)> = round.running().map(|j| (expected_end(j, now), j.id)).collect();
-        let mut started = BTreeMap::new();
+        let cluster = round.view.cluster;
+        let mut plan = if round.stopped().is_empty() {
+            let plan = Plan::empty(
+                round,
+                depth,
+                forecast.ends(now),
+                forecast.busy_until().to_vec(),
+                (0..cluster.pools().len())
+                    .map(|pool| {
+                        let (idle, frees) = forecast.pool(pool, now);
+                        Steps::from_changes(now, idle, frees)
+                    })
+                    .collect(),
+            );
+            debug_assert!(
+                plan.same_profile(&Plan::scanned(round, depth)),
+                "the forecast is out of step with the running jobs at {now:?}"
+            );
+            plan
+        } else {
+            Plan::scanned(round, depth)
+        };
         for (id, tasks) in &round.started {
-            ends.push((now.saturating_add(estimate(view.job(*id))), *id));
-            started.insert(*id, tasks.clone());
+            let end = now.saturating_add(estimate(round.view.job(*id)));
+            plan.record(cluster, *id, tasks, end);
         }
-        ends.sort_unstable();
-        let mut plan = Plan {
-            now,
+        plan
+    }
+
+    /// A plan with no reservation on the given profile.
+    fn empty(
+        round: &Round<'_>,
+        depth: usize,
+        ends: Vec<(SimTime, JobId)>,
+        busy_until: Vec<SimTime>,
+        idle: Vec<Steps>,
+    ) -> Plan {
+        Plan {
+            now: round.now(),
             depth,
             reserved: 0,
             ends,
-            started,
-            busy_until: vec![now; cluster.nodes().len()],
+            started: BTreeMap::new(),
+            busy_until,
             windows: BTreeMap::new(),
-            idle: cluster.pools().iter().map(|_| Steps::new(now, 0)).collect(),
+            idle,
             counted: Vec::new(),
             bound: Vec::new(),
-            whole_windows: vec![Vec::new(); cluster.pools().len()],
+            whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
-        };
-        let mut busy_until = std::mem::take(&mut plan.busy_until);
-        for &(end, id) in &plan.ends {
-            for task in plan.tasks_of(view.jobs, id) {
+        }
+    }
+
+    /// The profile of the jobs running in `round` (those it stopped excluded), built by
+    /// scanning them and every node: O(nodes + running tasks).
+    fn scanned(round: &Round<'_>, depth: usize) -> Plan {
+        let now = round.now();
+        let cluster = round.view.cluster;
+        let soon = now.saturating_add(ONE_MICROSECOND);
+        let mut ends: Vec<(SimTime, JobId)> = round
+            .running()
+            .map(|j| {
+                let end = j.last_start.unwrap_or(now).saturating_add(estimate(j));
+                (end.max(soon), j.id)
+            })
+            .collect();
+        ends.sort_unstable();
+        let mut busy_until = vec![SimTime::ZERO; cluster.nodes().len()];
+        for job in round.running() {
+            let end = job.last_start.unwrap_or(now).saturating_add(estimate(job));
+            for task in &job.alloc {
                 let until = &mut busy_until[task.node.index()];
                 *until = (*until).max(end);
             }
         }
-        plan.busy_until = busy_until;
+        let mut idle = vec![0i64; cluster.pools().len()];
+        let mut frees: Vec<Vec<(SimTime, i64)>> = vec![Vec::new(); cluster.pools().len()];
         for (i, node) in cluster.nodes().iter().enumerate() {
-            let id = NodeId::from_index(i);
-            if !countable(cluster, id) {
-                continue;
-            }
-            if round.trial.is_idle(id) {
-                plan.idle[node.pool.index()].add(now, SimTime::MAX, 1);
-            } else if plan.busy_until[i] > now {
-                plan.idle[node.pool.index()].add(plan.busy_until[i], SimTime::MAX, 1);
+            if countable(cluster, NodeId::from_index(i)) {
+                match busy_until[i] {
+                    SimTime::ZERO => idle[node.pool.index()] += 1,
+                    until => frees[node.pool.index()].push((until.max(soon), 1)),
+                }
             }
         }
-        plan
+        let idle = idle
+            .into_iter()
+            .zip(frees)
+            .map(|(idle, frees)| Steps::from_changes(now, idle, frees))
+            .collect();
+        Plan::empty(round, depth, ends, busy_until, idle)
+    }
+
+    /// True when both plans have the same expected ends, busy nodes and pool counts.
+    fn same_profile(&self, other: &Plan) -> bool {
+        self.ends == other.ends && self.busy_until == other.busy_until && self.idle == other.idle
+    }
+
+    /// When what ran on `node` as the round began is expected to end: now when nothing did,
+    /// just after now for a job past its estimate.
+    fn until(&self, node: NodeId) -> SimTime {
+        match self.busy_until[node.index()] {
+            SimTime::ZERO => self.now,
+            until => until.max(self.now.saturating_add(ONE_MICROSECOND)),
+        }
     }
 
     /// The tasks of a job of `ends`.
@@ -330,7 +366,7 @@ impl Plan {
     /// Then recomputing every reservation would give each the same time, so the plan stands;
     /// returns false (and the caller recomputes) when it cannot tell: a running job has outlived
     /// its estimate, a reservation was due before now, or some reservation is on named nodes.
-    pub(crate) fn carry_over(&mut self, round: &Round<'_>) -> bool {
+    pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &Forecast) -> bool {
         let now = round.now();
         if !self.bound.is_empty() || self.counted.iter().any(|c| c.start < now) {
             return false;
@@ -345,6 +381,8 @@ impl Plan {
         self.ends.drain(..ended);
         self.started.clear();
         self.now = now;
+        self.busy_until.clear();
+        self.busy_until.extend_from_slice(forecast.busy_until());
         for steps in &mut self.idle {
             steps.advance(now);
         }
@@ -510,7 +548,7 @@ impl Plan {
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
     fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
         let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-        !uncovered(from, to, self.busy_until[node.index()], taken).is_empty()
+        !uncovered(from, to, self.until(node), taken).is_empty()
     }
 
     /// Records a job started now on `tasks`, expected to end at `end`.
@@ -532,7 +570,7 @@ impl Plan {
         if countable(cluster, node) {
             let pool = cluster.node(node).pool.index();
             let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-            for (a, b) in uncovered(from, to, self.busy_until[node.index()], taken) {
+            for (a, b) in uncovered(from, to, self.until(node), taken) {
                 self.idle[pool].add(a, b, -1);
             }
         }

@@ -6,17 +6,28 @@ use sim_core::time::SimTime;
 /// Segments `(from, value)` in time order; the first starts at the present, the last lasts
 /// forever. Kept as a flat vector: a round reads and splits a few hundred segments at most, and
 /// scanning contiguous memory beats walking a tree.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Steps {
     segments: Vec<(SimTime, i64)>,
 }
 
 impl Steps {
-    /// The constant `value` from `now` on.
-    pub(crate) fn new(now: SimTime, value: i64) -> Steps {
-        Steps {
-            segments: vec![(now, value)],
+    /// `value` at `now`, changed by each `(at, delta)` of `changes` from `at` on (in any order;
+    /// changes at or before now count from now).
+    pub(crate) fn from_changes(now: SimTime, value: i64, mut changes: Vec<(SimTime, i64)>) -> Steps {
+        changes.sort_unstable();
+        let mut segments = vec![(now, value)];
+        for (at, delta) in changes {
+            let last = segments.last_mut().expect("there is always a first segment");
+            if at <= last.0 {
+                last.1 += delta;
+            } else {
+                let value = last.1 + delta;
+                segments.push((at, value));
+            }
         }
+        segments.dedup_by(|later, earlier| later.1 == earlier.1);
+        Steps { segments }
     }
 
     /// The present.
@@ -127,7 +138,7 @@ mod tests {
     #[test]
     fn windows_find_the_earliest_stretch_that_holds() {
         // 1 free now; +2 at 10 (3); a reservation takes 2 over [20, 30) (1); +1 at 40 (4).
-        let mut steps = Steps::new(t(0), 1);
+        let mut steps = Steps::from_changes(t(0), 1, Vec::new());
         steps.add(t(10), SimTime::MAX, 2);
         steps.add(t(20), t(30), -2);
         steps.add(t(40), SimTime::MAX, 1);
@@ -148,5 +159,21 @@ mod tests {
         // Adding back the reservation joins the segments it split.
         steps.add(t(20), t(30), 2);
         assert_eq!(steps.changes_after(t(25)).collect::<Vec<_>>(), [t(40)]);
+    }
+
+    #[test]
+    fn built_from_changes_as_by_additions() {
+        // 2 now; nodes free from 30, 10, 10 and 50; one change at 20 that cancels out.
+        let built = Steps::from_changes(
+            t(0),
+            2,
+            vec![(t(30), 1), (t(10), 1), (t(10), 1), (t(50), 1), (t(20), 0)],
+        );
+        let mut added = Steps::from_changes(t(0), 2, Vec::new());
+        for at in [30, 10, 10, 50] {
+            added.add(t(at), SimTime::MAX, 1);
+        }
+        assert_eq!(built.segments, added.segments);
+        assert_eq!(built.segments, [(t(0), 2), (t(10), 4), (t(30), 5), (t(50), 6)]);
     }
 }

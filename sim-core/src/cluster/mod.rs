@@ -212,6 +212,9 @@ pub struct Cluster {
     /// is marked when its slot equals `stamp`.
     stamps: Vec<u32>,
     stamp: u32,
+    /// Bumped whenever a node goes down or up, is cut off or reconnected, or a device fails or
+    /// is repaired (see [`Cluster::state_version`]).
+    state_version: u64,
 }
 
 impl Cluster {
@@ -239,6 +242,7 @@ impl Cluster {
             index: FreeIndex::new(&[]),
             stamps: vec![0; specs.len()],
             stamp: 0,
+            state_version: 0,
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -372,6 +376,7 @@ impl Cluster {
             n.name
         );
         n.up = up;
+        self.state_version += 1;
         self.index.update(node, &self.nodes[node.index()]);
         let n = &self.nodes[node.index()];
         if up {
@@ -421,6 +426,7 @@ impl Cluster {
         let n = &mut self.nodes[node.index()];
         let changed = n.reachable != reachable;
         n.reachable = reachable;
+        self.state_version += u64::from(changed);
         changed
     }
 
@@ -456,9 +462,16 @@ impl Cluster {
                 self.total_gpu_milli += whole;
             }
         }
+        self.state_version += 1;
         self.index.update(node, &self.nodes[node.index()]);
         self.refresh_frag(node);
         true
+    }
+
+    /// A number that changes whenever a node's state does (up, reachable, a failed device), so
+    /// that a policy keeping its own picture of the cluster knows when to rebuild it.
+    pub fn state_version(&self) -> u64 {
+        self.state_version
     }
 
     /// Puts rack power budgets in force (or lifts them with `None`).

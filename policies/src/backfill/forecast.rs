@@ -1,0 +1,190 @@
+//! What backfilling expects of the jobs running now: when each should end, when each node and
+//! how many nodes of each pool should be free. Kept current from the engine's records, so a
+//! round's availability profile starts from it without scanning or sorting the cluster.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sim_core::cluster::Cluster;
+use sim_core::ids::{JobId, NodeId};
+use sim_core::job::Job;
+use sim_core::observe::Record;
+use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
+
+/// The shortest estimate a job is given, so that its window is never empty.
+const ONE_MICROSECOND: SimTime = SimTime(1);
+
+/// The estimated run time of a job from its (re)start: `requested_s` less the work it had saved,
+/// at least one microsecond.
+pub(crate) fn estimate(job: &Job) -> SimTime {
+    SimTime(
+        job.spec
+            .requested
+            .as_micros()
+            .saturating_sub(job.checkpointed_work as u64),
+    )
+    .max(ONE_MICROSECOND)
+}
+
+/// The expected ends of the running jobs and what they free.
+#[derive(Debug, Default)]
+pub(crate) struct Forecast {
+    /// Running jobs by expected end (start + estimate, as of their start).
+    ends: BTreeSet<(SimTime, JobId)>,
+    /// Each running job's expected end and nodes (each once).
+    jobs: BTreeMap<JobId, (SimTime, Vec<NodeId>)>,
+    /// Per node, the expected ends of the jobs running on it, sorted.
+    on_node: Vec<Vec<SimTime>>,
+    /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).
+    busy_until: Vec<SimTime>,
+    /// Per pool, its countable nodes with nothing running.
+    idle: Vec<i64>,
+    /// Per pool, its countable busy nodes by the time they are expected to be free.
+    frees_at: Vec<BTreeMap<SimTime, i64>>,
+    /// The cluster state (`Cluster::state_version`) the node counts were built for, if built.
+    built_for: Option<u64>,
+}
+
+/// True when a node can count as free for a whole-node task: schedulable with no failed device.
+pub(crate) fn countable(cluster: &Cluster, node: NodeId) -> bool {
+    let n = cluster.node(node);
+    n.schedulable() && n.failed_gpus == 0
+}
+
+impl Forecast {
+    /// Keeps the forecast current with a change the engine applied.
+    pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        match *record {
+            Record::Started { job } => self.started(view, view.job(job)),
+            Record::Completed { job }
+            | Record::Preempted { job, .. }
+            | Record::Suspended { job, .. }
+            | Record::Interrupted { job, .. }
+            | Record::TimedOut { job, .. } => self.stopped(view, job),
+            _ => {}
+        }
+    }
+
+    fn started(&mut self, view: &ClusterView<'_>, job: &Job) {
+        let end = job.last_start.unwrap_or(view.now).saturating_add(estimate(job));
+        let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        self.ends.insert((end, job.id));
+        if self.built_for.is_some() {
+            for &node in &nodes {
+                let before = self.busy_until[node.index()];
+                let ends = &mut self.on_node[node.index()];
+                let at = ends.partition_point(|&e| e < end);
+                ends.insert(at, end);
+                self.moved(view.cluster, node, before);
+            }
+        }
+        self.jobs.insert(job.id, (end, nodes));
+    }
+
+    fn stopped(&mut self, view: &ClusterView<'_>, id: JobId) {
+        let Some((end, nodes)) = self.jobs.remove(&id) else {
+            return;
+        };
+        self.ends.remove(&(end, id));
+        if self.built_for.is_some() {
+            for node in nodes {
+                let before = self.busy_until[node.index()];
+                let ends = &mut self.on_node[node.index()];
+                if let Some(at) = ends.iter().position(|&e| e == end) {
+                    ends.remove(at);
+                }
+                self.moved(view.cluster, node, before);
+            }
+        }
+    }
+
+    /// Updates the pool counts after `node`'s running jobs changed (it was busy until `before`).
+    fn moved(&mut self, cluster: &Cluster, node: NodeId, before: SimTime) {
+        let after = self.on_node[node.index()].last().copied().unwrap_or(SimTime::ZERO);
+        self.busy_until[node.index()] = after;
+        if before == after || !countable(cluster, node) {
+            return;
+        }
+        let pool = cluster.node(node).pool.index();
+        self.count(pool, before, -1);
+        self.count(pool, after, 1);
+    }
+
+    /// Counts a countable node of `pool` busy until `until` (`ZERO`: idle now).
+    fn count(&mut self, pool: usize, until: SimTime, delta: i64) {
+        if until == SimTime::ZERO {
+            self.idle[pool] += delta;
+            return;
+        }
+        let slot = self.frees_at[pool].entry(until).or_insert(0);
+        *slot += delta;
+        if *slot == 0 {
+            self.frees_at[pool].remove(&until);
+        }
+    }
+
+    /// Rebuilds the per-node and per-pool picture when the cluster's state changed since it was
+    /// built (a node went down or came back, a device failed): O(nodes + running jobs).
+    pub(crate) fn refresh(&mut self, cluster: &Cluster) {
+        if self.built_for == Some(cluster.state_version()) {
+            return;
+        }
+        let nodes = cluster.nodes().len();
+        self.on_node = vec![Vec::new(); nodes];
+        for &(end, ref job_nodes) in self.jobs.values() {
+            for node in job_nodes {
+                self.on_node[node.index()].push(end);
+            }
+        }
+        for ends in &mut self.on_node {
+            ends.sort_unstable();
+        }
+        self.busy_until = self
+            .on_node
+            .iter()
+            .map(|ends| ends.last().copied().unwrap_or(SimTime::ZERO))
+            .collect();
+        self.idle = vec![0; cluster.pools().len()];
+        self.frees_at = vec![BTreeMap::new(); cluster.pools().len()];
+        for i in 0..nodes {
+            let node = NodeId::from_index(i);
+            if countable(cluster, node) {
+                self.count(cluster.node(node).pool.index(), self.busy_until[i], 1);
+            }
+        }
+        self.built_for = Some(cluster.state_version());
+    }
+
+    /// The running jobs by expected end, as of `now`: a job past its estimate is expected to end
+    /// just after now. In (end, job) order.
+    pub(crate) fn ends(&self, now: SimTime) -> Vec<(SimTime, JobId)> {
+        let overdue = self
+            .ends
+            .range(..(now.saturating_add(ONE_MICROSECOND), JobId(0)))
+            .count();
+        let mut ends: Vec<(SimTime, JobId)> = self.ends.iter().copied().collect();
+        let soon = now.saturating_add(ONE_MICROSECOND);
+        for end in &mut ends[..overdue] {
+            end.0 = soon;
+        }
+        ends[..overdue].sort_unstable();
+        ends
+    }
+
+    /// Per node, when what runs on it is expected to end (`ZERO`: nothing runs on it). Call
+    /// [`Forecast::refresh`] first.
+    pub(crate) fn busy_until(&self) -> &[SimTime] {
+        &self.busy_until
+    }
+
+    /// Per pool: the countable nodes with nothing running, and the busy ones by when they are
+    /// expected to be free (a node past its estimate is expected free just after now). Call
+    /// [`Forecast::refresh`] first.
+    pub(crate) fn pool(&self, pool: usize, now: SimTime) -> (i64, Vec<(SimTime, i64)>) {
+        let soon = now.saturating_add(ONE_MICROSECOND);
+        let frees = self.frees_at[pool].iter().map(|(&at, &n)| (at.max(soon), n)).collect();
+        (self.idle[pool], frees)
+    }
+}
