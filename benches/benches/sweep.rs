@@ -54,6 +54,7 @@ fn sweep(c: &mut Criterion) {
                     replace: true,
                     stop: &stop,
                     max_runs: None,
+                    first_seed_rows: false,
                 };
                 let outcome = run_sweep(&plan, &options, &|_, _| Ok(()), &Silent).expect("the sweep runs");
                 assert_eq!((outcome.recorded, outcome.failed), (RUNS, 0));

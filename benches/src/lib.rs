@@ -9,6 +9,7 @@ use rand_distr::{Distribution, LogNormal};
 use sim_core::cluster::{Cluster, GpuTypeSet, NodeSpec, Trial};
 use sim_core::ids::{JobId, QueueId, UserId};
 use sim_core::job::{Job, JobSpec, JobState};
+use sim_core::jobs::JobStore;
 use sim_core::observe::Record;
 use sim_core::physics::{Physics, PhysicsConfig};
 use sim_core::policy::Policy;
@@ -93,7 +94,7 @@ pub struct SchedulingState {
     /// The cluster with the running jobs' allocations applied.
     pub cluster: Cluster,
     /// Every job, indexed by id: running ones first, then the waiting ones.
-    pub jobs: Vec<Job>,
+    pub jobs: JobStore,
     /// Waiting jobs, in arrival order.
     pub pending: Vec<JobId>,
     /// Running jobs.
@@ -113,7 +114,7 @@ impl SchedulingState {
         let gpus = cluster.total_gpu_milli() / 1000;
         let specs = synthetic_jobs(waiting + gpus as usize, gpus as u32, 1.0, seed);
         let now = specs[specs.len() - 1].submit;
-        let mut jobs = Vec::with_capacity(specs.len());
+        let mut jobs = JobStore::new();
         let mut running = BTreeSet::new();
         let mut pending = Vec::with_capacity(waiting);
         let mut filling = true;
@@ -178,7 +179,7 @@ impl SchedulingState {
     /// Tells `policy` of every arrival and start, as the engine would have.
     pub fn replay_records(&self, policy: &mut dyn Policy) {
         let view = self.view();
-        for job in &self.jobs {
+        for job in self.jobs.iter() {
             policy.observe(&Record::Arrived { job: job.id }, &view);
             if job.state == JobState::Running {
                 policy.observe(&Record::Started { job: job.id }, &view);

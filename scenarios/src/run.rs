@@ -1,6 +1,7 @@
 //! Running a loaded scenario once: a replay, or a fill experiment.
 
 use sim_core::engine::{EngineConfig, World};
+use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
 use sim_core::observe::Observer;
 use sim_core::run::{RunRecord, simulate_observed};
@@ -30,14 +31,24 @@ pub struct ScenarioRun {
     pub fill: Option<Vec<FillRow>>,
 }
 
-/// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
+/// Runs the scenario once with its own seed and policy (whose random streams derive from the
+/// seed), keeping every job's row in the record.
 pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
-    run_watched(loaded, Vec::new())
+    let mut rows = Vec::new();
+    let mut run = run_with(loaded, Vec::new(), &mut rows, false)?;
+    run.record.jobs = rows;
+    Ok(run)
 }
 
-/// [`run`], with `watchers` observing the run as it goes (a progress display); they see the run
-/// and change nothing in it.
-pub fn run_watched(loaded: &LoadedScenario, watchers: Vec<&mut dyn Observer>) -> Result<ScenarioRun, ScenarioError> {
+/// [`run`], with `watchers` observing the run as it goes (a progress display; they see the run
+/// and change nothing in it), every job's row handed to `rows` as the job is retired, and, with
+/// `stream`, ended jobs dropped as the run goes, so its memory does not grow with the trace.
+pub fn run_with(
+    loaded: &LoadedScenario,
+    watchers: Vec<&mut dyn Observer>,
+    rows: &mut dyn JobRowSink,
+    stream: bool,
+) -> Result<ScenarioRun, ScenarioError> {
     let mut cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
@@ -57,7 +68,11 @@ pub fn run_watched(loaded: &LoadedScenario, watchers: Vec<&mut dyn Observer>) ->
             physics,
             faults,
         };
-        let record = simulate_observed(world, &mut *source, policy.as_mut(), engine_config(loaded), watchers)?;
+        let config = EngineConfig {
+            stream_jobs: stream,
+            ..engine_config(loaded)
+        };
+        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)?;
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
@@ -77,6 +92,7 @@ pub fn run_watched(loaded: &LoadedScenario, watchers: Vec<&mut dyn Observer>) ->
     let config = EngineConfig {
         horizon: Some(fill.last_arrival),
         fail_unplaced_arrivals: true,
+        stream_jobs: stream,
         ..engine_config(loaded)
     };
     let mut collector = FillCollector::new();
@@ -88,7 +104,7 @@ pub fn run_watched(loaded: &LoadedScenario, watchers: Vec<&mut dyn Observer>) ->
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];
         observers.extend(watchers.into_iter().map(|w| -> &mut dyn Observer { w }));
-        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers)?
+        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)?
     };
     Ok(ScenarioRun {
         record,

@@ -74,7 +74,15 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
         let spec = policies::PolicySpec::preset(policy).unwrap();
         let mut scheduler = policies::resolve(&spec, 42);
         let mut check = AllocEqualsDemand::default();
-        simulate_observed(cluster, &mut fill.source, scheduler.as_mut(), config, vec![&mut check]).unwrap();
+        simulate_observed(
+            cluster,
+            &mut fill.source,
+            scheduler.as_mut(),
+            config,
+            vec![&mut check],
+            &mut sim_core::metrics::DiscardRows,
+        )
+        .unwrap();
         let first_failure = check
             .demand_at_first_failure
             .expect("130 % of the capacity cannot all fit");

@@ -7,7 +7,7 @@
 //! - [`time`]: integer-microsecond [`SimTime`] and duration strings (`"90s"`, `"4h"`).
 //! - [`event_queue`]: the future event list, ordered by (time, insertion sequence).
 //! - [`cluster`]: racks, nodes, typed GPUs, and exact milli-GPU / milli-CPU / MiB accounting.
-//! - [`job`]: what a trace asks for and what happens to it.
+//! - [`job`]: what a trace asks for and what happens to it; [`jobs`]: the window of them a run holds.
 //! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
@@ -59,6 +59,7 @@ pub mod faults;
 pub mod frag;
 pub mod ids;
 pub mod job;
+pub mod jobs;
 pub mod metrics;
 pub mod observe;
 pub mod physics;

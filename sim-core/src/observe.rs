@@ -157,6 +157,12 @@ pub trait Observer {
     /// Called for every record, right after the change is applied.
     fn on_record(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
 
+    /// Called once for every job, in arrival order, when the engine lets go of it: as soon as it
+    /// and every earlier job have ended when the run streams its jobs, else at the end of the
+    /// run (a job still waiting or running is then in that state). Per-job results (rows,
+    /// percentiles) are collected here.
+    fn on_retired(&mut self, _job: &crate::job::Job, _view: &ClusterView<'_>) {}
+
     /// Called once at the end of every instant, after the scheduler ran: the state is now
     /// constant until the next instant.
     fn on_instant_end(&mut self, _view: &ClusterView<'_>) {}

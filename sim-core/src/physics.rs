@@ -16,6 +16,7 @@ use crate::cluster::Cluster;
 use crate::fabric::{FabricConfig, Network};
 use crate::ids::{JobId, NodeId, RackId};
 use crate::job::Job;
+use crate::jobs::JobStore;
 use crate::power::{PowerConfig, PowerError, PowerModel};
 use crate::resources::MILLI_PER_GPU;
 use crate::thermal::trajectory::Inlet;
@@ -193,14 +194,14 @@ impl Physics {
     }
 
     /// Initial thermal checks (none are due while everything idles, but a hot inlet may start one).
-    pub fn start(&mut self, cluster: &Cluster, jobs: &[Job], now: SimTime, effects: &mut Effects) {
+    pub fn start(&mut self, cluster: &Cluster, jobs: &JobStore, now: SimTime, effects: &mut Effects) {
         for rack in 0..cluster.racks().len() {
             self.refresh_rack(cluster, jobs, RackId::from_index(rack), None, now, effects);
         }
     }
 
     /// A job started (its allocation is in `job.alloc` and already taken from `cluster`).
-    pub fn job_started(&mut self, cluster: &Cluster, jobs: &[Job], job: &Job, now: SimTime, effects: &mut Effects) {
+    pub fn job_started(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, effects: &mut Effects) {
         let nodes = job_nodes(job);
         for node in &nodes {
             self.node_jobs[node.index()].push(job.id);
@@ -219,7 +220,7 @@ impl Physics {
     }
 
     /// A job stopped (its resources are already released in `cluster`).
-    pub fn job_stopped(&mut self, cluster: &Cluster, jobs: &[Job], job: &Job, now: SimTime, effects: &mut Effects) {
+    pub fn job_stopped(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, effects: &mut Effects) {
         let nodes = job_nodes(job);
         for node in &nodes {
             self.node_jobs[node.index()].retain(|&j| j != job.id);
@@ -235,7 +236,14 @@ impl Physics {
     }
 
     /// A node went down or came back (its jobs were already stopped).
-    pub fn node_changed(&mut self, cluster: &Cluster, jobs: &[Job], node: NodeId, now: SimTime, effects: &mut Effects) {
+    pub fn node_changed(
+        &mut self,
+        cluster: &Cluster,
+        jobs: &JobStore,
+        node: NodeId,
+        now: SimTime,
+        effects: &mut Effects,
+    ) {
         if let Some(thermal) = &mut self.thermal {
             let heat = &mut thermal.nodes[node.index()];
             heat.band = if cluster.node(node).up { Band::Normal } else { Band::Off };
@@ -248,7 +256,7 @@ impl Physics {
     pub fn thermal_check(
         &mut self,
         cluster: &Cluster,
-        jobs: &[Job],
+        jobs: &JobStore,
         node: NodeId,
         version: u32,
         now: SimTime,
@@ -307,7 +315,7 @@ impl Physics {
     pub fn set_cooling(
         &mut self,
         cluster: &Cluster,
-        jobs: &[Job],
+        jobs: &JobStore,
         rack: RackId,
         cooling_w: f64,
         now: SimTime,
@@ -361,7 +369,7 @@ impl Physics {
     fn refresh_racks_of(
         &mut self,
         cluster: &Cluster,
-        jobs: &[Job],
+        jobs: &JobStore,
         nodes: &[NodeId],
         now: SimTime,
         effects: &mut Effects,
@@ -377,7 +385,7 @@ impl Physics {
     fn refresh_rack(
         &mut self,
         cluster: &Cluster,
-        jobs: &[Job],
+        jobs: &JobStore,
         rack: RackId,
         forced: Option<NodeId>,
         now: SimTime,
@@ -454,7 +462,7 @@ impl Physics {
         for &job in &affected {
             effects
                 .speeds
-                .push((job, SpeedPart::Power, self.power_factor(&jobs[job.index()])));
+                .push((job, SpeedPart::Power, self.power_factor(&jobs[job])));
         }
         self.scratch_jobs = affected;
         self.scratch_nodes = clock_changed;

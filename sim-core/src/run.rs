@@ -3,8 +3,10 @@
 use std::error::Error;
 
 use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
-use crate::job::{JobSpec, JobState};
-use crate::metrics::{EventDigest, JobRow, PowerCollector, RackSample, Sample, Summary, UsageCollector};
+use crate::job::JobSpec;
+use crate::metrics::{
+    EventDigest, JobRow, JobRowSink, JobRows, JobTotals, PowerCollector, RackSample, Sample, Summary, UsageCollector,
+};
 use crate::observe::Observer;
 use crate::policy::Policy;
 use crate::time::SimTime;
@@ -13,7 +15,7 @@ use crate::time::SimTime;
 pub struct RunRecord {
     /// The metrics.
     pub summary: Summary,
-    /// One row per job, in arrival order.
+    /// One row per job, in arrival order ([`simulate`]; empty when the rows went to a sink).
     pub jobs: Vec<JobRow>,
     /// Sampled cluster state, in time order.
     pub timeseries: Vec<Sample>,
@@ -38,7 +40,7 @@ pub struct RunRecord {
 }
 
 /// Runs `source` on `world` (a [`World`] or a bare cluster) under `policy` to the end and
-/// collects the standard metrics.
+/// collects the standard metrics, every job's row included.
 pub fn simulate<S, E>(
     world: impl Into<World>,
     source: S,
@@ -49,44 +51,50 @@ where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
-    simulate_observed(world, source, policy, config, Vec::new())
+    let mut rows = Vec::new();
+    let mut record = simulate_observed(world, source, policy, config, Vec::new(), &mut rows)?;
+    record.jobs = rows;
+    Ok(record)
 }
 
 /// [`simulate`], with `extra` observers watching the run beside the standard collectors (the
-/// fill experiment's allocation curve, for one).
+/// fill experiment's allocation curve, for one), and every job's row handed to `rows` as the
+/// job is retired (written as it comes, or dropped, when the run streams its jobs:
+/// `EngineConfig::stream_jobs`).
 pub fn simulate_observed<S, E>(
     world: impl Into<World>,
     source: S,
     policy: &mut dyn Policy,
     config: EngineConfig,
     extra: Vec<&mut dyn Observer>,
+    rows: &mut dyn JobRowSink,
 ) -> Result<RunRecord, RunError>
 where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
+    let world = world.into();
+    let node_names: Vec<String> = world.cluster.nodes().iter().map(|n| n.name.clone()).collect();
     let mut usage = UsageCollector::new();
     let mut digest = EventDigest::new();
     let mut power = PowerCollector::new();
+    let mut totals = JobTotals::new();
+    let mut job_rows = JobRows::new(node_names, rows);
     let mut engine = Engine::new(world, source, policy, config)?;
     engine.add_observer(&mut usage);
     engine.add_observer(&mut digest);
     engine.add_observer(&mut power);
+    engine.add_observer(&mut totals);
+    engine.add_observer(&mut job_rows);
     for observer in extra {
         engine.add_observer(observer);
     }
     let outcome = engine.run()?;
-    let summary = Summary::compute(&outcome, &usage.totals(), &power.totals());
-    let node_names: Vec<String> = outcome.cluster.nodes().iter().map(|n| n.name.clone()).collect();
-    let jobs = outcome.jobs.iter().map(|j| JobRow::from_job(j, &node_names)).collect();
-    let rejected_jobs = outcome
-        .jobs
-        .iter()
-        .filter(|j| j.state == JobState::NeverFits || (j.state == JobState::Failed && j.first_start.is_none()))
-        .count() as u64;
+    let summary = Summary::compute(&outcome, &totals, &usage.totals(), &power.totals());
+    let rejected_jobs = summary.jobs_never_fit + totals.failed_unstarted();
     Ok(RunRecord {
         summary,
-        jobs,
+        jobs: Vec::new(),
         timeseries: usage.into_samples(),
         racks: power.into_rack_samples(),
         rack_names: outcome.cluster.racks().iter().map(|r| r.name.clone()).collect(),

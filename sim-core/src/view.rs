@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use crate::cluster::Cluster;
 use crate::ids::JobId;
 use crate::job::Job;
+use crate::jobs::JobStore;
 use crate::physics::Physics;
 use crate::time::SimTime;
 
@@ -15,8 +16,10 @@ pub struct ClusterView<'a> {
     pub now: SimTime,
     /// Nodes, racks and free capacity.
     pub cluster: &'a Cluster,
-    /// Every job that has arrived so far, indexed by [`JobId`].
-    pub jobs: &'a [Job],
+    /// The jobs that have arrived and are not retired, indexed by [`JobId`] (a running, waiting
+    /// or held job is always there; one that ended may have been retired, see
+    /// [`crate::jobs`]).
+    pub jobs: &'a JobStore,
     /// Jobs waiting to start, in arrival order (a preempted job returns to its arrival position).
     pub pending: &'a [JobId],
     /// Jobs running now, in id order.
@@ -28,13 +31,13 @@ pub struct ClusterView<'a> {
 impl<'a> ClusterView<'a> {
     /// One job.
     pub fn job(&self, id: JobId) -> &'a Job {
-        &self.jobs[id.index()]
+        &self.jobs[id]
     }
 
     /// The waiting jobs themselves, in arrival order.
     pub fn pending_jobs(&self) -> impl Iterator<Item = &'a Job> + 'a {
         let jobs = self.jobs;
-        self.pending.iter().map(move |id| &jobs[id.index()])
+        self.pending.iter().map(move |&id| &jobs[id])
     }
 
     /// Cluster fragmentation as docs/scenarios.md defines it: 1 − (largest free block on one node ÷

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use sim_core::cluster::{Cluster, Trial};
 use sim_core::ids::{JobId, NodeId, PoolId};
 use sim_core::job::Job;
+use sim_core::jobs::JobStore;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 
@@ -249,10 +250,10 @@ impl Plan {
     }
 
     /// The tasks of a job of `ends`.
-    fn tasks_of<'a>(&'a self, jobs: &'a [Job], id: JobId) -> &'a [TaskAlloc] {
+    fn tasks_of<'a>(&'a self, jobs: &'a JobStore, id: JobId) -> &'a [TaskAlloc] {
         match self.started.get(&id) {
             Some(tasks) => tasks,
-            None => &jobs[id.index()].alloc,
+            None => &jobs[id].alloc,
         }
     }
 
@@ -372,10 +373,13 @@ impl Plan {
             return false;
         }
         let ended = self.ends.partition_point(|&(end, _)| end <= now);
-        if self.ends[..ended]
-            .iter()
-            .any(|&(_, id)| round.view.job(id).state == sim_core::job::JobState::Running)
-        {
+        if self.ends[..ended].iter().any(|&(_, id)| {
+            round
+                .view
+                .jobs
+                .get(id)
+                .is_some_and(|j| j.state == sim_core::job::JobState::Running)
+        }) {
             return false;
         }
         self.ends.drain(..ended);

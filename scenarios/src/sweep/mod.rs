@@ -54,6 +54,9 @@ pub struct SweepOptions<'a> {
     pub stop: &'a AtomicBool,
     /// Start at most this many runs now (resume the rest later).
     pub max_runs: Option<u64>,
+    /// Keep every job's row of the first seed's runs for `on_run` (a comparison writes their
+    /// files); other runs keep only their summary and drop ended jobs as they go.
+    pub first_seed_rows: bool,
 }
 
 /// Told how a sweep progresses (the command draws a progress bar from it).
@@ -141,7 +144,12 @@ pub fn run_sweep(
     };
     let work = |index: u64| {
         let spec = plan.spec(index);
-        let run = crate::run::run(&spec.scenario()).map_err(|e| e.to_string())?;
+        let run = if options.first_seed_rows && spec.seed_offset == 0 {
+            crate::run::run(&spec.scenario())
+        } else {
+            crate::run::run_with(&spec.scenario(), Vec::new(), &mut sim_core::metrics::DiscardRows, true)
+        }
+        .map_err(|e| e.to_string())?;
         on_run(&spec, &run).map_err(|e| format!("cannot write the run's files: {e}"))?;
         if let Some(rows) = &run.fill {
             curves::save(out, index, rows).map_err(|e| format!("cannot save the run's fill curve: {e}"))?;

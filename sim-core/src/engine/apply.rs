@@ -42,7 +42,7 @@ impl State {
     pub(super) fn fail_unplaced_arrivals(&mut self) {
         let now = self.now;
         for id in std::mem::take(&mut self.arrived_now) {
-            let job = &mut self.jobs[id.index()];
+            let job = &mut self.jobs[id];
             if job.state == JobState::Pending {
                 job.state = JobState::Failed;
                 job.end = Some(now);
@@ -53,13 +53,13 @@ impl State {
             }
         }
         let jobs = &self.jobs;
-        self.pending.retain(|id| jobs[id.index()].state == JobState::Pending);
+        self.pending.retain(|&id| jobs[id].state == JobState::Pending);
     }
 
     fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>) -> Result<(), String> {
         let job = self
             .jobs
-            .get(id.index())
+            .get(id)
             .ok_or_else(|| format!("job #{} does not exist", id.0))?;
         if job.state != JobState::Pending {
             return Err(format!("it is {}, not pending", job.state.as_str()));
@@ -89,7 +89,7 @@ impl State {
         }
         self.cluster.allocate(&placement).map_err(|e| e.to_string())?;
         let now = self.now;
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         if job.first_start.is_some() {
             job.restarts += 1;
         }
@@ -102,10 +102,10 @@ impl State {
         self.track_memory(id, true);
         let mut effects = std::mem::take(&mut self.effects);
         self.physics
-            .job_started(&self.cluster, &self.jobs, &self.jobs[id.index()], now, &mut effects);
+            .job_started(&self.cluster, &self.jobs, &self.jobs[id], now, &mut effects);
         self.apply_effects(&mut effects, Some(id));
         self.effects = effects;
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         let work = job.spec.duration.as_micros() as f64;
         job.progress.remaining = work - job.checkpointed_work;
         job.progress.rate = job.speed.rate();
@@ -113,7 +113,7 @@ impl State {
         job.progress.version += 1;
         self.schedule_finish(id);
         if self.kill_at_limit {
-            let limit = now.saturating_add(self.jobs[id.index()].spec.requested);
+            let limit = now.saturating_add(self.jobs[id].spec.requested);
             self.queue.push(limit, Event::TimeLimit { job: id, started: now });
         }
         self.records.push(Record::Started { job: id });
@@ -125,10 +125,13 @@ impl State {
     /// killed.
     pub(super) fn time_limit(&mut self, id: JobId, started: SimTime) -> bool {
         let now = self.now;
-        let job = &mut self.jobs[id.index()];
+        let Some(job) = self.jobs.get(id) else {
+            return false;
+        };
         if job.state != JobState::Running || job.last_start != Some(started) || job.progress.remaining_at(now) <= 0.0 {
             return false;
         }
+        let job = &mut self.jobs[id];
         let done = job.work_done_at(now);
         let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
         let lost_gpu_s = done / 1e6 * gpus;
@@ -139,7 +142,7 @@ impl State {
         job.progress.updated_at = now;
         job.progress.version += 1;
         self.track_memory(id, false);
-        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::TimedOut { job: id, lost_gpu_s });
         self.after_stop(id);
@@ -154,7 +157,7 @@ impl State {
     pub(super) fn stop(&mut self, id: JobId, how: Stop) -> Result<(), String> {
         let job = self
             .jobs
-            .get(id.index())
+            .get(id)
             .ok_or_else(|| format!("job #{} does not exist", id.0))?;
         if job.state != JobState::Running {
             return Err(format!("it is {}, not running", job.state.as_str()));
@@ -164,7 +167,7 @@ impl State {
         }
         let now = self.now;
         self.track_memory(id, false);
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
         let saved = match how {
             Stop::Preempt | Stop::Interrupt => job.checkpointed_part(done).max(job.checkpointed_work),
@@ -196,7 +199,7 @@ impl State {
                 Record::Interrupted { job: id, lost_gpu_s }
             }
         };
-        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         if how != Stop::Interrupt {
             self.enqueue(id);
@@ -209,13 +212,8 @@ impl State {
     /// Tells physics a job stopped and applies what follows (other jobs speed up).
     pub(super) fn after_stop(&mut self, id: JobId) {
         let mut effects = std::mem::take(&mut self.effects);
-        self.physics.job_stopped(
-            &self.cluster,
-            &self.jobs,
-            &self.jobs[id.index()],
-            self.now,
-            &mut effects,
-        );
+        self.physics
+            .job_stopped(&self.cluster, &self.jobs, &self.jobs[id], self.now, &mut effects);
         self.apply_effects(&mut effects, None);
         self.effects = effects;
     }
@@ -224,7 +222,7 @@ impl State {
     /// shutdowns. `starting` is a job being started now, whose rate is set by the caller.
     pub(super) fn apply_effects(&mut self, effects: &mut Effects, starting: Option<JobId>) {
         for (job, part, value) in effects.speeds.drain(..) {
-            let speed = &mut self.jobs[job.index()].speed;
+            let speed = &mut self.jobs[job].speed;
             match part {
                 SpeedPart::Network => speed.network = value,
                 SpeedPart::Power => speed.power = value,
@@ -246,14 +244,14 @@ impl State {
     /// Marks a running job completed and frees its resources.
     pub(super) fn complete(&mut self, id: JobId) {
         let now = self.now;
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         job.state = JobState::Completed;
         job.end = Some(now);
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;
         job.checkpointed_work = job.spec.duration.as_micros() as f64;
         self.track_memory(id, false);
-        self.cluster.release(&self.jobs[id.index()].alloc);
+        self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });
         self.after_stop(id);
@@ -262,7 +260,7 @@ impl State {
     /// Brings a running job's progress up to date, sets its new speed and moves its finish.
     pub(super) fn change_rate(&mut self, id: JobId, rate: f64) {
         let now = self.now;
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         if job.state != JobState::Running || job.progress.rate == rate {
             return;
         }
@@ -280,7 +278,7 @@ impl State {
     }
 
     fn schedule_finish(&mut self, id: JobId) {
-        let progress = &self.jobs[id.index()].progress;
+        let progress = &self.jobs[id].progress;
         if let Some(at) = progress.finish_time() {
             self.queue.push(
                 at,

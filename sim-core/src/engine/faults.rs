@@ -252,7 +252,7 @@ impl State {
 
     /// A held job's wait is over: it returns to the queue (unless the breaker holds it).
     pub(super) fn requeue_due(&mut self, job: JobId) -> bool {
-        if self.jobs[job.index()].state != crate::job::JobState::Held {
+        if self.jobs[job].state != crate::job::JobState::Held {
             return false;
         }
         self.requeue(job);
@@ -285,7 +285,7 @@ impl State {
         let Some(cascade) = faults.config.cascade else {
             return;
         };
-        let job = &self.jobs[id.index()];
+        let job = &self.jobs[id];
         let factor = cascade.factor(job.interruptions > 0);
         for task in &job.alloc {
             let node = task.node.index();
@@ -421,7 +421,7 @@ impl State {
         }
         let (node, device) = faults.domains.gpu(unit);
         let user = self.running.iter().copied().find(|j| {
-            self.jobs[j.index()]
+            self.jobs[*j]
                 .alloc
                 .iter()
                 .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
@@ -458,7 +458,7 @@ impl State {
             .iter()
             .copied()
             .filter(|j| {
-                let alloc = &self.jobs[j.index()].alloc;
+                let alloc = &self.jobs[*j].alloc;
                 let multi_node = alloc.iter().any(|t| t.node != alloc[0].node);
                 multi_node && alloc.iter().any(|t| cluster.node(t.node).rack == rack)
             })

@@ -29,6 +29,7 @@ use crate::event_queue::EventQueue;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::{JobId, NodeId};
 use crate::job::{Job, JobSpec, JobState};
+use crate::jobs::JobStore;
 use crate::observe::{Observer, Record};
 use crate::physics::{Effects, Physics, PhysicsConfig};
 use crate::policy::{Decision, Policy};
@@ -52,6 +53,10 @@ pub struct EngineConfig {
     /// batch systems enforce time limits; its state becomes `timeout` and all its work is lost.
     /// Each (re)start gets the whole limit again.
     pub kill_at_limit: bool,
+    /// Retire ended jobs as the run goes (see [`crate::jobs`]): observers see each in
+    /// [`Observer::on_retired`] and it is dropped, so memory does not grow with the trace.
+    /// `RunOutcome::jobs` is then empty. Off, every job is kept and handed back at the end.
+    pub stream_jobs: bool,
 }
 
 /// What the engine simulates: the cluster and the physical models around it.
@@ -126,7 +131,8 @@ pub struct EngineStats {
 
 /// What a finished run leaves behind.
 pub struct RunOutcome {
-    /// Every job that arrived, in arrival order, in its final state.
+    /// Every job that arrived, in arrival order, in its final state (empty when the run
+    /// streamed its jobs: `EngineConfig::stream_jobs`).
     pub jobs: Vec<Job>,
     /// The cluster as it was at the end.
     pub cluster: Cluster,
@@ -182,7 +188,7 @@ struct State {
     now: SimTime,
     queue: EventQueue<Event>,
     cluster: Cluster,
-    jobs: Vec<Job>,
+    jobs: JobStore,
     pending: Vec<JobId>,
     running: BTreeSet<JobId>,
     next_job: Option<JobSpec>,
@@ -277,7 +283,7 @@ where
                 now: SimTime::ZERO,
                 queue: EventQueue::with_capacity(1024),
                 cluster,
-                jobs: Vec::new(),
+                jobs: JobStore::new(),
                 pending: Vec::new(),
                 running: BTreeSet::new(),
                 next_job: None,
@@ -384,6 +390,9 @@ where
             for observer in &mut self.observers {
                 observer.on_instant_end(&view);
             }
+            if self.config.stream_jobs {
+                self.retire_ended();
+            }
             debug_assert_eq!(
                 self.state.cluster.check_invariants(),
                 Ok(()),
@@ -414,6 +423,19 @@ where
         for observer in &mut self.observers {
             observer.on_end(end, &view);
         }
+        let mut jobs = Vec::new();
+        while let Some(job) = self.state.jobs.retire_first(|_| true) {
+            let view = ClusterView {
+                now: end,
+                ..self.state.view()
+            };
+            for observer in &mut self.observers {
+                observer.on_retired(&job, &view);
+            }
+            if !self.config.stream_jobs {
+                jobs.push(job);
+            }
+        }
         let state = self.state;
         let breaker_trips = state.faults.as_ref().map_or(0, |f| f.breaker_trips());
         RunOutcome {
@@ -421,7 +443,7 @@ where
             incidents: state.incidents,
             peak_down_nodes: state.peak_down_nodes,
             breaker_trips,
-            jobs: state.jobs,
+            jobs,
             cluster: state.cluster,
             physics: state.physics,
             end,
@@ -493,8 +515,9 @@ where
             Event::BreakerClose => Ok(self.state.breaker_close()),
             Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
-                let j = &self.state.jobs[job.index()];
-                if j.state != JobState::Running || j.progress.version != version {
+                // A stale finish may outlive its job: the job ended by a later one and was retired.
+                let current = self.state.jobs.get(job);
+                if current.is_none_or(|j| j.state != JobState::Running || j.progress.version != version) {
                     self.state.stats.stale_events += 1;
                     return Ok(false);
                 }
@@ -537,7 +560,7 @@ where
             };
             started |= matches!(decision, Decision::Start { .. });
             if let Err(reason) = self.state.apply_decision(decision) {
-                let job = job.map_or_else(String::new, |id| match self.state.jobs.get(id.index()) {
+                let job = job.map_or_else(String::new, |id| match self.state.jobs.get(id) {
                     Some(j) => j.spec.id.clone(),
                     None => format!("#{}", id.0),
                 });
@@ -553,11 +576,19 @@ where
         self.decisions = decisions;
         if started {
             let jobs = &self.state.jobs;
-            self.state
-                .pending
-                .retain(|id| jobs[id.index()].state == JobState::Pending);
+            self.state.pending.retain(|&id| jobs[id].state == JobState::Pending);
         }
         Ok(())
+    }
+
+    /// Retires the oldest jobs while they have ended: observers see each, then it is dropped.
+    fn retire_ended(&mut self) {
+        while let Some(job) = self.state.jobs.retire_first(|j| j.state.is_terminal()) {
+            let view = self.state.view();
+            for observer in &mut self.observers {
+                observer.on_retired(&job, &view);
+            }
+        }
     }
 
     /// Hands the records of the last change to the policy and the observers.

@@ -18,7 +18,7 @@ impl State {
         self.stop(id, Stop::Interrupt)
             .expect("only running jobs are killed by failures");
         let now = self.now;
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         job.incident = Some(incident);
         let failures = job.interruptions;
         self.held_jobs += 1;
@@ -47,7 +47,7 @@ impl State {
         {
             return;
         }
-        let job = &mut self.jobs[id.index()];
+        let job = &mut self.jobs[id];
         job.state = JobState::Pending;
         self.held_jobs -= 1;
         if self.impact.requeue == Requeue::Back {
@@ -64,10 +64,10 @@ impl State {
     /// Inserts a job into the pending list at its queue position.
     pub(super) fn enqueue(&mut self, id: JobId) {
         let jobs = &self.jobs;
-        let position = jobs[id.index()].queue_position;
+        let position = jobs[id].queue_position;
         let at = self
             .pending
-            .partition_point(|&p| (jobs[p.index()].queue_position, p) < (position, id));
+            .partition_point(|&p| (jobs[p].queue_position, p) < (position, id));
         self.pending.insert(at, id);
     }
 
@@ -82,7 +82,7 @@ impl State {
             .running
             .iter()
             .copied()
-            .filter(|j| self.jobs[j.index()].alloc.iter().any(|t| t.node == node))
+            .filter(|&j| self.jobs[j].alloc.iter().any(|t| t.node == node))
             .collect();
         for job in victims {
             self.kill(job, incident);

@@ -12,5 +12,5 @@ pub use digest::EventDigest;
 pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};
 pub use stats::{jain_index, mean, percentile};
-pub use summary::{JobRow, METRIC_NAMES, Summary};
+pub use summary::{DiscardRows, JobRow, JobRowSink, JobRows, JobTotals, METRIC_NAMES, Summary};
 pub use usage::{Sample, UsageCollector, UsageTotals};

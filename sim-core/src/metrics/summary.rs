@@ -7,7 +7,9 @@ use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
+use crate::observe::Observer;
 use crate::time::SimTime;
+use crate::view::ClusterView;
 
 /// Run time below which bounded slowdown stops growing, in seconds (the usual 10 s bound).
 const SLOWDOWN_BOUND_S: f64 = 10.0;
@@ -134,40 +136,106 @@ pub struct Summary {
     pub jobs_timed_out: u64,
 }
 
+/// What the summary needs of every job, gathered as the engine retires them
+/// ([`Observer::on_retired`]): counts by state and sums, and the completion and wait times
+/// themselves, which exact percentiles need (16 bytes per job: the only part of a run's memory
+/// that grows with the trace).
+#[derive(Clone, Debug, Default)]
+pub struct JobTotals {
+    submitted: u64,
+    by_state: [u64; 7],
+    first_submit: Option<SimTime>,
+    jct_s: Vec<f64>,
+    wait_s: Vec<f64>,
+    slowdowns: (f64, u64),
+    /// Per user (by id): sum of bounded slowdowns of completed jobs, and their count.
+    by_user: Vec<(f64, u32)>,
+    preemptions: u64,
+    interruptions: u64,
+    lost_gpu_s: f64,
+    failed_after_retries: u64,
+    failed_unstarted: u64,
+}
+
+/// The position of a state in [`JobTotals`]'s counts.
+fn slot(state: JobState) -> usize {
+    match state {
+        JobState::Pending => 0,
+        JobState::Running => 1,
+        JobState::Held => 2,
+        JobState::Completed => 3,
+        JobState::Failed => 4,
+        JobState::NeverFits => 5,
+        JobState::Timeout => 6,
+    }
+}
+
+impl JobTotals {
+    /// Nothing counted yet.
+    pub fn new() -> JobTotals {
+        JobTotals::default()
+    }
+
+    fn count(&self, state: JobState) -> u64 {
+        self.by_state[slot(state)]
+    }
+
+    /// Jobs that ended `Failed` without ever starting (fill arrivals not placed at once).
+    pub fn failed_unstarted(&self) -> u64 {
+        self.failed_unstarted
+    }
+}
+
+impl Observer for JobTotals {
+    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
+        self.submitted += 1;
+        self.by_state[slot(job.state)] += 1;
+        self.first_submit.get_or_insert(job.spec.submit);
+        if job.state == JobState::Completed {
+            let jct_s = (job.end.expect("completed jobs have an end") - job.spec.submit).as_secs_f64();
+            let slowdown = (jct_s / job.spec.duration.as_secs_f64().max(SLOWDOWN_BOUND_S)).max(1.0);
+            self.jct_s.push(jct_s);
+            self.slowdowns.0 += slowdown;
+            self.slowdowns.1 += 1;
+            let user = job.user.index();
+            if self.by_user.len() <= user {
+                self.by_user.resize(user + 1, (0.0, 0));
+            }
+            self.by_user[user].0 += slowdown;
+            self.by_user[user].1 += 1;
+        }
+        if let Some(start) = job.first_start {
+            self.wait_s.push((start - job.spec.submit).as_secs_f64());
+        }
+        self.preemptions += u64::from(job.preemptions);
+        self.interruptions += u64::from(job.interruptions);
+        self.lost_gpu_s += job.lost_gpu_s;
+        self.failed_after_retries += u64::from(job.state == JobState::Failed && job.first_start.is_some());
+        self.failed_unstarted += u64::from(job.state == JobState::Failed && job.first_start.is_none());
+    }
+}
+
 impl Summary {
-    /// Computes the summary from the final jobs, the usage integrals and the power totals.
-    pub fn compute(outcome: &RunOutcome, usage: &UsageTotals, power: &PowerTotals) -> Summary {
+    /// Computes the summary from the run's end, its jobs' totals, the usage integrals and the
+    /// power totals.
+    pub fn compute(outcome: &RunOutcome, jobs: &JobTotals, usage: &UsageTotals, power: &PowerTotals) -> Summary {
         let power_on = outcome.physics.power().is_some();
         let thermal_on = outcome.physics.thermal().is_some();
         let can_fail = thermal_on || outcome.faults_active;
-        let jobs = &outcome.jobs;
-        let count = |state| jobs.iter().filter(|j| j.state == state).count() as u64;
-        let mut jct: Vec<f64> = Vec::new();
-        let mut slowdown_by_user: Vec<(f64, u32)> = vec![(0.0, 0); outcome.users.len()];
-        let mut slowdowns: Vec<f64> = Vec::new();
-        for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
-            let jct_s = (job.end.expect("completed jobs have an end") - job.spec.submit).as_secs_f64();
-            let slowdown = (jct_s / job.spec.duration.as_secs_f64().max(SLOWDOWN_BOUND_S)).max(1.0);
-            jct.push(jct_s);
-            slowdowns.push(slowdown);
-            let user = &mut slowdown_by_user[job.user.index()];
-            user.0 += slowdown;
-            user.1 += 1;
-        }
-        let mut wait: Vec<f64> = jobs
-            .iter()
-            .filter_map(|j| Some((j.first_start? - j.spec.submit).as_secs_f64()))
-            .collect();
+        let mut jct = jobs.jct_s.clone();
+        let mut wait = jobs.wait_s.clone();
         jct.sort_by(f64::total_cmp);
         wait.sort_by(f64::total_cmp);
-        let per_user: Vec<f64> = slowdown_by_user
+        let per_user: Vec<f64> = jobs
+            .by_user
             .iter()
             .filter(|u| u.1 > 0)
             .map(|u| u.0 / f64::from(u.1))
             .collect();
-        let first_submit = jobs.first().map_or(SimTime::ZERO, |j| j.spec.submit);
+        let first_submit = jobs.first_submit.unwrap_or(SimTime::ZERO);
+        let count = |state| jobs.count(state);
         Summary {
-            jobs_submitted: jobs.len() as u64,
+            jobs_submitted: jobs.submitted,
             jobs_completed: count(JobState::Completed),
             jobs_failed: count(JobState::Failed),
             jobs_pending_at_end: count(JobState::Pending) + count(JobState::Held),
@@ -178,14 +246,14 @@ impl Summary {
             p99_jct_s: percentile(&jct, 99.0),
             avg_wait_s: mean(&wait),
             p95_wait_s: percentile(&wait, 95.0),
-            avg_bounded_slowdown: mean(&slowdowns),
+            avg_bounded_slowdown: (jobs.slowdowns.1 > 0).then(|| jobs.slowdowns.0 / jobs.slowdowns.1 as f64),
             makespan_s: (outcome.end - first_submit).as_secs_f64(),
             gpu_alloc_ratio: usage.gpu_alloc_ratio(),
             gpu_util: usage.gpu_util(),
             frag_mean: usage.frag_mean(),
-            preemptions: jobs.iter().map(|j| u64::from(j.preemptions)).sum(),
+            preemptions: jobs.preemptions,
             node_failures: can_fail.then_some(power.node_failures),
-            lost_gpu_hours: jobs.iter().map(|j| j.lost_gpu_s).sum::<f64>() / 3600.0,
+            lost_gpu_hours: jobs.lost_gpu_s / 3600.0,
             energy_kwh: power_on.then_some(power.energy_kwh),
             peak_power_kw: power_on.then_some(power.peak_power_kw),
             throttled_gpu_hours: power_on.then_some(power.throttled_gpu_hours),
@@ -194,11 +262,8 @@ impl Summary {
             max_temp_c: power.max_temp_c.filter(|_| thermal_on),
             frag_gpus_mean: usage.frag_gpus_mean(),
             frag_ratio_mean: usage.frag_ratio_mean(),
-            interruptions: jobs.iter().map(|j| u64::from(j.interruptions)).sum(),
-            jobs_failed_after_retries: jobs
-                .iter()
-                .filter(|j| j.state == JobState::Failed && j.first_start.is_some())
-                .count() as u64,
+            interruptions: jobs.interruptions,
+            jobs_failed_after_retries: jobs.failed_after_retries,
             incidents: can_fail.then_some(outcome.incidents.len() as u64),
             max_nodes_down: can_fail.then_some(u64::from(outcome.peak_down_nodes)),
             breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
@@ -304,5 +369,43 @@ impl JobRow {
                 .collect::<Vec<_>>()
                 .join("+"),
         }
+    }
+}
+
+/// Where the rows of retired jobs go: kept in memory, or written as they come.
+pub trait JobRowSink {
+    /// Takes the row of a retired job (rows come in arrival order).
+    fn push(&mut self, row: JobRow);
+}
+
+impl JobRowSink for Vec<JobRow> {
+    fn push(&mut self, row: JobRow) {
+        Vec::push(self, row);
+    }
+}
+
+/// Rows nobody reads: a sweep keeps only the summary of each run.
+pub struct DiscardRows;
+
+impl JobRowSink for DiscardRows {
+    fn push(&mut self, _row: JobRow) {}
+}
+
+/// The observer turning every retired job into its row for a sink.
+pub struct JobRows<'s> {
+    node_names: Vec<String>,
+    sink: &'s mut dyn JobRowSink,
+}
+
+impl<'s> JobRows<'s> {
+    /// Rows with the node names of the cluster (indexed by `NodeId`), handed to `sink`.
+    pub fn new(node_names: Vec<String>, sink: &'s mut dyn JobRowSink) -> JobRows<'s> {
+        JobRows { node_names, sink }
+    }
+}
+
+impl Observer for JobRows<'_> {
+    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
+        self.sink.push(JobRow::from_job(job, &self.node_names));
     }
 }

@@ -65,6 +65,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         replace: true,
         stop,
         max_runs: None,
+        first_seed_rows: true,
     };
     let write_first_seed = |spec: &scenarios::sweep::expand::RunSpec<'_>, run: &scenarios::run::ScenarioRun| {
         if spec.seed_offset > 0 {

@@ -53,7 +53,11 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let mut spinner = RunSpinner::new(args.quiet);
-    let run = scenarios::run::run_watched(&loaded, vec![&mut spinner]);
+    let mut rows = Vec::new();
+    let run = scenarios::run::run_with(&loaded, vec![&mut spinner], &mut rows, false).map(|mut run| {
+        run.record.jobs = rows;
+        run
+    });
     spinner.clear();
     let run = run?;
     let elapsed = started.elapsed().as_secs_f64();

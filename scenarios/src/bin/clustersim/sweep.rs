@@ -56,6 +56,7 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
         replace: false,
         stop,
         max_runs: args.max_runs,
+        first_seed_rows: false,
     };
     let started = Instant::now();
     let bar = Bar::new(args.quiet);
