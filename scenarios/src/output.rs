@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use reports::{SummaryFile, write_fill_file, write_run_files};
 
 use crate::error::ScenarioError;
-use crate::load::LoadedScenario;
+use crate::load::ValidScenario;
 use crate::run::ScenarioRun;
 
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
 /// fill run, and for a run with failures `incidents.csv` and the chart of nodes down and jobs
 /// running (`incidents.png`, `incidents.svg`).
-pub fn write_outputs(dir: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<Vec<PathBuf>, ScenarioError> {
+pub fn write_outputs(dir: &Path, loaded: &ValidScenario, run: &ScenarioRun) -> Result<Vec<PathBuf>, ScenarioError> {
     let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
     let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
     let summary = SummaryFile {

@@ -9,7 +9,7 @@ use traces::fill::fill_workload;
 use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
 use crate::error::ScenarioError;
 use crate::faults_build::faults_config;
-use crate::load::LoadedScenario;
+use crate::load::ValidScenario;
 use crate::physics_build::physics_config;
 use crate::schema::WorkloadMode;
 
@@ -30,7 +30,7 @@ pub struct ScenarioRun {
 }
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the seed).
-pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
+pub fn run(loaded: &ValidScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
@@ -66,7 +66,13 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
         )));
     }
     let target = workload.target_demand.unwrap_or(DEFAULT_TARGET_DEMAND);
-    let mut fill = fill_workload(&mut *source, loaded.scenario.seed, capacity, target)?;
+    let mut fill = fill_workload(
+        &mut *source,
+        loaded.scenario.seed,
+        capacity,
+        target,
+        loaded.limits().jobs,
+    )?;
     let config = EngineConfig {
         horizon: Some(fill.last_arrival),
         fail_unplaced_arrivals: true,

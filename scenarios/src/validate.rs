@@ -1,15 +1,41 @@
 //! Checks beyond the schema: values that parse but make no sense, and names that must exist.
+//! Each key's accepted range is checked here once (the `[faults]` keys in
+//! [`crate::faults_build::check`]); no float anywhere may be NaN or infinite
+//! ([`crate::finite`]); the budget is checked last ([`crate::budget`]).
 
 use crate::error::ScenarioError;
-use crate::load::locate;
+use crate::limits::Limits;
+use crate::load::{Site, locate};
 use crate::schema::{Scenario, WorkloadMode};
 use crate::synthetic::synthetic_config;
+
+/// The shortest `output.sample_interval` and `policy.time_slice`: one second. Shorter ones
+/// make millions of samples or suspensions per simulated hour and say nothing a second would
+/// not.
+const MIN_INTERVAL_S: u64 = 1;
+/// Accepted supply-air temperatures, °C: ASHRAE's widest class (A4) allows 5–45 °C.
+const INLET_RANGE_C: (f64, f64) = (0.0, 60.0);
+/// Accepted hysteresis, K.
+const HYSTERESIS_RANGE_C: (f64, f64) = (0.0, 20.0);
+/// Accepted oversubscription ratios: real leaf-spine fabrics run 1:1 to 1:8; past 100 a job
+/// spanning racks gets almost no bandwidth and never ends.
+const OVERSUBSCRIPTION_RANGE: (f64, f64) = (0.01, 100.0);
+/// Accepted link bandwidths, Gbit/s.
+const GBPS_RANGE: (f64, f64) = (0.1, 1e6);
+/// Accepted CPU cores and memory (GiB) per node.
+const NODE_AMOUNT_MAX: f64 = 1e6;
+/// Accepted PUE.
+const PUE_RANGE: (f64, f64) = (1.0, 10.0);
+/// Accepted fill targets, × the cluster's GPU capacity.
+const TARGET_DEMAND_RANGE: (f64, f64) = (0.0, 100.0);
 
 /// Reports a problem with `key` of `[section]`, at its line when the file has it.
 type Fail<'a> = dyn Fn(&str, &str, String) -> Result<(), ScenarioError> + 'a;
 
 /// Checks a parsed scenario; `text` (the file) is used to point at the offending line.
-pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<(), ScenarioError> {
+pub(crate) fn validate(scenario: &Scenario, limits: &Limits, text: &str, origin: &str) -> Result<(), ScenarioError> {
+    let site = Site { text, origin };
+    crate::finite::check(scenario, &site)?;
     let fail = |section: &str, key: &str, reason: String| -> Result<(), ScenarioError> {
         let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
         let key_path = if section.is_empty() {
@@ -34,8 +60,9 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
             e.key, e.message
         )));
     }
-    if scenario.output.sample_interval.0.as_micros() == 0 {
-        return fail("output", "sample_interval", "must be longer than zero".into());
+    at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
+    if let Some(slice) = scenario.policy.time_slice {
+        at_least_seconds(&site, "policy", "time_slice", slice.0)?;
     }
     if let Some(sweep) = &scenario.sweep {
         if sweep.seeds == 0 {
@@ -56,7 +83,96 @@ pub(crate) fn validate(scenario: &Scenario, text: &str, origin: &str) -> Result<
         }
     }
     validate_physics(scenario, &fail)?;
-    crate::faults_build::check(scenario, text, origin)
+    check_physics_ranges(scenario, &site)?;
+    crate::faults_build::check(scenario, text, origin)?;
+    crate::budget::check(scenario, limits, &site)
+}
+
+/// Refuses a duration shorter than [`MIN_INTERVAL_S`].
+fn at_least_seconds(site: &Site<'_>, section: &str, key: &str, value: sim_core::SimTime) -> Result<(), ScenarioError> {
+    if value >= sim_core::SimTime::from_secs(MIN_INTERVAL_S) {
+        return Ok(());
+    }
+    Err(ScenarioError::OutOfRange {
+        place: site.place(section, key),
+        key: format!("{section}.{key}"),
+        value: format!("\"{}\"", sim_core::time::format_duration(value)),
+        accepted: format!(
+            "give at least \"{MIN_INTERVAL_S}s\" (shorter ones cost millions of events per simulated hour)"
+        ),
+    })
+}
+
+/// Refuses `value` of `section.key` outside `[min, max]`; `why` says what the range means.
+pub(crate) fn in_range(
+    site: &Site<'_>,
+    section: &str,
+    key: &str,
+    value: Option<f64>,
+    (min, max): (f64, f64),
+    why: &str,
+) -> Result<(), ScenarioError> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ScenarioError::OutOfRange {
+            place: site.place(section, key),
+            key: format!("{section}.{key}"),
+            value: v.to_string(),
+            accepted: format!("give a number from {min} to {max}{why}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The ranges of the physical keys beyond being positive: what a fabric, a supply of cooling
+/// air or a power supply can be.
+fn check_physics_ranges(scenario: &Scenario, site: &Site<'_>) -> Result<(), ScenarioError> {
+    if let Some(f) = &scenario.fabric {
+        let gbps = " Gbit/s";
+        in_range(site, "fabric", "node_nic_gbps", f.node_nic_gbps, GBPS_RANGE, gbps)?;
+        in_range(site, "fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps, GBPS_RANGE, gbps)?;
+        in_range(
+            site,
+            "fabric",
+            "oversubscription",
+            f.oversubscription,
+            OVERSUBSCRIPTION_RANGE,
+            " (fabrics run 1 to 8; past 100 a job spanning racks would get almost no bandwidth and never end)",
+        )?;
+    }
+    if let Some(p) = &scenario.power {
+        in_range(site, "power", "pue", Some(p.pue), PUE_RANGE, "")?;
+    }
+    if let Some(t) = &scenario.thermal {
+        in_range(
+            site,
+            "thermal",
+            "inlet_c",
+            Some(t.inlet_c),
+            INLET_RANGE_C,
+            " °C (ASHRAE's widest class allows 5 to 45 °C)",
+        )?;
+        in_range(
+            site,
+            "thermal",
+            "hysteresis_c",
+            Some(t.hysteresis_c),
+            HYSTERESIS_RANGE_C,
+            " K (a band is left that far below its threshold)",
+        )?;
+    }
+    if let Some(node) = &scenario.cluster.node {
+        let why = " per node";
+        in_range(site, "cluster", "node", node.cpus, (0.0, NODE_AMOUNT_MAX), why)?;
+        in_range(site, "cluster", "node", node.mem_gib, (0.0, NODE_AMOUNT_MAX), why)?;
+    }
+    in_range(
+        site,
+        "workload",
+        "target_demand",
+        scenario.workload.target_demand,
+        TARGET_DEMAND_RANGE,
+        " × the cluster's GPU capacity",
+    )
 }
 
 fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {
@@ -240,11 +356,7 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
         }
     }
     if let Some(t) = &scenario.thermal {
-        positive(
-            "thermal",
-            "cooling_kw_per_rack",
-            t.cooling_kw_per_rack.filter(|c| *c != 0.0),
-        )?;
+        positive("thermal", "cooling_kw_per_rack", t.cooling_kw_per_rack)?;
         positive("thermal", "rack_heat_capacity_kj_per_k", t.rack_heat_capacity_kj_per_k)?;
         positive("thermal", "r_k_per_tdp", Some(t.r_k_per_tdp))?;
         if t.room_tau.0.as_micros() == 0 || t.gpu_tau.0.as_micros() == 0 {

@@ -68,8 +68,9 @@ pub enum TraceError {
     },
     /// A time past the latest one a trace may name ([`crate::ReadOptions::max_time`]).
     #[error(
-        "{file}:{line}: column `{field}`: {what} at {value} s is past {limit} s, the latest time a trace may name; \
-         raise it with limits.max_time in the scenario (--max-time for `trace` commands) if the trace is right"
+        "{file}:{line}: column `{field}`: {what} at {value} s is past {limit} s, the latest time this run may reach \
+         (limits.max_time, or without a horizon limits.samples ÷ 11 × output.sample_interval; --max-time for \
+         `trace` commands): raise it if the trace is right"
     )]
     TimeLimit {
         /// The file.
@@ -84,6 +85,17 @@ pub enum TraceError {
         value: String,
         /// The limit, in seconds.
         limit: String,
+    },
+    /// More jobs than the run may hold.
+    #[error(
+        "{file}: more than {limit} jobs, the most a run may hold here; raise limits.jobs in the scenario \
+         if the machine can hold them (about 1 KiB a job)"
+    )]
+    TooManyJobs {
+        /// The trace (or `[workload.synthetic]`).
+        file: String,
+        /// The limit.
+        limit: u64,
     },
     /// A problem with the file as a whole (empty, no jobs, unknown format).
     #[error("{file}: {reason}")]

@@ -26,6 +26,9 @@ const OPENB_HEADER: &str =
     "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n";
 const HELIOS_HEADER: &str =
     "job_id,user,vc,gpu_num,cpu_num,node_num,state,submit_time,start_time,end_time,duration,queue\n";
+/// The end of every time-limit message.
+const TIME_LIMIT_TAIL: &str = "the latest time this run may reach (limits.max_time, or without a horizon \
+     limits.samples ÷ 11 × output.sample_interval; --max-time for `trace` commands): raise it if the trace is right";
 const SWF_JOB: &str = "0 -1 -1 -1 1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1";
 
 /// An SWF job line: number, submit, run time, processors.
@@ -100,8 +103,7 @@ fn openb_pods_out_of_time_order_are_refused() {
     // 10^13 s is past the 100-year limit: refused for that first.
     assert_eq!(
         created_after_deleted.unwrap_err(),
-        "o.csv:2: column `creation_time`: created at 10000000000000 s is past 3153600000 s, the latest time a trace \
-         may name; raise it with limits.max_time in the scenario (--max-time for `trace` commands) if the trace is right"
+        format!("o.csv:2: column `creation_time`: created at 10000000000000 s is past 3153600000 s, {TIME_LIMIT_TAIL}")
     );
     let created_after_deleted = read(
         "o.csv",
@@ -177,8 +179,7 @@ fn swf_machine_sizes_must_be_positive_and_given_once() {
 
 #[test]
 fn absurd_times_are_refused_by_every_reader_naming_the_key_that_raises_the_limit() {
-    let tail = "the latest time a trace may name; raise it with limits.max_time in the scenario \
-                (--max-time for `trace` commands) if the trace is right";
+    let tail = TIME_LIMIT_TAIL;
     let native = read(
         "n.csv",
         "job_id,submit_s,duration_s,tasks,gpus_per_task\nlong,0,9999999999999,1,1\n",

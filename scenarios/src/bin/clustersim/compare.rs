@@ -34,11 +34,9 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             twice.1
         )));
     }
-    let file_seeds = load_plan(&args.scenario, &args.overrides, None)?
-        .base
-        .scenario
-        .sweep
-        .map(|s| s.seeds);
+    let base = scenarios::load_file(&args.scenario, &args.overrides)?;
+    let threads = threads(args.threads, base.limits())?;
+    let file_seeds = base.scenario.sweep.as_ref().map(|s| s.seeds);
     let seeds = args.seeds.or(file_seeds).unwrap_or(DEFAULT_SEEDS);
     if seeds == 0 {
         return Err(ScenarioError::Input("--seeds must be at least 1".into()));
@@ -58,7 +56,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
     let stop = stop_flag();
     let options = SweepOptions {
         out: out.clone(),
-        threads: threads(args.threads)?,
+        threads,
         shard: None,
         resume: false,
         replace: true,

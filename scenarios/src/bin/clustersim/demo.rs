@@ -89,7 +89,7 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn cluster_line(loaded: &scenarios::LoadedScenario) -> Result<String, ScenarioError> {
+fn cluster_line(loaded: &scenarios::ValidScenario) -> Result<String, ScenarioError> {
     let cluster = scenarios::build::build_cluster(loaded)?;
     Ok(format!(
         "{} nodes, {} GPUs",

@@ -7,7 +7,7 @@ use reports::html::{Cell, Table};
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
 use scenarios::run::ScenarioRun;
-use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
+use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
 use crate::table::{cell, render};
@@ -26,7 +26,7 @@ const HEADLINE: [&str; 10] = [
     "frag_mean",
 ];
 
-fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Result<LoadedScenario, ScenarioError> {
+fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Result<ValidScenario, ScenarioError> {
     let mut overrides = overrides.to_vec();
     if let Some(seed) = seed {
         overrides.push(format!("seed={seed}").parse().expect("seed=N is a valid override"));
@@ -105,7 +105,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
 }
 
 /// Charts and `report.html` of one run, in its folder.
-fn write_report(out: &Path, loaded: &LoadedScenario, run: &ScenarioRun) -> Result<PathBuf, ScenarioError> {
+fn write_report(out: &Path, loaded: &ValidScenario, run: &ScenarioRun) -> Result<PathBuf, ScenarioError> {
     let rows = run
         .record
         .summary
