@@ -8,7 +8,7 @@ pub enum ScenarioError {
     Input(String),
     /// An input asks for more than the budget allows (exit code 2).
     #[error(
-        "{place}: {input} is {value}, more than limits.{key} = {limit}; {hint}raise limits.{key} \
+        "{place}: {input}: {value}, more than limits.{key} = {limit}; {hint}raise limits.{key} \
          ([limits] {key} = N in the scenario, or --set limits.{key}=N) if the machine can hold it"
     )]
     OverLimit {

@@ -25,7 +25,7 @@ pub fn write_outputs(dir: &Path, loaded: &ValidScenario, run: &ScenarioRun) -> R
         jobs_rejected: run.record.rejected_jobs,
         trace_rows_skipped: &skipped,
     };
-    let cannot = |e: std::io::Error| ScenarioError::Input(format!("cannot write outputs to {}: {e}", dir.display()));
+    let cannot = |e: std::io::Error| ScenarioError::io(dir, e);
     let mut written = write_run_files(dir, &summary, &run.record, &run.record.rack_names).map_err(cannot)?;
     if let Some(rows) = &run.fill {
         written.push(write_fill_file(dir, rows).map_err(cannot)?);

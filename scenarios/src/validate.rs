@@ -116,10 +116,20 @@ pub(crate) fn in_range(
         Some(v) if !(min..=max).contains(&v) => Err(ScenarioError::OutOfRange {
             place: site.place(section, key),
             key: format!("{section}.{key}"),
-            value: v.to_string(),
+            value: number(v),
             accepted: format!("give a number from {min} to {max}{why}"),
         }),
         _ => Ok(()),
+    }
+}
+
+/// A number as a message shows it: plain, or in scientific notation when very large or small.
+pub(crate) fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-6..1e15).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
     }
 }
 

@@ -272,10 +272,21 @@ pub fn detect_format(name: &str, reader: &mut BufReader<impl Read>) -> Result<Fo
         file: name.into(),
         reason: format!(
             "cannot tell the trace format from the first line `{}`; name it (format = \"…\" in the scenario, or --format): {}",
-            first_line.trim_end(),
+            shown_start(first_line.trim_end()),
             Format::names()
         ),
     })
+}
+
+/// The start of a line as a message shows it: at most 80 characters (then `…`), control
+/// characters escaped.
+fn shown_start(line: &str) -> String {
+    const SHOWN: usize = 80;
+    let mut start: String = line.chars().take(SHOWN).collect();
+    if line.chars().nth(SHOWN).is_some() {
+        start.push('…');
+    }
+    escape::escaped(&start)
 }
 
 #[cfg(test)]

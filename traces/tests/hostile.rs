@@ -100,10 +100,10 @@ fn openb_pods_out_of_time_order_are_refused() {
         &format!("{OPENB_HEADER}a,1000,0,1,1000,,LS,Running,10000000000000,50,\n"),
         Format::Openb,
     );
-    // 10^13 s is past the 100-year limit: refused for that first.
+    // 10^13 s, past the 100-year limit: refused for that first.
     assert_eq!(
         created_after_deleted.unwrap_err(),
-        format!("o.csv:2: column `creation_time`: created at 10000000000000 s is past 3153600000 s, {TIME_LIMIT_TAIL}")
+        format!("o.csv:2: column `creation_time`: created at 10000000000000 s, past 3153600000 s, {TIME_LIMIT_TAIL}")
     );
     let created_after_deleted = read(
         "o.csv",
@@ -143,7 +143,7 @@ fn helios_cpu_counts_that_would_wrap_and_absurd_years_are_refused() {
     let rows = "1,u,v,1,1,1,COMPLETED,2020-06-09 18:41:01,,,10,0\n2,u,v,1,1,1,COMPLETED,9999-06-09 00:00:00,,,10,0\n";
     let err = read("h.csv", &format!("{HELIOS_HEADER}{rows}"), Format::Helios).unwrap_err();
     assert!(
-        err.starts_with("h.csv:3: column `submit_time`: submitted at 251792841600 s is past 3153600000 s"),
+        err.starts_with("h.csv:3: column `submit_time`: submitted at 251792841600 s, past 3153600000 s"),
         "{err}"
     );
 }
@@ -187,7 +187,7 @@ fn absurd_times_are_refused_by_every_reader_naming_the_key_that_raises_the_limit
     );
     assert_eq!(
         native.unwrap_err(),
-        format!("n.csv:2: column `duration_s`: the job ends at 9999999999999 s is past 3153600000 s, {tail}")
+        format!("n.csv:2: column `duration_s`: the job ends at 9999999999999 s, past 3153600000 s, {tail}")
     );
     let philly = read(
         "p.csv",

@@ -26,15 +26,15 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
     let failed = report.failures().count();
     let header = ["point", "rule", "value", "limit", "status"];
     if failed > 0 {
-        println!(
+        outln!(
             "check failed: {failed} of {} checks against {}",
             report.checks.len(),
             baseline.origin
         );
-        println!("{}", render(&header, &CheckReport::rows(report.failures())));
+        outln!("{}", render(&header, &CheckReport::rows(report.failures())));
         return Ok(REGRESSED);
     }
-    println!(
+    outln!(
         "check passed: {} checks ({} rules × {} points) against {}",
         report.checks.len(),
         rules.len(),
@@ -42,7 +42,7 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
         baseline.origin
     );
     if args.verbose {
-        println!("{}", render(&header, &CheckReport::rows(report.checks.iter())));
+        outln!("{}", render(&header, &CheckReport::rows(report.checks.iter())));
     }
     Ok(0)
 }

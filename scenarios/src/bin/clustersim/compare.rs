@@ -82,7 +82,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
     }
     let rendered = crate::report::render_dir(&out)?;
     if !args.quiet {
-        println!(
+        outln!(
             "{}: {} policies × {seeds} seeds (seeds {}…{}), common random numbers",
             plan.base.scenario.name,
             policies.len(),
@@ -90,9 +90,9 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             plan.first_seed.wrapping_add(seeds - 1)
         );
         for table in &rendered.tables {
-            println!("\n{}\n{}", table.caption, text_table(table));
+            outln!("\n{}\n{}", table.caption, text_table(table));
         }
-        println!("\ncharts and report: {}/report.html", out.display());
+        outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))
 }

@@ -53,15 +53,15 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     let header: Vec<&str> = std::iter::once("policy")
         .chain(COLUMNS.iter().map(|(_, h)| *h))
         .collect();
-    println!(
+    outln!(
         "{}: {} on {}",
         scenario.name,
         scenario.workload.source_name(),
         cluster_line(&loads[0])?
     );
-    println!("{}", render(&header, &rows));
+    outln!("{}", render(&header, &rows));
     if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
-        println!("trace rows skipped: {}", run.skipped);
+        outln!("trace rows skipped: {}", run.skipped);
     }
     let title = format!(
         "{}: {} on {}",
@@ -81,7 +81,7 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     let intro = vec!["Each policy's files are in its folder beside this page.".to_string()];
     reports::run_report::render_runs(&args.out, &title, intro, vec![table], &folders)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
-    println!(
+    outln!(
         "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
         args.out.display()
     );

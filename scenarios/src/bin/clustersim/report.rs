@@ -15,11 +15,11 @@ pub fn render_dir(dir: &Path) -> Result<Rendered, ScenarioError> {
 pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
     let rendered = render_dir(&args.dir)?;
     for chart in &rendered.charts {
-        println!("wrote {} and {}", chart.png.display(), chart.svg.display());
+        outln!("wrote {} and {}", chart.png.display(), chart.svg.display());
     }
     if let Some(path) = &rendered.comparison {
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
-    println!("wrote {}", rendered.page.display());
+    outln!("wrote {}", rendered.page.display());
     Ok(0)
 }

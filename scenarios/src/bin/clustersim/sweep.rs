@@ -91,9 +91,10 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
         return if interrupted { INTERRUPTED } else { 0 };
     }
     if !quiet {
-        println!(
+        outln!(
             "{} runs ({} run now) → {place}/sweep.csv, {place}/aggregate.csv, {place}/report.html",
-            outcome.runs, outcome.ran
+            outcome.runs,
+            outcome.ran
         );
     }
     if outcome.failed > 0 {
@@ -109,7 +110,7 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
 pub fn merge_command(args: &MergeArgs) -> Result<i32, ScenarioError> {
     let outcome = merge(&args.dirs, &args.out)?;
     crate::report::render_dir(&args.out)?;
-    println!(
+    outln!(
         "merged {} shards, {} runs → {}/sweep.csv",
         outcome.shards,
         outcome.runs,
