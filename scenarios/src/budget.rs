@@ -99,14 +99,14 @@ pub fn check_cluster_size(
 ) -> Result<(), ScenarioError> {
     within(
         || place.to_string(),
-        || format!("{input}: nodes"),
+        || format!("the nodes of {input}"),
         nodes,
         "nodes",
         limits.nodes,
     )?;
     within(
         || place.to_string(),
-        || format!("{input}: GPUs"),
+        || format!("the GPUs of {input}"),
         gpus,
         "gpus",
         limits.gpus,

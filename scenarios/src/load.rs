@@ -233,7 +233,8 @@ pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            current = trimmed.trim_matches(['[', ']']).trim().to_string();
+            // `[power.gpu."A100-80GB"]` is the section `power.gpu.A100-80GB`.
+            current = trimmed.trim_matches(['[', ']']).trim().replace('"', "");
             if current == format!("{section}.{key}") {
                 return Some(i + 1);
             }
