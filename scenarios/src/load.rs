@@ -29,6 +29,36 @@ pub struct LoadedScenario {
 /// A scenario that passed every check of its values and of its budget ([`Limits`]): the only
 /// kind the builders and the runner accept. It reads as a [`LoadedScenario`] (through
 /// `Deref`) but cannot be changed, except for its seed, which any value may take.
+///
+/// A scenario built by hand cannot be run without being checked:
+///
+/// ```compile_fail,E0308
+/// fn run_unchecked(loaded: &scenarios::LoadedScenario) {
+///     let _ = scenarios::run::run(loaded);
+/// }
+/// ```
+///
+/// nor changed after its check:
+///
+/// ```compile_fail,E0594
+/// fn break_after_check(mut valid: scenarios::ValidScenario) {
+///     valid.scenario.cluster.racks = None;
+/// }
+/// ```
+///
+/// ```
+/// let text = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+///             node = { gpus = 8, gpu_type = \"A100-80GB\" }\n[workload]\ntrace = \"sample:philly\"\n";
+/// let read: scenarios::LoadedScenario = toml::from_str(text).map(|scenario| scenarios::LoadedScenario {
+///     scenario,
+///     origin: "t.toml".into(),
+///     base_dir: None,
+///     text: text.into(),
+/// })?;
+/// let valid = scenarios::ValidScenario::check(read)?;
+/// assert_eq!(valid.scenario.cluster.racks, Some(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ValidScenario {
     loaded: LoadedScenario,
