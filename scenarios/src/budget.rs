@@ -4,7 +4,7 @@
 
 use sim_core::time::SimTime;
 
-use crate::error::ScenarioError;
+use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
 use crate::load::Site;
 use crate::schema::{Scenario, WorkloadMode};
@@ -65,14 +65,13 @@ pub fn run_span(scenario: &Scenario, limits: &Limits) -> Span {
 
 /// An [`ScenarioError::OverLimit`].
 pub(crate) fn over_limit(place: String, input: String, value: u128, key: &'static str, limit: u64) -> ScenarioError {
-    ScenarioError::OverLimit {
+    ScenarioError::from(OverLimit {
         place,
         input,
         value,
         key,
         limit,
-        hint: String::new(),
-    }
+    })
 }
 
 /// Checks `value` of `input` against `limit` (of key `limits.KEY`).
@@ -122,11 +121,6 @@ pub fn check_threads(threads: usize, limits: &Limits) -> Result<(), ScenarioErro
         "threads",
         limits.threads,
     )
-}
-
-/// Checks `runs` runs (what: how they are counted, from which flags or keys).
-pub fn check_runs(place: &str, what: &str, runs: u128, limits: &Limits) -> Result<(), ScenarioError> {
-    within(|| place.to_string(), || what.to_string(), runs, "runs", limits.runs)
 }
 
 /// Checks the scenario against its budget: everything that can be counted from the file alone.
@@ -186,7 +180,7 @@ fn check_times(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<
     let span = run_span(scenario, limits);
     for (section, key, time) in named_times(scenario) {
         if time > span.limit {
-            return Err(ScenarioError::OutOfRange {
+            return Err(ScenarioError::from(OutOfRange {
                 place: site.place(section, key),
                 key: dotted(section, key),
                 value: sim_core::time::format_duration(time),
@@ -196,7 +190,7 @@ fn check_times(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<
                     span.limit,
                     span.reason.hint()
                 ),
-            });
+            }));
         }
     }
     if let Some(horizon) = scenario.horizon {

@@ -7,36 +7,11 @@ pub enum ScenarioError {
     #[error("{0}")]
     Input(String),
     /// An input asks for more than the budget allows (exit code 2).
-    #[error(
-        "{place}: {input}: {value}, more than limits.{key} = {limit}; {hint}raise limits.{key} \
-         ([limits] {key} = N in the scenario, or --set limits.{key}=N) if the machine can hold it"
-    )]
-    OverLimit {
-        /// The file (and line) of the input.
-        place: String,
-        /// What was counted, from which keys (`cluster.racks × cluster.nodes_per_rack`).
-        input: String,
-        /// The count.
-        value: u128,
-        /// The `[limits]` key.
-        key: &'static str,
-        /// The limit in force.
-        limit: u64,
-        /// Other ways out, each ending in `; ` (or empty).
-        hint: String,
-    },
+    #[error(transparent)]
+    OverLimit(Box<OverLimit>),
     /// A value outside what the key accepts (exit code 2).
-    #[error("{place}: {key}: {value} is not accepted; {accepted}")]
-    OutOfRange {
-        /// The file (and line) of the key.
-        place: String,
-        /// The key, dotted (`thermal.inlet_c`).
-        key: String,
-        /// The value as found.
-        value: String,
-        /// What would be accepted, and why.
-        accepted: String,
-    },
+    #[error(transparent)]
+    OutOfRange(Box<OutOfRange>),
     /// Reading or writing a file failed for a reason that is not the input's fault: disk full,
     /// no permission, a read-only folder (exit code 4). Nothing partial is left behind.
     #[error("{path}: {source}")]
@@ -51,6 +26,51 @@ pub enum ScenarioError {
     Run(String),
 }
 
+/// An input that asks for more than `limits.KEY` allows.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{place}: {input}: {value}, more than limits.{key} = {limit}; raise limits.{key} ([limits] {key} = N in the \
+     scenario, or --set limits.{key}=N) if the machine can hold it"
+)]
+pub struct OverLimit {
+    /// The file (and line) of the input, or the flag.
+    pub place: String,
+    /// What was counted, from which keys (`the nodes of cluster.racks × cluster.nodes_per_rack`).
+    pub input: String,
+    /// The count.
+    pub value: u128,
+    /// The `[limits]` key.
+    pub key: &'static str,
+    /// The limit in force.
+    pub limit: u64,
+}
+
+/// A value outside what its key accepts.
+#[derive(Debug, thiserror::Error)]
+#[error("{place}: {key}: {value} is not accepted; {accepted}")]
+pub struct OutOfRange {
+    /// The file (and line) of the key.
+    pub place: String,
+    /// The key, dotted (`thermal.inlet_c`).
+    pub key: String,
+    /// The value as found.
+    pub value: String,
+    /// What would be accepted, and why.
+    pub accepted: String,
+}
+
+impl From<OverLimit> for ScenarioError {
+    fn from(e: OverLimit) -> Self {
+        ScenarioError::OverLimit(Box::new(e))
+    }
+}
+
+impl From<OutOfRange> for ScenarioError {
+    fn from(e: OutOfRange) -> Self {
+        ScenarioError::OutOfRange(Box::new(e))
+    }
+}
+
 /// Exit code of bad input.
 pub const EXIT_INPUT: i32 = 2;
 /// Exit code of a failed run.
@@ -62,7 +82,7 @@ impl ScenarioError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            ScenarioError::Input(_) | ScenarioError::OverLimit { .. } | ScenarioError::OutOfRange { .. } => EXIT_INPUT,
+            ScenarioError::Input(_) | ScenarioError::OverLimit(_) | ScenarioError::OutOfRange(_) => EXIT_INPUT,
             ScenarioError::Io { .. } => EXIT_IO,
             ScenarioError::Run(_) => EXIT_RUN,
         }

@@ -2,7 +2,7 @@
 //! section, `--set` overrides and sweep grid values included), so a key added later is covered
 //! without being listed.
 
-use crate::error::ScenarioError;
+use crate::error::{OutOfRange, ScenarioError};
 use crate::load::Site;
 use crate::schema::Scenario;
 
@@ -14,12 +14,12 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         None => Ok(()),
         Some(found) => {
             let (section, key) = section_and_key(&path);
-            Err(ScenarioError::OutOfRange {
+            Err(ScenarioError::from(OutOfRange {
                 place: site.place(&section, &key),
                 key: path.join("."),
                 value: found.to_string(),
                 accepted: "give a finite number (NaN and infinities are never accepted)".into(),
-            })
+            }))
         }
     }
 }

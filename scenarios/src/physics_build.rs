@@ -7,7 +7,7 @@ use sim_core::power::cap_curve::CapCurve;
 use sim_core::power::{GpuSpec, PowerConfig, PowerMode, catalog};
 use sim_core::thermal::ThermalConfig;
 
-use crate::error::ScenarioError;
+use crate::error::{OutOfRange, ScenarioError};
 use crate::physics_schema::{GpuParameters, PowerModeName, PowerSection, SharingName};
 use crate::schema::Scenario;
 
@@ -70,7 +70,7 @@ fn check_gpus_can_cool(
         let rise = thermal.r_k_per_tdp * gpu.min_cap_w / gpu.tdp_w;
         let settles = thermal.inlet_c + rise;
         if settles >= gpu.shutdown_c {
-            return Err(ScenarioError::OutOfRange {
+            return Err(ScenarioError::from(OutOfRange {
                 place: origin.to_string(),
                 key: "thermal.inlet_c".into(),
                 value: thermal.inlet_c.to_string(),
@@ -81,7 +81,7 @@ fn check_gpus_can_cool(
                     gpu.shutdown_c,
                     gpu.shutdown_c - rise
                 ),
-            });
+            }));
         }
     }
     Ok(())
@@ -90,11 +90,13 @@ fn check_gpus_can_cool(
 /// Refuses GPU parameters no device has: a power limit or lowest cap of 0 W or less, a lowest
 /// cap above the limit, negative idle power, thresholds out of order.
 fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(), ScenarioError> {
-    let bad = |key: &str, value: f64, accepted: &str| ScenarioError::OutOfRange {
-        place: origin.to_string(),
-        key: format!("power.gpu.\"{model}\".{key}"),
-        value: value.to_string(),
-        accepted: accepted.to_string(),
+    let bad = |key: &str, value: f64, accepted: &str| {
+        ScenarioError::from(OutOfRange {
+            place: origin.to_string(),
+            key: format!("power.gpu.\"{model}\".{key}"),
+            value: value.to_string(),
+            accepted: accepted.to_string(),
+        })
     };
     if spec.tdp_w <= 0.0 {
         return Err(bad("tdp_w", spec.tdp_w, "give a power limit above 0 W"));

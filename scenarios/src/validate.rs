@@ -3,7 +3,7 @@
 //! [`crate::faults_build::check`]); no float anywhere may be NaN or infinite
 //! ([`crate::finite`]); the budget is checked last ([`crate::budget`]).
 
-use crate::error::ScenarioError;
+use crate::error::{OutOfRange, ScenarioError};
 use crate::limits::Limits;
 use crate::load::{Site, locate};
 use crate::schema::{Scenario, WorkloadMode};
@@ -93,14 +93,14 @@ fn at_least_seconds(site: &Site<'_>, section: &str, key: &str, value: sim_core::
     if value >= sim_core::SimTime::from_secs(MIN_INTERVAL_S) {
         return Ok(());
     }
-    Err(ScenarioError::OutOfRange {
+    Err(ScenarioError::from(OutOfRange {
         place: site.place(section, key),
         key: format!("{section}.{key}"),
         value: format!("\"{}\"", sim_core::time::format_duration(value)),
         accepted: format!(
             "give at least \"{MIN_INTERVAL_S}s\" (shorter ones cost millions of events per simulated hour)"
         ),
-    })
+    }))
 }
 
 /// Refuses `value` of `section.key` outside `[min, max]`; `why` says what the range means.
@@ -113,12 +113,12 @@ pub(crate) fn in_range(
     why: &str,
 ) -> Result<(), ScenarioError> {
     match value {
-        Some(v) if !(min..=max).contains(&v) => Err(ScenarioError::OutOfRange {
+        Some(v) if !(min..=max).contains(&v) => Err(ScenarioError::from(OutOfRange {
             place: site.place(section, key),
             key: format!("{section}.{key}"),
             value: number(v),
             accepted: format!("give a number from {min} to {max}{why}"),
-        }),
+        })),
         _ => Ok(()),
     }
 }

@@ -77,7 +77,10 @@ fn corpus(target: &Target) -> Vec<(PathBuf, Vec<u8>)> {
     };
     let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     files.sort();
-    files.into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 /// Replays the corpus, then `cases` random cases from `seed`, round-robin over the targets;
@@ -92,7 +95,12 @@ fn fuzz(cases: u64, seed: u64) {
         for (path, input) in corpus(target) {
             run_case(target, path.display().to_string(), input, &mut failures);
         }
-        run_case(target, "the unmutated sample".into(), target.seed_input.clone(), &mut failures);
+        run_case(
+            target,
+            "the unmutated sample".into(),
+            target.seed_input.clone(),
+            &mut failures,
+        );
     }
     let mut streams: Vec<_> = all
         .iter()

@@ -163,7 +163,11 @@ fn swap_fields(bytes: &[u8], rng: &mut Stream) -> Vec<u8> {
         return rows.concat();
     }
     let (i, j) = (rng.random_range(0..found.len()), rng.random_range(0..found.len()));
-    let ((a0, a1), (b0, b1)) = if found[i].0 <= found[j].0 { (found[i], found[j]) } else { (found[j], found[i]) };
+    let ((a0, a1), (b0, b1)) = if found[i].0 <= found[j].0 {
+        (found[i], found[j])
+    } else {
+        (found[j], found[i])
+    };
     if a1 > b0 {
         return rows.concat();
     }

@@ -76,20 +76,52 @@ pub fn targets() -> Vec<Target> {
     };
     let philly = head("traces/data/philly-rfold/philly_trace.csv");
     let mut native = Vec::new();
-    traces::write_native(&mut traces::PhillyReader::new("philly", philly.as_slice()), &mut native, "memory")
-        .expect("the Philly sample converts");
+    traces::write_native(
+        &mut traces::PhillyReader::new("philly", philly.as_slice()),
+        &mut native,
+        "memory",
+    )
+    .expect("the Philly sample converts");
     let openb = "traces/data/alibaba-openb-gpu-v2023";
     let mut all = vec![
         trace("philly", philly, Format::Philly),
         trace("native", native, Format::Native),
-        trace("swf-kth", head("traces/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf"), Format::Swf),
-        trace("swf-lublin", head("traces/data/swf-lublin-256/lublin_256.swf"), Format::Swf),
-        trace("openb-pods", head(&format!("{openb}/openb_pod_list_default.csv")), Format::Openb),
-        trace("openb-untimed", head(&format!("{openb}/openb_pod_list_multigpu50.csv")), Format::Openb),
+        trace(
+            "swf-kth",
+            head("traces/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf"),
+            Format::Swf,
+        ),
+        trace(
+            "swf-lublin",
+            head("traces/data/swf-lublin-256/lublin_256.swf"),
+            Format::Swf,
+        ),
+        trace(
+            "openb-pods",
+            head(&format!("{openb}/openb_pod_list_default.csv")),
+            Format::Openb,
+        ),
+        trace(
+            "openb-untimed",
+            head(&format!("{openb}/openb_pod_list_multigpu50.csv")),
+            Format::Openb,
+        ),
         trace("helios", HELIOS.as_bytes().to_vec(), Format::Helios),
-        trace("library-cascade", head("scenarios/library/traces/cascading-failure.csv"), Format::Native),
-        nodes("openb-nodes", head(&format!("{openb}/openb_node_list_gpu_node.csv")), NodesFormat::Openb),
-        nodes("pai-machines", head("traces/data/alibaba-pai-gpu-v2020/pai_machine_spec.csv"), NodesFormat::Pai),
+        trace(
+            "library-cascade",
+            head("scenarios/library/traces/cascading-failure.csv"),
+            Format::Native,
+        ),
+        nodes(
+            "openb-nodes",
+            head(&format!("{openb}/openb_node_list_gpu_node.csv")),
+            NodesFormat::Openb,
+        ),
+        nodes(
+            "pai-machines",
+            head("traces/data/alibaba-pai-gpu-v2020/pai_machine_spec.csv"),
+            NodesFormat::Pai,
+        ),
         nodes("native-nodes", NATIVE_NODES.as_bytes().to_vec(), NodesFormat::Native),
     ];
     for folder in ["scenarios/examples", "scenarios/library"] {
@@ -113,10 +145,15 @@ pub fn targets() -> Vec<Target> {
 /// Keeps a fuzzed scenario's cluster and workload small enough that building one costs
 /// microseconds: the budget itself is under test here, not the machine.
 fn small_budget() -> Vec<Override> {
-    ["limits.nodes=4096", "limits.gpus=32768", "limits.jobs=100000", "limits.grid_points=64"]
-        .iter()
-        .map(|s| s.parse().expect("valid override"))
-        .collect()
+    [
+        "limits.nodes=4096",
+        "limits.gpus=32768",
+        "limits.jobs=100000",
+        "limits.grid_points=64",
+    ]
+    .iter()
+    .map(|s| s.parse().expect("valid override"))
+    .collect()
 }
 
 impl Target {
@@ -148,7 +185,11 @@ fn check_trace(name: &str, input: &[u8], format: Option<Format>) {
     let mut ids = HashSet::new();
     for job in &mut *source {
         let Ok(job) = job else { return };
-        assert!(job.duration > SimTime::ZERO, "{name}: job `{}` of duration 0 accepted", job.id);
+        assert!(
+            job.duration > SimTime::ZERO,
+            "{name}: job `{}` of duration 0 accepted",
+            job.id
+        );
         assert!(job.tasks >= 1, "{name}: job `{}` without tasks accepted", job.id);
         let end = job.submit.as_micros().checked_add(job.duration.as_micros());
         assert!(
@@ -163,7 +204,10 @@ fn check_trace(name: &str, input: &[u8], format: Option<Format>) {
     };
     if let Ok(stats) = TraceStats::collect(&mut *again as &mut dyn JobSource) {
         for value in [stats.duration_mean_s, stats.duration_p99_s, stats.total_gpu_hours] {
-            assert!(value.is_finite(), "{name}: statistics of an accepted trace are not finite");
+            assert!(
+                value.is_finite(),
+                "{name}: statistics of an accepted trace are not finite"
+            );
         }
     }
 }
