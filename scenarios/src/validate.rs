@@ -52,7 +52,7 @@ pub(crate) fn validate(scenario: &Scenario, limits: &Limits, text: &str, origin:
         return fail("", "horizon", "must be longer than zero".into());
     }
     check_cluster(scenario, &fail)?;
-    check_workload(scenario, &fail)?;
+    check_workload(scenario, &fail, &site)?;
     if let Err(e) = scenario.policy.spec() {
         let place = policy_line(text, &e.key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
         return Err(ScenarioError::Input(format!(
@@ -171,18 +171,11 @@ fn check_physics_ranges(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scen
         )?;
     }
     if let Some(node) = &scenario.cluster.node {
-        let why = " per node";
+        let why = " (cpus and mem_gib of one node)";
         in_range(site, "cluster", "node", node.cpus, (0.0, NODE_AMOUNT_MAX), why)?;
         in_range(site, "cluster", "node", node.mem_gib, (0.0, NODE_AMOUNT_MAX), why)?;
     }
-    in_range(
-        site,
-        "workload",
-        "target_demand",
-        scenario.workload.target_demand,
-        TARGET_DEMAND_RANGE,
-        " × the cluster's GPU capacity",
-    )
+    Ok(())
 }
 
 fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {
@@ -241,15 +234,11 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
                 format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
             );
         }
-        let negative = |v: Option<f64>| v.is_some_and(|v| v.is_nan() || v < 0.0);
-        if negative(node.cpus) || negative(node.mem_gib) {
-            return fail("cluster", "node", "cpus and mem_gib must be ≥ 0".into());
-        }
     }
     Ok(())
 }
 
-fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {
+fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Result<(), ScenarioError> {
     let workload = &scenario.workload;
     match (&workload.trace, &workload.synthetic) {
         (Some(_), Some(_)) => {
@@ -313,8 +302,16 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
         (WorkloadMode::Replay, Some(_)) => {
             return fail("workload", "target_demand", "applies to mode = \"fill\" only".into());
         }
-        (WorkloadMode::Fill, Some(t)) if !(t.is_finite() && t > 0.0) => {
-            return fail("workload", "target_demand", format!("must be > 0, got {t}"));
+        (WorkloadMode::Fill, Some(t)) if !(t > TARGET_DEMAND_RANGE.0 && t <= TARGET_DEMAND_RANGE.1) => {
+            return Err(ScenarioError::from(OutOfRange {
+                place: site.place("workload", "target_demand"),
+                key: "workload.target_demand".into(),
+                value: number(t),
+                accepted: format!(
+                    "give a number above {} and at most {} (× the cluster's GPU capacity)",
+                    TARGET_DEMAND_RANGE.0, TARGET_DEMAND_RANGE.1
+                ),
+            }));
         }
         (WorkloadMode::Fill, _) if scenario.horizon.is_some() => {
             return fail(
@@ -335,9 +332,6 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
         _ => Ok(()),
     };
     if let Some(f) = &scenario.fabric {
-        positive("fabric", "node_nic_gbps", f.node_nic_gbps)?;
-        positive("fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps)?;
-        positive("fabric", "oversubscription", f.oversubscription)?;
         if f.leaf_uplink_gbps.is_some() && f.oversubscription.is_some() {
             return fail(
                 "fabric",
@@ -352,9 +346,6 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
     if let Some(p) = &scenario.power {
         positive("power", "rack_budget_kw", p.rack_budget_kw)?;
         positive("power", "alpha", Some(p.alpha))?;
-        if p.pue.is_nan() || p.pue < 1.0 {
-            return fail("power", "pue", format!("must be ≥ 1, got {}", p.pue));
-        }
         for (key, value) in [
             ("static_share", p.static_share),
             ("mem_bound", p.mem_bound),

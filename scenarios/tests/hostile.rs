@@ -290,7 +290,9 @@ fn observation_5_a_fill_target_far_past_the_pod_list_is_refused_before_the_copie
     );
     let err = load_str(&text, "f.toml", None, &[]).unwrap_err().to_string();
     assert!(
-        err.starts_with("f.toml:7: workload.target_demand: 1000000 is not accepted; give a number from 0 to 100"),
+        err.starts_with(
+            "f.toml:7: workload.target_demand: 1000000 is not accepted; give a number above 0 and at most 100"
+        ),
         "{err}"
     );
     // Within the range, the pod budget refuses it before allocating: the default list's pods
