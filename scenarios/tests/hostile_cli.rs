@@ -191,6 +191,24 @@ fn limits_on_threads_seeds_and_lines_are_refused_at_once() {
         "{}",
         stderr(&zeros)
     );
+    // `check` reads no endless file either.
+    let run = clustersim(&["run", "s.toml", "--quiet", "--no-report", "--out", "run"], dir.path());
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let results = clustersim(&["check", "/dev/zero", "--baseline", "run"], dir.path());
+    assert_eq!(results.status.code(), Some(2));
+    assert_eq!(
+        stderr(&results),
+        "error: /dev/zero: not a regular file (give a results folder or file)\n"
+    );
+    let rules = clustersim(
+        &["check", "run", "--baseline", "run", "--rules", "/dev/zero"],
+        dir.path(),
+    );
+    assert_eq!(rules.status.code(), Some(2));
+    assert_eq!(
+        stderr(&rules),
+        "error: /dev/zero: larger than 1048576 bytes, the largest rules file read\n"
+    );
     assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
     // Raised by the key, the thread count is accepted.
     let raised = clustersim(

@@ -2,8 +2,9 @@
 //!
 //! Every reader streams: it yields one job at a time, sorted by submit time, holding one row
 //! (at most [`MAX_LINE_BYTES`]) and the set of job ids seen so far, which grows with the
-//! number of jobs (about 41 bytes plus the id per job, see `ids.rs`): ids are refused when
-//! repeated, by every reader alike. Helios logs add a window of 4096 jobs to put slight
+//! number of jobs (16 bytes a job while ids are increasing plain numbers, as in Philly, SWF
+//! and Helios, else about 38 bytes plus the id; see `ids.rs`): ids are refused when repeated,
+//! by every reader alike. Helios logs add a window of 4096 jobs to put slight
 //! disorder right; openb pod lists, cluster snapshots of about 10,000 pods that are not always
 //! in time order, are read whole and sorted by [`open`]. Readers stop at the first bad row with
 //! an error naming file, line and column; rows a format defines as unrunnable are skipped and
