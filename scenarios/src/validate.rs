@@ -226,14 +226,14 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
     if cluster.nodes_per_rack == Some(0) {
         return fail("cluster", "nodes_per_rack", "must be at least 1".into());
     }
-    if let Some(node) = &cluster.node {
-        if node.gpus > sim_core::resources::MAX_GPUS_PER_NODE {
-            return fail(
-                "cluster",
-                "node",
-                format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
-            );
-        }
+    if let Some(node) = &cluster.node
+        && node.gpus > sim_core::resources::MAX_GPUS_PER_NODE
+    {
+        return fail(
+            "cluster",
+            "node",
+            format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
+        );
     }
     Ok(())
 }
