@@ -107,8 +107,13 @@ impl Limits {
         }
     }
 
-    /// The defaults of this machine (its memory and cores).
+    /// The defaults of this machine (its memory and cores), read once per process.
     pub fn defaults() -> Limits {
+        static DEFAULTS: std::sync::OnceLock<Limits> = std::sync::OnceLock::new();
+        *DEFAULTS.get_or_init(Limits::of_this_machine)
+    }
+
+    fn of_this_machine() -> Limits {
         let quarter = machine_memory_bytes() / 4;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
         Limits {
