@@ -91,9 +91,11 @@ fn fuzz(cases: u64, seed: u64) {
     std::panic::set_hook(Box::new(|_| {}));
     let mut failures = Vec::new();
     let started = Instant::now();
+    let mut replayed = 0;
     for target in &all {
         for (path, input) in corpus(target) {
             run_case(target, path.display().to_string(), input, &mut failures);
+            replayed += 1;
         }
         run_case(
             target,
@@ -114,7 +116,7 @@ fn fuzz(cases: u64, seed: u64) {
     std::panic::set_hook(previous_hook);
     let elapsed = started.elapsed().as_secs_f64();
     eprintln!(
-        "fuzz: {cases} cases over {} targets in {elapsed:.2} s ({:.0} cases/s), {} failures",
+        "fuzz: {replayed} corpus cases, then {cases} cases over {} targets in {elapsed:.2} s ({:.0} cases/s), {} failures",
         all.len(),
         cases as f64 / elapsed.max(1e-9),
         failures.len()
