@@ -58,7 +58,14 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
                 .map(str::parse::<NodesFormat>)
                 .transpose()
                 .map_err(ScenarioError::Input)?;
-            let nodes = traces::read_nodes(&path.display().to_string(), reader, format, section.nodes_per_rack)?;
+            let max_nodes = usize::try_from(loaded.limits().nodes).unwrap_or(usize::MAX);
+            let nodes = traces::read_nodes_at_most(
+                &path.display().to_string(),
+                reader,
+                format,
+                section.nodes_per_rack,
+                max_nodes,
+            )?;
             let gpus: u128 = nodes.iter().map(|n| u128::from(n.gpus)).sum();
             crate::budget::check_cluster_size(
                 &path.display().to_string(),

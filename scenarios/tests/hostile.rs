@@ -245,6 +245,25 @@ fn observation_5_an_swf_header_sizing_a_billion_processors_is_refused() {
 }
 
 #[test]
+fn observation_5_a_nodes_file_past_the_budget_is_refused_while_it_is_read() {
+    let nodes = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../traces/data/alibaba-openb-gpu-v2023/openb_node_list_gpu_node.csv");
+    let text = format!(
+        "name = \"n\"\n[cluster]\nnodes_file = \"{}\"\n[workload]\ntrace = \"sample:philly\"\n[limits]\nnodes = 100\n",
+        nodes.display()
+    );
+    let err = validate(&text, &[], None).unwrap_err().to_string();
+    // Line 1 is the header: the 101st node is on line 102.
+    assert!(
+        err.ends_with(
+            "openb_node_list_gpu_node.csv:102: more than 100 nodes, the most a cluster may have here; raise \
+                       limits.nodes in the scenario if the machine can hold them"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn observation_5_synthetic_jobs_sweeps_and_grids_are_counted_before_anything_is_made() {
     let synthetic = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 4, gpu_type = \"A100-80GB\" }\n\
                      [workload.synthetic]\njobs = 10000000000\n";

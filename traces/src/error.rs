@@ -97,6 +97,19 @@ pub enum TraceError {
         /// The limit.
         limit: u64,
     },
+    /// More nodes than a cluster may have.
+    #[error(
+        "{file}:{line}: more than {limit} nodes, the most a cluster may have here; raise limits.nodes in the \
+         scenario if the machine can hold them"
+    )]
+    TooManyNodes {
+        /// The nodes file.
+        file: String,
+        /// 1-based line of the first node past the limit.
+        line: u64,
+        /// The limit.
+        limit: usize,
+    },
     /// A problem with the file as a whole (empty, no jobs, unknown format).
     #[error("{file}: {reason}")]
     File {
@@ -165,6 +178,15 @@ impl Location<'_> {
             .checked_add(duration.as_micros())
             .map_or(SimTime::MAX, SimTime);
         self.within(field, "the job ends", end, limit)
+    }
+
+    /// The error for a node on this line past `limit` nodes.
+    pub fn too_many_nodes(&self, limit: usize) -> TraceError {
+        TraceError::TooManyNodes {
+            file: self.file.to_string(),
+            line: self.line,
+            limit,
+        }
     }
 
     /// An error about this whole line.

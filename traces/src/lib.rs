@@ -55,7 +55,7 @@ pub use error::TraceError;
 pub use lines::MAX_LINE_BYTES;
 pub use native::NativeReader;
 pub use native_writer::write_native;
-pub use nodes::{NodesFormat, read_nodes};
+pub use nodes::{NodesFormat, read_nodes, read_nodes_at_most};
 pub use openb::OpenbPodReader;
 pub use philly::PhillyReader;
 pub use swf::{SwfProcessor, SwfReader};
@@ -281,7 +281,7 @@ pub fn detect_format(name: &str, reader: &mut BufReader<impl Read>) -> Result<Fo
 
 /// The start of a line as a message shows it: at most 80 characters (then `…`), control
 /// characters escaped.
-fn shown_start(line: &str) -> String {
+pub(crate) fn shown_start(line: &str) -> String {
     const SHOWN: usize = 80;
     let mut start: String = line.chars().take(SHOWN).collect();
     if line.chars().nth(SHOWN).is_some() {

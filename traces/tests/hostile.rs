@@ -295,3 +295,16 @@ fn control_characters_in_echoed_values_are_escaped() {
         "h.csv:2: column `submit_time`: expected YYYY-MM-DD HH:MM:SS with a year from 1 to 9999, got `\\u{1b}[31m\\u{0}`"
     );
 }
+
+#[test]
+fn a_nodes_file_longer_than_the_budget_is_refused_at_the_first_node_past_it() {
+    let text =
+        "node,rack,gpus,gpu_type,cpus,mem_gib\nn0,r0,8,A100,96,1024\nn1,r0,8,A100,96,1024\nn2,r1,8,A100,96,1024\n";
+    let read = |max| traces::read_nodes_at_most("n.csv", text.as_bytes(), None, None, max).map(|n| n.len());
+    assert_eq!(read(3).unwrap(), 3);
+    assert_eq!(
+        read(2).unwrap_err().to_string(),
+        "n.csv:4: more than 2 nodes, the most a cluster may have here; raise limits.nodes in the scenario if the \
+         machine can hold them"
+    );
+}
