@@ -1,9 +1,15 @@
-//! Writing files so that a reader never sees half of one: write to a temporary name in the
-//! same folder, then rename over the target (atomic on the same file system).
+//! Writing files so that a reader never sees half of one: write to a temporary file in the same
+//! folder (`.NAME.XXXXXX.tmp`), flush it to the disk, rename it over the target (atomic on the
+//! same file system), then flush the folder so the rename itself survives a crash. On any error
+//! the target is untouched and the temporary file is removed; one left by a killed process is
+//! recognised by [`is_leftover`] and removed when a sweep resumes.
 
 use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
+
+/// The suffix of temporary files.
+const TMP_SUFFIX: &str = ".tmp";
 
 /// Writes `path` through `fill`; on any error the target is untouched and the temporary file
 /// is removed.
@@ -11,20 +17,56 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> io::
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::other(format!("{} is not a file path", path.display())))?;
-    let tmp = path.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut writer = BufWriter::new(File::create(&tmp)?);
-        fill(&mut writer)?;
-        writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    // The temporary path removes its file when dropped, so every early return cleans up.
+    let (file, tmp_path) = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(dir)?
+        .into_parts();
+    let mut writer = BufWriter::new(file);
+    fill(&mut writer)?;
+    writer
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()?;
+    tmp_path.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// Flushes a folder's entries to the disk (a no-op where folders cannot be opened as files).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    match File::open(dir) {
+        Ok(handle) => handle.sync_all().or_else(|e| match e.kind() {
+            io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported => Ok(()),
+            _ => Err(e),
+        }),
+        Err(_) if cfg!(windows) => Ok(()),
+        Err(e) => Err(e),
     }
-    result
+}
+
+/// Whether `name` is a temporary file of [`write_atomic`] (or of its earlier
+/// `.NAME.tmp-PID` form) left behind by a process that was killed while writing.
+pub fn is_leftover(name: &str) -> bool {
+    name.starts_with('.') && (name.ends_with(TMP_SUFFIX) || name.contains(".tmp-"))
+}
+
+/// Removes the leftover temporary files of [`write_atomic`] from `dir` (not from its
+/// subfolders); returns how many there were.
+pub fn remove_leftovers(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() && entry.file_name().to_str().is_some_and(is_leftover) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -50,5 +92,43 @@ mod tests {
         );
         write_atomic(&target, |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn leftovers_of_killed_writers_are_recognised_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".sweep.csv.tmp-4242",
+            ".aggregate.csv.a1B2c3.tmp",
+            "sweep.csv",
+            "notes.tmp",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        assert_eq!(remove_leftovers(dir.path()).unwrap(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["notes.tmp", "sweep.csv"]);
+    }
+
+    #[test]
+    fn a_full_disk_leaves_the_old_file_and_no_temporary() {
+        // /dev/full refuses every write with ENOSPC; a folder it cannot write into is the same
+        // for the rename: here the fill itself fails as a full disk would.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("summary.json");
+        std::fs::write(&target, "old").unwrap();
+        let err = write_atomic(&target, |w| {
+            w.write_all(&[b'x'; 100_000])?;
+            Err(io::Error::from(io::ErrorKind::StorageFull))
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -32,6 +32,6 @@ pub mod run_report;
 pub mod sweep_manifest;
 pub mod sweep_table;
 
-pub use atomic::write_atomic;
+pub use atomic::{is_leftover, remove_leftovers, write_atomic};
 pub use fill_file::{FILL_COLUMNS, write_fill_file};
 pub use run_files::{SummaryFile, write_run_files};

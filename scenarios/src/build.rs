@@ -10,7 +10,7 @@ use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
 use crate::error::ScenarioError;
-use crate::load::LoadedScenario;
+use crate::load::ValidScenario;
 use crate::schema::{NodeTemplate, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
@@ -20,7 +20,7 @@ const UNCONSTRAINED: u64 = u64::MAX / 1024;
 
 /// Finds a file named in a scenario: relative paths are tried against the scenario's folder,
 /// then the working directory.
-pub fn resolve_path(loaded: &LoadedScenario, name: &str) -> Result<PathBuf, ScenarioError> {
+pub fn resolve_path(loaded: &ValidScenario, name: &str) -> Result<PathBuf, ScenarioError> {
     let path = PathBuf::from(name);
     if path.is_absolute() {
         return Ok(path);
@@ -45,7 +45,7 @@ pub fn resolve_path(loaded: &LoadedScenario, name: &str) -> Result<PathBuf, Scen
 }
 
 /// Builds the cluster of the scenario.
-pub fn build_cluster(loaded: &LoadedScenario) -> Result<Cluster, ScenarioError> {
+pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
     let section = &loaded.scenario.cluster;
     let specs = match (&section.nodes_file, &section.node) {
         (Some(file), _) => {
@@ -58,12 +58,36 @@ pub fn build_cluster(loaded: &LoadedScenario) -> Result<Cluster, ScenarioError> 
                 .map(str::parse::<NodesFormat>)
                 .transpose()
                 .map_err(ScenarioError::Input)?;
-            traces::read_nodes(&path.display().to_string(), reader, format, section.nodes_per_rack)?
+            let max_nodes = usize::try_from(loaded.limits().nodes).unwrap_or(usize::MAX);
+            let nodes = traces::read_nodes_at_most(
+                &path.display().to_string(),
+                reader,
+                format,
+                section.nodes_per_rack,
+                max_nodes,
+            )?;
+            let gpus: u128 = nodes.iter().map(|n| u128::from(n.gpus)).sum();
+            crate::budget::check_cluster_size(
+                &path.display().to_string(),
+                "[cluster] nodes_file",
+                nodes.len() as u128,
+                gpus,
+                loaded.limits(),
+            )?;
+            nodes
         }
         (None, Some(node)) => {
             let per_rack = section.nodes_per_rack.expect("validate() requires nodes_per_rack");
             let count = if section.from_trace {
-                nodes_from_trace(loaded, node)?
+                let count = nodes_from_trace(loaded, node)?;
+                crate::budget::check_cluster_size(
+                    &loaded.origin,
+                    "[cluster] from_trace (the SWF header's MaxProcs or MaxNodes ÷ the node's processors)",
+                    u128::from(count),
+                    u128::from(count) * u128::from(node.gpus),
+                    loaded.limits(),
+                )?;
+                count
             } else {
                 u64::from(section.racks.expect("validate() requires racks")) * u64::from(per_rack)
             };
@@ -94,7 +118,7 @@ fn generate_nodes(node: &NodeTemplate, count: u64, per_rack: u32) -> Vec<NodeSpe
 }
 
 /// Nodes needed to hold the SWF trace's machine: `ceil(processors / processors per node)`.
-fn nodes_from_trace(loaded: &LoadedScenario, node: &NodeTemplate) -> Result<u64, ScenarioError> {
+fn nodes_from_trace(loaded: &ValidScenario, node: &NodeTemplate) -> Result<u64, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let trace = workload
         .trace
@@ -137,7 +161,7 @@ fn digits(count: u64) -> usize {
 
 /// How the scenario's trace is read (SWF processor unit, openb pod lifetime; fill runs keep
 /// openb pods whose lifetime is 0, since they ignore times).
-pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioError> {
+pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut options = ReadOptions::default();
     if let Some(unit) = &workload.swf_processor {
@@ -147,13 +171,19 @@ pub fn read_options(loaded: &LoadedScenario) -> Result<ReadOptions, ScenarioErro
         options.untimed_pod_duration = duration.0;
     }
     options.keep_zero_lifetime_pods = workload.mode == WorkloadMode::Fill;
+    options.max_time = crate::budget::run_span(&loaded.scenario, loaded.limits()).limit;
     Ok(options)
 }
 
 /// Opens the scenario's job stream (a new one for every run): its trace, or its synthetic
 /// generator sized against `cluster`.
-pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
-    let source = open_jobs(loaded, cluster)?;
+pub fn open_workload(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
+    let source: Box<dyn JobSource> = Box::new(AtMostJobs {
+        inner: open_jobs(loaded, cluster)?,
+        name: loaded.scenario.workload.source_name().to_string(),
+        limit: loaded.limits().jobs,
+        given: 0,
+    });
     Ok(match loaded.scenario.workload.comm_fraction {
         Some(comm_fraction) => Box::new(DefaultCommFraction {
             inner: source,
@@ -161,6 +191,37 @@ pub fn open_workload(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<d
         }),
         None => source,
     })
+}
+
+/// A job stream refused past `limits.jobs` jobs.
+struct AtMostJobs {
+    inner: Box<dyn JobSource>,
+    name: String,
+    limit: u64,
+    given: u64,
+}
+
+impl Iterator for AtMostJobs {
+    type Item = Result<sim_core::job::JobSpec, traces::TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.given == self.limit {
+            return Some(Err(traces::TraceError::TooManyJobs {
+                file: self.name.clone(),
+                limit: self.limit,
+            }))
+            .filter(|_| self.inner.next().is_some());
+        }
+        let job = self.inner.next()?;
+        self.given += u64::from(job.is_ok());
+        Some(job)
+    }
+}
+
+impl JobSource for AtMostJobs {
+    fn skipped(&self) -> &traces::SkipReport {
+        self.inner.skipped()
+    }
 }
 
 /// Gives multi-node jobs without a communication share the scenario's `comm_fraction`.
@@ -191,7 +252,7 @@ impl JobSource for DefaultCommFraction {
 }
 
 /// The job stream as the workload section describes it.
-fn open_jobs(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
+fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSource>, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let Some(trace) = &workload.trace else {
         let section = workload
@@ -235,7 +296,7 @@ fn open_jobs(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Box<dyn JobSo
 /// The typical tasks of the scenario, resolved against `cluster`: the tasks of
 /// `workload.typical_tasks` when set, else those of the workload itself (a fresh stream, read
 /// whole before the run), with the popularity threshold `workload.typical_threshold`.
-pub fn typical_tasks(loaded: &LoadedScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
+pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut source = match &workload.typical_tasks {
         Some(file) => traces::open(&resolve_path(loaded, file)?, None, &read_options(loaded)?)?,
@@ -250,7 +311,7 @@ pub fn typical_tasks(loaded: &LoadedScenario, cluster: &Cluster) -> Result<Typic
 }
 
 /// The engine settings of the scenario (fill runs change them: see [`crate::run`]).
-pub fn engine_config(loaded: &LoadedScenario) -> EngineConfig {
+pub fn engine_config(loaded: &ValidScenario) -> EngineConfig {
     let scenario = &loaded.scenario;
     EngineConfig {
         horizon: scenario.horizon.map(|h| h.0),

@@ -6,24 +6,127 @@ pub enum ScenarioError {
     /// Bad input: a file, key, value or flag the user must fix (exit code 2).
     #[error("{0}")]
     Input(String),
+    /// An input asks for more than the budget allows (exit code 2).
+    #[error(transparent)]
+    OverLimit(Box<OverLimit>),
+    /// A value outside what the key accepts (exit code 2).
+    #[error(transparent)]
+    OutOfRange(Box<OutOfRange>),
+    /// Reading or writing a file failed for a reason that is not the input's fault: disk full,
+    /// no permission, a read-only folder (exit code 4). Nothing partial is left behind.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The run itself failed (a policy made an invalid decision): a bug to report (exit code 3).
     #[error("{0}")]
     Run(String),
 }
 
+/// An input that asks for more than `limits.KEY` allows.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{place}: {input}: {value}, more than limits.{key} = {limit}; raise limits.{key} ([limits] {key} = N in the \
+     scenario, or --set limits.{key}=N) if the machine can hold it"
+)]
+pub struct OverLimit {
+    /// The file (and line) of the input, or the flag.
+    pub place: String,
+    /// What was counted, from which keys (`the nodes of cluster.racks × cluster.nodes_per_rack`).
+    pub input: String,
+    /// The count.
+    pub value: u128,
+    /// The `[limits]` key.
+    pub key: &'static str,
+    /// The limit in force.
+    pub limit: u64,
+}
+
+/// A value outside what its key accepts.
+#[derive(Debug, thiserror::Error)]
+#[error("{place}: {key}: {value} is not accepted; {accepted}")]
+pub struct OutOfRange {
+    /// The file (and line) of the key.
+    pub place: String,
+    /// The key, dotted (`thermal.inlet_c`).
+    pub key: String,
+    /// The value as found.
+    pub value: String,
+    /// What would be accepted, and why.
+    pub accepted: String,
+}
+
+impl From<OverLimit> for ScenarioError {
+    fn from(e: OverLimit) -> Self {
+        ScenarioError::OverLimit(Box::new(e))
+    }
+}
+
+impl From<OutOfRange> for ScenarioError {
+    fn from(e: OutOfRange) -> Self {
+        ScenarioError::OutOfRange(Box::new(e))
+    }
+}
+
+/// Exit code of bad input.
+pub const EXIT_INPUT: i32 = 2;
+/// Exit code of a failed run.
+pub const EXIT_RUN: i32 = 3;
+/// Exit code of an I/O failure (disk full, permission).
+pub const EXIT_IO: i32 = 4;
+
 impl ScenarioError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            ScenarioError::Input(_) => 2,
-            ScenarioError::Run(_) => 3,
+            ScenarioError::Input(_) | ScenarioError::OverLimit(_) | ScenarioError::OutOfRange(_) => EXIT_INPUT,
+            ScenarioError::Io { .. } => EXIT_IO,
+            ScenarioError::Run(_) => EXIT_RUN,
+        }
+    }
+
+    /// An error writing or reading `path`: [`ScenarioError::Io`] when the machine is at fault
+    /// (disk full, permission, read-only, …), bad input otherwise (a path that is not a folder).
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> ScenarioError {
+        if is_machine_fault(&source) {
+            ScenarioError::Io {
+                path: path.display().to_string(),
+                source,
+            }
+        } else {
+            ScenarioError::Input(format!("{}: {source}", path.display()))
         }
     }
 }
 
+/// Whether an I/O error is the machine's fault rather than the input's: no space, no
+/// permission, a read-only file system, a quota, an interrupted device.
+pub fn is_machine_fault(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::StorageFull
+            | ErrorKind::PermissionDenied
+            | ErrorKind::ReadOnlyFilesystem
+            | ErrorKind::QuotaExceeded
+            | ErrorKind::FileTooLarge
+            | ErrorKind::ResourceBusy
+            | ErrorKind::WriteZero
+            | ErrorKind::Interrupted
+    ) || error.raw_os_error() == Some(5)
+}
+
 impl From<traces::TraceError> for ScenarioError {
     fn from(e: traces::TraceError) -> Self {
-        ScenarioError::Input(e.to_string())
+        match e {
+            traces::TraceError::Io { file, source } if is_machine_fault(&source) => {
+                ScenarioError::Io { path: file, source }
+            }
+            other => ScenarioError::Input(other.to_string()),
+        }
     }
 }
 

@@ -13,8 +13,9 @@ use crate::error::ScenarioError;
 use crate::faults_schema::{
     ComponentName, FaultsSection, IncidentKindName, IncidentSection, LifetimeName, RepairName, RequeueName,
 };
-use crate::load::{LoadedScenario, locate};
+use crate::load::{Site, ValidScenario, locate};
 use crate::schema::Scenario;
+use crate::validate::in_range;
 
 /// Restart overhead when `[faults]` gives none: the median of docs/models.md §5.
 const DEFAULT_RESTART_OVERHEAD: SimTime = SimTime::from_secs(600);
@@ -22,6 +23,22 @@ const DEFAULT_RESTART_OVERHEAD: SimTime = SimTime::from_secs(600);
 const DEFAULT_SHAPE: f64 = 0.7;
 /// Lognormal σ of repair times when none is given (docs/models.md §5).
 const DEFAULT_REPAIR_SIGMA: f64 = 0.8;
+/// Accepted back-off growth per retry: 2 is the usual exponential back-off; past 10 the wait
+/// outgrows any run within a few retries.
+const BACKOFF_FACTOR_RANGE: (f64, f64) = (1.0, 10.0);
+/// Accepted Weibull shapes: failure data fit 0.5–1 (MODELS.md §5); below 0.2 the sampler's
+/// scale (mtbf ÷ Γ(1 + 1/k)) underflows and lifetimes collapse to zero, so the run cannot
+/// advance.
+const SHAPE_RANGE: (f64, f64) = (0.2, 10.0);
+/// Accepted lognormal σ of repair times: past 3, a repair drawn e^{3σ} times the median is
+/// longer than any run.
+const REPAIR_SIGMA_RANGE: (f64, f64) = (0.0, 3.0);
+/// Accepted memory over-use of a restarted job.
+const USAGE_FACTOR_RANGE: (f64, f64) = (1.0, 100.0);
+/// The shortest accepted mean time between failures of one unit: 1 hour (real GPUs and nodes
+/// run thousands of hours between failures, MODELS.md §5); shorter, units fail faster than
+/// jobs can run.
+const MIN_MTBF: SimTime = SimTime::from_secs(3600);
 
 /// The 1-based line of `key` in the `index`-th `[[table]]` (0-based), or of that table's header.
 fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
@@ -84,25 +101,46 @@ fn incident_kind(name: IncidentKindName) -> IncidentKind {
 }
 
 /// Checks the values of `[faults]` that need no cluster.
-pub(crate) fn check(scenario: &Scenario, text: &str, origin: &str) -> Result<(), ScenarioError> {
+pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), ScenarioError> {
     let Some(faults) = &scenario.faults else {
         return Ok(());
     };
-    if let Some(factor) = faults.backoff_factor
-        && !(factor.is_finite() && factor >= 1.0)
+    let (text, origin) = (site.text, site.origin);
+    in_range(
+        site,
+        "faults",
+        "backoff_factor",
+        faults.backoff_factor,
+        BACKOFF_FACTOR_RANGE,
+        " (the wait grows by this factor at each retry)",
+    )?;
+    if let Some(cascade) = &faults.cascade
+        && scenario.horizon.is_none()
+        && faults.max_retries.is_none()
+        && !cascade.memory_limits
+        && cascade.usage_factor > 1.0
     {
         return Err(key_error(
             text,
             origin,
             "faults",
-            "backoff_factor",
-            format!("must be ≥ 1, got {factor}"),
+            "cascade",
+            "restarted jobs overload nodes, whose jobs restart and overload others, with nothing to end it: \
+             set a horizon, faults.max_retries, or faults.cascade.memory_limits = true"
+                .into(),
         ));
     }
     for (i, random) in faults.random.iter().enumerate() {
         let fail = |key: &str, reason: String| Err(table_error(text, origin, "random", i, key, reason));
-        if random.mtbf.0.as_micros() == 0 {
-            return fail("mtbf", "must be longer than zero".into());
+        if random.mtbf.0 < MIN_MTBF {
+            return fail(
+                "mtbf",
+                format!(
+                    "\"{}\" is too short: give at least \"1h\" (units failing faster than jobs can run never let \
+                     a run end)",
+                    sim_core::time::format_duration(random.mtbf.0)
+                ),
+            );
         }
         if random.mttr.0.as_micros() == 0 {
             return fail("mttr", "must be longer than zero".into());
@@ -111,16 +149,29 @@ pub(crate) fn check(scenario: &Scenario, text: &str, origin: &str) -> Result<(),
             if random.distribution != Some(LifetimeName::Weibull) {
                 return fail("shape", "applies to distribution = \"weibull\" only".into());
             }
-            if !(shape.is_finite() && shape > 0.0) {
-                return fail("shape", format!("must be > 0, got {shape}"));
+            if !(SHAPE_RANGE.0..=SHAPE_RANGE.1).contains(&shape) {
+                return fail(
+                    "shape",
+                    format!(
+                        "{shape} is not accepted; give a number from {} to {} (failure data fit 0.5 to 1; smaller \
+                         shapes draw lifetimes of zero and the run cannot advance)",
+                        SHAPE_RANGE.0, SHAPE_RANGE.1
+                    ),
+                );
             }
         }
         if let Some(sigma) = random.repair_sigma {
             if random.repair != Some(RepairName::Lognormal) {
                 return fail("repair_sigma", "applies to repair = \"lognormal\" only".into());
             }
-            if !(sigma.is_finite() && sigma >= 0.0) {
-                return fail("repair_sigma", format!("must be ≥ 0, got {sigma}"));
+            if !(REPAIR_SIGMA_RANGE.0..=REPAIR_SIGMA_RANGE.1).contains(&sigma) {
+                return fail(
+                    "repair_sigma",
+                    format!(
+                        "{sigma} is not accepted; give a number from {} to {}",
+                        REPAIR_SIGMA_RANGE.0, REPAIR_SIGMA_RANGE.1
+                    ),
+                );
             }
         }
         needs_model(scenario, component(random.component)).map_or(Ok(()), |reason| fail("component", reason))?;
@@ -147,15 +198,14 @@ pub(crate) fn check(scenario: &Scenario, text: &str, origin: &str) -> Result<(),
             .map_or(Ok(()), |reason| fail("kind", reason))?;
     }
     if let Some(cascade) = &faults.cascade {
-        if !(cascade.usage_factor.is_finite() && cascade.usage_factor >= 1.0) {
-            return Err(key_error(
-                text,
-                origin,
-                "faults.cascade",
-                "usage_factor",
-                format!("must be ≥ 1, got {}", cascade.usage_factor),
-            ));
-        }
+        in_range(
+            site,
+            "faults.cascade",
+            "usage_factor",
+            Some(cascade.usage_factor),
+            USAGE_FACTOR_RANGE,
+            " (memory used ÷ requested by a restarted job)",
+        )?;
         if cascade.recovery.0.as_micros() == 0 {
             return Err(key_error(
                 text,
@@ -194,7 +244,7 @@ fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
 }
 
 /// The failure models of the scenario for `cluster` (nothing fails without `[faults]`).
-pub fn faults_config(loaded: &LoadedScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
+pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
     let scenario = &loaded.scenario;
     let Some(section) = &scenario.faults else {
         return Ok(FaultsConfig::default());
@@ -258,7 +308,7 @@ fn random_faults(section: &crate::faults_schema::RandomSection) -> RandomFaults 
 }
 
 fn resolve_incident(
-    loaded: &LoadedScenario,
+    loaded: &ValidScenario,
     cluster: &Cluster,
     domains: &Domains,
     index: usize,

@@ -5,12 +5,15 @@
 //! overrides), [`run::run`] runs it, [`sweep`] runs its grid × seeds in parallel. The
 //! `clustersim` command lives in `src/bin`.
 
+pub mod budget;
 pub mod build;
 pub mod duration;
 pub mod error;
 pub mod faults_build;
 pub mod faults_schema;
+mod finite;
 pub mod library;
+pub mod limits;
 pub mod load;
 pub mod output;
 pub mod overrides;
@@ -23,7 +26,7 @@ pub mod synthetic;
 mod validate;
 
 pub use error::ScenarioError;
-pub use load::{LoadedScenario, load_file, load_str};
+pub use load::{LoadedScenario, ValidScenario, load_file, load_str};
 pub use overrides::Override;
 
 /// The demo scenario, embedded so that `clustersim demo` runs from any folder.

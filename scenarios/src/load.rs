@@ -1,19 +1,22 @@
 //! Reading a scenario: TOML syntax, the schema, `--set` overrides and semantic checks, each
 //! error naming the file, line and key.
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::ScenarioError;
+use crate::limits::Limits;
 use crate::overrides::{Override, apply};
 use crate::schema::Scenario;
 use crate::validate::validate;
 
-/// A scenario and where it came from.
+/// A scenario as read, and where it came from: not yet checked. Only a [`ValidScenario`] can
+/// be built into a run; [`ValidScenario::check`] turns one into the other.
 #[derive(Clone, Debug)]
 pub struct LoadedScenario {
-    /// The checked scenario, overrides applied.
+    /// The scenario, overrides applied.
     pub scenario: Scenario,
     /// The file name (or `embedded:…`), for messages.
     pub origin: String,
@@ -21,6 +24,119 @@ pub struct LoadedScenario {
     pub base_dir: Option<PathBuf>,
     /// The file's text, to point at the line of a value found wrong after loading.
     pub text: String,
+}
+
+/// A scenario that passed every check of its values and of its budget ([`Limits`]): the only
+/// kind the builders and the runner accept. It reads as a [`LoadedScenario`] (through
+/// `Deref`) but cannot be changed, except for its seed, which any value may take.
+///
+/// A scenario built by hand cannot be run without being checked:
+///
+/// ```compile_fail,E0308
+/// fn run_unchecked(loaded: &scenarios::LoadedScenario) {
+///     let _ = scenarios::run::run(loaded);
+/// }
+/// ```
+///
+/// nor changed after its check:
+///
+/// ```compile_fail,E0594
+/// fn break_after_check(mut valid: scenarios::ValidScenario) {
+///     valid.scenario.cluster.racks = None;
+/// }
+/// ```
+///
+/// ```
+/// let text = "name = \"t\"\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+///             node = { gpus = 8, gpu_type = \"A100-80GB\" }\n[workload]\ntrace = \"sample:philly\"\n";
+/// let read: scenarios::LoadedScenario = toml::from_str(text).map(|scenario| scenarios::LoadedScenario {
+///     scenario,
+///     origin: "t.toml".into(),
+///     base_dir: None,
+///     text: text.into(),
+/// })?;
+/// let valid = scenarios::ValidScenario::check(read)?;
+/// assert_eq!(valid.scenario.cluster.racks, Some(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ValidScenario {
+    loaded: LoadedScenario,
+    limits: Limits,
+}
+
+impl ValidScenario {
+    /// Checks `loaded`: values, names, and the budget of its `[limits]`.
+    pub fn check(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> {
+        ValidScenario::check_set(loaded, &[])
+    }
+
+    /// [`ValidScenario::check`] of a scenario changed by `overrides` (`--set`): a problem with
+    /// a key they set is blamed on the flag, not on the file's line.
+    pub(crate) fn check_set(loaded: LoadedScenario, overrides: &[Override]) -> Result<ValidScenario, ScenarioError> {
+        let limits = Limits::resolve(loaded.scenario.limits.as_ref());
+        validate(&loaded.scenario, &limits, &loaded.text, &loaded.origin, overrides)?;
+        Ok(ValidScenario { loaded, limits })
+    }
+
+    /// The budget in force: the machine's defaults with the scenario's `[limits]`.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The same scenario with another seed.
+    pub fn with_seed(&self, seed: u64) -> ValidScenario {
+        let mut copy = self.clone();
+        copy.loaded.scenario.seed = seed;
+        copy
+    }
+
+    /// The scenario as read.
+    pub fn into_loaded(self) -> LoadedScenario {
+        self.loaded
+    }
+}
+
+impl Deref for ValidScenario {
+    type Target = LoadedScenario;
+
+    fn deref(&self) -> &LoadedScenario {
+        &self.loaded
+    }
+}
+
+/// Where a scenario's keys are, to point messages at their lines or at the `--set` flags that
+/// set them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Site<'a> {
+    /// The file's text.
+    pub text: &'a str,
+    /// Its name.
+    pub origin: &'a str,
+    /// The `--set` flags applied to it.
+    pub overrides: &'a [Override],
+}
+
+impl Site<'_> {
+    /// Where `key` of `[section]` (the top level when empty) comes from: `origin with --set
+    /// FLAG` when a flag set it, else `origin:line`, else `origin` alone.
+    pub fn place(&self, section: &str, key: &str) -> String {
+        let path = if section.is_empty() {
+            key.to_string()
+        } else {
+            format!("{section}.{key}")
+        };
+        self.place_of(&path, locate(self.text, section, key))
+    }
+
+    /// Where the dotted key `path` comes from: the `--set` flag that set it, else `line` of the
+    /// file, else the file.
+    pub fn place_of(&self, path: &str, line: Option<usize>) -> String {
+        match self.overrides.iter().rev().find(|o| o.path.join(".") == path) {
+            Some(flag) => format!("{} with --set {}", self.origin, flag.text),
+            None => line.map_or_else(|| self.origin.to_string(), |line| format!("{}:{line}", self.origin)),
+        }
+    }
 }
 
 /// A scenario's text, its name for messages and its folder: a file, or `library:NAME` from the
@@ -36,12 +152,36 @@ pub fn read_scenario(path: &Path) -> Result<(String, String, Option<PathBuf>), S
         })?;
         return Ok((entry.text.to_string(), origin, None));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Input(format!("{origin}: {e}")))?;
+    let text = read_bounded(path, &origin)?;
     Ok((text, origin, path.parent().map(Path::to_path_buf)))
 }
 
+/// The largest scenario file read, in bytes (16 MiB; the largest shipped one is under 4 KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The text of the scenario file at `path`, refused past [`MAX_SCENARIO_BYTES`].
+fn read_bounded(path: &Path, origin: &str) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ScenarioError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ScenarioError::io(path, e))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::Input(format!(
+            "{origin}: larger than {MAX_SCENARIO_BYTES} bytes, the largest scenario file read (is it a scenario?)"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ScenarioError::Input(format!(
+            "{origin}: not UTF-8 text (invalid byte at offset {}); a scenario is a TOML file",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 /// Reads, checks and overrides a scenario file (or `library:NAME`).
-pub fn load_file(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+pub fn load_file(path: &Path, overrides: &[Override]) -> Result<ValidScenario, ScenarioError> {
     let (text, origin, base_dir) = read_scenario(path)?;
     load_str(&text, &origin, base_dir, overrides)
 }
@@ -52,7 +192,7 @@ pub fn load_str(
     origin: &str,
     base_dir: Option<PathBuf>,
     overrides: &[Override],
-) -> Result<LoadedScenario, ScenarioError> {
+) -> Result<ValidScenario, ScenarioError> {
     let from_file = toml::from_str::<Scenario>(text);
     let scenario = if overrides.is_empty() {
         from_file.map_err(|e| toml_error(origin, text, &e))?
@@ -80,13 +220,15 @@ pub fn load_str(
             }
         })?
     };
-    validate(&scenario, text, origin, overrides)?;
-    Ok(LoadedScenario {
-        scenario,
-        origin: origin.to_string(),
-        base_dir,
-        text: text.to_string(),
-    })
+    ValidScenario::check_set(
+        LoadedScenario {
+            scenario,
+            origin: origin.to_string(),
+            base_dir,
+            text: text.to_string(),
+        },
+        overrides,
+    )
 }
 
 /// Formats a TOML or schema error as `file:line:column: message`.
@@ -183,7 +325,8 @@ pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            current = trimmed.trim_matches(['[', ']']).trim().to_string();
+            // `[power.gpu."A100-80GB"]` is the section `power.gpu.A100-80GB`.
+            current = trimmed.trim_matches(['[', ']']).trim().replace('"', "");
             if current == format!("{section}.{key}") {
                 return Some(i + 1);
             }

@@ -7,7 +7,7 @@ use sim_core::power::cap_curve::CapCurve;
 use sim_core::power::{GpuSpec, PowerConfig, PowerMode, catalog};
 use sim_core::thermal::ThermalConfig;
 
-use crate::error::ScenarioError;
+use crate::error::{OutOfRange, ScenarioError};
 use crate::physics_schema::{GpuParameters, PowerModeName, PowerSection, SharingName};
 use crate::schema::Scenario;
 
@@ -38,6 +38,9 @@ pub fn physics_config(scenario: &Scenario, cluster: &Cluster, origin: &str) -> R
         (None, None) => None,
     };
     let power = power_section.map(|p| power_config(&p, cluster, origin)).transpose()?;
+    if let (Some(thermal), Some(power)) = (&scenario.thermal, &power) {
+        check_gpus_can_cool(thermal, &power.gpus, cluster, origin)?;
+    }
     let thermal = scenario.thermal.as_ref().map(|t| ThermalConfig {
         inlet_c: t.inlet_c,
         cooling_w_per_rack: t.cooling_kw_per_rack.map(|kw| kw * 1e3),
@@ -51,6 +54,73 @@ pub fn physics_config(scenario: &Scenario, cluster: &Cluster, origin: &str) -> R
     Ok(PhysicsConfig { fabric, power, thermal })
 }
 
+/// Refuses a `[thermal]` under which a GPU of the cluster could never keep running: at the
+/// supply temperature, even at its lowest power cap, it would settle at or above its shutdown
+/// temperature (`inlet_c + r_k_per_tdp × min_cap_w ÷ tdp_w`), so a node would shut down,
+/// recover and shut down again without end, and no job on it could finish.
+fn check_gpus_can_cool(
+    thermal: &crate::physics_schema::ThermalSection,
+    gpus: &std::collections::BTreeMap<String, GpuSpec>,
+    cluster: &Cluster,
+    origin: &str,
+) -> Result<(), ScenarioError> {
+    for node in cluster.nodes().iter().filter(|n| n.gpu_count > 0) {
+        let model = &cluster.gpu_type_names()[node.gpu_type.index()];
+        let Some(gpu) = gpus.get(model) else { continue };
+        let rise = thermal.r_k_per_tdp * gpu.min_cap_w / gpu.tdp_w;
+        let settles = thermal.inlet_c + rise;
+        if settles >= gpu.shutdown_c {
+            return Err(ScenarioError::from(OutOfRange {
+                place: origin.to_string(),
+                key: "thermal.inlet_c".into(),
+                value: thermal.inlet_c.to_string(),
+                accepted: format!(
+                    "a {model} GPU at its lowest power cap would settle at {settles:.1} °C, at or above its shutdown \
+                     temperature {} °C, so its node would shut down again and again and no job could finish; give an \
+                     inlet_c below {:.1} °C (or a smaller thermal.r_k_per_tdp)",
+                    gpu.shutdown_c,
+                    gpu.shutdown_c - rise
+                ),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses GPU parameters no device has: a power limit or lowest cap of 0 W or less, a lowest
+/// cap above the limit, negative idle power, thresholds out of order.
+fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(), ScenarioError> {
+    let bad = |key: &str, value: f64, accepted: &str| {
+        ScenarioError::from(OutOfRange {
+            place: origin.to_string(),
+            key: format!("power.gpu.\"{model}\".{key}"),
+            value: value.to_string(),
+            accepted: accepted.to_string(),
+        })
+    };
+    if spec.tdp_w <= 0.0 {
+        return Err(bad("tdp_w", spec.tdp_w, "give a power limit above 0 W"));
+    }
+    if spec.min_cap_w <= 0.0 || spec.min_cap_w > spec.tdp_w {
+        return Err(bad(
+            "min_cap_w",
+            spec.min_cap_w,
+            "give a lowest cap above 0 W and at most tdp_w",
+        ));
+    }
+    if spec.idle_w < 0.0 {
+        return Err(bad("idle_w", spec.idle_w, "give an idle power of 0 W or more"));
+    }
+    if spec.max_op_c >= spec.slowdown_c || spec.slowdown_c >= spec.shutdown_c {
+        return Err(bad(
+            "slowdown_c",
+            spec.slowdown_c,
+            "give max_op_c < slowdown_c < shutdown_c (the bands follow one another)",
+        ));
+    }
+    Ok(())
+}
+
 fn power_config(section: &PowerSection, cluster: &Cluster, origin: &str) -> Result<PowerConfig, ScenarioError> {
     let mut gpus: std::collections::BTreeMap<String, GpuSpec> = catalog::catalog()
         .into_iter()
@@ -61,6 +131,7 @@ fn power_config(section: &PowerSection, cluster: &Cluster, origin: &str) -> Resu
             Some(base) => merge(base.clone(), given),
             None => complete(model, given, origin)?,
         };
+        check_gpu_parameters(model, &spec, origin)?;
         gpus.insert(model.clone(), spec);
     }
     for node in cluster.nodes().iter().filter(|n| n.gpu_count > 0) {

@@ -11,7 +11,7 @@ use traces::fill::fill_workload;
 use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
 use crate::error::ScenarioError;
 use crate::faults_build::faults_config;
-use crate::load::LoadedScenario;
+use crate::load::ValidScenario;
 use crate::physics_build::physics_config;
 use crate::schema::WorkloadMode;
 
@@ -33,7 +33,7 @@ pub struct ScenarioRun {
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the
 /// seed), keeping every job's row in the record.
-pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
+pub fn run(loaded: &ValidScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut rows = Vec::new();
     let mut run = run_with(loaded, Vec::new(), &mut rows, false)?;
     run.record.jobs = rows;
@@ -44,7 +44,7 @@ pub fn run(loaded: &LoadedScenario) -> Result<ScenarioRun, ScenarioError> {
 /// and change nothing in it), every job's row handed to `rows` as the job is retired, and, with
 /// `stream`, ended jobs dropped as the run goes, so its memory does not grow with the trace.
 pub fn run_with(
-    loaded: &LoadedScenario,
+    loaded: &ValidScenario,
     watchers: Vec<&mut dyn Observer>,
     rows: &mut dyn JobRowSink,
     stream: bool,
@@ -88,7 +88,13 @@ pub fn run_with(
         )));
     }
     let target = workload.target_demand.unwrap_or(DEFAULT_TARGET_DEMAND);
-    let mut fill = fill_workload(&mut *source, loaded.scenario.seed, capacity, target)?;
+    let mut fill = fill_workload(
+        &mut *source,
+        loaded.scenario.seed,
+        capacity,
+        target,
+        loaded.limits().jobs,
+    )?;
     let config = EngineConfig {
         horizon: Some(fill.last_arrival),
         fail_unplaced_arrivals: true,

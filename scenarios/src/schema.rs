@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
 use crate::faults_schema::FaultsSection;
+use crate::limits::LimitsSection;
 use crate::physics_schema::{FabricSection, PowerSection, ThermalSection};
 
 /// One simulation scenario.
@@ -50,6 +51,9 @@ pub struct Scenario {
     /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSection>,
+    /// The resource budget (docs/limits.md): omitted keys take the machine's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsSection>,
 }
 
 /// `[cluster]`: generated racks of identical nodes, a node file, or a machine sized from an

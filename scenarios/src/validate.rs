@@ -1,38 +1,60 @@
 //! Checks beyond the schema: values that parse but make no sense, and names that must exist.
+//! Each key's accepted range is checked here once (the `[faults]` keys in
+//! [`crate::faults_build::check`]); no float anywhere may be NaN or infinite
+//! ([`crate::finite`]); the budget is checked last ([`crate::budget`]).
 
-use crate::error::ScenarioError;
-use crate::load::locate;
+use crate::error::{OutOfRange, ScenarioError};
+use crate::limits::Limits;
+use crate::load::{Site, locate};
 use crate::overrides::Override;
 use crate::schema::{Scenario, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
+/// The shortest `output.sample_interval` and `policy.time_slice`: one second. Shorter ones
+/// make millions of samples or suspensions per simulated hour and say nothing a second would
+/// not.
+const MIN_INTERVAL_S: u64 = 1;
+/// Accepted supply-air temperatures, °C: ASHRAE's widest class (A4) allows 5–45 °C.
+const INLET_RANGE_C: (f64, f64) = (0.0, 60.0);
+/// Accepted hysteresis, K.
+const HYSTERESIS_RANGE_C: (f64, f64) = (0.0, 20.0);
+/// Accepted oversubscription ratios: real leaf-spine fabrics run 1:1 to 1:8; past 100 a job
+/// spanning racks gets almost no bandwidth and never ends.
+const OVERSUBSCRIPTION_RANGE: (f64, f64) = (0.01, 100.0);
+/// Accepted link bandwidths, Gbit/s.
+const GBPS_RANGE: (f64, f64) = (0.1, 1e6);
+/// Accepted CPU cores and memory (GiB) per node.
+const NODE_AMOUNT_MAX: f64 = 1e6;
+/// Accepted PUE.
+const PUE_RANGE: (f64, f64) = (1.0, 10.0);
+/// Accepted fill targets, × the cluster's GPU capacity.
+const TARGET_DEMAND_RANGE: (f64, f64) = (0.0, 100.0);
+
 /// Reports a problem with `key` of `[section]`, at its line when the file has it.
 type Fail<'a> = dyn Fn(&str, &str, String) -> Result<(), ScenarioError> + 'a;
-
-/// Where a problem with the dotted key `key_path` comes from: the `--set` flag that set it,
-/// else its line in the file (`line`), else the file.
-fn place(origin: &str, overrides: &[Override], key_path: &str, line: Option<usize>) -> String {
-    match overrides.iter().rev().find(|o| o.path.join(".") == key_path) {
-        Some(flag) => format!("{origin} with --set {}", flag.text),
-        None => line.map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}")),
-    }
-}
 
 /// Checks a parsed scenario; `text` (the file) and `overrides` are used to point at the
 /// offending line or flag.
 pub(crate) fn validate(
     scenario: &Scenario,
+    limits: &Limits,
     text: &str,
     origin: &str,
     overrides: &[Override],
 ) -> Result<(), ScenarioError> {
+    let site = Site {
+        text,
+        origin,
+        overrides,
+    };
+    crate::finite::check(scenario, &site)?;
     let fail = |section: &str, key: &str, reason: String| -> Result<(), ScenarioError> {
         let key_path = if section.is_empty() {
             key.to_string()
         } else {
             format!("{section}.{key}")
         };
-        let place = place(origin, overrides, &key_path, locate(text, section, key));
+        let place = site.place_of(&key_path, locate(text, section, key));
         Err(ScenarioError::Input(format!("{place}: {key_path}: {reason}")))
     };
     if scenario.name.trim().is_empty() {
@@ -42,21 +64,17 @@ pub(crate) fn validate(
         return fail("", "horizon", "must be longer than zero".into());
     }
     check_cluster(scenario, &fail)?;
-    check_workload(scenario, &fail)?;
+    check_workload(scenario, &fail, &site)?;
     if let Err(e) = scenario.policy.spec() {
-        let place = place(
-            origin,
-            overrides,
-            &format!("policy.{}", e.key),
-            policy_line(text, &e.key),
-        );
+        let place = site.place_of(&format!("policy.{}", e.key), policy_line(text, &e.key));
         return Err(ScenarioError::Input(format!(
             "{place}: policy.{}: {}",
             e.key, e.message
         )));
     }
-    if scenario.output.sample_interval.0.as_micros() == 0 {
-        return fail("output", "sample_interval", "must be longer than zero".into());
+    at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
+    if let Some(slice) = scenario.policy.time_slice {
+        at_least_seconds(&site, "policy", "time_slice", slice.0)?;
     }
     if let Some(sweep) = &scenario.sweep {
         if sweep.seeds == 0 {
@@ -65,7 +83,7 @@ pub(crate) fn validate(
         for (key, values) in &sweep.grid {
             let fail_key = |reason: &str| {
                 let line = locate(text, "sweep.grid", key).or_else(|| locate(text, "sweep", "grid"));
-                let place = place(origin, overrides, &format!("sweep.grid.{key}"), line);
+                let place = site.place_of(&format!("sweep.grid.{key}"), line);
                 Err(ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\": {reason}")))
             };
             if values.is_empty() {
@@ -77,7 +95,99 @@ pub(crate) fn validate(
         }
     }
     validate_physics(scenario, &fail)?;
-    crate::faults_build::check(scenario, text, origin)
+    check_physics_ranges(scenario, &site)?;
+    crate::faults_build::check(scenario, &site)?;
+    crate::budget::check(scenario, limits, &site)
+}
+
+/// Refuses a duration shorter than [`MIN_INTERVAL_S`].
+fn at_least_seconds(site: &Site<'_>, section: &str, key: &str, value: sim_core::SimTime) -> Result<(), ScenarioError> {
+    if value >= sim_core::SimTime::from_secs(MIN_INTERVAL_S) {
+        return Ok(());
+    }
+    Err(ScenarioError::from(OutOfRange {
+        place: site.place(section, key),
+        key: format!("{section}.{key}"),
+        value: format!("\"{}\"", sim_core::time::format_duration(value)),
+        accepted: format!(
+            "give at least \"{MIN_INTERVAL_S}s\" (shorter ones cost millions of events per simulated hour)"
+        ),
+    }))
+}
+
+/// Refuses `value` of `section.key` outside `[min, max]`; `why` says what the range means.
+pub(crate) fn in_range(
+    site: &Site<'_>,
+    section: &str,
+    key: &str,
+    value: Option<f64>,
+    (min, max): (f64, f64),
+    why: &str,
+) -> Result<(), ScenarioError> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ScenarioError::from(OutOfRange {
+            place: site.place(section, key),
+            key: format!("{section}.{key}"),
+            value: number(v),
+            accepted: format!("give a number from {min} to {max}{why}"),
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// A number as a message shows it: plain, or in scientific notation when very large or small.
+pub(crate) fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-6..1e15).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// The ranges of the physical keys beyond being positive: what a fabric, a supply of cooling
+/// air or a power supply can be.
+fn check_physics_ranges(scenario: &Scenario, site: &Site<'_>) -> Result<(), ScenarioError> {
+    if let Some(f) = &scenario.fabric {
+        let gbps = " Gbit/s";
+        in_range(site, "fabric", "node_nic_gbps", f.node_nic_gbps, GBPS_RANGE, gbps)?;
+        in_range(site, "fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps, GBPS_RANGE, gbps)?;
+        in_range(
+            site,
+            "fabric",
+            "oversubscription",
+            f.oversubscription,
+            OVERSUBSCRIPTION_RANGE,
+            " (fabrics run 1 to 8; past 100 a job spanning racks would get almost no bandwidth and never end)",
+        )?;
+    }
+    if let Some(p) = &scenario.power {
+        in_range(site, "power", "pue", Some(p.pue), PUE_RANGE, "")?;
+    }
+    if let Some(t) = &scenario.thermal {
+        in_range(
+            site,
+            "thermal",
+            "inlet_c",
+            Some(t.inlet_c),
+            INLET_RANGE_C,
+            " °C (ASHRAE's widest class allows 5 to 45 °C)",
+        )?;
+        in_range(
+            site,
+            "thermal",
+            "hysteresis_c",
+            Some(t.hysteresis_c),
+            HYSTERESIS_RANGE_C,
+            " K (a band is left that far below its threshold)",
+        )?;
+    }
+    if let Some(node) = &scenario.cluster.node {
+        let why = " (cpus and mem_gib of one node)";
+        in_range(site, "cluster", "node", node.cpus, (0.0, NODE_AMOUNT_MAX), why)?;
+        in_range(site, "cluster", "node", node.mem_gib, (0.0, NODE_AMOUNT_MAX), why)?;
+    }
+    Ok(())
 }
 
 fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {
@@ -128,23 +238,19 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
     if cluster.nodes_per_rack == Some(0) {
         return fail("cluster", "nodes_per_rack", "must be at least 1".into());
     }
-    if let Some(node) = &cluster.node {
-        if node.gpus > sim_core::resources::MAX_GPUS_PER_NODE {
-            return fail(
-                "cluster",
-                "node",
-                format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
-            );
-        }
-        let negative = |v: Option<f64>| v.is_some_and(|v| v.is_nan() || v < 0.0);
-        if negative(node.cpus) || negative(node.mem_gib) {
-            return fail("cluster", "node", "cpus and mem_gib must be ≥ 0".into());
-        }
+    if let Some(node) = &cluster.node
+        && node.gpus > sim_core::resources::MAX_GPUS_PER_NODE
+    {
+        return fail(
+            "cluster",
+            "node",
+            format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
+        );
     }
     Ok(())
 }
 
-fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioError> {
+fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Result<(), ScenarioError> {
     let workload = &scenario.workload;
     match (&workload.trace, &workload.synthetic) {
         (Some(_), Some(_)) => {
@@ -208,8 +314,16 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioEr
         (WorkloadMode::Replay, Some(_)) => {
             return fail("workload", "target_demand", "applies to mode = \"fill\" only".into());
         }
-        (WorkloadMode::Fill, Some(t)) if !(t.is_finite() && t > 0.0) => {
-            return fail("workload", "target_demand", format!("must be > 0, got {t}"));
+        (WorkloadMode::Fill, Some(t)) if !(t > TARGET_DEMAND_RANGE.0 && t <= TARGET_DEMAND_RANGE.1) => {
+            return Err(ScenarioError::from(OutOfRange {
+                place: site.place("workload", "target_demand"),
+                key: "workload.target_demand".into(),
+                value: number(t),
+                accepted: format!(
+                    "give a number above {} and at most {} (× the cluster's GPU capacity)",
+                    TARGET_DEMAND_RANGE.0, TARGET_DEMAND_RANGE.1
+                ),
+            }));
         }
         (WorkloadMode::Fill, _) if scenario.horizon.is_some() => {
             return fail(
@@ -230,9 +344,6 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
         _ => Ok(()),
     };
     if let Some(f) = &scenario.fabric {
-        positive("fabric", "node_nic_gbps", f.node_nic_gbps)?;
-        positive("fabric", "leaf_uplink_gbps", f.leaf_uplink_gbps)?;
-        positive("fabric", "oversubscription", f.oversubscription)?;
         if f.leaf_uplink_gbps.is_some() && f.oversubscription.is_some() {
             return fail(
                 "fabric",
@@ -247,9 +358,6 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
     if let Some(p) = &scenario.power {
         positive("power", "rack_budget_kw", p.rack_budget_kw)?;
         positive("power", "alpha", Some(p.alpha))?;
-        if p.pue.is_nan() || p.pue < 1.0 {
-            return fail("power", "pue", format!("must be ≥ 1, got {}", p.pue));
-        }
         for (key, value) in [
             ("static_share", p.static_share),
             ("mem_bound", p.mem_bound),
@@ -261,11 +369,7 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
         }
     }
     if let Some(t) = &scenario.thermal {
-        positive(
-            "thermal",
-            "cooling_kw_per_rack",
-            t.cooling_kw_per_rack.filter(|c| *c != 0.0),
-        )?;
+        positive("thermal", "cooling_kw_per_rack", t.cooling_kw_per_rack)?;
         positive("thermal", "rack_heat_capacity_kj_per_k", t.rack_heat_capacity_kj_per_k)?;
         positive("thermal", "r_k_per_tdp", Some(t.r_k_per_tdp))?;
         if t.room_tau.0.as_micros() == 0 || t.gpu_tau.0.as_micros() == 0 {
@@ -361,7 +465,7 @@ mod tests {
         let flag: crate::Override = "output.sample_interval=0s".parse().unwrap();
         assert_eq!(
             load_str(BASE, "s.toml", None, &[flag]).unwrap_err().to_string(),
-            "s.toml with --set output.sample_interval=0s: output.sample_interval: must be longer than zero"
+            "s.toml with --set output.sample_interval=0s: output.sample_interval: \"0s\" is not accepted; give at least \"1s\" (shorter ones cost millions of events per simulated hour)"
         );
     }
 }

@@ -239,7 +239,8 @@ fn bad_fault_settings_name_the_file_line_and_key() {
     );
     assert_eq!(
         error("[[faults.random]]\ncomponent = \"node\"\nmtbf = \"0s\"\nmttr = \"1h\"\n"),
-        "s.toml:11: faults.random[0].mtbf: must be longer than zero"
+        "s.toml:11: faults.random[0].mtbf: \"0s\" is too short: give at least \"1h\" (units failing faster than jobs \
+         can run never let a run end)"
     );
     assert_eq!(
         error("[[faults.incident]]\nat = \"1h\"\nkind = \"cooling-failure\"\ntarget = \"r0\"\n"),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use scenarios::build::{build_cluster, open_workload, typical_tasks};
 use scenarios::run::DEFAULT_TARGET_DEMAND;
-use scenarios::{LoadedScenario, Override, load_file};
+use scenarios::{Override, ValidScenario, load_file};
 use sim_core::engine::EngineConfig;
 use sim_core::observe::{Observer, Record};
 use sim_core::run::simulate_observed;
@@ -15,7 +15,7 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/openb-fill.toml")
 }
 
-fn scenario(policy: &str) -> LoadedScenario {
+fn scenario(policy: &str) -> ValidScenario {
     let set: Override = format!("policy.name={policy}").parse().unwrap();
     load_file(&example(), &[set]).unwrap()
 }
@@ -65,7 +65,7 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
         let capacity = cluster.total_gpu_milli();
         assert_eq!(capacity, 6_212_000);
         let mut source = open_workload(&loaded, &cluster).unwrap();
-        let mut fill = fill_workload(&mut *source, 42, capacity, DEFAULT_TARGET_DEMAND).unwrap();
+        let mut fill = fill_workload(&mut *source, 42, capacity, DEFAULT_TARGET_DEMAND, u64::MAX).unwrap();
         let config = EngineConfig {
             horizon: Some(fill.last_arrival),
             fail_unplaced_arrivals: true,

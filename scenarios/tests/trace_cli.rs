@@ -354,7 +354,7 @@ fn new_keys_are_checked_with_their_line() {
         ),
         (
             format!("{base}mode = \"fill\"\ntarget_demand = -1.0\n"),
-            "s.toml:9: workload.target_demand: must be > 0, got -1",
+            "s.toml:9: workload.target_demand: -1 is not accepted; give a number above 0 and at most 100",
         ),
         (
             format!("horizon = \"1h\"\n{base}mode = \"fill\"\n"),

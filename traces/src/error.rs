@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use sim_core::time::SimTime;
+
 /// What went wrong reading a trace or a nodes file.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
@@ -35,6 +37,79 @@ pub enum TraceError {
         /// What is wrong.
         reason: String,
     },
+    /// A line (a row, quoted fields included) longer than [`crate::MAX_LINE_BYTES`].
+    #[error(
+        "{file}:{line}: the row starting here is longer than {limit} bytes, the longest a trace row may be \
+         (is this a trace? a file without line breaks cannot be read row by row)"
+    )]
+    LineTooLong {
+        /// The file.
+        file: String,
+        /// 1-based line the row starts on.
+        line: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A job id seen before in the same trace.
+    #[error(
+        "{file}:{line}: column `{field}`: `{id}` appears twice (first on line {first_line}); job ids must be unique"
+    )]
+    DuplicateId {
+        /// The file.
+        file: String,
+        /// 1-based line of the second occurrence.
+        line: u64,
+        /// The id column's name in this format.
+        field: String,
+        /// The id, with control characters escaped.
+        id: String,
+        /// 1-based line of the first occurrence.
+        first_line: u64,
+    },
+    /// A time past the latest one a trace may name ([`crate::ReadOptions::max_time`]).
+    #[error(
+        "{file}:{line}: column `{field}`: {what} at {value} s, past {limit} s, the latest time this run may reach \
+         (limits.max_time, or without a horizon limits.samples ÷ 11 × output.sample_interval; --max-time for \
+         `trace` commands): raise it if the trace is right"
+    )]
+    TimeLimit {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// The column (or field) that gives the time.
+        field: String,
+        /// What the time is: `submitted`, `ends`, `created`, …
+        what: &'static str,
+        /// The time, in seconds.
+        value: String,
+        /// The limit, in seconds.
+        limit: String,
+    },
+    /// More jobs than the run may hold.
+    #[error(
+        "{file}: more than {limit} jobs, the most a run may hold here; raise limits.jobs in the scenario \
+         if the machine can hold them (about 1 KiB a job)"
+    )]
+    TooManyJobs {
+        /// The trace (or `[workload.synthetic]`).
+        file: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// More nodes than a cluster may have.
+    #[error(
+        "{file}:{line}: more than {limit} nodes, the most a cluster may have here; raise limits.nodes in the \
+         scenario if the machine can hold them"
+    )]
+    TooManyNodes {
+        /// The nodes file.
+        file: String,
+        /// 1-based line of the first node past the limit.
+        line: u64,
+        /// The limit.
+        limit: usize,
+    },
     /// A problem with the file as a whole (empty, no jobs, unknown format).
     #[error("{file}: {reason}")]
     File {
@@ -63,6 +138,57 @@ impl Location<'_> {
         }
     }
 
+    /// An error for a job id seen before, on `first_line`.
+    pub fn duplicate_id(&self, field: &str, id: &str, first_line: u64) -> TraceError {
+        TraceError::DuplicateId {
+            file: self.file.to_string(),
+            line: self.line,
+            field: field.to_string(),
+            id: crate::escape::escaped(id),
+            first_line,
+        }
+    }
+
+    /// Checks that `time` (what it is: `submitted`, `ends`, …) is at most `limit`.
+    pub fn within(&self, field: &str, what: &'static str, time: SimTime, limit: SimTime) -> Result<(), TraceError> {
+        if time <= limit {
+            return Ok(());
+        }
+        Err(TraceError::TimeLimit {
+            file: self.file.to_string(),
+            line: self.line,
+            field: field.to_string(),
+            what,
+            value: time.to_string(),
+            limit: limit.to_string(),
+        })
+    }
+
+    /// Checks that a job submitted at `submit` and running `duration` (from `field`) ends by
+    /// `limit`; the sum is checked, so it never wraps.
+    pub fn ends_within(
+        &self,
+        field: &str,
+        submit: SimTime,
+        duration: SimTime,
+        limit: SimTime,
+    ) -> Result<(), TraceError> {
+        let end = submit
+            .as_micros()
+            .checked_add(duration.as_micros())
+            .map_or(SimTime::MAX, SimTime);
+        self.within(field, "the job ends", end, limit)
+    }
+
+    /// The error for a node on this line past `limit` nodes.
+    pub fn too_many_nodes(&self, limit: usize) -> TraceError {
+        TraceError::TooManyNodes {
+            file: self.file.to_string(),
+            line: self.line,
+            limit,
+        }
+    }
+
     /// An error about this whole line.
     pub fn row(&self, reason: impl fmt::Display) -> TraceError {
         TraceError::Row {
@@ -73,15 +199,28 @@ impl Location<'_> {
     }
 }
 
+/// Turns an I/O error of reading `file` into a [`TraceError`] (a row past the length limit
+/// becomes [`TraceError::LineTooLong`]).
+pub(crate) fn from_io(file: &str, source: std::io::Error) -> TraceError {
+    match crate::lines::too_long(&source) {
+        Some(too_long) => TraceError::LineTooLong {
+            file: file.to_string(),
+            line: too_long.line,
+            limit: too_long.limit,
+        },
+        None => TraceError::Io {
+            file: file.to_string(),
+            source,
+        },
+    }
+}
+
 /// Turns a `csv` crate error into one naming the file and line.
 pub(crate) fn from_csv(file: &str, error: csv::Error) -> TraceError {
     let line = error.position().map_or(0, csv::Position::line);
     match error.kind() {
         csv::ErrorKind::Io(_) => match error.into_kind() {
-            csv::ErrorKind::Io(source) => TraceError::Io {
-                file: file.to_string(),
-                source,
-            },
+            csv::ErrorKind::Io(source) => from_io(file, source),
             _ => unreachable!("kind checked above"),
         },
         csv::ErrorKind::Utf8 { .. } => TraceError::Row {

@@ -17,6 +17,11 @@ fn small_integer(text: &str) -> Option<i64> {
     })
 }
 
+/// `text` as echoed in a reason: control characters escaped.
+fn shown(text: &str) -> String {
+    crate::escape::escaped(text)
+}
+
 /// Whole seconds as a [`SimTime`], when they fit the clock.
 fn whole_seconds(seconds: u64) -> Option<SimTime> {
     seconds.checked_mul(MICROS_PER_SECOND).map(SimTime)
@@ -27,24 +32,26 @@ pub(crate) fn number(text: &str) -> Result<f64, String> {
     if let Some(n) = small_integer(text) {
         return Ok(n as f64);
     }
-    let value: f64 = text.parse().map_err(|_| format!("expected a number, got `{text}`"))?;
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("expected a number, got `{}`", shown(text)))?;
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(format!("expected a finite number, got `{text}`"))
+        Err(format!("expected a finite number, got `{}`", shown(text)))
     }
 }
 
 /// Seconds ≥ 0 as a [`SimTime`].
 pub(crate) fn seconds(text: &str) -> Result<SimTime, String> {
     if let Some(n) = small_integer(text).and_then(|n| u64::try_from(n).ok()) {
-        return whole_seconds(n).ok_or_else(|| format!("too large, got `{text}`"));
+        return whole_seconds(n).ok_or_else(|| format!("too large, got `{}`", shown(text)));
     }
     let value = number(text)?;
     if value < 0.0 {
-        return Err(format!("must be ≥ 0, got `{text}`"));
+        return Err(format!("must be ≥ 0, got `{}`", shown(text)));
     }
-    SimTime::from_secs_f64(value).ok_or_else(|| format!("too large, got `{text}`"))
+    SimTime::from_secs_f64(value).ok_or_else(|| format!("too large, got `{}`", shown(text)))
 }
 
 /// Seconds > 0 as a [`SimTime`] (at least one microsecond after rounding).
@@ -53,16 +60,16 @@ pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
         .and_then(|n| u64::try_from(n).ok())
         .filter(|&n| n > 0)
     {
-        return whole_seconds(n).ok_or_else(|| format!("too large, got `{text}`"));
+        return whole_seconds(n).ok_or_else(|| format!("too large, got `{}`", shown(text)));
     }
     let value = number(text)?;
     if value <= 0.0 {
-        return Err(format!("must be > 0, got `{text}`"));
+        return Err(format!("must be > 0, got `{}`", shown(text)));
     }
     match SimTime::from_secs_f64(value) {
         Some(t) if t > SimTime::ZERO => Ok(t),
-        Some(_) => Err(format!("must be at least one microsecond, got `{text}`")),
-        None => Err(format!("too large, got `{text}`")),
+        Some(_) => Err(format!("must be at least one microsecond, got `{}`", shown(text))),
+        None => Err(format!("too large, got `{}`", shown(text))),
     }
 }
 
@@ -70,9 +77,9 @@ pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
 pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, String> {
     let value: u64 = text
         .parse()
-        .map_err(|_| format!("expected a whole number ≥ {min}, got `{text}`"))?;
+        .map_err(|_| format!("expected a whole number ≥ {min}, got `{}`", shown(text)))?;
     if value < min {
-        Err(format!("must be ≥ {min}, got `{text}`"))
+        Err(format!("must be ≥ {min}, got `{}`", shown(text)))
     } else {
         Ok(value)
     }
@@ -81,7 +88,7 @@ pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, String> {
 /// A signed whole number.
 pub(crate) fn signed_integer(text: &str) -> Result<i32, String> {
     text.parse()
-        .map_err(|_| format!("expected a whole number, got `{text}`"))
+        .map_err(|_| format!("expected a whole number, got `{}`", shown(text)))
 }
 
 /// A fraction in [0, 1].
@@ -90,7 +97,7 @@ pub(crate) fn fraction(text: &str) -> Result<f64, String> {
     if (0.0..=1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("must be between 0 and 1, got `{text}`"))
+        Err(format!("must be between 0 and 1, got `{}`", shown(text)))
     }
 }
 
@@ -98,7 +105,7 @@ pub(crate) fn fraction(text: &str) -> Result<f64, String> {
 pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, String> {
     let value = number(text)?;
     if value < 0.0 {
-        return Err(format!("must be ≥ 0, got `{text}`"));
+        return Err(format!("must be ≥ 0, got `{}`", shown(text)));
     }
     Ok((value * scale).round() as u64)
 }
@@ -111,7 +118,7 @@ pub(crate) fn boolean(text: &str) -> Result<bool, String> {
     } else if is("false") || is("0") || is("no") {
         Ok(false)
     } else {
-        Err(format!("expected true or false, got `{text}`"))
+        Err(format!("expected true or false, got `{}`", shown(text)))
     }
 }
 

@@ -32,9 +32,6 @@ pub const FILL_ARRIVAL_SPACING: SimTime = SimTime::from_micros(1);
 /// Run time of every fill pod: 100 years, far beyond the last arrival, so no pod finishes.
 pub const FILL_POD_DURATION: SimTime = SimTime::from_secs(100 * 365 * 86_400);
 
-/// Most pods a fill workload may hold (a guard against a target far above the pod list).
-pub const MAX_FILL_PODS: usize = 10_000_000;
-
 /// A fill workload, ready to replay, and how it was made.
 pub struct FillWorkload {
     /// The pods in arrival order.
@@ -52,12 +49,15 @@ pub struct FillWorkload {
 }
 
 /// Builds the fill workload of `source` for a cluster of `capacity_milli` milli-GPU, with a
-/// demand target of `target` × capacity, shuffled and tuned with `seed`.
+/// demand target of `target` × capacity, shuffled and tuned with `seed`. A workload that would
+/// need more than `max_pods` pods (`limits.jobs` of a scenario) is refused before the copies
+/// are made when the pods' mean demand says so, else when the count is reached.
 pub fn fill_workload(
     source: &mut dyn JobSource,
     seed: u64,
     capacity_milli: u64,
     target: f64,
+    max_pods: u64,
 ) -> Result<FillWorkload, TraceError> {
     let mut originals = read_all(source)?;
     let skipped: SkipReport = source.skipped().clone();
@@ -70,6 +70,17 @@ pub fn fill_workload(
         return Err(fail(
             "the trace has no pod that asks for a GPU, so it cannot fill a cluster".into(),
         ));
+    }
+    let too_many = |pods: f64| {
+        fail(format!(
+            "about {pods:.0} pods would be needed to reach {target} × the GPU capacity, more than limits.jobs = \
+             {max_pods}; lower workload.target_demand or raise limits.jobs"
+        ))
+    };
+    let mean_milli = originals.iter().map(|p| p.gpu_milli() as f64).sum::<f64>() / originals.len() as f64;
+    let expected_pods = target * capacity_milli as f64 / mean_milli;
+    if expected_pods > max_pods as f64 {
+        return Err(too_many(expected_pods));
     }
     let mut stream = rng::stream(seed, "fill");
     let mut pods = originals.clone();
@@ -88,10 +99,8 @@ pub fn fill_workload(
             if (demand + drawn.gpu_milli()) as f64 > target_milli {
                 break;
             }
-            if pods.len() >= MAX_FILL_PODS {
-                return Err(fail(format!(
-                    "more than {MAX_FILL_PODS} pods would be needed to reach the target demand"
-                )));
+            if pods.len() as u64 >= max_pods {
+                return Err(too_many(pods.len() as f64 + 1.0));
             }
             copies += 1;
             let mut copy = drawn.clone();
@@ -133,7 +142,7 @@ mod tests {
 
     fn fill(pods: Vec<JobSpec>, capacity: u64, target: f64, seed: u64) -> (Vec<JobSpec>, FillWorkload) {
         let mut source = BufferedSource::new(pods, SkipReport::default());
-        let mut workload = fill_workload(&mut source, seed, capacity, target).unwrap();
+        let mut workload = fill_workload(&mut source, seed, capacity, target, u64::MAX).unwrap();
         let jobs = read_all(&mut workload.source).unwrap();
         (jobs, workload)
     }
@@ -187,9 +196,24 @@ mod tests {
     }
 
     #[test]
+    fn a_target_needing_more_pods_than_the_budget_is_refused_before_copying() {
+        // Pods of 100 and 300 milli-GPU, mean 200: 1.0 × 10,000 milli needs about 50 pods.
+        let pods = || vec![pod("a", 100), pod("b", 300)];
+        let mut source = BufferedSource::new(pods(), SkipReport::default());
+        let err = fill_workload(&mut source, 1, 10_000, 1.0, 49).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "fill workload: about 50 pods would be needed to reach 1 × the GPU capacity, more than limits.jobs = 49; \
+             lower workload.target_demand or raise limits.jobs"
+        );
+        let mut source = BufferedSource::new(pods(), SkipReport::default());
+        assert!(fill_workload(&mut source, 1, 10_000, 1.0, 1000).is_ok());
+    }
+
+    #[test]
     fn a_list_without_gpu_pods_is_refused() {
         let mut source = BufferedSource::new(vec![pod("a", 0)], SkipReport::default());
-        let err = fill_workload(&mut source, 1, 1000, 1.3).err().unwrap();
+        let err = fill_workload(&mut source, 1, 1000, 1.3, u64::MAX).err().unwrap();
         assert!(err.to_string().contains("no pod that asks for a GPU"), "{err}");
     }
 }

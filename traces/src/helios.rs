@@ -20,6 +20,7 @@ use sim_core::time::SimTime;
 use crate::columns::map_header;
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
+use crate::ids::SeenIds;
 use crate::lines::{LfReader, record_line};
 use crate::reorder::{LinedSource, Reordered};
 use crate::{JobSource, SkipReport};
@@ -50,6 +51,16 @@ pub(crate) fn is_header(cells: &[&str]) -> bool {
 /// Opens a Helios log from `reader` (`file` names it in errors): a streaming reader giving the
 /// jobs in submit order.
 pub fn helios_reader<R: Read + Send>(file: &str, reader: R) -> Result<impl JobSource + use<R>, TraceError> {
+    helios_reader_until(file, reader, crate::DEFAULT_MAX_TIME)
+}
+
+/// [`helios_reader`] refusing jobs that submit or end past `max_time` (counted from midnight
+/// of the first row's day).
+pub fn helios_reader_until<R: Read + Send>(
+    file: &str,
+    reader: R,
+    max_time: SimTime,
+) -> Result<impl JobSource + use<R>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LfReader::new(reader));
@@ -62,6 +73,8 @@ pub fn helios_reader<R: Read + Send>(file: &str, reader: R) -> Result<impl JobSo
         columns,
         width: header.len(),
         origin: None,
+        seen_ids: SeenIds::default(),
+        max_time,
         jobs: 0,
         done: false,
         skipped: SkipReport::default(),
@@ -77,6 +90,8 @@ struct Rows<R: Read> {
     width: usize,
     /// Midnight of the first row's day, seconds since 1970.
     origin: Option<i64>,
+    seen_ids: SeenIds,
+    max_time: SimTime,
     jobs: u64,
     done: bool,
     skipped: SkipReport,
@@ -96,11 +111,15 @@ impl<R: Read> Rows<R> {
         let get = |i: usize| self.columns[i].map(|c| self.record[c].trim()).filter(|v| !v.is_empty());
         let required = |i: usize| get(i).ok_or_else(|| at.field(COLUMNS[i].0, "is empty; the column is required"));
         let id = required(0)?.to_string();
+        self.seen_ids.record(&id, "job_id", &at)?;
         let gpus = fields::integer_at_least(required(3)?, 0).map_err(|e| at.field("gpu_num", e))?;
         let submit = timestamp(required(7)?).ok_or_else(|| {
             at.field(
                 "submit_time",
-                format!("expected YYYY-MM-DD HH:MM:SS, got `{}`", get(7).unwrap_or_default()),
+                format!(
+                    "expected YYYY-MM-DD HH:MM:SS with a year from 1 to 9999, got `{}`",
+                    crate::escape::escaped(get(7).unwrap_or_default())
+                ),
             )
         })?;
         let duration = fields::seconds(required(10)?).map_err(|e| at.field("duration", e))?;
@@ -127,16 +146,23 @@ impl<R: Read> Rows<R> {
                 "is before midnight of the first row's day: the log is not in submit order",
             )
         })?;
+        let since = SimTime::from_secs(since);
+        at.within("submit_time", "submitted", since, self.max_time)?;
+        at.ends_within("duration", since, duration, self.max_time)?;
         let nodes = nodes.unwrap_or(1).max(1);
         let (tasks, per_task) = if gpus.is_multiple_of(nodes) {
             (nodes, gpus / nodes)
         } else {
             (gpus, 1)
         };
-        let cpu_milli = cpus.unwrap_or(0).div_ceil(tasks) * 1000;
+        let cpu_milli = cpus
+            .unwrap_or(0)
+            .div_ceil(tasks)
+            .checked_mul(1000)
+            .ok_or_else(|| at.field("cpu_num", format!("too large, got `{}`", cpus.unwrap_or(0))))?;
         let task = TaskRequest::with_gpu_amount(per_task as f64, cpu_milli, 0).map_err(|e| at.field("gpu_num", e))?;
         let tasks = u32::try_from(tasks).map_err(|_| at.field("gpu_num", "too large"))?;
-        let mut spec = JobSpec::new(id, SimTime::from_secs(since), duration, tasks, task);
+        let mut spec = JobSpec::new(id, since, duration, tasks, task);
         if let Some(user) = get(1) {
             spec.user = user.to_string();
         }
@@ -199,7 +225,8 @@ fn timestamp(text: &str) -> Option<i64> {
     let hour: i64 = t.next()?.parse().ok()?;
     let minute: i64 = t.next()?.parse().ok()?;
     let second = t.next()?.parse::<f64>().ok()?.floor() as i64;
-    let valid = (1..=12).contains(&month)
+    let valid = (1..=9999).contains(&year)
+        && (1..=12).contains(&month)
         && (1..=31).contains(&day)
         && (0..24).contains(&hour)
         && (0..60).contains(&minute)
@@ -239,6 +266,11 @@ mod tests {
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(timestamp("2020-13-01 00:00:00"), None);
         assert_eq!(timestamp("yesterday"), None);
+        assert_eq!(
+            timestamp("99999999999999-01-01 00:00:00"),
+            None,
+            "the year would overflow"
+        );
     }
 
     #[test]
@@ -277,7 +309,7 @@ mod tests {
             .to_string();
         assert_eq!(
             bad,
-            "h.csv:2: column `submit_time`: expected YYYY-MM-DD HH:MM:SS, got `2020-06-09`"
+            "h.csv:2: column `submit_time`: expected YYYY-MM-DD HH:MM:SS with a year from 1 to 9999, got `2020-06-09`"
         );
         let bad = read("1,u,v,x,1,1,COMPLETED,2020-06-09 00:00:00,,,5,0\n")
             .0

@@ -1,10 +1,16 @@
 //! # traces: job traces in, [`JobSpec`]s out
 //!
-//! Every reader streams: it yields one job at a time, sorted by submit time, so a trace of any
-//! length replays in constant memory (openb pod lists, cluster snapshots of about 10,000 pods
-//! that are not always in time order, are sorted in memory by [`open`]). Readers stop at the first bad row with an error naming
-//! file, line and column; rows a format defines as unrunnable are skipped and counted in a
-//! [`SkipReport`], never dropped silently.
+//! Every reader streams: it yields one job at a time, sorted by submit time, holding one row
+//! (at most [`MAX_LINE_BYTES`]) and the set of job ids seen so far, which grows with the
+//! number of jobs (16 bytes a job while ids are increasing plain numbers, as in Philly, SWF
+//! and Helios, else about 38 bytes plus the id; see `ids.rs`): ids are refused when repeated,
+//! by every reader alike. Helios logs add a window of 4096 jobs to put slight
+//! disorder right; openb pod lists, cluster snapshots of about 10,000 pods that are not always
+//! in time order, are read whole and sorted by [`open`]. Readers stop at the first bad row with
+//! an error naming file, line and column; rows a format defines as unrunnable are skipped and
+//! counted in a [`SkipReport`], never dropped silently. No reader accepts a time past
+//! [`ReadOptions::max_time`] (the sum of a submit time and a duration included), NaN or an
+//! infinity.
 //!
 //! Job formats ([`Format`]): the native CSV (docs/traces.md), Philly, SWF, the openb pod lists and
 //! the Helios job logs.
@@ -17,9 +23,11 @@
 mod buffered;
 mod columns;
 mod error;
+pub mod escape;
 mod fields;
 pub mod fill;
 pub mod helios;
+mod ids;
 mod lines;
 pub mod native;
 mod native_writer;
@@ -44,9 +52,10 @@ use sim_core::time::SimTime;
 
 pub use buffered::{BufferedSource, read_all};
 pub use error::TraceError;
+pub use lines::MAX_LINE_BYTES;
 pub use native::NativeReader;
 pub use native_writer::write_native;
-pub use nodes::{NodesFormat, read_nodes};
+pub use nodes::{NodesFormat, read_nodes, read_nodes_at_most};
 pub use openb::OpenbPodReader;
 pub use philly::PhillyReader;
 pub use swf::{SwfProcessor, SwfReader};
@@ -170,7 +179,15 @@ pub struct ReadOptions {
     /// Keep openb pods whose lifetime is 0 (giving them `untimed_pod_duration`) instead of
     /// skipping them: fill runs ignore times, and the FGD artifact keeps every pod.
     pub keep_zero_lifetime_pods: bool,
+    /// The latest time a trace may name: a submit time, or a submit time plus a duration
+    /// ([`DEFAULT_MAX_TIME`] unless told). Later ones are refused, naming the row.
+    pub max_time: SimTime,
 }
+
+/// The latest time a trace may name unless told otherwise: 100 years (3,153,600,000 s), far
+/// past any real trace (the longest archive logs span a few years) and far from where
+/// microsecond time wraps (584,942 years), so sums of input times never overflow.
+pub const DEFAULT_MAX_TIME: SimTime = SimTime::from_secs(100 * 365 * 86_400);
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -178,6 +195,7 @@ impl Default for ReadOptions {
             swf_processor: SwfProcessor::default(),
             untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
             keep_zero_lifetime_pods: false,
+            max_time: DEFAULT_MAX_TIME,
         }
     }
 }
@@ -220,13 +238,14 @@ pub fn open_reader(
         Some(f) => f,
         None => detect_format(name, &mut reader)?,
     };
+    let max_time = options.max_time;
     Ok(match format {
-        Format::Native => Box::new(NativeReader::new(name, reader)?),
-        Format::Philly => Box::new(PhillyReader::new(name, reader)),
-        Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor)),
-        Format::Helios => Box::new(helios::helios_reader(name, reader)?),
+        Format::Native => Box::new(NativeReader::new(name, reader)?.with_max_time(max_time)),
+        Format::Philly => Box::new(PhillyReader::new(name, reader).with_max_time(max_time)),
+        Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor).with_max_time(max_time)),
+        Format::Helios => Box::new(helios::helios_reader_until(name, reader, max_time)?),
         Format::Openb => {
-            let pods = OpenbPodReader::new(name, reader, options.untimed_pod_duration)?;
+            let pods = OpenbPodReader::new(name, reader, options.untimed_pod_duration)?.with_max_time(max_time);
             let pods = if options.keep_zero_lifetime_pods {
                 pods.keeping_zero_lifetimes()
             } else {
@@ -254,10 +273,21 @@ pub fn detect_format(name: &str, reader: &mut BufReader<impl Read>) -> Result<Fo
         file: name.into(),
         reason: format!(
             "cannot tell the trace format from the first line `{}`; name it (format = \"…\" in the scenario, or --format): {}",
-            first_line.trim_end(),
+            shown_start(first_line.trim_end()),
             Format::names()
         ),
     })
+}
+
+/// The start of a line as a message shows it: at most 80 characters (then `…`), control
+/// characters escaped.
+pub(crate) fn shown_start(line: &str) -> String {
+    const SHOWN: usize = 80;
+    let mut start: String = line.chars().take(SHOWN).collect();
+    if line.chars().nth(SHOWN).is_some() {
+        start.push('…');
+    }
+    escape::escaped(&start)
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 //! Every problem is an error naming the file, line and column; no row is skipped. Rows must
 //! be sorted by `submit_s` (the engine streams them); job ids must be unique.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use sim_core::job::JobSpec;
@@ -14,6 +12,7 @@ use sim_core::time::SimTime;
 use crate::columns::map_header;
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
+use crate::ids::SeenIds;
 use crate::lines::{LfReader, record_line};
 use crate::{JobSource, SkipReport};
 
@@ -50,31 +49,6 @@ pub const NATIVE_COLUMNS: [&str; 15] = {
 /// Index of each contract column in the file's rows (`None`: the optional column is absent).
 type ColumnMap = Vec<Option<usize>>;
 
-/// 64-bit FNV-1a: the job-id set is only asked "seen before?", never iterated, so a fast
-/// non-cryptographic hash will do (the standard SipHash cost a third of the parse time).
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv1a {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-/// Job ids seen so far.
-type IdSet = HashSet<String, BuildHasherDefault<Fnv1a>>;
-
 /// Streaming reader of a native CSV trace.
 pub struct NativeReader<R: Read> {
     file: String,
@@ -82,7 +56,8 @@ pub struct NativeReader<R: Read> {
     record: csv::StringRecord,
     columns: ColumnMap,
     width: usize,
-    seen_ids: IdSet,
+    seen_ids: SeenIds,
+    max_time: SimTime,
     last_submit: SimTime,
     jobs: u64,
     done: bool,
@@ -109,12 +84,19 @@ impl<R: Read> NativeReader<R> {
             record: csv::StringRecord::new(),
             columns,
             width: header.len(),
-            seen_ids: IdSet::default(),
+            seen_ids: SeenIds::default(),
+            max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
             jobs: 0,
             done: false,
             skipped: SkipReport::default(),
         })
+    }
+
+    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
+    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
+        self.max_time = max_time;
+        self
     }
 
     fn parse_row(&mut self) -> Result<JobSpec, TraceError> {
@@ -172,9 +154,9 @@ impl<R: Read> NativeReader<R> {
                 ),
             ));
         }
-        if !self.seen_ids.insert(spec.id.clone()) {
-            return Err(at.field("job_id", format!("`{}` appears twice; job ids must be unique", spec.id)));
-        }
+        at.ends_within("duration_s", submit, duration, self.max_time)?;
+        at.ends_within("requested_s", submit, spec.requested, self.max_time)?;
+        self.seen_ids.record(&spec.id, "job_id", at)?;
         self.last_submit = submit;
         Ok(spec)
     }

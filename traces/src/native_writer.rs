@@ -13,9 +13,18 @@ use crate::{JobSource, TraceError};
 /// the number of jobs written. Stops at the source's first error (the caller writes to a
 /// temporary file, so a failed conversion leaves no partial output).
 pub fn write_native(source: &mut dyn JobSource, out: impl Write, out_name: &str) -> Result<u64, TraceError> {
-    let io_error = |e: csv::Error| TraceError::File {
-        file: out_name.into(),
-        reason: e.to_string(),
+    let io_error = |e: csv::Error| {
+        let reason = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => TraceError::Io {
+                file: out_name.into(),
+                source,
+            },
+            _ => TraceError::File {
+                file: out_name.into(),
+                reason,
+            },
+        }
     };
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(NATIVE_COLUMNS).map_err(io_error)?;

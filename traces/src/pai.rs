@@ -19,7 +19,7 @@ use crate::lines::{LfReader, record_line};
 pub(crate) const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
 
 /// Reads every machine of a PAI machine spec (racks left empty).
-pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
+pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -33,6 +33,9 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
         };
         if at.line == 1 && record.iter().map(str::trim).eq(PAI_MACHINE_COLUMNS) {
             continue;
+        }
+        if nodes.len() == max_nodes {
+            return Err(at.too_many_nodes(max_nodes));
         }
         if record.len() != PAI_MACHINE_COLUMNS.len() {
             return Err(at.row(format!(

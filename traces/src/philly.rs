@@ -16,6 +16,7 @@ use sim_core::time::SimTime;
 
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
+use crate::ids::SeenIds;
 use crate::lines::{LfReader, record_line};
 use crate::{JobSource, SkipReport};
 
@@ -27,6 +28,8 @@ pub struct PhillyReader<R: Read> {
     file: String,
     csv: csv::Reader<LfReader<R>>,
     record: csv::StringRecord,
+    seen_ids: SeenIds,
+    max_time: SimTime,
     last_submit: SimTime,
     jobs: u64,
     done: bool,
@@ -44,11 +47,19 @@ impl<R: Read> PhillyReader<R> {
             file: file.to_string(),
             csv,
             record: csv::StringRecord::new(),
+            seen_ids: SeenIds::default(),
+            max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
             jobs: 0,
             done: false,
             skipped: SkipReport::default(),
         }
+    }
+
+    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
+    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
+        self.max_time = max_time;
+        self
     }
 
     /// Parses the current row; `Ok(None)` for a row skipped by rule.
@@ -93,6 +104,8 @@ impl<R: Read> PhillyReader<R> {
                 ),
             ));
         }
+        at.ends_within("duration (sec)", submit, duration, self.max_time)?;
+        self.seen_ids.record(&id, "job id", &at)?;
         self.last_submit = submit;
         if duration == SimTime::ZERO {
             self.skipped.count("duration 0 (cannot run)");

@@ -79,7 +79,7 @@ fn bad_rows_name_file_line_and_column() {
         ),
         (
             "a,0,10,1,1\na,1,10,1,1\n",
-            "t.csv:3: column `job_id`: `a` appears twice; job ids must be unique",
+            "t.csv:3: column `job_id`: `a` appears twice (first on line 2); job ids must be unique",
         ),
     ];
     for (rows, expected) in cases {

@@ -37,11 +37,36 @@ pub fn load(path: &Path) -> Result<Results, String> {
     } else {
         return Err(format!("{}: no such file or folder", path.display()));
     };
+    check_size(&file)?;
     if file.extension().is_some_and(|e| e == "json") {
         from_summary(&file)
     } else {
         from_aggregate(&file)
     }
+}
+
+/// The largest results file read: 64 MiB (an `aggregate.csv` of the largest accepted grid is
+/// a few MiB).
+pub const MAX_RESULTS_BYTES: u64 = 64 << 20;
+
+/// Refuses what is not a regular file of at most [`MAX_RESULTS_BYTES`] (`/dev/zero`, a FIFO, a
+/// file far larger than any results), before reading it.
+fn check_size(path: &Path) -> Result<(), String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "{}: not a regular file (give a results folder or file)",
+            path.display()
+        ));
+    }
+    if metadata.len() > MAX_RESULTS_BYTES {
+        return Err(format!(
+            "{}: {} bytes, larger than {MAX_RESULTS_BYTES}, the largest results file read (is it results?)",
+            path.display(),
+            metadata.len()
+        ));
+    }
+    Ok(())
 }
 
 fn from_aggregate(path: &Path) -> Result<Results, String> {

@@ -12,6 +12,12 @@
 //! `==`, and LIMIT a number, or `baseline` (the metric's value in the baseline) optionally
 //! multiplied by a number (`1.05 * baseline` or `baseline * 1.05`) and optionally plus or
 //! minus a number.
+//!
+//! A baseline of 0 cannot be scaled: a factor F then stands for an absolute tolerance of
+//! F − 1 in the metric's unit (`<= 1.05 * baseline` on a baseline of 0 s allows 0.05 s;
+//! `>= 0.95 * baseline` allows −0.05), so a metric that was 0 is not a regression at every
+//! value above 0; write `<= baseline` or `== 0` to keep it at 0. A byte-order mark at the
+//! start of the file is ignored.
 
 use std::fmt;
 
@@ -73,10 +79,14 @@ pub struct Rule {
 
 impl Rule {
     /// The limit, given the baseline's value of the metric (`None` when the rule needs a
-    /// baseline value and there is none).
+    /// baseline value and there is none). On a baseline of 0 the factor F is read as an absolute
+    /// tolerance of F − 1 (see the module's documentation).
     pub fn limit(&self, baseline: Option<f64>) -> Option<f64> {
         match self.baseline_factor {
-            Some(factor) => Some(factor * baseline? + self.offset),
+            Some(factor) => match baseline? {
+                0.0 => Some(factor - 1.0 + self.offset),
+                base => Some(factor * base + self.offset),
+            },
             None => Some(self.offset),
         }
     }
@@ -104,6 +114,7 @@ impl fmt::Display for Rule {
 
 /// Parses a rules file; errors name `origin`, the line and what is wrong.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rules = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let content = line.split('#').next().unwrap_or_default().trim();
@@ -250,6 +261,28 @@ mod tests {
             "r.txt:1: `avg_jct_s baseline` has no comparison (<=, >=, <, >, ==)"
         );
         assert_eq!(parse_rules("# nothing\n", "r.txt").unwrap_err(), "r.txt: no rules");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_metric() {
+        let rules = parse_rules("\u{feff}p95_jct_s <= 1.05 * baseline\n", "r.txt").unwrap();
+        assert_eq!(rules[0].metric, "p95_jct_s");
+    }
+
+    #[test]
+    fn a_baseline_of_zero_reads_the_factor_as_an_absolute_tolerance() {
+        let rules = parse_rules(
+            "avg_wait_s <= 1.05 * baseline\ngpu_util >= 0.95 * baseline\njobs_failed <= baseline + 2\n",
+            "r.txt",
+        )
+        .unwrap();
+        // 1.05 − 1 = 0.05 s of waiting allowed over a baseline of 0; 0.95 − 1 = −0.05 below it.
+        assert!((rules[0].limit(Some(0.0)).unwrap() - 0.05).abs() < 1e-12);
+        assert!(Op::AtMost.holds(0.04, rules[0].limit(Some(0.0)).unwrap()));
+        assert!(!Op::AtMost.holds(0.06, rules[0].limit(Some(0.0)).unwrap()));
+        assert!((rules[1].limit(Some(0.0)).unwrap() + 0.05).abs() < 1e-12);
+        // A factor of 1 is unchanged: 0 + 2.
+        assert_eq!(rules[2].limit(Some(0.0)), Some(2.0));
     }
 
     #[test]

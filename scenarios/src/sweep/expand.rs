@@ -7,8 +7,9 @@ use reports::sweep_manifest::{SweepManifest, digest_hex};
 
 use crate::build::{build_cluster, open_workload};
 use crate::error::ScenarioError;
-use crate::load::{LoadedScenario, load_str, locate};
+use crate::load::{ValidScenario, load_str, locate};
 use crate::overrides::Override;
+use crate::schema::Scenario;
 use crate::schema::SweepSection;
 use crate::sweep::shard::Shard;
 
@@ -18,14 +19,14 @@ pub struct GridPoint {
     /// Each swept key's value as written in `sweep.csv` (strings bare, other values as TOML).
     pub labels: Vec<String>,
     /// The scenario with this point's values set (its seed is the sweep's first seed).
-    pub loaded: LoadedScenario,
+    pub loaded: ValidScenario,
 }
 
 /// Every run of a sweep.
 #[derive(Clone, Debug)]
 pub struct SweepPlan {
     /// The scenario as loaded (overrides applied), with the sweep in force.
-    pub base: LoadedScenario,
+    pub base: ValidScenario,
     /// The swept keys, in alphabetical order.
     pub keys: Vec<String>,
     /// The grid points, in run order.
@@ -51,10 +52,8 @@ pub struct RunSpec<'a> {
 
 impl RunSpec<'_> {
     /// The scenario of this run: the point's, with this run's seed.
-    pub fn scenario(&self) -> LoadedScenario {
-        let mut loaded = self.point.loaded.clone();
-        loaded.scenario.seed = self.seed;
-        loaded
+    pub fn scenario(&self) -> ValidScenario {
+        self.point.loaded.with_seed(self.seed)
     }
 }
 
@@ -77,7 +76,12 @@ impl SweepPlan {
 
     /// The manifest (`sweep.json`) of this sweep, or of one shard of it.
     pub fn manifest(&self, shard: Option<Shard>) -> SweepManifest {
-        let scenario = serde_json::to_string(&self.base.scenario).expect("a scenario always serializes to JSON");
+        // The budget is not part of what a sweep is: resuming with other limits is the same sweep.
+        let identity = Scenario {
+            limits: None,
+            ..self.base.scenario.clone()
+        };
+        let scenario = serde_json::to_string(&identity).expect("a scenario always serializes to JSON");
         SweepManifest {
             name: self.base.scenario.name.clone(),
             scenario_digest: digest_hex(scenario.as_bytes()),
@@ -124,9 +128,11 @@ pub fn plan(
         let all: Vec<Override> = overrides.iter().chain(extra).cloned().collect();
         load_str(source.text, source.origin, source.base_dir.clone(), &all)
     };
-    let mut base = load(&[])?;
+    let base = load(&[])?;
     let sweep = sweep.or_else(|| base.scenario.sweep.clone()).unwrap_or_default();
-    base.scenario.sweep = Some(sweep.clone());
+    let mut loaded = base.into_loaded();
+    loaded.scenario.sweep = Some(sweep.clone());
+    let base = ValidScenario::check(loaded)?;
     let keys: Vec<String> = sweep.grid.keys().cloned().collect();
     let mut choices: Vec<Vec<(Override, String)>> = Vec::new();
     for (key, values) in &sweep.grid {
@@ -253,7 +259,7 @@ mod tests {
             (run.point.labels.clone(), run.seed, run.seed_offset),
             (vec!["2".into(), "best-fit".into()], 11, 1)
         );
-        let scenario = run.scenario().scenario;
+        let scenario = run.scenario().into_loaded().scenario;
         assert_eq!(
             (scenario.cluster.racks, scenario.policy.name.as_str(), scenario.seed),
             (Some(2), "best-fit", 11)

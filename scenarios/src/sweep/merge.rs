@@ -7,7 +7,7 @@ use reports::sweep_manifest::SweepManifest;
 use reports::sweep_table::{SweepRow, SweepTable, read_table};
 
 use crate::error::ScenarioError;
-use crate::sweep::resume::{SWEEP_CSV, recorded};
+use crate::sweep::resume::{JOURNAL, SWEEP_CSV, recorded};
 use crate::sweep::shard::Shard;
 use crate::sweep::{MANIFEST, curves, finish};
 
@@ -110,16 +110,48 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
         return Err(input(format!("run {} is recorded twice", pair[0].run)));
     }
-    std::fs::create_dir_all(out).map_err(|e| input(format!("{}: {e}", out.display())))?;
     let merged = SweepManifest {
         shard: None,
         ..first.clone()
     };
+    check_out(out, &shards, &merged)?;
+    std::fs::create_dir_all(out).map_err(|e| ScenarioError::io(out, e))?;
     let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
     merged.write(&out.join(MANIFEST)).map_err(write_error)?;
     curves::merge(dirs, out, &keys)?;
     finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
     Ok(MergeOutcome { runs, shards: count })
+}
+
+/// Refuses an output folder that is one of the shards (the merge would overwrite it) or that
+/// holds another sweep; a folder holding this very merge may be written again.
+fn check_out(
+    out: &Path,
+    shards: &[(Shard, &Path, SweepManifest)],
+    merged: &SweepManifest,
+) -> Result<(), ScenarioError> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some((shard, dir, _)) = shards.iter().find(|(_, dir, _)| same(out, dir)) {
+        return Err(ScenarioError::Input(format!(
+            "--out {}: that is the folder of shard {shard} ({}); merging into it would overwrite the shard: \
+             choose another folder",
+            out.display(),
+            dir.display()
+        )));
+    }
+    let manifest = out.join(MANIFEST);
+    let holds_sweep = [MANIFEST, JOURNAL, SWEEP_CSV].iter().any(|f| out.join(f).exists());
+    let this_merge = manifest.exists() && SweepManifest::read(&manifest).is_ok_and(|m| m == *merged);
+    if holds_sweep && !this_merge {
+        return Err(ScenarioError::Input(format!(
+            "--out {}: holds another sweep; merging into it would overwrite it: choose another folder",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// How far an unfinished shard got, for the merge's refusal.

@@ -104,7 +104,7 @@ pub fn run_sweep(
     progress: &dyn Progress,
 ) -> Result<SweepOutcome, ScenarioError> {
     let out = &options.out;
-    let io_error = |e: io::Error| ScenarioError::Input(format!("{}: {e}", out.display()));
+    let io_error = |e: io::Error| ScenarioError::io(out, e);
     std::fs::create_dir_all(out).map_err(io_error)?;
     let manifest = plan.manifest(options.shard);
     prepare_folder(out, &manifest, options)?;
@@ -208,7 +208,7 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
             } else {
                 Ok(())
             };
-            removed.map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
+            removed.map_err(|e| ScenarioError::io(&path, e))?;
         }
     } else if holds_sweep && !options.resume {
         return Err(ScenarioError::Input(format!(
@@ -216,6 +216,12 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
             out.display()
         )));
     } else if holds_sweep {
+        // Temporary files of writers killed with the sweep are never results: remove them.
+        for dir in [out.to_path_buf(), out.join(curves::CURVES_DIR)] {
+            if dir.is_dir() {
+                reports::remove_leftovers(&dir).map_err(|e| ScenarioError::io(&dir, e))?;
+            }
+        }
         let existing = SweepManifest::read(&manifest_path).map_err(ScenarioError::Input)?;
         if existing != *manifest {
             return Err(ScenarioError::Input(format!(
@@ -227,7 +233,7 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
     }
     manifest
         .write(&manifest_path)
-        .map_err(|e| ScenarioError::Input(format!("{}: {e}", manifest_path.display())))
+        .map_err(|e| ScenarioError::io(&manifest_path, e))
 }
 
 /// Writes `sweep.csv` (rows by run index) and `aggregate.csv` into `dir`. The aggregate is

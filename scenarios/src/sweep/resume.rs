@@ -54,8 +54,16 @@ pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioEr
     let journal = dir.join(JOURNAL);
     if journal.exists() {
         let origin = journal.display().to_string();
-        let text = std::fs::read_to_string(&journal).map_err(|e| ScenarioError::Input(format!("{origin}: {e}")))?;
-        let complete = complete_prefix(&text);
+        let bytes = std::fs::read(&journal).map_err(|e| ScenarioError::io(&journal, e))?;
+        // A kill can cut the last line anywhere, even inside a multi-byte character: only the
+        // whole lines before it must be text.
+        let whole = bytes
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(&bytes[..0], |end| &bytes[..=end]);
+        let text = std::str::from_utf8(whole)
+            .map_err(|e| ScenarioError::Input(format!("{origin}: not UTF-8 text at byte {}", e.valid_up_to())))?;
+        let complete = complete_prefix(text);
         if !complete.is_empty() {
             tables.push(parse_table(complete, &origin).map_err(|e| ScenarioError::Input(e.to_string()))?);
         }
@@ -110,5 +118,21 @@ mod tests {
         assert_eq!(runs, vec![0, 2]);
         let err = recorded(dir.path(), &["other".to_string()]).unwrap_err().to_string();
         assert!(err.contains("its rows sweep [\"k\"], this sweep [\"other\"]"), "{err}");
+    }
+
+    #[test]
+    fn a_line_torn_inside_a_multibyte_character_is_dropped_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec!["k".to_string()];
+        let table = SweepTable {
+            params: keys.clone(),
+            rows: vec![row(1)],
+        };
+        Journal::start(dir.path(), &table).unwrap();
+        // "é" is 0xC3 0xA9: the kill came between the two bytes.
+        let mut file = OpenOptions::new().append(true).open(dir.path().join(JOURNAL)).unwrap();
+        file.write_all(b"3,3,caf\xc3").unwrap();
+        let runs: Vec<u64> = recorded(dir.path(), &keys).unwrap().iter().map(|r| r.run).collect();
+        assert_eq!(runs, vec![1]);
     }
 }

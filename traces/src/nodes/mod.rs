@@ -103,6 +103,18 @@ pub fn read_nodes(
     format: Option<NodesFormat>,
     nodes_per_rack: Option<u32>,
 ) -> Result<Vec<NodeSpec>, TraceError> {
+    read_nodes_at_most(file, reader, format, nodes_per_rack, usize::MAX)
+}
+
+/// [`read_nodes`], refusing a file of more than `max_nodes` nodes at the first node past it
+/// (`limits.nodes` of a scenario), before it is held.
+pub fn read_nodes_at_most(
+    file: &str,
+    reader: impl Read,
+    format: Option<NodesFormat>,
+    nodes_per_rack: Option<u32>,
+    max_nodes: usize,
+) -> Result<Vec<NodeSpec>, TraceError> {
     let mut reader = BufReader::new(reader);
     let format = match format {
         Some(f) => f,
@@ -119,9 +131,9 @@ pub fn read_nodes(
                     .into(),
             ));
         }
-        NodesFormat::Native => native::read(file, reader)?,
-        NodesFormat::Openb => openb::nodes::read(file, reader)?,
-        NodesFormat::Pai => pai::read(file, reader)?,
+        NodesFormat::Native => native::read(file, reader, max_nodes)?,
+        NodesFormat::Openb => openb::nodes::read(file, reader, max_nodes)?,
+        NodesFormat::Pai => pai::read(file, reader, max_nodes)?,
     };
     if nodes.is_empty() {
         return Err(file_error(format!("no nodes: the {format} node file has no rows")));
@@ -162,7 +174,7 @@ fn detect(file: &str, reader: &mut BufReader<impl Read>) -> Result<NodesFormat, 
         file: file.into(),
         reason: format!(
             "cannot tell the nodes format from the first line `{}`; name it (nodes_format = \"…\"): {}",
-            first_line.trim_end(),
+            crate::shown_start(first_line.trim_end()),
             NodesFormat::names()
         ),
     })

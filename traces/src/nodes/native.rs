@@ -12,7 +12,7 @@ use crate::lines::{LfReader, record_line};
 const NODE_COLUMNS: [&str; 6] = ["node", "rack", "gpus", "gpu_type", "cpus", "mem_gib"];
 
 /// Reads every node of a native nodes file.
-pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
+pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LfReader::new(reader));
@@ -45,6 +45,9 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
             file,
             line: record_line(csv.position().line(), &record),
         };
+        if nodes.len() == max_nodes {
+            return Err(at.too_many_nodes(max_nodes));
+        }
         if record.len() != header.len() {
             return Err(at.row(format!(
                 "expected {} fields like the header, found {}",
@@ -77,7 +80,7 @@ mod tests {
     #[test]
     fn reads_nodes_in_any_column_order() {
         let text = "rack,node,gpus,gpu_type,cpus,mem_gib,x_note\nr0,a,8,A100-80GB,96,1024,hi\nr1,b,0,,32,128,\n";
-        let nodes = read("n.csv", text.as_bytes()).unwrap();
+        let nodes = read("n.csv", text.as_bytes(), usize::MAX).unwrap();
         assert_eq!(nodes.len(), 2);
         assert_eq!(nodes[0].name, "a");
         assert_eq!(nodes[0].cpu_milli, 96_000);
@@ -90,13 +93,14 @@ mod tests {
         let err = read(
             "n.csv",
             "node,rack,gpus,gpu_type,cpus,mem_gib\na,r,x,T4,1,1\n".as_bytes(),
+            usize::MAX,
         )
         .unwrap_err();
         assert_eq!(
             err.to_string(),
             "n.csv:2: column `gpus`: expected a whole number ≥ 0, got `x`"
         );
-        let err = read("n.csv", "node,rack,gpus\n".as_bytes()).unwrap_err();
+        let err = read("n.csv", "node,rack,gpus\n".as_bytes(), usize::MAX).unwrap_err();
         assert!(err.to_string().starts_with("n.csv:1: missing column `gpu_type`"));
     }
 }

@@ -21,7 +21,7 @@ const NODE_COLUMNS: &ColumnSpec = &[
 ];
 
 /// Reads every node of an openb node list (racks left empty).
-pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, TraceError> {
+pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LfReader::new(reader));
@@ -34,6 +34,9 @@ pub(crate) fn read(file: &str, reader: impl Read) -> Result<Vec<NodeSpec>, Trace
             file,
             line: record_line(csv.position().line(), &record),
         };
+        if nodes.len() == max_nodes {
+            return Err(at.too_many_nodes(max_nodes));
+        }
         if record.len() != header.len() {
             return Err(at.row(format!(
                 "expected {} fields like the header, found {}",

@@ -24,6 +24,7 @@ use sim_core::time::SimTime;
 use crate::columns::{ColumnSpec, map_header};
 use crate::error::{Location, TraceError, from_csv};
 use crate::fields;
+use crate::ids::SeenIds;
 use crate::lines::{LfReader, record_line};
 use crate::{JobSource, SkipReport};
 
@@ -66,6 +67,8 @@ pub struct OpenbPodReader<R: Read> {
     width: usize,
     untimed_duration: SimTime,
     keep_zero_lifetimes: bool,
+    seen_ids: SeenIds,
+    max_time: SimTime,
     jobs: u64,
     done: bool,
     skipped: SkipReport,
@@ -99,6 +102,8 @@ impl<R: Read> OpenbPodReader<R> {
             width: header.len(),
             untimed_duration,
             keep_zero_lifetimes: false,
+            seen_ids: SeenIds::default(),
+            max_time: crate::DEFAULT_MAX_TIME,
             jobs: 0,
             done: false,
             skipped: SkipReport::default(),
@@ -109,6 +114,12 @@ impl<R: Read> OpenbPodReader<R> {
     /// them (fill runs, which ignore times).
     pub fn keeping_zero_lifetimes(mut self) -> Self {
         self.keep_zero_lifetimes = true;
+        self
+    }
+
+    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
+    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
+        self.max_time = max_time;
         self
     }
 
@@ -131,6 +142,7 @@ impl<R: Read> OpenbPodReader<R> {
         if id.is_empty() {
             return Err(at.field(name, "is empty"));
         }
+        self.seen_ids.record(id, name, &at)?;
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(POD_COLUMNS[i].0, e));
         let optional = |i: usize| if self.columns[i].is_some() { whole(i) } else { Ok(0) };
         let task = pod_task(
@@ -141,14 +153,19 @@ impl<R: Read> OpenbPodReader<R> {
         )
         .map_err(|(column, reason)| at.field(column, reason))?;
         let (submit, duration) = if self.columns[CREATION].is_some() {
-            let time = |i: usize| fields::seconds(get(i)).map_err(|e| at.field(POD_COLUMNS[i].0, e));
-            let created = time(CREATION)?;
-            let deleted = time(DELETION)?;
+            let time = |i: usize, what: &'static str| {
+                let column = POD_COLUMNS[i].0;
+                let t = fields::seconds(get(i)).map_err(|e| at.field(column, e))?;
+                at.within(column, what, t, self.max_time).map(|()| t)
+            };
+            let created = time(CREATION, "created")?;
+            let deleted = time(DELETION, "deleted")?;
             let started = if get(SCHEDULED).is_empty() {
                 created
             } else {
-                time(SCHEDULED)?
+                time(SCHEDULED, "scheduled")?
             };
+            pod_times_in_order(created, deleted, started).map_err(|(column, reason)| at.field(column, reason))?;
             (created, deleted - started)
         } else {
             (SimTime::ZERO, self.untimed_duration)
@@ -174,6 +191,25 @@ impl<R: Read> OpenbPodReader<R> {
         }
         Ok(Some(spec))
     }
+}
+
+/// Checks that a pod was created before it was deleted and before it was scheduled, or names
+/// the column at fault and why. (A pod deleted before it was scheduled is not an error: its
+/// lifetime is 0 or less and it is skipped by rule.)
+fn pod_times_in_order(created: SimTime, deleted: SimTime, scheduled: SimTime) -> Result<(), (&'static str, String)> {
+    if deleted < created {
+        return Err((
+            "deletion_time",
+            format!("{deleted} is before creation_time {created}: a pod is deleted after it is created"),
+        ));
+    }
+    if scheduled < created {
+        return Err((
+            "scheduled_time",
+            format!("{scheduled} is before creation_time {created}: a pod is scheduled after it is created"),
+        ));
+    }
+    Ok(())
 }
 
 /// The task of a pod, or the column at fault and why.

@@ -27,12 +27,15 @@ use sim_core::job::JobSpec;
 use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
 use sim_core::time::SimTime;
 
-use crate::error::{Location, TraceError};
+use crate::error::{Location, TraceError, from_io};
 use crate::fields;
+use crate::ids::SeenIds;
+use crate::lines::read_bounded_line;
 use crate::{JobSource, SkipReport};
 
 mod header;
 
+use header::HeaderReader;
 pub use header::{SwfHeader, read_header};
 
 /// Fields per job line.
@@ -110,8 +113,10 @@ pub struct SwfReader<R: BufRead> {
     reader: R,
     buf: Vec<u8>,
     line: u64,
-    header: SwfHeader,
+    header: HeaderReader,
     task: TaskRequest,
+    seen_ids: SeenIds,
+    max_time: SimTime,
     last_submit: SimTime,
     jobs: u64,
     done: bool,
@@ -127,8 +132,10 @@ impl<R: BufRead> SwfReader<R> {
             reader,
             buf: Vec::with_capacity(256),
             line: 0,
-            header: SwfHeader::default(),
+            header: HeaderReader::default(),
             task: processor.task(),
+            seen_ids: SeenIds::default(),
+            max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
             jobs: 0,
             done: false,
@@ -136,22 +143,21 @@ impl<R: BufRead> SwfReader<R> {
         }
     }
 
+    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
+    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
+        self.max_time = max_time;
+        self
+    }
+
     /// The header keys read so far (all of them once the first job has been read).
     pub fn header(&self) -> &SwfHeader {
-        &self.header
+        self.header.header()
     }
 
     /// Reads the next line into `buf`; `false` at the end of the file.
     fn read_line(&mut self) -> Result<bool, TraceError> {
-        self.buf.clear();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|source| TraceError::Io {
-                file: self.file.clone(),
-                source,
-            })?;
         self.line += 1;
+        let n = read_bounded_line(&mut self.reader, &mut self.buf, self.line).map_err(|e| from_io(&self.file, e))?;
         Ok(n > 0)
     }
 
@@ -181,12 +187,19 @@ impl<R: BufRead> SwfReader<R> {
         for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
             *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
         }
+        self.seen_ids.record(fields[0], FIELD_NAMES[0], &at)?;
         let job = parse_job(&fields, &values, &at, self.task)?;
         let (submit, job) = match job {
-            Parsed::Job(spec) => (spec.submit, Some(spec)),
+            Parsed::Job(spec) => {
+                at.ends_within(FIELD_NAMES[3], spec.submit, spec.duration, self.max_time)?;
+                at.ends_within(FIELD_NAMES[8], spec.submit, spec.requested, self.max_time)?;
+                (spec.submit, Some(spec))
+            }
             Parsed::Skip { submit, reason } => {
                 self.skipped.count(reason);
-                (submit.unwrap_or(self.last_submit), None)
+                let submit = submit.unwrap_or(self.last_submit);
+                at.within(FIELD_NAMES[1], "submitted", submit, self.max_time)?;
+                (submit, None)
             }
         };
         if submit < self.last_submit {

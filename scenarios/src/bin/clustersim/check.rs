@@ -10,6 +10,25 @@ use crate::table::render;
 /// Exit code of a check that found a regression.
 const REGRESSED: i32 = 1;
 
+/// The largest rules file read: 1 MiB (a rule is one line).
+const MAX_RULES_BYTES: u64 = 1 << 20;
+
+/// The text of a rules file (a pipe too: `--rules <(…)`), refused past [`MAX_RULES_BYTES`].
+fn read_rules(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_RULES_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_RULES_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_RULES_BYTES} bytes, the largest rules file read"),
+        ));
+    }
+    Ok(text)
+}
+
 pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
     let input = ScenarioError::Input;
     let found = results::load(&args.results).map_err(input)?;
@@ -17,7 +36,7 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
     let rules = match &args.rules {
         Some(path) => {
             let origin = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| input(format!("{origin}: {e}")))?;
+            let text = read_rules(path).map_err(|e| ScenarioError::io(path, e))?;
             parse_rules(&text, &origin).map_err(input)?
         }
         None => default_rules(),
@@ -26,15 +45,15 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
     let failed = report.failures().count();
     let header = ["point", "rule", "value", "limit", "status"];
     if failed > 0 {
-        println!(
+        outln!(
             "check failed: {failed} of {} checks against {}",
             report.checks.len(),
             baseline.origin
         );
-        println!("{}", render(&header, &CheckReport::rows(report.failures())));
+        outln!("{}", render(&header, &CheckReport::rows(report.failures())));
         return Ok(REGRESSED);
     }
-    println!(
+    outln!(
         "check passed: {} checks ({} rules × {} points) against {}",
         report.checks.len(),
         rules.len(),
@@ -42,7 +61,7 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
         baseline.origin
     );
     if args.verbose {
-        println!("{}", render(&header, &CheckReport::rows(report.checks.iter())));
+        outln!("{}", render(&header, &CheckReport::rows(report.checks.iter())));
     }
     Ok(0)
 }

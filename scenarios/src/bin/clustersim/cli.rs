@@ -17,8 +17,9 @@ use traces::{Format, SwfProcessor};
              modelled cluster under pluggable scheduling policies."
 )]
 #[command(
-    after_help = "Exit codes: 0 success, 1 a failed check, 2 bad input, 3 a failed run (policy error, or \
-                         some runs of a sweep failed), 130 interrupted (Ctrl-C)."
+    after_help = "Exit codes: 0 success, 1 a failed check, 2 bad input (including an input over the budget \
+                         of [limits], docs/limits.md), 3 a failed run (policy error, or some runs of a sweep failed), \
+                         4 an I/O failure (disk full, permission; nothing partial left), 130 interrupted (Ctrl-C)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -241,6 +242,9 @@ pub struct ReadArgs {
     /// Openb pod lists without times: how long each pod runs, e.g. 616s.
     #[arg(long, value_parser = parse_duration)]
     pub pod_duration: Option<SimTime>,
+    /// The latest time a row may name (submit, or submit + duration) [default: 36500d, 100 years].
+    #[arg(long, value_parser = parse_duration)]
+    pub max_time: Option<SimTime>,
 }
 
 #[derive(Args)]

@@ -35,11 +35,9 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             twice.1
         )));
     }
-    let file_seeds = load_plan(&args.scenario, &args.overrides, None)?
-        .base
-        .scenario
-        .sweep
-        .map(|s| s.seeds);
+    let base = scenarios::load_file(&args.scenario, &args.overrides)?;
+    let threads = threads(args.threads, base.limits())?;
+    let file_seeds = base.scenario.sweep.as_ref().map(|s| s.seeds);
     let seeds = args.seeds.or(file_seeds).unwrap_or(DEFAULT_SEEDS);
     if seeds == 0 {
         return Err(ScenarioError::Input("--seeds must be at least 1".into()));
@@ -59,7 +57,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
     let stop = stop_flag();
     let options = SweepOptions {
         out: out.clone(),
-        threads: threads(args.threads)?,
+        threads,
         shard: None,
         resume: false,
         replace: true,
@@ -90,16 +88,16 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             1 => format!("seed {}", plan.first_seed),
             _ => format!("seeds {}…{}", plan.first_seed, plan.first_seed.wrapping_add(seeds - 1)),
         };
-        println!(
+        outln!(
             "{}: {} × {} ({which}), common random numbers",
             plan.base.scenario.name,
             count(policies.len() as u64, "policy"),
             count(seeds, "seed"),
         );
         for table in &rendered.tables {
-            println!("\n{}\n{}", table.caption, text_table(table));
+            outln!("\n{}\n{}", table.caption, text_table(table));
         }
-        println!("\ncharts and report: {}/report.html", out.display());
+        outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))
 }

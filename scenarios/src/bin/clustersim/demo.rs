@@ -54,15 +54,15 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
         .chain(COLUMNS.iter().map(|(_, h)| *h))
         .collect();
     if !args.quiet {
-        println!(
+        outln!(
             "{}: {} on {}",
             scenario.name,
             scenario.workload.source_name(),
             cluster_line(&loads[0])?
         );
-        println!("{}", render(&header, &rows));
+        outln!("{}", render(&header, &rows));
         if let Some(run) = runs.first().filter(|r| r.skipped.total() > 0) {
-            println!("trace rows skipped: {}", run.skipped);
+            outln!("trace rows skipped: {}", run.skipped);
         }
     }
     let title = format!(
@@ -104,7 +104,7 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     reports::run_report::render_runs(&args.out, &title, content, &folders)
         .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     if !args.quiet {
-        println!(
+        outln!(
             "outputs: {0}/<policy>/{{summary.json,jobs.csv,timeseries.csv}}; charts and {0}/report.html",
             args.out.display()
         );
@@ -113,6 +113,6 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn cluster_line(loaded: &scenarios::LoadedScenario) -> Result<String, ScenarioError> {
+fn cluster_line(loaded: &scenarios::ValidScenario) -> Result<String, ScenarioError> {
     Ok(crate::run::cluster_line(&scenarios::build::build_cluster(loaded)?))
 }

@@ -1,9 +1,13 @@
 //! `clustersim`: the command-line interface.
 //!
-//! Exit codes: 0 success; 1 a `check` that failed; 2 bad input (a file, flag or value, named in
-//! the message); 3 a run that failed for another reason (a policy made an invalid decision), or
-//! some runs of a sweep failed; 130 a sweep interrupted by Ctrl-C.
+//! Exit codes: 0 success (also when a reader closes standard output early); 1 a `check` that
+//! failed; 2 bad input (a file, flag or value, named in the message; an input over the budget
+//! of `[limits]`); 3 a run that failed for another reason (a policy made an invalid decision),
+//! or some runs of a sweep failed; 4 an I/O failure that is not the input's fault (disk full,
+//! no permission, read-only folder), nothing partial left; 130 a sweep interrupted by Ctrl-C.
 
+#[macro_use]
+mod stdout;
 mod check;
 mod cli;
 mod compare;
@@ -45,7 +49,10 @@ fn main() {
         Ok(0) => {}
         Ok(code) => std::process::exit(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            // Text from the input may be echoed: no raw control characters reach the terminal.
+            let message = error.to_string();
+            let shown: Vec<String> = message.split('\n').map(traces::escape::escaped).collect();
+            eprintln!("error: {}", shown.join("\n"));
             std::process::exit(error.exit_code());
         }
     }

@@ -32,11 +32,11 @@ pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
         return Ok(0);
     }
     for chart in &charts {
-        println!("wrote {} and {}", chart.png.display(), chart.svg.display());
+        outln!("wrote {} and {}", chart.png.display(), chart.svg.display());
     }
     if let Some(path) = &comparison {
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
-    println!("wrote {}", page.display());
+    outln!("wrote {}", page.display());
     Ok(0)
 }

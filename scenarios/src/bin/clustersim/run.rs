@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
-use scenarios::{LoadedScenario, Override, ScenarioError, load_file};
+use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
 use crate::progress::RunSpinner;
@@ -26,7 +26,7 @@ const HEADLINE: [&str; 10] = [
     "frag_mean",
 ];
 
-fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Result<LoadedScenario, ScenarioError> {
+fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Result<ValidScenario, ScenarioError> {
     let mut overrides = overrides.to_vec();
     if let Some(seed) = seed {
         overrides.push(format!("seed={seed}").parse().expect("seed=N is a valid override"));
@@ -74,32 +74,35 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         .iter()
         .map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())])
         .collect();
-    println!(
+    outln!(
         "{} — policy {}, seed {}",
-        loaded.scenario.name, run.policy, loaded.scenario.seed
+        loaded.scenario.name,
+        run.policy,
+        loaded.scenario.seed
     );
-    println!("{}", render(&["metric", "value"], &rows));
-    println!("event_digest {}", run.record.event_digest);
+    outln!("{}", render(&["metric", "value"], &rows));
+    outln!("event_digest {}", run.record.event_digest);
     if run.skipped.total() > 0 {
-        println!("trace rows skipped: {}", run.skipped);
+        outln!("trace rows skipped: {}", run.skipped);
     }
     match run.fill.as_ref().and_then(|rows| rows.last()) {
-        Some(last) => println!(
+        Some(last) => outln!(
             "fill: {} pods arrived ({:.1} % of GPU capacity), {} failed at arrival; allocation reached {:.1} %",
             last.pods_arrived,
             100.0 * last.arrived_demand,
             last.pods_failed,
             100.0 * last.gpu_alloc_ratio
         ),
-        None if run.record.summary.jobs_never_fit > 0 => println!(
+        None if run.record.summary.jobs_never_fit > 0 => outln!(
             "{} of {} jobs can never fit this cluster, even empty: refused at arrival (state never-fits in jobs.csv)",
-            run.record.summary.jobs_never_fit, run.record.summary.jobs_submitted
+            run.record.summary.jobs_never_fit,
+            run.record.summary.jobs_submitted
         ),
         None => {}
     }
     print_timeline(&run.record.incidents, &run.record.summary);
     for path in written {
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
     let stats = run.record.stats;
     eprintln!(
@@ -135,7 +138,7 @@ fn print_timeline(incidents: &[sim_core::faults::IncidentRow], summary: &sim_cor
     if incidents.is_empty() {
         return;
     }
-    println!(
+    outln!(
         "incidents ({}; most nodes down at once: {}):",
         incidents.len(),
         cell(summary.max_nodes_down.map(|n| n as f64))
@@ -145,7 +148,7 @@ fn print_timeline(incidents: &[sim_core::faults::IncidentRow], summary: &sim_cor
             Some(parent) => format!("cascade of #{parent}"),
             None => row.cause.name().to_string(),
         };
-        println!(
+        outln!(
             "  #{id:<3} {:>12}  {:<16} {:<14} {:<16} nodes down {}, jobs killed {} (requeued {}, failed {})",
             clock(row.at),
             row.kind,
@@ -158,7 +161,7 @@ fn print_timeline(incidents: &[sim_core::faults::IncidentRow], summary: &sim_cor
         );
     }
     if incidents.len() > TIMELINE_LINES {
-        println!("  … {} more in incidents.csv", incidents.len() - TIMELINE_LINES);
+        outln!("  … {} more in incidents.csv", incidents.len() - TIMELINE_LINES);
     }
 }
 
@@ -192,18 +195,18 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         Some(_) => Some(crate::sweep::load_plan(&args.scenario, &args.overrides, None)?),
         None => None,
     };
-    println!("{}: ok", loaded.origin);
-    println!("  cluster: {} racks, {}", cluster.racks().len(), cluster_line(&cluster));
-    println!(
+    outln!("{}: ok", loaded.origin);
+    outln!("  cluster: {} racks, {}", cluster.racks().len(), cluster_line(&cluster));
+    outln!(
         "  workload: {jobs} jobs from {}",
         loaded.scenario.workload.source_name()
     );
     if source.skipped().total() > 0 {
-        println!("  trace rows skipped: {}", source.skipped());
+        outln!("  trace rows skipped: {}", source.skipped());
     }
-    println!("  policy: {}", policy.label);
+    outln!("  policy: {}", policy.label);
     if let Some(plan) = plan {
-        println!(
+        outln!(
             "  sweep: {} ({} × {} from seed {})",
             count(plan.runs(), "run"),
             count(plan.points.len() as u64, "grid point"),
@@ -219,8 +222,8 @@ pub fn comm_fraction(args: &CommFractionArgs) {
     use sim_core::fabric::allreduce::{comm_fraction, ring_allreduce_s};
     let allreduce = ring_allreduce_s(args.bytes, args.gpus, args.gbps, args.latency.as_secs_f64());
     let share = comm_fraction(args.compute.as_secs_f64(), allreduce);
-    println!("ring all-reduce: {allreduce:.6} s per step (2(n−1)/n · S/B + 2(n−1)·α)");
-    println!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
+    outln!("ring all-reduce: {allreduce:.6} s per step (2(n−1)/n · S/B + 2(n−1)·α)");
+    outln!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
 }
 
 /// Prints the presets, then every part's choices, one line each.
@@ -232,18 +235,18 @@ pub fn list_policies() {
         .chain(parts.iter().map(|p| p.name.len()))
         .max()
         .unwrap_or(0);
-    println!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
-    println!("presets ([policy] name = \"…\"):");
+    outln!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
+    outln!("presets ([policy] name = \"…\"):");
     for preset in policies::PRESETS {
-        println!("  {:<width$}  {}", preset.name, preset.summary);
+        outln!("  {:<width$}  {}", preset.name, preset.summary);
     }
     let mut key = "";
     for part in parts {
         if part.key != key {
             key = part.key;
-            println!("\n{key} ([policy] {key} = \"…\"):");
+            outln!("\n{key} ([policy] {key} = \"…\"):");
         }
-        println!("  {:<width$}  {}", part.name, part.summary);
+        outln!("  {:<width$}  {}", part.name, part.summary);
     }
 }
 
@@ -256,7 +259,7 @@ pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
                 scenarios::library::names()
             ))
         })?;
-        print!("{}", entry.text);
+        out!("{}", entry.text);
         return Ok(());
     }
     let width = scenarios::library::LIBRARY
@@ -264,9 +267,9 @@ pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
         .map(|e| e.name.len())
         .max()
         .unwrap_or(0);
-    println!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
+    outln!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
     for entry in scenarios::library::LIBRARY {
-        println!("  {:<width$}  {}", entry.name, entry.title());
+        outln!("  {:<width$}  {}", entry.name, entry.title());
     }
     Ok(())
 }

@@ -32,16 +32,20 @@ pub fn load_plan(
     plan(&source, overrides, sweep)
 }
 
-/// Worker threads: the flag, else every core.
-pub fn threads(flag: Option<usize>) -> Result<usize, ScenarioError> {
+/// Worker threads: the flag (at most `limits.threads`), else every core.
+pub fn threads(flag: Option<usize>, limits: &scenarios::limits::Limits) -> Result<usize, ScenarioError> {
     match flag {
         Some(0) => Err(ScenarioError::Input("--threads must be at least 1".into())),
-        Some(n) => Ok(n),
+        Some(n) => scenarios::budget::check_threads(n, limits).map(|()| n),
         None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
     }
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
+    let threads = threads(
+        args.threads,
+        scenarios::load_file(&args.scenario, &args.overrides)?.limits(),
+    )?;
     let plan = load_plan(&args.scenario, &args.overrides, None)?;
     let out = args
         .out
@@ -50,7 +54,7 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
     let stop = stop_flag();
     let options = SweepOptions {
         out: out.clone(),
-        threads: threads(args.threads)?,
+        threads,
         shard: args.shard,
         resume: args.resume,
         replace: false,
@@ -94,7 +98,7 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
         return if interrupted { INTERRUPTED } else { 0 };
     }
     if !quiet {
-        println!(
+        outln!(
             "{} → {place}/sweep.csv, {place}/aggregate.csv, {place}/report.html",
             runs_line(outcome.runs, outcome.ran)
         );
@@ -126,7 +130,7 @@ pub fn merge_command(args: &MergeArgs) -> Result<i32, ScenarioError> {
     let outcome = merge(&args.dirs, &args.out)?;
     crate::report::render_dir(&args.out)?;
     if !args.quiet {
-        println!(
+        outln!(
             "merged {}, {} → {}/sweep.csv",
             count(outcome.shards, "shard"),
             count(outcome.runs, "run"),

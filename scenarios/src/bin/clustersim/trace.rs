@@ -45,6 +45,9 @@ fn open(file: &Path, read: &ReadArgs) -> Result<(Format, Box<dyn JobSource>), Sc
     if let Some(duration) = read.pod_duration {
         options.untimed_pod_duration = duration;
     }
+    if let Some(max_time) = read.max_time {
+        options.max_time = max_time;
+    }
     Ok((format, traces::open(file, Some(format), &options)?))
 }
 
@@ -88,13 +91,8 @@ fn stats_text(file: &Path, format: Format, stats: &TraceStats) -> String {
 
 /// Prints `text` and a newline; a reader that stops early (`| head`) is not an error.
 fn print_all(text: &str) -> Result<(), ScenarioError> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            Err(ScenarioError::Input(format!("cannot write to standard output: {e}")))
-        }
-        _ => Ok(()),
-    }
+    outln!("{text}");
+    Ok(())
 }
 
 /// The JSON of `trace stats --json`: the keys of the issue, in that order, plus the reasons
@@ -174,7 +172,12 @@ fn generate(args: &GenerateArgs) -> Result<(), ScenarioError> {
 fn write_trace(source: &mut dyn JobSource, out: Option<&Path>) -> Result<u64, ScenarioError> {
     let Some(path) = out else {
         let stdout = io::stdout();
-        return Ok(traces::write_native(source, stdout.lock(), "standard output")?);
+        return match traces::write_native(source, stdout.lock(), "standard output") {
+            Err(TraceError::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
+                crate::stdout::failed(&source)
+            }
+            written => Ok(written?),
+        };
     };
     let name = path.display().to_string();
     let mut failure = None;
@@ -192,7 +195,7 @@ fn write_trace(source: &mut dyn JobSource, out: Option<&Path>) -> Result<u64, Sc
     if let Some(e) = failure {
         return Err(e.into());
     }
-    written.map_err(|e| ScenarioError::Input(format!("cannot write {name}: {e}")))?;
+    written.map_err(|e| ScenarioError::io(path, e))?;
     Ok(jobs)
 }
 
