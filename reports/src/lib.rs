@@ -34,4 +34,4 @@ pub mod sweep_table;
 
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};
 pub use fill_file::{FILL_COLUMNS, write_fill_file};
-pub use run_files::{SummaryFile, write_run_files};
+pub use run_files::{JobsCsv, SummaryFile, write_run_files};

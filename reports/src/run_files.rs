@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sim_core::metrics::{JobRow, RackSample, Sample, Summary};
+use sim_core::metrics::{JobRow, JobRowSink, RackSample, Sample, Summary};
 use sim_core::run::RunRecord;
 use sim_core::time::SimTime;
 
@@ -70,7 +70,8 @@ pub struct SummaryFile<'a> {
     pub trace_rows_skipped: &'a BTreeMap<String, u64>,
 }
 
-/// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`,
+/// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`
+/// (from the record's rows, or, when the run streamed them, by committing `streamed`),
 /// `timeseries.csv`, `racks.csv` when a physical model is on and `incidents.csv` when a failure
 /// model is or something failed. Each file is written whole or not at all. Returns the paths
 /// written.
@@ -79,6 +80,7 @@ pub fn write_run_files(
     summary: &SummaryFile<'_>,
     record: &RunRecord,
     rack_names: &[String],
+    streamed: Option<JobsCsv>,
 ) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut paths = vec![
@@ -90,7 +92,10 @@ pub fn write_run_files(
         serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")
     })?;
-    write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?;
+    match streamed {
+        Some(jobs) => jobs.commit(&paths[1])?,
+        None => write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?,
+    }
     write_atomic(&paths[2], |w| write_timeseries(w, &record.timeseries))?;
     if !record.racks.is_empty() {
         let path = dir.join("racks.csv");
@@ -187,25 +192,85 @@ impl Row {
     }
 }
 
+/// `jobs.csv` written as the run goes: each retired job's row is appended to a temporary file in
+/// the output folder, which [`write_run_files`] renames into place once the run has ended (a
+/// failed run leaves nothing). Memory stays flat however many jobs the trace holds.
+pub struct JobsCsv {
+    csv: csv::Writer<io::BufWriter<std::fs::File>>,
+    path: tempfile::TempPath,
+    row: Row,
+    error: Option<io::Error>,
+}
+
+impl JobsCsv {
+    /// Starts `jobs.csv` for a run whose files go to `dir` (created if needed).
+    pub fn create(dir: &Path) -> io::Result<JobsCsv> {
+        std::fs::create_dir_all(dir)?;
+        let (file, path) = tempfile::Builder::new()
+            .prefix(".jobs.csv.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?
+            .into_parts();
+        let mut csv = csv::Writer::from_writer(io::BufWriter::new(file));
+        csv.write_record(JOBS_COLUMNS)?;
+        Ok(JobsCsv {
+            csv,
+            path,
+            row: Row::default(),
+            error: None,
+        })
+    }
+
+    /// Flushes the rows to the disk and renames the file to `target`; the first write error,
+    /// if any, instead.
+    fn commit(mut self, target: &Path) -> io::Result<()> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        self.csv.flush()?;
+        let file = self
+            .csv
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        self.path.persist(target).map_err(|e| e.error)
+    }
+}
+
+impl JobRowSink for JobsCsv {
+    fn push(&mut self, job: JobRow) {
+        if self.error.is_none()
+            && let Err(e) = job_row(self.row.start(), &job).write(&mut self.csv)
+        {
+            self.error = Some(e.into());
+        }
+    }
+}
+
+/// Fills `row` with the fields of `job`, in [`JOBS_COLUMNS`] order.
+fn job_row<'r>(row: &'r mut Row, job: &JobRow) -> &'r mut Row {
+    row.text(&job.job_id)
+        .time(Some(job.submit))
+        .time(job.start)
+        .time(job.end)
+        .text(job.state.as_str())
+        .time(job.wait)
+        .time(job.jct)
+        .count(job.restarts)
+        .count(job.preemptions)
+        .float(job.lost_gpu_s)
+        .text(&job.nodes)
+}
+
 /// Writes `jobs.csv` rows.
 pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(JOBS_COLUMNS)?;
     let mut row = Row::default();
     for job in rows {
-        row.start()
-            .text(&job.job_id)
-            .time(Some(job.submit))
-            .time(job.start)
-            .time(job.end)
-            .text(job.state.as_str())
-            .time(job.wait)
-            .time(job.jct)
-            .count(job.restarts)
-            .count(job.preemptions)
-            .float(job.lost_gpu_s)
-            .text(&job.nodes)
-            .write(&mut csv)?;
+        job_row(row.start(), job).write(&mut csv)?;
     }
     csv.flush()
 }

@@ -3,15 +3,21 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use reports::{SummaryFile, write_fill_file, write_run_files};
+use reports::{JobsCsv, SummaryFile, write_fill_file, write_run_files};
 
 use crate::error::ScenarioError;
 use crate::load::ValidScenario;
 use crate::run::ScenarioRun;
 
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
-/// fill run, and `incidents.csv` for a run with failures (written by the run files).
-pub fn write_outputs(dir: &Path, loaded: &ValidScenario, run: &ScenarioRun) -> Result<Vec<PathBuf>, ScenarioError> {
+/// fill run, and `incidents.csv` for a run with failures (written by the run files). `jobs.csv`
+/// comes from the run's rows, or from `streamed` when the run wrote it as it went.
+pub fn write_outputs(
+    dir: &Path,
+    loaded: &ValidScenario,
+    run: &ScenarioRun,
+    streamed: Option<JobsCsv>,
+) -> Result<Vec<PathBuf>, ScenarioError> {
     let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
     let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
     let summary = SummaryFile {
@@ -25,7 +31,7 @@ pub fn write_outputs(dir: &Path, loaded: &ValidScenario, run: &ScenarioRun) -> R
         trace_rows_skipped: &skipped,
     };
     let cannot = |e: std::io::Error| ScenarioError::io(dir, e);
-    let mut written = write_run_files(dir, &summary, &run.record, &run.record.rack_names).map_err(cannot)?;
+    let mut written = write_run_files(dir, &summary, &run.record, &run.record.rack_names, streamed).map_err(cannot)?;
     if let Some(rows) = &run.fill {
         written.push(write_fill_file(dir, rows).map_err(cannot)?);
     }

@@ -71,7 +71,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         }
         let loaded = spec.scenario();
         let folder = out.join(policy_folder(&loaded.scenario.policy.name));
-        write_outputs(&folder, &loaded, run)
+        write_outputs(&folder, &loaded, run, None)
             .map(|_| ())
             .map_err(|e| std::io::Error::other(e.to_string()))
     };

@@ -40,7 +40,7 @@ pub fn demo(args: &DemoArgs) -> Result<(), ScenarioError> {
     let elapsed = started.elapsed().as_secs_f64();
     let mut rows = Vec::new();
     for ((policy, loaded), run) in DEMO_POLICIES.iter().zip(&loads).zip(&runs) {
-        write_outputs(&args.out.join(policy), loaded, run)?;
+        write_outputs(&args.out.join(policy), loaded, run, None)?;
         let mut row = vec![policy.to_string()];
         row.extend(
             COLUMNS

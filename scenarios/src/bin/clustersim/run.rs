@@ -52,17 +52,27 @@ pub fn default_out(name: &str) -> PathBuf {
 pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
-    let mut spinner = RunSpinner::new(args.quiet);
-    let mut rows = Vec::new();
-    let run = scenarios::run::run_with(&loaded, vec![&mut spinner], &mut rows, false).map(|mut run| {
-        run.record.jobs = rows;
-        run
-    });
-    spinner.clear();
-    let run = run?;
-    let elapsed = started.elapsed().as_secs_f64();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    let mut written = write_outputs(&out, &loaded, &run)?;
+    // jobs.csv is written as jobs end, so a run of any length holds only its live jobs.
+    let created = !out.exists();
+    let mut jobs = reports::JobsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
+    let mut spinner = RunSpinner::new(args.quiet);
+    let run = scenarios::run::run_with(&loaded, vec![&mut spinner], &mut jobs, true);
+    spinner.clear();
+    let run = match run {
+        Ok(run) => run,
+        Err(e) => {
+            // Nothing of a failed run stays: the unfinished jobs.csv goes with `jobs`, and the
+            // folder too if this run made it.
+            drop(jobs);
+            if created {
+                let _ = std::fs::remove_dir(&out);
+            }
+            return Err(e);
+        }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut written = write_outputs(&out, &loaded, &run, Some(jobs))?;
     if !args.no_report {
         written.push(write_report(&out)?);
     }
