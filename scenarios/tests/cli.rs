@@ -75,13 +75,14 @@ fn a_run_writes_the_three_outputs_and_its_report() {
     // to end at 100 and ends at 200; e (2 × 4 GPUs) needs both nodes whole: b and c end at
     // 1000 and 1020, d at 200, so e starts at 1020 and ends at 1070; FIFO holds f (t=41)
     // behind e, and e then holds all 8 GPUs, so f starts at 1070 and ends at 1070.5.
+    // Rows come in the order jobs end: a (100), d (200), b (1000), c (1020), e, f.
     assert_eq!(lines.next(), Some("a,0.0,0.0,100.0,completed,0.0,100.0,0,0,0.0,r0-n0"));
     assert_eq!(
-        lines.nth(2),
+        lines.next(),
         Some("d,30.0,100.0,200.0,completed,70.0,170.0,0,0,0.0,r0-n0")
     );
     assert_eq!(
-        lines.next(),
+        lines.nth(2),
         Some("e,40.0,1020.0,1070.0,completed,980.0,1030.0,0,0,0.0,r0-n0+r0-n1")
     );
     assert_eq!(

@@ -1,10 +1,9 @@
 //! The jobs of a run that are still of interest, indexed by [`JobId`].
 //!
-//! Jobs are numbered in arrival order. The store holds a window of them, from the oldest not yet
-//! retired to the newest; once the oldest have ended the engine can retire them (hand them to
-//! observers and drop them), so a long replay holds only the jobs between its oldest unfinished
-//! one and its newest, not the whole trace. A job that waits forever keeps the window open
-//! behind it.
+//! Jobs are numbered in arrival order. The store holds the jobs that have arrived and not yet
+//! been retired; the engine can retire a job as soon as it ends (hand it to observers and drop
+//! it), so a long replay holds only its waiting, running and held jobs, plus one empty slot (a
+//! pointer) per ended job between its oldest live job and its newest.
 
 use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
@@ -12,12 +11,13 @@ use std::ops::{Index, IndexMut};
 use crate::ids::JobId;
 use crate::job::Job;
 
-/// Jobs by id, from the oldest not retired on.
+/// Live jobs by id.
 #[derive(Clone, Debug, Default)]
 pub struct JobStore {
     /// The id of `window[0]`.
     first: u32,
-    window: VecDeque<Job>,
+    /// From the oldest live job to the newest; `None` for one retired since.
+    window: VecDeque<Option<Box<Job>>>,
 }
 
 impl JobStore {
@@ -39,26 +39,35 @@ impl JobStore {
     /// Adds the next job; its id must be [`JobStore::len`].
     pub fn push(&mut self, job: Job) {
         debug_assert_eq!(job.id.index(), self.len(), "jobs are stored in id order");
-        self.window.push_back(job);
+        self.window.push_back(Some(Box::new(job)));
     }
 
     /// The job `id`, unless it has been retired or has not arrived.
     pub fn get(&self, id: JobId) -> Option<&Job> {
-        id.0.checked_sub(self.first).and_then(|i| self.window.get(i as usize))
+        let slot = self.window.get(id.0.checked_sub(self.first)? as usize)?;
+        slot.as_deref()
     }
 
     /// The jobs held, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Job> {
-        self.window.iter()
+        self.window.iter().filter_map(|slot| slot.as_deref())
     }
 
-    /// Removes and returns the oldest job held if `retire` says so.
-    pub fn retire_first(&mut self, retire: impl FnOnce(&Job) -> bool) -> Option<Job> {
-        if !retire(self.window.front()?) {
-            return None;
+    /// Removes job `id` and returns it, if it is held.
+    pub fn retire(&mut self, id: JobId) -> Option<Job> {
+        let slot = self.window.get_mut(id.0.checked_sub(self.first)? as usize)?;
+        let job = slot.take()?;
+        while self.window.front().is_some_and(Option::is_none) {
+            self.window.pop_front();
+            self.first += 1;
         }
-        self.first += 1;
-        self.window.pop_front()
+        Some(*job)
+    }
+
+    /// Removes and returns the oldest job held, if any.
+    pub fn retire_oldest(&mut self) -> Option<Job> {
+        let id = self.iter().next()?.id;
+        self.retire(id)
     }
 }
 
@@ -73,10 +82,10 @@ impl Index<JobId> for JobStore {
 
 impl IndexMut<JobId> for JobStore {
     fn index_mut(&mut self, id: JobId) -> &mut Job {
-        let i =
-            id.0.checked_sub(self.first)
-                .unwrap_or_else(|| panic!("job #{} was retired", id.0));
-        &mut self.window[i as usize]
+        id.0.checked_sub(self.first)
+            .and_then(|i| self.window.get_mut(i as usize))
+            .and_then(|slot| slot.as_deref_mut())
+            .unwrap_or_else(|| panic!("job #{} is not held (retired or not arrived)", id.0))
     }
 }
 
@@ -85,7 +94,7 @@ mod tests {
     use super::*;
     use crate::cluster::GpuTypeSet;
     use crate::ids::{QueueId, UserId};
-    use crate::job::{JobSpec, JobState};
+    use crate::job::JobSpec;
     use crate::resources::TaskRequest;
     use crate::time::SimTime;
 
@@ -101,27 +110,21 @@ mod tests {
     }
 
     #[test]
-    fn retiring_keeps_ids_and_only_drops_from_the_front() {
+    fn retiring_keeps_ids_and_frees_the_front_once_it_is_empty() {
         let mut store = JobStore::new();
         for i in 0..3 {
             store.push(job(i));
         }
-        store[JobId(1)].state = JobState::Completed;
-        // Job 0 still runs: nothing retires, even though job 1 has ended.
-        assert!(store.retire_first(|j| j.state.is_terminal()).is_none());
-        store[JobId(0)].state = JobState::Completed;
-        assert_eq!(
-            store.retire_first(|j| j.state.is_terminal()).map(|j| j.id),
-            Some(JobId(0))
-        );
-        assert_eq!(
-            store.retire_first(|j| j.state.is_terminal()).map(|j| j.id),
-            Some(JobId(1))
-        );
-        assert!(store.retire_first(|j| j.state.is_terminal()).is_none());
-        assert_eq!((store.len(), store.get(JobId(1)).is_none()), (3, true));
-        assert_eq!(store[JobId(2)].id, JobId(2));
+        // Job 1 ends first: gone at once, job 0 still held, ids unchanged.
+        assert_eq!(store.retire(JobId(1)).map(|j| j.id), Some(JobId(1)));
+        assert!(store.get(JobId(1)).is_none() && store.retire(JobId(1)).is_none());
+        assert_eq!(store[JobId(0)].id, JobId(0));
+        assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [0, 2]);
+        // Job 0 ends: the window moves past both empty slots.
+        assert_eq!(store.retire_oldest().map(|j| j.id), Some(JobId(0)));
+        assert_eq!((store.len(), store.window.len()), (3, 1));
         store.push(job(3));
         assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [2, 3]);
+        assert!(store.get(JobId(4)).is_none());
     }
 }

@@ -157,10 +157,10 @@ pub trait Observer {
     /// Called for every record, right after the change is applied.
     fn on_record(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
 
-    /// Called once for every job, in arrival order, when the engine lets go of it: as soon as it
-    /// and every earlier job have ended when the run streams its jobs, else at the end of the
-    /// run (a job still waiting or running is then in that state). Per-job results (rows,
-    /// percentiles) are collected here.
+    /// Called once for every job when the engine lets go of it: at the end of the instant it
+    /// ended in when the run streams its jobs (`EngineConfig::stream_jobs`), so in the order jobs
+    /// end; otherwise, and for jobs still waiting, held or running when the run ends, at the end
+    /// in arrival order. Per-job results (rows, percentiles) are collected here.
     fn on_retired(&mut self, _job: &crate::job::Job, _view: &ClusterView<'_>) {}
 
     /// Called once at the end of every instant, after the scheduler ran: the state is now

@@ -26,6 +26,7 @@ impl State {
             self.records.push(Record::Arrived { job: id });
         } else {
             job.state = JobState::NeverFits;
+            self.ended.push(id);
             job.end = Some(self.now);
             self.records.push(Record::Rejected {
                 job: id,

@@ -45,6 +45,7 @@ impl State {
             let job = &mut self.jobs[id];
             if job.state == JobState::Pending {
                 job.state = JobState::Failed;
+                self.ended.push(id);
                 job.end = Some(now);
                 self.records.push(Record::Rejected {
                     job: id,
@@ -137,6 +138,7 @@ impl State {
         let lost_gpu_s = done / 1e6 * gpus;
         job.lost_gpu_s += lost_gpu_s;
         job.state = JobState::Timeout;
+        self.ended.push(id);
         job.end = Some(now);
         job.progress.remaining = job.progress.remaining_at(now);
         job.progress.updated_at = now;
@@ -246,6 +248,7 @@ impl State {
         let now = self.now;
         let job = &mut self.jobs[id];
         job.state = JobState::Completed;
+        self.ended.push(id);
         job.end = Some(now);
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;

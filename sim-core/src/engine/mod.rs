@@ -53,9 +53,11 @@ pub struct EngineConfig {
     /// batch systems enforce time limits; its state becomes `timeout` and all its work is lost.
     /// Each (re)start gets the whole limit again.
     pub kill_at_limit: bool,
-    /// Retire ended jobs as the run goes (see [`crate::jobs`]): observers see each in
-    /// [`Observer::on_retired`] and it is dropped, so memory does not grow with the trace.
-    /// `RunOutcome::jobs` is then empty. Off, every job is kept and handed back at the end.
+    /// Retire jobs as they end (see [`crate::jobs`]): at the end of the instant a job ended in,
+    /// observers see it in [`Observer::on_retired`] and it is dropped, so memory holds only
+    /// live jobs; jobs still live at the end are retired then, in arrival order.
+    /// `RunOutcome::jobs` is then empty. Off, every job is kept and handed back at the end, in
+    /// arrival order.
     pub stream_jobs: bool,
 }
 
@@ -221,6 +223,8 @@ struct State {
     peak_down_nodes: u32,
     /// Jobs `Held` after a failure (neither pending nor running, but not done).
     held_jobs: usize,
+    /// Jobs that reached a terminal state at this instant, in that order (to retire them).
+    ended: Vec<JobId>,
     /// Whether jobs are killed at their requested time.
     kill_at_limit: bool,
 }
@@ -303,6 +307,7 @@ where
                 next_position: 0,
                 peak_down_nodes: 0,
                 held_jobs: 0,
+                ended: Vec::new(),
                 kill_at_limit: config.kill_at_limit,
             },
             source,
@@ -392,6 +397,8 @@ where
             }
             if self.config.stream_jobs {
                 self.retire_ended();
+            } else {
+                self.state.ended.clear();
             }
             debug_assert_eq!(
                 self.state.cluster.check_invariants(),
@@ -424,7 +431,7 @@ where
             observer.on_end(end, &view);
         }
         let mut jobs = Vec::new();
-        while let Some(job) = self.state.jobs.retire_first(|_| true) {
+        while let Some(job) = self.state.jobs.retire_oldest() {
             let view = ClusterView {
                 now: end,
                 ..self.state.view()
@@ -581,14 +588,19 @@ where
         Ok(())
     }
 
-    /// Retires the oldest jobs while they have ended: observers see each, then it is dropped.
+    /// Retires the jobs that ended at this instant: observers see each, then it is dropped.
     fn retire_ended(&mut self) {
-        while let Some(job) = self.state.jobs.retire_first(|j| j.state.is_terminal()) {
-            let view = self.state.view();
-            for observer in &mut self.observers {
-                observer.on_retired(&job, &view);
+        let ended = std::mem::take(&mut self.state.ended);
+        for &id in &ended {
+            if let Some(job) = self.state.jobs.retire(id) {
+                let view = self.state.view();
+                for observer in &mut self.observers {
+                    observer.on_retired(&job, &view);
+                }
             }
         }
+        self.state.ended = ended;
+        self.state.ended.clear();
     }
 
     /// Hands the records of the last change to the policy and the observers.

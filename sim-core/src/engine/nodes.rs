@@ -26,6 +26,7 @@ impl State {
         row.jobs_killed += 1;
         if self.impact.max_retries.is_some_and(|limit| failures > limit) {
             job.state = JobState::Failed;
+            self.ended.push(id);
             job.end = Some(now);
             self.held_jobs -= 1;
             row.jobs_failed += 1;
