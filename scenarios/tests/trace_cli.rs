@@ -129,12 +129,16 @@ fn philly_shapes_wider_than_a_node_are_split_and_unfittable_jobs_counted() {
     // 32 nodes × 8 = 256 GPUs: job 0 (256 = 32 tasks of 8) takes the whole cluster 0–100;
     // job 1 (2 × 8) and job 3 (1) wait for it; job 2 (4096) never fits.
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = jobs.lines().skip(1).map(|l| l.split(',').take(5).collect()).collect();
-    assert_eq!(rows[0], ["0", "0.0", "0.0", "100.0", "completed"]);
-    assert_eq!(rows[1], ["1", "10.0", "100.0", "150.0", "completed"]);
-    assert_eq!(rows[2], ["2", "20.0", "", "20.0", "never-fits"]);
-    assert_eq!(rows[3], ["3", "30.0", "100.0", "105.0", "completed"]);
-    assert_eq!(jobs.lines().nth(1).unwrap().matches('+').count(), 31, "32 nodes");
+    let row = |id: &str| {
+        let line = jobs.lines().find(|l| l.split(',').next() == Some(id)).unwrap();
+        line.split(',').take(5).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(row("0"), ["0", "0.0", "0.0", "100.0", "completed"]);
+    assert_eq!(row("1"), ["1", "10.0", "100.0", "150.0", "completed"]);
+    assert_eq!(row("2"), ["2", "20.0", "", "20.0", "never-fits"]);
+    assert_eq!(row("3"), ["3", "30.0", "100.0", "105.0", "completed"]);
+    let first = jobs.lines().find(|l| l.starts_with("0,")).unwrap();
+    assert_eq!(first.matches('+').count(), 31, "32 nodes");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
     assert_eq!(
@@ -161,10 +165,13 @@ fn swf_jobs_wider_than_the_machine_never_fit_and_limits_kill() {
     let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report"], dir.path());
     assert!(run.status.success(), "{}", stderr(&run));
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = jobs.lines().skip(1).map(|l| l.split(',').take(5).collect()).collect();
-    assert_eq!(rows[0], ["1", "0.0", "0.0", "60.0", "timeout"]);
-    assert_eq!(rows[1], ["2", "10.0", "", "10.0", "never-fits"]);
-    assert_eq!(rows[2], ["3", "20.0", "20.0", "70.0", "completed"]);
+    let row = |id: &str| {
+        let line = jobs.lines().find(|l| l.split(',').next() == Some(id)).unwrap();
+        line.split(',').take(5).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(row("1"), ["1", "0.0", "0.0", "60.0", "timeout"]);
+    assert_eq!(row("2"), ["2", "10.0", "", "10.0", "never-fits"]);
+    assert_eq!(row("3"), ["3", "20.0", "20.0", "70.0", "completed"]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["jobs_timed_out"], 1);
