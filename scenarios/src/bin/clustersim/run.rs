@@ -115,13 +115,24 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         outln!("wrote {}", path.display());
     }
     let stats = run.record.stats;
+    let memory = peak_memory_mib().map_or_else(String::new, |mib| format!(", peak memory {mib:.0} MiB"));
     eprintln!(
-        "perf: {} events, {} scheduler calls in {elapsed:.3} s ({:.0} events/s)",
+        "perf: {} jobs, {} events, {} scheduler calls in {elapsed:.3} s ({:.0} jobs/s, {:.0} events/s{memory})",
+        run.record.summary.jobs_submitted,
         stats.events,
         stats.scheduler_calls,
+        run.record.summary.jobs_submitted as f64 / elapsed.max(1e-9),
         stats.events as f64 / elapsed.max(1e-9)
     );
     Ok(())
+}
+
+/// The most memory the process has held, in MiB (the kernel's high-water mark; Linux only).
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// Charts and `report.html` of one run, in its folder, from the files just written.
