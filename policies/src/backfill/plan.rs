@@ -117,23 +117,28 @@ fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
     (!pools.is_empty()).then_some(pools)
 }
 
-/// The parts of `[from, to)` outside `[.., taken_until)` and outside every window of `taken`.
+/// Calls `part` with each part of `[from, to)` outside `[.., taken_until)` and outside every
+/// window of `taken`, in time order, until it returns `false`; returns `false` when it did.
 fn uncovered(
     from: SimTime,
     to: SimTime,
     taken_until: SimTime,
     taken: &[(SimTime, SimTime)],
-) -> Vec<(SimTime, SimTime)> {
-    let mut parts = vec![(from.max(taken_until), to)];
-    for &(a, b) in taken {
-        parts = parts
-            .into_iter()
-            .flat_map(|(x, y)| [(x, y.min(a)), (x.max(b), y)])
-            .filter(|(x, y)| x < y)
-            .collect();
+    part: &mut impl FnMut(SimTime, SimTime) -> bool,
+) -> bool {
+    let from = from.max(taken_until);
+    if from >= to {
+        return true;
     }
-    parts.retain(|(x, y)| x < y);
-    parts
+    match taken.iter().position(|&(a, b)| a < to && b > from) {
+        None => part(from, to),
+        Some(i) => {
+            let (a, b) = taken[i];
+            let rest = &taken[i + 1..];
+            uncovered(from, to.min(a), SimTime::ZERO, rest, part)
+                && uncovered(from.max(b), to, SimTime::ZERO, rest, part)
+        }
+    }
 }
 
 impl Plan {
@@ -552,7 +557,7 @@ impl Plan {
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
     fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
         let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-        !uncovered(from, to, self.until(node), taken).is_empty()
+        !uncovered(from, to, self.until(node), taken, &mut |_, _| false)
     }
 
     /// Records a job started now on `tasks`, expected to end at `end`.
@@ -560,11 +565,17 @@ impl Plan {
         let at = self.ends.partition_point(|&e| e < (end, id));
         self.ends.insert(at, (end, id));
         self.started.insert(id, tasks.to_vec());
-        let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        for node in nodes {
-            self.occupy(cluster, node, self.now, end);
+        if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
+            for task in tasks {
+                self.occupy(cluster, task.node, self.now, end);
+            }
+        } else {
+            let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            for node in nodes {
+                self.occupy(cluster, node, self.now, end);
+            }
         }
     }
 
@@ -574,9 +585,12 @@ impl Plan {
         if countable(cluster, node) {
             let pool = cluster.node(node).pool.index();
             let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-            for (a, b) in uncovered(from, to, self.until(node), taken) {
-                self.idle[pool].add(a, b, -1);
-            }
+            let until = self.until(node);
+            let idle = &mut self.idle[pool];
+            uncovered(from, to, until, taken, &mut |a, b| {
+                idle.add(a, b, -1);
+                true
+            });
         }
         self.windows.entry(node).or_default().push((from, to));
     }
