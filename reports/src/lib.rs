@@ -14,6 +14,7 @@
 //! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
 //!   `report.html` of single runs.
 //! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
+//! - [`timeline`]: `timeline.json`, the whole cluster over time for Perfetto.
 
 pub mod aggregate;
 pub mod atomic;
@@ -31,6 +32,7 @@ pub mod run_files;
 pub mod run_report;
 pub mod sweep_manifest;
 pub mod sweep_table;
+pub mod timeline;
 
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};
 pub use fill_file::{FILL_COLUMNS, write_fill_file};

@@ -77,6 +77,17 @@ pub struct RunArgs {
     /// Write only the data files, no charts and no report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Also write timeline.json: every task on its GPU's track, rack counters, failures and
+    /// incidents, in the Chrome trace-event format (open it in ui.perfetto.dev).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Keep only this span of the timeline, FROM..TO from the start (e.g. 2d..3d); implies --timeline.
+    #[arg(long, value_name = "FROM..TO")]
+    pub timeline_window: Option<reports::timeline::Window>,
+    /// Keep only matching nodes or racks in the timeline (`*` any characters, commas between
+    /// patterns, e.g. r01-*,r02-n0); implies --timeline.
+    #[arg(long, value_name = "PATTERNS")]
+    pub timeline_nodes: Option<reports::timeline::NodeFilter>,
 }
 
 #[derive(Args)]

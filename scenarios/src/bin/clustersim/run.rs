@@ -56,15 +56,29 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     // jobs.csv is written as jobs end, so a run of any length holds only its live jobs.
     let created = !out.exists();
     let mut jobs = reports::JobsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
+    let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
+        let options = reports::timeline::TimelineOptions {
+            window: args.timeline_window,
+            nodes: args.timeline_nodes.clone(),
+        };
+        Some(reports::timeline::Timeline::create(&out, options).map_err(|e| ScenarioError::io(&out, e))?)
+    } else {
+        None
+    };
     let mut spinner = RunSpinner::new(args.quiet);
-    let run = scenarios::run::run_with(&loaded, vec![&mut spinner], &mut jobs, true);
+    let mut watchers: Vec<&mut dyn sim_core::observe::Observer> = vec![&mut spinner];
+    if let Some(timeline) = timeline.as_mut() {
+        watchers.push(timeline);
+    }
+    let run = scenarios::run::run_with(&loaded, watchers, &mut jobs, true);
     spinner.clear();
     let run = match run {
         Ok(run) => run,
         Err(e) => {
-            // Nothing of a failed run stays: the unfinished jobs.csv goes with `jobs`, and the
-            // folder too if this run made it.
+            // Nothing of a failed run stays: the unfinished jobs.csv and timeline go with
+            // `jobs` and `timeline`, and the folder too if this run made it.
             drop(jobs);
+            drop(timeline);
             if created {
                 let _ = std::fs::remove_dir(&out);
             }
@@ -73,6 +87,13 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let mut written = write_outputs(&out, &loaded, &run, Some(jobs))?;
+    if let Some(timeline) = timeline {
+        let path = out.join("timeline.json");
+        timeline
+            .commit(&path, &run.record.racks, &run.record.incidents)
+            .map_err(|e| ScenarioError::io(&path, e))?;
+        written.push(path);
+    }
     if !args.no_report {
         written.push(write_report(&out)?);
     }
