@@ -47,10 +47,7 @@ impl SweepManifest {
 
 /// The 64-bit FNV-1a hash of `bytes`, as 16 hex digits (for [`SweepManifest::scenario_digest`]).
 pub fn digest_hex(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:016x}", sim_core::fnv::fnv1a(bytes))
 }
 
 #[cfg(test)]
