@@ -14,6 +14,7 @@
 //! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
 //!   `report.html` of single runs.
 //! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
+//! - [`error`]: what goes wrong reading results back or writing a report ([`ReportError`]).
 
 pub mod aggregate;
 pub mod atomic;
@@ -21,11 +22,13 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod direction;
+pub mod error;
 pub mod fill_curves;
 pub mod fill_file;
 pub mod html;
 pub mod incidents;
 pub mod number;
+mod records;
 pub mod report;
 pub mod run_files;
 pub mod run_report;
@@ -33,5 +36,6 @@ pub mod sweep_manifest;
 pub mod sweep_table;
 
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};
+pub use error::ReportError;
 pub use fill_file::{FILL_COLUMNS, write_fill_file};
 pub use run_files::{JobsCsv, SummaryFile, write_run_files};

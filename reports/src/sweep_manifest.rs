@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
+use crate::error::ReportError;
 
 /// The identity of a sweep (or of one shard of it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,9 +40,12 @@ impl SweepManifest {
     }
 
     /// Reads a manifest.
-    pub fn read(path: &Path) -> Result<SweepManifest, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line()))
+    pub fn read(path: &Path) -> Result<SweepManifest, ReportError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+        serde_json::from_str(&text).map_err(|source| ReportError::Json {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 
