@@ -254,7 +254,8 @@ pub struct PolicySection {
     /// Queue order: `fifo`, `priority`, `sjf`, `drf`, `lottery`, `fair-share`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
-    /// Placement: `first-fit`, `best-fit`, `worst-fit`, `packed`, `spread`, `random`.
+    /// Placement: a name of [`policies::PlacementKind`]'s list (`first-fit`, `best-fit`, `fgd`,
+    /// … `clustersim policies` prints all of them, each with what it does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<String>,
     /// Backfilling: `none`, `easy`, `conservative`.
