@@ -13,6 +13,7 @@
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
+//! - [`math`]: portable math (the same bits on every machine) and the random draws built on it.
 //!
 //! ```
 //! use sim_core::cluster::{Cluster, NodeSpec};
@@ -60,6 +61,7 @@ pub mod frag;
 pub mod ids;
 pub mod job;
 pub mod jobs;
+pub mod math;
 pub mod metrics;
 pub mod observe;
 pub mod physics;
