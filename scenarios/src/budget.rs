@@ -2,7 +2,7 @@
 //! cluster's size, the jobs, the sweep's runs and grid points, the time series, and every
 //! time the scenario names. Counts are multiplied in `u128`, so no product wraps.
 
-use sim_core::time::SimTime;
+use sim_core::time::{MAX_TIME_CEILING, SimTime};
 
 use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
@@ -125,6 +125,18 @@ pub fn check_threads(threads: usize, limits: &Limits) -> Result<(), ScenarioErro
 
 /// Checks the scenario against its budget: everything that can be counted from the file alone.
 pub(crate) fn check(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<(), ScenarioError> {
+    if limits.max_time > MAX_TIME_CEILING {
+        return Err(ScenarioError::from(OutOfRange {
+            place: site.place("limits", "max_time"),
+            key: "limits.max_time".into(),
+            value: format!("\"{}\"", sim_core::time::format_duration(limits.max_time)),
+            accepted: format!(
+                "give at most \"{}\" (10,000 years): sums of the times a scenario names must stay far below the \
+                 end of the microsecond clock (584,942 years)",
+                sim_core::time::format_duration(MAX_TIME_CEILING)
+            ),
+        }));
+    }
     let cluster = &scenario.cluster;
     if let (Some(racks), Some(per_rack), Some(node)) = (cluster.racks, cluster.nodes_per_rack, &cluster.node) {
         let nodes = u128::from(racks) * u128::from(per_rack);
