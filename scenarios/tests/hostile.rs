@@ -459,7 +459,7 @@ fn observation_4_the_cascading_failure_without_its_horizon_is_stopped_by_the_gua
     };
     assert_eq!(stall.cause, sim_core::engine::guard::Cause::Cascade);
     let err = scenarios::error::run_error(&loaded.origin, err);
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.failure(), Failure::Input, "{err}");
     let message = err.to_string();
     assert!(
         message.starts_with("library:cascading-failure: the run makes no progress: 200001 events by ")
@@ -477,7 +477,7 @@ fn a_run_past_its_event_budget_is_bad_input_naming_the_key() {
     )
     .unwrap();
     let err = scenarios::run::run(&loaded).err().expect("over the budget");
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.failure(), Failure::Input, "{err}");
     assert!(
         err.to_string()
             .starts_with("library:cascading-failure: the run makes no progress: 1001 events by "),
