@@ -16,6 +16,7 @@
 //! ```
 
 mod backfill;
+pub mod explain;
 pub mod params;
 pub mod placement;
 pub mod preemption;
@@ -46,6 +47,12 @@ pub use spec::{ConfigError, DEFAULT_PRESET, POLICY_PARAMS, PolicyConfig, PolicyS
 /// lottery its `lottery` stream, the random placements their `placement` stream).
 pub fn resolve(spec: &PolicySpec, seed: u64) -> Box<dyn Policy + Send> {
     Box::new(Scheduler::new(spec, seed))
+}
+
+/// [`resolve`], explaining every round's decisions into `sink` (the why-log, see [`explain`]);
+/// the run's decisions and events are the same as without it.
+pub fn resolve_explained(spec: &PolicySpec, seed: u64, sink: Box<dyn explain::ExplainSink>) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::explained(spec, seed, sink))
 }
 
 #[cfg(test)]

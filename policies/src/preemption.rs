@@ -195,6 +195,16 @@ impl Preemption {
         make_room(round, placement, job, &ids)
     }
 
+    /// How many running jobs `job` may preempt now (the candidates [`Preemption::make_room`]
+    /// tries); the why-log reports it when they were too few.
+    pub(crate) fn candidates(&self, round: &Round<'_>, job: &Job) -> usize {
+        let now = round.now();
+        round
+            .running()
+            .filter(|v| self.may_preempt(v, job.spec.priority) && self.grace_end(v) <= now)
+            .count()
+    }
+
     /// The next time a grace period ends that could let one of `blocked` preempt.
     pub(crate) fn next_wake(&self, round: &Round<'_>, blocked: &[JobId]) -> Option<SimTime> {
         let top = blocked.iter().map(|&id| round.view.job(id).spec.priority).max()?;

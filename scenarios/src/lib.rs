@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod build;
+pub mod decisions;
 pub mod duration;
 pub mod error;
 pub mod faults_build;
@@ -24,6 +25,7 @@ pub mod schema;
 pub mod sweep;
 pub mod synthetic;
 mod validate;
+pub mod why;
 
 pub use error::ScenarioError;
 pub use load::{LoadedScenario, ValidScenario, load_file, load_file_with, load_str, load_str_with};

@@ -1,5 +1,6 @@
 //! Running a loaded scenario once: a replay, or a fill experiment.
 
+use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
 use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
@@ -49,6 +50,18 @@ pub fn run_with(
     rows: &mut dyn JobRowSink,
     stream: bool,
 ) -> Result<ScenarioRun, ScenarioError> {
+    run_explaining(loaded, watchers, rows, stream, None)
+}
+
+/// [`run_with`], with every scheduling round explained into `explain` when given (the why-log,
+/// [`policies::explain`]; see [`crate::decisions`]). Explaining changes no decision.
+pub fn run_explaining(
+    loaded: &ValidScenario,
+    watchers: Vec<&mut dyn Observer>,
+    rows: &mut dyn JobRowSink,
+    stream: bool,
+    explain: Option<Box<dyn ExplainSink>>,
+) -> Result<ScenarioRun, ScenarioError> {
     let mut cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
@@ -56,7 +69,10 @@ pub fn run_with(
     cluster.set_typical_tasks(Some(typical));
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded.policy();
-    let mut policy = policies::resolve(spec, loaded.scenario.seed);
+    let mut policy = match explain {
+        Some(sink) => policies::resolve_explained(spec, loaded.scenario.seed, sink),
+        None => policies::resolve(spec, loaded.scenario.seed),
+    };
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {

@@ -249,12 +249,16 @@ pub struct OutputSection {
     /// Interval between rows of `timeseries.csv` (default `"10m"`).
     #[serde(default = "default_sample_interval")]
     pub sample_interval: Duration,
+    /// Write `decisions.csv`, the why-log of every scheduling round (as `run --explain`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain: bool,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
         OutputSection {
             sample_interval: default_sample_interval(),
+            explain: false,
         }
     }
 }

@@ -43,7 +43,7 @@ mod rules;
 mod steps;
 
 pub(crate) use forecast::Forecast;
-pub(crate) use plan::Plan;
+pub(crate) use plan::{Plan, Refused};
 
 use crate::registry::BackfillPart;
 

@@ -28,9 +28,21 @@ struct Counted {
 
 /// A job reserved on named nodes (its tasks do not take whole nodes).
 struct Bound {
+    job: JobId,
     start: SimTime,
     end: SimTime,
     tasks: Vec<TaskAlloc>,
+}
+
+/// Why [`Plan::admit`] did not start a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// It does not fit the cluster now, reservations aside.
+    NoRoom,
+    /// It would take what a reservation needs within its estimated run time. (A job refused
+    /// after withholding the reservations' nodes may also not have fitted without them; the
+    /// reservation is then named as the reason, being the first thing in its way.)
+    Reservation,
 }
 
 /// The availability profile of a round and the reservations made in it (see [`super`]).
@@ -268,21 +280,21 @@ impl Plan {
     }
 
     /// Starts `job` now if it fits for its whole estimated run time without taking what a
-    /// reservation will need; returns its tasks (taken in `round`), or `None` with nothing
+    /// reservation will need; returns its tasks (taken in `round`), or why not with nothing
     /// changed.
     pub(crate) fn admit(
         &mut self,
         round: &mut Round<'_>,
         placement: &mut dyn Placement,
         job: &Job,
-    ) -> Option<Vec<TaskAlloc>> {
+    ) -> Result<Vec<TaskAlloc>, Refused> {
         if round.cannot_fit(job) {
-            return None;
+            return Err(Refused::NoRoom);
         }
         let now = self.now;
         let end = now.saturating_add(estimate(job));
         let tasks = if end <= self.first_start {
-            round.place(placement, job)?
+            round.place(placement, job).ok_or(Refused::NoRoom)?
         } else {
             let cluster = round.view.cluster;
             let whole = whole_node_pools(cluster, job);
@@ -292,22 +304,33 @@ impl Plan {
                     .map(|p| self.idle[p.index()].min_over(now, end).max(0))
                     .sum();
                 if spare < i64::from(job.spec.tasks) {
-                    return None;
+                    return Err(Refused::Reservation);
                 }
             }
             let mut trial = round.trial.clone();
             if self.withhold(&mut trial, cluster, job, whole, now, end) {
-                let tasks = placement.place(&mut trial, job)?;
+                let tasks = placement.place(&mut trial, job).ok_or(Refused::Reservation)?;
                 if !round.take(&tasks) {
-                    return None;
+                    return Err(Refused::Reservation);
                 }
                 tasks
             } else {
-                round.place(placement, job)?
+                round.place(placement, job).ok_or(Refused::NoRoom)?
             }
         };
         self.record(round.view.cluster, job.id, &tasks, end);
-        Some(tasks)
+        Ok(tasks)
+    }
+
+    /// The reservation that starts first: its job and start (what a job refused for
+    /// [`Refused::Reservation`] would run into).
+    pub(crate) fn first_reservation(&self) -> Option<(JobId, SimTime)> {
+        self.counted
+            .iter()
+            .map(|c| (c.start, c.job))
+            .chain(self.bound.iter().map(|b| (b.start, b.job)))
+            .min()
+            .map(|(start, job)| (job, start))
     }
 
     /// Gives `job` (which cannot start now) a reservation at the earliest time it fits for its
@@ -445,7 +468,7 @@ impl Plan {
             .chain(self.bound.iter().map(|b| b.start))
             .min()
             .unwrap_or(SimTime::MAX);
-        self.admit(round, placement, job)
+        self.admit(round, placement, job).ok()
     }
 
     /// Reserves a job on named nodes: the earliest expected end (or end of a reservation, or
@@ -487,7 +510,12 @@ impl Plan {
                 for task in &tasks {
                     self.occupy(cluster, task.node, t, end);
                 }
-                self.bound.push(Bound { start: t, end, tasks });
+                self.bound.push(Bound {
+                    job: job.id,
+                    start: t,
+                    end,
+                    tasks,
+                });
                 self.first_start = self.first_start.min(t);
                 return;
             }

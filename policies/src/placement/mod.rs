@@ -47,6 +47,7 @@ use sim_core::observe::Record;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
+use crate::explain::Reason;
 use crate::registry::PlacementPart;
 
 /// Chooses nodes for the tasks of a job.
@@ -62,6 +63,14 @@ pub trait Placement {
     /// Places every task of `job` on `trial` and returns the tasks in order, or returns `None`
     /// and leaves `trial` as it was.
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
+
+    /// Why `job` could not be placed on `trial` (called only when a run explains its decisions,
+    /// after [`Placement::place`] refused; `free_gpu_milli` is the trial's free total). The
+    /// default reads the trial as any node-by-node placement sees it (see
+    /// [`crate::explain::refusal`]); a placement with rules of its own may say more.
+    fn refusal(&self, trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
+        crate::explain::refusal(trial, free_gpu_milli, job)
+    }
 
     /// True when the placement keeps no state and places each task by the trial alone (as
     /// first, best and worst fit do): conservative backfilling may then carry its plan from one

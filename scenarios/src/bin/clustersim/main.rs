@@ -38,6 +38,7 @@ fn main() {
         Command::Compare(args) => compare::compare(&args),
         Command::Report(args) => report::report(&args),
         Command::Check(args) => check::check_command(&args),
+        Command::Why(args) => run::why(&args).map(|()| 0),
         Command::Trace(args) => trace::trace(&args).map(|()| 0),
     };
     match result {

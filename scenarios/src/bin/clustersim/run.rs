@@ -7,7 +7,7 @@ use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
 use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 
-use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
+use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs};
 use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
@@ -65,12 +65,18 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     } else {
         None
     };
+    let decisions = if args.explain || loaded.scenario.output.explain {
+        Some(scenarios::decisions::DecisionsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?)
+    } else {
+        None
+    };
     let mut spinner = RunSpinner::new(args.quiet);
     let mut watchers: Vec<&mut dyn sim_core::observe::Observer> = vec![&mut spinner];
     if let Some(timeline) = timeline.as_mut() {
         watchers.push(timeline);
     }
-    let run = scenarios::run::run_with(&loaded, watchers, &mut jobs, true);
+    let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
+    let run = scenarios::run::run_explaining(&loaded, watchers, &mut jobs, true, sink);
     spinner.clear();
     let run = match run {
         Ok(run) => run,
@@ -79,6 +85,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             // `jobs` and `timeline`, and the folder too if this run made it.
             drop(jobs);
             drop(timeline);
+            drop(decisions);
             if created {
                 let _ = std::fs::remove_dir(&out);
             }
@@ -93,6 +100,9 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             .commit(&path, &run.record.racks, &run.record.incidents)
             .map_err(|e| ScenarioError::io(&path, e))?;
         written.push(path);
+    }
+    if let Some(decisions) = decisions {
+        written.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
     }
     if !args.no_report {
         written.push(write_report(&out)?);
@@ -321,6 +331,16 @@ pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
     outln!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
     for entry in scenarios::library::LIBRARY {
         outln!("  {:<width$}  {}", entry.name, entry.title());
+    }
+    Ok(())
+}
+
+/// `clustersim why`: one job's story, or the run's waiting job-seconds by reason.
+pub fn why(args: &WhyArgs) -> Result<(), ScenarioError> {
+    let log = scenarios::why::WhyLog::read(&args.dir)?;
+    match &args.job {
+        Some(job) if !args.summary => out!("{}", log.story(job)?),
+        _ => out!("{}", log.summary()),
     }
     Ok(())
 }
