@@ -1,8 +1,9 @@
 //! The engine side of `clustersim.gym.SchedulingEnv`: a run that pauses at every decision.
 //!
-//! An episode runs on an engine thread of its own under [`External`], a policy whose
-//! scheduling round hands control to the agent each time a job is to be chosen and waits for
-//! the answer ([`crate::handoff`]). The agent picks one job of a window of waiting jobs; the
+//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under
+//! [`External`], a policy whose scheduling round suspends the run each time a job is to be
+//! chosen and resumes with the agent's answer: no thread switch and nothing simulated twice.
+//! The agent picks one job of a window of waiting jobs; the
 //! configured placement (first fit by default) places it. A job that fits starts and the round
 //! asks again; one that does not fit is kept as the next job to start, and nothing else starts
 //! until it does (no backfilling), after which the agent is asked again. An agent that always
@@ -10,10 +11,10 @@
 //! with the same placement.
 
 use std::convert::Infallible;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
 use policies::placement::Placement;
 use policies::{Part, PlacementKind, PolicySpec};
 use pyo3::prelude::*;
@@ -32,7 +33,6 @@ use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
 use crate::error::{InputError, to_py};
-use crate::handoff::{Handoff, Turn};
 use crate::run::load;
 
 /// Features of each job of the window, all in [0, 1]: present (1) or padding (0); wait so far ÷
@@ -60,21 +60,22 @@ impl Shape {
     }
 }
 
-/// What the two threads exchange.
-struct Exchange {
-    /// The observation of the pending decision.
+/// A decision handed to the agent.
+struct Ask {
+    /// The observation.
     obs: Vec<f32>,
     /// Jobs in its window.
     waiting: usize,
     /// The instant of the decision, in seconds.
     now_s: f64,
-    /// The agent's answer: a row of the window.
-    action: usize,
-    /// Set by the agent to end the episode early: the engine asks nothing more.
-    abort: bool,
-    /// How the run ended, once it has.
-    outcome: Option<Result<Outcome, String>>,
 }
+
+/// An episode: a run that yields each decision, is resumed with the answer (a row of the
+/// window), and returns its outcome or the run's error.
+type Episode = Coroutine<usize, Ask, Result<Outcome, String>>;
+
+/// Stack of an episode's coroutine: the engine's calls are shallow, this leaves ample room.
+const EPISODE_STACK: usize = 8 << 20;
 
 /// The end of a run: its metrics and event digest.
 struct Outcome {
@@ -109,18 +110,18 @@ impl Outcome {
 }
 
 /// The policy of an episode: the agent chooses, the placement places.
-struct External {
-    handoff: Arc<Handoff<Exchange>>,
+struct External<'y> {
+    yielder: &'y Yielder<usize, Ask>,
     placement: Box<dyn Placement + Send>,
     shape: Shape,
     /// The job the agent chose that did not fit: the next to start.
     committed: Option<JobId>,
-    /// The agent ended the episode.
-    aborted: bool,
     /// Decisions asked for.
     decisions: u64,
     /// Jobs started in this round (still pending in the view).
     started: Vec<JobId>,
+    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU.
+    asked_milli: u64,
     /// The window of the pending decision.
     window: Vec<JobId>,
     /// Free GPU capacity of each schedulable node after this round's starts, largest first.
@@ -129,7 +130,7 @@ struct External {
     obs: Vec<f32>,
 }
 
-impl External {
+impl External<'_> {
     /// Starts `job` on the trial if the placement finds room.
     fn try_start(
         &mut self,
@@ -142,6 +143,7 @@ impl External {
             return false;
         };
         self.started.push(job);
+        self.asked_milli -= view.job(job).spec.gpu_milli();
         decisions.push(Decision::Start { job, placement });
         true
     }
@@ -150,13 +152,7 @@ impl External {
     fn observe_round(&mut self, view: &ClusterView<'_>, trial: &Trial<'_>) {
         let cluster = view.cluster;
         let total = cluster.total_gpu_milli().max(1) as f64;
-        let largest_node = cluster
-            .nodes()
-            .iter()
-            .map(|n| n.gpu_milli())
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64;
+        let largest_node = cluster.nodes().iter().map(|n| n.gpu_milli()).max().unwrap_or(0).max(1) as f64;
         self.free.clear();
         self.free.extend(
             cluster
@@ -168,18 +164,14 @@ impl External {
         );
         self.free.sort_unstable_by(|a, b| b.cmp(a));
         self.window.clear();
-        let mut waiting = 0usize;
-        let mut asked_milli = 0u64;
-        for &id in view.pending {
-            if self.started.contains(&id) {
-                continue;
-            }
-            waiting += 1;
-            asked_milli += view.job(id).spec.gpu_milli();
-            if self.window.len() < self.shape.window {
-                self.window.push(id);
-            }
-        }
+        let started = &self.started;
+        self.window.extend(
+            view.pending
+                .iter()
+                .filter(|id| !started.contains(id))
+                .take(self.shape.window),
+        );
+        let waiting = view.pending.len() - self.started.len();
         let scale = self.shape.time_scale_s;
         let now = view.now;
         self.obs.clear();
@@ -203,38 +195,25 @@ impl External {
             unit(free_total as f64 / total),
             unit(self.free.first().copied().unwrap_or(0) as f64 / largest_node),
             unit(waiting as f64 / self.shape.window as f64),
-            unit(asked_milli as f64 / total),
+            unit(self.asked_milli as f64 / total),
         ]);
     }
 
-    /// Hands the decision to the agent and returns its choice, or `None` when it ended the
-    /// episode.
-    fn ask(&mut self, view: &ClusterView<'_>) -> Option<JobId> {
+    /// Suspends the run until the agent answers; returns the job it chose.
+    fn ask(&mut self, view: &ClusterView<'_>) -> JobId {
         self.decisions += 1;
-        let obs = &self.obs;
-        let waiting = self.window.len();
-        let now_s = view.now.as_secs_f64();
-        let guard = self.handoff.pass(Turn::Agent, |x| {
-            x.obs.clear();
-            x.obs.extend_from_slice(obs);
-            x.waiting = waiting;
-            x.now_s = now_s;
+        let row = self.yielder.suspend(Ask {
+            obs: self.obs.clone(),
+            waiting: self.window.len(),
+            now_s: view.now.as_secs_f64(),
         });
-        if guard.1.abort {
-            self.aborted = true;
-            return None;
-        }
-        let row = if guard.1.action < self.window.len() {
-            guard.1.action
-        } else {
-            0
-        };
-        Some(self.window[row])
+        self.window[if row < self.window.len() { row } else { 0 }]
     }
 }
 
 /// Whether `tasks` tasks of `task_milli` each fit the free capacities `free` (largest first),
-/// counting GPU capacity only.
+/// counting GPU capacity only. Each task placed takes `task_milli` of a schedulable node's free
+/// capacity, so when this is false no placement can place the job.
 fn fits_now(free: &[u64], task_milli: u64, tasks: u32) -> bool {
     if task_milli == 0 {
         return true;
@@ -257,21 +236,26 @@ fn unit(x: f64) -> f32 {
     x.clamp(0.0, 1.0) as f32
 }
 
-impl Policy for External {
+impl Policy for External<'_> {
     fn name(&self) -> &str {
         "agent"
     }
 
     fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        if self.aborted {
-            return;
-        }
         self.placement.begin_round(view);
         self.started.clear();
+        self.asked_milli = view.pending_jobs().map(|j| j.spec.gpu_milli()).sum();
         let mut trial = Trial::new(view.cluster);
         if let Some(job) = self.committed {
-            if view.jobs.get(job).is_some_and(|j| j.state == JobState::Pending) {
-                if !self.try_start(view, &mut trial, job, decisions) {
+            let waiting = view.jobs.get(job).filter(|j| j.state == JobState::Pending);
+            if let Some(waiting) = waiting {
+                // The free-capacity bounds rule most attempts out without a search, as a
+                // native round's do.
+                let cluster = view.cluster;
+                let spec = &waiting.spec;
+                let may_fit = spec.gpu_milli() <= cluster.free_gpu_milli_total()
+                    && spec.task.gpu_milli() <= cluster.max_node_free_gpu_milli();
+                if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
                     return;
                 }
             }
@@ -279,10 +263,11 @@ impl Policy for External {
         }
         while self.started.len() < view.pending.len() {
             self.observe_round(view, &trial);
-            let Some(job) = self.ask(view) else {
-                return;
-            };
-            if !self.try_start(view, &mut trial, job, decisions) {
+            let job = self.ask(view);
+            // Capacity that cannot hold the job's tasks rules a search out (see `fits_now`).
+            let spec = &view.job(job).spec;
+            let may_fit = fits_now(&self.free, spec.task.gpu_milli(), spec.tasks);
+            if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
                 self.committed = Some(job);
                 return;
             }
@@ -294,36 +279,12 @@ impl Policy for External {
     }
 }
 
-/// An episode in progress.
-struct Episode {
-    handoff: Arc<Handoff<Exchange>>,
-    thread: Option<JoinHandle<()>>,
-    outcome: Option<Outcome>,
-}
-
-impl Episode {
-    /// Ends the episode: the engine stops asking and runs out; waits for its thread.
-    fn stop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let guard = self.handoff.lock();
-            let running = guard.0 != Turn::Over;
-            drop(guard);
-            if running {
-                self.handoff.finish(Turn::Engine, |x| x.abort = true);
-                drop(self.handoff.wait_while(Turn::Engine));
-            }
-            // The thread has set `Over`: joining waits only for it to return.
-            let _ = thread.join();
-        }
-    }
-}
-
 /// The answer to a start or a step: the observation, the jobs in its window, the instant and
 /// whether the episode is over.
 type StepResult<'py> = (Bound<'py, PyBytes>, usize, f64, bool);
 
 /// A scenario's cluster and workload, run episode by episode with an agent choosing the jobs.
-#[pyclass(module = "clustersim._native")]
+#[pyclass(module = "clustersim._native", unsendable)]
 pub struct Env {
     world: World,
     jobs: Arc<Vec<JobSpec>>,
@@ -331,7 +292,10 @@ pub struct Env {
     seed: u64,
     placement: PlacementKind,
     shape: Shape,
+    /// The episode in progress.
     episode: Option<Episode>,
+    /// How the last episode ended, once it has.
+    outcome: Option<Outcome>,
 }
 
 #[pymethods]
@@ -399,6 +363,7 @@ impl Env {
             placement,
             shape: Shape { window, time_scale_s },
             episode: None,
+            outcome: None,
         })
     }
 
@@ -432,66 +397,44 @@ impl Env {
         let range = self.range(start, length)?;
         self.close();
         let shape = self.shape;
-        let handoff = Arc::new(Handoff::new(Exchange {
-            obs: Vec::with_capacity(shape.len()),
-            waiting: 0,
-            now_s: 0.0,
-            action: 0,
-            abort: false,
-            outcome: None,
-        }));
-        let mut external = External {
-            handoff: Arc::clone(&handoff),
-            placement: policies::placement::build(self.placement, self.seed),
-            shape,
-            committed: None,
-            aborted: false,
-            decisions: 0,
-            started: Vec::new(),
-            window: Vec::with_capacity(shape.window),
-            free: Vec::new(),
-            obs: Vec::with_capacity(shape.len()),
-        };
+        let placement = policies::placement::build(self.placement, self.seed);
         let world = self.world.clone();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
-        let engine_side = Arc::clone(&handoff);
-        let thread = std::thread::Builder::new()
-            .name("clustersim-env".into())
-            .spawn(move || {
-                let ran = catch_unwind(AssertUnwindSafe(|| {
-                    let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
-                    let record = simulate_observed(world, source, &mut external, config, Vec::new(), &mut DiscardRows);
-                    record
-                        .map(|r| Outcome::new(r, external.decisions))
-                        .map_err(|e| ScenarioError::from(e).to_string())
-                }));
-                let outcome = ran.unwrap_or_else(|panic| Err(format!("the engine panicked: {}", panic_text(&*panic))));
-                engine_side.finish(Turn::Over, |x| x.outcome = Some(outcome));
-            })
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
-        self.episode = Some(Episode {
-            handoff,
-            thread: Some(thread),
-            outcome: None,
-        });
-        self.answer(py, None)
+        let stack = DefaultStack::new(EPISODE_STACK).map_err(|e| {
+            pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate the episode's stack: {e}"))
+        })?;
+        self.episode = Some(Coroutine::with_stack(stack, move |yielder, _start: usize| {
+            let mut external = External {
+                yielder,
+                placement,
+                shape,
+                committed: None,
+                decisions: 0,
+                started: Vec::new(),
+                asked_milli: 0,
+                window: Vec::with_capacity(shape.window),
+                free: Vec::new(),
+                obs: Vec::with_capacity(shape.len()),
+            };
+            let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
+            simulate_observed(world, source, &mut external, config, Vec::new(), &mut DiscardRows)
+                .map(|record| Outcome::new(record, external.decisions))
+                .map_err(|e| ScenarioError::from(e).to_string())
+        }));
+        self.resume(py, 0)
     }
 
     /// Answers the pending decision with row `action` of the window (a row past the jobs in
     /// the window means row 0) and runs to the next decision or the end.
     fn step<'py>(&mut self, py: Python<'py>, action: usize) -> PyResult<StepResult<'py>> {
-        self.answer(py, Some(action))
+        self.resume(py, action)
     }
 
     /// The metrics of the finished episode (`None` while it runs): `metrics` (the summary's
     /// metrics as JSON text), `event_digest`, `end_s`, `jobs_rejected`, `decisions`.
     fn outcome<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.episode
-            .as_ref()
-            .and_then(|e| e.outcome.as_ref())
-            .map(|o| o.to_dict(py))
-            .transpose()
+        self.outcome.as_ref().map(|o| o.to_dict(py)).transpose()
     }
 
     /// Runs jobs `start .. start + length` under the preset `policy` (`first-fit`, …) on the
@@ -517,11 +460,10 @@ impl Env {
         outcome.to_dict(py)
     }
 
-    /// Ends the episode in progress, if any.
+    /// Ends the episode in progress, if any (its run is dropped where it stands).
     fn close(&mut self) {
-        if let Some(mut episode) = self.episode.take() {
-            episode.stop();
-        }
+        self.episode = None;
+        self.outcome = None;
     }
 }
 
@@ -537,61 +479,23 @@ impl Env {
         }
     }
 
-    /// Passes `action` (none at the start) and waits for the next decision or the end.
-    fn answer<'py>(&mut self, py: Python<'py>, action: Option<usize>) -> PyResult<StepResult<'py>> {
+    /// Resumes the episode with `action` and runs to the next decision or the end.
+    fn resume<'py>(&mut self, py: Python<'py>, action: usize) -> PyResult<StepResult<'py>> {
         let episode = self
             .episode
             .as_mut()
-            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode: call start first"))?;
-        let handoff = &episode.handoff;
-        let mut obs = Vec::new();
-        let (turn, waiting, now_s, outcome) = py.detach(|| {
-            let mut guard = match action {
-                Some(action) => {
-                    let guard = handoff.lock();
-                    if guard.0 != Turn::Agent {
-                        return (guard.0, 0, 0.0, None);
-                    }
-                    drop(guard);
-                    handoff.pass(Turn::Engine, |x| x.action = action)
-                }
-                None => handoff.wait_while(Turn::Engine),
-            };
-            let turn = guard.0;
-            let x = &mut guard.1;
-            obs.extend_from_slice(&x.obs);
-            (turn, x.waiting, x.now_s, x.outcome.take())
-        });
-        match turn {
-            Turn::Agent => Ok((float_bytes(py, &obs)?, waiting, now_s, false)),
-            Turn::Over => {
-                let Some(outcome) = outcome else {
-                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                        "the episode is over: call start for a new one",
-                    ));
-                };
-                if let Some(thread) = episode.thread.take() {
-                    let _ = thread.join();
-                }
-                let outcome = outcome.map_err(crate::error::RunError::new_err)?;
-                episode.outcome = Some(outcome);
-                let zeros = vec![0f32; self.shape.len()];
-                Ok((float_bytes(py, &zeros)?, 0, episode_end(episode), true))
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode in progress: call start"))?;
+        match episode.resume(action) {
+            CoroutineResult::Yield(ask) => Ok((float_bytes(py, &ask.obs)?, ask.waiting, ask.now_s, false)),
+            CoroutineResult::Return(result) => {
+                self.episode = None;
+                let outcome = result.map_err(crate::error::RunError::new_err)?;
+                let end_s = outcome.end.as_secs_f64();
+                self.outcome = Some(outcome);
+                Ok((float_bytes(py, &vec![0.0; self.shape.len()])?, 0, end_s, true))
             }
-            Turn::Engine => unreachable!("the agent never waits while the engine has the turn"),
         }
     }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-/// The end of a finished episode, in seconds.
-fn episode_end(episode: &Episode) -> f64 {
-    episode.outcome.as_ref().map_or(0.0, |o| o.end.as_secs_f64())
 }
 
 /// `values` as the bytes of native-order `f32`s (NumPy reads them back with `frombuffer`).
@@ -602,13 +506,4 @@ fn float_bytes<'py>(py: Python<'py>, values: &[f32]) -> PyResult<Bound<'py, PyBy
         }
         Ok(())
     })
-}
-
-/// The message of a panic payload.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".to_string())
 }

@@ -6,7 +6,6 @@
 
 mod env;
 mod error;
-mod handoff;
 mod run;
 mod scenario;
 mod tables;

@@ -56,7 +56,10 @@ pub fn run_dict<'py>(
         .then(|| tables::incidents(py, &record.incidents))
         .transpose()?;
     dict.set_item("incidents", incidents)?;
-    dict.set_item("fill", run.fill.as_deref().map(|rows| tables::fill(py, rows)).transpose()?)?;
+    dict.set_item(
+        "fill",
+        run.fill.as_deref().map(|rows| tables::fill(py, rows)).transpose()?,
+    )?;
     dict.set_item("written", written)?;
     Ok(dict)
 }
