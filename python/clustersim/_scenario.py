@@ -38,8 +38,9 @@ def source(scenario: Scenario, base_dir: Optional[Scenario] = None) -> dict:
     }
 
 
-def toml_value(value: Any) -> str:
-    """`value` written as a TOML value, the way ``--set KEY=VALUE`` takes it."""
+def toml_value(value: Any, bare: bool = True) -> str:
+    """`value` written as a TOML value, the way ``--set KEY=VALUE`` takes it: a string that the
+    command line would read as itself stays bare when `bare` (not inside arrays and tables)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -53,14 +54,14 @@ def toml_value(value: Any) -> str:
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, str):
-        if _BARE.fullmatch(value) and value not in _TOML_WORDS:
+        if bare and _BARE.fullmatch(value) and value not in _TOML_WORDS:
             return value
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):
-        items = ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items())
+        items = ", ".join(f"{json.dumps(str(k))} = {toml_value(v, False)}" for k, v in value.items())
         return "{ " + items + " }" if items else "{}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v, False) for v in value) + "]"
     raise TypeError(f"cannot write a {type(value).__name__} as a scenario value: {value!r}")
 
 

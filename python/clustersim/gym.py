@@ -176,7 +176,6 @@ class SchedulingEnv(gymnasium.Env):
         self._env.close()
 
     def _observation(self, data: bytes, waiting: int) -> dict:
-        self._waiting = waiting
         values = np.frombuffer(data, dtype=np.float32)
         return {
             "jobs": values[: self._rows].reshape(self.window, len(JOB_FEATURES)),
@@ -184,6 +183,7 @@ class SchedulingEnv(gymnasium.Env):
         }
 
     def _info(self, waiting: int, now_s: float) -> dict:
+        self._waiting = waiting
         return {"time_s": now_s, "waiting": waiting, "action_mask": self.action_masks()}
 
     def _reward(self, metrics: dict) -> float:
