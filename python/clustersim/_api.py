@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
-from . import _frames, _native, _scenario
+from . import _frames, _native, _scenario, policy
 from ._scenario import Scenario
 
 
@@ -62,11 +62,22 @@ class LibraryEntry(NamedTuple):
     text: str
 
 
+def prepare(scenario: Scenario, overrides: Any, placement: Any = None, queue: Any = None, preemption: Any = None) -> list:
+    """The overrides of a run: `overrides`, then the parts given as arguments; registers the
+    Python parts they and the scenario name."""
+    settings = _scenario.overrides(overrides) + policy.overrides(placement, queue, preemption)
+    policy.register_named(_scenario.texts(scenario, settings))
+    return settings
+
+
 def run(
     scenario: Scenario,
     overrides: Any = None,
     seed: Optional[int] = None,
     *,
+    placement: Any = None,
+    queue: Any = None,
+    preemption: Any = None,
     out: Optional[Scenario] = None,
     frame: str = "auto",
     base_dir: Optional[Scenario] = None,
@@ -75,15 +86,18 @@ def run(
 
     `scenario` is a path, ``library:NAME`` or TOML text; `overrides` a mapping of dotted keys
     to values (``{"policy.name": "best-fit"}``) or ``KEY=VALUE`` strings, as ``--set`` takes
-    them; `seed` replaces the scenario's seed. With `out`, the run's files (``summary.json``,
+    them; `seed` replaces the scenario's seed. `placement`, `queue` and `preemption` replace
+    the policy's parts: a name, or a part written in Python (:mod:`clustersim.policy`; a class
+    or an instance). With `out`, the run's files (``summary.json``,
     ``jobs.csv``, ``timeseries.csv``, …) are written there too. Tables come as `frame` asks
     (``"auto"``: pandas, else polars, else a dict of lists). Bad input raises
-    :class:`clustersim.InputError` with the command's message.
+    :class:`clustersim.InputError` with the command's message; a Python part's error is raised
+    as the part raised it.
     """
     _frames.check(frame)
     native = _native.run(
         **_scenario.source(scenario, base_dir),
-        overrides=_scenario.overrides(overrides),
+        overrides=prepare(scenario, overrides, placement, queue, preemption),
         seed=seed,
         out=None if out is None else os.fspath(out),
     )

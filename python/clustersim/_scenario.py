@@ -38,6 +38,21 @@ def source(scenario: Scenario, base_dir: Optional[Scenario] = None) -> dict:
     }
 
 
+def texts(scenario: Scenario, overrides: list) -> list:
+    """The scenario's text (when it is a file that can be read) and its overrides: where the
+    ``py:`` names of Python parts are looked for."""
+    found = list(overrides)
+    if isinstance(scenario, str) and ("\n" in scenario or "=" in scenario and not os.path.exists(scenario)):
+        found.append(scenario)
+    elif not (isinstance(scenario, str) and scenario.startswith("library:")):
+        try:
+            with open(os.fspath(scenario), encoding="utf-8") as f:
+                found.append(f.read())
+        except (OSError, UnicodeDecodeError, TypeError):
+            pass
+    return found
+
+
 def toml_value(value: Any, bare: bool = True) -> str:
     """`value` written as a TOML value, the way ``--set KEY=VALUE`` takes it: a string that the
     command line would read as itself stays bare when `bare` (not inside arrays and tables)."""

@@ -22,7 +22,7 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from . import _native, _scenario
+from . import _api, _native, _scenario, policy
 from ._scenario import Scenario
 
 JOB_FEATURES = (
@@ -66,7 +66,7 @@ class SchedulingEnv(gymnasium.Env):
       at a position drawn from the reset's seed; ``None`` replays the whole workload.
     - `time_scale_s`: seconds that count as 1 in the time features (clipped at 1).
     - `placement`: the placement rule that places the chosen job (``first-fit``,
-      ``best-fit``, …).
+      ``best-fit``, …), or a placement written in Python (:mod:`clustersim.policy`).
     - `reward`: a name of :data:`REWARDS`, or a function of the finished episode's metrics
       (the keys of ``summary.json``) returning the reward. The reward comes at the end of the
       episode; every other step's is 0.
@@ -89,15 +89,17 @@ class SchedulingEnv(gymnasium.Env):
         window: int = 32,
         sequence_length: Optional[int] = 256,
         time_scale_s: float = 86400.0,
-        placement: str = "first-fit",
+        placement: Any = "first-fit",
         reward: Reward = "bsld",
         base_dir: Optional[Scenario] = None,
     ):
         if isinstance(reward, str) and reward not in REWARDS:
             raise ValueError(f"reward={reward!r}: expected one of {', '.join(REWARDS)}, or a function of the metrics")
+        placement = placement if isinstance(placement, str) else policy.register(placement, key="placement")
+        policy.register_named([placement])
         self._env = _native.Env(
             **_scenario.source(scenario, base_dir),
-            overrides=_scenario.overrides(overrides),
+            overrides=_api.prepare(scenario, overrides),
             seed=seed,
             window=window,
             time_scale_s=time_scale_s,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use policies::placement::Placement;
-use policies::{Part, PlacementKind, PolicySpec};
+use policies::{Context, PolicyConfig, PolicySpec};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use scenarios::ScenarioError;
@@ -290,7 +290,8 @@ pub struct Env {
     jobs: Arc<Vec<JobSpec>>,
     config: EngineConfig,
     seed: u64,
-    placement: PlacementKind,
+    /// The policy whose placement places the chosen jobs.
+    placement: PolicySpec,
     shape: Shape,
     /// The episode in progress.
     episode: Option<Episode>,
@@ -302,7 +303,8 @@ pub struct Env {
 impl Env {
     /// Loads the scenario (as `run` does), reads its whole workload, and checks the settings:
     /// `window` jobs per observation, `time_scale_s` seconds per unit of the time features,
-    /// `placement` the name of a placement (`first-fit`, `best-fit`, …).
+    /// `placement` the name of a placement (`first-fit`, `best-fit`, …, or a registered
+    /// Python one, `py:NAME`).
     #[new]
     #[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, window=32, time_scale_s=86400.0, placement="first-fit"))]
     #[allow(clippy::too_many_arguments)]
@@ -324,7 +326,13 @@ impl Env {
         if !(time_scale_s.is_finite() && time_scale_s > 0.0) {
             return Err(InputError::new_err("time_scale_s: a positive number of seconds"));
         }
-        let placement = PlacementKind::parse(placement).map_err(InputError::new_err)?;
+        let config = PolicyConfig {
+            placement: Some(placement.to_string()),
+            ..PolicyConfig::default()
+        };
+        let placement = crate::pypolicy::registry()
+            .spec(&config)
+            .map_err(|e| InputError::new_err(e.to_string()))?;
         let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
         if loaded.scenario.workload.mode != WorkloadMode::Replay {
             return Err(InputError::new_err(format!(
@@ -397,7 +405,7 @@ impl Env {
         let range = self.range(start, length)?;
         self.close();
         let shape = self.shape;
-        let placement = policies::placement::build(self.placement, self.seed);
+        let placement = (self.placement.placement.build)(&self.placement.params, &Context::new(self.seed));
         let world = self.world.clone();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
@@ -485,7 +493,12 @@ impl Env {
             .episode
             .as_mut()
             .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode in progress: call start"))?;
-        match episode.resume(action) {
+        let resumed = episode.resume(action);
+        if let Some(failure) = crate::pypolicy::take_failure() {
+            self.episode = None;
+            return Err(failure);
+        }
+        match resumed {
             CoroutineResult::Yield(ask) => Ok((float_bytes(py, &ask.obs)?, ask.waiting, ask.now_s, false)),
             CoroutineResult::Return(result) => {
                 self.episode = None;

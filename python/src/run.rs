@@ -13,6 +13,7 @@ use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
 
 use crate::error::to_py;
+use crate::pypolicy;
 use crate::scenario::{Source, parse_overrides};
 use crate::tables;
 
@@ -80,7 +81,8 @@ pub fn load(
 }
 
 /// Runs a scenario once; writes its files into `out` when given, as `clustersim run --out`
-/// does (without the charts and page).
+/// does (without the charts and page). A failure of a Python part of the policy is raised as
+/// the part raised it.
 #[pyfunction]
 #[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, out=None))]
 #[allow(clippy::too_many_arguments)]
@@ -95,16 +97,24 @@ pub fn run<'py>(
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
-    let (run, written) = py
-        .detach(|| {
-            let run = scenarios::run::run(&loaded)?;
-            let written = match &out {
-                Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, None)?,
-                None => Vec::new(),
-            };
-            Ok::<_, ScenarioError>((run, written))
-        })
-        .map_err(to_py)?;
+    let work = || {
+        let run = scenarios::run::run(&loaded)?;
+        let written = match &out {
+            Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, None)?,
+            None => Vec::new(),
+        };
+        Ok::<_, ScenarioError>((run, written))
+    };
+    // Python parts are called with the GIL held: their runs keep it (and the thread).
+    let result = if pypolicy::uses_python(loaded.policy()) {
+        work()
+    } else {
+        py.detach(work)
+    };
+    if let Some(failure) = pypolicy::take_failure() {
+        return Err(failure);
+    }
+    let (run, written) = result.map_err(to_py)?;
     run_dict(py, &loaded, &run, written)
 }
 

@@ -49,14 +49,16 @@ impl Source {
     }
 
     /// Loads and checks the scenario with `overrides` (each `KEY=VALUE`, as `--set` takes it)
-    /// and, when given, `seed` (as `--seed` sets it).
+    /// and, when given, `seed` (as `--seed` sets it); the policy may name registered Python
+    /// parts.
     pub fn load(&self, overrides: &[Override], seed: Option<u64>) -> Result<ValidScenario, ScenarioError> {
         let overrides = with_seed(overrides, seed);
         let (text, origin, base_dir) = self.read()?;
-        scenarios::load_str(&text, &origin, base_dir, &overrides)
+        scenarios::load_str_with(&text, &origin, base_dir, &overrides, &crate::pypolicy::registry())
     }
 
-    /// Expands the scenario's sweep (with `sweep` in place of its `[sweep]`, when given).
+    /// Expands the scenario's sweep (with `sweep` in place of its `[sweep]`, when given); its
+    /// policies are built-in ones (the sweep planner looks parts up in the built-in registry).
     pub fn plan(
         &self,
         overrides: &[Override],
