@@ -102,7 +102,7 @@ def register(part: Any, name: Optional[str] = None, key: Optional[str] = None) -
     return full
 
 
-_NAME = re.compile(r"py:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)")
+_NAME = re.compile(r"py:([A-Za-z_][\w<>]*(?:\.[A-Za-z_<][\w<>]*)+)")
 
 
 def _import(path: str) -> Any:

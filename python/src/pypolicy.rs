@@ -25,7 +25,8 @@ use policies::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyType};
 use pyo3::{PyErr, intern};
 use sim_core::cluster::{Cluster, Trial};
 use sim_core::ids::{JobId, NodeId};
@@ -108,7 +109,9 @@ pub fn take_failure() -> Option<PyErr> {
 pub fn register_part(key: &str, name: &str, object: Py<PyAny>) -> PyResult<()> {
     let kind = Kind::parse(key)?;
     if !name.starts_with("py:") || name.len() == 3 {
-        return Err(PyValueError::new_err(format!("`{name}`: a Python part's name is py:NAME")));
+        return Err(PyValueError::new_err(format!(
+            "`{name}`: a Python part's name is py:NAME"
+        )));
     }
     let mut parts = parts();
     let registered = &mut parts[kind.index()];
@@ -309,13 +312,19 @@ fn setup_info<'py>(py: Python<'py>, cluster: &Cluster, seed: Option<u64>) -> PyR
     let racks = cluster.racks();
     columns.set_item(
         "rack",
-        nodes.iter().map(|n| racks[n.rack.index()].name.as_str()).collect::<Vec<_>>(),
+        nodes
+            .iter()
+            .map(|n| racks[n.rack.index()].name.as_str())
+            .collect::<Vec<_>>(),
     )?;
     columns.set_item("gpus", nodes.iter().map(|n| n.gpu_count).collect::<Vec<_>>())?;
     let types = cluster.gpu_type_names();
     columns.set_item(
         "gpu_type",
-        nodes.iter().map(|n| types[n.gpu_type.index()].as_str()).collect::<Vec<_>>(),
+        nodes
+            .iter()
+            .map(|n| types[n.gpu_type.index()].as_str())
+            .collect::<Vec<_>>(),
     )?;
     let info = PyDict::new(py);
     info.set_item("seed", seed)?;
@@ -393,18 +402,29 @@ struct PyPlacement {
 }
 
 impl PyPlacement {
-    fn place_py(&self, py: Python<'_>, object: &Py<PyAny>, trial: &mut Trial<'_>, job: &EngineJob) -> PyResult<Option<Vec<TaskAlloc>>> {
+    fn place_py(
+        &self,
+        py: Python<'_>,
+        object: &Py<PyAny>,
+        trial: &mut Trial<'_>,
+        job: &EngineJob,
+    ) -> PyResult<Option<Vec<TaskAlloc>>> {
         let cluster = trial.cluster();
-        let free = PyList::new(
-            py,
-            cluster.nodes().iter().enumerate().map(|(i, n)| {
-                if n.schedulable() {
+        let nodes = cluster.nodes();
+        let bytes = PyBytes::new_with(py, nodes.len() * 8, |buffer| {
+            for (i, (chunk, node)) in buffer.chunks_exact_mut(8).zip(nodes).enumerate() {
+                let free = if node.schedulable() {
                     gpus(trial.free_gpu_milli(NodeId::from_index(i)))
                 } else {
                     0.0
-                }
-            }),
-        )?;
+                };
+                chunk.copy_from_slice(&free.to_ne_bytes());
+            }
+            Ok(())
+        })?;
+        // An `array.array` of doubles: one object, its floats made only when read.
+        static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        let free = ARRAY.import(py, "array", "array")?.call1((intern!(py, "d"), bytes))?;
         let info = Bound::new(py, JobInfo::new(job, self.now))?;
         let answer = object.call_method1(py, intern!(py, "place"), (info, free))?;
         let answer = answer.bind(py);
@@ -431,10 +451,15 @@ impl PyPlacement {
                 for task in &tasks {
                     trial.give_back(task);
                 }
-                return Err(RunError::new_err(format!(
-                    "{what}: task {i} does not fit on node {node} (the cluster has {} nodes)",
-                    cluster.nodes().len()
-                )));
+                let reason = if node < cluster.nodes().len() {
+                    format!("task {i} does not fit on node {node}")
+                } else {
+                    format!(
+                        "task {i} is put on node {node}, but the nodes are numbered 0 to {}",
+                        cluster.nodes().len() - 1
+                    )
+                };
+                return Err(RunError::new_err(format!("{what}: {reason}")));
             };
             tasks.push(task);
         }
@@ -527,7 +552,13 @@ struct PyVictims {
 }
 
 impl PyVictims {
-    fn order_py(&self, py: Python<'_>, object: &Py<PyAny>, candidates: &mut [&EngineJob], now: SimTime) -> PyResult<()> {
+    fn order_py(
+        &self,
+        py: Python<'_>,
+        object: &Py<PyAny>,
+        candidates: &mut [&EngineJob],
+        now: SimTime,
+    ) -> PyResult<()> {
         let table = job_columns(py, candidates, now, true)?;
         let answer = object.call_method1(py, intern!(py, "victims"), (table, now.as_secs_f64()))?;
         let what = format!("victim rule `{}`", self.name);
