@@ -119,6 +119,9 @@ class SchedulingEnv(gymnasium.Env):
             }
         )
         self.action_space = spaces.Discrete(window)
+        # Row w: the mask of an observation with w waiting jobs (each step gets a copy).
+        self._masks = np.arange(window)[None, :] < np.arange(window + 1)[:, None]
+        self._offset = self._rows * np.dtype(np.float32).itemsize
         self.episode: Optional[tuple] = None
         """The jobs of the current episode: (first, count) positions in the workload."""
         self._waiting = 0
@@ -161,7 +164,7 @@ class SchedulingEnv(gymnasium.Env):
 
     def action_masks(self) -> np.ndarray:
         """The rows of the window that hold a waiting job (for maskable agents)."""
-        return np.arange(self.window) < self._waiting
+        return self._masks[self._waiting].copy()
 
     def native(self, policy: str = "first-fit") -> dict:
         """Runs the current episode's jobs under the built-in preset `policy` on the same
@@ -178,10 +181,10 @@ class SchedulingEnv(gymnasium.Env):
         self._env.close()
 
     def _observation(self, data: bytes, waiting: int) -> dict:
-        values = np.frombuffer(data, dtype=np.float32)
+        # Read-only arrays over the bytes the engine wrote.
         return {
-            "jobs": values[: self._rows].reshape(self.window, len(JOB_FEATURES)),
-            "cluster": values[self._rows :],
+            "jobs": np.ndarray((self.window, len(JOB_FEATURES)), np.float32, data),
+            "cluster": np.ndarray((len(CLUSTER_FEATURES),), np.float32, data, self._offset),
         }
 
     def _info(self, waiting: int, now_s: float) -> dict:

@@ -143,7 +143,6 @@ impl External<'_> {
             return false;
         };
         self.started.push(job);
-        self.asked_milli -= view.job(job).spec.gpu_milli();
         decisions.push(Decision::Start { job, placement });
         true
     }
@@ -244,7 +243,6 @@ impl Policy for External<'_> {
     fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         self.placement.begin_round(view);
         self.started.clear();
-        self.asked_milli = view.pending_jobs().map(|j| j.spec.gpu_milli()).sum();
         let mut trial = Trial::new(view.cluster);
         if let Some(job) = self.committed {
             let waiting = view.jobs.get(job).filter(|j| j.state == JobState::Pending);
@@ -261,6 +259,12 @@ impl Policy for External<'_> {
             }
             self.committed = None;
         }
+        let started = &self.started;
+        self.asked_milli = view
+            .pending_jobs()
+            .filter(|j| !started.contains(&j.id))
+            .map(|j| j.spec.gpu_milli())
+            .sum();
         while self.started.len() < view.pending.len() {
             self.observe_round(view, &trial);
             let job = self.ask(view);
@@ -271,6 +275,7 @@ impl Policy for External<'_> {
                 self.committed = Some(job);
                 return;
             }
+            self.asked_milli -= spec.gpu_milli();
         }
     }
 
