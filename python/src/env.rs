@@ -3,12 +3,11 @@
 //! An episode runs in a coroutine (a stack of its own, on the caller's thread) under
 //! [`External`], a policy whose scheduling round suspends the run each time a job is to be
 //! chosen and resumes with the agent's answer: no thread switch and nothing simulated twice.
-//! The agent picks one job of a window of waiting jobs; the
-//! configured placement (first fit by default) places it. A job that fits starts and the round
-//! asks again; one that does not fit is kept as the next job to start, and nothing else starts
-//! until it does (no backfilling), after which the agent is asked again. An agent that always
-//! picks the oldest waiting job therefore makes exactly the decisions of the FIFO queue order
-//! with the same placement.
+//! The agent picks one job of a window of waiting jobs; the configured placement (first fit by
+//! default) places it. A job that fits starts and the round asks again; one that does not fit
+//! is kept as the next job to start, and nothing else starts until it does (no backfilling),
+//! after which the agent is asked again. An agent that always picks the oldest waiting job
+//! therefore makes exactly the decisions of the FIFO queue order with the same placement.
 
 use std::convert::Infallible;
 use std::sync::Arc;
