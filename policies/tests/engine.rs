@@ -89,7 +89,7 @@ impl InvariantChecker {
         }
         self.last_time = view.now;
         if let Err(e) = view.cluster.check_invariants() {
-            self.violations.push(e);
+            self.violations.push(e.to_string());
         }
         let held: u64 = view.running.iter().map(|&id| view.job(id).spec.gpu_milli()).sum();
         if held != view.cluster.allocated_gpu_milli() {

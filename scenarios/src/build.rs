@@ -56,8 +56,7 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
                 .nodes_format
                 .as_deref()
                 .map(str::parse::<NodesFormat>)
-                .transpose()
-                .map_err(ScenarioError::Input)?;
+                .transpose()?;
             let max_nodes = usize::try_from(loaded.limits().nodes).unwrap_or(usize::MAX);
             let nodes = traces::read_nodes_at_most(
                 &path.display().to_string(),
@@ -130,7 +129,7 @@ fn nodes_from_trace(loaded: &ValidScenario, node: &NodeTemplate) -> Result<u64, 
     let file = std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{name}: {e}")))?;
     let mut reader = BufReader::new(file);
     let format = match workload.format.as_deref() {
-        Some(f) => f.parse::<Format>().map_err(ScenarioError::Input)?,
+        Some(f) => f.parse::<Format>()?,
         None => traces::detect_format(&name, &mut reader)?,
     };
     if format != Format::Swf {
@@ -165,7 +164,7 @@ pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError
     let workload = &loaded.scenario.workload;
     let mut options = ReadOptions::default();
     if let Some(unit) = &workload.swf_processor {
-        options.swf_processor = unit.parse().map_err(ScenarioError::Input)?;
+        options.swf_processor = unit.parse()?;
     }
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
@@ -266,12 +265,7 @@ fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSou
             SyntheticSource::new(config, loaded.scenario.seed).map_err(located)?,
         ));
     };
-    let format = workload
-        .format
-        .as_deref()
-        .map(str::parse::<Format>)
-        .transpose()
-        .map_err(ScenarioError::Input)?;
+    let format = workload.format.as_deref().map(str::parse::<Format>).transpose()?;
     let options = read_options(loaded)?;
     if let Some(name) = trace.strip_prefix("sample:") {
         let sample = traces::samples::sample(name).ok_or_else(|| {

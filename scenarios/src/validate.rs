@@ -233,7 +233,7 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
         );
     }
     if let Some(Err(reason)) = cluster.nodes_format.as_deref().map(str::parse::<traces::NodesFormat>) {
-        return fail("cluster", "nodes_format", reason);
+        return fail("cluster", "nodes_format", reason.to_string());
     }
     if cluster.racks == Some(0) {
         return fail("cluster", "racks", "must be at least 1".into());
@@ -288,14 +288,14 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Resu
         (Some(_), None) => {}
     }
     if let Some(Err(reason)) = workload.format.as_deref().map(str::parse::<traces::Format>) {
-        return fail("workload", "format", reason);
+        return fail("workload", "format", reason.to_string());
     }
     if let Some(Err(reason)) = workload
         .swf_processor
         .as_deref()
         .map(str::parse::<traces::SwfProcessor>)
     {
-        return fail("workload", "swf_processor", reason);
+        return fail("workload", "swf_processor", reason.to_string());
     }
     if let Some(c) = workload.comm_fraction.filter(|c| !(0.0..=1.0).contains(c)) {
         return fail("workload", "comm_fraction", format!("must be between 0 and 1, got {c}"));

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scenarios::build::{build_cluster, open_workload};
+use scenarios::error::Failure;
 use scenarios::{Override, ScenarioError, ValidScenario, load_file, load_str};
 
 /// Two nodes of 4 A100s replaying the embedded Philly trace.
@@ -33,7 +34,7 @@ fn validate(text: &str, settings: &[&str], dir: Option<PathBuf>) -> Result<Valid
 /// The refusal of `settings` over [`BASE`], checked to be bad input (exit 2).
 fn refusal(settings: &[&str]) -> String {
     let err = validate(BASE, settings, None).expect_err("must be refused");
-    assert_eq!(err.exit_code(), 2, "{err}");
+    assert_eq!(err.failure(), Failure::Input, "{err}");
     err.to_string()
 }
 

@@ -13,6 +13,7 @@
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
+//! - [`rng`]: seeded random streams; [`fnv`]: the FNV-1a hash every crate uses.
 //!
 //! ```
 //! use sim_core::cluster::{Cluster, NodeSpec};
@@ -56,6 +57,7 @@ pub mod engine;
 pub mod event_queue;
 pub mod fabric;
 pub mod faults;
+pub mod fnv;
 pub mod frag;
 pub mod ids;
 pub mod job;

@@ -48,15 +48,26 @@ impl Diurnal {
     }
 
     /// Checks the parameters.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BadDiurnal> {
         if !(0.0..=1.0).contains(&self.amplitude) {
-            return Err(format!("the amplitude must be between 0 and 1, got {}", self.amplitude));
+            return Err(BadDiurnal::Amplitude(self.amplitude));
         }
         if !(self.weekend_factor.is_finite() && self.weekend_factor > 0.0) {
-            return Err(format!("the weekend factor must be > 0, got {}", self.weekend_factor));
+            return Err(BadDiurnal::WeekendFactor(self.weekend_factor));
         }
         Ok(())
     }
+}
+
+/// A [`Diurnal`] parameter out of range, with its value.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum BadDiurnal {
+    /// The amplitude is outside [0, 1].
+    #[error("the amplitude must be between 0 and 1, got {0}")]
+    Amplitude(f64),
+    /// The weekend factor is not a number above 0.
+    #[error("the weekend factor must be > 0, got {0}")]
+    WeekendFactor(f64),
 }
 
 /// Arrival process with a long-run mean rate of `rate_per_s` jobs per second.

@@ -6,6 +6,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 use sim_core::rng::Stream;
 
+use crate::UnknownName;
+
 /// A lognormal fit of a trace family's durations (on seconds): `μ = ln(median)`,
 /// `σ = √(2·ln(mean/median))`, derived in docs/models.md §6 from InternLM/AcmeTrace
 /// `data/cluster_summary.csv` (L).
@@ -46,16 +48,9 @@ impl DurationFit {
 }
 
 impl FromStr for DurationFit {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        DurationFit::ALL
-            .iter()
-            .find(|(_, n)| *n == s)
-            .map(|(f, _)| *f)
-            .ok_or_else(|| {
-                let names: Vec<&str> = DurationFit::ALL.iter().map(|(_, n)| *n).collect();
-                format!("unknown duration fit `{s}`; known fits: {}", names.join(", "))
-            })
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        crate::error::by_name("duration fit", s, &DurationFit::ALL, "fits")
     }
 }
 
@@ -81,6 +76,15 @@ pub enum DurationModel {
     Gavel,
 }
 
+/// A [`DurationModel`] whose parameters are out of range (what the model needs is in the message).
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+#[error("{}", match *.0 {
+    DurationModel::LogNormal { mu, sigma } => format!("a lognormal needs a finite μ and σ > 0, got μ {mu}, σ {sigma}"),
+    DurationModel::LogUniform { min_s, max_s } => format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"),
+    DurationModel::Gavel => "GAVEL's durations have no parameters".to_string(),
+})]
+pub struct BadDurations(pub DurationModel);
+
 /// GAVEL's two log-uniform ranges, in seconds, and the probability of the first.
 const GAVEL_SHORT: (f64, f64) = (60.0 * 31.622_776_601_683_793, 60_000.0);
 const GAVEL_LONG: (f64, f64) = (60_000.0, 600_000.0);
@@ -93,17 +97,14 @@ impl DurationModel {
         DurationModel::LogNormal { mu, sigma }
     }
 
-    /// Checks the parameters.
-    pub fn check(&self) -> Result<(), String> {
-        match *self {
-            DurationModel::LogNormal { mu, sigma } if !(mu.is_finite() && sigma.is_finite() && sigma > 0.0) => {
-                Err(format!("a lognormal needs a finite μ and σ > 0, got μ {mu}, σ {sigma}"))
-            }
-            DurationModel::LogUniform { min_s, max_s } if !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()) => Err(
-                format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"),
-            ),
-            _ => Ok(()),
-        }
+    /// Checks the parameters: the model itself, when they are out of range.
+    pub fn check(&self) -> Result<(), BadDurations> {
+        let bad = match *self {
+            DurationModel::LogNormal { mu, sigma } => !(mu.is_finite() && sigma.is_finite() && sigma > 0.0),
+            DurationModel::LogUniform { min_s, max_s } => !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()),
+            DurationModel::Gavel => false,
+        };
+        if bad { Err(BadDurations(*self)) } else { Ok(()) }
     }
 
     /// Expected duration, in seconds.
