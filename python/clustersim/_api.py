@@ -131,15 +131,18 @@ def sweep(
     (``{"policy.name": ["first-fit", "best-fit"]}``), replacing those keys of
     ``[sweep.grid]``. The files go to `out` (a new temporary folder when not given); a folder
     that holds a sweep is refused unless `resume` continues it. `threads` defaults to every
-    core.
+    core. The policies may name Python parts (``py:NAME``, see :mod:`clustersim.policy`): a
+    run whose part fails is recorded as failed, with the error, and the sweep goes on.
     """
     _frames.check(frame)
     folder = tempfile.mkdtemp(prefix="clustersim-sweep-") if out is None else os.fspath(out)
     pairs = [(str(key), _scenario.toml_value(list(values))) for key, values in (grid or {}).items()]
+    settings = prepare(scenario, overrides)
+    policy.register_named([values for _, values in pairs])
     outcome = _native.sweep(
         **_scenario.source(scenario, base_dir),
         out=folder,
-        overrides=_scenario.overrides(overrides),
+        overrides=settings,
         seeds=seeds,
         grid=pairs,
         threads=threads,

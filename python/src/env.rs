@@ -409,7 +409,12 @@ impl Env {
         let range = self.range(start, length)?;
         self.close();
         let shape = self.shape;
-        let placement = (self.placement.placement.build)(&self.placement.params, &Context::new(self.seed));
+        let spec = &self.placement;
+        let (placement, failure) =
+            crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &Context::new(self.seed)));
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
         let world = self.world.clone();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
@@ -497,8 +502,8 @@ impl Env {
             .episode
             .as_mut()
             .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode in progress: call start"))?;
-        let resumed = episode.resume(action);
-        if let Some(failure) = crate::pypolicy::take_failure() {
+        let (resumed, failure) = crate::pypolicy::collecting(|| episode.resume(action));
+        if let Some(failure) = failure {
             self.episode = None;
             return Err(failure);
         }

@@ -5,6 +5,14 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::{PyErr, create_exception};
 use scenarios::ScenarioError as Error;
+use scenarios::error::Failure;
+
+/// The `clustersim` command's exit code of bad input.
+const EXIT_INPUT: i32 = 2;
+/// Its exit code of a run that failed.
+const EXIT_RUN: i32 = 3;
+/// Its exit code of an I/O failure that is not the input's fault.
+const EXIT_IO: i32 = 4;
 
 create_exception!(
     _native,
@@ -34,10 +42,10 @@ create_exception!(
 /// The Python exception of a scenario error, with the command's message.
 pub fn to_py(error: Error) -> PyErr {
     let message = error.to_string();
-    match error {
-        Error::Input(_) | Error::OverLimit(_) | Error::OutOfRange(_) => InputError::new_err(message),
-        Error::Run(_) => RunError::new_err(message),
-        Error::Io { .. } => MachineError::new_err(message),
+    match error.failure() {
+        Failure::Input => InputError::new_err(message),
+        Failure::Run => RunError::new_err(message),
+        Failure::Machine => MachineError::new_err(message),
     }
 }
 
@@ -46,9 +54,9 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = module.py();
     let classes = [
         ("ScenarioError", py.get_type::<ScenarioError>(), 1),
-        ("InputError", py.get_type::<InputError>(), scenarios::error::EXIT_INPUT),
-        ("RunError", py.get_type::<RunError>(), scenarios::error::EXIT_RUN),
-        ("MachineError", py.get_type::<MachineError>(), scenarios::error::EXIT_IO),
+        ("InputError", py.get_type::<InputError>(), EXIT_INPUT),
+        ("RunError", py.get_type::<RunError>(), EXIT_RUN),
+        ("MachineError", py.get_type::<MachineError>(), EXIT_IO),
     ];
     for (name, class, code) in classes {
         class.setattr("exit_code", code)?;

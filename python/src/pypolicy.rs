@@ -8,12 +8,14 @@
 //! function per slot) builds the part from the object registered there: a class is
 //! instantiated for every run, an instance is used as it is.
 //!
-//! The engine calls a part with the GIL held. An exception raised by a hook, or an answer the
-//! engine cannot use (a node where the task does not fit, a row out of range), is kept as the
-//! run's failure; from then on the parts decide nothing, the run winds down, and the caller
-//! raises the failure ([`take_failure`]). Runs that use Python parts stay on the calling thread.
+//! The engine calls a part with the GIL held (a run that uses Python parts keeps it; sweep
+//! workers take it for each call). An exception raised by a hook, or an answer the engine
+//! cannot use (a node where the task does not fit, a row out of range), is the run's failure.
+//! A run or an environment step on the calling thread keeps it ([`collecting`]): from then on
+//! the parts decide nothing, the run winds down, and the caller raises the failure. In a sweep
+//! the run fails at once, and the sweep records it as failed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Mutex, PoisonError};
 
 use policies::placement::Placement;
@@ -82,12 +84,19 @@ fn parts() -> std::sync::MutexGuard<'static, [Vec<Registered>; 3]> {
 }
 
 thread_local! {
-    /// The first failure of a Python part in the run going on on this thread.
+    /// Whether the run going on on this thread keeps its parts' failures for the caller.
+    static COLLECTING: Cell<bool> = const { Cell::new(false) };
+    /// The first failure of a Python part in that run.
     static FAILURE: RefCell<Option<PyErr>> = const { RefCell::new(None) };
 }
 
-/// Keeps `error` as the run's failure unless one is kept already.
+/// A failure of a Python part: kept as the run's failure (the first one counts) when the
+/// caller collects them ([`collecting`]), else the run fails at once (a sweep records it as a
+/// failed run).
 fn fail(error: PyErr) {
+    if !COLLECTING.get() {
+        panic!("a Python policy part failed: {error}");
+    }
     FAILURE.with(|f| {
         f.borrow_mut().get_or_insert(error);
     });
@@ -98,9 +107,13 @@ fn failed() -> bool {
     FAILURE.with(|f| f.borrow().is_some())
 }
 
-/// Takes the failure of the run on this thread, if any (and forgets it).
-pub fn take_failure() -> Option<PyErr> {
-    FAILURE.with(|f| f.borrow_mut().take())
+/// Runs `work` (a run, or a step of one, on this thread) keeping the failures of its Python
+/// parts; returns its result and the first failure, if any.
+pub fn collecting<T>(work: impl FnOnce() -> T) -> (T, Option<PyErr>) {
+    let outer = COLLECTING.replace(true);
+    let result = work();
+    COLLECTING.set(outer);
+    (result, FAILURE.with(|f| f.borrow_mut().take()))
 }
 
 /// Registers `object` as the part `py:NAME` of the `[policy]` key `key` (`placement`, `queue`

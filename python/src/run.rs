@@ -105,13 +105,15 @@ pub fn run<'py>(
         };
         Ok::<_, ScenarioError>((run, written))
     };
-    // Python parts are called with the GIL held: their runs keep it (and the thread).
-    let result = if pypolicy::uses_python(loaded.policy()) {
-        work()
-    } else {
-        py.detach(work)
-    };
-    if let Some(failure) = pypolicy::take_failure() {
+    // Python parts are called with the GIL held: their runs keep it.
+    let (result, failure) = pypolicy::collecting(|| {
+        if pypolicy::uses_python(loaded.policy()) {
+            work()
+        } else {
+            py.detach(work)
+        }
+    });
+    if let Some(failure) = failure {
         return Err(failure);
     }
     let (run, written) = result.map_err(to_py)?;

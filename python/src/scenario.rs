@@ -57,8 +57,8 @@ impl Source {
         scenarios::load_str_with(&text, &origin, base_dir, &overrides, &crate::pypolicy::registry())
     }
 
-    /// Expands the scenario's sweep (with `sweep` in place of its `[sweep]`, when given); its
-    /// policies are built-in ones (the sweep planner looks parts up in the built-in registry).
+    /// Expands the scenario's sweep (with `sweep` in place of its `[sweep]`, when given); the
+    /// policies may name registered Python parts.
     pub fn plan(
         &self,
         overrides: &[Override],
@@ -70,7 +70,7 @@ impl Source {
             origin: &origin,
             base_dir,
         };
-        scenarios::sweep::expand::plan(&source, overrides, sweep)
+        scenarios::sweep::expand::plan_with(&source, overrides, sweep, &crate::pypolicy::registry())
     }
 }
 

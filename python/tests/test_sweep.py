@@ -37,3 +37,30 @@ def test_a_folder_holding_a_sweep_is_refused_unless_resumed(tiny, tmp_path):
 def test_a_bad_grid_value_names_the_key(tiny):
     with pytest.raises(clustersim.InputError, match='sweep.grid."policy.name" value `best-fti`'):
         clustersim.sweep(tiny, grid={"policy.name": ["best-fti"]}, threads=1)
+
+
+class PyFirstFit:
+    """First fit written in Python (one node in the small scenario: node 0 when it has room)."""
+
+    def place(self, job, free):
+        return [0] * job.tasks if free[0] >= job.gpus else None
+
+
+class Refuses:
+    def place(self, job, free):
+        raise RuntimeError(f"refusing {job.id}")
+
+
+def test_sweeps_run_python_parts_and_record_their_failures(tiny):
+    from clustersim.policy import register
+
+    first_fit, refuses = register(PyFirstFit), register(Refuses)
+    result = clustersim.sweep(
+        tiny, grid={"policy.placement": ["first-fit", first_fit, refuses]}, threads=1, frame="dict"
+    )
+    runs = result.runs
+    assert runs["policy.placement"] == ["first-fit", first_fit, refuses]
+    assert runs["avg_wait_s"][:2] == pytest.approx([220 / 3, 220 / 3])
+    assert result.failed == 1
+    assert runs["status"] == ["ok", "ok", "failed"]
+    assert "RuntimeError: refusing a" in runs["error"][2]
