@@ -173,7 +173,7 @@ pub fn registry() -> Registry {
     registry
 }
 
-/// Whether `spec` has a part written in Python (its run must stay on the calling thread).
+/// Whether `spec` has a part written in Python (its run keeps the GIL).
 pub fn uses_python(spec: &PolicySpec) -> bool {
     [
         spec.queue.info.name,
@@ -215,10 +215,14 @@ macro_rules! per_slot {
     };
 }
 
+/// The factory of each placement slot.
 const PLACEMENTS: [BuildPlacement; SLOTS] = per_slot!(build_placement);
+/// The factory of each queue order slot.
 const QUEUE_ORDERS: [BuildQueueOrder; SLOTS] = per_slot!(build_queue_order);
+/// The factory of each victim rule slot.
 const VICTIM_ORDERS: [BuildVictimOrder; SLOTS] = per_slot!(build_victim_order);
 
+/// Builds the placement registered in slot `K`.
 fn build_placement<const K: usize>(_params: &Params, context: &Context) -> Box<dyn Placement + Send> {
     let (name, object) = instance(Kind::Placement, K);
     Box::new(PyPlacement {
@@ -230,6 +234,7 @@ fn build_placement<const K: usize>(_params: &Params, context: &Context) -> Box<d
     })
 }
 
+/// Builds the queue order registered in slot `K`.
 fn build_queue_order<const K: usize>(_params: &Params, context: &Context) -> Box<dyn QueueOrder + Send> {
     let (name, object) = instance(Kind::Queue, K);
     Box::new(PyQueueOrder {
@@ -242,6 +247,7 @@ fn build_queue_order<const K: usize>(_params: &Params, context: &Context) -> Box
     })
 }
 
+/// Builds the victim rule registered in slot `K`.
 fn build_victim_order<const K: usize>(_params: &Params) -> Option<Box<dyn VictimOrder + Send>> {
     let (name, object) = instance(Kind::Victims, K);
     Some(Box::new(PyVictims { name, object }))
