@@ -21,11 +21,11 @@ use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
 use crate::backfill::{Forecast, Plan};
-use crate::parts::{PlacementKind, QueueKind};
-use crate::placement::{self, Placement};
+use crate::placement::Placement;
 use crate::preemption::Preemption;
-use crate::queue::{self, QueueOrder};
+use crate::queue::QueueOrder;
 use crate::quota::Quotas;
+use crate::registry::Context;
 use crate::round::Round;
 use crate::slicing::TimeSlicing;
 use crate::spec::PolicySpec;
@@ -67,24 +67,26 @@ struct Kept {
 impl Scheduler {
     /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`).
     pub fn new(spec: &PolicySpec, seed: u64) -> Scheduler {
+        let context = Context::new(seed);
+        let queue = (spec.queue.build)(&spec.params, &context);
+        let placement = (spec.placement.build)(&spec.params, &context);
+        let quotas = Quotas::new(spec.queues());
+        let preemption = Preemption::new(&spec.preemption, &spec.params);
         Scheduler {
             label: spec.label.clone(),
-            queue: queue::build(spec, seed),
-            placement: placement::build(spec.placement, seed),
+            carries_plans: spec.backfill_depth == Some(usize::MAX)
+                && queue.arrival_order()
+                && quotas.is_none()
+                && preemption.is_none()
+                && spec.slicing.is_none()
+                && placement.carries_plans(),
+            queue,
+            placement,
             backfill_depth: spec.backfill_depth,
-            quotas: Quotas::new(&spec.queues),
-            preemption: spec.preemption.map(Preemption::new),
+            quotas,
+            preemption,
             slicing: spec.slicing.map(TimeSlicing::new),
             blocked: Vec::new(),
-            carries_plans: spec.backfill_depth == Some(usize::MAX)
-                && spec.queue == QueueKind::Fifo
-                && spec.queues.iter().all(|q| q.quota_milli.is_none())
-                && spec.preemption.is_none()
-                && spec.slicing.is_none()
-                && matches!(
-                    spec.placement,
-                    PlacementKind::FirstFit | PlacementKind::BestFit | PlacementKind::WorstFit
-                ),
             kept: None,
             forecast: Forecast::default(),
         }

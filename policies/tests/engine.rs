@@ -168,7 +168,11 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
 
 /// Every preset, and time slicing, EASY with preemption, and quotas on top of some of them.
 fn arb_policy() -> impl Strategy<Value = (String, u8)> {
-    let names: Vec<String> = policies::PRESETS.iter().map(|p| p.name.to_string()).collect();
+    let names: Vec<String> = policies::Registry::builtin()
+        .presets()
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
     (prop::sample::select(names), 0u8..4)
 }
 
@@ -177,23 +181,18 @@ fn arb_policy() -> impl Strategy<Value = (String, u8)> {
 fn build_policy(name: &str, variant: u8, seed: u64) -> Box<dyn Policy + Send> {
     common::configured(name, seed, |c| match variant {
         1 => {
-            c.time_slice = Some(SimTime::from_secs(7));
-            c.switch_overhead = Some(SimTime::from_secs(2));
+            c.params.set("time_slice", SimTime::from_secs(7));
+            c.params.set("switch_overhead", SimTime::from_secs(2));
         }
         2 => {
             c.backfill = Some("easy".into());
             c.preemption = Some("min-lost-work".into());
-            c.grace = Some(SimTime::from_secs(3));
-            c.max_preemptions = Some(2);
+            c.params.set("grace", SimTime::from_secs(3));
+            c.params.set("max_preemptions", 2u32);
         }
         3 => {
-            c.queues.insert(
-                "q0".into(),
-                policies::QueueConfig {
-                    quota_gpus: Some(4.0),
-                    ..Default::default()
-                },
-            );
+            let quota = policies::Table::new().with("quota_gpus", 4.0);
+            c.params.set("queues", policies::Table::new().with("q0", quota));
         }
         _ => {}
     })

@@ -313,7 +313,7 @@ pub fn engine_config(loaded: &ValidScenario) -> EngineConfig {
     EngineConfig {
         horizon: scenario.horizon.map(|h| h.0),
         sample_interval: Some(scenario.output.sample_interval.0),
-        kill_at_limit: scenario.policy.kill_at_limit,
+        kill_at_limit: loaded.policy().kill_at_limit,
         budget: Budget {
             max_events: loaded.limits().max_events,
             max_events_per_instant: None,

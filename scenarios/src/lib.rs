@@ -26,7 +26,7 @@ pub mod synthetic;
 mod validate;
 
 pub use error::ScenarioError;
-pub use load::{LoadedScenario, ValidScenario, load_file, load_str};
+pub use load::{LoadedScenario, ValidScenario, load_file, load_file_with, load_str, load_str_with};
 pub use overrides::Override;
 
 /// The demo scenario, embedded so that `clustersim demo` runs from any folder.

@@ -55,12 +55,8 @@ pub fn run_with(
     let typical = typical_tasks(loaded, &cluster)?;
     cluster.set_typical_tasks(Some(typical));
     let mut source = open_workload(loaded, &cluster)?;
-    let spec = loaded
-        .scenario
-        .policy
-        .spec()
-        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
-    let mut policy = policies::resolve(&spec, loaded.scenario.seed);
+    let spec = loaded.policy();
+    let mut policy = policies::resolve(spec, loaded.scenario.seed);
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {
@@ -77,7 +73,7 @@ pub fn run_with(
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
-            policy: spec.label,
+            policy: spec.label.clone(),
             fill: None,
         });
     }
@@ -117,7 +113,7 @@ pub fn run_with(
     Ok(ScenarioRun {
         record,
         skipped: source.skipped().clone(),
-        policy: spec.label,
+        policy: spec.label.clone(),
         fill: Some(collector.into_rows()),
     })
 }

@@ -28,6 +28,17 @@ use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskReque
 
 use super::Placement;
 use super::scored::{Ties, place_scored};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `fgd`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "fgd",
+        description: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
+        params: &[],
+    },
+    build: |_, context| Box::new(Fgd::new(context.seed)),
+};
 
 /// Most cached scores (task classes × nodes); classes beyond are scored without a cache.
 const MAX_CACHED_SCORES: usize = 1 << 24;

@@ -228,11 +228,6 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         job?;
         jobs += 1;
     }
-    let policy = loaded
-        .scenario
-        .policy
-        .spec()
-        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
     let plan = match loaded.scenario.sweep {
         Some(_) => Some(crate::sweep::load_plan(&args.scenario, &args.overrides, None)?),
         None => None,
@@ -246,7 +241,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     if source.skipped().total() > 0 {
         outln!("  trace rows skipped: {}", source.skipped());
     }
-    outln!("  policy: {}", policy.label);
+    outln!("  policy: {}", loaded.policy().label);
     if let Some(plan) = plan {
         outln!(
             "  sweep: {} ({} × {} from seed {})",
@@ -268,28 +263,42 @@ pub fn comm_fraction(args: &CommFractionArgs) {
     outln!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
 }
 
-/// Prints the presets, then every part's choices, one line each.
+/// Prints the presets, then every part's choices, one line each with the parameters it reads
+/// below it, then the parameters of every policy.
 pub fn list_policies() {
-    let parts = policies::part_lines();
-    let width = policies::PRESETS
+    let registry = policies::Registry::builtin();
+    let parts = registry.parts();
+    let width = registry
+        .presets()
         .iter()
         .map(|p| p.name.len())
-        .chain(parts.iter().map(|p| p.name.len()))
+        .chain(parts.iter().flat_map(|(_, infos)| infos.iter().map(|i| i.name.len())))
         .max()
         .unwrap_or(0);
     outln!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
     outln!("presets ([policy] name = \"…\"):");
-    for preset in policies::PRESETS {
+    for preset in registry.presets() {
         outln!("  {:<width$}  {}", preset.name, preset.summary);
     }
-    let mut key = "";
-    for part in parts {
-        if part.key != key {
-            key = part.key;
-            outln!("\n{key} ([policy] {key} = \"…\"):");
+    for (key, infos) in parts {
+        outln!("\n{key} ([policy] {key} = \"…\"):");
+        for info in infos {
+            outln!("  {:<width$}  {}", info.name, info.description);
+            for param in info.params {
+                outln!("  {:<width$}    {}", "", param_line(param));
+            }
         }
-        outln!("  {:<width$}  {}", part.name, part.summary);
     }
+    outln!("\nparameters of every policy:");
+    for param in policies::POLICY_PARAMS {
+        outln!("  {}", param_line(param));
+    }
+}
+
+/// `name = KIND (default D): what it does`.
+fn param_line(param: &policies::Param) -> String {
+    let default = param.default.map(|d| format!(", default {d}")).unwrap_or_default();
+    format!("{} = {}{default}: {}", param.name, param.kind, param.doc)
 }
 
 /// Lists the incident library, one line each, or prints one scenario's file.
