@@ -26,8 +26,9 @@ pub trait VictimOrder {
     fn order(&self, candidates: &mut [&Job], now: SimTime);
 }
 
-/// The parameters every victim rule reads.
-const PARAMS: &[Param] = &[
+/// The parameters every victim rule reads (the scheduler applies them whatever the order): a
+/// rule of another crate declares them with `params: PARAMS`.
+pub const PARAMS: &[Param] = &[
     Param {
         name: "grace",
         kind: Kind::Duration,

@@ -231,6 +231,23 @@ fn policies_lists_presets_and_parts_one_line_each() {
         );
     }
     assert!(text.contains("queue ([policy] queue = \"…\""), "{text}");
+    // Each part's parameters below it, with type and default; then the policy's own.
+    for line in [
+        "tickets = { NAME = whole number ≥ 1, … }: lottery tickets",
+        "backfill_depth = whole number ≥ 1, default 1: blocked jobs protected",
+        "grace = duration, default 0s:",
+        "share_by = user | queue, default user:",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(line)),
+            "{line} missing from:\n{text}"
+        );
+    }
+    let own = text.split("parameters of every policy:").nth(1).unwrap_or_default();
+    assert!(
+        own.contains("time_slice = duration:") && own.contains("queues = [policy.queues.NAME]"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -85,3 +85,29 @@ fn names_and_parameters_are_checked_like_the_built_in_ones() {
         "{builtin}"
     );
 }
+
+#[test]
+fn a_sweep_may_compare_a_custom_part_with_a_built_in_one() {
+    use scenarios::schema::SweepSection;
+    use scenarios::sweep::expand::{Source, plan_with};
+    let text = std::fs::read_to_string(scenario()).unwrap();
+    let source = Source {
+        text: &text,
+        origin: "scenario.toml",
+        base_dir: scenario().parent().map(Path::to_path_buf),
+    };
+    let placements = ["headroom", "first-fit"].map(|p| toml::Value::String(p.into()));
+    let sweep = SweepSection {
+        seeds: 1,
+        grid: [("policy.placement".to_string(), placements.to_vec())].into(),
+    };
+    let plan = plan_with(&source, &[], Some(sweep), &custom_policy::registry()).unwrap();
+    let labels: Vec<&str> = plan.points.iter().map(|p| p.loaded.policy().label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "first-fit[queue=largest-first,placement=headroom]",
+            "first-fit[queue=largest-first]"
+        ]
+    );
+}

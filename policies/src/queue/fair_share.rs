@@ -23,7 +23,7 @@ use crate::spec::QueueSpec;
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
     info: PartInfo {
         name: "fair-share",
-        description: "hierarchical queues: at each level the child with the least GPUs held per unit of weight goes next",
+        description: "hierarchical queues (policy.queues): at each level the child with the least GPUs held per unit of weight goes next",
         params: &[],
     },
     build: |params, _| Box::new(FairShare::new(params.queues("queues"))),
