@@ -105,7 +105,7 @@ fn a_duration_to_the_end_of_the_clock_ends_there() {
 /// events, event 10,001 is the wake-up at 9,999 µs; both gangs are unfinished.
 #[test]
 fn time_slicing_with_a_microsecond_slice_is_stopped_naming_the_time_slice() {
-    let mut policy = configured("gang", 0, |c| c.time_slice = Some(SimTime(1)));
+    let mut policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime(1)));
     let config = EngineConfig {
         budget: Budget {
             max_events: Some(10_000),

@@ -441,8 +441,7 @@ fn observation_4_the_cascading_failure_without_its_horizon_is_stopped_by_the_gua
     let physics = scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).unwrap();
     let faults = scenarios::faults_build::faults_config(&loaded, &cluster).unwrap();
     let mut source = open_workload(&loaded, &cluster).unwrap();
-    let spec = loaded.scenario.policy.spec().unwrap();
-    let mut policy = policies::resolve(&spec, loaded.scenario.seed);
+    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
     let mut config = scenarios::build::engine_config(&loaded);
     config.horizon = None;
     config.budget.max_events = Some(200_000);
@@ -508,7 +507,7 @@ fn observation_4_a_thermal_recovery_too_short_to_cool_is_refused_or_stopped() {
     let physics = scenarios::physics_build::physics_config(&scenario, &cluster, &loaded.origin).unwrap();
     let faults = scenarios::faults_build::faults_config(&loaded, &cluster).unwrap();
     let mut source = open_workload(&loaded, &cluster).unwrap();
-    let mut policy = policies::resolve(&loaded.scenario.policy.spec().unwrap(), loaded.scenario.seed);
+    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
     let mut config = scenarios::build::engine_config(&loaded);
     config.budget.max_events_per_instant = Some(10_000);
     let world = sim_core::engine::World {
