@@ -3,7 +3,7 @@
 //! time the scenario names. Counts are multiplied in `u128`, so no product wraps.
 
 use policies::PolicySpec;
-use sim_core::time::SimTime;
+use sim_core::time::{MAX_TIME_CEILING, SimTime};
 
 use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
@@ -132,6 +132,18 @@ pub(crate) fn check(
     limits: &Limits,
     site: &Site<'_>,
 ) -> Result<(), ScenarioError> {
+    if limits.max_time > MAX_TIME_CEILING {
+        return Err(ScenarioError::from(OutOfRange {
+            place: site.place("limits", "max_time"),
+            key: "limits.max_time".into(),
+            value: format!("\"{}\"", sim_core::time::format_duration(limits.max_time)),
+            accepted: format!(
+                "give at most \"{}\" (10,000 years): sums of the times a scenario names must stay far below the \
+                 end of the microsecond clock (584,942 years)",
+                sim_core::time::format_duration(MAX_TIME_CEILING)
+            ),
+        }));
+    }
     let cluster = &scenario.cluster;
     if let (Some(racks), Some(per_rack), Some(node)) = (cluster.racks, cluster.nodes_per_rack, &cluster.node) {
         let nodes = u128::from(racks) * u128::from(per_rack);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::EngineConfig;
+use sim_core::engine::guard::Budget;
 use sim_core::frag::{DEFAULT_POPULARITY_PCT, TaskMix, TypicalTasks};
 use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
@@ -304,13 +305,20 @@ pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<Typica
     Ok(mix.typical(threshold, cluster))
 }
 
-/// The engine settings of the scenario (fill runs change them: see [`crate::run`]).
+/// The engine settings of the scenario (fill runs change them: see [`crate::run`]). The
+/// progress guard stops the run past `limits.max_events` events, or past the run's span (the
+/// time its inputs and time series were budgeted for, [`crate::budget::run_span`]).
 pub fn engine_config(loaded: &ValidScenario) -> EngineConfig {
     let scenario = &loaded.scenario;
     EngineConfig {
         horizon: scenario.horizon.map(|h| h.0),
         sample_interval: Some(scenario.output.sample_interval.0),
         kill_at_limit: loaded.policy().kill_at_limit,
+        budget: Budget {
+            max_events: loaded.limits().max_events,
+            max_events_per_instant: None,
+            max_time: Some(crate::budget::run_span(scenario, loaded.limits()).limit),
+        },
         ..Default::default()
     }
 }

@@ -191,3 +191,23 @@ impl From<sim_core::engine::RunError> for ScenarioError {
         }
     }
 }
+
+/// The error of a run of the scenario `origin`: a run stopped by the progress guard is bad
+/// input (exit code 2), named after the scenario, with the keys that would let it end;
+/// anything else as [`From`] sorts it.
+pub fn run_error(origin: &str, e: sim_core::engine::RunError) -> ScenarioError {
+    use sim_core::engine::guard::Bound;
+    let sim_core::engine::RunError::NoProgress(stall) = e else {
+        return e.into();
+    };
+    let fix = match stall.bound {
+        Bound::Events { .. } => {
+            "change what the cause names, or, if the run is right, raise limits.max_events ([limits] max_events = N, or --set limits.max_events=N)"
+        }
+        Bound::SameInstant { .. } => "change what the cause names: the run cannot advance as it is",
+        Bound::Time { .. } => {
+            "change what the cause names, or set a horizon; a run without one may reach limits.max_time, or less when its time series would fill limits.samples sooner"
+        }
+    };
+    ScenarioError::Input(format!("{origin}: {stall}; {fix}"))
+}

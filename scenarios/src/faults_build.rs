@@ -258,7 +258,12 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
         .map(|(i, incident)| resolve_incident(loaded, cluster, &domains, i, incident))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FaultsConfig {
-        random: section.random.iter().map(random_faults).collect(),
+        random: section
+            .random
+            .iter()
+            .enumerate()
+            .map(|(i, random)| random_faults(loaded, i, random))
+            .collect::<Result<Vec<_>, _>>()?,
         incidents,
         jobs: job_impact(section),
         cascade: section.cascade.as_ref().map(|c| CascadeConfig {
@@ -289,22 +294,42 @@ fn job_impact(section: &FaultsSection) -> JobImpact {
     }
 }
 
-fn random_faults(section: &crate::faults_schema::RandomSection) -> RandomFaults {
+/// The `index`-th random failure process. Its values were checked at load time, so the
+/// samplers' own refusals cannot happen; one would still be reported, naming the table.
+fn random_faults(
+    loaded: &ValidScenario,
+    index: usize,
+    section: &crate::faults_schema::RandomSection,
+) -> Result<RandomFaults, ScenarioError> {
     let mtbf_s = section.mtbf.0.as_secs_f64();
     let mttr_s = section.mttr.0.as_secs_f64();
-    RandomFaults {
+    // The samplers name their parameters (mean, shape, sigma); the table names them otherwise.
+    let refused = |mean_key: &'static str| {
+        move |e: sim_core::faults::sampler::ParameterError| {
+            let key = match e.name {
+                "mean" => mean_key,
+                "sigma" => "repair_sigma",
+                other => other,
+            };
+            table_error(&loaded.text, &loaded.origin, "random", index, key, e.to_string())
+        }
+    };
+    Ok(RandomFaults {
         component: component(section.component),
         lifetime: match section.distribution {
-            Some(LifetimeName::Weibull) => Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)),
-            Some(LifetimeName::Exponential) | None => Lifetime::Exponential { mean_s: mtbf_s },
+            Some(LifetimeName::Weibull) => {
+                Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)).map_err(refused("mtbf"))?
+            }
+            Some(LifetimeName::Exponential) | None => Lifetime::exponential(mtbf_s).map_err(refused("mtbf"))?,
         },
         repair: match section.repair {
             Some(RepairName::Lognormal) => {
                 RepairTime::lognormal_with_mean(mttr_s, section.repair_sigma.unwrap_or(DEFAULT_REPAIR_SIGMA))
+                    .map_err(refused("mttr"))?
             }
             Some(RepairName::Fixed) | None => RepairTime::Fixed(section.mttr.0),
         },
-    }
+    })
 }
 
 fn resolve_incident(

@@ -9,7 +9,7 @@ use traces::SkipReport;
 use traces::fill::fill_workload;
 
 use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, run_error};
 use crate::faults_build::faults_config;
 use crate::load::ValidScenario;
 use crate::physics_build::physics_config;
@@ -68,7 +68,8 @@ pub fn run_with(
             stream_jobs: stream,
             ..engine_config(loaded)
         };
-        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)?;
+        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)
+            .map_err(|e| run_error(&loaded.origin, e))?;
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
@@ -106,7 +107,8 @@ pub fn run_with(
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];
         observers.extend(watchers.into_iter().map(|w| -> &mut dyn Observer { w }));
-        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)?
+        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)
+            .map_err(|e| run_error(&loaded.origin, e))?
     };
     Ok(ScenarioRun {
         record,

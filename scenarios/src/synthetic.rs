@@ -203,7 +203,7 @@ mod tests {
         let config = synthetic_config(&section(""), Some(1024.0)).unwrap();
         assert_eq!(config.jobs, 1000);
         // 0.8 × 1024 GPUs / (1.9 GPUs × exp(6.77 + 2.46²/2) s).
-        let expected = 0.8 * 1024.0 / (1.9 * 9.7958f64.exp());
+        let expected = 0.8 * 1024.0 / (1.9 * sim_core::math::exp(9.7958));
         assert!((config.arrivals.rate_per_s - expected).abs() < 1e-9 * expected);
         let llm = synthetic_config(&section("family = \"llm\"\njobs_per_day = 8640"), None).unwrap();
         assert_eq!(llm.durations, DurationModel::LogNormal { mu: 4.82, sigma: 2.15 });

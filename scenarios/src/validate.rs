@@ -12,9 +12,10 @@ use crate::overrides::Override;
 use crate::schema::{Scenario, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
-/// The shortest `output.sample_interval` and `policy.time_slice`: one second. Shorter ones
-/// make millions of samples or suspensions per simulated hour and say nothing a second would
-/// not.
+/// The shortest `output.sample_interval`, `policy.time_slice` and `thermal.recovery`: one
+/// second. Shorter ones make millions of samples, suspensions or shutdowns per simulated hour
+/// and say nothing a second would not (a node back from a thermal shutdown within less has not
+/// cooled and shuts down again at once, without end while its rack's cooling is failed).
 const MIN_INTERVAL_S: u64 = 1;
 /// Accepted supply-air temperatures, °C: ASHRAE's widest class (A4) allows 5–45 °C.
 const INLET_RANGE_C: (f64, f64) = (0.0, 60.0);
@@ -77,6 +78,9 @@ pub(crate) fn validate(
     at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
     if let Some(slicing) = policy.slicing {
         at_least_seconds(&site, "policy", "time_slice", slicing.slice)?;
+    }
+    if let Some(thermal) = &scenario.thermal {
+        at_least_seconds(&site, "thermal", "recovery", thermal.recovery.0)?;
     }
     if let Some(sweep) = &scenario.sweep {
         if sweep.seeds == 0 {

@@ -14,6 +14,7 @@
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
 //! - [`rng`]: seeded random streams; [`fnv`]: the FNV-1a hash every crate uses.
+//! - [`math`]: portable math (the same bits on every machine) and the random draws built on it.
 //!
 //! ```
 //! use sim_core::cluster::{Cluster, NodeSpec};
@@ -62,6 +63,7 @@ pub mod frag;
 pub mod ids;
 pub mod job;
 pub mod jobs;
+pub mod math;
 pub mod metrics;
 pub mod observe;
 pub mod physics;

@@ -143,7 +143,7 @@ impl Fgd {
 fn score_of(typical: &TypicalTasks, before: u64, after: u64) -> i64 {
     let weight = typical.weight().max(1) as f64;
     let delta_milli = (before as f64 - after as f64) / weight;
-    (100.0 / (1.0 + (-delta_milli / 1000.0).exp())) as i64
+    (100.0 / (1.0 + sim_core::math::exp(-delta_milli / 1000.0))) as i64
 }
 
 /// The score of placing `request` on a node of model `gpu_type` with `cpu_free_milli` and

@@ -194,6 +194,7 @@ impl State {
             }
             Stop::Suspend { .. } => {
                 job.suspensions += 1;
+                self.tally.suspensions += 1;
                 Record::Suspended { job: id, lost_gpu_s }
             }
             Stop::Interrupt => {

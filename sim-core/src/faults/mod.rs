@@ -127,7 +127,7 @@ impl JobImpact {
     /// How long a job waits before it is queued again after its `failures`-th failure (≥ 1).
     pub fn delay(&self, failures: u32) -> SimTime {
         let exponent = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
-        let backoff_s = self.backoff.as_secs_f64() * self.backoff_factor.powi(exponent);
+        let backoff_s = self.backoff.as_secs_f64() * crate::math::powi(self.backoff_factor, exponent);
         let backoff = SimTime((backoff_s * 1e6).round().min(u64::MAX as f64 / 4.0) as u64);
         self.restart_overhead.saturating_add(backoff)
     }

@@ -4,7 +4,7 @@
 use std::f64::consts::PI;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
+use sim_core::math;
 use sim_core::rng::Stream;
 
 const DAY_S: f64 = 86_400.0;
@@ -34,7 +34,7 @@ impl Diurnal {
         let phase = self.peak_s - DAY_S / 4.0;
         let day = (t / DAY_S).floor() as u64 % 7;
         let week = if day >= 5 { self.weekend_factor } else { 1.0 };
-        (1.0 + self.amplitude * (2.0 * PI * (t - phase) / DAY_S).sin()) * week
+        (1.0 + self.amplitude * math::sin(2.0 * PI * (t - phase) / DAY_S)) * week
     }
 
     /// The mean of [`Diurnal::shape`] over a week (the sine averages out over each day).
@@ -98,10 +98,10 @@ impl Arrivals {
     }
 }
 
+/// An exponential gap between arrivals at `rate` per second (checked > 0 when the generator
+/// is built), drawn by inversion ([`math::exponential`]).
 fn exp_gap(rate: f64, stream: &mut Stream) -> f64 {
-    Exp::new(rate)
-        .expect("rates are checked when the generator is built")
-        .sample(stream)
+    math::exponential(stream, 1.0 / rate)
 }
 
 #[cfg(test)]

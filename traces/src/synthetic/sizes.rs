@@ -72,7 +72,7 @@ impl SizeBucket {
         match self {
             SizeBucket::Milli(m) => m as f64 / f64::from(MILLI_PER_GPU),
             SizeBucket::PowersOfTwo { low, high } => {
-                (low..=high).map(|e| 2f64.powi(e as i32)).sum::<f64>() / f64::from(high - low + 1)
+                (low..=high).map(|e| sim_core::math::powi(2.0, e as i32)).sum::<f64>() / f64::from(high - low + 1)
             }
         }
     }
