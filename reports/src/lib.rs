@@ -17,7 +17,8 @@
 
 // The platform's exp, ln, powf … are allowed here (clippy.toml forbids them elsewhere): charts
 // and statistics of finished runs' outputs decide nothing in a simulation, so the last bits
-// they may differ by between machines change no run.
+// they may differ by between machines change no run. (The confidence intervals of
+// aggregate.csv use sim_core::math all the same, so that file is the same everywhere.)
 #![allow(clippy::disallowed_methods)]
 
 pub mod aggregate;

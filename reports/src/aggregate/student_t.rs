@@ -3,7 +3,11 @@
 //! The two-sided 95 % interval of a mean from n values uses t(0.975, n − 1). Its value comes
 //! from the t distribution's CDF, P(T ≤ t) = 1 − ½·I_{ν/(ν+t²)}(ν/2, ½) for t ≥ 0, where I is
 //! the regularized incomplete beta function, inverted by bisection. Accurate to about 1e-9,
-//! far below the six decimals the tables print.
+//! far below the six decimals the tables print. Its logarithms and exponentials are
+//! `sim_core::math`'s, so `aggregate.csv`, which CI gates compare across machines, has the
+//! same bits everywhere.
+
+use sim_core::math;
 
 /// The two-sided critical value t(1 − α/2, ν) for confidence `level` (e.g. 0.95) and `df` = ν
 /// degrees of freedom (≥ 1).
@@ -40,7 +44,7 @@ fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    let front = math::exp(ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * math::ln(x) + b * math::ln(1.0 - x));
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_fraction(x, a, b) / a
     } else {
@@ -94,7 +98,7 @@ fn ln_gamma(x: f64) -> f64 {
         .iter()
         .enumerate()
         .fold(COEFFICIENTS[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+    0.5 * math::ln(2.0 * std::f64::consts::PI) + (x + 0.5) * math::ln(t) - t + math::ln(sum)
 }
 
 #[cfg(test)]
