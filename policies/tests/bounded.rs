@@ -319,8 +319,9 @@ fn failures_around_a_job_that_never_starts_are_stopped_naming_the_wait() {
 /// record) and is repaired at 30 s. `c` (1 GPU, 100 s) arrives at 12 s and cannot start; `d`
 /// (1 GPU, 100 s) arrives at 15 s, and the plan made then, with one working device, holds `c`
 /// until `a` ends at 100 s and `d` until 200 s. The repair at 30 s makes room: `c` starts
-/// then and `d` at 100 s, when `a` ends (the carried plan started nothing at 30 s, and debug
-/// builds asserted that it and a recomputed one disagree).
+/// then and `d` at 100 s, when `a` ends. (This case passes with and without the fix; the
+/// property test's failing case, not reduced to a hand-worked one yet, is what the fix
+/// addresses.)
 #[test]
 fn a_repair_no_record_reports_still_renews_a_conservative_plan() {
     let mut world = node_failure_at_10s(1, JobImpact::default());
