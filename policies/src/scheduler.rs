@@ -58,13 +58,17 @@ pub struct Scheduler {
 /// single pool and no part that looks beyond the queue (quotas, preemption, slicing), a round
 /// in which only the expected happened (arrivals; running jobs ending at their expected ends)
 /// would recompute every reservation at the same time: the plan is carried over, due
-/// reservations start and only the new arrivals are placed. Anything else recomputes it.
+/// reservations start and only the new arrivals are placed. Anything else recomputes it,
+/// including a change of the cluster's state that no record reports (an idle device failing or
+/// repaired, a rack cut off or reconnected: `Cluster::state_version`).
 struct Kept {
     plan: Plan,
     /// The last job of the queue the plan has seen.
     last: JobId,
     /// False once something the plan did not expect has happened.
     holds: bool,
+    /// The cluster's state version the plan was made for.
+    state_version: u64,
 }
 
 impl Scheduler {
@@ -219,7 +223,11 @@ impl Scheduler {
         let Some(mut kept) = self.kept.take() else {
             return false;
         };
-        if !kept.holds || round.view.cluster.pools().len() != 1 || !kept.plan.carry_over(round, &self.forecast) {
+        if !kept.holds
+            || kept.state_version != round.view.cluster.state_version()
+            || round.view.cluster.pools().len() != 1
+            || !kept.plan.carry_over(round, &self.forecast)
+        {
             return false;
         }
         let view = round.view;
@@ -318,6 +326,7 @@ impl Scheduler {
                 plan,
                 last,
                 holds: true,
+                state_version: view.cluster.state_version(),
             });
         }
         if self.blocked.is_empty() {

@@ -26,8 +26,9 @@ const DEFAULT_REPAIR_SIGMA: f64 = 0.8;
 /// Accepted back-off growth per retry: 2 is the usual exponential back-off; past 10 the wait
 /// outgrows any run within a few retries.
 const BACKOFF_FACTOR_RANGE: (f64, f64) = (1.0, 10.0);
-/// Accepted Weibull shapes: failure data fit 0.5–1 (MODELS.md §5); below 0.2 the sampler's
-/// scale (mtbf ÷ Γ(1 + 1/k)) underflows and lifetimes collapse to zero, so the run cannot
+/// Accepted Weibull shapes: failure data fit 0.5–1 (MODELS.md §5); below 0.2 lifetimes
+/// collapse to microseconds (the scale mtbf ÷ Γ(1 + 1/k) is 10⁻¹⁵² s at 0.01, and below about
+/// 0.0058 it underflows to 0), so units fail as soon as they are repaired and the run cannot
 /// advance.
 const SHAPE_RANGE: (f64, f64) = (0.2, 10.0);
 /// Accepted lognormal σ of repair times: past 3, a repair drawn e^{3σ} times the median is

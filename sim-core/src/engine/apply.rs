@@ -100,6 +100,7 @@ impl State {
         job.alloc = placement;
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
+        self.tally.started(self.stats.events);
         self.track_memory(id, true);
         let mut effects = std::mem::take(&mut self.effects);
         self.physics

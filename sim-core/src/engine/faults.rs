@@ -412,7 +412,8 @@ impl State {
             .expect("component failures come from a fault model")
     }
 
-    /// A GPU fails: the job using it dies, the device leaves the healthy capacity.
+    /// A GPU fails: every job using it dies (several share a device in slices), the device
+    /// leaves the healthy capacity.
     fn fail_gpu(&mut self, unit: u32, incident: u32) {
         let faults = self.faults_mut();
         faults.gpu_holds[unit as usize] += 1;
@@ -420,13 +421,18 @@ impl State {
             return;
         }
         let (node, device) = faults.domains.gpu(unit);
-        let user = self.running.iter().copied().find(|j| {
-            self.jobs[*j]
-                .alloc
-                .iter()
-                .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
-        });
-        if let Some(job) = user {
+        let users: Vec<JobId> = self
+            .running
+            .iter()
+            .copied()
+            .filter(|j| {
+                self.jobs[*j]
+                    .alloc
+                    .iter()
+                    .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
+            })
+            .collect();
+        for job in users {
             self.kill(job, incident);
         }
         self.cluster.set_gpu_failed(node, device, true);

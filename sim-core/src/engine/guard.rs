@@ -99,6 +99,9 @@ pub enum Cause {
     TimeLimits,
     /// Arrivals.
     Arrivals,
+    /// Nothing runs or is held, jobs wait, and none has started lately: what goes on (failures
+    /// and repairs, most often) goes on around jobs that never start.
+    Waiting,
 }
 
 impl Cause {
@@ -129,6 +132,11 @@ impl Cause {
             Cause::Finishes => "job finishes and speed changes: physics changing job speeds again and again",
             Cause::TimeLimits => "time limits of jobs",
             Cause::Arrivals => "job arrivals: more jobs than the event budget allows for",
+            Cause::Waiting => {
+                "failures, repairs or checks around jobs that wait and never start (a queue quota or a power \
+                 budget they exceed, units down for good, or a policy that never picks them): nothing runs, \
+                 so nothing can end; a horizon ends such a run"
+            }
         }
     }
 }
@@ -182,6 +190,8 @@ pub(super) struct Tally {
     current: [u64; KINDS],
     previous: [u64; KINDS],
     in_window: u64,
+    /// The number of events processed when a job last started.
+    last_start: Option<u64>,
     /// Suspensions by time slicing, over the whole run.
     pub(super) suspensions: u64,
 }
@@ -203,8 +213,20 @@ impl Tally {
         }
     }
 
+    /// Notes that a job started after `events` events.
+    pub(super) fn started(&mut self, events: u64) {
+        self.last_start = Some(events);
+    }
+
+    /// Whether a job started lately, `events` events into the run: within the last
+    /// [`WINDOW`] events, or the last half of the run when it is shorter.
+    pub(super) fn started_lately(&self, events: u64) -> bool {
+        self.last_start.is_some_and(|at| events - at <= WINDOW.min(events / 2))
+    }
+
     /// The likely cause of the recent work; `next`, the event about to happen, decides a tie
-    /// and stands alone when nothing was counted.
+    /// and stands alone when nothing was counted. (The engine names [`Cause::Waiting`] itself,
+    /// from the jobs' states.)
     pub(super) fn cause(&self, next: Option<&Event>) -> Cause {
         let mut by_cause: Vec<(Cause, u64)> = Vec::new();
         let overloads = self.current[kind_index::OVERLOAD] + self.previous[kind_index::OVERLOAD];
@@ -325,6 +347,15 @@ mod tests {
         assert_eq!(wakes.cause(None), Cause::Wakeups);
         wakes.suspensions = 1;
         assert_eq!(wakes.cause(None), Cause::TimeSlicing);
+        // A start is recent within the last window, or the last half of a shorter run: one at
+        // event 10 is recent at event 20 (10 ≤ 20 ÷ 2), not at event 21 (11 > 10); one at event
+        // 100,000 is recent until 100,000 + 65,536.
+        let mut starts = Tally::default();
+        assert!(!starts.started_lately(5));
+        starts.started(10);
+        assert!(starts.started_lately(20) && !starts.started_lately(21));
+        starts.started(100_000);
+        assert!(starts.started_lately(165_536) && !starts.started_lately(165_537));
         // With nothing counted, the next event names the cause.
         assert_eq!(
             Tally::default().cause(Some(&Event::Requeue { job: JobId(0) })),

@@ -452,12 +452,18 @@ where
             Bound::Time { .. } => state.queue.peek().map(|(_, event)| event),
             Bound::SameInstant { .. } | Bound::Events { .. } => None,
         };
+        let waiting = state.running.is_empty() && state.held_jobs == 0 && !state.pending.is_empty();
+        let cause = if waiting && !state.tally.started_lately(state.stats.events) {
+            guard::Cause::Waiting
+        } else {
+            state.tally.cause(next)
+        };
         RunError::NoProgress(Box::new(Stall {
             bound,
             at: state.now,
             events: state.stats.events,
             unfinished: (state.pending.len() + state.running.len() + state.held_jobs) as u64,
-            cause: state.tally.cause(next),
+            cause,
         }))
     }
 
