@@ -289,13 +289,8 @@ fn failures_around_a_job_that_never_starts_are_stopped_naming_the_wait() {
         },
     };
     let mut policy = configured("first-fit", 0, |c| {
-        c.queues.insert(
-            "q0".into(),
-            policies::QueueConfig {
-                quota_gpus: Some(4.0),
-                ..Default::default()
-            },
-        );
+        let quota = policies::Table::new().with("quota_gpus", 4.0);
+        c.params.set("queues", policies::Table::new().with("q0", quota));
     });
     let mut big = job("big", 0, 100, 1, 8.0);
     big.queue = "q0".into();
