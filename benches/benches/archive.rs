@@ -12,7 +12,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use scenarios::{Override, load_file};
-use sim_core::metrics::summary::DiscardRows;
+use sim_core::metrics::DiscardRows;
 
 /// The scenarios, relative to this crate, and how many jobs each log keeps.
 const LOGS: [(&str, &str, u64); 2] = [
