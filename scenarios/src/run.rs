@@ -67,6 +67,7 @@ pub fn run_with(
             cluster,
             physics,
             faults,
+            models: Vec::new(),
         };
         let config = EngineConfig {
             stream_jobs: stream,
@@ -106,6 +107,7 @@ pub fn run_with(
         cluster,
         physics,
         faults,
+        models: Vec::new(),
     };
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];

@@ -61,6 +61,7 @@ pub mod ids;
 pub mod job;
 pub mod jobs;
 pub mod metrics;
+pub mod model;
 pub mod observe;
 pub mod physics;
 pub mod policy;

@@ -101,11 +101,11 @@ impl State {
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
         self.track_memory(id, true);
-        let mut effects = std::mem::take(&mut self.effects);
+        let mut effects = std::mem::take(&mut self.physics_effects);
         self.physics
             .job_started(&self.cluster, &self.jobs, &self.jobs[id], now, &mut effects);
-        self.apply_effects(&mut effects, Some(id));
-        self.effects = effects;
+        self.apply_physics(&mut effects, Some(id));
+        self.physics_effects = effects;
         let job = &mut self.jobs[id];
         let work = job.spec.duration.as_micros() as f64;
         job.progress.remaining = work - job.checkpointed_work;
@@ -213,16 +213,16 @@ impl State {
 
     /// Tells physics a job stopped and applies what follows (other jobs speed up).
     pub(super) fn after_stop(&mut self, id: JobId) {
-        let mut effects = std::mem::take(&mut self.effects);
+        let mut effects = std::mem::take(&mut self.physics_effects);
         self.physics
             .job_stopped(&self.cluster, &self.jobs, &self.jobs[id], self.now, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
+        self.apply_physics(&mut effects, None);
+        self.physics_effects = effects;
     }
 
     /// Applies physics effects: speed factors (moving finish times), thermal checks to schedule,
     /// shutdowns. `starting` is a job being started now, whose rate is set by the caller.
-    pub(super) fn apply_effects(&mut self, effects: &mut Effects, starting: Option<JobId>) {
+    pub(super) fn apply_physics(&mut self, effects: &mut Effects, starting: Option<JobId>) {
         for (job, part, value) in effects.speeds.drain(..) {
             let speed = &mut self.jobs[job].speed;
             match part {

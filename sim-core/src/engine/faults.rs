@@ -11,13 +11,11 @@ use rand::RngExt;
 
 use super::{Event, State};
 use crate::cluster::Cluster;
-use crate::faults::cascade::Breaker;
 use crate::faults::domains::Domains;
 use crate::faults::{Cause, Component, FaultsConfig, IncidentKind, IncidentRow, Target};
 use crate::ids::{JobId, NodeId, RackId};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
-use crate::time::SimTime;
 
 /// What an incident took, to give back when it ends.
 #[derive(Clone, Debug)]
@@ -44,9 +42,6 @@ pub(super) struct Faults {
     spine_holds: Vec<u16>,
     /// Per rack: failed cooling units, the cooling to restore, and the incident behind it.
     cooling: Vec<(u16, f64, Option<u32>)>,
-    breaker: Option<Breaker>,
-    /// Jobs waiting for the breaker to close, in id order.
-    breaker_held: BTreeSet<JobId>,
     /// Per node: real memory use of its tasks, MiB.
     mem_use_mib: Vec<u64>,
     overload_version: Vec<u32>,
@@ -74,8 +69,6 @@ impl Faults {
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
             cooling: vec![(0, 0.0, None); racks],
-            breaker: config.breaker.map(Breaker::new),
-            breaker_held: BTreeSet::new(),
             mem_use_mib: vec![0; nodes],
             overload_version: vec![0; nodes],
             overload_parent: vec![None; nodes],
@@ -83,25 +76,6 @@ impl Faults {
             domains,
             config,
         }))
-    }
-
-    /// Keeps a job out of the queue while the breaker is open; true when it does.
-    pub(super) fn hold_for_breaker(&mut self, job: JobId, now: SimTime) -> bool {
-        let open = self.breaker.as_ref().is_some_and(|b| b.is_open(now));
-        if open {
-            self.breaker_held.insert(job);
-        }
-        open
-    }
-
-    /// Counts a node failure; returns when the breaker closes if it is open after it.
-    pub(super) fn node_failed(&mut self, now: SimTime) -> Option<SimTime> {
-        self.breaker.as_mut()?.node_failed(now)
-    }
-
-    /// Times the breaker opened.
-    pub(super) fn breaker_trips(&self) -> u64 {
-        self.breaker.as_ref().map_or(0, Breaker::trips)
     }
 
     /// Distinct random units of `component`, `count` of them (all when there are fewer).
@@ -259,23 +233,6 @@ impl State {
         true
     }
 
-    /// The breaker's pause may be over: if it is, every job it held returns to the queue.
-    pub(super) fn breaker_close(&mut self) -> bool {
-        let now = self.now;
-        let Some(faults) = &mut self.faults else {
-            return false;
-        };
-        if faults.breaker.as_ref().is_some_and(|b| b.is_open(now)) {
-            return false;
-        }
-        let held = std::mem::take(&mut faults.breaker_held);
-        let any = !held.is_empty();
-        for job in held {
-            self.requeue(job);
-        }
-        any
-    }
-
     /// Adds a job's real memory use to its nodes (`started`) or takes it away; a node that goes
     /// over its memory gets an overload check after the cascade's delay.
     pub(super) fn track_memory(&mut self, id: JobId, started: bool) {
@@ -420,17 +377,7 @@ impl State {
             return;
         }
         let (node, device) = faults.domains.gpu(unit);
-        let user = self.running.iter().copied().find(|j| {
-            self.jobs[*j]
-                .alloc
-                .iter()
-                .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
-        });
-        if let Some(job) = user {
-            self.kill(job, incident);
-        }
-        self.cluster.set_gpu_failed(node, device, true);
-        self.node_changed(node);
+        self.gpu_down(node, device, incident);
     }
 
     fn repair_gpu(&mut self, unit: u32) {
@@ -439,8 +386,7 @@ impl State {
         *holds = holds.saturating_sub(1);
         if *holds == 0 {
             let (node, device) = faults.domains.gpu(unit);
-            self.cluster.set_gpu_failed(node, device, false);
-            self.node_changed(node);
+            self.gpu_up(node, device);
         }
     }
 
@@ -490,10 +436,10 @@ impl State {
             *holds = if failed { *holds + 1 } else { holds.saturating_sub(1) };
         }
         let working = faults.spine_holds.iter().filter(|&&h| h == 0).count() as u32;
-        let mut effects = std::mem::take(&mut self.effects);
+        let mut effects = std::mem::take(&mut self.physics_effects);
         self.physics.set_working_spines(working, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
+        self.apply_physics(&mut effects, None);
+        self.physics_effects = effects;
     }
 
     /// A rack's cooling unit fails: its cooling capacity drops to 0 and physics takes over.
@@ -521,10 +467,10 @@ impl State {
     }
 
     fn set_cooling(&mut self, rack: RackId, watts: f64) {
-        let mut effects = std::mem::take(&mut self.effects);
+        let mut effects = std::mem::take(&mut self.physics_effects);
         self.physics
             .set_cooling(&self.cluster, &self.jobs, rack, watts, self.now, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
+        self.apply_physics(&mut effects, None);
+        self.physics_effects = effects;
     }
 }

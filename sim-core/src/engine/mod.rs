@@ -18,6 +18,7 @@
 mod admission;
 mod apply;
 mod faults;
+mod models;
 mod names;
 mod nodes;
 
@@ -26,12 +27,14 @@ use std::error::Error;
 
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
+use crate::faults::cascade::CircuitBreaker;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::{JobId, NodeId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::jobs::JobStore;
+use crate::model::{self, Effects, ModelEvent, Models, WorldModel};
 use crate::observe::{Observer, Record};
-use crate::physics::{Effects, Physics, PhysicsConfig};
+use crate::physics::{Effects as PhysicsEffects, Physics, PhysicsConfig};
 use crate::policy::{Decision, Policy};
 use crate::time::SimTime;
 use crate::view::ClusterView;
@@ -61,8 +64,7 @@ pub struct EngineConfig {
     pub stream_jobs: bool,
 }
 
-/// What the engine simulates: the cluster and the physical models around it.
-#[derive(Clone, Debug)]
+/// What the engine simulates: the cluster and the models of the world around it.
 pub struct World {
     /// Racks, nodes and their capacity.
     pub cluster: Cluster,
@@ -70,6 +72,10 @@ pub struct World {
     pub physics: PhysicsConfig,
     /// Failures, incidents, and what they do to jobs (nothing fails by default).
     pub faults: FaultsConfig,
+    /// Further world models, called after the built-in ones (those `physics` and `faults`
+    /// turn on), in this order: the FGD fragmentation tracker, a researcher's own model
+    /// (docs/engine.md, "Adding a world model").
+    pub models: Models,
 }
 
 impl From<Cluster> for World {
@@ -79,7 +85,20 @@ impl From<Cluster> for World {
             cluster,
             physics: PhysicsConfig::default(),
             faults: FaultsConfig::default(),
+            models: Vec::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let models: Vec<&str> = self.models.iter().map(|m| m.name()).collect();
+        f.debug_struct("World")
+            .field("cluster", &self.cluster)
+            .field("physics", &self.physics)
+            .field("faults", &self.faults)
+            .field("models", &models)
+            .finish()
     }
 }
 
@@ -156,6 +175,15 @@ pub struct RunOutcome {
     pub peak_down_nodes: u32,
     /// Times the circuit breaker opened.
     pub breaker_trips: u64,
+    /// The world models as they were at the end, in the order the engine called them.
+    pub models: Models,
+}
+
+impl RunOutcome {
+    /// The first world model of type `T`, if the run had one.
+    pub fn model<T: WorldModel>(&self) -> Option<&T> {
+        model::find(&self.models)
+    }
 }
 
 /// What can be on the event queue.
@@ -179,8 +207,9 @@ enum Event {
     Requeue { job: JobId },
     /// Check whether a node is still over its memory, if its overload version is still `version`.
     Overload { node: NodeId, version: u32 },
-    /// The circuit breaker may close.
-    BreakerClose,
+    /// An event a world model scheduled for itself: the model's position in the list, and the
+    /// payload and version it chose.
+    Model { model: u16, event: ModelEvent },
     /// A job's time limit, if it is still in the attempt that started at `started`.
     TimeLimit { job: JobId, started: SimTime },
 }
@@ -205,6 +234,11 @@ struct State {
     /// Network, power and heat.
     physics: Physics,
     /// Reused buffer for physics effects.
+    physics_effects: PhysicsEffects,
+    /// The world models, in the order they are called.
+    models: Models,
+    /// Effects the models pushed and the engine has not applied yet (a stack: each call's
+    /// effects sit above those of the calls it is nested in).
     effects: Effects,
     /// What a failure does to the jobs it stops.
     impact: JobImpact,
@@ -273,11 +307,19 @@ where
             mut cluster,
             physics,
             faults,
+            models: extra_models,
         } = world.into();
         let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
         let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
         let nodes = cluster.nodes().len();
         let impact = faults.jobs;
+        let mut models: Models = Vec::new();
+        if faults.is_active()
+            && let Some(breaker) = faults.breaker
+        {
+            models.push(Box::new(CircuitBreaker::new(breaker)));
+        }
+        models.extend(extra_models);
         let fault_state = faults::Faults::new(faults, &cluster, spines);
         if let Some(power) = physics.power() {
             cluster.set_power_limits(Some(power.limits(&cluster)));
@@ -298,6 +340,8 @@ where
                 arrived_now: Vec::new(),
                 wakeups: BTreeSet::new(),
                 physics,
+                physics_effects: PhysicsEffects::default(),
+                models,
                 effects: Effects::default(),
                 impact,
                 faults: fault_state,
@@ -318,13 +362,14 @@ where
             next_sample: None,
             horizon_reached: false,
         };
-        let mut effects = Effects::default();
+        let mut effects = PhysicsEffects::default();
         let state = &mut engine.state;
         state
             .physics
             .start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
-        state.apply_effects(&mut effects, None);
+        state.apply_physics(&mut effects, None);
         state.schedule_faults();
+        state.notify(None, |m, ctx, effects| m.start(ctx, effects));
         engine.read_ahead(SimTime::ZERO)?;
         // Samples fall on whole multiples of the interval from time zero (the first at or after
         // the first arrival), so the samples of different runs and seeds line up.
@@ -444,7 +489,7 @@ where
             }
         }
         let state = self.state;
-        let breaker_trips = state.faults.as_ref().map_or(0, |f| f.breaker_trips());
+        let breaker_trips = model::find::<CircuitBreaker>(&state.models).map_or(0, CircuitBreaker::trips);
         RunOutcome {
             faults_active: state.faults.is_some(),
             incidents: state.incidents,
@@ -457,6 +502,7 @@ where
             users: state.users.into_names(),
             queues: state.queues.into_names(),
             stats: state.stats,
+            models: state.models,
         }
     }
 
@@ -519,7 +565,7 @@ where
             }
             Event::Requeue { job } => Ok(self.state.requeue_due(job)),
             Event::Overload { node, version } => Ok(self.state.overload_check(node, version)),
-            Event::BreakerClose => Ok(self.state.breaker_close()),
+            Event::Model { model, event } => Ok(self.state.model_event(model, event)),
             Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
                 // A stale finish may outlive its job: the job ended by a later one and was retired.

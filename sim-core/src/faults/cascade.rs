@@ -12,8 +12,10 @@
 //! opens: jobs stopped by failures wait outside the queue until `pause` after the last
 //! failure that kept it open, then return together.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
+use crate::ids::{JobId, NodeId};
+use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, WorldModel};
 use crate::time::SimTime;
 
 /// `[faults.cascade]`: how rescheduled jobs overload nodes.
@@ -102,6 +104,68 @@ impl Breaker {
     /// Times it opened.
     pub fn trips(&self) -> u64 {
         self.trips
+    }
+}
+
+/// The circuit breaker as a world model: it counts nodes going down, holds the jobs that
+/// failures stopped while it is open, and returns them together when it closes (an event of
+/// its own).
+#[derive(Clone, Debug)]
+pub struct CircuitBreaker {
+    breaker: Breaker,
+    /// Jobs waiting for the breaker to close, in id order.
+    held: BTreeSet<JobId>,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker holding nothing.
+    pub fn new(config: BreakerConfig) -> CircuitBreaker {
+        CircuitBreaker {
+            breaker: Breaker::new(config),
+            held: BTreeSet::new(),
+        }
+    }
+
+    /// Times it opened.
+    pub fn trips(&self) -> u64 {
+        self.breaker.trips()
+    }
+}
+
+impl WorldModel for CircuitBreaker {
+    fn name(&self) -> &'static str {
+        "breaker"
+    }
+
+    fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, _node: NodeId, change: NodeChange, effects: &mut Effects) {
+        if change == NodeChange::Down
+            && let Some(until) = self.breaker.node_failed(ctx.now)
+        {
+            // Its one event: the pause may be over.
+            effects.schedule(until, 0, 0);
+        }
+    }
+
+    fn hold_requeue(&mut self, ctx: &ModelCtx<'_>, job: JobId) -> bool {
+        let open = self.breaker.is_open(ctx.now);
+        if open {
+            self.held.insert(job);
+        }
+        open
+    }
+
+    /// The pause may be over (a later failure may have extended it): if it is, every job held
+    /// returns to the queue.
+    fn event(&mut self, ctx: &mut ModelCtx<'_>, _event: ModelEvent, effects: &mut Effects) -> bool {
+        if self.breaker.is_open(ctx.now) {
+            return false;
+        }
+        let held = std::mem::take(&mut self.held);
+        let any = !held.is_empty();
+        for job in held {
+            effects.requeue(job);
+        }
+        any
     }
 }
 
