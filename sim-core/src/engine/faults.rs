@@ -14,6 +14,7 @@ use crate::cluster::Cluster;
 use crate::faults::domains::Domains;
 use crate::faults::{Cause, Component, FaultsConfig, IncidentKind, IncidentRow, Target};
 use crate::ids::{JobId, NodeId, RackId};
+use crate::model::Signal;
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
 
@@ -40,8 +41,8 @@ pub(super) struct Faults {
     /// Per rack: failed leaf switches holding its nodes off the network.
     cut_holds: Vec<u16>,
     spine_holds: Vec<u16>,
-    /// Per rack: failed cooling units, the cooling to restore, and the incident behind it.
-    cooling: Vec<(u16, f64, Option<u32>)>,
+    /// Per rack: failed cooling units.
+    cooling_holds: Vec<u16>,
     /// Per node: real memory use of its tasks, MiB.
     mem_use_mib: Vec<u64>,
     overload_version: Vec<u32>,
@@ -68,7 +69,7 @@ impl Faults {
             gpu_holds: vec![0; domains.unit_count(Component::Gpu) as usize],
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
-            cooling: vec![(0, 0.0, None); racks],
+            cooling_holds: vec![0; racks],
             mem_use_mib: vec![0; nodes],
             overload_version: vec![0; nodes],
             overload_parent: vec![None; nodes],
@@ -160,31 +161,9 @@ impl State {
         self.apply_hit(id);
     }
 
-    /// A node reached its shutdown temperature: down for the thermal recovery time. In a rack
-    /// whose cooling failed, the shutdown is a cascade of that failure.
-    pub(super) fn thermal_shutdown(&mut self, node: NodeId) {
-        let rack = self.cluster.node(node).rack;
-        let cause = self
-            .faults
-            .as_ref()
-            .and_then(|f| f.cooling[rack.index()].2)
-            .map_or(Cause::Physics, |parent| Cause::Cascade { parent });
-        let hit = Hit {
-            component: Component::Node,
-            units: vec![node.0],
-            down_cause: DownCause::Thermal,
-            process: None,
-        };
-        let incident = self.open_incident(hit, DownCause::Thermal.name(), cause);
-        if let Some(recovery) = self.physics.thermal().map(|t| t.config().recovery) {
-            self.queue.push(self.now + recovery, Event::Repair { incident });
-        }
-        self.apply_hit(incident);
-    }
-
     /// An incident ends: its units come back; a random process draws its unit's next failure.
     pub(super) fn repair(&mut self, incident: u32) {
-        let hit = self.hits[incident as usize].clone();
+        let hit = self.hits[&incident].clone();
         self.incidents[incident as usize].end = Some(self.now);
         match hit.component {
             Component::Node => {
@@ -324,13 +303,14 @@ impl State {
             jobs_failed: 0,
             end: None,
         });
-        self.hits.push(hit);
-        (self.incidents.len() - 1) as u32
+        let incident = (self.incidents.len() - 1) as u32;
+        self.hits.insert(incident, hit);
+        incident
     }
 
     /// Applies what an incident takes.
     fn apply_hit(&mut self, incident: u32) {
-        let hit = self.hits[incident as usize].clone();
+        let hit = self.hits[&incident].clone();
         match hit.component {
             Component::Node => {
                 for &unit in &hit.units {
@@ -436,41 +416,29 @@ impl State {
             *holds = if failed { *holds + 1 } else { holds.saturating_sub(1) };
         }
         let working = faults.spine_holds.iter().filter(|&&h| h == 0).count() as u32;
-        let mut effects = std::mem::take(&mut self.physics_effects);
-        self.physics.set_working_spines(working, &mut effects);
-        self.apply_physics(&mut effects, None);
-        self.physics_effects = effects;
+        self.notify(None, |m, ctx, effects| {
+            m.signal(ctx, Signal::WorkingSpines(working), effects)
+        });
     }
 
     /// A rack's cooling unit fails: its cooling capacity drops to 0 and physics takes over.
     fn fail_cooling(&mut self, rack: RackId, incident: u32) {
-        let saved = self.physics.rack_cooling_w(rack).unwrap_or(0.0);
         let faults = self.faults_mut();
-        let entry = &mut faults.cooling[rack.index()];
-        entry.0 += 1;
-        if entry.0 > 1 {
-            return;
+        let holds = &mut faults.cooling_holds[rack.index()];
+        *holds += 1;
+        if *holds == 1 {
+            let signal = Signal::CoolingFailed { rack, incident };
+            self.notify(None, |m, ctx, effects| m.signal(ctx, signal, effects));
         }
-        *entry = (1, saved, Some(incident));
-        self.set_cooling(rack, 0.0);
     }
 
     fn restore_cooling(&mut self, rack: RackId) {
         let faults = self.faults_mut();
-        let entry = &mut faults.cooling[rack.index()];
-        entry.0 = entry.0.saturating_sub(1);
-        if entry.0 == 0 {
-            let saved = entry.1;
-            entry.2 = None;
-            self.set_cooling(rack, saved);
+        let holds = &mut faults.cooling_holds[rack.index()];
+        *holds = holds.saturating_sub(1);
+        if *holds == 0 {
+            let signal = Signal::CoolingRestored { rack };
+            self.notify(None, |m, ctx, effects| m.signal(ctx, signal, effects));
         }
-    }
-
-    fn set_cooling(&mut self, rack: RackId, watts: f64) {
-        let mut effects = std::mem::take(&mut self.physics_effects);
-        self.physics
-            .set_cooling(&self.cluster, &self.jobs, rack, watts, self.now, &mut effects);
-        self.apply_physics(&mut effects, None);
-        self.physics_effects = effects;
     }
 }

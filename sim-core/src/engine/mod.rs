@@ -22,7 +22,7 @@ mod models;
 mod names;
 mod nodes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
 use crate::cluster::Cluster;
@@ -34,7 +34,7 @@ use crate::job::{Job, JobSpec, JobState};
 use crate::jobs::JobStore;
 use crate::model::{self, Effects, ModelEvent, Models, WorldModel};
 use crate::observe::{Observer, Record};
-use crate::physics::{Effects as PhysicsEffects, Physics, PhysicsConfig};
+use crate::physics::{Physics, PhysicsConfig};
 use crate::policy::{Decision, Policy};
 use crate::time::SimTime;
 use crate::view::ClusterView;
@@ -157,8 +157,6 @@ pub struct RunOutcome {
     pub jobs: Vec<Job>,
     /// The cluster as it was at the end.
     pub cluster: Cluster,
-    /// The physical models as they were at the end.
-    pub physics: Physics,
     /// The instant the run ended: the horizon if it cut the run short, else the last event.
     pub end: SimTime,
     /// Tenant names, indexed by `UserId`.
@@ -195,8 +193,6 @@ enum Event {
     Finish { job: JobId, version: u32 },
     /// The policy asked to run at this time.
     Wake,
-    /// Check a node's temperature against its thresholds, if its thermal version is still `version`.
-    Thermal { node: NodeId, version: u32 },
     /// A unit of random failure process `process` fails.
     Failure { process: u16, unit: u32 },
     /// Scripted incident `index` (in the scenario's order) happens.
@@ -231,10 +227,6 @@ struct State {
     arrived_now: Vec<JobId>,
     /// Times at which a policy wake-up is queued.
     wakeups: BTreeSet<SimTime>,
-    /// Network, power and heat.
-    physics: Physics,
-    /// Reused buffer for physics effects.
-    physics_effects: PhysicsEffects,
     /// The world models, in the order they are called.
     models: Models,
     /// Effects the models pushed and the engine has not applied yet (a stack: each call's
@@ -249,8 +241,8 @@ struct State {
     node_holds: Vec<u16>,
     /// Every incident so far.
     incidents: Vec<IncidentRow>,
-    /// What each incident took, to give it back when it ends.
-    hits: Vec<faults::Hit>,
+    /// What each incident of the fault model took, to give it back when it ends.
+    hits: BTreeMap<u32, faults::Hit>,
     /// The next queue position to hand out (arrivals and requeues to the back).
     next_position: u64,
     /// The most nodes down at once.
@@ -271,7 +263,7 @@ impl State {
             jobs: &self.jobs,
             pending: &self.pending,
             running: &self.running,
-            physics: &self.physics,
+            physics: model::find(&self.models).unwrap_or(Physics::off()),
         }
     }
 }
@@ -310,7 +302,6 @@ where
             models: extra_models,
         } = world.into();
         let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
-        let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
         let nodes = cluster.nodes().len();
         let impact = faults.jobs;
         let mut models: Models = Vec::new();
@@ -319,11 +310,15 @@ where
         {
             models.push(Box::new(CircuitBreaker::new(breaker)));
         }
+        if physics.is_on() {
+            let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
+            if let Some(power) = physics.power() {
+                cluster.set_power_limits(Some(power.limits(&cluster)));
+            }
+            models.push(Box::new(physics));
+        }
         models.extend(extra_models);
         let fault_state = faults::Faults::new(faults, &cluster, spines);
-        if let Some(power) = physics.power() {
-            cluster.set_power_limits(Some(power.limits(&cluster)));
-        }
         let mut engine = Engine {
             state: State {
                 now: SimTime::ZERO,
@@ -339,15 +334,13 @@ where
                 stats: EngineStats::default(),
                 arrived_now: Vec::new(),
                 wakeups: BTreeSet::new(),
-                physics,
-                physics_effects: PhysicsEffects::default(),
                 models,
                 effects: Effects::default(),
                 impact,
                 faults: fault_state,
                 node_holds: vec![0; nodes],
                 incidents: Vec::new(),
-                hits: Vec::new(),
+                hits: BTreeMap::new(),
                 next_position: 0,
                 peak_down_nodes: 0,
                 held_jobs: 0,
@@ -362,14 +355,9 @@ where
             next_sample: None,
             horizon_reached: false,
         };
-        let mut effects = PhysicsEffects::default();
         let state = &mut engine.state;
-        state
-            .physics
-            .start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
-        state.apply_physics(&mut effects, None);
-        state.schedule_faults();
         state.notify(None, |m, ctx, effects| m.start(ctx, effects));
+        state.schedule_faults();
         engine.read_ahead(SimTime::ZERO)?;
         // Samples fall on whole multiples of the interval from time zero (the first at or after
         // the first arrival), so the samples of different runs and seeds line up.
@@ -497,7 +485,6 @@ where
             breaker_trips,
             jobs,
             cluster: state.cluster,
-            physics: state.physics,
             end,
             users: state.users.into_names(),
             queues: state.queues.into_names(),
@@ -545,10 +532,6 @@ where
             }
             Event::Wake => {
                 self.state.wakeups.remove(&self.state.now);
-                Ok(true)
-            }
-            Event::Thermal { node, version } => {
-                self.state.thermal_check(node, version);
                 Ok(true)
             }
             Event::Failure { process, unit } => {

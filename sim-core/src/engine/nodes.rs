@@ -126,22 +126,8 @@ impl State {
         self.node_changed(node, NodeChange::GpuRepaired);
     }
 
-    /// Tells the models and physics a node changed, and applies what follows.
+    /// Tells the models a node changed, and applies what follows.
     pub(super) fn node_changed(&mut self, node: NodeId, change: NodeChange) {
         self.notify(None, |m, ctx, effects| m.node_changed(ctx, node, change, effects));
-        let mut effects = std::mem::take(&mut self.physics_effects);
-        self.physics
-            .node_changed(&self.cluster, &self.jobs, node, self.now, &mut effects);
-        self.apply_physics(&mut effects, None);
-        self.physics_effects = effects;
-    }
-
-    /// A thermal check came due.
-    pub(super) fn thermal_check(&mut self, node: NodeId, version: u32) {
-        let mut effects = std::mem::take(&mut self.physics_effects);
-        self.physics
-            .thermal_check(&self.cluster, &self.jobs, node, version, self.now, &mut effects);
-        self.apply_physics(&mut effects, None);
-        self.physics_effects = effects;
     }
 }
