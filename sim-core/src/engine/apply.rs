@@ -99,7 +99,6 @@ impl State {
         job.alloc = placement;
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
-        self.track_memory(id, true);
         self.notify(Some(id), |m, ctx, effects| m.job_started(ctx, id, effects));
         let job = &mut self.jobs[id];
         let work = job.spec.duration.as_micros() as f64;
@@ -138,7 +137,6 @@ impl State {
         job.progress.remaining = job.progress.remaining_at(now);
         job.progress.updated_at = now;
         job.progress.version += 1;
-        self.track_memory(id, false);
         self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::TimedOut { job: id, lost_gpu_s });
@@ -163,7 +161,6 @@ impl State {
             return Err("it is not preemptible".into());
         }
         let now = self.now;
-        self.track_memory(id, false);
         let job = &mut self.jobs[id];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
         let saved = match how {
@@ -221,7 +218,6 @@ impl State {
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;
         job.checkpointed_work = job.spec.duration.as_micros() as f64;
-        self.track_memory(id, false);
         self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });

@@ -43,11 +43,6 @@ pub(super) struct Faults {
     spine_holds: Vec<u16>,
     /// Per rack: failed cooling units.
     cooling_holds: Vec<u16>,
-    /// Per node: real memory use of its tasks, MiB.
-    mem_use_mib: Vec<u64>,
-    overload_version: Vec<u32>,
-    /// Per node: the incident whose rescheduled job last pushed it over its memory.
-    overload_parent: Vec<Option<u32>>,
 }
 
 impl Faults {
@@ -56,7 +51,6 @@ impl Faults {
         if !config.is_active() {
             return None;
         }
-        let nodes = cluster.nodes().len();
         let racks = cluster.racks().len();
         let domains = Domains::new(cluster, spines);
         let streams = config
@@ -70,9 +64,6 @@ impl Faults {
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
             cooling_holds: vec![0; racks],
-            mem_use_mib: vec![0; nodes],
-            overload_version: vec![0; nodes],
-            overload_parent: vec![None; nodes],
             streams,
             domains,
             config,
@@ -209,69 +200,6 @@ impl State {
             return false;
         }
         self.requeue(job);
-        true
-    }
-
-    /// Adds a job's real memory use to its nodes (`started`) or takes it away; a node that goes
-    /// over its memory gets an overload check after the cascade's delay.
-    pub(super) fn track_memory(&mut self, id: JobId, started: bool) {
-        let Some(faults) = &mut self.faults else {
-            return;
-        };
-        let Some(cascade) = faults.config.cascade else {
-            return;
-        };
-        let job = &self.jobs[id];
-        let factor = cascade.factor(job.interruptions > 0);
-        for task in &job.alloc {
-            let node = task.node.index();
-            let real = (task.mem_mib as f64 * factor).ceil() as u64;
-            let capacity = self.cluster.node(task.node).mem_mib;
-            let was_over = faults.mem_use_mib[node] > capacity;
-            if started {
-                faults.mem_use_mib[node] += real;
-            } else {
-                faults.mem_use_mib[node] -= real;
-            }
-            let over = faults.mem_use_mib[node] > capacity;
-            if over == was_over {
-                continue;
-            }
-            faults.overload_version[node] += 1;
-            if over {
-                faults.overload_parent[node] = job.incident;
-                self.queue.push(
-                    self.now + cascade.overload_delay,
-                    Event::Overload {
-                        node: task.node,
-                        version: faults.overload_version[node],
-                    },
-                );
-            }
-        }
-    }
-
-    /// An overload check came due: a node still over its memory goes down.
-    pub(super) fn overload_check(&mut self, node: NodeId, version: u32) -> bool {
-        let Some(faults) = &self.faults else {
-            return false;
-        };
-        let Some(cascade) = faults.config.cascade else {
-            return false;
-        };
-        if faults.overload_version[node.index()] != version || !self.cluster.node(node).up {
-            return false;
-        }
-        let cause = faults.overload_parent[node.index()].map_or(Cause::Physics, |parent| Cause::Cascade { parent });
-        let hit = Hit {
-            component: Component::Node,
-            units: vec![node.0],
-            down_cause: DownCause::Overload,
-            process: None,
-        };
-        let incident = self.open_incident(hit, DownCause::Overload.name(), cause);
-        self.queue.push(self.now + cascade.recovery, Event::Repair { incident });
-        self.apply_hit(incident);
         true
     }
 

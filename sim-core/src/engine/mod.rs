@@ -27,9 +27,9 @@ use std::error::Error;
 
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
-use crate::faults::cascade::CircuitBreaker;
+use crate::faults::cascade::{CircuitBreaker, Overloads};
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
-use crate::ids::{JobId, NodeId};
+use crate::ids::JobId;
 use crate::job::{Job, JobSpec, JobState};
 use crate::jobs::JobStore;
 use crate::model::{self, Effects, ModelEvent, Models, WorldModel};
@@ -201,8 +201,6 @@ enum Event {
     Repair { incident: u32 },
     /// A held job's restart overhead and back-off are over.
     Requeue { job: JobId },
-    /// Check whether a node is still over its memory, if its overload version is still `version`.
-    Overload { node: NodeId, version: u32 },
     /// An event a world model scheduled for itself: the model's position in the list, and the
     /// payload and version it chose.
     Model { model: u16, event: ModelEvent },
@@ -305,6 +303,9 @@ where
         let nodes = cluster.nodes().len();
         let impact = faults.jobs;
         let mut models: Models = Vec::new();
+        if let Some(cascade) = faults.cascade {
+            models.push(Box::new(Overloads::new(cascade, &cluster)));
+        }
         if faults.is_active()
             && let Some(breaker) = faults.breaker
         {
@@ -547,7 +548,6 @@ where
                 Ok(true)
             }
             Event::Requeue { job } => Ok(self.state.requeue_due(job)),
-            Event::Overload { node, version } => Ok(self.state.overload_check(node, version)),
             Event::Model { model, event } => Ok(self.state.model_event(model, event)),
             Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
