@@ -17,17 +17,17 @@
 
 mod admission;
 mod apply;
-mod faults;
 mod models;
 mod names;
 mod nodes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::error::Error;
 
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
 use crate::faults::cascade::{CircuitBreaker, Overloads};
+use crate::faults::failures::Failures;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::JobId;
 use crate::job::{Job, JobSpec, JobState};
@@ -193,12 +193,6 @@ enum Event {
     Finish { job: JobId, version: u32 },
     /// The policy asked to run at this time.
     Wake,
-    /// A unit of random failure process `process` fails.
-    Failure { process: u16, unit: u32 },
-    /// Scripted incident `index` (in the scenario's order) happens.
-    Incident { index: u32 },
-    /// Incident `incident` ends: its units come back.
-    Repair { incident: u32 },
     /// A held job's restart overhead and back-off are over.
     Requeue { job: JobId },
     /// An event a world model scheduled for itself: the model's position in the list, and the
@@ -232,15 +226,12 @@ struct State {
     effects: Effects,
     /// What a failure does to the jobs it stops.
     impact: JobImpact,
-    /// Failure processes, incidents, overloads and the breaker (`None`: nothing can fail but
-    /// heat).
-    faults: Option<Box<faults::Faults>>,
+    /// True when a failure model or an incident was configured.
+    faults_active: bool,
     /// Reasons each node is down for (it comes back when the last one ends).
     node_holds: Vec<u16>,
     /// Every incident so far.
     incidents: Vec<IncidentRow>,
-    /// What each incident of the fault model took, to give it back when it ends.
-    hits: BTreeMap<u32, faults::Hit>,
     /// The next queue position to hand out (arrivals and requeues to the back).
     next_position: u64,
     /// The most nodes down at once.
@@ -318,8 +309,11 @@ where
             }
             models.push(Box::new(physics));
         }
+        let faults_active = faults.is_active();
+        if let Some(failures) = Failures::new(faults, &cluster, spines) {
+            models.push(Box::new(failures));
+        }
         models.extend(extra_models);
-        let fault_state = faults::Faults::new(faults, &cluster, spines);
         let mut engine = Engine {
             state: State {
                 now: SimTime::ZERO,
@@ -338,10 +332,9 @@ where
                 models,
                 effects: Effects::default(),
                 impact,
-                faults: fault_state,
+                faults_active,
                 node_holds: vec![0; nodes],
                 incidents: Vec::new(),
-                hits: BTreeMap::new(),
                 next_position: 0,
                 peak_down_nodes: 0,
                 held_jobs: 0,
@@ -358,7 +351,6 @@ where
         };
         let state = &mut engine.state;
         state.notify(None, |m, ctx, effects| m.start(ctx, effects));
-        state.schedule_faults();
         engine.read_ahead(SimTime::ZERO)?;
         // Samples fall on whole multiples of the interval from time zero (the first at or after
         // the first arrival), so the samples of different runs and seeds line up.
@@ -480,7 +472,7 @@ where
         let state = self.state;
         let breaker_trips = model::find::<CircuitBreaker>(&state.models).map_or(0, CircuitBreaker::trips);
         RunOutcome {
-            faults_active: state.faults.is_some(),
+            faults_active: state.faults_active,
             incidents: state.incidents,
             peak_down_nodes: state.peak_down_nodes,
             breaker_trips,
@@ -533,18 +525,6 @@ where
             }
             Event::Wake => {
                 self.state.wakeups.remove(&self.state.now);
-                Ok(true)
-            }
-            Event::Failure { process, unit } => {
-                self.state.random_failure(process, unit);
-                Ok(true)
-            }
-            Event::Incident { index } => {
-                self.state.scripted_incident(index);
-                Ok(true)
-            }
-            Event::Repair { incident } => {
-                self.state.repair(incident);
                 Ok(true)
             }
             Event::Requeue { job } => Ok(self.state.requeue_due(job)),

@@ -61,6 +61,15 @@ impl State {
         self.records.push(Record::Requeued { job: id });
     }
 
+    /// A held job's wait is over: it returns to the queue (unless a model holds it).
+    pub(super) fn requeue_due(&mut self, job: JobId) -> bool {
+        if self.jobs[job].state != JobState::Held {
+            return false;
+        }
+        self.requeue(job);
+        true
+    }
+
     /// Inserts a job into the pending list at its queue position.
     pub(super) fn enqueue(&mut self, id: JobId) {
         let jobs = &self.jobs;
