@@ -173,6 +173,7 @@ impl SchedulingState {
             pending: &self.pending,
             running: &self.running,
             physics: &self.physics,
+            models: &[],
         }
     }
 

@@ -28,6 +28,7 @@ mod slicing;
 pub mod spec;
 mod victims;
 
+use sim_core::frag::TypicalTasks;
 use sim_core::policy::Policy;
 
 pub use parts::{BackfillKind, Part, PartInfo, PlacementKind, PreemptionKind, QueueKind, ShareBy};
@@ -36,9 +37,15 @@ pub use scheduler::Scheduler;
 pub use spec::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
 
 /// Builds the policy `spec` describes for a run seeded with `seed` (the lottery and the random
-/// placement draw from the run's `lottery` and `placement` streams).
+/// placement draw from the run's `lottery` and `placement` streams), for a workload without
+/// typical tasks (FGD then scores every node alike: see [`resolve_with`]).
 pub fn resolve(spec: &PolicySpec, seed: u64) -> Box<dyn Policy + Send> {
-    Box::new(Scheduler::new(spec, seed))
+    resolve_with(spec, seed, &TypicalTasks::new(Vec::new()))
+}
+
+/// [`resolve`], for a workload whose `typical` tasks FGD measures fragmentation against.
+pub fn resolve_with(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::new(spec, seed, typical))
 }
 
 /// One line of the listing of parts: the `[policy]` key, the choice's name and what it does.

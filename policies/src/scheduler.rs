@@ -13,6 +13,7 @@
 //!    whose slice is over.
 //! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
 
+use sim_core::frag::TypicalTasks;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
@@ -65,12 +66,13 @@ struct Kept {
 }
 
 impl Scheduler {
-    /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`).
-    pub fn new(spec: &PolicySpec, seed: u64) -> Scheduler {
+    /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`);
+    /// the FGD placement measures fragmentation against the workload's `typical` tasks.
+    pub fn new(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Scheduler {
         Scheduler {
             label: spec.label.clone(),
             queue: queue::build(spec, seed),
-            placement: placement::build(spec.placement, seed),
+            placement: placement::build(spec.placement, seed, typical),
             backfill_depth: spec.backfill_depth,
             quotas: Quotas::new(&spec.queues),
             preemption: spec.preemption.map(Preemption::new),

@@ -1,8 +1,10 @@
 //! Running a loaded scenario once: a replay, or a fill experiment.
 
 use sim_core::engine::{EngineConfig, World};
+use sim_core::frag::FragTracker;
 use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
+use sim_core::model::Models;
 use sim_core::observe::Observer;
 use sim_core::run::{RunRecord, simulate_observed};
 use traces::SkipReport;
@@ -49,25 +51,27 @@ pub fn run_with(
     rows: &mut dyn JobRowSink,
     stream: bool,
 ) -> Result<ScenarioRun, ScenarioError> {
-    let mut cluster = build_cluster(loaded)?;
+    let cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
+    // Every run reports the FGD fragmentation (summary.json, timeseries.csv, fill.csv), so every
+    // run reads its typical tasks, once: the tracker and the FGD placement both get them.
     let typical = typical_tasks(loaded, &cluster)?;
-    cluster.set_typical_tasks(Some(typical));
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded
         .scenario
         .policy
         .spec()
         .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
-    let mut policy = policies::resolve(&spec, loaded.scenario.seed);
+    let mut policy = policies::resolve_with(&spec, loaded.scenario.seed, &typical);
+    let models: Models = vec![Box::new(FragTracker::new(typical))];
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {
             cluster,
             physics,
             faults,
-            models: Vec::new(),
+            models,
         };
         let config = EngineConfig {
             stream_jobs: stream,
@@ -107,7 +111,7 @@ pub fn run_with(
         cluster,
         physics,
         faults,
-        models: Vec::new(),
+        models,
     };
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];

@@ -41,6 +41,7 @@ pub use thermal_aware::ThermalAware;
 pub use worst_fit::WorstFit;
 
 use sim_core::cluster::{GpuTypeSet, Trial};
+use sim_core::frag::TypicalTasks;
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
@@ -64,8 +65,9 @@ pub trait Placement {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
 }
 
-/// The placement of a kind; `seed` feeds the random ones and the tie-break orders.
-pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
+/// The placement of a kind; `seed` feeds the random ones and the tie-break orders; FGD measures
+/// fragmentation against the workload's `typical` tasks.
+pub fn build(kind: PlacementKind, seed: u64, typical: &TypicalTasks) -> Box<dyn Placement + Send> {
     match kind {
         PlacementKind::FirstFit => Box::new(FirstFit),
         PlacementKind::BestFit => Box::new(BestFit),
@@ -75,7 +77,7 @@ pub fn build(kind: PlacementKind, seed: u64) -> Box<dyn Placement + Send> {
         PlacementKind::Random => Box::new(RandomFit::new(seed)),
         PlacementKind::PowerAware => Box::new(PowerAware::default()),
         PlacementKind::ThermalAware => Box::new(ThermalAware::default()),
-        PlacementKind::Fgd => Box::new(Fgd::new(seed)),
+        PlacementKind::Fgd => Box::new(Fgd::new(seed, typical.clone())),
         PlacementKind::DotProduct => Box::new(DotProduct::new(seed)),
         PlacementKind::GpuPacking => Box::new(GpuPacking::new(seed)),
         PlacementKind::GpuClustering => Box::new(GpuClustering::new(seed)),

@@ -253,6 +253,7 @@ impl State {
             pending: &self.pending,
             running: &self.running,
             physics: model::find(&self.models).unwrap_or(Physics::off()),
+            models: &self.models,
         }
     }
 }
