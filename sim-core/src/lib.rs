@@ -11,6 +11,7 @@
 //! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
+//! - [`model`]: the world models (failures, cascades, physics, fragmentation) behind one trait.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
 //!
