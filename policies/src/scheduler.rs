@@ -93,7 +93,7 @@ impl Scheduler {
     }
 
     fn start(&mut self, round: &mut Round<'_>, job: &Job, tasks: Vec<TaskAlloc>, decisions: &mut Vec<Decision>) {
-        round.started.push((job.id, tasks.clone()));
+        round.started.push(job.id);
         self.queue.started(job);
         if let Some(quotas) = &mut self.quotas {
             quotas.started(job);
@@ -135,7 +135,7 @@ impl Scheduler {
                 break;
             };
             let forecast = &self.forecast;
-            let plan = plan.get_or_insert_with(|| Plan::new(round, depth, forecast));
+            let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast));
             if plan.has_room() {
                 plan.reserve(round, self.placement.as_mut(), job);
             }
