@@ -268,7 +268,8 @@ impl Effects {
         self.list.push(effect);
     }
 
-    /// Delivers `event` back to this model at `at`.
+    /// Delivers an event with `payload` and `version` back to this model at `at`
+    /// ([`WorldModel::event`]).
     pub fn schedule(&mut self, at: SimTime, payload: u64, version: u32) {
         self.push(Effect::Schedule {
             at,

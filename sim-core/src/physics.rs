@@ -634,7 +634,7 @@ impl WorldModel for Physics {
     }
 
     /// A thermal check (payload: the node; version: the node's thermal version), or the end of
-    /// a thermal shutdown (payload: [`REPAIR`] and the node; version: the incident).
+    /// a thermal shutdown (payload: `REPAIR` and the node; version: the incident).
     fn event(&mut self, ctx: &mut ModelCtx<'_>, event: ModelEvent, effects: &mut Effects) -> bool {
         let node = NodeId(event.payload as u32);
         if event.payload & REPAIR != 0 {

@@ -14,6 +14,11 @@
 //!
 //! Trace arrivals are streamed: only the next job is read ahead, so the event queue holds
 //! about one finish event per running job, however long the trace.
+//!
+//! The engine keeps the jobs, the cluster's resources, the event queue and a list of world
+//! models ([`crate::model`]): failures, overloads, the circuit breaker, physics, and those the
+//! [`World`] adds. It tells them what happens to jobs and nodes, queues their own events
+//! (`Event::Model`) and applies the effects they return (`engine/models.rs`).
 
 mod admission;
 mod apply;
@@ -202,6 +207,35 @@ enum Event {
     TimeLimit { job: JobId, started: SimTime },
 }
 
+/// The world models `physics` and `faults` turn on, in the order the engine calls them, which
+/// is the order in which their events and effects meet at one instant: overloads see a job
+/// start before physics does (an overload check is queued before the thermal checks and moved
+/// finishes), the breaker sees a node go down before physics does, and physics starts before
+/// the failure processes draw their first failures.
+fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsConfig) -> Result<Models, RunError> {
+    let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
+    let mut models: Models = Vec::new();
+    if let Some(cascade) = faults.cascade {
+        models.push(Box::new(Overloads::new(cascade, cluster)));
+    }
+    if faults.is_active()
+        && let Some(breaker) = faults.breaker
+    {
+        models.push(Box::new(CircuitBreaker::new(breaker)));
+    }
+    if physics.is_on() {
+        let physics = Physics::new(cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
+        if let Some(power) = physics.power() {
+            cluster.set_power_limits(Some(power.limits(cluster)));
+        }
+        models.push(Box::new(physics));
+    }
+    if let Some(failures) = Failures::new(faults, cluster, spines) {
+        models.push(Box::new(failures));
+    }
+    Ok(models)
+}
+
 /// The mutable state of a run, apart from the policy and observers.
 struct State {
     now: SimTime,
@@ -291,29 +325,10 @@ where
             faults,
             models: extra_models,
         } = world.into();
-        let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
         let nodes = cluster.nodes().len();
         let impact = faults.jobs;
-        let mut models: Models = Vec::new();
-        if let Some(cascade) = faults.cascade {
-            models.push(Box::new(Overloads::new(cascade, &cluster)));
-        }
-        if faults.is_active()
-            && let Some(breaker) = faults.breaker
-        {
-            models.push(Box::new(CircuitBreaker::new(breaker)));
-        }
-        if physics.is_on() {
-            let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
-            if let Some(power) = physics.power() {
-                cluster.set_power_limits(Some(power.limits(&cluster)));
-            }
-            models.push(Box::new(physics));
-        }
         let faults_active = faults.is_active();
-        if let Some(failures) = Failures::new(faults, &cluster, spines) {
-            models.push(Box::new(failures));
-        }
+        let mut models = builtin_models(&mut cluster, physics, faults)?;
         models.extend(extra_models);
         let mut engine = Engine {
             state: State {

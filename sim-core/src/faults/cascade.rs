@@ -135,7 +135,7 @@ impl WorldModel for Overloads {
     }
 
     /// An overload check (payload: the node; version: its overload version when it went over):
-    /// a node still over its memory goes down. Or the end of an overload (payload: [`REPAIR`]
+    /// a node still over its memory goes down. Or the end of an overload (payload: `REPAIR`
     /// and the node; version: the incident).
     fn event(&mut self, ctx: &mut ModelCtx<'_>, event: ModelEvent, effects: &mut Effects) -> bool {
         let node = NodeId(event.payload as u32);
