@@ -225,18 +225,27 @@ impl Physics {
     }
 
     /// A node's GPU clock fraction now (1 = full speed).
+    #[inline]
     pub fn node_clock(&self, node: NodeId) -> f64 {
         self.node_clock.get(node.index()).copied().unwrap_or(1.0)
     }
 
     /// A node's electrical power now, W (0 without a power model).
+    #[inline]
     pub fn node_power_w(&self, node: NodeId) -> f64 {
         self.node_power_w.get(node.index()).copied().unwrap_or(0.0)
     }
 
     /// A rack's electrical power now, W (0 without a power model).
+    #[inline]
     pub fn rack_power_w(&self, rack: RackId) -> f64 {
         self.rack_power_w.get(rack.index()).copied().unwrap_or(0.0)
+    }
+
+    /// The cluster's electrical power now, W: the sum of its racks', in rack order (0 without a
+    /// power model).
+    pub fn cluster_power_w(&self) -> f64 {
+        self.rack_power_w.iter().sum()
     }
 
     /// Budget left in a rack, W (`None` without a power model).
@@ -803,6 +812,7 @@ fn job_nodes(job: &Job, nodes: &mut Vec<NodeId>) {
 }
 
 /// The busy share (0–1) of a node's busiest working GPU (failed devices draw nothing).
+#[inline]
 fn busiest_gpu_share(cluster: &Cluster, node: NodeId) -> f64 {
     let failed = cluster.node(node).failed_gpus;
     let min_free = cluster

@@ -279,6 +279,7 @@ struct State {
 }
 
 impl State {
+    #[inline]
     fn view(&self) -> ClusterView<'_> {
         ClusterView {
             now: self.now,
