@@ -35,8 +35,8 @@ use crate::time::SimTime;
 ///
 /// Every method but [`WorldModel::name`] has a default that does nothing, so a model implements
 /// only what it observes. The engine calls the models in the order they are listed (the built-in
-/// ones first, then [`crate::engine::World::models`]); the order matters only where two models
-/// schedule events at the same instant.
+/// ones first, then [`crate::engine::World::models`]); the order matters where the events and
+/// effects of two models meet at one instant.
 pub trait WorldModel: Any {
     /// A short name, for messages.
     fn name(&self) -> &'static str;
