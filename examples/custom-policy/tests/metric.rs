@@ -1,0 +1,48 @@
+//! The metric of this crate, `max_queue_length`, on the scenario of this crate
+//! (`scenario.toml`), against values worked out by hand.
+//!
+//! Two nodes of 4 GPUs; at t = 0 four 100 s jobs: a (1 GPU), b (3), c (2), d (4).
+//!
+//! `largest-first` with `headroom` (tests/scenario.rs works the placements out): at the end of
+//! t = 0, d and b run, c and a wait: 2 waiting. At t = 100 c and a start: 0 waiting. The most:
+//! 2.
+//!
+//! `fifo` with `headroom`: a goes to r0-n0 (3 left ≥ 2 kept), b (3) keeps 2 nowhere and goes
+//! first fit to r0-n0 (full), c keeps 2 on r0-n1, d (4) fits nowhere: 1 waiting at the end of
+//! t = 0; d starts at t = 100. The most: 1.
+
+use std::path::{Path, PathBuf};
+
+use scenarios::{Override, load_file_with};
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenario.toml")
+}
+
+/// The metrics of a crate's own of one run of the scenario.
+fn extra_metrics(overrides: &[Override]) -> Vec<(&'static str, Option<f64>)> {
+    let loaded = load_file_with(&scenario(), overrides, &custom_policy::registry()).unwrap();
+    scenarios::run::run(&loaded).unwrap().record.extra_metrics
+}
+
+#[test]
+fn the_longest_queue_is_as_worked_out_by_hand() {
+    assert_eq!(extra_metrics(&[]), [("max_queue_length", Some(2.0))]);
+    let fifo: Override = "policy.queue=fifo".parse().unwrap();
+    assert_eq!(extra_metrics(&[fifo]), [("max_queue_length", Some(1.0))]);
+}
+
+#[test]
+fn summary_json_writes_it_after_the_built_in_metrics() {
+    let loaded = load_file_with(&scenario(), &[], &custom_policy::registry()).unwrap();
+    let run = scenarios::run::run(&loaded).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    scenarios::output::write_outputs(out.path(), &loaded, &run, None).unwrap();
+    let text = std::fs::read_to_string(out.path().join("summary.json")).unwrap();
+    let last_built_in = sim_core::metrics::METRIC_NAMES.last().unwrap();
+    let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key}"));
+    assert!(at(last_built_in) < at("max_queue_length"));
+    assert!(at("max_queue_length") < at("event_digest"));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["max_queue_length"], 2.0);
+}
