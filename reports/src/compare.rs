@@ -197,6 +197,7 @@ mod tests {
         // std dev 1, half-width 4.302653 × 1 / √3 = 2.484138: interval [−0.484138, 4.484138].
         let table = SweepTable {
             params: vec![POLICY_KEY.into()],
+            extra_metrics: Vec::new(),
             rows: vec![
                 row(0, "a", 1, 10.0),
                 row(1, "a", 2, 20.0),

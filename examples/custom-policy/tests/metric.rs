@@ -46,3 +46,62 @@ fn summary_json_writes_it_after_the_built_in_metrics() {
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["max_queue_length"], 2.0);
 }
+
+/// A sweep of the scenario over `policy.queue` (largest-first, fifo), one seed each, into `out`.
+fn sweep_queues(out: &Path) {
+    use scenarios::schema::SweepSection;
+    use scenarios::sweep::expand::{Source, plan_with};
+    use scenarios::sweep::{Silent, SweepOptions, run_sweep};
+    let text = std::fs::read_to_string(scenario()).unwrap();
+    let source = Source {
+        text: &text,
+        origin: "scenario.toml",
+        base_dir: scenario().parent().map(Path::to_path_buf),
+    };
+    let queues = ["largest-first", "fifo"].map(|q| toml::Value::String(q.into()));
+    let sweep = SweepSection {
+        seeds: 1,
+        grid: [("policy.queue".to_string(), queues.to_vec())].into(),
+    };
+    let plan = plan_with(&source, &[], Some(sweep), &custom_policy::registry()).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let options = SweepOptions {
+        out: out.to_path_buf(),
+        threads: 1,
+        shard: None,
+        resume: false,
+        replace: false,
+        stop: &stop,
+        max_runs: None,
+        first_seed_rows: false,
+    };
+    let outcome = run_sweep(&plan, &options, &|_, _| Ok(()), &Silent).unwrap();
+    assert!(outcome.complete());
+}
+
+#[test]
+fn sweeps_tabulate_it_after_the_built_in_metrics_and_check_rules_read_it() {
+    use reports::check::{check, results, rules::parse_rules_for};
+    let out = tempfile::tempdir().unwrap();
+    sweep_queues(out.path());
+    // sweep.csv: the column after the built-in ones; largest-first 2, fifo 1 (worked out above).
+    let table = reports::sweep_table::read_table(&out.path().join("sweep.csv")).unwrap();
+    assert_eq!(table.extra_metrics, ["max_queue_length"]);
+    let column = table.metric_names().count() - 1;
+    let values: Vec<Option<f64>> = table.rows.iter().map(|r| r.value(column)).collect();
+    assert_eq!(values, [Some(2.0), Some(1.0)]);
+    // sweep.json states its unit and direction for the reports.
+    let manifest = reports::sweep_manifest::SweepManifest::read(&out.path().join("sweep.json")).unwrap();
+    assert_eq!(manifest.metrics.len(), 1);
+    assert_eq!(manifest.metrics[0].better, sim_core::metrics::Better::Lower);
+    // aggregate.csv, read by check: fifo's 1 passes `<= 1`, largest-first's 2 does not.
+    let found = results::load(out.path()).unwrap();
+    assert_eq!(found.extra_metrics, ["max_queue_length"]);
+    let rules = parse_rules_for("max_queue_length <= 1\n", "rules.txt", &found.extra_metrics).unwrap();
+    let report = check(&found, &found, &rules).unwrap();
+    let passed: Vec<(&str, bool)> = report.checks.iter().map(|c| (c.point.as_str(), c.passed)).collect();
+    assert_eq!(
+        passed,
+        [("policy.queue=largest-first", false), ("policy.queue=fifo", true)]
+    );
+}

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use sim_core::metrics::{METRIC_NAMES, SUMMARY_KEYS};
+
 use crate::aggregate::read_aggregate_csv;
 use crate::error::ReportError;
 
@@ -16,6 +18,9 @@ pub struct Results {
     pub origin: String,
     /// (point label, metric → value), in file order.
     pub points: Vec<(String, BTreeMap<String, f64>)>,
+    /// The metrics of a crate's own the results hold (rules may name them): in file order from
+    /// `aggregate.csv`, in name order from `summary.json`.
+    pub extra_metrics: Vec<String>,
 }
 
 impl Results {
@@ -80,6 +85,7 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
     let (keys, points) = read_aggregate_csv(path)?;
     Ok(Results {
         origin: path.display().to_string(),
+        extra_metrics: points.first().map(|p| p.extra_metrics.clone()).unwrap_or_default(),
         points: points
             .iter()
             .map(|point| {
@@ -89,8 +95,8 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let values = sim_core::metrics::METRIC_NAMES
-                    .iter()
+                let values = point
+                    .metric_names()
                     .zip(&point.metrics)
                     .filter_map(|(name, e)| Some((name.to_string(), e.mean?)))
                     .collect();
@@ -115,18 +121,31 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
     let summary = json
         .as_object()
         .ok_or_else(|| not_a_summary("not a JSON object (is it a summary.json?)".into()))?;
-    if !summary.contains_key(sim_core::metrics::METRIC_NAMES[0]) {
+    if !summary.contains_key(METRIC_NAMES[0]) {
         return Err(not_a_summary(format!(
             "no `{}` (is it a summary.json?)",
-            sim_core::metrics::METRIC_NAMES[0]
+            METRIC_NAMES[0]
         )));
     }
-    let values = sim_core::metrics::METRIC_NAMES
+    // The keys that are neither built-in metrics nor the run's identity or echo: metrics of a
+    // crate's own, numbers or null like the built-in ones.
+    let extra_metrics: Vec<String> = summary
         .iter()
-        .filter_map(|name| Some((name.to_string(), summary.get(*name)?.as_f64()?)))
+        .filter(|(key, value)| {
+            let key = key.as_str();
+            !METRIC_NAMES.contains(&key) && !SUMMARY_KEYS.contains(&key) && (value.is_number() || value.is_null())
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    let values = METRIC_NAMES
+        .iter()
+        .copied()
+        .chain(extra_metrics.iter().map(String::as_str))
+        .filter_map(|name| Some((name.to_string(), summary.get(name)?.as_f64()?)))
         .collect();
     Ok(Results {
         origin,
         points: vec![(String::new(), values)],
+        extra_metrics,
     })
 }

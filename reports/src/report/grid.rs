@@ -244,6 +244,7 @@ mod tests {
             params: vec![racks.into(), policy.into()],
             failed: 0,
             metrics,
+            extra_metrics: Vec::new(),
         }
     }
 

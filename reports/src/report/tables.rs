@@ -134,6 +134,7 @@ mod tests {
                 params: vec![trace.into()],
                 failed: 0,
                 metrics,
+                extra_metrics: Vec::new(),
             }
         };
         let table = points(

@@ -89,6 +89,15 @@ pub const SUMMARY_KEYS: [&str; 7] = [
     "trace_rows_skipped",
 ];
 
+/// Whether `name` is made like a metric's name: lowercase letters, digits and `_`, starting with
+/// a letter (a column of `sweep.csv` and a key of `summary.json` as they are).
+pub fn is_metric_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 impl MetricPart {
     /// Checks that the name can be a column and a JSON key beside the built-in ones: made of
     /// lowercase letters, digits and `_`, starting with a letter, and neither a built-in metric

@@ -11,7 +11,7 @@ mod stats;
 mod summary;
 mod usage;
 
-pub use custom::{ExtraMetrics, Metric, MetricPart, SUMMARY_KEYS};
+pub use custom::{ExtraMetrics, Metric, MetricPart, SUMMARY_KEYS, is_metric_name};
 pub use digest::EventDigest;
 pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};

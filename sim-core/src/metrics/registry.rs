@@ -15,8 +15,10 @@
 
 use super::summary::Summary;
 
-/// Whether a larger or a smaller value of a metric is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a larger or a smaller value of a metric is better (`lower`, `higher` or `neither` in
+/// files: a sweep's `sweep.json` states it for the metrics of a crate's own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Better {
     /// Smaller is better (times, slowdowns, fragmentation, losses).
     Lower,
