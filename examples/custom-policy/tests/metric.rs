@@ -105,3 +105,15 @@ fn sweeps_tabulate_it_after_the_built_in_metrics_and_check_rules_read_it() {
         [("policy.queue=largest-first", false), ("policy.queue=fifo", true)]
     );
 }
+
+#[test]
+fn the_sweep_report_shows_it_beside_the_headline_metrics() {
+    let out = tempfile::tempdir().unwrap();
+    sweep_queues(out.path());
+    let rendered = reports::report::render(out.path()).unwrap();
+    // One row per grid point; max_queue_length differs (2 and 1), so it has a column.
+    let table = &rendered.tables[0];
+    let column = table.header.iter().position(|h| h == "max_queue_length").unwrap();
+    let cells: Vec<&str> = table.rows.iter().map(|r| r[column].text.as_str()).collect();
+    assert_eq!(cells, ["2", "1"]);
+}
