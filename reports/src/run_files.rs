@@ -90,6 +90,21 @@ impl Serialize for ExtraMetricValues<'_> {
     }
 }
 
+/// The metrics of a crate's own in a `summary.json` read back (in name order): its keys that
+/// are neither built-in metrics nor the run's identity or echo
+/// ([`sim_core::metrics::SUMMARY_KEYS`]), with a number or `null` like every metric.
+pub fn extra_metric_names(summary: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    use sim_core::metrics::{METRIC_NAMES, SUMMARY_KEYS};
+    summary
+        .iter()
+        .filter(|(key, value)| {
+            let key = key.as_str();
+            !METRIC_NAMES.contains(&key) && !SUMMARY_KEYS.contains(&key) && (value.is_number() || value.is_null())
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
 /// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`
 /// (from the record's rows, or, when the run streamed them, by committing `streamed`),
 /// `timeseries.csv`, `racks.csv` when a physical model is on and `incidents.csv` when a failure

@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sim_core::metrics::{METRIC_NAMES, SUMMARY_KEYS};
+use sim_core::metrics::METRIC_NAMES;
 
 use crate::aggregate::read_aggregate_csv;
 use crate::error::ReportError;
+use crate::run_files::extra_metric_names;
 
 /// Metric values per grid point; the point's label is `key=value, …` (empty for one run).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,16 +128,7 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
             METRIC_NAMES[0]
         )));
     }
-    // The keys that are neither built-in metrics nor the run's identity or echo: metrics of a
-    // crate's own, numbers or null like the built-in ones.
-    let extra_metrics: Vec<String> = summary
-        .iter()
-        .filter(|(key, value)| {
-            let key = key.as_str();
-            !METRIC_NAMES.contains(&key) && !SUMMARY_KEYS.contains(&key) && (value.is_number() || value.is_null())
-        })
-        .map(|(key, _)| key.clone())
-        .collect();
+    let extra_metrics = extra_metric_names(summary);
     let values = METRIC_NAMES
         .iter()
         .copied()
@@ -148,4 +140,27 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
         points: vec![(String::new(), values)],
         extra_metrics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_s_metrics_of_a_crate_s_own_are_results_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        let text = r#"{"jobs_submitted": 4, "avg_jct_s": 150.0, "max_queue_length": 2.0, "never_defined": null,
+                       "event_digest": "00ff", "policy": "fifo", "seed": 7, "end_s": 200.0, "jobs_rejected": 0,
+                       "scenario": {"name": "s"}, "trace_rows_skipped": {}}"#;
+        std::fs::write(&path, text).unwrap();
+        let found = load(&path).unwrap();
+        // The identity keys (seed, end_s, …) are not metrics; the two unknown numeric-or-null
+        // keys are, in name order.
+        assert_eq!(found.extra_metrics, ["max_queue_length", "never_defined"]);
+        let values = found.point("").unwrap();
+        let names: Vec<&str> = values.keys().map(String::as_str).collect();
+        assert_eq!(names, ["avg_jct_s", "jobs_submitted", "max_queue_length"]);
+        assert_eq!(values["max_queue_length"], 2.0);
+    }
 }
