@@ -45,6 +45,13 @@ fn summary_json_writes_it_after_the_built_in_metrics() {
     assert!(at("max_queue_length") < at("event_digest"));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["max_queue_length"], 2.0);
+    // Every key is a built-in metric, this one, or one of the keys no metric may take.
+    let mut expected: Vec<&str> = sim_core::metrics::METRIC_NAMES.to_vec();
+    expected.push("max_queue_length");
+    expected.extend(sim_core::metrics::SUMMARY_KEYS);
+    expected.sort_unstable();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, expected);
 }
 
 /// A sweep of the scenario over `policy.queue` (largest-first, fifo), one seed each, into `out`.
