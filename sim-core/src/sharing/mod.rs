@@ -1,0 +1,5 @@
+//! GPU sharing beyond fractions: MIG partitions with their real geometry ([`mig`]), time
+//! slicing with its context-switch cost ([`time_slice`]) and MPS with its interference
+//! ([`mps`]); [`SharingMode`] says which one a node's GPUs use.
+
+pub mod mig;
