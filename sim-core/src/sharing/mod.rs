@@ -3,3 +3,10 @@
 //! ([`mps`]); [`SharingMode`] says which one a node's GPUs use.
 
 pub mod mig;
+mod mode;
+pub mod mps;
+pub mod time_slice;
+
+pub use mode::{SHARING_MODES, SharingMode, UnknownMode};
+pub use mps::Mps;
+pub use time_slice::TimeSlice;

@@ -3,7 +3,11 @@
 //! ([`frag`]).
 
 pub mod catalog;
+pub mod frag;
 pub mod layout;
+pub mod place;
 
 pub use catalog::{MODELS, MigModel, MigProfile, model, profile_for_milli};
+pub use frag::{GpuSlices, MigMix, Partitioning, gpu_frag};
 pub use layout::{Instance, LayoutError, MigGpu};
+pub use place::{MIG_PLACEMENTS, MigPlacement, UnknownPlacement, candidate_starts, place};
