@@ -55,6 +55,7 @@ fn physics(c: &mut Criterion) {
                 let world = World {
                     cluster: benches::cluster(32, 16),
                     faults: Default::default(),
+                    models: Vec::new(),
                     physics,
                 };
                 let source = jobs.iter().cloned().map(Ok::<_, Infallible>);

@@ -177,6 +177,7 @@ impl SchedulingState {
             pending: &self.pending,
             running: &self.running,
             physics: &self.physics,
+            models: &[],
         }
     }
 

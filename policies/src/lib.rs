@@ -31,6 +31,7 @@ mod slicing;
 pub mod spec;
 mod victims;
 
+use sim_core::frag::TypicalTasks;
 use sim_core::policy::Policy;
 
 pub use params::{Kind, Param, Params, Table, Value};
@@ -44,15 +45,26 @@ pub use spec::{ConfigError, DEFAULT_PRESET, POLICY_PARAMS, PolicyConfig, PolicyS
 
 /// Builds the policy `spec` describes for a run seeded with `seed`: each part from its factory,
 /// given the checked parameters and the seed (random parts derive their streams from it: the
-/// lottery its `lottery` stream, the random placements their `placement` stream).
+/// lottery its `lottery` stream, the random placements their `placement` stream), for a
+/// workload without typical tasks (FGD then scores every node alike: see [`resolve_with`]).
 pub fn resolve(spec: &PolicySpec, seed: u64) -> Box<dyn Policy + Send> {
-    Box::new(Scheduler::new(spec, seed))
+    resolve_with(spec, seed, &TypicalTasks::new(Vec::new()))
+}
+
+/// [`resolve`], for a workload whose `typical` tasks FGD measures fragmentation against.
+pub fn resolve_with(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::new(spec, seed, typical))
 }
 
 /// [`resolve`], explaining every round's decisions into `sink` (the why-log, see [`explain`]);
 /// the run's decisions and events are the same as without it.
-pub fn resolve_explained(spec: &PolicySpec, seed: u64, sink: Box<dyn explain::ExplainSink>) -> Box<dyn Policy + Send> {
-    Box::new(Scheduler::explained(spec, seed, sink))
+pub fn resolve_explained(
+    spec: &PolicySpec,
+    seed: u64,
+    typical: &TypicalTasks,
+    sink: Box<dyn explain::ExplainSink>,
+) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::explained(spec, seed, typical, sink))
 }
 
 #[cfg(test)]

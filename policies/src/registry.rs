@@ -25,6 +25,7 @@
 //! assert_eq!(spec.label, "first-fit[placement=lowest]");
 //! ```
 
+use sim_core::frag::TypicalTasks;
 use std::fmt;
 
 use crate::params::{Param, Params, Value};
@@ -50,12 +51,20 @@ pub struct PartInfo {
 pub struct Context {
     /// The run's seed: random parts derive their streams from it ([`sim_core::rng::stream`]).
     pub seed: u64,
+    /// The workload's typical tasks, against which FGD-style placements measure fragmentation
+    /// (empty when the run does not know them: every node then scores alike).
+    pub typical: TypicalTasks,
 }
 
 impl Context {
-    /// The context of a run seeded with `seed`.
+    /// The context of a run seeded with `seed`, without typical tasks.
     pub fn new(seed: u64) -> Context {
-        Context { seed }
+        Context::with_typical(seed, TypicalTasks::new(Vec::new()))
+    }
+
+    /// The context of a run seeded with `seed` whose workload has these `typical` tasks.
+    pub fn with_typical(seed: u64, typical: TypicalTasks) -> Context {
+        Context { seed, typical }
     }
 }
 

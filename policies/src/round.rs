@@ -23,8 +23,9 @@ pub(crate) struct Round<'v> {
     max_node_free_gpu_milli: u64,
     /// Whether the bound is exact (false once a start may have lowered the true maximum).
     bound_exact: bool,
-    /// Jobs started this round, with their tasks.
-    pub(crate) started: Vec<(JobId, Vec<TaskAlloc>)>,
+    /// Jobs started this round, in order (their placements are in the round's `Start`
+    /// decisions, in the same order).
+    pub(crate) started: Vec<JobId>,
     /// Running jobs stopped (preempted or suspended) this round.
     stopped: Vec<JobId>,
 }

@@ -13,6 +13,7 @@
 //!    whose slice is over.
 //! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
 
+use sim_core::frag::TypicalTasks;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
@@ -72,9 +73,10 @@ struct Kept {
 }
 
 impl Scheduler {
-    /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`).
-    pub fn new(spec: &PolicySpec, seed: u64) -> Scheduler {
-        let context = Context::new(seed);
+    /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`);
+    /// the FGD placement measures fragmentation against the workload's `typical` tasks.
+    pub fn new(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Scheduler {
+        let context = Context::with_typical(seed, typical.clone());
         let queue = (spec.queue.build)(&spec.params, &context);
         let placement = (spec.placement.build)(&spec.params, &context);
         let quotas = Quotas::new(spec.queues());
@@ -104,11 +106,11 @@ impl Scheduler {
     /// decisions are the same; conservative plans are recomputed every round rather than carried
     /// over (which decides the same, as debug builds check), so that every waiting job is
     /// considered and explained.
-    pub fn explained(spec: &PolicySpec, seed: u64, sink: Box<dyn ExplainSink>) -> Scheduler {
+    pub fn explained(spec: &PolicySpec, seed: u64, typical: &TypicalTasks, sink: Box<dyn ExplainSink>) -> Scheduler {
         Scheduler {
             carries_plans: false,
             explain: Some(Explainer::new(sink)),
-            ..Scheduler::new(spec, seed)
+            ..Scheduler::new(spec, seed, typical)
         }
     }
 
@@ -123,7 +125,7 @@ impl Scheduler {
         if let Some(explain) = &mut self.explain {
             explain.note(job.id, outcome, &tasks);
         }
-        round.started.push((job.id, tasks.clone()));
+        round.started.push(job.id);
         self.queue.started(job);
         if let Some(quotas) = &mut self.quotas {
             quotas.started(job);
@@ -188,7 +190,7 @@ impl Scheduler {
                 break;
             };
             let forecast = &self.forecast;
-            let plan = plan.get_or_insert_with(|| Plan::new(round, depth, forecast));
+            let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast));
             if plan.has_room() {
                 plan.reserve(round, self.placement.as_mut(), job);
             }

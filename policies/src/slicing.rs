@@ -67,7 +67,7 @@ impl TimeSlicing {
         let started = round
             .started
             .iter()
-            .map(|(id, _)| (round.view.job(*id), now.saturating_add(self.spec.slice)));
+            .map(|id| (round.view.job(*id), now.saturating_add(self.spec.slice)));
         running
             .chain(started)
             .filter(|(r, end)| r.spec.preemptible && priorities.contains(&r.spec.priority) && *end > now)

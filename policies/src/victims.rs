@@ -29,7 +29,8 @@ pub(crate) fn make_room(
         let victim = view.job(id);
         give_back_all(&mut trial, &victim.alloc);
         free += victim.spec.gpu_milli();
-        if free >= need && placement.place(&mut trial.clone(), job).is_some() {
+        // A failed placement leaves the trial as it was; a successful one ends the search.
+        if free >= need && placement.place(&mut trial, job).is_some() {
             prefix = Some(i + 1);
             break;
         }

@@ -34,6 +34,7 @@ fn stalled(world: World, jobs: Vec<JobSpec>, policy: &mut dyn Policy, config: En
 fn node_failure_at_10s(nodes: usize, impact: JobImpact) -> World {
     World {
         cluster: cluster(nodes, 1),
+        models: Vec::new(),
         physics: PhysicsConfig::default(),
         faults: FaultsConfig {
             incidents: vec![Incident {
@@ -141,6 +142,7 @@ fn time_slicing_with_a_microsecond_slice_is_stopped_naming_the_time_slice() {
 fn an_mtbf_of_a_microsecond_is_stopped_naming_the_failures() {
     let world = World {
         cluster: cluster(1, 8),
+        models: Vec::new(),
         physics: PhysicsConfig::default(),
         faults: FaultsConfig {
             random: vec![RandomFaults {
@@ -278,6 +280,7 @@ fn a_gpu_failing_under_two_shared_tasks_stops_both() {
 fn failures_around_a_job_that_never_starts_are_stopped_naming_the_wait() {
     let world = World {
         cluster: cluster(1, 8),
+        models: Vec::new(),
         physics: PhysicsConfig::default(),
         faults: FaultsConfig {
             random: vec![RandomFaults {

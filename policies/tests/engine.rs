@@ -346,15 +346,11 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
         )
 }
 
-/// A cluster with its physics and failures.
-fn arb_world() -> impl Strategy<Value = World> {
+/// A cluster with its physics and failures (a [`World`] holds models, built for each run).
+fn arb_world() -> impl Strategy<Value = (Cluster, PhysicsConfig, FaultsConfig)> {
     (arb_cluster(), arb_physics()).prop_flat_map(|(cluster, physics)| {
         let faults = prop::option::of(arb_faults(&physics)).prop_map(Option::unwrap_or_default);
-        (Just(cluster), Just(physics), faults).prop_map(|(cluster, physics, faults)| World {
-            cluster,
-            physics,
-            faults,
-        })
+        (Just(cluster), Just(physics), faults)
     })
 }
 
@@ -405,8 +401,9 @@ proptest! {
     /// then, if failure processes keep the run going, the progress guard stops it naming the
     /// wait.
     #[test]
-    fn invariants_hold(world in arb_world(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000), kill_at_limit in any::<bool>()) {
+    fn invariants_hold((cluster, physics, faults) in arb_world(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000), kill_at_limit in any::<bool>()) {
         let submitted = jobs.len();
+        let world = World { cluster, physics, faults, models: Vec::new() };
         let retry_limit = world.faults.jobs.max_retries;
         let over_quota = |j: &JobSpec| variant == 3 && j.queue == "q0" && j.gpu_milli() > 4000;
         let may_wait_forever = jobs.iter().any(over_quota)

@@ -11,6 +11,7 @@ use policies::explain::{Considered, ExplainSink, Outcome, Reason};
 use policies::{PolicyConfig, PolicySpec};
 use sim_core::cluster::Cluster;
 use sim_core::engine::{Engine, EngineConfig};
+use sim_core::frag::TypicalTasks;
 use sim_core::job::JobSpec;
 use sim_core::view::ClusterView;
 
@@ -76,7 +77,12 @@ fn explained(
             .collect::<Vec<String>>()
     };
     let plain = digest(policies::resolve(&spec, 0));
-    let with_log = digest(policies::resolve_explained(&spec, 0, Box::new(log.clone())));
+    let with_log = digest(policies::resolve_explained(
+        &spec,
+        0,
+        &TypicalTasks::new(Vec::new()),
+        Box::new(log.clone()),
+    ));
     assert_eq!(plain, with_log, "explaining changed the run");
     log.0.lock().unwrap().clone()
 }

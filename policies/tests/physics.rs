@@ -93,6 +93,7 @@ fn two_jobs_sharing_an_uplink_get_half_each() {
     let world = World {
         cluster: racks(5, 1, "A100-80GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             fabric: Some(fabric(100.0)),
             ..Default::default()
@@ -125,6 +126,7 @@ fn in_rack_and_silent_jobs_are_not_slowed() {
     let world = World {
         cluster: racks(2, 2, "A100-80GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             fabric: Some(fabric(1.0)),
             ..Default::default()
@@ -171,6 +173,7 @@ fn a_rack_over_its_budget_slows_down_by_the_curve() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             power: Some(power(8000.0, PowerMode::Cap)),
             ..Default::default()
@@ -198,6 +201,7 @@ fn admit_delays_the_job_that_would_exceed_the_budget() {
     let world = World {
         cluster: racks(1, 2, "A100-80GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             power: Some(power(6500.0, PowerMode::Admit)),
             ..Default::default()
@@ -216,6 +220,7 @@ fn thermal_world(nodes: usize) -> World {
     World {
         cluster: racks(1, nodes, "V100-32GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             power: Some(power),
             thermal: Some(ThermalConfig {
@@ -289,6 +294,7 @@ fn overheated_rack(cooling_w: f64, horizon_s: u64) -> (RunOutcome, Watch) {
     let world = World {
         cluster: racks(1, 8, "V100-32GB"),
         faults: Default::default(),
+        models: Vec::new(),
         physics: PhysicsConfig {
             power: Some(power),
             thermal: Some(ThermalConfig {
@@ -379,6 +385,7 @@ fn packed_beats_first_fit_when_uplinks_are_oversubscribed() {
         let world = World {
             cluster: racks(2, 2, "A100-80GB"),
             faults: Default::default(),
+            models: Vec::new(),
             physics: PhysicsConfig {
                 fabric: Some(FabricConfig {
                     node_nic_gbps: 100.0,
@@ -412,6 +419,7 @@ fn power_aware_avoids_the_rack_near_its_budget() {
         let world = World {
             cluster: racks(2, 2, "A100-80GB"),
             faults: Default::default(),
+            models: Vec::new(),
             physics: PhysicsConfig {
                 power: Some(power(10_000.0, PowerMode::Admit)),
                 ..Default::default()
@@ -438,6 +446,7 @@ fn thermal_aware_avoids_the_hot_rack() {
         let world = World {
             cluster: racks(2, 2, "V100-32GB"),
             faults: Default::default(),
+            models: Vec::new(),
             physics: PhysicsConfig {
                 power: Some(power),
                 thermal: Some(ThermalConfig {

@@ -21,7 +21,11 @@ use pyo3::types::{PyBytes, PyDict};
 use scenarios::ScenarioError;
 use scenarios::schema::WorkloadMode;
 use sim_core::cluster::Trial;
+use sim_core::cluster::Cluster;
 use sim_core::engine::{EngineConfig, RunError, World};
+use sim_core::faults::FaultsConfig;
+use sim_core::physics::PhysicsConfig;
+use sim_core::frag::{FragTracker, TypicalTasks};
 use sim_core::ids::{JobId, NodeId};
 use sim_core::job::{JobSpec, JobState};
 use sim_core::metrics::{DiscardRows, Summary};
@@ -290,7 +294,10 @@ type StepResult<'py> = (Bound<'py, PyBytes>, usize, f64, bool);
 /// A scenario's cluster and workload, run episode by episode with an agent choosing the jobs.
 #[pyclass(module = "clustersim._native", unsendable)]
 pub struct Env {
-    world: World,
+    /// The cluster, physics and faults every episode starts from.
+    setting: Setting,
+    /// The workload's typical tasks (FGD's placement and the fragmentation tracker).
+    typical: TypicalTasks,
     jobs: Arc<Vec<JobSpec>>,
     config: EngineConfig,
     seed: u64,
@@ -344,22 +351,21 @@ impl Env {
                 loaded.origin
             )));
         }
-        let (world, jobs) = py
+        let (setting, typical, jobs) = py
             .detach(|| {
-                let mut cluster = scenarios::build::build_cluster(&loaded)?;
+                let cluster = scenarios::build::build_cluster(&loaded)?;
                 let physics = scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
                 let faults = scenarios::faults_build::faults_config(&loaded, &cluster)?;
                 let typical = scenarios::build::typical_tasks(&loaded, &cluster)?;
-                cluster.set_typical_tasks(Some(typical));
                 let jobs = scenarios::build::open_workload(&loaded, &cluster)?
                     .collect::<Result<Vec<JobSpec>, _>>()
                     .map_err(ScenarioError::from)?;
-                let world = World {
+                let setting = Setting {
                     cluster,
                     physics,
                     faults,
                 };
-                Ok::<_, ScenarioError>((world, jobs))
+                Ok::<_, ScenarioError>((setting, typical, jobs))
             })
             .map_err(to_py)?;
         let config = EngineConfig {
@@ -368,7 +374,8 @@ impl Env {
             ..scenarios::build::engine_config(&loaded)
         };
         Ok(Env {
-            world,
+            setting,
+            typical,
             jobs: Arc::new(jobs),
             config,
             seed: loaded.scenario.seed,
@@ -411,11 +418,11 @@ impl Env {
         let shape = self.shape;
         let spec = &self.placement;
         let (placement, failure) =
-            crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &Context::new(self.seed)));
+            crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &Context::with_typical(self.seed, self.typical.clone())));
         if let Some(failure) = failure {
             return Err(failure);
         }
-        let world = self.world.clone();
+        let world = self.world();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
         let stack = DefaultStack::new(EPISODE_STACK).map_err(|e| {
@@ -461,10 +468,10 @@ impl Env {
         let spec = PolicySpec::preset(policy).map_err(|e| InputError::new_err(format!("policy: {e}")))?;
         let outcome = py
             .detach(|| {
-                let mut policy = policies::resolve(&spec, self.seed);
+                let mut policy = policies::resolve_with(&spec, self.seed, &self.typical);
                 let source = self.jobs[range].iter().cloned().map(Ok::<_, Infallible>);
                 simulate_observed(
-                    self.world.clone(),
+                    self.world(),
                     source,
                     policy.as_mut(),
                     self.config.clone(),
@@ -484,7 +491,26 @@ impl Env {
     }
 }
 
+/// What every episode's world is built from (a world holds models, which are built anew for
+/// each run).
+struct Setting {
+    cluster: Cluster,
+    physics: PhysicsConfig,
+    faults: FaultsConfig,
+}
+
 impl Env {
+    /// A fresh world for one run: the setting, with the FGD fragmentation tracker a scenario run
+    /// has.
+    fn world(&self) -> World {
+        World {
+            cluster: self.setting.cluster.clone(),
+            physics: self.setting.physics.clone(),
+            faults: self.setting.faults.clone(),
+            models: vec![Box::new(FragTracker::new(self.typical.clone()))],
+        }
+    }
+
     /// Jobs `start .. start + length`, checked against the workload.
     fn range(&self, start: usize, length: usize) -> PyResult<std::ops::Range<usize>> {
         match start.checked_add(length) {

@@ -2,8 +2,10 @@
 
 use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
+use sim_core::frag::FragTracker;
 use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
+use sim_core::model::Models;
 use sim_core::observe::Observer;
 use sim_core::run::{RunRecord, simulate_observed};
 use traces::SkipReport;
@@ -62,23 +64,27 @@ pub fn run_explaining(
     stream: bool,
     explain: Option<Box<dyn ExplainSink>>,
 ) -> Result<ScenarioRun, ScenarioError> {
-    let mut cluster = build_cluster(loaded)?;
+    let cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
+    // Every run reports the FGD fragmentation (summary.json, timeseries.csv, fill.csv), so every
+    // run reads its typical tasks, once: the tracker and the FGD placement both get them.
     let typical = typical_tasks(loaded, &cluster)?;
-    cluster.set_typical_tasks(Some(typical));
     let mut source = open_workload(loaded, &cluster)?;
     let spec = loaded.policy();
+    let seed = loaded.scenario.seed;
     let mut policy = match explain {
-        Some(sink) => policies::resolve_explained(spec, loaded.scenario.seed, sink),
-        None => policies::resolve(spec, loaded.scenario.seed),
+        Some(sink) => policies::resolve_explained(spec, seed, &typical, sink),
+        None => policies::resolve_with(spec, seed, &typical),
     };
+    let models: Models = vec![Box::new(FragTracker::new(typical))];
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {
             cluster,
             physics,
             faults,
+            models,
         };
         let config = EngineConfig {
             stream_jobs: stream,
@@ -119,6 +125,7 @@ pub fn run_explaining(
         cluster,
         physics,
         faults,
+        models,
     };
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];

@@ -59,9 +59,8 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
     // random breaks the few nodes that can hold an 8-GPU pod of 120 cores early (about 57 %).
     for (policy, fails_after) in [("fgd", 0.9), ("paper-random", 0.4)] {
         let loaded = scenario(policy);
-        let mut cluster = build_cluster(&loaded).unwrap();
+        let cluster = build_cluster(&loaded).unwrap();
         let typical = typical_tasks(&loaded, &cluster).unwrap();
-        cluster.set_typical_tasks(Some(typical));
         let capacity = cluster.total_gpu_milli();
         assert_eq!(capacity, 6_212_000);
         let mut source = open_workload(&loaded, &cluster).unwrap();
@@ -72,7 +71,7 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
             ..EngineConfig::default()
         };
         let spec = policies::PolicySpec::preset(policy).unwrap();
-        let mut scheduler = policies::resolve(&spec, 42);
+        let mut scheduler = policies::resolve_with(&spec, 42, &typical);
         let mut check = AllocEqualsDemand::default();
         simulate_observed(
             cluster,

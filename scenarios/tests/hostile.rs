@@ -38,6 +38,32 @@ fn refusal(settings: &[&str]) -> String {
     err.to_string()
 }
 
+/// Runs `loaded` through the engine directly, built as `clustersim run` builds it but with
+/// the physics of `scenario` (a setting validation would refuse) and its engine settings
+/// changed by `change`, and returns the error that stopped it.
+fn stopped_by_the_guard(
+    loaded: &ValidScenario,
+    scenario: &scenarios::schema::Scenario,
+    change: impl FnOnce(&mut sim_core::engine::EngineConfig),
+) -> sim_core::engine::RunError {
+    let cluster = build_cluster(loaded).unwrap();
+    let physics = scenarios::physics_build::physics_config(scenario, &cluster, &loaded.origin).unwrap();
+    let faults = scenarios::faults_build::faults_config(loaded, &cluster).unwrap();
+    let mut source = open_workload(loaded, &cluster).unwrap();
+    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
+    let mut config = scenarios::build::engine_config(loaded);
+    change(&mut config);
+    let world = sim_core::engine::World {
+        cluster,
+        physics,
+        faults,
+        models: Vec::new(),
+    };
+    sim_core::run::simulate(world, &mut *source, policy.as_mut(), config)
+        .err()
+        .expect("stopped by the guard")
+}
+
 fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
@@ -437,22 +463,10 @@ fn observation_2_the_time_limit_itself_is_capped_so_that_sums_of_input_times_can
 #[test]
 fn observation_4_the_cascading_failure_without_its_horizon_is_stopped_by_the_guard() {
     let loaded = load_file(Path::new("library:cascading-failure"), &[]).unwrap();
-    let cluster = build_cluster(&loaded).unwrap();
-    let physics = scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).unwrap();
-    let faults = scenarios::faults_build::faults_config(&loaded, &cluster).unwrap();
-    let mut source = open_workload(&loaded, &cluster).unwrap();
-    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
-    let mut config = scenarios::build::engine_config(&loaded);
-    config.horizon = None;
-    config.budget.max_events = Some(200_000);
-    let world = sim_core::engine::World {
-        cluster,
-        physics,
-        faults,
-    };
-    let err = sim_core::run::simulate(world, &mut *source, policy.as_mut(), config)
-        .err()
-        .expect("stopped by the guard");
+    let err = stopped_by_the_guard(&loaded, &loaded.scenario, |config| {
+        config.horizon = None;
+        config.budget.max_events = Some(200_000);
+    });
     let sim_core::engine::RunError::NoProgress(stall) = &err else {
         panic!("{err}")
     };
@@ -501,23 +515,11 @@ fn observation_4_a_thermal_recovery_too_short_to_cool_is_refused_or_stopped() {
         &overrides(&["thermal.inlet_c=35"]),
     )
     .unwrap();
-    let cluster = build_cluster(&loaded).unwrap();
     let mut scenario = loaded.scenario.clone();
     scenario.thermal.as_mut().unwrap().recovery = scenarios::duration::Duration(sim_core::SimTime::ZERO);
-    let physics = scenarios::physics_build::physics_config(&scenario, &cluster, &loaded.origin).unwrap();
-    let faults = scenarios::faults_build::faults_config(&loaded, &cluster).unwrap();
-    let mut source = open_workload(&loaded, &cluster).unwrap();
-    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
-    let mut config = scenarios::build::engine_config(&loaded);
-    config.budget.max_events_per_instant = Some(10_000);
-    let world = sim_core::engine::World {
-        cluster,
-        physics,
-        faults,
-    };
-    let err = sim_core::run::simulate(world, &mut *source, policy.as_mut(), config)
-        .err()
-        .expect("stopped by the guard");
+    let err = stopped_by_the_guard(&loaded, &scenario, |config| {
+        config.budget.max_events_per_instant = Some(10_000)
+    });
     let sim_core::engine::RunError::NoProgress(stall) = &err else {
         panic!("{err}")
     };

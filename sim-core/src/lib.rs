@@ -11,6 +11,7 @@
 //! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
+//! - [`model`]: the world models (failures, cascades, physics, fragmentation) behind one trait.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
 //! - [`rng`]: seeded random streams; [`fnv`]: the FNV-1a hash every crate uses.
@@ -65,6 +66,7 @@ pub mod job;
 pub mod jobs;
 pub mod math;
 pub mod metrics;
+pub mod model;
 pub mod observe;
 pub mod physics;
 pub mod policy;

@@ -1,8 +1,10 @@
 //! The physical world around the cluster: network, power and heat, and how they set job speeds.
 //!
-//! The engine tells [`Physics`] when a job starts or stops, when a thermal check it scheduled
-//! comes due, and when a node goes down or up; physics answers with [`Effects`]: new speed
-//! factors for the jobs affected, thermal checks to schedule, nodes that must shut down.
+//! [`Physics`] is a world model ([`crate::model`]): the engine tells it when a job starts or
+//! stops and when a node goes down or up, and it answers with effects: new speed factors for the
+//! jobs affected, thermal checks (its own events) and thermal shutdowns (incidents of its own,
+//! repaired after the thermal recovery time). It hears the failures of spine switches and
+//! cooling units as signals from the fault model.
 //! A job's speed is its network factor (see [`crate::fabric`]) times its power factor: the
 //! speed, by the cap curve, of the slowest clock among its nodes (rack power cap, thermal cap,
 //! hardware slowdown).
@@ -10,13 +12,14 @@
 //! Work is local: a job start or stop refreshes the racks it touches (their power, caps, inlet
 //! and node temperatures) and the network component it belongs to; nothing else is recomputed.
 
-use std::collections::BTreeSet;
-
 use crate::cluster::Cluster;
 use crate::fabric::{FabricConfig, Network};
+use crate::faults::{Cause, Component};
 use crate::ids::{JobId, NodeId, RackId};
 use crate::job::Job;
 use crate::jobs::JobStore;
+use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, Signal, SpeedPart, WorldModel};
+use crate::observe::DownCause;
 use crate::power::{PowerConfig, PowerError, PowerModel};
 use crate::resources::MILLI_PER_GPU;
 use crate::thermal::trajectory::Inlet;
@@ -26,24 +29,28 @@ use crate::time::SimTime;
 /// How far ahead a thermal crossing is searched; later crossings are found at a later refresh.
 const CROSSING_HORIZON: SimTime = SimTime::from_secs(365 * 86_400);
 
-/// Which physical model a speed factor comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SpeedPart {
-    /// Uplink contention.
-    Network,
-    /// Power caps, thermal caps and slowdowns.
-    Power,
+/// The payload bit of a repair event (the node in the low bits, the incident as the version);
+/// without it the event is a thermal check of the node in the low bits.
+const REPAIR: u64 = 1 << 32;
+
+/// What the engine must do after a physics update, gathered in this order before it is handed
+/// over as effects: speeds first, then thermal checks, then shutdowns.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Changes {
+    /// New speed factors, in a fixed order.
+    speeds: Vec<(JobId, SpeedPart, f64)>,
+    /// Thermal checks to schedule: (node, time, version).
+    checks: Vec<(NodeId, SimTime, u32)>,
+    /// Nodes that reached their shutdown temperature.
+    shutdowns: Vec<NodeId>,
 }
 
-/// What the engine must do after a physics update.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Effects {
-    /// New speed factors, in a fixed order.
-    pub speeds: Vec<(JobId, SpeedPart, f64)>,
-    /// Thermal checks to schedule: (node, time, version).
-    pub checks: Vec<(NodeId, SimTime, u32)>,
-    /// Nodes that reached their shutdown temperature.
-    pub shutdowns: Vec<NodeId>,
+impl Changes {
+    const EMPTY: Changes = Changes {
+        speeds: Vec::new(),
+        checks: Vec::new(),
+        shutdowns: Vec::new(),
+    };
 }
 
 /// The thermal state of every rack and node.
@@ -105,12 +112,41 @@ pub struct Physics {
     node_clock: Vec<f64>,
     node_power_w: Vec<f64>,
     rack_power_w: Vec<f64>,
+    /// Per node, the jobs running there (kept with the power model only).
     node_jobs: Vec<Vec<JobId>>,
     node_throttled_gpus: Vec<f64>,
     throttled_gpus: f64,
+    /// Per rack whose cooling unit failed: the cooling capacity to restore, W, and the incident
+    /// that took it (the parent of the thermal shutdowns that follow).
+    lost_cooling: Vec<Option<(f64, u32)>>,
+    /// Reused buffers: what the current call changes, and scratch lists.
+    changes: Changes,
     scratch_nodes: Vec<NodeId>,
     scratch_jobs: Vec<JobId>,
+    scratch_job_nodes: Vec<NodeId>,
+    scratch_racks: Vec<RackId>,
+    scratch_network: Vec<(JobId, f64)>,
 }
+
+/// The physics of a run without physical models, for views of such a run.
+static NO_PHYSICS: Physics = Physics {
+    network: None,
+    power: None,
+    thermal: None,
+    node_clock: Vec::new(),
+    node_power_w: Vec::new(),
+    rack_power_w: Vec::new(),
+    node_jobs: Vec::new(),
+    node_throttled_gpus: Vec::new(),
+    throttled_gpus: 0.0,
+    lost_cooling: Vec::new(),
+    changes: Changes::EMPTY,
+    scratch_nodes: Vec::new(),
+    scratch_jobs: Vec::new(),
+    scratch_job_nodes: Vec::new(),
+    scratch_racks: Vec::new(),
+    scratch_network: Vec::new(),
+};
 
 /// Which models a run uses, and their parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -123,7 +159,19 @@ pub struct PhysicsConfig {
     pub thermal: Option<ThermalConfig>,
 }
 
+impl PhysicsConfig {
+    /// True when any physical model is on.
+    pub fn is_on(&self) -> bool {
+        self.fabric.is_some() || self.power.is_some() || self.thermal.is_some()
+    }
+}
+
 impl Physics {
+    /// No physical model: every job runs at full speed, nothing draws power or heats up.
+    pub fn off() -> &'static Physics {
+        &NO_PHYSICS
+    }
+
     /// Builds the models for `cluster` (idle, at their steady state).
     pub fn new(cluster: &Cluster, config: PhysicsConfig) -> Result<Physics, PhysicsError> {
         let network = config.fabric.map(|f| Network::new(cluster, f));
@@ -138,8 +186,13 @@ impl Physics {
             node_jobs: vec![Vec::new(); nodes],
             node_throttled_gpus: vec![0.0; nodes],
             throttled_gpus: 0.0,
+            lost_cooling: vec![None; cluster.racks().len()],
+            changes: Changes::default(),
             scratch_nodes: Vec::new(),
             scratch_jobs: Vec::new(),
+            scratch_job_nodes: Vec::new(),
+            scratch_racks: Vec::new(),
+            scratch_network: Vec::new(),
             power,
         };
         if let Some(power) = &physics.power {
@@ -172,18 +225,27 @@ impl Physics {
     }
 
     /// A node's GPU clock fraction now (1 = full speed).
+    #[inline]
     pub fn node_clock(&self, node: NodeId) -> f64 {
-        self.node_clock[node.index()]
+        self.node_clock.get(node.index()).copied().unwrap_or(1.0)
     }
 
     /// A node's electrical power now, W (0 without a power model).
+    #[inline]
     pub fn node_power_w(&self, node: NodeId) -> f64 {
-        self.node_power_w[node.index()]
+        self.node_power_w.get(node.index()).copied().unwrap_or(0.0)
     }
 
     /// A rack's electrical power now, W (0 without a power model).
+    #[inline]
     pub fn rack_power_w(&self, rack: RackId) -> f64 {
-        self.rack_power_w[rack.index()]
+        self.rack_power_w.get(rack.index()).copied().unwrap_or(0.0)
+    }
+
+    /// The cluster's electrical power now, W: the sum of its racks', in rack order (0 without a
+    /// power model).
+    pub fn cluster_power_w(&self) -> f64 {
+        self.rack_power_w.iter().sum()
     }
 
     /// Budget left in a rack, W (`None` without a power model).
@@ -194,73 +256,76 @@ impl Physics {
     }
 
     /// Initial thermal checks (none are due while everything idles, but a hot inlet may start one).
-    pub fn start(&mut self, cluster: &Cluster, jobs: &JobStore, now: SimTime, effects: &mut Effects) {
+    fn start(&mut self, cluster: &Cluster, jobs: &JobStore, now: SimTime, changes: &mut Changes) {
         for rack in 0..cluster.racks().len() {
-            self.refresh_rack(cluster, jobs, RackId::from_index(rack), None, now, effects);
+            self.refresh_rack(cluster, jobs, RackId::from_index(rack), None, now, changes);
         }
     }
 
     /// A job started (its allocation is in `job.alloc` and already taken from `cluster`).
-    pub fn job_started(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, effects: &mut Effects) {
-        let nodes = job_nodes(job);
-        for node in &nodes {
-            self.node_jobs[node.index()].push(job.id);
+    fn job_started(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, changes: &mut Changes) {
+        let mut nodes = std::mem::take(&mut self.scratch_job_nodes);
+        job_nodes(job, &mut nodes);
+        if self.power.is_some() {
+            for node in &nodes {
+                self.node_jobs[node.index()].push(job.id);
+            }
         }
         if let Some(network) = &mut self.network {
-            let mut changes = Vec::new();
-            network.job_started(job, cluster, &mut changes);
-            effects
+            let mut network_changes = std::mem::take(&mut self.scratch_network);
+            network.job_started(job, cluster, &mut network_changes);
+            changes
                 .speeds
-                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+                .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));
+            self.scratch_network = network_changes;
         }
-        self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
+        self.refresh_racks_of(cluster, jobs, &nodes, now, changes);
+        self.scratch_job_nodes = nodes;
         if self.power.is_some() {
-            effects.speeds.push((job.id, SpeedPart::Power, self.power_factor(job)));
+            changes.speeds.push((job.id, SpeedPart::Power, self.power_factor(job)));
         }
     }
 
     /// A job stopped (its resources are already released in `cluster`).
-    pub fn job_stopped(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, effects: &mut Effects) {
-        let nodes = job_nodes(job);
-        for node in &nodes {
-            self.node_jobs[node.index()].retain(|&j| j != job.id);
+    fn job_stopped(&mut self, cluster: &Cluster, jobs: &JobStore, job: &Job, now: SimTime, changes: &mut Changes) {
+        let mut nodes = std::mem::take(&mut self.scratch_job_nodes);
+        job_nodes(job, &mut nodes);
+        if self.power.is_some() {
+            for node in &nodes {
+                self.node_jobs[node.index()].retain(|&j| j != job.id);
+            }
         }
         if let Some(network) = &mut self.network {
-            let mut changes = Vec::new();
-            network.job_stopped(job.id, &mut changes);
-            effects
+            let mut network_changes = std::mem::take(&mut self.scratch_network);
+            network.job_stopped(job.id, &mut network_changes);
+            changes
                 .speeds
-                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+                .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));
+            self.scratch_network = network_changes;
         }
-        self.refresh_racks_of(cluster, jobs, &nodes, now, effects);
+        self.refresh_racks_of(cluster, jobs, &nodes, now, changes);
+        self.scratch_job_nodes = nodes;
     }
 
-    /// A node went down or came back (its jobs were already stopped).
-    pub fn node_changed(
-        &mut self,
-        cluster: &Cluster,
-        jobs: &JobStore,
-        node: NodeId,
-        now: SimTime,
-        effects: &mut Effects,
-    ) {
+    /// A node went down or came back, or a device of it changed (its jobs were already stopped).
+    fn node_changed(&mut self, cluster: &Cluster, jobs: &JobStore, node: NodeId, now: SimTime, changes: &mut Changes) {
         if let Some(thermal) = &mut self.thermal {
             let heat = &mut thermal.nodes[node.index()];
             heat.band = if cluster.node(node).up { Band::Normal } else { Band::Off };
         }
-        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, effects);
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, changes);
     }
 
     /// A scheduled thermal check came due: moves the node between bands if its temperature
     /// crossed a threshold. Stale checks (older version) do nothing.
-    pub fn thermal_check(
+    fn thermal_check(
         &mut self,
         cluster: &Cluster,
         jobs: &JobStore,
         node: NodeId,
         version: u32,
         now: SimTime,
-        effects: &mut Effects,
+        changes: &mut Changes,
     ) {
         let Some(thermal) = &self.thermal else {
             return;
@@ -285,24 +350,25 @@ impl Physics {
             other => other,
         };
         if new_band == Band::Off {
-            effects.shutdowns.push(node);
+            changes.shutdowns.push(node);
             return;
         }
         if let Some(thermal) = &mut self.thermal {
             thermal.nodes[node.index()].band = new_band;
         }
-        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, effects);
+        self.refresh_rack(cluster, jobs, cluster.node(node).rack, Some(node), now, changes);
     }
 
     /// Sets how many spine switches work (a spine failure or repair); without a network model
     /// it changes nothing.
-    pub fn set_working_spines(&mut self, working: u32, effects: &mut Effects) {
+    fn set_working_spines(&mut self, working: u32, changes: &mut Changes) {
         if let Some(network) = &mut self.network {
-            let mut changes = Vec::new();
-            network.set_working_spines(working, &mut changes);
-            effects
+            let mut network_changes = std::mem::take(&mut self.scratch_network);
+            network.set_working_spines(working, &mut network_changes);
+            changes
                 .speeds
-                .extend(changes.into_iter().map(|(j, f)| (j, SpeedPart::Network, f)));
+                .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));
+            self.scratch_network = network_changes;
         }
     }
 
@@ -312,19 +378,19 @@ impl Physics {
     }
 
     /// Sets a rack's cooling capacity (a cooling-unit failure sets 0; repair restores it).
-    pub fn set_cooling(
+    fn set_cooling(
         &mut self,
         cluster: &Cluster,
         jobs: &JobStore,
         rack: RackId,
         cooling_w: f64,
         now: SimTime,
-        effects: &mut Effects,
+        changes: &mut Changes,
     ) {
         if let Some(thermal) = &mut self.thermal {
             thermal.racks[rack.index()].cooling_w = cooling_w;
         }
-        self.refresh_rack(cluster, jobs, rack, None, now, effects);
+        self.refresh_rack(cluster, jobs, rack, None, now, changes);
     }
 
     /// Firmware adjusts a thermal cap continuously; at every refresh the caps of a rack's
@@ -366,18 +432,27 @@ impl Physics {
         Band::Capped { allowed_w, at_min }
     }
 
+    /// Refreshes the racks of `nodes`, in id order.
     fn refresh_racks_of(
         &mut self,
         cluster: &Cluster,
         jobs: &JobStore,
         nodes: &[NodeId],
         now: SimTime,
-        effects: &mut Effects,
+        changes: &mut Changes,
     ) {
-        let racks: BTreeSet<RackId> = nodes.iter().map(|&n| cluster.node(n).rack).collect();
-        for rack in racks {
-            self.refresh_rack(cluster, jobs, rack, None, now, effects);
+        if self.power.is_none() {
+            return;
         }
+        let mut racks = std::mem::take(&mut self.scratch_racks);
+        racks.clear();
+        racks.extend(nodes.iter().map(|&n| cluster.node(n).rack));
+        racks.sort_unstable();
+        racks.dedup();
+        for &rack in &racks {
+            self.refresh_rack(cluster, jobs, rack, None, now, changes);
+        }
+        self.scratch_racks = racks;
     }
 
     /// Recomputes a rack: its budget clock, each node's clock and power, the inlet's course, the
@@ -389,7 +464,7 @@ impl Physics {
         rack: RackId,
         forced: Option<NodeId>,
         now: SimTime,
-        effects: &mut Effects,
+        changes: &mut Changes,
     ) {
         let mut forced_nodes = self.track_caps(cluster, rack, now);
         forced_nodes.extend(forced);
@@ -446,7 +521,7 @@ impl Physics {
                 rack_power,
                 &forced_nodes,
                 now,
-                effects,
+                changes,
             );
         }
         // Only jobs on nodes whose clock moved change speed.
@@ -460,7 +535,7 @@ impl Physics {
         affected.sort_unstable();
         affected.dedup();
         for &job in &affected {
-            effects
+            changes
                 .speeds
                 .push((job, SpeedPart::Power, self.power_factor(&jobs[job])));
         }
@@ -482,6 +557,105 @@ impl Physics {
     pub fn throttled_gpus(&self) -> f64 {
         self.throttled_gpus
     }
+
+    /// Runs `update` on the reused change lists and hands what it gathered to the engine.
+    fn update(
+        &mut self,
+        ctx: &mut ModelCtx<'_>,
+        effects: &mut Effects,
+        update: impl FnOnce(&mut Physics, &ModelCtx<'_>, &mut Changes),
+    ) {
+        let mut changes = std::mem::take(&mut self.changes);
+        update(self, ctx, &mut changes);
+        for (job, part, factor) in changes.speeds.drain(..) {
+            effects.set_speed(job, part, factor);
+        }
+        for (node, at, version) in changes.checks.drain(..) {
+            effects.schedule(at, u64::from(node.0), version);
+        }
+        for node in changes.shutdowns.drain(..) {
+            self.shut_down(ctx, node, effects);
+        }
+        self.changes = changes;
+    }
+
+    /// A node reached its shutdown temperature: down for the thermal recovery time, in an
+    /// incident of its own. In a rack whose cooling failed, the shutdown is a cascade of that
+    /// failure.
+    fn shut_down(&self, ctx: &mut ModelCtx<'_>, node: NodeId, effects: &mut Effects) {
+        let rack = ctx.cluster.node(node).rack;
+        let cause = self.lost_cooling[rack.index()].map_or(Cause::Physics, |(_, parent)| Cause::Cascade { parent });
+        let unit = ctx.cluster.node(node).name.clone();
+        let incident = ctx.open_incident(Component::Node, unit, DownCause::Thermal.name(), cause);
+        if let Some(thermal) = &self.thermal {
+            effects.schedule(ctx.now + thermal.config.recovery, REPAIR | u64::from(node.0), incident);
+        }
+        effects.hold_node_down(node, DownCause::Thermal, incident);
+    }
+}
+
+impl WorldModel for Physics {
+    fn name(&self) -> &'static str {
+        "physics"
+    }
+
+    fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
+        self.update(ctx, effects, |p, ctx, changes| {
+            p.start(ctx.cluster, ctx.jobs, ctx.now, changes);
+        });
+    }
+
+    fn job_started(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, effects: &mut Effects) {
+        self.update(ctx, effects, |p, ctx, changes| {
+            p.job_started(ctx.cluster, ctx.jobs, &ctx.jobs[job], ctx.now, changes);
+        });
+    }
+
+    fn job_stopped(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, effects: &mut Effects) {
+        self.update(ctx, effects, |p, ctx, changes| {
+            p.job_stopped(ctx.cluster, ctx.jobs, &ctx.jobs[job], ctx.now, changes);
+        });
+    }
+
+    fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, node: NodeId, _change: NodeChange, effects: &mut Effects) {
+        self.update(ctx, effects, |p, ctx, changes| {
+            p.node_changed(ctx.cluster, ctx.jobs, node, ctx.now, changes);
+        });
+    }
+
+    /// Spine failures change the uplinks' share; a cooling failure takes the rack's cooling
+    /// capacity (kept to give back at the repair).
+    fn signal(&mut self, ctx: &mut ModelCtx<'_>, signal: Signal, effects: &mut Effects) {
+        self.update(ctx, effects, |p, ctx, changes| match signal {
+            Signal::WorkingSpines(working) => p.set_working_spines(working, changes),
+            Signal::CoolingFailed { rack, incident } => {
+                let saved = p.rack_cooling_w(rack).unwrap_or(0.0);
+                p.lost_cooling[rack.index()] = Some((saved, incident));
+                p.set_cooling(ctx.cluster, ctx.jobs, rack, 0.0, ctx.now, changes);
+            }
+            Signal::CoolingRestored { rack } => {
+                let (saved, _) = p.lost_cooling[rack.index()]
+                    .take()
+                    .expect("a restored cooling unit had failed");
+                p.set_cooling(ctx.cluster, ctx.jobs, rack, saved, ctx.now, changes);
+            }
+        });
+    }
+
+    /// A thermal check (payload: the node; version: the node's thermal version), or the end of
+    /// a thermal shutdown (payload: `REPAIR` and the node; version: the incident).
+    fn event(&mut self, ctx: &mut ModelCtx<'_>, event: ModelEvent, effects: &mut Effects) -> bool {
+        let node = NodeId(event.payload as u32);
+        if event.payload & REPAIR != 0 {
+            ctx.end_incident(event.version);
+            effects.release_node(node);
+        } else {
+            self.update(ctx, effects, |p, ctx, changes| {
+                p.thermal_check(ctx.cluster, ctx.jobs, node, event.version, ctx.now, changes);
+            });
+        }
+        true
+    }
 }
 
 /// Brings a rack's thermal state to `now` after a change: the inlet takes a new course if the
@@ -498,7 +672,7 @@ fn re_anchor(
     rack_power_w: f64,
     forced: &[NodeId],
     now: SimTime,
-    effects: &mut Effects,
+    changes: &mut Changes,
 ) {
     let config = &thermal.config;
     let air = thermal.racks[rack.index()];
@@ -553,7 +727,7 @@ fn re_anchor(
             .filter_map(|(threshold, rising)| trajectory.crossing_us(threshold, rising, CROSSING_HORIZON.as_micros()))
             .min();
         if let Some(after_us) = next {
-            effects.checks.push((node, now + SimTime(after_us), heat.version));
+            changes.checks.push((node, now + SimTime(after_us), heat.version));
         }
     }
 }
@@ -629,15 +803,16 @@ fn segment_max(heat: &NodeHeat, now: SimTime, gpu_tau_s: f64) -> f64 {
     heat.trajectory(gpu_tau_s).max_over((now - heat.anchor).as_secs_f64())
 }
 
-/// Distinct nodes of a job's placement, in id order.
-fn job_nodes(job: &Job) -> Vec<NodeId> {
-    let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+/// Sets `nodes` to the distinct nodes of a job's placement, in id order.
+fn job_nodes(job: &Job, nodes: &mut Vec<NodeId>) {
+    nodes.clear();
+    nodes.extend(job.alloc.iter().map(|t| t.node));
     nodes.sort_unstable();
     nodes.dedup();
-    nodes
 }
 
 /// The busy share (0–1) of a node's busiest working GPU (failed devices draw nothing).
+#[inline]
 fn busiest_gpu_share(cluster: &Cluster, node: NodeId) -> f64 {
     let failed = cluster.node(node).failed_gpus;
     let min_free = cluster

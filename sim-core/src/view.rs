@@ -3,9 +3,11 @@
 use std::collections::BTreeSet;
 
 use crate::cluster::Cluster;
+use crate::frag::{FragTracker, GpuFrag};
 use crate::ids::JobId;
 use crate::job::Job;
 use crate::jobs::JobStore;
+use crate::model::{self, WorldModel};
 use crate::physics::Physics;
 use crate::time::SimTime;
 
@@ -24,8 +26,12 @@ pub struct ClusterView<'a> {
     pub pending: &'a [JobId],
     /// Jobs running now, in id order.
     pub running: &'a BTreeSet<JobId>,
-    /// Network, power and heat: uplink loads, rack power headroom, temperatures.
+    /// Network, power and heat: uplink loads, rack power headroom, temperatures
+    /// ([`Physics::off`] when no physical model is on).
     pub physics: &'a Physics,
+    /// The world models of the run, in the order the engine calls them (read one with
+    /// [`ClusterView::model`]).
+    pub models: &'a [Box<dyn WorldModel>],
 }
 
 impl<'a> ClusterView<'a> {
@@ -38,6 +44,19 @@ impl<'a> ClusterView<'a> {
     pub fn pending_jobs(&self) -> impl Iterator<Item = &'a Job> + 'a {
         let jobs = self.jobs;
         self.pending.iter().map(move |&id| &jobs[id])
+    }
+
+    /// The run's first world model of type `T`, if it has one: what a policy or an observer
+    /// reads of a model's state.
+    pub fn model<T: WorldModel>(&self) -> Option<&'a T> {
+        model::find(self.models)
+    }
+
+    /// The workload-aware fragmentation of the FGD paper now, if the run tracks it (it has a
+    /// [`FragTracker`]; O(1)).
+    pub fn gpu_frag(&self) -> Option<GpuFrag> {
+        self.model::<FragTracker>()
+            .map(|f| f.totals(self.cluster.free_gpu_milli_total()))
     }
 
     /// Cluster fragmentation as docs/scenarios.md defines it: 1 − (largest free block on one node ÷

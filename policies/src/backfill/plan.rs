@@ -7,6 +7,7 @@ use sim_core::cluster::{Cluster, Trial};
 use sim_core::ids::{JobId, NodeId, PoolId};
 use sim_core::job::Job;
 use sim_core::jobs::JobStore;
+use sim_core::policy::Decision;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 
@@ -154,10 +155,11 @@ fn uncovered(
 }
 
 impl Plan {
-    /// The profile of `round` as it stands (its starts included), with no reservation yet;
-    /// at most `depth` jobs will be reserved. It starts from `forecast` (refreshed for the
-    /// cluster's state), or, when the round stopped running jobs, from a scan of them.
-    pub(crate) fn new(round: &Round<'_>, depth: usize, forecast: &Forecast) -> Plan {
+    /// The profile of `round` as it stands (its starts, the `Start`s among `decisions`,
+    /// included), with no reservation yet; at most `depth` jobs will be reserved. It starts from
+    /// `forecast` (refreshed for the cluster's state), or, when the round stopped running jobs,
+    /// from a scan of them.
+    pub(crate) fn new(round: &Round<'_>, decisions: &[Decision], depth: usize, forecast: &Forecast) -> Plan {
         let now = round.now();
         let cluster = round.view.cluster;
         let mut plan = if round.stopped().is_empty() {
@@ -181,9 +183,11 @@ impl Plan {
         } else {
             Plan::scanned(round, depth)
         };
-        for (id, tasks) in &round.started {
-            let end = now.saturating_add(estimate(round.view.job(*id)));
-            plan.record(cluster, *id, tasks, end);
+        for decision in decisions {
+            if let Decision::Start { job, placement } = decision {
+                let end = now.saturating_add(estimate(round.view.job(*job)));
+                plan.record(cluster, *job, placement, end);
+            }
         }
         plan
     }

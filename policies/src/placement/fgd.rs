@@ -1,8 +1,8 @@
 //! FGD, Fragmentation Gradient Descent (Weng et al., USENIX ATC '23; the artifact's
 //! `FGDScore`): each task goes where the expected fragmentation of the cluster grows least.
 //!
-//! Fragmentation is measured against the workload's typical tasks ([`sim_core::frag`]; the
-//! cluster holds them, see `Cluster::set_typical_tasks`). Placing a task changes only its
+//! Fragmentation is measured against the workload's typical tasks ([`sim_core::frag`]), given
+//! when the placement is built. Placing a task changes only its
 //! node's fragmentation, from `F` to `F'`, so a node scores
 //!
 //! `⌊100 · σ((F − F') / 1000)⌋`, `σ(x) = 1 / (1 + e^−x)`, `F` in milli-GPU,
@@ -37,7 +37,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
         params: &[],
     },
-    build: |_, context| Box::new(Fgd::new(context.seed)),
+    build: |_, context| Box::new(Fgd::new(context.seed, context.typical.clone())),
 };
 
 /// Most cached scores (task classes × nodes); classes beyond are scored without a cache.
@@ -46,8 +46,8 @@ const MAX_CACHED_SCORES: usize = 1 << 24;
 /// Least growth of the expected fragmentation.
 pub struct Fgd {
     ties: Ties,
-    /// The typical tasks, taken from the cluster at the first placement.
-    typical: Option<TypicalTasks>,
+    /// The typical tasks.
+    typical: TypicalTasks,
     /// Per node, the state its cached scores belong to.
     states: Vec<NodeState>,
     /// Free milli-GPU of each device of each node's cached state, node `n` at `offsets[n]`.
@@ -81,11 +81,12 @@ struct Cached {
 }
 
 impl Fgd {
-    /// Ties drawn from the `placement` stream of `seed`.
-    pub fn new(seed: u64) -> Fgd {
+    /// Fragmentation measured against `typical` (every node scores alike when it is empty);
+    /// ties drawn from the `placement` stream of `seed`.
+    pub fn new(seed: u64, typical: TypicalTasks) -> Fgd {
         Fgd {
             ties: Ties::new(seed),
-            typical: None,
+            typical,
             states: Vec::new(),
             devices: Vec::new(),
             offsets: Vec::new(),
@@ -95,18 +96,12 @@ impl Fgd {
         }
     }
 
-    /// Sizes the caches for the trial's cluster and takes its typical tasks, once.
+    /// Sizes the caches for the trial's cluster, once.
     fn prepare(&mut self, trial: &Trial<'_>) {
-        if self.typical.is_some() {
+        if !self.offsets.is_empty() {
             return;
         }
         let cluster = trial.cluster();
-        self.typical = Some(
-            cluster
-                .typical_tasks()
-                .cloned()
-                .unwrap_or_else(|| TypicalTasks::new(Vec::new())),
-        );
         self.states = vec![NodeState::default(); cluster.nodes().len()];
         self.offsets = std::iter::once(0)
             .chain(cluster.nodes().iter().scan(0, |end, n| {
@@ -208,7 +203,7 @@ impl Placement for Fgd {
             scores,
             ..
         } = self;
-        let typical = typical.as_ref().expect("prepare() sets the typical tasks");
+        let typical = &*typical;
         place_scored(trial, job, ties, |trial, mut task| {
             let node = task.node.index();
             let free = trial.gpu_free_milli(task.node);
@@ -298,8 +293,7 @@ mod tests {
         assert_eq!(score_of(&typical, 1700, 2000), 46);
         let mut cluster = machines(&[(2, 64, "A"), (4, 64, "A")]);
         hold(&mut cluster, 0, &[1], 300, 0);
-        cluster.set_typical_tasks(Some(typical));
-        let mut fgd = Fgd::new(1);
+        let mut fgd = Fgd::new(1, typical);
         let placed = fgd.place(&mut Trial::new(&cluster), &pod(0, 0.2)).unwrap();
         assert_eq!((placed[0].node, placed[0].gpu_mask), (NodeId(0), 0b01));
         // Cached scores are reused, and renewed when a node changes: with device 0 of n0 taken
@@ -329,8 +323,9 @@ mod tests {
         assert_eq!(score_node(&typical, a, 64_000, &n1, 7000, &one).0, 62);
         let mut cluster = machines(&[(8, 64, "A"), (8, 64, "A")]);
         hold(&mut cluster, 1, &[0], 1000, 0);
-        cluster.set_typical_tasks(Some(typical));
-        let placed = Fgd::new(1).place(&mut Trial::new(&cluster), &pod(0, 1.0)).unwrap();
+        let placed = Fgd::new(1, typical)
+            .place(&mut Trial::new(&cluster), &pod(0, 1.0))
+            .unwrap();
         assert_eq!((placed[0].node, placed[0].gpu_mask), (NodeId(1), 0b10));
     }
 }

@@ -17,7 +17,6 @@ pub use trial::Trial;
 
 use std::collections::BTreeMap;
 
-use crate::frag::{FragTracker, GpuFrag, TypicalTasks};
 use crate::ids::{GpuTypeId, NodeId, PoolId, RackId};
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc};
 use index::FreeIndex;
@@ -206,7 +205,6 @@ pub struct Cluster {
     allocated_gpu_milli: u64,
     down_nodes: usize,
     power_limits: Option<PowerLimits>,
-    frag: Option<FragTracker>,
     index: FreeIndex,
     /// Scratch marks for [`Cluster::allocate`]'s check that tasks are on distinct nodes: a node
     /// is marked when its slot equals `stamp`.
@@ -238,7 +236,6 @@ impl Cluster {
             allocated_gpu_milli: 0,
             down_nodes: 0,
             power_limits: None,
-            frag: None,
             index: FreeIndex::new(&[]),
             stamps: vec![0; specs.len()],
             stamp: 0,
@@ -386,38 +383,7 @@ impl Cluster {
             self.total_gpu_milli -= n.gpu_milli();
             self.down_nodes += 1;
         }
-        self.refresh_frag(node);
         true
-    }
-
-    /// Measures the workload-aware fragmentation of the FGD paper against `typical` from now on
-    /// (or stops, with `None`): every node's value is computed now and kept current as tasks
-    /// start and end ([`crate::frag`]).
-    pub fn set_typical_tasks(&mut self, typical: Option<TypicalTasks>) {
-        self.frag = typical.map(|t| FragTracker::new(t, self));
-    }
-
-    /// The typical tasks fragmentation is measured against, if set.
-    pub fn typical_tasks(&self) -> Option<&TypicalTasks> {
-        self.frag.as_ref().map(FragTracker::typical)
-    }
-
-    /// The cluster's workload-aware fragmentation now, if typical tasks are set (O(1)).
-    pub fn gpu_frag(&self) -> Option<GpuFrag> {
-        self.frag.as_ref().map(|f| f.totals(self.free_gpu_milli_total()))
-    }
-
-    /// One node's fragmentation now, weighted as [`TypicalTasks::node_frag`] returns it, if
-    /// typical tasks are set.
-    pub fn node_frag(&self, node: NodeId) -> Option<u64> {
-        self.frag.as_ref().map(|f| f.node(node))
-    }
-
-    fn refresh_frag(&mut self, node: NodeId) {
-        if let Some(mut frag) = self.frag.take() {
-            frag.refresh(node, crate::frag::weighted_of(frag.typical(), self, node));
-            self.frag = Some(frag);
-        }
     }
 
     /// Cuts a node off the network or reconnects it (see [`Node::reachable`]). Returns false when
@@ -464,7 +430,6 @@ impl Cluster {
         }
         self.state_version += 1;
         self.index.update(node, &self.nodes[node.index()]);
-        self.refresh_frag(node);
         true
     }
 
@@ -588,7 +553,6 @@ impl Cluster {
         if let Some(limits) = &mut self.power_limits {
             limits.reallocate(task.node, rack, before, after);
         }
-        self.refresh_frag(task.node);
     }
 
     /// Recounts every total from the device array and checks that nothing is over capacity;

@@ -4,7 +4,6 @@ use super::{Event, State};
 use crate::ids::JobId;
 use crate::job::{JobSpeed, JobState};
 use crate::observe::{Record, RejectReason};
-use crate::physics::{Effects, SpeedPart};
 use crate::policy::Decision;
 use crate::resources::{MILLI_PER_GPU, TaskAlloc};
 use crate::time::SimTime;
@@ -101,12 +100,7 @@ impl State {
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
         self.tally.started(self.stats.events);
-        self.track_memory(id, true);
-        let mut effects = std::mem::take(&mut self.effects);
-        self.physics
-            .job_started(&self.cluster, &self.jobs, &self.jobs[id], now, &mut effects);
-        self.apply_effects(&mut effects, Some(id));
-        self.effects = effects;
+        self.notify(Some(id), |m, ctx, effects| m.job_started(ctx, id, effects));
         let job = &mut self.jobs[id];
         let work = job.spec.duration.as_micros() as f64;
         job.progress.remaining = work - job.checkpointed_work;
@@ -144,7 +138,6 @@ impl State {
         job.progress.remaining = job.progress.remaining_at(now);
         job.progress.updated_at = now;
         job.progress.version += 1;
-        self.track_memory(id, false);
         self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::TimedOut { job: id, lost_gpu_s });
@@ -169,7 +162,6 @@ impl State {
             return Err("it is not preemptible".into());
         }
         let now = self.now;
-        self.track_memory(id, false);
         let job = &mut self.jobs[id];
         let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
         let saved = match how {
@@ -213,36 +205,9 @@ impl State {
         Ok(())
     }
 
-    /// Tells physics a job stopped and applies what follows (other jobs speed up).
+    /// Tells the models a job stopped and applies what follows (other jobs speed up).
     pub(super) fn after_stop(&mut self, id: JobId) {
-        let mut effects = std::mem::take(&mut self.effects);
-        self.physics
-            .job_stopped(&self.cluster, &self.jobs, &self.jobs[id], self.now, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
-    }
-
-    /// Applies physics effects: speed factors (moving finish times), thermal checks to schedule,
-    /// shutdowns. `starting` is a job being started now, whose rate is set by the caller.
-    pub(super) fn apply_effects(&mut self, effects: &mut Effects, starting: Option<JobId>) {
-        for (job, part, value) in effects.speeds.drain(..) {
-            let speed = &mut self.jobs[job].speed;
-            match part {
-                SpeedPart::Network => speed.network = value,
-                SpeedPart::Power => speed.power = value,
-            }
-            let rate = speed.rate();
-            if Some(job) != starting {
-                self.change_rate(job, rate);
-            }
-        }
-        for (node, at, version) in effects.checks.drain(..) {
-            self.queue.push(at, Event::Thermal { node, version });
-        }
-        let shutdowns: Vec<_> = effects.shutdowns.drain(..).collect();
-        for node in shutdowns {
-            self.thermal_shutdown(node);
-        }
+        self.notify(None, |m, ctx, effects| m.job_stopped(ctx, id, effects));
     }
 
     /// Marks a running job completed and frees its resources.
@@ -255,7 +220,6 @@ impl State {
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;
         job.checkpointed_work = job.spec.duration.as_micros() as f64;
-        self.track_memory(id, false);
         self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });
@@ -280,6 +244,7 @@ impl State {
             old_rate,
             new_rate: rate.max(0.0),
         });
+        self.notify(None, |m, ctx, effects| m.job_rate_changed(ctx, id, effects));
     }
 
     fn schedule_finish(&mut self, id: JobId) {

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use super::Event;
+use crate::model::Models;
 use crate::time::SimTime;
 
 /// Events any run may process, before the allowance per job and per unit.
@@ -202,9 +203,9 @@ const KINDS: usize = 11;
 const WINDOW: u64 = 1 << 16;
 
 impl Tally {
-    /// Counts one event.
-    pub(super) fn count(&mut self, event: &Event) {
-        self.current[kind(event)] += 1;
+    /// Counts one event of kind `k` (see [`kind`]).
+    pub(super) fn count(&mut self, k: usize) {
+        self.current[k] += 1;
         self.in_window += 1;
         if self.in_window == WINDOW {
             self.previous = self.current;
@@ -224,14 +225,14 @@ impl Tally {
         self.last_start.is_some_and(|at| events - at <= WINDOW.min(events / 2))
     }
 
-    /// The likely cause of the recent work; `next`, the event about to happen, decides a tie
-    /// and stands alone when nothing was counted. (The engine names [`Cause::Waiting`] itself,
-    /// from the jobs' states.)
-    pub(super) fn cause(&self, next: Option<&Event>) -> Cause {
+    /// The likely cause of the recent work; `next`, the kind of the event about to happen,
+    /// decides a tie and stands alone when nothing was counted. (The engine names
+    /// [`Cause::Waiting`] itself, from the jobs' states.)
+    pub(super) fn cause(&self, next: Option<usize>) -> Cause {
         let mut by_cause: Vec<(Cause, u64)> = Vec::new();
         let overloads = self.current[kind_index::OVERLOAD] + self.previous[kind_index::OVERLOAD];
         for k in 0..KINDS {
-            let n = self.current[k] + self.previous[k] + u64::from(next.is_some_and(|e| kind(e) == k));
+            let n = self.current[k] + self.previous[k] + u64::from(next == Some(k));
             let Some(cause) = cause_of(k, overloads > 0, self.suspensions > 0) else {
                 continue;
             };
@@ -263,20 +264,28 @@ mod kind_index {
     pub const TIME_LIMIT: usize = 10;
 }
 
-fn kind(event: &Event) -> usize {
+/// The kind of `event` for the tally. A world model's events count by what the model is: the
+/// physical models' thermal checks, the failure model's failures, incidents and repairs, the
+/// cascade's overloads, the breaker's closing; another model's events count as wake-ups.
+pub(super) fn kind(event: &Event, models: &Models) -> usize {
     use kind_index::*;
     match event {
         Event::Arrival => ARRIVAL,
         Event::Finish { .. } => FINISH,
         Event::Wake => WAKE,
-        Event::Thermal { .. } => THERMAL,
-        Event::Failure { .. } => FAILURE,
-        Event::Incident { .. } => INCIDENT,
-        Event::Repair { .. } => REPAIR,
         Event::Requeue { .. } => REQUEUE,
-        Event::Overload { .. } => OVERLOAD,
-        Event::BreakerClose => BREAKER_CLOSE,
         Event::TimeLimit { .. } => TIME_LIMIT,
+        Event::Model { model, event } => match models[usize::from(*model)].name() {
+            "physics" => THERMAL,
+            "overloads" => OVERLOAD,
+            "breaker" => BREAKER_CLOSE,
+            "failures" => match crate::faults::failures::event_class(event.payload) {
+                crate::faults::failures::EventClass::Failure => FAILURE,
+                crate::faults::failures::EventClass::Incident => INCIDENT,
+                crate::faults::failures::EventClass::Repair => REPAIR,
+            },
+            _ => WAKE,
+        },
     }
 }
 
@@ -302,7 +311,6 @@ fn cause_of(k: usize, overloads: bool, suspensions: bool) -> Option<Cause> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{JobId, NodeId};
 
     #[test]
     fn default_limits_grow_with_jobs_and_units() {
@@ -324,26 +332,23 @@ mod tests {
         // An early burst of arrivals, then a window and more of nothing but failures: the
         // arrivals have left the window.
         for _ in 0..1000 {
-            tally.count(&Event::Arrival);
+            tally.count(kind_index::ARRIVAL);
         }
         for _ in 0..2 * WINDOW {
-            tally.count(&Event::Failure { process: 0, unit: 0 });
+            tally.count(kind_index::FAILURE);
         }
         assert_eq!(tally.cause(None), Cause::RandomFailures);
         // Requeues are restarts, or a cascade once nodes overload.
         let mut restarts = Tally::default();
         for _ in 0..10 {
-            restarts.count(&Event::Requeue { job: JobId(0) });
+            restarts.count(kind_index::REQUEUE);
         }
         assert_eq!(restarts.cause(None), Cause::Restarts);
-        restarts.count(&Event::Overload {
-            node: NodeId(0),
-            version: 1,
-        });
+        restarts.count(kind_index::OVERLOAD);
         assert_eq!(restarts.cause(None), Cause::Cascade);
         // Wake-ups are time slicing once a job was suspended.
         let mut wakes = Tally::default();
-        wakes.count(&Event::Wake);
+        wakes.count(kind_index::WAKE);
         assert_eq!(wakes.cause(None), Cause::Wakeups);
         wakes.suspensions = 1;
         assert_eq!(wakes.cause(None), Cause::TimeSlicing);
@@ -357,9 +362,6 @@ mod tests {
         starts.started(100_000);
         assert!(starts.started_lately(165_536) && !starts.started_lately(165_537));
         // With nothing counted, the next event names the cause.
-        assert_eq!(
-            Tally::default().cause(Some(&Event::Requeue { job: JobId(0) })),
-            Cause::Restarts
-        );
+        assert_eq!(Tally::default().cause(Some(kind_index::REQUEUE)), Cause::Restarts);
     }
 }

@@ -17,11 +17,16 @@
 //!
 //! Trace arrivals are streamed: only the next job is read ahead, so the event queue holds
 //! about one finish event per running job, however long the trace.
+//!
+//! The engine keeps the jobs, the cluster's resources, the event queue and a list of world
+//! models ([`crate::model`]): failures, overloads, the circuit breaker, physics, and those the
+//! [`World`] adds. It tells them what happens to jobs and nodes, queues their own events
+//! (`Event::Model`) and applies the effects they return (`engine/models.rs`).
 
 mod admission;
 mod apply;
-mod faults;
 pub mod guard;
+mod models;
 mod names;
 mod nodes;
 
@@ -30,12 +35,15 @@ use std::error::Error;
 
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
+use crate::faults::cascade::{CircuitBreaker, Overloads};
+use crate::faults::failures::Failures;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
-use crate::ids::{JobId, NodeId};
+use crate::ids::JobId;
 use crate::job::{Job, JobSpec, JobState};
 use crate::jobs::JobStore;
+use crate::model::{self, Effects, ModelEvent, Models, WorldModel};
 use crate::observe::{Observer, Record};
-use crate::physics::{Effects, Physics, PhysicsConfig};
+use crate::physics::{Physics, PhysicsConfig};
 use crate::policy::{Decision, Policy};
 use crate::time::SimTime;
 use crate::view::ClusterView;
@@ -69,8 +77,7 @@ pub struct EngineConfig {
     pub budget: Budget,
 }
 
-/// What the engine simulates: the cluster and the physical models around it.
-#[derive(Clone, Debug)]
+/// What the engine simulates: the cluster and the models of the world around it.
 pub struct World {
     /// Racks, nodes and their capacity.
     pub cluster: Cluster,
@@ -78,6 +85,10 @@ pub struct World {
     pub physics: PhysicsConfig,
     /// Failures, incidents, and what they do to jobs (nothing fails by default).
     pub faults: FaultsConfig,
+    /// Further world models, called after the built-in ones (those `physics` and `faults`
+    /// turn on), in this order: the FGD fragmentation tracker, a researcher's own model
+    /// (docs/engine.md, "Adding a world model").
+    pub models: Models,
 }
 
 impl From<Cluster> for World {
@@ -87,7 +98,20 @@ impl From<Cluster> for World {
             cluster,
             physics: PhysicsConfig::default(),
             faults: FaultsConfig::default(),
+            models: Vec::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let models: Vec<&str> = self.models.iter().map(|m| m.name()).collect();
+        f.debug_struct("World")
+            .field("cluster", &self.cluster)
+            .field("physics", &self.physics)
+            .field("faults", &self.faults)
+            .field("models", &models)
+            .finish()
     }
 }
 
@@ -149,8 +173,6 @@ pub struct RunOutcome {
     pub jobs: Vec<Job>,
     /// The cluster as it was at the end.
     pub cluster: Cluster,
-    /// The physical models as they were at the end.
-    pub physics: Physics,
     /// The instant the run ended: the horizon if it cut the run short, else the last event.
     pub end: SimTime,
     /// Tenant names, indexed by `UserId`.
@@ -167,6 +189,15 @@ pub struct RunOutcome {
     pub peak_down_nodes: u32,
     /// Times the circuit breaker opened.
     pub breaker_trips: u64,
+    /// The world models as they were at the end, in the order the engine called them.
+    pub models: Models,
+}
+
+impl RunOutcome {
+    /// The first world model of type `T`, if the run had one.
+    pub fn model<T: WorldModel>(&self) -> Option<&T> {
+        model::find(&self.models)
+    }
 }
 
 /// What can be on the event queue.
@@ -178,22 +209,42 @@ enum Event {
     Finish { job: JobId, version: u32 },
     /// The policy asked to run at this time.
     Wake,
-    /// Check a node's temperature against its thresholds, if its thermal version is still `version`.
-    Thermal { node: NodeId, version: u32 },
-    /// A unit of random failure process `process` fails.
-    Failure { process: u16, unit: u32 },
-    /// Scripted incident `index` (in the scenario's order) happens.
-    Incident { index: u32 },
-    /// Incident `incident` ends: its units come back.
-    Repair { incident: u32 },
     /// A held job's restart overhead and back-off are over.
     Requeue { job: JobId },
-    /// Check whether a node is still over its memory, if its overload version is still `version`.
-    Overload { node: NodeId, version: u32 },
-    /// The circuit breaker may close.
-    BreakerClose,
+    /// An event a world model scheduled for itself: the model's position in the list, and the
+    /// payload and version it chose.
+    Model { model: u16, event: ModelEvent },
     /// A job's time limit, if it is still in the attempt that started at `started`.
     TimeLimit { job: JobId, started: SimTime },
+}
+
+/// The world models `physics` and `faults` turn on, in the order the engine calls them, which
+/// is the order in which their events and effects meet at one instant: overloads see a job
+/// start before physics does (an overload check is queued before the thermal checks and moved
+/// finishes), the breaker sees a node go down before physics does, and physics starts before
+/// the failure processes draw their first failures.
+fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsConfig) -> Result<Models, RunError> {
+    let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
+    let mut models: Models = Vec::new();
+    if let Some(cascade) = faults.cascade {
+        models.push(Box::new(Overloads::new(cascade, cluster)));
+    }
+    if faults.is_active()
+        && let Some(breaker) = faults.breaker
+    {
+        models.push(Box::new(CircuitBreaker::new(breaker)));
+    }
+    if physics.is_on() {
+        let physics = Physics::new(cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
+        if let Some(power) = physics.power() {
+            cluster.set_power_limits(Some(power.limits(cluster)));
+        }
+        models.push(Box::new(physics));
+    }
+    if let Some(failures) = Failures::new(faults, cluster, spines) {
+        models.push(Box::new(failures));
+    }
+    Ok(models)
 }
 
 /// The mutable state of a run, apart from the policy and observers.
@@ -213,21 +264,19 @@ struct State {
     arrived_now: Vec<JobId>,
     /// Times at which a policy wake-up is queued.
     wakeups: BTreeSet<SimTime>,
-    /// Network, power and heat.
-    physics: Physics,
-    /// Reused buffer for physics effects.
+    /// The world models, in the order they are called.
+    models: Models,
+    /// Effects the models pushed and the engine has not applied yet (a stack: each call's
+    /// effects sit above those of the calls it is nested in).
     effects: Effects,
     /// What a failure does to the jobs it stops.
     impact: JobImpact,
-    /// Failure processes, incidents, overloads and the breaker (`None`: nothing can fail but
-    /// heat).
-    faults: Option<Box<faults::Faults>>,
+    /// True when a failure model or an incident was configured.
+    faults_active: bool,
     /// Reasons each node is down for (it comes back when the last one ends).
     node_holds: Vec<u16>,
     /// Every incident so far.
     incidents: Vec<IncidentRow>,
-    /// What each incident took, to give it back when it ends.
-    hits: Vec<faults::Hit>,
     /// The next queue position to hand out (arrivals and requeues to the back).
     next_position: u64,
     /// The most nodes down at once.
@@ -243,6 +292,7 @@ struct State {
 }
 
 impl State {
+    #[inline]
     fn view(&self) -> ClusterView<'_> {
         ClusterView {
             now: self.now,
@@ -250,7 +300,8 @@ impl State {
             jobs: &self.jobs,
             pending: &self.pending,
             running: &self.running,
-            physics: &self.physics,
+            physics: model::find(&self.models).unwrap_or(Physics::off()),
+            models: &self.models,
         }
     }
 }
@@ -290,19 +341,17 @@ where
             mut cluster,
             physics,
             faults,
+            models: extra_models,
         } = world.into();
-        let spines = physics.fabric.as_ref().map_or(1, |f| f.spines);
-        let physics = Physics::new(&cluster, physics).map_err(|e| RunError::World(e.to_string()))?;
         let nodes = cluster.nodes().len();
         let units = (
             cluster.total_gpu_milli() / u64::from(crate::resources::MILLI_PER_GPU),
             nodes as u64,
         );
         let impact = faults.jobs;
-        let fault_state = faults::Faults::new(faults, &cluster, spines);
-        if let Some(power) = physics.power() {
-            cluster.set_power_limits(Some(power.limits(&cluster)));
-        }
+        let faults_active = faults.is_active();
+        let mut models = builtin_models(&mut cluster, physics, faults)?;
+        models.extend(extra_models);
         let mut engine = Engine {
             state: State {
                 now: SimTime::ZERO,
@@ -318,13 +367,12 @@ where
                 stats: EngineStats::default(),
                 arrived_now: Vec::new(),
                 wakeups: BTreeSet::new(),
-                physics,
+                models,
                 effects: Effects::default(),
                 impact,
-                faults: fault_state,
+                faults_active,
                 node_holds: vec![0; nodes],
                 incidents: Vec::new(),
-                hits: Vec::new(),
                 next_position: 0,
                 peak_down_nodes: 0,
                 held_jobs: 0,
@@ -342,13 +390,8 @@ where
             horizon_reached: false,
             units,
         };
-        let mut effects = Effects::default();
         let state = &mut engine.state;
-        state
-            .physics
-            .start(&state.cluster, &state.jobs, SimTime::ZERO, &mut effects);
-        state.apply_effects(&mut effects, None);
-        state.schedule_faults();
+        state.notify(None, |m, ctx, effects| m.start(ctx, effects));
         engine.read_ahead(SimTime::ZERO)?;
         // Samples fall on whole multiples of the interval from time zero (the first at or after
         // the first arrival), so the samples of different runs and seeds line up.
@@ -409,7 +452,8 @@ where
             while self.state.queue.peek_time() == Some(t) {
                 let (_, event) = self.state.queue.pop().expect("peeked event is present");
                 self.state.stats.events += 1;
-                self.state.tally.count(&event);
+                let kind = guard::kind(&event, &self.state.models);
+                self.state.tally.count(kind);
                 let (total, instant) = self.event_limits;
                 if self.state.stats.events > total {
                     return Err(self.stall(Bound::Events { limit: total }));
@@ -456,7 +500,7 @@ where
         let cause = if waiting && !state.tally.started_lately(state.stats.events) {
             guard::Cause::Waiting
         } else {
-            state.tally.cause(next)
+            state.tally.cause(next.map(|e| guard::kind(e, &state.models)))
         };
         RunError::NoProgress(Box::new(Stall {
             bound,
@@ -502,19 +546,19 @@ where
             }
         }
         let state = self.state;
-        let breaker_trips = state.faults.as_ref().map_or(0, |f| f.breaker_trips());
+        let breaker_trips = model::find::<CircuitBreaker>(&state.models).map_or(0, CircuitBreaker::trips);
         RunOutcome {
-            faults_active: state.faults.is_some(),
+            faults_active: state.faults_active,
             incidents: state.incidents,
             peak_down_nodes: state.peak_down_nodes,
             breaker_trips,
             jobs,
             cluster: state.cluster,
-            physics: state.physics,
             end,
             users: state.users.into_names(),
             queues: state.queues.into_names(),
             stats: state.stats,
+            models: state.models,
         }
     }
 
@@ -561,25 +605,8 @@ where
                 self.state.wakeups.remove(&self.state.now);
                 Ok(true)
             }
-            Event::Thermal { node, version } => {
-                self.state.thermal_check(node, version);
-                Ok(true)
-            }
-            Event::Failure { process, unit } => {
-                self.state.random_failure(process, unit);
-                Ok(true)
-            }
-            Event::Incident { index } => {
-                self.state.scripted_incident(index);
-                Ok(true)
-            }
-            Event::Repair { incident } => {
-                self.state.repair(incident);
-                Ok(true)
-            }
             Event::Requeue { job } => Ok(self.state.requeue_due(job)),
-            Event::Overload { node, version } => Ok(self.state.overload_check(node, version)),
-            Event::BreakerClose => Ok(self.state.breaker_close()),
+            Event::Model { model, event } => Ok(self.state.model_event(model, event)),
             Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
                 // A stale finish may outlive its job: the job ended by a later one and was retired.

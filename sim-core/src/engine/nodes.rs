@@ -8,6 +8,7 @@ use super::{Event, State};
 use crate::faults::Requeue;
 use crate::ids::{JobId, NodeId};
 use crate::job::JobState;
+use crate::model::NodeChange;
 use crate::observe::{DownCause, Record};
 
 impl State {
@@ -41,11 +42,9 @@ impl State {
         }
     }
 
-    /// Puts a held job back in the queue (or keeps it held while the breaker is open).
+    /// Puts a held job back in the queue (or keeps it held while a model, the breaker, says so).
     pub(super) fn requeue(&mut self, id: JobId) {
-        if let Some(faults) = &mut self.faults
-            && faults.hold_for_breaker(id, self.now)
-        {
+        if self.held_by_model(id) {
             return;
         }
         let job = &mut self.jobs[id];
@@ -60,6 +59,15 @@ impl State {
         }
         self.enqueue(id);
         self.records.push(Record::Requeued { job: id });
+    }
+
+    /// A held job's wait is over: it returns to the queue (unless a model holds it).
+    pub(super) fn requeue_due(&mut self, job: JobId) -> bool {
+        if self.jobs[job].state != JobState::Held {
+            return false;
+        }
+        self.requeue(job);
+        true
     }
 
     /// Inserts a job into the pending list at its queue position.
@@ -92,12 +100,7 @@ impl State {
         self.records.push(Record::NodeDown { node, cause });
         self.incidents[incident as usize].nodes_down += 1;
         self.peak_down_nodes = self.peak_down_nodes.max(self.cluster.down_nodes() as u32);
-        if let Some(faults) = &mut self.faults
-            && let Some(until) = faults.node_failed(self.now)
-        {
-            self.queue.push(until, Event::BreakerClose);
-        }
-        self.node_changed(node);
+        self.node_changed(node, NodeChange::Down);
         true
     }
 
@@ -107,25 +110,39 @@ impl State {
         *holds = holds.saturating_sub(1);
         if *holds == 0 && self.cluster.set_node_up(node, true) {
             self.records.push(Record::NodeUp { node });
-            self.node_changed(node);
+            self.node_changed(node, NodeChange::Up);
         }
     }
 
-    /// Tells physics a node went down or came back, and applies what follows.
-    pub(super) fn node_changed(&mut self, node: NodeId) {
-        let mut effects = std::mem::take(&mut self.effects);
-        self.physics
-            .node_changed(&self.cluster, &self.jobs, node, self.now, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
+    /// A device fails in `incident`: every job using it is stopped (several share a device in
+    /// slices), the device leaves the capacity.
+    pub(super) fn gpu_down(&mut self, node: NodeId, device: u32, incident: u32) {
+        let users: Vec<JobId> = self
+            .running
+            .iter()
+            .copied()
+            .filter(|j| {
+                self.jobs[*j]
+                    .alloc
+                    .iter()
+                    .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
+            })
+            .collect();
+        for job in users {
+            self.kill(job, incident);
+        }
+        self.cluster.set_gpu_failed(node, device, true);
+        self.node_changed(node, NodeChange::GpuFailed);
     }
 
-    /// A thermal check came due.
-    pub(super) fn thermal_check(&mut self, node: NodeId, version: u32) {
-        let mut effects = std::mem::take(&mut self.effects);
-        self.physics
-            .thermal_check(&self.cluster, &self.jobs, node, version, self.now, &mut effects);
-        self.apply_effects(&mut effects, None);
-        self.effects = effects;
+    /// A failed device is repaired.
+    pub(super) fn gpu_up(&mut self, node: NodeId, device: u32) {
+        self.cluster.set_gpu_failed(node, device, false);
+        self.node_changed(node, NodeChange::GpuRepaired);
+    }
+
+    /// Tells the models a node changed, and applies what follows.
+    pub(super) fn node_changed(&mut self, node: NodeId, change: NodeChange) {
+        self.notify(None, |m, ctx, effects| m.node_changed(ctx, node, change, effects));
     }
 }

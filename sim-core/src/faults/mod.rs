@@ -14,6 +14,7 @@
 
 pub mod cascade;
 pub mod domains;
+pub mod failures;
 pub mod log;
 pub mod sampler;
 

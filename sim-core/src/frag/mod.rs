@@ -20,13 +20,12 @@
 //! Values are kept exact: a node's fragmentation is computed as `Σ_c count_c · frag_c(n)` in
 //! whole milli-GPU (a "weighted" amount, [`TypicalTasks::node_frag`]) and divided by the total
 //! count only when reported, so the cluster total can be updated node by node without drift.
-//! A cluster given its typical tasks ([`crate::cluster::Cluster::set_typical_tasks`]) keeps
-//! every node's value current as tasks start and end, and [`crate::cluster::Cluster::gpu_frag`]
-//! reads the totals in O(1).
+//! The tracker ([`FragTracker`]), a world model built with the typical tasks, keeps every
+//! node's value current as tasks start and end, and the view reads the totals in O(1)
+//! ([`crate::view::ClusterView::gpu_frag`]).
 
 mod mix;
 mod tracker;
 
 pub use mix::{DEFAULT_POPULARITY_PCT, TaskClass, TaskMix, TypicalClass, TypicalTasks};
-pub use tracker::GpuFrag;
-pub(crate) use tracker::{FragTracker, weighted_of};
+pub use tracker::{FragTracker, GpuFrag};

@@ -1,8 +1,9 @@
-//! Every node's fragmentation kept current by the cluster, and the cluster totals.
+//! Every node's fragmentation kept current as a world model, and the cluster totals.
 
 use super::TypicalTasks;
 use crate::cluster::Cluster;
-use crate::ids::NodeId;
+use crate::ids::{JobId, NodeId};
+use crate::model::{Effects, ModelCtx, NodeChange, WorldModel};
 
 /// The cluster's fragmentation at one instant (nodes that are up).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,55 +30,93 @@ impl GpuFrag {
     }
 }
 
-/// Per-node weighted fragmentation and its sum.
+/// The FGD fragmentation tracker, a world model: it measures every node against the typical
+/// tasks it was built with when the run starts, and again whenever a job starts or stops on the
+/// node or the node changes, so the cluster totals ([`FragTracker::totals`]) are read in O(1).
+/// Observers find it in the view ([`crate::view::ClusterView::gpu_frag`]).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct FragTracker {
+pub struct FragTracker {
     typical: TypicalTasks,
     node_weighted: Vec<u64>,
     total_weighted: u64,
 }
 
 impl FragTracker {
-    /// A tracker of `typical` with every node of `cluster` computed.
-    pub(crate) fn new(typical: TypicalTasks, cluster: &Cluster) -> FragTracker {
-        let node_weighted = (0..cluster.nodes().len())
-            .map(|i| weighted_of(&typical, cluster, NodeId::from_index(i)))
-            .collect::<Vec<u64>>();
+    /// A tracker of `typical`; it measures the cluster when the run starts ([`FragTracker::measure`]).
+    pub fn new(typical: TypicalTasks) -> FragTracker {
         FragTracker {
-            total_weighted: node_weighted.iter().sum(),
             typical,
-            node_weighted,
+            node_weighted: Vec::new(),
+            total_weighted: 0,
         }
     }
 
     /// The distribution measured against.
-    pub(crate) fn typical(&self) -> &TypicalTasks {
+    pub fn typical(&self) -> &TypicalTasks {
         &self.typical
     }
 
-    /// Recomputes `node` after it changed.
-    pub(crate) fn refresh(&mut self, cluster_node: NodeId, weighted: u64) {
-        let slot = &mut self.node_weighted[cluster_node.index()];
+    /// Measures every node of `cluster` afresh.
+    pub fn measure(&mut self, cluster: &Cluster) {
+        self.node_weighted = (0..cluster.nodes().len())
+            .map(|i| weighted_of(&self.typical, cluster, NodeId::from_index(i)))
+            .collect();
+        self.total_weighted = self.node_weighted.iter().sum();
+    }
+
+    /// Measures `node` again after it changed.
+    pub fn refresh(&mut self, cluster: &Cluster, node: NodeId) {
+        let weighted = weighted_of(&self.typical, cluster, node);
+        let slot = &mut self.node_weighted[node.index()];
         self.total_weighted = self.total_weighted - *slot + weighted;
         *slot = weighted;
     }
 
-    /// One node's weighted fragmentation.
-    pub(crate) fn node(&self, node: NodeId) -> u64 {
+    /// One node's fragmentation, weighted as [`TypicalTasks::node_frag`] returns it.
+    pub fn node(&self, node: NodeId) -> u64 {
         self.node_weighted[node.index()]
     }
 
     /// The totals, with the cluster's idle capacity.
-    pub(crate) fn totals(&self, idle_milli: u64) -> GpuFrag {
+    pub fn totals(&self, idle_milli: u64) -> GpuFrag {
         GpuFrag {
             frag_milli: self.typical.milli(self.total_weighted),
             idle_milli,
         }
     }
+
+    /// Measures the nodes of a job that started or stopped.
+    fn refresh_job(&mut self, ctx: &ModelCtx<'_>, job: JobId) {
+        for task in &ctx.jobs[job].alloc {
+            self.refresh(ctx.cluster, task.node);
+        }
+    }
+}
+
+impl WorldModel for FragTracker {
+    fn name(&self) -> &'static str {
+        "fgd-fragmentation"
+    }
+
+    fn start(&mut self, ctx: &mut ModelCtx<'_>, _effects: &mut Effects) {
+        self.measure(ctx.cluster);
+    }
+
+    fn job_started(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, _effects: &mut Effects) {
+        self.refresh_job(ctx, job);
+    }
+
+    fn job_stopped(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, _effects: &mut Effects) {
+        self.refresh_job(ctx, job);
+    }
+
+    fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, node: NodeId, _change: NodeChange, _effects: &mut Effects) {
+        self.refresh(ctx.cluster, node);
+    }
 }
 
 /// The weighted fragmentation of `node` as the cluster holds it now (0 while it is down).
-pub(crate) fn weighted_of(typical: &TypicalTasks, cluster: &Cluster, node: NodeId) -> u64 {
+fn weighted_of(typical: &TypicalTasks, cluster: &Cluster, node: NodeId) -> u64 {
     let n = cluster.node(node);
     if !n.up {
         return 0;
@@ -87,6 +126,7 @@ pub(crate) fn weighted_of(typical: &TypicalTasks, cluster: &Cluster, node: NodeI
 
 #[cfg(test)]
 mod tests {
+    use super::FragTracker;
     use crate::cluster::{Cluster, GpuTypeSet, NodeSpec};
     use crate::frag::{TypicalClass, TypicalTasks};
     use crate::ids::NodeId;
@@ -138,23 +178,25 @@ mod tests {
         cluster.allocate(&[shared(2, 400), shared(3, 800)]).unwrap();
         let b_only = GpuTypeSet(0b10);
         let any = GpuTypeSet::ANY;
-        cluster.set_typical_tasks(Some(TypicalTasks::new(vec![
+        let mut tracker = FragTracker::new(TypicalTasks::new(vec![
             class(4000, 1, 1000, any, 2),
             class(2000, 1, 500, any, 1),
             class(1000, 4, 1000, any, 1),
             class(1000, 0, 0, any, 1),
             class(16_000, 1, 1000, any, 1),
             class(1000, 1, 1000, b_only, 1),
-        ])));
+        ]));
+        tracker.measure(&cluster);
+        let totals = |tracker: &FragTracker, cluster: &Cluster| tracker.totals(cluster.free_gpu_milli_total());
         // Node a: c1 fits (2 whole devices free): the 600 and 200 it cannot use, 800 (× 2);
         // c2 fits on 3 devices: the 200, 200; c3 needs 4 whole devices, 2 free: all 2800;
         // c4 asks for no GPU: 2800; c5 lacks CPU (16 > 8 cores): 2800; c6 may not use model A:
         // 2800. Σ = 1600 + 200 + 4 × 2800 = 13,000, ÷ 7 = 1857.14 milli.
-        assert_eq!(cluster.node_frag(NodeId(0)), Some(13_000));
+        assert_eq!(tracker.node(NodeId(0)), 13_000);
         // Node b: c1, c2, c6 fit with nothing left over: 0; c3, c4, c5: 2000 each. Σ = 6000.
-        assert_eq!(cluster.node_frag(NodeId(1)), Some(6000));
+        assert_eq!(tracker.node(NodeId(1)), 6000);
         // Cluster: 19,000 ÷ 7 = 2714.29 milli of 4800 idle: ratio 0.5655.
-        let frag = cluster.gpu_frag().unwrap();
+        let frag = totals(&tracker, &cluster);
         assert!((frag.frag_milli - 19_000.0 / 7.0).abs() < 1e-9);
         assert_eq!(frag.idle_milli, 4800);
         assert!((frag.ratio() - 19_000.0 / 7.0 / 4800.0).abs() < 1e-12);
@@ -164,12 +206,14 @@ mod tests {
         // (× 2); c2: 0; c3: 3 whole devices < 4: 3600; c4, c5 (12 < 16 cores), c6: 3600 each.
         // Σ = 1200 + 4 × 3600 = 15,600; the cluster 21,600.
         cluster.release(&[shared(3, 800)]);
-        assert_eq!(cluster.node_frag(NodeId(0)), Some(15_600));
-        assert!((cluster.gpu_frag().unwrap().frag_milli - 21_600.0 / 7.0).abs() < 1e-9);
+        tracker.refresh(&cluster, NodeId(0));
+        assert_eq!(tracker.node(NodeId(0)), 15_600);
+        assert!((totals(&tracker, &cluster).frag_milli - 21_600.0 / 7.0).abs() < 1e-9);
 
         // Node b goes down: neither its fragmentation nor its idle capacity counts.
         assert!(cluster.set_node_up(NodeId(1), false));
-        let frag = cluster.gpu_frag().unwrap();
+        tracker.refresh(&cluster, NodeId(1));
+        let frag = totals(&tracker, &cluster);
         assert!((frag.frag_milli - 15_600.0 / 7.0).abs() < 1e-9);
         assert_eq!(frag.idle_milli, 3600);
     }

@@ -9,7 +9,7 @@
 //! Percents that no arrival lands on (a pod larger than 1 % of the cluster jumps over some)
 //! have no row.
 //!
-//! When the cluster measures the workload-aware fragmentation of the FGD paper ([`crate::frag`]),
+//! When the run tracks the workload-aware fragmentation of the FGD paper ([`crate::frag`]),
 //! each row also gives the group's mean fragmentation amount (÷ capacity, the paper's "% of
 //! GPUs") and ratio (÷ idle capacity), averaged over the same samples
 //! (`merge_frag_discrete.py`, `merge_frag_ratio_discrete.py`).
@@ -138,7 +138,7 @@ impl Observer for FillCollector {
             pods_failed: 0,
         });
         group.alloc_sum += alloc;
-        if let Some(frag) = view.cluster.gpu_frag() {
+        if let Some(frag) = view.gpu_frag() {
             let sums = group.frag_sums.get_or_insert((0.0, 0.0));
             sums.0 += frag.frag_milli / capacity as f64;
             sums.1 += frag.ratio();

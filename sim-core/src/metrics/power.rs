@@ -91,11 +91,7 @@ pub fn hottest_gpu_c(view: &ClusterView<'_>, at: SimTime, rack: Option<RackId>) 
 /// Total electrical power of the cluster now, W (`None` without the power model).
 pub fn cluster_power_w(view: &ClusterView<'_>) -> Option<f64> {
     view.physics.power()?;
-    Some(
-        (0..view.cluster.racks().len())
-            .map(|r| view.physics.rack_power_w(RackId::from_index(r)))
-            .sum(),
-    )
+    Some(view.physics.cluster_power_w())
 }
 
 impl Observer for PowerCollector {

@@ -9,6 +9,7 @@ use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
 use crate::observe::Observer;
+use crate::physics::Physics;
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -182,8 +183,9 @@ impl Summary {
     /// Computes the summary from the run's end, its jobs' totals, the usage integrals and the
     /// power totals.
     pub fn compute(outcome: &RunOutcome, jobs: &JobTotals, usage: &UsageTotals, power: &PowerTotals) -> Summary {
-        let power_on = outcome.physics.power().is_some();
-        let thermal_on = outcome.physics.thermal().is_some();
+        let physics = outcome.model::<Physics>();
+        let power_on = physics.is_some_and(|p| p.power().is_some());
+        let thermal_on = physics.is_some_and(|p| p.thermal().is_some());
         let can_fail = thermal_on || outcome.faults_active;
         let mut jct = jobs.jct_s.clone();
         let mut wait = jobs.wait_s.clone();

@@ -194,12 +194,12 @@ impl Observer for UsageCollector {
         self.capacity_milli = view.cluster.total_gpu_milli() as f64;
         self.effective_milli = self.effective_now.max(0.0);
         self.frag = view.fragmentation();
-        self.gpu_frag = view.cluster.gpu_frag().map(|f| (f.gpus(), f.ratio()));
+        self.gpu_frag = view.gpu_frag().map(|f| (f.gpus(), f.ratio()));
     }
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
         let capacity = view.cluster.total_gpu_milli() as f64;
-        let gpu_frag = view.cluster.gpu_frag();
+        let gpu_frag = view.gpu_frag();
         self.samples.push(Sample {
             t: at,
             gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, capacity),
