@@ -1,0 +1,165 @@
+//! Time slicing and MPS in whole runs: the sharing world model slows co-located tasks down as
+//! `sim_core::sharing` says, and leaves everything alone in `fraction` mode.
+
+use std::convert::Infallible;
+
+use sim_core::cluster::{Cluster, NodeSpec, Trial};
+use sim_core::engine::{Engine, EngineConfig, RunOutcome, World};
+use sim_core::ids::NodeId;
+use sim_core::job::{JobSpec, JobState};
+use sim_core::policy::{Decision, Policy};
+use sim_core::resources::TaskRequest;
+use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
+use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
+
+/// Starts waiting single-task jobs on the first node they fit.
+struct FirstFit;
+
+impl Policy for FirstFit {
+    fn name(&self) -> &str {
+        "first-fit"
+    }
+
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+        let mut trial = Trial::new(view.cluster);
+        for job in view.pending_jobs() {
+            let fit = (0..view.cluster.nodes().len())
+                .find_map(|i| trial.fit(NodeId::from_index(i), &job.spec.task, job.allowed_gpu_types));
+            if let Some(task) = fit {
+                trial.take(&task).expect("the task fits");
+                decisions.push(Decision::Start {
+                    job: job.id,
+                    placement: vec![task],
+                });
+            }
+        }
+    }
+}
+
+fn one_gpu_cluster() -> Cluster {
+    let node = NodeSpec {
+        name: "n0".into(),
+        rack: "r0".into(),
+        gpus: 1,
+        gpu_type: "A100-80GB".into(),
+        cpu_milli: 64_000,
+        mem_mib: 1 << 20,
+    };
+    Cluster::build(&[node]).unwrap()
+}
+
+fn config(mode: SharingMode) -> SharingConfig {
+    SharingConfig {
+        default: mode,
+        by_gpu_type: Vec::new(),
+        time_slice: TimeSlice::new(SimTime::from_micros(100_000), SimTime::from_micros(2_100)).unwrap(),
+        mps: Mps::new(0.25).unwrap(),
+        mps_by_gpu_type: Vec::new(),
+    }
+}
+
+/// `jobs` jobs of `share` GPU and `secs` seconds, all submitted at 0, on one GPU.
+fn run(mode: SharingMode, jobs: usize, share: f64, secs: f64) -> RunOutcome {
+    let cluster = one_gpu_cluster();
+    let mut world = World::from(cluster.clone());
+    if let Some(model) = SharingModel::new(&config(mode), &cluster) {
+        world.models.push(Box::new(model));
+    }
+    let task = TaskRequest::with_gpu_amount(share, 0, 0).unwrap();
+    let duration = SimTime::from_secs_f64(secs).unwrap();
+    let specs: Vec<_> = (0..jobs)
+        .map(|i| JobSpec::new(format!("j{i}"), SimTime::ZERO, duration, 1, task))
+        .collect();
+    let config = EngineConfig {
+        sample_interval: None,
+        ..Default::default()
+    };
+    let source = specs.into_iter().map(Ok::<_, Infallible>);
+    Engine::new(world, source, &mut FirstFit, config)
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+#[test]
+fn four_tasks_time_slice_one_gpu_as_the_seed_says() {
+    // By hand: 4 tasks of 97.9 s each, 100 ms slices, 2.1 ms switches. Each progresses at
+    // (1/4)(1 − 2.1/100) = 0.24475, so each needs 97.9 / 0.24475 = 400 s; the GPU loses
+    // 2.1 % of those 400 s to switches: 8.4 GPU-s.
+    let outcome = run(SharingMode::TimeSlice, 4, 0.25, 97.9);
+    for job in &outcome.jobs {
+        assert_eq!(job.state, JobState::Completed);
+        let end = job.end.unwrap().as_micros();
+        assert!(
+            end.abs_diff(400_000_000) <= 1,
+            "ends at {end} µs, 400 s by hand (±1 µs rounding)"
+        );
+    }
+    let model = outcome.model::<SharingModel>().unwrap();
+    let lost = model.switch_lost_gpu_s(SimTime::from_secs(400));
+    assert!((lost - 8.4).abs() < 1e-9, "lost {lost} GPU-s, 8.4 by hand");
+    assert_eq!(model.peak_tasks_per_gpu(), 4);
+}
+
+#[test]
+fn a_task_alone_pays_nothing_and_speeds_back_up_when_its_neighbour_leaves() {
+    // Two tasks of 0.5 GPU, 39.5 s and 79 s. Together each runs at (1/2)(0.979) = 0.4895:
+    // the short one ends at 39.5 / 0.4895 = 80.694… s. The long one has done 39.5 s of work
+    // by then and runs alone at full speed for its last 39.5 s: ends at 120.694… s.
+    let cluster = one_gpu_cluster();
+    let mut world = World::from(cluster.clone());
+    world.models.push(Box::new(
+        SharingModel::new(&config(SharingMode::TimeSlice), &cluster).unwrap(),
+    ));
+    let task = TaskRequest::with_gpu_amount(0.5, 0, 0).unwrap();
+    let specs = [
+        JobSpec::new("short", SimTime::ZERO, SimTime::from_micros(39_500_000), 1, task),
+        JobSpec::new("long", SimTime::ZERO, SimTime::from_micros(79_000_000), 1, task),
+    ];
+    let config = EngineConfig {
+        sample_interval: None,
+        ..Default::default()
+    };
+    let source = specs.into_iter().map(Ok::<_, Infallible>);
+    let outcome = Engine::new(world, source, &mut FirstFit, config)
+        .unwrap()
+        .run()
+        .unwrap();
+    let short_end = 39_500_000.0 / 0.4895;
+    let ends: Vec<f64> = outcome.jobs.iter().map(|j| j.end.unwrap().as_micros() as f64).collect();
+    assert!((ends[0] - short_end).abs() <= 1.0, "{ends:?}");
+    assert!((ends[1] - (short_end + 39_500_000.0)).abs() <= 2.0, "{ends:?}");
+    // Switches only while both ran: 80.694 s × 2.1 %.
+    let lost = outcome
+        .model::<SharingModel>()
+        .unwrap()
+        .switch_lost_gpu_s(SimTime::from_secs(200));
+    assert!((lost - short_end.ceil() / 1e6 * 0.021).abs() < 1e-9, "{lost}");
+}
+
+#[test]
+fn mps_tasks_interfere() {
+    // α = 0.25, two tasks of 0.5 GPU, 80 s each: each at 1 / (1 + 0.25) = 0.8, ends at 100 s.
+    let outcome = run(SharingMode::Mps, 2, 0.5, 80.0);
+    for job in &outcome.jobs {
+        assert_eq!(job.end, Some(SimTime::from_secs(100)));
+    }
+    assert_eq!(
+        outcome
+            .model::<SharingModel>()
+            .unwrap()
+            .switch_lost_gpu_s(SimTime::from_secs(100)),
+        0.0
+    );
+}
+
+#[test]
+fn fraction_mode_adds_no_model_and_changes_nothing() {
+    assert!(SharingModel::new(&config(SharingMode::Fraction), &one_gpu_cluster()).is_none());
+    // Four quarter-GPU tasks of 97.9 s each end at 97.9 s, as they always did.
+    let outcome = run(SharingMode::Fraction, 4, 0.25, 97.9);
+    for job in &outcome.jobs {
+        assert_eq!(job.end, Some(SimTime::from_micros(97_900_000)));
+    }
+}
