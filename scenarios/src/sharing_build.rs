@@ -41,20 +41,40 @@ pub fn sharing_model(
     let Some(section) = section else { return Ok(None) };
     let slice = section.slice.map_or(DEFAULT_SLICE, |d| d.0);
     let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
-    let time_slice = TimeSlice::new(slice, switch)
-        .map_err(|e| out_of_range(origin, "sharing.switch", format!("{} µs", switch.as_micros()), e.to_string()))?;
+    let time_slice = TimeSlice::new(slice, switch).map_err(|e| {
+        out_of_range(
+            origin,
+            "sharing.switch",
+            format!("{} µs", switch.as_micros()),
+            e.to_string(),
+        )
+    })?;
     let mps_of = |key: &str, alpha: f64| {
         Mps::new(alpha).map_err(|e| out_of_range(origin, key, alpha.to_string(), e.to_string()))
     };
-    let mps = mps_of("sharing.mps_interference", section.mps_interference.unwrap_or(sim_core::sharing::mps::DEFAULT_INTERFERENCE))?;
+    let mps = mps_of(
+        "sharing.mps_interference",
+        section
+            .mps_interference
+            .unwrap_or(sim_core::sharing::mps::DEFAULT_INTERFERENCE),
+    )?;
     let mps_by_gpu_type = section
         .mps_interference_by_gpu
         .iter()
-        .map(|(gpu, &alpha)| Ok((gpu.clone(), mps_of(&format!("sharing.mps_interference_by_gpu.{gpu}"), alpha)?)))
+        .map(|(gpu, &alpha)| {
+            Ok((
+                gpu.clone(),
+                mps_of(&format!("sharing.mps_interference_by_gpu.{gpu}"), alpha)?,
+            ))
+        })
         .collect::<Result<Vec<_>, ScenarioError>>()?;
     let config = SharingConfig {
         default: mode(section.mode),
-        by_gpu_type: section.gpu_types.iter().map(|(gpu, &m)| (gpu.clone(), mode(m))).collect(),
+        by_gpu_type: section
+            .gpu_types
+            .iter()
+            .map(|(gpu, &m)| (gpu.clone(), mode(m)))
+            .collect(),
         time_slice,
         mps,
         mps_by_gpu_type,
