@@ -83,35 +83,43 @@ fn run(mode: SharingMode, jobs: usize, share: f64, secs: f64) -> RunOutcome {
 }
 
 #[test]
-fn four_tasks_time_slice_one_gpu_as_the_seed_says() {
-    // By hand: 4 tasks of 97.9 s each, 100 ms slices, 2.1 ms switches. Each progresses at
-    // (1/4)(1 − 2.1/100) = 0.24475, so each needs 97.9 / 0.24475 = 400 s; the GPU loses
-    // 2.1 % of those 400 s to switches: 8.4 GPU-s.
+fn four_quarter_tasks_time_slice_one_gpu_at_97_9_percent() {
+    // By hand: 4 tasks of a quarter GPU and 97.9 s each, 100 ms slices, 2.1 ms switches. Each
+    // progresses at (1 − 2.1/100) / (4 × 0.25) = 0.979 of its speed, so each needs
+    // 97.9 / 0.979 = 100 s; the GPU loses 2.1 % of those 100 s to switches: 2.1 GPU-s.
     let outcome = run(SharingMode::TimeSlice, 4, 0.25, 97.9);
     for job in &outcome.jobs {
         assert_eq!(job.state, JobState::Completed);
         let end = job.end.unwrap().as_micros();
         assert!(
-            end.abs_diff(400_000_000) <= 1,
-            "ends at {end} µs, 400 s by hand (±1 µs rounding)"
+            end.abs_diff(100_000_000) <= 1,
+            "ends at {end} µs, 100 s by hand (±1 µs rounding)"
         );
     }
     let model = outcome.model::<SharingModel>().unwrap();
-    let lost = model.switch_lost_gpu_s(SimTime::from_secs(400));
-    assert!((lost - 8.4).abs() < 1e-9, "lost {lost} GPU-s, 8.4 by hand");
+    let lost = model.switch_lost_gpu_s(SimTime::from_secs(100));
+    assert!((lost - 2.1).abs() < 1e-9, "lost {lost} GPU-s, 2.1 by hand");
     assert_eq!(model.peak_tasks_per_gpu(), 4);
 }
 
 #[test]
-fn a_task_alone_pays_nothing_and_speeds_back_up_when_its_neighbour_leaves() {
-    // Two tasks of 0.5 GPU, 39.5 s and 79 s. Together each runs at (1/2)(0.979) = 0.4895:
-    // the short one ends at 39.5 / 0.4895 = 80.694… s. The long one has done 39.5 s of work
-    // by then and runs alone at full speed for its last 39.5 s: ends at 120.694… s.
+fn a_task_speeds_back_up_when_its_neighbour_leaves() {
+    // Three tasks of 0.3 GPU on one device, 100 ms / 2.1 ms: each at 0.979 / 0.9 = 1.0877…,
+    // capped at 1, so they lose nothing although the GPU switches. Then use 0.5 GPU tasks in
+    // 10 ms slices (21 % switching): two of them run at 0.79 / 1.0 = 0.79 each. The short one
+    // (39.5 s of work) ends at 39.5 / 0.79 = 50 s; the long one (79 s) has done 39.5 s by then
+    // and runs alone at full speed for the other 39.5 s: it ends at 89.5 s.
+    let light = run(SharingMode::TimeSlice, 3, 0.3, 60.0);
+    for job in &light.jobs {
+        assert_eq!(job.end, Some(SimTime::from_secs(60)));
+    }
     let cluster = one_gpu_cluster();
     let mut world = World::from(cluster.clone());
-    world.models.push(Box::new(
-        SharingModel::new(&config(SharingMode::TimeSlice), &cluster).unwrap(),
-    ));
+    let mut ten_ms = config(SharingMode::TimeSlice);
+    ten_ms.time_slice = TimeSlice::new(SimTime::from_micros(10_000), SimTime::from_micros(2_100)).unwrap();
+    world
+        .models
+        .push(Box::new(SharingModel::new(&ten_ms, &cluster).unwrap()));
     let task = TaskRequest::with_gpu_amount(0.5, 0, 0).unwrap();
     let specs = [
         JobSpec::new("short", SimTime::ZERO, SimTime::from_micros(39_500_000), 1, task),
@@ -126,16 +134,15 @@ fn a_task_alone_pays_nothing_and_speeds_back_up_when_its_neighbour_leaves() {
         .unwrap()
         .run()
         .unwrap();
-    let short_end = 39_500_000.0 / 0.4895;
-    let ends: Vec<f64> = outcome.jobs.iter().map(|j| j.end.unwrap().as_micros() as f64).collect();
-    assert!((ends[0] - short_end).abs() <= 1.0, "{ends:?}");
-    assert!((ends[1] - (short_end + 39_500_000.0)).abs() <= 2.0, "{ends:?}");
-    // Switches only while both ran: 80.694 s × 2.1 %.
+    let ends: Vec<u64> = outcome.jobs.iter().map(|j| j.end.unwrap().as_micros()).collect();
+    assert!(ends[0].abs_diff(50_000_000) <= 1, "{ends:?}");
+    assert!(ends[1].abs_diff(89_500_000) <= 2, "{ends:?}");
+    // Switches only while both ran: 50 s × 21 % = 10.5 GPU-s.
     let lost = outcome
         .model::<SharingModel>()
         .unwrap()
         .switch_lost_gpu_s(SimTime::from_secs(200));
-    assert!((lost - short_end.ceil() / 1e6 * 0.021).abs() < 1e-9, "{lost}");
+    assert!((lost - 10.5).abs() < 1e-5, "{lost}");
 }
 
 #[test]

@@ -5,6 +5,13 @@
 //! `s − c` of work per `k·s`: it progresses at `(1/k)·(1 − c/s)` of its solo rate, and the GPU
 //! does work for `1 − c/s` of the time. A task alone never switches and pays nothing.
 //!
+//! A task that needs only a fraction `f` of the GPU (openb's `gpu_milli`: its trace run time is
+//! the time it takes holding that share) runs at the whole GPU's speed during its turns, so it
+//! progresses at `min(1, (1 − c/s) / (k·f))` of its trace speed: it never runs faster than its
+//! own full speed ([`TimeSlice::task_rate_for`]). A whole-GPU task (`f = 1`) gets the seed's
+//! `(1/k)·(1 − c/s)`; four quarter-GPU tasks each get `1 − c/s` (97.9 % with 100 ms slices and
+//! 2.1 ms switches); two quarter-GPU tasks lose nothing (the switches eat idle time).
+//!
 //! The rates are exact rationals of integer microseconds ([`TimeSlice::task_share`]); the
 //! speed the engine uses is their one correctly rounded division ([`TimeSlice::task_rate`]),
 //! so the same on every machine.
@@ -83,6 +90,15 @@ impl TimeSlice {
         num as f64 / den as f64
     }
 
+    /// The rate, relative to its trace speed, of a task holding `milli` milli-GPU (1..=1000)
+    /// among `k ≥ 1` tasks: `min(1, (s − c)·1000 / (k·s·milli))`, as one correctly rounded
+    /// division of exact integers; 1 for a task alone.
+    pub fn task_rate_for(&self, k: u32, milli: u32) -> f64 {
+        let (num, den) = self.task_share(k);
+        let (num, den) = (u128::from(num) * 1000, u128::from(den) * u128::from(milli.max(1)));
+        if num >= den { 1.0 } else { num as f64 / den as f64 }
+    }
+
     /// GPU time lost to switches while `k` tasks share the GPU for `span`: `span · c/s` for
     /// `k ≥ 2`, nothing otherwise; in µs.
     pub fn lost_us(&self, k: u32, span: SimTime) -> f64 {
@@ -135,6 +151,20 @@ mod tests {
         // Two tasks with 10 ms slices: (1/2)(1 − 0.21) = 0.395.
         assert_eq!(ts.task_share(2), (7_900, 20_000));
         assert_eq!(ts.task_rate(2), 0.395);
+    }
+
+    #[test]
+    fn fractional_tasks_run_at_their_own_speed_at_most() {
+        // By hand: four quarter-GPU tasks, 100 ms / 2.1 ms: (1 − 0.021) / (4 × 0.25) = 0.979.
+        let ts = TimeSlice::new(us(100_000), us(2_100)).unwrap();
+        assert_eq!(ts.task_rate_for(4, 250), 0.979);
+        // Two quarter tasks: 0.979 / 0.5 > 1, capped: they lose nothing.
+        assert_eq!(ts.task_rate_for(2, 250), 1.0);
+        // Whole-GPU tasks get the seed's (1/k)(1 − c/s).
+        assert_eq!(ts.task_rate_for(4, 1000), ts.task_rate(4));
+        // Three tasks of half a GPU (oversubscribed): 0.979 / 1.5 = 0.65266….
+        assert_eq!(ts.task_rate_for(3, 500), 97_900_000.0 / 150_000_000.0);
+        assert_eq!(ts.task_rate_for(1, 100), 1.0);
     }
 
     #[test]

@@ -61,10 +61,10 @@ enum NodeSharing {
 }
 
 impl NodeSharing {
-    fn rate(self, k: u32) -> f64 {
+    fn rate(self, k: u32, milli: u32) -> f64 {
         match self {
             NodeSharing::Off => 1.0,
-            NodeSharing::TimeSlice(ts) => ts.task_rate(k),
+            NodeSharing::TimeSlice(ts) => ts.task_rate_for(k, milli),
             NodeSharing::Mps(mps) => mps.task_rate(k),
         }
     }
@@ -151,7 +151,7 @@ impl SharingModel {
                 continue;
             }
             for_each_device(task.gpu_mask, |d| {
-                factor = factor.min(sharing.rate(self.devices[node][d].len() as u32));
+                factor = factor.min(sharing.rate(self.devices[node][d].len() as u32, task.milli_per_gpu));
             });
         }
         factor
