@@ -1,17 +1,24 @@
-//! From `[sharing]` to the engine's sharing world model.
+//! From `[sharing]` to the engine's sharing world model, and the checks of its keys.
 
 use sim_core::cluster::Cluster;
+use sim_core::sharing::mps::DEFAULT_INTERFERENCE;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
-use sim_core::time::SimTime;
+use sim_core::time::{SimTime, format_duration};
 
 use crate::error::{OutOfRange, ScenarioError};
+use crate::load::Site;
+use crate::schema::Scenario;
 use crate::sharing_schema::{SharingModeName, SharingSection};
+use crate::validate::in_range;
 
 /// Default time slice: the seed question's 100 ms.
 pub const DEFAULT_SLICE: SimTime = SimTime::from_micros(100_000);
 
 /// Default context switch: the seed question's 2.1 ms.
 pub const DEFAULT_SWITCH: SimTime = SimTime::from_micros(2_100);
+
+/// Accepted MPS interference factors: 0 (none) to 100 (a second task makes each 101 × slower).
+const INTERFERENCE_RANGE: (f64, f64) = (0.0, 100.0);
 
 fn mode(name: SharingModeName) -> SharingMode {
     match name {
@@ -22,52 +29,75 @@ fn mode(name: SharingModeName) -> SharingMode {
     }
 }
 
-fn out_of_range(origin: &str, key: &str, value: String, accepted: String) -> ScenarioError {
-    ScenarioError::from(OutOfRange {
-        place: origin.to_string(),
-        key: key.to_string(),
-        value,
-        accepted,
-    })
+fn time_slice(section: &SharingSection) -> Result<TimeSlice, sim_core::sharing::time_slice::TimeSliceError> {
+    let slice = section.slice.map_or(DEFAULT_SLICE, |d| d.0);
+    let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
+    TimeSlice::new(slice, switch)
 }
 
-/// The sharing world model `section` asks for on `cluster`, or `None` when no node is
-/// time-sliced or MPS (no section, or `fraction` everywhere). `origin` names the file.
+/// Checks `[sharing]`: a switch shorter than the slice, interference factors in range, and no
+/// `mig` mode (runs cannot place tasks in MIG instances yet).
+pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), ScenarioError> {
+    let Some(section) = &scenario.sharing else {
+        return Ok(());
+    };
+    let mig_refused = |section_name: &str, key: &str| {
+        let key_path = format!("{section_name}.{key}");
+        Err(ScenarioError::from(OutOfRange {
+            place: site.place(section_name, key),
+            key: key_path,
+            value: "\"mig\"".into(),
+            accepted: "fraction, time-slice or mps: runs cannot place tasks in MIG instances yet (the MIG catalog, \
+                       placement and fragmentation are in sim_core::sharing::mig; docs/gpu-sharing.md)"
+                .into(),
+        }))
+    };
+    if section.mode == SharingModeName::Mig {
+        return mig_refused("sharing", "mode");
+    }
+    if let Some((gpu, _)) = section.gpu_types.iter().find(|(_, m)| **m == SharingModeName::Mig) {
+        return mig_refused("sharing.gpu_types", gpu);
+    }
+    if let Err(e) = time_slice(section) {
+        let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
+        return Err(ScenarioError::from(OutOfRange {
+            place: site.place("sharing", "switch"),
+            key: "sharing.switch".into(),
+            value: format!("\"{}\"", format_duration(switch)),
+            accepted: e.to_string(),
+        }));
+    }
+    let why = " (the slowdown of each co-located task per other task)";
+    in_range(
+        site,
+        "sharing",
+        "mps_interference",
+        section.mps_interference,
+        INTERFERENCE_RANGE,
+        why,
+    )?;
+    for (gpu, &alpha) in &section.mps_interference_by_gpu {
+        in_range(
+            site,
+            "sharing.mps_interference_by_gpu",
+            gpu,
+            Some(alpha),
+            INTERFERENCE_RANGE,
+            why,
+        )?;
+    }
+    Ok(())
+}
+
+/// The sharing world model `section` (checked by [`check`]) asks for on `cluster`, or `None`
+/// when no node is time-sliced or MPS-shared (no section, or `fraction` everywhere).
 pub fn sharing_model(
     section: Option<&SharingSection>,
     cluster: &Cluster,
-    origin: &str,
 ) -> Result<Option<SharingModel>, ScenarioError> {
     let Some(section) = section else { return Ok(None) };
-    let slice = section.slice.map_or(DEFAULT_SLICE, |d| d.0);
-    let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
-    let time_slice = TimeSlice::new(slice, switch).map_err(|e| {
-        out_of_range(
-            origin,
-            "sharing.switch",
-            format!("{} µs", switch.as_micros()),
-            e.to_string(),
-        )
-    })?;
-    let mps_of = |key: &str, alpha: f64| {
-        Mps::new(alpha).map_err(|e| out_of_range(origin, key, alpha.to_string(), e.to_string()))
-    };
-    let mps = mps_of(
-        "sharing.mps_interference",
-        section
-            .mps_interference
-            .unwrap_or(sim_core::sharing::mps::DEFAULT_INTERFERENCE),
-    )?;
-    let mps_by_gpu_type = section
-        .mps_interference_by_gpu
-        .iter()
-        .map(|(gpu, &alpha)| {
-            Ok((
-                gpu.clone(),
-                mps_of(&format!("sharing.mps_interference_by_gpu.{gpu}"), alpha)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ScenarioError>>()?;
+    let invalid = |e: String| ScenarioError::Input(format!("sharing: {e}"));
+    let mps = |alpha: f64| Mps::new(alpha).map_err(|e| invalid(e.to_string()));
     let config = SharingConfig {
         default: mode(section.mode),
         by_gpu_type: section
@@ -75,30 +105,13 @@ pub fn sharing_model(
             .iter()
             .map(|(gpu, &m)| (gpu.clone(), mode(m)))
             .collect(),
-        time_slice,
-        mps,
-        mps_by_gpu_type,
+        time_slice: time_slice(section).map_err(|e| invalid(e.to_string()))?,
+        mps: mps(section.mps_interference.unwrap_or(DEFAULT_INTERFERENCE))?,
+        mps_by_gpu_type: section
+            .mps_interference_by_gpu
+            .iter()
+            .map(|(gpu, &alpha)| Ok((gpu.clone(), mps(alpha)?)))
+            .collect::<Result<_, ScenarioError>>()?,
     };
-    for node in cluster.nodes().iter().filter(|n| n.gpu_count > 0) {
-        let gpu = &cluster.gpu_type_names()[node.gpu_type.index()];
-        if config.mode_of(gpu) == SharingMode::Mig {
-            let key = if section.gpu_types.contains_key(gpu) {
-                format!("sharing.gpu_types.{gpu}")
-            } else {
-                "sharing.mode".to_string()
-            };
-            return Err(out_of_range(
-                origin,
-                &key,
-                "\"mig\"".into(),
-                format!(
-                    "fraction, time-slice or mps: runs cannot place tasks in MIG instances yet (the MIG catalog, \
-                     placement and fragmentation are in sim_core::sharing::mig; docs/gpu-sharing.md), and node `{}` \
-                     has {gpu} GPUs",
-                    node.name
-                ),
-            ));
-        }
-    }
     Ok(SharingModel::new(&config, cluster))
 }
