@@ -1,8 +1,9 @@
 //! Multi-Instance GPU: the catalog of partitionable models ([`catalog`]), one GPU's layout
 //! ([`layout`]), where a task's instance goes ([`place`]) and how fragmented the slices are
-//! ([`frag`]).
+//! ([`frag`]), and a GPU-only fill to compare MIG with fractional sharing ([`fill`]).
 
 pub mod catalog;
+pub mod fill;
 pub mod frag;
 pub mod layout;
 pub mod place;
