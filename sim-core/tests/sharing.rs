@@ -170,3 +170,53 @@ fn fraction_mode_adds_no_model_and_changes_nothing() {
         assert_eq!(job.end, Some(SimTime::from_micros(97_900_000)));
     }
 }
+
+#[test]
+fn modes_apply_per_gpu_model() {
+    // Two one-GPU nodes: an A100 time-sliced at 10 ms (21 % switching) and a T4 left to
+    // fractions. Two half-GPU jobs of 79 s on each: on the A100 each runs at
+    // 0.79 / (2 × 0.5) = 0.79 and ends at 100 s; on the T4 they end at 79 s.
+    let node = |name: &str, gpu: &str| NodeSpec {
+        name: name.into(),
+        rack: "r0".into(),
+        gpus: 1,
+        gpu_type: gpu.into(),
+        cpu_milli: 64_000,
+        mem_mib: 1 << 20,
+    };
+    let cluster = Cluster::build(&[node("a", "A100-80GB"), node("t", "T4")]).unwrap();
+    let mut sharing = config(SharingMode::Fraction);
+    sharing.by_gpu_type = vec![("A100-80GB".into(), SharingMode::TimeSlice)];
+    sharing.time_slice = TimeSlice::new(SimTime::from_micros(10_000), SimTime::from_micros(2_100)).unwrap();
+    let mut world = World::from(cluster.clone());
+    world
+        .models
+        .push(Box::new(SharingModel::new(&sharing, &cluster).unwrap()));
+    let half = TaskRequest::with_gpu_amount(0.5, 0, 0).unwrap();
+    let specs: Vec<_> = (0..4)
+        .map(|i| JobSpec::new(format!("j{i}"), SimTime::ZERO, SimTime::from_secs(79), 1, half))
+        .collect();
+    let config = EngineConfig {
+        sample_interval: None,
+        ..Default::default()
+    };
+    let source = specs.into_iter().map(Ok::<_, Infallible>);
+    let outcome = Engine::new(world, source, &mut FirstFit, config)
+        .unwrap()
+        .run()
+        .unwrap();
+    for job in &outcome.jobs {
+        let end = job.end.unwrap().as_micros();
+        let expected = if job.alloc[0].node == NodeId(0) {
+            100_000_000
+        } else {
+            79_000_000
+        };
+        assert!(
+            end.abs_diff(expected) <= 1,
+            "{} on node {:?} ends at {end}",
+            job.spec.id,
+            job.alloc[0].node
+        );
+    }
+}
