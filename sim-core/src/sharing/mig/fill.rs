@@ -9,9 +9,13 @@
 //! - **fraction**: a shared pod (`milli < 1000`) goes to the device with the least free
 //!   milli-GPU that holds it (best fit); a whole-GPU pod of `g` devices to the node with the
 //!   fewest fully free devices that has `g`.
-//! - **MIG** (dynamic partitioning): a shared pod becomes the profile
+//! - **MIG, dynamic partitioning**: a shared pod becomes the profile
 //!   [`super::profile_for_milli`] maps it to and goes where the placement rule puts it, across
-//!   all GPUs; a whole-GPU pod takes `g` GPUs of one node with no busy instance (a 7g each).
+//!   all GPUs, its instance created there (no reconfiguration time: a fill has no clock); a
+//!   whole-GPU pod takes `g` GPUs of one node with no instance (a 7g each).
+//! - **MIG, static layouts**: every GPU starts with the layout given for its slot in the node
+//!   and keeps it; a shared pod takes an idle instance of its profile, a whole-GPU pod idle 7g
+//!   instances of one node.
 //!
 //! Allocation is measured in the pods' own terms (their milli-GPU ÷ capacity), so both modes
 //! are comparable, and for MIG also in compute slices held ÷ slices (the rounding up to a
@@ -19,7 +23,7 @@
 
 use super::catalog::{MigModel, profile_for_milli};
 use super::frag::{MigMix, Partitioning};
-use super::layout::MigGpu;
+use super::layout::{LayoutError, MigGpu};
 use super::place::{MigPlacement, place};
 
 /// How the GPUs are shared in a fill.
@@ -27,8 +31,10 @@ use super::place::{MigPlacement, place};
 pub enum FillSharing {
     /// Fractions of devices, best fit.
     Fraction,
-    /// MIG instances placed by the rule.
+    /// MIG instances created where the rule puts them.
     Mig(MigPlacement),
+    /// MIG instances of fixed layouts ([`Fill::with_layouts`]), chosen by the rule.
+    MigStatic(MigPlacement),
 }
 
 /// The state of a fill after some pods.
@@ -78,6 +84,26 @@ impl Fill {
         }
     }
 
+    /// A cluster whose GPUs keep fixed layouts: `layouts[i]` (profile name, start) is the
+    /// layout of GPU `i` of every node, so `gpus_per_node = layouts.len()`.
+    pub fn with_layouts(
+        model: &'static MigModel,
+        nodes: usize,
+        layouts: &[&[(&str, u8)]],
+        rule: MigPlacement,
+        mix: MigMix,
+    ) -> Result<Fill, LayoutError> {
+        let slots = layouts
+            .iter()
+            .map(|layout| MigGpu::with_layout(model, layout))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut fill = Fill::new(model, nodes, layouts.len(), FillSharing::MigStatic(rule), mix);
+        for (i, gpu) in fill.mig.iter_mut().enumerate() {
+            *gpu = slots[i % slots.len()].clone();
+        }
+        Ok(fill)
+    }
+
     /// Total capacity, in milli-GPU.
     pub fn capacity_milli(&self) -> u64 {
         self.free_milli.len() as u64 * 1000
@@ -100,7 +126,8 @@ impl Fill {
         self.state.arrived_milli += asked;
         let placed = match (self.sharing, milli < 1000) {
             (FillSharing::Fraction, true) => self.fraction_share(milli),
-            (FillSharing::Mig(rule), true) => self.mig_share(milli, rule),
+            (FillSharing::Mig(rule), true) => self.mig_share(milli, rule, Partitioning::Dynamic),
+            (FillSharing::MigStatic(rule), true) => self.mig_share(milli, rule, Partitioning::Static),
             (_, false) => self.whole(gpus as usize),
         };
         if placed {
@@ -118,16 +145,18 @@ impl Fill {
         best.map(|g| self.free_milli[g] -= milli).is_some()
     }
 
-    fn mig_share(&mut self, milli: u32, rule: MigPlacement) -> bool {
+    fn mig_share(&mut self, milli: u32, rule: MigPlacement, partitioning: Partitioning) -> bool {
         let prof = profile_for_milli(self.model, milli);
         let (index, _) = self.model.profile(prof.name).expect("the profile is the model's");
-        let Some((g, start)) = place(&self.mig, |_| true, index, Partitioning::Dynamic, rule, &self.mix) else {
+        let Some((g, start)) = place(&self.mig, |_| true, index, partitioning, rule, &self.mix) else {
             return false;
         };
         let gpu = &mut self.mig[g];
-        // Idle instances in the way are removed first (dynamic partitioning); none exist here,
-        // since every instance is created busy and pods are never removed.
-        gpu.create(index, start).expect("place() returns open starts");
+        if partitioning == Partitioning::Dynamic {
+            // Dynamic partitioning creates the instance; no idle one is ever in the way here,
+            // since every instance is created busy and pods are never removed.
+            gpu.create(index, start).expect("place() returns open starts");
+        }
         gpu.occupy(start);
         self.state.slices_held += u64::from(prof.compute);
         true
@@ -135,9 +164,12 @@ impl Fill {
 
     /// `g` untouched GPUs of one node: the node with the fewest untouched GPUs that has `g`.
     fn whole(&mut self, g: usize) -> bool {
+        let whole = self.model.whole();
+        let (index, _) = self.model.profile(whole.name).expect("the whole-GPU profile");
         let untouched = |gpu: usize, fill: &Fill| match fill.sharing {
             FillSharing::Fraction => fill.free_milli[gpu] == 1000,
             FillSharing::Mig(_) => fill.mig[gpu].memory_mask() == 0,
+            FillSharing::MigStatic(_) => fill.mig[gpu].idle_starts(index) != 0,
         };
         let nodes = self.free_milli.len() / self.gpus_per_node;
         let free_on = |n: usize, fill: &Fill| {
@@ -151,17 +183,23 @@ impl Fill {
         else {
             return false;
         };
-        let whole = self.model.whole();
-        let (index, _) = self.model.profile(whole.name).expect("the whole-GPU profile");
         let chosen: Vec<usize> = (node * self.gpus_per_node..(node + 1) * self.gpus_per_node)
             .filter(|&gpu| untouched(gpu, self))
             .take(g)
             .collect();
         for gpu in chosen {
             self.free_milli[gpu] = 0;
-            if let FillSharing::Mig(_) = self.sharing {
-                self.mig[gpu].create(index, 0).expect("an untouched GPU takes a 7g");
-                self.mig[gpu].occupy(0);
+            match self.sharing {
+                FillSharing::Fraction => {}
+                FillSharing::Mig(_) => {
+                    self.mig[gpu].create(index, 0).expect("an untouched GPU takes a 7g");
+                    self.mig[gpu].occupy(0);
+                }
+                FillSharing::MigStatic(_) => {
+                    self.mig[gpu].occupy(0);
+                }
+            }
+            if self.sharing != FillSharing::Fraction {
                 self.state.slices_held += u64::from(whole.compute);
             }
         }
@@ -187,6 +225,23 @@ mod tests {
         assert_eq!(mig.state().placed_milli, 750);
         assert_eq!(mig.state().slices_held, 6);
         assert_eq!(mig.state().failed, 1);
+    }
+
+    #[test]
+    fn static_layouts_only_offer_their_instances() {
+        // Nodes of 2 GPUs: a 7g and a 4g + 3g. A 0.5 pod (a 4g) takes the 4g; a second one
+        // finds no idle 4g (the 7g is not cut); a 1-GPU whole pod takes the 7g; a 0.1 pod (a
+        // 1g) finds no 1g instance.
+        let m = model("A100-40GB").unwrap();
+        let layouts: [&[(&str, u8)]; 2] = [&[("7g.40gb", 0)], &[("4g.20gb", 0), ("3g.20gb", 4)]];
+        let mut fill = Fill::with_layouts(m, 1, &layouts, MigPlacement::FirstFit, MigMix::new([])).unwrap();
+        assert!(fill.offer(1, 500));
+        assert!(!fill.offer(1, 500));
+        assert!(fill.offer(1, 1000));
+        assert!(!fill.offer(1, 100));
+        assert_eq!(fill.state().slices_held, 4 + 7);
+        let bad: [&[(&str, u8)]; 1] = [&[("3g.20gb", 2)]];
+        assert!(Fill::with_layouts(m, 1, &bad, MigPlacement::FirstFit, MigMix::new([])).is_err());
     }
 
     #[test]
