@@ -280,6 +280,29 @@ mod tests {
     }
 
     #[test]
+    fn a30_matches_the_guide_table() {
+        // The guide's A30-24GB table: memory and SMs in quarters, instances available; one
+        // `+me` instance per GPU (the single JPEG/OFA unit).
+        let m = model("A30-24GB").unwrap();
+        assert_eq!((m.memory_slices, m.compute_slices), (4, 4));
+        let rows: Vec<_> = m
+            .profiles
+            .iter()
+            .map(|p| (p.name, p.memory, p.compute, p.max_count, p.media))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("1g.6gb", 1, 1, 4, false),
+                ("1g.6gb+me", 1, 1, 1, true),
+                ("2g.12gb", 2, 2, 2, false),
+                ("2g.12gb+me", 2, 2, 1, true),
+                ("4g.24gb", 4, 4, 1, false),
+            ]
+        );
+    }
+
+    #[test]
     fn eighty_gb_names_follow_the_guide_note() {
         // "For A100-SXM4-80GB, the profile names will change according to the memory
         // proportion – for example, 1g.10gb, 1g.10gb+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb,

@@ -362,6 +362,20 @@ mod tests {
     }
 
     #[test]
+    fn the_a30_takes_one_media_instance_of_any_size() {
+        let m = model("A30-24GB").unwrap();
+        assert!(MigGpu::with_layout(m, &[("2g.12gb", 0), ("1g.6gb", 2), ("1g.6gb", 3)]).is_ok());
+        assert!(MigGpu::with_layout(m, &[("2g.12gb+me", 0), ("1g.6gb", 2), ("1g.6gb", 3)]).is_ok());
+        let both = MigGpu::with_layout(m, &[("2g.12gb+me", 0), ("1g.6gb+me", 2)]);
+        assert!(matches!(both, Err(LayoutError::TooMany { max: 1, .. })), "{both:?}");
+        // The 2g starts at 0 or 2 only.
+        assert!(matches!(
+            MigGpu::with_layout(m, &[("2g.12gb", 1)]),
+            Err(LayoutError::BadStart { .. })
+        ));
+    }
+
+    #[test]
     fn busy_instances_hold_their_slices() {
         let m = model("A100-80GB").unwrap();
         let mut gpu = MigGpu::with_layout(m, &[("3g.40gb", 0), ("2g.20gb", 4), ("1g.10gb", 6)]).unwrap();
