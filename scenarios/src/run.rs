@@ -79,7 +79,7 @@ pub fn run_explaining(
         None => policies::resolve_with(spec, seed, &typical),
     };
     let mut models: Models = vec![Box::new(FragTracker::new(typical))];
-    if let Some(sharing) = sharing_model(loaded.scenario.sharing.as_ref(), &cluster)? {
+    if let Some(sharing) = sharing_model(loaded.scenario.sharing.as_ref(), &cluster, &loaded.origin)? {
         models.push(Box::new(sharing));
     }
     let workload = &loaded.scenario.workload;

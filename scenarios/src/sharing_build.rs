@@ -58,6 +58,9 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     if let Some((gpu, _)) = section.gpu_types.iter().find(|(_, m)| **m == SharingModeName::Mig) {
         return mig_refused("sharing.gpu_types", gpu);
     }
+    if let Some((node, _)) = section.nodes.iter().find(|(_, m)| **m == SharingModeName::Mig) {
+        return mig_refused("sharing.nodes", node);
+    }
     if let Err(e) = time_slice(section) {
         let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
         return Err(ScenarioError::from(OutOfRange {
@@ -90,12 +93,22 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
 }
 
 /// The sharing world model `section` (checked by [`check`]) asks for on `cluster`, or `None`
-/// when no node is time-sliced or MPS-shared (no section, or `fraction` everywhere).
+/// when no node is time-sliced or MPS-shared (no section, or `fraction` everywhere). A name in
+/// `sharing.nodes` that is no node of the cluster is bad input (`origin` names the file).
 pub fn sharing_model(
     section: Option<&SharingSection>,
     cluster: &Cluster,
+    origin: &str,
 ) -> Result<Option<SharingModel>, ScenarioError> {
     let Some(section) = section else { return Ok(None) };
+    let known = |name: &String| cluster.nodes().iter().any(|n| &n.name == name);
+    if let Some(name) = section.nodes.keys().find(|name| !known(name)) {
+        let example = cluster.nodes().first().map_or("", |n| n.name.as_str());
+        return Err(ScenarioError::Input(format!(
+            "{origin}: sharing.nodes.{name}: the cluster has no node `{name}` (nodes are named as in jobs.csv, e.g. \
+             `{example}`)"
+        )));
+    }
     let invalid = |e: String| ScenarioError::Input(format!("sharing: {e}"));
     let mps = |alpha: f64| Mps::new(alpha).map_err(|e| invalid(e.to_string()));
     let config = SharingConfig {
@@ -105,6 +118,7 @@ pub fn sharing_model(
             .iter()
             .map(|(gpu, &m)| (gpu.clone(), mode(m)))
             .collect(),
+        by_node: section.nodes.iter().map(|(node, &m)| (node.clone(), mode(m))).collect(),
         time_slice: time_slice(section).map_err(|e| invalid(e.to_string()))?,
         mps: mps(section.mps_interference.unwrap_or(DEFAULT_INTERFERENCE))?,
         mps_by_gpu_type: section

@@ -32,6 +32,9 @@ pub struct SharingSection {
     /// Modes by GPU model name, overriding `mode` for the nodes of that model.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub gpu_types: BTreeMap<String, SharingModeName>,
+    /// Modes by node name, overriding `gpu_types` and `mode` for those nodes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, SharingModeName>,
     /// Time-slice length (default 100 ms, the seed question's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slice: Option<Duration>,

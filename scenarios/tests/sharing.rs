@@ -77,4 +77,41 @@ fn bad_sharing_values_name_the_line_and_key() {
     );
     let per_gpu = err("[sharing.gpu_types]\n\"A100-80GB\" = \"mig\"");
     assert!(per_gpu.contains("sharing.gpu_types.A100-80GB"), "{per_gpu}");
+    let per_node = err("[sharing.nodes]\nx = \"mig\"");
+    assert!(
+        per_node.contains("sharing.nodes.x") && per_node.contains("MIG instances"),
+        "{per_node}"
+    );
+}
+
+#[test]
+fn a_node_can_be_shared_its_own_way() {
+    let loaded = load_file(Path::new("library:gpu-sharing"), &[]).unwrap();
+    let first = scenarios::build::build_cluster(&loaded).unwrap().nodes()[0]
+        .name
+        .clone();
+    // Only the first of the 4 nodes time-sliced at 10 ms: it loses GPU time to switches, less
+    // than all four do.
+    let one = library(&[
+        "sharing.mode=\"fraction\"",
+        "sharing.slice=\"10ms\"",
+        &format!("sharing.nodes.{first}=\"time-slice\""),
+    ]);
+    let all = library(&["sharing.slice=\"10ms\""]);
+    let (one, all) = (
+        one.record.summary.switch_lost_gpu_hours.unwrap(),
+        all.record.summary.switch_lost_gpu_hours.unwrap(),
+    );
+    assert!(one > 0.0 && one < all, "{one} vs {all}");
+    // A node the cluster does not have is bad input naming the key.
+    let loaded = load_file(
+        Path::new("library:gpu-sharing"),
+        &overrides(&["sharing.nodes.nope=\"mps\""]),
+    )
+    .unwrap();
+    let err = run(&loaded).err().unwrap().to_string();
+    assert!(
+        err.contains("sharing.nodes.nope") && err.contains("no node `nope`"),
+        "{err}"
+    );
 }

@@ -53,6 +53,7 @@ fn config(mode: SharingMode) -> SharingConfig {
     SharingConfig {
         default: mode,
         by_gpu_type: Vec::new(),
+        by_node: Vec::new(),
         time_slice: TimeSlice::new(SimTime::from_micros(100_000), SimTime::from_micros(2_100)).unwrap(),
         mps: Mps::new(0.25).unwrap(),
         mps_by_gpu_type: Vec::new(),
@@ -187,6 +188,13 @@ fn modes_apply_per_gpu_model() {
     let cluster = Cluster::build(&[node("a", "A100-80GB"), node("t", "T4")]).unwrap();
     let mut sharing = config(SharingMode::Fraction);
     sharing.by_gpu_type = vec![("A100-80GB".into(), SharingMode::TimeSlice)];
+    // A node's own setting wins over its model's: the same run with node `a` named.
+    let mut by_node = sharing.clone();
+    by_node.by_gpu_type.clear();
+    by_node.by_node = vec![("a".into(), SharingMode::TimeSlice)];
+    assert_eq!(by_node.mode_of_node("a", "A100-80GB"), SharingMode::TimeSlice);
+    assert_eq!(by_node.mode_of_node("t", "T4"), SharingMode::Fraction);
+    assert_eq!(sharing.mode_of_node("a", "A100-80GB"), SharingMode::TimeSlice);
     sharing.time_slice = TimeSlice::new(SimTime::from_micros(10_000), SimTime::from_micros(2_100)).unwrap();
     let mut world = World::from(cluster.clone());
     world

@@ -23,6 +23,8 @@ pub struct SharingConfig {
     pub default: SharingMode,
     /// Modes by GPU model name.
     pub by_gpu_type: Vec<(String, SharingMode)>,
+    /// Modes by node name, overriding the GPU model's and the default.
+    pub by_node: Vec<(String, SharingMode)>,
     /// Slice and switch of time-sliced devices.
     pub time_slice: TimeSlice,
     /// Interference of MPS devices whose model has no entry in `mps_by_gpu_type`.
@@ -38,6 +40,14 @@ impl SharingConfig {
             .iter()
             .find(|(name, _)| name == gpu_type)
             .map_or(self.default, |&(_, mode)| mode)
+    }
+
+    /// The mode of node `node`, whose GPUs are of model `gpu_type`.
+    pub fn mode_of_node(&self, node: &str, gpu_type: &str) -> SharingMode {
+        self.by_node
+            .iter()
+            .find(|(name, _)| name == node)
+            .map_or_else(|| self.mode_of(gpu_type), |&(_, mode)| mode)
     }
 
     /// The MPS interference of GPU model `gpu_type`.
@@ -101,7 +111,7 @@ impl SharingModel {
             .iter()
             .map(|n| {
                 let name = names.get(n.gpu_type.index()).map_or("", String::as_str);
-                match config.mode_of(name) {
+                match config.mode_of_node(&n.name, name) {
                     SharingMode::TimeSlice => NodeSharing::TimeSlice(config.time_slice),
                     SharingMode::Mps => NodeSharing::Mps(config.mps_of(name)),
                     SharingMode::Fraction | SharingMode::Mig => NodeSharing::Off,
