@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 6] = [
+pub const LIBRARY: [Entry; 7] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -47,6 +47,10 @@ pub const LIBRARY: [Entry; 6] = [
     Entry {
         name: "spot-reclaim",
         text: include_str!("../library/spot-reclaim.toml"),
+    },
+    Entry {
+        name: "gpu-sharing",
+        text: include_str!("../library/gpu-sharing.toml"),
     },
 ];
 

@@ -13,6 +13,7 @@ use crate::duration::Duration;
 use crate::faults_schema::FaultsSection;
 use crate::limits::LimitsSection;
 use crate::physics_schema::{FabricSection, PowerSection, ThermalSection};
+use crate::sharing_schema::SharingSection;
 
 /// One simulation scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -49,6 +50,9 @@ pub struct Scenario {
     /// Failures, incidents, cascades and their mitigations (nothing fails when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSection>,
+    /// How GPUs are shared between tasks: fractions (the default), time slicing, MPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<SharingSection>,
     /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSection>,

@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 34] = [
+pub const METRICS: [MetricInfo; 35] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -289,6 +289,13 @@ pub const METRICS: [MetricInfo; 34] = [
         doc: "jobs killed at their requested time (policy.kill_at_limit)",
         value: |s| n(s.jobs_timed_out),
     },
+    MetricInfo {
+        name: "switch_lost_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU time time-sliced GPUs spent switching contexts (null without a time-sliced or MPS [sharing])",
+        value: |s| s.switch_lost_gpu_hours,
+    },
 ];
 
 /// Every metric name, in [`METRICS`] order.
@@ -350,6 +357,7 @@ mod tests {
             breaker_trips: Some(c(31)),
             jobs_never_fit: c(32),
             jobs_timed_out: c(33),
+            switch_lost_gpu_hours: Some(x(34)),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
 use crate::observe::Observer;
 use crate::physics::Physics;
+use crate::sharing::SharingModel;
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -98,6 +99,9 @@ pub struct Summary {
     pub jobs_never_fit: u64,
     /// Jobs killed at their requested time (`policy.kill_at_limit`; state `timeout`).
     pub jobs_timed_out: u64,
+    /// GPU-hours time-sliced GPUs spent switching contexts (an extension; `null` unless
+    /// `[sharing]` time-slices or MPS-shares some GPUs).
+    pub switch_lost_gpu_hours: Option<f64>,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -234,6 +238,8 @@ impl Summary {
             breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
             jobs_never_fit: count(JobState::NeverFits),
             jobs_timed_out: count(JobState::Timeout),
+            switch_lost_gpu_hours: crate::model::find::<SharingModel>(&outcome.models)
+                .map(|m| m.switch_lost_gpu_s(outcome.end) / 3600.0),
         }
     }
 
