@@ -105,7 +105,7 @@ pub(crate) const BUILTIN: [PlacementPart; 14] = [
 pub fn place_each(
     trial: &mut Trial<'_>,
     job: &Job,
-    mut next_task: impl FnMut(&Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,
+    mut next_task: impl FnMut(&mut Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,
 ) -> Option<Vec<TaskAlloc>> {
     let mut tasks = Vec::with_capacity(job.spec.tasks as usize);
     for _ in 0..job.spec.tasks {

@@ -4,8 +4,6 @@
 
 mod search;
 
-use std::cell::RefCell;
-
 use rustc_hash::FxHashMap;
 
 use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
@@ -39,9 +37,9 @@ pub struct Trial<'c> {
     positions: FxHashMap<NodeId, u32>,
     /// The touched nodes by (free milli-GPU after the tentative tasks, id), built by the first
     /// search (a trial that only checks an allocation never needs it).
-    by_free: RefCell<Option<search::TouchedOrder>>,
+    by_free: Option<search::TouchedOrder>,
     /// Where the searches resume in the cluster's index (see [`search`]).
-    cursors: RefCell<search::Cursors>,
+    cursors: search::Cursors,
     /// Nodes to try first (sorted), and whether the search is restricted to them right now
     /// (see [`Trial::prefer`]).
     preferred: Vec<NodeId>,
@@ -59,8 +57,8 @@ impl<'c> Trial<'c> {
             cluster,
             touched: Vec::new(),
             positions: FxHashMap::default(),
-            by_free: RefCell::new(None),
-            cursors: RefCell::default(),
+            by_free: None,
+            cursors: search::Cursors::default(),
             preferred: Vec::new(),
             only_preferred: false,
         }
@@ -204,7 +202,7 @@ impl<'c> Trial<'c> {
                     free_mem_mib: n.free_mem_mib,
                     free_gpu_milli: n.free_gpu_milli,
                 });
-                if let Some(order) = self.by_free.get_mut() {
+                if let Some(order) = self.by_free.as_mut() {
                     order.insert(n.free_gpu_milli, node);
                 }
                 let position = self.touched.len() - 1;
@@ -230,7 +228,7 @@ impl<'c> Trial<'c> {
         change(&mut self.touched[i]);
         let after = self.touched[i].free_gpu_milli;
         if before != after
-            && let Some(order) = self.by_free.get_mut()
+            && let Some(order) = self.by_free.as_mut()
         {
             order.remove(before, node);
             order.insert(after, node);
@@ -348,7 +346,7 @@ impl<'c> Trial<'c> {
     /// running job's task holds in the cluster (a policy weighing a preemption, or the cluster
     /// after a job ends). The task must hold what it claims, as the engine's allocations do.
     pub fn give_back(&mut self, task: &TaskAlloc) {
-        self.cursors.get_mut().clear();
+        self.cursors.clear();
         let share = task.milli_per_gpu as u16;
         self.change(task.node, |t| {
             for gpu in devices_of(task.gpu_mask) {

@@ -9,8 +9,6 @@
 //! stopped per request and resumes there: a round of placements costs O(tasks × log nodes)
 //! however wide the jobs. Giving capacity back forgets every resume point.
 
-use std::cell::Ref;
-
 use rustc_hash::FxHashMap;
 
 use super::Trial;
@@ -67,23 +65,28 @@ impl Cursors {
 }
 
 impl Trial<'_> {
-    /// The touched nodes by (free milli-GPU, id): built from the overlay on the first search,
-    /// then kept current by the overlay.
-    fn touched_order(&self) -> Ref<'_, TouchedOrder> {
-        if self.by_free.borrow().is_none() {
+    /// Builds the touched nodes' order by (free milli-GPU, id) from the overlay, on the first
+    /// search; the overlay keeps it current after that.
+    fn order_touched(&mut self) {
+        if self.by_free.is_none() {
             let mut entries: Vec<(u64, NodeId)> = self.touched.iter().map(|t| (t.free_gpu_milli, t.node)).collect();
             entries.sort_unstable();
-            *self.by_free.borrow_mut() = Some(TouchedOrder { entries });
+            self.by_free = Some(TouchedOrder { entries });
         }
-        Ref::map(self.by_free.borrow(), |order| order.as_ref().expect("built just above"))
+    }
+
+    /// The touched nodes by (free milli-GPU, id), once [`Trial::order_touched`] built them.
+    fn touched_order(&self) -> &TouchedOrder {
+        self.by_free.as_ref().expect("ordered by order_touched first")
     }
 
     /// The task on the node left with the least free GPU capacity after it (ties to the lower
     /// node id), or `None` (best fit).
-    pub fn best_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+    pub fn best_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred_by(request, allowed, |free, node| (free, node));
         }
+        self.order_touched();
         let need = request.gpu_milli();
         let mut best = self
             .touched_order()
@@ -111,10 +114,11 @@ impl Trial<'_> {
 
     /// The task on the node left with the most free GPU capacity after it (ties to the lower
     /// node id), or `None` (worst fit).
-    pub fn worst_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+    pub fn worst_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred_by(request, allowed, |free, node| (std::cmp::Reverse(free), node));
         }
+        self.order_touched();
         let need = request.gpu_milli();
         let mut best: Option<(u64, TaskAlloc)> = None;
         for &(free, node) in self.touched_order().at_least(need).iter().rev() {
@@ -145,10 +149,11 @@ impl Trial<'_> {
     }
 
     /// The task on the lowest-numbered node it fits now, or `None` (first fit).
-    pub fn first_fit(&self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+    pub fn first_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred.iter().find_map(|&node| self.fit(node, request, allowed));
         }
+        self.order_touched();
         let need = request.gpu_milli();
         let touched = self
             .touched_order()
@@ -157,7 +162,7 @@ impl Trial<'_> {
             .filter_map(|&(_, node)| self.fit(node, request, allowed))
             .min_by_key(|task| task.node);
         let key = (*request, allowed.0);
-        let mut from = self.cursors.borrow().first.get(&key).copied().unwrap_or(0);
+        let mut from = self.cursors.first.get(&key).copied().unwrap_or(0);
         let index = self.cluster.free_index();
         let mut untouched = None;
         while let Some(node) = index.first_at_least(from, need) {
@@ -172,7 +177,7 @@ impl Trial<'_> {
             }
             from = node.index() + 1;
         }
-        self.cursors.borrow_mut().first.insert(key, from);
+        self.cursors.first.insert(key, from);
         match (touched, untouched) {
             (Some(t), Some(u)) => Some(if t.node < u.node { t } else { u }),
             (t, u) => t.or(u),
@@ -212,17 +217,18 @@ impl Trial<'_> {
     /// The first node of the cluster's bucket (`ty`, `free`) that the trial has not touched and
     /// that fits, resuming where the last search of this request in this bucket stopped.
     fn first_untouched_in_bucket(
-        &self,
+        &mut self,
         ty: GpuTypeId,
         free: u64,
         request: &TaskRequest,
         allowed: GpuTypeSet,
     ) -> Option<TaskAlloc> {
         let key = ((*request, allowed.0), ty, free);
-        let from = self.cursors.borrow().buckets.get(&key).copied().unwrap_or(NodeId(0));
+        let from = self.cursors.buckets.get(&key).copied().unwrap_or(NodeId(0));
         let mut resume = from;
         let mut found = None;
-        for node in self.cluster.free_index().bucket(ty, free, from) {
+        let cluster = self.cluster;
+        for node in cluster.free_index().bucket(ty, free, from) {
             if !self.is_touched(node)
                 && let Some(task) = self.fit(node, request, allowed)
             {
@@ -234,7 +240,7 @@ impl Trial<'_> {
         if found.is_none() {
             resume = NodeId(u32::MAX);
         }
-        self.cursors.borrow_mut().buckets.insert(key, resume);
+        self.cursors.buckets.insert(key, resume);
         found
     }
 
