@@ -23,6 +23,7 @@ pub mod run;
 pub mod schema;
 pub mod sweep;
 pub mod synthetic;
+pub mod training;
 mod validate;
 
 pub use error::ScenarioError;

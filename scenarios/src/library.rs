@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 6] = [
+pub const LIBRARY: [Entry; 7] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -48,10 +48,14 @@ pub const LIBRARY: [Entry; 6] = [
         name: "spot-reclaim",
         text: include_str!("../library/spot-reclaim.toml"),
     },
+    Entry {
+        name: "llama3-54d",
+        text: include_str!("../library/llama3-54d.toml"),
+    },
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
-pub const TRACES: [(&str, &str); 2] = [
+pub const TRACES: [(&str, &str); 3] = [
     (
         "cascading-failure.csv",
         include_str!("../library/traces/cascading-failure.csv"),
@@ -60,6 +64,7 @@ pub const TRACES: [(&str, &str); 2] = [
         "preemption-paradox.csv",
         include_str!("../library/traces/preemption-paradox.csv"),
     ),
+    ("llama3-54d.csv", include_str!("../library/traces/llama3-54d.csv")),
 ];
 
 /// The library scenario called `name`.

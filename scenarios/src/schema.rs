@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Failures, incidents, cascades and their mitigations (nothing fails when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSection>,
+    /// Checkpoint and restart costs of training jobs (none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<crate::training::TrainingSection>,
     /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSection>,

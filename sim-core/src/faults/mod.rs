@@ -6,6 +6,8 @@
 //! - [`cascade`] models overloads (jobs whose real memory use exceeds their request take a node down)
 //!   and the circuit breaker that pauses requeues.
 //! - [`log`] holds the incident log behind `incidents.csv`.
+//! - [`causes`] draws failures from a cause table (`[[faults.causes]]`): each cause with its
+//!   domain, rate per unit and repair time.
 //!
 //! Random failures of each component class draw from their own seeded stream
 //! (`faults.node`, `faults.tor`, …), and only the failure process itself consumes it, so the
@@ -13,6 +15,7 @@
 //! incidents that pick random targets draw from `faults.incidents`.
 
 pub mod cascade;
+pub mod causes;
 pub mod domains;
 pub mod failures;
 pub mod log;
@@ -33,6 +36,44 @@ pub struct RandomFaults {
     pub lifetime: Lifetime,
     /// How long a failed unit stays failed.
     pub repair: RepairTime,
+}
+
+/// Where a cause of a cause table strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CauseDomain {
+    /// One GPU device: it leaves the capacity until repaired; the job using it dies.
+    Gpu,
+    /// One node: it goes down until repaired; its jobs die.
+    Node,
+    /// The job alone (a software bug, a watchdog timeout, planned maintenance): it strikes
+    /// per GPU of a running job and kills the job; no hardware is taken.
+    Job,
+}
+
+impl CauseDomain {
+    /// The name used in `[[faults.causes]] domain`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CauseDomain::Gpu => "gpu",
+            CauseDomain::Node => "node",
+            CauseDomain::Job => "job",
+        }
+    }
+}
+
+/// One cause of a cause table (`[[faults.causes]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureCause {
+    /// Its name, the `kind` of its incidents.
+    pub name: String,
+    /// What it strikes.
+    pub domain: CauseDomain,
+    /// Failures per unit of its domain per second (constant hazard).
+    pub rate_per_unit_s: f64,
+    /// How long a struck GPU or node stays failed (ignored for the job domain).
+    pub repair: RepairTime,
+    /// Whether its interruptions are planned (maintenance): their incidents say `planned`.
+    pub planned: bool,
 }
 
 /// What a scripted incident does.
@@ -141,6 +182,8 @@ pub struct FaultsConfig {
     pub random: Vec<RandomFaults>,
     /// Scripted incidents.
     pub incidents: Vec<Incident>,
+    /// The cause table: failures by cause.
+    pub causes: Vec<FailureCause>,
     /// Restart overhead, retries, back-off and requeue position.
     pub jobs: JobImpact,
     /// Overloads after rescheduling (off when `None`).
@@ -154,6 +197,6 @@ pub struct FaultsConfig {
 impl FaultsConfig {
     /// True when anything can fail.
     pub fn is_active(&self) -> bool {
-        !self.random.is_empty() || !self.incidents.is_empty() || self.cascade.is_some()
+        !self.random.is_empty() || !self.incidents.is_empty() || !self.causes.is_empty() || self.cascade.is_some()
     }
 }
