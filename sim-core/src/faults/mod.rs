@@ -168,6 +168,10 @@ impl Default for JobImpact {
 impl JobImpact {
     /// How long a job waits before it is queued again after its `failures`-th failure (≥ 1).
     pub fn delay(&self, failures: u32) -> SimTime {
+        if self.backoff == SimTime::ZERO {
+            // No back-off, however many failures (0 × factor^n would be 0 × ∞ past n ≈ 1,000).
+            return self.restart_overhead;
+        }
         let exponent = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
         let backoff_s = self.backoff.as_secs_f64() * self.backoff_factor.powi(exponent);
         let backoff = SimTime((backoff_s * 1e6).round().min(u64::MAX as f64 / 4.0) as u64);
@@ -198,5 +202,20 @@ impl FaultsConfig {
     /// True when anything can fail.
     pub fn is_active(&self) -> bool {
         !self.random.is_empty() || !self.incidents.is_empty() || !self.causes.is_empty() || self.cascade.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_backoff_stays_no_backoff_after_thousands_of_failures() {
+        // 2^1,999 overflows to ∞ and 0 × ∞ is NaN: the wait must still be the restart overhead.
+        let impact = JobImpact {
+            restart_overhead: SimTime::from_secs(60),
+            ..JobImpact::default()
+        };
+        assert_eq!(impact.delay(2000), SimTime::from_secs(60));
     }
 }

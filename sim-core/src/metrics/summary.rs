@@ -7,6 +7,7 @@ use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
+use crate::ledger::TimeSplit;
 use crate::observe::Observer;
 use crate::physics::Physics;
 use crate::time::SimTime;
@@ -347,11 +348,13 @@ pub struct JobRow {
     pub lost_gpu_s: f64,
     /// Names of the nodes of its current or last placement, one per task, joined with `+`.
     pub nodes: String,
+    /// Where its time went since its first start (ETTR, goodput, docs/training.md).
+    pub split: TimeSplit,
 }
 
 impl JobRow {
-    /// The row for one job of a finished run.
-    pub fn from_job(job: &Job, node_names: &[String]) -> JobRow {
+    /// The row for one job of a finished run, retired at `now`.
+    pub fn from_job(job: &Job, node_names: &[String], now: SimTime) -> JobRow {
         let completed = job.state == JobState::Completed;
         JobRow {
             job_id: job.spec.id.clone(),
@@ -370,6 +373,7 @@ impl JobRow {
                 .map(|t| node_names[t.node.index()].as_str())
                 .collect::<Vec<_>>()
                 .join("+"),
+            split: job.time_split(now),
         }
     }
 }
@@ -407,7 +411,7 @@ impl<'s> JobRows<'s> {
 }
 
 impl Observer for JobRows<'_> {
-    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
-        self.sink.push(JobRow::from_job(job, &self.node_names));
+    fn on_retired(&mut self, job: &Job, view: &ClusterView<'_>) {
+        self.sink.push(JobRow::from_job(job, &self.node_names, view.now));
     }
 }
