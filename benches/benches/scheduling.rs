@@ -3,7 +3,7 @@
 //! queue order with best fit, without and with EASY backfilling.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use policies::{Part, PolicyConfig, PolicySpec, QueueKind};
+use policies::{PolicyConfig, Registry};
 use sim_core::policy::Decision;
 
 const WAITING: usize = 10_000;
@@ -14,15 +14,15 @@ fn scheduling(c: &mut Criterion) {
     let view = state.view();
     let mut group = c.benchmark_group("schedule_10k_waiting_4096_gpus");
     group.measurement_time(std::time::Duration::from_secs(3));
+    let registry = Registry::builtin();
     for backfill in ["none", "easy"] {
-        for queue in QueueKind::ALL.iter().map(|p| p.name) {
+        for queue in registry.queue_orders().iter().map(|p| p.info.name) {
             let config = PolicyConfig {
-                name: "best-fit".into(),
                 queue: Some(queue.into()),
                 backfill: Some(backfill.into()),
-                ..PolicyConfig::default()
+                ..PolicyConfig::preset("best-fit")
             };
-            let spec = PolicySpec::from_config(&config).expect("valid policy");
+            let spec = registry.spec(&config).expect("valid policy");
             let mut policy = policies::resolve(&spec, 42);
             state.replay_records(policy.as_mut());
             let mut decisions: Vec<Decision> = Vec::new();

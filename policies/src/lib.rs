@@ -1,10 +1,11 @@
 //! # policies: scheduling policies for clustersim
 //!
-//! A policy is a combination of parts ([`parts`]): a queue order ([`queue`]), a placement
-//! ([`placement`]), backfilling, a preemption rule, and parameters (quotas, grace period,
-//! time slicing). A scenario names a preset ([`presets::PRESETS`]) and may replace any of
-//! its parts ([`spec::PolicyConfig`] → [`spec::PolicySpec`]); [`resolve`] builds the
-//! [`Scheduler`] that runs it.
+//! A policy is a combination of parts: a queue order ([`queue`]), a placement ([`placement`]),
+//! a backfill rule, a preemption victim rule ([`preemption`]), and parameters (quotas, grace
+//! period, time slicing). Every part is registered by name in a [`Registry`], with the
+//! parameters it reads ([`params`]); a crate of its own adds parts to it. A scenario names a
+//! preset and may replace any of its parts ([`spec::PolicyConfig`] → [`spec::PolicySpec`],
+//! checked by [`Registry::spec`]); [`resolve`] builds the [`Scheduler`] that runs it.
 //!
 //! ```
 //! use policies::{PolicySpec, resolve};
@@ -15,13 +16,15 @@
 //! ```
 
 mod backfill;
-pub mod parts;
+pub mod explain;
+pub mod params;
 pub mod placement;
-mod preemption;
+pub mod preemption;
 pub mod presets;
 pub mod queue;
 mod queue_tree;
 mod quota;
+pub mod registry;
 mod round;
 mod scheduler;
 mod slicing;
@@ -31,14 +34,19 @@ mod victims;
 use sim_core::frag::TypicalTasks;
 use sim_core::policy::Policy;
 
-pub use parts::{BackfillKind, Part, PartInfo, PlacementKind, PreemptionKind, QueueKind, ShareBy};
-pub use presets::{PRESETS, Preset};
+pub use params::{Kind, Param, Params, Table, Value};
+pub use presets::Preset;
+pub use registry::{
+    BackfillPart, BuildBackfill, BuildPlacement, BuildQueueOrder, BuildVictimOrder, Context, PART_KEYS, PartInfo,
+    PlacementPart, PreemptionPart, QueueOrderPart, Registry,
+};
 pub use scheduler::Scheduler;
-pub use spec::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
+pub use spec::{ConfigError, DEFAULT_PRESET, POLICY_PARAMS, PolicyConfig, PolicySpec, QueueSpec};
 
-/// Builds the policy `spec` describes for a run seeded with `seed` (the lottery and the random
-/// placement draw from the run's `lottery` and `placement` streams), for a workload without
-/// typical tasks (FGD then scores every node alike: see [`resolve_with`]).
+/// Builds the policy `spec` describes for a run seeded with `seed`: each part from its factory,
+/// given the checked parameters and the seed (random parts derive their streams from it: the
+/// lottery its `lottery` stream, the random placements their `placement` stream), for a
+/// workload without typical tasks (FGD then scores every node alike: see [`resolve_with`]).
 pub fn resolve(spec: &PolicySpec, seed: u64) -> Box<dyn Policy + Send> {
     resolve_with(spec, seed, &TypicalTasks::new(Vec::new()))
 }
@@ -48,32 +56,15 @@ pub fn resolve_with(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Box
     Box::new(Scheduler::new(spec, seed, typical))
 }
 
-/// One line of the listing of parts: the `[policy]` key, the choice's name and what it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PartLine {
-    /// The `[policy]` key (`queue`, `placement`, …).
-    pub key: &'static str,
-    /// The choice's name.
-    pub name: &'static str,
-    /// One line of description.
-    pub summary: &'static str,
-}
-
-/// Every choice of every part, in listing order (what `clustersim policies` prints).
-pub fn part_lines() -> Vec<PartLine> {
-    fn lines<T: Part>() -> impl Iterator<Item = PartLine> {
-        T::ALL.iter().map(|p| PartLine {
-            key: T::KEY,
-            name: p.name,
-            summary: p.summary,
-        })
-    }
-    lines::<QueueKind>()
-        .chain(lines::<PlacementKind>())
-        .chain(lines::<BackfillKind>())
-        .chain(lines::<PreemptionKind>())
-        .chain(lines::<ShareBy>())
-        .collect()
+/// [`resolve`], explaining every round's decisions into `sink` (the why-log, see [`explain`]);
+/// the run's decisions and events are the same as without it.
+pub fn resolve_explained(
+    spec: &PolicySpec,
+    seed: u64,
+    typical: &TypicalTasks,
+    sink: Box<dyn explain::ExplainSink>,
+) -> Box<dyn Policy + Send> {
+    Box::new(Scheduler::explained(spec, seed, typical, sink))
 }
 
 #[cfg(test)]
@@ -82,7 +73,7 @@ mod tests {
 
     #[test]
     fn every_preset_resolves_under_its_name() {
-        for preset in PRESETS {
+        for preset in Registry::builtin().presets() {
             let spec = PolicySpec::preset(preset.name).unwrap();
             assert_eq!(resolve(&spec, 0).name(), preset.name);
         }

@@ -2,9 +2,9 @@
 //!
 //! Candidates are running, preemptible jobs of strictly lower priority that have run at least
 //! `grace` since they last (re)started and have been preempted fewer than `max_preemptions`
-//! times. They are ordered by the rule, and the smallest set that makes room is taken (see
-//! [`crate::victims`]). Victims lose the work since their last checkpoint and return to the
-//! queue. Ties in every rule go to the most recently arrived job (the higher id).
+//! times. They are ordered by the victim rule ([`VictimOrder`]), and the smallest set that makes
+//! room is taken (see [`crate::victims`]). Victims lose the work since their last checkpoint and
+//! return to the queue. Ties in every rule go to the most recently arrived job (the higher id).
 
 use std::cmp::Reverse;
 
@@ -13,36 +13,165 @@ use sim_core::job::Job;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::time::SimTime;
 
-use crate::parts::PreemptionKind;
+use crate::params::{Kind, Param, Params};
 use crate::placement::Placement;
+use crate::registry::{PartInfo, PreemptionPart};
 use crate::round::Round;
-use crate::spec::PreemptionSpec;
 use crate::victims::make_room;
+
+/// The order in which candidates are preempted: the first ones go first.
+pub trait VictimOrder {
+    /// Sorts `candidates` (running, preemptible, of lower priority than the blocked job, past
+    /// their grace period) at time `now`.
+    fn order(&self, candidates: &mut [&Job], now: SimTime);
+}
+
+/// The parameters every victim rule reads (the scheduler applies them whatever the order): a
+/// rule of another crate declares them with `params: PARAMS`.
+pub const PARAMS: &[Param] = &[
+    Param {
+        name: "grace",
+        kind: Kind::Duration,
+        default: Some("0s"),
+        doc: "a job cannot be preempted until it has run this long since it (re)started",
+        in_label: false,
+    },
+    Param {
+        name: "max_preemptions",
+        kind: Kind::Count {
+            min: 0,
+            max: u32::MAX as u64,
+        },
+        default: None,
+        doc: "a job preempted this often is never preempted again (none: no cap)",
+        in_label: false,
+    },
+];
+
+/// A victim rule given as a function.
+struct Rule(fn(&mut [&Job], SimTime));
+
+impl VictimOrder for Rule {
+    fn order(&self, candidates: &mut [&Job], now: SimTime) {
+        (self.0)(candidates, now);
+    }
+}
+
+/// `none`.
+const NONE: PreemptionPart = PreemptionPart {
+    info: PartInfo {
+        name: "none",
+        description: "never preempt",
+        params: &[],
+    },
+    build: |_| None,
+};
+
+/// `least-progress`.
+const LEAST_PROGRESS: PreemptionPart = PreemptionPart {
+    info: PartInfo {
+        name: "least-progress",
+        description: "victims with the smallest fraction of their work done first",
+        params: PARAMS,
+    },
+    build: |_| {
+        Some(Box::new(Rule(|candidates, now| {
+            let progress = |j: &Job| j.progress_fraction_at(now);
+            candidates.sort_by(|a, b| {
+                progress(a)
+                    .total_cmp(&progress(b))
+                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
+            });
+        })))
+    },
+};
+
+/// `lowest-priority`.
+const LOWEST_PRIORITY: PreemptionPart = PreemptionPart {
+    info: PartInfo {
+        name: "lowest-priority",
+        description: "victims of the lowest priority first, then least progress",
+        params: PARAMS,
+    },
+    build: |_| {
+        Some(Box::new(Rule(|candidates, now| {
+            let progress = |j: &Job| j.progress_fraction_at(now);
+            candidates.sort_by(|a, b| {
+                a.spec
+                    .priority
+                    .cmp(&b.spec.priority)
+                    .then(progress(a).total_cmp(&progress(b)))
+                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
+            });
+        })))
+    },
+};
+
+/// `newest`.
+const NEWEST: PreemptionPart = PreemptionPart {
+    info: PartInfo {
+        name: "newest",
+        description: "the most recently (re)started victims first",
+        params: PARAMS,
+    },
+    build: |_| {
+        Some(Box::new(Rule(|candidates, _| {
+            candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id)));
+        })))
+    },
+};
+
+/// `min-lost-work`.
+const MIN_LOST_WORK: PreemptionPart = PreemptionPart {
+    info: PartInfo {
+        name: "min-lost-work",
+        description: "victims losing the least GPU time since their last checkpoint first",
+        params: PARAMS,
+    },
+    build: |_| {
+        Some(Box::new(Rule(|candidates, now| {
+            let progress = |j: &Job| j.progress_fraction_at(now);
+            candidates.sort_by(|a, b| {
+                lost_gpu_s(a, now)
+                    .total_cmp(&lost_gpu_s(b, now))
+                    .then(progress(a).total_cmp(&progress(b)))
+                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
+            });
+        })))
+    },
+};
+
+/// This crate's victim rules, in listing order.
+pub(crate) const BUILTIN: [PreemptionPart; 5] = [NONE, LEAST_PROGRESS, LOWEST_PRIORITY, NEWEST, MIN_LOST_WORK];
 
 /// The preemption settings of a policy.
 pub(crate) struct Preemption {
-    spec: PreemptionSpec,
+    order: Box<dyn VictimOrder + Send>,
+    grace: SimTime,
+    max_per_job: Option<u64>,
 }
 
 impl Preemption {
-    /// Preemption with a victim rule, grace period and cap.
-    pub(crate) fn new(spec: PreemptionSpec) -> Preemption {
-        Preemption { spec }
+    /// Preemption in the victim order of the rule `part`, with the grace period and cap of
+    /// `params`; `None` when the rule never preempts.
+    pub(crate) fn new(part: &PreemptionPart, params: &Params) -> Option<Preemption> {
+        Some(Preemption {
+            order: (part.build)(params)?,
+            grace: params.duration("grace").unwrap_or(SimTime::ZERO),
+            max_per_job: params.count("max_preemptions"),
+        })
     }
 
     /// True when `victim` may be preempted for a job of priority `priority` at `now`, grace aside.
     fn may_preempt(&self, victim: &Job, priority: i32) -> bool {
         victim.spec.preemptible
             && victim.spec.priority < priority
-            && self.spec.max_per_job.is_none_or(|cap| victim.preemptions < cap)
+            && self.max_per_job.is_none_or(|cap| u64::from(victim.preemptions) < cap)
     }
 
     /// When `victim`'s grace period ends.
     fn grace_end(&self, victim: &Job) -> SimTime {
-        victim
-            .last_start
-            .unwrap_or(SimTime::ZERO)
-            .saturating_add(self.spec.grace)
+        victim.last_start.unwrap_or(SimTime::ZERO).saturating_add(self.grace)
     }
 
     /// Preempts the fewest candidates, in the rule's order, that let `job` start; returns the
@@ -61,9 +190,19 @@ impl Preemption {
         if candidates.is_empty() {
             return None;
         }
-        self.order(&mut candidates, now);
+        self.order.order(&mut candidates, now);
         let ids: Vec<JobId> = candidates.iter().map(|v| v.id).collect();
         make_room(round, placement, job, &ids)
+    }
+
+    /// How many running jobs `job` may preempt now (the candidates [`Preemption::make_room`]
+    /// tries); the why-log reports it when they were too few.
+    pub(crate) fn candidates(&self, round: &Round<'_>, job: &Job) -> usize {
+        let now = round.now();
+        round
+            .running()
+            .filter(|v| self.may_preempt(v, job.spec.priority) && self.grace_end(v) <= now)
+            .count()
     }
 
     /// The next time a grace period ends that could let one of `blocked` preempt.
@@ -75,33 +214,6 @@ impl Preemption {
             .map(|v| self.grace_end(v))
             .filter(|&t| t > round.now())
             .min()
-    }
-
-    /// Sorts candidates by the victim rule.
-    fn order(&self, candidates: &mut [&Job], now: SimTime) {
-        let progress = |j: &Job| j.progress_fraction_at(now);
-        match self.spec.rule {
-            PreemptionKind::None => {}
-            PreemptionKind::LeastProgress => candidates.sort_by(|a, b| {
-                progress(a)
-                    .total_cmp(&progress(b))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            }),
-            PreemptionKind::LowestPriority => candidates.sort_by(|a, b| {
-                a.spec
-                    .priority
-                    .cmp(&b.spec.priority)
-                    .then(progress(a).total_cmp(&progress(b)))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            }),
-            PreemptionKind::Newest => candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id))),
-            PreemptionKind::MinLostWork => candidates.sort_by(|a, b| {
-                lost_gpu_s(a, now)
-                    .total_cmp(&lost_gpu_s(b, now))
-                    .then(progress(a).total_cmp(&progress(b)))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            }),
-        }
     }
 }
 

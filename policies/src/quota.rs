@@ -35,15 +35,19 @@ impl Quotas {
         self.tentative.clone_from(&self.tree.held);
     }
 
-    /// True when starting `job` keeps its queue and every queue above it within quota.
-    pub(crate) fn allows(&self, job: &Job) -> bool {
+    /// The queue whose quota starting `job` would exceed (its own or one above it, nearest
+    /// first), or `None` when every queue on its path stays within quota.
+    pub(crate) fn refusing(&self, job: &Job) -> Option<&str> {
         let need = job.spec.gpu_milli();
         let nodes = self.tree.nodes();
-        self.tree.path(self.tree.node_of(job)).all(|n| {
-            nodes[n]
-                .quota_milli
-                .is_none_or(|q| self.tentative.subtree[n] + need <= q)
-        })
+        self.tree
+            .path(self.tree.node_of(job))
+            .find(|&n| {
+                nodes[n]
+                    .quota_milli
+                    .is_some_and(|q| self.tentative.subtree[n] + need > q)
+            })
+            .map(|n| nodes[n].name.as_str())
     }
 
     /// Counts a tentative start of this round.

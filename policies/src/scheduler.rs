@@ -21,12 +21,13 @@ use sim_core::policy::{Decision, Policy};
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
-use crate::backfill::{Forecast, Plan};
-use crate::parts::{PlacementKind, QueueKind};
-use crate::placement::{self, Placement};
+use crate::backfill::{Forecast, Plan, Refused};
+use crate::explain::{ExplainSink, Explainer, Outcome, Reason};
+use crate::placement::Placement;
 use crate::preemption::Preemption;
-use crate::queue::{self, QueueOrder};
+use crate::queue::QueueOrder;
 use crate::quota::Quotas;
+use crate::registry::Context;
 use crate::round::Round;
 use crate::slicing::TimeSlicing;
 use crate::spec::PolicySpec;
@@ -50,49 +51,80 @@ pub struct Scheduler {
     kept: Option<Kept>,
     /// What backfilling expects of the running jobs (kept only when backfilling is on).
     forecast: Forecast,
+    /// The why-log, when the run explains its decisions (`None` costs nothing).
+    explain: Option<Explainer>,
 }
 
 /// A conservative plan kept from the last round. With FIFO order, whole-node reservations on a
 /// single pool and no part that looks beyond the queue (quotas, preemption, slicing), a round
 /// in which only the expected happened (arrivals; running jobs ending at their expected ends)
 /// would recompute every reservation at the same time: the plan is carried over, due
-/// reservations start and only the new arrivals are placed. Anything else recomputes it.
+/// reservations start and only the new arrivals are placed. Anything else recomputes it,
+/// including a change of the cluster's state that no record reports (an idle device failing or
+/// repaired, a rack cut off or reconnected: `Cluster::state_version`).
 struct Kept {
     plan: Plan,
     /// The last job of the queue the plan has seen.
     last: JobId,
     /// False once something the plan did not expect has happened.
     holds: bool,
+    /// The cluster's state version the plan was made for.
+    state_version: u64,
 }
 
 impl Scheduler {
     /// The policy `spec` describes; `seed` feeds its random streams (`lottery`, `placement`);
     /// the FGD placement measures fragmentation against the workload's `typical` tasks.
     pub fn new(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Scheduler {
+        let context = Context::with_typical(seed, typical.clone());
+        let queue = (spec.queue.build)(&spec.params, &context);
+        let placement = (spec.placement.build)(&spec.params, &context);
+        let quotas = Quotas::new(spec.queues());
+        let preemption = Preemption::new(&spec.preemption, &spec.params);
         Scheduler {
             label: spec.label.clone(),
-            queue: queue::build(spec, seed),
-            placement: placement::build(spec.placement, seed, typical),
+            carries_plans: spec.backfill_depth == Some(usize::MAX)
+                && queue.arrival_order()
+                && quotas.is_none()
+                && preemption.is_none()
+                && spec.slicing.is_none()
+                && placement.carries_plans(),
+            queue,
+            placement,
             backfill_depth: spec.backfill_depth,
-            quotas: Quotas::new(&spec.queues),
-            preemption: spec.preemption.map(Preemption::new),
+            quotas,
+            preemption,
             slicing: spec.slicing.map(TimeSlicing::new),
             blocked: Vec::new(),
-            carries_plans: spec.backfill_depth == Some(usize::MAX)
-                && spec.queue == QueueKind::Fifo
-                && spec.queues.iter().all(|q| q.quota_milli.is_none())
-                && spec.preemption.is_none()
-                && spec.slicing.is_none()
-                && matches!(
-                    spec.placement,
-                    PlacementKind::FirstFit | PlacementKind::BestFit | PlacementKind::WorstFit
-                ),
             kept: None,
             forecast: Forecast::default(),
+            explain: None,
         }
     }
 
-    fn start(&mut self, round: &mut Round<'_>, job: &Job, tasks: Vec<TaskAlloc>, decisions: &mut Vec<Decision>) {
+    /// [`Scheduler::new`], explaining every round into `sink` (see [`crate::explain`]). The
+    /// decisions are the same; conservative plans are recomputed every round rather than carried
+    /// over (which decides the same, as debug builds check), so that every waiting job is
+    /// considered and explained.
+    pub fn explained(spec: &PolicySpec, seed: u64, typical: &TypicalTasks, sink: Box<dyn ExplainSink>) -> Scheduler {
+        Scheduler {
+            carries_plans: false,
+            explain: Some(Explainer::new(sink)),
+            ..Scheduler::new(spec, seed, typical)
+        }
+    }
+
+    fn start(
+        &mut self,
+        round: &mut Round<'_>,
+        job: &Job,
+        tasks: Vec<TaskAlloc>,
+        decisions: &mut Vec<Decision>,
+        outcome: Outcome,
+    ) {
+        if let Some(explain) = &mut self.explain {
+            explain.note(job.id, outcome, &tasks);
+        }
         round.started.push(job.id);
         self.queue.started(job);
         if let Some(quotas) = &mut self.quotas {
@@ -111,27 +143,50 @@ impl Scheduler {
         let mut plan: Option<Plan> = None;
         while let Some(id) = self.queue.next(&view) {
             let job = view.job(id);
-            if self.quotas.as_ref().is_some_and(|q| !q.allows(job)) {
+            if let Some(queue) = self.quotas.as_ref().and_then(|q| q.refusing(job)) {
+                if let Some(explain) = &mut self.explain {
+                    let reason = Reason::OverQuota {
+                        queue: queue.to_string(),
+                    };
+                    explain.note(id, Outcome::Waits(reason), &[]);
+                }
                 continue;
             }
             let placed = match plan.as_mut() {
                 Some(plan) => plan.admit(round, self.placement.as_mut(), job),
-                None => round.place(self.placement.as_mut(), job),
+                None => round.place(self.placement.as_mut(), job).ok_or(Refused::NoRoom),
             };
-            if let Some(tasks) = placed {
-                self.start(round, job, tasks, decisions);
-                continue;
-            }
+            let refused = match placed {
+                Ok(tasks) => {
+                    let outcome = if plan.is_some() {
+                        Outcome::Backfilled
+                    } else {
+                        Outcome::Started
+                    };
+                    self.start(round, job, tasks, decisions, outcome);
+                    continue;
+                }
+                Err(refused) => refused,
+            };
             if plan.is_none()
                 && let Some(preemption) = &self.preemption
                 && let Some((victims, tasks)) = preemption.make_room(round, self.placement.as_mut(), job)
             {
                 decisions.extend(victims.into_iter().map(|job| Decision::Preempt { job }));
-                self.start(round, job, tasks, decisions);
+                self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
                 continue;
             }
             self.blocked.push(id);
+            if self.explain.is_some() {
+                let reason = self.refusal(round, plan.as_ref(), refused, job);
+                if let Some(explain) = &mut self.explain {
+                    explain.note(id, Outcome::Waits(reason), &[]);
+                }
+            }
             let Some(depth) = self.backfill_depth else {
+                if let Some(explain) = &mut self.explain {
+                    explain.behind(view.pending, id);
+                }
                 break;
             };
             let forecast = &self.forecast;
@@ -143,6 +198,26 @@ impl Scheduler {
         plan
     }
 
+    /// Why `job`, which the round could not start, waits: the reservation it would run into,
+    /// too few preemption victims (when some job could have been preempted), or the
+    /// placement's refusal.
+    fn refusal(&self, round: &Round<'_>, plan: Option<&Plan>, refused: Refused, job: &Job) -> Reason {
+        if refused == Refused::Reservation
+            && let Some((holder, until)) = plan.and_then(Plan::first_reservation)
+        {
+            return Reason::Reservation { job: holder, until };
+        }
+        if plan.is_none()
+            && let Some(preemption) = &self.preemption
+        {
+            let candidates = preemption.candidates(round, job);
+            if candidates > 0 {
+                return Reason::TooFewVictims { candidates };
+            }
+        }
+        self.placement.refusal(&round.trial, round.free_gpu_milli(), job)
+    }
+
     /// Runs the round on the last round's plan when it still holds (see [`Kept`]): starts the
     /// reservations due now, then offers the jobs that arrived since. Returns false, with nothing
     /// decided, when the plan must be recomputed.
@@ -150,7 +225,11 @@ impl Scheduler {
         let Some(mut kept) = self.kept.take() else {
             return false;
         };
-        if !kept.holds || round.view.cluster.pools().len() != 1 || !kept.plan.carry_over(round, &self.forecast) {
+        if !kept.holds
+            || kept.state_version != round.view.cluster.state_version()
+            || round.view.cluster.pools().len() != 1
+            || !kept.plan.carry_over(round, &self.forecast)
+        {
             return false;
         }
         let view = round.view;
@@ -166,12 +245,12 @@ impl Scheduler {
         for &id in &view.pending[first_new..] {
             let job = view.job(id);
             match kept.plan.admit(round, self.placement.as_mut(), job) {
-                Some(tasks) => started.push((job, tasks)),
-                None => kept.plan.reserve(round, self.placement.as_mut(), job),
+                Ok(tasks) => started.push((job, tasks)),
+                Err(_) => kept.plan.reserve(round, self.placement.as_mut(), job),
             }
         }
         for (job, tasks) in started {
-            self.start(round, job, tasks, decisions);
+            self.start(round, job, tasks, decisions, Outcome::Started);
         }
         kept.last = view.pending.last().copied().unwrap_or(kept.last);
         self.kept = Some(kept);
@@ -190,7 +269,10 @@ impl Scheduler {
                         job,
                         overhead: slicing.overhead(),
                     }));
-                    self.start(round, job, tasks, decisions);
+                    if let Some(explain) = &mut self.explain {
+                        explain.retract(id);
+                    }
+                    self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
                     // The suspended jobs wait from now on: their turn comes at a slice end.
                     self.blocked.extend(victims);
                 }
@@ -215,12 +297,9 @@ impl Scheduler {
     }
 }
 
-impl Policy for Scheduler {
-    fn name(&self) -> &str {
-        &self.label
-    }
-
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+impl Scheduler {
+    /// One round (see the module's steps).
+    fn schedule_round(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         let mut round = Round::new(*view);
         self.queue.begin_round(view);
         self.placement.begin_round(view);
@@ -249,6 +328,7 @@ impl Policy for Scheduler {
                 plan,
                 last,
                 holds: true,
+                state_version: view.cluster.state_version(),
             });
         }
         if self.blocked.is_empty() {
@@ -267,7 +347,19 @@ impl Policy for Scheduler {
         ];
         decisions.extend(wakes.into_iter().flatten().map(Decision::WakeAt));
     }
+}
 
+impl Policy for Scheduler {
+    fn name(&self) -> &str {
+        &self.label
+    }
+
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+        self.schedule_round(view, decisions);
+        if let Some(explain) = &mut self.explain {
+            explain.end_round(view);
+        }
+    }
     fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         if let Some(kept) = &mut self.kept {
             kept.holds &= match *record {

@@ -1,59 +1,186 @@
-//! A policy as a scenario writes it ([`PolicyConfig`]: a preset and optional parts and
+//! A policy as a scenario writes it ([`PolicyConfig`]: a preset, parts replacing its own, and
 //! parameters) and as it is resolved ([`PolicySpec`]: every part chosen, every value checked).
 //!
 //! The combination rule: the preset (`name`, default `first-fit`) supplies every part; each part
-//! written explicitly replaces the preset's. Parameters apply only to the parts that use them
-//! and are ignored by the others, so one `[policy]` table can be swept over several presets.
+//! written explicitly replaces the preset's. Parameters apply only to the parts that read them
+//! and are ignored by the others, so one `[policy]` table can be swept over several presets;
+//! every value is checked all the same, by the kind its parts declare.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use sim_core::time::SimTime;
 
-use crate::parts::{BackfillKind, Part, PlacementKind, PreemptionKind, QueueKind, ShareBy, unknown_name};
-use crate::presets::{self, PRESETS};
+use crate::params::{Kind, Param, Params, Setting, Table, Value, unknown_key};
+use crate::registry::{
+    BackfillPart, PART_KEYS, PlacementPart, PreemptionPart, QueueOrderPart, Registered, Registry, find, unknown_name,
+};
 
-/// The `[policy]` table of a scenario, every key optional except the preset name.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The parameters of the policy itself, whatever its parts: the queue tree (quotas, and the
+/// fair-share order's tree), time slicing and time limits.
+pub const POLICY_PARAMS: &[Param] = &[
+    Param {
+        name: "queues",
+        kind: Kind::Queues,
+        default: None,
+        doc: "the fair-share tree and quotas, by the trace's `queue`: parent, weight (default 1), quota_gpus (GPUs the queue and its sub-queues hold at most)",
+        in_label: false,
+    },
+    Param {
+        name: "time_slice",
+        kind: Kind::Duration,
+        default: None,
+        doc: "time slicing: a running job may be suspended for a waiting one of equal priority after running this long (none: off)",
+        in_label: false,
+    },
+    Param {
+        name: "switch_overhead",
+        kind: Kind::Duration,
+        default: Some("0s"),
+        doc: "work a job loses per time-slicing suspension (shorter than time_slice)",
+        in_label: false,
+    },
+    Param {
+        name: "kill_at_limit",
+        kind: Kind::Flag,
+        default: Some("false"),
+        doc: "kill a job whose run reaches its requested time unfinished (state `timeout`), as Slurm and PBS enforce time limits",
+        in_label: false,
+    },
+];
+
+/// The order in which `[policy]` keys are written back (the order of the scenario format
+/// before parameters moved to their parts, so echoed scenarios and sweep digests stay as they
+/// were); keys not listed follow in name order.
+const KEY_ORDER: [&str; 14] = [
+    "name",
+    "queue",
+    "placement",
+    "backfill",
+    "backfill_depth",
+    "preemption",
+    "share_by",
+    "tickets",
+    "queues",
+    "grace",
+    "max_preemptions",
+    "time_slice",
+    "switch_overhead",
+    "kill_at_limit",
+];
+
+/// Where `key` goes among the keys written back.
+fn key_rank(key: &str) -> (usize, &str) {
+    (KEY_ORDER.iter().position(|k| *k == key).unwrap_or(KEY_ORDER.len()), key)
+}
+
+/// The preset of a `[policy]` table that names none.
+pub const DEFAULT_PRESET: &str = "first-fit";
+
+/// The `[policy]` table of a scenario: a preset, parts replacing the preset's, and parameters.
+/// This is the scenario format's definition of `[policy]`: what the parameters mean and
+/// which values they take is declared by the parts that read them ([`Registry`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct PolicyConfig {
-    /// The preset (`clustersim policies` lists them).
+    /// The preset (`clustersim policies` lists them); default [`DEFAULT_PRESET`].
     pub name: String,
     /// Queue order, replacing the preset's.
     pub queue: Option<String>,
     /// Placement, replacing the preset's.
     pub placement: Option<String>,
-    /// Backfilling, replacing the preset's.
+    /// Backfill rule, replacing the preset's.
     pub backfill: Option<String>,
-    /// How many blocked jobs backfilling protects with a reservation (EASY: 1, conservative:
-    /// all, unless set).
-    pub backfill_depth: Option<u32>,
-    /// Preemption rule, replacing the preset's.
+    /// Preemption victim rule, replacing the preset's.
     pub preemption: Option<String>,
-    /// What DRF and lottery share between: `user` (default) or `queue`.
-    pub share_by: Option<String>,
-    /// Lottery tickets by user (or queue, with `share_by = "queue"`); 1 for anyone not listed.
-    pub tickets: BTreeMap<String, u64>,
-    /// Queues for fair share and quotas, by name.
-    pub queues: BTreeMap<String, QueueConfig>,
-    /// A running job cannot be preempted until it has run this long since it (re)started.
-    pub grace: Option<SimTime>,
-    /// A job preempted this many times is never preempted again.
-    pub max_preemptions: Option<u32>,
-    /// Time slicing: a running job may be suspended for a waiting one of equal priority
-    /// after running this long.
-    pub time_slice: Option<SimTime>,
-    /// Work a job loses each time it is suspended by time slicing.
-    pub switch_overhead: Option<SimTime>,
+    /// Every other key: the parameters, as written.
+    pub params: Table,
 }
 
-/// One queue of the fair-share tree.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct QueueConfig {
-    /// The parent queue; none for a top-level queue.
-    pub parent: Option<String>,
-    /// Share weight among its siblings (default 1).
-    pub weight: Option<f64>,
-    /// Most GPUs the queue and its descendants may hold at once; none for no limit.
-    pub quota_gpus: Option<f64>,
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig::preset(DEFAULT_PRESET)
+    }
+}
+
+impl PolicyConfig {
+    /// The preset `name`, nothing replaced, no parameter.
+    pub fn preset(name: &str) -> PolicyConfig {
+        PolicyConfig {
+            name: name.to_string(),
+            queue: None,
+            placement: None,
+            backfill: None,
+            preemption: None,
+            params: Table::new(),
+        }
+    }
+
+    /// Sets the parameter `key`; returns the config, so one can be written as one expression.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> PolicyConfig {
+        self.params.set(key, value);
+        self
+    }
+
+    /// The part written for `key` (one of [`PART_KEYS`]).
+    fn part(&self, key: &str) -> Option<&str> {
+        match key {
+            "queue" => self.queue.as_deref(),
+            "placement" => self.placement.as_deref(),
+            "backfill" => self.backfill.as_deref(),
+            _ => self.preemption.as_deref(),
+        }
+    }
+}
+
+impl Serialize for PolicyConfig {
+    /// The keys in [`KEY_ORDER`], parts not written left out.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<(&str, Value)> = vec![("name", Value::Text(self.name.clone()))];
+        keys.extend(
+            PART_KEYS
+                .iter()
+                .filter_map(|&k| self.part(k).map(|name| (k, Value::from(name)))),
+        );
+        keys.extend(self.params.iter().map(|(k, v)| (k, v.clone())));
+        keys.sort_by_key(|&(k, _)| key_rank(k));
+        let mut map = serializer.serialize_map(Some(keys.len()))?;
+        for (k, v) in &keys {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PolicyConfig, D::Error> {
+        struct ConfigVisitor;
+        impl<'de> Visitor<'de> for ConfigVisitor {
+            type Value = PolicyConfig;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [policy] table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyConfig, A::Error> {
+                let mut config = PolicyConfig::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => config.name = map.next_value()?,
+                        "queue" => config.queue = Some(map.next_value()?),
+                        "placement" => config.placement = Some(map.next_value()?),
+                        "backfill" => config.backfill = Some(map.next_value()?),
+                        "preemption" => config.preemption = Some(map.next_value()?),
+                        _ => {
+                            let value: Value = map.next_value()?;
+                            config.params.set(&key, value);
+                        }
+                    }
+                }
+                Ok(config)
+            }
+        }
+        deserializer.deserialize_map(ConfigVisitor)
+    }
 }
 
 /// A `[policy]` value that cannot be used.
@@ -67,7 +194,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    /// An error about `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             key: key.into(),
             message: message.into(),
@@ -88,17 +216,6 @@ pub struct QueueSpec {
     pub quota_milli: Option<u64>,
 }
 
-/// Preemption settings, checked.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PreemptionSpec {
-    /// Victim order.
-    pub rule: PreemptionKind,
-    /// Time after a (re)start during which a job cannot be preempted.
-    pub grace: SimTime,
-    /// Preemptions after which a job is never preempted again.
-    pub max_per_job: Option<u32>,
-}
-
 /// Time-slicing settings, checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SlicingSpec {
@@ -109,128 +226,199 @@ pub struct SlicingSpec {
 }
 
 /// A policy with every part chosen and every parameter checked: what [`crate::resolve`] builds.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct PolicySpec {
-    /// The name in outputs and error messages: the preset, then any replaced parts in
-    /// brackets (`first-fit[queue=drf,backfill=easy]`).
+    /// The name in outputs and error messages: the preset, then any replaced parts (and
+    /// parameters shown in names) in brackets (`first-fit[queue=drf,backfill=easy]`).
     pub label: String,
     /// Queue order.
-    pub queue: QueueKind,
+    pub queue: QueueOrderPart,
     /// Placement.
-    pub placement: PlacementKind,
-    /// Backfilling.
-    pub backfill: BackfillKind,
+    pub placement: PlacementPart,
+    /// Backfill rule.
+    pub backfill: BackfillPart,
+    /// Preemption victim rule.
+    pub preemption: PreemptionPart,
+    /// Every parameter, checked, defaults filled in for the chosen parts.
+    pub params: Params,
     /// How many blocked jobs get a reservation (`None` without backfilling; `usize::MAX` for
     /// all).
     pub backfill_depth: Option<usize>,
-    /// Preemption, when on.
-    pub preemption: Option<PreemptionSpec>,
     /// Time slicing, when on.
     pub slicing: Option<SlicingSpec>,
-    /// What DRF and lottery share between.
-    pub share_by: ShareBy,
-    /// Lottery tickets by user or queue name.
-    pub tickets: BTreeMap<String, u64>,
-    /// The fair-share tree and quotas, in name order.
-    pub queues: Vec<QueueSpec>,
+    /// Whether a job reaching its requested time unfinished is killed (the engine's rule).
+    pub kill_at_limit: bool,
+    /// The `[policy]` table it was resolved from, every value in its canonical form (durations
+    /// as `"2h"`, numbers as numbers, tables sorted, empty ones left out): what a scenario
+    /// echoes.
+    pub config: PolicyConfig,
 }
 
 impl PolicySpec {
-    /// The preset called `name` with nothing replaced.
+    /// The built-in preset called `name` with nothing replaced.
     pub fn preset(name: &str) -> Result<PolicySpec, ConfigError> {
-        PolicySpec::from_config(&PolicyConfig {
-            name: name.to_string(),
-            ..PolicyConfig::default()
-        })
+        PolicySpec::from_config(&PolicyConfig::preset(name))
     }
 
-    /// Checks a `[policy]` table and resolves the preset and parts.
+    /// Checks a `[policy]` table against the built-in parts ([`Registry::builtin`]).
     pub fn from_config(config: &PolicyConfig) -> Result<PolicySpec, ConfigError> {
-        let preset = presets::find(&config.name).ok_or_else(|| {
+        Registry::builtin().spec(config)
+    }
+
+    /// The fair-share tree and quotas, in name order.
+    pub fn queues(&self) -> &[QueueSpec] {
+        self.params.queues("queues")
+    }
+
+    /// Every duration the scenario wrote, by key, in the order written back (times a run must
+    /// be able to reach).
+    pub fn durations(&self) -> impl Iterator<Item = (&str, SimTime)> {
+        self.config
+            .params
+            .iter()
+            .filter_map(|(key, _)| match self.params.get(key) {
+                Some(Setting::Duration(span)) => Some((key, *span)),
+                _ => None,
+            })
+    }
+}
+
+impl Registry {
+    /// Checks a `[policy]` table and resolves the preset, the parts and the parameters.
+    pub fn spec(&self, config: &PolicyConfig) -> Result<PolicySpec, ConfigError> {
+        let preset = self.preset(&config.name).ok_or_else(|| {
             ConfigError::new(
                 "name",
-                unknown_name("policy", &config.name, PRESETS.iter().map(|p| p.name)),
+                unknown_name("policy", &config.name, self.presets().iter().map(|p| p.name)),
             )
         })?;
         let mut replaced = Vec::new();
-        let queue = part(&config.queue, preset.queue, &mut replaced)?;
-        let placement = part(&config.placement, preset.placement, &mut replaced)?;
-        let backfill = part(&config.backfill, preset.backfill, &mut replaced)?;
-        let preemption = part(&config.preemption, preset.preemption, &mut replaced)?;
-        let share_by = config
-            .share_by
-            .as_deref()
-            .map_or(Ok(ShareBy::User), ShareBy::parse)
-            .map_err(|m| ConfigError::new(ShareBy::KEY, m))?;
-        if config.backfill_depth == Some(0) {
-            return Err(ConfigError::new(
-                "backfill_depth",
-                "must be at least 1 (backfill = \"none\" turns backfilling off)",
-            ));
+        let queue = choose(self.queue_orders(), config, preset.queue, &mut replaced)?;
+        let placement = choose(self.placements(), config, preset.placement, &mut replaced)?;
+        let backfill = choose(self.backfills(), config, preset.backfill, &mut replaced)?;
+        let preemption = choose(self.preemptions(), config, preset.preemption, &mut replaced)?;
+        let mut params = Params::default();
+        let mut canonical = PolicyConfig {
+            params: Table::new(),
+            ..config.clone()
+        };
+        for (key, value) in config.params.iter() {
+            let Some(param) = self.declarations().find(|p| p.name == key) else {
+                let keys = self.keys();
+                return Err(ConfigError::new(
+                    key,
+                    unknown_key(key, "policy", keys.iter().map(String::as_str)),
+                ));
+            };
+            let checked = param.kind.check(key, value, param.default)?;
+            params.insert(key, checked.setting);
+            if let Some(value) = checked.canonical {
+                canonical.params.set(key, value);
+            }
         }
-        let preset_depth = preset.backfill_depth.filter(|_| backfill == preset.backfill);
-        let backfill_depth = backfill
-            .default_depth()
-            .map(|depth| config.backfill_depth.or(preset_depth).map_or(depth, |d| d as usize));
-        if let Some(depth) = config.backfill_depth
-            && backfill.default_depth().is_some()
-            && backfill_depth != preset_depth.map(|d| d as usize).or(backfill.default_depth())
-        {
-            replaced.push(format!("backfill_depth={depth}"));
+        canonical.params.sort_by(|a, b| key_rank(a).cmp(&key_rank(b)));
+        let chosen = [
+            (queue.info, queue.info.name == preset.queue),
+            (placement.info, placement.info.name == preset.placement),
+            (backfill.info, backfill.info.name == preset.backfill),
+            (preemption.info, preemption.info.name == preset.preemption),
+        ];
+        let mut unset: BTreeMap<&str, Setting> = BTreeMap::new();
+        for (info, own) in chosen {
+            for param in info.params {
+                let preset_value = own
+                    .then(|| preset.params.iter().find(|(name, _)| *name == param.name))
+                    .flatten()
+                    .map(|&(_, literal)| literal);
+                if let Some(literal) = preset_value.or(param.default) {
+                    unset.insert(param.name, literal_setting(param, literal));
+                }
+                if param.in_label
+                    && let Some(written) = params.get(param.name)
+                    && unset.get(param.name) != Some(written)
+                {
+                    replaced.push(format!("{}={written}", param.name));
+                }
+            }
+        }
+        for param in POLICY_PARAMS {
+            if let Some(literal) = param.default {
+                unset.insert(param.name, literal_setting(param, literal));
+            }
+        }
+        for (name, setting) in unset {
+            if params.get(name).is_none() {
+                params.insert(name, setting);
+            }
         }
         let label = if replaced.is_empty() {
             preset.name.to_string()
         } else {
             format!("{}[{}]", preset.name, replaced.join(","))
         };
-        if let Some((user, _)) = config.tickets.iter().find(|&(_, &t)| t == 0) {
-            return Err(ConfigError::new(format!("tickets.{user}"), "must be at least 1"));
-        }
         Ok(PolicySpec {
             label,
+            backfill_depth: (backfill.build)(&params),
+            slicing: slicing_spec(&params)?,
+            kill_at_limit: params.flag("kill_at_limit").unwrap_or(false),
             queue,
             placement,
             backfill,
-            backfill_depth,
-            preemption: preemption_spec(config, preemption),
-            slicing: slicing_spec(config)?,
-            share_by,
-            tickets: config.tickets.clone(),
-            queues: queue_specs(&config.queues)?,
+            preemption,
+            params,
+            config: canonical,
         })
     }
-}
 
-/// The part written in the scenario, or the preset's.
-fn part<T: Part>(written: &Option<String>, preset: T, replaced: &mut Vec<String>) -> Result<T, ConfigError> {
-    match written {
-        None => Ok(preset),
-        Some(name) => {
-            let value = T::parse(name).map_err(|m| ConfigError::new(T::KEY, m))?;
-            if value != preset {
-                replaced.push(format!("{}={name}", T::KEY));
-            }
-            Ok(value)
-        }
+    /// Every key `[policy]` accepts, in the order they are written back.
+    fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = std::iter::once("name")
+            .chain(PART_KEYS)
+            .chain(self.declarations().map(|p| p.name))
+            .map(str::to_string)
+            .collect();
+        keys.sort_by(|a, b| key_rank(a).cmp(&key_rank(b)));
+        keys.dedup();
+        keys
     }
 }
 
-fn preemption_spec(config: &PolicyConfig, rule: PreemptionKind) -> Option<PreemptionSpec> {
-    (rule != PreemptionKind::None).then(|| PreemptionSpec {
-        rule,
-        grace: config.grace.unwrap_or(SimTime::ZERO),
-        max_per_job: config.max_preemptions,
-    })
+/// The setting of a registered (hence valid) literal.
+fn literal_setting(param: &Param, literal: &str) -> Setting {
+    param
+        .kind
+        .check(param.name, &Value::literal(literal), None)
+        .expect("the registry checks defaults and preset values")
+        .setting
 }
 
-fn slicing_spec(config: &PolicyConfig) -> Result<Option<SlicingSpec>, ConfigError> {
-    let Some(slice) = config.time_slice else {
+/// The part written in the scenario, or the preset's; a written part other than the preset's
+/// goes into the name.
+fn choose<T: Registered>(
+    parts: &[T],
+    config: &PolicyConfig,
+    preset: &str,
+    replaced: &mut Vec<String>,
+) -> Result<T, ConfigError> {
+    let Some(name) = config.part(T::KEY) else {
+        return Ok(find(parts, preset).expect("the registry checks the parts of its presets"));
+    };
+    let part = find(parts, name)
+        .ok_or_else(|| ConfigError::new(T::KEY, unknown_name(T::KEY, name, parts.iter().map(|p| p.info().name))))?;
+    if name != preset {
+        replaced.push(format!("{}={name}", T::KEY));
+    }
+    Ok(part)
+}
+
+fn slicing_spec(params: &Params) -> Result<Option<SlicingSpec>, ConfigError> {
+    let Some(slice) = params.duration("time_slice") else {
         return Ok(None);
     };
     if slice == SimTime::ZERO {
         return Err(ConfigError::new("time_slice", "must be longer than zero"));
     }
-    let overhead = config.switch_overhead.unwrap_or(SimTime::ZERO);
+    let overhead = params.duration("switch_overhead").unwrap_or(SimTime::ZERO);
     if overhead >= slice {
         return Err(ConfigError::new(
             "switch_overhead",
@@ -240,65 +428,21 @@ fn slicing_spec(config: &PolicyConfig) -> Result<Option<SlicingSpec>, ConfigErro
     Ok(Some(SlicingSpec { slice, overhead }))
 }
 
-/// Checks the queue tree: weights and quotas in range, parents that exist, no cycles.
-fn queue_specs(queues: &BTreeMap<String, QueueConfig>) -> Result<Vec<QueueSpec>, ConfigError> {
-    let mut specs = Vec::with_capacity(queues.len());
-    for (name, q) in queues {
-        let key = |field: &str| format!("queues.{name}.{field}");
-        let weight = q.weight.unwrap_or(1.0);
-        if !(weight.is_finite() && weight > 0.0) {
-            return Err(ConfigError::new(
-                key("weight"),
-                format!("must be a number > 0, got {weight}"),
-            ));
-        }
-        let quota_milli = match q.quota_gpus {
-            None => None,
-            Some(g) if g.is_finite() && g >= 0.0 => Some((g * 1000.0).round() as u64),
-            Some(g) => {
-                return Err(ConfigError::new(
-                    key("quota_gpus"),
-                    format!("must be a number ≥ 0, got {g}"),
-                ));
-            }
-        };
-        if let Some(parent) = &q.parent
-            && !queues.contains_key(parent)
-        {
-            return Err(ConfigError::new(
-                key("parent"),
-                unknown_name("queue", parent, queues.keys().map(String::as_str)),
-            ));
-        }
-        let mut ancestor = q.parent.as_ref();
-        for _ in 0..queues.len() {
-            match ancestor {
-                Some(a) if a == name => {
-                    return Err(ConfigError::new(key("parent"), "the queue would be its own ancestor"));
-                }
-                Some(a) => ancestor = queues[a].parent.as_ref(),
-                None => break,
-            }
-        }
-        specs.push(QueueSpec {
-            name: name.clone(),
-            parent: q.parent.clone(),
-            weight,
-            quota_milli,
-        });
-    }
-    Ok(specs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn config(name: &str) -> PolicyConfig {
-        PolicyConfig {
-            name: name.into(),
-            ..PolicyConfig::default()
-        }
+        PolicyConfig::preset(name)
+    }
+
+    fn names(spec: &PolicySpec) -> [&str; 4] {
+        [
+            spec.queue.info.name,
+            spec.placement.info.name,
+            spec.backfill.info.name,
+            spec.preemption.info.name,
+        ]
     }
 
     #[test]
@@ -310,15 +454,12 @@ mod tests {
             ..config("first-fit")
         })
         .unwrap();
-        assert_eq!(
-            (spec.queue, spec.placement, spec.backfill),
-            (QueueKind::Drf, PlacementKind::FirstFit, BackfillKind::Easy)
-        );
+        assert_eq!(names(&spec), ["drf", "first-fit", "easy", "none"]);
         // first-fit is the preset's own placement: not listed as replaced.
         assert_eq!(spec.label, "first-fit[queue=drf,backfill=easy]");
         let preset = PolicySpec::preset("priority-preempt").unwrap();
         assert_eq!(preset.label, "priority-preempt");
-        assert_eq!(preset.preemption.map(|p| p.rule), Some(PreemptionKind::LeastProgress));
+        assert_eq!(preset.preemption.info.name, "least-progress");
     }
 
     #[test]
@@ -331,25 +472,26 @@ mod tests {
         // The preset with 4, and a depth written on top of any backfilling preset.
         let four = spec(config("easy-backfill-4"));
         assert_eq!((four.backfill_depth, four.label.as_str()), (Some(4), "easy-backfill-4"));
-        let eight = spec(PolicyConfig {
-            backfill_depth: Some(8),
-            ..config("easy-backfill")
-        });
+        let eight = spec(config("easy-backfill").with("backfill_depth", 8u32));
         assert_eq!(
             (eight.backfill_depth, eight.label.as_str()),
             (Some(8), "easy-backfill[backfill_depth=8]")
         );
-        // A depth without backfilling has nothing to limit.
-        let ignored = spec(PolicyConfig {
-            backfill_depth: Some(8),
-            ..config("best-fit")
+        // The preset's own value written again changes nothing; on another rule it is a change.
+        let same = spec(config("easy-backfill-4").with("backfill_depth", 4u32));
+        assert_eq!(same.label, "easy-backfill-4");
+        let conservative = spec(PolicyConfig {
+            backfill: Some("conservative".into()),
+            ..config("easy-backfill-4").with("backfill_depth", 4u32)
         });
+        assert_eq!(
+            conservative.label,
+            "easy-backfill-4[backfill=conservative,backfill_depth=4]"
+        );
+        // A depth without backfilling has nothing to limit.
+        let ignored = spec(config("best-fit").with("backfill_depth", 8u32));
         assert_eq!((ignored.backfill_depth, ignored.label.as_str()), (None, "best-fit"));
-        let zero = PolicySpec::from_config(&PolicyConfig {
-            backfill_depth: Some(0),
-            ..config("easy-backfill")
-        })
-        .unwrap_err();
+        let zero = PolicySpec::from_config(&config("easy-backfill").with("backfill_depth", 0u32)).unwrap_err();
         assert_eq!(zero.key, "backfill_depth");
     }
 
@@ -366,56 +508,64 @@ mod tests {
             e.to_string(),
             "preemption: unknown preemption `least-progres` (did you mean `least-progress`?); known: none, least-progress, lowest-priority, newest, min-lost-work"
         );
-        let e = err(PolicyConfig {
-            time_slice: Some(SimTime::from_secs(10)),
-            switch_overhead: Some(SimTime::from_secs(10)),
-            ..config("gang")
-        });
+        let e = err(config("gang")
+            .with("time_slice", SimTime::from_secs(10))
+            .with("switch_overhead", SimTime::from_secs(10)));
         assert_eq!(e.key, "switch_overhead");
-        let mut queues = BTreeMap::new();
-        queues.insert(
-            "a".to_string(),
-            QueueConfig {
-                parent: Some("b".into()),
-                ..QueueConfig::default()
-            },
+        let e = err(config("first-fit").with("backfil", "easy"));
+        assert!(
+            e.to_string().starts_with(
+                "backfil: unknown key `backfil` in [policy] (did you mean `backfill`?); valid keys: name, queue, placement, backfill, backfill_depth, preemption, share_by,"
+            ),
+            "{e}"
         );
-        queues.insert(
-            "b".to_string(),
-            QueueConfig {
-                parent: Some("a".into()),
-                ..QueueConfig::default()
-            },
+        let e = err(config("first-fit").with("grace", 5u32));
+        assert_eq!(
+            e.to_string(),
+            "grace: expected a duration string such as \"90s\", \"15m\", \"4h\" or \"7d\", found 5"
         );
-        let e = err(PolicyConfig {
-            queues: queues.clone(),
-            ..config("fair-share")
-        });
+        let queues = |tree: Table| config("fair-share").with("queues", tree);
+        let e = err(queues(
+            Table::new()
+                .with("a", Table::new().with("parent", "b"))
+                .with("b", Table::new().with("parent", "a")),
+        ));
         assert_eq!(e.to_string(), "queues.a.parent: the queue would be its own ancestor");
-        queues.insert(
-            "b".to_string(),
-            QueueConfig {
-                weight: Some(0.0),
-                ..QueueConfig::default()
-            },
-        );
-        queues.insert(
-            "a".to_string(),
-            QueueConfig {
-                parent: Some("c".into()),
-                ..QueueConfig::default()
-            },
-        );
-        let e = err(PolicyConfig {
-            queues: queues.clone(),
-            ..config("fair-share")
-        });
+        let e = err(queues(
+            Table::new()
+                .with("a", Table::new().with("parent", "c"))
+                .with("b", Table::new().with("weight", 0.0)),
+        ));
         assert_eq!(e.key, "queues.a.parent");
-        queues.remove("a");
-        let e = err(PolicyConfig {
-            queues,
-            ..config("fair-share")
-        });
+        let e = err(queues(Table::new().with("b", Table::new().with("weight", 0.0))));
         assert_eq!(e.to_string(), "queues.b.weight: must be a number > 0, got 0");
+        let e = err(queues(Table::new().with("b", Table::new().with("quota", 3u32))));
+        assert_eq!(
+            e.to_string(),
+            "queues.b.quota: unknown key `quota` in [policy.queues.b] (did you mean `quota_gpus`?); valid keys: parent, weight, quota_gpus"
+        );
+    }
+
+    #[test]
+    fn the_canonical_table_writes_values_as_their_kind_does() {
+        let written = config("gang")
+            .with("time_slice", "120m")
+            .with("kill_at_limit", false)
+            .with("tickets", Table::new().with("zed", 1u32).with("amy", 2u32))
+            .with(
+                "queues",
+                Table::new().with("q", Table::new().with("quota_gpus", 8u32).with("weight", 2u32)),
+            );
+        let spec = PolicySpec::from_config(&written).unwrap();
+        let expected = config("gang")
+            .with("tickets", Table::new().with("amy", 2u32).with("zed", 1u32))
+            .with(
+                "queues",
+                Table::new().with("q", Table::new().with("weight", 2.0).with("quota_gpus", 8.0)),
+            )
+            .with("time_slice", "2h");
+        assert_eq!(spec.config, expected);
+        assert_eq!(spec.slicing.map(|s| s.slice), Some(SimTime::from_secs(7200)));
+        assert_eq!(spec.queues()[0].quota_milli, Some(8000));
     }
 }

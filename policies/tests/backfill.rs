@@ -102,7 +102,7 @@ fn conservative_protects_every_waiting_job_easy_only_the_first() {
     let conservative = run("conservative-backfill", sized_cluster(4, 4, 1, 0, 0), jobs());
     assert_eq!(starts(&conservative), [0, 10, 20, 30]);
     let depth_2 = run_with(
-        configured("easy-backfill", 0, |c| c.backfill_depth = Some(2)),
+        configured("easy-backfill", 0, |c| c.params.set("backfill_depth", 2u32)),
         sized_cluster(4, 4, 1, 0, 0),
         jobs(),
     );

@@ -307,7 +307,9 @@ fn policy_for(reference: Reference, placement: &str) -> Box<dyn sim_core::policy
     configured("first-fit", 0, |c| {
         c.placement = Some(placement.into());
         c.backfill = Some(backfill.into());
-        c.backfill_depth = depth;
+        if let Some(depth) = depth {
+            c.params.set("backfill_depth", depth);
+        }
     })
 }
 

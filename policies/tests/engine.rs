@@ -1,5 +1,5 @@
 //! Engine mechanisms driven from outside: progress-rate changes and stale events, and
-//! invariants over randomized scenarios.
+//! invariants over randomized scenarios with physics, failures and preemption.
 
 mod common;
 
@@ -9,12 +9,22 @@ use common::{cluster, job};
 use policies::placement::{FirstFit, Placement};
 use proptest::prelude::*;
 use sim_core::cluster::{Cluster, NodeSpec, Trial};
-use sim_core::engine::{Engine, EngineConfig};
+use sim_core::engine::guard::{Budget, Cause};
+use sim_core::engine::{Engine, EngineConfig, RunError, World};
+use sim_core::fabric::{FabricConfig, Sharing, Uplink};
+use sim_core::faults::{
+    BreakerConfig, CascadeConfig, Component, FaultsConfig, Incident, IncidentKind, JobImpact, Lifetime, RandomFaults,
+    RepairTime, Requeue, Target,
+};
 use sim_core::ids::JobId;
 use sim_core::job::{JobSpec, JobState};
 use sim_core::observe::{Observer, Record};
+use sim_core::physics::PhysicsConfig;
 use sim_core::policy::{Decision, Policy};
+use sim_core::power::cap_curve::CapCurve;
+use sim_core::power::{PowerConfig, PowerMode, catalog};
 use sim_core::resources::TaskRequest;
+use sim_core::thermal::ThermalConfig;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
@@ -82,14 +92,16 @@ struct InvariantChecker {
 }
 
 impl InvariantChecker {
-    fn check(&mut self, view: &ClusterView<'_>) {
+    /// Checks `view`; `settled` at the end of an instant, when the engine has also dropped the
+    /// jobs it started from the queue (it does so once a policy's decisions are applied).
+    fn check(&mut self, view: &ClusterView<'_>, settled: bool) {
         if view.now < self.last_time {
             self.violations
                 .push(format!("time went back from {:?} to {:?}", self.last_time, view.now));
         }
         self.last_time = view.now;
         if let Err(e) = view.cluster.check_invariants() {
-            self.violations.push(e);
+            self.violations.push(e.to_string());
         }
         let held: u64 = view.running.iter().map(|&id| view.job(id).spec.gpu_milli()).sum();
         if held != view.cluster.allocated_gpu_milli() {
@@ -101,15 +113,48 @@ impl InvariantChecker {
         if view.cluster.allocated_gpu_milli() > view.cluster.total_gpu_milli() {
             self.violations.push("allocation exceeds capacity".into());
         }
+        for &id in view.pending.iter().filter(|_| settled) {
+            if view.job(id).state != JobState::Pending {
+                self.violations
+                    .push(format!("queued job {} is {:?}", id.0, view.job(id).state));
+            }
+        }
+        for job in view.jobs.iter() {
+            let listed = view.running.contains(&job.id);
+            if listed != (job.state == JobState::Running) {
+                self.violations.push(format!(
+                    "job {} is {:?} but {} the running set",
+                    job.spec.id,
+                    job.state,
+                    if listed { "in" } else { "not in" }
+                ));
+            }
+            if job.state != JobState::Running {
+                // A held, pending or ended job holds nothing: the sum above counts only running
+                // jobs and equals the cluster's allocation.
+                continue;
+            }
+            for task in &job.alloc {
+                let node = view.cluster.node(task.node);
+                if !node.up {
+                    self.violations
+                        .push(format!("job {} runs on node {}, which is down", job.spec.id, node.name));
+                }
+                if task.gpu_mask & node.failed_gpus != 0 {
+                    self.violations
+                        .push(format!("job {} runs on a failed GPU of {}", job.spec.id, node.name));
+                }
+            }
+        }
     }
 }
 
 impl Observer for InvariantChecker {
     fn on_record(&mut self, _record: &Record, view: &ClusterView<'_>) {
-        self.check(view);
+        self.check(view, false);
     }
     fn on_instant_end(&mut self, view: &ClusterView<'_>) {
-        self.check(view);
+        self.check(view, true);
     }
 }
 
@@ -120,7 +165,7 @@ fn arb_cluster() -> impl Strategy<Value = Cluster> {
                 name: format!("n{i}"),
                 rack: format!("r{}", i / per_rack),
                 gpus,
-                gpu_type: "A100".into(),
+                gpu_type: "A100-80GB".into(),
                 cpu_milli: 32_000,
                 mem_mib: 256 * 1024,
             })
@@ -133,7 +178,7 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
     let one = (
         (0u64..50, 1u64..100, 1u32..=3, 1u64..=6),
         prop::sample::select(vec![0.0, 0.25, 0.5, 1.0, 2.0, 4.0]),
-        0u64..=16,
+        (0u64..=16, 0u64..=96, prop::sample::select(vec![0.0, 0.4])),
         (0i32..=2, 0u64..=3, any::<bool>(), 0u64..=40),
     );
     prop::collection::vec(one, 1..40).prop_map(|rows| {
@@ -141,9 +186,17 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
         rows.into_iter()
             .enumerate()
             .map(
-                |(i, ((gap, duration, tasks, quarters), gpus, cpus, (priority, tenant, preemptible, checkpoint)))| {
+                |(
+                    i,
+                    (
+                        (gap, duration, tasks, quarters),
+                        gpus,
+                        (cpus, mem_gib, comm),
+                        (priority, tenant, preemptible, checkpoint),
+                    ),
+                )| {
                     submit += gap;
-                    let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, 0).unwrap();
+                    let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, mem_gib * 1024).unwrap();
                     let mut spec = JobSpec::new(
                         format!("j{i}"),
                         SimTime::from_secs(submit),
@@ -158,6 +211,7 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
                     spec.queue = format!("q{}", tenant % 2);
                     spec.preemptible = preemptible;
                     spec.checkpoint = SimTime::from_secs(checkpoint);
+                    spec.comm_fraction = comm;
                     spec.requested = SimTime::from_secs(duration / 2 + 1);
                     spec
                 },
@@ -166,9 +220,148 @@ fn arb_jobs() -> impl Strategy<Value = Vec<JobSpec>> {
     })
 }
 
+/// Network, power and thermal models, each on or off: a fabric with slow uplinks, rack
+/// budgets that cap or refuse, cooling that may not keep up.
+fn arb_physics() -> impl Strategy<Value = PhysicsConfig> {
+    let fabric = prop::option::of((1.0f64..400.0, 1u32..=2)).prop_map(|f| {
+        f.map(|(uplink, spines)| FabricConfig {
+            node_nic_gbps: 100.0,
+            uplink: Uplink::Gbps(uplink),
+            spines,
+            sharing: Sharing::MaxMin,
+        })
+    });
+    let power = prop::option::of((2_000.0f64..40_000.0, any::<bool>()));
+    let thermal = prop::option::of((4_000.0f64..60_000.0, 60u64..600));
+    (fabric, power, thermal).prop_map(|(fabric, power, thermal)| {
+        // The thermal model needs the power model (the heat is the power).
+        let power = power
+            .or(thermal.map(|_| (40_000.0, false)))
+            .map(|(budget_w, admit)| PowerConfig {
+                mode: if admit { PowerMode::Admit } else { PowerMode::Cap },
+                rack_budget_w: Some(budget_w),
+                pue: 1.3,
+                curve: CapCurve::default(),
+                gpus: catalog::catalog()
+                    .into_iter()
+                    .map(|(n, s)| (n.to_string(), s))
+                    .collect(),
+                base_full_share: 0.5,
+                base_idle_share: 0.6,
+            });
+        let thermal = thermal.map(|(cooling_w, recovery_s)| ThermalConfig {
+            cooling_w_per_rack: Some(cooling_w),
+            recovery: SimTime::from_secs(recovery_s),
+            ..ThermalConfig::default()
+        });
+        PhysicsConfig { fabric, power, thermal }
+    })
+}
+
+/// Random failures of GPUs or nodes, scripted incidents of every kind the physics allows,
+/// restarts with overheads and back-off, cascades and the breaker. Whenever units fail at
+/// random or restarted jobs can overload nodes, jobs have a retry limit, so that every run
+/// ends (scenarios refuse the alternatives, see `scenarios/tests/hostile.rs`).
+fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + use<> {
+    let mut kinds = vec![
+        IncidentKind::Failure(Component::Gpu),
+        IncidentKind::Failure(Component::Node),
+        IncidentKind::Failure(Component::Tor),
+        IncidentKind::Failure(Component::Pdu),
+        IncidentKind::SpotReclaim,
+    ];
+    if physics.fabric.is_some() {
+        kinds.push(IncidentKind::Failure(Component::Spine));
+    }
+    if physics.thermal.is_some() {
+        kinds.push(IncidentKind::Failure(Component::Cooling));
+    }
+    let random = prop::option::of((
+        any::<bool>(),
+        2_000.0f64..20_000.0,
+        prop::option::of(0.5f64..2.0),
+        1u64..500,
+    ))
+    .prop_map(|r| {
+        r.map(|(gpu, mtbf_s, shape, repair_s)| RandomFaults {
+            component: if gpu { Component::Gpu } else { Component::Node },
+            lifetime: match shape {
+                Some(k) => Lifetime::weibull_with_mean(mtbf_s, k).unwrap(),
+                None => Lifetime::exponential(mtbf_s).unwrap(),
+            },
+            repair: RepairTime::Fixed(SimTime::from_secs(repair_s)),
+        })
+    });
+    let incident = (
+        0u64..600,
+        prop::sample::select(kinds),
+        1u32..=2,
+        prop::option::of(1u64..300),
+    )
+        .prop_map(|(at_s, kind, count, duration_s)| Incident {
+            at: SimTime::from_secs(at_s),
+            kind,
+            target: Target::Random(count),
+            duration: duration_s.map(SimTime::from_secs),
+        });
+    let impact = (0u64..60, 0u32..=3, any::<bool>(), 0u64..30, any::<bool>());
+    let cascade = prop::option::of((0u64..30, 1u64..100, any::<bool>()));
+    let breaker = prop::option::of((1u32..=3, 60u64..600, 10u64..300));
+    (
+        random,
+        prop::collection::vec(incident, 0..=3),
+        impact,
+        cascade,
+        breaker,
+        any::<u64>(),
+    )
+        .prop_map(
+            |(random, incidents, (overhead_s, retries, limited, backoff_s, back), cascade, breaker, seed)| {
+                let cascade = cascade.map(|(delay_s, recovery_s, memory_limits)| CascadeConfig {
+                    usage_factor: 1.5,
+                    overload_delay: SimTime::from_secs(delay_s),
+                    recovery: SimTime::from_secs(recovery_s),
+                    memory_limits,
+                });
+                let must_limit = random.is_some() || cascade.is_some_and(|c| !c.memory_limits);
+                FaultsConfig {
+                    random: random.into_iter().collect(),
+                    incidents,
+                    causes: Vec::new(),
+                    jobs: JobImpact {
+                        restart_overhead: SimTime::from_secs(overhead_s),
+                        max_retries: (limited || must_limit).then_some(retries),
+                        backoff: SimTime::from_secs(backoff_s),
+                        backoff_factor: 2.0,
+                        requeue: if back { Requeue::Back } else { Requeue::Front },
+                    },
+                    cascade,
+                    breaker: breaker.map(|(failures, window_s, pause_s)| BreakerConfig {
+                        failures,
+                        window: SimTime::from_secs(window_s),
+                        pause: SimTime::from_secs(pause_s),
+                    }),
+                    seed,
+                }
+            },
+        )
+}
+
+/// A cluster with its physics and failures (a [`World`] holds models, built for each run).
+fn arb_world() -> impl Strategy<Value = (Cluster, PhysicsConfig, FaultsConfig)> {
+    (arb_cluster(), arb_physics()).prop_flat_map(|(cluster, physics)| {
+        let faults = prop::option::of(arb_faults(&physics)).prop_map(Option::unwrap_or_default);
+        (Just(cluster), Just(physics), faults)
+    })
+}
+
 /// Every preset, and time slicing, EASY with preemption, and quotas on top of some of them.
 fn arb_policy() -> impl Strategy<Value = (String, u8)> {
-    let names: Vec<String> = policies::PRESETS.iter().map(|p| p.name.to_string()).collect();
+    let names: Vec<String> = policies::Registry::builtin()
+        .presets()
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
     (prop::sample::select(names), 0u8..4)
 }
 
@@ -177,23 +370,18 @@ fn arb_policy() -> impl Strategy<Value = (String, u8)> {
 fn build_policy(name: &str, variant: u8, seed: u64) -> Box<dyn Policy + Send> {
     common::configured(name, seed, |c| match variant {
         1 => {
-            c.time_slice = Some(SimTime::from_secs(7));
-            c.switch_overhead = Some(SimTime::from_secs(2));
+            c.params.set("time_slice", SimTime::from_secs(7));
+            c.params.set("switch_overhead", SimTime::from_secs(2));
         }
         2 => {
             c.backfill = Some("easy".into());
             c.preemption = Some("min-lost-work".into());
-            c.grace = Some(SimTime::from_secs(3));
-            c.max_preemptions = Some(2);
+            c.params.set("grace", SimTime::from_secs(3));
+            c.params.set("max_preemptions", 2u32);
         }
         3 => {
-            c.queues.insert(
-                "q0".into(),
-                policies::QueueConfig {
-                    quota_gpus: Some(4.0),
-                    ..Default::default()
-                },
-            );
+            let quota = policies::Table::new().with("quota_gpus", 4.0);
+            c.params.set("queues", policies::Table::new().with("q0", quota));
         }
         _ => {}
     })
@@ -202,20 +390,44 @@ fn build_policy(name: &str, variant: u8, seed: u64) -> Box<dyn Policy + Send> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Over random clusters and workloads, under every preset and part: no node is ever over
-    /// capacity, running jobs hold exactly the allocated capacity, time never decreases, every
-    /// decision is valid, and every job ends in exactly one terminal state (or, with a horizon,
-    /// is reported pending or running; a job over its queue's quota may wait forever).
+    /// Over random clusters, physics, failures and workloads, under every preset and part
+    /// (preempting and time-slicing ones included): no node is ever over capacity, running jobs
+    /// hold exactly the allocated capacity (so a held, pending or ended job holds nothing), no
+    /// job runs on a node that is down or a GPU that failed, the queue holds only pending jobs,
+    /// time never decreases, every decision is valid, and every job ends in exactly one
+    /// terminal state, or, with a horizon, is reported pending, running or held. Jobs fail only
+    /// past their retry limit. A job may wait forever only when something can keep it from
+    /// ever starting (its queue's quota, a rack power budget its node would exceed even at the
+    /// lowest caps, units down for good);
+    /// then, if failure processes keep the run going, the progress guard stops it naming the
+    /// wait.
     #[test]
-    fn invariants_hold(cluster in arb_cluster(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000), kill_at_limit in any::<bool>()) {
+    fn invariants_hold((cluster, physics, faults) in arb_world(), jobs in arb_jobs(), (name, variant) in arb_policy(), horizon in prop::option::of(1u64..2000), kill_at_limit in any::<bool>()) {
         let submitted = jobs.len();
+        let world = World { cluster, physics, faults, models: Vec::new() };
+        let retry_limit = world.faults.jobs.max_retries;
+        let over_quota = |j: &JobSpec| variant == 3 && j.queue == "q0" && j.gpu_milli() > 4000;
+        let may_wait_forever = jobs.iter().any(over_quota)
+            || world.physics.power.as_ref().is_some_and(|p| p.rack_budget_w.is_some())
+            || world.faults.incidents.iter().any(|i| i.duration.is_none());
         let mut policy = build_policy(&name, variant, 5);
-        let config = EngineConfig { horizon: horizon.map(SimTime::from_secs), sample_interval: Some(SimTime::from_secs(7)), kill_at_limit, ..Default::default() };
+        let config = EngineConfig {
+            horizon: horizon.map(SimTime::from_secs),
+            sample_interval: Some(SimTime::from_secs(7)),
+            kill_at_limit,
+            budget: Budget { max_events: Some(50_000), ..Budget::default() },
+            ..Default::default()
+        };
         let mut checker = InvariantChecker::default();
-        let mut engine = Engine::new(cluster, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
+        let mut engine = Engine::new(world, jobs.into_iter().map(Ok::<_, Infallible>), policy.as_mut(), config).unwrap();
         engine.add_observer(&mut checker);
-        let outcome = engine.run().unwrap();
+        let result = engine.run();
         prop_assert!(checker.violations.is_empty(), "{:?}", checker.violations);
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(RunError::NoProgress(stall)) if stall.cause == Cause::Waiting && may_wait_forever => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
         let arrived = outcome.jobs.len();
         if horizon.is_none() {
             prop_assert_eq!(arrived, submitted);
@@ -223,14 +435,26 @@ proptest! {
         for j in &outcome.jobs {
             match j.state {
                 JobState::Completed => prop_assert!(j.end.is_some() && j.first_start.is_some()),
-                JobState::Failed => prop_assert!(false, "nothing fails in these runs"),
+                JobState::Failed => {
+                    // Only a job killed more often than its retry limit allows gives up.
+                    prop_assert!(j.end.is_some());
+                    prop_assert!(retry_limit.is_some_and(|limit| j.interruptions > limit), "job {} failed", j.spec.id);
+                }
                 JobState::NeverFits => prop_assert!(j.end.is_some() && j.first_start.is_none()),
-                JobState::Pending | JobState::Running => {
-                    let over_quota = variant == 3 && j.spec.queue == "q0" && j.spec.gpu_milli() > 4000;
-                    prop_assert!(horizon.is_some() || over_quota, "job {} unfinished without a horizon", j.spec.id);
+                JobState::Pending => {
+                    prop_assert!(horizon.is_some() || may_wait_forever, "job {} waiting without a horizon", j.spec.id);
                     prop_assert!(j.end.is_none());
                 }
-                JobState::Held => prop_assert!(false, "nothing fails in these runs"),
+                JobState::Running => {
+                    prop_assert!(horizon.is_some(), "job {} running without a horizon", j.spec.id);
+                    prop_assert!(j.end.is_none());
+                }
+                JobState::Held => {
+                    // Waiting out a restart overhead, back-off or the breaker when the horizon
+                    // came: without a horizon the run goes on until it returns.
+                    prop_assert!(horizon.is_some(), "job {} held without a horizon", j.spec.id);
+                    prop_assert!(j.end.is_none() && j.interruptions > 0);
+                }
                 JobState::Timeout => {
                     // Killed exactly when its last attempt had run its requested time.
                     prop_assert!(kill_at_limit);

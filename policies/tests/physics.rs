@@ -181,7 +181,7 @@ fn a_rack_over_its_budget_slows_down_by_the_curve() {
     };
     let jobs = vec![job("Y", 0, 1000, 1, 8.0), job("X", 100, 1000, 1, 8.0)];
     let (outcome, _) = run(world, jobs, &[("Y", &[0]), ("X", &[1])], EngineConfig::default());
-    let f = (3840.0f64 / 5440.0).cbrt();
+    let f = sim_core::math::cbrt(3840.0 / 5440.0);
     assert!(
         (end_s(&outcome, 0) - (100.0 + 900.0 / f)).abs() < 1e-5,
         "{}",
@@ -270,8 +270,9 @@ fn ten_nodes_under_their_cooling_never_throttle() {
 fn twelve_nodes_heat_up_and_throttle_when_the_closed_form_says() {
     let (_, watch) = busy_rack(12, 9000);
     let k = 2000.0 / 787_500.0;
-    let closed_form =
-        |t: f64| 64.0 + k * (t - 30.0) + (24.0 + 40.0 / 300.0 * 35.0 - 64.0 + 30.0 * k) * (-t / 30.0).exp();
+    let closed_form = |t: f64| {
+        64.0 + k * (t - 30.0) + (24.0 + 40.0 / 300.0 * 35.0 - 64.0 + 30.0 * k) * sim_core::math::exp(-t / 30.0)
+    };
     for &(at, temp) in &watch.temps {
         let t = at.as_secs_f64();
         if t < 7500.0 {

@@ -105,7 +105,9 @@ fn the_grace_period_delays_preemption_to_its_end() {
         with(job("y", 0, 1000, 1, 1.0), |j| j.priority = 2),
         with(job("h", 250, 10, 1, 1.0), |j| j.priority = 5),
     ];
-    let policy = configured("priority-preempt", 0, |c| c.grace = Some(SimTime::from_secs(300)));
+    let policy = configured("priority-preempt", 0, |c| {
+        c.params.set("grace", SimTime::from_secs(300))
+    });
     let outcome = run_with(policy, common::cluster(2, 1), jobs);
     assert_eq!(secs(find(&outcome, "h").first_start), Some(300));
     assert_eq!(find(&outcome, "y").lost_gpu_s, 300.0);
@@ -121,7 +123,7 @@ fn a_job_is_preempted_at_most_the_cap() {
         with(job("h1", 10, 10, 1, 1.0), |j| j.priority = 5),
         with(job("h2", 30, 10, 1, 1.0), |j| j.priority = 5),
     ];
-    let policy = configured("priority-preempt", 0, |c| c.max_preemptions = Some(1));
+    let policy = configured("priority-preempt", 0, |c| c.params.set("max_preemptions", 1u32));
     let outcome = run_with(policy, common::cluster(1, 1), jobs);
     let y = find(&outcome, "y");
     assert_eq!((y.preemptions, y.restarts, secs(y.end)), (1, 1, Some(120)));

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{configured, find, job, policy, run, run_with, secs, sized_cluster, with};
-use policies::{PolicyConfig, QueueConfig};
+use policies::{PolicyConfig, Table};
 use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
@@ -117,8 +117,7 @@ fn lottery_shares_follow_tickets_and_replay_by_seed() {
     };
     let order = |seed: u64| {
         let lottery = configured("lottery", seed, |c: &mut PolicyConfig| {
-            c.tickets.insert("a".into(), 3);
-            c.tickets.insert("b".into(), 1);
+            c.params.set("tickets", Table::new().with("a", 3u32).with("b", 1u32));
         });
         let outcome = run_with(lottery, common::cluster(1, 1), jobs());
         let mut starts: Vec<(SimTime, String)> = outcome
@@ -148,14 +147,10 @@ fn fair_share_divides_by_weight() {
         research.chain(prod).collect::<Vec<_>>()
     };
     let weighted = |c: &mut PolicyConfig| {
-        c.queues.insert(
-            "prod".into(),
-            QueueConfig {
-                weight: Some(3.0),
-                ..QueueConfig::default()
-            },
-        );
-        c.queues.insert("research".into(), QueueConfig::default());
+        let queues = Table::new()
+            .with("prod", Table::new().with("weight", 3.0))
+            .with("research", Table::new());
+        c.params.set("queues", queues);
     };
     let count = |outcome: &sim_core::engine::RunOutcome, queue: &str| {
         outcome
@@ -195,17 +190,13 @@ fn fair_share_is_hierarchical() {
             .count()
     };
     let tree = |c: &mut PolicyConfig| {
+        let mut queues = Table::new();
         for leaf in ["nlp", "vision"] {
-            c.queues.insert(
-                leaf.into(),
-                QueueConfig {
-                    parent: Some("research".into()),
-                    ..QueueConfig::default()
-                },
-            );
+            queues.set(leaf, Table::new().with("parent", "research"));
         }
-        c.queues.insert("research".into(), QueueConfig::default());
-        c.queues.insert("prod".into(), QueueConfig::default());
+        queues.set("research", Table::new());
+        queues.set("prod", Table::new());
+        c.params.set("queues", queues);
     };
     let nested = run_with(configured("fair-share", 0, tree), common::cluster(1, 4), jobs());
     assert_eq!(
@@ -231,13 +222,8 @@ fn a_queue_at_its_quota_waits_while_others_start() {
         a.chain(b).collect::<Vec<_>>()
     };
     let quota = configured("best-fit", 0, |c| {
-        c.queues.insert(
-            "a".into(),
-            QueueConfig {
-                quota_gpus: Some(2.0),
-                ..QueueConfig::default()
-            },
-        );
+        c.params
+            .set("queues", Table::new().with("a", Table::new().with("quota_gpus", 2.0)));
     });
     let limited = run_with(quota, common::cluster(1, 4), jobs());
     let starts = |o: &sim_core::engine::RunOutcome| {

@@ -26,8 +26,8 @@ use sim_core::time::SimTime;
 fn two_gangs_alternate_and_each_switch_costs_its_overhead() {
     let jobs = vec![job("A", 0, 100, 2, 4.0), job("B", 0, 100, 2, 4.0)];
     let policy = configured("gang", 0, |c| {
-        c.time_slice = Some(SimTime::from_secs(30));
-        c.switch_overhead = Some(SimTime::from_secs(5));
+        c.params.set("time_slice", SimTime::from_secs(30));
+        c.params.set("switch_overhead", SimTime::from_secs(5));
     });
     let outcome = run_with(policy, common::cluster(2, 4), jobs);
     let (a, b) = (find(&outcome, "A"), find(&outcome, "B"));
@@ -55,7 +55,7 @@ fn a_higher_priority_gang_is_not_rotated_out() {
     let mut a = job("A", 0, 100, 2, 4.0);
     a.priority = 1;
     let jobs = vec![a, job("B", 0, 100, 2, 4.0)];
-    let policy = configured("gang", 0, |c| c.time_slice = Some(SimTime::from_secs(30)));
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
     let outcome = run_with(policy, common::cluster(2, 4), jobs);
     assert_eq!(secs(find(&outcome, "B").first_start), Some(100));
     assert_eq!(find(&outcome, "A").suspensions, 0);

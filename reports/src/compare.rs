@@ -19,7 +19,8 @@ use sim_core::metrics::METRIC_NAMES;
 use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
 use crate::direction::{Better, better};
-use crate::number::float;
+use crate::error::ReportError;
+use crate::number::float_cell;
 use crate::sweep_table::{SweepRow, SweepTable, csv_line};
 
 /// The key a comparison sweeps.
@@ -38,12 +39,11 @@ pub struct PolicyResult {
 
 /// The comparison of every policy in `table` (which sweeps [`POLICY_KEY`] only), in order of
 /// first appearance.
-pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, String> {
+pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, ReportError> {
     if table.params != [POLICY_KEY] {
-        return Err(format!(
-            "a comparison sweeps {POLICY_KEY} only, this table sweeps {:?}",
-            table.params
-        ));
+        return Err(ReportError::NotAComparison {
+            params: table.params.clone(),
+        });
     }
     let mut rows: Vec<_> = table.rows.iter().collect();
     rows.sort_by_key(|r| r.run);
@@ -129,7 +129,6 @@ pub fn write_comparison(w: &mut impl Write, results: &[PolicyResult]) -> io::Res
         "diff_ci95_high",
     ];
     w.write_all(&csv_line(&header.map(String::from)))?;
-    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     for (index, result) in results.iter().enumerate() {
         for (m, name) in METRIC_NAMES.iter().enumerate() {
             let e = &result.metrics[m];
@@ -138,14 +137,14 @@ pub fn write_comparison(w: &mut impl Write, results: &[PolicyResult]) -> io::Res
                 result.policy.clone(),
                 name.to_string(),
                 e.n.to_string(),
-                cell(e.mean),
-                cell(e.ci95.map(|c| c.0)),
-                cell(e.ci95.map(|c| c.1)),
+                float_cell(e.mean),
+                float_cell(e.ci95.map(|c| c.0)),
+                float_cell(e.ci95.map(|c| c.1)),
                 is_best(results, index, m).to_string(),
                 d.map(|d| d.n.to_string()).unwrap_or_default(),
-                cell(d.and_then(|d| d.mean)),
-                cell(d.and_then(|d| d.ci95.map(|c| c.0))),
-                cell(d.and_then(|d| d.ci95.map(|c| c.1))),
+                float_cell(d.and_then(|d| d.mean)),
+                float_cell(d.and_then(|d| d.ci95.map(|c| c.0))),
+                float_cell(d.and_then(|d| d.ci95.map(|c| c.1))),
             ];
             w.write_all(&csv_line(&fields))?;
         }

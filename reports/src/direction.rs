@@ -1,45 +1,18 @@
-//! Which way is better for each metric, for marking the best policy and for default CI rules.
+//! Which way is better for each metric, for marking the best policy and for default CI rules:
+//! read from the metric registry, where every metric states it.
 
-/// Whether a larger or a smaller value of a metric is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
-    /// Smaller is better (times, slowdowns, fragmentation, losses).
-    Lower,
-    /// Larger is better (completed jobs, allocation, utilization, fairness).
-    Higher,
-    /// Neither: a property of the input, not of the policy (jobs submitted).
-    Neither,
-}
+pub use sim_core::metrics::Better;
 
-/// The direction of the metric called `name` (unknown names: [`Better::Neither`]).
+/// The direction of the metric called `name`, from the metric registry
+/// ([`sim_core::metrics::METRICS`]).
+///
+/// # Panics
+/// When `name` is not a metric: every caller names one, and a name outside the registry is a
+/// bug, not a metric without a direction.
 pub fn better(name: &str) -> Better {
-    match name {
-        "jobs_completed" | "gpu_alloc_ratio" | "gpu_util" | "jain_fairness" => Better::Higher,
-        "jobs_failed"
-        | "jobs_pending_at_end"
-        | "avg_jct_s"
-        | "p50_jct_s"
-        | "p95_jct_s"
-        | "p99_jct_s"
-        | "avg_wait_s"
-        | "p95_wait_s"
-        | "avg_bounded_slowdown"
-        | "makespan_s"
-        | "frag_mean"
-        | "frag_gpus_mean"
-        | "frag_ratio_mean"
-        | "preemptions"
-        | "lost_gpu_hours"
-        | "energy_kwh"
-        | "peak_power_kw"
-        | "throttled_gpu_hours"
-        | "node_failures"
-        | "interruptions"
-        | "jobs_failed_after_retries"
-        | "jobs_timed_out"
-        | "max_nodes_down" => Better::Lower,
-        _ => Better::Neither,
-    }
+    sim_core::metrics::metric_info(name)
+        .unwrap_or_else(|| panic!("`{name}` is not a metric"))
+        .better
 }
 
 /// Metrics shown in printed tables and charted, in order: the ones a scheduler engineer
@@ -67,5 +40,37 @@ mod tests {
         }
         assert_eq!(better("jobs_submitted"), Better::Neither);
         assert_eq!(better("avg_jct_s"), Better::Lower);
+    }
+
+    /// The directions reports ranked by before the registry held them (a name match here):
+    /// best marks and default check rules are unchanged.
+    #[test]
+    fn directions_are_those_reports_always_used() {
+        let higher = ["jobs_completed", "gpu_alloc_ratio", "gpu_util", "jain_fairness"];
+        let neither = [
+            "jobs_submitted",
+            "jobs_running_at_end",
+            "facility_energy_kwh",
+            "max_temp_c",
+            "incidents",
+            "breaker_trips",
+            "jobs_never_fit",
+        ];
+        for name in sim_core::metrics::METRIC_NAMES {
+            let expected = if higher.contains(&name) {
+                Better::Higher
+            } else if neither.contains(&name) {
+                Better::Neither
+            } else {
+                Better::Lower
+            };
+            assert_eq!(better(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "`avg_jct` is not a metric")]
+    fn a_name_outside_the_registry_is_a_bug() {
+        better("avg_jct");
     }
 }

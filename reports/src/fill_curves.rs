@@ -18,8 +18,9 @@ use sim_core::metrics::FillRow;
 
 use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
-use crate::fill_file::{FILL_COLUMNS, write_fill};
-use crate::number::float;
+use crate::error::{At, ReportError};
+use crate::fill_file::{FILL_COLUMNS, fill_fields, write_fill};
+use crate::records::{Records, read_records};
 use crate::sweep_table::csv_line;
 
 /// The sweep's combined curves file.
@@ -124,18 +125,22 @@ pub fn write_run_curve(path: &Path, rows: &[FillRow]) -> io::Result<()> {
 }
 
 /// Reads a run's `fill.csv`.
-pub fn read_run_curve(path: &Path) -> Result<Vec<FillRow>, String> {
-    let (head, records) = records(path)?;
+pub fn read_run_curve(path: &Path) -> Result<Vec<FillRow>, ReportError> {
+    let origin = path.display().to_string();
+    let Records { head, rows } = records(path, &origin)?;
     if head != FILL_COLUMNS {
-        return Err(format!(
-            "{}:1: expected the columns {}",
-            path.display(),
-            FILL_COLUMNS.join(",")
-        ));
+        return Err(At { path: &origin, line: 1 }.line(format!("expected the columns {}", FILL_COLUMNS.join(","))));
     }
-    records
-        .iter()
-        .map(|(line, fields)| parse_row(fields).map_err(|e| format!("{}:{line}: {e}", path.display())))
+    rows.iter()
+        .map(|(line, fields)| {
+            parse_row(
+                fields,
+                &At {
+                    path: &origin,
+                    line: *line,
+                },
+            )
+        })
         .collect()
 }
 
@@ -155,7 +160,7 @@ pub fn write_curves(path: &Path, keys: &[String], curves: &[RunCurve]) -> io::Re
             for row in &curve.rows {
                 let mut fields = vec![curve.run.to_string(), curve.seed.to_string()];
                 fields.extend(curve.params.iter().cloned());
-                fields.extend(row_fields(row));
+                fields.extend(fill_fields(row));
                 w.write_all(&csv_line(&fields))?;
             }
         }
@@ -164,27 +169,27 @@ pub fn write_curves(path: &Path, keys: &[String], curves: &[RunCurve]) -> io::Re
 }
 
 /// Reads a sweep's `fill.csv`: its swept keys and curves (in file order).
-pub fn read_curves(path: &Path) -> Result<(Vec<String>, Vec<RunCurve>), String> {
+pub fn read_curves(path: &Path) -> Result<(Vec<String>, Vec<RunCurve>), ReportError> {
     let origin = path.display().to_string();
-    let (head, records) = records(path)?;
+    let Records { head, rows } = records(path, &origin)?;
     let key_count = head.len().saturating_sub(2 + FILL_COLUMNS.len());
     let keys = head.get(2..2 + key_count).unwrap_or_default().to_vec();
     if head.len() < 2 + FILL_COLUMNS.len() || curves_header(&keys) != head {
-        return Err(format!(
-            "{origin}:1: not a sweep's fill curves: expected run, seed, the swept keys, then {}",
+        return Err(At { path: &origin, line: 1 }.line(format!(
+            "not a sweep's fill curves: expected run, seed, the swept keys, then {}",
             FILL_COLUMNS.join(",")
-        ));
+        )));
     }
     let mut curves: Vec<RunCurve> = Vec::new();
-    for (line, fields) in records {
-        let fail = |reason: String| format!("{origin}:{line}: {reason}");
+    for (line, fields) in rows {
+        let at = At { path: &origin, line };
         let number = |i: usize| {
             fields[i]
                 .parse::<u64>()
-                .map_err(|_| fail(format!("bad {} `{}`", head[i], fields[i])))
+                .map_err(|_| at.line(format!("bad {} `{}`", head[i], fields[i])))
         };
         let (run, seed) = (number(0)?, number(1)?);
-        let row = parse_row(&fields[2 + key_count..]).map_err(fail)?;
+        let row = parse_row(&fields[2 + key_count..], &at)?;
         match curves.last_mut().filter(|c| c.run == run) {
             Some(curve) => curve.rows.push(row),
             None => curves.push(RunCurve {
@@ -212,7 +217,6 @@ pub fn summary_header(keys: &[String]) -> Vec<String> {
 
 /// Writes `fill_summary.csv` atomically.
 pub fn write_summary(path: &Path, keys: &[String], points: &[CurvePoint<'_>]) -> io::Result<()> {
-    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     write_atomic(path, |w| {
         w.write_all(&csv_line(&summary_header(keys)))?;
         for (index, point) in points.iter().enumerate() {
@@ -221,15 +225,8 @@ pub fn write_summary(path: &Path, keys: &[String], points: &[CurvePoint<'_>]) ->
                     let estimate = point.estimate(pct, metric);
                     let mut fields = vec![index.to_string()];
                     fields.extend(point.params.iter().cloned());
-                    fields.extend([
-                        pct.to_string(),
-                        name.to_string(),
-                        estimate.n.to_string(),
-                        cell(estimate.mean),
-                        cell(estimate.std_dev),
-                        cell(estimate.ci95.map(|c| c.0)),
-                        cell(estimate.ci95.map(|c| c.1)),
-                    ]);
+                    fields.extend([pct.to_string(), name.to_string(), estimate.n.to_string()]);
+                    fields.extend(estimate.cells());
                     w.write_all(&csv_line(&fields))?;
                 }
             }
@@ -238,27 +235,16 @@ pub fn write_summary(path: &Path, keys: &[String], points: &[CurvePoint<'_>]) ->
     })
 }
 
-fn row_fields(row: &FillRow) -> [String; 7] {
-    [
-        row.arrived_pct.to_string(),
-        float(row.arrived_demand),
-        float(row.gpu_alloc_ratio),
-        row.pods_arrived.to_string(),
-        row.pods_failed.to_string(),
-        row.frag_amount.map(float).unwrap_or_default(),
-        row.frag_ratio.map(float).unwrap_or_default(),
-    ]
-}
-
-fn parse_row(fields: &[String]) -> Result<FillRow, String> {
+/// The fill row of `fields` (the [`FILL_COLUMNS`]), on line `at`.
+fn parse_row(fields: &[String], at: &At<'_>) -> Result<FillRow, ReportError> {
     if fields.len() != FILL_COLUMNS.len() {
-        return Err(format!(
+        return Err(at.line(format!(
             "expected {} fill columns, found {}",
             FILL_COLUMNS.len(),
             fields.len()
-        ));
+        )));
     }
-    let bad = |i: usize| format!("bad {} `{}`", FILL_COLUMNS[i], fields[i]);
+    let bad = |i: usize| at.line(format!("bad {} `{}`", FILL_COLUMNS[i], fields[i]));
     let float = |i: usize| fields[i].parse::<f64>().map_err(|_| bad(i));
     let optional = |i: usize| {
         if fields[i].is_empty() {
@@ -278,31 +264,13 @@ fn parse_row(fields: &[String]) -> Result<FillRow, String> {
     })
 }
 
-/// A CSV file's header and records (with their line numbers).
-type Records = (Vec<String>, Vec<(u64, Vec<String>)>);
-
-fn records(path: &Path) -> Result<Records, String> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut head = Vec::new();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("{origin}: {e}"))?;
-        let fields: Vec<String> = record.iter().map(str::to_string).collect();
-        if i == 0 {
-            head = fields;
-        } else {
-            rows.push((record.position().map_or(0, |p| p.line()), fields));
-        }
+/// The records of the CSV file at `path` (`origin`), refusing an empty one.
+fn records(path: &Path, origin: &str) -> Result<Records, ReportError> {
+    let records = read_records(path)?;
+    if records.head.is_empty() {
+        return Err(At { path: origin, line: 1 }.line("empty file"));
     }
-    if head.is_empty() {
-        return Err(format!("{origin}:1: empty file"));
-    }
-    Ok((head, rows))
+    Ok(records)
 }
 
 #[cfg(test)]

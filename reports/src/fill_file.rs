@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use sim_core::metrics::FillRow;
 
 use crate::atomic::write_atomic;
-use crate::number::float;
+use crate::number::{float, float_cell};
 
 /// Columns of `fill.csv`, in order.
 pub const FILL_COLUMNS: [&str; 7] = [
@@ -31,17 +31,22 @@ pub fn write_fill(w: &mut impl Write, rows: &[FillRow]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(FILL_COLUMNS)?;
     for row in rows {
-        csv.write_record([
-            row.arrived_pct.to_string(),
-            float(row.arrived_demand),
-            float(row.gpu_alloc_ratio),
-            row.pods_arrived.to_string(),
-            row.pods_failed.to_string(),
-            row.frag_amount.map(float).unwrap_or_default(),
-            row.frag_ratio.map(float).unwrap_or_default(),
-        ])?;
+        csv.write_record(fill_fields(row))?;
     }
     csv.flush()
+}
+
+/// A row's cells, in [`FILL_COLUMNS`] order.
+pub(crate) fn fill_fields(row: &FillRow) -> [String; 7] {
+    [
+        row.arrived_pct.to_string(),
+        float(row.arrived_demand),
+        float(row.gpu_alloc_ratio),
+        row.pods_arrived.to_string(),
+        row.pods_failed.to_string(),
+        float_cell(row.frag_amount),
+        float_cell(row.frag_ratio),
+    ]
 }
 
 #[cfg(test)]

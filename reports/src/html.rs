@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::atomic::write_atomic;
 use crate::charts::{ChartFiles, Drawn};
+use crate::error::ReportError;
 
 /// A table cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -181,7 +182,7 @@ pub fn write_report(
     title: String,
     content: Content,
     drawn: &[Drawn],
-) -> Result<std::path::PathBuf, String> {
+) -> Result<std::path::PathBuf, ReportError> {
     let mut page = Page {
         title,
         intro: content.intro,
@@ -193,14 +194,14 @@ pub fn write_report(
     for item in drawn {
         match item {
             Drawn::Files(files) => {
-                let svg = std::fs::read_to_string(&files.svg).map_err(|e| format!("{}: {e}", files.svg.display()))?;
+                let svg = std::fs::read_to_string(&files.svg).map_err(|e| ReportError::io(&files.svg, e))?;
                 page.charts.push((files.clone(), svg));
             }
             Drawn::Note(note) => page.notes.push(note.clone()),
         }
     }
     let path = dir.join("report.html");
-    write_page_file(&path, &page).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_page_file(&path, &page).map_err(|e| ReportError::io(&path, e))?;
     Ok(path)
 }
 

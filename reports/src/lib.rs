@@ -14,6 +14,13 @@
 //! - [`run_report`]: charts (heatmaps of rack power, heat and uplink load included) and
 //!   `report.html` of single runs.
 //! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
+//! - [`timeline`]: `timeline.json`, the whole cluster over time for Perfetto.
+//! - [`error`]: what goes wrong reading results back or writing a report ([`ReportError`]).
+
+// The platform's exp, ln, powf … are allowed here (clippy.toml forbids them elsewhere): charts
+// and statistics of finished runs' outputs decide nothing in a simulation, so the last bits
+// they may differ by between machines change no run.
+#![allow(clippy::disallowed_methods)]
 
 pub mod aggregate;
 pub mod atomic;
@@ -21,17 +28,21 @@ pub mod charts;
 pub mod check;
 pub mod compare;
 pub mod direction;
+pub mod error;
 pub mod fill_curves;
 pub mod fill_file;
 pub mod html;
 pub mod incidents;
 pub mod number;
+mod records;
 pub mod report;
 pub mod run_files;
 pub mod run_report;
 pub mod sweep_manifest;
 pub mod sweep_table;
+pub mod timeline;
 
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};
+pub use error::ReportError;
 pub use fill_file::{FILL_COLUMNS, write_fill_file};
 pub use run_files::{JobsCsv, SummaryFile, write_run_files};

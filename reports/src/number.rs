@@ -72,6 +72,11 @@ pub fn float(x: f64) -> String {
     out
 }
 
+/// [`float`]'s text of `x`, or an empty cell without a value.
+pub fn float_cell(x: Option<f64>) -> String {
+    x.map(float).unwrap_or_default()
+}
+
 /// Appends [`float`]'s text of `x` to `out`.
 pub fn push_float(out: &mut String, x: f64) {
     let start = out.len();

@@ -10,6 +10,7 @@ use sim_core::metrics::METRIC_NAMES;
 
 use crate::charts::heatmap::{ColourMap, HeatmapSpec};
 use crate::charts::{self, BandChart, BandPoint, BandSeries, Drawn, HeatmapChart, TimeUnit};
+use crate::error::ReportError;
 use crate::fill_curves::read_run_curve;
 use crate::html::{Cell, Content, Table, write_report};
 use crate::number::decimal;
@@ -35,11 +36,13 @@ fn shown(value: Option<f64>) -> String {
 /// Draws the charts and writes `report.html` of the run folder `dir` (its `summary.json`,
 /// `timeseries.csv`, `jobs.csv`, and `racks.csv` and `incidents.csv` when present), from the
 /// files alone. Returns what was drawn.
-pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, String> {
+pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
     let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let summary: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a run summary: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::File {
+        path: path.display().to_string(),
+        reason: format!("not a run summary: {e}"),
+    })?;
     let metric = |name: &str| summary.get(name).and_then(serde_json::Value::as_f64);
     let text_of = |value: Option<&serde_json::Value>| match value {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -86,23 +89,22 @@ pub fn render_runs(
     title: &str,
     content: Content,
     folders: &[(String, PathBuf)],
-) -> Result<Vec<Drawn>, String> {
-    let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
+) -> Result<Vec<Drawn>, ReportError> {
     let unit = TimeUnit::for_span(span_s(folders)?);
     let mut drawn = Vec::new();
     for (colour, (label, folder)) in folders.iter().enumerate() {
         if let Some(chart) = fill_chart(folder, label, colour)? {
-            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+            drawn.push(charts::render(dir, &chart)?);
         }
     }
     for (label, folder) in folders {
         let label = if folders.len() > 1 { label.as_str() } else { "" };
         if let Some(chart) = incident_chart(folder, label, unit)? {
-            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+            drawn.push(charts::render(dir, &chart)?);
         }
     }
     for chart in charts_of(folders, "", unit)? {
-        drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+        drawn.push(charts::render(dir, &chart)?);
     }
     for (label, folder) in folders {
         let prefix = if folders.len() > 1 {
@@ -111,7 +113,7 @@ pub fn render_runs(
             String::new()
         };
         for chart in rack_heatmaps(&folder.join("racks.csv"), &prefix, label, unit)? {
-            drawn.push(charts::render(dir, &chart).map_err(write_error)?);
+            drawn.push(charts::render(dir, &chart)?);
         }
     }
     write_report(dir, title.to_string(), content, &drawn)?;
@@ -120,7 +122,7 @@ pub fn render_runs(
 
 /// The allocation curve of a fill run (its `fill.csv`), labelled `label`, when the folder has
 /// one: the run's chart that matters, the capacity it reached as demand arrived.
-fn fill_chart(folder: &Path, label: &str, colour: usize) -> Result<Option<BandChart>, String> {
+fn fill_chart(folder: &Path, label: &str, colour: usize) -> Result<Option<BandChart>, ReportError> {
     let path = folder.join("fill.csv");
     if !path.exists() {
         return Ok(None);
@@ -155,19 +157,22 @@ fn fill_chart(folder: &Path, label: &str, colour: usize) -> Result<Option<BandCh
 
 /// The heatmaps of a run's `racks.csv` (none when the file is absent): power, hottest GPU and
 /// uplink utilization, each only if the run recorded it; time in `unit`.
-pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str, unit: TimeUnit) -> Result<Vec<HeatmapChart>, String> {
+pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str, unit: TimeUnit) -> Result<Vec<HeatmapChart>, ReportError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
     let origin = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{origin}: {e}"))?;
+    let mut reader = csv::Reader::from_path(path).map_err(|e| ReportError::csv(&origin, e))?;
     let mut racks: Vec<String> = Vec::new();
     let mut times: Vec<f64> = Vec::new();
     let mut cells: BTreeMap<(usize, usize), [Option<f64>; 3]> = BTreeMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| format!("{origin}: {e}"))?;
+        let record = record.map_err(|e| ReportError::csv(&origin, e))?;
         let number = |i: usize| record.get(i).and_then(|t| t.parse::<f64>().ok());
-        let t = number(0).ok_or_else(|| format!("{origin}: a row without a time"))?;
+        let t = number(0).ok_or_else(|| ReportError::File {
+            path: origin.clone(),
+            reason: "a row without a time".into(),
+        })?;
         if times.last() != Some(&t) {
             times.push(t);
         }

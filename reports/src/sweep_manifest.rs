@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
+use crate::error::ReportError;
 
 /// The identity of a sweep (or of one shard of it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,18 +40,18 @@ impl SweepManifest {
     }
 
     /// Reads a manifest.
-    pub fn read(path: &Path) -> Result<SweepManifest, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line()))
+    pub fn read(path: &Path) -> Result<SweepManifest, ReportError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+        serde_json::from_str(&text).map_err(|source| ReportError::Json {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 
 /// The 64-bit FNV-1a hash of `bytes`, as 16 hex digits (for [`SweepManifest::scenario_digest`]).
 pub fn digest_hex(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:016x}", sim_core::fnv::fnv1a(bytes))
 }
 
 #[cfg(test)]

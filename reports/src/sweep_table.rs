@@ -11,6 +11,7 @@ use std::path::Path;
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::atomic::write_atomic;
+use crate::error::{At, ReportError};
 use crate::number::{decimal, float};
 
 /// What became of one run.
@@ -144,37 +145,10 @@ pub fn write_sweep_csv(path: &Path, table: &SweepTable) -> io::Result<()> {
     write_atomic(path, |w| write_table(w, table))
 }
 
-/// Why a sweep table could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum TableError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: io::Error,
-    },
-    /// The file is not a sweep table.
-    #[error("{path}:{line}: {reason}")]
-    Format {
-        /// The file.
-        path: String,
-        /// 1-based line.
-        line: u64,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 /// Reads a sweep table from `text`; `origin` names it in errors. (A journal's torn last line
 /// is removed first with [`complete_prefix`].)
-pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, TableError> {
-    let format = |line: u64, reason: String| TableError::Format {
-        path: origin.to_string(),
-        line,
-        reason,
-    };
+pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, ReportError> {
+    let at = |line: u64| At { path: origin, line };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -182,39 +156,32 @@ pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, TableError> {
     let mut records = reader.records();
     let head = match records.next() {
         Some(Ok(head)) => head,
-        Some(Err(e)) => return Err(format(1, e.to_string())),
-        None => return Err(format(1, "empty file: expected the sweep header".into())),
+        Some(Err(e)) => return Err(at(1).line(e)),
+        None => return Err(at(1).line("empty file: expected the sweep header")),
     };
     let columns: Vec<String> = head.iter().map(str::to_string).collect();
-    let params = parse_header(&columns).map_err(|reason| format(1, reason))?;
+    let params = parse_header(&columns, &at(1))?;
     let mut rows = Vec::new();
     for record in records {
-        let record = record.map_err(|e| format(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| at(e.position().map_or(0, |p| p.line())).line(&e))?;
+        let at = at(record.position().map_or(0, |p| p.line()));
         let fields: Vec<&str> = record.iter().collect();
         if fields.len() != columns.len() {
-            return Err(format(
-                line,
-                format!(
-                    "expected {} fields like the header, found {}",
-                    columns.len(),
-                    fields.len()
-                ),
-            ));
+            return Err(at.line(format!(
+                "expected {} fields like the header, found {}",
+                columns.len(),
+                fields.len()
+            )));
         }
-        rows.push(parse_row(&fields, params.len()).map_err(|reason| format(line, reason))?);
+        rows.push(parse_row(&fields, params.len(), &at)?);
     }
     Ok(SweepTable { params, rows })
 }
 
 /// Reads a sweep table file.
-pub fn read_table(path: &Path) -> Result<SweepTable, TableError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| TableError::Io {
-        path: origin.clone(),
-        source,
-    })?;
-    parse_table(&text, &origin)
+pub fn read_table(path: &Path) -> Result<SweepTable, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::io(path, source))?;
+    parse_table(&text, &path.display().to_string())
 }
 
 /// The part of an append-only file that ends in a line break: a row whose write was cut
@@ -223,27 +190,25 @@ pub fn complete_prefix(text: &str) -> &str {
     text.rfind('\n').map_or("", |end| &text[..=end])
 }
 
-/// The swept keys of a header, checking the fixed columns.
-fn parse_header(columns: &[String]) -> Result<Vec<String>, String> {
+/// The swept keys of a header (on line `at`), checking the fixed columns.
+fn parse_header(columns: &[String], at: &At<'_>) -> Result<Vec<String>, ReportError> {
     let metrics_start = columns
         .iter()
         .position(|c| c == "status")
-        .ok_or("not a sweep table: no `status` column")?;
+        .ok_or_else(|| at.line("not a sweep table: no `status` column"))?;
     let params: Vec<String> = columns.get(2..metrics_start).unwrap_or_default().to_vec();
     if header(&params) != columns {
-        return Err(format!(
+        return Err(at.line(format!(
             "not a sweep table: expected the columns {}",
             header(&params).join(",")
-        ));
+        )));
     }
     Ok(params)
 }
 
-fn parse_row(fields: &[&str], param_count: usize) -> Result<SweepRow, String> {
-    let integer = |name: &str, text: &str| {
-        text.parse::<u64>()
-            .map_err(|_| format!("column `{name}`: expected a whole number, got `{text}`"))
-    };
+/// The row of `fields` (as many as the header's), on line `at`.
+fn parse_row(fields: &[&str], param_count: usize, at: &At<'_>) -> Result<SweepRow, ReportError> {
+    let integer = |name: &str, text: &str| text.parse::<u64>().map_err(|_| at.value(name, "a whole number", text));
     let run = integer("run", fields[0])?;
     let seed = integer("seed", fields[1])?;
     let params = fields[2..2 + param_count].iter().map(|s| s.to_string()).collect();
@@ -255,11 +220,11 @@ fn parse_row(fields: &[&str], param_count: usize) -> Result<SweepRow, String> {
             metric_fields
                 .iter()
                 .zip(METRIC_NAMES)
-                .map(|(text, name)| parse_metric(name, text))
+                .map(|(text, name)| parse_metric(name, text, at))
                 .collect::<Result<_, _>>()?,
         ),
         "failed" => RunStatus::Failed(error.to_string()),
-        other => return Err(format!("column `status`: expected ok or failed, got `{other}`")),
+        other => return Err(at.value("status", "ok or failed", other)),
     };
     Ok(SweepRow {
         run,
@@ -269,7 +234,8 @@ fn parse_row(fields: &[&str], param_count: usize) -> Result<SweepRow, String> {
     })
 }
 
-fn parse_metric(name: &str, text: &str) -> Result<Option<f64>, String> {
+/// The value of metric `name` (`None` when the cell is empty).
+fn parse_metric(name: &str, text: &str, at: &At<'_>) -> Result<Option<f64>, ReportError> {
     if text.is_empty() {
         return Ok(None);
     }
@@ -277,7 +243,7 @@ fn parse_metric(name: &str, text: &str) -> Result<Option<f64>, String> {
         .ok()
         .filter(|v| v.is_finite())
         .map(Some)
-        .ok_or_else(|| format!("column `{name}`: expected a number, got `{text}`"))
+        .ok_or_else(|| at.value(name, "a number", text))
 }
 
 #[cfg(test)]

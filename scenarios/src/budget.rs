@@ -2,7 +2,8 @@
 //! cluster's size, the jobs, the sweep's runs and grid points, the time series, and every
 //! time the scenario names. Counts are multiplied in `u128`, so no product wraps.
 
-use sim_core::time::SimTime;
+use policies::PolicySpec;
+use sim_core::time::{MAX_TIME_CEILING, SimTime};
 
 use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
@@ -123,8 +124,26 @@ pub fn check_threads(threads: usize, limits: &Limits) -> Result<(), ScenarioErro
     )
 }
 
-/// Checks the scenario against its budget: everything that can be counted from the file alone.
-pub(crate) fn check(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<(), ScenarioError> {
+/// Checks the scenario (with its resolved `policy`) against its budget: everything that can be
+/// counted from the file alone.
+pub(crate) fn check(
+    scenario: &Scenario,
+    policy: &PolicySpec,
+    limits: &Limits,
+    site: &Site<'_>,
+) -> Result<(), ScenarioError> {
+    if limits.max_time > MAX_TIME_CEILING {
+        return Err(ScenarioError::from(OutOfRange {
+            place: site.place("limits", "max_time"),
+            key: "limits.max_time".into(),
+            value: format!("\"{}\"", sim_core::time::format_duration(limits.max_time)),
+            accepted: format!(
+                "give at most \"{}\" (10,000 years): sums of the times a scenario names must stay far below the \
+                 end of the microsecond clock (584,942 years)",
+                sim_core::time::format_duration(MAX_TIME_CEILING)
+            ),
+        }));
+    }
     let cluster = &scenario.cluster;
     if let (Some(racks), Some(per_rack), Some(node)) = (cluster.racks, cluster.nodes_per_rack, &cluster.node) {
         let nodes = u128::from(racks) * u128::from(per_rack);
@@ -146,7 +165,7 @@ pub(crate) fn check(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Re
         )?;
     }
     check_sweep(scenario, limits, site)?;
-    check_times(scenario, limits, site)
+    check_times(scenario, policy, limits, site)
 }
 
 /// Grid points and runs of `[sweep]`, counted before any is expanded.
@@ -176,9 +195,14 @@ fn check_sweep(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<
 
 /// The time series of a run with a horizon, and every time the scenario names, against the
 /// run's span.
-fn check_times(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<(), ScenarioError> {
+fn check_times(
+    scenario: &Scenario,
+    policy: &PolicySpec,
+    limits: &Limits,
+    site: &Site<'_>,
+) -> Result<(), ScenarioError> {
     let span = run_span(scenario, limits);
-    for (section, key, time) in named_times(scenario) {
+    for (section, key, time) in named_times(scenario, policy) {
         if time > span.limit {
             return Err(ScenarioError::from(OutOfRange {
                 place: site.place(section, key),
@@ -220,10 +244,10 @@ fn dotted(section: &str, key: &str) -> String {
     }
 }
 
-/// Every time a scenario names, with its section and key.
-fn named_times(scenario: &Scenario) -> Vec<(&'static str, &'static str, SimTime)> {
+/// Every time a scenario names, with its section and key (the policy's as resolved).
+fn named_times<'a>(scenario: &Scenario, policy: &'a PolicySpec) -> Vec<(&'static str, &'a str, SimTime)> {
     let mut times = Vec::new();
-    let mut add = |section: &'static str, key: &'static str, value: Option<crate::duration::Duration>| {
+    let mut add = |section: &'static str, key: &'a str, value: Option<crate::duration::Duration>| {
         if let Some(d) = value {
             times.push((section, key, d.0));
         }
@@ -236,10 +260,9 @@ fn named_times(scenario: &Scenario) -> Vec<(&'static str, &'static str, SimTime)
         add("workload.synthetic", "duration_max", s.duration_max);
         add("workload.synthetic", "diurnal_peak", s.diurnal_peak);
     }
-    let policy = &scenario.policy;
-    add("policy", "grace", policy.grace);
-    add("policy", "time_slice", policy.time_slice);
-    add("policy", "switch_overhead", policy.switch_overhead);
+    for (key, span) in policy.durations() {
+        add("policy", key, Some(crate::duration::Duration(span)));
+    }
     if let Some(t) = &scenario.thermal {
         add("thermal", "room_tau", Some(t.room_tau));
         add("thermal", "gpu_tau", Some(t.gpu_tau));

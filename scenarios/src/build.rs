@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::EngineConfig;
+use sim_core::engine::guard::Budget;
 use sim_core::frag::{DEFAULT_POPULARITY_PCT, TaskMix, TypicalTasks};
 use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
@@ -56,8 +57,7 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
                 .nodes_format
                 .as_deref()
                 .map(str::parse::<NodesFormat>)
-                .transpose()
-                .map_err(ScenarioError::Input)?;
+                .transpose()?;
             let max_nodes = usize::try_from(loaded.limits().nodes).unwrap_or(usize::MAX);
             let nodes = traces::read_nodes_at_most(
                 &path.display().to_string(),
@@ -130,7 +130,7 @@ fn nodes_from_trace(loaded: &ValidScenario, node: &NodeTemplate) -> Result<u64, 
     let file = std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{name}: {e}")))?;
     let mut reader = BufReader::new(file);
     let format = match workload.format.as_deref() {
-        Some(f) => f.parse::<Format>().map_err(ScenarioError::Input)?,
+        Some(f) => f.parse::<Format>()?,
         None => traces::detect_format(&name, &mut reader)?,
     };
     if format != Format::Swf {
@@ -165,7 +165,7 @@ pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError
     let workload = &loaded.scenario.workload;
     let mut options = ReadOptions::default();
     if let Some(unit) = &workload.swf_processor {
-        options.swf_processor = unit.parse().map_err(ScenarioError::Input)?;
+        options.swf_processor = unit.parse()?;
     }
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
@@ -273,12 +273,7 @@ fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSou
             SyntheticSource::new(config, loaded.scenario.seed).map_err(located)?,
         ));
     };
-    let format = workload
-        .format
-        .as_deref()
-        .map(str::parse::<Format>)
-        .transpose()
-        .map_err(ScenarioError::Input)?;
+    let format = workload.format.as_deref().map(str::parse::<Format>).transpose()?;
     let options = read_options(loaded)?;
     if let Some(name) = trace.strip_prefix("sample:") {
         let sample = traces::samples::sample(name).ok_or_else(|| {
@@ -317,13 +312,20 @@ pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<Typica
     Ok(mix.typical(threshold, cluster))
 }
 
-/// The engine settings of the scenario (fill runs change them: see [`crate::run`]).
+/// The engine settings of the scenario (fill runs change them: see [`crate::run`]). The
+/// progress guard stops the run past `limits.max_events` events, or past the run's span (the
+/// time its inputs and time series were budgeted for, [`crate::budget::run_span`]).
 pub fn engine_config(loaded: &ValidScenario) -> EngineConfig {
     let scenario = &loaded.scenario;
     EngineConfig {
         horizon: scenario.horizon.map(|h| h.0),
         sample_interval: Some(scenario.output.sample_interval.0),
-        kill_at_limit: scenario.policy.kill_at_limit,
+        kill_at_limit: loaded.policy().kill_at_limit,
+        budget: Budget {
+            max_events: loaded.limits().max_events,
+            max_events_per_instant: None,
+            max_time: Some(crate::budget::run_span(scenario, loaded.limits()).limit),
+        },
         ..Default::default()
     }
 }

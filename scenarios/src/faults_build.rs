@@ -27,8 +27,9 @@ const DEFAULT_REPAIR_SIGMA: f64 = 0.8;
 /// Accepted back-off growth per retry: 2 is the usual exponential back-off; past 10 the wait
 /// outgrows any run within a few retries.
 const BACKOFF_FACTOR_RANGE: (f64, f64) = (1.0, 10.0);
-/// Accepted Weibull shapes: failure data fit 0.5–1 (MODELS.md §5); below 0.2 the sampler's
-/// scale (mtbf ÷ Γ(1 + 1/k)) underflows and lifetimes collapse to zero, so the run cannot
+/// Accepted Weibull shapes: failure data fit 0.5–1 (MODELS.md §5); below 0.2 lifetimes
+/// collapse to microseconds (the scale mtbf ÷ Γ(1 + 1/k) is 10⁻¹⁵² s at 0.01, and below about
+/// 0.0058 it underflows to 0), so units fail as soon as they are repaired and the run cannot
 /// advance.
 const SHAPE_RANGE: (f64, f64) = (0.2, 10.0);
 /// Accepted lognormal σ of repair times: past 3, a repair drawn e^{3σ} times the median is
@@ -311,9 +312,19 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
         .map(|(i, incident)| resolve_incident(loaded, cluster, &domains, i, incident))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FaultsConfig {
-        random: section.random.iter().map(random_faults).collect(),
+        random: section
+            .random
+            .iter()
+            .enumerate()
+            .map(|(i, random)| random_faults(loaded, i, random))
+            .collect::<Result<Vec<_>, _>>()?,
         incidents,
-        causes: section.causes.iter().map(failure_cause).collect(),
+        causes: section
+            .causes
+            .iter()
+            .enumerate()
+            .map(|(i, cause)| failure_cause(loaded, i, cause))
+            .collect::<Result<_, _>>()?,
         jobs: job_impact(section),
         cascade: section.cascade.as_ref().map(|c| CascadeConfig {
             usage_factor: c.usage_factor,
@@ -343,27 +354,51 @@ fn job_impact(section: &FaultsSection) -> JobImpact {
     }
 }
 
-fn random_faults(section: &crate::faults_schema::RandomSection) -> RandomFaults {
+/// The `index`-th random failure process. Its values were checked at load time, so the
+/// samplers' own refusals cannot happen; one would still be reported, naming the table.
+fn random_faults(
+    loaded: &ValidScenario,
+    index: usize,
+    section: &crate::faults_schema::RandomSection,
+) -> Result<RandomFaults, ScenarioError> {
     let mtbf_s = section.mtbf.0.as_secs_f64();
     let mttr_s = section.mttr.0.as_secs_f64();
-    RandomFaults {
+    // The samplers name their parameters (mean, shape, sigma); the table names them otherwise.
+    let refused = |mean_key: &'static str| {
+        move |e: sim_core::faults::sampler::ParameterError| {
+            let key = match e.name {
+                "mean" => mean_key,
+                "sigma" => "repair_sigma",
+                other => other,
+            };
+            table_error(&loaded.text, &loaded.origin, "random", index, key, e.to_string())
+        }
+    };
+    Ok(RandomFaults {
         component: component(section.component),
         lifetime: match section.distribution {
-            Some(LifetimeName::Weibull) => Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)),
-            Some(LifetimeName::Exponential) | None => Lifetime::Exponential { mean_s: mtbf_s },
+            Some(LifetimeName::Weibull) => {
+                Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)).map_err(refused("mtbf"))?
+            }
+            Some(LifetimeName::Exponential) | None => Lifetime::exponential(mtbf_s).map_err(refused("mtbf"))?,
         },
         repair: match section.repair {
             Some(RepairName::Lognormal) => {
                 RepairTime::lognormal_with_mean(mttr_s, section.repair_sigma.unwrap_or(DEFAULT_REPAIR_SIGMA))
+                    .map_err(refused("mttr"))?
             }
             Some(RepairName::Fixed) | None => RepairTime::Fixed(section.mttr.0),
         },
-    }
+    })
 }
 
-fn failure_cause(section: &CauseSection) -> FailureCause {
+fn failure_cause(loaded: &ValidScenario, index: usize, section: &CauseSection) -> Result<FailureCause, ScenarioError> {
     let mttr = section.mttr.map_or(SimTime::ZERO, |d| d.0);
-    FailureCause {
+    let refused = |e: sim_core::faults::sampler::ParameterError| {
+        let key = if e.name == "sigma" { "repair_sigma" } else { "mttr" };
+        table_error(&loaded.text, &loaded.origin, "causes", index, key, e.to_string())
+    };
+    Ok(FailureCause {
         name: section.name.clone(),
         domain: match section.domain {
             CauseDomainName::Gpu => CauseDomain::Gpu,
@@ -375,11 +410,12 @@ fn failure_cause(section: &CauseSection) -> FailureCause {
             Some(RepairName::Lognormal) => RepairTime::lognormal_with_mean(
                 mttr.as_secs_f64(),
                 section.repair_sigma.unwrap_or(DEFAULT_REPAIR_SIGMA),
-            ),
+            )
+            .map_err(refused)?,
             Some(RepairName::Fixed) | None => RepairTime::Fixed(mttr),
         },
         planned: section.planned,
-    }
+    })
 }
 
 fn resolve_incident(

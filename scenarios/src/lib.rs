@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod build;
+pub mod decisions;
 pub mod duration;
 pub mod error;
 pub mod faults_build;
@@ -25,9 +26,10 @@ pub mod sweep;
 pub mod synthetic;
 pub mod training;
 mod validate;
+pub mod why;
 
 pub use error::ScenarioError;
-pub use load::{LoadedScenario, ValidScenario, load_file, load_str};
+pub use load::{LoadedScenario, ValidScenario, load_file, load_file_with, load_str, load_str_with};
 pub use overrides::Override;
 
 /// The demo scenario, embedded so that `clustersim demo` runs from any folder.

@@ -43,6 +43,10 @@ pub struct LimitsSection {
     /// budgeted for (default `"36500d"`, 100 years).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_time: Option<Duration>,
+    /// Most events one run may process before it is stopped as stuck (default: 10,000,000 +
+    /// 10,000 per job that arrived and per GPU and node of the cluster, growing as jobs arrive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
 }
 
 /// Bytes one node of the cluster costs, all models on (its state, names, per-node physics).
@@ -86,6 +90,9 @@ pub struct Limits {
     pub threads: u64,
     /// The latest time an input may name.
     pub max_time: SimTime,
+    /// Most events of one run; `None`: the engine's default, derived from the run's jobs and
+    /// cluster ([`sim_core::engine::guard::Budget::max_events`]).
+    pub max_events: Option<u64>,
 }
 
 impl Limits {
@@ -104,6 +111,7 @@ impl Limits {
             samples: s.samples.unwrap_or(defaults.samples),
             threads: s.threads.unwrap_or(defaults.threads),
             max_time: s.max_time.map_or(defaults.max_time, |d| d.0),
+            max_events: s.max_events.or(defaults.max_events),
         }
     }
 
@@ -125,6 +133,7 @@ impl Limits {
             samples: quarter / 4 / SAMPLE_BYTES,
             threads: (cores * THREADS_PER_CORE).max(MIN_THREADS),
             max_time: traces::DEFAULT_MAX_TIME,
+            max_events: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use policies::{PolicySpec, Registry};
 use serde::Deserialize;
 
 use crate::error::ScenarioError;
@@ -63,25 +64,50 @@ pub struct LoadedScenario {
 pub struct ValidScenario {
     loaded: LoadedScenario,
     limits: Limits,
+    policy: PolicySpec,
 }
 
 impl ValidScenario {
-    /// Checks `loaded`: values, names, and the budget of its `[limits]`.
+    /// Checks `loaded`: values, names (of the built-in policy parts), and the budget of its
+    /// `[limits]`.
     pub fn check(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> {
-        ValidScenario::check_set(loaded, &[])
+        ValidScenario::check_with(loaded, &Registry::builtin())
     }
 
-    /// [`ValidScenario::check`] of a scenario changed by `overrides` (`--set`): a problem with
-    /// a key they set is blamed on the flag, not on the file's line.
-    pub(crate) fn check_set(loaded: LoadedScenario, overrides: &[Override]) -> Result<ValidScenario, ScenarioError> {
+    /// [`ValidScenario::check`], the policy's parts looked up in `registry` (a crate's own
+    /// parts added to the built-in ones).
+    pub fn check_with(loaded: LoadedScenario, registry: &Registry) -> Result<ValidScenario, ScenarioError> {
+        ValidScenario::check_set(loaded, &[], registry)
+    }
+
+    /// [`ValidScenario::check_with`] of a scenario changed by `overrides` (`--set`): a problem
+    /// with a key they set is blamed on the flag, not on the file's line. The `[policy]` table
+    /// is kept in its canonical form (what outputs echo).
+    pub(crate) fn check_set(
+        mut loaded: LoadedScenario,
+        overrides: &[Override],
+        registry: &Registry,
+    ) -> Result<ValidScenario, ScenarioError> {
         let limits = Limits::resolve(loaded.scenario.limits.as_ref());
-        validate(&loaded.scenario, &limits, &loaded.text, &loaded.origin, overrides)?;
-        Ok(ValidScenario { loaded, limits })
+        let policy = validate(
+            &mut loaded.scenario,
+            registry,
+            &limits,
+            &loaded.text,
+            &loaded.origin,
+            overrides,
+        )?;
+        Ok(ValidScenario { loaded, limits, policy })
     }
 
     /// The budget in force: the machine's defaults with the scenario's `[limits]`.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The policy, resolved and checked: what the runner builds.
+    pub fn policy(&self) -> &PolicySpec {
+        &self.policy
     }
 
     /// The same scenario with another seed.
@@ -182,8 +208,17 @@ fn read_bounded(path: &Path, origin: &str) -> Result<String, ScenarioError> {
 
 /// Reads, checks and overrides a scenario file (or `library:NAME`).
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<ValidScenario, ScenarioError> {
+    load_file_with(path, overrides, &Registry::builtin())
+}
+
+/// [`load_file`], the policy's parts looked up in `registry`.
+pub fn load_file_with(
+    path: &Path,
+    overrides: &[Override],
+    registry: &Registry,
+) -> Result<ValidScenario, ScenarioError> {
     let (text, origin, base_dir) = read_scenario(path)?;
-    load_str(&text, &origin, base_dir, overrides)
+    load_str_with(&text, &origin, base_dir, overrides, registry)
 }
 
 /// Reads, checks and overrides a scenario given as text.
@@ -192,6 +227,18 @@ pub fn load_str(
     origin: &str,
     base_dir: Option<PathBuf>,
     overrides: &[Override],
+) -> Result<ValidScenario, ScenarioError> {
+    load_str_with(text, origin, base_dir, overrides, &Registry::builtin())
+}
+
+/// [`load_str`], the policy's parts looked up in `registry` (a crate's own parts added to the
+/// built-in ones), so a scenario may name them.
+pub fn load_str_with(
+    text: &str,
+    origin: &str,
+    base_dir: Option<PathBuf>,
+    overrides: &[Override],
+    registry: &Registry,
 ) -> Result<ValidScenario, ScenarioError> {
     let from_file = toml::from_str::<Scenario>(text);
     let scenario = if overrides.is_empty() {
@@ -228,6 +275,7 @@ pub fn load_str(
             text: text.to_string(),
         },
         overrides,
+        registry,
     )
 }
 

@@ -13,17 +13,28 @@ pub struct Override {
     pub text: String,
 }
 
+/// Why a `--set` flag is not an override.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadOverride {
+    /// No `=`: the flag as given.
+    #[error("`{0}` is not KEY=VALUE")]
+    NotKeyValue(String),
+    /// A key with an empty part (`a..b`, `.x`): the key as given.
+    #[error("`{0}` is not a dotted key such as policy.name")]
+    NotDottedKey(String),
+}
+
 impl std::str::FromStr for Override {
-    type Err = String;
+    type Err = BadOverride;
 
     /// Parses `KEY=VALUE`; VALUE is read as TOML (`4`, `true`, `"x"`, `[1, 2]`), else as a string.
-    fn from_str(text: &str) -> Result<Override, String> {
+    fn from_str(text: &str) -> Result<Override, BadOverride> {
         let (key, raw) = text
             .split_once('=')
-            .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
+            .ok_or_else(|| BadOverride::NotKeyValue(text.to_string()))?;
         let path: Vec<String> = key.trim().split('.').map(|p| p.trim().to_string()).collect();
         if path.iter().any(String::is_empty) {
-            return Err(format!("`{key}` is not a dotted key such as policy.name"));
+            return Err(BadOverride::NotDottedKey(key.to_string()));
         }
         let raw = raw.trim();
         let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
@@ -73,8 +84,14 @@ mod tests {
         assert_eq!(o.value, toml::Value::Integer(4));
         let o: Override = "horizon=\"2h\"".parse().unwrap();
         assert_eq!(o.value, toml::Value::String("2h".into()));
-        assert!("nokey".parse::<Override>().is_err());
-        assert!("a..b=1".parse::<Override>().is_err());
+        assert_eq!(
+            "nokey".parse::<Override>(),
+            Err(BadOverride::NotKeyValue("nokey".into()))
+        );
+        assert_eq!(
+            "a..b=1".parse::<Override>(),
+            Err(BadOverride::NotDottedKey("a..b".into()))
+        );
     }
 
     #[test]

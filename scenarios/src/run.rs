@@ -1,5 +1,6 @@
 //! Running a loaded scenario once: a replay, or a fill experiment.
 
+use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
 use sim_core::frag::FragTracker;
 use sim_core::metrics::JobRowSink;
@@ -11,7 +12,7 @@ use traces::SkipReport;
 use traces::fill::fill_workload;
 
 use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
-use crate::error::ScenarioError;
+use crate::error::{ScenarioError, run_error};
 use crate::faults_build::faults_config;
 use crate::load::ValidScenario;
 use crate::physics_build::physics_config;
@@ -51,6 +52,18 @@ pub fn run_with(
     rows: &mut dyn JobRowSink,
     stream: bool,
 ) -> Result<ScenarioRun, ScenarioError> {
+    run_explaining(loaded, watchers, rows, stream, None)
+}
+
+/// [`run_with`], with every scheduling round explained into `explain` when given (the why-log,
+/// [`policies::explain`]; see [`crate::decisions`]). Explaining changes no decision.
+pub fn run_explaining(
+    loaded: &ValidScenario,
+    watchers: Vec<&mut dyn Observer>,
+    rows: &mut dyn JobRowSink,
+    stream: bool,
+    explain: Option<Box<dyn ExplainSink>>,
+) -> Result<ScenarioRun, ScenarioError> {
     let cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
@@ -58,12 +71,12 @@ pub fn run_with(
     // run reads its typical tasks, once: the tracker and the FGD placement both get them.
     let typical = typical_tasks(loaded, &cluster)?;
     let mut source = open_workload(loaded, &cluster)?;
-    let spec = loaded
-        .scenario
-        .policy
-        .spec()
-        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
-    let mut policy = policies::resolve_with(&spec, loaded.scenario.seed, &typical);
+    let spec = loaded.policy();
+    let seed = loaded.scenario.seed;
+    let mut policy = match explain {
+        Some(sink) => policies::resolve_explained(spec, seed, &typical, sink),
+        None => policies::resolve_with(spec, seed, &typical),
+    };
     let models: Models = vec![Box::new(FragTracker::new(typical))];
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
@@ -77,11 +90,12 @@ pub fn run_with(
             stream_jobs: stream,
             ..engine_config(loaded)
         };
-        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)?;
+        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)
+            .map_err(|e| run_error(&loaded.origin, e))?;
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
-            policy: spec.label,
+            policy: spec.label.clone(),
             fill: None,
         });
     }
@@ -116,12 +130,13 @@ pub fn run_with(
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];
         observers.extend(watchers.into_iter().map(|w| -> &mut dyn Observer { w }));
-        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)?
+        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)
+            .map_err(|e| run_error(&loaded.origin, e))?
     };
     Ok(ScenarioRun {
         record,
         skipped: source.skipped().clone(),
-        policy: spec.label,
+        policy: spec.label.clone(),
         fill: Some(collector.into_rows()),
     })
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use policies::{ConfigError, PolicyConfig, PolicySpec, QueueConfig};
+use policies::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
@@ -30,9 +30,10 @@ pub struct Scenario {
     pub cluster: ClusterSection,
     /// The jobs.
     pub workload: WorkloadSection,
-    /// The scheduling policy.
+    /// The scheduling policy: a preset, parts replacing its own, and the parameters the parts
+    /// read (defined by the policies crate's registry: `clustersim policies` lists them).
     #[serde(default)]
-    pub policy: PolicySection,
+    pub policy: PolicyConfig,
     /// What the run writes.
     #[serde(default)]
     pub output: OutputSection,
@@ -244,138 +245,6 @@ pub struct SyntheticSection {
     pub comm_fraction: Option<f64>,
 }
 
-/// `[policy]`: the scheduling policy, a preset and optional parts and parameters.
-///
-/// The preset (`name`) supplies every part; each part written here replaces the preset's.
-/// Parameters apply only to the parts that use them (the others ignore them).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicySection {
-    /// A preset (`clustersim policies` lists them); default `first-fit`.
-    #[serde(default = "default_policy")]
-    pub name: String,
-    /// Queue order: `fifo`, `priority`, `sjf`, `drf`, `lottery`, `fair-share`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
-    /// Placement: `first-fit`, `best-fit`, `worst-fit`, `packed`, `spread`, `random`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placement: Option<String>,
-    /// Backfilling: `none`, `easy`, `conservative`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backfill: Option<String>,
-    /// How many blocked jobs backfilling protects with a reservation (default: 1 for `easy`,
-    /// all for `conservative`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backfill_depth: Option<u32>,
-    /// Preemption rule: `none`, `least-progress`, `lowest-priority`, `newest`, `min-lost-work`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preemption: Option<String>,
-    /// What DRF and lottery share between: `user` (default) or `queue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub share_by: Option<String>,
-    /// Lottery tickets by user (or queue); 1 for anyone not listed.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tickets: BTreeMap<String, u64>,
-    /// Queues for fair share and quotas: `[policy.queues.NAME]`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub queues: BTreeMap<String, QueueSection>,
-    /// A job cannot be preempted until it has run this long since it (re)started (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grace: Option<Duration>,
-    /// A job preempted this many times is never preempted again (default: no cap).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_preemptions: Option<u32>,
-    /// Time slicing: a running job may be suspended for a waiting job of equal priority after
-    /// running this long (default: no time slicing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_slice: Option<Duration>,
-    /// Work a job loses per time-slicing suspension (default 0; shorter than `time_slice`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub switch_overhead: Option<Duration>,
-    /// Kill a job whose run reaches its requested time (`requested_s`) unfinished, as Slurm and
-    /// PBS enforce time limits: its state becomes `timeout` and all its work is lost (default
-    /// false: jobs run past their estimates).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub kill_at_limit: bool,
-}
-
-/// `[policy.queues.NAME]`: one queue of the fair-share tree.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueSection {
-    /// The parent queue (default: a top-level queue).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    /// Share weight among its siblings (default 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<f64>,
-    /// Most GPUs it and its sub-queues may hold at once (default: no limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quota_gpus: Option<f64>,
-}
-
-impl Default for PolicySection {
-    fn default() -> Self {
-        PolicySection {
-            name: default_policy(),
-            queue: None,
-            placement: None,
-            backfill: None,
-            backfill_depth: None,
-            kill_at_limit: false,
-            preemption: None,
-            share_by: None,
-            tickets: BTreeMap::new(),
-            queues: BTreeMap::new(),
-            grace: None,
-            max_preemptions: None,
-            time_slice: None,
-            switch_overhead: None,
-        }
-    }
-}
-
-impl PolicySection {
-    /// The section as the policies crate reads it.
-    pub fn config(&self) -> PolicyConfig {
-        PolicyConfig {
-            name: self.name.clone(),
-            queue: self.queue.clone(),
-            placement: self.placement.clone(),
-            backfill: self.backfill.clone(),
-            backfill_depth: self.backfill_depth,
-            preemption: self.preemption.clone(),
-            share_by: self.share_by.clone(),
-            tickets: self.tickets.clone(),
-            queues: self
-                .queues
-                .iter()
-                .map(|(name, q)| {
-                    let config = QueueConfig {
-                        parent: q.parent.clone(),
-                        weight: q.weight,
-                        quota_gpus: q.quota_gpus,
-                    };
-                    (name.clone(), config)
-                })
-                .collect(),
-            grace: self.grace.map(|d| d.0),
-            max_preemptions: self.max_preemptions,
-            time_slice: self.time_slice.map(|d| d.0),
-            switch_overhead: self.switch_overhead.map(|d| d.0),
-        }
-    }
-
-    /// The checked policy (parts resolved, values checked).
-    pub fn spec(&self) -> Result<PolicySpec, ConfigError> {
-        PolicySpec::from_config(&self.config())
-    }
-}
-
-fn default_policy() -> String {
-    "first-fit".into()
-}
-
 /// `[output]`: what the run records.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -383,12 +252,16 @@ pub struct OutputSection {
     /// Interval between rows of `timeseries.csv` (default `"10m"`).
     #[serde(default = "default_sample_interval")]
     pub sample_interval: Duration,
+    /// Write `decisions.csv`, the why-log of every scheduling round (as `run --explain`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain: bool,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
         OutputSection {
             sample_interval: default_sample_interval(),
+            explain: false,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! From `[workload.synthetic]` to the generator's configuration, with errors naming the key.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::fmt;
 
 use traces::synthetic::{
     Arrivals, ConfigError, Diurnal, DurationFit, DurationModel, Family, SizeBucket, SizeMix, SyntheticConfig, Weighted,
@@ -39,7 +41,7 @@ pub fn with_overrides(
     })
 }
 
-fn key_error(key: &'static str) -> impl Fn(String) -> ConfigError {
+fn key_error<E: fmt::Display>(key: &'static str) -> impl Fn(E) -> ConfigError {
     move |reason| ConfigError::new(key, reason)
 }
 
@@ -92,18 +94,19 @@ pub fn synthetic_config(section: &SyntheticSection, cluster_gpus: Option<f64>) -
     if let Some(n) = section.gpus_per_node {
         config.gpus_per_node = n;
     }
+    let name = |k: &str| Ok::<_, Infallible>(k.to_string());
     if let Some(users) = &section.users {
-        config.users = weights(users, |k| Ok(k.to_string())).map_err(key_error("users"))?;
+        config.users = weights("users", users, name)?;
     }
     if let Some(queues) = &section.queues {
-        config.queues = weights(queues, |k| Ok(k.to_string())).map_err(key_error("queues"))?;
+        config.queues = weights("queues", queues, name)?;
     }
     if let Some(priorities) = &section.priorities {
         let parse = |k: &str| {
             k.parse::<i32>()
                 .map_err(|_| format!("`{k}` is not a whole-number priority"))
         };
-        config.priorities = weights(priorities, parse).map_err(key_error("priorities"))?;
+        config.priorities = weights("priorities", priorities, parse)?;
     }
     config.preemptible_share = section.preemptible_share.unwrap_or(config.preemptible_share);
     config.comm_fraction = section.comm_fraction.unwrap_or(config.comm_fraction);
@@ -173,12 +176,18 @@ fn diurnal(section: &SyntheticSection) -> Result<Option<Diurnal>, ConfigError> {
     Ok(Some(d))
 }
 
-fn weights<T>(table: &BTreeMap<String, f64>, parse: impl Fn(&str) -> Result<T, String>) -> Result<Weighted<T>, String> {
+/// The weighted choice of `key`'s table, each name read by `parse`.
+fn weights<T, E: fmt::Display>(
+    key: &'static str,
+    table: &BTreeMap<String, f64>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Weighted<T>, ConfigError> {
     let entries = table
         .iter()
         .map(|(k, &w)| parse(k).map(|v| (v, w)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Weighted::new(entries)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(key_error(key))?;
+    Weighted::new(entries).map_err(key_error(key))
 }
 
 #[cfg(test)]
@@ -194,7 +203,7 @@ mod tests {
         let config = synthetic_config(&section(""), Some(1024.0)).unwrap();
         assert_eq!(config.jobs, 1000);
         // 0.8 × 1024 GPUs / (1.9 GPUs × exp(6.77 + 2.46²/2) s).
-        let expected = 0.8 * 1024.0 / (1.9 * 9.7958f64.exp());
+        let expected = 0.8 * 1024.0 / (1.9 * sim_core::math::exp(9.7958));
         assert!((config.arrivals.rate_per_s - expected).abs() < 1e-9 * expected);
         let llm = synthetic_config(&section("family = \"llm\"\njobs_per_day = 8640"), None).unwrap();
         assert_eq!(llm.durations, DurationModel::LogNormal { mu: 4.82, sigma: 2.15 });

@@ -3,6 +3,8 @@
 //! [`crate::faults_build::check`]); no float anywhere may be NaN or infinite
 //! ([`crate::finite`]); the budget is checked last ([`crate::budget`]).
 
+use policies::{PolicySpec, Registry};
+
 use crate::error::{OutOfRange, ScenarioError};
 use crate::limits::Limits;
 use crate::load::{Site, locate};
@@ -10,9 +12,10 @@ use crate::overrides::Override;
 use crate::schema::{Scenario, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
-/// The shortest `output.sample_interval` and `policy.time_slice`: one second. Shorter ones
-/// make millions of samples or suspensions per simulated hour and say nothing a second would
-/// not.
+/// The shortest `output.sample_interval`, `policy.time_slice` and `thermal.recovery`: one
+/// second. Shorter ones make millions of samples, suspensions or shutdowns per simulated hour
+/// and say nothing a second would not (a node back from a thermal shutdown within less has not
+/// cooled and shuts down again at once, without end while its rack's cooling is failed).
 const MIN_INTERVAL_S: u64 = 1;
 /// Accepted supply-air temperatures, °C: ASHRAE's widest class (A4) allows 5–45 °C.
 const INLET_RANGE_C: (f64, f64) = (0.0, 60.0);
@@ -33,15 +36,17 @@ const TARGET_DEMAND_RANGE: (f64, f64) = (0.0, 100.0);
 /// Reports a problem with `key` of `[section]`, at its line when the file has it.
 type Fail<'a> = dyn Fn(&str, &str, String) -> Result<(), ScenarioError> + 'a;
 
-/// Checks a parsed scenario; `text` (the file) and `overrides` are used to point at the
-/// offending line or flag.
+/// Checks a parsed scenario, its policy against `registry`; `text` (the file) and `overrides`
+/// are used to point at the offending line or flag. Returns the resolved policy, and leaves
+/// the `[policy]` table in its canonical form.
 pub(crate) fn validate(
-    scenario: &Scenario,
+    scenario: &mut Scenario,
+    registry: &Registry,
     limits: &Limits,
     text: &str,
     origin: &str,
     overrides: &[Override],
-) -> Result<(), ScenarioError> {
+) -> Result<PolicySpec, ScenarioError> {
     let site = Site {
         text,
         origin,
@@ -58,27 +63,28 @@ pub(crate) fn validate(
         Err(ScenarioError::Input(format!("{place}: {key_path}: {reason}")))
     };
     if scenario.name.trim().is_empty() {
-        return fail("", "name", "must not be empty".into());
+        fail("", "name", "must not be empty".into())?;
     }
     if scenario.horizon.is_some_and(|h| h.0.as_micros() == 0) {
-        return fail("", "horizon", "must be longer than zero".into());
+        fail("", "horizon", "must be longer than zero".into())?;
     }
     check_cluster(scenario, &fail)?;
     check_workload(scenario, &fail, &site)?;
-    if let Err(e) = scenario.policy.spec() {
+    let policy = registry.spec(&scenario.policy).map_err(|e| {
         let place = site.place_of(&format!("policy.{}", e.key), policy_line(text, &e.key));
-        return Err(ScenarioError::Input(format!(
-            "{place}: policy.{}: {}",
-            e.key, e.message
-        )));
-    }
+        ScenarioError::Input(format!("{place}: policy.{}: {}", e.key, e.message))
+    })?;
+    scenario.policy = policy.config.clone();
     at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
-    if let Some(slice) = scenario.policy.time_slice {
-        at_least_seconds(&site, "policy", "time_slice", slice.0)?;
+    if let Some(slicing) = policy.slicing {
+        at_least_seconds(&site, "policy", "time_slice", slicing.slice)?;
+    }
+    if let Some(thermal) = &scenario.thermal {
+        at_least_seconds(&site, "thermal", "recovery", thermal.recovery.0)?;
     }
     if let Some(sweep) = &scenario.sweep {
         if sweep.seeds == 0 {
-            return fail("sweep", "seeds", "must be at least 1".into());
+            fail("sweep", "seeds", "must be at least 1".into())?;
         }
         for (key, values) in &sweep.grid {
             let fail_key = |reason: &str| {
@@ -98,7 +104,8 @@ pub(crate) fn validate(
     check_physics_ranges(scenario, &site)?;
     crate::faults_build::check(scenario, &site)?;
     crate::training::check(scenario, &site)?;
-    crate::budget::check(scenario, limits, &site)
+    crate::budget::check(scenario, &policy, limits, &site)?;
+    Ok(policy)
 }
 
 /// Refuses a duration shorter than [`MIN_INTERVAL_S`].
@@ -231,7 +238,7 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
         );
     }
     if let Some(Err(reason)) = cluster.nodes_format.as_deref().map(str::parse::<traces::NodesFormat>) {
-        return fail("cluster", "nodes_format", reason);
+        return fail("cluster", "nodes_format", reason.to_string());
     }
     if cluster.racks == Some(0) {
         return fail("cluster", "racks", "must be at least 1".into());
@@ -286,14 +293,14 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Resu
         (Some(_), None) => {}
     }
     if let Some(Err(reason)) = workload.format.as_deref().map(str::parse::<traces::Format>) {
-        return fail("workload", "format", reason);
+        return fail("workload", "format", reason.to_string());
     }
     if let Some(Err(reason)) = workload
         .swf_processor
         .as_deref()
         .map(str::parse::<traces::SwfProcessor>)
     {
-        return fail("workload", "swf_processor", reason);
+        return fail("workload", "swf_processor", reason.to_string());
     }
     if let Some(c) = workload.comm_fraction.filter(|c| !(0.0..=1.0).contains(c)) {
         return fail("workload", "comm_fraction", format!("must be between 0 and 1, got {c}"));
@@ -414,10 +421,10 @@ mod tests {
              [policy.queues.research]\n"
         );
         let loaded = load_str(&text, "s.toml", None, &[]).unwrap();
-        let spec = loaded.scenario.policy.spec().unwrap();
+        let spec = loaded.policy();
         assert_eq!(spec.label, "gang[queue=fair-share,backfill=easy]");
-        assert_eq!(spec.queues.len(), 2);
-        assert_eq!(spec.queues[0].quota_milli, Some(64_000));
+        assert_eq!(spec.queues().len(), 2);
+        assert_eq!(spec.queues()[0].quota_milli, Some(64_000));
         assert_eq!(spec.slicing.map(|s| s.overhead.as_micros()), Some(30_000_000));
     }
 

@@ -24,6 +24,7 @@
 
 use scenarios::load_str;
 use scenarios::run::run;
+use sim_core::math::{exp, ln};
 
 /// Checkpoint stall δ and detection R, seconds.
 const DELTA: f64 = 60.0;
@@ -35,13 +36,13 @@ const SIGMAS: f64 = 4.5;
 /// time between `m` and downtime `r` after each (the renewal result above).
 fn interval_moments(c: f64, m: f64, r: f64) -> (f64, f64) {
     let lambda = 1.0 / m;
-    let p = (-lambda * c).exp();
+    let p = exp(-lambda * c);
     let k_mean = (1.0 - p) / p;
     let k_var = (1.0 - p) / (p * p);
     let q = 1.0 - p;
     let x_mean = m - c * p / q;
     let x_var = m * m - c * c * p / (q * q);
-    let mean = (m + r) * ((c * lambda).exp() - 1.0);
+    let mean = (m + r) * (exp(c * lambda) - 1.0);
     let var = k_mean * x_var + k_var * (x_mean + r) * (x_mean + r);
     (mean, var)
 }
@@ -135,7 +136,7 @@ fn fitted_optimum(points: &[(f64, f64)]) -> f64 {
     let mut s = [0.0; 5];
     let mut t = [0.0; 3];
     for &(tau, w) in points {
-        let x = tau.ln();
+        let x = ln(tau);
         let mut power = 1.0;
         for (k, sk) in s.iter_mut().enumerate() {
             *sk += power;
@@ -160,7 +161,7 @@ fn fitted_optimum(points: &[(f64, f64)]) -> f64 {
     };
     let d = det(m);
     let (a, b) = (with(0) / d, with(1) / d);
-    (-b / (2.0 * a)).exp()
+    exp(-b / (2.0 * a))
 }
 
 #[test]

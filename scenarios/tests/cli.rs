@@ -231,6 +231,23 @@ fn policies_lists_presets_and_parts_one_line_each() {
         );
     }
     assert!(text.contains("queue ([policy] queue = \"…\""), "{text}");
+    // Each part's parameters below it, with type and default; then the policy's own.
+    for line in [
+        "tickets = { NAME = whole number ≥ 1, … }: lottery tickets",
+        "backfill_depth = whole number ≥ 1, default 1: blocked jobs protected",
+        "grace = duration, default 0s:",
+        "share_by = user | queue, default user:",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(line)),
+            "{line} missing from:\n{text}"
+        );
+    }
+    let own = text.split("parameters of every policy:").nth(1).unwrap_or_default();
+    assert!(
+        own.contains("time_slice = duration:") && own.contains("queues = [policy.queues.NAME]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -431,4 +448,58 @@ fn samples_fall_on_multiples_of_the_interval() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(times, ["10.0", "20.0", "30.0"]);
+}
+
+/// `run --explain` writes decisions.csv and `why` tells a job's story from it.
+///
+/// Two nodes × 4 GPUs, best fit, FIFO (the trace of `common::TRACE`): a (4 GPUs) and b (1)
+/// start at 0 on n0 and n1, c (1) at 20 on n1, leaving 2 free. d (4 GPUs) at 30 waits: too few
+/// free (2 of 4); e (a gang of 2 × 4) at 40 waits behind d, the head, until a ends at 100 and d
+/// starts; from 100 e waits for too few free GPUs until b and c have ended (b at 1000, c at
+/// 1020), then starts on both nodes at 1020 and ends at 1070.
+#[test]
+fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
+    let dir = workspace(SCENARIO, TRACE);
+    let run = clustersim(
+        &["run", "s.toml", "--explain", "--no-report", "-q", "--out", "o"],
+        dir.path(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    assert!(csv.starts_with("t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,\n"));
+    assert!(csv.contains("\n40.0,e,waits,behind-head,head=d,,\n"), "{csv}");
+    let story = clustersim(&["why", "o", "e"], dir.path());
+    let story = common::stdout(&story);
+    assert_eq!(
+        story,
+        "job e: submitted at 00:00:40\n  waited 5 rounds, 16.3 min in all:\n  \
+         dominant reasons: too-few-free 15.3 min, behind-head 60 s\n    \
+         blocked behind the head job d from 00:00:40 to 00:01:40 (2 rounds)\n    \
+         the cluster had too few free GPUs in total from 00:01:40 to 00:17:00 (3 rounds)\n  \
+         started at 00:17:00 on r0-n0, r0-n1\n  ended completed at 00:17:50\n"
+    );
+    let summary = common::stdout(&clustersim(&["why", "o", "--summary"], dir.path()));
+    let shares: f64 = summary
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.trim_end_matches(" %")
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert!((shares - 100.0).abs() < 0.11, "{summary}");
+    let unknown = clustersim(&["why", "o", "zz"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no job `zz` in jobs.csv"));
+    let missing = clustersim(&["why", ".", "e"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("decisions.csv: not found"),
+        "{}",
+        stderr(&missing)
+    );
 }

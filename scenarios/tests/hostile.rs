@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scenarios::build::{build_cluster, open_workload};
+use scenarios::error::Failure;
 use scenarios::{Override, ScenarioError, ValidScenario, load_file, load_str};
 
 /// Two nodes of 4 A100s replaying the embedded Philly trace.
@@ -33,8 +34,34 @@ fn validate(text: &str, settings: &[&str], dir: Option<PathBuf>) -> Result<Valid
 /// The refusal of `settings` over [`BASE`], checked to be bad input (exit 2).
 fn refusal(settings: &[&str]) -> String {
     let err = validate(BASE, settings, None).expect_err("must be refused");
-    assert_eq!(err.exit_code(), 2, "{err}");
+    assert_eq!(err.failure(), Failure::Input, "{err}");
     err.to_string()
+}
+
+/// Runs `loaded` through the engine directly, built as `clustersim run` builds it but with
+/// the physics of `scenario` (a setting validation would refuse) and its engine settings
+/// changed by `change`, and returns the error that stopped it.
+fn stopped_by_the_guard(
+    loaded: &ValidScenario,
+    scenario: &scenarios::schema::Scenario,
+    change: impl FnOnce(&mut sim_core::engine::EngineConfig),
+) -> sim_core::engine::RunError {
+    let cluster = build_cluster(loaded).unwrap();
+    let physics = scenarios::physics_build::physics_config(scenario, &cluster, &loaded.origin).unwrap();
+    let faults = scenarios::faults_build::faults_config(loaded, &cluster).unwrap();
+    let mut source = open_workload(loaded, &cluster).unwrap();
+    let mut policy = policies::resolve(loaded.policy(), loaded.scenario.seed);
+    let mut config = scenarios::build::engine_config(loaded);
+    change(&mut config);
+    let world = sim_core::engine::World {
+        cluster,
+        physics,
+        faults,
+        models: Vec::new(),
+    };
+    sim_core::run::simulate(world, &mut *source, policy.as_mut(), config)
+        .err()
+        .expect("stopped by the guard")
 }
 
 fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -401,4 +428,112 @@ fn accepted_scenarios_keep_loading_under_the_new_checks() {
     for entry in scenarios::library::LIBRARY {
         load_file(Path::new(&format!("library:{}", entry.name)), &[]).unwrap_or_else(|e| panic!("{}: {e}", entry.name));
     }
+}
+
+#[test]
+fn observation_2_the_time_limit_itself_is_capped_so_that_sums_of_input_times_cannot_wrap() {
+    // 30,000,000 weeks (575,000 years) is within the clock, but a restart overhead as long
+    // added to it would not be: limits.max_time is capped at 10,000 years (3,650,000 days).
+    assert_eq!(
+        refusal(&["limits.max_time=\"30000000w\""]),
+        "s.toml with --set limits.max_time=\"30000000w\": limits.max_time: \"210000000d\" is not accepted; give at most \
+         \"3650000d\" (10,000 years): sums of the times a scenario names must stay far below the end of the microsecond \
+         clock (584,942 years)"
+    );
+    // At the cap, the reproducer's overhead (213,503,982 days, parsed through a float) is still
+    // refused.
+    let err = refusal(&[
+        "horizon=\"1h\"",
+        "limits.max_time=\"3650000d\"",
+        "faults.restart_overhead=\"18446744073709s\"",
+    ]);
+    assert!(
+        err.contains(
+            "faults.restart_overhead: 18446744073709000704us is not accepted; the run may reach at most 3650000d \
+             (315360000000 s)"
+        ),
+        "{err}"
+    );
+    assert!(validate(BASE, &["limits.max_time=\"3650000d\""], None).is_ok());
+}
+
+/// The cascading failure of the library, built as `clustersim run` builds it, run without its
+/// horizon (which validation refuses) through the engine directly: the progress guard stops
+/// it, naming the cascade.
+#[test]
+fn observation_4_the_cascading_failure_without_its_horizon_is_stopped_by_the_guard() {
+    let loaded = load_file(Path::new("library:cascading-failure"), &[]).unwrap();
+    let err = stopped_by_the_guard(&loaded, &loaded.scenario, |config| {
+        config.horizon = None;
+        config.budget.max_events = Some(200_000);
+    });
+    let sim_core::engine::RunError::NoProgress(stall) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(stall.cause, sim_core::engine::guard::Cause::Cascade);
+    let err = scenarios::error::run_error(&loaded.origin, err);
+    assert_eq!(err.failure(), Failure::Input, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("library:cascading-failure: the run makes no progress: 200001 events by ")
+            && message.contains("most events were memory overloads of a cascade")
+            && message.ends_with("raise limits.max_events ([limits] max_events = N, or --set limits.max_events=N)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_run_past_its_event_budget_is_bad_input_naming_the_key() {
+    let loaded = load_file(
+        Path::new("library:cascading-failure"),
+        &overrides(&["limits.max_events=1000"]),
+    )
+    .unwrap();
+    let err = scenarios::run::run(&loaded).err().expect("over the budget");
+    assert_eq!(err.failure(), Failure::Input, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("library:cascading-failure: the run makes no progress: 1001 events by "),
+        "{err}"
+    );
+}
+
+/// A node back from a thermal shutdown before it cooled shuts down again at once: during the
+/// thermal-throttle library scenario's cooling failure, with a 35 °C supply, a recovery of 0
+/// never leaves its instant. Scenarios refuse recoveries under a second; run from a library,
+/// the per-instant budget stops it, naming the thermal state.
+#[test]
+fn observation_4_a_thermal_recovery_too_short_to_cool_is_refused_or_stopped() {
+    let err = refusal(&["thermal.recovery=\"1us\""]);
+    assert_eq!(
+        err,
+        "s.toml with --set thermal.recovery=\"1us\": thermal.recovery: \"1us\" is not accepted; give at least \"1s\" \
+         (shorter ones cost millions of events per simulated hour)"
+    );
+    let loaded = load_file(
+        Path::new("library:thermal-throttle"),
+        &overrides(&["thermal.inlet_c=35"]),
+    )
+    .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.thermal.as_mut().unwrap().recovery = scenarios::duration::Duration(sim_core::SimTime::ZERO);
+    let err = stopped_by_the_guard(&loaded, &scenario, |config| {
+        config.budget.max_events_per_instant = Some(10_000)
+    });
+    let sim_core::engine::RunError::NoProgress(stall) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        (stall.bound, stall.cause),
+        (
+            sim_core::engine::guard::Bound::SameInstant { limit: 10_000 },
+            sim_core::engine::guard::Cause::Thermal
+        )
+    );
+    // Within the cooling failure, 3 h to 4 h.
+    assert!(
+        (10_800..14_400).contains(&(stall.at.as_micros() / 1_000_000)),
+        "{}",
+        stall.at
+    );
 }

@@ -240,3 +240,28 @@ fn control_characters_from_the_input_never_reach_the_terminal_raw() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("file `\\u{1b}[31mred\\u{7}` not found"), "{err}");
 }
+
+#[test]
+fn a_run_stopped_by_the_progress_guard_exits_2_and_leaves_no_output_folder() {
+    let dir = workspace();
+    let run = clustersim(
+        &[
+            "run",
+            "library:cascading-failure",
+            "--set",
+            "limits.max_events=1000",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(
+        err.starts_with("error: library:cascading-failure: the run makes no progress: 1001 events by ")
+            && err.contains("raise limits.max_events"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}

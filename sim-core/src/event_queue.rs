@@ -84,6 +84,11 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|s| s.time)
     }
 
+    /// The earliest event and its time, without removing it.
+    pub fn peek(&self) -> Option<(SimTime, &E)> {
+        self.heap.peek().map(|s| (s.time, &s.event))
+    }
+
     /// Number of queued events, stale ones included.
     pub fn len(&self) -> usize {
         self.heap.len()

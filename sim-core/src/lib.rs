@@ -15,6 +15,8 @@
 //! - [`model`]: the world models (failures, cascades, physics, fragmentation) behind one trait.
 //! - [`engine`]: the event loop; [`observe`]: what it reports; [`metrics`]: collectors.
 //! - [`run`]: one complete run with the standard collectors.
+//! - [`rng`]: seeded random streams; [`fnv`]: the FNV-1a hash every crate uses.
+//! - [`math`]: portable math (the same bits on every machine) and the random draws built on it.
 //!
 //! ```
 //! use sim_core::cluster::{Cluster, NodeSpec};
@@ -58,11 +60,13 @@ pub mod engine;
 pub mod event_queue;
 pub mod fabric;
 pub mod faults;
+pub mod fnv;
 pub mod frag;
 pub mod ids;
 pub mod job;
 pub mod jobs;
 pub mod ledger;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod observe;

@@ -8,6 +8,8 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::fnv::fnv1a;
+
 /// The generator of every random stream.
 pub type Stream = ChaCha8Rng;
 
@@ -19,13 +21,6 @@ pub fn stream(seed: u64, name: &str) -> Stream {
         chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
     }
     ChaCha8Rng::from_seed(key)
-}
-
-/// 64-bit FNV-1a of `bytes`, to turn a stream name into a number.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// One step of SplitMix64 (Steele, Lea, Flood 2014), the usual way to spread a seed into a key.

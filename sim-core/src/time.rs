@@ -8,14 +8,25 @@ use std::ops::{Add, AddAssign, Sub};
 
 /// An instant or a span of simulated time, in whole microseconds since the start of the run.
 ///
-/// Spans and instants share the type because the engine adds them constantly; `Sub` saturates
-/// at zero so that "time since" can never wrap.
+/// Spans and instants share the type because the engine adds them constantly. No arithmetic on
+/// it wraps or panics, in debug or release builds, whoever calls it: `Sub` saturates at zero
+/// (so "time since" is never negative), `Add` and [`SimTime::from_secs`] saturate at
+/// [`SimTime::MAX`], the instant that means "never" (an event there is never reached within a
+/// run's span). Scenarios keep every time they name far below it (`limits.max_time`, at most
+/// [`MAX_TIME_CEILING`]), so a saturated sum only ever comes from a library caller or a
+/// back-off grown past any horizon; [`SimTime::checked_add`] tells such a sum apart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 
 /// Microseconds in one second.
 pub const MICROS_PER_SECOND: u64 = 1_000_000;
+
+/// The latest time any input may name, however `limits.max_time` is raised: 10,000 years
+/// (3,650,000 days), 1/58 of where the microsecond clock saturates (584,942 years). Any sum of
+/// a few dozen input times (a submit time, a duration, restart overheads, repairs, sample
+/// intervals) therefore stays far below [`SimTime::MAX`].
+pub const MAX_TIME_CEILING: SimTime = SimTime(3_650_000 * 86_400 * MICROS_PER_SECOND);
 
 impl SimTime {
     /// The start of every run.
@@ -28,9 +39,9 @@ impl SimTime {
         SimTime(us)
     }
 
-    /// Whole seconds.
+    /// Whole seconds, saturating at [`SimTime::MAX`] (past 18,446,744,073,709 s).
     pub const fn from_secs(s: u64) -> SimTime {
-        SimTime(s * MICROS_PER_SECOND)
+        SimTime(s.saturating_mul(MICROS_PER_SECOND))
     }
 
     /// Seconds given as a decimal number (trace files), rounded to the nearest microsecond.
@@ -50,22 +61,34 @@ impl SimTime {
         self.0 as f64 / MICROS_PER_SECOND as f64
     }
 
-    /// `self + span`, or `SimTime::MAX` when that would overflow.
-    pub fn saturating_add(self, span: SimTime) -> SimTime {
+    /// `self + span`, or `SimTime::MAX` when that would overflow (what `+` does).
+    pub const fn saturating_add(self, span: SimTime) -> SimTime {
         SimTime(self.0.saturating_add(span.0))
+    }
+
+    /// `self + span`, or `None` when the sum does not fit the clock: for callers that must
+    /// report an overflow rather than treat it as "never".
+    pub const fn checked_add(self, span: SimTime) -> Option<SimTime> {
+        match self.0.checked_add(span.0) {
+            Some(us) => Some(SimTime(us)),
+            None => None,
+        }
     }
 }
 
+/// Saturating: a sum past the clock's end is [`SimTime::MAX`] ("never"), never a wrapped early
+/// instant and never a panic.
 impl Add for SimTime {
     type Output = SimTime;
     fn add(self, rhs: SimTime) -> SimTime {
-        SimTime(self.0 + rhs.0)
+        self.saturating_add(rhs)
     }
 }
 
+/// Saturating, as `Add`.
 impl AddAssign for SimTime {
     fn add_assign(&mut self, rhs: SimTime) {
-        self.0 += rhs.0;
+        *self = self.saturating_add(rhs);
     }
 }
 
@@ -230,6 +253,24 @@ mod tests {
             assert_eq!(format_duration(t), text);
             assert_eq!(parse_duration(&format_duration(t)), Ok(t));
         }
+    }
+
+    #[test]
+    fn sums_saturate_at_the_end_of_the_clock_instead_of_wrapping() {
+        // u64::MAX µs is 18,446,744,073,709.551615 s: 18,446,744,073,709 s + 1 s is past it.
+        let near_end = SimTime::from_secs(18_446_744_073_709);
+        assert_eq!(near_end + SimTime::from_secs(1), SimTime::MAX);
+        assert_eq!(near_end.checked_add(SimTime::from_secs(1)), None);
+        assert_eq!(near_end.checked_add(SimTime(551_615)), Some(SimTime::MAX));
+        let mut t = SimTime::MAX;
+        t += SimTime(1);
+        assert_eq!(t, SimTime::MAX);
+        assert_eq!(SimTime::from_secs(u64::MAX / 2), SimTime::MAX);
+        assert_eq!(SimTime(3) - SimTime(5), SimTime::ZERO);
+        // The ceiling on input times: 3,650,000 d × 86,400 s × 10⁶ µs = 3.1536 × 10¹⁷ µs, and
+        // u64::MAX ÷ that = 58.49: 58 of them add up without saturating.
+        assert_eq!(MAX_TIME_CEILING.as_micros(), 315_360_000_000_000_000);
+        assert_eq!(u64::MAX / MAX_TIME_CEILING.as_micros(), 58);
     }
 
     #[test]

@@ -120,6 +120,55 @@ pub enum TraceError {
     },
 }
 
+/// A name that is not one of those a setting takes (a trace format, a nodes format, an SWF
+/// processor unit, a workload family, a duration fit).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{name}`; {}", known_names(.known, .plural))]
+pub struct UnknownName {
+    /// What was named (`trace format`).
+    pub what: &'static str,
+    /// The name given, control characters escaped.
+    pub name: String,
+    /// The names accepted, in the order they are listed.
+    pub known: Vec<&'static str>,
+    /// What the accepted names are, in the plural (`formats`), to list more than two.
+    pub plural: &'static str,
+}
+
+impl UnknownName {
+    /// `name` is not one of `known` ((value, name) pairs) for `what`.
+    pub fn new<T>(what: &'static str, name: &str, known: &[(T, &'static str)], plural: &'static str) -> Self {
+        UnknownName {
+            what,
+            name: crate::escape::escaped(name),
+            known: known.iter().map(|(_, n)| *n).collect(),
+            plural,
+        }
+    }
+}
+
+/// `use a or b` for two names, `known formats: a, b, c` for more.
+fn known_names(known: &[&str], plural: &str) -> String {
+    match known {
+        [a, b] => format!("use {a} or {b}"),
+        _ => format!("known {plural}: {}", known.join(", ")),
+    }
+}
+
+/// The value of `known` ((value, name) pairs) called `name`, or an [`UnknownName`] error.
+pub(crate) fn by_name<T: Copy>(
+    what: &'static str,
+    name: &str,
+    known: &[(T, &'static str)],
+    plural: &'static str,
+) -> Result<T, UnknownName> {
+    known
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(value, _)| *value)
+        .ok_or_else(|| UnknownName::new(what, name, known, plural))
+}
+
 /// Where a reader is, to build errors that name it.
 #[derive(Clone, Debug)]
 pub(crate) struct Location<'a> {

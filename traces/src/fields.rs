@@ -2,6 +2,53 @@
 
 use sim_core::time::{MICROS_PER_SECOND, SimTime};
 
+/// Why a field's text is not the value its column takes. Each carries the text as found
+/// (control characters escaped, so it can be echoed) and, where there is one, the bound it
+/// broke; readers put it in a [`crate::TraceError::Field`] with the file, line and column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum FieldError {
+    /// Not a decimal number.
+    #[error("expected a number, got `{0}`")]
+    NotANumber(String),
+    /// `inf` or `NaN`.
+    #[error("expected a finite number, got `{0}`")]
+    NotFinite(String),
+    /// Past what the field's type (or the clock) holds.
+    #[error("too large, got `{0}`")]
+    TooLarge(String),
+    /// A number below the least the field takes.
+    #[error("must be ≥ {min}, got `{text}`")]
+    Below {
+        /// The text.
+        text: String,
+        /// The least value.
+        min: u64,
+    },
+    /// Zero or negative where only positive values are taken.
+    #[error("must be > 0, got `{0}`")]
+    NotPositive(String),
+    /// A positive time that rounds to 0 µs.
+    #[error("must be at least one microsecond, got `{0}`")]
+    UnderAMicrosecond(String),
+    /// Not a whole number of at least `min`.
+    #[error("expected a whole number ≥ {min}, got `{text}`")]
+    NotWhole {
+        /// The text.
+        text: String,
+        /// The least value.
+        min: u64,
+    },
+    /// Not a (signed) whole number.
+    #[error("expected a whole number, got `{0}`")]
+    NotAnInteger(String),
+    /// A number outside [0, 1].
+    #[error("must be between 0 and 1, got `{0}`")]
+    NotAFraction(String),
+    /// Not one of the words of a boolean.
+    #[error("expected true or false, got `{0}`")]
+    NotABoolean(String),
+}
+
 /// `text` as a whole number when it is at most 15 digits with an optional minus sign: the
 /// common case in traces, parsed without the float machinery.
 fn small_integer(text: &str) -> Option<i64> {
@@ -22,103 +69,108 @@ fn shown(text: &str) -> String {
     crate::escape::escaped(text)
 }
 
+/// A [`FieldError::Below`] 0 for `text`.
+fn negative(text: &str) -> FieldError {
+    FieldError::Below {
+        text: shown(text),
+        min: 0,
+    }
+}
+
 /// Whole seconds as a [`SimTime`], when they fit the clock.
 fn whole_seconds(seconds: u64) -> Option<SimTime> {
     seconds.checked_mul(MICROS_PER_SECOND).map(SimTime)
 }
 
 /// A decimal number, or why not (`inf` and `NaN` are refused).
-pub(crate) fn number(text: &str) -> Result<f64, String> {
+pub(crate) fn number(text: &str) -> Result<f64, FieldError> {
     if let Some(n) = small_integer(text) {
         return Ok(n as f64);
     }
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("expected a number, got `{}`", shown(text)))?;
+    let value: f64 = text.parse().map_err(|_| FieldError::NotANumber(shown(text)))?;
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(format!("expected a finite number, got `{}`", shown(text)))
+        Err(FieldError::NotFinite(shown(text)))
     }
 }
 
 /// Seconds ≥ 0 as a [`SimTime`].
-pub(crate) fn seconds(text: &str) -> Result<SimTime, String> {
+pub(crate) fn seconds(text: &str) -> Result<SimTime, FieldError> {
     if let Some(n) = small_integer(text).and_then(|n| u64::try_from(n).ok()) {
-        return whole_seconds(n).ok_or_else(|| format!("too large, got `{}`", shown(text)));
+        return whole_seconds(n).ok_or_else(|| FieldError::TooLarge(shown(text)));
     }
     let value = number(text)?;
     if value < 0.0 {
-        return Err(format!("must be ≥ 0, got `{}`", shown(text)));
+        return Err(negative(text));
     }
-    SimTime::from_secs_f64(value).ok_or_else(|| format!("too large, got `{}`", shown(text)))
+    SimTime::from_secs_f64(value).ok_or_else(|| FieldError::TooLarge(shown(text)))
 }
 
 /// Seconds > 0 as a [`SimTime`] (at least one microsecond after rounding).
-pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, String> {
+pub(crate) fn positive_seconds(text: &str) -> Result<SimTime, FieldError> {
     if let Some(n) = small_integer(text)
         .and_then(|n| u64::try_from(n).ok())
         .filter(|&n| n > 0)
     {
-        return whole_seconds(n).ok_or_else(|| format!("too large, got `{}`", shown(text)));
+        return whole_seconds(n).ok_or_else(|| FieldError::TooLarge(shown(text)));
     }
     let value = number(text)?;
     if value <= 0.0 {
-        return Err(format!("must be > 0, got `{}`", shown(text)));
+        return Err(FieldError::NotPositive(shown(text)));
     }
     match SimTime::from_secs_f64(value) {
         Some(t) if t > SimTime::ZERO => Ok(t),
-        Some(_) => Err(format!("must be at least one microsecond, got `{}`", shown(text))),
-        None => Err(format!("too large, got `{}`", shown(text))),
+        Some(_) => Err(FieldError::UnderAMicrosecond(shown(text))),
+        None => Err(FieldError::TooLarge(shown(text))),
     }
 }
 
 /// A whole number ≥ `min`.
-pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, String> {
+pub(crate) fn integer_at_least(text: &str, min: u64) -> Result<u64, FieldError> {
     let value: u64 = text
         .parse()
-        .map_err(|_| format!("expected a whole number ≥ {min}, got `{}`", shown(text)))?;
+        .map_err(|_| FieldError::NotWhole { text: shown(text), min })?;
     if value < min {
-        Err(format!("must be ≥ {min}, got `{}`", shown(text)))
+        Err(FieldError::Below { text: shown(text), min })
     } else {
         Ok(value)
     }
 }
 
 /// A signed whole number.
-pub(crate) fn signed_integer(text: &str) -> Result<i32, String> {
-    text.parse()
-        .map_err(|_| format!("expected a whole number, got `{}`", shown(text)))
+pub(crate) fn signed_integer(text: &str) -> Result<i32, FieldError> {
+    text.parse().map_err(|_| FieldError::NotAnInteger(shown(text)))
 }
 
 /// A fraction in [0, 1].
-pub(crate) fn fraction(text: &str) -> Result<f64, String> {
+pub(crate) fn fraction(text: &str) -> Result<f64, FieldError> {
     let value = number(text)?;
     if (0.0..=1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("must be between 0 and 1, got `{}`", shown(text)))
+        Err(FieldError::NotAFraction(shown(text)))
     }
 }
 
 /// A non-negative amount scaled to integer units (`cores` → milli-cores with scale 1000).
-pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, String> {
+pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, FieldError> {
     let value = number(text)?;
     if value < 0.0 {
-        return Err(format!("must be ≥ 0, got `{}`", shown(text)));
+        return Err(negative(text));
     }
     Ok((value * scale).round() as u64)
 }
 
 /// `true`/`false`, `1`/`0`, `yes`/`no` (any case).
-pub(crate) fn boolean(text: &str) -> Result<bool, String> {
+pub(crate) fn boolean(text: &str) -> Result<bool, FieldError> {
     let is = |word: &str| text.eq_ignore_ascii_case(word);
     if is("true") || is("1") || is("yes") {
         Ok(true)
     } else if is("false") || is("0") || is("no") {
         Ok(false)
     } else {
-        Err(format!("expected true or false, got `{}`", shown(text)))
+        Err(FieldError::NotABoolean(shown(text)))
     }
 }
 
@@ -126,15 +178,35 @@ pub(crate) fn boolean(text: &str) -> Result<bool, String> {
 mod tests {
     use super::*;
 
+    /// The reason an error gives, as readers show it.
+    fn reason<T>(result: Result<T, FieldError>) -> Result<T, String> {
+        result.map_err(|e| e.to_string())
+    }
+
     #[test]
     fn reasons_quote_the_value() {
-        assert_eq!(positive_seconds("-5"), Err("must be > 0, got `-5`".into()));
-        assert_eq!(positive_seconds("0"), Err("must be > 0, got `0`".into()));
-        assert_eq!(number("abc"), Err("expected a number, got `abc`".into()));
-        assert_eq!(number("inf"), Err("expected a finite number, got `inf`".into()));
-        assert_eq!(integer_at_least("0", 1), Err("must be ≥ 1, got `0`".into()));
-        assert_eq!(fraction("1.5"), Err("must be between 0 and 1, got `1.5`".into()));
-        assert_eq!(boolean("maybe"), Err("expected true or false, got `maybe`".into()));
+        assert_eq!(reason(positive_seconds("-5")), Err("must be > 0, got `-5`".into()));
+        assert_eq!(reason(positive_seconds("0")), Err("must be > 0, got `0`".into()));
+        assert_eq!(reason(number("abc")), Err("expected a number, got `abc`".into()));
+        assert_eq!(reason(number("inf")), Err("expected a finite number, got `inf`".into()));
+        assert_eq!(reason(integer_at_least("0", 1)), Err("must be ≥ 1, got `0`".into()));
+        assert_eq!(
+            reason(fraction("1.5")),
+            Err("must be between 0 and 1, got `1.5`".into())
+        );
+        assert_eq!(
+            reason(boolean("maybe")),
+            Err("expected true or false, got `maybe`".into())
+        );
+        // The error keeps the text (escaped) and the bound it broke.
+        assert_eq!(
+            integer_at_least("0", 1),
+            Err(FieldError::Below {
+                text: "0".into(),
+                min: 1
+            })
+        );
+        assert_eq!(scaled("a\tb", 1.0), Err(FieldError::NotANumber("a\\tb".into())));
     }
 
     #[test]
@@ -145,11 +217,11 @@ mod tests {
         assert_eq!(signed_integer("-3"), Ok(-3));
         assert_eq!(seconds("12"), Ok(SimTime::from_secs(12)));
         assert_eq!(number("-17"), Ok(-17.0));
-        assert_eq!(number("NaN"), Err("expected a finite number, got `NaN`".into()));
+        assert_eq!(reason(number("NaN")), Err("expected a finite number, got `NaN`".into()));
         assert_eq!(
-            seconds("999999999999999"),
+            reason(seconds("999999999999999")),
             Err("too large, got `999999999999999`".into())
         );
-        assert_eq!(positive_seconds("-0"), Err("must be > 0, got `-0`".into()));
+        assert_eq!(reason(positive_seconds("-0")), Err("must be > 0, got `-0`".into()));
     }
 }

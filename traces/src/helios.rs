@@ -17,12 +17,11 @@ use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
-use crate::columns::map_header;
-use crate::error::{Location, TraceError, from_csv};
+use crate::error::{Location, TraceError};
 use crate::fields;
 use crate::ids::SeenIds;
-use crate::lines::{LfReader, record_line};
 use crate::reorder::{LinedSource, Reordered};
+use crate::rows::{CsvRows, RowParser, RowReader, RowSource};
 use crate::{JobSource, SkipReport};
 
 /// The columns of the log: name and whether it is required.
@@ -61,57 +60,42 @@ pub fn helios_reader_until<R: Read + Send>(
     reader: R,
     max_time: SimTime,
 ) -> Result<impl JobSource + use<R>, TraceError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(LfReader::new(reader));
-    let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
-    let columns = map_header(file, &header, &COLUMNS)?;
-    Ok(Reordered::new(Rows {
-        file: file.to_string(),
-        csv,
-        record: csv::StringRecord::new(),
+    let (source, columns) = CsvRows::with_header(file, reader, &COLUMNS)?;
+    let helios = Helios {
         columns,
-        width: header.len(),
         origin: None,
         seen_ids: SeenIds::default(),
         max_time,
-        jobs: 0,
-        done: false,
-        skipped: SkipReport::default(),
-    }))
+    };
+    Ok(Reordered::new(RowReader::new(source, helios)))
 }
 
-/// The rows of a Helios log, as they come.
-struct Rows<R: Read> {
-    file: String,
-    csv: csv::Reader<LfReader<R>>,
-    record: csv::StringRecord,
+/// What the Helios format keeps between rows.
+struct Helios {
+    /// Place of each column of [`COLUMNS`] in the file's rows.
     columns: Vec<Option<usize>>,
-    width: usize,
     /// Midnight of the first row's day, seconds since 1970.
     origin: Option<i64>,
     seen_ids: SeenIds,
     max_time: SimTime,
-    jobs: u64,
-    done: bool,
-    skipped: SkipReport,
 }
 
-impl<R: Read> Rows<R> {
-    /// The current row as a job; `Ok(None)` for a row skipped by rule.
-    fn parse_row(&mut self, line: u64) -> Result<Option<JobSpec>, TraceError> {
-        let at = Location { file: &self.file, line };
-        if self.record.len() != self.width {
-            return Err(at.row(format!(
-                "expected {} fields like the header, found {}",
-                self.width,
-                self.record.len()
-            )));
-        }
-        let get = |i: usize| self.columns[i].map(|c| self.record[c].trim()).filter(|v| !v.is_empty());
+impl RowParser for Helios {
+    type Row = csv::StringRecord;
+    /// A job, with the line it came from (for the reordering window's errors).
+    type Item = (JobSpec, u64);
+
+    /// The row as a job; `Ok(None)` for a row skipped by rule.
+    fn parse(
+        &mut self,
+        record: &csv::StringRecord,
+        at: &Location<'_>,
+        skipped: &mut SkipReport,
+    ) -> Result<Option<(JobSpec, u64)>, TraceError> {
+        let get = |i: usize| self.columns[i].map(|c| record[c].trim()).filter(|v| !v.is_empty());
         let required = |i: usize| get(i).ok_or_else(|| at.field(COLUMNS[i].0, "is empty; the column is required"));
         let id = required(0)?.to_string();
-        self.seen_ids.record(&id, "job_id", &at)?;
+        self.seen_ids.record(&id, "job_id", at)?;
         let gpus = fields::integer_at_least(required(3)?, 0).map_err(|e| at.field("gpu_num", e))?;
         let submit = timestamp(required(7)?).ok_or_else(|| {
             at.field(
@@ -132,11 +116,11 @@ impl<R: Read> Rows<R> {
             .transpose()
             .map_err(|e| at.field("cpu_num", e))?;
         if gpus == 0 {
-            self.skipped.count("CPU-only job (gpu_num 0)");
+            skipped.count("CPU-only job (gpu_num 0)");
             return Ok(None);
         }
         if duration == SimTime::ZERO {
-            self.skipped.count("duration 0 (cannot run)");
+            skipped.count("duration 0 (cannot run)");
             return Ok(None);
         }
         let origin = *self.origin.get_or_insert(submit - submit.rem_euclid(86_400));
@@ -169,49 +153,21 @@ impl<R: Read> Rows<R> {
         if let Some(vc) = get(2) {
             spec.queue = vc.to_string();
         }
-        Ok(Some(spec))
+        Ok(Some((spec, at.line)))
+    }
+
+    fn nothing_read(&self, _: u64, skipped: &SkipReport) -> String {
+        format!("no jobs to run ({} rows skipped)", skipped.total())
     }
 }
 
-impl<R: Read + Send> Iterator for Rows<R> {
-    type Item = Result<(JobSpec, u64), TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let result = match self.csv.read_record(&mut self.record) {
-                Err(e) => Err(from_csv(&self.file, e)),
-                Ok(false) if self.jobs == 0 => Err(TraceError::File {
-                    file: self.file.clone(),
-                    reason: format!("no jobs to run ({} rows skipped)", self.skipped.total()),
-                }),
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(true) => {
-                    let line = record_line(self.csv.position().line(), &self.record);
-                    match self.parse_row(line) {
-                        Ok(None) => continue,
-                        Ok(Some(job)) => Ok((job, line)),
-                        Err(e) => Err(e),
-                    }
-                }
-            };
-            self.jobs += 1;
-            self.done = result.is_err();
-            return Some(result);
-        }
-        None
-    }
-}
-
-impl<R: Read + Send> LinedSource for Rows<R> {
+impl<R: Read + Send> LinedSource for RowReader<CsvRows<R>, Helios> {
     fn file(&self) -> &str {
-        &self.file
+        self.source().file()
     }
 
     fn skipped(&self) -> &SkipReport {
-        &self.skipped
+        RowReader::skipped(self)
     }
 }
 

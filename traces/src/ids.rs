@@ -14,40 +14,22 @@
 //! bounds the number of jobs (`limits.jobs`) and a row's length is bounded
 //! ([`crate::MAX_LINE_BYTES`]), so the set is bounded too.
 
-use std::hash::Hasher;
-
 use hashbrown::HashTable;
 
 use crate::error::{Location, TraceError};
 
-/// 64-bit FNV-1a: the set is only asked "seen before?", never iterated, so a fast
-/// non-cryptographic hash will do (the standard SipHash cost a third of the parse time).
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv1a {
-    /// The FNV state with MurmurHash3's finalizer: FNV-1a alone leaves the high bits of short
-    /// keys (trace ids are a few digits) nearly constant, and the hash table takes its control
-    /// bytes from the high bits, so without mixing every probe collides.
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+/// The hash of an id: 64-bit FNV-1a ([`sim_core::fnv`]; the set is only asked "seen
+/// before?", never iterated, so a fast non-cryptographic hash will do: the standard SipHash
+/// cost a third of the parse time), then MurmurHash3's finalizer: FNV-1a alone leaves the high
+/// bits of short keys (trace ids are a few digits) nearly constant, and the hash table takes
+/// its control bytes from the high bits, so without mixing every probe collides.
+fn id_hash(id: &str) -> u64 {
+    let mut h = sim_core::fnv::fnv1a(id.as_bytes());
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// One id of the set: where it is in the text of ids, and the line it was first seen on.
@@ -97,9 +79,7 @@ impl SeenIds {
 
     /// Adds `id` first seen on `line`, or returns the line it was first seen on.
     fn insert(&mut self, id: &str, line: u64) -> Result<(), u64> {
-        let mut hasher = Fnv1a::default();
-        hasher.write(id.as_bytes());
-        let hash = hasher.finish();
+        let hash = id_hash(id);
         let text = &self.text;
         let same = |e: &Entry| e.hash == hash && text[e.start..e.start + e.len as usize] == *id;
         if let Some(first) = self.table.find(hash, same) {

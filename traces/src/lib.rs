@@ -4,7 +4,9 @@
 //! (at most [`MAX_LINE_BYTES`]) and the set of job ids seen so far, which grows with the
 //! number of jobs (16 bytes a job while ids are increasing plain numbers, as in Philly, SWF
 //! and Helios, else about 38 bytes plus the id; see `ids.rs`): ids are refused when repeated,
-//! by every reader alike. Helios logs add a window of 4096 jobs to put slight
+//! by every reader alike. Memory is therefore not constant but linear in the jobs read, bounded
+//! by a scenario's `limits.jobs`. Every format is the same loop (`rows.rs`): a row source (CSV
+//! records or text lines, with exact line numbers) read by the format's parser. Helios logs add a window of 4096 jobs to put slight
 //! disorder right; openb pod lists, cluster snapshots of about 10,000 pods that are not always
 //! in time order, are read whole and sorted by [`open`]. Readers stop at the first bad row with
 //! an error naming file, line and column; rows a format defines as unrunnable are skipped and
@@ -36,6 +38,7 @@ pub mod openb;
 mod pai;
 pub mod philly;
 mod reorder;
+mod rows;
 pub mod samples;
 pub mod stats;
 pub mod swf;
@@ -51,7 +54,7 @@ use sim_core::job::JobSpec;
 use sim_core::time::SimTime;
 
 pub use buffered::{BufferedSource, read_all};
-pub use error::TraceError;
+pub use error::{TraceError, UnknownName};
 pub use lines::MAX_LINE_BYTES;
 pub use native::NativeReader;
 pub use native_writer::write_native;
@@ -201,13 +204,9 @@ impl Default for ReadOptions {
 }
 
 impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
-        Format::ALL
-            .iter()
-            .find(|(_, n)| *n == s)
-            .map(|(f, _)| *f)
-            .ok_or_else(|| format!("unknown trace format `{s}`; known formats: {}", Format::names()))
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Format, UnknownName> {
+        error::by_name("trace format", s, &Format::ALL, "formats")
     }
 }
 
@@ -318,6 +317,7 @@ mod tests {
             "swf2"
                 .parse::<Format>()
                 .unwrap_err()
+                .to_string()
                 .contains("known formats: native, philly, swf, openb, helios")
         );
     }

@@ -9,14 +9,34 @@ use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
-use crate::columns::map_header;
-use crate::error::{Location, TraceError, from_csv};
-use crate::fields;
+use crate::SkipReport;
+use crate::error::{Location, TraceError};
+use crate::fields::{self, FieldError};
 use crate::ids::SeenIds;
-use crate::lines::{LfReader, record_line};
-use crate::{JobSource, SkipReport};
+use crate::rows::{CsvRows, RowParser, RowReader, job_source};
 
-/// The columns of the contract: name and whether it is required.
+/// The columns of the contract, in the order of [`COLUMNS`] (and of `trace convert`'s output):
+/// a column's place in the file is `columns[Column as usize]`, found from the header.
+#[derive(Clone, Copy, Debug)]
+enum Column {
+    JobId,
+    SubmitS,
+    DurationS,
+    Tasks,
+    GpusPerTask,
+    CpusPerTask,
+    MemGibPerTask,
+    GpuType,
+    User,
+    Queue,
+    Priority,
+    Preemptible,
+    CheckpointS,
+    RequestedS,
+    CommFraction,
+}
+
+/// The columns of the contract: name and whether it is required, in [`Column`] order.
 const COLUMNS: [(&str, bool); 15] = [
     ("job_id", true),
     ("submit_s", true),
@@ -35,6 +55,13 @@ const COLUMNS: [(&str, bool); 15] = [
     ("comm_fraction", false),
 ];
 
+impl Column {
+    /// The column's name in the header.
+    fn name(self) -> &'static str {
+        COLUMNS[self as usize].0
+    }
+}
+
 /// Column names of the native format, in the order `trace convert` writes them.
 pub const NATIVE_COLUMNS: [&str; 15] = {
     let mut names = [""; 15];
@@ -46,176 +73,148 @@ pub const NATIVE_COLUMNS: [&str; 15] = {
     names
 };
 
-/// Index of each contract column in the file's rows (`None`: the optional column is absent).
-type ColumnMap = Vec<Option<usize>>;
-
 /// Streaming reader of a native CSV trace.
 pub struct NativeReader<R: Read> {
-    file: String,
-    csv: csv::Reader<LfReader<R>>,
-    record: csv::StringRecord,
-    columns: ColumnMap,
-    width: usize,
+    rows: RowReader<CsvRows<R>, Native>,
+}
+
+/// What the native format keeps between rows: where each column is, and what the rows said.
+struct Native {
+    /// Place of each contract column in the file's rows (`None`: an optional column absent).
+    columns: Vec<Option<usize>>,
     seen_ids: SeenIds,
     max_time: SimTime,
     last_submit: SimTime,
-    jobs: u64,
-    done: bool,
-    skipped: SkipReport,
 }
 
 impl<R: Read> NativeReader<R> {
     /// Opens a trace from `reader`; `file` names it in errors. Reads and checks the header.
     pub fn new(file: &str, reader: R) -> Result<Self, TraceError> {
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(LfReader::new(reader));
-        let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
-        if header.is_empty() {
-            return Err(TraceError::File {
-                file: file.into(),
-                reason: "empty file: expected a header row".into(),
-            });
-        }
-        let columns = map_header(file, &header, &COLUMNS)?;
-        Ok(NativeReader {
-            file: file.to_string(),
-            csv,
-            record: csv::StringRecord::new(),
+        let (source, columns) = CsvRows::with_header(file, reader, &COLUMNS)?;
+        let native = Native {
             columns,
-            width: header.len(),
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
-            jobs: 0,
-            done: false,
-            skipped: SkipReport::default(),
+        };
+        Ok(NativeReader {
+            rows: RowReader::new(source, native),
         })
     }
+}
 
-    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
-    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
-        self.max_time = max_time;
-        self
-    }
+impl RowParser for Native {
+    type Row = csv::StringRecord;
+    type Item = JobSpec;
 
-    fn parse_row(&mut self) -> Result<JobSpec, TraceError> {
-        let line = record_line(self.csv.position().line(), &self.record);
+    fn parse(
+        &mut self,
+        record: &csv::StringRecord,
+        at: &Location<'_>,
+        _: &mut SkipReport,
+    ) -> Result<Option<JobSpec>, TraceError> {
         let row = Row {
-            record: &self.record,
+            record,
             columns: &self.columns,
-            at: Location { file: &self.file, line },
+            at,
         };
-        let at = &row.at;
-        if self.record.len() != self.width {
-            return Err(at.row(format!(
-                "expected {} fields like the header, found {}",
-                self.width,
-                self.record.len()
-            )));
-        }
-
-        let id = row.required(0)?.to_string();
-        let submit = fields::seconds(row.required(1)?).map_err(|r| at.field("submit_s", r))?;
-        let duration = fields::positive_seconds(row.required(2)?).map_err(|r| at.field("duration_s", r))?;
-        let tasks = fields::integer_at_least(row.required(3)?, 1).map_err(|r| at.field("tasks", r))?;
-        let tasks = u32::try_from(tasks).map_err(|_| at.field("tasks", format!("too large, got `{tasks}`")))?;
-        let gpus = fields::number(row.required(4)?).map_err(|r| at.field("gpus_per_task", r))?;
-        let cpu_milli = row.optional(5, |v| fields::scaled(v, 1000.0))?.unwrap_or(0);
-        let mem_mib = row.optional(6, |v| fields::scaled(v, 1024.0))?.unwrap_or(0);
-        let task = TaskRequest::with_gpu_amount(gpus, cpu_milli, mem_mib).map_err(|e| at.field("gpus_per_task", e))?;
+        let id = row.required(Column::JobId)?.to_string();
+        let submit = row.parse(Column::SubmitS, fields::seconds)?;
+        let duration = row.parse(Column::DurationS, fields::positive_seconds)?;
+        let tasks = row.parse(Column::Tasks, |v| fields::integer_at_least(v, 1))?;
+        let tasks =
+            u32::try_from(tasks).map_err(|_| at.field(Column::Tasks.name(), format!("too large, got `{tasks}`")))?;
+        let gpus = row.parse(Column::GpusPerTask, fields::number)?;
+        let cpu_milli = row
+            .optional(Column::CpusPerTask, |v| fields::scaled(v, 1000.0))?
+            .unwrap_or(0);
+        let mem_mib = row
+            .optional(Column::MemGibPerTask, |v| fields::scaled(v, 1024.0))?
+            .unwrap_or(0);
+        let task = TaskRequest::with_gpu_amount(gpus, cpu_milli, mem_mib)
+            .map_err(|e| at.field(Column::GpusPerTask.name(), e))?;
 
         let mut spec = JobSpec::new(id, submit, duration, tasks, task);
-        if let Some(types) = row.get(7) {
+        if let Some(types) = row.get(Column::GpuType) {
             spec.gpu_types = types
                 .split('|')
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .collect();
         }
-        if let Some(user) = row.get(8).filter(|u| *u != spec.user) {
+        if let Some(user) = row.get(Column::User).filter(|u| *u != spec.user) {
             spec.user = user.to_string();
         }
-        if let Some(queue) = row.get(9).filter(|q| *q != spec.queue) {
+        if let Some(queue) = row.get(Column::Queue).filter(|q| *q != spec.queue) {
             spec.queue = queue.to_string();
         }
-        spec.priority = row.optional(10, fields::signed_integer)?.unwrap_or(0);
-        spec.preemptible = row.optional(11, fields::boolean)?.unwrap_or(true);
-        spec.checkpoint = row.optional(12, fields::seconds)?.unwrap_or(SimTime::ZERO);
-        spec.requested = row.optional(13, fields::positive_seconds)?.unwrap_or(duration);
-        spec.comm_fraction = row.optional(14, fields::fraction)?.unwrap_or(0.0);
+        spec.priority = row.optional(Column::Priority, fields::signed_integer)?.unwrap_or(0);
+        spec.preemptible = row.optional(Column::Preemptible, fields::boolean)?.unwrap_or(true);
+        spec.checkpoint = row
+            .optional(Column::CheckpointS, fields::seconds)?
+            .unwrap_or(SimTime::ZERO);
+        spec.requested = row
+            .optional(Column::RequestedS, fields::positive_seconds)?
+            .unwrap_or(duration);
+        spec.comm_fraction = row.optional(Column::CommFraction, fields::fraction)?.unwrap_or(0.0);
 
         if submit < self.last_submit {
             return Err(at.field(
-                "submit_s",
+                Column::SubmitS.name(),
                 format!(
                     "{submit} is earlier than the previous row's {}: rows must be sorted by submit_s",
                     self.last_submit
                 ),
             ));
         }
-        at.ends_within("duration_s", submit, duration, self.max_time)?;
-        at.ends_within("requested_s", submit, spec.requested, self.max_time)?;
-        self.seen_ids.record(&spec.id, "job_id", at)?;
+        at.ends_within(Column::DurationS.name(), submit, duration, self.max_time)?;
+        at.ends_within(Column::RequestedS.name(), submit, spec.requested, self.max_time)?;
+        self.seen_ids.record(&spec.id, Column::JobId.name(), at)?;
         self.last_submit = submit;
-        Ok(spec)
+        Ok(Some(spec))
+    }
+
+    fn nothing_read(&self, _: u64, _: &SkipReport) -> String {
+        "no jobs: the file has a header but no rows".into()
     }
 }
 
 /// One row being parsed, with the column map and its location for errors.
 struct Row<'a> {
     record: &'a csv::StringRecord,
-    columns: &'a ColumnMap,
-    at: Location<'a>,
+    columns: &'a [Option<usize>],
+    at: &'a Location<'a>,
 }
 
 impl Row<'_> {
-    /// The value of contract column `i`, if present and not empty.
-    fn get(&self, i: usize) -> Option<&str> {
-        self.columns[i].map(|c| self.record[c].trim()).filter(|v| !v.is_empty())
+    /// The value of `column`, if present and not empty.
+    fn get(&self, column: Column) -> Option<&str> {
+        self.columns[column as usize]
+            .map(|c| self.record[c].trim())
+            .filter(|v| !v.is_empty())
     }
 
-    /// The value of required column `i`.
-    fn required(&self, i: usize) -> Result<&str, TraceError> {
-        self.get(i)
-            .ok_or_else(|| self.at.field(COLUMNS[i].0, "is empty; the column is required"))
+    /// The value of required `column`.
+    fn required(&self, column: Column) -> Result<&str, TraceError> {
+        self.get(column)
+            .ok_or_else(|| self.at.field(column.name(), "is empty; the column is required"))
     }
 
-    /// Optional column `i` parsed by `parse`.
-    fn optional<T>(&self, i: usize, parse: fn(&str) -> Result<T, String>) -> Result<Option<T>, TraceError> {
-        self.get(i)
-            .map(|v| parse(v).map_err(|reason| self.at.field(COLUMNS[i].0, reason)))
+    /// Required `column` parsed by `parse`.
+    fn parse<T>(&self, column: Column, parse: impl Fn(&str) -> Result<T, FieldError>) -> Result<T, TraceError> {
+        parse(self.required(column)?).map_err(|reason| self.at.field(column.name(), reason))
+    }
+
+    /// Optional `column` parsed by `parse`.
+    fn optional<T>(
+        &self,
+        column: Column,
+        parse: impl Fn(&str) -> Result<T, FieldError>,
+    ) -> Result<Option<T>, TraceError> {
+        self.get(column)
+            .map(|v| parse(v).map_err(|reason| self.at.field(column.name(), reason)))
             .transpose()
     }
 }
 
-impl<R: Read> Iterator for NativeReader<R> {
-    type Item = Result<JobSpec, TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let result = match self.csv.read_record(&mut self.record) {
-            Err(e) => Err(from_csv(&self.file, e)),
-            Ok(false) if self.jobs == 0 => Err(TraceError::File {
-                file: self.file.clone(),
-                reason: "no jobs: the file has a header but no rows".into(),
-            }),
-            Ok(false) => {
-                self.done = true;
-                return None;
-            }
-            Ok(true) => self.parse_row(),
-        };
-        self.jobs += 1;
-        self.done = result.is_err();
-        Some(result)
-    }
-}
-
-impl<R: Read + Send> JobSource for NativeReader<R> {
-    fn skipped(&self) -> &SkipReport {
-        &self.skipped
-    }
-}
+job_source!(NativeReader, Read);

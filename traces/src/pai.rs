@@ -11,31 +11,18 @@ use std::io::Read;
 
 use sim_core::cluster::NodeSpec;
 
-use crate::error::{Location, TraceError, from_csv};
+use crate::error::TraceError;
 use crate::fields;
-use crate::lines::{LfReader, record_line};
+use crate::rows::{CsvRows, collect_nodes};
 
 /// The columns, in file order (the file has no header row).
 pub(crate) const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_cpu", "cap_mem", "cap_gpu"];
 
 /// Reads every machine of a PAI machine spec (racks left empty).
 pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(LfReader::new(reader));
-    let mut nodes = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while csv.read_record(&mut record).map_err(|e| from_csv(file, e))? {
-        let at = Location {
-            file,
-            line: record_line(csv.position().line(), &record),
-        };
+    collect_nodes(CsvRows::headerless(file, reader), max_nodes, |record, at| {
         if at.line == 1 && record.iter().map(str::trim).eq(PAI_MACHINE_COLUMNS) {
-            continue;
-        }
-        if nodes.len() == max_nodes {
-            return Err(at.too_many_nodes(max_nodes));
+            return Ok(None);
         }
         if record.len() != PAI_MACHINE_COLUMNS.len() {
             return Err(at.row(format!(
@@ -54,14 +41,13 @@ pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Ve
         if gpus > 0 && gpu_type.is_empty() {
             return Err(at.field("gpu_type", format!("is empty on a machine with {gpus} GPUs")));
         }
-        nodes.push(NodeSpec {
+        Ok(Some(NodeSpec {
             name: field(0).to_string(),
             rack: String::new(),
             gpus,
             gpu_type: gpu_type.to_string(),
             cpu_milli: fields::scaled(field(2), 1000.0).map_err(|e| at.field("cap_cpu", e))?,
             mem_mib: fields::scaled(field(3), 1024.0).map_err(|e| at.field("cap_mem", e))?,
-        });
-    }
-    Ok(nodes)
+        }))
+    })
 }

@@ -14,65 +14,59 @@ use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
-use crate::error::{Location, TraceError, from_csv};
+use crate::SkipReport;
+use crate::error::{Location, TraceError};
 use crate::fields;
 use crate::ids::SeenIds;
-use crate::lines::{LfReader, record_line};
-use crate::{JobSource, SkipReport};
+use crate::rows::{CsvRows, RowParser, RowReader, job_source};
 
 /// The header line of the format, without its leading `#`.
 pub const PHILLY_HEADER: &str = "job id,arrival time (sec),topology,shape,size,duration (sec)";
 
 /// Streaming reader of a Philly CSV.
 pub struct PhillyReader<R: Read> {
-    file: String,
-    csv: csv::Reader<LfReader<R>>,
-    record: csv::StringRecord,
+    rows: RowReader<CsvRows<R>, Philly>,
+}
+
+/// What the Philly format keeps between rows.
+struct Philly {
     seen_ids: SeenIds,
     max_time: SimTime,
     last_submit: SimTime,
-    jobs: u64,
-    done: bool,
-    skipped: SkipReport,
 }
 
 impl<R: Read> PhillyReader<R> {
     /// Opens a Philly trace from `reader`; `file` names it in errors.
     pub fn new(file: &str, reader: R) -> Self {
-        let csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(LfReader::new(reader));
-        PhillyReader {
-            file: file.to_string(),
-            csv,
-            record: csv::StringRecord::new(),
+        let philly = Philly {
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
-            jobs: 0,
-            done: false,
-            skipped: SkipReport::default(),
+        };
+        PhillyReader {
+            rows: RowReader::new(CsvRows::headerless(file, reader), philly),
         }
     }
+}
 
-    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
-    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
-        self.max_time = max_time;
-        self
-    }
+impl RowParser for Philly {
+    type Row = csv::StringRecord;
+    type Item = JobSpec;
 
-    /// Parses the current row; `Ok(None)` for a row skipped by rule.
-    fn parse_row(&mut self) -> Result<Option<JobSpec>, TraceError> {
-        let line = record_line(self.csv.position().line(), &self.record);
-        let at = Location { file: &self.file, line };
-        if self.record.len() != 6 {
-            return Err(at.row(format!(
-                "expected 6 fields ({PHILLY_HEADER}), found {}",
-                self.record.len()
-            )));
+    /// The row's job; `Ok(None)` for a comment (the `#` header) or a row skipped by rule.
+    fn parse(
+        &mut self,
+        record: &csv::StringRecord,
+        at: &Location<'_>,
+        skipped: &mut SkipReport,
+    ) -> Result<Option<JobSpec>, TraceError> {
+        if record.get(0).is_some_and(|f| f.trim_start().starts_with('#')) {
+            return Ok(None);
         }
-        let field = |i: usize| self.record[i].trim();
+        if record.len() != 6 {
+            return Err(at.row(format!("expected 6 fields ({PHILLY_HEADER}), found {}", record.len())));
+        }
+        let field = |i: usize| record[i].trim();
         let id = field(0).to_string();
         if id.is_empty() {
             return Err(at.field("job id", "is empty"));
@@ -105,10 +99,10 @@ impl<R: Read> PhillyReader<R> {
             ));
         }
         at.ends_within("duration (sec)", submit, duration, self.max_time)?;
-        self.seen_ids.record(&id, "job id", &at)?;
+        self.seen_ids.record(&id, "job id", at)?;
         self.last_submit = submit;
         if duration == SimTime::ZERO {
-            self.skipped.count("duration 0 (cannot run)");
+            skipped.count("duration 0 (cannot run)");
             return Ok(None);
         }
         let per_task = parts.iter().copied().fold(0, gcd);
@@ -116,50 +110,22 @@ impl<R: Read> PhillyReader<R> {
         let task = TaskRequest::with_gpu_amount(per_task as f64, 0, 0).map_err(|e| at.field("shape", e))?;
         Ok(Some(JobSpec::new(id, submit, duration, tasks, task)))
     }
+
+    fn nothing_read(&self, _: u64, skipped: &SkipReport) -> String {
+        format!("no jobs to run ({} rows skipped)", skipped.total())
+    }
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-impl<R: Read> Iterator for PhillyReader<R> {
-    type Item = Result<JobSpec, TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let result = match self.csv.read_record(&mut self.record) {
-                Err(e) => Err(from_csv(&self.file, e)),
-                Ok(false) if self.jobs == 0 => Err(TraceError::File {
-                    file: self.file.clone(),
-                    reason: format!("no jobs to run ({} rows skipped)", self.skipped.total()),
-                }),
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(true) if self.record.get(0).is_some_and(|f| f.trim_start().starts_with('#')) => continue,
-                Ok(true) => match self.parse_row() {
-                    Ok(None) => continue,
-                    other => other.map(|spec| spec.expect("skips handled above")),
-                },
-            };
-            self.jobs += 1;
-            self.done = result.is_err();
-            return Some(result);
-        }
-        None
-    }
-}
-
-impl<R: Read + Send> JobSource for PhillyReader<R> {
-    fn skipped(&self) -> &SkipReport {
-        &self.skipped
-    }
-}
+job_source!(PhillyReader, Read);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::JobSource;
 
     fn read(text: &str) -> (Vec<Result<JobSpec, TraceError>>, u64) {
         let mut reader = PhillyReader::new("t.csv", text.as_bytes());

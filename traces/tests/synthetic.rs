@@ -34,9 +34,12 @@ fn dl_sizes_and_philly_durations_match_their_distributions() {
     assert!(jobs.iter().all(|j| j.tasks == 1), "8 GPUs or fewer fit one 8-GPU node");
     // ln(d) ~ N(6.77, 2.46). Mean: SE 2.46/√n = 0.0078, plus a small upward bias from rounding
     // sub-second draws up to 1 s (0.5 % of jobs) → ±0.04. SD: SE σ/√(2n) = 0.0055 → ±0.04.
-    let mut ln: Vec<f64> = jobs.iter().map(|j| j.duration.as_secs_f64().ln()).collect();
+    let mut ln: Vec<f64> = jobs
+        .iter()
+        .map(|j| sim_core::math::ln(j.duration.as_secs_f64()))
+        .collect();
     let mean = ln.iter().sum::<f64>() / ln.len() as f64;
-    let sd = (ln.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / ln.len() as f64).sqrt();
+    let sd = (ln.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / ln.len() as f64).sqrt();
     assert!((mean - 6.77).abs() < 0.04, "mean ln {mean}");
     assert!((sd - 2.46).abs() < 0.04, "sd ln {sd}");
     // Quantiles of ln(d) = μ + zσ: p50 6.77 (SE 0.0097 → ±0.05), p90 6.77 + 1.2816·2.46 = 9.9226

@@ -39,7 +39,13 @@
 
 mod forecast;
 mod plan;
+mod rules;
 mod steps;
 
 pub(crate) use forecast::Forecast;
-pub(crate) use plan::Plan;
+pub(crate) use plan::{Plan, Refused};
+
+use crate::registry::BackfillPart;
+
+/// This crate's backfill rules, in listing order.
+pub(crate) const BUILTIN: [BackfillPart; 3] = [rules::NONE, rules::EASY, rules::CONSERVATIVE];

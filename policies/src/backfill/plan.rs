@@ -29,9 +29,21 @@ struct Counted {
 
 /// A job reserved on named nodes (its tasks do not take whole nodes).
 struct Bound {
+    job: JobId,
     start: SimTime,
     end: SimTime,
     tasks: Vec<TaskAlloc>,
+}
+
+/// Why [`Plan::admit`] did not start a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// It does not fit the cluster now, reservations aside.
+    NoRoom,
+    /// It would take what a reservation needs within its estimated run time. (A job refused
+    /// after withholding the reservations' nodes may also not have fitted without them; the
+    /// reservation is then named as the reason, being the first thing in its way.)
+    Reservation,
 }
 
 /// The availability profile of a round and the reservations made in it (see [`super`]).
@@ -118,23 +130,28 @@ fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
     (!pools.is_empty()).then_some(pools)
 }
 
-/// The parts of `[from, to)` outside `[.., taken_until)` and outside every window of `taken`.
+/// Calls `part` with each part of `[from, to)` outside `[.., taken_until)` and outside every
+/// window of `taken`, in time order, until it returns `false`; returns `false` when it did.
 fn uncovered(
     from: SimTime,
     to: SimTime,
     taken_until: SimTime,
     taken: &[(SimTime, SimTime)],
-) -> Vec<(SimTime, SimTime)> {
-    let mut parts = vec![(from.max(taken_until), to)];
-    for &(a, b) in taken {
-        parts = parts
-            .into_iter()
-            .flat_map(|(x, y)| [(x, y.min(a)), (x.max(b), y)])
-            .filter(|(x, y)| x < y)
-            .collect();
+    part: &mut impl FnMut(SimTime, SimTime) -> bool,
+) -> bool {
+    let from = from.max(taken_until);
+    if from >= to {
+        return true;
     }
-    parts.retain(|(x, y)| x < y);
-    parts
+    match taken.iter().position(|&(a, b)| a < to && b > from) {
+        None => part(from, to),
+        Some(i) => {
+            let (a, b) = taken[i];
+            let rest = &taken[i + 1..];
+            uncovered(from, to.min(a), SimTime::ZERO, rest, part)
+                && uncovered(from.max(b), to, SimTime::ZERO, rest, part)
+        }
+    }
 }
 
 impl Plan {
@@ -267,21 +284,21 @@ impl Plan {
     }
 
     /// Starts `job` now if it fits for its whole estimated run time without taking what a
-    /// reservation will need; returns its tasks (taken in `round`), or `None` with nothing
+    /// reservation will need; returns its tasks (taken in `round`), or why not with nothing
     /// changed.
     pub(crate) fn admit(
         &mut self,
         round: &mut Round<'_>,
         placement: &mut dyn Placement,
         job: &Job,
-    ) -> Option<Vec<TaskAlloc>> {
+    ) -> Result<Vec<TaskAlloc>, Refused> {
         if round.cannot_fit(job) {
-            return None;
+            return Err(Refused::NoRoom);
         }
         let now = self.now;
         let end = now.saturating_add(estimate(job));
         let tasks = if end <= self.first_start {
-            round.place(placement, job)?
+            round.place(placement, job).ok_or(Refused::NoRoom)?
         } else {
             let cluster = round.view.cluster;
             let whole = whole_node_pools(cluster, job);
@@ -291,22 +308,33 @@ impl Plan {
                     .map(|p| self.idle[p.index()].min_over(now, end).max(0))
                     .sum();
                 if spare < i64::from(job.spec.tasks) {
-                    return None;
+                    return Err(Refused::Reservation);
                 }
             }
             let mut trial = round.trial.clone();
             if self.withhold(&mut trial, cluster, job, whole, now, end) {
-                let tasks = placement.place(&mut trial, job)?;
+                let tasks = placement.place(&mut trial, job).ok_or(Refused::Reservation)?;
                 if !round.take(&tasks) {
-                    return None;
+                    return Err(Refused::Reservation);
                 }
                 tasks
             } else {
-                round.place(placement, job)?
+                round.place(placement, job).ok_or(Refused::NoRoom)?
             }
         };
         self.record(round.view.cluster, job.id, &tasks, end);
-        Some(tasks)
+        Ok(tasks)
+    }
+
+    /// The reservation that starts first: its job and start (what a job refused for
+    /// [`Refused::Reservation`] would run into).
+    pub(crate) fn first_reservation(&self) -> Option<(JobId, SimTime)> {
+        self.counted
+            .iter()
+            .map(|c| (c.start, c.job))
+            .chain(self.bound.iter().map(|b| (b.start, b.job)))
+            .min()
+            .map(|(start, job)| (job, start))
     }
 
     /// Gives `job` (which cannot start now) a reservation at the earliest time it fits for its
@@ -444,7 +472,7 @@ impl Plan {
             .chain(self.bound.iter().map(|b| b.start))
             .min()
             .unwrap_or(SimTime::MAX);
-        self.admit(round, placement, job)
+        self.admit(round, placement, job).ok()
     }
 
     /// Reserves a job on named nodes: the earliest expected end (or end of a reservation, or
@@ -486,7 +514,12 @@ impl Plan {
                 for task in &tasks {
                     self.occupy(cluster, task.node, t, end);
                 }
-                self.bound.push(Bound { start: t, end, tasks });
+                self.bound.push(Bound {
+                    job: job.id,
+                    start: t,
+                    end,
+                    tasks,
+                });
                 self.first_start = self.first_start.min(t);
                 return;
             }
@@ -556,7 +589,7 @@ impl Plan {
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
     fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
         let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-        !uncovered(from, to, self.until(node), taken).is_empty()
+        !uncovered(from, to, self.until(node), taken, &mut |_, _| false)
     }
 
     /// Records a job started now on `tasks`, expected to end at `end`.
@@ -564,11 +597,17 @@ impl Plan {
         let at = self.ends.partition_point(|&e| e < (end, id));
         self.ends.insert(at, (end, id));
         self.started.insert(id, tasks.to_vec());
-        let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        for node in nodes {
-            self.occupy(cluster, node, self.now, end);
+        if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
+            for task in tasks {
+                self.occupy(cluster, task.node, self.now, end);
+            }
+        } else {
+            let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            for node in nodes {
+                self.occupy(cluster, node, self.now, end);
+            }
         }
     }
 
@@ -578,9 +617,12 @@ impl Plan {
         if countable(cluster, node) {
             let pool = cluster.node(node).pool.index();
             let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
-            for (a, b) in uncovered(from, to, self.until(node), taken) {
-                self.idle[pool].add(a, b, -1);
-            }
+            let until = self.until(node);
+            let idle = &mut self.idle[pool];
+            uncovered(from, to, until, taken, &mut |a, b| {
+                idle.add(a, b, -1);
+                true
+            });
         }
         self.windows.entry(node).or_default().push((from, to));
     }

@@ -16,6 +16,17 @@ use sim_core::resources::TaskAlloc;
 
 use super::Placement;
 use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, place_by_free_cpu_gpu};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `dot-product`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "dot-product",
+        description: "FGD study: the node whose free CPU and GPU (÷ 128 cores, 8 GPUs) has the smallest dot product with the request; fullest device; ties to the first node of a random order drawn per run",
+        params: &[],
+    },
+    build: |_, context| Box::new(DotProduct::new(context.seed)),
+};
 
 /// Smallest dot product of free resources and request.
 pub struct DotProduct {

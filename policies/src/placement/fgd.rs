@@ -28,6 +28,17 @@ use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskReque
 
 use super::Placement;
 use super::scored::{Ties, place_scored};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `fgd`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "fgd",
+        description: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
+        params: &[],
+    },
+    build: |_, context| Box::new(Fgd::new(context.seed, context.typical.clone())),
+};
 
 /// Most cached scores (task classes × nodes); classes beyond are scored without a cache.
 const MAX_CACHED_SCORES: usize = 1 << 24;
@@ -127,7 +138,7 @@ impl Fgd {
 fn score_of(typical: &TypicalTasks, before: u64, after: u64) -> i64 {
     let weight = typical.weight().max(1) as f64;
     let delta_milli = (before as f64 - after as f64) / weight;
-    (100.0 / (1.0 + (-delta_milli / 1000.0).exp())) as i64
+    (100.0 / (1.0 + sim_core::math::exp(-delta_milli / 1000.0))) as i64
 }
 
 /// The score of placing `request` on a node of model `gpu_type` with `cpu_free_milli` and

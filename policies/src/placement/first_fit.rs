@@ -5,12 +5,27 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::{Placement, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `first-fit`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "first-fit",
+        description: "each task on the lowest-numbered node it fits",
+        params: &[],
+    },
+    build: |_, _| Box::new(FirstFit),
+};
 
 /// Lowest node index that fits.
 #[derive(Debug, Default)]
 pub struct FirstFit;
 
 impl Placement for FirstFit {
+    fn carries_plans(&self) -> bool {
+        true
+    }
+
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
         place_each(trial, job, |trial, _| {
             trial.first_fit(&job.spec.task, job.allowed_gpu_types)

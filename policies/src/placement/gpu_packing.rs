@@ -16,6 +16,17 @@ use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskReque
 
 use super::Placement;
 use super::scored::{Ties, idle_devices, place_scored};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `gpu-packing`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "gpu-packing",
+        description: "FGD study: share a used GPU first, then free GPUs of a used node, then an idle node; fullest device; ties to the first node of a random order drawn per run",
+        params: &[],
+    },
+    build: |_, context| Box::new(GpuPacking::new(context.seed)),
+};
 
 /// Share used GPUs, then used nodes, then idle nodes.
 pub struct GpuPacking {

@@ -41,14 +41,14 @@ pub use thermal_aware::ThermalAware;
 pub use worst_fit::WorstFit;
 
 use sim_core::cluster::{GpuTypeSet, Trial};
-use sim_core::frag::TypicalTasks;
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
-use crate::parts::PlacementKind;
+use crate::explain::Reason;
+use crate::registry::PlacementPart;
 
 /// Chooses nodes for the tasks of a job.
 pub trait Placement {
@@ -63,32 +63,46 @@ pub trait Placement {
     /// Places every task of `job` on `trial` and returns the tasks in order, or returns `None`
     /// and leaves `trial` as it was.
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>>;
-}
 
-/// The placement of a kind; `seed` feeds the random ones and the tie-break orders; FGD measures
-/// fragmentation against the workload's `typical` tasks.
-pub fn build(kind: PlacementKind, seed: u64, typical: &TypicalTasks) -> Box<dyn Placement + Send> {
-    match kind {
-        PlacementKind::FirstFit => Box::new(FirstFit),
-        PlacementKind::BestFit => Box::new(BestFit),
-        PlacementKind::WorstFit => Box::new(WorstFit),
-        PlacementKind::Packed => Box::new(Packed),
-        PlacementKind::Spread => Box::new(Spread),
-        PlacementKind::Random => Box::new(RandomFit::new(seed)),
-        PlacementKind::PowerAware => Box::new(PowerAware::default()),
-        PlacementKind::ThermalAware => Box::new(ThermalAware::default()),
-        PlacementKind::Fgd => Box::new(Fgd::new(seed, typical.clone())),
-        PlacementKind::DotProduct => Box::new(DotProduct::new(seed)),
-        PlacementKind::GpuPacking => Box::new(GpuPacking::new(seed)),
-        PlacementKind::GpuClustering => Box::new(GpuClustering::new(seed)),
-        PlacementKind::PaperBestFit => Box::new(PaperBestFit::new(seed)),
-        PlacementKind::PaperRandom => Box::new(PaperRandom::new(seed)),
+    /// Why `job` could not be placed on `trial` (called only when a run explains its decisions,
+    /// after [`Placement::place`] refused; `free_gpu_milli` is the trial's free total). The
+    /// default reads the trial as any node-by-node placement sees it (see
+    /// [`crate::explain::refusal`]); a placement with rules of its own may say more.
+    fn refusal(&self, trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
+        crate::explain::refusal(trial, free_gpu_milli, job)
+    }
+
+    /// True when the placement keeps no state and places each task by the trial alone (as
+    /// first, best and worst fit do): conservative backfilling may then carry its plan from one
+    /// round to the next. The default is false, which is always safe.
+    fn carries_plans(&self) -> bool {
+        false
     }
 }
 
+/// This crate's placements, in listing order.
+pub(crate) const BUILTIN: [PlacementPart; 14] = [
+    first_fit::PART,
+    best_fit::PART,
+    worst_fit::PART,
+    packed::PART,
+    spread::PART,
+    random::PART,
+    power_aware::PART,
+    thermal_aware::PART,
+    fgd::PART,
+    dot_product::PART,
+    gpu_packing::PART,
+    gpu_clustering::PART,
+    paper_best_fit::PART,
+    paper_random::PART,
+];
+
 /// Places the tasks one by one with `next_task` (given the trial and the tasks placed so far),
-/// taking each on the trial; gives everything back if one task fits nowhere.
-pub(crate) fn place_each(
+/// taking each on the trial; gives everything back if one task fits nowhere. The way most
+/// placements are written: `next_task` chooses one task's node, this does the rest (the gang
+/// all or nothing, and backfilling's preference for nodes that are busy now).
+pub fn place_each(
     trial: &mut Trial<'_>,
     job: &Job,
     mut next_task: impl FnMut(&Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,

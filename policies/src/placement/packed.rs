@@ -15,6 +15,17 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::{Placement, copies_that_fit, give_back_all};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `packed`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "packed",
+        description: "the whole job on the fewest racks, then the fewest nodes (one leaf switch when it can)",
+        params: &[],
+    },
+    build: |_, _| Box::new(Packed),
+};
 
 /// Fewest racks, then fewest nodes.
 #[derive(Debug, Default)]

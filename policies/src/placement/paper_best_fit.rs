@@ -14,6 +14,17 @@ use sim_core::resources::TaskAlloc;
 
 use super::Placement;
 use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, place_by_free_cpu_gpu};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `paper-best-fit`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "paper-best-fit",
+        description: "FGD study's best fit: least free CPU and GPU left (÷ 128 cores, 8 GPUs, weighted ½ each), integer scores, ties by a random node order; fullest device",
+        params: &[],
+    },
+    build: |_, context| Box::new(PaperBestFit::new(context.seed)),
+};
 
 /// Least free CPU and GPU, weighted equally; the FGD study's best fit.
 pub struct PaperBestFit {

@@ -11,6 +11,17 @@ use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::view::ClusterView;
 
 use super::{Placement, min_by_node_key, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `power-aware`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "power-aware",
+        description: "each task in the rack with the most power headroom, then best fit (needs [power])",
+        params: &[],
+    },
+    build: |_, _| Box::new(PowerAware::default()),
+};
 
 /// Most rack power headroom, then best fit.
 #[derive(Debug, Default)]

@@ -9,6 +9,17 @@ use sim_core::resources::TaskAlloc;
 use sim_core::rng::{Stream, stream};
 
 use super::{Placement, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `random`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "random",
+        description: "each task on a node drawn uniformly among those it fits (seeded stream `placement`)",
+        params: &[],
+    },
+    build: |_, context| Box::new(RandomFit::new(context.seed)),
+};
 
 /// Uniform among the nodes a task fits.
 pub struct RandomFit {

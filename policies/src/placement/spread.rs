@@ -9,6 +9,17 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::{Placement, min_by_node_key, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `spread`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "spread",
+        description: "each task in the rack, then on the node, holding fewest of the job's tasks (failure isolation)",
+        params: &[],
+    },
+    build: |_, _| Box::new(Spread),
+};
 
 /// Across racks, then nodes, then most free.
 #[derive(Debug, Default)]

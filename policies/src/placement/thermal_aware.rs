@@ -10,6 +10,17 @@ use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
 use super::{Placement, min_by_node_key, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `thermal-aware`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "thermal-aware",
+        description: "each task in the rack furthest below its capping temperature, then best fit (needs [thermal])",
+        params: &[],
+    },
+    build: |_, _| Box::new(ThermalAware::default()),
+};
 
 /// Largest thermal margin, then best fit.
 #[derive(Debug, Default)]

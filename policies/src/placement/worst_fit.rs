@@ -6,12 +6,27 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::{Placement, place_each};
+use crate::registry::{PartInfo, PlacementPart};
+
+/// `worst-fit`.
+pub(crate) const PART: PlacementPart = PlacementPart {
+    info: PartInfo {
+        name: "worst-fit",
+        description: "each task on the node left with the most free GPU capacity",
+        params: &[],
+    },
+    build: |_, _| Box::new(WorstFit),
+};
 
 /// Most free GPU capacity left on the node.
 #[derive(Debug, Default)]
 pub struct WorstFit;
 
 impl Placement for WorstFit {
+    fn carries_plans(&self) -> bool {
+        true
+    }
+
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
         place_each(trial, job, |trial, _| {
             trial.worst_fit(&job.spec.task, job.allowed_gpu_types)

@@ -14,9 +14,19 @@ use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
-use super::groups::GroupedWaiting;
+use super::groups::{GroupedWaiting, SHARE_BY, ShareBy};
 use super::{QueueOrder, demand};
-use crate::parts::ShareBy;
+use crate::registry::{PartInfo, QueueOrderPart};
+
+/// `drf`.
+pub(crate) const PART: QueueOrderPart = QueueOrderPart {
+    info: PartInfo {
+        name: "drf",
+        description: "Dominant Resource Fairness: the user (or queue) with the smallest dominant share over GPU, CPU and memory goes next",
+        params: &[SHARE_BY],
+    },
+    build: |params, _| Box::new(Drf::new(ShareBy::of(params))),
+};
 
 /// Smallest dominant share first.
 pub struct Drf {

@@ -6,6 +6,17 @@ use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
 use super::QueueOrder;
+use crate::registry::{PartInfo, QueueOrderPart};
+
+/// `fifo`.
+pub(crate) const PART: QueueOrderPart = QueueOrderPart {
+    info: PartInfo {
+        name: "fifo",
+        description: "arrival order",
+        params: &[],
+    },
+    build: |_, _| Box::new(Fifo::default()),
+};
 
 /// Arrival order, read straight from the engine's pending list.
 #[derive(Debug, Default)]
@@ -27,4 +38,8 @@ impl QueueOrder for Fifo {
     }
 
     fn started(&mut self, _job: &Job) {}
+
+    fn arrival_order(&self) -> bool {
+        true
+    }
 }

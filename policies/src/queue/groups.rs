@@ -10,7 +10,35 @@ use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
 use super::walk::Walk;
-use crate::parts::ShareBy;
+use crate::params::{Kind, Param, Params};
+
+/// What DRF and lottery share between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareBy {
+    /// The trace's `user`.
+    User,
+    /// The trace's `queue`.
+    Queue,
+}
+
+impl ShareBy {
+    /// The `share_by` parameter of `params`.
+    pub(crate) fn of(params: &Params) -> ShareBy {
+        match params.choice(SHARE_BY.name) {
+            Some("queue") => ShareBy::Queue,
+            _ => ShareBy::User,
+        }
+    }
+}
+
+/// `share_by`: what DRF and lottery share between.
+pub(crate) const SHARE_BY: Param = Param {
+    name: "share_by",
+    kind: Kind::Choice(&["user", "queue"]),
+    default: Some("user"),
+    doc: "what shares and tickets belong to: the trace's users, or its queues",
+    in_label: false,
+};
 
 /// Per-group waiting sets and this round's next candidate of each group.
 pub(crate) struct GroupedWaiting {

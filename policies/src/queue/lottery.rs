@@ -17,8 +17,31 @@ use sim_core::rng::{Stream, stream};
 use sim_core::view::ClusterView;
 
 use super::QueueOrder;
-use super::groups::GroupedWaiting;
-use crate::parts::ShareBy;
+use super::groups::{GroupedWaiting, SHARE_BY, ShareBy};
+use crate::params::{Kind, Param};
+use crate::registry::{PartInfo, QueueOrderPart};
+
+/// `lottery`.
+pub(crate) const PART: QueueOrderPart = QueueOrderPart {
+    info: PartInfo {
+        name: "lottery",
+        description: "each decision draws a user (or queue) with probability proportional to its tickets (seeded stream `lottery`)",
+        params: &[
+            SHARE_BY,
+            Param {
+                name: "tickets",
+                kind: Kind::Counts { min: 1 },
+                default: None,
+                doc: "lottery tickets by user (or queue); 1 for anyone not listed",
+                in_label: false,
+            },
+        ],
+    },
+    build: |params, context| {
+        let tickets = params.counts("tickets").cloned().unwrap_or_default();
+        Box::new(Lottery::new(ShareBy::of(params), tickets, context.seed))
+    },
+};
 
 /// Tickets drawn per pick.
 pub struct Lottery {

@@ -18,6 +18,7 @@ mod walk;
 pub use drf::Drf;
 pub use fair_share::FairShare;
 pub use fifo::Fifo;
+pub use groups::ShareBy;
 pub use lottery::Lottery;
 pub use priority::Priority;
 pub use sjf::Sjf;
@@ -27,8 +28,7 @@ use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
-use crate::parts::QueueKind;
-use crate::spec::PolicySpec;
+use crate::registry::QueueOrderPart;
 
 /// The order in which waiting jobs are offered to the placement.
 pub trait QueueOrder {
@@ -44,19 +44,24 @@ pub trait QueueOrder {
 
     /// The last candidate started in this round (its resources are taken from now on).
     fn started(&mut self, job: &Job);
-}
 
-/// The queue order of `spec`; `seed` feeds the lottery.
-pub fn build(spec: &PolicySpec, seed: u64) -> Box<dyn QueueOrder + Send> {
-    match spec.queue {
-        QueueKind::Fifo => Box::new(Fifo::default()),
-        QueueKind::Priority => Box::new(Priority::default()),
-        QueueKind::Sjf => Box::new(Sjf::default()),
-        QueueKind::Drf => Box::new(Drf::new(spec.share_by)),
-        QueueKind::Lottery => Box::new(Lottery::new(spec.share_by, spec.tickets.clone(), seed)),
-        QueueKind::FairShare => Box::new(FairShare::new(&spec.queues)),
+    /// True when the order offers every waiting job in the engine's pending order (arrival
+    /// order), whatever runs: conservative backfilling may then carry its plan from one round
+    /// to the next. The default is false, which is always safe.
+    fn arrival_order(&self) -> bool {
+        false
     }
 }
+
+/// This crate's queue orders, in listing order.
+pub(crate) const BUILTIN: [QueueOrderPart; 6] = [
+    fifo::PART,
+    priority::PART,
+    sjf::PART,
+    drf::PART,
+    lottery::PART,
+    fair_share::PART,
+];
 
 /// The demand of a whole job: GPU (milli), CPU (milli-cores), memory (MiB).
 pub(crate) fn demand(job: &Job) -> [u64; 3] {

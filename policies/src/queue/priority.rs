@@ -9,6 +9,17 @@ use sim_core::view::ClusterView;
 
 use super::QueueOrder;
 use super::sorted::SortedWaiting;
+use crate::registry::{PartInfo, QueueOrderPart};
+
+/// `priority`.
+pub(crate) const PART: QueueOrderPart = QueueOrderPart {
+    info: PartInfo {
+        name: "priority",
+        description: "higher priority first, then arrival",
+        params: &[],
+    },
+    build: |_, _| Box::new(Priority::default()),
+};
 
 /// Highest priority first.
 pub struct Priority(SortedWaiting<Reverse<i32>>);

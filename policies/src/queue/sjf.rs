@@ -9,6 +9,17 @@ use sim_core::view::ClusterView;
 
 use super::QueueOrder;
 use super::sorted::SortedWaiting;
+use crate::registry::{PartInfo, QueueOrderPart};
+
+/// `sjf`.
+pub(crate) const PART: QueueOrderPart = QueueOrderPart {
+    info: PartInfo {
+        name: "sjf",
+        description: "shortest requested run time (requested_s) first, then arrival",
+        params: &[],
+    },
+    build: |_, _| Box::new(Sjf::default()),
+};
 
 /// Shortest requested run time first.
 pub struct Sjf(SortedWaiting<SimTime>);

@@ -46,10 +46,7 @@ pub fn policy(name: &str) -> Box<dyn Policy + Send> {
 
 /// The preset `name` with `edit` applied to its `[policy]` table, seeded with `seed`.
 pub fn configured(name: &str, seed: u64, edit: impl FnOnce(&mut PolicyConfig)) -> Box<dyn Policy + Send> {
-    let mut config = PolicyConfig {
-        name: name.into(),
-        ..PolicyConfig::default()
-    };
+    let mut config = PolicyConfig::preset(name);
     edit(&mut config);
     policies::resolve(&PolicySpec::from_config(&config).unwrap(), seed)
 }

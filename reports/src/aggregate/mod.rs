@@ -16,7 +16,9 @@ use std::path::Path;
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::atomic::write_atomic;
-use crate::number::float;
+use crate::error::{At, ReportError};
+use crate::number::float_cell;
+use crate::records::{Records, read_records};
 use crate::sweep_table::{RunStatus, SweepTable, csv_line};
 
 /// Confidence level of every interval in the reports.
@@ -59,6 +61,17 @@ impl Estimate {
             std_dev: Some(std_dev),
             ci95: Some((mean - half, mean + half)),
         }
+    }
+
+    /// The mean, the standard deviation and the interval's bounds as CSV cells (empty when
+    /// undefined), in the column order of `aggregate.csv` and `fill_summary.csv`.
+    pub fn cells(&self) -> [String; 4] {
+        [
+            float_cell(self.mean),
+            float_cell(self.std_dev),
+            float_cell(self.ci95.map(|c| c.0)),
+            float_cell(self.ci95.map(|c| c.1)),
+        ]
     }
 
     /// Half the width of the interval (`None` without one).
@@ -137,20 +150,12 @@ pub fn header(params: &[String]) -> Vec<String> {
 /// Writes `aggregate.csv` rows to `w`.
 pub fn write_aggregate(w: &mut impl Write, params: &[String], points: &[PointAggregate]) -> io::Result<()> {
     w.write_all(&csv_line(&header(params)))?;
-    let cell = |v: Option<f64>| v.map(float).unwrap_or_default();
     for (index, point) in points.iter().enumerate() {
         for (name, estimate) in METRIC_NAMES.iter().zip(&point.metrics) {
             let mut fields = vec![index.to_string()];
             fields.extend(point.params.iter().cloned());
-            fields.extend([
-                name.to_string(),
-                estimate.n.to_string(),
-                point.failed.to_string(),
-                cell(estimate.mean),
-                cell(estimate.std_dev),
-                cell(estimate.ci95.map(|c| c.0)),
-                cell(estimate.ci95.map(|c| c.1)),
-            ]);
+            fields.extend([name.to_string(), estimate.n.to_string(), point.failed.to_string()]);
+            fields.extend(estimate.cells());
             w.write_all(&csv_line(&fields))?;
         }
     }
@@ -163,67 +168,64 @@ pub fn write_aggregate_csv(path: &Path, params: &[String], points: &[PointAggreg
 }
 
 /// Reads `aggregate.csv` back into points (values rounded as written).
-pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregate>), String> {
+pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregate>), ReportError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let head: Vec<String> = match records.next() {
-        Some(Ok(head)) => head.iter().map(str::to_string).collect(),
-        _ => return Err(format!("{origin}:1: expected the aggregate header")),
-    };
+    let Records { head, rows } = read_records(path)?;
+    if head.is_empty() {
+        return Err(At { path: &origin, line: 1 }.line("expected the aggregate header"));
+    }
     let param_count = head.len().saturating_sub(8);
     let params = head.get(1..1 + param_count).unwrap_or_default().to_vec();
     if head.len() < 8 || header(&params) != head {
-        return Err(format!(
-            "{origin}:1: not an aggregate table: expected the columns {}",
+        return Err(At { path: &origin, line: 1 }.line(format!(
+            "not an aggregate table: expected the columns {}",
             header(&params).join(",")
-        ));
+        )));
     }
     let mut points: Vec<PointAggregate> = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| format!("{origin}: {e}"))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let fail = |reason: String| format!("{origin}:{line}: {reason}");
-        let fields: Vec<&str> = record.iter().collect();
+    for (line, fields) in &rows {
+        let at = At {
+            path: &origin,
+            line: *line,
+        };
         if fields.len() != head.len() {
-            return Err(fail(format!("expected {} fields, found {}", head.len(), fields.len())));
+            return Err(at.line(format!("expected {} fields, found {}", head.len(), fields.len())));
         }
         let point: usize = fields[0]
             .parse()
-            .map_err(|_| fail(format!("bad point `{}`", fields[0])))?;
+            .map_err(|_| at.line(format!("bad point `{}`", fields[0])))?;
         let rest = &fields[1 + param_count..];
         let metric = METRIC_NAMES
             .iter()
             .position(|m| *m == rest[0])
-            .ok_or_else(|| fail(format!("unknown metric `{}`", rest[0])))?;
-        let number = |text: &str| -> Result<Option<f64>, String> {
+            .ok_or_else(|| at.line(format!("unknown metric `{}`", rest[0])))?;
+        let number = |text: &str| -> Result<Option<f64>, ReportError> {
             if text.is_empty() {
                 return Ok(None);
             }
             text.parse()
                 .map(Some)
-                .map_err(|_| fail(format!("expected a number, got `{text}`")))
+                .map_err(|_| at.line(format!("expected a number, got `{text}`")))
         };
-        let count = |text: &str| text.parse::<usize>().map_err(|_| fail(format!("bad count `{text}`")));
+        let count = |text: &str| {
+            text.parse::<usize>()
+                .map_err(|_| at.line(format!("bad count `{text}`")))
+        };
         if point == points.len() {
             points.push(PointAggregate {
-                params: fields[1..1 + param_count].iter().map(|s| s.to_string()).collect(),
-                failed: count(rest[2])?,
+                params: fields[1..1 + param_count].to_vec(),
+                failed: count(&rest[2])?,
                 metrics: vec![Estimate::default(); METRIC_NAMES.len()],
             });
         } else if point + 1 != points.len() {
-            return Err(fail(format!("point {point} out of order")));
+            return Err(at.line(format!("point {point} out of order")));
         }
-        let low = number(rest[5])?;
-        let high = number(rest[6])?;
+        let low = number(&rest[5])?;
+        let high = number(&rest[6])?;
         points[point].metrics[metric] = Estimate {
-            n: count(rest[1])?,
-            mean: number(rest[3])?,
-            std_dev: number(rest[4])?,
+            n: count(&rest[1])?,
+            mean: number(&rest[3])?,
+            std_dev: number(&rest[4])?,
             ci95: low.zip(high),
         };
     }

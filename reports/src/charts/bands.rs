@@ -7,8 +7,8 @@ use plotters::prelude::*;
 
 use super::frame::{Axis, LegendEntry, Mark, framed, line};
 use super::palette::colour;
-use super::series::{Labelled, constant, flat_note, merge_identical};
-use super::{Chart, Medium};
+use super::series::{Labelled, constant, merge_identical, note_if_all_flat};
+use super::{Chart, DrawError, Medium};
 
 /// One grid point's estimate.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,22 +105,17 @@ impl Chart for BandChart {
     }
 
     fn flat_note(&self) -> Option<String> {
-        let flat: Option<Vec<(String, f64)>> = self
-            .shown()
-            .iter()
-            .map(|s| {
-                let values = s.points.iter().flat_map(|p| [p.mean, p.low, p.high]);
-                constant(values).map(|v| (s.label.clone(), v))
-            })
-            .collect();
-        flat.map(|flat| flat_note(&super::tidy_title(&self.title), &flat))
+        note_if_all_flat(&self.title, &self.shown(), |s| {
+            let values = s.points.iter().flat_map(|p| [p.mean, p.low, p.high]);
+            constant(values).map(|v| (s.label.clone(), v))
+        })
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
         medium: Medium,
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError> {
         let shown = self.shown();
         let points = || shown.iter().flat_map(|s| s.points.iter());
         let x = match &self.categories {
@@ -152,30 +147,24 @@ impl Chart for BandChart {
                         .map(|p| (at(p), p.high))
                         .chain(series.points.iter().rev().map(|p| (at(p), p.low)))
                         .collect();
-                    chart
-                        .draw_series(std::iter::once(Polygon::new(outline, tone.mix(0.18).filled())))
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(std::iter::once(Polygon::new(outline, tone.mix(0.18).filled())))?;
                     let means: Vec<(f64, f64)> = series.points.iter().map(|p| (at(p), p.mean)).collect();
                     line(chart, &means, tone.stroke_width(2), medium)?;
                 }
                 if !self.dense {
-                    chart
-                        .draw_series(
-                            series
-                                .points
-                                .iter()
-                                .filter(|p| p.high > p.low)
-                                .map(|p| PathElement::new(vec![(at(p), p.low), (at(p), p.high)], tone.stroke_width(2))),
-                        )
-                        .map_err(|e| e.to_string())?;
-                    chart
-                        .draw_series(
-                            series
-                                .points
-                                .iter()
-                                .map(|p| Circle::new((at(p), p.mean), 5, tone.filled())),
-                        )
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(
+                        series
+                            .points
+                            .iter()
+                            .filter(|p| p.high > p.low)
+                            .map(|p| PathElement::new(vec![(at(p), p.low), (at(p), p.high)], tone.stroke_width(2))),
+                    )?;
+                    chart.draw_series(
+                        series
+                            .points
+                            .iter()
+                            .map(|p| Circle::new((at(p), p.mean), 5, tone.filled())),
+                    )?;
                 }
             }
             Ok(())

@@ -5,8 +5,8 @@ use plotters::prelude::*;
 
 use super::frame::{Axis, LegendEntry, Mark, framed};
 use super::palette::colour;
-use super::series::{Labelled, constant, flat_note, merge_identical};
-use super::{Chart, Medium};
+use super::series::{Labelled, constant, merge_identical, note_if_all_flat};
+use super::{Chart, DrawError, Medium};
 
 /// One bar: mean and interval (equal to the mean when there is none).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,22 +81,17 @@ impl Chart for BarChart {
     }
 
     fn flat_note(&self) -> Option<String> {
-        let flat: Option<Vec<(String, f64)>> = self
-            .shown()
-            .iter()
-            .map(|s| {
-                let values = s.bars.iter().flatten().flat_map(|b| [b.mean, b.low, b.high]);
-                constant(values).filter(|v| *v == 0.0).map(|v| (s.label.clone(), v))
-            })
-            .collect();
-        flat.map(|flat| flat_note(&super::tidy_title(&self.title), &flat))
+        note_if_all_flat(&self.title, &self.shown(), |s| {
+            let values = s.bars.iter().flatten().flat_map(|b| [b.mean, b.low, b.high]);
+            constant(values).filter(|v| *v == 0.0).map(|v| (s.label.clone(), v))
+        })
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
         _medium: Medium,
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError> {
         let shown = self.shown();
         let x = Axis::categories(self.x_label.clone(), self.groups.clone());
         let values = shown
@@ -122,19 +117,15 @@ impl Chart for BarChart {
                     .filter_map(|(g, b)| b.map(|b| (g, b)))
                     .collect();
                 let span = |g: usize| BarChart::span(g, index, shown.len());
-                chart
-                    .draw_series(bars.iter().map(|&(g, bar)| {
-                        let (left, right) = span(g);
-                        Rectangle::new([(left, 0.0), (right, bar.mean)], tone.filled())
-                    }))
-                    .map_err(|e| e.to_string())?;
-                chart
-                    .draw_series(bars.iter().filter(|(_, b)| b.high > b.low).map(|&(g, bar)| {
-                        let (left, right) = span(g);
-                        let middle = (left + right) / 2.0;
-                        PathElement::new(vec![(middle, bar.low), (middle, bar.high)], BLACK.stroke_width(2))
-                    }))
-                    .map_err(|e| e.to_string())?;
+                chart.draw_series(bars.iter().map(|&(g, bar)| {
+                    let (left, right) = span(g);
+                    Rectangle::new([(left, 0.0), (right, bar.mean)], tone.filled())
+                }))?;
+                chart.draw_series(bars.iter().filter(|(_, b)| b.high > b.low).map(|&(g, bar)| {
+                    let (left, right) = span(g);
+                    let middle = (left + right) / 2.0;
+                    PathElement::new(vec![(middle, bar.low), (middle, bar.high)], BLACK.stroke_width(2))
+                }))?;
             }
             Ok(())
         })

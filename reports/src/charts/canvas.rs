@@ -5,7 +5,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{Chart, Medium, SIZE};
+use super::{Chart, DrawError, Medium, SIZE};
 
 /// DejaVu Sans 2.37 (see `reports/assets/fonts/LICENSE`).
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -23,35 +23,35 @@ pub fn register_font() {
 }
 
 /// The chart as an SVG document.
-pub fn svg(chart: &impl Chart) -> Result<String, String> {
+pub fn svg(chart: &impl Chart) -> Result<String, DrawError> {
     register_font();
     let mut text = String::new();
     {
         let area = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
+        area.fill(&WHITE)?;
         chart.draw(&area, Medium::Svg)?;
-        area.present().map_err(|e| e.to_string())?;
+        area.present()?;
     }
     Ok(text)
 }
 
 /// The chart as a PNG file's bytes (8-bit RGB).
-pub fn png(chart: &impl Chart) -> Result<Vec<u8>, String> {
+pub fn png(chart: &impl Chart) -> Result<Vec<u8>, DrawError> {
     register_font();
     let (width, height) = SIZE;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
+        area.fill(&WHITE)?;
         chart.draw(&area, Medium::Png)?;
-        area.present().map_err(|e| e.to_string())?;
+        area.present()?;
     }
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(&pixels).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&pixels)?;
+    writer.finish()?;
     Ok(bytes)
 }

@@ -9,11 +9,11 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::FontDesc;
 
-use super::Medium;
 use super::canvas::FAMILY;
 use super::categories::{fit, fit_all};
 use super::ticks::{Ticks, log_ticks, ticks};
 use super::time::TimeUnit;
+use super::{DrawError, Medium};
 
 /// Height of the title band, in pixels.
 pub const TITLE_PX: u32 = 44;
@@ -228,11 +228,11 @@ pub fn framed<DB: DrawingBackend>(
     x: &Axis,
     y: &Axis,
     legend: &[LegendEntry],
-    draw: impl FnOnce(&mut ChartContext<'_, DB, Plane>) -> Result<(), String>,
-) -> Result<(), String> {
+    draw: impl FnOnce(&mut ChartContext<'_, DB, Plane>) -> Result<(), DrawError>,
+) -> Result<(), DrawError> {
     let (width, _) = area.dim_in_pixel();
     let (top, body) = area.split_vertically(TITLE_PX);
-    top.titled(title, (FAMILY, 22)).map_err(|e| e.to_string())?;
+    top.titled(title, (FAMILY, 22))?;
     let legend_px = legend_width(legend);
     let (plot_side, legend_side) = body.split_horizontally(width.saturating_sub(legend_px.ceil() as u32));
     let mut chart = ChartBuilder::on(&plot_side)
@@ -241,8 +241,7 @@ pub fn framed<DB: DrawingBackend>(
         .margin_left(8)
         .x_label_area_size(X_AXIS_PX)
         .y_label_area_size(76)
-        .build_cartesian_2d(x.coordinate(), y.coordinate())
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(x.coordinate(), y.coordinate())?;
     let (plot_px, plot_py) = chart.plotting_area().dim_in_pixel();
     let x_shown = shown_labels(x, f64::from(plot_px), false);
     let y_shown = shown_labels(y, f64::from(plot_py), true);
@@ -265,7 +264,7 @@ pub fn framed<DB: DrawingBackend>(
     if y.categorical {
         mesh.disable_y_mesh();
     }
-    mesh.draw().map_err(|e| e.to_string())?;
+    mesh.draw()?;
     draw(&mut chart)?;
     draw_legend(&legend_side, legend, legend_px)
 }
@@ -295,7 +294,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
     width_px: f64,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let room = width_px - f64::from(SWATCH_PX) - 8.0;
     for (i, entry) in entries.iter().enumerate() {
         let y = 20 + 26 * i as i32;
@@ -304,11 +303,9 @@ fn draw_legend<DB: DrawingBackend>(
             Mark::Line => area.draw(&PathElement::new(vec![(4, y), (26, y)], style)),
             Mark::Box => area.draw(&Rectangle::new([(6, y - 7), (24, y + 7)], entry.colour.filled())),
             Mark::Point => area.draw(&Circle::new((15, y), 5, entry.colour.filled())),
-        }
-        .map_err(|e| e.to_string())?;
+        }?;
         let text = fit(&entry.label, room, &text_width);
-        area.draw(&Text::new(text, (SWATCH_PX, y - 9), (FAMILY, LABEL_FONT)))
-            .map_err(|e| e.to_string())?;
+        area.draw(&Text::new(text, (SWATCH_PX, y - 9), (FAMILY, LABEL_FONT)))?;
     }
     Ok(())
 }
@@ -320,7 +317,7 @@ pub fn line<DB: DrawingBackend>(
     points: &[(f64, f64)],
     style: ShapeStyle,
     medium: Medium,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     match medium {
         Medium::Svg => chart
             .draw_series(std::iter::once(PathElement::new(points.to_vec(), style)))
@@ -329,7 +326,7 @@ pub fn line<DB: DrawingBackend>(
             .draw_series(points.windows(2).map(|pair| PathElement::new(pair.to_vec(), style)))
             .map(|_| ()),
     }
-    .map_err(|e| e.to_string())
+    .map_err(DrawError::from)
 }
 
 #[cfg(test)]

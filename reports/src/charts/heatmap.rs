@@ -9,7 +9,7 @@ use super::canvas::FAMILY;
 use super::frame::{Axis, framed};
 use super::series::constant;
 use super::ticks::ticks;
-use super::{Chart, Medium, TimeUnit};
+use super::{Chart, DrawError, Medium, TimeUnit};
 
 /// Time bins drawn at most.
 pub const MAX_COLUMNS: usize = 240;
@@ -161,7 +161,7 @@ impl Chart for HeatmapChart {
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
         _medium: Medium,
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError> {
         let (width, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(width.saturating_sub(BAR_COLUMN_PX));
         let scale = self.scale();
@@ -180,7 +180,7 @@ impl Chart for HeatmapChart {
                     cells.push(Rectangle::new([(x0, y0), (x1, y0 + 1.0)], colour.filled()));
                 }
             }
-            chart.draw_series(cells).map(|_| ()).map_err(|e| e.to_string())
+            chart.draw_series(cells).map(|_| ()).map_err(DrawError::from)
         })?;
         draw_colour_bar(&bar, self.map, &scale, &self.value_label)
     }
@@ -193,7 +193,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
     map: ColourMap,
     scale: &super::ticks::Ticks,
     label: &str,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let (_, height) = area.dim_in_pixel();
     let (top, bottom) = (90i32, height as i32 - 90);
     let steps = 64;
@@ -201,19 +201,16 @@ fn draw_colour_bar<DB: DrawingBackend>(
         let y0 = bottom - (bottom - top) * i / steps;
         let y1 = bottom - (bottom - top) * (i + 1) / steps;
         let colour = map.at(f64::from(i) / f64::from(steps - 1));
-        area.draw(&Rectangle::new([(10, y1), (34, y0)], colour.filled()))
-            .map_err(|e| e.to_string())?;
+        area.draw(&Rectangle::new([(10, y1), (34, y0)], colour.filled()))?;
     }
     let (low, high) = (scale.values[0], *scale.values.last().expect("ticks are never empty"));
     for (value, text) in scale.values.iter().zip(&scale.labels) {
         let y = bottom - ((value - low) / (high - low) * f64::from(bottom - top)).round() as i32;
-        area.draw(&PathElement::new(vec![(34, y), (39, y)], BLACK))
-            .map_err(|e| e.to_string())?;
-        area.draw(&Text::new(text.clone(), (42, y - 7), (FAMILY, 14)))
-            .map_err(|e| e.to_string())?;
+        area.draw(&PathElement::new(vec![(34, y), (39, y)], BLACK))?;
+        area.draw(&Text::new(text.clone(), (42, y - 7), (FAMILY, 14)))?;
     }
     area.draw(&Text::new(label.to_string(), (4, top - 30), (FAMILY, 14)))
-        .map_err(|e| e.to_string())
+        .map_err(DrawError::from)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use plotters::prelude::*;
 
 use super::frame::{Axis, LegendEntry, Mark, framed, line};
 use super::palette::colour;
-use super::series::{Labelled, constant, flat_note, merge_identical, same_points};
-use super::{Chart, Medium, TimeUnit};
+use super::series::{Labelled, constant, merge_identical, note_if_all_flat, same_points};
+use super::{Chart, DrawError, Medium, TimeUnit};
 
 /// One line.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,23 +96,18 @@ impl Chart for LineChart {
     /// Flat means every series holds one value: one y over time, or, for a distribution on a
     /// log scale, one x (every job waited 0 s).
     fn flat_note(&self) -> Option<String> {
-        let shown = self.shown();
         let distribution = matches!(self.x, XScale::Log10 { .. });
-        let flat: Option<Vec<(String, f64)>> = shown
-            .iter()
-            .map(|s| {
-                let values = s.points.iter().map(|p| if distribution { p.0 } else { p.1 });
-                constant(values).map(|v| (s.label.clone(), v))
-            })
-            .collect();
-        flat.map(|flat| flat_note(&super::tidy_title(&self.title), &flat))
+        note_if_all_flat(&self.title, &self.shown(), |s| {
+            let values = s.points.iter().map(|p| if distribution { p.0 } else { p.1 });
+            constant(values).map(|v| (s.label.clone(), v))
+        })
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,
         medium: Medium,
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError> {
         let shown = self.shown();
         let drawn: Vec<Vec<(f64, f64)>> = shown.iter().map(|s| self.drawn(s)).collect();
         let xs = drawn.iter().flatten().map(|p| p.0);

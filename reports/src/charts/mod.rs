@@ -31,11 +31,33 @@ pub mod time;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use plotters::drawing::DrawingAreaErrorKind;
+
+use crate::error::ReportError;
+
 pub use bands::{BandChart, BandPoint, BandSeries};
 pub use bars::{Bar, BarChart, BarSeries};
 pub use heatmap::HeatmapChart;
 pub use lines::{LineChart, Series};
 pub use time::TimeUnit;
+
+/// Why a chart could not be drawn: the message of the drawing backend or of the PNG encoder
+/// (neither says more that a caller could act on).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DrawError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(error: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(error.to_string())
+    }
+}
+
+impl From<png::EncodingError> for DrawError {
+    fn from(error: png::EncodingError) -> Self {
+        DrawError(error.to_string())
+    }
+}
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (960, 560);
@@ -76,7 +98,7 @@ pub trait Chart {
         &self,
         area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
         medium: Medium,
-    ) -> Result<(), String>;
+    ) -> Result<(), DrawError>;
 }
 
 /// What [`render`] made of a chart.
@@ -100,26 +122,31 @@ pub fn tidy_title(title: &str) -> String {
 /// Writes `chart` as `dir/NAME.png` and `dir/NAME.svg` (each atomically), or returns its note
 /// when every series is flat: then no file is written, and the files of an earlier drawing of
 /// the chart are removed, so a folder never holds a chart its page does not show.
-pub fn render(dir: &Path, chart: &impl Chart) -> io::Result<Drawn> {
+pub fn render(dir: &Path, chart: &impl Chart) -> Result<Drawn, ReportError> {
+    let io_error = |e| ReportError::io(dir, e);
     if let Some(note) = chart.flat_note() {
         for extension in ["png", "svg"] {
             match std::fs::remove_file(dir.join(format!("{}.{extension}", chart.name()))) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(e)),
                 _ => {}
             }
         }
         return Ok(Drawn::Note(note));
     }
-    let svg = canvas::svg(chart).map_err(io::Error::other)?;
-    let png = canvas::png(chart).map_err(io::Error::other)?;
+    let draw_error = |source| ReportError::Draw {
+        path: dir.display().to_string(),
+        source,
+    };
+    let svg = canvas::svg(chart).map_err(draw_error)?;
+    let png = canvas::png(chart).map_err(draw_error)?;
     let files = ChartFiles {
         name: chart.name().to_string(),
         title: tidy_title(chart.title()),
         png: dir.join(format!("{}.png", chart.name())),
         svg: dir.join(format!("{}.svg", chart.name())),
     };
-    crate::write_atomic(&files.svg, |w| w.write_all(svg.as_bytes()))?;
-    crate::write_atomic(&files.png, |w| w.write_all(&png))?;
+    crate::write_atomic(&files.svg, |w| w.write_all(svg.as_bytes())).map_err(io_error)?;
+    crate::write_atomic(&files.png, |w| w.write_all(&png)).map_err(io_error)?;
     Ok(Drawn::Files(files))
 }
 

@@ -60,6 +60,13 @@ pub fn flat_note(title: &str, flat: &[(String, f64)]) -> String {
     }
 }
 
+/// The note of the chart titled `title` when every series is flat, else `None`: `flat_of`
+/// gives a flat series' label and its one value (`None` when the series varies).
+pub fn note_if_all_flat<S>(title: &str, series: &[S], flat_of: impl Fn(&S) -> Option<(String, f64)>) -> Option<String> {
+    let flat: Option<Vec<(String, f64)>> = series.iter().map(flat_of).collect();
+    flat.map(|flat| flat_note(&super::tidy_title(title), &flat))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod results;
 pub mod rules;
 
+use crate::error::ReportError;
 use crate::number::decimal;
 use results::Results;
 use rules::Rule;
@@ -69,12 +70,12 @@ impl CheckReport {
 
 /// Checks `rules` on every point of `results` against `baseline`. Results and baseline with
 /// no point in common are bad input (they are not the same experiment).
-pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<CheckReport, String> {
+pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<CheckReport, ReportError> {
     if !results.points.iter().any(|(label, _)| baseline.point(label).is_some()) {
-        return Err(format!(
-            "{} and {} have no grid point in common",
-            results.origin, baseline.origin
-        ));
+        return Err(ReportError::NoCommonPoint {
+            results: results.origin.clone(),
+            baseline: baseline.origin.clone(),
+        });
     }
     let mut checks = Vec::new();
     for (label, values) in &results.points {
@@ -170,6 +171,7 @@ mod tests {
         assert!(
             check(&unrelated, &baseline, &rules)
                 .unwrap_err()
+                .to_string()
                 .contains("no grid point in common")
         );
     }

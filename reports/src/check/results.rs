@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::read_aggregate_csv;
+use crate::error::ReportError;
 
 /// Metric values per grid point; the point's label is `key=value, …` (empty for one run).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,17 +26,21 @@ impl Results {
 }
 
 /// Reads results from a folder (`aggregate.csv`, else `summary.json`) or one of those files.
-pub fn load(path: &Path) -> Result<Results, String> {
+pub fn load(path: &Path) -> Result<Results, ReportError> {
+    let not_results = |reason: &str| ReportError::File {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    };
     let file = if path.is_dir() {
         ["aggregate.csv", "summary.json"]
             .iter()
             .map(|name| path.join(name))
             .find(|p| p.exists())
-            .ok_or_else(|| format!("{}: holds neither aggregate.csv nor summary.json", path.display()))?
+            .ok_or_else(|| not_results("holds neither aggregate.csv nor summary.json"))?
     } else if path.exists() {
         PathBuf::from(path)
     } else {
-        return Err(format!("{}: no such file or folder", path.display()));
+        return Err(not_results("no such file or folder"));
     };
     check_size(&file)?;
     if file.extension().is_some_and(|e| e == "json") {
@@ -51,25 +56,27 @@ pub const MAX_RESULTS_BYTES: u64 = 64 << 20;
 
 /// Refuses what is not a regular file of at most [`MAX_RESULTS_BYTES`] (`/dev/zero`, a FIFO, a
 /// file far larger than any results), before reading it.
-fn check_size(path: &Path) -> Result<(), String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn check_size(path: &Path) -> Result<(), ReportError> {
+    let metadata = std::fs::metadata(path).map_err(|e| ReportError::io(path, e))?;
     if !metadata.is_file() {
-        return Err(format!(
-            "{}: not a regular file (give a results folder or file)",
-            path.display()
-        ));
+        return Err(ReportError::File {
+            path: path.display().to_string(),
+            reason: "not a regular file (give a results folder or file)".into(),
+        });
     }
     if metadata.len() > MAX_RESULTS_BYTES {
-        return Err(format!(
-            "{}: {} bytes, larger than {MAX_RESULTS_BYTES}, the largest results file read (is it results?)",
-            path.display(),
-            metadata.len()
-        ));
+        return Err(ReportError::TooLarge {
+            path: path.display().to_string(),
+            bytes: metadata.len(),
+            limit: MAX_RESULTS_BYTES,
+            what: "results",
+        });
     }
     Ok(())
 }
 
-fn from_aggregate(path: &Path) -> Result<Results, String> {
+/// The points of an `aggregate.csv`: each one's mean of every metric.
+fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
     let (keys, points) = read_aggregate_csv(path)?;
     Ok(Results {
         origin: path.display().to_string(),
@@ -93,18 +100,26 @@ fn from_aggregate(path: &Path) -> Result<Results, String> {
     })
 }
 
-fn from_summary(path: &Path) -> Result<Results, String> {
+/// The one point of a run's `summary.json`.
+fn from_summary(path: &Path) -> Result<Results, ReportError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{origin}:{}: {e}", e.line()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|source| ReportError::Json {
+        path: origin.clone(),
+        source,
+    })?;
+    let not_a_summary = |reason: String| ReportError::File {
+        path: origin.clone(),
+        reason,
+    };
     let summary = json
         .as_object()
-        .ok_or_else(|| format!("{origin}: not a JSON object (is it a summary.json?)"))?;
+        .ok_or_else(|| not_a_summary("not a JSON object (is it a summary.json?)".into()))?;
     if !summary.contains_key(sim_core::metrics::METRIC_NAMES[0]) {
-        return Err(format!(
-            "{origin}: no `{}` (is it a summary.json?)",
+        return Err(not_a_summary(format!(
+            "no `{}` (is it a summary.json?)",
             sim_core::metrics::METRIC_NAMES[0]
-        ));
+        )));
     }
     let values = sim_core::metrics::METRIC_NAMES
         .iter()

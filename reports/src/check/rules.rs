@@ -24,6 +24,26 @@ use std::fmt;
 use sim_core::metrics::METRIC_NAMES;
 
 use crate::direction::{Better, HEADLINE_METRICS, better};
+use crate::error::ReportError;
+
+/// Why a line of a rules file is not a rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// The metric is not a summary metric.
+    #[error("unknown metric `{metric}`{}", nearest.map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default())]
+    UnknownMetric {
+        /// The name given.
+        metric: String,
+        /// The nearest metric name (at most 3 edits away), if any.
+        nearest: Option<&'static str>,
+    },
+    /// No comparison operator.
+    #[error("`{0}` has no comparison (<=, >=, <, >, ==)")]
+    NoComparison(String),
+    /// The right-hand side is not a limit.
+    #[error("`{0}` is not a limit such as 0.9, 1.05 * baseline or baseline + 60")]
+    NotALimit(String),
+}
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +133,7 @@ impl fmt::Display for Rule {
 }
 
 /// Parses a rules file; errors name `origin`, the line and what is wrong.
-pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, String> {
+pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, ReportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rules = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -121,10 +141,16 @@ pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, String> {
         if content.is_empty() {
             continue;
         }
-        rules.push(parse_rule(content).map_err(|reason| format!("{origin}:{}: {reason}", number + 1))?);
+        rules.push(parse_rule(content).map_err(|reason| ReportError::Rule {
+            origin: origin.to_string(),
+            line: number as u64 + 1,
+            reason,
+        })?);
     }
     if rules.is_empty() {
-        return Err(format!("{origin}: no rules"));
+        return Err(ReportError::NoRules {
+            origin: origin.to_string(),
+        });
     }
     Ok(rules)
 }
@@ -150,7 +176,8 @@ pub fn default_rules() -> Vec<Rule> {
         .collect()
 }
 
-fn parse_rule(text: &str) -> Result<Rule, String> {
+/// One rule, from a line without its comment.
+fn parse_rule(text: &str) -> Result<Rule, RuleError> {
     let (metric, op, rest) = split_operator(text)?;
     if !METRIC_NAMES.contains(&metric) {
         let nearest = METRIC_NAMES
@@ -158,9 +185,11 @@ fn parse_rule(text: &str) -> Result<Rule, String> {
             .map(|m| (strsim::levenshtein(metric, m), *m))
             .min()
             .filter(|(d, _)| *d <= 3)
-            .map(|(_, m)| format!(" (did you mean `{m}`?)"))
-            .unwrap_or_default();
-        return Err(format!("unknown metric `{metric}`{nearest}"));
+            .map(|(_, m)| m);
+        return Err(RuleError::UnknownMetric {
+            metric: metric.to_string(),
+            nearest,
+        });
     }
     let (baseline_factor, offset) = parse_limit(rest)?;
     Ok(Rule {
@@ -171,7 +200,8 @@ fn parse_rule(text: &str) -> Result<Rule, String> {
     })
 }
 
-fn split_operator(text: &str) -> Result<(&str, Op, &str), String> {
+/// The metric, the operator and the limit's text of a rule.
+fn split_operator(text: &str) -> Result<(&str, Op, &str), RuleError> {
     for (symbol, op) in [
         ("<=", Op::AtMost),
         (">=", Op::AtLeast),
@@ -183,12 +213,12 @@ fn split_operator(text: &str) -> Result<(&str, Op, &str), String> {
             return Ok((left.trim(), op, right.trim()));
         }
     }
-    Err(format!("`{text}` has no comparison (<=, >=, <, >, ==)"))
+    Err(RuleError::NoComparison(text.to_string()))
 }
 
 /// `NUMBER` | `[NUMBER *] baseline [* NUMBER] [(+|-) NUMBER]`.
-fn parse_limit(text: &str) -> Result<(Option<f64>, f64), String> {
-    let bad = || format!("`{text}` is not a limit such as 0.9, 1.05 * baseline or baseline + 60");
+fn parse_limit(text: &str) -> Result<(Option<f64>, f64), RuleError> {
+    let bad = || RuleError::NotALimit(text.to_string());
     let number = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
     let Some(at) = text.find("baseline") else {
         return number(text).map(|v| (None, v)).ok_or_else(bad);
@@ -248,19 +278,24 @@ mod tests {
 
     #[test]
     fn bad_rules_name_the_line() {
-        let err = parse_rules("\np95_jct <= baseline\n", "r.txt").unwrap_err();
+        let err = parse_rules("\np95_jct <= baseline\n", "r.txt").unwrap_err().to_string();
         assert_eq!(err, "r.txt:2: unknown metric `p95_jct` (did you mean `p95_jct_s`?)");
-        let err = parse_rules("avg_jct_s <= twice baseline\n", "r.txt").unwrap_err();
+        let err = parse_rules("avg_jct_s <= twice baseline\n", "r.txt")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "r.txt:1: `twice baseline` is not a limit such as 0.9, 1.05 * baseline or baseline + 60"
         );
-        let err = parse_rules("avg_jct_s baseline\n", "r.txt").unwrap_err();
+        let err = parse_rules("avg_jct_s baseline\n", "r.txt").unwrap_err().to_string();
         assert_eq!(
             err,
             "r.txt:1: `avg_jct_s baseline` has no comparison (<=, >=, <, >, ==)"
         );
-        assert_eq!(parse_rules("# nothing\n", "r.txt").unwrap_err(), "r.txt: no rules");
+        assert_eq!(
+            parse_rules("# nothing\n", "r.txt").unwrap_err().to_string(),
+            "r.txt: no rules"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::aggregate;
 use crate::charts::{self, ChartFiles, Drawn, TimeUnit};
 use crate::compare::{POLICY_KEY, compare, write_comparison_csv};
+use crate::error::ReportError;
 use crate::fill_curves::{FILL_CURVES, points as curve_points, read_curves};
 use crate::html::{Content, write_report};
 use crate::sweep_manifest::SweepManifest;
@@ -47,8 +48,8 @@ pub fn count(n: u64, noun: &str) -> String {
 }
 
 /// Draws the charts of `dir` and writes its `report.html`.
-pub fn render(dir: &Path) -> Result<Rendered, String> {
-    let table = read_table(&dir.join("sweep.csv")).map_err(|e| e.to_string())?;
+pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
+    let table = read_table(&dir.join("sweep.csv"))?;
     let manifest = SweepManifest::read(&dir.join("sweep.json")).ok();
     let title = manifest.as_ref().map_or_else(
         || {
@@ -105,7 +106,7 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
     if table.params == [POLICY_KEY] {
         let results = compare(&table)?;
         let path = dir.join("comparison.csv");
-        write_comparison_csv(&path, &results).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_comparison_csv(&path, &results).map_err(|e| ReportError::io(&path, e))?;
         comparison = Some(path);
         content.tables.push(tables::means(&results));
         if results.len() > 1 {
@@ -139,13 +140,12 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
         ));
     }
     let mut drawn = Vec::new();
-    let write_error = |e: std::io::Error| format!("{}: {e}", dir.display());
     if let Some(fill) = &fill_charts {
         for chart in &fill.curves {
-            drawn.push(charts::render(dir, chart).map_err(write_error)?);
+            drawn.push(charts::render(dir, chart)?);
         }
         for chart in &fill.bars {
-            drawn.push(charts::render(dir, chart).map_err(write_error)?);
+            drawn.push(charts::render(dir, chart)?);
         }
     }
     let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies));
@@ -155,10 +155,10 @@ pub fn render(dir: &Path) -> Result<Rendered, String> {
             .push((format!("best {metric}"), format!("{value} ({at})")));
     }
     for chart in &grid_charts {
-        drawn.push(charts::render(dir, chart).map_err(write_error)?);
+        drawn.push(charts::render(dir, chart)?);
     }
     for chart in &time_charts {
-        drawn.push(charts::render(dir, chart).map_err(write_error)?);
+        drawn.push(charts::render(dir, chart)?);
     }
     let page_path = write_report(dir, title, content.clone(), &drawn)?;
     let (charts, notes) = split(drawn);

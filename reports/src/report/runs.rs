@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::charts::lines::XScale;
 use crate::charts::{LineChart, Series, TimeUnit};
 use crate::compare::policy_folder;
+use crate::error::{At, ReportError};
 
 /// At most this many points per line, so that SVG files stay small.
 const MAX_POINTS: usize = 1500;
@@ -34,7 +35,7 @@ pub fn policy_folders(dir: &Path, policies: &[String]) -> Vec<(String, PathBuf)>
 
 /// The simulated time the runs in `folders` span: the last sample of the longest
 /// `timeseries.csv` (0 when none has samples).
-pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, String> {
+pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, ReportError> {
     let mut span = 0.0f64;
     for (_, folder) in folders {
         let path = folder.join("timeseries.csv");
@@ -49,7 +50,7 @@ pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, String> {
 /// The time and CDF charts of runs written in `folders` (label, folder), one line per run in
 /// the palette's order, time in `unit`; `which` says which run it is (in the titles, may be
 /// empty). Folders without `timeseries.csv` are left out.
-pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> Result<Vec<LineChart>, String> {
+pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> Result<Vec<LineChart>, ReportError> {
     let mut runs = Vec::new();
     for (colour, (policy, folder)) in folders.iter().enumerate() {
         if !folder.join("timeseries.csv").exists() {
@@ -86,20 +87,23 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
     } else {
         format!(" ({which})")
     };
+    // One line per run, its points drawn from the run by `points`.
+    let series = |points: &dyn Fn(&PolicyRun) -> Vec<(f64, f64)>| -> Vec<Series> {
+        runs.iter()
+            .map(|r| Series {
+                label: r.policy.clone(),
+                colour: r.colour,
+                points: points(r),
+            })
+            .collect()
+    };
     let over_time = |name: &str, title: &str, y_label: &str, column: usize| LineChart {
         name: name.into(),
         title: format!("{title}{suffix}"),
         x: XScale::Time(unit),
         y_label: y_label.into(),
         y_from_zero: true,
-        series: runs
-            .iter()
-            .map(|r| Series {
-                label: r.policy.clone(),
-                colour: r.colour,
-                points: thin(&r.samples).iter().map(|s| (unit.of(s[0]), s[column])).collect(),
-            })
-            .collect(),
+        series: series(&|r| thin(&r.samples).iter().map(|s| (unit.of(s[0]), s[column])).collect()),
         steps: false,
     };
     let cdf = |name: &str, title: &str, what: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
@@ -111,17 +115,12 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
         },
         y_label: "fraction of jobs".into(),
         y_from_zero: true,
-        series: runs
-            .iter()
-            .map(|r| Series {
-                label: r.policy.clone(),
-                colour: r.colour,
-                points: cumulative(values(r))
-                    .into_iter()
-                    .map(|(x, y)| (unit.of(x), y))
-                    .collect(),
-            })
-            .collect(),
+        series: series(&|r| {
+            cumulative(values(r))
+                .into_iter()
+                .map(|(x, y)| (unit.of(x), y))
+                .collect()
+        }),
         steps: true,
     };
     let gpu_frag = LineChart {
@@ -172,7 +171,7 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
 
 /// Nodes down and jobs running at each sample of the run in `folder`, when it had failures
 /// (`incidents.csv` beside `timeseries.csv`); time in `unit`.
-pub fn incident_chart(folder: &Path, label: &str, unit: TimeUnit) -> Result<Option<LineChart>, String> {
+pub fn incident_chart(folder: &Path, label: &str, unit: TimeUnit) -> Result<Option<LineChart>, ReportError> {
     if !folder.join("incidents.csv").exists() || !folder.join("timeseries.csv").exists() {
         return Ok(None);
     }
@@ -232,32 +231,33 @@ fn cumulative(values: &[f64]) -> Vec<(f64, f64)> {
 }
 
 /// The named columns of a CSV file, as numbers (`None` for an empty cell).
-fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<Option<f64>>>, String> {
+fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<Option<f64>>>, ReportError> {
     let origin = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{origin}: {e}"))?;
-    let header = reader.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
+    let csv_error = |e| ReportError::csv(&origin, e);
+    let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
+    let header = reader.headers().map_err(csv_error)?.clone();
     let indices: Vec<usize> = names
         .iter()
         .map(|name| {
-            header
-                .iter()
-                .position(|h| h == *name)
-                .ok_or_else(|| format!("{origin}: no column `{name}`"))
+            header.iter().position(|h| h == *name).ok_or_else(|| ReportError::File {
+                path: origin.clone(),
+                reason: format!("no column `{name}`"),
+            })
         })
         .collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| format!("{origin}: {e}"))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(csv_error)?;
+        let at = At {
+            path: &origin,
+            line: record.position().map_or(0, |p| p.line()),
+        };
         let row = indices
             .iter()
             .zip(names)
             .map(|(&i, name)| match record.get(i).unwrap_or_default() {
                 "" => Ok(None),
-                text => text
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("{origin}:{line}: column `{name}`: expected a number, got `{text}`")),
+                text => text.parse().map(Some).map_err(|_| at.value(name, "a number", text)),
             })
             .collect::<Result<_, _>>()?;
         rows.push(row);

@@ -68,7 +68,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, keys: &[String]) -> Result<(), Scenar
     for dir in dirs {
         let path = dir.join(FILL_CURVES);
         if path.exists() {
-            let (shard_keys, shard_curves) = read_curves(&path).map_err(ScenarioError::Input)?;
+            let (shard_keys, shard_curves) = read_curves(&path)?;
             if shard_keys != keys {
                 return Err(ScenarioError::Input(format!(
                     "{}: its columns do not match its sweep.json",

@@ -7,7 +7,9 @@ use reports::sweep_manifest::{SweepManifest, digest_hex};
 
 use crate::build::{build_cluster, open_workload};
 use crate::error::ScenarioError;
-use crate::load::{ValidScenario, load_str, locate};
+use policies::Registry;
+
+use crate::load::{ValidScenario, load_str_with, locate};
 use crate::overrides::Override;
 use crate::schema::Scenario;
 use crate::schema::SweepSection;
@@ -124,15 +126,26 @@ pub fn plan(
     overrides: &[Override],
     sweep: Option<SweepSection>,
 ) -> Result<SweepPlan, ScenarioError> {
+    plan_with(source, overrides, sweep, &Registry::builtin())
+}
+
+/// [`plan`], the policy's parts looked up in `registry`, so a sweep may name (and sweep over)
+/// parts a crate of its own adds.
+pub fn plan_with(
+    source: &Source<'_>,
+    overrides: &[Override],
+    sweep: Option<SweepSection>,
+    registry: &Registry,
+) -> Result<SweepPlan, ScenarioError> {
     let load = |extra: &[Override]| {
         let all: Vec<Override> = overrides.iter().chain(extra).cloned().collect();
-        load_str(source.text, source.origin, source.base_dir.clone(), &all)
+        load_str_with(source.text, source.origin, source.base_dir.clone(), &all, registry)
     };
     let base = load(&[])?;
     let sweep = sweep.or_else(|| base.scenario.sweep.clone()).unwrap_or_default();
     let mut loaded = base.into_loaded();
     loaded.scenario.sweep = Some(sweep.clone());
-    let base = ValidScenario::check(loaded)?;
+    let base = ValidScenario::check_with(loaded, registry)?;
     let keys: Vec<String> = sweep.grid.keys().cloned().collect();
     let mut choices: Vec<Vec<(Override, String)>> = Vec::new();
     for (key, values) in &sweep.grid {
@@ -222,6 +235,7 @@ fn cartesian<T: Clone>(lists: &[Vec<T>]) -> Vec<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::load_str;
 
     const BASE: &str = "name = \"t\"\nseed = 10\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
                         node = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"sample:philly\"\n";

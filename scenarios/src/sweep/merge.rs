@@ -28,7 +28,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     let input = |message: String| ScenarioError::Input(message);
     let mut shards: Vec<(Shard, &Path, SweepManifest)> = Vec::new();
     for dir in dirs {
-        let manifest = SweepManifest::read(&dir.join(MANIFEST)).map_err(input)?;
+        let manifest = SweepManifest::read(&dir.join(MANIFEST))?;
         let shard = match &manifest.shard {
             Some(text) => text
                 .parse::<Shard>()

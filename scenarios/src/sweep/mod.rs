@@ -30,7 +30,7 @@ use crate::error::ScenarioError;
 use crate::run::ScenarioRun;
 use expand::{RunSpec, SweepPlan};
 use resume::{JOURNAL, Journal, SWEEP_CSV};
-use runner::{RunnerOptions, run_parallel};
+use runner::{RunFailure, RunnerOptions, run_parallel};
 use shard::Shard;
 
 /// The manifest's file name.
@@ -95,6 +95,21 @@ impl SweepOutcome {
     }
 }
 
+/// Why one run of a sweep failed; its message goes to the `error` column of `sweep.csv`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The run could not be set up or did not finish.
+    #[error(transparent)]
+    Run(#[from] ScenarioError),
+    /// The run finished, but the files written beside the sweep (a comparison's first seed)
+    /// could not be.
+    #[error("cannot write the run's files: {0}")]
+    Files(io::Error),
+    /// The run finished, but its fill curve could not be saved.
+    #[error("cannot save the run's fill curve: {0}")]
+    FillCurve(io::Error),
+}
+
 /// Runs the plan's runs (or its shard's) that `options.out` does not record yet; `on_run` sees
 /// each successful run before its row is recorded (compare writes the first seed's files).
 pub fn run_sweep(
@@ -148,22 +163,21 @@ pub fn run_sweep(
             crate::run::run(&spec.scenario())
         } else {
             crate::run::run_with(&spec.scenario(), Vec::new(), &mut sim_core::metrics::DiscardRows, true)
-        }
-        .map_err(|e| e.to_string())?;
-        on_run(&spec, &run).map_err(|e| format!("cannot write the run's files: {e}"))?;
+        }?;
+        on_run(&spec, &run).map_err(RunError::Files)?;
         if let Some(rows) = &run.fill {
-            curves::save(out, index, rows).map_err(|e| format!("cannot save the run's fill curve: {e}"))?;
+            curves::save(out, index, rows).map_err(RunError::FillCurve)?;
         }
         Ok(run.record.summary.metrics().map(|(_, v)| v).to_vec())
     };
-    let sink = |index: u64, result: Result<Vec<Option<f64>>, String>| {
+    let sink = |index: u64, result: Result<Vec<Option<f64>>, RunFailure<RunError>>| {
         let spec = plan.spec(index);
         let ok = result.is_ok();
         let row = SweepRow {
             run: index,
             seed: spec.seed,
             params: spec.point.labels.clone(),
-            status: result.map_or_else(RunStatus::Failed, RunStatus::Ok),
+            status: result.map_or_else(|e| RunStatus::Failed(e.to_string()), RunStatus::Ok),
         };
         journal.append(&row)?;
         ran += 1;
@@ -222,7 +236,7 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'
                 reports::remove_leftovers(&dir).map_err(|e| ScenarioError::io(&dir, e))?;
             }
         }
-        let existing = SweepManifest::read(&manifest_path).map_err(ScenarioError::Input)?;
+        let existing = SweepManifest::read(&manifest_path)?;
         if existing != *manifest {
             return Err(ScenarioError::Input(format!(
                 "{}: holds another sweep (its scenario, grid, seeds or shard differ); \

@@ -49,7 +49,7 @@ pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioEr
     let mut tables = Vec::new();
     let finished = dir.join(SWEEP_CSV);
     if finished.exists() {
-        tables.push(read_table(&finished).map_err(|e| ScenarioError::Input(e.to_string()))?);
+        tables.push(read_table(&finished)?);
     }
     let journal = dir.join(JOURNAL);
     if journal.exists() {
@@ -65,7 +65,7 @@ pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioEr
             .map_err(|e| ScenarioError::Input(format!("{origin}: not UTF-8 text at byte {}", e.valid_up_to())))?;
         let complete = complete_prefix(text);
         if !complete.is_empty() {
-            tables.push(parse_table(complete, &origin).map_err(|e| ScenarioError::Input(e.to_string()))?);
+            tables.push(parse_table(complete, &origin)?);
         }
     }
     let mut rows: Vec<SweepRow> = Vec::new();

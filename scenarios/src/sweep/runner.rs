@@ -19,17 +19,29 @@ pub struct RunnerOptions<'a> {
     pub max_runs: Option<u64>,
 }
 
+/// Why one run failed: the error it returned, or its panic.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunFailure<W> {
+    /// The run returned an error.
+    #[error("{0}")]
+    Failed(W),
+    /// The run panicked; the panic's message.
+    #[error("panicked: {0}")]
+    Panicked(String),
+}
+
 /// Runs `work` for every index in `todo` and hands each result to `done` as it completes (in
 /// completion order, one call at a time). Returns the first error `done` returned, after which
 /// no further run starts.
-pub fn run_parallel<T, E>(
+pub fn run_parallel<T, W, E>(
     todo: &[u64],
     options: &RunnerOptions<'_>,
-    work: impl Fn(u64) -> Result<T, String> + Sync,
-    done: impl FnMut(u64, Result<T, String>) -> Result<(), E> + Send,
+    work: impl Fn(u64) -> Result<T, W> + Sync,
+    done: impl FnMut(u64, Result<T, RunFailure<W>>) -> Result<(), E> + Send,
 ) -> Result<Result<(), E>, ScenarioError>
 where
     T: Send,
+    W: Send,
     E: Send,
 {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -50,8 +62,10 @@ where
             {
                 return;
             }
-            let result = catch_unwind(AssertUnwindSafe(|| work(index)))
-                .unwrap_or_else(|payload| Err(format!("panicked: {}", panic_message(payload.as_ref()))));
+            let result = match catch_unwind(AssertUnwindSafe(|| work(index))) {
+                Ok(result) => result.map_err(RunFailure::Failed),
+                Err(payload) => Err(RunFailure::Panicked(panic_message(payload.as_ref()))),
+            };
             let mut guard = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let (done, status) = &mut *guard;
             if status.is_ok()
@@ -79,7 +93,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 mod tests {
     use super::*;
 
-    fn collect(todo: &[u64], threads: usize, max_runs: Option<u64>) -> Vec<(u64, Result<u64, String>)> {
+    fn collect(todo: &[u64], threads: usize, max_runs: Option<u64>) -> Vec<(u64, Result<u64, RunFailure<String>>)> {
         let stop = AtomicBool::new(false);
         let options = RunnerOptions {
             threads,
@@ -113,8 +127,9 @@ mod tests {
         for threads in [1, 2] {
             let seen = collect(&todo, threads, None);
             assert_eq!(seen.len(), 8);
-            assert_eq!(seen[3].1, Err("panicked: run 3 exploded".to_string()));
-            assert_eq!(seen[5].1, Err("bad value".to_string()));
+            assert_eq!(seen[3].1, Err(RunFailure::Panicked("run 3 exploded".to_string())));
+            assert_eq!(seen[3].1.as_ref().unwrap_err().to_string(), "panicked: run 3 exploded");
+            assert_eq!(seen[5].1, Err(RunFailure::Failed("bad value".to_string())));
             assert_eq!(seen[7].1, Ok(49));
         }
     }

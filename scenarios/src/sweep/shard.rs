@@ -33,12 +33,17 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Text that is not a shard `K/N` with 1 ≤ K ≤ N; the text as given.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a shard K/N with 1 ≤ K ≤ N (e.g. 2/8)")]
+pub struct BadShard(pub String);
+
 impl FromStr for Shard {
-    type Err = String;
+    type Err = BadShard;
 
     /// Parses `K/N` with 1 ≤ K ≤ N.
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("`{text}` is not a shard K/N with 1 ≤ K ≤ N (e.g. 2/8)");
+    fn from_str(text: &str) -> Result<Shard, BadShard> {
+        let bad = || BadShard(text.to_string());
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = k.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Node;
+use super::{InvariantError, Node};
 use crate::ids::{GpuTypeId, NodeId};
 
 /// A set of node ids: a sorted list while small, a bit set once large (so that moving a node
@@ -143,20 +143,19 @@ impl FreeIndex {
     }
 
     /// Checks every entry against `nodes` (the engine's debug-build check after each instant).
-    pub(crate) fn check(&self, nodes: &[Node]) -> Result<(), String> {
+    pub(crate) fn check(&self, nodes: &[Node]) -> Result<(), InvariantError> {
         for (i, node) in nodes.iter().enumerate() {
             let key = node.up.then_some((node.gpu_type, node.free_gpu_milli));
             let leaf = key.map_or(-1, |(_, free)| free as i64);
             if self.keys[i] != key || self.tree[self.leaves + i] != leaf {
-                return Err(format!(
-                    "node `{}` is out of step with the free-capacity index",
-                    node.name
-                ));
+                return Err(InvariantError::IndexEntry {
+                    node: node.name.clone(),
+                });
             }
         }
         let listed: usize = self.by_free.iter().flat_map(|m| m.values()).map(NodeSet::len).sum();
         if listed != self.keys.iter().flatten().count() {
-            return Err("the free-capacity index lists nodes twice or not at all".into());
+            return Err(InvariantError::IndexListing);
         }
         Ok(())
     }

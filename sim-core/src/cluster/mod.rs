@@ -557,47 +557,96 @@ impl Cluster {
 
     /// Recounts every total from the device array and checks that nothing is over capacity;
     /// the engine calls it after every instant in debug builds.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), InvariantError> {
         let mut allocated = 0;
         for node in &self.nodes {
             let devices = &self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
-            if let Some(d) = devices
+            let name = || node.name.clone();
+            if let Some(device) = devices
                 .iter()
                 .enumerate()
                 .position(|(d, &f)| u32::from(f) > MILLI_PER_GPU || (node.failed_gpus >> d & 1 == 1 && f != 0))
             {
-                return Err(format!(
-                    "node `{}` device {d} has more than a whole GPU free, or is failed and not empty",
-                    node.name
-                ));
+                return Err(InvariantError::Device { node: name(), device });
             }
             let free: u64 = devices.iter().map(|&f| u64::from(f)).sum();
             if free != node.free_gpu_milli {
-                return Err(format!(
-                    "node `{}` free GPU total {} != device sum {free}",
-                    node.name, node.free_gpu_milli
-                ));
+                return Err(InvariantError::FreeGpus {
+                    node: name(),
+                    recorded: node.free_gpu_milli,
+                    counted: free,
+                });
             }
             if node.free_cpu_milli > node.cpu_milli || node.free_mem_mib > node.mem_mib {
-                return Err(format!(
-                    "node `{}` has more CPU or memory free than it holds",
-                    node.name
-                ));
+                return Err(InvariantError::FreeCpuOrMemory { node: name() });
             }
             allocated += node.gpu_milli() - free;
             if !node.up && free != node.gpu_milli() {
-                return Err(format!("node `{}` is down but holds tasks", node.name));
+                return Err(InvariantError::DownButBusy { node: name() });
             }
         }
         self.index.check(&self.nodes)?;
         if allocated != self.allocated_gpu_milli {
-            return Err(format!(
-                "allocated total {} != recount {allocated}",
-                self.allocated_gpu_milli
-            ));
+            return Err(InvariantError::Allocated {
+                recorded: self.allocated_gpu_milli,
+                counted: allocated,
+            });
         }
         Ok(())
     }
+}
+
+/// A broken accounting invariant of a [`Cluster`] (a bug in the engine or a policy): which one,
+/// and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvariantError {
+    /// A device with more than a whole GPU free, or failed and not empty.
+    #[error("node `{node}` device {device} has more than a whole GPU free, or is failed and not empty")]
+    Device {
+        /// The node's name.
+        node: String,
+        /// The device's index on the node.
+        device: usize,
+    },
+    /// A node's free GPU total that is not the sum over its devices.
+    #[error("node `{node}` free GPU total {recorded} != device sum {counted}")]
+    FreeGpus {
+        /// The node's name.
+        node: String,
+        /// The total kept, in milli-GPU.
+        recorded: u64,
+        /// The sum over the devices, in milli-GPU.
+        counted: u64,
+    },
+    /// A node with more CPU or memory free than it holds.
+    #[error("node `{node}` has more CPU or memory free than it holds")]
+    FreeCpuOrMemory {
+        /// The node's name.
+        node: String,
+    },
+    /// A node that is down but holds tasks.
+    #[error("node `{node}` is down but holds tasks")]
+    DownButBusy {
+        /// The node's name.
+        node: String,
+    },
+    /// A node whose entry in the free-capacity index is not its state.
+    #[error("node `{node}` is out of step with the free-capacity index")]
+    IndexEntry {
+        /// The node's name.
+        node: String,
+    },
+    /// The free-capacity index lists a node twice or not at all.
+    #[error("the free-capacity index lists nodes twice or not at all")]
+    IndexListing,
+    /// The cluster's allocated total that is not the recount over the nodes.
+    #[error("allocated total {recorded} != recount {counted}")]
+    Allocated {
+        /// The total kept, in milli-GPU.
+        recorded: u64,
+        /// The recount, in milli-GPU.
+        counted: u64,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -623,6 +672,20 @@ pub(crate) mod tests {
             })
             .collect();
         Cluster::build(&specs).unwrap()
+    }
+
+    #[test]
+    fn broken_accounting_is_named() {
+        let mut c = uniform(1, 1, 8);
+        c.check_invariants().unwrap();
+        c.allocated_gpu_milli += 500;
+        assert_eq!(
+            c.check_invariants(),
+            Err(InvariantError::Allocated {
+                recorded: 500,
+                counted: 0
+            })
+        );
     }
 
     #[test]

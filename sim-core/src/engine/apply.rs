@@ -107,6 +107,7 @@ impl State {
         job.alloc = placement;
         job.speed = JobSpeed::FULL;
         self.running.insert(id);
+        self.tally.started(self.stats.events);
         self.notify(Some(id), |m, ctx, effects| m.job_started(ctx, id, effects));
         let job = &mut self.jobs[id];
         job.progress.remaining = job.cycle.length() - job.ledger.attempt_from;
@@ -198,6 +199,7 @@ impl State {
             }
             Stop::Suspend { .. } => {
                 job.suspensions += 1;
+                self.tally.suspensions += 1;
                 Record::Suspended { job: id, lost_gpu_s }
             }
             Stop::Interrupt => {

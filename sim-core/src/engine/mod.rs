@@ -12,6 +12,9 @@
 //!
 //! If step 3 scheduled events at the same instant (zero-length work), steps 2–4 repeat.
 //!
+//! Every event passes the progress guard ([`guard`]): a run that stops advancing simulated
+//! time, or does far more work than its jobs can need, ends with [`RunError::NoProgress`].
+//!
 //! Trace arrivals are streamed: only the next job is read ahead, so the event queue holds
 //! about one finish event per running job, however long the trace.
 //!
@@ -22,6 +25,7 @@
 
 mod admission;
 mod apply;
+pub mod guard;
 mod models;
 mod names;
 mod nodes;
@@ -45,6 +49,7 @@ use crate::policy::{Decision, Policy};
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
+use guard::{Bound, Budget, Stall, Tally};
 use names::Names;
 
 /// Settings of one run that are not part of the world or the workload.
@@ -68,6 +73,9 @@ pub struct EngineConfig {
     /// `RunOutcome::jobs` is then empty. Off, every job is kept and handed back at the end, in
     /// arrival order.
     pub stream_jobs: bool,
+    /// How much work the run may do before it is stopped as stuck ([`RunError::NoProgress`]);
+    /// the default grows with the jobs and the cluster.
+    pub budget: Budget,
 }
 
 /// What the engine simulates: the cluster and the models of the world around it.
@@ -139,6 +147,9 @@ pub enum RunError {
         /// What was wrong.
         reason: String,
     },
+    /// The run stopped making progress (see [`guard`]): it would otherwise never end.
+    #[error("{0}")]
+    NoProgress(Box<Stall>),
 }
 
 /// Counters of the engine's own work, for performance reports (not part of deterministic output).
@@ -280,6 +291,8 @@ struct State {
     ended: Vec<JobId>,
     /// Whether jobs are killed at their requested time.
     kill_at_limit: bool,
+    /// Recent events by kind, for the progress guard.
+    tally: Tally,
 }
 
 impl State {
@@ -309,6 +322,10 @@ pub struct Engine<'r, S> {
     config: EngineConfig,
     next_sample: Option<SimTime>,
     horizon_reached: bool,
+    /// GPUs and nodes of the cluster, for the event budgets.
+    units: (u64, u64),
+    /// Most events of the run, and of one instant, as the budget stands.
+    event_limits: (u64, u64),
 }
 
 impl<'r, S, E> Engine<'r, S>
@@ -331,6 +348,10 @@ where
             models: extra_models,
         } = world.into();
         let nodes = cluster.nodes().len();
+        let units = (
+            cluster.total_gpu_milli() / u64::from(crate::resources::MILLI_PER_GPU),
+            nodes as u64,
+        );
         let impact = faults.jobs;
         let faults_active = faults.is_active();
         let mut models = builtin_models(&mut cluster, physics, faults)?;
@@ -361,14 +382,17 @@ where
                 held_jobs: 0,
                 ended: Vec::new(),
                 kill_at_limit: config.kill_at_limit,
+                tally: Tally::default(),
             },
             source,
             policy,
             observers: Vec::new(),
             decisions: Vec::new(),
+            event_limits: config.budget.limits(0, units.0, units.1),
             config,
             next_sample: None,
             horizon_reached: false,
+            units,
         };
         let state = &mut engine.state;
         state.notify(None, |m, ctx, effects| m.start(ctx, effects));
@@ -420,14 +444,27 @@ where
             self.horizon_reached = !self.state.queue.is_empty();
             return Ok(false);
         };
+        if let Some(limit) = self.config.budget.max_time.filter(|&limit| t > limit) {
+            return Err(self.stall(Bound::Time { limit, next: t }));
+        }
         self.report_samples_before(t);
         self.state.now = t;
         self.state.stats.instants += 1;
+        let first_event = self.state.stats.events;
         while self.state.queue.peek_time() == Some(t) {
             let mut changed = false;
             while self.state.queue.peek_time() == Some(t) {
                 let (_, event) = self.state.queue.pop().expect("peeked event is present");
                 self.state.stats.events += 1;
+                let kind = guard::kind(&event, &self.state.models);
+                self.state.tally.count(kind);
+                let (total, instant) = self.event_limits;
+                if self.state.stats.events > total {
+                    return Err(self.stall(Bound::Events { limit: total }));
+                }
+                if self.state.stats.events - first_event > instant {
+                    return Err(self.stall(Bound::SameInstant { limit: instant }));
+                }
                 changed |= self.apply_event(event)?;
                 self.emit_records();
             }
@@ -454,6 +491,28 @@ where
             );
         }
         Ok(true)
+    }
+
+    /// The error of a run stopped by the progress guard at `bound`.
+    fn stall(&self, bound: Bound) -> RunError {
+        let state = &self.state;
+        let next = match bound {
+            Bound::Time { .. } => state.queue.peek().map(|(_, event)| event),
+            Bound::SameInstant { .. } | Bound::Events { .. } => None,
+        };
+        let waiting = state.running.is_empty() && state.held_jobs == 0 && !state.pending.is_empty();
+        let cause = if waiting && !state.tally.started_lately(state.stats.events) {
+            guard::Cause::Waiting
+        } else {
+            state.tally.cause(next.map(|e| guard::kind(e, &state.models)))
+        };
+        RunError::NoProgress(Box::new(Stall {
+            bound,
+            at: state.now,
+            events: state.stats.events,
+            unfinished: (state.pending.len() + state.running.len() + state.held_jobs) as u64,
+            cause,
+        }))
     }
 
     /// Runs to the end and returns the final state.
@@ -541,6 +600,8 @@ where
                     .expect("an arrival event always has a read-ahead job");
                 let submit = spec.submit;
                 self.state.admit(spec);
+                let arrived = self.state.jobs.len() as u64;
+                self.event_limits = self.config.budget.limits(arrived, self.units.0, self.units.1);
                 self.read_ahead(submit)?;
                 Ok(true)
             }

@@ -115,15 +115,21 @@ impl State {
         }
     }
 
-    /// A device fails in `incident`: the job using it is stopped, the device leaves the capacity.
+    /// A device fails in `incident`: every job using it is stopped (several share a device in
+    /// slices), the device leaves the capacity.
     pub(super) fn gpu_down(&mut self, node: NodeId, device: u32, incident: u32) {
-        let user = self.running.iter().copied().find(|j| {
-            self.jobs[*j]
-                .alloc
-                .iter()
-                .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
-        });
-        if let Some(job) = user {
+        let users: Vec<JobId> = self
+            .running
+            .iter()
+            .copied()
+            .filter(|j| {
+                self.jobs[*j]
+                    .alloc
+                    .iter()
+                    .any(|t| t.node == node && t.gpu_mask >> device & 1 == 1)
+            })
+            .collect();
+        for job in users {
             self.kill(job, incident);
         }
         self.cluster.set_gpu_failed(node, device, true);

@@ -10,12 +10,12 @@
 //! seed gives the same failures under every policy.
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
 
 use super::domains::{Component, Domains};
 use super::{Cause, CauseDomain, FailureCause};
 use crate::cluster::Cluster;
 use crate::ids::{JobId, NodeId};
+use crate::math;
 use crate::model::{Effect, Effects, ModelCtx, ModelEvent, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
@@ -82,9 +82,7 @@ impl CauseTable {
         if rate_per_s <= 0.0 {
             return;
         }
-        let gap_s = Exp::new(rate_per_s)
-            .expect("validated: rate > 0")
-            .sample(&mut self.streams[index]);
+        let gap_s = math::exponential(&mut self.streams[index], 1.0 / rate_per_s);
         let gap = SimTime(((gap_s * 1e6).ceil() as u64).max(1));
         effects.schedule(now.saturating_add(gap), FAILURE | index as u64, 0);
     }

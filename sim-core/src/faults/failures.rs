@@ -1,6 +1,6 @@
 //! Random failure processes, scripted incidents and their repairs, as a world model.
 //!
-//! Every failure opens an incident (a row of the log) and applies a hit: what it took,
+//! Every failure opens an incident (a row of the log) and applies a [`Hit`]: what it took,
 //! so that the repair gives exactly that back. Random failure processes draw only from their
 //! own stream, in the order of their own events, so their times do not depend on the policy.
 //!
@@ -29,6 +29,26 @@ const INCIDENT: u64 = 1 << 48;
 const REPAIR: u64 = 2 << 48;
 /// The fields below the kind.
 const FIELDS: u64 = (1 << 48) - 1;
+
+/// What one of this model's events is, for the engine's progress guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventClass {
+    /// A random failure.
+    Failure,
+    /// A scripted incident.
+    Incident,
+    /// The end of a failure or incident.
+    Repair,
+}
+
+/// The class of the event with `payload`.
+pub(crate) fn event_class(payload: u64) -> EventClass {
+    match payload & !FIELDS {
+        FAILURE => EventClass::Failure,
+        INCIDENT => EventClass::Incident,
+        _ => EventClass::Repair,
+    }
+}
 
 /// What an incident took, to give back when it ends.
 #[derive(Clone, Debug)]

@@ -173,7 +173,7 @@ impl JobImpact {
             return self.restart_overhead;
         }
         let exponent = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
-        let backoff_s = self.backoff.as_secs_f64() * self.backoff_factor.powi(exponent);
+        let backoff_s = self.backoff.as_secs_f64() * crate::math::powi(self.backoff_factor, exponent);
         let backoff = SimTime((backoff_s * 1e6).round().min(u64::MAX as f64 / 4.0) as u64);
         self.restart_overhead.saturating_add(backoff)
     }

@@ -4,25 +4,17 @@
 //! for starts, every task's node and devices. Two runs with equal digests applied the same
 //! changes at the same instants; the first differing record locates a regression.
 
+use std::hash::Hasher;
+
+use crate::fnv::Fnv1a;
 use crate::observe::{Observer, Record, RejectReason};
 use crate::view::ClusterView;
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
 /// Observer folding every record into a 64-bit FNV-1a hash.
+#[derive(Default)]
 pub struct EventDigest {
-    hash: u64,
+    hash: Fnv1a,
     records: u64,
-}
-
-impl Default for EventDigest {
-    fn default() -> Self {
-        EventDigest {
-            hash: FNV_OFFSET,
-            records: 0,
-        }
-    }
 }
 
 impl EventDigest {
@@ -33,7 +25,7 @@ impl EventDigest {
 
     /// The digest so far, as 16 hex digits.
     pub fn hex(&self) -> String {
-        format!("{:016x}", self.hash)
+        format!("{:016x}", self.hash.finish())
     }
 
     /// Records folded in so far.
@@ -42,10 +34,7 @@ impl EventDigest {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.hash ^= u64::from(b);
-            self.hash = self.hash.wrapping_mul(FNV_PRIME);
-        }
+        self.hash.write(bytes);
     }
 
     fn write_u64(&mut self, v: u64) {

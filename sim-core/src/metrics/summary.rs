@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::power::PowerTotals;
+use super::registry::METRICS;
 use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
@@ -16,45 +17,7 @@ use crate::view::ClusterView;
 /// Run time below which bounded slowdown stops growing, in seconds (the usual 10 s bound).
 const SLOWDOWN_BOUND_S: f64 = 10.0;
 
-/// Every metric name of the contract, in the order of `summary.json` and `sweep.csv`.
-pub const METRIC_NAMES: [&str; 34] = [
-    "jobs_submitted",
-    "jobs_completed",
-    "jobs_failed",
-    "jobs_pending_at_end",
-    "jobs_running_at_end",
-    "avg_jct_s",
-    "p50_jct_s",
-    "p95_jct_s",
-    "p99_jct_s",
-    "avg_wait_s",
-    "p95_wait_s",
-    "avg_bounded_slowdown",
-    "makespan_s",
-    "gpu_alloc_ratio",
-    "gpu_util",
-    "frag_mean",
-    "preemptions",
-    "node_failures",
-    "lost_gpu_hours",
-    "energy_kwh",
-    "peak_power_kw",
-    "throttled_gpu_hours",
-    "jain_fairness",
-    "facility_energy_kwh",
-    "max_temp_c",
-    "frag_gpus_mean",
-    "frag_ratio_mean",
-    "interruptions",
-    "jobs_failed_after_retries",
-    "incidents",
-    "max_nodes_down",
-    "breaker_trips",
-    "jobs_never_fit",
-    "jobs_timed_out",
-];
-
-/// The metrics of one run. `None` (JSON `null`) means "not defined for this run": no job
+/// The metrics of one run, in the order of the metric registry ([`super::METRICS`]). `None` (JSON `null`) means "not defined for this run": no job
 /// completed (so no JCT), or the model behind the metric is off in this scenario (power metrics
 /// without `[power]`, temperatures without `[thermal]`, node failures without a model that
 /// can fail nodes).
@@ -275,46 +238,9 @@ impl Summary {
         }
     }
 
-    /// Every metric as (name, value) in [`METRIC_NAMES`] order; counts become floats.
-    pub fn metrics(&self) -> [(&'static str, Option<f64>); 34] {
-        let n = |v: u64| Some(v as f64);
-        let values = [
-            n(self.jobs_submitted),
-            n(self.jobs_completed),
-            n(self.jobs_failed),
-            n(self.jobs_pending_at_end),
-            n(self.jobs_running_at_end),
-            self.avg_jct_s,
-            self.p50_jct_s,
-            self.p95_jct_s,
-            self.p99_jct_s,
-            self.avg_wait_s,
-            self.p95_wait_s,
-            self.avg_bounded_slowdown,
-            Some(self.makespan_s),
-            Some(self.gpu_alloc_ratio),
-            Some(self.gpu_util),
-            Some(self.frag_mean),
-            n(self.preemptions),
-            self.node_failures.map(|v| v as f64),
-            Some(self.lost_gpu_hours),
-            self.energy_kwh,
-            self.peak_power_kw,
-            self.throttled_gpu_hours,
-            self.jain_fairness,
-            self.facility_energy_kwh,
-            self.max_temp_c,
-            self.frag_gpus_mean,
-            self.frag_ratio_mean,
-            n(self.interruptions),
-            n(self.jobs_failed_after_retries),
-            self.incidents.map(|v| v as f64),
-            self.max_nodes_down.map(|v| v as f64),
-            self.breaker_trips.map(|v| v as f64),
-            n(self.jobs_never_fit),
-            n(self.jobs_timed_out),
-        ];
-        std::array::from_fn(|i| (METRIC_NAMES[i], values[i]))
+    /// Every metric as (name, value) in [`super::METRICS`] order; counts become floats.
+    pub fn metrics(&self) -> [(&'static str, Option<f64>); METRICS.len()] {
+        METRICS.map(|m| (m.name, (m.value)(self)))
     }
 
     /// One metric by its contract name.

@@ -3,6 +3,8 @@
 //! `P_s = static_share · TDP`; compute-bound speed is proportional to `f`, memory-bound work is
 //! not slowed: `speed = (1 − m)·f + m`.
 
+use crate::math;
+
 /// Parameters of the curve (knobs of `[power]`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CapCurve {
@@ -28,13 +30,13 @@ impl CapCurve {
     /// Running power at clock fraction `f`, in W, for a GPU of board limit `tdp_w`.
     pub fn running_power_w(&self, tdp_w: f64, f: f64) -> f64 {
         let p_s = self.static_share * tdp_w;
-        p_s + (tdp_w - p_s) * f.powf(self.alpha)
+        p_s + (tdp_w - p_s) * math::powf(f, self.alpha)
     }
 
     /// The clock fraction at which a running GPU draws `power_w` (clamped to [0, 1]).
     pub fn clock_at_power(&self, tdp_w: f64, power_w: f64) -> f64 {
         let p_s = self.static_share * tdp_w;
-        (((power_w - p_s) / (tdp_w - p_s)).clamp(0.0, 1.0)).powf(1.0 / self.alpha)
+        math::powf(((power_w - p_s) / (tdp_w - p_s)).clamp(0.0, 1.0), 1.0 / self.alpha)
     }
 
     /// Job speed at clock fraction `f`.

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::{Cluster, PowerLimits, PowerLine};
 use crate::ids::{NodeId, RackId};
+use crate::math;
 use crate::resources::MILLI_PER_GPU;
 use cap_curve::CapCurve;
 pub use catalog::GpuSpec;
@@ -244,9 +245,7 @@ impl PowerModel {
         if dynamic <= 0.0 {
             return 1.0;
         }
-        (((budget - fixed) / dynamic).max(0.0))
-            .powf(1.0 / curve.alpha)
-            .clamp(min_clock, 1.0)
+        math::powf(((budget - fixed) / dynamic).max(0.0), 1.0 / curve.alpha).clamp(min_clock, 1.0)
     }
 
     /// A node's power at clock fraction `clock` with its current allocation, in W.
@@ -328,8 +327,8 @@ mod tests {
         };
         assert_eq!(clock(None), 1.0);
         assert_eq!(clock(Some(9600.0)), 1.0);
-        assert!((clock(Some(8000.0)) - (3840.0f64 / 5440.0).cbrt()).abs() < 1e-12);
-        assert!((clock(Some(4000.0)) - (40.0f64 / 340.0).cbrt()).abs() < 1e-12);
+        assert!((clock(Some(8000.0)) - math::cbrt(3840.0 / 5440.0)).abs() < 1e-12);
+        assert!((clock(Some(4000.0)) - math::cbrt(40.0 / 340.0)).abs() < 1e-12);
         let admit = PowerModel::new(&cluster, config(Some(4000.0), PowerMode::Admit)).unwrap();
         assert_eq!(admit.rack_clock(&cluster, RackId(0)), 1.0);
     }

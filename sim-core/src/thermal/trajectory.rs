@@ -13,6 +13,8 @@
 //! Each has at most one turning point, found analytically, so a threshold crossing is bracketed
 //! exactly and found by bisection on whole microseconds (the crossing event is never early).
 
+use crate::math;
+
 /// How a rack's inlet temperature evolves from its anchor.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Inlet {
@@ -42,7 +44,7 @@ impl Inlet {
                 start_c,
                 target_c,
                 tau_s,
-            } => target_c + (start_c - target_c) * (-t / tau_s).exp(),
+            } => target_c + (start_c - target_c) * math::exp(-t / tau_s),
             Inlet::Ramp { start_c, rate_c_per_s } => start_c + rate_c_per_s * t,
         }
     }
@@ -109,7 +111,7 @@ impl Trajectory {
     /// Temperature `t` seconds after the anchor.
     pub fn at(&self, t: f64) -> f64 {
         let c = self.terms();
-        c.base + c.slope * t + c.fast * (-t / c.tau_fast).exp() + c.node * (-t / c.tau).exp()
+        c.base + c.slope * t + c.fast * math::exp(-t / c.tau_fast) + c.node * math::exp(-t / c.tau)
     }
 
     /// The highest temperature over the first `span_s` seconds after the anchor (the turning
@@ -130,11 +132,11 @@ impl Trajectory {
         let t = if c.fast == 0.0 {
             // slope = (node/τ)·e^(−t/τ).
             let ratio = c.slope * c.tau / c.node;
-            (ratio > 0.0 && ratio < 1.0).then(|| -c.tau * ratio.ln())?
+            (ratio > 0.0 && ratio < 1.0).then(|| -c.tau * math::ln(ratio))?
         } else {
             // (fast/τ_fast)·e^(−t/τ_fast) = −(node/τ)·e^(−t/τ).
             let ratio = -c.node * c.tau_fast / (c.fast * c.tau);
-            (ratio > 0.0).then(|| ratio.ln() / (1.0 / c.tau - 1.0 / c.tau_fast))?
+            (ratio > 0.0).then(|| math::ln(ratio) / (1.0 / c.tau - 1.0 / c.tau_fast))?
         };
         (t.is_finite() && t > 0.0).then_some(t)
     }
@@ -265,7 +267,7 @@ mod tests {
                 tau_s: 300.0,
             },
         };
-        let exact_us = 30.0 * (40.0f64 / 4.0).ln() * 1e6;
+        let exact_us = 30.0 * math::ln(40.0 / 4.0) * 1e6;
         let us = traj.crossing_us(60.0, true, 3_600_000_000).unwrap();
         assert_eq!(us, exact_us.ceil() as u64);
         assert_eq!(

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use sim_core::cluster::NodeSpec;
 
-use crate::error::TraceError;
+use crate::error::{TraceError, UnknownName};
 use crate::{openb, pai};
 
 /// Nodes per rack when a node list without racks does not say: 2, the 2 × 8-GPU nodes per rack
@@ -84,13 +84,9 @@ impl fmt::Display for NodesFormat {
 }
 
 impl FromStr for NodesFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<NodesFormat, String> {
-        NodesFormat::ALL
-            .iter()
-            .find(|(_, n)| *n == s)
-            .map(|(f, _)| *f)
-            .ok_or_else(|| format!("unknown nodes format `{s}`; known formats: {}", NodesFormat::names()))
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<NodesFormat, UnknownName> {
+        crate::error::by_name("nodes format", s, &NodesFormat::ALL, "formats")
     }
 }
 
@@ -202,7 +198,7 @@ mod tests {
         assert_eq!(NodesFormat::sniff("a,b,c"), None);
         assert_eq!("pai".parse::<NodesFormat>(), Ok(NodesFormat::Pai));
         assert_eq!(
-            "csv".parse::<NodesFormat>(),
+            "csv".parse::<NodesFormat>().map_err(|e| e.to_string()),
             Err("unknown nodes format `csv`; known formats: native, openb, pai".into())
         );
     }

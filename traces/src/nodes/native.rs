@@ -5,72 +5,40 @@ use std::io::Read;
 
 use sim_core::cluster::NodeSpec;
 
-use crate::error::{Location, TraceError, from_csv};
+use crate::columns::ColumnSpec;
+use crate::error::TraceError;
 use crate::fields;
-use crate::lines::{LfReader, record_line};
+use crate::rows::{CsvRows, collect_nodes};
 
-const NODE_COLUMNS: [&str; 6] = ["node", "rack", "gpus", "gpu_type", "cpus", "mem_gib"];
+/// The columns of a nodes file, all required, in the order rows are read.
+const NODE_COLUMNS: &ColumnSpec = &[
+    ("node", true),
+    ("rack", true),
+    ("gpus", true),
+    ("gpu_type", true),
+    ("cpus", true),
+    ("mem_gib", true),
+];
 
 /// Reads every node of a native nodes file.
 pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(LfReader::new(reader));
-    let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
-    let at = Location { file, line: 1 };
-    let mut index = [usize::MAX; NODE_COLUMNS.len()];
-    for (position, name) in header.iter().map(str::trim).enumerate() {
-        match NODE_COLUMNS.iter().position(|c| *c == name) {
-            Some(i) => index[i] = position,
-            None if name.starts_with("x_") => {}
-            None => {
-                return Err(at.row(format!(
-                    "unknown column `{name}`; a nodes file has {}",
-                    NODE_COLUMNS.join(", ")
-                )));
-            }
-        }
-    }
-    if let Some(i) = index.iter().position(|&p| p == usize::MAX) {
-        return Err(at.row(format!(
-            "missing column `{}`; a nodes file has {}",
-            NODE_COLUMNS[i],
-            NODE_COLUMNS.join(", ")
-        )));
-    }
-    let mut nodes = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while csv.read_record(&mut record).map_err(|e| from_csv(file, e))? {
-        let at = Location {
-            file,
-            line: record_line(csv.position().line(), &record),
-        };
-        if nodes.len() == max_nodes {
-            return Err(at.too_many_nodes(max_nodes));
-        }
-        if record.len() != header.len() {
-            return Err(at.row(format!(
-                "expected {} fields like the header, found {}",
-                header.len(),
-                record.len()
-            )));
-        }
-        let field = |i: usize| record[index[i]].trim();
+    let (rows, columns) = CsvRows::with_header(file, reader, NODE_COLUMNS)?;
+    collect_nodes(rows, max_nodes, |record, at| {
+        let field = |i: usize| columns[i].map_or("", |c| record[c].trim());
         let name = field(0).to_string();
         if name.is_empty() {
             return Err(at.field("node", "is empty"));
         }
         let gpus = fields::integer_at_least(field(2), 0).map_err(|e| at.field("gpus", e))?;
-        nodes.push(NodeSpec {
+        Ok(Some(NodeSpec {
             name,
             rack: field(1).to_string(),
             gpus: u32::try_from(gpus).map_err(|_| at.field("gpus", "too large"))?,
             gpu_type: field(3).to_string(),
             cpu_milli: fields::scaled(field(4), 1000.0).map_err(|e| at.field("cpus", e))?,
             mem_mib: fields::scaled(field(5), 1024.0).map_err(|e| at.field("mem_gib", e))?,
-        });
-    }
-    Ok(nodes)
+        }))
+    })
 }
 
 #[cfg(test)]
@@ -101,6 +69,9 @@ mod tests {
             "n.csv:2: column `gpus`: expected a whole number ≥ 0, got `x`"
         );
         let err = read("n.csv", "node,rack,gpus\n".as_bytes(), usize::MAX).unwrap_err();
-        assert!(err.to_string().starts_with("n.csv:1: missing column `gpu_type`"));
+        assert_eq!(
+            err.to_string(),
+            "n.csv:1: missing required column(s): gpu_type, cpus, mem_gib"
+        );
     }
 }

@@ -21,12 +21,12 @@ use sim_core::job::JobSpec;
 use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskRequest};
 use sim_core::time::SimTime;
 
-use crate::columns::{ColumnSpec, map_header};
-use crate::error::{Location, TraceError, from_csv};
+use crate::SkipReport;
+use crate::columns::ColumnSpec;
+use crate::error::{Location, TraceError};
 use crate::fields;
 use crate::ids::SeenIds;
-use crate::lines::{LfReader, record_line};
-use crate::{JobSource, SkipReport};
+use crate::rows::{CsvRows, RowParser, RowReader, job_source};
 
 /// Lifetime given to pods of lists without times: 616 s, the median lifetime
 /// (`deletion_time − scheduled_time`) of `openb_pod_list_default.csv` (its SOURCE.md).
@@ -60,89 +60,67 @@ const POD_COLUMNS: &ColumnSpec = &[
 
 /// Streaming reader of an openb pod list, in file order.
 pub struct OpenbPodReader<R: Read> {
-    file: String,
-    csv: csv::Reader<LfReader<R>>,
-    record: csv::StringRecord,
+    rows: RowReader<CsvRows<R>, Pods>,
+}
+
+/// What the pod list format keeps between rows.
+struct Pods {
+    /// Place of each column of [`POD_COLUMNS`] in the file's rows.
     columns: Vec<Option<usize>>,
-    width: usize,
     untimed_duration: SimTime,
     keep_zero_lifetimes: bool,
     seen_ids: SeenIds,
     max_time: SimTime,
-    jobs: u64,
-    done: bool,
-    skipped: SkipReport,
 }
 
 impl<R: Read> OpenbPodReader<R> {
     /// Opens a pod list; `file` names it in errors; pods of lists without times live for
     /// `untimed_duration`. Reads and checks the header.
     pub fn new(file: &str, reader: R, untimed_duration: SimTime) -> Result<Self, TraceError> {
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(LfReader::new(reader));
-        let header = csv.headers().map_err(|e| from_csv(file, e))?.clone();
-        if header.is_empty() {
-            return Err(TraceError::File {
-                file: file.into(),
-                reason: "empty file: expected a header row".into(),
-            });
-        }
-        let columns = map_header(file, &header, POD_COLUMNS)?;
+        let (source, columns) = CsvRows::with_header(file, reader, POD_COLUMNS)?;
         if columns[CREATION].is_some() != columns[DELETION].is_some() {
             return Err(Location { file, line: 1 }.row(
                 "give both creation_time and deletion_time, or neither (pods then arrive at 0 and live a fixed time)",
             ));
         }
-        Ok(OpenbPodReader {
-            file: file.to_string(),
-            csv,
-            record: csv::StringRecord::new(),
+        let pods = Pods {
             columns,
-            width: header.len(),
             untimed_duration,
             keep_zero_lifetimes: false,
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
-            jobs: 0,
-            done: false,
-            skipped: SkipReport::default(),
+        };
+        Ok(OpenbPodReader {
+            rows: RowReader::new(source, pods),
         })
     }
 
     /// Keeps pods whose lifetime is 0, giving them the untimed duration, instead of skipping
     /// them (fill runs, which ignore times).
     pub fn keeping_zero_lifetimes(mut self) -> Self {
-        self.keep_zero_lifetimes = true;
+        self.rows.parser_mut().keep_zero_lifetimes = true;
         self
     }
+}
 
-    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
-    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
-        self.max_time = max_time;
-        self
-    }
+impl RowParser for Pods {
+    type Row = csv::StringRecord;
+    type Item = JobSpec;
 
-    /// Parses the current row; `Ok(None)` for a pod skipped by rule.
-    fn parse_row(&mut self) -> Result<Option<JobSpec>, TraceError> {
-        let at = Location {
-            file: &self.file,
-            line: record_line(self.csv.position().line(), &self.record),
-        };
-        if self.record.len() != self.width {
-            return Err(at.row(format!(
-                "expected {} fields like the header, found {}",
-                self.width,
-                self.record.len()
-            )));
-        }
-        let get = |i: usize| self.columns[i].map_or("", |c| self.record[c].trim());
+    /// The row's pod as a job; `Ok(None)` for a pod skipped by rule.
+    fn parse(
+        &mut self,
+        record: &csv::StringRecord,
+        at: &Location<'_>,
+        skipped: &mut SkipReport,
+    ) -> Result<Option<JobSpec>, TraceError> {
+        let get = |i: usize| self.columns[i].map_or("", |c| record[c].trim());
         let name = POD_COLUMNS[NAME].0;
         let id = get(NAME);
         if id.is_empty() {
             return Err(at.field(name, "is empty"));
         }
-        self.seen_ids.record(id, name, &at)?;
+        self.seen_ids.record(id, name, at)?;
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(POD_COLUMNS[i].0, e));
         let optional = |i: usize| if self.columns[i].is_some() { whole(i) } else { Ok(0) };
         let task = pod_task(
@@ -176,8 +154,7 @@ impl<R: Read> OpenbPodReader<R> {
             duration
         };
         if duration == SimTime::ZERO {
-            self.skipped
-                .count("lifetime 0 or less (deletion_time ≤ scheduled_time)");
+            skipped.count("lifetime 0 or less (deletion_time ≤ scheduled_time)");
             return Ok(None);
         }
         let mut spec = JobSpec::new(id, submit, duration, 1, task);
@@ -190,6 +167,13 @@ impl<R: Read> OpenbPodReader<R> {
             spec.queue = get(QOS).to_string();
         }
         Ok(Some(spec))
+    }
+
+    fn nothing_read(&self, _: u64, skipped: &SkipReport) -> String {
+        format!(
+            "no pods to run: the file has a header but no runnable rows ({} skipped)",
+            skipped.total()
+        )
     }
 }
 
@@ -250,47 +234,12 @@ fn pod_task(num_gpu: u64, gpu_milli: u64, cpu_milli: u64, mem_mib: u64) -> Resul
     })
 }
 
-impl<R: Read> Iterator for OpenbPodReader<R> {
-    type Item = Result<JobSpec, TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let result = match self.csv.read_record(&mut self.record) {
-                Err(e) => Err(from_csv(&self.file, e)),
-                Ok(false) if self.jobs == 0 => Err(TraceError::File {
-                    file: self.file.clone(),
-                    reason: format!(
-                        "no pods to run: the file has a header but no runnable rows ({} skipped)",
-                        self.skipped.total()
-                    ),
-                }),
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(true) => match self.parse_row() {
-                    Ok(None) => continue,
-                    Ok(Some(spec)) => Ok(spec),
-                    Err(e) => Err(e),
-                },
-            };
-            self.jobs += 1;
-            self.done = result.is_err();
-            return Some(result);
-        }
-        None
-    }
-}
-
-impl<R: Read + Send> JobSource for OpenbPodReader<R> {
-    fn skipped(&self) -> &SkipReport {
-        &self.skipped
-    }
-}
+job_source!(OpenbPodReader, Read);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::JobSource;
 
     const HEADER: &str = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n";
 

@@ -27,11 +27,11 @@ use sim_core::job::JobSpec;
 use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
 use sim_core::time::SimTime;
 
-use crate::error::{Location, TraceError, from_io};
+use crate::SkipReport;
+use crate::error::{Location, TraceError, UnknownName};
 use crate::fields;
 use crate::ids::SeenIds;
-use crate::lines::read_bounded_line;
-use crate::{JobSource, SkipReport};
+use crate::rows::{LineRows, RowParser, RowReader, job_source};
 
 mod header;
 
@@ -76,14 +76,15 @@ pub enum SwfProcessor {
     Cpu,
 }
 
+impl SwfProcessor {
+    /// Every unit, with the name scenarios and `--swf-processor` use.
+    pub const ALL: [(SwfProcessor, &'static str); 2] = [(SwfProcessor::Gpu, "gpu"), (SwfProcessor::Cpu, "cpu")];
+}
+
 impl FromStr for SwfProcessor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gpu" => Ok(SwfProcessor::Gpu),
-            "cpu" => Ok(SwfProcessor::Cpu),
-            _ => Err(format!("unknown SWF processor unit `{s}`; use gpu or cpu")),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        crate::error::by_name("SWF processor unit", s, &SwfProcessor::ALL, "units")
     }
 }
 
@@ -109,68 +110,55 @@ impl SwfProcessor {
 
 /// Streaming reader of an SWF trace.
 pub struct SwfReader<R: BufRead> {
-    file: String,
-    reader: R,
-    buf: Vec<u8>,
-    line: u64,
+    rows: RowReader<LineRows<R>, Swf>,
+}
+
+/// What the SWF format keeps between lines.
+struct Swf {
     header: HeaderReader,
     task: TaskRequest,
     seen_ids: SeenIds,
     max_time: SimTime,
     last_submit: SimTime,
-    jobs: u64,
-    done: bool,
-    skipped: SkipReport,
 }
 
 impl<R: BufRead> SwfReader<R> {
     /// Opens an SWF trace from `reader`; `file` names it in errors; each processor becomes
     /// one task of `processor`.
     pub fn new(file: &str, reader: R, processor: SwfProcessor) -> Self {
-        SwfReader {
-            file: file.to_string(),
-            reader,
-            buf: Vec::with_capacity(256),
-            line: 0,
+        let swf = Swf {
             header: HeaderReader::default(),
             task: processor.task(),
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
-            jobs: 0,
-            done: false,
-            skipped: SkipReport::default(),
+        };
+        SwfReader {
+            rows: RowReader::new(LineRows::new(file, reader), swf),
         }
-    }
-
-    /// Refuses times past `max_time` (default [`crate::DEFAULT_MAX_TIME`]).
-    pub fn with_max_time(mut self, max_time: SimTime) -> Self {
-        self.max_time = max_time;
-        self
     }
 
     /// The header keys read so far (all of them once the first job has been read).
     pub fn header(&self) -> &SwfHeader {
-        self.header.header()
+        self.rows.parser().header.header()
     }
+}
 
-    /// Reads the next line into `buf`; `false` at the end of the file.
-    fn read_line(&mut self) -> Result<bool, TraceError> {
-        self.line += 1;
-        let n = read_bounded_line(&mut self.reader, &mut self.buf, self.line).map_err(|e| from_io(&self.file, e))?;
-        Ok(n > 0)
-    }
+impl RowParser for Swf {
+    type Row = [u8];
+    type Item = JobSpec;
 
-    /// Parses the line in `buf`: `Ok(None)` for a comment, a blank line or a job skipped by rule.
-    fn parse_line(&mut self) -> Result<Option<JobSpec>, TraceError> {
-        let at = Location {
-            file: &self.file,
-            line: self.line,
-        };
-        let text = std::str::from_utf8(&self.buf).map_err(|_| at.row("the line is not valid UTF-8"))?;
+    /// The line's job: `Ok(None)` for a comment, a blank line or a job skipped by rule.
+    fn parse(
+        &mut self,
+        line: &[u8],
+        at: &Location<'_>,
+        skipped: &mut SkipReport,
+    ) -> Result<Option<JobSpec>, TraceError> {
+        let text = std::str::from_utf8(line).map_err(|_| at.row("the line is not valid UTF-8"))?;
         let text = text.trim_start();
         if let Some(comment) = text.strip_prefix(';') {
-            self.header.read_comment(comment, &at)?;
+            self.header.read_comment(comment, at)?;
             return Ok(None);
         }
         let mut fields = [""; FIELDS];
@@ -187,8 +175,8 @@ impl<R: BufRead> SwfReader<R> {
         for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
             *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
         }
-        self.seen_ids.record(fields[0], FIELD_NAMES[0], &at)?;
-        let job = parse_job(&fields, &values, &at, self.task)?;
+        self.seen_ids.record(fields[0], FIELD_NAMES[0], at)?;
+        let job = parse_job(&fields, &values, at, self.task)?;
         let (submit, job) = match job {
             Parsed::Job(spec) => {
                 at.ends_within(FIELD_NAMES[3], spec.submit, spec.duration, self.max_time)?;
@@ -196,7 +184,7 @@ impl<R: BufRead> SwfReader<R> {
                 (spec.submit, Some(spec))
             }
             Parsed::Skip { submit, reason } => {
-                self.skipped.count(reason);
+                skipped.count(reason);
                 let submit = submit.unwrap_or(self.last_submit);
                 at.within(FIELD_NAMES[1], "submitted", submit, self.max_time)?;
                 (submit, None)
@@ -213,6 +201,14 @@ impl<R: BufRead> SwfReader<R> {
         }
         self.last_submit = submit;
         Ok(job)
+    }
+
+    fn nothing_read(&self, lines: u64, skipped: &SkipReport) -> String {
+        if lines == 0 {
+            "empty file".to_string()
+        } else {
+            format!("no jobs to run ({} job lines skipped)", skipped.total())
+        }
     }
 }
 
@@ -315,48 +311,12 @@ fn parse_job(
     Ok(Parsed::Job(spec))
 }
 
-impl<R: BufRead> Iterator for SwfReader<R> {
-    type Item = Result<JobSpec, TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let result = match self.read_line() {
-                Err(e) => Err(e),
-                Ok(false) if self.jobs > 0 => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(false) => Err(TraceError::File {
-                    file: self.file.clone(),
-                    reason: if self.line == 1 {
-                        "empty file".to_string()
-                    } else {
-                        format!("no jobs to run ({} job lines skipped)", self.skipped.total())
-                    },
-                }),
-                Ok(true) => match self.parse_line() {
-                    Ok(None) => continue,
-                    Ok(Some(spec)) => Ok(spec),
-                    Err(e) => Err(e),
-                },
-            };
-            self.jobs += 1;
-            self.done = result.is_err();
-            return Some(result);
-        }
-        None
-    }
-}
-
-impl<R: BufRead + Send> JobSource for SwfReader<R> {
-    fn skipped(&self) -> &SkipReport {
-        &self.skipped
-    }
-}
+job_source!(SwfReader, BufRead);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::JobSource;
 
     fn read(text: &str) -> (Vec<Result<JobSpec, TraceError>>, SkipReport) {
         let mut reader = SwfReader::new("t.swf", text.as_bytes(), SwfProcessor::Gpu);

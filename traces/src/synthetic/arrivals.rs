@@ -4,7 +4,7 @@
 use std::f64::consts::PI;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
+use sim_core::math;
 use sim_core::rng::Stream;
 
 const DAY_S: f64 = 86_400.0;
@@ -34,7 +34,7 @@ impl Diurnal {
         let phase = self.peak_s - DAY_S / 4.0;
         let day = (t / DAY_S).floor() as u64 % 7;
         let week = if day >= 5 { self.weekend_factor } else { 1.0 };
-        (1.0 + self.amplitude * (2.0 * PI * (t - phase) / DAY_S).sin()) * week
+        (1.0 + self.amplitude * math::sin(2.0 * PI * (t - phase) / DAY_S)) * week
     }
 
     /// The mean of [`Diurnal::shape`] over a week (the sine averages out over each day).
@@ -48,15 +48,26 @@ impl Diurnal {
     }
 
     /// Checks the parameters.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BadDiurnal> {
         if !(0.0..=1.0).contains(&self.amplitude) {
-            return Err(format!("the amplitude must be between 0 and 1, got {}", self.amplitude));
+            return Err(BadDiurnal::Amplitude(self.amplitude));
         }
         if !(self.weekend_factor.is_finite() && self.weekend_factor > 0.0) {
-            return Err(format!("the weekend factor must be > 0, got {}", self.weekend_factor));
+            return Err(BadDiurnal::WeekendFactor(self.weekend_factor));
         }
         Ok(())
     }
+}
+
+/// A [`Diurnal`] parameter out of range, with its value.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum BadDiurnal {
+    /// The amplitude is outside [0, 1].
+    #[error("the amplitude must be between 0 and 1, got {0}")]
+    Amplitude(f64),
+    /// The weekend factor is not a number above 0.
+    #[error("the weekend factor must be > 0, got {0}")]
+    WeekendFactor(f64),
 }
 
 /// Arrival process with a long-run mean rate of `rate_per_s` jobs per second.
@@ -87,10 +98,10 @@ impl Arrivals {
     }
 }
 
+/// An exponential gap between arrivals at `rate` per second (checked > 0 when the generator
+/// is built), drawn by inversion ([`math::exponential`]).
 fn exp_gap(rate: f64, stream: &mut Stream) -> f64 {
-    Exp::new(rate)
-        .expect("rates are checked when the generator is built")
-        .sample(stream)
+    math::exponential(stream, 1.0 / rate)
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 use std::str::FromStr;
 
 use rand::RngExt;
-use rand_distr::{Distribution, LogNormal};
+use sim_core::math;
 use sim_core::rng::Stream;
+
+use crate::UnknownName;
 
 /// A lognormal fit of a trace family's durations (on seconds): `μ = ln(median)`,
 /// `σ = √(2·ln(mean/median))`, derived in docs/models.md §6 from InternLM/AcmeTrace
@@ -46,16 +48,9 @@ impl DurationFit {
 }
 
 impl FromStr for DurationFit {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        DurationFit::ALL
-            .iter()
-            .find(|(_, n)| *n == s)
-            .map(|(f, _)| *f)
-            .ok_or_else(|| {
-                let names: Vec<&str> = DurationFit::ALL.iter().map(|(_, n)| *n).collect();
-                format!("unknown duration fit `{s}`; known fits: {}", names.join(", "))
-            })
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        crate::error::by_name("duration fit", s, &DurationFit::ALL, "fits")
     }
 }
 
@@ -81,6 +76,15 @@ pub enum DurationModel {
     Gavel,
 }
 
+/// A [`DurationModel`] whose parameters are out of range (what the model needs is in the message).
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+#[error("{}", match *.0 {
+    DurationModel::LogNormal { mu, sigma } => format!("a lognormal needs a finite μ and σ > 0, got μ {mu}, σ {sigma}"),
+    DurationModel::LogUniform { min_s, max_s } => format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"),
+    DurationModel::Gavel => "GAVEL's durations have no parameters".to_string(),
+})]
+pub struct BadDurations(pub DurationModel);
+
 /// GAVEL's two log-uniform ranges, in seconds, and the probability of the first.
 const GAVEL_SHORT: (f64, f64) = (60.0 * 31.622_776_601_683_793, 60_000.0);
 const GAVEL_LONG: (f64, f64) = (60_000.0, 600_000.0);
@@ -93,23 +97,20 @@ impl DurationModel {
         DurationModel::LogNormal { mu, sigma }
     }
 
-    /// Checks the parameters.
-    pub fn check(&self) -> Result<(), String> {
-        match *self {
-            DurationModel::LogNormal { mu, sigma } if !(mu.is_finite() && sigma.is_finite() && sigma > 0.0) => {
-                Err(format!("a lognormal needs a finite μ and σ > 0, got μ {mu}, σ {sigma}"))
-            }
-            DurationModel::LogUniform { min_s, max_s } if !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()) => Err(
-                format!("a log-uniform needs 0 < min ≤ max, got {min_s} s and {max_s} s"),
-            ),
-            _ => Ok(()),
-        }
+    /// Checks the parameters: the model itself, when they are out of range.
+    pub fn check(&self) -> Result<(), BadDurations> {
+        let bad = match *self {
+            DurationModel::LogNormal { mu, sigma } => !(mu.is_finite() && sigma.is_finite() && sigma > 0.0),
+            DurationModel::LogUniform { min_s, max_s } => !(min_s > 0.0 && max_s >= min_s && max_s.is_finite()),
+            DurationModel::Gavel => false,
+        };
+        if bad { Err(BadDurations(*self)) } else { Ok(()) }
     }
 
     /// Expected duration, in seconds.
     pub fn mean_s(&self) -> f64 {
         match *self {
-            DurationModel::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            DurationModel::LogNormal { mu, sigma } => math::exp(mu + sigma * sigma / 2.0),
             DurationModel::LogUniform { min_s, max_s } => log_uniform_mean(min_s, max_s),
             DurationModel::Gavel => {
                 GAVEL_SHORT_SHARE * log_uniform_mean(GAVEL_SHORT.0, GAVEL_SHORT.1)
@@ -121,9 +122,7 @@ impl DurationModel {
     /// Draws one duration, in seconds.
     pub fn draw(&self, stream: &mut Stream) -> f64 {
         match *self {
-            DurationModel::LogNormal { mu, sigma } => LogNormal::new(mu, sigma)
-                .expect("parameters are checked when the generator is built")
-                .sample(stream),
+            DurationModel::LogNormal { mu, sigma } => math::lognormal(stream, mu, sigma),
             DurationModel::LogUniform { min_s, max_s } => log_uniform(stream, min_s, max_s),
             DurationModel::Gavel => {
                 let (low, high) = if stream.random::<f64>() < GAVEL_SHORT_SHARE {
@@ -139,11 +138,11 @@ impl DurationModel {
 
 /// Mean of a log-uniform variable on [a, b]: (b − a) / ln(b / a) (a when a = b).
 fn log_uniform_mean(a: f64, b: f64) -> f64 {
-    if a == b { a } else { (b - a) / (b / a).ln() }
+    if a == b { a } else { (b - a) / math::ln(b / a) }
 }
 
 fn log_uniform(stream: &mut Stream, a: f64, b: f64) -> f64 {
-    (a.ln() + stream.random::<f64>() * (b / a).ln()).exp()
+    math::exp(math::ln(a) + stream.random::<f64>() * math::ln(b / a))
 }
 
 #[cfg(test)]
@@ -154,7 +153,7 @@ mod tests {
     fn means_by_hand() {
         // Philly: exp(6.77 + 2.46² / 2) = exp(9.7958) ≈ 17,970 s.
         let philly = DurationModel::fit(DurationFit::Philly).mean_s();
-        assert!((philly - 9.7958f64.exp()).abs() < 1e-6 * philly);
+        assert!((philly - math::exp(9.7958)).abs() < 1e-6 * philly);
         // Log-uniform on [1, e]: (e − 1) / 1.
         let lu = DurationModel::LogUniform {
             min_s: 1.0,

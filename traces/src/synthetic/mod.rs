@@ -23,12 +23,12 @@ use sim_core::resources::MAX_GPUS_PER_NODE;
 use sim_core::rng::{self, Stream};
 use sim_core::time::SimTime;
 
-use crate::{JobSource, SkipReport, TraceError};
+use crate::{JobSource, SkipReport, TraceError, UnknownName};
 
-pub use arrivals::{Arrivals, Diurnal};
-pub use durations::{DurationFit, DurationModel};
-pub use sizes::{SizeBucket, SizeMix, layout};
-pub use weighted::Weighted;
+pub use arrivals::{Arrivals, BadDiurnal, Diurnal};
+pub use durations::{BadDurations, DurationFit, DurationModel};
+pub use sizes::{SizeBucket, SizeError, SizeMix, layout};
+pub use weighted::{WeightError, Weighted};
 
 /// Longest generated duration: 10 years (a guard on the lognormal's far tail; at the Helios
 /// fit, the heaviest, about 3 jobs in 100 million would reach it).
@@ -70,14 +70,15 @@ impl Family {
     }
 }
 
+impl Family {
+    /// Every family, with the name `family` takes.
+    pub const ALL: [(Family, &'static str); 2] = [(Family::Dl, "dl"), (Family::Llm, "llm")];
+}
+
 impl FromStr for Family {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "dl" => Ok(Family::Dl),
-            "llm" => Ok(Family::Llm),
-            _ => Err(format!("unknown workload family `{s}`; use dl or llm")),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        crate::error::by_name("workload family", s, &Family::ALL, "families")
     }
 }
 
@@ -92,11 +93,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// An error about `key`.
-    pub fn new(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    /// An error about `key`: `reason` says what is wrong.
+    pub fn new(key: &'static str, reason: impl std::fmt::Display) -> ConfigError {
         ConfigError {
             key,
-            reason: reason.into(),
+            reason: reason.to_string(),
         }
     }
 }

@@ -4,7 +4,27 @@ use rand::RngExt;
 use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
 use sim_core::rng::Stream;
 
-use super::weighted::Weighted;
+use super::weighted::{WeightError, Weighted};
+
+/// Why a size mix cannot be used: a bucket key that is not a size, or bad weights.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SizeError {
+    /// A range whose ends are not both powers of two (`16-1000`).
+    #[error("`{0}`: a range is two powers of two, like 16-1024")]
+    RangeEnds(String),
+    /// A range from large to small (`64-16`).
+    #[error("`{0}`: the range must go from small to large")]
+    RangeOrder(String),
+    /// Not a number of GPUs (`four`).
+    #[error("`{0}` is not a GPU count (4, 0.5 or a range 16-1024)")]
+    NotACount(String),
+    /// A number that is neither whole nor a share of one GPU of at least 0.001 (`1.5`, `0`).
+    #[error("`{0}`: a size is a whole number of GPUs or a share of one between 0.001 and 1")]
+    NotASize(String),
+    /// The weights of the buckets.
+    #[error(transparent)]
+    Weights(#[from] WeightError),
+}
 
 /// One bucket of a size mix.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,7 +42,7 @@ pub enum SizeBucket {
 
 impl SizeBucket {
     /// Reads a bucket key: `4` (GPUs), `0.5` (a share of one GPU) or `16-1024` (powers of two).
-    pub fn parse(key: &str) -> Result<SizeBucket, String> {
+    pub fn parse(key: &str) -> Result<SizeBucket, SizeError> {
         if let Some((low, high)) = key.split_once('-') {
             let exponent = |text: &str| {
                 text.trim()
@@ -30,24 +50,19 @@ impl SizeBucket {
                     .ok()
                     .filter(|n| n.is_power_of_two())
                     .map(u64::trailing_zeros)
-                    .ok_or_else(|| format!("`{key}`: a range is two powers of two, like 16-1024"))
+                    .ok_or_else(|| SizeError::RangeEnds(key.to_string()))
             };
             let (low, high) = (exponent(low)?, exponent(high)?);
             if low > high {
-                return Err(format!("`{key}`: the range must go from small to large"));
+                return Err(SizeError::RangeOrder(key.to_string()));
             }
             return Ok(SizeBucket::PowersOfTwo { low, high });
         }
-        let gpus: f64 = key
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{key}` is not a GPU count (4, 0.5 or a range 16-1024)"))?;
+        let gpus: f64 = key.trim().parse().map_err(|_| SizeError::NotACount(key.to_string()))?;
         let milli = (gpus * f64::from(MILLI_PER_GPU)).round();
         let whole_or_share = milli >= 1.0 && (gpus < 1.0 || gpus.fract() == 0.0);
         if !gpus.is_finite() || !whole_or_share {
-            return Err(format!(
-                "`{key}`: a size is a whole number of GPUs or a share of one between 0.001 and 1"
-            ));
+            return Err(SizeError::NotASize(key.to_string()));
         }
         Ok(SizeBucket::Milli(milli as u64))
     }
@@ -57,7 +72,7 @@ impl SizeBucket {
         match self {
             SizeBucket::Milli(m) => m as f64 / f64::from(MILLI_PER_GPU),
             SizeBucket::PowersOfTwo { low, high } => {
-                (low..=high).map(|e| 2f64.powi(e as i32)).sum::<f64>() / f64::from(high - low + 1)
+                (low..=high).map(|e| sim_core::math::powi(2.0, e as i32)).sum::<f64>() / f64::from(high - low + 1)
             }
         }
     }
@@ -71,7 +86,7 @@ pub struct SizeMix {
 
 impl SizeMix {
     /// The mix of (bucket, weight) pairs.
-    pub fn new(entries: Vec<(SizeBucket, f64)>) -> Result<SizeMix, String> {
+    pub fn new(entries: Vec<(SizeBucket, f64)>) -> Result<SizeMix, SizeError> {
         Ok(SizeMix {
             buckets: Weighted::new(entries)?,
         })

@@ -3,6 +3,17 @@
 use rand::RngExt;
 use sim_core::rng::Stream;
 
+/// Why weights cannot make a choice.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum WeightError {
+    /// A weight below 0, or not finite.
+    #[error("weights must be numbers ≥ 0, got {0}")]
+    Invalid(f64),
+    /// Every weight is 0 (or there are none): nothing could be drawn.
+    #[error("the weights must not all be 0")]
+    AllZero,
+}
+
 /// Values with non-negative weights; draws pick each with probability weight ÷ total.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Weighted<T> {
@@ -13,20 +24,20 @@ pub struct Weighted<T> {
 impl<T> Weighted<T> {
     /// Builds the choice from (value, weight) pairs, in the given order; refuses negative or
     /// non-finite weights and an all-zero total.
-    pub fn new(entries: Vec<(T, f64)>) -> Result<Weighted<T>, String> {
+    pub fn new(entries: Vec<(T, f64)>) -> Result<Weighted<T>, WeightError> {
         let mut total = 0.0;
         let mut values = Vec::with_capacity(entries.len());
         let mut cumulative = Vec::with_capacity(entries.len());
         for (value, weight) in entries {
             if !weight.is_finite() || weight < 0.0 {
-                return Err(format!("weights must be numbers ≥ 0, got {weight}"));
+                return Err(WeightError::Invalid(weight));
             }
             total += weight;
             values.push(value);
             cumulative.push(total);
         }
         if total <= 0.0 {
-            return Err("the weights must not all be 0".into());
+            return Err(WeightError::AllZero);
         }
         Ok(Weighted { values, cumulative })
     }
@@ -76,7 +87,7 @@ mod tests {
             (0..1000).all(|_| *w.draw(&mut stream) != "b"),
             "a zero weight is never drawn"
         );
-        assert!(Weighted::new(vec![("a", -1.0)]).is_err());
-        assert!(Weighted::new(vec![("a", 0.0)]).is_err());
+        assert_eq!(Weighted::new(vec![("a", -1.0)]), Err(WeightError::Invalid(-1.0)));
+        assert_eq!(Weighted::new(vec![("a", 0.0)]), Err(WeightError::AllZero));
     }
 }

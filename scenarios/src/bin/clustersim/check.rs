@@ -5,10 +5,8 @@ use reports::check::{CheckReport, check, results};
 use scenarios::ScenarioError;
 
 use crate::cli::CheckArgs;
+use crate::exit::REGRESSED;
 use crate::table::render;
-
-/// Exit code of a check that found a regression.
-const REGRESSED: i32 = 1;
 
 /// The largest rules file read: 1 MiB (a rule is one line).
 const MAX_RULES_BYTES: u64 = 1 << 20;
@@ -30,18 +28,17 @@ fn read_rules(path: &std::path::Path) -> std::io::Result<String> {
 }
 
 pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
-    let input = ScenarioError::Input;
-    let found = results::load(&args.results).map_err(input)?;
-    let baseline = results::load(&args.baseline).map_err(input)?;
+    let found = results::load(&args.results)?;
+    let baseline = results::load(&args.baseline)?;
     let rules = match &args.rules {
         Some(path) => {
             let origin = path.display().to_string();
             let text = read_rules(path).map_err(|e| ScenarioError::io(path, e))?;
-            parse_rules(&text, &origin).map_err(input)?
+            parse_rules(&text, &origin)?
         }
         None => default_rules(),
     };
-    let report = check(&found, &baseline, &rules).map_err(input)?;
+    let report = check(&found, &baseline, &rules)?;
     let failed = report.failures().count();
     let header = ["point", "rule", "value", "limit", "status"];
     if failed > 0 {

@@ -54,6 +54,10 @@ pub enum Command {
     /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
     /// baseline, 0 otherwise.
     Check(CheckArgs),
+    /// Tell a job's story from a run folder written with --explain (decisions.csv, jobs.csv,
+    /// incidents.csv): when it was submitted, why it waited and for how long, where it ran, how
+    /// it ended; or, with --summary, the share of waiting job-seconds by reason.
+    Why(WhyArgs),
     /// Trace tools: statistics, conversion to the native CSV, synthetic traces.
     Trace(TraceArgs),
 }
@@ -77,6 +81,34 @@ pub struct RunArgs {
     /// Write only the data files, no charts and no report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Also write decisions.csv, the why-log: every job each scheduling round considered, what
+    /// it did (started, backfilled, preempted-others, waits) and why a job waits (read it with
+    /// `clustersim why`). Same as `[output] explain = true`.
+    #[arg(long)]
+    pub explain: bool,
+    /// Also write timeline.json: every task on its GPU's track, rack counters, failures and
+    /// incidents, in the Chrome trace-event format (open it in ui.perfetto.dev).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Keep only this span of the timeline, FROM..TO from the start (e.g. 2d..3d); implies --timeline.
+    #[arg(long, value_name = "FROM..TO")]
+    pub timeline_window: Option<reports::timeline::Window>,
+    /// Keep only matching nodes or racks in the timeline (`*` any characters, commas between
+    /// patterns, e.g. r01-*,r02-n0); implies --timeline.
+    #[arg(long, value_name = "PATTERNS")]
+    pub timeline_nodes: Option<reports::timeline::NodeFilter>,
+}
+
+#[derive(Args)]
+pub struct WhyArgs {
+    /// A run folder written with --explain.
+    pub dir: PathBuf,
+    /// The job's id, as in the trace and jobs.csv.
+    #[arg(required_unless_present = "summary")]
+    pub job: Option<String>,
+    /// Print the share of waiting job-seconds by reason for the whole run instead.
+    #[arg(long, conflicts_with = "job")]
+    pub summary: bool,
 }
 
 #[derive(Args)]

@@ -1,10 +1,4 @@
-//! `clustersim`: the command-line interface.
-//!
-//! Exit codes: 0 success (also when a reader closes standard output early); 1 a `check` that
-//! failed; 2 bad input (a file, flag or value, named in the message; an input over the budget
-//! of `[limits]`); 3 a run that failed for another reason (a policy made an invalid decision),
-//! or some runs of a sweep failed; 4 an I/O failure that is not the input's fault (disk full,
-//! no permission, read-only folder), nothing partial left; 130 a sweep interrupted by Ctrl-C.
+//! `clustersim`: the command-line interface. Its exit codes are listed in [`exit`].
 
 #[macro_use]
 mod stdout;
@@ -12,6 +6,7 @@ mod check;
 mod cli;
 mod compare;
 mod demo;
+mod exit;
 mod progress;
 mod report;
 mod run;
@@ -43,17 +38,12 @@ fn main() {
         Command::Compare(args) => compare::compare(&args),
         Command::Report(args) => report::report(&args),
         Command::Check(args) => check::check_command(&args),
+        Command::Why(args) => run::why(&args).map(|()| 0),
         Command::Trace(args) => trace::trace(&args).map(|()| 0),
     };
     match result {
         Ok(0) => {}
         Ok(code) => std::process::exit(code),
-        Err(error) => {
-            // Text from the input may be echoed: no raw control characters reach the terminal.
-            let message = error.to_string();
-            let shown: Vec<String> = message.split('\n').map(traces::escape::escaped).collect();
-            eprintln!("error: {}", shown.join("\n"));
-            std::process::exit(error.exit_code());
-        }
+        Err(error) => exit::fail(&error),
     }
 }

@@ -16,16 +16,13 @@ const RUN_SPINNER_AFTER: Duration = Duration::from_millis(500);
 /// Instants between looks at the clock (a look costs far more than an instant's bookkeeping).
 const INSTANTS_PER_LOOK: u32 = 4096;
 
-/// Exit code of a run stopped by Ctrl-C (128 + SIGINT).
-pub const INTERRUPTED: i32 = 130;
-
 /// Set by the first Ctrl-C: start no further run. A second Ctrl-C exits at once (the journal
 /// stays readable: a torn last line is dropped on resume).
 pub fn stop_flag() -> &'static AtomicBool {
     static STOP: AtomicBool = AtomicBool::new(false);
     let installed = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(INTERRUPTED);
+            std::process::exit(crate::exit::INTERRUPTED);
         }
         eprintln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit at once)");
     });

@@ -10,7 +10,7 @@ use crate::cli::ReportArgs;
 
 /// Renders the charts and the page of the sweep or comparison folder `dir`.
 pub fn render_dir(dir: &Path) -> Result<Rendered, ScenarioError> {
-    render(dir).map_err(|e| ScenarioError::Input(format!("report of {}: {e}", dir.display())))
+    render(dir).map_err(|e| ScenarioError::report_of(dir, e))
 }
 
 pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
@@ -19,8 +19,7 @@ pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
         let rendered = render_dir(dir)?;
         (rendered.charts, rendered.page, rendered.comparison)
     } else if dir.join("summary.json").exists() {
-        let drawn = reports::run_report::render_run_folder(dir)
-            .map_err(|e| ScenarioError::Input(format!("report of {}: {e}", dir.display())))?;
+        let drawn = reports::run_report::render_run_folder(dir).map_err(|e| ScenarioError::report_of(dir, e))?;
         (split(drawn).0, dir.join("report.html"), None)
     } else {
         return Err(ScenarioError::Input(format!(

@@ -7,7 +7,7 @@ use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::write_outputs;
 use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 
-use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs};
+use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs};
 use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
@@ -56,15 +56,36 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     // jobs.csv is written as jobs end, so a run of any length holds only its live jobs.
     let created = !out.exists();
     let mut jobs = reports::JobsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
+    let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
+        let options = reports::timeline::TimelineOptions {
+            window: args.timeline_window,
+            nodes: args.timeline_nodes.clone(),
+        };
+        Some(reports::timeline::Timeline::create(&out, options).map_err(|e| ScenarioError::io(&out, e))?)
+    } else {
+        None
+    };
+    let decisions = if args.explain || loaded.scenario.output.explain {
+        Some(scenarios::decisions::DecisionsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?)
+    } else {
+        None
+    };
     let mut spinner = RunSpinner::new(args.quiet);
-    let run = scenarios::run::run_with(&loaded, vec![&mut spinner], &mut jobs, true);
+    let mut watchers: Vec<&mut dyn sim_core::observe::Observer> = vec![&mut spinner];
+    if let Some(timeline) = timeline.as_mut() {
+        watchers.push(timeline);
+    }
+    let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
+    let run = scenarios::run::run_explaining(&loaded, watchers, &mut jobs, true, sink);
     spinner.clear();
     let run = match run {
         Ok(run) => run,
         Err(e) => {
-            // Nothing of a failed run stays: the unfinished jobs.csv goes with `jobs`, and the
-            // folder too if this run made it.
+            // Nothing of a failed run stays: the unfinished jobs.csv and timeline go with
+            // `jobs` and `timeline`, and the folder too if this run made it.
             drop(jobs);
+            drop(timeline);
+            drop(decisions);
             if created {
                 let _ = std::fs::remove_dir(&out);
             }
@@ -73,6 +94,16 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let mut written = write_outputs(&out, &loaded, &run, Some(jobs))?;
+    if let Some(timeline) = timeline {
+        let path = out.join("timeline.json");
+        timeline
+            .commit(&path, &run.record.racks, &run.record.incidents)
+            .map_err(|e| ScenarioError::io(&path, e))?;
+        written.push(path);
+    }
+    if let Some(decisions) = decisions {
+        written.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
+    }
     if !args.no_report {
         written.push(write_report(&out)?);
     }
@@ -207,11 +238,6 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
         job?;
         jobs += 1;
     }
-    let policy = loaded
-        .scenario
-        .policy
-        .spec()
-        .map_err(|e| ScenarioError::Input(format!("{}: policy.{e}", loaded.origin)))?;
     let plan = match loaded.scenario.sweep {
         Some(_) => Some(crate::sweep::load_plan(&args.scenario, &args.overrides, None)?),
         None => None,
@@ -225,7 +251,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     if source.skipped().total() > 0 {
         outln!("  trace rows skipped: {}", source.skipped());
     }
-    outln!("  policy: {}", policy.label);
+    outln!("  policy: {}", loaded.policy().label);
     if let Some(plan) = plan {
         outln!(
             "  sweep: {} ({} × {} from seed {})",
@@ -247,28 +273,42 @@ pub fn comm_fraction(args: &CommFractionArgs) {
     outln!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
 }
 
-/// Prints the presets, then every part's choices, one line each.
+/// Prints the presets, then every part's choices, one line each with the parameters it reads
+/// below it, then the parameters of every policy.
 pub fn list_policies() {
-    let parts = policies::part_lines();
-    let width = policies::PRESETS
+    let registry = policies::Registry::builtin();
+    let parts = registry.parts();
+    let width = registry
+        .presets()
         .iter()
         .map(|p| p.name.len())
-        .chain(parts.iter().map(|p| p.name.len()))
+        .chain(parts.iter().flat_map(|(_, infos)| infos.iter().map(|i| i.name.len())))
         .max()
         .unwrap_or(0);
     outln!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
     outln!("presets ([policy] name = \"…\"):");
-    for preset in policies::PRESETS {
+    for preset in registry.presets() {
         outln!("  {:<width$}  {}", preset.name, preset.summary);
     }
-    let mut key = "";
-    for part in parts {
-        if part.key != key {
-            key = part.key;
-            outln!("\n{key} ([policy] {key} = \"…\"):");
+    for (key, infos) in parts {
+        outln!("\n{key} ([policy] {key} = \"…\"):");
+        for info in infos {
+            outln!("  {:<width$}  {}", info.name, info.description);
+            for param in info.params {
+                outln!("  {:<width$}    {}", "", param_line(param));
+            }
         }
-        outln!("  {:<width$}  {}", part.name, part.summary);
     }
+    outln!("\nparameters of every policy:");
+    for param in policies::POLICY_PARAMS {
+        outln!("  {}", param_line(param));
+    }
+}
+
+/// `name = KIND (default D): what it does`.
+fn param_line(param: &policies::Param) -> String {
+    let default = param.default.map(|d| format!(", default {d}")).unwrap_or_default();
+    format!("{} = {}{default}: {}", param.name, param.kind, param.doc)
 }
 
 /// Lists the incident library, one line each, or prints one scenario's file.
@@ -291,6 +331,16 @@ pub fn list_scenarios(args: &ScenariosArgs) -> Result<(), ScenarioError> {
     outln!("The incident library (clustersim run library:NAME; clustersim scenarios NAME for its story):\n");
     for entry in scenarios::library::LIBRARY {
         outln!("  {:<width$}  {}", entry.name, entry.title());
+    }
+    Ok(())
+}
+
+/// `clustersim why`: one job's story, or the run's waiting job-seconds by reason.
+pub fn why(args: &WhyArgs) -> Result<(), ScenarioError> {
+    let log = scenarios::why::WhyLog::read(&args.dir)?;
+    match &args.job {
+        Some(job) if !args.summary => out!("{}", log.story(job)?),
+        _ => out!("{}", log.summary()),
     }
     Ok(())
 }

@@ -38,5 +38,5 @@ pub fn failed(error: &io::Error) -> ! {
         std::process::exit(0);
     }
     eprintln!("error: cannot write to standard output: {error}");
-    std::process::exit(scenarios::error::EXIT_IO);
+    std::process::exit(crate::exit::IO);
 }

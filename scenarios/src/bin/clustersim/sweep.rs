@@ -10,12 +10,10 @@ use scenarios::sweep::merge::merge;
 use scenarios::sweep::{SweepOptions, SweepOutcome, run_sweep};
 
 use crate::cli::{MergeArgs, SweepArgs};
-use crate::progress::{Bar, INTERRUPTED, stop_flag};
+use crate::exit::{INTERRUPTED, RUN_FAILED};
+use crate::progress::{Bar, stop_flag};
 use crate::run::default_out;
 use reports::report::count;
-
-/// Exit code when some runs of a sweep failed.
-pub const RUNS_FAILED: i32 = 3;
 
 /// Reads a scenario file and expands its sweep.
 pub fn load_plan(
@@ -108,7 +106,7 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
             "{} of {} runs failed: see the `error` column of {place}/sweep.csv",
             outcome.failed, outcome.runs
         );
-        return RUNS_FAILED;
+        return RUN_FAILED;
     }
     0
 }

@@ -1,0 +1,199 @@
+"""A Gymnasium environment in which an agent chooses the next job to start.
+
+In the style of RLScheduler (Zhang et al., SC '20): an episode replays a sequence of jobs of a
+scenario's workload on its cluster; at each decision the agent sees a window of waiting jobs
+and the cluster, and picks the job to start next. The scenario's placement rule (first fit by
+default) places it. A job that fits starts at once and the agent is asked again; a job that
+does not fit becomes the next job to start, and nothing else starts until it does (no
+backfilling). An agent that always picks row 0, the oldest waiting job, therefore makes
+exactly the FIFO order's decisions: its episode is the native ``first-fit`` run of the same
+jobs, event for event (see :meth:`SchedulingEnv.native`).
+
+The engine runs in Rust on a thread of its own and pauses at each decision; nothing is
+simulated twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional, Union
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+
+from . import _api, _native, _scenario, policy
+from ._scenario import Scenario
+
+JOB_FEATURES = (
+    "present",
+    "wait",
+    "requested_time",
+    "gpus",
+    "task_gpus",
+    "fits_now",
+)
+"""The columns of ``observation["jobs"]``, all in [0, 1]: 1 for a waiting job (0 for an
+empty row); its wait so far ÷ `time_scale_s`; its requested run time ÷ `time_scale_s`; its
+GPUs ÷ the cluster's; one task's GPUs ÷ the largest node's; 1 when the free GPUs could hold it
+now (counting GPU capacity only)."""
+
+CLUSTER_FEATURES = ("free_gpus", "largest_free_block", "waiting", "waiting_gpus")
+"""``observation["cluster"]``, all in [0, 1]: free GPU capacity ÷ total; the largest free
+block on one node ÷ the largest node; waiting jobs ÷ the window (at most 1); GPUs the waiting
+jobs ask for ÷ the cluster's (at most 1)."""
+
+REWARDS = {
+    "bsld": ("avg_bounded_slowdown", -1.0),
+    "wait": ("avg_wait_s", -1.0),
+    "jct": ("avg_jct_s", -1.0),
+    "makespan": ("makespan_s", -1.0),
+    "utilization": ("gpu_alloc_ratio", 1.0),
+}
+"""Named rewards: the metric of the finished episode and its sign (``bsld``: minus the mean
+bounded slowdown, the default; ``utilization``: the allocated share of the GPU capacity)."""
+
+Reward = Union[str, Callable[[dict], float]]
+
+
+class SchedulingEnv(gymnasium.Env):
+    """Choose the next job to start; episodes are sequences of a scenario's workload.
+
+    - `scenario`, `overrides`, `seed`: as :func:`clustersim.run` takes them (the cluster, the
+      workload and its settings; the policy's own keys are not used except ``kill_at_limit``).
+    - `window`: waiting jobs shown per observation (the action space is ``Discrete(window)``).
+    - `sequence_length`: jobs per episode, a run of consecutive jobs of the workload starting
+      at a position drawn from the reset's seed; ``None`` replays the whole workload.
+    - `time_scale_s`: seconds that count as 1 in the time features (clipped at 1).
+    - `placement`: the placement rule that places the chosen job (``first-fit``,
+      ``best-fit``, …), or a placement written in Python (:mod:`clustersim.policy`).
+    - `reward`: a name of :data:`REWARDS`, or a function of the finished episode's metrics
+      (the keys of ``summary.json``) returning the reward. The reward comes at the end of the
+      episode; every other step's is 0.
+
+    Observation: ``{"jobs": (window, 6) float32, "cluster": (4,) float32}`` (see
+    :data:`JOB_FEATURES`, :data:`CLUSTER_FEATURES`), jobs in arrival order. Action: a row of
+    the window; a row past the waiting jobs stands for row 0 (``info["action_mask"]`` and
+    :meth:`action_masks` tell the valid rows). ``info`` holds ``time_s`` and ``waiting``; at
+    the end also ``metrics``, ``event_digest`` and ``decisions``.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        overrides: Any = None,
+        *,
+        seed: Optional[int] = None,
+        window: int = 32,
+        sequence_length: Optional[int] = 256,
+        time_scale_s: float = 86400.0,
+        placement: Any = "first-fit",
+        reward: Reward = "bsld",
+        base_dir: Optional[Scenario] = None,
+    ):
+        if isinstance(reward, str) and reward not in REWARDS:
+            raise ValueError(f"reward={reward!r}: expected one of {', '.join(REWARDS)}, or a function of the metrics")
+        placement = placement if isinstance(placement, str) else policy.register(placement, key="placement")
+        policy.register_named([placement])
+        self._env = _native.Env(
+            **_scenario.source(scenario, base_dir),
+            overrides=_api.prepare(scenario, overrides),
+            seed=seed,
+            window=window,
+            time_scale_s=time_scale_s,
+            placement=placement,
+        )
+        jobs = self._env.trace_jobs
+        if sequence_length is not None and sequence_length < 1:
+            raise ValueError(f"sequence_length={sequence_length}: at least 1 job, or None for the whole workload")
+        self.sequence_length = jobs if sequence_length is None else min(sequence_length, jobs)
+        self.window = window
+        self.reward = reward
+        self._rows = window * len(JOB_FEATURES)
+        self.observation_space = spaces.Dict(
+            {
+                "jobs": spaces.Box(0.0, 1.0, (window, len(JOB_FEATURES)), np.float32),
+                "cluster": spaces.Box(0.0, 1.0, (len(CLUSTER_FEATURES),), np.float32),
+            }
+        )
+        self.action_space = spaces.Discrete(window)
+        # Row w: the mask of an observation with w waiting jobs (each step gets a copy).
+        self._masks = np.arange(window)[None, :] < np.arange(window + 1)[:, None]
+        self._offset = self._rows * np.dtype(np.float32).itemsize
+        self.episode: Optional[tuple] = None
+        """The jobs of the current episode: (first, count) positions in the workload."""
+        self._waiting = 0
+
+    @property
+    def trace_jobs(self) -> int:
+        """Jobs in the workload."""
+        return self._env.trace_jobs
+
+    def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
+        """Starts an episode. `options` may fix ``start`` (the position of its first job in
+        the workload) and ``length``; otherwise the start is drawn from the seed."""
+        super().reset(seed=seed)
+        options = options or {}
+        length = int(options.get("length", self.sequence_length))
+        start = options.get("start")
+        if start is None:
+            start = int(self.np_random.integers(0, self.trace_jobs - length + 1))
+        data, waiting, now_s, done = self._env.start(int(start), length)
+        if done:
+            raise RuntimeError(
+                f"jobs {start} to {start + length - 1} of the workload need no decision: "
+                "the cluster refused every one of them"
+            )
+        self.episode = (int(start), length)
+        return self._observation(data, waiting), self._info(waiting, now_s)
+
+    def step(self, action):
+        """Starts the job in row `action` of the window (or keeps it as the next to start)
+        and runs to the next decision."""
+        data, waiting, now_s, done = self._env.step(int(action))
+        info = self._info(waiting, now_s)
+        reward = 0.0
+        if done:
+            outcome = self._env.outcome()
+            metrics = json.loads(outcome["metrics"])
+            info.update(metrics=metrics, event_digest=outcome["event_digest"], decisions=outcome["decisions"])
+            reward = self._reward(metrics)
+        return self._observation(data, waiting), reward, done, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """The rows of the window that hold a waiting job (for maskable agents)."""
+        return self._masks[self._waiting].copy()
+
+    def native(self, policy: str = "first-fit") -> dict:
+        """Runs the current episode's jobs under the built-in preset `policy` on the same
+        cluster and settings; returns ``metrics``, ``event_digest``, ``end_s`` and
+        ``jobs_rejected``, as the episode's last ``info`` holds them."""
+        if self.episode is None:
+            raise RuntimeError("no episode yet: call reset first")
+        outcome = self._env.native(policy, *self.episode)
+        outcome["metrics"] = json.loads(outcome["metrics"])
+        return outcome
+
+    def close(self):
+        """Ends the episode in progress, if any."""
+        self._env.close()
+
+    def _observation(self, data: bytes, waiting: int) -> dict:
+        # Read-only arrays over the bytes the engine wrote.
+        return {
+            "jobs": np.ndarray((self.window, len(JOB_FEATURES)), np.float32, data),
+            "cluster": np.ndarray((len(CLUSTER_FEATURES),), np.float32, data, self._offset),
+        }
+
+    def _info(self, waiting: int, now_s: float) -> dict:
+        self._waiting = waiting
+        return {"time_s": now_s, "waiting": waiting, "action_mask": self.action_masks()}
+
+    def _reward(self, metrics: dict) -> float:
+        if callable(self.reward):
+            return float(self.reward(metrics))
+        name, sign = REWARDS[self.reward]
+        value = metrics.get(name)
+        return 0.0 if value is None else sign * float(value)

@@ -1,0 +1,557 @@
+//! The engine side of `clustersim.gym.SchedulingEnv`: a run that pauses at every decision.
+//!
+//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under
+//! [`External`], a policy whose scheduling round suspends the run each time a job is to be
+//! chosen and resumes with the agent's answer: no thread switch and nothing simulated twice.
+//! The agent picks one job of a window of waiting jobs; the configured placement (first fit by
+//! default) places it. A job that fits starts and the round asks again; one that does not fit
+//! is kept as the next job to start, and nothing else starts until it does (no backfilling),
+//! after which the agent is asked again. An agent that always picks the oldest waiting job
+//! therefore makes exactly the decisions of the FIFO queue order with the same placement.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use policies::placement::Placement;
+use policies::{Context, PolicyConfig, PolicySpec};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use scenarios::ScenarioError;
+use scenarios::schema::WorkloadMode;
+use sim_core::cluster::Trial;
+use sim_core::cluster::Cluster;
+use sim_core::engine::{EngineConfig, RunError, World};
+use sim_core::faults::FaultsConfig;
+use sim_core::physics::PhysicsConfig;
+use sim_core::frag::{FragTracker, TypicalTasks};
+use sim_core::ids::{JobId, NodeId};
+use sim_core::job::{JobSpec, JobState};
+use sim_core::metrics::{DiscardRows, Summary};
+use sim_core::observe::Record;
+use sim_core::policy::{Decision, Policy};
+use sim_core::run::{RunRecord, simulate_observed};
+use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
+
+use crate::error::{InputError, to_py};
+use crate::run::load;
+
+/// Features of each job of the window, all in [0, 1]: present (1) or padding (0); wait so far ÷
+/// the time scale; requested time ÷ the time scale; the job's GPUs ÷ the cluster's; one task's
+/// GPUs ÷ the largest node's; whether the free GPUs could hold it now (1) or not (0).
+pub const JOB_FEATURES: usize = 6;
+
+/// Features of the cluster, all in [0, 1]: free GPU capacity ÷ total; the largest free block
+/// on one node ÷ the largest node; waiting jobs ÷ the window (at most 1); GPUs the waiting jobs
+/// ask for ÷ total (at most 1).
+pub const CLUSTER_FEATURES: usize = 4;
+
+/// What an observation holds and how its times are scaled.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    /// Jobs in the window.
+    window: usize,
+    /// Seconds that count as 1 in the time features.
+    time_scale_s: f64,
+}
+
+impl Shape {
+    fn len(self) -> usize {
+        self.window * JOB_FEATURES + CLUSTER_FEATURES
+    }
+}
+
+/// A decision handed to the agent.
+struct Ask {
+    /// The observation.
+    obs: Vec<f32>,
+    /// Jobs in its window.
+    waiting: usize,
+    /// The instant of the decision, in seconds.
+    now_s: f64,
+}
+
+/// An episode: a run that yields each decision, is resumed with the answer (a row of the
+/// window), and returns its outcome or the run's error.
+type Episode = Coroutine<usize, Ask, Result<Outcome, String>>;
+
+/// Stack of an episode's coroutine: the engine's calls are shallow, this leaves ample room.
+const EPISODE_STACK: usize = 8 << 20;
+
+/// The end of a run: its metrics and event digest.
+struct Outcome {
+    summary: Summary,
+    event_digest: String,
+    end: SimTime,
+    rejected: u64,
+    decisions: u64,
+}
+
+impl Outcome {
+    fn new(record: RunRecord, decisions: u64) -> Outcome {
+        Outcome {
+            summary: record.summary,
+            event_digest: record.event_digest,
+            end: record.end,
+            rejected: record.rejected_jobs,
+            decisions,
+        }
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        let metrics = serde_json::to_string(&self.summary).expect("a summary always serializes to JSON");
+        dict.set_item("metrics", metrics)?;
+        dict.set_item("event_digest", &self.event_digest)?;
+        dict.set_item("end_s", self.end.as_secs_f64())?;
+        dict.set_item("jobs_rejected", self.rejected)?;
+        dict.set_item("decisions", self.decisions)?;
+        Ok(dict)
+    }
+}
+
+/// The policy of an episode: the agent chooses, the placement places.
+struct External<'y> {
+    yielder: &'y Yielder<usize, Ask>,
+    placement: Box<dyn Placement + Send>,
+    shape: Shape,
+    /// The job the agent chose that did not fit: the next to start.
+    committed: Option<JobId>,
+    /// Decisions asked for.
+    decisions: u64,
+    /// Jobs started in this round (still pending in the view).
+    started: Vec<JobId>,
+    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU.
+    asked_milli: u64,
+    /// The window of the pending decision.
+    window: Vec<JobId>,
+    /// Free GPU capacity of each schedulable node after this round's starts, largest first.
+    free: Vec<u64>,
+    /// The observation being built.
+    obs: Vec<f32>,
+}
+
+impl External<'_> {
+    /// Starts `job` on the trial if the placement finds room.
+    fn try_start(
+        &mut self,
+        view: &ClusterView<'_>,
+        trial: &mut Trial<'_>,
+        job: JobId,
+        decisions: &mut Vec<Decision>,
+    ) -> bool {
+        let Some(placement) = self.placement.place(trial, view.job(job)) else {
+            return false;
+        };
+        self.started.push(job);
+        decisions.push(Decision::Start { job, placement });
+        true
+    }
+
+    /// Fills `obs`, `window` and `free` for a decision on `trial`.
+    fn observe_round(&mut self, view: &ClusterView<'_>, trial: &Trial<'_>) {
+        let cluster = view.cluster;
+        let total = cluster.total_gpu_milli().max(1) as f64;
+        let largest_node = cluster.nodes().iter().map(|n| n.gpu_milli()).max().unwrap_or(0).max(1) as f64;
+        self.free.clear();
+        self.free.extend(
+            cluster
+                .nodes()
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.schedulable())
+                .map(|(i, _)| trial.free_gpu_milli(NodeId::from_index(i))),
+        );
+        self.free.sort_unstable_by(|a, b| b.cmp(a));
+        self.window.clear();
+        let started = &self.started;
+        self.window.extend(
+            view.pending
+                .iter()
+                .filter(|id| !started.contains(id))
+                .take(self.shape.window),
+        );
+        let waiting = view.pending.len() - self.started.len();
+        let scale = self.shape.time_scale_s;
+        let now = view.now;
+        self.obs.clear();
+        for &id in &self.window {
+            let job = view.job(id);
+            let spec = &job.spec;
+            let task_milli = spec.task.gpu_milli();
+            let fits = fits_now(&self.free, task_milli, spec.tasks);
+            self.obs.extend([
+                1.0,
+                unit((now - spec.submit).as_secs_f64() / scale),
+                unit(spec.requested.as_secs_f64() / scale),
+                unit(spec.gpu_milli() as f64 / total),
+                unit(task_milli as f64 / largest_node),
+                if fits { 1.0 } else { 0.0 },
+            ]);
+        }
+        self.obs.resize(self.shape.window * JOB_FEATURES, 0.0);
+        let free_total: u64 = self.free.iter().sum();
+        self.obs.extend([
+            unit(free_total as f64 / total),
+            unit(self.free.first().copied().unwrap_or(0) as f64 / largest_node),
+            unit(waiting as f64 / self.shape.window as f64),
+            unit(self.asked_milli as f64 / total),
+        ]);
+    }
+
+    /// Suspends the run until the agent answers; returns the job it chose.
+    fn ask(&mut self, view: &ClusterView<'_>) -> JobId {
+        self.decisions += 1;
+        let row = self.yielder.suspend(Ask {
+            obs: self.obs.clone(),
+            waiting: self.window.len(),
+            now_s: view.now.as_secs_f64(),
+        });
+        self.window[if row < self.window.len() { row } else { 0 }]
+    }
+}
+
+/// Whether `tasks` tasks of `task_milli` each fit the free capacities `free` (largest first),
+/// counting GPU capacity only. Each task placed takes `task_milli` of a schedulable node's free
+/// capacity, so when this is false no placement can place the job.
+fn fits_now(free: &[u64], task_milli: u64, tasks: u32) -> bool {
+    if task_milli == 0 {
+        return true;
+    }
+    let mut room = 0u64;
+    for &f in free {
+        if f < task_milli {
+            break;
+        }
+        room += f / task_milli;
+        if room >= u64::from(tasks) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `x` clipped to [0, 1], as `f32`.
+fn unit(x: f64) -> f32 {
+    x.clamp(0.0, 1.0) as f32
+}
+
+impl Policy for External<'_> {
+    fn name(&self) -> &str {
+        "agent"
+    }
+
+    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
+        self.placement.begin_round(view);
+        self.started.clear();
+        let mut trial = Trial::new(view.cluster);
+        if let Some(job) = self.committed {
+            let waiting = view.jobs.get(job).filter(|j| j.state == JobState::Pending);
+            if let Some(waiting) = waiting {
+                // The free-capacity bounds rule most attempts out without a search, as a
+                // native round's do.
+                let cluster = view.cluster;
+                let spec = &waiting.spec;
+                let may_fit = spec.gpu_milli() <= cluster.free_gpu_milli_total()
+                    && spec.task.gpu_milli() <= cluster.max_node_free_gpu_milli();
+                if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
+                    return;
+                }
+            }
+            self.committed = None;
+        }
+        let started = &self.started;
+        self.asked_milli = view
+            .pending_jobs()
+            .filter(|j| !started.contains(&j.id))
+            .map(|j| j.spec.gpu_milli())
+            .sum();
+        while self.started.len() < view.pending.len() {
+            self.observe_round(view, &trial);
+            let job = self.ask(view);
+            // Capacity that cannot hold the job's tasks rules a search out (see `fits_now`).
+            let spec = &view.job(job).spec;
+            let may_fit = fits_now(&self.free, spec.task.gpu_milli(), spec.tasks);
+            if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
+                self.committed = Some(job);
+                return;
+            }
+            self.asked_milli -= spec.gpu_milli();
+        }
+    }
+
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        self.placement.observe(record, view);
+    }
+}
+
+/// The answer to a start or a step: the observation, the jobs in its window, the instant and
+/// whether the episode is over.
+type StepResult<'py> = (Bound<'py, PyBytes>, usize, f64, bool);
+
+/// A scenario's cluster and workload, run episode by episode with an agent choosing the jobs.
+#[pyclass(module = "clustersim._native", unsendable)]
+pub struct Env {
+    /// The cluster, physics and faults every episode starts from.
+    setting: Setting,
+    /// The workload's typical tasks (FGD's placement and the fragmentation tracker).
+    typical: TypicalTasks,
+    jobs: Arc<Vec<JobSpec>>,
+    config: EngineConfig,
+    seed: u64,
+    /// The policy whose placement places the chosen jobs.
+    placement: PolicySpec,
+    shape: Shape,
+    /// The episode in progress.
+    episode: Option<Episode>,
+    /// How the last episode ended, once it has.
+    outcome: Option<Outcome>,
+}
+
+#[pymethods]
+impl Env {
+    /// Loads the scenario (as `run` does), reads its whole workload, and checks the settings:
+    /// `window` jobs per observation, `time_scale_s` seconds per unit of the time features,
+    /// `placement` the name of a placement (`first-fit`, `best-fit`, …, or a registered
+    /// Python one, `py:NAME`).
+    #[new]
+    #[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, window=32, time_scale_s=86400.0, placement="first-fit"))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        kind: &str,
+        value: String,
+        origin: Option<String>,
+        base_dir: Option<std::path::PathBuf>,
+        overrides: Vec<String>,
+        seed: Option<u64>,
+        window: usize,
+        time_scale_s: f64,
+        placement: &str,
+    ) -> PyResult<Env> {
+        if window == 0 {
+            return Err(InputError::new_err("window: at least one job"));
+        }
+        if !(time_scale_s.is_finite() && time_scale_s > 0.0) {
+            return Err(InputError::new_err("time_scale_s: a positive number of seconds"));
+        }
+        let config = PolicyConfig {
+            placement: Some(placement.to_string()),
+            ..PolicyConfig::default()
+        };
+        let placement = crate::pypolicy::registry()
+            .spec(&config)
+            .map_err(|e| InputError::new_err(e.to_string()))?;
+        let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
+        if loaded.scenario.workload.mode != WorkloadMode::Replay {
+            return Err(InputError::new_err(format!(
+                "{}: the environment replays a workload; fill runs (workload.mode = \"fill\") are not supported",
+                loaded.origin
+            )));
+        }
+        let (setting, typical, jobs) = py
+            .detach(|| {
+                let cluster = scenarios::build::build_cluster(&loaded)?;
+                let physics = scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
+                let faults = scenarios::faults_build::faults_config(&loaded, &cluster)?;
+                let typical = scenarios::build::typical_tasks(&loaded, &cluster)?;
+                let jobs = scenarios::build::open_workload(&loaded, &cluster)?
+                    .collect::<Result<Vec<JobSpec>, _>>()
+                    .map_err(ScenarioError::from)?;
+                let setting = Setting {
+                    cluster,
+                    physics,
+                    faults,
+                };
+                Ok::<_, ScenarioError>((setting, typical, jobs))
+            })
+            .map_err(to_py)?;
+        let config = EngineConfig {
+            sample_interval: None,
+            stream_jobs: true,
+            ..scenarios::build::engine_config(&loaded)
+        };
+        Ok(Env {
+            setting,
+            typical,
+            jobs: Arc::new(jobs),
+            config,
+            seed: loaded.scenario.seed,
+            placement,
+            shape: Shape { window, time_scale_s },
+            episode: None,
+            outcome: None,
+        })
+    }
+
+    /// Jobs in the workload.
+    #[getter]
+    fn trace_jobs(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Jobs per observation.
+    #[getter]
+    fn window(&self) -> usize {
+        self.shape.window
+    }
+
+    /// Features per job.
+    #[getter]
+    fn job_features(&self) -> usize {
+        JOB_FEATURES
+    }
+
+    /// Features of the cluster.
+    #[getter]
+    fn cluster_features(&self) -> usize {
+        CLUSTER_FEATURES
+    }
+
+    /// Starts an episode on jobs `start .. start + length` of the workload (ending any episode
+    /// in progress) and runs to its first decision.
+    fn start<'py>(&mut self, py: Python<'py>, start: usize, length: usize) -> PyResult<StepResult<'py>> {
+        let range = self.range(start, length)?;
+        self.close();
+        let shape = self.shape;
+        let spec = &self.placement;
+        let (placement, failure) =
+            crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &Context::with_typical(self.seed, self.typical.clone())));
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let world = self.world();
+        let jobs = Arc::clone(&self.jobs);
+        let config = self.config.clone();
+        let stack = DefaultStack::new(EPISODE_STACK).map_err(|e| {
+            pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate the episode's stack: {e}"))
+        })?;
+        self.episode = Some(Coroutine::with_stack(stack, move |yielder, _start: usize| {
+            let mut external = External {
+                yielder,
+                placement,
+                shape,
+                committed: None,
+                decisions: 0,
+                started: Vec::new(),
+                asked_milli: 0,
+                window: Vec::with_capacity(shape.window),
+                free: Vec::new(),
+                obs: Vec::with_capacity(shape.len()),
+            };
+            let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
+            simulate_observed(world, source, &mut external, config, Vec::new(), &mut DiscardRows)
+                .map(|record| Outcome::new(record, external.decisions))
+                .map_err(|e| ScenarioError::from(e).to_string())
+        }));
+        self.resume(py, 0)
+    }
+
+    /// Answers the pending decision with row `action` of the window (a row past the jobs in
+    /// the window means row 0) and runs to the next decision or the end.
+    fn step<'py>(&mut self, py: Python<'py>, action: usize) -> PyResult<StepResult<'py>> {
+        self.resume(py, action)
+    }
+
+    /// The metrics of the finished episode (`None` while it runs): `metrics` (the summary's
+    /// metrics as JSON text), `event_digest`, `end_s`, `jobs_rejected`, `decisions`.
+    fn outcome<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.outcome.as_ref().map(|o| o.to_dict(py)).transpose()
+    }
+
+    /// Runs jobs `start .. start + length` under the preset `policy` (`first-fit`, …) on the
+    /// same cluster and settings, and returns the outcome as [`Env::outcome`] does.
+    fn native<'py>(&self, py: Python<'py>, policy: &str, start: usize, length: usize) -> PyResult<Bound<'py, PyDict>> {
+        let range = self.range(start, length)?;
+        let spec = PolicySpec::preset(policy).map_err(|e| InputError::new_err(format!("policy: {e}")))?;
+        let outcome = py
+            .detach(|| {
+                let mut policy = policies::resolve_with(&spec, self.seed, &self.typical);
+                let source = self.jobs[range].iter().cloned().map(Ok::<_, Infallible>);
+                simulate_observed(
+                    self.world(),
+                    source,
+                    policy.as_mut(),
+                    self.config.clone(),
+                    Vec::new(),
+                    &mut DiscardRows,
+                )
+                .map(|r| Outcome::new(r, 0))
+            })
+            .map_err(|e: RunError| to_py(e.into()))?;
+        outcome.to_dict(py)
+    }
+
+    /// Ends the episode in progress, if any (its run is dropped where it stands).
+    fn close(&mut self) {
+        self.episode = None;
+        self.outcome = None;
+    }
+}
+
+/// What every episode's world is built from (a world holds models, which are built anew for
+/// each run).
+struct Setting {
+    cluster: Cluster,
+    physics: PhysicsConfig,
+    faults: FaultsConfig,
+}
+
+impl Env {
+    /// A fresh world for one run: the setting, with the FGD fragmentation tracker a scenario run
+    /// has.
+    fn world(&self) -> World {
+        World {
+            cluster: self.setting.cluster.clone(),
+            physics: self.setting.physics.clone(),
+            faults: self.setting.faults.clone(),
+            models: vec![Box::new(FragTracker::new(self.typical.clone()))],
+        }
+    }
+
+    /// Jobs `start .. start + length`, checked against the workload.
+    fn range(&self, start: usize, length: usize) -> PyResult<std::ops::Range<usize>> {
+        match start.checked_add(length) {
+            Some(end) if length > 0 && end <= self.jobs.len() => Ok(start..end),
+            _ => Err(InputError::new_err(format!(
+                "jobs {start} .. {start} + {length}: the workload has {} jobs (an episode needs at least one)",
+                self.jobs.len()
+            ))),
+        }
+    }
+
+    /// Resumes the episode with `action` and runs to the next decision or the end.
+    fn resume<'py>(&mut self, py: Python<'py>, action: usize) -> PyResult<StepResult<'py>> {
+        let episode = self
+            .episode
+            .as_mut()
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode in progress: call start"))?;
+        let (resumed, failure) = crate::pypolicy::collecting(|| episode.resume(action));
+        if let Some(failure) = failure {
+            self.episode = None;
+            return Err(failure);
+        }
+        match resumed {
+            CoroutineResult::Yield(ask) => Ok((float_bytes(py, &ask.obs)?, ask.waiting, ask.now_s, false)),
+            CoroutineResult::Return(result) => {
+                self.episode = None;
+                let outcome = result.map_err(crate::error::RunError::new_err)?;
+                let end_s = outcome.end.as_secs_f64();
+                self.outcome = Some(outcome);
+                Ok((float_bytes(py, &vec![0.0; self.shape.len()])?, 0, end_s, true))
+            }
+        }
+    }
+}
+
+/// `values` as the bytes of native-order `f32`s (NumPy reads them back with `frombuffer`).
+fn float_bytes<'py>(py: Python<'py>, values: &[f32]) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, std::mem::size_of_val(values), |buffer| {
+        for (chunk, value) in buffer.chunks_exact_mut(4).zip(values) {
+            chunk.copy_from_slice(&value.to_ne_bytes());
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,194 @@
+//! `run`, `sweep` and `library`: what the `clustersim` command's `run`, `sweep` and
+//! `scenarios` do, with results handed to Python instead of printed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use reports::SummaryFile;
+use scenarios::run::ScenarioRun;
+use scenarios::sweep::{Silent, SweepOptions, run_sweep};
+use scenarios::{Override, ScenarioError, ValidScenario};
+
+use crate::error::to_py;
+use crate::pypolicy;
+use crate::scenario::{Source, parse_overrides};
+use crate::tables;
+
+/// `summary.json` of a run, as JSON text.
+pub fn summary_json(loaded: &ValidScenario, run: &ScenarioRun) -> String {
+    let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
+    let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
+    let summary = SummaryFile {
+        scenario: &scenario,
+        policy: &run.policy,
+        seed: loaded.scenario.seed,
+        metrics: &run.record.summary,
+        event_digest: &run.record.event_digest,
+        end_s: run.record.end.as_secs_f64(),
+        jobs_rejected: run.record.rejected_jobs,
+        trace_rows_skipped: &skipped,
+    };
+    serde_json::to_string(&summary).expect("a summary always serializes to JSON")
+}
+
+/// A finished run as a dict: `summary` (the text of `summary.json`), `policy`, the tables
+/// (`jobs`, `timeseries`, and `racks`, `incidents`, `fill` or `None`) and `written` (the
+/// files written, when an output folder was given).
+pub fn run_dict<'py>(
+    py: Python<'py>,
+    loaded: &ValidScenario,
+    run: &ScenarioRun,
+    written: Vec<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let record = &run.record;
+    let dict = PyDict::new(py);
+    dict.set_item("summary", summary_json(loaded, run))?;
+    dict.set_item("policy", &run.policy)?;
+    dict.set_item("jobs", tables::jobs(py, &record.jobs)?)?;
+    dict.set_item("timeseries", tables::timeseries(py, &record.timeseries)?)?;
+    let racks = (!record.racks.is_empty())
+        .then(|| tables::racks(py, &record.racks, &record.rack_names))
+        .transpose()?;
+    dict.set_item("racks", racks)?;
+    let incidents = (record.faults_active || !record.incidents.is_empty())
+        .then(|| tables::incidents(py, &record.incidents))
+        .transpose()?;
+    dict.set_item("incidents", incidents)?;
+    dict.set_item(
+        "fill",
+        run.fill.as_deref().map(|rows| tables::fill(py, rows)).transpose()?,
+    )?;
+    dict.set_item("written", written)?;
+    Ok(dict)
+}
+
+/// Loads a scenario from Python's description of it.
+pub fn load(
+    kind: &str,
+    value: String,
+    origin: Option<String>,
+    base_dir: Option<PathBuf>,
+    overrides: &[String],
+    seed: Option<u64>,
+) -> PyResult<(Source, Vec<Override>, ValidScenario)> {
+    let source = Source::new(kind, value, origin, base_dir)?;
+    let overrides = parse_overrides(overrides)?;
+    let loaded = source.load(&overrides, seed).map_err(to_py)?;
+    Ok((source, overrides, loaded))
+}
+
+/// Runs a scenario once; writes its files into `out` when given, as `clustersim run --out`
+/// does (without the charts and page). A failure of a Python part of the policy is raised as
+/// the part raised it.
+#[pyfunction]
+#[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, out=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn run<'py>(
+    py: Python<'py>,
+    kind: &str,
+    value: String,
+    origin: Option<String>,
+    base_dir: Option<PathBuf>,
+    overrides: Vec<String>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
+    let work = || {
+        let run = scenarios::run::run(&loaded)?;
+        let written = match &out {
+            Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, None)?,
+            None => Vec::new(),
+        };
+        Ok::<_, ScenarioError>((run, written))
+    };
+    // Python parts are called with the GIL held: their runs keep it.
+    let (result, failure) = pypolicy::collecting(|| {
+        if pypolicy::uses_python(loaded.policy()) {
+            work()
+        } else {
+            py.detach(work)
+        }
+    });
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    let (run, written) = result.map_err(to_py)?;
+    run_dict(py, &loaded, &run, written)
+}
+
+/// Never set: a sweep started from Python runs to its end.
+static NEVER_STOP: AtomicBool = AtomicBool::new(false);
+
+/// Runs a scenario's sweep into `out` (`sweep.json`, `sweep.csv`, `aggregate.csv`), as
+/// `clustersim sweep --out` does. `seeds` and `grid` (key and TOML values) set `sweep.seeds`
+/// and keys of `[sweep.grid]`. Returns the counts of the outcome.
+#[pyfunction]
+#[pyo3(signature = (kind, value, out, origin=None, base_dir=None, overrides=Vec::new(), seeds=None, grid=Vec::new(), threads=None, resume=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn sweep<'py>(
+    py: Python<'py>,
+    kind: &str,
+    value: String,
+    out: PathBuf,
+    origin: Option<String>,
+    base_dir: Option<PathBuf>,
+    overrides: Vec<String>,
+    seeds: Option<u64>,
+    grid: Vec<(String, String)>,
+    threads: Option<usize>,
+    resume: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (source, mut overrides, loaded) = load(kind, value, origin, base_dir, &overrides, None)?;
+    if let Some(seeds) = seeds {
+        overrides.extend(parse_overrides(&[format!("sweep.seeds={seeds}")])?);
+    }
+    for (key, values) in grid {
+        let text = format!("sweep.grid.\"{key}\"={values}");
+        let mut setting = parse_overrides(&[format!("grid={values}")])?.remove(0);
+        setting.path = vec!["sweep".into(), "grid".into(), key];
+        setting.text = text;
+        overrides.push(setting);
+    }
+    let threads = match threads {
+        Some(n) => scenarios::budget::check_threads(n, loaded.limits())
+            .map(|()| n)
+            .map_err(to_py)?,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let outcome = py
+        .detach(|| {
+            let plan = source.plan(&overrides, None)?;
+            let options = SweepOptions {
+                out,
+                threads,
+                shard: None,
+                resume,
+                replace: false,
+                stop: &NEVER_STOP,
+                max_runs: None,
+                first_seed_rows: false,
+            };
+            run_sweep(&plan, &options, &|_, _| Ok(()), &Silent)
+        })
+        .map_err(to_py)?;
+    let dict = PyDict::new(py);
+    dict.set_item("runs", outcome.runs)?;
+    dict.set_item("recorded", outcome.recorded)?;
+    dict.set_item("failed", outcome.failed)?;
+    dict.set_item("ran", outcome.ran)?;
+    dict.set_item("complete", outcome.complete())?;
+    Ok(dict)
+}
+
+/// The incident library: (name, title, scenario text) of each entry, in listing order.
+#[pyfunction]
+pub fn library() -> Vec<(&'static str, &'static str, &'static str)> {
+    scenarios::library::LIBRARY
+        .iter()
+        .map(|e| (e.name, e.title(), e.text))
+        .collect()
+}

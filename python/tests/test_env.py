@@ -1,0 +1,195 @@
+"""clustersim.gym.SchedulingEnv: the Gymnasium contract, hand-worked episodes, agreement with
+the native FIFO order, determinism."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+gymnasium = pytest.importorskip("gymnasium")
+
+import clustersim  # noqa: E402
+from clustersim.gym import SchedulingEnv  # noqa: E402
+from conftest import LUBLIN, TINY_SCENARIO  # noqa: E402
+
+# One node of 8 GPUs; b (8 GPUs, 50 s) and c (4 GPUs, 30 s) arrive together while a holds half
+# the node until 100.
+CHOICE_TRACE = """job_id,submit_s,duration_s,tasks,gpus_per_task
+a,0,100,1,4
+b,10,50,1,8
+c,10,30,1,4
+"""
+
+
+@pytest.fixture
+def choice(tmp_path):
+    (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
+    return SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, window=4, sequence_length=None, time_scale_s=100.0)
+
+
+def play(env, actions):
+    """Plays `actions` from a reset; returns the observations, infos and final reward."""
+    obs, info = env.reset(seed=0)
+    seen, infos = [obs], [info]
+    for action in actions:
+        obs, reward, done, truncated, info = env.step(action)
+        seen.append(obs)
+        infos.append(info)
+        assert not truncated
+    assert done
+    return seen, infos, reward
+
+
+def test_observations_and_outcome_of_a_hand_worked_episode(choice):
+    # Row 1 at 10 starts c on a's free half; b then waits for a: waits 0, 90, 0.
+    seen, infos, reward = play(choice, [0, 1, 0])
+    np.testing.assert_array_equal(seen[0]["jobs"][0], np.float32([1, 0, 1.0, 0.5, 0.5, 1]))
+    np.testing.assert_array_equal(seen[0]["jobs"][1:], np.zeros((3, 6), np.float32))
+    np.testing.assert_array_equal(seen[0]["cluster"], np.float32([1.0, 1.0, 0.25, 0.5]))
+    np.testing.assert_array_equal(
+        seen[1]["jobs"][:2], np.float32([[1, 0, 0.5, 1.0, 1.0, 0], [1, 0, 0.3, 0.5, 0.5, 1]])
+    )
+    np.testing.assert_array_equal(seen[1]["cluster"], np.float32([0.5, 0.5, 0.5, 1.0]))
+    np.testing.assert_array_equal(seen[2]["jobs"][0], np.float32([1, 0, 0.5, 1.0, 1.0, 0]))
+    np.testing.assert_array_equal(seen[2]["cluster"], np.float32([0.0, 0.0, 0.25, 1.0]))
+    assert [i["time_s"] for i in infos] == [0.0, 10.0, 10.0, 150.0]
+    assert [i["waiting"] for i in infos[:3]] == [1, 2, 1]
+    assert infos[1]["action_mask"].tolist() == [True, True, False, False]
+    final = infos[-1]
+    assert final["decisions"] == 3
+    assert final["metrics"]["avg_wait_s"] == pytest.approx(30.0)
+    # Bounded slowdowns: a 100/100, b 140/50, c 30/30.
+    assert reward == pytest.approx(-(1 + 2.8 + 1) / 3)
+
+
+def test_the_oldest_job_first_is_the_fifo_schedule(choice):
+    # Row 0 at 10 keeps b as the next to start: b 100-150, then c 150-180.
+    _, infos, reward = play(choice, [0, 0, 0])
+    final = infos[-1]
+    assert final["metrics"]["avg_wait_s"] == pytest.approx((0 + 90 + 140) / 3)
+    assert reward == pytest.approx(-(1 + 2.8 + 170 / 30) / 3)
+    native = choice.native("first-fit")
+    assert native["event_digest"] == final["event_digest"]
+    assert native["metrics"] == final["metrics"]
+    # A row past the waiting jobs stands for row 0.
+    _, padded, _ = play(choice, [3, 2, 1])
+    assert padded[-1]["event_digest"] == final["event_digest"]
+
+
+def test_rewards_by_name_or_function(tmp_path):
+    (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
+    utilization = SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, window=4, sequence_length=None, reward="utilization")
+    _, infos, reward = play(utilization, [0, 1, 0])
+    assert reward == pytest.approx(infos[-1]["metrics"]["gpu_alloc_ratio"])
+    custom = SchedulingEnv(
+        TINY_SCENARIO, base_dir=tmp_path, window=4, sequence_length=None, reward=lambda m: -m["makespan_s"]
+    )
+    _, infos, reward = play(custom, [0, 1, 0])
+    assert reward == -infos[-1]["metrics"]["makespan_s"]
+    with pytest.raises(ValueError, match="reward='speed'"):
+        SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, reward="speed")
+
+
+def test_passes_gymnasiums_checker():
+    from gymnasium.utils.env_checker import check_env
+
+    env = SchedulingEnv(LUBLIN, sequence_length=64)
+    check_env(env, skip_render_check=True)
+
+
+def run_fcfs(env, **reset):
+    obs, info = env.reset(**reset)
+    decisions, done = 0, False
+    while not done:
+        obs, reward, done, _, info = env.step(0)
+        decisions += 1
+    return decisions, info
+
+
+def test_fcfs_agent_reproduces_native_first_fit_on_sampled_sequences():
+    env = SchedulingEnv(LUBLIN, sequence_length=256)
+    starts = set()
+    for seed in range(3):
+        decisions, info = run_fcfs(env, seed=seed)
+        starts.add(env.episode[0])
+        native = env.native("first-fit")
+        assert info["event_digest"] == native["event_digest"]
+        assert info["metrics"]["avg_wait_s"] == native["metrics"]["avg_wait_s"]
+        assert info["metrics"]["avg_bounded_slowdown"] == native["metrics"]["avg_bounded_slowdown"]
+        # One decision per job: each chosen job starts, at once or as the next to start.
+        assert decisions == 256 == info["metrics"]["jobs_completed"]
+    assert len(starts) == 3
+
+
+def test_fcfs_agent_on_the_whole_trace_is_the_first_fit_run():
+    env = SchedulingEnv(LUBLIN, sequence_length=None)
+    decisions, info = run_fcfs(env, seed=0)
+    assert env.episode == (0, 10000)
+    run = clustersim.run(LUBLIN, {"policy.name": "first-fit"}, frame="dict")
+    assert info["event_digest"] == run.event_digest
+    assert info["metrics"]["avg_bounded_slowdown"] == run.summary["avg_bounded_slowdown"]
+    assert decisions == run.summary["jobs_completed"] == 10000
+
+
+def random_episodes(env, seeds):
+    """Digest of every observation and action of random episodes, and their event digests."""
+    rng = np.random.default_rng(42)
+    trail = hashlib.sha256()
+    digests = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            trail.update(obs["jobs"].tobytes() + obs["cluster"].tobytes())
+            action = env.action_space.sample(mask=info["action_mask"].astype(np.int8))
+            trail.update(bytes([action]))
+            obs, reward, done, _, info = env.step(action)
+        digests.append(info["event_digest"])
+        assert reward < 0
+    return trail.hexdigest(), digests
+
+
+def test_random_agents_run_and_are_deterministic():
+    first = SchedulingEnv(LUBLIN, sequence_length=128)
+    second = SchedulingEnv(LUBLIN, sequence_length=128)
+    first.action_space.seed(5)
+    second.action_space.seed(5)
+    a = random_episodes(first, [0, 1, 2])
+    b = random_episodes(second, [0, 1, 2])
+    assert a == b
+    # A random agent does not repeat FIFO's schedule on these sequences.
+    env = SchedulingEnv(LUBLIN, sequence_length=128)
+    fifo = []
+    for seed in [0, 1, 2]:
+        fifo.append(run_fcfs(env, seed=seed)[1]["event_digest"])
+    assert fifo != a[1]
+
+
+def test_episodes_can_be_left_and_fixed_by_options(choice):
+    obs, _ = choice.reset(seed=0)
+    choice.step(0)
+    obs, info = choice.reset(options={"start": 1, "length": 2})
+    assert choice.episode == (1, 2)
+    # b and c alone on an empty node: b first, c waits for it.
+    assert info["waiting"] == 2
+    _, _, done, _, info = choice.step(0)
+    assert not done
+    _, _, done, _, info = choice.step(0)
+    assert done
+    assert info["metrics"]["avg_wait_s"] == pytest.approx(25.0)
+    with pytest.raises(RuntimeError, match="no episode in progress"):
+        choice.step(0)
+    choice.close()
+
+
+def test_bad_settings_are_refused(tmp_path):
+    (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
+    with pytest.raises(clustersim.InputError, match=r"unknown placement `best-fti` \(did you mean `best-fit`\?\)"):
+        SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, placement="best-fti")
+    with pytest.raises(clustersim.InputError, match="window: at least one job"):
+        SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, window=0)
+    env = SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path)
+    with pytest.raises(clustersim.InputError, match="the workload has 3 jobs"):
+        env.reset(options={"start": 2, "length": 5})
+    with pytest.raises(clustersim.InputError, match="fill runs"):
+        SchedulingEnv(TINY_SCENARIO, {"workload.mode": "fill"}, base_dir=tmp_path)

@@ -1,0 +1,207 @@
+//! `run --timeline`: the file is valid trace-event JSON that Perfetto reads, every slice lies
+//! within its job's life in jobs.csv, slices never overlap on a track, and the window and node
+//! filter keep what they say.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use common::{TRACE, clustersim, stderr};
+use serde_json::Value;
+
+/// Runs `clustersim run ARGS --no-report -q --out out` in `dir` and reads `out/timeline.json`.
+fn timeline(dir: &Path, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--no-report", "-q", "--out", "out"]);
+    let output = clustersim(&all, dir);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(dir.join("out/timeline.json")).unwrap();
+    let mut file: Value = serde_json::from_str(&text).expect("timeline.json is JSON");
+    match file["traceEvents"].take() {
+        Value::Array(events) => events,
+        other => panic!("traceEvents is not an array: {other}"),
+    }
+}
+
+/// Checks the fields the trace-event format requires of each phase used.
+fn check_format(events: &[Value]) {
+    let mut flow_starts = HashSet::new();
+    let mut flow_ends = Vec::new();
+    for e in events {
+        let ph = e["ph"].as_str().expect("every event has a phase");
+        assert!(e["name"].is_string(), "{e}");
+        assert!(e["ts"].is_u64() && e["pid"].is_u64(), "{e}");
+        match ph {
+            "X" => assert!(e["tid"].is_u64() && e["dur"].is_u64(), "{e}"),
+            "M" => assert!(e["args"].is_object(), "{e}"),
+            "C" => assert!(e["args"]["value"].is_number(), "{e}"),
+            "i" => assert!(["g", "p", "t"].contains(&e["s"].as_str().unwrap()), "{e}"),
+            "s" => {
+                assert!(e["tid"].is_u64() && e["cat"].is_string(), "{e}");
+                flow_starts.insert(e["id"].as_u64().unwrap());
+            }
+            "f" => {
+                assert!(e["tid"].is_u64() && e["bp"] == "e", "{e}");
+                flow_ends.push(e["id"].as_u64().unwrap());
+            }
+            other => panic!("unexpected phase {other}"),
+        }
+    }
+    for id in flow_ends {
+        assert!(flow_starts.contains(&id), "flow {id} ends without a start");
+    }
+}
+
+/// (pid, tid) → slices (start, end) on that track.
+fn tracks(events: &[Value]) -> BTreeMap<(u64, u64), Vec<(u64, u64)>> {
+    let mut tracks: BTreeMap<(u64, u64), Vec<(u64, u64)>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let ts = e["ts"].as_u64().unwrap();
+        tracks
+            .entry((e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()))
+            .or_default()
+            .push((ts, ts + e["dur"].as_u64().unwrap()));
+    }
+    tracks
+}
+
+/// job id → (start_s, end_s) from jobs.csv, for jobs that started.
+fn job_spans(dir: &Path) -> HashMap<String, (f64, f64)> {
+    let mut reader = csv::Reader::from_path(dir.join("out/jobs.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, start, end) = (column("job_id"), column("start_s"), column("end_s"));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[start].is_empty())
+        .map(|r| {
+            let end = if r[end].is_empty() {
+                f64::INFINITY
+            } else {
+                r[end].parse().unwrap()
+            };
+            (r[id].to_string(), (r[start].parse().unwrap(), end))
+        })
+        .collect()
+}
+
+#[test]
+fn a_small_run_has_one_slice_per_gpu_of_each_task() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "name = \"small\"\nseed = 7\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+         node = { gpus = 4, gpu_type = \"A100\" }\n[workload]\ntrace = \"trace.csv\"\n[policy]\nname = \"best-fit\"\n",
+    )
+    .unwrap();
+    let events = timeline(dir.path(), &["s.toml", "--timeline"]);
+    check_format(&events);
+    // Each job's GPU shares summed over its slices: tasks × GPUs per task from the trace
+    // (a 1×4, b 1×1, c 1×1, d 1×4, e 2×4, f 1×0.25); nothing is preempted, so one attempt each.
+    let mut shares: BTreeMap<String, f64> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        assert_eq!(e["args"]["ended"], "completed");
+        *shares
+            .entry(e["args"]["job"].as_str().unwrap().to_string())
+            .or_default() += e["args"]["gpu_share"].as_f64().unwrap();
+    }
+    let expected: BTreeMap<String, f64> = [("a", 4.0), ("b", 1.0), ("c", 1.0), ("d", 4.0), ("e", 8.0), ("f", 0.25)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(shares, expected);
+    // One rack, named; every track used is named after its node and GPU.
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["rack r0"]);
+    let threads = events.iter().filter(|e| e["name"] == "thread_name").count();
+    assert_eq!(threads, tracks(&events).len());
+}
+
+#[test]
+fn the_cascade_timeline_is_consistent_with_jobs_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(dir.path(), &["library:cascading-failure", "--timeline"]);
+    check_format(&events);
+    let spans = job_spans(dir.path());
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let job = e["args"]["job"].as_str().unwrap();
+        let (start, end) = spans[job];
+        let ts = e["ts"].as_f64().unwrap() / 1e6;
+        let slice_end = ts + e["dur"].as_f64().unwrap() / 1e6;
+        assert!(
+            ts >= start - 1e-6 && slice_end <= end + 1e-6,
+            "{e} outside {start}..{end}"
+        );
+    }
+    for (track, mut slices) in tracks(&events) {
+        slices.sort_unstable();
+        for pair in slices.windows(2) {
+            assert!(pair[0].1 <= pair[1].0, "slices overlap on track {track:?}: {pair:?}");
+        }
+    }
+    // The cascade interrupts jobs that come back: restarts are linked by flows, and the
+    // failures appear as incidents.
+    assert!(events.iter().any(|e| e["ph"] == "f"));
+    assert!(events.iter().any(|e| e["cat"] == "incident"));
+}
+
+#[test]
+fn the_window_and_node_filter_keep_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(
+        dir.path(),
+        &[
+            "library:cascading-failure",
+            "--timeline-window",
+            "1h..90m",
+            "--timeline-nodes",
+            "r01-*",
+        ],
+    );
+    check_format(&events);
+    let (from, to) = (3_600_000_000u64, 5_400_000_000u64);
+    for e in &events {
+        match e["ph"].as_str().unwrap() {
+            "X" => {
+                let ts = e["ts"].as_u64().unwrap();
+                assert!(ts < to && ts + e["dur"].as_u64().unwrap() > from, "{e}");
+            }
+            "M" if e["name"] == "thread_name" => {
+                assert!(e["args"]["name"].as_str().unwrap().starts_with("r01-"), "{e}")
+            }
+            "M" | "C" | "s" | "f" => {}
+            _ => {
+                let ts = e["ts"].as_u64().unwrap();
+                assert!((from..to).contains(&ts), "{e}");
+            }
+        }
+    }
+    assert!(events.iter().any(|e| e["ph"] == "X"), "the window holds running jobs");
+}
+
+#[test]
+fn a_bad_window_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clustersim(
+        &[
+            "run",
+            "library:cascading-failure",
+            "--timeline-window",
+            "3h..2h",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("ends before it starts"), "{}", stderr(&output));
+    assert!(!dir.path().join("out").exists());
+}

@@ -1,0 +1,378 @@
+//! The metric registry: every metric of `summary.json`, `sweep.csv` and the reports, in order,
+//! with its unit, which way is better and what it means. The metric names ([`METRIC_NAMES`]),
+//! the order of [`Summary::metrics`] and the direction reports rank by are all read from
+//! [`METRICS`]; a test checks that `summary.json` writes exactly these metrics, in this order,
+//! with these values, so a metric cannot be added to the summary and forgotten here.
+//!
+//! A new metric: a field of [`Summary`] and the line of [`Summary::compute`] that fills it (with
+//! its collector, if it needs data no collector gathers yet), and one entry here.
+
+use super::summary::Summary;
+
+/// Whether a larger or a smaller value of a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    /// Smaller is better (times, slowdowns, fragmentation, losses).
+    Lower,
+    /// Larger is better (completed jobs, allocation, utilization, fairness).
+    Higher,
+    /// Not ranked: a property of the input (jobs submitted), or a measure no report ranks
+    /// policies by.
+    Neither,
+}
+
+/// One metric.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricInfo {
+    /// The name in `summary.json`, `sweep.csv` and check rules.
+    pub name: &'static str,
+    /// Its unit (`s`, `jobs`, `ratio`, `kWh`, …).
+    pub unit: &'static str,
+    /// Which way is better, for marking the best policy and for default check rules.
+    pub better: Better,
+    /// One line: what it measures.
+    pub doc: &'static str,
+    /// Its value in a summary (counts as floats; `None`: not defined for the run).
+    pub value: fn(&Summary) -> Option<f64>,
+}
+
+/// A count as a metric value.
+fn n(count: u64) -> Option<f64> {
+    Some(count as f64)
+}
+
+/// Every metric, in the order of `summary.json` and `sweep.csv`.
+pub const METRICS: [MetricInfo; 34] = [
+    MetricInfo {
+        name: "jobs_submitted",
+        unit: "jobs",
+        better: Better::Neither,
+        doc: "jobs that arrived (a property of the input)",
+        value: |s| n(s.jobs_submitted),
+    },
+    MetricInfo {
+        name: "jobs_completed",
+        unit: "jobs",
+        better: Better::Higher,
+        doc: "jobs that finished their work",
+        value: |s| n(s.jobs_completed),
+    },
+    MetricInfo {
+        name: "jobs_failed",
+        unit: "jobs",
+        better: Better::Lower,
+        doc: "jobs that ended without finishing (failures past their retry limit, fill arrivals not placed at once)",
+        value: |s| n(s.jobs_failed),
+    },
+    MetricInfo {
+        name: "jobs_pending_at_end",
+        unit: "jobs",
+        better: Better::Lower,
+        doc: "jobs still waiting when the run ended",
+        value: |s| n(s.jobs_pending_at_end),
+    },
+    MetricInfo {
+        name: "jobs_running_at_end",
+        unit: "jobs",
+        better: Better::Neither,
+        doc: "jobs still running when the run ended",
+        value: |s| n(s.jobs_running_at_end),
+    },
+    MetricInfo {
+        name: "avg_jct_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "mean job completion time (end − submit) of completed jobs",
+        value: |s| s.avg_jct_s,
+    },
+    MetricInfo {
+        name: "p50_jct_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "median JCT (nearest rank)",
+        value: |s| s.p50_jct_s,
+    },
+    MetricInfo {
+        name: "p95_jct_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "95th-percentile JCT (nearest rank)",
+        value: |s| s.p95_jct_s,
+    },
+    MetricInfo {
+        name: "p99_jct_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "99th-percentile JCT (nearest rank)",
+        value: |s| s.p99_jct_s,
+    },
+    MetricInfo {
+        name: "avg_wait_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "mean wait (first start − submit) of jobs that started",
+        value: |s| s.avg_wait_s,
+    },
+    MetricInfo {
+        name: "p95_wait_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "95th-percentile wait (nearest rank)",
+        value: |s| s.p95_wait_s,
+    },
+    MetricInfo {
+        name: "avg_bounded_slowdown",
+        unit: "ratio",
+        better: Better::Lower,
+        doc: "mean of max(1, JCT ÷ max(duration_s, 10 s)) over completed jobs",
+        value: |s| s.avg_bounded_slowdown,
+    },
+    MetricInfo {
+        name: "makespan_s",
+        unit: "s",
+        better: Better::Lower,
+        doc: "first submission to the end of the run",
+        value: |s| Some(s.makespan_s),
+    },
+    MetricInfo {
+        name: "gpu_alloc_ratio",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "time-weighted allocated ÷ GPU capacity",
+        value: |s| Some(s.gpu_alloc_ratio),
+    },
+    MetricInfo {
+        name: "gpu_util",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "useful work (allocation × speed, minus lost work) ÷ GPU capacity",
+        value: |s| Some(s.gpu_util),
+    },
+    MetricInfo {
+        name: "frag_mean",
+        unit: "ratio",
+        better: Better::Lower,
+        doc: "time average of 1 − largest free GPU capacity on one node ÷ total free",
+        value: |s| Some(s.frag_mean),
+    },
+    MetricInfo {
+        name: "preemptions",
+        unit: "count",
+        better: Better::Lower,
+        doc: "preemptions applied",
+        value: |s| n(s.preemptions),
+    },
+    MetricInfo {
+        name: "node_failures",
+        unit: "nodes",
+        better: Better::Lower,
+        doc: "nodes that went down (null when nothing can fail)",
+        value: |s| s.node_failures.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "lost_gpu_hours",
+        unit: "GPU-hours",
+        better: Better::Lower,
+        doc: "work lost since the last checkpoint to preemptions and failures",
+        value: |s| Some(s.lost_gpu_hours),
+    },
+    MetricInfo {
+        name: "energy_kwh",
+        unit: "kWh",
+        better: Better::Lower,
+        doc: "IT energy (null without [power])",
+        value: |s| s.energy_kwh,
+    },
+    MetricInfo {
+        name: "peak_power_kw",
+        unit: "kW",
+        better: Better::Lower,
+        doc: "highest cluster IT power (null without [power])",
+        value: |s| s.peak_power_kw,
+    },
+    MetricInfo {
+        name: "throttled_gpu_hours",
+        unit: "GPU-hours",
+        better: Better::Lower,
+        doc: "GPU-hours allocated below full clock (null without [power])",
+        value: |s| s.throttled_gpu_hours,
+    },
+    MetricInfo {
+        name: "jain_fairness",
+        unit: "index",
+        better: Better::Higher,
+        doc: "Jain's index over users of their mean bounded slowdown (1: every user slowed alike)",
+        value: |s| s.jain_fairness,
+    },
+    MetricInfo {
+        name: "facility_energy_kwh",
+        unit: "kWh",
+        better: Better::Neither,
+        doc: "IT energy × PUE (null without [power]); not ranked",
+        value: |s| s.facility_energy_kwh,
+    },
+    MetricInfo {
+        name: "max_temp_c",
+        unit: "°C",
+        better: Better::Neither,
+        doc: "hottest GPU of the run (null without [thermal]); not ranked",
+        value: |s| s.max_temp_c,
+    },
+    MetricInfo {
+        name: "frag_gpus_mean",
+        unit: "GPUs",
+        better: Better::Lower,
+        doc: "time average of the FGD paper's fragmentation amount (null without typical tasks)",
+        value: |s| s.frag_gpus_mean,
+    },
+    MetricInfo {
+        name: "frag_ratio_mean",
+        unit: "ratio",
+        better: Better::Lower,
+        doc: "time average of the FGD paper's fragmentation ratio (null without typical tasks)",
+        value: |s| s.frag_ratio_mean,
+    },
+    MetricInfo {
+        name: "interruptions",
+        unit: "count",
+        better: Better::Lower,
+        doc: "running jobs stopped by failures (each stop counts)",
+        value: |s| n(s.interruptions),
+    },
+    MetricInfo {
+        name: "jobs_failed_after_retries",
+        unit: "jobs",
+        better: Better::Lower,
+        doc: "jobs that had started and failed past their retry limit",
+        value: |s| n(s.jobs_failed_after_retries),
+    },
+    MetricInfo {
+        name: "incidents",
+        unit: "count",
+        better: Better::Neither,
+        doc: "failures, overloads and thermal shutdowns (null when nothing can fail); not ranked",
+        value: |s| s.incidents.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "max_nodes_down",
+        unit: "nodes",
+        better: Better::Lower,
+        doc: "the most nodes down at once (null when nothing can fail)",
+        value: |s| s.max_nodes_down.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "breaker_trips",
+        unit: "count",
+        better: Better::Neither,
+        doc: "times the circuit breaker opened (null without [faults]); not ranked",
+        value: |s| s.breaker_trips.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "jobs_never_fit",
+        unit: "jobs",
+        better: Better::Neither,
+        doc: "jobs refused at arrival because the empty cluster could not hold them (a property of the input)",
+        value: |s| n(s.jobs_never_fit),
+    },
+    MetricInfo {
+        name: "jobs_timed_out",
+        unit: "jobs",
+        better: Better::Lower,
+        doc: "jobs killed at their requested time (policy.kill_at_limit)",
+        value: |s| n(s.jobs_timed_out),
+    },
+];
+
+/// Every metric name, in [`METRICS`] order.
+pub const METRIC_NAMES: [&str; METRICS.len()] = {
+    let mut names = [""; METRICS.len()];
+    let mut i = 0;
+    while i < METRICS.len() {
+        names[i] = METRICS[i].name;
+        i += 1;
+    }
+    names
+};
+
+/// The metric called `name`.
+pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary whose every metric has its own value: counts 1, 2, 3, …; measures 0.5, 1.5, ….
+    fn distinct() -> Summary {
+        let c = |i: u64| i + 1;
+        let x = |i: u64| i as f64 + 0.5;
+        Summary {
+            jobs_submitted: c(0),
+            jobs_completed: c(1),
+            jobs_failed: c(2),
+            jobs_pending_at_end: c(3),
+            jobs_running_at_end: c(4),
+            avg_jct_s: Some(x(5)),
+            p50_jct_s: Some(x(6)),
+            p95_jct_s: Some(x(7)),
+            p99_jct_s: Some(x(8)),
+            avg_wait_s: Some(x(9)),
+            p95_wait_s: Some(x(10)),
+            avg_bounded_slowdown: Some(x(11)),
+            makespan_s: x(12),
+            gpu_alloc_ratio: x(13),
+            gpu_util: x(14),
+            frag_mean: x(15),
+            preemptions: c(16),
+            node_failures: Some(c(17)),
+            lost_gpu_hours: x(18),
+            energy_kwh: Some(x(19)),
+            peak_power_kw: Some(x(20)),
+            throttled_gpu_hours: Some(x(21)),
+            jain_fairness: Some(x(22)),
+            facility_energy_kwh: Some(x(23)),
+            max_temp_c: Some(x(24)),
+            frag_gpus_mean: Some(x(25)),
+            frag_ratio_mean: Some(x(26)),
+            interruptions: c(27),
+            jobs_failed_after_retries: c(28),
+            incidents: Some(c(29)),
+            max_nodes_down: Some(c(30)),
+            breaker_trips: Some(c(31)),
+            jobs_never_fit: c(32),
+            jobs_timed_out: c(33),
+        }
+    }
+
+    #[test]
+    fn the_summary_writes_exactly_the_registered_metrics_in_order() {
+        let summary = distinct();
+        let text = serde_json::to_string(&summary).unwrap();
+        let json: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            json.len(),
+            METRICS.len(),
+            "a summary field missing from METRICS, or the reverse"
+        );
+        let mut last = 0;
+        for metric in METRICS {
+            let at = text
+                .find(&format!("\"{}\":", metric.name))
+                .unwrap_or_else(|| panic!("`{}` is not in summary.json", metric.name));
+            assert!(at >= last, "`{}` is out of order", metric.name);
+            last = at;
+            assert_eq!(json[metric.name].as_f64(), (metric.value)(&summary), "{}", metric.name);
+        }
+        assert_eq!(summary.metrics().map(|(name, _)| name), METRIC_NAMES);
+    }
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for (i, name) in METRIC_NAMES.iter().enumerate() {
+            assert!(!METRIC_NAMES[..i].contains(name), "{name} twice");
+            assert_eq!(metric_info(name).map(|m| m.name), Some(*name));
+        }
+        assert!(metric_info("avg_jct").is_none());
+    }
+}
