@@ -129,6 +129,18 @@ impl TimeSplit {
     pub fn goodput(&self) -> Option<f64> {
         (self.running_s > 0.0).then(|| self.useful_s / self.running_s)
     }
+
+    /// Adds every field of `other` × `weight` (a job's GPUs, for run totals in GPU-seconds).
+    pub fn add_scaled(&mut self, other: &TimeSplit, weight: f64) {
+        self.wall_s += other.wall_s * weight;
+        self.running_s += other.running_s * weight;
+        self.useful_s += other.useful_s * weight;
+        self.checkpoint_s += other.checkpoint_s * weight;
+        self.lost_s += other.lost_s * weight;
+        self.warmup_s += other.warmup_s * weight;
+        self.detection_s += other.detection_s * weight;
+        self.waiting_s += other.waiting_s * weight;
+    }
 }
 
 /// A job's time accounting, updated by the engine at every change of state.
@@ -226,15 +238,9 @@ pub enum Phase<'a> {
     Ended,
 }
 
-/// Adds the time fields of `b` to `a` (not the wall time).
+/// Adds the fields of `b` to `a` (`b`'s wall time is zero: only the split sets it).
 fn add(a: &mut TimeSplit, b: &TimeSplit) {
-    a.running_s += b.running_s;
-    a.useful_s += b.useful_s;
-    a.checkpoint_s += b.checkpoint_s;
-    a.lost_s += b.lost_s;
-    a.warmup_s += b.warmup_s;
-    a.detection_s += b.detection_s;
-    a.waiting_s += b.waiting_s;
+    a.add_scaled(b, 1.0);
 }
 
 #[cfg(test)]

@@ -99,6 +99,19 @@ pub struct Summary {
     pub jobs_never_fit: u64,
     /// Jobs killed at their requested time (`policy.kill_at_limit`; state `timeout`).
     pub jobs_timed_out: u64,
+    /// Effective training time ratio over started jobs, GPU-weighted: useful work ÷ wall time
+    /// since each job's first start (`null` if no job started; docs/training.md).
+    pub ettr: Option<f64>,
+    /// Useful work ÷ time holding GPUs, GPU-weighted (`null` if no job ran).
+    pub goodput: Option<f64>,
+    /// GPU-hours stalled writing checkpoints.
+    pub checkpoint_gpu_hours: f64,
+    /// GPU-hours of jobs held after failures (detection, back-off).
+    pub detection_gpu_hours: f64,
+    /// GPU-hours of started jobs waiting in the queue for nodes again.
+    pub rescheduling_gpu_hours: f64,
+    /// GPU-hours reloading and warming up after restarts.
+    pub warmup_gpu_hours: f64,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -120,6 +133,8 @@ pub struct JobTotals {
     lost_gpu_s: f64,
     failed_after_retries: u64,
     failed_unstarted: u64,
+    /// Time splits of the jobs, each second × the job's GPUs.
+    split_gpu_s: TimeSplit,
 }
 
 /// The position of a state in [`JobTotals`]'s counts.
@@ -152,7 +167,8 @@ impl JobTotals {
 }
 
 impl Observer for JobTotals {
-    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
+    fn on_retired(&mut self, job: &Job, view: &ClusterView<'_>) {
+        self.split_gpu_s.add_scaled(&job.time_split(view.now), job.spec.gpus());
         self.submitted += 1;
         self.by_state[slot(job.state)] += 1;
         self.first_submit.get_or_insert(job.spec.submit);
@@ -235,6 +251,12 @@ impl Summary {
             breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
             jobs_never_fit: count(JobState::NeverFits),
             jobs_timed_out: count(JobState::Timeout),
+            ettr: jobs.split_gpu_s.ettr(),
+            goodput: jobs.split_gpu_s.goodput(),
+            checkpoint_gpu_hours: jobs.split_gpu_s.checkpoint_s / 3600.0,
+            detection_gpu_hours: jobs.split_gpu_s.detection_s / 3600.0,
+            rescheduling_gpu_hours: jobs.split_gpu_s.waiting_s / 3600.0,
+            warmup_gpu_hours: jobs.split_gpu_s.warmup_s / 3600.0,
         }
     }
 
