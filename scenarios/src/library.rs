@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 7] = [
+pub const LIBRARY: [Entry; 8] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -52,10 +52,14 @@ pub const LIBRARY: [Entry; 7] = [
         name: "llama3-54d",
         text: include_str!("../library/llama3-54d.toml"),
     },
+    Entry {
+        name: "checkpoint-interval",
+        text: include_str!("../library/checkpoint-interval.toml"),
+    },
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
-pub const TRACES: [(&str, &str); 3] = [
+pub const TRACES: [(&str, &str); 4] = [
     (
         "cascading-failure.csv",
         include_str!("../library/traces/cascading-failure.csv"),
@@ -65,6 +69,10 @@ pub const TRACES: [(&str, &str); 3] = [
         include_str!("../library/traces/preemption-paradox.csv"),
     ),
     ("llama3-54d.csv", include_str!("../library/traces/llama3-54d.csv")),
+    (
+        "checkpoint-interval.csv",
+        include_str!("../library/traces/checkpoint-interval.csv"),
+    ),
 ];
 
 /// The library scenario called `name`.
