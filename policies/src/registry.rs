@@ -1,6 +1,7 @@
 //! The registry of parts: every queue order, placement, backfill rule, preemption victim rule
 //! and preset a scenario can name, each with its name, one line of description and the
-//! parameters it reads.
+//! parameters it reads; and the metrics of a crate's own ([`Registry::add_metric`]), which every
+//! run loaded with the registry computes after the built-in ones.
 //!
 //! [`Registry::builtin`] holds this crate's parts. A crate of its own adds more, each one
 //! file defining the part and one line registering it:
@@ -26,6 +27,7 @@
 //! ```
 
 use sim_core::frag::TypicalTasks;
+use sim_core::metrics::MetricPart;
 use std::fmt;
 
 use crate::params::{Param, Params, Value};
@@ -164,6 +166,7 @@ pub struct Registry {
     placements: Vec<PlacementPart>,
     backfills: Vec<BackfillPart>,
     preemptions: Vec<PreemptionPart>,
+    metrics: Vec<MetricPart>,
 }
 
 impl Registry {
@@ -175,6 +178,7 @@ impl Registry {
             placements: Vec::new(),
             backfills: Vec::new(),
             preemptions: Vec::new(),
+            metrics: Vec::new(),
         };
         for part in crate::queue::BUILTIN {
             registry.add_queue_order(part);
@@ -270,6 +274,32 @@ impl Registry {
         }
         self.presets.push(preset);
         self
+    }
+
+    /// Adds a metric of a crate's own: every run of a scenario loaded with this registry
+    /// computes it and writes it after the built-in metrics (`summary.json`, `sweep.csv`,
+    /// `aggregate.csv`), where check rules and reports find it.
+    ///
+    /// # Panics
+    /// When the name is taken (by a built-in metric, another added one or another key of
+    /// `summary.json`) or is not a plain column name ([`MetricPart::check`]).
+    pub fn add_metric(&mut self, metric: MetricPart) -> &mut Registry {
+        if let Err(e) = metric.check() {
+            panic!("{e}");
+        }
+        assert!(
+            self.metrics.iter().all(|m| m.name != metric.name),
+            "metric `{}` is registered twice",
+            metric.name
+        );
+        self.metrics.push(metric);
+        self
+    }
+
+    /// The metrics of a crate's own, in registration order (the built-in ones are
+    /// [`sim_core::metrics::METRICS`]).
+    pub fn metrics(&self) -> &[MetricPart] {
+        &self.metrics
     }
 
     /// Every preset, in listing order.
@@ -407,6 +437,52 @@ mod tests {
             "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random, power-aware, thermal-aware, fgd, dot-product, gpu-packing, gpu-clustering, paper-best-fit, paper-random"
         );
         assert!(!unknown_name("backfill", "zzzzzz", ["none", "easy"].into_iter()).contains("did you mean"));
+    }
+
+    /// A metric that is never defined.
+    fn undefined() -> MetricPart {
+        struct Undefined;
+        impl sim_core::observe::Observer for Undefined {}
+        impl sim_core::metrics::Metric for Undefined {
+            fn value(&self, _: &sim_core::metrics::Summary, _: &sim_core::engine::RunOutcome) -> Option<f64> {
+                None
+            }
+        }
+        MetricPart {
+            name: "undefined",
+            unit: "count",
+            better: sim_core::metrics::Better::Neither,
+            doc: "never defined",
+            build: || Box::new(Undefined),
+        }
+    }
+
+    #[test]
+    fn metrics_are_kept_in_registration_order() {
+        let mut registry = Registry::builtin();
+        assert!(registry.metrics().is_empty());
+        let second = MetricPart {
+            name: "undefined_too",
+            ..undefined()
+        };
+        registry.add_metric(undefined()).add_metric(second);
+        let names: Vec<&str> = registry.metrics().iter().map(|m| m.name).collect();
+        assert_eq!(names, ["undefined", "undefined_too"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "metric `undefined` is registered twice")]
+    fn a_metric_is_registered_once() {
+        Registry::builtin().add_metric(undefined()).add_metric(undefined());
+    }
+
+    #[test]
+    #[should_panic(expected = "metric `gpu_util` is a built-in metric")]
+    fn a_metric_cannot_take_a_built_in_name() {
+        Registry::builtin().add_metric(MetricPart {
+            name: "gpu_util",
+            ..undefined()
+        });
     }
 
     #[test]

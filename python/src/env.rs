@@ -20,16 +20,16 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use scenarios::ScenarioError;
 use scenarios::schema::WorkloadMode;
-use sim_core::cluster::Trial;
 use sim_core::cluster::Cluster;
+use sim_core::cluster::Trial;
 use sim_core::engine::{EngineConfig, RunError, World};
 use sim_core::faults::FaultsConfig;
-use sim_core::physics::PhysicsConfig;
 use sim_core::frag::{FragTracker, TypicalTasks};
 use sim_core::ids::{JobId, NodeId};
 use sim_core::job::{JobSpec, JobState};
 use sim_core::metrics::{DiscardRows, Summary};
 use sim_core::observe::Record;
+use sim_core::physics::PhysicsConfig;
 use sim_core::policy::{Decision, Policy};
 use sim_core::run::{RunRecord, simulate_observed};
 use sim_core::time::SimTime;
@@ -417,8 +417,9 @@ impl Env {
         self.close();
         let shape = self.shape;
         let spec = &self.placement;
-        let (placement, failure) =
-            crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &Context::with_typical(self.seed, self.typical.clone())));
+        let (placement, failure) = crate::pypolicy::collecting(|| {
+            (spec.placement.build)(&spec.params, &Context::with_typical(self.seed, self.typical.clone()))
+        });
         if let Some(failure) = failure {
             return Err(failure);
         }

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use reports::SummaryFile;
+use reports::{ExtraMetricValues, SummaryFile};
 use scenarios::run::ScenarioRun;
 use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
@@ -26,6 +26,7 @@ pub fn summary_json(loaded: &ValidScenario, run: &ScenarioRun) -> String {
         policy: &run.policy,
         seed: loaded.scenario.seed,
         metrics: &run.record.summary,
+        extra_metrics: ExtraMetricValues(&run.record.extra_metrics),
         event_digest: &run.record.event_digest,
         end_s: run.record.end.as_secs_f64(),
         jobs_rejected: run.record.rejected_jobs,

@@ -18,9 +18,10 @@ use sim_core::metrics::METRIC_NAMES;
 
 use crate::aggregate::Estimate;
 use crate::atomic::write_atomic;
-use crate::direction::{Better, better};
+use crate::direction::{Better, better, better_in};
 use crate::error::ReportError;
 use crate::number::float_cell;
+use crate::sweep_manifest::MetricDecl;
 use crate::sweep_table::{SweepRow, SweepTable, csv_line};
 
 /// The key a comparison sweeps.
@@ -31,15 +32,32 @@ pub const POLICY_KEY: &str = "policy.name";
 pub struct PolicyResult {
     /// The policy's name.
     pub policy: String,
-    /// Estimates per metric, in [`METRIC_NAMES`] order.
+    /// Estimates per metric, in [`METRIC_NAMES`] order, then the metrics of a crate's own in
+    /// [`PolicyResult::extra_metrics`] order.
     pub metrics: Vec<Estimate>,
     /// Paired differences against the first policy, per metric (`None` for the first).
     pub differences: Option<Vec<Estimate>>,
+    /// The metrics of a crate's own (after the built-in ones in `metrics`) and their directions.
+    pub extra_metrics: Vec<(String, Better)>,
+}
+
+impl PolicyResult {
+    /// The name and direction of the metric at `index` of [`PolicyResult::metrics`].
+    pub fn metric_at(&self, index: usize) -> (&str, Better) {
+        match METRIC_NAMES.get(index) {
+            Some(name) => (name, better(name)),
+            None => {
+                let (name, direction) = &self.extra_metrics[index - METRIC_NAMES.len()];
+                (name, *direction)
+            }
+        }
+    }
 }
 
 /// The comparison of every policy in `table` (which sweeps [`POLICY_KEY`] only), in order of
-/// first appearance.
-pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, ReportError> {
+/// first appearance; its metrics of a crate's own rank as `declared` (by the sweep's
+/// `sweep.json`).
+pub fn compare(table: &SweepTable, declared: &[MetricDecl]) -> Result<Vec<PolicyResult>, ReportError> {
     if table.params != [POLICY_KEY] {
         return Err(ReportError::NotAComparison {
             params: table.params.clone(),
@@ -54,7 +72,13 @@ pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, ReportError> {
         }
     }
     let by_run: BTreeMap<(&str, u64), &SweepRow> = rows.iter().map(|r| ((r.params[0].as_str(), r.seed), *r)).collect();
-    let value = |policy: &str, seed: u64, metric: &str| by_run.get(&(policy, seed)).and_then(|r| r.metric(metric));
+    let value = |policy: &str, seed: u64, metric: usize| by_run.get(&(policy, seed)).and_then(|r| r.value(metric));
+    let count = table.metric_names().count();
+    let extra_metrics: Vec<(String, Better)> = table
+        .extra_metrics
+        .iter()
+        .map(|name| (name.clone(), better_in(name, declared)))
+        .collect();
     let seeds: Vec<u64> = rows
         .iter()
         .filter(|r| policies.first().is_some_and(|first| r.params[0] == *first))
@@ -64,20 +88,18 @@ pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, ReportError> {
         .iter()
         .enumerate()
         .map(|(index, policy)| {
-            let metrics = METRIC_NAMES
-                .iter()
+            let metrics = (0..count)
                 .map(|metric| {
                     let values: Vec<f64> = rows
                         .iter()
                         .filter(|r| r.params[0] == *policy)
-                        .filter_map(|r| r.metric(metric))
+                        .filter_map(|r| r.value(metric))
                         .collect();
                     Estimate::of(&values)
                 })
                 .collect();
             let differences = (index > 0).then(|| {
-                METRIC_NAMES
-                    .iter()
+                (0..count)
                     .map(|metric| {
                         let paired: Vec<f64> = seeds
                             .iter()
@@ -91,6 +113,7 @@ pub fn compare(table: &SweepTable) -> Result<Vec<PolicyResult>, ReportError> {
                 policy: policy.to_string(),
                 metrics,
                 differences,
+                extra_metrics: extra_metrics.clone(),
             }
         })
         .collect())
@@ -105,7 +128,7 @@ pub fn is_best(results: &[PolicyResult], index: usize, metric: usize) -> bool {
         return false;
     };
     let means: Vec<f64> = results.iter().filter_map(shown).collect();
-    let best = match better(METRIC_NAMES[metric]) {
+    let best = match results[index].metric_at(metric).1 {
         Better::Lower => means.iter().copied().fold(f64::INFINITY, f64::min),
         Better::Higher => means.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         Better::Neither => return false,
@@ -130,8 +153,8 @@ pub fn write_comparison(w: &mut impl Write, results: &[PolicyResult]) -> io::Res
     ];
     w.write_all(&csv_line(&header.map(String::from)))?;
     for (index, result) in results.iter().enumerate() {
-        for (m, name) in METRIC_NAMES.iter().enumerate() {
-            let e = &result.metrics[m];
+        for (m, e) in result.metrics.iter().enumerate() {
+            let name = result.metric_at(m).0;
             let d = result.differences.as_ref().map(|d| d[m]);
             let fields = [
                 result.policy.clone(),
@@ -197,6 +220,7 @@ mod tests {
         // std dev 1, half-width 4.302653 × 1 / √3 = 2.484138: interval [−0.484138, 4.484138].
         let table = SweepTable {
             params: vec![POLICY_KEY.into()],
+            extra_metrics: Vec::new(),
             rows: vec![
                 row(0, "a", 1, 10.0),
                 row(1, "a", 2, 20.0),
@@ -206,7 +230,7 @@ mod tests {
                 row(5, "b", 3, 33.0),
             ],
         };
-        let results = compare(&table).unwrap();
+        let results = compare(&table, &[]).unwrap();
         assert_eq!(results[0].differences, None);
         let d = results[1].differences.as_ref().unwrap()[5];
         assert_eq!((d.n, d.mean), (3, Some(2.0)));
@@ -226,5 +250,42 @@ mod tests {
         assert!(text.contains("\nb,avg_jct_s,3,22.0,"), "{text}");
         assert!(text.contains(",false,3,2.0,-0.484138,4.484138\n"), "{text}");
         assert_eq!(policy_folder("drf[k=2]"), "drf_k_2_");
+    }
+
+    #[test]
+    fn metrics_of_a_crate_s_own_are_compared_and_ranked_as_declared() {
+        // max_queue_length after the built-in metrics: a waits 3 jobs at most, b 1; lower is
+        // better, so b is best.
+        let with_queue = |run: u64, policy: &str, queue: f64| {
+            let mut row = row(run, policy, 1, 10.0);
+            if let RunStatus::Ok(values) = &mut row.status {
+                values.push(Some(queue));
+            }
+            row
+        };
+        let table = SweepTable {
+            params: vec![POLICY_KEY.into()],
+            extra_metrics: vec!["max_queue_length".into()],
+            rows: vec![with_queue(0, "a", 3.0), with_queue(1, "b", 1.0)],
+        };
+        let declared = [MetricDecl {
+            name: "max_queue_length".into(),
+            unit: "jobs".into(),
+            better: Better::Lower,
+            doc: "the most jobs waiting at once".into(),
+        }];
+        let results = compare(&table, &declared).unwrap();
+        let m = METRIC_NAMES.len();
+        assert_eq!(results[1].metric_at(m), ("max_queue_length", Better::Lower));
+        assert!(!is_best(&results, 0, m) && is_best(&results, 1, m));
+        // b − a = 1 − 3 = −2.
+        assert_eq!(results[1].differences.as_ref().unwrap()[m].mean, Some(-2.0));
+        let mut text = Vec::new();
+        write_comparison(&mut text, &results).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("\nb,max_queue_length,1,1.0,,,true,1,-2.0,,\n"), "{text}");
+        // Without a declaration (no sweep.json), it is compared but not ranked.
+        let undeclared = compare(&table, &[]).unwrap();
+        assert!(!is_best(&undeclared, 1, m));
     }
 }

@@ -3,6 +3,8 @@
 
 pub use sim_core::metrics::Better;
 
+use crate::sweep_manifest::MetricDecl;
+
 /// The direction of the metric called `name`, from the metric registry
 /// ([`sim_core::metrics::METRICS`]).
 ///
@@ -13,6 +15,20 @@ pub fn better(name: &str) -> Better {
     sim_core::metrics::metric_info(name)
         .unwrap_or_else(|| panic!("`{name}` is not a metric"))
         .better
+}
+
+/// The direction of the metric called `name` in results whose metrics of a crate's own are
+/// `declared` (as their `sweep.json` states them): a built-in metric's from the registry, a
+/// declared one's as declared, and `Neither` for any other (not ranked: the results do not say
+/// which way is better).
+pub fn better_in(name: &str, declared: &[MetricDecl]) -> Better {
+    match sim_core::metrics::metric_info(name) {
+        Some(info) => info.better,
+        None => declared
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(Better::Neither, |m| m.better),
+    }
 }
 
 /// Metrics shown in printed tables and charted, in order: the ones a scheduler engineer
@@ -66,6 +82,19 @@ mod tests {
             };
             assert_eq!(better(name), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn metrics_of_a_crate_s_own_rank_as_declared() {
+        let declared = [MetricDecl {
+            name: "max_queue_length".into(),
+            unit: "jobs".into(),
+            better: Better::Lower,
+            doc: "the most jobs waiting at once".into(),
+        }];
+        assert_eq!(better_in("max_queue_length", &declared), Better::Lower);
+        assert_eq!(better_in("gpu_util", &declared), Better::Higher);
+        assert_eq!(better_in("undeclared", &declared), Better::Neither);
     }
 
     #[test]

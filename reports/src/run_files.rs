@@ -54,12 +54,16 @@ pub const TIMESERIES_COLUMNS: [&str; 11] = [
 ];
 
 /// What `summary.json` holds: the metrics of the contract at the top level (so
-/// `summary["p95_jct_s"]` reads one), then the run's identity and the scenario echo.
+/// `summary["p95_jct_s"]` reads one), the metrics of a crate's own after them, at the same level,
+/// then the run's identity and the scenario echo.
 #[derive(Serialize)]
 pub struct SummaryFile<'a> {
     /// The metrics of the contract.
     #[serde(flatten)]
     pub metrics: &'a Summary,
+    /// The metrics of a crate's own (`RunRecord::extra_metrics`), in registration order.
+    #[serde(flatten)]
+    pub extra_metrics: ExtraMetricValues<'a>,
     /// Hash of the ordered applied events.
     pub event_digest: &'a str,
     /// The policy name.
@@ -75,6 +79,37 @@ pub struct SummaryFile<'a> {
     pub jobs_rejected: u64,
     /// Trace rows skipped by the format's rules, by reason.
     pub trace_rows_skipped: &'a BTreeMap<String, u64>,
+}
+
+/// Metric (name, value) pairs written as keys of the object they are flattened into, in order
+/// (`null` when undefined), like the built-in metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtraMetricValues<'a>(pub &'a [(&'static str, Option<f64>)]);
+
+impl Serialize for ExtraMetricValues<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The metrics of a crate's own in a `summary.json` read back (in name order): its keys that
+/// are neither built-in metrics nor the run's identity or echo
+/// ([`sim_core::metrics::SUMMARY_KEYS`]), with a number or `null` like every metric.
+pub fn extra_metric_names(summary: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    use sim_core::metrics::{METRIC_NAMES, SUMMARY_KEYS};
+    summary
+        .iter()
+        .filter(|(key, value)| {
+            let key = key.as_str();
+            !METRIC_NAMES.contains(&key) && !SUMMARY_KEYS.contains(&key) && (value.is_number() || value.is_null())
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 /// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`

@@ -15,6 +15,7 @@ use crate::fill_curves::read_run_curve;
 use crate::html::{Cell, Content, Table, write_report};
 use crate::number::decimal;
 use crate::report::runs::{charts_of, incident_chart, span_s};
+use crate::run_files::extra_metric_names;
 
 /// Metrics shown as key figures at the top of a run's report, when the run defines them.
 const KEY_FIGURES: [&str; 8] = [
@@ -55,9 +56,13 @@ pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
         .and_then(|s| s.get("workload"))
         .and_then(|w| w.get("trace"))
         .map_or_else(|| "a synthetic workload".to_string(), |t| text_of(Some(t)));
+    // The built-in metrics, then those of a crate's own.
+    let own = summary.as_object().map(extra_metric_names).unwrap_or_default();
     let rows = METRIC_NAMES
         .iter()
-        .map(|m| vec![Cell::plain(*m), Cell::plain(shown(metric(m)))])
+        .copied()
+        .chain(own.iter().map(String::as_str))
+        .map(|m| vec![Cell::plain(m), Cell::plain(shown(metric(m)))])
         .collect();
     let content = Content {
         intro: vec![format!(

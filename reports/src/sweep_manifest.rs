@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sim_core::metrics::{Better, MetricPart};
 
 use crate::atomic::write_atomic;
 use crate::error::ReportError;
@@ -28,6 +29,37 @@ pub struct SweepManifest {
     pub grid: BTreeMap<String, Vec<String>>,
     /// `K/N` when this folder holds one shard, `null` for the whole sweep.
     pub shard: Option<String>,
+    /// The metrics of a crate's own the runs compute (columns after the built-in metrics), with
+    /// their units and directions, so that reports rank them; absent for runs of the built-in
+    /// registry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricDecl>,
+}
+
+/// A metric of a crate's own as `sweep.json` states it (what reports need of a
+/// [`sim_core::metrics::MetricPart`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDecl {
+    /// Its name, a column of `sweep.csv`.
+    pub name: String,
+    /// Its unit.
+    pub unit: String,
+    /// Which way is better.
+    pub better: Better,
+    /// One line: what it measures.
+    pub doc: String,
+}
+
+impl From<&MetricPart> for MetricDecl {
+    fn from(part: &MetricPart) -> MetricDecl {
+        MetricDecl {
+            name: part.name.to_string(),
+            unit: part.unit.to_string(),
+            better: part.better,
+            doc: part.doc.to_string(),
+        }
+    }
 }
 
 impl SweepManifest {
@@ -70,10 +102,21 @@ mod tests {
             first_seed: 7,
             grid: BTreeMap::from([("policy.name".to_string(), vec!["a".to_string(), "b".to_string()])]),
             shard: Some("1/2".into()),
+            metrics: vec![MetricDecl {
+                name: "max_queue_length".into(),
+                unit: "jobs".into(),
+                better: Better::Lower,
+                doc: "the most jobs waiting at once".into(),
+            }],
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sweep.json");
         manifest.write(&path).unwrap();
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("\"better\": \"lower\"")
+        );
         assert_eq!(SweepManifest::read(&path).unwrap(), manifest);
     }
 }

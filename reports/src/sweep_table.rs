@@ -1,8 +1,9 @@
 //! `sweep.csv`: one row per run of a sweep, in run-index order.
 //!
 //! Columns: `run, seed`, one column per swept key (named by the key, e.g. `policy.name`),
-//! `status` (`ok` or `failed`), every summary metric in [`METRIC_NAMES`] order (empty when
-//! the metric is undefined or the run failed), and `error` (the failure message, else empty).
+//! `status` (`ok` or `failed`), every summary metric in [`METRIC_NAMES`] order then the metrics
+//! of a crate's own in registration order (empty when the metric is undefined or the run
+//! failed), and `error` (the failure message, else empty).
 //! The sweep journal (`sweep.journal.csv`) has the same columns in completion order.
 
 use std::io::{self, Write};
@@ -17,7 +18,8 @@ use crate::number::{decimal, float};
 /// What became of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunStatus {
-    /// The run finished; its metrics in [`METRIC_NAMES`] order (`None`: undefined).
+    /// The run finished; its metrics in [`METRIC_NAMES`] order, then its table's metrics of a
+    /// crate's own ([`SweepTable::extra_metrics`]) (`None`: undefined).
     Ok(Vec<Option<f64>>),
     /// The run returned an error or panicked; the message, on one line.
     Failed(String),
@@ -37,32 +39,41 @@ pub struct SweepRow {
 }
 
 impl SweepRow {
-    /// The metric called `name`, when the run succeeded and the metric is defined.
+    /// The built-in metric called `name`, when the run succeeded and the metric is defined
+    /// (a metric of a crate's own: [`SweepRow::value`] at its place in the table).
     pub fn metric(&self, name: &str) -> Option<f64> {
-        let index = METRIC_NAMES.iter().position(|m| *m == name)?;
+        self.value(METRIC_NAMES.iter().position(|m| *m == name)?)
+    }
+
+    /// The metric at `index` of the table's metric columns ([`SweepTable::metric_names`]), when
+    /// the run succeeded and the metric is defined.
+    pub fn value(&self, index: usize) -> Option<f64> {
         match &self.status {
             RunStatus::Ok(values) => values.get(index).copied().flatten(),
             RunStatus::Failed(_) => None,
         }
     }
 
-    /// The row as CSV fields, in header order.
-    pub fn fields(&self) -> Vec<String> {
+    /// The row as CSV fields, in header order, in a table with `extra_metrics` metrics of a
+    /// crate's own (written as measurements: with a decimal point).
+    pub fn fields(&self, extra_metrics: usize) -> Vec<String> {
         let mut fields = vec![self.run.to_string(), self.seed.to_string()];
         fields.extend(self.params.iter().cloned());
         match &self.status {
             RunStatus::Ok(values) => {
                 fields.push("ok".into());
-                fields.extend(values.iter().zip(METRIC_NAMES).map(|(v, name)| match v {
+                let names = METRIC_NAMES.iter().map(|name| Some(*name));
+                let extra = std::iter::repeat_n(None, extra_metrics);
+                fields.extend(values.iter().zip(names.chain(extra)).map(|(v, name)| match v {
                     None => String::new(),
-                    Some(v) if is_count(name) => decimal(*v),
+                    Some(v) if name.is_some_and(is_count) => decimal(*v),
                     Some(v) => float(*v),
                 }));
                 fields.push(String::new());
             }
             RunStatus::Failed(message) => {
                 fields.push("failed".into());
-                fields.extend(METRIC_NAMES.iter().map(|_| String::new()));
+                fields.extend(std::iter::repeat_n(String::new(), METRIC_NAMES.len() + extra_metrics));
                 fields.push(one_line(message));
             }
         }
@@ -101,21 +112,35 @@ fn one_line(message: &str) -> String {
         .join(" ")
 }
 
-/// A whole sweep table: the swept keys and the rows.
+/// A whole sweep table: the swept keys, the metrics of a crate's own and the rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SweepTable {
     /// The swept keys, in column order.
     pub params: Vec<String>,
+    /// The metrics of a crate's own, in column order after the built-in ones (empty for runs
+    /// of the built-in registry).
+    pub extra_metrics: Vec<String>,
     /// The rows.
     pub rows: Vec<SweepRow>,
 }
 
-/// The header of a sweep table with these swept keys.
-pub fn header(params: &[String]) -> Vec<String> {
+impl SweepTable {
+    /// Every metric column, in order: [`METRIC_NAMES`], then [`SweepTable::extra_metrics`].
+    pub fn metric_names(&self) -> impl Iterator<Item = &str> + Clone {
+        METRIC_NAMES
+            .iter()
+            .copied()
+            .chain(self.extra_metrics.iter().map(String::as_str))
+    }
+}
+
+/// The header of a sweep table with these swept keys and metrics of a crate's own.
+pub fn header(params: &[String], extra_metrics: &[String]) -> Vec<String> {
     let mut columns = vec!["run".to_string(), "seed".to_string()];
     columns.extend(params.iter().cloned());
     columns.push("status".into());
     columns.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
+    columns.extend(extra_metrics.iter().cloned());
     columns.push("error".into());
     columns
 }
@@ -133,9 +158,9 @@ pub fn csv_line(fields: &[String]) -> Vec<u8> {
 
 /// Writes the table (rows as given) to `w`.
 pub fn write_table(w: &mut impl Write, table: &SweepTable) -> io::Result<()> {
-    w.write_all(&csv_line(&header(&table.params)))?;
+    w.write_all(&csv_line(&header(&table.params, &table.extra_metrics)))?;
     for row in &table.rows {
-        w.write_all(&csv_line(&row.fields()))?;
+        w.write_all(&csv_line(&row.fields(table.extra_metrics.len())))?;
     }
     Ok(())
 }
@@ -160,7 +185,7 @@ pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, ReportError> 
         None => return Err(at(1).line("empty file: expected the sweep header")),
     };
     let columns: Vec<String> = head.iter().map(str::to_string).collect();
-    let params = parse_header(&columns, &at(1))?;
+    let (params, extra_metrics) = parse_header(&columns, &at(1))?;
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|e| at(e.position().map_or(0, |p| p.line())).line(&e))?;
@@ -173,9 +198,13 @@ pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, ReportError> 
                 fields.len()
             )));
         }
-        rows.push(parse_row(&fields, params.len(), &at)?);
+        rows.push(parse_row(&fields, params.len(), &columns, &at)?);
     }
-    Ok(SweepTable { params, rows })
+    Ok(SweepTable {
+        params,
+        extra_metrics,
+        rows,
+    })
 }
 
 /// Reads a sweep table file.
@@ -190,36 +219,43 @@ pub fn complete_prefix(text: &str) -> &str {
     text.rfind('\n').map_or("", |end| &text[..=end])
 }
 
-/// The swept keys of a header (on line `at`), checking the fixed columns.
-fn parse_header(columns: &[String], at: &At<'_>) -> Result<Vec<String>, ReportError> {
+/// The swept keys and the metrics of a crate's own of a header (on line `at`), checking the
+/// fixed columns: the built-in metrics follow `status`; the columns between them and `error`
+/// are metrics of a crate's own.
+fn parse_header(columns: &[String], at: &At<'_>) -> Result<(Vec<String>, Vec<String>), ReportError> {
     let metrics_start = columns
         .iter()
         .position(|c| c == "status")
         .ok_or_else(|| at.line("not a sweep table: no `status` column"))?;
     let params: Vec<String> = columns.get(2..metrics_start).unwrap_or_default().to_vec();
-    if header(&params) != columns {
+    let extra_start = metrics_start + 1 + METRIC_NAMES.len();
+    let extra_metrics: Vec<String> = columns
+        .get(extra_start..columns.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_vec();
+    if header(&params, &extra_metrics) != columns {
         return Err(at.line(format!(
             "not a sweep table: expected the columns {}",
-            header(&params).join(",")
+            header(&params, &[]).join(",")
         )));
     }
-    Ok(params)
+    Ok((params, extra_metrics))
 }
 
-/// The row of `fields` (as many as the header's), on line `at`.
-fn parse_row(fields: &[&str], param_count: usize, at: &At<'_>) -> Result<SweepRow, ReportError> {
+/// The row of `fields` (as many as the header's `columns`), on line `at`.
+fn parse_row(fields: &[&str], param_count: usize, columns: &[String], at: &At<'_>) -> Result<SweepRow, ReportError> {
     let integer = |name: &str, text: &str| text.parse::<u64>().map_err(|_| at.value(name, "a whole number", text));
     let run = integer("run", fields[0])?;
     let seed = integer("seed", fields[1])?;
     let params = fields[2..2 + param_count].iter().map(|s| s.to_string()).collect();
     let status_at = 2 + param_count;
-    let metric_fields = &fields[status_at + 1..status_at + 1 + METRIC_NAMES.len()];
+    let metrics = status_at + 1..fields.len() - 1;
     let error = fields[fields.len() - 1];
     let status = match fields[status_at] {
         "ok" => RunStatus::Ok(
-            metric_fields
+            fields[metrics.clone()]
                 .iter()
-                .zip(METRIC_NAMES)
+                .zip(&columns[metrics])
                 .map(|(text, name)| parse_metric(name, text, at))
                 .collect::<Result<_, _>>()?,
         ),
@@ -266,6 +302,7 @@ mod tests {
     fn rows_round_trip_through_text() {
         let table = SweepTable {
             params: vec!["policy.name".into()],
+            extra_metrics: Vec::new(),
             rows: vec![
                 ok_row(0, "first-fit", 1.5),
                 SweepRow {
@@ -302,10 +339,56 @@ mod tests {
     }
 
     #[test]
+    fn metrics_of_a_crate_s_own_follow_the_built_in_ones_and_round_trip() {
+        let mut values = vec![None; METRIC_NAMES.len() + 1];
+        values[5] = Some(1.5);
+        values[METRIC_NAMES.len()] = Some(2.0);
+        let table = SweepTable {
+            params: vec![],
+            extra_metrics: vec!["max_queue_length".into()],
+            rows: vec![
+                SweepRow {
+                    run: 0,
+                    seed: 1,
+                    params: vec![],
+                    status: RunStatus::Ok(values),
+                },
+                SweepRow {
+                    run: 1,
+                    seed: 2,
+                    params: vec![],
+                    status: RunStatus::Failed("boom".into()),
+                },
+            ],
+        };
+        let mut bytes = Vec::new();
+        write_table(&mut bytes, &table).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].ends_with(",jobs_timed_out,max_queue_length,error"),
+            "{}",
+            lines[0]
+        );
+        // Written as a measurement; a failed run leaves every metric cell empty, the extra one too.
+        assert!(lines[1].ends_with(",2.0,"), "{}", lines[1]);
+        assert_eq!(
+            lines[2],
+            format!("1,2,failed{},boom", ",".repeat(METRIC_NAMES.len() + 1))
+        );
+        let back = parse_table(&text, "t.csv").unwrap();
+        assert_eq!(back, table);
+        let names: Vec<&str> = back.metric_names().collect();
+        assert_eq!(names.len(), METRIC_NAMES.len() + 1);
+        assert_eq!(back.rows[0].value(names.len() - 1), Some(2.0));
+        assert_eq!(back.rows[0].metric("avg_jct_s"), Some(1.5));
+    }
+
+    #[test]
     fn a_torn_last_line_is_dropped_and_bad_rows_name_their_line() {
         assert_eq!(complete_prefix("h\n1,2\n3,"), "h\n1,2\n");
         assert_eq!(complete_prefix("no newline"), "");
-        let text = String::from_utf8(csv_line(&header(&[]))).unwrap() + "x,1,ok\n";
+        let text = String::from_utf8(csv_line(&header(&[], &[]))).unwrap() + "x,1,ok\n";
         let err = parse_table(&text, "s.csv").unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -332,7 +415,7 @@ mod tests {
             params: vec![],
             status: RunStatus::Ok(values),
         };
-        let fields = row.fields();
+        let fields = row.fields(0);
         // run, seed, status, then the metrics in METRIC_NAMES order.
         assert_eq!(
             (&fields[4][..], &fields[8][..], &fields[16][..], &fields[3][..]),

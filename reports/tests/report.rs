@@ -50,6 +50,7 @@ fn comparison_folder(dir: &Path) {
     }
     let table = SweepTable {
         params: vec![POLICY_KEY.into()],
+        extra_metrics: Vec::new(),
         rows,
     };
     write_sweep_csv(&dir.join("sweep.csv"), &table).unwrap();
@@ -61,6 +62,7 @@ fn comparison_folder(dir: &Path) {
         first_seed: 0,
         grid: [(POLICY_KEY.to_string(), POLICIES.map(String::from).to_vec())].into(),
         shard: None,
+        metrics: Vec::new(),
     }
     .write(&dir.join("sweep.json"))
     .unwrap();

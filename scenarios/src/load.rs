@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use policies::{PolicySpec, Registry};
 use serde::Deserialize;
+use sim_core::metrics::MetricPart;
 
 use crate::error::ScenarioError;
 use crate::limits::Limits;
@@ -65,6 +66,7 @@ pub struct ValidScenario {
     loaded: LoadedScenario,
     limits: Limits,
     policy: PolicySpec,
+    metrics: Vec<MetricPart>,
 }
 
 impl ValidScenario {
@@ -75,7 +77,7 @@ impl ValidScenario {
     }
 
     /// [`ValidScenario::check`], the policy's parts looked up in `registry` (a crate's own
-    /// parts added to the built-in ones).
+    /// parts added to the built-in ones); the registry's own metrics are computed on every run.
     pub fn check_with(loaded: LoadedScenario, registry: &Registry) -> Result<ValidScenario, ScenarioError> {
         ValidScenario::check_set(loaded, &[], registry)
     }
@@ -97,7 +99,12 @@ impl ValidScenario {
             &loaded.origin,
             overrides,
         )?;
-        Ok(ValidScenario { loaded, limits, policy })
+        Ok(ValidScenario {
+            loaded,
+            limits,
+            policy,
+            metrics: registry.metrics().to_vec(),
+        })
     }
 
     /// The budget in force: the machine's defaults with the scenario's `[limits]`.
@@ -108,6 +115,12 @@ impl ValidScenario {
     /// The policy, resolved and checked: what the runner builds.
     pub fn policy(&self) -> &PolicySpec {
         &self.policy
+    }
+
+    /// The metrics of a crate's own that every run computes after the built-in ones (those of
+    /// the registry it was checked with).
+    pub fn metrics(&self) -> &[MetricPart] {
+        &self.metrics
     }
 
     /// The same scenario with another seed.
@@ -211,7 +224,7 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<ValidScenario, S
     load_file_with(path, overrides, &Registry::builtin())
 }
 
-/// [`load_file`], the policy's parts looked up in `registry`.
+/// [`load_file`], the policy's parts looked up in `registry`, whose metrics every run computes.
 pub fn load_file_with(
     path: &Path,
     overrides: &[Override],

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use reports::{JobsCsv, SummaryFile, write_fill_file, write_run_files};
+use reports::{ExtraMetricValues, JobsCsv, SummaryFile, write_fill_file, write_run_files};
 
 use crate::error::ScenarioError;
 use crate::load::ValidScenario;
@@ -25,6 +25,7 @@ pub fn write_outputs(
         policy: &run.policy,
         seed: loaded.scenario.seed,
         metrics: &run.record.summary,
+        extra_metrics: ExtraMetricValues(&run.record.extra_metrics),
         event_digest: &run.record.event_digest,
         end_s: run.record.end.as_secs_f64(),
         jobs_rejected: run.record.rejected_jobs,

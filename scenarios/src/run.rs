@@ -7,7 +7,7 @@ use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
 use sim_core::model::Models;
 use sim_core::observe::Observer;
-use sim_core::run::{RunRecord, simulate_observed};
+use sim_core::run::{RunRecord, simulate_measured};
 use traces::SkipReport;
 use traces::fill::fill_workload;
 
@@ -35,7 +35,8 @@ pub struct ScenarioRun {
 }
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the
-/// seed), keeping every job's row in the record.
+/// seed), computing the built-in metrics and those of the registry it was loaded with, keeping
+/// every job's row in the record.
 pub fn run(loaded: &ValidScenario) -> Result<ScenarioRun, ScenarioError> {
     let mut rows = Vec::new();
     let mut run = run_with(loaded, Vec::new(), &mut rows, false)?;
@@ -90,8 +91,16 @@ pub fn run_explaining(
             stream_jobs: stream,
             ..engine_config(loaded)
         };
-        let record = simulate_observed(world, &mut *source, policy.as_mut(), config, watchers, rows)
-            .map_err(|e| run_error(&loaded.origin, e))?;
+        let record = simulate_measured(
+            world,
+            &mut *source,
+            policy.as_mut(),
+            config,
+            watchers,
+            rows,
+            loaded.metrics(),
+        )
+        .map_err(|e| run_error(&loaded.origin, e))?;
         return Ok(ScenarioRun {
             record,
             skipped: source.skipped().clone(),
@@ -130,8 +139,16 @@ pub fn run_explaining(
     let record = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut collector];
         observers.extend(watchers.into_iter().map(|w| -> &mut dyn Observer { w }));
-        simulate_observed(world, &mut fill.source, policy.as_mut(), config, observers, rows)
-            .map_err(|e| run_error(&loaded.origin, e))?
+        simulate_measured(
+            world,
+            &mut fill.source,
+            policy.as_mut(),
+            config,
+            observers,
+            rows,
+            loaded.metrics(),
+        )
+        .map_err(|e| run_error(&loaded.origin, e))?
     };
     Ok(ScenarioRun {
         record,

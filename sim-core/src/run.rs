@@ -5,7 +5,8 @@ use std::error::Error;
 use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
 use crate::job::JobSpec;
 use crate::metrics::{
-    EventDigest, JobRow, JobRowSink, JobRows, JobTotals, PowerCollector, RackSample, Sample, Summary, UsageCollector,
+    EventDigest, ExtraMetrics, JobRow, JobRowSink, JobRows, JobTotals, MetricPart, PowerCollector, RackSample, Sample,
+    Summary, UsageCollector,
 };
 use crate::observe::Observer;
 use crate::policy::Policy;
@@ -13,8 +14,11 @@ use crate::time::SimTime;
 
 /// Everything a run produces, ready for the report writers.
 pub struct RunRecord {
-    /// The metrics.
+    /// The built-in metrics.
     pub summary: Summary,
+    /// The metrics of a crate's own ([`MetricPart`]) as (name, value), in registration order:
+    /// written after the built-in ones (empty without such metrics).
+    pub extra_metrics: Vec<(&'static str, Option<f64>)>,
     /// One row per job, in arrival order ([`simulate`]; empty when the rows went to a sink).
     pub jobs: Vec<JobRow>,
     /// Sampled cluster state, in time order.
@@ -73,7 +77,27 @@ where
     S: Iterator<Item = Result<JobSpec, E>>,
     E: Into<Box<dyn Error + Send + Sync>>,
 {
+    simulate_measured(world, source, policy, config, extra, rows, &[])
+}
+
+/// [`simulate_observed`], also computing the metrics of `metrics` (a crate's own, built afresh
+/// for this run): they watch the run after the standard collectors and `extra`, and their
+/// values go to [`RunRecord::extra_metrics`].
+pub fn simulate_measured<S, E>(
+    world: impl Into<World>,
+    source: S,
+    policy: &mut dyn Policy,
+    config: EngineConfig,
+    extra: Vec<&mut dyn Observer>,
+    rows: &mut dyn JobRowSink,
+    metrics: &[MetricPart],
+) -> Result<RunRecord, RunError>
+where
+    S: Iterator<Item = Result<JobSpec, E>>,
+    E: Into<Box<dyn Error + Send + Sync>>,
+{
     let world = world.into();
+    let mut measured = ExtraMetrics::build(metrics);
     let node_names: Vec<String> = world.cluster.nodes().iter().map(|n| n.name.clone()).collect();
     let mut usage = UsageCollector::new();
     let mut digest = EventDigest::new();
@@ -89,11 +113,16 @@ where
     for observer in extra {
         engine.add_observer(observer);
     }
+    for observer in measured.observers() {
+        engine.add_observer(observer);
+    }
     let outcome = engine.run()?;
     let summary = Summary::compute(&outcome, &totals, &usage.totals(), &power.totals());
+    let extra_metrics = measured.values(&summary, &outcome);
     let rejected_jobs = summary.jobs_never_fit + totals.failed_unstarted();
     Ok(RunRecord {
         summary,
+        extra_metrics,
         jobs: Vec::new(),
         timeseries: usage.into_samples(),
         racks: power.into_rack_samples(),

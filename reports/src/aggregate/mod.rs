@@ -1,7 +1,8 @@
 //! `aggregate.csv`: per grid point and metric, the mean, standard deviation and 95 %
 //! confidence interval across seeds.
 //!
-//! One row per (grid point, metric), in run order then [`METRIC_NAMES`] order. Columns:
+//! One row per (grid point, metric), in run order then [`METRIC_NAMES`] order, the metrics of
+//! a crate's own last (in registration order). Columns:
 //! `point` (0-based, in order of first run), one column per swept key, `metric`, `n` (runs
 //! with a value), `failed` (failed runs of the point), `mean`, `std_dev` (sample standard
 //! deviation, n − 1 in the denominator), `ci95_low`, `ci95_high` (mean ∓ t(0.975, n − 1) ·
@@ -13,7 +14,7 @@ pub mod student_t;
 use std::io::{self, Write};
 use std::path::Path;
 
-use sim_core::metrics::METRIC_NAMES;
+use sim_core::metrics::{METRIC_NAMES, is_metric_name};
 
 use crate::atomic::write_atomic;
 use crate::error::{At, ReportError};
@@ -87,14 +88,27 @@ pub struct PointAggregate {
     pub params: Vec<String>,
     /// Failed runs of the point.
     pub failed: usize,
-    /// One estimate per metric, in [`METRIC_NAMES`] order.
+    /// One estimate per metric, in [`METRIC_NAMES`] order, then one per metric of a crate's
+    /// own, in [`PointAggregate::extra_metrics`] order.
     pub metrics: Vec<Estimate>,
+    /// The metrics of a crate's own (empty for runs of the built-in registry).
+    pub extra_metrics: Vec<String>,
 }
 
 impl PointAggregate {
-    /// The estimate of the metric called `name`.
+    /// The estimate of the metric called `name` (built-in, or of a crate's own).
     pub fn metric(&self, name: &str) -> Option<&Estimate> {
-        METRIC_NAMES.iter().position(|m| *m == name).map(|i| &self.metrics[i])
+        self.metric_names()
+            .position(|m| m == name)
+            .and_then(|i| self.metrics.get(i))
+    }
+
+    /// Every metric's name, in the order of [`PointAggregate::metrics`].
+    pub fn metric_names(&self) -> impl Iterator<Item = &str> + Clone {
+        METRIC_NAMES
+            .iter()
+            .copied()
+            .chain(self.extra_metrics.iter().map(String::as_str))
     }
 }
 
@@ -124,13 +138,13 @@ pub fn aggregate(table: &SweepTable) -> Vec<PointAggregate> {
                 .iter()
                 .filter(|r| matches!(r.status, RunStatus::Failed(_)))
                 .count(),
-            metrics: METRIC_NAMES
-                .iter()
-                .map(|name| {
-                    let values: Vec<f64> = members.iter().filter_map(|r| r.metric(name)).collect();
+            metrics: (0..table.metric_names().count())
+                .map(|index| {
+                    let values: Vec<f64> = members.iter().filter_map(|r| r.value(index)).collect();
                     Estimate::of(&values)
                 })
                 .collect(),
+            extra_metrics: table.extra_metrics.clone(),
         })
         .collect()
 }
@@ -151,7 +165,7 @@ pub fn header(params: &[String]) -> Vec<String> {
 pub fn write_aggregate(w: &mut impl Write, params: &[String], points: &[PointAggregate]) -> io::Result<()> {
     w.write_all(&csv_line(&header(params)))?;
     for (index, point) in points.iter().enumerate() {
-        for (name, estimate) in METRIC_NAMES.iter().zip(&point.metrics) {
+        for (name, estimate) in point.metric_names().zip(&point.metrics) {
             let mut fields = vec![index.to_string()];
             fields.extend(point.params.iter().cloned());
             fields.extend([name.to_string(), estimate.n.to_string(), point.failed.to_string()]);
@@ -167,7 +181,8 @@ pub fn write_aggregate_csv(path: &Path, params: &[String], points: &[PointAggreg
     write_atomic(path, |w| write_aggregate(w, params, points))
 }
 
-/// Reads `aggregate.csv` back into points (values rounded as written).
+/// Reads `aggregate.csv` back into points (values rounded as written; a metric it does not know
+/// is a metric of a crate's own).
 pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregate>), ReportError> {
     let origin = path.display().to_string();
     let Records { head, rows } = read_records(path)?;
@@ -195,10 +210,7 @@ pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregat
             .parse()
             .map_err(|_| at.line(format!("bad point `{}`", fields[0])))?;
         let rest = &fields[1 + param_count..];
-        let metric = METRIC_NAMES
-            .iter()
-            .position(|m| *m == rest[0])
-            .ok_or_else(|| at.line(format!("unknown metric `{}`", rest[0])))?;
+        let name = rest[0].as_str();
         let number = |text: &str| -> Result<Option<f64>, ReportError> {
             if text.is_empty() {
                 return Ok(None);
@@ -216,10 +228,23 @@ pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregat
                 params: fields[1..1 + param_count].to_vec(),
                 failed: count(&rest[2])?,
                 metrics: vec![Estimate::default(); METRIC_NAMES.len()],
+                extra_metrics: Vec::new(),
             });
         } else if point + 1 != points.len() {
             return Err(at.line(format!("point {point} out of order")));
         }
+        let current = &mut points[point];
+        // A name past the built-in metrics is a metric of a crate's own, after them.
+        let found = current.metric_names().position(|m| m == name);
+        let metric = match found {
+            Some(metric) => metric,
+            None if is_metric_name(name) => {
+                current.extra_metrics.push(name.to_string());
+                current.metrics.push(Estimate::default());
+                current.metrics.len() - 1
+            }
+            None => return Err(at.line(format!("unknown metric `{name}`"))),
+        };
         let low = number(&rest[5])?;
         let high = number(&rest[6])?;
         points[point].metrics[metric] = Estimate {
@@ -294,6 +319,7 @@ mod tests {
         // Rows out of order: b's runs 2, 3 and a's runs 0, 1; a has one failed run.
         let table = SweepTable {
             params: vec!["policy.name".into()],
+            extra_metrics: Vec::new(),
             rows: vec![
                 row(3, "b", Some(30.0)),
                 row(0, "a", Some(10.0)),

@@ -123,6 +123,7 @@ mod tests {
     fn results(points: &[(&str, &[(&str, f64)])]) -> Results {
         Results {
             origin: "r".into(),
+            extra_metrics: Vec::new(),
             points: points
                 .iter()
                 .map(|(label, values)| {

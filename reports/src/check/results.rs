@@ -6,8 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use sim_core::metrics::METRIC_NAMES;
+
 use crate::aggregate::read_aggregate_csv;
 use crate::error::ReportError;
+use crate::run_files::extra_metric_names;
 
 /// Metric values per grid point; the point's label is `key=value, …` (empty for one run).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16,6 +19,9 @@ pub struct Results {
     pub origin: String,
     /// (point label, metric → value), in file order.
     pub points: Vec<(String, BTreeMap<String, f64>)>,
+    /// The metrics of a crate's own the results hold (rules may name them): in file order from
+    /// `aggregate.csv`, in name order from `summary.json`.
+    pub extra_metrics: Vec<String>,
 }
 
 impl Results {
@@ -80,6 +86,7 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
     let (keys, points) = read_aggregate_csv(path)?;
     Ok(Results {
         origin: path.display().to_string(),
+        extra_metrics: points.first().map(|p| p.extra_metrics.clone()).unwrap_or_default(),
         points: points
             .iter()
             .map(|point| {
@@ -89,8 +96,8 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let values = sim_core::metrics::METRIC_NAMES
-                    .iter()
+                let values = point
+                    .metric_names()
                     .zip(&point.metrics)
                     .filter_map(|(name, e)| Some((name.to_string(), e.mean?)))
                     .collect();
@@ -115,18 +122,45 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
     let summary = json
         .as_object()
         .ok_or_else(|| not_a_summary("not a JSON object (is it a summary.json?)".into()))?;
-    if !summary.contains_key(sim_core::metrics::METRIC_NAMES[0]) {
+    if !summary.contains_key(METRIC_NAMES[0]) {
         return Err(not_a_summary(format!(
             "no `{}` (is it a summary.json?)",
-            sim_core::metrics::METRIC_NAMES[0]
+            METRIC_NAMES[0]
         )));
     }
-    let values = sim_core::metrics::METRIC_NAMES
+    let extra_metrics = extra_metric_names(summary);
+    let values = METRIC_NAMES
         .iter()
-        .filter_map(|name| Some((name.to_string(), summary.get(*name)?.as_f64()?)))
+        .copied()
+        .chain(extra_metrics.iter().map(String::as_str))
+        .filter_map(|name| Some((name.to_string(), summary.get(name)?.as_f64()?)))
         .collect();
     Ok(Results {
         origin,
         points: vec![(String::new(), values)],
+        extra_metrics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_s_metrics_of_a_crate_s_own_are_results_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        let text = r#"{"jobs_submitted": 4, "avg_jct_s": 150.0, "max_queue_length": 2.0, "never_defined": null,
+                       "event_digest": "00ff", "policy": "fifo", "seed": 7, "end_s": 200.0, "jobs_rejected": 0,
+                       "scenario": {"name": "s"}, "trace_rows_skipped": {}}"#;
+        std::fs::write(&path, text).unwrap();
+        let found = load(&path).unwrap();
+        // The identity keys (seed, end_s, …) are not metrics; the two unknown numeric-or-null
+        // keys are, in name order.
+        assert_eq!(found.extra_metrics, ["max_queue_length", "never_defined"]);
+        let values = found.point("").unwrap();
+        let names: Vec<&str> = values.keys().map(String::as_str).collect();
+        assert_eq!(names, ["avg_jct_s", "jobs_submitted", "max_queue_length"]);
+        assert_eq!(values["max_queue_length"], 2.0);
+    }
 }

@@ -8,7 +8,8 @@
 //! jobs_failed == 0
 //! ```
 //!
-//! A rule is `METRIC OP LIMIT`: METRIC a summary metric name, OP one of `<=`, `>=`, `<`, `>`,
+//! A rule is `METRIC OP LIMIT`: METRIC a summary metric name (built-in, or a metric of a
+//! crate's own that the results hold: [`parse_rules_for`]), OP one of `<=`, `>=`, `<`, `>`,
 //! `==`, and LIMIT a number, or `baseline` (the metric's value in the baseline) optionally
 //! multiplied by a number (`1.05 * baseline` or `baseline * 1.05`) and optionally plus or
 //! minus a number.
@@ -30,12 +31,12 @@ use crate::error::ReportError;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
     /// The metric is not a summary metric.
-    #[error("unknown metric `{metric}`{}", nearest.map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default())]
+    #[error("unknown metric `{metric}`{}", nearest.as_ref().map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default())]
     UnknownMetric {
         /// The name given.
         metric: String,
         /// The nearest metric name (at most 3 edits away), if any.
-        nearest: Option<&'static str>,
+        nearest: Option<String>,
     },
     /// No comparison operator.
     #[error("`{0}` has no comparison (<=, >=, <, >, ==)")]
@@ -132,8 +133,15 @@ impl fmt::Display for Rule {
     }
 }
 
-/// Parses a rules file; errors name `origin`, the line and what is wrong.
+/// Parses a rules file naming built-in metrics; errors name `origin`, the line and what is
+/// wrong.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, ReportError> {
+    parse_rules_for(text, origin, &[])
+}
+
+/// [`parse_rules`], the rules also naming the metrics of a crate's own in `extra_metrics`
+/// (those the results hold: [`super::results::Results::extra_metrics`]).
+pub fn parse_rules_for(text: &str, origin: &str, extra_metrics: &[String]) -> Result<Vec<Rule>, ReportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rules = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -141,7 +149,7 @@ pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, ReportError> {
         if content.is_empty() {
             continue;
         }
-        rules.push(parse_rule(content).map_err(|reason| ReportError::Rule {
+        rules.push(parse_rule(content, extra_metrics).map_err(|reason| ReportError::Rule {
             origin: origin.to_string(),
             line: number as u64 + 1,
             reason,
@@ -176,16 +184,22 @@ pub fn default_rules() -> Vec<Rule> {
         .collect()
 }
 
-/// One rule, from a line without its comment.
-fn parse_rule(text: &str) -> Result<Rule, RuleError> {
+/// One rule, from a line without its comment, naming a built-in metric or one of
+/// `extra_metrics`.
+fn parse_rule(text: &str, extra_metrics: &[String]) -> Result<Rule, RuleError> {
     let (metric, op, rest) = split_operator(text)?;
-    if !METRIC_NAMES.contains(&metric) {
-        let nearest = METRIC_NAMES
+    let known = || {
+        METRIC_NAMES
             .iter()
-            .map(|m| (strsim::levenshtein(metric, m), *m))
+            .copied()
+            .chain(extra_metrics.iter().map(String::as_str))
+    };
+    if !known().any(|m| m == metric) {
+        let nearest = known()
+            .map(|m| (strsim::levenshtein(metric, m), m))
             .min()
             .filter(|(d, _)| *d <= 3)
-            .map(|(_, m)| m);
+            .map(|(_, m)| m.to_string());
         return Err(RuleError::UnknownMetric {
             metric: metric.to_string(),
             nearest,
@@ -274,6 +288,21 @@ mod tests {
         assert!((rules[3].limit(Some(100.0)).unwrap() - 105.0).abs() < 1e-12);
         assert_eq!(rules[0].limit(None), None);
         assert_eq!(rules[1].limit(None), Some(0.9));
+    }
+
+    #[test]
+    fn rules_name_the_metrics_of_a_crate_s_own_the_results_hold() {
+        let extra = ["max_queue_length".to_string()];
+        let rules = parse_rules_for("max_queue_length <= baseline\n", "r.txt", &extra).unwrap();
+        assert_eq!(rules[0].metric, "max_queue_length");
+        let err = parse_rules_for("max_queue_lenght <= 2\n", "r.txt", &extra).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "r.txt:1: unknown metric `max_queue_lenght` (did you mean `max_queue_length`?)"
+        );
+        // Results without it do not know it.
+        let err = parse_rules("max_queue_length <= 2\n", "r.txt").unwrap_err();
+        assert_eq!(err.to_string(), "r.txt:1: unknown metric `max_queue_length`");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use crate::aggregate::PointAggregate;
 use crate::charts::categories::{is_categorical, short, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::{Better, HEADLINE_METRICS, better};
+use crate::direction::{Better, HEADLINE_METRICS, better_in};
+use crate::sweep_manifest::MetricDecl;
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
 /// failures, preemption and the physical models cost.
@@ -22,8 +23,8 @@ const COST_METRICS: [&str; 9] = [
 ];
 
 /// The metrics charted: the headline metrics, then the cost metrics that differ between grid
-/// points (`max_nodes_down` in a failure study).
-fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
+/// points (`max_nodes_down` in a failure study), then the metrics of a crate's own.
+fn charted(points: &[PointAggregate]) -> Vec<&str> {
     let varies = |metric: &str| {
         let means: Vec<f64> = points
             .iter()
@@ -31,8 +32,12 @@ fn charted(points: &[PointAggregate]) -> Vec<&'static str> {
             .collect();
         means.windows(2).any(|w| w[0] != w[1])
     };
-    let extra = COST_METRICS.iter().copied().filter(|m| varies(m));
-    HEADLINE_METRICS.iter().copied().chain(extra).collect()
+    let costs = COST_METRICS.iter().copied().filter(|m| varies(m));
+    let own = points
+        .first()
+        .into_iter()
+        .flat_map(|p| p.extra_metrics.iter().map(String::as_str));
+    HEADLINE_METRICS.iter().copied().chain(costs).chain(own).collect()
 }
 
 /// The band charts of `points` (swept over `keys`); colours by position in `policies`.
@@ -86,11 +91,12 @@ pub fn lead_first(mut charts: Vec<BandChart>) -> Vec<BandChart> {
     charts
 }
 
-/// The grid point alone with the best mean of `metric` (by its direction): the metric, the
-/// mean as the tables print it, and the point's values (file paths by their stems). `None` for
-/// a metric without a direction, or when several points share the best mean.
-pub fn best(points: &[PointAggregate], metric: &str) -> Option<(String, String, String)> {
-    let direction = better(metric);
+/// The grid point alone with the best mean of `metric` (by its direction; a metric of a
+/// crate's own as `declared` in `sweep.json`): the metric, the mean as the tables print it, and
+/// the point's values (file paths by their stems). `None` for a metric without a direction, or
+/// when several points share the best mean.
+pub fn best(points: &[PointAggregate], metric: &str, declared: &[MetricDecl]) -> Option<(String, String, String)> {
+    let direction = better_in(metric, declared);
     let means: Vec<(usize, f64)> = points
         .iter()
         .enumerate()
@@ -244,6 +250,7 @@ mod tests {
             params: vec![racks.into(), policy.into()],
             failed: 0,
             metrics,
+            extra_metrics: Vec::new(),
         }
     }
 
@@ -339,12 +346,40 @@ mod tests {
     fn the_best_point_is_named_unless_tied() {
         let points = [point("first-fit", "4", 10.0), point("best-fit", "4", 12.0)];
         assert_eq!(
-            best(&points, "avg_jct_s"),
+            best(&points, "avg_jct_s", &[]),
             Some(("avg_jct_s".to_string(), "10".to_string(), "4, first-fit".to_string()))
         );
         let tied = [point("first-fit", "4", 10.0), point("best-fit", "4", 10.0)];
-        assert_eq!(best(&tied, "avg_jct_s"), None);
-        assert_eq!(best(&points, "jobs_submitted"), None, "no direction");
+        assert_eq!(best(&tied, "avg_jct_s", &[]), None);
+        assert_eq!(best(&points, "jobs_submitted", &[]), None, "no direction");
+    }
+
+    #[test]
+    fn a_metric_of_a_crate_s_own_is_charted_and_ranked_as_declared() {
+        // max_queue_length: 3 jobs at first-fit, 1 at best-fit; lower is better.
+        let with_queue = |policy: &str, queue: f64| {
+            let mut p = point(policy, "4", 10.0);
+            p.extra_metrics = vec!["max_queue_length".into()];
+            p.metrics.push(Estimate::of(&[queue]));
+            p
+        };
+        let points = [with_queue("first-fit", 3.0), with_queue("best-fit", 1.0)];
+        assert!(charted(&points).contains(&"max_queue_length"));
+        let declared = [MetricDecl {
+            name: "max_queue_length".into(),
+            unit: "jobs".into(),
+            better: Better::Lower,
+            doc: "the most jobs waiting at once".into(),
+        }];
+        assert_eq!(
+            best(&points, "max_queue_length", &declared),
+            Some((
+                "max_queue_length".to_string(),
+                "1".to_string(),
+                "4, best-fit".to_string()
+            ))
+        );
+        assert_eq!(best(&points, "max_queue_length", &[]), None, "undeclared: not ranked");
     }
 
     fn charts_for_policy_only() -> BandChart {

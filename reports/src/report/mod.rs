@@ -70,6 +70,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         }
         None => Vec::new(),
     };
+    let declared = manifest.as_ref().map_or(&[][..], |m| &m.metrics[..]);
     let points = aggregate(&table);
     let failed: usize = points.iter().map(|p| p.failed).sum();
     let seeds = manifest.as_ref().map_or(0, |m| m.seeds);
@@ -104,7 +105,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         None
     };
     if table.params == [POLICY_KEY] {
-        let results = compare(&table)?;
+        let results = compare(&table, declared)?;
         let path = dir.join("comparison.csv");
         write_comparison_csv(&path, &results).map_err(|e| ReportError::io(&path, e))?;
         comparison = Some(path);
@@ -149,7 +150,10 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         }
     }
     let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies));
-    if let Some((metric, value, at)) = grid_charts.first().and_then(|lead| grid::best(&points, &lead.y_label)) {
+    if let Some((metric, value, at)) = grid_charts
+        .first()
+        .and_then(|lead| grid::best(&points, &lead.y_label, declared))
+    {
         content
             .highlights
             .push((format!("best {metric}"), format!("{value} ({at})")));

@@ -18,15 +18,25 @@ pub fn mean_and_interval(estimate: &Estimate) -> String {
     }
 }
 
-/// Metrics as rows, policies as columns, the best of each row marked.
+/// The rows of the comparison tables: the headline metrics, then the metrics of a crate's own,
+/// as (name, index in [`PolicyResult::metrics`]).
+fn compared(results: &[PolicyResult]) -> Vec<(&str, usize)> {
+    let headline = HEADLINE_METRICS.iter().map(|name| (*name, index(name)));
+    let own = results.first().into_iter().flat_map(|r| {
+        (r.extra_metrics.iter().enumerate()).map(|(i, (name, _))| (name.as_str(), METRIC_NAMES.len() + i))
+    });
+    headline.chain(own).collect()
+}
+
+/// Metrics as rows (the headline ones, then those of a crate's own), policies as columns, the
+/// best of each row marked.
 pub fn means(results: &[PolicyResult]) -> Table {
     let mut header = vec!["metric".to_string()];
     header.extend(results.iter().map(|r| r.policy.clone()));
-    let rows = HEADLINE_METRICS
-        .iter()
-        .map(|name| {
-            let m = index(name);
-            let mut row = vec![Cell::plain(*name)];
+    let rows = compared(results)
+        .into_iter()
+        .map(|(name, m)| {
+            let mut row = vec![Cell::plain(name)];
             row.extend(results.iter().enumerate().map(|(i, r)| Cell {
                 text: mean_and_interval(&r.metrics[m]),
                 best: is_best(results, i, m),
@@ -46,11 +56,10 @@ pub fn differences(results: &[PolicyResult]) -> Table {
     let first = &results[0].policy;
     let mut header = vec!["metric".to_string()];
     header.extend(results[1..].iter().map(|r| format!("{} − {first}", r.policy)));
-    let rows = HEADLINE_METRICS
-        .iter()
-        .map(|name| {
-            let m = index(name);
-            let mut row = vec![Cell::plain(*name)];
+    let rows = compared(results)
+        .into_iter()
+        .map(|(name, m)| {
+            let mut row = vec![Cell::plain(name)];
             row.extend(results[1..].iter().map(|r| {
                 Cell::plain(
                     r.differences
@@ -69,12 +78,18 @@ pub fn differences(results: &[PolicyResult]) -> Table {
 }
 
 /// One row per grid point: the swept values (file paths by their stems) and the headline
-/// metrics that differ between points; those equal at every point are named once in the
-/// caption instead of filling a column with one value.
+/// metrics and those of a crate's own that differ between points; those equal at every point
+/// are named once in the caption instead of filling a column with one value.
 pub fn points(keys: &[String], points: &[PointAggregate]) -> Table {
-    let shown = |name: &str, point: &PointAggregate| mean_and_interval(&point.metrics[index(name)]);
+    let shown = |name: &str, point: &PointAggregate| point.metric(name).map_or_else(|| "-".into(), mean_and_interval);
+    let own = points
+        .first()
+        .into_iter()
+        .flat_map(|p| p.extra_metrics.iter().map(String::as_str));
     let (varying, equal): (Vec<&str>, Vec<&str>) = HEADLINE_METRICS
         .iter()
+        .copied()
+        .chain(own)
         .partition(|name| points.len() < 2 || points.iter().any(|p| shown(name, p) != shown(name, &points[0])));
     let mut header: Vec<String> = keys.to_vec();
     if header.is_empty() {
@@ -134,6 +149,7 @@ mod tests {
                 params: vec![trace.into()],
                 failed: 0,
                 metrics,
+                extra_metrics: Vec::new(),
             }
         };
         let table = points(

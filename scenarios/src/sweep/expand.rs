@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use reports::sweep_manifest::{SweepManifest, digest_hex};
+use reports::sweep_manifest::{MetricDecl, SweepManifest, digest_hex};
 
 use crate::build::{build_cluster, open_workload};
 use crate::error::ScenarioError;
@@ -76,6 +76,11 @@ impl SweepPlan {
         }
     }
 
+    /// The metrics of a crate's own every run computes (columns after the built-in metrics).
+    pub fn extra_metrics(&self) -> Vec<String> {
+        self.base.metrics().iter().map(|m| m.name.to_string()).collect()
+    }
+
     /// The manifest (`sweep.json`) of this sweep, or of one shard of it.
     pub fn manifest(&self, shard: Option<Shard>) -> SweepManifest {
         // The budget is not part of what a sweep is: resuming with other limits is the same sweep.
@@ -105,6 +110,7 @@ impl SweepPlan {
                 })
                 .collect(),
             shard: shard.map(|s| s.to_string()),
+            metrics: self.base.metrics().iter().map(MetricDecl::from).collect(),
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
         return Err(input("merge: give at least one sweep folder".into()));
     };
     let keys: Vec<String> = first.grid.keys().cloned().collect();
+    let extra_metrics: Vec<String> = first.metrics.iter().map(|m| m.name.clone()).collect();
     let count = first_shard.count;
     let runs = first.runs;
     let mut problems = Vec::new();
@@ -69,7 +70,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
         let shard = Shard { index, count };
         match shards.iter().find(|(s, _, _)| *s == shard) {
             None => problems.push(format!("shard {shard} missing")),
-            Some((_, dir, _)) if !dir.join(SWEEP_CSV).exists() => problems.push(unfinished(shard, dir, &keys, runs)),
+            Some((_, dir, _)) if !dir.join(SWEEP_CSV).exists() => {
+                problems.push(unfinished(shard, dir, &keys, &extra_metrics, runs))
+            }
             Some(_) => {}
         }
     }
@@ -83,7 +86,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     for (shard, dir, _) in &shards {
         let path = dir.join(SWEEP_CSV);
         let table = read_table(&path).map_err(|e| input(e.to_string()))?;
-        if table.params != keys {
+        if table.params != keys || table.extra_metrics != extra_metrics {
             return Err(input(format!(
                 "{}: its columns do not match its sweep.json",
                 path.display()
@@ -119,7 +122,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
     merged.write(&out.join(MANIFEST)).map_err(write_error)?;
     curves::merge(dirs, out, &keys)?;
-    finish(out, SweepTable { params: keys, rows }).map_err(write_error)?;
+    let table = SweepTable {
+        params: keys,
+        extra_metrics,
+        rows,
+    };
+    finish(out, table).map_err(write_error)?;
     Ok(MergeOutcome { runs, shards: count })
 }
 
@@ -155,9 +163,9 @@ fn check_out(
 }
 
 /// How far an unfinished shard got, for the merge's refusal.
-fn unfinished(shard: Shard, dir: &Path, keys: &[String], runs: u64) -> String {
+fn unfinished(shard: Shard, dir: &Path, keys: &[String], extra_metrics: &[String], runs: u64) -> String {
     let of = shard.runs(runs).count();
-    match recorded(dir, keys) {
+    match recorded(dir, keys, extra_metrics) {
         Ok(rows) => format!(
             "shard {shard} not finished ({} of {of} runs recorded in {})",
             rows.len(),

@@ -127,7 +127,8 @@ pub fn run_sweep(
         Some(shard) => shard.runs(plan.runs()).collect(),
         None => (0..plan.runs()).collect(),
     };
-    let rows = resume::recorded(out, &plan.keys)?;
+    let extra_metrics = plan.extra_metrics();
+    let rows = resume::recorded(out, &plan.keys, &extra_metrics)?;
     if let Some(stranger) = rows.iter().find(|r| mine.binary_search(&r.run).is_err()) {
         return Err(ScenarioError::Input(format!(
             "{}: records run {}, which is not part of this sweep",
@@ -146,6 +147,7 @@ pub fn run_sweep(
         out,
         &SweepTable {
             params: plan.keys.clone(),
+            extra_metrics: extra_metrics.clone(),
             rows,
         },
     )
@@ -168,7 +170,9 @@ pub fn run_sweep(
         if let Some(rows) = &run.fill {
             curves::save(out, index, rows).map_err(RunError::FillCurve)?;
         }
-        Ok(run.record.summary.metrics().map(|(_, v)| v).to_vec())
+        let built_in = run.record.summary.metrics().map(|(_, v)| v);
+        let extra = run.record.extra_metrics.iter().map(|(_, v)| *v);
+        Ok(built_in.into_iter().chain(extra).collect())
     };
     let sink = |index: u64, result: Result<Vec<Option<f64>>, RunFailure<RunError>>| {
         let spec = plan.spec(index);
@@ -196,7 +200,8 @@ pub fn run_sweep(
         let journal_path = out.join(JOURNAL);
         let table = SweepTable {
             params: plan.keys.clone(),
-            rows: resume::recorded(out, &plan.keys)?,
+            rows: resume::recorded(out, &plan.keys, &extra_metrics)?,
+            extra_metrics,
         };
         curves::finish(out, &table).map_err(io_error)?;
         finish(out, table).map_err(io_error)?;

@@ -23,6 +23,7 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 /// The open journal, appended to as runs finish.
 pub struct Journal {
     file: File,
+    extra_metrics: usize,
 }
 
 impl Journal {
@@ -33,19 +34,20 @@ impl Journal {
         reports::write_atomic(&path, |w| write_table(w, table))?;
         Ok(Journal {
             file: OpenOptions::new().append(true).open(&path)?,
+            extra_metrics: table.extra_metrics.len(),
         })
     }
 
     /// Appends one row as a single write.
     pub fn append(&mut self, row: &SweepRow) -> io::Result<()> {
-        self.file.write_all(&csv_line(&row.fields()))?;
+        self.file.write_all(&csv_line(&row.fields(self.extra_metrics)))?;
         self.file.flush()
     }
 }
 
 /// The rows already recorded in `dir` (`sweep.csv`, then the journal), each run once, for a
-/// sweep over `keys`.
-pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioError> {
+/// sweep over `keys` whose runs compute `extra_metrics` (metrics of a crate's own).
+pub fn recorded(dir: &Path, keys: &[String], extra_metrics: &[String]) -> Result<Vec<SweepRow>, ScenarioError> {
     let mut tables = Vec::new();
     let finished = dir.join(SWEEP_CSV);
     if finished.exists() {
@@ -78,6 +80,14 @@ pub fn recorded(dir: &Path, keys: &[String]) -> Result<Vec<SweepRow>, ScenarioEr
                 keys
             )));
         }
+        if table.extra_metrics != extra_metrics {
+            return Err(ScenarioError::Input(format!(
+                "{}: its rows have the metrics of a crate's own {:?}, this sweep {:?} (run it with the same registry)",
+                dir.display(),
+                table.extra_metrics,
+                extra_metrics
+            )));
+        }
         rows.extend(table.rows);
     }
     // A stable sort keeps the first copy of a run (sweep.csv before the journal) first.
@@ -106,6 +116,7 @@ mod tests {
         let keys = vec!["k".to_string()];
         let table = SweepTable {
             params: keys.clone(),
+            extra_metrics: Vec::new(),
             rows: vec![row(2)],
         };
         let mut journal = Journal::start(dir.path(), &table).unwrap();
@@ -114,10 +125,22 @@ mod tests {
         // A kill in the middle of a write leaves part of a line.
         let mut file = OpenOptions::new().append(true).open(dir.path().join(JOURNAL)).unwrap();
         file.write_all(b"5,5,a,fai").unwrap();
-        let runs: Vec<u64> = recorded(dir.path(), &keys).unwrap().iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = recorded(dir.path(), &keys, &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.run)
+            .collect();
         assert_eq!(runs, vec![0, 2]);
-        let err = recorded(dir.path(), &["other".to_string()]).unwrap_err().to_string();
+        let err = recorded(dir.path(), &["other".to_string()], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("its rows sweep [\"k\"], this sweep [\"other\"]"), "{err}");
+        let extra = ["max_queue_length".to_string()];
+        let err = recorded(dir.path(), &keys, &extra).unwrap_err().to_string();
+        assert!(
+            err.contains("its rows have the metrics of a crate's own [], this sweep [\"max_queue_length\"]"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -126,13 +149,18 @@ mod tests {
         let keys = vec!["k".to_string()];
         let table = SweepTable {
             params: keys.clone(),
+            extra_metrics: Vec::new(),
             rows: vec![row(1)],
         };
         Journal::start(dir.path(), &table).unwrap();
         // "é" is 0xC3 0xA9: the kill came between the two bytes.
         let mut file = OpenOptions::new().append(true).open(dir.path().join(JOURNAL)).unwrap();
         file.write_all(b"3,3,caf\xc3").unwrap();
-        let runs: Vec<u64> = recorded(dir.path(), &keys).unwrap().iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = recorded(dir.path(), &keys, &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.run)
+            .collect();
         assert_eq!(runs, vec![1]);
     }
 }

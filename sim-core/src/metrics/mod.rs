@@ -1,7 +1,8 @@
-//! Metrics computed from what the engine reports: the collectors (observers), the summary, and
-//! the metric registry ([`METRICS`]: names, units, directions) of the output contract
-//! (docs/scenarios.md).
+//! Metrics computed from what the engine reports: the collectors (observers), the summary, the
+//! metric registry ([`METRICS`]: names, units, directions) of the output contract
+//! (docs/scenarios.md), and the metrics a crate adds of its own ([`Metric`], [`MetricPart`]).
 
+mod custom;
 mod digest;
 mod fill;
 mod power;
@@ -10,6 +11,7 @@ mod stats;
 mod summary;
 mod usage;
 
+pub use custom::{ExtraMetrics, Metric, MetricPart, SUMMARY_KEYS, is_metric_name};
 pub use digest::EventDigest;
 pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};

@@ -1,16 +1,24 @@
-//! The metric registry: every metric of `summary.json`, `sweep.csv` and the reports, in order,
-//! with its unit, which way is better and what it means. The metric names ([`METRIC_NAMES`]),
-//! the order of [`Summary::metrics`] and the direction reports rank by are all read from
-//! [`METRICS`]; a test checks that `summary.json` writes exactly these metrics, in this order,
-//! with these values, so a metric cannot be added to the summary and forgotten here.
+//! The metric registry: every built-in metric of `summary.json`, `sweep.csv` and the reports, in
+//! order, with its unit, which way is better and what it means. The metric names
+//! ([`METRIC_NAMES`]), the order of [`Summary::metrics`] and the direction reports rank by are
+//! all read from [`METRICS`]; a test checks that `summary.json` writes exactly these metrics, in
+//! this order, with these values, so a metric cannot be added to the summary and forgotten here.
 //!
-//! A new metric: a field of [`Summary`] and the line of [`Summary::compute`] that fills it (with
-//! its collector, if it needs data no collector gathers yet), and one entry here.
+//! A metric of a crate's own does not come here: it is a [`super::Metric`] (an observer that
+//! gives a value when the run ends) and a [`super::MetricPart`] (name, unit, direction, one
+//! line, factory) in one file of that crate, and one line registering the part
+//! (`policies::Registry::add_metric`). Its value is written after the built-in ones, in
+//! `summary.json`, `sweep.csv` and `aggregate.csv` alike (docs/policies.md, "Adding a metric").
+//!
+//! A built-in metric takes a field of [`Summary`] and the line of [`Summary::compute`] that
+//! fills it (with its collector, if it needs data no collector gathers yet), and one entry here.
 
 use super::summary::Summary;
 
-/// Whether a larger or a smaller value of a metric is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a larger or a smaller value of a metric is better (`lower`, `higher` or `neither` in
+/// files: a sweep's `sweep.json` states it for the metrics of a crate's own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Better {
     /// Smaller is better (times, slowdowns, fragmentation, losses).
     Lower,

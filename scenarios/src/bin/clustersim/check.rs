@@ -1,6 +1,6 @@
 //! `clustersim check`: exit 1 with a table of what regressed, 0 when every rule holds.
 
-use reports::check::rules::{default_rules, parse_rules};
+use reports::check::rules::{default_rules, parse_rules_for};
 use reports::check::{CheckReport, check, results};
 use scenarios::ScenarioError;
 
@@ -34,7 +34,7 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
         Some(path) => {
             let origin = path.display().to_string();
             let text = read_rules(path).map_err(|e| ScenarioError::io(path, e))?;
-            parse_rules(&text, &origin)?
+            parse_rules_for(&text, &origin, &found.extra_metrics)?
         }
         None => default_rules(),
     };
