@@ -22,6 +22,8 @@ pub mod physics_build;
 pub mod physics_schema;
 pub mod run;
 pub mod schema;
+pub mod sharing_build;
+pub mod sharing_schema;
 pub mod sweep;
 pub mod synthetic;
 pub mod training;

@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 8] = [
+pub const LIBRARY: [Entry; 9] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -55,6 +55,10 @@ pub const LIBRARY: [Entry; 8] = [
     Entry {
         name: "checkpoint-interval",
         text: include_str!("../library/checkpoint-interval.toml"),
+    },
+    Entry {
+        name: "gpu-sharing",
+        text: include_str!("../library/gpu-sharing.toml"),
     },
 ];
 

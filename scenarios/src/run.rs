@@ -17,6 +17,7 @@ use crate::faults_build::faults_config;
 use crate::load::ValidScenario;
 use crate::physics_build::physics_config;
 use crate::schema::WorkloadMode;
+use crate::sharing_build::sharing_model;
 
 /// Target demand of fill runs that do not set `target_demand`: 1.3 × the cluster's GPU
 /// capacity, the FGD artifact's `-tune 1.3`.
@@ -78,7 +79,10 @@ pub fn run_explaining(
         Some(sink) => policies::resolve_explained(spec, seed, &typical, sink),
         None => policies::resolve_with(spec, seed, &typical),
     };
-    let models: Models = vec![Box::new(FragTracker::new(typical))];
+    let mut models: Models = vec![Box::new(FragTracker::new(typical))];
+    if let Some(sharing) = sharing_model(loaded.scenario.sharing.as_ref(), &cluster, &loaded.origin)? {
+        models.push(Box::new(sharing));
+    }
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {

@@ -13,6 +13,7 @@ use crate::duration::Duration;
 use crate::faults_schema::FaultsSection;
 use crate::limits::LimitsSection;
 use crate::physics_schema::{FabricSection, PowerSection, ThermalSection};
+use crate::sharing_schema::SharingSection;
 
 /// One simulation scenario.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -52,6 +53,9 @@ pub struct Scenario {
     /// Checkpoint and restart costs of training jobs (none when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<crate::training::TrainingSection>,
+    /// How GPUs are shared between tasks: fractions (the default), time slicing, MPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<SharingSection>,
     /// Many runs of this scenario: seeds × a grid of values (`clustersim sweep`); ignored by `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSection>,

@@ -572,6 +572,7 @@ fn the_readme_library_figures_are_what_the_library_gives() {
         let tor = library_summary("tor-failure");
         let pdu = library_summary("pdu-trip");
         let spot = library_summary("spot-reclaim");
+        let sharing = library_summary("gpu-sharing");
         vec![
             (
                 "cascading-failure",
@@ -616,6 +617,14 @@ fn the_readme_library_figures_are_what_the_library_gives() {
                         "mean JCT {}",
                         seconds(number(&spot, "avg_jct_s")).trim_end_matches(" s")
                     ),
+                ],
+            ),
+            (
+                // The scenario as written: time slicing with 100 ms slices.
+                "gpu-sharing",
+                vec![
+                    format!("{} (100 ms slices", seconds(number(&sharing, "avg_jct_s"))),
+                    format!("{} switching", gpu_h(number(&sharing, "switch_lost_gpu_hours"))),
                 ],
             ),
         ]

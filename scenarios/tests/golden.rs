@@ -98,6 +98,18 @@ fn every_library_scenario_keeps_its_digests() {
         ("library:pdu-trip", &["seed=7"], "a7473ca153e3710f"),
         ("library:spot-reclaim", &[], "50f5f7084748a7cf"),
         ("library:spot-reclaim", &["seed=7"], "ce510396a79fd6da"),
+        // Recorded when the scenario was added (issue 17); fraction is also checked to equal
+        // the file without [sharing] (tests/sharing.rs).
+        (
+            "library:gpu-sharing",
+            &["sharing.mode=\"fraction\""],
+            "c5421dfd54ae6a89",
+        ),
+        ("library:gpu-sharing", &["sharing.slice=\"10ms\""], "246ef06502498cbb"),
+        ("library:gpu-sharing", &[], "30962c1e699899bd"),
+        ("library:gpu-sharing", &["sharing.slice=\"200ms\""], "8b800870b4a2cb30"),
+        ("library:gpu-sharing", &["sharing.mode=\"mps\""], "0252b92a3121cc95"),
+        ("library:gpu-sharing", &["seed=7"], "b7cb3f93640bc60a"),
     ]);
 }
 

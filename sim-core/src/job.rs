@@ -168,6 +168,9 @@ pub struct JobSpeed {
     pub network: f64,
     /// Power caps, thermal caps and slowdowns (the slowest of its nodes).
     pub power: f64,
+    /// GPU sharing: time-slice turns and switches, MPS interference (the slowest of its
+    /// devices; see [`crate::sharing`]).
+    pub sharing: f64,
 }
 
 impl JobSpeed {
@@ -175,11 +178,12 @@ impl JobSpeed {
     pub const FULL: JobSpeed = JobSpeed {
         network: 1.0,
         power: 1.0,
+        sharing: 1.0,
     };
 
     /// The job's rate: work-µs per µs.
     pub fn rate(&self) -> f64 {
-        self.network * self.power
+        self.network * self.power * self.sharing
     }
 }
 

@@ -76,6 +76,7 @@ pub mod power;
 pub mod resources;
 pub mod rng;
 pub mod run;
+pub mod sharing;
 pub mod thermal;
 pub mod time;
 pub mod view;

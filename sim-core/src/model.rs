@@ -200,6 +200,8 @@ pub enum SpeedPart {
     Network,
     /// Power caps, thermal caps and slowdowns.
     Power,
+    /// GPU sharing (time slicing, MPS).
+    Sharing,
 }
 
 /// One thing a model asks the engine to do.

@@ -72,6 +72,7 @@ impl State {
                 match part {
                     SpeedPart::Network => speed.network = factor,
                     SpeedPart::Power => speed.power = factor,
+                    SpeedPart::Sharing => speed.sharing = factor,
                 }
                 let rate = speed.rate();
                 if Some(job) != starting {

@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 40] = [
+pub const METRICS: [MetricInfo; 41] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -290,6 +290,13 @@ pub const METRICS: [MetricInfo; 40] = [
         value: |s| n(s.jobs_timed_out),
     },
     MetricInfo {
+        name: "switch_lost_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU time time-sliced GPUs spent switching contexts (null without a time-sliced or MPS [sharing])",
+        value: |s| s.switch_lost_gpu_hours,
+    },
+    MetricInfo {
         name: "ettr",
         unit: "ratio",
         better: Better::Higher,
@@ -392,12 +399,13 @@ mod tests {
             breaker_trips: Some(c(31)),
             jobs_never_fit: c(32),
             jobs_timed_out: c(33),
-            ettr: Some(x(34)),
-            goodput: Some(x(35)),
-            checkpoint_gpu_hours: x(36),
-            detection_gpu_hours: x(37),
-            rescheduling_gpu_hours: x(38),
-            warmup_gpu_hours: x(39),
+            switch_lost_gpu_hours: Some(x(34)),
+            ettr: Some(x(35)),
+            goodput: Some(x(36)),
+            checkpoint_gpu_hours: x(37),
+            detection_gpu_hours: x(38),
+            rescheduling_gpu_hours: x(39),
+            warmup_gpu_hours: x(40),
         }
     }
 

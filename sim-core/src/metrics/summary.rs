@@ -11,6 +11,7 @@ use crate::job::{Job, JobState};
 use crate::ledger::TimeSplit;
 use crate::observe::Observer;
 use crate::physics::Physics;
+use crate::sharing::SharingModel;
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -99,6 +100,9 @@ pub struct Summary {
     pub jobs_never_fit: u64,
     /// Jobs killed at their requested time (`policy.kill_at_limit`; state `timeout`).
     pub jobs_timed_out: u64,
+    /// GPU-hours time-sliced GPUs spent switching contexts (an extension; `null` unless
+    /// `[sharing]` time-slices or MPS-shares some GPUs).
+    pub switch_lost_gpu_hours: Option<f64>,
     /// Effective training time ratio over started jobs, GPU-weighted: useful work ÷ wall time
     /// since each job's first start (`null` if no job started; docs/training.md).
     pub ettr: Option<f64>,
@@ -251,6 +255,8 @@ impl Summary {
             breaker_trips: outcome.faults_active.then_some(outcome.breaker_trips),
             jobs_never_fit: count(JobState::NeverFits),
             jobs_timed_out: count(JobState::Timeout),
+            switch_lost_gpu_hours: crate::model::find::<SharingModel>(&outcome.models)
+                .map(|m| m.switch_lost_gpu_s(outcome.end) / 3600.0),
             ettr: jobs.split_gpu_s.ettr(),
             goodput: jobs.split_gpu_s.goodput(),
             checkpoint_gpu_hours: jobs.split_gpu_s.checkpoint_s / 3600.0,

@@ -1,0 +1,50 @@
+//! `[sharing]`: how the GPUs of the cluster are shared between tasks (docs/gpu-sharing.md).
+//! Absent, every GPU is shared by fractions, as before the section existed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Duration;
+
+/// A sharing mode as scenario files write it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharingModeName {
+    /// A task holds a fraction of a device, at no cost (the default).
+    #[default]
+    Fraction,
+    /// Co-located tasks take turns and pay a context switch per turn.
+    TimeSlice,
+    /// Co-located tasks run concurrently and interfere.
+    Mps,
+    /// MIG partitions (the catalog, placement and fragmentation exist; runs refuse it yet).
+    Mig,
+}
+
+/// `[sharing]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingSection {
+    /// The mode of every GPU model not listed in `gpu_types` (default `fraction`).
+    #[serde(default)]
+    pub mode: SharingModeName,
+    /// Modes by GPU model name, overriding `mode` for the nodes of that model.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gpu_types: BTreeMap<String, SharingModeName>,
+    /// Modes by node name, overriding `gpu_types` and `mode` for those nodes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, SharingModeName>,
+    /// Time-slice length (default 100 ms, the seed question's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice: Option<Duration>,
+    /// Context-switch cost per turn (default 2.1 ms, the seed question's figure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch: Option<Duration>,
+    /// MPS interference factor α (default 0.1, an assumption: docs/gpu-sharing.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mps_interference: Option<f64>,
+    /// MPS interference by GPU model name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mps_interference_by_gpu: BTreeMap<String, f64>,
+}

@@ -1,0 +1,15 @@
+//! Multi-Instance GPU: the catalog of partitionable models ([`catalog`]), one GPU's layout
+//! ([`layout`]), where a task's instance goes ([`place`]) and how fragmented the slices are
+//! ([`frag`]), how a GPU is repartitioned for a task ([`reconfig`]), and a GPU-only fill to compare MIG with fractional sharing ([`fill`]).
+
+pub mod catalog;
+pub mod fill;
+pub mod frag;
+pub mod layout;
+pub mod place;
+pub mod reconfig;
+
+pub use catalog::{MODELS, MigModel, MigProfile, model, profile_for_milli};
+pub use frag::{GpuSlices, MigMix, Partitioning, gpu_frag};
+pub use layout::{Instance, LayoutError, MigGpu};
+pub use place::{MIG_PLACEMENTS, MigPlacement, UnknownPlacement, candidate_starts, place};
