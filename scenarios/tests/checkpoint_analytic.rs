@@ -89,7 +89,7 @@ fn simulate(n: u64, tau: u64, m: f64, seed: u64) -> f64 {
          [training]\ncheckpoint_interval = \"{tau}s\"\ncheckpoint_cost = \"{DELTA}s\"\n\
          [faults]\nrestart_overhead = \"{DETECTION}s\"\n\
          [[faults.causes]]\nname = \"crash\"\ndomain = \"job\"\nrate_per_day = {rate_per_day}\n\
-         [limits]\nmax_time = \"10000000d\"\n"
+         [limits]\nmax_time = \"3650000d\"\n"
     );
     let loaded = load_str(&text, "s.toml", Some(dir.path().to_path_buf()), &[]).unwrap();
     let result = run(&loaded).unwrap();
