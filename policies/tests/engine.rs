@@ -327,6 +327,7 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                 FaultsConfig {
                     random: random.into_iter().collect(),
                     incidents,
+                    causes: Vec::new(),
                     jobs: JobImpact {
                         restart_overhead: SimTime::from_secs(overhead_s),
                         max_retries: (limited || must_limit).then_some(retries),

@@ -63,6 +63,13 @@ pub fn jobs<'py>(py: Python<'py>, rows: &[JobRow]) -> PyResult<Bound<'py, PyDict
         .column(rows, |r| r.restarts)?
         .column(rows, |r| r.preemptions)?
         .column(rows, |r| r.lost_gpu_s)?
+        .column(rows, |r| r.split.ettr())?
+        .column(rows, |r| r.split.goodput())?
+        .column(rows, |r| r.split.checkpoint_s)?
+        .column(rows, |r| r.split.lost_s)?
+        .column(rows, |r| r.split.detection_s)?
+        .column(rows, |r| r.split.waiting_s)?
+        .column(rows, |r| r.split.warmup_s)?
         .column(rows, |r| r.nodes.clone())?
         .finish())
 }
@@ -104,7 +111,7 @@ pub fn incidents<'py>(py: Python<'py>, rows: &[IncidentRow]) -> PyResult<Bound<'
         .column(&indexed, |(_, r)| secs(r.at))?
         .column(&indexed, |(_, r)| r.component)?
         .column(&indexed, |(_, r)| r.unit.clone())?
-        .column(&indexed, |(_, r)| r.kind)?
+        .column(&indexed, |(_, r)| r.kind.to_string())?
         .column(&indexed, |(_, r)| r.cause.name())?
         .column(&indexed, |(_, r)| r.cause.parent())?
         .column(&indexed, |(_, r)| r.nodes_down)?

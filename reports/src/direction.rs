@@ -62,7 +62,15 @@ mod tests {
     /// best marks and default check rules are unchanged.
     #[test]
     fn directions_are_those_reports_always_used() {
-        let higher = ["jobs_completed", "gpu_alloc_ratio", "gpu_util", "jain_fairness"];
+        // ettr and goodput came later (docs/training.md): higher is better.
+        let higher = [
+            "jobs_completed",
+            "gpu_alloc_ratio",
+            "gpu_util",
+            "jain_fairness",
+            "ettr",
+            "goodput",
+        ];
         let neither = [
             "jobs_submitted",
             "jobs_running_at_end",

@@ -54,11 +54,11 @@ mod tests {
 
     #[test]
     fn rows_name_the_parent_of_a_cascade() {
-        let row = |at, unit: &str, kind, cause, end| IncidentRow {
+        let row = |at, unit: &str, kind: &'static str, cause, end| IncidentRow {
             at: SimTime::from_secs(at),
             component: "node",
             unit: unit.into(),
-            kind,
+            kind: kind.into(),
             cause,
             nodes_down: 1,
             jobs_killed: 3,

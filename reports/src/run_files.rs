@@ -14,7 +14,7 @@ use crate::atomic::write_atomic;
 use crate::number::{push_float, push_seconds};
 
 /// Columns of `jobs.csv`, in order.
-pub const JOBS_COLUMNS: [&str; 11] = [
+pub const JOBS_COLUMNS: [&str; 18] = [
     "job_id",
     "submit_s",
     "start_s",
@@ -25,6 +25,13 @@ pub const JOBS_COLUMNS: [&str; 11] = [
     "restarts",
     "preemptions",
     "lost_gpu_s",
+    "ettr",
+    "goodput",
+    "checkpoint_s",
+    "lost_work_s",
+    "detection_s",
+    "rescheduling_s",
+    "warmup_s",
     "nodes",
 ];
 
@@ -296,6 +303,13 @@ fn job_row<'r>(row: &'r mut Row, job: &JobRow) -> &'r mut Row {
         .count(job.restarts)
         .count(job.preemptions)
         .float(job.lost_gpu_s)
+        .optional(job.split.ettr())
+        .optional(job.split.goodput())
+        .float(job.split.checkpoint_s)
+        .float(job.split.lost_s)
+        .float(job.split.detection_s)
+        .float(job.split.waiting_s)
+        .float(job.split.warmup_s)
         .text(&job.nodes)
 }
 

@@ -35,12 +35,13 @@ fn comparison_folder(dir: &Path) {
             samples.push_str(&format!("{},{alloc},{alloc},0.5,{},1,,,0\n", t * 600, t % 7));
         }
         std::fs::write(folder.join("timeseries.csv"), samples).unwrap();
-        let mut jobs =
-            String::from("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes\n");
+        let mut jobs = String::from(
+            "job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,ettr,goodput,checkpoint_s,lost_work_s,detection_s,rescheduling_s,warmup_s,nodes\n",
+        );
         for j in 0..40 {
             let wait = j * (p + 1);
             jobs.push_str(&format!(
-                "j{j},0,{wait},{},completed,{wait},{},0,0,0,n0\n",
+                "j{j},0,{wait},{},completed,{wait},{},0,0,0,1,1,0,0,0,0,0,n0\n",
                 wait + 100,
                 wait + 100
             ));
@@ -170,11 +171,12 @@ fn a_run_page_says_time_in_one_unit_everywhere() {
         "id,time_s,component,unit,kind,cause,parent,nodes_down,jobs_killed,jobs_requeued,jobs_failed,end_s\n",
     )
     .unwrap();
-    let mut jobs =
-        String::from("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes\n");
+    let mut jobs = String::from(
+        "job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,ettr,goodput,checkpoint_s,lost_work_s,detection_s,rescheduling_s,warmup_s,nodes\n",
+    );
     for j in 1..40 {
         jobs.push_str(&format!(
-            "j{j},0.0,{j}.0,{}.0,completed,{j}.0,{}.0,0,0,0.0,n0\n",
+            "j{j},0.0,{j}.0,{}.0,completed,{j}.0,{}.0,0,0,0.0,1.0,1.0,0.0,0.0,0.0,0.0,0.0,n0\n",
             j * 900,
             j * 900
         ));

@@ -184,10 +184,17 @@ pub fn open_workload(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dy
         limit: loaded.limits().jobs,
         given: 0,
     });
-    Ok(match loaded.scenario.workload.comm_fraction {
+    let source: Box<dyn JobSource> = match loaded.scenario.workload.comm_fraction {
         Some(comm_fraction) => Box::new(DefaultCommFraction {
             inner: source,
             comm_fraction,
+        }),
+        None => source,
+    };
+    Ok(match &loaded.scenario.training {
+        Some(section) => Box::new(crate::training::TrainingCosts {
+            inner: source,
+            section: section.clone(),
         }),
         None => source,
     })

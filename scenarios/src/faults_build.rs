@@ -5,13 +5,14 @@ use sim_core::SimTime;
 use sim_core::cluster::Cluster;
 use sim_core::faults::domains::Domains;
 use sim_core::faults::{
-    BreakerConfig, CascadeConfig, Component, FaultsConfig, Incident, IncidentKind, JobImpact, Lifetime, RandomFaults,
-    RepairTime, Requeue, Target,
+    BreakerConfig, CascadeConfig, CauseDomain, Component, FailureCause, FaultsConfig, Incident, IncidentKind,
+    JobImpact, Lifetime, RandomFaults, RepairTime, Requeue, Target,
 };
 
 use crate::error::ScenarioError;
 use crate::faults_schema::{
-    ComponentName, FaultsSection, IncidentKindName, IncidentSection, LifetimeName, RepairName, RequeueName,
+    CauseDomainName, CauseSection, ComponentName, FaultsSection, IncidentKindName, IncidentSection, LifetimeName,
+    RepairName, RequeueName,
 };
 use crate::load::{Site, ValidScenario, locate};
 use crate::schema::Scenario;
@@ -40,6 +41,8 @@ const USAGE_FACTOR_RANGE: (f64, f64) = (1.0, 100.0);
 /// run thousands of hours between failures, MODELS.md §5); shorter, units fail faster than
 /// jobs can run.
 const MIN_MTBF: SimTime = SimTime::from_secs(3600);
+/// The highest accepted rate of a cause, per unit per day: once an hour, as [`MIN_MTBF`].
+const MAX_CAUSE_RATE_PER_DAY: f64 = 24.0;
 
 /// The 1-based line of `key` in the `index`-th `[[table]]` (0-based), or of that table's header.
 fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
@@ -177,6 +180,11 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         }
         needs_model(scenario, component(random.component)).map_or(Ok(()), |reason| fail("component", reason))?;
     }
+    for (i, cause) in faults.causes.iter().enumerate() {
+        check_cause(cause, |key: &str, reason: String| {
+            table_error(text, origin, "causes", i, key, reason)
+        })?;
+    }
     for (i, incident) in faults.incident.iter().enumerate() {
         let fail = |key: &str, reason: String| Err(table_error(text, origin, "incident", i, key, reason));
         if incident.duration.is_some_and(|d| d.0.as_micros() == 0) {
@@ -231,6 +239,51 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     Ok(())
 }
 
+/// Checks one `[[faults.causes]]` table; `fail` names the key.
+fn check_cause(cause: &CauseSection, fail: impl Fn(&str, String) -> ScenarioError) -> Result<(), ScenarioError> {
+    if cause.name.trim().is_empty() {
+        return Err(fail("name", "must not be empty".into()));
+    }
+    if !(cause.rate_per_day.is_finite() && (0.0..=MAX_CAUSE_RATE_PER_DAY).contains(&cause.rate_per_day)) {
+        return Err(fail(
+            "rate_per_day",
+            format!(
+                "{} is not accepted; give failures per unit per day from 0 to {MAX_CAUSE_RATE_PER_DAY} (a unit \
+                 failing more than once an hour never lets a run end)",
+                cause.rate_per_day
+            ),
+        ));
+    }
+    match (cause.domain, cause.mttr) {
+        (CauseDomainName::Job, Some(_)) => {
+            return Err(fail(
+                "mttr",
+                "a job-only cause takes no hardware: nothing to repair".into(),
+            ));
+        }
+        (CauseDomainName::Gpu | CauseDomainName::Node, None) => {
+            return Err(fail("mttr", "give the mean time to repair a struck GPU or node".into()));
+        }
+        (_, Some(mttr)) if mttr.0.as_micros() == 0 => return Err(fail("mttr", "must be longer than zero".into())),
+        _ => {}
+    }
+    if let Some(sigma) = cause.repair_sigma {
+        if cause.repair != Some(RepairName::Lognormal) {
+            return Err(fail("repair_sigma", "applies to repair = \"lognormal\" only".into()));
+        }
+        if !(REPAIR_SIGMA_RANGE.0..=REPAIR_SIGMA_RANGE.1).contains(&sigma) {
+            return Err(fail(
+                "repair_sigma",
+                format!(
+                    "{sigma} is not accepted; give a number from {} to {}",
+                    REPAIR_SIGMA_RANGE.0, REPAIR_SIGMA_RANGE.1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Why a class cannot fail in this scenario (its model is off), if it cannot.
 fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
     match component {
@@ -266,6 +319,12 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
             .map(|(i, random)| random_faults(loaded, i, random))
             .collect::<Result<Vec<_>, _>>()?,
         incidents,
+        causes: section
+            .causes
+            .iter()
+            .enumerate()
+            .map(|(i, cause)| failure_cause(loaded, i, cause))
+            .collect::<Result<_, _>>()?,
         jobs: job_impact(section),
         cascade: section.cascade.as_ref().map(|c| CascadeConfig {
             usage_factor: c.usage_factor,
@@ -330,6 +389,32 @@ fn random_faults(
             }
             Some(RepairName::Fixed) | None => RepairTime::Fixed(section.mttr.0),
         },
+    })
+}
+
+fn failure_cause(loaded: &ValidScenario, index: usize, section: &CauseSection) -> Result<FailureCause, ScenarioError> {
+    let mttr = section.mttr.map_or(SimTime::ZERO, |d| d.0);
+    let refused = |e: sim_core::faults::sampler::ParameterError| {
+        let key = if e.name == "sigma" { "repair_sigma" } else { "mttr" };
+        table_error(&loaded.text, &loaded.origin, "causes", index, key, e.to_string())
+    };
+    Ok(FailureCause {
+        name: section.name.clone(),
+        domain: match section.domain {
+            CauseDomainName::Gpu => CauseDomain::Gpu,
+            CauseDomainName::Node => CauseDomain::Node,
+            CauseDomainName::Job => CauseDomain::Job,
+        },
+        rate_per_unit_s: section.rate_per_day / 86_400.0,
+        repair: match section.repair {
+            Some(RepairName::Lognormal) => RepairTime::lognormal_with_mean(
+                mttr.as_secs_f64(),
+                section.repair_sigma.unwrap_or(DEFAULT_REPAIR_SIGMA),
+            )
+            .map_err(refused)?,
+            Some(RepairName::Fixed) | None => RepairTime::Fixed(mttr),
+        },
+        planned: section.planned,
     })
 }
 

@@ -33,6 +33,9 @@ pub struct FaultsSection {
     /// Scripted incidents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incident: Vec<IncidentSection>,
+    /// The cause table: failures by cause (docs/training.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<CauseSection>,
     /// Overloads of nodes by rescheduled jobs (off when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cascade: Option<CascadeSection>,
@@ -193,4 +196,40 @@ fn default_recovery() -> Duration {
 }
 fn default_window() -> Duration {
     Duration(sim_core::SimTime::from_secs(600))
+}
+
+/// `[[faults.causes]]`: one cause of failures, its domain, rate and repair time.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseSection {
+    /// The cause's name (`faulty-gpu`, `software-bug`, …): the `kind` of its incidents.
+    pub name: String,
+    /// What it strikes: `gpu`, `node` or `job` (the job alone, per GPU of a running job).
+    pub domain: CauseDomainName,
+    /// Failures per unit of the domain per day.
+    pub rate_per_day: f64,
+    /// Mean time to repair a struck GPU or node (required for those domains).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mttr: Option<Duration>,
+    /// `fixed` (default: always `mttr`) or `lognormal` (mean `mttr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair: Option<RepairName>,
+    /// Lognormal σ of ln(repair time) (default 0.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_sigma: Option<f64>,
+    /// Planned interruptions (maintenance): their incidents say `planned` (default false).
+    #[serde(default)]
+    pub planned: bool,
+}
+
+/// What a cause strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CauseDomainName {
+    /// One GPU.
+    Gpu,
+    /// One node.
+    Node,
+    /// The job alone.
+    Job,
 }

@@ -26,6 +26,7 @@ pub mod sharing_build;
 pub mod sharing_schema;
 pub mod sweep;
 pub mod synthetic;
+pub mod training;
 mod validate;
 pub mod why;
 

@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 7] = [
+pub const LIBRARY: [Entry; 9] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -49,13 +49,21 @@ pub const LIBRARY: [Entry; 7] = [
         text: include_str!("../library/spot-reclaim.toml"),
     },
     Entry {
+        name: "llama3-54d",
+        text: include_str!("../library/llama3-54d.toml"),
+    },
+    Entry {
+        name: "checkpoint-interval",
+        text: include_str!("../library/checkpoint-interval.toml"),
+    },
+    Entry {
         name: "gpu-sharing",
         text: include_str!("../library/gpu-sharing.toml"),
     },
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
-pub const TRACES: [(&str, &str); 2] = [
+pub const TRACES: [(&str, &str); 4] = [
     (
         "cascading-failure.csv",
         include_str!("../library/traces/cascading-failure.csv"),
@@ -63,6 +71,11 @@ pub const TRACES: [(&str, &str); 2] = [
     (
         "preemption-paradox.csv",
         include_str!("../library/traces/preemption-paradox.csv"),
+    ),
+    ("llama3-54d.csv", include_str!("../library/traces/llama3-54d.csv")),
+    (
+        "checkpoint-interval.csv",
+        include_str!("../library/traces/checkpoint-interval.csv"),
     ),
 ];
 

@@ -50,6 +50,9 @@ pub struct Scenario {
     /// Failures, incidents, cascades and their mitigations (nothing fails when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSection>,
+    /// Checkpoint and restart costs of training jobs (none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<crate::training::TrainingSection>,
     /// How GPUs are shared between tasks: fractions (the default), time slicing, MPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharing: Option<SharingSection>,

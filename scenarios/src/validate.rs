@@ -103,6 +103,7 @@ pub(crate) fn validate(
     validate_physics(scenario, &fail)?;
     check_physics_ranges(scenario, &site)?;
     crate::faults_build::check(scenario, &site)?;
+    crate::training::check(scenario, &site)?;
     crate::sharing_build::check(scenario, &site)?;
     crate::budget::check(scenario, &policy, limits, &site)?;
     Ok(policy)

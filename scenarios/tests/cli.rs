@@ -69,25 +69,30 @@ fn a_run_writes_the_three_outputs_and_its_report() {
     let mut lines = jobs.lines();
     assert_eq!(
         lines.next(),
-        Some("job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,nodes")
+        Some(
+            "job_id,submit_s,start_s,end_s,state,wait_s,jct_s,restarts,preemptions,lost_gpu_s,ettr,goodput,checkpoint_s,lost_work_s,detection_s,rescheduling_s,warmup_s,nodes"
+        )
     );
     // a (4 GPUs) → r0-n0 at 0; b → r0-n1; c (t=20, best fit) → r0-n1; d (4 GPUs) waits for a
     // to end at 100 and ends at 200; e (2 × 4 GPUs) needs both nodes whole: b and c end at
     // 1000 and 1020, d at 200, so e starts at 1020 and ends at 1070; FIFO holds f (t=41)
     // behind e, and e then holds all 8 GPUs, so f starts at 1070 and ends at 1070.5.
     // Rows come in the order jobs end: a (100), d (200), b (1000), c (1020), e, f.
-    assert_eq!(lines.next(), Some("a,0.0,0.0,100.0,completed,0.0,100.0,0,0,0.0,r0-n0"));
     assert_eq!(
         lines.next(),
-        Some("d,30.0,100.0,200.0,completed,70.0,170.0,0,0,0.0,r0-n0")
+        Some("a,0.0,0.0,100.0,completed,0.0,100.0,0,0,0.0,1.0,1.0,0.0,0.0,0.0,0.0,0.0,r0-n0")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("d,30.0,100.0,200.0,completed,70.0,170.0,0,0,0.0,1.0,1.0,0.0,0.0,0.0,0.0,0.0,r0-n0")
     );
     assert_eq!(
         lines.nth(2),
-        Some("e,40.0,1020.0,1070.0,completed,980.0,1030.0,0,0,0.0,r0-n0+r0-n1")
+        Some("e,40.0,1020.0,1070.0,completed,980.0,1030.0,0,0,0.0,1.0,1.0,0.0,0.0,0.0,0.0,0.0,r0-n0+r0-n1")
     );
     assert_eq!(
         lines.next(),
-        Some("f,41.0,1070.0,1070.5,completed,1029.0,1029.5,0,0,0.0,r0-n0")
+        Some("f,41.0,1070.0,1070.5,completed,1029.0,1029.5,0,0,0.0,1.0,1.0,0.0,0.0,0.0,0.0,0.0,r0-n0")
     );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
@@ -298,7 +303,7 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
     let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
     assert_eq!(
         jobs.lines().nth(1),
-        Some("g,0.0,0.0,125.0,completed,0.0,125.0,0,0,0.0,r0-n0+r1-n0")
+        Some("g,0.0,0.0,125.0,completed,0.0,125.0,0,0,0.0,0.4,0.4,0.0,0.0,0.0,0.0,0.0,r0-n0+r1-n0")
     );
 }
 

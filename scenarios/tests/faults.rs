@@ -28,10 +28,10 @@ fn hours(h: f64) -> SimTime {
 }
 
 /// (unit, kind, cause, parent) of each incident.
-fn chain(incidents: &[IncidentRow]) -> Vec<(String, &'static str, &'static str, Option<u32>)> {
+fn chain(incidents: &[IncidentRow]) -> Vec<(String, &str, &'static str, Option<u32>)> {
     incidents
         .iter()
-        .map(|i| (i.unit.clone(), i.kind, i.cause.name(), i.cause.parent()))
+        .map(|i| (i.unit.clone(), &*i.kind, i.cause.name(), i.cause.parent()))
         .collect()
 }
 
@@ -95,7 +95,7 @@ fn a_tor_failure_kills_exactly_the_multi_node_jobs_through_its_rack() {
     }
     let tor = &run.record.incidents[0];
     assert_eq!(
-        (tor.component, tor.unit.as_str(), tor.kind),
+        (tor.component, tor.unit.as_str(), &*tor.kind),
         ("tor", "r0", "tor-failure")
     );
     assert_eq!((tor.jobs_killed, tor.jobs_requeued, tor.nodes_down), (1, 1, 0));

@@ -10,6 +10,7 @@
 
 use crate::cluster::GpuTypeSet;
 use crate::ids::{JobId, QueueId, UserId};
+use crate::ledger::{Cycle, Ledger, Phase, TimeSplit};
 use crate::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use crate::time::SimTime;
 
@@ -38,6 +39,11 @@ pub struct JobSpec {
     pub preemptible: bool,
     /// Checkpoint interval, in work time; zero means never (all progress is lost on preemption).
     pub checkpoint: SimTime,
+    /// Stall to write one checkpoint, in job time (docs/training.md); zero by default.
+    pub checkpoint_cost: SimTime,
+    /// Reload and warm-up before a job restored from a checkpoint (after a preemption or an
+    /// interruption) makes progress again; zero by default.
+    pub warmup: SimTime,
     /// The user's run-time estimate (backfilling reads it).
     pub requested: SimTime,
     /// Share of full-speed run time spent communicating (network slowdown).
@@ -59,6 +65,8 @@ impl JobSpec {
             priority: 0,
             preemptible: true,
             checkpoint: SimTime::ZERO,
+            checkpoint_cost: SimTime::ZERO,
+            warmup: SimTime::ZERO,
             requested: duration,
             comm_fraction: 0.0,
         }
@@ -207,8 +215,13 @@ pub struct Job {
     pub progress: Progress,
     /// What its speed is made of (while running).
     pub speed: JobSpeed,
-    /// Work already done and saved by a checkpoint, in reference µs: a restart resumes here.
+    /// Job time (work and checkpoint writes, [`crate::ledger`]) already done and saved by a
+    /// checkpoint, in reference µs: a restart resumes here.
     pub checkpointed_work: f64,
+    /// How its checkpoint cycle maps job time to work.
+    pub cycle: Cycle,
+    /// Where its time went.
+    pub ledger: Ledger,
     /// Times it started again after a preemption, suspension or failure.
     pub restarts: u32,
     /// Times it was preempted.
@@ -230,7 +243,7 @@ pub struct Job {
 impl Job {
     /// A newly arrived job, pending.
     pub fn new(id: JobId, spec: JobSpec, user: UserId, queue: QueueId, allowed_gpu_types: GpuTypeSet) -> Job {
-        let work = spec.duration.as_micros() as f64;
+        let cycle = Cycle::of(&spec);
         Job {
             id,
             user,
@@ -242,13 +255,15 @@ impl Job {
             end: None,
             alloc: Vec::new(),
             progress: Progress {
-                remaining: work,
+                remaining: cycle.length(),
                 rate: 0.0,
                 updated_at: spec.submit,
                 version: 0,
             },
             speed: JobSpeed::FULL,
             checkpointed_work: 0.0,
+            cycle,
+            ledger: Ledger::default(),
             restarts: 0,
             preemptions: 0,
             interruptions: 0,
@@ -262,12 +277,32 @@ impl Job {
 
     /// Work done in the current attempt plus what earlier attempts saved, in reference µs, as of `now`.
     pub fn work_done_at(&self, now: SimTime) -> f64 {
-        let total = self.spec.duration.as_micros() as f64;
         match self.state {
-            JobState::Running => total - self.progress.remaining_at(now),
-            JobState::Completed => total,
-            _ => self.checkpointed_work,
+            JobState::Running => self.cycle.work_at(self.position_at(now).max(self.checkpointed_work)),
+            JobState::Completed => self.cycle.work,
+            _ => self.cycle.work_at(self.checkpointed_work),
         }
+    }
+
+    /// Where a running job is on its job-time axis as of `now`, µs (below its last checkpoint
+    /// while warming up).
+    pub fn position_at(&self, now: SimTime) -> f64 {
+        self.cycle.length() - self.progress.remaining_at(now)
+    }
+
+    /// Where its time went since its first start, as of `now`.
+    pub fn time_split(&self, now: SimTime) -> TimeSplit {
+        let phase = match self.state {
+            JobState::Running => Phase::Running {
+                cycle: &self.cycle,
+                position: self.position_at(now),
+            },
+            JobState::Held => Phase::Held,
+            JobState::Pending => Phase::Waiting,
+            _ => Phase::Ended,
+        };
+        let now = self.end.unwrap_or(now);
+        self.ledger.split(now, self.first_start, phase)
     }
 
     /// Fraction of the job's work done as of `now`, in [0, 1].
@@ -275,15 +310,10 @@ impl Job {
         self.work_done_at(now) / self.spec.duration.as_micros().max(1) as f64
     }
 
-    /// The work a checkpoint would have saved out of `done` reference µs: the last whole
-    /// multiple of the checkpoint interval, or nothing when the job never checkpoints.
+    /// The job time a checkpoint would have saved out of `done` µs of job time: the last whole
+    /// multiple of the checkpoint cycle, or nothing when the job never checkpoints.
     pub fn checkpointed_part(&self, done: f64) -> f64 {
-        let interval = self.spec.checkpoint.as_micros() as f64;
-        if interval <= 0.0 {
-            0.0
-        } else {
-            (done / interval).floor() * interval
-        }
+        self.cycle.saved(done)
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`event_queue`]: the future event list, ordered by (time, insertion sequence).
 //! - [`cluster`]: racks, nodes, typed GPUs, and exact milli-GPU / milli-CPU / MiB accounting.
 //! - [`job`]: what a trace asks for and what happens to it; [`jobs`]: the window of them a run holds.
+//! - [`ledger`]: a job's checkpoint cycle and where its time went (ETTR, goodput).
 //! - [`frag`]: the workload-aware GPU fragmentation of the FGD paper.
 //! - [`policy`]: the read-only view policies get and the decisions they return.
 //! - [`faults`]: failures, incidents, cascades and the circuit breaker.
@@ -64,6 +65,7 @@ pub mod frag;
 pub mod ids;
 pub mod job;
 pub mod jobs;
+pub mod ledger;
 pub mod math;
 pub mod metrics;
 pub mod model;

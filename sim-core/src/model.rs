@@ -22,6 +22,7 @@
 //! docs/engine.md ("Adding a world model") walks through a small one.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::cluster::Cluster;
@@ -109,12 +110,30 @@ impl ModelCtx<'_> {
     /// Logs a new incident (a row of `incidents.csv`) now and returns its number, for the
     /// effects that carry it out ([`Effects::hold_node_down`], [`Effects::kill`], …) and for the
     /// model's own repair event. `unit` names what failed as `incidents.csv` writes it.
-    pub fn open_incident(&mut self, component: Component, unit: String, kind: &'static str, cause: Cause) -> u32 {
+    pub fn open_incident(
+        &mut self,
+        component: Component,
+        unit: String,
+        kind: impl Into<Cow<'static, str>>,
+        cause: Cause,
+    ) -> u32 {
+        self.open_incident_named(component.name(), unit, kind, cause)
+    }
+
+    /// [`ModelCtx::open_incident`] for a component named `component` outside the classes
+    /// (`job` for a cause that strikes the job alone).
+    pub fn open_incident_named(
+        &mut self,
+        component: &'static str,
+        unit: String,
+        kind: impl Into<Cow<'static, str>>,
+        cause: Cause,
+    ) -> u32 {
         self.incidents.push(IncidentRow {
             at: self.now,
-            component: component.name(),
+            component,
             unit,
-            kind,
+            kind: kind.into(),
             cause,
             nodes_down: 0,
             jobs_killed: 0,

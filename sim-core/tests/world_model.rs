@@ -128,7 +128,7 @@ fn a_model_in_one_file_takes_a_node_down_with_events_of_its_own() {
 
     let incident = &outcome.incidents[0];
     assert_eq!(outcome.incidents.len(), 1);
-    assert_eq!((incident.kind, incident.unit.as_str()), ("maintenance", "n0"));
+    assert_eq!((&*incident.kind, incident.unit.as_str()), ("maintenance", "n0"));
     assert_eq!((incident.at, incident.end), (hour, Some(SimTime::from_secs(5400))));
     assert_eq!(
         (incident.nodes_down, incident.jobs_killed, incident.jobs_requeued),

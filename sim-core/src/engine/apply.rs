@@ -93,6 +93,14 @@ impl State {
         if job.first_start.is_some() {
             job.restarts += 1;
         }
+        let warmup = if job.ledger.restoring {
+            job.spec.warmup.as_micros() as f64
+        } else {
+            0.0
+        };
+        job.ledger.restoring = false;
+        job.ledger
+            .started(now, job.first_start.is_none(), job.checkpointed_work, warmup);
         job.first_start.get_or_insert(now);
         job.last_start = Some(now);
         job.state = JobState::Running;
@@ -102,8 +110,7 @@ impl State {
         self.tally.started(self.stats.events);
         self.notify(Some(id), |m, ctx, effects| m.job_started(ctx, id, effects));
         let job = &mut self.jobs[id];
-        let work = job.spec.duration.as_micros() as f64;
-        job.progress.remaining = work - job.checkpointed_work;
+        job.progress.remaining = job.cycle.length() - job.ledger.attempt_from;
         job.progress.rate = job.speed.rate();
         job.progress.updated_at = now;
         job.progress.version += 1;
@@ -132,6 +139,9 @@ impl State {
         let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
         let lost_gpu_s = done / 1e6 * gpus;
         job.lost_gpu_s += lost_gpu_s;
+        let position = job.position_at(now);
+        let resumed = job.ledger.resumed_at;
+        job.ledger.stopped(now, &job.cycle, position, resumed);
         job.state = JobState::Timeout;
         self.ended.push(id);
         job.end = Some(now);
@@ -163,13 +173,15 @@ impl State {
         }
         let now = self.now;
         let job = &mut self.jobs[id];
-        let done = job.spec.duration.as_micros() as f64 - job.progress.remaining_at(now);
+        let done = job.position_at(now);
         let saved = match how {
             Stop::Preempt | Stop::Interrupt => job.checkpointed_part(done).max(job.checkpointed_work),
             Stop::Suspend { overhead } => (done - overhead.as_micros() as f64).max(0.0),
         };
         let gpus = job.spec.gpu_milli() as f64 / f64::from(MILLI_PER_GPU);
-        let lost_gpu_s = (done - saved) / 1e6 * gpus;
+        let lost_gpu_s = (done - saved).max(0.0) / 1e6 * gpus;
+        job.ledger.stopped(now, &job.cycle, done, saved);
+        job.ledger.restoring = !matches!(how, Stop::Suspend { .. });
         job.checkpointed_work = saved;
         job.lost_gpu_s += lost_gpu_s;
         job.state = if how == Stop::Interrupt {
@@ -177,7 +189,7 @@ impl State {
         } else {
             JobState::Pending
         };
-        job.progress.remaining = job.spec.duration.as_micros() as f64 - saved;
+        job.progress.remaining = job.cycle.length() - saved;
         job.progress.updated_at = now;
         job.progress.version += 1;
         let record = match how {
@@ -217,9 +229,11 @@ impl State {
         job.state = JobState::Completed;
         self.ended.push(id);
         job.end = Some(now);
+        let length = job.cycle.length();
+        job.ledger.stopped(now, &job.cycle, length, length);
         job.progress.remaining = 0.0;
         job.progress.updated_at = now;
-        job.checkpointed_work = job.spec.duration.as_micros() as f64;
+        job.checkpointed_work = length;
         self.cluster.release(&self.jobs[id].alloc);
         self.running.remove(&id);
         self.records.push(Record::Completed { job: id });

@@ -36,6 +36,7 @@ use std::error::Error;
 use crate::cluster::Cluster;
 use crate::event_queue::EventQueue;
 use crate::faults::cascade::{CircuitBreaker, Overloads};
+use crate::faults::causes::CauseTable;
 use crate::faults::failures::Failures;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::JobId;
@@ -240,6 +241,9 @@ fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsC
             cluster.set_power_limits(Some(power.limits(cluster)));
         }
         models.push(Box::new(physics));
+    }
+    if let Some(causes) = CauseTable::new(faults.causes.clone(), cluster, faults.seed) {
+        models.push(Box::new(causes));
     }
     if let Some(failures) = Failures::new(faults, cluster, spines) {
         models.push(Box::new(failures));

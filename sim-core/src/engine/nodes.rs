@@ -49,6 +49,7 @@ impl State {
         }
         let job = &mut self.jobs[id];
         job.state = JobState::Pending;
+        job.ledger.requeued(self.now);
         self.held_jobs -= 1;
         if self.impact.requeue == Requeue::Back {
             job.queue_position = self.next_position;

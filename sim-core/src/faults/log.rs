@@ -1,6 +1,8 @@
 //! The incident log: one row per incident of a run, in the order they happened, behind
 //! `incidents.csv` and the printed timeline.
 
+use std::borrow::Cow;
+
 use crate::time::SimTime;
 
 /// Why an incident happened.
@@ -18,6 +20,8 @@ pub enum Cause {
     },
     /// Physics alone: a thermal shutdown with no failure behind it.
     Physics,
+    /// A planned interruption of a cause table (maintenance, upgrades).
+    Planned,
 }
 
 impl Cause {
@@ -28,6 +32,7 @@ impl Cause {
             Cause::Scripted => "scripted",
             Cause::Cascade { .. } => "cascade",
             Cause::Physics => "physics",
+            Cause::Planned => "planned",
         }
     }
 
@@ -49,8 +54,9 @@ pub struct IncidentRow {
     pub component: &'static str,
     /// The unit that failed (`r03-n1`, `r03-n1/gpu5`, `r03`, `spine1`).
     pub unit: String,
-    /// What happened (`node-failure`, `tor-failure`, `overload`, `thermal-shutdown`, …).
-    pub kind: &'static str,
+    /// What happened (`node-failure`, `tor-failure`, `overload`, `thermal-shutdown`, a
+    /// cause table's cause name, …).
+    pub kind: Cow<'static, str>,
     /// Why.
     pub cause: Cause,
     /// Nodes it took down (already-down nodes not counted).

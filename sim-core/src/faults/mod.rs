@@ -6,6 +6,8 @@
 //! - [`cascade`] models overloads (jobs whose real memory use exceeds their request take a node down)
 //!   and the circuit breaker that pauses requeues.
 //! - [`log`] holds the incident log behind `incidents.csv`.
+//! - [`causes`] draws failures from a cause table (`[[faults.causes]]`): each cause with its
+//!   domain, rate per unit and repair time.
 //!
 //! Random failures of each component class draw from their own seeded stream
 //! (`faults.node`, `faults.tor`, …), and only the failure process itself consumes it, so the
@@ -13,6 +15,7 @@
 //! incidents that pick random targets draw from `faults.incidents`.
 
 pub mod cascade;
+pub mod causes;
 pub mod domains;
 pub mod failures;
 pub mod log;
@@ -33,6 +36,44 @@ pub struct RandomFaults {
     pub lifetime: Lifetime,
     /// How long a failed unit stays failed.
     pub repair: RepairTime,
+}
+
+/// Where a cause of a cause table strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CauseDomain {
+    /// One GPU device: it leaves the capacity until repaired; the job using it dies.
+    Gpu,
+    /// One node: it goes down until repaired; its jobs die.
+    Node,
+    /// The job alone (a software bug, a watchdog timeout, planned maintenance): it strikes
+    /// per GPU of a running job and kills the job; no hardware is taken.
+    Job,
+}
+
+impl CauseDomain {
+    /// The name used in `[[faults.causes]] domain`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CauseDomain::Gpu => "gpu",
+            CauseDomain::Node => "node",
+            CauseDomain::Job => "job",
+        }
+    }
+}
+
+/// One cause of a cause table (`[[faults.causes]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureCause {
+    /// Its name, the `kind` of its incidents.
+    pub name: String,
+    /// What it strikes.
+    pub domain: CauseDomain,
+    /// Failures per unit of its domain per second (constant hazard).
+    pub rate_per_unit_s: f64,
+    /// How long a struck GPU or node stays failed (ignored for the job domain).
+    pub repair: RepairTime,
+    /// Whether its interruptions are planned (maintenance): their incidents say `planned`.
+    pub planned: bool,
 }
 
 /// What a scripted incident does.
@@ -127,6 +168,10 @@ impl Default for JobImpact {
 impl JobImpact {
     /// How long a job waits before it is queued again after its `failures`-th failure (≥ 1).
     pub fn delay(&self, failures: u32) -> SimTime {
+        if self.backoff == SimTime::ZERO {
+            // No back-off, however many failures (0 × factor^n would be 0 × ∞ past n ≈ 1,000).
+            return self.restart_overhead;
+        }
         let exponent = i32::try_from(failures.saturating_sub(1)).unwrap_or(i32::MAX);
         let backoff_s = self.backoff.as_secs_f64() * crate::math::powi(self.backoff_factor, exponent);
         let backoff = SimTime((backoff_s * 1e6).round().min(u64::MAX as f64 / 4.0) as u64);
@@ -141,6 +186,8 @@ pub struct FaultsConfig {
     pub random: Vec<RandomFaults>,
     /// Scripted incidents.
     pub incidents: Vec<Incident>,
+    /// The cause table: failures by cause.
+    pub causes: Vec<FailureCause>,
     /// Restart overhead, retries, back-off and requeue position.
     pub jobs: JobImpact,
     /// Overloads after rescheduling (off when `None`).
@@ -154,6 +201,21 @@ pub struct FaultsConfig {
 impl FaultsConfig {
     /// True when anything can fail.
     pub fn is_active(&self) -> bool {
-        !self.random.is_empty() || !self.incidents.is_empty() || self.cascade.is_some()
+        !self.random.is_empty() || !self.incidents.is_empty() || !self.causes.is_empty() || self.cascade.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_backoff_stays_no_backoff_after_thousands_of_failures() {
+        // 2^1,999 overflows to ∞ and 0 × ∞ is NaN: the wait must still be the restart overhead.
+        let impact = JobImpact {
+            restart_overhead: SimTime::from_secs(60),
+            ..JobImpact::default()
+        };
+        assert_eq!(impact.delay(2000), SimTime::from_secs(60));
     }
 }

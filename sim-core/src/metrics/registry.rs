@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 35] = [
+pub const METRICS: [MetricInfo; 41] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -296,6 +296,48 @@ pub const METRICS: [MetricInfo; 35] = [
         doc: "GPU time time-sliced GPUs spent switching contexts (null without a time-sliced or MPS [sharing])",
         value: |s| s.switch_lost_gpu_hours,
     },
+    MetricInfo {
+        name: "ettr",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "effective training time ratio: useful work ÷ wall time since first start, GPU-weighted over started jobs",
+        value: |s| s.ettr,
+    },
+    MetricInfo {
+        name: "goodput",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "useful work ÷ time holding GPUs, GPU-weighted",
+        value: |s| s.goodput,
+    },
+    MetricInfo {
+        name: "checkpoint_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU-hours stalled writing checkpoints ([training] checkpoint_cost)",
+        value: |s| Some(s.checkpoint_gpu_hours),
+    },
+    MetricInfo {
+        name: "detection_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU-hours of jobs held after failures (faults.restart_overhead, back-off)",
+        value: |s| Some(s.detection_gpu_hours),
+    },
+    MetricInfo {
+        name: "rescheduling_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU-hours of started jobs waiting in the queue for nodes again",
+        value: |s| Some(s.rescheduling_gpu_hours),
+    },
+    MetricInfo {
+        name: "warmup_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU-hours reloading checkpoints after restarts ([training] warmup)",
+        value: |s| Some(s.warmup_gpu_hours),
+    },
 ];
 
 /// Every metric name, in [`METRICS`] order.
@@ -358,6 +400,12 @@ mod tests {
             jobs_never_fit: c(32),
             jobs_timed_out: c(33),
             switch_lost_gpu_hours: Some(x(34)),
+            ettr: Some(x(35)),
+            goodput: Some(x(36)),
+            checkpoint_gpu_hours: x(37),
+            detection_gpu_hours: x(38),
+            rescheduling_gpu_hours: x(39),
+            warmup_gpu_hours: x(40),
         }
     }
 

@@ -8,6 +8,7 @@ use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::job::{Job, JobState};
+use crate::ledger::TimeSplit;
 use crate::observe::Observer;
 use crate::physics::Physics;
 use crate::sharing::SharingModel;
@@ -102,6 +103,19 @@ pub struct Summary {
     /// GPU-hours time-sliced GPUs spent switching contexts (an extension; `null` unless
     /// `[sharing]` time-slices or MPS-shares some GPUs).
     pub switch_lost_gpu_hours: Option<f64>,
+    /// Effective training time ratio over started jobs, GPU-weighted: useful work ÷ wall time
+    /// since each job's first start (`null` if no job started; docs/training.md).
+    pub ettr: Option<f64>,
+    /// Useful work ÷ time holding GPUs, GPU-weighted (`null` if no job ran).
+    pub goodput: Option<f64>,
+    /// GPU-hours stalled writing checkpoints.
+    pub checkpoint_gpu_hours: f64,
+    /// GPU-hours of jobs held after failures (detection, back-off).
+    pub detection_gpu_hours: f64,
+    /// GPU-hours of started jobs waiting in the queue for nodes again.
+    pub rescheduling_gpu_hours: f64,
+    /// GPU-hours reloading and warming up after restarts.
+    pub warmup_gpu_hours: f64,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -123,6 +137,8 @@ pub struct JobTotals {
     lost_gpu_s: f64,
     failed_after_retries: u64,
     failed_unstarted: u64,
+    /// Time splits of the jobs, each second × the job's GPUs.
+    split_gpu_s: TimeSplit,
 }
 
 /// The position of a state in [`JobTotals`]'s counts.
@@ -155,7 +171,8 @@ impl JobTotals {
 }
 
 impl Observer for JobTotals {
-    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
+    fn on_retired(&mut self, job: &Job, view: &ClusterView<'_>) {
+        self.split_gpu_s.add_scaled(&job.time_split(view.now), job.spec.gpus());
         self.submitted += 1;
         self.by_state[slot(job.state)] += 1;
         self.first_submit.get_or_insert(job.spec.submit);
@@ -240,6 +257,12 @@ impl Summary {
             jobs_timed_out: count(JobState::Timeout),
             switch_lost_gpu_hours: crate::model::find::<SharingModel>(&outcome.models)
                 .map(|m| m.switch_lost_gpu_s(outcome.end) / 3600.0),
+            ettr: jobs.split_gpu_s.ettr(),
+            goodput: jobs.split_gpu_s.goodput(),
+            checkpoint_gpu_hours: jobs.split_gpu_s.checkpoint_s / 3600.0,
+            detection_gpu_hours: jobs.split_gpu_s.detection_s / 3600.0,
+            rescheduling_gpu_hours: jobs.split_gpu_s.waiting_s / 3600.0,
+            warmup_gpu_hours: jobs.split_gpu_s.warmup_s / 3600.0,
         }
     }
 
@@ -279,11 +302,13 @@ pub struct JobRow {
     pub lost_gpu_s: f64,
     /// Names of the nodes of its current or last placement, one per task, joined with `+`.
     pub nodes: String,
+    /// Where its time went since its first start (ETTR, goodput, docs/training.md).
+    pub split: TimeSplit,
 }
 
 impl JobRow {
-    /// The row for one job of a finished run.
-    pub fn from_job(job: &Job, node_names: &[String]) -> JobRow {
+    /// The row for one job of a finished run, retired at `now`.
+    pub fn from_job(job: &Job, node_names: &[String], now: SimTime) -> JobRow {
         let completed = job.state == JobState::Completed;
         JobRow {
             job_id: job.spec.id.clone(),
@@ -302,6 +327,7 @@ impl JobRow {
                 .map(|t| node_names[t.node.index()].as_str())
                 .collect::<Vec<_>>()
                 .join("+"),
+            split: job.time_split(now),
         }
     }
 }
@@ -339,7 +365,7 @@ impl<'s> JobRows<'s> {
 }
 
 impl Observer for JobRows<'_> {
-    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
-        self.sink.push(JobRow::from_job(job, &self.node_names));
+    fn on_retired(&mut self, job: &Job, view: &ClusterView<'_>) {
+        self.sink.push(JobRow::from_job(job, &self.node_names, view.now));
     }
 }
