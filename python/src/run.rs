@@ -1,13 +1,11 @@
 //! `run`, `sweep` and `library`: what the `clustersim` command's `run`, `sweep` and
 //! `scenarios` do, with results handed to Python instead of printed.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use reports::{ExtraMetricValues, SummaryFile};
 use scenarios::run::ScenarioRun;
 use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
@@ -19,20 +17,9 @@ use crate::tables;
 
 /// `summary.json` of a run, as JSON text.
 pub fn summary_json(loaded: &ValidScenario, run: &ScenarioRun) -> String {
-    let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
-    let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
-    let summary = SummaryFile {
-        scenario: &scenario,
-        policy: &run.policy,
-        seed: loaded.scenario.seed,
-        metrics: &run.record.summary,
-        extra_metrics: ExtraMetricValues(&run.record.extra_metrics),
-        event_digest: &run.record.event_digest,
-        end_s: run.record.end.as_secs_f64(),
-        jobs_rejected: run.record.rejected_jobs,
-        trace_rows_skipped: &skipped,
-    };
-    serde_json::to_string(&summary).expect("a summary always serializes to JSON")
+    scenarios::output::with_summary(loaded, run, |summary| {
+        serde_json::to_string(summary).expect("a summary always serializes to JSON")
+    })
 }
 
 /// A finished run as a dict: `summary` (the text of `summary.json`), `policy`, the tables

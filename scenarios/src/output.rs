@@ -18,6 +18,21 @@ pub fn write_outputs(
     run: &ScenarioRun,
     streamed: Option<JobsCsv>,
 ) -> Result<Vec<PathBuf>, ScenarioError> {
+    let cannot = |e: std::io::Error| ScenarioError::io(dir, e);
+    let mut written = with_summary(loaded, run, |summary| {
+        write_run_files(dir, summary, &run.record, &run.record.rack_names, streamed)
+    })
+    .map_err(cannot)?;
+    if let Some(rows) = &run.fill {
+        written.push(write_fill_file(dir, rows).map_err(cannot)?);
+    }
+    Ok(written)
+}
+
+/// Calls `use_it` with the contents of `summary.json` for `run` of `loaded` (the scenario as
+/// run, the policy, the seed, the metrics, the event digest, rejected jobs and skipped trace
+/// rows): the one place that assembles it, for the files and for the Python package.
+pub fn with_summary<R>(loaded: &ValidScenario, run: &ScenarioRun, use_it: impl FnOnce(&SummaryFile<'_>) -> R) -> R {
     let scenario = serde_json::to_value(&loaded.scenario).expect("a scenario always serializes to JSON");
     let skipped: BTreeMap<String, u64> = run.skipped.reasons().map(|(r, n)| (r.to_string(), n)).collect();
     let summary = SummaryFile {
@@ -31,10 +46,5 @@ pub fn write_outputs(
         jobs_rejected: run.record.rejected_jobs,
         trace_rows_skipped: &skipped,
     };
-    let cannot = |e: std::io::Error| ScenarioError::io(dir, e);
-    let mut written = write_run_files(dir, &summary, &run.record, &run.record.rack_names, streamed).map_err(cannot)?;
-    if let Some(rows) = &run.fill {
-        written.push(write_fill_file(dir, rows).map_err(cannot)?);
-    }
-    Ok(written)
+    use_it(&summary)
 }
