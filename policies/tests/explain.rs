@@ -216,6 +216,34 @@ fn a_preemption_picks_its_victim() {
     assert_eq!(of(&lines, "low")[2], row(110, "started", "", ""));
 }
 
+/// One node × 4 GPUs, FIFO best fit with preemption (fewest lost work):
+/// - a: 2 GPUs at 0 for 1,000 s, priority 0, preemptible; b: 2 GPUs at 0 for 500 s, priority 0,
+///   not preemptible → both start at 0 and fill the node.
+/// - h: 4 GPUs at 10, priority 5 → no room; of the running jobs only a may be preempted (b is
+///   not preemptible), and preempting a frees 2 of the 4 GPUs h needs: too few victims, with
+///   one candidate.
+/// - at 500 b ends: 2 GPUs free, and preempting a frees the other 2 → h preempts a and starts.
+#[test]
+fn a_preemption_with_too_few_victims_says_how_many_there_were() {
+    let lines = explained(
+        "best-fit",
+        |c| c.preemption = Some("min-lost-work".into()),
+        || sized_cluster(1, 1, 4, 64, 512),
+        &[
+            with(job("a", 0, 1000, 2.0), |j| j.preemptible = true),
+            with(job("b", 0, 500, 2.0), |j| j.preemptible = false),
+            with(job("h", 10, 100, 4.0), |j| j.priority = 5),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "h"),
+        [
+            row(10, "waits", "too-few-victims", "candidates=1"),
+            row(500, "preempted-others", "", "")
+        ]
+    );
+}
+
 /// Reason names are the documented vocabulary.
 #[test]
 fn reason_names_are_the_vocabulary() {
