@@ -92,6 +92,9 @@ def test_library_lists_the_incident_library():
         "tor-failure",
         "pdu-trip",
         "spot-reclaim",
+        "llama3-54d",
+        "checkpoint-interval",
+        "gpu-sharing",
     ]
     assert all(e.text.startswith("# " + e.title) for e in entries)
 
