@@ -49,6 +49,8 @@ pub struct Scheduler {
     carries_plans: bool,
     /// The last round's plan, while it may still hold.
     kept: Option<Kept>,
+    /// A plan of an earlier round, whose memory the next plan reuses.
+    spare: Option<Plan>,
     /// What backfilling expects of the running jobs (kept only when backfilling is on).
     forecast: Forecast,
     /// The why-log, when the run explains its decisions (`None` costs nothing).
@@ -97,6 +99,7 @@ impl Scheduler {
             slicing: spec.slicing.map(TimeSlicing::new),
             blocked: Vec::new(),
             kept: None,
+            spare: None,
             forecast: Forecast::default(),
             explain: None,
         }
@@ -190,7 +193,8 @@ impl Scheduler {
                 break;
             };
             let forecast = &self.forecast;
-            let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast));
+            let spare = &mut self.spare;
+            let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast, spare.take()));
             if plan.has_room() {
                 plan.reserve(round, self.placement.as_mut(), job);
             }
@@ -230,6 +234,7 @@ impl Scheduler {
             || round.view.cluster.pools().len() != 1
             || !kept.plan.carry_over(round, &self.forecast)
         {
+            self.spare = Some(kept.plan);
             return false;
         }
         let view = round.view;
@@ -319,17 +324,18 @@ impl Scheduler {
             );
             return;
         }
-        let plan = self.fill(&mut round, decisions);
-        if self.carries_plans
-            && let Some(plan) = plan
-        {
-            let last = view.pending.last().copied().unwrap_or_default();
-            self.kept = Some(Kept {
-                plan,
-                last,
-                holds: true,
-                state_version: view.cluster.state_version(),
-            });
+        match self.fill(&mut round, decisions) {
+            Some(plan) if self.carries_plans => {
+                let last = view.pending.last().copied().unwrap_or_default();
+                self.kept = Some(Kept {
+                    plan,
+                    last,
+                    holds: true,
+                    state_version: view.cluster.state_version(),
+                });
+            }
+            Some(plan) => self.spare = Some(plan),
+            None => {}
         }
         if self.blocked.is_empty() {
             return;

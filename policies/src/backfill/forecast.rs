@@ -157,20 +157,20 @@ impl Forecast {
         self.built_for = Some(cluster.state_version());
     }
 
-    /// The running jobs by expected end, as of `now`: a job past its estimate is expected to end
-    /// just after now. In (end, job) order.
-    pub(crate) fn ends(&self, now: SimTime) -> Vec<(SimTime, JobId)> {
+    /// Puts in `ends` the running jobs by expected end, as of `now`: a job past its estimate is
+    /// expected to end just after now. In (end, job) order.
+    pub(crate) fn ends_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) {
         let overdue = self
             .ends
             .range(..(now.saturating_add(ONE_MICROSECOND), JobId(0)))
             .count();
-        let mut ends: Vec<(SimTime, JobId)> = self.ends.iter().copied().collect();
+        ends.clear();
+        ends.extend(self.ends.iter().copied());
         let soon = now.saturating_add(ONE_MICROSECOND);
         for end in &mut ends[..overdue] {
             end.0 = soon;
         }
         ends[..overdue].sort_unstable();
-        ends
     }
 
     /// Per node, when what runs on it is expected to end (`ZERO`: nothing runs on it). Call
@@ -179,12 +179,13 @@ impl Forecast {
         &self.busy_until
     }
 
-    /// Per pool: the countable nodes with nothing running, and the busy ones by when they are
-    /// expected to be free (a node past its estimate is expected free just after now). Call
-    /// [`Forecast::refresh`] first.
-    pub(crate) fn pool(&self, pool: usize, now: SimTime) -> (i64, Vec<(SimTime, i64)>) {
+    /// Of `pool`: the countable nodes with nothing running (returned), and the busy ones by when
+    /// they are expected to be free, put in `frees` (a node past its estimate is expected free
+    /// just after now). Call [`Forecast::refresh`] first.
+    pub(crate) fn pool_into(&self, pool: usize, now: SimTime, frees: &mut Vec<(SimTime, i64)>) -> i64 {
         let soon = now.saturating_add(ONE_MICROSECOND);
-        let frees = self.frees_at[pool].iter().map(|(&at, &n)| (at.max(soon), n)).collect();
-        (self.idle[pool], frees)
+        frees.clear();
+        frees.extend(self.frees_at[pool].iter().map(|(&at, &n)| (at.max(soon), n)));
+        self.idle[pool]
     }
 }

@@ -60,8 +60,13 @@ pub(crate) struct Plan {
     /// Per node, when what ran on it as the round began is expected to end (`ZERO` when
     /// nothing did; see [`Plan::until`]).
     busy_until: Vec<SimTime>,
-    /// Per node, the later windows in which it is taken (reservations and starts under the plan).
-    windows: BTreeMap<NodeId, Vec<(SimTime, SimTime)>>,
+    /// Per node (by index), the later windows in which it is taken (reservations and starts
+    /// under the plan).
+    windows: Vec<Vec<(SimTime, SimTime)>>,
+    /// The nodes with windows, each once (so a new round clears only those).
+    windowed: Vec<NodeId>,
+    /// Scratch space for a pool's changes while the profile is built.
+    changes: Vec<(SimTime, i64)>,
     /// Per pool, the nodes free for a whole-node task at each instant, less the whole-node
     /// reservations.
     idle: Vec<Steps>,
@@ -158,23 +163,26 @@ impl Plan {
     /// The profile of `round` as it stands (its starts, the `Start`s among `decisions`,
     /// included), with no reservation yet; at most `depth` jobs will be reserved. It starts from
     /// `forecast` (refreshed for the cluster's state), or, when the round stopped running jobs,
-    /// from a scan of them.
-    pub(crate) fn new(round: &Round<'_>, decisions: &[Decision], depth: usize, forecast: &Forecast) -> Plan {
+    /// from a scan of them. `spare`, a plan of an earlier round of the same run, lends its
+    /// memory, so that a round allocates nothing for its profile.
+    pub(crate) fn new(
+        round: &Round<'_>,
+        decisions: &[Decision],
+        depth: usize,
+        forecast: &Forecast,
+        spare: Option<Plan>,
+    ) -> Plan {
         let now = round.now();
         let cluster = round.view.cluster;
         let mut plan = if round.stopped().is_empty() {
-            let plan = Plan::empty(
-                round,
-                depth,
-                forecast.ends(now),
-                forecast.busy_until().to_vec(),
-                (0..cluster.pools().len())
-                    .map(|pool| {
-                        let (idle, frees) = forecast.pool(pool, now);
-                        Steps::from_changes(now, idle, frees)
-                    })
-                    .collect(),
-            );
+            let mut plan = spare.unwrap_or_else(|| Plan::empty(round, depth, Vec::new(), Vec::new(), Vec::new()));
+            plan.clear(round, depth);
+            forecast.ends_into(now, &mut plan.ends);
+            plan.busy_until.extend_from_slice(forecast.busy_until());
+            for (pool, steps) in plan.idle.iter_mut().enumerate() {
+                let idle = forecast.pool_into(pool, now, &mut plan.changes);
+                steps.rebuild(now, idle, &mut plan.changes);
+            }
             debug_assert!(
                 plan.same_profile(&Plan::scanned(round, depth)),
                 "the forecast is out of step with the running jobs at {now:?}"
@@ -207,13 +215,42 @@ impl Plan {
             ends,
             started: BTreeMap::new(),
             busy_until,
-            windows: BTreeMap::new(),
+            windows: vec![Vec::new(); round.view.cluster.nodes().len()],
+            windowed: Vec::new(),
+            changes: Vec::new(),
             idle,
             counted: Vec::new(),
             bound: Vec::new(),
             whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
         }
+    }
+
+    /// Empties the plan for `round`, keeping its memory: no reservation, no expected end, a
+    /// pool profile (still to be built) per pool of the cluster.
+    fn clear(&mut self, round: &Round<'_>, depth: usize) {
+        let now = round.now();
+        let pools = round.view.cluster.pools().len();
+        self.now = now;
+        self.depth = depth;
+        self.reserved = 0;
+        self.ends.clear();
+        self.started.clear();
+        self.busy_until.clear();
+        for node in self.windowed.drain(..) {
+            self.windows[node.index()].clear();
+        }
+        self.windows.resize_with(round.view.cluster.nodes().len(), Vec::new);
+        self.idle.truncate(pools);
+        self.idle.resize_with(pools, || Steps::from_changes(now, 0, Vec::new()));
+        self.counted.clear();
+        self.bound.clear();
+        self.whole_windows.truncate(pools);
+        self.whole_windows.resize_with(pools, Vec::new);
+        for windows in &mut self.whole_windows {
+            windows.clear();
+        }
+        self.first_start = SimTime::MAX;
     }
 
     /// The profile of the jobs running in `round` (those it stopped excluded), built by
@@ -425,7 +462,9 @@ impl Plan {
         for windows in &mut self.whole_windows {
             windows.retain(|&(_, end)| end > now);
         }
-        self.windows.retain(|_, w| {
+        let windows = &mut self.windows;
+        self.windowed.retain(|node| {
+            let w = &mut windows[node.index()];
             w.retain(|&(_, end)| end > now);
             !w.is_empty()
         });
@@ -588,7 +627,7 @@ impl Plan {
 
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
     fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
-        let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
+        let taken = &self.windows[node.index()];
         !uncovered(from, to, self.until(node), taken, &mut |_, _| false)
     }
 
@@ -616,7 +655,7 @@ impl Plan {
     fn occupy(&mut self, cluster: &Cluster, node: NodeId, from: SimTime, to: SimTime) {
         if countable(cluster, node) {
             let pool = cluster.node(node).pool.index();
-            let taken = self.windows.get(&node).map_or(&[][..], |w| &w[..]);
+            let taken = &self.windows[node.index()];
             let until = self.until(node);
             let idle = &mut self.idle[pool];
             uncovered(from, to, until, taken, &mut |a, b| {
@@ -624,6 +663,10 @@ impl Plan {
                 true
             });
         }
-        self.windows.entry(node).or_default().push((from, to));
+        let windows = &mut self.windows[node.index()];
+        if windows.is_empty() {
+            self.windowed.push(node);
+        }
+        windows.push((from, to));
     }
 }

@@ -15,9 +15,19 @@ impl Steps {
     /// `value` at `now`, changed by each `(at, delta)` of `changes` from `at` on (in any order;
     /// changes at or before now count from now).
     pub(crate) fn from_changes(now: SimTime, value: i64, mut changes: Vec<(SimTime, i64)>) -> Steps {
+        let mut steps = Steps { segments: Vec::new() };
+        steps.rebuild(now, value, &mut changes);
+        steps
+    }
+
+    /// Makes this the function [`Steps::from_changes`] builds, in its own memory (`changes` is
+    /// left sorted).
+    pub(crate) fn rebuild(&mut self, now: SimTime, value: i64, changes: &mut [(SimTime, i64)]) {
         changes.sort_unstable();
-        let mut segments = vec![(now, value)];
-        for (at, delta) in changes {
+        let segments = &mut self.segments;
+        segments.clear();
+        segments.push((now, value));
+        for &(at, delta) in changes.iter() {
             let last = segments.last_mut().expect("there is always a first segment");
             if at <= last.0 {
                 last.1 += delta;
@@ -27,7 +37,6 @@ impl Steps {
             }
         }
         segments.dedup_by(|later, earlier| later.1 == earlier.1);
-        Steps { segments }
     }
 
     /// The present.

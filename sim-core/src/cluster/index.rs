@@ -19,7 +19,23 @@ enum NodeSet {
 /// Members past which a list becomes a bit set.
 const LIST_LIMIT: usize = 128;
 
+/// Clusters of at most this many nodes keep every set as bits from the start: the words are
+/// few enough to scan, and moving a node costs one bit instead of a shift of a list.
+const BITS_UP_TO: usize = 1024;
+
 impl NodeSet {
+    /// An empty set of ids below `universe`.
+    fn empty(universe: usize) -> NodeSet {
+        if universe <= BITS_UP_TO {
+            NodeSet::Bits {
+                words: vec![0; universe.div_ceil(64)],
+                len: 0,
+            }
+        } else {
+            NodeSet::List(Vec::new())
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             NodeSet::List(ids) => ids.len(),
@@ -130,7 +146,7 @@ impl FreeIndex {
         if let Some((ty, free)) = key {
             self.by_free[ty.index()]
                 .entry(free)
-                .or_insert_with(|| NodeSet::List(Vec::new()))
+                .or_insert_with(|| NodeSet::empty(universe))
                 .insert(id.0, universe);
         }
         *slot = key;

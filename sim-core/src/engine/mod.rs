@@ -319,6 +319,8 @@ pub struct Engine<'r, S> {
     policy: &'r mut dyn Policy,
     observers: Vec<&'r mut dyn Observer>,
     decisions: Vec<Decision>,
+    /// The jobs the current scheduling round started (kept between rounds for its capacity).
+    started: Vec<JobId>,
     config: EngineConfig,
     next_sample: Option<SimTime>,
     horizon_reached: bool,
@@ -388,6 +390,7 @@ where
             policy,
             observers: Vec::new(),
             decisions: Vec::new(),
+            started: Vec::new(),
             event_limits: config.budget.limits(0, units.0, units.1),
             config,
             next_sample: None,
@@ -650,13 +653,16 @@ where
         let mut decisions = std::mem::take(&mut self.decisions);
         decisions.clear();
         self.policy.schedule(&self.state.view(), &mut decisions);
-        let mut started = false;
+        let mut started = std::mem::take(&mut self.started);
+        started.clear();
         for decision in decisions.drain(..) {
             let job = match &decision {
                 Decision::Start { job, .. } | Decision::Preempt { job } | Decision::Suspend { job, .. } => Some(*job),
                 Decision::WakeAt(_) => None,
             };
-            started |= matches!(decision, Decision::Start { .. });
+            if let Decision::Start { job, .. } = decision {
+                started.push(job);
+            }
             if let Err(reason) = self.state.apply_decision(decision) {
                 let job = job.map_or_else(String::new, |id| match self.state.jobs.get(id) {
                     Some(j) => j.spec.id.clone(),
@@ -672,10 +678,8 @@ where
             self.emit_records();
         }
         self.decisions = decisions;
-        if started {
-            let jobs = &self.state.jobs;
-            self.state.pending.retain(|&id| jobs[id].state == JobState::Pending);
-        }
+        self.state.unqueue_started(&started);
+        self.started = started;
         Ok(())
     }
 

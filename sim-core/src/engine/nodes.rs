@@ -81,6 +81,24 @@ impl State {
         self.pending.insert(at, id);
     }
 
+    /// Takes the jobs of `started` that are no longer pending out of the pending list: each is
+    /// found by its queue position (the list's order), so a round that starts a few jobs of a
+    /// deep queue costs a few searches, not a pass over the queue.
+    pub(super) fn unqueue_started(&mut self, started: &[JobId]) {
+        for &id in started {
+            let job = &self.jobs[id];
+            if job.state == JobState::Pending {
+                continue;
+            }
+            let key = (job.queue_position, id);
+            let jobs = &self.jobs;
+            let at = self.pending.partition_point(|&p| (jobs[p].queue_position, p) < key);
+            if self.pending.get(at) == Some(&id) {
+                self.pending.remove(at);
+            }
+        }
+    }
+
     /// Holds a node down for incident `incident`: the first hold stops its jobs, removes its
     /// capacity and counts a node failure. Returns true when the node went down now.
     pub(super) fn hold_node_down(&mut self, node: NodeId, cause: DownCause, incident: u32) -> bool {
