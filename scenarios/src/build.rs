@@ -11,6 +11,7 @@ use traces::synthetic::{ConfigError, SyntheticSource};
 use traces::{Format, JobSource, NodesFormat, ReadOptions, SwfProcessor};
 
 use crate::error::ScenarioError;
+use crate::kept_workload::Workload;
 use crate::load::ValidScenario;
 use crate::schema::{NodeTemplate, WorkloadMode};
 use crate::synthetic::synthetic_config;
@@ -310,6 +311,30 @@ pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<Typica
     }
     let threshold = workload.typical_threshold.unwrap_or(DEFAULT_POPULARITY_PCT);
     Ok(mix.typical(threshold, cluster))
+}
+
+/// The typical tasks of the scenario (as [`typical_tasks`]) and its job stream for the run
+/// (as [`open_workload`]), the workload read once when it is not longer than
+/// [`crate::kept_workload::KEPT_JOBS`] jobs: the typical-task pass keeps what it reads.
+pub fn typical_tasks_and_workload(
+    loaded: &ValidScenario,
+    cluster: &Cluster,
+) -> Result<(TypicalTasks, Box<dyn JobSource>), ScenarioError> {
+    if loaded.scenario.workload.typical_tasks.is_some() {
+        return Ok((typical_tasks(loaded, cluster)?, open_workload(loaded, cluster)?));
+    }
+    let threshold = loaded
+        .scenario
+        .workload
+        .typical_threshold
+        .unwrap_or(DEFAULT_POPULARITY_PCT);
+    let mut source = open_workload(loaded, cluster)?;
+    let (typical, workload) = crate::kept_workload::typical_keeping(&mut *source, threshold, cluster)?;
+    let source: Box<dyn JobSource> = match workload {
+        Workload::Kept(jobs) => Box::new(jobs),
+        Workload::Reopen => open_workload(loaded, cluster)?,
+    };
+    Ok((typical, source))
 }
 
 /// The engine settings of the scenario (fill runs change them: see [`crate::run`]). The

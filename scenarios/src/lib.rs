@@ -13,6 +13,7 @@ pub mod error;
 pub mod faults_build;
 pub mod faults_schema;
 mod finite;
+pub mod kept_workload;
 pub mod library;
 pub mod limits;
 pub mod load;

@@ -11,7 +11,7 @@ use sim_core::run::{RunRecord, simulate_measured};
 use traces::SkipReport;
 use traces::fill::fill_workload;
 
-use crate::build::{build_cluster, engine_config, open_workload, typical_tasks};
+use crate::build::{build_cluster, engine_config, typical_tasks_and_workload};
 use crate::error::{ScenarioError, run_error};
 use crate::faults_build::faults_config;
 use crate::load::ValidScenario;
@@ -70,9 +70,9 @@ pub fn run_explaining(
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
     // Every run reports the FGD fragmentation (summary.json, timeseries.csv, fill.csv), so every
-    // run reads its typical tasks, once: the tracker and the FGD placement both get them.
-    let typical = typical_tasks(loaded, &cluster)?;
-    let mut source = open_workload(loaded, &cluster)?;
+    // run reads its typical tasks, once: the tracker and the FGD placement both get them. The
+    // pass keeps the jobs it read for the run when there are not too many.
+    let (typical, mut source) = typical_tasks_and_workload(loaded, &cluster)?;
     let spec = loaded.policy();
     let seed = loaded.scenario.seed;
     let mut policy = match explain {
