@@ -108,6 +108,7 @@ pub fn place_each(
     mut next_task: impl FnMut(&mut Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,
 ) -> Option<Vec<TaskAlloc>> {
     let mut tasks = Vec::with_capacity(job.spec.tasks as usize);
+    trial.reserve(job.spec.tasks as usize);
     for _ in 0..job.spec.tasks {
         let preferred = if trial.has_preference() {
             trial.restrict_to_preferred(true);

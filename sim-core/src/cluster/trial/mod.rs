@@ -75,6 +75,12 @@ impl<'c> Trial<'c> {
         self.only_preferred = false;
     }
 
+    /// Makes room for `nodes` more touched nodes at once (a placement about to place that many
+    /// tasks), instead of growing step by step.
+    pub fn reserve(&mut self, nodes: usize) {
+        self.touched.reserve(nodes);
+    }
+
     /// True when some nodes are preferred (see [`Trial::prefer`]).
     pub fn has_preference(&self) -> bool {
         !self.preferred.is_empty()

@@ -47,11 +47,18 @@ impl TouchedOrder {
     }
 }
 
+/// A bucket of the cluster's index as a search of one request sees it.
+type BucketKey = (FitKey, GpuTypeId, u64);
+
 /// Where searches resume in the cluster's index.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Cursors {
     /// Per request, GPU model and free amount: the first node of that bucket not yet skipped.
-    buckets: FxHashMap<(FitKey, GpuTypeId, u64), NodeId>,
+    buckets: FxHashMap<BucketKey, NodeId>,
+    /// The bucket searched last and its resume point, ahead of `buckets` (where it is not
+    /// written until another bucket is searched): the tasks of a wide job search one bucket
+    /// over and over.
+    last_bucket: Option<(BucketKey, NodeId)>,
     /// Per request: the first node id not yet skipped by first fit.
     first: FxHashMap<FitKey, usize>,
 }
@@ -60,7 +67,25 @@ impl Cursors {
     /// Forgets every resume point (capacity was given back).
     pub(super) fn clear(&mut self) {
         self.buckets.clear();
+        self.last_bucket = None;
         self.first.clear();
+    }
+
+    /// Where the search of bucket `key` resumes.
+    fn bucket_from(&self, key: &BucketKey) -> NodeId {
+        match &self.last_bucket {
+            Some((last, from)) if last == key => *from,
+            _ => self.buckets.get(key).copied().unwrap_or(NodeId(0)),
+        }
+    }
+
+    /// Records where the search of bucket `key` resumes next time.
+    fn set_bucket(&mut self, key: BucketKey, from: NodeId) {
+        if let Some((last, last_from)) = self.last_bucket.replace((key, from))
+            && last != key
+        {
+            self.buckets.insert(last, last_from);
+        }
     }
 }
 
@@ -224,7 +249,7 @@ impl Trial<'_> {
         allowed: GpuTypeSet,
     ) -> Option<TaskAlloc> {
         let key = ((*request, allowed.0), ty, free);
-        let from = self.cursors.buckets.get(&key).copied().unwrap_or(NodeId(0));
+        let from = self.cursors.bucket_from(&key);
         let mut resume = from;
         let mut found = None;
         let cluster = self.cluster;
@@ -240,7 +265,7 @@ impl Trial<'_> {
         if found.is_none() {
             resume = NodeId(u32::MAX);
         }
-        self.cursors.buckets.insert(key, resume);
+        self.cursors.set_bucket(key, resume);
         found
     }
 
