@@ -8,11 +8,16 @@
 #
 #   benches/reference/scale.sh                          # the README's grid (about 15 minutes)
 #   JOBS="10000 100000" NODES="128 1024" benches/reference/scale.sh
+#   CLUSTERSIM=/tmp/clustersim benches/reference/scale.sh    # time that binary
 set -euo pipefail
 TIMEFORMAT='%R %U'   # bash's `time`: wall and user seconds of the whole process
 cd "$(dirname "$0")/../.."
-cargo build --release --quiet
-bin=$PWD/target/release/clustersim
+if [[ -n ${CLUSTERSIM:-} ]]; then
+    bin=$CLUSTERSIM   # a binary built elsewhere (a copy, so that rebuilding does not disturb a run)
+else
+    cargo build --release --quiet
+    bin=$PWD/target/release/clustersim
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/scale.toml" <<'TOML'

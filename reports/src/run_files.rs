@@ -270,13 +270,11 @@ impl JobsCsv {
             return Err(error);
         }
         self.csv.flush()?;
-        let file = self
-            .csv
+        self.csv
             .into_inner()
             .map_err(|e| io::Error::other(e.to_string()))?
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
         self.path.persist(target).map_err(|e| e.error)
     }
 }

@@ -62,7 +62,6 @@ impl DecisionsCsv {
             return Err(error);
         }
         writer.out.flush()?;
-        writer.out.get_ref().get_ref().sync_all()?;
         let target = dir.join("decisions.csv");
         let path = writer.path.take().expect("a decisions file is committed once");
         path.persist(&target).map_err(|e| e.error)?;

@@ -321,8 +321,7 @@ impl Timeline {
             return Err(error);
         }
         self.out.write_all(b"\n]}\n")?;
-        let file = self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
+        self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
         self.path.persist(target).map_err(|e| e.error)
     }
 }
