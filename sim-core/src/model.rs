@@ -42,6 +42,14 @@ pub trait WorldModel: Any {
     /// A short name, for messages.
     fn name(&self) -> &'static str;
 
+    /// What `event`, one of this model's, is, for the engine's progress guard (which tallies
+    /// events by kind and names the cause when it stops a run). The default, a wake-up, suits a
+    /// model whose events only re-examine its own state.
+    fn event_kind(&self, event: ModelEvent) -> EventKind {
+        let _ = event;
+        EventKind::Wake
+    }
+
     /// The run begins, at time zero, before the first job is read: schedule the first events,
     /// compute the initial state.
     fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
@@ -159,6 +167,25 @@ pub struct ModelEvent {
     pub payload: u64,
     /// A stamp the model compares with its own when the event comes due.
     pub version: u32,
+}
+
+/// What a model's event is, for the engine's progress guard ([`WorldModel::event_kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The model re-examines its state (the default).
+    Wake,
+    /// A thermal check of the physical models.
+    Thermal,
+    /// A random failure.
+    Failure,
+    /// A scripted incident.
+    Incident,
+    /// The end of a failure or incident.
+    Repair,
+    /// An overload of a cascade.
+    Overload,
+    /// The circuit breaker closing again.
+    BreakerClose,
 }
 
 /// How a node changed ([`WorldModel::node_changed`]).

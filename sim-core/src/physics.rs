@@ -18,7 +18,7 @@ use crate::faults::{Cause, Component};
 use crate::ids::{JobId, NodeId, RackId};
 use crate::job::Job;
 use crate::jobs::JobStore;
-use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, Signal, SpeedPart, WorldModel};
+use crate::model::{Effects, EventKind, ModelCtx, ModelEvent, NodeChange, Signal, SpeedPart, WorldModel};
 use crate::observe::DownCause;
 use crate::power::{PowerConfig, PowerError, PowerModel};
 use crate::resources::MILLI_PER_GPU;
@@ -597,6 +597,10 @@ impl Physics {
 impl WorldModel for Physics {
     fn name(&self) -> &'static str {
         "physics"
+    }
+
+    fn event_kind(&self, _event: ModelEvent) -> EventKind {
+        EventKind::Thermal
     }
 
     fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {

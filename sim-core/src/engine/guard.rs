@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::Event;
-use crate::model::Models;
+use crate::model::{EventKind, Models};
 use crate::time::SimTime;
 
 /// Events any run may process, before the allowance per job and per unit.
@@ -264,9 +264,8 @@ mod kind_index {
     pub const TIME_LIMIT: usize = 10;
 }
 
-/// The kind of `event` for the tally. A world model's events count by what the model is: the
-/// physical models' thermal checks, the failure model's failures, incidents and repairs, the
-/// cascade's overloads, the breaker's closing; another model's events count as wake-ups.
+/// The kind of `event` for the tally; a world model's events count as the model says
+/// ([`crate::model::WorldModel::event_kind`]).
 pub(super) fn kind(event: &Event, models: &Models) -> usize {
     use kind_index::*;
     match event {
@@ -275,16 +274,14 @@ pub(super) fn kind(event: &Event, models: &Models) -> usize {
         Event::Wake => WAKE,
         Event::Requeue { .. } => REQUEUE,
         Event::TimeLimit { .. } => TIME_LIMIT,
-        Event::Model { model, event } => match models[usize::from(*model)].name() {
-            "physics" => THERMAL,
-            "overloads" => OVERLOAD,
-            "breaker" => BREAKER_CLOSE,
-            "failures" => match crate::faults::failures::event_class(event.payload) {
-                crate::faults::failures::EventClass::Failure => FAILURE,
-                crate::faults::failures::EventClass::Incident => INCIDENT,
-                crate::faults::failures::EventClass::Repair => REPAIR,
-            },
-            _ => WAKE,
+        Event::Model { model, event } => match models[usize::from(*model)].event_kind(*event) {
+            EventKind::Wake => WAKE,
+            EventKind::Thermal => THERMAL,
+            EventKind::Failure => FAILURE,
+            EventKind::Incident => INCIDENT,
+            EventKind::Repair => REPAIR,
+            EventKind::Overload => OVERLOAD,
+            EventKind::BreakerClose => BREAKER_CLOSE,
         },
     }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, VecDeque};
 use super::{Cause, Component};
 use crate::cluster::Cluster;
 use crate::ids::{JobId, NodeId};
-use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, WorldModel};
+use crate::model::{Effects, EventKind, ModelCtx, ModelEvent, NodeChange, WorldModel};
 use crate::observe::DownCause;
 use crate::time::SimTime;
 
@@ -124,6 +124,10 @@ impl Overloads {
 impl WorldModel for Overloads {
     fn name(&self) -> &'static str {
         "overloads"
+    }
+
+    fn event_kind(&self, _event: ModelEvent) -> EventKind {
+        EventKind::Overload
     }
 
     fn job_started(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, effects: &mut Effects) {
@@ -249,6 +253,10 @@ impl CircuitBreaker {
 impl WorldModel for CircuitBreaker {
     fn name(&self) -> &'static str {
         "breaker"
+    }
+
+    fn event_kind(&self, _event: ModelEvent) -> EventKind {
+        EventKind::BreakerClose
     }
 
     fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, _node: NodeId, change: NodeChange, effects: &mut Effects) {

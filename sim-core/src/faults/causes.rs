@@ -16,7 +16,7 @@ use super::{Cause, CauseDomain, FailureCause};
 use crate::cluster::Cluster;
 use crate::ids::{JobId, NodeId};
 use crate::math;
-use crate::model::{Effect, Effects, ModelCtx, ModelEvent, WorldModel};
+use crate::model::{Effect, Effects, EventKind, ModelCtx, ModelEvent, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
 use crate::time::SimTime;
@@ -169,6 +169,14 @@ impl WorldModel for CauseTable {
         "causes"
     }
 
+    fn event_kind(&self, event: ModelEvent) -> EventKind {
+        if event.payload & !FIELDS == FAILURE {
+            EventKind::Failure
+        } else {
+            EventKind::Repair
+        }
+    }
+
     /// Arms the first failure of every cause.
     fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
         for index in 0..self.causes.len() {
@@ -184,5 +192,28 @@ impl WorldModel for CauseTable {
             self.repair(ctx, fields, effects);
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::RepairTime;
+
+    #[test]
+    fn the_guard_counts_its_failures_and_repairs_as_such() {
+        // A failure event carries the cause's index under FAILURE, a repair the hit's index
+        // under REPAIR: the progress guard must see a failure and a repair, not wake-ups.
+        let cause = FailureCause {
+            name: "faulty GPU".into(),
+            domain: CauseDomain::Gpu,
+            rate_per_unit_s: 1e-6,
+            repair: RepairTime::Fixed(SimTime::from_secs(60)),
+            planned: false,
+        };
+        let table = CauseTable::new(vec![cause], &crate::cluster::tests::uniform(1, 1, 8), 1).unwrap();
+        let event = |payload| ModelEvent { payload, version: 0 };
+        assert_eq!(table.event_kind(event(FAILURE)), EventKind::Failure);
+        assert_eq!(table.event_kind(event(REPAIR | 3)), EventKind::Repair);
     }
 }

@@ -17,7 +17,7 @@ use super::domains::Domains;
 use super::{Cause, Component, FaultsConfig, IncidentKind, Target};
 use crate::cluster::Cluster;
 use crate::ids::{NodeId, RackId};
-use crate::model::{Effect, Effects, ModelCtx, ModelEvent, Signal, WorldModel};
+use crate::model::{Effect, Effects, EventKind, ModelCtx, ModelEvent, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
 
@@ -29,26 +29,6 @@ const INCIDENT: u64 = 1 << 48;
 const REPAIR: u64 = 2 << 48;
 /// The fields below the kind.
 const FIELDS: u64 = (1 << 48) - 1;
-
-/// What one of this model's events is, for the engine's progress guard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum EventClass {
-    /// A random failure.
-    Failure,
-    /// A scripted incident.
-    Incident,
-    /// The end of a failure or incident.
-    Repair,
-}
-
-/// The class of the event with `payload`.
-pub(crate) fn event_class(payload: u64) -> EventClass {
-    match payload & !FIELDS {
-        FAILURE => EventClass::Failure,
-        INCIDENT => EventClass::Incident,
-        _ => EventClass::Repair,
-    }
-}
 
 /// What an incident took, to give back when it ends.
 #[derive(Clone, Debug)]
@@ -340,6 +320,14 @@ fn cut_rack(ctx: &ModelCtx<'_>, rack: RackId, incident: u32, effects: &mut Effec
 impl WorldModel for Failures {
     fn name(&self) -> &'static str {
         "failures"
+    }
+
+    fn event_kind(&self, event: ModelEvent) -> EventKind {
+        match event.payload & !FIELDS {
+            FAILURE => EventKind::Failure,
+            INCIDENT => EventKind::Incident,
+            _ => EventKind::Repair,
+        }
     }
 
     /// Queues the first failure of every unit of every random process and every scripted
