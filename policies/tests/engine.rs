@@ -341,6 +341,9 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                         window: SimTime::from_secs(window_s),
                         pause: SimTime::from_secs(pause_s),
                     }),
+                    node_rate_sigma: None,
+                    lemons: None,
+                    hot_spares: 0,
                     seed,
                 }
             },

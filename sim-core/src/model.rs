@@ -164,8 +164,8 @@ pub struct ModelEvent {
 /// How a node changed ([`WorldModel::node_changed`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeChange {
-    /// It went down.
-    Down,
+    /// It went down, for this reason.
+    Down(DownCause),
     /// It came back up.
     Up,
     /// A device failed.
@@ -260,6 +260,13 @@ pub enum Effect {
         node: NodeId,
         /// Whether it is reachable.
         reachable: bool,
+    },
+    /// Hold a node idle as a hot spare (nothing new is placed on it), or give it back.
+    SetSpare {
+        /// The node.
+        node: NodeId,
+        /// Whether it is a spare.
+        spare: bool,
     },
     /// Stop a running job because of `incident` (left alone if it is not running any more).
     Kill {

@@ -279,6 +279,7 @@ pub(super) fn kind(event: &Event, models: &Models) -> usize {
             "physics" => THERMAL,
             "overloads" => OVERLOAD,
             "breaker" => BREAKER_CLOSE,
+            "lemons" => REPAIR,
             "failures" => match crate::faults::failures::event_class(event.payload) {
                 crate::faults::failures::EventClass::Failure => FAILURE,
                 crate::faults::failures::EventClass::Incident => INCIDENT,

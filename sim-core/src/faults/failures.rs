@@ -20,6 +20,9 @@ use crate::ids::{NodeId, RackId};
 use crate::model::{Effect, Effects, ModelCtx, ModelEvent, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
+use crate::time::SimTime;
+
+use super::sampler::to_time;
 
 /// Event kinds, in the payload's top bits; the low bits carry the kind's fields.
 const FAILURE: u64 = 0;
@@ -80,12 +83,21 @@ pub struct Failures {
     spine_holds: Vec<u16>,
     /// Per rack: failed cooling units.
     cooling_holds: Vec<u16>,
+    /// Per node: its failure-rate multiplier ([`super::rates`]), dividing the lifetimes of the
+    /// node and its GPUs; `None`: all 1.
+    multipliers: Option<Vec<f64>>,
 }
 
 impl Failures {
     /// The failure processes and incidents of `config` on `cluster` with `spines` spine
-    /// switches, or `None` when it has neither.
-    pub fn new(config: FaultsConfig, cluster: &Cluster, spines: u32) -> Option<Failures> {
+    /// switches, or `None` when it has neither. `multipliers` (one per node) scale the failure
+    /// rates of each node and its GPUs: their lifetimes are divided by them.
+    pub fn new(
+        config: FaultsConfig,
+        cluster: &Cluster,
+        spines: u32,
+        multipliers: Option<Vec<f64>>,
+    ) -> Option<Failures> {
         if config.random.is_empty() && config.incidents.is_empty() {
             return None;
         }
@@ -103,10 +115,27 @@ impl Failures {
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
             cooling_holds: vec![0; racks],
+            multipliers,
             streams,
             domains,
             config,
         })
+    }
+
+    /// The next lifetime of `unit` of random process `process`, drawn from its stream: divided
+    /// by the unit's node's rate multiplier for nodes and GPUs.
+    fn lifetime(&mut self, process: u16, unit: u32) -> SimTime {
+        let random = &self.config.random[process as usize];
+        let rng = &mut self.streams[process as usize];
+        let node = match random.component {
+            Component::Node => Some(unit as usize),
+            Component::Gpu => Some(self.domains.gpu(unit).0.index()),
+            _ => None,
+        };
+        match (node, &self.multipliers) {
+            (Some(node), Some(m)) => to_time(random.lifetime.sample_s(rng) / m[node]),
+            _ => random.lifetime.sample(rng),
+        }
     }
 
     /// Distinct random units of `component`, `count` of them (all when there are fewer).
@@ -302,8 +331,7 @@ impl Failures {
         }
         if let Some(process) = process {
             let unit = units[0];
-            let lifetime = self.config.random[process as usize].lifetime;
-            let next = lifetime.sample(&mut self.streams[process as usize]);
+            let next = self.lifetime(process, unit);
             effects.schedule(ctx.now + next, failure(process, unit), 0);
         }
     }
@@ -345,10 +373,9 @@ impl WorldModel for Failures {
     /// Queues the first failure of every unit of every random process and every scripted
     /// incident.
     fn start(&mut self, _ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
-        for (process, random) in self.config.random.iter().enumerate() {
-            let rng = &mut self.streams[process];
-            for unit in 0..self.domains.unit_count(random.component) {
-                let at = random.lifetime.sample(rng);
+        for process in 0..self.config.random.len() {
+            for unit in 0..self.domains.unit_count(self.config.random[process].component) {
+                let at = self.lifetime(process as u16, unit);
                 effects.schedule(at, failure(process as u16, unit), 0);
             }
         }

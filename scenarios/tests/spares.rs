@@ -1,0 +1,198 @@
+//! Hot spares and lemon-node exclusion end to end, worked by hand (docs/training.md,
+//! docs/failures.md): a spare swapped in for a failed node, the repaired node joining the pool,
+//! spares kept from other jobs, and a node drained after its second failure within the window.
+
+use scenarios::load_str;
+use scenarios::run::{ScenarioRun, run};
+use sim_core::SimTime;
+
+const MIN: f64 = 60.0;
+
+/// Runs a scenario on one rack of `nodes` 8-GPU nodes under first-fit, with `trace` (CSV rows
+/// after the header `job_id,submit_s,duration_s,tasks,gpus_per_task,checkpoint_s`) and the
+/// sections `extra`.
+fn run_scenario(nodes: u32, trace: &str, extra: &str) -> ScenarioRun {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        format!("job_id,submit_s,duration_s,tasks,gpus_per_task,checkpoint_s\n{trace}"),
+    )
+    .unwrap();
+    let text = format!(
+        "name = \"spares\"\n[cluster]\nracks = 1\nnodes_per_rack = {nodes}\n\
+         node = {{ gpus = 8, gpu_type = \"H100-80GB\" }}\n[workload]\ntrace = \"t.csv\"\n\
+         [policy]\nname = \"first-fit\"\n{extra}"
+    );
+    let loaded = load_str(&text, "s.toml", Some(dir.path().to_path_buf()), &[]).unwrap();
+    run(&loaded).unwrap()
+}
+
+/// One 2-node job (16 GPUs) of 10 h of work, a checkpoint every 1 h of work writing 6 min;
+/// detection 10 min, warm-up 15 min; r0-n0 fails at 150 min for 1 h; `spares` hot spares on 3
+/// nodes.
+fn swap_run(spares: u32) -> ScenarioRun {
+    run_scenario(
+        3,
+        "j,0,36000,2,8,3600\n",
+        &format!(
+            "[training]\ncheckpoint_cost = \"6m\"\nwarmup = \"15m\"\nhot_spares = {spares}\n\
+             [faults]\nrestart_overhead = \"10m\"\n\
+             [[faults.incident]]\nat = \"150m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n"
+        ),
+    )
+}
+
+#[test]
+fn a_spare_is_swapped_in_at_once_and_the_repaired_node_becomes_the_spare() {
+    // r0-n2 is the spare; the job runs on r0-n0 and r0-n1. At 150 min r0-n0 fails: 2 h of work
+    // are saved (two cycles of 60 + 6 min end at 132 min), 18 min are lost. r0-n2 is swapped
+    // in at once; held 10 min, the job restarts at 160 min on r0-n1 + r0-n2 (no waiting for
+    // the repair at 210 min), warms up 15 min and runs the rest of its job time, 654 − 132 =
+    // 522 min: it ends at 160 + 15 + 522 = 697 min.
+    let result = swap_run(1);
+    let job = &result.record.jobs[0];
+    assert_eq!(job.end, Some(SimTime::from_secs(697 * 60)));
+    assert_eq!(
+        (job.split.waiting_s, job.split.detection_s, job.split.warmup_s),
+        (0.0, 10.0 * MIN, 15.0 * MIN)
+    );
+    let summary = &result.record.summary;
+    assert_eq!(summary.spares_used, Some(1));
+    // Ready spare GPU-time: r0-n2 from 0 to 150 min, then r0-n0 (the pool's new member) from
+    // its repair at 210 min to the end at 697 min: (150 + 487) min × 8 GPUs = 84.93 GPU-h. Had
+    // r0-n0 gone back into service it would be 150 min × 8 = 20 GPU-h.
+    let expected = (150.0 + 487.0) * 8.0 / 60.0;
+    let idle = summary.spare_idle_gpu_hours.unwrap();
+    assert!((idle - expected).abs() < 1e-9, "{idle} GPU-h, expected {expected}");
+    assert_eq!((summary.lemons_drained, summary.lemons_right), (None, None));
+}
+
+#[test]
+fn a_node_failing_while_the_spare_is_in_repair_gets_it_once_it_is_repaired() {
+    // Two failures: r0-n0 at 150 min (repaired at 210 min; r0-n2 swapped in for it), then r0-n1
+    // at 170 min for 1 h, after the job restarted at 160 min on r0-n1 + r0-n2. The pool's one
+    // member, r0-n0, is in repair: r0-n1 is owed a spare. The job had written no checkpoint
+    // since its restart (it warmed up until 175 min), so it loses nothing more; held until
+    // 180 min, it finds only r0-n2 free. At 210 min r0-n0 is repaired and swapped in for
+    // r0-n1 (which joins the pool): the job starts on r0-n0 + r0-n2 after 30 min of waiting
+    // (not 50, until r0-n1's repair at 230 min), warms up 15 min and runs 522 min of job time:
+    // it ends at 210 + 15 + 522 = 747 min.
+    let result = run_scenario(
+        3,
+        "j,0,36000,2,8,3600\n",
+        "[training]\ncheckpoint_cost = \"6m\"\nwarmup = \"15m\"\nhot_spares = 1\n\
+         [faults]\nrestart_overhead = \"10m\"\n\
+         [[faults.incident]]\nat = \"150m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n\
+         [[faults.incident]]\nat = \"170m\"\nkind = \"node-failure\"\ntarget = \"r0-n1\"\nduration = \"1h\"\n",
+    );
+    let job = &result.record.jobs[0];
+    assert_eq!(job.end, Some(SimTime::from_secs(747 * 60)));
+    assert_eq!(job.split.waiting_s, 30.0 * MIN);
+    let summary = &result.record.summary;
+    assert_eq!(summary.spares_used, Some(2));
+    // Ready spares: r0-n2 from 0 to 150 min, none from 150 to 230 min (r0-n0 in repair, then
+    // in service), r0-n1 from its repair at 230 min to the end at 747 min: (150 + 517) × 8 GPUs.
+    let expected = (150.0 + 517.0) * 8.0 / 60.0;
+    let idle = summary.spare_idle_gpu_hours.unwrap();
+    assert!((idle - expected).abs() < 1e-9, "{idle} GPU-h, expected {expected}");
+}
+
+#[test]
+fn spares_are_not_given_to_other_jobs() {
+    // Two nodes, one a spare, no failures: two 1-node jobs of 1 h run one after the other on
+    // r0-n0 (the second ends at 2 h, not 1 h); the spare idles 2 h × 8 GPUs = 16 GPU-h.
+    let result = run_scenario(2, "a,0,3600,1,8,0\nb,0,3600,1,8,0\n", "[training]\nhot_spares = 1\n");
+    let ends: Vec<_> = result.record.jobs.iter().map(|j| j.end).collect();
+    assert_eq!(ends, [Some(SimTime::from_secs(3600)), Some(SimTime::from_secs(7200))]);
+    assert_eq!(result.record.summary.spares_used, Some(0));
+    assert_eq!(result.record.summary.spare_idle_gpu_hours, Some(16.0));
+}
+
+/// A 1-node job `j` of 20 h of work (checkpoint every 1 h) and a 1-node job `k` of 1 h arriving
+/// at 400 min, on 2 nodes; detection 10 min; r0-n0 fails at 90 min and at 300 min, for 1 h
+/// each; lemons after 2 failures within `window`, drained 10 h.
+fn lemon_run(window: &str) -> ScenarioRun {
+    run_scenario(
+        2,
+        "j,0,72000,1,8,3600\nk,24000,3600,1,8,0\n",
+        &format!(
+            "[faults]\nrestart_overhead = \"10m\"\n\
+             [faults.lemons]\nfailures = 2\nwindow = \"{window}\"\nrepair = \"10h\"\n\
+             [[faults.incident]]\nat = \"90m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n\
+             [[faults.incident]]\nat = \"300m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n"
+        ),
+    )
+}
+
+#[test]
+fn a_second_failure_within_the_window_drains_the_node() {
+    // j runs on r0-n0; its node fails at 90 min (1 h of work saved), it restarts at 100 min on
+    // r0-n1 and ends at 100 + 1,140 = 1,240 min. r0-n0 comes back at 150 min and fails again at
+    // 300 min: its second failure within 1 day, so it is drained until 300 + 600 = 900 min
+    // (not 360 min, its failure's own repair). k, arriving at 400 min, finds no node until then:
+    // it runs from 900 to 960 min.
+    let result = lemon_run("1d");
+    let ends: Vec<_> = result.record.jobs.iter().map(|j| j.end).collect();
+    assert_eq!(
+        ends,
+        [Some(SimTime::from_secs(1240 * 60)), Some(SimTime::from_secs(960 * 60))]
+    );
+    let summary = &result.record.summary;
+    // Every node has rate multiplier 1 without node_rate_sigma: the drain is not "right".
+    assert_eq!((summary.lemons_drained, summary.lemons_right), (Some(1), Some(0)));
+    let drain = result
+        .record
+        .incidents
+        .iter()
+        .find(|i| i.kind == "lemon-drain")
+        .expect("a drain incident");
+    assert_eq!(
+        (drain.at, drain.end, drain.unit.as_str(), drain.cause.name()),
+        (
+            SimTime::from_secs(300 * 60),
+            Some(SimTime::from_secs(900 * 60)),
+            "r0-n0",
+            "drain"
+        )
+    );
+}
+
+#[test]
+fn failures_further_apart_than_the_window_drain_nothing() {
+    // The failures are 210 min apart, more than the 3 h window: r0-n0 is back at 360 min and k
+    // starts on arrival at 400 min, ending at 460 min.
+    let result = lemon_run("3h");
+    assert_eq!(result.record.jobs[1].end, Some(SimTime::from_secs(460 * 60)));
+    assert_eq!(result.record.summary.lemons_drained, Some(0));
+}
+
+/// The error of loading and running a 2-node scenario with `extra` appended.
+fn error_of(extra: &str) -> String {
+    let text = format!(
+        "name = \"bad\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = {{ gpus = 8, gpu_type = \"H100\" }}\n\
+         [workload.synthetic]\njobs = 1\n{extra}"
+    );
+    match load_str(&text, "s.toml", None, &[]).and_then(|loaded| run(&loaded)) {
+        Ok(_) => panic!("accepted: {extra}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_spare_and_lemon_keys_name_their_line_and_key() {
+    // Line 8 is the first line of `extra`.
+    let error = error_of("[training]\nhot_spares = 2\n");
+    assert!(
+        error.contains("s.toml:9: training.hot_spares: 2 spares leave none of the cluster's 2 nodes"),
+        "{error}"
+    );
+    let error = error_of("[faults]\n[faults.lemons]\nfailures = 2\nwindow = \"0s\"\n");
+    assert!(
+        error.contains("s.toml:11: faults.lemons.window: must be longer than zero"),
+        "{error}"
+    );
+    let error = error_of("[faults]\nnode_rate_sigma = 5\n");
+    assert!(error.contains("s.toml:9: faults.node_rate_sigma"), "{error}");
+    let error = error_of("[faults]\n[faults.lemons]\nfailures = 2\ntreshold = 3\n");
+    assert!(error.contains("treshold"), "{error}");
+}
