@@ -344,6 +344,7 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                     node_rate_sigma: None,
                     lemons: None,
                     hot_spares: 0,
+                    keep_nodes: false,
                     seed,
                 }
             },

@@ -324,12 +324,9 @@ fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
 /// The failure models of the scenario for `cluster` (nothing fails without `[faults]`), with
 /// the hot spares of `[training]`.
 pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
-    let hot_spares = loaded
-        .scenario
-        .training
-        .as_ref()
-        .and_then(|t| t.hot_spares)
-        .unwrap_or(0);
+    let training = loaded.scenario.training.as_ref();
+    let hot_spares = training.and_then(|t| t.hot_spares).unwrap_or(0);
+    let keep_nodes = training.and_then(|t| t.keep_nodes).unwrap_or(false);
     let nodes = cluster.nodes().len();
     if hot_spares as usize >= nodes && hot_spares > 0 {
         return Err(key_error(
@@ -342,6 +339,7 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
     }
     Ok(FaultsConfig {
         hot_spares,
+        keep_nodes,
         ..failure_models(loaded, cluster)?
     })
 }
@@ -393,6 +391,7 @@ fn failure_models(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsCon
             repair: l.repair.0,
         }),
         hot_spares: 0,
+        keep_nodes: false,
         seed: scenario.seed,
     })
 }

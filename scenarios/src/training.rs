@@ -27,6 +27,10 @@ pub struct TrainingSection {
     /// fewer than the cluster's nodes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hot_spares: Option<u32>,
+    /// A job a failure stops keeps its healthy nodes through its detection, out of other jobs'
+    /// reach (default false; always so with hot spares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_nodes: Option<bool>,
 }
 
 /// Checks `[training]`.

@@ -97,6 +97,52 @@ fn a_node_failing_while_the_spare_is_in_repair_gets_it_once_it_is_repaired() {
     assert!((idle - expected).abs() < 1e-9, "{idle} GPU-h, expected {expected}");
 }
 
+/// [`swap_run`]'s job and failure, with a 1-node job `b` of 1 h arriving at 155 min, during
+/// the big job's detection.
+fn competing_run(training: &str) -> ScenarioRun {
+    run_scenario(
+        3,
+        "j,0,36000,2,8,3600\nb,9300,3600,1,8,0\n",
+        &format!(
+            "[training]\ncheckpoint_cost = \"6m\"\nwarmup = \"15m\"\n{training}\n\
+             [faults]\nrestart_overhead = \"10m\"\n\
+             [[faults.incident]]\nat = \"150m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n"
+        ),
+    )
+}
+
+#[test]
+fn the_stopped_job_keeps_its_nodes_and_the_spare_through_detection() {
+    // With a spare, r0-n1 (the survivor) and r0-n2 (swapped in) are kept for the job from
+    // 150 to 160 min: b cannot take them, and the repaired r0-n0 joins the pool at 210 min.
+    // The job ends at 697 min as in the first test, and b runs after it, 697 to 757 min.
+    let result = competing_run("hot_spares = 1");
+    let ends: Vec<_> = result.record.jobs.iter().map(|j| j.end).collect();
+    assert_eq!(
+        ends,
+        [Some(SimTime::from_secs(697 * 60)), Some(SimTime::from_secs(757 * 60))]
+    );
+    // Without spares or kept nodes, b takes r0-n1 at 155 min; the job, back at 160 min, finds
+    // only r0-n2 free and waits for r0-n0's repair at 210 min (50 min), then ends at
+    // 210 + 15 + 522 = 747 min; b ends at 215 min.
+    let result = competing_run("");
+    let job = &result.record.jobs[0];
+    assert_eq!(job.end, Some(SimTime::from_secs(747 * 60)));
+    assert_eq!(job.split.waiting_s, 50.0 * MIN);
+    assert_eq!(result.record.jobs[1].end, Some(SimTime::from_secs(215 * 60)));
+    assert_eq!(result.record.summary.spares_used, None);
+    // Keeping the nodes without a spare: b cannot take r0-n1 during detection, but r0-n2 is
+    // free (no pool), so b runs there from 155 to 215 min; the job keeps r0-n1, waits for
+    // r0-n0's repair at 210 min and ends at 747 min as without keeping.
+    let result = competing_run("keep_nodes = true");
+    let ends: Vec<_> = result.record.jobs.iter().map(|j| j.end).collect();
+    assert_eq!(
+        ends,
+        [Some(SimTime::from_secs(747 * 60)), Some(SimTime::from_secs(215 * 60))]
+    );
+    assert_eq!(result.record.summary.spares_used, Some(0));
+}
+
 #[test]
 fn spares_are_not_given_to_other_jobs() {
     // Two nodes, one a spare, no failures: two 1-node jobs of 1 h run one after the other on

@@ -117,8 +117,9 @@ pub struct Node {
     /// False while the node is cut off from the network (its leaf switch failed): its running
     /// tasks go on, but nothing new can be placed on it. Its capacity still counts as healthy.
     pub reachable: bool,
-    /// True while the node is held idle as a hot spare (`[training] hot_spares`): nothing new
-    /// is placed on it until a failure swaps it in. Its capacity still counts as healthy.
+    /// True while the node is held idle for training jobs (`[training] hot_spares`): a hot
+    /// spare, or a node a job stopped by a failure keeps through its detection. Nothing new is
+    /// placed on it. Its capacity still counts as healthy.
     pub spare: bool,
     /// Devices that failed and wait for repair (bit i = device i): never placed on, not healthy.
     pub failed_gpus: u64,
@@ -184,8 +185,8 @@ pub enum AllocError {
     /// The node is cut off from the network (its leaf switch failed).
     #[error("node `{0}` is cut off from the network")]
     Unreachable(String),
-    /// The node is held idle as a hot spare.
-    #[error("node `{0}` is a hot spare")]
+    /// The node is held idle as a hot spare, or for a stopped job.
+    #[error("node `{0}` is held as a hot spare or for a stopped job")]
     Spare(String),
     /// The rack's power budget would be exceeded.
     #[error("rack `{rack}` would need {need_mw} mW of its {budget_mw} mW power budget")]

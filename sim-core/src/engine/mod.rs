@@ -251,7 +251,7 @@ fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsC
     if let Some(causes) = CauseTable::new(faults.causes.clone(), cluster, faults.seed, multipliers.as_deref()) {
         models.push(Box::new(causes));
     }
-    let (lemons, spares) = (faults.lemons, faults.hot_spares);
+    let (lemons, spares, keep_nodes, impact) = (faults.lemons, faults.hot_spares, faults.keep_nodes, faults.jobs);
     if let Some(failures) = Failures::new(faults, cluster, spines, multipliers.clone()) {
         models.push(Box::new(failures));
     }
@@ -259,7 +259,7 @@ fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsC
         let multipliers = multipliers.unwrap_or_else(|| vec![1.0; cluster.nodes().len()]);
         models.push(Box::new(Lemons::new(lemons, multipliers)));
     }
-    if let Some(spares) = HotSpares::new(spares, cluster.nodes().len()) {
+    if let Some(spares) = HotSpares::new(spares, keep_nodes, cluster.nodes().len(), impact) {
         models.push(Box::new(spares));
     }
     Ok(models)

@@ -210,6 +210,9 @@ pub struct FaultsConfig {
     pub lemons: Option<LemonConfig>,
     /// Nodes held idle as hot spares for the jobs failures stop ([`spares`]); 0: none.
     pub hot_spares: u32,
+    /// A job a failure stops keeps its nodes through its detection, out of other jobs' reach
+    /// ([`spares`]; always so with hot spares).
+    pub keep_nodes: bool,
     /// Seed of the failure streams (the run's seed).
     pub seed: u64,
 }

@@ -1,31 +1,45 @@
-//! Hot spares as a world model (`[training] hot_spares`, docs/training.md).
+//! Hot spares as a world model (`[training] hot_spares` and `keep_nodes`, docs/training.md).
 //!
 //! The last `N` nodes of the cluster start as spares: up, but nothing is placed on them
-//! ([`crate::cluster::Node::spare`]). When a node holding a job that a failure stops goes down
-//! or loses a device, the first ready spare (up, no failed device, in node order) is given to
-//! the scheduler at once and the failed node takes its place in the pool: it returns as a spare
-//! after its repair. The job still waits out its detection (`faults.restart_overhead`) and
-//! reloads (`warmup`), but finds as many nodes free as before the failure instead of waiting
-//! for the repair. With no ready spare the failed node is owed one: the first pool member to
-//! become ready while it is still in repair is swapped in for it then (the job waits for that,
-//! or for the repair, whichever comes first). The pool always has `N` members, ready or in
-//! repair.
+//! ([`crate::cluster::Node::spare`]). A job that a failure stops keeps its nodes through its
+//! detection (`faults.restart_overhead` and back-off): they are held like spares, so that other
+//! jobs cannot take them, and given back when the job returns to the queue. When one of them
+//! went down or lost a device, the first ready spare (up, no failed device, in node order) is
+//! swapped in: it is held for the job with the others, and the failed node takes its place in
+//! the pool, returning as a spare after its repair. So the job pays detection and warm-up but
+//! finds as many nodes as before the failure instead of waiting for the repair. With no ready
+//! spare the failed node is owed one: the first pool member to become ready while it is still in
+//! repair is swapped in for it then (the job waits for that, or for the repair, whichever comes
+//! first). The pool always has `N` members, ready or in repair.
+//!
+//! With `N = 0` and `keep_nodes` the model only keeps stopped jobs' nodes.
 
 use std::collections::BTreeSet;
 
+use crate::faults::JobImpact;
 use crate::ids::{JobId, NodeId};
 use crate::job::JobState;
-use crate::model::{Effect, Effects, ModelCtx, NodeChange, WorldModel};
+use crate::model::{Effect, Effects, ModelCtx, ModelEvent, NodeChange, WorldModel};
 use crate::time::SimTime;
 
-/// The hot-spare pool.
+/// The nodes a stopped job keeps through its detection.
+#[derive(Clone, Debug)]
+struct Kept {
+    /// When the job stopped.
+    at: SimTime,
+    /// Its nodes not in the pool, and the spares swapped in for it.
+    nodes: Vec<NodeId>,
+}
+
+/// The hot-spare pool and the nodes stopped jobs keep.
 #[derive(Clone, Debug)]
 pub struct HotSpares {
     /// Its members (spares ready or in repair), in node order.
     pool: BTreeSet<NodeId>,
-    /// Nodes of the jobs a failure stopped at [`HotSpares::struck_at`].
-    struck: Vec<NodeId>,
-    struck_at: SimTime,
+    /// How long a stopped job is held (its detection and back-off).
+    impact: JobImpact,
+    /// Every stop so far, by event payload.
+    kept: Vec<Kept>,
     /// Nodes that failed under a job when no spare was ready, still in repair, oldest first.
     owed: Vec<NodeId>,
     /// Spares swapped in so far.
@@ -38,15 +52,16 @@ pub struct HotSpares {
 }
 
 impl HotSpares {
-    /// A pool of the last `spares` nodes of a cluster of `nodes` (all of them if fewer), or
-    /// `None` when it is empty.
-    pub fn new(spares: u32, nodes: usize) -> Option<HotSpares> {
+    /// A pool of the last `spares` nodes of a cluster of `nodes` (all of them if fewer), for
+    /// jobs held after failures as `impact` says; `None` when the pool is empty and stopped
+    /// jobs need not keep their nodes.
+    pub fn new(spares: u32, keep_nodes: bool, nodes: usize, impact: JobImpact) -> Option<HotSpares> {
         let first = nodes.saturating_sub(spares as usize);
         let pool: BTreeSet<NodeId> = (first..nodes).map(|n| NodeId(n as u32)).collect();
-        (!pool.is_empty()).then_some(HotSpares {
+        (!pool.is_empty() || keep_nodes).then_some(HotSpares {
             pool,
-            struck: Vec::new(),
-            struck_at: SimTime::ZERO,
+            impact,
+            kept: Vec::new(),
             owed: Vec::new(),
             swaps: 0,
             ready_gpus: 0,
@@ -82,36 +97,43 @@ impl HotSpares {
             .sum();
     }
 
-    /// `node` failed under a job: swap the first ready spare in for it, or owe it one.
-    fn failed_under_job(&mut self, ctx: &ModelCtx<'_>, node: NodeId, effects: &mut Effects) {
+    /// `node`, kept by the job stopped in `kept[stop]`, failed: the first ready spare is kept for
+    /// the job in its place and it joins the pool, or it is owed a spare.
+    fn failed_under_job(&mut self, ctx: &ModelCtx<'_>, stop: usize, node: NodeId, effects: &mut Effects) {
         let ready = self.pool.iter().copied().find(|&n| n != node && ready(ctx, n));
+        self.kept[stop].nodes.retain(|&n| n != node);
         match ready {
-            Some(spare) => self.swap(spare, node, effects),
-            None if !self.owed.contains(&node) => self.owed.push(node),
-            None => {}
+            Some(spare) => {
+                self.pool.remove(&spare);
+                self.pool.insert(node);
+                self.swaps += 1;
+                self.kept[stop].nodes.push(spare);
+                effects.push(Effect::SetSpare { node, spare: true });
+            }
+            None => {
+                if !self.owed.contains(&node) {
+                    self.owed.push(node);
+                }
+                effects.push(Effect::SetSpare { node, spare: false });
+            }
         }
     }
 
     /// `node` is ready again: back in service if it was owed a spare; if it is a spare, it goes
-    /// into service for the oldest node still owed one.
+    /// into service for the oldest node still owed one, which joins the pool in its place.
     fn became_ready(&mut self, node: NodeId, effects: &mut Effects) {
         self.owed.retain(|&n| n != node);
         if self.pool.contains(&node) && !self.owed.is_empty() {
             let failed = self.owed.remove(0);
-            self.swap(node, failed, effects);
+            self.pool.remove(&node);
+            self.pool.insert(failed);
+            self.swaps += 1;
+            effects.push(Effect::SetSpare { node, spare: false });
+            effects.push(Effect::SetSpare {
+                node: failed,
+                spare: true,
+            });
         }
-    }
-
-    /// Gives `spare` to the scheduler and takes `node` into the pool in its place.
-    fn swap(&mut self, spare: NodeId, node: NodeId, effects: &mut Effects) {
-        self.pool.remove(&spare);
-        self.pool.insert(node);
-        self.swaps += 1;
-        effects.push(Effect::SetSpare {
-            node: spare,
-            spare: false,
-        });
-        effects.push(Effect::SetSpare { node, spare: true });
     }
 }
 
@@ -134,24 +156,33 @@ impl WorldModel for HotSpares {
         self.recount(ctx);
     }
 
-    /// Keeps the nodes of a job a failure stopped, for the node change that follows at once.
-    fn job_stopped(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, _effects: &mut Effects) {
+    /// A job a failure stopped keeps its nodes until it returns to the queue.
+    fn job_stopped(&mut self, ctx: &mut ModelCtx<'_>, job: JobId, effects: &mut Effects) {
         let job = &ctx.jobs[job];
         if job.state != JobState::Held {
             return;
         }
-        if self.struck_at != ctx.now {
-            self.struck.clear();
-            self.struck_at = ctx.now;
+        let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes.retain(|n| !self.pool.contains(n));
+        for &node in &nodes {
+            effects.push(Effect::SetSpare { node, spare: true });
         }
-        self.struck.extend(job.alloc.iter().map(|t| t.node));
+        self.kept.push(Kept { at: ctx.now, nodes });
+        let until = ctx.now.saturating_add(self.impact.delay(job.interruptions));
+        effects.schedule(until, (self.kept.len() - 1) as u64, 0);
     }
 
     fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, node: NodeId, change: NodeChange, effects: &mut Effects) {
         match change {
             NodeChange::Down(_) | NodeChange::GpuFailed => {
-                if !self.pool.contains(&node) && self.struck_at == ctx.now && self.struck.contains(&node) {
-                    self.failed_under_job(ctx, node, effects);
+                let stop = self
+                    .kept
+                    .iter()
+                    .rposition(|k| k.at == ctx.now && k.nodes.contains(&node));
+                if let Some(stop) = stop {
+                    self.failed_under_job(ctx, stop, node, effects);
                 }
             }
             NodeChange::Up | NodeChange::GpuRepaired => {
@@ -161,5 +192,17 @@ impl WorldModel for HotSpares {
             }
         }
         self.recount(ctx);
+    }
+
+    /// A stopped job's detection is over: the nodes it kept go back to the scheduler.
+    fn event(&mut self, ctx: &mut ModelCtx<'_>, event: ModelEvent, effects: &mut Effects) -> bool {
+        let nodes = std::mem::take(&mut self.kept[event.payload as usize].nodes);
+        for node in nodes {
+            if !self.pool.contains(&node) {
+                effects.push(Effect::SetSpare { node, spare: false });
+            }
+        }
+        self.recount(ctx);
+        true
     }
 }
