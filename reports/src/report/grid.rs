@@ -9,8 +9,9 @@ use crate::direction::{Better, HEADLINE_METRICS, better_in};
 use crate::sweep_manifest::MetricDecl;
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
-/// failures, preemption and the physical models cost.
-const COST_METRICS: [&str; 9] = [
+/// failures, preemption and the physical models cost, and what training jobs make of their
+/// time with hot spares and lemon exclusion (docs/training.md).
+const COST_METRICS: [&str; 16] = [
     "preemptions",
     "lost_gpu_hours",
     "node_failures",
@@ -20,6 +21,13 @@ const COST_METRICS: [&str; 9] = [
     "energy_kwh",
     "peak_power_kw",
     "throttled_gpu_hours",
+    "ettr",
+    "goodput",
+    "rescheduling_gpu_hours",
+    "spares_used",
+    "spare_idle_gpu_hours",
+    "lemons_drained",
+    "lemons_right",
 ];
 
 /// The metrics charted: the headline metrics, then the cost metrics that differ between grid

@@ -255,7 +255,7 @@ fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsC
     if let Some(failures) = Failures::new(faults, cluster, spines, multipliers.clone()) {
         models.push(Box::new(failures));
     }
-    if let Some(lemons) = lemons.filter(|l| l.failures > 0) {
+    if let Some(lemons) = lemons {
         let multipliers = multipliers.unwrap_or_else(|| vec![1.0; cluster.nodes().len()]);
         models.push(Box::new(Lemons::new(lemons, multipliers)));
     }

@@ -23,7 +23,8 @@ use super::{Cause, Component};
 /// `[faults.lemons]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LemonConfig {
-    /// Failures of one node within `window` that get it drained (at least 1).
+    /// Failures of one node within `window` that get it drained (0: never; the drains are
+    /// still counted, as 0, so that a sweep can include "off").
     pub failures: u32,
     /// The sliding window.
     pub window: SimTime,
@@ -75,7 +76,7 @@ impl Lemons {
     /// Counts a failure of `node` now; drains it when it reaches the threshold.
     fn failed(&mut self, ctx: &mut ModelCtx<'_>, node: NodeId, effects: &mut Effects) {
         let i = node.index();
-        if self.drained_now[i] {
+        if self.config.failures == 0 || self.drained_now[i] {
             return;
         }
         let history = &mut self.history[i];
