@@ -12,14 +12,20 @@ const MIN: f64 = 60.0;
 /// after the header `job_id,submit_s,duration_s,tasks,gpus_per_task,checkpoint_s`) and the
 /// sections `extra`.
 fn run_scenario(nodes: u32, trace: &str, extra: &str) -> ScenarioRun {
+    run_until(None, nodes, trace, extra)
+}
+
+/// [`run_scenario`] with a horizon, if `horizon` is given.
+fn run_until(horizon: Option<&str>, nodes: u32, trace: &str, extra: &str) -> ScenarioRun {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("t.csv"),
         format!("job_id,submit_s,duration_s,tasks,gpus_per_task,checkpoint_s\n{trace}"),
     )
     .unwrap();
+    let horizon = horizon.map_or_else(String::new, |h| format!("horizon = \"{h}\"\n"));
     let text = format!(
-        "name = \"spares\"\n[cluster]\nracks = 1\nnodes_per_rack = {nodes}\n\
+        "name = \"spares\"\n{horizon}[cluster]\nracks = 1\nnodes_per_rack = {nodes}\n\
          node = {{ gpus = 8, gpu_type = \"H100-80GB\" }}\n[workload]\ntrace = \"t.csv\"\n\
          [policy]\nname = \"first-fit\"\n{extra}"
     );
@@ -241,4 +247,100 @@ fn bad_spare_and_lemon_keys_name_their_line_and_key() {
     assert!(error.contains("s.toml:9: faults.node_rate_sigma"), "{error}");
     let error = error_of("[faults]\n[faults.lemons]\nfailures = 2\ntreshold = 3\n");
     assert!(error.contains("treshold"), "{error}");
+}
+
+/// The node index of a unit named `r0-nI` or `r0-nI/gpuJ`.
+fn node_of(unit: &str) -> usize {
+    let node = unit.split('/').next().unwrap();
+    node.rsplit_once("-n").unwrap().1.parse().unwrap()
+}
+
+/// One long 1-GPU job on 8 nodes for 200 days under `faults` (after `[faults]`), σ 1.5, seed 0
+/// (the default).
+fn uneven_run(faults: &str) -> ScenarioRun {
+    run_until(
+        Some("200d"),
+        8,
+        "j,0,100000000,1,1,3600\n",
+        &format!("[faults]\nrestart_overhead = \"1m\"\nnode_rate_sigma = 1.5\n{faults}"),
+    )
+}
+
+#[test]
+fn an_uneven_fleet_s_cause_failures_land_in_proportion_to_the_node_multipliers() {
+    // A node cause of 1 failure a day per node: over 200 days the 8 nodes fail 200 × Σm times
+    // in expectation, node i a share m_i / Σm of them (binomial given the total). Each node's
+    // count is checked within 5 binomial standard deviations of its share (a false failure
+    // has probability below 1e-5 over the 8 nodes).
+    let result = uneven_run("[[faults.causes]]\nname = \"hw\"\ndomain = \"node\"\nrate_per_day = 1\nmttr = \"1h\"\n");
+    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
+    let total_m: f64 = m.iter().sum();
+    let mut counts = [0u32; 8];
+    for incident in result.record.incidents.iter().filter(|i| i.kind == "hw") {
+        counts[node_of(&incident.unit)] += 1;
+    }
+    let n: u32 = counts.iter().sum();
+    let expected_n = 200.0 * total_m;
+    assert!(
+        (f64::from(n) - expected_n).abs() < 5.0 * expected_n.sqrt(),
+        "{n} failures, expected {expected_n:.0}"
+    );
+    for (i, &count) in counts.iter().enumerate() {
+        let p = m[i] / total_m;
+        let mean = f64::from(n) * p;
+        let sd = (f64::from(n) * p * (1.0 - p)).sqrt();
+        assert!(
+            (f64::from(count) - mean).abs() < 5.0 * sd,
+            "node {i}: {count} failures, expected {mean:.1} (m = {:.3})",
+            m[i]
+        );
+    }
+}
+
+#[test]
+fn an_uneven_fleet_s_random_lifetimes_are_divided_by_the_node_multipliers() {
+    // Exponential node lifetimes of mean 10 days ÷ m_i, repairs of 1 h: node i fails about
+    // 200 d ÷ (10 d / m_i + 1 h) times (a renewal count with standard deviation about its
+    // square root); each within 5 of those deviations.
+    let result = uneven_run("[[faults.random]]\ncomponent = \"node\"\nmtbf = \"10d\"\nmttr = \"1h\"\n");
+    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
+    let mut counts = [0u32; 8];
+    for incident in result.record.incidents.iter().filter(|i| i.kind == "node-failure") {
+        counts[node_of(&incident.unit)] += 1;
+    }
+    for (i, &count) in counts.iter().enumerate() {
+        let mean = 200.0 / (10.0 / m[i] + 1.0 / 24.0);
+        assert!(
+            (f64::from(count) - mean).abs() < 5.0 * mean.sqrt().max(1.0),
+            "node {i}: {count} failures, expected {mean:.1} (m = {:.3})",
+            m[i]
+        );
+    }
+}
+
+#[test]
+fn a_drain_is_right_when_the_drained_node_fails_more_than_the_mean() {
+    // Lemons at 2 failures within 1 day on the fleet above: `lemons_right` counts exactly the
+    // drains of nodes whose multiplier is above 1, and the bad nodes are drained most.
+    let result = uneven_run(
+        "[faults.lemons]\nfailures = 2\nwindow = \"1d\"\nrepair = \"2d\"\n\
+         [[faults.causes]]\nname = \"hw\"\ndomain = \"node\"\nrate_per_day = 1\nmttr = \"1h\"\n",
+    );
+    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
+    let drains: Vec<usize> = result
+        .record
+        .incidents
+        .iter()
+        .filter(|i| i.kind == "lemon-drain")
+        .map(|i| node_of(&i.unit))
+        .collect();
+    let right = drains.iter().filter(|&&node| m[node] > 1.0).count() as u64;
+    let summary = &result.record.summary;
+    assert_eq!(summary.lemons_drained, Some(drains.len() as u64));
+    assert_eq!(summary.lemons_right, Some(right));
+    assert!(
+        right * 2 > drains.len() as u64,
+        "{right} of {} drains right",
+        drains.len()
+    );
 }
