@@ -194,12 +194,17 @@ fn against(
         title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
         x_label: keys[x].clone(),
         y_label: metric.to_string(),
-        // Temperatures are not measured from zero; times, ratios and counts are.
-        y_from_zero: !metric.ends_with("_c"),
+        y_from_zero: from_zero(metric),
         categories: numeric.is_none().then(|| short_labels(&values)),
         series,
         dense: false,
     }
+}
+
+/// Whether `metric`'s axis starts at zero: times, counts and most ratios do; temperatures do
+/// not, nor ETTR and goodput, whose differences lie just below 1 (docs/training.md).
+fn from_zero(metric: &str) -> bool {
+    !(metric.ends_with("_c") || matches!(metric, "ettr" | "goodput"))
 }
 
 /// `metric` per policy when the policy is the only swept key.
