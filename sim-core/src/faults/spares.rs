@@ -3,7 +3,8 @@
 //! The last `N` nodes of the cluster start as spares: up, but nothing is placed on them
 //! ([`crate::cluster::Node::spare`]). A job that a failure stops keeps its nodes through its
 //! detection (`faults.restart_overhead` and back-off): they are held like spares, so that other
-//! jobs cannot take them, and given back when the job returns to the queue. When one of them
+//! jobs cannot take them, and given back when its detection and back-off are over (a circuit
+//! breaker holding the job longer does not keep them longer). When one of them
 //! went down or lost a device, the first ready spare (up, no failed device, in node order) is
 //! swapped in: it is held for the job with the others, and the failed node takes its place in
 //! the pool, returning as a spare after its repair. So the job pays detection and warm-up but
@@ -73,11 +74,6 @@ impl HotSpares {
     /// Spares swapped in for failed nodes so far.
     pub fn swaps(&self) -> u64 {
         self.swaps
-    }
-
-    /// The pool's members now (ready or in repair), in node order.
-    pub fn pool(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.pool.iter().copied()
     }
 
     /// GPU-seconds that ready spares (up, no failed device, in the pool) spent idle until `end`.
