@@ -311,7 +311,7 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
         0u32..=2,
         any::<bool>(),
         prop::option::of(0.0f64..2.0),
-        prop::option::of((0u32..=3, 60u64..3000, 1u64..600)),
+        prop::option::of((0u32..=3, 60u64..3000, 1u64..600, any::<bool>())),
     );
     (
         random,
@@ -357,10 +357,11 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                         pause: SimTime::from_secs(pause_s),
                     }),
                     node_rate_sigma,
-                    lemons: lemons.map(|(failures, window_s, repair_s)| LemonConfig {
+                    lemons: lemons.map(|(failures, window_s, repair_s, fix)| LemonConfig {
                         failures,
                         window: SimTime::from_secs(window_s),
                         repair: SimTime::from_secs(repair_s),
+                        fix,
                     }),
                     hot_spares,
                     keep_nodes,

@@ -389,6 +389,7 @@ fn failure_models(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsCon
             failures: l.failures,
             window: l.window.0,
             repair: l.repair.0,
+            fix: l.fix,
         }),
         hot_spares: 0,
         keep_nodes: false,

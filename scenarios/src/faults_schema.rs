@@ -63,6 +63,10 @@ pub struct LemonsSection {
     /// How long a drained node is held down (default `"3d"`).
     #[serde(default = "default_lemon_repair")]
     pub repair: Duration,
+    /// Whether the repair fixes the node: a failure-rate multiplier above 1 becomes 1
+    /// (default true).
+    #[serde(default = "yes")]
+    pub fix: bool,
 }
 
 /// Where a stopped job returns in the queue.
@@ -206,6 +210,9 @@ pub struct BreakerSection {
     pub pause: Duration,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> f64 {
     1.0
 }

@@ -116,7 +116,7 @@ fn every_library_scenario_keeps_its_digests() {
         (
             "library:spares-and-lemons",
             &["training.hot_spares=2", "faults.lemons.failures=2"],
-            "717a18f247fe98c3",
+            "b762b86cf11331e2",
         ),
         (
             "library:spares-and-lemons",

@@ -318,23 +318,34 @@ fn an_uneven_fleet_s_random_lifetimes_are_divided_by_the_node_multipliers() {
     }
 }
 
-#[test]
-fn a_drain_is_right_when_the_drained_node_fails_more_than_the_mean() {
-    // Lemons at 2 failures within 1 day on the fleet above: `lemons_right` counts exactly the
-    // drains of nodes whose multiplier is above 1, and the bad nodes are drained most.
-    let result = uneven_run(
-        "[faults.lemons]\nfailures = 2\nwindow = \"1d\"\nrepair = \"2d\"\n\
-         [[faults.causes]]\nname = \"hw\"\ndomain = \"node\"\nrate_per_day = 1\nmttr = \"1h\"\n",
-    );
-    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
-    let drains: Vec<usize> = result
+/// Lemons at 2 failures within 1 day, drained 2 days, with `fix`, on the fleet of
+/// [`uneven_run`] under a node cause of 1 failure a day per node.
+fn lemons_on_uneven_fleet(fix: bool) -> ScenarioRun {
+    uneven_run(&format!(
+        "[faults.lemons]\nfailures = 2\nwindow = \"1d\"\nrepair = \"2d\"\nfix = {fix}\n\
+         [[faults.causes]]\nname = \"hw\"\ndomain = \"node\"\nrate_per_day = 1\nmttr = \"1h\"\n"
+    ))
+}
+
+/// The drains of a run: (time, node), in order.
+fn drains(result: &ScenarioRun) -> Vec<(SimTime, usize)> {
+    result
         .record
         .incidents
         .iter()
         .filter(|i| i.kind == "lemon-drain")
-        .map(|i| node_of(&i.unit))
-        .collect();
-    let right = drains.iter().filter(|&&node| m[node] > 1.0).count() as u64;
+        .map(|i| (i.at, node_of(&i.unit)))
+        .collect()
+}
+
+#[test]
+fn a_drain_is_right_when_the_drained_node_fails_more_than_the_mean() {
+    // Without the fix every node keeps its multiplier: `lemons_right` counts exactly the drains
+    // of nodes whose multiplier is above 1, and the bad nodes are drained most.
+    let result = lemons_on_uneven_fleet(false);
+    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
+    let drains = drains(&result);
+    let right = drains.iter().filter(|&&(_, node)| m[node] > 1.0).count() as u64;
     let summary = &result.record.summary;
     assert_eq!(summary.lemons_drained, Some(drains.len() as u64));
     assert_eq!(summary.lemons_right, Some(right));
@@ -343,4 +354,39 @@ fn a_drain_is_right_when_the_drained_node_fails_more_than_the_mean() {
         "{right} of {} drains right",
         drains.len()
     );
+}
+
+#[test]
+fn a_fixed_lemon_fails_at_the_mean_rate_afterwards() {
+    // With the fix, a node above the mean is fixed at its first drain: later drains of it are
+    // not right, so `lemons_right` is the number of bad nodes drained. After its drain it fails
+    // at 1 a day (thinned from m a day): its failures from the drain to day 200 are checked
+    // within 5 Poisson standard deviations of 1 × the days left (their multiplier would give
+    // m times as many).
+    let result = lemons_on_uneven_fleet(true);
+    let m = sim_core::faults::rates::node_rate_multipliers(0, 8, 1.5);
+    let drains = drains(&result);
+    let mut fixed: Vec<(SimTime, usize)> = Vec::new();
+    for &(at, node) in &drains {
+        if m[node] > 1.0 && !fixed.iter().any(|&(_, n)| n == node) {
+            fixed.push((at, node));
+        }
+    }
+    assert!(!fixed.is_empty(), "no bad node drained");
+    assert_eq!(result.record.summary.lemons_right, Some(fixed.len() as u64));
+    for (at, node) in fixed {
+        let after = result
+            .record
+            .incidents
+            .iter()
+            .filter(|i| i.kind == "hw" && i.at > at && node_of(&i.unit) == node)
+            .count() as f64;
+        let expected = 200.0 - at.as_secs_f64() / 86_400.0;
+        assert!(
+            (after - expected).abs() < 5.0 * expected.sqrt() + 1.0,
+            "node {node} (m = {:.2}): {after} failures after its fix at day {:.1}, expected {expected:.0}",
+            m[node],
+            at.as_secs_f64() / 86_400.0
+        );
+    }
 }

@@ -191,6 +191,14 @@ pub enum Signal {
         /// The rack.
         rack: RackId,
     },
+    /// A node's failure-rate multiplier changed (a lemon's repair fixed it): the failure models
+    /// scale its failures, and its GPUs', by `multiplier` from now on.
+    NodeRate {
+        /// The node.
+        node: NodeId,
+        /// Its multiplier now.
+        multiplier: f64,
+    },
 }
 
 /// Which physical factor of a job's speed an effect sets (the speed is their product).

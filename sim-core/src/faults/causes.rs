@@ -13,6 +13,9 @@
 //! cause's rate times its node's multiplier: the cause's process has rate `rate × Σ m` over its
 //! domain, and the unit struck is drawn in proportion to its multiplier (one uniform, as
 //! without multipliers). Job-only causes keep a uniform draw: software strikes every node alike.
+//! When a node's multiplier falls (a lemon fixed, [`Signal::NodeRate`]), its failures are
+//! thinned: one drawn on it strikes with probability new ÷ drawn multiplier (one more uniform),
+//! which keeps the process exactly Poisson at the new rates.
 
 use rand::RngExt;
 
@@ -21,7 +24,7 @@ use super::{Cause, CauseDomain, FailureCause};
 use crate::cluster::Cluster;
 use crate::ids::{JobId, NodeId};
 use crate::math;
-use crate::model::{Effect, Effects, ModelCtx, ModelEvent, WorldModel};
+use crate::model::{Effect, Effects, ModelCtx, ModelEvent, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
 use crate::time::SimTime;
@@ -41,9 +44,13 @@ struct Hit {
     incident: u32,
 }
 
-/// Cumulative failure-rate multipliers of the units of the hardware domains.
+/// Failure-rate multipliers of the units of the hardware domains.
 #[derive(Clone, Debug)]
 struct Weights {
+    /// Per node: the multiplier the draws use.
+    drawn: Vec<f64>,
+    /// Per node: its multiplier now (at most the drawn one).
+    now: Vec<f64>,
     /// Per node: the multipliers of nodes 0 to it, summed.
     nodes: Vec<f64>,
     /// Per GPU unit: the multipliers of GPUs 0 to it (each its node's), summed.
@@ -102,6 +109,8 @@ impl CauseTable {
         }
         let domains = Domains::new(cluster, 1);
         let weights = multipliers.map(|m| Weights {
+            drawn: m.to_vec(),
+            now: m.to_vec(),
             nodes: running_sums(m.iter().copied()),
             gpus: running_sums((0..domains.unit_count(Component::Gpu)).map(|unit| m[domains.gpu(unit).0.index()])),
         });
@@ -162,6 +171,9 @@ impl CauseTable {
         };
         let repair = self.causes[index].repair.sample(&mut self.streams[index]);
         self.arm(index, ctx.now, effects);
+        if self.thinned(index, domain, unit) {
+            return;
+        }
         let cause = if self.causes[index].planned {
             Cause::Planned
         } else {
@@ -195,6 +207,21 @@ impl CauseTable {
                 self.hit(ctx.now + repair, Hit { domain, unit, incident }, effects);
             }
         }
+    }
+
+    /// Whether a failure of cause `index` drawn on `unit` of `domain` is thinned away: its node's
+    /// multiplier fell below the one the draw used, and a uniform says so.
+    fn thinned(&mut self, index: usize, domain: CauseDomain, unit: u32) -> bool {
+        let Some(weights) = &self.weights else {
+            return false;
+        };
+        let node = match domain {
+            CauseDomain::Node => unit as usize,
+            CauseDomain::Gpu => self.domains.gpu(unit).0.index(),
+            CauseDomain::Job => return false,
+        };
+        let keep = weights.now[node] / weights.drawn[node];
+        keep < 1.0 && self.streams[index].random::<f64>() >= keep
     }
 
     /// Keeps `hit` until its repair at `at`.
@@ -241,6 +268,13 @@ impl WorldModel for CauseTable {
     fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
         for index in 0..self.causes.len() {
             self.arm(index, ctx.now, effects);
+        }
+    }
+
+    /// A node's multiplier fell: its failures are thinned from now on.
+    fn signal(&mut self, _ctx: &mut ModelCtx<'_>, signal: Signal, _effects: &mut Effects) {
+        if let (Signal::NodeRate { node, multiplier }, Some(weights)) = (signal, &mut self.weights) {
+            weights.now[node.index()] = multiplier.min(weights.drawn[node.index()]);
         }
     }
 

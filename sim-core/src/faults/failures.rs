@@ -86,6 +86,9 @@ pub struct Failures {
     /// Per node: its failure-rate multiplier ([`super::rates`]), dividing the lifetimes of the
     /// node and its GPUs; `None`: all 1.
     multipliers: Option<Vec<f64>>,
+    /// Per node (with multipliers): its multiplier now, lowered when a lemon is fixed; a
+    /// failure drawn on it happens with probability now ÷ drawn multiplier.
+    now: Vec<f64>,
 }
 
 impl Failures {
@@ -115,6 +118,7 @@ impl Failures {
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
             cooling_holds: vec![0; racks],
+            now: multipliers.clone().unwrap_or_default(),
             multipliers,
             streams,
             domains,
@@ -125,13 +129,9 @@ impl Failures {
     /// The next lifetime of `unit` of random process `process`, drawn from its stream: divided
     /// by the unit's node's rate multiplier for nodes and GPUs.
     fn lifetime(&mut self, process: u16, unit: u32) -> SimTime {
+        let node = self.rated_node(self.config.random[process as usize].component, unit);
         let random = &self.config.random[process as usize];
         let rng = &mut self.streams[process as usize];
-        let node = match random.component {
-            Component::Node => Some(unit as usize),
-            Component::Gpu => Some(self.domains.gpu(unit).0.index()),
-            _ => None,
-        };
         match (node, &self.multipliers) {
             (Some(node), Some(m)) => to_time(random.lifetime.sample_s(rng) / m[node]),
             _ => random.lifetime.sample(rng),
@@ -151,8 +151,30 @@ impl Failures {
         chosen.into_iter().collect()
     }
 
-    /// A unit of a random process fails; its repair is drawn from the same stream.
+    /// The node of `unit` of `component` whose multiplier scales its failures, if any.
+    fn rated_node(&self, component: Component, unit: u32) -> Option<usize> {
+        self.multipliers.as_ref()?;
+        match component {
+            Component::Node => Some(unit as usize),
+            Component::Gpu => Some(self.domains.gpu(unit).0.index()),
+            _ => None,
+        }
+    }
+
+    /// A unit of a random process fails; its repair is drawn from the same stream. A failure
+    /// of a unit whose node's multiplier fell is thinned (one more uniform): skipped with
+    /// probability 1 − now ÷ drawn multiplier, the unit's next failure drawn instead (exact for
+    /// exponential lifetimes, an approximation for Weibull ones).
     fn random_failure(&mut self, ctx: &mut ModelCtx<'_>, process: u16, unit: u32, effects: &mut Effects) {
+        let component = self.config.random[process as usize].component;
+        if let (Some(node), Some(drawn)) = (self.rated_node(component, unit), &self.multipliers) {
+            let keep = self.now[node] / drawn[node];
+            if keep < 1.0 && self.streams[process as usize].random::<f64>() >= keep {
+                let next = self.lifetime(process, unit);
+                effects.schedule(ctx.now + next, failure(process, unit), 0);
+                return;
+            }
+        }
         let random = &self.config.random[process as usize];
         let component = random.component;
         let repair = random.repair.sample(&mut self.streams[process as usize]);
@@ -381,6 +403,13 @@ impl WorldModel for Failures {
         }
         for (index, incident) in self.config.incidents.iter().enumerate() {
             effects.schedule(incident.at, INCIDENT | index as u64, 0);
+        }
+    }
+
+    /// A node's multiplier fell: its failures are thinned from now on.
+    fn signal(&mut self, _ctx: &mut ModelCtx<'_>, signal: Signal, _effects: &mut Effects) {
+        if let (Signal::NodeRate { node, multiplier }, Some(drawn)) = (signal, &self.multipliers) {
+            self.now[node.index()] = multiplier.min(drawn[node.index()]);
         }
     }
 

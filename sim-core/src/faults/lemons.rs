@@ -7,14 +7,18 @@
 //! own (`lemon-drain`, cause `drain`), on top of any repair already under way. Its count starts
 //! afresh; failures while it is drained do not count.
 //!
-//! A drain is counted *right* when the node's failure-rate multiplier ([`super::rates`]) is
-//! above 1, the fleet's mean: the node really fails more often than an average one. Without
+//! With `fix`, the drain's repair fixes the node: a multiplier above 1 ([`super::rates`])
+//! becomes 1, the fleet's mean, from the drain on ([`Signal::NodeRate`]; the failure models thin
+//! its failures accordingly). Without it the node comes back as likely to fail as before.
+//!
+//! A drain is counted *right* when the node's failure-rate multiplier at the drain is above 1,
+//! the fleet's mean: the node really fails more often than an average one. Without
 //! `node_rate_sigma` every node has multiplier 1 and no drain is right.
 
 use std::collections::VecDeque;
 
 use crate::ids::NodeId;
-use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, WorldModel};
+use crate::model::{Effects, ModelCtx, ModelEvent, NodeChange, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::time::SimTime;
 
@@ -30,6 +34,8 @@ pub struct LemonConfig {
     pub window: SimTime,
     /// How long a drained node is held down.
     pub repair: SimTime,
+    /// Whether the drain's repair fixes the node (its rate multiplier, if above 1, becomes 1).
+    pub fix: bool,
 }
 
 /// The drained nodes and the failure history of every node.
@@ -40,7 +46,7 @@ pub struct Lemons {
     history: Vec<VecDeque<SimTime>>,
     /// Per node: true while it is drained.
     drained_now: Vec<bool>,
-    /// Per node: its failure-rate multiplier.
+    /// Per node: its failure-rate multiplier now.
     multipliers: Vec<f64>,
     /// Drains so far: the node and its incident, by event payload.
     drains: Vec<(NodeId, u32)>,
@@ -68,7 +74,7 @@ impl Lemons {
         self.drains.len() as u64
     }
 
-    /// Drains of nodes whose failure-rate multiplier is above 1 (the fleet's mean).
+    /// Drains of nodes whose failure-rate multiplier was above 1 (the fleet's mean) at the drain.
     pub fn right(&self) -> u64 {
         self.right
     }
@@ -91,6 +97,10 @@ impl Lemons {
         self.drained_now[i] = true;
         if self.multipliers[i] > 1.0 {
             self.right += 1;
+            if self.config.fix {
+                self.multipliers[i] = 1.0;
+                effects.signal(Signal::NodeRate { node, multiplier: 1.0 });
+            }
         }
         let name = ctx.cluster.node(node).name.clone();
         let incident = ctx.open_incident(Component::Node, name, DownCause::Drained.name(), Cause::Drain);
