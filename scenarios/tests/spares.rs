@@ -432,7 +432,7 @@ fn library_run(seed: u64, spares: u32, lemons: u32) -> ScenarioRun {
 fn mean_and_half_width(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
     (mean, 1.96 * (variance / n).sqrt())
 }
 
