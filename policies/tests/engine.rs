@@ -13,8 +13,8 @@ use sim_core::engine::guard::{Budget, Cause};
 use sim_core::engine::{Engine, EngineConfig, RunError, World};
 use sim_core::fabric::{FabricConfig, Sharing, Uplink};
 use sim_core::faults::{
-    BreakerConfig, CascadeConfig, Component, FaultsConfig, Incident, IncidentKind, JobImpact, Lifetime, RandomFaults,
-    RepairTime, Requeue, Target,
+    BreakerConfig, CascadeConfig, Component, FaultsConfig, Incident, IncidentKind, JobImpact, LemonConfig, Lifetime,
+    RandomFaults, RepairTime, Requeue, Target,
 };
 use sim_core::ids::JobId;
 use sim_core::job::{JobSpec, JobState};
@@ -307,16 +307,31 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
     let impact = (0u64..60, 0u32..=3, any::<bool>(), 0u64..30, any::<bool>());
     let cascade = prop::option::of((0u64..30, 1u64..100, any::<bool>()));
     let breaker = prop::option::of((1u32..=3, 60u64..600, 10u64..300));
+    let spares = (
+        0u32..=2,
+        any::<bool>(),
+        prop::option::of(0.0f64..2.0),
+        prop::option::of((0u32..=3, 60u64..3000, 1u64..600, any::<bool>())),
+    );
     (
         random,
         prop::collection::vec(incident, 0..=3),
         impact,
         cascade,
         breaker,
+        spares,
         any::<u64>(),
     )
         .prop_map(
-            |(random, incidents, (overhead_s, retries, limited, backoff_s, back), cascade, breaker, seed)| {
+            |(
+                random,
+                incidents,
+                (overhead_s, retries, limited, backoff_s, back),
+                cascade,
+                breaker,
+                (hot_spares, keep_nodes, node_rate_sigma, lemons),
+                seed,
+            )| {
                 let cascade = cascade.map(|(delay_s, recovery_s, memory_limits)| CascadeConfig {
                     usage_factor: 1.5,
                     overload_delay: SimTime::from_secs(delay_s),
@@ -341,6 +356,15 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                         window: SimTime::from_secs(window_s),
                         pause: SimTime::from_secs(pause_s),
                     }),
+                    node_rate_sigma,
+                    lemons: lemons.map(|(failures, window_s, repair_s, fix)| LemonConfig {
+                        failures,
+                        window: SimTime::from_secs(window_s),
+                        repair: SimTime::from_secs(repair_s),
+                        fix,
+                    }),
+                    hot_spares,
+                    keep_nodes,
                     seed,
                 }
             },
@@ -407,7 +431,9 @@ proptest! {
         let world = World { cluster, physics, faults, models: Vec::new() };
         let retry_limit = world.faults.jobs.max_retries;
         let over_quota = |j: &JobSpec| variant == 3 && j.queue == "q0" && j.gpu_milli() > 4000;
+        // Hot spares hold nodes back: a job sized for the whole cluster never starts.
         let may_wait_forever = jobs.iter().any(over_quota)
+            || world.faults.hot_spares > 0
             || world.physics.power.as_ref().is_some_and(|p| p.rack_budget_w.is_some())
             || world.faults.incidents.iter().any(|i| i.duration.is_none());
         // A spine that fails for good (one spine: the racks are cut apart) stops every job

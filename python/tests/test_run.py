@@ -95,6 +95,7 @@ def test_library_lists_the_incident_library():
         "llama3-54d",
         "checkpoint-interval",
         "gpu-sharing",
+        "spares-and-lemons",
     ]
     assert all(e.text.startswith("# " + e.title) for e in entries)
 

@@ -62,7 +62,8 @@ mod tests {
     /// best marks and default check rules are unchanged.
     #[test]
     fn directions_are_those_reports_always_used() {
-        // ettr and goodput came later (docs/training.md): higher is better.
+        // ettr, goodput and lemons_right came later (docs/training.md, docs/failures.md):
+        // higher is better; spares_used and lemons_drained are not ranked.
         let higher = [
             "jobs_completed",
             "gpu_alloc_ratio",
@@ -70,6 +71,7 @@ mod tests {
             "jain_fairness",
             "ettr",
             "goodput",
+            "lemons_right",
         ];
         let neither = [
             "jobs_submitted",
@@ -79,6 +81,8 @@ mod tests {
             "incidents",
             "breaker_trips",
             "jobs_never_fit",
+            "spares_used",
+            "lemons_drained",
         ];
         for name in sim_core::metrics::METRIC_NAMES {
             let expected = if higher.contains(&name) {

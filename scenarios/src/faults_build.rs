@@ -6,7 +6,7 @@ use sim_core::cluster::Cluster;
 use sim_core::faults::domains::Domains;
 use sim_core::faults::{
     BreakerConfig, CascadeConfig, CauseDomain, Component, FailureCause, FaultsConfig, Incident, IncidentKind,
-    JobImpact, Lifetime, RandomFaults, RepairTime, Requeue, Target,
+    JobImpact, LemonConfig, Lifetime, RandomFaults, RepairTime, Requeue, Target,
 };
 
 use crate::error::ScenarioError;
@@ -35,6 +35,9 @@ const SHAPE_RANGE: (f64, f64) = (0.2, 10.0);
 /// Accepted lognormal σ of repair times: past 3, a repair drawn e^{3σ} times the median is
 /// longer than any run.
 const REPAIR_SIGMA_RANGE: (f64, f64) = (0.0, 3.0);
+/// Accepted σ of ln(node failure-rate multiplier): at 3 the worst of a thousand nodes fails
+/// e^{3 × 3.1 − 4.5} ≈ 120 times the mean rate, past any fleet on record.
+const NODE_RATE_SIGMA_RANGE: (f64, f64) = (0.0, 3.0);
 /// Accepted memory over-use of a restarted job.
 const USAGE_FACTOR_RANGE: (f64, f64) = (1.0, 100.0);
 /// The shortest accepted mean time between failures of one unit: 1 hour (real GPUs and nodes
@@ -110,6 +113,27 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         return Ok(());
     };
     let (text, origin) = (site.text, site.origin);
+    in_range(
+        site,
+        "faults",
+        "node_rate_sigma",
+        faults.node_rate_sigma,
+        NODE_RATE_SIGMA_RANGE,
+        " (σ of ln of each node's failure-rate multiplier)",
+    )?;
+    if let Some(lemons) = &faults.lemons {
+        for (key, value) in [("window", lemons.window), ("repair", lemons.repair)] {
+            if value.0.as_micros() == 0 {
+                return Err(key_error(
+                    text,
+                    origin,
+                    "faults.lemons",
+                    key,
+                    "must be longer than zero".into(),
+                ));
+            }
+        }
+    }
     in_range(
         site,
         "faults",
@@ -297,8 +321,31 @@ fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
     }
 }
 
-/// The failure models of the scenario for `cluster` (nothing fails without `[faults]`).
+/// The failure models of the scenario for `cluster` (nothing fails without `[faults]`), with
+/// the hot spares of `[training]`.
 pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
+    let training = loaded.scenario.training.as_ref();
+    let hot_spares = training.and_then(|t| t.hot_spares).unwrap_or(0);
+    let keep_nodes = training.and_then(|t| t.keep_nodes).unwrap_or(false);
+    let nodes = cluster.nodes().len();
+    if hot_spares as usize >= nodes && hot_spares > 0 {
+        return Err(key_error(
+            &loaded.text,
+            &loaded.origin,
+            "training",
+            "hot_spares",
+            format!("{hot_spares} spares leave none of the cluster's {nodes} nodes to run jobs on; give fewer"),
+        ));
+    }
+    Ok(FaultsConfig {
+        hot_spares,
+        keep_nodes,
+        ..failure_models(loaded, cluster)?
+    })
+}
+
+/// The failure models of `[faults]` for `cluster`.
+fn failure_models(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
     let scenario = &loaded.scenario;
     let Some(section) = &scenario.faults else {
         return Ok(FaultsConfig::default());
@@ -337,6 +384,15 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
             window: b.window.0,
             pause: b.pause.0,
         }),
+        node_rate_sigma: section.node_rate_sigma,
+        lemons: section.lemons.as_ref().map(|l| LemonConfig {
+            failures: l.failures,
+            window: l.window.0,
+            repair: l.repair.0,
+            fix: l.fix,
+        }),
+        hot_spares: 0,
+        keep_nodes: false,
         seed: scenario.seed,
     })
 }

@@ -42,6 +42,31 @@ pub struct FaultsSection {
     /// Circuit breaker on requeues (off when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker: Option<BreakerSection>,
+    /// σ of ln(each node's failure-rate multiplier), a lognormal of mean 1 that scales the
+    /// failure rates of the node and its GPUs (default: none, every node alike).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_rate_sigma: Option<f64>,
+    /// Lemon-node exclusion (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lemons: Option<LemonsSection>,
+}
+
+/// `[faults.lemons]`: drain a node that fails too often for a long repair.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LemonsSection {
+    /// Failures of one node within `window` that get it drained (0: never, for sweeps).
+    pub failures: u32,
+    /// The sliding window (default `"7d"`).
+    #[serde(default = "default_lemon_window")]
+    pub window: Duration,
+    /// How long a drained node is held down (default `"3d"`).
+    #[serde(default = "default_lemon_repair")]
+    pub repair: Duration,
+    /// Whether the repair fixes the node: a failure-rate multiplier above 1 becomes 1
+    /// (default true).
+    #[serde(default = "yes")]
+    pub fix: bool,
 }
 
 /// Where a stopped job returns in the queue.
@@ -185,6 +210,9 @@ pub struct BreakerSection {
     pub pause: Duration,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> f64 {
     1.0
 }
@@ -193,6 +221,12 @@ fn default_overload_delay() -> Duration {
 }
 fn default_recovery() -> Duration {
     Duration(sim_core::SimTime::from_secs(1800))
+}
+fn default_lemon_window() -> Duration {
+    Duration(sim_core::SimTime::from_secs(7 * 86_400))
+}
+fn default_lemon_repair() -> Duration {
+    Duration(sim_core::SimTime::from_secs(3 * 86_400))
 }
 fn default_window() -> Duration {
     Duration(sim_core::SimTime::from_secs(600))

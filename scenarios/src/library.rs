@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 9] = [
+pub const LIBRARY: [Entry; 10] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -60,10 +60,14 @@ pub const LIBRARY: [Entry; 9] = [
         name: "gpu-sharing",
         text: include_str!("../library/gpu-sharing.toml"),
     },
+    Entry {
+        name: "spares-and-lemons",
+        text: include_str!("../library/spares-and-lemons.toml"),
+    },
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
-pub const TRACES: [(&str, &str); 4] = [
+pub const TRACES: [(&str, &str); 5] = [
     (
         "cascading-failure.csv",
         include_str!("../library/traces/cascading-failure.csv"),
@@ -76,6 +80,10 @@ pub const TRACES: [(&str, &str); 4] = [
     (
         "checkpoint-interval.csv",
         include_str!("../library/traces/checkpoint-interval.csv"),
+    ),
+    (
+        "spares-and-lemons.csv",
+        include_str!("../library/traces/spares-and-lemons.csv"),
     ),
 ];
 

@@ -23,6 +23,14 @@ pub struct TrainingSection {
     /// Reload and warm-up after a restart from a checkpoint, on the job's nodes (default `"0s"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup: Option<Duration>,
+    /// Nodes held idle as hot spares, swapped in for nodes that fail under jobs (default 0;
+    /// fewer than the cluster's nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_spares: Option<u32>,
+    /// A job a failure stops keeps its healthy nodes through its detection, out of other jobs'
+    /// reach (default false; always so with hot spares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_nodes: Option<bool>,
 }
 
 /// Checks `[training]`.

@@ -110,6 +110,19 @@ fn every_library_scenario_keeps_its_digests() {
         ("library:gpu-sharing", &["sharing.slice=\"200ms\""], "8b800870b4a2cb30"),
         ("library:gpu-sharing", &["sharing.mode=\"mps\""], "0252b92a3121cc95"),
         ("library:gpu-sharing", &["seed=7"], "b7cb3f93640bc60a"),
+        // Recorded when the scenario was added (issue 16: hot spares, lemon exclusion, a
+        // per-node rate spread); three points of its grid.
+        ("library:spares-and-lemons", &[], "8a8db8ab9d7e0c43"),
+        (
+            "library:spares-and-lemons",
+            &["training.hot_spares=2", "faults.lemons.failures=2"],
+            "b762b86cf11331e2",
+        ),
+        (
+            "library:spares-and-lemons",
+            &["training.hot_spares=4", "faults.lemons.failures=3"],
+            "005051f8905d6196",
+        ),
     ]);
 }
 

@@ -191,8 +191,8 @@ pub enum EventKind {
 /// How a node changed ([`WorldModel::node_changed`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeChange {
-    /// It went down.
-    Down,
+    /// It went down, for this reason.
+    Down(DownCause),
     /// It came back up.
     Up,
     /// A device failed.
@@ -217,6 +217,14 @@ pub enum Signal {
     CoolingRestored {
         /// The rack.
         rack: RackId,
+    },
+    /// A node's failure-rate multiplier changed (a lemon's repair fixed it): the failure models
+    /// scale its failures, and its GPUs', by `multiplier` from now on.
+    NodeRate {
+        /// The node.
+        node: NodeId,
+        /// Its multiplier now.
+        multiplier: f64,
     },
 }
 
@@ -287,6 +295,13 @@ pub enum Effect {
         node: NodeId,
         /// Whether it is reachable.
         reachable: bool,
+    },
+    /// Hold a node idle as a hot spare (nothing new is placed on it), or give it back.
+    SetSpare {
+        /// The node.
+        node: NodeId,
+        /// Whether it is a spare.
+        spare: bool,
     },
     /// Stop a running job because of `incident` (left alone if it is not running any more).
     Kill {

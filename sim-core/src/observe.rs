@@ -126,6 +126,8 @@ pub enum DownCause {
     Overload,
     /// Its capacity was reclaimed (`spot-reclaim`).
     Reclaimed,
+    /// It failed too often and was drained for a long repair (`[faults.lemons]`).
+    Drained,
 }
 
 impl DownCause {
@@ -137,6 +139,7 @@ impl DownCause {
             DownCause::Power => "pdu-trip",
             DownCause::Overload => "overload",
             DownCause::Reclaimed => "spot-reclaim",
+            DownCause::Drained => "lemon-drain",
         }
     }
 }

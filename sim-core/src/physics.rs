@@ -630,6 +630,9 @@ impl WorldModel for Physics {
     /// Spine failures change the uplinks' share; a cooling failure takes the rack's cooling
     /// capacity (kept to give back at the repair).
     fn signal(&mut self, ctx: &mut ModelCtx<'_>, signal: Signal, effects: &mut Effects) {
+        if matches!(signal, Signal::NodeRate { .. }) {
+            return;
+        }
         self.update(ctx, effects, |p, ctx, changes| match signal {
             Signal::WorkingSpines(working) => p.set_working_spines(working, changes),
             Signal::CoolingFailed { rack, incident } => {
@@ -643,6 +646,7 @@ impl WorldModel for Physics {
                     .expect("a restored cooling unit had failed");
                 p.set_cooling(ctx.cluster, ctx.jobs, rack, saved, ctx.now, changes);
             }
+            Signal::NodeRate { .. } => {}
         });
     }
 

@@ -9,8 +9,9 @@ use crate::direction::{Better, HEADLINE_METRICS, better_in};
 use crate::sweep_manifest::MetricDecl;
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
-/// failures, preemption and the physical models cost.
-const COST_METRICS: [&str; 9] = [
+/// failures, preemption and the physical models cost, and what training jobs make of their
+/// time with hot spares and lemon exclusion (docs/training.md).
+const COST_METRICS: [&str; 16] = [
     "preemptions",
     "lost_gpu_hours",
     "node_failures",
@@ -20,6 +21,13 @@ const COST_METRICS: [&str; 9] = [
     "energy_kwh",
     "peak_power_kw",
     "throttled_gpu_hours",
+    "ettr",
+    "goodput",
+    "rescheduling_gpu_hours",
+    "spares_used",
+    "spare_idle_gpu_hours",
+    "lemons_drained",
+    "lemons_right",
 ];
 
 /// The metrics charted: the headline metrics, then the cost metrics that differ between grid
@@ -186,12 +194,17 @@ fn against(
         title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
         x_label: keys[x].clone(),
         y_label: metric.to_string(),
-        // Temperatures are not measured from zero; times, ratios and counts are.
-        y_from_zero: !metric.ends_with("_c"),
+        y_from_zero: from_zero(metric),
         categories: numeric.is_none().then(|| short_labels(&values)),
         series,
         dense: false,
     }
+}
+
+/// Whether `metric`'s axis starts at zero: times, counts and most ratios do; temperatures do
+/// not, nor ETTR and goodput, whose differences lie just below 1 (docs/training.md).
+fn from_zero(metric: &str) -> bool {
+    !(metric.ends_with("_c") || matches!(metric, "ettr" | "goodput"))
 }
 
 /// `metric` per policy when the policy is the only swept key.

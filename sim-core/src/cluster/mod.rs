@@ -117,6 +117,10 @@ pub struct Node {
     /// False while the node is cut off from the network (its leaf switch failed): its running
     /// tasks go on, but nothing new can be placed on it. Its capacity still counts as healthy.
     pub reachable: bool,
+    /// True while the node is held idle for training jobs (`[training] hot_spares`): a hot
+    /// spare, or a node a job stopped by a failure keeps through its detection. Nothing new is
+    /// placed on it. Its capacity still counts as healthy.
+    pub spare: bool,
     /// Devices that failed and wait for repair (bit i = device i): never placed on, not healthy.
     pub failed_gpus: u64,
     /// Offset of device 0 of this node in the cluster's device array.
@@ -129,9 +133,9 @@ impl Node {
         u64::from(self.gpu_count - self.failed_gpus.count_ones()) * u64::from(MILLI_PER_GPU)
     }
 
-    /// True when new tasks may be placed on it: it is up and reachable.
+    /// True when new tasks may be placed on it: it is up, reachable and not a hot spare.
     pub fn schedulable(&self) -> bool {
-        self.up && self.reachable
+        self.up && self.reachable && !self.spare
     }
 
     /// GPU capacity held by tasks, in milli-GPU.
@@ -181,6 +185,9 @@ pub enum AllocError {
     /// The node is cut off from the network (its leaf switch failed).
     #[error("node `{0}` is cut off from the network")]
     Unreachable(String),
+    /// The node is held idle as a hot spare, or for a stopped job.
+    #[error("node `{0}` is held as a hot spare or for a stopped job")]
+    Spare(String),
     /// The rack's power budget would be exceeded.
     #[error("rack `{rack}` would need {need_mw} mW of its {budget_mw} mW power budget")]
     PowerBudget {
@@ -297,6 +304,7 @@ impl Cluster {
                 free_gpu_milli: u64::from(spec.gpus) * u64::from(MILLI_PER_GPU),
                 up: true,
                 reachable: true,
+                spare: false,
                 failed_gpus: 0,
                 first_gpu: cluster.gpu_free_milli.len(),
             };
@@ -392,6 +400,16 @@ impl Cluster {
         let n = &mut self.nodes[node.index()];
         let changed = n.reachable != reachable;
         n.reachable = reachable;
+        self.state_version += u64::from(changed);
+        changed
+    }
+
+    /// Holds a node idle as a hot spare or gives it back to the scheduler (see
+    /// [`Node::spare`]). Returns false when it was already in that state.
+    pub fn set_node_spare(&mut self, node: NodeId, spare: bool) -> bool {
+        let n = &mut self.nodes[node.index()];
+        let changed = n.spare != spare;
+        n.spare = spare;
         self.state_version += u64::from(changed);
         changed
     }

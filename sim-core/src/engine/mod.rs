@@ -38,6 +38,9 @@ use crate::event_queue::EventQueue;
 use crate::faults::cascade::{CircuitBreaker, Overloads};
 use crate::faults::causes::CauseTable;
 use crate::faults::failures::Failures;
+use crate::faults::lemons::Lemons;
+use crate::faults::rates::node_rate_multipliers;
+use crate::faults::spares::HotSpares;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::JobId;
 use crate::job::{Job, JobSpec, JobState};
@@ -242,11 +245,22 @@ fn builtin_models(cluster: &mut Cluster, physics: PhysicsConfig, faults: FaultsC
         }
         models.push(Box::new(physics));
     }
-    if let Some(causes) = CauseTable::new(faults.causes.clone(), cluster, faults.seed) {
+    let multipliers = faults
+        .node_rate_sigma
+        .map(|sigma| node_rate_multipliers(faults.seed, cluster.nodes().len(), sigma));
+    if let Some(causes) = CauseTable::new(faults.causes.clone(), cluster, faults.seed, multipliers.as_deref()) {
         models.push(Box::new(causes));
     }
-    if let Some(failures) = Failures::new(faults, cluster, spines) {
+    let (lemons, spares, keep_nodes, impact) = (faults.lemons, faults.hot_spares, faults.keep_nodes, faults.jobs);
+    if let Some(failures) = Failures::new(faults, cluster, spines, multipliers.clone()) {
         models.push(Box::new(failures));
+    }
+    if let Some(lemons) = lemons {
+        let multipliers = multipliers.unwrap_or_else(|| vec![1.0; cluster.nodes().len()]);
+        models.push(Box::new(Lemons::new(lemons, multipliers)));
+    }
+    if let Some(spares) = HotSpares::new(spares, keep_nodes, cluster.nodes().len(), impact) {
+        models.push(Box::new(spares));
     }
     Ok(models)
 }

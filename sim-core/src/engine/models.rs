@@ -92,6 +92,9 @@ impl State {
             Effect::SetReachable { node, reachable } => {
                 self.cluster.set_node_reachable(node, reachable);
             }
+            Effect::SetSpare { node, spare } => {
+                self.cluster.set_node_spare(node, spare);
+            }
             Effect::Kill { job, incident } => {
                 if self.jobs.get(job).is_some_and(|j| j.state == JobState::Running) {
                     self.kill(job, incident);

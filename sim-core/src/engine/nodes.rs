@@ -119,7 +119,7 @@ impl State {
         self.records.push(Record::NodeDown { node, cause });
         self.incidents[incident as usize].nodes_down += 1;
         self.peak_down_nodes = self.peak_down_nodes.max(self.cluster.down_nodes() as u32);
-        self.node_changed(node, NodeChange::Down);
+        self.node_changed(node, NodeChange::Down(cause));
         true
     }
 

@@ -260,7 +260,7 @@ impl WorldModel for CircuitBreaker {
     }
 
     fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, _node: NodeId, change: NodeChange, effects: &mut Effects) {
-        if change == NodeChange::Down
+        if matches!(change, NodeChange::Down(_))
             && let Some(until) = self.breaker.node_failed(ctx.now)
         {
             // Its one event: the pause may be over.

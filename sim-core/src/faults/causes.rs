@@ -8,6 +8,14 @@
 //! failure, however many units the cluster has, and the unit drawn uniformly. Each cause draws
 //! from its own stream (`faults.cause.<name>`), in the order of its own events, so the same
 //! seed gives the same failures under every policy.
+//!
+//! With per-node rate multipliers ([`super::rates`]) a node, and each of its GPUs, fails at the
+//! cause's rate times its node's multiplier: the cause's process has rate `rate × Σ m` over its
+//! domain, and the unit struck is drawn in proportion to its multiplier (one uniform, as
+//! without multipliers). Job-only causes keep a uniform draw: software strikes every node alike.
+//! When a node's multiplier falls (a lemon fixed, [`Signal::NodeRate`]), its failures are
+//! thinned: one drawn on it strikes with probability new ÷ drawn multiplier (one more uniform),
+//! which keeps the process exactly Poisson at the new rates.
 
 use rand::RngExt;
 
@@ -16,7 +24,7 @@ use super::{Cause, CauseDomain, FailureCause};
 use crate::cluster::Cluster;
 use crate::ids::{JobId, NodeId};
 use crate::math;
-use crate::model::{Effect, Effects, EventKind, ModelCtx, ModelEvent, WorldModel};
+use crate::model::{Effect, Effects, EventKind, ModelCtx, ModelEvent, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
 use crate::time::SimTime;
@@ -36,6 +44,45 @@ struct Hit {
     incident: u32,
 }
 
+/// Failure-rate multipliers of the units of the hardware domains.
+#[derive(Clone, Debug)]
+struct Weights {
+    /// Per node: the multiplier the draws use.
+    drawn: Vec<f64>,
+    /// Per node: its multiplier now (at most the drawn one).
+    now: Vec<f64>,
+    /// Per node: the multipliers of nodes 0 to it, summed.
+    nodes: Vec<f64>,
+    /// Per GPU unit: the multipliers of GPUs 0 to it (each its node's), summed.
+    gpus: Vec<f64>,
+}
+
+impl Weights {
+    /// The cumulative multipliers of a hardware domain's units (`None` for the job domain).
+    fn of(&self, domain: CauseDomain) -> Option<&[f64]> {
+        match domain {
+            CauseDomain::Gpu => Some(&self.gpus),
+            CauseDomain::Node => Some(&self.nodes),
+            CauseDomain::Job => None,
+        }
+    }
+}
+
+/// The unit whose cumulative weight interval holds `x` (`0 ≤ x < total`).
+fn weighted_unit(cumulative: &[f64], x: f64) -> u32 {
+    cumulative.partition_point(|&c| c <= x).min(cumulative.len() - 1) as u32
+}
+
+/// Running sums of `weights`.
+fn running_sums(weights: impl Iterator<Item = f64>) -> Vec<f64> {
+    weights
+        .scan(0.0, |sum, w| {
+            *sum += w;
+            Some(*sum)
+        })
+        .collect()
+}
+
 /// The cause table of `[faults]`.
 #[derive(Clone, Debug)]
 pub struct CauseTable {
@@ -44,17 +91,31 @@ pub struct CauseTable {
     streams: Vec<Stream>,
     hits: Vec<Hit>,
     gpu_holds: Vec<u16>,
+    /// Per-node rate multipliers, if the fleet has them.
+    weights: Option<Weights>,
 }
 
 impl CauseTable {
     /// The causes of `causes` on `cluster`, drawing from streams of `seed`, or `None` when
-    /// there are none.
-    pub fn new(causes: Vec<FailureCause>, cluster: &Cluster, seed: u64) -> Option<CauseTable> {
+    /// there are none. `multipliers` (one per node) scale the rates of each node and its GPUs.
+    pub fn new(
+        causes: Vec<FailureCause>,
+        cluster: &Cluster,
+        seed: u64,
+        multipliers: Option<&[f64]>,
+    ) -> Option<CauseTable> {
         if causes.is_empty() {
             return None;
         }
         let domains = Domains::new(cluster, 1);
+        let weights = multipliers.map(|m| Weights {
+            drawn: m.to_vec(),
+            now: m.to_vec(),
+            nodes: running_sums(m.iter().copied()),
+            gpus: running_sums((0..domains.unit_count(Component::Gpu)).map(|unit| m[domains.gpu(unit).0.index()])),
+        });
         Some(CauseTable {
+            weights,
             streams: causes
                 .iter()
                 .map(|c| stream(seed, &format!("faults.cause.{}", c.name)))
@@ -75,10 +136,18 @@ impl CauseTable {
         }
     }
 
+    /// The domain's units weighted by their multipliers: its count, or the multipliers' sum.
+    fn exposure(&self, domain: CauseDomain) -> f64 {
+        match self.weights.as_ref().and_then(|w| w.of(domain)) {
+            Some(cumulative) => cumulative.last().copied().unwrap_or(0.0),
+            None => f64::from(self.units(domain)),
+        }
+    }
+
     /// Schedules the next failure of cause `index` after `now` (none if its rate is zero or
     /// its domain empty).
     fn arm(&mut self, index: usize, now: SimTime, effects: &mut Effects) {
-        let rate_per_s = self.causes[index].rate_per_unit_s * f64::from(self.units(self.causes[index].domain));
+        let rate_per_s = self.causes[index].rate_per_unit_s * self.exposure(self.causes[index].domain);
         if rate_per_s <= 0.0 {
             return;
         }
@@ -90,10 +159,21 @@ impl CauseTable {
     /// Cause `index` strikes a unit drawn at random; its next failure is armed.
     fn fail(&mut self, ctx: &mut ModelCtx<'_>, index: usize, effects: &mut Effects) {
         let domain = self.causes[index].domain;
-        let units = self.units(domain);
-        let unit = self.streams[index].random_range(0..units);
+        let unit = match self.weights.as_ref().and_then(|w| w.of(domain)) {
+            Some(cumulative) => {
+                let total = cumulative[cumulative.len() - 1];
+                weighted_unit(cumulative, self.streams[index].random::<f64>() * total)
+            }
+            None => {
+                let units = self.units(domain);
+                self.streams[index].random_range(0..units)
+            }
+        };
         let repair = self.causes[index].repair.sample(&mut self.streams[index]);
         self.arm(index, ctx.now, effects);
+        if self.thinned(index, domain, unit) {
+            return;
+        }
         let cause = if self.causes[index].planned {
             Cause::Planned
         } else {
@@ -127,6 +207,21 @@ impl CauseTable {
                 self.hit(ctx.now + repair, Hit { domain, unit, incident }, effects);
             }
         }
+    }
+
+    /// Whether a failure of cause `index` drawn on `unit` of `domain` is thinned away: its node's
+    /// multiplier fell below the one the draw used, and a uniform says so.
+    fn thinned(&mut self, index: usize, domain: CauseDomain, unit: u32) -> bool {
+        let Some(weights) = &self.weights else {
+            return false;
+        };
+        let node = match domain {
+            CauseDomain::Node => unit as usize,
+            CauseDomain::Gpu => self.domains.gpu(unit).0.index(),
+            CauseDomain::Job => return false,
+        };
+        let keep = weights.now[node] / weights.drawn[node];
+        keep < 1.0 && self.streams[index].random::<f64>() >= keep
     }
 
     /// Keeps `hit` until its repair at `at`.
@@ -181,6 +276,13 @@ impl WorldModel for CauseTable {
     fn start(&mut self, ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
         for index in 0..self.causes.len() {
             self.arm(index, ctx.now, effects);
+        }
+    }
+
+    /// A node's multiplier fell: its failures are thinned from now on.
+    fn signal(&mut self, _ctx: &mut ModelCtx<'_>, signal: Signal, _effects: &mut Effects) {
+        if let (Signal::NodeRate { node, multiplier }, Some(weights)) = (signal, &mut self.weights) {
+            weights.now[node.index()] = multiplier.min(weights.drawn[node.index()]);
         }
     }
 

@@ -20,6 +20,9 @@ use crate::ids::{NodeId, RackId};
 use crate::model::{Effect, Effects, EventKind, ModelCtx, ModelEvent, Signal, WorldModel};
 use crate::observe::DownCause;
 use crate::rng::{Stream, stream};
+use crate::time::SimTime;
+
+use super::sampler::to_time;
 
 /// Event kinds, in the payload's top bits; the low bits carry the kind's fields.
 const FAILURE: u64 = 0;
@@ -60,12 +63,24 @@ pub struct Failures {
     spine_holds: Vec<u16>,
     /// Per rack: failed cooling units.
     cooling_holds: Vec<u16>,
+    /// Per node: its failure-rate multiplier ([`super::rates`]), dividing the lifetimes of the
+    /// node and its GPUs; `None`: all 1.
+    multipliers: Option<Vec<f64>>,
+    /// Per node (with multipliers): its multiplier now, lowered when a lemon is fixed; a
+    /// failure drawn on it happens with probability now ÷ drawn multiplier.
+    now: Vec<f64>,
 }
 
 impl Failures {
     /// The failure processes and incidents of `config` on `cluster` with `spines` spine
-    /// switches, or `None` when it has neither.
-    pub fn new(config: FaultsConfig, cluster: &Cluster, spines: u32) -> Option<Failures> {
+    /// switches, or `None` when it has neither. `multipliers` (one per node) scale the failure
+    /// rates of each node and its GPUs: their lifetimes are divided by them.
+    pub fn new(
+        config: FaultsConfig,
+        cluster: &Cluster,
+        spines: u32,
+        multipliers: Option<Vec<f64>>,
+    ) -> Option<Failures> {
         if config.random.is_empty() && config.incidents.is_empty() {
             return None;
         }
@@ -83,10 +98,24 @@ impl Failures {
             cut_holds: vec![0; racks],
             spine_holds: vec![0; spines as usize],
             cooling_holds: vec![0; racks],
+            now: multipliers.clone().unwrap_or_default(),
+            multipliers,
             streams,
             domains,
             config,
         })
+    }
+
+    /// The next lifetime of `unit` of random process `process`, drawn from its stream: divided
+    /// by the unit's node's rate multiplier for nodes and GPUs.
+    fn lifetime(&mut self, process: u16, unit: u32) -> SimTime {
+        let node = self.rated_node(self.config.random[process as usize].component, unit);
+        let random = &self.config.random[process as usize];
+        let rng = &mut self.streams[process as usize];
+        match (node, &self.multipliers) {
+            (Some(node), Some(m)) => to_time(random.lifetime.sample_s(rng) / m[node]),
+            _ => random.lifetime.sample(rng),
+        }
     }
 
     /// Distinct random units of `component`, `count` of them (all when there are fewer).
@@ -102,8 +131,30 @@ impl Failures {
         chosen.into_iter().collect()
     }
 
-    /// A unit of a random process fails; its repair is drawn from the same stream.
+    /// The node of `unit` of `component` whose multiplier scales its failures, if any.
+    fn rated_node(&self, component: Component, unit: u32) -> Option<usize> {
+        self.multipliers.as_ref()?;
+        match component {
+            Component::Node => Some(unit as usize),
+            Component::Gpu => Some(self.domains.gpu(unit).0.index()),
+            _ => None,
+        }
+    }
+
+    /// A unit of a random process fails; its repair is drawn from the same stream. A failure
+    /// of a unit whose node's multiplier fell is thinned (one more uniform): skipped with
+    /// probability 1 − now ÷ drawn multiplier, the unit's next failure drawn instead (exact for
+    /// exponential lifetimes, an approximation for Weibull ones).
     fn random_failure(&mut self, ctx: &mut ModelCtx<'_>, process: u16, unit: u32, effects: &mut Effects) {
+        let component = self.config.random[process as usize].component;
+        if let (Some(node), Some(drawn)) = (self.rated_node(component, unit), &self.multipliers) {
+            let keep = self.now[node] / drawn[node];
+            if keep < 1.0 && self.streams[process as usize].random::<f64>() >= keep {
+                let next = self.lifetime(process, unit);
+                effects.schedule(ctx.now + next, failure(process, unit), 0);
+                return;
+            }
+        }
         let random = &self.config.random[process as usize];
         let component = random.component;
         let repair = random.repair.sample(&mut self.streams[process as usize]);
@@ -282,8 +333,7 @@ impl Failures {
         }
         if let Some(process) = process {
             let unit = units[0];
-            let lifetime = self.config.random[process as usize].lifetime;
-            let next = lifetime.sample(&mut self.streams[process as usize]);
+            let next = self.lifetime(process, unit);
             effects.schedule(ctx.now + next, failure(process, unit), 0);
         }
     }
@@ -333,15 +383,21 @@ impl WorldModel for Failures {
     /// Queues the first failure of every unit of every random process and every scripted
     /// incident.
     fn start(&mut self, _ctx: &mut ModelCtx<'_>, effects: &mut Effects) {
-        for (process, random) in self.config.random.iter().enumerate() {
-            let rng = &mut self.streams[process];
-            for unit in 0..self.domains.unit_count(random.component) {
-                let at = random.lifetime.sample(rng);
+        for process in 0..self.config.random.len() {
+            for unit in 0..self.domains.unit_count(self.config.random[process].component) {
+                let at = self.lifetime(process as u16, unit);
                 effects.schedule(at, failure(process as u16, unit), 0);
             }
         }
         for (index, incident) in self.config.incidents.iter().enumerate() {
             effects.schedule(incident.at, INCIDENT | index as u64, 0);
+        }
+    }
+
+    /// A node's multiplier fell: its failures are thinned from now on.
+    fn signal(&mut self, _ctx: &mut ModelCtx<'_>, signal: Signal, _effects: &mut Effects) {
+        if let (Signal::NodeRate { node, multiplier }, Some(drawn)) = (signal, &self.multipliers) {
+            self.now[node.index()] = multiplier.min(drawn[node.index()]);
         }
     }
 

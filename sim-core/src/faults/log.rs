@@ -22,6 +22,9 @@ pub enum Cause {
     Physics,
     /// A planned interruption of a cause table (maintenance, upgrades).
     Planned,
+    /// An operator's decision: a node that failed too often drained for a long repair
+    /// (`[faults.lemons]`).
+    Drain,
 }
 
 impl Cause {
@@ -33,6 +36,7 @@ impl Cause {
             Cause::Cascade { .. } => "cascade",
             Cause::Physics => "physics",
             Cause::Planned => "planned",
+            Cause::Drain => "drain",
         }
     }
 

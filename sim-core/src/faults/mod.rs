@@ -8,6 +8,11 @@
 //! - [`log`] holds the incident log behind `incidents.csv`.
 //! - [`causes`] draws failures from a cause table (`[[faults.causes]]`): each cause with its
 //!   domain, rate per unit and repair time.
+//! - [`rates`] draws each node's failure-rate multiplier (`node_rate_sigma`): a fleet with a
+//!   few bad nodes.
+//! - [`lemons`] drains a node that fails too often for a long repair (`[faults.lemons]`).
+//! - [`spares`] holds hot spare nodes idle and swaps one in for a node that fails under a job
+//!   (`[training] hot_spares`).
 //!
 //! Random failures of each component class draw from their own seeded stream
 //! (`faults.node`, `faults.tor`, …), and only the failure process itself consumes it, so the
@@ -18,12 +23,16 @@ pub mod cascade;
 pub mod causes;
 pub mod domains;
 pub mod failures;
+pub mod lemons;
 pub mod log;
+pub mod rates;
 pub mod sampler;
+pub mod spares;
 
 use crate::time::SimTime;
 pub use cascade::{BreakerConfig, CascadeConfig};
 pub use domains::Component;
+pub use lemons::LemonConfig;
 pub use log::{Cause, IncidentRow};
 pub use sampler::{Lifetime, RepairTime};
 
@@ -194,6 +203,16 @@ pub struct FaultsConfig {
     pub cascade: Option<CascadeConfig>,
     /// Circuit breaker on requeues (off when `None`).
     pub breaker: Option<BreakerConfig>,
+    /// σ of the lognormal (mean 1) that multiplies each node's failure rate, and its GPUs'
+    /// ([`rates`]); `None`: every node fails at the same rate.
+    pub node_rate_sigma: Option<f64>,
+    /// Lemon-node exclusion (off when `None`).
+    pub lemons: Option<LemonConfig>,
+    /// Nodes held idle as hot spares for the jobs failures stop ([`spares`]); 0: none.
+    pub hot_spares: u32,
+    /// A job a failure stops keeps its nodes through its detection, out of other jobs' reach
+    /// ([`spares`]; always so with hot spares).
+    pub keep_nodes: bool,
     /// Seed of the failure streams (the run's seed).
     pub seed: u64,
 }

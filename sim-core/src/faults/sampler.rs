@@ -178,7 +178,7 @@ impl RepairTime {
 /// Seconds to whole microseconds, rounded up, at least 1 µs and at most about 292,000 years
 /// (half the clock, so that adding a draw to any instant of a run cannot reach its end); not a
 /// number counts as 1 µs.
-fn to_time(seconds: f64) -> SimTime {
+pub(crate) fn to_time(seconds: f64) -> SimTime {
     let micros = (seconds * 1e6).ceil();
     if micros.is_nan() {
         return SimTime(1);

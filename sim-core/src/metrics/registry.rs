@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 41] = [
+pub const METRICS: [MetricInfo; 45] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -338,6 +338,34 @@ pub const METRICS: [MetricInfo; 41] = [
         doc: "GPU-hours reloading checkpoints after restarts ([training] warmup)",
         value: |s| Some(s.warmup_gpu_hours),
     },
+    MetricInfo {
+        name: "spares_used",
+        unit: "nodes",
+        better: Better::Neither,
+        doc: "hot spares swapped in for nodes that failed under jobs ([training] hot_spares)",
+        value: |s| s.spares_used.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "spare_idle_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU-hours of ready hot spares held idle",
+        value: |s| s.spare_idle_gpu_hours,
+    },
+    MetricInfo {
+        name: "lemons_drained",
+        unit: "nodes",
+        better: Better::Neither,
+        doc: "nodes drained for failing too often ([faults.lemons])",
+        value: |s| s.lemons_drained.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "lemons_right",
+        unit: "nodes",
+        better: Better::Higher,
+        doc: "drained nodes whose failure-rate multiplier is above the fleet's mean of 1",
+        value: |s| s.lemons_right.map(|v| v as f64),
+    },
 ];
 
 /// Every metric name, in [`METRICS`] order.
@@ -406,6 +434,10 @@ mod tests {
             detection_gpu_hours: x(38),
             rescheduling_gpu_hours: x(39),
             warmup_gpu_hours: x(40),
+            spares_used: Some(c(41)),
+            spare_idle_gpu_hours: Some(x(42)),
+            lemons_drained: Some(c(43)),
+            lemons_right: Some(c(44)),
         }
     }
 

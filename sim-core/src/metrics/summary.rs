@@ -7,6 +7,8 @@ use super::registry::METRICS;
 use super::stats::{jain_index, mean, percentile};
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
+use crate::faults::lemons::Lemons;
+use crate::faults::spares::HotSpares;
 use crate::job::{Job, JobState};
 use crate::ledger::TimeSplit;
 use crate::observe::Observer;
@@ -116,6 +118,16 @@ pub struct Summary {
     pub rescheduling_gpu_hours: f64,
     /// GPU-hours reloading and warming up after restarts.
     pub warmup_gpu_hours: f64,
+    /// Hot spares swapped in for nodes that failed under jobs (`null` without
+    /// `[training] hot_spares`).
+    pub spares_used: Option<u64>,
+    /// GPU-hours of ready hot spares held idle (`null` without hot spares).
+    pub spare_idle_gpu_hours: Option<f64>,
+    /// Nodes drained as lemons (`null` without `[faults.lemons]`).
+    pub lemons_drained: Option<u64>,
+    /// Of those, drains of nodes whose failure-rate multiplier is above the fleet's mean of 1
+    /// (`null` without `[faults.lemons]`; docs/failures.md).
+    pub lemons_right: Option<u64>,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -208,6 +220,8 @@ impl Summary {
         let power_on = physics.is_some_and(|p| p.power().is_some());
         let thermal_on = physics.is_some_and(|p| p.thermal().is_some());
         let can_fail = thermal_on || outcome.faults_active;
+        let spares = outcome.model::<HotSpares>();
+        let lemons = outcome.model::<Lemons>();
         let mut jct = jobs.jct_s.clone();
         let mut wait = jobs.wait_s.clone();
         jct.sort_by(f64::total_cmp);
@@ -263,6 +277,10 @@ impl Summary {
             detection_gpu_hours: jobs.split_gpu_s.detection_s / 3600.0,
             rescheduling_gpu_hours: jobs.split_gpu_s.waiting_s / 3600.0,
             warmup_gpu_hours: jobs.split_gpu_s.warmup_s / 3600.0,
+            spares_used: spares.map(HotSpares::swaps),
+            spare_idle_gpu_hours: spares.map(|s| s.idle_gpu_s(outcome.end) / 3600.0),
+            lemons_drained: lemons.map(Lemons::drained),
+            lemons_right: lemons.map(Lemons::right),
         }
     }
 

@@ -269,6 +269,9 @@ impl<'c> Trial<'c> {
         if !node.reachable {
             return Err(AllocError::Unreachable(node.name.clone()));
         }
+        if node.spare {
+            return Err(AllocError::Spare(node.name.clone()));
+        }
         if let Some((need_mw, budget_mw)) = self.rack_power_after(task.node, task.gpu_milli())
             && need_mw > budget_mw
         {
