@@ -29,6 +29,16 @@ const KEY_FIGURES: [&str; 8] = [
     "max_temp_c",
 ];
 
+/// The key metrics the scenario echoed in `summary.json` names (`output.key_metrics`).
+fn key_metrics(scenario: Option<&serde_json::Value>) -> Vec<String> {
+    scenario
+        .and_then(|s| s.get("output"))
+        .and_then(|o| o.get("key_metrics"))
+        .and_then(serde_json::Value::as_array)
+        .map(|names| names.iter().filter_map(|n| n.as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
 /// A metric for the page: three decimals at most, `-` when undefined.
 fn shown(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| decimal((v * 1000.0).round() / 1000.0))
@@ -56,14 +66,23 @@ pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
         .and_then(|s| s.get("workload"))
         .and_then(|w| w.get("trace"))
         .map_or_else(|| "a synthetic workload".to_string(), |t| text_of(Some(t)));
-    // The built-in metrics, then those of a crate's own.
+    let key = key_metrics(scenario);
+    // The scenario's key metrics, then the other built-in metrics, then those of a crate's own.
     let own = summary.as_object().map(extra_metric_names).unwrap_or_default();
-    let rows = METRIC_NAMES
+    let rows = key
         .iter()
-        .copied()
-        .chain(own.iter().map(String::as_str))
+        .map(String::as_str)
+        .chain(
+            METRIC_NAMES
+                .iter()
+                .copied()
+                .chain(own.iter().map(String::as_str))
+                .filter(|m| !key.iter().any(|k| k == m)),
+        )
         .map(|m| vec![Cell::plain(m), Cell::plain(shown(metric(m)))])
         .collect();
+    let mut figures: Vec<&str> = key.iter().map(String::as_str).collect();
+    figures.extend(KEY_FIGURES.iter().filter(|m| !key.iter().any(|k| k == *m)));
     let content = Content {
         intro: vec![format!(
             "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
@@ -72,12 +91,15 @@ pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
             text_of(summary.get("seed")),
             text_of(summary.get("event_digest")),
         )],
-        highlights: KEY_FIGURES
+        highlights: figures
             .iter()
             .filter_map(|m| Some((m.to_string(), shown(Some(metric(m)?)))))
             .collect(),
         tables: vec![Table {
-            caption: "Metrics (summary.json)".into(),
+            caption: match key.is_empty() {
+                true => "Metrics (summary.json)".into(),
+                false => "Metrics (summary.json), the scenario's key metrics first".into(),
+            },
             header: vec!["metric".into(), "value".into()],
             rows,
         }],

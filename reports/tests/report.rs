@@ -63,6 +63,7 @@ fn comparison_folder(dir: &Path) {
         grid: [(POLICY_KEY.to_string(), POLICIES.map(String::from).to_vec())].into(),
         shard: None,
         metrics: Vec::new(),
+        key_metrics: Vec::new(),
     }
     .write(&dir.join("sweep.json"))
     .unwrap();

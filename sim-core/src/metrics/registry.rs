@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 41] = [
+pub const METRICS: [MetricInfo; 43] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -146,14 +146,14 @@ pub const METRICS: [MetricInfo; 41] = [
         name: "gpu_alloc_ratio",
         unit: "ratio",
         better: Better::Higher,
-        doc: "time-weighted allocated ÷ GPU capacity",
+        doc: "time-weighted allocated ÷ installed GPU capacity (nodes down included)",
         value: |s| Some(s.gpu_alloc_ratio),
     },
     MetricInfo {
         name: "gpu_util",
         unit: "ratio",
         better: Better::Higher,
-        doc: "useful work (allocation × speed, minus lost work) ÷ GPU capacity",
+        doc: "useful work (allocation × speed, minus lost work) ÷ installed GPU capacity",
         value: |s| Some(s.gpu_util),
     },
     MetricInfo {
@@ -338,6 +338,20 @@ pub const METRICS: [MetricInfo; 41] = [
         doc: "GPU-hours reloading checkpoints after restarts ([training] warmup)",
         value: |s| Some(s.warmup_gpu_hours),
     },
+    MetricInfo {
+        name: "gpu_alloc_of_up",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "time-weighted allocated ÷ GPU capacity of the nodes that are up",
+        value: |s| Some(s.gpu_alloc_of_up),
+    },
+    MetricInfo {
+        name: "gpu_capacity_up",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "time average of the share of the installed GPU capacity that is up",
+        value: |s| Some(s.gpu_capacity_up),
+    },
 ];
 
 /// Every metric name, in [`METRICS`] order.
@@ -406,6 +420,8 @@ mod tests {
             detection_gpu_hours: x(38),
             rescheduling_gpu_hours: x(39),
             warmup_gpu_hours: x(40),
+            gpu_alloc_of_up: x(41),
+            gpu_capacity_up: x(42),
         }
     }
 

@@ -52,9 +52,9 @@ pub struct Summary {
     pub avg_bounded_slowdown: Option<f64>,
     /// From the first submission to the end of the run, in seconds.
     pub makespan_s: f64,
-    /// Time-weighted allocated ÷ healthy GPU capacity.
+    /// Time-weighted allocated ÷ installed GPU capacity (nodes down count as capacity unused).
     pub gpu_alloc_ratio: f64,
-    /// Useful work ÷ healthy GPU capacity (slowdowns and lost work excluded).
+    /// Useful work ÷ installed GPU capacity (slowdowns and lost work excluded).
     pub gpu_util: f64,
     /// Time-weighted mean fragmentation.
     pub frag_mean: f64,
@@ -116,6 +116,12 @@ pub struct Summary {
     pub rescheduling_gpu_hours: f64,
     /// GPU-hours reloading and warming up after restarts.
     pub warmup_gpu_hours: f64,
+    /// Time-weighted allocated ÷ the GPU capacity of the nodes that are up (the allocation of
+    /// what is left when nodes are down).
+    pub gpu_alloc_of_up: f64,
+    /// Time average of the share of the installed GPU capacity that is up (1 when no node or
+    /// device was ever down).
+    pub gpu_capacity_up: f64,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -263,6 +269,8 @@ impl Summary {
             detection_gpu_hours: jobs.split_gpu_s.detection_s / 3600.0,
             rescheduling_gpu_hours: jobs.split_gpu_s.waiting_s / 3600.0,
             warmup_gpu_hours: jobs.split_gpu_s.warmup_s / 3600.0,
+            gpu_alloc_of_up: usage.gpu_alloc_of_up(),
+            gpu_capacity_up: usage.gpu_capacity_up(),
         }
     }
 

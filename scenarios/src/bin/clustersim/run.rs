@@ -12,7 +12,7 @@ use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
 
-/// Metrics printed after a run, in order.
+/// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
     "jobs_submitted",
     "jobs_completed",
@@ -111,9 +111,21 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         return Ok(());
     }
     let summary = &run.record.summary;
-    let rows: Vec<Vec<String>> = HEADLINE
+    let key = &loaded.scenario.output.key_metrics;
+    let value = |name: &str| match summary.metric(name) {
+        Some(value) => value,
+        None => run
+            .record
+            .extra_metrics
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v),
+    };
+    let rows: Vec<Vec<String>> = key
         .iter()
-        .map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())])
+        .map(String::as_str)
+        .chain(HEADLINE.iter().copied().filter(|m| !key.iter().any(|k| k == m)))
+        .map(|name| vec![name.to_string(), cell(value(name))])
         .collect();
     outln!(
         "{} — policy {}, seed {}",
