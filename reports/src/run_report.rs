@@ -16,6 +16,7 @@ use crate::html::{Cell, Content, Table, write_report};
 use crate::number::decimal;
 use crate::report::runs::{charts_of, incident_chart, span_s};
 use crate::run_files::extra_metric_names;
+use crate::story::{WaitShare, read_incidents, what_happened};
 
 /// Metrics shown as key figures at the top of a run's report, when the run defines them.
 const KEY_FIGURES: [&str; 8] = [
@@ -46,8 +47,10 @@ fn shown(value: Option<f64>) -> String {
 
 /// Draws the charts and writes `report.html` of the run folder `dir` (its `summary.json`,
 /// `timeseries.csv`, `jobs.csv`, and `racks.csv` and `incidents.csv` when present), from the
-/// files alone. Returns what was drawn.
-pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
+/// files alone, every chart drawn embedded in the page. Under the intro, a paragraph says what
+/// happened ([`crate::story::what_happened`]), with where the waiting time went when `waits`
+/// (the why-log's shares, for a run with `decisions.csv`) is given. Returns what was drawn.
+pub fn render_run_folder(dir: &Path, waits: Option<&[WaitShare]>) -> Result<Vec<Drawn>, ReportError> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
     let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::File {
@@ -83,14 +86,18 @@ pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
         .collect();
     let mut figures: Vec<&str> = key.iter().map(String::as_str).collect();
     figures.extend(KEY_FIGURES.iter().filter(|m| !key.iter().any(|k| k == *m)));
+    let incidents = read_incidents(&dir.join("incidents.csv"))?;
     let content = Content {
-        intro: vec![format!(
-            "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
-             this page.",
-            text_of(summary.get("policy")),
-            text_of(summary.get("seed")),
-            text_of(summary.get("event_digest")),
-        )],
+        intro: vec![
+            format!(
+                "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
+                 this page.",
+                text_of(summary.get("policy")),
+                text_of(summary.get("seed")),
+                text_of(summary.get("event_digest")),
+            ),
+            format!("What happened: {}", what_happened(metric, &incidents, waits)),
+        ],
         highlights: figures
             .iter()
             .filter_map(|m| Some((m.to_string(), shown(Some(metric(m)?)))))

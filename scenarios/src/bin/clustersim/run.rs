@@ -180,9 +180,20 @@ fn peak_memory_mib() -> Option<f64> {
 
 /// Charts and `report.html` of one run, in its folder, from the files just written.
 fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
-    reports::run_report::render_run_folder(out)
-        .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
+    render_run_report(out).map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     Ok(out.join("report.html"))
+}
+
+/// Draws the report of the run folder `dir`; when the run explained its decisions
+/// (`decisions.csv`), its "what happened" paragraph says where the waiting time went, with the
+/// shares `clustersim why DIR --summary` prints.
+pub fn render_run_report(dir: &Path) -> Result<Vec<reports::charts::Drawn>, ScenarioError> {
+    let waits = if dir.join("decisions.csv").exists() {
+        Some(scenarios::why::WhyLog::read(dir)?.shares())
+    } else {
+        None
+    };
+    reports::run_report::render_run_folder(dir, waits.as_deref()).map_err(|e| ScenarioError::report_of(dir, e))
 }
 
 /// "312 nodes, 2496 GPUs".
