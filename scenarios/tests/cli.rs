@@ -471,7 +471,15 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
     );
     assert!(run.status.success(), "{}", stderr(&run));
     let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
-    assert!(csv.starts_with("t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,\n"));
+    // Best fit's candidates, the GPUs each node would have left: a (4 GPUs) leaves 0 on either
+    // node (ties to the lower index); then b (1 GPU) fits only on r0-n1, leaving 3.
+    assert!(
+        csv.starts_with(
+            "t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0\n\
+             0.0,b,started,,,r0-n1,r0-n1=3\n"
+        ),
+        "{csv}"
+    );
     assert!(csv.contains("\n40.0,e,waits,behind-head,head=d,,\n"), "{csv}");
     let story = clustersim(&["why", "o", "e"], dir.path());
     let story = common::stdout(&story);

@@ -47,7 +47,7 @@ use sim_core::observe::Record;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
-use crate::explain::Reason;
+use crate::explain::{Candidate, Reason};
 use crate::registry::PlacementPart;
 
 /// Chooses nodes for the tasks of a job.
@@ -71,6 +71,13 @@ pub trait Placement {
     fn refusal(&self, trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         crate::explain::refusal(trial, free_gpu_milli, job)
     }
+
+    /// The best nodes for the first task of `job` on `trial`, best first, at most `k`, each with
+    /// the score this placement ranks nodes by, pushed onto `out`. Called only when a run explains
+    /// its decisions, just before [`Placement::place`]; it must change no later decision. The
+    /// default lists none: a placement that takes the first node that fits, a random one, or
+    /// plans the whole job at once ranks no nodes.
+    fn candidates(&mut self, _trial: &Trial<'_>, _job: &Job, _k: usize, _out: &mut Vec<Candidate>) {}
 
     /// True when the placement keeps no state and places each task by the trial alone (as
     /// first, best and worst fit do): conservative backfilling may then carry its plan from one
@@ -134,6 +141,28 @@ pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
     for task in tasks {
         trial.give_back(task);
     }
+}
+
+/// The best `k` nodes for the first task of `job` by the GPU capacity (in GPUs) each would have
+/// free after it, onto `out`: the least first when `least`, else the most; ties to the lower node
+/// index (the ranking of best and worst fit).
+pub(crate) fn by_free_after(trial: &Trial<'_>, job: &Job, least: bool, k: usize, out: &mut Vec<Candidate>) {
+    let request = &job.spec.task;
+    let mut all: Vec<Candidate> = (0..trial.cluster().nodes().len())
+        .map(NodeId::from_index)
+        .filter(|&node| trial.fit(node, request, job.allowed_gpu_types).is_some())
+        .map(|node| Candidate {
+            node,
+            score: (trial.free_gpu_milli(node) - request.gpu_milli()) as f64 / f64::from(MILLI_PER_GPU),
+        })
+        .collect();
+    // A stable sort keeps node order among equal scores.
+    if least {
+        all.sort_by(|a, b| a.score.total_cmp(&b.score));
+    } else {
+        all.sort_by(|a, b| b.score.total_cmp(&a.score));
+    }
+    out.extend(all.into_iter().take(k));
 }
 
 /// The fitting node with the smallest `key` (ties to the lower node id), and the task's devices
