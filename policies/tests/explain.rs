@@ -300,6 +300,7 @@ fn start(job: &str, node: &str, candidates: &str) -> (String, String, String) {
 ///   first, ties to the lower index: n2=1, n4=1, n1=3; a goes to n2 (1 left). For b, n2 (1 free)
 ///   no longer fits; b leaves 6, 2, –, 4, 0: n4=0, n1=2, n3=4.
 /// - Worst fit, the most first: a: n0=7, n3=5, n1=3 → n0 (7 left); b: n0=5, n3=4, n1=2.
+/// - Spread, for a job's first task, has no rack or node to avoid yet: it ranks as worst fit.
 /// - With two candidates the list stops at two; first fit ranks no nodes.
 #[test]
 fn a_scored_start_lists_its_best_candidates_with_their_scores() {
@@ -310,6 +311,10 @@ fn a_scored_start_lists_its_best_candidates_with_their_scores() {
     );
     assert_eq!(
         starts(&explained("worst-fit", |_| {}, uneven, &jobs)),
+        [start("a", "n0", "n0=7;n3=5;n1=3"), start("b", "n0", "n0=5;n3=4;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained("spread", |_| {}, uneven, &jobs)),
         [start("a", "n0", "n0=7;n3=5;n1=3"), start("b", "n0", "n0=5;n3=4;n1=2")]
     );
     assert_eq!(

@@ -143,26 +143,40 @@ pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
     }
 }
 
-/// The best `k` nodes for the first task of `job` by the GPU capacity (in GPUs) each would have
-/// free after it, onto `out`: the least first when `least`, else the most; ties to the lower node
-/// index (the ranking of best and worst fit).
-pub(crate) fn by_free_after(trial: &Trial<'_>, job: &Job, least: bool, k: usize, out: &mut Vec<Candidate>) {
+/// The best `k` nodes for the first task of `job` on `trial` in the order [`min_by_node_key`]
+/// picks from (the smallest `key` first, ties to the lower node index), each with its `score`,
+/// onto `out`. `key` and `score` receive the node and its free GPU capacity (milli-GPU) after
+/// the task.
+pub(crate) fn ranked_by_node_key<K: Ord>(
+    trial: &Trial<'_>,
+    job: &Job,
+    k: usize,
+    out: &mut Vec<Candidate>,
+    mut key: impl FnMut(NodeId, u64) -> K,
+    mut score: impl FnMut(NodeId, u64) -> f64,
+) {
     let request = &job.spec.task;
-    let mut all: Vec<Candidate> = (0..trial.cluster().nodes().len())
-        .map(NodeId::from_index)
-        .filter(|&node| trial.fit(node, request, job.allowed_gpu_types).is_some())
-        .map(|node| Candidate {
+    let mut all: Vec<(K, Candidate)> = Vec::new();
+    for index in 0..trial.cluster().nodes().len() {
+        let node = NodeId::from_index(index);
+        if trial.fit(node, request, job.allowed_gpu_types).is_none() {
+            continue;
+        }
+        let free_after = trial.free_gpu_milli(node) - request.gpu_milli();
+        let candidate = Candidate {
             node,
-            score: (trial.free_gpu_milli(node) - request.gpu_milli()) as f64 / f64::from(MILLI_PER_GPU),
-        })
-        .collect();
-    // A stable sort keeps node order among equal scores.
-    if least {
-        all.sort_by(|a, b| a.score.total_cmp(&b.score));
-    } else {
-        all.sort_by(|a, b| b.score.total_cmp(&a.score));
+            score: score(node, free_after),
+        };
+        all.push((key(node, free_after), candidate));
     }
-    out.extend(all.into_iter().take(k));
+    // A stable sort keeps node order among equal keys.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    out.extend(all.into_iter().take(k).map(|(_, c)| c));
+}
+
+/// Free milli-GPU as GPUs, the score of best, worst fit and spread.
+pub(crate) fn gpus_of(milli: u64) -> f64 {
+    milli as f64 / f64::from(MILLI_PER_GPU)
 }
 
 /// The fitting node with the smallest `key` (ties to the lower node id), and the task's devices

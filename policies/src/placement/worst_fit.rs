@@ -5,7 +5,7 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, by_free_after, place_each};
+use super::{Placement, gpus_of, place_each, ranked_by_node_key};
 use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
@@ -36,7 +36,14 @@ impl Placement for WorstFit {
 
     /// Scores: the GPUs the node would have free after the task, the most first.
     fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
-        by_free_after(trial, job, false, k, out);
+        ranked_by_node_key(
+            trial,
+            job,
+            k,
+            out,
+            |_, free| std::cmp::Reverse(free),
+            |_, free| gpus_of(free),
+        );
     }
 }
 
