@@ -187,6 +187,31 @@ mod tests {
     }
 
     #[test]
+    fn the_comparison_rows_lead_with_the_key_metrics_and_a_metric_of_one_s_own() {
+        // Key metrics max_nodes_down (built in) and max_queue_length (a crate's own, after the
+        // built-in estimates): they open the rows, then the nine headline metrics; the own
+        // metric is not listed twice.
+        let mut metrics = vec![Estimate::default(); METRIC_NAMES.len()];
+        metrics[index("max_nodes_down")] = Estimate::of(&[293.0]);
+        metrics.push(Estimate::of(&[7.0]));
+        let result = PolicyResult {
+            policy: "first-fit".into(),
+            metrics,
+            differences: None,
+            extra_metrics: vec![("max_queue_length".into(), crate::direction::Better::Lower)],
+        };
+        let key = ["max_nodes_down".to_string(), "max_queue_length".to_string()];
+        let table = means(std::slice::from_ref(&result), &key);
+        let names: Vec<&str> = table.rows.iter().map(|r| r[0].text.as_str()).collect();
+        assert_eq!(names[..3], ["max_nodes_down", "max_queue_length", "jobs_completed"]);
+        assert_eq!(names.len(), 2 + 9);
+        assert_eq!(
+            (table.rows[0][1].text.as_str(), table.rows[1][1].text.as_str()),
+            ("293", "7")
+        );
+    }
+
+    #[test]
     fn key_metrics_come_first() {
         // max_nodes_down (a key metric, not a headline one) is 300 at x and 3 at y: its column
         // comes right after the swept key, before avg_jct_s; the key metric equal everywhere,
