@@ -301,6 +301,8 @@ fn start(job: &str, node: &str, candidates: &str) -> (String, String, String) {
 ///   no longer fits; b leaves 6, 2, –, 4, 0: n4=0, n1=2, n3=4.
 /// - Worst fit, the most first: a: n0=7, n3=5, n1=3 → n0 (7 left); b: n0=5, n3=4, n1=2.
 /// - Spread, for a job's first task, has no rack or node to avoid yet: it ranks as worst fit.
+/// - Packed ranks the racks that hold the whole job (each node is its own rack here) by the
+///   GPUs left in the rack: as best fit.
 /// - With two candidates the list stops at two; first fit ranks no nodes.
 #[test]
 fn a_scored_start_lists_its_best_candidates_with_their_scores() {
@@ -312,6 +314,15 @@ fn a_scored_start_lists_its_best_candidates_with_their_scores() {
     assert_eq!(
         starts(&explained("worst-fit", |_| {}, uneven, &jobs)),
         [start("a", "n0", "n0=7;n3=5;n1=3"), start("b", "n0", "n0=5;n3=4;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained(
+            "best-fit",
+            |c| c.placement = Some("packed".into()),
+            uneven,
+            &jobs
+        )),
+        [start("a", "n2", "n2=1;n4=1;n1=3"), start("b", "n4", "n4=0;n1=2;n3=4")]
     );
     assert_eq!(
         starts(&explained("spread", |_| {}, uneven, &jobs)),
