@@ -7,10 +7,11 @@
 //! the placement's refusal, the backfill plan, the preemption rule, the queue order stopping at
 //! its head); when explaining is off none of this runs and nothing is allocated.
 //!
-//! For a job started by a placement that scores nodes (best fit, worst fit, FGD and the other
-//! placements of the FGD study), the row also lists the best `top_k` candidate nodes for its
-//! first task with their scores ([`Candidate`], [`crate::placement::Placement::candidates`]),
-//! as the round saw them just before placing it.
+//! For a job started in its turn or by backfilling, by a placement that ranks nodes (best, worst
+//! fit, spread, packed, power- and thermal-aware, FGD and the other scored placements of the FGD
+//! study), the row also lists the best `top_k` candidate nodes for its first task with their
+//! scores ([`Candidate`], [`crate::placement::Placement::candidates`]), as the round saw them
+//! just before placing it.
 //!
 //! Thermal caps and open breakers never refuse a start in this simulator: they slow jobs down or
 //! take nodes down, and a job kept out by downed nodes waits for `no-model-up`, `no-node-fits`

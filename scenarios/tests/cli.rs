@@ -505,6 +505,30 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         })
         .sum();
     assert!((shares - 100.0).abs() < 0.11, "{summary}");
+    // The report of the folder says where the waiting went with the same shares, largest first.
+    let report = clustersim(&["report", "o", "-q"], dir.path());
+    assert!(report.status.success(), "{}", stderr(&report));
+    let page = std::fs::read_to_string(dir.path().join("o/report.html")).unwrap();
+    let paragraph = page
+        .split("<p>What happened: ")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    let waits = paragraph.split("(decisions.csv): ").nth(1).unwrap();
+    let named: Vec<&str> = waits
+        .trim_end_matches('.')
+        .split(", ")
+        .map(|s| s.rsplit(' ').next().unwrap())
+        .collect();
+    let top: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(named, top, "{paragraph}");
     let unknown = clustersim(&["why", "o", "zz"], dir.path());
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no job `zz` in jobs.csv"));
