@@ -7,12 +7,18 @@
 //! the placement's refusal, the backfill plan, the preemption rule, the queue order stopping at
 //! its head); when explaining is off none of this runs and nothing is allocated.
 //!
+//! For a job started in its turn or by backfilling, by a placement that ranks nodes (best, worst
+//! fit, spread, packed, power- and thermal-aware, FGD and the other scored placements of the FGD
+//! study), the row also lists the best `top_k` candidate nodes for its first task with their
+//! scores ([`Candidate`], [`crate::placement::Placement::candidates`]), as the round saw them
+//! just before placing it.
+//!
 //! Thermal caps and open breakers never refuse a start in this simulator: they slow jobs down or
 //! take nodes down, and a job kept out by downed nodes waits for `no-model-up`, `no-node-fits`
 //! or `too-few-free`.
 
 use sim_core::cluster::Trial;
-use sim_core::ids::{JobId, RackId};
+use sim_core::ids::{JobId, NodeId, RackId};
 use sim_core::job::Job;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::time::SimTime;
@@ -139,6 +145,16 @@ impl Outcome {
     }
 }
 
+/// A node a scored placement could have put a job's first task on, with its score in the
+/// placement's own terms (see [`crate::placement::Placement::candidates`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// The node.
+    pub node: NodeId,
+    /// Its score.
+    pub score: f64,
+}
+
 /// One job considered by one round.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Considered {
@@ -148,6 +164,9 @@ pub struct Considered {
     pub outcome: Outcome,
     /// Where it started (empty while it waits).
     pub tasks: Vec<TaskAlloc>,
+    /// For a start by a scored placement, its best candidates for the first task, best first
+    /// (at most the run's `top_k`; empty otherwise).
+    pub candidates: Vec<Candidate>,
 }
 
 /// Where the rows of the why-log go (a `decisions.csv` writer). Called once per round in which
@@ -163,24 +182,46 @@ pub(crate) struct Explainer {
     rows: Vec<Considered>,
     /// Scratch: the jobs noted this round, sorted.
     seen: Vec<JobId>,
+    /// Candidates listed per start.
+    top_k: usize,
+    /// The candidates of the job about to be placed ([`Explainer::rank`]), taken by its start.
+    candidates: Vec<Candidate>,
 }
 
 impl Explainer {
-    /// Explaining into `sink`.
-    pub(crate) fn new(sink: Box<dyn ExplainSink>) -> Explainer {
+    /// Explaining into `sink`, listing the best `top_k` candidates of each start by a scored
+    /// placement.
+    pub(crate) fn new(sink: Box<dyn ExplainSink>, top_k: usize) -> Explainer {
         Explainer {
             sink,
             rows: Vec::new(),
             seen: Vec::new(),
+            top_k,
+            candidates: Vec::new(),
         }
     }
 
-    /// Records what the round did with `job`.
+    /// Asks `placement` for its best candidates for `job` on `trial`, before it places the job.
+    pub(crate) fn rank(&mut self, placement: &mut dyn crate::placement::Placement, trial: &Trial<'_>, job: &Job) {
+        self.candidates.clear();
+        if self.top_k > 0 {
+            placement.candidates(trial, job, self.top_k, &mut self.candidates);
+            self.candidates.truncate(self.top_k);
+        }
+    }
+
+    /// Records what the round did with `job`; a start takes the candidates last ranked.
     pub(crate) fn note(&mut self, job: JobId, outcome: Outcome, tasks: &[TaskAlloc]) {
+        let candidates = match outcome {
+            Outcome::Started | Outcome::Backfilled => std::mem::take(&mut self.candidates),
+            Outcome::PreemptedOthers | Outcome::Waits(_) => Vec::new(),
+        };
+        self.candidates.clear();
         self.rows.push(Considered {
             job,
             outcome,
             tasks: tasks.to_vec(),
+            candidates,
         });
     }
 

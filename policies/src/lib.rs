@@ -56,15 +56,17 @@ pub fn resolve_with(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Box
     Box::new(Scheduler::new(spec, seed, typical))
 }
 
-/// [`resolve`], explaining every round's decisions into `sink` (the why-log, see [`explain`]);
-/// the run's decisions and events are the same as without it.
+/// [`resolve`], explaining every round's decisions into `sink` (the why-log, see [`explain`]),
+/// each start by a scored placement with its best `top_k` candidates; the run's decisions and
+/// events are the same as without it.
 pub fn resolve_explained(
     spec: &PolicySpec,
     seed: u64,
     typical: &TypicalTasks,
     sink: Box<dyn explain::ExplainSink>,
+    top_k: usize,
 ) -> Box<dyn Policy + Send> {
-    Box::new(Scheduler::explained(spec, seed, typical, sink))
+    Box::new(Scheduler::explained(spec, seed, typical, sink, top_k))
 }
 
 #[cfg(test)]

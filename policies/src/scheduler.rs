@@ -109,10 +109,17 @@ impl Scheduler {
     /// decisions are the same; conservative plans are recomputed every round rather than carried
     /// over (which decides the same, as debug builds check), so that every waiting job is
     /// considered and explained.
-    pub fn explained(spec: &PolicySpec, seed: u64, typical: &TypicalTasks, sink: Box<dyn ExplainSink>) -> Scheduler {
+    /// Each start by a placement that scores nodes lists its best `top_k` candidates.
+    pub fn explained(
+        spec: &PolicySpec,
+        seed: u64,
+        typical: &TypicalTasks,
+        sink: Box<dyn ExplainSink>,
+        top_k: usize,
+    ) -> Scheduler {
         Scheduler {
             carries_plans: false,
-            explain: Some(Explainer::new(sink)),
+            explain: Some(Explainer::new(sink, top_k)),
             ..Scheduler::new(spec, seed, typical)
         }
     }
@@ -154,6 +161,11 @@ impl Scheduler {
                     explain.note(id, Outcome::Waits(reason), &[]);
                 }
                 continue;
+            }
+            if let Some(explain) = &mut self.explain
+                && !round.cannot_fit(job)
+            {
+                explain.rank(self.placement.as_mut(), &round.trial, job);
             }
             let placed = match plan.as_mut() {
                 Some(plan) => plan.admit(round, self.placement.as_mut(), job),

@@ -9,14 +9,15 @@ use std::sync::{Arc, Mutex};
 use common::{sized_cluster, with};
 use policies::explain::{Considered, ExplainSink, Outcome, Reason};
 use policies::{PolicyConfig, PolicySpec};
-use sim_core::cluster::Cluster;
+use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig};
 use sim_core::frag::TypicalTasks;
 use sim_core::job::JobSpec;
 use sim_core::view::ClusterView;
 
-/// One logged row: time (s), job, outcome, reason and parameters, nodes.
-type Line = (u64, String, String, String, String, String);
+/// One logged row: time (s), job, outcome, reason and parameters, nodes, candidates (as
+/// `decisions.csv` writes them: `node=score`, best first, joined by `;`).
+type Line = (u64, String, String, String, String, String, String);
 
 /// Keeps every row, in words, for the assertions.
 #[derive(Clone, Default)]
@@ -35,6 +36,11 @@ impl ExplainSink for Log {
                 .iter()
                 .map(|t| view.cluster.node(t.node).name.as_str())
                 .collect();
+            let candidates: Vec<String> = row
+                .candidates
+                .iter()
+                .map(|c| format!("{}={}", view.cluster.node(c.node).name, c.score))
+                .collect();
             lines.push((
                 view.now.as_micros() / 1_000_000,
                 view.job(row.job).spec.id.clone(),
@@ -42,18 +48,31 @@ impl ExplainSink for Log {
                 reason,
                 params,
                 nodes.join("+"),
+                candidates.join(";"),
             ));
         }
     }
 }
 
-/// Runs `jobs` under the preset `name` edited by `edit`, explaining; returns the log, and checks
-/// that every job started and ended as in the same run without explaining.
+/// Runs `jobs` under the preset `name` edited by `edit`, explaining with 3 candidates per start;
+/// returns the log, and checks that every job started and ended as in the same run without
+/// explaining.
 fn explained(
     name: &str,
     edit: impl Fn(&mut PolicyConfig),
     cluster: impl Fn() -> Cluster,
     jobs: &[JobSpec],
+) -> Vec<Line> {
+    explained_top(name, edit, cluster, jobs, 3)
+}
+
+/// [`explained`], listing `top_k` candidates per start.
+fn explained_top(
+    name: &str,
+    edit: impl Fn(&mut PolicyConfig),
+    cluster: impl Fn() -> Cluster,
+    jobs: &[JobSpec],
+    top_k: usize,
 ) -> Vec<Line> {
     let mut config = PolicyConfig::preset(name);
     edit(&mut config);
@@ -82,6 +101,7 @@ fn explained(
         0,
         &TypicalTasks::new(Vec::new()),
         Box::new(log.clone()),
+        top_k,
     ));
     assert_eq!(plain, with_log, "explaining changed the run");
     log.0.lock().unwrap().clone()
@@ -242,6 +262,95 @@ fn a_preemption_with_too_few_victims_says_how_many_there_were() {
             row(500, "preempted-others", "", "")
         ]
     );
+}
+
+/// Nodes of 8, 4, 2, 6 and 2 GPUs (n0…n4), each alone in its rack.
+fn uneven() -> Cluster {
+    let specs: Vec<NodeSpec> = [8, 4, 2, 6, 2]
+        .iter()
+        .enumerate()
+        .map(|(i, &gpus)| NodeSpec {
+            name: format!("n{i}"),
+            rack: format!("r{i}"),
+            gpus,
+            gpu_type: "A100".into(),
+            cpu_milli: 64_000,
+            mem_mib: 1 << 20,
+        })
+        .collect();
+    Cluster::build(&specs).unwrap()
+}
+
+/// (job, nodes, candidates) of the started rows.
+fn starts(lines: &[Line]) -> Vec<(String, String, String)> {
+    lines
+        .iter()
+        .filter(|l| l.2 == "started")
+        .map(|l| (l.1.clone(), l.5.clone(), l.6.clone()))
+        .collect()
+}
+
+fn start(job: &str, node: &str, candidates: &str) -> (String, String, String) {
+    (job.into(), node.into(), candidates.into())
+}
+
+/// Scores worked on paper, on nodes of 8, 4, 2, 6, 2 free GPUs (n0…n4): a (1 GPU) at 0, then b
+/// (2 GPUs) at 1, both running past the end of the log.
+/// - Best fit scores a node by the GPUs it would have left: a leaves 7, 3, 1, 5, 1; the least
+///   first, ties to the lower index: n2=1, n4=1, n1=3; a goes to n2 (1 left). For b, n2 (1 free)
+///   no longer fits; b leaves 6, 2, –, 4, 0: n4=0, n1=2, n3=4.
+/// - Worst fit, the most first: a: n0=7, n3=5, n1=3 → n0 (7 left); b: n0=5, n3=4, n1=2.
+/// - Spread, for a job's first task, has no rack or node to avoid yet: it ranks as worst fit.
+/// - Packed ranks the racks that hold the whole job (each node is its own rack here) by the
+///   GPUs left in the rack: as best fit.
+/// - With two candidates the list stops at two; first fit ranks no nodes.
+#[test]
+fn a_scored_start_lists_its_best_candidates_with_their_scores() {
+    let jobs = [job("a", 0, 100, 1.0), job("b", 1, 100, 2.0)];
+    assert_eq!(
+        starts(&explained("best-fit", |_| {}, uneven, &jobs)),
+        [start("a", "n2", "n2=1;n4=1;n1=3"), start("b", "n4", "n4=0;n1=2;n3=4")]
+    );
+    assert_eq!(
+        starts(&explained("worst-fit", |_| {}, uneven, &jobs)),
+        [start("a", "n0", "n0=7;n3=5;n1=3"), start("b", "n0", "n0=5;n3=4;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained(
+            "best-fit",
+            |c| c.placement = Some("packed".into()),
+            uneven,
+            &jobs
+        )),
+        [start("a", "n2", "n2=1;n4=1;n1=3"), start("b", "n4", "n4=0;n1=2;n3=4")]
+    );
+    assert_eq!(
+        starts(&explained("spread", |_| {}, uneven, &jobs)),
+        [start("a", "n0", "n0=7;n3=5;n1=3"), start("b", "n0", "n0=5;n3=4;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained_top("worst-fit", |_| {}, uneven, &jobs, 2)),
+        [start("a", "n0", "n0=7;n3=5"), start("b", "n0", "n0=5;n3=4")]
+    );
+    assert_eq!(
+        starts(&explained("first-fit", |_| {}, uneven, &jobs)),
+        [start("a", "n0", ""), start("b", "n0", "")]
+    );
+}
+
+/// A job that waits lists no candidates: one node × 4 GPUs, best fit; a (4 GPUs) at 0 starts
+/// (n0=0, the only node), h (2 GPUs) at 1 waits (too few free: 0 of 2) with nothing listed.
+#[test]
+fn a_waiting_job_lists_no_candidates() {
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        || sized_cluster(1, 1, 4, 64, 512),
+        &[job("a", 0, 100, 4.0), job("h", 1, 10, 2.0)],
+    );
+    assert_eq!(lines[0].6, "n0=0");
+    let h = lines.iter().find(|l| l.1 == "h").unwrap();
+    assert_eq!((h.2.as_str(), h.6.as_str()), ("waits", ""));
 }
 
 /// Reason names are the documented vocabulary.

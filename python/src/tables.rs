@@ -88,6 +88,7 @@ pub fn timeseries<'py>(py: Python<'py>, rows: &[Sample]) -> PyResult<Bound<'py, 
         .column(rows, |r| r.down_nodes)?
         .column(rows, |r| r.frag_gpus)?
         .column(rows, |r| r.frag_ratio)?
+        .column(rows, |r| r.gpu_capacity_up)?
         .finish())
 }
 

@@ -45,6 +45,14 @@ pub const HEADLINE_METRICS: [&str; 9] = [
     "frag_mean",
 ];
 
+/// The metrics a report shows first: the scenario's `key` metrics in their order, then the
+/// headline metrics it does not name.
+pub fn leading(key: &[String]) -> Vec<&str> {
+    let mut names: Vec<&str> = key.iter().map(String::as_str).collect();
+    names.extend(HEADLINE_METRICS.iter().filter(|m| !key.iter().any(|k| k == *m)));
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,7 +71,8 @@ mod tests {
     #[test]
     fn directions_are_those_reports_always_used() {
         // ettr, goodput and lemons_right came later (docs/training.md, docs/failures.md):
-        // higher is better; spares_used and lemons_drained are not ranked.
+        // higher is better; spares_used and lemons_drained are not ranked. gpu_alloc_of_up and
+        // gpu_capacity_up later still (docs/scenarios.md): higher is better.
         let higher = [
             "jobs_completed",
             "gpu_alloc_ratio",
@@ -72,6 +81,8 @@ mod tests {
             "ettr",
             "goodput",
             "lemons_right",
+            "gpu_alloc_of_up",
+            "gpu_capacity_up",
         ];
         let neither = [
             "jobs_submitted",
@@ -94,6 +105,15 @@ mod tests {
             };
             assert_eq!(better(name), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn key_metrics_lead_and_are_not_repeated() {
+        let key = ["max_nodes_down".to_string(), "gpu_util".to_string()];
+        let names = leading(&key);
+        assert_eq!(names[..3], ["max_nodes_down", "gpu_util", "jobs_completed"]);
+        assert_eq!(names.len(), HEADLINE_METRICS.len() + 1, "gpu_util is listed once");
+        assert_eq!(leading(&[]), HEADLINE_METRICS);
     }
 
     #[test]

@@ -38,6 +38,7 @@ mod records;
 pub mod report;
 pub mod run_files;
 pub mod run_report;
+pub mod story;
 pub mod sweep_manifest;
 pub mod sweep_table;
 pub mod timeline;

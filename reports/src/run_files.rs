@@ -39,7 +39,7 @@ pub const JOBS_COLUMNS: [&str; 18] = [
 pub const RACKS_COLUMNS: [&str; 6] = ["t_s", "rack", "power_kw", "inlet_c", "max_temp_c", "uplink_util"];
 
 /// Columns of `timeseries.csv`, in order.
-pub const TIMESERIES_COLUMNS: [&str; 11] = [
+pub const TIMESERIES_COLUMNS: [&str; 12] = [
     "t_s",
     "gpu_alloc",
     "gpu_util",
@@ -51,6 +51,7 @@ pub const TIMESERIES_COLUMNS: [&str; 11] = [
     "down_nodes",
     "frag_gpus",
     "frag_ratio",
+    "gpu_capacity_up",
 ];
 
 /// What `summary.json` holds: the metrics of the contract at the top level (so
@@ -341,6 +342,7 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
             .count(s.down_nodes)
             .optional(s.frag_gpus)
             .optional(s.frag_ratio)
+            .float(s.gpu_capacity_up)
             .write(&mut csv)?;
     }
     csv.flush()

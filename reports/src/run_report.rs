@@ -16,6 +16,7 @@ use crate::html::{Cell, Content, Table, write_report};
 use crate::number::decimal;
 use crate::report::runs::{charts_of, incident_chart, span_s};
 use crate::run_files::extra_metric_names;
+use crate::story::{WaitShare, read_incidents, what_happened};
 
 /// Metrics shown as key figures at the top of a run's report, when the run defines them.
 const KEY_FIGURES: [&str; 8] = [
@@ -29,6 +30,16 @@ const KEY_FIGURES: [&str; 8] = [
     "max_temp_c",
 ];
 
+/// The key metrics the scenario echoed in `summary.json` names (`output.key_metrics`).
+fn key_metrics(scenario: Option<&serde_json::Value>) -> Vec<String> {
+    scenario
+        .and_then(|s| s.get("output"))
+        .and_then(|o| o.get("key_metrics"))
+        .and_then(serde_json::Value::as_array)
+        .map(|names| names.iter().filter_map(|n| n.as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
 /// A metric for the page: three decimals at most, `-` when undefined.
 fn shown(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| decimal((v * 1000.0).round() / 1000.0))
@@ -36,8 +47,10 @@ fn shown(value: Option<f64>) -> String {
 
 /// Draws the charts and writes `report.html` of the run folder `dir` (its `summary.json`,
 /// `timeseries.csv`, `jobs.csv`, and `racks.csv` and `incidents.csv` when present), from the
-/// files alone. Returns what was drawn.
-pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
+/// files alone, every chart drawn embedded in the page. Under the intro, a paragraph says what
+/// happened ([`crate::story::what_happened`]), with where the waiting time went when `waits`
+/// (the why-log's shares, for a run with `decisions.csv`) is given. Returns what was drawn.
+pub fn render_run_folder(dir: &Path, waits: Option<&[WaitShare]>) -> Result<Vec<Drawn>, ReportError> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
     let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::File {
@@ -56,28 +69,44 @@ pub fn render_run_folder(dir: &Path) -> Result<Vec<Drawn>, ReportError> {
         .and_then(|s| s.get("workload"))
         .and_then(|w| w.get("trace"))
         .map_or_else(|| "a synthetic workload".to_string(), |t| text_of(Some(t)));
-    // The built-in metrics, then those of a crate's own.
+    let key = key_metrics(scenario);
+    // The scenario's key metrics, then the other built-in metrics, then those of a crate's own.
     let own = summary.as_object().map(extra_metric_names).unwrap_or_default();
-    let rows = METRIC_NAMES
+    let rows = key
         .iter()
-        .copied()
-        .chain(own.iter().map(String::as_str))
+        .map(String::as_str)
+        .chain(
+            METRIC_NAMES
+                .iter()
+                .copied()
+                .chain(own.iter().map(String::as_str))
+                .filter(|m| !key.iter().any(|k| k == m)),
+        )
         .map(|m| vec![Cell::plain(m), Cell::plain(shown(metric(m)))])
         .collect();
+    let mut figures: Vec<&str> = key.iter().map(String::as_str).collect();
+    figures.extend(KEY_FIGURES.iter().filter(|m| !key.iter().any(|k| k == *m)));
+    let incidents = read_incidents(&dir.join("incidents.csv"))?;
     let content = Content {
-        intro: vec![format!(
-            "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
-             this page.",
-            text_of(summary.get("policy")),
-            text_of(summary.get("seed")),
-            text_of(summary.get("event_digest")),
-        )],
-        highlights: KEY_FIGURES
+        intro: vec![
+            format!(
+                "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
+                 this page.",
+                text_of(summary.get("policy")),
+                text_of(summary.get("seed")),
+                text_of(summary.get("event_digest")),
+            ),
+            format!("What happened: {}", what_happened(metric, &incidents, waits)),
+        ],
+        highlights: figures
             .iter()
             .filter_map(|m| Some((m.to_string(), shown(Some(metric(m)?)))))
             .collect(),
         tables: vec![Table {
-            caption: "Metrics (summary.json)".into(),
+            caption: match key.is_empty() {
+                true => "Metrics (summary.json)".into(),
+                false => "Metrics (summary.json), the scenario's key metrics first".into(),
+            },
             header: vec!["metric".into(), "value".into()],
             rows,
         }],

@@ -34,6 +34,10 @@ pub struct SweepManifest {
     /// registry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<MetricDecl>,
+    /// The scenario's key metrics (`[output] key_metrics`), which lead the report's tables and
+    /// charts; absent when it names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_metrics: Vec<String>,
 }
 
 /// A metric of a crate's own as `sweep.json` states it (what reports need of a
@@ -108,6 +112,7 @@ mod tests {
                 better: Better::Lower,
                 doc: "the most jobs waiting at once".into(),
             }],
+            key_metrics: vec!["max_nodes_down".into()],
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sweep.json");

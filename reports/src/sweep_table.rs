@@ -366,7 +366,7 @@ mod tests {
         let text = String::from_utf8(bytes).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert!(
-            lines[0].ends_with(",lemons_right,max_queue_length,error"),
+            lines[0].ends_with(",gpu_capacity_up,max_queue_length,error"),
             "{}",
             lines[0]
         );

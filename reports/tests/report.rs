@@ -63,6 +63,7 @@ fn comparison_folder(dir: &Path) {
         grid: [(POLICY_KEY.to_string(), POLICIES.map(String::from).to_vec())].into(),
         shard: None,
         metrics: Vec::new(),
+        key_metrics: Vec::new(),
     }
     .write(&dir.join("sweep.json"))
     .unwrap();
@@ -187,8 +188,30 @@ fn a_run_page_says_time_in_one_unit_everywhere() {
         r#"{"jobs_completed": 39, "scenario": {"name": "unit"}, "policy": "first-fit", "seed": 1, "event_digest": "0"}"#,
     )
     .unwrap();
-    let drawn = reports::run_report::render_run_folder(at).unwrap();
+    let waits = [
+        ("behind-head".to_string(), 5400.0, 75.0),
+        ("too-few-free".to_string(), 1800.0, 25.0),
+    ];
+    let drawn = reports::run_report::render_run_folder(at, Some(&waits)).unwrap();
     let (charts, _) = reports::report::split(drawn);
+    // Every chart drawn is on the page, the incidents chart included, under a paragraph that
+    // says what happened: 39 jobs completed (summary.json), no incident (incidents.csv holds
+    // only its header), 7200 job-s = 2 job-hours of waiting split 75 / 25 %.
+    let page = std::fs::read_to_string(at.join("report.html")).unwrap();
+    for chart in &charts {
+        assert!(
+            page.contains(&format!("<figure id=\"{}\">", chart.name)),
+            "{}",
+            chart.name
+        );
+    }
+    assert!(
+        page.contains(
+            "<p>What happened: 0 jobs arrived and 39 completed. Jobs waited 2 job-hours in all \
+             (decisions.csv): 75 % behind-head, 25 % too-few-free.</p>"
+        ),
+        "{page}"
+    );
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     for expected in [
         "incidents",

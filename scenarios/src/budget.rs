@@ -34,7 +34,7 @@ impl SpanReason {
         match self {
             SpanReason::MaxTime => "raise limits.max_time if the input is right",
             SpanReason::Samples => {
-                "that is as far as limits.samples ÷ 11 columns × output.sample_interval covers without a horizon: \
+                "that is as far as limits.samples ÷ 12 columns × output.sample_interval covers without a horizon: \
                  set a horizon, a longer output.sample_interval, or raise limits.samples"
             }
         }

@@ -6,11 +6,12 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use policies::explain::{Considered, ExplainSink, Outcome};
+use policies::explain::{Candidate, Considered, ExplainSink, Outcome};
 use sim_core::view::ClusterView;
 
-/// Columns of `decisions.csv`, in order. `candidates` stays empty: no placement exposes its
-/// ranked candidates yet (see docs/scenarios.md).
+/// Columns of `decisions.csv`, in order. `candidates` lists, for a start by a placement that
+/// scores nodes, its best candidate nodes for the first task as `node=score` joined by `;`, best
+/// first ([`candidates_cell`], docs/scenarios.md).
 pub const DECISIONS_COLUMNS: [&str; 7] = ["t_s", "job_id", "outcome", "reason", "params", "nodes", "candidates"];
 
 /// `decisions.csv` being written: rows go to a temporary file in the run's folder, renamed into
@@ -86,6 +87,7 @@ impl ExplainSink for Sink {
                 .iter()
                 .map(|task| view.cluster.node(task.node).name.as_str())
                 .collect();
+            let candidates = candidates_cell(view, &row.candidates);
             let record = [
                 t.as_str(),
                 view.job(row.job).spec.id.as_str(),
@@ -93,7 +95,7 @@ impl ExplainSink for Sink {
                 reason,
                 params.as_str(),
                 &nodes.join("+"),
-                "",
+                candidates.as_str(),
             ];
             if let Err(e) = writer.out.write_record(record) {
                 writer.error = Some(e.into());
@@ -101,4 +103,19 @@ impl ExplainSink for Sink {
             }
         }
     }
+}
+
+/// The `candidates` cell: each candidate as `node=score` (the node's name, the score as
+/// [`reports::number::decimal`] writes it), best first, joined by `;`; empty without candidates.
+pub fn candidates_cell(view: &ClusterView<'_>, candidates: &[Candidate]) -> String {
+    let mut cell = String::new();
+    for (i, candidate) in candidates.iter().enumerate() {
+        if i > 0 {
+            cell.push(';');
+        }
+        cell.push_str(&view.cluster.node(candidate.node).name);
+        cell.push('=');
+        reports::number::push_decimal(&mut cell, candidate.score);
+    }
+    cell
 }

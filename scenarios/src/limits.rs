@@ -68,8 +68,8 @@ const MIN_THREADS: u64 = 64;
 /// Memory assumed when the machine does not say (no `/proc/meminfo`).
 const FALLBACK_MEMORY_BYTES: u64 = 8 << 30;
 
-/// Columns of `timeseries.csv`: `t_s` and the ten series of a sample.
-pub const TIMESERIES_COLUMNS: u64 = 11;
+/// Columns of `timeseries.csv`: `t_s` and the eleven series of a sample.
+pub const TIMESERIES_COLUMNS: u64 = reports::run_files::TIMESERIES_COLUMNS.len() as u64;
 
 /// The budget in force: every limit resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -76,7 +76,10 @@ pub fn run_explaining(
     let spec = loaded.policy();
     let seed = loaded.scenario.seed;
     let mut policy = match explain {
-        Some(sink) => policies::resolve_explained(spec, seed, &typical, sink),
+        Some(sink) => {
+            let top_k = loaded.scenario.output.explain_top_k as usize;
+            policies::resolve_explained(spec, seed, &typical, sink, top_k)
+        }
         None => policies::resolve_with(spec, seed, &typical),
     };
     let mut models: Models = vec![Box::new(FragTracker::new(typical))];

@@ -259,6 +259,15 @@ pub struct OutputSection {
     /// Write `decisions.csv`, the why-log of every scheduling round (as `run --explain`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub explain: bool,
+    /// The metrics this scenario is about, in order: they lead the table `run` prints, the
+    /// `compare` table, the report's first table and the sweep charts (names of the metric
+    /// registry or of the loading registry's own metrics; default none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_metrics: Vec<String>,
+    /// Candidate nodes the why-log lists, with their scores, for a start by a scored placement
+    /// (default 3; 0 leaves the `candidates` column empty).
+    #[serde(default = "default_explain_top_k", skip_serializing_if = "is_default_explain_top_k")]
+    pub explain_top_k: u32,
 }
 
 impl Default for OutputSection {
@@ -266,8 +275,21 @@ impl Default for OutputSection {
         OutputSection {
             sample_interval: default_sample_interval(),
             explain: false,
+            key_metrics: Vec::new(),
+            explain_top_k: default_explain_top_k(),
         }
     }
+}
+
+/// Candidates the why-log lists by default.
+pub const DEFAULT_EXPLAIN_TOP_K: u32 = 3;
+
+fn default_explain_top_k() -> u32 {
+    DEFAULT_EXPLAIN_TOP_K
+}
+
+fn is_default_explain_top_k(k: &u32) -> bool {
+    *k == DEFAULT_EXPLAIN_TOP_K
 }
 
 fn default_sample_interval() -> Duration {

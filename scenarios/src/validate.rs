@@ -76,6 +76,17 @@ pub(crate) fn validate(
     })?;
     scenario.policy = policy.config.clone();
     at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
+    check_key_metrics(&scenario.output.key_metrics, registry, &fail)?;
+    if scenario.output.explain_top_k > MAX_EXPLAIN_TOP_K {
+        fail(
+            "output",
+            "explain_top_k",
+            format!(
+                "{} is not accepted; give at most {MAX_EXPLAIN_TOP_K}",
+                scenario.output.explain_top_k
+            ),
+        )?;
+    }
     if let Some(slicing) = policy.slicing {
         at_least_seconds(&site, "policy", "time_slice", slicing.slice)?;
     }
@@ -107,6 +118,39 @@ pub(crate) fn validate(
     crate::sharing_build::check(scenario, &site)?;
     crate::budget::check(scenario, &policy, limits, &site)?;
     Ok(policy)
+}
+
+/// The most candidates the why-log lists per start (`output.explain_top_k`): enough to see
+/// the runners-up, few enough to keep `decisions.csv` readable.
+const MAX_EXPLAIN_TOP_K: u32 = 100;
+
+/// Refuses an `output.key_metrics` entry that names no metric (built-in or of `registry`), or
+/// names one twice; the message lists the valid names.
+fn check_key_metrics(names: &[String], registry: &Registry, fail: &Fail<'_>) -> Result<(), ScenarioError> {
+    let known = |name: &str| {
+        sim_core::metrics::metric_info(name).is_some() || registry.metrics().iter().any(|m| m.name == name)
+    };
+    for (i, name) in names.iter().enumerate() {
+        if !known(name) {
+            let mut valid: Vec<&str> = sim_core::metrics::METRIC_NAMES.to_vec();
+            valid.extend(registry.metrics().iter().map(|m| m.name));
+            let hint = valid
+                .iter()
+                .map(|v| (strsim::levenshtein(name, v), *v))
+                .filter(|&(d, _)| d <= 3)
+                .min()
+                .map_or_else(String::new, |(_, m)| format!(" (did you mean `{m}`?)"));
+            fail(
+                "output",
+                "key_metrics",
+                format!("unknown metric `{name}`{hint}; the metrics: {}", valid.join(", ")),
+            )?;
+        }
+        if names[..i].contains(name) {
+            fail("output", "key_metrics", format!("`{name}` is listed twice"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a duration shorter than [`MIN_INTERVAL_S`].
@@ -458,6 +502,39 @@ mod tests {
         assert!(
             error("[policy.queues.a]\nquota = 3\n")
                 .contains("unknown key `quota` in [policy.queues.a] (did you mean `quota_gpus`?)")
+        );
+    }
+
+    #[test]
+    fn key_metrics_must_name_metrics_once() {
+        // BASE has 7 lines; `[output]` is line 8 and `key_metrics` line 9.
+        let loaded = load_str(
+            &format!("{BASE}[output]\nkey_metrics = [\"max_nodes_down\", \"gpu_alloc_ratio\"]\n"),
+            "s.toml",
+            None,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.scenario.output.key_metrics,
+            ["max_nodes_down", "gpu_alloc_ratio"]
+        );
+        let err = error("[output]\nkey_metrics = [\"max_node_down\"]\n");
+        assert!(
+            err.starts_with(
+                "s.toml:9: output.key_metrics: unknown metric `max_node_down` (did you mean `max_nodes_down`?); \
+                 the metrics: jobs_submitted, jobs_completed,"
+            ),
+            "{err}"
+        );
+        assert!(err.ends_with(", gpu_alloc_of_up, gpu_capacity_up"), "{err}");
+        assert_eq!(
+            error("[output]\nkey_metrics = [\"gpu_util\", \"gpu_util\"]\n"),
+            "s.toml:9: output.key_metrics: `gpu_util` is listed twice"
+        );
+        assert_eq!(
+            error("[output]\nexplain_top_k = 101\n"),
+            "s.toml:9: output.explain_top_k: 101 is not accepted; give at most 100"
         );
     }
 

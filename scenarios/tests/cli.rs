@@ -471,7 +471,15 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
     );
     assert!(run.status.success(), "{}", stderr(&run));
     let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
-    assert!(csv.starts_with("t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,\n"));
+    // Best fit's candidates, the GPUs each node would have left: a (4 GPUs) leaves 0 on either
+    // node (ties to the lower index); then b (1 GPU) fits only on r0-n1, leaving 3.
+    assert!(
+        csv.starts_with(
+            "t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0\n\
+             0.0,b,started,,,r0-n1,r0-n1=3\n"
+        ),
+        "{csv}"
+    );
     assert!(csv.contains("\n40.0,e,waits,behind-head,head=d,,\n"), "{csv}");
     let story = clustersim(&["why", "o", "e"], dir.path());
     let story = common::stdout(&story);
@@ -497,6 +505,30 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         })
         .sum();
     assert!((shares - 100.0).abs() < 0.11, "{summary}");
+    // The report of the folder says where the waiting went with the same shares, largest first.
+    let report = clustersim(&["report", "o", "-q"], dir.path());
+    assert!(report.status.success(), "{}", stderr(&report));
+    let page = std::fs::read_to_string(dir.path().join("o/report.html")).unwrap();
+    let paragraph = page
+        .split("<p>What happened: ")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    let waits = paragraph.split("(decisions.csv): ").nth(1).unwrap();
+    let named: Vec<&str> = waits
+        .trim_end_matches('.')
+        .split(", ")
+        .map(|s| s.rsplit(' ').next().unwrap())
+        .collect();
+    let top: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(named, top, "{paragraph}");
     let unknown = clustersim(&["why", "o", "zz"], dir.path());
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no job `zz` in jobs.csv"));

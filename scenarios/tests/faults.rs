@@ -62,6 +62,29 @@ fn a_failure_at_2_5_h_loses_half_an_hour_per_gpu_and_the_finish_moves_by_the_rep
 }
 
 #[test]
+fn a_node_down_lowers_the_allocation_of_the_installed_capacity_not_of_what_is_up() {
+    // Two nodes of 8 GPUs (16 installed); one 4 h job on 8 GPUs starts at 0 on r0-n0 (first
+    // fit). r0-n1, idle, is down from 1 h to 3 h. Window [0, 4 h]:
+    // - allocated 8 GPUs × 4 h = 32 GPU-h; installed 16 × 4 h = 64 GPU-h → gpu_alloc_ratio
+    //   32 / 64 = 0.5, and gpu_util the same (speed 1, nothing lost);
+    // - up 64 − 8 GPUs × 2 h = 48 GPU-h → gpu_capacity_up 48 / 64 = 0.75 and gpu_alloc_of_up
+    //   32 / 48 = 2/3 (what gpu_alloc_ratio read when it divided by the capacity up).
+    let run = run_with(
+        "[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 8, gpu_type = \"A100\" }\n\
+         [workload]\ntrace = \"t.csv\"\n\
+         [faults]\n\
+         [[faults.incident]]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r0-n1\"\nduration = \"2h\"\n",
+        "train,0,14400,1,8,0,0\n",
+    );
+    let s = &run.record.summary;
+    assert_eq!(s.makespan_s, 14_400.0);
+    assert_eq!(s.max_nodes_down, Some(1));
+    assert_eq!((s.gpu_alloc_ratio, s.gpu_util), (0.5, 0.5));
+    assert_eq!(s.gpu_capacity_up, 0.75);
+    assert!((s.gpu_alloc_of_up - 2.0 / 3.0).abs() < 1e-12, "{}", s.gpu_alloc_of_up);
+}
+
+#[test]
 fn a_tor_failure_kills_exactly_the_multi_node_jobs_through_its_rack() {
     // 2 racks × 2 nodes × 4 GPUs, first fit, all jobs at 0:
     //   single (1 × 4 GPUs, 5 h) → r0-n0;

@@ -114,13 +114,13 @@ fn observation_1_sampling_and_slowdown_keys_that_would_grow_the_time_series_with
 
 #[test]
 fn observation_1_without_a_horizon_the_time_series_budget_bounds_the_trace() {
-    // limits.samples = 1100 values is 100 rows of 11 columns: 99 intervals of 1 h = 356,400 s.
+    // limits.samples = 1200 values is 100 rows of 12 columns: 99 intervals of 1 h = 356,400 s.
     let dir = folder_with(&[(
         "t.csv",
         "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,356400,1,1\nb,0,356401,1,1\n",
     )]);
     let text =
-        BASE.replace("sample:philly", "t.csv") + "[output]\nsample_interval = \"1h\"\n[limits]\nsamples = 1100\n";
+        BASE.replace("sample:philly", "t.csv") + "[output]\nsample_interval = \"1h\"\n[limits]\nsamples = 1200\n";
     let err = validate(&text, &[], Some(dir.path().to_path_buf()))
         .unwrap_err()
         .to_string();
@@ -128,16 +128,17 @@ fn observation_1_without_a_horizon_the_time_series_budget_bounds_the_trace() {
         err.contains("t.csv:3: column `duration_s`: the job ends at 356401 s, past 356400 s"),
         "{err}"
     );
-    // With a horizon the series is bounded by it: 10 h at 1 h is 11 rows × 11 = 121 values.
+    // With a horizon the series is bounded by it: 10 h at 1 h is 11 rows × 12 columns = 132
+    // values.
     let err = refusal(&["horizon=\"10h\"", "output.sample_interval=\"1h\"", "limits.samples=120"]);
     assert!(
-        err.contains("(horizon ÷ output.sample_interval + 1 rows × 11 columns): 121, more than limits.samples = 120"),
+        err.contains("(horizon ÷ output.sample_interval + 1 rows × 12 columns): 132, more than limits.samples = 120"),
         "{err}"
     );
     assert!(
         validate(
             BASE,
-            &["horizon=\"10h\"", "output.sample_interval=\"1h\"", "limits.samples=121"],
+            &["horizon=\"10h\"", "output.sample_interval=\"1h\"", "limits.samples=132"],
             None
         )
         .is_ok()
@@ -219,7 +220,7 @@ fn observation_4_the_cascading_failure_without_its_horizon_is_refused() {
     assert_ne!(text, library);
     let err = load_str(&text, "c.toml", None, &[]).unwrap_err().to_string();
     assert!(
-        err.starts_with("c.toml:33: faults.cascade: restarted jobs overload nodes")
+        err.starts_with("c.toml:34: faults.cascade: restarted jobs overload nodes")
             && err.ends_with("set a horizon, faults.max_retries, or faults.cascade.memory_limits = true"),
         "{err}"
     );

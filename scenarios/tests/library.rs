@@ -51,6 +51,11 @@ fn every_library_scenario_loads_and_the_list_names_them_all() {
         let loaded = load_file(Path::new(&format!("library:{}", entry.name)), &[]).unwrap();
         assert_eq!(loaded.scenario.name, entry.name);
         assert!(entry.text.starts_with("# "), "{} has no story", entry.name);
+        assert!(
+            !loaded.scenario.output.key_metrics.is_empty(),
+            "{} names no key metrics",
+            entry.name
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
@@ -81,6 +86,10 @@ fn a_library_run_works_from_any_folder_and_writes_its_incident_story() {
     for chart in ["incidents.png", "incidents.svg"] {
         assert!(dir.path().join("out").join(chart).exists(), "{chart}");
     }
+    // The scenario's key metrics (interruptions, lost_gpu_hours, …) lead the printed table.
+    let table: Vec<&str> = stdout.lines().skip(3).take(2).collect();
+    assert!(table[0].starts_with("interruptions "), "{stdout}");
+    assert!(table[1].starts_with("lost_gpu_hours "), "{stdout}");
 }
 
 #[test]

@@ -15,7 +15,8 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::Placement;
-use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, place_by_free_cpu_gpu};
+use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, by_free_cpu_gpu, place_scored, scored_candidates};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `dot-product`.
@@ -58,7 +59,11 @@ fn score(cpu_free_milli: u64, gpu_free_milli: i64, cpu_milli: u64, gpu_milli: u6
 
 impl Placement for DotProduct {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        place_by_free_cpu_gpu(trial, job, &mut self.ties, score)
+        place_scored(trial, job, &mut self.ties, by_free_cpu_gpu(job, score))
+    }
+
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        scored_candidates(trial, job, &mut self.ties, by_free_cpu_gpu(job, score), k, out);
     }
 }
 

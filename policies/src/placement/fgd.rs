@@ -27,7 +27,8 @@ use sim_core::job::Job;
 use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
 
 use super::Placement;
-use super::scored::{Ties, place_scored};
+use super::scored::{Ties, place_scored, scored_candidates};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `fgd`.
@@ -188,10 +189,66 @@ fn score_node(
     )
 }
 
-impl Placement for Fgd {
-    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+/// What scoring nodes for one task class needs: the typical tasks and the caches, borrowed from
+/// [`Fgd`] apart from its tie-break order.
+struct Scorer<'f> {
+    typical: &'f TypicalTasks,
+    states: &'f mut [NodeState],
+    devices: &'f mut [u16],
+    offsets: &'f [usize],
+    last_version: &'f mut u32,
+    scores: &'f mut [Vec<Cached>],
+    /// The cache row of the class, if the cache has room for it.
+    row: Option<usize>,
+    request: TaskRequest,
+}
+
+impl Scorer<'_> {
+    /// The score of `task`'s node (where it fits, on the devices [`Trial::fit`] chose), and the
+    /// task on the device FGD chooses for a shared one.
+    fn score(&mut self, trial: &Trial<'_>, mut task: TaskAlloc) -> Option<(i64, TaskAlloc)> {
+        let node = task.node.index();
+        let free = trial.gpu_free_milli(task.node);
+        let (cpu_free, _) = trial.free_cpu_mem(task.node);
+        let gpu_type = trial.cluster().node(task.node).gpu_type;
+        let state = &mut self.states[node];
+        let cached = &mut self.devices[self.offsets[node]..self.offsets[node + 1]];
+        if state.version == 0 || state.cpu_free_milli != cpu_free || cached != free {
+            state.version = Fgd::renew(self.last_version, self.scores);
+            state.cpu_free_milli = cpu_free;
+            state.frag = self.typical.node_frag(gpu_type, cpu_free, free);
+            cached.copy_from_slice(free);
+        }
+        let (score, device_free) = match self.row.map(|r| &mut self.scores[r][node]) {
+            Some(entry) if entry.version == state.version => (i64::from(entry.score), entry.device_free),
+            entry => {
+                let (score, device_free) =
+                    score_node(self.typical, gpu_type, cpu_free, free, state.frag, &self.request);
+                if let Some(entry) = entry {
+                    *entry = Cached {
+                        version: state.version,
+                        score: score as i16,
+                        device_free,
+                    };
+                }
+                (score, device_free)
+            }
+        };
+        if self.request.is_shared_gpu() {
+            let device = free
+                .iter()
+                .position(|&f| f == device_free)
+                .expect("the cached device is free");
+            task.gpu_mask = 1 << device;
+        }
+        Some((score, task))
+    }
+}
+
+impl Fgd {
+    /// The tie-break order and a scorer of `request`'s class on `trial`'s cluster.
+    fn scorer(&mut self, trial: &Trial<'_>, request: TaskRequest) -> (&mut Ties, Scorer<'_>) {
         self.prepare(trial);
-        let request = job.spec.task;
         let row = self.class_row(&request);
         let Fgd {
             ties,
@@ -203,43 +260,30 @@ impl Placement for Fgd {
             scores,
             ..
         } = self;
-        let typical = &*typical;
-        place_scored(trial, job, ties, |trial, mut task| {
-            let node = task.node.index();
-            let free = trial.gpu_free_milli(task.node);
-            let (cpu_free, _) = trial.free_cpu_mem(task.node);
-            let gpu_type = trial.cluster().node(task.node).gpu_type;
-            let state = &mut states[node];
-            let cached = &mut devices[offsets[node]..offsets[node + 1]];
-            if state.version == 0 || state.cpu_free_milli != cpu_free || cached != free {
-                state.version = Fgd::renew(last_version, scores);
-                state.cpu_free_milli = cpu_free;
-                state.frag = typical.node_frag(gpu_type, cpu_free, free);
-                cached.copy_from_slice(free);
-            }
-            let (score, device_free) = match row.map(|r| &mut scores[r][node]) {
-                Some(entry) if entry.version == state.version => (i64::from(entry.score), entry.device_free),
-                entry => {
-                    let (score, device_free) = score_node(typical, gpu_type, cpu_free, free, state.frag, &request);
-                    if let Some(entry) = entry {
-                        *entry = Cached {
-                            version: state.version,
-                            score: score as i16,
-                            device_free,
-                        };
-                    }
-                    (score, device_free)
-                }
-            };
-            if request.is_shared_gpu() {
-                let device = free
-                    .iter()
-                    .position(|&f| f == device_free)
-                    .expect("the cached device is free");
-                task.gpu_mask = 1 << device;
-            }
-            Some((score, task))
-        })
+        let scorer = Scorer {
+            typical,
+            states,
+            devices,
+            offsets,
+            last_version,
+            scores,
+            row,
+            request,
+        };
+        (ties, scorer)
+    }
+}
+
+impl Placement for Fgd {
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        let (ties, mut scorer) = self.scorer(trial, job.spec.task);
+        place_scored(trial, job, ties, |trial, task| scorer.score(trial, task))
+    }
+
+    /// Scores: FGD's, 0–100, the highest first (ties in the run's random order of the nodes).
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let (ties, mut scorer) = self.scorer(trial, job.spec.task);
+        scored_candidates(trial, job, ties, |trial, task| scorer.score(trial, task), k, out);
     }
 }
 

@@ -19,7 +19,8 @@ use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
 use super::Placement;
-use super::scored::{MAX_SPEC_GPU_MILLI, Ties, free_milli, place_scored};
+use super::scored::{MAX_SPEC_GPU_MILLI, Ties, free_milli, place_scored, scored_candidates};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `gpu-clustering`.
@@ -121,6 +122,17 @@ impl Placement for GpuClustering {
             let free = free_milli(trial.gpu_free_milli(task.node));
             Some((score(&kinds[task.node.index()], free, task_kind), task))
         })
+    }
+
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let task_kind = kind(&job.spec.task);
+        let GpuClustering { ties, kinds } = self;
+        kinds.resize_with(trial.cluster().nodes().len(), Vec::new);
+        let scorer = |trial: &Trial<'_>, task: TaskAlloc| {
+            let free = free_milli(trial.gpu_free_milli(task.node));
+            Some((score(&kinds[task.node.index()], free, task_kind), task))
+        };
+        scored_candidates(trial, job, ties, scorer, k, out);
     }
 }
 

@@ -15,7 +15,8 @@ use sim_core::job::Job;
 use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
 
 use super::Placement;
-use super::scored::{Ties, idle_devices, place_scored};
+use super::scored::{Ties, idle_devices, place_scored, scored_candidates};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `gpu-packing`.
@@ -80,6 +81,13 @@ impl Placement for GpuPacking {
         place_scored(trial, job, &mut self.ties, |trial, task| {
             Some((score(trial.gpu_free_milli(task.node), &request), task))
         })
+    }
+
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let request = job.spec.task;
+        let scorer =
+            |trial: &Trial<'_>, task: TaskAlloc| Some((score(trial.gpu_free_milli(task.node), &request), task));
+        scored_candidates(trial, job, &mut self.ties, scorer, k, out);
     }
 }
 

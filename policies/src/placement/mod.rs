@@ -47,7 +47,7 @@ use sim_core::observe::Record;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use sim_core::view::ClusterView;
 
-use crate::explain::Reason;
+use crate::explain::{Candidate, Reason};
 use crate::registry::PlacementPart;
 
 /// Chooses nodes for the tasks of a job.
@@ -71,6 +71,13 @@ pub trait Placement {
     fn refusal(&self, trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         crate::explain::refusal(trial, free_gpu_milli, job)
     }
+
+    /// The best nodes for the first task of `job` on `trial`, best first, at most `k`, each with
+    /// the score this placement ranks nodes by, pushed onto `out`. Called only when a run explains
+    /// its decisions, just before [`Placement::place`]; it must change no later decision. The
+    /// default lists none: a placement that takes the first node that fits, a random one, or
+    /// plans the whole job at once ranks no nodes.
+    fn candidates(&mut self, _trial: &Trial<'_>, _job: &Job, _k: usize, _out: &mut Vec<Candidate>) {}
 
     /// True when the placement keeps no state and places each task by the trial alone (as
     /// first, best and worst fit do): conservative backfilling may then carry its plan from one
@@ -135,6 +142,42 @@ pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
     for task in tasks {
         trial.give_back(task);
     }
+}
+
+/// The best `k` nodes for the first task of `job` on `trial` in the order [`min_by_node_key`]
+/// picks from (the smallest `key` first, ties to the lower node index), each with its `score`,
+/// onto `out`. `key` and `score` receive the node and its free GPU capacity (milli-GPU) after
+/// the task.
+pub(crate) fn ranked_by_node_key<K: Ord>(
+    trial: &Trial<'_>,
+    job: &Job,
+    k: usize,
+    out: &mut Vec<Candidate>,
+    mut key: impl FnMut(NodeId, u64) -> K,
+    mut score: impl FnMut(NodeId, u64) -> f64,
+) {
+    let request = &job.spec.task;
+    let mut all: Vec<(K, Candidate)> = Vec::new();
+    for index in 0..trial.cluster().nodes().len() {
+        let node = NodeId::from_index(index);
+        if trial.fit(node, request, job.allowed_gpu_types).is_none() {
+            continue;
+        }
+        let free_after = trial.free_gpu_milli(node) - request.gpu_milli();
+        let candidate = Candidate {
+            node,
+            score: score(node, free_after),
+        };
+        all.push((key(node, free_after), candidate));
+    }
+    // A stable sort keeps node order among equal keys.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    out.extend(all.into_iter().take(k).map(|(_, c)| c));
+}
+
+/// Free milli-GPU as GPUs, the score of best, worst fit and spread.
+pub(crate) fn gpus_of(milli: u64) -> f64 {
+    milli as f64 / f64::from(MILLI_PER_GPU)
 }
 
 /// The fitting node with the smallest `key` (ties to the lower node id), and the task's devices

@@ -14,7 +14,8 @@ use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, copies_that_fit, give_back_all};
+use super::{Placement, copies_that_fit, give_back_all, gpus_of};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `packed`.
@@ -39,25 +40,30 @@ struct Room {
     free_gpu_milli: u64,
 }
 
+/// Per rack, the nodes that can hold some of `job`'s tasks on `trial`.
+fn rooms_of(trial: &Trial<'_>, job: &Job) -> Vec<Vec<Room>> {
+    trial
+        .cluster()
+        .racks()
+        .iter()
+        .map(|rack| {
+            rack.nodes
+                .iter()
+                .map(|&node| Room {
+                    node,
+                    copies: copies_that_fit(trial, node, &job.spec.task, job.allowed_gpu_types, job.spec.tasks),
+                    free_gpu_milli: trial.free_gpu_milli(node),
+                })
+                .filter(|room| room.copies > 0)
+                .collect()
+        })
+        .collect()
+}
+
 impl Placement for Packed {
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
         let tasks = job.spec.tasks;
-        let racks: Vec<Vec<Room>> = trial
-            .cluster()
-            .racks()
-            .iter()
-            .map(|rack| {
-                rack.nodes
-                    .iter()
-                    .map(|&node| Room {
-                        node,
-                        copies: copies_that_fit(trial, node, &job.spec.task, job.allowed_gpu_types, tasks),
-                        free_gpu_milli: trial.free_gpu_milli(node),
-                    })
-                    .filter(|room| room.copies > 0)
-                    .collect()
-            })
-            .collect();
+        let racks = rooms_of(trial, job);
         let mut rooms = choose_racks(&racks, tasks, job.spec.task.gpu_milli())?;
         let plan = choose_nodes(&mut rooms, tasks);
         let mut placed = Vec::with_capacity(tasks as usize);
@@ -72,6 +78,34 @@ impl Placement for Packed {
             }
         }
         Some(placed)
+    }
+
+    /// Candidates: the racks that can hold the whole job, in the order of step 1 (fewest nodes
+    /// needed, then least free GPU capacity left, then lower id), each as the node its first
+    /// task would go to (step 3), scored by the GPUs the rack would have free after the job.
+    /// None when no single rack can hold the job (it spans racks).
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let tasks = job.spec.tasks;
+        let needed = u64::from(tasks) * job.spec.task.gpu_milli();
+        let mut fitting: Vec<((u32, u64, usize), Candidate)> = rooms_of(trial, job)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, rooms)| total_copies(rooms) >= tasks)
+            .filter_map(|(id, mut rooms)| {
+                let left = rooms.iter().map(|r| r.free_gpu_milli).sum::<u64>() - needed;
+                let order = (nodes_needed(&rooms, tasks), left, id);
+                let (node, _) = *choose_nodes(&mut rooms, tasks).first()?;
+                Some((
+                    order,
+                    Candidate {
+                        node,
+                        score: gpus_of(left),
+                    },
+                ))
+            })
+            .collect();
+        fitting.sort_by_key(|(order, _)| *order);
+        out.extend(fitting.into_iter().take(k).map(|(_, c)| c));
     }
 }
 
@@ -179,6 +213,27 @@ mod tests {
             nodes_of(&Packed.place(&mut trial, &job(3, 4.0)).unwrap()),
             vec![2, 3, 4]
         );
+    }
+
+    #[test]
+    fn candidates_are_the_racks_that_hold_the_job_in_the_order_of_step_1() {
+        // Racks of 8 + 4, 4, and 2 + 2 GPUs (nodes 0, 1 | 2 | 3, 4). A 2 × 2-GPU gang: rack 0
+        // holds both on one node (node 0 or 1: 1 node), rack 1 on node 2 (1 node), rack 2 only
+        // on two nodes. Step 1: one node needed, then the least left: rack 1 (4 − 4 = 0), rack 0
+        // (12 − 4 = 8), then rack 2 (2 nodes; 4 − 4 = 0). Rack 0's tasks go to node 1, left
+        // tighter (4 − 4 = 0 < 8 − 4); rack 2's first to node 3 (lower id).
+        let cluster = racks(&[vec![8, 4], vec![4], vec![2, 2]]);
+        let trial = Trial::new(&cluster);
+        let mut out = Vec::new();
+        Packed.candidates(&trial, &job(2, 2.0), 3, &mut out);
+        let listed: Vec<(u32, f64)> = out.iter().map(|c| (c.node.0, c.score)).collect();
+        assert_eq!(listed, [(2, 0.0), (1, 8.0), (3, 0.0)]);
+        let placed = Packed.place(&mut Trial::new(&cluster), &job(2, 2.0)).unwrap();
+        assert_eq!(nodes_of(&placed), vec![2, 2], "the first candidate is the pick");
+        // A 4 × 4-GPU gang fits no single rack: no candidates.
+        out.clear();
+        Packed.candidates(&trial, &job(4, 4.0), 3, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -10,7 +10,8 @@ use sim_core::job::Job;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::view::ClusterView;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, min_by_node_key, place_each, ranked_by_node_key};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `power-aware`.
@@ -73,5 +74,18 @@ impl Placement for PowerAware {
                 (std::cmp::Reverse(self.headroom_mw(trial, rack)), free_after)
             })
         })
+    }
+
+    /// Scores: the node's rack power headroom, kW, the most first (then the fewest GPUs left).
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let rack = |node: NodeId| trial.cluster().node(node).rack;
+        ranked_by_node_key(
+            trial,
+            job,
+            k,
+            out,
+            |node, free_after| (std::cmp::Reverse(self.headroom_mw(trial, rack(node))), free_after),
+            |node, _| self.headroom_mw(trial, rack(node)) as f64 / 1e6,
+        );
     }
 }

@@ -15,6 +15,7 @@ use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::rng::{Stream, stream};
 
 use super::place_each;
+use crate::explain::Candidate;
 
 /// CPU of the largest node the artifact normalises by (`MaxSpecCpu`), in milli-cores.
 pub(crate) const MAX_SPEC_CPU_MILLI: f64 = 128_000.0;
@@ -80,34 +81,66 @@ pub(crate) fn place_scored(
     ties.prepare(trial.cluster().nodes().len());
     place_each(trial, job, |trial, _| {
         ties.clear();
-        for index in 0..trial.cluster().nodes().len() {
-            let node = NodeId::from_index(index);
-            let Some(fit) = trial.fit(node, &job.spec.task, job.allowed_gpu_types) else {
-                continue;
-            };
-            if let Some((s, task)) = score(trial, fit) {
-                ties.offer(s, task);
-            }
-        }
+        score_each(trial, job, &mut score, |s, task| ties.offer(s, task));
         ties.pick()
     })
 }
 
-/// Places the tasks of `job` by a score of the node's free CPU and GPU (milli-cores, milli-GPU
-/// summed over its devices) and the task's CPU and GPU request, the shape of the artifact's
-/// scores that look at nothing else (`DotProductScore`, its best fit).
-pub(crate) fn place_by_free_cpu_gpu(
-    trial: &mut Trial<'_>,
+/// Scores every node one task of `job` fits on (see [`place_scored`]) and hands each score and
+/// task to `offer`, in node order.
+fn score_each(
+    trial: &Trial<'_>,
+    job: &Job,
+    score: &mut impl FnMut(&Trial<'_>, TaskAlloc) -> Option<(i64, TaskAlloc)>,
+    mut offer: impl FnMut(i64, TaskAlloc),
+) {
+    for index in 0..trial.cluster().nodes().len() {
+        let node = NodeId::from_index(index);
+        let Some(fit) = trial.fit(node, &job.spec.task, job.allowed_gpu_types) else {
+            continue;
+        };
+        if let Some((s, task)) = score(trial, fit) {
+            offer(s, task);
+        }
+    }
+}
+
+/// The best `k` nodes for the first task of `job` as [`place_scored`] would rank them with
+/// `score` (highest score first, ties in the run's random order of the nodes), onto `out`.
+pub(crate) fn scored_candidates(
+    trial: &Trial<'_>,
     job: &Job,
     ties: &mut Ties,
+    mut score: impl FnMut(&Trial<'_>, TaskAlloc) -> Option<(i64, TaskAlloc)>,
+    k: usize,
+    out: &mut Vec<Candidate>,
+) {
+    ties.prepare(trial.cluster().nodes().len());
+    let mut all: Vec<(i64, u32, NodeId)> = Vec::new();
+    score_each(trial, job, &mut score, |s, task| {
+        all.push((s, ties.rank[task.node.index()], task.node))
+    });
+    all.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    out.extend(
+        all.iter()
+            .take(k)
+            .map(|&(s, _, node)| Candidate { node, score: s as f64 }),
+    );
+}
+
+/// The score of the artifact's placements that look at nothing but the node's free CPU and GPU
+/// (milli-cores, milli-GPU summed over its devices) and the task's CPU and GPU request
+/// (`DotProductScore`, its best fit), as a scorer for [`place_scored`].
+pub(crate) fn by_free_cpu_gpu(
+    job: &Job,
     score: fn(u64, i64, u64, u64) -> i64,
-) -> Option<Vec<TaskAlloc>> {
+) -> impl FnMut(&Trial<'_>, TaskAlloc) -> Option<(i64, TaskAlloc)> {
     let request = job.spec.task;
-    place_scored(trial, job, ties, |trial, task| {
+    move |trial, task| {
         let (cpu_free, _) = trial.free_cpu_mem(task.node);
         let gpu_free = free_milli(trial.gpu_free_milli(task.node));
         Some((score(cpu_free, gpu_free, request.cpu_milli, request.gpu_milli()), task))
-    })
+    }
 }
 
 /// Devices of `devices` wholly free.
@@ -140,6 +173,25 @@ mod tests {
             ties.offer(score, task(node));
         }
         ties.pick().unwrap().node.0
+    }
+
+    #[test]
+    fn candidates_rank_as_the_placement_picks() {
+        // Four 4-GPU nodes scored 70, 20, 70, 70 (by index): the three 70s come first, in the
+        // run's tie order, and the first of them is the node the placement takes.
+        let cluster = crate::placement::tests::nodes(&[4, 4, 4, 4]);
+        let trial = Trial::new(&cluster);
+        let job = crate::placement::tests::job(1, 1.0);
+        let by_index = |_: &Trial<'_>, task: TaskAlloc| Some((if task.node.0 == 1 { 20 } else { 70 }, task));
+        let mut ties = Ties::new(3);
+        let mut out = Vec::new();
+        scored_candidates(&trial, &job, &mut ties, by_index, 3, &mut out);
+        let mut nodes: Vec<u32> = out.iter().map(|c| c.node.0).collect();
+        assert!(out.iter().all(|c| c.score == 70.0), "{out:?}");
+        let taken = place_scored(&mut Trial::new(&cluster), &job, &mut ties, by_index).unwrap();
+        assert_eq!(nodes[0], taken[0].node.0);
+        nodes.sort_unstable();
+        assert_eq!(nodes, [0, 2, 3]);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, gpus_of, min_by_node_key, place_each, ranked_by_node_key};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `spread`.
@@ -36,6 +37,12 @@ impl Placement for Spread {
                 (in_rack, on_node, Reverse(free_after))
             })
         })
+    }
+
+    /// Scores: the GPUs the node would have free after the task, the most first (the first
+    /// task has no rack or node to avoid yet).
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        ranked_by_node_key(trial, job, k, out, |_, free| Reverse(free), |_, free| gpus_of(free));
     }
 }
 

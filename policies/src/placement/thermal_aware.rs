@@ -9,7 +9,8 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
-use super::{Placement, min_by_node_key, place_each};
+use super::{Placement, min_by_node_key, place_each, ranked_by_node_key};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `thermal-aware`.
@@ -59,5 +60,19 @@ impl Placement for ThermalAware {
                 (std::cmp::Reverse(self.margin_mk[rack.index()]), free_after)
             })
         })
+    }
+
+    /// Scores: the node's rack margin below its capping temperature, K, the most first (then
+    /// the fewest GPUs left).
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        let margin = |node: NodeId| self.margin_mk[trial.cluster().node(node).rack.index()];
+        ranked_by_node_key(
+            trial,
+            job,
+            k,
+            out,
+            |node, free_after| (std::cmp::Reverse(margin(node)), free_after),
+            |node, _| margin(node) as f64 / 1e3,
+        );
     }
 }

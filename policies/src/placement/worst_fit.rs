@@ -5,7 +5,8 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, place_each};
+use super::{Placement, gpus_of, place_each, ranked_by_node_key};
+use crate::explain::Candidate;
 use crate::registry::{PartInfo, PlacementPart};
 
 /// `worst-fit`.
@@ -31,6 +32,18 @@ impl Placement for WorstFit {
         place_each(trial, job, |trial, _| {
             trial.worst_fit(&job.spec.task, job.allowed_gpu_types)
         })
+    }
+
+    /// Scores: the GPUs the node would have free after the task, the most first.
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        ranked_by_node_key(
+            trial,
+            job,
+            k,
+            out,
+            |_, free| std::cmp::Reverse(free),
+            |_, free| gpus_of(free),
+        );
     }
 }
 

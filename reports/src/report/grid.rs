@@ -1,11 +1,12 @@
-//! Charts of a sweep: each headline metric against each swept parameter, mean and 95 %
-//! interval per grid point, one series per policy (and per value of any other swept key).
+//! Charts of a sweep: each key metric of the scenario and each headline metric against each
+//! swept parameter, mean and 95 % interval per grid point, one series per policy (and per value
+//! of any other swept key).
 
 use crate::aggregate::PointAggregate;
 use crate::charts::categories::{is_categorical, short, short_labels};
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
-use crate::direction::{Better, HEADLINE_METRICS, better_in};
+use crate::direction::{Better, better_in, leading};
 use crate::sweep_manifest::MetricDecl;
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
@@ -30,9 +31,10 @@ const COST_METRICS: [&str; 16] = [
     "lemons_right",
 ];
 
-/// The metrics charted: the headline metrics, then the cost metrics that differ between grid
-/// points (`max_nodes_down` in a failure study), then the metrics of a crate's own.
-fn charted(points: &[PointAggregate]) -> Vec<&str> {
+/// The metrics charted, each once: the scenario's `key` metrics, the headline metrics, then the
+/// cost metrics that differ between grid points (`max_nodes_down` in a failure study), then the
+/// metrics of a crate's own.
+fn charted<'a>(points: &'a [PointAggregate], key: &'a [String]) -> Vec<&'a str> {
     let varies = |metric: &str| {
         let means: Vec<f64> = points
             .iter()
@@ -45,15 +47,22 @@ fn charted(points: &[PointAggregate]) -> Vec<&str> {
         .first()
         .into_iter()
         .flat_map(|p| p.extra_metrics.iter().map(String::as_str));
-    HEADLINE_METRICS.iter().copied().chain(costs).chain(own).collect()
+    let mut names = leading(key);
+    for name in costs.chain(own) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
-/// The band charts of `points` (swept over `keys`); colours by position in `policies`.
-pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String]) -> Vec<BandChart> {
+/// The band charts of `points` (swept over `keys`), the scenario's `key` metrics first;
+/// colours by position in `policies`.
+pub fn charts(keys: &[String], points: &[PointAggregate], policies: &[String], key: &[String]) -> Vec<BandChart> {
     let policy_column = keys.iter().position(|k| k == POLICY_KEY);
     let parameters: Vec<usize> = (0..keys.len()).filter(|&k| Some(k) != policy_column).collect();
     let mut charts = Vec::new();
-    for metric in charted(points) {
+    for metric in charted(points, key) {
         if points.iter().all(|p| p.metric(metric).and_then(|e| e.mean).is_none()) {
             continue;
         }
@@ -85,11 +94,14 @@ fn spread(chart: &BandChart) -> f64 {
 }
 
 /// `charts` with the one whose means differ most (relative to their size) moved to the front,
-/// so that the page opens with the chart that says most; the others keep their order.
-pub fn lead_first(mut charts: Vec<BandChart>) -> Vec<BandChart> {
+/// so that the page opens with the chart that says most; the others keep their order. When the
+/// scenario names `key` metrics, the lead is the chart of one of them that differs most.
+pub fn lead_first(mut charts: Vec<BandChart>, key: &[String]) -> Vec<BandChart> {
+    let of_key = |chart: &BandChart| key.is_empty() || key.contains(&chart.y_label);
     let lead = charts
         .iter()
         .enumerate()
+        .filter(|(_, chart)| of_key(chart))
         .max_by(|a, b| spread(a.1).total_cmp(&spread(b.1)).then(b.0.cmp(&a.0)))
         .map(|(i, _)| i);
     if let Some(i) = lead {
@@ -277,7 +289,7 @@ mod tests {
             point("first-fit", "2", 20.0),
             point("best-fit", "2", 22.0),
         ];
-        let charts = charts(&keys, &points, &policies);
+        let charts = charts(&keys, &points, &policies, &[]);
         // Only avg_jct_s has values: one chart, against cluster.racks, whose two values are
         // categories in numeric order.
         assert_eq!(charts.len(), 1);
@@ -316,7 +328,7 @@ mod tests {
                 p
             })
             .collect();
-        let chart = charts(&keys, &points, &[]).remove(0);
+        let chart = charts(&keys, &points, &[], &[]).remove(0);
         assert_eq!(chart.categories, None);
         let xs: Vec<f64> = chart.series[0].points.iter().map(|p| p.x).collect();
         assert_eq!(xs, [1.0, 2.0, 4.0, 8.0, 16.0]);
@@ -329,7 +341,7 @@ mod tests {
                 p
             })
             .collect();
-        let chart = charts(&keys, &points, &[]).remove(0);
+        let chart = charts(&keys, &points, &[], &[]).remove(0);
         assert_eq!(chart.categories, Some(vec!["pods_a".to_string(), "pods_b".to_string()]));
     }
 
@@ -348,11 +360,25 @@ mod tests {
                 ci95: Some((nodes, nodes)),
             };
         }
-        let names: Vec<String> = lead_first(charts(&keys, &points, &policies))
+        let names: Vec<String> = lead_first(charts(&keys, &points, &policies, &[]), &[])
             .into_iter()
             .map(|c| c.name)
             .collect();
         assert_eq!(names, ["max_nodes_down_vs_cluster.racks", "avg_jct_s_vs_cluster.racks"]);
+        // Named a key metric, avg_jct_s is charted first and leads, although it differs less.
+        let key = ["avg_jct_s".to_string()];
+        let names: Vec<String> = lead_first(charts(&keys, &points, &policies, &key), &key)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["avg_jct_s_vs_cluster.racks", "max_nodes_down_vs_cluster.racks"]);
+        // A key metric outside the headline and cost lists is charted, right after the others
+        // named before it, even when it is the same at every point.
+        let key = ["jobs_submitted".to_string(), "avg_jct_s".to_string()];
+        assert_eq!(
+            charted(&points, &key)[..3],
+            ["jobs_submitted", "avg_jct_s", "jobs_completed"]
+        );
     }
 
     #[test]
@@ -377,7 +403,7 @@ mod tests {
             p
         };
         let points = [with_queue("first-fit", 3.0), with_queue("best-fit", 1.0)];
-        assert!(charted(&points).contains(&"max_queue_length"));
+        assert!(charted(&points, &[]).contains(&"max_queue_length"));
         let declared = [MetricDecl {
             name: "max_queue_length".into(),
             unit: "jobs".into(),
@@ -402,6 +428,6 @@ mod tests {
         a.params = vec!["best-fit".into()];
         let mut b = point("first-fit", "", 2.0);
         b.params = vec!["first-fit".into()];
-        charts(&keys, &[a, b], &policies).remove(0)
+        charts(&keys, &[a, b], &policies, &[]).remove(0)
     }
 }

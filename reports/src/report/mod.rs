@@ -71,6 +71,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         None => Vec::new(),
     };
     let declared = manifest.as_ref().map_or(&[][..], |m| &m.metrics[..]);
+    let key = manifest.as_ref().map_or(&[][..], |m| &m.key_metrics[..]);
     let points = aggregate(&table);
     let failed: usize = points.iter().map(|p| p.failed).sum();
     let seeds = manifest.as_ref().map_or(0, |m| m.seeds);
@@ -109,12 +110,12 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         let path = dir.join("comparison.csv");
         write_comparison_csv(&path, &results).map_err(|e| ReportError::io(&path, e))?;
         comparison = Some(path);
-        content.tables.push(tables::means(&results));
+        content.tables.push(tables::means(&results, key));
         if results.len() > 1 {
-            content.tables.push(tables::differences(&results));
+            content.tables.push(tables::differences(&results, key));
         }
     } else if curves.is_none() {
-        content.tables.push(tables::points(&table.params, &points));
+        content.tables.push(tables::points(&table.params, &points, key));
     }
     let fill_charts = curves.as_ref().map(|(keys, curves)| {
         let points = curve_points(curves);
@@ -149,7 +150,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
             drawn.push(charts::render(dir, chart)?);
         }
     }
-    let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies));
+    let grid_charts = grid::lead_first(grid::charts(&table.params, &points, &policies, key), key);
     if let Some((metric, value, at)) = grid_charts
         .first()
         .and_then(|lead| grid::best(&points, &lead.y_label, declared))

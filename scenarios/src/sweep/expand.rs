@@ -111,6 +111,7 @@ impl SweepPlan {
                 .collect(),
             shard: shard.map(|s| s.to_string()),
             metrics: self.base.metrics().iter().map(MetricDecl::from).collect(),
+            key_metrics: self.base.scenario.output.key_metrics.clone(),
         }
     }
 }

@@ -209,6 +209,8 @@ pub struct Cluster {
     gpu_type_names: Vec<String>,
     gpu_free_milli: Vec<u16>,
     total_gpu_milli: u64,
+    /// Every device of every node, up or down, failed or not, in milli-GPU.
+    installed_gpu_milli: u64,
     allocated_gpu_milli: u64,
     down_nodes: usize,
     power_limits: Option<PowerLimits>,
@@ -240,6 +242,7 @@ impl Cluster {
             gpu_type_names: Vec::new(),
             gpu_free_milli: Vec::new(),
             total_gpu_milli: 0,
+            installed_gpu_milli: 0,
             allocated_gpu_milli: 0,
             down_nodes: 0,
             power_limits: None,
@@ -309,6 +312,7 @@ impl Cluster {
                 first_gpu: cluster.gpu_free_milli.len(),
             };
             cluster.total_gpu_milli += node.gpu_milli();
+            cluster.installed_gpu_milli += u64::from(spec.gpus) * u64::from(MILLI_PER_GPU);
             cluster
                 .gpu_free_milli
                 .extend(std::iter::repeat_n(MILLI_PER_GPU as u16, spec.gpus as usize));
@@ -360,6 +364,12 @@ impl Cluster {
     /// Healthy GPU capacity (nodes that are up), in milli-GPU.
     pub fn total_gpu_milli(&self) -> u64 {
         self.total_gpu_milli
+    }
+
+    /// Installed GPU capacity: every device of every node, whether its node is up or down and
+    /// the device healthy or failed, in milli-GPU (constant over a run).
+    pub fn installed_gpu_milli(&self) -> u64 {
+        self.installed_gpu_milli
     }
 
     /// Number of nodes down now.
@@ -715,6 +725,17 @@ pub(crate) mod tests {
         assert_eq!(c.total_gpu_milli(), 48_000);
         assert_eq!(c.gpu_type_id("A100"), Some(GpuTypeId(0)));
         assert_eq!(c.gpu_type_id("H100"), None);
+    }
+
+    #[test]
+    fn installed_capacity_counts_down_nodes_and_failed_devices() {
+        // 6 nodes × 8 GPUs = 48 installed. Node 0 down leaves 40 up; one failed device of
+        // node 1 leaves 39; the installed 48 never moves.
+        let mut c = uniform(2, 3, 8);
+        assert!(c.set_node_up(NodeId(0), false));
+        assert!(c.set_gpu_failed(NodeId(1), 0, true));
+        assert_eq!(c.total_gpu_milli(), 39_000);
+        assert_eq!(c.installed_gpu_milli(), 48_000);
     }
 
     #[test]

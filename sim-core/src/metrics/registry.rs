@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 45] = [
+pub const METRICS: [MetricInfo; 47] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -146,14 +146,14 @@ pub const METRICS: [MetricInfo; 45] = [
         name: "gpu_alloc_ratio",
         unit: "ratio",
         better: Better::Higher,
-        doc: "time-weighted allocated ÷ GPU capacity",
+        doc: "time-weighted allocated ÷ installed GPU capacity (nodes down included)",
         value: |s| Some(s.gpu_alloc_ratio),
     },
     MetricInfo {
         name: "gpu_util",
         unit: "ratio",
         better: Better::Higher,
-        doc: "useful work (allocation × speed, minus lost work) ÷ GPU capacity",
+        doc: "useful work (allocation × speed, minus lost work) ÷ installed GPU capacity",
         value: |s| Some(s.gpu_util),
     },
     MetricInfo {
@@ -366,6 +366,20 @@ pub const METRICS: [MetricInfo; 45] = [
         doc: "drained nodes whose failure-rate multiplier is above the fleet's mean of 1",
         value: |s| s.lemons_right.map(|v| v as f64),
     },
+    MetricInfo {
+        name: "gpu_alloc_of_up",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "time-weighted allocated ÷ GPU capacity of the nodes that are up",
+        value: |s| Some(s.gpu_alloc_of_up),
+    },
+    MetricInfo {
+        name: "gpu_capacity_up",
+        unit: "ratio",
+        better: Better::Higher,
+        doc: "time average of the share of the installed GPU capacity that is up",
+        value: |s| Some(s.gpu_capacity_up),
+    },
 ];
 
 /// Every metric name, in [`METRICS`] order.
@@ -438,6 +452,8 @@ mod tests {
             spare_idle_gpu_hours: Some(x(42)),
             lemons_drained: Some(c(43)),
             lemons_right: Some(c(44)),
+            gpu_alloc_of_up: x(45),
+            gpu_capacity_up: x(46),
         }
     }
 

@@ -54,9 +54,9 @@ pub struct Summary {
     pub avg_bounded_slowdown: Option<f64>,
     /// From the first submission to the end of the run, in seconds.
     pub makespan_s: f64,
-    /// Time-weighted allocated ÷ healthy GPU capacity.
+    /// Time-weighted allocated ÷ installed GPU capacity (nodes down count as capacity unused).
     pub gpu_alloc_ratio: f64,
-    /// Useful work ÷ healthy GPU capacity (slowdowns and lost work excluded).
+    /// Useful work ÷ installed GPU capacity (slowdowns and lost work excluded).
     pub gpu_util: f64,
     /// Time-weighted mean fragmentation.
     pub frag_mean: f64,
@@ -128,6 +128,12 @@ pub struct Summary {
     /// Of those, drains of nodes whose failure-rate multiplier is above the fleet's mean of 1
     /// (`null` without `[faults.lemons]`; docs/failures.md).
     pub lemons_right: Option<u64>,
+    /// Time-weighted allocated ÷ the GPU capacity of the nodes that are up (the allocation of
+    /// what is left when nodes are down).
+    pub gpu_alloc_of_up: f64,
+    /// Time average of the share of the installed GPU capacity that is up (1 when no node or
+    /// device was ever down).
+    pub gpu_capacity_up: f64,
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
@@ -281,6 +287,8 @@ impl Summary {
             spare_idle_gpu_hours: spares.map(|s| s.idle_gpu_s(outcome.end) / 3600.0),
             lemons_drained: lemons.map(Lemons::drained),
             lemons_right: lemons.map(Lemons::right),
+            gpu_alloc_of_up: usage.gpu_alloc_of_up(),
+            gpu_capacity_up: usage.gpu_capacity_up(),
         }
     }
 

@@ -1,5 +1,10 @@
-//! Cluster usage over time: the time-weighted integrals behind `gpu_alloc_ratio`, `gpu_util`
-//! and `frag_mean`, and the sampled rows of `timeseries.csv`.
+//! Cluster usage over time: the time-weighted integrals behind `gpu_alloc_ratio`, `gpu_util`,
+//! `gpu_alloc_of_up`, `gpu_capacity_up` and `frag_mean`, and the sampled rows of
+//! `timeseries.csv`.
+//!
+//! The headline ratios divide by the installed GPU capacity (every device, up or not), so that
+//! nodes going down lower them; `gpu_alloc_of_up` divides by the capacity that is up, and
+//! `gpu_capacity_up` is that capacity's share of the installed one.
 //!
 //! Values are piecewise constant between instants, so integrals are exact sums of
 //! value × duration, not estimates from samples.
@@ -16,10 +21,12 @@ use crate::view::ClusterView;
 pub struct Sample {
     /// Sampling time.
     pub t: SimTime,
-    /// Allocated ÷ healthy GPU capacity.
+    /// Allocated ÷ installed GPU capacity.
     pub gpu_alloc: f64,
-    /// Useful work rate ÷ healthy GPU capacity (allocated capacity weighted by job speed).
+    /// Useful work rate ÷ installed GPU capacity (allocated capacity weighted by job speed).
     pub gpu_util: f64,
+    /// Healthy GPU capacity (nodes up, devices not failed) ÷ installed GPU capacity.
+    pub gpu_capacity_up: f64,
     /// Fragmentation (docs/scenarios.md): 1 − largest free block on one node ÷ total free.
     pub frag: f64,
     /// Jobs waiting.
@@ -48,8 +55,10 @@ pub struct UsageTotals {
     pub end: SimTime,
     /// ∫ allocated GPU capacity dt, in GPU-seconds.
     pub allocated_gpu_s: f64,
-    /// ∫ healthy GPU capacity dt, in GPU-seconds.
+    /// ∫ healthy GPU capacity (nodes up, devices not failed) dt, in GPU-seconds.
     pub capacity_gpu_s: f64,
+    /// ∫ installed GPU capacity dt, in GPU-seconds.
+    pub installed_gpu_s: f64,
     /// ∫ Σ(running jobs' GPUs × speed) dt, in GPU-seconds of reference work.
     pub effective_gpu_s: f64,
     /// GPU-seconds of work lost to preemption, suspension overheads and failures.
@@ -63,14 +72,24 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
-    /// Time-weighted allocated ÷ healthy capacity.
+    /// Time-weighted allocated ÷ installed capacity.
     pub fn gpu_alloc_ratio(&self) -> f64 {
+        ratio(self.allocated_gpu_s, self.installed_gpu_s)
+    }
+
+    /// Useful work done ÷ installed capacity: slowdowns and lost work excluded.
+    pub fn gpu_util(&self) -> f64 {
+        ratio((self.effective_gpu_s - self.lost_gpu_s).max(0.0), self.installed_gpu_s)
+    }
+
+    /// Time-weighted allocated ÷ healthy capacity (the capacity of the nodes that are up).
+    pub fn gpu_alloc_of_up(&self) -> f64 {
         ratio(self.allocated_gpu_s, self.capacity_gpu_s)
     }
 
-    /// Useful work done ÷ healthy capacity: slowdowns and lost work excluded.
-    pub fn gpu_util(&self) -> f64 {
-        ratio((self.effective_gpu_s - self.lost_gpu_s).max(0.0), self.capacity_gpu_s)
+    /// Time average of the share of the installed capacity that is up (1 when nothing failed).
+    pub fn gpu_capacity_up(&self) -> f64 {
+        ratio(self.capacity_gpu_s, self.installed_gpu_s)
     }
 
     /// Time average of fragmentation over the window.
@@ -106,6 +125,7 @@ pub struct UsageCollector {
     /// Values holding since `last` (the end of the previous instant).
     allocated_milli: f64,
     capacity_milli: f64,
+    installed_milli: f64,
     effective_milli: f64,
     frag: f64,
     /// Workload-aware fragmentation (GPUs, ratio), when typical tasks are set.
@@ -139,6 +159,7 @@ impl UsageCollector {
         let gpus = |milli: f64| milli / f64::from(MILLI_PER_GPU);
         self.totals.allocated_gpu_s += gpus(self.allocated_milli) * dt;
         self.totals.capacity_gpu_s += gpus(self.capacity_milli) * dt;
+        self.totals.installed_gpu_s += gpus(self.installed_milli) * dt;
         self.totals.effective_gpu_s += gpus(self.effective_milli) * dt;
         self.totals.frag_s += self.frag * dt;
         if let Some((gpus, frag_ratio)) = self.gpu_frag {
@@ -192,18 +213,20 @@ impl Observer for UsageCollector {
         self.advance_to(view.now);
         self.allocated_milli = view.cluster.allocated_gpu_milli() as f64;
         self.capacity_milli = view.cluster.total_gpu_milli() as f64;
+        self.installed_milli = view.cluster.installed_gpu_milli() as f64;
         self.effective_milli = self.effective_now.max(0.0);
         self.frag = view.fragmentation();
         self.gpu_frag = view.gpu_frag().map(|f| (f.gpus(), f.ratio()));
     }
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
-        let capacity = view.cluster.total_gpu_milli() as f64;
+        let installed = view.cluster.installed_gpu_milli() as f64;
         let gpu_frag = view.gpu_frag();
         self.samples.push(Sample {
             t: at,
-            gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, capacity),
-            gpu_util: ratio(self.effective_milli, capacity),
+            gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, installed),
+            gpu_util: ratio(self.effective_milli, installed),
+            gpu_capacity_up: ratio(view.cluster.total_gpu_milli() as f64, installed),
             frag: view.fragmentation(),
             queue_len: view.pending.len(),
             running: view.running.len(),

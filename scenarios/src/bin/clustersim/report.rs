@@ -19,7 +19,7 @@ pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
         let rendered = render_dir(dir)?;
         (rendered.charts, rendered.page, rendered.comparison)
     } else if dir.join("summary.json").exists() {
-        let drawn = reports::run_report::render_run_folder(dir).map_err(|e| ScenarioError::report_of(dir, e))?;
+        let drawn = crate::run::render_run_report(dir)?;
         (split(drawn).0, dir.join("report.html"), None)
     } else {
         return Err(ScenarioError::Input(format!(

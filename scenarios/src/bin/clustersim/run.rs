@@ -12,7 +12,7 @@ use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
 
-/// Metrics printed after a run, in order.
+/// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
     "jobs_submitted",
     "jobs_completed",
@@ -111,9 +111,21 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         return Ok(());
     }
     let summary = &run.record.summary;
-    let rows: Vec<Vec<String>> = HEADLINE
+    let key = &loaded.scenario.output.key_metrics;
+    let value = |name: &str| match summary.metric(name) {
+        Some(value) => value,
+        None => run
+            .record
+            .extra_metrics
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v),
+    };
+    let rows: Vec<Vec<String>> = key
         .iter()
-        .map(|name| vec![name.to_string(), cell(summary.metric(name).flatten())])
+        .map(String::as_str)
+        .chain(HEADLINE.iter().copied().filter(|m| !key.iter().any(|k| k == m)))
+        .map(|name| vec![name.to_string(), cell(value(name))])
         .collect();
     outln!(
         "{} — policy {}, seed {}",
@@ -168,9 +180,20 @@ fn peak_memory_mib() -> Option<f64> {
 
 /// Charts and `report.html` of one run, in its folder, from the files just written.
 fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
-    reports::run_report::render_run_folder(out)
-        .map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
+    render_run_report(out).map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
     Ok(out.join("report.html"))
+}
+
+/// Draws the report of the run folder `dir`; when the run explained its decisions
+/// (`decisions.csv`), its "what happened" paragraph says where the waiting time went, with the
+/// shares `clustersim why DIR --summary` prints.
+pub fn render_run_report(dir: &Path) -> Result<Vec<reports::charts::Drawn>, ScenarioError> {
+    let waits = if dir.join("decisions.csv").exists() {
+        Some(scenarios::why::WhyLog::read(dir)?.shares())
+    } else {
+        None
+    };
+    reports::run_report::render_run_folder(dir, waits.as_deref()).map_err(|e| ScenarioError::report_of(dir, e))
 }
 
 /// "312 nodes, 2496 GPUs".
