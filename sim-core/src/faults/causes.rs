@@ -313,7 +313,7 @@ mod tests {
             repair: RepairTime::Fixed(SimTime::from_secs(60)),
             planned: false,
         };
-        let table = CauseTable::new(vec![cause], &crate::cluster::tests::uniform(1, 1, 8), 1).unwrap();
+        let table = CauseTable::new(vec![cause], &crate::cluster::tests::uniform(1, 1, 8), 1, None).unwrap();
         let event = |payload| ModelEvent { payload, version: 0 };
         assert_eq!(table.event_kind(event(FAILURE)), EventKind::Failure);
         assert_eq!(table.event_kind(event(REPAIR | 3)), EventKind::Repair);
