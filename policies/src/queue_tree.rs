@@ -5,7 +5,7 @@
 //! weight 1 without quota, in order of first arrival.
 
 use sim_core::job::Job;
-use sim_core::observe::Record;
+use sim_core::observe::{Membership, Record};
 use sim_core::view::ClusterView;
 
 use crate::spec::QueueSpec;
@@ -156,22 +156,10 @@ impl QueueTree {
         let job = view.job(id);
         self.intern(job);
         let mut held = std::mem::take(&mut self.held);
-        match record {
-            Record::Started { .. } => self.charge(&mut held, job, true),
-            Record::Completed { .. }
-            | Record::TimedOut { .. }
-            | Record::Preempted { .. }
-            | Record::Suspended { .. }
-            | Record::Interrupted { .. } => {
-                self.charge(&mut held, job, false);
-            }
-            Record::Arrived { .. }
-            | Record::Rejected { .. }
-            | Record::Requeued { .. }
-            | Record::GaveUp { .. }
-            | Record::RateChanged { .. }
-            | Record::NodeDown { .. }
-            | Record::NodeUp { .. } => {}
+        match record.running_change() {
+            Some(Membership::Joins(_)) => self.charge(&mut held, job, true),
+            Some(Membership::Leaves(_)) => self.charge(&mut held, job, false),
+            None => {}
         }
         self.held = held;
     }

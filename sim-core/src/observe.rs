@@ -111,6 +111,57 @@ impl Record {
             Record::NodeDown { .. } | Record::NodeUp { .. } => None,
         }
     }
+
+    /// How the record changes the set of waiting jobs: a job joins it when it arrives, is
+    /// preempted or suspended, or comes back after a failure; it leaves when it starts or is
+    /// rejected. Queue orders keep their waiting sets by this one rule.
+    pub fn waiting_change(&self) -> Option<Membership> {
+        match *self {
+            Record::Arrived { job }
+            | Record::Preempted { job, .. }
+            | Record::Suspended { job, .. }
+            | Record::Requeued { job } => Some(Membership::Joins(job)),
+            Record::Started { job } | Record::Rejected { job, .. } => Some(Membership::Leaves(job)),
+            Record::Completed { .. }
+            | Record::TimedOut { .. }
+            | Record::Interrupted { .. }
+            | Record::GaveUp { .. }
+            | Record::RateChanged { .. }
+            | Record::NodeDown { .. }
+            | Record::NodeUp { .. } => None,
+        }
+    }
+
+    /// How the record changes the set of jobs holding resources: a job joins it when it
+    /// starts and leaves it when it completes, times out, is preempted, suspended or
+    /// interrupted. Fair-share orders charge and credit holdings by this one rule.
+    pub fn running_change(&self) -> Option<Membership> {
+        match *self {
+            Record::Started { job } => Some(Membership::Joins(job)),
+            Record::Completed { job }
+            | Record::TimedOut { job, .. }
+            | Record::Preempted { job, .. }
+            | Record::Suspended { job, .. }
+            | Record::Interrupted { job, .. } => Some(Membership::Leaves(job)),
+            Record::Arrived { .. }
+            | Record::Rejected { .. }
+            | Record::Requeued { .. }
+            | Record::GaveUp { .. }
+            | Record::RateChanged { .. }
+            | Record::NodeDown { .. }
+            | Record::NodeUp { .. } => None,
+        }
+    }
+}
+
+/// A job entering or leaving a set of jobs ([`Record::waiting_change`],
+/// [`Record::running_change`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Membership {
+    /// The job enters the set.
+    Joins(JobId),
+    /// The job leaves the set.
+    Leaves(JobId),
 }
 
 /// Why a node went down.

@@ -11,7 +11,7 @@
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
-use sim_core::observe::Record;
+use sim_core::observe::{Membership, Record};
 use sim_core::view::ClusterView;
 
 use super::groups::{GroupedWaiting, SHARE_BY, ShareBy};
@@ -72,28 +72,18 @@ impl QueueOrder for Drf {
         let job = view.job(id);
         let g = self.groups.group(job);
         let d = demand(job);
-        match record {
-            Record::Started { .. } => {
+        match record.running_change() {
+            Some(Membership::Joins(_)) => {
                 for (held, need) in self.held[g].iter_mut().zip(d) {
                     *held += need;
                 }
             }
-            Record::Completed { .. }
-            | Record::TimedOut { .. }
-            | Record::Preempted { .. }
-            | Record::Suspended { .. }
-            | Record::Interrupted { .. } => {
+            Some(Membership::Leaves(_)) => {
                 for (held, need) in self.held[g].iter_mut().zip(d) {
                     *held = held.saturating_sub(need);
                 }
             }
-            Record::Arrived { .. }
-            | Record::Rejected { .. }
-            | Record::Requeued { .. }
-            | Record::GaveUp { .. }
-            | Record::RateChanged { .. }
-            | Record::NodeDown { .. }
-            | Record::NodeUp { .. } => {}
+            None => {}
         }
     }
 

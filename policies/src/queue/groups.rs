@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
-use sim_core::observe::Record;
+use sim_core::observe::{Membership, Record};
 use sim_core::view::ClusterView;
 
 use super::walk::Walk;
@@ -100,20 +100,14 @@ impl GroupedWaiting {
             self.heads.resize(g + 1, None);
         }
         let entry = (job.queue_position, id);
-        match *record {
-            Record::Arrived { .. } | Record::Preempted { .. } | Record::Suspended { .. } | Record::Requeued { .. } => {
+        match record.waiting_change() {
+            Some(Membership::Joins(_)) => {
                 self.waiting[g].insert(entry);
             }
-            Record::Started { .. } | Record::Rejected { .. } => {
+            Some(Membership::Leaves(_)) => {
                 self.waiting[g].remove(&entry);
             }
-            Record::Completed { .. }
-            | Record::TimedOut { .. }
-            | Record::Interrupted { .. }
-            | Record::GaveUp { .. }
-            | Record::RateChanged { .. }
-            | Record::NodeDown { .. }
-            | Record::NodeUp { .. } => {}
+            None => {}
         }
     }
 

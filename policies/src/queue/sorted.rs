@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
-use sim_core::observe::Record;
+use sim_core::observe::{Membership, Record};
 use sim_core::view::ClusterView;
 
 use super::walk::Walk;
@@ -33,23 +33,14 @@ impl<K: Ord + Copy> SortedWaiting<K> {
             let j = view.job(job);
             ((self.key)(j), j.queue_position, job)
         };
-        match *record {
-            Record::Arrived { job }
-            | Record::Preempted { job, .. }
-            | Record::Suspended { job, .. }
-            | Record::Requeued { job } => {
+        match record.waiting_change() {
+            Some(Membership::Joins(job)) => {
                 self.waiting.insert(entry(job));
             }
-            Record::Started { job } | Record::Rejected { job, .. } => {
+            Some(Membership::Leaves(job)) => {
                 self.waiting.remove(&entry(job));
             }
-            Record::Completed { .. }
-            | Record::TimedOut { .. }
-            | Record::Interrupted { .. }
-            | Record::GaveUp { .. }
-            | Record::RateChanged { .. }
-            | Record::NodeDown { .. }
-            | Record::NodeUp { .. } => {}
+            None => {}
         }
     }
 
