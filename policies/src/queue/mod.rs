@@ -22,6 +22,7 @@ pub use groups::ShareBy;
 pub use lottery::Lottery;
 pub use priority::Priority;
 pub use sjf::Sjf;
+pub use sorted::SortedWaiting;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;

@@ -8,10 +8,12 @@ use sim_core::job::Job;
 use sim_core::observe::{Membership, Record};
 use sim_core::view::ClusterView;
 
+use super::QueueOrder;
 use super::walk::Walk;
 
-/// Waiting jobs in `(key, queue position)` order, and this round's position among them.
-pub(crate) struct SortedWaiting<K> {
+/// A queue order by a fixed key of each job (then queue position): the waiting jobs in that
+/// order, and this round's position among them. `priority` and `sjf` are two keys of it.
+pub struct SortedWaiting<K> {
     key: fn(&Job) -> K,
     waiting: BTreeSet<(K, u64, JobId)>,
     walk: Walk<(K, u64, JobId)>,
@@ -26,9 +28,11 @@ impl<K: Ord + Copy> SortedWaiting<K> {
             walk: Walk::default(),
         }
     }
+}
 
+impl<K: Ord + Copy> QueueOrder for SortedWaiting<K> {
     /// Adds jobs that become pending and drops jobs that leave the queue.
-    pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         let entry = |job: JobId| {
             let j = view.job(job);
             ((self.key)(j), j.queue_position, job)
@@ -45,7 +49,7 @@ impl<K: Ord + Copy> SortedWaiting<K> {
     }
 
     /// Restarts the walk from the first job.
-    pub(crate) fn begin_round(&mut self, view: &ClusterView<'_>) {
+    fn begin_round(&mut self, view: &ClusterView<'_>) {
         debug_assert_eq!(
             self.waiting.len(),
             view.pending.len(),
@@ -55,7 +59,9 @@ impl<K: Ord + Copy> SortedWaiting<K> {
     }
 
     /// The next job of the walk.
-    pub(crate) fn next(&mut self) -> Option<JobId> {
+    fn next(&mut self, _view: &ClusterView<'_>) -> Option<JobId> {
         self.walk.next(&self.waiting).map(|(_, _, id)| id)
     }
+
+    fn started(&mut self, _job: &Job) {}
 }
