@@ -269,14 +269,7 @@ fn uneven() -> Cluster {
     let specs: Vec<NodeSpec> = [8, 4, 2, 6, 2]
         .iter()
         .enumerate()
-        .map(|(i, &gpus)| NodeSpec {
-            name: format!("n{i}"),
-            rack: format!("r{i}"),
-            gpus,
-            gpu_type: "A100".into(),
-            cpu_milli: 64_000,
-            mem_mib: 1 << 20,
-        })
+        .map(|(i, &gpus)| common::node(i, &format!("r{i}"), gpus))
         .collect();
     Cluster::build(&specs).unwrap()
 }

@@ -49,14 +49,20 @@ pub struct Fgd {
     ties: Ties,
     /// The typical tasks.
     typical: TypicalTasks,
+    /// Task classes (CPU, devices, share) by first appearance.
+    classes: BTreeMap<(u64, u32, u32), usize>,
+    cache: ScoreCache,
+}
+
+/// The scores FGD computed, kept while the nodes they belong to are unchanged.
+#[derive(Default)]
+struct ScoreCache {
     /// Per node, the state its cached scores belong to.
     states: Vec<NodeState>,
     /// Free milli-GPU of each device of each node's cached state, node `n` at `offsets[n]`.
     devices: Vec<u16>,
     offsets: Vec<usize>,
     last_version: u32,
-    /// Task classes (CPU, devices, share) by first appearance.
-    classes: BTreeMap<(u64, u32, u32), usize>,
     /// Per class, per node: the cached score.
     scores: Vec<Vec<Cached>>,
 }
@@ -88,29 +94,26 @@ impl Fgd {
         Fgd {
             ties: Ties::new(seed),
             typical,
-            states: Vec::new(),
-            devices: Vec::new(),
-            offsets: Vec::new(),
-            last_version: 0,
             classes: BTreeMap::new(),
-            scores: Vec::new(),
+            cache: ScoreCache::default(),
         }
     }
 
     /// Sizes the caches for the trial's cluster, once.
     fn prepare(&mut self, trial: &Trial<'_>) {
-        if !self.offsets.is_empty() {
+        let cache = &mut self.cache;
+        if !cache.offsets.is_empty() {
             return;
         }
         let cluster = trial.cluster();
-        self.states = vec![NodeState::default(); cluster.nodes().len()];
-        self.offsets = std::iter::once(0)
+        cache.states = vec![NodeState::default(); cluster.nodes().len()];
+        cache.offsets = std::iter::once(0)
             .chain(cluster.nodes().iter().scan(0, |end, n| {
                 *end += n.gpu_count as usize;
                 Some(*end)
             }))
             .collect();
-        self.devices = vec![0; *self.offsets.last().unwrap_or(&0)];
+        cache.devices = vec![0; *cache.offsets.last().unwrap_or(&0)];
     }
 
     /// The cache row of `request`'s class, if the cache has room for it.
@@ -118,20 +121,23 @@ impl Fgd {
         let key = (request.cpu_milli, request.gpus, request.milli_per_gpu);
         let next = self.classes.len();
         let row = *self.classes.entry(key).or_insert(next);
-        if row == self.scores.len() && (row + 1) * self.states.len() <= MAX_CACHED_SCORES {
-            self.scores.push(vec![Cached::default(); self.states.len()]);
+        let cache = &mut self.cache;
+        if row == cache.scores.len() && (row + 1) * cache.states.len() <= MAX_CACHED_SCORES {
+            cache.scores.push(vec![Cached::default(); cache.states.len()]);
         }
-        (row < self.scores.len()).then_some(row)
+        (row < cache.scores.len()).then_some(row)
     }
+}
 
+impl ScoreCache {
     /// A fresh state version; when they run out, every cached score is dropped.
-    fn renew(last_version: &mut u32, scores: &mut [Vec<Cached>]) -> u32 {
-        if *last_version == u32::MAX {
-            scores.iter_mut().flatten().for_each(|c| c.version = 0);
-            *last_version = 0;
+    fn renew(&mut self) -> u32 {
+        if self.last_version == u32::MAX {
+            self.scores.iter_mut().flatten().for_each(|c| c.version = 0);
+            self.last_version = 0;
         }
-        *last_version += 1;
-        *last_version
+        self.last_version += 1;
+        self.last_version
     }
 }
 
@@ -193,11 +199,7 @@ fn score_node(
 /// [`Fgd`] apart from its tie-break order.
 struct Scorer<'f> {
     typical: &'f TypicalTasks,
-    states: &'f mut [NodeState],
-    devices: &'f mut [u16],
-    offsets: &'f [usize],
-    last_version: &'f mut u32,
-    scores: &'f mut [Vec<Cached>],
+    cache: &'f mut ScoreCache,
     /// The cache row of the class, if the cache has room for it.
     row: Option<usize>,
     request: TaskRequest,
@@ -211,15 +213,20 @@ impl Scorer<'_> {
         let free = trial.gpu_free_milli(task.node);
         let (cpu_free, _) = trial.free_cpu_mem(task.node);
         let gpu_type = trial.cluster().node(task.node).gpu_type;
-        let state = &mut self.states[node];
-        let cached = &mut self.devices[self.offsets[node]..self.offsets[node + 1]];
-        if state.version == 0 || state.cpu_free_milli != cpu_free || cached != free {
-            state.version = Fgd::renew(self.last_version, self.scores);
+        let cache = &mut *self.cache;
+        if cache.states[node].version == 0
+            || cache.states[node].cpu_free_milli != cpu_free
+            || cache.devices[cache.offsets[node]..cache.offsets[node + 1]] != *free
+        {
+            let version = cache.renew();
+            let state = &mut cache.states[node];
+            state.version = version;
             state.cpu_free_milli = cpu_free;
             state.frag = self.typical.node_frag(gpu_type, cpu_free, free);
-            cached.copy_from_slice(free);
+            cache.devices[cache.offsets[node]..cache.offsets[node + 1]].copy_from_slice(free);
         }
-        let (score, device_free) = match self.row.map(|r| &mut self.scores[r][node]) {
+        let state = cache.states[node];
+        let (score, device_free) = match self.row.map(|r| &mut cache.scores[r][node]) {
             Some(entry) if entry.version == state.version => (i64::from(entry.score), entry.device_free),
             entry => {
                 let (score, device_free) =
@@ -250,27 +257,13 @@ impl Fgd {
     fn scorer(&mut self, trial: &Trial<'_>, request: TaskRequest) -> (&mut Ties, Scorer<'_>) {
         self.prepare(trial);
         let row = self.class_row(&request);
-        let Fgd {
-            ties,
-            typical,
-            states,
-            devices,
-            offsets,
-            last_version,
-            scores,
-            ..
-        } = self;
         let scorer = Scorer {
-            typical,
-            states,
-            devices,
-            offsets,
-            last_version,
-            scores,
+            typical: &self.typical,
+            cache: &mut self.cache,
             row,
             request,
         };
-        (ties, scorer)
+        (&mut self.ties, scorer)
     }
 }
 

@@ -14,17 +14,20 @@ use sim_core::time::SimTime;
 
 /// `nodes` nodes of `gpus` GPUs each, all in rack `r0`, named `n0`, `n1`, …
 pub fn cluster(nodes: usize, gpus: u32) -> Cluster {
-    let specs: Vec<NodeSpec> = (0..nodes)
-        .map(|i| NodeSpec {
-            name: format!("n{i}"),
-            rack: "r0".into(),
-            gpus,
-            gpu_type: "A100".into(),
-            cpu_milli: 64_000,
-            mem_mib: 1 << 20,
-        })
-        .collect();
+    let specs: Vec<NodeSpec> = (0..nodes).map(|i| node(i, "r0", gpus)).collect();
     Cluster::build(&specs).unwrap()
+}
+
+/// Node `n{i}` of `gpus` A100s in `rack`, with 64 cores and 1 TiB (never the binding limit).
+pub fn node(i: usize, rack: &str, gpus: u32) -> NodeSpec {
+    NodeSpec {
+        name: format!("n{i}"),
+        rack: rack.into(),
+        gpus,
+        gpu_type: "A100".into(),
+        cpu_milli: 64_000,
+        mem_mib: 1 << 20,
+    }
 }
 
 /// A job of `tasks` × `gpus` submitted at `submit_s` that runs `duration_s` seconds.
