@@ -3,8 +3,6 @@
 //! every change, so a placement finds the best, worst or first node that can hold a task in
 //! logarithmic time instead of scanning every node, and the largest free block is known at once.
 
-use std::collections::BTreeMap;
-
 use super::{InvariantError, Node};
 use crate::ids::{GpuTypeId, NodeId};
 
@@ -96,12 +94,55 @@ impl NodeSet {
     }
 }
 
+/// The node sets of one GPU model by free amount, sorted by amount: a node's move between
+/// amounts finds both by binary search, and amounts are few (whole GPUs, or the shares a
+/// workload uses).
+#[derive(Clone, Debug, Default)]
+struct Amounts {
+    sets: Vec<(u64, NodeSet)>,
+}
+
+impl Amounts {
+    /// The position of the first amount at or above `free`.
+    fn position(&self, free: u64) -> usize {
+        self.sets.partition_point(|&(f, _)| f < free)
+    }
+
+    /// The nodes with exactly `free` milli-GPU free, if any.
+    fn get(&self, free: u64) -> Option<&NodeSet> {
+        self.sets
+            .get(self.position(free))
+            .filter(|(f, _)| *f == free)
+            .map(|(_, set)| set)
+    }
+
+    /// Lists node `id` under `free`.
+    fn insert(&mut self, free: u64, id: u32, universe: usize) {
+        let at = self.position(free);
+        if self.sets.get(at).is_none_or(|(f, _)| *f != free) {
+            self.sets.insert(at, (free, NodeSet::empty(universe)));
+        }
+        self.sets[at].1.insert(id, universe);
+    }
+
+    /// Unlists node `id` from `free`, dropping the amount once no node has it.
+    fn remove(&mut self, free: u64, id: u32) {
+        let at = self.position(free);
+        let (f, set) = &mut self.sets[at];
+        debug_assert_eq!(*f, free, "a listed node's amount is present");
+        set.remove(id);
+        if set.len() == 0 {
+            self.sets.remove(at);
+        }
+    }
+}
+
 /// The free GPU capacity of every node that is up (an unreachable one is listed; placements
 /// skip it), indexed two ways.
 #[derive(Clone, Debug)]
 pub(crate) struct FreeIndex {
     /// Per GPU model, the nodes by free milli-GPU.
-    by_free: Vec<BTreeMap<u64, NodeSet>>,
+    by_free: Vec<Amounts>,
     /// The amount each node is listed under, or `None` while it is down.
     keys: Vec<Option<(GpuTypeId, u64)>>,
     /// Max segment tree over node ids of free milli-GPU (−1 for nodes that are down); leaves
@@ -116,7 +157,7 @@ impl FreeIndex {
         let leaves = nodes.len().next_power_of_two().max(1);
         let models = nodes.iter().map(|n| n.gpu_type.index() + 1).max().unwrap_or(0);
         let mut index = FreeIndex {
-            by_free: vec![BTreeMap::new(); models],
+            by_free: vec![Amounts::default(); models],
             keys: vec![None; nodes.len()],
             tree: vec![-1; 2 * leaves],
             leaves,
@@ -136,25 +177,21 @@ impl FreeIndex {
             return;
         }
         if let Some((ty, free)) = slot.take() {
-            let amounts = &mut self.by_free[ty.index()];
-            let set = amounts.get_mut(&free).expect("a listed node's amount is present");
-            set.remove(id.0);
-            if set.len() == 0 {
-                amounts.remove(&free);
-            }
+            self.by_free[ty.index()].remove(free, id.0);
         }
         if let Some((ty, free)) = key {
-            self.by_free[ty.index()]
-                .entry(free)
-                .or_insert_with(|| NodeSet::empty(universe))
-                .insert(id.0, universe);
+            self.by_free[ty.index()].insert(free, id.0, universe);
         }
         *slot = key;
         let mut at = self.leaves + id.index();
         self.tree[at] = key.map_or(-1, |(_, free)| free as i64);
         while at > 1 {
             at /= 2;
-            self.tree[at] = self.tree[2 * at].max(self.tree[2 * at + 1]);
+            let max = self.tree[2 * at].max(self.tree[2 * at + 1]);
+            if self.tree[at] == max {
+                break;
+            }
+            self.tree[at] = max;
         }
     }
 
@@ -169,7 +206,12 @@ impl FreeIndex {
                 });
             }
         }
-        let listed: usize = self.by_free.iter().flat_map(|m| m.values()).map(NodeSet::len).sum();
+        let listed: usize = self
+            .by_free
+            .iter()
+            .flat_map(|m| &m.sets)
+            .map(|(_, set)| set.len())
+            .sum();
         if listed != self.keys.iter().flatten().count() {
             return Err(InvariantError::IndexListing);
         }
@@ -183,25 +225,19 @@ impl FreeIndex {
 
     /// The smallest free amount of model `ty` that is at least `at_least`, if any.
     pub(crate) fn bucket_at_or_above(&self, ty: GpuTypeId, at_least: u64) -> Option<u64> {
-        self.by_free
-            .get(ty.index())?
-            .range(at_least..)
-            .next()
-            .map(|(&free, _)| free)
+        let amounts = self.by_free.get(ty.index())?;
+        amounts.sets.get(amounts.position(at_least)).map(|&(free, _)| free)
     }
 
     /// The largest free amount of model `ty` that is below `below`, if any.
     pub(crate) fn bucket_below(&self, ty: GpuTypeId, below: u64) -> Option<u64> {
-        self.by_free
-            .get(ty.index())?
-            .range(..below)
-            .next_back()
-            .map(|(&free, _)| free)
+        let amounts = self.by_free.get(ty.index())?;
+        amounts.position(below).checked_sub(1).map(|i| amounts.sets[i].0)
     }
 
     /// The nodes of model `ty` with exactly `free` milli-GPU free, from node `from` on, in id order.
     pub(crate) fn bucket(&self, ty: GpuTypeId, free: u64, from: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let set = self.by_free.get(ty.index()).and_then(|m| m.get(&free));
+        let set = self.by_free.get(ty.index()).and_then(|m| m.get(free));
         let mut next = Some(from.0);
         std::iter::from_fn(move || {
             let id = set?.first_from(next?)?;

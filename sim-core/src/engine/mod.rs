@@ -29,6 +29,7 @@ pub mod guard;
 mod models;
 mod names;
 mod nodes;
+mod pending;
 
 use std::collections::BTreeSet;
 use std::error::Error;
@@ -271,7 +272,7 @@ struct State {
     queue: EventQueue<Event>,
     cluster: Cluster,
     jobs: JobStore,
-    pending: Vec<JobId>,
+    pending: pending::Pending,
     running: BTreeSet<JobId>,
     next_job: Option<JobSpec>,
     users: Names,
@@ -378,7 +379,7 @@ where
                 queue: EventQueue::with_capacity(1024),
                 cluster,
                 jobs: JobStore::new(),
-                pending: Vec::new(),
+                pending: pending::Pending::default(),
                 running: BTreeSet::new(),
                 next_job: None,
                 users: Names::default(),

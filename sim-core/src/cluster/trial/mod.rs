@@ -20,6 +20,14 @@ struct TouchedNode {
     free_gpu_milli: u64,
 }
 
+/// The free resources of one node as a trial sees them (see [`Trial::free`]).
+struct Free<'t> {
+    devices: &'t [u16],
+    gpu_milli: u64,
+    cpu_milli: u64,
+    mem_mib: u64,
+}
+
 /// An overlay of tentative allocations on a borrowed cluster. Cloning it is cheap (only the
 /// touched nodes are copied), so a policy can explore a what-if (the cluster after some jobs
 /// end or are preempted) without disturbing the trial it started from.
@@ -109,38 +117,66 @@ impl<'c> Trial<'c> {
         self.position(node).is_some()
     }
 
-    fn touched(&self, node: NodeId) -> Option<&TouchedNode> {
-        self.position(node).map(|i| &self.touched[i])
+    /// What is free of `node` after the tentative tasks, found with one lookup.
+    fn free(&self, node: NodeId) -> Free<'_> {
+        self.free_at(node, self.position(node))
+    }
+
+    /// What is free of `node`, whose overlay entry is at `position` (if touched).
+    fn free_at(&self, node: NodeId, position: Option<usize>) -> Free<'_> {
+        match position {
+            Some(i) => {
+                let t = &self.touched[i];
+                Free {
+                    devices: &t.gpu_free_milli[..self.cluster.node(node).gpu_count as usize],
+                    gpu_milli: t.free_gpu_milli,
+                    cpu_milli: t.free_cpu_milli,
+                    mem_mib: t.free_mem_mib,
+                }
+            }
+            None => {
+                let n = self.cluster.node(node);
+                Free {
+                    devices: self.cluster.gpu_free_milli(node),
+                    gpu_milli: n.free_gpu_milli,
+                    cpu_milli: n.free_cpu_milli,
+                    mem_mib: n.free_mem_mib,
+                }
+            }
+        }
     }
 
     /// Free milli-GPU of each device of `node`, after the tentative tasks.
     pub fn gpu_free_milli(&self, node: NodeId) -> &[u16] {
-        match self.touched(node) {
-            Some(t) => &t.gpu_free_milli[..self.cluster.node(node).gpu_count as usize],
-            None => self.cluster.gpu_free_milli(node),
-        }
+        self.free(node).devices
     }
 
     /// Free GPU capacity of `node`, in milli-GPU, after the tentative tasks.
     pub fn free_gpu_milli(&self, node: NodeId) -> u64 {
-        self.touched(node)
-            .map_or_else(|| self.cluster.node(node).free_gpu_milli, |t| t.free_gpu_milli)
+        self.free(node).gpu_milli
     }
 
     /// Free CPU (milli-cores) and memory (MiB) of `node` after the tentative tasks.
     pub fn free_cpu_mem(&self, node: NodeId) -> (u64, u64) {
-        match self.touched(node) {
-            Some(t) => (t.free_cpu_milli, t.free_mem_mib),
-            None => {
-                let n = self.cluster.node(node);
-                (n.free_cpu_milli, n.free_mem_mib)
-            }
-        }
+        let free = self.free(node);
+        (free.cpu_milli, free.mem_mib)
     }
 
     /// Where a task would go on `node` (which devices), or `None` if it does not fit there now
     /// or the node's GPU model is not in `allowed` (CPU-only tasks ignore the model).
     pub fn fit(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        self.fit_at(node, || self.position(node), request, allowed)
+    }
+
+    /// [`Trial::fit`] with the node's overlay position found by `position`, asked only once the
+    /// cheaper checks pass.
+    fn fit_at(
+        &self,
+        node: NodeId,
+        position: impl FnOnce() -> Option<usize>,
+        request: &TaskRequest,
+        allowed: GpuTypeSet,
+    ) -> Option<TaskAlloc> {
         let n = self.cluster.node(node);
         if !n.schedulable() || (request.gpus > 0 && !allowed.contains(n.gpu_type)) {
             return None;
@@ -148,11 +184,12 @@ impl<'c> Trial<'c> {
         if self.only_preferred && self.preferred.binary_search(&node).is_err() {
             return None;
         }
-        let (cpu, mem) = self.free_cpu_mem(node);
-        if cpu < request.cpu_milli || mem < request.mem_mib || self.free_gpu_milli(node) < request.gpu_milli() {
+        let free = self.free_at(node, position());
+        if free.cpu_milli < request.cpu_milli || free.mem_mib < request.mem_mib || free.gpu_milli < request.gpu_milli()
+        {
             return None;
         }
-        let gpu_mask = pick_gpus(self.gpu_free_milli(node), request)?;
+        let gpu_mask = pick_gpus(free.devices, request)?;
         if self
             .rack_power_after(node, request.gpu_milli())
             .is_some_and(|(need, budget)| need > budget)
@@ -197,39 +234,49 @@ impl<'c> Trial<'c> {
     fn touch(&mut self, node: NodeId) -> usize {
         match self.position(node) {
             Some(i) => i,
-            None => {
-                let n = self.cluster.node(node);
-                let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
-                gpu_free_milli[..n.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(node));
-                self.touched.push(TouchedNode {
-                    node,
-                    gpu_free_milli,
-                    free_cpu_milli: n.free_cpu_milli,
-                    free_mem_mib: n.free_mem_mib,
-                    free_gpu_milli: n.free_gpu_milli,
-                });
-                if let Some(order) = self.by_free.as_mut() {
-                    order.insert(n.free_gpu_milli, node);
-                }
-                let position = self.touched.len() - 1;
-                if !self.positions.is_empty() {
-                    self.positions.insert(node, position as u32);
-                } else if self.touched.len() > INDEX_AFTER {
-                    self.positions = self
-                        .touched
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| (t.node, i as u32))
-                        .collect();
-                }
-                position
-            }
+            None => self.add_touched(node),
         }
+    }
+
+    /// Copies `node` from the cluster into the overlay and returns its position.
+    fn add_touched(&mut self, node: NodeId) -> usize {
+        let n = self.cluster.node(node);
+        let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
+        gpu_free_milli[..n.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(node));
+        self.touched.push(TouchedNode {
+            node,
+            gpu_free_milli,
+            free_cpu_milli: n.free_cpu_milli,
+            free_mem_mib: n.free_mem_mib,
+            free_gpu_milli: n.free_gpu_milli,
+        });
+        if let Some(order) = self.by_free.as_mut() {
+            order.insert(n.free_gpu_milli, node);
+        }
+        let position = self.touched.len() - 1;
+        if !self.positions.is_empty() {
+            self.positions.insert(node, position as u32);
+        } else if self.touched.len() > INDEX_AFTER {
+            self.positions = self
+                .touched
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.node, i as u32))
+                .collect();
+        }
+        position
     }
 
     /// Runs `change` on the overlay entry of `node` and keeps the free-capacity order current.
     fn change(&mut self, node: NodeId, change: impl FnOnce(&mut TouchedNode)) {
         let i = self.touch(node);
+        self.change_at(i, change);
+    }
+
+    /// Runs `change` on the overlay entry at position `i` and keeps the free-capacity order
+    /// current.
+    fn change_at(&mut self, i: usize, change: impl FnOnce(&mut TouchedNode)) {
+        let node = self.touched[i].node;
         let before = self.touched[i].free_gpu_milli;
         change(&mut self.touched[i]);
         let after = self.touched[i].free_gpu_milli;
@@ -243,9 +290,14 @@ impl<'c> Trial<'c> {
 
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
-        self.check(task)?;
+        let position = self.position(task.node);
+        self.check_at(task, position)?;
+        let i = match position {
+            Some(i) => i,
+            None => self.add_touched(task.node),
+        };
         let share = task.milli_per_gpu as u16;
-        self.change(task.node, |t| {
+        self.change_at(i, |t| {
             for gpu in devices_of(task.gpu_mask) {
                 t.gpu_free_milli[gpu] -= share;
             }
@@ -258,6 +310,11 @@ impl<'c> Trial<'c> {
 
     /// Checks that `task`'s node has what it claims after the tentative tasks, changing nothing.
     pub fn check(&self, task: &TaskAlloc) -> Result<(), AllocError> {
+        self.check_at(task, self.position(task.node))
+    }
+
+    /// [`Trial::check`] of a task whose node's overlay entry is at `position` (if touched).
+    fn check_at(&self, task: &TaskAlloc, position: Option<usize>) -> Result<(), AllocError> {
         let node = self
             .cluster
             .nodes
@@ -296,16 +353,15 @@ impl<'c> Trial<'c> {
             node: node.name.clone(),
             resource,
         };
-        let (cpu, mem) = self.free_cpu_mem(task.node);
-        if cpu < task.cpu_milli {
+        let free = self.free_at(task.node, position);
+        if free.cpu_milli < task.cpu_milli {
             return Err(insufficient("CPU"));
         }
-        if mem < task.mem_mib {
+        if free.mem_mib < task.mem_mib {
             return Err(insufficient("memory"));
         }
         let share = task.milli_per_gpu as u16;
-        let devices = self.gpu_free_milli(task.node);
-        if devices_of(task.gpu_mask).any(|gpu| devices[gpu] < share) {
+        if devices_of(task.gpu_mask).any(|gpu| free.devices[gpu] < share) {
             return Err(insufficient("GPU"));
         }
         Ok(())
@@ -318,8 +374,8 @@ impl<'c> Trial<'c> {
         if !n.schedulable() || n.failed_gpus != 0 {
             return false;
         }
-        let (cpu, mem) = self.free_cpu_mem(node);
-        self.free_gpu_milli(node) == n.gpu_milli() && cpu == n.cpu_milli && mem == n.mem_mib
+        let free = self.free(node);
+        free.gpu_milli == n.gpu_milli() && free.cpu_milli == n.cpu_milli && free.mem_mib == n.mem_mib
     }
 
     /// Keeps what is free of `task`'s claim out of reach: on each of its devices up to its share,

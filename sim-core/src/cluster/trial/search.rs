@@ -195,7 +195,7 @@ impl Trial<'_> {
                 break;
             }
             if !self.is_touched(node)
-                && let Some(task) = self.fit(node, request, allowed)
+                && let Some(task) = self.fit_at(node, || None, request, allowed)
             {
                 untouched = Some(task);
                 break;
@@ -255,7 +255,7 @@ impl Trial<'_> {
         let cluster = self.cluster;
         for node in cluster.free_index().bucket(ty, free, from) {
             if !self.is_touched(node)
-                && let Some(task) = self.fit(node, request, allowed)
+                && let Some(task) = self.fit_at(node, || None, request, allowed)
             {
                 found = Some(task);
                 break;

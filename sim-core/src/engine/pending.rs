@@ -1,0 +1,81 @@
+//! The pending list: waiting jobs in queue-position order.
+
+use std::ops::Deref;
+
+use crate::ids::JobId;
+
+/// Waiting jobs in queue-position order, read as a slice. The jobs that leave it are mostly at
+/// its head (the first jobs of the queue start), so the head is dropped by moving a start mark,
+/// not by shifting a deep queue; the dropped prefix is reclaimed once it outgrows the rest.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    ids: Vec<JobId>,
+    start: usize,
+}
+
+impl Pending {
+    /// Appends `id` (a job later in queue order than every listed one).
+    pub(super) fn push(&mut self, id: JobId) {
+        self.ids.push(id);
+    }
+
+    /// Inserts `id` at position `at` of the list as read.
+    pub(super) fn insert(&mut self, at: usize, id: JobId) {
+        self.ids.insert(self.start + at, id);
+    }
+
+    /// Removes the job at position `at` of the list as read.
+    pub(super) fn remove(&mut self, at: usize) {
+        if at == 0 {
+            self.start += 1;
+            if self.start * 2 > self.ids.len() {
+                self.ids.drain(..self.start);
+                self.start = 0;
+            }
+        } else {
+            self.ids.remove(self.start + at);
+        }
+    }
+
+    /// Keeps only the jobs for which `keep` is true.
+    pub(super) fn retain(&mut self, keep: impl FnMut(&JobId) -> bool) {
+        self.ids.drain(..self.start);
+        self.start = 0;
+        self.ids.retain(keep);
+    }
+}
+
+impl Deref for Pending {
+    type Target = [JobId];
+
+    fn deref(&self) -> &[JobId] {
+        &self.ids[self.start..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_as_the_list_after_head_and_middle_removals() {
+        // 0..6 pushed; remove the head twice, then the middle element 4 (position 2 of 2,3,4,5),
+        // then insert 9 at the front: 9,2,3,5 by hand.
+        let mut pending = Pending::default();
+        for i in 0..6 {
+            pending.push(JobId(i));
+        }
+        pending.remove(0);
+        pending.remove(0);
+        assert_eq!(&*pending, &[JobId(2), JobId(3), JobId(4), JobId(5)]);
+        pending.remove(2);
+        pending.insert(0, JobId(9));
+        assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(3), JobId(5)]);
+        pending.retain(|id| id.0 != 3);
+        assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(5)]);
+        pending.remove(0);
+        pending.remove(0);
+        pending.remove(0);
+        assert!(pending.is_empty());
+    }
+}
