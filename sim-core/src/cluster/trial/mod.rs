@@ -14,7 +14,9 @@ use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest}
 #[derive(Clone)]
 struct TouchedNode {
     node: NodeId,
-    gpu_free_milli: [u16; MAX_GPUS_PER_NODE as usize],
+    /// Where the node's devices start in [`Trial::devices`], and how many it has.
+    first_device: u32,
+    device_count: u32,
     free_cpu_milli: u64,
     free_mem_mib: u64,
     free_gpu_milli: u64,
@@ -40,6 +42,9 @@ struct Free<'t> {
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
+    /// Free milli-GPU of the devices of the touched nodes, each node's devices together (a
+    /// touched node copies only the devices it has).
+    devices: Vec<u16>,
     /// Position in `touched` of each touched node, built once more than [`INDEX_AFTER`] nodes are
     /// touched (before that a linear scan is quicker).
     positions: FxHashMap<NodeId, u32>,
@@ -64,6 +69,7 @@ impl<'c> Trial<'c> {
         Trial {
             cluster,
             touched: Vec::new(),
+            devices: Vec::new(),
             positions: FxHashMap::default(),
             by_free: None,
             cursors: search::Cursors::default(),
@@ -104,6 +110,12 @@ impl<'c> Trial<'c> {
         self.cluster
     }
 
+    /// The free milli-GPU of the devices of touched node `t`.
+    fn devices_of_touched(&self, t: &TouchedNode) -> &[u16] {
+        let first = t.first_device as usize;
+        &self.devices[first..first + t.device_count as usize]
+    }
+
     fn position(&self, node: NodeId) -> Option<usize> {
         if self.positions.is_empty() {
             self.touched.iter().position(|t| t.node == node)
@@ -128,7 +140,7 @@ impl<'c> Trial<'c> {
             Some(i) => {
                 let t = &self.touched[i];
                 Free {
-                    devices: &t.gpu_free_milli[..self.cluster.node(node).gpu_count as usize],
+                    devices: self.devices_of_touched(t),
                     gpu_milli: t.free_gpu_milli,
                     cpu_milli: t.free_cpu_milli,
                     mem_mib: t.free_mem_mib,
@@ -241,11 +253,12 @@ impl<'c> Trial<'c> {
     /// Copies `node` from the cluster into the overlay and returns its position.
     fn add_touched(&mut self, node: NodeId) -> usize {
         let n = self.cluster.node(node);
-        let mut gpu_free_milli = [0u16; MAX_GPUS_PER_NODE as usize];
-        gpu_free_milli[..n.gpu_count as usize].copy_from_slice(self.cluster.gpu_free_milli(node));
+        let first_device = self.devices.len() as u32;
+        self.devices.extend_from_slice(self.cluster.gpu_free_milli(node));
         self.touched.push(TouchedNode {
             node,
-            gpu_free_milli,
+            first_device,
+            device_count: u32::from(n.gpu_count),
             free_cpu_milli: n.free_cpu_milli,
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
@@ -268,17 +281,18 @@ impl<'c> Trial<'c> {
     }
 
     /// Runs `change` on the overlay entry of `node` and keeps the free-capacity order current.
-    fn change(&mut self, node: NodeId, change: impl FnOnce(&mut TouchedNode)) {
+    fn change(&mut self, node: NodeId, change: impl FnOnce(&mut TouchedNode, &mut [u16])) {
         let i = self.touch(node);
         self.change_at(i, change);
     }
 
     /// Runs `change` on the overlay entry at position `i` and keeps the free-capacity order
     /// current.
-    fn change_at(&mut self, i: usize, change: impl FnOnce(&mut TouchedNode)) {
-        let node = self.touched[i].node;
-        let before = self.touched[i].free_gpu_milli;
-        change(&mut self.touched[i]);
+    fn change_at(&mut self, i: usize, change: impl FnOnce(&mut TouchedNode, &mut [u16])) {
+        let t = &mut self.touched[i];
+        let (node, before) = (t.node, t.free_gpu_milli);
+        let first = t.first_device as usize;
+        change(t, &mut self.devices[first..first + t.device_count as usize]);
         let after = self.touched[i].free_gpu_milli;
         if before != after
             && let Some(order) = self.by_free.as_mut()
@@ -297,9 +311,9 @@ impl<'c> Trial<'c> {
             None => self.add_touched(task.node),
         };
         let share = task.milli_per_gpu as u16;
-        self.change_at(i, |t| {
+        self.change_at(i, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
-                t.gpu_free_milli[gpu] -= share;
+                devices[gpu] -= share;
             }
             t.free_cpu_milli -= task.cpu_milli;
             t.free_mem_mib -= task.mem_mib;
@@ -384,10 +398,10 @@ impl<'c> Trial<'c> {
     /// out of reach anyway).
     pub fn withhold(&mut self, task: &TaskAlloc) {
         let share = task.milli_per_gpu as u16;
-        self.change(task.node, |t| {
+        self.change(task.node, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
-                let taken = t.gpu_free_milli[gpu].min(share);
-                t.gpu_free_milli[gpu] -= taken;
+                let taken = devices[gpu].min(share);
+                devices[gpu] -= taken;
                 t.free_gpu_milli -= u64::from(taken);
             }
             t.free_cpu_milli -= t.free_cpu_milli.min(task.cpu_milli);
@@ -397,9 +411,8 @@ impl<'c> Trial<'c> {
 
     /// Keeps all that is free of `node` out of reach (see [`Trial::withhold`]).
     pub fn withhold_node(&mut self, node: NodeId) {
-        let count = self.cluster.node(node).gpu_count as usize;
-        self.change(node, |t| {
-            t.gpu_free_milli[..count].fill(0);
+        self.change(node, |t, devices| {
+            devices.fill(0);
             t.free_gpu_milli = 0;
             t.free_cpu_milli = 0;
             t.free_mem_mib = 0;
@@ -413,11 +426,11 @@ impl<'c> Trial<'c> {
     pub fn give_back(&mut self, task: &TaskAlloc) {
         self.cursors.clear();
         let share = task.milli_per_gpu as u16;
-        self.change(task.node, |t| {
+        self.change(task.node, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
-                t.gpu_free_milli[gpu] += share;
+                devices[gpu] += share;
                 debug_assert!(
-                    u32::from(t.gpu_free_milli[gpu]) <= MILLI_PER_GPU,
+                    u32::from(devices[gpu]) <= MILLI_PER_GPU,
                     "give_back of a task that does not hold its devices"
                 );
             }
