@@ -1,15 +1,15 @@
 //! The engine side of `clustersim.gym.SchedulingEnv`: a run that pauses at every decision.
 //!
-//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under a policy
-//! whose scheduling round suspends the run each time a job is to be chosen and resumes with
-//! the agent's answer: no thread switch and nothing simulated twice. The agent picks one job of
-//! a window of waiting jobs; the configured placement (first fit by default) places it. A job
-//! that fits starts and the round asks again; one that does not fit is kept as the next job to
-//! start, after which the agent is asked again. Meanwhile nothing else starts ([`External`],
-//! without backfilling), or the native scheduler backfills the other waiting jobs by the
-//! configured rule ([`AgentOrder`], the queue order through which the scheduler asks the
-//! agent). An agent that always picks the oldest waiting job therefore makes exactly the
-//! decisions of the FIFO queue order with the same placement and backfill rule.
+//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under the native
+//! scheduler, whose queue order is the agent ([`AgentOrder`]): each time a job is to be chosen
+//! the order suspends the run and resumes with the agent's answer, so there is no thread switch
+//! and nothing is simulated twice. The agent picks one job of a window of waiting jobs; the
+//! configured placement (first fit by default) places it. A job that fits starts and the round
+//! asks again; one that does not fit is kept as the next job to start, after which the agent
+//! is asked again. Meanwhile nothing else starts (without backfilling), or the scheduler
+//! backfills the other waiting jobs by the configured rule, as in a native round. An agent that
+//! always picks the oldest waiting job therefore makes exactly the decisions of the FIFO queue
+//! order with the same placement and backfill rule.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,12 +31,12 @@ use sim_core::cluster::Trial;
 use sim_core::engine::{EngineConfig, RunError, World};
 use sim_core::faults::FaultsConfig;
 use sim_core::frag::{FragTracker, TypicalTasks};
-use sim_core::ids::{JobId, NodeId};
+use sim_core::ids::JobId;
 use sim_core::job::{Job as EngineJob, JobSpec, JobState};
 use sim_core::metrics::{DiscardRows, Summary};
 use sim_core::observe::Record;
 use sim_core::physics::PhysicsConfig;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::Policy;
 use sim_core::resources::TaskAlloc;
 use sim_core::run::{RunRecord, simulate_observed};
 use sim_core::time::SimTime;
@@ -207,39 +207,8 @@ impl Observer {
     }
 }
 
-/// The policy of an episode without backfilling: the agent chooses, the placement places.
-struct External<'y> {
-    yielder: &'y Yielder<usize, Ask>,
-    placement: Box<dyn Placement + Send>,
-    observer: Observer,
-    /// The job the agent chose that did not fit: the next to start.
-    committed: Option<JobId>,
-    /// Jobs started in this round (still pending in the view).
-    started: Vec<JobId>,
-    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU.
-    asked_milli: u64,
-}
-
-impl External<'_> {
-    /// Starts `job` on the trial if the placement finds room.
-    fn try_start(
-        &mut self,
-        view: &ClusterView<'_>,
-        trial: &mut Trial<'_>,
-        job: JobId,
-        decisions: &mut Vec<Decision>,
-    ) -> bool {
-        let Some(placement) = self.placement.place(trial, view.job(job)) else {
-            return false;
-        };
-        self.started.push(job);
-        decisions.push(Decision::Start { job, placement });
-        true
-    }
-}
-
-/// What the agent's queue order and the placement it watches share in an episode with
-/// backfilling, and what the episode reports.
+/// What the agent's queue order and the placement it watches share in an episode, and what
+/// the episode reports.
 #[derive(Default)]
 struct Shared {
     /// The tasks of the last job the placement placed.
@@ -266,11 +235,12 @@ unsafe impl Send for Suspend {}
 // SAFETY: as for `Send`; the factory that captures it is shared only by the episode's spec.
 unsafe impl Sync for Suspend {}
 
-/// The queue order of an episode with backfilling: the agent. A round first offers the job
-/// the agent chose that has not started yet, if any; then, while every job offered has
-/// started, it asks the agent for the next one; once a job cannot start, it offers the other
-/// waiting jobs in arrival order, and the scheduler backfills them by its rule as a native
-/// round does. An agent that always picks the oldest waiting job is therefore the FIFO order.
+/// The queue order of an episode: the agent. A round first offers the job the agent chose that
+/// has not started yet, if any; then, while every job offered has started, it asks the agent
+/// for the next one. Once a job cannot start, a scheduler without backfilling ends the round;
+/// one with backfilling asks for more, and the order offers the other waiting jobs in arrival
+/// order, which the scheduler backfills by its rule as a native round does. An agent that
+/// always picks the oldest waiting job is therefore the FIFO order.
 struct AgentOrder {
     suspend: Suspend,
     observer: Observer,
@@ -409,8 +379,8 @@ impl Placement for Watched {
     }
 }
 
-/// The policy of an episode with backfilling: `spec` (the environment's placement and backfill
-/// rule) with the agent as its queue order and its placement watched for the observations.
+/// The policy of an episode: `spec` (the environment's placement and backfill rule) with the
+/// agent as its queue order and its placement watched for the observations.
 fn agent_spec(
     spec: &PolicySpec,
     yielder: &Yielder<usize, Ask>,
@@ -467,58 +437,6 @@ fn fits_now(free: &[u64], task_milli: u64, tasks: u32) -> bool {
 /// `x` clipped to [0, 1], as `f32`.
 fn unit(x: f64) -> f32 {
     x.clamp(0.0, 1.0) as f32
-}
-
-impl Policy for External<'_> {
-    fn name(&self) -> &str {
-        "agent"
-    }
-
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        self.placement.begin_round(view);
-        self.started.clear();
-        let mut trial = Trial::new(view.cluster);
-        if let Some(job) = self.committed {
-            let waiting = view.jobs.get(job).filter(|j| j.state == JobState::Pending);
-            if let Some(waiting) = waiting {
-                // The free-capacity bounds rule most attempts out without a search, as a
-                // native round's do.
-                let cluster = view.cluster;
-                let spec = &waiting.spec;
-                let may_fit = spec.gpu_milli() <= cluster.free_gpu_milli_total()
-                    && spec.task.gpu_milli() <= cluster.max_node_free_gpu_milli();
-                if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
-                    return;
-                }
-            }
-            self.committed = None;
-        }
-        let started = &self.started;
-        self.asked_milli = view
-            .pending_jobs()
-            .filter(|j| !started.contains(&j.id))
-            .map(|j| j.spec.gpu_milli())
-            .sum();
-        while self.started.len() < view.pending.len() {
-            let free = (view.cluster.nodes().iter().enumerate())
-                .filter(|(_, n)| n.schedulable())
-                .map(|(i, _)| trial.free_gpu_milli(NodeId::from_index(i)));
-            self.observer.observe(view, free, &self.started, self.asked_milli);
-            let job = self.observer.ask(self.yielder, view);
-            // Capacity that cannot hold the job's tasks rules a search out (see `fits_now`).
-            let spec = &view.job(job).spec;
-            let may_fit = fits_now(&self.observer.free, spec.task.gpu_milli(), spec.tasks);
-            if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
-                self.committed = Some(job);
-                return;
-            }
-            self.asked_milli -= spec.gpu_milli();
-        }
-    }
-
-    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
-        self.placement.observe(record, view);
-    }
 }
 
 /// The answer to a start or a step: the observation, the jobs in its window, the instant and
@@ -656,17 +574,6 @@ impl Env {
         let shape = self.shape;
         let spec = self.placement.clone();
         let context = Context::with_typical(self.seed, self.typical.clone());
-        // Without backfilling the episode's own policy places with the placement built here;
-        // with it, the native scheduler builds it.
-        let placement = if spec.backfill_depth.is_none() {
-            let (placement, failure) = crate::pypolicy::collecting(|| (spec.placement.build)(&spec.params, &context));
-            if let Some(failure) = failure {
-                return Err(failure);
-            }
-            Some(placement)
-        } else {
-            None
-        };
         let world = self.world();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
@@ -682,29 +589,12 @@ impl Env {
             let run = |policy: &mut dyn Policy| {
                 simulate_observed(world, source, policy, config, Vec::new(), &mut DiscardRows)
             };
-            let (record, decisions) = match placement {
-                Some(placement) => {
-                    let mut external = External {
-                        yielder,
-                        placement,
-                        observer: Observer::new(shape),
-                        committed: None,
-                        started: Vec::new(),
-                        asked_milli: 0,
-                    };
-                    let record = run(&mut external);
-                    (record, external.observer.decisions)
-                }
-                None => {
-                    let shared = Arc::new(Mutex::new(Shared::default()));
-                    let spec = agent_spec(&spec, yielder, shape, &shared);
-                    let mut scheduler = Scheduler::new(&spec, context.seed, &context.typical);
-                    let record = run(&mut scheduler);
-                    drop(scheduler);
-                    let decisions = lock(&shared).decisions;
-                    (record, decisions)
-                }
-            };
+            let shared = Arc::new(Mutex::new(Shared::default()));
+            let spec = agent_spec(&spec, yielder, shape, &shared);
+            let mut scheduler = Scheduler::new(&spec, context.seed, &context.typical);
+            let record = run(&mut scheduler);
+            drop(scheduler);
+            let decisions = lock(&shared).decisions;
             record
                 .map(|record| Outcome::new(record, decisions))
                 .map_err(|e| ScenarioError::from(e).to_string())
