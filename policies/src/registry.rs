@@ -130,7 +130,7 @@ pub type BuildVictimOrder = Factory<VictimOrderFn>;
 
 /// `shared(closure)` for each kind of factory (`BuildPlacement::shared(…)`).
 macro_rules! shared {
-    ($($fn_type:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+    ($($fn_type:ident ($($ty:ty),*) -> $ret:ty;)*) => {$(
         impl Factory<$fn_type> {
             /// A factory that is this closure, shared by the registry's clones.
             pub fn shared(f: impl Fn($($ty),*) -> $ret + Send + Sync + 'static) -> Self {
@@ -141,10 +141,10 @@ macro_rules! shared {
 }
 
 shared! {
-    QueueOrderFn(params: &Params, context: &Context) -> Box<dyn QueueOrder + Send>;
-    PlacementFn(params: &Params, context: &Context) -> Box<dyn Placement + Send>;
-    BackfillFn(params: &Params) -> Option<usize>;
-    VictimOrderFn(params: &Params, context: &Context) -> Option<Box<dyn VictimOrder + Send>>;
+    QueueOrderFn(&Params, &Context) -> Box<dyn QueueOrder + Send>;
+    PlacementFn(&Params, &Context) -> Box<dyn Placement + Send>;
+    BackfillFn(&Params) -> Option<usize>;
+    VictimOrderFn(&Params, &Context) -> Option<Box<dyn VictimOrder + Send>>;
 }
 
 /// A registered queue order (`[policy] queue`).
