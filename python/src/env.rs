@@ -258,10 +258,15 @@ struct AgentOrder {
     cursor: usize,
     /// Jobs started in this round before the first that could not start.
     started: Vec<JobId>,
-    /// Free GPU capacity of every node after those starts, in milli-GPU.
+    /// Their tasks.
+    taken: Vec<TaskAlloc>,
+    /// Free GPU capacity of every node after those starts, in milli-GPU (made for each
+    /// decision).
     node_free: Vec<u64>,
-    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU.
-    asked_milli: u64,
+    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU, once a
+    /// decision of the round has needed it (a round whose chosen job still cannot start needs
+    /// none, and the waiting jobs may be many).
+    asked_milli: Option<u64>,
 }
 
 impl AgentOrder {
@@ -276,8 +281,9 @@ impl AgentOrder {
             backfilling: false,
             cursor: 0,
             started: Vec::new(),
+            taken: Vec::new(),
             node_free: Vec::new(),
-            asked_milli: 0,
+            asked_milli: None,
         }
     }
 }
@@ -285,16 +291,14 @@ impl AgentOrder {
 impl QueueOrder for AgentOrder {
     fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
 
-    fn begin_round(&mut self, view: &ClusterView<'_>) {
+    fn begin_round(&mut self, _view: &ClusterView<'_>) {
         self.committed_offered = false;
         self.offered = None;
         self.backfilling = false;
         self.cursor = 0;
         self.started.clear();
-        self.node_free.clear();
-        self.node_free
-            .extend(view.cluster.nodes().iter().map(|n| n.free_gpu_milli));
-        self.asked_milli = view.pending_jobs().map(|j| j.spec.gpu_milli()).sum();
+        self.taken.clear();
+        self.asked_milli = None;
     }
 
     fn next(&mut self, view: &ClusterView<'_>) -> Option<JobId> {
@@ -322,9 +326,20 @@ impl QueueOrder for AgentOrder {
         if self.started.len() == view.pending.len() {
             return None;
         }
+        let started = &self.started;
+        let asked_milli = *self.asked_milli.get_or_insert_with(|| {
+            let waiting = view.pending_jobs().filter(|j| !started.contains(&j.id));
+            waiting.map(|j| j.spec.gpu_milli()).sum()
+        });
+        self.node_free.clear();
+        self.node_free
+            .extend(view.cluster.nodes().iter().map(|n| n.free_gpu_milli));
+        for task in &self.taken {
+            self.node_free[task.node.index()] -= task.gpu_milli();
+        }
         let nodes = view.cluster.nodes().iter().zip(&self.node_free);
         let free = nodes.filter(|(n, _)| n.schedulable()).map(|(_, &f)| f);
-        self.observer.observe(view, free, &self.started, self.asked_milli);
+        self.observer.observe(view, free, &self.started, asked_milli);
         // SAFETY: see `Suspend`: the yielder lives as long as the episode's body, which this
         // order runs in.
         let yielder = unsafe { &*self.suspend.0 };
@@ -344,10 +359,10 @@ impl QueueOrder for AgentOrder {
             return;
         }
         self.started.push(job.id);
-        self.asked_milli -= job.spec.gpu_milli();
-        for task in &lock(&self.shared).placed {
-            self.node_free[task.node.index()] -= task.gpu_milli();
+        if let Some(asked) = &mut self.asked_milli {
+            *asked -= job.spec.gpu_milli();
         }
+        self.taken.extend_from_slice(&lock(&self.shared).placed);
     }
 }
 
