@@ -37,8 +37,9 @@ use sim_core::policy::Policy;
 pub use params::{Kind, Param, Params, Table, Value};
 pub use presets::Preset;
 pub use registry::{
-    BackfillPart, BuildBackfill, BuildPlacement, BuildQueueOrder, BuildVictimOrder, Context, PART_KEYS, PartInfo,
-    PlacementPart, PreemptionPart, QueueOrderPart, Registry,
+    BackfillFn, BackfillPart, BuildBackfill, BuildPlacement, BuildQueueOrder, BuildVictimOrder, Context, Factory,
+    PART_KEYS, PartInfo, PlacementFn, PlacementPart, PreemptionPart, QueueOrderFn, QueueOrderPart, Registry,
+    VictimOrderFn,
 };
 pub use scheduler::Scheduler;
 pub use spec::{ConfigError, DEFAULT_PRESET, POLICY_PARAMS, PolicyConfig, PolicySpec, QueueSpec};

@@ -15,7 +15,7 @@ use sim_core::time::SimTime;
 
 use crate::params::{Kind, Param, Params};
 use crate::placement::Placement;
-use crate::registry::{PartInfo, PreemptionPart};
+use crate::registry::{Context, Factory, PartInfo, PreemptionPart};
 use crate::round::Round;
 use crate::victims::make_room;
 
@@ -64,7 +64,7 @@ const NONE: PreemptionPart = PreemptionPart {
         description: "never preempt",
         params: &[],
     },
-    build: |_| None,
+    build: Factory::Static(&|_, _| None),
 };
 
 /// `least-progress`.
@@ -74,7 +74,7 @@ const LEAST_PROGRESS: PreemptionPart = PreemptionPart {
         description: "victims with the smallest fraction of their work done first",
         params: PARAMS,
     },
-    build: |_| {
+    build: Factory::Static(&|_, _| {
         Some(Box::new(Rule(|candidates, now| {
             let progress = |j: &Job| j.progress_fraction_at(now);
             candidates.sort_by(|a, b| {
@@ -83,7 +83,7 @@ const LEAST_PROGRESS: PreemptionPart = PreemptionPart {
                     .then(Reverse(a.id).cmp(&Reverse(b.id)))
             });
         })))
-    },
+    }),
 };
 
 /// `lowest-priority`.
@@ -93,7 +93,7 @@ const LOWEST_PRIORITY: PreemptionPart = PreemptionPart {
         description: "victims of the lowest priority first, then least progress",
         params: PARAMS,
     },
-    build: |_| {
+    build: Factory::Static(&|_, _| {
         Some(Box::new(Rule(|candidates, now| {
             let progress = |j: &Job| j.progress_fraction_at(now);
             candidates.sort_by(|a, b| {
@@ -104,7 +104,7 @@ const LOWEST_PRIORITY: PreemptionPart = PreemptionPart {
                     .then(Reverse(a.id).cmp(&Reverse(b.id)))
             });
         })))
-    },
+    }),
 };
 
 /// `newest`.
@@ -114,11 +114,11 @@ const NEWEST: PreemptionPart = PreemptionPart {
         description: "the most recently (re)started victims first",
         params: PARAMS,
     },
-    build: |_| {
+    build: Factory::Static(&|_, _| {
         Some(Box::new(Rule(|candidates, _| {
             candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id)));
         })))
-    },
+    }),
 };
 
 /// `min-lost-work`.
@@ -128,7 +128,7 @@ const MIN_LOST_WORK: PreemptionPart = PreemptionPart {
         description: "victims losing the least GPU time since their last checkpoint first",
         params: PARAMS,
     },
-    build: |_| {
+    build: Factory::Static(&|_, _| {
         Some(Box::new(Rule(|candidates, now| {
             let progress = |j: &Job| j.progress_fraction_at(now);
             candidates.sort_by(|a, b| {
@@ -138,7 +138,7 @@ const MIN_LOST_WORK: PreemptionPart = PreemptionPart {
                     .then(Reverse(a.id).cmp(&Reverse(b.id)))
             });
         })))
-    },
+    }),
 };
 
 /// This crate's victim rules, in listing order.
@@ -152,11 +152,11 @@ pub(crate) struct Preemption {
 }
 
 impl Preemption {
-    /// Preemption in the victim order of the rule `part`, with the grace period and cap of
-    /// `params`; `None` when the rule never preempts.
-    pub(crate) fn new(part: &PreemptionPart, params: &Params) -> Option<Preemption> {
+    /// Preemption in the victim order of the rule `part` built for the run's `context`, with
+    /// the grace period and cap of `params`; `None` when the rule never preempts.
+    pub(crate) fn new(part: &PreemptionPart, params: &Params, context: &Context) -> Option<Preemption> {
         Some(Preemption {
-            order: (part.build)(params)?,
+            order: (part.build)(params, context)?,
             grace: params.duration("grace").unwrap_or(SimTime::ZERO),
             max_per_job: params.count("max_preemptions"),
         })

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use policies::placement::{FirstFit, Placement};
-//! use policies::{Context, Params, PartInfo, PlacementPart, PolicyConfig, Registry};
+//! use policies::{Context, Factory, Params, PartInfo, PlacementPart, PolicyConfig, Registry};
 //!
 //! fn build(_params: &Params, _context: &Context) -> Box<dyn Placement + Send> {
 //!     Box::new(FirstFit)
@@ -16,7 +16,7 @@
 //!
 //! const LOWEST: PlacementPart = PlacementPart {
 //!     info: PartInfo { name: "lowest", description: "the lowest-numbered node", params: &[] },
-//!     build,
+//!     build: Factory::Static(&build),
 //! };
 //!
 //! let mut registry = Registry::builtin();
@@ -29,6 +29,8 @@
 use sim_core::frag::TypicalTasks;
 use sim_core::metrics::MetricPart;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::params::{Param, Params, Value};
 use crate::placement::Placement;
@@ -70,18 +72,83 @@ impl Context {
     }
 }
 
-/// Builds a queue order from its checked parameters.
-pub type BuildQueueOrder = fn(&Params, &Context) -> Box<dyn QueueOrder + Send>;
-/// Builds a placement from its checked parameters.
-pub type BuildPlacement = fn(&Params, &Context) -> Box<dyn Placement + Send>;
+/// A part's factory: a function of the crate, or a closure that captures what it builds from.
+///
+/// Functions and closures that capture nothing are borrowed for good, so parts stay constants
+/// (`build: Factory::Static(&build)`); a closure registered at run time, such as one building a
+/// part written in another language from the object it holds, is shared, built with the
+/// `shared` constructor of its kind's factory type (`BuildPlacement::shared(move |params,
+/// context| …)`), so a registry holds any number of them.
+/// Either way the factory is called as a function: `(part.build)(params, context)`.
+pub enum Factory<F: ?Sized + 'static> {
+    /// A function, or a closure that captures nothing.
+    Static(&'static F),
+    /// A closure that may capture values, shared by the registry's clones.
+    Shared(Arc<F>),
+}
+
+impl<F: ?Sized> Clone for Factory<F> {
+    fn clone(&self) -> Self {
+        match self {
+            Factory::Static(f) => Factory::Static(f),
+            Factory::Shared(f) => Factory::Shared(Arc::clone(f)),
+        }
+    }
+}
+
+impl<F: ?Sized> Deref for Factory<F> {
+    type Target = F;
+
+    fn deref(&self) -> &F {
+        match self {
+            Factory::Static(f) => f,
+            Factory::Shared(f) => f,
+        }
+    }
+}
+
+/// The function type of a queue order's factory.
+pub type QueueOrderFn = dyn Fn(&Params, &Context) -> Box<dyn QueueOrder + Send> + Send + Sync;
+/// The function type of a placement's factory.
+pub type PlacementFn = dyn Fn(&Params, &Context) -> Box<dyn Placement + Send> + Send + Sync;
+/// The function type of a backfill rule's factory.
+pub type BackfillFn = dyn Fn(&Params) -> Option<usize> + Send + Sync;
+/// The function type of a victim rule's factory.
+pub type VictimOrderFn = dyn Fn(&Params, &Context) -> Option<Box<dyn VictimOrder + Send>> + Send + Sync;
+
+/// Builds a queue order from its checked parameters and the run's context.
+pub type BuildQueueOrder = Factory<QueueOrderFn>;
+/// Builds a placement from its checked parameters and the run's context.
+pub type BuildPlacement = Factory<PlacementFn>;
 /// How many blocked jobs get a reservation (`usize::MAX`: all), or `None` without
 /// backfilling: the first job that cannot start ends the round.
-pub type BuildBackfill = fn(&Params) -> Option<usize>;
-/// Builds the order in which running jobs are preempted, or `None` for no preemption.
-pub type BuildVictimOrder = fn(&Params) -> Option<Box<dyn VictimOrder + Send>>;
+pub type BuildBackfill = Factory<BackfillFn>;
+/// Builds the order in which running jobs are preempted from its checked parameters and the
+/// run's context (random rules derive their streams from its seed), or `None` for no
+/// preemption.
+pub type BuildVictimOrder = Factory<VictimOrderFn>;
+
+/// `shared(closure)` for each kind of factory (`BuildPlacement::shared(…)`).
+macro_rules! shared {
+    ($($fn_type:ident ($($ty:ty),*) -> $ret:ty;)*) => {$(
+        impl Factory<$fn_type> {
+            /// A factory that is this closure, shared by the registry's clones.
+            pub fn shared(f: impl Fn($($ty),*) -> $ret + Send + Sync + 'static) -> Self {
+                Factory::Shared(Arc::new(f))
+            }
+        }
+    )*};
+}
+
+shared! {
+    QueueOrderFn(&Params, &Context) -> Box<dyn QueueOrder + Send>;
+    PlacementFn(&Params, &Context) -> Box<dyn Placement + Send>;
+    BackfillFn(&Params) -> Option<usize>;
+    VictimOrderFn(&Params, &Context) -> Option<Box<dyn VictimOrder + Send>>;
+}
 
 /// A registered queue order (`[policy] queue`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct QueueOrderPart {
     /// Name, description, parameters.
     pub info: PartInfo,
@@ -90,7 +157,7 @@ pub struct QueueOrderPart {
 }
 
 /// A registered placement (`[policy] placement`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PlacementPart {
     /// Name, description, parameters.
     pub info: PartInfo,
@@ -99,7 +166,7 @@ pub struct PlacementPart {
 }
 
 /// A registered backfill rule (`[policy] backfill`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BackfillPart {
     /// Name, description, parameters.
     pub info: PartInfo,
@@ -108,7 +175,7 @@ pub struct BackfillPart {
 }
 
 /// A registered preemption victim rule (`[policy] preemption`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PreemptionPart {
     /// Name, description, parameters.
     pub info: PartInfo,
@@ -117,7 +184,7 @@ pub struct PreemptionPart {
 }
 
 /// The four kinds of part, for code that treats them alike.
-pub(crate) trait Registered: Copy {
+pub(crate) trait Registered: Clone {
     /// The `[policy]` key that chooses it.
     const KEY: &'static str;
     /// Its name, description and parameters.
@@ -394,7 +461,7 @@ impl Registry {
 
 /// The part called `name`.
 pub(crate) fn find<T: Registered>(parts: &[T], name: &str) -> Option<T> {
-    parts.iter().find(|p| p.info().name == name).copied()
+    parts.iter().find(|p| p.info().name == name).cloned()
 }
 
 /// The known name nearest to `name`, if one is near enough to be a likely typo: at most three
@@ -486,10 +553,44 @@ mod tests {
     }
 
     #[test]
+    fn any_number_of_capturing_factories_can_be_registered() {
+        use crate::placement::FirstFit;
+        use crate::spec::PolicyConfig;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let built = Arc::new(AtomicUsize::new(0));
+        let mut registry = Registry::builtin();
+        for i in 0..100 {
+            let name: &'static str = Box::leak(format!("closure-{i}").into_boxed_str());
+            let built = Arc::clone(&built);
+            registry.add_placement(PlacementPart {
+                info: PartInfo {
+                    name,
+                    description: "first fit, counting its builds",
+                    params: &[],
+                },
+                build: BuildPlacement::shared(move |_, _| {
+                    built.fetch_add(i, Ordering::Relaxed);
+                    Box::new(FirstFit)
+                }),
+            });
+        }
+        let config = PolicyConfig {
+            placement: Some("closure-73".into()),
+            ..PolicyConfig::default()
+        };
+        let spec = registry.spec(&config).unwrap();
+        assert_eq!(spec.label, "first-fit[placement=closure-73]");
+        // Each build of the part named closure-73 adds its captured 73, and only its own.
+        (spec.placement.build)(&spec.params, &Context::new(0));
+        (registry.clone().spec(&config).unwrap().placement.build)(&spec.params, &Context::new(1));
+        assert_eq!(built.load(Ordering::Relaxed), 146);
+    }
+
+    #[test]
     #[should_panic(expected = "placement `best-fit` is registered twice")]
     fn a_name_is_registered_once() {
         let mut registry = Registry::builtin();
-        let best_fit = registry.placements()[1];
+        let best_fit = registry.placements()[1].clone();
         registry.add_placement(best_fit);
     }
 
@@ -497,9 +598,6 @@ mod tests {
     #[should_panic(expected = "parameter `grace` is declared with another kind elsewhere")]
     fn parts_reading_one_key_agree_on_its_kind() {
         use crate::params::Kind;
-        fn build(_: &Params) -> Option<Box<dyn VictimOrder + Send>> {
-            None
-        }
         Registry::builtin().add_preemption(PreemptionPart {
             info: PartInfo {
                 name: "odd",
@@ -512,7 +610,7 @@ mod tests {
                     in_label: false,
                 }],
             },
-            build,
+            build: Factory::Static(&|_, _| None),
         });
     }
 }

@@ -82,7 +82,7 @@ impl Scheduler {
         let queue = (spec.queue.build)(&spec.params, &context);
         let placement = (spec.placement.build)(&spec.params, &context);
         let quotas = Quotas::new(spec.queues());
-        let preemption = Preemption::new(&spec.preemption, &spec.params);
+        let preemption = Preemption::new(&spec.preemption, &spec.params, &context);
         Scheduler {
             label: spec.label.clone(),
             carries_plans: spec.backfill_depth == Some(usize::MAX)

@@ -4,10 +4,13 @@ In the style of RLScheduler (Zhang et al., SC '20): an episode replays a sequenc
 scenario's workload on its cluster; at each decision the agent sees a window of waiting jobs
 and the cluster, and picks the job to start next. The scenario's placement rule (first fit by
 default) places it. A job that fits starts at once and the agent is asked again; a job that
-does not fit becomes the next job to start, and nothing else starts until it does (no
-backfilling). An agent that always picks row 0, the oldest waiting job, therefore makes
-exactly the FIFO order's decisions: its episode is the native ``first-fit`` run of the same
-jobs, event for event (see :meth:`SchedulingEnv.native`).
+does not fit becomes the next job to start, and nothing else starts until it does (without
+backfilling), or the engine backfills the other waiting jobs around it by a backfill rule
+(``backfill="easy"``), as a native policy with that rule does. An agent that always picks
+row 0, the oldest waiting job, therefore makes exactly the FIFO order's decisions: its episode
+is the native ``first-fit`` run of the same jobs (with ``backfill="easy"`` and
+``placement="best-fit"``, the ``easy-backfill`` run), event for event (see
+:meth:`SchedulingEnv.native`).
 
 The engine runs in Rust on a thread of its own and pauses at each decision; nothing is
 simulated twice.
@@ -67,6 +70,11 @@ class SchedulingEnv(gymnasium.Env):
     - `time_scale_s`: seconds that count as 1 in the time features (clipped at 1).
     - `placement`: the placement rule that places the chosen job (``first-fit``,
       ``best-fit``, …), or a placement written in Python (:mod:`clustersim.policy`).
+    - `backfill`: ``"none"`` (the default: nothing starts before the chosen job that does not
+      fit), or a backfill rule, ``"easy"`` or ``"conservative"``: once the chosen job cannot
+      start, the engine gives it a reservation and starts the other waiting jobs, in arrival
+      order, that the rule lets start, without asking the agent; the agent is asked again
+      once the chosen job has started. Backfilled jobs need no decision.
     - `reward`: a name of :data:`REWARDS`, or a function of the finished episode's metrics
       (the keys of ``summary.json``) returning the reward. The reward comes at the end of the
       episode; every other step's is 0.
@@ -90,6 +98,7 @@ class SchedulingEnv(gymnasium.Env):
         sequence_length: Optional[int] = 256,
         time_scale_s: float = 86400.0,
         placement: Any = "first-fit",
+        backfill: str = "none",
         reward: Reward = "bsld",
         base_dir: Optional[Scenario] = None,
     ):
@@ -104,6 +113,7 @@ class SchedulingEnv(gymnasium.Env):
             window=window,
             time_scale_s=time_scale_s,
             placement=placement,
+            backfill=backfill,
         )
         jobs = self._env.trace_jobs
         if sequence_length is not None and sequence_length < 1:

@@ -65,6 +65,11 @@ class QueueOrder:
 class VictimOrder:
     """Chooses which running jobs a blocked job preempts first (``[policy] preemption``)."""
 
+    def setup(self, info: dict) -> None:
+        """Optional: called before the rule's first call. ``info["seed"]`` is the run's seed
+        (a rule that draws its order from it stays reproducible); a victim rule gets no
+        ``info["nodes"]``."""
+
     def victims(self, candidates: dict, now_s: float) -> Sequence[int]:
         """Every row of `candidates` (running jobs of lower priority that may be preempted), in
         the order to preempt them; the engine takes the fewest first rows that make room.

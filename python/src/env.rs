@@ -1,21 +1,27 @@
 //! The engine side of `clustersim.gym.SchedulingEnv`: a run that pauses at every decision.
 //!
-//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under
-//! [`External`], a policy whose scheduling round suspends the run each time a job is to be
-//! chosen and resumes with the agent's answer: no thread switch and nothing simulated twice.
-//! The agent picks one job of a window of waiting jobs; the configured placement (first fit by
-//! default) places it. A job that fits starts and the round asks again; one that does not fit
-//! is kept as the next job to start, and nothing else starts until it does (no backfilling),
-//! after which the agent is asked again. An agent that always picks the oldest waiting job
-//! therefore makes exactly the decisions of the FIFO queue order with the same placement.
+//! An episode runs in a coroutine (a stack of its own, on the caller's thread) under the native
+//! scheduler, whose queue order is the agent ([`AgentOrder`]): each time a job is to be chosen
+//! the order suspends the run and resumes with the agent's answer, so there is no thread switch
+//! and nothing is simulated twice. The agent picks one job of a window of waiting jobs; the
+//! configured placement (first fit by default) places it. A job that fits starts and the round
+//! asks again; one that does not fit is kept as the next job to start, after which the agent
+//! is asked again. Meanwhile nothing else starts (without backfilling), or the scheduler
+//! backfills the other waiting jobs by the configured rule, as in a native round. An agent that
+//! always picks the oldest waiting job therefore makes exactly the decisions of the FIFO queue
+//! order with the same placement and backfill rule.
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use policies::placement::Placement;
-use policies::{Context, PolicyConfig, PolicySpec};
+use policies::queue::QueueOrder;
+use policies::{
+    BuildPlacement, BuildQueueOrder, Context, PartInfo, PlacementPart, PolicyConfig, PolicySpec, QueueOrderPart,
+    Scheduler,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use scenarios::ScenarioError;
@@ -25,12 +31,13 @@ use sim_core::cluster::Trial;
 use sim_core::engine::{EngineConfig, RunError, World};
 use sim_core::faults::FaultsConfig;
 use sim_core::frag::{FragTracker, TypicalTasks};
-use sim_core::ids::{JobId, NodeId};
-use sim_core::job::{JobSpec, JobState};
+use sim_core::ids::JobId;
+use sim_core::job::{Job as EngineJob, JobSpec, JobState};
 use sim_core::metrics::{DiscardRows, Summary};
 use sim_core::observe::Record;
 use sim_core::physics::PhysicsConfig;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::Policy;
+use sim_core::resources::TaskAlloc;
 use sim_core::run::{RunRecord, simulate_observed};
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -112,68 +119,55 @@ impl Outcome {
     }
 }
 
-/// The policy of an episode: the agent chooses, the placement places.
-struct External<'y> {
-    yielder: &'y Yielder<usize, Ask>,
-    placement: Box<dyn Placement + Send>,
+/// The observation of a decision, and the window it shows.
+struct Observer {
     shape: Shape,
-    /// The job the agent chose that did not fit: the next to start.
-    committed: Option<JobId>,
-    /// Decisions asked for.
-    decisions: u64,
-    /// Jobs started in this round (still pending in the view).
-    started: Vec<JobId>,
-    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU.
-    asked_milli: u64,
     /// The window of the pending decision.
     window: Vec<JobId>,
     /// Free GPU capacity of each schedulable node after this round's starts, largest first.
     free: Vec<u64>,
     /// The observation being built.
     obs: Vec<f32>,
+    /// Decisions asked for.
+    decisions: u64,
 }
 
-impl External<'_> {
-    /// Starts `job` on the trial if the placement finds room.
-    fn try_start(
-        &mut self,
-        view: &ClusterView<'_>,
-        trial: &mut Trial<'_>,
-        job: JobId,
-        decisions: &mut Vec<Decision>,
-    ) -> bool {
-        let Some(placement) = self.placement.place(trial, view.job(job)) else {
-            return false;
-        };
-        self.started.push(job);
-        decisions.push(Decision::Start { job, placement });
-        true
+impl Observer {
+    fn new(shape: Shape) -> Observer {
+        Observer {
+            shape,
+            window: Vec::with_capacity(shape.window),
+            free: Vec::new(),
+            obs: Vec::with_capacity(shape.len()),
+            decisions: 0,
+        }
     }
 
-    /// Fills `obs`, `window` and `free` for a decision on `trial`.
-    fn observe_round(&mut self, view: &ClusterView<'_>, trial: &Trial<'_>) {
+    /// Fills `obs`, `window` and `free` for a decision: `free` gives the free GPU capacity of
+    /// each schedulable node after this round's starts, `started` the jobs started in this
+    /// round (still pending in the view), `asked_milli` the GPU capacity the other waiting jobs
+    /// ask for.
+    fn observe(
+        &mut self,
+        view: &ClusterView<'_>,
+        free: impl Iterator<Item = u64>,
+        started: &[JobId],
+        asked_milli: u64,
+    ) {
         let cluster = view.cluster;
         let total = cluster.total_gpu_milli().max(1) as f64;
         let largest_node = cluster.nodes().iter().map(|n| n.gpu_milli()).max().unwrap_or(0).max(1) as f64;
         self.free.clear();
-        self.free.extend(
-            cluster
-                .nodes()
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.schedulable())
-                .map(|(i, _)| trial.free_gpu_milli(NodeId::from_index(i))),
-        );
+        self.free.extend(free);
         self.free.sort_unstable_by(|a, b| b.cmp(a));
         self.window.clear();
-        let started = &self.started;
         self.window.extend(
             view.pending
                 .iter()
                 .filter(|id| !started.contains(id))
                 .take(self.shape.window),
         );
-        let waiting = view.pending.len() - self.started.len();
+        let waiting = view.pending.len() - started.len();
         let scale = self.shape.time_scale_s;
         let now = view.now;
         self.obs.clear();
@@ -197,19 +191,241 @@ impl External<'_> {
             unit(free_total as f64 / total),
             unit(self.free.first().copied().unwrap_or(0) as f64 / largest_node),
             unit(waiting as f64 / self.shape.window as f64),
-            unit(self.asked_milli as f64 / total),
+            unit(asked_milli as f64 / total),
         ]);
     }
 
     /// Suspends the run until the agent answers; returns the job it chose.
-    fn ask(&mut self, view: &ClusterView<'_>) -> JobId {
+    fn ask(&mut self, yielder: &Yielder<usize, Ask>, view: &ClusterView<'_>) -> JobId {
         self.decisions += 1;
-        let row = self.yielder.suspend(Ask {
+        let row = yielder.suspend(Ask {
             obs: self.obs.clone(),
             waiting: self.window.len(),
             now_s: view.now.as_secs_f64(),
         });
         self.window[if row < self.window.len() { row } else { 0 }]
+    }
+}
+
+/// What the agent's queue order and the placement it watches share in an episode, and what
+/// the episode reports.
+#[derive(Default)]
+struct Shared {
+    /// The tasks of the last job the placement placed.
+    placed: Vec<TaskAlloc>,
+    /// Decisions asked for.
+    decisions: u64,
+}
+
+/// `shared`, locked (nothing panics while holding it).
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The episode's yielder, for the agent's queue order, which the native scheduler owns as a
+/// `Send` box.
+#[derive(Clone, Copy)]
+struct Suspend(*const Yielder<usize, Ask>);
+
+// SAFETY: a `Suspend` is made in an episode's coroutine from the yielder that the coroutine's
+// body receives, and the scheduler holding it is built, run and dropped within that body, on
+// the thread that resumes the coroutine (the environment is not `Send`): the yielder outlives
+// it and no other thread ever reaches it.
+unsafe impl Send for Suspend {}
+// SAFETY: as for `Send`; the factory that captures it is shared only by the episode's spec.
+unsafe impl Sync for Suspend {}
+
+/// The queue order of an episode: the agent. A round first offers the job the agent chose that
+/// has not started yet, if any; then, while every job offered has started, it asks the agent
+/// for the next one. Once a job cannot start, a scheduler without backfilling ends the round;
+/// one with backfilling asks for more, and the order offers the other waiting jobs in arrival
+/// order, which the scheduler backfills by its rule as a native round does. An agent that
+/// always picks the oldest waiting job is therefore the FIFO order.
+struct AgentOrder {
+    suspend: Suspend,
+    observer: Observer,
+    shared: Arc<Mutex<Shared>>,
+    /// The job the agent chose that has not started: the next to start.
+    committed: Option<JobId>,
+    /// Whether this round has offered `committed`.
+    committed_offered: bool,
+    /// The job offered last, until it starts: still there at the next offer means it could
+    /// not start.
+    offered: Option<JobId>,
+    /// Whether a job of this round could not start: the rest are backfilling candidates.
+    backfilling: bool,
+    /// The next position of the pending list to offer for backfilling.
+    cursor: usize,
+    /// Jobs started in this round before the first that could not start.
+    started: Vec<JobId>,
+    /// Their tasks.
+    taken: Vec<TaskAlloc>,
+    /// Free GPU capacity of every node after those starts, in milli-GPU (made for each
+    /// decision).
+    node_free: Vec<u64>,
+    /// GPU capacity the waiting jobs not started in this round ask for, in milli-GPU, once a
+    /// decision of the round has needed it (a round whose chosen job still cannot start needs
+    /// none, and the waiting jobs may be many).
+    asked_milli: Option<u64>,
+}
+
+impl AgentOrder {
+    fn new(suspend: Suspend, shape: Shape, shared: Arc<Mutex<Shared>>) -> AgentOrder {
+        AgentOrder {
+            suspend,
+            observer: Observer::new(shape),
+            shared,
+            committed: None,
+            committed_offered: false,
+            offered: None,
+            backfilling: false,
+            cursor: 0,
+            started: Vec::new(),
+            taken: Vec::new(),
+            node_free: Vec::new(),
+            asked_milli: None,
+        }
+    }
+}
+
+impl QueueOrder for AgentOrder {
+    fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
+
+    fn begin_round(&mut self, _view: &ClusterView<'_>) {
+        self.committed_offered = false;
+        self.offered = None;
+        self.backfilling = false;
+        self.cursor = 0;
+        self.started.clear();
+        self.taken.clear();
+        self.asked_milli = None;
+    }
+
+    fn next(&mut self, view: &ClusterView<'_>) -> Option<JobId> {
+        if self.offered.take().is_some() {
+            self.backfilling = true;
+        }
+        if !std::mem::replace(&mut self.committed_offered, true)
+            && let Some(job) = self.committed
+        {
+            if view.jobs.get(job).is_some_and(|j| j.state == JobState::Pending) {
+                self.offered = Some(job);
+                return Some(job);
+            }
+            self.committed = None;
+        }
+        if self.backfilling {
+            while let Some(&job) = view.pending.get(self.cursor) {
+                self.cursor += 1;
+                if Some(job) != self.committed && !self.started.contains(&job) {
+                    return Some(job);
+                }
+            }
+            return None;
+        }
+        if self.started.len() == view.pending.len() {
+            return None;
+        }
+        let started = &self.started;
+        let asked_milli = *self.asked_milli.get_or_insert_with(|| {
+            let waiting = view.pending_jobs().filter(|j| !started.contains(&j.id));
+            waiting.map(|j| j.spec.gpu_milli()).sum()
+        });
+        self.node_free.clear();
+        self.node_free
+            .extend(view.cluster.nodes().iter().map(|n| n.free_gpu_milli));
+        for task in &self.taken {
+            self.node_free[task.node.index()] -= task.gpu_milli();
+        }
+        let nodes = view.cluster.nodes().iter().zip(&self.node_free);
+        let free = nodes.filter(|(n, _)| n.schedulable()).map(|(_, &f)| f);
+        self.observer.observe(view, free, &self.started, asked_milli);
+        // SAFETY: see `Suspend`: the yielder lives as long as the episode's body, which this
+        // order runs in.
+        let yielder = unsafe { &*self.suspend.0 };
+        let job = self.observer.ask(yielder, view);
+        lock(&self.shared).decisions = self.observer.decisions;
+        self.committed = Some(job);
+        self.offered = Some(job);
+        Some(job)
+    }
+
+    fn started(&mut self, job: &EngineJob) {
+        self.offered = None;
+        if self.committed == Some(job.id) {
+            self.committed = None;
+        }
+        if self.backfilling {
+            return;
+        }
+        self.started.push(job.id);
+        if let Some(asked) = &mut self.asked_milli {
+            *asked -= job.spec.gpu_milli();
+        }
+        self.taken.extend_from_slice(&lock(&self.shared).placed);
+    }
+}
+
+/// The episode's placement, keeping the tasks of each job it places for the agent's
+/// observations ([`Shared::placed`]). (An episode does not explain its decisions, so the
+/// placement's explaining hooks are not needed.)
+struct Watched {
+    inner: Box<dyn Placement + Send>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Placement for Watched {
+    fn begin_round(&mut self, view: &ClusterView<'_>) {
+        self.inner.begin_round(view);
+    }
+
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        self.inner.observe(record, view);
+    }
+
+    fn place(&mut self, trial: &mut Trial<'_>, job: &EngineJob) -> Option<Vec<TaskAlloc>> {
+        let tasks = self.inner.place(trial, job)?;
+        lock(&self.shared).placed.clone_from(&tasks);
+        Some(tasks)
+    }
+
+    fn carries_plans(&self) -> bool {
+        self.inner.carries_plans()
+    }
+}
+
+/// The policy of an episode: `spec` (the environment's placement and backfill rule) with the
+/// agent as its queue order and its placement watched for the observations.
+fn agent_spec(
+    spec: &PolicySpec,
+    yielder: &Yielder<usize, Ask>,
+    shape: Shape,
+    shared: &Arc<Mutex<Shared>>,
+) -> PolicySpec {
+    let suspend = Suspend(std::ptr::from_ref(yielder));
+    let placement = spec.placement.clone();
+    let (for_order, for_placement) = (Arc::clone(shared), Arc::clone(shared));
+    PolicySpec {
+        queue: QueueOrderPart {
+            info: PartInfo {
+                name: "agent",
+                description: "the agent's choices",
+                params: &[],
+            },
+            build: BuildQueueOrder::shared(move |_, _| {
+                Box::new(AgentOrder::new(suspend, shape, Arc::clone(&for_order)))
+            }),
+        },
+        placement: PlacementPart {
+            info: placement.info,
+            build: BuildPlacement::shared(move |params, context| {
+                Box::new(Watched {
+                    inner: (placement.build)(params, context),
+                    shared: Arc::clone(&for_placement),
+                })
+            }),
+        },
+        ..spec.clone()
     }
 }
 
@@ -238,55 +454,6 @@ fn unit(x: f64) -> f32 {
     x.clamp(0.0, 1.0) as f32
 }
 
-impl Policy for External<'_> {
-    fn name(&self) -> &str {
-        "agent"
-    }
-
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        self.placement.begin_round(view);
-        self.started.clear();
-        let mut trial = Trial::new(view.cluster);
-        if let Some(job) = self.committed {
-            let waiting = view.jobs.get(job).filter(|j| j.state == JobState::Pending);
-            if let Some(waiting) = waiting {
-                // The free-capacity bounds rule most attempts out without a search, as a
-                // native round's do.
-                let cluster = view.cluster;
-                let spec = &waiting.spec;
-                let may_fit = spec.gpu_milli() <= cluster.free_gpu_milli_total()
-                    && spec.task.gpu_milli() <= cluster.max_node_free_gpu_milli();
-                if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
-                    return;
-                }
-            }
-            self.committed = None;
-        }
-        let started = &self.started;
-        self.asked_milli = view
-            .pending_jobs()
-            .filter(|j| !started.contains(&j.id))
-            .map(|j| j.spec.gpu_milli())
-            .sum();
-        while self.started.len() < view.pending.len() {
-            self.observe_round(view, &trial);
-            let job = self.ask(view);
-            // Capacity that cannot hold the job's tasks rules a search out (see `fits_now`).
-            let spec = &view.job(job).spec;
-            let may_fit = fits_now(&self.free, spec.task.gpu_milli(), spec.tasks);
-            if !(may_fit && self.try_start(view, &mut trial, job, decisions)) {
-                self.committed = Some(job);
-                return;
-            }
-            self.asked_milli -= spec.gpu_milli();
-        }
-    }
-
-    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
-        self.placement.observe(record, view);
-    }
-}
-
 /// The answer to a start or a step: the observation, the jobs in its window, the instant and
 /// whether the episode is over.
 type StepResult<'py> = (Bound<'py, PyBytes>, usize, f64, bool);
@@ -301,7 +468,8 @@ pub struct Env {
     jobs: Arc<Vec<JobSpec>>,
     config: EngineConfig,
     seed: u64,
-    /// The policy whose placement places the chosen jobs.
+    /// The policy whose placement places the chosen jobs and whose backfill rule, if any,
+    /// backfills.
     placement: PolicySpec,
     shape: Shape,
     /// The episode in progress.
@@ -315,9 +483,10 @@ impl Env {
     /// Loads the scenario (as `run` does), reads its whole workload, and checks the settings:
     /// `window` jobs per observation, `time_scale_s` seconds per unit of the time features,
     /// `placement` the name of a placement (`first-fit`, `best-fit`, …, or a registered
-    /// Python one, `py:NAME`).
+    /// Python one, `py:NAME`), `backfill` the name of a backfill rule (`none`, `easy`,
+    /// `conservative`).
     #[new]
-    #[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, window=32, time_scale_s=86400.0, placement="first-fit"))]
+    #[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, window=32, time_scale_s=86400.0, placement="first-fit", backfill="none"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -330,6 +499,7 @@ impl Env {
         window: usize,
         time_scale_s: f64,
         placement: &str,
+        backfill: &str,
     ) -> PyResult<Env> {
         if window == 0 {
             return Err(InputError::new_err("window: at least one job"));
@@ -339,6 +509,7 @@ impl Env {
         }
         let config = PolicyConfig {
             placement: Some(placement.to_string()),
+            backfill: Some(backfill.to_string()),
             ..PolicyConfig::default()
         };
         let placement = crate::pypolicy::registry()
@@ -416,35 +587,31 @@ impl Env {
         let range = self.range(start, length)?;
         self.close();
         let shape = self.shape;
-        let spec = &self.placement;
-        let (placement, failure) = crate::pypolicy::collecting(|| {
-            (spec.placement.build)(&spec.params, &Context::with_typical(self.seed, self.typical.clone()))
-        });
-        if let Some(failure) = failure {
-            return Err(failure);
-        }
+        let spec = self.placement.clone();
+        let context = Context::with_typical(self.seed, self.typical.clone());
         let world = self.world();
         let jobs = Arc::clone(&self.jobs);
         let config = self.config.clone();
         let stack = DefaultStack::new(EPISODE_STACK).map_err(|e| {
             pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate the episode's stack: {e}"))
         })?;
+        // The coroutine's closure must stay small (corosensei moves it onto the new stack), so
+        // the policy's spec travels boxed.
+        let spec = Box::new((spec, context));
         self.episode = Some(Coroutine::with_stack(stack, move |yielder, _start: usize| {
-            let mut external = External {
-                yielder,
-                placement,
-                shape,
-                committed: None,
-                decisions: 0,
-                started: Vec::new(),
-                asked_milli: 0,
-                window: Vec::with_capacity(shape.window),
-                free: Vec::new(),
-                obs: Vec::with_capacity(shape.len()),
-            };
+            let (spec, context) = *spec;
             let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
-            simulate_observed(world, source, &mut external, config, Vec::new(), &mut DiscardRows)
-                .map(|record| Outcome::new(record, external.decisions))
+            let run = |policy: &mut dyn Policy| {
+                simulate_observed(world, source, policy, config, Vec::new(), &mut DiscardRows)
+            };
+            let shared = Arc::new(Mutex::new(Shared::default()));
+            let spec = agent_spec(&spec, yielder, shape, &shared);
+            let mut scheduler = Scheduler::new(&spec, context.seed, &context.typical);
+            let record = run(&mut scheduler);
+            drop(scheduler);
+            let decisions = lock(&shared).decisions;
+            record
+                .map(|record| Outcome::new(record, decisions))
                 .map_err(|e| ScenarioError::from(e).to_string())
         }));
         self.resume(py, 0)

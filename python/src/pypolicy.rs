@@ -2,11 +2,10 @@
 //! policy registry under `py:NAME` so that a scenario can name them (`placement =
 //! "py:my_module.MyPlacement"`).
 //!
-//! The registry builds a part with a factory that is a plain function of its parameters (and,
-//! for placements and queue orders, the run's context): it captures nothing. Each Python part
-//! therefore takes one of [`SLOTS`] numbered slots per kind, and the factory of slot `K` (one
-//! function per slot) builds the part from the object registered there: a class is
-//! instantiated for every run, an instance is used as it is.
+//! Each registered Python part is a factory of the registry that captures the part's name: it
+//! builds the part from the object registered under that name when the run starts (a class is
+//! instantiated for every run, an instance is used as it is), so a process registers any
+//! number of parts.
 //!
 //! The engine calls a part with the GIL held (a run that uses Python parts keeps it; sweep
 //! workers take it for each call). An exception raised by a hook, or an answer the engine
@@ -22,8 +21,8 @@ use policies::placement::Placement;
 use policies::preemption::VictimOrder;
 use policies::queue::QueueOrder;
 use policies::{
-    BuildPlacement, BuildQueueOrder, BuildVictimOrder, Context, Params, PartInfo, PlacementPart, PolicySpec,
-    PreemptionPart, QueueOrderPart, Registry,
+    BuildPlacement, BuildQueueOrder, BuildVictimOrder, Context, PartInfo, PlacementPart, PolicySpec, PreemptionPart,
+    QueueOrderPart, Registry,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -39,9 +38,6 @@ use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
 use crate::error::RunError;
-
-/// Python parts of each kind a process can register.
-pub const SLOTS: usize = 32;
 
 /// The kinds of part Python can provide, with the `[policy]` key that names each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +72,7 @@ struct Registered {
     object: Py<PyAny>,
 }
 
-/// The registered parts, by kind, in slot order.
+/// The registered parts, by kind, in registration order.
 static PARTS: Mutex<[Vec<Registered>; 3]> = Mutex::new([Vec::new(), Vec::new(), Vec::new()]);
 
 fn parts() -> std::sync::MutexGuard<'static, [Vec<Registered>; 3]> {
@@ -132,12 +128,8 @@ pub fn register_part(key: &str, name: &str, object: Py<PyAny>) -> PyResult<()> {
         part.object = object;
         return Ok(());
     }
-    if registered.len() == SLOTS {
-        return Err(PyValueError::new_err(format!(
-            "cannot register `{name}`: {SLOTS} Python {key} parts are registered already"
-        )));
-    }
-    // A part's name lives as long as the registry's: at most SLOTS names per kind are kept.
+    // A part's name lives as long as the registry's: each name registered is kept once (a
+    // name registered again reuses it).
     let name: &'static str = Box::leak(name.to_string().into_boxed_str());
     registered.push(Registered { name, object });
     Ok(())
@@ -152,22 +144,25 @@ pub fn registry() -> Registry {
         description,
         params: &[],
     };
-    for (part, build) in parts[Kind::Placement.index()].iter().zip(PLACEMENTS) {
+    for part in &parts[Kind::Placement.index()] {
+        let name = part.name;
         registry.add_placement(PlacementPart {
-            info: info(part.name, "a placement written in Python"),
-            build,
+            info: info(name, "a placement written in Python"),
+            build: BuildPlacement::shared(move |_, context| build_placement(name, context)),
         });
     }
-    for (part, build) in parts[Kind::Queue.index()].iter().zip(QUEUE_ORDERS) {
+    for part in &parts[Kind::Queue.index()] {
+        let name = part.name;
         registry.add_queue_order(QueueOrderPart {
-            info: info(part.name, "a queue order written in Python"),
-            build,
+            info: info(name, "a queue order written in Python"),
+            build: BuildQueueOrder::shared(move |_, context| build_queue_order(name, context)),
         });
     }
-    for (part, build) in parts[Kind::Victims.index()].iter().zip(VICTIM_ORDERS) {
+    for part in &parts[Kind::Victims.index()] {
+        let name = part.name;
         registry.add_preemption(PreemptionPart {
-            info: info(part.name, "a victim rule written in Python"),
-            build,
+            info: info(name, "a victim rule written in Python"),
+            build: BuildVictimOrder::shared(move |_, context| Some(build_victim_order(name, context))),
         });
     }
     registry
@@ -184,14 +179,17 @@ pub fn uses_python(spec: &PolicySpec) -> bool {
     .any(|name| name.starts_with("py:"))
 }
 
-/// The part in slot `slot` of `kind`, ready for a run: its name and object (a new instance
-/// when a class is registered), or `None` after a failure.
-fn instance(kind: Kind, slot: usize) -> (&'static str, Option<Py<PyAny>>) {
+/// The part `name` of `kind`, ready for a run: its object (a new instance when a class is
+/// registered), or `None` after a failure.
+fn instance(kind: Kind, name: &str) -> Option<Py<PyAny>> {
     Python::attach(|py| {
-        let (name, object) = {
+        let object = {
             let parts = parts();
-            let part = &parts[kind.index()][slot];
-            (part.name, part.object.clone_ref(py))
+            let part = parts[kind.index()]
+                .iter()
+                .find(|p| p.name == name)
+                .expect("a registry lists only registered parts, and none is ever removed");
+            part.object.clone_ref(py)
         };
         let object = object.bind(py);
         let built = if object.is_instance_of::<PyType>() {
@@ -199,47 +197,26 @@ fn instance(kind: Kind, slot: usize) -> (&'static str, Option<Py<PyAny>>) {
         } else {
             Ok(object.clone().unbind())
         };
-        (name, built.map_err(fail).ok())
+        built.map_err(fail).ok()
     })
 }
 
-/// Lists `[f::<0>, …, f::<SLOTS - 1>]`: one factory per slot.
-macro_rules! per_slot {
-    ($f:ident) => {
-        [
-            $f::<0>, $f::<1>, $f::<2>, $f::<3>, $f::<4>, $f::<5>, $f::<6>, $f::<7>, $f::<8>, $f::<9>, $f::<10>,
-            $f::<11>, $f::<12>, $f::<13>, $f::<14>, $f::<15>, $f::<16>, $f::<17>, $f::<18>, $f::<19>, $f::<20>,
-            $f::<21>, $f::<22>, $f::<23>, $f::<24>, $f::<25>, $f::<26>, $f::<27>, $f::<28>, $f::<29>, $f::<30>,
-            $f::<31>,
-        ]
-    };
-}
-
-/// The factory of each placement slot.
-const PLACEMENTS: [BuildPlacement; SLOTS] = per_slot!(build_placement);
-/// The factory of each queue order slot.
-const QUEUE_ORDERS: [BuildQueueOrder; SLOTS] = per_slot!(build_queue_order);
-/// The factory of each victim rule slot.
-const VICTIM_ORDERS: [BuildVictimOrder; SLOTS] = per_slot!(build_victim_order);
-
-/// Builds the placement registered in slot `K`.
-fn build_placement<const K: usize>(_params: &Params, context: &Context) -> Box<dyn Placement + Send> {
-    let (name, object) = instance(Kind::Placement, K);
+/// Builds the placement registered as `name`.
+fn build_placement(name: &'static str, context: &Context) -> Box<dyn Placement + Send> {
     Box::new(PyPlacement {
         name,
-        object,
+        object: instance(Kind::Placement, name),
         seed: context.seed,
         now: SimTime::ZERO,
         set_up: false,
     })
 }
 
-/// Builds the queue order registered in slot `K`.
-fn build_queue_order<const K: usize>(_params: &Params, context: &Context) -> Box<dyn QueueOrder + Send> {
-    let (name, object) = instance(Kind::Queue, K);
+/// Builds the queue order registered as `name`.
+fn build_queue_order(name: &'static str, context: &Context) -> Box<dyn QueueOrder + Send> {
     Box::new(PyQueueOrder {
         name,
-        object,
+        object: instance(Kind::Queue, name),
         seed: context.seed,
         set_up: false,
         order: Vec::new(),
@@ -247,10 +224,14 @@ fn build_queue_order<const K: usize>(_params: &Params, context: &Context) -> Box
     })
 }
 
-/// Builds the victim rule registered in slot `K`.
-fn build_victim_order<const K: usize>(_params: &Params) -> Option<Box<dyn VictimOrder + Send>> {
-    let (name, object) = instance(Kind::Victims, K);
-    Some(Box::new(PyVictims { name, object }))
+/// Builds the victim rule registered as `name`.
+fn build_victim_order(name: &'static str, context: &Context) -> Box<dyn VictimOrder + Send> {
+    Box::new(PyVictims {
+        name,
+        object: instance(Kind::Victims, name),
+        seed: context.seed,
+        set_up: Cell::new(false),
+    })
 }
 
 /// A waiting job as a placement's `place` hook sees it.
@@ -564,10 +545,14 @@ impl QueueOrder for PyQueueOrder {
 }
 
 /// A victim rule written in Python: `victims(candidates, now_s)` returns every row of the
-/// candidates (running jobs that may be preempted) in the order to preempt them.
+/// candidates (running jobs that may be preempted) in the order to preempt them. Its
+/// `setup(info)`, if any, is called before its first call with the run's seed.
 struct PyVictims {
     name: &'static str,
     object: Option<Py<PyAny>>,
+    seed: u64,
+    /// Whether `setup` was called (the rule is called through a shared reference).
+    set_up: Cell<bool>,
 }
 
 impl PyVictims {
@@ -578,6 +563,14 @@ impl PyVictims {
         candidates: &mut [&EngineJob],
         now: SimTime,
     ) -> PyResult<()> {
+        if !self.set_up.replace(true) {
+            let object = object.bind(py);
+            if object.hasattr(intern!(py, "setup"))? {
+                let info = PyDict::new(py);
+                info.set_item("seed", self.seed)?;
+                object.call_method1(intern!(py, "setup"), (info,))?;
+            }
+        }
         let table = job_columns(py, candidates, now, true)?;
         let answer = object.call_method1(py, intern!(py, "victims"), (table, now.as_secs_f64()))?;
         let what = format!("victim rule `{}`", self.name);

@@ -77,6 +77,53 @@ def test_a_python_victim_rule_makes_the_built_in_newests_decisions():
     assert python.event_digest == native.event_digest
 
 
+class RandomVictims(VictimOrder):
+    """Victims in a random order drawn from the run's seed."""
+
+    def setup(self, info):
+        self.random = random.Random(info["seed"])
+
+    def victims(self, candidates, now_s):
+        rows = list(range(len(candidates["index"])))
+        self.random.shuffle(rows)
+        return rows
+
+
+def test_python_victim_rules_draw_from_the_runs_seed():
+    calls = []
+
+    class Recorder(RandomVictims):
+        def victims(self, candidates, now_s):
+            rows = super().victims(candidates, now_s)
+            calls.append((candidates["job_id"], rows))
+            return rows
+
+    def run(seed):
+        calls.clear()
+        result = clustersim.run("library:preemption-paradox", seed=seed, preemption=Recorder, frame="dict")
+        return result, list(calls)
+
+    first, first_calls = run(5)
+    again, again_calls = run(5)
+    other, other_calls = run(6)
+    assert again.event_digest == first.event_digest
+    assert again_calls == first_calls
+    for seed, result, calls in ((5, first, first_calls), (6, other, other_calls)):
+        # At 4 h the 20 low-priority jobs run and hp (16 nodes) finds 5 free nodes: the rule
+        # orders the 20, shuffled by a generator seeded with the run's seed, and the first 11
+        # (one node each) are preempted.
+        job_ids, rows = calls[0]
+        assert len(job_ids) == 20
+        expected = list(range(20))
+        random.Random(seed).shuffle(expected)
+        assert rows == expected
+        preempted = {j for j, p in zip(result.jobs["job_id"], result.jobs["preemptions"]) if p > 0}
+        assert preempted == {job_ids[r] for r in expected[:11]}
+    victims = [{ids[r] for r in rows[:11]} for ids, rows in (first_calls[0], other_calls[0])]
+    assert victims[0] != victims[1]
+    assert other.event_digest != first.event_digest
+
+
 def test_parts_named_in_a_scenario_are_imported(tmp_path, monkeypatch):
     # Two 4-GPU nodes; the part puts every task on the highest-numbered node with room.
     (tmp_path / "tiny.csv").write_text("job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,2\nb,0,10,1,2\nc,0,10,1,4\n")
@@ -168,3 +215,24 @@ def test_the_environment_places_with_a_python_placement():
     while not done:
         _, _, done, _, info = env.step(0)
     assert info["event_digest"] == env.native("first-fit")["event_digest"]
+
+
+def test_any_number_of_parts_can_be_registered(tiny):
+    class Counted(FirstFit):
+        def __init__(self, k):
+            self.k = k
+            self.calls = 0
+
+        def place(self, job, free):
+            self.calls += 1
+            return super().place(job, free)
+
+    parts = [Counted(k) for k in range(40)]
+    names = [register(part, name=f"many.part{k}") for k, part in enumerate(parts)]
+    assert names[39] == "py:many.part39"
+    result = clustersim.run(tiny, {"policy.placement": names[39]}, frame="dict")
+    assert result.policy == "first-fit[placement=py:many.part39]"
+    assert result.jobs["wait_s"] == [0.0, 90.0, 130.0]
+    # Only the part named is called, once for each of a, b and c: while b waits for 8 free GPUs
+    # the engine rules it out without asking, and c waits behind b.
+    assert [part.calls for part in parts] == [0] * 39 + [3]

@@ -9,7 +9,7 @@
 //! from them.
 
 use policies::placement::{Placement, place_each};
-use policies::{Context, Kind, Param, Params, PartInfo, PlacementPart};
+use policies::{Context, Factory, Kind, Param, Params, PartInfo, PlacementPart};
 use sim_core::cluster::Trial;
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
@@ -28,7 +28,7 @@ pub const PART: PlacementPart = PlacementPart {
             in_label: false,
         }],
     },
-    build,
+    build: Factory::Static(&build),
 };
 
 /// Builds the placement from its checked parameters.

@@ -7,7 +7,7 @@
 use std::cmp::Reverse;
 
 use policies::queue::QueueOrder;
-use policies::{PartInfo, QueueOrderPart};
+use policies::{Factory, PartInfo, QueueOrderPart};
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
@@ -20,7 +20,7 @@ pub const PART: QueueOrderPart = QueueOrderPart {
         description: "the waiting job asking for the most GPUs first, then arrival",
         params: &[],
     },
-    build: |_, _| Box::<LargestFirst>::default(),
+    build: Factory::Static(&|_, _| Box::<LargestFirst>::default()),
 };
 
 /// This round's candidates, in order, and how many were offered.

@@ -2,7 +2,7 @@
 //! get a reservation, the rest of backfilling being the same for all (see [`super`]).
 
 use crate::params::{Kind, Param, Params};
-use crate::registry::{BackfillPart, PartInfo};
+use crate::registry::{BackfillPart, Factory, PartInfo};
 
 /// `backfill_depth` with the default of each rule (`None`: every blocked job).
 const fn depth(default: Option<&'static str>) -> Param {
@@ -30,7 +30,7 @@ pub(crate) const NONE: BackfillPart = BackfillPart {
         description: "the first job that cannot start blocks every job behind it",
         params: &[],
     },
-    build: |_| None,
+    build: Factory::Static(&|_| None),
 };
 
 /// `easy`.
@@ -40,7 +40,7 @@ pub(crate) const EASY: BackfillPart = BackfillPart {
         description: "EASY: a reservation for the first blocked job; later jobs start if they end before it or use only what it leaves",
         params: &[depth(Some("1"))],
     },
-    build: written_depth,
+    build: Factory::Static(&written_depth),
 };
 
 /// `conservative`.
@@ -50,5 +50,5 @@ pub(crate) const CONSERVATIVE: BackfillPart = BackfillPart {
         description: "conservative: every blocked job reserved at its earliest fit (backfill_depth limits how many); a job starts early only if it delays none",
         params: &[depth(None)],
     },
-    build: written_depth,
+    build: Factory::Static(&written_depth),
 };

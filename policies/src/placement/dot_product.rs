@@ -17,7 +17,7 @@ use sim_core::resources::TaskAlloc;
 use super::Placement;
 use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, by_free_cpu_gpu, place_scored, scored_candidates};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `dot-product`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -26,7 +26,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD study: the node whose free CPU and GPU (÷ 128 cores, 8 GPUs) has the smallest dot product with the request; fullest device; ties to the first node of a random order drawn per run",
         params: &[],
     },
-    build: |_, context| Box::new(DotProduct::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(DotProduct::new(context.seed))),
 };
 
 /// Smallest dot product of free resources and request.

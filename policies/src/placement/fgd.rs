@@ -29,7 +29,7 @@ use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskReque
 use super::Placement;
 use super::scored::{Ties, place_scored, scored_candidates};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `fgd`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -38,7 +38,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD paper: each task where the expected fragmentation (against the workload's typical tasks) grows least; a shared task on the device that does; ties to the first node of a random order drawn per run",
         params: &[],
     },
-    build: |_, context| Box::new(Fgd::new(context.seed, context.typical.clone())),
+    build: Factory::Static(&|_, context| Box::new(Fgd::new(context.seed, context.typical.clone()))),
 };
 
 /// Most cached scores (task classes × nodes); classes beyond are scored without a cache.

@@ -5,7 +5,7 @@ use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
 use super::{Placement, place_each};
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `first-fit`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -14,7 +14,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task on the lowest-numbered node it fits",
         params: &[],
     },
-    build: |_, _| Box::new(FirstFit),
+    build: Factory::Static(&|_, _| Box::new(FirstFit)),
 };
 
 /// Lowest node index that fits.

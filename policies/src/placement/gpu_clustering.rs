@@ -21,7 +21,7 @@ use sim_core::view::ClusterView;
 use super::Placement;
 use super::scored::{MAX_SPEC_GPU_MILLI, Ties, free_milli, place_scored, scored_candidates};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `gpu-clustering`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -30,7 +30,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD study: tasks of one kind (shared, k GPUs) on nodes running only that kind, fuller first; fullest device; ties to the first node of a random order drawn per run",
         params: &[],
     },
-    build: |_, context| Box::new(GpuClustering::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(GpuClustering::new(context.seed))),
 };
 
 /// The kind of a GPU task: `0` shares a GPU, `k` takes `k` whole GPUs; `None` for no GPU.

@@ -17,7 +17,7 @@ use sim_core::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskReque
 use super::Placement;
 use super::scored::{Ties, idle_devices, place_scored, scored_candidates};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `gpu-packing`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -26,7 +26,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD study: share a used GPU first, then free GPUs of a used node, then an idle node; fullest device; ties to the first node of a random order drawn per run",
         params: &[],
     },
-    build: |_, context| Box::new(GpuPacking::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(GpuPacking::new(context.seed))),
 };
 
 /// Share used GPUs, then used nodes, then idle nodes.

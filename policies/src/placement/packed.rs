@@ -16,7 +16,7 @@ use sim_core::resources::TaskAlloc;
 
 use super::{Placement, copies_that_fit, give_back_all, gpus_of};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `packed`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -25,7 +25,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "the whole job on the fewest racks, then the fewest nodes (one leaf switch when it can)",
         params: &[],
     },
-    build: |_, _| Box::new(Packed),
+    build: Factory::Static(&|_, _| Box::new(Packed)),
 };
 
 /// Fewest racks, then fewest nodes.

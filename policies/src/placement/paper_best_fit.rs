@@ -15,7 +15,7 @@ use sim_core::resources::TaskAlloc;
 use super::Placement;
 use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, by_free_cpu_gpu, place_scored, scored_candidates};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `paper-best-fit`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -24,7 +24,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD study's best fit: least free CPU and GPU left (÷ 128 cores, 8 GPUs, weighted ½ each), integer scores, ties by a random node order; fullest device",
         params: &[],
     },
-    build: |_, context| Box::new(PaperBestFit::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(PaperBestFit::new(context.seed))),
 };
 
 /// Least free CPU and GPU, weighted equally; the FGD study's best fit.

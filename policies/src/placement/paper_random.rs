@@ -13,7 +13,7 @@ use sim_core::resources::TaskAlloc;
 use sim_core::rng::{Stream, stream};
 
 use super::{Placement, place_each};
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `paper-random`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -22,7 +22,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "FGD study's random: a node drawn among those the task fits, a shared task on a device drawn among those with room (seeded stream `placement`)",
         params: &[],
     },
-    build: |_, context| Box::new(PaperRandom::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(PaperRandom::new(context.seed))),
 };
 
 /// Uniform among the nodes a task fits, then uniform among the devices a shared task fits.

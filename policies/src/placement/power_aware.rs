@@ -12,7 +12,7 @@ use sim_core::view::ClusterView;
 
 use super::{Placement, min_by_node_key, place_each, ranked_by_node_key};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `power-aware`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -21,7 +21,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task in the rack with the most power headroom, then best fit (needs [power])",
         params: &[],
     },
-    build: |_, _| Box::new(PowerAware::default()),
+    build: Factory::Static(&|_, _| Box::new(PowerAware::default())),
 };
 
 /// Most rack power headroom, then best fit.

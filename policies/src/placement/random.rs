@@ -9,7 +9,7 @@ use sim_core::resources::TaskAlloc;
 use sim_core::rng::{Stream, stream};
 
 use super::{Placement, place_each};
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `random`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -18,7 +18,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task on a node drawn uniformly among those it fits (seeded stream `placement`)",
         params: &[],
     },
-    build: |_, context| Box::new(RandomFit::new(context.seed)),
+    build: Factory::Static(&|_, context| Box::new(RandomFit::new(context.seed))),
 };
 
 /// Uniform among the nodes a task fits.

@@ -10,7 +10,7 @@ use sim_core::resources::TaskAlloc;
 
 use super::{Placement, gpus_of, min_by_node_key, place_each, ranked_by_node_key};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `spread`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -19,7 +19,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task in the rack, then on the node, holding fewest of the job's tasks (failure isolation)",
         params: &[],
     },
-    build: |_, _| Box::new(Spread),
+    build: Factory::Static(&|_, _| Box::new(Spread)),
 };
 
 /// Across racks, then nodes, then most free.

@@ -11,7 +11,7 @@ use sim_core::view::ClusterView;
 
 use super::{Placement, min_by_node_key, place_each, ranked_by_node_key};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `thermal-aware`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -20,7 +20,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task in the rack furthest below its capping temperature, then best fit (needs [thermal])",
         params: &[],
     },
-    build: |_, _| Box::new(ThermalAware::default()),
+    build: Factory::Static(&|_, _| Box::new(ThermalAware::default())),
 };
 
 /// Largest thermal margin, then best fit.

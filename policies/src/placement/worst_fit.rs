@@ -7,7 +7,7 @@ use sim_core::resources::TaskAlloc;
 
 use super::{Placement, gpus_of, place_each, ranked_by_node_key};
 use crate::explain::Candidate;
-use crate::registry::{PartInfo, PlacementPart};
+use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `worst-fit`.
 pub(crate) const PART: PlacementPart = PlacementPart {
@@ -16,7 +16,7 @@ pub(crate) const PART: PlacementPart = PlacementPart {
         description: "each task on the node left with the most free GPU capacity",
         params: &[],
     },
-    build: |_, _| Box::new(WorstFit),
+    build: Factory::Static(&|_, _| Box::new(WorstFit)),
 };
 
 /// Most free GPU capacity left on the node.

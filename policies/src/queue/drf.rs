@@ -16,7 +16,7 @@ use sim_core::view::ClusterView;
 
 use super::groups::{GroupedWaiting, SHARE_BY, ShareBy};
 use super::{QueueOrder, demand};
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 
 /// `drf`.
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
@@ -25,7 +25,7 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
         description: "Dominant Resource Fairness: the user (or queue) with the smallest dominant share over GPU, CPU and memory goes next",
         params: &[SHARE_BY],
     },
-    build: |params, _| Box::new(Drf::new(ShareBy::of(params))),
+    build: Factory::Static(&|params, _| Box::new(Drf::new(ShareBy::of(params)))),
 };
 
 /// Smallest dominant share first.

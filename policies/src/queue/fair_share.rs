@@ -16,7 +16,7 @@ use sim_core::view::ClusterView;
 use super::QueueOrder;
 use super::groups::{GroupedWaiting, ShareBy};
 use crate::queue_tree::{Held, QueueTree, ROOT};
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 use crate::spec::QueueSpec;
 
 /// `fair-share`: reads the policy's queue tree (`[policy.queues.NAME]`).
@@ -26,7 +26,7 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
         description: "hierarchical queues (policy.queues): at each level the child with the least GPUs held per unit of weight goes next",
         params: &[],
     },
-    build: |params, _| Box::new(FairShare::new(params.queues("queues"))),
+    build: Factory::Static(&|params, _| Box::new(FairShare::new(params.queues("queues")))),
 };
 
 /// Least GPUs per weight first, level by level.

@@ -6,7 +6,7 @@ use sim_core::observe::Record;
 use sim_core::view::ClusterView;
 
 use super::QueueOrder;
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 
 /// `fifo`.
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
@@ -15,7 +15,7 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
         description: "arrival order",
         params: &[],
     },
-    build: |_, _| Box::new(Fifo::default()),
+    build: Factory::Static(&|_, _| Box::new(Fifo::default())),
 };
 
 /// Arrival order, read straight from the engine's pending list.

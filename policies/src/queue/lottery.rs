@@ -19,7 +19,7 @@ use sim_core::view::ClusterView;
 use super::QueueOrder;
 use super::groups::{GroupedWaiting, SHARE_BY, ShareBy};
 use crate::params::{Kind, Param};
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 
 /// `lottery`.
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
@@ -37,10 +37,10 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
             },
         ],
     },
-    build: |params, context| {
+    build: Factory::Static(&|params, context| {
         let tickets = params.counts("tickets").cloned().unwrap_or_default();
         Box::new(Lottery::new(ShareBy::of(params), tickets, context.seed))
-    },
+    }),
 };
 
 /// Tickets drawn per pick.

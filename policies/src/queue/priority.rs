@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 
 use super::sorted::SortedWaiting;
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 
 /// `priority`.
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
@@ -12,7 +12,7 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
         description: "higher priority first, then arrival",
         params: &[],
     },
-    build: |_, _| Box::new(Priority::default()),
+    build: Factory::Static(&|_, _| Box::new(Priority::default())),
 };
 
 /// Highest priority first.

@@ -4,7 +4,7 @@
 use sim_core::time::SimTime;
 
 use super::sorted::SortedWaiting;
-use crate::registry::{PartInfo, QueueOrderPart};
+use crate::registry::{Factory, PartInfo, QueueOrderPart};
 
 /// `sjf`.
 pub(crate) const PART: QueueOrderPart = QueueOrderPart {
@@ -13,7 +13,7 @@ pub(crate) const PART: QueueOrderPart = QueueOrderPart {
         description: "shortest requested run time (requested_s) first, then arrival",
         params: &[],
     },
-    build: |_, _| Box::new(Sjf::default()),
+    build: Factory::Static(&|_, _| Box::new(Sjf::default())),
 };
 
 /// Shortest requested run time first.
