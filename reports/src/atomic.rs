@@ -26,15 +26,27 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> io::
         _ => Path::new("."),
     };
     // The temporary path removes its file when dropped, so every early return cleans up.
-    let (file, tmp_path) = tempfile::Builder::new()
-        .prefix(&format!(".{}.", name.to_string_lossy()))
-        .suffix(TMP_SUFFIX)
-        .tempfile_in(dir)?
-        .into_parts();
+    let (file, tmp_path) = temporary_for(dir, &name.to_string_lossy())?;
     let mut writer = BufWriter::new(file);
     fill(&mut writer)?;
     writer.into_inner().map_err(io::IntoInnerError::into_error)?;
     tmp_path.persist(path).map_err(|e| e.error)
+}
+
+/// A new temporary file in `dir` for the output `name` (`.NAME.XXXXXX.tmp`), and its path, which
+/// removes the file when dropped unless persisted. It is created with the permissions of any
+/// new file (`0666` less the umask, so `0644` usually), not the owner-only `0600` of a private
+/// temporary file, since it becomes the output once renamed.
+pub fn temporary_for(dir: &Path, name: &str) -> io::Result<(File, tempfile::TempPath)> {
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TMP_SUFFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    Ok(builder.tempfile_in(dir)?.into_parts())
 }
 
 /// Whether `name` is a temporary file of [`write_atomic`] (or of its earlier
@@ -81,6 +93,22 @@ mod tests {
         write_atomic(&target, |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_any_new_file() {
+        // A file created with mode 0666 gets 0666 less the umask; compare with a plain
+        // `File::create` in the same folder, which does exactly that (and not the 0600 of a
+        // private temporary file).
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        write_atomic(&target, |w| w.write_all(b"x")).unwrap();
+        let plain = dir.path().join("plain");
+        File::create(&plain).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&plain));
     }
 
     #[test]

@@ -249,11 +249,7 @@ impl JobsCsv {
     /// Starts `jobs.csv` for a run whose files go to `dir` (created if needed).
     pub fn create(dir: &Path) -> io::Result<JobsCsv> {
         std::fs::create_dir_all(dir)?;
-        let (file, path) = tempfile::Builder::new()
-            .prefix(".jobs.csv.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?
-            .into_parts();
+        let (file, path) = crate::atomic::temporary_for(dir, "jobs.csv")?;
         let mut csv = csv::Writer::from_writer(io::BufWriter::new(file));
         csv.write_record(JOBS_COLUMNS)?;
         Ok(JobsCsv {

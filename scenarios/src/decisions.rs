@@ -34,11 +34,7 @@ impl DecisionsCsv {
     /// Starts `decisions.csv` in `dir` (created if needed).
     pub fn create(dir: &Path) -> io::Result<DecisionsCsv> {
         std::fs::create_dir_all(dir)?;
-        let (file, path) = tempfile::Builder::new()
-            .prefix(".decisions.csv.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?
-            .into_parts();
+        let (file, path) = reports::atomic::temporary_for(dir, "decisions.csv")?;
         let mut out = csv::Writer::from_writer(BufWriter::new(file));
         out.write_record(DECISIONS_COLUMNS)?;
         Ok(DecisionsCsv {

@@ -116,11 +116,7 @@ impl Timeline {
     /// Starts `timeline.json` for a run whose files go to `dir` (created if needed).
     pub fn create(dir: &Path, options: TimelineOptions) -> io::Result<Timeline> {
         std::fs::create_dir_all(dir)?;
-        let (file, path) = tempfile::Builder::new()
-            .prefix(".timeline.json.")
-            .suffix(".tmp")
-            .tempfile_in(dir)?
-            .into_parts();
+        let (file, path) = crate::atomic::temporary_for(dir, "timeline.json")?;
         let mut out = BufWriter::new(file);
         out.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
         Ok(Timeline {
