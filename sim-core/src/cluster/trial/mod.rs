@@ -258,7 +258,7 @@ impl<'c> Trial<'c> {
         self.touched.push(TouchedNode {
             node,
             first_device,
-            device_count: u32::from(n.gpu_count),
+            device_count: n.gpu_count,
             free_cpu_milli: n.free_cpu_milli,
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
