@@ -27,6 +27,7 @@ pub mod atomic;
 pub mod charts;
 pub mod check;
 pub mod compare;
+mod csv_row;
 pub mod direction;
 pub mod error;
 pub mod fill_curves;

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sim_core::metrics::{JobRow, JobRowSink, RackSample, Sample, Summary};
 use sim_core::run::RunRecord;
-use sim_core::time::SimTime;
 
 use crate::atomic::write_atomic;
-use crate::number::{push_float, push_seconds};
+use crate::csv_row::Row;
 
 /// Columns of `jobs.csv`, in order.
 pub const JOBS_COLUMNS: [&str; 18] = [
@@ -155,9 +154,8 @@ pub fn write_run_files(
 
 /// Writes `racks.csv` rows (one per rack per sampling time).
 pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String]) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(RACKS_COLUMNS)?;
     let mut row = Row::default();
+    row.header(w, &RACKS_COLUMNS)?;
     for r in rows {
         row.start()
             .time(Some(r.t))
@@ -166,80 +164,16 @@ pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String
             .optional(r.inlet_c)
             .optional(r.max_temp_c)
             .optional(r.uplink_util)
-            .write(&mut csv)?;
+            .write(w)?;
     }
-    csv.flush()
-}
-
-/// The fields of one CSV row, kept from row to row so that a long file allocates nothing per
-/// number.
-#[derive(Default)]
-struct Row {
-    fields: Vec<String>,
-    len: usize,
-}
-
-impl Row {
-    /// Starts a new row.
-    fn start(&mut self) -> &mut Row {
-        self.len = 0;
-        self
-    }
-
-    /// The next field, empty.
-    fn field(&mut self) -> &mut String {
-        if self.len == self.fields.len() {
-            self.fields.push(String::new());
-        }
-        let field = &mut self.fields[self.len];
-        field.clear();
-        self.len += 1;
-        field
-    }
-
-    fn text(&mut self, text: &str) -> &mut Row {
-        self.field().push_str(text);
-        self
-    }
-
-    fn count(&mut self, n: impl itoa::Integer) -> &mut Row {
-        self.field().push_str(itoa::Buffer::new().format(n));
-        self
-    }
-
-    fn float(&mut self, x: f64) -> &mut Row {
-        push_float(self.field(), x);
-        self
-    }
-
-    /// A number, empty when absent.
-    fn optional(&mut self, x: Option<f64>) -> &mut Row {
-        let field = self.field();
-        if let Some(x) = x {
-            push_float(field, x);
-        }
-        self
-    }
-
-    /// A time in seconds, empty when absent.
-    fn time(&mut self, t: Option<SimTime>) -> &mut Row {
-        let field = self.field();
-        if let Some(t) = t {
-            push_seconds(field, t);
-        }
-        self
-    }
-
-    fn write(&self, csv: &mut csv::Writer<impl Write>) -> csv::Result<()> {
-        csv.write_record(&self.fields[..self.len])
-    }
+    Ok(())
 }
 
 /// `jobs.csv` written as the run goes: each retired job's row is appended to a temporary file in
 /// the output folder, which [`write_run_files`] renames into place once the run has ended (a
 /// failed run leaves nothing). Memory stays flat however many jobs the trace holds.
 pub struct JobsCsv {
-    csv: csv::Writer<io::BufWriter<std::fs::File>>,
+    out: io::BufWriter<std::fs::File>,
     path: tempfile::TempPath,
     row: Row,
     error: Option<io::Error>,
@@ -250,12 +184,13 @@ impl JobsCsv {
     pub fn create(dir: &Path) -> io::Result<JobsCsv> {
         std::fs::create_dir_all(dir)?;
         let (file, path) = crate::atomic::temporary_for(dir, "jobs.csv")?;
-        let mut csv = csv::Writer::from_writer(io::BufWriter::new(file));
-        csv.write_record(JOBS_COLUMNS)?;
+        let mut out = io::BufWriter::new(file);
+        let mut row = Row::default();
+        row.header(&mut out, &JOBS_COLUMNS)?;
         Ok(JobsCsv {
-            csv,
+            out,
             path,
-            row: Row::default(),
+            row,
             error: None,
         })
     }
@@ -266,12 +201,7 @@ impl JobsCsv {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        self.csv.flush()?;
-        self.csv
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?;
+        self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
         self.path.persist(target).map_err(|e| e.error)
     }
 }
@@ -279,9 +209,9 @@ impl JobsCsv {
 impl JobRowSink for JobsCsv {
     fn push(&mut self, job: JobRow) {
         if self.error.is_none()
-            && let Err(e) = job_row(self.row.start(), &job).write(&mut self.csv)
+            && let Err(e) = job_row(self.row.start(), &job).write(&mut self.out)
         {
-            self.error = Some(e.into());
+            self.error = Some(e);
         }
     }
 }
@@ -310,21 +240,19 @@ fn job_row<'r>(row: &'r mut Row, job: &JobRow) -> &'r mut Row {
 
 /// Writes `jobs.csv` rows.
 pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(JOBS_COLUMNS)?;
     let mut row = Row::default();
+    row.header(w, &JOBS_COLUMNS)?;
     for job in rows {
-        job_row(row.start(), job).write(&mut csv)?;
+        job_row(row.start(), job).write(w)?;
     }
-    csv.flush()
+    Ok(())
 }
 
 /// Writes `timeseries.csv` rows; power and temperature are empty when those models are off,
 /// the workload-aware fragmentation without typical tasks.
 pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(TIMESERIES_COLUMNS)?;
     let mut row = Row::default();
+    row.header(w, &TIMESERIES_COLUMNS)?;
     for s in samples {
         row.start()
             .time(Some(s.t))
@@ -339,7 +267,7 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
             .optional(s.frag_gpus)
             .optional(s.frag_ratio)
             .float(s.gpu_capacity_up)
-            .write(&mut csv)?;
+            .write(w)?;
     }
-    csv.flush()
+    Ok(())
 }
