@@ -45,6 +45,43 @@ pub(crate) struct Forecast {
     built_for: Option<u64>,
 }
 
+/// A count change: a pool, a time a node is busy until, and how many nodes more or fewer.
+type CountChange = (usize, SimTime, i64);
+
+/// The count changes of one job's nodes, gathered while they are alike: the nodes of a wide job
+/// leave the same count and join the same count, so each count changes once per job, not once
+/// per node.
+#[derive(Default)]
+struct Moves {
+    /// Nodes leaving the count they were in, and nodes joining their new count.
+    left: Option<CountChange>,
+    joined: Option<CountChange>,
+}
+
+impl Moves {
+    /// Adds `change` to `pending` when both change the same count; otherwise applies `pending`
+    /// and keeps `change` pending.
+    fn gather(forecast: &mut Forecast, pending: Option<CountChange>, change: CountChange) -> Option<CountChange> {
+        match pending {
+            Some((pool, until, delta)) if (pool, until) == (change.0, change.1) => {
+                Some((pool, until, delta + change.2))
+            }
+            Some((pool, until, delta)) => {
+                forecast.count(pool, until, delta);
+                Some(change)
+            }
+            None => Some(change),
+        }
+    }
+
+    /// Applies the changes still pending.
+    fn apply(self, forecast: &mut Forecast) {
+        for (pool, until, delta) in self.left.into_iter().chain(self.joined) {
+            forecast.count(pool, until, delta);
+        }
+    }
+}
+
 /// True when a node can count as free for a whole-node task: schedulable with no failed device.
 pub(crate) fn countable(cluster: &Cluster, node: NodeId) -> bool {
     let n = cluster.node(node);
@@ -72,13 +109,15 @@ impl Forecast {
         nodes.dedup();
         self.ends.insert((end, job.id));
         if self.built_for.is_some() {
+            let mut moves = Moves::default();
             for &node in &nodes {
                 let before = self.busy_until[node.index()];
                 let ends = &mut self.on_node[node.index()];
                 let at = ends.partition_point(|&e| e < end);
                 ends.insert(at, end);
-                self.moved(view.cluster, node, before);
+                self.moved(view.cluster, node, before, &mut moves);
             }
+            moves.apply(self);
         }
         self.jobs.insert(job.id, (end, nodes));
     }
@@ -89,27 +128,30 @@ impl Forecast {
         };
         self.ends.remove(&(end, id));
         if self.built_for.is_some() {
+            let mut moves = Moves::default();
             for node in nodes {
                 let before = self.busy_until[node.index()];
                 let ends = &mut self.on_node[node.index()];
                 if let Some(at) = ends.iter().position(|&e| e == end) {
                     ends.remove(at);
                 }
-                self.moved(view.cluster, node, before);
+                self.moved(view.cluster, node, before, &mut moves);
             }
+            moves.apply(self);
         }
     }
 
-    /// Updates the pool counts after `node`'s running jobs changed (it was busy until `before`).
-    fn moved(&mut self, cluster: &Cluster, node: NodeId, before: SimTime) {
+    /// Updates the pool counts, through `moves`, after `node`'s running jobs changed (it was
+    /// busy until `before`).
+    fn moved(&mut self, cluster: &Cluster, node: NodeId, before: SimTime, moves: &mut Moves) {
         let after = self.on_node[node.index()].last().copied().unwrap_or(SimTime::ZERO);
         self.busy_until[node.index()] = after;
         if before == after || !countable(cluster, node) {
             return;
         }
         let pool = cluster.node(node).pool.index();
-        self.count(pool, before, -1);
-        self.count(pool, after, 1);
+        moves.left = Moves::gather(self, moves.left, (pool, before, -1));
+        moves.joined = Moves::gather(self, moves.joined, (pool, after, 1));
     }
 
     /// Counts a countable node of `pool` busy until `until` (`ZERO`: idle now).
