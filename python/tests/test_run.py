@@ -94,6 +94,7 @@ def test_library_lists_the_incident_library():
         "spot-reclaim",
         "llama3-54d",
         "checkpoint-interval",
+        "ettr-vs-size",
         "gpu-sharing",
         "spares-and-lemons",
     ]

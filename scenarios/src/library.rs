@@ -23,7 +23,7 @@ impl Entry {
 }
 
 /// Every library scenario, in the order `clustersim scenarios` lists them.
-pub const LIBRARY: [Entry; 10] = [
+pub const LIBRARY: [Entry; 11] = [
     Entry {
         name: "cascading-failure",
         text: include_str!("../library/cascading-failure.toml"),
@@ -57,6 +57,10 @@ pub const LIBRARY: [Entry; 10] = [
         text: include_str!("../library/checkpoint-interval.toml"),
     },
     Entry {
+        name: "ettr-vs-size",
+        text: include_str!("../library/ettr-vs-size.toml"),
+    },
+    Entry {
         name: "gpu-sharing",
         text: include_str!("../library/gpu-sharing.toml"),
     },
@@ -67,7 +71,7 @@ pub const LIBRARY: [Entry; 10] = [
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
-pub const TRACES: [(&str, &str); 5] = [
+pub const TRACES: [(&str, &str); 9] = [
     (
         "cascading-failure.csv",
         include_str!("../library/traces/cascading-failure.csv"),
@@ -81,6 +85,10 @@ pub const TRACES: [(&str, &str); 5] = [
         "checkpoint-interval.csv",
         include_str!("../library/traces/checkpoint-interval.csv"),
     ),
+    ("gpus-1k.csv", include_str!("../library/traces/gpus-1k.csv")),
+    ("gpus-16k.csv", include_str!("../library/traces/gpus-16k.csv")),
+    ("gpus-64k.csv", include_str!("../library/traces/gpus-64k.csv")),
+    ("gpus-128k.csv", include_str!("../library/traces/gpus-128k.csv")),
     (
         "spares-and-lemons.csv",
         include_str!("../library/traces/spares-and-lemons.csv"),

@@ -123,6 +123,17 @@ fn every_library_scenario_keeps_its_digests() {
             &["training.hot_spares=4", "faults.lemons.failures=3"],
             "005051f8905d6196",
         ),
+        // Recorded when the scenario was added (issue 16, validation 3): two points of its
+        // grid, the 16k-GPU job at 10 min (the file as written) and the 1k-GPU one at 30 min.
+        ("library:ettr-vs-size", &[], "c351b5e37673c238"),
+        (
+            "library:ettr-vs-size",
+            &[
+                "workload.trace=\"library:gpus-1k.csv\"",
+                "training.checkpoint_interval=\"30m\"",
+            ],
+            "254d458a276301cd",
+        ),
     ]);
 }
 

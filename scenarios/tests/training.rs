@@ -76,6 +76,48 @@ fn with_no_other_node_the_job_waits_for_the_repair() {
     assert_eq!(job.split.ettr(), Some(600.0 / 747.0));
 }
 
+/// The job of `run_on(2)` with asynchronous checkpoints: each write takes 6 min at half speed
+/// (3 min of the job's time lost to it, the checkpoint counting 3 min after that); r0-n0 fails
+/// at `at_min` minutes.
+fn run_async(at_min: u32) -> ScenarioRun {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "job_id,submit_s,duration_s,tasks,gpus_per_task,checkpoint_s\nj,0,36000,1,8,3600\n",
+    )
+    .unwrap();
+    let text = format!(
+        "name = \"async\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+         node = {{ gpus = 8, gpu_type = \"H100-80GB\" }}\n[workload]\ntrace = \"t.csv\"\n\
+         [policy]\nname = \"first-fit\"\n[training]\ncheckpoint_cost = \"6m\"\ncheckpoint_mode = \"async\"\n\
+         checkpoint_slowdown = 0.5\nwarmup = \"15m\"\n[faults]\nrestart_overhead = \"10m\"\n\
+         [[faults.incident]]\nat = \"{at_min}m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1h\"\n"
+    );
+    let loaded = load_str(&text, "s.toml", Some(dir.path().to_path_buf()), &[]).unwrap();
+    run(&loaded).unwrap()
+}
+
+#[test]
+fn an_asynchronous_checkpoint_costs_its_slowdown_and_counts_when_its_write_ends() {
+    // Job time is cycles of 60 min work + 3 min (half of a 6 min write): the checkpoints at
+    // 63 and 126 min count from 66 and 129 min. Failing at 128 min, the second has not counted:
+    // the job goes back to 63 min (1 h of work saved) and loses 65 min. Held 10 min (to 138),
+    // warm-up 15 min (to 153), then the rest of its job time: 10 h + 9 × 3 min = 627 min, less
+    // 63 = 564 min: it ends at 717 min = 600 useful + 27 writing (9 × 3) + 65 lost + 10 + 15.
+    let job = &run_async(128).record.jobs[0];
+    assert_eq!(job.end, Some(SimTime::from_secs(717 * 60)));
+    let s = job.split;
+    assert_eq!(
+        (s.useful_s, s.checkpoint_s, s.lost_s, s.detection_s, s.warmup_s),
+        (600.0 * MIN, 27.0 * MIN, 65.0 * MIN, 10.0 * MIN, 15.0 * MIN)
+    );
+    // Failing at 130 min, after the second write ended: back to 126 min, 4 min lost; it ends
+    // at 130 + 10 + 15 + (627 − 126) = 656 min.
+    let job = &run_async(130).record.jobs[0];
+    assert_eq!(job.end, Some(SimTime::from_secs(656 * 60)));
+    assert_eq!((job.split.lost_s, job.split.checkpoint_s), (4.0 * MIN, 27.0 * MIN));
+}
+
 /// The error `load_str` gives for a scenario with `extra` appended.
 fn load_error(extra: &str) -> String {
     let text = format!(
@@ -106,4 +148,16 @@ fn bad_cause_tables_and_training_keys_name_their_line_and_key() {
     assert!(error.contains("s.toml:12: faults.causes[0].rate_per_day"), "{error}");
     let error = load_error("[training]\ncheckpoint_interval = \"0s\"\n");
     assert!(error.contains("s.toml:9: training.checkpoint_interval"), "{error}");
+    let error = load_error("[training]\ncheckpoint_mode = \"async\"\n");
+    assert!(error.contains("s.toml:9: training.checkpoint_mode"), "{error}");
+    let error = load_error("[training]\ncheckpoint_slowdown = 0.5\n");
+    assert!(
+        error.contains("s.toml:9: training.checkpoint_slowdown: only with"),
+        "{error}"
+    );
+    let error = load_error("[training]\ncheckpoint_mode = \"async\"\ncheckpoint_slowdown = 1.5\n");
+    assert!(
+        error.contains("s.toml:10: training.checkpoint_slowdown: 1.5"),
+        "{error}"
+    );
 }

@@ -41,6 +41,9 @@ pub struct JobSpec {
     pub checkpoint: SimTime,
     /// Stall to write one checkpoint, in job time (docs/training.md); zero by default.
     pub checkpoint_cost: SimTime,
+    /// Job time after a checkpoint's stall ends until the checkpoint counts: an asynchronous
+    /// write still running while the job goes on (docs/training.md); zero by default.
+    pub checkpoint_lag: SimTime,
     /// Reload and warm-up before a job restored from a checkpoint (after a preemption or an
     /// interruption) makes progress again; zero by default.
     pub warmup: SimTime,
@@ -66,6 +69,7 @@ impl JobSpec {
             preemptible: true,
             checkpoint: SimTime::ZERO,
             checkpoint_cost: SimTime::ZERO,
+            checkpoint_lag: SimTime::ZERO,
             warmup: SimTime::ZERO,
             requested: duration,
             comm_fraction: 0.0,

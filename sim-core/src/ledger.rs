@@ -8,7 +8,9 @@
 //! restart resumes at a multiple of the cycle `checkpoint + checkpoint_cost`. After a
 //! preemption or an interruption the job first spends `warmup` reloading: its attempt begins
 //! `warmup` before the checkpoint it resumes from. With no checkpoint cost and no warm-up the
-//! job-time axis is the work itself.
+//! job-time axis is the work itself. An asynchronous checkpoint writes while the job goes on:
+//! its stall is the slowdown's share of the write, and it counts only `lag` job-time after
+//! the stall, when the write ends.
 
 use crate::job::JobSpec;
 use crate::time::SimTime;
@@ -22,6 +24,8 @@ pub struct Cycle {
     pub cost: f64,
     /// The job's work, µs.
     pub work: f64,
+    /// Job time after a checkpoint's stall ends until it counts (an asynchronous write), µs.
+    pub lag: f64,
 }
 
 impl Cycle {
@@ -36,6 +40,11 @@ impl Cycle {
                 0.0
             },
             work: spec.duration.as_micros() as f64,
+            lag: if interval > 0.0 {
+                spec.checkpoint_lag.as_micros() as f64
+            } else {
+                0.0
+            },
         }
     }
 
@@ -63,13 +72,13 @@ impl Cycle {
     }
 
     /// The job-time saved by the last checkpoint written by job-time `position` (0 when the
-    /// job never checkpoints).
+    /// job never checkpoints): the last multiple of the cycle at least `lag` before it.
     pub fn saved(&self, position: f64) -> f64 {
         let period = self.period();
         if period <= 0.0 {
             0.0
         } else {
-            (position / period).floor() * period
+            ((position - self.lag) / period).floor() * period
         }
     }
 
@@ -253,7 +262,23 @@ mod tests {
             interval: 3600e6,
             cost: 360e6,
             work: 36000e6,
+            lag: 0.0,
         }
+    }
+
+    #[test]
+    fn an_asynchronous_checkpoint_counts_only_once_its_write_has_ended() {
+        // The cycle above with a 3 min lag (a 6 min write at half speed: 3 min of stall, 3 min
+        // of writing while the job goes on). The checkpoint of the first cycle (66 min) counts
+        // from 69 min on: before, a failure goes back to the start; after, to 66 min.
+        let c = Cycle { lag: 180e6, ..cycle() };
+        assert_eq!(c.saved(3960e6), 0.0);
+        assert_eq!(c.saved(4139e6), 0.0);
+        assert_eq!(c.saved(4140e6), 3960e6);
+        // 2 h 30 min (9000 s): two cycles (7920 s) and 18 min past, so the second counts.
+        assert_eq!(c.saved(9000e6), 7920e6);
+        // The work is the stall cycle's: the lag only delays when a checkpoint counts.
+        assert_eq!(c.work_at(4140e6), cycle().work_at(4140e6));
     }
 
     #[test]

@@ -247,30 +247,77 @@ impl FreeIndex {
     }
 
     /// The lowest node id at or after `from` with at least `need` milli-GPU free.
+    ///
+    /// Climbs from the leaf of `from` to the first subtree on its right that holds enough, then
+    /// descends to that subtree's leftmost leaf that does: O(log d) for an answer `d` leaves
+    /// away, so the tasks of a wide job, placed on consecutive nodes, cost O(1) each.
     pub(crate) fn first_at_least(&self, from: usize, need: u64) -> Option<NodeId> {
-        if from >= self.keys.len() || self.tree[1] < need as i64 {
+        let need = need as i64;
+        if from >= self.keys.len() || self.tree[1] < need {
             return None;
         }
-        self.descend(1, 0, self.leaves, from, need as i64)
-            .map(NodeId::from_index)
-    }
-
-    fn descend(&self, at: usize, lo: usize, hi: usize, from: usize, need: i64) -> Option<usize> {
-        if hi <= from || self.tree[at] < need {
-            return None;
+        let mut at = self.leaves + from;
+        while self.tree[at] < need {
+            // Up past every subtree that is a right child (its right holds only later ids
+            // already left of a checked sibling) or whose right sibling holds too little.
+            while at % 2 == 1 || self.tree[at + 1] < need {
+                at /= 2;
+                if at <= 1 {
+                    return None;
+                }
+            }
+            at += 1;
+            while at < self.leaves {
+                at = if self.tree[2 * at] >= need { 2 * at } else { 2 * at + 1 };
+            }
         }
-        if hi - lo == 1 {
-            return (lo < self.keys.len()).then_some(lo);
-        }
-        let mid = (lo + hi) / 2;
-        self.descend(2 * at, lo, mid, from, need)
-            .or_else(|| self.descend(2 * at + 1, mid, hi, from, need))
+        let id = at - self.leaves;
+        (id < self.keys.len()).then(|| NodeId::from_index(id))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An index over `free` (−1: down) with only its tree filled in, which is all that
+    /// `first_at_least` reads.
+    fn tree_of(free: &[i64]) -> FreeIndex {
+        let leaves = free.len().next_power_of_two().max(1);
+        let mut tree = vec![-1; 2 * leaves];
+        tree[leaves..leaves + free.len()].copy_from_slice(free);
+        for at in (1..leaves).rev() {
+            tree[at] = tree[2 * at].max(tree[2 * at + 1]);
+        }
+        FreeIndex {
+            by_free: Vec::new(),
+            keys: vec![None; free.len()],
+            tree,
+            leaves,
+        }
+    }
+
+    #[test]
+    fn first_at_least_is_the_first_node_a_scan_finds() {
+        // Every cluster size to 70 (powers of two and not), free amounts 0–8000 or down, every
+        // start and need: the answer is the one a left-to-right scan from `from` gives.
+        for len in 1..=70usize {
+            let free: Vec<i64> = (0..len)
+                .map(|i| match (i * 7 + len) % 11 {
+                    0 => -1,
+                    k => (k as i64 % 9) * 1000,
+                })
+                .collect();
+            let index = tree_of(&free);
+            for from in 0..=len + 1 {
+                for need in [0, 1, 1000, 4000, 8000, 9000] {
+                    let scan = (from..len).find(|&i| free[i] >= need as i64);
+                    let found = index.first_at_least(from, need).map(NodeId::index);
+                    assert_eq!(found, scan, "len {len}, from {from}, need {need}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn sets_answer_alike_as_lists_and_as_bits() {
