@@ -57,6 +57,9 @@ pub struct Trial<'c> {
     /// (see [`Trial::prefer`]).
     preferred: Vec<NodeId>,
     only_preferred: bool,
+    /// The task a search of this trial found last, while the trial has not changed since: it
+    /// fits, so taking it needs no second check.
+    proposed: Option<TaskAlloc>,
 }
 
 /// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
@@ -75,6 +78,7 @@ impl<'c> Trial<'c> {
             cursors: search::Cursors::default(),
             preferred: Vec::new(),
             only_preferred: false,
+            proposed: None,
         }
     }
 
@@ -242,15 +246,15 @@ impl<'c> Trial<'c> {
         Some((need, limits.budget_mw(rack)))
     }
 
-    /// The position of the overlay entry of `node`, copied from the cluster on first touch.
-    fn touch(&mut self, node: NodeId) -> usize {
-        match self.position(node) {
-            Some(i) => i,
-            None => self.add_touched(node),
-        }
+    /// Remembers `found`, the answer of a search, as fitting the trial as it is now (see
+    /// [`Trial::take`]), and returns it.
+    fn propose(&mut self, found: Option<TaskAlloc>) -> Option<TaskAlloc> {
+        self.proposed = found;
+        found
     }
 
-    /// Copies `node` from the cluster into the overlay and returns its position.
+    /// Copies `node` from the cluster into the overlay and returns its position; the caller
+    /// changes it at once and lists it in the free-capacity order ([`Trial::change_at`]).
     fn add_touched(&mut self, node: NodeId) -> usize {
         let n = self.cluster.node(node);
         let first_device = self.devices.len() as u32;
@@ -263,9 +267,6 @@ impl<'c> Trial<'c> {
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
         });
-        if let Some(order) = self.by_free.as_mut() {
-            order.insert(n.free_gpu_milli, node);
-        }
         let position = self.touched.len() - 1;
         if !self.positions.is_empty() {
             self.positions.insert(node, position as u32);
@@ -282,36 +283,40 @@ impl<'c> Trial<'c> {
 
     /// Runs `change` on the overlay entry of `node` and keeps the free-capacity order current.
     fn change(&mut self, node: NodeId, change: impl FnOnce(&mut TouchedNode, &mut [u16])) {
-        let i = self.touch(node);
-        self.change_at(i, change);
+        let position = self.position(node);
+        self.change_at(node, position, change);
     }
 
-    /// Runs `change` on the overlay entry at position `i` and keeps the free-capacity order
-    /// current.
-    fn change_at(&mut self, i: usize, change: impl FnOnce(&mut TouchedNode, &mut [u16])) {
+    /// Runs `change` on the overlay entry of `node`, at `position` if it is touched (copied from
+    /// the cluster first if not), and keeps the free-capacity order current.
+    fn change_at(&mut self, node: NodeId, position: Option<usize>, change: impl FnOnce(&mut TouchedNode, &mut [u16])) {
+        self.proposed = None;
+        let i = position.unwrap_or_else(|| self.add_touched(node));
         let t = &mut self.touched[i];
-        let (node, before) = (t.node, t.free_gpu_milli);
+        let before = t.free_gpu_milli;
         let first = t.first_device as usize;
         change(t, &mut self.devices[first..first + t.device_count as usize]);
         let after = self.touched[i].free_gpu_milli;
-        if before != after
-            && let Some(order) = self.by_free.as_mut()
-        {
-            order.remove(before, node);
-            order.insert(after, node);
+        if let Some(order) = self.by_free.as_mut() {
+            if position.is_none() {
+                order.insert(after, node);
+            } else if before != after {
+                order.remove(before, node);
+                order.insert(after, node);
+            }
         }
     }
 
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
         let position = self.position(task.node);
-        self.check_at(task, position)?;
-        let i = match position {
-            Some(i) => i,
-            None => self.add_touched(task.node),
-        };
+        if self.proposed == Some(*task) {
+            debug_assert_eq!(self.check_at(task, position), Ok(()), "a proposed task fits");
+        } else {
+            self.check_at(task, position)?;
+        }
         let share = task.milli_per_gpu as u16;
-        self.change_at(i, |t, devices| {
+        self.change_at(task.node, position, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
                 devices[gpu] -= share;
             }

@@ -108,6 +108,11 @@ impl Trial<'_> {
     /// The task on the node left with the least free GPU capacity after it (ties to the lower
     /// node id), or `None` (best fit).
     pub fn best_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        let found = self.search_best_fit(request, allowed);
+        self.propose(found)
+    }
+
+    fn search_best_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred_by(request, allowed, |free, node| (free, node));
         }
@@ -140,6 +145,11 @@ impl Trial<'_> {
     /// The task on the node left with the most free GPU capacity after it (ties to the lower
     /// node id), or `None` (worst fit).
     pub fn worst_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        let found = self.search_worst_fit(request, allowed);
+        self.propose(found)
+    }
+
+    fn search_worst_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred_by(request, allowed, |free, node| (std::cmp::Reverse(free), node));
         }
@@ -175,6 +185,11 @@ impl Trial<'_> {
 
     /// The task on the lowest-numbered node it fits now, or `None` (first fit).
     pub fn first_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        let found = self.search_first_fit(request, allowed);
+        self.propose(found)
+    }
+
+    fn search_first_fit(&mut self, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
         if self.only_preferred {
             return self.preferred.iter().find_map(|&node| self.fit(node, request, allowed));
         }
