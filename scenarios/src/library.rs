@@ -22,77 +22,52 @@ impl Entry {
     }
 }
 
+/// The [`Entry`] of `library/NAME.toml`.
+macro_rules! entry {
+    ($name:literal) => {
+        Entry {
+            name: $name,
+            text: include_str!(concat!("../library/", $name, ".toml")),
+        }
+    };
+}
+
+/// The name (`NAME.csv`) and text of `library/traces/NAME.csv`.
+macro_rules! trace {
+    ($name:literal) => {
+        (
+            concat!($name, ".csv"),
+            include_str!(concat!("../library/traces/", $name, ".csv")),
+        )
+    };
+}
+
 /// Every library scenario, in the order `clustersim scenarios` lists them.
 pub const LIBRARY: [Entry; 11] = [
-    Entry {
-        name: "cascading-failure",
-        text: include_str!("../library/cascading-failure.toml"),
-    },
-    Entry {
-        name: "preemption-paradox",
-        text: include_str!("../library/preemption-paradox.toml"),
-    },
-    Entry {
-        name: "thermal-throttle",
-        text: include_str!("../library/thermal-throttle.toml"),
-    },
-    Entry {
-        name: "tor-failure",
-        text: include_str!("../library/tor-failure.toml"),
-    },
-    Entry {
-        name: "pdu-trip",
-        text: include_str!("../library/pdu-trip.toml"),
-    },
-    Entry {
-        name: "spot-reclaim",
-        text: include_str!("../library/spot-reclaim.toml"),
-    },
-    Entry {
-        name: "llama3-54d",
-        text: include_str!("../library/llama3-54d.toml"),
-    },
-    Entry {
-        name: "checkpoint-interval",
-        text: include_str!("../library/checkpoint-interval.toml"),
-    },
-    Entry {
-        name: "ettr-vs-size",
-        text: include_str!("../library/ettr-vs-size.toml"),
-    },
-    Entry {
-        name: "gpu-sharing",
-        text: include_str!("../library/gpu-sharing.toml"),
-    },
-    Entry {
-        name: "spares-and-lemons",
-        text: include_str!("../library/spares-and-lemons.toml"),
-    },
+    entry!("cascading-failure"),
+    entry!("preemption-paradox"),
+    entry!("thermal-throttle"),
+    entry!("tor-failure"),
+    entry!("pdu-trip"),
+    entry!("spot-reclaim"),
+    entry!("llama3-54d"),
+    entry!("checkpoint-interval"),
+    entry!("ettr-vs-size"),
+    entry!("gpu-sharing"),
+    entry!("spares-and-lemons"),
 ];
 
 /// Traces the library scenarios read as `library:NAME.csv`.
 pub const TRACES: [(&str, &str); 9] = [
-    (
-        "cascading-failure.csv",
-        include_str!("../library/traces/cascading-failure.csv"),
-    ),
-    (
-        "preemption-paradox.csv",
-        include_str!("../library/traces/preemption-paradox.csv"),
-    ),
-    ("llama3-54d.csv", include_str!("../library/traces/llama3-54d.csv")),
-    (
-        "checkpoint-interval.csv",
-        include_str!("../library/traces/checkpoint-interval.csv"),
-    ),
-    ("gpus-1k.csv", include_str!("../library/traces/gpus-1k.csv")),
-    ("gpus-16k.csv", include_str!("../library/traces/gpus-16k.csv")),
-    ("gpus-64k.csv", include_str!("../library/traces/gpus-64k.csv")),
-    ("gpus-128k.csv", include_str!("../library/traces/gpus-128k.csv")),
-    (
-        "spares-and-lemons.csv",
-        include_str!("../library/traces/spares-and-lemons.csv"),
-    ),
+    trace!("cascading-failure"),
+    trace!("preemption-paradox"),
+    trace!("llama3-54d"),
+    trace!("checkpoint-interval"),
+    trace!("gpus-1k"),
+    trace!("gpus-16k"),
+    trace!("gpus-64k"),
+    trace!("gpus-128k"),
+    trace!("spares-and-lemons"),
 ];
 
 /// The library scenario called `name`.

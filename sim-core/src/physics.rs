@@ -271,14 +271,7 @@ impl Physics {
                 self.node_jobs[node.index()].push(job.id);
             }
         }
-        if let Some(network) = &mut self.network {
-            let mut network_changes = std::mem::take(&mut self.scratch_network);
-            network.job_started(job, cluster, &mut network_changes);
-            changes
-                .speeds
-                .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));
-            self.scratch_network = network_changes;
-        }
+        self.update_network(changes, |network, out| network.job_started(job, cluster, out));
         self.refresh_racks_of(cluster, jobs, &nodes, now, changes);
         self.scratch_job_nodes = nodes;
         if self.power.is_some() {
@@ -295,14 +288,7 @@ impl Physics {
                 self.node_jobs[node.index()].retain(|&j| j != job.id);
             }
         }
-        if let Some(network) = &mut self.network {
-            let mut network_changes = std::mem::take(&mut self.scratch_network);
-            network.job_stopped(job.id, &mut network_changes);
-            changes
-                .speeds
-                .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));
-            self.scratch_network = network_changes;
-        }
+        self.update_network(changes, |network, out| network.job_stopped(job.id, out));
         self.refresh_racks_of(cluster, jobs, &nodes, now, changes);
         self.scratch_job_nodes = nodes;
     }
@@ -362,9 +348,15 @@ impl Physics {
     /// Sets how many spine switches work (a spine failure or repair); without a network model
     /// it changes nothing.
     fn set_working_spines(&mut self, working: u32, changes: &mut Changes) {
+        self.update_network(changes, |network, out| network.set_working_spines(working, out));
+    }
+
+    /// Lets `update` change the network model, if there is one, and adds the network speed
+    /// factors it reports (job, factor) to `changes`.
+    fn update_network(&mut self, changes: &mut Changes, update: impl FnOnce(&mut Network, &mut Vec<(JobId, f64)>)) {
         if let Some(network) = &mut self.network {
             let mut network_changes = std::mem::take(&mut self.scratch_network);
-            network.set_working_spines(working, &mut network_changes);
+            update(network, &mut network_changes);
             changes
                 .speeds
                 .extend(network_changes.drain(..).map(|(j, f)| (j, SpeedPart::Network, f)));

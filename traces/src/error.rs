@@ -229,6 +229,24 @@ impl Location<'_> {
         self.within(field, "the job ends", end, limit)
     }
 
+    /// Checks that a row submitted at `submit` (from `field`) comes no earlier than the
+    /// previous row's `previous`; `sorted` ends the error: "rows must be sorted{sorted}".
+    pub fn sorted_after(
+        &self,
+        field: &str,
+        submit: SimTime,
+        previous: SimTime,
+        sorted: &str,
+    ) -> Result<(), TraceError> {
+        if submit < previous {
+            return Err(self.field(
+                field,
+                format!("{submit} is earlier than the previous row's {previous}: rows must be sorted{sorted}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The error for a node on this line past `limit` nodes.
     pub fn too_many_nodes(&self, limit: usize) -> TraceError {
         TraceError::TooManyNodes {

@@ -158,15 +158,7 @@ impl RowParser for Native {
             .unwrap_or(duration);
         spec.comm_fraction = row.optional(Column::CommFraction, fields::fraction)?.unwrap_or(0.0);
 
-        if submit < self.last_submit {
-            return Err(at.field(
-                Column::SubmitS.name(),
-                format!(
-                    "{submit} is earlier than the previous row's {}: rows must be sorted by submit_s",
-                    self.last_submit
-                ),
-            ));
-        }
+        at.sorted_after(Column::SubmitS.name(), submit, self.last_submit, " by submit_s")?;
         at.ends_within(Column::DurationS.name(), submit, duration, self.max_time)?;
         at.ends_within(Column::RequestedS.name(), submit, spec.requested, self.max_time)?;
         self.seen_ids.record(&spec.id, Column::JobId.name(), at)?;

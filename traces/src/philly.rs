@@ -89,15 +89,7 @@ impl RowParser for Philly {
                 ),
             ));
         }
-        if submit < self.last_submit {
-            return Err(at.field(
-                "arrival time (sec)",
-                format!(
-                    "{submit} is earlier than the previous row's {}: rows must be sorted",
-                    self.last_submit
-                ),
-            ));
-        }
+        at.sorted_after("arrival time (sec)", submit, self.last_submit, "")?;
         at.ends_within("duration (sec)", submit, duration, self.max_time)?;
         self.seen_ids.record(&id, "job id", at)?;
         self.last_submit = submit;

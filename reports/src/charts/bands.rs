@@ -5,7 +5,7 @@
 
 use plotters::prelude::*;
 
-use super::frame::{Axis, LegendEntry, Mark, framed, line};
+use super::frame::{Axis, Mark, framed, legend, line};
 use super::palette::colour;
 use super::series::{Labelled, constant, merge_identical, note_if_all_flat};
 use super::{Chart, DrawError, Medium};
@@ -128,14 +128,8 @@ impl Chart for BandChart {
             self.y_from_zero,
         );
         let categorical = self.categories.is_some();
-        let legend: Vec<LegendEntry> = shown
-            .iter()
-            .map(|s| LegendEntry {
-                label: s.label.clone(),
-                colour: colour(s.colour),
-                mark: if categorical { Mark::Point } else { Mark::Line },
-            })
-            .collect();
+        let mark = if categorical { Mark::Point } else { Mark::Line };
+        let legend = legend(&shown, mark, |s| (&s.label, s.colour));
         framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
             for (index, series) in shown.iter().enumerate() {
                 let tone = colour(series.colour);

@@ -3,7 +3,7 @@
 
 use plotters::prelude::*;
 
-use super::frame::{Axis, LegendEntry, Mark, framed};
+use super::frame::{Axis, Mark, framed, legend};
 use super::palette::colour;
 use super::series::{Labelled, constant, merge_identical, note_if_all_flat};
 use super::{Chart, DrawError, Medium};
@@ -99,14 +99,7 @@ impl Chart for BarChart {
             .flat_map(|s| s.bars.iter().flatten())
             .flat_map(|b| [b.mean, b.high]);
         let y = Axis::numeric(self.y_label.clone(), values, true);
-        let legend: Vec<LegendEntry> = shown
-            .iter()
-            .map(|s| LegendEntry {
-                label: s.label.clone(),
-                colour: colour(s.colour),
-                mark: Mark::Box,
-            })
-            .collect();
+        let legend = legend(&shown, Mark::Box, |s| (&s.label, s.colour));
         framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
             for (index, series) in shown.iter().enumerate() {
                 let tone = colour(series.colour);

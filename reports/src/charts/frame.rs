@@ -193,6 +193,22 @@ pub struct LegendEntry {
     pub mark: Mark,
 }
 
+/// The legend of `series`, one entry a series: `label_colour` gives its label and palette
+/// index; every swatch is `mark`.
+pub fn legend<S>(series: &[S], mark: Mark, label_colour: impl Fn(&S) -> (&str, usize)) -> Vec<LegendEntry> {
+    series
+        .iter()
+        .map(|s| {
+            let (label, index) = label_colour(s);
+            LegendEntry {
+                label: label.to_string(),
+                colour: super::palette::colour(index),
+                mark,
+            }
+        })
+        .collect()
+}
+
 /// Width of `text` in the label font, in pixels.
 pub fn text_width(text: &str) -> f64 {
     super::canvas::register_font();

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::frame::{Axis, LegendEntry, Mark, framed, line};
+use super::frame::{Axis, Mark, framed, legend, line};
 use super::palette::colour;
 use super::series::{Labelled, constant, merge_identical, note_if_all_flat, same_points};
 use super::{Chart, DrawError, Medium, TimeUnit};
@@ -120,14 +120,7 @@ impl Chart for LineChart {
             drawn.iter().flatten().map(|p| p.1),
             self.y_from_zero,
         );
-        let legend: Vec<LegendEntry> = shown
-            .iter()
-            .map(|s| LegendEntry {
-                label: s.label.clone(),
-                colour: colour(s.colour),
-                mark: Mark::Line,
-            })
-            .collect();
+        let legend = legend(&shown, Mark::Line, |s| (&s.label, s.colour));
         framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
             for (series, points) in shown.iter().zip(&drawn) {
                 line(chart, points, colour(series.colour).stroke_width(2), medium)?;

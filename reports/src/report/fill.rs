@@ -34,6 +34,26 @@ struct Panel<'p, 'a> {
     points: Vec<&'p CurvePoint<'a>>,
 }
 
+impl Panel<'_, '_> {
+    /// One series per point of the panel: `make` builds it from the point's label and colour
+    /// ([`series_of`]) and the point.
+    fn series<S>(
+        &self,
+        keys: &[String],
+        policies: &[String],
+        make: impl Fn(String, usize, &CurvePoint<'_>) -> S,
+    ) -> Vec<S> {
+        self.points
+            .iter()
+            .enumerate()
+            .map(|(i, point)| {
+                let (label, colour) = series_of(keys, point, policies, i);
+                make(label, colour, point)
+            })
+            .collect()
+    }
+}
+
 fn panels<'p, 'a>(keys: &[String], points: &'p [CurvePoint<'a>]) -> Vec<Panel<'p, 'a>> {
     let held: Vec<usize> = (0..keys.len()).filter(|&k| keys[k] != POLICY_KEY).collect();
     let mut panels: Vec<(Vec<&str>, Panel<'p, 'a>)> = Vec::new();
@@ -97,28 +117,22 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
         } else {
             format!(": {}", panel.label)
         };
-        let series = panel
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, point)| {
-                let (label, colour) = series_of(keys, point, policies, i);
-                let points = point
-                    .percents()
-                    .into_iter()
-                    .filter_map(|pct| {
-                        let (mean, low, high) = scaled(&point.estimate(pct, alloc), 100.0)?;
-                        Some(BandPoint {
-                            x: f64::from(pct),
-                            mean,
-                            low,
-                            high,
-                        })
+        let series = panel.series(keys, policies, |label, colour, point| {
+            let points = point
+                .percents()
+                .into_iter()
+                .filter_map(|pct| {
+                    let (mean, low, high) = scaled(&point.estimate(pct, alloc), 100.0)?;
+                    Some(BandPoint {
+                        x: f64::from(pct),
+                        mean,
+                        low,
+                        high,
                     })
-                    .collect();
-                BandSeries { label, colour, points }
-            })
-            .collect();
+                })
+                .collect();
+            BandSeries { label, colour, points }
+        });
         charts.curves.push(BandChart {
             name: format!("fill_alloc{}", panel.suffix),
             title: format!("GPU allocation against arrived demand{title_end}"),
@@ -141,21 +155,15 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
             {
                 continue;
             }
-            let series = panel
-                .points
-                .iter()
-                .enumerate()
-                .map(|(i, point)| {
-                    let (label, colour) = series_of(keys, point, policies, i);
-                    let bars = BAR_PERCENTS
-                        .iter()
-                        .map(|&pct| {
-                            scaled(&point.estimate(pct, read), 100.0).map(|(mean, low, high)| Bar { mean, low, high })
-                        })
-                        .collect();
-                    BarSeries { label, colour, bars }
-                })
-                .collect();
+            let series = panel.series(keys, policies, |label, colour, point| {
+                let bars = BAR_PERCENTS
+                    .iter()
+                    .map(|&pct| {
+                        scaled(&point.estimate(pct, read), 100.0).map(|(mean, low, high)| Bar { mean, low, high })
+                    })
+                    .collect();
+                BarSeries { label, colour, bars }
+            });
             charts.bars.push(BarChart {
                 name: format!("fill_{name}{}", panel.suffix),
                 title: format!(

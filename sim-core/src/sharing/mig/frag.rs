@@ -152,16 +152,8 @@ pub fn gpu_frag(gpu: &MigGpu, partitioning: Partitioning, mix: &MigMix) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::model;
+    use super::super::test_models::{a100, idx};
     use super::*;
-
-    fn a100() -> &'static MigModel {
-        model("A100-40GB").unwrap()
-    }
-
-    fn idx(name: &str) -> usize {
-        a100().profile(name).unwrap().0
-    }
 
     #[test]
     fn a_busy_3g_strands_the_slice_under_its_memory() {

@@ -8,6 +8,8 @@ pub mod frag;
 pub mod layout;
 pub mod place;
 pub mod reconfig;
+#[cfg(test)]
+mod test_models;
 
 pub use catalog::{MODELS, MigModel, MigProfile, model, profile_for_milli};
 pub use frag::{GpuSlices, MigMix, Partitioning, gpu_frag};

@@ -122,16 +122,8 @@ pub fn place(
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::{MigModel, model};
+    use super::super::test_models::{a100, idx};
     use super::*;
-
-    fn a100() -> &'static MigModel {
-        model("A100-40GB").unwrap()
-    }
-
-    fn idx(name: &str) -> usize {
-        a100().profile(name).unwrap().0
-    }
 
     fn busy(layout: &[(&str, u8)]) -> MigGpu {
         let mut gpu = MigGpu::with_layout(a100(), layout).unwrap();
@@ -141,31 +133,22 @@ mod tests {
         gpu
     }
 
+    /// [`place`] under dynamic partitioning with every GPU usable.
+    fn anywhere(gpus: &[MigGpu], profile: usize, rule: MigPlacement, mix: &MigMix) -> Option<(usize, u8)> {
+        place(gpus, |_| true, profile, Partitioning::Dynamic, rule, mix)
+    }
+
     #[test]
     fn first_fit_takes_the_lowest_valid_start() {
         // GPU 0 has a busy 1g at 0: a 3g cannot start at 0 and the next valid start is 4.
         let gpus = [busy(&[("1g.5gb", 0)]), MigGpu::new(a100())];
         let mix = MigMix::new([]);
         let three = idx("3g.20gb");
-        let got = place(
-            &gpus,
-            |_| true,
-            three,
-            Partitioning::Dynamic,
-            MigPlacement::FirstFit,
-            &mix,
-        );
+        let got = anywhere(&gpus, three, MigPlacement::FirstFit, &mix);
         assert_eq!(got, Some((0, 4)));
         // A 4g only starts at 0: GPU 0 cannot take it although 6 of its slices are free.
         let four = idx("4g.20gb");
-        let got = place(
-            &gpus,
-            |_| true,
-            four,
-            Partitioning::Dynamic,
-            MigPlacement::FirstFit,
-            &mix,
-        );
+        let got = anywhere(&gpus, four, MigPlacement::FirstFit, &mix);
         assert_eq!(got, Some((1, 0)));
         assert_eq!(
             place(
@@ -185,14 +168,7 @@ mod tests {
         // GPU 0: empty (7 free); GPU 1: a busy 4g (3 free). A 1g leaves 6 or 2: GPU 1.
         let gpus = [MigGpu::new(a100()), busy(&[("4g.20gb", 0)])];
         let mix = MigMix::new([]);
-        let got = place(
-            &gpus,
-            |_| true,
-            idx("1g.5gb"),
-            Partitioning::Dynamic,
-            MigPlacement::BestFit,
-            &mix,
-        );
+        let got = anywhere(&gpus, idx("1g.5gb"), MigPlacement::BestFit, &mix);
         assert_eq!(got, Some((1, 4)));
     }
 
@@ -204,14 +180,7 @@ mod tests {
         let gpus = [busy(&[("1g.5gb", 0)])];
         let mix = MigMix::new([(idx("3g.20gb"), 1)]);
         let one = idx("1g.5gb");
-        let got = place(
-            &gpus,
-            |_| true,
-            one,
-            Partitioning::Dynamic,
-            MigPlacement::FragAware,
-            &mix,
-        );
+        let got = anywhere(&gpus, one, MigPlacement::FragAware, &mix);
         assert_eq!(got, Some((0, 1)));
         // By hand, before: free 1..6, 3g usable at 4 covers 4..6, fragmented 1..3 = 3.
         // After a 1g at 1: free 2..6, fragmented 2..3 = 2 (a decrease). After a 1g at 4:
@@ -230,22 +199,8 @@ mod tests {
         let gpus = [busy(&[("3g.20gb", 0)])];
         let mix = MigMix::new([(idx("2g.10gb"), 1)]);
         let one = idx("1g.5gb");
-        let ff = place(
-            &gpus,
-            |_| true,
-            one,
-            Partitioning::Dynamic,
-            MigPlacement::FirstFit,
-            &mix,
-        );
-        let fa = place(
-            &gpus,
-            |_| true,
-            one,
-            Partitioning::Dynamic,
-            MigPlacement::FragAware,
-            &mix,
-        );
+        let ff = anywhere(&gpus, one, MigPlacement::FirstFit, &mix);
+        let fa = anywhere(&gpus, one, MigPlacement::FragAware, &mix);
         assert_eq!((ff, fa), (Some((0, 4)), Some((0, 6))));
     }
 

@@ -130,16 +130,8 @@ pub fn apply(gpu: &mut MigGpu, profile: usize, plan: Plan) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::{MigModel, model};
+    use super::super::test_models::{a100, idx};
     use super::*;
-
-    fn a100() -> &'static MigModel {
-        model("A100-40GB").unwrap()
-    }
-
-    fn idx(name: &str) -> usize {
-        a100().profile(name).unwrap().0
-    }
 
     #[test]
     fn an_idle_instance_of_the_profile_is_reused() {
