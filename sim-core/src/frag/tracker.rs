@@ -67,6 +67,11 @@ impl FragTracker {
     /// Measures `node` again after it changed.
     pub fn refresh(&mut self, cluster: &Cluster, node: NodeId) {
         let weighted = weighted_of(&self.typical, cluster, node);
+        self.set(node, weighted);
+    }
+
+    /// Records `weighted` as `node`'s fragmentation.
+    fn set(&mut self, node: NodeId, weighted: u64) {
         let slot = &mut self.node_weighted[node.index()];
         self.total_weighted = self.total_weighted - *slot + weighted;
         *slot = weighted;
@@ -86,9 +91,17 @@ impl FragTracker {
     }
 
     /// Measures the nodes of a job that started or stopped.
+    /// A wide job leaves its nodes alike (all full, or all idle again), so a node in the same
+    /// state as the one measured before it takes its measure instead of being measured again.
     fn refresh_job(&mut self, ctx: &ModelCtx<'_>, job: JobId) {
+        let mut last: Option<(NodeId, u64)> = None;
         for task in &ctx.jobs[job].alloc {
-            self.refresh(ctx.cluster, task.node);
+            let weighted = match last {
+                Some((seen, weighted)) if same_state(ctx.cluster, seen, task.node) => weighted,
+                _ => weighted_of(&self.typical, ctx.cluster, task.node),
+            };
+            self.set(task.node, weighted);
+            last = Some((task.node, weighted));
         }
     }
 }
@@ -112,6 +125,21 @@ impl WorldModel for FragTracker {
 
     fn node_changed(&mut self, ctx: &mut ModelCtx<'_>, node: NodeId, _change: NodeChange, _effects: &mut Effects) {
         self.refresh(ctx.cluster, node);
+    }
+}
+
+/// True when nodes `a` and `b` have the same measure: both down, or both up with the same GPU
+/// model, free CPU and free capacity on each device (all that [`weighted_of`] reads).
+fn same_state(cluster: &Cluster, a: NodeId, b: NodeId) -> bool {
+    let (na, nb) = (cluster.node(a), cluster.node(b));
+    match (na.up, nb.up) {
+        (false, false) => true,
+        (true, true) => {
+            na.gpu_type == nb.gpu_type
+                && na.free_cpu_milli == nb.free_cpu_milli
+                && cluster.gpu_free_milli(a) == cluster.gpu_free_milli(b)
+        }
+        _ => false,
     }
 }
 
