@@ -2,9 +2,10 @@
 //! changing it. Policies use a trial to place a gang task by task (and several jobs in one
 //! scheduling round); the cluster uses one to check an allocation before applying it.
 
+mod positions;
 mod search;
 
-use rustc_hash::FxHashMap;
+use positions::Positions;
 
 use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
 use crate::ids::NodeId;
@@ -47,7 +48,7 @@ pub struct Trial<'c> {
     devices: Vec<u16>,
     /// Position in `touched` of each touched node, built once more than [`INDEX_AFTER`] nodes are
     /// touched (before that a linear scan is quicker).
-    positions: FxHashMap<NodeId, u32>,
+    positions: Positions,
     /// The touched nodes by (free milli-GPU after the tentative tasks, id), built by the first
     /// search (a trial that only checks an allocation never needs it).
     by_free: Option<search::TouchedOrder>,
@@ -73,7 +74,7 @@ impl<'c> Trial<'c> {
             cluster,
             touched: Vec::new(),
             devices: Vec::new(),
-            positions: FxHashMap::default(),
+            positions: Positions::Unbuilt,
             by_free: None,
             cursors: search::Cursors::default(),
             preferred: Vec::new(),
@@ -121,10 +122,10 @@ impl<'c> Trial<'c> {
     }
 
     fn position(&self, node: NodeId) -> Option<usize> {
-        if self.positions.is_empty() {
-            self.touched.iter().position(|t| t.node == node)
+        if self.positions.is_built() {
+            self.positions.get(node)
         } else {
-            self.positions.get(&node).map(|&p| p as usize)
+            self.touched.iter().position(|t| t.node == node)
         }
     }
 
@@ -268,15 +269,11 @@ impl<'c> Trial<'c> {
             free_gpu_milli: n.free_gpu_milli,
         });
         let position = self.touched.len() - 1;
-        if !self.positions.is_empty() {
-            self.positions.insert(node, position as u32);
+        if self.positions.is_built() {
+            self.positions.insert(node, position);
         } else if self.touched.len() > INDEX_AFTER {
-            self.positions = self
-                .touched
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.node, i as u32))
-                .collect();
+            let nodes = self.cluster.nodes().len();
+            self.positions = Positions::build(self.touched.iter().map(|t| t.node), nodes);
         }
         position
     }
