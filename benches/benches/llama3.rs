@@ -3,13 +3,12 @@
 //! 1 and 2 threads. Criterion reports runs/s (one element = one run); 1,000 seeds take
 //! 1,000 ÷ (runs/s on 2 threads) seconds (docs/performance.md).
 
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use scenarios::library;
 use scenarios::schema::SweepSection;
 use scenarios::sweep::expand::{Source, plan};
-use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 
 /// Seeds per measured sweep: enough to keep both threads busy, few enough for criterion's
 /// ten samples to take under a minute.
@@ -29,29 +28,7 @@ fn llama3(c: &mut Criterion) {
     let plan = plan(&source, &[], Some(sweep)).expect("the library scenario is valid");
     assert_eq!(plan.runs(), RUNS);
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let stop = AtomicBool::new(false);
-    let mut group = c.benchmark_group("llama3_54d_seeds");
-    group.throughput(Throughput::Elements(RUNS));
-    group.sample_size(10);
-    for threads in [1, 2] {
-        group.bench_function(format!("{threads}_threads"), |b| {
-            b.iter(|| {
-                let options = SweepOptions {
-                    out: dir.path().join("out"),
-                    threads,
-                    shard: None,
-                    resume: false,
-                    replace: true,
-                    stop: &stop,
-                    max_runs: None,
-                    first_seed_rows: false,
-                };
-                let outcome = run_sweep(&plan, &options, &|_, _| Ok(()), &Silent).expect("the sweep runs");
-                assert_eq!((outcome.recorded, outcome.failed), (RUNS, 0));
-            });
-        });
-    }
-    group.finish();
+    common::sweep_on_one_and_two_threads(c, "llama3_54d_seeds", &plan, &dir.path().join("out"), RUNS);
 }
 
 criterion_group! {

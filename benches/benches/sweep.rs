@@ -3,11 +3,10 @@
 //! reports runs/s (one element = one run); the ratio of the two is the parallel speed-up.
 //! Rows stream to the journal as runs finish, so memory does not grow with the run count.
 
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use scenarios::sweep::expand::{Source, plan};
-use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 
 const RUNS: u64 = 1_000;
 
@@ -39,29 +38,7 @@ fn sweep(c: &mut Criterion) {
     };
     let plan = plan(&source, &[], None).expect("the benchmark scenario is valid");
     assert_eq!(plan.runs(), RUNS);
-    let stop = AtomicBool::new(false);
-    let mut group = c.benchmark_group("sweep_1000_runs");
-    group.throughput(Throughput::Elements(RUNS));
-    group.sample_size(10);
-    for threads in [1, 2] {
-        group.bench_function(format!("{threads}_threads"), |b| {
-            b.iter(|| {
-                let options = SweepOptions {
-                    out: dir.path().join("out"),
-                    threads,
-                    shard: None,
-                    resume: false,
-                    replace: true,
-                    stop: &stop,
-                    max_runs: None,
-                    first_seed_rows: false,
-                };
-                let outcome = run_sweep(&plan, &options, &|_, _| Ok(()), &Silent).expect("the sweep runs");
-                assert_eq!((outcome.recorded, outcome.failed), (RUNS, 0));
-            });
-        });
-    }
-    group.finish();
+    common::sweep_on_one_and_two_threads(c, "sweep_1000_runs", &plan, &dir.path().join("out"), RUNS);
 }
 
 criterion_group! {
