@@ -377,7 +377,7 @@ impl<'c> Trial<'c> {
             return Err(insufficient("memory"));
         }
         let share = task.milli_per_gpu as u16;
-        if devices_of(task.gpu_mask).any(|gpu| free.devices[gpu] < share) {
+        if !holds_share(free.devices, task.gpu_mask, share) {
             return Err(insufficient("GPU"));
         }
         Ok(())
@@ -441,6 +441,19 @@ impl<'c> Trial<'c> {
             t.free_gpu_milli += task.gpu_milli();
         });
     }
+}
+
+/// True when every device of `mask` has at least `share` milli-GPU free in `devices` (the
+/// mask is within the node's devices).
+fn holds_share(devices: &[u16], mask: u64, share: u16) -> bool {
+    let mut rest = mask;
+    while rest != 0 {
+        if devices[rest.trailing_zeros() as usize] < share {
+            return false;
+        }
+        rest &= rest - 1;
+    }
+    true
 }
 
 /// The device indices of a device mask, lowest first.
