@@ -29,6 +29,10 @@ impl Placement for BestFit {
     }
 
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        let (task, allowed) = (&job.spec.task, job.allowed_gpu_types);
+        if trial.takes_whole_nodes(task, allowed) {
+            return trial.take_whole_nodes(task, allowed, job.spec.tasks);
+        }
         place_each(trial, job, |trial, _| {
             trial.best_fit(&job.spec.task, job.allowed_gpu_types)
         })

@@ -27,6 +27,10 @@ impl Placement for FirstFit {
     }
 
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        let (task, allowed) = (&job.spec.task, job.allowed_gpu_types);
+        if trial.takes_whole_nodes(task, allowed) {
+            return trial.take_whole_nodes(task, allowed, job.spec.tasks);
+        }
         place_each(trial, job, |trial, _| {
             trial.first_fit(&job.spec.task, job.allowed_gpu_types)
         })

@@ -4,6 +4,7 @@
 
 mod positions;
 mod search;
+mod whole;
 
 use positions::Positions;
 

@@ -71,6 +71,16 @@ impl Cursors {
         self.first.clear();
     }
 
+    /// The first node id that first fit's walk for `request` on `allowed` has not yet skipped.
+    pub(super) fn first_fit_from(&self, request: &TaskRequest, allowed: GpuTypeSet) -> usize {
+        self.first.get(&(*request, allowed.0)).copied().unwrap_or(0)
+    }
+
+    /// Records that first fit's walk for `request` on `allowed` resumes at node id `from`.
+    pub(super) fn set_first_fit_from(&mut self, request: &TaskRequest, allowed: GpuTypeSet, from: usize) {
+        self.first.insert((*request, allowed.0), from);
+    }
+
     /// Where the search of bucket `key` resumes.
     fn bucket_from(&self, key: &BucketKey) -> NodeId {
         match &self.last_bucket {
@@ -201,8 +211,7 @@ impl Trial<'_> {
             .iter()
             .filter_map(|&(_, node)| self.fit(node, request, allowed))
             .min_by_key(|task| task.node);
-        let key = (*request, allowed.0);
-        let mut from = self.cursors.first.get(&key).copied().unwrap_or(0);
+        let mut from = self.cursors.first_fit_from(request, allowed);
         let index = self.cluster.free_index();
         let mut untouched = None;
         while let Some(node) = index.first_at_least(from, need) {
@@ -217,7 +226,7 @@ impl Trial<'_> {
             }
             from = node.index() + 1;
         }
-        self.cursors.first.insert(key, from);
+        self.cursors.set_first_fit_from(request, allowed, from);
         match (touched, untouched) {
             (Some(t), Some(u)) => Some(if t.node < u.node { t } else { u }),
             (t, u) => t.or(u),

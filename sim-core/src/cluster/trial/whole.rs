@@ -1,0 +1,182 @@
+//! Placing a job whose tasks each take a whole node, in one pass over the nodes.
+//!
+//! Such a task leaves nothing of its node to another, and every node that can hold one has the
+//! same free GPU capacity before it (all of its devices, or none on nodes without GPUs). So
+//! first fit and best fit (whose key then ties, leaving its lower-id rule to decide) both put
+//! a job of `n` such tasks on the `n` lowest-numbered nodes that fit it now: one walk in id
+//! order finds them, instead of one search per task.
+
+use super::Trial;
+use crate::cluster::GpuTypeSet;
+use crate::resources::{TaskAlloc, TaskRequest};
+
+impl Trial<'_> {
+    /// True when [`Trial::take_whole_nodes`] may place `request`: every pool that holds it
+    /// (on a GPU model in `allowed`, for a task with GPUs) is taken whole by it, no node is
+    /// preferred, and no rack power budget is in force (under one, a task's fit depends on the
+    /// tasks taken before it in its rack).
+    pub fn takes_whole_nodes(&self, request: &TaskRequest, allowed: GpuTypeSet) -> bool {
+        if !self.preferred.is_empty() || self.cluster.power_limits().is_some() {
+            return false;
+        }
+        let mut held = false;
+        for pool in self.cluster.pools() {
+            let on_allowed = request.gpus == 0 || allowed.contains(pool.gpu_type);
+            if on_allowed && pool.holds(request) {
+                if !pool.taken_whole_by(request) {
+                    return false;
+                }
+                held = true;
+            }
+        }
+        held
+    }
+
+    /// Takes `count` tasks of `request` on the `count` lowest-numbered nodes that fit one, and
+    /// returns them in node order; `None`, with the trial unchanged, when fewer nodes fit. What
+    /// `count` rounds of [`Trial::first_fit`] (or [`Trial::best_fit`]) and [`Trial::take`] give,
+    /// for a request that [`Trial::takes_whole_nodes`] admits.
+    pub fn take_whole_nodes(
+        &mut self,
+        request: &TaskRequest,
+        allowed: GpuTypeSet,
+        count: u32,
+    ) -> Option<Vec<TaskAlloc>> {
+        debug_assert!(self.takes_whole_nodes(request, allowed), "a request taking whole nodes");
+        let count = count as usize;
+        let need = request.gpu_milli();
+        let mut touched: Vec<TaskAlloc> = self
+            .touched
+            .iter()
+            .filter(|t| t.free_gpu_milli >= need)
+            .filter_map(|t| self.fit(t.node, request, allowed))
+            .collect();
+        touched.sort_unstable_by_key(|task| task.node);
+        let mut touched = touched.into_iter().peekable();
+        let mut from = self.cursors.first_fit_from(request, allowed);
+        let index = self.cluster.free_index();
+        let mut chosen = Vec::with_capacity(count);
+        let mut untouched = index.first_at_least(from, need);
+        while chosen.len() < count {
+            let next_touched = touched.peek().map(|task| task.node);
+            match untouched {
+                Some(node) if next_touched.is_none_or(|t| node < t) => {
+                    if !self.is_touched(node)
+                        && let Some(task) = self.fit_at(node, || None, request, allowed)
+                    {
+                        chosen.push(task);
+                    }
+                    from = node.index() + 1;
+                    untouched = index.first_at_least(from, need);
+                }
+                _ => match touched.next() {
+                    Some(task) => chosen.push(task),
+                    None => break,
+                },
+            }
+        }
+        if chosen.len() < count {
+            return None;
+        }
+        if let Some(last) = chosen.iter().rev().find(|task| task.node.index() < from) {
+            // Every node before the last one taken from the index is now touched or does not
+            // fit the request, and stays so for the trial's life (see `search`).
+            self.cursors.set_first_fit_from(request, allowed, last.node.index());
+        }
+        self.reserve(count);
+        for task in &chosen {
+            self.proposed = Some(*task);
+            self.take(task).expect("a task found to fit a node of its own fits");
+        }
+        Some(chosen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::tests::uniform;
+    use crate::cluster::{GpuTypeSet, Trial};
+    use crate::ids::NodeId;
+    use crate::resources::{TaskAlloc, TaskRequest};
+
+    fn gpus(n: f64) -> TaskRequest {
+        TaskRequest::with_gpu_amount(n, 1000, 16).unwrap()
+    }
+
+    fn nodes(tasks: &[TaskAlloc]) -> Vec<u32> {
+        tasks.iter().map(|t| t.node.0).collect()
+    }
+
+    #[test]
+    fn whole_nodes_are_the_lowest_numbered_that_fit_as_first_and_best_fit_take_them() {
+        // Eight 4-GPU nodes; node 1 runs a 1-GPU task, node 4 a 4-GPU one. The trial gives
+        // node 4 back (touched, free again) and takes 2 GPUs of node 0 (touched, no longer
+        // whole). Nodes that fit a 4-GPU task, in id order: 2, 3, 4, 5, 6, 7.
+        let mut cluster = uniform(1, 8, 4);
+        let running = |node, gpu_mask| TaskAlloc {
+            node: NodeId(node),
+            gpu_mask,
+            milli_per_gpu: 1000,
+            cpu_milli: 1000,
+            mem_mib: 16,
+        };
+        let (one, four) = (running(1, 0b1), running(4, 0b1111));
+        cluster.allocate(&[one, four]).unwrap();
+        let mut trial = Trial::new(&cluster);
+        trial.give_back(&four);
+        let two = trial.fit(NodeId(0), &gpus(2.0), GpuTypeSet::ANY).unwrap();
+        trial.take(&two).unwrap();
+        let whole = gpus(4.0);
+        assert!(trial.takes_whole_nodes(&whole, GpuTypeSet::ANY));
+        assert!(!trial.takes_whole_nodes(&gpus(2.0), GpuTypeSet::ANY));
+
+        let mut by_first_fit = trial.clone();
+        let mut by_best_fit = trial.clone();
+        let first = trial.take_whole_nodes(&whole, GpuTypeSet::ANY, 3).unwrap();
+        assert_eq!(nodes(&first), [2, 3, 4]);
+        assert!(first.iter().all(|t| t.gpu_mask == 0b1111));
+        let second = trial.take_whole_nodes(&whole, GpuTypeSet::ANY, 3).unwrap();
+        assert_eq!(nodes(&second), [5, 6, 7]);
+        // Nothing is left; a refusal changes nothing.
+        assert_eq!(trial.take_whole_nodes(&whole, GpuTypeSet::ANY, 1), None);
+        assert_eq!(trial.free_gpu_milli(NodeId(7)), 0);
+        assert_eq!(trial.free_gpu_milli(NodeId(0)), 2000);
+
+        // The same six tasks, one search and take at a time.
+        let both = [first, second].concat();
+        assert_eq!(
+            one_by_one(&mut by_first_fit, |t| t.first_fit(&whole, GpuTypeSet::ANY)),
+            both
+        );
+        assert_eq!(
+            one_by_one(&mut by_best_fit, |t| t.best_fit(&whole, GpuTypeSet::ANY)),
+            both
+        );
+    }
+
+    /// Six tasks found by `search` and taken, one at a time.
+    fn one_by_one(
+        trial: &mut Trial<'_>,
+        mut search: impl FnMut(&mut Trial<'_>) -> Option<TaskAlloc>,
+    ) -> Vec<TaskAlloc> {
+        (0..6)
+            .map(|_| {
+                let task = search(trial).unwrap();
+                trial.take(&task).unwrap();
+                task
+            })
+            .collect()
+    }
+
+    #[test]
+    fn too_few_nodes_leave_the_trial_unchanged() {
+        // Three free 4-GPU nodes cannot take four whole-node tasks; afterwards all three
+        // still take three.
+        let cluster = uniform(1, 3, 4);
+        let mut trial = Trial::new(&cluster);
+        assert_eq!(trial.take_whole_nodes(&gpus(4.0), GpuTypeSet::ANY, 4), None);
+        assert_eq!(trial.free_gpu_milli(NodeId(0)), 4000);
+        let taken = trial.take_whole_nodes(&gpus(4.0), GpuTypeSet::ANY, 3).unwrap();
+        assert_eq!(nodes(&taken), [0, 1, 2]);
+    }
+}
