@@ -47,7 +47,7 @@ impl Row {
     /// A text field, quoted when it must be.
     pub(crate) fn text(&mut self, text: &str) -> &mut Row {
         let line = self.next();
-        if text.contains([',', '"', '\r', '\n']) {
+        if text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
             line.push('"');
             for (i, part) in text.split('"').enumerate() {
                 if i > 0 {

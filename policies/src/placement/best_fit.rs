@@ -5,7 +5,7 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, gpus_of, place_each, ranked_by_node_key};
+use super::{Placement, gpus_of, place_lowest_whole_nodes_or_each, ranked_by_node_key};
 use crate::explain::Candidate;
 use crate::registry::{Factory, PartInfo, PlacementPart};
 
@@ -29,11 +29,7 @@ impl Placement for BestFit {
     }
 
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        let (task, allowed) = (&job.spec.task, job.allowed_gpu_types);
-        if trial.takes_whole_nodes(task, allowed) {
-            return trial.take_whole_nodes(task, allowed, job.spec.tasks);
-        }
-        place_each(trial, job, |trial, _| {
+        place_lowest_whole_nodes_or_each(trial, job, |trial, _| {
             trial.best_fit(&job.spec.task, job.allowed_gpu_types)
         })
     }

@@ -4,7 +4,7 @@ use sim_core::cluster::Trial;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, place_each};
+use super::{Placement, place_lowest_whole_nodes_or_each};
 use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `first-fit`.
@@ -27,11 +27,7 @@ impl Placement for FirstFit {
     }
 
     fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        let (task, allowed) = (&job.spec.task, job.allowed_gpu_types);
-        if trial.takes_whole_nodes(task, allowed) {
-            return trial.take_whole_nodes(task, allowed, job.spec.tasks);
-        }
-        place_each(trial, job, |trial, _| {
+        place_lowest_whole_nodes_or_each(trial, job, |trial, _| {
             trial.first_fit(&job.spec.task, job.allowed_gpu_types)
         })
     }

@@ -137,6 +137,21 @@ pub fn place_each(
     Some(tasks)
 }
 
+/// [`place_each`] with `next_task`, except that a job whose tasks each take a whole node goes
+/// to the lowest-numbered nodes that fit it in one pass ([`Trial::take_whole_nodes`]): the
+/// nodes first fit and best fit choose for such a job, found without one search per task.
+pub(crate) fn place_lowest_whole_nodes_or_each(
+    trial: &mut Trial<'_>,
+    job: &Job,
+    next_task: impl FnMut(&mut Trial<'_>, &[TaskAlloc]) -> Option<TaskAlloc>,
+) -> Option<Vec<TaskAlloc>> {
+    let (task, allowed) = (&job.spec.task, job.allowed_gpu_types);
+    if trial.takes_whole_nodes(task, allowed) {
+        return trial.take_whole_nodes(task, allowed, job.spec.tasks);
+    }
+    place_each(trial, job, next_task)
+}
+
 /// Returns every task of `tasks` to the trial.
 pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
     for task in tasks {

@@ -347,15 +347,23 @@ impl JobRow {
             restarts: job.restarts,
             preemptions: job.preemptions,
             lost_gpu_s: job.lost_gpu_s,
-            nodes: job
-                .alloc
-                .iter()
-                .map(|t| node_names[t.node.index()].as_str())
-                .collect::<Vec<_>>()
-                .join("+"),
+            nodes: joined_names(job, node_names),
             split: job.time_split(now),
         }
     }
+}
+
+/// The names of the nodes of `job`'s tasks, in task order, joined by `+`.
+fn joined_names(job: &Job, node_names: &[String]) -> String {
+    let names = || job.alloc.iter().map(|t| node_names[t.node.index()].as_str());
+    let mut joined = String::with_capacity(names().map(|name| name.len() + 1).sum());
+    for (i, name) in names().enumerate() {
+        if i > 0 {
+            joined.push('+');
+        }
+        joined.push_str(name);
+    }
+    joined
 }
 
 /// Where the rows of retired jobs go: kept in memory, or written as they come.
