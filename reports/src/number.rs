@@ -79,6 +79,15 @@ pub fn float_cell(x: Option<f64>) -> String {
 
 /// Appends [`float`]'s text of `x` to `out`.
 pub fn push_float(out: &mut String, x: f64) {
+    // The values most cells hold (nothing lost, a ratio of one), written at once.
+    if x == 0.0 {
+        out.push_str("0.0");
+        return;
+    }
+    if x == 1.0 {
+        out.push_str("1.0");
+        return;
+    }
     let start = out.len();
     push_decimal(out, x);
     if x.is_finite() && !out[start..].contains('.') {
@@ -151,6 +160,18 @@ mod tests {
         assert_eq!(float(506314.124379), "506314.124379");
         assert_eq!(float(-0.0000001), "0.0");
         assert_eq!(float(0.5), "0.5");
+    }
+
+    #[test]
+    fn zero_and_one_read_as_the_general_rule_writes_them() {
+        // The general rule: the decimal text, then ".0" when it has no point.
+        for x in [0.0, -0.0, 1.0] {
+            let mut general = decimal(x);
+            general.push_str(".0");
+            assert_eq!(float(x), general);
+        }
+        assert_eq!(float(-0.0), "0.0");
+        assert_eq!(float(1.0), "1.0");
     }
 
     #[test]
