@@ -189,7 +189,7 @@ fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
 /// shares `clustersim why DIR --summary` prints.
 pub fn render_run_report(dir: &Path) -> Result<Vec<reports::charts::Drawn>, ScenarioError> {
     let waits = if dir.join("decisions.csv").exists() {
-        Some(scenarios::why::WhyLog::read(dir)?.shares())
+        Some(scenarios::why::WhyLog::read(dir)?.shares()?)
     } else {
         None
     };
@@ -363,7 +363,7 @@ pub fn why(args: &WhyArgs) -> Result<(), ScenarioError> {
     let log = scenarios::why::WhyLog::read(&args.dir)?;
     match &args.job {
         Some(job) if !args.summary => out!("{}", log.story(job)?),
-        _ => out!("{}", log.summary()),
+        _ => out!("{}", log.summary()?),
     }
     Ok(())
 }
