@@ -14,15 +14,17 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use policies::explain::{Candidate, Considered, ExplainSink, Outcome, Reason};
+use policies::explain::{Candidate, Considered, ExplainSink, Outcome, Reason, Victim};
 use sim_core::SimTime;
 use sim_core::view::ClusterView;
 
 /// Columns of `decisions.csv`, in order. `candidates` lists, for a start by a placement that
 /// scores nodes, its best candidate nodes for the first task as `node=score` joined by `;`, best
-/// first ([`candidates_cell`], docs/scenarios.md). `rounds`, `last_s` and `until_s` say which
-/// rounds a row stands for (the module's documentation).
-pub const DECISIONS_COLUMNS: [&str; 10] = [
+/// first ([`candidates_cell`], docs/scenarios.md); `victims`, for a start after preemption or
+/// suspension, the jobs stopped as `job(why)` joined by `;`, in the victim rule's order
+/// ([`victims_cell`]). `rounds`, `last_s` and `until_s` say which rounds a row stands for (the
+/// module's documentation).
+pub const DECISIONS_COLUMNS: [&str; 11] = [
     "t_s",
     "job_id",
     "outcome",
@@ -30,6 +32,7 @@ pub const DECISIONS_COLUMNS: [&str; 10] = [
     "params",
     "nodes",
     "candidates",
+    "victims",
     "rounds",
     "last_s",
     "until_s",
@@ -108,7 +111,7 @@ impl DecisionsCsv {
 
 impl Writer {
     /// Writes one row, keeping the first error.
-    fn write(&mut self, record: [&str; 10]) {
+    fn write(&mut self, record: [&str; 11]) {
         if self.error.is_none()
             && let Err(e) = self.out.write_record(record)
         {
@@ -125,6 +128,7 @@ impl Writer {
             "waits",
             wait.reason.name(),
             &wait.params,
+            "",
             "",
             "",
             &wait.rounds.to_string(),
@@ -175,6 +179,7 @@ impl ExplainSink for Sink {
                 .map(|task| view.cluster.node(task.node).name.as_str())
                 .collect();
             let candidates = candidates_cell(view, &row.candidates);
+            let victims = victims_cell(view, &row.victims);
             writer.write([
                 &t,
                 job,
@@ -183,6 +188,7 @@ impl ExplainSink for Sink {
                 "",
                 &nodes.join("+"),
                 &candidates,
+                &victims,
                 "1",
                 &t,
                 "",
@@ -202,6 +208,25 @@ pub fn candidates_cell(view: &ClusterView<'_>, candidates: &[Candidate]) -> Stri
         cell.push_str(&view.cluster.node(candidate.node).name);
         cell.push('=');
         reports::number::push_decimal(&mut cell, candidate.score);
+    }
+    cell
+}
+
+/// The `victims` cell: each victim as `job(why)` (its trace id, and what the victim rule ranked
+/// it by, [`Victim::why`]; the bare id when the rule says nothing), in the rule's order, joined
+/// by `;`; empty without victims.
+pub fn victims_cell(view: &ClusterView<'_>, victims: &[Victim]) -> String {
+    let mut cell = String::new();
+    for (i, victim) in victims.iter().enumerate() {
+        if i > 0 {
+            cell.push(';');
+        }
+        cell.push_str(&view.job(victim.job).spec.id);
+        if !victim.why.is_empty() {
+            cell.push('(');
+            cell.push_str(&victim.why);
+            cell.push(')');
+        }
     }
     cell
 }

@@ -476,22 +476,22 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
     // stands for its own round: 1 round, last seen at its time, no `until_s`.
     assert!(
         csv.starts_with(
-            "t_s,job_id,outcome,reason,params,nodes,candidates,rounds,last_s,until_s\n\
-             0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0,1,0.0,\n\
-             0.0,b,started,,,r0-n1,r0-n1=3,1,0.0,\n"
+            "t_s,job_id,outcome,reason,params,nodes,candidates,victims,rounds,last_s,until_s\n\
+             0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0,,1,0.0,\n\
+             0.0,b,started,,,r0-n1,r0-n1=3,,1,0.0,\n"
         ),
         "{csv}"
     );
     // The why-log is compact: e is considered behind d at 40 (its arrival) and 41 (f's
     // arrival), one row of 2 rounds that holds until 100, when d starts and e's reason changes.
     assert!(
-        csv.contains("\n40.0,e,waits,behind-head,head=d,,,2,41.0,100.0\n"),
+        csv.contains("\n40.0,e,waits,behind-head,head=d,,,,2,41.0,100.0\n"),
         "{csv}"
     );
     // d waits too few free (2 of 4) at 30, 40 and 41: one row, its 3 rounds written when it
     // starts at 100, just before its start.
     assert!(
-        csv.contains("\n30.0,d,waits,too-few-free,free=2;needed=4,,,3,41.0,100.0\n100.0,d,started,"),
+        csv.contains("\n30.0,d,waits,too-few-free,free=2;needed=4,,,,3,41.0,100.0\n100.0,d,started,"),
         "{csv}"
     );
     // e's wait for too few free GPUs changes its parameters as b and c end (2, 6, 7 free of 8):

@@ -28,6 +28,8 @@ struct Decision {
     reason: String,
     params: String,
     nodes: String,
+    /// For a start after preemption, the jobs it stopped (`job(why);…`).
+    victims: String,
     rounds: u64,
     last: f64,
     until: Option<f64>,
@@ -76,6 +78,7 @@ struct Columns {
     reason: usize,
     params: usize,
     nodes: usize,
+    victims: usize,
     rounds: usize,
     last: usize,
     until: usize,
@@ -90,6 +93,7 @@ impl Columns {
             reason: rows.column("reason")?,
             params: rows.column("params")?,
             nodes: rows.column("nodes")?,
+            victims: rows.column("victims")?,
             rounds: rows.column("rounds")?,
             last: rows.column("last_s")?,
             until: rows.column("until_s")?,
@@ -128,8 +132,8 @@ impl WhyLog {
         })
     }
 
-    /// Streams `decisions.csv`, handing `each` every row of `job` (every row when `None`);
-    /// returns the run's last round.
+    /// Streams `decisions.csv`, handing `each` every row of `job` and every start that stopped
+    /// it (every row when `None`); returns the run's last round.
     fn scan(&self, job: Option<&str>, mut each: impl FnMut(Decision)) -> Result<f64, ScenarioError> {
         let mut rows = Rows::open(&self.decisions)?;
         let c = Columns::of(&rows)?;
@@ -137,7 +141,7 @@ impl WhyLog {
         while rows.next()? {
             let last = required(&rows, c.last)?;
             last_t = last_t.max(last);
-            if job.is_some_and(|j| j != rows.text(c.job)) {
+            if job.is_some_and(|j| j != rows.text(c.job) && !victims(rows.text(c.victims)).any(|(v, _)| v == j)) {
                 continue;
             }
             each(Decision {
@@ -147,6 +151,7 @@ impl WhyLog {
                 reason: rows.text(c.reason).to_string(),
                 params: rows.text(c.params).to_string(),
                 nodes: rows.text(c.nodes).to_string(),
+                victims: rows.text(c.victims).to_string(),
                 rounds: rows.count(c.rounds)?,
                 last,
                 until: rows.number(c.until)?,
@@ -210,7 +215,12 @@ impl WhyLog {
     /// read the file once per job.
     pub fn stories(&self, mut each: impl FnMut(&str, String)) -> Result<(), ScenarioError> {
         let mut by_job: std::collections::HashMap<String, Vec<Decision>> = std::collections::HashMap::new();
-        let last_t = self.scan(None, |row| by_job.entry(row.job.clone()).or_default().push(row))?;
+        let last_t = self.scan(None, |row| {
+            for (victim, _) in victims(&row.victims) {
+                by_job.entry(victim.to_string()).or_default().push(row.clone());
+            }
+            by_job.entry(row.job.clone()).or_default().push(row);
+        })?;
         for (job, line) in &self.jobs {
             let rows = by_job.remove(job).unwrap_or_default();
             each(job, self.tell(job, line, &rows, last_t));
@@ -218,9 +228,11 @@ impl WhyLog {
         Ok(())
     }
 
-    /// The story of `job` (its `jobs.csv` line, its rows in time order; `last_t` the run's last
-    /// round).
+    /// The story of `job` (its `jobs.csv` line, its rows and the starts that stopped it in time
+    /// order; `last_t` the run's last round).
     fn tell(&self, job: &str, line: &JobLine, rows: &[Decision], last_t: f64) -> String {
+        let (rows, stopped_by): (Vec<Decision>, Vec<Decision>) = rows.iter().cloned().partition(|d| d.job == job);
+        let rows = rows.as_slice();
         let mut out = String::new();
         let _ = writeln!(out, "job {job}: submitted at {}", clock(line.submit));
         let waits: u64 = rows.iter().filter(|d| d.outcome == "waits").map(|d| d.rounds).sum();
@@ -242,23 +254,41 @@ impl WhyLog {
             }
         }
         let starts: Vec<&Decision> = rows.iter().filter(|d| d.outcome != "waits").collect();
+        // Starts and preemptions in time order (a preemption before a start at the same time).
+        let mut events: Vec<(f64, u8, String)> = Vec::new();
         for row in &starts {
             let how = match row.outcome.as_str() {
                 "backfilled" => "started (backfilled ahead of a blocked job)",
                 "preempted-others" => "started by preempting others",
                 _ => "started",
             };
-            let _ = writeln!(out, "  {how} at {} on {}", clock(row.t), row.nodes.replace('+', ", "));
+            let mut text = format!("  {how} at {} on {}\n", clock(row.t), row.nodes.replace('+', ", "));
+            for (victim, why) in victims(&row.victims) {
+                let _ = writeln!(text, "    stopping job {victim}{}", chosen(why));
+            }
+            events.push((row.t, 1, text));
+        }
+        for row in &stopped_by {
+            let why = victims(&row.victims)
+                .find(|(v, _)| *v == job)
+                .map_or("", |(_, why)| why);
+            let text = format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why));
+            events.push((row.t, 0, text));
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, _, text) in events {
+            out.push_str(&text);
         }
         if line.preemptions != "0" || line.restarts != "0" {
             let _ = writeln!(
                 out,
-                "  preempted {} times, restarted {} times",
-                line.preemptions, line.restarts
+                "  preempted {}, restarted {}",
+                times(&line.preemptions),
+                times(&line.restarts)
             );
-            let times: Vec<f64> = starts.iter().map(|d| d.t).collect();
+            let start_times: Vec<f64> = starts.iter().map(|d| d.t).collect();
             for (t, kind, unit, killed) in &self.incidents {
-                let hit = times.windows(2).any(|w| w[0] <= *t && *t < w[1]);
+                let hit = start_times.windows(2).any(|w| w[0] <= *t && *t < w[1]);
                 if hit && *killed > 0 {
                     let _ = writeln!(
                         out,
@@ -323,6 +353,35 @@ impl WhyLog {
             let _ = writeln!(out, "  {reason:<20} {seconds:>14.0} s  {share:>5.1} %");
         }
         Ok(out)
+    }
+}
+
+/// The victims of a `victims` cell (`job(why);…`) as (job, why), `why` empty when the rule said
+/// nothing.
+fn victims(cell: &str) -> impl Iterator<Item = (&str, &str)> {
+    cell.split(';')
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.split_once('(') {
+            Some((job, why)) => (job, why.strip_suffix(')').unwrap_or(why)),
+            None => (v, ""),
+        })
+}
+
+/// `once`, `twice` or `N times`, of a count as `jobs.csv` writes it.
+fn times(count: &str) -> String {
+    match count {
+        "1" => "once".to_string(),
+        "2" => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+/// ` (chosen by the victim rule for WHY)`, or nothing when `why` is empty.
+fn chosen(why: &str) -> String {
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" (chosen by the victim rule for {})", why.replace(',', ", "))
     }
 }
 
