@@ -5,7 +5,9 @@
 //! reasons come from.
 //!
 //! A start is written in its round. A wait is held open while the job's next considered rounds
-//! give the same reason with the same parameters, and written once when the job's next round
+//! give the same reason with the same parameters (for `behind-head`, whichever job is the head:
+//! a long FIFO queue whose head changes often would otherwise write a row per waiting job per
+//! head), and written once when the job's next round
 //! says something else (`until_s` is that round's time) or when the run ends (`until_s` empty):
 //! its `rounds` counts the rounds it stands for, from `t_s` to `last_s`. A job's rows are in time
 //! order; rows of different jobs are in the order their spans closed.
@@ -45,12 +47,16 @@ pub struct DecisionsCsv {
 }
 
 /// A wait not written yet: the same reason, with the same parameters, in every round since
-/// `first`.
+/// `first` (behind the head of the queue: behind `heads` heads in turn).
 struct OpenWait {
     reason: Reason,
     /// The job's trace id and the reason's parameters, formatted when the wait opened.
     job: String,
     params: String,
+    /// Behind the head: how many heads in turn, and the last one's trace id once there were
+    /// several.
+    heads: u64,
+    last_head: String,
     first: SimTime,
     last: SimTime,
     rounds: u64,
@@ -120,8 +126,11 @@ impl Writer {
     }
 
     /// Writes the row of `wait`, which held until `until` (`None`: the end of the run).
-    fn close(&mut self, wait: OpenWait, until: Option<SimTime>) {
+    fn close(&mut self, mut wait: OpenWait, until: Option<SimTime>) {
         let until = until.map(reports::number::seconds).unwrap_or_default();
+        if wait.heads > 1 {
+            wait.params = format!("{};heads={};last_head={}", wait.params, wait.heads, wait.last_head);
+        }
         self.write([
             &reports::number::seconds(wait.first),
             &wait.job,
@@ -150,12 +159,21 @@ impl ExplainSink for Sink {
             if writer.open.len() <= index {
                 writer.open.resize_with(index + 1, || None);
             }
-            if let (Outcome::Waits(reason), Some(open)) = (&row.outcome, &mut writer.open[index])
-                && open.reason == *reason
-            {
-                open.rounds += 1;
-                open.last = now;
-                continue;
+            if let (Outcome::Waits(reason), Some(open)) = (&row.outcome, &mut writer.open[index]) {
+                if open.reason == *reason {
+                    open.rounds += 1;
+                    open.last = now;
+                    continue;
+                }
+                if let (Reason::BehindHead { .. }, Reason::BehindHead { head }) = (&open.reason, reason) {
+                    open.heads += 1;
+                    open.last_head.clear();
+                    open.last_head.push_str(&view.job(*head).spec.id);
+                    open.reason = reason.clone();
+                    open.rounds += 1;
+                    open.last = now;
+                    continue;
+                }
             }
             if let Some(previous) = writer.open[index].take() {
                 writer.close(previous, Some(now));
@@ -166,6 +184,8 @@ impl ExplainSink for Sink {
                     reason: reason.clone(),
                     job: job.to_string(),
                     params: reason.params(view),
+                    heads: 1,
+                    last_head: String::new(),
                     first: now,
                     last: now,
                     rounds: 1,

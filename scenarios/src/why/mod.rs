@@ -48,15 +48,44 @@ struct JobLine {
 }
 
 /// A wait: one reason (with its identifying parameters) over a span of time. Waits behind the
-/// head of the queue are one span whichever jobs were the head, listed in turn in `heads`.
+/// head of the queue are one span whichever jobs were the head, counted in `heads`.
 #[derive(Clone, Debug, PartialEq)]
 struct Span {
     reason: String,
     params: String,
-    heads: Vec<String>,
+    heads: Heads,
     from: f64,
     to: f64,
     rounds: u64,
+}
+
+/// The heads of the queue a wait was behind, in turn: the first, the last and how many (0 for
+/// a wait of another reason).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Heads {
+    /// The first head.
+    first: String,
+    /// The last head.
+    last: String,
+    /// How many heads in turn.
+    count: u64,
+}
+
+impl Heads {
+    /// The heads of a `behind-head` row's parameters: `head`, and with several heads in turn
+    /// `heads` and `last_head`.
+    fn of(params: &str) -> Heads {
+        let first = param(params, "head").to_string();
+        let count = param(params, "heads").parse().unwrap_or(1);
+        let last = if count > 1 { param(params, "last_head") } else { &first }.to_string();
+        Heads { first, last, count }
+    }
+
+    /// These heads, then `next`'s in turn (a head in both counted once).
+    fn then(&mut self, next: Heads) {
+        self.count += next.count - u64::from(self.last == next.first);
+        self.last = next.last;
+    }
 }
 
 /// An incident of `incidents.csv`: time, kind, unit, jobs killed.
@@ -167,25 +196,23 @@ impl WhyLog {
         for row in rows.iter().filter(|d| d.outcome == "waits") {
             let to = row.until.unwrap_or_else(|| tail(line, row.last, last_t));
             let behind = row.reason == "behind-head";
-            let (params, head) = if behind {
-                (String::new(), Some(param(&row.params, "head").to_string()))
+            let (params, heads) = if behind {
+                (String::new(), Heads::of(&row.params))
             } else {
-                (identity(&row.params), None)
+                (identity(&row.params), Heads::default())
             };
             match spans.last_mut() {
                 Some(last) if last.reason == row.reason && last.params == params && last.to == row.t => {
                     last.to = to;
                     last.rounds += row.rounds;
-                    if let Some(head) = head
-                        && last.heads.last() != Some(&head)
-                    {
-                        last.heads.push(head);
+                    if behind {
+                        last.heads.then(heads);
                     }
                 }
                 _ => spans.push(Span {
                     reason: row.reason.clone(),
                     params,
-                    heads: head.into_iter().collect(),
+                    heads,
                     from: row.t,
                     to,
                     rounds: row.rounds,

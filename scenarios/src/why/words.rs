@@ -20,8 +20,10 @@ pub(super) fn param<'p>(params: &'p str, key: &str) -> &'p str {
         .unwrap_or("?")
 }
 
+use super::Heads;
+
 /// A wait reason in words; `heads` are the jobs a wait `behind-head` was behind, in turn.
-pub(super) fn words(reason: &str, params: &str, heads: &[String]) -> String {
+pub(super) fn words(reason: &str, params: &str, heads: &Heads) -> String {
     match reason {
         "no-node-fits" => format!("no node had room for one task of GPU model {}", param(params, "model")),
         "too-few-free" => "the cluster had too few free GPUs in total".to_string(),
@@ -42,15 +44,14 @@ pub(super) fn words(reason: &str, params: &str, heads: &[String]) -> String {
     }
 }
 
-/// Waiting behind the heads of the queue, in turn: each named when there are up to three.
-fn behind(heads: &[String]) -> String {
-    match heads {
-        [head] => format!("blocked behind the head job {head}"),
-        [first, .., last] if heads.len() > 3 => format!(
-            "blocked behind {} head jobs in turn ({first} first, {last} last)",
-            heads.len()
-        ),
-        _ => format!("blocked behind the head jobs {} in turn", heads.join(", ")),
+/// Waiting behind the heads of the queue, in turn: each named when there are one or two, else
+/// the first and the last.
+fn behind(heads: &Heads) -> String {
+    let Heads { first, last, count } = heads;
+    match count {
+        0 | 1 => format!("blocked behind the head job {first}"),
+        2 => format!("blocked behind the head jobs {first}, {last} in turn"),
+        _ => format!("blocked behind {count} head jobs in turn ({first} first, {last} last)"),
     }
 }
 
