@@ -225,6 +225,18 @@ impl Timeline {
             });
             self.emit(&event);
         }
+        if matches!(ended, "preempted" | "suspended")
+            && let Some(&(track, _)) = attempt.tracks.first()
+            && self.kept[track.node.index()]
+            && self.in_window(now, now)
+        {
+            let name = format!("{ended} {name}");
+            let mut event = Event::new(&name, "i", now, self.node_racks[track.node.index()]);
+            event.tid = Some(self.lanes.tid(track));
+            event.s = Some("t");
+            event.cat = Some("preemption");
+            self.emit(&event);
+        }
         if resumes && let Some(&(track, _)) = attempt.tracks.first() {
             let flow = self.next_flow;
             self.next_flow += 1;
