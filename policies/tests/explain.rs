@@ -337,6 +337,110 @@ fn a_preemption_with_too_few_victims_says_how_many_there_were() {
     );
 }
 
+/// Two nodes × 4 GPUs, FIFO best fit:
+/// - a: 3 GPUs at 0 for 100 s leaves 1 on either node, the tie to the lower index: n0; b: 3
+///   GPUs at 0 for 200 s → n1 (1 left).
+/// - h: 2 GPUs at 1: the cluster has 2 free, as many as h needs, but no node has more than 1
+///   → waits, no node fits (gpus 2, any model, best free 1); at 100 a ends and h starts on n0.
+#[test]
+fn no_node_fits_names_the_best_free_count() {
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        || sized_cluster(2, 2, 4, 64, 512),
+        &[job("a", 0, 100, 3.0), job("b", 0, 200, 3.0), job("h", 1, 10, 2.0)],
+    );
+    assert_eq!(
+        of(&lines, "h"),
+        [
+            row(1, "waits", "no-node-fits", "gpus=2;model=any;best_free=1"),
+            row(100, "started", "", "")
+        ]
+    );
+}
+
+/// Two nodes × 4 GPUs, FIFO worst fit:
+/// - a: 1 GPU at 0 for 100 s leaves 3 on either node → n0; b: 1 GPU at 0 for 200 s → n1 (3
+///   left there, 2 on n0).
+/// - g: 3 tasks × 2 GPUs at 1 needs 6 of the 6 free GPUs, and one task fits on either node;
+///   but the first task goes to n0 (1 left), the second to n1 (1 left), the third fits nowhere
+///   → waits, its gang cannot be co-placed (3 tasks, 2 nodes fitting one). At 100 a ends: 4
+///   free on n0 and 3 on n1 hold 2 + 1 tasks → g starts.
+#[test]
+fn a_gang_that_cannot_be_co_placed_says_where_single_tasks_fit() {
+    let lines = explained(
+        "worst-fit",
+        |_| {},
+        || sized_cluster(2, 2, 4, 64, 512),
+        &[
+            job("a", 0, 100, 1.0),
+            job("b", 0, 200, 1.0),
+            common::job("g", 1, 10, 3, 2.0),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "g"),
+        [
+            row(1, "waits", "gang-not-co-placed", "tasks=3;nodes_fitting=2"),
+            row(100, "started", "", "")
+        ]
+    );
+    assert_eq!(lines.iter().find(|l| l.1 == "b").unwrap().5, "n1");
+}
+
+/// n0, 4 A100 GPUs, up; n1, 4 V100 GPUs, down for the whole run. v (4 GPUs, V100 only) at 0:
+/// the cluster's 4 free GPUs are as many as it needs, but they are A100s, and the only V100
+/// node is down → waits, no node of model V100 is up (and never starts).
+#[test]
+fn no_model_up_names_the_model() {
+    let cluster = || {
+        let mut v100 = common::node(1, "r1", 4);
+        v100.gpu_type = "V100".into();
+        let mut cluster = Cluster::build(&[common::node(0, "r0", 4), v100]).unwrap();
+        cluster.set_node_up(sim_core::ids::NodeId::from_index(1), false);
+        cluster
+    };
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        cluster,
+        &[with(job("v", 0, 10, 4.0), |j| j.gpu_types = vec!["V100".into()])],
+    );
+    assert_eq!(of(&lines, "v"), [row(0, "waits", "no-model-up", "model=V100")]);
+}
+
+/// One node × 4 GPUs in rack r0, drawing 1 W per allocated GPU (nothing idle), against a rack
+/// budget of 2 W: at most 2 GPUs may be allocated (admit mode).
+/// - a: 2 GPUs at 0 for 100 s → starts (2 W of 2).
+/// - h: 1 GPU at 1: 2 GPUs are free, but one more would draw 3 W → waits, refused by the power
+///   budget of rack r0; at 100 a ends and h starts.
+#[test]
+fn the_power_budget_names_its_rack() {
+    let cluster = || {
+        let mut cluster = Cluster::build(&[common::node(0, "r0", 4)]).unwrap();
+        let line = sim_core::cluster::PowerLine {
+            idle_mw: 0.0,
+            slope_mw_per_milli: 1.0,
+            clip_mw: 1e9,
+        };
+        let racks = [sim_core::ids::RackId::from_index(0)];
+        let limits = sim_core::cluster::PowerLimits::new(vec![line], vec![2_000], &racks, &[0], &[4_000]);
+        cluster.set_power_limits(Some(limits));
+        cluster
+    };
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        cluster,
+        &[job("a", 0, 100, 2.0), job("h", 1, 10, 1.0)],
+    );
+    assert_eq!(of(&lines, "a"), [row(0, "started", "", "")]);
+    assert_eq!(
+        of(&lines, "h"),
+        [row(1, "waits", "power-budget", "rack=r0"), row(100, "started", "", "")]
+    );
+}
+
 /// Nodes of 8, 4, 2, 6 and 2 GPUs (n0…n4), each alone in its rack.
 fn uneven() -> Cluster {
     let specs: Vec<NodeSpec> = [8, 4, 2, 6, 2]
