@@ -519,6 +519,12 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
          the cluster had too few free GPUs in total from 00:17:00 to 00:17:50 (1 round)\n  \
          started at 00:17:50 on r0-n0\n  ended completed at 00:17:51\n"
     );
+    // In decisions.csv those waits behind d, then e, are one row naming the first head, how
+    // many heads and the last: 4 rounds from 41 to 1000, until 1020.
+    assert!(
+        csv.contains("\n41.0,f,waits,behind-head,head=d;heads=2;last_head=e,,,,4,1000.0,1020.0\n"),
+        "{csv}"
+    );
     let summary = common::stdout(&clustersim(&["why", "o", "--summary"], dir.path()));
     let shares: f64 = summary
         .lines()

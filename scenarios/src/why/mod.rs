@@ -476,3 +476,44 @@ fn read_incidents(path: &Path) -> Result<Vec<Incident>, ScenarioError> {
     }
     Ok(incidents)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows behind heads a, b, c (one row of 3 heads), then c again (the same head, counted
+    /// once), then d and e (a row of 2): 5 heads in turn, a first and e last.
+    #[test]
+    fn heads_in_turn_add_up_across_rows() {
+        let mut heads = Heads::of("head=a;heads=3;last_head=c");
+        assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "c", 3));
+        heads.then(Heads::of("head=c"));
+        assert_eq!(heads.count, 3);
+        heads.then(Heads::of("head=d;heads=2;last_head=e"));
+        assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "e", 5));
+        assert_eq!(
+            words("behind-head", "", &heads),
+            "blocked behind 5 head jobs in turn (a first, e last)"
+        );
+        let two = Heads::of("head=d;heads=2;last_head=e");
+        assert_eq!(
+            words("behind-head", "", &two),
+            "blocked behind the head jobs d, e in turn"
+        );
+    }
+
+    /// A victims cell reads back as (job, why), a bare id with an empty why.
+    #[test]
+    fn victims_read_back() {
+        let read: Vec<(&str, &str)> = victims("b(lost_gpu_s=10);a(progress=0.010,priority=0);c").collect();
+        assert_eq!(
+            read,
+            [("b", "lost_gpu_s=10"), ("a", "progress=0.010,priority=0"), ("c", "")]
+        );
+        assert_eq!(victims("").count(), 0);
+        assert_eq!(
+            chosen("priority=0,progress=0.5"),
+            " (chosen by the victim rule for priority=0, progress=0.5)"
+        );
+    }
+}
