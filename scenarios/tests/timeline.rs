@@ -245,3 +245,18 @@ fn preemptions_are_instant_events_where_the_attempts_end() {
     assert_eq!(preemptions, 11);
     assert_eq!(instants.len() as u64, preemptions);
 }
+
+/// The run's page says how to open `timeline.json` when the run wrote one, and only then.
+#[test]
+fn the_report_says_how_to_open_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, extra) in [("with", Some("--timeline")), ("without", None)] {
+        let mut args = vec!["run", "library:preemption-paradox", "-q", "--out", out];
+        args.extend(extra);
+        let output = clustersim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let page = |out: &str| std::fs::read_to_string(dir.path().join(out).join("report.html")).unwrap();
+    assert!(page("with").contains("Open https://ui.perfetto.dev and choose Open trace file"));
+    assert!(!page("without").contains("ui.perfetto.dev"));
+}
