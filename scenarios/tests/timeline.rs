@@ -260,3 +260,35 @@ fn the_report_says_how_to_open_the_timeline() {
     assert!(page("with").contains("Open https://ui.perfetto.dev and choose Open trace file"));
     assert!(!page("without").contains("ui.perfetto.dev"));
 }
+
+/// Each opening of the circuit breaker is a global instant event (category `breaker`): as many
+/// as `summary.json` counts trips, in the cascade with the breaker on
+/// (`faults.breaker.failures=2`); none without it.
+#[test]
+fn breaker_openings_are_instant_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(
+        dir.path(),
+        &[
+            "library:cascading-failure",
+            "--timeline",
+            "--set",
+            "faults.breaker.failures=2",
+        ],
+    );
+    check_format(&events);
+    let openings: Vec<&Value> = events.iter().filter(|e| e["cat"] == "breaker").collect();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    let trips = summary["breaker_trips"].as_u64().unwrap();
+    assert!(trips > 0);
+    assert_eq!(openings.len() as u64, trips);
+    assert!(
+        openings
+            .iter()
+            .all(|e| e["ph"] == "i" && e["s"] == "g" && e["name"] == "breaker opens")
+    );
+    let plain = tempfile::tempdir().unwrap();
+    let events = timeline(plain.path(), &["library:cascading-failure", "--timeline"]);
+    assert!(!events.iter().any(|e| e["cat"] == "breaker"));
+}

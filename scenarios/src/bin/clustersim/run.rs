@@ -97,7 +97,12 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     if let Some(timeline) = timeline {
         let path = out.join("timeline.json");
         timeline
-            .commit(&path, &run.record.racks, &run.record.incidents)
+            .commit(
+                &path,
+                &run.record.racks,
+                &run.record.incidents,
+                &run.record.breaker_openings,
+            )
             .map_err(|e| ScenarioError::io(&path, e))?;
         written.push(path);
     }
