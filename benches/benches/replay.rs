@@ -1,4 +1,6 @@
-//! Trace replay: 100k synthetic jobs on a 1,024-GPU cluster (16 racks × 8 nodes × 8 GPUs).
+//! Trace replay: 100k synthetic jobs on a 1,024-GPU cluster (16 racks × 8 nodes × 8 GPUs),
+//! and the same replay with the why-log on (`run --explain`: `decisions.csv` written to a
+//! temporary folder, 3 candidates per start).
 
 use std::convert::Infallible;
 
@@ -13,19 +15,28 @@ fn replay(c: &mut Criterion) {
     let mut group = c.benchmark_group("replay_100k_jobs_1024_gpus");
     group.throughput(Throughput::Elements(JOBS as u64));
     group.sample_size(10);
+    let run = |policy: &mut (dyn sim_core::policy::Policy + Send)| {
+        let config = EngineConfig {
+            horizon: None,
+            sample_interval: None,
+            ..Default::default()
+        };
+        let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
+        let record = simulate(benches::cluster(16, 8), source, policy, config).expect("run succeeds");
+        assert_eq!(record.summary.jobs_completed, JOBS as u64);
+    };
     for policy_name in ["first-fit", "best-fit"] {
+        let spec = policies::PolicySpec::preset(policy_name).expect("known policy");
         group.bench_function(policy_name, |b| {
+            b.iter(|| run(policies::resolve(&spec, 42).as_mut()));
+        });
+        group.bench_function(format!("{policy_name} explained"), |b| {
             b.iter(|| {
-                let spec = policies::PolicySpec::preset(policy_name).expect("known policy");
-                let mut policy = policies::resolve(&spec, 42);
-                let config = EngineConfig {
-                    horizon: None,
-                    sample_interval: None,
-                    ..Default::default()
-                };
-                let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
-                let record = simulate(benches::cluster(16, 8), source, policy.as_mut(), config).expect("run succeeds");
-                assert_eq!(record.summary.jobs_completed, JOBS as u64);
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let decisions = scenarios::decisions::DecisionsCsv::create(dir.path()).expect("decisions.csv");
+                let typical = sim_core::frag::TypicalTasks::new(Vec::new());
+                run(policies::resolve_explained(&spec, 42, &typical, decisions.sink(), 3).as_mut());
+                decisions.commit(dir.path()).expect("decisions.csv written");
             });
         });
     }

@@ -13,6 +13,10 @@
 //! scores ([`Candidate`], [`crate::placement::Placement::candidates`]), as the round saw them
 //! just before placing it.
 //!
+//! For a start that preempted or suspended running jobs, the row names the victims, in the
+//! order the victim rule ranked them, each with what the rule ranked it by ([`Victim`],
+//! [`crate::preemption::VictimOrder::explain`]).
+//!
 //! Thermal caps and open breakers never refuse a start in this simulator: they slow jobs down or
 //! take nodes down, and a job kept out by downed nodes waits for `no-model-up`, `no-node-fits`
 //! or `too-few-free`.
@@ -155,6 +159,16 @@ pub struct Candidate {
     pub score: f64,
 }
 
+/// A running job that a start preempted or suspended, and why the victim rule chose it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Victim {
+    /// The job stopped.
+    pub job: JobId,
+    /// What the rule ranked it by, as `key=value` pairs joined by `,` (`lost_gpu_s=7200`);
+    /// empty when the rule says nothing.
+    pub why: String,
+}
+
 /// One job considered by one round.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Considered {
@@ -167,6 +181,9 @@ pub struct Considered {
     /// For a start by a scored placement, its best candidates for the first task, best first
     /// (at most the run's `top_k`; empty otherwise).
     pub candidates: Vec<Candidate>,
+    /// For a start after preempting or suspending running jobs, the jobs stopped, in the
+    /// victim rule's order (empty otherwise).
+    pub victims: Vec<Victim>,
 }
 
 /// Where the rows of the why-log go (a `decisions.csv` writer). Called once per round in which
@@ -186,6 +203,8 @@ pub(crate) struct Explainer {
     top_k: usize,
     /// The candidates of the job about to be placed ([`Explainer::rank`]), taken by its start.
     candidates: Vec<Candidate>,
+    /// The victims of the job about to start ([`Explainer::stopped`]), taken by its start.
+    victims: Vec<Victim>,
 }
 
 impl Explainer {
@@ -198,6 +217,7 @@ impl Explainer {
             seen: Vec::new(),
             top_k,
             candidates: Vec::new(),
+            victims: Vec::new(),
         }
     }
 
@@ -210,18 +230,30 @@ impl Explainer {
         }
     }
 
-    /// Records what the round did with `job`; a start takes the candidates last ranked.
+    /// Notes the victims of the start about to be recorded: each job stopped, with what the
+    /// victim rule ranked it by (`why`).
+    pub(crate) fn stopped(&mut self, victims: &[JobId], mut why: impl FnMut(JobId) -> String) {
+        self.victims.clear();
+        self.victims
+            .extend(victims.iter().map(|&job| Victim { job, why: why(job) }));
+    }
+
+    /// Records what the round did with `job`; a start takes the candidates last ranked, a start
+    /// after preemption the victims last noted.
     pub(crate) fn note(&mut self, job: JobId, outcome: Outcome, tasks: &[TaskAlloc]) {
-        let candidates = match outcome {
-            Outcome::Started | Outcome::Backfilled => std::mem::take(&mut self.candidates),
-            Outcome::PreemptedOthers | Outcome::Waits(_) => Vec::new(),
+        let (candidates, victims) = match outcome {
+            Outcome::Started | Outcome::Backfilled => (std::mem::take(&mut self.candidates), Vec::new()),
+            Outcome::PreemptedOthers => (Vec::new(), std::mem::take(&mut self.victims)),
+            Outcome::Waits(_) => (Vec::new(), Vec::new()),
         };
         self.candidates.clear();
+        self.victims.clear();
         self.rows.push(Considered {
             job,
             outcome,
             tasks: tasks.to_vec(),
             candidates,
+            victims,
         });
     }
 

@@ -24,6 +24,13 @@ pub trait VictimOrder {
     /// Sorts `candidates` (running, preemptible, of lower priority than the blocked job, past
     /// their grace period) at time `now`.
     fn order(&self, candidates: &mut [&Job], now: SimTime);
+
+    /// What this rule ranks `victim` by at `now`, as `key=value` pairs joined by `,`: why the
+    /// why-log says it was chosen (called only when a run explains its decisions). The default
+    /// says nothing.
+    fn explain(&self, _victim: &Job, _now: SimTime) -> String {
+        String::new()
+    }
 }
 
 /// The parameters every victim rule reads (the scheduler applies them whatever the order): a
@@ -48,13 +55,30 @@ pub const PARAMS: &[Param] = &[
     },
 ];
 
-/// A victim rule given as a function.
-struct Rule(fn(&mut [&Job], SimTime));
+/// A victim rule given as functions: the order, and what it ranks a victim by.
+struct Rule(fn(&mut [&Job], SimTime), fn(&Job, SimTime) -> String);
 
 impl VictimOrder for Rule {
     fn order(&self, candidates: &mut [&Job], now: SimTime) {
         (self.0)(candidates, now);
     }
+
+    fn explain(&self, victim: &Job, now: SimTime) -> String {
+        (self.1)(victim, now)
+    }
+}
+
+/// `progress=F`: the fraction of `job`'s work done at `now`, to three places.
+fn progress_of(job: &Job, now: SimTime) -> String {
+    format!("progress={:.3}", job.progress_fraction_at(now))
+}
+
+/// `last_start_s=S`: when `job` last (re)started, in whole seconds.
+pub(crate) fn last_start(job: &Job) -> String {
+    format!(
+        "last_start_s={}",
+        job.last_start.unwrap_or(SimTime::ZERO).as_secs_f64().round()
+    )
 }
 
 /// `none`.
@@ -75,14 +99,17 @@ const LEAST_PROGRESS: PreemptionPart = PreemptionPart {
         params: PARAMS,
     },
     build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(|candidates, now| {
-            let progress = |j: &Job| j.progress_fraction_at(now);
-            candidates.sort_by(|a, b| {
-                progress(a)
-                    .total_cmp(&progress(b))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            });
-        })))
+        Some(Box::new(Rule(
+            |candidates, now| {
+                let progress = |j: &Job| j.progress_fraction_at(now);
+                candidates.sort_by(|a, b| {
+                    progress(a)
+                        .total_cmp(&progress(b))
+                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
+                });
+            },
+            progress_of,
+        )))
     }),
 };
 
@@ -94,16 +121,19 @@ const LOWEST_PRIORITY: PreemptionPart = PreemptionPart {
         params: PARAMS,
     },
     build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(|candidates, now| {
-            let progress = |j: &Job| j.progress_fraction_at(now);
-            candidates.sort_by(|a, b| {
-                a.spec
-                    .priority
-                    .cmp(&b.spec.priority)
-                    .then(progress(a).total_cmp(&progress(b)))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            });
-        })))
+        Some(Box::new(Rule(
+            |candidates, now| {
+                let progress = |j: &Job| j.progress_fraction_at(now);
+                candidates.sort_by(|a, b| {
+                    a.spec
+                        .priority
+                        .cmp(&b.spec.priority)
+                        .then(progress(a).total_cmp(&progress(b)))
+                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
+                });
+            },
+            |j, now| format!("priority={},{}", j.spec.priority, progress_of(j, now)),
+        )))
     }),
 };
 
@@ -115,9 +145,12 @@ const NEWEST: PreemptionPart = PreemptionPart {
         params: PARAMS,
     },
     build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(|candidates, _| {
-            candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id)));
-        })))
+        Some(Box::new(Rule(
+            |candidates, _| {
+                candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id)));
+            },
+            |j, _| last_start(j),
+        )))
     }),
 };
 
@@ -129,15 +162,18 @@ const MIN_LOST_WORK: PreemptionPart = PreemptionPart {
         params: PARAMS,
     },
     build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(|candidates, now| {
-            let progress = |j: &Job| j.progress_fraction_at(now);
-            candidates.sort_by(|a, b| {
-                lost_gpu_s(a, now)
-                    .total_cmp(&lost_gpu_s(b, now))
-                    .then(progress(a).total_cmp(&progress(b)))
-                    .then(Reverse(a.id).cmp(&Reverse(b.id)))
-            });
-        })))
+        Some(Box::new(Rule(
+            |candidates, now| {
+                let progress = |j: &Job| j.progress_fraction_at(now);
+                candidates.sort_by(|a, b| {
+                    lost_gpu_s(a, now)
+                        .total_cmp(&lost_gpu_s(b, now))
+                        .then(progress(a).total_cmp(&progress(b)))
+                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
+                });
+            },
+            |j, now| format!("lost_gpu_s={}", lost_gpu_s(j, now).round()),
+        )))
     }),
 };
 
@@ -193,6 +229,11 @@ impl Preemption {
         self.order.order(&mut candidates, now);
         let ids: Vec<JobId> = candidates.iter().map(|v| v.id).collect();
         make_room(round, placement, job, &ids)
+    }
+
+    /// What the victim rule ranked `victim` by at `now` (the why-log's reason for choosing it).
+    pub(crate) fn explain(&self, victim: &Job, now: SimTime) -> String {
+        self.order.explain(victim, now)
     }
 
     /// How many running jobs `job` may preempt now (the candidates [`Preemption::make_room`]

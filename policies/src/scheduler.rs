@@ -187,6 +187,9 @@ impl Scheduler {
                 && let Some(preemption) = &self.preemption
                 && let Some((victims, tasks)) = preemption.make_room(round, self.placement.as_mut(), job)
             {
+                if let Some(explain) = &mut self.explain {
+                    explain.stopped(&victims, |v| preemption.explain(view.job(v), view.now));
+                }
                 decisions.extend(victims.into_iter().map(|job| Decision::Preempt { job }));
                 self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
                 continue;
@@ -288,6 +291,7 @@ impl Scheduler {
                     }));
                     if let Some(explain) = &mut self.explain {
                         explain.retract(id);
+                        explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
                     }
                     self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
                     // The suspended jobs wait from now on: their turn comes at a slice end.

@@ -16,8 +16,9 @@ use sim_core::job::JobSpec;
 use sim_core::view::ClusterView;
 
 /// One logged row: time (s), job, outcome, reason and parameters, nodes, candidates (as
-/// `decisions.csv` writes them: `node=score`, best first, joined by `;`).
-type Line = (u64, String, String, String, String, String, String);
+/// `decisions.csv` writes them: `node=score`, best first, joined by `;`), victims (as
+/// `job(why)` in the victim rule's order, joined by `;`).
+type Line = (u64, String, String, String, String, String, String, String);
 
 /// Keeps every row, in words, for the assertions.
 #[derive(Clone, Default)]
@@ -41,6 +42,11 @@ impl ExplainSink for Log {
                 .iter()
                 .map(|c| format!("{}={}", view.cluster.node(c.node).name, c.score))
                 .collect();
+            let victims: Vec<String> = row
+                .victims
+                .iter()
+                .map(|v| format!("{}({})", view.job(v.job).spec.id, v.why))
+                .collect();
             lines.push((
                 view.now.as_micros() / 1_000_000,
                 view.job(row.job).spec.id.clone(),
@@ -49,6 +55,7 @@ impl ExplainSink for Log {
                 params,
                 nodes.join("+"),
                 candidates.join(";"),
+                victims.join(";"),
             ));
         }
     }
@@ -206,9 +213,20 @@ fn a_quota_refuses_without_blocking() {
     assert_eq!(of(&lines, "b").last().unwrap(), &row(100, "started", "", ""));
 }
 
+/// The victims of job `id`'s starts after preemption, as the why-log writes them.
+fn victims_of(lines: &[Line], id: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.1 == id && l.2 == "preempted-others")
+        .map(|l| l.7.clone())
+        .collect()
+}
+
 /// One node × 4 GPUs, FIFO best fit with preemption (fewest lost work):
 /// - low: 4 GPUs at 0, priority 0, preemptible → starts.
 /// - high: 4 GPUs at 10, priority 5 → no room; preempting low frees 4 → preempted-others at 10.
+///   The rule's key for low: 10 s of work since its last checkpoint (it has none) × 4 GPUs =
+///   40 GPU-seconds lost.
 /// - mid: 4 GPUs at 20, priority 3. The round at 20 offers low first (back in the queue, first
 ///   by arrival): no room, and high (not preemptible) is no victim, so there are no candidates
 ///   and the placement's refusal stands (too few free: 0 of 4); FIFO stops there, and mid
@@ -228,12 +246,67 @@ fn a_preemption_picks_its_victim() {
     );
     assert_eq!(of(&lines, "low")[0], row(0, "started", "", ""));
     assert_eq!(of(&lines, "high"), [row(10, "preempted-others", "", "")]);
+    assert_eq!(victims_of(&lines, "high"), ["low(lost_gpu_s=40)"]);
     assert_eq!(
         of(&lines, "low")[1],
         row(20, "waits", "too-few-free", "free=0;needed=4")
     );
     assert_eq!(of(&lines, "mid")[0], row(20, "waits", "behind-head", "head=low"));
     assert_eq!(of(&lines, "low")[2], row(110, "started", "", ""));
+}
+
+/// One node × 4 GPUs, FIFO best fit with preemption, two victims in the rule's order:
+/// - a: 2 GPUs at 0, b: 2 GPUs at 5, both for 1,000 s, priority 0, preemptible, without
+///   checkpoints → both start and fill the node.
+/// - h: 4 GPUs at 10, priority 5 → no room. At 10 a has lost 10 s × 2 GPUs = 20 GPU-seconds,
+///   b 5 s × 2 = 10: fewest lost work orders b, a; b alone frees 2 of 4, b and a free 4 → both
+///   are preempted, listed b first. Least progress orders them the same way (b has done 5 of
+///   1,000 s, 0.005; a 0.010); newest too (b last started at 5, a at 0).
+#[test]
+fn a_preemption_lists_its_victims_in_the_rules_order_with_its_key() {
+    let jobs = [
+        with(job("a", 0, 1000, 2.0), |j| j.preemptible = true),
+        with(job("b", 5, 1000, 2.0), |j| j.preemptible = true),
+        with(job("h", 10, 100, 4.0), |j| j.priority = 5),
+    ];
+    let under = |rule: &str| {
+        let lines = explained(
+            "best-fit",
+            |c| c.preemption = Some(rule.into()),
+            || sized_cluster(1, 1, 4, 64, 512),
+            &jobs,
+        );
+        assert_eq!(of(&lines, "h"), [row(10, "preempted-others", "", "")]);
+        victims_of(&lines, "h")
+    };
+    assert_eq!(under("min-lost-work"), ["b(lost_gpu_s=10);a(lost_gpu_s=20)"]);
+    assert_eq!(under("least-progress"), ["b(progress=0.005);a(progress=0.010)"]);
+    assert_eq!(under("newest"), ["b(last_start_s=5);a(last_start_s=0)"]);
+    assert_eq!(
+        under("lowest-priority"),
+        ["b(priority=0,progress=0.005);a(priority=0,progress=0.010)"]
+    );
+}
+
+/// One node × 4 GPUs, FIFO best fit with preemption (fewest lost work), a victim spared:
+/// - a: 1 GPU at 0, b: 3 GPUs at 5, both for 1,000 s, preemptible → both start.
+/// - h: 3 GPUs at 10, priority 5. Lost work at 10: a 10 s × 1 GPU = 10, b 5 s × 3 = 15 → the
+///   order is a, b; a alone frees 1 GPU (too few), a and b free 4. Then the last chosen first,
+///   each victim not needed is spared: without b only 1 GPU is free (b stays); without a, b's 3
+///   GPUs are enough → a is spared, and b alone is the victim.
+#[test]
+fn a_preemption_spares_a_victim_it_does_not_need() {
+    let lines = explained(
+        "best-fit",
+        |c| c.preemption = Some("min-lost-work".into()),
+        || sized_cluster(1, 1, 4, 64, 512),
+        &[
+            with(job("a", 0, 1000, 1.0), |j| j.preemptible = true),
+            with(job("b", 5, 1000, 3.0), |j| j.preemptible = true),
+            with(job("h", 10, 100, 3.0), |j| j.priority = 5),
+        ],
+    );
+    assert_eq!(victims_of(&lines, "h"), ["b(lost_gpu_s=15)"]);
 }
 
 /// One node × 4 GPUs, FIFO best fit with preemption (fewest lost work):
@@ -261,6 +334,110 @@ fn a_preemption_with_too_few_victims_says_how_many_there_were() {
             row(10, "waits", "too-few-victims", "candidates=1"),
             row(500, "preempted-others", "", "")
         ]
+    );
+}
+
+/// Two nodes × 4 GPUs, FIFO best fit:
+/// - a: 3 GPUs at 0 for 100 s leaves 1 on either node, the tie to the lower index: n0; b: 3
+///   GPUs at 0 for 200 s → n1 (1 left).
+/// - h: 2 GPUs at 1: the cluster has 2 free, as many as h needs, but no node has more than 1
+///   → waits, no node fits (gpus 2, any model, best free 1); at 100 a ends and h starts on n0.
+#[test]
+fn no_node_fits_names_the_best_free_count() {
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        || sized_cluster(2, 2, 4, 64, 512),
+        &[job("a", 0, 100, 3.0), job("b", 0, 200, 3.0), job("h", 1, 10, 2.0)],
+    );
+    assert_eq!(
+        of(&lines, "h"),
+        [
+            row(1, "waits", "no-node-fits", "gpus=2;model=any;best_free=1"),
+            row(100, "started", "", "")
+        ]
+    );
+}
+
+/// Two nodes × 4 GPUs, FIFO worst fit:
+/// - a: 1 GPU at 0 for 100 s leaves 3 on either node → n0; b: 1 GPU at 0 for 200 s → n1 (3
+///   left there, 2 on n0).
+/// - g: 3 tasks × 2 GPUs at 1 needs 6 of the 6 free GPUs, and one task fits on either node;
+///   but the first task goes to n0 (1 left), the second to n1 (1 left), the third fits nowhere
+///   → waits, its gang cannot be co-placed (3 tasks, 2 nodes fitting one). At 100 a ends: 4
+///   free on n0 and 3 on n1 hold 2 + 1 tasks → g starts.
+#[test]
+fn a_gang_that_cannot_be_co_placed_says_where_single_tasks_fit() {
+    let lines = explained(
+        "worst-fit",
+        |_| {},
+        || sized_cluster(2, 2, 4, 64, 512),
+        &[
+            job("a", 0, 100, 1.0),
+            job("b", 0, 200, 1.0),
+            common::job("g", 1, 10, 3, 2.0),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "g"),
+        [
+            row(1, "waits", "gang-not-co-placed", "tasks=3;nodes_fitting=2"),
+            row(100, "started", "", "")
+        ]
+    );
+    assert_eq!(lines.iter().find(|l| l.1 == "b").unwrap().5, "n1");
+}
+
+/// n0, 4 A100 GPUs, up; n1, 4 V100 GPUs, down for the whole run. v (4 GPUs, V100 only) at 0:
+/// the cluster's 4 free GPUs are as many as it needs, but they are A100s, and the only V100
+/// node is down → waits, no node of model V100 is up (and never starts).
+#[test]
+fn no_model_up_names_the_model() {
+    let cluster = || {
+        let mut v100 = common::node(1, "r1", 4);
+        v100.gpu_type = "V100".into();
+        let mut cluster = Cluster::build(&[common::node(0, "r0", 4), v100]).unwrap();
+        cluster.set_node_up(sim_core::ids::NodeId::from_index(1), false);
+        cluster
+    };
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        cluster,
+        &[with(job("v", 0, 10, 4.0), |j| j.gpu_types = vec!["V100".into()])],
+    );
+    assert_eq!(of(&lines, "v"), [row(0, "waits", "no-model-up", "model=V100")]);
+}
+
+/// One node × 4 GPUs in rack r0, drawing 1 W per allocated GPU (nothing idle), against a rack
+/// budget of 2 W: at most 2 GPUs may be allocated (admit mode).
+/// - a: 2 GPUs at 0 for 100 s → starts (2 W of 2).
+/// - h: 1 GPU at 1: 2 GPUs are free, but one more would draw 3 W → waits, refused by the power
+///   budget of rack r0; at 100 a ends and h starts.
+#[test]
+fn the_power_budget_names_its_rack() {
+    let cluster = || {
+        let mut cluster = Cluster::build(&[common::node(0, "r0", 4)]).unwrap();
+        let line = sim_core::cluster::PowerLine {
+            idle_mw: 0.0,
+            slope_mw_per_milli: 1.0,
+            clip_mw: 1e9,
+        };
+        let racks = [sim_core::ids::RackId::from_index(0)];
+        let limits = sim_core::cluster::PowerLimits::new(vec![line], vec![2_000], &racks, &[0], &[4_000]);
+        cluster.set_power_limits(Some(limits));
+        cluster
+    };
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        cluster,
+        &[job("a", 0, 100, 2.0), job("h", 1, 10, 1.0)],
+    );
+    assert_eq!(of(&lines, "a"), [row(0, "started", "", "")]);
+    assert_eq!(
+        of(&lines, "h"),
+        [row(1, "waits", "power-budget", "rack=r0"), row(100, "started", "", "")]
     );
 }
 
@@ -328,6 +505,30 @@ fn a_scored_start_lists_its_best_candidates_with_their_scores() {
     assert_eq!(
         starts(&explained("first-fit", |_| {}, uneven, &jobs)),
         [start("a", "n0", ""), start("b", "n0", "")]
+    );
+}
+
+/// A gang lists the candidates for its first task, worked on paper on nodes of 8, 4, 2, 6, 2
+/// free GPUs (n0…n4): g, 2 tasks × 2 GPUs at 0.
+/// - Best fit: the first task would leave 6, 2, 0, 4, 0 → n2=0, n4=0, n1=2; it goes to n2, the
+///   second task to n4 (0 left, n2 being full): nodes n2+n4.
+/// - Worst fit: n0=6, n3=4, n1=2; the first task to n0 (6 left), the second leaves 4 on n0 or
+///   on n3, the tie to the lower index: n0+n0.
+/// - With `top_k` 1 only the best is listed.
+#[test]
+fn a_gang_start_lists_the_candidates_of_its_first_task() {
+    let jobs = [common::job("g", 0, 100, 2, 2.0)];
+    assert_eq!(
+        starts(&explained("best-fit", |_| {}, uneven, &jobs)),
+        [start("g", "n2+n4", "n2=0;n4=0;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained("worst-fit", |_| {}, uneven, &jobs)),
+        [start("g", "n0+n0", "n0=6;n3=4;n1=2")]
+    );
+    assert_eq!(
+        starts(&explained_top("best-fit", |_| {}, uneven, &jobs, 1)),
+        [start("g", "n2+n4", "n2=0")]
     );
 }
 

@@ -30,6 +30,13 @@ const KEY_FIGURES: [&str; 8] = [
     "max_temp_c",
 ];
 
+/// The page's word on the run's `timeline.json`, when it has one: a trace for Perfetto's own
+/// viewer, which a static page cannot embed.
+const TIMELINE_HOWTO: &str = "Timeline: timeline.json beside this page holds the whole cluster over time \
+     (a process per rack, a track per GPU, a slice per task attempt, failures and preemptions as markers). \
+     Open https://ui.perfetto.dev and choose Open trace file, or drop the file on the page; \
+     chrome://tracing reads it too.";
+
 /// The key metrics the scenario echoed in `summary.json` names (`output.key_metrics`).
 fn key_metrics(scenario: Option<&serde_json::Value>) -> Vec<String> {
     scenario
@@ -87,17 +94,21 @@ pub fn render_run_folder(dir: &Path, waits: Option<&[WaitShare]>) -> Result<Vec<
     let mut figures: Vec<&str> = key.iter().map(String::as_str).collect();
     figures.extend(KEY_FIGURES.iter().filter(|m| !key.iter().any(|k| k == *m)));
     let incidents = read_incidents(&dir.join("incidents.csv"))?;
+    let mut intro = vec![
+        format!(
+            "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
+             this page.",
+            text_of(summary.get("policy")),
+            text_of(summary.get("seed")),
+            text_of(summary.get("event_digest")),
+        ),
+        format!("What happened: {}", what_happened(metric, &incidents, waits)),
+    ];
+    if dir.join("timeline.json").is_file() {
+        intro.push(TIMELINE_HOWTO.to_string());
+    }
     let content = Content {
-        intro: vec![
-            format!(
-                "{workload}, policy {}, seed {}; event digest {}. Every number comes from the files beside \
-                 this page.",
-                text_of(summary.get("policy")),
-                text_of(summary.get("seed")),
-                text_of(summary.get("event_digest")),
-            ),
-            format!("What happened: {}", what_happened(metric, &incidents, waits)),
-        ],
+        intro,
         highlights: figures
             .iter()
             .filter_map(|m| Some((m.to_string(), shown(Some(metric(m)?)))))

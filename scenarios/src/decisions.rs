@@ -1,18 +1,44 @@
-//! `decisions.csv`, the why-log of a run (`run --explain`, `[output] explain = true`): one row
-//! per job considered by each scheduling round. See docs/scenarios.md for the columns and the
-//! reason vocabulary, and [`policies::explain`] for where the reasons come from.
+//! `decisions.csv`, the why-log of a run (`run --explain`, `[output] explain = true`): what each
+//! scheduling round decided about the jobs it considered, compacted so that a job waiting for
+//! the same reason round after round is one row. See docs/scenarios.md for the columns, the
+//! reason vocabulary and how to read the spans back, and [`policies::explain`] for where the
+//! reasons come from.
+//!
+//! A start is written in its round. A wait is held open while the job's next considered rounds
+//! give the same reason with the same parameters (for `behind-head`, whichever job is the head:
+//! a long FIFO queue whose head changes often would otherwise write a row per waiting job per
+//! head), and written once when the job's next round
+//! says something else (`until_s` is that round's time) or when the run ends (`until_s` empty):
+//! its `rounds` counts the rounds it stands for, from `t_s` to `last_s`. A job's rows are in time
+//! order; rows of different jobs are in the order their spans closed.
 
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use policies::explain::{Candidate, Considered, ExplainSink, Outcome};
+use policies::explain::{Candidate, Considered, ExplainSink, Outcome, Reason, Victim};
+use sim_core::SimTime;
 use sim_core::view::ClusterView;
 
 /// Columns of `decisions.csv`, in order. `candidates` lists, for a start by a placement that
 /// scores nodes, its best candidate nodes for the first task as `node=score` joined by `;`, best
-/// first ([`candidates_cell`], docs/scenarios.md).
-pub const DECISIONS_COLUMNS: [&str; 7] = ["t_s", "job_id", "outcome", "reason", "params", "nodes", "candidates"];
+/// first ([`candidates_cell`], docs/scenarios.md); `victims`, for a start after preemption or
+/// suspension, the jobs stopped as `job(why)` joined by `;`, in the victim rule's order
+/// ([`victims_cell`]). `rounds`, `last_s` and `until_s` say which rounds a row stands for (the
+/// module's documentation).
+pub const DECISIONS_COLUMNS: [&str; 11] = [
+    "t_s",
+    "job_id",
+    "outcome",
+    "reason",
+    "params",
+    "nodes",
+    "candidates",
+    "victims",
+    "rounds",
+    "last_s",
+    "until_s",
+];
 
 /// `decisions.csv` being written: rows go to a temporary file in the run's folder, renamed into
 /// place by [`DecisionsCsv::commit`] (a failed run leaves nothing).
@@ -20,11 +46,29 @@ pub struct DecisionsCsv {
     shared: Arc<Mutex<Writer>>,
 }
 
-/// The file and the first write error.
+/// A wait not written yet: the same reason, with the same parameters, in every round since
+/// `first` (behind the head of the queue: behind `heads` heads in turn).
+struct OpenWait {
+    reason: Reason,
+    /// The job's trace id and the reason's parameters, formatted when the wait opened.
+    job: String,
+    params: String,
+    /// Behind the head: how many heads in turn, and the last one's trace id once there were
+    /// several.
+    heads: u64,
+    last_head: String,
+    first: SimTime,
+    last: SimTime,
+    rounds: u64,
+}
+
+/// The file, the open waits and the first write error.
 struct Writer {
     out: csv::Writer<BufWriter<std::fs::File>>,
     path: Option<tempfile::TempPath>,
     error: Option<io::Error>,
+    /// The open wait of each job, by job index.
+    open: Vec<Option<OpenWait>>,
 }
 
 /// The scheduler's end of a [`DecisionsCsv`].
@@ -42,6 +86,7 @@ impl DecisionsCsv {
                 out,
                 path: Some(path),
                 error: None,
+                open: Vec::new(),
             })),
         })
     }
@@ -51,10 +96,14 @@ impl DecisionsCsv {
         Box::new(Sink(Arc::clone(&self.shared)))
     }
 
-    /// Flushes the rows and renames the file to `dir/decisions.csv`; returns its path, or the
-    /// first write error.
+    /// Writes the waits still open (with an empty `until_s`, in job order), flushes the rows and
+    /// renames the file to `dir/decisions.csv`; returns its path, or the first write error.
     pub fn commit(self, dir: &Path) -> io::Result<PathBuf> {
         let mut writer = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = std::mem::take(&mut writer.open);
+        for wait in open.into_iter().flatten() {
+            writer.close(wait, None);
+        }
         if let Some(error) = writer.error.take() {
             return Err(error);
         }
@@ -66,37 +115,104 @@ impl DecisionsCsv {
     }
 }
 
+impl Writer {
+    /// Writes one row, keeping the first error.
+    fn write(&mut self, record: [&str; 11]) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_record(record)
+        {
+            self.error = Some(e.into());
+        }
+    }
+
+    /// Writes the row of `wait`, which held until `until` (`None`: the end of the run).
+    fn close(&mut self, mut wait: OpenWait, until: Option<SimTime>) {
+        let until = until.map(reports::number::seconds).unwrap_or_default();
+        if wait.heads > 1 {
+            wait.params = format!("{};heads={};last_head={}", wait.params, wait.heads, wait.last_head);
+        }
+        self.write([
+            &reports::number::seconds(wait.first),
+            &wait.job,
+            "waits",
+            wait.reason.name(),
+            &wait.params,
+            "",
+            "",
+            "",
+            &wait.rounds.to_string(),
+            &reports::number::seconds(wait.last),
+            &until,
+        ]);
+    }
+}
+
 impl ExplainSink for Sink {
     fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]) {
         let mut writer = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if writer.error.is_some() {
             return;
         }
-        let t = reports::number::seconds(view.now);
+        let now = view.now;
         for row in rows {
-            let (reason, params) = match &row.outcome {
-                Outcome::Waits(reason) => (reason.name(), reason.params(view)),
-                _ => ("", String::new()),
-            };
+            let index = row.job.index();
+            if writer.open.len() <= index {
+                writer.open.resize_with(index + 1, || None);
+            }
+            if let (Outcome::Waits(reason), Some(open)) = (&row.outcome, &mut writer.open[index]) {
+                if open.reason == *reason {
+                    open.rounds += 1;
+                    open.last = now;
+                    continue;
+                }
+                if let (Reason::BehindHead { .. }, Reason::BehindHead { head }) = (&open.reason, reason) {
+                    open.heads += 1;
+                    open.last_head.clear();
+                    open.last_head.push_str(&view.job(*head).spec.id);
+                    open.reason = reason.clone();
+                    open.rounds += 1;
+                    open.last = now;
+                    continue;
+                }
+            }
+            if let Some(previous) = writer.open[index].take() {
+                writer.close(previous, Some(now));
+            }
+            let job = view.job(row.job).spec.id.as_str();
+            if let Outcome::Waits(reason) = &row.outcome {
+                writer.open[index] = Some(OpenWait {
+                    reason: reason.clone(),
+                    job: job.to_string(),
+                    params: reason.params(view),
+                    heads: 1,
+                    last_head: String::new(),
+                    first: now,
+                    last: now,
+                    rounds: 1,
+                });
+                continue;
+            }
+            let t = reports::number::seconds(now);
             let nodes: Vec<&str> = row
                 .tasks
                 .iter()
                 .map(|task| view.cluster.node(task.node).name.as_str())
                 .collect();
             let candidates = candidates_cell(view, &row.candidates);
-            let record = [
-                t.as_str(),
-                view.job(row.job).spec.id.as_str(),
+            let victims = victims_cell(view, &row.victims);
+            writer.write([
+                &t,
+                job,
                 row.outcome.name(),
-                reason,
-                params.as_str(),
+                "",
+                "",
                 &nodes.join("+"),
-                candidates.as_str(),
-            ];
-            if let Err(e) = writer.out.write_record(record) {
-                writer.error = Some(e.into());
-                return;
-            }
+                &candidates,
+                &victims,
+                "1",
+                &t,
+                "",
+            ]);
         }
     }
 }
@@ -112,6 +228,25 @@ pub fn candidates_cell(view: &ClusterView<'_>, candidates: &[Candidate]) -> Stri
         cell.push_str(&view.cluster.node(candidate.node).name);
         cell.push('=');
         reports::number::push_decimal(&mut cell, candidate.score);
+    }
+    cell
+}
+
+/// The `victims` cell: each victim as `job(why)` (its trace id, and what the victim rule ranked
+/// it by, [`Victim::why`]; the bare id when the rule says nothing), in the rule's order, joined
+/// by `;`; empty without victims.
+pub fn victims_cell(view: &ClusterView<'_>, victims: &[Victim]) -> String {
+    let mut cell = String::new();
+    for (i, victim) in victims.iter().enumerate() {
+        if i > 0 {
+            cell.push(';');
+        }
+        cell.push_str(&view.job(victim.job).spec.id);
+        if !victim.why.is_empty() {
+            cell.push('(');
+            cell.push_str(&victim.why);
+            cell.push(')');
+        }
     }
     cell
 }

@@ -472,15 +472,31 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
     assert!(run.status.success(), "{}", stderr(&run));
     let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
     // Best fit's candidates, the GPUs each node would have left: a (4 GPUs) leaves 0 on either
-    // node (ties to the lower index); then b (1 GPU) fits only on r0-n1, leaving 3.
+    // node (ties to the lower index); then b (1 GPU) fits only on r0-n1, leaving 3. A start
+    // stands for its own round: 1 round, last seen at its time, no `until_s`.
     assert!(
         csv.starts_with(
-            "t_s,job_id,outcome,reason,params,nodes,candidates\n0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0\n\
-             0.0,b,started,,,r0-n1,r0-n1=3\n"
+            "t_s,job_id,outcome,reason,params,nodes,candidates,victims,rounds,last_s,until_s\n\
+             0.0,a,started,,,r0-n0,r0-n0=0;r0-n1=0,,1,0.0,\n\
+             0.0,b,started,,,r0-n1,r0-n1=3,,1,0.0,\n"
         ),
         "{csv}"
     );
-    assert!(csv.contains("\n40.0,e,waits,behind-head,head=d,,\n"), "{csv}");
+    // The why-log is compact: e is considered behind d at 40 (its arrival) and 41 (f's
+    // arrival), one row of 2 rounds that holds until 100, when d starts and e's reason changes.
+    assert!(
+        csv.contains("\n40.0,e,waits,behind-head,head=d,,,,2,41.0,100.0\n"),
+        "{csv}"
+    );
+    // d waits too few free (2 of 4) at 30, 40 and 41: one row, its 3 rounds written when it
+    // starts at 100, just before its start.
+    assert!(
+        csv.contains("\n30.0,d,waits,too-few-free,free=2;needed=4,,,,3,41.0,100.0\n100.0,d,started,"),
+        "{csv}"
+    );
+    // e's wait for too few free GPUs changes its parameters as b and c end (2, 6, 7 free of 8):
+    // a row each.
+    assert_eq!(csv.matches(",e,waits,too-few-free,").count(), 3, "{csv}");
     let story = clustersim(&["why", "o", "e"], dir.path());
     let story = common::stdout(&story);
     assert_eq!(
@@ -490,6 +506,24 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
          blocked behind the head job d from 00:00:40 to 00:01:40 (2 rounds)\n    \
          the cluster had too few free GPUs in total from 00:01:40 to 00:17:00 (3 rounds)\n  \
          started at 00:17:00 on r0-n0, r0-n1\n  ended completed at 00:17:50\n"
+    );
+    // f (a quarter GPU, at 41) waits behind d, then behind e once d starts at 100 (rounds at 41,
+    // 100, 200, 1000): one wait behind the heads in turn, until e starts at 1020 and takes every
+    // GPU; then too few free until e ends at 1070.
+    let story = common::stdout(&clustersim(&["why", "o", "f"], dir.path()));
+    assert_eq!(
+        story,
+        "job f: submitted at 00:00:41\n  waited 5 rounds, 17.1 min in all:\n  \
+         dominant reasons: behind-head 16.3 min, too-few-free 50 s\n    \
+         blocked behind the head jobs d, e in turn from 00:00:41 to 00:17:00 (4 rounds)\n    \
+         the cluster had too few free GPUs in total from 00:17:00 to 00:17:50 (1 round)\n  \
+         started at 00:17:50 on r0-n0\n  ended completed at 00:17:51\n"
+    );
+    // In decisions.csv those waits behind d, then e, are one row naming the first head, how
+    // many heads and the last: 4 rounds from 41 to 1000, until 1020.
+    assert!(
+        csv.contains("\n41.0,f,waits,behind-head,head=d;heads=2;last_head=e,,,,4,1000.0,1020.0\n"),
+        "{csv}"
     );
     let summary = common::stdout(&clustersim(&["why", "o", "--summary"], dir.path()));
     let shares: f64 = summary

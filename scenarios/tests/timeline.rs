@@ -205,3 +205,90 @@ fn a_bad_window_is_refused_before_anything_runs() {
     assert!(stderr(&output).contains("ends before it starts"), "{}", stderr(&output));
     assert!(!dir.path().join("out").exists());
 }
+
+/// Each preemption is an instant event (category `preemption`) on the first track of the
+/// attempt it ended, at that attempt's end: in the preemption paradox, one per preemption that
+/// jobs.csv counts (11 low-priority jobs give way to `hp`).
+#[test]
+fn preemptions_are_instant_events_where_the_attempts_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(dir.path(), &["library:preemption-paradox", "--timeline"]);
+    check_format(&events);
+    let ends: HashSet<(String, u64, u64, u64)> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["args"]["ended"] == "preempted")
+        .map(|e| {
+            let end = e["ts"].as_u64().unwrap() + e["dur"].as_u64().unwrap();
+            let (pid, tid) = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+            (e["name"].as_str().unwrap().to_string(), end, pid, tid)
+        })
+        .collect();
+    let instants: Vec<&Value> = events.iter().filter(|e| e["cat"] == "preemption").collect();
+    for e in &instants {
+        assert_eq!((e["ph"].as_str(), e["s"].as_str()), (Some("i"), Some("t")), "{e}");
+        let job = e["name"].as_str().unwrap().strip_prefix("preempted ").unwrap();
+        let at = (
+            job.to_string(),
+            e["ts"].as_u64().unwrap(),
+            e["pid"].as_u64().unwrap(),
+            e["tid"].as_u64().unwrap(),
+        );
+        assert!(ends.contains(&at), "{e} ends no preempted slice");
+    }
+    let mut reader = csv::Reader::from_path(dir.path().join("out/jobs.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = header.iter().position(|c| c == "preemptions").unwrap();
+    let preemptions: u64 = reader
+        .records()
+        .map(|r| r.unwrap()[column].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(preemptions, 11);
+    assert_eq!(instants.len() as u64, preemptions);
+}
+
+/// The run's page says how to open `timeline.json` when the run wrote one, and only then.
+#[test]
+fn the_report_says_how_to_open_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, extra) in [("with", Some("--timeline")), ("without", None)] {
+        let mut args = vec!["run", "library:preemption-paradox", "-q", "--out", out];
+        args.extend(extra);
+        let output = clustersim(&args, dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let page = |out: &str| std::fs::read_to_string(dir.path().join(out).join("report.html")).unwrap();
+    assert!(page("with").contains("Open https://ui.perfetto.dev and choose Open trace file"));
+    assert!(!page("without").contains("ui.perfetto.dev"));
+}
+
+/// Each opening of the circuit breaker is a global instant event (category `breaker`): as many
+/// as `summary.json` counts trips, in the cascade with the breaker on
+/// (`faults.breaker.failures=2`); none without it.
+#[test]
+fn breaker_openings_are_instant_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(
+        dir.path(),
+        &[
+            "library:cascading-failure",
+            "--timeline",
+            "--set",
+            "faults.breaker.failures=2",
+        ],
+    );
+    check_format(&events);
+    let openings: Vec<&Value> = events.iter().filter(|e| e["cat"] == "breaker").collect();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    let trips = summary["breaker_trips"].as_u64().unwrap();
+    assert!(trips > 0);
+    assert_eq!(openings.len() as u64, trips);
+    assert!(
+        openings
+            .iter()
+            .all(|e| e["ph"] == "i" && e["s"] == "g" && e["name"] == "breaker opens")
+    );
+    let plain = tempfile::tempdir().unwrap();
+    let events = timeline(plain.path(), &["library:cascading-failure", "--timeline"]);
+    assert!(!events.iter().any(|e| e["cat"] == "breaker"));
+}

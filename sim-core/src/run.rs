@@ -39,6 +39,8 @@ pub struct RunRecord {
     pub incidents: Vec<crate::faults::IncidentRow>,
     /// True when the run had a failure model or incidents (`incidents.csv` is written).
     pub faults_active: bool,
+    /// When the circuit breaker opened, in order (empty without one).
+    pub breaker_openings: Vec<SimTime>,
     /// Engine work counters (wall-clock-free, but not part of the deterministic outputs).
     pub stats: EngineStats,
 }
@@ -132,6 +134,7 @@ where
         rejected_jobs,
         faults_active: outcome.faults_active,
         incidents: outcome.incidents,
+        breaker_openings: outcome.breaker_openings,
         stats: outcome.stats,
     })
 }

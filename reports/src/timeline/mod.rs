@@ -11,7 +11,8 @@
 //! and for every logged incident (global). Timestamps are the simulation's microseconds.
 //!
 //! Events stream to a temporary file as the run goes, so a long run holds only its open
-//! attempts; [`Timeline::commit`] adds the names, counters and incidents and renames the file.
+//! attempts; [`Timeline::commit`] adds the names, counters, incidents and breaker openings and
+//! renames the file.
 //! A [`Window`] and a [`NodeFilter`] keep large runs loadable.
 
 mod filter;
@@ -225,6 +226,18 @@ impl Timeline {
             });
             self.emit(&event);
         }
+        if matches!(ended, "preempted" | "suspended")
+            && let Some(&(track, _)) = attempt.tracks.first()
+            && self.kept[track.node.index()]
+            && self.in_window(now, now)
+        {
+            let name = format!("{ended} {name}");
+            let mut event = Event::new(&name, "i", now, self.node_racks[track.node.index()]);
+            event.tid = Some(self.lanes.tid(track));
+            event.s = Some("t");
+            event.cat = Some("preemption");
+            self.emit(&event);
+        }
         if resumes && let Some(&(track, _)) = attempt.tracks.first() {
             let flow = self.next_flow;
             self.next_flow += 1;
@@ -252,9 +265,15 @@ impl Timeline {
     }
 
     /// Finishes the file: track and rack names, the racks' counters from `racks` (the run's
-    /// samples), the incidents as instant events; then renames it to `target`. The first write
-    /// error of the run, if any, instead.
-    pub fn commit(mut self, target: &Path, racks: &[RackSample], incidents: &[IncidentRow]) -> io::Result<()> {
+    /// samples), the incidents and the openings of the circuit breaker as instant events; then
+    /// renames it to `target`. The first write error of the run, if any, instead.
+    pub fn commit(
+        mut self,
+        target: &Path,
+        racks: &[RackSample],
+        incidents: &[IncidentRow],
+        breaker_openings: &[SimTime],
+    ) -> io::Result<()> {
         let kept_rack =
             |rack: u32, kept: &[bool], node_racks: &[u32]| kept.iter().zip(node_racks).any(|(&k, &r)| k && r == rack);
         for sample in racks {
@@ -288,6 +307,14 @@ impl Timeline {
                 "jobs_killed": row.jobs_killed,
             });
             self.emit(&event);
+        }
+        for &at in breaker_openings {
+            if self.in_window(at, at) {
+                let mut event = Event::new("breaker opens", "i", at, 0);
+                event.s = Some("g");
+                event.cat = Some("breaker");
+                self.emit(&event);
+            }
         }
         let rack_names = std::mem::take(&mut self.rack_names);
         for (i, rack) in rack_names.iter().enumerate() {

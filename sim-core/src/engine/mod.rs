@@ -194,6 +194,8 @@ pub struct RunOutcome {
     pub peak_down_nodes: u32,
     /// Times the circuit breaker opened.
     pub breaker_trips: u64,
+    /// When the circuit breaker opened, in order.
+    pub breaker_openings: Vec<SimTime>,
     /// The world models as they were at the end, in the order the engine called them.
     pub models: Models,
 }
@@ -568,12 +570,15 @@ where
             }
         }
         let state = self.state;
-        let breaker_trips = model::find::<CircuitBreaker>(&state.models).map_or(0, CircuitBreaker::trips);
+        let breaker = model::find::<CircuitBreaker>(&state.models);
+        let breaker_trips = breaker.map_or(0, CircuitBreaker::trips);
+        let breaker_openings = breaker.map_or_else(Vec::new, |b| b.openings().to_vec());
         RunOutcome {
             faults_active: state.faults_active,
             incidents: state.incidents,
             peak_down_nodes: state.peak_down_nodes,
             breaker_trips,
+            breaker_openings,
             jobs,
             cluster: state.cluster,
             end,

@@ -178,6 +178,8 @@ pub struct Breaker {
     recent: VecDeque<SimTime>,
     open_until: Option<SimTime>,
     trips: u64,
+    /// When it opened, in order.
+    openings: Vec<SimTime>,
 }
 
 impl Breaker {
@@ -188,6 +190,7 @@ impl Breaker {
             recent: VecDeque::new(),
             open_until: None,
             trips: 0,
+            openings: Vec::new(),
         }
     }
 
@@ -208,6 +211,7 @@ impl Breaker {
         }
         if !open {
             self.trips += 1;
+            self.openings.push(now);
         }
         let until = now.saturating_add(self.config.pause);
         self.open_until = Some(until);
@@ -222,6 +226,11 @@ impl Breaker {
     /// Times it opened.
     pub fn trips(&self) -> u64 {
         self.trips
+    }
+
+    /// When it opened, in order.
+    pub fn openings(&self) -> &[SimTime] {
+        &self.openings
     }
 }
 
@@ -247,6 +256,11 @@ impl CircuitBreaker {
     /// Times it opened.
     pub fn trips(&self) -> u64 {
         self.breaker.trips()
+    }
+
+    /// When it opened, in order.
+    pub fn openings(&self) -> &[SimTime] {
+        self.breaker.openings()
     }
 }
 

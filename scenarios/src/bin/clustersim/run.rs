@@ -97,7 +97,12 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     if let Some(timeline) = timeline {
         let path = out.join("timeline.json");
         timeline
-            .commit(&path, &run.record.racks, &run.record.incidents)
+            .commit(
+                &path,
+                &run.record.racks,
+                &run.record.incidents,
+                &run.record.breaker_openings,
+            )
             .map_err(|e| ScenarioError::io(&path, e))?;
         written.push(path);
     }
@@ -189,7 +194,7 @@ fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
 /// shares `clustersim why DIR --summary` prints.
 pub fn render_run_report(dir: &Path) -> Result<Vec<reports::charts::Drawn>, ScenarioError> {
     let waits = if dir.join("decisions.csv").exists() {
-        Some(scenarios::why::WhyLog::read(dir)?.shares())
+        Some(scenarios::why::WhyLog::read(dir)?.shares()?)
     } else {
         None
     };
@@ -363,7 +368,7 @@ pub fn why(args: &WhyArgs) -> Result<(), ScenarioError> {
     let log = scenarios::why::WhyLog::read(&args.dir)?;
     match &args.job {
         Some(job) if !args.summary => out!("{}", log.story(job)?),
-        _ => out!("{}", log.summary()),
+        _ => out!("{}", log.summary()?),
     }
     Ok(())
 }

@@ -1,0 +1,519 @@
+//! `clustersim why`: a job's story in words, and the run's waiting time by reason, from the
+//! files of a run written with `--explain` (`decisions.csv`, `jobs.csv`, `incidents.csv`).
+//!
+//! `decisions.csv` is read as a stream, never whole: a job's story keeps that job's rows, the
+//! summary a running total per reason and the waits still open when the run ended (at most one
+//! per job). A row of waits stands for `rounds` rounds with the same reason and parameters, from
+//! `t_s` to `last_s`, and holds until `until_s`, the job's next considered round. A wait still
+//! open at the end of the run (`until_s` empty) holds until the job's start if it came at or
+//! after `last_s`, else its end, else the last round of the run (the largest `last_s`).
+
+mod rows;
+mod words;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::ScenarioError;
+use rows::{Rows, bad};
+use words::{clock, duration, identity, param, words};
+
+/// One row of `decisions.csv`, the fields `why` reads.
+#[derive(Clone, Debug)]
+struct Decision {
+    t: f64,
+    job: String,
+    outcome: String,
+    reason: String,
+    params: String,
+    nodes: String,
+    /// For a start after preemption, the jobs it stopped (`job(why);…`).
+    victims: String,
+    rounds: u64,
+    last: f64,
+    until: Option<f64>,
+}
+
+/// One row of `jobs.csv`, the fields the story tells.
+#[derive(Clone, Debug, Default)]
+struct JobLine {
+    submit: f64,
+    start: Option<f64>,
+    end: Option<f64>,
+    state: String,
+    restarts: String,
+    preemptions: String,
+    nodes: String,
+}
+
+/// A wait: one reason (with its identifying parameters) over a span of time. Waits behind the
+/// head of the queue are one span whichever jobs were the head, counted in `heads`.
+#[derive(Clone, Debug, PartialEq)]
+struct Span {
+    reason: String,
+    params: String,
+    heads: Heads,
+    from: f64,
+    to: f64,
+    rounds: u64,
+}
+
+/// The heads of the queue a wait was behind, in turn: the first, the last and how many (0 for
+/// a wait of another reason).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Heads {
+    /// The first head.
+    first: String,
+    /// The last head.
+    last: String,
+    /// How many heads in turn.
+    count: u64,
+}
+
+impl Heads {
+    /// The heads of a `behind-head` row's parameters: `head`, and with several heads in turn
+    /// `heads` and `last_head`.
+    fn of(params: &str) -> Heads {
+        let first = param(params, "head").to_string();
+        let count = param(params, "heads").parse().unwrap_or(1);
+        let last = if count > 1 { param(params, "last_head") } else { &first }.to_string();
+        Heads { first, last, count }
+    }
+
+    /// These heads, then `next`'s in turn (a head in both counted once).
+    fn then(&mut self, next: Heads) {
+        self.count += next.count - u64::from(self.last == next.first);
+        self.last = next.last;
+    }
+}
+
+/// An incident of `incidents.csv`: time, kind, unit, jobs killed.
+type Incident = (f64, String, String, u64);
+
+/// The files of one explained run: `jobs.csv` and `incidents.csv` read, `decisions.csv` found.
+pub struct WhyLog {
+    decisions: PathBuf,
+    jobs: BTreeMap<String, JobLine>,
+    /// Incidents, for the jobs that were interrupted.
+    incidents: Vec<Incident>,
+}
+
+/// The columns of `decisions.csv` that `why` reads, by index.
+struct Columns {
+    t: usize,
+    job: usize,
+    outcome: usize,
+    reason: usize,
+    params: usize,
+    nodes: usize,
+    victims: usize,
+    rounds: usize,
+    last: usize,
+    until: usize,
+}
+
+impl Columns {
+    fn of(rows: &Rows) -> Result<Columns, ScenarioError> {
+        Ok(Columns {
+            t: rows.column("t_s")?,
+            job: rows.column("job_id")?,
+            outcome: rows.column("outcome")?,
+            reason: rows.column("reason")?,
+            params: rows.column("params")?,
+            nodes: rows.column("nodes")?,
+            victims: rows.column("victims")?,
+            rounds: rows.column("rounds")?,
+            last: rows.column("last_s")?,
+            until: rows.column("until_s")?,
+        })
+    }
+}
+
+fn required(rows: &Rows, column: usize) -> Result<f64, ScenarioError> {
+    Ok(rows.number(column)?.unwrap_or(0.0))
+}
+
+/// Where a wait still open at the end of the run stops: the job's start if it came at or after
+/// the wait's last round, else its end, else the run's last round `last_t`.
+fn tail(line: Option<&JobLine>, last: f64, last_t: f64) -> f64 {
+    line.and_then(|l| l.start.filter(|&s| s >= last).or(l.end))
+        .unwrap_or(last_t)
+        .max(last)
+}
+
+impl WhyLog {
+    /// Reads the run folder `dir`: `decisions.csv` and `jobs.csv` must be there, `incidents.csv`
+    /// may be.
+    pub fn read(dir: &Path) -> Result<WhyLog, ScenarioError> {
+        let decisions = dir.join("decisions.csv");
+        if !decisions.is_file() {
+            return Err(bad(
+                &decisions,
+                "not found; write it with `clustersim run --explain` (or [output] explain = true)",
+            ));
+        }
+        Columns::of(&Rows::open(&decisions)?)?;
+        Ok(WhyLog {
+            decisions,
+            jobs: read_jobs(&dir.join("jobs.csv"))?,
+            incidents: read_incidents(&dir.join("incidents.csv"))?,
+        })
+    }
+
+    /// Streams `decisions.csv`, handing `each` every row of `job` and every start that stopped
+    /// it (every row when `None`); returns the run's last round.
+    fn scan(&self, job: Option<&str>, mut each: impl FnMut(Decision)) -> Result<f64, ScenarioError> {
+        let mut rows = Rows::open(&self.decisions)?;
+        let c = Columns::of(&rows)?;
+        let mut last_t: f64 = 0.0;
+        while rows.next()? {
+            let last = required(&rows, c.last)?;
+            last_t = last_t.max(last);
+            if job.is_some_and(|j| j != rows.text(c.job) && !victims(rows.text(c.victims)).any(|(v, _)| v == j)) {
+                continue;
+            }
+            each(Decision {
+                t: required(&rows, c.t)?,
+                job: rows.text(c.job).to_string(),
+                outcome: rows.text(c.outcome).to_string(),
+                reason: rows.text(c.reason).to_string(),
+                params: rows.text(c.params).to_string(),
+                nodes: rows.text(c.nodes).to_string(),
+                victims: rows.text(c.victims).to_string(),
+                rounds: rows.count(c.rounds)?,
+                last,
+                until: rows.number(c.until)?,
+            });
+        }
+        Ok(last_t)
+    }
+
+    /// The waits among `rows` (one job's, in time order), consecutive rows with the same reason
+    /// and identifying parameters merged, and consecutive waits behind heads of the queue.
+    fn spans(rows: &[Decision], line: Option<&JobLine>, last_t: f64) -> Vec<Span> {
+        let mut spans: Vec<Span> = Vec::new();
+        for row in rows.iter().filter(|d| d.outcome == "waits") {
+            let to = row.until.unwrap_or_else(|| tail(line, row.last, last_t));
+            let behind = row.reason == "behind-head";
+            let (params, heads) = if behind {
+                (String::new(), Heads::of(&row.params))
+            } else {
+                (identity(&row.params), Heads::default())
+            };
+            match spans.last_mut() {
+                Some(last) if last.reason == row.reason && last.params == params && last.to == row.t => {
+                    last.to = to;
+                    last.rounds += row.rounds;
+                    if behind {
+                        last.heads.then(heads);
+                    }
+                }
+                _ => spans.push(Span {
+                    reason: row.reason.clone(),
+                    params,
+                    heads,
+                    from: row.t,
+                    to,
+                    rounds: row.rounds,
+                }),
+            }
+        }
+        spans
+    }
+
+    /// `job`'s story in words; an error naming the job when the run has no such job. Reads
+    /// `decisions.csv` once, keeping only this job's rows.
+    pub fn story(&self, job: &str) -> Result<String, ScenarioError> {
+        let Some(line) = self.jobs.get(job) else {
+            return Err(ScenarioError::Input(format!(
+                "no job `{job}` in jobs.csv of this run ({} jobs)",
+                self.jobs.len()
+            )));
+        };
+        let mut rows = Vec::new();
+        let last_t = self.scan(Some(job), |row| rows.push(row))?;
+        Ok(self.tell(job, line, &rows, last_t))
+    }
+
+    /// Every job of `jobs.csv`'s story, in the order of their ids, handed to `each` as (id, story).
+    /// Reads `decisions.csv` once but keeps all its rows: for runs whose why-log fits in
+    /// memory (tests, the demo, the incident library), where [`WhyLog::story`] per job would
+    /// read the file once per job.
+    pub fn stories(&self, mut each: impl FnMut(&str, String)) -> Result<(), ScenarioError> {
+        let mut by_job: std::collections::HashMap<String, Vec<Decision>> = std::collections::HashMap::new();
+        let last_t = self.scan(None, |row| {
+            for (victim, _) in victims(&row.victims) {
+                by_job.entry(victim.to_string()).or_default().push(row.clone());
+            }
+            by_job.entry(row.job.clone()).or_default().push(row);
+        })?;
+        for (job, line) in &self.jobs {
+            let rows = by_job.remove(job).unwrap_or_default();
+            each(job, self.tell(job, line, &rows, last_t));
+        }
+        Ok(())
+    }
+
+    /// The story of `job` (its `jobs.csv` line, its rows and the starts that stopped it in time
+    /// order; `last_t` the run's last round).
+    fn tell(&self, job: &str, line: &JobLine, rows: &[Decision], last_t: f64) -> String {
+        let (rows, stopped_by): (Vec<Decision>, Vec<Decision>) = rows.iter().cloned().partition(|d| d.job == job);
+        let rows = rows.as_slice();
+        let mut out = String::new();
+        let _ = writeln!(out, "job {job}: submitted at {}", clock(line.submit));
+        let waits: u64 = rows.iter().filter(|d| d.outcome == "waits").map(|d| d.rounds).sum();
+        let spans = Self::spans(rows, Some(line), last_t);
+        if waits > 0 {
+            let waited: f64 = spans.iter().map(|s| s.to - s.from).sum();
+            let _ = writeln!(out, "  waited {waits} rounds, {} in all:", duration(waited));
+            let _ = writeln!(out, "  dominant reasons: {}", dominant(&spans));
+            for span in &spans {
+                let _ = writeln!(
+                    out,
+                    "    {} from {} to {} ({} round{})",
+                    words(&span.reason, &span.params, &span.heads),
+                    clock(span.from),
+                    clock(span.to),
+                    span.rounds,
+                    if span.rounds == 1 { "" } else { "s" }
+                );
+            }
+        }
+        let starts: Vec<&Decision> = rows.iter().filter(|d| d.outcome != "waits").collect();
+        // Starts and preemptions in time order (a preemption before a start at the same time).
+        let mut events: Vec<(f64, u8, String)> = Vec::new();
+        for row in &starts {
+            let how = match row.outcome.as_str() {
+                "backfilled" => "started (backfilled ahead of a blocked job)",
+                "preempted-others" => "started by preempting others",
+                _ => "started",
+            };
+            let mut text = format!("  {how} at {} on {}\n", clock(row.t), row.nodes.replace('+', ", "));
+            for (victim, why) in victims(&row.victims) {
+                let _ = writeln!(text, "    stopping job {victim}{}", chosen(why));
+            }
+            events.push((row.t, 1, text));
+        }
+        for row in &stopped_by {
+            let why = victims(&row.victims)
+                .find(|(v, _)| *v == job)
+                .map_or("", |(_, why)| why);
+            let text = format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why));
+            events.push((row.t, 0, text));
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, _, text) in events {
+            out.push_str(&text);
+        }
+        if line.preemptions != "0" || line.restarts != "0" {
+            let _ = writeln!(
+                out,
+                "  preempted {}, restarted {}",
+                times(&line.preemptions),
+                times(&line.restarts)
+            );
+            let start_times: Vec<f64> = starts.iter().map(|d| d.t).collect();
+            for (t, kind, unit, killed) in &self.incidents {
+                let hit = start_times.windows(2).any(|w| w[0] <= *t && *t < w[1]);
+                if hit && *killed > 0 {
+                    let _ = writeln!(
+                        out,
+                        "    {kind} of {unit} at {} killed {killed} jobs before a restart",
+                        clock(*t)
+                    );
+                }
+            }
+        }
+        match line.end {
+            Some(end) => {
+                let _ = writeln!(out, "  ended {} at {}", line.state, clock(end));
+            }
+            None => {
+                let _ = writeln!(out, "  still {} at the end of the run", line.state);
+            }
+        }
+        if rows.is_empty() && line.start.is_some() {
+            let _ = writeln!(out, "  (never considered by a round: it ran on {})", line.nodes);
+        }
+        out
+    }
+
+    /// The share of waiting job-seconds by reason, largest first, with a total of 100 %: each
+    /// row of waits counts from `t_s` to where it holds until.
+    pub fn shares(&self) -> Result<Vec<(String, f64, f64)>, ScenarioError> {
+        let mut by_reason: BTreeMap<String, f64> = BTreeMap::new();
+        let mut open: Vec<Decision> = Vec::new();
+        let last_t = self.scan(None, |row| {
+            if row.outcome != "waits" {
+                return;
+            }
+            match row.until {
+                Some(until) => *by_reason.entry(row.reason).or_default() += until - row.t,
+                None => open.push(row),
+            }
+        })?;
+        for row in open {
+            let to = tail(self.jobs.get(&row.job), row.last, last_t);
+            *by_reason.entry(row.reason).or_default() += to - row.t;
+        }
+        let total: f64 = by_reason.values().sum();
+        let mut shares: Vec<(String, f64, f64)> = by_reason
+            .into_iter()
+            .map(|(r, s)| {
+                let share = if total > 0.0 { 100.0 * s / total } else { 0.0 };
+                (r, s, share)
+            })
+            .collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(shares)
+    }
+
+    /// [`WhyLog::shares`] as a table.
+    pub fn summary(&self) -> Result<String, ScenarioError> {
+        let shares = self.shares()?;
+        let mut out = String::from("waiting job-seconds by reason:\n");
+        if shares.is_empty() {
+            out.push_str("  no job waited\n");
+        }
+        for (reason, seconds, share) in shares {
+            let _ = writeln!(out, "  {reason:<20} {seconds:>14.0} s  {share:>5.1} %");
+        }
+        Ok(out)
+    }
+}
+
+/// The victims of a `victims` cell (`job(why);…`) as (job, why), `why` empty when the rule said
+/// nothing.
+fn victims(cell: &str) -> impl Iterator<Item = (&str, &str)> {
+    cell.split(';')
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.split_once('(') {
+            Some((job, why)) => (job, why.strip_suffix(')').unwrap_or(why)),
+            None => (v, ""),
+        })
+}
+
+/// `once`, `twice` or `N times`, of a count as `jobs.csv` writes it.
+fn times(count: &str) -> String {
+    match count {
+        "1" => "once".to_string(),
+        "2" => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+/// ` (chosen by the victim rule for WHY)`, or nothing when `why` is empty.
+fn chosen(why: &str) -> String {
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" (chosen by the victim rule for {})", why.replace(',', ", "))
+    }
+}
+
+/// The reasons of `spans` by the time they held, longest first: `too-few-free 15.3 min, …`.
+fn dominant(spans: &[Span]) -> String {
+    let mut by_reason: BTreeMap<&str, f64> = BTreeMap::new();
+    for span in spans {
+        *by_reason.entry(span.reason.as_str()).or_default() += span.to - span.from;
+    }
+    let mut dominant: Vec<(&str, f64)> = by_reason.into_iter().collect();
+    dominant.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let names: Vec<String> = dominant.iter().map(|(r, s)| format!("{r} {}", duration(*s))).collect();
+    names.join(", ")
+}
+
+/// `jobs.csv` of a run, by job id.
+fn read_jobs(path: &Path) -> Result<BTreeMap<String, JobLine>, ScenarioError> {
+    let mut rows = Rows::open(path)?;
+    let id = rows.column("job_id")?;
+    let submit = rows.column("submit_s")?;
+    let start = rows.column("start_s")?;
+    let end = rows.column("end_s")?;
+    let state = rows.column("state")?;
+    let restarts = rows.column("restarts")?;
+    let preemptions = rows.column("preemptions")?;
+    let nodes = rows.column("nodes")?;
+    let mut jobs = BTreeMap::new();
+    while rows.next()? {
+        jobs.insert(
+            rows.text(id).to_string(),
+            JobLine {
+                submit: required(&rows, submit)?,
+                start: rows.number(start)?,
+                end: rows.number(end)?,
+                state: rows.text(state).to_string(),
+                restarts: rows.text(restarts).to_string(),
+                preemptions: rows.text(preemptions).to_string(),
+                nodes: rows.text(nodes).to_string(),
+            },
+        );
+    }
+    Ok(jobs)
+}
+
+/// `incidents.csv` of a run, when it has one.
+fn read_incidents(path: &Path) -> Result<Vec<Incident>, ScenarioError> {
+    let mut incidents = Vec::new();
+    if !path.is_file() {
+        return Ok(incidents);
+    }
+    let mut rows = Rows::open(path)?;
+    let (time, kind, unit, killed) = (
+        rows.column("time_s")?,
+        rows.column("kind")?,
+        rows.column("unit")?,
+        rows.column("jobs_killed")?,
+    );
+    while rows.next()? {
+        incidents.push((
+            required(&rows, time)?,
+            rows.text(kind).to_string(),
+            rows.text(unit).to_string(),
+            required(&rows, killed)? as u64,
+        ));
+    }
+    Ok(incidents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows behind heads a, b, c (one row of 3 heads), then c again (the same head, counted
+    /// once), then d and e (a row of 2): 5 heads in turn, a first and e last.
+    #[test]
+    fn heads_in_turn_add_up_across_rows() {
+        let mut heads = Heads::of("head=a;heads=3;last_head=c");
+        assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "c", 3));
+        heads.then(Heads::of("head=c"));
+        assert_eq!(heads.count, 3);
+        heads.then(Heads::of("head=d;heads=2;last_head=e"));
+        assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "e", 5));
+        assert_eq!(
+            words("behind-head", "", &heads),
+            "blocked behind 5 head jobs in turn (a first, e last)"
+        );
+        let two = Heads::of("head=d;heads=2;last_head=e");
+        assert_eq!(
+            words("behind-head", "", &two),
+            "blocked behind the head jobs d, e in turn"
+        );
+    }
+
+    /// A victims cell reads back as (job, why), a bare id with an empty why.
+    #[test]
+    fn victims_read_back() {
+        let read: Vec<(&str, &str)> = victims("b(lost_gpu_s=10);a(progress=0.010,priority=0);c").collect();
+        assert_eq!(
+            read,
+            [("b", "lost_gpu_s=10"), ("a", "progress=0.010,priority=0"), ("c", "")]
+        );
+        assert_eq!(victims("").count(), 0);
+        assert_eq!(
+            chosen("priority=0,progress=0.5"),
+            " (chosen by the victim rule for priority=0, progress=0.5)"
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! The why-log in words: wait reasons, times of day and lengths of time as `why` prints them.
+
+/// Parameters that name what a job waits for; spans whose reason and these agree are one wait.
+const IDENTITY: [&str; 6] = ["head", "job", "until_s", "queue", "rack", "model"];
+
+/// The identifying parameters of `params` (`key=value;…`).
+pub(super) fn identity(params: &str) -> String {
+    params
+        .split(';')
+        .filter(|kv| IDENTITY.iter().any(|k| kv.split('=').next() == Some(k)))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The value of `key` in `params`.
+pub(super) fn param<'p>(params: &'p str, key: &str) -> &'p str {
+    params
+        .split(';')
+        .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+        .unwrap_or("?")
+}
+
+use super::Heads;
+
+/// A wait reason in words; `heads` are the jobs a wait `behind-head` was behind, in turn.
+pub(super) fn words(reason: &str, params: &str, heads: &Heads) -> String {
+    match reason {
+        "no-node-fits" => format!("no node had room for one task of GPU model {}", param(params, "model")),
+        "too-few-free" => "the cluster had too few free GPUs in total".to_string(),
+        "behind-head" => behind(heads),
+        "reservation" => {
+            let until = param(params, "until_s").parse().map_or_else(|_| "?".to_string(), clock);
+            format!(
+                "blocked by the reservation of job {} (starting {until})",
+                param(params, "job")
+            )
+        }
+        "over-quota" => format!("over the quota of queue {}", param(params, "queue")),
+        "power-budget" => format!("refused by the power budget of rack {}", param(params, "rack")),
+        "no-model-up" => format!("no node of GPU model {} was up", param(params, "model")),
+        "gang-not-co-placed" => "its tasks could not all be placed at once".to_string(),
+        "too-few-victims" => "preemption found too few victims".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Waiting behind the heads of the queue, in turn: each named when there are one or two, else
+/// the first and the last.
+fn behind(heads: &Heads) -> String {
+    let Heads { first, last, count } = heads;
+    match count {
+        0 | 1 => format!("blocked behind the head job {first}"),
+        2 => format!("blocked behind the head jobs {first}, {last} in turn"),
+        _ => format!("blocked behind {count} head jobs in turn ({first} first, {last} last)"),
+    }
+}
+
+/// Seconds from the start as `hh:mm:ss`, with days in front when there are any (`2d 03:10:00`).
+pub(super) fn clock(s: f64) -> String {
+    let total = s.max(0.0).round() as u64;
+    let (d, rest) = (total / 86_400, total % 86_400);
+    let hms = format!("{:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    if d > 0 { format!("{d}d {hms}") } else { hms }
+}
+
+/// A length of time in the largest fitting unit (`95 s`, `12.5 min`, `3.2 h`, `1.5 d`).
+pub(super) fn duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7200.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} d", s / 86_400.0)
+    }
+}

@@ -1,0 +1,255 @@
+//! The compact why-log against every round: `decisions.csv` writes a row only when a job's
+//! outcome or reason changes, and `why` must still count every round and every waiting second;
+//! and `why` tells a story for every job of the demo and of each library scenario.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use common::{clustersim, stderr, stdout};
+use policies::explain::{Considered, ExplainSink, Outcome};
+use scenarios::why::WhyLog;
+use scenarios::{Override, load_file};
+use sim_core::view::ClusterView;
+
+/// The waiting time of a run by reason, computed from every round the old way (one row per
+/// job per round, each wait holding until the job's next row): the reference the compact log
+/// must reproduce.
+#[derive(Default)]
+struct EveryRound {
+    /// Each job's last row, when it was a wait: (reason, time).
+    open: HashMap<String, (String, f64)>,
+    /// Waiting seconds by reason, of waits closed by a later row of their job.
+    seconds: BTreeMap<String, f64>,
+    /// Rows, and rows of waits, in all.
+    rows: u64,
+    waits: u64,
+    /// The last round.
+    last_t: f64,
+}
+
+/// The scheduler's end of an [`EveryRound`].
+struct Recorder(Arc<Mutex<EveryRound>>);
+
+impl ExplainSink for Recorder {
+    fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]) {
+        let mut every = self.0.lock().unwrap();
+        // The same number `decisions.csv` writes (to the microsecond) and `why` parses back.
+        let t = view.now.as_micros() as f64 / 1e6;
+        every.last_t = every.last_t.max(t);
+        for row in rows {
+            let job = view.job(row.job).spec.id.clone();
+            every.rows += 1;
+            if let Some((reason, from)) = every.open.remove(&job) {
+                *every.seconds.entry(reason).or_default() += t - from;
+            }
+            if let Outcome::Waits(reason) = &row.outcome {
+                every.waits += 1;
+                every.open.insert(job, (reason.name().to_string(), t));
+            }
+        }
+    }
+}
+
+/// `jobs.csv` of `dir`: first start and end of each job, by id.
+fn starts_and_ends(dir: &Path) -> HashMap<String, (Option<f64>, Option<f64>)> {
+    let mut reader = csv::Reader::from_path(dir.join("jobs.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let (id, start, end) = (at("job_id"), at("start_s"), at("end_s"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let number = |i: usize| r[i].parse::<f64>().ok();
+            (r[id].to_string(), (number(start), number(end)))
+        })
+        .collect()
+}
+
+/// The scenario run in this process with every round recorded, and by `clustersim run
+/// --explain` into `dir`.
+fn both_ways(scenario: &str, overrides: &[&str], dir: &Path) -> EveryRound {
+    let parsed: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
+    let loaded = load_file(Path::new(scenario), &parsed).unwrap();
+    let every = Arc::new(Mutex::new(EveryRound::default()));
+    let sink = Box::new(Recorder(Arc::clone(&every)));
+    scenarios::run::run_explaining(&loaded, Vec::new(), &mut Vec::new(), false, Some(sink)).unwrap();
+    let mut args = vec!["run", scenario, "--explain", "--no-report", "-q", "--out", "o"];
+    for o in overrides {
+        args.extend(["--set", o]);
+    }
+    let run = clustersim(&args, dir);
+    assert!(run.status.success(), "{scenario}: {}", stderr(&run));
+    Arc::try_unwrap(every).ok().unwrap().into_inner().unwrap()
+}
+
+/// Library runs with waits of every kind the library produces: FIFO behind heads and too few
+/// free GPUs (pdu-trip), gangs that cannot be co-placed and restarts after failures
+/// (spares-and-lemons), conservative reservations (tor-failure).
+const MIXES: [(&str, &[&str]); 3] = [
+    ("library:pdu-trip", &[]),
+    ("library:spares-and-lemons", &[]),
+    ("library:tor-failure", &["policy.name=conservative-backfill"]),
+];
+
+/// For each mix, the waiting seconds by reason that `why --summary` prints equal those worked
+/// out from every round the old way: a wait holds from its round until the job's next
+/// considered round; the last wait of a job until its first start if that came at or after
+/// the wait, else its end, else the run's last round. The compact file has fewer rows than
+/// rounds, and its `rounds` add up to the waiting rounds.
+#[test]
+fn the_compact_log_keeps_every_rounds_waiting_time() {
+    for (scenario, overrides) in MIXES {
+        let dir = tempfile::tempdir().unwrap();
+        let mut every = both_ways(scenario, overrides, dir.path());
+        let out = dir.path().join("o");
+        let jobs = starts_and_ends(&out);
+        for (job, (reason, from)) in std::mem::take(&mut every.open) {
+            let (start, end) = jobs[&job];
+            let to = start.filter(|&s| s >= from).or(end).unwrap_or(every.last_t).max(from);
+            *every.seconds.entry(reason).or_default() += to - from;
+        }
+        let log = WhyLog::read(&out).unwrap();
+        let shares = log.shares().unwrap();
+        let got: BTreeMap<String, f64> = shares.iter().map(|(r, s, _)| (r.clone(), *s)).collect();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            every.seconds.keys().collect::<Vec<_>>(),
+            "{scenario}"
+        );
+        for (reason, want) in &every.seconds {
+            // The same sums, added in another order.
+            assert!(
+                (got[reason] - want).abs() <= 1e-9 * want.max(1.0),
+                "{scenario} {reason}: {} vs {want}",
+                got[reason]
+            );
+        }
+        let total: f64 = every.seconds.values().sum();
+        let mut table: Vec<(&String, &f64)> = every.seconds.iter().collect();
+        table.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        let mut want = String::from("waiting job-seconds by reason:\n");
+        for (reason, seconds) in table {
+            let share = 100.0 * seconds / total;
+            want.push_str(&format!("  {reason:<20} {seconds:>14.0} s  {share:>5.1} %\n"));
+        }
+        let printed = stdout(&clustersim(&["why", "o", "--summary"], dir.path()));
+        assert_eq!(printed, want, "{scenario}");
+
+        let mut reader = csv::Reader::from_path(out.join("decisions.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let at = |name: &str| header.iter().position(|c| c == name).unwrap();
+        let (outcome, count) = (at("outcome"), at("rounds"));
+        let (mut rows, mut rounds) = (0, 0);
+        for record in reader.records() {
+            let record = record.unwrap();
+            rows += 1;
+            if &record[outcome] == "waits" {
+                rounds += record[count].parse::<u64>().unwrap();
+            }
+        }
+        assert_eq!(rounds, every.waits, "{scenario}");
+        assert!(rows < every.rows, "{scenario}: {rows} rows of {}", every.rows);
+    }
+}
+
+/// `why` tells the story of every job of `scenario`: it names when the job was submitted, says
+/// it waited when it started late or never, where it first started, and how it ended (or that
+/// it was still pending or running at the end). And `why --summary`'s shares add up to 100 %;
+/// when every job started and none was stopped (no failure, no preemption), the waiting
+/// job-seconds add up to the waits of `jobs.csv` (first start − submit): each job is considered
+/// from the round of its arrival until the round that starts it.
+fn every_job_has_a_story(scenario: &str, overrides: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["run", scenario, "--explain", "--no-report", "-q", "--out", "o"];
+    for o in overrides {
+        args.extend(["--set", o]);
+    }
+    let run = clustersim(&args, dir.path());
+    assert!(run.status.success(), "{scenario}: {}", stderr(&run));
+    let out = dir.path().join("o");
+    let mut reader = csv::Reader::from_path(out.join("jobs.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let (id, submit, start, end, state) = (at("job_id"), at("submit_s"), at("start_s"), at("end_s"), at("state"));
+    let (wait, restarts, preemptions) = (at("wait_s"), at("restarts"), at("preemptions"));
+    let mut lines: BTreeMap<String, csv::StringRecord> = BTreeMap::new();
+    // The jobs' waits, while every job started and none was stopped.
+    let mut waits = Some(0.0);
+    for record in reader.records() {
+        let record = record.unwrap();
+        let stopped = &record[restarts] != "0" || &record[preemptions] != "0";
+        waits = match record[wait].parse::<f64>() {
+            Ok(w) if !stopped => waits.map(|sum| sum + w),
+            _ => None,
+        };
+        lines.insert(record[id].to_string(), record);
+    }
+    let mut told = 0;
+    WhyLog::read(&out)
+        .unwrap()
+        .stories(|job, story| {
+            told += 1;
+            let line = &lines[job];
+            let opening = format!("job {job}: submitted at ");
+            assert!(story.starts_with(&opening), "{scenario}: {story}");
+            let ending = match &line[end] {
+                "" => format!("  still {} at the end of the run\n", &line[state]),
+                _ => format!("  ended {} at ", &line[state]),
+            };
+            assert!(story.contains(&ending), "{scenario}: {story}");
+            let first = line[start].parse::<f64>().ok();
+            let submitted = line[submit].parse::<f64>().unwrap();
+            if first.is_none_or(|s| s > submitted) {
+                assert!(story.contains("  waited "), "{scenario}: {story}");
+            }
+            if first.is_some() {
+                assert!(
+                    story.contains("  started") || story.contains("(never considered by a round"),
+                    "{scenario}: {story}"
+                );
+            }
+        })
+        .unwrap();
+    assert_eq!(told, lines.len(), "{scenario}");
+    let shares = WhyLog::read(&out).unwrap().shares().unwrap();
+    if !shares.is_empty() {
+        let percent: f64 = shares.iter().map(|s| s.2).sum();
+        assert!((percent - 100.0).abs() < 1e-9, "{scenario}: {percent} %");
+    }
+    if let Some(waits) = waits {
+        let seconds: f64 = shares.iter().map(|s| s.1).sum();
+        assert!(
+            (seconds - waits).abs() <= 1e-6 * waits.max(1.0),
+            "{scenario}: {seconds} waiting job-seconds in the why-log, {waits} in jobs.csv"
+        );
+    }
+    // A job's story by name, as the command prints it, is the same story.
+    let some = lines.keys().next_back().unwrap();
+    let printed = stdout(&clustersim(&["why", "o", some], dir.path()));
+    assert!(printed.starts_with(&format!("job {some}: submitted at ")), "{printed}");
+}
+
+/// The demo's scenario under each of the three placements `clustersim demo` compares: the
+/// whole trace (111,539 jobs) under first and best fit; under worst fit its first 45 days
+/// (6,069 jobs), because in the whole run every round considers a queue of thousands of jobs:
+/// explaining it takes some 20 s (230,000 rows, 20 MB).
+#[test]
+fn every_job_of_the_demo_has_a_story() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.toml");
+    let demo = demo.to_str().unwrap();
+    every_job_has_a_story(demo, &["policy.name=first-fit"]);
+    every_job_has_a_story(demo, &["policy.name=best-fit"]);
+    every_job_has_a_story(demo, &["policy.name=worst-fit", "horizon=45d"]);
+}
+
+/// Every library scenario as the library ships it (each runs in well under a second).
+#[test]
+fn every_job_of_each_library_scenario_has_a_story() {
+    for entry in scenarios::library::LIBRARY {
+        every_job_has_a_story(&format!("library:{}", entry.name), &[]);
+    }
+}
