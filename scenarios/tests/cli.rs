@@ -403,13 +403,21 @@ fn on_a_terminal(command: &str, dir: &Path) -> Option<String> {
 #[cfg(unix)]
 #[test]
 fn a_long_run_shows_progress_on_a_terminal_unless_quiet() {
-    // The Philly replay of the demo runs for seconds: long enough for the spinner (0.5 s).
+    // The run must outlast the spinner's 0.5 s. A debug build replays the demo's Philly trace
+    // in about 2 s; a release build does it in under 0.4 s, so it runs 500,000 synthetic jobs
+    // instead (about 1.7 s).
     let bin = env!("CARGO_BIN_EXE_clustersim");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.toml");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let long_run = if cfg!(debug_assertions) {
+        examples.join("demo.toml").display().to_string()
+    } else {
+        let synthetic = examples.join("synthetic.toml");
+        format!("{} --set workload.synthetic.jobs=500000", synthetic.display())
+    };
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &str| {
         on_a_terminal(
-            &format!("{bin} run {} --out out --no-report {extra}", demo.display()),
+            &format!("{bin} run {long_run} --out out --no-report {extra}"),
             dir.path(),
         )
     };
