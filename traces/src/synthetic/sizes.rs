@@ -150,6 +150,7 @@ pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)>
             milli_per_gpu: size_milli as u32,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: sim_core::sharing::mig::MigName::NONE,
         };
         return Some((1, task));
     }
@@ -162,6 +163,7 @@ pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)>
         milli_per_gpu: MILLI_PER_GPU,
         cpu_milli: 0,
         mem_mib: 0,
+        mig: sim_core::sharing::mig::MigName::NONE,
     };
     Some((u32::try_from(tasks).ok()?, task))
 }
