@@ -339,7 +339,7 @@ mod tests {
             }
             let rightmost = gpu.instances().iter().map(|x| x.start).max();
             for (p, s) in addable(&gpu, rightmost) {
-                let mut next = gpu.clone();
+                let mut next = gpu;
                 next.create(p, s).unwrap();
                 stack.push(next);
             }
