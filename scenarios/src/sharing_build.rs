@@ -49,9 +49,13 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     };
     for (gpu, entries) in &section.mig_layouts {
         if let Err(accepted) = checked_layout(gpu, entries) {
+            // `[sharing.mig_layouts]` with a line per model, or one inline table.
+            let line = crate::load::locate(site.text, "sharing.mig_layouts", gpu)
+                .or_else(|| crate::load::locate(site.text, "sharing", "mig_layouts"));
+            let key = format!("sharing.mig_layouts.{gpu}");
             return Err(ScenarioError::from(OutOfRange {
-                place: site.place("sharing.mig_layouts", gpu),
-                key: format!("sharing.mig_layouts.{gpu}"),
+                place: site.place_of(&key, line),
+                key,
                 value: format!("{entries:?}"),
                 accepted,
             }));

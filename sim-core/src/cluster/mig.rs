@@ -17,9 +17,12 @@
 //! - a task holds its instance's share of the device ([`crate::sharing::mig::instance_milli`])
 //!   in the milli-GPU accounting, so every capacity total stays meaningful.
 
+use crate::frag::TypicalTasks;
 use crate::ids::{GpuTypeId, NodeId};
 use crate::resources::{MigSlot, TaskAlloc, TaskRequest};
-use crate::sharing::mig::{LayoutError, MigGpu, MigModel, MigName, Partitioning, instance_milli, profile_for_milli};
+use crate::sharing::mig::{
+    GpuSlices, LayoutError, MigGpu, MigMix, MigModel, MigName, Partitioning, instance_milli, profile_for_milli,
+};
 use crate::time::SimTime;
 
 /// Profile slots of a per-model lookup table: every [`MigName`] id is below this.
@@ -90,6 +93,16 @@ pub struct MigState {
     /// Per node: where its devices start in `gpus`, or `u32::MAX` when it is not in MIG mode.
     first: Vec<u32>,
     gpus: Vec<MigGpu>,
+    /// Per device of `gpus`: the index of its GPU model.
+    gpu_types: Vec<u16>,
+    /// Per device of `gpus`: its weighted fragmentation for its model's mix
+    /// ([`GpuSlices::weighted_frag`]).
+    gpu_frag: Vec<u64>,
+    /// Per GPU model: the typical profiles fragmentation is measured against (empty until
+    /// [`MigState::set_typical`]).
+    mixes: Vec<MigMix>,
+    /// Per GPU model: Σ of `gpu_frag` over its devices.
+    frag_sums: Vec<u64>,
     /// Per GPU model of the cluster: its catalog entry when some node of it is in MIG mode.
     models: Vec<Option<&'static MigModel>>,
     /// Per GPU model: the profile index of each [`MigName`] id on it, or [`NO_PROFILE`].
@@ -120,6 +133,10 @@ impl MigState {
             reconfig_time: setup.reconfig_time,
             first: vec![u32::MAX; node_names.len()],
             gpus: Vec::new(),
+            gpu_types: Vec::new(),
+            gpu_frag: Vec::new(),
+            mixes: vec![MigMix::new([]); gpu_names.len()],
+            frag_sums: vec![0; gpu_names.len()],
             models: vec![None; gpu_names.len()],
             names: vec![[NO_PROFILE; NAME_IDS]; gpu_names.len()],
             counters: MigCounters::default(),
@@ -141,6 +158,9 @@ impl MigState {
             })?;
             state.first[i] = state.gpus.len() as u32;
             state.gpus.extend(std::iter::repeat_n(device, node_gpus[i] as usize));
+            state
+                .gpu_types
+                .extend(std::iter::repeat_n(ty as u16, node_gpus[i] as usize));
             if state.models[ty].is_none() {
                 state.models[ty] = Some(model);
                 for (p, profile) in model.profiles.iter().enumerate() {
@@ -150,7 +170,59 @@ impl MigState {
                 }
             }
         }
+        state.gpu_frag = vec![0; state.gpus.len()];
         Ok(state)
+    }
+
+    /// Measures MIG fragmentation against the typical tasks of the workload: on each MIG GPU
+    /// model, the profile each typical GPU task that may use the model runs in
+    /// ([`MigState::profile_for`]), weighted by the class's count (docs/gpu-sharing.md).
+    pub fn set_typical(&mut self, typical: &TypicalTasks) {
+        for ty in 0..self.models.len() {
+            if self.models[ty].is_none() {
+                continue;
+            }
+            let id = GpuTypeId::from_index(ty);
+            let mut counts = [0u64; NAME_IDS];
+            for class in typical.classes() {
+                if class.request.gpus == 0 || !class.allowed.contains(id) {
+                    continue;
+                }
+                if let Some(p) = self.profile_for(id, &class.request) {
+                    counts[p] += class.count;
+                }
+            }
+            self.mixes[ty] = MigMix::new(counts.iter().enumerate().map(|(p, &n)| (p, n)));
+        }
+        self.frag_sums.iter_mut().for_each(|s| *s = 0);
+        for i in 0..self.gpus.len() {
+            self.refresh_frag(i);
+        }
+    }
+
+    /// Recomputes the weighted fragmentation of device `i` (an index of `gpus`).
+    fn refresh_frag(&mut self, i: usize) {
+        let ty = usize::from(self.gpu_types[i]);
+        let value = GpuSlices::of(&self.gpus[i], self.partitioning).weighted_frag(&self.mixes[ty]);
+        self.frag_sums[ty] = self.frag_sums[ty] - self.gpu_frag[i] + value;
+        self.gpu_frag[i] = value;
+    }
+
+    /// The MIG fragmentation now, in GPUs: over every MIG device, the compute slices
+    /// fragmented for its model's typical profiles (the popularity-weighted mean over them),
+    /// divided by the device's compute slices ([`crate::sharing::mig::frag`]). 0 without typical
+    /// GPU tasks.
+    pub fn frag_gpus(&self) -> f64 {
+        let mut gpus = 0.0;
+        for (ty, model) in self.models.iter().enumerate() {
+            let (Some(model), total) = (model, self.mixes[ty].total()) else {
+                continue;
+            };
+            if total > 0 {
+                gpus += self.frag_sums[ty] as f64 / (total as f64 * f64::from(model.compute_slices));
+            }
+        }
+        gpus
     }
 
     /// The partitioning of the run.
@@ -220,6 +292,7 @@ impl MigState {
         let mut reconfigured = 0u32;
         let mut slices = 0u32;
         let mut compute = 1u32;
+        let first = self.first[task.node.index()] as usize;
         for gpu in mask_bits(task.gpu_mask) {
             let device = &mut self.gpus_of_mut(task.node, gpu_count)[gpu];
             compute = u32::from(device.model().compute_slices);
@@ -230,6 +303,7 @@ impl MigState {
                 reconfigured += 1;
                 slices += changed.count_ones();
             }
+            self.refresh_frag(first + gpu);
         }
         self.reconfigured_now += reconfigured;
         self.counters.reconfigurations += u64::from(reconfigured);
@@ -239,9 +313,11 @@ impl MigState {
     /// Ends `task`'s runs in its instances on `node`'s devices; the instances stay, idle.
     pub(super) fn give(&mut self, task: &TaskAlloc, gpu_count: u32) {
         let Some(slot) = task.mig else { return };
+        let first = self.first[task.node.index()] as usize;
         for gpu in mask_bits(task.gpu_mask) {
             let released = self.gpus_of_mut(task.node, gpu_count)[gpu].release(slot.start);
             debug_assert!(released, "a released task held its instance");
+            self.refresh_frag(first + gpu);
         }
     }
 }

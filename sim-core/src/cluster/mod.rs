@@ -500,6 +500,14 @@ impl Cluster {
         self.mig.as_deref()
     }
 
+    /// Measures MIG fragmentation against `typical` (see [`MigState::set_typical`]); nothing
+    /// without MIG-mode nodes.
+    pub fn set_mig_typical(&mut self, typical: &crate::frag::TypicalTasks) {
+        if let Some(mig) = &mut self.mig {
+            mig.set_typical(typical);
+        }
+    }
+
     /// How many reconfigurations the allocations since the last call caused (0 without MIG):
     /// the engine delays the job it starts by the reconfiguration time when there were any.
     pub fn take_mig_reconfigured(&mut self) -> u32 {
