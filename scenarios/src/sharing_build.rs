@@ -1,7 +1,7 @@
 //! From `[sharing]` to the engine's sharing world model, and the checks of its keys.
 
 use sim_core::cluster::{Cluster, MigSetup};
-use sim_core::sharing::mig::{MigGpu, Partitioning};
+use sim_core::sharing::mig::{MigGpu, MigPlacement, Partitioning};
 use sim_core::sharing::mps::DEFAULT_INTERFERENCE;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
 use sim_core::time::{SimTime, format_duration};
@@ -9,7 +9,7 @@ use sim_core::time::{SimTime, format_duration};
 use crate::error::{OutOfRange, ScenarioError};
 use crate::load::Site;
 use crate::schema::Scenario;
-use crate::sharing_schema::{MigPartitioningName, SharingModeName, SharingSection};
+use crate::sharing_schema::{MigPartitioningName, MigPlacementName, SharingModeName, SharingSection};
 use crate::validate::in_range;
 
 /// Default time slice: the seed question's 100 ms.
@@ -215,8 +215,14 @@ pub fn mig_setup(
         MigPartitioningName::Dynamic => Partitioning::Dynamic,
         MigPartitioningName::Static => Partitioning::Static,
     };
+    let placement = match section.mig_placement.unwrap_or_default() {
+        MigPlacementName::FirstFit => MigPlacement::FirstFit,
+        MigPlacementName::BestFit => MigPlacement::BestFit,
+        MigPlacementName::FragAware => MigPlacement::FragAware,
+    };
     Ok(Some(MigSetup {
         partitioning,
+        placement,
         reconfig_time: section.mig_reconfig.map_or(DEFAULT_MIG_RECONFIG, |d| d.0),
         nodes,
     }))

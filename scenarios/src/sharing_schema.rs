@@ -34,6 +34,19 @@ pub enum MigPartitioningName {
     Static,
 }
 
+/// How a task's MIG instance is chosen among the devices of the node a policy picked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigPlacementName {
+    /// The lowest device, the lowest valid start.
+    FirstFit,
+    /// The device left with the fewest free compute slices (the default).
+    #[default]
+    BestFit,
+    /// The least increase of MIG fragmentation (FGD's rule on MIG slices).
+    FragAware,
+}
+
 /// `[sharing]`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +75,9 @@ pub struct SharingSection {
     /// MIG partitioning: `dynamic` (default) or `static`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mig_partitioning: Option<MigPartitioningName>,
+    /// MIG placement within a node: `first-fit`, `best-fit` (default) or `frag-aware`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_placement: Option<MigPlacementName>,
     /// Time to create a MIG instance (default 10 s, an assumption: docs/gpu-sharing.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mig_reconfig: Option<Duration>,

@@ -150,3 +150,37 @@ fn bad_layouts_are_refused_naming_the_key() {
     let not_mig = load("[sharing]\nmode = \"mig\"\nmig_layouts = { \"V100\" = [\"7g.80gb@0\"] }");
     assert!(not_mig.contains("a MIG-capable GPU model"), "{not_mig}");
 }
+
+/// e2's start on one node of two A100-80GB partitioned dynamically (no reconfiguration time),
+/// under MIG placement `rule`.
+fn second_3g_start(rule: &str) -> (u64, u64) {
+    let text = scenario(&format!(
+        "[sharing]\nmode = \"mig\"\nmig_reconfig = \"0s\"\nmig_placement = \"{rule}\""
+    ))
+    .replace("gpus = 1,", "gpus = 2,");
+    let run = run_with(
+        &text,
+        "a,0,1000,1,1,1g.10gb\nb,0,1000,1,1,4g.40gb\nc,1,1000,1,1,1g.10gb\n\
+         e1,2,100,1,1,3g.40gb\ne2,3,100,1,1,3g.40gb\n",
+    );
+    span(&run, "e2")
+}
+
+#[test]
+fn the_mig_placement_rules_choose_different_devices() {
+    // a (1g) takes GPU 0 at 0 (a tie: the lowest GPU). b (4g) can only start at 0, whose
+    // memory (0–3) a holds on GPU 0: GPU 1 at 0. Then c (1g):
+    // - first-fit: GPU 0, lowest open start 1;
+    // - best-fit: GPU 1, which keeps 3 − 1 = 2 free compute slices (GPU 0 would keep 5), at 4;
+    // - frag-aware, typical profiles 1g × 2, 4g × 1, 3g × 2, weighted fragmented slices
+    //   (Σ count × fragmented compute slices): GPU 0 now 2·0 + 1·6 (no 4g fits) + 2·3 (a 3g fits
+    //   only at 4, so slices 1–3 are stranded) = 12; with c at 1, 2 or 3 it is 1·5 + 2·2 = 9
+    //   (−3), at 4–6 it is 1·5 + 2·5 = 15 (+3); GPU 1 is 1·3 = 3 and c at 4–6 makes it
+    //   1·2 + 2·2 = 6 (+3). Least: GPU 0 at 1, as first-fit.
+    // e1 and e2 (3g) need a start at 4 with memory 4–7 free. After first-fit or frag-aware both
+    // GPUs have one: e2 starts at 3. After best-fit only GPU 0 has (c holds GPU 1's memory 4):
+    // e2 waits for e1 (2 → 102) and reuses its idle instance, 102 → 202.
+    assert_eq!(second_3g_start("first-fit"), (3, 103));
+    assert_eq!(second_3g_start("frag-aware"), (3, 103));
+    assert_eq!(second_3g_start("best-fit"), (102, 202));
+}

@@ -21,7 +21,8 @@ use crate::frag::TypicalTasks;
 use crate::ids::{GpuTypeId, NodeId};
 use crate::resources::{MigSlot, TaskAlloc, TaskRequest};
 use crate::sharing::mig::{
-    GpuSlices, LayoutError, MigGpu, MigMix, MigModel, MigName, Partitioning, instance_milli, profile_for_milli,
+    GpuSlices, LayoutError, MigGpu, MigMix, MigModel, MigName, MigPlacement, Partitioning, instance_milli, place,
+    profile_for_milli,
 };
 use crate::time::SimTime;
 
@@ -36,6 +37,8 @@ const NO_PROFILE: u8 = u8::MAX;
 pub struct MigSetup {
     /// Static layouts or dynamic partitioning.
     pub partitioning: Partitioning,
+    /// How a task's instance is chosen among a node's devices ([`pick_instance`]).
+    pub placement: MigPlacement,
     /// How long creating an instance takes: the task waits that long before it works, and the
     /// reconfigured slices serve nothing meanwhile.
     pub reconfig_time: SimTime,
@@ -89,6 +92,7 @@ pub struct MigCounters {
 #[derive(Clone, Debug)]
 pub struct MigState {
     partitioning: Partitioning,
+    placement: MigPlacement,
     reconfig_time: SimTime,
     /// Per node: where its devices start in `gpus`, or `u32::MAX` when it is not in MIG mode.
     first: Vec<u32>,
@@ -130,6 +134,7 @@ impl MigState {
         }
         let mut state = MigState {
             partitioning: setup.partitioning,
+            placement: setup.placement,
             reconfig_time: setup.reconfig_time,
             first: vec![u32::MAX; node_names.len()],
             gpus: Vec::new(),
@@ -228,6 +233,16 @@ impl MigState {
     /// The partitioning of the run.
     pub fn partitioning(&self) -> Partitioning {
         self.partitioning
+    }
+
+    /// The rule choosing a task's instance among a node's devices.
+    pub fn placement(&self) -> MigPlacement {
+        self.placement
+    }
+
+    /// The typical profiles of GPU model `gpu_type` (empty before [`MigState::set_typical`]).
+    pub fn mix_of(&self, gpu_type: GpuTypeId) -> &MigMix {
+        &self.mixes[gpu_type.index()]
     }
 
     /// The reconfiguration time.
@@ -335,17 +350,20 @@ fn mask_bits(mut mask: u64) -> impl Iterator<Item = usize> {
 
 /// Where a task of profile `profile` goes on a node whose MIG devices are `gpus`, with
 /// `free` milli-GPU free per device: `count` devices (1 for an instance; a whole-GPU task's
-/// count for the whole profile), each taking the profile at one start. For one device the
-/// rule is: an idle instance of the profile before a new one (no reconfiguration), then the
-/// fullest device (least free milli-GPU, keeping empty GPUs for large profiles), then the lowest
-/// device; within the device the lowest valid start (first fit). Several devices take the
-/// lowest ones that can start the profile at its first valid start.
+/// count for the whole profile), each taking the profile at one start.
+///
+/// For one device: an idle instance of the profile before a new one (no reconfiguration),
+/// and among the candidates of that kind the one `rule` picks ([`place`]: first-fit, best-fit
+/// by leftover compute slices, or the least increase of MIG fragmentation for `mix`). Several
+/// devices take the lowest ones that can start the profile at its first valid start.
 pub fn pick_instance(
     gpus: &[MigGpu],
     free: &[u16],
     profile: usize,
     count: u32,
     partitioning: Partitioning,
+    rule: MigPlacement,
+    mix: &MigMix,
 ) -> Option<(u64, MigSlot, u32)> {
     let model = gpus.first()?.model();
     let prof = &model.profiles[profile];
@@ -370,26 +388,12 @@ pub fn pick_instance(
         }
         return None;
     }
-    let mut best: Option<((bool, u16, usize), u8)> = None;
-    for (d, gpu) in gpus.iter().enumerate() {
-        if !roomy(d) {
-            continue;
-        }
-        let idle = gpu.idle_starts(profile);
-        let (starts, create) = if idle != 0 {
-            (idle, false)
-        } else if partitioning == Partitioning::Dynamic {
-            (gpu.open_starts(profile), true)
-        } else {
-            (0, true)
-        };
-        if starts == 0 {
-            continue;
-        }
-        let key = (create, free[d], d);
-        if best.is_none_or(|(b, _)| key < b) {
-            best = Some((key, starts.trailing_zeros() as u8));
-        }
-    }
-    best.map(|((_, _, d), start)| (1u64 << d, slot(start), milli))
+    // Idle instances first (the static candidates), then, partitioning dynamically, new ones.
+    let reuse = place(gpus, roomy, profile, Partitioning::Static, rule, mix);
+    let chosen = match (reuse, partitioning) {
+        (Some(pick), _) => Some(pick),
+        (None, Partitioning::Dynamic) => place(gpus, roomy, profile, Partitioning::Dynamic, rule, mix),
+        (None, Partitioning::Static) => None,
+    };
+    chosen.map(|(d, start)| (1u64 << d, slot(start), milli))
 }

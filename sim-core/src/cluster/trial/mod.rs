@@ -259,7 +259,16 @@ impl<'c> Trial<'c> {
         } else {
             1
         };
-        let (mask, slot, milli) = pick_instance(gpus, devices, profile, count, mig.partitioning())?;
+        let gpu_type = self.cluster.node(node).gpu_type;
+        let (mask, slot, milli) = pick_instance(
+            gpus,
+            devices,
+            profile,
+            count,
+            mig.partitioning(),
+            mig.placement(),
+            mig.mix_of(gpu_type),
+        )?;
         Some((mask, milli, Some(slot)))
     }
 
