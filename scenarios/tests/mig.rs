@@ -184,3 +184,52 @@ fn the_mig_placement_rules_choose_different_devices() {
     assert_eq!(second_3g_start("frag-aware"), (3, 103));
     assert_eq!(second_3g_start("best-fit"), (102, 202));
 }
+
+#[test]
+fn a_bad_profile_in_a_trace_or_a_synthetic_mix_exits_with_code_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), format!("{HEADER}a,0,10,1,1,3g.41gb\n")).unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario("[sharing]\nmode = \"mig\"")).unwrap();
+    let synthetic = scenario("[sharing]\nmode = \"mig\"").replace(
+        "trace = \"t.csv\"",
+        "synthetic = { jobs = 20, sizes = { \"3g.41gb\" = 1.0 }, load = 0.5 }",
+    );
+    std::fs::write(dir.path().join("g.toml"), synthetic).unwrap();
+    let run = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clustersim"))
+            .args(["run", file, "--out", "out"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let trace = run("s.toml");
+    assert_eq!(trace.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&trace.stderr);
+    assert!(
+        text.contains("t.csv:2: column `mig`: unknown MIG profile `3g.41gb`"),
+        "{text}"
+    );
+    let mix = run("g.toml");
+    assert_eq!(mix.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&mix.stderr);
+    assert!(
+        text.contains("workload.synthetic.sizes") && text.contains("`3g.41gb` is not a MIG profile"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_synthetic_mix_of_profiles_runs_in_its_instances() {
+    // Every job a 3g.40gb on one A100-80GB: at most two run at once (starts 0 and 4), and every
+    // one completes.
+    let text = scenario("[sharing]\nmode = \"mig\"").replace(
+        "trace = \"t.csv\"",
+        "synthetic = { jobs = 50, sizes = { \"3g.40gb\" = 1.0 }, load = 0.5 }",
+    );
+    let loaded = load_str(&text, "s.toml", None, &[]).unwrap();
+    let run = run(&loaded).unwrap();
+    assert_eq!(run.record.summary.jobs_completed, 50);
+    // A 3g holds 428 milli-GPU of the one GPU, so two at once allocate at most 0.856 of it.
+    assert!(run.record.summary.gpu_alloc_ratio <= 0.856 + 1e-9);
+    assert!(run.record.summary.mig_reconfigurations.unwrap() >= 1);
+}
