@@ -402,6 +402,7 @@ fn the_example_scenarios_validate() {
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     for (file, expected) in [
         ("openb-fill.toml", "1213 nodes, 6212 GPUs"),
+        ("openb-fill-mig.toml", "16 racks, 128 nodes, 1024 GPUs"),
         ("kth-sp2.toml", "5 racks, 25 nodes, 100 GPUs"),
         ("synthetic.toml", "workload: 5000 jobs from [workload.synthetic]"),
     ] {
