@@ -261,3 +261,18 @@ fn openb_fills_mig_gpus_through_the_engine() {
     // Rounding up fills more slices with fewer pods: more of them fail.
     assert_eq!((mig_failed, fraction_failed), (82, 45));
 }
+
+#[test]
+fn a_profile_no_static_layout_offers_never_fits_and_blocks_nothing() {
+    // Layout 4g at 0 + 3g at 4: a 2g has no instance and never will, so a is refused at
+    // arrival (never-fits) instead of blocking the FIFO queue; b takes the 3g at once.
+    let run = run_with(
+        &scenario(
+            "[sharing]\nmode = \"mig\"\nmig_partitioning = \"static\"\n\
+             mig_layouts = { \"A100-80GB\" = [\"4g.40gb@0\", \"3g.40gb@4\"] }",
+        ),
+        "a,0,10,1,1,2g.20gb\nb,1,10,1,1,3g.40gb\n",
+    );
+    assert_eq!(run.record.summary.jobs_never_fit, 1);
+    assert_eq!(span(&run, "b"), (1, 11));
+}

@@ -500,6 +500,42 @@ impl Cluster {
         self.mig.as_deref()
     }
 
+    /// False when MIG layouts alone rule a task of `request` out forever: under static
+    /// layouts, no node of a model in `allowed` offers it an instance (a MIG-mode node whose
+    /// layout has no instance of the task's profile, or not enough devices with one for a
+    /// whole-GPU task; a task naming a profile never runs on a node not in MIG mode). True
+    /// without MIG-mode nodes and under dynamic partitioning ([`Cluster::allocate`] and the
+    /// capacity check decide).
+    pub fn mig_could_hold(&self, request: &crate::resources::TaskRequest, allowed: GpuTypeSet) -> bool {
+        let Some(mig) = &self.mig else { return true };
+        if mig.partitioning() == crate::sharing::mig::Partitioning::Dynamic || request.gpus == 0 {
+            return true;
+        }
+        self.nodes.iter().enumerate().any(|(i, node)| {
+            if !allowed.contains(node.gpu_type) {
+                return false;
+            }
+            let Some(gpus) = mig.gpus_of(NodeId::from_index(i), node.gpu_count) else {
+                return request.mig.is_none();
+            };
+            let Some(profile) = mig.profile_for(node.gpu_type, request) else {
+                return false;
+            };
+            let whole = request.milli_per_gpu >= MILLI_PER_GPU && request.mig.is_none();
+            let (count, start) = if whole {
+                (request.gpus as usize, Some(gpus[0].model().profiles[profile].starts[0]))
+            } else {
+                (1, None)
+            };
+            let offering = gpus.iter().filter(|g| {
+                g.instances()
+                    .iter()
+                    .any(|x| usize::from(x.profile) == profile && start.is_none_or(|s| x.start == s))
+            });
+            offering.count() >= count
+        })
+    }
+
     /// Measures MIG fragmentation against `typical` (see [`MigState::set_typical`]); nothing
     /// without MIG-mode nodes.
     pub fn set_mig_typical(&mut self, typical: &crate::frag::TypicalTasks) {

@@ -20,7 +20,8 @@ impl State {
             allowed.0 &= self.cluster.mig().map_or(0, |m| m.types_with(spec.task.mig));
         }
         split_to_fit(&self.cluster, &mut spec, allowed);
-        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed);
+        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed)
+            && self.cluster.mig_could_hold(&spec.task, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
         self.next_position += 1;
