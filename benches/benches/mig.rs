@@ -1,12 +1,17 @@
 //! Placement of one MIG task on a node of 8 A100-80GB GPUs in MIG mode, half full of a random
 //! mix of instances, by each placement rule, under dynamic partitioning (every valid start
-//! whose memory is free) and a static layout (the idle instances of a mixed layout).
+//! whose memory is free) and a static layout (the idle instances of a mixed layout); and the
+//! library's `gpu-sharing` run (3,000 pods on 32 GPUs) under fractions and under dynamic and
+//! static MIG, to see what MIG costs a whole run (throughput in jobs per second).
 
 use std::hint::black_box;
+use std::path::Path;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use scenarios::{Override, load_file};
+use sim_core::metrics::DiscardRows;
 use sim_core::sharing::mig::{MigGpu, MigMix, MigPlacement, Partitioning, model, place};
 
 /// GPUs of the node.
@@ -59,10 +64,39 @@ fn placement(c: &mut Criterion) {
     group.finish();
 }
 
+/// Pods of the library's `gpu-sharing` scenario.
+const PODS: u64 = 3000;
+
+fn runs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mig_run_gpu_sharing");
+    group.throughput(Throughput::Elements(PODS));
+    group.sample_size(10);
+    let cases: [(&str, &[&str]); 3] = [
+        ("fraction", &["sharing.mode=\"fraction\""]),
+        ("mig-dynamic", &["sharing.mode=\"mig\""]),
+        (
+            "mig-static",
+            &["sharing.mode=\"mig\"", "sharing.mig_partitioning=\"static\""],
+        ),
+    ];
+    for (label, settings) in cases {
+        let overrides: Vec<Override> = settings.iter().map(|s| s.parse().expect("a valid override")).collect();
+        let loaded = load_file(Path::new("library:gpu-sharing"), &overrides).expect("the library loads");
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let run =
+                    scenarios::run::run_with(&loaded, Vec::new(), &mut DiscardRows, true).expect("the run succeeds");
+                assert_eq!(run.record.summary.jobs_completed, PODS);
+            });
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // No HTML plots (see event_queue.rs).
     config = Criterion::default().without_plots();
-    targets = placement
+    targets = placement, runs
 }
 criterion_main!(benches);

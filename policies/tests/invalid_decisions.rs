@@ -39,6 +39,7 @@ fn on_n0(mask: u64) -> Vec<TaskAlloc> {
         milli_per_gpu: 1000,
         cpu_milli: 0,
         mem_mib: 0,
+        mig: None,
     }]
 }
 

@@ -524,10 +524,11 @@ impl Env {
         }
         let (setting, typical, jobs) = py
             .detach(|| {
-                let cluster = scenarios::build::build_cluster(&loaded)?;
+                let mut cluster = scenarios::build::build_cluster(&loaded)?;
                 let physics = scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
                 let faults = scenarios::faults_build::faults_config(&loaded, &cluster)?;
                 let typical = scenarios::build::typical_tasks(&loaded, &cluster)?;
+                cluster.set_mig_typical(&typical);
                 let jobs = scenarios::build::open_workload(&loaded, &cluster)?
                     .collect::<Result<Vec<JobSpec>, _>>()
                     .map_err(ScenarioError::from)?;

@@ -83,7 +83,7 @@ impl SweepRow {
 
 /// Metrics that count things (jobs, preemptions, failed nodes): whole numbers in `sweep.csv`;
 /// every other metric is a measurement, written with a decimal point in every row.
-pub const COUNT_METRICS: [&str; 12] = [
+pub const COUNT_METRICS: [&str; 13] = [
     "jobs_submitted",
     "jobs_completed",
     "jobs_failed",
@@ -96,6 +96,7 @@ pub const COUNT_METRICS: [&str; 12] = [
     "incidents",
     "max_nodes_down",
     "breaker_trips",
+    "mig_reconfigurations",
 ];
 
 /// Whether the metric called `name` is a count.

@@ -96,7 +96,15 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
         }
         (None, None) => unreachable!("validate() requires nodes_file or a node template"),
     };
-    Cluster::build(&specs).map_err(|e| ScenarioError::Input(format!("{}: [cluster]: {e}", loaded.origin)))
+    let mut cluster =
+        Cluster::build(&specs).map_err(|e| ScenarioError::Input(format!("{}: [cluster]: {e}", loaded.origin)))?;
+    let sharing = loaded.scenario.sharing.as_ref();
+    if let Some(setup) = crate::sharing_build::mig_setup(sharing, &cluster, &loaded.origin)? {
+        cluster
+            .enable_mig(&setup)
+            .map_err(|e| ScenarioError::Input(format!("{}: sharing: {e}", loaded.origin)))?;
+    }
+    Ok(cluster)
 }
 
 /// `count` copies of `node`, `per_rack` to a rack, named `r<rack>-n<node>` (zero-padded).

@@ -66,13 +66,14 @@ pub fn run_explaining(
     stream: bool,
     explain: Option<Box<dyn ExplainSink>>,
 ) -> Result<ScenarioRun, ScenarioError> {
-    let cluster = build_cluster(loaded)?;
+    let mut cluster = build_cluster(loaded)?;
     let physics = physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     let faults = faults_config(loaded, &cluster)?;
     // Every run reports the FGD fragmentation (summary.json, timeseries.csv, fill.csv), so every
     // run reads its typical tasks, once: the tracker and the FGD placement both get them. The
     // pass keeps the jobs it read for the run when there are not too many.
     let (typical, mut source) = typical_tasks_and_workload(loaded, &cluster)?;
+    cluster.set_mig_typical(&typical);
     let spec = loaded.policy();
     let seed = loaded.scenario.seed;
     let mut policy = match explain {

@@ -1,6 +1,7 @@
 //! From `[sharing]` to the engine's sharing world model, and the checks of its keys.
 
-use sim_core::cluster::Cluster;
+use sim_core::cluster::{Cluster, MigSetup};
+use sim_core::sharing::mig::{MigGpu, MigPlacement, Partitioning};
 use sim_core::sharing::mps::DEFAULT_INTERFERENCE;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
 use sim_core::time::{SimTime, format_duration};
@@ -8,7 +9,7 @@ use sim_core::time::{SimTime, format_duration};
 use crate::error::{OutOfRange, ScenarioError};
 use crate::load::Site;
 use crate::schema::Scenario;
-use crate::sharing_schema::{SharingModeName, SharingSection};
+use crate::sharing_schema::{MigPartitioningName, MigPlacementName, SharingModeName, SharingSection};
 use crate::validate::in_range;
 
 /// Default time slice: the seed question's 100 ms.
@@ -16,6 +17,10 @@ pub const DEFAULT_SLICE: SimTime = SimTime::from_micros(100_000);
 
 /// Default context switch: the seed question's 2.1 ms.
 pub const DEFAULT_SWITCH: SimTime = SimTime::from_micros(2_100);
+
+/// Default time to create a MIG instance: 10 s, an assumption (NVIDIA publishes no figure;
+/// docs/gpu-sharing.md).
+pub const DEFAULT_MIG_RECONFIG: SimTime = SimTime::from_micros(10_000_000);
 
 /// Accepted MPS interference factors: 0 (none) to 100 (a second task makes each 101 × slower).
 const INTERFERENCE_RANGE: (f64, f64) = (0.0, 100.0);
@@ -35,31 +40,26 @@ fn time_slice(section: &SharingSection) -> Result<TimeSlice, sim_core::sharing::
     TimeSlice::new(slice, switch)
 }
 
-/// Checks `[sharing]`: a switch shorter than the slice, interference factors in range, and no
-/// `mig` mode (runs cannot place tasks in MIG instances yet).
+/// Checks `[sharing]`: a switch shorter than the slice, interference factors in range, and
+/// MIG layouts by GPU model that the catalog's geometry accepts (layouts by node are checked
+/// against the cluster when it is built).
 pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), ScenarioError> {
     let Some(section) = &scenario.sharing else {
         return Ok(());
     };
-    let mig_refused = |section_name: &str, key: &str| {
-        let key_path = format!("{section_name}.{key}");
-        Err(ScenarioError::from(OutOfRange {
-            place: site.place(section_name, key),
-            key: key_path,
-            value: "\"mig\"".into(),
-            accepted: "fraction, time-slice or mps: runs cannot place tasks in MIG instances yet (the MIG catalog, \
-                       placement and fragmentation are in sim_core::sharing::mig; docs/gpu-sharing.md)"
-                .into(),
-        }))
-    };
-    if section.mode == SharingModeName::Mig {
-        return mig_refused("sharing", "mode");
-    }
-    if let Some((gpu, _)) = section.gpu_types.iter().find(|(_, m)| **m == SharingModeName::Mig) {
-        return mig_refused("sharing.gpu_types", gpu);
-    }
-    if let Some((node, _)) = section.nodes.iter().find(|(_, m)| **m == SharingModeName::Mig) {
-        return mig_refused("sharing.nodes", node);
+    for (gpu, entries) in &section.mig_layouts {
+        if let Err(accepted) = checked_layout(gpu, entries) {
+            // `[sharing.mig_layouts]` with a line per model, or one inline table.
+            let line = crate::load::locate(site.text, "sharing.mig_layouts", gpu)
+                .or_else(|| crate::load::locate(site.text, "sharing", "mig_layouts"));
+            let key = format!("sharing.mig_layouts.{gpu}");
+            return Err(ScenarioError::from(OutOfRange {
+                place: site.place_of(&key, line),
+                key,
+                value: format!("{entries:?}"),
+                accepted,
+            }));
+        }
     }
     if let Err(e) = time_slice(section) {
         let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
@@ -128,4 +128,119 @@ pub fn sharing_model(
             .collect::<Result<_, ScenarioError>>()?,
     };
     Ok(SharingModel::new(&config, cluster))
+}
+
+/// The layout `entries` (`"profile@start"` strings) on GPU model `gpu`, checked against the
+/// catalog's geometry; the error says what would be accepted.
+fn checked_layout(gpu: &str, entries: &[String]) -> Result<Vec<(String, u8)>, String> {
+    let Some(model) = sim_core::sharing::mig::model(gpu) else {
+        let known = sim_core::sharing::mig::MODELS.map(|m| m.gpu).join(", ");
+        return Err(format!("a MIG-capable GPU model ({known})"));
+    };
+    let profiles = || model.profiles.iter().map(|p| p.name).collect::<Vec<_>>().join(", ");
+    let mut layout = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let parsed = entry
+            .split_once('@')
+            .and_then(|(name, start)| Some((name.trim(), start.trim().parse::<u8>().ok()?)));
+        let Some((name, start)) = parsed else {
+            return Err(format!(
+                "\"profile@start\" strings, e.g. \"{}@0\"; `{entry}` is not one",
+                model.whole().name
+            ));
+        };
+        if model.profile(name).is_none() {
+            return Err(format!("profiles of the {gpu}: {}; `{name}` is not one", profiles()));
+        }
+        layout.push((name.to_string(), start));
+    }
+    let pairs: Vec<(&str, u8)> = layout.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    MigGpu::with_layout(model, &pairs).map_err(|e| format!("a layout NVIDIA's geometry allows: {e}"))?;
+    Ok(layout)
+}
+
+/// The MIG setup `section` asks for on `cluster` (which nodes are in MIG mode, their starting
+/// layouts, the partitioning and the reconfiguration time), or `None` when no node is in MIG
+/// mode. A node or GPU model in MIG mode that cannot be partitioned, or a layout by node the
+/// geometry refuses, is bad input (`origin` names the file).
+pub fn mig_setup(
+    section: Option<&SharingSection>,
+    cluster: &Cluster,
+    origin: &str,
+) -> Result<Option<MigSetup>, ScenarioError> {
+    let Some(section) = section else { return Ok(None) };
+    let config = sharing_config_modes(section);
+    let names = cluster.gpu_type_names();
+    let invalid = |e: String| ScenarioError::Input(format!("{origin}: {e}"));
+    let mut any = false;
+    let mut nodes = Vec::with_capacity(cluster.nodes().len());
+    for node in cluster.nodes() {
+        let gpu = names.get(node.gpu_type.index()).map_or("", String::as_str);
+        if config.mode_of_node(&node.name, gpu) != SharingMode::Mig || node.gpu_count == 0 {
+            nodes.push(None);
+            continue;
+        }
+        any = true;
+        let (key, entries) = match section.mig_node_layouts.get(&node.name) {
+            Some(entries) => (format!("sharing.mig_node_layouts.{}", node.name), entries.as_slice()),
+            None => (
+                format!("sharing.mig_layouts.{gpu}"),
+                section.mig_layouts.get(gpu).map_or(&[][..], Vec::as_slice),
+            ),
+        };
+        if sim_core::sharing::mig::model(gpu).is_none() {
+            let known = sim_core::sharing::mig::MODELS.map(|m| m.gpu).join(", ");
+            return Err(invalid(format!(
+                "sharing: node `{}` is in MIG mode but its GPU model `{gpu}` cannot be partitioned (MIG models: \
+                 {known})",
+                node.name
+            )));
+        }
+        let layout = checked_layout(gpu, entries).map_err(|e| invalid(format!("{key}: expected {e}")))?;
+        nodes.push(Some(layout));
+    }
+    if !any {
+        return Ok(None);
+    }
+    if let Some(name) = section
+        .mig_node_layouts
+        .keys()
+        .find(|n| !cluster.nodes().iter().any(|x| &x.name == *n))
+    {
+        return Err(invalid(format!(
+            "sharing.mig_node_layouts.{name}: the cluster has no node `{name}`"
+        )));
+    }
+    let partitioning = match section.mig_partitioning.unwrap_or_default() {
+        MigPartitioningName::Dynamic => Partitioning::Dynamic,
+        MigPartitioningName::Static => Partitioning::Static,
+    };
+    let placement = match section.mig_placement.unwrap_or_default() {
+        MigPlacementName::FirstFit => MigPlacement::FirstFit,
+        MigPlacementName::BestFit => MigPlacement::BestFit,
+        MigPlacementName::FragAware => MigPlacement::FragAware,
+    };
+    Ok(Some(MigSetup {
+        partitioning,
+        placement,
+        reconfig_time: section.mig_reconfig.map_or(DEFAULT_MIG_RECONFIG, |d| d.0),
+        nodes,
+    }))
+}
+
+/// The modes of `section` (by default, GPU model and node) as a [`SharingConfig`] with the
+/// default time slice and interference (only its modes are read).
+fn sharing_config_modes(section: &SharingSection) -> SharingConfig {
+    SharingConfig {
+        default: mode(section.mode),
+        by_gpu_type: section
+            .gpu_types
+            .iter()
+            .map(|(gpu, &m)| (gpu.clone(), mode(m)))
+            .collect(),
+        by_node: section.nodes.iter().map(|(node, &m)| (node.clone(), mode(m))).collect(),
+        time_slice: TimeSlice::new(DEFAULT_SLICE, DEFAULT_SWITCH).expect("the defaults are valid"),
+        mps: Mps::new(DEFAULT_INTERFERENCE).expect("the default is valid"),
+        mps_by_gpu_type: Vec::new(),
+    }
 }

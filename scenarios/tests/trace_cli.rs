@@ -192,13 +192,13 @@ fn convert_writes_native_csv_that_runs() {
     let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4);
-    assert_eq!(lines[1], "1,0,100,2,1,0,0,,4,default,0,true,0,200,0");
+    assert_eq!(lines[1], "1,0,100,2,1,0,0,,4,default,0,true,0,200,0,");
     let cpu = clustersim(
         &["trace", "convert", "t.swf", "--to", "native", "--swf-processor", "cpu"],
         dir.path(),
     );
     assert!(
-        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0"),
+        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0,"),
         "{}",
         stdout(&cpu)
     );
@@ -402,6 +402,7 @@ fn the_example_scenarios_validate() {
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     for (file, expected) in [
         ("openb-fill.toml", "1213 nodes, 6212 GPUs"),
+        ("openb-fill-mig.toml", "16 racks, 128 nodes, 1024 GPUs"),
         ("kth-sp2.toml", "5 racks, 25 nodes, 100 GPUs"),
         ("synthetic.toml", "workload: 5000 jobs from [workload.synthetic]"),
     ] {

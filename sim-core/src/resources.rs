@@ -5,6 +5,7 @@
 //! `gpus` whole devices or a share (1..999 milli) of a single device.
 
 use crate::ids::NodeId;
+use crate::sharing::mig::MigName;
 
 /// Milli-GPUs in one whole device.
 pub const MILLI_PER_GPU: u32 = 1000;
@@ -29,6 +30,9 @@ pub struct TaskRequest {
     pub cpu_milli: u64,
     /// Memory, in MiB.
     pub mem_mib: u64,
+    /// The MIG profile the task asks for (`mig = "3g.40gb"`; then `gpus` is 1 and
+    /// `milli_per_gpu` the profile's share), or [`MigName::NONE`].
+    pub mig: MigName,
 }
 
 /// Why a GPU amount cannot be turned into a request.
@@ -79,7 +83,20 @@ impl TaskRequest {
             milli_per_gpu: milli,
             cpu_milli,
             mem_mib,
+            mig: MigName::NONE,
         })
+    }
+
+    /// A request for one instance of MIG profile `mig` (not [`MigName::NONE`]): one device,
+    /// holding the profile's share of it ([`MigName::milli`]).
+    pub fn with_mig(mig: MigName, cpu_milli: u64, mem_mib: u64) -> TaskRequest {
+        TaskRequest {
+            gpus: 1,
+            milli_per_gpu: mig.milli().unwrap_or(MILLI_PER_GPU),
+            cpu_milli,
+            mem_mib,
+            mig,
+        }
     }
 
     /// Total GPU capacity the task holds, in milli-GPU.
@@ -106,6 +123,17 @@ pub struct TaskAlloc {
     pub cpu_milli: u64,
     /// Memory taken, in MiB.
     pub mem_mib: u64,
+    /// On a MIG-mode node: the instance the task runs in on each device of `gpu_mask`.
+    pub mig: Option<MigSlot>,
+}
+
+/// Where a task runs on a MIG-mode device: an instance of a profile at a start position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MigSlot {
+    /// Index of the profile in the node's model's profiles (`sharing::mig::MigModel`).
+    pub profile: u8,
+    /// Start position (memory-slice index).
+    pub start: u8,
 }
 
 impl TaskAlloc {
@@ -114,10 +142,16 @@ impl TaskAlloc {
         u64::from(self.gpu_mask.count_ones()) * u64::from(self.milli_per_gpu)
     }
 
-    /// True when this allocation holds exactly what `request` asks for.
+    /// True when this allocation holds exactly what `request` asks for. In a MIG instance a
+    /// task holds its profile's share, at least the fraction it asked for (the cluster checks
+    /// the instance).
     pub fn matches(&self, request: &TaskRequest) -> bool {
+        let share = match self.mig {
+            None => self.milli_per_gpu == request.milli_per_gpu,
+            Some(_) => self.milli_per_gpu >= request.milli_per_gpu,
+        };
         self.gpu_mask.count_ones() == request.gpus
-            && (request.gpus == 0 || self.milli_per_gpu == request.milli_per_gpu)
+            && (request.gpus == 0 || share)
             && self.cpu_milli == request.cpu_milli
             && self.mem_mib == request.mem_mib
     }

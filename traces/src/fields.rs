@@ -1,5 +1,6 @@
 //! Parsing of individual field values, with reasons that quote what was found.
 
+use sim_core::sharing::mig::MigName;
 use sim_core::time::{MICROS_PER_SECOND, SimTime};
 
 /// Why a field's text is not the value its column takes. Each carries the text as found
@@ -47,6 +48,21 @@ pub(crate) enum FieldError {
     /// Not one of the words of a boolean.
     #[error("expected true or false, got `{0}`")]
     NotABoolean(String),
+    /// Not a MIG profile of any GPU model of the catalog.
+    #[error(
+        "unknown MIG profile `{0}` (profiles are named as nvidia-smi prints them, e.g. `3g.40gb`; docs/gpu-sharing.md)"
+    )]
+    UnknownMigProfile(String),
+    /// A MIG profile that none of the task's GPU models has.
+    #[error("MIG profile `{profile}` is not a profile of GPU model {asked} (it is one of: {models})")]
+    MigNotOnModels {
+        /// The profile.
+        profile: String,
+        /// The task's `gpu_type` list.
+        asked: String,
+        /// The models that have the profile.
+        models: String,
+    },
 }
 
 /// `text` as a whole number when it is at most 15 digits with an optional minus sign: the
@@ -160,6 +176,26 @@ pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, FieldError> {
         return Err(negative(text));
     }
     Ok((value * scale).round() as u64)
+}
+
+/// A MIG profile name of the catalog (`3g.40gb`, `1g.10gb+me`).
+pub(crate) fn mig_profile(text: &str) -> Result<MigName, FieldError> {
+    MigName::parse(text).ok_or_else(|| FieldError::UnknownMigProfile(shown(text)))
+}
+
+/// Checks that MIG profile `mig` exists on at least one of the GPU models `gpu_types` a task
+/// may use (any model when the list is empty).
+pub(crate) fn mig_on_models(mig: MigName, gpu_types: &[String]) -> Result<(), FieldError> {
+    if gpu_types.is_empty() || mig.models().any(|m| gpu_types.iter().any(|t| t == m.gpu)) {
+        return Ok(());
+    }
+    let name = mig.name().unwrap_or_default();
+    let models: Vec<&str> = mig.models().map(|m| m.gpu).collect();
+    Err(FieldError::MigNotOnModels {
+        profile: name.to_string(),
+        asked: gpu_types.join("|"),
+        models: models.join(", "),
+    })
 }
 
 /// `true`/`false`, `1`/`0`, `yes`/`no` (any case).

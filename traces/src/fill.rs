@@ -136,6 +136,7 @@ mod tests {
             milli_per_gpu: gpu_milli,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: sim_core::sharing::mig::MigName::NONE,
         };
         JobSpec::new(id, SimTime::from_secs(7), SimTime::from_secs(5), 1, task)
     }

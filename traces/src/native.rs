@@ -34,10 +34,11 @@ enum Column {
     CheckpointS,
     RequestedS,
     CommFraction,
+    Mig,
 }
 
 /// The columns of the contract: name and whether it is required, in [`Column`] order.
-const COLUMNS: [(&str, bool); 15] = [
+const COLUMNS: [(&str, bool); 16] = [
     ("job_id", true),
     ("submit_s", true),
     ("duration_s", true),
@@ -53,6 +54,7 @@ const COLUMNS: [(&str, bool); 15] = [
     ("checkpoint_s", false),
     ("requested_s", false),
     ("comm_fraction", false),
+    ("mig", false),
 ];
 
 impl Column {
@@ -63,8 +65,8 @@ impl Column {
 }
 
 /// Column names of the native format, in the order `trace convert` writes them.
-pub const NATIVE_COLUMNS: [&str; 15] = {
-    let mut names = [""; 15];
+pub const NATIVE_COLUMNS: [&str; 16] = {
+    let mut names = [""; 16];
     let mut i = 0;
     while i < COLUMNS.len() {
         names[i] = COLUMNS[i].0;
@@ -133,15 +135,27 @@ impl RowParser for Native {
             .unwrap_or(0);
         let task = TaskRequest::with_gpu_amount(gpus, cpu_milli, mem_mib)
             .map_err(|e| at.field(Column::GpusPerTask.name(), e))?;
-
-        let mut spec = JobSpec::new(id, submit, duration, tasks, task);
-        if let Some(types) = row.get(Column::GpuType) {
-            spec.gpu_types = types
+        let gpu_types: Vec<String> = row.get(Column::GpuType).map_or_else(Vec::new, |types| {
+            types
                 .split('|')
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
-                .collect();
-        }
+                .collect()
+        });
+        let task = match row.optional(Column::Mig, fields::mig_profile)? {
+            Some(_) if task.gpus != 1 || task.is_shared_gpu() => {
+                let reason = format!("a task in a MIG instance takes one GPU: gpus_per_task must be 1, got `{gpus}`");
+                return Err(at.field(Column::GpusPerTask.name(), reason));
+            }
+            Some(mig) => {
+                fields::mig_on_models(mig, &gpu_types).map_err(|e| at.field(Column::Mig.name(), e))?;
+                TaskRequest::with_mig(mig, cpu_milli, mem_mib)
+            }
+            None => task,
+        };
+
+        let mut spec = JobSpec::new(id, submit, duration, tasks, task);
+        spec.gpu_types = gpu_types;
         if let Some(user) = row.get(Column::User).filter(|u| *u != spec.user) {
             spec.user = user.to_string();
         }

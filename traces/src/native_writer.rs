@@ -45,7 +45,7 @@ pub fn write_native(source: &mut dyn JobSource, out: impl Write, out_name: &str)
 /// them back gives the same integers).
 fn native_row(job: &JobSpec) -> [String; NATIVE_COLUMNS.len()] {
     let task = &job.task;
-    let gpus_per_task = if task.is_shared_gpu() {
+    let gpus_per_task = if task.is_shared_gpu() && task.mig.is_none() {
         (f64::from(task.milli_per_gpu) / f64::from(MILLI_PER_GPU)).to_string()
     } else {
         task.gpus.to_string()
@@ -66,5 +66,6 @@ fn native_row(job: &JobSpec) -> [String; NATIVE_COLUMNS.len()] {
         job.checkpoint.to_string(),
         job.requested.to_string(),
         job.comm_fraction.to_string(),
+        task.mig.name().unwrap_or_default().to_string(),
     ]
 }

@@ -44,17 +44,41 @@ fn the_first_converted_rows_read_as_expected() {
     assert_eq!(
         lines.next(),
         Some(
-            "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction"
+            "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task,mem_gib_per_task,gpu_type,user,queue,priority,preemptible,checkpoint_s,requested_s,comm_fraction,mig"
         )
     );
     // openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0: 12 cores, 16 GiB, one GPU.
     assert_eq!(
         lines.next(),
-        Some("openb-pod-0000,0,12537496,1,1,12,16,,default,LS,0,true,0,12537496,0")
+        Some("openb-pod-0000,0,12537496,1,1,12,16,,default,LS,0,true,0,12537496,0,")
     );
     // openb-pod-0001,6000,12288,1,460,,LS,Running,427061,12902960,427061: 0.46 of a GPU.
     assert_eq!(
         lines.next(),
-        Some("openb-pod-0001,427061,12475899,1,0.46,6,12,,default,LS,0,true,0,12475899,0")
+        Some("openb-pod-0001,427061,12475899,1,0.46,6,12,,default,LS,0,true,0,12475899,0,")
     );
+}
+
+#[test]
+fn mig_profiles_survive_conversion() {
+    let text = "job_id,submit_s,duration_s,tasks,gpus_per_task,mig\na,0,10,1,1,3g.40gb\nb,1,10,1,0.25,\n";
+    let original: Vec<JobSpec> = NativeReader::new("mem", text.as_bytes())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    let mut source = NativeReader::new("mem", text.as_bytes()).unwrap();
+    traces::write_native(&mut source, &mut out, "mem").unwrap();
+    let written = String::from_utf8(out.clone()).unwrap();
+    // The MIG task is one GPU with its profile; the quarter-GPU pod keeps its share.
+    assert!(
+        written.contains("\na,0,10,1,1,0,0,,default,default,0,true,0,10,0,3g.40gb\n"),
+        "{written}"
+    );
+    assert!(written.contains("\nb,1,10,1,0.25,"), "{written}");
+    let back: Vec<JobSpec> = NativeReader::new("mem", out.as_slice())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(original, back);
 }

@@ -130,3 +130,46 @@ fn spaces_around_names_and_values_are_ignored() {
         (SimTime::from_micros(1_500_000), 2, 500)
     );
 }
+
+#[test]
+fn a_mig_profile_is_one_instance_holding_its_share() {
+    let header = "job_id,submit_s,duration_s,tasks,gpus_per_task,gpu_type,mig\n";
+    let jobs = read(&format!(
+        "{header}a,0,10,1,1,,3g.40gb\nb,1,10,1,1,A100-40GB,1g.5gb\nc,2,10,1,0.5,,\n"
+    ))
+    .unwrap();
+    let a = &jobs[0].task;
+    // 3g.40gb: 3 of the 7 compute slices of an A100-80GB or H100-80GB, 3000 / 7 = 428.57,
+    // rounded down to 428 milli-GPU.
+    assert_eq!((a.gpus, a.milli_per_gpu, a.mig.name()), (1, 428, Some("3g.40gb")));
+    // 1g.5gb: one slice of seven, 1000 / 7 = 142.86 → 142.
+    assert_eq!(
+        (jobs[1].task.milli_per_gpu, jobs[1].task.mig.name()),
+        (142, Some("1g.5gb"))
+    );
+    assert_eq!(jobs[1].gpu_types, ["A100-40GB"]);
+    // An empty `mig` is a plain request.
+    assert!(jobs[2].task.mig.is_none());
+    assert_eq!(jobs[2].task.milli_per_gpu, 500);
+}
+
+#[test]
+fn bad_mig_fields_name_file_line_and_column() {
+    let header = "job_id,submit_s,duration_s,tasks,gpus_per_task,gpu_type,mig\n";
+    let err = |row: &str| error(&format!("{header}{row}\n"));
+    assert_eq!(
+        err("a,0,10,1,1,,3g.41gb"),
+        "t.csv:2: column `mig`: unknown MIG profile `3g.41gb` (profiles are named as nvidia-smi prints them, \
+         e.g. `3g.40gb`; docs/gpu-sharing.md)"
+    );
+    assert_eq!(
+        err("a,0,10,1,1,A100-40GB|V100,3g.40gb"),
+        "t.csv:2: column `mig`: MIG profile `3g.40gb` is not a profile of GPU model A100-40GB|V100 (it is one \
+         of: A100-80GB, A100-80GB-PCIE, H100-80GB, H100-PCIE)"
+    );
+    assert_eq!(
+        err("a,0,10,1,2,,3g.40gb"),
+        "t.csv:2: column `gpus_per_task`: a task in a MIG instance takes one GPU: gpus_per_task must be 1, got `2`"
+    );
+    assert!(err("a,0,10,1,0.5,,1g.10gb").contains("gpus_per_task must be 1, got `0.5`"));
+}

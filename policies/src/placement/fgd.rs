@@ -241,7 +241,8 @@ impl Scorer<'_> {
                 (score, device_free)
             }
         };
-        if self.request.is_shared_gpu() {
+        // A task in a MIG instance keeps the device and start the cluster's layout chose.
+        if self.request.is_shared_gpu() && task.mig.is_none() {
             let device = free
                 .iter()
                 .position(|&f| f == device_free)
@@ -298,6 +299,7 @@ mod tests {
                         milli_per_gpu: milli,
                         cpu_milli: 0,
                         mem_mib: 0,
+                        mig: sim_core::sharing::mig::MigName::NONE,
                     },
                     allowed: GpuTypeSet::ANY,
                     count,

@@ -315,6 +315,7 @@ pub(crate) mod tests {
             milli_per_gpu: milli,
             cpu_milli: cores * 1000,
             mem_mib: 0,
+            mig: None,
         };
         cluster.allocate(&[task]).unwrap();
     }

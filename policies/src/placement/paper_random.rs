@@ -57,7 +57,8 @@ impl Placement for PaperRandom {
                 return None;
             }
             let mut task = fitting[rng.random_range(0..fitting.len())];
-            if request.is_shared_gpu() {
+            // A task in a MIG instance keeps the device and start the cluster's layout chose.
+            if request.is_shared_gpu() && task.mig.is_none() {
                 devices.clear();
                 devices.extend(
                     (0u32..)

@@ -164,6 +164,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         }
     }
 

@@ -48,6 +48,7 @@ mod tests {
             milli_per_gpu: milli,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: crate::sharing::mig::MigName::NONE,
         }
     }
 

@@ -6,11 +6,13 @@
 
 mod fit;
 mod index;
+mod mig;
 mod pools;
 mod power_limit;
 mod trial;
 
 pub use fit::pick_gpus;
+pub use mig::{MigCounters, MigSetup, MigSetupError, MigState, pick_instance};
 pub use pools::Pool;
 pub use power_limit::{PowerLimits, PowerLine};
 pub use trial::Trial;
@@ -179,6 +181,14 @@ pub enum AllocError {
     /// An allocation asking for more than a whole device, or a share with no device.
     #[error("invalid GPU share of {0} milli")]
     BadShare(u32),
+    /// A MIG instance the node's layout does not offer.
+    #[error("node `{node}`: {reason}")]
+    Mig {
+        /// Node name.
+        node: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The node is down.
     #[error("node `{0}` is down")]
     NodeDown(String),
@@ -222,6 +232,8 @@ pub struct Cluster {
     /// Bumped whenever a node goes down or up, is cut off or reconnected, or a device fails or
     /// is repaired (see [`Cluster::state_version`]).
     state_version: u64,
+    /// The layouts of the devices of MIG-mode nodes; `None` when no node is in MIG mode.
+    mig: Option<Box<MigState>>,
 }
 
 impl Cluster {
@@ -250,6 +262,7 @@ impl Cluster {
             stamps: vec![0; specs.len()],
             stamp: 0,
             state_version: 0,
+            mig: None,
         };
         for spec in specs {
             if node_names.insert(&spec.name, ()).is_some() {
@@ -467,6 +480,76 @@ impl Cluster {
         self.state_version
     }
 
+    /// Puts the nodes `setup` names in MIG mode, each device with the layout given (see
+    /// [`MigSetup`]); a setup with no MIG-mode node leaves the cluster without MIG state.
+    pub fn enable_mig(&mut self, setup: &MigSetup) -> Result<(), MigSetupError> {
+        if setup.nodes.iter().all(Option::is_none) {
+            self.mig = None;
+            return Ok(());
+        }
+        let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
+        let models: Vec<GpuTypeId> = self.nodes.iter().map(|n| n.gpu_type).collect();
+        let gpus: Vec<u32> = self.nodes.iter().map(|n| n.gpu_count).collect();
+        let state = MigState::new(setup, &names, &models, &gpus, &self.gpu_type_names)?;
+        self.mig = Some(Box::new(state));
+        Ok(())
+    }
+
+    /// The MIG layouts of the MIG-mode nodes, if any node is in MIG mode.
+    pub fn mig(&self) -> Option<&MigState> {
+        self.mig.as_deref()
+    }
+
+    /// False when MIG layouts alone rule a task of `request` out forever: under static
+    /// layouts, no node of a model in `allowed` offers it an instance (a MIG-mode node whose
+    /// layout has no instance of the task's profile, or not enough devices with one for a
+    /// whole-GPU task; a task naming a profile never runs on a node not in MIG mode). True
+    /// without MIG-mode nodes and under dynamic partitioning ([`Cluster::allocate`] and the
+    /// capacity check decide).
+    pub fn mig_could_hold(&self, request: &crate::resources::TaskRequest, allowed: GpuTypeSet) -> bool {
+        let Some(mig) = &self.mig else { return true };
+        if mig.partitioning() == crate::sharing::mig::Partitioning::Dynamic || request.gpus == 0 {
+            return true;
+        }
+        self.nodes.iter().enumerate().any(|(i, node)| {
+            if !allowed.contains(node.gpu_type) {
+                return false;
+            }
+            let Some(gpus) = mig.gpus_of(NodeId::from_index(i), node.gpu_count) else {
+                return request.mig.is_none();
+            };
+            let Some(profile) = mig.profile_for(node.gpu_type, request) else {
+                return false;
+            };
+            let whole = request.milli_per_gpu >= MILLI_PER_GPU && request.mig.is_none();
+            let (count, start) = if whole {
+                (request.gpus as usize, Some(gpus[0].model().profiles[profile].starts[0]))
+            } else {
+                (1, None)
+            };
+            let offering = gpus.iter().filter(|g| {
+                g.instances()
+                    .iter()
+                    .any(|x| usize::from(x.profile) == profile && start.is_none_or(|s| x.start == s))
+            });
+            offering.count() >= count
+        })
+    }
+
+    /// Measures MIG fragmentation against `typical` (see [`MigState::set_typical`]); nothing
+    /// without MIG-mode nodes.
+    pub fn set_mig_typical(&mut self, typical: &crate::frag::TypicalTasks) {
+        if let Some(mig) = &mut self.mig {
+            mig.set_typical(typical);
+        }
+    }
+
+    /// How many reconfigurations the allocations since the last call caused (0 without MIG):
+    /// the engine delays the job it starts by the reconfiguration time when there were any.
+    pub fn take_mig_reconfigured(&mut self) -> u32 {
+        self.mig.as_mut().map_or(0, |m| m.take_reconfigured())
+    }
+
     /// Puts rack power budgets in force (or lifts them with `None`).
     pub fn set_power_limits(&mut self, limits: Option<PowerLimits>) {
         self.power_limits = limits;
@@ -577,6 +660,13 @@ impl Cluster {
         }
         debug_assert!(node.free_cpu_milli <= node.cpu_milli && node.free_mem_mib <= node.mem_mib);
         let (rack, after) = (node.rack, node.gpu_milli() - node.free_gpu_milli);
+        if let Some(mig) = &mut self.mig {
+            let count = node.gpu_count;
+            match direction {
+                Direction::Take => mig.take(task, count),
+                Direction::Give => mig.give(task, count),
+            }
+        }
         self.index.update(task.node, &self.nodes[task.node.index()]);
         if let Some(limits) = &mut self.power_limits {
             limits.reallocate(task.node, rack, before, after);
@@ -769,6 +859,7 @@ pub(crate) mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         };
         // Two tasks claiming device 3: the second must fail and the first must not stay applied.
         assert!(c.allocate(&[task(0b1000), task(0b1000)]).is_err());

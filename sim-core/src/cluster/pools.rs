@@ -72,7 +72,8 @@ mod tests {
             gpus: 9,
             milli_per_gpu: 1000,
             cpu_milli: 0,
-            mem_mib: 0
+            mem_mib: 0,
+            mig: crate::sharing::mig::MigName::NONE,
         }));
         // One-GPU nodes: any whole GPU takes the node; a share does not.
         assert!(pool(1, 0).taken_whole_by(&gpus(1.0, 0)));

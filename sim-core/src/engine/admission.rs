@@ -14,9 +14,14 @@ impl State {
         let id = JobId::from_index(self.jobs.len());
         let user = UserId(self.users.intern(&spec.user));
         let queue = QueueId(self.queues.intern(&spec.queue));
-        let allowed = allowed_types(&self.cluster, &spec.gpu_types);
+        let mut allowed = allowed_types(&self.cluster, &spec.gpu_types);
+        if !spec.task.mig.is_none() {
+            // A MIG profile runs only on the MIG-mode models that have it.
+            allowed.0 &= self.cluster.mig().map_or(0, |m| m.types_with(spec.task.mig));
+        }
         split_to_fit(&self.cluster, &mut spec, allowed);
-        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed);
+        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed)
+            && self.cluster.mig_could_hold(&spec.task, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
         self.next_position += 1;
@@ -81,6 +86,7 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
         milli_per_gpu: MILLI_PER_GPU,
         cpu_milli: task.cpu_milli.div_ceil(u64::from(parts)),
         mem_mib: task.mem_mib.div_ceil(u64::from(parts)),
+        mig: task.mig,
     };
 }
 
@@ -155,6 +161,7 @@ mod tests {
                     milli_per_gpu: MILLI_PER_GPU,
                     cpu_milli: cpu,
                     mem_mib: 0,
+                    mig: crate::sharing::mig::MigName::NONE,
                 },
             );
             split_to_fit(&c, &mut spec, GpuTypeSet::ANY);

@@ -88,16 +88,23 @@ impl State {
             }
         }
         self.cluster.allocate(&placement).map_err(|e| e.to_string())?;
+        // An instance created for the job (a MIG reconfiguration) serves nothing for the
+        // reconfiguration time: the job starts that much later in its own time.
+        let reconfig = match (self.cluster.take_mig_reconfigured(), self.cluster.mig()) {
+            (n, Some(mig)) if n > 0 => mig.reconfig_time().as_micros() as f64,
+            _ => 0.0,
+        };
         let now = self.now;
         let job = &mut self.jobs[id];
         if job.first_start.is_some() {
             job.restarts += 1;
         }
-        let warmup = if job.ledger.restoring {
-            job.spec.warmup.as_micros() as f64
-        } else {
-            0.0
-        };
+        let warmup = reconfig
+            + if job.ledger.restoring {
+                job.spec.warmup.as_micros() as f64
+            } else {
+                0.0
+            };
         job.ledger.restoring = false;
         job.ledger
             .started(now, job.first_start.is_none(), job.checkpointed_work, warmup);

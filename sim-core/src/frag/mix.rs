@@ -137,6 +137,7 @@ impl TaskMix {
                         milli_per_gpu: class.milli_per_gpu,
                         cpu_milli: class.cpu_milli,
                         mem_mib: 0,
+                        mig: crate::sharing::mig::MigName::NONE,
                     },
                     allowed,
                     count,

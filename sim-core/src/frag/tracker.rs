@@ -167,6 +167,7 @@ mod tests {
                 milli_per_gpu: milli,
                 cpu_milli: cpu,
                 mem_mib: 0,
+                mig: crate::sharing::mig::MigName::NONE,
             },
             allowed,
             count,
@@ -191,6 +192,7 @@ mod tests {
             milli_per_gpu: milli,
             cpu_milli: 4000,
             mem_mib: 0,
+            mig: None,
         }
     }
 

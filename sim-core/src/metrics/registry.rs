@@ -50,7 +50,7 @@ fn n(count: u64) -> Option<f64> {
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
-pub const METRICS: [MetricInfo; 47] = [
+pub const METRICS: [MetricInfo; 50] = [
     MetricInfo {
         name: "jobs_submitted",
         unit: "jobs",
@@ -297,6 +297,27 @@ pub const METRICS: [MetricInfo; 47] = [
         value: |s| s.switch_lost_gpu_hours,
     },
     MetricInfo {
+        name: "mig_reconfigurations",
+        unit: "count",
+        better: Better::Lower,
+        doc: "MIG instances created by reconfiguring a GPU (null without MIG-mode nodes)",
+        value: |s| s.mig_reconfigurations.map(|v| v as f64),
+    },
+    MetricInfo {
+        name: "mig_reconfig_gpu_hours",
+        unit: "GPU-h",
+        better: Better::Lower,
+        doc: "GPU time reconfigured MIG slices served nothing (null without MIG-mode nodes)",
+        value: |s| s.mig_reconfig_gpu_hours,
+    },
+    MetricInfo {
+        name: "mig_frag_gpus_mean",
+        unit: "GPUs",
+        better: Better::Lower,
+        doc: "time-weighted FGD fragmentation of MIG compute slices, in GPUs (null without MIG-mode nodes)",
+        value: |s| s.mig_frag_gpus_mean,
+    },
+    MetricInfo {
         name: "ettr",
         unit: "ratio",
         better: Better::Higher,
@@ -442,18 +463,21 @@ mod tests {
             jobs_never_fit: c(32),
             jobs_timed_out: c(33),
             switch_lost_gpu_hours: Some(x(34)),
-            ettr: Some(x(35)),
-            goodput: Some(x(36)),
-            checkpoint_gpu_hours: x(37),
-            detection_gpu_hours: x(38),
-            rescheduling_gpu_hours: x(39),
-            warmup_gpu_hours: x(40),
-            spares_used: Some(c(41)),
-            spare_idle_gpu_hours: Some(x(42)),
-            lemons_drained: Some(c(43)),
-            lemons_right: Some(c(44)),
-            gpu_alloc_of_up: x(45),
-            gpu_capacity_up: x(46),
+            mig_reconfigurations: Some(c(35)),
+            mig_reconfig_gpu_hours: Some(x(36)),
+            mig_frag_gpus_mean: Some(x(37)),
+            ettr: Some(x(38)),
+            goodput: Some(x(39)),
+            checkpoint_gpu_hours: x(40),
+            detection_gpu_hours: x(41),
+            rescheduling_gpu_hours: x(42),
+            warmup_gpu_hours: x(43),
+            spares_used: Some(c(44)),
+            spare_idle_gpu_hours: Some(x(45)),
+            lemons_drained: Some(c(46)),
+            lemons_right: Some(c(47)),
+            gpu_alloc_of_up: x(48),
+            gpu_capacity_up: x(49),
         }
     }
 

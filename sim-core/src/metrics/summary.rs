@@ -105,6 +105,15 @@ pub struct Summary {
     /// GPU-hours time-sliced GPUs spent switching contexts (an extension; `null` unless
     /// `[sharing]` time-slices or MPS-shares some GPUs).
     pub switch_lost_gpu_hours: Option<f64>,
+    /// MIG instances created by reconfiguring a GPU (an extension; `null` unless `[sharing]`
+    /// puts some node in MIG mode).
+    pub mig_reconfigurations: Option<u64>,
+    /// GPU-hours reconfigured MIG slices served nothing: the reconfiguration time × the
+    /// reconfigured compute slices ÷ the GPU's (`null` without MIG-mode nodes).
+    pub mig_reconfig_gpu_hours: Option<f64>,
+    /// Time-weighted mean MIG fragmentation, in GPUs: the FGD measure on MIG compute slices
+    /// against the typical tasks' profiles (`null` without MIG-mode nodes).
+    pub mig_frag_gpus_mean: Option<f64>,
     /// Effective training time ratio over started jobs, GPU-weighted: useful work ÷ wall time
     /// since each job's first start (`null` if no job started; docs/training.md).
     pub ettr: Option<f64>,
@@ -277,6 +286,9 @@ impl Summary {
             jobs_timed_out: count(JobState::Timeout),
             switch_lost_gpu_hours: crate::model::find::<SharingModel>(&outcome.models)
                 .map(|m| m.switch_lost_gpu_s(outcome.end) / 3600.0),
+            mig_reconfigurations: usage.mig.map(|m| m.reconfigurations),
+            mig_reconfig_gpu_hours: usage.mig.map(|m| m.reconfig_gpu_s / 3600.0),
+            mig_frag_gpus_mean: usage.mig_frag_gpus_mean(),
             ettr: jobs.split_gpu_s.ettr(),
             goodput: jobs.split_gpu_s.goodput(),
             checkpoint_gpu_hours: jobs.split_gpu_s.checkpoint_s / 3600.0,

@@ -69,6 +69,10 @@ pub struct UsageTotals {
     pub frag_gpu_s: Option<f64>,
     /// ∫ workload-aware fragmentation ratio dt, in seconds (`None` without typical tasks).
     pub frag_ratio_s: Option<f64>,
+    /// ∫ MIG fragmentation amount dt, in GPU-seconds (`None` without MIG-mode nodes).
+    pub mig_frag_gpu_s: Option<f64>,
+    /// The reconfigurations of MIG-mode GPUs at the end (`None` without MIG-mode nodes).
+    pub mig: Option<crate::cluster::MigCounters>,
 }
 
 impl UsageTotals {
@@ -102,6 +106,11 @@ impl UsageTotals {
         self.frag_gpu_s.map(|v| ratio(v, self.window_s()))
     }
 
+    /// Time average of the MIG fragmentation amount, in GPUs (`None` without MIG-mode nodes).
+    pub fn mig_frag_gpus_mean(&self) -> Option<f64> {
+        self.mig_frag_gpu_s.map(|v| ratio(v, self.window_s()))
+    }
+
     /// Time average of the workload-aware fragmentation ratio.
     pub fn frag_ratio_mean(&self) -> Option<f64> {
         self.frag_ratio_s.map(|v| ratio(v, self.window_s()))
@@ -130,6 +139,8 @@ pub struct UsageCollector {
     frag: f64,
     /// Workload-aware fragmentation (GPUs, ratio), when typical tasks are set.
     gpu_frag: Option<(f64, f64)>,
+    /// MIG fragmentation in GPUs, when some node is in MIG mode.
+    mig_frag: Option<f64>,
     /// Σ running jobs' milli-GPU × speed, kept current by the records of this instant.
     effective_now: f64,
     samples: Vec<Sample>,
@@ -165,6 +176,9 @@ impl UsageCollector {
         if let Some((gpus, frag_ratio)) = self.gpu_frag {
             *self.totals.frag_gpu_s.get_or_insert(0.0) += gpus * dt;
             *self.totals.frag_ratio_s.get_or_insert(0.0) += frag_ratio * dt;
+        }
+        if let Some(gpus) = self.mig_frag {
+            *self.totals.mig_frag_gpu_s.get_or_insert(0.0) += gpus * dt;
         }
         self.last = now;
     }
@@ -217,6 +231,7 @@ impl Observer for UsageCollector {
         self.effective_milli = self.effective_now.max(0.0);
         self.frag = view.fragmentation();
         self.gpu_frag = view.gpu_frag().map(|f| (f.gpus(), f.ratio()));
+        self.mig_frag = view.cluster.mig().map(|m| m.frag_gpus());
     }
 
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
@@ -238,8 +253,9 @@ impl Observer for UsageCollector {
         });
     }
 
-    fn on_end(&mut self, end: SimTime, _view: &ClusterView<'_>) {
+    fn on_end(&mut self, end: SimTime, view: &ClusterView<'_>) {
         self.advance_to(end);
         self.totals.end = end.max(self.totals.start);
+        self.totals.mig = view.cluster.mig().map(|m| m.counters());
     }
 }

@@ -318,6 +318,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         };
         cluster.allocate(&[whole(NodeId(0)), whole(NodeId(1))]).unwrap();
         let clock = |budget| {
@@ -350,6 +351,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         };
         assert!(matches!(
             cluster.allocate(&[task(NodeId(0), 0xff)]),

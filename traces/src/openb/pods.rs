@@ -231,6 +231,7 @@ fn pod_task(num_gpu: u64, gpu_milli: u64, cpu_milli: u64, mem_mib: u64) -> Resul
         milli_per_gpu: per_gpu,
         cpu_milli,
         mem_mib,
+        mig: sim_core::sharing::mig::MigName::NONE,
     })
 }
 

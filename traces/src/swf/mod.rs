@@ -97,12 +97,14 @@ impl SwfProcessor {
                 milli_per_gpu: MILLI_PER_GPU,
                 cpu_milli: 0,
                 mem_mib: 0,
+                mig: sim_core::sharing::mig::MigName::NONE,
             },
             SwfProcessor::Cpu => TaskRequest {
                 gpus: 0,
                 milli_per_gpu: 0,
                 cpu_milli: 1000,
                 mem_mib: 0,
+                mig: sim_core::sharing::mig::MigName::NONE,
             },
         }
     }

@@ -19,7 +19,7 @@ mod weighted;
 use std::str::FromStr;
 
 use sim_core::job::JobSpec;
-use sim_core::resources::MAX_GPUS_PER_NODE;
+use sim_core::resources::{MAX_GPUS_PER_NODE, TaskRequest};
 use sim_core::rng::{self, Stream};
 use sim_core::time::SimTime;
 
@@ -27,7 +27,7 @@ use crate::{JobSource, SkipReport, TraceError, UnknownName};
 
 pub use arrivals::{Arrivals, BadDiurnal, Diurnal};
 pub use durations::{BadDurations, DurationFit, DurationModel};
-pub use sizes::{SizeBucket, SizeError, SizeMix, layout};
+pub use sizes::{JobSize, SizeBucket, SizeError, SizeMix, layout};
 pub use weighted::{WeightError, Weighted};
 
 /// Longest generated duration: 10 years (a guard on the lognormal's far tail; at the Helios
@@ -253,8 +253,10 @@ impl SyntheticSource {
         let c = &self.config;
         let st = &mut self.streams;
         self.now_s = c.arrivals.next(self.now_s, &mut st.arrivals, &mut st.diurnal);
-        let size = c.sizes.draw(&mut st.sizes);
-        let (tasks, task) = layout(size, c.gpus_per_node).expect("sizes are checked against the layout");
+        let (tasks, task) = match c.sizes.draw(&mut st.sizes) {
+            JobSize::Milli(size) => layout(size, c.gpus_per_node).expect("sizes are checked against the layout"),
+            JobSize::Mig(mig) => (1, TaskRequest::with_mig(mig, 0, 0)),
+        };
         let seconds = c.durations.draw(&mut st.durations).round().max(1.0);
         let duration = SimTime::from_secs_f64(seconds).map_or(MAX_DURATION, |d| d.min(MAX_DURATION));
         let submit = SimTime::from_secs_f64(self.now_s).ok_or_else(|| TraceError::File {

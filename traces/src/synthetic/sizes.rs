@@ -3,6 +3,7 @@
 use rand::RngExt;
 use sim_core::resources::{MILLI_PER_GPU, TaskRequest};
 use sim_core::rng::Stream;
+use sim_core::sharing::mig::MigName;
 
 use super::weighted::{WeightError, Weighted};
 
@@ -21,6 +22,9 @@ pub enum SizeError {
     /// A number that is neither whole nor a share of one GPU of at least 0.001 (`1.5`, `0`).
     #[error("`{0}`: a size is a whole number of GPUs or a share of one between 0.001 and 1")]
     NotASize(String),
+    /// A key shaped like a MIG profile (`3g.41gb`) that no model of the catalog has.
+    #[error("`{0}` is not a MIG profile of any GPU model (profiles are named as nvidia-smi prints them, e.g. 3g.40gb)")]
+    UnknownMig(String),
     /// The weights of the buckets.
     #[error(transparent)]
     Weights(#[from] WeightError),
@@ -38,11 +42,29 @@ pub enum SizeBucket {
         /// Exponent of the largest size.
         high: u32,
     },
+    /// One task in an instance of this MIG profile (a key like `3g.40gb`).
+    Mig(MigName),
+}
+
+/// One drawn job size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobSize {
+    /// This many milli-GPU, laid out by [`layout`].
+    Milli(u64),
+    /// One task in an instance of this MIG profile.
+    Mig(MigName),
 }
 
 impl SizeBucket {
-    /// Reads a bucket key: `4` (GPUs), `0.5` (a share of one GPU) or `16-1024` (powers of two).
+    /// Reads a bucket key: `4` (GPUs), `0.5` (a share of one GPU), `16-1024` (powers of two)
+    /// or a MIG profile (`3g.40gb`: one task in an instance of it).
     pub fn parse(key: &str) -> Result<SizeBucket, SizeError> {
+        if let Some(mig) = MigName::parse(key.trim()) {
+            return Ok(SizeBucket::Mig(mig));
+        }
+        if key.contains("g.") {
+            return Err(SizeError::UnknownMig(key.to_string()));
+        }
         if let Some((low, high)) = key.split_once('-') {
             let exponent = |text: &str| {
                 text.trim()
@@ -71,6 +93,7 @@ impl SizeBucket {
     fn mean_gpus(self) -> f64 {
         match self {
             SizeBucket::Milli(m) => m as f64 / f64::from(MILLI_PER_GPU),
+            SizeBucket::Mig(mig) => f64::from(mig.milli().unwrap_or(MILLI_PER_GPU)) / f64::from(MILLI_PER_GPU),
             SizeBucket::PowersOfTwo { low, high } => {
                 (low..=high).map(|e| sim_core::math::powi(2.0, e as i32)).sum::<f64>() / f64::from(high - low + 1)
             }
@@ -119,22 +142,24 @@ impl SizeMix {
         self.buckets.probabilities().map(|(b, p)| p * b.mean_gpus()).sum()
     }
 
-    /// Every size the mix can draw, in milli-GPU.
+    /// Every size the mix can draw, in milli-GPU (a MIG profile as its share of a GPU).
     pub fn sizes(&self) -> Vec<u64> {
         self.buckets
             .probabilities()
             .flat_map(|(bucket, _)| match *bucket {
                 SizeBucket::Milli(m) => vec![m],
+                SizeBucket::Mig(mig) => vec![u64::from(mig.milli().unwrap_or(MILLI_PER_GPU))],
                 SizeBucket::PowersOfTwo { low, high } => (low..=high).map(|e| (1u64 << e) * 1000).collect(),
             })
             .collect()
     }
 
-    /// Draws one job size, in milli-GPU.
-    pub fn draw(&self, stream: &mut Stream) -> u64 {
+    /// Draws one job size.
+    pub fn draw(&self, stream: &mut Stream) -> JobSize {
         match *self.buckets.draw(stream) {
-            SizeBucket::Milli(m) => m,
-            SizeBucket::PowersOfTwo { low, high } => (1u64 << stream.random_range(low..=high)) * 1000,
+            SizeBucket::Milli(m) => JobSize::Milli(m),
+            SizeBucket::Mig(mig) => JobSize::Mig(mig),
+            SizeBucket::PowersOfTwo { low, high } => JobSize::Milli((1u64 << stream.random_range(low..=high)) * 1000),
         }
     }
 }
@@ -150,6 +175,7 @@ pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)>
             milli_per_gpu: size_milli as u32,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: sim_core::sharing::mig::MigName::NONE,
         };
         return Some((1, task));
     }
@@ -162,6 +188,7 @@ pub fn layout(size_milli: u64, gpus_per_node: u32) -> Option<(u32, TaskRequest)>
         milli_per_gpu: MILLI_PER_GPU,
         cpu_milli: 0,
         mem_mib: 0,
+        mig: sim_core::sharing::mig::MigName::NONE,
     };
     Some((u32::try_from(tasks).ok()?, task))
 }
@@ -181,6 +208,22 @@ mod tests {
         assert!(SizeBucket::parse("1.5").is_err());
         assert!(SizeBucket::parse("12-24").is_err());
         assert!(SizeBucket::parse("x").is_err());
+    }
+
+    #[test]
+    fn mig_profile_keys_draw_one_instance() {
+        let three = MigName::parse("3g.40gb").unwrap();
+        assert_eq!(SizeBucket::parse("3g.40gb"), Ok(SizeBucket::Mig(three)));
+        assert_eq!(
+            SizeBucket::parse("3g.41gb"),
+            Err(SizeError::UnknownMig("3g.41gb".into()))
+        );
+        let mix = SizeMix::new(vec![(SizeBucket::Mig(three), 1.0)]).unwrap();
+        // A 3g of 7 compute slices counts as 3000 / 7 = 428 milli-GPU, rounded down.
+        assert_eq!(mix.sizes(), [428]);
+        assert!((mix.mean_gpus() - 0.428).abs() < 1e-12);
+        let mut stream = sim_core::rng::stream(1, "sizes");
+        assert_eq!(mix.draw(&mut stream), JobSize::Mig(three));
     }
 
     #[test]

@@ -8,9 +8,10 @@ mod whole;
 
 use positions::Positions;
 
-use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus};
+use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus, mig::pick_instance};
 use crate::ids::NodeId;
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
+use crate::sharing::mig::MigGpu;
 
 /// Free resources of one node after the trial's tentative tasks.
 #[derive(Clone)]
@@ -19,6 +20,9 @@ struct TouchedNode {
     /// Where the node's devices start in [`Trial::devices`], and how many it has.
     first_device: u32,
     device_count: u32,
+    /// Where the node's MIG devices start in [`Trial::mig`], or `u32::MAX` when it is not in
+    /// MIG mode.
+    first_mig: u32,
     free_cpu_milli: u64,
     free_mem_mib: u64,
     free_gpu_milli: u64,
@@ -47,6 +51,8 @@ pub struct Trial<'c> {
     /// Free milli-GPU of the devices of the touched nodes, each node's devices together (a
     /// touched node copies only the devices it has).
     devices: Vec<u16>,
+    /// The MIG layouts of the devices of the touched MIG-mode nodes, each node's together.
+    mig: Vec<MigGpu>,
     /// Position in `touched` of each touched node, built once more than [`INDEX_AFTER`] nodes are
     /// touched (before that a linear scan is quicker).
     positions: Positions,
@@ -75,6 +81,7 @@ impl<'c> Trial<'c> {
             cluster,
             touched: Vec::new(),
             devices: Vec::new(),
+            mig: Vec::new(),
             positions: Positions::Unbuilt,
             by_free: None,
             cursors: search::Cursors::default(),
@@ -202,14 +209,20 @@ impl<'c> Trial<'c> {
         if self.only_preferred && self.preferred.binary_search(&node).is_err() {
             return None;
         }
-        let free = self.free_at(node, position());
+        let position = position();
+        let free = self.free_at(node, position);
         if free.cpu_milli < request.cpu_milli || free.mem_mib < request.mem_mib || free.gpu_milli < request.gpu_milli()
         {
             return None;
         }
-        let gpu_mask = pick_gpus(free.devices, request)?;
+        let (gpu_mask, milli_per_gpu, mig) = if self.cluster.mig.is_some() && request.gpus > 0 {
+            self.fit_mig(node, position, free.devices, request)?
+        } else {
+            (pick_gpus(free.devices, request)?, request.milli_per_gpu, None)
+        };
+        let gpu_milli = u64::from(gpu_mask.count_ones()) * u64::from(milli_per_gpu);
         if self
-            .rack_power_after(node, request.gpu_milli())
+            .rack_power_after(node, gpu_milli)
             .is_some_and(|(need, budget)| need > budget)
         {
             return None;
@@ -217,10 +230,119 @@ impl<'c> Trial<'c> {
         Some(TaskAlloc {
             node,
             gpu_mask,
-            milli_per_gpu: request.milli_per_gpu,
+            milli_per_gpu,
             cpu_milli: request.cpu_milli,
             mem_mib: request.mem_mib,
+            mig,
         })
+    }
+
+    /// The devices, share and MIG instance of a GPU task on `node` in a cluster with MIG-mode
+    /// nodes: on a MIG-mode node the instance [`pick_instance`] chooses for the profile the
+    /// request runs in; elsewhere the usual devices, unless the request names a profile.
+    fn fit_mig(
+        &self,
+        node: NodeId,
+        position: Option<usize>,
+        devices: &[u16],
+        request: &TaskRequest,
+    ) -> Option<(u64, u32, Option<crate::resources::MigSlot>)> {
+        let Some(gpus) = self.mig_gpus_at(node, position) else {
+            return request
+                .mig
+                .is_none()
+                .then(|| Some((pick_gpus(devices, request)?, request.milli_per_gpu, None)))?;
+        };
+        let mig = self.cluster.mig()?;
+        let profile = mig.profile_for(self.cluster.node(node).gpu_type, request)?;
+        let count = if request.milli_per_gpu >= MILLI_PER_GPU && request.mig.is_none() {
+            request.gpus
+        } else {
+            1
+        };
+        let gpu_type = self.cluster.node(node).gpu_type;
+        let (mask, slot, milli) = pick_instance(
+            gpus,
+            devices,
+            profile,
+            count,
+            mig.partitioning(),
+            mig.placement(),
+            mig.mix_of(gpu_type),
+        )?;
+        Some((mask, milli, Some(slot)))
+    }
+
+    /// The MIG layouts of `node`'s devices after the tentative tasks (its overlay entry at
+    /// `position` if touched), when it is in MIG mode.
+    fn mig_gpus_at(&self, node: NodeId, position: Option<usize>) -> Option<&[MigGpu]> {
+        match position {
+            Some(i) => {
+                let t = &self.touched[i];
+                let first = t.first_mig as usize;
+                (t.first_mig != u32::MAX).then(|| &self.mig[first..first + t.device_count as usize])
+            }
+            None => self.cluster.mig()?.gpus_of(node, self.cluster.node(node).gpu_count),
+        }
+    }
+
+    /// Applies `task`'s MIG instance to the overlay of its node (touched already): started
+    /// with `take`, ended without.
+    fn mig_change(&mut self, task: &TaskAlloc, take: bool) {
+        let (Some(slot), Some(mig)) = (task.mig, self.cluster.mig()) else {
+            return;
+        };
+        let partitioning = mig.partitioning();
+        let Some(i) = self.position(task.node) else { return };
+        let t = &self.touched[i];
+        if t.first_mig == u32::MAX {
+            return;
+        }
+        let first = t.first_mig as usize;
+        let gpus = &mut self.mig[first..first + t.device_count as usize];
+        for gpu in devices_of(task.gpu_mask) {
+            if take {
+                gpus[gpu].start_task(usize::from(slot.profile), slot.start, partitioning);
+            } else {
+                gpus[gpu].release(slot.start);
+            }
+        }
+    }
+
+    /// Checks `task`'s MIG instance against its node's layouts after the tentative tasks: on a
+    /// MIG-mode node a GPU task names an instance that fits each of its devices; elsewhere it
+    /// names none.
+    fn check_mig(&self, task: &TaskAlloc, position: Option<usize>) -> Result<(), AllocError> {
+        let node = self.cluster.node(task.node);
+        let refuse = |reason: &'static str| AllocError::Mig {
+            node: node.name.clone(),
+            reason,
+        };
+        let gpus = self.mig_gpus_at(task.node, position);
+        match (gpus, task.mig) {
+            (None, None) => Ok(()),
+            (None, Some(_)) => Err(refuse("the node is not in MIG mode")),
+            (Some(_), None) if task.gpu_mask == 0 => Ok(()),
+            (Some(_), None) => Err(refuse("a GPU task on a MIG-mode node needs an instance")),
+            (Some(gpus), Some(slot)) => {
+                let partitioning = self.cluster.mig().map(|m| m.partitioning()).unwrap_or_default();
+                let model = gpus.first().map(|g| g.model());
+                let milli = model
+                    .and_then(|m| m.profiles.get(usize::from(slot.profile)).map(|p| (m, p)))
+                    .map(|(m, p)| crate::sharing::mig::instance_milli(m, p))
+                    .ok_or_else(|| refuse("no such MIG profile on the node's GPU model"))?;
+                if milli != task.milli_per_gpu {
+                    return Err(refuse("the share is not the instance's"));
+                }
+                let fits = devices_of(task.gpu_mask)
+                    .all(|gpu| gpus[gpu].fits(usize::from(slot.profile), slot.start, partitioning));
+                if fits {
+                    Ok(())
+                } else {
+                    Err(refuse("the MIG instance is not free at that start"))
+                }
+            }
+        }
     }
 
     /// Allocated GPU capacity of `node` after the tentative tasks, in milli-GPU.
@@ -261,10 +383,16 @@ impl<'c> Trial<'c> {
         let n = self.cluster.node(node);
         let first_device = self.devices.len() as u32;
         self.devices.extend_from_slice(self.cluster.gpu_free_milli(node));
+        let mut first_mig = u32::MAX;
+        if let Some(gpus) = self.cluster.mig().and_then(|m| m.gpus_of(node, n.gpu_count)) {
+            first_mig = self.mig.len() as u32;
+            self.mig.extend_from_slice(gpus);
+        }
         self.touched.push(TouchedNode {
             node,
             first_device,
             device_count: n.gpu_count,
+            first_mig,
             free_cpu_milli: n.free_cpu_milli,
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
@@ -322,6 +450,7 @@ impl<'c> Trial<'c> {
             t.free_mem_mib -= task.mem_mib;
             t.free_gpu_milli -= task.gpu_milli();
         });
+        self.mig_change(task, true);
         Ok(())
     }
 
@@ -381,6 +510,9 @@ impl<'c> Trial<'c> {
         if !holds_share(free.devices, task.gpu_mask, share) {
             return Err(insufficient("GPU"));
         }
+        if self.cluster.mig.is_some() || task.mig.is_some() {
+            self.check_mig(task, position)?;
+        }
         Ok(())
     }
 
@@ -400,6 +532,10 @@ impl<'c> Trial<'c> {
     /// reservation, the resources the reservation will need (whatever of them is busy now is
     /// out of reach anyway).
     pub fn withhold(&mut self, task: &TaskAlloc) {
+        if task.mig.is_some() && self.check_mig(task, self.position(task.node)).is_ok() {
+            self.change(task.node, |_, _| {});
+            self.mig_change(task, true);
+        }
         let share = task.milli_per_gpu as u16;
         self.change(task.node, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
@@ -441,6 +577,7 @@ impl<'c> Trial<'c> {
             t.free_mem_mib += task.mem_mib;
             t.free_gpu_milli += task.gpu_milli();
         });
+        self.mig_change(task, false);
     }
 }
 
@@ -505,6 +642,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 1000,
             mem_mib: 10,
+            mig: None,
         };
         cluster.allocate(&[running]).unwrap();
         let mut trial = Trial::new(&cluster);
@@ -548,6 +686,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         };
         assert!(matches!(trial.take(&bad), Err(AllocError::NoSuchGpu { gpu: 2, .. })));
         let cpu = TaskAlloc {
@@ -556,6 +695,7 @@ mod tests {
             milli_per_gpu: 0,
             cpu_milli: 65_000,
             mem_mib: 0,
+            mig: None,
         };
         assert!(matches!(
             trial.take(&cpu),
@@ -567,6 +707,7 @@ mod tests {
             milli_per_gpu: 0,
             cpu_milli: 0,
             mem_mib: 0,
+            mig: None,
         };
         assert_eq!(trial.take(&missing), Err(AllocError::NoSuchNode(7)));
     }

@@ -232,6 +232,67 @@ pub fn model(gpu: &str) -> Option<&'static MigModel> {
     MODELS.iter().find(|m| m.gpu == gpu)
 }
 
+/// A MIG profile as a task names it (`mig = "3g.40gb"`), independent of the GPU model it will
+/// run on, small enough for a `Copy` task request: the profile's first place in [`MODELS`]
+/// (model index × 8 + profile index + 1), 0 for no profile. A name means the same geometry on
+/// every model that has it, so a node resolves it with [`MigModel::profile`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MigName(u8);
+
+impl MigName {
+    /// No profile: the task asks for GPUs or a fraction.
+    pub const NONE: MigName = MigName(0);
+
+    /// The name of a profile of some model of the catalog, or `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<MigName> {
+        MODELS.iter().enumerate().find_map(|(m, model)| {
+            let (p, _) = model.profile(name)?;
+            Some(MigName((m * 8 + p + 1) as u8))
+        })
+    }
+
+    /// Its id (0 for [`MigName::NONE`], below 72 for every profile): an index into
+    /// per-model tables.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    /// True for [`MigName::NONE`].
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The profile's name (`None` for [`MigName::NONE`]).
+    pub fn name(self) -> Option<&'static str> {
+        let i = usize::from(self.0.checked_sub(1)?);
+        Some(MODELS[i / 8].profiles[i % 8].name)
+    }
+
+    /// The profile's share of a whole GPU in milli-GPU, rounded down
+    /// (`compute · 1000 ÷ compute_slices`: a 3g of 7 slices holds 428), what a task in such an
+    /// instance counts as holding; `None` for [`MigName::NONE`].
+    pub fn milli(self) -> Option<u32> {
+        let i = usize::from(self.0.checked_sub(1)?);
+        let model = &MODELS[i / 8];
+        Some(instance_milli(model, &model.profiles[i % 8]))
+    }
+
+    /// The GPU models of the catalog that have this profile.
+    pub fn models(self) -> impl Iterator<Item = &'static MigModel> {
+        let name = self.name();
+        MODELS
+            .iter()
+            .filter(move |m| name.is_some_and(|n| m.profile(n).is_some()))
+    }
+}
+
+/// What a task in an instance of `profile` counts as holding of the GPU, in milli-GPU: its
+/// compute share rounded down, so the instances of any valid layout sum to at most 1000 and a
+/// 7g instance holds exactly 1000.
+pub fn instance_milli(model: &MigModel, profile: &MigProfile) -> u32 {
+    u32::from(profile.compute) * 1000 / u32::from(model.compute_slices)
+}
+
 /// The profile a fractional request of `milli` milli-GPU (1..=1000) maps to on `model`, so
 /// that shared-GPU pods of fraction traces (openb's `gpu_milli`) can run on MIG GPUs.
 ///
@@ -254,6 +315,21 @@ pub fn profile_for_milli(model: &MigModel, milli: u32) -> &'static MigProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_profile_names_resolve_to_their_geometry() {
+        // 3g.40gb is first listed on the A100-80GB (model 1, profile 4): id 1·8 + 4 + 1 = 13.
+        let name = MigName::parse("3g.40gb").unwrap();
+        assert_eq!(name.name(), Some("3g.40gb"));
+        // 3 of 7 compute slices: 3000 / 7 = 428.57, rounded down.
+        assert_eq!(name.milli(), Some(428));
+        let models: Vec<_> = name.models().map(|m| m.gpu).collect();
+        assert_eq!(models, ["A100-80GB", "A100-80GB-PCIE", "H100-80GB", "H100-PCIE"]);
+        assert_eq!(MigName::parse("3g.41gb"), None);
+        assert!(MigName::NONE.is_none() && MigName::NONE.name().is_none());
+        // The A30's whole GPU is 4 of 4 slices.
+        assert_eq!(MigName::parse("4g.24gb").unwrap().milli(), Some(1000));
+    }
 
     #[test]
     fn a100_40gb_matches_the_guide_table() {

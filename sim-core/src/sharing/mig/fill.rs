@@ -99,7 +99,7 @@ impl Fill {
             .collect::<Result<Vec<_>, _>>()?;
         let mut fill = Fill::new(model, nodes, layouts.len(), FillSharing::MigStatic(rule), mix);
         for (i, gpu) in fill.mig.iter_mut().enumerate() {
-            *gpu = slots[i % slots.len()].clone();
+            *gpu = slots[i % slots.len()];
         }
         Ok(fill)
     }

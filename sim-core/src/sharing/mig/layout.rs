@@ -2,6 +2,7 @@
 //! that decide where a new instance may go.
 
 use super::catalog::{MigModel, MigProfile};
+use super::frag::Partitioning;
 
 /// One GPU instance: a profile created at a start position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,11 +54,23 @@ pub enum LayoutError {
     },
 }
 
-/// A GPU in MIG mode and its current layout.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Most instances one GPU holds (7 on 7-slice GPUs: every instance has a compute slice).
+const MAX_INSTANCES: usize = 8;
+
+/// An unused entry of [`MigGpu`]'s instance array.
+const NO_INSTANCE: Instance = Instance {
+    profile: 0,
+    start: 0,
+    busy: false,
+};
+
+/// A GPU in MIG mode and its current layout. Its instances are kept inline, so copying a GPU
+/// (a trial's what-if of a node) allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MigGpu {
     model: &'static MigModel,
-    instances: Vec<Instance>,
+    slots: [Instance; MAX_INSTANCES],
+    len: u8,
     memory: u8,
     busy_memory: u8,
     busy_compute: u8,
@@ -68,7 +81,8 @@ impl MigGpu {
     pub fn new(model: &'static MigModel) -> MigGpu {
         MigGpu {
             model,
-            instances: Vec::with_capacity(usize::from(model.memory_slices)),
+            slots: [NO_INSTANCE; MAX_INSTANCES],
+            len: 0,
             memory: 0,
             busy_memory: 0,
             busy_compute: 0,
@@ -96,7 +110,7 @@ impl MigGpu {
 
     /// Its instances, in creation order.
     pub fn instances(&self) -> &[Instance] {
-        &self.instances
+        &self.slots[..usize::from(self.len)]
     }
 
     /// Memory slices held by instances (busy or idle), as a bit mask.
@@ -130,20 +144,24 @@ impl MigGpu {
         self.check(profile, start, self.memory)?;
         let prof = &self.model.profiles[profile];
         self.memory |= prof.memory_mask(start);
-        self.instances.push(Instance {
+        self.slots[usize::from(self.len)] = Instance {
             profile: profile as u8,
             start,
             busy: false,
-        });
+        };
+        self.len += 1;
         Ok(())
     }
 
     /// Removes the idle instance at `start`; false (nothing changed) when there is none.
     pub fn destroy(&mut self, start: u8) -> bool {
-        let Some(i) = self.instances.iter().position(|x| x.start == start && !x.busy) else {
+        let Some(i) = self.instances().iter().position(|x| x.start == start && !x.busy) else {
             return false;
         };
-        let gone = self.instances.swap_remove(i);
+        let gone = self.slots[i];
+        self.len -= 1;
+        self.slots[i] = self.slots[usize::from(self.len)];
+        self.slots[usize::from(self.len)] = NO_INSTANCE;
         self.memory &= !self.model.profiles[usize::from(gone.profile)].memory_mask(start);
         true
     }
@@ -160,7 +178,7 @@ impl MigGpu {
 
     /// Start positions (bit mask) of idle instances of profile `profile`.
     pub fn idle_starts(&self, profile: usize) -> u8 {
-        self.instances
+        self.instances()
             .iter()
             .filter(|x| !x.busy && usize::from(x.profile) == profile)
             .fold(0, |m, x| m | 1 << x.start)
@@ -180,8 +198,54 @@ impl MigGpu {
             .fold(0, |m, &s| m | 1 << s)
     }
 
+    /// True when a task of profile `profile` may run at `start` now: in an idle instance of
+    /// the profile there (either partitioning), or, under dynamic partitioning, in one created
+    /// there once the idle instances in its way are removed ([`MigGpu::open_starts`]).
+    pub fn fits(&self, profile: usize, start: u8, partitioning: Partitioning) -> bool {
+        let bit = 1u8.checked_shl(u32::from(start)).unwrap_or(0);
+        self.idle_starts(profile) & bit != 0
+            || (partitioning == Partitioning::Dynamic && self.open_starts(profile) & bit != 0)
+    }
+
+    /// Starts a task of profile `profile` at `start` (which [`MigGpu::fits`]): in the idle
+    /// instance there, or in a new one after removing the idle instances in its way. Returns the
+    /// compute slices reconfigured (those of the removed instances and of the new one; 0 when an
+    /// idle instance was reused), or `None`, changing nothing, when it does not fit.
+    pub fn start_task(&mut self, profile: usize, start: u8, partitioning: Partitioning) -> Option<u8> {
+        if self.idle_starts(profile) & (1 << start) != 0 {
+            return self.occupy(start).then_some(0);
+        }
+        if partitioning == Partitioning::Static || self.open_starts(profile) & (1 << start) == 0 {
+            return None;
+        }
+        let prof = &self.model.profiles[profile];
+        let memory = prof.memory_mask(start);
+        let mut slices = prof.compute_mask(start);
+        let mut next = *self;
+        let mut i = 0;
+        while i < usize::from(next.len) {
+            let x = next.slots[i];
+            let p = &self.model.profiles[usize::from(x.profile)];
+            if p.memory_mask(x.start) & memory != 0 || (prof.media && p.media) {
+                debug_assert!(!x.busy, "an open start has no busy instance in its way");
+                slices |= p.compute_mask(x.start);
+                next.destroy(x.start);
+            } else {
+                i += 1;
+            }
+        }
+        next.create(profile, start).ok()?;
+        next.occupy(start);
+        *self = next;
+        Some(slices)
+    }
+
     fn set_busy(&mut self, start: u8, busy: bool) -> bool {
-        let Some(x) = self.instances.iter_mut().find(|x| x.start == start && x.busy != busy) else {
+        let len = usize::from(self.len);
+        let Some(x) = self.slots[..len]
+            .iter_mut()
+            .find(|x| x.start == start && x.busy != busy)
+        else {
             return false;
         };
         x.busy = busy;
@@ -224,7 +288,7 @@ impl MigGpu {
     /// True when one more instance of `prof` keeps its count limit and the one-`+me` rule,
     /// counting every instance, or only the busy ones.
     fn within_limits(&self, profile: usize, prof: &MigProfile, busy_only: bool) -> bool {
-        let counted = self.instances.iter().filter(|x| !busy_only || x.busy);
+        let counted = self.instances().iter().filter(|x| !busy_only || x.busy);
         let (mut same, mut media) = (0u8, false);
         for x in counted {
             same += u8::from(usize::from(x.profile) == profile);
@@ -265,7 +329,7 @@ mod tests {
         while let Some(gpu) = stack.pop() {
             if addable(&gpu, None).is_empty() {
                 let mut sizes: Vec<_> = gpu
-                    .instances
+                    .instances()
                     .iter()
                     .map(|x| (x.start, m.profiles[usize::from(x.profile)].compute))
                     .collect();
@@ -273,9 +337,9 @@ mod tests {
                 found.push(sizes.into_iter().map(|(_, c)| c).collect());
                 continue;
             }
-            let rightmost = gpu.instances.iter().map(|x| x.start).max();
+            let rightmost = gpu.instances().iter().map(|x| x.start).max();
             for (p, s) in addable(&gpu, rightmost) {
-                let mut next = gpu.clone();
+                let mut next = gpu;
                 next.create(p, s).unwrap();
                 stack.push(next);
             }

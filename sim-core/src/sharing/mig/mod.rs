@@ -11,7 +11,7 @@ pub mod reconfig;
 #[cfg(test)]
 mod test_models;
 
-pub use catalog::{MODELS, MigModel, MigProfile, model, profile_for_milli};
+pub use catalog::{MODELS, MigModel, MigName, MigProfile, instance_milli, model, profile_for_milli};
 pub use frag::{GpuSlices, MigMix, Partitioning, gpu_frag};
 pub use layout::{Instance, LayoutError, MigGpu};
 pub use place::{MIG_PLACEMENTS, MigPlacement, UnknownPlacement, candidate_starts, place};

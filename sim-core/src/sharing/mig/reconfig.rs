@@ -108,7 +108,7 @@ pub fn apply(gpu: &mut MigGpu, profile: usize, plan: Plan) -> Option<u8> {
         Plan::Reuse { start } => gpu.occupy(start).then_some(0),
         Plan::Create { start, remove } => {
             let model = gpu.model();
-            let mut trial = gpu.clone();
+            let mut trial = *gpu;
             let mut slices = 0u8;
             let mut rest = remove;
             while rest != 0 {
