@@ -13,10 +13,11 @@ use crate::resources::{TaskAlloc, TaskRequest};
 impl Trial<'_> {
     /// True when [`Trial::take_whole_nodes`] may place `request`: every pool that holds it
     /// (on a GPU model in `allowed`, for a task with GPUs) is taken whole by it, no node is
-    /// preferred, and no rack power budget is in force (under one, a task's fit depends on the
-    /// tasks taken before it in its rack).
+    /// preferred, no rack power budget is in force (under one, a task's fit depends on the
+    /// tasks taken before it in its rack), and no node is in MIG mode (whose instances follow
+    /// their own placement rule).
     pub fn takes_whole_nodes(&self, request: &TaskRequest, allowed: GpuTypeSet) -> bool {
-        if !self.preferred.is_empty() || self.cluster.power_limits().is_some() {
+        if !self.preferred.is_empty() || self.cluster.power_limits().is_some() || self.cluster.mig().is_some() {
             return false;
         }
         let mut held = false;
@@ -119,6 +120,7 @@ mod tests {
             milli_per_gpu: 1000,
             cpu_milli: 1000,
             mem_mib: 16,
+            mig: None,
         };
         let (one, four) = (running(1, 0b1), running(4, 0b1111));
         cluster.allocate(&[one, four]).unwrap();
