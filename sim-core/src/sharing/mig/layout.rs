@@ -467,4 +467,49 @@ mod tests {
             assert!(MigGpu::with_layout(m, &[(m.whole().name, 0)]).is_ok());
         }
     }
+
+    #[test]
+    fn a_task_reuses_an_idle_instance_or_repartitions_only_when_dynamic() {
+        use super::super::test_models::{a100, idx};
+        // Idle 3g at 0 and 4 (A100-40GB): a 3g task reuses the one at 0, nothing reconfigured.
+        let mut gpu = MigGpu::with_layout(a100(), &[("3g.20gb", 0), ("3g.20gb", 4)]).unwrap();
+        assert_eq!(gpu.start_task(idx("3g.20gb"), 0, Partitioning::Static), Some(0));
+        assert_eq!(gpu.busy_compute_mask(), 0b000_0111);
+
+        // Idle 4g at 0: a 2g at 4 lies in free slices, so only the new 2g's compute slices 4
+        // and 5 are reconfigured; then a 3g at 0 must remove the idle 4g (slices 0..3, which
+        // hold the 3g's 0..2): 0..3 reconfigured.
+        let mut gpu = MigGpu::with_layout(a100(), &[("4g.20gb", 0)]).unwrap();
+        assert_eq!(
+            gpu.start_task(idx("2g.10gb"), 4, Partitioning::Static),
+            None,
+            "no 2g instance in the layout"
+        );
+        assert_eq!(
+            gpu.start_task(idx("2g.10gb"), 4, Partitioning::Dynamic),
+            Some(0b011_0000)
+        );
+        assert_eq!(
+            gpu.start_task(idx("3g.20gb"), 0, Partitioning::Dynamic),
+            Some(0b000_1111)
+        );
+        assert_eq!(gpu.busy_compute_mask(), 0b011_0111);
+
+        // Busy 1g at 0 and busy 3g at 4: a 4g (start 0 only) cannot be cut until the 1g ends,
+        // and refusing changes nothing.
+        let mut gpu = MigGpu::with_layout(a100(), &[("1g.5gb", 0), ("3g.20gb", 4)]).unwrap();
+        gpu.occupy(0);
+        gpu.occupy(4);
+        let before = gpu;
+        assert_eq!(gpu.start_task(idx("4g.20gb"), 0, Partitioning::Dynamic), None);
+        assert_eq!(gpu, before);
+        // A busy 1g+me: a second media instance can never be created, wherever it starts.
+        let mut media = MigGpu::with_layout(a100(), &[("1g.5gb+me", 6)]).unwrap();
+        media.occupy(6);
+        assert_eq!(media.open_starts(idx("1g.5gb+me")), 0);
+        assert_eq!(
+            media.start_task(idx("1g.5gb"), 0, Partitioning::Dynamic),
+            Some(0b000_0001)
+        );
+    }
 }

@@ -1,13 +1,13 @@
 //! Multi-Instance GPU: the catalog of partitionable models ([`catalog`]), one GPU's layout
-//! ([`layout`]), where a task's instance goes ([`place`]) and how fragmented the slices are
-//! ([`frag`]), how a GPU is repartitioned for a task ([`reconfig`]), and a GPU-only fill to compare MIG with fractional sharing ([`fill`]).
+//! ([`layout`]: also how a task's instance is reused or created, repartitioning the GPU),
+//! where a task's instance goes ([`place`]) and how fragmented the slices are ([`frag`]), and
+//! a GPU-only fill to compare MIG with fractional sharing ([`fill`]).
 
 pub mod catalog;
 pub mod fill;
 pub mod frag;
 pub mod layout;
 pub mod place;
-pub mod reconfig;
 #[cfg(test)]
 mod test_models;
 
