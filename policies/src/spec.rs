@@ -135,7 +135,7 @@ impl PolicyConfig {
 }
 
 impl Serialize for PolicyConfig {
-    /// The keys in [`KEY_ORDER`], parts not written left out.
+    /// The keys in `KEY_ORDER`, parts not written left out.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut keys: Vec<(&str, Value)> = vec![("name", Value::Text(self.name.clone()))];
         keys.extend(

@@ -105,7 +105,7 @@ fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> 
     }))
 }
 
-/// The typical tasks of a stream, from a pass that keeps it (see [`read_keeping`]).
+/// The typical tasks of a stream, from a pass that keeps it (see `read_keeping`).
 pub fn typical_keeping(
     source: &mut dyn JobSource,
     threshold: u32,

@@ -92,7 +92,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     Ok(())
 }
 
-/// The sharing world model `section` (checked by [`check`]) asks for on `cluster`, or `None`
+/// The sharing world model `section` (checked by `check`) asks for on `cluster`, or `None`
 /// when no node is time-sliced or MPS-shared (no section, or `fraction` everywhere). A name in
 /// `sharing.nodes` that is no node of the cluster is bad input (`origin` names the file).
 pub fn sharing_model(

@@ -1,7 +1,7 @@
 //! 64-bit FNV-1a (Fowler–Noll–Vo), the one non-cryptographic hash of the workspace.
 //!
 //! It turns random-stream names into numbers ([`crate::rng`]), folds the event digest
-//! ([`crate::metrics::digest`]), fingerprints a sweep's scenario (`sweep.json`) and hashes job
+//! (the event digest of `metrics::digest`), fingerprints a sweep's scenario (`sweep.json`) and hashes job
 //! ids in the trace readers. Every one of those values is pinned by tests or written to files,
 //! so the function must never change: it is written here once, to the published definition
 //! (offset basis 14695981039346656037, prime 2⁴⁰ + 2⁸ + 0xb3).

@@ -1,6 +1,6 @@
 //! The frame every cartesian chart is drawn in: the title across the top, the plot with the
 //! axes and ticks of [`Axis`], and the legend in a column to the right of the plot, outside the
-//! data. Lines are drawn through [`line`], which keeps PNG strokes inside the plot.
+//! data. Lines are drawn through [`line()`], which keeps PNG strokes inside the plot.
 
 use std::ops::Range;
 

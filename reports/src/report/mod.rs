@@ -5,7 +5,7 @@
 //! `<policy>/timeseries.csv` and `jobs.csv` when present (a comparison writes them for the
 //! first seed). A folder that sweeps `policy.name` alone is a comparison: it also gets
 //! `comparison.csv` and the paired-difference table. A sweep of fill runs (`fill.csv`) also
-//! gets the allocation curves, the fragmentation bars and the table of [`fill`].
+//! gets the allocation curves, the fragmentation bars and the table of `fill`.
 
 mod fill;
 mod grid;

@@ -353,7 +353,7 @@ fn mask_bits(mut mask: u64) -> impl Iterator<Item = usize> {
 /// count for the whole profile), each taking the profile at one start.
 ///
 /// For one device: an idle instance of the profile before a new one (no reconfiguration),
-/// and among the candidates of that kind the one `rule` picks ([`place`]: first-fit, best-fit
+/// and among the candidates of that kind the one `rule` picks ([`place()`]: first-fit, best-fit
 /// by leftover compute slices, or the least increase of MIG fragmentation for `mix`). Several
 /// devices take the lowest ones that can start the profile at its first valid start.
 pub fn pick_instance(

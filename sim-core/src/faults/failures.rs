@@ -1,6 +1,6 @@
 //! Random failure processes, scripted incidents and their repairs, as a world model.
 //!
-//! Every failure opens an incident (a row of the log) and applies a [`Hit`]: what it took,
+//! Every failure opens an incident (a row of the log) and applies a `Hit`: what it took,
 //! so that the repair gives exactly that back. Random failure processes draw only from their
 //! own stream, in the order of their own events, so their times do not depend on the policy.
 //!

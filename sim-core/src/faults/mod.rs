@@ -116,7 +116,7 @@ impl IncidentKind {
 /// Which units a scripted incident hits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// These units (indices in the class's numbering, see [`domains::unit_count`]).
+    /// These units (indices in the class's numbering, see [`Domains::unit_count`](domains::Domains::unit_count)).
     Units(Vec<u32>),
     /// This many distinct units drawn at random (uniformly among all units of the class, whatever
     /// their state, so the draw does not depend on the policy).

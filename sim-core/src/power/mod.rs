@@ -8,7 +8,7 @@
 //!
 //! Rack budget (`rack_budget_kw`) in one of two modes:
 //! - `cap`: when a rack's power at full clocks exceeds its budget, its busy GPUs get the largest
-//!   common clock fraction whose power fits ([`rack_clock`]); jobs there slow down by the curve.
+//!   common clock fraction whose power fits ([`PowerModel::rack_clock`]); jobs there slow down by the curve.
 //!   The cap cannot go below the board minimum: a start that would need less is refused.
 //! - `admit`: a start that would take the rack over budget at full clocks is refused; GPUs are
 //!   never capped.

@@ -211,7 +211,7 @@ pub struct CompareArgs {
     /// Override a scenario key (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
-    /// Output folder [default: clustersim-out/<scenario name>-compare]; its previous
+    /// Output folder [default: clustersim-out/NAME-compare, NAME being the scenario's name]; its previous
     /// comparison files are replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,

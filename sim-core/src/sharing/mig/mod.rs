@@ -1,6 +1,6 @@
 //! Multi-Instance GPU: the catalog of partitionable models ([`catalog`]), one GPU's layout
 //! ([`layout`]: also how a task's instance is reused or created, repartitioning the GPU),
-//! where a task's instance goes ([`place`]) and how fragmented the slices are ([`frag`]), and
+//! where a task's instance goes ([`mod@place`]) and how fragmented the slices are ([`frag`]), and
 //! a GPU-only fill to compare MIG with fractional sharing ([`fill`]).
 
 pub mod catalog;
