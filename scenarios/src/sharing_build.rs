@@ -112,13 +112,6 @@ pub fn sharing_model(
     let invalid = |e: String| ScenarioError::Input(format!("sharing: {e}"));
     let mps = |alpha: f64| Mps::new(alpha).map_err(|e| invalid(e.to_string()));
     let config = SharingConfig {
-        default: mode(section.mode),
-        by_gpu_type: section
-            .gpu_types
-            .iter()
-            .map(|(gpu, &m)| (gpu.clone(), mode(m)))
-            .collect(),
-        by_node: section.nodes.iter().map(|(node, &m)| (node.clone(), mode(m))).collect(),
         time_slice: time_slice(section).map_err(|e| invalid(e.to_string()))?,
         mps: mps(section.mps_interference.unwrap_or(DEFAULT_INTERFERENCE))?,
         mps_by_gpu_type: section
@@ -126,6 +119,7 @@ pub fn sharing_model(
             .iter()
             .map(|(gpu, &alpha)| Ok((gpu.clone(), mps(alpha)?)))
             .collect::<Result<_, ScenarioError>>()?,
+        ..sharing_config_modes(section)
     };
     Ok(SharingModel::new(&config, cluster))
 }
@@ -229,7 +223,7 @@ pub fn mig_setup(
 }
 
 /// The modes of `section` (by default, GPU model and node) as a [`SharingConfig`] with the
-/// default time slice and interference (only its modes are read).
+/// default time slice and interference (where only its modes are read, or to be overridden).
 fn sharing_config_modes(section: &SharingSection) -> SharingConfig {
     SharingConfig {
         default: mode(section.mode),
