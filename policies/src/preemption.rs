@@ -3,8 +3,8 @@
 //! Candidates are running, preemptible jobs of strictly lower priority that have run at least
 //! `grace` since they last (re)started and have been preempted fewer than `max_preemptions`
 //! times. They are ordered by the victim rule ([`VictimOrder`]), and the smallest set that makes
-//! room is taken (see the victim rules of `victims`). Victims lose the work since their last checkpoint and
-//! return to the queue. Ties in every rule go to the most recently arrived job (the higher id).
+//! room is taken (see the victim rules of `victims`). Victims lose the work since their last
+//! checkpoint and return to the queue. Ties in every rule go to the most recently arrived job (the higher id).
 
 use std::cmp::Reverse;
 

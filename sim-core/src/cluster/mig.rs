@@ -308,7 +308,7 @@ impl MigState {
         let mut slices = 0u32;
         let mut compute = 1u32;
         let first = self.first[task.node.index()] as usize;
-        for gpu in mask_bits(task.gpu_mask) {
+        for gpu in super::devices_of(task.gpu_mask) {
             let device = &mut self.gpus_of_mut(task.node, gpu_count)[gpu];
             compute = u32::from(device.model().compute_slices);
             let changed = device
@@ -329,23 +329,12 @@ impl MigState {
     pub(super) fn give(&mut self, task: &TaskAlloc, gpu_count: u32) {
         let Some(slot) = task.mig else { return };
         let first = self.first[task.node.index()] as usize;
-        for gpu in mask_bits(task.gpu_mask) {
+        for gpu in super::devices_of(task.gpu_mask) {
             let released = self.gpus_of_mut(task.node, gpu_count)[gpu].release(slot.start);
             debug_assert!(released, "a released task held its instance");
             self.refresh_frag(first + gpu);
         }
     }
-}
-
-/// The device indices of a device mask, lowest first.
-fn mask_bits(mut mask: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let gpu = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            gpu
-        })
-    })
 }
 
 /// Where a task of profile `profile` goes on a node whose MIG devices are `gpus`, with

@@ -156,6 +156,17 @@ impl Node {
     }
 }
 
+/// The device indices of a device mask, lowest first.
+pub(crate) fn devices_of(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let gpu = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            gpu
+        })
+    })
+}
+
 /// Why an allocation was refused; the cluster is unchanged when this is returned.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AllocError {

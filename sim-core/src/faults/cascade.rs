@@ -177,8 +177,7 @@ pub struct Breaker {
     config: BreakerConfig,
     recent: VecDeque<SimTime>,
     open_until: Option<SimTime>,
-    trips: u64,
-    /// When it opened, in order.
+    /// When it opened, in order (one entry per trip).
     openings: Vec<SimTime>,
 }
 
@@ -189,7 +188,6 @@ impl Breaker {
             config,
             recent: VecDeque::new(),
             open_until: None,
-            trips: 0,
             openings: Vec::new(),
         }
     }
@@ -210,7 +208,6 @@ impl Breaker {
             return None;
         }
         if !open {
-            self.trips += 1;
             self.openings.push(now);
         }
         let until = now.saturating_add(self.config.pause);
@@ -225,7 +222,7 @@ impl Breaker {
 
     /// Times it opened.
     pub fn trips(&self) -> u64 {
-        self.trips
+        self.openings.len() as u64
     }
 
     /// When it opened, in order.

@@ -8,7 +8,7 @@ mod whole;
 
 use positions::Positions;
 
-use super::{AllocError, Cluster, GpuTypeSet, fit::pick_gpus, mig::pick_instance};
+use super::{AllocError, Cluster, GpuTypeSet, devices_of, fit::pick_gpus, mig::pick_instance};
 use crate::ids::NodeId;
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use crate::sharing::mig::MigGpu;
@@ -592,17 +592,6 @@ fn holds_share(devices: &[u16], mask: u64, share: u16) -> bool {
         rest &= rest - 1;
     }
     true
-}
-
-/// The device indices of a device mask, lowest first.
-fn devices_of(mut mask: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let gpu = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            gpu
-        })
-    })
 }
 
 #[cfg(test)]
