@@ -35,6 +35,24 @@ struct Bound {
     tasks: Vec<TaskAlloc>,
 }
 
+/// Nodes of one pool that a started job takes from the same time on, not yet counted out of
+/// the pool's profile (see [`Plan::occupy_counting`]).
+#[derive(Default)]
+struct IdleRun {
+    pool: Option<PoolId>,
+    from: SimTime,
+    nodes: i64,
+}
+
+impl IdleRun {
+    /// Counts the run's nodes out of their pool until `end`.
+    fn flush(&self, idle: &mut [Steps], end: SimTime) {
+        if let Some(pool) = self.pool {
+            idle[pool.index()].add(self.from, end, -self.nodes);
+        }
+    }
+}
+
 /// Why [`Plan::admit`] did not start a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refused {
@@ -637,9 +655,11 @@ impl Plan {
         self.ends.insert(at, (end, id));
         self.started.insert(id, tasks.to_vec());
         if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
+            let mut idle_run = IdleRun::default();
             for task in tasks {
-                self.occupy(cluster, task.node, self.now, end);
+                self.occupy_counting(cluster, task.node, end, &mut idle_run);
             }
+            idle_run.flush(&mut self.idle, end);
         } else {
             let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
             nodes.sort_unstable();
@@ -648,6 +668,31 @@ impl Plan {
                 self.occupy(cluster, node, self.now, end);
             }
         }
+    }
+
+    /// [`Plan::occupy`] from now to `end`, with the count of a node that is idle until a
+    /// time and has no window yet added to `run` instead of to its pool at once, so that a
+    /// wide job's nodes change the profile once per pool and time rather than once each.
+    fn occupy_counting(&mut self, cluster: &Cluster, node: NodeId, end: SimTime, run: &mut IdleRun) {
+        if !countable(cluster, node) || !self.windows[node.index()].is_empty() {
+            self.occupy(cluster, node, self.now, end);
+            return;
+        }
+        let from = self.until(node);
+        if from < end {
+            let pool = cluster.node(node).pool;
+            if run.pool != Some(pool) || run.from != from {
+                run.flush(&mut self.idle, end);
+                *run = IdleRun {
+                    pool: Some(pool),
+                    from,
+                    nodes: 0,
+                };
+            }
+            run.nodes += 1;
+        }
+        self.windowed.push(node);
+        self.windows[node.index()].push((self.now, end));
     }
 
     /// Marks `node` taken over `[from, to)` for a named reservation, and counts it out of its
