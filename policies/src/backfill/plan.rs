@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use sim_core::cluster::{Cluster, Trial};
+use sim_core::cluster::{Cluster, GpuTypeSet, Trial};
 use sim_core::ids::{JobId, NodeId, PoolId};
 use sim_core::job::Job;
 use sim_core::jobs::JobStore;
 use sim_core::policy::Decision;
-use sim_core::resources::TaskAlloc;
+use sim_core::resources::{TaskAlloc, TaskRequest};
 use sim_core::time::SimTime;
 
 use super::forecast::{Forecast, countable, estimate};
@@ -96,6 +96,9 @@ pub(crate) struct Plan {
     whole_windows: Vec<Vec<(SimTime, SimTime)>>,
     /// The earliest start of any reservation (`MAX` while there is none).
     first_start: SimTime,
+    /// The last answer of [`whole_node_pools`], for its task and GPU models: it depends on
+    /// nothing else (pools do not change in a run), and a queue's jobs mostly ask alike.
+    last_whole: Option<(TaskRequest, GpuTypeSet, Option<PoolSet>)>,
 }
 
 /// A set of pools, as a bit set over the first [`PoolSet::CAPACITY`] pool ids.
@@ -241,6 +244,7 @@ impl Plan {
             bound: Vec::new(),
             whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
+            last_whole: None,
         }
     }
 
@@ -269,6 +273,20 @@ impl Plan {
             windows.clear();
         }
         self.first_start = SimTime::MAX;
+        self.last_whole = None;
+    }
+
+    /// [`whole_node_pools`] of `job`, remembered for the next job that asks the same.
+    fn whole_pools(&mut self, cluster: &Cluster, job: &Job) -> Option<PoolSet> {
+        let key = (job.spec.task, job.allowed_gpu_types);
+        match self.last_whole {
+            Some((task, allowed, pools)) if (task, allowed) == key => pools,
+            _ => {
+                let pools = whole_node_pools(cluster, job);
+                self.last_whole = Some((key.0, key.1, pools));
+                pools
+            }
+        }
     }
 
     /// The profile of the jobs running in `round` (those it stopped excluded), built by
@@ -356,7 +374,7 @@ impl Plan {
             round.place(placement, job).ok_or(Refused::NoRoom)?
         } else {
             let cluster = round.view.cluster;
-            let whole = whole_node_pools(cluster, job);
+            let whole = self.whole_pools(cluster, job);
             if let Some(pools) = whole {
                 let spare: i64 = pools
                     .iter()
@@ -399,7 +417,7 @@ impl Plan {
         self.reserved += 1;
         let length = estimate(job);
         let cluster = round.view.cluster;
-        match whole_node_pools(cluster, job) {
+        match self.whole_pools(cluster, job) {
             Some(pools) => self.reserve_count(pools, job, length),
             None => self.reserve_nodes(round, placement, job, length),
         }
