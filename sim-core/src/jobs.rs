@@ -2,22 +2,36 @@
 //!
 //! Jobs are numbered in arrival order. The store holds the jobs that have arrived and not yet
 //! been retired; the engine can retire a job as soon as it ends (hand it to observers and drop
-//! it), so a long replay holds only its waiting, running and held jobs, plus one empty slot (a
-//! pointer) per ended job between its oldest live job and its newest.
+//! it), so a long replay holds only its waiting, running and held jobs. Slots come in pages of
+//! [`PAGE`] ids; a page whose jobs have all been retired is let go, so a job that lives for a
+//! whole run (a long one, or one that waits throughout) keeps its own page and 8 bytes per
+//! later page, not a slot for every job that came after it.
 
-use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 
 use crate::ids::JobId;
 use crate::job::Job;
 
+/// Ids per page.
+const PAGE: usize = 1024;
+
+/// The slots of [`PAGE`] consecutive ids, and how many of them hold a job.
+#[derive(Clone, Debug)]
+struct Page {
+    slots: [Option<Box<Job>>; PAGE],
+    held: usize,
+}
+
 /// Live jobs by id.
 #[derive(Clone, Debug, Default)]
 pub struct JobStore {
-    /// The id of `window[0]`.
-    first: u32,
-    /// From the oldest live job to the newest; `None` for one retired since.
-    window: VecDeque<Option<Box<Job>>>,
+    /// The page number of `pages[0]`.
+    first_page: usize,
+    /// From the oldest page with a live job (or a little before: empty leading pages are
+    /// dropped in batches) to the newest; `None` for one let go.
+    pages: Vec<Option<Box<Page>>>,
+    /// Jobs that have arrived.
+    arrived: usize,
 }
 
 impl JobStore {
@@ -28,7 +42,7 @@ impl JobStore {
 
     /// Jobs that have arrived, retired ones included: the next job's id.
     pub fn len(&self) -> usize {
-        self.first as usize + self.window.len()
+        self.arrived
     }
 
     /// True when no job has arrived.
@@ -39,27 +53,65 @@ impl JobStore {
     /// Adds the next job; its id must be [`JobStore::len`].
     pub fn push(&mut self, job: Job) {
         debug_assert_eq!(job.id.index(), self.len(), "jobs are stored in id order");
-        self.window.push_back(Some(Box::new(job)));
+        let id = self.arrived;
+        if self.pages.is_empty() {
+            self.first_page = id / PAGE;
+        }
+        let at = id / PAGE - self.first_page;
+        if at == self.pages.len() {
+            self.pages.push(Some(Box::new(Page {
+                slots: [const { None }; PAGE],
+                held: 0,
+            })));
+        }
+        let page = self.pages[at].as_mut().expect("the newest page is held");
+        page.slots[id % PAGE] = Some(Box::new(job));
+        page.held += 1;
+        self.arrived += 1;
+    }
+
+    /// The page (its position in `pages`) and slot of `id`.
+    fn locate(&self, id: JobId) -> Option<(usize, usize)> {
+        let at = (id.index() / PAGE).checked_sub(self.first_page)?;
+        Some((at, id.index() % PAGE))
     }
 
     /// The job `id`, unless it has been retired or has not arrived.
     pub fn get(&self, id: JobId) -> Option<&Job> {
-        let slot = self.window.get(id.0.checked_sub(self.first)? as usize)?;
-        slot.as_deref()
+        let (page, slot) = self.locate(id)?;
+        self.pages.get(page)?.as_ref()?.slots[slot].as_deref()
+    }
+
+    /// The job `id`, mutably, unless it has been retired or has not arrived.
+    fn get_mut(&mut self, id: JobId) -> Option<&mut Job> {
+        let (page, slot) = self.locate(id)?;
+        self.pages.get_mut(page)?.as_mut()?.slots[slot].as_deref_mut()
     }
 
     /// The jobs held, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Job> {
-        self.window.iter().filter_map(|slot| slot.as_deref())
+        self.pages
+            .iter()
+            .flatten()
+            .flat_map(|page| page.slots.iter().filter_map(|slot| slot.as_deref()))
     }
 
     /// Removes job `id` and returns it, if it is held.
     pub fn retire(&mut self, id: JobId) -> Option<Job> {
-        let slot = self.window.get_mut(id.0.checked_sub(self.first)? as usize)?;
-        let job = slot.take()?;
-        while self.window.front().is_some_and(Option::is_none) {
-            self.window.pop_front();
-            self.first += 1;
+        let (at, slot) = self.locate(id)?;
+        let page = self.pages.get_mut(at)?.as_mut()?;
+        let job = page.slots[slot].take()?;
+        page.held -= 1;
+        // A page is let go once every id it numbers has arrived and left; the empty entries
+        // at the front go once they are half of the list.
+        let complete = (self.first_page + at + 1) * PAGE <= self.arrived;
+        if page.held == 0 && complete {
+            self.pages[at] = None;
+            let empty = self.pages.iter().take_while(|p| p.is_none()).count();
+            if empty * 2 >= self.pages.len() {
+                self.pages.drain(..empty);
+                self.first_page += empty;
+            }
         }
         Some(*job)
     }
@@ -82,9 +134,7 @@ impl Index<JobId> for JobStore {
 
 impl IndexMut<JobId> for JobStore {
     fn index_mut(&mut self, id: JobId) -> &mut Job {
-        id.0.checked_sub(self.first)
-            .and_then(|i| self.window.get_mut(i as usize))
-            .and_then(|slot| slot.as_deref_mut())
+        self.get_mut(id)
             .unwrap_or_else(|| panic!("job #{} is not held (retired or not arrived)", id.0))
     }
 }
@@ -120,11 +170,41 @@ mod tests {
         assert!(store.get(JobId(1)).is_none() && store.retire(JobId(1)).is_none());
         assert_eq!(store[JobId(0)].id, JobId(0));
         assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [0, 2]);
-        // Job 0 ends: the window moves past both empty slots.
+        // Job 0 ends: job 2 is the oldest held.
         assert_eq!(store.retire_oldest().map(|j| j.id), Some(JobId(0)));
-        assert_eq!((store.len(), store.window.len()), (3, 1));
+        assert_eq!(store.len(), 3);
         store.push(job(3));
         assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [2, 3]);
         assert!(store.get(JobId(4)).is_none());
+    }
+
+    #[test]
+    fn a_job_held_throughout_keeps_one_page_not_a_slot_per_later_job() {
+        // Job 0 stays; jobs 1 … 10 × PAGE arrive and leave one by one. Every page but job 0's
+        // (page 0) and the newest (page 10, whose ids have not all arrived) is let go: pages
+        // 1 … 9 are empty entries behind page 0, page 10 holds nothing yet.
+        let mut store = JobStore::new();
+        store.push(job(0));
+        let last = 10 * PAGE as u32;
+        for i in 1..=last {
+            store.push(job(i));
+            assert_eq!(store.retire(JobId(i)).map(|j| j.id), Some(JobId(i)));
+        }
+        assert_eq!(store.pages.len(), 11);
+        let held: Vec<usize> = store
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(held, [0, 10]);
+        assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [0]);
+        // Job 0 leaves: pages 0 … 9 go, page 10 stays for the ids still to come.
+        assert_eq!(store.retire_oldest().map(|j| j.id), Some(JobId(0)));
+        assert_eq!((store.first_page, store.pages.len()), (10, 1));
+        store.push(job(last + 1));
+        assert_eq!(store[JobId(last + 1)].id, JobId(last + 1));
+        assert!(store.get(JobId(5)).is_none() && store.get(JobId(last + 2)).is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 mod custom;
 mod digest;
+mod distribution;
 mod fill;
 mod power;
 mod registry;
@@ -13,6 +14,7 @@ mod usage;
 
 pub use custom::{ExtraMetrics, Metric, MetricPart, SUMMARY_KEYS, is_metric_name};
 pub use digest::EventDigest;
+pub use distribution::{Distribution, EXACT_UP_TO};
 pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};
 pub use registry::{Better, METRIC_NAMES, METRICS, MetricInfo, metric_info};

@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
+use super::distribution::Distribution;
 use super::power::PowerTotals;
 use super::registry::METRICS;
-use super::stats::{jain_index, mean, percentile};
+use super::stats::jain_index;
 use super::usage::UsageTotals;
 use crate::engine::RunOutcome;
 use crate::faults::lemons::Lemons;
@@ -146,16 +147,15 @@ pub struct Summary {
 }
 
 /// What the summary needs of every job, gathered as the engine retires them
-/// ([`Observer::on_retired`]): counts by state and sums, and the completion and wait times
-/// themselves, which exact percentiles need (16 bytes per job: the only part of a run's memory
-/// that grows with the trace).
+/// ([`Observer::on_retired`]): counts by state and sums, and the distributions of completion
+/// and wait times (exact up to [`crate::metrics::EXACT_UP_TO`] jobs, bounded past it).
 #[derive(Clone, Debug, Default)]
 pub struct JobTotals {
     submitted: u64,
     by_state: [u64; 7],
     first_submit: Option<SimTime>,
-    jct_s: Vec<f64>,
-    wait_s: Vec<f64>,
+    jct_s: Distribution,
+    wait_s: Distribution,
     slowdowns: (f64, u64),
     /// Per user (by id): sum of bounded slowdowns of completed jobs, and their count.
     by_user: Vec<(f64, u32)>,
@@ -237,10 +237,8 @@ impl Summary {
         let can_fail = thermal_on || outcome.faults_active;
         let spares = outcome.model::<HotSpares>();
         let lemons = outcome.model::<Lemons>();
-        let mut jct = jobs.jct_s.clone();
-        let mut wait = jobs.wait_s.clone();
-        jct.sort_by(f64::total_cmp);
-        wait.sort_by(f64::total_cmp);
+        let (avg_jct_s, [p50_jct_s, p95_jct_s, p99_jct_s]) = jobs.jct_s.summarise([50.0, 95.0, 99.0]);
+        let (avg_wait_s, [p95_wait_s]) = jobs.wait_s.summarise([95.0]);
         let per_user: Vec<f64> = jobs
             .by_user
             .iter()
@@ -255,12 +253,12 @@ impl Summary {
             jobs_failed: count(JobState::Failed),
             jobs_pending_at_end: count(JobState::Pending) + count(JobState::Held),
             jobs_running_at_end: count(JobState::Running),
-            avg_jct_s: mean(&jct),
-            p50_jct_s: percentile(&jct, 50.0),
-            p95_jct_s: percentile(&jct, 95.0),
-            p99_jct_s: percentile(&jct, 99.0),
-            avg_wait_s: mean(&wait),
-            p95_wait_s: percentile(&wait, 95.0),
+            avg_jct_s,
+            p50_jct_s,
+            p95_jct_s,
+            p99_jct_s,
+            avg_wait_s,
+            p95_wait_s,
             avg_bounded_slowdown: (jobs.slowdowns.1 > 0).then(|| jobs.slowdowns.0 / jobs.slowdowns.1 as f64),
             makespan_s: (outcome.end - first_submit).as_secs_f64(),
             gpu_alloc_ratio: usage.gpu_alloc_ratio(),
