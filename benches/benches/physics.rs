@@ -2,25 +2,19 @@
 //! 4,096-GPU leaf-spine cluster (32 racks × 16 nodes × 8 A100s), 2:1 oversubscribed uplinks,
 //! rack budgets at 80 % of the nodes' maximum power (caps bind at peaks), thermal model on.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::engine::{EngineConfig, World};
 use sim_core::fabric::{FabricConfig, Sharing, Uplink};
 use sim_core::physics::PhysicsConfig;
-use sim_core::power::cap_curve::CapCurve;
-use sim_core::power::{PowerConfig, PowerMode, catalog};
+use sim_core::power::{PowerConfig, PowerMode};
 use sim_core::run::simulate;
 use sim_core::thermal::ThermalConfig;
 
 const JOBS: usize = 100_000;
 
 fn physics_on() -> PhysicsConfig {
-    let gpus: BTreeMap<String, _> = catalog::catalog()
-        .into_iter()
-        .map(|(n, s)| (n.to_string(), s))
-        .collect();
     PhysicsConfig {
         fabric: Some(FabricConfig {
             node_nic_gbps: 1600.0,
@@ -31,11 +25,7 @@ fn physics_on() -> PhysicsConfig {
         power: Some(PowerConfig {
             mode: PowerMode::Cap,
             rack_budget_w: Some(0.8 * 16.0 * 6500.0),
-            pue: 1.3,
-            curve: CapCurve::default(),
-            gpus,
-            base_full_share: 0.5,
-            base_idle_share: 0.6,
+            ..PowerConfig::default()
         }),
         thermal: Some(ThermalConfig::default()),
     }

@@ -6,18 +6,17 @@
 //! room is taken (see the victim rules of `victims`). Victims lose the work since their last
 //! checkpoint and return to the queue. Ties in every rule go to the most recently arrived job (the higher id).
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
-use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
+use sim_core::resources::MILLI_PER_GPU;
 use sim_core::time::SimTime;
 
 use crate::params::{Kind, Param, Params};
-use crate::placement::Placement;
-use crate::registry::{Context, Factory, PartInfo, PreemptionPart};
+use crate::registry::{Context, Factory, PartInfo, PreemptionPart, VictimOrderFn};
 use crate::round::Round;
-use crate::victims::make_room;
+use crate::victims::StopRule;
 
 /// The order in which candidates are preempted: the first ones go first.
 pub trait VictimOrder {
@@ -55,17 +54,40 @@ pub const PARAMS: &[Param] = &[
     },
 ];
 
-/// A victim rule given as functions: the order, and what it ranks a victim by.
-struct Rule(fn(&mut [&Job], SimTime), fn(&Job, SimTime) -> String);
+/// A victim rule given as functions: how it compares two candidates at a given time (before the tie
+/// every rule breaks the same way: the most recently arrived job first), and what it ranks a
+/// victim by.
+struct Rule {
+    compare: fn(&Job, &Job, SimTime) -> Ordering,
+    explain: fn(&Job, SimTime) -> String,
+}
 
 impl VictimOrder for Rule {
     fn order(&self, candidates: &mut [&Job], now: SimTime) {
-        (self.0)(candidates, now);
+        candidates.sort_by(|a, b| (self.compare)(a, b, now).then(Reverse(a.id).cmp(&Reverse(b.id))));
     }
 
     fn explain(&self, victim: &Job, now: SimTime) -> String {
-        (self.1)(victim, now)
+        (self.explain)(victim, now)
     }
+}
+
+/// A victim rule of this crate: `name` and `description` under the shared [`PARAMS`], built by
+/// `build`.
+const fn rule(name: &'static str, description: &'static str, build: &'static VictimOrderFn) -> PreemptionPart {
+    PreemptionPart {
+        info: PartInfo {
+            name,
+            description,
+            params: PARAMS,
+        },
+        build: Factory::Static(build),
+    }
+}
+
+/// Compares `a` and `b` by the fraction of their work done at `now`, least first.
+fn by_progress(a: &Job, b: &Job, now: SimTime) -> Ordering {
+    a.progress_fraction_at(now).total_cmp(&b.progress_fraction_at(now))
 }
 
 /// `progress=F`: the fraction of `job`'s work done at `now`, to three places.
@@ -92,90 +114,52 @@ const NONE: PreemptionPart = PreemptionPart {
 };
 
 /// `least-progress`.
-const LEAST_PROGRESS: PreemptionPart = PreemptionPart {
-    info: PartInfo {
-        name: "least-progress",
-        description: "victims with the smallest fraction of their work done first",
-        params: PARAMS,
+const LEAST_PROGRESS: PreemptionPart = rule(
+    "least-progress",
+    "victims with the smallest fraction of their work done first",
+    &|_, _| {
+        Some(Box::new(Rule {
+            compare: by_progress,
+            explain: progress_of,
+        }))
     },
-    build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(
-            |candidates, now| {
-                let progress = |j: &Job| j.progress_fraction_at(now);
-                candidates.sort_by(|a, b| {
-                    progress(a)
-                        .total_cmp(&progress(b))
-                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
-                });
-            },
-            progress_of,
-        )))
-    }),
-};
+);
 
 /// `lowest-priority`.
-const LOWEST_PRIORITY: PreemptionPart = PreemptionPart {
-    info: PartInfo {
-        name: "lowest-priority",
-        description: "victims of the lowest priority first, then least progress",
-        params: PARAMS,
+const LOWEST_PRIORITY: PreemptionPart = rule(
+    "lowest-priority",
+    "victims of the lowest priority first, then least progress",
+    &|_, _| {
+        Some(Box::new(Rule {
+            compare: |a, b, now| a.spec.priority.cmp(&b.spec.priority).then(by_progress(a, b, now)),
+            explain: |j, now| format!("priority={},{}", j.spec.priority, progress_of(j, now)),
+        }))
     },
-    build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(
-            |candidates, now| {
-                let progress = |j: &Job| j.progress_fraction_at(now);
-                candidates.sort_by(|a, b| {
-                    a.spec
-                        .priority
-                        .cmp(&b.spec.priority)
-                        .then(progress(a).total_cmp(&progress(b)))
-                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
-                });
-            },
-            |j, now| format!("priority={},{}", j.spec.priority, progress_of(j, now)),
-        )))
-    }),
-};
+);
 
 /// `newest`.
-const NEWEST: PreemptionPart = PreemptionPart {
-    info: PartInfo {
-        name: "newest",
-        description: "the most recently (re)started victims first",
-        params: PARAMS,
-    },
-    build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(
-            |candidates, _| {
-                candidates.sort_by_key(|j| (Reverse(j.last_start), Reverse(j.id)));
-            },
-            |j, _| last_start(j),
-        )))
-    }),
-};
+const NEWEST: PreemptionPart = rule("newest", "the most recently (re)started victims first", &|_, _| {
+    Some(Box::new(Rule {
+        compare: |a, b, _| b.last_start.cmp(&a.last_start),
+        explain: |j, _| last_start(j),
+    }))
+});
 
 /// `min-lost-work`.
-const MIN_LOST_WORK: PreemptionPart = PreemptionPart {
-    info: PartInfo {
-        name: "min-lost-work",
-        description: "victims losing the least GPU time since their last checkpoint first",
-        params: PARAMS,
-    },
-    build: Factory::Static(&|_, _| {
-        Some(Box::new(Rule(
-            |candidates, now| {
-                let progress = |j: &Job| j.progress_fraction_at(now);
-                candidates.sort_by(|a, b| {
-                    lost_gpu_s(a, now)
-                        .total_cmp(&lost_gpu_s(b, now))
-                        .then(progress(a).total_cmp(&progress(b)))
-                        .then(Reverse(a.id).cmp(&Reverse(b.id)))
-                });
+const MIN_LOST_WORK: PreemptionPart = rule(
+    "min-lost-work",
+    "victims losing the least GPU time since their last checkpoint first",
+    &|_, _| {
+        Some(Box::new(Rule {
+            compare: |a, b, now| {
+                lost_gpu_s(a, now)
+                    .total_cmp(&lost_gpu_s(b, now))
+                    .then(by_progress(a, b, now))
             },
-            |j, now| format!("lost_gpu_s={}", lost_gpu_s(j, now).round()),
-        )))
-    }),
-};
+            explain: |j, now| format!("lost_gpu_s={}", lost_gpu_s(j, now).round()),
+        }))
+    },
+);
 
 /// This crate's victim rules, in listing order.
 pub(crate) const BUILTIN: [PreemptionPart; 5] = [NONE, LEAST_PROGRESS, LOWEST_PRIORITY, NEWEST, MIN_LOST_WORK];
@@ -210,40 +194,16 @@ impl Preemption {
         victim.last_start.unwrap_or(SimTime::ZERO).saturating_add(self.grace)
     }
 
-    /// Preempts the fewest candidates, in the rule's order, that let `job` start; returns the
-    /// victims and the job's placement.
-    pub(crate) fn make_room(
-        &self,
-        round: &mut Round<'_>,
-        placement: &mut dyn Placement,
-        job: &Job,
-    ) -> Option<(Vec<JobId>, Vec<TaskAlloc>)> {
-        let now = round.now();
-        let mut candidates: Vec<&Job> = round
-            .running()
-            .filter(|v| self.may_preempt(v, job.spec.priority) && self.grace_end(v) <= now)
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        self.order.order(&mut candidates, now);
-        let ids: Vec<JobId> = candidates.iter().map(|v| v.id).collect();
-        make_room(round, placement, job, &ids)
-    }
-
     /// What the victim rule ranked `victim` by at `now` (the why-log's reason for choosing it).
     pub(crate) fn explain(&self, victim: &Job, now: SimTime) -> String {
         self.order.explain(victim, now)
     }
 
-    /// How many running jobs `job` may preempt now (the candidates [`Preemption::make_room`]
+    /// How many running jobs `job` may preempt now (the candidates [`crate::victims::make_room`]
     /// tries); the why-log reports it when they were too few.
     pub(crate) fn candidates(&self, round: &Round<'_>, job: &Job) -> usize {
         let now = round.now();
-        round
-            .running()
-            .filter(|v| self.may_preempt(v, job.spec.priority) && self.grace_end(v) <= now)
-            .count()
+        round.running().filter(|v| self.may_stop(v, job, now)).count()
     }
 
     /// The next time a grace period ends that could let one of `blocked` preempt.
@@ -255,6 +215,19 @@ impl Preemption {
             .map(|v| self.grace_end(v))
             .filter(|&t| t > round.now())
             .min()
+    }
+}
+
+impl StopRule for Preemption {
+    /// Preemptible jobs of lower priority than `job`'s, past their grace period and under the
+    /// cap.
+    fn may_stop(&self, victim: &Job, job: &Job, now: SimTime) -> bool {
+        self.may_preempt(victim, job.spec.priority) && self.grace_end(victim) <= now
+    }
+
+    /// The victim rule's order.
+    fn order(&self, candidates: &mut [&Job], now: SimTime) {
+        self.order.order(candidates, now);
     }
 }
 

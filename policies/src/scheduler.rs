@@ -31,6 +31,7 @@ use crate::registry::Context;
 use crate::round::Round;
 use crate::slicing::TimeSlicing;
 use crate::spec::PolicySpec;
+use crate::victims::make_room;
 
 /// A policy assembled from parts.
 pub struct Scheduler {
@@ -185,7 +186,7 @@ impl Scheduler {
             };
             if plan.is_none()
                 && let Some(preemption) = &self.preemption
-                && let Some((victims, tasks)) = preemption.make_room(round, self.placement.as_mut(), job)
+                && let Some((victims, tasks)) = make_room(round, self.placement.as_mut(), job, preemption)
             {
                 if let Some(explain) = &mut self.explain {
                     explain.stopped(&victims, |v| preemption.explain(view.job(v), view.now));
@@ -283,7 +284,7 @@ impl Scheduler {
         let blocked = std::mem::take(&mut self.blocked);
         for &id in &blocked {
             let job = view.job(id);
-            match slicing.rotate(round, self.placement.as_mut(), job) {
+            match make_room(round, self.placement.as_mut(), job, slicing) {
                 Some((victims, tasks)) => {
                     decisions.extend(victims.iter().map(|&job| Decision::Suspend {
                         job,

@@ -10,13 +10,11 @@ use std::collections::BTreeSet;
 
 use sim_core::ids::JobId;
 use sim_core::job::Job;
-use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 
-use crate::placement::Placement;
 use crate::round::Round;
 use crate::spec::SlicingSpec;
-use crate::victims::make_room;
+use crate::victims::StopRule;
 
 /// The time-slicing settings of a policy.
 pub(crate) struct TimeSlicing {
@@ -39,26 +37,6 @@ impl TimeSlicing {
         job.last_start.unwrap_or(SimTime::ZERO).saturating_add(self.spec.slice)
     }
 
-    /// Suspends jobs whose slice is over to let `job` start; returns them and its placement.
-    pub(crate) fn rotate(
-        &self,
-        round: &mut Round<'_>,
-        placement: &mut dyn Placement,
-        job: &Job,
-    ) -> Option<(Vec<JobId>, Vec<TaskAlloc>)> {
-        let now = round.now();
-        let mut candidates: Vec<&Job> = round
-            .running()
-            .filter(|r| r.spec.preemptible && r.spec.priority == job.spec.priority && self.slice_end(r) <= now)
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        candidates.sort_by_key(|r| (r.last_start, r.id));
-        let ids: Vec<JobId> = candidates.iter().map(|r| r.id).collect();
-        make_room(round, placement, job, &ids)
-    }
-
     /// The next slice end of a running job whose priority one of `waiting` shares.
     pub(crate) fn next_wake(&self, round: &Round<'_>, waiting: &[JobId]) -> Option<SimTime> {
         let priorities: BTreeSet<i32> = waiting.iter().map(|&id| round.view.job(id).spec.priority).collect();
@@ -73,5 +51,17 @@ impl TimeSlicing {
             .filter(|(r, end)| r.spec.preemptible && priorities.contains(&r.spec.priority) && *end > now)
             .map(|(_, end)| end)
             .min()
+    }
+}
+
+impl StopRule for TimeSlicing {
+    /// Preemptible jobs of `job`'s priority whose slice is over.
+    fn may_stop(&self, victim: &Job, job: &Job, now: SimTime) -> bool {
+        victim.spec.preemptible && victim.spec.priority == job.spec.priority && self.slice_end(victim) <= now
+    }
+
+    /// Those that have run longest since they last (re)started first.
+    fn order(&self, candidates: &mut [&Job], _: SimTime) {
+        candidates.sort_by_key(|r| (r.last_start, r.id));
     }
 }

@@ -8,13 +8,43 @@
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
+use sim_core::time::SimTime;
 
 use crate::placement::{Placement, give_back_all};
 use crate::round::Round;
 
+/// A rule for stopping running jobs to make room for a waiting one (preemption, time slicing):
+/// which running jobs it may stop, and in which order it tries them.
+pub(crate) trait StopRule {
+    /// True when `victim`, running, may be stopped at `now` to make room for `job`.
+    fn may_stop(&self, victim: &Job, job: &Job, now: SimTime) -> bool;
+
+    /// Sorts `candidates` into the order they are tried at `now`, the first first.
+    fn order(&self, candidates: &mut [&Job], now: SimTime);
+}
+
+/// Stops the fewest of the running jobs that `rule` may stop, tried in its order, that let
+/// `job` be placed, and places it; returns the victims and the placement, or `None` with the
+/// round unchanged.
+pub(crate) fn make_room(
+    round: &mut Round<'_>,
+    placement: &mut dyn Placement,
+    job: &Job,
+    rule: &impl StopRule,
+) -> Option<(Vec<JobId>, Vec<TaskAlloc>)> {
+    let now = round.now();
+    let mut candidates: Vec<&Job> = round.running().filter(|v| rule.may_stop(v, job, now)).collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    rule.order(&mut candidates, now);
+    let ids: Vec<JobId> = candidates.iter().map(|v| v.id).collect();
+    stop_fewest(round, placement, job, &ids)
+}
+
 /// Stops the fewest candidates (in order) that let `job` be placed, and places it; returns the
 /// victims and the placement, or `None` with the round unchanged.
-pub(crate) fn make_room(
+fn stop_fewest(
     round: &mut Round<'_>,
     placement: &mut dyn Placement,
     job: &Job,

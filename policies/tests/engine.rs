@@ -21,8 +21,7 @@ use sim_core::job::{JobSpec, JobState};
 use sim_core::observe::{Observer, Record};
 use sim_core::physics::PhysicsConfig;
 use sim_core::policy::{Decision, Policy};
-use sim_core::power::cap_curve::CapCurve;
-use sim_core::power::{PowerConfig, PowerMode, catalog};
+use sim_core::power::{PowerConfig, PowerMode};
 use sim_core::resources::TaskRequest;
 use sim_core::thermal::ThermalConfig;
 use sim_core::time::SimTime;
@@ -240,14 +239,7 @@ fn arb_physics() -> impl Strategy<Value = PhysicsConfig> {
             .map(|(budget_w, admit)| PowerConfig {
                 mode: if admit { PowerMode::Admit } else { PowerMode::Cap },
                 rack_budget_w: Some(budget_w),
-                pue: 1.3,
-                curve: CapCurve::default(),
-                gpus: catalog::catalog()
-                    .into_iter()
-                    .map(|(n, s)| (n.to_string(), s))
-                    .collect(),
-                base_full_share: 0.5,
-                base_idle_share: 0.6,
+                ..PowerConfig::default()
             });
         let thermal = thermal.map(|(cooling_w, recovery_s)| ThermalConfig {
             cooling_w_per_rack: Some(cooling_w),

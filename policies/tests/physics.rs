@@ -12,8 +12,7 @@ use sim_core::ids::{JobId, NodeId};
 use sim_core::job::JobSpec;
 use sim_core::observe::{Observer, Record};
 use sim_core::physics::PhysicsConfig;
-use sim_core::power::cap_curve::CapCurve;
-use sim_core::power::{PowerConfig, PowerMode, catalog};
+use sim_core::power::{PowerConfig, PowerMode};
 use sim_core::thermal::ThermalConfig;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -150,14 +149,7 @@ fn power(budget_w: f64, mode: PowerMode) -> PowerConfig {
     PowerConfig {
         mode,
         rack_budget_w: Some(budget_w),
-        pue: 1.3,
-        curve: CapCurve::default(),
-        gpus: catalog::catalog()
-            .into_iter()
-            .map(|(n, s)| (n.to_string(), s))
-            .collect(),
-        base_full_share: 0.5,
-        base_idle_share: 0.6,
+        ..PowerConfig::default()
     }
 }
 

@@ -38,7 +38,7 @@ use sim_core::observe::Record;
 use sim_core::physics::PhysicsConfig;
 use sim_core::policy::Policy;
 use sim_core::resources::TaskAlloc;
-use sim_core::run::{RunRecord, simulate_observed};
+use sim_core::run::{RunRecord, simulate_measured};
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
@@ -603,7 +603,7 @@ impl Env {
             let (spec, context) = *spec;
             let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
             let run = |policy: &mut dyn Policy| {
-                simulate_observed(world, source, policy, config, Vec::new(), &mut DiscardRows)
+                simulate_measured(world, source, policy, config, Vec::new(), &mut DiscardRows, &[])
             };
             let shared = Arc::new(Mutex::new(Shared::default()));
             let spec = agent_spec(&spec, yielder, shape, &shared);
@@ -639,13 +639,14 @@ impl Env {
             .detach(|| {
                 let mut policy = policies::resolve_with(&spec, self.seed, &self.typical);
                 let source = self.jobs[range].iter().cloned().map(Ok::<_, Infallible>);
-                simulate_observed(
+                simulate_measured(
                     self.world(),
                     source,
                     policy.as_mut(),
                     self.config.clone(),
                     Vec::new(),
                     &mut DiscardRows,
+                    &[],
                 )
                 .map(|r| Outcome::new(r, 0))
             })

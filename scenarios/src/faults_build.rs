@@ -11,8 +11,8 @@ use sim_core::faults::{
 
 use crate::error::ScenarioError;
 use crate::faults_schema::{
-    CauseDomainName, CauseSection, ComponentName, FaultsSection, IncidentKindName, IncidentSection, LifetimeName,
-    RepairName, RequeueName,
+    CauseDomainName, CauseSection, FaultsSection, IncidentKindName, IncidentSection, LifetimeName, RepairName,
+    RequeueName,
 };
 use crate::load::{Site, ValidScenario, locate};
 use crate::schema::Scenario;
@@ -82,17 +82,6 @@ fn table_error(text: &str, origin: &str, table: &str, index: usize, key: &str, r
 fn key_error(text: &str, origin: &str, section: &str, key: &str, reason: String) -> ScenarioError {
     let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
     ScenarioError::Input(format!("{place}: {section}.{key}: {reason}"))
-}
-
-fn component(name: ComponentName) -> Component {
-    match name {
-        ComponentName::Gpu => Component::Gpu,
-        ComponentName::Node => Component::Node,
-        ComponentName::Tor => Component::Tor,
-        ComponentName::Spine => Component::Spine,
-        ComponentName::Pdu => Component::Pdu,
-        ComponentName::Cooling => Component::Cooling,
-    }
 }
 
 fn incident_kind(name: IncidentKindName) -> IncidentKind {
@@ -202,7 +191,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
                 );
             }
         }
-        needs_model(scenario, component(random.component)).map_or(Ok(()), |reason| fail("component", reason))?;
+        needs_model(scenario, random.component).map_or(Ok(()), |reason| fail("component", reason))?;
     }
     for (i, cause) in faults.causes.iter().enumerate() {
         check_cause(cause, |key: &str, reason: String| {
@@ -431,7 +420,7 @@ fn random_faults(
         }
     };
     Ok(RandomFaults {
-        component: component(section.component),
+        component: section.component,
         lifetime: match section.distribution {
             Some(LifetimeName::Weibull) => {
                 Lifetime::weibull_with_mean(mtbf_s, section.shape.unwrap_or(DEFAULT_SHAPE)).map_err(refused("mtbf"))?

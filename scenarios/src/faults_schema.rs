@@ -3,6 +3,7 @@
 //! the README ("Failures and incidents").
 
 use serde::{Deserialize, Serialize};
+use sim_core::faults::Component;
 
 use crate::duration::Duration;
 
@@ -79,30 +80,12 @@ pub enum RequeueName {
     Back,
 }
 
-/// A component class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ComponentName {
-    /// One GPU device.
-    Gpu,
-    /// One node.
-    Node,
-    /// A rack's leaf switch.
-    Tor,
-    /// A spine switch.
-    Spine,
-    /// A rack's power distribution unit.
-    Pdu,
-    /// A rack's cooling unit.
-    Cooling,
-}
-
 /// `[[faults.random]]`: every unit of a class fails independently, again and again.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomSection {
     /// The class: `gpu`, `node`, `tor`, `spine`, `pdu` or `cooling`.
-    pub component: ComponentName,
+    pub component: Component,
     /// Mean time between failures of one unit (its clock restarts after each repair).
     pub mtbf: Duration,
     /// `exponential` (default) or `weibull`.

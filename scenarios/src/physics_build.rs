@@ -122,10 +122,7 @@ fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(),
 }
 
 fn power_config(section: &PowerSection, cluster: &Cluster, origin: &str) -> Result<PowerConfig, ScenarioError> {
-    let mut gpus: std::collections::BTreeMap<String, GpuSpec> = catalog::catalog()
-        .into_iter()
-        .map(|(name, spec)| (name.to_string(), spec))
-        .collect();
+    let mut gpus = catalog::by_model();
     for (model, given) in &section.gpu {
         let spec = match gpus.get(model) {
             Some(base) => merge(base.clone(), given),

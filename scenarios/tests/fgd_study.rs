@@ -7,7 +7,7 @@ use scenarios::run::DEFAULT_TARGET_DEMAND;
 use scenarios::{Override, ValidScenario, load_file};
 use sim_core::engine::EngineConfig;
 use sim_core::observe::{Observer, Record};
-use sim_core::run::simulate_observed;
+use sim_core::run::simulate_measured;
 use sim_core::view::ClusterView;
 use traces::fill::fill_workload;
 
@@ -73,13 +73,14 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
         let spec = policies::PolicySpec::preset(policy).unwrap();
         let mut scheduler = policies::resolve_with(&spec, 42, &typical);
         let mut check = AllocEqualsDemand::default();
-        simulate_observed(
+        simulate_measured(
             cluster,
             &mut fill.source,
             scheduler.as_mut(),
             config,
             vec![&mut check],
             &mut sim_core::metrics::DiscardRows,
+            &[],
         )
         .unwrap();
         let first_failure = check

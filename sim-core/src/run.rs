@@ -58,33 +58,17 @@ where
     E: Into<Box<dyn Error + Send + Sync>>,
 {
     let mut rows = Vec::new();
-    let mut record = simulate_observed(world, source, policy, config, Vec::new(), &mut rows)?;
+    let mut record = simulate_measured(world, source, policy, config, Vec::new(), &mut rows, &[])?;
     record.jobs = rows;
     Ok(record)
 }
 
 /// [`simulate`], with `extra` observers watching the run beside the standard collectors (the
-/// fill experiment's allocation curve, for one), and every job's row handed to `rows` as the
-/// job is retired (written as it comes, or dropped, when the run streams its jobs:
-/// `EngineConfig::stream_jobs`).
-pub fn simulate_observed<S, E>(
-    world: impl Into<World>,
-    source: S,
-    policy: &mut dyn Policy,
-    config: EngineConfig,
-    extra: Vec<&mut dyn Observer>,
-    rows: &mut dyn JobRowSink,
-) -> Result<RunRecord, RunError>
-where
-    S: Iterator<Item = Result<JobSpec, E>>,
-    E: Into<Box<dyn Error + Send + Sync>>,
-{
-    simulate_measured(world, source, policy, config, extra, rows, &[])
-}
-
-/// [`simulate_observed`], also computing the metrics of `metrics` (a crate's own, built afresh
-/// for this run): they watch the run after the standard collectors and `extra`, and their
-/// values go to [`RunRecord::extra_metrics`].
+/// fill experiment's allocation curve, for one), every job's row handed to `rows` as the job is
+/// retired (written as it comes, or dropped, when the run streams its jobs:
+/// `EngineConfig::stream_jobs`), and the metrics of `metrics` computed too (a crate's own,
+/// built afresh for this run; empty for none): they watch the run after the standard
+/// collectors and `extra`, and their values go to [`RunRecord::extra_metrics`].
 pub fn simulate_measured<S, E>(
     world: impl Into<World>,
     source: S,

@@ -10,13 +10,7 @@
 //! shared task takes the fullest device it fits (the artifact's `best` GPU selection); whole-GPU
 //! tasks the lowest idle ones.
 
-use sim_core::cluster::Trial;
-use sim_core::job::Job;
-use sim_core::resources::TaskAlloc;
-
-use super::Placement;
-use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, by_free_cpu_gpu, place_scored, scored_candidates};
-use crate::explain::Candidate;
+use super::scored::{FreeCpuGpuScore, MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties};
 use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `dot-product`.
@@ -57,20 +51,18 @@ fn score(cpu_free_milli: u64, gpu_free_milli: i64, cpu_milli: u64, gpu_milli: u6
     (100.0 * (1.0 - product / 2.0)) as i64
 }
 
-impl Placement for DotProduct {
-    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        place_scored(trial, job, &mut self.ties, by_free_cpu_gpu(job, score))
-    }
+impl FreeCpuGpuScore for DotProduct {
+    const SCORE: fn(u64, i64, u64, u64) -> i64 = score;
 
-    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
-        scored_candidates(trial, job, &mut self.ties, by_free_cpu_gpu(job, score), k, out);
+    fn ties(&mut self) -> &mut Ties {
+        &mut self.ties
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::tests::{hold, machines, pod};
+    use crate::placement::tests::{first_nodes, hold, machines, pod};
 
     #[test]
     fn the_least_aligned_node_wins_and_ties_are_drawn() {
@@ -86,15 +78,7 @@ mod tests {
         // n1 and n2 tie: each is chosen for some seeds, n0 never.
         let mut cluster = machines(&[(8, 96, "A"), (2, 8, "A"), (4, 64, "A")]);
         hold(&mut cluster, 2, &[0, 1, 2], 1000, 24);
-        let chosen: Vec<u32> = (0..20)
-            .map(|seed| {
-                DotProduct::new(seed)
-                    .place(&mut Trial::new(&cluster), &pod(8, 1.0))
-                    .unwrap()[0]
-                    .node
-                    .0
-            })
-            .collect();
+        let chosen = first_nodes(0..20, &cluster, &pod(8, 1.0), DotProduct::new);
         assert!(
             chosen.contains(&1) && chosen.contains(&2) && !chosen.contains(&0),
             "{chosen:?}"

@@ -320,6 +320,25 @@ pub(crate) mod tests {
         cluster.allocate(&[task]).unwrap();
     }
 
+    /// Where the first task of `job` goes on `cluster` under the placement `of` builds for each
+    /// seed of `seeds` (a node index per seed): how tests see ties drawn at random.
+    pub(crate) fn first_nodes<P: super::Placement>(
+        seeds: std::ops::Range<u64>,
+        cluster: &Cluster,
+        job: &Job,
+        of: impl Fn(u64) -> P,
+    ) -> Vec<u32> {
+        seeds
+            .map(|seed| {
+                of(seed)
+                    .place(&mut sim_core::cluster::Trial::new(cluster), job)
+                    .unwrap()[0]
+                    .node
+                    .0
+            })
+            .collect()
+    }
+
     /// A pending job of `tasks` × `gpus`.
     pub(crate) fn job(tasks: u32, gpus: f64) -> Job {
         let request = TaskRequest::with_gpu_amount(gpus, 0, 0).unwrap();

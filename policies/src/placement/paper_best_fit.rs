@@ -8,13 +8,7 @@
 //! task takes the fullest devices that fit. It differs from `best-fit` (GPU only, exact, ties
 //! to the lower node) in weighing CPU and in its coarse integer scores.
 
-use sim_core::cluster::Trial;
-use sim_core::job::Job;
-use sim_core::resources::TaskAlloc;
-
-use super::Placement;
-use super::scored::{MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties, by_free_cpu_gpu, place_scored, scored_candidates};
-use crate::explain::Candidate;
+use super::scored::{FreeCpuGpuScore, MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, Ties};
 use crate::registry::{Factory, PartInfo, PlacementPart};
 
 /// `paper-best-fit`.
@@ -49,20 +43,20 @@ fn score(cpu_free_milli: u64, gpu_free_milli: i64, cpu_milli: u64, gpu_milli: u6
     ((1.0 - left) * 100.0) as i64
 }
 
-impl Placement for PaperBestFit {
-    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
-        place_scored(trial, job, &mut self.ties, by_free_cpu_gpu(job, score))
-    }
+impl FreeCpuGpuScore for PaperBestFit {
+    const SCORE: fn(u64, i64, u64, u64) -> i64 = score;
 
-    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
-        scored_candidates(trial, job, &mut self.ties, by_free_cpu_gpu(job, score), k, out);
+    fn ties(&mut self) -> &mut Ties {
+        &mut self.ties
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::tests::{hold, machines, pod};
+    use crate::placement::Placement;
+    use crate::placement::tests::{first_nodes, hold, machines, pod};
+    use sim_core::cluster::Trial;
     use sim_core::ids::NodeId;
 
     #[test]
@@ -89,15 +83,7 @@ mod tests {
     fn equal_scores_are_drawn_at_random() {
         // Two identical idle nodes score alike: over seeds, both are chosen.
         let cluster = machines(&[(8, 96, "A"), (8, 96, "A")]);
-        let chosen: Vec<u32> = (0..16)
-            .map(|seed| {
-                PaperBestFit::new(seed)
-                    .place(&mut Trial::new(&cluster), &pod(4, 1.0))
-                    .unwrap()[0]
-                    .node
-                    .0
-            })
-            .collect();
+        let chosen = first_nodes(0..16, &cluster, &pod(4, 1.0), PaperBestFit::new);
         assert!(chosen.contains(&0) && chosen.contains(&1), "{chosen:?}");
     }
 }

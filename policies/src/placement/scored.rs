@@ -14,7 +14,7 @@ use sim_core::job::Job;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::rng::{Stream, stream};
 
-use super::place_each;
+use super::{Placement, place_each};
 use crate::explain::Candidate;
 
 /// CPU of the largest node the artifact normalises by (`MaxSpecCpu`), in milli-cores.
@@ -140,6 +140,28 @@ pub(crate) fn by_free_cpu_gpu(
         let (cpu_free, _) = trial.free_cpu_mem(task.node);
         let gpu_free = free_milli(trial.gpu_free_milli(task.node));
         Some((score(cpu_free, gpu_free, request.cpu_milli, request.gpu_milli()), task))
+    }
+}
+
+/// A placement of the study that looks at nothing but a node's free CPU and GPU and the task's
+/// request ([`by_free_cpu_gpu`]): `dot-product` and `paper-best-fit`. Its tie order and its
+/// score are all it has; it places by [`place_scored`] and ranks by [`scored_candidates`].
+pub(crate) trait FreeCpuGpuScore {
+    /// The score of a node with `cpu_free_milli` and `gpu_free_milli` for a task of
+    /// `cpu_milli` and `gpu_milli`.
+    const SCORE: fn(u64, i64, u64, u64) -> i64;
+
+    /// The run's random order of the nodes, for ties.
+    fn ties(&mut self) -> &mut Ties;
+}
+
+impl<T: FreeCpuGpuScore> Placement for T {
+    fn place(&mut self, trial: &mut Trial<'_>, job: &Job) -> Option<Vec<TaskAlloc>> {
+        place_scored(trial, job, self.ties(), by_free_cpu_gpu(job, T::SCORE))
+    }
+
+    fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
+        scored_candidates(trial, job, self.ties(), by_free_cpu_gpu(job, T::SCORE), k, out);
     }
 }
 

@@ -105,9 +105,8 @@ impl Chart for BandChart {
     }
 
     fn flat_note(&self) -> Option<String> {
-        note_if_all_flat(&self.title, &self.shown(), |s| {
-            let values = s.points.iter().flat_map(|p| [p.mean, p.low, p.high]);
-            constant(values).map(|v| (s.label.clone(), v))
+        note_if_all_flat(&self.title, self.shown(), |s| {
+            constant(s.points.iter().flat_map(|p| [p.mean, p.low, p.high]))
         })
     }
 

@@ -81,9 +81,8 @@ impl Chart for BarChart {
     }
 
     fn flat_note(&self) -> Option<String> {
-        note_if_all_flat(&self.title, &self.shown(), |s| {
-            let values = s.bars.iter().flatten().flat_map(|b| [b.mean, b.low, b.high]);
-            constant(values).filter(|v| *v == 0.0).map(|v| (s.label.clone(), v))
+        note_if_all_flat(&self.title, self.shown(), |s| {
+            constant(s.bars.iter().flatten().flat_map(|b| [b.mean, b.low, b.high])).filter(|v| *v == 0.0)
         })
     }
 

@@ -97,9 +97,8 @@ impl Chart for LineChart {
     /// log scale, one x (every job waited 0 s).
     fn flat_note(&self) -> Option<String> {
         let distribution = matches!(self.x, XScale::Log10 { .. });
-        note_if_all_flat(&self.title, &self.shown(), |s| {
-            let values = s.points.iter().map(|p| if distribution { p.0 } else { p.1 });
-            constant(values).map(|v| (s.label.clone(), v))
+        note_if_all_flat(&self.title, self.shown(), |s| {
+            constant(s.points.iter().map(|p| if distribution { p.0 } else { p.1 }))
         })
     }
 

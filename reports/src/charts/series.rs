@@ -60,10 +60,18 @@ pub fn flat_note(title: &str, flat: &[(String, f64)]) -> String {
     }
 }
 
-/// The note of the chart titled `title` when every series is flat, else `None`: `flat_of`
-/// gives a flat series' label and its one value (`None` when the series varies).
-pub fn note_if_all_flat<S>(title: &str, series: &[S], flat_of: impl Fn(&S) -> Option<(String, f64)>) -> Option<String> {
-    let flat: Option<Vec<(String, f64)>> = series.iter().map(flat_of).collect();
+/// The note of the chart titled `title` when every series of `series` (as drawn) is flat, else
+/// `None`: `value_of` gives a series' one value, or `None` when it varies; the note names each
+/// series by its label.
+pub fn note_if_all_flat<S: Labelled>(
+    title: &str,
+    series: Vec<S>,
+    value_of: impl Fn(&S) -> Option<f64>,
+) -> Option<String> {
+    let flat: Option<Vec<(String, f64)>> = series
+        .into_iter()
+        .map(|mut s| value_of(&s).map(|v| (std::mem::take(s.label_mut()), v)))
+        .collect();
     flat.map(|flat| flat_note(&super::tidy_title(title), &flat))
 }
 

@@ -13,8 +13,10 @@
 use crate::cluster::Cluster;
 use crate::ids::NodeId;
 
-/// A class of components that can fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A class of components that can fail, named in scenarios (`[[faults.random]] component`) as
+/// [`Component::name`] gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Component {
     /// One GPU device.
     Gpu,
@@ -174,5 +176,21 @@ mod tests {
         assert_eq!(domains.find_unit(&cluster, Component::Spine, "spine3"), Some(3));
         assert_eq!(domains.find_unit(&cluster, Component::Spine, "spine4"), None);
         assert_eq!(domains.find_unit(&cluster, Component::Node, "n9"), None);
+    }
+
+    #[test]
+    fn scenarios_name_a_class_as_its_name_says() {
+        for class in [
+            Component::Gpu,
+            Component::Node,
+            Component::Tor,
+            Component::Spine,
+            Component::Pdu,
+            Component::Cooling,
+        ] {
+            let quoted = format!("\"{}\"", class.name());
+            assert_eq!(serde_json::to_string(&class).unwrap(), quoted);
+            assert_eq!(serde_json::from_str::<Component>(&quoted).unwrap(), class);
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! board power limit and minimum, idle power, relative speed, and the temperature thresholds.
 //! Every value is a scenario knob; this table only fills in what a scenario leaves out.
 
+use std::collections::BTreeMap;
+
 /// Physical parameters of one GPU model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GpuSpec {
@@ -55,6 +57,15 @@ pub fn catalog() -> Vec<(&'static str, GpuSpec)> {
         ("T4", spec(0.15, 70.0, 60.0, 8.0, T4, None)),
         ("MI300X", spec(2.0, 750.0, 375.0, 90.0, H100, None)),
     ]
+}
+
+/// The catalog keyed by model name: the GPU table of a power model
+/// ([`super::PowerConfig::gpus`]) before a scenario adds or overrides models.
+pub fn by_model() -> BTreeMap<String, GpuSpec> {
+    catalog()
+        .into_iter()
+        .map(|(name, spec)| (name.to_string(), spec))
+        .collect()
 }
 
 /// The catalog entry for `model`, if there is one.

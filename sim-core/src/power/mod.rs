@@ -58,6 +58,23 @@ pub struct PowerConfig {
     pub base_idle_share: f64,
 }
 
+/// The defaults of docs/models.md §2, as a scenario's `[power]` without keys gives them: a
+/// budget that never binds in `cap` mode, PUE 1.3, the default cap curve, node base power of
+/// 0.5 × the GPUs' board limits at full load and 0.6 × that at idle, and the catalog's GPU models.
+impl Default for PowerConfig {
+    fn default() -> Self {
+        PowerConfig {
+            mode: PowerMode::Cap,
+            rack_budget_w: None,
+            pue: 1.3,
+            curve: CapCurve::default(),
+            gpus: catalog::by_model(),
+            base_full_share: 0.5,
+            base_idle_share: 0.6,
+        }
+    }
+}
+
 /// Why the power model cannot be built for a cluster.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PowerError {
@@ -280,14 +297,7 @@ mod tests {
         PowerConfig {
             mode,
             rack_budget_w: budget_w,
-            pue: 1.3,
-            curve: CapCurve::default(),
-            gpus: catalog::catalog()
-                .into_iter()
-                .map(|(n, s)| (n.to_string(), s))
-                .collect(),
-            base_full_share: 0.5,
-            base_idle_share: 0.6,
+            ..PowerConfig::default()
         }
     }
 
