@@ -603,7 +603,7 @@ impl Env {
             let (spec, context) = *spec;
             let source = jobs[range].iter().cloned().map(Ok::<_, Infallible>);
             let run = |policy: &mut dyn Policy| {
-                simulate_measured(world, source, policy, config, Vec::new(), &mut DiscardRows, &[])
+                simulate_measured(world, source, policy, config, Vec::new(), &mut DiscardRows, None, &[])
             };
             let shared = Arc::new(Mutex::new(Shared::default()));
             let spec = agent_spec(&spec, yielder, shape, &shared);
@@ -646,6 +646,7 @@ impl Env {
                     self.config.clone(),
                     Vec::new(),
                     &mut DiscardRows,
+                    None,
                     &[],
                 )
                 .map(|r| Outcome::new(r, 0))

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sim_core::metrics::{JobRow, JobRowSink, RackSample, Sample, Summary};
+use sim_core::metrics::{JobRow, JobRowSink, RackSample, Sample, SampleSink, Summary};
 use sim_core::run::RunRecord;
 
 use crate::atomic::write_atomic;
@@ -112,17 +112,17 @@ pub fn extra_metric_names(summary: &serde_json::Map<String, serde_json::Value>) 
         .collect()
 }
 
-/// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv`
-/// (from the record's rows, or, when the run streamed them, by committing `streamed`),
-/// `timeseries.csv`, `racks.csv` when a physical model is on and `incidents.csv` when a failure
-/// model is or something failed. Each file is written whole or not at all. Returns the paths
-/// written.
+/// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv` and
+/// `timeseries.csv` (from the record's rows and samples, or, when the run streamed them, by
+/// committing `streamed`), `racks.csv` when a physical model is on and `incidents.csv` when a
+/// failure model is or something failed. Each file is written whole or not at all. Returns the
+/// paths written.
 pub fn write_run_files(
     dir: &Path,
     summary: &SummaryFile<'_>,
     record: &RunRecord,
     rack_names: &[String],
-    streamed: Option<JobsCsv>,
+    streamed: Option<StreamedFiles>,
 ) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut paths = vec![
@@ -135,10 +135,15 @@ pub fn write_run_files(
         w.write_all(b"\n")
     })?;
     match streamed {
-        Some(jobs) => jobs.commit(&paths[1])?,
-        None => write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?,
+        Some(files) => {
+            files.jobs.0.commit(&paths[1])?;
+            files.timeseries.0.commit(&paths[2])?;
+        }
+        None => {
+            write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?;
+            write_atomic(&paths[2], |w| write_timeseries(w, &record.timeseries))?;
+        }
     }
-    write_atomic(&paths[2], |w| write_timeseries(w, &record.timeseries))?;
     if !record.racks.is_empty() {
         let path = dir.join("racks.csv");
         write_atomic(&path, |w| write_racks(w, &record.racks, rack_names))?;
@@ -169,30 +174,40 @@ pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String
     Ok(())
 }
 
-/// `jobs.csv` written as the run goes: each retired job's row is appended to a temporary file in
-/// the output folder, which [`write_run_files`] renames into place once the run has ended (a
-/// failed run leaves nothing). Memory stays flat however many jobs the trace holds.
-pub struct JobsCsv {
+/// A CSV file written as the run goes: rows are appended to a temporary file in the output
+/// folder, which [`write_run_files`] renames into place once the run has ended (a failed run
+/// leaves nothing). Memory stays flat however long the run.
+struct StreamedCsv {
     out: io::BufWriter<std::fs::File>,
     path: tempfile::TempPath,
     row: Row,
     error: Option<io::Error>,
 }
 
-impl JobsCsv {
-    /// Starts `jobs.csv` for a run whose files go to `dir` (created if needed).
-    pub fn create(dir: &Path) -> io::Result<JobsCsv> {
+impl StreamedCsv {
+    /// Starts file `name` with its header `columns` in `dir` (created if needed).
+    fn create(dir: &Path, name: &str, columns: &[&str]) -> io::Result<StreamedCsv> {
         std::fs::create_dir_all(dir)?;
-        let (file, path) = crate::atomic::temporary_for(dir, "jobs.csv")?;
+        let (file, path) = crate::atomic::temporary_for(dir, name)?;
         let mut out = io::BufWriter::new(file);
         let mut row = Row::default();
-        row.header(&mut out, &JOBS_COLUMNS)?;
-        Ok(JobsCsv {
+        row.header(&mut out, columns)?;
+        Ok(StreamedCsv {
             out,
             path,
             row,
             error: None,
         })
+    }
+
+    /// Appends the row `fill` makes; after a write error, nothing more (the error is kept for
+    /// [`StreamedCsv::commit`]).
+    fn append(&mut self, fill: impl FnOnce(&mut Row) -> &mut Row) {
+        if self.error.is_none()
+            && let Err(e) = fill(self.row.start()).write(&mut self.out)
+        {
+            self.error = Some(e);
+        }
     }
 
     /// Flushes the rows to the disk and renames the file to `target`; the first write error,
@@ -206,13 +221,41 @@ impl JobsCsv {
     }
 }
 
+/// `jobs.csv` written as the run goes, a row per retired job (see [`StreamedFiles`]).
+pub struct JobsCsv(StreamedCsv);
+
 impl JobRowSink for JobsCsv {
     fn push(&mut self, job: JobRow) {
-        if self.error.is_none()
-            && let Err(e) = job_row(self.row.start(), &job).write(&mut self.out)
-        {
-            self.error = Some(e);
-        }
+        self.0.append(|row| job_row(row, &job));
+    }
+}
+
+/// `timeseries.csv` written as the run goes, a row per sample (see [`StreamedFiles`]).
+pub struct TimeseriesCsv(StreamedCsv);
+
+impl SampleSink for TimeseriesCsv {
+    fn push(&mut self, sample: Sample) {
+        self.0.append(|row| sample_row(row, &sample));
+    }
+}
+
+/// The files a run writes as it goes, so that its memory holds only its live jobs whatever the
+/// length of its trace and its simulated time: `jobs.csv` and `timeseries.csv`, in temporary
+/// files until [`write_run_files`] renames them into place.
+pub struct StreamedFiles {
+    /// `jobs.csv`: the run's row sink.
+    pub jobs: JobsCsv,
+    /// `timeseries.csv`: the run's sample sink.
+    pub timeseries: TimeseriesCsv,
+}
+
+impl StreamedFiles {
+    /// Starts both files for a run whose files go to `dir` (created if needed).
+    pub fn create(dir: &Path) -> io::Result<StreamedFiles> {
+        Ok(StreamedFiles {
+            jobs: JobsCsv(StreamedCsv::create(dir, "jobs.csv", &JOBS_COLUMNS)?),
+            timeseries: TimeseriesCsv(StreamedCsv::create(dir, "timeseries.csv", &TIMESERIES_COLUMNS)?),
+        })
     }
 }
 
@@ -254,20 +297,72 @@ pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()
     let mut row = Row::default();
     row.header(w, &TIMESERIES_COLUMNS)?;
     for s in samples {
-        row.start()
-            .time(Some(s.t))
-            .float(s.gpu_alloc)
-            .float(s.gpu_util)
-            .float(s.frag)
-            .count(s.queue_len)
-            .count(s.running)
-            .optional(s.power_kw)
-            .optional(s.max_temp_c)
-            .count(s.down_nodes)
-            .optional(s.frag_gpus)
-            .optional(s.frag_ratio)
-            .float(s.gpu_capacity_up)
-            .write(w)?;
+        sample_row(row.start(), s).write(w)?;
     }
     Ok(())
+}
+
+/// Fills `row` with the fields of sample `s`, in [`TIMESERIES_COLUMNS`] order.
+fn sample_row<'r>(row: &'r mut Row, s: &Sample) -> &'r mut Row {
+    row.time(Some(s.t))
+        .float(s.gpu_alloc)
+        .float(s.gpu_util)
+        .float(s.frag)
+        .count(s.queue_len)
+        .count(s.running)
+        .optional(s.power_kw)
+        .optional(s.max_temp_c)
+        .count(s.down_nodes)
+        .optional(s.frag_gpus)
+        .optional(s.frag_ratio)
+        .float(s.gpu_capacity_up)
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::time::SimTime;
+
+    use super::*;
+
+    #[test]
+    fn a_streamed_timeseries_is_the_file_written_at_once() {
+        // Two samples streamed, then committed: the header, then one line each, every field
+        // as the file written from memory has it (checked here by hand: seconds with one
+        // decimal, counts as integers, an absent power or temperature as an empty cell).
+        let sample = |t: u64, queue_len: usize| Sample {
+            t: SimTime::from_secs(t),
+            gpu_alloc: 0.5,
+            gpu_util: 0.25,
+            gpu_capacity_up: 1.0,
+            frag: 0.0,
+            queue_len,
+            running: 2,
+            power_kw: None,
+            max_temp_c: Some(61.5),
+            down_nodes: 0,
+            frag_gpus: None,
+            frag_ratio: None,
+        };
+        let samples = [sample(0, 3), sample(3600, 0)];
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = StreamedFiles::create(dir.path()).unwrap();
+        for s in &samples {
+            SampleSink::push(&mut files.timeseries, s.clone());
+        }
+        let target = dir.path().join("timeseries.csv");
+        files.timeseries.0.commit(&target).unwrap();
+        let streamed = std::fs::read_to_string(&target).unwrap();
+        let mut at_once = Vec::new();
+        write_timeseries(&mut at_once, &samples).unwrap();
+        assert_eq!(streamed.as_bytes(), at_once);
+        let lines: Vec<&str> = streamed.lines().collect();
+        assert_eq!(lines[0], TIMESERIES_COLUMNS.join(","));
+        assert_eq!(
+            lines[1..],
+            [
+                "0.0,0.5,0.25,0.0,3,2,,61.5,0,,,1.0",
+                "3600.0,0.5,0.25,0.0,0,2,,61.5,0,,,1.0"
+            ]
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use reports::{ExtraMetricValues, JobsCsv, SummaryFile, write_fill_file, write_run_files};
+use reports::{ExtraMetricValues, StreamedFiles, SummaryFile, write_fill_file, write_run_files};
 
 use crate::error::ScenarioError;
 use crate::load::ValidScenario;
@@ -11,12 +11,13 @@ use crate::run::ScenarioRun;
 
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
 /// fill run, and `incidents.csv` for a run with failures (written by the run files). `jobs.csv`
-/// comes from the run's rows, or from `streamed` when the run wrote it as it went.
+/// and `timeseries.csv` come from the run's rows and samples, or from `streamed` when the run
+/// wrote them as it went.
 pub fn write_outputs(
     dir: &Path,
     loaded: &ValidScenario,
     run: &ScenarioRun,
-    streamed: Option<JobsCsv>,
+    streamed: Option<StreamedFiles>,
 ) -> Result<Vec<PathBuf>, ScenarioError> {
     let cannot = |e: std::io::Error| ScenarioError::io(dir, e);
     let mut written = with_summary(loaded, run, |summary| {

@@ -3,8 +3,8 @@
 use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
 use sim_core::frag::FragTracker;
-use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
+use sim_core::metrics::{JobRowSink, SampleSink};
 use sim_core::model::Models;
 use sim_core::observe::Observer;
 use sim_core::run::{RunRecord, simulate_measured};
@@ -54,15 +54,18 @@ pub fn run_with(
     rows: &mut dyn JobRowSink,
     stream: bool,
 ) -> Result<ScenarioRun, ScenarioError> {
-    run_explaining(loaded, watchers, rows, stream, None)
+    run_explaining(loaded, watchers, rows, None, stream, None)
 }
 
 /// [`run_with`], with every scheduling round explained into `explain` when given (the why-log,
-/// [`policies::explain`]; see [`crate::decisions`]). Explaining changes no decision.
+/// [`policies::explain`]; see [`crate::decisions`]), and the time series handed to `samples`
+/// as it is taken when given (written as the run goes; the record's `timeseries` stays empty).
+/// Explaining changes no decision.
 pub fn run_explaining(
     loaded: &ValidScenario,
     watchers: Vec<&mut dyn Observer>,
     rows: &mut dyn JobRowSink,
+    samples: Option<&mut dyn SampleSink>,
     stream: bool,
     explain: Option<Box<dyn ExplainSink>>,
 ) -> Result<ScenarioRun, ScenarioError> {
@@ -106,6 +109,7 @@ pub fn run_explaining(
             config,
             watchers,
             rows,
+            samples,
             loaded.metrics(),
         )
         .map_err(|e| run_error(&loaded.origin, e))?;
@@ -154,6 +158,7 @@ pub fn run_explaining(
             config,
             observers,
             rows,
+            samples,
             loaded.metrics(),
         )
         .map_err(|e| run_error(&loaded.origin, e))?

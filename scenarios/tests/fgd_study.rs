@@ -80,6 +80,7 @@ fn allocation_equals_arrived_demand_while_nothing_fails() {
             config,
             vec![&mut check],
             &mut sim_core::metrics::DiscardRows,
+            None,
             &[],
         )
         .unwrap();

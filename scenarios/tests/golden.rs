@@ -274,7 +274,7 @@ fn explaining_changes_no_digest() {
         let rows = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let sink = Box::new(Count(rows.clone()));
         let explained =
-            scenarios::run::run_explaining(&loaded, Vec::new(), &mut Vec::new(), false, Some(sink)).unwrap();
+            scenarios::run::run_explaining(&loaded, Vec::new(), &mut Vec::new(), None, false, Some(sink)).unwrap();
         assert_eq!(
             explained.record.event_digest,
             digest(scenario, overrides),

@@ -76,7 +76,7 @@ fn both_ways(scenario: &str, overrides: &[&str], dir: &Path) -> EveryRound {
     let loaded = load_file(Path::new(scenario), &parsed).unwrap();
     let every = Arc::new(Mutex::new(EveryRound::default()));
     let sink = Box::new(Recorder(Arc::clone(&every)));
-    scenarios::run::run_explaining(&loaded, Vec::new(), &mut Vec::new(), false, Some(sink)).unwrap();
+    scenarios::run::run_explaining(&loaded, Vec::new(), &mut Vec::new(), None, false, Some(sink)).unwrap();
     let mut args = vec!["run", scenario, "--explain", "--no-report", "-q", "--out", "o"];
     for o in overrides {
         args.extend(["--set", o]);

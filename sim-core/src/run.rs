@@ -6,7 +6,7 @@ use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
 use crate::job::JobSpec;
 use crate::metrics::{
     EventDigest, ExtraMetrics, JobRow, JobRowSink, JobRows, JobTotals, MetricPart, PowerCollector, RackSample, Sample,
-    Summary, UsageCollector,
+    SampleSink, Summary, UsageCollector,
 };
 use crate::observe::Observer;
 use crate::policy::Policy;
@@ -58,7 +58,7 @@ where
     E: Into<Box<dyn Error + Send + Sync>>,
 {
     let mut rows = Vec::new();
-    let mut record = simulate_measured(world, source, policy, config, Vec::new(), &mut rows, &[])?;
+    let mut record = simulate_measured(world, source, policy, config, Vec::new(), &mut rows, None, &[])?;
     record.jobs = rows;
     Ok(record)
 }
@@ -68,7 +68,9 @@ where
 /// retired (written as it comes, or dropped, when the run streams its jobs:
 /// `EngineConfig::stream_jobs`), and the metrics of `metrics` computed too (a crate's own,
 /// built afresh for this run; empty for none): they watch the run after the standard
-/// collectors and `extra`, and their values go to [`RunRecord::extra_metrics`].
+/// collectors and `extra`, and their values go to [`RunRecord::extra_metrics`]. With `samples`,
+/// the time series goes there as it is taken and [`RunRecord::timeseries`] stays empty.
+#[allow(clippy::too_many_arguments)]
 pub fn simulate_measured<S, E>(
     world: impl Into<World>,
     source: S,
@@ -76,6 +78,7 @@ pub fn simulate_measured<S, E>(
     config: EngineConfig,
     extra: Vec<&mut dyn Observer>,
     rows: &mut dyn JobRowSink,
+    samples: Option<&mut dyn SampleSink>,
     metrics: &[MetricPart],
 ) -> Result<RunRecord, RunError>
 where
@@ -85,7 +88,10 @@ where
     let world = world.into();
     let mut measured = ExtraMetrics::build(metrics);
     let node_names: Vec<String> = world.cluster.nodes().iter().map(|n| n.name.clone()).collect();
-    let mut usage = UsageCollector::new();
+    let mut usage = match samples {
+        Some(sink) => UsageCollector::streaming(sink),
+        None => UsageCollector::new(),
+    };
     let mut digest = EventDigest::new();
     let mut power = PowerCollector::new();
     let mut totals = JobTotals::new();

@@ -250,6 +250,7 @@ mod tests {
             config,
             Vec::new(),
             &mut Vec::new(),
+            None,
             &parts,
         )
         .unwrap();

@@ -20,4 +20,4 @@ pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottes
 pub use registry::{Better, METRIC_NAMES, METRICS, MetricInfo, metric_info};
 pub use stats::{jain_index, mean, percentile};
 pub use summary::{DiscardRows, JobRow, JobRowSink, JobRows, JobTotals, Summary};
-pub use usage::{Sample, UsageCollector, UsageTotals};
+pub use usage::{Sample, SampleSink, UsageCollector, UsageTotals};

@@ -125,9 +125,23 @@ fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// Observer computing [`UsageTotals`] and, when sampling is on, the time series.
+/// Where the samples of a run go as they are taken: `timeseries.csv` written as the run goes,
+/// so that a long run's memory does not grow with its simulated time.
+pub trait SampleSink {
+    /// Takes the next sample (samples come in time order).
+    fn push(&mut self, sample: Sample);
+}
+
+impl SampleSink for Vec<Sample> {
+    fn push(&mut self, sample: Sample) {
+        Vec::push(self, sample);
+    }
+}
+
+/// Observer computing [`UsageTotals`] and, when sampling is on, the time series (kept, or
+/// handed to a [`SampleSink`] as each sample is taken).
 #[derive(Default)]
-pub struct UsageCollector {
+pub struct UsageCollector<'s> {
     totals: UsageTotals,
     started: bool,
     last: SimTime,
@@ -144,12 +158,22 @@ pub struct UsageCollector {
     /// Σ running jobs' milli-GPU × speed, kept current by the records of this instant.
     effective_now: f64,
     samples: Vec<Sample>,
+    /// Where samples go instead of `samples`, when given.
+    sink: Option<&'s mut dyn SampleSink>,
 }
 
-impl UsageCollector {
-    /// A collector with nothing seen yet.
+impl<'s> UsageCollector<'s> {
+    /// A collector with nothing seen yet, keeping its samples.
     pub fn new() -> Self {
         UsageCollector::default()
+    }
+
+    /// A collector handing each sample to `sink` as it is taken instead of keeping it.
+    pub fn streaming(sink: &'s mut dyn SampleSink) -> Self {
+        UsageCollector {
+            sink: Some(sink),
+            ..UsageCollector::default()
+        }
     }
 
     /// The integrals (complete once the run has ended).
@@ -157,7 +181,7 @@ impl UsageCollector {
         self.totals
     }
 
-    /// Samples taken, in time order.
+    /// Samples taken and kept, in time order (none when they were streamed).
     pub fn into_samples(self) -> Vec<Sample> {
         self.samples
     }
@@ -189,7 +213,7 @@ impl UsageCollector {
     }
 }
 
-impl Observer for UsageCollector {
+impl Observer for UsageCollector<'_> {
     fn on_record(&mut self, record: &Record, view: &ClusterView<'_>) {
         if !self.started {
             self.started = true;
@@ -237,7 +261,7 @@ impl Observer for UsageCollector {
     fn on_sample(&mut self, at: SimTime, view: &ClusterView<'_>) {
         let installed = view.cluster.installed_gpu_milli() as f64;
         let gpu_frag = view.gpu_frag();
-        self.samples.push(Sample {
+        let sample = Sample {
             t: at,
             gpu_alloc: ratio(view.cluster.allocated_gpu_milli() as f64, installed),
             gpu_util: ratio(self.effective_milli, installed),
@@ -250,7 +274,11 @@ impl Observer for UsageCollector {
             down_nodes: view.cluster.down_nodes(),
             frag_gpus: gpu_frag.map(|f| f.gpus()),
             frag_ratio: gpu_frag.map(|f| f.ratio()),
-        });
+        };
+        match &mut self.sink {
+            Some(sink) => sink.push(sample),
+            None => self.samples.push(sample),
+        }
     }
 
     fn on_end(&mut self, end: SimTime, view: &ClusterView<'_>) {

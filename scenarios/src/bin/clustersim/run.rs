@@ -53,9 +53,10 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    // jobs.csv is written as jobs end, so a run of any length holds only its live jobs.
+    // jobs.csv is written as jobs end and timeseries.csv as samples are taken, so a run of any
+    // length holds only its live jobs.
     let created = !out.exists();
-    let mut jobs = reports::JobsCsv::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
+    let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
     let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
         let options = reports::timeline::TimelineOptions {
             window: args.timeline_window,
@@ -76,14 +77,21 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         watchers.push(timeline);
     }
     let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
-    let run = scenarios::run::run_explaining(&loaded, watchers, &mut jobs, true, sink);
+    let run = scenarios::run::run_explaining(
+        &loaded,
+        watchers,
+        &mut streamed.jobs,
+        Some(&mut streamed.timeseries),
+        true,
+        sink,
+    );
     spinner.clear();
     let run = match run {
         Ok(run) => run,
         Err(e) => {
-            // Nothing of a failed run stays: the unfinished jobs.csv and timeline go with
-            // `jobs` and `timeline`, and the folder too if this run made it.
-            drop(jobs);
+            // Nothing of a failed run stays: the unfinished jobs.csv, timeseries.csv and
+            // timeline go with `streamed` and `timeline`, and the folder too if this run made it.
+            drop(streamed);
             drop(timeline);
             drop(decisions);
             if created {
@@ -93,7 +101,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    let mut written = write_outputs(&out, &loaded, &run, Some(jobs))?;
+    let mut written = write_outputs(&out, &loaded, &run, Some(streamed))?;
     if let Some(timeline) = timeline {
         let path = out.join("timeline.json");
         timeline
