@@ -46,7 +46,7 @@ pub struct Scheduler {
     /// Jobs left waiting by the current round: those that could not start, in the order
     /// offered, then those it suspended.
     blocked: Vec<JobId>,
-    /// Whether a conservative plan may be carried from round to round (see [`Kept`]).
+    /// Whether a backfilling plan may be carried from round to round (see [`Kept`]).
     carries_plans: bool,
     /// The last round's plan, while it may still hold.
     kept: Option<Kept>,
@@ -58,13 +58,16 @@ pub struct Scheduler {
     explain: Option<Explainer>,
 }
 
-/// A conservative plan kept from the last round. With FIFO order, whole-node reservations on a
+/// A backfilling plan kept from the last round. With FIFO order, whole-node reservations on a
 /// single pool and no part that looks beyond the queue (quotas, preemption, slicing), a round
-/// in which only the expected happened (arrivals; running jobs ending at their expected ends)
-/// would recompute every reservation at the same time: the plan is carried over, due
-/// reservations start and only the new arrivals are placed. Anything else recomputes it,
-/// including a change of the cluster's state that no record reports (an idle device failing or
-/// repaired, a rack cut off or reconnected: `Cluster::state_version`).
+/// in which only the expected happened would recompute every reservation at the same time and
+/// refuse every job it refused before: the plan is carried over, due reservations start and
+/// only the new arrivals are offered. What counts as expected: arrivals, and, under
+/// conservative backfilling (every waiting job reserved), running jobs ending at their expected
+/// ends; under EASY or a limited depth a job ending at all recomputes, since what it frees may
+/// let an unreserved job backfill. Anything else recomputes the plan, including a change of the
+/// cluster's state that no record reports (an idle device failing or repaired, a rack cut off
+/// or reconnected: `Cluster::state_version`).
 struct Kept {
     plan: Plan,
     /// The last job of the queue the plan has seen.
@@ -86,7 +89,7 @@ impl Scheduler {
         let preemption = Preemption::new(&spec.preemption, &spec.params, &context);
         Scheduler {
             label: spec.label.clone(),
-            carries_plans: spec.backfill_depth == Some(usize::MAX)
+            carries_plans: spec.backfill_depth.is_some()
                 && queue.arrival_order()
                 && quotas.is_none()
                 && preemption.is_none()
@@ -107,7 +110,7 @@ impl Scheduler {
     }
 
     /// [`Scheduler::new`], explaining every round into `sink` (see [`crate::explain`]). The
-    /// decisions are the same; conservative plans are recomputed every round rather than carried
+    /// decisions are the same; backfilling plans are recomputed every round rather than carried
     /// over (which decides the same, as debug builds check), so that every waiting job is
     /// considered and explained.
     /// Each start by a placement that scores nodes lists its best `top_k` candidates.
@@ -267,7 +270,8 @@ impl Scheduler {
             let job = view.job(id);
             match kept.plan.admit(round, self.placement.as_mut(), job) {
                 Ok(tasks) => started.push((job, tasks)),
-                Err(_) => kept.plan.reserve(round, self.placement.as_mut(), job),
+                Err(_) if kept.plan.has_room() => kept.plan.reserve(round, self.placement.as_mut(), job),
+                Err(_) => {}
             }
         }
         for (job, tasks) in started {
@@ -390,7 +394,9 @@ impl Policy for Scheduler {
                 | Record::Started { .. }
                 | Record::RateChanged { .. }
                 | Record::Rejected { .. } => true,
-                Record::Completed { job } => kept.plan.expected_end(job) == Some(view.now),
+                Record::Completed { job } => {
+                    self.backfill_depth == Some(usize::MAX) && kept.plan.expected_end(job) == Some(view.now)
+                }
                 _ => false,
             };
         }

@@ -24,7 +24,8 @@ struct Counted {
     job: JobId,
     start: SimTime,
     end: SimTime,
-    takes: Vec<(PoolId, i64)>,
+    /// Its nodes per pool: `Plan::takes[takes]`.
+    takes: std::ops::Range<usize>,
 }
 
 /// A job reserved on named nodes (its tasks do not take whole nodes).
@@ -90,6 +91,9 @@ pub(crate) struct Plan {
     idle: Vec<Steps>,
     /// Whole-node reservations, in the order they were made (the queue's).
     counted: Vec<Counted>,
+    /// The nodes per pool of every whole-node reservation made since the plan was last
+    /// cleared, each reservation's together (one allocation for all of them).
+    takes: Vec<(PoolId, i64)>,
     /// Reservations on named nodes.
     bound: Vec<Bound>,
     /// Per pool, the windows of its whole-node reservations.
@@ -241,6 +245,7 @@ impl Plan {
             changes: Vec::new(),
             idle,
             counted: Vec::new(),
+            takes: Vec::new(),
             bound: Vec::new(),
             whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
@@ -266,6 +271,7 @@ impl Plan {
         self.idle.truncate(pools);
         self.idle.resize_with(pools, || Steps::from_changes(now, 0, Vec::new()));
         self.counted.clear();
+        self.takes.clear();
         self.bound.clear();
         self.whole_windows.truncate(pools);
         self.whole_windows.resize_with(pools, Vec::new);
@@ -447,14 +453,18 @@ impl Plan {
         let Some(start) = start else { return };
         let end = start.saturating_add(length);
         let mut left = need;
-        let mut takes = Vec::new();
+        let first_take = self.takes.len();
         for pool in pools.iter() {
             let steps = &mut self.idle[pool.index()];
-            let take = left.min(steps.min_over(start, end).max(0));
+            // A single pool holds the whole job over the window: its start was found so.
+            let take = match pools.single() {
+                Some(_) => left,
+                None => left.min(steps.min_over(start, end).max(0)),
+            };
             if take > 0 {
                 steps.add(start, end, -take);
                 self.whole_windows[pool.index()].push((start, end));
-                takes.push((pool, take));
+                self.takes.push((pool, take));
             }
             left -= take;
         }
@@ -462,19 +472,22 @@ impl Plan {
             job: job.id,
             start,
             end,
-            takes,
+            takes: first_take..self.takes.len(),
         });
         self.first_start = self.first_start.min(start);
     }
 
     /// Carries the plan of the last round over to `round`, when nothing happened since but what
-    /// it expected: jobs arrived, and the running jobs that ended did so at their expected ends.
-    /// Then recomputing every reservation would give each the same time, so the plan stands;
-    /// returns false (and the caller recomputes) when it cannot tell: a running job has outlived
-    /// its estimate, a reservation was due before now, or some reservation is on named nodes.
+    /// it expected: jobs arrived, and the running jobs that ended did so at their expected ends
+    /// (the caller checks which of those it may accept). Then recomputing every reservation
+    /// would give each the same time, so the plan stands; returns false (and the caller
+    /// recomputes) when it cannot tell: a running job has outlived its estimate, a reservation
+    /// was due before now, some reservation is on named nodes or a reserved job holds nothing.
     pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &Forecast) -> bool {
         let now = round.now();
-        if !self.bound.is_empty() || self.counted.iter().any(|c| c.start < now) {
+        // A job reserved where it fits at no time holds nothing yet uses up a place of the
+        // depth, which the count below would forget.
+        if !self.bound.is_empty() || self.reserved != self.counted.len() || self.counted.iter().any(|c| c.start < now) {
             return false;
         }
         let ended = self.ends.partition_point(|&(end, _)| end <= now);
@@ -532,7 +545,7 @@ impl Plan {
     ) -> Option<Vec<TaskAlloc>> {
         let at = self.counted.iter().position(|c| c.job == job.id)?;
         let reservation = self.counted.remove(at);
-        for &(pool, take) in &reservation.takes {
+        for &(pool, take) in &self.takes[reservation.takes] {
             self.idle[pool.index()].add(reservation.start, reservation.end, take);
             let windows = &mut self.whole_windows[pool.index()];
             if let Some(w) = windows.iter().position(|&w| w == (reservation.start, reservation.end)) {
