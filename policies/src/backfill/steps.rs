@@ -111,21 +111,18 @@ impl Steps {
     /// `None` if it never does.
     pub(crate) fn earliest(&self, from: SimTime, length: SimTime, need: i64) -> Option<SimTime> {
         let first = self.holding(from);
-        let mut run: Option<SimTime> = None;
-        for (i, &(start, value)) in self.segments.iter().enumerate().skip(first) {
-            let start = if i == first { from } else { start };
-            if let Some(begin) = run
-                && start >= begin.saturating_add(length)
-            {
-                return Some(begin);
-            }
-            if value < need {
-                run = None;
-            } else if run.is_none() {
-                run = Some(start);
+        // The start of the stretch of at least `need` under way, and when it would be long
+        // enough.
+        let mut run = (self.segments[first].1 >= need).then(|| (from, from.saturating_add(length)));
+        for &(start, value) in &self.segments[first + 1..] {
+            match run {
+                Some((begin, enough)) if start >= enough => return Some(begin),
+                Some(_) if value < need => run = None,
+                None if value >= need => run = Some((start, start.saturating_add(length))),
+                _ => {}
             }
         }
-        run
+        run.map(|(begin, _)| begin)
     }
 
     /// Moves the present to `now` (later than the current one): what came before is forgotten.
