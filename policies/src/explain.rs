@@ -24,6 +24,7 @@
 use sim_core::cluster::Trial;
 use sim_core::ids::{JobId, NodeId, RackId};
 use sim_core::job::Job;
+use sim_core::policy::StartKind;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -138,13 +139,32 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Its name in `decisions.csv`.
+    /// Its name in `decisions.csv` (for a start, its [`StartKind::name`]).
     pub fn name(&self) -> &'static str {
+        match self.start_kind() {
+            Some(kind) => kind.name(),
+            None => "waits",
+        }
+    }
+
+    /// For a start, how the job came to start (what the engine reports with it); `None` for a
+    /// wait.
+    pub fn start_kind(&self) -> Option<StartKind> {
         match self {
-            Outcome::Started => "started",
-            Outcome::Backfilled => "backfilled",
-            Outcome::PreemptedOthers => "preempted-others",
-            Outcome::Waits(_) => "waits",
+            Outcome::Started => Some(StartKind::Started),
+            Outcome::Backfilled => Some(StartKind::Backfilled),
+            Outcome::PreemptedOthers => Some(StartKind::PreemptedOthers),
+            Outcome::Waits(_) => None,
+        }
+    }
+}
+
+impl From<StartKind> for Outcome {
+    fn from(kind: StartKind) -> Outcome {
+        match kind {
+            StartKind::Started => Outcome::Started,
+            StartKind::Backfilled => Outcome::Backfilled,
+            StartKind::PreemptedOthers => Outcome::PreemptedOthers,
         }
     }
 }

@@ -17,7 +17,7 @@ use sim_core::frag::TypicalTasks;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
@@ -130,10 +130,10 @@ impl Scheduler {
         job: &Job,
         tasks: Vec<TaskAlloc>,
         decisions: &mut Vec<Decision>,
-        outcome: Outcome,
+        kind: StartKind,
     ) {
         if let Some(explain) = &mut self.explain {
-            explain.note(job.id, outcome, &tasks);
+            explain.note(job.id, Outcome::from(kind), &tasks);
         }
         round.started.push(job.id);
         self.queue.started(job);
@@ -143,6 +143,7 @@ impl Scheduler {
         decisions.push(Decision::Start {
             job: job.id,
             placement: tasks,
+            kind,
         });
     }
 
@@ -173,12 +174,12 @@ impl Scheduler {
             };
             let refused = match placed {
                 Ok(tasks) => {
-                    let outcome = if plan.is_some() {
-                        Outcome::Backfilled
+                    let kind = if plan.is_some() {
+                        StartKind::Backfilled
                     } else {
-                        Outcome::Started
+                        StartKind::Started
                     };
-                    self.start(round, job, tasks, decisions, outcome);
+                    self.start(round, job, tasks, decisions, kind);
                     continue;
                 }
                 Err(refused) => refused,
@@ -191,7 +192,7 @@ impl Scheduler {
                     explain.stopped(&victims, |v| preemption.explain(view.job(v), view.now));
                 }
                 decisions.extend(victims.into_iter().map(|job| Decision::Preempt { job }));
-                self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
+                self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
                 continue;
             }
             self.blocked.push(id);
@@ -269,8 +270,22 @@ impl Scheduler {
                 Err(_) => kept.plan.reserve(round, self.placement.as_mut(), job),
             }
         }
+        // As a recomputed round would say (debug builds check it): a start is backfilled when a
+        // job ahead of it in the queue waits. The starts are in queue order, which is the
+        // pending order: the first pending job that is not the next start is the first to wait.
+        let mut in_order = started.iter().map(|(job, _)| job.id).peekable();
+        let first_waiting = view
+            .pending
+            .iter()
+            .copied()
+            .find(|&id| in_order.next_if_eq(&id).is_none());
         for (job, tasks) in started {
-            self.start(round, job, tasks, decisions, Outcome::Started);
+            let kind = if first_waiting.is_some_and(|first| first < job.id) {
+                StartKind::Backfilled
+            } else {
+                StartKind::Started
+            };
+            self.start(round, job, tasks, decisions, kind);
         }
         kept.last = view.pending.last().copied().unwrap_or(kept.last);
         self.kept = Some(kept);
@@ -293,7 +308,7 @@ impl Scheduler {
                         explain.retract(id);
                         explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
                     }
-                    self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
+                    self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
                     // The suspended jobs wait from now on: their turn comes at a slice end.
                     self.blocked.extend(victims);
                 }
