@@ -204,7 +204,7 @@ impl Scheduler {
             }
             let Some(depth) = self.backfill_depth else {
                 if let Some(explain) = &mut self.explain {
-                    explain.behind(view.pending, id);
+                    explain.stops_at(id);
                 }
                 break;
             };
@@ -220,8 +220,9 @@ impl Scheduler {
 
     /// Why `job`, which the round could not start, waits: the reservation it would run into,
     /// too few preemption victims (when some job could have been preempted), or the
-    /// placement's refusal.
-    fn refusal(&self, round: &Round<'_>, plan: Option<&Plan>, refused: Refused, job: &Job) -> Reason {
+    /// placement's refusal (the last one again when the cluster is as it was then and nothing
+    /// was tried yet this round).
+    fn refusal(&mut self, round: &Round<'_>, plan: Option<&Plan>, refused: Refused, job: &Job) -> Reason {
         if refused == Refused::Reservation
             && let Some((holder, until)) = plan.and_then(Plan::first_reservation)
         {
@@ -235,7 +236,23 @@ impl Scheduler {
                 return Reason::TooFewVictims { candidates };
             }
         }
-        self.placement.refusal(&round.trial, round.free_gpu_milli(), job)
+        let untried = plan.is_none() && round.started.is_empty() && round.stopped().is_empty();
+        let version = round.view.cluster.state_version();
+        let explain = self.explain.as_mut().expect("only an explaining round asks why");
+        if untried && let Some(reason) = explain.refused_again(job.id, version) {
+            debug_assert_eq!(
+                reason,
+                &self.placement.refusal(&round.trial, round.free_gpu_milli(), job),
+                "a refusal reused on a cluster that changed at {:?}",
+                round.view.now
+            );
+            return reason.clone();
+        }
+        let reason = self.placement.refusal(&round.trial, round.free_gpu_milli(), job);
+        if untried {
+            explain.refused(job.id, version, &reason);
+        }
+        reason
     }
 
     /// Runs the round on the last round's plan when it still holds (see [`Kept`]): starts the
@@ -410,6 +427,9 @@ impl Policy for Scheduler {
         }
         if self.backfill_depth.is_some() {
             self.forecast.observe(record, view);
+        }
+        if let Some(explain) = &mut self.explain {
+            explain.observe(record);
         }
         self.queue.observe(record, view);
         self.placement.observe(record, view);

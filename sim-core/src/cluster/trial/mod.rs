@@ -181,6 +181,21 @@ impl<'c> Trial<'c> {
         self.free(node).gpu_milli
     }
 
+    /// [`Trial::free_gpu_milli`] of every node, in node order, found in one pass over the
+    /// nodes (a look-up per node costs a search of the touched nodes): what a pass that reads
+    /// every node, as explaining a refusal or ranking the nodes does, needs.
+    pub fn free_gpu_milli_of_nodes(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut touched: Vec<(NodeId, u64)> = self.touched.iter().map(|t| (t.node, t.free_gpu_milli)).collect();
+        touched.sort_unstable();
+        let mut touched = touched.into_iter().peekable();
+        self.cluster.nodes().iter().enumerate().map(move |(index, node)| {
+            match touched.next_if(|(id, _)| id.index() == index) {
+                Some((_, free)) => free,
+                None => node.free_gpu_milli,
+            }
+        })
+    }
+
     /// Free CPU (milli-cores) and memory (MiB) of `node` after the tentative tasks.
     pub fn free_cpu_mem(&self, node: NodeId) -> (u64, u64) {
         let free = self.free(node);
