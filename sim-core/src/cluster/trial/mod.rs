@@ -636,6 +636,28 @@ mod tests {
     }
 
     #[test]
+    fn free_capacity_of_every_node_reads_the_touched_ones_from_the_trial() {
+        // Three nodes of 4 GPUs: a 2-GPU task tried on node 2, then a 1-GPU task on node 0 (so
+        // the touched nodes are out of node order), leave 3, 4 and 2 GPUs free, as a look-up
+        // of each node says; the cluster still has 4 free on each.
+        let cluster = uniform(1, 3, 4);
+        let mut trial = Trial::new(&cluster);
+        for (node, gpus) in [(2, 2.0), (0, 1.0)] {
+            let request = TaskRequest::with_gpu_amount(gpus, 0, 0).unwrap();
+            let task = trial.fit(NodeId(node), &request, GpuTypeSet::ANY).unwrap();
+            trial.take(&task).unwrap();
+        }
+        let all: Vec<u64> = trial.free_gpu_milli_of_nodes().collect();
+        assert_eq!(all, [3000, 4000, 2000]);
+        let each: Vec<u64> = (0..3).map(|n| trial.free_gpu_milli(NodeId(n))).collect();
+        assert_eq!(all, each);
+        assert_eq!(
+            Trial::new(&cluster).free_gpu_milli_of_nodes().collect::<Vec<_>>(),
+            [4000; 3]
+        );
+    }
+
+    #[test]
     fn give_back_frees_what_a_running_task_holds() {
         // A running task holds devices 0 and 1 of node 0; a trial that releases it sees the
         // whole node free, and a clone taken before the release still sees it held.
