@@ -187,7 +187,13 @@ impl SchedulingState {
         for job in self.jobs.iter() {
             policy.observe(&Record::Arrived { job: job.id }, &view);
             if job.state == JobState::Running {
-                policy.observe(&Record::Started { job: job.id }, &view);
+                policy.observe(
+                    &Record::Started {
+                        job: job.id,
+                        kind: sim_core::policy::StartKind::Started,
+                    },
+                    &view,
+                );
             }
         }
     }

@@ -2,10 +2,14 @@
 //! that did not start waits.
 //!
 //! Explaining is off unless a run asks for it ([`crate::resolve_explained`]): the scheduler then
-//! carries an [`ExplainSink`] and, at the end of every round, hands it one [`Considered`] per
-//! job the round looked at. The reasons come from the parts that said no (the quota check,
-//! the placement's refusal, the backfill plan, the preemption rule, the queue order stopping at
-//! its head); when explaining is off none of this runs and nothing is allocated.
+//! carries an [`ExplainSink`] and, at the end of every round, hands it a [`CompactRound`]: one
+//! [`Considered`] per job the round looked at and, when the queue stopped at a blocked job
+//! without backfilling, that head, with only the jobs that began or stopped waiting behind it
+//! (a long FIFO queue behind a head costs nothing per waiting job and round; a sink that wants
+//! a row for each expands it, [`CompactRound::every_row`]). The reasons come from the parts
+//! that said no (the quota check, the placement's refusal, the backfill plan, the preemption
+//! rule, the queue order stopping at its head); when explaining is off none of this runs and
+//! nothing is allocated.
 //!
 //! For a job started in its turn or by backfilling, by a placement that ranks nodes (best, worst
 //! fit, spread, packed, power- and thermal-aware, FGD and the other scored placements of the FGD
@@ -23,7 +27,9 @@
 
 use sim_core::cluster::Trial;
 use sim_core::ids::{JobId, NodeId, RackId};
-use sim_core::job::Job;
+use sim_core::job::{Job, JobState};
+use sim_core::observe::{Membership, Record};
+use sim_core::policy::StartKind;
 use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -47,7 +53,8 @@ pub enum Reason {
         /// GPUs the job needs.
         needed: f64,
     },
-    /// Without backfilling, the queue stopped at a job that could not start.
+    /// Without backfilling, the queue stopped at a job that could not start (reported as a
+    /// [`CompactRound`]'s head; [`CompactRound::every_row`] makes it a reason of each job behind).
     BehindHead {
         /// The blocked head.
         head: JobId,
@@ -138,13 +145,32 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Its name in `decisions.csv`.
+    /// Its name in `decisions.csv` (for a start, its [`StartKind::name`]).
     pub fn name(&self) -> &'static str {
+        match self.start_kind() {
+            Some(kind) => kind.name(),
+            None => "waits",
+        }
+    }
+
+    /// For a start, how the job came to start (what the engine reports with it); `None` for a
+    /// wait.
+    pub fn start_kind(&self) -> Option<StartKind> {
         match self {
-            Outcome::Started => "started",
-            Outcome::Backfilled => "backfilled",
-            Outcome::PreemptedOthers => "preempted-others",
-            Outcome::Waits(_) => "waits",
+            Outcome::Started => Some(StartKind::Started),
+            Outcome::Backfilled => Some(StartKind::Backfilled),
+            Outcome::PreemptedOthers => Some(StartKind::PreemptedOthers),
+            Outcome::Waits(_) => None,
+        }
+    }
+}
+
+impl From<StartKind> for Outcome {
+    fn from(kind: StartKind) -> Outcome {
+        match kind {
+            StartKind::Started => Outcome::Started,
+            StartKind::Backfilled => Outcome::Backfilled,
+            StartKind::PreemptedOthers => Outcome::PreemptedOthers,
         }
     }
 }
@@ -186,19 +212,96 @@ pub struct Considered {
     pub victims: Vec<Victim>,
 }
 
-/// Where the rows of the why-log go (a `decisions.csv` writer). Called once per round in which
-/// some job was considered, with the round's view (for names and the time).
-pub trait ExplainSink: Send {
-    /// Takes the round's rows, in the order the round considered the jobs.
-    fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]);
+/// One round as the scheduler explains it: the jobs it considered and, when the queue stopped
+/// at a blocked job, who waits behind it, told as a change from the round before.
+#[derive(Clone, Copy, Debug)]
+pub struct CompactRound<'a> {
+    /// The jobs the round considered, in order (a job time slicing started after it was
+    /// refused appears once, as its start).
+    pub rows: &'a [Considered],
+    /// The blocked job the queue stopped at (no backfilling): every other waiting job of the
+    /// view (pending and not among `rows`) waits behind it this round. `None` when the queue
+    /// did not stop.
+    pub head: Option<JobId>,
+    /// The jobs waiting behind `head` this round that did not in the previous round, in
+    /// pending order; the others waiting behind it did, and their wait goes on.
+    pub joined: &'a [JobId],
+    /// Jobs that waited behind the head in the previous round and neither wait behind it now
+    /// nor are among `rows`: they left the queue unconsidered (rejected), or the queue did not
+    /// offer them this round. Their wait does not go on this round.
+    pub left: &'a [JobId],
 }
 
-/// The scheduler's explaining state: the sink and the current round's rows.
+impl CompactRound<'_> {
+    /// Every row of the round: `rows`, then one `waits` row for `behind-head` per job waiting
+    /// behind the head, in pending order (a row per waiting job and round).
+    pub fn every_row(&self, view: &ClusterView<'_>) -> Vec<Considered> {
+        let mut rows = self.rows.to_vec();
+        if let Some(head) = self.head {
+            let mut considered: Vec<JobId> = self.rows.iter().map(|r| r.job).collect();
+            considered.sort_unstable();
+            rows.extend(
+                view.pending
+                    .iter()
+                    .filter(|job| considered.binary_search(job).is_err())
+                    .map(|&job| Considered {
+                        job,
+                        outcome: Outcome::Waits(Reason::BehindHead { head }),
+                        tasks: Vec::new(),
+                        candidates: Vec::new(),
+                        victims: Vec::new(),
+                    }),
+            );
+        }
+        rows
+    }
+}
+
+/// Where the rows of the why-log go (a `decisions.csv` writer). Called once per round in which
+/// some job was considered, or began or stopped waiting behind the head, with the round's view
+/// (for names and the time).
+pub trait ExplainSink: Send {
+    /// Takes every row of the round ([`CompactRound::every_row`]): one per job the round
+    /// considered, in order, then one per job waiting behind the head. Called by the default
+    /// [`ExplainSink::compact_round`]; the default ignores them.
+    fn round(&mut self, _view: &ClusterView<'_>, _rows: &[Considered]) {}
+
+    /// Takes the round as the scheduler tells it. The default expands it into every row for
+    /// [`ExplainSink::round`], which costs a row per waiting job and round; a sink that keeps
+    /// the waits behind the head open from round to round (`decisions.csv`) takes it as it is.
+    fn compact_round(&mut self, view: &ClusterView<'_>, round: &CompactRound<'_>) {
+        self.round(view, &round.every_row(view));
+    }
+}
+
+/// The scheduler's explaining state: the sink, the current round's rows and who waits behind
+/// the head of the queue.
 pub(crate) struct Explainer {
     sink: Box<dyn ExplainSink>,
     rows: Vec<Considered>,
-    /// Scratch: the jobs noted this round, sorted.
-    seen: Vec<JobId>,
+    /// Rounds ended so far.
+    round: u64,
+    /// The blocked job the current round's queue stopped at.
+    head: Option<JobId>,
+    /// By job index: the round that last considered it (numbered from 1; 0: none).
+    considered: Vec<u64>,
+    /// By job index: whether it waited behind the head in the last round.
+    behind: Vec<bool>,
+    /// The jobs waiting behind the head, with some that have stopped since (`behind` tells).
+    members: Vec<JobId>,
+    /// How many jobs wait behind the head (those of `members` still `behind`).
+    waiting: usize,
+    /// Jobs that may begin waiting behind the head this round: those the last round
+    /// considered, and those that joined the queue since.
+    maybe: Vec<JobId>,
+    /// This round's [`CompactRound::joined`] and [`CompactRound::left`].
+    joined: Vec<JobId>,
+    left: Vec<JobId>,
+    /// Records seen other than arrivals: changes of the cluster or of the jobs on it.
+    changes: u64,
+    /// The last refusal of a placement on the cluster as it was ([`Explainer::refused_again`]):
+    /// the job, `changes` and the cluster's state version then, and the reason.
+    refused: Option<(JobId, u64, u64, Reason)>,
     /// Candidates listed per start.
     top_k: usize,
     /// The candidates of the job about to be placed ([`Explainer::rank`]), taken by its start.
@@ -214,7 +317,17 @@ impl Explainer {
         Explainer {
             sink,
             rows: Vec::new(),
-            seen: Vec::new(),
+            round: 0,
+            head: None,
+            considered: Vec::new(),
+            behind: Vec::new(),
+            members: Vec::new(),
+            waiting: 0,
+            maybe: Vec::new(),
+            joined: Vec::new(),
+            left: Vec::new(),
+            changes: 0,
+            refused: None,
             top_k,
             candidates: Vec::new(),
             victims: Vec::new(),
@@ -265,25 +378,118 @@ impl Explainer {
         }
     }
 
-    /// Notes every job of `pending` not considered yet as waiting behind `head`, where the
-    /// queue stopped.
-    pub(crate) fn behind(&mut self, pending: &[JobId], head: JobId) {
-        self.seen.clear();
-        self.seen.extend(self.rows.iter().map(|r| r.job));
-        self.seen.sort_unstable();
-        for &job in pending {
-            if self.seen.binary_search(&job).is_err() {
-                self.note(job, Outcome::Waits(Reason::BehindHead { head }), &[]);
+    /// Notes that the queue stopped at `head`: every waiting job not considered this round
+    /// waits behind it.
+    pub(crate) fn stops_at(&mut self, head: JobId) {
+        self.head = Some(head);
+    }
+
+    /// Follows the jobs joining the queue (to be checked at the end of the next round) and
+    /// those leaving it while they wait behind the head (rejected).
+    pub(crate) fn observe(&mut self, record: &Record) {
+        if !matches!(record, Record::Arrived { .. }) {
+            self.changes += 1;
+        }
+        match record.waiting_change() {
+            Some(Membership::Joins(job)) => self.maybe.push(job),
+            Some(Membership::Leaves(job)) if self.behind.get(job.index()).copied().unwrap_or(false) => {
+                self.stop_waiting(job);
+                self.left.push(job);
             }
+            Some(Membership::Leaves(_)) | None => {}
         }
     }
 
-    /// Hands the round's rows to the sink.
-    pub(crate) fn end_round(&mut self, view: &ClusterView<'_>) {
-        if !self.rows.is_empty() {
-            self.sink.round(view, &self.rows);
-            self.rows.clear();
+    /// Why the placement refused `job` when it last did, if that was on the cluster as it is:
+    /// nothing but arrivals since and the same state version (`version`). The caller asks only
+    /// for a trial on which nothing was tried yet this round. A blocked head of the queue is
+    /// then not diagnosed again round after round.
+    pub(crate) fn refused_again(&self, job: JobId, version: u64) -> Option<&Reason> {
+        match &self.refused {
+            Some((last, changes, at, reason)) if *last == job && *changes == self.changes && *at == version => {
+                Some(reason)
+            }
+            _ => None,
         }
+    }
+
+    /// Remembers why the placement refused `job` on the cluster as it is, at state version
+    /// `version` (see [`Explainer::refused_again`]).
+    pub(crate) fn refused(&mut self, job: JobId, version: u64, reason: &Reason) {
+        self.refused = Some((job, self.changes, version, reason.clone()));
+    }
+
+    fn stop_waiting(&mut self, job: JobId) {
+        self.behind[job.index()] = false;
+        self.waiting -= 1;
+    }
+
+    /// Ends the round: works out who began or stopped waiting behind the head from the jobs
+    /// that may have (not from the whole queue) and hands the round to the sink.
+    pub(crate) fn end_round(&mut self, view: &ClusterView<'_>) {
+        self.round += 1;
+        let round = self.round;
+        for row in &self.rows {
+            let index = row.job.index();
+            if self.considered.len() <= index {
+                self.considered.resize(index + 1, 0);
+                self.behind.resize(index + 1, false);
+            }
+            self.considered[index] = round;
+            if self.behind[index] {
+                self.behind[index] = false;
+                self.waiting -= 1;
+            }
+        }
+        let head = self.head.take();
+        if head.is_some() {
+            for job in std::mem::take(&mut self.maybe) {
+                let index = job.index();
+                if self.considered.len() <= index {
+                    self.considered.resize(index + 1, 0);
+                    self.behind.resize(index + 1, false);
+                }
+                let waits = view.jobs.get(job).is_some_and(|j| j.state == JobState::Pending);
+                if waits && self.considered[index] != round && !self.behind[index] {
+                    self.behind[index] = true;
+                    self.waiting += 1;
+                    self.joined.push(job);
+                    self.members.push(job);
+                }
+            }
+            self.joined.sort_unstable();
+        } else {
+            // The queue did not stop, so it offered every waiting job, unless an order of
+            // another crate skipped some: those stop waiting behind the head here, and may begin
+            // again in a later round.
+            for job in std::mem::take(&mut self.members) {
+                if self.behind[job.index()] {
+                    self.stop_waiting(job);
+                    self.left.push(job);
+                }
+            }
+            self.maybe.clear();
+            if self.rows.len() < view.pending.len() {
+                self.maybe.extend_from_slice(view.pending);
+            }
+        }
+        if self.members.len() > 2 * self.waiting + 64 {
+            let behind = &self.behind;
+            self.members.retain(|job| behind[job.index()]);
+        }
+        self.maybe.extend(self.rows.iter().map(|r| r.job));
+        if !self.rows.is_empty() || !self.joined.is_empty() || !self.left.is_empty() {
+            let compact = CompactRound {
+                rows: &self.rows,
+                head,
+                joined: &self.joined,
+                left: &self.left,
+            };
+            self.sink.compact_round(view, &compact);
+        }
+        self.rows.clear();
+        self.joined.clear();
+        self.left.clear();
     }
 }
 
@@ -318,8 +524,7 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
     let mut best_free = 0;
     let mut fitting = 0;
     let mut power: Option<RackId> = None;
-    for (index, node) in cluster.nodes().iter().enumerate() {
-        let id = sim_core::ids::NodeId::from_index(index);
+    for ((index, node), free) in cluster.nodes().iter().enumerate().zip(trial.free_gpu_milli_of_nodes()) {
         if request.gpus > 0 && !job.allowed_gpu_types.contains(node.gpu_type) {
             continue;
         }
@@ -327,14 +532,19 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
             continue;
         }
         any_up = true;
-        let free = trial.free_gpu_milli(id);
         best_free = best_free.max(free);
+        // Too little free GPU capacity: it neither fits (`fit` checks this first) nor has room
+        // that only the power budget refuses.
+        if free < request.gpu_milli() {
+            continue;
+        }
+        let id = sim_core::ids::NodeId::from_index(index);
         if trial.fit(id, request, job.allowed_gpu_types).is_some() {
             fitting += 1;
             continue;
         }
         let (cpu, mem) = trial.free_cpu_mem(id);
-        let enough = free >= request.gpu_milli() && cpu >= request.cpu_milli && mem >= request.mem_mib;
+        let enough = cpu >= request.cpu_milli && mem >= request.mem_mib;
         if enough && power.is_none() && cluster.power_limits().is_some_and(|p| !p.never_binding(node.rack)) {
             power = Some(node.rack);
         }

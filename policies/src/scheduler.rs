@@ -17,7 +17,7 @@ use sim_core::frag::TypicalTasks;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::observe::Record;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskAlloc;
 use sim_core::view::ClusterView;
 
@@ -134,10 +134,10 @@ impl Scheduler {
         job: &Job,
         tasks: Vec<TaskAlloc>,
         decisions: &mut Vec<Decision>,
-        outcome: Outcome,
+        kind: StartKind,
     ) {
         if let Some(explain) = &mut self.explain {
-            explain.note(job.id, outcome, &tasks);
+            explain.note(job.id, Outcome::from(kind), &tasks);
         }
         round.started.push(job.id);
         self.queue.started(job);
@@ -147,6 +147,7 @@ impl Scheduler {
         decisions.push(Decision::Start {
             job: job.id,
             placement: tasks,
+            kind,
         });
     }
 
@@ -177,12 +178,12 @@ impl Scheduler {
             };
             let refused = match placed {
                 Ok(tasks) => {
-                    let outcome = if plan.is_some() {
-                        Outcome::Backfilled
+                    let kind = if plan.is_some() {
+                        StartKind::Backfilled
                     } else {
-                        Outcome::Started
+                        StartKind::Started
                     };
-                    self.start(round, job, tasks, decisions, outcome);
+                    self.start(round, job, tasks, decisions, kind);
                     continue;
                 }
                 Err(refused) => refused,
@@ -195,7 +196,7 @@ impl Scheduler {
                     explain.stopped(&victims, |v| preemption.explain(view.job(v), view.now));
                 }
                 decisions.extend(victims.into_iter().map(|job| Decision::Preempt { job }));
-                self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
+                self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
                 continue;
             }
             self.blocked.push(id);
@@ -207,7 +208,7 @@ impl Scheduler {
             }
             let Some(depth) = self.backfill_depth else {
                 if let Some(explain) = &mut self.explain {
-                    explain.behind(view.pending, id);
+                    explain.stops_at(id);
                 }
                 break;
             };
@@ -223,8 +224,9 @@ impl Scheduler {
 
     /// Why `job`, which the round could not start, waits: the reservation it would run into,
     /// too few preemption victims (when some job could have been preempted), or the
-    /// placement's refusal.
-    fn refusal(&self, round: &Round<'_>, plan: Option<&Plan>, refused: Refused, job: &Job) -> Reason {
+    /// placement's refusal (the last one again when the cluster is as it was then and nothing
+    /// was tried yet this round).
+    fn refusal(&mut self, round: &Round<'_>, plan: Option<&Plan>, refused: Refused, job: &Job) -> Reason {
         if refused == Refused::Reservation
             && let Some((holder, until)) = plan.and_then(Plan::first_reservation)
         {
@@ -238,7 +240,23 @@ impl Scheduler {
                 return Reason::TooFewVictims { candidates };
             }
         }
-        self.placement.refusal(&round.trial, round.free_gpu_milli(), job)
+        let untried = plan.is_none() && round.started.is_empty() && round.stopped().is_empty();
+        let version = round.view.cluster.state_version();
+        let explain = self.explain.as_mut().expect("only an explaining round asks why");
+        if untried && let Some(reason) = explain.refused_again(job.id, version) {
+            debug_assert_eq!(
+                reason,
+                &self.placement.refusal(&round.trial, round.free_gpu_milli(), job),
+                "a refusal reused on a cluster that changed at {:?}",
+                round.view.now
+            );
+            return reason.clone();
+        }
+        let reason = self.placement.refusal(&round.trial, round.free_gpu_milli(), job);
+        if untried {
+            explain.refused(job.id, version, &reason);
+        }
+        reason
     }
 
     /// Runs the round on the last round's plan when it still holds (see [`Kept`]): starts the
@@ -274,8 +292,22 @@ impl Scheduler {
                 Err(_) => {}
             }
         }
+        // As a recomputed round would say (debug builds check it): a start is backfilled when a
+        // job ahead of it in the queue waits. The starts are in queue order, which is the
+        // pending order: the first pending job that is not the next start is the first to wait.
+        let mut in_order = started.iter().map(|(job, _)| job.id).peekable();
+        let first_waiting = view
+            .pending
+            .iter()
+            .copied()
+            .find(|&id| in_order.next_if_eq(&id).is_none());
         for (job, tasks) in started {
-            self.start(round, job, tasks, decisions, Outcome::Started);
+            let kind = if first_waiting.is_some_and(|first| first < job.id) {
+                StartKind::Backfilled
+            } else {
+                StartKind::Started
+            };
+            self.start(round, job, tasks, decisions, kind);
         }
         kept.last = view.pending.last().copied().unwrap_or(kept.last);
         self.kept = Some(kept);
@@ -298,7 +330,7 @@ impl Scheduler {
                         explain.retract(id);
                         explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
                     }
-                    self.start(round, job, tasks, decisions, Outcome::PreemptedOthers);
+                    self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
                     // The suspended jobs wait from now on: their turn comes at a slice end.
                     self.blocked.extend(victims);
                 }
@@ -402,6 +434,9 @@ impl Policy for Scheduler {
         }
         if self.backfill_depth.is_some() {
             self.forecast.observe(record, view);
+        }
+        if let Some(explain) = &mut self.explain {
+            explain.observe(record);
         }
         self.queue.observe(record, view);
         self.placement.observe(record, view);

@@ -20,7 +20,7 @@ use sim_core::ids::JobId;
 use sim_core::job::{JobSpec, JobState};
 use sim_core::observe::{Observer, Record};
 use sim_core::physics::PhysicsConfig;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::power::{PowerConfig, PowerMode};
 use sim_core::resources::TaskRequest;
 use sim_core::thermal::ThermalConfig;
@@ -550,7 +550,11 @@ impl Policy for StartAtFifty {
         let mut trial = Trial::new(view.cluster);
         for job in view.pending_jobs() {
             if let Some(placement) = FirstFit.place(&mut trial, job) {
-                decisions.push(Decision::Start { job: job.id, placement });
+                decisions.push(Decision::Start {
+                    job: job.id,
+                    placement,
+                    kind: StartKind::Started,
+                });
             }
         }
     }

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use common::{sized_cluster, with};
-use policies::explain::{Considered, ExplainSink, Outcome, Reason};
+use policies::explain::{CompactRound, Considered, ExplainSink, Outcome, Reason};
 use policies::{PolicyConfig, PolicySpec};
 use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig};
@@ -553,4 +553,81 @@ fn reason_names_are_the_vocabulary() {
     let reason = Reason::TooFewVictims { candidates: 2 };
     assert_eq!(reason.name(), "too-few-victims");
     assert_eq!(Outcome::Waits(reason).name(), "waits");
+}
+
+/// One compact round in words: time (s), the jobs considered with their outcome, the head, the
+/// jobs that began and stopped waiting behind it.
+type Compact = (u64, Vec<String>, Option<String>, Vec<String>, Vec<String>);
+
+/// Keeps every round as the scheduler tells it, without expanding the waits behind the head.
+#[derive(Clone, Default)]
+struct CompactLog(Arc<Mutex<Vec<Compact>>>);
+
+impl ExplainSink for CompactLog {
+    fn compact_round(&mut self, view: &ClusterView<'_>, round: &CompactRound<'_>) {
+        let id = |job| view.job(job).spec.id.clone();
+        let ids = |jobs: &[sim_core::ids::JobId]| jobs.iter().map(|&j| id(j)).collect::<Vec<_>>();
+        self.0.lock().unwrap().push((
+            view.now.as_micros() / 1_000_000,
+            round
+                .rows
+                .iter()
+                .map(|r| format!("{} {}", id(r.job), r.outcome.name()))
+                .collect(),
+            round.head.map(id),
+            ids(round.joined),
+            ids(round.left),
+        ));
+    }
+}
+
+/// A FIFO queue behind a blocked head is told as a change: a waiting job is named when it
+/// begins waiting behind the head, not in every round after. One node × 10 GPUs, FIFO best fit:
+/// - 0: a (6 GPUs, 100 s) starts.
+/// - 1: h (8 GPUs, 10 s): 4 free → waits, the head; nobody behind it.
+/// - 2: c (2 GPUs, 50 s) arrives: h is refused again and c begins waiting behind it.
+/// - 3: d (2 GPUs, 50 s) arrives: d begins waiting behind h; c's wait goes on, unnamed.
+/// - 100: a ends: h (8 of 10) and c (2) start, d finds none free and is the new head; c and d
+///   stopped waiting behind h by being considered, so they are in the rows, not in `left`.
+/// - 110: h ends: d starts.
+#[test]
+fn a_queue_behind_its_head_is_told_as_it_changes() {
+    let spec = PolicySpec::from_config(&PolicyConfig::preset("best-fit")).unwrap();
+    let log = CompactLog::default();
+    let jobs = [
+        job("a", 0, 100, 6.0),
+        job("h", 1, 10, 8.0),
+        job("c", 2, 50, 2.0),
+        job("d", 3, 50, 2.0),
+    ];
+    let mut policy = policies::resolve_explained(&spec, 0, &TypicalTasks::new(Vec::new()), Box::new(log.clone()), 3);
+    let source = jobs.iter().cloned().map(Ok::<_, Infallible>);
+    Engine::new(
+        sized_cluster(1, 1, 10, 64, 512),
+        source,
+        policy.as_mut(),
+        EngineConfig::default(),
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let head = |h: &str| Some(h.to_string());
+    assert_eq!(
+        *log.0.lock().unwrap(),
+        [
+            (0, words(&["a started"]), None, words(&[]), words(&[])),
+            (1, words(&["h waits"]), head("h"), words(&[]), words(&[])),
+            (2, words(&["h waits"]), head("h"), words(&["c"]), words(&[])),
+            (3, words(&["h waits"]), head("h"), words(&["d"]), words(&[])),
+            (
+                100,
+                words(&["h started", "c started", "d waits"]),
+                head("d"),
+                words(&[]),
+                words(&[])
+            ),
+            (110, words(&["d started"]), None, words(&[]), words(&[])),
+        ]
+    );
 }

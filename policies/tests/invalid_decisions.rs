@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use common::{cluster, job};
 use sim_core::engine::{Engine, EngineConfig, RunError};
 use sim_core::ids::{JobId, NodeId};
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -75,6 +75,7 @@ fn over_capacity_is_refused() {
             Decision::Start {
                 job: JobId(0),
                 placement: on_n0(0b01),
+                kind: StartKind::Started,
             },
         ),
         (
@@ -82,6 +83,7 @@ fn over_capacity_is_refused() {
             Decision::Start {
                 job: JobId(1),
                 placement: on_n0(0b01),
+                kind: StartKind::Started,
             },
         ),
     ];
@@ -99,6 +101,7 @@ fn a_job_started_twice_is_refused() {
             Decision::Start {
                 job: JobId(0),
                 placement: on_n0(0b01),
+                kind: StartKind::Started,
             },
         ),
         (
@@ -106,6 +109,7 @@ fn a_job_started_twice_is_refused() {
             Decision::Start {
                 job: JobId(0),
                 placement: on_n0(0b10),
+                kind: StartKind::Started,
             },
         ),
     ];
@@ -122,6 +126,7 @@ fn a_non_preemptible_victim_is_refused() {
         Decision::Start {
             job: JobId(0),
             placement: on_n0(0b01),
+            kind: StartKind::Started,
         },
     );
     let preempt = vec![start.clone(), (1, Decision::Preempt { job: JobId(0) })];
@@ -170,6 +175,7 @@ fn a_suspension_keeps_progress_less_the_overhead() {
             Decision::Start {
                 job: JobId(0),
                 placement: on_n0(0b01),
+                kind: StartKind::Started,
             },
         ),
         (1, Decision::WakeAt(SimTime::from_secs(40))),
@@ -186,6 +192,7 @@ fn a_suspension_keeps_progress_less_the_overhead() {
             Decision::Start {
                 job: JobId(0),
                 placement: on_n0(0b10),
+                kind: StartKind::Started,
             },
         ),
     ];

@@ -11,13 +11,20 @@
 //! says something else (`until_s` is that round's time) or when the run ends (`until_s` empty):
 //! its `rounds` counts the rounds it stands for, from `t_s` to `last_s`. A job's rows are in time
 //! order; rows of different jobs are in the order their spans closed.
+//!
+//! The jobs waiting behind the head share their counters: each round the queue stops at a head
+//! adds one to the rounds of all of them at once (and one head change when the head differs
+//! from the last), and a job's wait behind the head notes only where the shared counts stood
+//! when it began. A round costs the jobs it considered and those that began or stopped waiting
+//! behind the head ([`policies::explain::CompactRound`]), not the length of the queue.
 
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use policies::explain::{Candidate, Considered, ExplainSink, Outcome, Reason, Victim};
+use policies::explain::{Candidate, CompactRound, ExplainSink, Outcome, Reason, Victim};
 use sim_core::SimTime;
+use sim_core::ids::JobId;
 use sim_core::view::ClusterView;
 
 /// Columns of `decisions.csv`, in order. `candidates` lists, for a start by a placement that
@@ -49,6 +56,7 @@ pub struct DecisionsCsv {
 /// A wait not written yet: the same reason, with the same parameters, in every round since
 /// `first` (behind the head of the queue: behind `heads` heads in turn).
 struct OpenWait {
+    /// The reason (behind the head: the last head).
     reason: Reason,
     /// The job's trace id and the reason's parameters, formatted when the wait opened.
     job: String,
@@ -62,13 +70,52 @@ struct OpenWait {
     rounds: u64,
 }
 
+/// A wait behind the head that goes on while the queue stops at a head: its rounds and heads
+/// are those the shared counts ([`Behind`]) gained since it joined, plus those it had before
+/// (a wait the queue's order interrupted without a row, resumed).
+struct WaitBehind {
+    /// The job's trace id and `head=` the first head's, formatted when the wait opened.
+    job: String,
+    params: String,
+    first: SimTime,
+    /// Rounds and heads before it joined the shared counts.
+    rounds_before: u64,
+    heads_before: u64,
+    /// The shared counts when it joined.
+    joined_rounds: u64,
+    joined_changes: u64,
+}
+
+/// The counts every wait behind the head shares.
+#[derive(Default)]
+struct Behind {
+    /// Rounds in which the queue stopped at a head.
+    rounds: u64,
+    /// Times the head differed from the last round's.
+    changes: u64,
+    /// The last such round's head, its trace id and time.
+    head: Option<JobId>,
+    head_id: String,
+    last: SimTime,
+}
+
+/// What a job's wait is, while open.
+enum Open {
+    /// Waiting for a reason of its own.
+    Wait(OpenWait),
+    /// Waiting behind the head, with the shared counts.
+    Behind(WaitBehind),
+}
+
 /// The file, the open waits and the first write error.
 struct Writer {
     out: csv::Writer<BufWriter<std::fs::File>>,
     path: Option<tempfile::TempPath>,
     error: Option<io::Error>,
     /// The open wait of each job, by job index.
-    open: Vec<Option<OpenWait>>,
+    open: Vec<Option<Open>>,
+    /// The counts shared by the waits behind the head.
+    behind: Behind,
 }
 
 /// The scheduler's end of a [`DecisionsCsv`].
@@ -87,6 +134,7 @@ impl DecisionsCsv {
                 path: Some(path),
                 error: None,
                 open: Vec::new(),
+                behind: Behind::default(),
             })),
         })
     }
@@ -102,6 +150,7 @@ impl DecisionsCsv {
         let mut writer = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let open = std::mem::take(&mut writer.open);
         for wait in open.into_iter().flatten() {
+            let wait = writer.settle(wait);
             writer.close(wait, None);
         }
         if let Some(error) = writer.error.take() {
@@ -147,40 +196,123 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// The open wait of `job` (`None` also for a job never seen).
+    fn slot(&mut self, job: JobId) -> &mut Option<Open> {
+        let index = job.index();
+        if self.open.len() <= index {
+            self.open.resize_with(index + 1, || None);
+        }
+        &mut self.open[index]
+    }
+
+    /// `open` as a wait with counters of its own: a wait behind the head gets the rounds and
+    /// heads the shared counts gained since it joined, up to the last round that stopped at a
+    /// head.
+    fn settle(&self, open: Open) -> OpenWait {
+        let wait = match open {
+            Open::Wait(wait) => return wait,
+            Open::Behind(wait) => wait,
+        };
+        let behind = &self.behind;
+        let head = behind
+            .head
+            .expect("a wait behind the head joined in a round with a head");
+        OpenWait {
+            reason: Reason::BehindHead { head },
+            job: wait.job,
+            params: wait.params,
+            heads: wait.heads_before + behind.changes - wait.joined_changes + 1,
+            last_head: behind.head_id.clone(),
+            first: wait.first,
+            last: behind.last,
+            rounds: wait.rounds_before + behind.rounds - wait.joined_rounds + 1,
+        }
+    }
+
+    /// A round stopped at `head`, at `now`: every wait behind the head gains it.
+    fn stopped_at(&mut self, view: &ClusterView<'_>, head: JobId) {
+        let behind = &mut self.behind;
+        behind.rounds += 1;
+        if behind.head != Some(head) {
+            behind.changes += 1;
+            behind.head = Some(head);
+            behind.head_id.clear();
+            behind.head_id.push_str(&view.job(head).spec.id);
+        }
+        behind.last = view.now;
+    }
+
+    /// `job` begins waiting behind the head in this round (after [`Writer::stopped_at`]): a
+    /// wait for another reason is written, a wait behind the head the queue's order interrupted
+    /// goes on.
+    fn joins(&mut self, view: &ClusterView<'_>, job: JobId) {
+        let now = view.now;
+        let behind = &self.behind;
+        let head = behind.head.expect("a job joins in a round with a head");
+        let (joined_rounds, joined_changes) = (behind.rounds, behind.changes);
+        let wait = match self.slot(job).take() {
+            Some(Open::Wait(wait)) if matches!(wait.reason, Reason::BehindHead { .. }) => {
+                let changed = wait.reason != Reason::BehindHead { head };
+                WaitBehind {
+                    job: wait.job,
+                    params: wait.params,
+                    first: wait.first,
+                    rounds_before: wait.rounds,
+                    heads_before: wait.heads - 1 + u64::from(changed),
+                    joined_rounds,
+                    joined_changes,
+                }
+            }
+            previous => {
+                if let Some(previous) = previous {
+                    let previous = self.settle(previous);
+                    self.close(previous, Some(now));
+                }
+                let reason = Reason::BehindHead { head };
+                WaitBehind {
+                    job: view.job(job).spec.id.clone(),
+                    params: reason.params(view),
+                    first: now,
+                    rounds_before: 0,
+                    heads_before: 0,
+                    joined_rounds,
+                    joined_changes,
+                }
+            }
+        };
+        *self.slot(job) = Some(Open::Behind(wait));
+    }
+}
+
 impl ExplainSink for Sink {
-    fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]) {
+    fn compact_round(&mut self, view: &ClusterView<'_>, round: &CompactRound<'_>) {
         let mut writer = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if writer.error.is_some() {
             return;
         }
         let now = view.now;
-        for row in rows {
-            let index = row.job.index();
-            if writer.open.len() <= index {
-                writer.open.resize_with(index + 1, || None);
+        for &job in round.left {
+            if let Some(open) = writer.slot(job).take() {
+                let wait = writer.settle(open);
+                *writer.slot(job) = Some(Open::Wait(wait));
             }
-            if let (Outcome::Waits(reason), Some(open)) = (&row.outcome, &mut writer.open[index]) {
-                if open.reason == *reason {
-                    open.rounds += 1;
-                    open.last = now;
-                    continue;
-                }
-                if let (Reason::BehindHead { .. }, Reason::BehindHead { head }) = (&open.reason, reason) {
-                    open.heads += 1;
-                    open.last_head.clear();
-                    open.last_head.push_str(&view.job(*head).spec.id);
-                    open.reason = reason.clone();
-                    open.rounds += 1;
-                    open.last = now;
-                    continue;
-                }
+        }
+        for row in round.rows {
+            if let (Outcome::Waits(reason), Some(Open::Wait(open))) = (&row.outcome, writer.slot(row.job))
+                && open.reason == *reason
+            {
+                open.rounds += 1;
+                open.last = now;
+                continue;
             }
-            if let Some(previous) = writer.open[index].take() {
+            if let Some(previous) = writer.slot(row.job).take() {
+                let previous = writer.settle(previous);
                 writer.close(previous, Some(now));
             }
             let job = view.job(row.job).spec.id.as_str();
             if let Outcome::Waits(reason) = &row.outcome {
-                writer.open[index] = Some(OpenWait {
+                *writer.slot(row.job) = Some(Open::Wait(OpenWait {
                     reason: reason.clone(),
                     job: job.to_string(),
                     params: reason.params(view),
@@ -189,7 +321,7 @@ impl ExplainSink for Sink {
                     first: now,
                     last: now,
                     rounds: 1,
-                });
+                }));
                 continue;
             }
             let t = reports::number::seconds(now);
@@ -213,6 +345,12 @@ impl ExplainSink for Sink {
                 &t,
                 "",
             ]);
+        }
+        if let Some(head) = round.head {
+            writer.stopped_at(view, head);
+            for &job in round.joined {
+                writer.joins(view, job);
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `run --timeline`: the file is valid trace-event JSON that Perfetto reads, every slice lies
-//! within its job's life in jobs.csv, slices never overlap on a track, and the window and node
-//! filter keep what they say.
+//! within its job's life in jobs.csv, slices never overlap on a track, the window and node
+//! filter keep what they say, and every slice says which decision started its attempt.
 
 mod common;
 
@@ -291,4 +291,127 @@ fn breaker_openings_are_instant_events() {
     let plain = tempfile::tempdir().unwrap();
     let events = timeline(plain.path(), &["library:cascading-failure", "--timeline"]);
     assert!(!events.iter().any(|e| e["cat"] == "breaker"));
+}
+
+/// Runs `policy` (the `[policy]` table's lines) on one node of 8 GPUs with the native trace
+/// `trace`, with `--timeline` alone, and returns each slice as (job, start s, decision, after,
+/// restarts, ended), in time order.
+fn decisions(policy: &str, trace: &str) -> Vec<(String, u64, String, String, u64, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!(
+            "name = \"decisions\"\nseed = 1\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+             node = {{ gpus = 8, gpu_type = \"A100\" }}\n[workload]\ntrace = \"trace.csv\"\n[policy]\n{policy}\n"
+        ),
+    )
+    .unwrap();
+    let events = timeline(dir.path(), &["s.toml", "--timeline"]);
+    check_format(&events);
+    let mut slices: Vec<_> = events
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| {
+            let arg = |name: &str| e["args"][name].as_str().unwrap().to_string();
+            (
+                arg("job"),
+                e["ts"].as_u64().unwrap() / 1_000_000,
+                arg("decision"),
+                arg("after"),
+                e["args"]["restarts"].as_u64().unwrap(),
+                arg("ended"),
+            )
+        })
+        .collect();
+    // A job holding several GPUs has a slice on each: one per attempt is enough here.
+    slices.dedup();
+    slices.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    slices
+}
+
+/// (job, start s, decision, after, restarts, ended), for the expected slices.
+fn slice(
+    job: &str,
+    at: u64,
+    decision: &str,
+    after: &str,
+    restarts: u64,
+    ended: &str,
+) -> (String, u64, String, String, u64, String) {
+    (job.into(), at, decision.into(), after.into(), restarts, ended.into())
+}
+
+/// EASY backfilling on one node of 8 GPUs (FIFO, best fit; worked out by hand):
+/// - a: 4 GPUs at 0 for 100 s: the queue reaches it and it fits → `started` at 0.
+/// - h: 8 GPUs at 1: 4 free → blocked, reserved for 100 (a's end).
+/// - c: 2 GPUs at 2 for 50 s: ends at 52, before the reservation → `backfilled` at 2.
+/// - d: 2 GPUs at 3 for 200 s: 2 are free, but it would still run at 100, when h needs all 8 →
+///   waits (at 52, when c ends, too).
+/// - at 100 a ends: h is at the head and fits → `started`; d waits again (0 free).
+/// - at 110 h ends: d is the head → `started`.
+///
+/// Every attempt is the job's first: `after` is `arrival`, `restarts` 0.
+#[test]
+fn each_slice_names_the_decision_easy_backfilling_made() {
+    let slices = decisions(
+        "name = \"easy-backfill\"",
+        "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,100,1,4\nh,1,10,1,8\nc,2,50,1,2\nd,3,200,1,2\n",
+    );
+    assert_eq!(
+        slices,
+        [
+            slice("a", 0, "started", "arrival", 0, "completed"),
+            slice("c", 2, "backfilled", "arrival", 0, "completed"),
+            slice("h", 100, "started", "arrival", 0, "completed"),
+            slice("d", 110, "started", "arrival", 0, "completed"),
+        ]
+    );
+}
+
+/// Priority preemption (least progress) on one node of 8 GPUs, worked out by hand:
+/// - low (priority 0, preemptible, no checkpoint): 8 GPUs at 0 for 1000 s → `started` at 0.
+/// - hp (priority 10): 8 GPUs at 10 for 100 s: nothing free, low is the only candidate →
+///   low is preempted at 10 (its 10 s are lost) and hp starts `preempted-others` at 10.
+/// - at 110 hp ends: low, back in the queue, fits → `started` again, after `preempted`, its
+///   first restart; it redoes its 1000 s.
+#[test]
+fn each_slice_names_the_preemption_that_started_it_and_what_it_follows() {
+    let slices = decisions(
+        "name = \"priority-preempt\"",
+        "job_id,submit_s,duration_s,tasks,gpus_per_task,priority\nlow,0,1000,1,8,0\nhp,10,100,1,8,10\n",
+    );
+    assert_eq!(
+        slices,
+        [
+            slice("low", 0, "started", "arrival", 0, "preempted"),
+            slice("hp", 10, "preempted-others", "arrival", 0, "completed"),
+            slice("low", 110, "started", "preempted", 1, "completed"),
+        ]
+    );
+}
+
+/// Time slicing (gang, 60 s slices, no switch overhead) of two 100 s jobs that each need the
+/// whole node, worked out by hand:
+/// - x at 0 → `started`. y at 1 waits: x has not run a slice yet; the policy wakes at 60.
+/// - at 60 y suspends x → y `preempted-others` (x ended `suspended`, 60 s done).
+/// - at 120 y has run its slice: x suspends it → x `preempted-others`, after `suspended`, its
+///   first restart; 40 s left, it ends at 160.
+/// - at 160 y, waiting with 40 s left, starts in its turn → `started`, after `suspended`; it
+///   ends at 200.
+#[test]
+fn each_slice_names_the_time_slice_rotation_that_started_it() {
+    let slices = decisions(
+        "name = \"gang\"\ntime_slice = \"60s\"",
+        "job_id,submit_s,duration_s,tasks,gpus_per_task\nx,0,100,1,8\ny,1,100,1,8\n",
+    );
+    assert_eq!(
+        slices,
+        [
+            slice("x", 0, "started", "arrival", 0, "suspended"),
+            slice("y", 60, "preempted-others", "arrival", 0, "suspended"),
+            slice("x", 120, "preempted-others", "suspended", 1, "completed"),
+            slice("y", 160, "started", "suspended", 1, "completed"),
+        ]
+    );
 }

@@ -22,7 +22,7 @@
 //! use sim_core::cluster::{Cluster, NodeSpec};
 //! use sim_core::engine::EngineConfig;
 //! use sim_core::job::JobSpec;
-//! use sim_core::policy::{Decision, Policy};
+//! use sim_core::policy::{Decision, Policy, StartKind};
 //! use sim_core::resources::TaskRequest;
 //! use sim_core::time::SimTime;
 //! use sim_core::view::ClusterView;
@@ -38,7 +38,7 @@
 //!             let fit = view.cluster.nodes().iter().enumerate()
 //!                 .find_map(|(i, _)| trial.fit(sim_core::ids::NodeId::from_index(i), &job.spec.task, job.allowed_gpu_types));
 //!             if let Some(task) = fit {
-//!                 decisions.push(Decision::Start { job: job.id, placement: vec![task] });
+//!                 decisions.push(Decision::Start { job: job.id, placement: vec![task], kind: StartKind::Started });
 //!             }
 //!         }
 //!     }

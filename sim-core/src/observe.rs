@@ -3,6 +3,7 @@
 //! the event digest, a user's own) compute what they need from the records and the view.
 
 use crate::ids::{JobId, NodeId};
+use crate::policy::StartKind;
 use crate::time::SimTime;
 use crate::view::ClusterView;
 
@@ -25,6 +26,8 @@ pub enum Record {
     Started {
         /// The job.
         job: JobId,
+        /// How the policy came to start it, as its [`crate::policy::Decision::Start`] said.
+        kind: StartKind,
     },
     /// A job finished its work.
     Completed {
@@ -99,7 +102,7 @@ impl Record {
         match *self {
             Record::Arrived { job }
             | Record::Rejected { job, .. }
-            | Record::Started { job }
+            | Record::Started { job, .. }
             | Record::Completed { job }
             | Record::TimedOut { job, .. }
             | Record::Preempted { job, .. }
@@ -121,7 +124,7 @@ impl Record {
             | Record::Preempted { job, .. }
             | Record::Suspended { job, .. }
             | Record::Requeued { job } => Some(Membership::Joins(job)),
-            Record::Started { job } | Record::Rejected { job, .. } => Some(Membership::Leaves(job)),
+            Record::Started { job, .. } | Record::Rejected { job, .. } => Some(Membership::Leaves(job)),
             Record::Completed { .. }
             | Record::TimedOut { .. }
             | Record::Interrupted { .. }
@@ -137,7 +140,7 @@ impl Record {
     /// interrupted. Fair-share orders charge and credit holdings by this one rule.
     pub fn running_change(&self) -> Option<Membership> {
         match *self {
-            Record::Started { job } => Some(Membership::Joins(job)),
+            Record::Started { job, .. } => Some(Membership::Joins(job)),
             Record::Completed { job }
             | Record::TimedOut { job, .. }
             | Record::Preempted { job, .. }

@@ -20,6 +20,8 @@ pub enum Decision {
         job: JobId,
         /// Where each task goes.
         placement: Vec<TaskAlloc>,
+        /// How the policy came to start it (reported with the start, [`Record::Started`]).
+        kind: StartKind,
     },
     /// Stop a running preemptible job and return it to the queue; its work since the last
     /// checkpoint is lost.
@@ -40,6 +42,32 @@ pub enum Decision {
     /// Run the policy again at this time even if nothing else happens then (time slices,
     /// grace periods). Times not after the current instant are ignored.
     WakeAt(SimTime),
+}
+
+/// How a policy came to start a job: the `decision` of the attempt in `timeline.json` and the
+/// outcome of the start in the why-log (`decisions.csv`). The engine only reports it
+/// ([`Record::Started`]); it changes nothing in the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StartKind {
+    /// In its turn: the queue order reached it and it fit (a policy that does not say how it
+    /// decides starts every job this way).
+    #[default]
+    Started,
+    /// Ahead of a blocked job, by the backfill pass.
+    Backfilled,
+    /// After preempting or suspending running jobs to make room for it.
+    PreemptedOthers,
+}
+
+impl StartKind {
+    /// Its name in `timeline.json` and `decisions.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StartKind::Started => "started",
+            StartKind::Backfilled => "backfilled",
+            StartKind::PreemptedOthers => "preempted-others",
+        }
+    }
 }
 
 /// A scheduling policy.

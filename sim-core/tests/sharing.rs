@@ -7,7 +7,7 @@ use sim_core::cluster::{Cluster, NodeSpec, Trial};
 use sim_core::engine::{Engine, EngineConfig, RunOutcome, World};
 use sim_core::ids::NodeId;
 use sim_core::job::{JobSpec, JobState};
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskRequest;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
 use sim_core::time::SimTime;
@@ -31,6 +31,7 @@ impl Policy for FirstFit {
                 decisions.push(Decision::Start {
                     job: job.id,
                     placement: vec![task],
+                    kind: StartKind::Started,
                 });
             }
         }

@@ -13,7 +13,7 @@ use sim_core::ids::{JobId, NodeId};
 use sim_core::job::{JobSpec, JobState};
 use sim_core::model::{Effects, ModelCtx, ModelEvent, WorldModel};
 use sim_core::observe::DownCause;
-use sim_core::policy::{Decision, Policy};
+use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -77,6 +77,7 @@ impl Policy for FirstFit {
                 decisions.push(Decision::Start {
                     job: job.id,
                     placement: vec![task],
+                    kind: StartKind::Started,
                 });
             }
         }

@@ -92,7 +92,7 @@ impl Forecast {
     /// Keeps the forecast current with a change the engine applied.
     pub(crate) fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         match *record {
-            Record::Started { job } => self.started(view, view.job(job)),
+            Record::Started { job, .. } => self.started(view, view.job(job)),
             Record::Completed { job }
             | Record::Preempted { job, .. }
             | Record::Suspended { job, .. }

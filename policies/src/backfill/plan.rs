@@ -217,7 +217,7 @@ impl Plan {
             Plan::scanned(round, depth)
         };
         for decision in decisions {
-            if let Decision::Start { job, placement } = decision {
+            if let Decision::Start { job, placement, .. } = decision {
                 let end = now.saturating_add(estimate(round.view.job(*job)));
                 plan.record(cluster, *job, placement, end);
             }

@@ -96,7 +96,7 @@ impl Placement for GpuClustering {
 
     fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
         let (job, delta) = match *record {
-            Record::Started { job } => (job, 1),
+            Record::Started { job, .. } => (job, 1),
             Record::Completed { job }
             | Record::TimedOut { job, .. }
             | Record::Preempted { job, .. }

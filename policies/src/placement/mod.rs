@@ -67,7 +67,10 @@ pub trait Placement {
     /// Why `job` could not be placed on `trial` (called only when a run explains its decisions,
     /// after [`Placement::place`] refused; `free_gpu_milli` is the trial's free total). The
     /// default reads the trial as any node-by-node placement sees it (see
-    /// [`crate::explain::refusal`]); a placement with rules of its own may say more.
+    /// [`crate::explain::refusal`]); a placement with rules of its own may say more. It must
+    /// read nothing that changes without a record other than an arrival: a job refused again
+    /// on the cluster as it was, nothing but arrivals since and nothing tried this round, is
+    /// given the same reason without asking again.
     fn refusal(&self, trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         crate::explain::refusal(trial, free_gpu_milli, job)
     }
@@ -162,7 +165,9 @@ pub(crate) fn give_back_all(trial: &mut Trial<'_>, tasks: &[TaskAlloc]) {
 /// The best `k` nodes for the first task of `job` on `trial` in the order [`min_by_node_key`]
 /// picks from (the smallest `key` first, ties to the lower node index), each with its `score`,
 /// onto `out`. `key` and `score` receive the node and its free GPU capacity (milli-GPU) after
-/// the task.
+/// the task; both must only read (`key` is also asked of nodes with room that the task may not
+/// fit, `score` only of the nodes listed). Costs one pass over the nodes, fitting only those
+/// that would be listed, and no sort.
 pub(crate) fn ranked_by_node_key<K: Ord>(
     trial: &Trial<'_>,
     job: &Job,
@@ -171,23 +176,33 @@ pub(crate) fn ranked_by_node_key<K: Ord>(
     mut key: impl FnMut(NodeId, u64) -> K,
     mut score: impl FnMut(NodeId, u64) -> f64,
 ) {
+    if k == 0 {
+        return;
+    }
     let request = &job.spec.task;
-    let mut all: Vec<(K, Candidate)> = Vec::new();
-    for index in 0..trial.cluster().nodes().len() {
-        let node = NodeId::from_index(index);
-        if trial.fit(node, request, job.allowed_gpu_types).is_none() {
+    let needed = request.gpu_milli();
+    // The best `k` fitting nodes so far, best first, with their free capacity after the task.
+    // Nodes come in index order and each goes after every kept one whose key is not greater,
+    // so equal keys keep node order; a node that would not be kept is not fitted.
+    let mut best: Vec<(K, NodeId, u64)> = Vec::with_capacity(k + 1);
+    for (index, free) in trial.free_gpu_milli_of_nodes().enumerate() {
+        // `fit` refuses a node with less free GPU capacity than the task needs, too.
+        if free < needed {
             continue;
         }
-        let free_after = trial.free_gpu_milli(node) - request.gpu_milli();
-        let candidate = Candidate {
-            node,
-            score: score(node, free_after),
-        };
-        all.push((key(node, free_after), candidate));
+        let node = NodeId::from_index(index);
+        let node_key = key(node, free - needed);
+        let at = best.partition_point(|(kept, _, _)| *kept <= node_key);
+        if at == k || trial.fit(node, request, job.allowed_gpu_types).is_none() {
+            continue;
+        }
+        best.insert(at, (node_key, node, free - needed));
+        best.truncate(k);
     }
-    // A stable sort keeps node order among equal keys.
-    all.sort_by(|a, b| a.0.cmp(&b.0));
-    out.extend(all.into_iter().take(k).map(|(_, c)| c));
+    out.extend(best.into_iter().map(|(_, node, free_after)| Candidate {
+        node,
+        score: score(node, free_after),
+    }));
 }
 
 /// Free milli-GPU as GPUs, the score of best, worst fit and spread.

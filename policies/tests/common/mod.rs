@@ -155,7 +155,11 @@ impl sim_core::policy::Policy for Scripted {
                 trial.take(&task).unwrap();
                 placement.push(task);
             }
-            decisions.push(sim_core::policy::Decision::Start { job: job.id, placement });
+            decisions.push(sim_core::policy::Decision::Start {
+                job: job.id,
+                placement,
+                kind: sim_core::policy::StartKind::Started,
+            });
         }
     }
 }

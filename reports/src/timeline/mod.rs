@@ -4,8 +4,9 @@
 //! Layout: a process per rack; a track (thread) per GPU of each node, split into lanes where
 //! shares of one GPU run side by side, so that slices never overlap on a track (CPU-only tasks
 //! get a `cpu` track per node); a slice per task attempt, named after the job, with the job's
-//! trace id, tasks, the track's share of the GPU, its restart count and how the attempt ended
-//! as arguments; a flow arrow from an attempt a preemption, failure or time slice stopped to
+//! trace id, tasks, the track's share of the GPU, its restart count, the policy's decision that
+//! started the attempt ([`StartKind`]), how the job's previous attempt ended and how this one
+//! ended as arguments; a flow arrow from an attempt a preemption, failure or time slice stopped to
 //! the job's next attempt; per-rack counters of power, hottest GPU and uplink load at every
 //! sample (when those models are on); instant events for nodes going down or up (rack-scoped)
 //! and for every logged incident (global). Timestamps are the simulation's microseconds.
@@ -29,6 +30,7 @@ use sim_core::ids::{JobId, NodeId};
 use sim_core::job::Job;
 use sim_core::metrics::RackSample;
 use sim_core::observe::{Observer, Record};
+use sim_core::policy::StartKind;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
@@ -85,10 +87,21 @@ impl<'a> Event<'a> {
     }
 }
 
-/// A running attempt of a job: where its slices are and since when.
+/// A running attempt of a job: where its slices are, since when, the decision that started it
+/// and what it follows.
 struct Attempt {
     start: SimTime,
     tracks: Vec<(Track, f64)>,
+    kind: StartKind,
+    after: &'static str,
+}
+
+/// A job's stopped attempt that its next start resumes: the flow id linking the two, whether
+/// the flow's start was written (its end is written only then), and how the attempt ended.
+struct Stopped {
+    flow: u64,
+    written: bool,
+    ended: &'static str,
 }
 
 /// The timeline of one run, written as it goes (see the module's documentation).
@@ -100,9 +113,8 @@ pub struct Timeline {
     error: Option<io::Error>,
     lanes: Lanes,
     running: HashMap<JobId, Attempt>,
-    /// Flow ids of attempts that were stopped and await the job's next start, and whether the
-    /// flow's start was written (its end is written only then).
-    flows: HashMap<JobId, (u64, bool)>,
+    /// Attempts that were stopped and await the job's next start.
+    flows: HashMap<JobId, Stopped>,
     next_flow: u64,
     /// Thread ids of the tracks that got an event (only those are named).
     shown: HashSet<u32>,
@@ -177,14 +189,18 @@ impl Timeline {
         self.options.window.is_none_or(|w| w.overlaps(from, to))
     }
 
-    fn started(&mut self, job: &Job, now: SimTime) {
+    fn started(&mut self, job: &Job, now: SimTime, kind: StartKind) {
         let mut tracks = Vec::new();
         for task in &job.alloc {
             for (device, share) in lanes::devices(task) {
                 tracks.push((self.lanes.take(task.node, device, job.id), share));
             }
         }
-        if let Some((flow, true)) = self.flows.remove(&job.id)
+        let stopped = self.flows.remove(&job.id);
+        let after = stopped.as_ref().map_or("arrival", |s| s.ended);
+        if let Some(Stopped {
+            flow, written: true, ..
+        }) = stopped
             && let Some(&(track, _)) = tracks.first()
             && self.kept[track.node.index()]
             && self.in_window(now, now)
@@ -196,10 +212,18 @@ impl Timeline {
             event.bp = Some("e");
             self.emit(&event);
         }
-        self.running.insert(job.id, Attempt { start: now, tracks });
+        self.running.insert(
+            job.id,
+            Attempt {
+                start: now,
+                tracks,
+                kind,
+                after,
+            },
+        );
     }
 
-    fn stopped(&mut self, job: &Job, now: SimTime, ended: &str, resumes: bool) {
+    fn stopped(&mut self, job: &Job, now: SimTime, ended: &'static str, resumes: bool) {
         let Some(attempt) = self.running.remove(&job.id) else {
             return;
         };
@@ -222,6 +246,8 @@ impl Timeline {
                 "tasks": job.spec.tasks,
                 "gpu_share": share,
                 "restarts": job.restarts,
+                "decision": attempt.kind.name(),
+                "after": attempt.after,
                 "ended": ended,
             });
             self.emit(&event);
@@ -242,7 +268,7 @@ impl Timeline {
             let flow = self.next_flow;
             self.next_flow += 1;
             let written = self.kept[track.node.index()] && keep_time;
-            self.flows.insert(job.id, (flow, written));
+            self.flows.insert(job.id, Stopped { flow, written, ended });
             if written {
                 let at = SimTime::from_micros(now.as_micros().saturating_sub(1).max(attempt.start.as_micros()));
                 let mut event = Event::new("restart", "s", at, self.node_racks[track.node.index()]);
@@ -354,7 +380,7 @@ impl Observer for Timeline {
         self.learn(view);
         let now = view.now;
         match *record {
-            Record::Started { job } => self.started(view.job(job), now),
+            Record::Started { job, kind } => self.started(view.job(job), now, kind),
             Record::Completed { job } => self.stopped(view.job(job), now, "completed", false),
             Record::TimedOut { job, .. } => self.stopped(view.job(job), now, "timeout", false),
             Record::Preempted { job, .. } => self.stopped(view.job(job), now, "preempted", true),

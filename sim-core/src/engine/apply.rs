@@ -4,7 +4,7 @@ use super::{Event, State};
 use crate::ids::JobId;
 use crate::job::{JobSpeed, JobState};
 use crate::observe::{Record, RejectReason};
-use crate::policy::Decision;
+use crate::policy::{Decision, StartKind};
 use crate::resources::{MILLI_PER_GPU, TaskAlloc};
 use crate::time::SimTime;
 
@@ -24,7 +24,7 @@ impl State {
     /// Applies a policy decision after checking it; on error nothing has changed.
     pub(super) fn apply_decision(&mut self, decision: Decision) -> Result<(), String> {
         match decision {
-            Decision::Start { job, placement } => self.start(job, placement),
+            Decision::Start { job, placement, kind } => self.start(job, placement, kind),
             Decision::Preempt { job } => self.stop(job, Stop::Preempt),
             Decision::Suspend { job, overhead } => self.stop(job, Stop::Suspend { overhead }),
             Decision::WakeAt(at) => {
@@ -56,7 +56,7 @@ impl State {
         self.pending.retain(|&id| jobs[id].state == JobState::Pending);
     }
 
-    fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>) -> Result<(), String> {
+    fn start(&mut self, id: JobId, placement: Vec<TaskAlloc>, kind: StartKind) -> Result<(), String> {
         let job = self
             .jobs
             .get(id)
@@ -126,7 +126,7 @@ impl State {
             let limit = now.saturating_add(self.jobs[id].spec.requested);
             self.queue.push(limit, Event::TimeLimit { job: id, started: now });
         }
-        self.records.push(Record::Started { job: id });
+        self.records.push(Record::Started { job: id, kind });
         Ok(())
     }
 

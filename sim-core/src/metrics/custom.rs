@@ -209,6 +209,7 @@ mod tests {
                     decisions.push(crate::policy::Decision::Start {
                         job: job.id,
                         placement: vec![task],
+                        kind: crate::policy::StartKind::Started,
                     });
                 }
             }

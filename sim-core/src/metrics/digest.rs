@@ -75,7 +75,7 @@ impl Observer for EventDigest {
         if let Some(bits) = extra {
             self.write_u64(bits);
         }
-        if let Record::Started { job } = *record {
+        if let Record::Started { job, .. } = *record {
             for task in &view.job(job).alloc {
                 self.write_u64(u64::from(task.node.0));
                 self.write_u64(task.gpu_mask);

@@ -221,7 +221,7 @@ impl Observer for UsageCollector<'_> {
             self.totals.start = view.now;
         }
         match *record {
-            Record::Started { job } => self.effective_now += Self::job_effective_milli(view, job),
+            Record::Started { job, .. } => self.effective_now += Self::job_effective_milli(view, job),
             Record::Completed { job } => self.effective_now -= Self::job_effective_milli(view, job),
             Record::Preempted { job, lost_gpu_s } | Record::Suspended { job, lost_gpu_s } => {
                 self.effective_now -= Self::job_effective_milli(view, job);

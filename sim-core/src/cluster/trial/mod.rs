@@ -181,6 +181,21 @@ impl<'c> Trial<'c> {
         self.free(node).gpu_milli
     }
 
+    /// [`Trial::free_gpu_milli`] of every node, in node order, found in one pass over the
+    /// nodes (a look-up per node costs a search of the touched nodes): what a pass that reads
+    /// every node, as explaining a refusal or ranking the nodes does, needs.
+    pub fn free_gpu_milli_of_nodes(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut touched: Vec<(NodeId, u64)> = self.touched.iter().map(|t| (t.node, t.free_gpu_milli)).collect();
+        touched.sort_unstable();
+        let mut touched = touched.into_iter().peekable();
+        self.cluster.nodes().iter().enumerate().map(move |(index, node)| {
+            match touched.next_if(|(id, _)| id.index() == index) {
+                Some((_, free)) => free,
+                None => node.free_gpu_milli,
+            }
+        })
+    }
+
     /// Free CPU (milli-cores) and memory (MiB) of `node` after the tentative tasks.
     pub fn free_cpu_mem(&self, node: NodeId) -> (u64, u64) {
         let free = self.free(node);
@@ -618,6 +633,28 @@ mod tests {
         assert_eq!(trial.gpu_free_milli(NodeId(0)), &[0, 1000]);
         // The cluster itself is untouched.
         assert_eq!(cluster.allocated_gpu_milli(), 0);
+    }
+
+    #[test]
+    fn free_capacity_of_every_node_reads_the_touched_ones_from_the_trial() {
+        // Three nodes of 4 GPUs: a 2-GPU task tried on node 2, then a 1-GPU task on node 0 (so
+        // the touched nodes are out of node order), leave 3, 4 and 2 GPUs free, as a look-up
+        // of each node says; the cluster still has 4 free on each.
+        let cluster = uniform(1, 3, 4);
+        let mut trial = Trial::new(&cluster);
+        for (node, gpus) in [(2, 2.0), (0, 1.0)] {
+            let request = TaskRequest::with_gpu_amount(gpus, 0, 0).unwrap();
+            let task = trial.fit(NodeId(node), &request, GpuTypeSet::ANY).unwrap();
+            trial.take(&task).unwrap();
+        }
+        let all: Vec<u64> = trial.free_gpu_milli_of_nodes().collect();
+        assert_eq!(all, [3000, 4000, 2000]);
+        let each: Vec<u64> = (0..3).map(|n| trial.free_gpu_milli(NodeId(n))).collect();
+        assert_eq!(all, each);
+        assert_eq!(
+            Trial::new(&cluster).free_gpu_milli_of_nodes().collect::<Vec<_>>(),
+            [4000; 3]
+        );
     }
 
     #[test]
