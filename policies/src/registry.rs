@@ -28,6 +28,7 @@
 
 use sim_core::frag::TypicalTasks;
 use sim_core::metrics::MetricPart;
+use sim_core::model::ModelPart;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -234,6 +235,7 @@ pub struct Registry {
     backfills: Vec<BackfillPart>,
     preemptions: Vec<PreemptionPart>,
     metrics: Vec<MetricPart>,
+    models: Vec<ModelPart>,
 }
 
 impl Registry {
@@ -246,6 +248,7 @@ impl Registry {
             backfills: Vec::new(),
             preemptions: Vec::new(),
             metrics: Vec::new(),
+            models: Vec::new(),
         };
         for part in crate::queue::BUILTIN {
             registry.add_queue_order(part);
@@ -361,6 +364,27 @@ impl Registry {
         );
         self.metrics.push(metric);
         self
+    }
+
+    /// Adds a world model of a crate's own (a failure, physical or operational model: see
+    /// [`sim_core::model::WorldModel`]); a scenario loaded with this registry runs it when it
+    /// names it (`models = ["name"]`).
+    ///
+    /// # Panics
+    /// When another added model has the name.
+    pub fn add_world_model(&mut self, model: ModelPart) -> &mut Registry {
+        assert!(
+            self.models.iter().all(|m| m.name != model.name),
+            "world model `{}` is registered twice",
+            model.name
+        );
+        self.models.push(model);
+        self
+    }
+
+    /// The world models of a crate's own, in registration order.
+    pub fn world_models(&self) -> &[ModelPart] {
+        &self.models
     }
 
     /// The metrics of a crate's own, in registration order (the built-in ones are

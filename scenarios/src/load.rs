@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use policies::{PolicySpec, Registry};
 use serde::Deserialize;
 use sim_core::metrics::MetricPart;
+use sim_core::model::ModelPart;
 
 use crate::error::ScenarioError;
 use crate::limits::Limits;
@@ -67,6 +68,8 @@ pub struct ValidScenario {
     limits: Limits,
     policy: PolicySpec,
     metrics: Vec<MetricPart>,
+    /// The world models of the registry it was checked with that it names.
+    models: Vec<ModelPart>,
 }
 
 impl ValidScenario {
@@ -99,11 +102,19 @@ impl ValidScenario {
             &loaded.origin,
             overrides,
         )?;
+        let models = loaded
+            .scenario
+            .models
+            .iter()
+            .filter_map(|name| registry.world_models().iter().find(|m| m.name == name))
+            .copied()
+            .collect();
         Ok(ValidScenario {
             loaded,
             limits,
             policy,
             metrics: registry.metrics().to_vec(),
+            models,
         })
     }
 
@@ -121,6 +132,11 @@ impl ValidScenario {
     /// the registry it was checked with).
     pub fn metrics(&self) -> &[MetricPart] {
         &self.metrics
+    }
+
+    /// The world models of a crate's own that the scenario names (`models`), in its order.
+    pub fn world_models(&self) -> &[ModelPart] {
+        &self.models
     }
 
     /// The same scenario with another seed.

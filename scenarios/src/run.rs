@@ -90,6 +90,7 @@ pub fn run_explaining(
     if let Some(sharing) = sharing_model(loaded.scenario.sharing.as_ref(), &cluster, &loaded.origin)? {
         models.push(Box::new(sharing));
     }
+    models.extend(loaded.world_models().iter().map(|part| (part.build)(&cluster, seed)));
     let workload = &loaded.scenario.workload;
     if workload.mode == WorkloadMode::Replay {
         let world = World {

@@ -62,6 +62,10 @@ pub struct Scenario {
     /// The resource budget (docs/limits.md): omitted keys take the machine's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsSection>,
+    /// World models of a crate's own to run, by the names their registry gives them
+    /// (docs/engine.md, "Adding a world model"); none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
 }
 
 /// `[cluster]`: generated racks of identical nodes, a node file, or a machine sized from an

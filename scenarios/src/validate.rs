@@ -77,6 +77,7 @@ pub(crate) fn validate(
     scenario.policy = policy.config.clone();
     at_least_seconds(&site, "output", "sample_interval", scenario.output.sample_interval.0)?;
     check_key_metrics(&scenario.output.key_metrics, registry, &fail)?;
+    check_models(&scenario.models, registry, &fail)?;
     if scenario.output.explain_top_k > MAX_EXPLAIN_TOP_K {
         fail(
             "output",
@@ -148,6 +149,28 @@ fn check_key_metrics(names: &[String], registry: &Registry, fail: &Fail<'_>) -> 
         }
         if names[..i].contains(name) {
             fail("output", "key_metrics", format!("`{name}` is listed twice"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a `models` entry that names no world model of `registry`, or names one twice; the
+/// message lists the registered ones.
+fn check_models(names: &[String], registry: &Registry, fail: &Fail<'_>) -> Result<(), ScenarioError> {
+    let known: Vec<&str> = registry.world_models().iter().map(|m| m.name).collect();
+    for (i, name) in names.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            let listed = if known.is_empty() {
+                "none is registered (world models of a crate's own are added to the registry the \
+                 scenario is loaded with: docs/engine.md)"
+                    .to_string()
+            } else {
+                format!("the registered ones: {}", known.join(", "))
+            };
+            fail("", "models", format!("unknown world model `{name}`; {listed}"))?;
+        }
+        if names[..i].contains(name) {
+            fail("", "models", format!("`{name}` is listed twice"))?;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! Jobs are numbered in arrival order. The store holds the jobs that have arrived and not yet
 //! been retired; the engine can retire a job as soon as it ends (hand it to observers and drop
 //! it), so a long replay holds only its waiting, running and held jobs. Slots come in pages of
-//! [`PAGE`] ids; a page whose jobs have all been retired is let go, so a job that lives for a
+//! 1,024 ids; a page whose jobs have all been retired is let go, so a job that lives for a
 //! whole run (a long one, or one that waits throughout) keeps its own page and 8 bytes per
 //! later page, not a slot for every job that came after it.
 

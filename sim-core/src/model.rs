@@ -389,6 +389,26 @@ impl Effects {
 /// The models of a run, in the order the engine calls them.
 pub type Models = Vec<Box<dyn WorldModel>>;
 
+/// A world model of a crate's own, registered by name so that a scenario can ask for it
+/// (`models = ["name"]`): its name, one line of description, and the factory that builds it for
+/// each run.
+#[derive(Clone, Copy)]
+pub struct ModelPart {
+    /// The name scenarios use.
+    pub name: &'static str,
+    /// One line: what the model does.
+    pub doc: &'static str,
+    /// Builds the model for one run on `cluster`, whose seed is the second argument (a model
+    /// that draws at random seeds its own stream from it).
+    pub build: fn(&crate::cluster::Cluster, u64) -> Box<dyn WorldModel>,
+}
+
+impl std::fmt::Debug for ModelPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ModelPart").field(&self.name).finish()
+    }
+}
+
 /// The first model of type `T` in `models`.
 pub fn find<T: WorldModel>(models: &[Box<dyn WorldModel>]) -> Option<&T> {
     models.iter().find_map(|m| (&**m as &dyn Any).downcast_ref::<T>())

@@ -1,10 +1,11 @@
 //! # custom-policy: adding parts to clustersim from a crate of its own
 //!
-//! Two parts and a metric, one file each: a placement ([`headroom`]), a queue order
-//! ([`largest_first`]) and a metric ([`max_queue`]). [`registry`] adds them to the built-in
-//! ones, one line each; a scenario loaded with that registry may name the parts
-//! (`placement = "headroom"`), and every run of it reports the metric after the built-in ones
-//! (`summary.json`, `sweep.csv`, `aggregate.csv`, check rules). It runs with the ordinary
+//! Two parts, a metric and a world model, one file each: a placement ([`headroom`]), a queue
+//! order ([`largest_first`]), a metric ([`max_queue`]) and a maintenance window
+//! ([`maintenance`]). [`registry`] adds them to the built-in ones, one line each; a scenario
+//! loaded with that registry may name the parts (`placement = "headroom"`) and the world model
+//! (`models = ["maintenance"]`), and every run of it reports the metric after the built-in
+//! ones (`summary.json`, `sweep.csv`, `aggregate.csv`, check rules). It runs with the ordinary
 //! runner:
 //!
 //! ```
@@ -18,6 +19,7 @@
 
 pub mod headroom;
 pub mod largest_first;
+pub mod maintenance;
 pub mod max_queue;
 
 use policies::Registry;
@@ -28,5 +30,6 @@ pub fn registry() -> Registry {
     registry.add_placement(headroom::PART);
     registry.add_queue_order(largest_first::PART);
     registry.add_metric(max_queue::METRIC);
+    registry.add_world_model(maintenance::PART);
     registry
 }

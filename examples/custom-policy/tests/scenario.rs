@@ -111,3 +111,62 @@ fn a_sweep_may_compare_a_custom_part_with_a_built_in_one() {
         ]
     );
 }
+
+#[test]
+fn the_scenario_with_the_maintenance_model_runs_as_worked_out_by_hand() {
+    // The same scenario naming the world model: r0-n0 is down from 50 s to 150 s.
+    // t = 0 as above: d on r0-n0, b on r0-n1, c blocks. t = 50: r0-n0 goes down, d (no
+    // checkpoint) is interrupted and requeued; the order is d, c, a and d (4) fits nowhere.
+    // t = 100: b ends; d takes r0-n1; c blocks again. t = 150: r0-n0 is back; c keeps 2 free
+    // there; a cannot keep 2 anywhere (r0-n1 is full), so first fit puts it on r0-n0 too.
+    // d ends at 200, c and a at 250. (A row's start is the job's first: d's is 0.)
+    let text = std::fs::read_to_string(scenario()).unwrap();
+    let with_model = format!("models = [\"maintenance\"]\n{text}");
+    let registry = custom_policy::registry();
+    let loaded = load_str_with(
+        &with_model,
+        "s.toml",
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+        &[],
+        &registry,
+    )
+    .unwrap();
+    let run = scenarios::run::run(&loaded).unwrap();
+    let mut rows: Vec<_> = run
+        .record
+        .jobs
+        .iter()
+        .map(|r| {
+            let secs = |t: Option<sim_core::SimTime>| t.unwrap().as_secs_f64();
+            (r.job_id.clone(), secs(r.start), secs(r.end), r.nodes.clone())
+        })
+        .collect();
+    rows.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        rows,
+        [
+            row("a", 150.0, 250.0, "r0-n0"),
+            row("b", 0.0, 100.0, "r0-n1"),
+            row("c", 150.0, 250.0, "r0-n0"),
+            row("d", 0.0, 200.0, "r0-n1"),
+        ]
+    );
+    let d = run.record.jobs.iter().find(|r| r.job_id == "d").unwrap();
+    assert_eq!(d.restarts, 1);
+    assert_eq!(run.record.incidents.len(), 1);
+
+    // A name no registry knows is refused with the registered ones listed.
+    let typo = load_str_with(
+        &with_model.replace("\"maintenance\"", "\"maintenace\""),
+        "s.toml",
+        None,
+        &[],
+        &registry,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        typo,
+        "s.toml:1: models: unknown world model `maintenace`; the registered ones: maintenance"
+    );
+}

@@ -15,7 +15,7 @@ pub const EXACT_UP_TO: usize = 1 << 20;
 const SIGNIFICANT_DIGITS: u8 = 3;
 
 /// Values in seconds (≥ 0), kept exactly until there are [`EXACT_UP_TO`] of them, then folded
-/// into a histogram of microseconds with [`SIGNIFICANT_DIGITS`] digits (a few hundred KiB
+/// into a histogram of microseconds with three significant digits (a few hundred KiB
 /// whatever the count).
 #[derive(Clone, Debug, Default)]
 pub struct Distribution {
