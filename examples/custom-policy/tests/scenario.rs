@@ -23,7 +23,11 @@ fn scenario() -> PathBuf {
 /// Each job's (start s, end s, nodes), in job order.
 fn outcome(overrides: &[Override]) -> Vec<(String, f64, f64, String)> {
     let loaded = load_file_with(&scenario(), overrides, &custom_policy::registry()).unwrap();
-    let run = scenarios::run::run(&loaded).unwrap();
+    rows(&scenarios::run::run(&loaded).unwrap())
+}
+
+/// Each job's (first start s, end s, nodes) in `run`, in job order.
+fn rows(run: &scenarios::run::ScenarioRun) -> Vec<(String, f64, f64, String)> {
     let mut rows: Vec<_> = run
         .record
         .jobs
@@ -132,18 +136,8 @@ fn the_scenario_with_the_maintenance_model_runs_as_worked_out_by_hand() {
     )
     .unwrap();
     let run = scenarios::run::run(&loaded).unwrap();
-    let mut rows: Vec<_> = run
-        .record
-        .jobs
-        .iter()
-        .map(|r| {
-            let secs = |t: Option<sim_core::SimTime>| t.unwrap().as_secs_f64();
-            (r.job_id.clone(), secs(r.start), secs(r.end), r.nodes.clone())
-        })
-        .collect();
-    rows.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(
-        rows,
+        rows(&run),
         [
             row("a", 150.0, 250.0, "r0-n0"),
             row("b", 0.0, 100.0, "r0-n1"),
