@@ -164,8 +164,7 @@ impl RowParser for Swf {
             return Ok(None);
         }
         let mut fields = [""; FIELDS];
-        let mut whole = [None; FIELDS];
-        let count = split_fields(text, &mut fields, &mut whole);
+        let count = split_fields(text, &mut fields);
         if count == 0 {
             return Ok(None);
         }
@@ -175,11 +174,8 @@ impl RowParser for Swf {
             )));
         }
         let mut values = [0.0; FIELDS];
-        for (i, value) in values.iter_mut().enumerate() {
-            *value = match whole[i] {
-                Some(n) => n as f64,
-                None => fields::number(fields[i]).map_err(|reason| at.field(FIELD_NAMES[i], reason))?,
-            };
+        for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
+            *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
         }
         self.seen_ids.record(fields[0], FIELD_NAMES[0], at)?;
         let job = parse_job(&fields, &values, at, self.task)?;
@@ -228,15 +224,9 @@ enum Parsed {
     },
 }
 
-/// Digits a field may have to be read as a whole number in [`split_fields`]' single pass
-/// (exact in an `f64`); longer ones go through the general number parser.
-const WHOLE_DIGITS: usize = 15;
-
-/// Splits a job line at runs of whitespace into `fields`, and puts in `whole` the value of each
-/// field written as a plain whole number (an optional minus sign and up to [`WHOLE_DIGITS`]
-/// digits), read in the same pass since nearly every SWF field is one; returns how many fields
-/// there are (those past the arrays are counted, not kept).
-fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], whole: &mut [Option<i64>; FIELDS]) -> usize {
+/// Splits a job line at runs of whitespace into `fields`; returns how many fields there are
+/// (those past the array are counted, not kept).
+fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS]) -> usize {
     let bytes = line.as_bytes();
     let (mut count, mut i) = (0, 0);
     while i < bytes.len() {
@@ -244,25 +234,12 @@ fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], whole: &mut [
             i += 1;
         }
         let start = i;
-        let negative = bytes.get(i) == Some(&b'-');
-        if negative {
-            i += 1;
-        }
-        let digits_from = i;
-        let mut magnitude = 0i64;
-        while i < bytes.len() && bytes[i].is_ascii_digit() && i - digits_from < WHOLE_DIGITS {
-            magnitude = magnitude * 10 + i64::from(bytes[i] - b'0');
-            i += 1;
-        }
-        // Plain when the digits run to the field's end.
-        let plain = i > digits_from && bytes.get(i).is_none_or(u8::is_ascii_whitespace);
         while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
             i += 1;
         }
         if i > start {
             if let Some(slot) = fields.get_mut(count) {
                 *slot = &line[start..i];
-                whole[count] = plain.then_some(if negative { -magnitude } else { magnitude });
             }
             count += 1;
         }
@@ -390,48 +367,8 @@ mod tests {
     #[test]
     fn fields_split_at_any_whitespace() {
         let mut fields = [""; FIELDS];
-        let mut whole = [None; FIELDS];
-        assert_eq!(split_fields("  1 2\t3\r\n", &mut fields, &mut whole), 3);
+        assert_eq!(split_fields("  1 2\t3\r\n", &mut fields), 3);
         assert_eq!(&fields[..3], &["1", "2", "3"]);
-        assert_eq!(&whole[..3], &[Some(1), Some(2), Some(3)]);
-    }
-
-    #[test]
-    fn whole_numbers_are_read_while_splitting_and_the_rest_left_to_the_number_parser() {
-        // Plain whole numbers (signed, up to 15 digits) are read in the split; a decimal, an
-        // exponent, a lone sign, 16 digits and a word are not, and keep their text.
-        let line = "-1 007 2.5 1e3 - 1234567890123456 123456789012345 x9 9x";
-        let mut fields = [""; FIELDS];
-        let mut whole = [None; FIELDS];
-        assert_eq!(split_fields(line, &mut fields, &mut whole), 9);
-        assert_eq!(
-            &whole[..9],
-            &[
-                Some(-1),
-                Some(7),
-                None,
-                None,
-                None,
-                None,
-                Some(123_456_789_012_345),
-                None,
-                None
-            ]
-        );
-        assert_eq!(
-            &fields[..9],
-            &[
-                "-1",
-                "007",
-                "2.5",
-                "1e3",
-                "-",
-                "1234567890123456",
-                "123456789012345",
-                "x9",
-                "9x"
-            ]
-        );
     }
 
     #[test]
