@@ -36,21 +36,33 @@ struct Bound {
     tasks: Vec<TaskAlloc>,
 }
 
-/// Nodes of one pool that a started job takes from the same time on, not yet counted out of
-/// the pool's profile (see [`Plan::occupy_counting`]).
+/// Nodes counted out of one pool's profile over the same window, not yet applied: the nodes of
+/// a wide job change the profile once per pool and window rather than once each (see
+/// [`Plan::occupy`]).
 #[derive(Default)]
-struct IdleRun {
-    pool: Option<PoolId>,
-    from: SimTime,
+struct PendingIdle {
+    /// The pool and window, while nodes are pending.
+    window: Option<(usize, SimTime, SimTime)>,
     nodes: i64,
 }
 
-impl IdleRun {
-    /// Counts the run's nodes out of their pool until `end`.
-    fn flush(&self, idle: &mut [Steps], end: SimTime) {
-        if let Some(pool) = self.pool {
-            idle[pool.index()].add(self.from, end, -self.nodes);
+impl PendingIdle {
+    /// Counts one node of pool `pool` out over `[from, to)`, applying what was pending first
+    /// when it was for another pool or window.
+    fn take(&mut self, idle: &mut [Steps], pool: usize, from: SimTime, to: SimTime) {
+        if self.window != Some((pool, from, to)) {
+            self.flush(idle);
+            self.window = Some((pool, from, to));
         }
+        self.nodes += 1;
+    }
+
+    /// Applies what is pending.
+    fn flush(&mut self, idle: &mut [Steps]) {
+        if let Some((pool, from, to)) = self.window.take() {
+            idle[pool].add(from, to, -self.nodes);
+        }
+        self.nodes = 0;
     }
 }
 
@@ -599,9 +611,11 @@ impl Plan {
             self.withhold(&mut at_t, cluster, job, None, t, end);
             at_t.prefer(released.clone());
             if let Some(tasks) = placement.place(&mut at_t, job) {
+                let mut pending = PendingIdle::default();
                 for task in &tasks {
-                    self.occupy(cluster, task.node, t, end);
+                    self.occupy(cluster, task.node, t, end, &mut pending);
                 }
+                pending.flush(&mut self.idle);
                 self.bound.push(Bound {
                     job: job.id,
                     start: t,
@@ -685,57 +699,33 @@ impl Plan {
         let at = self.ends.partition_point(|&e| e < (end, id));
         self.ends.insert(at, (end, id));
         self.started.insert(id, tasks.to_vec());
+        let mut pending = PendingIdle::default();
         if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
-            let mut idle_run = IdleRun::default();
             for task in tasks {
-                self.occupy_counting(cluster, task.node, end, &mut idle_run);
+                self.occupy(cluster, task.node, self.now, end, &mut pending);
             }
-            idle_run.flush(&mut self.idle, end);
         } else {
             let mut nodes: Vec<NodeId> = tasks.iter().map(|t| t.node).collect();
             nodes.sort_unstable();
             nodes.dedup();
             for node in nodes {
-                self.occupy(cluster, node, self.now, end);
+                self.occupy(cluster, node, self.now, end, &mut pending);
             }
         }
-    }
-
-    /// [`Plan::occupy`] from now to `end`, with the count of a node that is idle until a
-    /// time and has no window yet added to `run` instead of to its pool at once, so that a
-    /// wide job's nodes change the profile once per pool and time rather than once each.
-    fn occupy_counting(&mut self, cluster: &Cluster, node: NodeId, end: SimTime, run: &mut IdleRun) {
-        if !countable(cluster, node) || !self.windows[node.index()].is_empty() {
-            self.occupy(cluster, node, self.now, end);
-            return;
-        }
-        let from = self.until(node);
-        if from < end {
-            let pool = cluster.node(node).pool;
-            if run.pool != Some(pool) || run.from != from {
-                run.flush(&mut self.idle, end);
-                *run = IdleRun {
-                    pool: Some(pool),
-                    from,
-                    nodes: 0,
-                };
-            }
-            run.nodes += 1;
-        }
-        self.windowed.push(node);
-        self.windows[node.index()].push((self.now, end));
+        pending.flush(&mut self.idle);
     }
 
     /// Marks `node` taken over `[from, to)` for a named reservation, and counts it out of its
-    /// pool where it would have been free for a whole-node task.
-    fn occupy(&mut self, cluster: &Cluster, node: NodeId, from: SimTime, to: SimTime) {
+    /// pool where it would have been free for a whole-node task (through `pending`, which the
+    /// caller flushes).
+    fn occupy(&mut self, cluster: &Cluster, node: NodeId, from: SimTime, to: SimTime, pending: &mut PendingIdle) {
         if countable(cluster, node) {
             let pool = cluster.node(node).pool.index();
             let taken = &self.windows[node.index()];
             let until = self.until(node);
-            let idle = &mut self.idle[pool];
+            let idle = &mut self.idle;
             uncovered(from, to, until, taken, &mut |a, b| {
-                idle.add(a, b, -1);
+                pending.take(idle, pool, a, b);
                 true
             });
         }
