@@ -95,43 +95,54 @@ impl NodeSet {
 }
 
 /// The node sets of one GPU model by free amount, sorted by amount: a node's move between
-/// amounts finds both by binary search, and amounts are few (whole GPUs, or the shares a
-/// workload uses).
+/// amounts finds both by a search of the amounts, and amounts are few (whole GPUs, or the
+/// shares a workload uses). The amounts are a list of their own, so that search reads
+/// consecutive numbers.
 #[derive(Clone, Debug, Default)]
 struct Amounts {
-    sets: Vec<(u64, NodeSet)>,
+    /// The amounts that some node has, ascending.
+    amounts: Vec<u64>,
+    /// The nodes with each amount, in the order of `amounts`.
+    sets: Vec<NodeSet>,
 }
+
+/// Amount lists up to this long are searched by a scan, which beats halving on a few entries.
+const SCAN_UP_TO: usize = 16;
 
 impl Amounts {
     /// The position of the first amount at or above `free`.
     fn position(&self, free: u64) -> usize {
-        self.sets.partition_point(|&(f, _)| f < free)
+        if self.amounts.len() <= SCAN_UP_TO {
+            self.amounts.iter().take_while(|&&f| f < free).count()
+        } else {
+            self.amounts.partition_point(|&f| f < free)
+        }
     }
 
     /// The nodes with exactly `free` milli-GPU free, if any.
     fn get(&self, free: u64) -> Option<&NodeSet> {
-        self.sets
-            .get(self.position(free))
-            .filter(|(f, _)| *f == free)
-            .map(|(_, set)| set)
+        let at = self.position(free);
+        (self.amounts.get(at) == Some(&free)).then(|| &self.sets[at])
     }
 
     /// Lists node `id` under `free`.
     fn insert(&mut self, free: u64, id: u32, universe: usize) {
         let at = self.position(free);
-        if self.sets.get(at).is_none_or(|(f, _)| *f != free) {
-            self.sets.insert(at, (free, NodeSet::empty(universe)));
+        if self.amounts.get(at) != Some(&free) {
+            self.amounts.insert(at, free);
+            self.sets.insert(at, NodeSet::empty(universe));
         }
-        self.sets[at].1.insert(id, universe);
+        self.sets[at].insert(id, universe);
     }
 
     /// Unlists node `id` from `free`, dropping the amount once no node has it.
     fn remove(&mut self, free: u64, id: u32) {
         let at = self.position(free);
-        let (f, set) = &mut self.sets[at];
-        debug_assert_eq!(*f, free, "a listed node's amount is present");
+        debug_assert_eq!(self.amounts.get(at), Some(&free), "a listed node's amount is present");
+        let set = &mut self.sets[at];
         set.remove(id);
         if set.len() == 0 {
+            self.amounts.remove(at);
             self.sets.remove(at);
         }
     }
@@ -184,14 +195,15 @@ impl FreeIndex {
         }
         *slot = key;
         let mut at = self.leaves + id.index();
-        self.tree[at] = key.map_or(-1, |(_, free)| free as i64);
+        let mut value = key.map_or(-1, |(_, free)| free as i64);
+        self.tree[at] = value;
         while at > 1 {
+            value = value.max(self.tree[at ^ 1]);
             at /= 2;
-            let max = self.tree[2 * at].max(self.tree[2 * at + 1]);
-            if self.tree[at] == max {
+            if self.tree[at] == value {
                 break;
             }
-            self.tree[at] = max;
+            self.tree[at] = value;
         }
     }
 
@@ -206,12 +218,7 @@ impl FreeIndex {
                 });
             }
         }
-        let listed: usize = self
-            .by_free
-            .iter()
-            .flat_map(|m| &m.sets)
-            .map(|(_, set)| set.len())
-            .sum();
+        let listed: usize = self.by_free.iter().flat_map(|m| &m.sets).map(NodeSet::len).sum();
         if listed != self.keys.iter().flatten().count() {
             return Err(InvariantError::IndexListing);
         }
@@ -226,13 +233,13 @@ impl FreeIndex {
     /// The smallest free amount of model `ty` that is at least `at_least`, if any.
     pub(crate) fn bucket_at_or_above(&self, ty: GpuTypeId, at_least: u64) -> Option<u64> {
         let amounts = self.by_free.get(ty.index())?;
-        amounts.sets.get(amounts.position(at_least)).map(|&(free, _)| free)
+        amounts.amounts.get(amounts.position(at_least)).copied()
     }
 
     /// The largest free amount of model `ty` that is below `below`, if any.
     pub(crate) fn bucket_below(&self, ty: GpuTypeId, below: u64) -> Option<u64> {
         let amounts = self.by_free.get(ty.index())?;
-        amounts.position(below).checked_sub(1).map(|i| amounts.sets[i].0)
+        amounts.position(below).checked_sub(1).map(|i| amounts.amounts[i])
     }
 
     /// The nodes of model `ty` with exactly `free` milli-GPU free, from node `from` on, in id order.
