@@ -135,9 +135,12 @@ fn same_state(cluster: &Cluster, a: NodeId, b: NodeId) -> bool {
     match (na.up, nb.up) {
         (false, false) => true,
         (true, true) => {
+            // Nodes of at most one device with the same free capacity have the same devices.
             na.gpu_type == nb.gpu_type
                 && na.free_cpu_milli == nb.free_cpu_milli
-                && cluster.gpu_free_milli(a) == cluster.gpu_free_milli(b)
+                && na.free_gpu_milli == nb.free_gpu_milli
+                && na.gpu_count == nb.gpu_count
+                && (na.gpu_count <= 1 || cluster.gpu_free_milli(a) == cluster.gpu_free_milli(b))
         }
         _ => false,
     }

@@ -8,7 +8,7 @@ mod whole;
 
 use positions::Positions;
 
-use super::{AllocError, Cluster, GpuTypeSet, devices_of, fit::pick_gpus, mig::pick_instance};
+use super::{AllocError, Cluster, GpuTypeSet, PowerLimits, devices_of, fit::pick_gpus, mig::pick_instance};
 use crate::ids::NodeId;
 use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
 use crate::sharing::mig::MigGpu;
@@ -367,8 +367,15 @@ impl<'c> Trial<'c> {
 
     /// With rack power budgets in force: the power `node`'s rack would draw (mW) if `extra_milli`
     /// more GPU capacity were allocated on `node`, and the rack's budget.
+    #[inline]
     fn rack_power_after(&self, node: NodeId, extra_milli: u64) -> Option<(u64, u64)> {
         let limits = self.cluster.power_limits()?;
+        self.rack_power_under(limits, node, extra_milli)
+    }
+
+    /// [`Trial::rack_power_after`] under `limits` (apart, so that the check without budgets,
+    /// made for every task placed, stays a test of one field).
+    fn rack_power_under(&self, limits: &PowerLimits, node: NodeId, extra_milli: u64) -> Option<(u64, u64)> {
         let rack = self.cluster.node(node).rack;
         if limits.never_binding(rack) {
             return None;
