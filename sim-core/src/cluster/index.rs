@@ -3,6 +3,8 @@
 //! every change, so a placement finds the best, worst or first node that can hold a task in
 //! logarithmic time instead of scanning every node, and the largest free block is known at once.
 
+use std::sync::OnceLock;
+
 use super::{InvariantError, Node};
 use crate::ids::{GpuTypeId, NodeId};
 
@@ -152,8 +154,12 @@ impl Amounts {
 /// skip it), indexed two ways.
 #[derive(Clone, Debug)]
 pub(crate) struct FreeIndex {
-    /// Per GPU model, the nodes by free milli-GPU.
-    by_free: Vec<Amounts>,
+    /// Per GPU model, the nodes by free milli-GPU: built by the first search by amount, then kept
+    /// current. A run whose tasks all take whole nodes never searches by amount, and so never
+    /// pays for keeping it.
+    by_free: OnceLock<Vec<Amounts>>,
+    /// How many GPU models the cluster has.
+    models: usize,
     /// The amount each node is listed under, or `None` while it is down.
     keys: Vec<Option<(GpuTypeId, u64)>>,
     /// Max segment tree over node ids of free milli-GPU (−1 for nodes that are down); leaves
@@ -166,9 +172,9 @@ impl FreeIndex {
     /// The index of `nodes` as they are.
     pub(crate) fn new(nodes: &[Node]) -> FreeIndex {
         let leaves = nodes.len().next_power_of_two().max(1);
-        let models = nodes.iter().map(|n| n.gpu_type.index() + 1).max().unwrap_or(0);
         let mut index = FreeIndex {
-            by_free: vec![Amounts::default(); models],
+            by_free: OnceLock::new(),
+            models: nodes.iter().map(|n| n.gpu_type.index() + 1).max().unwrap_or(0),
             keys: vec![None; nodes.len()],
             tree: vec![-1; 2 * leaves],
             leaves,
@@ -179,6 +185,20 @@ impl FreeIndex {
         index
     }
 
+    /// The nodes by free amount, per GPU model (built from the entries on first use).
+    fn by_free(&self) -> &[Amounts] {
+        self.by_free.get_or_init(|| {
+            let universe = self.keys.len();
+            let mut by_free = vec![Amounts::default(); self.models];
+            for (id, key) in self.keys.iter().enumerate() {
+                if let Some((ty, free)) = *key {
+                    by_free[ty.index()].insert(free, id as u32, universe);
+                }
+            }
+            by_free
+        })
+    }
+
     /// Brings the entry of `id` up to date with `node`.
     pub(crate) fn update(&mut self, id: NodeId, node: &Node) {
         let key = node.up.then_some((node.gpu_type, node.free_gpu_milli));
@@ -187,13 +207,15 @@ impl FreeIndex {
         if *slot == key {
             return;
         }
-        if let Some((ty, free)) = slot.take() {
-            self.by_free[ty.index()].remove(free, id.0);
+        let before = std::mem::replace(slot, key);
+        if let Some(by_free) = self.by_free.get_mut() {
+            if let Some((ty, free)) = before {
+                by_free[ty.index()].remove(free, id.0);
+            }
+            if let Some((ty, free)) = key {
+                by_free[ty.index()].insert(free, id.0, universe);
+            }
         }
-        if let Some((ty, free)) = key {
-            self.by_free[ty.index()].insert(free, id.0, universe);
-        }
-        *slot = key;
         let mut at = self.leaves + id.index();
         let mut value = key.map_or(-1, |(_, free)| free as i64);
         self.tree[at] = value;
@@ -218,9 +240,11 @@ impl FreeIndex {
                 });
             }
         }
-        let listed: usize = self.by_free.iter().flat_map(|m| &m.sets).map(NodeSet::len).sum();
-        if listed != self.keys.iter().flatten().count() {
-            return Err(InvariantError::IndexListing);
+        if let Some(by_free) = self.by_free.get() {
+            let listed: usize = by_free.iter().flat_map(|m| &m.sets).map(NodeSet::len).sum();
+            if listed != self.keys.iter().flatten().count() {
+                return Err(InvariantError::IndexListing);
+            }
         }
         Ok(())
     }
@@ -232,19 +256,19 @@ impl FreeIndex {
 
     /// The smallest free amount of model `ty` that is at least `at_least`, if any.
     pub(crate) fn bucket_at_or_above(&self, ty: GpuTypeId, at_least: u64) -> Option<u64> {
-        let amounts = self.by_free.get(ty.index())?;
+        let amounts = self.by_free().get(ty.index())?;
         amounts.amounts.get(amounts.position(at_least)).copied()
     }
 
     /// The largest free amount of model `ty` that is below `below`, if any.
     pub(crate) fn bucket_below(&self, ty: GpuTypeId, below: u64) -> Option<u64> {
-        let amounts = self.by_free.get(ty.index())?;
+        let amounts = self.by_free().get(ty.index())?;
         amounts.position(below).checked_sub(1).map(|i| amounts.amounts[i])
     }
 
     /// The nodes of model `ty` with exactly `free` milli-GPU free, from node `from` on, in id order.
     pub(crate) fn bucket(&self, ty: GpuTypeId, free: u64, from: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let set = self.by_free.get(ty.index()).and_then(|m| m.get(free));
+        let set = self.by_free().get(ty.index()).and_then(|m| m.get(free));
         let mut next = Some(from.0);
         std::iter::from_fn(move || {
             let id = set?.first_from(next?)?;
@@ -297,7 +321,8 @@ mod tests {
             tree[at] = tree[2 * at].max(tree[2 * at + 1]);
         }
         FreeIndex {
-            by_free: Vec::new(),
+            by_free: OnceLock::new(),
+            models: 0,
             keys: vec![None; free.len()],
             tree,
             leaves,
@@ -323,6 +348,36 @@ mod tests {
                     assert_eq!(found, scan, "len {len}, from {from}, need {need}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn amounts_built_on_the_first_search_answer_as_amounts_kept_from_the_start() {
+        // Eight 4-GPU nodes; then node 1 has 3 GPUs free, node 4 none, node 6 two, and node 7
+        // goes down. By amount: 4000 → nodes 0, 2, 3, 5; 3000 → 1; 2000 → 6; 0 → 4.
+        let mut nodes = crate::cluster::tests::uniform(1, 8, 4).nodes().to_vec();
+        let mut early = FreeIndex::new(&nodes);
+        let mut late = early.clone();
+        assert!(early.by_free().len() == 1 && late.by_free.get().is_none());
+        for (node, free) in [(1, 3000), (4, 0), (6, 2000)] {
+            nodes[node].free_gpu_milli = free;
+        }
+        nodes[7].up = false;
+        for (i, node) in nodes.iter().enumerate() {
+            early.update(NodeId::from_index(i), node);
+            late.update(NodeId::from_index(i), node);
+        }
+        assert!(late.by_free.get().is_none(), "changes alone do not build the amounts");
+        let ty = nodes[0].gpu_type;
+        for index in [&early, &late] {
+            let listed = |free| index.bucket(ty, free, NodeId(0)).map(NodeId::index).collect::<Vec<_>>();
+            assert_eq!(listed(4000), [0, 2, 3, 5]);
+            assert_eq!(listed(3000), [1]);
+            assert_eq!(listed(2000), [6]);
+            assert_eq!(listed(0), [4]);
+            assert_eq!(index.bucket_at_or_above(ty, 2500), Some(3000));
+            assert_eq!(index.bucket_below(ty, 2000), Some(0));
+            assert_eq!(index.check(&nodes), Ok(()));
         }
     }
 
