@@ -8,9 +8,9 @@ mod whole;
 
 use positions::Positions;
 
-use super::{AllocError, Cluster, GpuTypeSet, PowerLimits, devices_of, fit::pick_gpus, mig::pick_instance};
+use super::{AllocError, Cluster, GpuTypeSet, MigState, PowerLimits, devices_of, fit::pick_gpus, mig::pick_instance};
 use crate::ids::NodeId;
-use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, TaskAlloc, TaskRequest};
+use crate::resources::{MAX_GPUS_PER_NODE, MILLI_PER_GPU, MigSlot, TaskAlloc, TaskRequest};
 use crate::sharing::mig::MigGpu;
 
 /// Free resources of one node after the trial's tentative tasks.
@@ -129,6 +129,7 @@ impl<'c> Trial<'c> {
         &self.devices[first..first + t.device_count as usize]
     }
 
+    #[inline]
     fn position(&self, node: NodeId) -> Option<usize> {
         if self.positions.is_built() {
             self.positions.get(node)
@@ -303,10 +304,15 @@ impl<'c> Trial<'c> {
 
     /// Applies `task`'s MIG instance to the overlay of its node (touched already): started
     /// with `take`, ended without.
+    #[inline]
     fn mig_change(&mut self, task: &TaskAlloc, take: bool) {
-        let (Some(slot), Some(mig)) = (task.mig, self.cluster.mig()) else {
-            return;
-        };
+        if let (Some(slot), Some(mig)) = (task.mig, self.cluster.mig()) {
+            self.mig_change_slot(task, slot, mig, take);
+        }
+    }
+
+    /// [`Trial::mig_change`] of a task with an instance, on a cluster with MIG-mode nodes.
+    fn mig_change_slot(&mut self, task: &TaskAlloc, slot: MigSlot, mig: &MigState, take: bool) {
         let partitioning = mig.partitioning();
         let Some(i) = self.position(task.node) else { return };
         let t = &self.touched[i];

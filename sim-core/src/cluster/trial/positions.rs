@@ -38,11 +38,13 @@ impl Positions {
     }
 
     /// True once built.
+    #[inline]
     pub(super) fn is_built(&self) -> bool {
         !matches!(self, Positions::Unbuilt)
     }
 
     /// The position of `node`, if touched (`None` also while unbuilt: scan instead).
+    #[inline]
     pub(super) fn get(&self, node: NodeId) -> Option<usize> {
         match self {
             Positions::Unbuilt => None,
@@ -52,6 +54,7 @@ impl Positions {
     }
 
     /// Records that `node` is at `position`.
+    #[inline]
     pub(super) fn insert(&mut self, node: NodeId, position: usize) {
         match self {
             Positions::Unbuilt => {}
