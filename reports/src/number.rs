@@ -54,12 +54,11 @@ fn push_micros(out: &mut String, micros: u64) {
     let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
     out.push_str(itoa::Buffer::new().format(whole));
     if fraction != 0 {
-        let mut digits = *b".000000";
+        // One million more is a 1 followed by the fraction's six digits, leading zeros included.
         let mut buffer = itoa::Buffer::new();
-        let text = buffer.format(fraction).as_bytes();
-        digits[7 - text.len()..].copy_from_slice(text);
-        let kept = digits.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1);
-        out.push_str(std::str::from_utf8(&digits[..kept]).expect("ASCII digits"));
+        let digits = &buffer.format(fraction + 1_000_000)[1..];
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
     }
 }
 

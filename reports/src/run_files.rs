@@ -225,8 +225,8 @@ impl StreamedCsv {
 pub struct JobsCsv(StreamedCsv);
 
 impl JobRowSink for JobsCsv {
-    fn push(&mut self, job: JobRow) {
-        self.0.append(|row| job_row(row, &job));
+    fn push(&mut self, job: &JobRow) {
+        self.0.append(|row| job_row(row, job));
     }
 }
 

@@ -56,6 +56,23 @@ pub struct JobSpec {
 impl JobSpec {
     /// A job with the contract's defaults for every optional column.
     pub fn new(id: impl Into<String>, submit: SimTime, duration: SimTime, tasks: u32, task: TaskRequest) -> JobSpec {
+        JobSpec::with_owner(id, submit, duration, tasks, task, None, None)
+    }
+
+    /// A job of `user` in `queue`, each `default` when `None` (the trace does not name it), with
+    /// the contract's defaults for every other optional column. Readers that know the names
+    /// build the job with them here rather than replacing the defaults [`JobSpec::new`]
+    /// allocates.
+    pub fn with_owner(
+        id: impl Into<String>,
+        submit: SimTime,
+        duration: SimTime,
+        tasks: u32,
+        task: TaskRequest,
+        user: Option<&str>,
+        queue: Option<&str>,
+    ) -> JobSpec {
+        const DEFAULT: &str = "default";
         JobSpec {
             id: id.into(),
             submit,
@@ -63,8 +80,8 @@ impl JobSpec {
             tasks,
             task,
             gpu_types: Vec::new(),
-            user: "default".into(),
-            queue: "default".into(),
+            user: user.unwrap_or(DEFAULT).to_string(),
+            queue: queue.unwrap_or(DEFAULT).to_string(),
             priority: 0,
             preemptible: true,
             checkpoint: SimTime::ZERO,
@@ -335,6 +352,20 @@ mod tests {
         );
         spec.checkpoint = SimTime::from_secs(checkpoint_s);
         Job::new(JobId(0), spec, UserId(0), QueueId(0), GpuTypeSet::ANY)
+    }
+
+    #[test]
+    fn names_a_trace_leaves_out_are_default() {
+        let spec = |user, queue| {
+            let task = TaskRequest::default();
+            JobSpec::with_owner("j", SimTime::ZERO, SimTime::from_secs(1), 1, task, user, queue)
+        };
+        let named = spec(Some("alice"), None);
+        assert_eq!((named.user.as_str(), named.queue.as_str()), ("alice", "default"));
+        let queued = spec(None, Some("gpu"));
+        assert_eq!((queued.user.as_str(), queued.queue.as_str()), ("default", "gpu"));
+        let plain = JobSpec::new("j", SimTime::ZERO, SimTime::from_secs(1), 1, TaskRequest::default());
+        assert_eq!(plain, spec(None, None), "new is with_owner with neither name");
     }
 
     #[test]

@@ -146,13 +146,7 @@ impl RowParser for Helios {
             .ok_or_else(|| at.field("cpu_num", format!("too large, got `{}`", cpus.unwrap_or(0))))?;
         let task = TaskRequest::with_gpu_amount(per_task as f64, cpu_milli, 0).map_err(|e| at.field("gpu_num", e))?;
         let tasks = u32::try_from(tasks).map_err(|_| at.field("gpu_num", "too large"))?;
-        let mut spec = JobSpec::new(id, since, duration, tasks, task);
-        if let Some(user) = get(1) {
-            spec.user = user.to_string();
-        }
-        if let Some(vc) = get(2) {
-            spec.queue = vc.to_string();
-        }
+        let spec = JobSpec::with_owner(id, since, duration, tasks, task, get(1), get(2));
         Ok(Some((spec, at.line)))
     }
 

@@ -73,17 +73,21 @@ pub trait JobSource: Iterator<Item = Result<JobSpec, TraceError>> + Send {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SkipReport {
     counts: BTreeMap<String, u64>,
+    /// The sum of `counts`, kept as rows are counted: a reader of kept jobs asks for it after
+    /// every job.
+    total: u64,
 }
 
 impl SkipReport {
     /// Counts one skipped row.
     pub fn count(&mut self, reason: &str) {
         *self.counts.entry(reason.to_string()).or_default() += 1;
+        self.total += 1;
     }
 
     /// All skipped rows.
     pub fn total(&self) -> u64 {
-        self.counts.values().sum()
+        self.total
     }
 
     /// (reason, count) pairs, ordered by reason.
@@ -292,6 +296,16 @@ pub(crate) fn shown_start(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_rows_are_counted_by_reason_and_in_total() {
+        let mut skipped = SkipReport::default();
+        for reason in ["b", "a", "b"] {
+            skipped.count(reason);
+        }
+        assert_eq!(skipped.total(), 3);
+        assert_eq!(skipped.reasons().collect::<Vec<_>>(), [("a", 1), ("b", 2)]);
+    }
 
     #[test]
     fn detects_formats_from_the_first_line() {

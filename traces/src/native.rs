@@ -154,14 +154,9 @@ impl RowParser for Native {
             None => task,
         };
 
-        let mut spec = JobSpec::new(id, submit, duration, tasks, task);
+        let (user, queue) = (row.get(Column::User), row.get(Column::Queue));
+        let mut spec = JobSpec::with_owner(id, submit, duration, tasks, task, user, queue);
         spec.gpu_types = gpu_types;
-        if let Some(user) = row.get(Column::User).filter(|u| *u != spec.user) {
-            spec.user = user.to_string();
-        }
-        if let Some(queue) = row.get(Column::Queue).filter(|q| *q != spec.queue) {
-            spec.queue = queue.to_string();
-        }
         spec.priority = row.optional(Column::Priority, fields::signed_integer)?.unwrap_or(0);
         spec.preemptible = row.optional(Column::Preemptible, fields::boolean)?.unwrap_or(true);
         spec.checkpoint = row

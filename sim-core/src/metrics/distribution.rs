@@ -57,8 +57,7 @@ impl Distribution {
     pub fn summarise<const N: usize>(&self, percents: [f64; N]) -> (Option<f64>, [Option<f64>; N]) {
         match &self.histogram {
             None => {
-                let mut sorted = self.exact.clone();
-                sorted.sort_by(f64::total_cmp);
+                let sorted = sorted_by_total_order(&self.exact);
                 (mean(&sorted), percents.map(|p| percentile(&sorted, p)))
             }
             Some(histogram) => {
@@ -67,6 +66,18 @@ impl Distribution {
             }
         }
     }
+}
+
+/// `values` in the order of [`f64::total_cmp`], sorted as integers: with every bit but the sign
+/// flipped in negative values, the bits of an `f64` read as an `i64` are that order (the key
+/// `total_cmp` itself compares), and integers sort in about 60 % of the instructions of a
+/// comparison closure. The values come back bit for bit.
+fn sorted_by_total_order(values: &[f64]) -> Vec<f64> {
+    // Its own inverse: the sign bit, which decides the flip, is never flipped.
+    let flip = |bits: i64| bits ^ (((bits >> 63) as u64 >> 1) as i64);
+    let mut keys: Vec<i64> = values.iter().map(|x| flip(x.to_bits() as i64)).collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|key| f64::from_bits(flip(key) as u64)).collect()
 }
 
 /// Records `seconds` in a histogram of microseconds, widening its range as needed (to its
@@ -81,6 +92,40 @@ fn record(histogram: &mut Histogram<u64>, seconds: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_sort_in_total_order_bit_for_bit() {
+        let values = [
+            3.0,
+            -0.0,
+            f64::INFINITY,
+            0.0,
+            -1.5,
+            1e-300,
+            f64::NEG_INFINITY,
+            0.0,
+            -1e-300,
+        ];
+        let expected = [
+            f64::NEG_INFINITY,
+            -1.5,
+            -1e-300,
+            -0.0,
+            0.0,
+            0.0,
+            1e-300,
+            3.0,
+            f64::INFINITY,
+        ];
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&sorted_by_total_order(&values)), bits(&expected));
+        // The same as sorting with `total_cmp`, NaNs of either sign included.
+        let mut with_nans = values.to_vec();
+        with_nans.extend([f64::NAN, -f64::NAN, 2.5]);
+        let mut by_total_cmp = with_nans.clone();
+        by_total_cmp.sort_by(f64::total_cmp);
+        assert_eq!(bits(&sorted_by_total_order(&with_nans)), bits(&by_total_cmp));
+    }
 
     #[test]
     fn exact_values_give_the_nearest_rank_figures() {

@@ -345,9 +345,24 @@ pub struct JobRow {
 impl JobRow {
     /// The row for one job of a finished run, retired at `now`.
     pub fn from_job(job: &Job, node_names: &[String], now: SimTime) -> JobRow {
+        let nodes = joined_names(job, node_names, String::new());
+        JobRow::with_texts(job, now, job.spec.id.clone(), nodes)
+    }
+
+    /// Makes this row the row of `job` ([`JobRow::from_job`]) in the buffers of its texts, so
+    /// that rows lent to a sink one after the other allocate nothing per job.
+    fn refill(&mut self, job: &Job, node_names: &[String], now: SimTime) {
+        let mut job_id = std::mem::take(&mut self.job_id);
+        job_id.clone_from(&job.spec.id);
+        let nodes = joined_names(job, node_names, std::mem::take(&mut self.nodes));
+        *self = JobRow::with_texts(job, now, job_id, nodes);
+    }
+
+    /// The row of `job` retired at `now`, with its id and node names already written.
+    fn with_texts(job: &Job, now: SimTime, job_id: String, nodes: String) -> JobRow {
         let completed = job.state == JobState::Completed;
         JobRow {
-            job_id: job.spec.id.clone(),
+            job_id,
             submit: job.spec.submit,
             start: job.first_start,
             end: job.end,
@@ -357,34 +372,35 @@ impl JobRow {
             restarts: job.restarts,
             preemptions: job.preemptions,
             lost_gpu_s: job.lost_gpu_s,
-            nodes: joined_names(job, node_names),
+            nodes,
             split: job.time_split(now),
         }
     }
 }
 
-/// The names of the nodes of `job`'s tasks, in task order, joined by `+`.
-fn joined_names(job: &Job, node_names: &[String]) -> String {
-    let names = || job.alloc.iter().map(|t| node_names[t.node.index()].as_str());
-    let mut joined = String::with_capacity(names().map(|name| name.len() + 1).sum());
-    for (i, name) in names().enumerate() {
+/// The names of the nodes of `job`'s tasks, in task order, joined by `+`, written over the
+/// text of `joined` (whose buffer is kept).
+fn joined_names(job: &Job, node_names: &[String], mut joined: String) -> String {
+    joined.clear();
+    for (i, task) in job.alloc.iter().enumerate() {
         if i > 0 {
             joined.push('+');
         }
-        joined.push_str(name);
+        joined.push_str(&node_names[task.node.index()]);
     }
     joined
 }
 
 /// Where the rows of retired jobs go: kept in memory, or written as they come.
 pub trait JobRowSink {
-    /// Takes the row of a retired job (rows come in arrival order).
-    fn push(&mut self, row: JobRow);
+    /// Takes the row of a retired job (rows come in arrival order). The row is lent: a sink
+    /// that writes rows out copies nothing, one that keeps them clones what it keeps.
+    fn push(&mut self, row: &JobRow);
 }
 
 impl JobRowSink for Vec<JobRow> {
-    fn push(&mut self, row: JobRow) {
-        Vec::push(self, row);
+    fn push(&mut self, row: &JobRow) {
+        Vec::push(self, row.clone());
     }
 }
 
@@ -392,24 +408,77 @@ impl JobRowSink for Vec<JobRow> {
 pub struct DiscardRows;
 
 impl JobRowSink for DiscardRows {
-    fn push(&mut self, _row: JobRow) {}
+    fn push(&mut self, _row: &JobRow) {}
 }
 
 /// The observer turning every retired job into its row for a sink.
 pub struct JobRows<'s> {
     node_names: Vec<String>,
+    /// The last row lent, whose buffers the next row reuses.
+    row: Option<JobRow>,
     sink: &'s mut dyn JobRowSink,
 }
 
 impl<'s> JobRows<'s> {
     /// Rows with the node names of the cluster (indexed by `NodeId`), handed to `sink`.
     pub fn new(node_names: Vec<String>, sink: &'s mut dyn JobRowSink) -> JobRows<'s> {
-        JobRows { node_names, sink }
+        JobRows {
+            node_names,
+            row: None,
+            sink,
+        }
     }
 }
 
 impl Observer for JobRows<'_> {
     fn on_retired(&mut self, job: &Job, view: &ClusterView<'_>) {
-        self.sink.push(JobRow::from_job(job, &self.node_names, view.now));
+        let row = match &mut self.row {
+            Some(row) => {
+                row.refill(job, &self.node_names, view.now);
+                row
+            }
+            None => self.row.insert(JobRow::from_job(job, &self.node_names, view.now)),
+        };
+        self.sink.push(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::GpuTypeSet;
+    use crate::ids::{JobId, NodeId, QueueId, UserId};
+    use crate::job::JobSpec;
+    use crate::resources::{TaskAlloc, TaskRequest};
+
+    /// Job `id` with one task on each of `nodes`.
+    fn job_on(id: &str, nodes: &[usize]) -> Job {
+        let spec = JobSpec::new(id, SimTime::ZERO, SimTime::from_secs(60), 1, TaskRequest::default());
+        let mut job = Job::new(JobId(0), spec, UserId(0), QueueId(0), GpuTypeSet::ANY);
+        job.alloc = nodes
+            .iter()
+            .map(|&n| TaskAlloc {
+                node: NodeId::from_index(n),
+                gpu_mask: 1,
+                milli_per_gpu: 1000,
+                cpu_milli: 0,
+                mem_mib: 0,
+                mig: None,
+            })
+            .collect();
+        job
+    }
+
+    #[test]
+    fn a_refilled_row_is_the_row_of_its_new_job() {
+        let names: Vec<String> = ["a", "bb", "ccc"].map(String::from).into();
+        let mut row = JobRow::from_job(&job_on("long-id", &[2, 0, 1]), &names, SimTime::ZERO);
+        assert_eq!((row.job_id.as_str(), row.nodes.as_str()), ("long-id", "ccc+a+bb"));
+        // A shorter id and fewer nodes leave nothing of the previous row behind.
+        row.refill(&job_on("j", &[1]), &names, SimTime::ZERO);
+        assert_eq!((row.job_id.as_str(), row.nodes.as_str()), ("j", "bb"));
+        row.refill(&job_on("k", &[]), &names, SimTime::ZERO);
+        assert_eq!(row, JobRow::from_job(&job_on("k", &[]), &names, SimTime::ZERO));
+        assert_eq!(row.nodes, "", "a job that never ran has no nodes");
     }
 }

@@ -157,14 +157,12 @@ impl RowParser for Pods {
             skipped.count("lifetime 0 or less (deletion_time ≤ scheduled_time)");
             return Ok(None);
         }
-        let mut spec = JobSpec::new(id, submit, duration, 1, task);
+        let queue = Some(get(QOS)).filter(|qos| !qos.is_empty());
+        let mut spec = JobSpec::with_owner(id, submit, duration, 1, task, None, queue);
         for model in get(GPU_SPEC).split('|').map(str::trim).filter(|m| !m.is_empty()) {
             if !spec.gpu_types.iter().any(|known| known == model) {
                 spec.gpu_types.push(model.to_string());
             }
-        }
-        if !get(QOS).is_empty() {
-            spec.queue = get(QOS).to_string();
         }
         Ok(Some(spec))
     }

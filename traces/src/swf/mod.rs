@@ -300,15 +300,10 @@ fn parse_job(
     }
     let tasks =
         u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[size_field], format!("too large, got `{size}`")))?;
-    let mut spec = JobSpec::new(fields[0], submit, duration, tasks, task);
+    let known = |i: usize| Some(fields[i]).filter(|&field| field != UNKNOWN);
+    let mut spec = JobSpec::with_owner(fields[0], submit, duration, tasks, task, known(11), known(14));
     if value(8) > 0.0 {
         spec.requested = seconds(8)?;
-    }
-    if fields[11] != UNKNOWN {
-        spec.user = fields[11].to_string();
-    }
-    if fields[14] != UNKNOWN {
-        spec.queue = fields[14].to_string();
     }
     Ok(Parsed::Job(spec))
 }
