@@ -464,11 +464,18 @@ impl<'c> Trial<'c> {
     /// Adds a task to the overlay after checking that its node has what it claims.
     pub fn take(&mut self, task: &TaskAlloc) -> Result<(), AllocError> {
         let position = self.position(task.node);
-        if self.proposed == Some(*task) {
-            debug_assert_eq!(self.check_at(task, position), Ok(()), "a proposed task fits");
-        } else {
+        if self.proposed != Some(*task) {
             self.check_at(task, position)?;
         }
+        self.take_fitting(task, position);
+        Ok(())
+    }
+
+    /// Adds `task`, known to fit (checked in debug builds), to the overlay entry of its node at
+    /// `position` (if touched): [`Trial::take`] after its check, for a placement that found the
+    /// task's node itself.
+    fn take_fitting(&mut self, task: &TaskAlloc, position: Option<usize>) {
+        debug_assert_eq!(self.check_at(task, position), Ok(()), "a task found to fit fits");
         let share = task.milli_per_gpu as u16;
         self.change_at(task.node, position, |t, devices| {
             for gpu in devices_of(task.gpu_mask) {
@@ -479,7 +486,6 @@ impl<'c> Trial<'c> {
             t.free_gpu_milli -= task.gpu_milli();
         });
         self.mig_change(task, true);
-        Ok(())
     }
 
     /// Checks that `task`'s node has what it claims after the tentative tasks, changing nothing.

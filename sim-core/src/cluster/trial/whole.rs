@@ -86,8 +86,8 @@ impl Trial<'_> {
         }
         self.reserve(count);
         for task in &chosen {
-            self.proposed = Some(*task);
-            self.take(task).expect("a task found to fit a node of its own fits");
+            let position = self.position(task.node);
+            self.take_fitting(task, position);
         }
         Some(chosen)
     }
