@@ -21,6 +21,7 @@ use cli::{Cli, Command};
 /// mimalloc instead of the system allocator: a run allocates and frees small objects per job
 /// (specs, allocations, rows), and this cuts 4-6 % of the instructions of an archive replay and
 /// more of its time (docs/performance.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
