@@ -97,9 +97,9 @@ impl NodeSet {
 }
 
 /// The node sets of one GPU model by free amount, sorted by amount: a node's move between
-/// amounts finds both by a search of the amounts, and amounts are few (whole GPUs, or the
-/// shares a workload uses). The amounts are a list of their own, so that search reads
-/// consecutive numbers.
+/// amounts finds both by binary search, and amounts are few (whole GPUs, or the shares a
+/// workload uses). The amounts are a list of their own, so that search reads consecutive
+/// numbers.
 #[derive(Clone, Debug, Default)]
 struct Amounts {
     /// The amounts that some node has, ascending.
@@ -108,17 +108,10 @@ struct Amounts {
     sets: Vec<NodeSet>,
 }
 
-/// Amount lists up to this long are searched by a scan, which beats halving on a few entries.
-const SCAN_UP_TO: usize = 16;
-
 impl Amounts {
     /// The position of the first amount at or above `free`.
     fn position(&self, free: u64) -> usize {
-        if self.amounts.len() <= SCAN_UP_TO {
-            self.amounts.iter().take_while(|&&f| f < free).count()
-        } else {
-            self.amounts.partition_point(|&f| f < free)
-        }
+        self.amounts.partition_point(|&f| f < free)
     }
 
     /// The nodes with exactly `free` milli-GPU free, if any.
