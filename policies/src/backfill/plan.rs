@@ -148,9 +148,11 @@ impl PoolSet {
 
     /// The pool, when there is exactly one.
     fn single(self) -> Option<PoolId> {
-        let mut pools = self.iter();
-        let first = pools.next()?;
-        pools.next().is_none().then_some(first)
+        if self.0.iter().map(|w| w.count_ones()).sum::<u32>() != 1 {
+            return None;
+        }
+        let (w, bits) = self.0.iter().enumerate().find(|&(_, &bits)| bits != 0)?;
+        Some(PoolId::from_index(w * 64 + bits.trailing_zeros() as usize))
     }
 }
 
@@ -444,49 +446,61 @@ impl Plan {
     /// Reserves a whole-node job as a count of nodes per pool.
     fn reserve_count(&mut self, pools: PoolSet, job: &Job, length: SimTime) {
         let need = i64::from(job.spec.tasks);
-        let spare = |plan: &Plan, t: SimTime| -> i64 {
-            pools
-                .iter()
-                .map(|p| plan.idle[p.index()].min_over(t, t.saturating_add(length)).max(0))
-                .sum()
-        };
-        let start = if let Some(pool) = pools.single() {
-            self.idle[pool.index()].earliest(self.now, length, need)
-        } else {
-            let mut times: Vec<SimTime> = pools
-                .iter()
-                .flat_map(|p| self.idle[p.index()].changes_after(self.now))
-                .collect();
-            times.push(self.now);
-            times.sort_unstable();
-            times.dedup();
-            times.into_iter().find(|&t| spare(self, t) >= need)
-        };
-        let Some(start) = start else { return };
-        let end = start.saturating_add(length);
-        let mut left = need;
         let first_take = self.takes.len();
-        for pool in pools.iter() {
+        let start = if let Some(pool) = pools.single() {
+            // One pool holds the whole job over the window: its start is found so.
             let steps = &mut self.idle[pool.index()];
-            // A single pool holds the whole job over the window: its start was found so.
-            let take = match pools.single() {
-                Some(_) => left,
-                None => left.min(steps.min_over(start, end).max(0)),
+            let Some(stretch) = steps.earliest(self.now, length, need) else {
+                return;
             };
-            if take > 0 {
-                steps.add(start, end, -take);
-                self.whole_windows[pool.index()].push((start, end));
-                self.takes.push((pool, take));
+            steps.take(stretch, -need);
+            self.whole_windows[pool.index()].push((stretch.start, stretch.end));
+            self.takes.push((pool, need));
+            stretch.start
+        } else {
+            let Some(start) = self.earliest_across(pools, length, need) else {
+                return;
+            };
+            let end = start.saturating_add(length);
+            let mut left = need;
+            for pool in pools.iter() {
+                let steps = &mut self.idle[pool.index()];
+                let take = left.min(steps.min_over(start, end).max(0));
+                if take > 0 {
+                    steps.add(start, end, -take);
+                    self.whole_windows[pool.index()].push((start, end));
+                    self.takes.push((pool, take));
+                }
+                left -= take;
             }
-            left -= take;
-        }
+            start
+        };
         self.counted.push(Counted {
             job: job.id,
             start,
-            end,
+            end: start.saturating_add(length),
             takes: first_take..self.takes.len(),
         });
         self.first_start = self.first_start.min(start);
+    }
+
+    /// The earliest time from now at which `pools` together keep `need` nodes spare for
+    /// `length`: the first instant, now or a change of one of their counts, that does.
+    fn earliest_across(&self, pools: PoolSet, length: SimTime, need: i64) -> Option<SimTime> {
+        let spare = |t: SimTime| -> i64 {
+            pools
+                .iter()
+                .map(|p| self.idle[p.index()].min_over(t, t.saturating_add(length)).max(0))
+                .sum()
+        };
+        let mut times: Vec<SimTime> = pools
+            .iter()
+            .flat_map(|p| self.idle[p.index()].changes_after(self.now))
+            .collect();
+        times.push(self.now);
+        times.sort_unstable();
+        times.dedup();
+        times.into_iter().find(|&t| spare(t) >= need)
     }
 
     /// Carries the plan of the last round over to `round`, when nothing happened since but what

@@ -3,6 +3,18 @@
 
 use sim_core::time::SimTime;
 
+/// A stretch [`Steps::earliest`] found, with the segments holding its ends, so that taking it
+/// ([`Steps::take`]) needs no second search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stretch {
+    /// When it starts.
+    pub(crate) start: SimTime,
+    /// When it ends (`SimTime::MAX`: never).
+    pub(crate) end: SimTime,
+    /// The segments holding `start` and `end`.
+    held: (usize, usize),
+}
+
 /// Segments `(from, value)` in time order; the first starts at the present, the last lasts
 /// forever. Kept as a flat vector: a round reads and splits a few hundred segments at most, and
 /// scanning contiguous memory beats walking a tree.
@@ -44,20 +56,12 @@ impl Steps {
         self.segments[0].0
     }
 
-    /// The index of the segment holding `t` (≥ now).
+    /// The index of the segment holding `t` (≥ now); the present's without a search.
     fn holding(&self, t: SimTime) -> usize {
-        self.segments.partition_point(|&(from, _)| from <= t) - 1
-    }
-
-    /// The index of a segment starting exactly at `t` (≥ now), splitting one if needed.
-    fn split(&mut self, t: SimTime) -> usize {
-        let i = self.holding(t);
-        if self.segments[i].0 == t {
-            return i;
+        match self.segments.get(1) {
+            Some(&(next, _)) if t >= next => self.segments.partition_point(|&(from, _)| from <= t) - 1,
+            _ => 0,
         }
-        let value = self.segments[i].1;
-        self.segments.insert(i + 1, (t, value));
-        i + 1
     }
 
     /// Adds `delta` over `[from, to)` (from is clamped to now; `SimTime::MAX` means forever).
@@ -66,16 +70,46 @@ impl Steps {
         if from >= to || delta == 0 {
             return;
         }
-        let first = self.split(from);
         let last = if to == SimTime::MAX {
-            self.segments.len()
+            self.segments.len() - 1
         } else {
-            self.split(to)
+            self.holding(to)
         };
-        for segment in &mut self.segments[first..last] {
+        self.add_held(from, to, (self.holding(from), last), delta);
+    }
+
+    /// Adds `delta` over a stretch [`Steps::earliest`] found, the profile unchanged since.
+    pub(crate) fn take(&mut self, stretch: Stretch, delta: i64) {
+        debug_assert_eq!(stretch.held.0, self.holding(stretch.start), "a stale stretch");
+        debug_assert!(
+            stretch.end == SimTime::MAX || stretch.held.1 == self.holding(stretch.end),
+            "a stale stretch"
+        );
+        self.add_held(stretch.start, stretch.end, stretch.held, delta);
+    }
+
+    /// Adds `delta` over `[from, to)` (now ≤ from < to), given the segments holding `from` and
+    /// `to` (the last one when `to` is `SimTime::MAX`), splitting them where needed.
+    fn add_held(&mut self, from: SimTime, to: SimTime, (mut first, mut last): (usize, usize), delta: i64) {
+        if self.segments[first].0 != from {
+            let value = self.segments[first].1;
+            self.segments.insert(first + 1, (from, value));
+            first += 1;
+            last += 1;
+        }
+        let after = if to == SimTime::MAX {
+            self.segments.len()
+        } else if self.segments[last].0 == to {
+            last
+        } else {
+            let value = self.segments[last].1;
+            self.segments.insert(last + 1, (to, value));
+            last + 1
+        };
+        for segment in &mut self.segments[first..after] {
             segment.1 += delta;
         }
-        self.merge_around(first, last);
+        self.merge_around(first, after);
     }
 
     /// Joins neighbours left equal by an addition over segments `first..last`.
@@ -107,22 +141,33 @@ impl Steps {
             .filter(move |&from| from > t)
     }
 
-    /// The earliest `t` ≥ `from` at which the value stays at least `need` for `length`, or
-    /// `None` if it never does.
-    pub(crate) fn earliest(&self, from: SimTime, length: SimTime, need: i64) -> Option<SimTime> {
+    /// The earliest stretch of `length` from `t` ≥ `from` over which the value stays at least
+    /// `need`, or `None` if there is none.
+    pub(crate) fn earliest(&self, from: SimTime, length: SimTime, need: i64) -> Option<Stretch> {
         let first = self.holding(from);
-        // The start of the stretch of at least `need` under way, and when it would be long
-        // enough.
-        let mut run = (self.segments[first].1 >= need).then(|| (from, from.saturating_add(length)));
-        for &(start, value) in &self.segments[first + 1..] {
+        // The stretch of at least `need` under way: its start, the segment holding it, and
+        // when it would be long enough.
+        let mut run = (self.segments[first].1 >= need).then(|| (from, first, from.saturating_add(length)));
+        for (i, &(start, value)) in self.segments.iter().enumerate().skip(first + 1) {
             match run {
-                Some((begin, enough)) if start >= enough => return Some(begin),
+                Some((begin, held, enough)) if start >= enough => {
+                    let last = if start == enough { i } else { i - 1 };
+                    return Some(Stretch {
+                        start: begin,
+                        end: enough,
+                        held: (held, last),
+                    });
+                }
                 Some(_) if value < need => run = None,
-                None if value >= need => run = Some((start, start.saturating_add(length))),
+                None if value >= need => run = Some((start, i, start.saturating_add(length))),
                 _ => {}
             }
         }
-        run.map(|(begin, _)| begin)
+        run.map(|(begin, held, enough)| Stretch {
+            start: begin,
+            end: enough,
+            held: (held, self.segments.len() - 1),
+        })
     }
 
     /// Moves the present to `now` (later than the current one): what came before is forgotten.
@@ -153,18 +198,50 @@ mod tests {
         assert_eq!(steps.min_over(t(15), t(25)), 1);
         // Need 1: now. Need 3 for 10 s: [10, 20) holds. Need 3 for 15 s: 10 fails at 20, the
         // next stretch of ≥ 3 starts at 30 (3 from 30, 4 from 40). Need 5: never.
-        assert_eq!(steps.earliest(t(0), t(100), 1), Some(t(0)));
-        assert_eq!(steps.earliest(t(0), t(10), 3), Some(t(10)));
-        assert_eq!(steps.earliest(t(0), t(15), 3), Some(t(30)));
-        assert_eq!(steps.earliest(t(0), t(1), 5), None);
+        let start = |from, length, need| steps.earliest(t(from), t(length), need).map(|s| s.start);
+        assert_eq!(start(0, 100, 1), Some(t(0)));
+        assert_eq!(start(0, 10, 3), Some(t(10)));
+        assert_eq!(start(0, 15, 3), Some(t(30)));
+        assert_eq!(start(0, 1, 5), None);
         assert_eq!(steps.changes_after(t(20)).collect::<Vec<_>>(), [t(30), t(40)]);
         // From 25 on: 1 until 30, then 3, then 4; 3 for 5 s starts at 30.
         steps.advance(t(25));
         assert_eq!(steps.min_over(t(25), t(26)), 1);
-        assert_eq!(steps.earliest(t(25), t(5), 3), Some(t(30)));
+        assert_eq!(steps.earliest(t(25), t(5), 3).map(|s| s.start), Some(t(30)));
         // Adding back the reservation joins the segments it split.
         steps.add(t(20), t(30), 2);
         assert_eq!(steps.changes_after(t(25)).collect::<Vec<_>>(), [t(40)]);
+    }
+
+    #[test]
+    fn a_found_stretch_is_taken_as_an_addition_over_its_window() {
+        // [(0, 1), (10, 3), (20, 1), (30, 3), (40, 4)], as in the test above.
+        let profile = Steps::from_changes(t(0), 1, vec![(t(10), 2), (t(20), -2), (t(30), 2), (t(40), 1)]);
+        let taken = |from, length, need, after: &[(u64, i64)]| {
+            let stretch = profile.earliest(t(from), length, need).expect("the stretch exists");
+            let mut took = profile.clone();
+            took.take(stretch, -need);
+            let mut added = profile.clone();
+            added.add(stretch.start, stretch.end, -need);
+            assert_eq!(took, added);
+            let after: Vec<_> = after.iter().map(|&(at, value)| (t(at), value)).collect();
+            assert_eq!(took.segments, after);
+        };
+        // 3 for 10 s: [10, 20), ending where the next segment starts.
+        taken(0, t(10), 3, &[(0, 1), (10, 0), (20, 1), (30, 3), (40, 4)]);
+        // 3 for 15 s: [30, 45), ending inside the last segment.
+        taken(0, t(15), 3, &[(0, 1), (10, 3), (20, 1), (30, 0), (40, 1), (45, 4)]);
+        // 1 for 3 s from 5: [5, 8), inside the first segment.
+        taken(
+            5,
+            t(3),
+            1,
+            &[(0, 1), (5, 0), (8, 1), (10, 3), (20, 1), (30, 3), (40, 4)],
+        );
+        // 4 for 100 s: [40, 140), from the last segment on.
+        taken(0, t(100), 4, &[(0, 1), (10, 3), (20, 1), (30, 3), (40, 0), (140, 4)]);
+        // 1 forever: every segment loses one.
+        taken(0, SimTime::MAX, 1, &[(0, 0), (10, 2), (20, 0), (30, 2), (40, 3)]);
     }
 
     #[test]
