@@ -2,7 +2,9 @@
 # Best-of-N whole-process wall time (ms) of the six archive runs: KTH SP2 and Lublin-256 on
 # their flat machines under the best-fit (FCFS), easy-backfill and conservative-backfill
 # presets, `run --no-report`, one after another. The best of several runs is the figure least
-# disturbed by whatever else shares the machine.
+# disturbed by whatever else shares the machine. Each run writes into a new directory, as a
+# first run does: replacing files left by an earlier run makes ext4 flush the old data at the
+# rename (about 6 ms here for KTH's 4.2 MB jobs.csv).
 #
 #   benches/reference/best_of.sh            # from the repository's root; N=11 by default
 #   N=21 benches/reference/best_of.sh
@@ -18,6 +20,7 @@ for log in kth-sp2 lublin-256; do
     for preset in best-fit easy-backfill conservative-backfill; do
         best=
         for _ in $(seq "$n"); do
+            rm -rf "$work/out"
             start=$(date +%s%N)
             "$bin" run "benches/scenarios/$log-flat.toml" --set "policy.name=$preset" \
                 --no-report --quiet --out "$work/out"

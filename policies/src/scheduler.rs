@@ -51,7 +51,7 @@ pub struct Scheduler {
     /// The last round's plan, while it may still hold.
     kept: Option<Kept>,
     /// A plan of an earlier round, whose memory the next plan reuses.
-    spare: Option<Plan>,
+    spare: Option<Box<Plan>>,
     /// What backfilling expects of the running jobs (kept only when backfilling is on).
     forecast: Forecast,
     /// The why-log, when the run explains its decisions (`None` costs nothing).
@@ -69,7 +69,7 @@ pub struct Scheduler {
 /// cluster's state that no record reports (an idle device failing or repaired, a rack cut off
 /// or reconnected: `Cluster::state_version`).
 struct Kept {
-    plan: Plan,
+    plan: Box<Plan>,
     /// The last job of the queue the plan has seen.
     last: JobId,
     /// False once something the plan did not expect has happened.
@@ -153,9 +153,9 @@ impl Scheduler {
 
     /// Steps 1–4: offers every candidate until one blocks (or, with backfilling, to the end);
     /// returns the plan of reservations, if one was made.
-    fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> Option<Plan> {
+    fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> Option<Box<Plan>> {
         let view = round.view;
-        let mut plan: Option<Plan> = None;
+        let mut plan: Option<Box<Plan>> = None;
         while let Some(id) = self.queue.next(&view) {
             let job = view.job(id);
             if let Some(queue) = self.quotas.as_ref().and_then(|q| q.refusing(job)) {
@@ -201,7 +201,7 @@ impl Scheduler {
             }
             self.blocked.push(id);
             if self.explain.is_some() {
-                let reason = self.refusal(round, plan.as_ref(), refused, job);
+                let reason = self.refusal(round, plan.as_deref(), refused, job);
                 if let Some(explain) = &mut self.explain {
                     explain.note(id, Outcome::Waits(reason), &[]);
                 }

@@ -209,12 +209,13 @@ impl Plan {
         decisions: &[Decision],
         depth: usize,
         forecast: &Forecast,
-        spare: Option<Plan>,
-    ) -> Plan {
+        spare: Option<Box<Plan>>,
+    ) -> Box<Plan> {
         let now = round.now();
         let cluster = round.view.cluster;
         let mut plan = if round.stopped().is_empty() {
-            let mut plan = spare.unwrap_or_else(|| Plan::empty(round, depth, Vec::new(), Vec::new(), Vec::new()));
+            let mut plan =
+                spare.unwrap_or_else(|| Box::new(Plan::empty(round, depth, Vec::new(), Vec::new(), Vec::new())));
             plan.clear(round, depth);
             forecast.ends_into(now, &mut plan.ends);
             plan.busy_until.extend_from_slice(forecast.busy_until());
@@ -228,7 +229,7 @@ impl Plan {
             );
             plan
         } else {
-            Plan::scanned(round, depth)
+            Box::new(Plan::scanned(round, depth))
         };
         for decision in decisions {
             if let Decision::Start { job, placement, .. } = decision {
@@ -297,6 +298,7 @@ impl Plan {
     }
 
     /// [`whole_node_pools`] of `job`, remembered for the next job that asks the same.
+    #[inline]
     fn whole_pools(&mut self, cluster: &Cluster, job: &Job) -> Option<PoolSet> {
         let key = (job.spec.task, job.allowed_gpu_types);
         match self.last_whole {
