@@ -224,6 +224,10 @@ pub fn open(path: &Path, format: Option<Format>, options: &ReadOptions) -> Resul
     open_reader(&name, file, format, options)
 }
 
+/// Bytes read from a trace at a time: a few reads for a whole archive log, where the default
+/// 8 KiB would make hundreds of system calls.
+const READ_BUFFER: usize = 256 * 1024;
+
 /// Opens a trace from any reader; `name` identifies it in errors (and its extension helps
 /// detection); `format` overrides detection.
 ///
@@ -236,7 +240,7 @@ pub fn open_reader(
     format: Option<Format>,
     options: &ReadOptions,
 ) -> Result<Box<dyn JobSource>, TraceError> {
-    let mut reader = BufReader::new(reader);
+    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
     let format = match format {
         Some(f) => f,
         None => detect_format(name, &mut reader)?,
