@@ -2,7 +2,8 @@
 # Whole-process wall time of clustersim against the plain-Python flat-pool loop
 # (flat_pool.py) on KTH SP2 and Lublin-256, FCFS and EASY, measured in the same session so
 # the ratio holds on a shared, noisy machine; also checks that both give the same mean wait
-# and bounded slowdown. Each figure is the median of REPEAT runs (default 5).
+# and bounded slowdown. Each figure is the median of REPEAT runs (default 5). clustersim writes
+# each run into a new directory, as a first run does (see best_of.sh on replacing files).
 #
 #   benches/reference/versus_python.sh            # from the repository's root
 #   REPEAT=9 CONSERVATIVE=1 benches/reference/versus_python.sh
@@ -36,6 +37,7 @@ for log in "kth-sp2 traces/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf 100" \
     for pair in "${policies[@]}"; do
         read -r label preset <<<"$pair"
         ours=$(for _ in $(seq "$repeat"); do
+            rm -rf "${work:?}/$name-$label"
             wall "$bin" run "benches/scenarios/$name-flat.toml" --set "policy.name=$preset" \
                 --no-report --quiet --out "$work/$name-$label"
         done | median)
