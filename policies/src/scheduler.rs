@@ -216,7 +216,7 @@ impl Scheduler {
             let spare = &mut self.spare;
             let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast, spare.take()));
             if plan.has_room() {
-                plan.reserve(round, self.placement.as_mut(), job);
+                plan.reserve(job);
             }
         }
         plan
@@ -288,7 +288,7 @@ impl Scheduler {
             let job = view.job(id);
             match kept.plan.admit(round, self.placement.as_mut(), job) {
                 Ok(tasks) => started.push((job, tasks)),
-                Err(_) if kept.plan.has_room() => kept.plan.reserve(round, self.placement.as_mut(), job),
+                Err(_) if kept.plan.has_room() => kept.plan.reserve(job),
                 Err(_) => {}
             }
         }

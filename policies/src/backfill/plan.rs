@@ -10,6 +10,7 @@ use sim_core::jobs::JobStore;
 use sim_core::policy::Decision;
 use sim_core::resources::{TaskAlloc, TaskRequest};
 use sim_core::time::SimTime;
+use sim_core::view::ClusterView;
 
 use super::forecast::{Forecast, countable, estimate};
 use super::steps::Steps;
@@ -84,6 +85,8 @@ pub(crate) struct Plan {
     depth: usize,
     /// Jobs given a reservation so far (a job that fits nowhere ever still counts).
     reserved: usize,
+    /// Jobs given a reservation not worked out yet, in queue order (see [`Plan::reserve`]).
+    deferred: Vec<JobId>,
     /// What runs, by expected end: running jobs not stopped this round and the round's starts.
     ends: Vec<(SimTime, JobId)>,
     /// Tasks of the jobs this round started (the view does not hold them yet).
@@ -91,8 +94,8 @@ pub(crate) struct Plan {
     /// Per node, when what ran on it as the round began is expected to end (`ZERO` when
     /// nothing did; see [`Plan::until`]).
     busy_until: Vec<SimTime>,
-    /// Per node (by index), the later windows in which it is taken (reservations and starts
-    /// under the plan).
+    /// Per node (by index), the windows in which it is taken (reservations and starts under the
+    /// plan; in a plan carried over, some may have passed: see [`Plan::occupy`]).
     windows: Vec<Vec<(SimTime, SimTime)>>,
     /// The nodes with windows, each once (so a new round clears only those).
     windowed: Vec<NodeId>,
@@ -252,6 +255,7 @@ impl Plan {
             now: round.now(),
             depth,
             reserved: 0,
+            deferred: Vec::new(),
             ends,
             started: BTreeMap::new(),
             busy_until,
@@ -276,6 +280,7 @@ impl Plan {
         self.now = now;
         self.depth = depth;
         self.reserved = 0;
+        self.deferred.clear();
         self.ends.clear();
         self.started.clear();
         self.busy_until.clear();
@@ -390,6 +395,7 @@ impl Plan {
         if round.cannot_fit(job) {
             return Err(Refused::NoRoom);
         }
+        self.settle(round, placement);
         let now = self.now;
         let end = now.saturating_add(estimate(job));
         let tasks = if end <= self.first_start {
@@ -424,6 +430,10 @@ impl Plan {
     /// The reservation that starts first: its job and start (what a job refused for
     /// [`Refused::Reservation`] would run into).
     pub(crate) fn first_reservation(&self) -> Option<(JobId, SimTime)> {
+        debug_assert!(
+            self.deferred.is_empty(),
+            "a refusal for a reservation follows a settled plan"
+        );
         self.counted
             .iter()
             .map(|c| (c.start, c.job))
@@ -435,14 +445,63 @@ impl Plan {
     /// Gives `job` (which cannot start now) a reservation at the earliest time it fits for its
     /// whole estimated run time. A job that fits at no time holds nothing but still uses up a
     /// place of the depth.
-    pub(crate) fn reserve(&mut self, round: &Round<'_>, placement: &mut dyn Placement, job: &Job) {
+    ///
+    /// The reservation is worked out when something first depends on it: a later job that may
+    /// fit now ([`Plan::admit`]), or the next round carrying the plan over. Until then neither
+    /// the profile nor the round changes, so it comes out as if worked out at once; a round
+    /// whose remaining jobs cannot fit now whatever the reservations, followed by one that
+    /// recomputes, never pays for it.
+    pub(crate) fn reserve(&mut self, job: &Job) {
         self.reserved += 1;
-        let length = estimate(job);
-        let cluster = round.view.cluster;
-        match self.whole_pools(cluster, job) {
-            Some(pools) => self.reserve_count(pools, job, length),
-            None => self.reserve_nodes(round, placement, job, length),
+        self.deferred.push(job.id);
+    }
+
+    /// Works out the deferred reservations, in the order they were made, on the round they were
+    /// made in.
+    #[inline]
+    fn settle(&mut self, round: &Round<'_>, placement: &mut dyn Placement) {
+        if !self.deferred.is_empty() {
+            self.settle_deferred(round, placement);
         }
+    }
+
+    /// [`Plan::settle`] when something is deferred (kept out of line, so that the many admits
+    /// that find nothing deferred stay small).
+    #[inline(never)]
+    fn settle_deferred(&mut self, round: &Round<'_>, placement: &mut dyn Placement) {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for &id in &deferred {
+            let job = round.view.job(id);
+            let length = estimate(job);
+            match self.whole_pools(round.view.cluster, job) {
+                Some(pools) => self.reserve_count(pools, job, length),
+                None => self.reserve_nodes(round, placement, job, length),
+            }
+        }
+        deferred.clear();
+        self.deferred = deferred;
+    }
+
+    /// Works out the deferred reservations of the last round's plan as counts on its profile,
+    /// which has not moved since; returns false when one of them would be on named nodes (which
+    /// would keep the plan from carrying over) or its job has left the view.
+    fn settle_counts(&mut self, view: &ClusterView<'_>) -> bool {
+        if self.deferred.is_empty() {
+            return true;
+        }
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for &id in &deferred {
+            let Some(job) = view.jobs.get(id) else {
+                return false;
+            };
+            let Some(pools) = self.whole_pools(view.cluster, job) else {
+                return false;
+            };
+            self.reserve_count(pools, job, estimate(job));
+        }
+        deferred.clear();
+        self.deferred = deferred;
+        true
     }
 
     /// Reserves a whole-node job as a count of nodes per pool.
@@ -513,9 +572,12 @@ impl Plan {
     /// was due before now, some reservation is on named nodes or a reserved job holds nothing.
     pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &Forecast) -> bool {
         let now = round.now();
+        if !self.settle_counts(&round.view) {
+            return false;
+        }
         // A job reserved where it fits at no time holds nothing yet uses up a place of the
         // depth, which the count below would forget.
-        if !self.bound.is_empty() || self.reserved != self.counted.len() || self.counted.iter().any(|c| c.start < now) {
+        if !self.bound.is_empty() || self.reserved != self.counted.len() || self.first_start < now {
             return false;
         }
         let ended = self.ends.partition_point(|&(end, _)| end <= now);
@@ -536,16 +598,11 @@ impl Plan {
         for steps in &mut self.idle {
             steps.advance(now);
         }
-        for windows in &mut self.whole_windows {
-            windows.retain(|&(_, end)| end > now);
-        }
-        let windows = &mut self.windows;
-        self.windowed.retain(|node| {
-            let w = &mut windows[node.index()];
-            w.retain(|&(_, end)| end > now);
-            !w.is_empty()
-        });
-        self.reserved = self.counted.len();
+        // Every reservation starts now or later, so the windows of whole-node reservations are
+        // all still ahead; the nodes' windows that have passed are dropped as the nodes are
+        // taken again (see [`Plan::occupy`]), not here, which would cost a pass over every
+        // node each round.
+        debug_assert!(self.whole_windows.iter().flatten().all(|&(_, end)| end > now));
         true
     }
 
@@ -556,6 +613,9 @@ impl Plan {
 
     /// The jobs whose reservation starts now, in queue order.
     pub(crate) fn due(&self) -> Vec<JobId> {
+        if self.first_start != self.now {
+            return Vec::new();
+        }
         self.counted
             .iter()
             .filter(|c| c.start == self.now)
@@ -749,6 +809,9 @@ impl Plan {
         if windows.is_empty() {
             self.windowed.push(node);
         }
+        // Windows that have passed (a plan carried over keeps them) no longer take anything.
+        let now = self.now;
+        windows.retain(|&(_, end)| end > now);
         windows.push((from, to));
     }
 }
