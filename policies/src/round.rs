@@ -64,6 +64,7 @@ impl<'v> Round<'v> {
     }
 
     /// True when the free-capacity bounds already rule `job` out.
+    #[inline]
     pub(crate) fn cannot_fit(&self, job: &Job) -> bool {
         job.spec.gpu_milli() > self.free_gpu_milli || job.spec.task.gpu_milli() > self.max_node_free_gpu_milli
     }
