@@ -469,29 +469,23 @@ impl Plan {
     /// that find nothing deferred stay small).
     #[inline(never)]
     fn settle_deferred(&mut self, round: &Round<'_>, placement: &mut dyn Placement) {
-        let mut deferred = std::mem::take(&mut self.deferred);
-        for &id in &deferred {
-            let job = round.view.job(id);
+        for i in 0..self.deferred.len() {
+            let job = round.view.job(self.deferred[i]);
             let length = estimate(job);
             match self.whole_pools(round.view.cluster, job) {
                 Some(pools) => self.reserve_count(pools, job, length),
                 None => self.reserve_nodes(round, placement, job, length),
             }
         }
-        deferred.clear();
-        self.deferred = deferred;
+        self.deferred.clear();
     }
 
     /// Works out the deferred reservations of the last round's plan as counts on its profile,
     /// which has not moved since; returns false when one of them would be on named nodes (which
     /// would keep the plan from carrying over) or its job has left the view.
     fn settle_counts(&mut self, view: &ClusterView<'_>) -> bool {
-        if self.deferred.is_empty() {
-            return true;
-        }
-        let mut deferred = std::mem::take(&mut self.deferred);
-        for &id in &deferred {
-            let Some(job) = view.jobs.get(id) else {
+        for i in 0..self.deferred.len() {
+            let Some(job) = view.jobs.get(self.deferred[i]) else {
                 return false;
             };
             let Some(pools) = self.whole_pools(view.cluster, job) else {
@@ -499,8 +493,7 @@ impl Plan {
             };
             self.reserve_count(pools, job, estimate(job));
         }
-        deferred.clear();
-        self.deferred = deferred;
+        self.deferred.clear();
         true
     }
 
