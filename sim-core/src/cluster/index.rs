@@ -193,21 +193,16 @@ impl FreeIndex {
     }
 
     /// Brings the entry of `id` up to date with `node`.
+    #[inline]
     pub(crate) fn update(&mut self, id: NodeId, node: &Node) {
         let key = node.up.then_some((node.gpu_type, node.free_gpu_milli));
-        let universe = self.keys.len();
         let slot = &mut self.keys[id.index()];
         if *slot == key {
             return;
         }
         let before = std::mem::replace(slot, key);
-        if let Some(by_free) = self.by_free.get_mut() {
-            if let Some((ty, free)) = before {
-                by_free[ty.index()].remove(free, id.0);
-            }
-            if let Some((ty, free)) = key {
-                by_free[ty.index()].insert(free, id.0, universe);
-            }
+        if self.by_free.get().is_some() {
+            self.relist(id, before, key);
         }
         let mut at = self.leaves + id.index();
         let mut value = key.map_or(-1, |(_, free)| free as i64);
@@ -219,6 +214,18 @@ impl FreeIndex {
                 break;
             }
             self.tree[at] = value;
+        }
+    }
+
+    /// Moves node `id` from amount `before` to amount `key` in the lists by amount (built).
+    fn relist(&mut self, id: NodeId, before: Option<(GpuTypeId, u64)>, key: Option<(GpuTypeId, u64)>) {
+        let universe = self.keys.len();
+        let Some(by_free) = self.by_free.get_mut() else { return };
+        if let Some((ty, free)) = before {
+            by_free[ty.index()].remove(free, id.0);
+        }
+        if let Some((ty, free)) = key {
+            by_free[ty.index()].insert(free, id.0, universe);
         }
     }
 

@@ -16,6 +16,7 @@ pub use mig::{MigCounters, MigSetup, MigSetupError, MigState, pick_instance};
 pub use pools::Pool;
 pub use power_limit::{PowerLimits, PowerLine};
 pub use trial::Trial;
+use trial::holds_share;
 
 use std::collections::BTreeMap;
 
@@ -595,10 +596,13 @@ impl Cluster {
     /// two tasks cannot both claim the last device) before anything changes.
     pub fn allocate(&mut self, tasks: &[TaskAlloc]) -> Result<(), AllocError> {
         if self.power_limits.is_none() && self.on_distinct_nodes(tasks) {
-            // Each task checked alone against its node is the whole check.
-            let trial = Trial::new(self);
-            for task in tasks {
-                trial.check(task)?;
+            // Each task checked alone against its node is the whole check; the quick form
+            // settles the common case, the full one the rest (and names what is missing).
+            if !tasks.iter().all(|task| self.plainly_holds(task)) {
+                let trial = Trial::new(self);
+                for task in tasks {
+                    trial.check(task)?;
+                }
             }
         } else {
             let mut trial = Trial::new(self);
@@ -610,6 +614,26 @@ impl Cluster {
             self.apply(task, Direction::Take);
         }
         Ok(())
+    }
+
+    /// True when `task` is one the full check accepts, on a cluster without MIG-mode nodes: a
+    /// task with no MIG instance, a valid share and existing devices, on a schedulable node with
+    /// all it claims free. False says only that the full check must decide.
+    #[inline]
+    fn plainly_holds(&self, task: &TaskAlloc) -> bool {
+        let Some(node) = self.nodes.get(task.node.index()) else {
+            return false;
+        };
+        let share = task.milli_per_gpu;
+        self.mig.is_none()
+            && task.mig.is_none()
+            && node.schedulable()
+            && share <= MILLI_PER_GPU
+            && (task.gpu_mask == 0 || share > 0)
+            && (node.gpu_count >= MAX_GPUS_PER_NODE || task.gpu_mask >> node.gpu_count == 0)
+            && node.free_cpu_milli >= task.cpu_milli
+            && node.free_mem_mib >= task.mem_mib
+            && holds_share(self.gpu_free_milli(task.node), task.gpu_mask, share as u16)
     }
 
     /// True when no two of `tasks` are on one node.
@@ -636,9 +660,9 @@ impl Cluster {
         }
     }
 
+    #[inline]
     fn apply(&mut self, task: &TaskAlloc, direction: Direction) {
         let node = &mut self.nodes[task.node.index()];
-        let before = node.gpu_milli() - node.free_gpu_milli;
         let milli = task.milli_per_gpu as u16;
         let gpu_milli = task.gpu_milli();
         let devices = &mut self.gpu_free_milli[node.first_gpu..node.first_gpu + node.gpu_count as usize];
@@ -670,17 +694,29 @@ impl Cluster {
             }
         }
         debug_assert!(node.free_cpu_milli <= node.cpu_milli && node.free_mem_mib <= node.mem_mib);
-        let (rack, after) = (node.rack, node.gpu_milli() - node.free_gpu_milli);
+        if self.mig.is_some() {
+            self.apply_mig(task, direction);
+        }
+        let node = &self.nodes[task.node.index()];
+        self.index.update(task.node, node);
+        if let Some(limits) = &mut self.power_limits {
+            let after = node.gpu_milli() - node.free_gpu_milli;
+            let before = match direction {
+                Direction::Take => after - gpu_milli,
+                Direction::Give => after + gpu_milli,
+            };
+            limits.reallocate(task.node, node.rack, before, after);
+        }
+    }
+
+    /// The MIG side of [`Cluster::apply`], on a cluster with MIG-mode nodes.
+    fn apply_mig(&mut self, task: &TaskAlloc, direction: Direction) {
+        let count = self.nodes[task.node.index()].gpu_count;
         if let Some(mig) = &mut self.mig {
-            let count = node.gpu_count;
             match direction {
                 Direction::Take => mig.take(task, count),
                 Direction::Give => mig.give(task, count),
             }
-        }
-        self.index.update(task.node, &self.nodes[task.node.index()]);
-        if let Some(limits) = &mut self.power_limits {
-            limits.reallocate(task.node, rack, before, after);
         }
     }
 
@@ -881,5 +917,48 @@ pub(crate) mod tests {
         c.release(&[task(0b0011)]);
         assert_eq!(c.gpu_free_milli(NodeId(0)), &[1000, 1000, 0, 0]);
         c.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn the_quick_check_accepts_what_the_full_check_accepts() {
+        // Three 4-GPU nodes: node 0 holds half of device 0 and 60 of its 64 cores, node 1 is
+        // down, node 2 is a spare. Every task below is accepted by the quick check exactly when
+        // the full check accepts it (a cluster without MIG or power budgets); the refusals
+        // cover each condition, the acceptances shares, whole devices and CPU-only tasks.
+        let mut c = uniform(1, 3, 4);
+        let task = |node, gpu_mask, milli_per_gpu, cpu_milli, mem_mib| TaskAlloc {
+            node: NodeId(node),
+            gpu_mask,
+            milli_per_gpu,
+            cpu_milli,
+            mem_mib,
+            mig: None,
+        };
+        c.allocate(&[task(0, 0b1, 500, 60_000, 0)]).unwrap();
+        c.set_node_up(NodeId(1), false);
+        c.set_node_spare(NodeId(2), true);
+        let mig = TaskAlloc {
+            mig: Some(crate::resources::MigSlot { profile: 0, start: 0 }),
+            ..task(0, 0b10, 1000, 0, 0)
+        };
+        let cases = [
+            (task(0, 0b1, 500, 0, 0), true),
+            (task(0, 0b1, 501, 0, 0), false),
+            (task(0, 0b1110, 1000, 4_000, 512 * 1024), true),
+            (task(0, 0, 0, 4_000, 0), true),
+            (task(0, 0, 0, 4_001, 0), false),
+            (task(0, 0, 0, 0, 512 * 1024 + 1), false),
+            (task(0, 0b10000, 1000, 0, 0), false),
+            (task(0, 0b10, 1001, 0, 0), false),
+            (task(0, 0b10, 0, 0, 0), false),
+            (task(1, 0b1, 1000, 0, 0), false),
+            (task(2, 0b1, 1000, 0, 0), false),
+            (task(3, 0b1, 1000, 0, 0), false),
+            (mig, false),
+        ];
+        for (t, accepted) in cases {
+            assert_eq!(c.plainly_holds(&t), accepted, "{t:?}");
+            assert_eq!(Trial::new(&c).check(&t).is_ok(), accepted, "{t:?}");
+        }
     }
 }

@@ -82,12 +82,17 @@ impl State {
     }
 
     /// Takes the jobs of `started` that are no longer pending out of the pending list: each is
-    /// found by its queue position (the list's order), so a round that starts a few jobs of a
-    /// deep queue costs a few searches, not a pass over the queue.
+    /// the list's head (as the first jobs of the queue are) or found by its queue position (the
+    /// list's order), so a round that starts a few jobs of a deep queue costs a few searches,
+    /// not a pass over the queue.
     pub(super) fn unqueue_started(&mut self, started: &[JobId]) {
         for &id in started {
             let job = &self.jobs[id];
             if job.state == JobState::Pending {
+                continue;
+            }
+            if self.pending.first() == Some(&id) {
+                self.pending.remove(0);
                 continue;
             }
             let key = (job.queue_position, id);

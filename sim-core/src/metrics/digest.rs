@@ -38,7 +38,7 @@ impl EventDigest {
     }
 
     fn write_u64(&mut self, v: u64) {
-        self.write(&v.to_le_bytes());
+        self.hash.write_le_u64(v);
     }
 }
 

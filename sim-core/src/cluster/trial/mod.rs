@@ -617,7 +617,7 @@ impl<'c> Trial<'c> {
 
 /// True when every device of `mask` has at least `share` milli-GPU free in `devices` (the
 /// mask is within the node's devices).
-fn holds_share(devices: &[u16], mask: u64, share: u16) -> bool {
+pub(super) fn holds_share(devices: &[u16], mask: u64, share: u16) -> bool {
     let mut rest = mask;
     while rest != 0 {
         if devices[rest.trailing_zeros() as usize] < share {
