@@ -224,27 +224,40 @@ enum Parsed {
     },
 }
 
-/// Splits a job line at runs of whitespace into `fields`; returns how many fields there are
-/// (those past the array are counted, not kept).
+/// Splits a job line at runs of ASCII whitespace (what [`u8::is_ascii_whitespace`] accepts)
+/// into `fields`; returns how many fields there are (those past the array are counted, not
+/// kept). One pass over the bytes: this runs for every line of archive logs of millions.
 fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS]) -> usize {
-    let bytes = line.as_bytes();
-    let (mut count, mut i) = (0, 0);
-    while i < bytes.len() {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i > start {
-            if let Some(slot) = fields.get_mut(count) {
-                *slot = &line[start..i];
+    let mut count = 0;
+    let mut start = None;
+    for (i, &byte) in line.as_bytes().iter().enumerate() {
+        match (is_space(byte), start) {
+            (true, Some(from)) => {
+                if let Some(slot) = fields.get_mut(count) {
+                    *slot = &line[from..i];
+                }
+                count += 1;
+                start = None;
             }
-            count += 1;
+            (false, None) => start = Some(i),
+            _ => {}
         }
     }
+    if let Some(from) = start {
+        if let Some(slot) = fields.get_mut(count) {
+            *slot = &line[from..];
+        }
+        count += 1;
+    }
     count
+}
+
+/// [`u8::is_ascii_whitespace`] (space, tab, line feed, form feed, carriage return) as one test
+/// of a bit mask.
+#[inline]
+fn is_space(byte: u8) -> bool {
+    const SPACES: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << 0x0c | 1 << b'\r';
+    byte <= b' ' && SPACES >> byte & 1 == 1
 }
 
 /// The job of a line, from its fields as written and as numbers.
@@ -364,6 +377,25 @@ mod tests {
         let mut fields = [""; FIELDS];
         assert_eq!(split_fields("  1 2\t3\r\n", &mut fields), 3);
         assert_eq!(&fields[..3], &["1", "2", "3"]);
+        // The same fields as the standard library's ASCII split, for every whitespace byte, a
+        // vertical tab and a no-break space (neither is ASCII whitespace), and more fields
+        // than are kept.
+        let lines = [
+            "",
+            " \t\n\x0c\r",
+            "a",
+            "a\x0cb\x0bc d\u{a0}e\r",
+            "\t10  -1\t\t20.5 x",
+            "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+        ];
+        for line in lines {
+            let expected: Vec<&str> = line.split_ascii_whitespace().collect();
+            let mut fields = [""; FIELDS];
+            assert_eq!(split_fields(line, &mut fields), expected.len(), "{line:?}");
+            let kept = expected.len().min(FIELDS);
+            assert_eq!(&fields[..kept], &expected[..kept], "{line:?}");
+        }
+        assert!((0..=255u8).all(|b| is_space(b) == b.is_ascii_whitespace()));
     }
 
     #[test]
