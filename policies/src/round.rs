@@ -4,6 +4,7 @@
 use sim_core::cluster::Trial;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
+use sim_core::jobs::GpuDemand;
 use sim_core::resources::TaskAlloc;
 use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
@@ -66,7 +67,13 @@ impl<'v> Round<'v> {
     /// True when the free-capacity bounds already rule `job` out.
     #[inline]
     pub(crate) fn cannot_fit(&self, job: &Job) -> bool {
-        job.spec.gpu_milli() > self.free_gpu_milli || job.spec.task.gpu_milli() > self.max_node_free_gpu_milli
+        self.rules_out(GpuDemand::of(&job.spec))
+    }
+
+    /// True when the free-capacity bounds already rule out a job of `demand`.
+    #[inline]
+    pub(crate) fn rules_out(&self, demand: GpuDemand) -> bool {
+        demand.total_milli > self.free_gpu_milli || demand.per_task_milli > self.max_node_free_gpu_milli
     }
 
     /// Places `job` on the trial, unless the free-capacity bounds already rule it out. After a

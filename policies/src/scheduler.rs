@@ -173,9 +173,9 @@ impl Scheduler {
                 explain.rank(self.placement.as_mut(), &round.trial, job);
             }
             let placed = match plan.as_mut() {
-                // Most of a deep queue behind a full cluster is ruled out here, in O(1) and
-                // without a call.
-                Some(_) if round.cannot_fit(job) => Err(Refused::NoRoom),
+                // Most of a deep queue behind a full cluster is ruled out here, in O(1),
+                // without a call and without reading the job's record.
+                Some(_) if round.rules_out(view.demand(id)) => Err(Refused::NoRoom),
                 Some(plan) => plan.admit(round, self.placement.as_mut(), job),
                 None => round.place(self.placement.as_mut(), job).ok_or(Refused::NoRoom),
             };

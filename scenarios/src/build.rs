@@ -339,7 +339,7 @@ pub fn typical_tasks_and_workload(
     let mut source = open_workload(loaded, cluster)?;
     let (typical, workload) = crate::kept_workload::typical_keeping(&mut *source, threshold, cluster)?;
     let source: Box<dyn JobSource> = match workload {
-        Workload::Kept(jobs) => Box::new(jobs),
+        Workload::Kept(jobs) => jobs,
         Workload::Reopen => open_workload(loaded, cluster)?,
     };
     Ok((typical, source))

@@ -12,11 +12,16 @@ use traces::{JobSource, SkipReport, TraceError};
 /// The most jobs kept for the run (about 300 bytes each): larger workloads are read twice.
 pub const KEPT_JOBS: usize = 150_000;
 
+/// Jobs per chunk of the kept list: kept in chunks, the jobs are never copied to a larger list
+/// as it grows, and the memory touched is the jobs' own.
+const CHUNK: usize = 4096;
+
 /// The jobs of a workload as its stream gave them, replayed as the same stream: the same jobs
 /// and, at every point, the same skip report (rows skipped before the jobs given so far; all
 /// of them once the stream has ended).
 pub struct KeptJobs {
-    jobs: std::vec::IntoIter<JobSpec>,
+    /// The jobs, in chunks of [`CHUNK`] (a chunk's memory goes back as the replay passes it).
+    jobs: std::iter::Flatten<std::vec::IntoIter<Vec<JobSpec>>>,
     /// How many jobs the replay has given so far.
     given: usize,
     /// `(n, report)`: the stream's skip report once it had given `n` jobs, for each `n` at which
@@ -62,7 +67,7 @@ impl JobSource for KeptJobs {
 /// What the typical-task pass leaves for the run.
 pub enum Workload {
     /// The whole stream, kept.
-    Kept(KeptJobs),
+    Kept(Box<KeptJobs>),
     /// The stream was too long to keep: the run opens it again.
     Reopen,
 }
@@ -70,7 +75,7 @@ pub enum Workload {
 /// Reads `source` to its end, adding every job to `mix` and keeping the jobs (with the skip
 /// reports the run would see) while there are at most `limit` of them.
 fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> Result<Workload, TraceError> {
-    let mut kept: Option<Vec<JobSpec>> = Some(Vec::new());
+    let mut kept: Option<Vec<Vec<JobSpec>>> = Some(Vec::new());
     let mut reports: Vec<(usize, SkipReport)> = Vec::new();
     let mut seen = 0usize;
     let mut last_total = 0u64;
@@ -78,12 +83,19 @@ fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> 
         let job = job?;
         mix.add(&job);
         seen += 1;
-        if kept.as_ref().is_some_and(|k| k.len() >= limit) {
+        if seen > limit {
             kept = None;
             reports.clear();
         }
-        if let Some(jobs) = kept.as_mut() {
-            jobs.push(job);
+        if let Some(chunks) = kept.as_mut() {
+            match chunks.last_mut() {
+                Some(chunk) if chunk.len() < CHUNK => chunk.push(job),
+                _ => {
+                    let mut chunk = Vec::with_capacity(CHUNK.min(limit));
+                    chunk.push(job);
+                    chunks.push(chunk);
+                }
+            }
             let total = source.skipped().total();
             if total != last_total {
                 reports.push((seen, source.skipped().clone()));
@@ -94,15 +106,15 @@ fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> 
     let Some(jobs) = kept else {
         return Ok(Workload::Reopen);
     };
-    Ok(Workload::Kept(KeptJobs {
-        jobs: jobs.into_iter(),
+    Ok(Workload::Kept(Box::new(KeptJobs {
+        jobs: jobs.into_iter().flatten(),
         given: 0,
         reports,
         reached: 0,
         at_end: source.skipped().clone(),
         ended: false,
         empty: SkipReport::default(),
-    }))
+    })))
 }
 
 /// The typical tasks of a stream, from a pass that keeps it (see `read_keeping`).

@@ -10,7 +10,7 @@
 use std::ops::{Index, IndexMut};
 
 use crate::ids::JobId;
-use crate::job::Job;
+use crate::job::{Job, JobSpec};
 
 /// Ids per page.
 const PAGE: usize = 1024;
@@ -19,7 +19,30 @@ const PAGE: usize = 1024;
 #[derive(Clone, Debug)]
 struct Page {
     slots: [Option<Box<Job>>; PAGE],
+    /// The GPU demand of the job in each slot (as of its arrival; a job's request never
+    /// changes), side by side: a round that rules out most of a deep queue by capacity reads
+    /// these instead of each job's record.
+    demand: [GpuDemand; PAGE],
     held: usize,
+}
+
+/// The GPU capacity a job asks for, in milli-GPU: all of its tasks together, and one task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GpuDemand {
+    /// Every task's GPU capacity together ([`crate::job::JobSpec::gpu_milli`]).
+    pub total_milli: u64,
+    /// One task's ([`crate::resources::TaskRequest::gpu_milli`]).
+    pub per_task_milli: u64,
+}
+
+impl GpuDemand {
+    /// The demand of a job asking for `spec`.
+    pub fn of(spec: &JobSpec) -> GpuDemand {
+        GpuDemand {
+            total_milli: spec.gpu_milli(),
+            per_task_milli: spec.task.gpu_milli(),
+        }
+    }
 }
 
 /// Live jobs by id.
@@ -61,10 +84,12 @@ impl JobStore {
         if at == self.pages.len() {
             self.pages.push(Some(Box::new(Page {
                 slots: [const { None }; PAGE],
+                demand: [GpuDemand::default(); PAGE],
                 held: 0,
             })));
         }
         let page = self.pages[at].as_mut().expect("the newest page is held");
+        page.demand[id % PAGE] = GpuDemand::of(&job.spec);
         page.slots[id % PAGE] = Some(Box::new(job));
         page.held += 1;
         self.arrived += 1;
@@ -83,6 +108,14 @@ impl JobStore {
     }
 
     /// The job `id`, mutably, unless it has been retired or has not arrived.
+    /// The GPU demand of job `id`, if held, read without touching the job's record.
+    #[inline]
+    pub fn demand(&self, id: JobId) -> Option<GpuDemand> {
+        let (page, slot) = self.locate(id)?;
+        let page = self.pages.get(page)?.as_ref()?;
+        page.slots[slot].is_some().then(|| page.demand[slot])
+    }
+
     fn get_mut(&mut self, id: JobId) -> Option<&mut Job> {
         let (page, slot) = self.locate(id)?;
         self.pages.get_mut(page)?.as_mut()?.slots[slot].as_deref_mut()
@@ -157,6 +190,30 @@ mod tests {
             TaskRequest::default(),
         );
         Job::new(JobId(i), spec, UserId(0), QueueId(0), GpuTypeSet::ANY)
+    }
+
+    #[test]
+    fn demand_is_read_beside_the_jobs_while_they_are_held() {
+        // Job 0 asks for 3 tasks of 2 GPUs (6,000 milli-GPU in all, 2,000 a task), job 1 for a
+        // 0.5-GPU task; after job 0 is retired its demand is gone too, job 1's stays.
+        let mut store = JobStore::new();
+        let mut wide = job(0);
+        wide.spec.tasks = 3;
+        wide.spec.task = TaskRequest::with_gpu_amount(2.0, 0, 0).unwrap();
+        let mut half = job(1);
+        half.spec.task = TaskRequest::with_gpu_amount(0.5, 0, 0).unwrap();
+        store.push(wide);
+        store.push(half);
+        let demand = |total_milli, per_task_milli| GpuDemand {
+            total_milli,
+            per_task_milli,
+        };
+        assert_eq!(store.demand(JobId(0)), Some(demand(6000, 2000)));
+        assert_eq!(store.demand(JobId(1)), Some(demand(500, 500)));
+        store.retire(JobId(0));
+        assert_eq!(store.demand(JobId(0)), None);
+        assert_eq!(store.demand(JobId(1)), Some(demand(500, 500)));
+        assert_eq!(store.demand(JobId(2)), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::cluster::Cluster;
 use crate::frag::{FragTracker, GpuFrag};
 use crate::ids::JobId;
 use crate::job::Job;
-use crate::jobs::JobStore;
+use crate::jobs::{GpuDemand, JobStore};
 use crate::model::{self, WorldModel};
 use crate::physics::Physics;
 use crate::time::SimTime;
@@ -38,6 +38,14 @@ impl<'a> ClusterView<'a> {
     /// One job.
     pub fn job(&self, id: JobId) -> &'a Job {
         &self.jobs[id]
+    }
+
+    /// The GPU demand of one job, read beside the jobs rather than from its record (see
+    /// [`GpuDemand`]): what a pass over a deep queue that rules jobs out by capacity needs.
+    pub fn demand(&self, id: JobId) -> GpuDemand {
+        self.jobs
+            .demand(id)
+            .unwrap_or_else(|| panic!("job #{} is not held (retired or not arrived)", id.0))
     }
 
     /// The waiting jobs themselves, in arrival order.

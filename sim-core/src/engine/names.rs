@@ -1,13 +1,14 @@
 //! Interning of tenant and queue names into dense ids.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Names in order of first appearance, with a lookup from name to position. The map is only
-/// looked up, never iterated, so its hash order cannot leak into results.
+/// looked up, never iterated, so its hash order cannot leak into results; its hash is the fast
+/// one (every job's tenant and queue are looked up as it arrives).
 #[derive(Default)]
 pub(super) struct Names {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl Names {
