@@ -157,6 +157,19 @@ impl Scheduler {
         let view = round.view;
         let mut plan: Option<Box<Plan>> = None;
         while let Some(id) = self.queue.next(&view) {
+            // Most of a deep queue behind a full cluster, once every reservation is made, is
+            // ruled out here by its capacity alone: in O(1), without a call and without reading
+            // the job's record. It waits, as the refusal below would have it (nothing else
+            // of the round changes for a job with no quota, no reason to note and no
+            // reservation to take).
+            if plan.as_ref().is_some_and(|plan| !plan.has_room())
+                && self.quotas.is_none()
+                && self.explain.is_none()
+                && round.rules_out(view.demand(id))
+            {
+                self.blocked.push(id);
+                continue;
+            }
             let job = view.job(id);
             if let Some(queue) = self.quotas.as_ref().and_then(|q| q.refusing(job)) {
                 if let Some(explain) = &mut self.explain {
@@ -173,9 +186,8 @@ impl Scheduler {
                 explain.rank(self.placement.as_mut(), &round.trial, job);
             }
             let placed = match plan.as_mut() {
-                // Most of a deep queue behind a full cluster is ruled out here, in O(1),
-                // without a call and without reading the job's record.
-                Some(_) if round.rules_out(view.demand(id)) => Err(Refused::NoRoom),
+                // The same bound, for a plan still taking reservations.
+                Some(_) if round.cannot_fit(job) => Err(Refused::NoRoom),
                 Some(plan) => plan.admit(round, self.placement.as_mut(), job),
                 None => round.place(self.placement.as_mut(), job).ok_or(Refused::NoRoom),
             };

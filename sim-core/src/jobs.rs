@@ -129,8 +129,9 @@ impl JobStore {
             .flat_map(|page| page.slots.iter().filter_map(|slot| slot.as_deref()))
     }
 
-    /// Removes job `id` and returns it, if it is held.
-    pub fn retire(&mut self, id: JobId) -> Option<Job> {
+    /// Removes job `id` and returns it, if it is held (in its box: a job's record is large, and
+    /// moving it out would copy it for every job of a run).
+    pub fn retire(&mut self, id: JobId) -> Option<Box<Job>> {
         let (at, slot) = self.locate(id)?;
         let page = self.pages.get_mut(at)?.as_mut()?;
         let job = page.slots[slot].take()?;
@@ -146,11 +147,11 @@ impl JobStore {
                 self.first_page += empty;
             }
         }
-        Some(*job)
+        Some(job)
     }
 
     /// Removes and returns the oldest job held, if any.
-    pub fn retire_oldest(&mut self) -> Option<Job> {
+    pub fn retire_oldest(&mut self) -> Option<Box<Job>> {
         let id = self.iter().next()?.id;
         self.retire(id)
     }

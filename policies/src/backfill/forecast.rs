@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashMap;
+
 use sim_core::cluster::Cluster;
 use sim_core::ids::{JobId, NodeId};
 use sim_core::job::Job;
@@ -31,8 +33,9 @@ pub(crate) fn estimate(job: &Job) -> SimTime {
 pub(crate) struct Forecast {
     /// Running jobs by expected end (start + estimate, as of their start).
     ends: BTreeSet<(SimTime, JobId)>,
-    /// Each running job's expected end and nodes (each once).
-    jobs: BTreeMap<JobId, (SimTime, Vec<NodeId>)>,
+    /// Each running job's expected end and nodes (each once), looked up by id (the one pass
+    /// over it, [`Forecast::refresh`], sorts what it gathers, so its order does not matter).
+    jobs: FxHashMap<JobId, (SimTime, Vec<NodeId>)>,
     /// Per node, the expected ends of the jobs running on it, sorted.
     on_node: Vec<Vec<SimTime>>,
     /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).

@@ -566,7 +566,7 @@ where
                 observer.on_retired(&job, &view);
             }
             if !self.config.stream_jobs {
-                jobs.push(job);
+                jobs.push(*job);
             }
         }
         let state = self.state;
