@@ -425,14 +425,55 @@ impl<'c> Trial<'c> {
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
         });
+        self.index_last_touched()
+    }
+
+    /// Lists the node just pushed onto `touched` in the position index (building the index
+    /// once enough nodes are touched), and returns its position.
+    fn index_last_touched(&mut self) -> usize {
         let position = self.touched.len() - 1;
         if self.positions.is_built() {
-            self.positions.insert(node, position);
+            self.positions.insert(self.touched[position].node, position);
         } else if self.touched.len() > INDEX_AFTER {
             let nodes = self.cluster.nodes().len();
             self.positions = Positions::build(self.touched.iter().map(|t| t.node), nodes);
         }
         position
+    }
+
+    /// [`Trial::take_fitting`] of a task, known to fit, on a node the trial has not touched and
+    /// that is not in MIG mode: the node's overlay entry is made with the task already taken,
+    /// in one step (a wide job on many nodes takes each of its nodes this way).
+    fn take_untouched(&mut self, task: &TaskAlloc) {
+        debug_assert_eq!(self.check_at(task, None), Ok(()), "a task found to fit fits");
+        if task.mig.is_some() || self.cluster.mig().is_some() {
+            self.take_fitting(task, None);
+            return;
+        }
+        self.proposed = None;
+        let node = task.node;
+        let n = self.cluster.node(node);
+        let first_device = self.devices.len();
+        self.devices.extend_from_slice(self.cluster.gpu_free_milli(node));
+        let devices = &mut self.devices[first_device..];
+        let share = task.milli_per_gpu as u16;
+        for gpu in devices_of(task.gpu_mask) {
+            devices[gpu] -= share;
+        }
+        let free_gpu_milli = n.free_gpu_milli - task.gpu_milli();
+        self.touched.push(TouchedNode {
+            node,
+            first_device: first_device as u32,
+            device_count: n.gpu_count,
+            first_mig: u32::MAX,
+            free_cpu_milli: n.free_cpu_milli - task.cpu_milli,
+            free_mem_mib: n.free_mem_mib - task.mem_mib,
+            free_gpu_milli,
+        });
+        self.index_last_touched();
+        if let Some(order) = self.by_free.as_mut() {
+            order.insert(free_gpu_milli, node);
+        }
     }
 
     /// Runs `change` on the overlay entry of `node` and keeps the free-capacity order current.

@@ -86,8 +86,10 @@ impl Trial<'_> {
         }
         self.reserve(count);
         for task in &chosen {
-            let position = self.position(task.node);
-            self.take_fitting(task, position);
+            match self.position(task.node) {
+                Some(position) => self.take_fitting(task, Some(position)),
+                None => self.take_untouched(task),
+            }
         }
         Some(chosen)
     }
@@ -168,6 +170,33 @@ mod tests {
                 task
             })
             .collect()
+    }
+
+    #[test]
+    fn nodes_taken_whole_leave_the_free_capacity_order_of_later_searches() {
+        // Four 2-GPU nodes. A best-fit search first (which orders the touched nodes by free
+        // capacity): a 1-GPU task goes to node 0 and is taken. Two whole-node tasks then take
+        // nodes 1 and 2. Best fit for another 1-GPU task must pick node 0 (1 GPU free, the
+        // tightest), and after that node 3; nodes 1 and 2 hold nothing more.
+        let cluster = uniform(1, 4, 2);
+        let mut trial = Trial::new(&cluster);
+        let one = gpus(1.0);
+        let first = trial.best_fit(&one, GpuTypeSet::ANY).unwrap();
+        assert_eq!(first.node, NodeId(0));
+        trial.take(&first).unwrap();
+        let whole = trial.take_whole_nodes(&gpus(2.0), GpuTypeSet::ANY, 2).unwrap();
+        assert_eq!(nodes(&whole), [1, 2]);
+        assert_eq!(trial.free_cpu_mem(NodeId(1)), (64_000 - 1000, 512 * 1024 - 16));
+        let second = trial.best_fit(&one, GpuTypeSet::ANY).unwrap();
+        assert_eq!(second.node, NodeId(0));
+        trial.take(&second).unwrap();
+        let third = trial.best_fit(&one, GpuTypeSet::ANY).unwrap();
+        assert_eq!(third.node, NodeId(3));
+        assert!(trial.fit(NodeId(1), &one, GpuTypeSet::ANY).is_none());
+        // Giving node 2's task back moves it in that order: a 2-GPU task now fits there only.
+        trial.give_back(&whole[1]);
+        let again = trial.best_fit(&gpus(2.0), GpuTypeSet::ANY).unwrap();
+        assert_eq!(again.node, NodeId(2));
     }
 
     #[test]
