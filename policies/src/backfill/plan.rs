@@ -404,11 +404,18 @@ impl Plan {
             let cluster = round.view.cluster;
             let whole = self.whole_pools(cluster, job);
             if let Some(pools) = whole {
-                let spare: i64 = pools
-                    .iter()
-                    .map(|p| self.idle[p.index()].min_over(now, end).max(0))
-                    .sum();
-                if spare < i64::from(job.spec.tasks) {
+                let tasks = i64::from(job.spec.tasks);
+                let room = match pools.single() {
+                    Some(pool) => self.idle[pool.index()].at_least_over(now, end, tasks),
+                    None => {
+                        let spare: i64 = pools
+                            .iter()
+                            .map(|p| self.idle[p.index()].min_over(now, end).max(0))
+                            .sum();
+                        spare >= tasks
+                    }
+                };
+                if !room {
                     return Err(Refused::Reservation);
                 }
             }

@@ -122,6 +122,17 @@ impl Steps {
         }
     }
 
+    /// True when the value is at least `need` all over `[from, to)` (from ≥ now, from < to):
+    /// [`Steps::min_over`] compared with `need`, stopping at the first segment below it (a job
+    /// that would run into a reservation finds it at the reservation, not at its own end).
+    pub(crate) fn at_least_over(&self, from: SimTime, to: SimTime, need: i64) -> bool {
+        let first = self.holding(from);
+        self.segments[first..]
+            .iter()
+            .take_while(|&&(start, _)| start < to)
+            .all(|&(_, value)| value >= need)
+    }
+
     /// The smallest value over `[from, to)` (from ≥ now, from < to).
     pub(crate) fn min_over(&self, from: SimTime, to: SimTime) -> i64 {
         let first = self.holding(from);
@@ -196,6 +207,17 @@ mod tests {
         assert_eq!(steps.min_over(t(0), t(50)), 1);
         assert_eq!(steps.min_over(t(10), t(20)), 3);
         assert_eq!(steps.min_over(t(15), t(25)), 1);
+        // At least `need` throughout exactly when the minimum is, over the same windows.
+        for (from, to) in [(0, 50), (10, 20), (15, 25), (0, 1), (35, 45)] {
+            let min = steps.min_over(t(from), t(to));
+            for need in [min - 1, min, min + 1] {
+                assert_eq!(
+                    steps.at_least_over(t(from), t(to), need),
+                    min >= need,
+                    "[{from}, {to}) {need}"
+                );
+            }
+        }
         // Need 1: now. Need 3 for 10 s: [10, 20) holds. Need 3 for 15 s: 10 fails at 20, the
         // next stretch of ≥ 3 starts at 30 (3 from 30, 4 from 40). Need 5: never.
         let start = |from, length, need| steps.earliest(t(from), t(length), need).map(|s| s.start);
