@@ -40,6 +40,9 @@ pub(crate) struct Forecast {
     on_node: Vec<Vec<SimTime>>,
     /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).
     busy_until: Vec<SimTime>,
+    /// Per node, its pool when it is countable (see [`countable`]), else [`NOT_COUNTED`]: read
+    /// for every node a job starts or stops on, without the node's record.
+    counted_pool: Vec<u32>,
     /// Per pool, its countable nodes with nothing running.
     idle: Vec<i64>,
     /// Per pool, its countable busy nodes by the time they are expected to be free.
@@ -47,6 +50,9 @@ pub(crate) struct Forecast {
     /// The cluster state (`Cluster::state_version`) the node counts were built for, if built.
     built_for: Option<u64>,
 }
+
+/// [`Forecast::counted_pool`] of a node that is not counted.
+const NOT_COUNTED: u32 = u32::MAX;
 
 /// A count change: a pool, a time a node is busy until, and how many nodes more or fewer.
 type CountChange = (usize, SimTime, i64);
@@ -100,7 +106,7 @@ impl Forecast {
             | Record::Preempted { job, .. }
             | Record::Suspended { job, .. }
             | Record::Interrupted { job, .. }
-            | Record::TimedOut { job, .. } => self.stopped(view, job),
+            | Record::TimedOut { job, .. } => self.stopped(job),
             _ => {}
         }
     }
@@ -108,8 +114,10 @@ impl Forecast {
     fn started(&mut self, view: &ClusterView<'_>, job: &Job) {
         let end = job.last_start.unwrap_or(view.now).saturating_add(estimate(job));
         let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
+        if !nodes.is_sorted_by(|a, b| a < b) {
+            nodes.sort_unstable();
+            nodes.dedup();
+        }
         self.ends.insert((end, job.id));
         if self.built_for.is_some() {
             let mut moves = Moves::default();
@@ -118,14 +126,14 @@ impl Forecast {
                 let ends = &mut self.on_node[node.index()];
                 let at = ends.partition_point(|&e| e < end);
                 ends.insert(at, end);
-                self.moved(view.cluster, node, before, &mut moves);
+                self.moved(node, before, &mut moves);
             }
             moves.apply(self);
         }
         self.jobs.insert(job.id, (end, nodes));
     }
 
-    fn stopped(&mut self, view: &ClusterView<'_>, id: JobId) {
+    fn stopped(&mut self, id: JobId) {
         let Some((end, nodes)) = self.jobs.remove(&id) else {
             return;
         };
@@ -138,7 +146,7 @@ impl Forecast {
                 if let Some(at) = ends.iter().position(|&e| e == end) {
                     ends.remove(at);
                 }
-                self.moved(view.cluster, node, before, &mut moves);
+                self.moved(node, before, &mut moves);
             }
             moves.apply(self);
         }
@@ -146,13 +154,14 @@ impl Forecast {
 
     /// Updates the pool counts, through `moves`, after `node`'s running jobs changed (it was
     /// busy until `before`).
-    fn moved(&mut self, cluster: &Cluster, node: NodeId, before: SimTime, moves: &mut Moves) {
+    fn moved(&mut self, node: NodeId, before: SimTime, moves: &mut Moves) {
         let after = self.on_node[node.index()].last().copied().unwrap_or(SimTime::ZERO);
         self.busy_until[node.index()] = after;
-        if before == after || !countable(cluster, node) {
+        let pool = self.counted_pool[node.index()];
+        if before == after || pool == NOT_COUNTED {
             return;
         }
-        let pool = cluster.node(node).pool.index();
+        let pool = pool as usize;
         moves.left = Moves::gather(self, moves.left, (pool, before, -1));
         moves.joined = Moves::gather(self, moves.joined, (pool, after, 1));
     }
@@ -191,12 +200,22 @@ impl Forecast {
             .iter()
             .map(|ends| ends.last().copied().unwrap_or(SimTime::ZERO))
             .collect();
+        self.counted_pool = (0..nodes)
+            .map(|i| {
+                let node = NodeId::from_index(i);
+                if countable(cluster, node) {
+                    cluster.node(node).pool.index() as u32
+                } else {
+                    NOT_COUNTED
+                }
+            })
+            .collect();
         self.idle = vec![0; cluster.pools().len()];
         self.frees_at = vec![BTreeMap::new(); cluster.pools().len()];
         for i in 0..nodes {
-            let node = NodeId::from_index(i);
-            if countable(cluster, node) {
-                self.count(cluster.node(node).pool.index(), self.busy_until[i], 1);
+            let pool = self.counted_pool[i];
+            if pool != NOT_COUNTED {
+                self.count(pool as usize, self.busy_until[i], 1);
             }
         }
         self.built_for = Some(cluster.state_version());
