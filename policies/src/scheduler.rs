@@ -156,17 +156,24 @@ impl Scheduler {
     fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> Option<Box<Plan>> {
         let view = round.view;
         let mut plan: Option<Box<Plan>> = None;
-        while let Some(id) = self.queue.next(&view) {
+        loop {
             // Most of a deep queue behind a full cluster, once every reservation is made, is
-            // ruled out here by its capacity alone: in O(1), without a call and without reading
-            // the job's record. It waits, as the refusal below would have it (nothing else
-            // of the round changes for a job with no quota, no reason to note and no
-            // reservation to take).
-            if plan.as_ref().is_some_and(|plan| !plan.has_room())
-                && self.quotas.is_none()
-                && self.explain.is_none()
-                && round.rules_out(view.demand(id))
-            {
+            // ruled out by its capacity alone, without reading the jobs' records. Such a job
+            // waits, as the refusal below would have it: nothing else of the round changes for
+            // a job with no quota, no reason to note and no reservation to take. An order that
+            // walks the pending list is moved past a run of them in one scan.
+            let passes_over =
+                plan.as_ref().is_some_and(|plan| !plan.has_room()) && self.quotas.is_none() && self.explain.is_none();
+            if passes_over && let Some(cursor) = self.queue.pending_cursor() {
+                let rest = view.pending.get(*cursor..).unwrap_or_default();
+                let ruled_out = rest.iter().take_while(|&&id| round.rules_out(view.demand(id))).count();
+                self.blocked.extend_from_slice(&rest[..ruled_out]);
+                *cursor += ruled_out;
+            }
+            let Some(id) = self.queue.next(&view) else {
+                break;
+            };
+            if passes_over && round.rules_out(view.demand(id)) {
                 self.blocked.push(id);
                 continue;
             }

@@ -190,6 +190,41 @@ fn a_job_backfills_and_another_is_refused_by_the_reservation() {
     assert_eq!(of(&lines, "h")[0], row(1, "waits", "too-few-free", "free=4;needed=8"));
 }
 
+/// Four one-GPU nodes, EASY. Once the head holds its reservation, a round passes over the
+/// jobs that cannot fit now without offering them one by one; explaining offers every job, so
+/// the helper's check that the explained run equals the plain one covers that pass.
+/// - a: 3 nodes, 0–100. h: 4 nodes at 1 → waits (1 free), reserved at 100, no extra.
+/// - w1, w2, w3: 2 nodes each at 2, 3, 4 for 10 s → wait, too few free (1 of 2).
+/// - s: 1 node at 5 for 10 s: ends at 15 ≤ 100 → backfilled at 5, behind the three.
+/// - at 100 a ends and h starts (to 110); at 110 w1 and w2 start (4 free); w3 at 120.
+#[test]
+fn a_run_of_jobs_too_wide_to_fit_is_passed_over_and_the_next_one_backfills() {
+    let wide = |id, submit| common::job(id, submit, 10, 2, 1.0);
+    let lines = explained(
+        "easy-backfill",
+        |_| {},
+        || sized_cluster(4, 4, 1, 64, 512),
+        &[
+            common::job("a", 0, 100, 3, 1.0),
+            common::job("h", 1, 10, 4, 1.0),
+            wide("w1", 2),
+            wide("w2", 3),
+            wide("w3", 4),
+            job("s", 5, 10, 1.0),
+        ],
+    );
+    assert_eq!(of(&lines, "s"), [row(5, "backfilled", "", "")]);
+    assert_eq!(of(&lines, "h").last(), Some(&row(100, "started", "", "")));
+    for (id, arrival, start) in [("w1", 2, 110), ("w2", 3, 110), ("w3", 4, 120)] {
+        let rows = of(&lines, id);
+        assert_eq!(
+            (rows[0].0, rows[0].1.as_str(), rows[0].2.as_str()),
+            (arrival, "waits", "too-few-free")
+        );
+        assert_eq!(rows.last(), Some(&row(start, "started", "", "")), "{id}");
+    }
+}
+
 /// Queue q0 has a quota of 4 GPUs on two nodes × 4 GPUs (FIFO best fit):
 /// - a (q0): 4 GPUs at 0 → starts. b (q0): 2 GPUs at 1 → 4 + 2 > 4 → waits over quota q0,
 ///   and does not block: o (other queue), 2 GPUs at 2, starts at 2.

@@ -42,4 +42,8 @@ impl QueueOrder for Fifo {
     fn arrival_order(&self) -> bool {
         true
     }
+
+    fn pending_cursor(&mut self) -> Option<&mut usize> {
+        Some(&mut self.cursor)
+    }
 }

@@ -52,6 +52,15 @@ pub trait QueueOrder {
     fn arrival_order(&self) -> bool {
         false
     }
+
+    /// For an order that offers the waiting jobs as they stand in `view.pending`, one after
+    /// another: the position there of its next candidate, which the round may move forward
+    /// past candidates it rules out by their demand alone (a deep queue behind a full cluster
+    /// is then passed over in one scan instead of offered job by job). The default, `None`,
+    /// is always safe.
+    fn pending_cursor(&mut self) -> Option<&mut usize> {
+        None
+    }
 }
 
 /// This crate's queue orders, in listing order.
