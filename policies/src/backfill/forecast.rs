@@ -41,7 +41,9 @@ pub(crate) struct Forecast {
     /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).
     busy_until: Vec<SimTime>,
     /// Per node, its pool when it is countable (see [`countable`]), else [`NOT_COUNTED`]: read
-    /// for every node a job starts or stops on, without the node's record.
+    /// for every node a job starts or stops on, without the node's record. As of the last
+    /// build: a node changing state bumps the cluster's state version, and the next round's
+    /// [`Forecast::refresh`] rebuilds this list and every count before anything reads them.
     counted_pool: Vec<u32>,
     /// Per pool, its countable nodes with nothing running.
     idle: Vec<i64>,
