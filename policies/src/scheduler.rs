@@ -173,10 +173,6 @@ impl Scheduler {
             let Some(id) = self.queue.next(&view) else {
                 break;
             };
-            if passes_over && round.rules_out(view.demand(id)) {
-                self.blocked.push(id);
-                continue;
-            }
             let job = view.job(id);
             if let Some(queue) = self.quotas.as_ref().and_then(|q| q.refusing(job)) {
                 if let Some(explain) = &mut self.explain {
@@ -193,8 +189,9 @@ impl Scheduler {
                 explain.rank(self.placement.as_mut(), &round.trial, job);
             }
             let placed = match plan.as_mut() {
-                // The same bound, for a plan still taking reservations.
-                Some(_) if round.cannot_fit(job) => Err(Refused::NoRoom),
+                // The same bound, job by job: for a plan still taking reservations, and for
+                // orders that do not lend their cursor.
+                Some(_) if round.rules_out(view.demand(id)) => Err(Refused::NoRoom),
                 Some(plan) => plan.admit(round, self.placement.as_mut(), job),
                 None => round.place(self.placement.as_mut(), job).ok_or(Refused::NoRoom),
             };

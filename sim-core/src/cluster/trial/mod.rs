@@ -425,15 +425,9 @@ impl<'c> Trial<'c> {
             free_mem_mib: n.free_mem_mib,
             free_gpu_milli: n.free_gpu_milli,
         });
-        self.index_last_touched()
-    }
-
-    /// Lists the node just pushed onto `touched` in the position index (building the index
-    /// once enough nodes are touched), and returns its position.
-    fn index_last_touched(&mut self) -> usize {
         let position = self.touched.len() - 1;
         if self.positions.is_built() {
-            self.positions.insert(self.touched[position].node, position);
+            self.positions.insert(node, position);
         } else if self.touched.len() > INDEX_AFTER {
             let nodes = self.cluster.nodes().len();
             self.positions = Positions::build(self.touched.iter().map(|t| t.node), nodes);
@@ -451,28 +445,12 @@ impl<'c> Trial<'c> {
             return;
         }
         self.proposed = None;
-        let node = task.node;
-        let n = self.cluster.node(node);
-        let first_device = self.devices.len();
-        self.devices.extend_from_slice(self.cluster.gpu_free_milli(node));
-        let devices = &mut self.devices[first_device..];
-        let share = task.milli_per_gpu as u16;
-        for gpu in devices_of(task.gpu_mask) {
-            devices[gpu] -= share;
-        }
-        let free_gpu_milli = n.free_gpu_milli - task.gpu_milli();
-        self.touched.push(TouchedNode {
-            node,
-            first_device: first_device as u32,
-            device_count: n.gpu_count,
-            first_mig: u32::MAX,
-            free_cpu_milli: n.free_cpu_milli - task.cpu_milli,
-            free_mem_mib: n.free_mem_mib - task.mem_mib,
-            free_gpu_milli,
-        });
-        self.index_last_touched();
+        let i = self.add_touched(task.node);
+        let t = &mut self.touched[i];
+        let first = t.first_device as usize;
+        subtract(t, &mut self.devices[first..first + t.device_count as usize], task);
         if let Some(order) = self.by_free.as_mut() {
-            order.insert(free_gpu_milli, node);
+            order.insert(t.free_gpu_milli, task.node);
         }
     }
 
@@ -517,15 +495,7 @@ impl<'c> Trial<'c> {
     /// task's node itself.
     fn take_fitting(&mut self, task: &TaskAlloc, position: Option<usize>) {
         debug_assert_eq!(self.check_at(task, position), Ok(()), "a task found to fit fits");
-        let share = task.milli_per_gpu as u16;
-        self.change_at(task.node, position, |t, devices| {
-            for gpu in devices_of(task.gpu_mask) {
-                devices[gpu] -= share;
-            }
-            t.free_cpu_milli -= task.cpu_milli;
-            t.free_mem_mib -= task.mem_mib;
-            t.free_gpu_milli -= task.gpu_milli();
-        });
+        self.change_at(task.node, position, |t, devices| subtract(t, devices, task));
         self.mig_change(task, true);
     }
 
@@ -654,6 +624,18 @@ impl<'c> Trial<'c> {
         });
         self.mig_change(task, false);
     }
+}
+
+/// Takes `task` out of the overlay entry `t` of its node, whose devices are `devices`.
+#[inline]
+fn subtract(t: &mut TouchedNode, devices: &mut [u16], task: &TaskAlloc) {
+    let share = task.milli_per_gpu as u16;
+    for gpu in devices_of(task.gpu_mask) {
+        devices[gpu] -= share;
+    }
+    t.free_cpu_milli -= task.cpu_milli;
+    t.free_mem_mib -= task.mem_mib;
+    t.free_gpu_milli -= task.gpu_milli();
 }
 
 /// True when every device of `mask` has at least `share` milli-GPU free in `devices` (the
