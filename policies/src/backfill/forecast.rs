@@ -124,11 +124,16 @@ impl Forecast {
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for &node in &nodes {
-                let before = self.busy_until[node.index()];
-                let ends = &mut self.on_node[node.index()];
-                let at = ends.partition_point(|&e| e < end);
-                ends.insert(at, end);
-                self.moved(node, before, &mut moves);
+                let i = node.index();
+                let before = self.busy_until[i];
+                let ends = &mut self.on_node[i];
+                if end >= before {
+                    ends.push(end);
+                } else {
+                    let at = ends.partition_point(|&e| e < end);
+                    ends.insert(at, end);
+                }
+                self.moved(i, before, before.max(end), &mut moves);
             }
             moves.apply(self);
         }
@@ -143,23 +148,27 @@ impl Forecast {
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for node in nodes {
-                let before = self.busy_until[node.index()];
-                let ends = &mut self.on_node[node.index()];
-                if let Some(at) = ends.iter().position(|&e| e == end) {
+                let i = node.index();
+                let before = self.busy_until[i];
+                let ends = &mut self.on_node[i];
+                if ends.last() == Some(&end) {
+                    ends.pop();
+                } else if let Some(at) = ends.iter().position(|&e| e == end) {
                     ends.remove(at);
                 }
-                self.moved(node, before, &mut moves);
+                let after = ends.last().copied().unwrap_or(SimTime::ZERO);
+                self.moved(i, before, after, &mut moves);
             }
             moves.apply(self);
         }
     }
 
-    /// Updates the pool counts, through `moves`, after `node`'s running jobs changed (it was
-    /// busy until `before`).
-    fn moved(&mut self, node: NodeId, before: SimTime, moves: &mut Moves) {
-        let after = self.on_node[node.index()].last().copied().unwrap_or(SimTime::ZERO);
-        self.busy_until[node.index()] = after;
-        let pool = self.counted_pool[node.index()];
+    /// Updates the pool counts, through `moves`, after the running jobs of node `i` changed:
+    /// it was busy until `before`, and is until `after`.
+    #[inline]
+    fn moved(&mut self, i: usize, before: SimTime, after: SimTime, moves: &mut Moves) {
+        self.busy_until[i] = after;
+        let pool = self.counted_pool[i];
         if before == after || pool == NOT_COUNTED {
             return;
         }

@@ -795,23 +795,33 @@ impl Plan {
     /// pool where it would have been free for a whole-node task (through `pending`, which the
     /// caller flushes).
     fn occupy(&mut self, cluster: &Cluster, node: NodeId, from: SimTime, to: SimTime, pending: &mut PendingIdle) {
-        if countable(cluster, node) {
-            let pool = cluster.node(node).pool.index();
-            let taken = &self.windows[node.index()];
-            let until = self.until(node);
-            let idle = &mut self.idle;
-            uncovered(from, to, until, taken, &mut |a, b| {
-                pending.take(idle, pool, a, b);
-                true
-            });
-        }
+        debug_assert!(from >= self.now, "windows are taken from now on");
+        let now = self.now;
         let windows = &mut self.windows[node.index()];
         if windows.is_empty() {
             self.windowed.push(node);
+        } else {
+            // Windows that have passed (a plan carried over keeps them) no longer take anything,
+            // and overlap nothing from now on.
+            windows.retain(|&(_, end)| end > now);
         }
-        // Windows that have passed (a plan carried over keeps them) no longer take anything.
-        let now = self.now;
-        windows.retain(|&(_, end)| end > now);
-        windows.push((from, to));
+        if countable(cluster, node) {
+            let pool = cluster.node(node).pool.index();
+            let until = self.until(node);
+            let taken = &self.windows[node.index()];
+            if taken.is_empty() {
+                let from = from.max(until);
+                if from < to {
+                    pending.take(&mut self.idle, pool, from, to);
+                }
+            } else {
+                let idle = &mut self.idle;
+                uncovered(from, to, until, taken, &mut |a, b| {
+                    pending.take(idle, pool, a, b);
+                    true
+                });
+            }
+        }
+        self.windows[node.index()].push((from, to));
     }
 }
