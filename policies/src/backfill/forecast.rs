@@ -56,40 +56,35 @@ pub(crate) struct Forecast {
 /// [`Forecast::counted_pool`] of a node that is not counted.
 const NOT_COUNTED: u32 = u32::MAX;
 
-/// A count change: a pool, a time a node is busy until, and how many nodes more or fewer.
-type CountChange = (usize, SimTime, i64);
-
-/// The count changes of one job's nodes, gathered while they are alike: the nodes of a wide job
-/// leave the same count and join the same count, so each count changes once per job, not once
+/// Nodes of one job moving alike between counts, not yet counted: the nodes of a wide job all
+/// leave the same count and join the same count, so the counts change once per job, not once
 /// per node.
 #[derive(Default)]
 struct Moves {
-    /// Nodes leaving the count they were in, and nodes joining their new count.
-    left: Option<CountChange>,
-    joined: Option<CountChange>,
+    /// The pool, and when its nodes were and now are busy until, while nodes are pending.
+    run: Option<(usize, SimTime, SimTime)>,
+    nodes: i64,
 }
 
 impl Moves {
-    /// Adds `change` to `pending` when both change the same count; otherwise applies `pending`
-    /// and keeps `change` pending.
-    fn gather(forecast: &mut Forecast, pending: Option<CountChange>, change: CountChange) -> Option<CountChange> {
-        match pending {
-            Some((pool, until, delta)) if (pool, until) == (change.0, change.1) => {
-                Some((pool, until, delta + change.2))
-            }
-            Some((pool, until, delta)) => {
-                forecast.count(pool, until, delta);
-                Some(change)
-            }
-            None => Some(change),
+    /// Moves one node of `pool` from the nodes busy until `before` to those busy until `after`,
+    /// counting what was pending first when it moved otherwise.
+    #[inline]
+    fn add(&mut self, forecast: &mut Forecast, pool: usize, before: SimTime, after: SimTime) {
+        if self.run != Some((pool, before, after)) {
+            self.apply(forecast);
+            self.run = Some((pool, before, after));
         }
+        self.nodes += 1;
     }
 
-    /// Applies the changes still pending.
-    fn apply(self, forecast: &mut Forecast) {
-        for (pool, until, delta) in self.left.into_iter().chain(self.joined) {
-            forecast.count(pool, until, delta);
+    /// Counts the moves still pending.
+    fn apply(&mut self, forecast: &mut Forecast) {
+        if let Some((pool, before, after)) = self.run.take() {
+            forecast.count(pool, before, -self.nodes);
+            forecast.count(pool, after, self.nodes);
         }
+        self.nodes = 0;
     }
 }
 
@@ -172,9 +167,7 @@ impl Forecast {
         if before == after || pool == NOT_COUNTED {
             return;
         }
-        let pool = pool as usize;
-        moves.left = Moves::gather(self, moves.left, (pool, before, -1));
-        moves.joined = Moves::gather(self, moves.joined, (pool, after, 1));
+        moves.add(self, pool as usize, before, after);
     }
 
     /// Counts a countable node of `pool` busy until `until` (`ZERO`: idle now).

@@ -1,7 +1,7 @@
 //! The reservations of one scheduling round, and the test a job must pass to start ahead of
 //! them.
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 use sim_core::cluster::{Cluster, GpuTypeSet, Trial};
 use sim_core::ids::{JobId, NodeId, PoolId};
@@ -89,8 +89,11 @@ pub(crate) struct Plan {
     deferred: Vec<JobId>,
     /// What runs, by expected end: running jobs not stopped this round and the round's starts.
     ends: Vec<(SimTime, JobId)>,
-    /// Tasks of the jobs this round started (the view does not hold them yet).
-    started: BTreeMap<JobId, Vec<TaskAlloc>>,
+    /// The jobs this round started, each with where its tasks are in `started_tasks` (the view
+    /// does not hold them yet; only a reservation on named nodes reads them).
+    started: FxHashMap<JobId, std::ops::Range<usize>>,
+    /// The tasks of the jobs of `started`, one after the other.
+    started_tasks: Vec<TaskAlloc>,
     /// Per node, when what ran on it as the round began is expected to end (`ZERO` when
     /// nothing did; see [`Plan::until`]).
     busy_until: Vec<SimTime>,
@@ -257,7 +260,8 @@ impl Plan {
             reserved: 0,
             deferred: Vec::new(),
             ends,
-            started: BTreeMap::new(),
+            started: FxHashMap::default(),
+            started_tasks: Vec::new(),
             busy_until,
             windows: vec![Vec::new(); round.view.cluster.nodes().len()],
             windowed: Vec::new(),
@@ -283,6 +287,7 @@ impl Plan {
         self.deferred.clear();
         self.ends.clear();
         self.started.clear();
+        self.started_tasks.clear();
         self.busy_until.clear();
         for node in self.windowed.drain(..) {
             self.windows[node.index()].clear();
@@ -373,7 +378,7 @@ impl Plan {
     /// The tasks of a job of `ends`.
     fn tasks_of<'a>(&'a self, jobs: &'a JobStore, id: JobId) -> &'a [TaskAlloc] {
         match self.started.get(&id) {
-            Some(tasks) => tasks,
+            Some(at) => &self.started_tasks[at.clone()],
             None => &jobs[id].alloc,
         }
     }
@@ -592,6 +597,7 @@ impl Plan {
         }
         self.ends.drain(..ended);
         self.started.clear();
+        self.started_tasks.clear();
         self.now = now;
         self.busy_until.clear();
         self.busy_until.extend_from_slice(forecast.busy_until());
@@ -774,7 +780,9 @@ impl Plan {
     fn record(&mut self, cluster: &Cluster, id: JobId, tasks: &[TaskAlloc], end: SimTime) {
         let at = self.ends.partition_point(|&e| e < (end, id));
         self.ends.insert(at, (end, id));
-        self.started.insert(id, tasks.to_vec());
+        let from = self.started_tasks.len();
+        self.started_tasks.extend_from_slice(tasks);
+        self.started.insert(id, from..self.started_tasks.len());
         let mut pending = PendingIdle::default();
         if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
             for task in tasks {
