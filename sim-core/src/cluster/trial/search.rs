@@ -59,6 +59,9 @@ pub(super) struct Cursors {
     /// written until another bucket is searched): the tasks of a wide job search one bucket
     /// over and over.
     last_bucket: Option<(BucketKey, NodeId)>,
+    /// The request first fit walked for last and its resume point, ahead of `first` (where it
+    /// is not written until another request is walked for): a round's jobs mostly ask alike.
+    last_first: Option<(FitKey, usize)>,
     /// Per request: the first node id not yet skipped by first fit.
     first: FxHashMap<FitKey, usize>,
 }
@@ -68,17 +71,27 @@ impl Cursors {
     pub(super) fn clear(&mut self) {
         self.buckets.clear();
         self.last_bucket = None;
+        self.last_first = None;
         self.first.clear();
     }
 
     /// The first node id that first fit's walk for `request` on `allowed` has not yet skipped.
     pub(super) fn first_fit_from(&self, request: &TaskRequest, allowed: GpuTypeSet) -> usize {
-        self.first.get(&(*request, allowed.0)).copied().unwrap_or(0)
+        let key = (*request, allowed.0);
+        match &self.last_first {
+            Some((last, from)) if *last == key => *from,
+            _ => self.first.get(&key).copied().unwrap_or(0),
+        }
     }
 
     /// Records that first fit's walk for `request` on `allowed` resumes at node id `from`.
     pub(super) fn set_first_fit_from(&mut self, request: &TaskRequest, allowed: GpuTypeSet, from: usize) {
-        self.first.insert((*request, allowed.0), from);
+        let key = (*request, allowed.0);
+        if let Some((last, last_from)) = self.last_first.replace((key, from))
+            && last != key
+        {
+            self.first.insert(last, last_from);
+        }
     }
 
     /// Where the search of bucket `key` resumes.

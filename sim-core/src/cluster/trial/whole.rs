@@ -200,6 +200,39 @@ mod tests {
     }
 
     #[test]
+    fn first_fit_resumes_each_request_where_its_own_walk_stopped() {
+        // Six 4-GPU nodes; node 1 already runs a 1-GPU task (worked by hand). Whole nodes take
+        // 0 and 2 (the whole nodes' walk passes 1). A 2-GPU task must then take untouched node
+        // 1: its own walk has not started, and it must not resume where the whole nodes' did.
+        // Node 1 then has one GPU left, so the next two take node 3; a whole node then takes 4.
+        let mut cluster = uniform(1, 6, 4);
+        let running = TaskAlloc {
+            node: NodeId(1),
+            gpu_mask: 0b1,
+            milli_per_gpu: 1000,
+            cpu_milli: 1000,
+            mem_mib: 16,
+            mig: None,
+        };
+        cluster.allocate(&[running]).unwrap();
+        let mut trial = Trial::new(&cluster);
+        let (whole, half) = (gpus(4.0), gpus(2.0));
+        let half_task = |trial: &mut Trial<'_>| {
+            let task = trial.first_fit(&half, GpuTypeSet::ANY).unwrap();
+            trial.take(&task).unwrap();
+            task.node.0
+        };
+        assert_eq!(
+            nodes(&trial.take_whole_nodes(&whole, GpuTypeSet::ANY, 2).unwrap()),
+            [0, 2]
+        );
+        assert_eq!(half_task(&mut trial), 1);
+        assert_eq!(half_task(&mut trial), 3);
+        assert_eq!(half_task(&mut trial), 3);
+        assert_eq!(nodes(&trial.take_whole_nodes(&whole, GpuTypeSet::ANY, 1).unwrap()), [4]);
+    }
+
+    #[test]
     fn too_few_nodes_leave_the_trial_unchanged() {
         // Three free 4-GPU nodes cannot take four whole-node tasks; afterwards all three
         // still take three.
