@@ -1,7 +1,7 @@
 //! One scheduling round: the tentative state of the cluster as the round starts, stops and
 //! places jobs, before the engine applies any of it.
 
-use sim_core::cluster::Trial;
+use sim_core::cluster::{Trial, TrialMemory};
 use sim_core::ids::JobId;
 use sim_core::job::Job;
 use sim_core::jobs::GpuDemand;
@@ -32,17 +32,22 @@ pub(crate) struct Round<'v> {
 }
 
 impl<'v> Round<'v> {
-    /// A round on the cluster as it is.
-    pub(crate) fn new(view: ClusterView<'v>) -> Round<'v> {
+    /// A round on the cluster as it is, its trial in `memory` (see [`Round::into_memory`]).
+    pub(crate) fn new(view: ClusterView<'v>, memory: TrialMemory) -> Round<'v> {
         Round {
             view,
-            trial: Trial::new(view.cluster),
+            trial: Trial::reusing(view.cluster, memory),
             free_gpu_milli: view.cluster.total_gpu_milli() - view.cluster.allocated_gpu_milli(),
             max_node_free_gpu_milli: view.cluster.max_node_free_gpu_milli(),
             bound_exact: true,
             started: Vec::new(),
             stopped: Vec::new(),
         }
+    }
+
+    /// Ends the round, keeping its trial's memory for the next round.
+    pub(crate) fn into_memory(self) -> TrialMemory {
+        self.trial.into_memory()
     }
 
     /// The current instant.

@@ -13,6 +13,7 @@
 //!    whose slice is over.
 //! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
 
+use sim_core::cluster::TrialMemory;
 use sim_core::frag::TypicalTasks;
 use sim_core::ids::JobId;
 use sim_core::job::Job;
@@ -52,6 +53,8 @@ pub struct Scheduler {
     kept: Option<Kept>,
     /// A plan of an earlier round, whose memory the next plan reuses.
     spare: Option<Box<Plan>>,
+    /// The memory of the last round's trial, which the next round's reuses.
+    trial_memory: TrialMemory,
     /// What backfilling expects of the running jobs (kept only when backfilling is on).
     forecast: Forecast,
     /// The why-log, when the run explains its decisions (`None` costs nothing).
@@ -104,6 +107,7 @@ impl Scheduler {
             blocked: Vec::new(),
             kept: None,
             spare: None,
+            trial_memory: TrialMemory::default(),
             forecast: Forecast::default(),
             explain: None,
         }
@@ -365,7 +369,7 @@ impl Scheduler {
     /// nothing).
     fn recomputed(&mut self, view: &ClusterView<'_>) -> Vec<Decision> {
         let kept = self.kept.take();
-        let mut round = Round::new(*view);
+        let mut round = Round::new(*view, TrialMemory::default());
         let mut decisions = Vec::new();
         self.blocked.clear();
         self.fill(&mut round, &mut decisions);
@@ -375,9 +379,15 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// One round (see the module's steps).
+    /// One round (see the module's steps), on the last round's trial memory.
     fn schedule_round(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        let mut round = Round::new(*view);
+        let mut round = Round::new(*view, std::mem::take(&mut self.trial_memory));
+        self.run_round(&mut round, view, decisions);
+        self.trial_memory = round.into_memory();
+    }
+
+    /// The steps of [`Scheduler::schedule_round`] on `round`.
+    fn run_round(&mut self, round: &mut Round<'_>, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         self.queue.begin_round(view);
         self.placement.begin_round(view);
         if let Some(quotas) = &mut self.quotas {
@@ -387,7 +397,7 @@ impl Scheduler {
         if self.backfill_depth.is_some() {
             self.forecast.refresh(view.cluster);
         }
-        if self.carry_over(&mut round, decisions) {
+        if self.carry_over(round, decisions) {
             debug_assert_eq!(
                 decisions,
                 &self.recomputed(view),
@@ -396,7 +406,7 @@ impl Scheduler {
             );
             return;
         }
-        match self.fill(&mut round, decisions) {
+        match self.fill(round, decisions) {
             Some(plan) if self.carries_plans => {
                 let last = view.pending.last().copied().unwrap_or_default();
                 self.kept = Some(Kept {
@@ -414,14 +424,12 @@ impl Scheduler {
         }
         let slicing = self.slicing.take();
         if let Some(slicing) = &slicing {
-            self.rotate(slicing, &mut round, decisions);
+            self.rotate(slicing, round, decisions);
         }
         self.slicing = slicing;
         let wakes = [
-            self.slicing.as_ref().and_then(|s| s.next_wake(&round, &self.blocked)),
-            self.preemption
-                .as_ref()
-                .and_then(|p| p.next_wake(&round, &self.blocked)),
+            self.slicing.as_ref().and_then(|s| s.next_wake(round, &self.blocked)),
+            self.preemption.as_ref().and_then(|p| p.next_wake(round, &self.blocked)),
         ];
         decisions.extend(wakes.into_iter().flatten().map(Decision::WakeAt));
     }

@@ -15,8 +15,8 @@ pub use fit::pick_gpus;
 pub use mig::{MigCounters, MigSetup, MigSetupError, MigState, pick_instance};
 pub use pools::Pool;
 pub use power_limit::{PowerLimits, PowerLine};
-pub use trial::Trial;
 use trial::holds_share;
+pub use trial::{Trial, TrialMemory};
 
 use std::collections::BTreeMap;
 

@@ -70,6 +70,14 @@ pub struct Trial<'c> {
     proposed: Option<TaskAlloc>,
 }
 
+/// The lists of a trial that has ended, emptied and kept for the next one: a policy places its
+/// jobs on a new trial every round, whose lists would otherwise be allocated and grown again.
+#[derive(Default)]
+pub struct TrialMemory {
+    touched: Vec<TouchedNode>,
+    devices: Vec<u16>,
+}
+
 /// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
 /// that places one job touches a handful, and the engine builds one for every start.
 const INDEX_AFTER: usize = 8;
@@ -91,6 +99,22 @@ impl<'c> Trial<'c> {
         }
     }
 
+    /// A trial with nothing placed yet, in the memory of an ended one.
+    pub fn reusing(cluster: &'c Cluster, memory: TrialMemory) -> Self {
+        let mut trial = Trial::new(cluster);
+        trial.touched = memory.touched;
+        trial.devices = memory.devices;
+        trial
+    }
+
+    /// Ends the trial, keeping its memory for [`Trial::reusing`].
+    pub fn into_memory(self) -> TrialMemory {
+        let (mut touched, mut devices) = (self.touched, self.devices);
+        touched.clear();
+        devices.clear();
+        TrialMemory { touched, devices }
+    }
+
     /// Asks placements to put each task on one of `nodes` when it fits there, and elsewhere only
     /// when it fits on none of them (placements built on [`Trial::fit`] honour it task by
     /// task). Backfilling prefers, for a reservation, the nodes whose capacity is busy now, so
@@ -102,10 +126,18 @@ impl<'c> Trial<'c> {
         self.only_preferred = false;
     }
 
-    /// Makes room for `nodes` more touched nodes at once (a placement about to place that many
-    /// tasks), instead of growing step by step.
+    /// Makes room for `nodes` more touched nodes and their devices at once (a placement about to
+    /// place that many tasks), instead of growing step by step.
     pub fn reserve(&mut self, nodes: usize) {
         self.touched.reserve(nodes);
+        let devices_per_node = self
+            .cluster
+            .pools()
+            .iter()
+            .map(|p| p.gpu_count as usize)
+            .max()
+            .unwrap_or(0);
+        self.devices.reserve(nodes * devices_per_node);
     }
 
     /// True when some nodes are preferred (see [`Trial::prefer`]).
