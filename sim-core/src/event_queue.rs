@@ -34,7 +34,16 @@ impl<E> PartialOrd for Scheduled<E> {
 impl<E> Ord for Scheduled<E> {
     /// Reversed, because `BinaryHeap` pops the greatest element and we want the earliest.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key().cmp(&self.key())
+    }
+}
+
+impl<E> Scheduled<E> {
+    /// Time then sequence number as one integer: one comparison, which the heap's sifting makes
+    /// without the branch a tuple's comparison takes.
+    #[inline]
+    fn key(&self) -> u128 {
+        (u128::from(self.time.as_micros()) << 64) | u128::from(self.seq)
     }
 }
 

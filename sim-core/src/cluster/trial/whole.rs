@@ -57,6 +57,7 @@ impl Trial<'_> {
         let mut from = self.cursors.first_fit_from(request, allowed);
         let index = self.cluster.free_index();
         let mut chosen = Vec::with_capacity(count);
+        let mut from_touched = 0;
         let mut untouched = index.first_at_least(from, need);
         while chosen.len() < count {
             let next_touched = touched.peek().map(|task| task.node);
@@ -71,7 +72,10 @@ impl Trial<'_> {
                     untouched = index.first_at_least(from, need);
                 }
                 _ => match touched.next() {
-                    Some(task) => chosen.push(task),
+                    Some(task) => {
+                        chosen.push(task);
+                        from_touched += 1;
+                    }
                     None => break,
                 },
             }
@@ -86,7 +90,8 @@ impl Trial<'_> {
         }
         self.reserve(count);
         for task in &chosen {
-            match self.position(task.node) {
+            // Without touched nodes among them, every node taken is untouched (no lookup).
+            match (from_touched > 0).then(|| self.position(task.node)).flatten() {
                 Some(position) => self.take_fitting(task, Some(position)),
                 None => self.take_untouched(task),
             }
