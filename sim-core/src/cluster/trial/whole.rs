@@ -111,6 +111,18 @@ mod tests {
         TaskRequest::with_gpu_amount(n, 1000, 16).unwrap()
     }
 
+    /// A task already running on `node`, on the devices of `gpu_mask`, whole.
+    fn running(node: u32, gpu_mask: u64) -> TaskAlloc {
+        TaskAlloc {
+            node: NodeId(node),
+            gpu_mask,
+            milli_per_gpu: 1000,
+            cpu_milli: 1000,
+            mem_mib: 16,
+            mig: None,
+        }
+    }
+
     fn nodes(tasks: &[TaskAlloc]) -> Vec<u32> {
         tasks.iter().map(|t| t.node.0).collect()
     }
@@ -121,14 +133,6 @@ mod tests {
         // node 4 back (touched, free again) and takes 2 GPUs of node 0 (touched, no longer
         // whole). Nodes that fit a 4-GPU task, in id order: 2, 3, 4, 5, 6, 7.
         let mut cluster = uniform(1, 8, 4);
-        let running = |node, gpu_mask| TaskAlloc {
-            node: NodeId(node),
-            gpu_mask,
-            milli_per_gpu: 1000,
-            cpu_milli: 1000,
-            mem_mib: 16,
-            mig: None,
-        };
         let (one, four) = (running(1, 0b1), running(4, 0b1111));
         cluster.allocate(&[one, four]).unwrap();
         let mut trial = Trial::new(&cluster);
@@ -211,15 +215,7 @@ mod tests {
         // 1: its own walk has not started, and it must not resume where the whole nodes' did.
         // Node 1 then has one GPU left, so the next two take node 3; a whole node then takes 4.
         let mut cluster = uniform(1, 6, 4);
-        let running = TaskAlloc {
-            node: NodeId(1),
-            gpu_mask: 0b1,
-            milli_per_gpu: 1000,
-            cpu_milli: 1000,
-            mem_mib: 16,
-            mig: None,
-        };
-        cluster.allocate(&[running]).unwrap();
+        cluster.allocate(&[running(1, 0b1)]).unwrap();
         let mut trial = Trial::new(&cluster);
         let (whole, half) = (gpus(4.0), gpus(2.0));
         let half_task = |trial: &mut Trial<'_>| {
