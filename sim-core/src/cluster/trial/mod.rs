@@ -126,18 +126,10 @@ impl<'c> Trial<'c> {
         self.only_preferred = false;
     }
 
-    /// Makes room for `nodes` more touched nodes and their devices at once (a placement about to
-    /// place that many tasks), instead of growing step by step.
+    /// Makes room for `nodes` more touched nodes at once (a placement about to place that many
+    /// tasks), instead of growing step by step.
     pub fn reserve(&mut self, nodes: usize) {
         self.touched.reserve(nodes);
-        let devices_per_node = self
-            .cluster
-            .pools()
-            .iter()
-            .map(|p| p.gpu_count as usize)
-            .max()
-            .unwrap_or(0);
-        self.devices.reserve(nodes * devices_per_node);
     }
 
     /// True when some nodes are preferred (see [`Trial::prefer`]).
