@@ -50,6 +50,7 @@ struct PendingIdle {
 impl PendingIdle {
     /// Counts one node of pool `pool` out over `[from, to)`, applying what was pending first
     /// when it was for another pool or window.
+    #[inline]
     fn take(&mut self, idle: &mut [Steps], pool: usize, from: SimTime, to: SimTime) {
         if self.window != Some((pool, from, to)) {
             self.flush(idle);

@@ -192,8 +192,9 @@ impl FreeIndex {
         })
     }
 
-    /// Brings the entry of `id` up to date with `node`.
-    #[inline]
+    /// Brings the entry of `id` up to date with `node` (inlined into every change of a node's
+    /// capacity: a call cost a fifth of its instructions).
+    #[inline(always)]
     pub(crate) fn update(&mut self, id: NodeId, node: &Node) {
         let key = node.up.then_some((node.gpu_type, node.free_gpu_milli));
         let slot = &mut self.keys[id.index()];

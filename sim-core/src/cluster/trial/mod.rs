@@ -434,7 +434,11 @@ impl<'c> Trial<'c> {
     fn add_touched(&mut self, node: NodeId) -> usize {
         let n = self.cluster.node(node);
         let first_device = self.devices.len() as u32;
-        self.devices.extend_from_slice(self.cluster.gpu_free_milli(node));
+        match self.cluster.gpu_free_milli(node) {
+            // One device, the commonest node of a replayed HPC log: a push, not a copy call.
+            &[only] => self.devices.push(only),
+            devices => self.devices.extend_from_slice(devices),
+        }
         let mut first_mig = u32::MAX;
         if let Some(gpus) = self.cluster.mig().and_then(|m| m.gpus_of(node, n.gpu_count)) {
             first_mig = self.mig.len() as u32;
