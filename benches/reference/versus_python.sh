@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-process wall time of clustersim against the plain-Python flat-pool loop
-# (flat_pool.py) on KTH SP2 and Lublin-256, FCFS and EASY, measured in the same session so
-# the ratio holds on a shared, noisy machine; also checks that both give the same mean wait
-# and bounded slowdown. Each figure is the median of REPEAT runs (default 5). clustersim writes
-# each run into a new directory, as a first run does (see best_of.sh on replacing files).
+# (flat_pool.py) on KTH SP2 and Lublin-256, FCFS and EASY, measured in the same session, the
+# two taking turns run by run, so the ratio holds on a shared, noisy machine; also checks that
+# both give the same mean wait and bounded slowdown. Each figure is the median of REPEAT runs
+# (default 5). clustersim writes each run into a new directory, as a first run does (see
+# best_of.sh on replacing files).
 #
 #   benches/reference/versus_python.sh            # from the repository's root
 #   REPEAT=9 CONSERVATIVE=1 benches/reference/versus_python.sh
@@ -36,14 +37,16 @@ for log in "kth-sp2 traces/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf 100" \
     read -r name trace nodes <<<"$log"
     for pair in "${policies[@]}"; do
         read -r label preset <<<"$pair"
-        ours=$(for _ in $(seq "$repeat"); do
+        # The two programs take turns, so that a slow stretch of a shared machine falls on both.
+        : >"$work/ours" && : >"$work/theirs"
+        for _ in $(seq "$repeat"); do
             rm -rf "${work:?}/$name-$label"
             wall "$bin" run "benches/scenarios/$name-flat.toml" --set "policy.name=$preset" \
-                --no-report --quiet --out "$work/$name-$label"
-        done | median)
-        theirs=$(for _ in $(seq "$repeat"); do
-            wall python3 benches/reference/flat_pool.py "$trace" "$nodes" "$label"
-        done | median)
+                --no-report --quiet --out "$work/$name-$label" >>"$work/ours"
+            wall python3 benches/reference/flat_pool.py "$trace" "$nodes" "$label" >>"$work/theirs"
+        done
+        ours=$(median <"$work/ours")
+        theirs=$(median <"$work/theirs")
         ours_wait=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(f\"{s['avg_wait_s']:.4f} {s['avg_bounded_slowdown']:.4f}\")" "$work/$name-$label/summary.json")
         read -r theirs_wait theirs_bsld < <(python3 benches/reference/flat_pool.py "$trace" "$nodes" "$label" \
             | sed -E 's/.*mean wait ([0-9.]+) s, mean bounded slowdown ([0-9.]+).*/\1 \2/')
