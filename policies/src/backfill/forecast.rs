@@ -51,6 +51,9 @@ pub(crate) struct Forecast {
     frees_at: Vec<BTreeMap<SimTime, i64>>,
     /// The cluster state (`Cluster::state_version`) the node counts were built for, if built.
     built_for: Option<u64>,
+    /// Emptied node lists of stopped jobs, for the next jobs to start (a run allocates one
+    /// list per job running at once, not one per job).
+    spare_lists: Vec<Vec<NodeId>>,
 }
 
 /// [`Forecast::counted_pool`] of a node that is not counted.
@@ -110,7 +113,8 @@ impl Forecast {
 
     fn started(&mut self, view: &ClusterView<'_>, job: &Job) {
         let end = job.last_start.unwrap_or(view.now).saturating_add(estimate(job));
-        let mut nodes: Vec<NodeId> = job.alloc.iter().map(|t| t.node).collect();
+        let mut nodes = self.spare_lists.pop().unwrap_or_default();
+        nodes.extend(job.alloc.iter().map(|t| t.node));
         if !nodes.is_sorted_by(|a, b| a < b) {
             nodes.sort_unstable();
             nodes.dedup();
@@ -136,13 +140,13 @@ impl Forecast {
     }
 
     fn stopped(&mut self, id: JobId) {
-        let Some((end, nodes)) = self.jobs.remove(&id) else {
+        let Some((end, mut nodes)) = self.jobs.remove(&id) else {
             return;
         };
         self.ends.remove(&(end, id));
         if self.built_for.is_some() {
             let mut moves = Moves::default();
-            for node in nodes {
+            for &node in &nodes {
                 let i = node.index();
                 let before = self.busy_until[i];
                 let ends = &mut self.on_node[i];
@@ -156,6 +160,8 @@ impl Forecast {
             }
             moves.apply(self);
         }
+        nodes.clear();
+        self.spare_lists.push(nodes);
     }
 
     /// Updates the pool counts, through `moves`, after the running jobs of node `i` changed:

@@ -59,11 +59,16 @@ impl Positions {
         match self {
             Positions::Unbuilt => {}
             Positions::Table(table) => table[node.index()] = position as u32,
-            Positions::Map(map) => {
-                map.insert(node, position as u32);
-            }
+            Positions::Map(map) => insert_mapped(map, node, position),
         }
     }
+}
+
+/// [`Positions::insert`] into a map, kept out of line so that the table's insert, one store,
+/// is inlined where a wide job's nodes are taken.
+#[inline(never)]
+fn insert_mapped(map: &mut FxHashMap<NodeId, u32>, node: NodeId, position: usize) {
+    map.insert(node, position as u32);
 }
 
 #[cfg(test)]
