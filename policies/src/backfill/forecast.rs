@@ -2,6 +2,7 @@
 //! how many nodes of each pool should be free. Kept current from the engine's records, so a
 //! round's availability profile starts from it without scanning or sorting the cluster.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
@@ -182,10 +183,17 @@ impl Forecast {
             self.idle[pool] += delta;
             return;
         }
-        let slot = self.frees_at[pool].entry(until).or_insert(0);
-        *slot += delta;
-        if *slot == 0 {
-            self.frees_at[pool].remove(&until);
+        match self.frees_at[pool].entry(until) {
+            Entry::Occupied(mut count) => {
+                *count.get_mut() += delta;
+                if *count.get() == 0 {
+                    count.remove();
+                }
+            }
+            Entry::Vacant(count) if delta != 0 => {
+                count.insert(delta);
+            }
+            Entry::Vacant(_) => {}
         }
     }
 
