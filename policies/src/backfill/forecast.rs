@@ -177,8 +177,10 @@ impl Forecast {
         moves.add(self, pool as usize, before, after);
     }
 
-    /// Counts a countable node of `pool` busy until `until` (`ZERO`: idle now).
+    /// Counts `delta` (never zero: a node or a run of nodes) countable nodes of `pool` busy until
+    /// `until` (`ZERO`: idle now).
     fn count(&mut self, pool: usize, until: SimTime, delta: i64) {
+        debug_assert_ne!(delta, 0, "a count changes by at least one node");
         if until == SimTime::ZERO {
             self.idle[pool] += delta;
             return;
@@ -190,10 +192,9 @@ impl Forecast {
                     count.remove();
                 }
             }
-            Entry::Vacant(count) if delta != 0 => {
+            Entry::Vacant(count) => {
                 count.insert(delta);
             }
-            Entry::Vacant(_) => {}
         }
     }
 
