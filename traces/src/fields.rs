@@ -65,15 +65,19 @@ pub(crate) enum FieldError {
     },
 }
 
-/// `text` as a whole number when it is 1 to 15 digits with an optional minus sign: the common
-/// case in traces, read in one pass without the float machinery (15 digits are exact in an
-/// `f64`; `-0` reads as 0).
+/// The most digits of a whole number read without the float parser: 15 digits are exact in an
+/// `f64`.
+pub(crate) const SMALL_INTEGER_DIGITS: usize = 15;
+
+/// `text` as a whole number when it is 1 to [`SMALL_INTEGER_DIGITS`] digits with an optional
+/// minus sign: the common case in traces, read in one pass without the float machinery (`-0`
+/// reads as 0).
 fn small_integer(text: &str) -> Option<i64> {
     let (sign, digits) = match text.as_bytes() {
         [b'-', rest @ ..] => (-1, rest),
         all => (1, all),
     };
-    if !(1..=15).contains(&digits.len()) {
+    if !(1..=SMALL_INTEGER_DIGITS).contains(&digits.len()) {
         return None;
     }
     let mut magnitude = 0i64;
