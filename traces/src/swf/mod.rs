@@ -249,7 +249,8 @@ fn whole_number_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], values
             .map(|byte| byte.wrapping_sub(b'0'))
             .filter(|&digit| digit <= 9)
         {
-            magnitude = magnitude * 10 + i64::from(digit);
+            // Past 15 digits this wraps, and the field is refused just below.
+            magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(digit));
             at += 1;
         }
         if !(1..=fields::SMALL_INTEGER_DIGITS).contains(&(at - digits))
@@ -455,6 +456,9 @@ mod tests {
             (seventeen.to_string(), false),
             (format!("{seventeen} 1 2"), false),
             (format!("{seventeen} 1234567890123456"), false),
+            // More digits than a 64-bit integer holds (found by the fuzz test).
+            (format!("{seventeen} 99999999999999999999"), false),
+            (format!("{seventeen} -9223372036854775808"), false),
             (format!("{seventeen} 3600.5"), false),
             (format!("{seventeen} +5"), false),
             (format!("{seventeen} 1e3"), false),
