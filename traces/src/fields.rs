@@ -67,28 +67,37 @@ pub(crate) enum FieldError {
 
 /// The most digits of a whole number read without the float parser: 15 digits are exact in an
 /// `f64`.
-pub(crate) const SMALL_INTEGER_DIGITS: usize = 15;
+const SMALL_INTEGER_DIGITS: usize = 15;
 
-/// `text` as a whole number when it is 1 to [`SMALL_INTEGER_DIGITS`] digits with an optional
-/// minus sign: the common case in traces, read in one pass without the float machinery (`-0`
-/// reads as 0).
-fn small_integer(text: &str) -> Option<i64> {
-    let (sign, digits) = match text.as_bytes() {
-        [b'-', rest @ ..] => (-1, rest),
-        all => (1, all),
-    };
-    if !(1..=SMALL_INTEGER_DIGITS).contains(&digits.len()) {
-        return None;
-    }
+/// The whole number that starts at `bytes[from]`, and where it ends, when it is 1 to
+/// [`SMALL_INTEGER_DIGITS`] digits with an optional minus sign (`-0` reads as 0): the common
+/// case in traces, read in one pass without the float machinery. What follows it is the
+/// caller's to check.
+#[inline]
+pub(crate) fn leading_small_integer(bytes: &[u8], from: usize) -> Option<(i64, usize)> {
+    let negative = bytes.get(from) == Some(&b'-');
+    let first_digit = from + usize::from(negative);
+    let mut end = first_digit;
     let mut magnitude = 0i64;
-    for &byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        magnitude = magnitude * 10 + i64::from(digit);
+    while let Some(digit) = bytes
+        .get(end)
+        .map(|byte| byte.wrapping_sub(b'0'))
+        .filter(|&digit| digit <= 9)
+    {
+        // Past the digit limit this wraps, and the number is refused just below.
+        magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(digit));
+        end += 1;
     }
-    Some(sign * magnitude)
+    (1..=SMALL_INTEGER_DIGITS)
+        .contains(&(end - first_digit))
+        .then(|| (if negative { -magnitude } else { magnitude }, end))
+}
+
+/// `text` as a whole number when all of it is one [`leading_small_integer`] reads.
+fn small_integer(text: &str) -> Option<i64> {
+    leading_small_integer(text.as_bytes(), 0)
+        .filter(|&(_, end)| end == text.len())
+        .map(|(n, _)| n)
 }
 
 /// `text` as echoed in a reason: control characters escaped.
@@ -284,6 +293,8 @@ mod tests {
             "1 ",
             "1_000",
             "1234567890123456",
+            "99999999999999999999",
+            "-9223372036854775808",
         ] {
             assert_eq!(small_integer(text), None, "{text:?}");
         }

@@ -226,12 +226,12 @@ enum Parsed {
     },
 }
 
-/// Reads a job line of exactly [`FIELDS`] whole numbers (at most
-/// [`fields::SMALL_INTEGER_DIGITS`] digits after an optional minus sign, as archive logs write
-/// every field) in one pass over its bytes, splitting and converting together; false, with
-/// `fields` and `values` partly written, for any other line, which the general path
-/// ([`split_fields`], then [`fields::number`] per field) reads again and explains. Both give the
-/// same fields and values for every line this one accepts.
+/// Reads a job line of exactly [`FIELDS`] whole numbers (each one
+/// [`fields::leading_small_integer`] reads, as archive logs write every field) in one pass over
+/// its bytes, splitting and converting together; false, with `fields` and `values` partly
+/// written, for any other line, which the general path ([`split_fields`], then
+/// [`fields::number`] per field) reads again and explains. Both give the same fields and values
+/// for every line this one accepts.
 fn whole_number_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], values: &mut [f64; FIELDS]) -> bool {
     let bytes = line.as_bytes();
     let mut at = 0;
@@ -239,27 +239,15 @@ fn whole_number_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], values
         while bytes.get(at).is_some_and(|&byte| is_space(byte)) {
             at += 1;
         }
-        let start = at;
-        let negative = bytes.get(at) == Some(&b'-');
-        at += usize::from(negative);
-        let digits = at;
-        let mut magnitude = 0i64;
-        while let Some(digit) = bytes
-            .get(at)
-            .map(|byte| byte.wrapping_sub(b'0'))
-            .filter(|&digit| digit <= 9)
-        {
-            // Past 15 digits this wraps, and the field is refused just below.
-            magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(digit));
-            at += 1;
-        }
-        if !(1..=fields::SMALL_INTEGER_DIGITS).contains(&(at - digits))
-            || bytes.get(at).is_some_and(|&byte| !is_space(byte))
-        {
+        let Some((number, end)) = fields::leading_small_integer(bytes, at) else {
+            return false;
+        };
+        if bytes.get(end).is_some_and(|&byte| !is_space(byte)) {
             return false;
         }
-        *field = &line[start..at];
-        *value = if negative { -magnitude } else { magnitude } as f64;
+        *field = &line[at..end];
+        *value = number as f64;
+        at = end;
     }
     bytes[at..].iter().all(|&byte| is_space(byte))
 }
