@@ -11,9 +11,17 @@
 #
 # CONSERVATIVE=1 adds conservative backfilling; the Python loop recomputes its profile from
 # scratch for every waiting job, so that takes minutes on Lublin-256.
+#
+# PYTHON names the interpreter (default `python3`). It is run by its own path, as Python itself
+# reports it, so a version manager's shim (pyenv's costs about 60 ms a start) is not timed.
+# Interpreters differ: a distribution's CPython, built with profile-guided optimisation, runs
+# the loop about 1.4 times as fast as one compiled from source without it (pyenv's default), so
+# the ratio depends on which one the reference is; the script prints the one it used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repeat=${REPEAT:-5}
+python=$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')
+echo "Python reference: $python ($("$python" -c 'import sys; print(sys.version.split()[0])'))"
 cargo build --release --quiet
 bin=target/release/clustersim
 work=$(mktemp -d)
@@ -43,12 +51,12 @@ for log in "kth-sp2 traces/data/swf-kth-sp2-1996/KTH-SP2-1996-2.1-cln.swf 100" \
             rm -rf "${work:?}/$name-$label"
             wall "$bin" run "benches/scenarios/$name-flat.toml" --set "policy.name=$preset" \
                 --no-report --quiet --out "$work/$name-$label" >>"$work/ours"
-            wall python3 benches/reference/flat_pool.py "$trace" "$nodes" "$label" >>"$work/theirs"
+            wall "$python" benches/reference/flat_pool.py "$trace" "$nodes" "$label" >>"$work/theirs"
         done
         ours=$(median <"$work/ours")
         theirs=$(median <"$work/theirs")
-        ours_wait=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(f\"{s['avg_wait_s']:.4f} {s['avg_bounded_slowdown']:.4f}\")" "$work/$name-$label/summary.json")
-        read -r theirs_wait theirs_bsld < <(python3 benches/reference/flat_pool.py "$trace" "$nodes" "$label" \
+        ours_wait=$("$python" -c "import json,sys; s=json.load(open(sys.argv[1])); print(f\"{s['avg_wait_s']:.4f} {s['avg_bounded_slowdown']:.4f}\")" "$work/$name-$label/summary.json")
+        read -r theirs_wait theirs_bsld < <("$python" benches/reference/flat_pool.py "$trace" "$nodes" "$label" \
             | sed -E 's/.*mean wait ([0-9.]+) s, mean bounded slowdown ([0-9.]+).*/\1 \2/')
         same=no
         [[ "$ours_wait" == "$theirs_wait $theirs_bsld" ]] && same=yes

@@ -92,6 +92,20 @@ impl Row {
         self
     }
 
+    /// The row's text after its first field (from the comma that ends it): what a later row
+    /// repeating every other field copies with [`Row::rest`].
+    pub(crate) fn after_first(&self) -> &str {
+        self.line.find(',').map_or("", |at| &self.line[at..])
+    }
+
+    /// Completes a row whose first field is written with `rest`, the text [`Row::after_first`]
+    /// gave for another row of the same columns; only [`Row::write`] may follow.
+    pub(crate) fn rest(&mut self, rest: &str) -> &mut Row {
+        debug_assert_eq!(self.fields, 1, "the rest follows the first field");
+        self.line.push_str(rest);
+        self
+    }
+
     /// Writes the row and its line end.
     pub(crate) fn write(&mut self, w: &mut impl Write) -> io::Result<()> {
         self.line.push('\n');

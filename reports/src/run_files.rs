@@ -137,7 +137,7 @@ pub fn write_run_files(
     match streamed {
         Some(files) => {
             files.jobs.0.commit(&paths[1])?;
-            files.timeseries.0.commit(&paths[2])?;
+            files.timeseries.csv.commit(&paths[2])?;
         }
         None => {
             write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?;
@@ -235,11 +235,15 @@ impl JobRowSink for JobsCsv {
 }
 
 /// `timeseries.csv` written as the run goes, a row per sample (see [`StreamedFiles`]).
-pub struct TimeseriesCsv(StreamedCsv);
+pub struct TimeseriesCsv {
+    csv: StreamedCsv,
+    rows: SampleRows,
+}
 
 impl SampleSink for TimeseriesCsv {
     fn push(&mut self, sample: Sample) {
-        self.0.append(|row| sample_row(row, &sample));
+        let rows = &mut self.rows;
+        self.csv.append(|row| rows.fill(row, &sample));
     }
 }
 
@@ -258,7 +262,10 @@ impl StreamedFiles {
     pub fn create(dir: &Path) -> io::Result<StreamedFiles> {
         Ok(StreamedFiles {
             jobs: JobsCsv(StreamedCsv::create(dir, "jobs.csv", &JOBS_COLUMNS)?),
-            timeseries: TimeseriesCsv(StreamedCsv::create(dir, "timeseries.csv", &TIMESERIES_COLUMNS)?),
+            timeseries: TimeseriesCsv {
+                csv: StreamedCsv::create(dir, "timeseries.csv", &TIMESERIES_COLUMNS)?,
+                rows: SampleRows::default(),
+            },
         })
     }
 }
@@ -300,10 +307,41 @@ pub fn write_jobs(w: &mut impl Write, rows: &[JobRow]) -> io::Result<()> {
 pub fn write_timeseries(w: &mut impl Write, samples: &[Sample]) -> io::Result<()> {
     let mut row = Row::default();
     row.header(w, &TIMESERIES_COLUMNS)?;
+    let mut rows = SampleRows::default();
     for s in samples {
-        sample_row(row.start(), s).write(w)?;
+        rows.fill(row.start(), s).write(w)?;
     }
     Ok(())
+}
+
+/// The rows of `timeseries.csv` in order. A sample equal to the one before in every field but
+/// its time gets that row's text after the time, copied instead of formatted again: a cluster
+/// changes only at events, so most samples of a long trace at the default ten minutes (years
+/// of them) repeat the one before.
+#[derive(Default)]
+struct SampleRows {
+    /// The sample of the last row written in full, and that row's text after its time.
+    last: Option<(Sample, String)>,
+}
+
+impl SampleRows {
+    /// Fills `row` (just started) with `sample`'s fields.
+    fn fill<'r>(&mut self, row: &'r mut Row, sample: &Sample) -> &'r mut Row {
+        if let Some((last, rest)) = &self.last
+            && (Sample {
+                t: last.t,
+                ..sample.clone()
+            }) == *last
+        {
+            return row.time(Some(sample.t)).rest(rest);
+        }
+        sample_row(row, sample);
+        let mut rest = self.last.take().map(|(_, rest)| rest).unwrap_or_default();
+        rest.clear();
+        rest.push_str(row.after_first());
+        self.last = Some((sample.clone(), rest));
+        row
+    }
 }
 
 /// Fills `row` with the fields of sample `s`, in [`TIMESERIES_COLUMNS`] order.
@@ -354,7 +392,7 @@ mod tests {
             SampleSink::push(&mut files.timeseries, s.clone());
         }
         let target = dir.path().join("timeseries.csv");
-        files.timeseries.0.commit(&target).unwrap();
+        files.timeseries.csv.commit(&target).unwrap();
         let streamed = std::fs::read_to_string(&target).unwrap();
         let mut at_once = Vec::new();
         write_timeseries(&mut at_once, &samples).unwrap();
@@ -368,5 +406,62 @@ mod tests {
                 "3600.0,0.5,0.25,0.0,0,2,,61.5,0,,,1.0"
             ]
         );
+    }
+
+    #[test]
+    fn a_sample_repeating_the_last_copies_its_fields_and_any_change_is_written_anew() {
+        // Five samples ten minutes apart: the second repeats the first but for its time; the
+        // third differs only in an absent cell becoming present (power), the fourth only in a
+        // count, the fifth (at 1.5 s, a fractional time) repeats the fourth. Expected lines
+        // written by hand from the columns' rules.
+        let base = Sample {
+            t: SimTime::ZERO,
+            gpu_alloc: 0.0625,
+            gpu_util: 0.0625,
+            gpu_capacity_up: 1.0,
+            frag: 0.995833,
+            queue_len: 0,
+            running: 1,
+            power_kw: None,
+            max_temp_c: None,
+            down_nodes: 0,
+            frag_gpus: Some(0.0),
+            frag_ratio: Some(0.0),
+        };
+        let at = |t: SimTime, s: &Sample| Sample { t, ..s.clone() };
+        let powered = Sample {
+            power_kw: Some(12.5),
+            ..base.clone()
+        };
+        let queued = Sample {
+            queue_len: 4,
+            ..powered.clone()
+        };
+        let samples = [
+            at(SimTime::from_secs(600), &base),
+            at(SimTime::from_secs(1200), &base),
+            at(SimTime::from_secs(1800), &powered),
+            at(SimTime::from_secs(2400), &queued),
+            at(SimTime::from_micros(1_500_000), &queued),
+        ];
+        let mut written = Vec::new();
+        write_timeseries(&mut written, &samples).unwrap();
+        let text = String::from_utf8(written).unwrap();
+        assert_eq!(
+            text.lines().skip(1).collect::<Vec<_>>(),
+            [
+                "600.0,0.0625,0.0625,0.995833,0,1,,,0,0.0,0.0,1.0",
+                "1200.0,0.0625,0.0625,0.995833,0,1,,,0,0.0,0.0,1.0",
+                "1800.0,0.0625,0.0625,0.995833,0,1,12.5,,0,0.0,0.0,1.0",
+                "2400.0,0.0625,0.0625,0.995833,4,1,12.5,,0,0.0,0.0,1.0",
+                "1.5,0.0625,0.0625,0.995833,4,1,12.5,,0,0.0,0.0,1.0",
+            ]
+        );
+        // Each row as it is when formatted alone, with nothing before it to copy from.
+        for (sample, line) in samples.iter().zip(text.lines().skip(1)) {
+            let mut alone = Vec::new();
+            write_timeseries(&mut alone, std::slice::from_ref(sample)).unwrap();
+            assert_eq!(String::from_utf8(alone).unwrap().lines().nth(1), Some(line));
+        }
     }
 }
