@@ -14,9 +14,9 @@
 #
 # PYTHON names the interpreter (default `python3`). It is run by its own path, as Python itself
 # reports it, so a version manager's shim (pyenv's costs about 60 ms a start) is not timed.
-# Interpreters differ: a distribution's CPython, built with profile-guided optimisation, runs
-# the loop about 1.4 times as fast as one compiled from source without it (pyenv's default), so
-# the ratio depends on which one the reference is; the script prints the one it used.
+# Interpreters differ: Debian's CPython runs the loop about 1.4 times as fast as one compiled
+# from source as a shared library without --enable-optimizations (pyenv's default), so the
+# ratio depends on which one the reference is; the script prints the one it used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repeat=${REPEAT:-5}
