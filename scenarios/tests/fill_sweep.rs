@@ -1,8 +1,11 @@
 //! Sweeps of fill runs: every run's curve joined in `fill.csv`, summarised in
 //! `fill_summary.csv`, identical across thread counts, resumes and shard merges.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{clustersim, files};
+
+use std::path::Path;
 
 /// Two 1-GPU pods on 2 nodes × 4 GPUs (8,000 milli), inflated to 130 % (10,400 milli): ten
 /// pods of 12.5 % each (an eleventh would pass the target). 3 placements × 3 seeds = 9 runs.
@@ -12,40 +15,11 @@ const SCENARIO: &str = "name = \"fills\"\nseed = 1\n[cluster]\nracks = 1\nnodes_
 
 const PODS: &str = "name,cpu_milli,memory_mib,num_gpu,gpu_milli\na,1000,0,1,1000\nb,1000,0,1,1000\n";
 
-fn clustersim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
 fn sweep(dir: &Path, extra: &[&str]) {
     let mut args = vec!["sweep", "s.toml", "--quiet"];
     args.extend_from_slice(extra);
     let output = clustersim(&args, dir);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
-
-/// Every file of a folder (recursively), by relative path.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push((
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 #[test]

@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{TRACE, clustersim, stderr};
+use common::{TRACE, clustersim, files, stderr};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// 3 policies × 2 node counts × 4 seeds = 24 runs.
@@ -29,27 +29,6 @@ fn sweep(dir: &Path, extra: &[&str]) -> Output {
 
 fn assert_ok(output: &Output) {
     assert!(output.status.success(), "{}", stderr(output));
-}
-
-/// Every file of a folder (recursively), by relative path.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push((
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn read(path: &Path) -> String {

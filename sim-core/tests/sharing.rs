@@ -1,42 +1,19 @@
 //! Time slicing and MPS in whole runs: the sharing world model slows co-located tasks down as
 //! `sim_core::sharing` says, and leaves everything alone in `fraction` mode.
 
+mod common;
+
 use std::convert::Infallible;
 
-use sim_core::cluster::{Cluster, NodeSpec, Trial};
+use common::FirstFit;
+
+use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig, RunOutcome, World};
 use sim_core::ids::NodeId;
 use sim_core::job::{JobSpec, JobState};
-use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskRequest;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
 use sim_core::time::SimTime;
-use sim_core::view::ClusterView;
-
-/// Starts waiting single-task jobs on the first node they fit.
-struct FirstFit;
-
-impl Policy for FirstFit {
-    fn name(&self) -> &str {
-        "first-fit"
-    }
-
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        let mut trial = Trial::new(view.cluster);
-        for job in view.pending_jobs() {
-            let fit = (0..view.cluster.nodes().len())
-                .find_map(|i| trial.fit(NodeId::from_index(i), &job.spec.task, job.allowed_gpu_types));
-            if let Some(task) = fit {
-                trial.take(&task).expect("the task fits");
-                decisions.push(Decision::Start {
-                    job: job.id,
-                    placement: vec![task],
-                    kind: StartKind::Started,
-                });
-            }
-        }
-    }
-}
 
 fn one_gpu_cluster() -> Cluster {
     let node = NodeSpec {

@@ -4,19 +4,21 @@
 //! it back, and watches job starts; the engine does the rest (the job on the node is
 //! interrupted, requeued and restarted elsewhere).
 
+mod common;
+
 use std::convert::Infallible;
 
-use sim_core::cluster::{Cluster, NodeSpec, Trial};
+use common::FirstFit;
+
+use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig, World};
 use sim_core::faults::{Cause, Component};
 use sim_core::ids::{JobId, NodeId};
 use sim_core::job::{JobSpec, JobState};
 use sim_core::model::{Effects, ModelCtx, ModelEvent, WorldModel};
 use sim_core::observe::DownCause;
-use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
-use sim_core::view::ClusterView;
 
 /// Takes `node` down for maintenance at `at`, for `length`.
 struct Maintenance {
@@ -56,31 +58,6 @@ impl WorldModel for Maintenance {
             effects.release_node(self.node);
         }
         true
-    }
-}
-
-/// Starts waiting single-task jobs on the first node they fit.
-struct FirstFit;
-
-impl Policy for FirstFit {
-    fn name(&self) -> &str {
-        "first-fit"
-    }
-
-    fn schedule(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
-        let mut trial = Trial::new(view.cluster);
-        for job in view.pending_jobs() {
-            let fit = (0..view.cluster.nodes().len())
-                .find_map(|i| trial.fit(NodeId::from_index(i), &job.spec.task, job.allowed_gpu_types));
-            if let Some(task) = fit {
-                trial.take(&task).expect("the task fits");
-                decisions.push(Decision::Start {
-                    job: job.id,
-                    placement: vec![task],
-                    kind: StartKind::Started,
-                });
-            }
-        }
     }
 }
 
