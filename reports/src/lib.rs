@@ -15,6 +15,7 @@
 //!   `report.html` of single runs.
 //! - [`incidents`]: `incidents.csv` and the chart of nodes down and jobs running.
 //! - [`timeline`]: `timeline.json`, the whole cluster over time for Perfetto.
+//! - [`swf_log`]: `jobs.swf`, the simulated schedule in the Standard Workload Format.
 //! - [`error`]: what goes wrong reading results back or writing a report ([`ReportError`]).
 
 // The platform's exp, ln, powf … are allowed here (clippy.toml forbids them elsewhere): charts
@@ -42,6 +43,7 @@ pub mod run_report;
 pub mod story;
 pub mod sweep_manifest;
 pub mod sweep_table;
+pub mod swf_log;
 pub mod timeline;
 
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};

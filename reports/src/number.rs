@@ -111,9 +111,15 @@ pub fn push_seconds(out: &mut String, t: sim_core::SimTime) {
     }
 }
 
+/// Appends a simulated time in seconds as logs of whole seconds write it: without a decimal
+/// point when whole (`90`), otherwise exact to the microsecond (`1070.5`).
+pub fn push_log_seconds(out: &mut String, t: sim_core::SimTime) {
+    push_micros(out, t.as_micros());
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{decimal, float, seconds};
+    use super::{decimal, float, push_log_seconds, seconds};
 
     #[test]
     fn integer_arithmetic_writes_what_the_formatter_writes() {
@@ -151,6 +157,19 @@ mod tests {
     fn times_keep_their_point() {
         assert_eq!(seconds(sim_core::SimTime::from_secs(90)), "90.0");
         assert_eq!(seconds(sim_core::SimTime::from_micros(1_070_500_000)), "1070.5");
+    }
+
+    #[test]
+    fn log_times_drop_the_point_of_whole_seconds() {
+        let log = |micros| {
+            let mut out = String::new();
+            push_log_seconds(&mut out, sim_core::SimTime::from_micros(micros));
+            out
+        };
+        assert_eq!(log(90_000_000), "90");
+        assert_eq!(log(0), "0");
+        assert_eq!(log(1_070_500_000), "1070.5");
+        assert_eq!(log(1), "0.000001");
     }
 
     #[test]

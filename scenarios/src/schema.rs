@@ -263,6 +263,9 @@ pub struct OutputSection {
     /// Write `decisions.csv`, the why-log of every scheduling round (as `run --explain`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub explain: bool,
+    /// Write `jobs.swf`, the simulated schedule in the Standard Workload Format (as `run --swf`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub swf: bool,
     /// The metrics this scenario is about, in order: they lead the table `run` prints, the
     /// `compare` table, the report's first table and the sweep charts (names of the metric
     /// registry or of the loading registry's own metrics; default none).
@@ -279,6 +282,7 @@ impl Default for OutputSection {
         OutputSection {
             sample_interval: default_sample_interval(),
             explain: false,
+            swf: false,
             key_metrics: Vec::new(),
             explain_top_k: default_explain_top_k(),
         }

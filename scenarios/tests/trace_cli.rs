@@ -180,6 +180,76 @@ fn swf_jobs_wider_than_the_machine_never_fit_and_limits_kill() {
     assert!((summary["lost_gpu_hours"].as_f64().unwrap() - 120.0 / 3600.0).abs() < 1e-12);
 }
 
+/// `--swf` writes the simulated schedule as an SWF log: jobs in submit order whatever order they
+/// ended in, the trace's numbers kept, status 0 for a job killed at its limit and 5 for one that
+/// never fits; clustersim's own SWF reader reads it back.
+///
+/// Worked by hand: two one-GPU nodes, FIFO first fit, limits enforced. Job 1 (2 procs, runs
+/// 100 s, requested 50) takes both nodes at 0 and is killed at 50. Job 2 (1 proc, at 10) waits
+/// for it: 50–80. Job 3 (3 procs) can never fit and ends at 20, first of all. Job 4 (1 proc at
+/// 30, runs 10) takes the other node at 50 and ends at 60, before job 2. Processors unknown to
+/// SWF stay -1, as do the wait, run time and processors of the job that never ran.
+#[test]
+fn the_swf_log_lists_the_schedule_in_submit_order_with_archive_statuses() {
+    let swf = "; MaxProcs: 2\n\
+               1 0 -1 100 2 -1 -1 2 50 -1 1 7 -1 -1 1 -1 -1 -1\n\
+               2 10 -1 30 1 -1 -1 1 40 -1 1 3 -1 -1 1 -1 -1 -1\n\
+               3 20 -1 5 3 -1 -1 3 5 -1 1 7 -1 -1 2 -1 -1 -1\n\
+               4 30 -1 10 1 -1 -1 1 20 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+    let scenario = "name = \"log\"\n[cluster]\nfrom_trace = true\nnodes_per_rack = 2\n\
+                    node = { gpus = 1, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.swf\"\n\
+                    [policy]\nname = \"first-fit\"\nkill_at_limit = true\n";
+    let dir = with_files(&[("t.swf", swf), ("s.toml", scenario)]);
+    let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--swf"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).contains("jobs.swf"), "{}", stdout(&run));
+    let log = std::fs::read_to_string(dir.path().join("out/jobs.swf")).unwrap();
+    let header: Vec<&str> = log.lines().filter(|l| l.starts_with(';')).collect();
+    for line in ["; Version: 2.2", "; MaxJobs: 4", "; MaxNodes: 2", "; MaxProcs: 2"] {
+        assert!(header.contains(&line), "{line} in {header:?}");
+    }
+    let jobs: Vec<&str> = log.lines().filter(|l| !l.starts_with(';')).collect();
+    assert_eq!(
+        jobs,
+        [
+            "1 0 0 50 2 -1 -1 2 50 -1 0 7 -1 -1 1 -1 -1 -1",
+            "2 10 40 30 1 -1 -1 1 40 -1 1 3 -1 -1 1 -1 -1 -1",
+            "3 20 -1 -1 -1 -1 -1 3 5 -1 5 7 -1 -1 2 -1 -1 -1",
+            "4 30 20 10 1 -1 -1 1 20 -1 1 -1 -1 -1 -1 -1 -1 -1",
+        ]
+    );
+    // Read back by the SWF reader: job 3's unknown run time skips it (counted), three remain.
+    let stats = clustersim(&["trace", "stats", "out/jobs.swf"], dir.path());
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    assert!(stdout(&stats).contains("jobs: 3"), "{}", stdout(&stats));
+    assert!(stdout(&stats).contains("skipped: 1"), "{}", stdout(&stats));
+}
+
+/// A trace of named jobs, users and queues gets SWF numbers: jobs by submit order, users and
+/// queues by first appearance, -1 for none. Jobs x, y, z (one GPU each, 10 s, on one node) run
+/// one after the other: waits 0, 10 and 20.
+#[test]
+fn the_swf_log_numbers_named_jobs_users_and_queues() {
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task,user,queue\n\
+                 x,0,10,1,1,bob,batch\ny,0,10,1,1,alice,\nz,0,10,1,1,bob,batch\n";
+    let scenario = "name = \"named\"\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+                    node = { gpus = 1, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.csv\"\n\
+                    [output]\nswf = true\n";
+    let dir = with_files(&[("t.csv", trace), ("s.toml", scenario)]);
+    let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--quiet"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    let log = std::fs::read_to_string(dir.path().join("out/jobs.swf")).unwrap();
+    let jobs: Vec<&str> = log.lines().filter(|l| !l.starts_with(';')).collect();
+    assert_eq!(
+        jobs,
+        [
+            "1 0 0 10 1 -1 -1 1 10 -1 1 1 -1 -1 1 -1 -1 -1",
+            "2 0 10 10 1 -1 -1 1 10 -1 1 2 -1 -1 -1 -1 -1 -1",
+            "3 0 20 10 1 -1 -1 1 10 -1 1 1 -1 -1 1 -1 -1 -1",
+        ]
+    );
+}
+
 #[test]
 fn convert_writes_native_csv_that_runs() {
     let dir = with_files(&[("t.swf", SWF)]);

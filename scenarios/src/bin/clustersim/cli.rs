@@ -86,6 +86,12 @@ pub struct RunArgs {
     /// `clustersim why`). Same as `[output] explain = true`.
     #[arg(long)]
     pub explain: bool,
+    /// Also write jobs.swf: the simulated schedule in the Standard Workload Format (one line
+    /// per job in submit order: wait, run time, processors, status 1 completed, 0 failed or
+    /// killed at its time limit, 5 never fits), for the tools that read Parallel Workloads
+    /// Archive logs. Same as `[output] swf = true`.
+    #[arg(long)]
+    pub swf: bool,
     /// Also write timeline.json: every task on its GPU's track, rack counters, failures and
     /// incidents, in the Chrome trace-event format (open it in ui.perfetto.dev).
     #[arg(long)]

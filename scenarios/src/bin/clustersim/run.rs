@@ -71,10 +71,24 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     } else {
         None
     };
+    let mut swf = if args.swf || loaded.scenario.output.swf {
+        let computer = format!(
+            "scenario {}, policy {}, seed {}",
+            loaded.scenario.name,
+            loaded.policy().label,
+            loaded.scenario.seed
+        );
+        Some(reports::swf_log::SwfLog::create(&out, computer).map_err(|e| ScenarioError::io(&out, e))?)
+    } else {
+        None
+    };
     let mut spinner = RunSpinner::new(args.quiet);
     let mut watchers: Vec<&mut dyn sim_core::observe::Observer> = vec![&mut spinner];
     if let Some(timeline) = timeline.as_mut() {
         watchers.push(timeline);
+    }
+    if let Some(swf) = swf.as_mut() {
+        watchers.push(swf);
     }
     let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
     let run = scenarios::run::run_explaining(
@@ -94,6 +108,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             drop(streamed);
             drop(timeline);
             drop(decisions);
+            drop(swf);
             if created {
                 let _ = std::fs::remove_dir(&out);
             }
@@ -113,6 +128,9 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             )
             .map_err(|e| ScenarioError::io(&path, e))?;
         written.push(path);
+    }
+    if let Some(swf) = swf {
+        written.push(swf.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
     }
     if let Some(decisions) = decisions {
         written.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);

@@ -1,0 +1,357 @@
+//! `jobs.swf`: the simulated schedule in the Standard Workload Format (version 2.2 of the
+//! Parallel Workloads Archive), so that the tools that read archive logs (statistics, plots,
+//! other simulators) read a run's outcome as they read a real machine's log: one line per job,
+//! in submit order, with the wait, run time and status the simulation gave it.
+//!
+//! Jobs end in any order, so a job's line waits in memory until every job submitted before it
+//! has ended (or the run has): only lines of jobs that overtook a live one are held. Lines go to
+//! a temporary file first, and [`SwfLog::commit`] writes `jobs.swf` from it in a second pass,
+//! once it is known whether the trace's job ids, users and queues are all numbers (which SWF
+//! needs) or must be numbered.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use sim_core::SimTime;
+use sim_core::cluster::Cluster;
+use sim_core::job::JobSpec;
+use sim_core::job::{Job, JobState};
+use sim_core::observe::Observer;
+use sim_core::view::ClusterView;
+
+use crate::number::push_log_seconds;
+
+/// The name the trace readers give a job without a user or queue (SWF's -1).
+const UNNAMED: &str = "default";
+
+/// `jobs.swf` written as the run goes (see the module's documentation).
+pub struct SwfLog {
+    out: BufWriter<File>,
+    path: tempfile::TempPath,
+    /// Lines of retired jobs not written yet; slot `i` is the job of arrival index `next + i`.
+    held: VecDeque<Option<String>>,
+    next: usize,
+    numbers: Numbers,
+    /// The `Computer` of the header: what ran.
+    computer: String,
+    /// Nodes and processors of the cluster, known at the run's end.
+    machine: Option<(usize, u64)>,
+    error: Option<io::Error>,
+}
+
+/// Whether every job id, user and queue seen so far is a whole number as SWF writes them.
+#[derive(Debug, Clone, Copy)]
+struct Numbers {
+    ids: bool,
+    users: bool,
+    queues: bool,
+}
+
+impl SwfLog {
+    /// Starts `jobs.swf` in `dir` (created if needed); `computer` names the run in the header
+    /// (scenario, policy, seed).
+    pub fn create(dir: &Path, computer: String) -> io::Result<SwfLog> {
+        std::fs::create_dir_all(dir)?;
+        let (file, path) = crate::atomic::temporary_for(dir, "jobs.swf")?;
+        Ok(SwfLog {
+            out: BufWriter::new(file),
+            path,
+            held: VecDeque::new(),
+            next: 0,
+            numbers: Numbers {
+                ids: true,
+                users: true,
+                queues: true,
+            },
+            computer,
+            machine: None,
+            error: None,
+        })
+    }
+
+    /// Writes `jobs.swf` into `dir` whole (header, then one line per job in submit order) and
+    /// returns its path; the first write error of the run instead, if any.
+    pub fn commit(mut self, dir: &Path) -> io::Result<std::path::PathBuf> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        debug_assert!(self.held.iter().all(Option::is_none), "every job is retired by the end");
+        self.out.flush()?;
+        let jobs = self.next;
+        let target = dir.join("jobs.swf");
+        let raw = BufReader::new(File::open(&self.path)?);
+        crate::write_atomic(&target, |w| {
+            write_header(w, &self.computer, jobs, self.machine)?;
+            let mut names = Renumbering::new(self.numbers);
+            for (position, line) in raw.lines().enumerate() {
+                w.write_all(names.final_line(&line?, position).as_bytes())?;
+            }
+            Ok(())
+        })?;
+        Ok(target)
+    }
+
+    /// Holds the line of `job` until every job before it is written, then writes all it can.
+    fn retire(&mut self, job: &Job) {
+        let spec = &job.spec;
+        self.numbers.ids &= is_swf_number(&spec.id);
+        self.numbers.users &= spec.user == UNNAMED || is_swf_number(&spec.user);
+        self.numbers.queues &= spec.queue == UNNAMED || is_swf_number(&spec.queue);
+        let slot = job.id.index() - self.next;
+        if self.held.len() <= slot {
+            self.held.resize(slot + 1, None);
+        }
+        self.held[slot] = Some(raw_line(job));
+        while let Some(Some(_)) = self.held.front() {
+            let line = self
+                .held
+                .pop_front()
+                .flatten()
+                .expect("the front slot was just seen full");
+            self.next += 1;
+            if self.error.is_none()
+                && let Err(e) = self.out.write_all(line.as_bytes())
+            {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl Observer for SwfLog {
+    fn on_retired(&mut self, job: &Job, _view: &ClusterView<'_>) {
+        self.retire(job);
+    }
+
+    fn on_end(&mut self, _end: SimTime, view: &ClusterView<'_>) {
+        self.machine = Some((view.cluster.nodes().len(), machine_processors(view.cluster)));
+    }
+}
+
+/// The processors of a job: its GPUs (a shared device counts whole), or, for a job without
+/// GPUs, its CPU cores (rounded up per task). One SWF processor is one GPU or one core as the
+/// SWF reader maps them (`workload.swf_processor`), so an SWF trace keeps its job sizes.
+fn job_processors(spec: &JobSpec) -> u64 {
+    let task = &spec.task;
+    let per_task = if task.gpus > 0 {
+        u64::from(task.gpus)
+    } else {
+        task.cpu_milli.div_ceil(1000)
+    };
+    u64::from(spec.tasks) * per_task
+}
+
+/// The processors of the machine, counted as [`job_processors`] counts a job's: its GPUs, or
+/// its CPU cores when it has no GPU.
+fn machine_processors(cluster: &Cluster) -> u64 {
+    let gpus: u64 = cluster.nodes().iter().map(|n| u64::from(n.gpu_count)).sum();
+    if gpus > 0 {
+        gpus
+    } else {
+        cluster.nodes().iter().map(|n| n.cpu_milli / 1000).sum()
+    }
+}
+
+/// SWF's status of a job in `state`: 1 completed; 0 failed, including a job killed at its
+/// time limit (`timeout`), as archive logs record such jobs; 5 cancelled, for a job refused
+/// because it can never fit; -1 for a job still waiting, held or running when the run ended.
+fn status(state: JobState) -> i8 {
+    match state {
+        JobState::Completed => 1,
+        JobState::Failed | JobState::Timeout => 0,
+        JobState::NeverFits => 5,
+        JobState::Pending | JobState::Running | JobState::Held => -1,
+    }
+}
+
+/// The job's line before numbering: id, submit, wait, run time, allocated processors,
+/// requested processors, requested time, status, user and queue, separated by tabs (names may
+/// hold spaces; tabs and line breaks in them become spaces).
+fn raw_line(job: &Job) -> String {
+    let spec = &job.spec;
+    let mut line = String::with_capacity(64);
+    push_name(&mut line, &spec.id);
+    line.push('\t');
+    push_log_seconds(&mut line, spec.submit);
+    line.push('\t');
+    let unknown = |line: &mut String| line.push_str("-1");
+    match job.first_start {
+        Some(start) => push_log_seconds(&mut line, start - spec.submit),
+        None => unknown(&mut line),
+    }
+    line.push('\t');
+    let ended = job.state.is_terminal();
+    match (job.first_start, job.end.filter(|_| ended)) {
+        (Some(start), Some(end)) => push_log_seconds(&mut line, end - start),
+        _ => unknown(&mut line),
+    }
+    line.push('\t');
+    let processors = job_processors(spec).to_string();
+    if job.first_start.is_some() {
+        line.push_str(&processors);
+    } else {
+        unknown(&mut line);
+    }
+    line.push('\t');
+    line.push_str(&processors);
+    line.push('\t');
+    push_log_seconds(&mut line, spec.requested);
+    line.push('\t');
+    line.push_str(&status(job.state).to_string());
+    line.push('\t');
+    push_name(&mut line, &spec.user);
+    line.push('\t');
+    push_name(&mut line, &spec.queue);
+    line.push('\n');
+    line
+}
+
+/// `name` with tabs and line breaks as spaces, so that it stays one field of a raw line.
+fn push_name(line: &mut String, name: &str) {
+    line.extend(
+        name.chars()
+            .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c }),
+    );
+}
+
+/// True for a whole number as SWF writes one: decimal digits without a leading zero (or `0`),
+/// small enough for any reader.
+fn is_swf_number(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 18
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+}
+
+/// Turns raw lines into SWF lines: job ids, users and queues as written when every one of its
+/// kind is a number, otherwise numbered (jobs by submit order from 1, users and queues by first
+/// appearance from 1); a job without a user or queue gets -1.
+struct Renumbering {
+    numbers: Numbers,
+    users: HashMap<String, usize>,
+    queues: HashMap<String, usize>,
+}
+
+impl Renumbering {
+    fn new(numbers: Numbers) -> Renumbering {
+        Renumbering {
+            numbers,
+            users: HashMap::new(),
+            queues: HashMap::new(),
+        }
+    }
+
+    /// The SWF line of the raw line of the job at `position` (from 0) in submit order.
+    fn final_line(&mut self, raw: &str, position: usize) -> String {
+        let fields: Vec<&str> = raw.split('\t').collect();
+        let [
+            id,
+            submit,
+            wait,
+            run,
+            allocated,
+            requested,
+            requested_time,
+            status,
+            user,
+            queue,
+        ] = fields[..]
+        else {
+            unreachable!("a raw line has ten fields, written by `raw_line`")
+        };
+        let id = if self.numbers.ids {
+            id.to_string()
+        } else {
+            (position + 1).to_string()
+        };
+        let user = name_number(user, self.numbers.users, &mut self.users);
+        let queue = name_number(queue, self.numbers.queues, &mut self.queues);
+        format!(
+            "{id} {submit} {wait} {run} {allocated} -1 -1 {requested} {requested_time} -1 {status} {user} -1 -1 {queue} -1 -1 -1\n"
+        )
+    }
+}
+
+/// A user's or queue's SWF number: -1 without a name, the name itself when every name is a
+/// number, otherwise its place in order of first appearance (from 1).
+fn name_number(name: &str, as_written: bool, seen: &mut HashMap<String, usize>) -> String {
+    if name == UNNAMED {
+        return "-1".to_string();
+    }
+    if as_written {
+        return name.to_string();
+    }
+    let next = seen.len() + 1;
+    seen.entry(name.to_string()).or_insert(next).to_string()
+}
+
+/// The header comments: format version, what ran, the job count and the machine's size.
+fn write_header(w: &mut impl Write, computer: &str, jobs: usize, machine: Option<(usize, u64)>) -> io::Result<()> {
+    writeln!(w, "; Version: 2.2")?;
+    writeln!(w, "; Computer: {}", computer.replace(['\n', '\r'], " "))?;
+    writeln!(
+        w,
+        "; Note: written by clustersim {}: the simulated schedule; wait time, run time and status are the simulation's",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    writeln!(w, "; MaxJobs: {jobs}")?;
+    writeln!(w, "; MaxRecords: {jobs}")?;
+    if let Some((nodes, processors)) = machine {
+        writeln!(w, "; MaxNodes: {nodes}")?;
+        writeln!(w, "; MaxProcs: {processors}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swf_numbers_are_plain_decimal_digits() {
+        for yes in ["0", "1", "42", "123456789012345678"] {
+            assert!(is_swf_number(yes), "{yes}");
+        }
+        for no in ["", "007", "-1", "1.5", "a1", "1234567890123456789", " 1"] {
+            assert!(!is_swf_number(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn numbered_traces_keep_their_numbers_and_named_ones_are_numbered_in_order() {
+        // The same two raw lines under both rules. As written: ids 7 and 9, users 12 and -1
+        // (unnamed), queue 3 both times. Numbered: ids by position (1, 2), users by first
+        // appearance (alice 1), queue `gpu` 1 both times.
+        let numbered = Numbers {
+            ids: true,
+            users: true,
+            queues: true,
+        };
+        let mut names = Renumbering::new(numbered);
+        assert_eq!(
+            names.final_line("7\t0\t5\t100\t2\t2\t120\t1\t12\t3", 0),
+            "7 0 5 100 2 -1 -1 2 120 -1 1 12 -1 -1 3 -1 -1 -1\n"
+        );
+        assert_eq!(
+            names.final_line("9\t10.5\t-1\t-1\t-1\t4\t60\t-1\tdefault\t3", 1),
+            "9 10.5 -1 -1 -1 -1 -1 4 60 -1 -1 -1 -1 -1 3 -1 -1 -1\n"
+        );
+        let named = Numbers {
+            ids: false,
+            users: false,
+            queues: false,
+        };
+        let mut names = Renumbering::new(named);
+        let lines = [
+            names.final_line("a\t0\t0\t10\t1\t1\t10\t1\tbob\tgpu", 0),
+            names.final_line("b\t1\t0\t10\t1\t1\t10\t1\talice\tgpu", 1),
+            names.final_line("c\t2\t0\t10\t1\t1\t10\t0\tbob\tdefault", 2),
+        ];
+        let fields = |line: &str, at: [usize; 3]| at.map(|i| line.split(' ').nth(i).unwrap().to_string());
+        assert_eq!(fields(&lines[0], [0, 11, 14]), ["1", "1", "1"]);
+        assert_eq!(fields(&lines[1], [0, 11, 14]), ["2", "2", "1"]);
+        assert_eq!(fields(&lines[2], [0, 11, 14]), ["3", "1", "-1"]);
+    }
+}
