@@ -438,6 +438,13 @@ proptest! {
         let may_cycle_forever = world.physics.thermal.is_some()
             && world.faults.incidents.iter().any(|i| i.duration.is_none() && i.kind == IncidentKind::Failure(Component::Cooling));
         let has_random_failures = !world.faults.random.is_empty();
+        // Time slicing charges its switch overhead at every suspension; a gang across racks,
+        // slowed by a thin uplink (1 Gbps against 100 Gbps NICs makes it ~40 times slower), can
+        // gain less in a 7 s slice than the 2 s it loses, and then never ends: the guard stops
+        // the run naming the time slicing.
+        let may_slice_forever = variant == 1
+            && world.physics.fabric.is_some()
+            && jobs.iter().any(|j| j.tasks > 1 && j.comm_fraction > 0.0);
         let mut policy = build_policy(&name, variant, 5);
         let config = EngineConfig {
             horizon: horizon.map(SimTime::from_secs),
@@ -463,6 +470,7 @@ proptest! {
                 return Ok(());
             }
             Err(RunError::NoProgress(stall)) if stall.cause == Cause::Thermal && may_cycle_forever => return Ok(()),
+            Err(RunError::NoProgress(stall)) if stall.cause == Cause::TimeSlicing && may_slice_forever => return Ok(()),
             Err(e) => return Err(TestCaseError::fail(e.to_string())),
         };
         let arrived = outcome.jobs.len();
