@@ -104,12 +104,8 @@ impl SwfLog {
             self.held.resize(slot + 1, None);
         }
         self.held[slot] = Some(raw_line(job));
-        while let Some(Some(_)) = self.held.front() {
-            let line = self
-                .held
-                .pop_front()
-                .flatten()
-                .expect("the front slot was just seen full");
+        while let Some(line) = self.held.front_mut().and_then(Option::take) {
+            self.held.pop_front();
             self.next += 1;
             if self.error.is_none()
                 && let Err(e) = self.out.write_all(line.as_bytes())
