@@ -164,38 +164,35 @@ fn status(state: JobState) -> i8 {
 
 /// The job's line before numbering: id, submit, wait, run time, allocated processors,
 /// requested processors, requested time, status, user and queue, separated by tabs (names may
-/// hold spaces; tabs and line breaks in them become spaces).
+/// hold spaces; tabs and line breaks in them become spaces). An unknown value is -1.
 fn raw_line(job: &Job) -> String {
     let spec = &job.spec;
+    let wait = job.first_start.map(|start| start - spec.submit);
+    let ended = job.end.filter(|_| job.state.is_terminal());
+    let run = job.first_start.zip(ended).map(|(start, end)| end - start);
+    let processors = job_processors(spec);
     let mut line = String::with_capacity(64);
+    let mut number = itoa::Buffer::new();
     push_name(&mut line, &spec.id);
-    line.push('\t');
-    push_log_seconds(&mut line, spec.submit);
-    line.push('\t');
-    let unknown = |line: &mut String| line.push_str("-1");
-    match job.first_start {
-        Some(start) => push_log_seconds(&mut line, start - spec.submit),
-        None => unknown(&mut line),
+    for time in [Some(spec.submit), wait, run] {
+        line.push('\t');
+        match time {
+            Some(t) => push_log_seconds(&mut line, t),
+            None => line.push_str("-1"),
+        }
     }
     line.push('\t');
-    let ended = job.state.is_terminal();
-    match (job.first_start, job.end.filter(|_| ended)) {
-        (Some(start), Some(end)) => push_log_seconds(&mut line, end - start),
-        _ => unknown(&mut line),
-    }
-    line.push('\t');
-    let processors = job_processors(spec).to_string();
-    if job.first_start.is_some() {
-        line.push_str(&processors);
+    line.push_str(if job.first_start.is_some() {
+        number.format(processors)
     } else {
-        unknown(&mut line);
-    }
+        "-1"
+    });
     line.push('\t');
-    line.push_str(&processors);
+    line.push_str(number.format(processors));
     line.push('\t');
     push_log_seconds(&mut line, spec.requested);
     line.push('\t');
-    line.push_str(&status(job.state).to_string());
+    line.push_str(number.format(status(job.state)));
     line.push('\t');
     push_name(&mut line, &spec.user);
     line.push('\t');
