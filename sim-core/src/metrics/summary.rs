@@ -393,7 +393,8 @@ fn joined_names(job: &Job, node_names: &[String], mut joined: String) -> String 
 
 /// Where the rows of retired jobs go: kept in memory, or written as they come.
 pub trait JobRowSink {
-    /// Takes the row of a retired job (rows come in arrival order). The row is lent: a sink
+    /// Takes the row of a retired job (rows come in the order observers see jobs retire: as
+    /// they end when the run streams its jobs, else in arrival order). The row is lent: a sink
     /// that writes rows out copies nothing, one that keeps them clones what it keeps.
     fn push(&mut self, row: &JobRow);
 }

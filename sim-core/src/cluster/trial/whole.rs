@@ -8,6 +8,7 @@
 
 use super::Trial;
 use crate::cluster::GpuTypeSet;
+use crate::ids::NodeId;
 use crate::resources::{TaskAlloc, TaskRequest};
 
 impl Trial<'_> {
@@ -64,7 +65,7 @@ impl Trial<'_> {
             match untouched {
                 Some(node) if next_touched.is_none_or(|t| node < t) => {
                     if !self.is_touched(node)
-                        && let Some(task) = self.fit_at(node, || None, request, allowed)
+                        && let Some(task) = self.whole_fit_untouched(node, request, allowed)
                     {
                         chosen.push(task);
                     }
@@ -97,6 +98,30 @@ impl Trial<'_> {
             }
         }
         Some(chosen)
+    }
+
+    /// [`Trial::fit`] of a request [`Trial::takes_whole_nodes`] admits, on a node the trial has
+    /// not touched, by the node's totals alone. Under that rule no node is preferred, there is
+    /// no MIG and no power budget, and a node with the request's GPU capacity free has every
+    /// device free, so the task's devices are all of them: no per-device search.
+    #[inline]
+    fn whole_fit_untouched(&self, node: NodeId, request: &TaskRequest, allowed: GpuTypeSet) -> Option<TaskAlloc> {
+        let n = self.cluster.node(node);
+        let fits = n.schedulable()
+            && (request.gpus == 0 || allowed.contains(n.gpu_type))
+            && n.free_cpu_milli >= request.cpu_milli
+            && n.free_mem_mib >= request.mem_mib
+            && n.free_gpu_milli >= request.gpu_milli();
+        let found = fits.then(|| TaskAlloc {
+            node,
+            gpu_mask: u64::MAX.checked_shr(64u32.saturating_sub(request.gpus)).unwrap_or(0),
+            milli_per_gpu: request.milli_per_gpu,
+            cpu_milli: request.cpu_milli,
+            mem_mib: request.mem_mib,
+            mig: None,
+        });
+        debug_assert_eq!(found, self.fit_at(node, || None, request, allowed), "the totals decide");
+        found
     }
 }
 
