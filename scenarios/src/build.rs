@@ -176,6 +176,9 @@ pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError
     if let Some(unit) = &workload.swf_processor {
         options.swf_processor = unit.parse()?;
     }
+    if let Some(rule) = &workload.swf_size {
+        options.swf_size = rule.parse()?;
+    }
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
     }

@@ -136,6 +136,10 @@ pub struct WorkloadSection {
     /// SWF traces: what one processor becomes, `gpu` (default) or `cpu` (one core).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swf_processor: Option<String>,
+    /// SWF traces: which processor count is a job's size, `allocated` (default: field 5, else
+    /// 8), `requested` (field 8, else 5) or `larger` (the larger of the two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swf_size: Option<String>,
     /// Openb pod lists without times: how long each pod runs (default `"616s"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_duration: Option<Duration>,

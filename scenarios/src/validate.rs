@@ -370,6 +370,9 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Resu
     {
         return fail("workload", "swf_processor", reason.to_string());
     }
+    if let Some(Err(reason)) = workload.swf_size.as_deref().map(str::parse::<traces::SwfSize>) {
+        return fail("workload", "swf_size", reason.to_string());
+    }
     if let Some(c) = workload.comm_fraction.filter(|c| !(0.0..=1.0).contains(c)) {
         return fail("workload", "comm_fraction", format!("must be between 0 and 1, got {c}"));
     }

@@ -275,6 +275,41 @@ fn convert_writes_native_csv_that_runs() {
 }
 
 #[test]
+fn the_size_rule_picks_which_processor_count_a_job_runs_on() {
+    // Job 1 was allocated 2 processors and asked for 6; job 2 allocated 4 and asked for 1; job
+    // 3 has no allocated count (-1) and asked for 3. By hand: allocated gives 2, 4, 3;
+    // requested 6, 1, 3; larger 6, 4, 3. The tasks column of the native CSV is the 4th.
+    let text = "1 0 -1 100 2 -1 -1 6 -1 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+                2 10 -1 50 4 -1 -1 1 -1 -1 1 4 -1 -1 -1 -1 -1 -1\n\
+                3 20 -1 10 -1 -1 -1 3 -1 -1 1 5 -1 -1 -1 -1 -1 -1\n";
+    let dir = with_files(&[("t.swf", text)]);
+    for (rule, expected) in [
+        ("allocated", [2, 4, 3]),
+        ("requested", [6, 1, 3]),
+        ("larger", [6, 4, 3]),
+    ] {
+        let output = clustersim(
+            &["trace", "convert", "t.swf", "--to", "native", "--swf-size", rule],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let tasks: Vec<u32> = stdout(&output)
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(3).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(tasks, expected, "{rule}");
+    }
+    let wrong = clustersim(&["trace", "stats", "t.swf", "--swf-size", "max"], dir.path());
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("allocated, requested, larger"),
+        "{}",
+        stderr(&wrong)
+    );
+}
+
+#[test]
 fn bad_traces_exit_2_and_leave_no_output() {
     let cases: [(&str, &str, &str); 6] = [
         (
@@ -440,6 +475,10 @@ fn new_keys_are_checked_with_their_line() {
         (
             format!("{base}swf_processor = \"tpu\"\n"),
             "s.toml:8: workload.swf_processor: unknown SWF processor unit `tpu`",
+        ),
+        (
+            format!("{base}swf_size = \"max\"\n"),
+            "s.toml:8: workload.swf_size: unknown SWF size rule `max`",
         ),
         (
             format!("{base}[workload.synthetic]\njobs = 5\n"),

@@ -61,7 +61,7 @@ pub use native_writer::write_native;
 pub use nodes::{NodesFormat, read_nodes, read_nodes_at_most};
 pub use openb::OpenbPodReader;
 pub use philly::PhillyReader;
-pub use swf::{SwfProcessor, SwfReader};
+pub use swf::{SwfProcessor, SwfReader, SwfSize};
 
 /// A stream of jobs in submit order that also reports the rows it skipped by rule.
 pub trait JobSource: Iterator<Item = Result<JobSpec, TraceError>> + Send {
@@ -181,6 +181,8 @@ impl fmt::Display for Format {
 pub struct ReadOptions {
     /// What one SWF processor becomes (a GPU by default).
     pub swf_processor: SwfProcessor,
+    /// Which SWF processor count is a job's size (allocated by default).
+    pub swf_size: SwfSize,
     /// Lifetime of the pods of openb lists without times.
     pub untimed_pod_duration: SimTime,
     /// Keep openb pods whose lifetime is 0 (giving them `untimed_pod_duration`) instead of
@@ -200,6 +202,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             swf_processor: SwfProcessor::default(),
+            swf_size: SwfSize::default(),
             untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
             keep_zero_lifetime_pods: false,
             max_time: DEFAULT_MAX_TIME,
@@ -249,7 +252,11 @@ pub fn open_reader(
     Ok(match format {
         Format::Native => Box::new(NativeReader::new(name, reader)?.with_max_time(max_time)),
         Format::Philly => Box::new(PhillyReader::new(name, reader).with_max_time(max_time)),
-        Format::Swf => Box::new(SwfReader::new(name, reader, options.swf_processor).with_max_time(max_time)),
+        Format::Swf => Box::new(
+            SwfReader::new(name, reader, options.swf_processor)
+                .with_size(options.swf_size)
+                .with_max_time(max_time),
+        ),
         Format::Helios => Box::new(helios::helios_reader_until(name, reader, max_time)?),
         Format::Openb => {
             let pods = OpenbPodReader::new(name, reader, options.untimed_pod_duration)?.with_max_time(max_time);

@@ -9,7 +9,7 @@
 //! | `job_id` | 1, job number |
 //! | `submit_s` | 2, submit time, as written (not shifted to start at 0) |
 //! | `duration_s` | 4, run time |
-//! | `tasks` | 5, allocated processors; 8, requested processors, when 5 is -1 |
+//! | `tasks` | 5, allocated processors; 8, requested processors, when 5 is -1 (other rules: [`SwfSize`]) |
 //! | per task | one GPU ([`SwfProcessor::Gpu`], the default) or one CPU core ([`SwfProcessor::Cpu`]) |
 //! | `requested_s` | 9, requested time; the run time when 9 is -1 or 0 |
 //! | `user`, `queue` | 12, user id; 15, queue number (`default` when -1) |
@@ -110,6 +110,37 @@ impl SwfProcessor {
     }
 }
 
+/// Which of the two processor counts of an SWF job line is the job's size. Logs differ in how
+/// they fill them (allocated may be -1, or below or above the request), and studies differ in
+/// which they replay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SwfSize {
+    /// Allocated processors (field 5), requested (field 8) when 5 is -1: what the job held.
+    #[default]
+    Allocated,
+    /// Requested processors (field 8), allocated (field 5) when 8 is -1: what the user asked for.
+    Requested,
+    /// The larger of the two that are known: the rule of the RLScheduler benchmarks, which
+    /// treat both fields as the job's size.
+    Larger,
+}
+
+impl SwfSize {
+    /// Every rule, with the name scenarios and `--swf-size` use.
+    pub const ALL: [(SwfSize, &'static str); 3] = [
+        (SwfSize::Allocated, "allocated"),
+        (SwfSize::Requested, "requested"),
+        (SwfSize::Larger, "larger"),
+    ];
+}
+
+impl FromStr for SwfSize {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        crate::error::by_name("SWF size rule", s, &SwfSize::ALL, "rules")
+    }
+}
+
 /// Streaming reader of an SWF trace.
 pub struct SwfReader<R: BufRead> {
     rows: RowReader<LineRows<R>, Swf>,
@@ -119,6 +150,7 @@ pub struct SwfReader<R: BufRead> {
 struct Swf {
     header: HeaderReader,
     task: TaskRequest,
+    size: SwfSize,
     seen_ids: SeenIds,
     max_time: SimTime,
     last_submit: SimTime,
@@ -131,6 +163,7 @@ impl<R: BufRead> SwfReader<R> {
         let swf = Swf {
             header: HeaderReader::default(),
             task: processor.task(),
+            size: SwfSize::default(),
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
@@ -138,6 +171,12 @@ impl<R: BufRead> SwfReader<R> {
         SwfReader {
             rows: RowReader::new(LineRows::new(file, reader), swf),
         }
+    }
+
+    /// Sizes jobs by `size` instead of the default [`SwfSize::Allocated`].
+    pub fn with_size(mut self, size: SwfSize) -> Self {
+        self.rows.parser_mut().size = size;
+        self
     }
 
     /// The header keys read so far (all of them once the first job has been read).
@@ -180,7 +219,7 @@ impl RowParser for Swf {
             }
         }
         self.seen_ids.record(fields[0], FIELD_NAMES[0], at)?;
-        let job = parse_job(&fields, &values, at, self.task)?;
+        let job = parse_job(&fields, &values, at, self.task, self.size)?;
         let (submit, job) = match job {
             Parsed::Job(spec) => {
                 at.ends_within(FIELD_NAMES[3], spec.submit, spec.duration, self.max_time)?;
@@ -294,6 +333,7 @@ fn parse_job(
     values: &[f64; FIELDS],
     at: &Location<'_>,
     task: TaskRequest,
+    rule: SwfSize,
 ) -> Result<Parsed, TraceError> {
     let value = |i: usize| values[i];
     let seconds = |i: usize| {
@@ -326,21 +366,32 @@ fn parse_job(
     if duration == SimTime::ZERO {
         return skip("run time 0 or less (cannot run)");
     }
-    let size_field = if fields[4] == UNKNOWN { 7 } else { 4 };
-    if fields[size_field] == UNKNOWN {
+    // A processor count and its field, or `None` when the field is -1.
+    let count = |i: usize| -> Result<Option<(i64, usize)>, TraceError> {
+        if fields[i] == UNKNOWN {
+            return Ok(None);
+        }
+        let count = fields[i]
+            .parse()
+            .map_err(|_| at.field(FIELD_NAMES[i], format!("expected a whole number, got `{}`", fields[i])))?;
+        Ok(Some((count, i)))
+    };
+    let (first, second) = match rule {
+        SwfSize::Allocated | SwfSize::Larger => (4, 7),
+        SwfSize::Requested => (7, 4),
+    };
+    let size = match (count(first)?, rule) {
+        (Some(first), SwfSize::Larger) => Some(count(second)?.map_or(first, |second| first.max(second))),
+        (Some(first), _) => Some(first),
+        (None, _) => count(second)?,
+    };
+    let Some((size, field)) = size else {
         return skip("processors unknown (-1 in fields 5 and 8)");
-    }
-    let size: i64 = fields[size_field].parse().map_err(|_| {
-        at.field(
-            FIELD_NAMES[size_field],
-            format!("expected a whole number, got `{}`", fields[size_field]),
-        )
-    })?;
+    };
     if size <= 0 {
         return skip("processors 0 or less (cannot run)");
     }
-    let tasks =
-        u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[size_field], format!("too large, got `{size}`")))?;
+    let tasks = u32::try_from(size).map_err(|_| at.field(FIELD_NAMES[field], format!("too large, got `{size}`")))?;
     let known = |i: usize| Some(fields[i]).filter(|&field| field != UNKNOWN);
     let mut spec = JobSpec::with_owner(fields[0], submit, duration, tasks, task, known(11), known(14));
     if value(8) > 0.0 {
@@ -387,6 +438,50 @@ mod tests {
             err.to_string(),
             "t.swf:1: column `MaxProcs`: expected a whole number, got `many`"
         );
+    }
+
+    #[test]
+    fn each_size_rule_picks_its_processor_count() {
+        // Fields 5 (allocated) and 8 (requested) of each line, and the size each rule gives,
+        // worked by hand: allocated takes 5 unless it is -1; requested takes 8 unless it is -1;
+        // larger takes the larger of the known ones. Line 6 knows neither and is skipped.
+        let text = "1 0 0 10 4 -1 -1 8 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    2 1 0 10 -1 -1 -1 3 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    3 2 0 10 6 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    4 3 0 10 5 -1 -1 2 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    5 4 0 10 7 -1 -1 7 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    6 5 0 10 -1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        let sizes = |rule: SwfSize| {
+            let mut reader = SwfReader::new("t.swf", text.as_bytes(), SwfProcessor::Gpu).with_size(rule);
+            let tasks: Vec<u32> = reader.by_ref().map(|job| job.unwrap().tasks).collect();
+            (tasks, reader.skipped().total())
+        };
+        assert_eq!(sizes(SwfSize::Allocated), (vec![4, 3, 6, 5, 7], 1));
+        assert_eq!(sizes(SwfSize::Requested), (vec![8, 3, 6, 2, 7], 1));
+        assert_eq!(sizes(SwfSize::Larger), (vec![8, 3, 6, 5, 7], 1));
+        assert_eq!("larger".parse::<SwfSize>(), Ok(SwfSize::Larger));
+        assert!("max".parse::<SwfSize>().is_err());
+    }
+
+    #[test]
+    fn a_size_rule_reads_the_second_count_only_when_it_needs_it() {
+        // Field 8 is not a whole number. Allocated never reads it while field 5 is known (as
+        // before the rules existed); larger must, and names it.
+        let line = "1 0 0 10 4 -1 -1 2.5 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        let read = |rule: SwfSize| {
+            SwfReader::new("t.swf", line.as_bytes(), SwfProcessor::Gpu)
+                .with_size(rule)
+                .next()
+                .unwrap()
+                .map(|job| job.tasks)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read(SwfSize::Allocated), Ok(4));
+        assert_eq!(
+            read(SwfSize::Larger),
+            Err("t.swf:1: column `requested processors (field 8)`: expected a whole number, got `2.5`".into())
+        );
+        assert_eq!(read(SwfSize::Requested), read(SwfSize::Larger));
     }
 
     #[test]

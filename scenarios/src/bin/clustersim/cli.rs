@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use scenarios::Override;
 use scenarios::sweep::shard::Shard;
 use sim_core::time::{SimTime, parse_duration};
-use traces::{Format, SwfProcessor};
+use traces::{Format, SwfProcessor, SwfSize};
 
 /// Command-line arguments.
 #[derive(Parser)]
@@ -277,6 +277,9 @@ pub struct ReadArgs {
     /// SWF: what one processor becomes, gpu or cpu (one core).
     #[arg(long, default_value = "gpu")]
     pub swf_processor: SwfProcessor,
+    /// SWF: which processor count is a job's size: allocated (field 5, else 8), requested (field 8, else 5) or larger (the larger of the two).
+    #[arg(long, default_value = "allocated")]
+    pub swf_size: SwfSize,
     /// Openb pod lists without times: how long each pod runs, e.g. 616s.
     #[arg(long, value_parser = parse_duration)]
     pub pod_duration: Option<SimTime>,

@@ -40,6 +40,7 @@ fn open(file: &Path, read: &ReadArgs) -> Result<(Format, Box<dyn JobSource>), Sc
     };
     let mut options = ReadOptions {
         swf_processor: read.swf_processor,
+        swf_size: read.swf_size,
         ..ReadOptions::default()
     };
     if let Some(duration) = read.pod_duration {
