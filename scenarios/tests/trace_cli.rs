@@ -300,6 +300,29 @@ fn the_size_rule_picks_which_processor_count_a_job_runs_on() {
             .collect();
         assert_eq!(tasks, expected, "{rule}");
     }
+    // A scenario's key does the same: under `requested` the jobs run on 6, 1 and 3 one-GPU nodes
+    // of the 8 (jobs.csv names each task's node). By hand: job 1 starts at 0 on 6 nodes (ends at
+    // 100), job 2 at 10 on one of the other two (ends at 60), job 3 (3 nodes) waits until job 1
+    // ends and runs 100-110. Rows come as jobs end: 2, 1, 3.
+    let scenario = "name = \"sizes\"\n[cluster]\nracks = 1\nnodes_per_rack = 8\nnode = { gpus = 1, gpu_type = \"A100\" }\n\
+                    [workload]\ntrace = \"t.swf\"\nswf_size = \"requested\"\n";
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    let run = clustersim(&["run", "s.toml", "--out", "out", "--no-report"], dir.path());
+    assert!(run.status.success(), "{}", stderr(&run));
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    let nodes: Vec<usize> = jobs
+        .lines()
+        .skip(1)
+        .map(|row| row.rsplit(',').next().unwrap().split('+').count())
+        .collect();
+    assert_eq!(nodes, [1, 6, 3]);
+    assert!(
+        jobs.lines()
+            .last()
+            .unwrap()
+            .starts_with("3,20.0,100.0,110.0,completed,"),
+        "{jobs}"
+    );
     let wrong = clustersim(&["trace", "stats", "t.swf", "--swf-size", "max"], dir.path());
     assert_eq!(wrong.status.code(), Some(2));
     assert!(
