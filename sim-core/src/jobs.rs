@@ -3,9 +3,11 @@
 //! Jobs are numbered in arrival order. The store holds the jobs that have arrived and not yet
 //! been retired; the engine can retire a job as soon as it ends (hand it to observers and drop
 //! it), so a long replay holds only its waiting, running and held jobs. Slots come in pages of
-//! 1,024 ids; a page whose jobs have all been retired is let go, so a job that lives for a
-//! whole run (a long one, or one that waits throughout) keeps its own page and 8 bytes per
-//! later page, not a slot for every job that came after it.
+//! 16 ids; a page whose jobs have all been retired is let go, so a job that lives for a whole
+//! run (a long one, or one that waits throughout) keeps its own page (under 400 bytes) and 8
+//! bytes per later page, not a slot for every job that came after it. Pages are small because
+//! on a large cluster with long-tailed run times most pages hold one long job: with 1,024 ids a
+//! page (24 kB) for each of them made memory grow with the trace's length.
 
 use std::ops::{Index, IndexMut};
 
@@ -13,7 +15,7 @@ use crate::ids::JobId;
 use crate::job::{Job, JobSpec};
 
 /// Ids per page.
-const PAGE: usize = 1024;
+const PAGE: usize = 16;
 
 /// The slots of [`PAGE`] consecutive ids, and how many of them hold a job.
 #[derive(Clone, Debug)]
@@ -53,6 +55,9 @@ pub struct JobStore {
     /// From the oldest page with a live job (or a little before: empty leading pages are
     /// dropped in batches) to the newest; `None` for one let go.
     pages: Vec<Option<Box<Page>>>,
+    /// How many of `pages` at the front are `None`: counted on as pages are let go, so that
+    /// finding when to drop them costs nothing per page.
+    leading_empty: usize,
     /// Jobs that have arrived.
     arrived: usize,
 }
@@ -123,7 +128,7 @@ impl JobStore {
 
     /// The jobs held, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Job> {
-        self.pages
+        self.pages[self.leading_empty..]
             .iter()
             .flatten()
             .flat_map(|page| page.slots.iter().filter_map(|slot| slot.as_deref()))
@@ -141,10 +146,13 @@ impl JobStore {
         let complete = (self.first_page + at + 1) * PAGE <= self.arrived;
         if page.held == 0 && complete {
             self.pages[at] = None;
-            let empty = self.pages.iter().take_while(|p| p.is_none()).count();
-            if empty * 2 >= self.pages.len() {
-                self.pages.drain(..empty);
-                self.first_page += empty;
+            if at == self.leading_empty {
+                self.leading_empty += self.pages[at..].iter().take_while(|p| p.is_none()).count();
+                if self.leading_empty * 2 >= self.pages.len() {
+                    self.pages.drain(..self.leading_empty);
+                    self.first_page += self.leading_empty;
+                    self.leading_empty = 0;
+                }
             }
         }
         Some(job)
@@ -234,6 +242,30 @@ mod tests {
         store.push(job(3));
         assert_eq!(store.iter().map(|j| j.id.0).collect::<Vec<_>>(), [2, 3]);
         assert!(store.get(JobId(4)).is_none());
+    }
+
+    #[test]
+    fn pages_emptied_behind_the_front_go_with_it() {
+        // Ids 0 … 4 × PAGE: pages 0 … 4, the last holding one job. Pages 2 and 1 empty first
+        // and stay (the front, page 0, is held); once page 0 empties, the three empty pages
+        // at the front are at least half of the five and go: pages 3 and 4 remain.
+        let mut store = JobStore::new();
+        let last = 4 * PAGE as u32;
+        for i in 0..=last {
+            store.push(job(i));
+        }
+        let page = |p: u32| p * PAGE as u32..(p + 1) * PAGE as u32;
+        for i in page(2).chain(page(1)) {
+            store.retire(JobId(i));
+        }
+        assert_eq!((store.first_page, store.pages.len()), (0, 5));
+        for i in page(0) {
+            store.retire(JobId(i));
+        }
+        assert_eq!((store.first_page, store.pages.len()), (3, 2));
+        assert_eq!(store.iter().next().map(|j| j.id), Some(JobId(3 * PAGE as u32)));
+        assert!(store.get(JobId(PAGE as u32)).is_none());
+        assert_eq!(store[JobId(last)].id, JobId(last));
     }
 
     #[test]

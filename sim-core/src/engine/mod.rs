@@ -494,6 +494,9 @@ where
             if self.config.fail_unplaced_arrivals {
                 self.state.fail_unplaced_arrivals();
                 self.emit_records();
+            } else {
+                // Nothing reads the instant's arrivals then; kept, they would grow with the trace.
+                self.state.arrived_now.clear();
             }
             let view = self.state.view();
             for observer in &mut self.observers {
@@ -733,5 +736,63 @@ where
         }
         self.state.records = records;
         self.state.records.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::{Engine, EngineConfig};
+    use crate::cluster::tests::uniform;
+    use crate::job::{JobSpec, JobState};
+    use crate::policy::{Decision, Policy};
+    use crate::resources::TaskRequest;
+    use crate::time::SimTime;
+    use crate::view::ClusterView;
+
+    /// Starts nothing: every job stays pending.
+    struct Idle;
+
+    impl Policy for Idle {
+        fn name(&self) -> &str {
+            "idle"
+        }
+
+        fn schedule(&mut self, _view: &ClusterView<'_>, _decisions: &mut Vec<Decision>) {}
+    }
+
+    #[test]
+    fn an_instants_arrivals_are_let_go_when_it_ends() {
+        // Three one-GPU jobs arriving at 0, 1 and 2 s under a policy that starts none: after
+        // each instant the engine keeps no list of its arrivals, whether or not unplaced ones
+        // fail (a list kept would hold every job of a long replay); when they fail, each
+        // arrival has failed by the end of its instant.
+        for fail in [false, true] {
+            let task = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+            let specs = (0..3u64).map(move |i| {
+                Ok::<_, Infallible>(JobSpec::new(
+                    format!("j{i}"),
+                    SimTime::from_secs(i),
+                    SimTime::from_secs(10),
+                    1,
+                    task,
+                ))
+            });
+            let config = EngineConfig {
+                fail_unplaced_arrivals: fail,
+                sample_interval: None,
+                ..Default::default()
+            };
+            let mut policy = Idle;
+            let mut engine = Engine::new(uniform(1, 1, 1), specs, &mut policy, config).unwrap();
+            for arrived in 1..=3 {
+                assert!(engine.step().unwrap());
+                assert!(engine.state.arrived_now.is_empty(), "after arrival {arrived}");
+                let failed =
+                    (0..arrived).filter(|&i| engine.state.jobs[crate::ids::JobId(i)].state == JobState::Failed);
+                assert_eq!(failed.count(), if fail { arrived as usize } else { 0 });
+            }
+        }
     }
 }
