@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sim_core::metrics::{JobRow, JobRowSink, RackSample, Sample, SampleSink, Summary};
+use sim_core::metrics::{JobRow, JobRowSink, RackSample, RackSampleSink, Sample, SampleSink, Summary};
 use sim_core::run::RunRecord;
 
 use crate::atomic::write_atomic;
@@ -134,20 +134,23 @@ pub fn write_run_files(
         serde_json::to_writer_pretty(&mut *w, summary)?;
         w.write_all(b"\n")
     })?;
+    let racks = dir.join("racks.csv");
     match streamed {
         Some(files) => {
             files.jobs.0.commit(&paths[1])?;
             files.timeseries.csv.commit(&paths[2])?;
+            if files.racks.commit(&racks)? {
+                paths.push(racks);
+            }
         }
         None => {
             write_atomic(&paths[1], |w| write_jobs(w, &record.jobs))?;
             write_atomic(&paths[2], |w| write_timeseries(w, &record.timeseries))?;
+            if !record.racks.is_empty() {
+                write_atomic(&racks, |w| write_racks(w, &record.racks, rack_names))?;
+                paths.push(racks);
+            }
         }
-    }
-    if !record.racks.is_empty() {
-        let path = dir.join("racks.csv");
-        write_atomic(&path, |w| write_racks(w, &record.racks, rack_names))?;
-        paths.push(path);
     }
     if record.faults_active || !record.incidents.is_empty() {
         let path = dir.join("incidents.csv");
@@ -162,16 +165,20 @@ pub fn write_racks(w: &mut impl Write, rows: &[RackSample], rack_names: &[String
     let mut row = Row::default();
     row.header(w, &RACKS_COLUMNS)?;
     for r in rows {
-        row.start()
-            .time(Some(r.t))
-            .text(&rack_names[r.rack.index()])
-            .optional(r.power_kw)
-            .optional(r.inlet_c)
-            .optional(r.max_temp_c)
-            .optional(r.uplink_util)
-            .write(w)?;
+        rack_row(row.start(), r, &rack_names[r.rack.index()]).write(w)?;
     }
     Ok(())
+}
+
+/// Fills `row` with the fields of `sample`, of the rack named `rack_name`, in [`RACKS_COLUMNS`]
+/// order.
+fn rack_row<'r>(row: &'r mut Row, sample: &RackSample, rack_name: &str) -> &'r mut Row {
+    row.time(Some(sample.t))
+        .text(rack_name)
+        .optional(sample.power_kw)
+        .optional(sample.inlet_c)
+        .optional(sample.max_temp_c)
+        .optional(sample.uplink_util)
 }
 
 /// Bytes a streamed CSV gathers before each write: a few writes for a whole `jobs.csv` of an
@@ -247,24 +254,68 @@ impl SampleSink for TimeseriesCsv {
     }
 }
 
+/// `racks.csv` written as the run goes, a row per rack per sample (see [`StreamedFiles`]). The
+/// file is begun at its first row, so a run without physical models makes none.
+pub struct RacksCsv {
+    dir: PathBuf,
+    csv: Option<StreamedCsv>,
+    /// A failure to begin the file, kept for [`RacksCsv::commit`].
+    error: Option<io::Error>,
+}
+
+impl RackSampleSink for RacksCsv {
+    fn push(&mut self, sample: &RackSample, rack_name: &str) {
+        if self.csv.is_none() && self.error.is_none() {
+            match StreamedCsv::create(&self.dir, "racks.csv", &RACKS_COLUMNS) {
+                Ok(csv) => self.csv = Some(csv),
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(csv) = &mut self.csv {
+            csv.append(|row| rack_row(row, sample, rack_name));
+        }
+    }
+}
+
+impl RacksCsv {
+    /// Renames the file to `target` and returns true, if the run wrote rows; false if it wrote
+    /// none; the first error, if any, instead.
+    fn commit(self, target: &Path) -> io::Result<bool> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        self.csv
+            .map(|csv| csv.commit(target))
+            .transpose()
+            .map(|done| done.is_some())
+    }
+}
+
 /// The files a run writes as it goes, so that its memory holds only its live jobs whatever the
-/// length of its trace and its simulated time: `jobs.csv` and `timeseries.csv`, in temporary
-/// files until [`write_run_files`] renames them into place.
+/// length of its trace and its simulated time: `jobs.csv`, `timeseries.csv` and `racks.csv`,
+/// in temporary files until [`write_run_files`] renames them into place.
 pub struct StreamedFiles {
     /// `jobs.csv`: the run's row sink.
     pub jobs: JobsCsv,
     /// `timeseries.csv`: the run's sample sink.
     pub timeseries: TimeseriesCsv,
+    /// `racks.csv`: the run's rack sample sink.
+    pub racks: RacksCsv,
 }
 
 impl StreamedFiles {
-    /// Starts both files for a run whose files go to `dir` (created if needed).
+    /// Starts the files for a run whose files go to `dir` (created if needed).
     pub fn create(dir: &Path) -> io::Result<StreamedFiles> {
         Ok(StreamedFiles {
             jobs: JobsCsv(StreamedCsv::create(dir, "jobs.csv", &JOBS_COLUMNS)?),
             timeseries: TimeseriesCsv {
                 csv: StreamedCsv::create(dir, "timeseries.csv", &TIMESERIES_COLUMNS)?,
                 rows: SampleRows::default(),
+            },
+            racks: RacksCsv {
+                dir: dir.to_path_buf(),
+                csv: None,
+                error: None,
             },
         })
     }
@@ -365,6 +416,57 @@ mod tests {
     use sim_core::time::SimTime;
 
     use super::*;
+
+    #[test]
+    fn streamed_rack_samples_are_the_file_written_at_once_and_none_make_no_file() {
+        // Two racks sampled at 0 and 1.5 s, streamed, then committed: the header, then a line
+        // per rack per time, as the file written from memory has it (by hand: seconds with one
+        // decimal, the rack's name, absent models' cells empty).
+        use sim_core::ids::RackId;
+        let names = ["r0".to_string(), "r1".to_string()];
+        let sample = |t: u64, rack: usize, power_kw: f64| RackSample {
+            t: SimTime::from_micros(t),
+            rack: RackId::from_index(rack),
+            power_kw: Some(power_kw),
+            inlet_c: None,
+            max_temp_c: Some(40.25),
+            uplink_util: None,
+        };
+        let samples = [
+            sample(0, 0, 1.5),
+            sample(0, 1, 2.0),
+            sample(1_500_000, 0, 3.0),
+            sample(1_500_000, 1, 0.0),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = StreamedFiles::create(dir.path()).unwrap();
+        for s in &samples {
+            files.racks.push(s, &names[s.rack.index()]);
+        }
+        let target = dir.path().join("racks.csv");
+        assert!(files.racks.commit(&target).unwrap());
+        let streamed = std::fs::read_to_string(&target).unwrap();
+        let mut at_once = Vec::new();
+        write_racks(&mut at_once, &samples, &names).unwrap();
+        assert_eq!(streamed.as_bytes(), at_once);
+        assert_eq!(
+            streamed.lines().collect::<Vec<_>>(),
+            [
+                "t_s,rack,power_kw,inlet_c,max_temp_c,uplink_util",
+                "0.0,r0,1.5,,40.25,",
+                "0.0,r1,2.0,,40.25,",
+                "1.5,r0,3.0,,40.25,",
+                "1.5,r1,0.0,,40.25,"
+            ]
+        );
+        // A run without physical models pushes nothing: no file, and nothing left behind.
+        let empty = tempfile::tempdir().unwrap();
+        {
+            let files = StreamedFiles::create(empty.path()).unwrap();
+            assert!(!files.racks.commit(&empty.path().join("racks.csv")).unwrap());
+        }
+        assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn a_streamed_timeseries_is_the_file_written_at_once() {

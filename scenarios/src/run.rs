@@ -3,11 +3,11 @@
 use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
 use sim_core::frag::FragTracker;
+use sim_core::metrics::JobRowSink;
 use sim_core::metrics::{FillCollector, FillRow};
-use sim_core::metrics::{JobRowSink, SampleSink};
 use sim_core::model::Models;
 use sim_core::observe::Observer;
-use sim_core::run::{RunRecord, simulate_measured};
+use sim_core::run::{RunRecord, SampleSinks, simulate_measured};
 use traces::SkipReport;
 use traces::fill::fill_workload;
 
@@ -58,14 +58,15 @@ pub fn run_with(
 }
 
 /// [`run_with`], with every scheduling round explained into `explain` when given (the why-log,
-/// [`policies::explain`]; see [`crate::decisions`]), and the time series handed to `samples`
-/// as it is taken when given (written as the run goes; the record's `timeseries` stays empty).
+/// [`policies::explain`]; see [`crate::decisions`]), and the time series (the cluster's and
+/// the racks') handed to `samples` as they are taken when given (written as the run goes; the
+/// record's `timeseries` and `racks` stay empty).
 /// Explaining changes no decision.
 pub fn run_explaining(
     loaded: &ValidScenario,
     watchers: Vec<&mut dyn Observer>,
     rows: &mut dyn JobRowSink,
-    samples: Option<&mut dyn SampleSink>,
+    samples: Option<SampleSinks<'_>>,
     stream: bool,
     explain: Option<Box<dyn ExplainSink>>,
 ) -> Result<ScenarioRun, ScenarioError> {

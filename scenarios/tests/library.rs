@@ -93,6 +93,38 @@ fn a_library_run_works_from_any_folder_and_writes_its_incident_story() {
 }
 
 #[test]
+fn a_run_streams_racks_csv_as_the_run_record_would_write_it_and_none_without_physics() {
+    // `clustersim run` writes racks.csv as samples are taken; the same scenario run in memory
+    // keeps its rack samples, and the file written from them at once must be the same bytes.
+    // A scenario without physical models (cascading-failure) makes no racks.csv at all.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["pdu-trip", "cascading-failure"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+            .args([
+                "run",
+                &format!("library:{name}"),
+                "--no-report",
+                "--quiet",
+                "--out",
+                name,
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let loaded = load_file(Path::new("library:pdu-trip"), &[]).unwrap();
+    let record = run(&loaded).unwrap().record;
+    assert!(record.racks.len() > 100, "pdu-trip samples its racks");
+    let mut at_once = Vec::new();
+    reports::run_files::write_racks(&mut at_once, &record.racks, &record.rack_names).unwrap();
+    let streamed = std::fs::read(dir.path().join("pdu-trip/racks.csv")).unwrap();
+    assert!(streamed == at_once, "streamed racks.csv differs from the record's");
+    assert!(!dir.path().join("cascading-failure/racks.csv").exists());
+    assert!(dir.path().join("cascading-failure/timeseries.csv").exists());
+}
+
+#[test]
 fn an_unknown_library_name_is_bad_input() {
     let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
         .args(["run", "library:cascading"])

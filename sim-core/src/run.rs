@@ -5,8 +5,8 @@ use std::error::Error;
 use crate::engine::{Engine, EngineConfig, EngineStats, RunError, World};
 use crate::job::JobSpec;
 use crate::metrics::{
-    EventDigest, ExtraMetrics, JobRow, JobRowSink, JobRows, JobTotals, MetricPart, PowerCollector, RackSample, Sample,
-    SampleSink, Summary, UsageCollector,
+    EventDigest, ExtraMetrics, JobRow, JobRowSink, JobRows, JobTotals, MetricPart, PowerCollector, RackSample,
+    RackSampleSink, Sample, SampleSink, Summary, UsageCollector,
 };
 use crate::observe::Observer;
 use crate::policy::Policy;
@@ -63,13 +63,23 @@ where
     Ok(record)
 }
 
+/// Where a run's samples go as they are taken, instead of into its [`RunRecord`]: written as
+/// the run goes, so that its memory does not grow with its simulated time.
+pub struct SampleSinks<'a> {
+    /// The cluster's samples (`timeseries.csv`).
+    pub cluster: &'a mut dyn SampleSink,
+    /// Each rack's samples, when a physical model is on (`racks.csv`).
+    pub racks: &'a mut dyn RackSampleSink,
+}
+
 /// [`simulate`], with `extra` observers watching the run beside the standard collectors (the
 /// fill experiment's allocation curve, for one), every job's row handed to `rows` as the job is
 /// retired (written as it comes, or dropped, when the run streams its jobs:
 /// `EngineConfig::stream_jobs`), and the metrics of `metrics` computed too (a crate's own,
 /// built afresh for this run; empty for none): they watch the run after the standard
 /// collectors and `extra`, and their values go to [`RunRecord::extra_metrics`]. With `samples`,
-/// the time series goes there as it is taken and [`RunRecord::timeseries`] stays empty.
+/// the time series go there as they are taken and [`RunRecord::timeseries`] and
+/// [`RunRecord::racks`] stay empty.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_measured<S, E>(
     world: impl Into<World>,
@@ -78,7 +88,7 @@ pub fn simulate_measured<S, E>(
     config: EngineConfig,
     extra: Vec<&mut dyn Observer>,
     rows: &mut dyn JobRowSink,
-    samples: Option<&mut dyn SampleSink>,
+    samples: Option<SampleSinks<'_>>,
     metrics: &[MetricPart],
 ) -> Result<RunRecord, RunError>
 where
@@ -88,12 +98,14 @@ where
     let world = world.into();
     let mut measured = ExtraMetrics::build(metrics);
     let node_names: Vec<String> = world.cluster.nodes().iter().map(|n| n.name.clone()).collect();
-    let mut usage = match samples {
-        Some(sink) => UsageCollector::streaming(sink),
-        None => UsageCollector::new(),
+    let (mut usage, mut power) = match samples {
+        Some(sinks) => (
+            UsageCollector::streaming(sinks.cluster),
+            PowerCollector::streaming(sinks.racks),
+        ),
+        None => (UsageCollector::new(), PowerCollector::new()),
     };
     let mut digest = EventDigest::new();
-    let mut power = PowerCollector::new();
     let mut totals = JobTotals::new();
     let mut job_rows = JobRows::new(node_names, rows);
     let mut engine = Engine::new(world, source, policy, config)?;

@@ -16,7 +16,7 @@ pub use custom::{ExtraMetrics, Metric, MetricPart, SUMMARY_KEYS, is_metric_name}
 pub use digest::EventDigest;
 pub use distribution::{Distribution, EXACT_UP_TO};
 pub use fill::{FillCollector, FillRow};
-pub use power::{PowerCollector, PowerTotals, RackSample, cluster_power_w, hottest_gpu_c};
+pub use power::{PowerCollector, PowerTotals, RackSample, RackSampleSink, cluster_power_w, hottest_gpu_c};
 pub use registry::{Better, METRIC_NAMES, METRICS, MetricInfo, metric_info};
 pub use stats::{jain_index, mean, percentile};
 pub use summary::{DiscardRows, JobRow, JobRowSink, JobRows, JobTotals, Summary};

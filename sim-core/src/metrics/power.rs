@@ -39,9 +39,17 @@ pub struct RackSample {
     pub uplink_util: Option<f64>,
 }
 
+/// Where the per-rack samples of a run go as they are taken: `racks.csv` written as the run
+/// goes, so that a long run with physical models does not hold a row per rack per sample.
+pub trait RackSampleSink {
+    /// Takes the next rack's sample (in time order, racks in id order within a time), with the
+    /// rack's name.
+    fn push(&mut self, sample: &RackSample, rack_name: &str);
+}
+
 /// Observer of power, energy, heat and node failures.
 #[derive(Default)]
-pub struct PowerCollector {
+pub struct PowerCollector<'s> {
     totals: PowerTotals,
     last: Option<SimTime>,
     /// Values holding since `last`.
@@ -49,12 +57,22 @@ pub struct PowerCollector {
     throttled_gpus: f64,
     pue: f64,
     racks: Vec<RackSample>,
+    /// Where rack samples go instead of `racks`, when given.
+    sink: Option<&'s mut dyn RackSampleSink>,
 }
 
-impl PowerCollector {
-    /// A collector with nothing seen yet.
+impl<'s> PowerCollector<'s> {
+    /// A collector with nothing seen yet, keeping its rack samples.
     pub fn new() -> Self {
         PowerCollector::default()
+    }
+
+    /// A collector handing each rack sample to `sink` as it is taken instead of keeping it.
+    pub fn streaming(sink: &'s mut dyn RackSampleSink) -> Self {
+        PowerCollector {
+            sink: Some(sink),
+            ..PowerCollector::default()
+        }
     }
 
     /// The totals (complete once the run has ended).
@@ -62,7 +80,7 @@ impl PowerCollector {
         self.totals
     }
 
-    /// Per-rack samples, by time then rack.
+    /// Per-rack samples, by time then rack (none when they went to a sink).
     pub fn into_rack_samples(self) -> Vec<RackSample> {
         self.racks
     }
@@ -94,7 +112,7 @@ pub fn cluster_power_w(view: &ClusterView<'_>) -> Option<f64> {
     Some(view.physics.cluster_power_w())
 }
 
-impl Observer for PowerCollector {
+impl Observer for PowerCollector<'_> {
     fn on_record(&mut self, record: &Record, _view: &ClusterView<'_>) {
         if matches!(record, Record::NodeDown { .. }) {
             self.totals.node_failures += 1;
@@ -117,16 +135,20 @@ impl Observer for PowerCollector {
         if physics.power().is_none() && physics.network().is_none() {
             return;
         }
-        for rack in 0..view.cluster.racks().len() {
+        for (rack, info) in view.cluster.racks().iter().enumerate() {
             let id = RackId::from_index(rack);
-            self.racks.push(RackSample {
+            let sample = RackSample {
                 t: at,
                 rack: id,
                 power_kw: physics.power().map(|_| physics.rack_power_w(id) / 1e3),
                 inlet_c: physics.thermal().map(|t| t.rack(id).inlet_at(at)),
                 max_temp_c: hottest_gpu_c(view, at, Some(id)),
                 uplink_util: physics.network().map(|n| n.uplink_utilization(id)),
-            });
+            };
+            match self.sink.as_deref_mut() {
+                Some(sink) => sink.push(&sample, &info.name),
+                None => self.racks.push(sample),
+            }
         }
     }
 

@@ -53,7 +53,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    // jobs.csv is written as jobs end and timeseries.csv as samples are taken, so a run of any
+    // jobs.csv is written as jobs end, timeseries.csv and racks.csv as samples are taken, so a run of any
     // length holds only its live jobs.
     let created = !out.exists();
     let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
@@ -95,7 +95,10 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         &loaded,
         watchers,
         &mut streamed.jobs,
-        Some(&mut streamed.timeseries),
+        Some(sim_core::run::SampleSinks {
+            cluster: &mut streamed.timeseries,
+            racks: &mut streamed.racks,
+        }),
         true,
         sink,
     );
