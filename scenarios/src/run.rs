@@ -3,8 +3,7 @@
 use policies::explain::ExplainSink;
 use sim_core::engine::{EngineConfig, World};
 use sim_core::frag::FragTracker;
-use sim_core::metrics::JobRowSink;
-use sim_core::metrics::{FillCollector, FillRow};
+use sim_core::metrics::{FillCollector, FillRow, JobRowSink};
 use sim_core::model::Models;
 use sim_core::observe::Observer;
 use sim_core::run::{RunRecord, SampleSinks, simulate_measured};

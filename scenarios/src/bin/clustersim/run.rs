@@ -53,8 +53,8 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    // jobs.csv is written as jobs end, timeseries.csv and racks.csv as samples are taken, so a run of any
-    // length holds only its live jobs.
+    // jobs.csv is written as jobs end, timeseries.csv and racks.csv as samples are taken, so a
+    // run of any length holds only its live jobs.
     let created = !out.exists();
     let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
     let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
