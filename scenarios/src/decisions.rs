@@ -18,6 +18,7 @@
 //! when it began. A round costs the jobs it considered and those that began or stopped waiting
 //! behind the head ([`policies::explain::CompactRound`]), not the length of the queue.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -112,8 +113,9 @@ struct Writer {
     out: csv::Writer<BufWriter<std::fs::File>>,
     path: Option<tempfile::TempPath>,
     error: Option<io::Error>,
-    /// The open wait of each job, by job index.
-    open: Vec<Option<Open>>,
+    /// The open wait of each job that has one (only those: a slot for every job of a long run
+    /// would grow with its trace), in job order.
+    open: BTreeMap<JobId, Open>,
     /// The counts shared by the waits behind the head.
     behind: Behind,
 }
@@ -133,7 +135,7 @@ impl DecisionsCsv {
                 out,
                 path: Some(path),
                 error: None,
-                open: Vec::new(),
+                open: BTreeMap::new(),
                 behind: Behind::default(),
             })),
         })
@@ -149,7 +151,7 @@ impl DecisionsCsv {
     pub fn commit(self, dir: &Path) -> io::Result<PathBuf> {
         let mut writer = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let open = std::mem::take(&mut writer.open);
-        for wait in open.into_iter().flatten() {
+        for wait in open.into_values() {
             let wait = writer.settle(wait);
             writer.close(wait, None);
         }
@@ -197,15 +199,6 @@ impl Writer {
 }
 
 impl Writer {
-    /// The open wait of `job` (`None` also for a job never seen).
-    fn slot(&mut self, job: JobId) -> &mut Option<Open> {
-        let index = job.index();
-        if self.open.len() <= index {
-            self.open.resize_with(index + 1, || None);
-        }
-        &mut self.open[index]
-    }
-
     /// `open` as a wait with counters of its own: a wait behind the head gets the rounds and
     /// heads the shared counts gained since it joined, up to the last round that stopped at a
     /// head.
@@ -251,7 +244,7 @@ impl Writer {
         let behind = &self.behind;
         let head = behind.head.expect("a job joins in a round with a head");
         let (joined_rounds, joined_changes) = (behind.rounds, behind.changes);
-        let wait = match self.slot(job).take() {
+        let wait = match self.open.remove(&job) {
             Some(Open::Wait(wait)) if matches!(wait.reason, Reason::BehindHead { .. }) => {
                 let changed = wait.reason != Reason::BehindHead { head };
                 WaitBehind {
@@ -281,7 +274,7 @@ impl Writer {
                 }
             }
         };
-        *self.slot(job) = Some(Open::Behind(wait));
+        self.open.insert(job, Open::Behind(wait));
     }
 }
 
@@ -293,35 +286,38 @@ impl ExplainSink for Sink {
         }
         let now = view.now;
         for &job in round.left {
-            if let Some(open) = writer.slot(job).take() {
+            if let Some(open) = writer.open.remove(&job) {
                 let wait = writer.settle(open);
-                *writer.slot(job) = Some(Open::Wait(wait));
+                writer.open.insert(job, Open::Wait(wait));
             }
         }
         for row in round.rows {
-            if let (Outcome::Waits(reason), Some(Open::Wait(open))) = (&row.outcome, writer.slot(row.job))
+            if let (Outcome::Waits(reason), Some(Open::Wait(open))) = (&row.outcome, writer.open.get_mut(&row.job))
                 && open.reason == *reason
             {
                 open.rounds += 1;
                 open.last = now;
                 continue;
             }
-            if let Some(previous) = writer.slot(row.job).take() {
+            if let Some(previous) = writer.open.remove(&row.job) {
                 let previous = writer.settle(previous);
                 writer.close(previous, Some(now));
             }
             let job = view.job(row.job).spec.id.as_str();
             if let Outcome::Waits(reason) = &row.outcome {
-                *writer.slot(row.job) = Some(Open::Wait(OpenWait {
-                    reason: reason.clone(),
-                    job: job.to_string(),
-                    params: reason.params(view),
-                    heads: 1,
-                    last_head: String::new(),
-                    first: now,
-                    last: now,
-                    rounds: 1,
-                }));
+                writer.open.insert(
+                    row.job,
+                    Open::Wait(OpenWait {
+                        reason: reason.clone(),
+                        job: job.to_string(),
+                        params: reason.params(view),
+                        heads: 1,
+                        last_head: String::new(),
+                        first: now,
+                        last: now,
+                        rounds: 1,
+                    }),
+                );
                 continue;
             }
             let t = reports::number::seconds(now);
