@@ -3,16 +3,20 @@
 //! other simulators) read a run's outcome as they read a real machine's log: one line per job,
 //! in submit order, with the wait, run time and status the simulation gave it.
 //!
-//! Jobs end in any order, so a job's line waits in memory until every job submitted before it
-//! has ended (or the run has): only lines of jobs that overtook a live one are held. Lines go to
-//! a temporary file first, and [`SwfLog::commit`] writes `jobs.swf` from it in a second pass,
-//! once it is known whether the trace's job ids, users and queues are all numbers (which SWF
-//! needs) or must be numbered.
+//! Jobs end in any order, so a job's line waits until every job submitted before it has ended
+//! (or the run has): only lines of jobs that overtook a live one are held. Held lines stay in
+//! memory up to [`HOLD_LIMIT`] bytes; past that they go, in submit order, to a temporary file of
+//! their own (a run behind a job that lives through it holds no more than that, and a byte a
+//! job to know which have ended). Lines go to a temporary file first, and [`SwfLog::commit`]
+//! writes `jobs.swf` from it (merged with the held lines' files) in a second pass, once it is
+//! known whether the trace's job ids, users and queues are all numbers (which SWF needs) or must
+//! be numbered.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::io::{self, BufRead, BufReader, BufWriter, Lines, Write};
+use std::path::{Path, PathBuf};
 
 use sim_core::SimTime;
 use sim_core::cluster::Cluster;
@@ -26,12 +30,25 @@ use crate::number::push_log_seconds;
 /// The name the trace readers give a job without a user or queue (SWF's -1).
 const UNNAMED: &str = "default";
 
+/// Bytes of held lines kept in memory before they go to a file of their own.
+const HOLD_LIMIT: usize = 16 << 20;
+
 /// `jobs.swf` written as the run goes (see the module's documentation).
 pub struct SwfLog {
+    dir: PathBuf,
+    /// Lines written in submit order, each after its job's arrival index and a tab.
     out: BufWriter<File>,
     path: tempfile::TempPath,
-    /// Lines of retired jobs not written yet; slot `i` is the job of arrival index `next + i`.
-    held: VecDeque<Option<String>>,
+    /// Whether the job of arrival index `next + i` has been retired (its line held or set
+    /// aside), for the jobs from `next` to the newest retired.
+    retired: VecDeque<bool>,
+    /// Lines of retired jobs not written yet, by arrival index.
+    held: BTreeMap<usize, String>,
+    /// Bytes of `held`, and the most it may reach before going to a file.
+    held_bytes: usize,
+    hold_limit: usize,
+    /// Files of held lines set aside, each in submit order with the index before each line.
+    set_aside: Vec<tempfile::TempPath>,
     next: usize,
     numbers: Numbers,
     /// The `Computer` of the header: what ran.
@@ -53,12 +70,22 @@ impl SwfLog {
     /// Starts `jobs.swf` in `dir` (created if needed); `computer` names the run in the header
     /// (scenario, policy, seed).
     pub fn create(dir: &Path, computer: String) -> io::Result<SwfLog> {
+        SwfLog::with_hold_limit(dir, computer, HOLD_LIMIT)
+    }
+
+    /// [`SwfLog::create`], holding at most `hold_limit` bytes of lines in memory.
+    fn with_hold_limit(dir: &Path, computer: String, hold_limit: usize) -> io::Result<SwfLog> {
         std::fs::create_dir_all(dir)?;
         let (file, path) = crate::atomic::temporary_for(dir, "jobs.swf")?;
         Ok(SwfLog {
+            dir: dir.to_path_buf(),
             out: BufWriter::new(file),
             path,
-            held: VecDeque::new(),
+            retired: VecDeque::new(),
+            held: BTreeMap::new(),
+            held_bytes: 0,
+            hold_limit,
+            set_aside: Vec::new(),
             next: 0,
             numbers: Numbers {
                 ids: true,
@@ -77,17 +104,27 @@ impl SwfLog {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        debug_assert!(self.held.iter().all(Option::is_none), "every job is retired by the end");
+        debug_assert!(
+            self.held.is_empty() && self.retired.is_empty(),
+            "every job is retired by the end"
+        );
         self.out.flush()?;
         let jobs = self.next;
         let target = dir.join("jobs.swf");
-        let raw = BufReader::new(File::open(&self.path)?);
+        let mut sources = vec![BufReader::new(File::open(&self.path)?).lines()];
+        for path in &self.set_aside {
+            sources.push(BufReader::new(File::open(path)?).lines());
+        }
         crate::write_atomic(&target, |w| {
             write_header(w, &self.computer, jobs, self.machine)?;
             let mut names = Renumbering::new(self.numbers);
-            for (position, line) in raw.lines().enumerate() {
-                w.write_all(names.final_line(&line?, position).as_bytes())?;
+            let mut merged = InSubmitOrder::new(sources)?;
+            let mut position = 0;
+            while let Some(raw) = merged.next_line()? {
+                w.write_all(names.final_line(&raw, position).as_bytes())?;
+                position += 1;
             }
+            debug_assert_eq!(position, jobs, "a line per job");
             Ok(())
         })?;
         Ok(target)
@@ -99,21 +136,108 @@ impl SwfLog {
         self.numbers.ids &= is_swf_number(&spec.id);
         self.numbers.users &= spec.user == UNNAMED || is_swf_number(&spec.user);
         self.numbers.queues &= spec.queue == UNNAMED || is_swf_number(&spec.queue);
-        let slot = job.id.index() - self.next;
-        if self.held.len() <= slot {
-            self.held.resize(slot + 1, None);
+        let index = job.id.index();
+        let slot = index - self.next;
+        if self.retired.len() <= slot {
+            self.retired.resize(slot + 1, false);
         }
-        self.held[slot] = Some(raw_line(job));
-        while let Some(line) = self.held.front_mut().and_then(Option::take) {
-            self.held.pop_front();
-            self.next += 1;
-            if self.error.is_none()
-                && let Err(e) = self.out.write_all(line.as_bytes())
-            {
-                self.error = Some(e);
+        self.retired[slot] = true;
+        let line = raw_line(job);
+        self.held_bytes += line.len();
+        self.held.insert(index, line);
+        while self.retired.front() == Some(&true) {
+            self.retired.pop_front();
+            // A line set aside is in its own file; the rest are written now.
+            if let Some(line) = self.held.remove(&self.next) {
+                self.held_bytes -= line.len();
+                let written = write_indexed(&mut self.out, self.next, &line);
+                self.keep_error(written);
             }
+            self.next += 1;
+        }
+        if self.held_bytes > self.hold_limit {
+            let set_aside = self.set_aside_held();
+            self.keep_error(set_aside);
         }
     }
+
+    /// Moves the held lines, in submit order, to a file of their own.
+    fn set_aside_held(&mut self) -> io::Result<()> {
+        let (file, path) = crate::atomic::temporary_for(&self.dir, "jobs.swf.held")?;
+        self.set_aside.push(path);
+        let mut out = BufWriter::new(file);
+        for (index, line) in std::mem::take(&mut self.held) {
+            write_indexed(&mut out, index, &line)?;
+        }
+        self.held_bytes = 0;
+        out.flush()
+    }
+
+    /// Keeps the first error of the run, for [`SwfLog::commit`].
+    fn keep_error(&mut self, result: io::Result<()>) {
+        if let Err(e) = result
+            && self.error.is_none()
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// Writes `line` (a raw line, ending in a line break) after `index` and a tab.
+fn write_indexed(out: &mut impl Write, index: usize, line: &str) -> io::Result<()> {
+    let mut number = itoa::Buffer::new();
+    out.write_all(number.format(index).as_bytes())?;
+    out.write_all(b"\t")?;
+    out.write_all(line.as_bytes())
+}
+
+/// The raw lines of several files, each in submit order with its job's index before it, merged
+/// into one submit order.
+struct InSubmitOrder {
+    sources: Vec<Lines<BufReader<File>>>,
+    /// The next line of each source that has one, smallest index first.
+    heads: BinaryHeap<Reverse<(usize, usize)>>,
+    lines: Vec<String>,
+}
+
+impl InSubmitOrder {
+    fn new(mut sources: Vec<Lines<BufReader<File>>>) -> io::Result<InSubmitOrder> {
+        let mut heads = BinaryHeap::new();
+        let mut lines = vec![String::new(); sources.len()];
+        for (source, lines_of) in sources.iter_mut().enumerate() {
+            if let Some((index, line)) = next_indexed(lines_of)? {
+                lines[source] = line;
+                heads.push(Reverse((index, source)));
+            }
+        }
+        Ok(InSubmitOrder { sources, heads, lines })
+    }
+
+    /// The next raw line in submit order, without its index.
+    fn next_line(&mut self) -> io::Result<Option<String>> {
+        let Some(Reverse((_, source))) = self.heads.pop() else {
+            return Ok(None);
+        };
+        let line = match next_indexed(&mut self.sources[source])? {
+            Some((index, next)) => {
+                self.heads.push(Reverse((index, source)));
+                std::mem::replace(&mut self.lines[source], next)
+            }
+            None => std::mem::take(&mut self.lines[source]),
+        };
+        Ok(Some(line))
+    }
+}
+
+/// The next line of `lines` as (index, raw line without its index).
+fn next_indexed(lines: &mut Lines<BufReader<File>>) -> io::Result<Option<(usize, String)>> {
+    let Some(line) = lines.next().transpose()? else {
+        return Ok(None);
+    };
+    let malformed = || io::Error::new(io::ErrorKind::InvalidData, "a held SWF line without its index");
+    let (index, raw) = line.split_once('\t').ok_or_else(malformed)?;
+    let index = index.parse().map_err(|_| malformed())?;
+    Ok(Some((index, raw.to_string())))
 }
 
 impl Observer for SwfLog {
@@ -301,6 +425,56 @@ fn write_header(w: &mut impl Write, computer: &str, jobs: usize, machine: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Job `i` (trace id `10 + i`, submitted at `i` s), started at 100 s and ended at
+    /// `100 + i` s, completed, on one GPU.
+    fn ended_job(i: u32) -> Job {
+        use sim_core::cluster::GpuTypeSet;
+        use sim_core::ids::{JobId, QueueId, UserId};
+        use sim_core::resources::TaskRequest;
+        let task = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+        let submit = SimTime::from_secs(u64::from(i));
+        let spec = JobSpec::new((10 + i).to_string(), submit, SimTime::from_secs(100), 1, task);
+        let mut job = Job::new(JobId(i), spec, UserId(0), QueueId(0), GpuTypeSet::ANY);
+        job.state = JobState::Completed;
+        job.first_start = Some(SimTime::from_secs(100));
+        job.end = Some(SimTime::from_secs(100 + u64::from(i)));
+        job
+    }
+
+    #[test]
+    fn lines_set_aside_past_the_hold_limit_come_back_in_submit_order() {
+        // Six jobs retired in the order 3, 1, 5, 0, 4, 2. With a limit of one byte every line
+        // held goes to a file of its own at once (3; then 1; then 5; 0 lets 0 and 1 out but
+        // not 3, set aside; …), and the committed log must equal the one written with no
+        // limit: ids 10 … 15 in submit order, each waiting 100 − i s and running i s.
+        let dir = tempfile::tempdir().unwrap();
+        let mut logs = Vec::new();
+        for (name, limit) in [("all-held", usize::MAX), ("set-aside", 1)] {
+            let out = dir.path().join(name);
+            let mut log = SwfLog::with_hold_limit(&out, "test".to_string(), limit).unwrap();
+            for i in [3, 1, 5, 0, 4, 2] {
+                log.retire(&ended_job(i));
+            }
+            if limit == 1 {
+                assert!(log.set_aside.len() >= 3, "{} files set aside", log.set_aside.len());
+            }
+            log.machine = Some((6, 6));
+            let path = log.commit(&out).unwrap();
+            logs.push(std::fs::read_to_string(path).unwrap());
+            let left: Vec<_> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(left, ["jobs.swf"], "temporary files removed");
+        }
+        assert_eq!(logs[0], logs[1]);
+        let jobs: Vec<&str> = logs[1].lines().filter(|l| !l.starts_with(';')).collect();
+        let expected: Vec<String> = (0..6)
+            .map(|i| format!("{} {i} {} {i} 1 -1 -1 1 100 -1 1 -1 -1 -1 -1 -1 -1 -1", 10 + i, 100 - i))
+            .collect();
+        assert_eq!(jobs, expected);
+    }
 
     #[test]
     fn swf_numbers_are_plain_decimal_digits() {
