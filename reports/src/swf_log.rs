@@ -5,9 +5,9 @@
 //!
 //! Jobs end in any order, so a job's line waits until every job submitted before it has ended
 //! (or the run has): only lines of jobs that overtook a live one are held. Held lines stay in
-//! memory up to [`HOLD_LIMIT`] bytes; past that they go, in submit order, to a temporary file of
-//! their own (a run behind a job that lives through it holds no more than that, and a byte a
-//! job to know which have ended). Lines go to a temporary file first, and [`SwfLog::commit`]
+//! memory up to 16 MiB; past that they go, in submit order, to a temporary file of their own
+//! (a run behind a job that lives through it holds no more than that, and a byte a job to know
+//! which have ended). Lines go to a temporary file first, and [`SwfLog::commit`]
 //! writes `jobs.swf` from it (merged with the held lines' files) in a second pass, once it is
 //! known whether the trace's job ids, users and queues are all numbers (which SWF needs) or must
 //! be numbered.
