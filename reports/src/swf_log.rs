@@ -141,19 +141,26 @@ impl SwfLog {
         if self.retired.len() <= slot {
             self.retired.resize(slot + 1, false);
         }
-        self.retired[slot] = true;
         let line = raw_line(job);
-        self.held_bytes += line.len();
-        self.held.insert(index, line);
+        if slot == 0 {
+            // The next line in submit order (the common case): written at once, never held.
+            self.retired.pop_front();
+            self.write_next(&line);
+        } else {
+            self.retired[slot] = true;
+            self.held_bytes += line.len();
+            self.held.insert(index, line);
+        }
         while self.retired.front() == Some(&true) {
             self.retired.pop_front();
             // A line set aside is in its own file; the rest are written now.
-            if let Some(line) = self.held.remove(&self.next) {
-                self.held_bytes -= line.len();
-                let written = write_indexed(&mut self.out, self.next, &line);
-                self.keep_error(written);
+            match self.held.remove(&self.next) {
+                Some(line) => {
+                    self.held_bytes -= line.len();
+                    self.write_next(&line);
+                }
+                None => self.next += 1,
             }
-            self.next += 1;
         }
         if self.held_bytes > self.hold_limit {
             let set_aside = self.set_aside_held();
@@ -171,6 +178,13 @@ impl SwfLog {
         }
         self.held_bytes = 0;
         out.flush()
+    }
+
+    /// Writes the line of job `next` in submit order and moves on to the next job.
+    fn write_next(&mut self, line: &str) {
+        let written = write_indexed(&mut self.out, self.next, line);
+        self.keep_error(written);
+        self.next += 1;
     }
 
     /// Keeps the first error of the run, for [`SwfLog::commit`].
@@ -231,13 +245,14 @@ impl InSubmitOrder {
 
 /// The next line of `lines` as (index, raw line without its index).
 fn next_indexed(lines: &mut Lines<BufReader<File>>) -> io::Result<Option<(usize, String)>> {
-    let Some(line) = lines.next().transpose()? else {
+    let Some(mut line) = lines.next().transpose()? else {
         return Ok(None);
     };
     let malformed = || io::Error::new(io::ErrorKind::InvalidData, "a held SWF line without its index");
-    let (index, raw) = line.split_once('\t').ok_or_else(malformed)?;
-    let index = index.parse().map_err(|_| malformed())?;
-    Ok(Some((index, raw.to_string())))
+    let tab = line.find('\t').ok_or_else(malformed)?;
+    let index = line[..tab].parse().map_err(|_| malformed())?;
+    line.drain(..=tab);
+    Ok(Some((index, line)))
 }
 
 impl Observer for SwfLog {
