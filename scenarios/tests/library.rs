@@ -93,6 +93,48 @@ fn a_library_run_works_from_any_folder_and_writes_its_incident_story() {
 }
 
 #[test]
+fn a_streamed_run_has_the_summary_of_the_same_run_kept_in_memory() {
+    // `clustersim run` streams jobs.csv, so jobs reach the totals as they end; a run kept in
+    // memory hands them over in arrival order. The summary must not depend on that order.
+    // pdu-trip: jobs end out of submit order (the first to end was not the first submitted),
+    // some work is lost, and slowdowns are summed over 400 jobs.
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(["run", "library:pdu-trip", "--no-report", "--quiet", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary_json = std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap();
+    let streamed: serde_json::Value = serde_json::from_str(&summary_json).unwrap();
+    let loaded = load_file(Path::new("library:pdu-trip"), &[]).unwrap();
+    // Both sides read back from JSON text (serde_json's parser may be an ulp off the written
+    // digits; the same digits read the same).
+    let kept = serde_json::to_string(&run(&loaded).unwrap().record.summary).unwrap();
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    for (key, value) in kept.as_object().unwrap() {
+        assert_eq!(
+            &streamed[key], value,
+            "{key}: streamed run against the run kept in memory"
+        );
+    }
+    // The makespan runs from the first submission (the smallest submit time in jobs.csv) to
+    // the end of the run (summary.json's end_s), whichever job ended first.
+    let mut jobs = csv::Reader::from_path(dir.path().join("out/jobs.csv")).unwrap();
+    let submits: Vec<f64> = jobs
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|row| row.unwrap()["submit_s"].parse().unwrap())
+        .collect();
+    let first_submit = submits.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(
+        submits[0] > first_submit,
+        "the first row (first job to end) was not submitted first"
+    );
+    let end_s = streamed["end_s"].as_f64().unwrap();
+    assert_eq!(streamed["makespan_s"].as_f64().unwrap(), end_s - first_submit);
+}
+
+#[test]
 fn a_run_streams_racks_csv_as_the_run_record_would_write_it_and_none_without_physics() {
     // `clustersim run` writes racks.csv as samples are taken; the same scenario run in memory
     // keeps its rack samples, and the file written from them at once must be the same bytes.

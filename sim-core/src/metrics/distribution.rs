@@ -4,6 +4,7 @@
 
 use hdrhistogram::Histogram;
 
+use super::exact_sum::ExactSum;
 use super::stats::{mean, percentile};
 
 /// Values kept one by one (8 bytes each, 8 MiB at most): every trace of the archives and the
@@ -21,15 +22,16 @@ const SIGNIFICANT_DIGITS: u8 = 3;
 pub struct Distribution {
     exact: Vec<f64>,
     histogram: Option<Histogram<u64>>,
-    /// Sum and count of every value, for the mean once the histogram holds them.
-    sum: f64,
+    /// Sum and count of every value, for the mean once the histogram holds them (a sum the
+    /// order of the values does not change, as the exact mean's sorted sum does not).
+    sum: ExactSum,
     count: u64,
 }
 
 impl Distribution {
     /// Adds one value, in seconds.
     pub fn push(&mut self, seconds: f64) {
-        self.sum += seconds;
+        self.sum.add(seconds);
         self.count += 1;
         match &mut self.histogram {
             Some(histogram) => record(histogram, seconds),
@@ -52,7 +54,7 @@ impl Distribution {
 
     /// The mean and the nearest-rank percentiles `percents` (each in 0..=100); `None` each
     /// when there is no value. Exact up to [`EXACT_UP_TO`] values (the mean summed in
-    /// ascending order); past it the mean is the running sum over the count and each
+    /// ascending order); past it the mean is the exact sum over the count and each
     /// percentile the upper end of its histogram bucket.
     pub fn summarise<const N: usize>(&self, percents: [f64; N]) -> (Option<f64>, [Option<f64>; N]) {
         match &self.histogram {
@@ -62,7 +64,10 @@ impl Distribution {
             }
             Some(histogram) => {
                 let seconds = |p: f64| histogram.value_at_quantile(p / 100.0) as f64 / 1e6;
-                (Some(self.sum / self.count as f64), percents.map(|p| Some(seconds(p))))
+                (
+                    Some(self.sum.value() / self.count as f64),
+                    percents.map(|p| Some(seconds(p))),
+                )
             }
         }
     }

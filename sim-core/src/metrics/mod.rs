@@ -5,6 +5,7 @@
 mod custom;
 mod digest;
 mod distribution;
+mod exact_sum;
 mod fill;
 mod power;
 mod registry;

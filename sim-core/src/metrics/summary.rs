@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::distribution::Distribution;
+use super::exact_sum::ExactSum;
 use super::power::PowerTotals;
 use super::registry::METRICS;
 use super::stats::jain_index;
@@ -156,16 +157,57 @@ pub struct JobTotals {
     first_submit: Option<SimTime>,
     jct_s: Distribution,
     wait_s: Distribution,
-    slowdowns: (f64, u64),
+    slowdowns: (ExactSum, u64),
     /// Per user (by id): sum of bounded slowdowns of completed jobs, and their count.
-    by_user: Vec<(f64, u32)>,
+    by_user: Vec<(ExactSum, u32)>,
     preemptions: u64,
     interruptions: u64,
-    lost_gpu_s: f64,
+    lost_gpu_s: ExactSum,
     failed_after_retries: u64,
     failed_unstarted: u64,
     /// Time splits of the jobs, each second × the job's GPUs.
-    split_gpu_s: TimeSplit,
+    split_gpu_s: SplitSums,
+}
+
+/// The time splits of many jobs added up, each field an [`ExactSum`] (see it for why).
+#[derive(Clone, Debug, Default)]
+struct SplitSums {
+    wall_s: ExactSum,
+    running_s: ExactSum,
+    useful_s: ExactSum,
+    checkpoint_s: ExactSum,
+    lost_s: ExactSum,
+    warmup_s: ExactSum,
+    detection_s: ExactSum,
+    waiting_s: ExactSum,
+}
+
+impl SplitSums {
+    /// Adds every field of `split` × `weight` (a job's GPUs: totals in GPU-seconds).
+    fn add_scaled(&mut self, split: &TimeSplit, weight: f64) {
+        self.wall_s.add(split.wall_s * weight);
+        self.running_s.add(split.running_s * weight);
+        self.useful_s.add(split.useful_s * weight);
+        self.checkpoint_s.add(split.checkpoint_s * weight);
+        self.lost_s.add(split.lost_s * weight);
+        self.warmup_s.add(split.warmup_s * weight);
+        self.detection_s.add(split.detection_s * weight);
+        self.waiting_s.add(split.waiting_s * weight);
+    }
+
+    /// The totals.
+    fn total(&self) -> TimeSplit {
+        TimeSplit {
+            wall_s: self.wall_s.value(),
+            running_s: self.running_s.value(),
+            useful_s: self.useful_s.value(),
+            checkpoint_s: self.checkpoint_s.value(),
+            lost_s: self.lost_s.value(),
+            warmup_s: self.warmup_s.value(),
+            detection_s: self.detection_s.value(),
+            waiting_s: self.waiting_s.value(),
+        }
+    }
 }
 
 /// The position of a state in [`JobTotals`]'s counts.
@@ -202,18 +244,20 @@ impl Observer for JobTotals {
         self.split_gpu_s.add_scaled(&job.time_split(view.now), job.spec.gpus());
         self.submitted += 1;
         self.by_state[slot(job.state)] += 1;
-        self.first_submit.get_or_insert(job.spec.submit);
+        // Jobs retire as they end when rows are streamed: the first to retire need not be the
+        // first submitted.
+        self.first_submit = Some(self.first_submit.map_or(job.spec.submit, |t| t.min(job.spec.submit)));
         if job.state == JobState::Completed {
             let jct_s = (job.end.expect("completed jobs have an end") - job.spec.submit).as_secs_f64();
             let slowdown = (jct_s / job.spec.duration.as_secs_f64().max(SLOWDOWN_BOUND_S)).max(1.0);
             self.jct_s.push(jct_s);
-            self.slowdowns.0 += slowdown;
+            self.slowdowns.0.add(slowdown);
             self.slowdowns.1 += 1;
             let user = job.user.index();
             if self.by_user.len() <= user {
-                self.by_user.resize(user + 1, (0.0, 0));
+                self.by_user.resize(user + 1, (ExactSum::default(), 0));
             }
-            self.by_user[user].0 += slowdown;
+            self.by_user[user].0.add(slowdown);
             self.by_user[user].1 += 1;
         }
         if let Some(start) = job.first_start {
@@ -221,7 +265,7 @@ impl Observer for JobTotals {
         }
         self.preemptions += u64::from(job.preemptions);
         self.interruptions += u64::from(job.interruptions);
-        self.lost_gpu_s += job.lost_gpu_s;
+        self.lost_gpu_s.add(job.lost_gpu_s);
         self.failed_after_retries += u64::from(job.state == JobState::Failed && job.first_start.is_some());
         self.failed_unstarted += u64::from(job.state == JobState::Failed && job.first_start.is_none());
     }
@@ -243,9 +287,10 @@ impl Summary {
             .by_user
             .iter()
             .filter(|u| u.1 > 0)
-            .map(|u| u.0 / f64::from(u.1))
+            .map(|u| u.0.value() / f64::from(u.1))
             .collect();
         let first_submit = jobs.first_submit.unwrap_or(SimTime::ZERO);
+        let split_gpu_s = jobs.split_gpu_s.total();
         let count = |state| jobs.count(state);
         Summary {
             jobs_submitted: jobs.submitted,
@@ -259,14 +304,14 @@ impl Summary {
             p99_jct_s,
             avg_wait_s,
             p95_wait_s,
-            avg_bounded_slowdown: (jobs.slowdowns.1 > 0).then(|| jobs.slowdowns.0 / jobs.slowdowns.1 as f64),
+            avg_bounded_slowdown: (jobs.slowdowns.1 > 0).then(|| jobs.slowdowns.0.value() / jobs.slowdowns.1 as f64),
             makespan_s: (outcome.end - first_submit).as_secs_f64(),
             gpu_alloc_ratio: usage.gpu_alloc_ratio(),
             gpu_util: usage.gpu_util(),
             frag_mean: usage.frag_mean(),
             preemptions: jobs.preemptions,
             node_failures: can_fail.then_some(power.node_failures),
-            lost_gpu_hours: jobs.lost_gpu_s / 3600.0,
+            lost_gpu_hours: jobs.lost_gpu_s.value() / 3600.0,
             energy_kwh: power_on.then_some(power.energy_kwh),
             peak_power_kw: power_on.then_some(power.peak_power_kw),
             throttled_gpu_hours: power_on.then_some(power.throttled_gpu_hours),
@@ -287,12 +332,12 @@ impl Summary {
             mig_reconfigurations: usage.mig.map(|m| m.reconfigurations),
             mig_reconfig_gpu_hours: usage.mig.map(|m| m.reconfig_gpu_s / 3600.0),
             mig_frag_gpus_mean: usage.mig_frag_gpus_mean(),
-            ettr: jobs.split_gpu_s.ettr(),
-            goodput: jobs.split_gpu_s.goodput(),
-            checkpoint_gpu_hours: jobs.split_gpu_s.checkpoint_s / 3600.0,
-            detection_gpu_hours: jobs.split_gpu_s.detection_s / 3600.0,
-            rescheduling_gpu_hours: jobs.split_gpu_s.waiting_s / 3600.0,
-            warmup_gpu_hours: jobs.split_gpu_s.warmup_s / 3600.0,
+            ettr: split_gpu_s.ettr(),
+            goodput: split_gpu_s.goodput(),
+            checkpoint_gpu_hours: split_gpu_s.checkpoint_s / 3600.0,
+            detection_gpu_hours: split_gpu_s.detection_s / 3600.0,
+            rescheduling_gpu_hours: split_gpu_s.waiting_s / 3600.0,
+            warmup_gpu_hours: split_gpu_s.warmup_s / 3600.0,
             spares_used: spares.map(HotSpares::swaps),
             spare_idle_gpu_hours: spares.map(|s| s.idle_gpu_s(outcome.end) / 3600.0),
             lemons_drained: lemons.map(Lemons::drained),
