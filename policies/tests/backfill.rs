@@ -3,6 +3,8 @@
 mod common;
 
 use common::{configured, find, job, run, run_with, secs, sized_cluster, with};
+use sim_core::job::JobSpec;
+use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
 
 /// One node × 10 GPUs, EASY (FIFO order, best fit).
@@ -39,6 +41,62 @@ fn one_job_backfills_another_must_not_delay_the_reservation() {
     );
     let fifo = run("best-fit", sized_cluster(1, 1, 10, 64, 512), jobs());
     assert_eq!(secs(find(&fifo, "c").first_start), Some(110));
+}
+
+/// A reservation on part of a node claims what a running job frees before it starts, not what
+/// is free now: a job that fits in the extra backfills beside it, with shared CPU cores as with
+/// shares of a GPU.
+///
+/// CPU cores: one node of 4 cores, no GPU, tasks of one core (SWF logs read with
+/// `swf_processor = "cpu"`); every estimate is the run time.
+/// - a: 3 cores, 0–10. h: 3 cores at 1 → only 1 core free: h is the head, reserved at a's end,
+///   10–20, on 3 of the 4 cores: the extra is 1 core.
+/// - x: 4 cores at 2, 10 s. d: 1 core at 3, 100 s: fits now (1 core free), ends at 103 > 10,
+///   but needs only the extra → EASY backfills d at 3. x then waits for d: 103.
+/// - Conservative also reserves x at 20–30 (all 4 cores), so d over 3–103 would delay it: d's
+///   earliest window is after x, at 30.
+///
+/// GPU shares: one node of 1 GPU. a: 0.5 GPU, 0–10. h: 0.75 GPU at 1 → reserved at 10–20, the
+/// extra is 0.25. c: 0.25 GPU at 2, 100 s: fits now (0.5 free) and in the extra → starts at 2
+/// under both.
+#[test]
+fn a_reservation_on_part_of_a_node_leaves_the_extra_to_backfilling() {
+    let cores = |id: &str, submit_s, run_s, tasks| {
+        let task = TaskRequest::with_gpu_amount(0.0, 1000, 0).unwrap();
+        JobSpec::new(id, SimTime::from_secs(submit_s), SimTime::from_secs(run_s), tasks, task)
+    };
+    let jobs = || {
+        vec![
+            cores("a", 0, 10, 3),
+            cores("h", 1, 10, 3),
+            cores("x", 2, 10, 4),
+            cores("d", 3, 100, 1),
+        ]
+    };
+    for (policy, expected) in [
+        ("easy-backfill", [0, 10, 103, 3]),
+        ("conservative-backfill", [0, 10, 20, 30]),
+    ] {
+        let outcome = run(policy, sized_cluster(1, 1, 0, 4, 64), jobs());
+        let start = |id| secs(find(&outcome, id).first_start).unwrap();
+        assert_eq!(
+            [start("a"), start("h"), start("x"), start("d")],
+            expected,
+            "{policy}, cores"
+        );
+    }
+    let jobs = || {
+        vec![
+            job("a", 0, 10, 1, 0.5),
+            job("h", 1, 10, 1, 0.75),
+            job("c", 2, 100, 1, 0.25),
+        ]
+    };
+    for policy in ["easy-backfill", "conservative-backfill"] {
+        let outcome = run(policy, sized_cluster(1, 1, 1, 64, 512), jobs());
+        let start = |id| secs(find(&outcome, id).first_start).unwrap();
+        assert_eq!([start("a"), start("h"), start("c")], [0, 10, 2], "{policy}, GPU shares");
+    }
 }
 
 /// A job that outlives its estimate is assumed to end now, so the shadow time moves with the

@@ -426,7 +426,7 @@ impl Plan {
                 }
             }
             let mut trial = round.trial.clone();
-            if self.withhold(&mut trial, cluster, job, whole, now, end) {
+            if self.withhold(&mut trial, cluster, round.view.jobs, job, whole, now, end) {
                 let tasks = placement.place(&mut trial, job).ok_or(Refused::Reservation)?;
                 if !round.take(&tasks) {
                     return Err(Refused::Reservation);
@@ -691,7 +691,7 @@ impl Plan {
             }
             let end = t.saturating_add(length);
             let mut at_t = trial.clone();
-            self.withhold(&mut at_t, cluster, job, None, t, end);
+            self.withhold(&mut at_t, cluster, view.jobs, job, None, t, end);
             at_t.prefer(released.clone());
             if let Some(tasks) = placement.place(&mut at_t, job) {
                 let mut pending = PendingIdle::default();
@@ -715,25 +715,27 @@ impl Plan {
     /// named reservations overlapping the window (whole nodes for a whole-node job), and, in a
     /// pool with whole-node reservations in the window, the nodes beyond what those leave spare.
     /// Returns whether anything was withheld.
+    #[allow(clippy::too_many_arguments)]
     fn withhold(
         &self,
         trial: &mut Trial<'_>,
         cluster: &Cluster,
+        jobs: &JobStore,
         job: &Job,
         whole: Option<PoolSet>,
         from: SimTime,
         to: SimTime,
     ) -> bool {
         let mut withheld = false;
-        for b in self.bound.iter().filter(|b| b.start < to && b.end > from) {
-            for task in &b.tasks {
-                if whole.is_some() {
+        if whole.is_some() {
+            for b in self.bound.iter().filter(|b| b.start < to && b.end > from) {
+                for task in &b.tasks {
                     trial.withhold_node(task.node);
-                } else {
-                    trial.withhold(task);
+                    withheld = true;
                 }
-                withheld = true;
             }
+        } else {
+            withheld = self.withhold_claims(trial, cluster, jobs, from, to);
         }
         if whole.and_then(PoolSet::single).is_some() {
             // One pool: the count check already said enough of its nodes are spare.
@@ -769,6 +771,82 @@ impl Plan {
             }
         }
         withheld
+    }
+
+    /// Keeps out of `trial` (what is free at `from`) what the named reservations overlapping
+    /// `[from, to)` will need there beyond what the jobs running at `from` free before they need
+    /// it; returns whether any reservation overlaps. On each node and for each resource (each
+    /// device's share, CPU, memory) that is the most, over the window, of the claims in force
+    /// less what running jobs have freed by then, reached at the start of some claim: a job
+    /// started at `from` with what is left then fits beside both at every instant. (Withholding
+    /// whole claims from what is free at `from` would count a claim against resources that a
+    /// running job still holds then and frees before the claim starts: a reservation at the
+    /// shadow time would keep out a job that fits in the extra.) Claims in MIG instances are
+    /// withheld whole.
+    fn withhold_claims(
+        &self,
+        trial: &mut Trial<'_>,
+        cluster: &Cluster,
+        jobs: &JobStore,
+        from: SimTime,
+        to: SimTime,
+    ) -> bool {
+        // (node, when the claim is in force from, until, the claim)
+        let mut claims: Vec<(NodeId, SimTime, SimTime, &TaskAlloc)> = Vec::new();
+        for b in self.bound.iter().filter(|b| b.start < to && b.end > from) {
+            for task in &b.tasks {
+                if task.mig.is_some() {
+                    trial.withhold(task);
+                } else {
+                    claims.push((task.node, b.start.max(from), b.end, task));
+                }
+            }
+        }
+        if claims.is_empty() {
+            return self.bound.iter().any(|b| b.start < to && b.end > from);
+        }
+        claims.sort_unstable_by_key(|&(node, start, end, _)| (node, start, end));
+        let mut nodes: Vec<NodeId> = claims.iter().map(|c| c.0).collect();
+        nodes.dedup();
+        // What the jobs running at `from` free on those nodes within the window, and when.
+        let mut frees: Vec<(NodeId, SimTime, &TaskAlloc)> = Vec::new();
+        for &(end, id) in self.ends.iter().filter(|&&(end, _)| end > from && end < to) {
+            for task in self.tasks_of(jobs, id) {
+                if nodes.binary_search(&task.node).is_ok() {
+                    frees.push((task.node, end, task));
+                }
+            }
+        }
+        frees.sort_unstable_by_key(|&(node, end, _)| (node, end));
+        for node in nodes {
+            let on_node = |&(n, ..): &(NodeId, SimTime, SimTime, &TaskAlloc)| n == node;
+            let first = claims.partition_point(|c| c.0 < node);
+            let node_claims = &claims[first..first + claims[first..].iter().take_while(|c| on_node(c)).count()];
+            let first = frees.partition_point(|f| f.0 < node);
+            let node_frees = &frees[first..first + frees[first..].iter().take_while(|f| f.0 == node).count()];
+            let mut peak = NodeAmounts::new(cluster.node(node).gpu_count as usize);
+            let mut at = NodeAmounts::new(peak.gpu_milli.len());
+            for &(_, when, ..) in node_claims {
+                at.clear();
+                for &(_, start, end, task) in node_claims {
+                    if start <= when && when < end {
+                        at.add(task, 1);
+                    }
+                }
+                for &(_, _, task) in node_frees.iter().take_while(|f| f.1 <= when) {
+                    at.add(task, -1);
+                }
+                peak.raise_to(&at);
+            }
+            let gpu_milli: Vec<u32> = peak
+                .gpu_milli
+                .iter()
+                .map(|&m| u32::try_from(m.max(0)).unwrap_or(u32::MAX))
+                .collect();
+            let positive = |x: i64| u64::try_from(x).unwrap_or(0);
+            trial.withhold_amounts(node, &gpu_milli, positive(peak.cpu_milli), positive(peak.mem_mib));
+        }
+        true
     }
 
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
@@ -832,5 +910,49 @@ impl Plan {
             }
         }
         self.windows[node.index()].push((from, to));
+    }
+}
+
+/// Resources on one node, per device and in total, that may be negative: claims less what
+/// running jobs free ([`Plan::withhold_claims`]).
+struct NodeAmounts {
+    gpu_milli: Vec<i64>,
+    cpu_milli: i64,
+    mem_mib: i64,
+}
+
+impl NodeAmounts {
+    fn new(devices: usize) -> NodeAmounts {
+        NodeAmounts {
+            gpu_milli: vec![0; devices],
+            cpu_milli: 0,
+            mem_mib: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.gpu_milli.fill(0);
+        self.cpu_milli = 0;
+        self.mem_mib = 0;
+    }
+
+    /// Adds `task`'s resources, `sign` times.
+    fn add(&mut self, task: &TaskAlloc, sign: i64) {
+        for (device, amount) in self.gpu_milli.iter_mut().enumerate() {
+            if task.gpu_mask >> device & 1 == 1 {
+                *amount += sign * i64::from(task.milli_per_gpu);
+            }
+        }
+        self.cpu_milli += sign * task.cpu_milli as i64;
+        self.mem_mib += sign * task.mem_mib as i64;
+    }
+
+    /// Raises each amount to `other`'s where that is larger.
+    fn raise_to(&mut self, other: &NodeAmounts) {
+        for (mine, &theirs) in self.gpu_milli.iter_mut().zip(&other.gpu_milli) {
+            *mine = (*mine).max(theirs);
+        }
+        self.cpu_milli = self.cpu_milli.max(other.cpu_milli);
+        self.mem_mib = self.mem_mib.max(other.mem_mib);
     }
 }

@@ -621,6 +621,21 @@ impl<'c> Trial<'c> {
         });
     }
 
+    /// Keeps out of reach on `node` up to `gpu_milli[i]` of what is free of device `i`, and up
+    /// to `cpu_milli` and `mem_mib` of its free CPU and memory: the part of reservations' claims
+    /// there that the jobs running now will not have freed in time (see [`Trial::withhold`]).
+    pub fn withhold_amounts(&mut self, node: NodeId, gpu_milli: &[u32], cpu_milli: u64, mem_mib: u64) {
+        self.change(node, |t, devices| {
+            for (free, &claim) in devices.iter_mut().zip(gpu_milli) {
+                let taken = (*free).min(u16::try_from(claim).unwrap_or(u16::MAX));
+                *free -= taken;
+                t.free_gpu_milli -= u64::from(taken);
+            }
+            t.free_cpu_milli -= t.free_cpu_milli.min(cpu_milli);
+            t.free_mem_mib -= t.free_mem_mib.min(mem_mib);
+        });
+    }
+
     /// Keeps all that is free of `node` out of reach (see [`Trial::withhold`]).
     pub fn withhold_node(&mut self, node: NodeId) {
         self.change(node, |t, devices| {
