@@ -30,8 +30,58 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> io::
     let mut writer = BufWriter::new(file);
     fill(&mut writer)?;
     writer.into_inner().map_err(io::IntoInnerError::into_error)?;
-    tmp_path.persist(path).map_err(|e| e.error)
+    persist(tmp_path, path)
 }
+
+/// Puts the finished temporary file `tmp` in the place of `target`. A symbolic link is written
+/// through (the file it names is replaced, the link stays). A target that is neither a regular
+/// file nor a folder (a device such as `/dev/stdout`, a named pipe) gets the contents written
+/// into it, as it would without a temporary file: renaming over it would put a regular file in
+/// its place (and, run as root, destroy a device).
+pub fn persist(tmp: tempfile::TempPath, target: &Path) -> io::Result<()> {
+    let target = through_links(target)?;
+    match std::fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let mut into = std::fs::OpenOptions::new().write(true).open(&target)?;
+            io::copy(&mut File::open(&tmp)?, &mut into)?;
+            Ok(())
+        }
+        _ => match tmp.persist(&target) {
+            Ok(()) => Ok(()),
+            // A link to another file system: the file goes through a temporary file there.
+            Err(e) if e.error.kind() == io::ErrorKind::CrossesDevices => {
+                let tmp = e.path;
+                write_atomic(&target, |w| io::copy(&mut File::open(&tmp)?, w).map(drop))
+            }
+            Err(e) => Err(e.error),
+        },
+    }
+}
+
+/// `path` with the symbolic links it is followed to the path they name (a link's relative
+/// target read from the link's folder).
+fn through_links(path: &Path) -> io::Result<std::path::PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let named = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(named),
+                    None => named,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// The most symbolic links followed in a row (Linux's own limit).
+const MAX_LINKS: usize = 40;
 
 /// A new temporary file in `dir` for the output `name` (`.NAME.XXXXXX.tmp`), and its path, which
 /// removes the file when dropped unless persisted. It is created with the permissions of any
@@ -146,5 +196,42 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::StorageFull);
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_written_through_and_a_pipe_written_into() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        // A link to a file in a subfolder: the file gets the new contents, the link stays.
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(dir.path().join("real/target.csv"), "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real/target.csv", &link).unwrap();
+        write_atomic(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("real/target.csv")).unwrap(),
+            "new"
+        );
+        // A named pipe: what is written comes out of it, and it is still a pipe.
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomic(&fifo, |w| w.write_all(b"through the pipe")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+            "replaced by a file"
+        );
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 3, "no temporary file left: {left:?}");
     }
 }

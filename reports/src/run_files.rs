@@ -228,7 +228,7 @@ impl StreamedCsv {
             return Err(error);
         }
         self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        self.path.persist(target).map_err(|e| e.error)
+        crate::atomic::persist(self.path, target)
     }
 }
 

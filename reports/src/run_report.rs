@@ -18,6 +18,23 @@ use crate::report::runs::{charts_of, incident_chart, span_s};
 use crate::run_files::extra_metric_names;
 use crate::story::{WaitShare, read_incidents, what_happened};
 
+/// Every chart a run's report may draw (file stems): a run writing its folder again removes
+/// those of the last run it does not draw this time.
+pub const RUN_CHARTS: [&str; 12] = [
+    "alloc_over_time",
+    "util_over_time",
+    "frag_over_time",
+    "gpu_frag_over_time",
+    "queue_over_time",
+    "jct_cdf",
+    "wait_cdf",
+    "incidents",
+    "fill_alloc",
+    "power_heatmap",
+    "temperature_heatmap",
+    "uplink_heatmap",
+];
+
 /// Metrics shown as key figures at the top of a run's report, when the run defines them.
 const KEY_FIGURES: [&str; 8] = [
     "jobs_completed",

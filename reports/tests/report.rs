@@ -213,6 +213,12 @@ fn a_run_page_says_time_in_one_unit_everywhere() {
         "{page}"
     );
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+    for name in &names {
+        assert!(
+            reports::run_report::RUN_CHARTS.contains(name),
+            "{name} is missing from RUN_CHARTS, so a later run would leave it behind"
+        );
+    }
     for expected in [
         "incidents",
         "alloc_over_time",

@@ -161,7 +161,7 @@ impl DecisionsCsv {
         writer.out.flush()?;
         let target = dir.join("decisions.csv");
         let path = writer.path.take().expect("a decisions file is committed once");
-        path.persist(&target).map_err(|e| e.error)?;
+        reports::atomic::persist(path, &target)?;
         Ok(target)
     }
 }

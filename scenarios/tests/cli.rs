@@ -139,6 +139,34 @@ fn set_and_seed_override_the_file() {
     );
 }
 
+#[test]
+fn a_run_into_an_earlier_runs_folder_leaves_nothing_of_that_run() {
+    // pdu-trip writes every optional file (racks.csv, incidents.csv, decisions.csv, jobs.swf,
+    // timeline.json, heatmaps); the small scenario after it, into the same folder without a
+    // report, must leave that folder just as it leaves a fresh one, file for file and byte for
+    // byte. Then pdu-trip again must leave its own files, as into a fresh folder.
+    let dir = workspace(SCENARIO, TRACE);
+    let every = ["--explain", "--swf", "--timeline", "--quiet"];
+    let run = |args: &[&str], out: &str| {
+        let output = clustersim(&[args, &["--out", out]].concat(), dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        common::files(&dir.path().join(out))
+    };
+    let pdu = ["run", "library:pdu-trip"];
+    let small = ["run", "s.toml", "--no-report", "--quiet"];
+    let first = run(&[&pdu[..], &every].concat(), "again");
+    assert!(first.iter().any(|(p, _)| p == Path::new("decisions.csv")));
+    assert!(first.iter().any(|(p, _)| p == Path::new("power_heatmap.png")));
+    let sorted = |mut files: Vec<(PathBuf, Vec<u8>)>| {
+        files.sort();
+        files
+    };
+    assert!(sorted(run(&small, "again")) == sorted(run(&small, "fresh")));
+    let names = |files: Vec<(PathBuf, Vec<u8>)>| sorted(files).into_iter().map(|(p, _)| p).collect::<Vec<_>>();
+    let rich = [&pdu[..], &every].concat();
+    assert_eq!(names(run(&rich, "again")), names(run(&rich, "fresh-pdu")));
+}
+
 /// Runs a bad case: exit code 2, the expected message, and no output folder at all.
 fn assert_bad_input(scenario: &str, trace: &str, expected: &str) {
     let dir = workspace(scenario, trace);

@@ -371,7 +371,7 @@ impl Timeline {
         }
         self.out.write_all(b"\n]}\n")?;
         self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        self.path.persist(target).map_err(|e| e.error)
+        crate::atomic::persist(self.path, target)
     }
 }
 

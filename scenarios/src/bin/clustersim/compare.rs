@@ -102,7 +102,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
     Ok(finish_message(&outcome, &out, false, true))
 }
 
-/// A report table as plain text, the best cells marked with `*`.
+/// A report table as plain text, the best cells marked with `★`, as in `report.html`.
 fn text_table(table: &Table) -> String {
     let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
     let rows: Vec<Vec<String>> = table
@@ -112,7 +112,7 @@ fn text_table(table: &Table) -> String {
             row.iter()
                 .map(|c| {
                     if c.best {
-                        format!("{} *", c.text)
+                        format!("{} ★", c.text)
                     } else {
                         c.text.clone()
                     }

@@ -11,6 +11,7 @@ use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs
 use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
+use reports::run_report::RUN_CHARTS;
 
 /// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
@@ -138,9 +139,22 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     if let Some(decisions) = decisions {
         written.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
     }
+    // What an earlier run left in the folder and this one did not write again goes, before the
+    // report reads the folder: its incidents or why-log would be taken for this run's.
+    remove_stale(&out, &written, &RUN_DATA_FILES)?;
+    let mut report_files = Vec::new();
     if !args.no_report {
-        written.push(write_report(&out)?);
+        report_files = write_report(&out)?;
+        written.push(report_files[0].clone());
     }
+    let charts = RUN_CHARTS
+        .iter()
+        .flat_map(|chart| ["png", "svg"].map(|ext| format!("{chart}.{ext}")));
+    remove_stale(
+        &out,
+        &report_files,
+        &charts.chain(["report.html".to_string()]).collect::<Vec<_>>(),
+    )?;
     if args.quiet {
         return Ok(());
     }
@@ -212,10 +226,44 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// Charts and `report.html` of one run, in its folder, from the files just written.
-fn write_report(out: &Path) -> Result<PathBuf, ScenarioError> {
-    render_run_report(out).map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
-    Ok(out.join("report.html"))
+/// Charts and `report.html` of one run, in its folder, from the files just written; returns the
+/// page's path, then the charts' files.
+fn write_report(out: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let drawn = render_run_report(out).map_err(|e| ScenarioError::Input(format!("cannot write the report: {e}")))?;
+    let mut files = vec![out.join("report.html")];
+    for chart in drawn {
+        if let reports::charts::Drawn::Files(chart) = chart {
+            files.extend([chart.png, chart.svg]);
+        }
+    }
+    Ok(files)
+}
+
+/// The data files a run may write in its folder (charts and `report.html` aside).
+const RUN_DATA_FILES: [&str; 9] = [
+    "summary.json",
+    "jobs.csv",
+    "timeseries.csv",
+    "racks.csv",
+    "incidents.csv",
+    "fill.csv",
+    "decisions.csv",
+    "jobs.swf",
+    "timeline.json",
+];
+
+/// Removes from the run folder `out` the files among `names` that this run did not write (those
+/// of `kept`): an earlier run's, which would otherwise be read as this run's.
+fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {
+    for name in names {
+        let name = name.as_ref();
+        let path = out.join(name);
+        let written = kept.iter().any(|k| k.file_name() == Some(std::ffi::OsStr::new(name)));
+        if !written && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| ScenarioError::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Draws the report of the run folder `dir`; when the run explained its decisions
