@@ -189,34 +189,68 @@ fn shards_merged_equal_the_full_sweep_and_merge_checks_its_inputs() {
 
 #[test]
 fn failed_runs_are_recorded_and_the_others_complete() {
-    // The second trace has a bad row at line 4: the runs reading it fail when they reach it.
-    let scenario = SCENARIO.replace(
-        "grid = {",
-        "grid = { \"workload.trace\" = [\"trace.csv\", \"bad.csv\"], ",
-    );
+    // An event budget of 5 stops every run that has it at the sixth event (the trace's six
+    // arrivals alone are more): those runs fail when they reach it, the others complete.
+    let scenario = SCENARIO.replace("grid = {", "grid = { \"limits.max_events\" = [100000, 5], ");
     let dir = workspace(&scenario);
-    std::fs::write(dir.path().join("bad.csv"), TRACE.replace("c,20,1000,1,1", "c,20,x,1,1")).unwrap();
     let output = sweep(dir.path(), &["--out", "out"]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(stderr(&output).contains("24 of 48 runs failed"), "{}", stderr(&output));
     let table = read(&dir.path().join("out/sweep.csv"));
     let rows: Vec<&str> = table.lines().skip(1).collect();
     assert_eq!(rows.len(), 48);
-    // workload.trace is the last key: bad.csv (its second value) is every odd point.
+    // Keys in alphabetical order, the first varying slowest: points 3-5 and 9-11 have the
+    // budget of 5, so the first failed run is point 3's first seed, run 12.
     let failed: Vec<&&str> = rows.iter().filter(|r| r.contains(",failed,")).collect();
     assert_eq!(failed.len(), 24);
     assert!(
-        failed[0].starts_with("4,7,2,first-fit,bad.csv,failed,") && failed[0].contains("column `duration_s`"),
+        failed[0].starts_with("12,7,2,5,first-fit,failed,") && failed[0].contains("makes no progress"),
         "{}",
         failed[0]
     );
-    assert!(rows[0].starts_with("0,7,2,first-fit,trace.csv,ok,6,6,"), "{}", rows[0]);
+    assert!(rows[0].starts_with("0,7,2,100000,first-fit,ok,6,6,"), "{}", rows[0]);
     let aggregate = read(&dir.path().join("out/aggregate.csv"));
-    // Point 1 (bad.csv) has 4 failed runs and no values.
+    // Point 3 has 4 failed runs and no values.
     assert!(
-        aggregate.contains("\n1,2,first-fit,bad.csv,avg_jct_s,0,4,,,,\n"),
+        aggregate.contains("\n3,2,5,first-fit,avg_jct_s,0,4,,,,\n"),
         "{aggregate}"
     );
+}
+
+#[test]
+fn a_bad_trace_row_in_any_grid_point_refuses_the_sweep_before_it_runs() {
+    // The second trace has a bad row at line 4: like `run`, the sweep, the comparison and
+    // `validate` refuse it as bad input (exit 2) naming file, line and column, and no run
+    // starts (no output folder).
+    let scenario = SCENARIO.replace(
+        "grid = {",
+        "grid = { \"workload.trace\" = [\"trace.csv\", \"bad.csv\"], ",
+    );
+    let dir = workspace(&scenario);
+    std::fs::write(dir.path().join("bad.csv"), TRACE.replace("c,20,1000,1,1", "c,20,x,1,1")).unwrap();
+    for args in [
+        &["sweep", "s.toml", "--out", "out"][..],
+        &["validate", "s.toml"],
+        &[
+            "compare",
+            "s.toml",
+            "--set",
+            "workload.trace=bad.csv",
+            "--policies",
+            "first-fit,best-fit",
+            "--out",
+            "out",
+        ],
+    ] {
+        let output = clustersim(args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("bad.csv:4: column `duration_s`"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!dir.path().join("out").exists(), "{args:?}");
+    }
 }
 
 #[test]

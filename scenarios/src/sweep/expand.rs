@@ -187,6 +187,9 @@ pub fn plan_with(
             source.origin
         )));
     }
+    // The traces the points replay, by workload (each read once: a bad row is refused before
+    // any run, as `run` and `validate` refuse it, not left to fail every run of its points).
+    let mut traces_read: Vec<String> = Vec::new();
     let points = cartesian(&choices)
         .into_iter()
         .map(|combination| {
@@ -199,7 +202,17 @@ pub fn plan_with(
             let loaded = load(&settings).map_err(in_point)?;
             let cluster = build_cluster(&loaded).map_err(in_point)?;
             crate::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).map_err(in_point)?;
-            open_workload(&loaded, &cluster).map_err(in_point)?;
+            let mut source = open_workload(&loaded, &cluster).map_err(in_point)?;
+            let workload = &loaded.scenario.workload;
+            let replays_file = workload.trace.as_deref().is_some_and(|t| !t.starts_with("sample:"));
+            let key = serde_json::to_string(&(workload, &loaded.scenario.limits))
+                .expect("a scenario always serializes to JSON");
+            if replays_file && !traces_read.contains(&key) {
+                for job in &mut *source {
+                    job.map_err(|e| in_point(e.into()))?;
+                }
+                traces_read.push(key);
+            }
             Ok(GridPoint {
                 labels: combination.into_iter().map(|(_, l)| l).collect(),
                 loaded,
