@@ -55,6 +55,10 @@ pub struct SwfLog {
     computer: String,
     /// Nodes and processors of the cluster, known at the run's end.
     machine: Option<(usize, u64)>,
+    /// Whether any job logged so far used GPUs, and whether any used none (CPU cores only):
+    /// the machine's processors are counted as its jobs' are.
+    gpu_jobs: bool,
+    cpu_jobs: bool,
     error: Option<io::Error>,
 }
 
@@ -94,6 +98,8 @@ impl SwfLog {
             },
             computer,
             machine: None,
+            gpu_jobs: false,
+            cpu_jobs: false,
             error: None,
         })
     }
@@ -136,6 +142,8 @@ impl SwfLog {
         self.numbers.ids &= is_swf_number(&spec.id);
         self.numbers.users &= spec.user == UNNAMED || is_swf_number(&spec.user);
         self.numbers.queues &= spec.queue == UNNAMED || is_swf_number(&spec.queue);
+        self.gpu_jobs |= spec.task.gpus > 0;
+        self.cpu_jobs |= spec.task.gpus == 0;
         let index = job.id.index();
         let slot = index - self.next;
         if self.retired.len() <= slot {
@@ -261,7 +269,8 @@ impl Observer for SwfLog {
     }
 
     fn on_end(&mut self, _end: SimTime, view: &ClusterView<'_>) {
-        self.machine = Some((view.cluster.nodes().len(), machine_processors(view.cluster)));
+        let in_gpus = self.gpu_jobs || !self.cpu_jobs;
+        self.machine = Some((view.cluster.nodes().len(), machine_processors(view.cluster, in_gpus)));
     }
 }
 
@@ -278,11 +287,12 @@ fn job_processors(spec: &JobSpec) -> u64 {
     u64::from(spec.tasks) * per_task
 }
 
-/// The processors of the machine, counted as [`job_processors`] counts a job's: its GPUs, or
-/// its CPU cores when it has no GPU.
-fn machine_processors(cluster: &Cluster) -> u64 {
+/// The processors of the machine, counted as [`job_processors`] counts its jobs': its GPUs
+/// (`in_gpus`, some job used GPUs), or its CPU cores when the jobs used none (an SWF log read
+/// with `swf_processor = "cpu"`) or the machine has no GPU.
+fn machine_processors(cluster: &Cluster, in_gpus: bool) -> u64 {
     let gpus: u64 = cluster.nodes().iter().map(|n| u64::from(n.gpu_count)).sum();
-    if gpus > 0 {
+    if in_gpus && gpus > 0 {
         gpus
     } else {
         cluster.nodes().iter().map(|n| n.cpu_milli / 1000).sum()

@@ -96,6 +96,17 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
         }
         (None, None) => unreachable!("validate() requires nodes_file or a node template"),
     };
+    if read_options(loaded)?.swf_processor == SwfProcessor::Cpu
+        && let Some(node) = specs.iter().find(|n| n.cpu_milli == UNCONSTRAINED)
+    {
+        // A node template without `cpus` leaves CPU unconstrained: every CPU-only job would fit
+        // on its first node at once.
+        return Err(ScenarioError::Input(format!(
+            "{}: workload.swf_processor = \"cpu\" makes each SWF processor a CPU core, but node `{}` \
+             does not say how many it has: set cpus in [cluster] node",
+            loaded.origin, node.name
+        )));
+    }
     let mut cluster =
         Cluster::build(&specs).map_err(|e| ScenarioError::Input(format!("{}: [cluster]: {e}", loaded.origin)))?;
     let sharing = loaded.scenario.sharing.as_ref();

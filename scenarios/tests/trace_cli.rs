@@ -225,6 +225,53 @@ fn the_swf_log_lists_the_schedule_in_submit_order_with_archive_statuses() {
     assert!(stdout(&stats).contains("skipped: 1"), "{}", stdout(&stats));
 }
 
+/// Read with `swf_processor = "cpu"`, an SWF processor is a CPU core, and the log written back
+/// counts the machine in cores too: two nodes of 8 GPUs and 2 cores are 4 processors, not 16,
+/// so replaying the log with `from_trace` builds the same two nodes.
+#[test]
+fn the_swf_log_of_cpu_jobs_counts_the_machine_in_cores() {
+    let swf = "1 0 -1 10 3 -1 -1 3 10 -1 1 1 -1 -1 1 -1 -1 -1\n\
+               2 5 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 1 -1 -1 -1\n";
+    let scenario = "name = \"cores\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                    node = { gpus = 8, cpus = 2, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.swf\"\n\
+                    swf_processor = \"cpu\"\n";
+    let dir = with_files(&[("t.swf", swf), ("s.toml", scenario)]);
+    let run = clustersim(
+        &["run", "s.toml", "--out", "out", "--no-report", "--quiet", "--swf"],
+        dir.path(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let log = std::fs::read_to_string(dir.path().join("out/jobs.swf")).unwrap();
+    let header: Vec<&str> = log.lines().filter(|l| l.starts_with(';')).collect();
+    for line in ["; MaxNodes: 2", "; MaxProcs: 4"] {
+        assert!(header.contains(&line), "{line} in {header:?}");
+    }
+}
+
+/// A node without `cpus` leaves CPU unconstrained, so with `swf_processor = "cpu"` every job
+/// would start at once on the first node: the scenario is refused instead.
+#[test]
+fn cpu_processors_need_nodes_that_count_their_cores() {
+    let swf = "1 0 -1 10 3 -1 -1 3 10 -1 1 1 -1 -1 1 -1 -1 -1\n";
+    let scenario = "name = \"cores\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                    node = { gpus = 1, gpu_type = \"A100\" }\n[workload]\ntrace = \"t.swf\"\n\
+                    swf_processor = \"cpu\"\n";
+    let dir = with_files(&[("t.swf", swf), ("s.toml", scenario)]);
+    for command in ["validate", "run"] {
+        let output = clustersim(
+            &[command, "s.toml", "--out", "out"][..if command == "run" { 4 } else { 2 }],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{command}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("node `r0-n0` does not say how many it has: set cpus in [cluster] node"),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
 /// A trace of named jobs, users and queues gets SWF numbers: jobs by submit order, users and
 /// queues by first appearance, -1 for none. Jobs x, y, z (one GPU each, 10 s, on one node) run
 /// one after the other: waits 0, 10 and 20.
