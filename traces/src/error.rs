@@ -69,7 +69,7 @@ pub enum TraceError {
     /// A time past the latest one a trace may name ([`crate::ReadOptions::max_time`]).
     #[error(
         "{file}:{line}: column `{field}`: {what} at {value} s, past {limit} s, the latest time this run may reach \
-         (limits.max_time, or without a horizon limits.samples ÷ 11 × output.sample_interval; --max-time for \
+         (limits.max_time, or without a horizon limits.samples ÷ 12 × output.sample_interval; --max-time for \
          `trace` commands): raise it if the trace is right"
     )]
     TimeLimit {

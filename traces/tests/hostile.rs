@@ -28,7 +28,7 @@ const HELIOS_HEADER: &str =
     "job_id,user,vc,gpu_num,cpu_num,node_num,state,submit_time,start_time,end_time,duration,queue\n";
 /// The end of every time-limit message.
 const TIME_LIMIT_TAIL: &str = "the latest time this run may reach (limits.max_time, or without a horizon \
-     limits.samples ÷ 11 × output.sample_interval; --max-time for `trace` commands): raise it if the trace is right";
+     limits.samples ÷ 12 × output.sample_interval; --max-time for `trace` commands): raise it if the trace is right";
 const SWF_JOB: &str = "0 -1 -1 -1 1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1";
 
 /// An SWF job line: number, submit, run time, processors.
@@ -205,6 +205,10 @@ fn absurd_times_are_refused_by_every_reader_naming_the_key_that_raises_the_limit
             .unwrap_err()
             .starts_with("s.swf:1: column `run time (field 4)`: the job ends at 10000000000005 s, past"),
     );
+    // Submitted past the limit: the submit time is to blame, not the run time.
+    let swf_text = swf(1, "10000000000000", "10");
+    let late = read("s.swf", &swf_text, Format::Swf).unwrap_err();
+    assert!(late.starts_with("s.swf:1: column `submit time (field 2)`: submitted at 10000000000000 s, past"), "{late}");
     let openb = read(
         "o.csv",
         &format!("{OPENB_HEADER}a,1000,0,1,1000,,LS,Running,0,1000000000000,0\n"),
@@ -222,6 +226,15 @@ fn absurd_times_are_refused_by_every_reader_naming_the_key_that_raises_the_limit
     };
     let text = "job_id,submit_s,duration_s,tasks,gpus_per_task\nlong,0,9999999999999,1,1\n";
     assert_eq!(read_bytes("n.csv", text.into(), Format::Native, &options), Ok(1));
+}
+
+#[test]
+fn a_byte_order_mark_before_an_swf_log_is_not_part_of_its_first_line() {
+    // Two jobs, the file starting with the UTF-8 mark some editors write.
+    let text = format!("\u{feff}{}{}", swf(1, "0", "10"), swf(2, "5", "10"));
+    assert_eq!(read("s.swf", &text, Format::Swf), Ok(2));
+    let header = format!("\u{feff}; MaxProcs: 4\n{}", swf(1, "0", "10"));
+    assert_eq!(read("s.swf", &header, Format::Swf), Ok(1));
 }
 
 #[test]

@@ -197,7 +197,8 @@ impl RowParser for Swf {
         skipped: &mut SkipReport,
     ) -> Result<Option<JobSpec>, TraceError> {
         let text = std::str::from_utf8(line).map_err(|_| at.row("the line is not valid UTF-8"))?;
-        let text = text.trim_start();
+        // A byte-order mark (some editors start a file with one) is not part of the first line.
+        let text = text.trim_start_matches('\u{feff}').trim_start();
         if let Some(comment) = text.strip_prefix(';') {
             self.header.read_comment(comment, at)?;
             return Ok(None);
@@ -222,6 +223,7 @@ impl RowParser for Swf {
         let job = parse_job(&fields, &values, at, self.task, self.size)?;
         let (submit, job) = match job {
             Parsed::Job(spec) => {
+                at.within(FIELD_NAMES[1], "submitted", spec.submit, self.max_time)?;
                 at.ends_within(FIELD_NAMES[3], spec.submit, spec.duration, self.max_time)?;
                 at.ends_within(FIELD_NAMES[8], spec.submit, spec.requested, self.max_time)?;
                 (spec.submit, Some(spec))
