@@ -20,28 +20,31 @@ use crate::synthetic::synthetic_config;
 /// constrain, small enough that sums never overflow.
 const UNCONSTRAINED: u64 = u64::MAX / 1024;
 
-/// Finds a file named in a scenario: relative paths are tried against the scenario's folder,
-/// then the working directory.
-pub fn resolve_path(loaded: &ValidScenario, name: &str) -> Result<PathBuf, ScenarioError> {
+/// Finds the file `name` that key `key` of `[section]` names: relative paths are tried against
+/// the scenario's folder, then the working directory. Not found, the error names the key, its
+/// line, and every place looked in.
+pub fn resolve_path(loaded: &ValidScenario, section: &str, key: &str, name: &str) -> Result<PathBuf, ScenarioError> {
     let path = PathBuf::from(name);
-    if path.is_absolute() {
+    if path.is_absolute() && path.exists() {
         return Ok(path);
     }
-    let mut tried = Vec::new();
-    for candidate in loaded
-        .base_dir
-        .iter()
-        .map(|dir| dir.join(&path))
-        .chain(std::iter::once(path.clone()))
-    {
+    let mut tried: Vec<String> = Vec::new();
+    let candidates = loaded.base_dir.iter().map(|dir| dir.join(&path));
+    for candidate in candidates.chain(std::iter::once(path.clone())) {
         if candidate.exists() {
             return Ok(candidate);
         }
-        tried.push(candidate.display().to_string());
+        let shown = candidate.display().to_string();
+        if !tried.contains(&shown) {
+            tried.push(shown);
+        }
     }
+    let place = match crate::load::locate(&loaded.text, section, key) {
+        Some(line) => format!("{}:{line}", loaded.origin),
+        None => loaded.origin.clone(),
+    };
     Err(ScenarioError::Input(format!(
-        "{}: file `{name}` not found (looked for {})",
-        loaded.origin,
+        "{place}: {section}.{key}: file `{name}` not found (looked for {})",
         tried.join(" and ")
     )))
 }
@@ -51,7 +54,7 @@ pub fn build_cluster(loaded: &ValidScenario) -> Result<Cluster, ScenarioError> {
     let section = &loaded.scenario.cluster;
     let specs = match (&section.nodes_file, &section.node) {
         (Some(file), _) => {
-            let path = resolve_path(loaded, file)?;
+            let path = resolve_path(loaded, "cluster", "nodes_file", file)?;
             let reader =
                 std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{}: {e}", path.display())))?;
             let format = section
@@ -145,7 +148,7 @@ fn nodes_from_trace(loaded: &ValidScenario, node: &NodeTemplate) -> Result<u64, 
         .as_deref()
         .expect("validate() requires a trace with from_trace");
     let bad = |reason: String| ScenarioError::Input(format!("{}: [cluster] from_trace: {reason}", loaded.origin));
-    let path = resolve_path(loaded, trace)?;
+    let path = resolve_path(loaded, "workload", "trace", trace)?;
     let name = path.display().to_string();
     let file = std::fs::File::open(&path).map_err(|e| ScenarioError::Input(format!("{name}: {e}")))?;
     let mut reader = BufReader::new(file);
@@ -314,7 +317,7 @@ fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSou
             .ok_or_else(|| ScenarioError::Input(format!("{}: unknown library trace `{name}`", loaded.origin)))?;
         return Ok(traces::open_reader(trace, text.as_bytes(), format, &options)?);
     }
-    let path = resolve_path(loaded, trace)?;
+    let path = resolve_path(loaded, "workload", "trace", trace)?;
     Ok(traces::open(&path, format, &options)?)
 }
 
@@ -324,7 +327,11 @@ fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSou
 pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut source = match &workload.typical_tasks {
-        Some(file) => traces::open(&resolve_path(loaded, file)?, None, &read_options(loaded)?)?,
+        Some(file) => traces::open(
+            &resolve_path(loaded, "workload", "typical_tasks", file)?,
+            None,
+            &read_options(loaded)?,
+        )?,
         None => open_workload(loaded, cluster)?,
     };
     let mut mix = TaskMix::new();

@@ -220,7 +220,8 @@ fn unknown_policies_and_missing_traces_are_bad_input() {
     assert_bad_input(
         &SCENARIO.replace("trace.csv", "nope.csv"),
         TRACE,
-        "file `nope.csv` not found",
+        // The key and its line, each place looked in once.
+        "s.toml:10: workload.trace: file `nope.csv` not found (looked for nope.csv)\n",
     );
 }
 

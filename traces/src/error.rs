@@ -50,9 +50,9 @@ pub enum TraceError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// A job id seen before in the same trace.
+    /// A job id seen before in the same trace, or a node name in the same nodes file.
     #[error(
-        "{file}:{line}: column `{field}`: `{id}` appears twice (first on line {first_line}); job ids must be unique"
+        "{file}:{line}: column `{field}`: `{id}` appears twice (first on line {first_line}); {what} must be unique"
     )]
     DuplicateId {
         /// The file.
@@ -65,6 +65,8 @@ pub enum TraceError {
         id: String,
         /// 1-based line of the first occurrence.
         first_line: u64,
+        /// What must be unique: `job ids`, `node names`.
+        what: &'static str,
     },
     /// A time past the latest one a trace may name ([`crate::ReadOptions::max_time`]).
     #[error(
@@ -188,13 +190,14 @@ impl Location<'_> {
     }
 
     /// An error for a job id seen before, on `first_line`.
-    pub fn duplicate_id(&self, field: &str, id: &str, first_line: u64) -> TraceError {
+    pub fn duplicate_id(&self, field: &str, id: &str, first_line: u64, what: &'static str) -> TraceError {
         TraceError::DuplicateId {
             file: self.file.to_string(),
             line: self.line,
             field: field.to_string(),
             id: crate::escape::escaped(id),
             first_line,
+            what,
         }
     }
 

@@ -52,9 +52,21 @@ pub(crate) struct SeenIds {
 }
 
 impl SeenIds {
-    /// Records `id`, read from column `field` at `at`; an error naming both lines when the
-    /// trace gave it before.
+    /// Records job id `id`, read from column `field` at `at`; an error naming both lines when
+    /// the trace gave it before.
     pub(crate) fn record(&mut self, id: &str, field: &str, at: &Location<'_>) -> Result<(), TraceError> {
+        self.record_as(id, field, "job ids", at)
+    }
+
+    /// [`SeenIds::record`] of an id of another kind, `what` naming them in the error (`node
+    /// names`).
+    pub(crate) fn record_as(
+        &mut self,
+        id: &str,
+        field: &str,
+        what: &'static str,
+        at: &Location<'_>,
+    ) -> Result<(), TraceError> {
         if !self.hashed {
             match plain_number(id) {
                 Some(n) if self.numbered.last().is_none_or(|&(last, _)| n > last) => {
@@ -65,7 +77,7 @@ impl SeenIds {
             }
         }
         self.insert(id, at.line)
-            .map_err(|first_line| at.duplicate_id(field, id, first_line))
+            .map_err(|first_line| at.duplicate_id(field, id, first_line, what))
     }
 
     /// Moves the numbered ids into the table.

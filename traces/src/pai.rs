@@ -20,7 +20,7 @@ pub(crate) const PAI_MACHINE_COLUMNS: [&str; 5] = ["machine", "gpu_type", "cap_c
 
 /// Reads every machine of a PAI machine spec (racks left empty).
 pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
-    collect_nodes(CsvRows::headerless(file, reader), max_nodes, |record, at| {
+    collect_nodes(CsvRows::headerless(file, reader), max_nodes, "machine", |record, at| {
         if at.line == 1 && record.iter().map(str::trim).eq(PAI_MACHINE_COLUMNS) {
             return Ok(None);
         }

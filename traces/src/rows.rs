@@ -310,19 +310,23 @@ impl<R: BufRead> RowSource for LineRows<R> {
 
 /// Reads every node of a node file's rows: `node` reads one row (`Ok(None)` for a row that is
 /// not a node, such as a repeated header); a node past `max_nodes` is refused at its line,
-/// before it is held.
+/// before it is held, and a node whose name (column `name_column`) came before is refused
+/// naming both lines.
 pub(crate) fn collect_nodes<S: RowSource>(
     mut rows: S,
     max_nodes: usize,
+    name_column: &str,
     mut node: impl FnMut(&S::Row, &Location<'_>) -> Result<Option<NodeSpec>, TraceError>,
 ) -> Result<Vec<NodeSpec>, TraceError> {
     let mut nodes = Vec::new();
+    let mut names = crate::ids::SeenIds::default();
     while rows.advance()? {
         let (row, at) = rows.current();
         if let Some(spec) = node(row, &at)? {
             if nodes.len() == max_nodes {
                 return Err(at.too_many_nodes(max_nodes));
             }
+            names.record_as(&spec.name, name_column, "node names", &at)?;
             nodes.push(spec);
         }
     }

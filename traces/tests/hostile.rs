@@ -208,7 +208,10 @@ fn absurd_times_are_refused_by_every_reader_naming_the_key_that_raises_the_limit
     // Submitted past the limit: the submit time is to blame, not the run time.
     let swf_text = swf(1, "10000000000000", "10");
     let late = read("s.swf", &swf_text, Format::Swf).unwrap_err();
-    assert!(late.starts_with("s.swf:1: column `submit time (field 2)`: submitted at 10000000000000 s, past"), "{late}");
+    assert!(
+        late.starts_with("s.swf:1: column `submit time (field 2)`: submitted at 10000000000000 s, past"),
+        "{late}"
+    );
     let openb = read(
         "o.csv",
         &format!("{OPENB_HEADER}a,1000,0,1,1000,,LS,Running,0,1000000000000,0\n"),

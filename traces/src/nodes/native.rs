@@ -23,7 +23,7 @@ const NODE_COLUMNS: &ColumnSpec = &[
 /// Reads every node of a native nodes file.
 pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
     let (rows, columns) = CsvRows::with_header(file, reader, NODE_COLUMNS)?;
-    collect_nodes(rows, max_nodes, |record, at| {
+    collect_nodes(rows, max_nodes, "node", |record, at| {
         let field = |i: usize| columns[i].map_or("", |c| record[c].trim());
         let name = field(0).to_string();
         if name.is_empty() {
@@ -54,6 +54,17 @@ mod tests {
         assert_eq!(nodes[0].cpu_milli, 96_000);
         assert_eq!(nodes[0].mem_mib, 1024 * 1024);
         assert_eq!(nodes[1].gpus, 0);
+    }
+
+    #[test]
+    fn a_node_named_twice_is_refused_naming_both_lines() {
+        let text =
+            "node,rack,gpus,gpu_type,cpus,mem_gib\na,r0,8,A100,96,1024\nb,r0,8,A100,96,1024\na,r1,8,A100,96,1024\n";
+        let err = read("n.csv", text.as_bytes(), usize::MAX).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "n.csv:4: column `node`: `a` appears twice (first on line 2); node names must be unique"
+        );
     }
 
     #[test]

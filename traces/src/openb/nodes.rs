@@ -23,7 +23,7 @@ const NODE_COLUMNS: &ColumnSpec = &[
 /// Reads every node of an openb node list (racks left empty).
 pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Vec<NodeSpec>, TraceError> {
     let (rows, columns) = CsvRows::with_header(file, reader, NODE_COLUMNS)?;
-    collect_nodes(rows, max_nodes, |record, at| {
+    collect_nodes(rows, max_nodes, "sn", |record, at| {
         let get = |i: usize| columns[i].map_or("", |c| record[c].trim());
         let whole = |i: usize| fields::integer_at_least(get(i), 0).map_err(|e| at.field(NODE_COLUMNS[i].0, e));
         if get(0).is_empty() {
