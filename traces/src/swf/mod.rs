@@ -15,7 +15,9 @@
 //! | `user`, `queue` | 12, user id; 15, queue number (`default` when -1) |
 //!
 //! Jobs that cannot run are skipped and counted by reason: run time 0 or less or unknown,
-//! processors unknown (5 and 8 both -1) or 0 or less, submit time unknown. Wait time, status
+//! processors unknown (5 and 8 both -1) or 0 or less, submit time unknown. Lines of status 2,
+//! 3 or 4 record partial executions of a checkpointed or swapped job beside its summary line
+//! (same job number): they are skipped and counted, and the summary line is replayed. Wait time, status
 //! and the other fields are checked to be numbers and otherwise unused: failed and cancelled
 //! jobs (status 0, 5) held their processors for their run time, so they are replayed.
 //! Lines that start with `;` anywhere are comments; blank lines are ignored.
@@ -62,6 +64,14 @@ const FIELD_NAMES: [&str; FIELDS] = [
     "preceding job (field 17)",
     "think time (field 18)",
 ];
+
+/// Index of the status field (11).
+const STATUS: usize = 10;
+
+/// Statuses of the lines that record one partial execution of a checkpointed or swapped job
+/// (2: to be continued, 3: the last, completed, 4: the last, failed), which the log gives beside
+/// the job's summary line (status 0, 1 or 5) under the same job number.
+const PARTIAL_STATUSES: [f64; 3] = [2.0, 3.0, 4.0];
 
 /// The value SWF uses for "unknown".
 const UNKNOWN: &str = "-1";
@@ -218,6 +228,12 @@ impl RowParser for Swf {
             for (i, (field, value)) in fields.iter().zip(&mut values).enumerate() {
                 *value = fields::number(field).map_err(|reason| at.field(FIELD_NAMES[i], reason))?;
             }
+        }
+        if PARTIAL_STATUSES.contains(&values[STATUS]) {
+            // A partial execution of a checkpointed or swapped job: its summary line, under the
+            // same job number, is the job replayed.
+            skipped.count("partial execution record (status 2, 3 or 4; the job's summary line is replayed)");
+            return Ok(None);
         }
         self.seen_ids.record(fields[0], FIELD_NAMES[0], at)?;
         let job = parse_job(&fields, &values, at, self.task, self.size)?;
@@ -597,6 +613,29 @@ mod tests {
                 ("run time unknown (-1)", 1),
                 ("submit time unknown (-1)", 1),
             ]
+        );
+    }
+
+    #[test]
+    fn partial_executions_are_skipped_and_the_summary_line_replayed() {
+        // Job 1 ran in two parts (checkpointed and swapped out): its summary line (status 1,
+        // run time 30 in all) and a line per part (status 2, then 3), same job number. Job 2
+        // is plain. Two jobs are replayed; the two part lines are counted, not a repeated id.
+        let text = "1 0 0 30 4 -1 -1 4 40 -1 1 1 -1 -1 1 -1 -1 -1\n\
+                    1 0 0 10 4 -1 -1 4 40 -1 2 1 -1 -1 1 -1 -1 -1\n\
+                    1 0 50 20 4 -1 -1 4 40 -1 3 1 -1 -1 1 -1 -1 -1\n\
+                    2 5 0 10 1 -1 -1 1 10 -1 1 1 -1 -1 1 -1 -1 -1\n";
+        let (jobs, skipped) = read(text);
+        let jobs: Vec<JobSpec> = jobs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!((jobs[0].duration, jobs[0].tasks), (SimTime::from_secs(30), 4));
+        let reasons: Vec<(&str, u64)> = skipped.reasons().collect();
+        assert_eq!(
+            reasons,
+            vec![(
+                "partial execution record (status 2, 3 or 4; the job's summary line is replayed)",
+                2
+            )]
         );
     }
 }
