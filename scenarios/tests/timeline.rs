@@ -204,6 +204,20 @@ fn a_bad_window_is_refused_before_anything_runs() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("ends before it starts"), "{}", stderr(&output));
     assert!(!dir.path().join("out").exists());
+    // A node filter that keeps nothing is refused too, showing how the names go.
+    let output = clustersim(
+        &["run", "library:pdu-trip", "--timeline-nodes", "zz*,n9", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(
+            "--timeline-nodes `zz*,n9` matches no node or rack of library:pdu-trip (nodes are named like `r0-n0`, racks like `r0`)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("out").exists());
 }
 
 /// Each preemption is an instant event (category `preemption`) on the first track of the

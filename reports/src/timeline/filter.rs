@@ -78,6 +78,11 @@ impl NodeFilter {
     pub fn keeps(&self, node: &str, rack: &str) -> bool {
         self.patterns.iter().any(|p| matches(p, node) || matches(p, rack))
     }
+
+    /// The patterns, as given (commas between them).
+    pub fn patterns(&self) -> String {
+        self.patterns.join(",")
+    }
 }
 
 impl FromStr for NodeFilter {

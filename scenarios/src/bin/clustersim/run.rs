@@ -56,6 +56,25 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
     // jobs.csv is written as jobs end, timeseries.csv and racks.csv as samples are taken, so a
     // run of any length holds only its live jobs.
+    if let Some(filter) = &args.timeline_nodes {
+        // A pattern that keeps no node is a mistake (a typo, another cluster's names), not a
+        // request for an empty timeline.
+        let cluster = build_cluster(&loaded)?;
+        let racks = cluster.racks();
+        if !cluster
+            .nodes()
+            .iter()
+            .any(|n| filter.keeps(&n.name, &racks[n.rack.index()].name))
+        {
+            return Err(ScenarioError::Input(format!(
+                "--timeline-nodes `{}` matches no node or rack of {} (nodes are named like `{}`, racks like `{}`)",
+                filter.patterns(),
+                loaded.origin,
+                cluster.nodes()[0].name,
+                racks[0].name
+            )));
+        }
+    }
     let created = !out.exists();
     let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
     let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
