@@ -314,6 +314,25 @@ fn ctrl_c_stops_cleanly_and_resume_completes_the_sweep() {
 }
 
 #[test]
+fn rayon_num_threads_sets_the_pool_without_the_flag() {
+    // The perf line names the pool's size: the variable's 1, not the machine's cores; the flag
+    // still wins over it.
+    let dir = workspace(SCENARIO);
+    for (extra, expected) in [(&[][..], "1 thread)"), (&["--threads", "3"][..], "3 threads)")] {
+        let output = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+            .args(["sweep", "s.toml", "--set", "sweep.seeds=1", "--out"])
+            .arg(format!("out{}", extra.len()))
+            .args(extra)
+            .env("RAYON_NUM_THREADS", "1")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_ok(&output);
+        assert!(stderr(&output).contains(expected), "{extra:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
 fn validate_checks_and_counts_the_sweep() {
     let dir = workspace(SCENARIO);
     let output = clustersim(&["validate", "s.toml"], dir.path());

@@ -165,7 +165,7 @@ pub struct DemoArgs {
 pub struct SweepArgs {
     /// The scenario file (TOML) with a sweep section.
     pub scenario: PathBuf,
-    /// Worker threads [default: the number of cores].
+    /// Worker threads [default: RAYON_NUM_THREADS if set, else the number of cores].
     #[arg(long)]
     pub threads: Option<usize>,
     /// Run only shard K of N (runs whose index mod N is K − 1), e.g. --shard 2/8.
@@ -211,7 +211,7 @@ pub struct CompareArgs {
     /// Seeds per policy [default: the scenario's sweep.seeds, else 10].
     #[arg(long)]
     pub seeds: Option<u64>,
-    /// Worker threads [default: the number of cores].
+    /// Worker threads [default: RAYON_NUM_THREADS if set, else the number of cores].
     #[arg(long)]
     pub threads: Option<usize>,
     /// Override a scenario key (repeatable).

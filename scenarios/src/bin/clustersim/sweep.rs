@@ -30,12 +30,22 @@ pub fn load_plan(
     plan(&source, overrides, sweep)
 }
 
-/// Worker threads: the flag (at most `limits.threads`), else every core.
+/// Worker threads: the flag (at most `limits.threads`), else `RAYON_NUM_THREADS` when it is a
+/// positive number (as rayon's own pools read it), else every core.
 pub fn threads(flag: Option<usize>, limits: &scenarios::limits::Limits) -> Result<usize, ScenarioError> {
+    let from_env = || {
+        std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
     match flag {
         Some(0) => Err(ScenarioError::Input("--threads must be at least 1".into())),
         Some(n) => scenarios::budget::check_threads(n, limits).map(|()| n),
-        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        None => match from_env() {
+            Some(n) => scenarios::budget::check_threads(n, limits).map(|()| n),
+            None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        },
     }
 }
 
