@@ -308,16 +308,42 @@ pub fn load_str_with(
     )
 }
 
-/// Formats a TOML or schema error as `file:line:column: message`.
+/// Formats a TOML or schema error as `file:line:column: message`; a value of the wrong type
+/// also names its key (`cluster.racks: expected a whole number …`).
 fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioError {
     let start = error.span().map_or(0, |s| s.start).min(text.len());
     let line = text[..start].matches('\n').count() + 1;
     let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
     let section = section_at(text, start);
-    ScenarioError::Input(format!(
-        "{origin}:{line}:{column}: {}",
-        improve_message(error.message(), section.as_deref())
-    ))
+    let message = improve_message(error.message(), section.as_deref());
+    let key = (message.starts_with("expected "))
+        .then(|| key_of_value(text, start))
+        .flatten()
+        .map(|key| match &section {
+            Some(section) => format!("{section}.{key}: "),
+            None => format!("{key}: "),
+        })
+        .unwrap_or_default();
+    ScenarioError::Input(format!("{origin}:{line}:{column}: {key}{message}"))
+}
+
+/// The key of the value starting at byte `offset`: the name before the `=` that precedes it on
+/// its line, after the line's own key in an inline table (`node.gpus` in
+/// `node = { gpus = "x" }`), if there is one.
+fn key_of_value(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..offset].trim_end().strip_suffix('=')?.trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"')))
+        .map_or(0, |i| i + 1);
+    let key = before[start..].trim_matches('"');
+    if key.is_empty() {
+        return None;
+    }
+    match before.split_once('=') {
+        Some((outer, inner)) if inner.contains('{') => Some(format!("{}.{key}", outer.trim().trim_matches('"'))),
+        _ => Some(key.to_string()),
+    }
 }
 
 /// The table the key at byte `offset` belongs to: the `[table]` header in force there, or,
@@ -359,8 +385,6 @@ fn improve_message(message: &str, section: Option<&str>) -> String {
     )
 }
 
-/// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty),
-/// or of the table header `[section.key]`.
 /// A type error of serde (`invalid type: string "one", expected u32`) in plain words
 /// (`expected a whole number from 0 to 4294967295, found the text "one"`); other messages as
 /// they are.
@@ -397,6 +421,8 @@ fn plain_types(message: &str) -> String {
     format!("expected {expected}, found {found}")
 }
 
+/// The 1-based line of `key = …` inside `[section]` (or the top level when `section` is empty),
+/// or of the table header `[section.key]`.
 pub(crate) fn locate(text: &str, section: &str, key: &str) -> Option<usize> {
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
@@ -442,13 +468,17 @@ mod tests {
     }
 
     #[test]
-    fn type_errors_name_the_line() {
+    fn type_errors_name_the_line_and_key() {
         let text = BASE.replace("racks = 1", "racks = \"one\"");
         let err = load_str(&text, "s.toml", None, &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "s.toml:3:9: expected a whole number from 0 to 4294967295, found the text \"one\""
+            "s.toml:3:9: cluster.racks: expected a whole number from 0 to 4294967295, found the text \"one\""
         );
+        // Inside an inline table, the key nearest before the value.
+        let text = BASE.replace("gpus = 4", "gpus = \"four\"");
+        let err = load_str(&text, "s.toml", None, &[]).unwrap_err().to_string();
+        assert!(err.contains(": cluster.node.gpus: expected a whole number"), "{err}");
     }
 
     #[test]
