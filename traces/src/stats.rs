@@ -31,6 +31,11 @@ pub struct TraceStats {
     pub duration_p99_s: f64,
     /// Σ GPUs × duration over all jobs, in GPU-hours.
     pub total_gpu_hours: f64,
+    /// Number of jobs without GPUs by CPU cores per job (all tasks together, each task's
+    /// cores rounded up), ascending: an SWF log read with `swf_processor = "cpu"`, CPU pods.
+    pub cpu_job_histogram: BTreeMap<u64, u64>,
+    /// Σ cores × duration over the jobs without GPUs, in core-hours.
+    pub cpu_job_core_hours: f64,
 }
 
 impl TraceStats {
@@ -41,12 +46,19 @@ impl TraceStats {
         let mut first_submit = SimTime::MAX;
         let mut last_submit = SimTime::ZERO;
         let mut gpu_milli_micros: u128 = 0;
+        let mut cpu_job_histogram = BTreeMap::new();
+        let mut core_micros: u128 = 0;
         for job in &mut *source {
             let job = job?;
             first_submit = first_submit.min(job.submit);
             last_submit = last_submit.max(job.submit);
             *size_histogram.entry(job.gpu_milli()).or_insert(0) += 1;
             gpu_milli_micros += u128::from(job.gpu_milli()) * u128::from(job.duration.as_micros());
+            if job.gpu_milli() == 0 {
+                let cores = u64::from(job.tasks) * job.task.cpu_milli.div_ceil(1000);
+                *cpu_job_histogram.entry(cores).or_insert(0) += 1;
+                core_micros += u128::from(cores) * u128::from(job.duration.as_micros());
+            }
             durations.push(job.duration.as_secs_f64());
         }
         durations.sort_by(f64::total_cmp);
@@ -62,6 +74,8 @@ impl TraceStats {
             duration_p90_s: percentile(&durations, 90.0).unwrap_or(0.0),
             duration_p99_s: percentile(&durations, 99.0).unwrap_or(0.0),
             total_gpu_hours: gpu_milli_micros as f64 / milli_micros_per_gpu_hour,
+            cpu_job_histogram,
+            cpu_job_core_hours: core_micros as f64 / (3600.0 * MICROS_PER_SECOND as f64),
         })
     }
 }
@@ -98,7 +112,24 @@ mod tests {
         assert_eq!((stats.duration_mean_s, stats.duration_p50_s), (40.0, 20.0));
         assert_eq!((stats.duration_p90_s, stats.duration_p99_s), (100.0, 100.0));
         assert!((stats.total_gpu_hours - 855.0 / 3600.0).abs() < 1e-12);
+        assert!(stats.cpu_job_histogram.is_empty(), "every job has GPUs");
         assert_eq!(gpus_label(500), "0.5");
         assert_eq!(gpus_label(8000), "8");
+    }
+
+    #[test]
+    fn jobs_without_gpus_are_counted_in_cores() {
+        // Read with one CPU core per SWF processor: job 1 takes 3 cores for 7200 s, job 2 one
+        // core for 3600 s: 3 · 2 + 1 · 1 = 7 core-hours, no GPU-hour.
+        let text = "1 0 -1 7200 3 -1 -1 3 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n\
+                    2 5 -1 3600 1 -1 -1 1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1\n";
+        let options = crate::ReadOptions {
+            swf_processor: crate::SwfProcessor::Cpu,
+            ..crate::ReadOptions::default()
+        };
+        let mut reader = crate::open_reader("t.swf", text.as_bytes(), Some(crate::Format::Swf), &options).unwrap();
+        let stats = TraceStats::collect(&mut *reader).unwrap();
+        assert_eq!(stats.cpu_job_histogram, BTreeMap::from([(1, 1), (3, 1)]));
+        assert_eq!((stats.cpu_job_core_hours, stats.total_gpu_hours), (7.0, 0.0));
     }
 }

@@ -74,9 +74,24 @@ fn stats_text(file: &Path, format: Format, stats: &TraceStats) -> String {
         .iter()
         .map(|(&milli, &jobs)| vec![gpus_label(milli), jobs.to_string()])
         .collect();
+    // Jobs without GPUs (an SWF log read with --swf-processor cpu, CPU pods): their cores.
+    let cpu_jobs = if stats.cpu_job_histogram.is_empty() {
+        String::new()
+    } else {
+        let rows: Vec<Vec<String>> = stats
+            .cpu_job_histogram
+            .iter()
+            .map(|(&cores, &jobs)| vec![cores.to_string(), jobs.to_string()])
+            .collect();
+        format!(
+            "\njobs without GPUs, total CPU core-hours: {}\n{}",
+            cell(Some(stats.cpu_job_core_hours)),
+            render(&["cores/job", "jobs"], &rows)
+        )
+    };
     format!(
         "{} ({format})\njobs: {}\nskipped: {skipped}\nsubmit: first {} s, last {} s\n\
-         duration s: mean {}, p50 {}, p90 {}, p99 {}\ntotal GPU-hours: {}\n{}",
+         duration s: mean {}, p50 {}, p90 {}, p99 {}\ntotal GPU-hours: {}\n{}{cpu_jobs}",
         file.display(),
         stats.jobs,
         stats.first_submit,
@@ -111,6 +126,8 @@ struct StatsJson {
     duration_p90_s: f64,
     duration_p99_s: f64,
     total_gpu_hours: f64,
+    cpu_job_histogram: CoresHistogram,
+    cpu_job_core_hours: f64,
 }
 
 impl From<&TraceStats> for StatsJson {
@@ -127,6 +144,8 @@ impl From<&TraceStats> for StatsJson {
             duration_p90_s: s.duration_p90_s,
             duration_p99_s: s.duration_p99_s,
             total_gpu_hours: s.total_gpu_hours,
+            cpu_job_histogram: CoresHistogram(s.cpu_job_histogram.clone()),
+            cpu_job_core_hours: s.cpu_job_core_hours,
         }
     }
 }
@@ -139,6 +158,19 @@ impl Serialize for Histogram {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (&milli, jobs) in &self.0 {
             map.serialize_entry(&gpus_label(milli), jobs)?;
+        }
+        map.end()
+    }
+}
+
+/// Jobs by cores per job, as a JSON object in ascending order of cores.
+struct CoresHistogram(BTreeMap<u64, u64>);
+
+impl Serialize for CoresHistogram {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (cores, jobs) in &self.0 {
+            map.serialize_entry(&cores.to_string(), jobs)?;
         }
         map.end()
     }
