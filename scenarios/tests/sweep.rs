@@ -265,7 +265,20 @@ fn bad_sweeps_are_bad_input_and_write_nothing() {
         stderr(&output)
     );
     assert!(!dir.path().join("out").exists());
+    // A grid given by --set is blamed on the flag, not on the file's grid line.
     let dir = workspace(SCENARIO);
+    let output = sweep(
+        dir.path(),
+        &["--out", "out", "--set", "sweep.grid={\"policy.name\"=[\"worstfit\"]}"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(
+            "s.toml with --set sweep.grid={\"policy.name\"=[\"worstfit\"]}: sweep.grid.\"policy.name\" value `worstfit`"
+        ),
+        "{}",
+        stderr(&output)
+    );
     let output = sweep(dir.path(), &["--out", "out", "--shard", "4/3"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(

@@ -156,9 +156,16 @@ pub fn plan_with(
     let keys: Vec<String> = sweep.grid.keys().cloned().collect();
     let mut choices: Vec<Vec<(Override, String)>> = Vec::new();
     for (key, values) in &sweep.grid {
-        let place = locate(source.text, "sweep.grid", key)
-            .or_else(|| locate(source.text, "sweep", "grid"))
-            .map_or_else(|| source.origin.to_string(), |line| format!("{}:{line}", source.origin));
+        // A grid given by --set is blamed on the flag, not on the file's own grid.
+        let flag = overrides.iter().rev().find(|o| {
+            o.path.len() >= 2 && o.path[0] == "sweep" && o.path[1] == "grid" && o.path.get(2).is_none_or(|k| k == key)
+        });
+        let place = match flag {
+            Some(flag) => format!("{} with --set {}", source.origin, flag.text),
+            None => locate(source.text, "sweep.grid", key)
+                .or_else(|| locate(source.text, "sweep", "grid"))
+                .map_or_else(|| source.origin.to_string(), |line| format!("{}:{line}", source.origin)),
+        };
         let mut options: Vec<(Override, String)> = Vec::new();
         for value in values {
             let label = label(value);
