@@ -119,6 +119,16 @@ pub(crate) struct Plan {
     whole_windows: Vec<Vec<(SimTime, SimTime)>>,
     /// The earliest start of any reservation (`MAX` while there is none).
     first_start: SimTime,
+    /// The tasks of the jobs running under the plan (`ends`) by node, with their expected ends,
+    /// once [`Plan::index_running`] built it this round (`running_indexed`).
+    running_on: Vec<Vec<(SimTime, TaskAlloc)>>,
+    /// The nodes with entries in `running_on`.
+    running_nodes: Vec<NodeId>,
+    running_indexed: bool,
+    /// The tasks of the reservations on named nodes (`bound`) by node, each with its window,
+    /// and the nodes that have some, in the order they got their first.
+    claims_on: Vec<Vec<(SimTime, SimTime, TaskAlloc)>>,
+    claimed: Vec<NodeId>,
     /// The last answer of [`whole_node_pools`], for its task and GPU models: it depends on
     /// nothing else (pools do not change in a run), and a queue's jobs mostly ask alike.
     last_whole: Option<(TaskRequest, GpuTypeSet, Option<PoolSet>)>,
@@ -274,6 +284,11 @@ impl Plan {
             whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
             last_whole: None,
+            running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
+            running_nodes: Vec::new(),
+            running_indexed: false,
+            claims_on: vec![Vec::new(); round.view.cluster.nodes().len()],
+            claimed: Vec::new(),
         }
     }
 
@@ -299,6 +314,12 @@ impl Plan {
         self.counted.clear();
         self.takes.clear();
         self.bound.clear();
+        for node in self.claimed.drain(..) {
+            self.claims_on[node.index()].clear();
+        }
+        let nodes = round.view.cluster.nodes().len();
+        self.claims_on.resize_with(nodes, Vec::new);
+        self.running_on.resize_with(nodes, Vec::new);
         self.whole_windows.truncate(pools);
         self.whole_windows.resize_with(pools, Vec::new);
         for windows in &mut self.whole_windows {
@@ -306,6 +327,7 @@ impl Plan {
         }
         self.first_start = SimTime::MAX;
         self.last_whole = None;
+        self.running_indexed = false;
     }
 
     /// [`whole_node_pools`] of `job`, remembered for the next job that asks the same.
@@ -597,6 +619,7 @@ impl Plan {
             return false;
         }
         self.ends.drain(..ended);
+        self.running_indexed = false;
         self.started.clear();
         self.started_tasks.clear();
         self.now = now;
@@ -699,6 +722,9 @@ impl Plan {
                     self.occupy(cluster, task.node, t, end, &mut pending);
                 }
                 pending.flush(&mut self.idle);
+                for task in &tasks {
+                    add_on_node(&mut self.claims_on, &mut self.claimed, task.node, (t, end, *task));
+                }
                 self.bound.push(Bound {
                     job: job.id,
                     start: t,
@@ -717,7 +743,7 @@ impl Plan {
     /// Returns whether anything was withheld.
     #[allow(clippy::too_many_arguments)]
     fn withhold(
-        &self,
+        &mut self,
         trial: &mut Trial<'_>,
         cluster: &Cluster,
         jobs: &JobStore,
@@ -784,59 +810,84 @@ impl Plan {
     /// shadow time would keep out a job that fits in the extra.) Claims in MIG instances are
     /// withheld whole.
     fn withhold_claims(
-        &self,
+        &mut self,
         trial: &mut Trial<'_>,
         cluster: &Cluster,
         jobs: &JobStore,
         from: SimTime,
         to: SimTime,
     ) -> bool {
-        // (node, when the claim is in force from, until, the claim)
-        let mut claims: Vec<(NodeId, SimTime, SimTime, &TaskAlloc)> = Vec::new();
-        for b in self.bound.iter().filter(|b| b.start < to && b.end > from) {
-            for task in &b.tasks {
+        // Per node, a sweep over time: what frees resources (a claim's end, a running job's
+        // expected end) before what takes them (a claim's start) at the same instant.
+        const FREES: u8 = 0;
+        const TAKES: u8 = 1;
+        if self.claimed.is_empty() {
+            return false;
+        }
+        self.index_running(jobs);
+        let mut any = false;
+        let mut events: Vec<(SimTime, u8, &TaskAlloc)> = Vec::new();
+        let (mut peak, mut now) = (NodeAmounts::default(), NodeAmounts::default());
+        for i in 0..self.claimed.len() {
+            let node = self.claimed[i];
+            let claims = &self.claims_on[node.index()];
+            let overlaps = |c: &&(SimTime, SimTime, TaskAlloc)| c.0 < to && c.1 > from;
+            let (mut last_start, mut first_end) = (None::<SimTime>, SimTime::MAX);
+            // What the claims take: their devices, and whether CPU or memory.
+            let (mut devices, mut cpu, mut mem) = (0u64, false, false);
+            for c in claims.iter().filter(overlaps) {
+                last_start = Some(last_start.map_or(c.0, |t| t.max(c.0)).max(from));
+                first_end = first_end.min(c.1);
+                devices |= c.2.gpu_mask;
+                cpu |= c.2.cpu_milli > 0;
+                mem |= c.2.mem_mib > 0;
+            }
+            let Some(last_start) = last_start else {
+                continue;
+            };
+            any = true;
+            let running = &self.running_on[node.index()];
+            // A running task that frees none of what the claims take changes nothing.
+            let frees_early = |&(end, task): &(SimTime, TaskAlloc)| {
+                end > from
+                    && end <= last_start
+                    && (task.gpu_mask & devices != 0 || (cpu && task.cpu_milli > 0) || (mem && task.mem_mib > 0))
+            };
+            if first_end > last_start && !running.iter().any(frees_early) {
+                // Nothing is freed before the last claim starts: every claim is in force then.
+                for (_, _, task) in claims.iter().filter(overlaps) {
+                    trial.withhold(task);
+                }
+                continue;
+            }
+            events.clear();
+            for (start, end, task) in claims.iter().filter(overlaps) {
                 if task.mig.is_some() {
                     trial.withhold(task);
+                    continue;
+                }
+                events.push(((*start).max(from), TAKES, task));
+                if *end <= last_start {
+                    events.push((*end, FREES, task));
+                }
+            }
+            events.extend(
+                running
+                    .iter()
+                    .filter(|r| frees_early(r))
+                    .map(|(end, task)| (*end, FREES, task)),
+            );
+            events.sort_unstable_by_key(|&(t, kind, _)| (t, kind));
+            let devices = cluster.node(node).gpu_count as usize;
+            peak.reset(devices);
+            now.reset(devices);
+            for &(_, kind, task) in &events {
+                if kind == TAKES {
+                    now.add(task, 1);
+                    peak.raise_to(&now);
                 } else {
-                    claims.push((task.node, b.start.max(from), b.end, task));
+                    now.add(task, -1);
                 }
-            }
-        }
-        if claims.is_empty() {
-            return self.bound.iter().any(|b| b.start < to && b.end > from);
-        }
-        claims.sort_unstable_by_key(|&(node, start, end, _)| (node, start, end));
-        let mut nodes: Vec<NodeId> = claims.iter().map(|c| c.0).collect();
-        nodes.dedup();
-        // What the jobs running at `from` free on those nodes within the window, and when.
-        let mut frees: Vec<(NodeId, SimTime, &TaskAlloc)> = Vec::new();
-        for &(end, id) in self.ends.iter().filter(|&&(end, _)| end > from && end < to) {
-            for task in self.tasks_of(jobs, id) {
-                if nodes.binary_search(&task.node).is_ok() {
-                    frees.push((task.node, end, task));
-                }
-            }
-        }
-        frees.sort_unstable_by_key(|&(node, end, _)| (node, end));
-        for node in nodes {
-            let on_node = |&(n, ..): &(NodeId, SimTime, SimTime, &TaskAlloc)| n == node;
-            let first = claims.partition_point(|c| c.0 < node);
-            let node_claims = &claims[first..first + claims[first..].iter().take_while(|c| on_node(c)).count()];
-            let first = frees.partition_point(|f| f.0 < node);
-            let node_frees = &frees[first..first + frees[first..].iter().take_while(|f| f.0 == node).count()];
-            let mut peak = NodeAmounts::new(cluster.node(node).gpu_count as usize);
-            let mut at = NodeAmounts::new(peak.gpu_milli.len());
-            for &(_, when, ..) in node_claims {
-                at.clear();
-                for &(_, start, end, task) in node_claims {
-                    if start <= when && when < end {
-                        at.add(task, 1);
-                    }
-                }
-                for &(_, _, task) in node_frees.iter().take_while(|f| f.1 <= when) {
-                    at.add(task, -1);
-                }
-                peak.raise_to(&at);
             }
             let gpu_milli: Vec<u32> = peak
                 .gpu_milli
@@ -846,7 +897,29 @@ impl Plan {
             let positive = |x: i64| u64::try_from(x).unwrap_or(0);
             trial.withhold_amounts(node, &gpu_milli, positive(peak.cpu_milli), positive(peak.mem_mib));
         }
-        true
+        any
+    }
+
+    /// Indexes the tasks of the jobs running under the plan by node, with their expected ends
+    /// ([`Plan::running_on`]), unless they already are: once a round, when a reservation on
+    /// named nodes is first weighed against a job that would start.
+    fn index_running(&mut self, jobs: &JobStore) {
+        if self.running_indexed {
+            return;
+        }
+        self.running_indexed = true;
+        for node in self.running_nodes.drain(..) {
+            self.running_on[node.index()].clear();
+        }
+        for &(end, id) in &self.ends {
+            let tasks = match self.started.get(&id) {
+                Some(at) => &self.started_tasks[at.clone()],
+                None => &jobs[id].alloc,
+            };
+            for task in tasks {
+                add_on_node(&mut self.running_on, &mut self.running_nodes, task.node, (end, *task));
+            }
+        }
     }
 
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
@@ -862,6 +935,11 @@ impl Plan {
         let from = self.started_tasks.len();
         self.started_tasks.extend_from_slice(tasks);
         self.started.insert(id, from..self.started_tasks.len());
+        if self.running_indexed {
+            for task in tasks {
+                add_on_node(&mut self.running_on, &mut self.running_nodes, task.node, (end, *task));
+            }
+        }
         let mut pending = PendingIdle::default();
         if tasks.windows(2).all(|pair| pair[0].node < pair[1].node) {
             for task in tasks {
@@ -913,8 +991,18 @@ impl Plan {
     }
 }
 
+/// Adds `entry` to `node`'s list in `by_node`, noting the node in `nodes` when it is its first.
+fn add_on_node<T>(by_node: &mut [Vec<T>], nodes: &mut Vec<NodeId>, node: NodeId, entry: T) {
+    let list = &mut by_node[node.index()];
+    if list.is_empty() {
+        nodes.push(node);
+    }
+    list.push(entry);
+}
+
 /// Resources on one node, per device and in total, that may be negative: claims less what
 /// running jobs free ([`Plan::withhold_claims`]).
+#[derive(Default)]
 struct NodeAmounts {
     gpu_milli: Vec<i64>,
     cpu_milli: i64,
@@ -922,24 +1010,21 @@ struct NodeAmounts {
 }
 
 impl NodeAmounts {
-    fn new(devices: usize) -> NodeAmounts {
-        NodeAmounts {
-            gpu_milli: vec![0; devices],
-            cpu_milli: 0,
-            mem_mib: 0,
-        }
-    }
-
-    fn clear(&mut self) {
-        self.gpu_milli.fill(0);
+    /// Nothing, on a node of `devices` GPUs.
+    fn reset(&mut self, devices: usize) {
+        self.gpu_milli.clear();
+        self.gpu_milli.resize(devices, 0);
         self.cpu_milli = 0;
         self.mem_mib = 0;
     }
 
     /// Adds `task`'s resources, `sign` times.
     fn add(&mut self, task: &TaskAlloc, sign: i64) {
-        for (device, amount) in self.gpu_milli.iter_mut().enumerate() {
-            if task.gpu_mask >> device & 1 == 1 {
+        let mut mask = task.gpu_mask;
+        while mask != 0 {
+            let device = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if let Some(amount) = self.gpu_milli.get_mut(device) {
                 *amount += sign * i64::from(task.milli_per_gpu);
             }
         }
