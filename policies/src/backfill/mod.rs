@@ -31,8 +31,9 @@
 //! textbook one. A job whose tasks share nodes is reserved on named nodes, chosen by its
 //! placement rule on the capacity free for its whole window, trying first, task by task, the
 //! nodes whose capacity is busy now (so what is free now stays free for backfilling); a named
-//! reservation keeps its claim out of reach of any job whose window overlaps it, and a node it
-//! takes no longer counts as free for whole-node jobs in its window. A job that would run
+//! reservation withholds from a job whose window overlaps it what its claims need there beyond
+//! what running jobs free before they need it, and a node it takes no longer counts as free
+//! for whole-node jobs in its window. A job that would run
 //! across a whole-node reservation may take, in that pool, at most the nodes the count leaves
 //! spare. These rules never let a started job delay a reservation on heterogeneous clusters;
 //! they may reserve a shared-node job later than a perfect packing would.
