@@ -111,7 +111,7 @@ def test_errors_carry_the_commands_message_and_exit_code(tiny):
     assert error.value.exit_code == 2
     assert isinstance(error.value, clustersim.ScenarioError)
     tiny.write_text(TINY_SCENARIO.replace("racks = 1", 'racks = "one"'))
-    with pytest.raises(clustersim.InputError, match=r"tiny\.toml:5:9: expected a whole number from 0 to 4294967295, found the text \"one\""):
+    with pytest.raises(clustersim.InputError, match=r"tiny\.toml:5:9: cluster\.racks: expected a whole number from 0 to 4294967295, found the text \"one\""):
         clustersim.run(tiny)
     with pytest.raises(clustersim.InputError) as error:
         clustersim.run(TINY_SCENARIO, {"cluster.rackz": 2})
