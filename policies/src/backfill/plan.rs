@@ -125,6 +125,11 @@ pub(crate) struct Plan {
     /// The nodes with entries in `running_on`.
     running_nodes: Vec<NodeId>,
     running_indexed: bool,
+    /// Scratch space of [`Plan::withhold_claims`]: a node's changes over time, and the amounts
+    /// in force and at their peak.
+    events: Vec<(SimTime, u8, TaskAlloc)>,
+    peak: NodeAmounts,
+    in_force: NodeAmounts,
     /// The tasks of the reservations on named nodes (`bound`) by node, each with its window,
     /// and the nodes that have some, in the order they got their first.
     claims_on: Vec<Vec<(SimTime, SimTime, TaskAlloc)>>,
@@ -287,6 +292,9 @@ impl Plan {
             running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             running_nodes: Vec::new(),
             running_indexed: false,
+            events: Vec::new(),
+            peak: NodeAmounts::default(),
+            in_force: NodeAmounts::default(),
             claims_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             claimed: Vec::new(),
         }
@@ -826,8 +834,9 @@ impl Plan {
         }
         self.index_running(jobs);
         let mut any = false;
-        let mut events: Vec<(SimTime, u8, &TaskAlloc)> = Vec::new();
-        let (mut peak, mut now) = (NodeAmounts::default(), NodeAmounts::default());
+        // Scratch lists kept in the plan, so that a round allocates them once.
+        let mut events = std::mem::take(&mut self.events);
+        let (mut peak, mut now) = (std::mem::take(&mut self.peak), std::mem::take(&mut self.in_force));
         for i in 0..self.claimed.len() {
             let node = self.claimed[i];
             let claims = &self.claims_on[node.index()];
@@ -866,16 +875,16 @@ impl Plan {
                     trial.withhold(task);
                     continue;
                 }
-                events.push(((*start).max(from), TAKES, task));
+                events.push(((*start).max(from), TAKES, *task));
                 if *end <= last_start {
-                    events.push((*end, FREES, task));
+                    events.push((*end, FREES, *task));
                 }
             }
             events.extend(
                 running
                     .iter()
                     .filter(|r| frees_early(r))
-                    .map(|(end, task)| (*end, FREES, task)),
+                    .map(|&(end, task)| (end, FREES, task)),
             );
             events.sort_unstable_by_key(|&(t, kind, _)| (t, kind));
             let devices = cluster.node(node).gpu_count as usize;
@@ -883,20 +892,15 @@ impl Plan {
             now.reset(devices);
             for &(_, kind, task) in &events {
                 if kind == TAKES {
-                    now.add(task, 1);
+                    now.add(&task, 1);
                     peak.raise_to(&now);
                 } else {
-                    now.add(task, -1);
+                    now.add(&task, -1);
                 }
             }
-            let gpu_milli: Vec<u32> = peak
-                .gpu_milli
-                .iter()
-                .map(|&m| u32::try_from(m.max(0)).unwrap_or(u32::MAX))
-                .collect();
-            let positive = |x: i64| u64::try_from(x).unwrap_or(0);
-            trial.withhold_amounts(node, &gpu_milli, positive(peak.cpu_milli), positive(peak.mem_mib));
+            trial.withhold_amounts(node, &peak.gpu_milli, peak.cpu_milli, peak.mem_mib);
         }
+        (self.events, self.peak, self.in_force) = (events, peak, now);
         any
     }
 

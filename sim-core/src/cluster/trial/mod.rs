@@ -622,17 +622,19 @@ impl<'c> Trial<'c> {
     }
 
     /// Keeps out of reach on `node` up to `gpu_milli[i]` of what is free of device `i`, and up
-    /// to `cpu_milli` and `mem_mib` of its free CPU and memory: the part of reservations' claims
-    /// there that the jobs running now will not have freed in time (see [`Trial::withhold`]).
-    pub fn withhold_amounts(&mut self, node: NodeId, gpu_milli: &[u32], cpu_milli: u64, mem_mib: u64) {
+    /// to `cpu_milli` and `mem_mib` of its free CPU and memory (an amount of zero or less keeps
+    /// nothing): the part of reservations' claims there that the jobs running now will not have
+    /// freed in time (see [`Trial::withhold`]).
+    pub fn withhold_amounts(&mut self, node: NodeId, gpu_milli: &[i64], cpu_milli: i64, mem_mib: i64) {
+        let at_least_zero = |x: i64| u64::try_from(x).unwrap_or(0);
         self.change(node, |t, devices| {
             for (free, &claim) in devices.iter_mut().zip(gpu_milli) {
-                let taken = (*free).min(u16::try_from(claim).unwrap_or(u16::MAX));
+                let taken = (*free).min(u16::try_from(at_least_zero(claim)).unwrap_or(u16::MAX));
                 *free -= taken;
                 t.free_gpu_milli -= u64::from(taken);
             }
-            t.free_cpu_milli -= t.free_cpu_milli.min(cpu_milli);
-            t.free_mem_mib -= t.free_mem_mib.min(mem_mib);
+            t.free_cpu_milli -= t.free_cpu_milli.min(at_least_zero(cpu_milli));
+            t.free_mem_mib -= t.free_mem_mib.min(at_least_zero(mem_mib));
         });
     }
 
