@@ -11,7 +11,12 @@
 //!    jobs start only if they delay none of them (see [`crate::backfill`]).
 //! 5. With time slicing, each blocked job in turn may suspend running jobs of equal priority
 //!    whose slice is over.
-//! 6. The policy asks to be woken at the next slice end or grace-period end that matters.
+//! 6. The policy asks to be woken at the next slice end or grace-period end that matters, and,
+//!    when it stopped running jobs, again at this instant: those wait again and may start (or
+//!    preempt lower priorities) at once.
+
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
 
 use sim_core::cluster::TrialMemory;
 use sim_core::frag::TypicalTasks;
@@ -32,7 +37,7 @@ use crate::registry::Context;
 use crate::round::Round;
 use crate::slicing::TimeSlicing;
 use crate::spec::PolicySpec;
-use crate::victims::make_room;
+use crate::victims::{StopRule, make_room};
 
 /// A policy assembled from parts.
 pub struct Scheduler {
@@ -337,28 +342,61 @@ impl Scheduler {
         true
     }
 
-    /// Step 5: blocked jobs take the place of running jobs whose slice is over.
+    /// Step 5: waiting jobs take the place of running jobs whose slice is over, those waiting
+    /// longest first (since they arrived or were last stopped; then in queue position), so
+    /// gangs that do not fit together take turns however many there are. Only jobs of a
+    /// priority with such a running job are tried, higher priorities first; without
+    /// backfilling the walk stops at the first that cannot make room, as the queue stops at
+    /// its head. What a suspension frees beyond the new job's needs goes to the queue in the
+    /// round asked for at this instant ([`Scheduler::schedule_round`]). Afterwards `blocked`
+    /// holds every waiting job.
     fn rotate(&mut self, slicing: &TimeSlicing, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
         let view = round.view;
-        let blocked = std::mem::take(&mut self.blocked);
-        for &id in &blocked {
-            let job = view.job(id);
-            match make_room(round, self.placement.as_mut(), job, slicing) {
-                Some((victims, tasks)) => {
-                    decisions.extend(victims.iter().map(|&job| Decision::Suspend {
-                        job,
-                        overhead: slicing.overhead(),
-                    }));
-                    if let Some(explain) = &mut self.explain {
-                        explain.retract(id);
-                        explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
-                    }
-                    self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
-                    // The suspended jobs wait from now on: their turn comes at a slice end.
-                    self.blocked.extend(victims);
+        let now = view.now;
+        let mut started = round.started.clone();
+        started.sort_unstable();
+        let waiting = view.pending.iter().filter(|id| started.binary_search(id).is_err());
+        self.blocked.clear();
+        self.blocked.extend(waiting);
+        let turns: BTreeSet<i32> = round
+            .running()
+            .filter(|r| slicing.may_stop(r, r, now))
+            .map(|r| r.spec.priority)
+            .collect();
+        let mut candidates: Vec<&Job> = self
+            .blocked
+            .iter()
+            .map(|&id| view.job(id))
+            .filter(|job| turns.contains(&job.spec.priority))
+            .filter(|job| self.quotas.as_ref().is_none_or(|q| q.refusing(job).is_none()))
+            .collect();
+        candidates.sort_by_key(|job| {
+            (
+                Reverse(job.spec.priority),
+                job.progress.updated_at,
+                job.queue_position,
+                job.id,
+            )
+        });
+        for job in candidates {
+            let Some((victims, tasks)) = make_room(round, self.placement.as_mut(), job, slicing) else {
+                if self.backfill_depth.is_none() {
+                    break;
                 }
-                None => self.blocked.push(id),
+                continue;
+            };
+            decisions.extend(victims.iter().map(|&job| Decision::Suspend {
+                job,
+                overhead: slicing.overhead(),
+            }));
+            if let Some(explain) = &mut self.explain {
+                explain.retract(job.id);
+                explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
             }
+            self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
+            self.blocked.retain(|&id| id != job.id);
+            // The suspended jobs wait from now on: their turn comes at a slice end.
+            self.blocked.extend(victims);
         }
     }
 }
@@ -380,9 +418,14 @@ impl Scheduler {
 
 impl Scheduler {
     /// One round (see the module's steps), on the last round's trial memory.
+    /// A round that stopped running jobs asks for another at this instant: those wait again, and
+    /// may start on what is left or stop lower-priority jobs at once.
     fn schedule_round(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         let mut round = Round::new(*view, std::mem::take(&mut self.trial_memory));
         self.run_round(&mut round, view, decisions);
+        if !round.stopped().is_empty() {
+            decisions.push(Decision::WakeAt(view.now));
+        }
         self.trial_memory = round.into_memory();
     }
 

@@ -102,8 +102,10 @@ fn a_duration_to_the_end_of_the_clock_ends_there() {
 
 /// Issue 13, observation 4: gang time slicing with a 1 µs slice (scenarios refuse slices under
 /// 1 s). Two gangs of the whole cluster (2 nodes × 4 GPUs), 1 h each, take turns every
-/// microsecond: the two arrivals at 0, then one wake-up a microsecond. With a budget of 10,000
-/// events, event 10,001 is the wake-up at 9,999 µs; both gangs are unfinished.
+/// microsecond: the two arrivals at 0, then two wake-ups a microsecond (the slice end, and the
+/// round asked for after the suspension), so 2 + 2t events by the end of microsecond t. With a
+/// budget of 10,000 events, event 10,001 is the first wake-up at 5,000 µs; both gangs are
+/// unfinished.
 #[test]
 fn time_slicing_with_a_microsecond_slice_is_stopped_naming_the_time_slice() {
     let mut policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime(1)));
@@ -120,7 +122,7 @@ fn time_slicing_with_a_microsecond_slice_is_stopped_naming_the_time_slice() {
         stall,
         Stall {
             bound: Bound::Events { limit: 10_000 },
-            at: SimTime(9_999),
+            at: SimTime(5_000),
             events: 10_001,
             unfinished: 2,
             cause: Cause::TimeSlicing,
@@ -128,7 +130,7 @@ fn time_slicing_with_a_microsecond_slice_is_stopped_naming_the_time_slice() {
     );
     let message = RunError::NoProgress(Box::new(stall)).to_string();
     assert!(
-        message.starts_with("the run makes no progress: 10001 events by 0.009999 s, more than the 10000")
+        message.starts_with("the run makes no progress: 10001 events by 0.005 s, more than the 10000")
             && message.contains("with 2 jobs unfinished; most events were suspensions and resumptions of time slicing: a policy time_slice"),
         "{message}"
     );

@@ -262,10 +262,11 @@ fn victims_of(lines: &[Line], id: &str) -> Vec<String> {
 /// - high: 4 GPUs at 10, priority 5 → no room; preempting low frees 4 → preempted-others at 10.
 ///   The rule's key for low: 10 s of work since its last checkpoint (it has none) × 4 GPUs =
 ///   40 GPU-seconds lost.
-/// - mid: 4 GPUs at 20, priority 3. The round at 20 offers low first (back in the queue, first
-///   by arrival): no room, and high (not preemptible) is no victim, so there are no candidates
-///   and the placement's refusal stands (too few free: 0 of 4); FIFO stops there, and mid
-///   waits behind the head low.
+/// - the policy asks for another round at 10, since it stopped a job; it offers low (back in the
+///   queue): no room, and high (not preemptible) is no victim, so there are no candidates and
+///   the placement's refusal stands (too few free: 0 of 4).
+/// - mid: 4 GPUs at 20, priority 3. The round at 20 offers low first (first by arrival): as
+///   at 10; FIFO stops there, and mid waits behind the head low.
 /// - at 110 high ends: low restarts.
 #[test]
 fn a_preemption_picks_its_victim() {
@@ -284,10 +285,14 @@ fn a_preemption_picks_its_victim() {
     assert_eq!(victims_of(&lines, "high"), ["low(lost_gpu_s=40)"]);
     assert_eq!(
         of(&lines, "low")[1],
+        row(10, "waits", "too-few-free", "free=0;needed=4")
+    );
+    assert_eq!(
+        of(&lines, "low")[2],
         row(20, "waits", "too-few-free", "free=0;needed=4")
     );
     assert_eq!(of(&lines, "mid")[0], row(20, "waits", "behind-head", "head=low"));
-    assert_eq!(of(&lines, "low")[2], row(110, "started", "", ""));
+    assert_eq!(of(&lines, "low")[3], row(110, "started", "", ""));
 }
 
 /// One node × 4 GPUs, FIFO best fit with preemption, two victims in the rule's order:

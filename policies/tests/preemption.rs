@@ -139,3 +139,27 @@ fn a_job_is_preempted_at_most_the_cap() {
     );
     assert_eq!(secs(find(&uncapped, "h2").first_start), Some(30));
 }
+
+/// One node × 4 GPUs, `priority-preempt` (least progress first); P0 (priority 0, 2 GPUs,
+/// 1,000 s) at 0, P5 (priority 5, 2 GPUs, 1,000 s) at 100, H (priority 10, 2 GPUs, 1,000 s)
+/// at 500; no checkpoints. At 500 the node is full: H may stop P0 (progress 500/1000) or P5
+/// (400/1000) and takes P5, the least progress. P5, back in the queue with priority 5, may
+/// stop P0 in the round the policy asks for at 500 after a stop: it restarts from nothing and ends at
+/// 1,500, with H. P0 waits until then and ends at 2,500.
+/// (Offered only at the next event, 1,500, P5 would have left P0 running ahead of it.)
+#[test]
+fn a_preempted_job_may_preempt_lower_priorities_at_once() {
+    let jobs = vec![
+        with(job("P0", 0, 1000, 1, 2.0), |j| j.priority = 0),
+        with(job("P5", 100, 1000, 1, 2.0), |j| j.priority = 5),
+        with(job("H", 500, 1000, 1, 2.0), |j| j.priority = 10),
+    ];
+    let outcome = run_with(common::policy("priority-preempt"), common::cluster(1, 4), jobs);
+    let [p0, p5, h] = ["P0", "P5", "H"].map(|id| find(&outcome, id));
+    assert_eq!(
+        [p0, p5, h].map(|j| secs(j.last_start)),
+        [Some(1500), Some(500), Some(500)]
+    );
+    assert_eq!([p0, p5, h].map(|j| secs(j.end)), [Some(2500), Some(1500), Some(1500)]);
+    assert_eq!([p0, p5, h].map(|j| j.preemptions), [1, 1, 0]);
+}

@@ -60,3 +60,59 @@ fn a_higher_priority_gang_is_not_rotated_out() {
     assert_eq!(secs(find(&outcome, "B").first_start), Some(100));
     assert_eq!(find(&outcome, "A").suspensions, 0);
 }
+
+/// Two nodes × 4 GPUs; gangs G1, G2, G3 of 2 tasks × 4 GPUs (the whole cluster each), 100 s of
+/// work each, all at t=0; 30 s slices, no overhead. The job waiting longest (since it arrived
+/// or was last suspended) takes the next turn, so the three rotate:
+///
+/// | slice     | runs | why                                                  |
+/// |-----------|------|------------------------------------------------------|
+/// | 0–30      | G1   | first in the queue                                   |
+/// | 30–60     | G2   | G2 and G3 wait since 0; G2 is earlier in the queue   |
+/// | 60–90     | G3   | G3 waits since 0, G1 since 30                        |
+/// | 90–120    | G1   | G1 since 30, G2 since 60                             |
+///
+/// and so on: after 9 slices each has done 90 s; G1 ends at 270 + 10 = 280, then G2 and G3
+/// take their last 10 s in queue order, ending at 290 and 300. Each is suspended 3 times.
+/// (Taking turns by queue position instead, G1 and G2 would alternate and G3 start at 200.)
+#[test]
+fn three_gangs_take_turns_the_longest_waiting_first() {
+    let jobs = vec![
+        job("G1", 0, 100, 2, 4.0),
+        job("G2", 0, 100, 2, 4.0),
+        job("G3", 0, 100, 2, 4.0),
+    ];
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
+    let outcome = run_with(policy, common::cluster(2, 4), jobs);
+    let [g1, g2, g3] = ["G1", "G2", "G3"].map(|id| find(&outcome, id));
+    assert_eq!(
+        [g1, g2, g3].map(|g| (secs(g.first_start), secs(g.end))),
+        [(Some(0), Some(280)), (Some(30), Some(290)), (Some(60), Some(300))]
+    );
+    assert_eq!([g1, g2, g3].map(|g| g.suspensions), [3, 3, 3]);
+}
+
+/// Two nodes × 4 GPUs; S1 (1 × 4 GPUs, 100 s) at 0, S2 (1 × 4, 100 s) at 10, gang G (2 × 4,
+/// 50 s) at 20; 30 s slices, no overhead.
+/// - 0: S1 on one node; 10: S2 on the other; 20: G waits.
+/// - 30: S1's slice is over but S2's is not, and G needs both nodes: nothing moves.
+/// - 40: G suspends both (S1 has done 40 s, S2 30 s) and runs 40–70 (30 s done).
+/// - 70: S1 and S2 wait since 40, S1 first in the queue: S1 suspends G, which frees both
+///   nodes; the round the policy asks for at 70 after a stop starts S2 on the other node.
+/// - 100: both slices are over: G suspends them and ends at 120 (50 s done).
+/// - 120: S1 needs 100 − 70 = 30 s more, ends at 150; S2 needs 100 − 60 = 40, ends at 160.
+///
+/// (Without the second round at 70, S2 would wait for the next slice end, 100.)
+#[test]
+fn what_a_suspension_frees_beyond_the_new_job_goes_to_the_queue_at_once() {
+    let jobs = vec![
+        job("S1", 0, 100, 1, 4.0),
+        job("S2", 10, 100, 1, 4.0),
+        job("G", 20, 50, 2, 4.0),
+    ];
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
+    let outcome = run_with(policy, common::cluster(2, 4), jobs);
+    let ends = ["S1", "S2", "G"].map(|id| secs(find(&outcome, id).end));
+    assert_eq!(ends, [Some(150), Some(160), Some(120)]);
+    assert_eq!(["S1", "S2", "G"].map(|id| find(&outcome, id).suspensions), [2, 2, 1]);
+}

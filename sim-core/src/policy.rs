@@ -40,7 +40,10 @@ pub enum Decision {
         overhead: SimTime,
     },
     /// Run the policy again at this time even if nothing else happens then (time slices,
-    /// grace periods). Times not after the current instant are ignored.
+    /// grace periods). The current instant asks for another round at this instant once this
+    /// round's decisions are applied (jobs it stopped wait again and may start, or stop others,
+    /// at once); earlier times are ignored. A policy that asks for that at every round never
+    /// lets the instant end and meets the engine's same-instant bound.
     WakeAt(SimTime),
 }
 

@@ -28,7 +28,7 @@ impl State {
             Decision::Preempt { job } => self.stop(job, Stop::Preempt),
             Decision::Suspend { job, overhead } => self.stop(job, Stop::Suspend { overhead }),
             Decision::WakeAt(at) => {
-                if at > self.now && self.wakeups.insert(at) {
+                if at >= self.now && self.wakeups.insert(at) {
                     self.queue.push(at, Event::Wake);
                 }
                 Ok(())
