@@ -52,7 +52,8 @@ pub enum Kind {
     Duration,
     /// One of the names listed.
     Choice(&'static [&'static str]),
-    /// A table of names, each with a whole number of at least `min` (`{ alice = 3 }`).
+    /// A table of names, each with a whole number from `min` to 4,294,967,295 (`{ alice = 3 }`):
+    /// at most 2³² a name, so that the sum over every name of a run fits in 64 bits.
     Counts {
         /// The smallest accepted.
         min: u64,
@@ -74,7 +75,7 @@ impl fmt::Display for Kind {
             Kind::Number => f.write_str("number"),
             Kind::Duration => f.write_str("duration"),
             Kind::Choice(names) => write!(f, "{}", names.join(" | ")),
-            Kind::Counts { min } => write!(f, "{{ NAME = whole number ≥ {min}, … }}"),
+            Kind::Counts { min } => write!(f, "{{ NAME = whole number {min}–{}, … }}", u32::MAX),
             Kind::Queues => write!(f, "[policy.queues.NAME] {{ {} }}", QUEUE_KEYS.join(", ")),
         }
     }
@@ -401,7 +402,7 @@ impl Kind {
                     let entry = format!("{key}.{name}");
                     let count = Kind::Count {
                         min,
-                        max: i64::MAX as u64,
+                        max: u64::from(u32::MAX),
                     };
                     let Setting::Count(n) = count.check(&entry, v, None)?.setting else {
                         unreachable!("a count checks to a count")

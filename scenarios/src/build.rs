@@ -16,9 +16,7 @@ use crate::load::ValidScenario;
 use crate::schema::{NodeTemplate, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
-/// CPU or memory capacity of a node whose scenario leaves it out: large enough never to
-/// constrain, small enough that sums never overflow.
-const UNCONSTRAINED: u64 = u64::MAX / 1024;
+use sim_core::resources::UNCONSTRAINED;
 
 /// Finds the file `name` that key `key` of `[section]` names: relative paths are tried against
 /// the scenario's folder, then the working directory. Not found, the error names the key, its

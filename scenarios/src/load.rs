@@ -184,10 +184,16 @@ impl Site<'_> {
         self.place_of(&path, locate(self.text, section, key))
     }
 
-    /// Where the dotted key `path` comes from: the `--set` flag that set it, else `line` of the
+    /// Where the dotted key `path` comes from: the `--set` flag that set it (or a table holding
+    /// it: `--set 'policy.tickets={alice=0}'` sets `policy.tickets.alice`), else `line` of the
     /// file, else the file.
     pub fn place_of(&self, path: &str, line: Option<usize>) -> String {
-        match self.overrides.iter().rev().find(|o| o.path.join(".") == path) {
+        let sets = |flag: &Override| {
+            let set = flag.path.join(".");
+            path.strip_prefix(set.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        match self.overrides.iter().rev().find(|o| sets(o)) {
             Some(flag) => format!("{} with --set {}", self.origin, flag.text),
             None => line.map_or_else(|| self.origin.to_string(), |line| format!("{}:{line}", self.origin)),
         }

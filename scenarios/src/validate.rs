@@ -98,6 +98,19 @@ pub(crate) fn validate(
         if sweep.seeds == 0 {
             fail("sweep", "seeds", "must be at least 1".into())?;
         }
+        let last = scenario.seed.checked_add(sweep.seeds - 1);
+        if last.is_none_or(|last| last > i64::MAX as u64) {
+            fail(
+                "sweep",
+                "seeds",
+                format!(
+                    "{} seeds from seed {} run past {}, the largest seed a scenario file can hold                      (`run --seed` could not replay them)",
+                    sweep.seeds,
+                    scenario.seed,
+                    i64::MAX
+                ),
+            )?;
+        }
         for (key, values) in &sweep.grid {
             let fail_key = |reason: &str| {
                 let line = locate(text, "sweep.grid", key).or_else(|| locate(text, "sweep", "grid"));
@@ -578,6 +591,16 @@ mod tests {
         assert_eq!(
             load_str(BASE, "s.toml", None, &[flag]).unwrap_err().to_string(),
             "s.toml with --set output.sample_interval=0s: output.sample_interval: \"0s\" is not accepted; give at least \"1s\" (shorter ones cost millions of events per simulated hour)"
+        );
+        // A flag setting a whole table is blamed for a bad entry of it.
+        let flags: Vec<crate::Override> = ["policy.name=lottery", "policy.tickets={alice=0}"]
+            .iter()
+            .map(|f| f.parse().unwrap())
+            .collect();
+        let err = load_str(BASE, "s.toml", None, &flags).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml with --set policy.tickets={alice=0}: policy.tickets.alice: must be at least 1"),
+            "{err}"
         );
     }
 }

@@ -267,7 +267,7 @@ fn policies_lists_presets_and_parts_one_line_each() {
     assert!(text.contains("queue ([policy] queue = \"…\""), "{text}");
     // Each part's parameters below it, with type and default; then the policy's own.
     for line in [
-        "tickets = { NAME = whole number ≥ 1, … }: lottery tickets",
+        "tickets = { NAME = whole number 1–4294967295, … }: lottery tickets",
         "backfill_depth = whole number ≥ 1, default 1: blocked jobs protected",
         "grace = duration, default 0s:",
         "share_by = user | queue, default user:",
@@ -610,4 +610,32 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         "{}",
         stderr(&missing)
     );
+}
+
+/// A scenario named `..` (or `.`) without `--out` writes under `clustersim-out/`, never into
+/// the working folder or `clustersim-out/` itself, and removes nothing of the user's there.
+#[test]
+fn a_scenario_named_dots_stays_inside_its_own_folder() {
+    for name in ["..", "."] {
+        let dir = workspace(
+            &SCENARIO.replace("name = \"small\"", &format!("name = \"{name}\"")),
+            TRACE,
+        );
+        std::fs::write(dir.path().join("report.html"), "the user's own page").unwrap();
+        let output = clustersim(&["run", "s.toml", "--no-report", "-q"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let underscores = "_".repeat(name.len());
+        assert!(
+            dir.path()
+                .join("clustersim-out")
+                .join(&underscores)
+                .join("jobs.csv")
+                .exists()
+        );
+        assert!(!dir.path().join("jobs.csv").exists() && !dir.path().join("clustersim-out/jobs.csv").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("report.html")).unwrap(),
+            "the user's own page"
+        );
+    }
 }

@@ -18,6 +18,15 @@ pub const MAX_GPUS_PER_NODE: u32 = 64;
 /// `sim_core::engine`'s admission), so this only bounds nonsense.
 pub const MAX_GPUS_PER_TASK: u32 = 1 << 20;
 
+/// The most tasks one job may have: a job with more (tasks that need no GPU, or slivers of one,
+/// are not bounded by the cluster's GPUs) is `never-fits`, as a job too large for the cluster
+/// is, rather than a placement of billions of tasks that no memory holds.
+pub const MAX_TASKS_PER_JOB: u32 = 1 << 20;
+
+/// CPU or memory capacity of a node that does not limit it (a scenario's node without `cpus`
+/// or `mem_gib`): large enough never to constrain, small enough that sums never overflow.
+pub const UNCONSTRAINED: u64 = u64::MAX / 1024;
+
 /// The resources one task needs, all on one node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct TaskRequest {

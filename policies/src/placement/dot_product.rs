@@ -62,7 +62,11 @@ impl FreeCpuGpuScore for DotProduct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::placement::scored::by_free_cpu_gpu;
     use crate::placement::tests::{first_nodes, hold, machines, pod};
+    use sim_core::cluster::{Cluster, NodeSpec, Trial};
+    use sim_core::ids::NodeId;
+    use sim_core::resources::{TaskAlloc, UNCONSTRAINED};
 
     #[test]
     fn the_least_aligned_node_wins_and_ties_are_drawn() {
@@ -83,5 +87,31 @@ mod tests {
             chosen.contains(&1) && chosen.contains(&2) && !chosen.contains(&0),
             "{chosen:?}"
         );
+    }
+
+    #[test]
+    fn a_node_that_does_not_limit_cpu_scores_as_the_largest_node() {
+        // 8 GPUs, no CPU count: it scores as 128 free cores. The pod (8 cores, 1 GPU):
+        // (1, 1) · (0.0625, 0.125) = 0.1875; 100 · (1 − 0.09375) = 90.625 → 90.
+        let spec = NodeSpec {
+            name: "n0".into(),
+            rack: "r0".into(),
+            gpus: 8,
+            gpu_type: "A".into(),
+            cpu_milli: UNCONSTRAINED,
+            mem_mib: UNCONSTRAINED,
+        };
+        let cluster = Cluster::build(&[spec]).unwrap();
+        let job = pod(8, 1.0);
+        let task = TaskAlloc {
+            node: NodeId(0),
+            gpu_mask: 1,
+            milli_per_gpu: 1000,
+            cpu_milli: 8000,
+            mem_mib: 0,
+            mig: None,
+        };
+        let mut scorer = by_free_cpu_gpu(&job, score);
+        assert_eq!(scorer(&Trial::new(&cluster), task).map(|(s, _)| s), Some(90));
     }
 }

@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use sim_core::cluster::Trial;
 use sim_core::ids::NodeId;
 use sim_core::job::Job;
-use sim_core::resources::{MILLI_PER_GPU, TaskAlloc};
+use sim_core::resources::{MILLI_PER_GPU, TaskAlloc, UNCONSTRAINED};
 use sim_core::rng::{Stream, stream};
 
 use super::{Placement, place_each};
@@ -137,7 +137,12 @@ pub(crate) fn by_free_cpu_gpu(
 ) -> impl FnMut(&Trial<'_>, TaskAlloc) -> Option<(i64, TaskAlloc)> {
     let request = job.spec.task;
     move |trial, task| {
-        let (cpu_free, _) = trial.free_cpu_mem(task.node);
+        let (mut cpu_free, _) = trial.free_cpu_mem(task.node);
+        if trial.cluster().node(task.node).cpu_milli >= UNCONSTRAINED {
+            // A node that does not limit CPU scores as the study's largest node, every core
+            // free (or the request's cores, when it asks for more): scores stay in 0–100.
+            cpu_free = (MAX_SPEC_CPU_MILLI as u64).max(request.cpu_milli);
+        }
         let gpu_free = free_milli(trial.gpu_free_milli(task.node));
         Some((score(cpu_free, gpu_free, request.cpu_milli, request.gpu_milli()), task))
     }
