@@ -358,6 +358,7 @@ fn arb_faults(physics: &PhysicsConfig) -> impl Strategy<Value = FaultsConfig> + 
                     hot_spares,
                     keep_nodes,
                     seed,
+                    declared: true,
                 }
             },
         )

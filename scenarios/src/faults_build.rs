@@ -192,11 +192,30 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
             }
         }
         needs_model(scenario, random.component).map_or(Ok(()), |reason| fail("component", reason))?;
+        if faults.random[..i].iter().any(|r| r.component == random.component) {
+            return fail(
+                "component",
+                format!(
+                    "a second table for `{}`: give one table per component class (two would draw from one \
+                     stream, not add their rates)",
+                    random.component.name()
+                ),
+            );
+        }
     }
     for (i, cause) in faults.causes.iter().enumerate() {
-        check_cause(cause, |key: &str, reason: String| {
-            table_error(text, origin, "causes", i, key, reason)
-        })?;
+        let fail = |key: &str, reason: String| table_error(text, origin, "causes", i, key, reason);
+        check_cause(cause, fail)?;
+        if faults.causes[..i].iter().any(|c| c.name == cause.name) {
+            return Err(fail(
+                "name",
+                format!(
+                    "another cause is also called `{}`: give each its own name (a cause's name is its random \
+                     stream)",
+                    cause.name
+                ),
+            ));
+        }
     }
     for (i, incident) in faults.incident.iter().enumerate() {
         let fail = |key: &str, reason: String| Err(table_error(text, origin, "incident", i, key, reason));
@@ -348,6 +367,7 @@ fn failure_models(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsCon
         .map(|(i, incident)| resolve_incident(loaded, cluster, &domains, i, incident))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FaultsConfig {
+        declared: true,
         random: section
             .random
             .iter()

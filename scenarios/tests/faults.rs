@@ -273,4 +273,92 @@ fn bad_fault_settings_name_the_file_line_and_key() {
         error("[[faults.random]]\ncomponent = \"nod\"\nmtbf = \"1d\"\nmttr = \"1h\"\n")
             .starts_with("s.toml:10:13: unknown variant `nod`, expected one of `gpu`, `node`"),
     );
+    // Two sources of one stream would not add their rates: refused, the second named.
+    let node = "[[faults.random]]\ncomponent = \"node\"\nmtbf = \"5d\"\nmttr = \"1h\"\n";
+    assert_eq!(
+        error(&format!("{node}{node}")),
+        "s.toml:14: faults.random[1].component: a second table for `node`: give one table per component class \
+         (two would draw from one stream, not add their rates)"
+    );
+    let cause = "[[faults.causes]]\nname = \"x\"\ndomain = \"job\"\nrate_per_day = 0.02\n";
+    assert_eq!(
+        error(&format!("{cause}{cause}")),
+        "s.toml:14: faults.causes[1].name: another cause is also called `x`: give each its own name (a cause's name \
+         is its random stream)"
+    );
+}
+
+/// A `[faults]` section with nothing that can fail reports its failure metrics as zeros and
+/// writes an `incidents.csv` of its header alone, so it compares with runs that have failures;
+/// without the section they are absent (null).
+#[test]
+fn declared_faults_with_no_source_report_zeros() {
+    let cluster = "[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 8, gpu_type = \"A100\" }\n\
+                   [workload]\ntrace = \"t.csv\"\n";
+    let trace = "j1,0,3600,1,8,10,0\n";
+    let declared = run_with(&format!("{cluster}[faults]\nincident = []\n"), trace);
+    let summary = &declared.record.summary;
+    assert_eq!(
+        (
+            summary.node_failures,
+            summary.incidents,
+            summary.max_nodes_down,
+            summary.breaker_trips
+        ),
+        (Some(0), Some(0), Some(0), Some(0))
+    );
+    assert!(declared.record.faults_active);
+    let absent = run_with(cluster, trace);
+    assert_eq!(absent.record.summary.node_failures, None);
+    assert!(!absent.record.faults_active);
+}
+
+/// A failed cooling unit removes no heat, so nothing brings the rack's inlet back to the supply
+/// temperature while it is out, even once every node has shut down and the rack draws nothing:
+/// on the thermal-throttle scenario with its rack's cooling out from 3 h to 8 h, every inlet
+/// sample of that window is at least the one before. (Relaxing whenever the rack drew no more
+/// than its cooling, 0 ≤ 0, took the inlet from about 79 °C back to 24 °C within half an hour,
+/// and the recovered nodes overheated again, four times over.)
+#[test]
+fn a_rack_without_cooling_holds_its_inlet() {
+    let overrides: Vec<scenarios::Override> = [
+        "faults.incident=[{at=\"3h\",kind=\"cooling-failure\",target=\"r0\",duration=\"5h\"}]",
+        "horizon=\"9h\"",
+    ]
+    .iter()
+    .map(|o| o.parse().unwrap())
+    .collect();
+    let loaded = scenarios::load_file(std::path::Path::new("library:thermal-throttle"), &overrides).unwrap();
+    let outcome = run(&loaded).unwrap();
+    let inlets: Vec<f64> = outcome
+        .record
+        .racks
+        .iter()
+        .filter(|r| r.rack.index() == 0 && r.t >= hours(3.0) && r.t < hours(8.0))
+        .map(|r| r.inlet_c.unwrap())
+        .collect();
+    assert!(inlets.len() >= 50, "{} samples", inlets.len());
+    assert!(inlets.windows(2).all(|w| w[1] >= w[0]), "{inlets:?}");
+    assert!(inlets.last().unwrap() > &60.0, "{inlets:?}");
+}
+
+/// A capped GPU that reaches the hardware slowdown threshold slows down, however wide the
+/// hysteresis: one H100 node (max-op 87 °C, slowdown 89, shutdown 92) whose rack cooling (7.5 kW)
+/// is short of its 8-GPU job's draw, with `hysteresis_c = 8`, so that the cap would be re-set
+/// only at 87 + 8 = 95 °C. The node's hottest GPU never goes past 89 °C in any sample: at 89
+/// its clocks halve and it cools. (Watching only max-op ± 8 while capped, it reached 95 °C
+/// without slowing down or shutting down.)
+#[test]
+fn a_capped_gpu_slows_down_at_its_slowdown_threshold() {
+    let scenario = "[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 8, gpu_type = \"H100-80GB\" }\n\
+                    [workload]\ntrace = \"t.csv\"\n[output]\nsample_interval = \"1m\"\n\
+                    [thermal]\ninlet_c = 24\ncooling_kw_per_rack = 7.5\nhysteresis_c = 8\n";
+    let outcome = run_with(scenario, "j1,0,20000,1,8,10,0\n");
+    let hottest = outcome
+        .record
+        .racks
+        .iter()
+        .map(|r| r.max_temp_c.unwrap())
+        .fold(f64::MIN, f64::max);
+    assert!(hottest > 88.0 && hottest <= 89.0, "{hottest}");
 }

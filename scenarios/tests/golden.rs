@@ -90,7 +90,7 @@ fn every_library_scenario_keeps_its_digests() {
         (
             "library:thermal-throttle",
             &["cluster.nodes_per_rack=12"],
-            "0c7c1f291403d189",
+            "5ae5cef4a1098203",
         ),
         ("library:tor-failure", &[], "5da158d0e82b031c"),
         ("library:tor-failure", &["seed=7"], "72056e9c45bae998"),

@@ -328,8 +328,8 @@ impl Physics {
         let capped = || self.thermal_cap(cluster, node, gpu, inlet);
         let new_band = match band {
             Band::Normal if temp >= gpu.max_op_c => capped(),
+            Band::Capped { .. } if temp >= gpu.slowdown_c => Band::Slowdown,
             Band::Capped { at_min: false, .. } if temp >= gpu.max_op_c + hysteresis => capped(),
-            Band::Capped { at_min: true, .. } if temp >= gpu.slowdown_c => Band::Slowdown,
             Band::Capped { .. } if temp <= gpu.max_op_c - hysteresis => Band::Normal,
             Band::Slowdown if temp >= gpu.shutdown_c => Band::Off,
             Band::Slowdown if temp <= gpu.slowdown_c - hysteresis => capped(),
@@ -677,7 +677,9 @@ fn re_anchor(
     let config = &thermal.config;
     let air = thermal.racks[rack.index()];
     let inlet_now = air.inlet_at(now);
-    let inlet = if rack_power_w > air.cooling_w {
+    // Without cooling (a failed unit) nothing brings the air back to the supply temperature,
+    // even once the rack draws nothing: the inlet holds (a ramp at 0 K/s).
+    let inlet = if rack_power_w > air.cooling_w || air.cooling_w <= 0.0 {
         Inlet::Ramp {
             start_c: inlet_now,
             rate_c_per_s: (rack_power_w - air.cooling_w) / air.heat_capacity_j_per_k,

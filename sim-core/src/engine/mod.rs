@@ -188,7 +188,9 @@ pub struct RunOutcome {
     pub stats: EngineStats,
     /// Every incident, in the order they happened.
     pub incidents: Vec<IncidentRow>,
-    /// True when a failure model or an incident was configured.
+    /// True when a failure model or an incident was configured, or the scenario declared
+    /// failures with none ([`crate::faults::FaultsConfig::declared`]): failure metrics are
+    /// reported.
     pub faults_active: bool,
     /// The most nodes down at once.
     pub peak_down_nodes: u32,
@@ -372,7 +374,7 @@ where
             nodes as u64,
         );
         let impact = faults.jobs;
-        let faults_active = faults.is_active();
+        let faults_active = faults.is_active() || faults.declared;
         let mut models = builtin_models(&mut cluster, physics, faults)?;
         models.extend(extra_models);
         let mut engine = Engine {

@@ -215,6 +215,10 @@ pub struct FaultsConfig {
     pub keep_nodes: bool,
     /// Seed of the failure streams (the run's seed).
     pub seed: u64,
+    /// The scenario asks for failures (a `[faults]` section), even if nothing can fail: its
+    /// failure metrics and incidents are reported, as zeros and none, so that a run with the
+    /// failures taken out compares with the runs that have them.
+    pub declared: bool,
 }
 
 impl FaultsConfig {

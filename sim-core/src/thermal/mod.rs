@@ -3,7 +3,8 @@
 //!
 //! - **Inlet.** A rack's cooling removes up to `cooling_kw_per_rack`. While the rack's heat
 //!   (its electrical power) is within that, the inlet relaxes towards the supply temperature
-//!   (`inlet_c`) with the room time constant. When the heat exceeds it, the surplus warms the
+//!   (`inlet_c`) with the room time constant, unless the rack has no cooling at all (a failed
+//!   unit): then nothing brings the air back and the inlet holds. When the heat exceeds it, the surplus warms the
 //!   air: the inlet rises at `(P − Q) / C` K/s, `C` being the rack air's heat capacity (by default
 //!   `room_tau × airflow × ρ·c_p`, with each node's airflow sized for a 16 K rise at its maximum
 //!   power, so `C = room_tau × Σ P_max / 16 K`). This replaces the steady offset of docs/models.md
@@ -167,13 +168,15 @@ pub struct GpuThermal {
 
 /// The thresholds to watch for a node in `band`: (temperature, rising). A capped node's cap
 /// was just set for the current inlet (its steady temperature is max-op, so it is falling if
-/// above); it is re-evaluated when it drifts `hysteresis_c` above max-op.
+/// above); it is re-evaluated when it drifts `hysteresis_c` above max-op, or enters hardware
+/// slowdown if it reaches that threshold first (a hysteresis as wide as the gap between the
+/// two).
 pub fn watched_thresholds(band: Band, gpu: &GpuThermal, hysteresis_c: f64) -> Vec<(f64, bool)> {
     match band {
         Band::Normal => vec![(gpu.max_op_c, true)],
         Band::Capped { at_min: false, .. } => {
             vec![
-                (gpu.max_op_c + hysteresis_c, true),
+                ((gpu.max_op_c + hysteresis_c).min(gpu.slowdown_c), true),
                 (gpu.max_op_c - hysteresis_c, false),
             ]
         }
