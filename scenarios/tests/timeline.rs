@@ -429,3 +429,38 @@ fn each_slice_names_the_time_slice_rotation_that_started_it() {
         ]
     );
 }
+
+/// Each rack's samples of a run with physical models are counter tracks of the rack, one event
+/// per sample and quantity, with the values of `racks.csv` (where the run streams them).
+#[test]
+fn rack_samples_are_counter_tracks_with_the_values_of_racks_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = timeline(
+        dir.path(),
+        &["library:thermal-throttle", "--timeline", "--set", "horizon=\"2h\""],
+    );
+    check_format(&events);
+    let racks = std::fs::read_to_string(dir.path().join("out/racks.csv")).unwrap();
+    let mut lines = racks.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (t, temp) = (column("t_s"), column("max_temp_c"));
+    let from_csv: Vec<(f64, f64)> = lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[t].parse::<f64>().unwrap() * 1e6, cells[temp].parse().unwrap())
+        })
+        .collect();
+    let counters: Vec<(f64, f64)> = events
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "hottest GPU °C")
+        .map(|e| (e["ts"].as_f64().unwrap(), e["args"]["value"].as_f64().unwrap()))
+        .collect();
+    assert!(!from_csv.is_empty());
+    // racks.csv rounds to the microdegree; the timeline keeps every digit.
+    assert_eq!(counters.len(), from_csv.len());
+    for (timeline, csv) in counters.iter().zip(&from_csv) {
+        assert_eq!(timeline.0, csv.0);
+        assert!((timeline.1 - csv.1).abs() <= 5e-7, "{timeline:?} against {csv:?}");
+    }
+}

@@ -297,6 +297,22 @@ fn the_swf_log_numbers_named_jobs_users_and_queues() {
     );
 }
 
+/// Converting a trace onto itself (by its name or through a link) would replace the log being
+/// read: refused, and the log is left as it was.
+#[test]
+fn convert_refuses_to_write_over_the_trace_it_reads() {
+    let dir = with_files(&[("t.swf", SWF)]);
+    std::os::unix::fs::symlink(dir.path().join("t.swf"), dir.path().join("link.swf")).unwrap();
+    for out in ["t.swf", "./t.swf", "link.swf"] {
+        let output = clustersim(
+            &["trace", "convert", "t.swf", "--to", "native", "--out", out],
+            dir.path(),
+        );
+        assert_bad(&output, "that is the trace being read (t.swf)");
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("t.swf")).unwrap(), SWF);
+}
+
 #[test]
 fn convert_writes_native_csv_that_runs() {
     let dir = with_files(&[("t.swf", SWF)]);

@@ -197,11 +197,20 @@ pub(crate) fn fraction(text: &str) -> Result<f64, FieldError> {
     }
 }
 
-/// A non-negative amount scaled to integer units (`cores` → milli-cores with scale 1000).
+/// The largest CPU or memory amount a trace or nodes file may give, in its own unit (cores,
+/// GiB): far beyond any machine, and small enough that the scaled amount is exact and sums of
+/// it never saturate.
+const MAX_SCALED_AMOUNT: f64 = 1e9;
+
+/// A non-negative amount scaled to integer units (`cores` → milli-cores with scale 1000), at
+/// most [`MAX_SCALED_AMOUNT`] before scaling.
 pub(crate) fn scaled(text: &str, scale: f64) -> Result<u64, FieldError> {
     let value = number(text)?;
     if value < 0.0 {
         return Err(negative(text));
+    }
+    if value > MAX_SCALED_AMOUNT {
+        return Err(FieldError::TooLarge(shown(text)));
     }
     Ok((value * scale).round() as u64)
 }
@@ -315,6 +324,8 @@ mod tests {
     fn values_convert_exactly() {
         assert_eq!(seconds("1.5"), Ok(SimTime::from_micros(1_500_000)));
         assert_eq!(scaled("1.5", 1000.0), Ok(1500));
+        assert_eq!(scaled("1e9", 1024.0), Ok(1_024_000_000_000));
+        assert_eq!(scaled("1e20", 1000.0), Err(FieldError::TooLarge("1e20".into())));
         assert_eq!(boolean("Yes"), Ok(true));
         assert_eq!(signed_integer("-3"), Ok(-3));
         assert_eq!(seconds("12"), Ok(SimTime::from_secs(12)));

@@ -37,6 +37,8 @@ pub enum XScale {
     Log10 {
         /// Axis description.
         label: String,
+        /// The values' unit, named where the chart is replaced by a note (`min`).
+        unit: String,
         /// The smallest value drawn.
         floor: f64,
     },
@@ -96,8 +98,12 @@ impl Chart for LineChart {
     /// Flat means every series holds one value: one y over time, or, for a distribution on a
     /// log scale, one x (every job waited 0 s).
     fn flat_note(&self) -> Option<String> {
-        let distribution = matches!(self.x, XScale::Log10 { .. });
-        note_if_all_flat(&self.title, self.shown(), |s| {
+        // A distribution whose values are all one is told by that value, in its unit.
+        let (title, distribution) = match &self.x {
+            XScale::Log10 { unit, .. } => (format!("{} ({unit})", self.title), true),
+            XScale::Time(_) => (self.title.clone(), false),
+        };
+        note_if_all_flat(&title, self.shown(), |s| {
             constant(s.points.iter().map(|p| if distribution { p.0 } else { p.1 }))
         })
     }
@@ -231,5 +237,31 @@ mod tests {
         let mut rising = flat("worst-fit");
         rising.points[1].1 = 1.0;
         assert_eq!(over_time(vec![flat("first-fit"), rising]).flat_note(), None);
+    }
+
+    #[test]
+    fn a_distribution_of_one_value_is_told_in_its_unit() {
+        // Every job took 600 s: a CDF in minutes with all its points at x = 10.
+        let chart = LineChart {
+            name: "jct_cdf".into(),
+            title: "Job completion time, CDF".into(),
+            x: XScale::Log10 {
+                label: "JCT (min, log scale)".into(),
+                unit: "min".into(),
+                floor: 1.0 / 60.0,
+            },
+            y_label: "fraction of jobs".into(),
+            y_from_zero: true,
+            series: vec![Series {
+                label: "first-fit".into(),
+                colour: 0,
+                points: vec![(10.0, 0.5), (10.0, 1.0)],
+            }],
+            steps: true,
+        };
+        assert_eq!(
+            chart.flat_note().as_deref(),
+            Some("Job completion time, CDF (min): 10 throughout (first-fit); no chart drawn.")
+        );
     }
 }

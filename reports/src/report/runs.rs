@@ -111,6 +111,7 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
         title: format!("{title}{suffix}"),
         x: XScale::Log10 {
             label: format!("{what} ({}, log scale; under 1 s drawn at 1 s)", unit.name),
+            unit: unit.name.to_string(),
             floor: unit.of(1.0),
         },
         y_label: "fraction of jobs".into(),

@@ -5,7 +5,7 @@ use crate::cluster::{Cluster, GpuTypeSet, Pool};
 use crate::ids::{JobId, QueueId, UserId};
 use crate::job::{Job, JobSpec, JobState};
 use crate::observe::{Record, RejectReason};
-use crate::resources::{MILLI_PER_GPU, TaskRequest};
+use crate::resources::{MAX_TASKS_PER_JOB, MILLI_PER_GPU, TaskRequest};
 
 impl State {
     /// Adds an arriving job: pending if the cluster could ever hold it, otherwise `Failed` at
@@ -90,8 +90,12 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
     };
 }
 
-/// True when `tasks` copies of `task` fit on the cluster when it is empty.
+/// True when `tasks` copies of `task` fit on the cluster when it is empty, and are no more than
+/// [`MAX_TASKS_PER_JOB`].
 pub(crate) fn can_ever_fit(cluster: &Cluster, task: &TaskRequest, tasks: u32, allowed: GpuTypeSet) -> bool {
+    if tasks > MAX_TASKS_PER_JOB {
+        return false;
+    }
     let mut room = 0u64;
     for pool in cluster.pools() {
         let per_node = tasks_per_empty_node(pool, task, allowed);
@@ -138,6 +142,11 @@ mod tests {
         // Three 3-GPU tasks: one per node only (4 / 3 = 1), so never.
         let three = TaskRequest::with_gpu_amount(3.0, 0, 0).unwrap();
         assert!(!can_ever_fit(&c, &three, 3, GpuTypeSet::ANY));
+        // Tasks that need nothing fit anywhere, but no more than 2²⁰ of them in one job.
+        let nothing = TaskRequest::with_gpu_amount(0.0, 0, 0).unwrap();
+        assert!(can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB, GpuTypeSet::ANY));
+        assert!(!can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB + 1, GpuTypeSet::ANY));
+        assert!(!can_ever_fit(&c, &nothing, u32::MAX, GpuTypeSet::ANY));
         // 0.3-GPU shares: 3 per device × 8 devices = 24.
         let share = TaskRequest::with_gpu_amount(0.3, 0, 0).unwrap();
         assert!(can_ever_fit(&c, &share, 24, GpuTypeSet::ANY));

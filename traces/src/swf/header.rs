@@ -85,6 +85,12 @@ pub fn read_header(file: &str, mut reader: impl BufRead) -> Result<SwfHeader, Tr
         }
         let at = Location { file, line };
         let text = std::str::from_utf8(&buf).map_err(|_| at.row("the line is not valid UTF-8"))?;
+        // A byte-order mark before the first line is no part of it (as the job reader skips it).
+        let text = if line == 1 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
         let trimmed = text.trim_start();
         match trimmed.strip_prefix(';') {
             Some(comment) => header.read_comment(comment, &at)?,

@@ -451,6 +451,8 @@ mod tests {
         );
         let only_nodes = read_header("t.swf", "; MaxNodes: 256\n".as_bytes()).unwrap();
         assert_eq!(only_nodes.processors(), Some(256));
+        let behind_a_mark = read_header("t.swf", "\u{feff}; MaxProcs: 16\n".as_bytes()).unwrap();
+        assert_eq!(behind_a_mark.processors(), Some(16));
         let err = read_header("t.swf", "; MaxProcs: many\n".as_bytes()).unwrap_err();
         assert_eq!(
             err.to_string(),

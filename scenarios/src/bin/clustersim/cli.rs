@@ -66,8 +66,9 @@ pub enum Command {
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// Use this seed instead of the scenario's.
-    #[arg(long)]
+    /// Use this seed instead of the scenario's (0 to 9223372036854775807, the largest a TOML file
+    /// can hold).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Override a scenario key, e.g. --set policy.name=best-fit (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -209,7 +210,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "A,B,…")]
     pub policies: String,
     /// Seeds per policy [default: the scenario's sweep.seeds, else 10].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
     pub seeds: Option<u64>,
     /// Worker threads [default: RAYON_NUM_THREADS if set, else the number of cores].
     #[arg(long)]

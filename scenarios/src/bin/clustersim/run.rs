@@ -12,6 +12,7 @@ use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
 use reports::run_report::RUN_CHARTS;
+use sim_core::metrics::{RackSample, RackSampleSink};
 
 /// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
@@ -35,9 +36,10 @@ fn load(path: &std::path::Path, overrides: &[Override], seed: Option<u64>) -> Re
     load_file(path, &overrides)
 }
 
-/// Default output folder: `clustersim-out/<scenario name>` with unsafe characters replaced.
+/// Default output folder: `clustersim-out/<scenario name>` with unsafe characters replaced, and
+/// a name of dots alone (`.`, `..`: the folder itself or its parent) or none made of underscores.
 pub fn default_out(name: &str) -> PathBuf {
-    let safe: String = name
+    let mut safe: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.".contains(c) {
@@ -47,7 +49,26 @@ pub fn default_out(name: &str) -> PathBuf {
             }
         })
         .collect();
+    if safe.chars().all(|c| c == '.') {
+        safe = "_".repeat(safe.len().max(1));
+    }
     PathBuf::from("clustersim-out").join(safe)
+}
+
+/// The rack sample sink of a run: `racks.csv`, and, for a run with a timeline, each sample kept
+/// for the timeline's counter tracks (power, hottest GPU, uplink load), which it writes last.
+struct RacksAlsoKept<'a> {
+    csv: &'a mut dyn RackSampleSink,
+    kept: Option<Vec<RackSample>>,
+}
+
+impl RackSampleSink for RacksAlsoKept<'_> {
+    fn push(&mut self, sample: &RackSample, rack_name: &str) {
+        self.csv.push(sample, rack_name);
+        if let Some(kept) = &mut self.kept {
+            kept.push(sample.clone());
+        }
+    }
 }
 
 pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
@@ -102,6 +123,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     } else {
         None
     };
+    let keeps_rack_samples = timeline.is_some();
     let mut spinner = RunSpinner::new(args.quiet);
     let mut watchers: Vec<&mut dyn sim_core::observe::Observer> = vec![&mut spinner];
     if let Some(timeline) = timeline.as_mut() {
@@ -111,17 +133,22 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         watchers.push(swf);
     }
     let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
+    let mut racks = RacksAlsoKept {
+        csv: &mut streamed.racks,
+        kept: keeps_rack_samples.then(Vec::new),
+    };
     let run = scenarios::run::run_explaining(
         &loaded,
         watchers,
         &mut streamed.jobs,
         Some(sim_core::run::SampleSinks {
             cluster: &mut streamed.timeseries,
-            racks: &mut streamed.racks,
+            racks: &mut racks,
         }),
         true,
         sink,
     );
+    let rack_samples = racks.kept.unwrap_or_default();
     spinner.clear();
     let run = match run {
         Ok(run) => run,
@@ -145,7 +172,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         timeline
             .commit(
                 &path,
-                &run.record.racks,
+                &rack_samples,
                 &run.record.incidents,
                 &run.record.breaker_openings,
             )

@@ -177,6 +177,9 @@ impl Serialize for CoresHistogram {
 }
 
 fn convert(args: &ConvertArgs) -> Result<(), ScenarioError> {
+    if let Some(out) = &args.out {
+        refuse_overwriting_input(&args.file, out)?;
+    }
     let (_, mut source) = open(&args.file, &args.read)?;
     let jobs = write_trace(&mut *source, args.out.as_deref())?;
     report_written(jobs, &*source, args.out.as_deref());
@@ -198,6 +201,23 @@ fn generate(args: &GenerateArgs) -> Result<(), ScenarioError> {
     let mut source = SyntheticSource::new(config, seed).map_err(bad)?;
     let jobs = write_trace(&mut source, args.out.as_deref())?;
     report_written(jobs, &source, args.out.as_deref());
+    Ok(())
+}
+
+/// Refuses an output path that is the input file itself (by another name or a link too): the
+/// conversion would replace the trace it reads.
+fn refuse_overwriting_input(input: &Path, out: &Path) -> Result<(), ScenarioError> {
+    let same = match (std::fs::canonicalize(input), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(ScenarioError::Input(format!(
+            "--out {}: that is the trace being read ({}); write the converted trace to another file",
+            out.display(),
+            input.display()
+        )));
+    }
     Ok(())
 }
 
