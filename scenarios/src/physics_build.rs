@@ -111,6 +111,15 @@ fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(),
     if spec.idle_w < 0.0 {
         return Err(bad("idle_w", spec.idle_w, "give an idle power of 0 W or more"));
     }
+    if let Some(clip) = spec.node_max_w_per_gpu
+        && (clip.is_nan() || clip <= 0.0)
+    {
+        return Err(bad(
+            "node_max_w_per_gpu",
+            clip,
+            "give a node power limit per GPU above 0 W",
+        ));
+    }
     if spec.max_op_c >= spec.slowdown_c || spec.slowdown_c >= spec.shutdown_c {
         return Err(bad(
             "slowdown_c",

@@ -459,13 +459,25 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
                 return fail("power", key, format!("must be between 0 and 1, got {value}"));
             }
         }
+        if !(0.0..=10.0).contains(&p.base_full_share) {
+            return fail(
+                "power",
+                "base_full_share",
+                format!(
+                    "must be between 0 and 10 (a node's base power ÷ its GPUs' limits), got {}",
+                    p.base_full_share
+                ),
+            );
+        }
     }
     if let Some(t) = &scenario.thermal {
         positive("thermal", "cooling_kw_per_rack", t.cooling_kw_per_rack)?;
         positive("thermal", "rack_heat_capacity_kj_per_k", t.rack_heat_capacity_kj_per_k)?;
         positive("thermal", "r_k_per_tdp", Some(t.r_k_per_tdp))?;
-        if t.room_tau.0.as_micros() == 0 || t.gpu_tau.0.as_micros() == 0 {
-            return fail("thermal", "gpu_tau", "time constants must be longer than zero".into());
+        for (key, tau) in [("room_tau", t.room_tau.0), ("gpu_tau", t.gpu_tau.0)] {
+            if tau.as_micros() == 0 {
+                return fail("thermal", key, "time constants must be longer than zero".into());
+            }
         }
     }
     Ok(())
@@ -574,6 +586,14 @@ mod tests {
         assert_eq!(
             error("[output]\nexplain_top_k = 101\n"),
             "s.toml:9: output.explain_top_k: 101 is not accepted; give at most 100"
+        );
+        assert_eq!(
+            error("[thermal]\nroom_tau = \"0s\"\n"),
+            "s.toml:9: thermal.room_tau: time constants must be longer than zero"
+        );
+        assert_eq!(
+            error("[power]\nbase_full_share = -0.5\n"),
+            "s.toml:9: power.base_full_share: must be between 0 and 10 (a node's base power ÷ its GPUs' limits), got -0.5"
         );
     }
 
