@@ -167,7 +167,7 @@ fn check_reads_single_runs_too() {
     let pass = clustersim(&["check", "new", "--baseline", "base/summary.json"], dir.path());
     assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stdout));
     assert!(
-        text(&pass.stdout).contains("(9 rules × 1 points)"),
+        text(&pass.stdout).contains("(9 rules × 1 point)"),
         "{}",
         text(&pass.stdout)
     );
