@@ -175,8 +175,9 @@ fn unfinished(shard: Shard, dir: &Path, keys: &[String], extra_metrics: &[String
     let of = shard.runs(runs).count();
     match recorded(dir, keys, extra_metrics) {
         Ok(rows) => format!(
-            "shard {shard} not finished ({} of {of} runs recorded in {})",
+            "shard {shard} not finished ({} of {} recorded in {})",
             rows.len(),
+            reports::report::count(of as u64, "run"),
             dir.display()
         ),
         Err(_) => format!("shard {shard} not finished (no {SWEEP_CSV} in {})", dir.display()),

@@ -98,10 +98,10 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
             return 0;
         }
         eprintln!(
-            "{} {} of {} runs recorded in {place}; continue with --resume",
+            "{} {} of {} recorded in {place}; continue with --resume",
             if interrupted { "interrupted:" } else { "stopped:" },
             outcome.recorded,
-            outcome.runs
+            count(outcome.runs, "run")
         );
         return if interrupted { INTERRUPTED } else { 0 };
     }
