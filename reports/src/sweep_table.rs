@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use sim_core::metrics::METRIC_NAMES;
+use sim_core::metrics::{METRIC_NAMES, METRICS, MetricInfo};
 
 use crate::atomic::write_atomic;
 use crate::error::{At, ReportError};
@@ -55,18 +55,21 @@ impl SweepRow {
     }
 
     /// The row as CSV fields, in header order, in a table with `extra_metrics` metrics of a
-    /// crate's own (written as measurements: with a decimal point).
+    /// crate's own: the registry's counts ([`MetricInfo::is_count`]) as whole numbers, every
+    /// other metric (a crate's own included) with a decimal point.
     pub fn fields(&self, extra_metrics: usize) -> Vec<String> {
         let mut fields = vec![self.run.to_string(), self.seed.to_string()];
         fields.extend(self.params.iter().cloned());
         match &self.status {
             RunStatus::Ok(values) => {
                 fields.push("ok".into());
-                let names = METRIC_NAMES.iter().map(|name| Some(*name));
-                let extra = std::iter::repeat_n(None, extra_metrics);
-                fields.extend(values.iter().zip(names.chain(extra)).map(|(v, name)| match v {
+                // Counts (as the metric registry declares them) are whole numbers; every
+                // other metric, a crate's own included, is a measurement.
+                let counts = METRICS.iter().map(MetricInfo::is_count);
+                let extra = std::iter::repeat_n(false, extra_metrics);
+                fields.extend(values.iter().zip(counts.chain(extra)).map(|(v, count)| match v {
                     None => String::new(),
-                    Some(v) if name.is_some_and(is_count) => decimal(*v),
+                    Some(v) if count => decimal(*v),
                     Some(v) => float(*v),
                 }));
                 fields.push(String::new());
@@ -79,29 +82,6 @@ impl SweepRow {
         }
         fields
     }
-}
-
-/// Metrics that count things (jobs, preemptions, failed nodes): whole numbers in `sweep.csv`;
-/// every other metric is a measurement, written with a decimal point in every row.
-pub const COUNT_METRICS: [&str; 13] = [
-    "jobs_submitted",
-    "jobs_completed",
-    "jobs_failed",
-    "jobs_pending_at_end",
-    "jobs_running_at_end",
-    "preemptions",
-    "node_failures",
-    "interruptions",
-    "jobs_failed_after_retries",
-    "incidents",
-    "max_nodes_down",
-    "breaker_trips",
-    "mig_reconfigurations",
-];
-
-/// Whether the metric called `name` is a count.
-pub fn is_count(name: &str) -> bool {
-    COUNT_METRICS.contains(&name)
 }
 
 /// `message` with line breaks replaced by spaces, so every row is one line of the file.
@@ -422,5 +402,40 @@ mod tests {
             (&fields[4][..], &fields[8][..], &fields[16][..], &fields[3][..]),
             ("111539", "505166.0", "0.0", "")
         );
+    }
+
+    #[test]
+    fn every_count_of_the_registry_is_written_as_a_whole_number() {
+        // Every metric 17 (a crate's own too): the registry's counts are written `17`, every
+        // other metric `17.0`. The counts include the five a hand-kept list once missed.
+        let values = vec![Some(17.0); METRIC_NAMES.len() + 1];
+        let row = SweepRow {
+            run: 0,
+            seed: 1,
+            params: vec![],
+            status: RunStatus::Ok(values),
+        };
+        let fields = row.fields(1);
+        // run, seed, status, the built-in metrics, the crate's own, error.
+        let cells = &fields[3..3 + METRIC_NAMES.len()];
+        for (metric, cell) in METRICS.iter().zip(cells) {
+            let expected = if metric.is_count() { "17" } else { "17.0" };
+            assert_eq!(cell, expected, "{}", metric.name);
+        }
+        assert_eq!(
+            fields[3 + METRIC_NAMES.len()],
+            "17.0",
+            "a crate's own metric is a measurement"
+        );
+        let count = |name: &str| cells[METRIC_NAMES.iter().position(|m| *m == name).unwrap()].as_str();
+        for name in [
+            "jobs_never_fit",
+            "jobs_timed_out",
+            "spares_used",
+            "lemons_drained",
+            "lemons_right",
+        ] {
+            assert_eq!(count(name), "17", "{name}");
+        }
     }
 }

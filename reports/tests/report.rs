@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use reports::compare::POLICY_KEY;
-use reports::report::render;
+use reports::report::{comparison_charts, render};
 use reports::sweep_manifest::SweepManifest;
 use reports::sweep_table::{RunStatus, SweepRow, SweepTable, write_sweep_csv};
 use sim_core::metrics::METRIC_NAMES;
@@ -85,6 +85,11 @@ fn charts_decode_name_every_policy_and_are_all_on_the_page() {
         "gpu_alloc_ratio_by_policy",
     ] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    // A comparison written over this one removes every chart it drew.
+    let known = comparison_charts(METRIC_NAMES);
+    for name in &names {
+        assert!(known.iter().any(|k| k == name), "{name} is not in comparison_charts");
     }
     // Every run's fragmentation is 0.5 at every sample: a note on the page, not an empty panel.
     let note = "Fragmentation over time (seed 0): 0.5 throughout (first-fit = best-fit = worst-fit); no chart drawn.";

@@ -9,6 +9,16 @@ use crate::error::ScenarioError;
 use crate::load::ValidScenario;
 use crate::run::ScenarioRun;
 
+/// Every file [`write_outputs`] may write into its folder.
+pub const OUTPUT_FILES: [&str; 6] = [
+    "summary.json",
+    "jobs.csv",
+    "timeseries.csv",
+    "racks.csv",
+    "incidents.csv",
+    "fill.csv",
+];
+
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
 /// fill run, and `incidents.csv` for a run with failures (written by the run files). `jobs.csv`
 /// and `timeseries.csv` come from the run's rows and samples, or from `streamed` when the run

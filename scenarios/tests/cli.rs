@@ -492,6 +492,22 @@ fn samples_fall_on_multiples_of_the_interval() {
     assert_eq!(times, ["10.0", "20.0", "30.0"]);
 }
 
+/// a takes all 8 GPUs from 0 to 100; b (4 GPUs) arrives at 10, is considered once (too few
+/// free: 0 of 4) and starts when a ends: one round of waiting, 90 s.
+#[test]
+fn why_says_one_round_in_the_singular() {
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,100,2,4\nb,10,50,1,4\n";
+    let dir = workspace(SCENARIO, trace);
+    let run = clustersim(
+        &["run", "s.toml", "--explain", "--no-report", "-q", "--out", "o"],
+        dir.path(),
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let story = common::stdout(&clustersim(&["why", "o", "b"], dir.path()));
+    assert!(story.contains("\n  waited 1 round, 90 s in all:\n"), "{story}");
+    assert!(story.contains("from 00:00:10 to 00:01:40 (1 round)\n"), "{story}");
+}
+
 /// `run --explain` writes decisions.csv and `why` tells a job's story from it.
 ///
 /// Two nodes × 4 GPUs, best fit, FIFO (the trace of `common::TRACE`): a (4 GPUs) and b (1)

@@ -98,6 +98,35 @@ fn the_slurm_array_scripts_shard_resume_and_merge_a_sweep() {
 
 #[cfg(unix)]
 #[test]
+fn the_slurm_merge_of_shards_with_failed_runs_merges_and_fails_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), SCENARIO).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), TRACE).unwrap();
+    // A budget of 5 events stops every run before its trace's six arrivals: all 8 runs fail,
+    // so both tasks exit 3 as their sweeps do, and so does the merge, having merged.
+    let sweep = ["2", "s.toml", "results", "--set", "limits.max_events=5"];
+    for task in ["1", "2"] {
+        let output = slurm(dir.path(), "sweep.sbatch", &sweep, Some(task));
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let merge = slurm(dir.path(), "merge.sbatch", &["results"], None);
+    assert_eq!(merge.status.code(), Some(3));
+    let message = String::from_utf8_lossy(&merge.stderr);
+    assert!(
+        message.contains("8 of 8 runs failed")
+            && message.contains("results/merged holds the whole sweep, but some of its runs failed"),
+        "{message}"
+    );
+    assert!(dir.path().join("results/merged/sweep.csv").exists());
+}
+
+#[cfg(unix)]
+#[test]
 fn the_slurm_scripts_refuse_what_is_not_a_shard() {
     let dir = tempfile::tempdir().unwrap();
     for (args, task, says) in [

@@ -218,6 +218,99 @@ fn failed_runs_are_recorded_and_the_others_complete() {
 }
 
 #[test]
+fn a_merge_of_shards_with_failed_runs_writes_the_sweep_and_exits_3() {
+    // The budget of 5 events fails every run of the 6 points that have it (as above); with 2
+    // seeds that is 6 × 2 = 12 of the 24 runs. Each shard, the one-piece sweep and the merge
+    // exit 3, and the merge writes the same files as the one-piece sweep.
+    let scenario = SCENARIO
+        .replace("grid = {", "grid = { \"limits.max_events\" = [100000, 5], ")
+        .replace("seeds = 4", "seeds = 2");
+    let dir = workspace(&scenario);
+    assert_eq!(sweep(dir.path(), &["--out", "full"]).status.code(), Some(3));
+    for k in 1..=2 {
+        let shard = sweep(
+            dir.path(),
+            &["--shard", &format!("{k}/2"), "--out", &format!("shard{k}")],
+        );
+        assert_eq!(shard.status.code(), Some(3), "{}", stderr(&shard));
+    }
+    let merged = clustersim(&["merge", "shard1", "shard2", "--out", "merged"], dir.path());
+    assert_eq!(merged.status.code(), Some(3), "{}", stderr(&merged));
+    assert!(
+        stderr(&merged).contains("12 of 24 runs failed: see the `error` column of merged/sweep.csv"),
+        "{}",
+        stderr(&merged)
+    );
+    assert_eq!(files(&dir.path().join("full")), files(&dir.path().join("merged")));
+    // --quiet keeps the failure on standard error, as a sweep's.
+    let quiet = clustersim(&["merge", "shard1", "shard2", "--out", "merged", "--quiet"], dir.path());
+    assert_eq!(quiet.status.code(), Some(3));
+    assert!(quiet.stdout.is_empty() && stderr(&quiet).contains("12 of 24 runs failed"));
+}
+
+#[test]
+fn check_fails_points_with_failed_runs_or_fewer_runs_than_the_baseline() {
+    // 3 policies × 2 node counts × 2 seeds = 12 runs. Shard 1/2 holds the even runs; run 0
+    // (2 nodes, first-fit, seed 7) is marked failed in it, as a run that panicked would be.
+    // Every seed of this trace gives the same metrics, so every rule holds and the only
+    // failures are point 0's: 1 of its 2 runs failed, and its means come from 1 run where the
+    // baseline's (the one-piece sweep, nothing failed) come from 2.
+    let dir = workspace(&SCENARIO.replace("seeds = 4", "seeds = 2"));
+    assert_ok(&sweep(dir.path(), &["--out", "full"]));
+    for k in 1..=2 {
+        assert_ok(&sweep(
+            dir.path(),
+            &["--shard", &format!("{k}/2"), "--out", &format!("shard{k}")],
+        ));
+    }
+    let table = read(&dir.path().join("shard1/sweep.csv"));
+    let mut lines: Vec<String> = table.lines().map(String::from).collect();
+    assert!(lines[1].starts_with("0,7,2,first-fit,ok,"), "{}", lines[1]);
+    let fields = lines[1].split(',').count();
+    // run, seed, the 2 keys, status, the metrics (empty), error.
+    lines[1] = format!("0,7,2,first-fit,failed{}the run panicked", ",".repeat(fields - 5));
+    std::fs::write(dir.path().join("shard1/sweep.csv"), lines.join("\n") + "\n").unwrap();
+    let merged = clustersim(&["merge", "shard1", "shard2", "--out", "merged"], dir.path());
+    assert_eq!(merged.status.code(), Some(3), "{}", stderr(&merged));
+    assert!(stderr(&merged).contains("1 of 12 runs failed"), "{}", stderr(&merged));
+    // Point 0: n = 1 (the run left), failed = 1, the trace's 6 jobs submitted.
+    let aggregate = read(&dir.path().join("merged/aggregate.csv"));
+    assert!(
+        aggregate.contains("\n0,2,first-fit,jobs_submitted,1,1,6.0,,,\n"),
+        "{aggregate}"
+    );
+    let check = clustersim(&["check", "merged", "--baseline", "full"], dir.path());
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let out = common::stdout(&check);
+    // 9 default rules × 6 points, and the 2 checks of point 0's runs.
+    assert!(
+        out.starts_with("check failed: 2 of 56 checks against full/aggregate.csv\n"),
+        "{out}"
+    );
+    let row = |rule: &str| out.lines().find(|l| l.contains(rule)).unwrap_or_default().to_string();
+    let failed = row("failed == 0");
+    assert!(
+        failed.starts_with("cluster.nodes_per_rack=2, policy.name=first-fit")
+            && failed.ends_with("FAILED: 1 of 2 runs failed (their errors are in sweep.csv)"),
+        "{out}"
+    );
+    let short = row("n >= baseline");
+    assert!(
+        short.starts_with("cluster.nodes_per_rack=2, policy.name=first-fit")
+            && short.ends_with("FAILED: values from 1 run, the baseline's from 2"),
+        "{out}"
+    );
+    // Against itself the point still fails for its failed run, not for its run count.
+    let itself = clustersim(&["check", "merged", "--baseline", "merged"], dir.path());
+    assert_eq!(itself.status.code(), Some(1));
+    assert!(
+        common::stdout(&itself).starts_with("check failed: 1 of 55 checks"),
+        "{}",
+        common::stdout(&itself)
+    );
+}
+
+#[test]
 fn a_bad_trace_row_in_any_grid_point_refuses_the_sweep_before_it_runs() {
     // The second trace has a bad row at line 4: like `run`, the sweep, the comparison and
     // `validate` refuse it as bad input (exit 2) naming file, line and column, and no run

@@ -2,14 +2,17 @@
 //!
 //! Every rule ([`rules`]) is checked on every grid point of the results ([`results`]); a
 //! point missing from either side, or a metric without a value, fails its checks rather than
-//! passing silently.
+//! passing silently. So does a point of the results with failed runs (its means leave them
+//! out), or with values from fewer runs than the baseline's point: each adds a failed check of
+//! its own (`failed == 0`, `n >= baseline`), beside those of the rules.
 
 pub mod results;
 pub mod rules;
 
 use crate::error::ReportError;
 use crate::number::decimal;
-use results::Results;
+use crate::report::count;
+use results::{Point, Results};
 use rules::Rule;
 
 /// The outcome of one rule on one point.
@@ -71,18 +74,20 @@ impl CheckReport {
 /// Checks `rules` on every point of `results` against `baseline`. Results and baseline with
 /// no point in common are bad input (they are not the same experiment).
 pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<CheckReport, ReportError> {
-    if !results.points.iter().any(|(label, _)| baseline.point(label).is_some()) {
+    if !results.points.iter().any(|p| baseline.point(&p.label).is_some()) {
         return Err(ReportError::NoCommonPoint {
             results: results.origin.clone(),
             baseline: baseline.origin.clone(),
         });
     }
     let mut checks = Vec::new();
-    for (label, values) in &results.points {
+    for point in &results.points {
+        let label = &point.label;
         let base = baseline.point(label);
+        checks.extend(runs_checks(point, base));
         for rule in rules {
-            let value = values.get(&rule.metric).copied();
-            let base_value = base.and_then(|b| b.get(&rule.metric).copied());
+            let value = point.values.get(&rule.metric).copied();
+            let base_value = base.and_then(|b| b.values.get(&rule.metric).copied());
             let limit = rule.limit(base_value);
             let (passed, note) = match (value, limit) {
                 (Some(v), Some(l)) => (rule.op.holds(v, l), String::new()),
@@ -100,10 +105,10 @@ pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<Ch
             });
         }
     }
-    for (label, _) in &baseline.points {
-        if results.point(label).is_none() {
+    for point in &baseline.points {
+        if results.point(&point.label).is_none() {
             checks.push(Check {
-                point: label.clone(),
+                point: point.label.clone(),
                 rule: "present".into(),
                 value: None,
                 limit: None,
@@ -115,20 +120,61 @@ pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<Ch
     Ok(CheckReport { checks })
 }
 
+/// The failed checks of the runs behind `point`'s values: runs that failed, and fewer runs
+/// with values than the baseline's point (`base`) has. None when the runs are in order.
+fn runs_checks(point: &Point, base: Option<&Point>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if point.failed > 0 {
+        checks.push(Check {
+            point: point.label.clone(),
+            rule: "failed == 0".into(),
+            value: Some(point.failed as f64),
+            limit: Some(0.0),
+            passed: false,
+            note: format!(
+                "{} of {} failed (their errors are in sweep.csv)",
+                point.failed,
+                count((point.failed + point.runs) as u64, "run")
+            ),
+        });
+    }
+    if let Some(base) = base.filter(|b| point.runs < b.runs) {
+        checks.push(Check {
+            point: point.label.clone(),
+            rule: "n >= baseline".into(),
+            value: Some(point.runs as f64),
+            limit: Some(base.runs as f64),
+            passed: false,
+            note: format!(
+                "values from {}, the baseline's from {}",
+                count(point.runs as u64, "run"),
+                base.runs
+            ),
+        });
+    }
+    checks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    /// Results of points labelled as given, each of 3 finished runs and none failed.
     fn results(points: &[(&str, &[(&str, f64)])]) -> Results {
         Results {
             origin: "r".into(),
             extra_metrics: Vec::new(),
             points: points
                 .iter()
-                .map(|(label, values)| {
-                    let map: BTreeMap<String, f64> = values.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-                    (label.to_string(), map)
+                .map(|(label, values)| Point {
+                    label: label.to_string(),
+                    values: values
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), *v))
+                        .collect::<BTreeMap<_, _>>(),
+                    runs: 3,
+                    failed: 0,
                 })
                 .collect(),
         }
@@ -175,5 +221,55 @@ mod tests {
                 .to_string()
                 .contains("no grid point in common")
         );
+    }
+
+    #[test]
+    fn failed_runs_and_fewer_runs_than_the_baseline_fail_their_point() {
+        let rules = rules::parse_rules("avg_jct_s <= 1.05 * baseline\n", "r").unwrap();
+        let baseline = results(&[("p=a", &[("avg_jct_s", 100.0)]), ("p=b", &[("avg_jct_s", 100.0)])]);
+        // Every rule holds (100 ≤ 105 at both points), but point a's mean is of 1 run with 2
+        // failed (the audit's sharded sweep: n = 1, failed = 2), and point b's of 2 runs where
+        // the baseline had 3, none failed.
+        let mut run = baseline.clone();
+        (run.points[0].runs, run.points[0].failed) = (1, 2);
+        run.points[1].runs = 2;
+        let report = check(&run, &baseline, &rules).unwrap();
+        let rows = CheckReport::rows(report.failures());
+        assert_eq!(
+            rows,
+            [
+                [
+                    "p=a",
+                    "failed == 0",
+                    "2",
+                    "0",
+                    "FAILED: 2 of 3 runs failed (their errors are in sweep.csv)"
+                ],
+                [
+                    "p=a",
+                    "n >= baseline",
+                    "1",
+                    "3",
+                    "FAILED: values from 1 run, the baseline's from 3"
+                ],
+                [
+                    "p=b",
+                    "n >= baseline",
+                    "2",
+                    "3",
+                    "FAILED: values from 2 runs, the baseline's from 3"
+                ],
+            ]
+        );
+        // The rule's check passed at both points beside them: 2 + 3 checks.
+        assert_eq!(report.checks.len(), 5);
+        // The same runs against a baseline as short as they are: only the failures fail.
+        let report = check(&run, &run, &rules).unwrap();
+        let failed: Vec<(&str, &str)> = report.failures().map(|c| (c.point.as_str(), c.rule.as_str())).collect();
+        assert_eq!(failed, [("p=a", "failed == 0")]);
+        // More runs than the baseline is no failure: a single-run baseline (n = 1).
+        let mut single = baseline.clone();
+        single.points.iter_mut().for_each(|p| p.runs = 1);
+        assert_eq!(check(&baseline, &single, &rules).unwrap().failures().count(), 0);
     }
 }

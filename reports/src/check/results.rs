@@ -12,22 +12,36 @@ use crate::aggregate::read_aggregate_csv;
 use crate::error::ReportError;
 use crate::run_files::extra_metric_names;
 
-/// Metric values per grid point; the point's label is `key=value, …` (empty for one run).
+/// One grid point of the results.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Point {
+    /// `key=value, …` (empty for one run).
+    pub label: String,
+    /// Metric → value (for a sweep, the mean across the point's runs).
+    pub values: BTreeMap<String, f64>,
+    /// The point's runs that finished: the largest `n` of its metrics in `aggregate.csv`, 1 for
+    /// a run's `summary.json`.
+    pub runs: usize,
+    /// The point's runs that failed (`failed` in `aggregate.csv`, 0 for a run).
+    pub failed: usize,
+}
+
+/// Metric values per grid point.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Results {
     /// Where they came from.
     pub origin: String,
-    /// (point label, metric → value), in file order.
-    pub points: Vec<(String, BTreeMap<String, f64>)>,
+    /// The points, in file order.
+    pub points: Vec<Point>,
     /// The metrics of a crate's own the results hold (rules may name them): in file order from
     /// `aggregate.csv`, in name order from `summary.json`.
     pub extra_metrics: Vec<String>,
 }
 
 impl Results {
-    /// The values of the point labelled `label`.
-    pub fn point(&self, label: &str) -> Option<&BTreeMap<String, f64>> {
-        self.points.iter().find(|(l, _)| l == label).map(|(_, v)| v)
+    /// The point labelled `label`.
+    pub fn point(&self, label: &str) -> Option<&Point> {
+        self.points.iter().find(|p| p.label == label)
     }
 }
 
@@ -101,7 +115,12 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
                     .zip(&point.metrics)
                     .filter_map(|(name, e)| Some((name.to_string(), e.mean?)))
                     .collect();
-                (label, values)
+                Point {
+                    label,
+                    values,
+                    runs: point.metrics.iter().map(|e| e.n).max().unwrap_or(0),
+                    failed: point.failed,
+                }
             })
             .collect(),
     })
@@ -137,7 +156,12 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
         .collect();
     Ok(Results {
         origin,
-        points: vec![(String::new(), values)],
+        points: vec![Point {
+            label: String::new(),
+            values,
+            runs: 1,
+            failed: 0,
+        }],
         extra_metrics,
     })
 }
@@ -158,9 +182,34 @@ mod tests {
         // The identity keys (seed, end_s, …) are not metrics; the two unknown numeric-or-null
         // keys are, in name order.
         assert_eq!(found.extra_metrics, ["max_queue_length", "never_defined"]);
-        let values = found.point("").unwrap();
+        let point = found.point("").unwrap();
+        assert_eq!((point.runs, point.failed), (1, 0));
+        let values = &point.values;
         let names: Vec<&str> = values.keys().map(String::as_str).collect();
         assert_eq!(names, ["avg_jct_s", "jobs_submitted", "max_queue_length"]);
         assert_eq!(values["max_queue_length"], 2.0);
+    }
+
+    #[test]
+    fn an_aggregate_s_points_say_how_many_runs_finished_and_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aggregate.csv");
+        // Point 0 as the audit's sharded sweep left it: 1 run finished, 2 failed; its mean JCT
+        // has that 1 value, its p99 none. Point 1: 3 runs, none failed. A point's runs are the
+        // largest n of its metrics.
+        let text = "point,policy.name,metric,n,failed,mean,std_dev,ci95_low,ci95_high\n\
+                    0,first-fit,jobs_submitted,1,2,500.0,,,\n0,first-fit,avg_jct_s,1,2,120.5,,,\n\
+                    0,first-fit,p99_jct_s,0,2,,,,\n1,best-fit,jobs_submitted,3,0,500.0,0.0,500.0,500.0\n";
+        std::fs::write(&path, text).unwrap();
+        let found = load(dir.path()).unwrap();
+        let summary: Vec<(&str, usize, usize, usize)> = found
+            .points
+            .iter()
+            .map(|p| (p.label.as_str(), p.runs, p.failed, p.values.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [("policy.name=first-fit", 1, 2, 2), ("policy.name=best-fit", 3, 0, 1)]
+        );
     }
 }

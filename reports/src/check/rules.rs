@@ -41,6 +41,17 @@ pub enum RuleError {
     /// No comparison operator.
     #[error("`{0}` has no comparison (<=, >=, <, >, ==)")]
     NoComparison(String),
+    /// Comparison signs that are not an operator (`=<`, `=`, `!=`).
+    #[error(
+        "unknown operator `{operator}`{}; the operators: <=, >=, <, >, ==",
+        nearest.map(|o| format!(" (did you mean `{o}`?)")).unwrap_or_default()
+    )]
+    UnknownOperator {
+        /// The signs given.
+        operator: String,
+        /// The operator they are likely a misspelling of (`<=` for `=<`, `==` for `=`).
+        nearest: Option<&'static str>,
+    },
     /// The right-hand side is not a limit.
     #[error("`{0}` is not a limit such as 0.9, 1.05 * baseline or baseline + 60")]
     NotALimit(String),
@@ -214,20 +225,45 @@ fn parse_rule(text: &str, extra_metrics: &[String]) -> Result<Rule, RuleError> {
     })
 }
 
-/// The metric, the operator and the limit's text of a rule.
+/// Every operator, by its symbol.
+const OPERATORS: [(&str, Op); 5] = [
+    ("<=", Op::AtMost),
+    (">=", Op::AtLeast),
+    ("==", Op::Equal),
+    ("<", Op::Below),
+    (">", Op::Above),
+];
+
+/// The characters operators are made of (neither metric names nor limits hold any).
+const OPERATOR_SIGNS: [char; 4] = ['<', '>', '=', '!'];
+
+/// The metric, the operator and the limit's text of a rule. The operator is the first run of
+/// comparison signs, so a misspelt one (`=<`) is named as such rather than read as `<` after a
+/// metric called `avg_jct_s =`.
 fn split_operator(text: &str) -> Result<(&str, Op, &str), RuleError> {
-    for (symbol, op) in [
-        ("<=", Op::AtMost),
-        (">=", Op::AtLeast),
-        ("==", Op::Equal),
-        ("<", Op::Below),
-        (">", Op::Above),
-    ] {
-        if let Some((left, right)) = text.split_once(symbol) {
-            return Ok((left.trim(), op, right.trim()));
+    let Some(start) = text.find(OPERATOR_SIGNS) else {
+        return Err(RuleError::NoComparison(text.to_string()));
+    };
+    let end = text[start..]
+        .find(|c| !OPERATOR_SIGNS.contains(&c))
+        .map_or(text.len(), |length| start + length);
+    let symbol = &text[start..end];
+    let find = |symbol: &str| OPERATORS.iter().find(|(s, _)| *s == symbol);
+    match find(symbol) {
+        Some((_, op)) => Ok((text[..start].trim(), *op, text[end..].trim())),
+        None => {
+            let reversed: String = symbol.chars().rev().collect();
+            let nearest = match find(&reversed) {
+                Some((s, _)) => Some(*s),
+                None if symbol == "=" => Some("=="),
+                None => None,
+            };
+            Err(RuleError::UnknownOperator {
+                operator: symbol.to_string(),
+                nearest,
+            })
         }
     }
-    Err(RuleError::NoComparison(text.to_string()))
 }
 
 /// `NUMBER` | `[NUMBER *] baseline [* NUMBER] [(+|-) NUMBER]`.
@@ -325,6 +361,32 @@ mod tests {
             parse_rules("# nothing\n", "r.txt").unwrap_err().to_string(),
             "r.txt: no rules"
         );
+    }
+
+    #[test]
+    fn a_misspelt_operator_is_named_with_the_operators() {
+        // `=<` is `<=` written backwards, `=` a single equals sign; `!=` has no near operator.
+        let error = |text: &str| parse_rules(text, "r.txt").unwrap_err().to_string();
+        assert_eq!(
+            error("avg_jct_s =< 5\n"),
+            "r.txt:1: unknown operator `=<` (did you mean `<=`?); the operators: <=, >=, <, >, =="
+        );
+        assert_eq!(
+            error("# gate\ngpu_util=>0.9\n"),
+            "r.txt:2: unknown operator `=>` (did you mean `>=`?); the operators: <=, >=, <, >, =="
+        );
+        assert_eq!(
+            error("jobs_failed = 0\n"),
+            "r.txt:1: unknown operator `=` (did you mean `==`?); the operators: <=, >=, <, >, =="
+        );
+        assert_eq!(
+            error("jobs_failed != 0\n"),
+            "r.txt:1: unknown operator `!=`; the operators: <=, >=, <, >, =="
+        );
+        // Operators written without spaces still split where they are.
+        let rules = parse_rules("avg_wait_s<=baseline-5\njobs_failed<1\n", "r.txt").unwrap();
+        assert_eq!(rules[0].to_string(), "avg_wait_s <= baseline - 5");
+        assert_eq!((rules[1].op, rules[1].offset), (Op::Below, 1.0));
     }
 
     #[test]

@@ -277,4 +277,20 @@ mod tests {
         assert_eq!(table.rows[1][2].text, "90");
         assert_eq!(table.rows[1][4].text, "5");
     }
+
+    #[test]
+    fn a_comparison_of_fill_runs_draws_one_panel_of_charts_it_knows() {
+        // The policy the only swept key: one panel, no suffix; every name is one a comparison
+        // written over this one removes.
+        let keys = vec![POLICY_KEY.to_string()];
+        let mut curves = vec![curve(0, "fgd", "", 0.95), curve(1, "random", "", 0.9)];
+        curves.iter_mut().for_each(|c| c.params.truncate(1));
+        let points = points(&curves);
+        let charts = charts(&keys, &points, &["fgd".to_string(), "random".to_string()]);
+        let curve_names = charts.curves.iter().map(|c| c.name.as_str());
+        let names: Vec<&str> = curve_names.chain(charts.bars.iter().map(|c| c.name.as_str())).collect();
+        assert_eq!(names, ["fill_alloc", "fill_frag_amount", "fill_frag_ratio"]);
+        let known = super::super::comparison_charts([]);
+        assert!(names.iter().all(|n| known.iter().any(|k| k == n)), "{names:?}");
+    }
 }

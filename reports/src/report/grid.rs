@@ -231,9 +231,14 @@ fn by_category(
     for s in &mut chart.series {
         s.colour = policies.iter().position(|p| *p == s.label).unwrap_or(0);
     }
-    chart.name = format!("{metric}_by_policy");
+    chart.name = by_policy(metric);
     chart.title = format!("{metric} by policy (mean, 95 % CI)");
     chart
+}
+
+/// The file stem of the chart of `metric` by policy.
+pub(crate) fn by_policy(metric: &str) -> String {
+    format!("{metric}_by_policy")
 }
 
 /// The legend entry of a point's series: its policy, then the other keys held fixed.

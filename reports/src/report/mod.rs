@@ -38,6 +38,33 @@ pub struct Rendered {
     pub tables: Vec<crate::html::Table>,
 }
 
+/// The charts a comparison may draw besides one `<metric>_by_policy` per metric (file stems):
+/// each policy's first-seed run over time and its CDFs ([`runs`]), and the curves and bars of
+/// fill runs ([`fill`], one panel when the policy is the only swept key).
+const COMPARISON_CHARTS: [&str; 10] = [
+    "alloc_over_time",
+    "util_over_time",
+    "frag_over_time",
+    "gpu_frag_over_time",
+    "queue_over_time",
+    "jct_cdf",
+    "wait_cdf",
+    "fill_alloc",
+    "fill_frag_amount",
+    "fill_frag_ratio",
+];
+
+/// Every chart a comparison of runs measuring `metrics` may draw (file stems): what a
+/// comparison written over an earlier one removes of it, so that no chart of the earlier one
+/// is left beside the new page.
+pub fn comparison_charts<'a>(metrics: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    COMPARISON_CHARTS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(metrics.into_iter().map(grid::by_policy))
+        .collect()
+}
+
 /// `n` and the noun, plural unless `n` is 1 (`1 seed`, `50 seeds`, `2 policies`).
 pub fn count(n: u64, noun: &str) -> String {
     match (n, noun.strip_suffix('y')) {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use reports::sweep_manifest::SweepManifest;
-use reports::sweep_table::{SweepRow, SweepTable, read_table};
+use reports::sweep_table::{RunStatus, SweepRow, SweepTable, read_table};
 
 use crate::error::ScenarioError;
 use crate::sweep::resume::{JOURNAL, SWEEP_CSV, recorded};
@@ -18,11 +18,14 @@ pub struct MergeOutcome {
     pub runs: u64,
     /// Shards joined.
     pub shards: u64,
+    /// Runs recorded as failed (the merged files are written all the same, as a sweep with
+    /// failed runs writes them).
+    pub failed: u64,
 }
 
 /// Merges the finished shard folders `dirs` into `out` (`sweep.json`, `sweep.csv`,
 /// `aggregate.csv`, and the fill curves of fill runs), exactly as if the sweep had run in one
-/// piece. An incomplete sweep is refused with one message naming every missing and every
+/// piece, failed runs included (counted in [`MergeOutcome::failed`]). An incomplete sweep is refused with one message naming every missing and every
 /// unfinished shard, so a merge that runs after cancelled or failed tasks says what to redo.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError> {
     let input = |message: String| ScenarioError::Input(message);
@@ -122,13 +125,18 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, ScenarioError
     let write_error = |e: std::io::Error| input(format!("{}: {e}", out.display()));
     merged.write(&out.join(MANIFEST)).map_err(write_error)?;
     curves::merge(dirs, out, &keys)?;
+    let failed = rows.iter().filter(|r| matches!(r.status, RunStatus::Failed(_))).count() as u64;
     let table = SweepTable {
         params: keys,
         extra_metrics,
         rows,
     };
     finish(out, table).map_err(write_error)?;
-    Ok(MergeOutcome { runs, shards: count })
+    Ok(MergeOutcome {
+        runs,
+        shards: count,
+        failed,
+    })
 }
 
 /// Refuses an output folder that is one of the shards (the merge would overwrite it) or that
@@ -167,8 +175,9 @@ fn unfinished(shard: Shard, dir: &Path, keys: &[String], extra_metrics: &[String
     let of = shard.runs(runs).count();
     match recorded(dir, keys, extra_metrics) {
         Ok(rows) => format!(
-            "shard {shard} not finished ({} of {of} runs recorded in {})",
+            "shard {shard} not finished ({} of {} recorded in {})",
             rows.len(),
+            reports::report::count(of as u64, "run"),
             dir.display()
         ),
         Err(_) => format!("shard {shard} not finished (no {SWEEP_CSV} in {})", dir.display()),

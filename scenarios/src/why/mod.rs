@@ -266,7 +266,8 @@ impl WhyLog {
         let spans = Self::spans(rows, Some(line), last_t);
         if waits > 0 {
             let waited: f64 = spans.iter().map(|s| s.to - s.from).sum();
-            let _ = writeln!(out, "  waited {waits} rounds, {} in all:", duration(waited));
+            let plural = if waits == 1 { "" } else { "s" };
+            let _ = writeln!(out, "  waited {waits} round{plural}, {} in all:", duration(waited));
             let _ = writeln!(out, "  dominant reasons: {}", dominant(&spans));
             for span in &spans {
                 let _ = writeln!(

@@ -18,7 +18,7 @@ pub use digest::EventDigest;
 pub use distribution::{Distribution, EXACT_UP_TO};
 pub use fill::{FillCollector, FillRow};
 pub use power::{PowerCollector, PowerTotals, RackSample, RackSampleSink, cluster_power_w, hottest_gpu_c};
-pub use registry::{Better, METRIC_NAMES, METRICS, MetricInfo, metric_info};
+pub use registry::{Better, METRIC_NAMES, METRICS, MetricInfo, Reading, metric_info};
 pub use stats::{jain_index, mean, percentile};
 pub use summary::{DiscardRows, JobRow, JobRowSink, JobRows, JobTotals, Summary};
 pub use usage::{Sample, SampleSink, UsageCollector, UsageTotals};

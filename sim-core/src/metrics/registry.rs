@@ -40,13 +40,35 @@ pub struct MetricInfo {
     pub better: Better,
     /// One line: what it measures.
     pub doc: &'static str,
-    /// Its value in a summary (counts as floats; `None`: not defined for the run).
-    pub value: fn(&Summary) -> Option<f64>,
+    /// How its value is read from a summary, which also says whether it is a count.
+    pub reading: Reading,
 }
 
-/// A count as a metric value.
-fn n(count: u64) -> Option<f64> {
-    Some(count as f64)
+/// How a metric's value is read from a [`Summary`]: the type of the summary's field decides
+/// whether the metric is a count, so no list of counts is kept beside this registry.
+#[derive(Clone, Copy, Debug)]
+pub enum Reading {
+    /// A count of things (jobs, nodes, events): a whole number in every file (`None`: not
+    /// defined for the run).
+    Count(fn(&Summary) -> Option<u64>),
+    /// A measurement (a time, a ratio, an amount of energy): written with a decimal point in
+    /// tables (`None`: not defined for the run).
+    Measure(fn(&Summary) -> Option<f64>),
+}
+
+impl MetricInfo {
+    /// Its value in `summary` (counts as floats; `None`: not defined for the run).
+    pub fn value(&self, summary: &Summary) -> Option<f64> {
+        match self.reading {
+            Reading::Count(read) => read(summary).map(|v| v as f64),
+            Reading::Measure(read) => read(summary),
+        }
+    }
+
+    /// Whether it counts things, so that files write it as a whole number.
+    pub fn is_count(&self) -> bool {
+        matches!(self.reading, Reading::Count(_))
+    }
 }
 
 /// Every metric, in the order of `summary.json` and `sweep.csv`.
@@ -56,350 +78,350 @@ pub const METRICS: [MetricInfo; 50] = [
         unit: "jobs",
         better: Better::Neither,
         doc: "jobs that arrived (a property of the input)",
-        value: |s| n(s.jobs_submitted),
+        reading: Reading::Count(|s| Some(s.jobs_submitted)),
     },
     MetricInfo {
         name: "jobs_completed",
         unit: "jobs",
         better: Better::Higher,
         doc: "jobs that finished their work",
-        value: |s| n(s.jobs_completed),
+        reading: Reading::Count(|s| Some(s.jobs_completed)),
     },
     MetricInfo {
         name: "jobs_failed",
         unit: "jobs",
         better: Better::Lower,
         doc: "jobs that ended without finishing (failures past their retry limit, fill arrivals not placed at once)",
-        value: |s| n(s.jobs_failed),
+        reading: Reading::Count(|s| Some(s.jobs_failed)),
     },
     MetricInfo {
         name: "jobs_pending_at_end",
         unit: "jobs",
         better: Better::Lower,
         doc: "jobs still waiting when the run ended",
-        value: |s| n(s.jobs_pending_at_end),
+        reading: Reading::Count(|s| Some(s.jobs_pending_at_end)),
     },
     MetricInfo {
         name: "jobs_running_at_end",
         unit: "jobs",
         better: Better::Neither,
         doc: "jobs still running when the run ended",
-        value: |s| n(s.jobs_running_at_end),
+        reading: Reading::Count(|s| Some(s.jobs_running_at_end)),
     },
     MetricInfo {
         name: "avg_jct_s",
         unit: "s",
         better: Better::Lower,
         doc: "mean job completion time (end − submit) of completed jobs",
-        value: |s| s.avg_jct_s,
+        reading: Reading::Measure(|s| s.avg_jct_s),
     },
     MetricInfo {
         name: "p50_jct_s",
         unit: "s",
         better: Better::Lower,
         doc: "median JCT (nearest rank)",
-        value: |s| s.p50_jct_s,
+        reading: Reading::Measure(|s| s.p50_jct_s),
     },
     MetricInfo {
         name: "p95_jct_s",
         unit: "s",
         better: Better::Lower,
         doc: "95th-percentile JCT (nearest rank)",
-        value: |s| s.p95_jct_s,
+        reading: Reading::Measure(|s| s.p95_jct_s),
     },
     MetricInfo {
         name: "p99_jct_s",
         unit: "s",
         better: Better::Lower,
         doc: "99th-percentile JCT (nearest rank)",
-        value: |s| s.p99_jct_s,
+        reading: Reading::Measure(|s| s.p99_jct_s),
     },
     MetricInfo {
         name: "avg_wait_s",
         unit: "s",
         better: Better::Lower,
         doc: "mean wait (first start − submit) of jobs that started",
-        value: |s| s.avg_wait_s,
+        reading: Reading::Measure(|s| s.avg_wait_s),
     },
     MetricInfo {
         name: "p95_wait_s",
         unit: "s",
         better: Better::Lower,
         doc: "95th-percentile wait (nearest rank)",
-        value: |s| s.p95_wait_s,
+        reading: Reading::Measure(|s| s.p95_wait_s),
     },
     MetricInfo {
         name: "avg_bounded_slowdown",
         unit: "ratio",
         better: Better::Lower,
         doc: "mean of max(1, JCT ÷ max(duration_s, 10 s)) over completed jobs",
-        value: |s| s.avg_bounded_slowdown,
+        reading: Reading::Measure(|s| s.avg_bounded_slowdown),
     },
     MetricInfo {
         name: "makespan_s",
         unit: "s",
         better: Better::Lower,
         doc: "first submission to the end of the run",
-        value: |s| Some(s.makespan_s),
+        reading: Reading::Measure(|s| Some(s.makespan_s)),
     },
     MetricInfo {
         name: "gpu_alloc_ratio",
         unit: "ratio",
         better: Better::Higher,
         doc: "time-weighted allocated ÷ installed GPU capacity (nodes down included)",
-        value: |s| Some(s.gpu_alloc_ratio),
+        reading: Reading::Measure(|s| Some(s.gpu_alloc_ratio)),
     },
     MetricInfo {
         name: "gpu_util",
         unit: "ratio",
         better: Better::Higher,
         doc: "useful work (allocation × speed, minus lost work) ÷ installed GPU capacity",
-        value: |s| Some(s.gpu_util),
+        reading: Reading::Measure(|s| Some(s.gpu_util)),
     },
     MetricInfo {
         name: "frag_mean",
         unit: "ratio",
         better: Better::Lower,
         doc: "time average of 1 − largest free GPU capacity on one node ÷ total free",
-        value: |s| Some(s.frag_mean),
+        reading: Reading::Measure(|s| Some(s.frag_mean)),
     },
     MetricInfo {
         name: "preemptions",
         unit: "count",
         better: Better::Lower,
         doc: "preemptions applied",
-        value: |s| n(s.preemptions),
+        reading: Reading::Count(|s| Some(s.preemptions)),
     },
     MetricInfo {
         name: "node_failures",
         unit: "nodes",
         better: Better::Lower,
         doc: "nodes that went down (null when nothing can fail)",
-        value: |s| s.node_failures.map(|v| v as f64),
+        reading: Reading::Count(|s| s.node_failures),
     },
     MetricInfo {
         name: "lost_gpu_hours",
         unit: "GPU-hours",
         better: Better::Lower,
         doc: "work lost since the last checkpoint to preemptions and failures",
-        value: |s| Some(s.lost_gpu_hours),
+        reading: Reading::Measure(|s| Some(s.lost_gpu_hours)),
     },
     MetricInfo {
         name: "energy_kwh",
         unit: "kWh",
         better: Better::Lower,
         doc: "IT energy (null without [power])",
-        value: |s| s.energy_kwh,
+        reading: Reading::Measure(|s| s.energy_kwh),
     },
     MetricInfo {
         name: "peak_power_kw",
         unit: "kW",
         better: Better::Lower,
         doc: "highest cluster IT power (null without [power])",
-        value: |s| s.peak_power_kw,
+        reading: Reading::Measure(|s| s.peak_power_kw),
     },
     MetricInfo {
         name: "throttled_gpu_hours",
         unit: "GPU-hours",
         better: Better::Lower,
         doc: "GPU-hours allocated below full clock (null without [power])",
-        value: |s| s.throttled_gpu_hours,
+        reading: Reading::Measure(|s| s.throttled_gpu_hours),
     },
     MetricInfo {
         name: "jain_fairness",
         unit: "index",
         better: Better::Higher,
         doc: "Jain's index over users of their mean bounded slowdown (1: every user slowed alike)",
-        value: |s| s.jain_fairness,
+        reading: Reading::Measure(|s| s.jain_fairness),
     },
     MetricInfo {
         name: "facility_energy_kwh",
         unit: "kWh",
         better: Better::Neither,
         doc: "IT energy × PUE (null without [power]); not ranked",
-        value: |s| s.facility_energy_kwh,
+        reading: Reading::Measure(|s| s.facility_energy_kwh),
     },
     MetricInfo {
         name: "max_temp_c",
         unit: "°C",
         better: Better::Neither,
         doc: "hottest GPU of the run (null without [thermal]); not ranked",
-        value: |s| s.max_temp_c,
+        reading: Reading::Measure(|s| s.max_temp_c),
     },
     MetricInfo {
         name: "frag_gpus_mean",
         unit: "GPUs",
         better: Better::Lower,
         doc: "time average of the FGD paper's fragmentation amount (null without typical tasks)",
-        value: |s| s.frag_gpus_mean,
+        reading: Reading::Measure(|s| s.frag_gpus_mean),
     },
     MetricInfo {
         name: "frag_ratio_mean",
         unit: "ratio",
         better: Better::Lower,
         doc: "time average of the FGD paper's fragmentation ratio (null without typical tasks)",
-        value: |s| s.frag_ratio_mean,
+        reading: Reading::Measure(|s| s.frag_ratio_mean),
     },
     MetricInfo {
         name: "interruptions",
         unit: "count",
         better: Better::Lower,
         doc: "running jobs stopped by failures (each stop counts)",
-        value: |s| n(s.interruptions),
+        reading: Reading::Count(|s| Some(s.interruptions)),
     },
     MetricInfo {
         name: "jobs_failed_after_retries",
         unit: "jobs",
         better: Better::Lower,
         doc: "jobs that had started and failed past their retry limit",
-        value: |s| n(s.jobs_failed_after_retries),
+        reading: Reading::Count(|s| Some(s.jobs_failed_after_retries)),
     },
     MetricInfo {
         name: "incidents",
         unit: "count",
         better: Better::Neither,
         doc: "failures, overloads and thermal shutdowns (null when nothing can fail); not ranked",
-        value: |s| s.incidents.map(|v| v as f64),
+        reading: Reading::Count(|s| s.incidents),
     },
     MetricInfo {
         name: "max_nodes_down",
         unit: "nodes",
         better: Better::Lower,
         doc: "the most nodes down at once (null when nothing can fail)",
-        value: |s| s.max_nodes_down.map(|v| v as f64),
+        reading: Reading::Count(|s| s.max_nodes_down),
     },
     MetricInfo {
         name: "breaker_trips",
         unit: "count",
         better: Better::Neither,
         doc: "times the circuit breaker opened (null without [faults]); not ranked",
-        value: |s| s.breaker_trips.map(|v| v as f64),
+        reading: Reading::Count(|s| s.breaker_trips),
     },
     MetricInfo {
         name: "jobs_never_fit",
         unit: "jobs",
         better: Better::Neither,
         doc: "jobs refused at arrival because the empty cluster could not hold them (a property of the input)",
-        value: |s| n(s.jobs_never_fit),
+        reading: Reading::Count(|s| Some(s.jobs_never_fit)),
     },
     MetricInfo {
         name: "jobs_timed_out",
         unit: "jobs",
         better: Better::Lower,
         doc: "jobs killed at their requested time (policy.kill_at_limit)",
-        value: |s| n(s.jobs_timed_out),
+        reading: Reading::Count(|s| Some(s.jobs_timed_out)),
     },
     MetricInfo {
         name: "switch_lost_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU time time-sliced GPUs spent switching contexts (null without a time-sliced or MPS [sharing])",
-        value: |s| s.switch_lost_gpu_hours,
+        reading: Reading::Measure(|s| s.switch_lost_gpu_hours),
     },
     MetricInfo {
         name: "mig_reconfigurations",
         unit: "count",
         better: Better::Lower,
         doc: "MIG instances created by reconfiguring a GPU (null without MIG-mode nodes)",
-        value: |s| s.mig_reconfigurations.map(|v| v as f64),
+        reading: Reading::Count(|s| s.mig_reconfigurations),
     },
     MetricInfo {
         name: "mig_reconfig_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU time reconfigured MIG slices served nothing (null without MIG-mode nodes)",
-        value: |s| s.mig_reconfig_gpu_hours,
+        reading: Reading::Measure(|s| s.mig_reconfig_gpu_hours),
     },
     MetricInfo {
         name: "mig_frag_gpus_mean",
         unit: "GPUs",
         better: Better::Lower,
         doc: "time-weighted FGD fragmentation of MIG compute slices, in GPUs (null without MIG-mode nodes)",
-        value: |s| s.mig_frag_gpus_mean,
+        reading: Reading::Measure(|s| s.mig_frag_gpus_mean),
     },
     MetricInfo {
         name: "ettr",
         unit: "ratio",
         better: Better::Higher,
         doc: "effective training time ratio: useful work ÷ wall time since first start, GPU-weighted over started jobs",
-        value: |s| s.ettr,
+        reading: Reading::Measure(|s| s.ettr),
     },
     MetricInfo {
         name: "goodput",
         unit: "ratio",
         better: Better::Higher,
         doc: "useful work ÷ time holding GPUs, GPU-weighted",
-        value: |s| s.goodput,
+        reading: Reading::Measure(|s| s.goodput),
     },
     MetricInfo {
         name: "checkpoint_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU-hours stalled writing checkpoints ([training] checkpoint_cost)",
-        value: |s| Some(s.checkpoint_gpu_hours),
+        reading: Reading::Measure(|s| Some(s.checkpoint_gpu_hours)),
     },
     MetricInfo {
         name: "detection_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU-hours of jobs held after failures (faults.restart_overhead, back-off)",
-        value: |s| Some(s.detection_gpu_hours),
+        reading: Reading::Measure(|s| Some(s.detection_gpu_hours)),
     },
     MetricInfo {
         name: "rescheduling_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU-hours of started jobs waiting in the queue for nodes again",
-        value: |s| Some(s.rescheduling_gpu_hours),
+        reading: Reading::Measure(|s| Some(s.rescheduling_gpu_hours)),
     },
     MetricInfo {
         name: "warmup_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU-hours reloading checkpoints after restarts ([training] warmup)",
-        value: |s| Some(s.warmup_gpu_hours),
+        reading: Reading::Measure(|s| Some(s.warmup_gpu_hours)),
     },
     MetricInfo {
         name: "spares_used",
         unit: "nodes",
         better: Better::Neither,
         doc: "hot spares swapped in for nodes that failed under jobs ([training] hot_spares)",
-        value: |s| s.spares_used.map(|v| v as f64),
+        reading: Reading::Count(|s| s.spares_used),
     },
     MetricInfo {
         name: "spare_idle_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
         doc: "GPU-hours of ready hot spares held idle",
-        value: |s| s.spare_idle_gpu_hours,
+        reading: Reading::Measure(|s| s.spare_idle_gpu_hours),
     },
     MetricInfo {
         name: "lemons_drained",
         unit: "nodes",
         better: Better::Neither,
         doc: "nodes drained for failing too often ([faults.lemons])",
-        value: |s| s.lemons_drained.map(|v| v as f64),
+        reading: Reading::Count(|s| s.lemons_drained),
     },
     MetricInfo {
         name: "lemons_right",
         unit: "nodes",
         better: Better::Higher,
         doc: "drained nodes whose failure-rate multiplier is above the fleet's mean of 1",
-        value: |s| s.lemons_right.map(|v| v as f64),
+        reading: Reading::Count(|s| s.lemons_right),
     },
     MetricInfo {
         name: "gpu_alloc_of_up",
         unit: "ratio",
         better: Better::Higher,
         doc: "time-weighted allocated ÷ GPU capacity of the nodes that are up",
-        value: |s| Some(s.gpu_alloc_of_up),
+        reading: Reading::Measure(|s| Some(s.gpu_alloc_of_up)),
     },
     MetricInfo {
         name: "gpu_capacity_up",
         unit: "ratio",
         better: Better::Higher,
         doc: "time average of the share of the installed GPU capacity that is up",
-        value: |s| Some(s.gpu_capacity_up),
+        reading: Reading::Measure(|s| Some(s.gpu_capacity_up)),
     },
 ];
 
@@ -498,9 +520,26 @@ mod tests {
                 .unwrap_or_else(|| panic!("`{}` is not in summary.json", metric.name));
             assert!(at >= last, "`{}` is out of order", metric.name);
             last = at;
-            assert_eq!(json[metric.name].as_f64(), (metric.value)(&summary), "{}", metric.name);
+            assert_eq!(json[metric.name].as_f64(), metric.value(&summary), "{}", metric.name);
         }
         assert_eq!(summary.metrics().map(|(name, _)| name), METRIC_NAMES);
+    }
+
+    #[test]
+    fn counts_are_exactly_the_whole_number_fields_of_the_summary() {
+        // `distinct` gives every count field a whole value (1, 2, …) and every measurement a
+        // half (0.5, 1.5, …); summary.json writes integer fields as JSON integers. So a metric
+        // is a count exactly when its value is whole and its JSON value an integer: the 18
+        // integer fields of `Summary` (jobs, preemptions, interruptions, nodes, incidents,
+        // breaker trips, MIG reconfigurations, spares and lemons).
+        let summary = distinct();
+        let json = serde_json::to_value(&summary).unwrap();
+        for metric in METRICS {
+            let value = metric.value(&summary).unwrap();
+            assert_eq!(metric.is_count(), value.fract() == 0.0, "{}", metric.name);
+            assert_eq!(metric.is_count(), json[metric.name].is_u64(), "{}", metric.name);
+        }
+        assert_eq!(METRICS.iter().filter(|m| m.is_count()).count(), 18);
     }
 
     #[test]

@@ -349,7 +349,7 @@ impl Summary {
 
     /// Every metric as (name, value) in [`super::METRICS`] order; counts become floats.
     pub fn metrics(&self) -> [(&'static str, Option<f64>); METRICS.len()] {
-        METRICS.map(|m| (m.name, (m.value)(self)))
+        METRICS.map(|m| (m.name, m.value(self)))
     }
 
     /// One metric by its contract name.

@@ -1,7 +1,9 @@
-//! `clustersim check`: exit 1 with a table of what regressed, 0 when every rule holds.
+//! `clustersim check`: exit 1 with a table of what regressed (or of the points with failed runs,
+//! or with fewer runs than the baseline's), 0 when every rule holds.
 
 use reports::check::rules::{default_rules, parse_rules_for};
 use reports::check::{CheckReport, check, results};
+use reports::report::count;
 use scenarios::ScenarioError;
 
 use crate::cli::CheckArgs;
@@ -43,18 +45,18 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
     let header = ["point", "rule", "value", "limit", "status"];
     if failed > 0 {
         outln!(
-            "check failed: {failed} of {} checks against {}",
-            report.checks.len(),
+            "check failed: {failed} of {} against {}",
+            count(report.checks.len() as u64, "check"),
             baseline.origin
         );
         outln!("{}", render(&header, &CheckReport::rows(report.failures())));
         return Ok(REGRESSED);
     }
     outln!(
-        "check passed: {} checks ({} rules × {} points) against {}",
-        report.checks.len(),
-        rules.len(),
-        found.points.len(),
+        "check passed: {} ({} × {}) against {}",
+        count(report.checks.len() as u64, "check"),
+        count(rules.len() as u64, "rule"),
+        count(found.points.len() as u64, "point"),
         baseline.origin
     );
     if args.verbose {

@@ -1,14 +1,19 @@
 //! `clustersim compare`: one scenario under several policies on the same seeds.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use reports::compare::{POLICY_KEY, policy_folder};
 use reports::html::Table;
+use reports::report::comparison_charts;
+use reports::sweep_manifest::SweepManifest;
 use scenarios::ScenarioError;
-use scenarios::output::write_outputs;
+use scenarios::output::{OUTPUT_FILES, write_outputs};
 use scenarios::schema::SweepSection;
+use scenarios::sweep::MANIFEST;
 use scenarios::sweep::{SweepOptions, run_sweep};
+use sim_core::metrics::METRIC_NAMES;
 
 use crate::cli::CompareArgs;
 use crate::progress::{Bar, stop_flag};
@@ -54,6 +59,7 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&format!("{}-compare", plan.base.scenario.name)));
+    remove_earlier_comparison(&out)?;
     let stop = stop_flag();
     let options = SweepOptions {
         out: out.clone(),
@@ -100,6 +106,53 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))
+}
+
+/// Removes from `out` what the comparison it holds wrote, so that none of it outlives the one
+/// about to replace it: each of its policies' run files (and the policy's folder, once empty),
+/// its charts, `comparison.csv` and `report.html` (the sweep's own files go when the sweep
+/// starts). Only files of those names go: anything else in `out` stays, and so does a folder
+/// that holds no comparison (no `sweep.json` sweeping the policy alone).
+fn remove_earlier_comparison(out: &Path) -> Result<(), ScenarioError> {
+    let Ok(earlier) = SweepManifest::read(&out.join(MANIFEST)) else {
+        return Ok(());
+    };
+    let Some(policies) = earlier.grid.get(POLICY_KEY).filter(|_| earlier.grid.len() == 1) else {
+        return Ok(());
+    };
+    let remove = |path: &Path| match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ScenarioError::io(path, e)),
+        _ => Ok(()),
+    };
+    for policy in policies {
+        let folder = out.join(policy_folder(policy));
+        if !folder.is_dir() {
+            continue;
+        }
+        for file in OUTPUT_FILES {
+            remove(&folder.join(file))?;
+        }
+        reports::remove_leftovers(&folder).map_err(|e| ScenarioError::io(&folder, e))?;
+        match std::fs::remove_dir(&folder) {
+            Err(e) if e.kind() != std::io::ErrorKind::DirectoryNotEmpty => {
+                return Err(ScenarioError::io(&folder, e));
+            }
+            _ => {}
+        }
+    }
+    let metrics = METRIC_NAMES
+        .iter()
+        .copied()
+        .chain(earlier.metrics.iter().map(|m| m.name.as_str()));
+    for chart in comparison_charts(metrics) {
+        for ext in ["png", "svg"] {
+            remove(&out.join(format!("{chart}.{ext}")))?;
+        }
+    }
+    for file in ["comparison.csv", "report.html"] {
+        remove(&out.join(file))?;
+    }
+    Ok(())
 }
 
 /// A report table as plain text, the best cells marked with `★`, as in `report.html`.

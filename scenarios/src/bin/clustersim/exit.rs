@@ -3,7 +3,7 @@
 //! 0 success (also when a reader closes standard output early); 1 a `check` that failed; 2 bad
 //! input (a file, flag or value, named in the message; an input over the budget of `[limits]`);
 //! 3 a run that failed for another reason (a policy made an invalid decision), or some runs of a
-//! sweep failed; 4 an I/O failure that is not the input's fault (disk full, no permission,
+//! sweep (or of the shards a merge joined) failed; 4 an I/O failure that is not the input's fault (disk full, no permission,
 //! read-only folder), nothing partial left; 130 a sweep interrupted by Ctrl-C.
 
 use scenarios::ScenarioError;
@@ -13,7 +13,7 @@ use scenarios::error::Failure;
 pub const REGRESSED: i32 = 1;
 /// Bad input.
 pub const INPUT: i32 = 2;
-/// A run that failed (a policy's invalid decision), or a sweep with failed runs.
+/// A run that failed (a policy's invalid decision), or a sweep or merge with failed runs.
 pub const RUN_FAILED: i32 = 3;
 /// An I/O failure that is not the input's fault.
 pub const IO: i32 = 4;

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use scenarios::sweep::Progress;
 use sim_core::observe::Observer;
 use sim_core::view::ClusterView;
@@ -33,30 +33,32 @@ pub fn stop_flag() -> &'static AtomicBool {
 }
 
 /// A progress bar on stderr: runs done, failed, rate, ETA. Hidden when stderr is not a
-/// terminal or when `quiet`.
+/// terminal or when `quiet`, and until the sweep knows how many runs it has to do.
 pub struct Bar {
     bar: ProgressBar,
     failed: AtomicU64,
+    visible: bool,
 }
 
 impl Bar {
     /// A bar, drawn only where someone can see it.
     pub fn new(quiet: bool) -> Bar {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        if !quiet && std::io::stderr().is_terminal() {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
         bar.set_style(
             ProgressStyle::with_template(
-                "{elapsed_precise} [{wide_bar}] {pos}/{len} runs, {msg} failed, {per_sec}, ETA {eta}",
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} runs, {msg} failed, {rate}, ETA {eta}",
             )
             .expect("the progress template is valid")
+            .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&rate(state.per_sec()));
+            })
             .progress_chars("=> "),
         );
         bar.set_message("0");
         Bar {
             bar,
             failed: AtomicU64::new(0),
+            visible: !quiet && std::io::stderr().is_terminal(),
         }
     }
 
@@ -70,6 +72,9 @@ impl Progress for Bar {
     fn start(&self, todo: u64, _recorded: u64) {
         self.bar.set_length(todo);
         self.bar.reset_eta();
+        if self.visible {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
     }
 
     fn finished(&self, ok: bool) {
@@ -78,6 +83,19 @@ impl Progress for Bar {
             self.bar.set_message(failed.to_string());
         }
         self.bar.inc(1);
+    }
+}
+
+/// Runs per second as the bar shows it, rounded to what can be read at a glance: whole runs
+/// per second from 10 on (`83 runs/s`), one decimal below (`8.3 runs/s`), per minute or per
+/// hour for runs longer than a second or a minute (`4.5 runs/min`).
+fn rate(per_sec: f64) -> String {
+    match per_sec {
+        r if !r.is_finite() || r <= 0.0 => "0 runs/s".into(),
+        r if r >= 10.0 => format!("{r:.0} runs/s"),
+        r if r >= 1.0 => format!("{r:.1} runs/s"),
+        r if r * 60.0 >= 1.0 => format!("{:.1} runs/min", r * 60.0),
+        r => format!("{:.1} runs/h", r * 3600.0),
     }
 }
 
@@ -138,5 +156,22 @@ impl Observer for RunSpinner {
             self.bar.enable_steady_tick(Duration::from_millis(120));
         }
         self.bar.set_message(run_message(view));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn rates_are_rounded_to_what_reads_at_a_glance() {
+        // 83.1945/s whole; 8.31945/s to a tenth; 0.075/s is 4.5 a minute; 0.001/s is 3.6 an hour.
+        assert_eq!(rate(83.1945), "83 runs/s");
+        assert_eq!(rate(8.31945), "8.3 runs/s");
+        assert_eq!(rate(0.075), "4.5 runs/min");
+        assert_eq!(rate(0.001), "3.6 runs/h");
+        // Before the first run finishes there is no rate.
+        assert_eq!(rate(0.0), "0 runs/s");
+        assert_eq!(rate(f64::NAN), "0 runs/s");
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scenarios::build::{build_cluster, open_workload};
-use scenarios::output::write_outputs;
+use scenarios::output::{OUTPUT_FILES, write_outputs};
 use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs};
@@ -187,7 +187,8 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     }
     // What an earlier run left in the folder and this one did not write again goes, before the
     // report reads the folder: its incidents or why-log would be taken for this run's.
-    remove_stale(&out, &written, &RUN_DATA_FILES)?;
+    let data_files: Vec<&str> = OUTPUT_FILES.iter().chain(&RUN_ONLY_FILES).copied().collect();
+    remove_stale(&out, &written, &data_files)?;
     let mut report_files = Vec::new();
     if !args.no_report {
         report_files = write_report(&out)?;
@@ -285,18 +286,9 @@ fn write_report(out: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     Ok(files)
 }
 
-/// The data files a run may write in its folder (charts and `report.html` aside).
-const RUN_DATA_FILES: [&str; 9] = [
-    "summary.json",
-    "jobs.csv",
-    "timeseries.csv",
-    "racks.csv",
-    "incidents.csv",
-    "fill.csv",
-    "decisions.csv",
-    "jobs.swf",
-    "timeline.json",
-];
+/// The data files a run may write in its folder besides [`OUTPUT_FILES`] (charts and
+/// `report.html` aside).
+const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"];
 
 /// Removes from the run folder `out` the files among `names` that this run did not write (those
 /// of `kept`): an earlier run's, which would otherwise be read as this run's.

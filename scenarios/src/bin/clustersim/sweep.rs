@@ -98,10 +98,10 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
             return 0;
         }
         eprintln!(
-            "{} {} of {} runs recorded in {place}; continue with --resume",
+            "{} {} of {} recorded in {place}; continue with --resume",
             if interrupted { "interrupted:" } else { "stopped:" },
             outcome.recorded,
-            outcome.runs
+            count(outcome.runs, "run")
         );
         return if interrupted { INTERRUPTED } else { 0 };
     }
@@ -111,14 +111,21 @@ pub fn finish_message(outcome: &SweepOutcome, out: &Path, interrupted: bool, qui
             runs_line(outcome.runs, outcome.ran)
         );
     }
-    if outcome.failed > 0 {
-        eprintln!(
-            "{} of {} runs failed: see the `error` column of {place}/sweep.csv",
-            outcome.failed, outcome.runs
-        );
-        return RUN_FAILED;
+    failed_runs(outcome.failed, outcome.runs, out)
+}
+
+/// Says on standard error (even with `--quiet`) how many of a sweep's `runs` failed, when some
+/// did, and returns the exit code: [`RUN_FAILED`] then, else 0.
+fn failed_runs(failed: u64, runs: u64, out: &Path) -> i32 {
+    if failed == 0 {
+        return 0;
     }
-    0
+    eprintln!(
+        "{failed} of {} failed: see the `error` column of {}/sweep.csv",
+        count(runs, "run"),
+        out.display()
+    );
+    RUN_FAILED
 }
 
 /// "24 runs", or "24 runs (10 now, 14 recorded before)" after a resume.
@@ -145,5 +152,5 @@ pub fn merge_command(args: &MergeArgs) -> Result<i32, ScenarioError> {
             args.out.display()
         );
     }
-    Ok(0)
+    Ok(failed_runs(outcome.failed, outcome.runs, &args.out))
 }
