@@ -1,7 +1,7 @@
 //! The why-log in words: wait reasons, times of day and lengths of time as `why` prints them.
 
 /// Parameters that name what a job waits for; spans whose reason and these agree are one wait.
-const IDENTITY: [&str; 6] = ["head", "job", "until_s", "queue", "rack", "model"];
+const IDENTITY: [&str; 8] = ["head", "job", "until_s", "queue", "rack", "model", "mem_gib", "cpus"];
 
 /// The identifying parameters of `params` (`key=value;…`).
 pub(super) fn identity(params: &str) -> String {
@@ -26,6 +26,14 @@ use super::Heads;
 pub(super) fn words(reason: &str, params: &str, heads: &Heads) -> String {
     match reason {
         "no-node-fits" => format!("no node had room for one task of GPU model {}", param(params, "model")),
+        "no-node-fits-memory" => format!(
+            "no node with room for one task's GPUs had the {} GiB of memory it needs",
+            param(params, "mem_gib")
+        ),
+        "no-node-fits-cpus" => format!(
+            "no node with room for one task's GPUs and memory had the {} CPU cores it needs",
+            param(params, "cpus")
+        ),
         "too-few-free" => "the cluster had too few free GPUs in total".to_string(),
         "behind-head" => behind(heads),
         "reservation" => {
