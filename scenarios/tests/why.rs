@@ -253,3 +253,57 @@ fn every_job_of_each_library_scenario_has_a_story() {
         every_job_has_a_story(&format!("library:{}", entry.name), &[]);
     }
 }
+
+/// A folder with the scenario `s.toml` and its trace `trace.csv`.
+fn workspace(scenario: &str, trace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    dir
+}
+
+/// Runs `s.toml` of `dir` with `--explain` into `dir/o` and returns `clustersim why o JOB` for
+/// each of `jobs`.
+fn stories_of(dir: &Path, jobs: &[&str]) -> Vec<String> {
+    let run = clustersim(&["run", "s.toml", "--explain", "--no-report", "-q", "--out", "o"], dir);
+    assert!(run.status.success(), "{}", stderr(&run));
+    jobs.iter()
+        .map(|job| stdout(&clustersim(&["why", "o", job], dir)))
+        .collect()
+}
+
+/// A job's story names the incident that stopped it, not every incident that killed a job
+/// before its restart.
+///
+/// 4 nodes × 4 GPUs, first fit; j0 … j3 (4 GPUs, 3600 s, no checkpoints) arrive at 0 and start
+/// on r0-n0 … r0-n3. Node failures (1 min each) of r0-n0 at 10 min, r0-n1 at 12 and r0-n2 at
+/// 14 kill j0, j1 and j2 (1 job each). With a restart overhead of 10 min, j2 starts again at
+/// 14 + 10 = 24 min (00:24:00) on r0-n2 (back since 15 min), reruns its 3600 s from the start
+/// and ends at 1440 + 3600 = 5040 s (01:24:00). The failures of r0-n0 and r0-n1 fell between
+/// j2's starts too, on nodes it never ran on: they are not in its story. j3 never stopped.
+#[test]
+fn a_restart_names_only_the_incident_that_stopped_the_job() {
+    let scenario = "name = \"failures\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 4\n\
+                    node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                    [policy]\nname = \"first-fit\"\n\n[faults]\nrestart_overhead = \"10m\"\n\n\
+                    [[faults.incident]]\nat = \"10m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1m\"\n\n\
+                    [[faults.incident]]\nat = \"12m\"\nkind = \"node-failure\"\ntarget = \"r0-n1\"\nduration = \"1m\"\n\n\
+                    [[faults.incident]]\nat = \"14m\"\nkind = \"node-failure\"\ntarget = \"r0-n2\"\nduration = \"1m\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                 j0,0,3600,1,4\nj1,0,3600,1,4\nj2,0,3600,1,4\nj3,0,3600,1,4\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["j2", "j3"]);
+    assert_eq!(
+        stories[0],
+        "job j2: submitted at 00:00:00\n  \
+         started at 00:00:00 on r0-n2\n  \
+         stopped at 00:14:00 by node-failure of r0-n2 (1 job killed)\n  \
+         started at 00:24:00 on r0-n2\n  \
+         preempted 0 times, restarted once\n  \
+         ended completed at 01:24:00\n"
+    );
+    assert_eq!(
+        stories[1],
+        "job j3: submitted at 00:00:00\n  started at 00:00:00 on r0-n3\n  ended completed at 01:00:00\n"
+    );
+}

@@ -88,14 +88,42 @@ impl Heads {
     }
 }
 
-/// An incident of `incidents.csv`: time, kind, unit, jobs killed.
-type Incident = (f64, String, String, u64);
+/// An incident of `incidents.csv` that killed jobs.
+#[derive(Clone, Debug)]
+struct Incident {
+    /// When it happened.
+    t: f64,
+    /// The class of what failed (`node`, `gpu`, `job`, `tor`, `pdu`, …).
+    component: String,
+    /// What failed, by name (several joined by `+`).
+    unit: String,
+    /// The incident kind (`node-failure`, `overload`, …).
+    kind: String,
+    /// Jobs it killed.
+    killed: u64,
+}
+
+impl Incident {
+    /// Whether it struck node `node`: the node itself, one of its GPUs (`node/gpuN`, for a GPU
+    /// or a job's own failure) or its rack (a leaf switch, PDU or cooling unit), racks known by
+    /// the names of their nodes (`r03` holds `r03-n1`, as generated clusters name them).
+    fn struck(&self, node: &str) -> bool {
+        let gpu_of = |unit: &str| unit.strip_prefix(node).is_some_and(|rest| rest.starts_with("/gpu"));
+        let rack_of = |unit: &str| node.strip_prefix(unit).is_some_and(|rest| rest.starts_with('-'));
+        self.unit.split('+').any(|unit| match self.component.as_str() {
+            "node" => unit == node,
+            "gpu" | "job" => gpu_of(unit),
+            "tor" | "pdu" | "cooling" => rack_of(unit),
+            _ => unit == node || gpu_of(unit),
+        })
+    }
+}
 
 /// The files of one explained run: `jobs.csv` and `incidents.csv` read, `decisions.csv` found.
 pub struct WhyLog {
     decisions: PathBuf,
     jobs: BTreeMap<String, JobLine>,
-    /// Incidents, for the jobs that were interrupted.
+    /// The incidents that killed jobs, in time order, for the jobs that were interrupted.
     incidents: Vec<Incident>,
 }
 
@@ -280,10 +308,9 @@ impl WhyLog {
                 );
             }
         }
-        let starts: Vec<&Decision> = rows.iter().filter(|d| d.outcome != "waits").collect();
-        // Starts and preemptions in time order (a preemption before a start at the same time).
+        // Starts and stops in time order (a stop before a start at the same time).
         let mut events: Vec<(f64, u8, String)> = Vec::new();
-        for row in &starts {
+        for (at, row) in rows.iter().enumerate().filter(|(_, d)| d.outcome != "waits") {
             let how = match row.outcome.as_str() {
                 "backfilled" => "started (backfilled ahead of a blocked job)",
                 "preempted-others" => "started by preempting others",
@@ -294,6 +321,16 @@ impl WhyLog {
                 let _ = writeln!(text, "    stopping job {victim}{}", chosen(why));
             }
             events.push((row.t, 1, text));
+            // The job's next round came after it stopped: a start that stopped it, else an
+            // incident on its nodes, since this start.
+            let next = rows.get(at + 1).map(|d| d.t);
+            let stopper = |d: &&Decision| row.t <= d.t && next.is_none_or(|n| d.t <= n);
+            if stopped_by.iter().any(|d| stopper(&d)) {
+                continue;
+            }
+            if let Some(text) = self.interruption(row, next, line) {
+                events.push(text);
+            }
         }
         for row in &stopped_by {
             let why = victims(&row.victims)
@@ -313,17 +350,6 @@ impl WhyLog {
                 times(&line.preemptions),
                 times(&line.restarts)
             );
-            let start_times: Vec<f64> = starts.iter().map(|d| d.t).collect();
-            for (t, kind, unit, killed) in &self.incidents {
-                let hit = start_times.windows(2).any(|w| w[0] <= *t && *t < w[1]);
-                if hit && *killed > 0 {
-                    let _ = writeln!(
-                        out,
-                        "    {kind} of {unit} at {} killed {killed} jobs before a restart",
-                        clock(*t)
-                    );
-                }
-            }
         }
         match line.end {
             Some(end) => {
@@ -337,6 +363,43 @@ impl WhyLog {
             let _ = writeln!(out, "  (never considered by a round: it ran on {})", line.nodes);
         }
         out
+    }
+
+    /// How the attempt that `start` began ended, when no start preempted it: the first incident
+    /// that killed jobs on one of its nodes from the start until the job's `next` round (without
+    /// one, until its end when it ended `failed`, or the end of the run when it was left
+    /// waiting). `None` when the attempt was not stopped (it ran to its end) or, for its last
+    /// attempt, no incident on its nodes stopped it. As an event for the story: time, order
+    /// (a stop comes before a start at the same time), text.
+    fn interruption(&self, start: &Decision, next: Option<f64>, line: &JobLine) -> Option<(f64, u8, String)> {
+        let until = match next {
+            Some(next) => next,
+            None if matches!(line.state.as_str(), "completed" | "running" | "timeout") => return None,
+            None => line.end.unwrap_or(f64::INFINITY),
+        };
+        let nodes: Vec<&str> = start.nodes.split('+').collect();
+        let found = self
+            .incidents
+            .iter()
+            .skip_while(|i| i.t < start.t)
+            .take_while(|i| i.t <= until)
+            .find(|i| nodes.iter().any(|node| i.struck(node)));
+        let text = match (found, next) {
+            (Some(i), _) => format!(
+                "  stopped at {} by {} of {} ({} job{} killed)\n",
+                clock(i.t),
+                i.kind,
+                i.unit.replace('+', ", "),
+                i.killed,
+                if i.killed == 1 { "" } else { "s" }
+            ),
+            (None, Some(next)) => format!(
+                "  stopped before {} (no start in decisions.csv stopped it, no incident in incidents.csv on its nodes)\n",
+                clock(next)
+            ),
+            (None, None) => return None,
+        };
+        Some((found.map_or(until, |i| i.t), 0, text))
     }
 
     /// The share of waiting job-seconds by reason, largest first, with a total of 100 %: each
@@ -453,27 +516,33 @@ fn read_jobs(path: &Path) -> Result<BTreeMap<String, JobLine>, ScenarioError> {
     Ok(jobs)
 }
 
-/// `incidents.csv` of a run, when it has one.
+/// The incidents of `incidents.csv` that killed jobs, in time order; none without the file.
 fn read_incidents(path: &Path) -> Result<Vec<Incident>, ScenarioError> {
     let mut incidents = Vec::new();
     if !path.is_file() {
         return Ok(incidents);
     }
     let mut rows = Rows::open(path)?;
-    let (time, kind, unit, killed) = (
+    let (time, component, unit, kind, killed) = (
         rows.column("time_s")?,
-        rows.column("kind")?,
+        rows.column("component")?,
         rows.column("unit")?,
+        rows.column("kind")?,
         rows.column("jobs_killed")?,
     );
     while rows.next()? {
-        incidents.push((
-            required(&rows, time)?,
-            rows.text(kind).to_string(),
-            rows.text(unit).to_string(),
-            required(&rows, killed)? as u64,
-        ));
+        let killed = required(&rows, killed)? as u64;
+        if killed > 0 {
+            incidents.push(Incident {
+                t: required(&rows, time)?,
+                component: rows.text(component).to_string(),
+                unit: rows.text(unit).to_string(),
+                kind: rows.text(kind).to_string(),
+                killed,
+            });
+        }
     }
+    incidents.sort_by(|a, b| a.t.total_cmp(&b.t));
     Ok(incidents)
 }
 
@@ -500,6 +569,33 @@ mod tests {
             words("behind-head", "", &two),
             "blocked behind the head jobs d, e in turn"
         );
+    }
+
+    /// An incident strikes a node through the node itself, one of its GPUs or its rack, named
+    /// as incidents.csv names units; `r03-n1` is in rack `r03`, not in `r0` or `r03-n`.
+    #[test]
+    fn an_incident_strikes_its_nodes_and_no_other() {
+        let incident = |component: &str, unit: &str| Incident {
+            t: 0.0,
+            component: component.to_string(),
+            unit: unit.to_string(),
+            kind: String::new(),
+            killed: 1,
+        };
+        let struck = |component: &str, unit: &str| {
+            ["r03-n1", "r03-n10", "r04-n1"]
+                .into_iter()
+                .filter(|node| incident(component, unit).struck(node))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(struck("node", "r03-n1"), ["r03-n1"]);
+        assert_eq!(struck("node", "r03-n10+r04-n1"), ["r03-n10", "r04-n1"]);
+        assert_eq!(struck("gpu", "r03-n1/gpu5"), ["r03-n1"]);
+        assert_eq!(struck("job", "r03-n10/gpu0"), ["r03-n10"]);
+        assert_eq!(struck("pdu", "r03"), ["r03-n1", "r03-n10"]);
+        assert_eq!(struck("tor", "r0"), Vec::<&str>::new());
+        assert_eq!(struck("cooling", "r04+r03"), ["r03-n1", "r03-n10", "r04-n1"]);
+        assert_eq!(struck("spine", "spine0"), Vec::<&str>::new());
     }
 
     /// A victims cell reads back as (job, why), a bare id with an empty why.
