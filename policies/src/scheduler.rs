@@ -351,7 +351,7 @@ impl Scheduler {
                     }));
                     if let Some(explain) = &mut self.explain {
                         explain.retract(id);
-                        explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
+                        explain.stopped(&victims, |v| crate::slicing::slice_start(view.job(v)));
                     }
                     self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
                     // The suspended jobs wait from now on: their turn comes at a slice end.

@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use common::{clustersim, stderr, stdout};
-use policies::explain::{Considered, ExplainSink, Outcome};
+use policies::explain::{Considered, ExplainSink, Outcome, Reason};
 use scenarios::why::WhyLog;
 use scenarios::{Override, load_file};
 use sim_core::view::ClusterView;
@@ -28,6 +28,11 @@ struct EveryRound {
     waits: u64,
     /// The last round.
     last_t: f64,
+    /// Each job's waits behind the head: the head of each of their rounds, a list per wait (a
+    /// wait goes on while the job's rows are behind the head).
+    behind: HashMap<String, Vec<Vec<String>>>,
+    /// The jobs whose last row was behind the head.
+    behind_now: HashSet<String>,
 }
 
 /// The scheduler's end of an [`EveryRound`].
@@ -35,7 +40,8 @@ struct Recorder(Arc<Mutex<EveryRound>>);
 
 impl ExplainSink for Recorder {
     fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]) {
-        let mut every = self.0.lock().unwrap();
+        let mut guard = self.0.lock().unwrap();
+        let every = &mut *guard;
         // The same number `decisions.csv` writes (to the microsecond) and `why` parses back.
         let t = view.now.as_micros() as f64 / 1e6;
         every.last_t = every.last_t.max(t);
@@ -44,6 +50,18 @@ impl ExplainSink for Recorder {
             every.rows += 1;
             if let Some((reason, from)) = every.open.remove(&job) {
                 *every.seconds.entry(reason).or_default() += t - from;
+            }
+            if let Outcome::Waits(Reason::BehindHead { head }) = &row.outcome {
+                let head = view.job(*head).spec.id.clone();
+                let waits = every.behind.entry(job.clone()).or_default();
+                if every.behind_now.contains(&job) {
+                    waits.last_mut().unwrap().push(head);
+                } else {
+                    waits.push(vec![head]);
+                    every.behind_now.insert(job.clone());
+                }
+            } else {
+                every.behind_now.remove(&job);
             }
             if let Outcome::Waits(reason) = &row.outcome {
                 every.waits += 1;
@@ -99,7 +117,9 @@ const MIXES: [(&str, &[&str]); 3] = [
 /// out from every round the old way: a wait holds from its round until the job's next
 /// considered round; the last wait of a job until its first start if that came at or after
 /// the wait, else its end, else the run's last round. The compact file has fewer rows than
-/// rounds, and its `rounds` add up to the waiting rounds.
+/// rounds, and its `rounds` add up to the waiting rounds. Each row behind the head names the
+/// heads of its rounds: first, last, distinct jobs and turns (heads come back after failures,
+/// requeued at the front: pdu-trip, spares-and-lemons).
 #[test]
 fn the_compact_log_keeps_every_rounds_waiting_time() {
     for (scenario, overrides) in MIXES {
@@ -153,6 +173,41 @@ fn the_compact_log_keeps_every_rounds_waiting_time() {
         }
         assert_eq!(rounds, every.waits, "{scenario}");
         assert!(rows < every.rows, "{scenario}: {rows} rows of {}", every.rows);
+
+        // Each wait behind the head names, from every round's head: the first and the last,
+        // how many distinct jobs (`heads`) and, when one came back, how many turns (changes of
+        // the head from round to round, the first head one).
+        let mut reader = csv::Reader::from_path(out.join("decisions.csv")).unwrap();
+        let (job, reason, params) = (at("job_id"), at("reason"), at("params"));
+        let mut written: HashMap<String, Vec<String>> = HashMap::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            if &record[reason] == "behind-head" {
+                written
+                    .entry(record[job].to_string())
+                    .or_default()
+                    .push(record[params].to_string());
+            }
+        }
+        for (id, waits) in &every.behind {
+            let want: Vec<String> = waits
+                .iter()
+                .map(|heads| {
+                    let turns = 1 + heads.windows(2).filter(|w| w[0] != w[1]).count();
+                    let distinct = heads.iter().collect::<HashSet<_>>().len();
+                    let mut params = format!("head={}", heads[0]);
+                    if turns > 1 {
+                        params += &format!(";heads={distinct};last_head={}", heads[heads.len() - 1]);
+                    }
+                    if turns > distinct {
+                        params += &format!(";turns={turns}");
+                    }
+                    params
+                })
+                .collect();
+            assert_eq!(written.get(id), Some(&want), "{scenario} {id}");
+        }
+        assert_eq!(written.len(), every.behind.len(), "{scenario}");
     }
 }
 
@@ -305,5 +360,59 @@ fn a_restart_names_only_the_incident_that_stopped_the_job() {
     assert_eq!(
         stories[1],
         "job j3: submitted at 00:00:00\n  started at 00:00:00 on r0-n3\n  ended completed at 01:00:00\n"
+    );
+}
+
+/// Time slicing suspends: the story says so, counts the suspensions apart from preemptions, and
+/// a wait behind two heads taking turns names the two.
+///
+/// One node × 4 GPUs, gang time slicing (60 s slices, 5 s lost per suspension):
+/// - a (4 GPUs, 300 s) starts at 0; b (4 GPUs, 300 s) at 10 waits, too few free (rounds at 10
+///   and 20); c (0.5 GPU) and d (0.25 GPU), 100 s each, arrive at 20 and wait behind the head b.
+/// - Each slice end a waiting gang suspends the running one: b suspends a at 60, a suspends b at
+///   120, …; a is suspended at 60, 180, 300, 420, 540 and starts again at 120, 240, 360, 480,
+///   600. Each run of 60 s keeps 55 s of work: a has 5 × 55 = 275 s by 540 and ends at
+///   600 + 25 = 625 s; b, suspended at 600, starts at 625 (in turn) and ends at 650.
+/// - c waits behind the head in every round from 20 to 600 (11: 20, 60, 120, …, 600), the head
+///   b, then a, in turn: 10 turns of two jobs; at 625 b takes every GPU and c waits, too few free,
+///   until b ends at 650.
+#[test]
+fn time_slicing_is_told_as_suspensions() {
+    let scenario = "name = \"slices\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+                    node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                    [policy]\nname = \"gang\"\ntime_slice = \"60s\"\nswitch_overhead = \"5s\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                 a,0,300,1,4\nb,10,300,1,4\nc,20,100,1,0.5\nd,20,100,1,0.25\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["a", "c"]);
+    let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    // Time slicing's victims carry the start of their slice, a key of its own.
+    assert!(
+        csv.contains("\n60.0,b,preempted-others,,,r0-n0,,a(slice_start_s=0),1,60.0,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n20.0,c,waits,behind-head,head=b;heads=2;last_head=a;turns=10,,,,11,600.0,625.0\n"),
+        "{csv}"
+    );
+    let mut a = String::from("job a: submitted at 00:00:00\n  started at 00:00:00 on r0-n0\n");
+    for minute in [1, 3, 5, 7, 9] {
+        a.push_str(&format!(
+            "  suspended at 00:{minute:02}:00 by job b (time slice; its slice began at 00:{:02}:00)\n  \
+             started by suspending others (time slice) at 00:{:02}:00 on r0-n0\n    \
+             suspending job b (its slice began at 00:{minute:02}:00)\n",
+            minute - 1,
+            minute + 1
+        ));
+    }
+    a.push_str("  preempted 0 times, suspended 5 times, restarted 5 times\n  ended completed at 00:10:25\n");
+    assert_eq!(stories[0], a);
+    assert_eq!(
+        stories[1],
+        "job c: submitted at 00:00:20\n  waited 12 rounds, 10.5 min in all:\n  \
+         dominant reasons: behind-head 10.1 min, too-few-free 25 s\n    \
+         blocked behind the head jobs b and a alternately (10 turns) from 00:00:20 to 00:10:25 (11 rounds)\n    \
+         the cluster had too few free GPUs in total from 00:10:25 to 00:10:50 (1 round)\n  \
+         started at 00:10:50 on r0-n0\n  ended completed at 00:12:30\n"
     );
 }

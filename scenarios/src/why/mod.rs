@@ -59,31 +59,44 @@ struct Span {
     rounds: u64,
 }
 
-/// The heads of the queue a wait was behind, in turn: the first, the last and how many (0 for
-/// a wait of another reason).
+/// The heads of the queue a wait was behind, in turn: the first, the last, how many distinct
+/// jobs and how many turns (0 for a wait of another reason).
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Heads {
     /// The first head.
     first: String,
     /// The last head.
     last: String,
-    /// How many heads in turn.
+    /// How many distinct jobs were the head.
     count: u64,
+    /// How many turns of the head: times it differed from the one before (a job that was the
+    /// head again takes another turn).
+    turns: u64,
 }
 
 impl Heads {
     /// The heads of a `behind-head` row's parameters: `head`, and with several heads in turn
-    /// `heads` and `last_head`.
+    /// `heads` (distinct jobs), `last_head` and, when a head came back, `turns`.
     fn of(params: &str) -> Heads {
         let first = param(params, "head").to_string();
         let count = param(params, "heads").parse().unwrap_or(1);
+        let turns = param(params, "turns").parse().unwrap_or(count);
         let last = if count > 1 { param(params, "last_head") } else { &first }.to_string();
-        Heads { first, last, count }
+        Heads {
+            first,
+            last,
+            count,
+            turns,
+        }
     }
 
-    /// These heads, then `next`'s in turn (a head in both counted once).
+    /// These heads, then `next`'s in turn: the last of these and the first of `next` the same
+    /// job take one turn and count once; another job among both counts twice (rows of one wait
+    /// behind heads follow each other only when an order skipped the job for some rounds).
     fn then(&mut self, next: Heads) {
-        self.count += next.count - u64::from(self.last == next.first);
+        let same = u64::from(self.last == next.first);
+        self.count += next.count - same;
+        self.turns += next.turns - same;
         self.last = next.last;
     }
 }
@@ -311,14 +324,19 @@ impl WhyLog {
         // Starts and stops in time order (a stop before a start at the same time).
         let mut events: Vec<(f64, u8, String)> = Vec::new();
         for (at, row) in rows.iter().enumerate().filter(|(_, d)| d.outcome != "waits") {
+            let sliced = victims(&row.victims).any(|(_, why)| slice_began(why).is_some());
             let how = match row.outcome.as_str() {
                 "backfilled" => "started (backfilled ahead of a blocked job)",
+                "preempted-others" if sliced => "started by suspending others (time slice)",
                 "preempted-others" => "started by preempting others",
                 _ => "started",
             };
             let mut text = format!("  {how} at {} on {}\n", clock(row.t), row.nodes.replace('+', ", "));
             for (victim, why) in victims(&row.victims) {
-                let _ = writeln!(text, "    stopping job {victim}{}", chosen(why));
+                let _ = match slice_began(why) {
+                    Some(began) => writeln!(text, "    suspending job {victim} (its slice began at {began})"),
+                    None => writeln!(text, "    stopping job {victim}{}", chosen(why)),
+                };
             }
             events.push((row.t, 1, text));
             // The job's next round came after it stopped: a start that stopped it, else an
@@ -332,21 +350,37 @@ impl WhyLog {
                 events.push(text);
             }
         }
+        let mut suspensions = 0;
         for row in &stopped_by {
             let why = victims(&row.victims)
                 .find(|(v, _)| *v == job)
                 .map_or("", |(_, why)| why);
-            let text = format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why));
+            let text = match slice_began(why) {
+                Some(began) => {
+                    suspensions += 1;
+                    format!(
+                        "  suspended at {} by job {} (time slice; its slice began at {began})\n",
+                        clock(row.t),
+                        row.job
+                    )
+                }
+                None => format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why)),
+            };
             events.push((row.t, 0, text));
         }
         events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (_, _, text) in events {
             out.push_str(&text);
         }
-        if line.preemptions != "0" || line.restarts != "0" {
+        if line.preemptions != "0" || line.restarts != "0" || suspensions > 0 {
+            let suspended = if suspensions > 0 {
+                format!(", suspended {}", times(&suspensions.to_string()))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  preempted {}, restarted {}",
+                "  preempted {}{suspended}, restarted {}",
                 times(&line.preemptions),
                 times(&line.restarts)
             );
@@ -457,6 +491,13 @@ fn victims(cell: &str) -> impl Iterator<Item = (&str, &str)> {
         })
 }
 
+/// For a victim time slicing suspended (its why `slice_start_s=S`), when its slice began, as a
+/// time of day; `None` for a preempted one.
+fn slice_began(why: &str) -> Option<String> {
+    let seconds = why.strip_prefix("slice_start_s=")?.parse().ok()?;
+    Some(clock(seconds))
+}
+
 /// `once`, `twice` or `N times`, of a count as `jobs.csv` writes it.
 fn times(count: &str) -> String {
     match count {
@@ -557,9 +598,10 @@ mod tests {
         let mut heads = Heads::of("head=a;heads=3;last_head=c");
         assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "c", 3));
         heads.then(Heads::of("head=c"));
-        assert_eq!(heads.count, 3);
+        assert_eq!((heads.count, heads.turns), (3, 3));
         heads.then(Heads::of("head=d;heads=2;last_head=e"));
         assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "e", 5));
+        assert_eq!(heads.turns, 5);
         assert_eq!(
             words("behind-head", "", &heads),
             "blocked behind 5 head jobs in turn (a first, e last)"
@@ -568,6 +610,21 @@ mod tests {
         assert_eq!(
             words("behind-head", "", &two),
             "blocked behind the head jobs d, e in turn"
+        );
+        // b and a taking 10 turns (b, a, b, …, a); 5 turns end with b again; 3 heads in 7 turns.
+        let alternating = Heads::of("head=b;heads=2;last_head=a;turns=10");
+        assert_eq!((alternating.count, alternating.turns), (2, 10));
+        assert_eq!(
+            words("behind-head", "", &alternating),
+            "blocked behind the head jobs b and a alternately (10 turns)"
+        );
+        assert_eq!(
+            words("behind-head", "", &Heads::of("head=b;heads=2;last_head=b;turns=5")),
+            "blocked behind the head job b and one other alternately (5 turns)"
+        );
+        assert_eq!(
+            words("behind-head", "", &Heads::of("head=a;heads=3;last_head=c;turns=7")),
+            "blocked behind 3 head jobs in 7 turns (a first, c last)"
         );
     }
 

@@ -52,13 +52,23 @@ pub(super) fn words(reason: &str, params: &str, heads: &Heads) -> String {
     }
 }
 
-/// Waiting behind the heads of the queue, in turn: each named when there are one or two, else
-/// the first and the last.
+/// Waiting behind the heads of the queue, in turn: each named when there are one or two (two
+/// that took more than a turn each as alternating), else how many, the first and the last.
 fn behind(heads: &Heads) -> String {
-    let Heads { first, last, count } = heads;
-    match count {
-        0 | 1 => format!("blocked behind the head job {first}"),
-        2 => format!("blocked behind the head jobs {first}, {last} in turn"),
+    let Heads {
+        first,
+        last,
+        count,
+        turns,
+    } = heads;
+    match (count, turns) {
+        (0 | 1, _) => format!("blocked behind the head job {first}"),
+        (2, 0..=2) => format!("blocked behind the head jobs {first}, {last} in turn"),
+        (2, _) if first != last => {
+            format!("blocked behind the head jobs {first} and {last} alternately ({turns} turns)")
+        }
+        (2, _) => format!("blocked behind the head job {first} and one other alternately ({turns} turns)"),
+        _ if turns > count => format!("blocked behind {count} head jobs in {turns} turns ({first} first, {last} last)"),
         _ => format!("blocked behind {count} head jobs in turn ({first} first, {last} last)"),
     }
 }
