@@ -412,7 +412,38 @@ fn time_slicing_is_told_as_suspensions() {
         "job c: submitted at 00:00:20\n  waited 12 rounds, 10.5 min in all:\n  \
          dominant reasons: behind-head 10.1 min, too-few-free 25 s\n    \
          blocked behind the head jobs b and a alternately (10 turns) from 00:00:20 to 00:10:25 (11 rounds)\n    \
-         the cluster had too few free GPUs in total from 00:10:25 to 00:10:50 (1 round)\n  \
+         the cluster had too few free GPUs in total (0 free of the 0.5 needed) from 00:10:25 to 00:10:50 (1 round)\n  \
          started at 00:10:50 on r0-n0\n  ended completed at 00:12:30\n"
+    );
+}
+
+/// A job that no node has the memory for waits for memory, with the numbers: needed per task
+/// and the most free on a node with room for its GPUs.
+///
+/// Two nodes × {8 GPUs, 96 cores, 100 GiB}, EASY backfilling (best fit); one task each, 1 GPU
+/// and 1 core: a and b (80 GiB, 0–100 s) take r0-n0 and r0-n1 (b does not fit beside a: 20 GiB
+/// left there); c (40 GiB, at 1 s) finds 7 GPUs but 20 GiB free on either node, waits from 1 s
+/// (00:00:01) until a and b end at 100 s (00:01:40), and runs 50 s to 00:02:30.
+#[test]
+fn a_job_short_of_memory_is_told_so_with_its_numbers() {
+    let scenario = "name = \"memory\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                    node = { gpus = 8, gpu_type = \"A100\", cpus = 96, mem_gib = 100 }\n\n\
+                    [workload]\ntrace = \"trace.csv\"\n\n[policy]\nname = \"easy-backfill\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task,mem_gib_per_task,cpus_per_task,requested_s\n\
+                 a,0,100,1,1,80,1,100\nb,0,100,1,1,80,1,100\nc,1,50,1,1,40,1,50\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["c"]);
+    let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    assert!(
+        csv.contains("\n1.0,c,waits,no-node-fits-memory,mem_gib=40;model=any;best_free=20,,,,1,1.0,100.0\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        stories[0],
+        "job c: submitted at 00:00:01\n  waited 1 rounds, 99 s in all:\n  \
+         dominant reasons: no-node-fits-memory 99 s\n    \
+         no node with room for one task's GPUs had the 40 GiB of memory it needs \
+         (most free on such a node: 20 GiB) from 00:00:01 to 00:01:40 (1 round)\n  \
+         started at 00:01:40 on r0-n0\n  ended completed at 00:02:30\n"
     );
 }

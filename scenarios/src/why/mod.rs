@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ScenarioError;
 use rows::{Rows, bad};
-use words::{clock, duration, identity, param, words};
+use words::{Number, clock, duration, identity, numbers, param, widen, words};
 
 /// One row of `decisions.csv`, the fields `why` reads.
 #[derive(Clone, Debug)]
@@ -54,6 +54,8 @@ struct Span {
     reason: String,
     params: String,
     heads: Heads,
+    /// The other numeric parameters, each with its smallest and largest value over the rows.
+    numbers: Vec<Number>,
     from: f64,
     to: f64,
     rounds: u64,
@@ -237,10 +239,10 @@ impl WhyLog {
         for row in rows.iter().filter(|d| d.outcome == "waits") {
             let to = row.until.unwrap_or_else(|| tail(line, row.last, last_t));
             let behind = row.reason == "behind-head";
-            let (params, heads) = if behind {
-                (String::new(), Heads::of(&row.params))
+            let (params, heads, numbers) = if behind {
+                (String::new(), Heads::of(&row.params), Vec::new())
             } else {
-                (identity(&row.params), Heads::default())
+                (identity(&row.params), Heads::default(), numbers(&row.params))
             };
             match spans.last_mut() {
                 Some(last) if last.reason == row.reason && last.params == params && last.to == row.t => {
@@ -249,11 +251,13 @@ impl WhyLog {
                     if behind {
                         last.heads.then(heads);
                     }
+                    widen(&mut last.numbers, numbers);
                 }
                 _ => spans.push(Span {
                     reason: row.reason.clone(),
                     params,
                     heads,
+                    numbers,
                     from: row.t,
                     to,
                     rounds: row.rounds,
@@ -313,7 +317,7 @@ impl WhyLog {
                 let _ = writeln!(
                     out,
                     "    {} from {} to {} ({} round{})",
-                    words(&span.reason, &span.params, &span.heads),
+                    words(&span.reason, &span.params, &span.numbers, &span.heads),
                     clock(span.from),
                     clock(span.to),
                     span.rounds,
@@ -603,29 +607,76 @@ mod tests {
         assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "e", 5));
         assert_eq!(heads.turns, 5);
         assert_eq!(
-            words("behind-head", "", &heads),
+            words("behind-head", "", &[], &heads),
             "blocked behind 5 head jobs in turn (a first, e last)"
         );
         let two = Heads::of("head=d;heads=2;last_head=e");
         assert_eq!(
-            words("behind-head", "", &two),
+            words("behind-head", "", &[], &two),
             "blocked behind the head jobs d, e in turn"
         );
         // b and a taking 10 turns (b, a, b, …, a); 5 turns end with b again; 3 heads in 7 turns.
         let alternating = Heads::of("head=b;heads=2;last_head=a;turns=10");
         assert_eq!((alternating.count, alternating.turns), (2, 10));
         assert_eq!(
-            words("behind-head", "", &alternating),
+            words("behind-head", "", &[], &alternating),
             "blocked behind the head jobs b and a alternately (10 turns)"
         );
         assert_eq!(
-            words("behind-head", "", &Heads::of("head=b;heads=2;last_head=b;turns=5")),
+            words("behind-head", "", &[], &Heads::of("head=b;heads=2;last_head=b;turns=5")),
             "blocked behind the head job b and one other alternately (5 turns)"
         );
         assert_eq!(
-            words("behind-head", "", &Heads::of("head=a;heads=3;last_head=c;turns=7")),
+            words("behind-head", "", &[], &Heads::of("head=a;heads=3;last_head=c;turns=7")),
             "blocked behind 3 head jobs in 7 turns (a first, c last)"
         );
+    }
+
+    /// Waits in words carry their numbers: one row's as they are, several rows' as a range
+    /// (e's 2, 6 and 7 free of 8); the GPU model only when the job names some.
+    #[test]
+    fn a_wait_in_words_has_its_numbers() {
+        let say = |reason: &str, rows: &[&str]| {
+            let mut all = Vec::new();
+            for row in rows {
+                widen(&mut all, numbers(row));
+            }
+            words(reason, &identity(rows[0]), &all, &Heads::default())
+        };
+        assert_eq!(
+            say(
+                "too-few-free",
+                &["free=2;needed=8", "free=6;needed=8", "free=7;needed=8"]
+            ),
+            "the cluster had too few free GPUs in total (2 to 7 free of the 8 needed)"
+        );
+        assert_eq!(
+            say("no-node-fits", &["gpus=2;model=any;best_free=1"]),
+            "no node had room for one task of 2 GPUs (most free on a node: 1)"
+        );
+        assert_eq!(
+            say("no-node-fits", &["gpus=0.5;model=A100|H100;best_free=0"]),
+            "no node of GPU model A100 or H100 had room for one task of 0.5 GPU (most free on a node: 0)"
+        );
+        assert_eq!(
+            say("no-node-fits-cpus", &["cpus=2;model=any;best_free=1"]),
+            "no node with room for one task's GPUs and memory had the 2 CPU cores it needs \
+             (most free on such a node: 1)"
+        );
+        assert_eq!(
+            say("gang-not-co-placed", &["tasks=3;nodes_fitting=2"]),
+            "its 3 tasks could not all be placed at once (a single task fit on 2 nodes)"
+        );
+        assert_eq!(
+            say("too-few-victims", &["candidates=1"]),
+            "preemption found too few victims (preempting its 1 candidate would not make room)"
+        );
+        assert_eq!(
+            say("too-few-victims", &["candidates=1", "candidates=3"]),
+            "preemption found too few victims (preempting its 1 to 3 candidates would not make room)"
+        );
+        assert_eq!(say("no-model-up", &["model=any"]), "no node was up");
+        assert_eq!(say("no-model-up", &["model=H100"]), "no node of GPU model H100 was up");
     }
 
     /// An incident strikes a node through the node itself, one of its GPUs or its rack, named
