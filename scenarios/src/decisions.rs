@@ -18,7 +18,7 @@
 //! when it began. A round costs the jobs it considered and those that began or stopped waiting
 //! behind the head ([`policies::explain::CompactRound`]), not the length of the queue. To tell
 //! how many distinct jobs a wait was behind (two heads may take turns many times), the turns
-//! are kept as a Fenwick tree marking each head's latest turn ([`Turns`]): 4 bytes per turn and
+//! are kept as a Fenwick tree marking each head's latest turn (`Turns`): 4 bytes per turn and
 //! an entry per job that was ever the head, a look-up and an update in log time.
 
 use std::collections::{BTreeMap, HashMap};
