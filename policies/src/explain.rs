@@ -46,6 +46,28 @@ pub enum Reason {
         /// The most free GPUs on any up node of an allowed model.
         best_free: f64,
     },
+    /// Some node has room for one task's GPUs, but none of those has the memory one task
+    /// needs.
+    NoNodeFitsMemory {
+        /// Memory one task needs, GiB.
+        mem_gib: f64,
+        /// The GPU models the job may use (`any` when unrestricted).
+        model: String,
+        /// The most free memory, GiB, on an up node of an allowed model with room for one
+        /// task's GPUs.
+        best_free: f64,
+    },
+    /// Some node has room for one task's GPUs and memory, but none of those has the CPU cores
+    /// one task needs.
+    NoNodeFitsCpus {
+        /// CPU cores one task needs.
+        cpus: f64,
+        /// The GPU models the job may use (`any` when unrestricted).
+        model: String,
+        /// The most free CPU cores on an up node of an allowed model with room for one task's
+        /// GPUs and memory.
+        best_free: f64,
+    },
     /// The cluster has fewer free GPUs in total than the job needs.
     TooFewFree {
         /// Free GPUs in the whole cluster (after this round's earlier starts).
@@ -100,6 +122,8 @@ impl Reason {
     pub fn name(&self) -> &'static str {
         match self {
             Reason::NoNodeFits { .. } => "no-node-fits",
+            Reason::NoNodeFitsMemory { .. } => "no-node-fits-memory",
+            Reason::NoNodeFitsCpus { .. } => "no-node-fits-cpus",
             Reason::TooFewFree { .. } => "too-few-free",
             Reason::BehindHead { .. } => "behind-head",
             Reason::Reservation { .. } => "reservation",
@@ -116,6 +140,16 @@ impl Reason {
         match self {
             Reason::NoNodeFits { gpus, model, best_free } => {
                 format!("gpus={gpus};model={model};best_free={best_free}")
+            }
+            Reason::NoNodeFitsMemory {
+                mem_gib,
+                model,
+                best_free,
+            } => {
+                format!("mem_gib={mem_gib};model={model};best_free={best_free}")
+            }
+            Reason::NoNodeFitsCpus { cpus, model, best_free } => {
+                format!("cpus={cpus};model={model};best_free={best_free}")
             }
             Reason::TooFewFree { free, needed } => format!("free={free};needed={needed}"),
             Reason::BehindHead { head } => format!("head={}", view.job(*head).spec.id),
@@ -509,7 +543,9 @@ fn models(job: &Job) -> String {
 
 /// Why `job` cannot be placed on `trial` now, from the trial as the placement saw it: the
 /// cluster-wide free total, then the nodes of the allowed models (up or not, the best free
-/// count, the power budget), then the gang. The default refusal of every placement.
+/// count, the power budget), then the gang, then what the nodes lack for one task: GPUs, else
+/// (on the nodes with room for its GPUs) memory, else (on those with room for its memory too)
+/// CPU cores. The default refusal of every placement.
 pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
     let needed = job.spec.gpu_milli();
     if needed > free_gpu_milli {
@@ -524,6 +560,11 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
     let mut best_free = 0;
     let mut fitting = 0;
     let mut power: Option<RackId> = None;
+    // The most free memory on the nodes with room for a task's GPUs, and the most free CPU on
+    // those with room for its memory too (`None` while there is no such node).
+    let mut best_mem: Option<u64> = None;
+    let mut best_cpu: Option<u64> = None;
+    let mut cpu_room = false;
     for ((index, node), free) in cluster.nodes().iter().enumerate().zip(trial.free_gpu_milli_of_nodes()) {
         if request.gpus > 0 && !job.allowed_gpu_types.contains(node.gpu_type) {
             continue;
@@ -534,7 +575,7 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         any_up = true;
         best_free = best_free.max(free);
         // Too little free GPU capacity: it neither fits (`fit` checks this first) nor has room
-        // that only the power budget refuses.
+        // that only the memory, the CPU or the power budget refuses.
         if free < request.gpu_milli() {
             continue;
         }
@@ -544,8 +585,16 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
             continue;
         }
         let (cpu, mem) = trial.free_cpu_mem(id);
-        let enough = cpu >= request.cpu_milli && mem >= request.mem_mib;
-        if enough && power.is_none() && cluster.power_limits().is_some_and(|p| !p.never_binding(node.rack)) {
+        best_mem = best_mem.max(Some(mem));
+        if mem < request.mem_mib {
+            continue;
+        }
+        best_cpu = best_cpu.max(Some(cpu));
+        if cpu < request.cpu_milli {
+            continue;
+        }
+        cpu_room = true;
+        if power.is_none() && cluster.power_limits().is_some_and(|p| !p.never_binding(node.rack)) {
             power = Some(node.rack);
         }
     }
@@ -562,9 +611,33 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
     if let Some(rack) = power {
         return Reason::PowerBudget { rack };
     }
-    Reason::NoNodeFits {
-        gpus: gpus(request.gpu_milli()),
-        model,
-        best_free: gpus(best_free),
+    match (best_mem, best_cpu) {
+        (Some(mem), None) => Reason::NoNodeFitsMemory {
+            mem_gib: mib_to_gib(request.mem_mib),
+            model,
+            best_free: mib_to_gib(mem),
+        },
+        (_, Some(cpu)) if !cpu_room => Reason::NoNodeFitsCpus {
+            cpus: milli_to_cores(request.cpu_milli),
+            model,
+            best_free: milli_to_cores(cpu),
+        },
+        // No node has room for a task's GPUs, or one has room for all it needs but not in a
+        // shape the task can take (a share on one device, a MIG profile).
+        _ => Reason::NoNodeFits {
+            gpus: gpus(request.gpu_milli()),
+            model,
+            best_free: gpus(best_free),
+        },
     }
+}
+
+/// GiB from MiB.
+fn mib_to_gib(mib: u64) -> f64 {
+    mib as f64 / 1024.0
+}
+
+/// CPU cores from milli-cores.
+fn milli_to_cores(milli: u64) -> f64 {
+    milli as f64 / 1000.0
 }

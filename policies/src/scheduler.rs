@@ -391,7 +391,7 @@ impl Scheduler {
             }));
             if let Some(explain) = &mut self.explain {
                 explain.retract(job.id);
-                explain.stopped(&victims, |v| crate::preemption::last_start(view.job(v)));
+                explain.stopped(&victims, |v| crate::slicing::slice_start(view.job(v)));
             }
             self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
             self.blocked.retain(|&id| id != job.id);

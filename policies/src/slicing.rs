@@ -54,6 +54,16 @@ impl TimeSlicing {
     }
 }
 
+/// `slice_start_s=S`: when `job`'s slice began (its last (re)start), in whole seconds: what the
+/// why-log gives for a job time slicing suspends. Its own key, apart from the `last_start_s` of
+/// the `newest` preemption rule, so that a reader tells a suspension from a preemption.
+pub(crate) fn slice_start(job: &Job) -> String {
+    format!(
+        "slice_start_s={}",
+        job.last_start.unwrap_or(SimTime::ZERO).as_secs_f64().round()
+    )
+}
+
 impl StopRule for TimeSlicing {
     /// Preemptible jobs of `job`'s priority whose slice is over.
     fn may_stop(&self, victim: &Job, job: &Job, now: SimTime) -> bool {

@@ -13,6 +13,8 @@ use sim_core::cluster::{Cluster, NodeSpec};
 use sim_core::engine::{Engine, EngineConfig};
 use sim_core::frag::TypicalTasks;
 use sim_core::job::JobSpec;
+use sim_core::resources::TaskRequest;
+use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
 /// One logged row: time (s), job, outcome, reason and parameters, nodes, candidates (as
@@ -399,6 +401,85 @@ fn no_node_fits_names_the_best_free_count() {
     );
 }
 
+/// A one-task job of `gpus` GPUs, `cpus` cores and `mem_gib` GiB, submitted at `submit` for
+/// `duration` seconds.
+fn sized_job(id: &str, submit: u64, duration: u64, gpus: f64, cpus: u64, mem_gib: u64) -> JobSpec {
+    let task = TaskRequest::with_gpu_amount(gpus, cpus * 1000, mem_gib * 1024).unwrap();
+    JobSpec::new(id, SimTime::from_secs(submit), SimTime::from_secs(duration), 1, task)
+}
+
+/// Two nodes × {8 GPUs, 96 cores, 100 GiB}, EASY backfilling, best fit; every job one task of
+/// 1 GPU and 1 core:
+/// - a: 80 GiB at 0 for 100 s → n0 (a tie, to the lower index), 20 GiB left there; b: the same
+///   → n0 has 20 GiB free, too little → n1, 20 GiB left.
+/// - c: 40 GiB at 1 for 50 s: 14 GPUs free in all and 7 on each node, but each node has only
+///   20 GiB free → waits, no node fits for memory (40 GiB a task, at most 20 free on a node
+///   with room for its GPU), not `no-node-fits` with 7 GPUs free. At 100 a and b end and c
+///   starts.
+#[test]
+fn no_node_fits_names_memory_when_memory_refuses() {
+    let lines = explained(
+        "easy-backfill",
+        |_| {},
+        || sized_cluster(2, 2, 8, 96, 100),
+        &[
+            sized_job("a", 0, 100, 1.0, 1, 80),
+            sized_job("b", 0, 100, 1.0, 1, 80),
+            sized_job("c", 1, 50, 1.0, 1, 40),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "c"),
+        [
+            row(1, "waits", "no-node-fits-memory", "mem_gib=40;model=any;best_free=20"),
+            row(100, "started", "", "")
+        ]
+    );
+}
+
+/// Two nodes × {8 GPUs, 4 cores, 100 GiB}, FIFO best fit; every job one task of 1 GPU and
+/// 10 GiB:
+/// - a: 3 cores at 0 for 100 s → n0 (1 core left); b: 3 cores at 0 for 200 s → n0 has 1 core,
+///   too few → n1 (1 core left).
+/// - c: 2 cores at 1: GPUs (7 free a node) and memory (90 GiB free a node) are there, but no
+///   node has 2 cores free → waits, no node fits for CPU (2 cores a task, at most 1 free on a
+///   node with room for its GPU and memory); the round at 2 (g's arrival) offers it again, with
+///   the same reason. At 100 a ends and c starts on n0.
+/// - g: a CPU-only task (0 GPUs, 4 cores, 10 GiB) at 2: FIFO stops at c, so g waits behind
+///   it. At 100 c takes 2 of n0's 4 free cores; g is considered: every node has room for its
+///   (no) GPUs and its memory, but at most 2 cores are free (n0; 1 on n1) → waits for CPU, not
+///   for GPUs. At 150 c ends, n0 has 4 cores free and g starts there.
+#[test]
+fn no_node_fits_names_cpus_when_cores_refuse() {
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        || sized_cluster(2, 2, 8, 4, 100),
+        &[
+            sized_job("a", 0, 100, 1.0, 3, 10),
+            sized_job("b", 0, 200, 1.0, 3, 10),
+            sized_job("c", 1, 50, 1.0, 2, 10),
+            sized_job("g", 2, 50, 0.0, 4, 10),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "c"),
+        [
+            row(1, "waits", "no-node-fits-cpus", "cpus=2;model=any;best_free=1"),
+            row(2, "waits", "no-node-fits-cpus", "cpus=2;model=any;best_free=1"),
+            row(100, "started", "", "")
+        ]
+    );
+    assert_eq!(
+        of(&lines, "g"),
+        [
+            row(2, "waits", "behind-head", "head=c"),
+            row(100, "waits", "no-node-fits-cpus", "cpus=4;model=any;best_free=2"),
+            row(150, "started", "", "")
+        ]
+    );
+}
+
 /// Two nodes × 4 GPUs, FIFO worst fit:
 /// - a: 1 GPU at 0 for 100 s leaves 3 on either node → n0; b: 1 GPU at 0 for 200 s → n1 (3
 ///   left there, 2 on n0).
@@ -590,6 +671,18 @@ fn a_waiting_job_lists_no_candidates() {
 /// Reason names are the documented vocabulary.
 #[test]
 fn reason_names_are_the_vocabulary() {
+    let memory = Reason::NoNodeFitsMemory {
+        mem_gib: 40.0,
+        model: "any".into(),
+        best_free: 20.0,
+    };
+    assert_eq!(memory.name(), "no-node-fits-memory");
+    let cpus = Reason::NoNodeFitsCpus {
+        cpus: 2.0,
+        model: "any".into(),
+        best_free: 1.0,
+    };
+    assert_eq!(cpus.name(), "no-node-fits-cpus");
     let reason = Reason::TooFewVictims { candidates: 2 };
     assert_eq!(reason.name(), "too-few-victims");
     assert_eq!(Outcome::Waits(reason).name(), "waits");

@@ -13,12 +13,15 @@
 //! order; rows of different jobs are in the order their spans closed.
 //!
 //! The jobs waiting behind the head share their counters: each round the queue stops at a head
-//! adds one to the rounds of all of them at once (and one head change when the head differs
+//! adds one to the rounds of all of them at once (and a turn of the head when the head differs
 //! from the last), and a job's wait behind the head notes only where the shared counts stood
 //! when it began. A round costs the jobs it considered and those that began or stopped waiting
-//! behind the head ([`policies::explain::CompactRound`]), not the length of the queue.
+//! behind the head ([`policies::explain::CompactRound`]), not the length of the queue. To tell
+//! how many distinct jobs a wait was behind (two heads may take turns many times), the turns
+//! are kept as a Fenwick tree marking each head's latest turn (`Turns`): 4 bytes per turn and
+//! an entry per job that was ever the head, a look-up and an update in log time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,16 +58,17 @@ pub struct DecisionsCsv {
 }
 
 /// A wait not written yet: the same reason, with the same parameters, in every round since
-/// `first` (behind the head of the queue: behind `heads` heads in turn).
+/// `first` (behind the head of the queue: behind `distinct` heads in `heads` turns).
 struct OpenWait {
     /// The reason (behind the head: the last head).
     reason: Reason,
     /// The job's trace id and the reason's parameters, formatted when the wait opened.
     job: String,
     params: String,
-    /// Behind the head: how many heads in turn, and the last one's trace id once there were
-    /// several.
+    /// Behind the head: how many turns of the head, how many distinct jobs they were, and the
+    /// last one's trace id once there were several.
     heads: u64,
+    distinct: u64,
     last_head: String,
     first: SimTime,
     last: SimTime,
@@ -79,12 +83,13 @@ struct WaitBehind {
     job: String,
     params: String,
     first: SimTime,
-    /// Rounds and heads before it joined the shared counts.
+    /// Rounds, turns of the head and distinct heads before it joined the shared counts.
     rounds_before: u64,
     heads_before: u64,
+    distinct_before: u64,
     /// The shared counts when it joined.
     joined_rounds: u64,
-    joined_changes: u64,
+    joined_turns: u64,
 }
 
 /// The counts every wait behind the head shares.
@@ -92,12 +97,60 @@ struct WaitBehind {
 struct Behind {
     /// Rounds in which the queue stopped at a head.
     rounds: u64,
-    /// Times the head differed from the last round's.
-    changes: u64,
+    /// The turns of the head: each time it differed from the last round's.
+    turns: Turns,
     /// The last such round's head, its trace id and time.
     head: Option<JobId>,
     head_id: String,
     last: SimTime,
+}
+
+/// The heads of the queue in turn, numbered from 1, for the distinct heads since a turn: a
+/// Fenwick tree over the turns holding 1 at each head's latest turn and 0 elsewhere, so that the
+/// distinct heads from turn `t` on are the sum from `t` on.
+#[derive(Default)]
+struct Turns {
+    /// Fenwick sums: `tree[i - 1]` holds the marks of turns `i - lowbit(i) + 1 ..= i`.
+    tree: Vec<u32>,
+    /// Each head's latest turn.
+    latest: HashMap<JobId, usize>,
+}
+
+impl Turns {
+    /// Turns so far.
+    fn count(&self) -> u64 {
+        self.tree.len() as u64
+    }
+
+    /// `head` takes the next turn: its mark moves there from its latest turn.
+    fn push(&mut self, head: JobId) {
+        let turn = self.tree.len() + 1;
+        if let Some(mut i) = self.latest.insert(head, turn) {
+            while i < turn {
+                self.tree[i - 1] -= 1;
+                i += i & i.wrapping_neg();
+            }
+        }
+        let low = turn & turn.wrapping_neg();
+        let sum = 1 + self.prefix(turn - 1) - self.prefix(turn - low);
+        self.tree.push(sum);
+    }
+
+    /// The marks of turns 1 to `turn`.
+    fn prefix(&self, mut turn: usize) -> u32 {
+        let mut sum = 0;
+        while turn > 0 {
+            sum += self.tree[turn - 1];
+            turn -= turn & turn.wrapping_neg();
+        }
+        sum
+    }
+
+    /// How many distinct heads took the turns from `from` (at least 1) to the last.
+    fn distinct_since(&self, from: u64) -> u64 {
+        let from = usize::try_from(from).expect("a turn that was taken");
+        u64::from(self.prefix(self.tree.len()) - self.prefix(from - 1))
+    }
 }
 
 /// What a job's wait is, while open.
@@ -180,7 +233,10 @@ impl Writer {
     fn close(&mut self, mut wait: OpenWait, until: Option<SimTime>) {
         let until = until.map(reports::number::seconds).unwrap_or_default();
         if wait.heads > 1 {
-            wait.params = format!("{};heads={};last_head={}", wait.params, wait.heads, wait.last_head);
+            wait.params = format!("{};heads={};last_head={}", wait.params, wait.distinct, wait.last_head);
+            if wait.heads > wait.distinct {
+                wait.params = format!("{};turns={}", wait.params, wait.heads);
+            }
         }
         self.write([
             &reports::number::seconds(wait.first),
@@ -215,7 +271,8 @@ impl Writer {
             reason: Reason::BehindHead { head },
             job: wait.job,
             params: wait.params,
-            heads: wait.heads_before + behind.changes - wait.joined_changes + 1,
+            heads: wait.heads_before + behind.turns.count() - wait.joined_turns + 1,
+            distinct: wait.distinct_before + behind.turns.distinct_since(wait.joined_turns),
             last_head: behind.head_id.clone(),
             first: wait.first,
             last: behind.last,
@@ -228,7 +285,7 @@ impl Writer {
         let behind = &mut self.behind;
         behind.rounds += 1;
         if behind.head != Some(head) {
-            behind.changes += 1;
+            behind.turns.push(head);
             behind.head = Some(head);
             behind.head_id.clear();
             behind.head_id.push_str(&view.job(head).spec.id);
@@ -243,7 +300,7 @@ impl Writer {
         let now = view.now;
         let behind = &self.behind;
         let head = behind.head.expect("a job joins in a round with a head");
-        let (joined_rounds, joined_changes) = (behind.rounds, behind.changes);
+        let (joined_rounds, joined_turns) = (behind.rounds, behind.turns.count());
         let wait = match self.open.remove(&job) {
             Some(Open::Wait(wait)) if matches!(wait.reason, Reason::BehindHead { .. }) => {
                 let changed = wait.reason != Reason::BehindHead { head };
@@ -253,8 +310,12 @@ impl Writer {
                     first: wait.first,
                     rounds_before: wait.rounds,
                     heads_before: wait.heads - 1 + u64::from(changed),
+                    // The head it waits behind now counted once if it is the last one before;
+                    // another head of both spans counts twice (such a resumed wait is rare: an
+                    // order of another crate skipping the job for some rounds).
+                    distinct_before: wait.distinct - 1 + u64::from(changed),
                     joined_rounds,
-                    joined_changes,
+                    joined_turns,
                 }
             }
             previous => {
@@ -269,8 +330,9 @@ impl Writer {
                     first: now,
                     rounds_before: 0,
                     heads_before: 0,
+                    distinct_before: 0,
                     joined_rounds,
-                    joined_changes,
+                    joined_turns,
                 }
             }
         };
@@ -312,6 +374,7 @@ impl ExplainSink for Sink {
                         job: job.to_string(),
                         params: reason.params(view),
                         heads: 1,
+                        distinct: 1,
                         last_head: String::new(),
                         first: now,
                         last: now,
@@ -383,4 +446,26 @@ pub fn victims_cell(view: &ClusterView<'_>, victims: &[Victim]) -> String {
         }
     }
     cell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Heads b, a, b, a, c in turns 1 to 5: from turn 1 on the distinct heads are b, a, c (3);
+    /// from 3 on b, a, c (3); from 4 on a, c (2); from 5 on c (1). Then b again (turn 6): from
+    /// 4 on a, c, b (3), from 5 on c, b (2), from 6 on b alone (1).
+    #[test]
+    fn turns_count_the_distinct_heads_since_a_turn() {
+        let (a, b, c) = (JobId::from_index(0), JobId::from_index(1), JobId::from_index(2));
+        let mut turns = Turns::default();
+        for head in [b, a, b, a, c] {
+            turns.push(head);
+        }
+        assert_eq!(turns.count(), 5);
+        let since = |turns: &Turns| (1..=turns.count()).map(|t| turns.distinct_since(t)).collect::<Vec<_>>();
+        assert_eq!(since(&turns), [3, 3, 3, 2, 1]);
+        turns.push(b);
+        assert_eq!(since(&turns), [3, 3, 3, 3, 2, 1]);
+    }
 }

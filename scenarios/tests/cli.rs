@@ -514,7 +514,8 @@ fn why_says_one_round_in_the_singular() {
 /// start at 0 on n0 and n1, c (1) at 20 on n1, leaving 2 free. d (4 GPUs) at 30 waits: too few
 /// free (2 of 4); e (a gang of 2 × 4) at 40 waits behind d, the head, until a ends at 100 and d
 /// starts; from 100 e waits for too few free GPUs until b and c have ended (b at 1000, c at
-/// 1020), then starts on both nodes at 1020 and ends at 1070.
+/// 1020), then starts on both nodes at 1020 and ends at 1070: 2, then 6, then 7 of its 8 GPUs
+/// free, told as a range.
 #[test]
 fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
     let dir = workspace(SCENARIO, TRACE);
@@ -557,7 +558,7 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         "job e: submitted at 00:00:40\n  waited 5 rounds, 16.3 min in all:\n  \
          dominant reasons: too-few-free 15.3 min, behind-head 60 s\n    \
          blocked behind the head job d from 00:00:40 to 00:01:40 (2 rounds)\n    \
-         the cluster had too few free GPUs in total from 00:01:40 to 00:17:00 (3 rounds)\n  \
+         the cluster had too few free GPUs in total (2 to 7 free of the 8 needed) from 00:01:40 to 00:17:00 (3 rounds)\n  \
          started at 00:17:00 on r0-n0, r0-n1\n  ended completed at 00:17:50\n"
     );
     // f (a quarter GPU, at 41) waits behind d, then behind e once d starts at 100 (rounds at 41,
@@ -569,7 +570,7 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         "job f: submitted at 00:00:41\n  waited 5 rounds, 17.1 min in all:\n  \
          dominant reasons: behind-head 16.3 min, too-few-free 50 s\n    \
          blocked behind the head jobs d, e in turn from 00:00:41 to 00:17:00 (4 rounds)\n    \
-         the cluster had too few free GPUs in total from 00:17:00 to 00:17:50 (1 round)\n  \
+         the cluster had too few free GPUs in total (0 free of the 0.25 needed) from 00:17:00 to 00:17:50 (1 round)\n  \
          started at 00:17:50 on r0-n0\n  ended completed at 00:17:51\n"
     );
     // In decisions.csv those waits behind d, then e, are one row naming the first head, how

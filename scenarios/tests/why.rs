@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use common::{clustersim, stderr, stdout};
-use policies::explain::{Considered, ExplainSink, Outcome};
+use policies::explain::{Considered, ExplainSink, Outcome, Reason};
 use scenarios::why::WhyLog;
 use scenarios::{Override, load_file};
 use sim_core::view::ClusterView;
@@ -28,6 +28,11 @@ struct EveryRound {
     waits: u64,
     /// The last round.
     last_t: f64,
+    /// Each job's waits behind the head: the head of each of their rounds, a list per wait (a
+    /// wait goes on while the job's rows are behind the head).
+    behind: HashMap<String, Vec<Vec<String>>>,
+    /// The jobs whose last row was behind the head.
+    behind_now: HashSet<String>,
 }
 
 /// The scheduler's end of an [`EveryRound`].
@@ -35,7 +40,8 @@ struct Recorder(Arc<Mutex<EveryRound>>);
 
 impl ExplainSink for Recorder {
     fn round(&mut self, view: &ClusterView<'_>, rows: &[Considered]) {
-        let mut every = self.0.lock().unwrap();
+        let mut guard = self.0.lock().unwrap();
+        let every = &mut *guard;
         // The same number `decisions.csv` writes (to the microsecond) and `why` parses back.
         let t = view.now.as_micros() as f64 / 1e6;
         every.last_t = every.last_t.max(t);
@@ -44,6 +50,18 @@ impl ExplainSink for Recorder {
             every.rows += 1;
             if let Some((reason, from)) = every.open.remove(&job) {
                 *every.seconds.entry(reason).or_default() += t - from;
+            }
+            if let Outcome::Waits(Reason::BehindHead { head }) = &row.outcome {
+                let head = view.job(*head).spec.id.clone();
+                let waits = every.behind.entry(job.clone()).or_default();
+                if every.behind_now.contains(&job) {
+                    waits.last_mut().unwrap().push(head);
+                } else {
+                    waits.push(vec![head]);
+                    every.behind_now.insert(job.clone());
+                }
+            } else {
+                every.behind_now.remove(&job);
             }
             if let Outcome::Waits(reason) = &row.outcome {
                 every.waits += 1;
@@ -99,7 +117,9 @@ const MIXES: [(&str, &[&str]); 3] = [
 /// out from every round the old way: a wait holds from its round until the job's next
 /// considered round; the last wait of a job until its first start if that came at or after
 /// the wait, else its end, else the run's last round. The compact file has fewer rows than
-/// rounds, and its `rounds` add up to the waiting rounds.
+/// rounds, and its `rounds` add up to the waiting rounds. Each row behind the head names the
+/// heads of its rounds: first, last, distinct jobs and turns (heads come back after failures,
+/// requeued at the front: pdu-trip, spares-and-lemons).
 #[test]
 fn the_compact_log_keeps_every_rounds_waiting_time() {
     for (scenario, overrides) in MIXES {
@@ -153,6 +173,41 @@ fn the_compact_log_keeps_every_rounds_waiting_time() {
         }
         assert_eq!(rounds, every.waits, "{scenario}");
         assert!(rows < every.rows, "{scenario}: {rows} rows of {}", every.rows);
+
+        // Each wait behind the head names, from every round's head: the first and the last,
+        // how many distinct jobs (`heads`) and, when one came back, how many turns (changes of
+        // the head from round to round, the first head one).
+        let mut reader = csv::Reader::from_path(out.join("decisions.csv")).unwrap();
+        let (job, reason, params) = (at("job_id"), at("reason"), at("params"));
+        let mut written: HashMap<String, Vec<String>> = HashMap::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            if &record[reason] == "behind-head" {
+                written
+                    .entry(record[job].to_string())
+                    .or_default()
+                    .push(record[params].to_string());
+            }
+        }
+        for (id, waits) in &every.behind {
+            let want: Vec<String> = waits
+                .iter()
+                .map(|heads| {
+                    let turns = 1 + heads.windows(2).filter(|w| w[0] != w[1]).count();
+                    let distinct = heads.iter().collect::<HashSet<_>>().len();
+                    let mut params = format!("head={}", heads[0]);
+                    if turns > 1 {
+                        params += &format!(";heads={distinct};last_head={}", heads[heads.len() - 1]);
+                    }
+                    if turns > distinct {
+                        params += &format!(";turns={turns}");
+                    }
+                    params
+                })
+                .collect();
+            assert_eq!(written.get(id), Some(&want), "{scenario} {id}");
+        }
+        assert_eq!(written.len(), every.behind.len(), "{scenario}");
     }
 }
 
@@ -252,4 +307,143 @@ fn every_job_of_each_library_scenario_has_a_story() {
     for entry in scenarios::library::LIBRARY {
         every_job_has_a_story(&format!("library:{}", entry.name), &[]);
     }
+}
+
+/// A folder with the scenario `s.toml` and its trace `trace.csv`.
+fn workspace(scenario: &str, trace: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    dir
+}
+
+/// Runs `s.toml` of `dir` with `--explain` into `dir/o` and returns `clustersim why o JOB` for
+/// each of `jobs`.
+fn stories_of(dir: &Path, jobs: &[&str]) -> Vec<String> {
+    let run = clustersim(&["run", "s.toml", "--explain", "--no-report", "-q", "--out", "o"], dir);
+    assert!(run.status.success(), "{}", stderr(&run));
+    jobs.iter()
+        .map(|job| stdout(&clustersim(&["why", "o", job], dir)))
+        .collect()
+}
+
+/// A job's story names the incident that stopped it, not every incident that killed a job
+/// before its restart.
+///
+/// 4 nodes × 4 GPUs, first fit; j0 … j3 (4 GPUs, 3600 s, no checkpoints) arrive at 0 and start
+/// on r0-n0 … r0-n3. Node failures (1 min each) of r0-n0 at 10 min, r0-n1 at 12 and r0-n2 at
+/// 14 kill j0, j1 and j2 (1 job each). With a restart overhead of 10 min, j2 starts again at
+/// 14 + 10 = 24 min (00:24:00) on r0-n2 (back since 15 min), reruns its 3600 s from the start
+/// and ends at 1440 + 3600 = 5040 s (01:24:00). The failures of r0-n0 and r0-n1 fell between
+/// j2's starts too, on nodes it never ran on: they are not in its story. j3 never stopped.
+#[test]
+fn a_restart_names_only_the_incident_that_stopped_the_job() {
+    let scenario = "name = \"failures\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 4\n\
+                    node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                    [policy]\nname = \"first-fit\"\n\n[faults]\nrestart_overhead = \"10m\"\n\n\
+                    [[faults.incident]]\nat = \"10m\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"1m\"\n\n\
+                    [[faults.incident]]\nat = \"12m\"\nkind = \"node-failure\"\ntarget = \"r0-n1\"\nduration = \"1m\"\n\n\
+                    [[faults.incident]]\nat = \"14m\"\nkind = \"node-failure\"\ntarget = \"r0-n2\"\nduration = \"1m\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                 j0,0,3600,1,4\nj1,0,3600,1,4\nj2,0,3600,1,4\nj3,0,3600,1,4\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["j2", "j3"]);
+    assert_eq!(
+        stories[0],
+        "job j2: submitted at 00:00:00\n  \
+         started at 00:00:00 on r0-n2\n  \
+         stopped at 00:14:00 by node-failure of r0-n2 (1 job killed)\n  \
+         started at 00:24:00 on r0-n2\n  \
+         preempted 0 times, restarted once\n  \
+         ended completed at 01:24:00\n"
+    );
+    assert_eq!(
+        stories[1],
+        "job j3: submitted at 00:00:00\n  started at 00:00:00 on r0-n3\n  ended completed at 01:00:00\n"
+    );
+}
+
+/// Time slicing suspends: the story says so, counts the suspensions apart from preemptions, and
+/// a wait behind two heads taking turns names the two.
+///
+/// One node × 4 GPUs, gang time slicing (60 s slices, 5 s lost per suspension):
+/// - a (4 GPUs, 300 s) starts at 0; b (4 GPUs, 300 s) at 10 waits, too few free (rounds at 10
+///   and 20); c (0.5 GPU) and d (0.25 GPU), 100 s each, arrive at 20 and wait behind the head b.
+/// - Each slice end a waiting gang suspends the running one: b suspends a at 60, a suspends b at
+///   120, …; a is suspended at 60, 180, 300, 420, 540 and starts again at 120, 240, 360, 480,
+///   600. Each run of 60 s keeps 55 s of work: a has 5 × 55 = 275 s by 540 and ends at
+///   600 + 25 = 625 s; b, suspended at 600, starts at 625 (in turn) and ends at 650.
+/// - c waits behind the head in every round from 20 to 600 (11: 20, 60, 120, …, 600), the head
+///   b, then a, in turn: 10 turns of two jobs; at 625 b takes every GPU and c waits, too few free,
+///   until b ends at 650.
+#[test]
+fn time_slicing_is_told_as_suspensions() {
+    let scenario = "name = \"slices\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+                    node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                    [policy]\nname = \"gang\"\ntime_slice = \"60s\"\nswitch_overhead = \"5s\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
+                 a,0,300,1,4\nb,10,300,1,4\nc,20,100,1,0.5\nd,20,100,1,0.25\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["a", "c"]);
+    let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    // Time slicing's victims carry the start of their slice, a key of its own.
+    assert!(
+        csv.contains("\n60.0,b,preempted-others,,,r0-n0,,a(slice_start_s=0),1,60.0,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n20.0,c,waits,behind-head,head=b;heads=2;last_head=a;turns=10,,,,11,600.0,625.0\n"),
+        "{csv}"
+    );
+    let mut a = String::from("job a: submitted at 00:00:00\n  started at 00:00:00 on r0-n0\n");
+    for minute in [1, 3, 5, 7, 9] {
+        a.push_str(&format!(
+            "  suspended at 00:{minute:02}:00 by job b (time slice; its slice began at 00:{:02}:00)\n  \
+             started by suspending others (time slice) at 00:{:02}:00 on r0-n0\n    \
+             suspending job b (its slice began at 00:{minute:02}:00)\n",
+            minute - 1,
+            minute + 1
+        ));
+    }
+    a.push_str("  preempted 0 times, suspended 5 times, restarted 5 times\n  ended completed at 00:10:25\n");
+    assert_eq!(stories[0], a);
+    assert_eq!(
+        stories[1],
+        "job c: submitted at 00:00:20\n  waited 12 rounds, 10.5 min in all:\n  \
+         dominant reasons: behind-head 10.1 min, too-few-free 25 s\n    \
+         blocked behind the head jobs b and a alternately (10 turns) from 00:00:20 to 00:10:25 (11 rounds)\n    \
+         the cluster had too few free GPUs in total (0 free of the 0.5 needed) from 00:10:25 to 00:10:50 (1 round)\n  \
+         started at 00:10:50 on r0-n0\n  ended completed at 00:12:30\n"
+    );
+}
+
+/// A job that no node has the memory for waits for memory, with the numbers: needed per task
+/// and the most free on a node with room for its GPUs.
+///
+/// Two nodes × {8 GPUs, 96 cores, 100 GiB}, EASY backfilling (best fit); one task each, 1 GPU
+/// and 1 core: a and b (80 GiB, 0–100 s) take r0-n0 and r0-n1 (b does not fit beside a: 20 GiB
+/// left there); c (40 GiB, at 1 s) finds 7 GPUs but 20 GiB free on either node, waits from 1 s
+/// (00:00:01) until a and b end at 100 s (00:01:40), and runs 50 s to 00:02:30.
+#[test]
+fn a_job_short_of_memory_is_told_so_with_its_numbers() {
+    let scenario = "name = \"memory\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 2\n\
+                    node = { gpus = 8, gpu_type = \"A100\", cpus = 96, mem_gib = 100 }\n\n\
+                    [workload]\ntrace = \"trace.csv\"\n\n[policy]\nname = \"easy-backfill\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task,mem_gib_per_task,cpus_per_task,requested_s\n\
+                 a,0,100,1,1,80,1,100\nb,0,100,1,1,80,1,100\nc,1,50,1,1,40,1,50\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["c"]);
+    let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    assert!(
+        csv.contains("\n1.0,c,waits,no-node-fits-memory,mem_gib=40;model=any;best_free=20,,,,1,1.0,100.0\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        stories[0],
+        "job c: submitted at 00:00:01\n  waited 1 rounds, 99 s in all:\n  \
+         dominant reasons: no-node-fits-memory 99 s\n    \
+         no node with room for one task's GPUs had the 40 GiB of memory it needs \
+         (most free on such a node: 20 GiB) from 00:00:01 to 00:01:40 (1 round)\n  \
+         started at 00:01:40 on r0-n0\n  ended completed at 00:02:30\n"
+    );
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ScenarioError;
 use rows::{Rows, bad};
-use words::{clock, duration, identity, param, words};
+use words::{Number, clock, duration, identity, numbers, param, widen, words};
 
 /// One row of `decisions.csv`, the fields `why` reads.
 #[derive(Clone, Debug)]
@@ -54,48 +54,91 @@ struct Span {
     reason: String,
     params: String,
     heads: Heads,
+    /// The other numeric parameters, each with its smallest and largest value over the rows.
+    numbers: Vec<Number>,
     from: f64,
     to: f64,
     rounds: u64,
 }
 
-/// The heads of the queue a wait was behind, in turn: the first, the last and how many (0 for
-/// a wait of another reason).
+/// The heads of the queue a wait was behind, in turn: the first, the last, how many distinct
+/// jobs and how many turns (0 for a wait of another reason).
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Heads {
     /// The first head.
     first: String,
     /// The last head.
     last: String,
-    /// How many heads in turn.
+    /// How many distinct jobs were the head.
     count: u64,
+    /// How many turns of the head: times it differed from the one before (a job that was the
+    /// head again takes another turn).
+    turns: u64,
 }
 
 impl Heads {
     /// The heads of a `behind-head` row's parameters: `head`, and with several heads in turn
-    /// `heads` and `last_head`.
+    /// `heads` (distinct jobs), `last_head` and, when a head came back, `turns`.
     fn of(params: &str) -> Heads {
         let first = param(params, "head").to_string();
         let count = param(params, "heads").parse().unwrap_or(1);
+        let turns = param(params, "turns").parse().unwrap_or(count);
         let last = if count > 1 { param(params, "last_head") } else { &first }.to_string();
-        Heads { first, last, count }
+        Heads {
+            first,
+            last,
+            count,
+            turns,
+        }
     }
 
-    /// These heads, then `next`'s in turn (a head in both counted once).
+    /// These heads, then `next`'s in turn: the last of these and the first of `next` the same
+    /// job take one turn and count once; another job among both counts twice (rows of one wait
+    /// behind heads follow each other only when an order skipped the job for some rounds).
     fn then(&mut self, next: Heads) {
-        self.count += next.count - u64::from(self.last == next.first);
+        let same = u64::from(self.last == next.first);
+        self.count += next.count - same;
+        self.turns += next.turns - same;
         self.last = next.last;
     }
 }
 
-/// An incident of `incidents.csv`: time, kind, unit, jobs killed.
-type Incident = (f64, String, String, u64);
+/// An incident of `incidents.csv` that killed jobs.
+#[derive(Clone, Debug)]
+struct Incident {
+    /// When it happened.
+    t: f64,
+    /// The class of what failed (`node`, `gpu`, `job`, `tor`, `pdu`, …).
+    component: String,
+    /// What failed, by name (several joined by `+`).
+    unit: String,
+    /// The incident kind (`node-failure`, `overload`, …).
+    kind: String,
+    /// Jobs it killed.
+    killed: u64,
+}
+
+impl Incident {
+    /// Whether it struck node `node`: the node itself, one of its GPUs (`node/gpuN`, for a GPU
+    /// or a job's own failure) or its rack (a leaf switch, PDU or cooling unit), racks known by
+    /// the names of their nodes (`r03` holds `r03-n1`, as generated clusters name them).
+    fn struck(&self, node: &str) -> bool {
+        let gpu_of = |unit: &str| unit.strip_prefix(node).is_some_and(|rest| rest.starts_with("/gpu"));
+        let rack_of = |unit: &str| node.strip_prefix(unit).is_some_and(|rest| rest.starts_with('-'));
+        self.unit.split('+').any(|unit| match self.component.as_str() {
+            "node" => unit == node,
+            "gpu" | "job" => gpu_of(unit),
+            "tor" | "pdu" | "cooling" => rack_of(unit),
+            _ => unit == node || gpu_of(unit),
+        })
+    }
+}
 
 /// The files of one explained run: `jobs.csv` and `incidents.csv` read, `decisions.csv` found.
 pub struct WhyLog {
     decisions: PathBuf,
     jobs: BTreeMap<String, JobLine>,
-    /// Incidents, for the jobs that were interrupted.
+    /// The incidents that killed jobs, in time order, for the jobs that were interrupted.
     incidents: Vec<Incident>,
 }
 
@@ -196,10 +239,10 @@ impl WhyLog {
         for row in rows.iter().filter(|d| d.outcome == "waits") {
             let to = row.until.unwrap_or_else(|| tail(line, row.last, last_t));
             let behind = row.reason == "behind-head";
-            let (params, heads) = if behind {
-                (String::new(), Heads::of(&row.params))
+            let (params, heads, numbers) = if behind {
+                (String::new(), Heads::of(&row.params), Vec::new())
             } else {
-                (identity(&row.params), Heads::default())
+                (identity(&row.params), Heads::default(), numbers(&row.params))
             };
             match spans.last_mut() {
                 Some(last) if last.reason == row.reason && last.params == params && last.to == row.t => {
@@ -208,11 +251,13 @@ impl WhyLog {
                     if behind {
                         last.heads.then(heads);
                     }
+                    widen(&mut last.numbers, numbers);
                 }
                 _ => spans.push(Span {
                     reason: row.reason.clone(),
                     params,
                     heads,
+                    numbers,
                     from: row.t,
                     to,
                     rounds: row.rounds,
@@ -273,7 +318,7 @@ impl WhyLog {
                 let _ = writeln!(
                     out,
                     "    {} from {} to {} ({} round{})",
-                    words(&span.reason, &span.params, &span.heads),
+                    words(&span.reason, &span.params, &span.numbers, &span.heads),
                     clock(span.from),
                     clock(span.to),
                     span.rounds,
@@ -281,50 +326,69 @@ impl WhyLog {
                 );
             }
         }
-        let starts: Vec<&Decision> = rows.iter().filter(|d| d.outcome != "waits").collect();
-        // Starts and preemptions in time order (a preemption before a start at the same time).
+        // Starts and stops in time order (a stop before a start at the same time).
         let mut events: Vec<(f64, u8, String)> = Vec::new();
-        for row in &starts {
+        for (at, row) in rows.iter().enumerate().filter(|(_, d)| d.outcome != "waits") {
+            let sliced = victims(&row.victims).any(|(_, why)| slice_began(why).is_some());
             let how = match row.outcome.as_str() {
                 "backfilled" => "started (backfilled ahead of a blocked job)",
+                "preempted-others" if sliced => "started by suspending others (time slice)",
                 "preempted-others" => "started by preempting others",
                 _ => "started",
             };
             let mut text = format!("  {how} at {} on {}\n", clock(row.t), row.nodes.replace('+', ", "));
             for (victim, why) in victims(&row.victims) {
-                let _ = writeln!(text, "    stopping job {victim}{}", chosen(why));
+                let _ = match slice_began(why) {
+                    Some(began) => writeln!(text, "    suspending job {victim} (its slice began at {began})"),
+                    None => writeln!(text, "    stopping job {victim}{}", chosen(why)),
+                };
             }
             events.push((row.t, 1, text));
+            // The job's next round came after it stopped: a start that stopped it, else an
+            // incident on its nodes, since this start.
+            let next = rows.get(at + 1).map(|d| d.t);
+            let stopper = |d: &&Decision| row.t <= d.t && next.is_none_or(|n| d.t <= n);
+            if stopped_by.iter().any(|d| stopper(&d)) {
+                continue;
+            }
+            if let Some(text) = self.interruption(row, next, line) {
+                events.push(text);
+            }
         }
+        let mut suspensions = 0;
         for row in &stopped_by {
             let why = victims(&row.victims)
                 .find(|(v, _)| *v == job)
                 .map_or("", |(_, why)| why);
-            let text = format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why));
+            let text = match slice_began(why) {
+                Some(began) => {
+                    suspensions += 1;
+                    format!(
+                        "  suspended at {} by job {} (time slice; its slice began at {began})\n",
+                        clock(row.t),
+                        row.job
+                    )
+                }
+                None => format!("  preempted at {} by job {}{}\n", clock(row.t), row.job, chosen(why)),
+            };
             events.push((row.t, 0, text));
         }
         events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (_, _, text) in events {
             out.push_str(&text);
         }
-        if line.preemptions != "0" || line.restarts != "0" {
+        if line.preemptions != "0" || line.restarts != "0" || suspensions > 0 {
+            let suspended = if suspensions > 0 {
+                format!(", suspended {}", times(&suspensions.to_string()))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  preempted {}, restarted {}",
+                "  preempted {}{suspended}, restarted {}",
                 times(&line.preemptions),
                 times(&line.restarts)
             );
-            let start_times: Vec<f64> = starts.iter().map(|d| d.t).collect();
-            for (t, kind, unit, killed) in &self.incidents {
-                let hit = start_times.windows(2).any(|w| w[0] <= *t && *t < w[1]);
-                if hit && *killed > 0 {
-                    let _ = writeln!(
-                        out,
-                        "    {kind} of {unit} at {} killed {killed} jobs before a restart",
-                        clock(*t)
-                    );
-                }
-            }
         }
         match line.end {
             Some(end) => {
@@ -338,6 +402,43 @@ impl WhyLog {
             let _ = writeln!(out, "  (never considered by a round: it ran on {})", line.nodes);
         }
         out
+    }
+
+    /// How the attempt that `start` began ended, when no start preempted it: the first incident
+    /// that killed jobs on one of its nodes from the start until the job's `next` round (without
+    /// one, until its end when it ended `failed`, or the end of the run when it was left
+    /// waiting). `None` when the attempt was not stopped (it ran to its end) or, for its last
+    /// attempt, no incident on its nodes stopped it. As an event for the story: time, order
+    /// (a stop comes before a start at the same time), text.
+    fn interruption(&self, start: &Decision, next: Option<f64>, line: &JobLine) -> Option<(f64, u8, String)> {
+        let until = match next {
+            Some(next) => next,
+            None if matches!(line.state.as_str(), "completed" | "running" | "timeout") => return None,
+            None => line.end.unwrap_or(f64::INFINITY),
+        };
+        let nodes: Vec<&str> = start.nodes.split('+').collect();
+        let found = self
+            .incidents
+            .iter()
+            .skip_while(|i| i.t < start.t)
+            .take_while(|i| i.t <= until)
+            .find(|i| nodes.iter().any(|node| i.struck(node)));
+        let text = match (found, next) {
+            (Some(i), _) => format!(
+                "  stopped at {} by {} of {} ({} job{} killed)\n",
+                clock(i.t),
+                i.kind,
+                i.unit.replace('+', ", "),
+                i.killed,
+                if i.killed == 1 { "" } else { "s" }
+            ),
+            (None, Some(next)) => format!(
+                "  stopped before {} (no start in decisions.csv stopped it, no incident in incidents.csv on its nodes)\n",
+                clock(next)
+            ),
+            (None, None) => return None,
+        };
+        Some((found.map_or(until, |i| i.t), 0, text))
     }
 
     /// The share of waiting job-seconds by reason, largest first, with a total of 100 %: each
@@ -393,6 +494,13 @@ fn victims(cell: &str) -> impl Iterator<Item = (&str, &str)> {
             Some((job, why)) => (job, why.strip_suffix(')').unwrap_or(why)),
             None => (v, ""),
         })
+}
+
+/// For a victim time slicing suspended (its why `slice_start_s=S`), when its slice began, as a
+/// time of day; `None` for a preempted one.
+fn slice_began(why: &str) -> Option<String> {
+    let seconds = why.strip_prefix("slice_start_s=")?.parse().ok()?;
+    Some(clock(seconds))
 }
 
 /// `once`, `twice` or `N times`, of a count as `jobs.csv` writes it.
@@ -454,27 +562,33 @@ fn read_jobs(path: &Path) -> Result<BTreeMap<String, JobLine>, ScenarioError> {
     Ok(jobs)
 }
 
-/// `incidents.csv` of a run, when it has one.
+/// The incidents of `incidents.csv` that killed jobs, in time order; none without the file.
 fn read_incidents(path: &Path) -> Result<Vec<Incident>, ScenarioError> {
     let mut incidents = Vec::new();
     if !path.is_file() {
         return Ok(incidents);
     }
     let mut rows = Rows::open(path)?;
-    let (time, kind, unit, killed) = (
+    let (time, component, unit, kind, killed) = (
         rows.column("time_s")?,
-        rows.column("kind")?,
+        rows.column("component")?,
         rows.column("unit")?,
+        rows.column("kind")?,
         rows.column("jobs_killed")?,
     );
     while rows.next()? {
-        incidents.push((
-            required(&rows, time)?,
-            rows.text(kind).to_string(),
-            rows.text(unit).to_string(),
-            required(&rows, killed)? as u64,
-        ));
+        let killed = required(&rows, killed)? as u64;
+        if killed > 0 {
+            incidents.push(Incident {
+                t: required(&rows, time)?,
+                component: rows.text(component).to_string(),
+                unit: rows.text(unit).to_string(),
+                kind: rows.text(kind).to_string(),
+                killed,
+            });
+        }
     }
+    incidents.sort_by(|a, b| a.t.total_cmp(&b.t));
     Ok(incidents)
 }
 
@@ -489,18 +603,108 @@ mod tests {
         let mut heads = Heads::of("head=a;heads=3;last_head=c");
         assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "c", 3));
         heads.then(Heads::of("head=c"));
-        assert_eq!(heads.count, 3);
+        assert_eq!((heads.count, heads.turns), (3, 3));
         heads.then(Heads::of("head=d;heads=2;last_head=e"));
         assert_eq!((heads.first.as_str(), heads.last.as_str(), heads.count), ("a", "e", 5));
+        assert_eq!(heads.turns, 5);
         assert_eq!(
-            words("behind-head", "", &heads),
+            words("behind-head", "", &[], &heads),
             "blocked behind 5 head jobs in turn (a first, e last)"
         );
         let two = Heads::of("head=d;heads=2;last_head=e");
         assert_eq!(
-            words("behind-head", "", &two),
+            words("behind-head", "", &[], &two),
             "blocked behind the head jobs d, e in turn"
         );
+        // b and a taking 10 turns (b, a, b, …, a); 5 turns end with b again; 3 heads in 7 turns.
+        let alternating = Heads::of("head=b;heads=2;last_head=a;turns=10");
+        assert_eq!((alternating.count, alternating.turns), (2, 10));
+        assert_eq!(
+            words("behind-head", "", &[], &alternating),
+            "blocked behind the head jobs b and a alternately (10 turns)"
+        );
+        assert_eq!(
+            words("behind-head", "", &[], &Heads::of("head=b;heads=2;last_head=b;turns=5")),
+            "blocked behind the head job b and one other alternately (5 turns)"
+        );
+        assert_eq!(
+            words("behind-head", "", &[], &Heads::of("head=a;heads=3;last_head=c;turns=7")),
+            "blocked behind 3 head jobs in 7 turns (a first, c last)"
+        );
+    }
+
+    /// Waits in words carry their numbers: one row's as they are, several rows' as a range
+    /// (e's 2, 6 and 7 free of 8); the GPU model only when the job names some.
+    #[test]
+    fn a_wait_in_words_has_its_numbers() {
+        let say = |reason: &str, rows: &[&str]| {
+            let mut all = Vec::new();
+            for row in rows {
+                widen(&mut all, numbers(row));
+            }
+            words(reason, &identity(rows[0]), &all, &Heads::default())
+        };
+        assert_eq!(
+            say(
+                "too-few-free",
+                &["free=2;needed=8", "free=6;needed=8", "free=7;needed=8"]
+            ),
+            "the cluster had too few free GPUs in total (2 to 7 free of the 8 needed)"
+        );
+        assert_eq!(
+            say("no-node-fits", &["gpus=2;model=any;best_free=1"]),
+            "no node had room for one task of 2 GPUs (most free on a node: 1)"
+        );
+        assert_eq!(
+            say("no-node-fits", &["gpus=0.5;model=A100|H100;best_free=0"]),
+            "no node of GPU model A100 or H100 had room for one task of 0.5 GPU (most free on a node: 0)"
+        );
+        assert_eq!(
+            say("no-node-fits-cpus", &["cpus=2;model=any;best_free=1"]),
+            "no node with room for one task's GPUs and memory had the 2 CPU cores it needs \
+             (most free on such a node: 1)"
+        );
+        assert_eq!(
+            say("gang-not-co-placed", &["tasks=3;nodes_fitting=2"]),
+            "its 3 tasks could not all be placed at once (a single task fit on 2 nodes)"
+        );
+        assert_eq!(
+            say("too-few-victims", &["candidates=1"]),
+            "preemption found too few victims (preempting its 1 candidate would not make room)"
+        );
+        assert_eq!(
+            say("too-few-victims", &["candidates=1", "candidates=3"]),
+            "preemption found too few victims (preempting its 1 to 3 candidates would not make room)"
+        );
+        assert_eq!(say("no-model-up", &["model=any"]), "no node was up");
+        assert_eq!(say("no-model-up", &["model=H100"]), "no node of GPU model H100 was up");
+    }
+
+    /// An incident strikes a node through the node itself, one of its GPUs or its rack, named
+    /// as incidents.csv names units; `r03-n1` is in rack `r03`, not in `r0` or `r03-n`.
+    #[test]
+    fn an_incident_strikes_its_nodes_and_no_other() {
+        let incident = |component: &str, unit: &str| Incident {
+            t: 0.0,
+            component: component.to_string(),
+            unit: unit.to_string(),
+            kind: String::new(),
+            killed: 1,
+        };
+        let struck = |component: &str, unit: &str| {
+            ["r03-n1", "r03-n10", "r04-n1"]
+                .into_iter()
+                .filter(|node| incident(component, unit).struck(node))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(struck("node", "r03-n1"), ["r03-n1"]);
+        assert_eq!(struck("node", "r03-n10+r04-n1"), ["r03-n10", "r04-n1"]);
+        assert_eq!(struck("gpu", "r03-n1/gpu5"), ["r03-n1"]);
+        assert_eq!(struck("job", "r03-n10/gpu0"), ["r03-n10"]);
+        assert_eq!(struck("pdu", "r03"), ["r03-n1", "r03-n10"]);
+        assert_eq!(struck("tor", "r0"), Vec::<&str>::new());
+        assert_eq!(struck("cooling", "r04+r03"), ["r03-n1", "r03-n10", "r04-n1"]);
+        assert_eq!(struck("spine", "spine0"), Vec::<&str>::new());
     }
 
     /// A victims cell reads back as (job, why), a bare id with an empty why.
