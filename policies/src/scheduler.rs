@@ -393,7 +393,14 @@ impl Scheduler {
                 explain.retract(job.id);
                 explain.stopped(&victims, |v| crate::slicing::slice_start(view.job(v)));
             }
-            self.start(round, job, tasks, decisions, StartKind::PreemptedOthers);
+            // A job whose turn has come may fit beside the running ones (it waited behind the
+            // queue's head, not for room): it starts without suspending anyone.
+            let kind = if victims.is_empty() {
+                StartKind::Started
+            } else {
+                StartKind::PreemptedOthers
+            };
+            self.start(round, job, tasks, decisions, kind);
             self.blocked.retain(|&id| id != job.id);
             // The suspended jobs wait from now on: their turn comes at a slice end.
             self.blocked.extend(victims);

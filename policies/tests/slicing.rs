@@ -116,3 +116,31 @@ fn what_a_suspension_frees_beyond_the_new_job_goes_to_the_queue_at_once() {
     assert_eq!(ends, [Some(150), Some(160), Some(120)]);
     assert_eq!(["S1", "S2", "G"].map(|id| find(&outcome, id).suspensions), [2, 2, 1]);
 }
+
+/// The job whose turn comes may fit beside the running ones: it starts without suspending
+/// anyone. One node × 4 GPUs, 60 s slices, 5 s overhead; a (4 GPUs, 300 s) at 0, b (4, 300) at
+/// 10, c (0.5 GPU, 100 s) and d (0.25, 100 s) at 20, all of one priority.
+/// - 60: b (waiting since 10) suspends a. 120: c (since 20, before d by queue position)
+///   suspends b, the only job whose slice is over, and starts; a (4 GPUs, since 60) is the
+///   queue's head but 3.5 are free.
+/// - 180: c's slice is over; d (since 20) is next and fits in the 3.5 free GPUs: it starts,
+///   suspending no one, and c runs on, ending at 220.
+/// - 240: d's slice is over; a (since 60) suspends it. d has done 55 of its 100 s.
+/// - 300: b (since 120) suspends a. 360: d (since 240) suspends b and needs 45 s: ends at 405.
+#[test]
+fn a_job_whose_turn_comes_and_fits_suspends_no_one() {
+    let jobs = vec![
+        job("a", 0, 300, 1, 4.0),
+        job("b", 10, 300, 1, 4.0),
+        job("c", 20, 100, 1, 0.5),
+        job("d", 20, 100, 1, 0.25),
+    ];
+    let policy = configured("gang", 0, |c| {
+        c.params.set("time_slice", SimTime::from_secs(60));
+        c.params.set("switch_overhead", SimTime::from_secs(5));
+    });
+    let outcome = run_with(policy, common::cluster(1, 4), jobs);
+    let (c, d) = (find(&outcome, "c"), find(&outcome, "d"));
+    assert_eq!((secs(c.first_start), secs(c.end), c.suspensions), (Some(120), Some(220), 0));
+    assert_eq!((secs(d.first_start), secs(d.end), d.suspensions), (Some(180), Some(405), 1));
+}

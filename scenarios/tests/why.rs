@@ -364,25 +364,30 @@ fn a_restart_names_only_the_incident_that_stopped_the_job() {
 }
 
 /// Time slicing suspends: the story says so, counts the suspensions apart from preemptions, and
-/// a wait behind two heads taking turns names the two.
+/// a wait behind two heads taking turns counts the heads apart from the turns.
 ///
 /// One node × 4 GPUs, gang time slicing (60 s slices, 5 s lost per suspension):
 /// - a (4 GPUs, 300 s) starts at 0; b (4 GPUs, 300 s) at 10 waits, too few free (rounds at 10
-///   and 20); c (0.5 GPU) and d (0.25 GPU), 100 s each, arrive at 20 and wait behind the head b.
-/// - Each slice end a waiting gang suspends the running one: b suspends a at 60, a suspends b at
-///   120, …; a is suspended at 60, 180, 300, 420, 540 and starts again at 120, 240, 360, 480,
+///   and 20); c (0.5 GPU) and d (0.25 GPU), 100 s each at priority −1, arrive at 20 and wait
+///   behind the head: only equal priorities rotate, so they never take a turn.
+/// - Each slice end the waiting gang suspends the running one: b suspends a at 60, a suspends b
+///   at 120, …; a is suspended at 60, 180, 300, 420, 540 and starts again at 120, 240, 360, 480,
 ///   600. Each run of 60 s keeps 55 s of work: a has 5 × 55 = 275 s by 540 and ends at
 ///   600 + 25 = 625 s; b, suspended at 600, starts at 625 (in turn) and ends at 650.
-/// - c waits behind the head in every round from 20 to 600 (11: 20, 60, 120, …, 600), the head
-///   b, then a, in turn: 10 turns of two jobs; at 625 b takes every GPU and c waits, too few free,
-///   until b ends at 650.
+/// - After each suspension the policy runs a second round at the same instant, in which the
+///   suspended gang, back at its arrival position, is the head and waits, too few free: a waits
+///   from 60 to 120 and so on, 5 rounds.
+/// - c waits behind the head in 21 rounds from 20 to 600 (20, then two a slice end): the head is
+///   b at 20 and in the first round at 60, a in the second at 60 and the first at 120, and so
+///   on, b again in the last round at 600: 11 turns of two jobs, the first and last b. At 625 b
+///   takes every GPU and c waits, too few free, until b ends at 650.
 #[test]
 fn time_slicing_is_told_as_suspensions() {
     let scenario = "name = \"slices\"\nseed = 1\n\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
                     node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
                     [policy]\nname = \"gang\"\ntime_slice = \"60s\"\nswitch_overhead = \"5s\"\n";
-    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\n\
-                 a,0,300,1,4\nb,10,300,1,4\nc,20,100,1,0.5\nd,20,100,1,0.25\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task,priority\n\
+                 a,0,300,1,4,0\nb,10,300,1,4,0\nc,20,100,1,0.5,-1\nd,20,100,1,0.25,-1\n";
     let dir = workspace(scenario, trace);
     let stories = stories_of(dir.path(), &["a", "c"]);
     let csv = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
@@ -392,10 +397,19 @@ fn time_slicing_is_told_as_suspensions() {
         "{csv}"
     );
     assert!(
-        csv.contains("\n20.0,c,waits,behind-head,head=b;heads=2;last_head=a;turns=10,,,,11,600.0,625.0\n"),
+        csv.contains("\n20.0,c,waits,behind-head,head=b;heads=2;last_head=b;turns=11,,,,21,600.0,625.0\n"),
         "{csv}"
     );
-    let mut a = String::from("job a: submitted at 00:00:00\n  started at 00:00:00 on r0-n0\n");
+    let mut a = String::from(
+        "job a: submitted at 00:00:00\n  waited 5 rounds, 5.0 min in all:\n  dominant reasons: too-few-free 5.0 min\n",
+    );
+    for minute in [1, 3, 5, 7, 9] {
+        a.push_str(&format!(
+            "    the cluster had too few free GPUs in total (0 free of the 4 needed) from 00:{minute:02}:00 to 00:{:02}:00 (1 round)\n",
+            minute + 1
+        ));
+    }
+    a.push_str("  started at 00:00:00 on r0-n0\n");
     for minute in [1, 3, 5, 7, 9] {
         a.push_str(&format!(
             "  suspended at 00:{minute:02}:00 by job b (time slice; its slice began at 00:{:02}:00)\n  \
@@ -409,9 +423,9 @@ fn time_slicing_is_told_as_suspensions() {
     assert_eq!(stories[0], a);
     assert_eq!(
         stories[1],
-        "job c: submitted at 00:00:20\n  waited 12 rounds, 10.5 min in all:\n  \
+        "job c: submitted at 00:00:20\n  waited 22 rounds, 10.5 min in all:\n  \
          dominant reasons: behind-head 10.1 min, too-few-free 25 s\n    \
-         blocked behind the head jobs b and a alternately (10 turns) from 00:00:20 to 00:10:25 (11 rounds)\n    \
+         blocked behind the head job b and one other alternately (11 turns) from 00:00:20 to 00:10:25 (21 rounds)\n    \
          the cluster had too few free GPUs in total (0 free of the 0.5 needed) from 00:10:25 to 00:10:50 (1 round)\n  \
          started at 00:10:50 on r0-n0\n  ended completed at 00:12:30\n"
     );
@@ -440,7 +454,7 @@ fn a_job_short_of_memory_is_told_so_with_its_numbers() {
     );
     assert_eq!(
         stories[0],
-        "job c: submitted at 00:00:01\n  waited 1 rounds, 99 s in all:\n  \
+        "job c: submitted at 00:00:01\n  waited 1 round, 99 s in all:\n  \
          dominant reasons: no-node-fits-memory 99 s\n    \
          no node with room for one task's GPUs had the 40 GiB of memory it needs \
          (most free on such a node: 20 GiB) from 00:00:01 to 00:01:40 (1 round)\n  \
