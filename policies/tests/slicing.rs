@@ -141,6 +141,12 @@ fn a_job_whose_turn_comes_and_fits_suspends_no_one() {
     });
     let outcome = run_with(policy, common::cluster(1, 4), jobs);
     let (c, d) = (find(&outcome, "c"), find(&outcome, "d"));
-    assert_eq!((secs(c.first_start), secs(c.end), c.suspensions), (Some(120), Some(220), 0));
-    assert_eq!((secs(d.first_start), secs(d.end), d.suspensions), (Some(180), Some(405), 1));
+    assert_eq!(
+        (secs(c.first_start), secs(c.end), c.suspensions),
+        (Some(120), Some(220), 0)
+    );
+    assert_eq!(
+        (secs(d.first_start), secs(d.end), d.suspensions),
+        (Some(180), Some(405), 1)
+    );
 }

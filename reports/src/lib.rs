@@ -25,6 +25,7 @@
 
 pub mod aggregate;
 pub mod atomic;
+pub mod bounded;
 pub mod charts;
 pub mod check;
 pub mod compare;

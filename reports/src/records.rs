@@ -14,7 +14,7 @@ pub(crate) struct Records {
 
 /// Reads every record of the CSV file at `path` (records may differ in length).
 pub(crate) fn read_records(path: &Path) -> Result<Records, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::io(path, source))?;
+    let text = crate::bounded::read_to_string(path).map_err(|source| ReportError::io(path, source))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

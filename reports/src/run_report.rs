@@ -76,7 +76,7 @@ fn shown(value: Option<f64>) -> String {
 /// (the why-log's shares, for a run with `decisions.csv`) is given. Returns what was drawn.
 pub fn render_run_folder(dir: &Path, waits: Option<&[WaitShare]>) -> Result<Vec<Drawn>, ReportError> {
     let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
+    let text = crate::bounded::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
     let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::File {
         path: path.display().to_string(),
         reason: format!("not a run summary: {e}"),
@@ -224,7 +224,8 @@ pub fn rack_heatmaps(path: &Path, prefix: &str, label: &str, unit: TimeUnit) -> 
         return Ok(Vec::new());
     }
     let origin = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| ReportError::csv(&origin, e))?;
+    let file = crate::bounded::open(path).map_err(|e| ReportError::io(path, e))?;
+    let mut reader = csv::Reader::from_reader(file);
     let mut racks: Vec<String> = Vec::new();
     let mut times: Vec<f64> = Vec::new();
     let mut cells: BTreeMap<(usize, usize), [Option<f64>; 3]> = BTreeMap::new();

@@ -34,7 +34,8 @@ pub fn read_incidents(path: &Path) -> Result<Vec<IncidentLine>, ReportError> {
         return Ok(Vec::new());
     }
     let origin = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| ReportError::csv(&origin, e))?;
+    let file = crate::bounded::open(path).map_err(|e| ReportError::io(path, e))?;
+    let mut reader = csv::Reader::from_reader(file);
     let headers = reader.headers().map_err(|e| ReportError::csv(&origin, e))?.clone();
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| ReportError::File {

@@ -77,7 +77,7 @@ impl SweepManifest {
 
     /// Reads a manifest.
     pub fn read(path: &Path) -> Result<SweepManifest, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+        let text = crate::bounded::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
         serde_json::from_str(&text).map_err(|source| ReportError::Json {
             path: path.display().to_string(),
             source,

@@ -190,7 +190,7 @@ pub fn parse_table(text: &str, origin: &str) -> Result<SweepTable, ReportError> 
 
 /// Reads a sweep table file.
 pub fn read_table(path: &Path) -> Result<SweepTable, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::io(path, source))?;
+    let text = crate::bounded::read_to_string(path).map_err(|source| ReportError::io(path, source))?;
     parse_table(&text, &path.display().to_string())
 }
 

@@ -656,3 +656,39 @@ fn a_scenario_named_dots_stays_inside_its_own_folder() {
         );
     }
 }
+
+/// `validate` reads every file the scenario names, the typical tasks of FGD's fragmentation
+/// measure among them: a missing one is refused there, naming the key, not left to `run`.
+#[test]
+fn validate_reads_the_typical_tasks_file_too() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(
+        &["validate", "s.toml", "--set", "workload.typical_tasks=nope.csv"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("workload.typical_tasks") && stderr(&output).contains("nope.csv"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A run folder's file replaced by something endless (a link to /dev/zero) is refused as bad
+/// input once a line runs past 64 MiB, not read until memory runs out.
+#[test]
+fn a_run_file_without_line_breaks_is_refused_not_read_whole() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(&["run", "s.toml", "--no-report", "-q", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let jobs = dir.path().join("out/jobs.csv");
+    std::fs::remove_file(&jobs).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &jobs).unwrap();
+    let output = clustersim(&["report", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a line longer than 64 MiB"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -129,7 +129,7 @@ fn from_aggregate(path: &Path) -> Result<Results, ReportError> {
 /// The one point of a run's `summary.json`.
 fn from_summary(path: &Path) -> Result<Results, ReportError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+    let text = crate::bounded::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|source| ReportError::Json {
         path: origin.clone(),
         source,

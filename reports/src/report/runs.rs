@@ -235,7 +235,8 @@ fn cumulative(values: &[f64]) -> Vec<(f64, f64)> {
 fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<Option<f64>>>, ReportError> {
     let origin = path.display().to_string();
     let csv_error = |e| ReportError::csv(&origin, e);
-    let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
+    let file = crate::bounded::open(path).map_err(|e| ReportError::io(path, e))?;
+    let mut reader = csv::Reader::from_reader(file);
     let header = reader.headers().map_err(csv_error)?.clone();
     let indices: Vec<usize> = names
         .iter()

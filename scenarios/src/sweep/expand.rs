@@ -197,6 +197,8 @@ pub fn plan_with(
     // The traces the points replay, by workload (each read once: a bad row is refused before
     // any run, as `run` and `validate` refuse it, not left to fail every run of its points).
     let mut traces_read: Vec<String> = Vec::new();
+    // And the typical-tasks files they name (`workload.typical_tasks`), each read once too.
+    let mut typicals_read: Vec<String> = Vec::new();
     let points = cartesian(&choices)
         .into_iter()
         .map(|combination| {
@@ -219,6 +221,12 @@ pub fn plan_with(
                     job.map_err(|e| in_point(e.into()))?;
                 }
                 traces_read.push(key);
+            }
+            if let Some(typical) = &workload.typical_tasks
+                && !typicals_read.contains(typical)
+            {
+                crate::build::typical_tasks(&loaded, &cluster).map_err(in_point)?;
+                typicals_read.push(typical.clone());
             }
             Ok(GridPoint {
                 labels: combination.into_iter().map(|(_, l)| l).collect(),

@@ -56,7 +56,12 @@ pub fn recorded(dir: &Path, keys: &[String], extra_metrics: &[String]) -> Result
     let journal = dir.join(JOURNAL);
     if journal.exists() {
         let origin = journal.display().to_string();
-        let bytes = std::fs::read(&journal).map_err(|e| ScenarioError::io(&journal, e))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut reports::bounded::open(&journal).map_err(|e| ScenarioError::io(&journal, e))?,
+            &mut bytes,
+        )
+        .map_err(|e| ScenarioError::io(&journal, e))?;
         // A kill can cut the last line anywhere, even inside a multi-byte character: only the
         // whole lines before it must be text.
         let whole = bytes

@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use reports::bounded::LineBounded;
+
 use crate::error::ScenarioError;
 
 /// `path: what`, as bad input.
@@ -14,7 +16,7 @@ pub(super) fn bad(path: &Path, what: impl std::fmt::Display) -> ScenarioError {
 /// An open CSV file and its current row.
 pub(super) struct Rows {
     path: PathBuf,
-    reader: csv::Reader<File>,
+    reader: csv::Reader<LineBounded<File>>,
     header: csv::StringRecord,
     record: csv::StringRecord,
 }
@@ -22,7 +24,8 @@ pub(super) struct Rows {
 impl Rows {
     /// Opens `path` and reads its header.
     pub(super) fn open(path: &Path) -> Result<Rows, ScenarioError> {
-        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, e))?;
+        let file = reports::bounded::open(path).map_err(|e| bad(path, e))?;
+        let mut reader = csv::Reader::from_reader(file);
         let header = reader.headers().map_err(|e| bad(path, e))?.clone();
         Ok(Rows {
             path: path.to_path_buf(),

@@ -375,6 +375,9 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let cluster = build_cluster(&loaded)?;
     scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     scenarios::faults_build::faults_config(&loaded, &cluster)?;
+    if loaded.scenario.workload.typical_tasks.is_some() {
+        scenarios::build::typical_tasks(&loaded, &cluster)?;
+    }
     let mut jobs = 0u64;
     let mut source = open_workload(&loaded, &cluster)?;
     for job in &mut *source {
