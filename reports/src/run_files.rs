@@ -115,8 +115,9 @@ pub fn extra_metric_names(summary: &serde_json::Map<String, serde_json::Value>) 
 /// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv` and
 /// `timeseries.csv` (from the record's rows and samples, or, when the run streamed them, by
 /// committing `streamed`), `racks.csv` when a physical model is on and `incidents.csv` when a
-/// failure model is or something failed. Each file is written whole or not at all. Returns the
-/// paths written.
+/// failure model is or something failed. Each file is written whole or not at all, and
+/// `summary.json` last, so that a failure leaves no summary of this run. Returns the paths
+/// written.
 pub fn write_run_files(
     dir: &Path,
     summary: &SummaryFile<'_>,
@@ -130,10 +131,6 @@ pub fn write_run_files(
         dir.join("jobs.csv"),
         dir.join("timeseries.csv"),
     ];
-    write_atomic(&paths[0], |w| {
-        serde_json::to_writer_pretty(&mut *w, summary)?;
-        w.write_all(b"\n")
-    })?;
     let racks = dir.join("racks.csv");
     match streamed {
         Some(files) => {
@@ -157,6 +154,12 @@ pub fn write_run_files(
         write_atomic(&path, |w| crate::incidents::write_incidents(w, &record.incidents))?;
         paths.push(path);
     }
+    // Last: a summary says the run's files are all there, so a failure writing any of them
+    // leaves none (nor an earlier run's, replaced by a summary of this one).
+    write_atomic(&paths[0], |w| {
+        serde_json::to_writer_pretty(&mut *w, summary)?;
+        w.write_all(b"\n")
+    })?;
     Ok(paths)
 }
 

@@ -692,3 +692,24 @@ fn a_run_file_without_line_breaks_is_refused_not_read_whole() {
         stderr(&output)
     );
 }
+
+/// A run that cannot write one of its files leaves no summary of itself: here `jobs.csv` is a
+/// folder in the way. (The summary used to be written first, and stayed.)
+#[test]
+fn a_run_that_cannot_write_its_files_leaves_no_summary() {
+    let dir = workspace(SCENARIO, TRACE);
+    std::fs::create_dir_all(dir.path().join("out/jobs.csv")).unwrap();
+    let output = clustersim(&["run", "s.toml", "--no-report", "-q", "--out", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let left: Vec<_> = files_in(&dir.path().join("out"));
+    assert_eq!(left, ["jobs.csv"]);
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

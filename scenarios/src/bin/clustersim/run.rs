@@ -166,25 +166,41 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
-    let mut written = write_outputs(&out, &loaded, &run, Some(streamed))?;
-    if let Some(timeline) = timeline {
-        let path = out.join("timeline.json");
-        timeline
-            .commit(
-                &path,
-                &rack_samples,
-                &run.record.incidents,
-                &run.record.breaker_openings,
-            )
-            .map_err(|e| ScenarioError::io(&path, e))?;
-        written.push(path);
-    }
-    if let Some(swf) = swf {
-        written.push(swf.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
-    }
-    if let Some(decisions) = decisions {
-        written.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
-    }
+    // The optional files first and summary.json last (write_outputs), so that a failure to
+    // write any of them leaves no summary of this run; a folder this run made goes whole.
+    let committed = (|| {
+        let mut extra = Vec::new();
+        if let Some(timeline) = timeline {
+            let path = out.join("timeline.json");
+            timeline
+                .commit(
+                    &path,
+                    &rack_samples,
+                    &run.record.incidents,
+                    &run.record.breaker_openings,
+                )
+                .map_err(|e| ScenarioError::io(&path, e))?;
+            extra.push(path);
+        }
+        if let Some(swf) = swf {
+            extra.push(swf.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
+        }
+        if let Some(decisions) = decisions {
+            extra.push(decisions.commit(&out).map_err(|e| ScenarioError::io(&out, e))?);
+        }
+        let mut written = write_outputs(&out, &loaded, &run, Some(streamed))?;
+        written.extend(extra);
+        Ok(written)
+    })();
+    let mut written = match committed {
+        Ok(written) => written,
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_dir_all(&out);
+            }
+            return Err(e);
+        }
+    };
     // What an earlier run left in the folder and this one did not write again goes, before the
     // report reads the folder: its incidents or why-log would be taken for this run's.
     let data_files: Vec<&str> = OUTPUT_FILES.iter().chain(&RUN_ONLY_FILES).copied().collect();
