@@ -276,3 +276,23 @@ fn a_profile_no_static_layout_offers_never_fits_and_blocks_nothing() {
     assert_eq!(run.record.summary.jobs_never_fit, 1);
     assert_eq!(span(&run, "b"), (1, 11));
 }
+
+/// A job more MIG instances than the devices can ever hold at once is `never-fits` at arrival,
+/// not left waiting forever: on one A100-80GB, a 0.25 GPU share maps to a 2g.20gb instance, of
+/// which a device holds at most 3 (dynamic partitioning). A gang of 3 such tasks runs; one of 4
+/// never can. Under a static layout of a 2g.20gb at slice 0 and a 3g.40gb at 4, a 2g task has
+/// one instance: a gang of 2 never fits.
+#[test]
+fn a_gang_of_more_instances_than_the_devices_hold_never_fits() {
+    let state = |sharing: &str, trace: &str| {
+        let run = run_with(&scenario(sharing), trace);
+        run.record.jobs[0].state.as_str().to_string()
+    };
+    let dynamic = "[sharing]\nmode = \"mig\"";
+    assert_eq!(state(dynamic, "g,0,100,3,0.25,\n"), "completed");
+    assert_eq!(state(dynamic, "g,0,100,4,0.25,\n"), "never-fits");
+    let fixed = "[sharing]\nmode = \"mig\"\nmig_partitioning = \"static\"\n\
+                 mig_layouts = { \"A100-80GB\" = [\"2g.20gb@0\", \"3g.40gb@4\"] }";
+    assert_eq!(state(fixed, "g,0,100,1,1,2g.20gb\n"), "completed");
+    assert_eq!(state(fixed, "g,0,100,2,1,2g.20gb\n"), "never-fits");
+}

@@ -512,40 +512,59 @@ impl Cluster {
         self.mig.as_deref()
     }
 
-    /// False when MIG layouts alone rule a task of `request` out forever: under static
-    /// layouts, no node of a model in `allowed` offers it an instance (a MIG-mode node whose
-    /// layout has no instance of the task's profile, or not enough devices with one for a
-    /// whole-GPU task; a task naming a profile never runs on a node not in MIG mode). True
-    /// without MIG-mode nodes and under dynamic partitioning ([`Cluster::allocate`] and the
-    /// capacity check decide).
-    pub fn mig_could_hold(&self, request: &crate::resources::TaskRequest, allowed: GpuTypeSet) -> bool {
+    /// False when MIG layouts alone rule out `tasks` tasks of `request` running at once on
+    /// nodes of the models in `allowed`, so that the job would wait forever: each MIG-mode
+    /// device holds at most its profile's `max_count` instances under dynamic partitioning, or
+    /// the instances of that profile its layout has under static layouts, and a whole-GPU task
+    /// needs that many devices of one node. A task naming a profile never runs on a node not in
+    /// MIG mode; any other task may (the capacity check decides there), so such a node makes
+    /// this true. True without MIG-mode nodes.
+    pub fn mig_could_hold(&self, request: &crate::resources::TaskRequest, tasks: u32, allowed: GpuTypeSet) -> bool {
         let Some(mig) = &self.mig else { return true };
-        if mig.partitioning() == crate::sharing::mig::Partitioning::Dynamic || request.gpus == 0 {
+        if request.gpus == 0 {
             return true;
         }
-        self.nodes.iter().enumerate().any(|(i, node)| {
+        let dynamic = mig.partitioning() == crate::sharing::mig::Partitioning::Dynamic;
+        let whole = request.milli_per_gpu >= MILLI_PER_GPU && request.mig.is_none();
+        let mut room = 0u64;
+        for (i, node) in self.nodes.iter().enumerate() {
             if !allowed.contains(node.gpu_type) {
-                return false;
+                continue;
             }
             let Some(gpus) = mig.gpus_of(NodeId::from_index(i), node.gpu_count) else {
-                return request.mig.is_none();
+                if request.mig.is_none() {
+                    return true;
+                }
+                continue;
             };
             let Some(profile) = mig.profile_for(node.gpu_type, request) else {
-                return false;
+                continue;
             };
-            let whole = request.milli_per_gpu >= MILLI_PER_GPU && request.mig.is_none();
-            let (count, start) = if whole {
-                (request.gpus as usize, Some(gpus[0].model().profiles[profile].starts[0]))
-            } else {
-                (1, None)
+            let Some(first) = gpus.first() else {
+                continue;
             };
-            let offering = gpus.iter().filter(|g| {
-                g.instances()
-                    .iter()
-                    .any(|x| usize::from(x.profile) == profile && start.is_none_or(|s| x.start == s))
-            });
-            offering.count() >= count
-        })
+            let shape = &first.model().profiles[profile];
+            let instances = |start: Option<u8>| {
+                gpus.iter()
+                    .map(|g| {
+                        g.instances()
+                            .iter()
+                            .filter(|x| usize::from(x.profile) == profile && start.is_none_or(|s| x.start == s))
+                            .count() as u64
+                    })
+                    .sum::<u64>()
+            };
+            room += match (dynamic, whole) {
+                (true, true) => gpus.len() as u64 / u64::from(request.gpus),
+                (true, false) => gpus.len() as u64 * u64::from(shape.max_count),
+                (false, true) => instances(Some(shape.starts[0])) / u64::from(request.gpus),
+                (false, false) => instances(None),
+            };
+            if room >= u64::from(tasks) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Measures MIG fragmentation against `typical` (see [`MigState::set_typical`]); nothing

@@ -21,7 +21,7 @@ impl State {
         }
         split_to_fit(&self.cluster, &mut spec, allowed);
         let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed)
-            && self.cluster.mig_could_hold(&spec.task, allowed);
+            && self.cluster.mig_could_hold(&spec.task, spec.tasks, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
         self.next_position += 1;
