@@ -606,3 +606,25 @@ fn the_example_scenarios_validate() {
         assert!(stdout(&output).contains(expected), "{file}: {}", stdout(&output));
     }
 }
+
+/// `trace generate` writes no more jobs than a run may replay (`limits.jobs`): a hundred million
+/// is refused before anything is written, not generated into a temporary file without end.
+#[test]
+fn generate_refuses_more_jobs_than_a_run_may_replay() {
+    let dir = with_files(&[]);
+    let output = clustersim(
+        &[
+            "trace",
+            "generate",
+            "--gpus",
+            "8",
+            "--set",
+            "jobs=100000000",
+            "--out",
+            "t.csv",
+        ],
+        dir.path(),
+    );
+    assert_bad(&output, "trace generate: jobs = 100000000 is more than limits.jobs = ");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -215,9 +215,12 @@ pub fn read_aggregate_csv(path: &Path) -> Result<(Vec<String>, Vec<PointAggregat
             if text.is_empty() {
                 return Ok(None);
             }
-            text.parse()
+            // NaN and infinities are no statistic this program writes (a missing one is empty).
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
                 .map(Some)
-                .map_err(|_| at.line(format!("expected a number, got `{text}`")))
+                .ok_or_else(|| at.line(format!("expected a finite number, got `{text}`")))
         };
         let count = |text: &str| {
             text.parse::<usize>()
@@ -347,5 +350,9 @@ mod tests {
         assert_eq!(params, table.params);
         assert_eq!(back[1].metric("avg_jct_s").unwrap().mean, Some(25.0));
         assert_eq!(back[0].metric("avg_jct_s").unwrap().n, 1);
+        // A NaN where a mean belongs is no file this program wrote: refused, naming the line.
+        std::fs::write(&path, text.replace(",25.0,7.071068,", ",NaN,7.071068,")).unwrap();
+        let err = read_aggregate_csv(&path).unwrap_err().to_string();
+        assert!(err.contains("expected a finite number, got `NaN`"), "{err}");
     }
 }

@@ -190,6 +190,15 @@ fn generate(args: &GenerateArgs) -> Result<(), ScenarioError> {
     let loaded = args.scenario.as_deref().map(|path| load_file(path, &[])).transpose()?;
     let base = loaded.as_ref().and_then(|l| l.scenario.workload.synthetic.as_ref());
     let section = with_overrides(base, &args.overrides)?;
+    // The jobs limit of a run holds for a generated trace too: a run could not replay more.
+    let limits = scenarios::limits::Limits::resolve(loaded.as_ref().and_then(|l| l.scenario.limits.as_ref()));
+    if let Some(jobs) = section.jobs.filter(|&jobs| jobs > limits.jobs) {
+        return Err(ScenarioError::Input(format!(
+            "trace generate: jobs = {jobs} is more than limits.jobs = {}, the most a run replays on this \
+             machine; give fewer, or a --scenario whose [limits] jobs is higher",
+            limits.jobs
+        )));
+    }
     let gpus = match (args.gpus, &loaded) {
         (Some(gpus), _) => Some(f64::from(gpus)),
         (None, Some(loaded)) => Some(build_cluster(loaded)?.total_gpu_milli() as f64 / 1000.0),
