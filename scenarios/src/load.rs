@@ -320,7 +320,7 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
     let start = error.span().map_or(0, |s| s.start).min(text.len());
     let line = text[..start].matches('\n').count() + 1;
     let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
-    let section = section_at(text, start);
+    let section = table_at(text, start);
     let message = improve_message(error.message(), section.as_deref());
     let key = (message.starts_with("expected "))
         .then(|| key_of_value(text, start))
@@ -333,9 +333,8 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
     ScenarioError::Input(format!("{origin}:{line}:{column}: {key}{message}"))
 }
 
-/// The key of the value starting at byte `offset`: the name before the `=` that precedes it on
-/// its line, after the line's own key in an inline table (`node.gpus` in
-/// `node = { gpus = "x" }`), if there is one.
+/// The key of the value starting at byte `offset`: the name before the `=` that precedes it
+/// (`gpus` in `node = { gpus = "x" }`; the table it is in is [`table_at`]'s).
 fn key_of_value(text: &str, offset: usize) -> Option<String> {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let before = text[line_start..offset].trim_end().strip_suffix('=')?.trim_end();
@@ -343,29 +342,96 @@ fn key_of_value(text: &str, offset: usize) -> Option<String> {
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"')))
         .map_or(0, |i| i + 1);
     let key = before[start..].trim_matches('"');
-    if key.is_empty() {
-        return None;
-    }
-    match before.split_once('=') {
-        Some((outer, inner)) if inner.contains('{') => Some(format!("{}.{key}", outer.trim().trim_matches('"'))),
-        _ => Some(key.to_string()),
-    }
+    (!key.is_empty()).then(|| key.to_string())
 }
 
-/// The table the key at byte `offset` belongs to: the `[table]` header in force there, or,
-/// when the key is itself a table header, its parent (`None` for the top level).
-fn section_at(text: &str, offset: usize) -> Option<String> {
+/// The table the key at byte `offset` belongs to, dotted: the `[table]` header in force there
+/// and the inline tables open before the key (`cluster.node` inside
+/// `node = { gpus = 4, … }` under `[cluster]`), or, when the key is itself a table header, its
+/// parent. `None` for the top level.
+fn table_at(text: &str, offset: usize) -> Option<String> {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let header_name = |line: &str| line.trim().trim_matches(['[', ']']).trim().to_string();
     let line = text[line_start..].lines().next().unwrap_or_default();
     if line.trim_start().starts_with('[') {
         return header_name(line).rsplit_once('.').map(|(parent, _)| parent.to_string());
     }
-    text[..line_start]
-        .lines()
+    let header = text[..line_start]
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
         .rev()
-        .find(|l| l.trim_start().starts_with('['))
-        .map(header_name)
+        .chain([0])
+        .find(|&start| text[start..].trim_start_matches([' ', '\t']).starts_with('['));
+    let body_start = header.map_or(0, |start| {
+        text[start..].find('\n').map_or(text.len(), |i| start + i + 1)
+    });
+    let mut path: Vec<String> = header
+        .map(|start| header_name(text[start..].lines().next().unwrap_or_default()))
+        .into_iter()
+        .collect();
+    path.extend(open_inline_tables(&text[body_start.min(offset)..offset]));
+    (!path.is_empty()).then(|| path.join("."))
+}
+
+/// The keys of the inline tables still open at the end of `body` (a table's text up to a
+/// key): `node` in `node = { gpus = 4, bog`, `tasks` in `tasks = [{ gpus = 1 }, { cp`.
+fn open_inline_tables(body: &str) -> Vec<String> {
+    // Each `{` or `[` open: the key it is the value of, and whether it is a table.
+    let mut open: Vec<(Option<String>, bool)> = Vec::new();
+    let mut key_start = 0;
+    let mut key: Option<String> = None;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    for (i, c) in body.char_indices() {
+        if comment {
+            comment = c != '\n';
+            key_start = i + 1;
+            continue;
+        }
+        if let Some(q) = quote {
+            match c {
+                '\\' if q == '"' && !escaped => escaped = true,
+                _ if c == q && !escaped => quote = None,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '#' => comment = true,
+            '=' => key = Some(body[key_start..i].trim().trim_matches(['"', '\'']).to_string()),
+            '{' | '[' => {
+                open.push((key.take(), c == '{'));
+                key_start = i + 1;
+            }
+            '}' | ']' => {
+                open.pop();
+                key = None;
+            }
+            ',' => {
+                key = None;
+                key_start = i + 1;
+            }
+            '\n' if open.is_empty() => {
+                key = None;
+                key_start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let mut tables = Vec::new();
+    for (at, (key, table)) in open.iter().enumerate() {
+        // A table with no key of its own is an element of the array it is in.
+        let key = match key {
+            Some(key) => Some(key),
+            None => at.checked_sub(1).and_then(|outer| open[outer].0.as_ref()),
+        };
+        if let (true, Some(key)) = (*table, key) {
+            tables.push(key.clone());
+        }
+    }
+    tables
 }
 
 /// Rewrites serde's "unknown field" message as "unknown key … (did you mean …?)".
@@ -471,6 +537,37 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn unknown_keys_in_inline_tables_name_the_inline_table() {
+        // Column 39: `node = { ` (9), `gpus = 4, ` (10) and `gpu_type = "A100", ` (19) before it.
+        let text = BASE.replace("gpu_type = \"A100\"", "gpu_type = \"A100\", gpu = 2");
+        let err = load_str(&text, "s.toml", None, &[]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:5:39: unknown key `gpu` in [cluster.node] (did you mean `gpus`?)"),
+            "{err}"
+        );
+        // A whole section written inline at the top level.
+        let inline = "name = \"t\"\ncluster = { racks = 1, rackz = 2 }\n";
+        let err = load_str(inline, "s.toml", None, &[]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:2:24: unknown key `rackz` in [cluster]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn open_inline_tables_follow_nesting_strings_and_arrays() {
+        assert_eq!(open_inline_tables("node = { gpus = 4, bog"), ["node"]);
+        assert_eq!(open_inline_tables("node = { gpus = 4 }, x"), Vec::<String>::new());
+        assert_eq!(open_inline_tables("a = { b = { c = 1, d"), ["a", "b"]);
+        // Braces and `=` inside strings and comments are text.
+        assert_eq!(open_inline_tables("a = { s = \"{ x = \\\"}\", t"), ["a"]);
+        assert_eq!(open_inline_tables("x = 1 # y = {\nz = { w"), ["z"]);
+        // A table in an array takes the array's key, over lines.
+        assert_eq!(open_inline_tables("tasks = [\n  { gpus = 1 },\n  { cp"), ["tasks"]);
+        assert_eq!(open_inline_tables("sizes = [1, 2"), Vec::<String>::new());
     }
 
     #[test]

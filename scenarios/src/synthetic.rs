@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use std::fmt;
 
 use traces::synthetic::{
-    Arrivals, ConfigError, Diurnal, DurationFit, DurationModel, Family, SizeBucket, SizeMix, SyntheticConfig, Weighted,
-    rate_for_load,
+    Arrivals, BadDiurnal, ConfigError, Diurnal, DurationFit, DurationModel, Family, SizeBucket, SizeMix,
+    SyntheticConfig, Weighted, rate_for_load,
 };
 
 use serde::Deserialize;
@@ -67,6 +67,13 @@ pub fn synthetic_config(section: &SyntheticSection, cluster_gpus: Option<f64>) -
         }
     };
     let durations = durations(section, family)?;
+    for (key, value) in [("load", section.load), ("jobs_per_day", section.jobs_per_day)] {
+        if let Some(value) = value
+            && !(value.is_finite() && value > 0.0)
+        {
+            return Err(ConfigError::new(key, format!("must be a number above 0, got {value}")));
+        }
+    }
     let rate_per_s = match (section.jobs_per_day, section.load, cluster_gpus) {
         (Some(_), Some(_), _) => {
             return Err(ConfigError {
@@ -114,8 +121,36 @@ pub fn synthetic_config(section: &SyntheticSection, cluster_gpus: Option<f64>) -
     Ok(config)
 }
 
+/// The duration keys each distribution of `duration` reads.
+const DURATION_KEYS: [(&str, &[&str]); 3] = [
+    ("lognormal", &["duration_fit", "duration_mu", "duration_sigma"]),
+    ("loguniform", &["duration_min", "duration_max"]),
+    ("gavel", &[]),
+];
+
 fn durations(section: &SyntheticSection, family: Family) -> Result<DurationModel, ConfigError> {
-    let model = match section.duration.as_deref().unwrap_or("lognormal") {
+    let name = section.duration.as_deref().unwrap_or("lognormal");
+    let Some((_, reads)) = DURATION_KEYS.iter().find(|(n, _)| *n == name) else {
+        return Err(ConfigError {
+            key: "duration",
+            reason: format!("unknown duration distribution `{name}`; use lognormal, loguniform or gavel"),
+        });
+    };
+    // A key of another distribution would be ignored without a word: refused instead.
+    let given = [
+        ("duration_fit", section.duration_fit.is_some()),
+        ("duration_mu", section.duration_mu.is_some()),
+        ("duration_sigma", section.duration_sigma.is_some()),
+        ("duration_min", section.duration_min.is_some()),
+        ("duration_max", section.duration_max.is_some()),
+    ];
+    if let Some((key, _)) = given.iter().find(|(key, is_given)| *is_given && !reads.contains(key)) {
+        return Err(ConfigError::new(
+            key,
+            format!("has no effect with duration = \"{name}\""),
+        ));
+    }
+    let model = match name {
         "lognormal" => {
             let fit: DurationFit = match &section.duration_fit {
                 Some(name) => name.parse().map_err(key_error("duration_fit"))?,
@@ -139,15 +174,15 @@ fn durations(section: &SyntheticSection, family: Family) -> Result<DurationModel
                 });
             }
         },
-        "gavel" => DurationModel::Gavel,
-        other => {
-            return Err(ConfigError {
-                key: "duration",
-                reason: format!("unknown duration distribution `{other}`; use lognormal, loguniform or gavel"),
-            });
-        }
+        _ => DurationModel::Gavel,
     };
-    model.check().map_err(key_error("duration"))?;
+    let key = match model {
+        DurationModel::LogNormal { mu, .. } if !mu.is_finite() => "duration_mu",
+        DurationModel::LogNormal { .. } => "duration_sigma",
+        DurationModel::LogUniform { min_s, .. } if min_s <= 0.0 => "duration_min",
+        _ => "duration_max",
+    };
+    model.check().map_err(key_error(key))?;
     Ok(model)
 }
 
@@ -158,7 +193,13 @@ fn diurnal(section: &SyntheticSection) -> Result<Option<Diurnal>, ConfigError> {
     if !shaped {
         return if tuned {
             Err(ConfigError {
-                key: "diurnal",
+                key: if section.diurnal_amplitude.is_some() {
+                    "diurnal_amplitude"
+                } else if section.diurnal_peak.is_some() {
+                    "diurnal_peak"
+                } else {
+                    "weekend_factor"
+                },
                 reason: "diurnal_amplitude, diurnal_peak and weekend_factor need diurnal = true".into(),
             })
         } else {
@@ -172,7 +213,13 @@ fn diurnal(section: &SyntheticSection) -> Result<Option<Diurnal>, ConfigError> {
             .map_or(Diurnal::DEFAULT.peak_s, |p| p.0.as_secs_f64()),
         weekend_factor: section.weekend_factor.unwrap_or(Diurnal::DEFAULT.weekend_factor),
     };
-    d.check().map_err(key_error("diurnal"))?;
+    d.check().map_err(|bad| {
+        let key = match bad {
+            BadDiurnal::Amplitude(_) => "diurnal_amplitude",
+            BadDiurnal::WeekendFactor(_) => "weekend_factor",
+        };
+        ConfigError::new(key, bad)
+    })?;
     Ok(Some(d))
 }
 
@@ -231,11 +278,61 @@ mod tests {
         assert_eq!(err("sizes = { 3 = 1, 12 = 1 }", Some(8.0)).key, "sizes");
         assert_eq!(err("sizes = { \"1.5\" = 1 }", Some(8.0)).key, "sizes");
         assert_eq!(err("duration = \"loguniform\"", Some(8.0)).key, "duration");
-        assert_eq!(err("duration_sigma = -1.0", Some(8.0)).key, "duration");
+        assert_eq!(err("duration_sigma = -1.0", Some(8.0)).key, "duration_sigma");
+        let loguniform = |bounds: &str| format!("duration = \"loguniform\"\n{bounds}");
+        assert_eq!(
+            err(&loguniform("duration_min = \"0s\"\nduration_max = \"1h\""), Some(8.0)).key,
+            "duration_min"
+        );
+        assert_eq!(
+            err(&loguniform("duration_min = \"2h\"\nduration_max = \"1h\""), Some(8.0)).key,
+            "duration_max"
+        );
         assert_eq!(err("", None).key, "load");
-        assert_eq!(err("weekend_factor = 0.5", Some(8.0)).key, "diurnal");
+        assert_eq!(err("weekend_factor = 0.5", Some(8.0)).key, "weekend_factor");
+        assert_eq!(
+            err("diurnal = true\nweekend_factor = 0.0", Some(8.0)).key,
+            "weekend_factor"
+        );
+        assert_eq!(
+            err("diurnal = true\ndiurnal_amplitude = 3.0", Some(8.0)).key,
+            "diurnal_amplitude"
+        );
         assert_eq!(err("preemptible_share = 2.0", Some(8.0)).key, "preemptible_share");
         assert_eq!(err("jobs = 0", Some(8.0)).key, "jobs");
         assert_eq!(err("priorities = { high = 1 }", Some(8.0)).key, "priorities");
+    }
+
+    #[test]
+    fn a_rate_of_zero_or_less_blames_the_key_that_gave_it() {
+        let err = |text: &str| synthetic_config(&section(text), Some(8.0)).unwrap_err();
+        let per_day = err("jobs_per_day = 0.0");
+        assert_eq!(
+            (per_day.key, per_day.reason.as_str()),
+            ("jobs_per_day", "must be a number above 0, got 0")
+        );
+        let load = err("load = -1.0");
+        assert_eq!(
+            (load.key, load.reason.as_str()),
+            ("load", "must be a number above 0, got -1")
+        );
+    }
+
+    #[test]
+    fn a_key_of_another_duration_distribution_is_refused_not_ignored() {
+        let err = |text: &str| synthetic_config(&section(text), Some(8.0)).unwrap_err();
+        let bounds = err("duration_min = \"1m\"");
+        assert_eq!(
+            (bounds.key, bounds.reason.as_str()),
+            ("duration_min", "has no effect with duration = \"lognormal\"")
+        );
+        let fit = err("duration = \"gavel\"\nduration_fit = \"philly\"");
+        assert_eq!(
+            (fit.key, fit.reason.as_str()),
+            ("duration_fit", "has no effect with duration = \"gavel\"")
+        );
+        let sigma =
+            err("duration = \"loguniform\"\nduration_min = \"1m\"\nduration_max = \"1h\"\nduration_sigma = 1.0");
+        assert_eq!(sigma.key, "duration_sigma");
     }
 }
