@@ -705,6 +705,22 @@ fn a_run_that_cannot_write_its_files_leaves_no_summary() {
     assert_eq!(left, ["jobs.csv"]);
 }
 
+/// A run into an earlier run's folder that fails while writing its files leaves no mix of the
+/// two: the new timeline.json is written before jobs.csv fails, and the earlier summary,
+/// time series and report would otherwise sit beside it.
+#[test]
+fn a_run_that_fails_writing_over_an_earlier_run_leaves_neither() {
+    let dir = workspace(SCENARIO, TRACE);
+    let output = clustersim(&["run", "s.toml", "-q", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(files_in(&dir.path().join("out")).contains(&"report.html".to_string()));
+    std::fs::remove_file(dir.path().join("out/jobs.csv")).unwrap();
+    std::fs::create_dir(dir.path().join("out/jobs.csv")).unwrap();
+    let output = clustersim(&["run", "s.toml", "-q", "--timeline", "--out", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(files_in(&dir.path().join("out")), ["jobs.csv"]);
+}
+
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()

@@ -197,6 +197,16 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         Err(e) => {
             if created {
                 let _ = std::fs::remove_dir_all(&out);
+            } else {
+                // An earlier run's files are partly replaced by now: none of either run stays,
+                // so that the folder holds no mix of the two.
+                let every: Vec<String> = OUTPUT_FILES
+                    .iter()
+                    .chain(&RUN_ONLY_FILES)
+                    .map(|name| name.to_string())
+                    .chain(report_file_names())
+                    .collect();
+                let _ = remove_stale(&out, &[], &every);
             }
             return Err(e);
         }
@@ -207,17 +217,13 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     remove_stale(&out, &written, &data_files)?;
     let mut report_files = Vec::new();
     if !args.no_report {
-        report_files = write_report(&out)?;
+        report_files = write_report(&out).inspect_err(|_| {
+            // No chart of an earlier run stays beside this run's data.
+            let _ = remove_stale(&out, &[], &report_file_names());
+        })?;
         written.push(report_files[0].clone());
     }
-    let charts = RUN_CHARTS
-        .iter()
-        .flat_map(|chart| ["png", "svg"].map(|ext| format!("{chart}.{ext}")));
-    remove_stale(
-        &out,
-        &report_files,
-        &charts.chain(["report.html".to_string()]).collect::<Vec<_>>(),
-    )?;
+    remove_stale(&out, &report_files, &report_file_names())?;
     if args.quiet {
         return Ok(());
     }
@@ -308,6 +314,15 @@ const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"]
 
 /// Removes from the run folder `out` the files among `names` that this run did not write (those
 /// of `kept`): an earlier run's, which would otherwise be read as this run's.
+/// The files of a run's report: its charts and `report.html`.
+fn report_file_names() -> Vec<String> {
+    RUN_CHARTS
+        .iter()
+        .flat_map(|chart| ["png", "svg"].map(|ext| format!("{chart}.{ext}")))
+        .chain(["report.html".to_string()])
+        .collect()
+}
+
 fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {
     for name in names {
         let name = name.as_ref();
