@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use sim_core::metrics::{mean, percentile};
 use sim_core::time::{MICROS_PER_SECOND, SimTime};
 
 use crate::{JobSource, SkipReport, TraceError};
@@ -39,9 +38,13 @@ pub struct TraceStats {
 }
 
 impl TraceStats {
-    /// Reads the whole of `source` (stopping at its first error) and summarises it.
+    /// Reads the whole of `source` (stopping at its first error) and summarises it. Durations
+    /// are counted by value, so memory grows with the distinct durations (whole seconds in the
+    /// archive and cluster logs), not with the jobs.
     pub fn collect(source: &mut dyn JobSource) -> Result<TraceStats, TraceError> {
-        let mut durations = Vec::new();
+        let mut jobs: u64 = 0;
+        let mut durations: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut duration_micros: u128 = 0;
         let mut size_histogram = BTreeMap::new();
         let mut first_submit = SimTime::MAX;
         let mut last_submit = SimTime::ZERO;
@@ -59,25 +62,42 @@ impl TraceStats {
                 *cpu_job_histogram.entry(cores).or_insert(0) += 1;
                 core_micros += u128::from(cores) * u128::from(job.duration.as_micros());
             }
-            durations.push(job.duration.as_secs_f64());
+            jobs += 1;
+            *durations.entry(job.duration.as_micros()).or_insert(0) += 1;
+            duration_micros += u128::from(job.duration.as_micros());
         }
-        durations.sort_by(f64::total_cmp);
-        let milli_micros_per_gpu_hour = 1000.0 * 3600.0 * MICROS_PER_SECOND as f64;
+        let micros_per_second = MICROS_PER_SECOND as f64;
+        let percentile_s = |p: f64| nearest_rank(&durations, jobs, p).map_or(0.0, |d| d as f64 / micros_per_second);
+        let milli_micros_per_gpu_hour = 1000.0 * 3600.0 * micros_per_second;
         Ok(TraceStats {
-            jobs: durations.len() as u64,
+            jobs,
             skipped: source.skipped().clone(),
             first_submit: first_submit.min(last_submit),
             last_submit,
             size_histogram,
-            duration_mean_s: mean(&durations).unwrap_or(0.0),
-            duration_p50_s: percentile(&durations, 50.0).unwrap_or(0.0),
-            duration_p90_s: percentile(&durations, 90.0).unwrap_or(0.0),
-            duration_p99_s: percentile(&durations, 99.0).unwrap_or(0.0),
+            duration_mean_s: match jobs {
+                0 => 0.0,
+                n => duration_micros as f64 / n as f64 / micros_per_second,
+            },
+            duration_p50_s: percentile_s(50.0),
+            duration_p90_s: percentile_s(90.0),
+            duration_p99_s: percentile_s(99.0),
             total_gpu_hours: gpu_milli_micros as f64 / milli_micros_per_gpu_hour,
             cpu_job_histogram,
-            cpu_job_core_hours: core_micros as f64 / (3600.0 * MICROS_PER_SECOND as f64),
+            cpu_job_core_hours: core_micros as f64 / (3600.0 * micros_per_second),
         })
     }
+}
+
+/// The `p`th percentile (nearest rank, as [`sim_core::metrics::percentile`]) of `count` values
+/// given as value → how many times it occurs; `None` when there are none.
+fn nearest_rank(counted: &BTreeMap<u64, u64>, count: u64, p: f64) -> Option<u64> {
+    let rank = ((p / 100.0) * count as f64).ceil().max(1.0) as u64;
+    let mut below = 0;
+    counted.iter().find_map(|(&value, &n)| {
+        below += n;
+        (below >= rank.min(count)).then_some(value)
+    })
 }
 
 /// A milli-GPU amount written as GPUs: `8`, `0.25`.
@@ -115,6 +135,27 @@ mod tests {
         assert!(stats.cpu_job_histogram.is_empty(), "every job has GPUs");
         assert_eq!(gpus_label(500), "0.5");
         assert_eq!(gpus_label(8000), "8");
+    }
+
+    #[test]
+    fn counted_percentiles_are_the_nearest_ranks_of_the_sorted_values() {
+        // Values with repeats, as a sorted list and counted; every percentile of every prefix
+        // agrees with the slice form used for the run metrics.
+        let values: Vec<u64> = (0..40u64).map(|i| (i * 7919) % 13 * 10).collect();
+        for len in 0..=values.len() {
+            let mut sorted = values[..len].to_vec();
+            sorted.sort_unstable();
+            let mut counted = BTreeMap::new();
+            for &v in &sorted {
+                *counted.entry(v).or_insert(0) += 1;
+            }
+            let as_floats: Vec<f64> = sorted.iter().map(|&v| v as f64).collect();
+            for p in [0.0, 1.0, 25.0, 50.0, 90.0, 99.0, 100.0] {
+                let expected = sim_core::metrics::percentile(&as_floats, p);
+                let found = nearest_rank(&counted, len as u64, p).map(|v| v as f64);
+                assert_eq!(found, expected, "{len} values, p{p}");
+            }
+        }
     }
 
     #[test]
