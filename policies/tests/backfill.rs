@@ -130,6 +130,43 @@ fn a_job_past_its_estimate_moves_the_shadow_time_to_now() {
     assert_eq!(find(&easy, "g").alloc[0].gpu_mask, 0b11_0000_0000);
 }
 
+/// Rounds run only when something happens, so what an overrunning job frees in the plan is
+/// seen at the next event (the example of docs/policies.md). Four one-GPU nodes.
+///
+/// - a: 2 GPUs, estimate 10, and b: 1 GPU, estimate 15, start at 0; both run 100 s.
+/// - At 5, c (3 GPUs, estimate 10) is blocked (1 free) and reserved at 10, a's expected end,
+///   where 3 are free: nothing spare. d (1 GPU, estimate 100) would hold its GPU past 10: waits.
+/// - No event at 10 or 15: c and d start at 100, when a and b end.
+/// - With a 5-GPU job arriving at 15 (never fits, but its arrival is an event): the round at 15
+///   sees a and b past their estimates, each expected to end 1 µs later, 4 free then: c is
+///   reserved at 15 s + 1 µs with one GPU spare, and d backfills at 15.
+#[test]
+fn what_an_overrunning_job_frees_is_seen_at_the_next_event() {
+    let overrunning = |id, tasks, estimate| {
+        with(job(id, 0, 100, tasks, 1.0), |j| {
+            j.requested = SimTime::from_secs(estimate)
+        })
+    };
+    let jobs = || {
+        vec![
+            overrunning("a", 2, 10),
+            overrunning("b", 1, 15),
+            job("c", 5, 10, 3, 1.0),
+            job("d", 5, 100, 1, 1.0),
+        ]
+    };
+    let starts = |outcome: &sim_core::engine::RunOutcome| {
+        ["a", "b", "c", "d"].map(|id| secs(find(outcome, id).first_start).unwrap())
+    };
+    let quiet = run("easy-backfill", sized_cluster(4, 4, 1, 0, 0), jobs());
+    assert_eq!(starts(&quiet), [0, 0, 100, 100]);
+    let mut with_arrival = jobs();
+    with_arrival.push(job("x", 15, 10, 5, 1.0));
+    let woken = run("easy-backfill", sized_cluster(4, 4, 1, 0, 0), with_arrival);
+    assert_eq!(starts(&woken), [0, 0, 100, 15]);
+    assert_eq!(find(&woken, "x").state, sim_core::job::JobState::NeverFits);
+}
+
 /// Four one-GPU nodes; where EASY and conservative backfilling part ways.
 ///
 /// - a: 2 GPUs, 0–10 (estimate 10). b: 3 GPUs at 1, c: 4 GPUs at 2, both run 10 s, estimate
