@@ -8,7 +8,7 @@ use sim_core::time::{MAX_TIME_CEILING, SimTime};
 use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
 use crate::load::Site;
-use crate::schema::{Scenario, WorkloadMode};
+use crate::schema::{Scenario, SweepSection, WorkloadMode};
 
 /// How far a run may go in simulated time, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,10 +124,12 @@ pub fn check_threads(threads: usize, limits: &Limits) -> Result<(), ScenarioErro
     )
 }
 
-/// Checks the scenario (with its resolved `policy`) against its budget: everything that can be
-/// counted from the file alone.
+/// Checks the scenario (with its resolved `policy`, and `sweep`, the `[sweep]` section in force:
+/// its own, or that of the sweep it is a grid point of) against its budget: everything that
+/// can be counted from the file alone.
 pub(crate) fn check(
     scenario: &Scenario,
+    sweep: Option<&SweepSection>,
     policy: &PolicySpec,
     limits: &Limits,
     site: &Site<'_>,
@@ -164,13 +166,13 @@ pub(crate) fn check(
             limits.jobs,
         )?;
     }
-    check_sweep(scenario, limits, site)?;
+    check_sweep(sweep, limits, site)?;
     check_times(scenario, policy, limits, site)
 }
 
 /// Grid points and runs of `[sweep]`, counted before any is expanded.
-fn check_sweep(scenario: &Scenario, limits: &Limits, site: &Site<'_>) -> Result<(), ScenarioError> {
-    let Some(sweep) = &scenario.sweep else {
+fn check_sweep(sweep: Option<&SweepSection>, limits: &Limits, site: &Site<'_>) -> Result<(), ScenarioError> {
+    let Some(sweep) = sweep else {
         return Ok(());
     };
     let points = sweep

@@ -3,6 +3,7 @@
 
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use policies::{PolicySpec, Registry};
 use serde::Deserialize;
@@ -12,7 +13,7 @@ use sim_core::model::ModelPart;
 use crate::error::ScenarioError;
 use crate::limits::Limits;
 use crate::overrides::{Override, apply};
-use crate::schema::Scenario;
+use crate::schema::{Scenario, SweepSection};
 use crate::validate::validate;
 
 /// A scenario as read, and where it came from: not yet checked. Only a [`ValidScenario`] can
@@ -25,13 +26,15 @@ pub struct LoadedScenario {
     pub origin: String,
     /// The folder relative paths in the scenario are tried against first.
     pub base_dir: Option<PathBuf>,
-    /// The file's text, to point at the line of a value found wrong after loading.
-    pub text: String,
+    /// The file's text, to point at the line of a value found wrong after loading; shared, so
+    /// that the grid points of a sweep (whose file holds the whole grid) do not each copy it.
+    pub text: Arc<str>,
 }
 
 /// A scenario that passed every check of its values and of its budget ([`Limits`]): the only
 /// kind the builders and the runner accept. It reads as a [`LoadedScenario`] (through
-/// `Deref`) but cannot be changed, except for its seed, which any value may take.
+/// `Deref`) but cannot be changed, except for its seed, which any value may take (and, inside
+/// this crate, the `[sweep]` section a grid point was checked against, put back into it).
 ///
 /// A scenario built by hand cannot be run without being checked:
 ///
@@ -82,15 +85,18 @@ impl ValidScenario {
     /// [`ValidScenario::check`], the policy's parts looked up in `registry` (a crate's own
     /// parts added to the built-in ones); the registry's own metrics are computed on every run.
     pub fn check_with(loaded: LoadedScenario, registry: &Registry) -> Result<ValidScenario, ScenarioError> {
-        ValidScenario::check_set(loaded, &[], registry)
+        ValidScenario::check_set(loaded, &[], None, registry)
     }
 
     /// [`ValidScenario::check_with`] of a scenario changed by `overrides` (`--set`): a problem
     /// with a key they set is blamed on the flag, not on the file's line. The `[policy]` table
-    /// is kept in its canonical form (what outputs echo).
+    /// is kept in its canonical form (what outputs echo). `point_of` is the `[sweep]` section
+    /// of the scenario this one is a grid point of, when it was left out of this one (see
+    /// [`Variants`]): it is checked as if it held it.
     pub(crate) fn check_set(
         mut loaded: LoadedScenario,
         overrides: &[Override],
+        point_of: Option<&SweepSection>,
         registry: &Registry,
     ) -> Result<ValidScenario, ScenarioError> {
         let limits = Limits::resolve(loaded.scenario.limits.as_ref());
@@ -101,6 +107,7 @@ impl ValidScenario {
             &loaded.text,
             &loaded.origin,
             overrides,
+            point_of,
         )?;
         let models = loaded
             .scenario
@@ -149,6 +156,14 @@ impl ValidScenario {
     /// The scenario as read.
     pub fn into_loaded(self) -> LoadedScenario {
         self.loaded
+    }
+
+    /// The same scenario holding `sweep` as its `[sweep]` section: a grid point loaded by
+    /// [`Variants::load`] given back the section it was checked against, so that a run of it
+    /// echoes the file as the file reads.
+    pub(crate) fn with_sweep(mut self, sweep: Option<SweepSection>) -> ValidScenario {
+        self.loaded.scenario.sweep = sweep;
+        self
     }
 }
 
@@ -281,37 +296,136 @@ pub fn load_str_with(
     } else {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
         apply(&mut table, overrides)?;
-        Scenario::deserialize(table).map_err(|e| match from_file {
-            // The file alone is already wrong: point at the line.
-            Err(file_error) => toml_error(origin, text, &file_error),
-            Ok(_) => {
-                let section = overrides
-                    .iter()
-                    .filter(|o| o.path.len() > 1)
-                    .find(|o| e.message().contains(&format!("`{}`", o.path[o.path.len() - 1])))
-                    .map(|o| o.path[..o.path.len() - 1].join("."));
-                ScenarioError::Input(format!(
-                    "{origin} with --set {}: {}",
-                    overrides
-                        .iter()
-                        .map(|o| o.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" --set "),
-                    improve_message(e.message(), section.as_deref())
-                ))
-            }
-        })?
+        deserialize_set(table, overrides, from_file.err().as_ref(), text, origin)?
     };
     ValidScenario::check_set(
         LoadedScenario {
             scenario,
             origin: origin.to_string(),
             base_dir,
-            text: text.to_string(),
+            text: text.into(),
         },
         overrides,
+        None,
         registry,
     )
+}
+
+/// The scenario of `table`, a file's table changed by `overrides`. A schema error is blamed on
+/// the file's line when the file alone is already wrong (`file_error`), else on the flags.
+fn deserialize_set(
+    table: toml::Table,
+    overrides: &[Override],
+    file_error: Option<&toml::de::Error>,
+    text: &str,
+    origin: &str,
+) -> Result<Scenario, ScenarioError> {
+    Scenario::deserialize(table).map_err(|e| match file_error {
+        Some(file_error) => toml_error(origin, text, file_error),
+        None => {
+            let section = overrides
+                .iter()
+                .filter(|o| o.path.len() > 1)
+                .find(|o| e.message().contains(&format!("`{}`", o.path[o.path.len() - 1])))
+                .map(|o| o.path[..o.path.len() - 1].join("."));
+            ScenarioError::Input(format!(
+                "{origin} with --set {}: {}",
+                overrides
+                    .iter()
+                    .map(|o| o.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" --set "),
+                improve_message(e.message(), section.as_deref())
+            ))
+        }
+    })
+}
+
+/// A scenario read once, to load many scenarios that differ from it by a few more `--set`
+/// flags (the grid points of a sweep) at a cost that does not grow with its `[sweep]` section.
+/// [`load_str_with`] of each would parse the whole file again, grid included, and each would
+/// keep a copy of the text and of the grid: time and memory quadratic in the grid's size.
+/// Here the text is parsed once and shared; each variant is deserialized from a copy of the
+/// table without the `[sweep]` section, and checked as if it held it (its values were checked
+/// with the scenario itself).
+pub(crate) struct Variants<'a> {
+    /// The file's text, shared by every variant.
+    text: Arc<str>,
+    /// The file's name.
+    origin: &'a str,
+    /// Its folder.
+    base_dir: Option<PathBuf>,
+    /// The flags every variant has first.
+    overrides: &'a [Override],
+    /// The registry the variants are checked with.
+    registry: &'a Registry,
+    /// The file's table with `overrides` applied, without its `[sweep]` section.
+    table: toml::Table,
+    /// Why the file alone does not deserialize, when it does not (errors point at its line).
+    file_error: Option<toml::de::Error>,
+    /// The scenario's `[sweep]` section (`overrides` applied): what every variant is checked
+    /// against and does not hold.
+    sweep: Option<SweepSection>,
+}
+
+impl<'a> Variants<'a> {
+    /// Loads the scenario of `text` changed by `overrides` ([`load_str_with`], its errors
+    /// unchanged) and prepares its variants.
+    pub(crate) fn new(
+        text: &str,
+        origin: &'a str,
+        base_dir: Option<PathBuf>,
+        overrides: &'a [Override],
+        registry: &'a Registry,
+    ) -> Result<(ValidScenario, Variants<'a>), ScenarioError> {
+        let scenario = load_str_with(text, origin, base_dir.clone(), overrides, registry)?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
+        apply(&mut table, overrides)?;
+        table.remove("sweep");
+        let variants = Variants {
+            text: Arc::clone(&scenario.text),
+            origin,
+            base_dir,
+            overrides,
+            registry,
+            table,
+            file_error: toml::from_str::<Scenario>(text).err(),
+            sweep: scenario.scenario.sweep.clone(),
+        };
+        Ok((scenario, variants))
+    }
+
+    /// The scenario with `settings` set after the flags, none of them a `[sweep]` key (a grid
+    /// key never is): what [`load_str_with`] makes of the flags and `settings`, errors
+    /// included, but without its `[sweep]` section ([`Variants::sweep`];
+    /// [`ValidScenario::with_sweep`] puts it back) and sharing the file's text.
+    pub(crate) fn load(&self, settings: &[Override]) -> Result<ValidScenario, ScenarioError> {
+        let all: Vec<Override> = self.overrides.iter().chain(settings).cloned().collect();
+        if all.is_empty() {
+            // The file as it reads (an empty grid's one point): as `load_str_with` reads it.
+            let scenario = load_str_with(&self.text, self.origin, self.base_dir.clone(), &[], self.registry)?;
+            return Ok(scenario.with_sweep(None));
+        }
+        let mut table = self.table.clone();
+        apply(&mut table, settings)?;
+        let scenario = deserialize_set(table, &all, self.file_error.as_ref(), &self.text, self.origin)?;
+        ValidScenario::check_set(
+            LoadedScenario {
+                scenario,
+                origin: self.origin.to_string(),
+                base_dir: self.base_dir.clone(),
+                text: Arc::clone(&self.text),
+            },
+            &all,
+            self.sweep.as_ref(),
+            self.registry,
+        )
+    }
+
+    /// The `[sweep]` section the variants were checked against and do not hold.
+    pub(crate) fn sweep(&self) -> Option<&SweepSection> {
+        self.sweep.as_ref()
+    }
 }
 
 /// Formats a TOML or schema error as `file:line:column: message`; a value of the wrong type

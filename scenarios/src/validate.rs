@@ -9,7 +9,7 @@ use crate::error::{OutOfRange, ScenarioError};
 use crate::limits::Limits;
 use crate::load::{Site, locate};
 use crate::overrides::Override;
-use crate::schema::{Scenario, WorkloadMode};
+use crate::schema::{Scenario, SweepSection, WorkloadMode};
 use crate::synthetic::synthetic_config;
 
 /// The shortest `output.sample_interval`, `policy.time_slice` and `thermal.recovery`: one
@@ -38,7 +38,9 @@ type Fail<'a> = dyn Fn(&str, &str, String) -> Result<(), ScenarioError> + 'a;
 
 /// Checks a parsed scenario, its policy against `registry`; `text` (the file) and `overrides`
 /// are used to point at the offending line or flag. Returns the resolved policy, and leaves
-/// the `[policy]` table in its canonical form.
+/// the `[policy]` table in its canonical form. A grid point of a sweep that does not hold the
+/// sweep's `[sweep]` section is checked against it as `point_of`, as if it held it (the
+/// section's own values, NaN included, were checked with the sweep's scenario).
 pub(crate) fn validate(
     scenario: &mut Scenario,
     registry: &Registry,
@@ -46,6 +48,7 @@ pub(crate) fn validate(
     text: &str,
     origin: &str,
     overrides: &[Override],
+    point_of: Option<&SweepSection>,
 ) -> Result<PolicySpec, ScenarioError> {
     let site = Site {
         text,
@@ -94,7 +97,8 @@ pub(crate) fn validate(
     if let Some(thermal) = &scenario.thermal {
         at_least_seconds(&site, "thermal", "recovery", thermal.recovery.0)?;
     }
-    if let Some(sweep) = &scenario.sweep {
+    let sweep = scenario.sweep.as_ref().or(point_of);
+    if let Some(sweep) = sweep {
         if sweep.seeds == 0 {
             fail("sweep", "seeds", "must be at least 1".into())?;
         }
@@ -130,7 +134,7 @@ pub(crate) fn validate(
     crate::faults_build::check(scenario, &site)?;
     crate::training::check(scenario, &site)?;
     crate::sharing_build::check(scenario, &site)?;
-    crate::budget::check(scenario, &policy, limits, &site)?;
+    crate::budget::check(scenario, sweep, &policy, limits, &site)?;
     Ok(policy)
 }
 

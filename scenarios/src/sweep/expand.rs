@@ -1,6 +1,7 @@
 //! From a scenario with `[sweep]` to the list of runs: grid points × seeds, with stable indices
 //! (the rule is on [`crate::schema::SweepSection`]).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use reports::sweep_manifest::{MetricDecl, SweepManifest, digest_hex};
@@ -9,7 +10,7 @@ use crate::build::{build_cluster, open_workload};
 use crate::error::ScenarioError;
 use policies::Registry;
 
-use crate::load::{ValidScenario, load_str_with, locate};
+use crate::load::{ValidScenario, Variants, locate};
 use crate::overrides::Override;
 use crate::schema::Scenario;
 use crate::schema::SweepSection;
@@ -20,7 +21,9 @@ use crate::sweep::shard::Shard;
 pub struct GridPoint {
     /// Each swept key's value as written in `sweep.csv` (strings bare, other values as TOML).
     pub labels: Vec<String>,
-    /// The scenario with this point's values set (its seed is the sweep's first seed).
+    /// The scenario with this point's values set (its seed is the sweep's first seed), without
+    /// its `[sweep]` section, which [`RunSpec::scenario`] puts back: the plan keeps it once
+    /// instead of every point keeping the whole grid. Every point shares the file's text.
     pub loaded: ValidScenario,
 }
 
@@ -37,6 +40,10 @@ pub struct SweepPlan {
     pub seeds: u64,
     /// The seed of each point's first run.
     pub first_seed: u64,
+    /// The `[sweep]` section of the scenario file (overrides applied), which the scenario of
+    /// every run holds ([`RunSpec::scenario`]), kept here once rather than in every point:
+    /// `base`'s, unless a sweep was given in the file's place (`compare`'s).
+    points_sweep: Option<SweepSection>,
 }
 
 /// One run: which point, which seed.
@@ -50,12 +57,15 @@ pub struct RunSpec<'a> {
     pub seed_offset: u64,
     /// The seed.
     pub seed: u64,
+    /// The `[sweep]` section the point's scenario is given back ([`SweepPlan`] keeps it).
+    sweep: Option<&'a SweepSection>,
 }
 
 impl RunSpec<'_> {
-    /// The scenario of this run: the point's, with this run's seed.
+    /// The scenario of this run: the point's, with this run's seed and its `[sweep]` section
+    /// (what `summary.json` echoes).
     pub fn scenario(&self) -> ValidScenario {
-        self.point.loaded.with_seed(self.seed)
+        self.point.loaded.with_seed(self.seed).with_sweep(self.sweep.cloned())
     }
 }
 
@@ -73,6 +83,7 @@ impl SweepPlan {
             point: &self.points[(index / self.seeds) as usize],
             seed_offset,
             seed: self.first_seed.wrapping_add(seed_offset),
+            sweep: self.points_sweep.as_ref(),
         }
     }
 
@@ -100,12 +111,14 @@ impl SweepPlan {
                 .iter()
                 .enumerate()
                 .map(|(k, key)| {
-                    let mut values: Vec<String> = Vec::new();
-                    for point in &self.points {
-                        if !values.contains(&point.labels[k]) {
-                            values.push(point.labels[k].clone());
-                        }
-                    }
+                    let mut seen: HashSet<&str> = HashSet::new();
+                    let values: Vec<String> = self
+                        .points
+                        .iter()
+                        .map(|point| &point.labels[k])
+                        .filter(|label| seen.insert(label.as_str()))
+                        .cloned()
+                        .collect();
                     (key.clone(), values)
                 })
                 .collect(),
@@ -127,7 +140,8 @@ pub struct Source<'a> {
 }
 
 /// Expands the scenario's `[sweep]` (or `sweep`, when given, in its place) into a plan. Every
-/// grid value is checked before anything runs: a bad one is bad input naming its line.
+/// grid value is checked before anything runs: a bad one is bad input naming its line. The
+/// file is parsed a fixed number of times, not once per value and point ([`Variants`]).
 pub fn plan(
     source: &Source<'_>,
     overrides: &[Override],
@@ -144,11 +158,7 @@ pub fn plan_with(
     sweep: Option<SweepSection>,
     registry: &Registry,
 ) -> Result<SweepPlan, ScenarioError> {
-    let load = |extra: &[Override]| {
-        let all: Vec<Override> = overrides.iter().chain(extra).cloned().collect();
-        load_str_with(source.text, source.origin, source.base_dir.clone(), &all, registry)
-    };
-    let base = load(&[])?;
+    let (base, variants) = Variants::new(source.text, source.origin, source.base_dir.clone(), overrides, registry)?;
     let sweep = sweep.or_else(|| base.scenario.sweep.clone()).unwrap_or_default();
     let mut loaded = base.into_loaded();
     loaded.scenario.sweep = Some(sweep.clone());
@@ -167,9 +177,10 @@ pub fn plan_with(
                 .map_or_else(|| source.origin.to_string(), |line| format!("{}:{line}", source.origin)),
         };
         let mut options: Vec<(Override, String)> = Vec::new();
+        let mut labels: HashSet<String> = HashSet::new();
         for value in values {
             let label = label(value);
-            if options.iter().any(|(_, l)| *l == label) {
+            if !labels.insert(label.clone()) {
                 return Err(ScenarioError::Input(format!(
                     "{place}: sweep.grid.\"{key}\": the value `{label}` is listed twice"
                 )));
@@ -179,7 +190,8 @@ pub fn plan_with(
                 value: value.clone(),
                 text: format!("{key}={label}"),
             };
-            load(std::slice::from_ref(&setting))
+            variants
+                .load(std::slice::from_ref(&setting))
                 .map_err(|e| ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\" value `{label}`: {e}")))?;
             options.push((setting, label));
         }
@@ -196,9 +208,9 @@ pub fn plan_with(
     }
     // The traces the points replay, by workload (each read once: a bad row is refused before
     // any run, as `run` and `validate` refuse it, not left to fail every run of its points).
-    let mut traces_read: Vec<String> = Vec::new();
+    let mut traces_read: HashSet<String> = HashSet::new();
     // And the typical-tasks files they name (`workload.typical_tasks`), each read once too.
-    let mut typicals_read: Vec<String> = Vec::new();
+    let mut typicals_read: HashSet<String> = HashSet::new();
     let points = cartesian(&choices)
         .into_iter()
         .map(|combination| {
@@ -208,7 +220,7 @@ pub fn plan_with(
                 true => e,
                 false => ScenarioError::Input(format!("sweep grid point {}: {e}", names.join(", "))),
             };
-            let loaded = load(&settings).map_err(in_point)?;
+            let loaded = variants.load(&settings).map_err(in_point)?;
             let cluster = build_cluster(&loaded).map_err(in_point)?;
             crate::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).map_err(in_point)?;
             let mut source = open_workload(&loaded, &cluster).map_err(in_point)?;
@@ -220,13 +232,13 @@ pub fn plan_with(
                 for job in &mut *source {
                     job.map_err(|e| in_point(e.into()))?;
                 }
-                traces_read.push(key);
+                traces_read.insert(key);
             }
             if let Some(typical) = &workload.typical_tasks
                 && !typicals_read.contains(typical)
             {
                 crate::build::typical_tasks(&loaded, &cluster).map_err(in_point)?;
-                typicals_read.push(typical.clone());
+                typicals_read.insert(typical.clone());
             }
             Ok(GridPoint {
                 labels: combination.into_iter().map(|(_, l)| l).collect(),
@@ -240,6 +252,7 @@ pub fn plan_with(
         keys,
         points,
         seeds: sweep.seeds,
+        points_sweep: variants.sweep().cloned(),
     })
 }
 
@@ -316,6 +329,68 @@ mod tests {
         let manifest = plan.manifest(None);
         assert_eq!(manifest.grid["cluster.racks"], vec!["1", "2"]);
         assert_eq!((manifest.runs, manifest.first_seed), (12, 10));
+    }
+
+    #[test]
+    fn grid_points_share_the_text_and_leave_the_grid_to_the_plan() {
+        let values: Vec<String> = (1..=40).map(|r| r.to_string()).collect();
+        let text = format!(
+            "{BASE}[sweep]\nseeds = 2\ngrid = {{ \"cluster.racks\" = [{}] }}\n",
+            values.join(", ")
+        );
+        let file_sweep = load_str(&text, "s.toml", None, &[])
+            .unwrap()
+            .into_loaded()
+            .scenario
+            .sweep;
+        let swept = plan(&source(&text), &[], None).unwrap();
+        assert_eq!(swept.points.len(), 40);
+        for point in &swept.points {
+            // One text for all (not a copy each), and no point holds the 40 values.
+            assert!(std::sync::Arc::ptr_eq(&point.loaded.text, &swept.base.text));
+            assert_eq!(point.loaded.scenario.sweep, None);
+        }
+        // A run's scenario holds the file's [sweep] again, as `summary.json` echoes it.
+        let run = swept.spec(5).scenario().into_loaded().scenario;
+        assert_eq!((run.cluster.racks, run.seed), (Some(3), 11));
+        assert_eq!(run.sweep, file_sweep);
+        // A sweep given in the file's place (`compare`) is the plan's; runs still hold the file's.
+        let given = SweepSection {
+            seeds: 1,
+            grid: [("policy.name".to_string(), vec!["best-fit".into(), "packed".into()])].into(),
+        };
+        let compared = plan(&source(&text), &[], Some(given.clone())).unwrap();
+        assert_eq!(compared.base.scenario.sweep.as_ref(), Some(&given));
+        assert_eq!(compared.spec(1).scenario().into_loaded().scenario.sweep, file_sweep);
+    }
+
+    #[test]
+    fn points_are_checked_against_the_grid_they_do_not_hold() {
+        // The point with limits.grid_points = 1 is refused: the grid has 4 points.
+        let text = format!("{BASE}[sweep]\ngrid = {{ \"limits.grid_points\" = [1, 4], \"cluster.racks\" = [1, 2] }}\n");
+        let err = plan(&source(&text), &[], None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:10: sweep.grid.\"limits.grid_points\" value `1`: s.toml:10: the number of sweep grid \
+                 points (the product of the value counts of sweep.grid): 4, more than limits.grid_points = 1;"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_point_of_a_file_wrong_alone_is_blamed_on_the_file_line() {
+        // The file's racks are wrong, --set mends them; a bad grid value is refused pointing at
+        // the file's own error, as a load of the file with that value set would.
+        let text = format!("{BASE}[sweep]\ngrid = {{ \"cluster.nodes_per_rack\" = [1, \"two\"] }}\n")
+            .replace("racks = 1", "racks = \"x\"");
+        let mend: Override = "cluster.racks=1".parse().unwrap();
+        let err = plan(&source(&text), &[mend], None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.toml:10: sweep.grid.\"cluster.nodes_per_rack\" value `two`: s.toml:4:9: cluster.racks: expected a \
+             whole number from 0 to 4294967295, found the text \"x\""
+        );
     }
 
     #[test]
