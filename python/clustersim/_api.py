@@ -20,7 +20,8 @@ class RunResult:
     """``summary.json``: every metric at the top level, then ``event_digest``, ``policy``,
     ``seed``, ``scenario`` (as run), ``end_s``, ``jobs_rejected``, ``trace_rows_skipped``."""
     jobs: Any
-    """``jobs.csv``: one row per job, in arrival order."""
+    """``jobs.csv``'s rows, one per job, in arrival order (``clustersim run`` writes them as
+    jobs end; this table and a file written with `out` hold them in arrival order)."""
     timeseries: Any
     """``timeseries.csv``: the sampled cluster state."""
     racks: Any = None
@@ -32,7 +33,7 @@ class RunResult:
     policy: str = ""
     """The policy as run (the preset, then any replaced parts)."""
     written: list = field(default_factory=list)
-    """The files written, when `out` was given."""
+    """The paths of the files written, when `out` was given (else empty)."""
 
     @property
     def event_digest(self) -> str:
@@ -135,6 +136,13 @@ def sweep(
     run whose part fails is recorded as failed, with the error, and the sweep goes on.
     """
     _frames.check(frame)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads={threads!r}: expected a whole number of at least 1 (None: every core)")
+    for key, values in (grid or {}).items():
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+            raise TypeError(
+                f"grid[{key!r}] = {values!r}: expected a list of the values the key takes, e.g. [{values!r}]"
+            )
     folder = tempfile.mkdtemp(prefix="clustersim-sweep-") if out is None else os.fspath(out)
     pairs = [(str(key), _scenario.toml_value(list(values))) for key, values in (grid or {}).items()]
     settings = prepare(scenario, overrides)

@@ -12,13 +12,15 @@ is the native ``first-fit`` run of the same jobs (with ``backfill="easy"`` and
 ``placement="best-fit"``, the ``easy-backfill`` run), event for event (see
 :meth:`SchedulingEnv.native`).
 
-The engine runs in Rust on a thread of its own and pauses at each decision; nothing is
-simulated twice.
+The engine runs in Rust as a coroutine on the calling thread and pauses at each decision;
+nothing is simulated twice. An environment is therefore used from the thread that created it
+(gymnasium's vector environments make one per worker, which is fine).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Callable, Optional, Union
 
 import gymnasium
@@ -104,6 +106,7 @@ class SchedulingEnv(gymnasium.Env):
     ):
         if isinstance(reward, str) and reward not in REWARDS:
             raise ValueError(f"reward={reward!r}: expected one of {', '.join(REWARDS)}, or a function of the metrics")
+        self._thread = threading.get_ident()
         placement = placement if isinstance(placement, str) else policy.register(placement, key="placement")
         policy.register_named([placement])
         self._env = _native.Env(
@@ -139,7 +142,18 @@ class SchedulingEnv(gymnasium.Env):
     @property
     def trace_jobs(self) -> int:
         """Jobs in the workload."""
-        return self._env.trace_jobs
+        return self._engine().trace_jobs
+
+    def _engine(self):
+        """The native environment, from the thread that made it: its paused run lives on that
+        thread, and another thread's call is refused here with a clear error."""
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                "a SchedulingEnv is used only from the thread that created it (its engine pauses "
+                "on that thread); make one environment per thread, as gymnasium's vector "
+                "environments do"
+            )
+        return self._env
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         """Starts an episode. `options` may fix ``start`` (the position of its first job in
@@ -150,7 +164,7 @@ class SchedulingEnv(gymnasium.Env):
         start = options.get("start")
         if start is None:
             start = int(self.np_random.integers(0, self.trace_jobs - length + 1))
-        data, waiting, now_s, done = self._env.start(int(start), length)
+        data, waiting, now_s, done = self._engine().start(int(start), length)
         if done:
             raise RuntimeError(
                 f"jobs {start} to {start + length - 1} of the workload need no decision: "
@@ -161,12 +175,17 @@ class SchedulingEnv(gymnasium.Env):
 
     def step(self, action):
         """Starts the job in row `action` of the window (or keeps it as the next to start)
-        and runs to the next decision."""
-        data, waiting, now_s, done = self._env.step(int(action))
+        and runs to the next decision. `action` is a row of the window, a whole number from 0
+        to ``window - 1`` (a Python or NumPy integer); anything else is a ``ValueError``."""
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action.item()
+        if isinstance(action, bool) or not isinstance(action, (int, np.integer)) or not 0 <= action < self.window:
+            raise ValueError(f"action={action!r}: expected a row of the window, a whole number from 0 to {self.window - 1}")
+        data, waiting, now_s, done = self._engine().step(int(action))
         info = self._info(waiting, now_s)
         reward = 0.0
         if done:
-            outcome = self._env.outcome()
+            outcome = self._engine().outcome()
             metrics = json.loads(outcome["metrics"])
             info.update(metrics=metrics, event_digest=outcome["event_digest"], decisions=outcome["decisions"])
             reward = self._reward(metrics)
@@ -178,17 +197,18 @@ class SchedulingEnv(gymnasium.Env):
 
     def native(self, policy: str = "first-fit") -> dict:
         """Runs the current episode's jobs under the built-in preset `policy` on the same
-        cluster and settings; returns ``metrics``, ``event_digest``, ``end_s`` and
-        ``jobs_rejected``, as the episode's last ``info`` holds them."""
+        cluster and settings; returns ``metrics`` and ``event_digest`` (to compare with those of
+        the episode's last ``info``), ``end_s`` (when the run ended, in seconds) and
+        ``jobs_rejected`` (jobs that ended without starting)."""
         if self.episode is None:
             raise RuntimeError("no episode yet: call reset first")
-        outcome = self._env.native(policy, *self.episode)
+        outcome = self._engine().native(policy, *self.episode)
         outcome["metrics"] = json.loads(outcome["metrics"])
         return outcome
 
     def close(self):
         """Ends the episode in progress, if any."""
-        self._env.close()
+        self._engine().close()
 
     def _observation(self, data: bytes, waiting: int) -> dict:
         # Read-only arrays over the bytes the engine wrote.

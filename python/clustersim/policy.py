@@ -6,13 +6,15 @@ Register it with :func:`register` and name it in a scenario (``placement =
 "py:NAME"``), or pass it to :func:`clustersim.run` (``placement=MyPlacement``). A scenario
 that names ``py:module.Class`` imports and registers ``Class`` of ``module`` by itself.
 
-The engine calls the hooks at each scheduling round, with batched, read-only views: a list of
-free GPUs per node, columns of the waiting jobs. A hook that raises, or answers what the engine
+The engine calls the hooks at each scheduling round, with batched views: an ``array.array``
+of free GPUs per node (the call's own copy, which the hook may change), columns of the
+waiting jobs. A hook that raises, or answers what the engine
 cannot use, ends the run: :func:`clustersim.run` raises that error.
 """
 
 from __future__ import annotations
 
+import array  # noqa: F401  (named in annotations)
 import importlib
 import re
 from typing import Any, Optional, Sequence
@@ -36,11 +38,12 @@ class Placement:
         seed; ``info["nodes"]`` holds columns ``name``, ``rack``, ``gpus``, ``gpu_type``,
         indexed as the `free` lists of :meth:`place` are."""
 
-    def place(self, job: Job, free: list) -> Optional[Sequence[int]]:
+    def place(self, job: Job, free: "array.array[float]") -> Optional[Sequence[int]]:
         """The node of each of ``job.tasks`` tasks, or ``None`` when the job cannot start now.
 
-        `free` lists the free GPUs of every node after this round's earlier starts (0 for a
-        node that is down); it is this call's own copy. Each task must fit its node (GPUs,
+        `free` (an ``array.array`` of floats) holds the free GPUs of every node after this
+        round's earlier starts (0 for a node that is down); it is this call's own copy, so the
+        hook may count down what it takes. Each task must fit its node (GPUs,
         GPU model, CPU and memory): the engine checks, and a task that does not fit is an
         error. A gang's tasks may share a node when it has room for them all.
         """

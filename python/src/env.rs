@@ -695,10 +695,11 @@ impl Env {
 
     /// Resumes the episode with `action` and runs to the next decision or the end.
     fn resume<'py>(&mut self, py: Python<'py>, action: usize) -> PyResult<StepResult<'py>> {
-        let episode = self
-            .episode
-            .as_mut()
-            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no episode in progress: call start"))?;
+        let episode = self.episode.as_mut().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(
+                "no episode in progress: call reset() first (an episode also ends when every job has been decided)",
+            )
+        })?;
         let (resumed, failure) = crate::pypolicy::collecting(|| episode.resume(action));
         if let Some(failure) = failure {
             self.episode = None;

@@ -88,14 +88,39 @@ thread_local! {
 
 /// A failure of a Python part: kept as the run's failure (the first one counts) when the
 /// caller collects them ([`collecting`]), else the run fails at once (a sweep records it as a
-/// failed run).
+/// failed run, with the exception and where it was raised). The run is unwound without the
+/// panic hook, so nothing but the sweep's record tells of it.
 fn fail(error: PyErr) {
     if !COLLECTING.get() {
-        panic!("a Python policy part failed: {error}");
+        let message = format!(
+            "a Python policy part failed: {}",
+            Python::attach(|py| raised_at(py, &error))
+        );
+        std::panic::resume_unwind(Box::new(message));
     }
     FAILURE.with(|f| {
         f.borrow_mut().get_or_insert(error);
     });
+}
+
+/// `error` and the innermost frame of its traceback: `ValueError: boom (raised at
+/// parts.py:12, in place)`; the exception alone when it has no traceback.
+fn raised_at(py: Python<'_>, error: &PyErr) -> String {
+    let frame = error.traceback(py).and_then(|traceback| {
+        let frames = py
+            .import("traceback")
+            .and_then(|module| module.call_method1("extract_tb", (traceback,)))
+            .ok()?;
+        let last = frames.get_item(-1).ok()?;
+        let field = |name: &str| last.getattr(name).and_then(|v| v.str()).map(|v| v.to_string()).ok();
+        Some(format!(
+            " (raised at {}:{}, in {})",
+            field("filename")?,
+            field("lineno")?,
+            field("name")?
+        ))
+    });
+    format!("{error}{}", frame.unwrap_or_default())
 }
 
 /// Whether a Python part of the run on this thread has failed.

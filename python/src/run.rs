@@ -2,7 +2,8 @@
 //! `scenarios` do, with results handed to Python instead of printed.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -108,12 +109,15 @@ pub fn run<'py>(
     run_dict(py, &loaded, &run, written)
 }
 
-/// Never set: a sweep started from Python runs to its end.
-static NEVER_STOP: AtomicBool = AtomicBool::new(false);
+/// How often a sweep's caller looks for a signal (Ctrl-C) while the sweep runs.
+const SIGNAL_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs a scenario's sweep into `out` (`sweep.json`, `sweep.csv`, `aggregate.csv`), as
 /// `clustersim sweep --out` does. `seeds` and `grid` (key and TOML values) set `sweep.seeds`
-/// and keys of `[sweep.grid]`. Returns the counts of the outcome.
+/// and keys of `[sweep.grid]`. Returns the counts of the outcome. Ctrl-C (any signal whose
+/// Python handler raises) stops it as the command's Ctrl-C does: no run starts after it, the
+/// runs under way finish and are recorded, and the handler's exception (`KeyboardInterrupt`)
+/// is raised; `resume` continues the sweep.
 #[pyfunction]
 #[pyo3(signature = (kind, value, out, origin=None, base_dir=None, overrides=Vec::new(), seeds=None, grid=Vec::new(), threads=None, resume=false))]
 #[allow(clippy::too_many_arguments)]
@@ -147,21 +151,51 @@ pub fn sweep<'py>(
             .map_err(to_py)?,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let outcome = py
-        .detach(|| {
-            let plan = source.plan(&overrides, None)?;
-            let options = SweepOptions {
-                out,
-                threads,
-                shard: None,
-                resume,
-                replace: false,
-                stop: &NEVER_STOP,
-                max_runs: None,
-                first_seed_rows: false,
-            };
-            run_sweep(&plan, &options, &|_, _| Ok(()), &Silent)
-        })
+    let stop = AtomicBool::new(false);
+    let sweep = || {
+        let plan = source.plan(&overrides, None)?;
+        let options = SweepOptions {
+            out,
+            threads,
+            shard: None,
+            resume,
+            replace: false,
+            stop: &stop,
+            max_runs: None,
+            first_seed_rows: false,
+        };
+        run_sweep(&plan, &options, &|_, _| Ok(()), &Silent)
+    };
+    // The sweep works on a thread of its own; this one waits without the GIL and looks for
+    // signals between waits, since Python runs its signal handlers only on the main thread.
+    let (outcome, interrupted) = std::thread::scope(|scope| {
+        let (done, mut finished) = std::sync::mpsc::channel();
+        scope.spawn(move || {
+            let _ = done.send(sweep());
+        });
+        let mut interrupted = None;
+        loop {
+            let (received, receiver) = py.detach(move || (finished.recv_timeout(SIGNAL_POLL), finished));
+            finished = receiver;
+            match received {
+                Ok(outcome) => return (Some(outcome), interrupted),
+                // The sweep's thread panicked: the scope raises its panic on leaving.
+                Err(RecvTimeoutError::Disconnected) => return (None, interrupted),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if interrupted.is_none()
+                && let Err(signal) = py.check_signals()
+            {
+                stop.store(true, Ordering::SeqCst);
+                interrupted = Some(signal);
+            }
+        }
+    });
+    if let Some(signal) = interrupted {
+        return Err(signal);
+    }
+    let outcome = outcome
+        .expect("a sweep's thread sends its outcome unless it panicked")
         .map_err(to_py)?;
     let dict = PyDict::new(py);
     dict.set_item("runs", outcome.runs)?;

@@ -226,9 +226,41 @@ def test_episodes_can_be_left_and_fixed_by_options(choice):
     _, _, done, _, info = choice.step(0)
     assert done
     assert info["metrics"]["avg_wait_s"] == pytest.approx(25.0)
-    with pytest.raises(RuntimeError, match="no episode in progress"):
+    with pytest.raises(RuntimeError, match=r"no episode in progress: call reset\(\) first"):
         choice.step(0)
     choice.close()
+
+
+def test_actions_outside_the_window_are_refused(choice):
+    choice.reset(seed=0)
+    for bad in (4, -1, 1.5, "0", True):
+        with pytest.raises(ValueError, match="expected a row of the window, a whole number from 0 to 3"):
+            choice.step(bad)
+    # NumPy integers, scalar arrays included, are rows like any other.
+    _, _, done, _, _ = choice.step(np.int64(0))
+    assert not done
+    choice.step(np.array(0))
+
+
+def test_another_thread_is_told_to_make_its_own_environment(choice):
+    import threading
+
+    choice.reset(seed=0)
+    errors = []
+
+    def step_elsewhere():
+        try:
+            choice.step(0)
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    worker = threading.Thread(target=step_elsewhere)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and "used only from the thread that created it" in errors[0]
+    # The episode is untouched: this thread goes on with it.
+    _, _, done, _, _ = choice.step(0)
+    assert not done
 
 
 def test_bad_settings_are_refused(tmp_path):

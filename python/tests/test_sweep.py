@@ -64,3 +64,39 @@ def test_sweeps_run_python_parts_and_record_their_failures(tiny):
     assert result.failed == 1
     assert runs["status"] == ["ok", "ok", "failed"]
     assert "RuntimeError: refusing a" in runs["error"][2]
+    # Where the part raised it: this file, the line of `raise`, in `place`.
+    assert f"(raised at {__file__}:51, in place)" in runs["error"][2]
+
+
+def test_a_failing_python_part_prints_no_rust_panic(tiny, capfd):
+    from clustersim.policy import register
+
+    refuses = register(Refuses)
+    clustersim.sweep(tiny, grid={"policy.placement": [refuses]}, threads=1)
+    assert "panicked" not in capfd.readouterr().err
+
+
+def test_grid_values_are_lists_and_threads_at_least_one(tiny):
+    with pytest.raises(TypeError, match=r"grid\['policy.name'\] = 'first-fit': expected a list"):
+        clustersim.sweep(tiny, grid={"policy.name": "first-fit"}, threads=1)
+    with pytest.raises(ValueError, match="threads=0: expected a whole number of at least 1"):
+        clustersim.sweep(tiny, threads=0)
+
+
+def test_ctrl_c_stops_a_sweep_that_can_then_resume(tmp_path):
+    import signal
+    import threading
+
+    # 4 grid points × 2,000 seeds of a library scenario: far more than runs in the 0.3 s before
+    # the signal, whatever the machine.
+    out = tmp_path / "sweep"
+    timer = threading.Timer(0.3, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            clustersim.sweep("library:cascading-failure", seeds=2000, out=out, threads=1)
+    finally:
+        timer.cancel()
+    # Stopped as the command stops: the runs done are in the journal, no sweep.csv yet.
+    assert "sweep.json" in os.listdir(out)
+    assert "sweep.csv" not in os.listdir(out)

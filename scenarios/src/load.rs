@@ -588,7 +588,8 @@ fn plain_types(message: &str) -> String {
                 "u8" => u64::from(u8::MAX),
                 "u16" => u64::from(u16::MAX),
                 "u32" => u64::from(u32::MAX),
-                _ => u64::MAX,
+                // The largest whole number TOML (and so `--set`) can write.
+                _ => i64::MAX as u64,
             };
             format!("a whole number from 0 to {max}")
         }
@@ -702,7 +703,7 @@ mod tests {
     fn type_errors_read_in_plain_words() {
         assert_eq!(
             plain_types("invalid type: floating point `2.5`, expected u64"),
-            "expected a whole number from 0 to 18446744073709551615, found 2.5"
+            "expected a whole number from 0 to 9223372036854775807, found 2.5"
         );
         assert_eq!(
             plain_types("invalid value: integer `-1`, expected u32"),
