@@ -96,6 +96,7 @@ def run(
     as the part raised it.
     """
     _frames.check(frame)
+    seed = _scenario.whole("seed", seed)
     native = _native.run(
         **_scenario.source(scenario, base_dir),
         overrides=prepare(scenario, overrides, placement, queue, preemption),
@@ -136,8 +137,8 @@ def sweep(
     run whose part fails is recorded as failed, with the error, and the sweep goes on.
     """
     _frames.check(frame)
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads={threads!r}: expected a whole number of at least 1 (None: every core)")
+    threads = _scenario.whole("threads", threads, low=1)
+    seeds = _scenario.whole("seeds", seeds, low=1)
     for key, values in (grid or {}).items():
         if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
             raise TypeError(

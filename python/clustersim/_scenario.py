@@ -20,15 +20,15 @@ _TOML_WORDS = {"true", "false", "inf", "nan"}
 def source(scenario: Scenario, base_dir: Optional[Scenario] = None) -> dict:
     """The engine's description of `scenario`: a path, ``library:NAME``, or TOML text.
 
-    A string is TOML text when it holds a line break, or an ``=`` and names no file; text's
+    A string is TOML text when it holds a line break, or an ``=`` and names no file and does
+    not end in ``.toml`` (a missing ``exp/lr=0.1/s.toml`` is a missing file, not text); text's
     relative paths are tried against `base_dir` first, then the working folder.
     """
     if isinstance(scenario, os.PathLike):
         return {"kind": "path", "value": os.fspath(scenario)}
     if not isinstance(scenario, str):
         raise TypeError(f"a scenario is a path, `library:NAME` or TOML text, not {type(scenario).__name__}")
-    is_text = "\n" in scenario or ("=" in scenario and not os.path.exists(scenario))
-    if scenario.startswith("library:") or not is_text:
+    if scenario.startswith("library:") or not is_text(scenario):
         return {"kind": "path", "value": scenario}
     return {
         "kind": "text",
@@ -38,11 +38,33 @@ def source(scenario: Scenario, base_dir: Optional[Scenario] = None) -> dict:
     }
 
 
+def whole(name: str, value: Any, low: int = 0) -> Any:
+    """`value` when it is ``None`` or a whole number from `low` to 2⁶³ − 1 (the largest a
+    scenario file can hold), else a ``ValueError`` (``TypeError`` for a non-integer) naming
+    the argument `name`."""
+    if value is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        if not (hasattr(value, "__index__") and not isinstance(value, bool)):
+            raise TypeError(f"{name}={value!r}: expected a whole number")
+        value = value.__index__()
+    if not low <= value <= 2**63 - 1:
+        raise ValueError(f"{name}={value}: expected a whole number from {low} to {2**63 - 1}")
+    return value
+
+
+def is_text(scenario: str) -> bool:
+    """Whether the string `scenario` is TOML text rather than a path (see :func:`source`)."""
+    if "\n" in scenario:
+        return True
+    return "=" in scenario and not scenario.endswith(".toml") and not os.path.exists(scenario)
+
+
 def texts(scenario: Scenario, overrides: list) -> list:
     """The scenario's text (when it is a file that can be read) and its overrides: where the
     ``py:`` names of Python parts are looked for."""
     found = list(overrides)
-    if isinstance(scenario, str) and ("\n" in scenario or "=" in scenario and not os.path.exists(scenario)):
+    if isinstance(scenario, str) and is_text(scenario):
         found.append(scenario)
     elif not (isinstance(scenario, str) and scenario.startswith("library:")):
         try:

@@ -23,9 +23,14 @@ import json
 import threading
 from typing import Any, Callable, Optional, Union
 
-import gymnasium
-import numpy as np
-from gymnasium import spaces
+try:
+    import gymnasium
+    import numpy as np
+    from gymnasium import spaces
+except ImportError as missing:
+    raise ImportError(
+        f"clustersim.gym needs gymnasium and NumPy ({missing}): pip install gymnasium"
+    ) from missing
 
 from . import _api, _native, _scenario, policy
 from ._scenario import Scenario
@@ -107,6 +112,8 @@ class SchedulingEnv(gymnasium.Env):
         if isinstance(reward, str) and reward not in REWARDS:
             raise ValueError(f"reward={reward!r}: expected one of {', '.join(REWARDS)}, or a function of the metrics")
         self._thread = threading.get_ident()
+        seed = _scenario.whole("seed", seed)
+        window = _scenario.whole("window", window)
         placement = placement if isinstance(placement, str) else policy.register(placement, key="placement")
         policy.register_named([placement])
         self._env = _native.Env(
@@ -160,8 +167,11 @@ class SchedulingEnv(gymnasium.Env):
         the workload) and ``length``; otherwise the start is drawn from the seed."""
         super().reset(seed=seed)
         options = options or {}
-        length = int(options.get("length", self.sequence_length))
-        start = options.get("start")
+        unknown = sorted(set(options) - {"start", "length"})
+        if unknown:
+            raise ValueError(f"reset options {unknown}: the options are start and length")
+        length = _scenario.whole("length", options.get("length", self.sequence_length), low=1)
+        start = _scenario.whole("start", options.get("start"))
         if start is None:
             start = int(self.np_random.integers(0, self.trace_jobs - length + 1))
         data, waiting, now_s, done = self._engine().start(int(start), length)

@@ -274,5 +274,11 @@ def test_bad_settings_are_refused(tmp_path):
     env = SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path)
     with pytest.raises(clustersim.InputError, match="the workload has 3 jobs"):
         env.reset(options={"start": 2, "length": 5})
+    with pytest.raises(ValueError, match="reset options \\['lenght'\\]: the options are start and length"):
+        env.reset(options={"lenght": 2})
+    with pytest.raises(ValueError, match="start=-1: expected a whole number from 0"):
+        env.reset(options={"start": -1})
+    with pytest.raises(ValueError, match="seed=-1: expected a whole number from 0"):
+        SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, seed=-1)
     with pytest.raises(clustersim.InputError, match="fill runs"):
         SchedulingEnv(TINY_SCENARIO, {"workload.mode": "fill"}, base_dir=tmp_path)

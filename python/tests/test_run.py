@@ -120,6 +120,11 @@ def test_errors_carry_the_commands_message_and_exit_code(tiny):
         clustersim.run("library:nope")
     with pytest.raises(clustersim.InputError, match="not KEY=VALUE"):
         clustersim.run(tiny, ["policy.name"])
+    with pytest.raises(ValueError, match="seed=-1: expected a whole number from 0 to 9223372036854775807"):
+        clustersim.run(tiny, seed=-1)
+    # A missing file whose path holds `=` is a missing file, not TOML text.
+    with pytest.raises(clustersim.InputError, match="exp/lr=0.1/s.toml"):
+        clustersim.run("exp/lr=0.1/s.toml")
 
 
 def test_frames_follow_what_is_installed(tiny):

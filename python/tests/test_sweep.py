@@ -79,8 +79,10 @@ def test_a_failing_python_part_prints_no_rust_panic(tiny, capfd):
 def test_grid_values_are_lists_and_threads_at_least_one(tiny):
     with pytest.raises(TypeError, match=r"grid\['policy.name'\] = 'first-fit': expected a list"):
         clustersim.sweep(tiny, grid={"policy.name": "first-fit"}, threads=1)
-    with pytest.raises(ValueError, match="threads=0: expected a whole number of at least 1"):
+    with pytest.raises(ValueError, match="threads=0: expected a whole number from 1 to 9223372036854775807"):
         clustersim.sweep(tiny, threads=0)
+    with pytest.raises(ValueError, match="seeds=-2: expected a whole number from 1"):
+        clustersim.sweep(tiny, seeds=-2)
 
 
 def test_ctrl_c_stops_a_sweep_that_can_then_resume(tmp_path):
