@@ -21,7 +21,8 @@ class RunResult:
     ``seed``, ``scenario`` (as run), ``end_s``, ``jobs_rejected``, ``trace_rows_skipped``."""
     jobs: Any
     """``jobs.csv``'s rows, one per job, in arrival order (``clustersim run`` writes them as
-    jobs end; this table and a file written with `out` hold them in arrival order)."""
+    jobs end; this table and a file written with `out` hold them in arrival order); ``None``
+    for a run with ``keep_jobs=False``."""
     timeseries: Any
     """``timeseries.csv``: the sampled cluster state."""
     racks: Any = None
@@ -82,6 +83,7 @@ def run(
     out: Optional[Scenario] = None,
     frame: str = "auto",
     base_dir: Optional[Scenario] = None,
+    keep_jobs: bool = True,
 ) -> RunResult:
     """Runs `scenario` once, as ``clustersim run`` does.
 
@@ -91,7 +93,10 @@ def run(
     the policy's parts: a name, or a part written in Python (:mod:`clustersim.policy`; a class
     or an instance). With `out`, the run's files (``summary.json``,
     ``jobs.csv``, ``timeseries.csv``, …) are written there too. Tables come as `frame` asks
-    (``"auto"``: pandas, else polars, else a dict of lists). Bad input raises
+    (``"auto"``: pandas, else polars, else a dict of lists). With ``keep_jobs=False`` the run
+    keeps no job's row (``jobs`` is ``None``) and its memory does not grow with the trace (a
+    replay of millions of jobs); with `out` its files are then written as the run goes, as
+    ``clustersim run`` writes them (``jobs.csv`` in the order jobs end). Bad input raises
     :class:`clustersim.InputError` with the command's message; a Python part's error is raised
     as the part raised it.
     """
@@ -102,10 +107,11 @@ def run(
         overrides=prepare(scenario, overrides, placement, queue, preemption),
         seed=seed,
         out=None if out is None else os.fspath(out),
+        keep_jobs=bool(keep_jobs),
     )
     return RunResult(
         summary=json.loads(native["summary"]),
-        jobs=_frames.table(native["jobs"], frame),
+        jobs=_frames.table(native["jobs"], frame) if keep_jobs else None,
         timeseries=_frames.table(native["timeseries"], frame),
         racks=_frames.table(native["racks"], frame),
         incidents=_frames.table(native["incidents"], frame),

@@ -10,6 +10,8 @@ use pyo3::types::PyDict;
 use scenarios::run::ScenarioRun;
 use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
+use sim_core::metrics::{DiscardRows, RackSample, RackSampleSink, Sample, SampleSink};
+use sim_core::run::SampleSinks;
 
 use crate::error::to_py;
 use crate::pypolicy;
@@ -70,10 +72,13 @@ pub fn load(
 }
 
 /// Runs a scenario once; writes its files into `out` when given, as `clustersim run --out`
-/// does (without the charts and page). A failure of a Python part of the policy is raised as
-/// the part raised it.
+/// does (without the charts and page). With `keep_jobs` false the run keeps no job's row (the
+/// `jobs` table is empty) and drops ended jobs as it goes, so its memory does not grow with
+/// the trace; with `out` it then writes `jobs.csv`, `timeseries.csv` and `racks.csv` as the
+/// run goes, exactly as the command does (rows in the order jobs end). A failure of a Python
+/// part of the policy is raised as the part raised it.
 #[pyfunction]
-#[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, out=None))]
+#[pyo3(signature = (kind, value, origin=None, base_dir=None, overrides=Vec::new(), seed=None, out=None, keep_jobs=true))]
 #[allow(clippy::too_many_arguments)]
 pub fn run<'py>(
     py: Python<'py>,
@@ -84,12 +89,33 @@ pub fn run<'py>(
     overrides: Vec<String>,
     seed: Option<u64>,
     out: Option<PathBuf>,
+    keep_jobs: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
     let work = || {
-        let run = scenarios::run::run(&loaded)?;
+        let (run, streamed) = match (&out, keep_jobs) {
+            (_, true) => (scenarios::run::run(&loaded)?, None),
+            (None, false) => (
+                scenarios::run::run_with(&loaded, Vec::new(), &mut DiscardRows, true)?,
+                None,
+            ),
+            (Some(dir), false) => {
+                let mut files = reports::StreamedFiles::create(dir).map_err(|e| ScenarioError::io(dir, e))?;
+                let mut cluster = AlsoKept::new(&mut files.timeseries);
+                let mut racks = AlsoKept::new(&mut files.racks);
+                let samples = SampleSinks {
+                    cluster: &mut cluster,
+                    racks: &mut racks,
+                };
+                let mut run =
+                    scenarios::run::run_explaining(&loaded, Vec::new(), &mut files.jobs, Some(samples), true, None)?;
+                run.record.timeseries = cluster.kept;
+                run.record.racks = racks.kept;
+                (run, Some(files))
+            }
+        };
         let written = match &out {
-            Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, None)?,
+            Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, streamed)?,
             None => Vec::new(),
         };
         Ok::<_, ScenarioError>((run, written))
@@ -107,6 +133,33 @@ pub fn run<'py>(
     }
     let (run, written) = result.map_err(to_py)?;
     run_dict(py, &loaded, &run, written)
+}
+
+/// Samples written to a file as they come and kept for the caller's tables too (they are few:
+/// one per sampling time, and per rack).
+struct AlsoKept<'a, S: ?Sized, T> {
+    file: &'a mut S,
+    kept: Vec<T>,
+}
+
+impl<'a, S: ?Sized, T> AlsoKept<'a, S, T> {
+    fn new(file: &'a mut S) -> Self {
+        AlsoKept { file, kept: Vec::new() }
+    }
+}
+
+impl<S: SampleSink + ?Sized> SampleSink for AlsoKept<'_, S, Sample> {
+    fn push(&mut self, sample: Sample) {
+        self.kept.push(sample.clone());
+        self.file.push(sample);
+    }
+}
+
+impl<S: RackSampleSink + ?Sized> RackSampleSink for AlsoKept<'_, S, RackSample> {
+    fn push(&mut self, sample: &RackSample, rack_name: &str) {
+        self.kept.push(sample.clone());
+        self.file.push(sample, rack_name);
+    }
 }
 
 /// How often a sweep's caller looks for a signal (Ctrl-C) while the sweep runs.

@@ -83,6 +83,29 @@ def test_tables_equal_the_files_the_run_writes(tiny, tmp_path):
     assert [float(s["t_s"]) for s in samples] == result.timeseries["t_s"]
 
 
+def test_a_run_that_keeps_no_jobs_streams_the_files_as_the_command_does(tiny, tmp_path):
+    kept = clustersim.run(tiny, out=tmp_path / "kept", frame="dict")
+    streamed = clustersim.run(tiny, out=tmp_path / "streamed", frame="dict", keep_jobs=False)
+    assert streamed.jobs is None
+    assert streamed.summary == kept.summary
+    assert streamed.timeseries == kept.timeseries
+    assert (tmp_path / "streamed" / "timeseries.csv").read_bytes() == (tmp_path / "kept" / "timeseries.csv").read_bytes()
+
+    def rows(folder):
+        with open(tmp_path / folder / "jobs.csv", newline="") as f:
+            return list(csv.DictReader(f))
+
+    # The same rows; written as jobs end (the command's order), not in arrival order.
+    assert sorted(map(tuple, (r.values() for r in rows("streamed")))) == sorted(
+        map(tuple, (r.values() for r in rows("kept")))
+    )
+    ends = [float(r["end_s"]) for r in rows("streamed")]
+    assert ends == sorted(ends)
+    # Without a folder, nothing but the metrics and the time series.
+    bare = clustersim.run(tiny, frame="dict", keep_jobs=False)
+    assert bare.jobs is None and bare.summary == kept.summary and bare.timeseries == kept.timeseries
+
+
 def test_library_lists_the_incident_library():
     entries = clustersim.library()
     assert [e.name for e in entries] == [
