@@ -141,7 +141,7 @@ pub struct Source<'a> {
 
 /// Expands the scenario's `[sweep]` (or `sweep`, when given, in its place) into a plan. Every
 /// grid value is checked before anything runs: a bad one is bad input naming its line. The
-/// file is parsed a fixed number of times, not once per value and point ([`Variants`]).
+/// file is parsed a fixed number of times, not once per value and point.
 pub fn plan(
     source: &Source<'_>,
     overrides: &[Override],
