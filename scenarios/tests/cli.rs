@@ -364,6 +364,35 @@ fn comm_fraction_from_the_ring_all_reduce() {
     );
 }
 
+/// Sizes and bandwidths that are no such thing are bad input (exit 2), not a NaN share.
+#[test]
+fn comm_fraction_refuses_what_is_no_size_or_bandwidth() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, reason) in [
+        ("--bytes", "-5e9", "is below 0"),
+        ("--gbps", "0", "is not above 0"),
+        ("--gbps", "nan", "expected a finite number"),
+        ("--gpus", "0", "0 is not in 1.."),
+    ] {
+        // `--flag=value`, so that a negative value is not read as a flag.
+        let args: Vec<String> = [
+            ("--bytes", "1e9"),
+            ("--gpus", "8"),
+            ("--gbps", "100"),
+            ("--compute", "500ms"),
+        ]
+        .iter()
+        .map(|&(f, v)| format!("{f}={}", if f == flag { value } else { v }))
+        .collect();
+        let args: Vec<&str> = std::iter::once("comm-fraction")
+            .chain(args.iter().map(String::as_str))
+            .collect();
+        let output = clustersim(&args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        assert!(stderr(&output).contains(reason), "{flag} {value}: {}", stderr(&output));
+    }
+}
+
 #[test]
 fn report_renders_a_run_folder_as_run_does() {
     let dir = workspace(SCENARIO, TRACE);

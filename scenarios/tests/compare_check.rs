@@ -198,6 +198,15 @@ fn check_passes_against_itself_and_fails_with_a_table_of_regressions() {
         stdout.contains("gpu_alloc_ratio >= 0.9") && !stdout.contains("jobs_completed"),
         "{stdout}"
     );
+    // -v lists the 3 passing checks too (jobs_completed == baseline at each point).
+    let verbose = clustersim(
+        &["check", "cmp", "--baseline", "cmp", "--rules", "rules.txt", "-v"],
+        dir.path(),
+    );
+    assert_eq!(verbose.status.code(), Some(1));
+    let listed = text(&verbose.stdout);
+    assert_eq!(listed.matches("jobs_completed == baseline").count(), 3, "{listed}");
+    assert_eq!(listed.matches("REGRESSED").count(), 6, "{listed}");
     std::fs::write(dir.path().join("bad.txt"), "avg_jct_s <= 2 x baseline\n").unwrap();
     let bad = clustersim(&["check", "cmp", "--baseline", "cmp", "--rules", "bad.txt"], dir.path());
     assert_eq!(bad.status.code(), Some(2));

@@ -463,6 +463,36 @@ fn validate_checks_and_counts_the_sweep() {
     assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
 }
 
+/// Seeds past 2⁶³ − 1 are refused for the sweep that would run them (4 seeds from 2⁶³ − 2
+/// end at 2⁶³ + 1), never for one run of the same file at the largest seed.
+#[test]
+fn only_a_sweep_refuses_seeds_past_the_largest() {
+    let dir = workspace(SCENARIO);
+    let output = clustersim(&["validate", "s.toml", "--set", "seed=9223372036854775806"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(
+            "s.toml with --set seed=9223372036854775806: sweep.seeds: 4 seeds from seed 9223372036854775806 run past 9223372036854775807"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let run = clustersim(
+        &[
+            "run",
+            "s.toml",
+            "--seed",
+            "9223372036854775807",
+            "--no-report",
+            "-q",
+            "--out",
+            "one",
+        ],
+        dir.path(),
+    );
+    assert_ok(&run);
+}
+
 #[test]
 fn quiet_sweeps_print_nothing_and_resumes_say_what_ran() {
     let dir = workspace(SCENARIO);

@@ -163,6 +163,27 @@ pub fn plan_with(
     let mut loaded = base.into_loaded();
     loaded.scenario.sweep = Some(sweep.clone());
     let base = ValidScenario::check_with(loaded, registry)?;
+    // Only a sweep runs these seeds, so only a sweep refuses them (`run --seed` of a scenario
+    // with a `[sweep]` section takes any seed).
+    let last_seed = base.scenario.seed.checked_add(sweep.seeds.saturating_sub(1));
+    if last_seed.is_none_or(|last| last > i64::MAX as u64) {
+        let flag = overrides
+            .iter()
+            .rev()
+            .find(|o| o.path == ["sweep", "seeds"] || o.path == ["seed"]);
+        let place = match flag {
+            Some(flag) => format!("{} with --set {}", source.origin, flag.text),
+            None => locate(source.text, "sweep", "seeds")
+                .map_or_else(|| source.origin.to_string(), |line| format!("{}:{line}", source.origin)),
+        };
+        return Err(ScenarioError::Input(format!(
+            "{place}: sweep.seeds: {} seeds from seed {} run past {}, the largest seed a scenario \
+             file can hold (`run --seed` could not replay them)",
+            sweep.seeds,
+            base.scenario.seed,
+            i64::MAX
+        )));
+    }
     let keys: Vec<String> = sweep.grid.keys().cloned().collect();
     let mut choices: Vec<Vec<(Override, String)>> = Vec::new();
     for (key, values) in &sweep.grid {

@@ -49,7 +49,11 @@ pub fn check_command(args: &CheckArgs) -> Result<i32, ScenarioError> {
             count(report.checks.len() as u64, "check"),
             baseline.origin
         );
-        outln!("{}", render(&header, &CheckReport::rows(report.failures())));
+        let rows = match args.verbose {
+            true => CheckReport::rows(report.checks.iter()),
+            false => CheckReport::rows(report.failures()),
+        };
+        outln!("{}", render(&header, &rows));
         return Ok(REGRESSED);
     }
     outln!(

@@ -118,16 +118,47 @@ pub struct WhyArgs {
     pub summary: bool,
 }
 
+/// A finite number of 0 or more (`--bytes`).
+fn at_least_zero(text: &str) -> Result<f64, String> {
+    finite(text).and_then(|v| {
+        if v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("{v} is below 0"))
+        }
+    })
+}
+
+/// A finite number above 0 (`--gbps`).
+fn above_zero(text: &str) -> Result<f64, String> {
+    finite(text).and_then(|v| {
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("{v} is not above 0"))
+        }
+    })
+}
+
+/// A finite number: NaN and the infinities are not bandwidths or sizes.
+fn finite(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err("expected a finite number".to_string()),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
+}
+
 #[derive(Args)]
 pub struct CommFractionArgs {
-    /// Bytes all-reduced every step (e.g. 14e9 for 7B parameters in 16-bit gradients).
-    #[arg(long)]
+    /// Bytes all-reduced every step (e.g. 14e9 for 7B parameters in 16-bit gradients; 0 or more).
+    #[arg(long, value_parser = at_least_zero)]
     pub bytes: f64,
-    /// GPUs taking part (ring size).
-    #[arg(long)]
+    /// GPUs taking part (ring size, at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
-    /// Network bandwidth per GPU, Gbit/s.
-    #[arg(long)]
+    /// Network bandwidth per GPU, Gbit/s (above 0).
+    #[arg(long, value_parser = above_zero)]
     pub gbps: f64,
     /// Computation time per step not overlapped with communication, e.g. 800ms.
     #[arg(long, value_parser = parse_duration)]
@@ -296,7 +327,8 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// Print JSON (keys: jobs, skipped, skipped_reasons, first_submit_s, last_submit_s,
-    /// size_histogram, duration_mean_s, duration_p50_s, duration_p90_s, duration_p99_s, total_gpu_hours).
+    /// size_histogram, duration_mean_s, duration_p50_s, duration_p90_s, duration_p99_s, total_gpu_hours,
+    /// cpu_job_histogram, cpu_job_core_hours).
     #[arg(long)]
     pub json: bool,
 }
