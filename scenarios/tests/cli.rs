@@ -750,6 +750,39 @@ fn a_run_that_fails_writing_over_an_earlier_run_leaves_neither() {
     assert_eq!(files_in(&dir.path().join("out")), ["jobs.csv"]);
 }
 
+/// Ctrl-C during a run leaves no trace: exit 130, no temporary file, and the folder it made is
+/// gone (one it did not make keeps what it held).
+#[test]
+fn an_interrupted_run_leaves_no_trace() {
+    use std::process::{Command, Stdio};
+    // 1M synthetic jobs: seconds of work, far more than the second before the signal.
+    let scenario = "name = \"long\"\n[cluster]\nracks = 16\nnodes_per_rack = 8\n\
+                    node = { gpus = 8, gpu_type = \"A100-80GB\" }\n[workload.synthetic]\njobs = 1000000\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("long.toml"), scenario).unwrap();
+    std::fs::create_dir(dir.path().join("kept")).unwrap();
+    std::fs::write(dir.path().join("kept/notes.txt"), "mine").unwrap();
+    for (out, left) in [("made", None), ("kept", Some(vec!["notes.txt".to_string()]))] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+            .args(["run", "long.toml", "--no-report", "-q", "--out", out])
+            .current_dir(dir.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+        assert!(stderr(&output).contains("interrupted: the run wrote nothing"));
+        let folder = dir.path().join(out);
+        assert_eq!(folder.exists().then(|| files_in(&folder)), left);
+    }
+}
+
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()

@@ -97,6 +97,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         }
     }
     let created = !out.exists();
+    remove_on_ctrl_c(&out, created);
     let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
     let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
         let options = reports::timeline::TimelineOptions {
@@ -314,6 +315,26 @@ const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"]
 
 /// Removes from the run folder `out` the files among `names` that this run did not write (those
 /// of `kept`): an earlier run's, which would otherwise be read as this run's.
+/// On Ctrl-C, removes what the run has begun to write into `out` (its temporary files, and the
+/// folder when the run made it) and exits with [`crate::exit::INTERRUPTED`]: an interrupted
+/// run leaves no trace, and an earlier run's files in `out` stay as they were.
+fn remove_on_ctrl_c(out: &Path, created: bool) {
+    let out = out.to_path_buf();
+    let installed = ctrlc::set_handler(move || {
+        // Each step may find nothing to do (the run had not begun to write).
+        let _ = reports::remove_leftovers(&out);
+        if created {
+            // Everything in it is this run's.
+            let _ = std::fs::remove_dir_all(&out);
+        }
+        eprintln!("\ninterrupted: the run wrote nothing");
+        std::process::exit(crate::exit::INTERRUPTED);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C will leave the run's temporary files: {e}");
+    }
+}
+
 /// The files of a run's report: its charts and `report.html`.
 fn report_file_names() -> Vec<String> {
     RUN_CHARTS
