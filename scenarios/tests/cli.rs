@@ -763,7 +763,7 @@ fn an_interrupted_run_leaves_no_trace() {
     std::fs::create_dir(dir.path().join("kept")).unwrap();
     std::fs::write(dir.path().join("kept/notes.txt"), "mine").unwrap();
     for (out, left) in [("made", None), ("kept", Some(vec!["notes.txt".to_string()]))] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        let child = Command::new(env!("CARGO_BIN_EXE_clustersim"))
             .args(["run", "long.toml", "--no-report", "-q", "--out", out])
             .current_dir(dir.path())
             .stderr(Stdio::piped())
