@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 
 use super::frame::{Axis, Mark, framed, legend, line};
-use super::palette::colour;
+use super::palette::{colour, stroke_width};
 use super::series::{Labelled, constant, merge_identical, note_if_all_flat};
 use super::{Chart, DrawError, Medium};
 
@@ -142,7 +142,12 @@ impl Chart for BandChart {
                         .collect();
                     chart.draw_series(std::iter::once(Polygon::new(outline, tone.mix(0.18).filled())))?;
                     let means: Vec<(f64, f64)> = series.points.iter().map(|p| (at(p), p.mean)).collect();
-                    line(chart, &means, tone.stroke_width(2), medium)?;
+                    line(
+                        chart,
+                        &means,
+                        tone.stroke_width(stroke_width(index, shown.len())),
+                        medium,
+                    )?;
                 }
                 if !self.dense {
                     chart.draw_series(

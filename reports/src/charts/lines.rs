@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::frame::{Axis, Mark, framed, legend, line};
-use super::palette::colour;
+use super::palette::{colour, stroke_width};
 use super::series::{Labelled, constant, merge_identical, note_if_all_flat, same_points};
 use super::{Chart, DrawError, Medium, TimeUnit};
 
@@ -127,8 +127,9 @@ impl Chart for LineChart {
         );
         let legend = legend(&shown, Mark::Line, |s| (&s.label, s.colour));
         framed(area, &super::tidy_title(&self.title), &x, &y, &legend, |chart| {
-            for (series, points) in shown.iter().zip(&drawn) {
-                line(chart, points, colour(series.colour).stroke_width(2), medium)?;
+            for (index, (series, points)) in shown.iter().zip(&drawn).enumerate() {
+                let width = stroke_width(index, shown.len());
+                line(chart, points, colour(series.colour).stroke_width(width), medium)?;
             }
             Ok(())
         })

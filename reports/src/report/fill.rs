@@ -83,7 +83,10 @@ fn series_of(keys: &[String], point: &CurvePoint<'_>, policies: &[String], fallb
     match keys.iter().position(|k| k == POLICY_KEY) {
         Some(column) => {
             let policy = point.params[column].clone();
-            let colour = policies.iter().position(|p| *p == policy).unwrap_or(fallback);
+            let colour = policies
+                .iter()
+                .position(|p| *p == policy)
+                .map_or(fallback, |at| crate::charts::palette::colours_of(policies)[at]);
             (policy, colour)
         }
         None => ("all runs".into(), fallback),
@@ -117,6 +120,11 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
         } else {
             format!(": {}", panel.label)
         };
+        // With one seed a point has no interval: the labels say so instead of claiming one.
+        let spread = match panel.points.iter().any(|p| p.runs.len() >= 2) {
+            true => "mean and 95 % CI",
+            false => "one seed, no interval",
+        };
         let series = panel.series(keys, policies, |label, colour, point| {
             let points = point
                 .percents()
@@ -137,7 +145,7 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
             name: format!("fill_alloc{}", panel.suffix),
             title: format!("GPU allocation against arrived demand{title_end}"),
             x_label: "arrived GPU demand (% of capacity)".into(),
-            y_label: "allocated GPUs (% of capacity), mean and 95 % CI".into(),
+            y_label: format!("allocated GPUs (% of capacity), {spread}"),
             y_from_zero: true,
             categories: None,
             series,
@@ -171,7 +179,7 @@ pub fn charts(keys: &[String], points: &[CurvePoint<'_>], policies: &[String]) -
                     name.trim_start_matches("frag_")
                 ),
                 x_label: "arrived GPU demand".into(),
-                y_label: format!("fragmentation {what}, mean and 95 % CI"),
+                y_label: format!("fragmentation {what}, {spread}"),
                 groups: BAR_PERCENTS.iter().map(|p| format!("{p} %")).collect(),
                 series,
             });

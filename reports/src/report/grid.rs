@@ -4,6 +4,7 @@
 
 use crate::aggregate::PointAggregate;
 use crate::charts::categories::{is_categorical, short, short_labels};
+use crate::charts::palette::colours_of;
 use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
 use crate::direction::{Better, better_in, leading};
@@ -137,6 +138,18 @@ pub fn best(points: &[PointAggregate], metric: &str, declared: &[MetricDecl]) ->
     Some((metric.to_string(), shown, at.join(", ")))
 }
 
+/// What a chart of `metric` over `points` shows around each mean: a 95 % interval, or, when no
+/// point has two seeds, none (said, rather than an interval claimed and drawn at zero width).
+fn around_means(metric: &str, points: &[PointAggregate]) -> &'static str {
+    match points
+        .iter()
+        .any(|p| p.metric(metric).is_some_and(|e| e.ci95.is_some()))
+    {
+        true => "mean, 95 % CI",
+        false => "one seed, no interval",
+    }
+}
+
 /// `metric` against the parameter in column `x`.
 fn against(
     metric: &str,
@@ -187,7 +200,10 @@ fn against(
             Some(s) => s.points.push(band_point),
             None => {
                 let colour = match policy_column {
-                    Some(column) => policies.iter().position(|p| *p == point.params[column]).unwrap_or(0),
+                    Some(column) => policies
+                        .iter()
+                        .position(|p| *p == point.params[column])
+                        .map_or(0, |at| colours_of(policies)[at]),
                     None => series.len(),
                 };
                 series.push(BandSeries {
@@ -203,7 +219,7 @@ fn against(
     }
     BandChart {
         name: format!("{metric}_vs_{}", policy_folder(&keys[x])),
-        title: format!("{metric} against {} (mean, 95 % CI)", keys[x]),
+        title: format!("{metric} against {} ({})", keys[x], around_means(metric, points)),
         x_label: keys[x].clone(),
         y_label: metric.to_string(),
         y_from_zero: from_zero(metric),
@@ -228,11 +244,12 @@ fn by_category(
     policies: &[String],
 ) -> BandChart {
     let mut chart = against(metric, column, keys, points, policies, None);
+    let colours = colours_of(policies);
     for s in &mut chart.series {
-        s.colour = policies.iter().position(|p| *p == s.label).unwrap_or(0);
+        s.colour = policies.iter().position(|p| *p == s.label).map_or(0, |at| colours[at]);
     }
     chart.name = by_policy(metric);
-    chart.title = format!("{metric} by policy (mean, 95 % CI)");
+    chart.title = format!("{metric} by policy ({})", around_means(metric, points));
     chart
 }
 
@@ -320,6 +337,25 @@ mod tests {
             Some(vec!["best-fit".to_string(), "first-fit".to_string()])
         );
         assert_eq!(only_policy.series[0].colour, 1);
+    }
+
+    #[test]
+    fn one_seed_charts_claim_no_interval() {
+        let keys = vec!["cluster.racks".to_string(), POLICY_KEY.to_string()];
+        let policies = vec!["first-fit".to_string()];
+        let two_seeds = [point("first-fit", "4", 10.0), point("first-fit", "2", 20.0)];
+        assert_eq!(
+            charts(&keys, &two_seeds, &policies, &[])[0].title,
+            "avg_jct_s against cluster.racks (mean, 95 % CI)"
+        );
+        let one_seed = two_seeds.map(|mut p| {
+            p.metrics[5] = Estimate::of(&[p.metrics[5].mean.unwrap()]);
+            p
+        });
+        assert_eq!(
+            charts(&keys, &one_seed, &policies, &[])[0].title,
+            "avg_jct_s against cluster.racks (one seed, no interval)"
+        );
     }
 
     #[test]

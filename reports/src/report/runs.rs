@@ -21,8 +21,12 @@ struct PolicyRun {
     samples: Vec<[f64; 5]>,
     /// t_s and frag_gpus, where the run measured the FGD paper's fragmentation.
     gpu_frag: Vec<(f64, f64)>,
+    /// JCTs of the jobs that completed.
     jct_s: Vec<f64>,
+    /// Waits of the jobs that started.
     wait_s: Vec<f64>,
+    /// Rows of `jobs.csv`: every job.
+    jobs: usize,
 }
 
 /// The folders of the policies in `dir` (label, folder), in the order of `policies`.
@@ -52,7 +56,8 @@ pub fn span_s(folders: &[(String, PathBuf)]) -> Result<f64, ReportError> {
 /// empty). Folders without `timeseries.csv` are left out.
 pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> Result<Vec<LineChart>, ReportError> {
     let mut runs = Vec::new();
-    for (colour, (policy, folder)) in folders.iter().enumerate() {
+    let colours = crate::charts::palette::colours_of(&folders.iter().map(|(label, _)| label).collect::<Vec<_>>());
+    for ((policy, folder), &colour) in folders.iter().zip(&colours) {
         if !folder.join("timeseries.csv").exists() {
             continue;
         }
@@ -77,6 +82,7 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
             gpu_frag,
             jct_s: jobs.iter().filter_map(|r| r[0]).collect(),
             wait_s: jobs.iter().filter_map(|r| r[1]).collect(),
+            jobs: jobs.len(),
         });
     }
     if runs.is_empty() {
@@ -106,7 +112,23 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
         series: series(&|r| thin(&r.samples).iter().map(|s| (unit.of(s[0]), s[column])).collect()),
         steps: false,
     };
-    let cdf = |name: &str, title: &str, what: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
+    // A CDF covers the jobs that have the value (completed for JCTs, started for waits); when
+    // some jobs lack it, the axis says whose fraction it is, so a curve reaching 1 does not
+    // read as every job.
+    let share = |values: fn(&PolicyRun) -> &[f64], which: &str| match runs
+        .iter()
+        .filter(|r| values(r).len() < r.jobs)
+        .count()
+    {
+        0 => "fraction of jobs".to_string(),
+        _ if runs.len() == 1 => format!(
+            "fraction of {which} jobs ({} of {})",
+            values(&runs[0]).len(),
+            runs[0].jobs
+        ),
+        _ => format!("fraction of {which} jobs (the others left out)"),
+    };
+    let cdf = |name: &str, title: &str, what: &str, which: &str, values: fn(&PolicyRun) -> &[f64]| LineChart {
         name: name.into(),
         title: format!("{title}{suffix}"),
         x: XScale::Log10 {
@@ -114,7 +136,7 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
             unit: unit.name.to_string(),
             floor: unit.of(1.0),
         },
-        y_label: "fraction of jobs".into(),
+        y_label: share(values, which),
         y_from_zero: true,
         series: series(&|r| {
             cumulative(values(r))
@@ -157,12 +179,12 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
         over_time(
             "frag_over_time",
             "Fragmentation over time",
-            "1 − largest free block ÷ free GPUs",
+            "1 − largest free block ÷ free GPUs (0: none free)",
             3,
         ),
         over_time("queue_over_time", "Queue length over time", "jobs waiting", 4),
-        cdf("jct_cdf", "Job completion time, CDF", "JCT", |r| &r.jct_s),
-        cdf("wait_cdf", "Wait time, CDF", "wait", |r| &r.wait_s),
+        cdf("jct_cdf", "Job completion time, CDF", "JCT", "completed", |r| &r.jct_s),
+        cdf("wait_cdf", "Wait time, CDF", "wait", "started", |r| &r.wait_s),
     ];
     if !gpu_frag.series.is_empty() {
         charts.insert(3, gpu_frag);
@@ -282,5 +304,30 @@ mod tests {
             cumulative(&[3.0, 1.0, 2.0, 2.0]),
             vec![(1.0, 0.25), (2.0, 0.5), (2.0, 0.75), (3.0, 1.0)]
         );
+    }
+
+    #[test]
+    fn a_cdf_of_some_jobs_says_whose_fraction_it_is() {
+        // Three jobs: a completed (JCT 100, wait 0), b started and running (wait 10), c waiting.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            "t_s,gpu_alloc,gpu_util,frag,queue_len\n0,0.5,0.5,0,1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("jobs.csv"),
+            "job_id,jct_s,wait_s\na,100,0\nb,,10\nc,,\n",
+        )
+        .unwrap();
+        let charts = charts_of(
+            &[("first-fit".into(), dir.path().to_path_buf())],
+            "",
+            crate::charts::time::SECONDS,
+        )
+        .unwrap();
+        let label = |name: &str| charts.iter().find(|c| c.name == name).unwrap().y_label.clone();
+        assert_eq!(label("jct_cdf"), "fraction of completed jobs (1 of 3)");
+        assert_eq!(label("wait_cdf"), "fraction of started jobs (2 of 3)");
     }
 }
