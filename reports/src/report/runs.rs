@@ -182,7 +182,12 @@ pub fn charts_of(folders: &[(String, PathBuf)], which: &str, unit: TimeUnit) -> 
             "1 − largest free block ÷ free GPUs (0: none free)",
             3,
         ),
-        over_time("queue_over_time", "Queue length over time", "jobs waiting", 4),
+        over_time(
+            "queue_over_time",
+            "Queue length over time",
+            "jobs waiting (not those held after a failure)",
+            4,
+        ),
         cdf("jct_cdf", "Job completion time, CDF", "JCT", "completed", |r| &r.jct_s),
         cdf("wait_cdf", "Wait time, CDF", "wait", "started", |r| &r.wait_s),
     ];
