@@ -100,6 +100,7 @@ pub fn run<'py>(
                 None,
             ),
             (Some(dir), false) => {
+                let created = !dir.exists();
                 let mut files = reports::StreamedFiles::create(dir).map_err(|e| ScenarioError::io(dir, e))?;
                 let mut cluster = AlsoKept::new(&mut files.timeseries);
                 let mut racks = AlsoKept::new(&mut files.racks);
@@ -107,8 +108,20 @@ pub fn run<'py>(
                     cluster: &mut cluster,
                     racks: &mut racks,
                 };
-                let mut run =
-                    scenarios::run::run_explaining(&loaded, Vec::new(), &mut files.jobs, Some(samples), true, None)?;
+                let run =
+                    scenarios::run::run_explaining(&loaded, Vec::new(), &mut files.jobs, Some(samples), true, None);
+                let mut run = match run {
+                    Ok(run) => run,
+                    Err(e) => {
+                        // Nothing of a failed run stays: its unfinished files go with `files`,
+                        // and the folder too if this run made it.
+                        drop(files);
+                        if created {
+                            let _ = std::fs::remove_dir(dir);
+                        }
+                        return Err(e);
+                    }
+                };
                 run.record.timeseries = cluster.kept;
                 run.record.racks = racks.kept;
                 (run, Some(files))

@@ -104,6 +104,12 @@ def test_a_run_that_keeps_no_jobs_streams_the_files_as_the_command_does(tiny, tm
     # Without a folder, nothing but the metrics and the time series.
     bare = clustersim.run(tiny, frame="dict", keep_jobs=False)
     assert bare.jobs is None and bare.summary == kept.summary and bare.timeseries == kept.timeseries
+    # A run that fails on a bad row leaves nothing behind, not even the folder it made.
+    with open(tiny.parent / "tiny.csv", "a") as f:
+        f.write("d,30,ten,1,4\n")
+    with pytest.raises(clustersim.InputError, match="tiny.csv:5"):
+        clustersim.run(tiny, out=tmp_path / "failed", keep_jobs=False)
+    assert not (tmp_path / "failed").exists()
 
 
 def test_library_lists_the_incident_library():
