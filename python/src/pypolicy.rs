@@ -403,7 +403,8 @@ fn rows(answer: &Bound<'_, PyAny>, count: usize, complete: bool, what: &str) -> 
     for &row in &rows {
         if row >= count || std::mem::replace(&mut seen[row], true) {
             return Err(RunError::new_err(format!(
-                "{what} returned row {row}: each row of 0..{count} may be listed once"
+                "{what} returned row {row}: the rows are numbered 0 to {}, and each may be listed once",
+                count.saturating_sub(1)
             )));
         }
     }
