@@ -355,3 +355,26 @@ fn a_repair_no_record_reports_still_renews_a_conservative_plan() {
     );
     assert_eq!(outcome.jobs[0].interruptions, 0);
 }
+
+/// A run whose stop flag another thread sets ends at its next instant with `Interrupted`,
+/// naming that instant. Two jobs of 100 s on one node, one after the other: stepping to the
+/// first job's end (100 s) and setting the flag stops the run there, before the second ends.
+#[test]
+fn a_stop_flag_ends_the_run_at_its_next_instant() {
+    let stop = sim_core::engine::StopFlag::new();
+    let config = EngineConfig {
+        stop: Some(stop.clone()),
+        ..Default::default()
+    };
+    let mut policy = common::policy("first-fit");
+    let jobs = [job("a", 0, 100, 1, 8.0), job("b", 0, 100, 1, 8.0)];
+    let source = jobs.into_iter().map(Ok::<_, Infallible>);
+    let mut engine = Engine::new(cluster(1, 8), source, policy.as_mut(), config).unwrap();
+    // The arrivals at 0, then a's end at 100 (b starts).
+    assert!(engine.step().unwrap() && engine.step().unwrap());
+    stop.set();
+    match engine.step() {
+        Err(RunError::Interrupted(at)) => assert_eq!(at, SimTime::from_secs(100)),
+        other => panic!("expected an interruption at 100 s, got {other:?}"),
+    }
+}

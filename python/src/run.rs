@@ -10,6 +10,7 @@ use pyo3::types::PyDict;
 use scenarios::run::ScenarioRun;
 use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
+use sim_core::engine::StopFlag;
 use sim_core::metrics::{DiscardRows, RackSample, RackSampleSink, Sample, SampleSink};
 use sim_core::run::SampleSinks;
 
@@ -133,17 +134,23 @@ pub fn run<'py>(
         };
         Ok::<_, ScenarioError>((run, written))
     };
-    // Python parts are called with the GIL held: their runs keep it.
-    let (result, failure) = pypolicy::collecting(|| {
-        if pypolicy::uses_python(loaded.policy()) {
-            work()
-        } else {
-            py.detach(work)
+    // Python parts are called with the GIL held: their runs keep it (and a Ctrl-C reaches
+    // them as Python's own KeyboardInterrupt). Other runs go on a thread of their own, which a
+    // Ctrl-C stops at its next instant.
+    let result = if pypolicy::uses_python(loaded.policy()) {
+        let (result, failure) = pypolicy::collecting(work);
+        if let Some(failure) = failure {
+            return Err(failure);
         }
-    });
-    if let Some(failure) = failure {
-        return Err(failure);
-    }
+        result
+    } else {
+        let stop = StopFlag::new();
+        let (result, interrupted) = watching_signals(py, || stop.set(), || scenarios::run::stoppable(&stop, work));
+        if let Some(signal) = interrupted {
+            return Err(signal);
+        }
+        result.expect("a run's thread sends its result unless it panicked")
+    };
     let (run, written) = result.map_err(to_py)?;
     run_dict(py, &loaded, &run, written)
 }
@@ -175,8 +182,42 @@ impl<S: RackSampleSink + ?Sized> RackSampleSink for AlsoKept<'_, S, RackSample> 
     }
 }
 
-/// How often a sweep's caller looks for a signal (Ctrl-C) while the sweep runs.
+/// How often the caller of a run or sweep looks for a signal (Ctrl-C) while it works.
 const SIGNAL_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Runs `work` on a thread of its own while this one waits without the GIL and looks for
+/// signals between waits (Python runs its signal handlers only on the main thread): the first
+/// whose handler raises (`KeyboardInterrupt`) calls `stop`, and `work` is waited for. Returns
+/// what `work` returned (`None` if it panicked: the panic is raised on leaving) and the
+/// handler's exception, if one was raised.
+fn watching_signals<T: Send>(
+    py: Python<'_>,
+    stop: impl Fn(),
+    work: impl FnOnce() -> T + Send,
+) -> (Option<T>, Option<PyErr>) {
+    std::thread::scope(|scope| {
+        let (done, mut finished) = std::sync::mpsc::channel();
+        scope.spawn(move || {
+            let _ = done.send(work());
+        });
+        let mut interrupted = None;
+        loop {
+            let (received, receiver) = py.detach(move || (finished.recv_timeout(SIGNAL_POLL), finished));
+            finished = receiver;
+            match received {
+                Ok(result) => return (Some(result), interrupted),
+                Err(RecvTimeoutError::Disconnected) => return (None, interrupted),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if interrupted.is_none()
+                && let Err(signal) = py.check_signals()
+            {
+                stop();
+                interrupted = Some(signal);
+            }
+        }
+    })
+}
 
 /// Runs a scenario's sweep into `out` (`sweep.json`, `sweep.csv`, `aggregate.csv`), as
 /// `clustersim sweep --out` does. `seeds` and `grid` (key and TOML values) set `sweep.seeds`
@@ -232,31 +273,7 @@ pub fn sweep<'py>(
         };
         run_sweep(&plan, &options, &|_, _| Ok(()), &Silent)
     };
-    // The sweep works on a thread of its own; this one waits without the GIL and looks for
-    // signals between waits, since Python runs its signal handlers only on the main thread.
-    let (outcome, interrupted) = std::thread::scope(|scope| {
-        let (done, mut finished) = std::sync::mpsc::channel();
-        scope.spawn(move || {
-            let _ = done.send(sweep());
-        });
-        let mut interrupted = None;
-        loop {
-            let (received, receiver) = py.detach(move || (finished.recv_timeout(SIGNAL_POLL), finished));
-            finished = receiver;
-            match received {
-                Ok(outcome) => return (Some(outcome), interrupted),
-                // The sweep's thread panicked: the scope raises its panic on leaving.
-                Err(RecvTimeoutError::Disconnected) => return (None, interrupted),
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-            if interrupted.is_none()
-                && let Err(signal) = py.check_signals()
-            {
-                stop.store(true, Ordering::SeqCst);
-                interrupted = Some(signal);
-            }
-        }
-    });
+    let (outcome, interrupted) = watching_signals(py, || stop.store(true, Ordering::SeqCst), sweep);
     if let Some(signal) = interrupted {
         return Err(signal);
     }

@@ -112,6 +112,31 @@ def test_a_run_that_keeps_no_jobs_streams_the_files_as_the_command_does(tiny, tm
     assert not (tmp_path / "failed").exists()
 
 
+def test_ctrl_c_stops_a_run_and_leaves_no_folder(tmp_path):
+    import signal
+    import threading
+
+    # 1M synthetic jobs: seconds of work, far more than the 0.3 s before the signal.
+    scenario = """name = "long"
+[cluster]
+racks = 16
+nodes_per_rack = 8
+node = { gpus = 8, gpu_type = "A100-80GB" }
+[workload.synthetic]
+jobs = 1000000
+"""
+    for keep_jobs in (True, False):
+        out = tmp_path / f"out-{keep_jobs}"
+        timer = threading.Timer(0.3, signal.raise_signal, (signal.SIGINT,))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                clustersim.run(scenario, out=out, keep_jobs=keep_jobs)
+        finally:
+            timer.cancel()
+        assert not out.exists()
+
+
 def test_library_lists_the_incident_library():
     entries = clustersim.library()
     assert [e.name for e in entries] == [

@@ -186,7 +186,9 @@ impl From<ReportError> for ScenarioError {
 impl From<sim_core::engine::RunError> for ScenarioError {
     fn from(e: sim_core::engine::RunError) -> Self {
         match e {
-            sim_core::engine::RunError::InvalidDecision { .. } => ScenarioError::Run(e.to_string()),
+            sim_core::engine::RunError::InvalidDecision { .. } | sim_core::engine::RunError::Interrupted(_) => {
+                ScenarioError::Run(e.to_string())
+            }
             other => ScenarioError::Input(other.to_string()),
         }
     }

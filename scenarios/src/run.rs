@@ -1,7 +1,7 @@
 //! Running a loaded scenario once: a replay, or a fill experiment.
 
 use policies::explain::ExplainSink;
-use sim_core::engine::{EngineConfig, World};
+use sim_core::engine::{EngineConfig, StopFlag, World};
 use sim_core::frag::FragTracker;
 use sim_core::metrics::{FillCollector, FillRow, JobRowSink};
 use sim_core::model::Models;
@@ -32,6 +32,31 @@ pub struct ScenarioRun {
     pub policy: String,
     /// Fill runs: the allocation curve (`fill.csv`).
     pub fill: Option<Vec<FillRow>>,
+}
+
+thread_local! {
+    /// The flag that stops the runs of this thread, while [`stoppable`] lends one.
+    static STOP: std::cell::RefCell<Option<StopFlag>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `work` so that setting `flag` (from another thread: a Ctrl-C handler) stops the runs
+/// it makes on this thread at their next instant; such a run fails with
+/// [`sim_core::engine::RunError::Interrupted`] (a [`ScenarioError::Run`]).
+pub fn stoppable<T>(flag: &StopFlag, work: impl FnOnce() -> T) -> T {
+    /// Gives the thread back the flag it had, however `work` ends.
+    struct Restore(Option<StopFlag>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STOP.with(|stop| *stop.borrow_mut() = self.0.take());
+        }
+    }
+    let _restore = Restore(STOP.with(|stop| stop.replace(Some(flag.clone()))));
+    work()
+}
+
+/// The flag [`stoppable`] lent this thread, if any.
+fn stop_flag() -> Option<StopFlag> {
+    STOP.with(|stop| stop.borrow().clone())
 }
 
 /// Runs the scenario once with its own seed and policy (whose random streams derive from the
@@ -101,6 +126,7 @@ pub fn run_explaining(
         };
         let config = EngineConfig {
             stream_jobs: stream,
+            stop: stop_flag(),
             ..engine_config(loaded)
         };
         let record = simulate_measured(
@@ -140,6 +166,7 @@ pub fn run_explaining(
         horizon: Some(fill.last_arrival),
         fail_unplaced_arrivals: true,
         stream_jobs: stream,
+        stop: stop_flag(),
         ..engine_config(loaded)
     };
     let mut collector = FillCollector::new();

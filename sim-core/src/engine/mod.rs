@@ -80,6 +80,37 @@ pub struct EngineConfig {
     /// How much work the run may do before it is stopped as stuck ([`RunError::NoProgress`]);
     /// the default grows with the jobs and the cluster.
     pub budget: Budget,
+    /// Set from elsewhere (a Ctrl-C handler) to end the run at its next instant with
+    /// [`RunError::Interrupted`]; `None` runs to the end.
+    pub stop: Option<StopFlag>,
+}
+
+/// A flag another thread sets to stop a run ([`EngineConfig::stop`]). Two flags are equal when
+/// they are the same flag.
+#[derive(Clone, Debug, Default)]
+pub struct StopFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopFlag {
+    /// A flag not yet set.
+    pub fn new() -> StopFlag {
+        StopFlag::default()
+    }
+
+    /// Asks the runs that hold this flag to stop.
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`StopFlag::set`] was called.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for StopFlag {
+    fn eq(&self, other: &StopFlag) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// What the engine simulates: the cluster and the models of the world around it.
@@ -154,6 +185,9 @@ pub enum RunError {
     /// The run stopped making progress (see [`guard`]): it would otherwise never end.
     #[error("{0}")]
     NoProgress(Box<Stall>),
+    /// The run was stopped from outside ([`EngineConfig::stop`]) at this instant.
+    #[error("interrupted at {0} s")]
+    Interrupted(SimTime),
 }
 
 /// Counters of the engine's own work, for performance reports (not part of deterministic output).
@@ -457,6 +491,9 @@ where
     /// Processes the next instant. Returns `false` when the run is over: every job has ended
     /// and no more will arrive, or the horizon is reached.
     pub fn step(&mut self) -> Result<bool, RunError> {
+        if self.config.stop.as_ref().is_some_and(StopFlag::is_set) {
+            return Err(RunError::Interrupted(self.state.now));
+        }
         let state = &self.state;
         if state.next_job.is_none() && state.pending.is_empty() && state.running.is_empty() && state.held_jobs == 0 {
             // Every job has ended: what is left (thermal checks, repairs) changes no job.
