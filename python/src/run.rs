@@ -11,7 +11,7 @@ use scenarios::run::ScenarioRun;
 use scenarios::sweep::{Silent, SweepOptions, run_sweep};
 use scenarios::{Override, ScenarioError, ValidScenario};
 use sim_core::engine::StopFlag;
-use sim_core::metrics::{DiscardRows, RackSample, RackSampleSink, Sample, SampleSink};
+use sim_core::metrics::DiscardRows;
 use sim_core::run::SampleSinks;
 
 use crate::error::to_py;
@@ -103,8 +103,8 @@ pub fn run<'py>(
             (Some(dir), false) => {
                 let created = !dir.exists();
                 let mut files = reports::StreamedFiles::create(dir).map_err(|e| ScenarioError::io(dir, e))?;
-                let mut cluster = AlsoKept::new(&mut files.timeseries);
-                let mut racks = AlsoKept::new(&mut files.racks);
+                let mut cluster = reports::AlsoKept::new(&mut files.timeseries, true);
+                let mut racks = reports::AlsoKept::new(&mut files.racks, true);
                 let samples = SampleSinks {
                     cluster: &mut cluster,
                     racks: &mut racks,
@@ -123,8 +123,8 @@ pub fn run<'py>(
                         return Err(e);
                     }
                 };
-                run.record.timeseries = cluster.kept;
-                run.record.racks = racks.kept;
+                run.record.timeseries = cluster.kept.unwrap_or_default();
+                run.record.racks = racks.kept.unwrap_or_default();
                 (run, Some(files))
             }
         };
@@ -153,33 +153,6 @@ pub fn run<'py>(
     };
     let (run, written) = result.map_err(to_py)?;
     run_dict(py, &loaded, &run, written)
-}
-
-/// Samples written to a file as they come and kept for the caller's tables too (they are few:
-/// one per sampling time, and per rack).
-struct AlsoKept<'a, S: ?Sized, T> {
-    file: &'a mut S,
-    kept: Vec<T>,
-}
-
-impl<'a, S: ?Sized, T> AlsoKept<'a, S, T> {
-    fn new(file: &'a mut S) -> Self {
-        AlsoKept { file, kept: Vec::new() }
-    }
-}
-
-impl<S: SampleSink + ?Sized> SampleSink for AlsoKept<'_, S, Sample> {
-    fn push(&mut self, sample: Sample) {
-        self.kept.push(sample.clone());
-        self.file.push(sample);
-    }
-}
-
-impl<S: RackSampleSink + ?Sized> RackSampleSink for AlsoKept<'_, S, RackSample> {
-    fn push(&mut self, sample: &RackSample, rack_name: &str) {
-        self.kept.push(sample.clone());
-        self.file.push(sample, rack_name);
-    }
 }
 
 /// How often the caller of a run or sweep looks for a signal (Ctrl-C) while it works.

@@ -50,4 +50,6 @@ pub mod timeline;
 pub use atomic::{is_leftover, remove_leftovers, write_atomic};
 pub use error::ReportError;
 pub use fill_file::{FILL_COLUMNS, write_fill_file};
-pub use run_files::{ExtraMetricValues, JobsCsv, RacksCsv, StreamedFiles, SummaryFile, TimeseriesCsv, write_run_files};
+pub use run_files::{
+    AlsoKept, ExtraMetricValues, JobsCsv, RacksCsv, StreamedFiles, SummaryFile, TimeseriesCsv, write_run_files,
+};

@@ -112,6 +112,43 @@ pub fn extra_metric_names(summary: &serde_json::Map<String, serde_json::Value>) 
         .collect()
 }
 
+/// A sample sink of a run's file that also keeps the samples, when asked, for a use after the
+/// run (a timeline's rack counters, the tables handed to Python). Samples are few: one per
+/// sampling time, and per rack.
+pub struct AlsoKept<'a, S: ?Sized, T> {
+    file: &'a mut S,
+    /// The samples pushed, when kept.
+    pub kept: Option<Vec<T>>,
+}
+
+impl<'a, S: ?Sized, T> AlsoKept<'a, S, T> {
+    /// Pushes to `file`, keeping the samples too when `keep`.
+    pub fn new(file: &'a mut S, keep: bool) -> Self {
+        AlsoKept {
+            file,
+            kept: keep.then(Vec::new),
+        }
+    }
+}
+
+impl<S: SampleSink + ?Sized> SampleSink for AlsoKept<'_, S, Sample> {
+    fn push(&mut self, sample: Sample) {
+        if let Some(kept) = &mut self.kept {
+            kept.push(sample.clone());
+        }
+        self.file.push(sample);
+    }
+}
+
+impl<S: RackSampleSink + ?Sized> RackSampleSink for AlsoKept<'_, S, RackSample> {
+    fn push(&mut self, sample: &RackSample, rack_name: &str) {
+        self.file.push(sample, rack_name);
+        if let Some(kept) = &mut self.kept {
+            kept.push(sample.clone());
+        }
+    }
+}
+
 /// Writes the files of one run into `dir` (created if needed): `summary.json`, `jobs.csv` and
 /// `timeseries.csv` (from the record's rows and samples, or, when the run streamed them, by
 /// committing `streamed`), `racks.csv` when a physical model is on and `incidents.csv` when a

@@ -43,11 +43,12 @@ impl Panel<'_, '_> {
         policies: &[String],
         make: impl Fn(String, usize, &CurvePoint<'_>) -> S,
     ) -> Vec<S> {
+        let colours = crate::charts::palette::colours_of(policies);
         self.points
             .iter()
             .enumerate()
             .map(|(i, point)| {
-                let (label, colour) = series_of(keys, point, policies, i);
+                let (label, colour) = series_of(keys, point, policies, &colours, i);
                 make(label, colour, point)
             })
             .collect()
@@ -78,15 +79,22 @@ fn panels<'p, 'a>(keys: &[String], points: &'p [CurvePoint<'a>]) -> Vec<Panel<'p
     panels.into_iter().map(|(_, p)| p).collect()
 }
 
-/// The policy of a point (its label when the policy is not swept) and its colour.
-fn series_of(keys: &[String], point: &CurvePoint<'_>, policies: &[String], fallback: usize) -> (String, usize) {
+/// The policy of a point (its label when the policy is not swept) and its colour (`colours`,
+/// the colours of `policies`).
+fn series_of(
+    keys: &[String],
+    point: &CurvePoint<'_>,
+    policies: &[String],
+    colours: &[usize],
+    fallback: usize,
+) -> (String, usize) {
     match keys.iter().position(|k| k == POLICY_KEY) {
         Some(column) => {
             let policy = point.params[column].clone();
             let colour = policies
                 .iter()
                 .position(|p| *p == policy)
-                .map_or(fallback, |at| crate::charts::palette::colours_of(policies)[at]);
+                .map_or(fallback, |at| colours[at]);
             (policy, colour)
         }
         None => ("all runs".into(), fallback),

@@ -182,6 +182,7 @@ fn against(
         let index = values.iter().position(|v| *v == label).unwrap_or(0);
         numeric.as_ref().map_or(index as f64, |n| n[index])
     };
+    let colours = colours_of(policies);
     let mut series: Vec<BandSeries> = Vec::new();
     for point in points {
         let label = series_label(keys, &point.params, x, policy_column);
@@ -203,7 +204,7 @@ fn against(
                     Some(column) => policies
                         .iter()
                         .position(|p| *p == point.params[column])
-                        .map_or(0, |at| colours_of(policies)[at]),
+                        .map_or(0, |at| colours[at]),
                     None => series.len(),
                 };
                 series.push(BandSeries {

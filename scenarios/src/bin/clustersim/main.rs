@@ -28,7 +28,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::Run(args) => run::run(&args),
         Command::Validate(args) => run::validate(&args).map(|()| 0),
         Command::Demo(args) => demo::demo(&args).map(|()| 0),
         Command::Policies => {

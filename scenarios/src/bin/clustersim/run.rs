@@ -6,13 +6,13 @@ use std::time::Instant;
 use scenarios::build::{build_cluster, open_workload};
 use scenarios::output::{OUTPUT_FILES, write_outputs};
 use scenarios::{Override, ScenarioError, ValidScenario, load_file};
+use sim_core::engine::StopFlag;
 
 use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs};
 use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
 use reports::run_report::RUN_CHARTS;
-use sim_core::metrics::{RackSample, RackSampleSink};
 
 /// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
@@ -55,23 +55,9 @@ pub fn default_out(name: &str) -> PathBuf {
     PathBuf::from("clustersim-out").join(safe)
 }
 
-/// The rack sample sink of a run: `racks.csv`, and, for a run with a timeline, each sample kept
-/// for the timeline's counter tracks (power, hottest GPU, uplink load), which it writes last.
-struct RacksAlsoKept<'a> {
-    csv: &'a mut dyn RackSampleSink,
-    kept: Option<Vec<RackSample>>,
-}
-
-impl RackSampleSink for RacksAlsoKept<'_> {
-    fn push(&mut self, sample: &RackSample, rack_name: &str) {
-        self.csv.push(sample, rack_name);
-        if let Some(kept) = &mut self.kept {
-            kept.push(sample.clone());
-        }
-    }
-}
-
-pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
+/// Runs one scenario as `clustersim run` does; returns the exit code (0, or
+/// [`crate::exit::INTERRUPTED`] when Ctrl-C stopped it).
+pub fn run(args: &RunArgs) -> Result<i32, ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
@@ -97,7 +83,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         }
     }
     let created = !out.exists();
-    remove_on_ctrl_c(&out, created);
+    let stop = stop_on_ctrl_c();
     let mut streamed = reports::StreamedFiles::create(&out).map_err(|e| ScenarioError::io(&out, e))?;
     let mut timeline = if args.timeline || args.timeline_window.is_some() || args.timeline_nodes.is_some() {
         let options = reports::timeline::TimelineOptions {
@@ -134,21 +120,21 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         watchers.push(swf);
     }
     let sink = decisions.as_ref().map(scenarios::decisions::DecisionsCsv::sink);
-    let mut racks = RacksAlsoKept {
-        csv: &mut streamed.racks,
-        kept: keeps_rack_samples.then(Vec::new),
-    };
-    let run = scenarios::run::run_explaining(
-        &loaded,
-        watchers,
-        &mut streamed.jobs,
-        Some(sim_core::run::SampleSinks {
-            cluster: &mut streamed.timeseries,
-            racks: &mut racks,
-        }),
-        true,
-        sink,
-    );
+    // With a timeline, the rack samples are kept for its counter tracks, which it writes last.
+    let mut racks = reports::AlsoKept::new(&mut streamed.racks, keeps_rack_samples);
+    let run = scenarios::run::stoppable(&stop, || {
+        scenarios::run::run_explaining(
+            &loaded,
+            watchers,
+            &mut streamed.jobs,
+            Some(sim_core::run::SampleSinks {
+                cluster: &mut streamed.timeseries,
+                racks: &mut racks,
+            }),
+            true,
+            sink,
+        )
+    });
     let rack_samples = racks.kept.unwrap_or_default();
     spinner.clear();
     let run = match run {
@@ -162,6 +148,10 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
             drop(swf);
             if created {
                 let _ = std::fs::remove_dir(&out);
+            }
+            if stop.is_set() {
+                eprintln!("interrupted: the run wrote nothing");
+                return Ok(crate::exit::INTERRUPTED);
             }
             return Err(e);
         }
@@ -226,7 +216,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
     }
     remove_stale(&out, &report_files, &report_file_names())?;
     if args.quiet {
-        return Ok(());
+        return Ok(0);
     }
     let summary = &run.record.summary;
     let key = &loaded.scenario.output.key_metrics;
@@ -285,7 +275,7 @@ pub fn run(args: &RunArgs) -> Result<(), ScenarioError> {
         run.record.summary.jobs_submitted as f64 / elapsed.max(1e-9),
         stats.events as f64 / elapsed.max(1e-9)
     );
-    Ok(())
+    Ok(0)
 }
 
 /// The most memory the process has held, in MiB (the kernel's high-water mark; Linux only).
@@ -313,26 +303,21 @@ fn write_report(out: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
 /// `report.html` aside).
 const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"];
 
-/// Removes from the run folder `out` the files among `names` that this run did not write (those
-/// of `kept`): an earlier run's, which would otherwise be read as this run's.
-/// On Ctrl-C, removes what the run has begun to write into `out` (its temporary files, and the
-/// folder when the run made it) and exits with [`crate::exit::INTERRUPTED`]: an interrupted
-/// run leaves no trace, and an earlier run's files in `out` stay as they were.
-fn remove_on_ctrl_c(out: &Path, created: bool) {
-    let out = out.to_path_buf();
+/// A flag the first Ctrl-C sets, stopping the run at its next instant (it then removes what it
+/// began to write, as any failed run does); a second Ctrl-C exits at once.
+fn stop_on_ctrl_c() -> StopFlag {
+    let stop = StopFlag::new();
+    let handler_stop = stop.clone();
     let installed = ctrlc::set_handler(move || {
-        // Each step may find nothing to do (the run had not begun to write).
-        let _ = reports::remove_leftovers(&out);
-        if created {
-            // Everything in it is this run's.
-            let _ = std::fs::remove_dir_all(&out);
+        if handler_stop.is_set() {
+            std::process::exit(crate::exit::INTERRUPTED);
         }
-        eprintln!("\ninterrupted: the run wrote nothing");
-        std::process::exit(crate::exit::INTERRUPTED);
+        handler_stop.set();
     });
     if let Err(e) = installed {
-        eprintln!("warning: Ctrl-C will leave the run's temporary files: {e}");
+        eprintln!("warning: Ctrl-C will not stop the run cleanly: {e}");
     }
+    stop
 }
 
 /// The files of a run's report: its charts and `report.html`.
@@ -344,6 +329,8 @@ fn report_file_names() -> Vec<String> {
         .collect()
 }
 
+/// Removes from the run folder `out` the files among `names` that this run did not write (those
+/// of `kept`): an earlier run's, which would otherwise be read as this run's.
 fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {
     for name in names {
         let name = name.as_ref();
