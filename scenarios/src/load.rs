@@ -323,11 +323,14 @@ fn deserialize_set(
     Scenario::deserialize(table).map_err(|e| match file_error {
         Some(file_error) => toml_error(origin, text, file_error),
         None => {
-            let section = overrides
-                .iter()
-                .filter(|o| o.path.len() > 1)
-                .find(|o| e.message().contains(&format!("`{}`", o.path[o.path.len() - 1])))
-                .map(|o| o.path[..o.path.len() - 1].join("."));
+            // The section of the key the message names: the flag's path before that part (the
+            // last part, or one before it when the flag made tables under a misspelled name).
+            let section = overrides.iter().find_map(|o| {
+                (1..o.path.len())
+                    .rev()
+                    .find(|&i| e.message().contains(&format!("`{}`", o.path[i])))
+                    .map(|i| o.path[..i].join("."))
+            });
             ScenarioError::Input(format!(
                 "{origin} with --set {}: {}",
                 overrides

@@ -473,3 +473,21 @@ fn validation_4_spares_raise_ettr_and_lemon_drains_hit_bad_nodes() {
     }
     assert!(right * 10 > drained * 9, "{right} of {drained} drains right");
 }
+
+#[test]
+fn a_job_wider_than_the_nodes_outside_the_pool_never_fits_and_blocks_no_one() {
+    // Three 8-GPU nodes, one a hot spare: at most 2 nodes ever run jobs. `wide` asks for 3
+    // nodes and can never start: it is `never-fits` at its arrival (without the rule it would
+    // wait to the end, and under FIFO hold up `after`, which starts at once at 10 s and ends
+    // at 110 s).
+    let result = run_scenario(
+        3,
+        "wide,0,100,3,8,0\nafter,10,100,2,8,0\n",
+        "[training]\nhot_spares = 1\n",
+    );
+    let jobs = &result.record.jobs;
+    assert_eq!(jobs[0].state.as_str(), "never-fits");
+    assert_eq!(jobs[1].state.as_str(), "completed");
+    assert_eq!(jobs[1].end, Some(SimTime::from_secs(110)));
+    assert_eq!(result.record.summary.jobs_never_fit, 1);
+}

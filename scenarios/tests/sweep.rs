@@ -347,6 +347,25 @@ fn a_bad_trace_row_in_any_grid_point_refuses_the_sweep_before_it_runs() {
 }
 
 #[test]
+fn hot_spares_that_leave_a_grid_point_no_nodes_refuse_the_sweep_before_it_runs() {
+    // `training.hot_spares = 2` holds both nodes of the points with `nodes_per_rack = 2` (the
+    // grid's other key): bad input at once, as the same setting in the file is, not a sweep
+    // whose runs of those points fail.
+    let dir = workspace(&SCENARIO.replace("grid = {", "grid = { \"training.hot_spares\" = [0, 2], "));
+    for args in [&["sweep", "s.toml", "--out", "out"][..], &["validate", "s.toml"]] {
+        let output = clustersim(args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("training.hot_spares=2")
+                && stderr(&output).contains("2 spares leave none of the cluster's 2 nodes"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!dir.path().join("out").exists(), "{args:?}");
+    }
+}
+
+#[test]
 fn bad_sweeps_are_bad_input_and_write_nothing() {
     let dir = workspace(&SCENARIO.replace("\"policy.name\"", "\"policy.nme\""));
     let output = sweep(dir.path(), &["--out", "out"]);

@@ -244,6 +244,7 @@ pub fn plan_with(
             let loaded = variants.load(&settings).map_err(in_point)?;
             let cluster = build_cluster(&loaded).map_err(in_point)?;
             crate::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).map_err(in_point)?;
+            crate::faults_build::faults_config(&loaded, &cluster).map_err(in_point)?;
             let mut source = open_workload(&loaded, &cluster).map_err(in_point)?;
             let workload = &loaded.scenario.workload;
             let replays_file = workload.trace.as_deref().is_some_and(|t| !t.starts_with("sample:"));

@@ -8,8 +8,9 @@ use crate::observe::{Record, RejectReason};
 use crate::resources::{MAX_TASKS_PER_JOB, MILLI_PER_GPU, TaskRequest};
 
 impl State {
-    /// Adds an arriving job: pending if the cluster could ever hold it, otherwise `Failed` at
-    /// once (a job larger than the whole cluster would otherwise block a FIFO queue forever).
+    /// Adds an arriving job: pending if the cluster could ever hold it (less the hot-spare
+    /// pool), otherwise `NeverFits` at once (a job larger than the whole cluster would otherwise
+    /// block a FIFO queue forever).
     pub(super) fn admit(&mut self, mut spec: JobSpec) {
         let id = JobId::from_index(self.jobs.len());
         let user = UserId(self.users.intern(&spec.user));
@@ -20,7 +21,7 @@ impl State {
             allowed.0 &= self.cluster.mig().map_or(0, |m| m.types_with(spec.task.mig));
         }
         split_to_fit(&self.cluster, &mut spec, allowed);
-        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed)
+        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed, self.hot_spares)
             && self.cluster.mig_could_hold(&spec.task, spec.tasks, allowed);
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
@@ -90,11 +91,34 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
     };
 }
 
-/// True when `tasks` copies of `task` fit on the cluster when it is empty, and are no more than
-/// [`MAX_TASKS_PER_JOB`].
-pub(crate) fn can_ever_fit(cluster: &Cluster, task: &TaskRequest, tasks: u32, allowed: GpuTypeSet) -> bool {
+/// True when `tasks` copies of `task` fit on the cluster when it is empty, with `held_out` of
+/// its nodes out of reach (the hot-spare pool, whose members change: at best they are the nodes
+/// that would hold the fewest copies), and are no more than [`MAX_TASKS_PER_JOB`].
+pub(crate) fn can_ever_fit(
+    cluster: &Cluster,
+    task: &TaskRequest,
+    tasks: u32,
+    allowed: GpuTypeSet,
+    held_out: u32,
+) -> bool {
     if tasks > MAX_TASKS_PER_JOB {
         return false;
+    }
+    if held_out > 0 {
+        let mut pools: Vec<(u64, u64)> = cluster
+            .pools()
+            .iter()
+            .map(|pool| (tasks_per_empty_node(pool, task, allowed), pool.nodes.len() as u64))
+            .collect();
+        pools.sort_unstable();
+        let mut left_out = u64::from(held_out);
+        let mut room = 0u64;
+        for (per_node, nodes) in pools {
+            let out = left_out.min(nodes);
+            left_out -= out;
+            room = room.saturating_add(per_node.saturating_mul(nodes - out));
+        }
+        return room >= u64::from(tasks);
     }
     let mut room = 0u64;
     for pool in cluster.pools() {
@@ -128,6 +152,7 @@ fn tasks_per_empty_node(node: &Pool, task: &TaskRequest, allowed: GpuTypeSet) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::NodeSpec;
     use crate::cluster::tests::uniform;
 
     #[test]
@@ -136,24 +161,55 @@ mod tests {
         let c = uniform(1, 2, 4);
         let four = TaskRequest::with_gpu_amount(4.0, 0, 0).unwrap();
         let eight = TaskRequest::with_gpu_amount(8.0, 0, 0).unwrap();
-        assert!(can_ever_fit(&c, &four, 2, GpuTypeSet::ANY));
-        assert!(!can_ever_fit(&c, &four, 3, GpuTypeSet::ANY));
-        assert!(!can_ever_fit(&c, &eight, 1, GpuTypeSet::ANY));
+        assert!(can_ever_fit(&c, &four, 2, GpuTypeSet::ANY, 0));
+        assert!(!can_ever_fit(&c, &four, 3, GpuTypeSet::ANY, 0));
+        assert!(!can_ever_fit(&c, &eight, 1, GpuTypeSet::ANY, 0));
         // Three 3-GPU tasks: one per node only (4 / 3 = 1), so never.
         let three = TaskRequest::with_gpu_amount(3.0, 0, 0).unwrap();
-        assert!(!can_ever_fit(&c, &three, 3, GpuTypeSet::ANY));
+        assert!(!can_ever_fit(&c, &three, 3, GpuTypeSet::ANY, 0));
         // Tasks that need nothing fit anywhere, but no more than 2²⁰ of them in one job.
         let nothing = TaskRequest::with_gpu_amount(0.0, 0, 0).unwrap();
-        assert!(can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB, GpuTypeSet::ANY));
-        assert!(!can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB + 1, GpuTypeSet::ANY));
-        assert!(!can_ever_fit(&c, &nothing, u32::MAX, GpuTypeSet::ANY));
+        assert!(can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB, GpuTypeSet::ANY, 0));
+        assert!(!can_ever_fit(&c, &nothing, MAX_TASKS_PER_JOB + 1, GpuTypeSet::ANY, 0));
+        assert!(!can_ever_fit(&c, &nothing, u32::MAX, GpuTypeSet::ANY, 0));
         // 0.3-GPU shares: 3 per device × 8 devices = 24.
         let share = TaskRequest::with_gpu_amount(0.3, 0, 0).unwrap();
-        assert!(can_ever_fit(&c, &share, 24, GpuTypeSet::ANY));
-        assert!(!can_ever_fit(&c, &share, 25, GpuTypeSet::ANY));
+        assert!(can_ever_fit(&c, &share, 24, GpuTypeSet::ANY, 0));
+        assert!(!can_ever_fit(&c, &share, 25, GpuTypeSet::ANY, 0));
         // CPU bound: 64 cores per node, 40-core tasks: one per node.
         let cpu = TaskRequest::with_gpu_amount(0.0, 40_000, 0).unwrap();
-        assert!(!can_ever_fit(&c, &cpu, 3, GpuTypeSet::ANY));
+        assert!(!can_ever_fit(&c, &cpu, 3, GpuTypeSet::ANY, 0));
+    }
+
+    #[test]
+    fn nodes_held_as_hot_spares_are_out_of_reach_at_best_the_smallest() {
+        // 3 nodes × 4 GPUs, one held: two 4-GPU tasks fit, three never do.
+        let c = uniform(1, 3, 4);
+        let four = TaskRequest::with_gpu_amount(4.0, 0, 0).unwrap();
+        assert!(can_ever_fit(&c, &four, 2, GpuTypeSet::ANY, 1));
+        assert!(!can_ever_fit(&c, &four, 3, GpuTypeSet::ANY, 1));
+        assert!(!can_ever_fit(&c, &four, 1, GpuTypeSet::ANY, 3));
+        // Two 8-GPU nodes and two 2-GPU ones, two held: at best the 2-GPU ones, so 16 one-GPU
+        // tasks can run (8 + 8), 17 never; 2-GPU tasks: 4 + 4 = 8 fit, 9 never.
+        let node = |name: &str, gpus: u32| NodeSpec {
+            name: name.into(),
+            rack: "r0".into(),
+            gpus,
+            gpu_type: "A100".into(),
+            cpu_milli: 64_000,
+            mem_mib: 1 << 20,
+        };
+        let mixed = Cluster::build(&[node("a", 2), node("b", 8), node("c", 2), node("d", 8)]).unwrap();
+        let one = TaskRequest::with_gpu_amount(1.0, 0, 0).unwrap();
+        let two = TaskRequest::with_gpu_amount(2.0, 0, 0).unwrap();
+        assert!(can_ever_fit(&mixed, &one, 16, GpuTypeSet::ANY, 2));
+        assert!(!can_ever_fit(&mixed, &one, 17, GpuTypeSet::ANY, 2));
+        assert!(can_ever_fit(&mixed, &two, 8, GpuTypeSet::ANY, 2));
+        assert!(!can_ever_fit(&mixed, &two, 9, GpuTypeSet::ANY, 2));
+        // 8-GPU tasks: the 2-GPU nodes hold none, so they are the ones held; both 8s remain.
+        let eight = TaskRequest::with_gpu_amount(8.0, 0, 0).unwrap();
+        assert!(can_ever_fit(&mixed, &eight, 2, GpuTypeSet::ANY, 2));
+        assert!(!can_ever_fit(&mixed, &eight, 2, GpuTypeSet::ANY, 3));
     }
 
     #[test]
@@ -191,7 +247,7 @@ mod tests {
             TaskRequest::with_gpu_amount(32.0, 0, 0).unwrap(),
         );
         split_to_fit(&c, &mut wide, GpuTypeSet::ANY);
-        assert!(can_ever_fit(&c, &wide.task, wide.tasks, GpuTypeSet::ANY));
+        assert!(can_ever_fit(&c, &wide.task, wide.tasks, GpuTypeSet::ANY, 0));
     }
 
     #[test]

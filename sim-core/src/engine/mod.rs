@@ -328,6 +328,8 @@ struct State {
     effects: Effects,
     /// What a failure does to the jobs it stops.
     impact: JobImpact,
+    /// Nodes the hot-spare pool always holds out of the jobs' reach (which ones changes).
+    hot_spares: u32,
     /// True when a failure model or an incident was configured.
     faults_active: bool,
     /// Reasons each node is down for (it comes back when the last one ends).
@@ -408,6 +410,7 @@ where
             nodes as u64,
         );
         let impact = faults.jobs;
+        let hot_spares = faults.hot_spares;
         let faults_active = faults.is_active() || faults.declared;
         let mut models = builtin_models(&mut cluster, physics, faults)?;
         models.extend(extra_models);
@@ -429,6 +432,7 @@ where
                 models,
                 effects: Effects::default(),
                 impact,
+                hot_spares,
                 faults_active,
                 node_holds: vec![0; nodes],
                 incidents: Vec::new(),
