@@ -17,6 +17,7 @@
 
 mod backfill;
 pub mod explain;
+mod offers;
 pub mod params;
 pub mod placement;
 pub mod preemption;

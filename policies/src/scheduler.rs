@@ -29,6 +29,7 @@ use sim_core::view::ClusterView;
 
 use crate::backfill::{Forecast, Plan, Refused};
 use crate::explain::{ExplainSink, Explainer, Outcome, Reason};
+use crate::offers::Offers;
 use crate::placement::Placement;
 use crate::preemption::Preemption;
 use crate::queue::QueueOrder;
@@ -64,6 +65,8 @@ pub struct Scheduler {
     forecast: Forecast,
     /// The why-log, when the run explains its decisions (`None` costs nothing).
     explain: Option<Explainer>,
+    /// The jobs the queue order offered this round, checked against its contract.
+    offers: Offers,
 }
 
 /// A backfilling plan kept from the last round. With FIFO order, whole-node reservations on a
@@ -115,6 +118,7 @@ impl Scheduler {
             trial_memory: TrialMemory::default(),
             forecast: Forecast::default(),
             explain: None,
+            offers: Offers::default(),
         }
     }
 
@@ -182,6 +186,10 @@ impl Scheduler {
             let Some(id) = self.queue.next(&view) else {
                 break;
             };
+            if let Some(reason) = self.offers.offer(&view, id) {
+                decisions.push(Decision::Invalid { job: id, reason });
+                break;
+            }
             let job = view.job(id);
             if let Some(queue) = self.quotas.as_ref().and_then(|q| q.refusing(job)) {
                 if let Some(explain) = &mut self.explain {
@@ -439,6 +447,7 @@ impl Scheduler {
     /// The steps of [`Scheduler::schedule_round`] on `round`.
     fn run_round(&mut self, round: &mut Round<'_>, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         self.queue.begin_round(view);
+        self.offers.begin_round();
         self.placement.begin_round(view);
         if let Some(quotas) = &mut self.quotas {
             quotas.begin_round();

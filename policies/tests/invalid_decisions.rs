@@ -218,3 +218,77 @@ fn a_suspension_keeps_progress_less_the_overhead() {
         (Some(SimTime::from_secs(125)), 1, 1, 15.0)
     );
 }
+
+/// A queue order that offers `offer(view)` once a round for its first `times` calls of `next`,
+/// then nothing.
+struct Broken {
+    offer: fn(&ClusterView<'_>) -> Option<JobId>,
+    times: usize,
+    calls: usize,
+}
+
+impl policies::queue::QueueOrder for Broken {
+    fn observe(&mut self, _record: &sim_core::observe::Record, _view: &ClusterView<'_>) {}
+    fn begin_round(&mut self, _view: &ClusterView<'_>) {
+        self.calls = 0;
+    }
+    fn next(&mut self, view: &ClusterView<'_>) -> Option<JobId> {
+        self.calls += 1;
+        (self.calls <= self.times).then(|| (self.offer)(view)).flatten()
+    }
+    fn started(&mut self, _job: &sim_core::job::Job) {}
+}
+
+/// Runs a (100 s, 4 GPUs) and b and c (10 s, 4 GPUs, at 1 and 2) on one 4-GPU node under
+/// first fit, EASY backfilling when `easy`, with a [`Broken`] order offering `offer` up to
+/// `times` times a round.
+fn run_broken(offer: fn(&ClusterView<'_>) -> Option<JobId>, times: usize, easy: bool) -> Result<(), RunError> {
+    use policies::{BuildQueueOrder, PartInfo, PolicyConfig, QueueOrderPart, Registry, Scheduler};
+    use sim_core::frag::TypicalTasks;
+    let part = QueueOrderPart {
+        info: PartInfo {
+            name: "broken",
+            description: "offers what it is told to",
+            params: &[],
+        },
+        build: BuildQueueOrder::shared(move |_, _| Box::new(Broken { offer, times, calls: 0 })),
+    };
+    let mut registry = Registry::builtin();
+    registry.add_queue_order(part);
+    let mut config = PolicyConfig::preset(if easy { "easy-backfill" } else { "first-fit" });
+    config.queue = Some("broken".into());
+    config.placement = Some("first-fit".into());
+    let spec = registry.spec(&config).unwrap();
+    let mut policy = Scheduler::new(&spec, 1, &TypicalTasks::new(Vec::new()));
+    let jobs = [
+        job("a", 0, 100, 1, 4.0),
+        job("b", 1, 10, 1, 4.0),
+        job("c", 2, 10, 1, 4.0),
+    ]
+    .into_iter()
+    .map(Ok::<_, Infallible>);
+    Engine::new(cluster(1, 4), jobs, &mut policy, EngineConfig::default())?.run()?;
+    Ok(())
+}
+
+#[test]
+fn a_queue_order_that_offers_what_is_not_waiting_is_a_policy_error() {
+    // Job #999 was never submitted: an error naming it, not a panic reading its record.
+    let error = refusal(run_broken(|_| Some(JobId::from_index(999)), 1, false));
+    assert!(
+        error.contains("(job `#999`): the queue order offered a job that is not waiting"),
+        "{error}"
+    );
+    // The first pending job, offered again and again (with EASY a refusal does not end the
+    // round, so without the check the round never ended): at 0 s, a is offered, starts, and
+    // is offered again in the same round.
+    for easy in [false, true] {
+        let error = refusal(run_broken(|view| view.pending.first().copied(), usize::MAX, easy));
+        assert!(
+            error.contains("(job `a`): the queue order offered it twice in one round"),
+            "{error}"
+        );
+    }
+    // A job offered once per round, the right way, runs: a, then b and c in turn.
+    assert!(run_broken(|view| view.pending.first().copied(), 1, false).is_ok());
+}

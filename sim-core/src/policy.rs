@@ -45,6 +45,17 @@ pub enum Decision {
     /// at once); earlier times are ignored. A policy that asks for that at every round never
     /// lets the instant end and meets the engine's same-instant bound.
     WakeAt(SimTime),
+    /// A part of the policy broke its contract (a queue order offered a job that is not
+    /// waiting, or one job twice in a round): the engine ends the run with
+    /// [`crate::engine::RunError::InvalidDecision`] naming the job and `reason`, after the
+    /// decisions before this one. A policy built from parts reports what a part did wrong this
+    /// way instead of failing inside the round.
+    Invalid {
+        /// The job concerned.
+        job: JobId,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 /// How a policy came to start a job: the `decision` of the attempt in `timeline.json` and the

@@ -33,6 +33,7 @@ impl State {
                 }
                 Ok(())
             }
+            Decision::Invalid { reason, .. } => Err(reason),
         }
     }
 

@@ -723,7 +723,10 @@ where
         started.clear();
         for decision in decisions.drain(..) {
             let job = match &decision {
-                Decision::Start { job, .. } | Decision::Preempt { job } | Decision::Suspend { job, .. } => Some(*job),
+                Decision::Start { job, .. }
+                | Decision::Preempt { job }
+                | Decision::Suspend { job, .. }
+                | Decision::Invalid { job, .. } => Some(*job),
                 Decision::WakeAt(_) => None,
             };
             if let Decision::Start { job, .. } = decision {
