@@ -3,6 +3,7 @@
 use sim_core::cluster::{Cluster, MigSetup};
 use sim_core::sharing::mig::{MigGpu, MigPlacement, Partitioning};
 use sim_core::sharing::mps::DEFAULT_INTERFERENCE;
+use sim_core::sharing::time_slice::TimeSliceError;
 use sim_core::sharing::{Mps, SharingConfig, SharingMode, SharingModel, TimeSlice};
 use sim_core::time::{SimTime, format_duration};
 
@@ -62,11 +63,17 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         }
     }
     if let Err(e) = time_slice(section) {
-        let switch = section.switch.map_or(DEFAULT_SWITCH, |d| d.0);
+        // A zero slice is the slice's fault; a switch as long as the slice is the switch's when
+        // the scenario gives it, else the slice's (shorter than the default switch).
+        let blame_switch = matches!(e, TimeSliceError::SwitchTooLong { .. }) && section.switch.is_some();
+        let (key, value) = match blame_switch {
+            true => ("switch", section.switch.map_or(DEFAULT_SWITCH, |d| d.0)),
+            false => ("slice", section.slice.map_or(DEFAULT_SLICE, |d| d.0)),
+        };
         return Err(ScenarioError::from(OutOfRange {
-            place: site.place("sharing", "switch"),
-            key: "sharing.switch".into(),
-            value: format!("\"{}\"", format_duration(switch)),
+            place: site.place("sharing", key),
+            key: format!("sharing.{key}"),
+            value: format!("\"{}\"", format_duration(value)),
             accepted: e.to_string(),
         }));
     }
@@ -107,6 +114,24 @@ pub fn sharing_model(
         return Err(ScenarioError::Input(format!(
             "{origin}: sharing.nodes.{name}: the cluster has no node `{name}` (nodes are named as in jobs.csv, e.g. \
              `{example}`)"
+        )));
+    }
+    let models: Vec<&str> = cluster.gpu_type_names().iter().map(String::as_str).collect();
+    let unknown_model = section
+        .gpu_types
+        .keys()
+        .map(|gpu| ("gpu_types", gpu))
+        .chain(
+            section
+                .mps_interference_by_gpu
+                .keys()
+                .map(|gpu| ("mps_interference_by_gpu", gpu)),
+        )
+        .find(|(_, gpu)| !models.contains(&gpu.as_str()));
+    if let Some((key, gpu)) = unknown_model {
+        return Err(ScenarioError::Input(format!(
+            "{origin}: sharing.{key}.{gpu}: the cluster has no GPU model `{gpu}` (its models: {})",
+            models.join(", ")
         )));
     }
     let invalid = |e: String| ScenarioError::Input(format!("sharing: {e}"));

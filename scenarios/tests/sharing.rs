@@ -69,6 +69,14 @@ fn bad_sharing_values_name_the_line_and_key() {
         switch.contains("sharing.switch") && switch.contains("shorter than the time slice"),
         "{switch}"
     );
+    // A slice of zero, or shorter than the default 2.1 ms switch, is the slice's fault.
+    for slice in ["0s", "1ms"] {
+        let short = err(&format!("mode = \"time-slice\"\nslice = \"{slice}\""));
+        assert!(
+            short.contains(&format!("g.toml:{}: sharing.slice: \"{slice}\"", lines + 3)),
+            "{short}"
+        );
+    }
     let alpha = err("mode = \"mps\"\nmps_interference = -1");
     assert!(alpha.contains("sharing.mps_interference"), "{alpha}");
     let unknown = err("mode = \"timeslice\"");
@@ -108,4 +116,13 @@ fn a_node_can_be_shared_its_own_way() {
         err.contains("sharing.nodes.nope") && err.contains("no node `nope`"),
         "{err}"
     );
+    // So is a GPU model it does not have, by mode or by interference (a typo was ignored).
+    for set in [
+        "sharing.gpu_types.A100-80G=\"mig\"",
+        "sharing.mps_interference_by_gpu.A100-80G=0.2",
+    ] {
+        let loaded = load_file(Path::new("library:gpu-sharing"), &overrides(&[set])).unwrap();
+        let err = run(&loaded).err().unwrap().to_string();
+        assert!(err.contains("the cluster has no GPU model `A100-80G`"), "{err}");
+    }
 }

@@ -169,19 +169,40 @@ impl<R: Read + Send> LinedSource for RowReader<CsvRows<R>, Helios> {
 /// and fractional seconds, are accepted), in the log's own time zone.
 fn timestamp(text: &str) -> Option<i64> {
     let (date, time) = text.split_once([' ', 'T'])?;
-    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let mut d = date.splitn(3, '-').map(digits);
     let (year, month, day) = (d.next()??, d.next()??, d.next()??);
     let mut t = time.splitn(3, ':');
-    let hour: i64 = t.next()?.parse().ok()?;
-    let minute: i64 = t.next()?.parse().ok()?;
-    let second = t.next()?.parse::<f64>().ok()?.floor() as i64;
+    let (hour, minute) = (digits(t.next()?)?, digits(t.next()?)?);
+    // Seconds may carry a fraction (`05.5`), which is dropped; nothing else (`nan`, `1e1`).
+    let seconds = t.next()?;
+    let (second, fraction) = seconds.split_once('.').unwrap_or((seconds, "0"));
+    let second = digits(second)?;
+    digits(fraction)?;
     let valid = (1..=9999).contains(&year)
         && (1..=12).contains(&month)
-        && (1..=31).contains(&day)
+        && (1..=days_in_month(year, month)).contains(&day)
         && (0..24).contains(&hour)
         && (0..60).contains(&minute)
         && (0..61).contains(&second);
     valid.then(|| days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// `text` as a number when it is 1 to 18 ASCII digits (no sign, no space).
+fn digits(text: &str) -> Option<i64> {
+    (!text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// The days of `month` (1–12) of `year` in the Gregorian calendar.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
@@ -215,6 +236,24 @@ mod tests {
         assert_eq!(timestamp("1970-01-01T00:00:00.5"), Some(0));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(timestamp("2020-13-01 00:00:00"), None);
+        // Days past the month's end, and seconds that only a float parser reads, are refused;
+        // 29 February only in a leap year (2000 is one, 1900 and 2021 are not).
+        for bad in [
+            "2020-02-30 00:00:00",
+            "2020-04-31 00:00:00",
+            "2021-02-29 00:00:00",
+            "1900-02-29 00:00:00",
+            "2020-04-01 10:00:nan",
+            "2020-04-01 10:00:1e1",
+            "2020-04-01 10:00:+5",
+            "2020-04-01 10:00:05.x",
+            "2020-04-01 10:00:",
+            "2020-04-01 10:00:05:07",
+        ] {
+            assert_eq!(timestamp(bad), None, "{bad}");
+        }
+        assert_eq!(timestamp("2000-02-29 00:00:00"), Some(951_782_400));
+        assert_eq!(timestamp("2020-02-29 00:00:05.75"), Some(1_582_934_405));
         assert_eq!(timestamp("yesterday"), None);
         assert_eq!(
             timestamp("99999999999999-01-01 00:00:00"),

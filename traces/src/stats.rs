@@ -33,7 +33,8 @@ pub struct TraceStats {
     /// Number of jobs without GPUs by CPU cores per job (all tasks together, each task's
     /// cores rounded up), ascending: an SWF log read with `swf_processor = "cpu"`, CPU pods.
     pub cpu_job_histogram: BTreeMap<u64, u64>,
-    /// Σ cores × duration over the jobs without GPUs, in core-hours.
+    /// Σ cores × duration over the jobs without GPUs, in core-hours, exact (fractions of cores
+    /// as the trace gives them, not rounded as the histogram's buckets are).
     pub cpu_job_core_hours: f64,
 }
 
@@ -50,7 +51,7 @@ impl TraceStats {
         let mut last_submit = SimTime::ZERO;
         let mut gpu_milli_micros: u128 = 0;
         let mut cpu_job_histogram = BTreeMap::new();
-        let mut core_micros: u128 = 0;
+        let mut milli_core_micros: u128 = 0;
         for job in &mut *source {
             let job = job?;
             first_submit = first_submit.min(job.submit);
@@ -60,7 +61,8 @@ impl TraceStats {
             if job.gpu_milli() == 0 {
                 let cores = u64::from(job.tasks) * job.task.cpu_milli.div_ceil(1000);
                 *cpu_job_histogram.entry(cores).or_insert(0) += 1;
-                core_micros += u128::from(cores) * u128::from(job.duration.as_micros());
+                let milli_cores = u128::from(job.tasks) * u128::from(job.task.cpu_milli);
+                milli_core_micros += milli_cores * u128::from(job.duration.as_micros());
             }
             jobs += 1;
             *durations.entry(job.duration.as_micros()).or_insert(0) += 1;
@@ -84,7 +86,7 @@ impl TraceStats {
             duration_p99_s: percentile_s(99.0),
             total_gpu_hours: gpu_milli_micros as f64 / milli_micros_per_gpu_hour,
             cpu_job_histogram,
-            cpu_job_core_hours: core_micros as f64 / (3600.0 * micros_per_second),
+            cpu_job_core_hours: milli_core_micros as f64 / (1000.0 * 3600.0 * micros_per_second),
         })
     }
 }
@@ -172,5 +174,15 @@ mod tests {
         let stats = TraceStats::collect(&mut *reader).unwrap();
         assert_eq!(stats.cpu_job_histogram, BTreeMap::from([(1, 1), (3, 1)]));
         assert_eq!((stats.cpu_job_core_hours, stats.total_gpu_hours), (7.0, 0.0));
+    }
+
+    #[test]
+    fn core_hours_keep_fractions_of_cores_that_the_buckets_round_up() {
+        // Two tasks of 1.5 cores for 1 h: bucket 2 × ⌈1.5⌉ = 4 cores, but 3 core-hours (not 4).
+        let text = "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task\na,0,3600,2,0,1.5\n";
+        let mut reader = crate::open_reader("t.csv", text.as_bytes(), None, &crate::ReadOptions::default()).unwrap();
+        let stats = TraceStats::collect(&mut *reader).unwrap();
+        assert_eq!(stats.cpu_job_histogram, BTreeMap::from([(4, 1)]));
+        assert_eq!(stats.cpu_job_core_hours, 3.0);
     }
 }

@@ -245,6 +245,8 @@ pub fn plan_with(
             let cluster = build_cluster(&loaded).map_err(in_point)?;
             crate::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin).map_err(in_point)?;
             crate::faults_build::faults_config(&loaded, &cluster).map_err(in_point)?;
+            crate::sharing_build::sharing_model(loaded.scenario.sharing.as_ref(), &cluster, &loaded.origin)
+                .map_err(in_point)?;
             let mut source = open_workload(&loaded, &cluster).map_err(in_point)?;
             let workload = &loaded.scenario.workload;
             let replays_file = workload.trace.as_deref().is_some_and(|t| !t.starts_with("sample:"));

@@ -414,6 +414,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), ScenarioError> {
     let cluster = build_cluster(&loaded)?;
     scenarios::physics_build::physics_config(&loaded.scenario, &cluster, &loaded.origin)?;
     scenarios::faults_build::faults_config(&loaded, &cluster)?;
+    scenarios::sharing_build::sharing_model(loaded.scenario.sharing.as_ref(), &cluster, &loaded.origin)?;
     if loaded.scenario.workload.typical_tasks.is_some() {
         scenarios::build::typical_tasks(&loaded, &cluster)?;
     }
