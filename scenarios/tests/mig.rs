@@ -296,3 +296,33 @@ fn a_gang_of_more_instances_than_the_devices_hold_never_fits() {
     assert_eq!(state(fixed, "g,0,100,1,1,2g.20gb\n"), "completed");
     assert_eq!(state(fixed, "g,0,100,2,1,2g.20gb\n"), "never-fits");
 }
+
+#[test]
+fn packed_places_by_the_geometry_not_by_free_capacity() {
+    // Two nodes of one A100-80GB each, `packed` (and `gang`, which packs). Dynamic: a (3g) at 0
+    // goes to r0-n0 at start 0 and is created (10 s): 0 → 1010. b (4g) at 1: a 4g starts only
+    // at 0, under a's memory on r0-n0, so r0-n0 holds none (though 572 milli-GPU are free
+    // there); r0-n1 is empty: created there, 1 → 111. Counting by free capacity put b on r0-n0
+    // to wait for a: 1010 → 1120.
+    let two_nodes = |sharing: &str, policy: &str| {
+        scenario(sharing)
+            .replace("nodes_per_rack = 1", "nodes_per_rack = 2")
+            .replace("name = \"first-fit\"", &format!("name = \"{policy}\""))
+    };
+    for policy in ["packed", "gang"] {
+        let dynamic = "[sharing]\nmode = \"mig\"\nmig_partitioning = \"dynamic\"\nmig_reconfig = \"10s\"";
+        let run = run_with(
+            &two_nodes(dynamic, policy),
+            "a,0,1000,1,1,3g.40gb\nb,1,100,1,1,4g.40gb\n",
+        );
+        assert_eq!((span(&run, "a"), span(&run, "b")), ((0, 1010), (1, 111)), "{policy}");
+        // Static: r0-n0 is one 7g, r0-n1 a 4g at 0 and a 3g at 4. a (3g) fits only r0-n1's 3g,
+        // b (a whole GPU) only r0-n0's 7g: both at once, no reconfiguration. Counting by free
+        // capacity tried r0-n0 for a, failed, and never placed either.
+        let fixed = "[sharing]\nmode = \"mig\"\nmig_partitioning = \"static\"\n\
+                     mig_layouts = { \"A100-80GB\" = [\"4g.40gb@0\", \"3g.40gb@4\"] }\n\
+                     mig_node_layouts = { \"r0-n0\" = [\"7g.80gb@0\"] }";
+        let run = run_with(&two_nodes(fixed, policy), "a,0,100,1,1,3g.40gb\nb,1,100,1,1,\n");
+        assert_eq!((span(&run, "a"), span(&run, "b")), ((0, 100), (1, 101)), "{policy}");
+    }
+}

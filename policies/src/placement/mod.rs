@@ -267,6 +267,30 @@ pub(crate) fn copies_that_fit(
     count as u32
 }
 
+/// [`copies_that_fit`] counted by placing copies on `trial` one by one and giving them back:
+/// exact where a node's free capacity does not say what fits, as on a cluster with MIG-mode
+/// nodes, whose instances' geometry decides (free slices at another start do not help).
+pub(crate) fn copies_placed(
+    trial: &mut Trial<'_>,
+    node: NodeId,
+    request: &TaskRequest,
+    allowed: GpuTypeSet,
+    limit: u32,
+) -> u32 {
+    let mut placed = Vec::new();
+    while (placed.len() as u32) < limit {
+        let Some(task) = trial.fit(node, request, allowed) else {
+            break;
+        };
+        if trial.take(&task).is_err() {
+            break;
+        }
+        placed.push(task);
+    }
+    give_back_all(trial, &placed);
+    placed.len() as u32
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use sim_core::cluster::{Cluster, GpuTypeSet, NodeSpec};

@@ -14,7 +14,7 @@ use sim_core::ids::NodeId;
 use sim_core::job::Job;
 use sim_core::resources::TaskAlloc;
 
-use super::{Placement, copies_that_fit, give_back_all, gpus_of};
+use super::{Placement, copies_placed, copies_that_fit, give_back_all, gpus_of};
 use crate::explain::Candidate;
 use crate::registry::{Factory, PartInfo, PlacementPart};
 
@@ -40,10 +40,13 @@ struct Room {
     free_gpu_milli: u64,
 }
 
-/// Per rack, the nodes that can hold some of `job`'s tasks on `trial`.
-fn rooms_of(trial: &Trial<'_>, job: &Job) -> Vec<Vec<Room>> {
-    trial
-        .cluster()
+/// Per rack, the nodes that can hold some of `job`'s tasks on `trial` (on a cluster with
+/// MIG-mode nodes counted by placing them, since free capacity does not say what fits there).
+fn rooms_of(trial: &mut Trial<'_>, job: &Job) -> Vec<Vec<Room>> {
+    let cluster = trial.cluster();
+    let by_placing = cluster.mig().is_some();
+    let (task, allowed, tasks) = (&job.spec.task, job.allowed_gpu_types, job.spec.tasks);
+    cluster
         .racks()
         .iter()
         .map(|rack| {
@@ -51,7 +54,10 @@ fn rooms_of(trial: &Trial<'_>, job: &Job) -> Vec<Vec<Room>> {
                 .iter()
                 .map(|&node| Room {
                     node,
-                    copies: copies_that_fit(trial, node, &job.spec.task, job.allowed_gpu_types, job.spec.tasks),
+                    copies: match by_placing {
+                        true => copies_placed(trial, node, task, allowed, tasks),
+                        false => copies_that_fit(trial, node, task, allowed, tasks),
+                    },
                     free_gpu_milli: trial.free_gpu_milli(node),
                 })
                 .filter(|room| room.copies > 0)
@@ -87,7 +93,8 @@ impl Placement for Packed {
     fn candidates(&mut self, trial: &Trial<'_>, job: &Job, k: usize, out: &mut Vec<Candidate>) {
         let tasks = job.spec.tasks;
         let needed = u64::from(tasks) * job.spec.task.gpu_milli();
-        let mut fitting: Vec<((u32, u64, usize), Candidate)> = rooms_of(trial, job)
+        // A scratch copy to count on (the why-log only; the trial itself must not change).
+        let mut fitting: Vec<((u32, u64, usize), Candidate)> = rooms_of(&mut trial.clone(), job)
             .into_iter()
             .enumerate()
             .filter(|(_, rooms)| total_copies(rooms) >= tasks)
