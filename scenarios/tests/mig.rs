@@ -326,3 +326,26 @@ fn packed_places_by_the_geometry_not_by_free_capacity() {
         assert_eq!((span(&run, "a"), span(&run, "b")), ((0, 100), (1, 101)), "{policy}");
     }
 }
+
+#[test]
+fn typical_profiles_of_one_share_are_told_apart_by_their_memory() {
+    // The typical task is a 1g.20gb (1 compute slice, 2 memory slices, starts 0, 2, 4, 6); a
+    // 1g.10gb shares its milli-GPU but needs one memory slice. a (1g.10gb) reuses the layout's
+    // idle 1g at 1 (memory slice 1) and runs 0 → 100. A 1g.20gb can then start at 2, 4 or 6 (0
+    // needs memory slice 1): of the free compute slices 0, 2–6, slices 0, 3 and 5 are covered
+    // by none, so 3/7 GPU is fragmented for the whole run. Measured as a 1g.10gb, nothing was.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), format!("{HEADER}a,0,100,1,1,1g.10gb\n")).unwrap();
+    std::fs::write(
+        dir.path().join("typ.csv"),
+        format!("{HEADER}x,0,100,1,1,1g.20gb\ny,0,100,1,1,1g.20gb\n"),
+    )
+    .unwrap();
+    let text =
+        scenario("[sharing]\nmode = \"mig\"\nmig_reconfig = \"0s\"\nmig_layouts = { \"A100-80GB\" = [\"1g.10gb@1\"] }")
+            .replace("trace = \"t.csv\"", "trace = \"t.csv\"\ntypical_tasks = \"typ.csv\"");
+    let loaded = load_str(&text, "s.toml", Some(dir.path().to_path_buf()), &[]).unwrap();
+    let run = run(&loaded).unwrap();
+    let frag = run.record.summary.mig_frag_gpus_mean.unwrap();
+    assert!((frag - 3.0 / 7.0).abs() < 1e-9, "{frag}");
+}

@@ -7,6 +7,7 @@ use crate::cluster::{Cluster, GpuTypeSet};
 use crate::ids::GpuTypeId;
 use crate::job::JobSpec;
 use crate::resources::TaskRequest;
+use crate::sharing::mig::MigName;
 
 /// Popularity threshold of the FGD paper's experiments: the typical tasks are the most popular
 /// classes that together make at least this percentage of the workload's tasks.
@@ -24,6 +25,9 @@ pub struct TaskClass {
     pub milli_per_gpu: u32,
     /// Allowed GPU models as the trace lists them; empty means any.
     pub gpu_types: Vec<String>,
+    /// The MIG profile the task names ([`MigName::NONE`] for none): two profiles of one share
+    /// (`1g.10gb`, `1g.20gb`) differ in the memory slices they need.
+    pub mig: MigName,
 }
 
 impl TaskClass {
@@ -34,18 +38,21 @@ impl TaskClass {
             gpus: spec.task.gpus,
             milli_per_gpu: spec.task.milli_per_gpu,
             gpu_types: spec.gpu_types.clone(),
+            mig: spec.task.mig,
         }
     }
 }
 
 impl Ord for TaskClass {
-    /// The artifact's order of pod resources: CPU, then share, then devices, then models.
+    /// The artifact's order of pod resources: CPU, then share, then devices, then models (then
+    /// MIG profile, which the artifact does not have).
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.cpu_milli, self.milli_per_gpu, self.gpus, &self.gpu_types).cmp(&(
+        (self.cpu_milli, self.milli_per_gpu, self.gpus, &self.gpu_types, self.mig).cmp(&(
             other.cpu_milli,
             other.milli_per_gpu,
             other.gpus,
             &other.gpu_types,
+            other.mig,
         ))
     }
 }
@@ -137,7 +144,7 @@ impl TaskMix {
                         milli_per_gpu: class.milli_per_gpu,
                         cpu_milli: class.cpu_milli,
                         mem_mib: 0,
-                        mig: crate::sharing::mig::MigName::NONE,
+                        mig: class.mig,
                     },
                     allowed,
                     count,
