@@ -378,7 +378,7 @@ pub const METRICS: [MetricInfo; 50] = [
         name: "warmup_gpu_hours",
         unit: "GPU-h",
         better: Better::Lower,
-        doc: "GPU-hours reloading checkpoints after restarts ([training] warmup)",
+        doc: "GPU-hours of started jobs not yet working: reloading checkpoints after restarts ([training] warmup) and waiting for the MIG instances created for them",
         reading: Reading::Measure(|s| Some(s.warmup_gpu_hours)),
     },
     MetricInfo {
