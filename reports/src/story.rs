@@ -91,9 +91,11 @@ pub fn what_happened(
 ) -> String {
     let count = |name: &str| metric(name).unwrap_or(0.0);
     let mut sentences = Vec::new();
+    let submitted = count("jobs_submitted");
     let mut jobs = format!(
-        "{} jobs arrived and {} completed",
-        figure(count("jobs_submitted")),
+        "{} job{} arrived and {} completed",
+        figure(submitted),
+        if submitted == 1.0 { "" } else { "s" },
         figure(count("jobs_completed"))
     );
     let (failed, waiting, running) = (
@@ -133,10 +135,12 @@ pub fn what_happened(
         sentences.push(text);
     }
     if damage.0 > 0.0 || damage.1 > 0.0 || damage.2 > 0.0 {
+        // Counted as stops, not jobs: one job stopped 478 times counts 478.
+        let times = |n: f64| format!("{} time{}", figure(n), if n == 1.0 { "" } else { "s" });
         sentences.push(format!(
-            "{} running jobs were stopped by failures and {} preempted; {} GPU-hours of work were lost",
-            figure(damage.0),
-            figure(damage.2),
+            "Failures stopped running jobs {} and preemption {}; {} GPU-hours of work were lost",
+            times(damage.0),
+            times(damage.2),
             figure(damage.1)
         ));
     }
@@ -228,8 +232,8 @@ mod tests {
             what_happened(metric, &incidents, Some(&waits)),
             "1500 jobs arrived and 293 completed; at the end 1207 were waiting and 0 running. \
              3 incidents, the first a node-failure of r32-n4 at 1:00:00 (scripted), 2 of them \
-             cascading from earlier ones; at worst 293 nodes were down at once. 1754 running jobs \
-             were stopped by failures and 0 preempted; 158.9 GPU-hours of work were lost. GPUs \
+             cascading from earlier ones; at worst 293 nodes were down at once. Failures stopped \
+             running jobs 1754 times and preemption 0 times; 158.9 GPU-hours of work were lost. GPUs \
              were 48.9 % allocated, of the installed capacity; 74.4 % of that capacity was up on \
              average, and 65.7 % of what was up was allocated. Jobs waited 2.7 job-hours in all \
              (decisions.csv): 75 % no-node-fits, 18.8 % behind-head, 4.7 % too-few-free."
@@ -254,6 +258,14 @@ mod tests {
         assert_eq!(
             what_happened(metric, &[], None),
             "4 jobs arrived and 4 completed. GPUs were 50 % allocated, of the installed capacity."
+        );
+        // One job, stopped once: singular words.
+        let one = [("jobs_submitted", 1.0), ("interruptions", 1.0), ("lost_gpu_hours", 2.0)];
+        let metric = |name: &str| one.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(
+            what_happened(metric, &[], None),
+            "1 job arrived and 0 completed. Failures stopped running jobs 1 time and preemption 0 \
+             times; 2 GPU-hours of work were lost."
         );
     }
 }

@@ -16,7 +16,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
             let (section, key) = section_and_key(&path);
             Err(ScenarioError::from(OutOfRange {
                 place: site.place(&section, &key),
-                key: path.join("."),
+                key: dotted(&path),
                 value: found.to_string(),
                 accepted: "give a finite number (NaN and infinities are never accepted)".into(),
             }))
@@ -48,6 +48,17 @@ fn first_non_finite(value: &toml::Value, path: &mut Vec<String>) -> Option<f64> 
     }
 }
 
+/// A path as written in messages: `faults.causes[0].rate_per_day`, indices after their array.
+fn dotted(path: &[String]) -> String {
+    path.iter().fold(String::new(), |mut out, part| {
+        if !out.is_empty() && !part.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(part);
+        out
+    })
+}
+
 /// The `[section]` and key to look up for a path (`faults`, `random`, `[0]`, `shape` → `faults.random`,
 /// `shape`; an inline table's key → the key that holds the table).
 fn section_and_key(path: &[String]) -> (String, String) {
@@ -73,6 +84,7 @@ mod tests {
         assert_eq!(first_non_finite(&value, &mut path), Some(f64::INFINITY));
         assert_eq!(path, ["b", "c", "[1]"]);
         assert_eq!(section_and_key(&path), ("b".to_string(), "c".to_string()));
+        assert_eq!(dotted(&path), "b.c[1]");
         let mut path = Vec::new();
         let finite: toml::Value = toml::from_str("a = 1.0\n").unwrap();
         assert_eq!(first_non_finite(&finite, &mut path), None);

@@ -439,7 +439,8 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
     let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
     let section = table_at(text, start);
     let message = improve_message(error.message(), section.as_deref());
-    let key = (message.starts_with("expected "))
+    let names_no_key = message.starts_with("expected ") || message.starts_with("unknown variant ");
+    let key = names_no_key
         .then(|| key_of_value(text, start))
         .flatten()
         .map(|key| match &section {

@@ -374,23 +374,48 @@ fn comm_fraction_refuses_what_is_no_size_or_bandwidth() {
         ("--gbps", "nan", "expected a finite number"),
         ("--gpus", "0", "0 is not in 1.."),
     ] {
-        // `--flag=value`, so that a negative value is not read as a flag.
-        let args: Vec<String> = [
-            ("--bytes", "1e9"),
-            ("--gpus", "8"),
-            ("--gbps", "100"),
-            ("--compute", "500ms"),
-        ]
-        .iter()
-        .map(|&(f, v)| format!("{f}={}", if f == flag { value } else { v }))
-        .collect();
-        let args: Vec<&str> = std::iter::once("comm-fraction")
-            .chain(args.iter().map(String::as_str))
-            .collect();
-        let output = clustersim(&args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
-        assert!(stderr(&output).contains(reason), "{flag} {value}: {}", stderr(&output));
+        // `--bytes -5e9` as two words too: a negative value is read as a value, not a flag.
+        for joined in [true, false] {
+            let mut args = vec!["comm-fraction".to_string()];
+            for (f, v) in [
+                ("--bytes", "1e9"),
+                ("--gpus", "8"),
+                ("--gbps", "100"),
+                ("--compute", "500ms"),
+            ] {
+                let v = if f == flag { value } else { v };
+                match joined {
+                    true => args.push(format!("{f}={v}")),
+                    false => args.extend([f.to_string(), v.to_string()]),
+                }
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = clustersim(&args, dir.path());
+            assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+            assert!(stderr(&output).contains(reason), "{flag} {value}: {}", stderr(&output));
+        }
     }
+    // A bandwidth of 1e-300 Gbit/s: 2 · 7/8 · 8e9 bit ÷ 1e-291 bit/s = 1.4e301 s, written as a
+    // power of ten, not as 302 digits.
+    let output = clustersim(
+        &[
+            "comm-fraction",
+            "--bytes",
+            "1e9",
+            "--gpus",
+            "8",
+            "--gbps",
+            "1e-300",
+            "--compute",
+            "1s",
+        ],
+        dir.path(),
+    );
+    assert!(
+        common::stdout(&output).starts_with("ring all-reduce: 1.400000e301 s"),
+        "{}",
+        common::stdout(&output)
+    );
 }
 
 #[test]

@@ -271,7 +271,7 @@ fn bad_fault_settings_name_the_file_line_and_key() {
     );
     assert!(
         error("[[faults.random]]\ncomponent = \"nod\"\nmtbf = \"1d\"\nmttr = \"1h\"\n")
-            .starts_with("s.toml:10:13: unknown variant `nod`, expected one of `gpu`, `node`"),
+            .starts_with("s.toml:10:13: faults.random.component: unknown variant `nod`, expected one of `gpu`, `node`"),
     );
     // Two sources of one stream would not add their rates: refused, the second named.
     let node = "[[faults.random]]\ncomponent = \"node\"\nmtbf = \"5d\"\nmttr = \"1h\"\n";

@@ -406,7 +406,7 @@ fn observation_6_nan_infinities_and_negative_hysteresis_are_refused() {
         validate(&text, &[], None)
             .unwrap_err()
             .to_string()
-            .contains("faults.random.[0].repair_sigma: NaN")
+            .contains("faults.random[0].repair_sigma: NaN")
     );
 }
 

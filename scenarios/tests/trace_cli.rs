@@ -548,7 +548,7 @@ fn new_keys_are_checked_with_their_line() {
         ),
         (
             format!("{base}mode = \"fil\"\n"),
-            "s.toml:8:8: unknown variant `fil`, expected `replay` or `fill`",
+            "s.toml:8:8: workload.mode: unknown variant `fil`, expected `replay` or `fill`",
         ),
         (
             format!("{base}mode = \"fill\"\ntarget_demand = -1.0\n"),

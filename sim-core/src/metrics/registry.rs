@@ -343,14 +343,14 @@ pub const METRICS: [MetricInfo; 50] = [
         name: "ettr",
         unit: "ratio",
         better: Better::Higher,
-        doc: "effective training time ratio: useful work ÷ wall time since first start, GPU-weighted over started jobs",
+        doc: "effective training time ratio: useful work ÷ wall time since first start, as GPU-time sums over started jobs",
         reading: Reading::Measure(|s| s.ettr),
     },
     MetricInfo {
         name: "goodput",
         unit: "ratio",
         better: Better::Higher,
-        doc: "useful work ÷ time holding GPUs, GPU-weighted",
+        doc: "useful work ÷ time holding GPUs, as GPU-time sums over started jobs",
         reading: Reading::Measure(|s| s.goodput),
     },
     MetricInfo {

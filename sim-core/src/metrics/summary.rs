@@ -116,10 +116,10 @@ pub struct Summary {
     /// Time-weighted mean MIG fragmentation, in GPUs: the FGD measure on MIG compute slices
     /// against the typical tasks' profiles (`null` without MIG-mode nodes).
     pub mig_frag_gpus_mean: Option<f64>,
-    /// Effective training time ratio over started jobs, GPU-weighted: useful work ÷ wall time
+    /// Effective training time ratio over started jobs, as GPU-time sums: useful work ÷ wall time
     /// since each job's first start (`null` if no job started; docs/training.md).
     pub ettr: Option<f64>,
-    /// Useful work ÷ time holding GPUs, GPU-weighted (`null` if no job ran).
+    /// Useful work ÷ time holding GPUs, as GPU-time sums (`null` if no job ran).
     pub goodput: Option<f64>,
     /// GPU-hours stalled writing checkpoints.
     pub checkpoint_gpu_hours: f64,

@@ -152,13 +152,13 @@ fn finite(text: &str) -> Result<f64, String> {
 #[derive(Args)]
 pub struct CommFractionArgs {
     /// Bytes all-reduced every step (e.g. 14e9 for 7B parameters in 16-bit gradients; 0 or more).
-    #[arg(long, value_parser = at_least_zero)]
+    #[arg(long, value_parser = at_least_zero, allow_negative_numbers = true)]
     pub bytes: f64,
     /// GPUs taking part (ring size, at least 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
     /// Network bandwidth per GPU, Gbit/s (above 0).
-    #[arg(long, value_parser = above_zero)]
+    #[arg(long, value_parser = above_zero, allow_negative_numbers = true)]
     pub gbps: f64,
     /// Computation time per step not overlapped with communication, e.g. 800ms.
     #[arg(long, value_parser = parse_duration)]

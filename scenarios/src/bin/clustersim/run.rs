@@ -455,7 +455,12 @@ pub fn comm_fraction(args: &CommFractionArgs) {
     use sim_core::fabric::allreduce::{comm_fraction, ring_allreduce_s};
     let allreduce = ring_allreduce_s(args.bytes, args.gpus, args.gbps, args.latency.as_secs_f64());
     let share = comm_fraction(args.compute.as_secs_f64(), allreduce);
-    outln!("ring all-reduce: {allreduce:.6} s per step (2(n−1)/n · S/B + 2(n−1)·α)");
+    // Six decimals, or powers of ten past a million seconds (a bandwidth of 1e-300 Gbit/s).
+    let seconds = match allreduce < 1e6 {
+        true => format!("{allreduce:.6}"),
+        false => format!("{allreduce:.6e}"),
+    };
+    outln!("ring all-reduce: {seconds} s per step (2(n−1)/n · S/B + 2(n−1)·α)");
     outln!("comm_fraction = {share:.4}  (all-reduce ÷ (compute + all-reduce))");
 }
 
