@@ -146,7 +146,17 @@ impl Format {
             return Some(Format::Swf);
         }
         let first_line = first_line.trim_start_matches('\u{feff}');
-        let cells: Vec<&str> = first_line.trim_end().split(',').map(str::trim).collect();
+        // Header cells as CSV reads them: a quoted header (`"job_id","submit_s"`) names the same
+        // columns.
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(first_line.trim_end().as_bytes())
+            .into_records()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let cells: Vec<&str> = record.iter().map(str::trim).collect();
         let fields: Vec<&str> = first_line.split_ascii_whitespace().collect();
         if first_line.starts_with('#') && first_line.contains("arrival time") {
             Some(Format::Philly)
@@ -287,7 +297,7 @@ pub fn detect_format(name: &str, reader: &mut BufReader<impl Read>) -> Result<Fo
         file: name.into(),
         reason: format!(
             "cannot tell the trace format from the first line `{}`; name it (format = \"…\" in the scenario, or --format): {}",
-            shown_start(first_line.trim_end()),
+            shown_start(first_line.trim_start_matches('\u{feff}').trim_end()),
             Format::names()
         ),
     })
@@ -326,6 +336,12 @@ mod tests {
             Some(Format::Philly)
         );
         assert_eq!(sniff("submit_s,job_id,duration_s"), Some(Format::Native));
+        // Quoted headers (pandas' QUOTE_ALL), after a byte-order mark too.
+        assert_eq!(sniff("\"job_id\",\"submit_s\",\"duration_s\""), Some(Format::Native));
+        assert_eq!(
+            sniff("\u{feff}\"name\",\"cpu_milli\",\"memory_mib\",\"num_gpu\",\"gpu_milli\""),
+            Some(Format::Openb)
+        );
         assert_eq!(
             sniff("name,cpu_milli,memory_mib,num_gpu,gpu_milli"),
             Some(Format::Openb)
