@@ -139,12 +139,7 @@ fn check_key_metrics(names: &[String], registry: &Registry, fail: &Fail<'_>) -> 
         if !known(name) {
             let mut valid: Vec<&str> = sim_core::metrics::METRIC_NAMES.to_vec();
             valid.extend(registry.metrics().iter().map(|m| m.name));
-            let hint = valid
-                .iter()
-                .map(|v| (strsim::levenshtein(name, v), *v))
-                .filter(|&(d, _)| d <= 3)
-                .min()
-                .map_or_else(String::new, |(_, m)| format!(" (did you mean `{m}`?)"));
+            let hint = did_you_mean(name, &valid);
             fail(
                 "output",
                 "key_metrics",
@@ -156,6 +151,16 @@ fn check_key_metrics(names: &[String], registry: &Registry, fail: &Fail<'_>) -> 
         }
     }
     Ok(())
+}
+
+/// ` (did you mean `…`?)` with the name of `valid` at most three edits from `name`, if any.
+fn did_you_mean(name: &str, valid: &[&str]) -> String {
+    valid
+        .iter()
+        .map(|v| (strsim::levenshtein(name, v), *v))
+        .filter(|&(d, _)| d <= 3)
+        .min()
+        .map_or_else(String::new, |(_, m)| format!(" (did you mean `{m}`?)"))
 }
 
 /// Refuses a `models` entry that names no world model of `registry`, or names one twice; the
@@ -171,7 +176,8 @@ fn check_models(names: &[String], registry: &Registry, fail: &Fail<'_>) -> Resul
             } else {
                 format!("the registered ones: {}", known.join(", "))
             };
-            fail("", "models", format!("unknown world model `{name}`; {listed}"))?;
+            let hint = did_you_mean(name, &known);
+            fail("", "models", format!("unknown world model `{name}`{hint}; {listed}"))?;
         }
         if names[..i].contains(name) {
             fail("", "models", format!("`{name}` is listed twice"))?;

@@ -57,8 +57,17 @@ pub enum GpuAmountError {
     #[error("1 or more GPUs must be a whole number (a task shares at most one device), got {0}")]
     NotWhole(f64),
     /// More GPUs than any cluster could hold.
-    #[error("more than {MAX_GPUS_PER_TASK} GPUs in one task, got {0}")]
+    #[error("more than {MAX_GPUS_PER_TASK} GPUs in one task, got {}", amount(*.0))]
     TooMany(f64),
+}
+
+/// A GPU amount as a message shows it: as written below 10¹⁵, past that as a power of ten (a
+/// float shows 2⁶³ − 1 as `9223372036854776000`, digits the trace never held).
+fn amount(gpus: f64) -> String {
+    match gpus.abs() < 1e15 {
+        true => gpus.to_string(),
+        false => format!("{gpus:e}"),
+    }
 }
 
 impl TaskRequest {
@@ -186,6 +195,14 @@ mod tests {
         // Wider than a node is fine (split at arrival); wider than any cluster is not.
         assert_eq!(r(256.0).map(|t| (t.gpus, t.milli_per_gpu)), Ok((256, 1000)));
         assert_eq!(r(2e6), Err(GpuAmountError::TooMany(2e6)));
+        assert_eq!(
+            r(2e6).unwrap_err().to_string(),
+            "more than 1048576 GPUs in one task, got 2000000"
+        );
+        assert_eq!(
+            r(9_223_372_036_854_775_807.0).unwrap_err().to_string(),
+            "more than 1048576 GPUs in one task, got 9.223372036854776e18"
+        );
     }
 
     #[test]

@@ -161,6 +161,6 @@ fn the_scenario_with_the_maintenance_model_runs_as_worked_out_by_hand() {
     .to_string();
     assert_eq!(
         typo,
-        "s.toml:1: models: unknown world model `maintenace`; the registered ones: maintenance"
+        "s.toml:1: models: unknown world model `maintenace` (did you mean `maintenance`?); the registered ones: maintenance"
     );
 }
