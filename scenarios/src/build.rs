@@ -187,12 +187,15 @@ pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError
     let mut options = ReadOptions::default();
     if let Some(unit) = &workload.swf_processor {
         options.swf_processor = unit.parse()?;
+        options.given.swf_processor = true;
     }
     if let Some(rule) = &workload.swf_size {
         options.swf_size = rule.parse()?;
+        options.given.swf_size = true;
     }
     if let Some(duration) = workload.pod_duration {
         options.untimed_pod_duration = duration.0;
+        options.given.pod_duration = true;
     }
     options.keep_zero_lifetime_pods = workload.mode == WorkloadMode::Fill;
     options.max_time = crate::budget::run_span(&loaded.scenario, loaded.limits()).limit;

@@ -201,6 +201,35 @@ pub struct ReadOptions {
     /// The latest time a trace may name: a submit time, or a submit time plus a duration
     /// ([`DEFAULT_MAX_TIME`] unless told). Later ones are refused, naming the row.
     pub max_time: SimTime,
+    /// The options of one format that the user set: a trace of another format refuses them
+    /// (a setting that would be silently ignored is a mistake).
+    pub given: GivenOptions,
+}
+
+/// Which format-specific [`ReadOptions`] the user set (the others keep their defaults).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GivenOptions {
+    /// `swf_processor` (SWF only).
+    pub swf_processor: bool,
+    /// `swf_size` (SWF only).
+    pub swf_size: bool,
+    /// `untimed_pod_duration` (openb pod lists only).
+    pub pod_duration: bool,
+}
+
+impl GivenOptions {
+    /// The first option set that `format` does not read, by its scenario key.
+    fn unread_by(self, format: Format) -> Option<(&'static str, Format)> {
+        let options = [
+            (self.swf_processor, "swf_processor", Format::Swf),
+            (self.swf_size, "swf_size", Format::Swf),
+            (self.pod_duration, "pod_duration", Format::Openb),
+        ];
+        options
+            .into_iter()
+            .find(|&(given, _, of)| given && of != format)
+            .map(|(_, name, of)| (name, of))
+    }
 }
 
 /// The latest time a trace may name unless told otherwise: 100 years (3,153,600,000 s), far
@@ -216,6 +245,7 @@ impl Default for ReadOptions {
             untimed_pod_duration: openb::DEFAULT_UNTIMED_POD_DURATION,
             keep_zero_lifetime_pods: false,
             max_time: DEFAULT_MAX_TIME,
+            given: GivenOptions::default(),
         }
     }
 }
@@ -258,6 +288,12 @@ pub fn open_reader(
         Some(f) => f,
         None => detect_format(name, &mut reader)?,
     };
+    if let Some((option, of)) = options.given.unread_by(format) {
+        return Err(TraceError::File {
+            file: name.to_string(),
+            reason: format!("{option} applies to {of} traces only, and this trace is read as {format}"),
+        });
+    }
     let max_time = options.max_time;
     Ok(match format {
         Format::Native => Box::new(NativeReader::new(name, reader)?.with_max_time(max_time)),
@@ -361,6 +397,34 @@ mod tests {
                 .to_string()
                 .contains("known formats: native, philly, swf, openb, helios")
         );
+    }
+
+    #[test]
+    fn options_of_another_format_are_refused_not_ignored() {
+        let native = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,1\n";
+        let open = |given: GivenOptions| {
+            let options = ReadOptions {
+                given,
+                ..ReadOptions::default()
+            };
+            open_reader("t.csv", native.as_bytes(), None, &options)
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(open(GivenOptions::default()), None);
+        let pods = GivenOptions {
+            pod_duration: true,
+            ..GivenOptions::default()
+        };
+        assert_eq!(
+            open(pods).as_deref(),
+            Some("t.csv: pod_duration applies to openb traces only, and this trace is read as native")
+        );
+        let size = GivenOptions {
+            swf_size: true,
+            ..GivenOptions::default()
+        };
+        assert!(open(size).is_some_and(|e| e.contains("swf_size applies to swf traces only")));
     }
 
     #[test]

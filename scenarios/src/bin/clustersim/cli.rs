@@ -306,12 +306,12 @@ pub struct ReadArgs {
     /// The trace format: native, philly, swf, openb or helios [default: detected from the name and first line].
     #[arg(long)]
     pub format: Option<Format>,
-    /// SWF: what one processor becomes, gpu or cpu (one core).
-    #[arg(long, default_value = "gpu")]
-    pub swf_processor: SwfProcessor,
-    /// SWF: which processor count is a job's size: allocated (field 5, else 8), requested (field 8, else 5) or larger (the larger of the two).
-    #[arg(long, default_value = "allocated")]
-    pub swf_size: SwfSize,
+    /// SWF: what one processor becomes, gpu or cpu (one core) [default: gpu].
+    #[arg(long)]
+    pub swf_processor: Option<SwfProcessor>,
+    /// SWF: which processor count is a job's size: allocated (field 5, else 8), requested (field 8, else 5) or larger (the larger of the two) [default: allocated].
+    #[arg(long)]
+    pub swf_size: Option<SwfSize>,
     /// Openb pod lists without times: how long each pod runs, e.g. 616s.
     #[arg(long, value_parser = parse_duration)]
     pub pod_duration: Option<SimTime>,

@@ -38,13 +38,18 @@ fn open(file: &Path, read: &ReadArgs) -> Result<(Format, Box<dyn JobSource>), Sc
             traces::detect_format(&name, &mut BufReader::new(handle))?
         }
     };
-    let mut options = ReadOptions {
-        swf_processor: read.swf_processor,
-        swf_size: read.swf_size,
-        ..ReadOptions::default()
-    };
+    let mut options = ReadOptions::default();
+    if let Some(unit) = read.swf_processor {
+        options.swf_processor = unit;
+        options.given.swf_processor = true;
+    }
+    if let Some(rule) = read.swf_size {
+        options.swf_size = rule;
+        options.given.swf_size = true;
+    }
     if let Some(duration) = read.pod_duration {
         options.untimed_pod_duration = duration;
+        options.given.pod_duration = true;
     }
     if let Some(max_time) = read.max_time {
         options.max_time = max_time;
