@@ -547,6 +547,16 @@ fn models(job: &Job) -> String {
 /// (on the nodes with room for its GPUs) memory, else (on those with room for its memory too)
 /// CPU cores. The default refusal of every placement.
 pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
+    let request = &job.spec.task;
+    let cluster = trial.cluster();
+    // Whether any node of the allowed models is up comes first: with all of them down, the free
+    // capacity elsewhere (or none at all) is not why the job waits.
+    let usable = |node: &sim_core::cluster::Node| {
+        (request.gpus == 0 || job.allowed_gpu_types.contains(node.gpu_type)) && node.schedulable()
+    };
+    if !cluster.nodes().iter().any(usable) {
+        return Reason::NoModelUp { model: models(job) };
+    }
     let needed = job.spec.gpu_milli();
     if needed > free_gpu_milli {
         return Reason::TooFewFree {
@@ -554,9 +564,6 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
             needed: gpus(needed),
         };
     }
-    let request = &job.spec.task;
-    let cluster = trial.cluster();
-    let mut any_up = false;
     let mut best_free = 0;
     let mut fitting = 0;
     let mut power: Option<RackId> = None;
@@ -572,7 +579,6 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         if !node.schedulable() {
             continue;
         }
-        any_up = true;
         best_free = best_free.max(free);
         // Too little free GPU capacity: it neither fits (`fit` checks this first) nor has room
         // that only the memory, the CPU or the power budget refuses.
@@ -599,9 +605,6 @@ pub fn refusal(trial: &Trial<'_>, free_gpu_milli: u64, job: &Job) -> Reason {
         }
     }
     let model = models(job);
-    if !any_up {
-        return Reason::NoModelUp { model };
-    }
     if fitting > 0 {
         return Reason::GangNotCoPlaced {
             tasks: job.spec.tasks,

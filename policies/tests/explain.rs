@@ -528,6 +528,25 @@ fn no_model_up_names_the_model() {
         &[with(job("v", 0, 10, 4.0), |j| j.gpu_types = vec!["V100".into()])],
     );
     assert_eq!(of(&lines, "v"), [row(0, "waits", "no-model-up", "model=V100")]);
+    // With the A100 node full as well (a, 4 GPUs, at 0 for 100 s), no GPU is free anywhere:
+    // still no-model-up (was too-few-free, free=0, as if more free GPUs would have helped), at
+    // 0 and again when a ends at 100.
+    let lines = explained(
+        "best-fit",
+        |_| {},
+        cluster,
+        &[
+            job("a", 0, 100, 4.0),
+            with(job("v", 0, 10, 4.0), |j| j.gpu_types = vec!["V100".into()]),
+        ],
+    );
+    assert_eq!(
+        of(&lines, "v"),
+        [
+            row(0, "waits", "no-model-up", "model=V100"),
+            row(100, "waits", "no-model-up", "model=V100")
+        ]
+    );
 }
 
 /// One node × 4 GPUs in rack r0, drawing 1 W per allocated GPU (nothing idle), against a rack

@@ -218,17 +218,19 @@ pub fn mig_setup(
         let layout = checked_layout(gpu, entries).map_err(|e| invalid(format!("{key}: expected {e}")))?;
         nodes.push(Some(layout));
     }
+    // Every layout by node is checked, also on nodes not in MIG mode in this run (as layouts
+    // by model are): a sweep over the mode must not find a bad one only at some points.
+    for (name, entries) in &section.mig_node_layouts {
+        let Some(node) = cluster.nodes().iter().find(|x| &x.name == name) else {
+            return Err(invalid(format!(
+                "sharing.mig_node_layouts.{name}: the cluster has no node `{name}`"
+            )));
+        };
+        let gpu = names.get(node.gpu_type.index()).map_or("", String::as_str);
+        checked_layout(gpu, entries).map_err(|e| invalid(format!("sharing.mig_node_layouts.{name}: expected {e}")))?;
+    }
     if !any {
         return Ok(None);
-    }
-    if let Some(name) = section
-        .mig_node_layouts
-        .keys()
-        .find(|n| !cluster.nodes().iter().any(|x| &x.name == *n))
-    {
-        return Err(invalid(format!(
-            "sharing.mig_node_layouts.{name}: the cluster has no node `{name}`"
-        )));
     }
     let partitioning = match section.mig_partitioning.unwrap_or_default() {
         MigPartitioningName::Dynamic => Partitioning::Dynamic,

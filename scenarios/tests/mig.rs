@@ -151,6 +151,12 @@ fn bad_layouts_are_refused_naming_the_key() {
     assert!(unknown.contains("`3g.20gb` is not one"), "{unknown}");
     let not_mig = load("[sharing]\nmode = \"mig\"\nmig_layouts = { \"V100\" = [\"7g.80gb@0\"] }");
     assert!(not_mig.contains("a MIG-capable GPU model"), "{not_mig}");
+    // A node's layout is checked whether or not the node is in MIG mode in this run.
+    let by_node = load("[sharing]\nmode = \"fraction\"\nmig_node_layouts = { \"r0-n0\" = [\"3g.40gb@2\"] }");
+    assert!(
+        by_node.contains("sharing.mig_node_layouts.r0-n0") && by_node.contains("cannot start at slice 2"),
+        "{by_node}"
+    );
 }
 
 /// e2's start on one node of two A100-80GB partitioned dynamically (no reconfiguration time),

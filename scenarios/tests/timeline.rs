@@ -52,6 +52,21 @@ fn check_format(events: &[Value]) {
     for id in flow_ends {
         assert!(flow_starts.contains(&id), "flow {id} ends without a start");
     }
+    // Both ends of every arrow lie strictly inside a slice of their track, so that an importer
+    // binding them to the enclosing slice finds the job's own attempt, not the slice that ends
+    // (or starts) at the same instant on that GPU.
+    let slices = tracks(events);
+    for e in events.iter().filter(|e| e["ph"] == "s" || e["ph"] == "f") {
+        let (pid, tid, ts) = (
+            e["pid"].as_u64().unwrap(),
+            e["tid"].as_u64().unwrap(),
+            e["ts"].as_u64().unwrap(),
+        );
+        let inside = slices
+            .get(&(pid, tid))
+            .is_some_and(|s| s.iter().any(|&(from, to)| from < ts && ts < to));
+        assert!(inside, "flow event not inside a slice of its track: {e}");
+    }
 }
 
 /// (pid, tid) → slices (start, end) on that track.

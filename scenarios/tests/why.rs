@@ -116,7 +116,7 @@ const MIXES: [(&str, &[&str]); 3] = [
 /// For each mix, the waiting seconds by reason that `why --summary` prints equal those worked
 /// out from every round the old way: a wait holds from its round until the job's next
 /// considered round; the last wait of a job until its first start if that came at or after
-/// the wait, else its end, else the run's last round. The compact file has fewer rows than
+/// the wait, else its end, else the end of the run (`end_s` of `summary.json`). The compact file has fewer rows than
 /// rounds, and its `rounds` add up to the waiting rounds. Each row behind the head names the
 /// heads of its rounds: first, last, distinct jobs and turns (heads come back after failures,
 /// requeued at the front: pdu-trip, spares-and-lemons).
@@ -127,9 +127,12 @@ fn the_compact_log_keeps_every_rounds_waiting_time() {
         let mut every = both_ways(scenario, overrides, dir.path());
         let out = dir.path().join("o");
         let jobs = starts_and_ends(&out);
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        let run_end = summary["end_s"].as_f64().unwrap().max(every.last_t);
         for (job, (reason, from)) in std::mem::take(&mut every.open) {
             let (start, end) = jobs[&job];
-            let to = start.filter(|&s| s >= from).or(end).unwrap_or(every.last_t).max(from);
+            let to = start.filter(|&s| s >= from).or(end).unwrap_or(run_end).max(from);
             *every.seconds.entry(reason).or_default() += to - from;
         }
         let log = WhyLog::read(&out).unwrap();
@@ -460,4 +463,25 @@ fn a_job_short_of_memory_is_told_so_with_its_numbers() {
          (most free on such a node: 20 GiB) from 00:00:01 to 00:01:40 (1 round)\n  \
          started at 00:01:40 on r0-n0\n  ended completed at 00:02:30\n"
     );
+}
+
+/// One node of 4 GPUs under first fit (FIFO), a horizon of 500 s: a (4 GPUs, 0–1000 s) runs; b (4 GPUs, at
+/// 10 s) waits for too few free GPUs from 10 s to the end of the run at 500 s, 490 s, though
+/// its last round was at 10 s (it was counted to that round, 0 s).
+#[test]
+fn a_wait_still_open_at_the_horizon_lasts_to_the_end_of_the_run() {
+    let scenario = "name = \"horizon\"\nseed = 1\nhorizon = \"500s\"\n\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
+                    node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
+                    [policy]\nname = \"first-fit\"\n";
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1000,1,4\nb,10,10,1,4\n";
+    let dir = workspace(scenario, trace);
+    let stories = stories_of(dir.path(), &["b"]);
+    assert!(
+        stories[0].contains("waited 1 round, 8.2 min in all") && stories[0].contains("from 00:00:10 to 00:08:20"),
+        "{}",
+        stories[0]
+    );
+    let summary = stdout(&clustersim(&["why", "o", "--summary"], dir.path()));
+    let line = summary.lines().find(|l| l.contains("too-few-free")).unwrap_or_default();
+    assert!(line.contains(" 490 s "), "{summary}");
 }

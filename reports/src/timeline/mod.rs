@@ -205,7 +205,12 @@ impl Timeline {
             && self.kept[track.node.index()]
             && self.in_window(now, now)
         {
-            let mut event = Event::new("restart", "f", now, self.node_racks[track.node.index()]);
+            // One microsecond into the new attempt's slice, as the arrow's start is one before the
+            // old one's end: at the boundary itself, an importer that binds the end to the slice
+            // enclosing it may still hold the track's previous slice (another job's, after a
+            // preemption) and bind the arrow there.
+            let at = now.saturating_add(SimTime::from_micros(1));
+            let mut event = Event::new("restart", "f", at, self.node_racks[track.node.index()]);
             event.tid = Some(self.lanes.tid(track));
             event.cat = Some("attempt");
             event.id = Some(flow);

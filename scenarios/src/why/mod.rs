@@ -6,7 +6,8 @@
 //! per job). A row of waits stands for `rounds` rounds with the same reason and parameters, from
 //! `t_s` to `last_s`, and holds until `until_s`, the job's next considered round. A wait still
 //! open at the end of the run (`until_s` empty) holds until the job's start if it came at or
-//! after `last_s`, else its end, else the last round of the run (the largest `last_s`).
+//! after `last_s`, else its end, else the end of the run (`end_s` of `summary.json`, or without
+//! it the last round of the run, the largest `last_s`).
 
 mod rows;
 mod words;
@@ -140,6 +141,9 @@ pub struct WhyLog {
     jobs: BTreeMap<String, JobLine>,
     /// The incidents that killed jobs, in time order, for the jobs that were interrupted.
     incidents: Vec<Incident>,
+    /// When the run ended (`end_s` of `summary.json`, when the folder has one): where a wait
+    /// still open at the end stops.
+    run_end: Option<f64>,
 }
 
 /// The columns of `decisions.csv` that `why` reads, by index.
@@ -178,11 +182,27 @@ fn required(rows: &Rows, column: usize) -> Result<f64, ScenarioError> {
 }
 
 /// Where a wait still open at the end of the run stops: the job's start if it came at or after
-/// the wait's last round, else its end, else the run's last round `last_t`.
+/// the wait's last round, else its end, else the run's end `last_t`.
 fn tail(line: Option<&JobLine>, last: f64, last_t: f64) -> f64 {
     line.and_then(|l| l.start.filter(|&s| s >= last).or(l.end))
         .unwrap_or(last_t)
         .max(last)
+}
+
+/// `end_s` of the run's `summary.json`, if the folder has one.
+fn read_run_end(path: &Path) -> Result<Option<f64>, ScenarioError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(path, e))?;
+    match summary.get("end_s") {
+        None => Ok(None),
+        Some(end) => end
+            .as_f64()
+            .filter(|e| e.is_finite() && *e >= 0.0)
+            .map(Some)
+            .ok_or_else(|| bad(path, format!("end_s is {end}, not a time in seconds"))),
+    }
 }
 
 impl WhyLog {
@@ -201,11 +221,13 @@ impl WhyLog {
             decisions,
             jobs: read_jobs(&dir.join("jobs.csv"))?,
             incidents: read_incidents(&dir.join("incidents.csv"))?,
+            run_end: read_run_end(&dir.join("summary.json"))?,
         })
     }
 
     /// Streams `decisions.csv`, handing `each` every row of `job` and every start that stopped
-    /// it (every row when `None`); returns the run's last round.
+    /// it (every row when `None`); returns when the run ended (its last round when the folder
+    /// does not say).
     fn scan(&self, job: Option<&str>, mut each: impl FnMut(Decision)) -> Result<f64, ScenarioError> {
         let mut rows = Rows::open(&self.decisions)?;
         let c = Columns::of(&rows)?;
@@ -229,7 +251,7 @@ impl WhyLog {
                 until: rows.number(c.until)?,
             });
         }
-        Ok(last_t)
+        Ok(self.run_end.map_or(last_t, |end| end.max(last_t)))
     }
 
     /// The waits among `rows` (one job's, in time order), consecutive rows with the same reason
