@@ -681,6 +681,35 @@ fn why_tells_a_jobs_story_and_the_shares_of_waiting() {
         "{}",
         stderr(&missing)
     );
+    // A damaged decisions.csv is refused naming the line, not told as a story: an outcome no
+    // run writes, a wait that ends before it starts, a time past 100 years.
+    let decisions = std::fs::read_to_string(dir.path().join("o/decisions.csv")).unwrap();
+    let (header, first) = {
+        let mut lines = decisions.lines();
+        (lines.next().unwrap().to_string(), lines.next().unwrap().to_string())
+    };
+    let columns: Vec<&str> = header.split(',').collect();
+    let at = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+    for (column, value, says) in [
+        (
+            "outcome",
+            "sleeps",
+            "column `outcome` is `sleeps`, not one of waits, started",
+        ),
+        ("t_s", "1e300", "column `t_s` is `1e300`, not a time"),
+    ] {
+        let mut fields: Vec<String> = first.split(',').map(str::to_string).collect();
+        fields[at(column)] = value.to_string();
+        let damaged = decisions.replacen(&first, &fields.join(","), 1);
+        std::fs::write(dir.path().join("o/decisions.csv"), damaged).unwrap();
+        let refused = clustersim(&["why", "o", "--summary"], dir.path());
+        assert_eq!(refused.status.code(), Some(2), "{column}");
+        assert!(
+            stderr(&refused).contains(&format!("decisions.csv: line 2: {says}")),
+            "{}",
+            stderr(&refused)
+        );
+    }
 }
 
 /// A scenario named `..` (or `.`) without `--out` writes under `clustersim-out/`, never into

@@ -178,8 +178,11 @@ impl Columns {
 }
 
 fn required(rows: &Rows, column: usize) -> Result<f64, ScenarioError> {
-    Ok(rows.number(column)?.unwrap_or(0.0))
+    Ok(rows.time(column)?.unwrap_or(0.0))
 }
+
+/// The outcomes `decisions.csv` holds: a wait, or how a job started.
+const OUTCOMES: [&str; 4] = ["waits", "started", "backfilled", "preempted-others"];
 
 /// Where a wait still open at the end of the run stops: the job's start if it came at or after
 /// the wait's last round, else its end, else the run's end `last_t`.
@@ -238,17 +241,22 @@ impl WhyLog {
             if job.is_some_and(|j| j != rows.text(c.job) && !victims(rows.text(c.victims)).any(|(v, _)| v == j)) {
                 continue;
             }
+            let t = required(&rows, c.t)?;
+            let until = rows.time(c.until)?;
+            if last < t || until.is_some_and(|u| u < t) {
+                return Err(rows.bad_row("last_s and until_s must not come before t_s"));
+            }
             each(Decision {
-                t: required(&rows, c.t)?,
+                t,
                 job: rows.text(c.job).to_string(),
-                outcome: rows.text(c.outcome).to_string(),
+                outcome: rows.one_of(c.outcome, &OUTCOMES)?.to_string(),
                 reason: rows.text(c.reason).to_string(),
                 params: rows.text(c.params).to_string(),
                 nodes: rows.text(c.nodes).to_string(),
                 victims: rows.text(c.victims).to_string(),
                 rounds: rows.count(c.rounds)?,
                 last,
-                until: rows.number(c.until)?,
+                until,
             });
         }
         Ok(self.run_end.map_or(last_t, |end| end.max(last_t)))
@@ -617,6 +625,14 @@ fn read_incidents(path: &Path) -> Result<Vec<Incident>, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outcomes_are_a_wait_and_the_engines_start_kinds() {
+        use sim_core::policy::StartKind;
+        let starts = [StartKind::Started, StartKind::Backfilled, StartKind::PreemptedOthers].map(StartKind::name);
+        assert_eq!(OUTCOMES[0], "waits");
+        assert_eq!(OUTCOMES[1..], starts);
+    }
 
     /// Rows behind heads a, b, c (one row of 3 heads), then c again (the same head, counted
     /// once), then d and e (a row of 2): 5 heads in turn, a first and e last.

@@ -76,6 +76,33 @@ impl Rows {
         }
     }
 
+    /// The current row's time in `column`: a number of seconds from 0 to 100 years (`None` when
+    /// empty), as a run writes them.
+    pub(super) fn time(&self, column: usize) -> Result<Option<f64>, ScenarioError> {
+        const LATEST_S: f64 = 100.0 * 365.0 * 86_400.0;
+        match self.number(column)? {
+            Some(t) if !(0.0..=LATEST_S).contains(&t) => {
+                Err(self.bad_field(column, "a time from 0 to 100 years in seconds"))
+            }
+            t => Ok(t),
+        }
+    }
+
+    /// The current row's text in `column`, which must be one of `known`.
+    pub(super) fn one_of(&self, column: usize, known: &[&str]) -> Result<&str, ScenarioError> {
+        let text = self.text(column);
+        match known.contains(&text) {
+            true => Ok(text),
+            false => Err(self.bad_field(column, &format!("one of {}", known.join(", ")))),
+        }
+    }
+
+    /// An error about the current row: "`file` line L: WHAT".
+    pub(super) fn bad_row(&self, what: &str) -> ScenarioError {
+        let line = self.record.position().map_or(0, csv::Position::line);
+        bad(&self.path, format!("line {line}: {what}"))
+    }
+
     /// "`file` line L: column `c` is `x`, not WHAT".
     fn bad_field(&self, column: usize, what: &str) -> ScenarioError {
         let line = self.record.position().map_or(0, csv::Position::line);
