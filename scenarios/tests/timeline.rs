@@ -217,7 +217,11 @@ fn a_bad_window_is_refused_before_anything_runs() {
         dir.path(),
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("ends before it starts"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("its end must come after its start"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("out").exists());
     // A node filter that keeps nothing is refused too, showing how the names go.
     let output = clustersim(

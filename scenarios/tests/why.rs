@@ -467,17 +467,26 @@ fn a_job_short_of_memory_is_told_so_with_its_numbers() {
 
 /// One node of 4 GPUs under first fit (FIFO), a horizon of 500 s: a (4 GPUs, 0–1000 s) runs; b (4 GPUs, at
 /// 10 s) waits for too few free GPUs from 10 s to the end of the run at 500 s, 490 s, though
-/// its last round was at 10 s (it was counted to that round, 0 s).
+/// its last round was at 20 s, when nf arrived (it was counted to that round, 10 s).
 #[test]
 fn a_wait_still_open_at_the_horizon_lasts_to_the_end_of_the_run() {
     let scenario = "name = \"horizon\"\nseed = 1\nhorizon = \"500s\"\n\n[cluster]\nracks = 1\nnodes_per_rack = 1\n\
                     node = { gpus = 4, gpu_type = \"A100\" }\n\n[workload]\ntrace = \"trace.csv\"\n\n\
                     [policy]\nname = \"first-fit\"\n";
-    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1000,1,4\nb,10,10,1,4\n";
+    // nf (2 × 4 GPUs) never fits the one 4-GPU node: refused at its arrival, 20 s.
+    let trace = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1000,1,4\nb,10,10,1,4\nnf,20,10,2,4\n";
     let dir = workspace(scenario, trace);
-    let stories = stories_of(dir.path(), &["b"]);
+    let stories = stories_of(dir.path(), &["b", "nf"]);
     assert!(
-        stories[0].contains("waited 1 round, 8.2 min in all") && stories[0].contains("from 00:00:10 to 00:08:20"),
+        stories[1].ends_with(
+            "ended never-fits at 00:00:20: the cluster could never hold it (more than its nodes \
+             hold even empty, less any hot spares, or a GPU model or MIG profile it lacks), so no round considered it\n"
+        ),
+        "{}",
+        stories[1]
+    );
+    assert!(
+        stories[0].contains("waited 2 rounds, 8.2 min in all") && stories[0].contains("from 00:00:10 to 00:08:20"),
         "{}",
         stories[0]
     );

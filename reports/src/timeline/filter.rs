@@ -19,7 +19,7 @@ pub enum FilterError {
         reason: String,
     },
     /// The end is not after the start.
-    #[error("the window `{0}` ends before it starts")]
+    #[error("the window `{0}` is empty: its end must come after its start")]
     Empty(String),
     /// An empty node pattern.
     #[error("the node filter is empty: give a node or rack name, `*` matching any characters (e.g. r01-* or *-n1)")]
@@ -49,7 +49,11 @@ impl FromStr for Window {
         let (from, to) = text
             .split_once("..")
             .ok_or_else(|| FilterError::Shape(text.to_string()))?;
+        // `0` needs no unit: the start of the run.
         let bound = |part: &str| {
+            if part.trim() == "0" {
+                return Ok(SimTime::ZERO);
+            }
             parse_duration(part).map_err(|e| FilterError::Bound {
                 text: part.to_string(),
                 reason: e.to_string(),
@@ -155,6 +159,8 @@ mod tests {
         assert!(window.overlaps(h(48), h(48)), "an instant at the start");
         assert!(!window.overlaps(h(72), h(72)), "an instant at the (excluded) end");
         assert!(matches!("3d..2d".parse::<Window>(), Err(FilterError::Empty(_))));
+        assert!(matches!("5m..5m".parse::<Window>(), Err(FilterError::Empty(_))));
+        assert_eq!("0..1s".parse::<Window>().map(|w| w.from).ok(), Some(SimTime::ZERO));
         assert!(matches!("2d".parse::<Window>(), Err(FilterError::Shape(_))));
         assert!(matches!("2..3d".parse::<Window>(), Err(FilterError::Bound { .. })));
     }

@@ -421,6 +421,15 @@ impl WhyLog {
             );
         }
         match line.end {
+            Some(end) if line.state == "never-fits" => {
+                let _ = writeln!(
+                    out,
+                    "  ended never-fits at {}: the cluster could never hold it (more than its nodes \
+                     hold even empty, less any hot spares, or a GPU model or MIG profile it lacks), \
+                     so no round considered it",
+                    clock(end)
+                );
+            }
             Some(end) => {
                 let _ = writeln!(out, "  ended {} at {}", line.state, clock(end));
             }
