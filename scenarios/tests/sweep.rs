@@ -549,3 +549,30 @@ fn the_help_example_of_set_works_as_printed() {
         assert_ok(&output);
     }
 }
+
+#[test]
+fn a_grid_key_reaches_an_entry_of_an_array_of_tables() {
+    // llama3-54d lists 19 causes; a grid over the first one's rate gives two points whose first
+    // cause has those rates and whose other causes are the file's.
+    let (text, origin, base_dir) = scenarios::load::read_scenario(Path::new("library:llama3-54d")).unwrap();
+    let grid = "sweep.grid={\"faults.causes[0].rate_per_day\"=[1e-4,2e-4]}"
+        .parse()
+        .unwrap();
+    let source = scenarios::sweep::expand::Source {
+        text: &text,
+        origin: &origin,
+        base_dir,
+    };
+    let plan = scenarios::sweep::expand::plan(&source, &[grid], None).unwrap();
+    let rates: Vec<Vec<f64>> = plan
+        .points
+        .iter()
+        .map(|p| {
+            let causes = &p.loaded.scenario.faults.as_ref().unwrap().causes;
+            causes.iter().map(|c| c.rate_per_day).collect()
+        })
+        .collect();
+    assert_eq!((rates[0][0], rates[1][0]), (1e-4, 2e-4));
+    assert_eq!(rates[0][1..], rates[1][1..]);
+    assert_eq!(rates[0].len(), 19);
+}
