@@ -3,27 +3,27 @@
 //! that is not held has no record to read) or keep the round from ever ending (the same job
 //! offered again and again under backfilling, which goes on past a refusal).
 
-use rustc_hash::FxHashSet;
-
 use sim_core::ids::JobId;
 use sim_core::job::JobState;
 use sim_core::view::ClusterView;
 
-/// The jobs offered so far in the current round (a set kept from round to round, so that a
-/// round allocates nothing once the set has grown to the deepest queue).
+/// How many jobs the queue order offered in the current round: more than are waiting means it
+/// offered one twice (a count, not a set of the jobs offered, so that checking costs nothing
+/// measurable: a job offered twice before that is started twice, which the engine refuses, or
+/// refused twice, which changes nothing).
 #[derive(Debug, Default)]
 pub(crate) struct Offers {
-    offered: FxHashSet<JobId>,
+    count: usize,
 }
 
 impl Offers {
     /// Starts a round: no job offered yet.
     pub(crate) fn begin_round(&mut self) {
-        self.offered.clear();
+        self.count = 0;
     }
 
     /// Notes that the queue order offered `id`, and says why that breaks its contract if it
-    /// does: the job is not waiting, or was offered before in this round.
+    /// does: the job is not waiting, or the round has now offered more jobs than are waiting.
     pub(crate) fn offer(&mut self, view: &ClusterView<'_>, id: JobId) -> Option<String> {
         let Some(job) = view.jobs.get(id) else {
             return Some("the queue order offered a job that is not waiting (ended, or not arrived)".into());
@@ -34,6 +34,12 @@ impl Offers {
                 job.state.as_str()
             ));
         }
-        (!self.offered.insert(id)).then(|| "the queue order offered it twice in one round".into())
+        self.count += 1;
+        (self.count > view.pending.len()).then(|| {
+            format!(
+                "the queue order offered more jobs in one round than the {} waiting: this one (at least) twice",
+                view.pending.len()
+            )
+        })
     }
 }

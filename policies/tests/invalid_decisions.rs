@@ -280,15 +280,26 @@ fn a_queue_order_that_offers_what_is_not_waiting_is_a_policy_error() {
         "{error}"
     );
     // The first pending job, offered again and again (with EASY a refusal does not end the
-    // round, so without the check the round never ended): at 0 s, a is offered, starts, and
-    // is offered again in the same round.
+    // round, so without the check the round never ended): at 0 s, a, the only job waiting, is
+    // offered, starts, and is offered again in the same round: one offer more than are waiting.
     for easy in [false, true] {
         let error = refusal(run_broken(|view| view.pending.first().copied(), usize::MAX, easy));
         assert!(
-            error.contains("(job `a`): the queue order offered it twice in one round"),
+            error.contains("(job `a`): the queue order offered more jobs in one round than the 1 waiting"),
             "{error}"
         );
     }
+    // An order that offers only a, once a round from 1 s on: a starts at 1 s, and in the round
+    // at 2 s (c arrives) it is offered while running.
+    let error = refusal(run_broken(
+        |view| (view.now > sim_core::time::SimTime::ZERO).then(|| JobId::from_index(0)),
+        1,
+        false,
+    ));
+    assert!(
+        error.contains("(job `a`): the queue order offered it while it is running, not pending"),
+        "{error}"
+    );
     // A job offered once per round, the right way, runs: a, then b and c in turn.
     assert!(run_broken(|view| view.pending.first().copied(), 1, false).is_ok());
 }
