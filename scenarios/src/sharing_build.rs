@@ -23,6 +23,10 @@ pub const DEFAULT_SWITCH: SimTime = SimTime::from_micros(2_100);
 /// docs/gpu-sharing.md).
 pub const DEFAULT_MIG_RECONFIG: SimTime = SimTime::from_micros(10_000_000);
 
+/// The longest MIG reconfiguration accepted: a day, far past any measurement (seconds), and short
+/// enough that a run of reconfigurations still ends.
+const MAX_MIG_RECONFIG: SimTime = SimTime::from_micros(86_400_000_000);
+
 /// Accepted MPS interference factors: 0 (none) to 100 (a second task makes each 101 × slower).
 const INTERFERENCE_RANGE: (f64, f64) = (0.0, 100.0);
 
@@ -75,6 +79,16 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
             key: format!("sharing.{key}"),
             value: format!("\"{}\"", format_duration(value)),
             accepted: e.to_string(),
+        }));
+    }
+    if let Some(reconfig) = section.mig_reconfig
+        && reconfig.0 > MAX_MIG_RECONFIG
+    {
+        return Err(ScenarioError::from(OutOfRange {
+            place: site.place("sharing", "mig_reconfig"),
+            key: "sharing.mig_reconfig".into(),
+            value: format!("\"{}\"", format_duration(reconfig.0)),
+            accepted: "give at most \"1d\" (creating a MIG instance takes seconds; docs/gpu-sharing.md)".into(),
         }));
     }
     let why = " (the slowdown of each co-located task per other task)";

@@ -77,6 +77,11 @@ fn bad_sharing_values_name_the_line_and_key() {
             "{short}"
         );
     }
+    let slow = err("mode = \"mig\"\nmig_reconfig = \"100000d\"");
+    assert!(
+        slow.contains(&format!("g.toml:{}: sharing.mig_reconfig", lines + 3)) && slow.contains("at most \"1d\""),
+        "{slow}"
+    );
     let alpha = err("mode = \"mps\"\nmps_interference = -1");
     assert!(alpha.contains("sharing.mps_interference"), "{alpha}");
     let unknown = err("mode = \"timeslice\"");
