@@ -231,12 +231,20 @@ impl<R: Read> RowSource for CsvRows<R> {
     }
 
     fn advance(&mut self) -> Result<bool, TraceError> {
-        if !self
-            .csv
-            .read_record(&mut self.record)
-            .map_err(|e| from_csv(&self.file, e))?
-        {
-            return Ok(false);
+        loop {
+            if !self
+                .csv
+                .read_record(&mut self.record)
+                .map_err(|e| from_csv(&self.file, e))?
+            {
+                return Ok(false);
+            }
+            // A line of spaces or tabs alone is blank, as an empty line is (the CSV reader skips
+            // those itself); a row of empty fields (`,,,`) is not.
+            let blank = self.record.len() == 1 && self.record[0].trim().is_empty();
+            if !blank {
+                break;
+            }
         }
         self.line = record_line(self.csv.position().line(), &self.record);
         self.rows += 1;

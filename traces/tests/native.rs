@@ -54,6 +54,17 @@ fn crlf_files_read_the_same_and_name_the_right_lines() {
 }
 
 #[test]
+fn lines_of_spaces_are_blank_lines_and_rows_of_empty_fields_are_not() {
+    // Line 3 holds spaces and a tab: skipped like the empty line 5; line 6 is still line 6.
+    let text = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,1\n  \t \nb,1,10,1,1\n\nc,2,-5,1,1\n";
+    assert_eq!(error(text), "t.csv:6: column `duration_s`: must be > 0, got `-5`");
+    assert_eq!(read(&text.replace("c,2,-5,1,1\n", "")).unwrap().len(), 2);
+    // Five empty fields are a row, and a bad one.
+    let empty = error("job_id,submit_s,duration_s,tasks,gpus_per_task\n,,,,\n");
+    assert!(empty.starts_with("t.csv:2: column `job_id`"), "{empty}");
+}
+
+#[test]
 fn bad_rows_name_file_line_and_column() {
     let header = "job_id,submit_s,duration_s,tasks,gpus_per_task\n";
     let cases = [
