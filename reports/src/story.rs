@@ -70,9 +70,17 @@ fn figure(value: f64) -> String {
     decimal((value * 10.0).round() / 10.0)
 }
 
-/// A ratio as a percentage with one decimal.
+/// A ratio as a percentage with one decimal; more where one decimal would round a ratio below 1
+/// up to 100 % (99.98 %, not 100 %, of the capacity up when a node was down for an hour).
 fn percent(ratio: f64) -> String {
-    format!("{} %", figure(100.0 * ratio))
+    let shown = figure(100.0 * ratio);
+    if ratio < 1.0 && shown == "100" {
+        let digits = (1..=6)
+            .find(|&d| format!("{:.*}", d, 100.0 * ratio) != format!("{:.*}", d, 100.0))
+            .unwrap_or(6);
+        return format!("{:.*} %", digits, 100.0 * ratio);
+    }
+    format!("{shown} %")
 }
 
 /// Seconds from the start as `h:mm:ss` (days as hours).
@@ -259,6 +267,9 @@ mod tests {
             what_happened(metric, &[], None),
             "4 jobs arrived and 4 completed. GPUs were 50 % allocated, of the installed capacity."
         );
+        assert_eq!(percent(0.99976), "99.98 %");
+        assert_eq!(percent(0.999), "99.9 %");
+        assert_eq!(percent(1.0), "100 %");
         // One job, stopped once: singular words.
         let one = [("jobs_submitted", 1.0), ("interruptions", 1.0), ("lost_gpu_hours", 2.0)];
         let metric = |name: &str| one.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);

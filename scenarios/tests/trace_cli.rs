@@ -313,6 +313,17 @@ fn convert_refuses_to_write_over_the_trace_it_reads() {
     assert_eq!(std::fs::read_to_string(dir.path().join("t.swf")).unwrap(), SWF);
 }
 
+/// A trace with a bad row converted to standard output prints nothing (the good rows before
+/// the bad one included) and exits 2.
+#[test]
+fn convert_to_standard_output_prints_nothing_of_a_bad_trace() {
+    let bad = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,1\nb,1,x,1,1\n";
+    let dir = with_files(&[("t.csv", bad)]);
+    let output = clustersim(&["trace", "convert", "t.csv", "--to", "native"], dir.path());
+    assert_bad(&output, "t.csv:3: column `duration_s`");
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
 #[test]
 fn convert_writes_native_csv_that_runs() {
     let dir = with_files(&[("t.swf", SWF)]);

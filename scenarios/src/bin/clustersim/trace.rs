@@ -185,6 +185,14 @@ fn convert(args: &ConvertArgs) -> Result<(), ScenarioError> {
     if let Some(out) = &args.out {
         refuse_overwriting_input(&args.file, out)?;
     }
+    if args.out.is_none() {
+        // Standard output cannot be taken back: the whole trace is read and checked first, so a
+        // bad row prints nothing (a file is written aside and renamed, or removed, instead).
+        let (_, mut check) = open(&args.file, &args.read)?;
+        for job in &mut *check {
+            job?;
+        }
+    }
     let (_, mut source) = open(&args.file, &args.read)?;
     let jobs = write_trace(&mut *source, args.out.as_deref())?;
     report_written(jobs, &*source, args.out.as_deref());
