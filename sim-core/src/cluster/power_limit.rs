@@ -34,6 +34,59 @@ pub struct PowerLimits {
     rack_committed_mw: Vec<u64>,
     /// Racks that stay within budget even with every GPU allocated (no check needed).
     rack_never_binding: Vec<bool>,
+    /// The most GPU capacity (milli-GPU) the budgets let the whole cluster hold at once, and
+    /// the most one node may hold, starting from nothing allocated: what a job larger than
+    /// either can never be given.
+    reach: Reach,
+}
+
+/// What the budgets let the cluster hold from nothing allocated, in milli-GPU: in all, and on
+/// one node (see [`PowerLimits::can_ever_hold`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Reach {
+    total_milli: u64,
+    node_milli: u64,
+}
+
+impl Reach {
+    /// The reach of racks whose nodes have `lines` and hold at most `capacity_milli`, under
+    /// `rack_budget_mw`: each rack's budget less its nodes' idle power is spent on the nodes
+    /// whose power grows least per milli-GPU first (an upper bound, as task sizes are ignored).
+    fn of(lines: &[PowerLine], rack_budget_mw: &[u64], node_racks: &[RackId], capacity_milli: &[u64]) -> Reach {
+        let mut by_rack: Vec<Vec<usize>> = vec![Vec::new(); rack_budget_mw.len()];
+        for (node, rack) in node_racks.iter().enumerate() {
+            by_rack[rack.index()].push(node);
+        }
+        let mut reach = Reach::default();
+        for (nodes, &budget) in by_rack.iter_mut().zip(rack_budget_mw) {
+            let idle: u64 = nodes.iter().map(|&n| lines[n].power_mw(0)).sum();
+            let headroom = budget.saturating_sub(idle) as f64;
+            // The milli-GPU `extra` mW more than idle buys on node `n` (all of it when its full
+            // power fits).
+            let buys = |n: usize, extra: f64| {
+                let line = &lines[n];
+                let full = line.power_mw(capacity_milli[n]) as f64 - line.power_mw(0) as f64;
+                match full <= extra || line.slope_mw_per_milli <= 0.0 {
+                    true => capacity_milli[n],
+                    false => ((extra / line.slope_mw_per_milli).floor() as u64).min(capacity_milli[n]),
+                }
+            };
+            for &n in nodes.iter() {
+                reach.node_milli = reach.node_milli.max(buys(n, headroom));
+            }
+            nodes.sort_by(|&a, &b| lines[a].slope_mw_per_milli.total_cmp(&lines[b].slope_mw_per_milli));
+            let mut left = headroom;
+            for &n in nodes.iter() {
+                let milli = buys(n, left);
+                reach.total_milli += milli;
+                left -= lines[n].power_mw(milli) as f64 - lines[n].power_mw(0) as f64;
+                if milli < capacity_milli[n] || left <= 0.0 {
+                    break;
+                }
+            }
+        }
+        reach
+    }
 }
 
 impl PowerLimits {
@@ -60,12 +113,21 @@ impl PowerLimits {
             .zip(&rack_budget_mw)
             .map(|(full, budget)| full <= budget)
             .collect();
+        let reach = Reach::of(&lines, &rack_budget_mw, node_racks, capacity_milli);
         PowerLimits {
             lines,
             rack_budget_mw,
             rack_committed_mw,
             rack_never_binding,
+            reach,
         }
+    }
+
+    /// False when the budgets could never let a job of `tasks` tasks of `task_milli` milli-GPU
+    /// each run, even on an empty cluster: more than they let the cluster hold in all, or a
+    /// task more than they let any one node hold. (True says only that they might.)
+    pub fn can_ever_hold(&self, tasks: u32, task_milli: u64) -> bool {
+        task_milli <= self.reach.node_milli && u64::from(tasks) * task_milli <= self.reach.total_milli
     }
 
     /// True when a rack cannot exceed its budget whatever is placed on it.
@@ -115,5 +177,37 @@ mod tests {
         };
         assert_eq!(line.power_mw(2000), 3_000_000);
         assert_eq!(line.power_mw(8000), 4_000_000);
+    }
+
+    #[test]
+    fn budgets_reach_what_their_headroom_buys() {
+        // Two racks of one 8-GPU node each: 1.4 kW idle, 0.425 W per milli-GPU, 4.8 kW at most.
+        // Rack 0's 3 kW budget leaves 1.6 kW: 1.6e6 / 425 = 3,764 milli-GPU. Rack 1's 10 kW
+        // budget holds the whole node, 8,000. Together 11,764; on one node at most 8,000.
+        let line = PowerLine {
+            idle_mw: 1.4e6,
+            slope_mw_per_milli: 425.0,
+            clip_mw: 4.8e6,
+        };
+        let racks = [RackId(0), RackId(1)];
+        let limits = PowerLimits::new(
+            vec![line; 2],
+            vec![3_000_000, 10_000_000],
+            &racks,
+            &[0, 0],
+            &[8000, 8000],
+        );
+        assert_eq!(
+            limits.reach,
+            Reach {
+                total_milli: 11_764,
+                node_milli: 8000
+            }
+        );
+        assert!(limits.can_ever_hold(1, 8000) && limits.can_ever_hold(2, 5882));
+        assert!(!limits.can_ever_hold(2, 8000) && !limits.can_ever_hold(1, 8001));
+        // A budget below the idle power holds nothing.
+        let over = PowerLimits::new(vec![line], vec![500_000], &[RackId(0)], &[0], &[8000]);
+        assert!(!over.can_ever_hold(1, 1));
     }
 }

@@ -91,9 +91,10 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
     };
 }
 
-/// True when `tasks` copies of `task` fit on the cluster when it is empty, with `held_out` of
-/// its nodes out of reach (the hot-spare pool, whose members change: at best they are the nodes
-/// that would hold the fewest copies), and are no more than [`MAX_TASKS_PER_JOB`].
+/// True when `tasks` copies of `task` fit on the cluster when it is empty, within its rack
+/// power budgets if it has any, with `held_out` of its nodes out of reach (the hot-spare pool,
+/// whose members change: at best they are the nodes that would hold the fewest copies), and are
+/// no more than [`MAX_TASKS_PER_JOB`].
 pub(crate) fn can_ever_fit(
     cluster: &Cluster,
     task: &TaskRequest,
@@ -102,6 +103,12 @@ pub(crate) fn can_ever_fit(
     held_out: u32,
 ) -> bool {
     if tasks > MAX_TASKS_PER_JOB {
+        return false;
+    }
+    if let Some(power) = cluster.power_limits()
+        && task.gpus > 0
+        && !power.can_ever_hold(tasks, task.gpu_milli())
+    {
         return false;
     }
     if held_out > 0 {
