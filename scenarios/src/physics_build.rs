@@ -70,17 +70,33 @@ fn check_gpus_can_cool(
         let rise = thermal.r_k_per_tdp * gpu.min_cap_w / gpu.tdp_w;
         let settles = thermal.inlet_c + rise;
         if settles >= gpu.shutdown_c {
+            let why = format!(
+                "one {model} GPU at its lowest power cap would settle at {settles:.1} °C, at or above its shutdown \
+                 temperature {} °C, so its node would shut down again and again and no job could finish",
+                gpu.shutdown_c
+            );
+            // Blame the inlet when a cooler one (0 °C or more) would do, else the resistance.
+            let coolest_inlet = gpu.shutdown_c - rise;
+            let (key, value, accepted) = match coolest_inlet > 0.0 {
+                true => (
+                    "thermal.inlet_c",
+                    thermal.inlet_c,
+                    format!("{why}; give an inlet_c below {coolest_inlet:.1} °C (or a smaller thermal.r_k_per_tdp)"),
+                ),
+                false => (
+                    "thermal.r_k_per_tdp",
+                    thermal.r_k_per_tdp,
+                    format!(
+                        "{why}; give an r_k_per_tdp below {:.1} at this inlet_c",
+                        (gpu.shutdown_c - thermal.inlet_c) * gpu.tdp_w / gpu.min_cap_w
+                    ),
+                ),
+            };
             return Err(ScenarioError::from(OutOfRange {
                 place: origin.to_string(),
-                key: "thermal.inlet_c".into(),
-                value: thermal.inlet_c.to_string(),
-                accepted: format!(
-                    "a {model} GPU at its lowest power cap would settle at {settles:.1} °C, at or above its shutdown \
-                     temperature {} °C, so its node would shut down again and again and no job could finish; give an \
-                     inlet_c below {:.1} °C (or a smaller thermal.r_k_per_tdp)",
-                    gpu.shutdown_c,
-                    gpu.shutdown_c - rise
-                ),
+                key: key.into(),
+                value: value.to_string(),
+                accepted,
             }));
         }
     }
@@ -88,7 +104,7 @@ fn check_gpus_can_cool(
 }
 
 /// Refuses GPU parameters no device has: a power limit or lowest cap of 0 W or less, a lowest
-/// cap above the limit, negative idle power, thresholds out of order.
+/// cap above the limit, an idle power below 0 or above the lowest cap, thresholds out of order.
 fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(), ScenarioError> {
     let bad = |key: &str, value: f64, accepted: &str| {
         ScenarioError::from(OutOfRange {
@@ -108,8 +124,12 @@ fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(),
             "give a lowest cap above 0 W and at most tdp_w",
         ));
     }
-    if spec.idle_w < 0.0 {
-        return Err(bad("idle_w", spec.idle_w, "give an idle power of 0 W or more"));
+    if spec.idle_w < 0.0 || spec.idle_w > spec.min_cap_w {
+        return Err(bad(
+            "idle_w",
+            spec.idle_w,
+            "give an idle power from 0 W to min_cap_w (an idle GPU draws no more than a busy one at its lowest cap)",
+        ));
     }
     if let Some(clip) = spec.node_max_w_per_gpu
         && (clip.is_nan() || clip <= 0.0)

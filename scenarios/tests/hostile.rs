@@ -194,7 +194,24 @@ fn observation_4_physics_that_can_never_cool_is_refused() {
     let text = format!("{BASE}[thermal]\ninlet_c = 55\n[power.gpu.\"A100-80GB\"]\nmin_cap_w = 400\n");
     let err = validate(&text, &[], None).unwrap_err().to_string();
     assert!(
-        err.starts_with("s.toml: thermal.inlet_c: 55 is not accepted; a A100-80GB GPU at its lowest power cap would settle at 95.0 °C"),
+        err.starts_with("s.toml: thermal.inlet_c: 55 is not accepted; one A100-80GB GPU at its lowest power cap would settle at 95.0 °C"),
+        "{err}"
+    );
+    // At r_k_per_tdp = 400: 24 + 400 × 100/400 = 124 °C; no inlet of 0 °C or more would do
+    // (92 − 100 = −8), so the resistance is blamed: below (92 − 24) × 400/100 = 272.
+    let text = format!("{BASE}[thermal]\nr_k_per_tdp = 400\n");
+    let err = validate(&text, &[], None).unwrap_err().to_string();
+    assert!(
+        err.starts_with("s.toml: thermal.r_k_per_tdp: 400 is not accepted; one A100-80GB GPU")
+            && err.ends_with("give an r_k_per_tdp below 272.0 at this inlet_c"),
+        "{err}"
+    );
+    // An idle GPU drawing more than a capped busy one (350 W idle, 100 W lowest cap) is refused:
+    // idle GPUs would sit above their shutdown temperature unchecked.
+    let text = format!("{BASE}[power.gpu.\"A100-80GB\"]\nidle_w = 350\n");
+    let err = validate(&text, &[], None).unwrap_err().to_string();
+    assert!(
+        err.contains("power.gpu.\"A100-80GB\".idle_w: 350 is not accepted"),
         "{err}"
     );
 }
