@@ -140,12 +140,12 @@ fn check_gpu_parameters(model: &str, spec: &GpuSpec, origin: &str) -> Result<(),
             "give a node power limit per GPU above 0 W",
         ));
     }
-    if spec.max_op_c >= spec.slowdown_c || spec.slowdown_c >= spec.shutdown_c {
-        return Err(bad(
-            "slowdown_c",
-            spec.slowdown_c,
-            "give max_op_c < slowdown_c < shutdown_c (the bands follow one another)",
-        ));
+    let order = "give max_op_c < slowdown_c < shutdown_c (the bands follow one another)";
+    if spec.max_op_c >= spec.slowdown_c {
+        return Err(bad("max_op_c", spec.max_op_c, order));
+    }
+    if spec.slowdown_c >= spec.shutdown_c {
+        return Err(bad("slowdown_c", spec.slowdown_c, order));
     }
     Ok(())
 }

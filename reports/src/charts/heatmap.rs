@@ -104,9 +104,17 @@ impl HeatmapChart {
             .collect();
         let statistic = match times {
             [first, second, ..] if stride > 1 => {
-                let width = (second - first) * stride as f64;
+                // In the largest unit of which the bin is at least one (a 2-minute bin, not a
+                // 0.0333333-hour one).
+                use super::time::{DAYS, HOURS, MINUTES, SECONDS};
+                let seconds = (second - first) * stride as f64 * spec.unit.seconds;
+                let unit = [DAYS, HOURS, MINUTES]
+                    .into_iter()
+                    .find(|u| seconds >= u.seconds)
+                    .unwrap_or(SECONDS);
+                let width = seconds / unit.seconds;
                 let width = super::ticks::labels(&[width], width).remove(0);
-                format!("maximum per {width}-{} bin", spec.unit.singular)
+                format!("maximum per {width}-{} bin", unit.singular)
             }
             _ => "per sample".to_string(),
         };
@@ -246,13 +254,17 @@ mod tests {
         // columns; the spike's bin (samples 6 and 7) reads 90, as max_temp_c does, not 75.
         let times: Vec<f64> = (0..480).map(|i| f64::from(i) * 0.5).collect();
         let row: Vec<Option<f64>> = (0..480).map(|i| Some(if i == 7 { 90.0 } else { 60.0 })).collect();
-        let chart = HeatmapChart::binned(spec(), vec!["r0".into()], &times, &[row]);
+        let chart = HeatmapChart::binned(spec(), vec!["r0".into()], &times, std::slice::from_ref(&row));
         assert_eq!(chart.times.len(), 240);
         assert_eq!(chart.values[0][3], Some(90.0));
         assert_eq!(chart.values[0][4], Some(60.0));
         assert_eq!(chart.x_end, 240.0);
         assert_eq!(chart.title, "Hottest GPU per rack (maximum per 1-hour bin)");
         assert_eq!(chart.flat_note(), None);
+        // Samples a minute apart on an hour axis, binned by 2: a 2-minute bin, not 0.0333333 h.
+        let times: Vec<f64> = (0..480).map(|i| f64::from(i) / 60.0).collect();
+        let chart = HeatmapChart::binned(spec(), vec!["r0".into()], &times, &[row]);
+        assert_eq!(chart.title, "Hottest GPU per rack (maximum per 2-minute bin)");
     }
 
     #[test]
