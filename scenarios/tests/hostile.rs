@@ -214,6 +214,13 @@ fn observation_4_physics_that_can_never_cool_is_refused() {
         err.contains("power.gpu.\"A100-80GB\".idle_w: 350 is not accepted"),
         "{err}"
     );
+    // Bands out of order blame the key that breaks the order, here the only one given.
+    let text = format!("{BASE}[power.gpu.\"A100-80GB\"]\nmax_op_c = 95\n");
+    let err = validate(&text, &[], None).unwrap_err().to_string();
+    assert!(
+        err.contains("power.gpu.\"A100-80GB\".max_op_c: 95 is not accepted"),
+        "{err}"
+    );
 }
 
 #[test]
