@@ -706,6 +706,13 @@ mod tests {
             say("no-node-fits", &["gpus=0.5;model=A100|H100;best_free=0"]),
             "no node of GPU model A100 or H100 had room for one task of 0.5 GPU (most free on a node: 0)"
         );
+        // 0.428 GPU (a 3g MIG instance) with 0.573 free on a node: the geometry refused it.
+        assert_eq!(
+            say("no-node-fits", &["gpus=0.428;model=any;best_free=0.573"]),
+            "no node had room for one task of 0.428 GPU (most free on a node: 0.573): enough by amount, but \
+             not in a shape the task can take (a share within one device, or a MIG instance at a start its \
+             profile allows)"
+        );
         assert_eq!(
             say("no-node-fits-cpus", &["cpus=2;model=any;best_free=1"]),
             "no node with room for one task's GPUs and memory had the 2 CPU cores it needs \

@@ -92,13 +92,26 @@ fn of_model(params: &str) -> String {
 pub(super) fn words(reason: &str, params: &str, numbers: &[Number], heads: &Heads) -> String {
     let n = |key: &str| number(numbers, key);
     match reason {
-        "no-node-fits" => format!(
-            "no node{} had room for one task of {} {} (most free on a node: {})",
-            of_model(params),
-            n("gpus"),
-            plural(numbers, "gpus", "GPU", "GPUs"),
-            n("best_free")
-        ),
+        "no-node-fits" => {
+            let mut text = format!(
+                "no node{} had room for one task of {} {} (most free on a node: {})",
+                of_model(params),
+                n("gpus"),
+                plural(numbers, "gpus", "GPU", "GPUs"),
+                n("best_free")
+            );
+            let value = |key: &str| numbers.iter().find(|x| x.key == key);
+            if let (Some(need), Some(free)) = (value("gpus"), value("best_free"))
+                && free.low >= need.high
+            {
+                // Enough by amount on some node, every round: the shape refused it.
+                text.push_str(
+                    ": enough by amount, but not in a shape the task can take (a share within one \
+                     device, or a MIG instance at a start its profile allows)",
+                );
+            }
+            text
+        }
         "no-node-fits-memory" => format!(
             "no node{} with room for one task's GPUs had the {} GiB of memory it needs (most free on such a node: {} GiB)",
             of_model(params),
