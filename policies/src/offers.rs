@@ -8,9 +8,10 @@ use sim_core::job::JobState;
 use sim_core::view::ClusterView;
 
 /// How many jobs the queue order offered in the current round: more than are waiting means it
-/// offered one twice (a count, not a set of the jobs offered, so that checking costs nothing
-/// measurable: a job offered twice before that is started twice, which the engine refuses, or
-/// refused twice, which changes nothing).
+/// offered one twice. A count rather than a set of the jobs offered keeps the check to one
+/// comparison; a repeat it does not catch yet does no harm (a job started twice is refused by
+/// the engine, a job refused twice changes nothing), and an order repeating without end is
+/// caught once the count passes the jobs waiting.
 #[derive(Debug, Default)]
 pub(crate) struct Offers {
     count: usize,

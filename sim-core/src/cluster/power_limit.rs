@@ -50,37 +50,44 @@ struct Reach {
 
 impl Reach {
     /// The reach of racks whose nodes have `lines` and hold at most `capacity_milli`, under
-    /// `rack_budget_mw`: each rack's budget less its nodes' idle power is spent on the nodes
-    /// whose power grows least per milli-GPU first (an upper bound, as task sizes are ignored).
+    /// `rack_budget_mw`. On one node: exactly what the rack's budget less its nodes' idle power
+    /// buys there. In all, an upper bound: a node's power grows at least at its average rate
+    /// over its whole capacity (the line is linear, then flat at the clip), so spending the
+    /// headroom at those rates, cheapest node first, buys at least as much as any real
+    /// allocation could (task sizes aside).
     fn of(lines: &[PowerLine], rack_budget_mw: &[u64], node_racks: &[RackId], capacity_milli: &[u64]) -> Reach {
         let mut by_rack: Vec<Vec<usize>> = vec![Vec::new(); rack_budget_mw.len()];
         for (node, rack) in node_racks.iter().enumerate() {
             by_rack[rack.index()].push(node);
         }
+        // Extra power over idle with all of node `n`'s capacity allocated, in mW.
+        let full = |n: usize| {
+            let line = &lines[n];
+            (line.slope_mw_per_milli * capacity_milli[n] as f64)
+                .min(line.clip_mw - line.idle_mw)
+                .max(0.0)
+        };
+        // The milli-GPU `extra` mW over idle buys on node `n` at `rate` mW per milli-GPU (all of
+        // its capacity when its full power fits).
+        let buys = |n: usize, extra: f64, rate: f64| match full(n) <= extra || rate <= 0.0 {
+            true => capacity_milli[n],
+            false => ((extra / rate).floor() as u64).min(capacity_milli[n]),
+        };
         let mut reach = Reach::default();
         for (nodes, &budget) in by_rack.iter_mut().zip(rack_budget_mw) {
-            let idle: u64 = nodes.iter().map(|&n| lines[n].power_mw(0)).sum();
-            let headroom = budget.saturating_sub(idle) as f64;
-            // The milli-GPU `extra` mW more than idle buys on node `n` (all of it when its full
-            // power fits).
-            let buys = |n: usize, extra: f64| {
-                let line = &lines[n];
-                let full = line.power_mw(capacity_milli[n]) as f64 - line.power_mw(0) as f64;
-                match full <= extra || line.slope_mw_per_milli <= 0.0 {
-                    true => capacity_milli[n],
-                    false => ((extra / line.slope_mw_per_milli).floor() as u64).min(capacity_milli[n]),
-                }
-            };
+            let idle: f64 = nodes.iter().map(|&n| lines[n].idle_mw).sum();
+            let headroom = (budget as f64 - idle).max(0.0);
             for &n in nodes.iter() {
-                reach.node_milli = reach.node_milli.max(buys(n, headroom));
+                reach.node_milli = reach.node_milli.max(buys(n, headroom, lines[n].slope_mw_per_milli));
             }
-            nodes.sort_by(|&a, &b| lines[a].slope_mw_per_milli.total_cmp(&lines[b].slope_mw_per_milli));
+            let average = |n: usize| full(n) / capacity_milli[n].max(1) as f64;
+            nodes.sort_by(|&a, &b| average(a).total_cmp(&average(b)));
             let mut left = headroom;
             for &n in nodes.iter() {
-                let milli = buys(n, left);
+                let milli = buys(n, left, average(n));
                 reach.total_milli += milli;
-                left -= lines[n].power_mw(milli) as f64 - lines[n].power_mw(0) as f64;
-                if milli < capacity_milli[n] || left <= 0.0 {
+                left -= milli as f64 * average(n);
+                if left <= 0.0 {
                     break;
                 }
             }
@@ -206,6 +213,28 @@ mod tests {
         );
         assert!(limits.can_ever_hold(1, 8000) && limits.can_ever_hold(2, 5882));
         assert!(!limits.can_ever_hold(2, 8000) && !limits.can_ever_hold(1, 8001));
+        // A node that reaches its clip early is cheaper on average than its slope says: node 0
+        // (1 W per milli-GPU, no clip) and node 1 (2 W per milli-GPU, clipped 500 W over idle),
+        // 1,000 milli-GPU each, 500 W of headroom: node 1 alone takes all 1,000 (its full power
+        // fits), which spending by slope (node 0 first: 500) would miss.
+        let cheap = PowerLine {
+            idle_mw: 0.0,
+            slope_mw_per_milli: 1000.0,
+            clip_mw: 1e9,
+        };
+        let clipped = PowerLine {
+            idle_mw: 0.0,
+            slope_mw_per_milli: 2000.0,
+            clip_mw: 500_000.0,
+        };
+        let mixed = PowerLimits::new(
+            vec![cheap, clipped],
+            vec![500_000],
+            &[RackId(0); 2],
+            &[0, 0],
+            &[1000, 1000],
+        );
+        assert!(mixed.can_ever_hold(1, 1000));
         // A budget below the idle power holds nothing.
         let over = PowerLimits::new(vec![line], vec![500_000], &[RackId(0)], &[0], &[8000]);
         assert!(!over.can_ever_hold(1, 1));
