@@ -92,6 +92,15 @@ mod tests {
                 .starts_with("unknown policy `best-fti` (did you mean `best-fit`?); known: first-fit, best-fit,"),
             "{err}"
         );
+        // The textbook name of arrival order points at the presets that are it.
+        let err = PolicySpec::preset("FCFS").unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "unknown policy `FCFS` (first come, first served without backfilling is the `fifo` queue of the \
+                 placement presets: `first-fit`, `best-fit` and the others); known: first-fit,"
+            ),
+            "{err}"
+        );
         assert!(
             !PolicySpec::preset("zzzzzzzzzz")
                 .unwrap_err()

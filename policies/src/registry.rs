@@ -488,13 +488,16 @@ pub(crate) fn find<T: Registered>(parts: &[T], name: &str) -> Option<T> {
     parts.iter().find(|p| p.info().name == name).cloned()
 }
 
-/// The known name nearest to `name`, if one is near enough to be a likely typo: at most three
-/// edits (and fewer than `name` has characters), or containing `name` when it has three or more.
+/// The known name nearest to `name`, if one is near enough to be a likely typo: an edit for
+/// every three characters of `name` (one at least, three at most, and fewer than it has), or
+/// containing `name` when it has three or more (`fcfs` is three edits from `drf`, but no typo
+/// of it).
 pub(crate) fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
         .map(|k| (strsim::levenshtein(name, k), k))
         .filter(|&(distance, k)| {
-            (distance <= 3 && distance < name.chars().count()) || (name.len() >= 3 && k.contains(name))
+            let length = name.chars().count();
+            (distance <= (length / 3).clamp(1, 3) && distance < length) || (name.len() >= 3 && k.contains(name))
         })
         .min()
         .map(|(_, k)| k)
@@ -528,6 +531,8 @@ mod tests {
             "unknown placement `pack` (did you mean `packed`?); known: first-fit, best-fit, worst-fit, packed, spread, random, power-aware, thermal-aware, fgd, dot-product, gpu-packing, gpu-clustering, paper-best-fit, paper-random"
         );
         assert!(!unknown_name("backfill", "zzzzzz", ["none", "easy"].into_iter()).contains("did you mean"));
+        // Three edits of a four-letter name are no typo: `fcfs` is not `drf`.
+        assert!(!unknown_name("queue", "fcfs", queues.iter().copied()).contains("did you mean"));
     }
 
     /// A metric that is never defined.

@@ -284,14 +284,25 @@ impl PolicySpec {
 }
 
 impl Registry {
+    /// Why `name` is no preset: the nearest preset's name, or, for the textbook names of the
+    /// first-come-first-served order (`fcfs`, `fifo`), the presets that are it.
+    fn unknown_preset(&self, name: &str) -> String {
+        let presets = self.presets().iter().map(|p| p.name);
+        if ["fcfs", "fifo"].contains(&name.to_ascii_lowercase().as_str()) {
+            let known = presets.collect::<Vec<_>>().join(", ");
+            return format!(
+                "unknown policy `{name}` (first come, first served without backfilling is the `fifo` \
+                 queue of the placement presets: `first-fit`, `best-fit` and the others); known: {known}"
+            );
+        }
+        unknown_name("policy", name, presets)
+    }
+
     /// Checks a `[policy]` table and resolves the preset, the parts and the parameters.
     pub fn spec(&self, config: &PolicyConfig) -> Result<PolicySpec, ConfigError> {
-        let preset = self.preset(&config.name).ok_or_else(|| {
-            ConfigError::new(
-                "name",
-                unknown_name("policy", &config.name, self.presets().iter().map(|p| p.name)),
-            )
-        })?;
+        let preset = self
+            .preset(&config.name)
+            .ok_or_else(|| ConfigError::new("name", self.unknown_preset(&config.name)))?;
         let mut replaced = Vec::new();
         let queue = choose(self.queue_orders(), config, preset.queue, &mut replaced)?;
         let placement = choose(self.placements(), config, preset.placement, &mut replaced)?;
