@@ -37,6 +37,9 @@ pub struct PolicyResult {
     pub metrics: Vec<Estimate>,
     /// Paired differences against the first policy, per metric (`None` for the first).
     pub differences: Option<Vec<Estimate>>,
+    /// The policy's runs, failed ones included: a metric with fewer values than this is a mean
+    /// over other seeds than a complete one, so no best is claimed on its row.
+    pub runs: usize,
     /// The metrics of a crate's own (after the built-in ones in `metrics`) and their directions.
     pub extra_metrics: Vec<(String, Better)>,
 }
@@ -113,6 +116,7 @@ pub fn compare(table: &SweepTable, declared: &[MetricDecl]) -> Result<Vec<Policy
                 policy: policy.to_string(),
                 metrics,
                 differences,
+                runs: rows.iter().filter(|r| r.params[0] == *policy).count(),
                 extra_metrics: extra_metrics.clone(),
             }
         })
@@ -121,8 +125,12 @@ pub fn compare(table: &SweepTable, declared: &[MetricDecl]) -> Result<Vec<Policy
 
 /// Whether policy `index` alone has the best mean of metric `metric`, compared at the three
 /// decimals the tables show: a best shared by several policies is no best (no star), nor is one
-/// of a metric with no direction or no values.
+/// of a metric with no direction or no values, nor one of a metric some run lacks (a failed
+/// run, or a value it did not have): means over different seeds are not compared.
 pub fn is_best(results: &[PolicyResult], index: usize, metric: usize) -> bool {
+    if results.iter().any(|r| r.metrics[metric].n != r.runs) {
+        return false;
+    }
     let shown = |r: &PolicyResult| r.metrics[metric].mean.map(|m| (m * 1000.0).round());
     let Some(mine) = shown(&results[index]) else {
         return false;
@@ -244,6 +252,13 @@ mod tests {
         let mut tied = results.clone();
         tied[1].metrics[5] = tied[0].metrics[5];
         assert!(!is_best(&tied, 0, 5) && !is_best(&tied, 1, 5));
+        // Had b's run with seed 3 failed, b's mean (12 + 21) / 2 = 16.5 would beat a's 20 on
+        // fewer seeds: no best then.
+        let mut failed = table.clone();
+        failed.rows[5].status = RunStatus::Failed("stopped".into());
+        let short = compare(&failed, &[]).unwrap();
+        assert_eq!((short[1].metrics[5].n, short[1].runs), (2, 3));
+        assert!(!is_best(&short, 0, 5) && !is_best(&short, 1, 5));
         let mut text = Vec::new();
         write_comparison(&mut text, &results).unwrap();
         let text = String::from_utf8(text).unwrap();

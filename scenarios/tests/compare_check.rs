@@ -264,3 +264,132 @@ fn one_seed_reads_as_one_seed() {
     let page = std::fs::read_to_string(dir.path().join("one/report.html")).unwrap();
     assert!(page.contains("2 runs: 2 grid points × 1 seed from seed 7"), "{page}");
 }
+
+#[test]
+fn a_comparison_stopped_part_way_resumes_to_the_same_files() {
+    let dir = workspace();
+    let compare = |out: &str, more: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "s.toml",
+            "--policies",
+            "first-fit,best-fit",
+            "--seeds",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            out,
+            "-q",
+        ];
+        args.extend(more);
+        clustersim(&args, dir.path())
+    };
+    let straight = compare("straight", &[]);
+    assert!(straight.status.success(), "{}", text(&straight.stderr));
+    // Two of the four runs, then the rest: what `interrupted: … continue with --resume` says.
+    let first = compare("parts", &["--max-runs", "2"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(!dir.path().join("parts/sweep.csv").exists());
+    let rest = compare("parts", &["--resume"]);
+    assert!(rest.status.success(), "{}", text(&rest.stderr));
+    for file in [
+        "sweep.csv",
+        "aggregate.csv",
+        "comparison.csv",
+        "first-fit/jobs.csv",
+        "best-fit/summary.json",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join("straight").join(file)).unwrap(),
+            std::fs::read(dir.path().join("parts").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn a_comparison_refuses_an_unknown_policy_by_its_flag_and_a_folder_holding_a_sweep() {
+    let dir = workspace();
+    let unknown = clustersim(
+        &["compare", "s.toml", "--policies", "first-fit,fcfs", "--out", "c"],
+        dir.path(),
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).starts_with("error: --policies: unknown policy `fcfs` (first come, first served"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    assert!(!dir.path().join("c").exists());
+    let sweep = clustersim(
+        &[
+            "sweep",
+            "s.toml",
+            "--set",
+            "sweep.grid={\"cluster.racks\" = [1, 2]}",
+            "--set",
+            "sweep.seeds=1",
+            "--out",
+            "sw",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(sweep.status.success(), "{}", text(&sweep.stderr));
+    let before = std::fs::read(dir.path().join("sw/sweep.csv")).unwrap();
+    let over = clustersim(
+        &["compare", "s.toml", "--policies", "first-fit,best-fit", "--out", "sw"],
+        dir.path(),
+    );
+    assert_eq!(over.status.code(), Some(2));
+    assert!(
+        text(&over.stderr).starts_with("error: --out sw: holds a sweep, not a comparison"),
+        "{}",
+        text(&over.stderr)
+    );
+    assert_eq!(before, std::fs::read(dir.path().join("sw/sweep.csv")).unwrap());
+}
+
+#[test]
+fn report_counts_the_seeds_sweep_csv_holds_and_refuses_a_damaged_sweep_json() {
+    let dir = workspace();
+    let output = clustersim(
+        &[
+            "compare",
+            "s.toml",
+            "--policies",
+            "first-fit,best-fit",
+            "--seeds",
+            "3",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let cmp = dir.path().join("cmp");
+    std::fs::write(cmp.join("sweep.json"), "{bad").unwrap();
+    let damaged = clustersim(&["report", "cmp"], dir.path());
+    assert_eq!(damaged.status.code(), Some(2));
+    assert!(
+        text(&damaged.stderr).contains("sweep.json"),
+        "{}",
+        text(&damaged.stderr)
+    );
+    // Without sweep.json the page counts what sweep.csv holds: 2 policies × seeds 7, 8, 9;
+    // with one row cut away, best-fit holds 2 of them.
+    std::fs::remove_file(cmp.join("sweep.json")).unwrap();
+    let alone = clustersim(&["report", "cmp"], dir.path());
+    assert!(alone.status.success(), "{}", text(&alone.stderr));
+    let page = std::fs::read_to_string(cmp.join("report.html")).unwrap();
+    assert!(page.contains("6 runs: 2 grid points × 3 seeds from seed 7"), "{page}");
+    let table = std::fs::read_to_string(cmp.join("sweep.csv")).unwrap();
+    let cut: Vec<&str> = table.lines().take(6).collect();
+    std::fs::write(cmp.join("sweep.csv"), cut.join("\n") + "\n").unwrap();
+    let short = clustersim(&["report", "cmp"], dir.path());
+    assert!(short.status.success(), "{}", text(&short.stderr));
+    let page = std::fs::read_to_string(cmp.join("report.html")).unwrap();
+    assert!(page.contains("5 runs: 2 grid points × 2–3 seeds from seed 7"), "{page}");
+}

@@ -1,7 +1,8 @@
 //! Rendering a results folder: charts (PNG and SVG) and `report.html`, from the files alone,
 //! so `clustersim report DIR` re-draws what a sweep or comparison drew.
 //!
-//! Reads `sweep.csv` (required), `sweep.json` (the name and seeds), and each policy's
+//! Reads `sweep.csv` (required; the seeds are those it holds), `sweep.json` (the name and the
+//! metrics' declarations, when present), and each policy's
 //! `<policy>/timeseries.csv` and `jobs.csv` when present (a comparison writes them for the
 //! first seed). A folder that sweeps `policy.name` alone is a comparison: it also gets
 //! `comparison.csv` and the paired-difference table. A sweep of fill runs (`fill.csv`) also
@@ -12,6 +13,7 @@ mod grid;
 pub(crate) mod runs;
 mod tables;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::aggregate;
@@ -21,7 +23,7 @@ use crate::error::ReportError;
 use crate::fill_curves::{FILL_CURVES, points as curve_points, read_curves};
 use crate::html::{Content, write_report};
 use crate::sweep_manifest::SweepManifest;
-use crate::sweep_table::read_table;
+use crate::sweep_table::{RunStatus, SweepTable, read_table};
 
 /// What [`render`] wrote.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +67,18 @@ pub fn comparison_charts<'a>(metrics: impl IntoIterator<Item = &'a str>) -> Vec<
         .collect()
 }
 
+/// The fewest and the most seeds a grid point of `table` holds (equal but in a damaged or
+/// hand-cut table), and its first seed.
+fn seeds_of(table: &SweepTable) -> ((u64, u64), u64) {
+    let mut per_point: BTreeMap<&[String], u64> = BTreeMap::new();
+    for row in &table.rows {
+        *per_point.entry(&row.params).or_default() += 1;
+    }
+    let fewest = per_point.values().copied().min().unwrap_or(0);
+    let most = per_point.values().copied().max().unwrap_or(0);
+    ((fewest, most), table.rows.iter().map(|r| r.seed).min().unwrap_or(0))
+}
+
 /// `n` and the noun, plural unless `n` is 1 (`1 seed`, `50 seeds`, `2 policies`).
 pub fn count(n: u64, noun: &str) -> String {
     match (n, noun.strip_suffix('y')) {
@@ -77,7 +91,13 @@ pub fn count(n: u64, noun: &str) -> String {
 /// Draws the charts of `dir` and writes its `report.html`.
 pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
     let table = read_table(&dir.join("sweep.csv"))?;
-    let manifest = SweepManifest::read(&dir.join("sweep.json")).ok();
+    // A folder without `sweep.json` (a table copied alone) is drawn from `sweep.csv`; a damaged
+    // one is an error, not a page of wrong counts.
+    let manifest_path = dir.join("sweep.json");
+    let manifest = match manifest_path.exists() {
+        true => Some(SweepManifest::read(&manifest_path)?),
+        false => None,
+    };
     let title = manifest.as_ref().map_or_else(
         || {
             dir.file_name()
@@ -101,8 +121,11 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
     let key = manifest.as_ref().map_or(&[][..], |m| &m.key_metrics[..]);
     let points = aggregate(&table);
     let failed: usize = points.iter().map(|p| p.failed).sum();
-    let seeds = manifest.as_ref().map_or(0, |m| m.seeds);
-    let first_seed = manifest.as_ref().map_or(0, |m| m.first_seed);
+    let (seeds, first_seed) = seeds_of(&table);
+    let seeds_per_point = match seeds {
+        (fewest, most) if fewest == most => most.to_string(),
+        (fewest, most) => format!("{fewest}–{most}"),
+    };
     let swept = if table.params.is_empty() {
         "nothing swept".to_string()
     } else {
@@ -115,12 +138,15 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
              aggregate.csv beside this page.",
             count(table.rows.len() as u64, "run"),
             count(points.len() as u64, "grid point"),
-            count(seeds, "seed"),
+            match seeds {
+                (fewest, most) if fewest == most => count(most, "seed"),
+                _ => format!("{seeds_per_point} seeds"),
+            },
         )],
         highlights: vec![
             ("runs".into(), table.rows.len().to_string()),
             ("grid points".into(), points.len().to_string()),
-            ("seeds per point".into(), seeds.to_string()),
+            ("seeds per point".into(), seeds_per_point),
             ("failed runs".into(), failed.to_string()),
         ],
         tables: Vec::new(),
@@ -158,14 +184,32 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
     }
     let folders = runs::policy_folders(dir, &policies);
     let unit = TimeUnit::for_span(runs::span_s(&folders)?);
-    let which = manifest
-        .as_ref()
-        .map_or_else(|| "first seed".to_string(), |m| format!("seed {}", m.first_seed));
+    let which = format!("seed {first_seed}");
     let time_charts = runs::charts_of(&folders, &which, unit)?;
     if !time_charts.is_empty() {
+        let column = table.params.iter().position(|k| k == POLICY_KEY);
+        let failed = |policy: &str| {
+            table.rows.iter().any(|r| {
+                r.seed == first_seed
+                    && column.is_some_and(|c| r.params[c] == policy)
+                    && matches!(r.status, RunStatus::Failed(_))
+            })
+        };
+        let missing: Vec<String> = folders
+            .iter()
+            .filter(|(_, folder)| !folder.join("timeseries.csv").exists())
+            .map(|(policy, _)| match failed(policy) {
+                true => format!("{policy}, whose run failed"),
+                false => format!("{policy}, whose run files are missing"),
+            })
+            .collect();
+        let gap = match missing.as_slice() {
+            [] => String::new(),
+            _ => format!(" (none for {})", missing.join("; ")),
+        };
         content.intro.push(format!(
-            "Charts over time and the CDFs show each policy's run with {which}; the other charts show \
-             every seed."
+            "Charts over time and the CDFs show each policy's run with {which}{gap}; the other charts \
+             show every seed."
         ));
     }
     let mut drawn = Vec::new();

@@ -53,15 +53,22 @@ pub fn means(results: &[PolicyResult], key: &[String]) -> Table {
         .into_iter()
         .map(|(name, m)| {
             let mut row = vec![Cell::plain(name)];
-            row.extend(results.iter().enumerate().map(|(i, r)| Cell {
-                text: mean_and_interval(&r.metrics[m]),
-                best: is_best(results, i, m),
+            row.extend(results.iter().enumerate().map(|(i, r)| {
+                let estimate = &r.metrics[m];
+                let mut text = mean_and_interval(estimate);
+                if estimate.n < r.runs {
+                    text.push_str(&format!(" ({} of {} runs)", estimate.n, r.runs));
+                }
+                Cell {
+                    text,
+                    best: is_best(results, i, m),
+                }
             }));
             row
         })
         .collect();
     Table {
-        caption: "Mean ± 95 % CI half-width across seeds (★ best)".into(),
+        caption: "Mean ± 95 % CI half-width across seeds (★ best, on rows where every run has the metric)".into(),
         header,
         rows,
     }
@@ -198,6 +205,7 @@ mod tests {
             policy: "first-fit".into(),
             metrics,
             differences: None,
+            runs: 1,
             extra_metrics: vec![("max_queue_length".into(), crate::direction::Better::Lower)],
         };
         let key = ["max_nodes_down".to_string(), "max_queue_length".to_string()];

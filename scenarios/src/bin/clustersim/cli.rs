@@ -250,9 +250,16 @@ pub struct CompareArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
     /// Output folder [default: clustersim-out/NAME-compare, NAME being the scenario's name]; its previous
-    /// comparison files are replaced.
+    /// comparison files are replaced (a folder holding a sweep of other keys is refused).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Continue the interrupted comparison in --out: the runs it recorded are kept, the others
+    /// run (give the same scenario, policies, seeds and --set).
+    #[arg(long)]
+    pub resume: bool,
+    /// Start at most N runs now, then stop (continue later with --resume).
+    #[arg(long, value_name = "N")]
+    pub max_runs: Option<u64>,
     /// Print nothing but errors: no progress bar, no tables, no timing.
     #[arg(long, short)]
     pub quiet: bool,

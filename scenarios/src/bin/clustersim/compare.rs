@@ -40,6 +40,10 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             twice.1
         )));
     }
+    // A name that is no policy is the flag's fault, not the grid's the comparison builds.
+    for policy in &policies {
+        policies::PolicySpec::preset(policy).map_err(|e| ScenarioError::Input(format!("--policies: {}", e.message)))?;
+    }
     let base = scenarios::load_file(&args.scenario, &args.overrides)?;
     let threads = threads(args.threads, base.limits())?;
     let file_seeds = base.scenario.sweep.as_ref().map(|s| s.seeds);
@@ -59,16 +63,19 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&format!("{}-compare", plan.base.scenario.name)));
-    remove_earlier_comparison(&out)?;
+    refuse_other_sweep(&out)?;
+    if !args.resume {
+        remove_earlier_comparison(&out)?;
+    }
     let stop = stop_flag();
     let options = SweepOptions {
         out: out.clone(),
         threads,
         shard: None,
-        resume: false,
-        replace: true,
+        resume: args.resume,
+        replace: !args.resume,
         stop,
-        max_runs: None,
+        max_runs: args.max_runs,
         first_seed_rows: true,
     };
     let write_first_seed = |spec: &scenarios::sweep::expand::RunSpec<'_>, run: &scenarios::run::ScenarioRun| {
@@ -106,6 +113,18 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))
+}
+
+/// Refuses an `out` holding a sweep of other keys than the policy's (a comparison would replace
+/// its files and leave its charts behind).
+fn refuse_other_sweep(out: &Path) -> Result<(), ScenarioError> {
+    match SweepManifest::read(&out.join(MANIFEST)) {
+        Ok(earlier) if earlier.grid.keys().ne([POLICY_KEY]) => Err(ScenarioError::Input(format!(
+            "--out {}: holds a sweep, not a comparison; a comparison would overwrite it: choose another folder",
+            out.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Removes from `out` what the comparison it holds wrote, so that none of it outlives the one
