@@ -198,6 +198,7 @@ pub fn read_options(loaded: &ValidScenario) -> Result<ReadOptions, ScenarioError
         options.given.pod_duration = true;
     }
     options.keep_zero_lifetime_pods = workload.mode == WorkloadMode::Fill;
+    options.comm_fraction = workload.comm_fraction;
     options.max_time = crate::budget::run_span(&loaded.scenario, loaded.limits()).limit;
     Ok(options)
 }
@@ -211,13 +212,6 @@ pub fn open_workload(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dy
         limit: loaded.limits().jobs,
         given: 0,
     });
-    let source: Box<dyn JobSource> = match loaded.scenario.workload.comm_fraction {
-        Some(comm_fraction) => Box::new(DefaultCommFraction {
-            inner: source,
-            comm_fraction,
-        }),
-        None => source,
-    };
     Ok(match &loaded.scenario.training {
         Some(section) => Box::new(crate::training::TrainingCosts {
             inner: source,
@@ -253,33 +247,6 @@ impl Iterator for AtMostJobs {
 }
 
 impl JobSource for AtMostJobs {
-    fn skipped(&self) -> &traces::SkipReport {
-        self.inner.skipped()
-    }
-}
-
-/// Gives multi-node jobs without a communication share the scenario's `comm_fraction`.
-struct DefaultCommFraction {
-    inner: Box<dyn JobSource>,
-    comm_fraction: f64,
-}
-
-impl Iterator for DefaultCommFraction {
-    type Item = Result<sim_core::job::JobSpec, traces::TraceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(|job| {
-            job.map(|mut spec| {
-                if spec.tasks > 1 && spec.comm_fraction == 0.0 {
-                    spec.comm_fraction = self.comm_fraction;
-                }
-                spec
-            })
-        })
-    }
-}
-
-impl JobSource for DefaultCommFraction {
     fn skipped(&self) -> &traces::SkipReport {
         self.inner.skipped()
     }

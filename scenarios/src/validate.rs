@@ -367,6 +367,13 @@ fn check_workload(scenario: &Scenario, fail: &Fail<'_>, site: &Site<'_>) -> Resu
             if let Err(e) = synthetic_config(synthetic, Some(1.0)) {
                 return fail("workload.synthetic", e.key, e.reason);
             }
+            if workload.comm_fraction.is_some() {
+                return fail(
+                    "workload",
+                    "comm_fraction",
+                    "applies to traces; a synthetic workload's share is workload.synthetic.comm_fraction".into(),
+                );
+            }
         }
         (Some(_), None) => {}
     }

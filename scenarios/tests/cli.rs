@@ -334,6 +334,34 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
         jobs.lines().nth(1),
         Some("g,0.0,0.0,125.0,completed,0.0,125.0,0,0,0.0,0.4,0.4,0.0,0.0,0.0,0.0,0.0,r0-n0+r1-n0")
     );
+    // A trace with the column: a share written as 0 is the trace's (no uplink load, 50 s); an
+    // empty cell gives none, so the scenario's 0.5 applies (125 s, as above).
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "job_id,submit_s,duration_s,tasks,gpus_per_task,comm_fraction\nzero,0,50,2,4,0\nempty,200,50,2,4,\n",
+    )
+    .unwrap();
+    let output = clustersim(&["run", "s.toml", "--out", "out2", "--no-report", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let jobs = std::fs::read_to_string(dir.path().join("out2/jobs.csv")).unwrap();
+    let ends: Vec<&str> = jobs.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    assert_eq!(ends, ["50.0", "325.0"], "{jobs}");
+}
+
+/// A synthetic workload's share is its own key: `workload.comm_fraction` would be ignored, so
+/// it is refused.
+#[test]
+fn a_scenario_comm_fraction_is_refused_beside_a_synthetic_workload() {
+    let scenario = "name = \"c\"\n[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 4, gpu_type = \"A100\" }\n\
+                    [workload]\ncomm_fraction = 0.5\n[workload.synthetic]\njobs = 5\n";
+    let dir = workspace(scenario, "");
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: s.toml:7: workload.comm_fraction: applies to traces; a synthetic workload's share is \
+         workload.synthetic.comm_fraction\n"
+    );
 }
 
 /// 1 GB all-reduced among 8 GPUs at 100 Gbit/s (12.5 GB/s) with 5 µs per step:

@@ -187,7 +187,7 @@ impl fmt::Display for Format {
 }
 
 /// How readers turn format-specific quantities into jobs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReadOptions {
     /// What one SWF processor becomes (a GPU by default).
     pub swf_processor: SwfProcessor,
@@ -204,6 +204,10 @@ pub struct ReadOptions {
     /// The options of one format that the user set: a trace of another format refuses them
     /// (a setting that would be silently ignored is a mistake).
     pub given: GivenOptions,
+    /// The communication share of multi-task jobs whose trace gives none (`workload.comm_fraction`):
+    /// in a native trace, a row whose `comm_fraction` cell is empty or that has no such column (a
+    /// share written as 0 is kept); in the formats without the column, every multi-task job.
+    pub comm_fraction: Option<f64>,
 }
 
 /// Which format-specific [`ReadOptions`] the user set (the others keep their defaults).
@@ -246,6 +250,7 @@ impl Default for ReadOptions {
             keep_zero_lifetime_pods: false,
             max_time: DEFAULT_MAX_TIME,
             given: GivenOptions::default(),
+            comm_fraction: None,
         }
     }
 }
@@ -295,8 +300,14 @@ pub fn open_reader(
         });
     }
     let max_time = options.max_time;
-    Ok(match format {
-        Format::Native => Box::new(NativeReader::new(name, reader)?.with_max_time(max_time)),
+    let source: Box<dyn JobSource> = match format {
+        Format::Native => {
+            let native = NativeReader::new(name, reader)?.with_max_time(max_time);
+            return Ok(Box::new(match options.comm_fraction {
+                Some(share) => native.with_default_comm_fraction(share),
+                None => native,
+            }));
+        }
         Format::Philly => Box::new(PhillyReader::new(name, reader).with_max_time(max_time)),
         Format::Swf => Box::new(
             SwfReader::new(name, reader, options.swf_processor)
@@ -313,7 +324,38 @@ pub fn open_reader(
             };
             Box::new(BufferedSource::sorted(pods)?)
         }
+    };
+    Ok(match options.comm_fraction {
+        Some(share) => Box::new(DefaultCommFraction { inner: source, share }),
+        None => source,
     })
+}
+
+/// Gives the multi-task jobs of a format without a communication share column a share.
+struct DefaultCommFraction {
+    inner: Box<dyn JobSource>,
+    share: f64,
+}
+
+impl Iterator for DefaultCommFraction {
+    type Item = Result<JobSpec, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|job| {
+            job.map(|mut spec| {
+                if spec.tasks > 1 {
+                    spec.comm_fraction = self.share;
+                }
+                spec
+            })
+        })
+    }
+}
+
+impl JobSource for DefaultCommFraction {
+    fn skipped(&self) -> &SkipReport {
+        self.inner.skipped()
+    }
 }
 
 /// The format of a trace, from its name (`.swf`) and first line.

@@ -87,6 +87,8 @@ struct Native {
     seen_ids: SeenIds,
     max_time: SimTime,
     last_submit: SimTime,
+    /// The communication share of multi-task jobs whose row gives none.
+    default_comm_fraction: f64,
 }
 
 impl<R: Read> NativeReader<R> {
@@ -98,10 +100,18 @@ impl<R: Read> NativeReader<R> {
             seen_ids: SeenIds::default(),
             max_time: crate::DEFAULT_MAX_TIME,
             last_submit: SimTime::ZERO,
+            default_comm_fraction: 0.0,
         };
         Ok(NativeReader {
             rows: RowReader::new(source, native),
         })
+    }
+
+    /// Gives multi-task jobs whose row has no `comm_fraction` (an empty cell, or no column)
+    /// `share` instead of 0 (`workload.comm_fraction`); a share the row gives, 0 included, stays.
+    pub fn with_default_comm_fraction(mut self, share: f64) -> Self {
+        self.rows.parser_mut().default_comm_fraction = share;
+        self
     }
 }
 
@@ -165,7 +175,10 @@ impl RowParser for Native {
         spec.requested = row
             .optional(Column::RequestedS, fields::positive_seconds)?
             .unwrap_or(duration);
-        spec.comm_fraction = row.optional(Column::CommFraction, fields::fraction)?.unwrap_or(0.0);
+        let default_comm = if tasks > 1 { self.default_comm_fraction } else { 0.0 };
+        spec.comm_fraction = row
+            .optional(Column::CommFraction, fields::fraction)?
+            .unwrap_or(default_comm);
 
         at.sorted_after(Column::SubmitS.name(), submit, self.last_submit, " by submit_s")?;
         at.ends_within(Column::DurationS.name(), submit, duration, self.max_time)?;
