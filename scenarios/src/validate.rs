@@ -24,6 +24,9 @@ const HYSTERESIS_RANGE_C: (f64, f64) = (0.0, 20.0);
 /// Accepted oversubscription ratios: real leaf-spine fabrics run 1:1 to 1:8; past 100 a job
 /// spanning racks gets almost no bandwidth and never ends.
 const OVERSUBSCRIPTION_RANGE: (f64, f64) = (0.01, 100.0);
+/// Accepted spine switch counts: the largest leaf-spine fabrics have a few hundred, and each
+/// one is a failure domain whose state a run keeps.
+const SPINES_RANGE: (f64, f64) = (1.0, 100_000.0);
 /// Accepted link bandwidths, Gbit/s.
 const GBPS_RANGE: (f64, f64) = (0.1, 1e6);
 /// Accepted CPU cores and memory (GiB) per node.
@@ -246,6 +249,15 @@ fn check_physics_ranges(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scen
             OVERSUBSCRIPTION_RANGE,
             " (fabrics run 1 to 8; past 100 a job spanning racks would get almost no bandwidth and never end)",
         )?;
+        let spines = f.spines.map(f64::from);
+        in_range(
+            site,
+            "fabric",
+            "spines",
+            spines,
+            SPINES_RANGE,
+            " (each spine is a failure domain a run keeps)",
+        )?;
     }
     if let Some(p) = &scenario.power {
         in_range(site, "power", "pue", Some(p.pue), PUE_RANGE, "")?;
@@ -446,9 +458,6 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
                 "oversubscription",
                 "give leaf_uplink_gbps or oversubscription, not both".into(),
             );
-        }
-        if f.spines == Some(0) {
-            return fail("fabric", "spines", "must be at least 1".into());
         }
     }
     if let Some(p) = &scenario.power {

@@ -341,7 +341,10 @@ fn a_scenario_comm_fraction_slows_multi_rack_jobs() {
         "job_id,submit_s,duration_s,tasks,gpus_per_task,comm_fraction\nzero,0,50,2,4,0\nempty,200,50,2,4,\n",
     )
     .unwrap();
-    let output = clustersim(&["run", "s.toml", "--out", "out2", "--no-report", "--quiet"], dir.path());
+    let output = clustersim(
+        &["run", "s.toml", "--out", "out2", "--no-report", "--quiet"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let jobs = std::fs::read_to_string(dir.path().join("out2/jobs.csv")).unwrap();
     let ends: Vec<&str> = jobs.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();

@@ -101,6 +101,13 @@ fn observation_1_sampling_and_slowdown_keys_that_would_grow_the_time_series_with
             .starts_with("s.toml with --set fabric.oversubscription=1e300: fabric.oversubscription: 1e300 is not accepted; give a number from 0.01 to 100"),
     );
     assert!(
+        refusal(&["fabric.spines=4294967295"]).starts_with(
+            "s.toml with --set fabric.spines=4294967295: fabric.spines: 4294967295 is not accepted; give a number from 1 to 100000"
+        ),
+        "{}",
+        refusal(&["fabric.spines=4294967295"])
+    );
+    assert!(
         refusal(&["faults.backoff_factor=1e300"])
             .starts_with("s.toml with --set faults.backoff_factor=1e300: faults.backoff_factor: 1e300 is not accepted; give a number from 1 to 10"),
     );
