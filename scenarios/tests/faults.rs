@@ -362,3 +362,22 @@ fn a_capped_gpu_slows_down_at_its_slowdown_threshold() {
         .fold(f64::MIN, f64::max);
     assert!(hottest > 88.0 && hottest <= 89.0, "{hottest}");
 }
+
+#[test]
+fn a_job_stopped_by_its_only_spine_leaves_the_run_ending_at_the_failure_not_at_its_old_finish() {
+    // Two racks of one 8-GPU node, one spine, a non-blocking fabric: the 2 × 8-GPU job spans
+    // both racks at full speed until the spine fails at 1,000 s and is never repaired. Its
+    // uplinks keep 0 ÷ 1 of their capacity, so with half its time communicating it runs at
+    // 1 ÷ (0.5 + 0.5 ÷ 0) = 0: it is still running when nothing is left to happen, and the
+    // run ends at the failure, not at 3,600 s, the finish the job had before it.
+    let run = run_with(
+        "[cluster]\nracks = 2\nnodes_per_rack = 1\nnode = { gpus = 8, gpu_type = \"A100\" }\n\
+         [workload]\ntrace = \"t.csv\"\ncomm_fraction = 0.5\n\
+         [fabric]\nspines = 1\n\
+         [faults]\n[[faults.incident]]\nat = \"1000s\"\nkind = \"spine-failure\"\ntarget = \"spine0\"\n",
+        "x,0,3600,2,8,0,0\n",
+    );
+    let x = job(&run, "x");
+    assert_eq!((x.state, x.end), (sim_core::job::JobState::Running, None));
+    assert_eq!(run.record.end, SimTime::from_secs(1000));
+}

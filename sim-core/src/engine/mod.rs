@@ -503,6 +503,7 @@ where
             // Every job has ended: what is left (thermal checks, repairs) changes no job.
             return Ok(false);
         }
+        self.drop_stale_finishes();
         let Some(t) = self.next_instant() else {
             self.horizon_reached = !self.state.queue.is_empty();
             return Ok(false);
@@ -557,6 +558,21 @@ where
             );
         }
         Ok(true)
+    }
+
+    /// Pops the finish events at the head of the queue that a change of speed or an earlier
+    /// end made stale: they change nothing, so time does not move to them (a job slowed to a
+    /// standstill would otherwise end the run at the finish it no longer has).
+    fn drop_stale_finishes(&mut self) {
+        while let Some((_, &Event::Finish { job, version })) = self.state.queue.peek() {
+            let current = self.state.jobs.get(job);
+            if current.is_some_and(|j| j.state == JobState::Running && j.progress.version == version) {
+                return;
+            }
+            self.state.queue.pop();
+            self.state.stats.events += 1;
+            self.state.stats.stale_events += 1;
+        }
     }
 
     /// The error of a run stopped by the progress guard at `bound`.
