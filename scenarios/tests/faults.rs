@@ -381,3 +381,36 @@ fn a_job_stopped_by_its_only_spine_leaves_the_run_ending_at_the_failure_not_at_i
     assert_eq!((x.state, x.end), (sim_core::job::JobState::Running, None));
     assert_eq!(run.record.end, SimTime::from_secs(1000));
 }
+
+#[test]
+fn a_failure_at_the_instant_a_job_finishes_finds_it_finished() {
+    // One 8-GPU node; a 1 h job starts at 0 and its work is done at 3,600 s, the instant the
+    // node fails (for 100 s). The failure finds it finished: completed at 3,600 s with no
+    // restart and nothing lost, while the node still goes down and the incident kills no job.
+    // One microsecond earlier it would lose the whole hour (no checkpoint) and end at
+    // 3,599 + 100 + 3,600 s.
+    let scenario = |at: &str| {
+        format!(
+            "[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = {{ gpus = 8, gpu_type = \"A100\" }}\n\
+             [workload]\ntrace = \"t.csv\"\n[faults]\nrestart_overhead = \"0s\"\n\
+             [[faults.incident]]\nat = \"{at}\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"100s\"\n"
+        )
+    };
+    let run = run_with(&scenario("3600s"), "j,0,3600,1,8,0,0\n");
+    let j = job(&run, "j");
+    assert_eq!(
+        (j.state, j.end, j.restarts, j.lost_gpu_s),
+        (sim_core::job::JobState::Completed, Some(hours(1.0)), 0, 0.0)
+    );
+    let node = &run.record.incidents[0];
+    assert_eq!((node.jobs_killed, node.nodes_down), (0, 1));
+    let early = run_with(&scenario("3599999999us"), "j,0,3600,1,8,0,0\n");
+    let j = job(&early, "j");
+    assert_eq!(
+        (j.restarts, j.end),
+        (
+            1,
+            Some(SimTime::from_micros(3_599_999_999 + 100_000_000 + 3_600_000_000))
+        )
+    );
+}

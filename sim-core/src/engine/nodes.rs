@@ -15,7 +15,14 @@ impl State {
     /// Stops a running job because incident `incident` took something it used: it loses the
     /// work since its last checkpoint (non-preemptible jobs too), then waits out its restart
     /// overhead and back-off outside the queue, or ends `Failed` past its retry limit.
+    ///
+    /// A job whose work is done at this very instant (its finish event is due now, behind the
+    /// failure's) completes instead: the failure finds it finished, with nothing to lose.
     pub(super) fn kill(&mut self, id: JobId, incident: u32) {
+        if self.jobs[id].progress.remaining_at(self.now) == 0.0 {
+            self.complete(id);
+            return;
+        }
         self.stop(id, Stop::Interrupt)
             .expect("only running jobs are killed by failures");
         let now = self.now;
