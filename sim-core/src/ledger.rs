@@ -188,6 +188,13 @@ impl Ledger {
         self.since = now;
     }
 
+    /// The job is given up with its work (killed at its time limit): the work it had kept
+    /// through earlier stops is lost too.
+    pub fn discard_kept(&mut self) {
+        self.closed.lost_s += self.closed.useful_s;
+        self.closed.useful_s = 0.0;
+    }
+
     /// A held job returns to the queue at `now`.
     pub fn requeued(&mut self, now: SimTime) {
         self.closed.detection_s += (now - self.since).as_secs_f64();

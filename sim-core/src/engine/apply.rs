@@ -150,6 +150,7 @@ impl State {
         let position = job.position_at(now);
         let resumed = job.ledger.resumed_at;
         job.ledger.stopped(now, &job.cycle, position, resumed);
+        job.ledger.discard_kept();
         job.state = JobState::Timeout;
         self.ended.push(id);
         job.end = Some(now);
