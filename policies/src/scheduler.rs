@@ -352,12 +352,14 @@ impl Scheduler {
 
     /// Step 5: waiting jobs take the place of running jobs whose slice is over, those waiting
     /// longest first (since they arrived or were last stopped; then in queue position), so
-    /// gangs that do not fit together take turns however many there are. Only jobs of a
-    /// priority with such a running job are tried, higher priorities first; without
-    /// backfilling the walk stops at the first that cannot make room, as the queue stops at
-    /// its head. What a suspension frees beyond the new job's needs goes to the queue in the
-    /// round asked for at this instant ([`Scheduler::schedule_round`]). Afterwards `blocked`
-    /// holds every waiting job.
+    /// gangs that do not fit together take turns however many there are. Higher priorities go
+    /// first; without backfilling every waiting job takes part and the walk stops at the first
+    /// that can neither fit beside the running jobs nor make room, as the queue stops at its
+    /// head (a higher-priority job that cannot make room holds back the slicing of lower
+    /// ones); with backfilling only jobs of a priority with such a running job are tried, and
+    /// one that cannot make room is passed over. A job whose turn comes and fits starts
+    /// without suspending anyone, so what a suspension frees beyond the new job's needs goes
+    /// to the next in turn. Afterwards `blocked` holds every waiting job.
     fn rotate(&mut self, slicing: &TimeSlicing, round: &mut Round<'_>, decisions: &mut Vec<Decision>) {
         let view = round.view;
         let now = view.now;
@@ -371,11 +373,12 @@ impl Scheduler {
             .filter(|r| slicing.may_stop(r, r, now))
             .map(|r| r.spec.priority)
             .collect();
+        let backfilling = self.backfill_depth.is_some();
         let mut candidates: Vec<&Job> = self
             .blocked
             .iter()
             .map(|&id| view.job(id))
-            .filter(|job| turns.contains(&job.spec.priority))
+            .filter(|job| !backfilling || turns.contains(&job.spec.priority))
             .filter(|job| self.quotas.as_ref().is_none_or(|q| q.refusing(job).is_none()))
             .collect();
         candidates.sort_by_key(|job| {
@@ -387,8 +390,12 @@ impl Scheduler {
             )
         });
         for job in candidates {
-            let Some((victims, tasks)) = make_room(round, self.placement.as_mut(), job, slicing) else {
-                if self.backfill_depth.is_none() {
+            let room = match round.place(self.placement.as_mut(), job) {
+                Some(tasks) => Some((Vec::new(), tasks)),
+                None => make_room(round, self.placement.as_mut(), job, slicing),
+            };
+            let Some((victims, tasks)) = room else {
+                if !backfilling {
                     break;
                 }
                 continue;

@@ -119,14 +119,16 @@ fn what_a_suspension_frees_beyond_the_new_job_goes_to_the_queue_at_once() {
 
 /// The job whose turn comes may fit beside the running ones: it starts without suspending
 /// anyone. One node × 4 GPUs, 60 s slices, 5 s overhead; a (4 GPUs, 300 s) at 0, b (4, 300) at
-/// 10, c (0.5 GPU, 100 s) and d (0.25, 100 s) at 20, all of one priority.
-/// - 60: b (waiting since 10) suspends a. 120: c (since 20, before d by queue position)
-///   suspends b, the only job whose slice is over, and starts; a (4 GPUs, since 60) is the
-///   queue's head but 3.5 are free.
-/// - 180: c's slice is over; d (since 20) is next and fits in the 3.5 free GPUs: it starts,
-///   suspending no one, and c runs on, ending at 220.
-/// - 240: d's slice is over; a (since 60) suspends it. d has done 55 of its 100 s.
-/// - 300: b (since 120) suspends a. 360: d (since 240) suspends b and needs 45 s: ends at 405.
+/// 10, c (0.5 GPU, 100 s) and d (0.25, 100 s) at 20, all of one priority, no backfilling.
+/// - 60: b (waiting since 10) suspends a; c's turn comes next but b's slice has just begun:
+///   the walk stops there.
+/// - 120: c (since 20, before d by queue position) suspends b, the only job whose slice is
+///   over, and starts; d's turn is next and it fits in the 3.5 GPUs free: it starts,
+///   suspending no one. a (4 GPUs, since 60) is next and cannot make room.
+/// - 180: c's and d's slices are over; a (since 60) needs both stopped (3.25 + 0.5 < 4): each
+///   has done 60 s, 55 once the overhead is taken.
+/// - 240: b (since 120) suspends a. 300: c and d (since 180) take b's place, c suspending it
+///   and d fitting beside; each needs 45 s more and ends at 345, before their slices end.
 #[test]
 fn a_job_whose_turn_comes_and_fits_suspends_no_one() {
     let jobs = vec![
@@ -143,10 +145,65 @@ fn a_job_whose_turn_comes_and_fits_suspends_no_one() {
     let (c, d) = (find(&outcome, "c"), find(&outcome, "d"));
     assert_eq!(
         (secs(c.first_start), secs(c.end), c.suspensions),
-        (Some(120), Some(220), 0)
+        (Some(120), Some(345), 1)
     );
     assert_eq!(
         (secs(d.first_start), secs(d.end), d.suspensions),
-        (Some(180), Some(405), 1)
+        (Some(120), Some(345), 1)
+    );
+}
+
+/// What a suspension frees beyond the new job goes to the next in turn at once. One node × 4
+/// GPUs, 30 s slices, no overhead, no backfilling: a (4 GPUs, 100 s) at 0, b and c (2 GPUs,
+/// 100 s each) at 1 and 2.
+/// - 30: b (waiting since 1) suspends a; c (since 2) is next and fits beside b: it starts too.
+/// - 60: a (since 30) suspends both; 90: b and c (since 60) take its place; and so on, every
+///   30 s: a runs 0–30, 60–90, 120–150, 180–190 (100 s); b and c run 30–60, 90–120, 150–180,
+///   190–200 (100 s each).
+#[test]
+fn what_a_suspension_frees_goes_to_the_next_in_turn() {
+    let jobs = vec![
+        job("a", 0, 100, 1, 4.0),
+        job("b", 1, 100, 1, 2.0),
+        job("c", 2, 100, 1, 2.0),
+    ];
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
+    let outcome = run_with(policy, common::cluster(1, 4), jobs);
+    let runs = ["a", "b", "c"].map(|id| {
+        let j = find(&outcome, id);
+        (secs(j.first_start), secs(j.end))
+    });
+    assert_eq!(
+        runs,
+        [(Some(0), Some(190)), (Some(30), Some(200)), (Some(30), Some(200))]
+    );
+}
+
+/// Without backfilling, a higher-priority job that cannot make room holds back the slicing of
+/// lower ones, as the queue's head holds back the queue. One node × 4 GPUs, 30 s slices: r
+/// (priority 0, 4 GPUs, 1,000 s) at 0, w1 (priority 1, 4 GPUs, 100 s) at 1, w2 (priority 0,
+/// 4 GPUs, 100 s) at 2. w1 goes first but can suspend no one (r is of another priority), so
+/// w2 does not suspend r: r runs to 1,000, then w1 (1,000–1,100), then w2 (w1 is of another
+/// priority too): 1,100–1,200.
+#[test]
+fn a_higher_priority_job_that_cannot_make_room_holds_back_lower_slicing() {
+    let jobs = vec![
+        job("r", 0, 1000, 1, 4.0),
+        common::with(job("w1", 1, 100, 1, 4.0), |j| j.priority = 1),
+        job("w2", 2, 100, 1, 4.0),
+    ];
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
+    let outcome = run_with(policy, common::cluster(1, 4), jobs);
+    let runs = ["r", "w1", "w2"].map(|id| {
+        let j = find(&outcome, id);
+        (secs(j.first_start), secs(j.end))
+    });
+    assert_eq!(
+        runs,
+        [
+            (Some(0), Some(1000)),
+            (Some(1000), Some(1100)),
+            (Some(1100), Some(1200))
+        ]
     );
 }
