@@ -104,7 +104,8 @@ pub struct ClusterSection {
 pub struct NodeTemplate {
     /// GPU devices per node (at most 64).
     pub gpus: u32,
-    /// GPU model name, e.g. `"A100-80GB"`.
+    /// GPU model name, e.g. `"A100-80GB"`; omitted only on nodes without GPUs.
+    #[serde(default)]
     pub gpu_type: String,
     /// CPU cores per node; omitted: CPU requests are not constrained.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -345,6 +345,19 @@ fn check_cluster(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), ScenarioErr
             format!("gpus must be at most {}", sim_core::resources::MAX_GPUS_PER_NODE),
         );
     }
+    if let Some(node) = &cluster.node
+        && node.gpus > 0
+        && node.gpu_type.trim().is_empty()
+    {
+        return fail(
+            "cluster",
+            "node",
+            format!(
+                "gpu_type is needed on a node with {} GPUs (only a CPU-only node, gpus = 0, goes without)",
+                node.gpus
+            ),
+        );
+    }
     Ok(())
 }
 

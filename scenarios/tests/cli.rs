@@ -876,3 +876,29 @@ fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A generated CPU-only node needs no GPU model: two nodes of 9 cores; a (2 tasks × 5 cores)
+/// takes 5 on each, so b (5 cores) waits for it to end at 10 s and runs 10–20. A node with GPUs
+/// still needs its model.
+#[test]
+fn a_cpu_only_node_goes_without_a_gpu_model() {
+    let scenario = "name = \"c\"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 0, cpus = 9 }\n\
+                    [workload]\ntrace = \"trace.csv\"\n";
+    let dir = workspace(
+        scenario,
+        "job_id,submit_s,duration_s,tasks,gpus_per_task,cpus_per_task\na,0,10,2,0,5\nb,0,10,1,0,5\n",
+    );
+    let output = clustersim(&["run", "s.toml", "--out", "out", "--no-report", "--quiet"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let jobs = std::fs::read_to_string(dir.path().join("out/jobs.csv")).unwrap();
+    let b = jobs.lines().find(|l| l.starts_with("b,")).unwrap();
+    assert!(b.starts_with("b,0.0,10.0,20.0,completed,"), "{jobs}");
+    std::fs::write(dir.path().join("s.toml"), scenario.replace("gpus = 0", "gpus = 2")).unwrap();
+    let output = clustersim(&["validate", "s.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: s.toml:5: cluster.node: gpu_type is needed on a node with 2 GPUs (only a CPU-only node, gpus = 0, \
+         goes without)\n"
+    );
+}
