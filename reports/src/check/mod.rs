@@ -50,6 +50,15 @@ impl CheckReport {
         let number = |v: Option<f64>| v.map_or_else(|| "-".to_string(), decimal);
         checks
             .map(|c| {
+                // Six decimals can make a value and a limit that differ read alike: then both
+                // are shown in full, so the verdict can be seen.
+                let (mut value, mut limit) = (number(c.value), number(c.limit));
+                if let (Some(v), Some(l)) = (c.value, c.limit)
+                    && value == limit
+                    && v != l
+                {
+                    (value, limit) = (v.to_string(), l.to_string());
+                }
                 let status = match (c.passed, c.note.is_empty()) {
                     (true, _) => "ok".to_string(),
                     (false, true) => "REGRESSED".to_string(),
@@ -62,8 +71,8 @@ impl CheckReport {
                         c.point.clone()
                     },
                     c.rule.clone(),
-                    number(c.value),
-                    number(c.limit),
+                    value,
+                    limit,
                     status,
                 ]
             })
@@ -214,6 +223,17 @@ mod tests {
             rows[0],
             ["p=b", "p95_jct_s <= 1.05 * baseline", "106", "105", "REGRESSED"]
         );
+        // The audit's case: 0.12963 against 1.05 × 0.123457 = 0.12962985 reads 0.12963 twice
+        // at six decimals, so both are shown in full.
+        let close = check(
+            &results(&[("p=a", &[("frag_mean", 0.12963)])]),
+            &results(&[("p=a", &[("frag_mean", 0.123457)])]),
+            &rules::parse_rules("frag_mean <= 1.05 * baseline\n", "r").unwrap(),
+        )
+        .unwrap();
+        let row = &CheckReport::rows(close.failures())[0];
+        assert_eq!(row[2..], ["0.12963", &(1.05 * 0.123457f64).to_string(), "REGRESSED"]);
+        assert_ne!(row[2], row[3]);
         let unrelated = results(&[("q=1", &[])]);
         assert!(
             check(&unrelated, &baseline, &rules)
