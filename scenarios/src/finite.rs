@@ -3,7 +3,7 @@
 //! without being listed.
 
 use crate::error::{OutOfRange, ScenarioError};
-use crate::load::Site;
+use crate::load::{Site, locate};
 use crate::schema::Scenario;
 
 /// Refuses the first NaN or infinite float of `scenario`, naming its key.
@@ -14,8 +14,19 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         None => Ok(()),
         Some(found) => {
             let (section, key) = section_and_key(&path);
+            // A key of an inline table (a sweep grid's `{ "fabric.x" = [...] }`) has no line of
+            // its own: the line of the key holding the table stands for it.
+            let line = locate(site.text, &section, &key).or_else(|| {
+                let (parent, holder) = section.rsplit_once('.').unwrap_or(("", section.as_str()));
+                locate(site.text, parent, holder)
+            });
+            let path_text = if section.is_empty() {
+                key.clone()
+            } else {
+                format!("{section}.{key}")
+            };
             Err(ScenarioError::from(OutOfRange {
-                place: site.place(&section, &key),
+                place: site.place_of(&path_text, line),
                 key: dotted(&path),
                 value: found.to_string(),
                 accepted: "give a finite number (NaN and infinities are never accepted)".into(),

@@ -439,6 +439,16 @@ fn observation_6_nan_infinities_and_negative_hysteresis_are_refused() {
             .to_string()
             .contains("faults.random[0].repair_sigma: NaN")
     );
+    // A grid value in the inline table of `grid`: the line of `grid` stands for it.
+    let text = format!("{BASE}[fabric]\n[sweep]\ngrid = {{ \"fabric.oversubscription\" = [1, nan] }}\n");
+    assert!(
+        validate(&text, &[], None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("s.toml:10: sweep.grid.fabric.oversubscription[1]: NaN is not accepted"),
+        "{}",
+        validate(&text, &[], None).unwrap_err()
+    );
 }
 
 #[test]

@@ -201,7 +201,7 @@ pub fn plan_with(
         let mut labels: HashSet<String> = HashSet::new();
         for value in values {
             let label = label(value);
-            if !labels.insert(label.clone()) {
+            if !labels.insert(same_value_key(value)) {
                 return Err(ScenarioError::Input(format!(
                     "{place}: sweep.grid.\"{key}\": the value `{label}` is listed twice"
                 )));
@@ -285,6 +285,16 @@ fn label(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// What makes two grid values the same point: their text, but a number by its value (`1`
+/// and `1.0` are one point, written twice).
+fn same_value_key(value: &toml::Value) -> String {
+    match value {
+        toml::Value::Integer(i) => format!("{:?}", *i as f64),
+        toml::Value::Float(f) => format!("{f:?}"),
+        other => label(other),
     }
 }
 
@@ -414,6 +424,16 @@ mod tests {
             err,
             "s.toml:10: sweep.grid.\"cluster.nodes_per_rack\" value `two`: s.toml:4:9: cluster.racks: expected a \
              whole number from 0 to 4294967295, found the text \"x\""
+        );
+    }
+
+    #[test]
+    fn a_number_written_twice_as_an_integer_and_a_float_is_one_point_listed_twice() {
+        let text = format!("{BASE}[sweep]\ngrid = {{ \"cluster.racks\" = [1, 2, 1.0] }}\n");
+        let err = plan(&source(&text), &[], None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.toml:10: sweep.grid.\"cluster.racks\": the value `1.0` is listed twice"
         );
     }
 
