@@ -14,7 +14,7 @@ use crate::faults_schema::{
     CauseDomainName, CauseSection, FaultsSection, IncidentKindName, IncidentSection, LifetimeName, RepairName,
     RequeueName,
 };
-use crate::load::{Site, ValidScenario, locate};
+use crate::load::{Site, ValidScenario};
 use crate::schema::Scenario;
 use crate::validate::in_range;
 
@@ -71,16 +71,17 @@ fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize>
     header_line
 }
 
-/// An input error at `key` of the `index`-th `[[faults.TABLE]]`.
-fn table_error(text: &str, origin: &str, table: &str, index: usize, key: &str, reason: String) -> ScenarioError {
-    let place = locate_nth(text, &format!("faults.{table}"), index, key)
-        .map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
-    ScenarioError::Input(format!("{place}: faults.{table}[{index}].{key}: {reason}"))
+/// An input error at `key` of the `index`-th `[[faults.TABLE]]`: blamed on the `--set` flag
+/// that set it, else on its line.
+fn table_error(site: &Site<'_>, table: &str, index: usize, key: &str, reason: String) -> ScenarioError {
+    let path = format!("faults.{table}[{index}].{key}");
+    let place = site.place_of(&path, locate_nth(site.text, &format!("faults.{table}"), index, key));
+    ScenarioError::Input(format!("{place}: {path}: {reason}"))
 }
 
 /// An input error at `key` of `[section]`.
-fn key_error(text: &str, origin: &str, section: &str, key: &str, reason: String) -> ScenarioError {
-    let place = locate(text, section, key).map_or_else(|| origin.to_string(), |line| format!("{origin}:{line}"));
+fn key_error(site: &Site<'_>, section: &str, key: &str, reason: String) -> ScenarioError {
+    let place = site.place(section, key);
     ScenarioError::Input(format!("{place}: {section}.{key}: {reason}"))
 }
 
@@ -101,7 +102,6 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     let Some(faults) = &scenario.faults else {
         return Ok(());
     };
-    let (text, origin) = (site.text, site.origin);
     in_range(
         site,
         "faults",
@@ -113,13 +113,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
     if let Some(lemons) = &faults.lemons {
         for (key, value) in [("window", lemons.window), ("repair", lemons.repair)] {
             if value.0.as_micros() == 0 {
-                return Err(key_error(
-                    text,
-                    origin,
-                    "faults.lemons",
-                    key,
-                    "must be longer than zero".into(),
-                ));
+                return Err(key_error(site, "faults.lemons", key, "must be longer than zero".into()));
             }
         }
     }
@@ -138,8 +132,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         && cascade.usage_factor > 1.0
     {
         return Err(key_error(
-            text,
-            origin,
+            site,
             "faults",
             "cascade",
             "restarted jobs overload nodes, whose jobs restart and overload others, with nothing to end it: \
@@ -148,7 +141,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         ));
     }
     for (i, random) in faults.random.iter().enumerate() {
-        let fail = |key: &str, reason: String| Err(table_error(text, origin, "random", i, key, reason));
+        let fail = |key: &str, reason: String| Err(table_error(site, "random", i, key, reason));
         if random.mtbf.0 < MIN_MTBF {
             return fail(
                 "mtbf",
@@ -204,7 +197,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         }
     }
     for (i, cause) in faults.causes.iter().enumerate() {
-        let fail = |key: &str, reason: String| table_error(text, origin, "causes", i, key, reason);
+        let fail = |key: &str, reason: String| table_error(site, "causes", i, key, reason);
         check_cause(cause, fail)?;
         if faults.causes[..i].iter().any(|c| c.name == cause.name) {
             return Err(fail(
@@ -218,7 +211,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         }
     }
     for (i, incident) in faults.incident.iter().enumerate() {
-        let fail = |key: &str, reason: String| Err(table_error(text, origin, "incident", i, key, reason));
+        let fail = |key: &str, reason: String| Err(table_error(site, "incident", i, key, reason));
         if incident.duration.is_some_and(|d| d.0.as_micros() == 0) {
             return fail(
                 "duration",
@@ -249,8 +242,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         )?;
         if cascade.recovery.0.as_micros() == 0 {
             return Err(key_error(
-                text,
-                origin,
+                site,
                 "faults.cascade",
                 "recovery",
                 "must be longer than zero".into(),
@@ -261,8 +253,7 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
         && breaker.window.0.as_micros() == 0
     {
         return Err(key_error(
-            text,
-            origin,
+            site,
             "faults.breaker",
             "window",
             "must be longer than zero".into(),
@@ -338,8 +329,7 @@ pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<Faults
     let nodes = cluster.nodes().len();
     if hot_spares as usize >= nodes && hot_spares > 0 {
         return Err(key_error(
-            &loaded.text,
-            &loaded.origin,
+            &loaded.site(),
             "training",
             "hot_spares",
             format!("{hot_spares} spares leave none of the cluster's {nodes} nodes to run jobs on; give fewer"),
@@ -436,7 +426,7 @@ fn random_faults(
                 "sigma" => "repair_sigma",
                 other => other,
             };
-            table_error(&loaded.text, &loaded.origin, "random", index, key, e.to_string())
+            table_error(&loaded.site(), "random", index, key, e.to_string())
         }
     };
     Ok(RandomFaults {
@@ -461,7 +451,7 @@ fn failure_cause(loaded: &ValidScenario, index: usize, section: &CauseSection) -
     let mttr = section.mttr.map_or(SimTime::ZERO, |d| d.0);
     let refused = |e: sim_core::faults::sampler::ParameterError| {
         let key = if e.name == "sigma" { "repair_sigma" } else { "mttr" };
-        table_error(&loaded.text, &loaded.origin, "causes", index, key, e.to_string())
+        table_error(&loaded.site(), "causes", index, key, e.to_string())
     };
     Ok(FailureCause {
         name: section.name.clone(),
@@ -497,14 +487,17 @@ fn resolve_incident(
         toml::Value::String(name) => {
             let unit = domains.find_unit(cluster, component, name).ok_or_else(|| {
                 let example = domains.unit_name(cluster, component, 0);
+                let count = match name.trim().parse::<u32>() {
+                    Ok(n) => format!("; a count is a number without quotes: target = {n}"),
+                    Err(_) => String::new(),
+                };
                 table_error(
-                    &loaded.text,
-                    &loaded.origin,
+                    &loaded.site(),
                     "incident",
                     index,
                     "target",
                     format!(
-                        "no {} called `{name}` (names look like `{example}`; or give \"random\" or a count)",
+                        "no {} called `{name}` (names look like `{example}`; or give \"random\" or a count){count}",
                         component.name()
                     ),
                 )

@@ -73,6 +73,9 @@ pub struct ValidScenario {
     metrics: Vec<MetricPart>,
     /// The world models of the registry it was checked with that it names.
     models: Vec<ModelPart>,
+    /// The `--set` flags applied to it, so that a problem found when it is built (a fault
+    /// target no unit has) is blamed on the flag that set the key.
+    overrides: Vec<Override>,
 }
 
 impl ValidScenario {
@@ -122,7 +125,17 @@ impl ValidScenario {
             policy,
             metrics: registry.metrics().to_vec(),
             models,
+            overrides: overrides.to_vec(),
         })
+    }
+
+    /// Where its keys are: the file's lines, or the `--set` flags that set them.
+    pub(crate) fn site(&self) -> Site<'_> {
+        Site {
+            text: &self.loaded.text,
+            origin: &self.loaded.origin,
+            overrides: &self.overrides,
+        }
     }
 
     /// The budget in force: the machine's defaults with the scenario's `[limits]`.
@@ -206,7 +219,7 @@ impl Site<'_> {
         let sets = |flag: &Override| {
             let set = flag.path.join(".");
             path.strip_prefix(set.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
         };
         match self.overrides.iter().rev().find(|o| sets(o)) {
             Some(flag) => format!("{} with --set {}", self.origin, flag.text),

@@ -286,6 +286,23 @@ fn bad_fault_settings_name_the_file_line_and_key() {
         "s.toml:14: faults.causes[1].name: another cause is also called `x`: give each its own name (a cause's name \
          is its random stream)"
     );
+    // A target set by --set is the flag's fault, not the file line's (which names a good one);
+    // a count written as text is told how to write it.
+    let incident = "[[faults.incident]]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\n";
+    let set = |flag: &str| {
+        let loaded = load_str(&format!("{base}{incident}"), "s.toml", None, &[flag.parse().unwrap()]).unwrap();
+        run(&loaded).err().unwrap().to_string()
+    };
+    assert_eq!(
+        set("faults.incident[0].target=\"r9-n9\""),
+        "s.toml with --set faults.incident[0].target=\"r9-n9\": faults.incident[0].target: no node called `r9-n9` \
+         (names look like `r0-n0`; or give \"random\" or a count)"
+    );
+    assert!(
+        set("faults.incident[0].target=\"2\"").ends_with("; a count is a number without quotes: target = 2"),
+        "{}",
+        set("faults.incident[0].target=\"2\"")
+    );
 }
 
 /// A `[faults]` section with nothing that can fail reports its failure metrics as zeros and
