@@ -464,14 +464,15 @@ fn validate_physics(scenario: &Scenario, fail: &Fail<'_>) -> Result<(), Scenario
         Some(v) if v.is_nan() || v <= 0.0 => fail(section, key, format!("must be > 0, got {v}")),
         _ => Ok(()),
     };
-    if let Some(f) = &scenario.fabric {
-        if f.leaf_uplink_gbps.is_some() && f.oversubscription.is_some() {
-            return fail(
-                "fabric",
-                "oversubscription",
-                "give leaf_uplink_gbps or oversubscription, not both".into(),
-            );
-        }
+    if let Some(f) = &scenario.fabric
+        && f.leaf_uplink_gbps.is_some()
+        && f.oversubscription.is_some()
+    {
+        return fail(
+            "fabric",
+            "oversubscription",
+            "give leaf_uplink_gbps or oversubscription, not both".into(),
+        );
     }
     if let Some(p) = &scenario.power {
         positive("power", "rack_budget_kw", p.rack_budget_kw)?;
