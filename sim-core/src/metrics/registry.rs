@@ -98,7 +98,7 @@ pub const METRICS: [MetricInfo; 50] = [
         name: "jobs_pending_at_end",
         unit: "jobs",
         better: Better::Lower,
-        doc: "jobs still waiting when the run ended",
+        doc: "jobs still waiting when the run ended (pending, or held after a failure)",
         reading: Reading::Count(|s| Some(s.jobs_pending_at_end)),
     },
     MetricInfo {
