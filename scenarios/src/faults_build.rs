@@ -163,9 +163,11 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
                 return fail(
                     "shape",
                     format!(
-                        "{shape} is not accepted; give a number from {} to {} (failure data fit 0.5 to 1; smaller \
+                        "{} is not accepted; give a number from {} to {} (failure data fit 0.5 to 1; smaller \
                          shapes draw lifetimes of zero and the run cannot advance)",
-                        SHAPE_RANGE.0, SHAPE_RANGE.1
+                        crate::validate::number(shape),
+                        SHAPE_RANGE.0,
+                        SHAPE_RANGE.1
                     ),
                 );
             }
@@ -178,8 +180,10 @@ pub(crate) fn check(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scenario
                 return fail(
                     "repair_sigma",
                     format!(
-                        "{sigma} is not accepted; give a number from {} to {}",
-                        REPAIR_SIGMA_RANGE.0, REPAIR_SIGMA_RANGE.1
+                        "{} is not accepted; give a number from {} to {}",
+                        crate::validate::number(sigma),
+                        REPAIR_SIGMA_RANGE.0,
+                        REPAIR_SIGMA_RANGE.1
                     ),
                 );
             }
@@ -273,7 +277,7 @@ fn check_cause(cause: &CauseSection, fail: impl Fn(&str, String) -> ScenarioErro
             format!(
                 "{} is not accepted; give failures per unit per day from 0 to {MAX_CAUSE_RATE_PER_DAY} (a unit \
                  failing more than once an hour never lets a run end)",
-                cause.rate_per_day
+                crate::validate::number(cause.rate_per_day)
             ),
         ));
     }
@@ -298,8 +302,10 @@ fn check_cause(cause: &CauseSection, fail: impl Fn(&str, String) -> ScenarioErro
             return Err(fail(
                 "repair_sigma",
                 format!(
-                    "{sigma} is not accepted; give a number from {} to {}",
-                    REPAIR_SIGMA_RANGE.0, REPAIR_SIGMA_RANGE.1
+                    "{} is not accepted; give a number from {} to {}",
+                    crate::validate::number(sigma),
+                    REPAIR_SIGMA_RANGE.0,
+                    REPAIR_SIGMA_RANGE.1
                 ),
             ));
         }

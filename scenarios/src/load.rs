@@ -452,7 +452,17 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
     let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
     let section = table_at(text, start);
     let message = improve_message(error.message(), section.as_deref());
-    let names_no_key = message.starts_with("expected ") || message.starts_with("unknown variant ");
+    let names_no_key = ["expected ", "unknown variant ", "unknown unit "]
+        .iter()
+        .any(|start| message.starts_with(start));
+    // A table header where a list of tables is expected: `[faults.incident]` for
+    // `[[faults.incident]]`.
+    let header = header_at(text, start).filter(|_| message.starts_with("expected a sequence"));
+    if let Some(header) = header {
+        return ScenarioError::Input(format!(
+            "{origin}:{line}:{column}: {header}: {message}: a list of tables, each entry headed [[{header}]]"
+        ));
+    }
     let key = names_no_key
         .then(|| key_of_value(text, start))
         .flatten()
@@ -462,6 +472,14 @@ fn toml_error(origin: &str, text: &str, error: &toml::de::Error) -> ScenarioErro
         })
         .unwrap_or_default();
     ScenarioError::Input(format!("{origin}:{line}:{column}: {key}{message}"))
+}
+
+/// The name of the `[table]` header on the line of byte `offset`, if that line is one.
+fn header_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default().trim();
+    let name = line.strip_prefix('[')?.split(']').next()?.trim_matches('[').trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// The key of the value starting at byte `offset`: the name before the `=` that precedes it

@@ -286,6 +286,21 @@ fn bad_fault_settings_name_the_file_line_and_key() {
         "s.toml:14: faults.causes[1].name: another cause is also called `x`: give each its own name (a cause's name \
          is its random stream)"
     );
+    // Messages of the TOML reader name the key: a single table where a list is expected, a
+    // duration's unit; a huge number is shown in scientific notation.
+    assert_eq!(
+        error("[faults.incident]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\n"),
+        "s.toml:9:1: faults.incident: expected a sequence, found map: a list of tables, each entry headed \
+         [[faults.incident]]"
+    );
+    assert_eq!(
+        error("[[faults.incident]]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\nduration = \"9x\"\n"),
+        "s.toml:13:12: faults.incident.duration: unknown unit `x` in `9x`: use us, ms, s, m, h, d or w"
+    );
+    assert!(
+        error("[[faults.causes]]\nname = \"x\"\ndomain = \"job\"\nrate_per_day = 1e300\n")
+            .starts_with("s.toml:12: faults.causes[0].rate_per_day: 1e300 is not accepted;")
+    );
     // A target set by --set is the flag's fault, not the file line's (which names a good one);
     // a count written as text is told how to write it.
     let incident = "[[faults.incident]]\nat = \"1h\"\nkind = \"node-failure\"\ntarget = \"r0-n0\"\n";

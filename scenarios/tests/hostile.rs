@@ -234,7 +234,10 @@ fn observation_4_physics_that_can_never_cool_is_refused() {
 fn observation_4_failure_and_slicing_rates_that_never_let_a_run_end_are_refused() {
     let err = refusal(&["faults.random=[{component=\"gpu\",mtbf=\"1us\",mttr=\"1h\"}]"]);
     assert!(
-        err.starts_with("s.toml: faults.random[0].mtbf: \"1us\" is too short: give at least \"1h\""),
+        err.starts_with(
+            "s.toml with --set faults.random=[{component=\"gpu\",mtbf=\"1us\",mttr=\"1h\"}]: faults.random[0].mtbf: \
+             \"1us\" is too short: give at least \"1h\""
+        ),
         "{err}"
     );
     assert_eq!(
