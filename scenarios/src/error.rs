@@ -148,6 +148,14 @@ impl ScenarioError {
                 path: path.display().to_string(),
                 source,
             }
+        } else if path.is_file()
+            && matches!(
+                source.kind(),
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory
+            )
+        {
+            // An output folder named like an existing file.
+            ScenarioError::Input(format!("{}: is a file, not a folder", path.display()))
         } else {
             ScenarioError::Input(format!("{}: {source}", path.display()))
         }

@@ -902,3 +902,18 @@ fn a_cpu_only_node_goes_without_a_gpu_model() {
          goes without)\n"
     );
 }
+
+/// An output folder named like an existing file is refused as such.
+#[test]
+fn an_output_folder_that_is_a_file_is_refused_as_such() {
+    let scenario = "name = \"f\"\n[cluster]\nracks = 1\nnodes_per_rack = 1\nnode = { gpus = 4, gpu_type = \"A100\" }\n\
+                    [workload]\ntrace = \"trace.csv\"\n";
+    let dir = workspace(scenario, "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,1\n");
+    std::fs::write(dir.path().join("taken"), "mine").unwrap();
+    for command in [&["run", "s.toml"][..], &["sweep", "s.toml"]] {
+        let output = clustersim(&[command, &["--out", "taken", "-q"]].concat(), dir.path());
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(stderr(&output), "error: taken: is a file, not a folder\n");
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("taken")).unwrap(), "mine");
+}

@@ -291,6 +291,13 @@ fn a_comparison_stopped_part_way_resumes_to_the_same_files() {
     let first = compare("parts", &["--max-runs", "2"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(!dir.path().join("parts/sweep.csv").exists());
+    let early = clustersim(&["report", "parts"], dir.path());
+    assert_eq!(early.status.code(), Some(2));
+    assert!(
+        text(&early.stderr).contains("an unfinished sweep or comparison"),
+        "{}",
+        text(&early.stderr)
+    );
     let rest = compare("parts", &["--resume"]);
     assert!(rest.status.success(), "{}", text(&rest.stderr));
     for file in [

@@ -174,6 +174,11 @@ fn check_out(
 fn unfinished(shard: Shard, dir: &Path, keys: &[String], extra_metrics: &[String], runs: u64) -> String {
     let of = shard.runs(runs).count();
     match recorded(dir, keys, extra_metrics) {
+        Ok(rows) if rows.len() == of => format!(
+            "shard {shard} not finished (all {} recorded in {}, its {SWEEP_CSV} not written yet)",
+            reports::report::count(of as u64, "run"),
+            dir.display()
+        ),
         Ok(rows) => format!(
             "shard {shard} not finished ({} of {} recorded in {})",
             rows.len(),

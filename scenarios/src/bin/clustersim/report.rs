@@ -21,6 +21,13 @@ pub fn report(args: &ReportArgs) -> Result<i32, ScenarioError> {
     } else if dir.join("summary.json").exists() {
         let drawn = crate::run::render_run_report(dir)?;
         (split(drawn).0, dir.join("report.html"), None)
+    } else if dir.join(scenarios::sweep::resume::JOURNAL).exists() {
+        return Err(ScenarioError::Input(format!(
+            "report of {}: an unfinished sweep or comparison (its runs so far are in {}, no sweep.csv yet): \
+             finish it with the same command and --resume, then report",
+            dir.display(),
+            scenarios::sweep::resume::JOURNAL
+        )));
     } else {
         return Err(ScenarioError::Input(format!(
             "report of {}: neither a sweep or comparison folder (sweep.csv) nor a run folder (summary.json)",
