@@ -226,7 +226,7 @@ pub fn sweep<'py>(
         overrides.push(setting);
     }
     let threads = match threads {
-        Some(n) => scenarios::budget::check_threads(n, loaded.limits())
+        Some(n) => scenarios::budget::check_threads(n, "threads", loaded.limits())
             .map(|()| n)
             .map_err(to_py)?,
         None => std::thread::available_parallelism().map_or(1, usize::from),

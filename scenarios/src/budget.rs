@@ -113,10 +113,11 @@ pub fn check_cluster_size(
     )
 }
 
-/// Checks `threads` worker threads (from `--threads`).
-pub fn check_threads(threads: usize, limits: &Limits) -> Result<(), ScenarioError> {
+/// Checks `threads` worker threads, given by `given_by` (`--threads`, `RAYON_NUM_THREADS`, a
+/// keyword argument), which the message names.
+pub fn check_threads(threads: usize, given_by: &str, limits: &Limits) -> Result<(), ScenarioError> {
     within(
-        || "--threads".to_string(),
+        || given_by.to_string(),
         || "the number of worker threads".to_string(),
         threads as u128,
         "threads",

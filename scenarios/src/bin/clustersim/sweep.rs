@@ -41,9 +41,9 @@ pub fn threads(flag: Option<usize>, limits: &scenarios::limits::Limits) -> Resul
     };
     match flag {
         Some(0) => Err(ScenarioError::Input("--threads must be at least 1".into())),
-        Some(n) => scenarios::budget::check_threads(n, limits).map(|()| n),
+        Some(n) => scenarios::budget::check_threads(n, "--threads", limits).map(|()| n),
         None => match from_env() {
-            Some(n) => scenarios::budget::check_threads(n, limits).map(|()| n),
+            Some(n) => scenarios::budget::check_threads(n, "RAYON_NUM_THREADS", limits).map(|()| n),
             None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
         },
     }
