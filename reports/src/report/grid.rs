@@ -9,6 +9,7 @@ use crate::charts::{BandChart, BandPoint, BandSeries};
 use crate::compare::{POLICY_KEY, policy_folder};
 use crate::direction::{Better, better_in, leading};
 use crate::sweep_manifest::MetricDecl;
+use sim_core::metrics::METRIC_NAMES;
 
 /// Metrics charted beside the headline ones when they differ between grid points: what
 /// failures, preemption and the physical models cost, and what training jobs make of their
@@ -183,6 +184,7 @@ fn against(
         numeric.as_ref().map_or(index as f64, |n| n[index])
     };
     let colours = colours_of(policies);
+    let never_negative = METRIC_NAMES.contains(&metric);
     let mut series: Vec<BandSeries> = Vec::new();
     for point in points {
         let label = series_label(keys, &point.params, x, policy_column);
@@ -190,7 +192,12 @@ fn against(
             continue;
         };
         let mean = estimate.mean.unwrap_or_default();
-        let (low, high) = estimate.ci95.unwrap_or((mean, mean));
+        let (mut low, high) = estimate.ci95.unwrap_or((mean, mean));
+        if never_negative {
+            // A built-in metric cannot be below zero, though the interval of a small sample of
+            // it can reach there: it is drawn to zero (aggregate.csv keeps its bound).
+            low = low.max(0.0);
+        }
         let band_point = BandPoint {
             x: position(&point.params[x]),
             mean,
@@ -284,7 +291,6 @@ fn series_label(keys: &[String], params: &[String], x: usize, policy_column: Opt
 mod tests {
     use super::*;
     use crate::aggregate::Estimate;
-    use sim_core::metrics::METRIC_NAMES;
 
     fn point(policy: &str, racks: &str, jct: f64) -> PointAggregate {
         let mut metrics = vec![Estimate::default(); METRIC_NAMES.len()];
@@ -300,6 +306,17 @@ mod tests {
             metrics,
             extra_metrics: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_interval_reaching_below_zero_is_drawn_to_zero() {
+        // avg_jct_s of 0.5 s with a half-width of 1 s: the band runs from 0, not −0.5.
+        let keys = vec!["cluster.racks".to_string(), POLICY_KEY.to_string()];
+        let policies = vec!["first-fit".to_string()];
+        let points = [point("first-fit", "2", 0.5), point("first-fit", "4", 3.0)];
+        let chart = &charts(&keys, &points, &policies, &[])[0];
+        let lows: Vec<f64> = chart.series[0].points.iter().map(|p| p.low).collect();
+        assert_eq!(lows, [0.0, 2.0]);
     }
 
     #[test]
