@@ -57,6 +57,10 @@ pub fn load(path: &Path) -> Result<Results, ReportError> {
             .map(|name| path.join(name))
             .find(|p| p.exists())
             .ok_or_else(|| not_results("holds neither aggregate.csv nor summary.json"))?
+    } else if path.file_name().is_some_and(|n| n == "sweep.csv") {
+        return Err(not_results(
+            "holds every run, not the points' means: give its folder or the aggregate.csv beside it",
+        ));
     } else if path.exists() {
         PathBuf::from(path)
     } else {
@@ -188,6 +192,18 @@ mod tests {
         let names: Vec<&str> = values.keys().map(String::as_str).collect();
         assert_eq!(names, ["avg_jct_s", "jobs_submitted", "max_queue_length"]);
         assert_eq!(values["max_queue_length"], 2.0);
+    }
+
+    #[test]
+    fn a_sweep_csv_given_for_results_points_at_its_aggregate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        std::fs::write(&path, "run,seed,status\n").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("holds every run, not the points' means: give its folder or the aggregate.csv beside it"),
+            "{err}"
+        );
     }
 
     #[test]
