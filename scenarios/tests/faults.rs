@@ -446,3 +446,25 @@ fn a_failure_at_the_instant_a_job_finishes_finds_it_finished() {
         )
     );
 }
+
+#[test]
+fn a_run_whose_running_jobs_stand_still_while_failures_go_on_is_stopped_naming_them() {
+    // As above, the only spine fails for good at 1,000 s and the 2 × 8-GPU job stands still;
+    // random GPU failures (each GPU every 300 days, 16 GPUs) go on killing and restarting
+    // it, so the run would never end: past its 1,000-day span it is stopped, and the message
+    // blames the standstill, not the failures' rate.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), format!("{HEADER}x,0,3600,2,8,0,0\n")).unwrap();
+    let text = "name = \"stuck\"\n[cluster]\nracks = 2\nnodes_per_rack = 1\nnode = { gpus = 8, gpu_type = \"A100\" }\n\
+                [workload]\ntrace = \"t.csv\"\ncomm_fraction = 0.5\n[fabric]\nspines = 1\n[limits]\nmax_time = \"1000d\"\n\
+                [faults]\n[[faults.incident]]\nat = \"1000s\"\nkind = \"spine-failure\"\ntarget = \"spine0\"\n\
+                [[faults.random]]\ncomponent = \"gpu\"\nmtbf = \"300d\"\nmttr = \"1h\"\n";
+    let loaded = load_str(text, "s.toml", Some(dir.path().to_path_buf()), &[]).unwrap();
+    let err = run(&loaded).err().unwrap().to_string();
+    assert!(
+        err.contains(
+            "with 1 job unfinished; most events were failures, repairs or checks around running jobs that stand still"
+        ),
+        "{err}"
+    );
+}

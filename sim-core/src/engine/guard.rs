@@ -103,6 +103,10 @@ pub enum Cause {
     /// Nothing runs or is held, jobs wait, and none has started lately: what goes on (failures
     /// and repairs, most often) goes on around jobs that never start.
     Waiting,
+    /// Every running job stands still (speed zero) when the run is stopped: what goes on
+    /// (failures and repairs, restarts of the jobs they kill) goes on around jobs that cannot
+    /// progress.
+    Standstill,
 }
 
 impl Cause {
@@ -137,6 +141,10 @@ impl Cause {
                 "failures, repairs or checks around jobs that wait and never start (a queue quota or a power \
                  budget they exceed, units down for good, or a policy that never picks them): nothing runs, \
                  so nothing can end; a horizon ends such a run"
+            }
+            Cause::Standstill => {
+                "failures, repairs or checks around running jobs that stand still (speed zero: every spine \
+                 down for good cuts multi-rack jobs off), so nothing can end; a horizon ends such a run"
             }
         }
     }
@@ -176,9 +184,10 @@ impl fmt::Display for Stall {
                  reach"
             )?,
         }
+        let jobs = if unfinished == 1 { "job" } else { "jobs" };
         write!(
             f,
-            ", with {unfinished} jobs unfinished; most events were {}",
+            ", with {unfinished} {jobs} unfinished; most events were {}",
             self.cause.hint()
         )
     }

@@ -583,8 +583,12 @@ where
             Bound::SameInstant { .. } | Bound::Events { .. } => None,
         };
         let waiting = state.running.is_empty() && state.held_jobs == 0 && !state.pending.is_empty();
-        let cause = if waiting && !state.tally.started_lately(state.stats.events) {
+        let standstill = !state.running.is_empty() && state.running.iter().all(|&j| state.jobs[j].progress.rate == 0.0);
+        let quiet = !state.tally.started_lately(state.stats.events);
+        let cause = if waiting && quiet {
             guard::Cause::Waiting
+        } else if standstill {
+            guard::Cause::Standstill
         } else {
             state.tally.cause(next.map(|e| guard::kind(e, &state.models)))
         };
