@@ -336,13 +336,13 @@ fn convert_writes_native_csv_that_runs() {
     let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4);
-    assert_eq!(lines[1], "1,0,100,2,1,0,0,,4,default,0,true,0,200,0,");
+    assert_eq!(lines[1], "1,0,100,2,1,0,0,,4,default,0,true,0,200,,");
     let cpu = clustersim(
         &["trace", "convert", "t.swf", "--to", "native", "--swf-processor", "cpu"],
         dir.path(),
     );
     assert!(
-        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,0,"),
+        stdout(&cpu).lines().nth(1) == Some("1,0,100,2,0,1,0,,4,default,0,true,0,200,,"),
         "{}",
         stdout(&cpu)
     );

@@ -67,6 +67,14 @@ pub use swf::{SwfProcessor, SwfReader, SwfSize};
 pub trait JobSource: Iterator<Item = Result<JobSpec, TraceError>> + Send {
     /// Rows skipped so far, by reason.
     fn skipped(&self) -> &SkipReport;
+
+    /// Whether the trace gives each job's communication share (a native trace with a
+    /// `comm_fraction` column): in the other formats a share of 0 means none was given, which
+    /// `trace convert` writes as an empty cell, so that the converted trace replays the same
+    /// under `workload.comm_fraction`.
+    fn gives_comm_fraction(&self) -> bool {
+        false
+    }
 }
 
 /// Counts of rows skipped by rule, by reason (ordered by reason, for stable output).

@@ -119,6 +119,10 @@ impl RowParser for Native {
     type Row = csv::StringRecord;
     type Item = JobSpec;
 
+    fn gives_comm_fraction(&self) -> bool {
+        self.columns[Column::CommFraction as usize].is_some()
+    }
+
     fn parse(
         &mut self,
         record: &csv::StringRecord,

@@ -28,9 +28,16 @@ pub fn write_native(source: &mut dyn JobSource, out: impl Write, out_name: &str)
     };
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(NATIVE_COLUMNS).map_err(io_error)?;
+    let gives_comm = source.gives_comm_fraction();
     let mut jobs = 0;
     for job in source {
-        csv.write_record(native_row(&job?)).map_err(io_error)?;
+        let job = job?;
+        let mut row = native_row(&job);
+        if !gives_comm && job.comm_fraction == 0.0 {
+            // The trace gave no share: left empty, as a native trace says so.
+            row[COMM_FRACTION].clear();
+        }
+        csv.write_record(row).map_err(io_error)?;
         jobs += 1;
     }
     csv.flush().map_err(|source: io::Error| TraceError::Io {
@@ -39,6 +46,9 @@ pub fn write_native(source: &mut dyn JobSource, out: impl Write, out_name: &str)
     })?;
     Ok(jobs)
 }
+
+/// Where `comm_fraction` is in a row.
+const COMM_FRACTION: usize = 14;
 
 /// The fields of one job, in [`NATIVE_COLUMNS`] order. Amounts are written exactly: milli-GPUs
 /// as GPUs (`0.25`), milli-CPUs as cores, MiB as GiB (a shortest round-trip decimal, so reading

@@ -52,6 +52,11 @@ pub(crate) trait RowParser {
 
     /// Why a file that gave no item at all is refused (`rows_read` rows were read).
     fn nothing_read(&self, rows_read: u64, skipped: &SkipReport) -> String;
+
+    /// Whether the rows give each job's communication share ([`crate::JobSource::gives_comm_fraction`]).
+    fn gives_comm_fraction(&self) -> bool {
+        false
+    }
 }
 
 /// Items of a [`RowSource`] read by a [`RowParser`], streamed; the first error ends the stream.
@@ -152,6 +157,10 @@ macro_rules! job_source {
         impl<R: $bound + Send> crate::JobSource for $reader<R> {
             fn skipped(&self) -> &crate::SkipReport {
                 self.rows.skipped()
+            }
+
+            fn gives_comm_fraction(&self) -> bool {
+                self.rows.parser().gives_comm_fraction()
             }
         }
     };

@@ -296,4 +296,9 @@ impl JobSource for SyntheticSource {
     fn skipped(&self) -> &SkipReport {
         &self.skipped
     }
+
+    /// Every job's share is the workload's (0 for single-node jobs).
+    fn gives_comm_fraction(&self) -> bool {
+        true
+    }
 }
