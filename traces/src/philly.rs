@@ -5,8 +5,11 @@
 //! Mapping: `shape` lists the GPUs per server (`8+8`): the job becomes `tasks` tasks of
 //! `gpus_per_task` GPUs each, where `gpus_per_task` is the greatest common divisor of the parts
 //! (so `8+8` is 2 × 8, `4+2` would be 3 × 2): the GPU total is kept and no task is larger than
-//! the smallest server share of the original placement. Jobs with duration 0 cannot run and
-//! are skipped and counted (the file has ten). The file has no user or queue columns.
+//! the smallest server share of the original placement. The other traces RFold writes in this
+//! format are read too: a share of one GPU below 1 (`0.46`, its conversion of Alibaba's openb
+//! pods, which also writes whole numbers as `1.0`) is one task of that share, and a torus
+//! slice (`T2D` `2x4`) one part of its GPU count. Jobs with duration 0 cannot run and are
+//! skipped and counted (the file has ten). The file has no user or queue columns.
 
 use std::io::Read;
 
@@ -72,21 +75,16 @@ impl RowParser for Philly {
             return Err(at.field("job id", "is empty"));
         }
         let submit = fields::seconds(field(1)).map_err(|e| at.field("arrival time (sec)", e))?;
-        let size = fields::integer_at_least(field(4), 1).map_err(|e| at.field("size", e))?;
+        let size = fields::number(field(4))
+            .ok()
+            .filter(|&size| size > 0.0)
+            .ok_or_else(|| at.field("size", format!("expected a number of GPUs > 0, got `{}`", field(4))))?;
         let duration = fields::seconds(field(5)).map_err(|e| at.field("duration (sec)", e))?;
-        let parts: Vec<u64> = field(3)
-            .split('+')
-            .map(|p| fields::integer_at_least(p.trim(), 1))
-            .collect::<Result<_, _>>()
-            .map_err(|e| at.field("shape", e))?;
-        if parts.iter().sum::<u64>() != size {
+        let shape = Shape::read(field(3)).map_err(|reason| at.field("shape", reason))?;
+        if shape.gpus() != size {
             return Err(at.field(
                 "shape",
-                format!(
-                    "parts of `{}` add up to {}, not size {size}",
-                    field(3),
-                    parts.iter().sum::<u64>()
-                ),
+                format!("`{}` makes {} GPUs, not size {}", field(3), shape.gpus(), field(4)),
             ));
         }
         at.sorted_after("arrival time (sec)", submit, self.last_submit, "")?;
@@ -97,14 +95,82 @@ impl RowParser for Philly {
             skipped.count("duration 0 (cannot run)");
             return Ok(None);
         }
-        let per_task = parts.iter().copied().fold(0, gcd);
-        let tasks = u32::try_from(size / per_task).map_err(|_| at.field("size", "too large"))?;
-        let task = TaskRequest::with_gpu_amount(per_task as f64, 0, 0).map_err(|e| at.field("shape", e))?;
+        let (tasks, per_task) = shape.tasks();
+        let tasks = u32::try_from(tasks).map_err(|_| at.field("size", "too large"))?;
+        let task = TaskRequest::with_gpu_amount(per_task, 0, 0).map_err(|e| at.field("shape", e))?;
         Ok(Some(JobSpec::new(id, submit, duration, tasks, task)))
     }
 
     fn nothing_read(&self, _: u64, skipped: &SkipReport) -> String {
         format!("no jobs to run ({} rows skipped)", skipped.total())
+    }
+}
+
+/// 2⁵³: below it every whole number an `f64` holds is exact, so a part converts to `u64` as
+/// written.
+const EXACT_BELOW: f64 = 9_007_199_254_740_992.0;
+
+/// A job's `shape`: how its GPUs were laid out.
+enum Shape {
+    /// GPUs per server on a leaf-spine (`CLOS`) cluster, `8+8`, each part a whole number
+    /// (written `8` or `8.0`).
+    Servers(Vec<u64>),
+    /// A share of one GPU below 1 (`0.46`), as RFold's conversion of Alibaba's openb pods
+    /// writes one.
+    Share(f64),
+    /// A slice of a torus (`T2D`, `T3D`), its sides `2x4` or `2x2x2`: read as its GPU count,
+    /// the torus not being modelled.
+    Torus(u64),
+}
+
+impl Shape {
+    /// Reads a shape; the reason it is refused otherwise.
+    fn read(text: &str) -> Result<Shape, String> {
+        let whole = |part: &str| -> Result<u64, String> {
+            fields::number(part.trim())
+                .ok()
+                .filter(|&n| n >= 1.0 && n.fract() == 0.0 && n < EXACT_BELOW)
+                .map(|n| n as u64)
+                .ok_or_else(|| format!("expected whole numbers of GPUs ≥ 1 in `{text}`, got `{}`", part.trim()))
+        };
+        if text.contains(['x', 'X']) {
+            let sides = text.split(['x', 'X']).map(whole).collect::<Result<Vec<_>, _>>()?;
+            return sides
+                .iter()
+                .try_fold(1u64, |n, &side| n.checked_mul(side))
+                .map(Shape::Torus)
+                .ok_or_else(|| format!("`{text}` is too large"));
+        }
+        if let Ok(share) = fields::number(text.trim())
+            && share > 0.0
+            && share < 1.0
+        {
+            return Ok(Shape::Share(share));
+        }
+        text.split('+').map(whole).collect::<Result<_, _>>().map(Shape::Servers)
+    }
+
+    /// The GPUs the shape holds.
+    fn gpus(&self) -> f64 {
+        match self {
+            Shape::Servers(parts) => parts.iter().sum::<u64>() as f64,
+            Shape::Share(share) => *share,
+            Shape::Torus(gpus) => *gpus as f64,
+        }
+    }
+
+    /// Tasks and GPUs per task: the greatest common divisor of the server parts (the GPU total
+    /// kept, no task larger than the smallest server share), one task of a share, or one part
+    /// of a torus slice's GPUs (split at arrival to fit the nodes).
+    fn tasks(&self) -> (u64, f64) {
+        match self {
+            Shape::Servers(parts) => {
+                let per_task = parts.iter().copied().fold(0, gcd);
+                (parts.iter().sum::<u64>() / per_task, per_task as f64)
+            }
+            Shape::Share(share) => (1, *share),
+            Shape::Torus(gpus) => (1, *gpus as f64),
+        }
     }
 }
 
@@ -142,12 +208,40 @@ mod tests {
         assert_eq!(jobs[2].duration, SimTime::from_micros(9_500_000));
     }
 
+    /// RFold writes other traces in this format too: its conversion of Alibaba's openb pods
+    /// (sizes and shapes as decimals, a pod's share of one GPU below 1) and torus slices
+    /// (`T2D`, sides `2x4`), read as their GPU count.
+    #[test]
+    fn decimal_sizes_shares_and_torus_slices_are_read() {
+        let text = "#job id,arrival time (sec),topology,shape,size,duration (sec)\n\
+                    0,0,CLOS,1.0,1.0,100.0\n1,5,CLOS,0.46,0.46,50.0\n2,6,T2D,2x4,8,3.0\n3,7,T3D,2x2x2,8,1.0\n";
+        let (jobs, skipped) = read(text);
+        let jobs: Vec<JobSpec> = jobs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(skipped, 0);
+        let shapes: Vec<(u32, u32, u32)> = jobs
+            .iter()
+            .map(|j| (j.tasks, j.task.gpus, j.task.milli_per_gpu))
+            .collect();
+        // 1 whole GPU; 460 milli of one; 8 GPUs in one part (split at arrival), twice.
+        assert_eq!(shapes, [(1, 1, 1000), (1, 1, 460), (1, 8, 1000), (1, 8, 1000)]);
+        let (jobs, _) = read("#h\n0,0,T2D,2x4,6,10\n");
+        assert_eq!(
+            jobs[0].as_ref().unwrap_err().to_string(),
+            "t.csv:2: column `shape`: `2x4` makes 8 GPUs, not size 6"
+        );
+    }
+
     #[test]
     fn errors_name_line_and_field() {
         let (jobs, _) = read("#h\r\n0,0,CLOS,8+8,12,10\r\n");
         assert_eq!(
             jobs[0].as_ref().unwrap_err().to_string(),
-            "t.csv:2: column `shape`: parts of `8+8` add up to 16, not size 12"
+            "t.csv:2: column `shape`: `8+8` makes 16 GPUs, not size 12"
+        );
+        let (jobs, _) = read("#h\n0,0,CLOS,4+0.5,4.5,10\n");
+        assert_eq!(
+            jobs[0].as_ref().unwrap_err().to_string(),
+            "t.csv:2: column `shape`: expected whole numbers of GPUs ≥ 1 in `4+0.5`, got `0.5`"
         );
         let (jobs, _) = read("#h\n0,0,CLOS,1,1\n");
         assert_eq!(
