@@ -83,6 +83,14 @@ fn fill_curves_of_a_sweep_are_joined_summarised_and_reproducible() {
     assert!(!dir.path().join("resumed/fill.csv").exists());
     sweep(dir.path(), &["--out", "resumed", "--resume"]);
     assert_eq!(one, files(&dir.path().join("resumed")));
+    // A recorded run whose curve was lost runs again on resume: the same files still (and a
+    // finished sweep resumed changes nothing).
+    sweep(dir.path(), &["--out", "lost", "--max-runs", "4"]);
+    std::fs::remove_file(dir.path().join("lost/curves/0.csv")).unwrap();
+    sweep(dir.path(), &["--out", "lost", "--resume"]);
+    assert_eq!(one, files(&dir.path().join("lost")));
+    sweep(dir.path(), &["--out", "lost", "--resume"]);
+    assert_eq!(one, files(&dir.path().join("lost")));
     for k in 1..=2 {
         sweep(
             dir.path(),

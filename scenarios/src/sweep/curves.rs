@@ -33,6 +33,11 @@ pub fn save(out: &Path, run: u64, rows: &[FillRow]) -> io::Result<()> {
     write_run_curve(&run_file(out, run), rows)
 }
 
+/// Whether run `run` saved its curve.
+pub fn saved(out: &Path, run: u64) -> bool {
+    run_file(out, run).exists()
+}
+
 /// Joins the saved curves of the runs of `table` (a finished sweep) into `fill.csv` and
 /// `fill_summary.csv`, then removes `curves/`. Does nothing when no run saved a curve.
 pub fn finish(out: &Path, table: &SweepTable) -> io::Result<()> {

@@ -128,7 +128,15 @@ pub fn run_sweep(
         None => (0..plan.runs()).collect(),
     };
     let extra_metrics = plan.extra_metrics();
-    let rows = resume::recorded(out, &plan.keys, &extra_metrics)?;
+    let mut rows = resume::recorded(out, &plan.keys, &extra_metrics)?;
+    // In an unfinished sweep, a fill run recorded without its curve (the file lost since) runs
+    // again, rather than leaving fill.csv and its summary short of it. (A finished one keeps
+    // its curves in fill.csv.)
+    if !out.join(SWEEP_CSV).exists() {
+        rows.retain(|row| {
+            !(matches!(row.status, RunStatus::Ok(_)) && fills(plan, row.run) && !curves::saved(out, row.run))
+        });
+    }
     if let Some(stranger) = rows.iter().find(|r| mine.binary_search(&r.run).is_err()) {
         return Err(ScenarioError::Input(format!(
             "{}: records run {}, which is not part of this sweep",
@@ -208,6 +216,17 @@ pub fn run_sweep(
         std::fs::remove_file(journal_path).map_err(io_error)?;
     }
     Ok(outcome)
+}
+
+/// Whether run `run` of `plan` is a fill run (whose curve is saved beside the sweep): as the
+/// scenario says, or as its grid point does when the grid sweeps the workload's mode.
+fn fills(plan: &SweepPlan, run: u64) -> bool {
+    let fill = |loaded: &crate::LoadedScenario| loaded.scenario.workload.mode == crate::schema::WorkloadMode::Fill;
+    if plan.keys.iter().any(|k| k.starts_with("workload")) {
+        fill(&plan.spec(run).scenario())
+    } else {
+        fill(&plan.base)
+    }
 }
 
 /// Checks what `out` already holds against `options`, and writes the manifest.
