@@ -585,12 +585,16 @@ where
         let waiting = state.running.is_empty() && state.held_jobs == 0 && !state.pending.is_empty();
         let standstill = !state.running.is_empty() && state.running.iter().all(|&j| state.jobs[j].progress.rate == 0.0);
         let quiet = !state.tally.started_lately(state.stats.events);
-        let cause = if waiting && quiet {
+        let busiest = state.tally.cause(next.map(|e| guard::kind(e, &state.models)));
+        // Jobs still arriving are what the run is busy with, whatever the others do meanwhile.
+        let cause = if busiest == guard::Cause::Arrivals {
+            busiest
+        } else if waiting && quiet {
             guard::Cause::Waiting
         } else if standstill {
             guard::Cause::Standstill
         } else {
-            state.tally.cause(next.map(|e| guard::kind(e, &state.models)))
+            busiest
         };
         RunError::NoProgress(Box::new(Stall {
             bound,
