@@ -289,7 +289,20 @@ impl AgentOrder {
 }
 
 impl QueueOrder for AgentOrder {
-    fn observe(&mut self, _record: &Record, _view: &ClusterView<'_>) {}
+    /// A job back in the queue ahead of the agent's standing choice (requeued after a failure,
+    /// preempted, suspended) changes the queue the choice was made from: the agent is asked
+    /// again, as a native order would start the job now ahead first.
+    fn observe(&mut self, record: &Record, view: &ClusterView<'_>) {
+        let back = match *record {
+            Record::Requeued { job } | Record::Preempted { job, .. } | Record::Suspended { job, .. } => job,
+            _ => return,
+        };
+        if let Some(chosen) = self.committed
+            && view.job(back).queue_position < view.job(chosen).queue_position
+        {
+            self.committed = None;
+        }
+    }
 
     fn begin_round(&mut self, _view: &ClusterView<'_>) {
         self.committed_offered = false;

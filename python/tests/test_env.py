@@ -76,6 +76,31 @@ def test_the_oldest_job_first_is_the_fifo_schedule(choice):
     assert padded[-1]["event_digest"] == final["event_digest"]
 
 
+def test_a_job_requeued_ahead_of_the_agents_choice_is_offered_again(tmp_path):
+    # Two 4-GPU nodes; a and b (100 s) start at 0, c (1 s) and d (2 s) wait (10 s each). The
+    # agent chose c at 1; at 5 the failure of a's node requeues a ahead of c (requeue = front),
+    # so the agent is asked again and row 0 is a: FIFO restarts a at 25 when the node is back
+    # (25-125), then c 100-110 and d 110-120, as the native first-fit run: mean JCT
+    # (125 + 100 + 109 + 118) / 4 = 113.
+    (tmp_path / "t.csv").write_text(
+        "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,100,1,4\nb,0,100,1,4\nc,1,10,1,4\nd,2,10,1,4\n"
+    )
+    scenario = (
+        'name = "requeue"\n[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 4, gpu_type = "A100" }\n'
+        '[workload]\ntrace = "t.csv"\n[faults]\nrestart_overhead = "0s"\nrequeue = "front"\n'
+        '[[faults.incident]]\nat = "5s"\nkind = "node-failure"\ntarget = "r0-n0"\nduration = "20s"\n'
+    )
+    env = SchedulingEnv(scenario, base_dir=tmp_path, window=4, sequence_length=None)
+    obs, info = env.reset(seed=0)
+    times, done = [], False
+    while not done:
+        times.append(info["time_s"])
+        obs, reward, done, truncated, info = env.step(0)
+    assert 5.0 in times
+    assert info["metrics"]["avg_jct_s"] == pytest.approx(113.0)
+    assert info["event_digest"] == env.native("first-fit")["event_digest"]
+
+
 def test_easy_backfilling_starts_the_short_job_around_the_chosen_one(tmp_path):
     (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
     env = SchedulingEnv(
