@@ -129,7 +129,13 @@ pub fn run<'py>(
             }
         };
         let written = match &out {
-            Some(dir) => scenarios::output::write_outputs(dir, &loaded, &run, streamed)?,
+            Some(dir) => {
+                let written = scenarios::output::write_outputs(dir, &loaded, &run, streamed)?;
+                // An earlier run's incidents, racks or report in the folder would be read as
+                // this run's: they go, as `run --no-report` removes them.
+                scenarios::output::remove_earlier_run_files(dir, &written)?;
+                written
+            }
             None => Vec::new(),
         };
         Ok::<_, ScenarioError>((run, written))

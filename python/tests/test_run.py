@@ -60,6 +60,17 @@ def test_the_library_entry_matches_its_documented_figures():
     assert result.fill is None
 
 
+def test_a_run_into_an_earlier_runs_folder_leaves_none_of_its_files(tiny, tmp_path):
+    # A run with failures writes incidents.csv and racks.csv; the tiny run that replaces it in
+    # the same folder writes neither, and an earlier report goes too, as `run --no-report` does.
+    out = tmp_path / "out"
+    clustersim.run("library:pdu-trip", out=out)
+    (out / "report.html").write_text("an earlier page")
+    assert (out / "incidents.csv").exists() and (out / "racks.csv").exists()
+    clustersim.run(tiny, out=out)
+    assert sorted(p.name for p in out.iterdir()) == ["jobs.csv", "summary.json", "timeseries.csv"]
+
+
 def test_tables_equal_the_files_the_run_writes(tiny, tmp_path):
     out = tmp_path / "out"
     result = clustersim.run(tiny, out=out, frame="dict")

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use reports::run_report::RUN_CHARTS;
 use reports::{ExtraMetricValues, StreamedFiles, SummaryFile, write_fill_file, write_run_files};
 
 use crate::error::ScenarioError;
@@ -18,6 +19,41 @@ pub const OUTPUT_FILES: [&str; 6] = [
     "incidents.csv",
     "fill.csv",
 ];
+
+/// The data files a run may write in its folder besides [`OUTPUT_FILES`] (charts and
+/// `report.html` aside), when asked to: its why-log, its schedule as SWF, its timeline.
+pub const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"];
+
+/// The files of a run's report: its charts and `report.html`.
+pub fn report_file_names() -> Vec<String> {
+    RUN_CHARTS
+        .iter()
+        .flat_map(|chart| ["png", "svg"].map(|ext| format!("{chart}.{ext}")))
+        .chain(["report.html".to_string()])
+        .collect()
+}
+
+/// Removes from the run folder `out` the files among `names` that this run did not write (those
+/// of `kept`): an earlier run's, which would otherwise be read as this run's.
+pub fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {
+    for name in names {
+        let name = name.as_ref();
+        let path = out.join(name);
+        let written = kept.iter().any(|k| k.file_name() == Some(std::ffi::OsStr::new(name)));
+        if !written && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| ScenarioError::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes from `out` every run file an earlier run wrote that this one, which wrote `written`
+/// and no report, did not: its data files and its whole report (as `run --no-report` does).
+pub fn remove_earlier_run_files(out: &Path, written: &[PathBuf]) -> Result<(), ScenarioError> {
+    let data_files: Vec<&str> = OUTPUT_FILES.iter().chain(&RUN_ONLY_FILES).copied().collect();
+    remove_stale(out, written, &data_files)?;
+    remove_stale(out, &[], &report_file_names())
+}
 
 /// Writes `summary.json`, `jobs.csv` and `timeseries.csv` of `run` into `dir`, `fill.csv` for a
 /// fill run, and `incidents.csv` for a run with failures (written by the run files). `jobs.csv`

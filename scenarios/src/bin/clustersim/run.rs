@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scenarios::build::{build_cluster, open_workload};
-use scenarios::output::{OUTPUT_FILES, write_outputs};
+use scenarios::output::{OUTPUT_FILES, RUN_ONLY_FILES, remove_stale, report_file_names, write_outputs};
 use scenarios::{Override, ScenarioError, ValidScenario, load_file};
 use sim_core::engine::StopFlag;
 
@@ -12,7 +12,6 @@ use crate::cli::{CommFractionArgs, RunArgs, ScenariosArgs, ValidateArgs, WhyArgs
 use crate::progress::RunSpinner;
 use crate::table::{cell, render};
 use reports::report::count;
-use reports::run_report::RUN_CHARTS;
 
 /// Metrics printed after a run, in order, after the scenario's key metrics.
 const HEADLINE: [&str; 10] = [
@@ -299,10 +298,6 @@ fn write_report(out: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     Ok(files)
 }
 
-/// The data files a run may write in its folder besides [`OUTPUT_FILES`] (charts and
-/// `report.html` aside).
-const RUN_ONLY_FILES: [&str; 3] = ["decisions.csv", "jobs.swf", "timeline.json"];
-
 /// A flag the first Ctrl-C sets, stopping the run at its next instant (it then removes what it
 /// began to write, as any failed run does); a second Ctrl-C exits at once.
 fn stop_on_ctrl_c() -> StopFlag {
@@ -318,29 +313,6 @@ fn stop_on_ctrl_c() -> StopFlag {
         eprintln!("warning: Ctrl-C will not stop the run cleanly: {e}");
     }
     stop
-}
-
-/// The files of a run's report: its charts and `report.html`.
-fn report_file_names() -> Vec<String> {
-    RUN_CHARTS
-        .iter()
-        .flat_map(|chart| ["png", "svg"].map(|ext| format!("{chart}.{ext}")))
-        .chain(["report.html".to_string()])
-        .collect()
-}
-
-/// Removes from the run folder `out` the files among `names` that this run did not write (those
-/// of `kept`): an earlier run's, which would otherwise be read as this run's.
-fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {
-    for name in names {
-        let name = name.as_ref();
-        let path = out.join(name);
-        let written = kept.iter().any(|k| k.file_name() == Some(std::ffi::OsStr::new(name)));
-        if !written && path.is_file() {
-            std::fs::remove_file(&path).map_err(|e| ScenarioError::io(&path, e))?;
-        }
-    }
-    Ok(())
 }
 
 /// Draws the report of the run folder `dir`; when the run explained its decisions
