@@ -151,7 +151,7 @@ def sweep(
                 f"grid[{key!r}] = {values!r}: expected a list of the values the key takes, e.g. [{values!r}]"
             )
     folder = tempfile.mkdtemp(prefix="clustersim-sweep-") if out is None else os.fspath(out)
-    pairs = [(str(key), _scenario.toml_value(list(values))) for key, values in (grid or {}).items()]
+    pairs = [(str(key), _scenario.keyed_value(key, list(values))) for key, values in (grid or {}).items()]
     settings = prepare(scenario, overrides)
     policy.register_named([values for _, values in pairs])
     outcome = _native.sweep(

@@ -38,18 +38,18 @@ def source(scenario: Scenario, base_dir: Optional[Scenario] = None) -> dict:
     }
 
 
-def whole(name: str, value: Any, low: int = 0) -> Any:
-    """`value` when it is ``None`` or a whole number from `low` to 2⁶³ − 1 (the largest a
-    scenario file can hold), else a ``ValueError`` (``TypeError`` for a non-integer) naming
-    the argument `name`."""
+def whole(name: str, value: Any, low: int = 0, high: int = 2**63 - 1) -> Any:
+    """`value` when it is ``None`` or a whole number from `low` to `high` (by default 2⁶³ − 1,
+    the largest a scenario file can hold), else a ``ValueError`` (``TypeError`` for a
+    non-integer) naming the argument `name`."""
     if value is None:
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         if not (hasattr(value, "__index__") and not isinstance(value, bool)):
             raise TypeError(f"{name}={value!r}: expected a whole number")
         value = value.__index__()
-    if not low <= value <= 2**63 - 1:
-        raise ValueError(f"{name}={value}: expected a whole number from {low} to {2**63 - 1}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value}: expected a whole number from {low} to {high}")
     return value
 
 
@@ -77,7 +77,12 @@ def texts(scenario: Scenario, overrides: list) -> list:
 
 def toml_value(value: Any, bare: bool = True) -> str:
     """`value` written as a TOML value, the way ``--set KEY=VALUE`` takes it: a string that the
-    command line would read as itself stays bare when `bare` (not inside arrays and tables)."""
+    command line would read as itself stays bare when `bare` (not inside arrays and tables).
+    NumPy scalars and arrays (``np.float64``, ``np.arange(...)``) are the Python values they
+    hold."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist) and not isinstance(value, (str, bytes, Mapping, list, tuple)):
+        value = tolist()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -87,7 +92,7 @@ def toml_value(value: Any, bare: bool = True) -> str:
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        return repr(value)
+        return repr(float(value))
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, str):
@@ -102,13 +107,26 @@ def toml_value(value: Any, bare: bool = True) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} as a scenario value: {value!r}")
 
 
+def keyed_value(key: Any, value: Any) -> str:
+    """:func:`toml_value` of the value of scenario key `key`; a value it cannot write is named
+    by its key."""
+    try:
+        return toml_value(value)
+    except TypeError as e:
+        raise TypeError(f"{key}: {e}") from None
+
+
 def overrides(values: Any) -> list:
     """``KEY=VALUE`` overrides from a mapping of dotted keys to values, or a list of
     ``KEY=VALUE`` strings as ``--set`` takes them."""
     if values is None:
         return []
     if isinstance(values, Mapping):
-        return [f"{key}={toml_value(value)}" for key, value in values.items()]
+        return [f"{key}={keyed_value(key, value)}" for key, value in values.items()]
     if isinstance(values, str):
         return [values]
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(
+            f"overrides: expected a mapping of dotted keys to values or a list of KEY=VALUE strings, got {values!r}"
+        )
     return [str(v) for v in values]

@@ -66,6 +66,11 @@ bounded slowdown, the default; ``utilization``: the allocated share of the GPU c
 Reward = Union[str, Callable[[dict], float]]
 
 
+#: The widest window: an observation holds a row per job of it, and the action masks a row per
+#: pair of rows (16 MiB at this width); RLScheduler's agents see 128 jobs.
+MAX_WINDOW = 4096
+
+
 class SchedulingEnv(gymnasium.Env):
     """Choose the next job to start; episodes are sequences of a scenario's workload.
 
@@ -113,7 +118,7 @@ class SchedulingEnv(gymnasium.Env):
             raise ValueError(f"reward={reward!r}: expected one of {', '.join(REWARDS)}, or a function of the metrics")
         self._thread = threading.get_ident()
         seed = _scenario.whole("seed", seed)
-        window = _scenario.whole("window", window)
+        window = _scenario.whole("window", window, low=1, high=MAX_WINDOW)
         placement = placement if isinstance(placement, str) else policy.register(placement, key="placement")
         policy.register_named([placement])
         self._env = _native.Env(
@@ -170,8 +175,8 @@ class SchedulingEnv(gymnasium.Env):
         unknown = sorted(set(options) - {"start", "length"})
         if unknown:
             raise ValueError(f"reset options {unknown}: the options are start and length")
-        length = _scenario.whole("length", options.get("length", self.sequence_length), low=1)
-        start = _scenario.whole("start", options.get("start"))
+        length = _scenario.whole("length", options.get("length", self.sequence_length), low=1, high=self.trace_jobs)
+        start = _scenario.whole("start", options.get("start"), high=self.trace_jobs - length)
         if start is None:
             start = int(self.np_random.integers(0, self.trace_jobs - length + 1))
         data, waiting, now_s, done = self._engine().start(int(start), length)

@@ -14,26 +14,28 @@ const EXIT_RUN: i32 = 3;
 /// Its exit code of an I/O failure that is not the input's fault.
 const EXIT_IO: i32 = 4;
 
+// Named as the package exports them (`clustersim.InputError`), so that they pickle (across
+// processes) and read as such in tracebacks.
 create_exception!(
-    _native,
+    clustersim,
     ScenarioError,
     PyException,
     "A scenario could not be loaded or run; the message is the command's, `exit_code` its exit code."
 );
 create_exception!(
-    _native,
+    clustersim,
     InputError,
     ScenarioError,
     "Bad input: a file, key, value or override to fix (the command's exit code 2)."
 );
 create_exception!(
-    _native,
+    clustersim,
     RunError,
     ScenarioError,
     "The run itself failed, e.g. a policy made an invalid decision (the command's exit code 3)."
 );
 create_exception!(
-    _native,
+    clustersim,
     MachineError,
     ScenarioError,
     "Reading or writing a file failed through no fault of the input: disk full, no permission (exit code 4)."

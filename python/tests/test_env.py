@@ -294,11 +294,16 @@ def test_bad_settings_are_refused(tmp_path):
         SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, placement="best-fti")
     with pytest.raises(clustersim.InputError, match=r"unknown backfill `eazy` \(did you mean `easy`\?\)"):
         SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, backfill="eazy")
-    with pytest.raises(clustersim.InputError, match="window: at least one job"):
+    with pytest.raises(ValueError, match="window=0: expected a whole number from 1 to 4096"):
         SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, window=0)
+    with pytest.raises(ValueError, match="window=5000: expected a whole number from 1 to 4096"):
+        SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path, window=5000)
     env = SchedulingEnv(TINY_SCENARIO, base_dir=tmp_path)
-    with pytest.raises(clustersim.InputError, match="the workload has 3 jobs"):
+    # Three jobs: an episode of 5 cannot be, one of 2 starts at job 0 or 1.
+    with pytest.raises(ValueError, match="length=5: expected a whole number from 1 to 3"):
         env.reset(options={"start": 2, "length": 5})
+    with pytest.raises(ValueError, match="start=2: expected a whole number from 0 to 1"):
+        env.reset(options={"start": 2, "length": 2})
     with pytest.raises(ValueError, match="reset options \\['lenght'\\]: the options are start and length"):
         env.reset(options={"lenght": 2})
     with pytest.raises(ValueError, match="start=-1: expected a whole number from 0"):

@@ -207,3 +207,23 @@ def test_polars_frames(tiny):
     result = clustersim.run(tiny, frame="polars")
     assert isinstance(result.jobs, polars.DataFrame)
     assert result.jobs["wait_s"].to_list() == [0.0, 90.0, 130.0]
+
+
+def test_numpy_values_are_the_values_they_hold(tiny):
+    np = pytest.importorskip("numpy")
+    # np.float64 is a float whose repr is not a number under NumPy 2; np.int64 is no int.
+    plain = clustersim.run(tiny, {"cluster.racks": 2, "workload.comm_fraction": 0.5}, frame="dict")
+    numpy = clustersim.run(tiny, {"cluster.racks": np.int64(2), "workload.comm_fraction": np.float64(0.5)}, frame="dict")
+    assert numpy.event_digest == plain.event_digest
+    with pytest.raises(TypeError, match="cluster.racks: cannot write a NoneType"):
+        clustersim.run(tiny, {"cluster.racks": None})
+
+
+def test_errors_pickle_as_the_packages_own():
+    import pickle
+
+    with pytest.raises(clustersim.InputError) as raised:
+        clustersim.run("library:nope")
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert type(again) is clustersim.InputError and type(again).__module__ == "clustersim"
+    assert str(again) == str(raised.value)
