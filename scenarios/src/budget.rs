@@ -135,6 +135,27 @@ pub(crate) fn check(
     limits: &Limits,
     site: &Site<'_>,
 ) -> Result<(), ScenarioError> {
+    // A budget of none would refuse every input (or, for threads, leave a sweep no worker).
+    if let Some(section) = &scenario.limits {
+        let counts = [
+            ("nodes", section.nodes),
+            ("gpus", section.gpus),
+            ("jobs", section.jobs),
+            ("runs", section.runs),
+            ("grid_points", section.grid_points),
+            ("samples", section.samples),
+            ("threads", section.threads),
+            ("max_events", section.max_events),
+        ];
+        if let Some((key, _)) = counts.iter().find(|(_, value)| *value == Some(0)) {
+            return Err(ScenarioError::from(OutOfRange {
+                place: site.place("limits", key),
+                key: format!("limits.{key}"),
+                value: "0".into(),
+                accepted: "give at least 1 (a limit raises or lowers a budget; omit the key for the default)".into(),
+            }));
+        }
+    }
     if limits.max_time > MAX_TIME_CEILING {
         return Err(ScenarioError::from(OutOfRange {
             place: site.place("limits", "max_time"),

@@ -100,6 +100,11 @@ fn observation_1_sampling_and_slowdown_keys_that_would_grow_the_time_series_with
         refusal(&["fabric.oversubscription=1e300"])
             .starts_with("s.toml with --set fabric.oversubscription=1e300: fabric.oversubscription: 1e300 is not accepted; give a number from 0.01 to 100"),
     );
+    assert_eq!(
+        refusal(&["limits.threads=0"]),
+        "s.toml with --set limits.threads=0: limits.threads: 0 is not accepted; give at least 1 (a limit raises or \
+         lowers a budget; omit the key for the default)"
+    );
     assert!(
         refusal(&["fabric.spines=4294967295"]).starts_with(
             "s.toml with --set fabric.spines=4294967295: fabric.spines: 4294967295 is not accepted; give a number from 1 to 100000"
