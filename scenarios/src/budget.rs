@@ -7,7 +7,7 @@ use sim_core::time::{MAX_TIME_CEILING, SimTime};
 
 use crate::error::{OutOfRange, OverLimit, ScenarioError};
 use crate::limits::{Limits, TIMESERIES_COLUMNS};
-use crate::load::Site;
+use crate::load::{Site, locate};
 use crate::schema::{Scenario, SweepSection, WorkloadMode};
 
 /// How far a run may go in simulated time, and why.
@@ -226,11 +226,20 @@ fn check_times(
     site: &Site<'_>,
 ) -> Result<(), ScenarioError> {
     let span = run_span(scenario, limits);
-    for (section, key, time) in named_times(scenario, policy) {
+    for (section, entry, key, time) in named_times(scenario, policy) {
         if time > span.limit {
+            // A key of the `entry`-th table of an array (`[[faults.random]]`) is named and found
+            // with its index.
+            let (path, line) = match entry {
+                Some(i) => (
+                    format!("{section}[{i}].{key}"),
+                    crate::faults_build::locate_nth(site.text, section, i, key),
+                ),
+                None => (dotted(section, key), locate(site.text, section, key)),
+            };
             return Err(ScenarioError::from(OutOfRange {
-                place: site.place(section, key),
-                key: dotted(section, key),
+                place: site.place_of(&path, line),
+                key: path,
                 value: sim_core::time::format_duration(time),
                 accepted: format!(
                     "the run may reach at most {} ({} s): {}",
@@ -268,48 +277,53 @@ fn dotted(section: &str, key: &str) -> String {
     }
 }
 
-/// Every time a scenario names, with its section and key (the policy's as resolved).
-fn named_times<'a>(scenario: &Scenario, policy: &'a PolicySpec) -> Vec<(&'static str, &'a str, SimTime)> {
+/// A time a scenario names: its section, the index of its table when the section is an array
+/// of tables, its key, and the time.
+type NamedTime<'a> = (&'static str, Option<usize>, &'a str, SimTime);
+
+/// Every time a scenario names (the policy's as resolved).
+fn named_times<'a>(scenario: &Scenario, policy: &'a PolicySpec) -> Vec<NamedTime<'a>> {
     let mut times = Vec::new();
-    let mut add = |section: &'static str, key: &'a str, value: Option<crate::duration::Duration>| {
-        if let Some(d) = value {
-            times.push((section, key, d.0));
-        }
-    };
-    add("", "horizon", scenario.horizon);
-    add("output", "sample_interval", Some(scenario.output.sample_interval));
-    add("workload", "pod_duration", scenario.workload.pod_duration);
+    let mut add =
+        |section: &'static str, entry: Option<usize>, key: &'a str, value: Option<crate::duration::Duration>| {
+            if let Some(d) = value {
+                times.push((section, entry, key, d.0));
+            }
+        };
+    add("", None, "horizon", scenario.horizon);
+    add("output", None, "sample_interval", Some(scenario.output.sample_interval));
+    add("workload", None, "pod_duration", scenario.workload.pod_duration);
     if let Some(s) = &scenario.workload.synthetic {
-        add("workload.synthetic", "duration_min", s.duration_min);
-        add("workload.synthetic", "duration_max", s.duration_max);
-        add("workload.synthetic", "diurnal_peak", s.diurnal_peak);
+        add("workload.synthetic", None, "duration_min", s.duration_min);
+        add("workload.synthetic", None, "duration_max", s.duration_max);
+        add("workload.synthetic", None, "diurnal_peak", s.diurnal_peak);
     }
     for (key, span) in policy.durations() {
-        add("policy", key, Some(crate::duration::Duration(span)));
+        add("policy", None, key, Some(crate::duration::Duration(span)));
     }
     if let Some(t) = &scenario.thermal {
-        add("thermal", "room_tau", Some(t.room_tau));
-        add("thermal", "gpu_tau", Some(t.gpu_tau));
-        add("thermal", "recovery", Some(t.recovery));
+        add("thermal", None, "room_tau", Some(t.room_tau));
+        add("thermal", None, "gpu_tau", Some(t.gpu_tau));
+        add("thermal", None, "recovery", Some(t.recovery));
     }
     if let Some(f) = &scenario.faults {
-        add("faults", "restart_overhead", f.restart_overhead);
-        add("faults", "backoff", f.backoff);
-        for r in &f.random {
-            add("faults.random", "mtbf", Some(r.mtbf));
-            add("faults.random", "mttr", Some(r.mttr));
+        add("faults", None, "restart_overhead", f.restart_overhead);
+        add("faults", None, "backoff", f.backoff);
+        for (i, r) in f.random.iter().enumerate() {
+            add("faults.random", Some(i), "mtbf", Some(r.mtbf));
+            add("faults.random", Some(i), "mttr", Some(r.mttr));
         }
-        for i in &f.incident {
-            add("faults.incident", "at", Some(i.at));
-            add("faults.incident", "duration", i.duration);
+        for (i, incident) in f.incident.iter().enumerate() {
+            add("faults.incident", Some(i), "at", Some(incident.at));
+            add("faults.incident", Some(i), "duration", incident.duration);
         }
         if let Some(c) = &f.cascade {
-            add("faults.cascade", "overload_delay", Some(c.overload_delay));
-            add("faults.cascade", "recovery", Some(c.recovery));
+            add("faults.cascade", None, "overload_delay", Some(c.overload_delay));
+            add("faults.cascade", None, "recovery", Some(c.recovery));
         }
         if let Some(b) = &f.breaker {
-            add("faults.breaker", "window", Some(b.window));
-            add("faults.breaker", "pause", Some(b.pause));
+            add("faults.breaker", None, "window", Some(b.window));
+            add("faults.breaker", None, "pause", Some(b.pause));
         }
     }
     times

@@ -48,7 +48,7 @@ const MIN_MTBF: SimTime = SimTime::from_secs(3600);
 const MAX_CAUSE_RATE_PER_DAY: f64 = 24.0;
 
 /// The 1-based line of `key` in the `index`-th `[[table]]` (0-based), or of that table's header.
-fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
+pub(crate) fn locate_nth(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
     let header = format!("[[{table}]]");
     let mut seen = 0;
     let mut header_line = None;

@@ -344,16 +344,37 @@ fn deserialize_set(
                     .find(|&i| e.message().contains(&format!("`{}`", o.path[i])))
                     .map(|i| o.path[..i].join("."))
             });
+            let message = improve_message(e.message(), section.as_deref());
+            // A message that names no key (a value of the wrong type or range) is given the key
+            // of the flag that alone makes the file fail, and blamed on that flag.
+            if section.is_none()
+                && let Some(flag) = culprit(text, overrides)
+            {
+                return ScenarioError::Input(format!(
+                    "{origin} with --set {}: {}: {message}",
+                    flag.text,
+                    flag.path.join(".")
+                ));
+            }
             ScenarioError::Input(format!(
-                "{origin} with --set {}: {}",
+                "{origin} with --set {}: {message}",
                 overrides
                     .iter()
                     .map(|o| o.text.as_str())
                     .collect::<Vec<_>>()
                     .join(" --set "),
-                improve_message(e.message(), section.as_deref())
             ))
         }
+    })
+}
+
+/// The flag of `overrides` that alone makes the file `text` fail to read as a scenario, if one
+/// does.
+fn culprit<'o>(text: &str, overrides: &'o [Override]) -> Option<&'o Override> {
+    let file: toml::Table = toml::from_str(text).ok()?;
+    overrides.iter().find(|flag| {
+        let mut table = file.clone();
+        apply(&mut table, std::slice::from_ref(flag)).is_err() || Scenario::deserialize(table).is_err()
     })
 }
 

@@ -281,9 +281,22 @@ fn check_physics_ranges(scenario: &Scenario, site: &Site<'_>) -> Result<(), Scen
         )?;
     }
     if let Some(node) = &scenario.cluster.node {
-        let why = " (cpus and mem_gib of one node)";
-        in_range(site, "cluster", "node", node.cpus, (0.0, NODE_AMOUNT_MAX), why)?;
-        in_range(site, "cluster", "node", node.mem_gib, (0.0, NODE_AMOUNT_MAX), why)?;
+        for (key, value) in [("cpus", node.cpus), ("mem_gib", node.mem_gib)] {
+            match value {
+                Some(v) if !(0.0..=NODE_AMOUNT_MAX).contains(&v) => {
+                    // A key of the inline table `node = { … }`: its line is the table's, unless a
+                    // flag set it.
+                    let path = format!("cluster.node.{key}");
+                    return Err(ScenarioError::from(OutOfRange {
+                        place: site.place_of(&path, locate(site.text, "cluster", "node")),
+                        key: path,
+                        value: number(v),
+                        accepted: format!("give a number from 0 to {NODE_AMOUNT_MAX} (cores and GiB of one node)"),
+                    }));
+                }
+                _ => {}
+            }
+        }
     }
     Ok(())
 }

@@ -100,6 +100,25 @@ fn observation_1_sampling_and_slowdown_keys_that_would_grow_the_time_series_with
         refusal(&["fabric.oversubscription=1e300"])
             .starts_with("s.toml with --set fabric.oversubscription=1e300: fabric.oversubscription: 1e300 is not accepted; give a number from 0.01 to 100"),
     );
+    // A value of the wrong range names its key and its flag, nested and indexed keys too.
+    assert_eq!(
+        refusal(&["seed=-1"]),
+        "s.toml with --set seed=-1: seed: expected a whole number from 0 to 9223372036854775807, found -1"
+    );
+    assert!(
+        refusal(&["cluster.node.cpus=1000001"])
+            .starts_with("s.toml with --set cluster.node.cpus=1000001: cluster.node.cpus: 1000001 is not accepted"),
+        "{}",
+        refusal(&["cluster.node.cpus=1000001"])
+    );
+    let mttr = "faults.random=[{component=\"node\",mtbf=\"30d\",mttr=\"36501d\"}]";
+    assert!(
+        refusal(&[mttr]).starts_with(&format!(
+            "s.toml with --set {mttr}: faults.random[0].mttr: 36501d is not accepted"
+        )),
+        "{}",
+        refusal(&[mttr])
+    );
     assert_eq!(
         refusal(&["limits.threads=0"]),
         "s.toml with --set limits.threads=0: limits.threads: 0 is not accepted; give at least 1 (a limit raises or \
