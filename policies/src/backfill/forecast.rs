@@ -243,17 +243,20 @@ impl Forecast {
     /// Puts in `ends` the running jobs by expected end, as of `now`: a job past its estimate is
     /// expected to end just after now. In (end, job) order.
     pub(crate) fn ends_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) {
-        let overdue = self
+        let soon = now.saturating_add(ONE_MICROSECOND);
+        let overdue = self.ends.range(..(soon, JobId(0))).count();
+        // The overdue jobs join those expected just after now anyway: all of them are sorted
+        // by id together, as a scan of the running jobs sorts them.
+        let by_soon = self
             .ends
-            .range(..(now.saturating_add(ONE_MICROSECOND), JobId(0)))
+            .range(..(soon.saturating_add(ONE_MICROSECOND), JobId(0)))
             .count();
         ends.clear();
         ends.extend(self.ends.iter().copied());
-        let soon = now.saturating_add(ONE_MICROSECOND);
         for end in &mut ends[..overdue] {
             end.0 = soon;
         }
-        ends[..overdue].sort_unstable();
+        ends[..by_soon].sort_unstable();
     }
 
     /// Per node, when what runs on it is expected to end (`ZERO`: nothing runs on it). Call
