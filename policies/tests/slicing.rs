@@ -153,6 +153,20 @@ fn a_job_whose_turn_comes_and_fits_suspends_no_one() {
     );
 }
 
+/// The first start and end, in seconds, of each of `ids` when `jobs` run on one node of 4 GPUs
+/// under `gang` with 30 s slices and no overhead.
+fn first_starts_and_ends_under_30s_slices<const N: usize>(
+    jobs: Vec<sim_core::job::JobSpec>,
+    ids: [&str; N],
+) -> [(Option<u64>, Option<u64>); N] {
+    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
+    let outcome = run_with(policy, common::cluster(1, 4), jobs);
+    ids.map(|id| {
+        let j = find(&outcome, id);
+        (secs(j.first_start), secs(j.end))
+    })
+}
+
 /// What a suspension frees beyond the new job goes to the next in turn at once. One node × 4
 /// GPUs, 30 s slices, no overhead, no backfilling: a (4 GPUs, 100 s) at 0, b and c (2 GPUs,
 /// 100 s each) at 1 and 2.
@@ -167,12 +181,7 @@ fn what_a_suspension_frees_goes_to_the_next_in_turn() {
         job("b", 1, 100, 1, 2.0),
         job("c", 2, 100, 1, 2.0),
     ];
-    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
-    let outcome = run_with(policy, common::cluster(1, 4), jobs);
-    let runs = ["a", "b", "c"].map(|id| {
-        let j = find(&outcome, id);
-        (secs(j.first_start), secs(j.end))
-    });
+    let runs = first_starts_and_ends_under_30s_slices(jobs, ["a", "b", "c"]);
     assert_eq!(
         runs,
         [(Some(0), Some(190)), (Some(30), Some(200)), (Some(30), Some(200))]
@@ -192,12 +201,7 @@ fn a_higher_priority_job_that_cannot_make_room_holds_back_lower_slicing() {
         common::with(job("w1", 1, 100, 1, 4.0), |j| j.priority = 1),
         job("w2", 2, 100, 1, 4.0),
     ];
-    let policy = configured("gang", 0, |c| c.params.set("time_slice", SimTime::from_secs(30)));
-    let outcome = run_with(policy, common::cluster(1, 4), jobs);
-    let runs = ["r", "w1", "w2"].map(|id| {
-        let j = find(&outcome, id);
-        (secs(j.first_start), secs(j.end))
-    });
+    let runs = first_starts_and_ends_under_30s_slices(jobs, ["r", "w1", "w2"]);
     assert_eq!(
         runs,
         [

@@ -121,10 +121,10 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
     let key = manifest.as_ref().map_or(&[][..], |m| &m.key_metrics[..]);
     let points = aggregate(&table);
     let failed: usize = points.iter().map(|p| p.failed).sum();
-    let (seeds, first_seed) = seeds_of(&table);
-    let seeds_per_point = match seeds {
-        (fewest, most) if fewest == most => most.to_string(),
-        (fewest, most) => format!("{fewest}–{most}"),
+    let ((fewest, most), first_seed) = seeds_of(&table);
+    let seeds_per_point = match fewest == most {
+        true => most.to_string(),
+        false => format!("{fewest}–{most}"),
     };
     let swept = if table.params.is_empty() {
         "nothing swept".to_string()
@@ -138,8 +138,8 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
              aggregate.csv beside this page.",
             count(table.rows.len() as u64, "run"),
             count(points.len() as u64, "grid point"),
-            match seeds {
-                (fewest, most) if fewest == most => count(most, "seed"),
+            match most {
+                1 => "1 seed".to_string(),
                 _ => format!("{seeds_per_point} seeds"),
             },
         )],

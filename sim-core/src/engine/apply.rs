@@ -270,6 +270,15 @@ impl State {
         self.notify(None, |m, ctx, effects| m.job_rate_changed(ctx, id, effects));
     }
 
+    /// Whether a finish event of `job` at progress `version` is still due: a change of speed
+    /// moves the finish (a new event, a new version), and a job that ended by another way may
+    /// have been retired since.
+    pub(super) fn finish_is_current(&self, job: JobId, version: u32) -> bool {
+        self.jobs
+            .get(job)
+            .is_some_and(|j| j.state == JobState::Running && j.progress.version == version)
+    }
+
     fn schedule_finish(&mut self, id: JobId) {
         let progress = &self.jobs[id].progress;
         if let Some(at) = progress.finish_time() {

@@ -44,7 +44,7 @@ use crate::faults::rates::node_rate_multipliers;
 use crate::faults::spares::HotSpares;
 use crate::faults::{FaultsConfig, IncidentRow, JobImpact};
 use crate::ids::JobId;
-use crate::job::{Job, JobSpec, JobState};
+use crate::job::{Job, JobSpec};
 use crate::jobs::JobStore;
 use crate::model::{self, Effects, ModelEvent, Models, WorldModel};
 use crate::observe::{Observer, Record};
@@ -565,8 +565,7 @@ where
     /// standstill would otherwise end the run at the finish it no longer has).
     fn drop_stale_finishes(&mut self) {
         while let Some((_, &Event::Finish { job, version })) = self.state.queue.peek() {
-            let current = self.state.jobs.get(job);
-            if current.is_some_and(|j| j.state == JobState::Running && j.progress.version == version) {
+            if self.state.finish_is_current(job, version) {
                 return;
             }
             self.state.queue.pop();
@@ -706,9 +705,7 @@ where
             Event::Model { model, event } => Ok(self.state.model_event(model, event)),
             Event::TimeLimit { job, started } => Ok(self.state.time_limit(job, started)),
             Event::Finish { job, version } => {
-                // A stale finish may outlive its job: the job ended by a later one and was retired.
-                let current = self.state.jobs.get(job);
-                if current.is_none_or(|j| j.state != JobState::Running || j.progress.version != version) {
+                if !self.state.finish_is_current(job, version) {
                     self.state.stats.stale_events += 1;
                     return Ok(false);
                 }
