@@ -91,6 +91,10 @@ class SchedulingEnv(gymnasium.Env):
       (the keys of ``summary.json``) returning the reward. The reward comes at the end of the
       episode; every other step's is 0.
 
+    An episode ends *terminated* when every one of its jobs has ended, and *truncated* when the
+    scenario's ``horizon`` stopped it with jobs still waiting or running (Gymnasium's time
+    limit: the last reward is then that of the metrics so far, of the jobs that finished).
+
     Observation: ``{"jobs": (window, 6) float32, "cluster": (4,) float32}`` (see
     :data:`JOB_FEATURES`, :data:`CLUSTER_FEATURES`), jobs in arrival order. Action: a row of
     the window; a row past the waiting jobs stands for row 0 (``info["action_mask"]`` and
@@ -199,12 +203,17 @@ class SchedulingEnv(gymnasium.Env):
         data, waiting, now_s, done = self._engine().step(int(action))
         info = self._info(waiting, now_s)
         reward = 0.0
+        terminated = truncated = False
         if done:
             outcome = self._engine().outcome()
             metrics = json.loads(outcome["metrics"])
             info.update(metrics=metrics, event_digest=outcome["event_digest"], decisions=outcome["decisions"])
             reward = self._reward(metrics)
-        return self._observation(data, waiting), reward, done, False, info
+            # A run that ended with jobs still waiting or running was cut short (by the
+            # scenario's horizon): the episode is truncated, not over.
+            truncated = metrics["jobs_pending_at_end"] + metrics["jobs_running_at_end"] > 0
+            terminated = not truncated
+        return self._observation(data, waiting), reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
         """The rows of the window that hold a waiting job (for maskable agents)."""

@@ -23,7 +23,8 @@ def episode(env, seed, choose):
     obs, info = env.reset(seed=seed)
     done = False
     while not done:
-        obs, reward, done, _, info = env.step(choose(obs, info))
+        obs, reward, terminated, truncated, info = env.step(choose(obs, info))
+        done = terminated or truncated
     return reward, info
 
 

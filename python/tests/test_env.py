@@ -101,6 +101,27 @@ def test_a_job_requeued_ahead_of_the_agents_choice_is_offered_again(tmp_path):
     assert info["event_digest"] == env.native("first-fit")["event_digest"]
 
 
+def test_an_episode_the_horizon_cuts_short_is_truncated_not_terminated(tmp_path):
+    # With a horizon at 50 s: a starts at 0 (until 100); at 10 the agent picks c (row 1),
+    # which runs 10-40 on a's free half, then b, which cannot start before a ends. The run
+    # stops at 50 with a running and b waiting: truncated, and the reward is that of the one
+    # job that finished (c, bounded slowdown 30/30 = 1).
+    (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
+    scenario = TINY_SCENARIO.replace("seed = 1\n", 'seed = 1\nhorizon = "50s"\n')
+    env = SchedulingEnv(scenario, base_dir=tmp_path, window=4, sequence_length=None)
+    env.reset(seed=0)
+    steps = [env.step(action) for action in (0, 1, 0)]
+    assert [(terminated, truncated) for _, _, terminated, truncated, _ in steps] == [
+        (False, False),
+        (False, False),
+        (False, True),
+    ]
+    _, reward, _, _, info = steps[-1]
+    assert info["time_s"] == 50.0
+    assert (info["metrics"]["jobs_running_at_end"], info["metrics"]["jobs_pending_at_end"]) == (1, 1)
+    assert reward == pytest.approx(-1.0)
+
+
 def test_easy_backfilling_starts_the_short_job_around_the_chosen_one(tmp_path):
     (tmp_path / "tiny.csv").write_text(CHOICE_TRACE)
     env = SchedulingEnv(
