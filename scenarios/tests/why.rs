@@ -335,8 +335,8 @@ fn stories_of(dir: &Path, jobs: &[&str]) -> Vec<String> {
 ///
 /// 4 nodes × 4 GPUs, first fit; j0 … j3 (4 GPUs, 3600 s, no checkpoints) arrive at 0 and start
 /// on r0-n0 … r0-n3. Node failures (1 min each) of r0-n0 at 10 min, r0-n1 at 12 and r0-n2 at
-/// 14 kill j0, j1 and j2 (1 job each). With a restart overhead of 10 min, j2 starts again at
-/// 14 + 10 = 24 min (00:24:00) on r0-n2 (back since 15 min), reruns its 3600 s from the start
+/// 14 kill j0, j1 and j2 (1 job each). With a restart overhead of 10 min, j2 is held out of the
+/// queue until 14 + 10 = 24 min and starts again then (00:24:00) on r0-n2 (back since 15 min), reruns its 3600 s from the start
 /// and ends at 1440 + 3600 = 5040 s (01:24:00). The failures of r0-n0 and r0-n1 fell between
 /// j2's starts too, on nodes it never ran on: they are not in its story. j3 never stopped.
 #[test]
@@ -356,6 +356,7 @@ fn a_restart_names_only_the_incident_that_stopped_the_job() {
         "job j2: submitted at 00:00:00\n  \
          started at 00:00:00 on r0-n2\n  \
          stopped at 00:14:00 by node-failure of r0-n2 (1 job killed)\n  \
+         held out of the queue until 00:24:00 (detection: `faults.restart_overhead` and any back-off)\n  \
          started at 00:24:00 on r0-n2\n  \
          preempted 0 times, restarted once\n  \
          ended completed at 01:24:00\n"
@@ -403,22 +404,19 @@ fn time_slicing_is_told_as_suspensions() {
         csv.contains("\n20.0,c,waits,behind-head,head=b;heads=2;last_head=b;turns=11,,,,21,600.0,625.0\n"),
         "{csv}"
     );
+    // In time order: each suspension, the minute a waited for b's slice, a's turn again.
     let mut a = String::from(
-        "job a: submitted at 00:00:00\n  waited 5 rounds, 5.0 min in all:\n  dominant reasons: too-few-free 5.0 min\n",
+        "job a: submitted at 00:00:00\n  waited 5 rounds, 5.0 min in all\n  dominant reasons: too-few-free 5.0 min\n  \
+         started at 00:00:00 on r0-n0\n",
     );
     for minute in [1, 3, 5, 7, 9] {
         a.push_str(&format!(
-            "    the cluster had too few free GPUs in total (0 free of the 4 needed) from 00:{minute:02}:00 to 00:{:02}:00 (1 round)\n",
-            minute + 1
-        ));
-    }
-    a.push_str("  started at 00:00:00 on r0-n0\n");
-    for minute in [1, 3, 5, 7, 9] {
-        a.push_str(&format!(
             "  suspended at 00:{minute:02}:00 by job b (time slice; its slice began at 00:{:02}:00)\n  \
+             waited from 00:{minute:02}:00 to 00:{:02}:00 (1 round): the cluster had too few free GPUs in total (0 free of the 4 needed)\n  \
              started by suspending others (time slice) at 00:{:02}:00 on r0-n0\n    \
              suspending job b (its slice began at 00:{minute:02}:00)\n",
             minute - 1,
+            minute + 1,
             minute + 1
         ));
     }
@@ -426,10 +424,10 @@ fn time_slicing_is_told_as_suspensions() {
     assert_eq!(stories[0], a);
     assert_eq!(
         stories[1],
-        "job c: submitted at 00:00:20\n  waited 22 rounds, 10.5 min in all:\n  \
-         dominant reasons: behind-head 10.1 min, too-few-free 25 s\n    \
-         blocked behind the head job b and one other alternately (11 turns) from 00:00:20 to 00:10:25 (21 rounds)\n    \
-         the cluster had too few free GPUs in total (0 free of the 0.5 needed) from 00:10:25 to 00:10:50 (1 round)\n  \
+        "job c: submitted at 00:00:20\n  waited 22 rounds, 10.5 min in all\n  \
+         dominant reasons: behind-head 10.1 min, too-few-free 25 s\n  \
+         waited from 00:00:20 to 00:10:25 (21 rounds): blocked behind the head job b and one other alternately (11 turns)\n  \
+         waited from 00:10:25 to 00:10:50 (1 round): the cluster had too few free GPUs in total (0 free of the 0.5 needed)\n  \
          started at 00:10:50 on r0-n0\n  ended completed at 00:12:30\n"
     );
 }
@@ -457,10 +455,10 @@ fn a_job_short_of_memory_is_told_so_with_its_numbers() {
     );
     assert_eq!(
         stories[0],
-        "job c: submitted at 00:00:01\n  waited 1 round, 99 s in all:\n  \
-         dominant reasons: no-node-fits-memory 99 s\n    \
-         no node with room for one task's GPUs had the 40 GiB of memory it needs \
-         (most free on such a node: 20 GiB) from 00:00:01 to 00:01:40 (1 round)\n  \
+        "job c: submitted at 00:00:01\n  waited 1 round, 99 s in all\n  \
+         dominant reasons: no-node-fits-memory 99 s\n  \
+         waited from 00:00:01 to 00:01:40 (1 round): no node with room for one task's GPUs had \
+         the 40 GiB of memory it needs (most free on such a node: 20 GiB)\n  \
          started at 00:01:40 on r0-n0\n  ended completed at 00:02:30\n"
     );
 }

@@ -339,25 +339,26 @@ impl WhyLog {
         let _ = writeln!(out, "job {job}: submitted at {}", clock(line.submit));
         let waits: u64 = rows.iter().filter(|d| d.outcome == "waits").map(|d| d.rounds).sum();
         let spans = Self::spans(rows, Some(line), last_t);
+        // Waits, starts and stops in time order (at one instant a stop, then a wait, then a
+        // start), so that a restarted job's later waits come after the stop that caused them.
+        let mut events: Vec<(f64, u8, String)> = Vec::new();
         if waits > 0 {
             let waited: f64 = spans.iter().map(|s| s.to - s.from).sum();
             let plural = if waits == 1 { "" } else { "s" };
-            let _ = writeln!(out, "  waited {waits} round{plural}, {} in all:", duration(waited));
+            let _ = writeln!(out, "  waited {waits} round{plural}, {} in all", duration(waited));
             let _ = writeln!(out, "  dominant reasons: {}", dominant(&spans));
             for span in &spans {
-                let _ = writeln!(
-                    out,
-                    "    {} from {} to {} ({} round{})",
-                    words(&span.reason, &span.params, &span.numbers, &span.heads),
+                let text = format!(
+                    "  waited from {} to {} ({} round{}): {}\n",
                     clock(span.from),
                     clock(span.to),
                     span.rounds,
-                    if span.rounds == 1 { "" } else { "s" }
+                    if span.rounds == 1 { "" } else { "s" },
+                    words(&span.reason, &span.params, &span.numbers, &span.heads),
                 );
+                events.push((span.from, 1, text));
             }
         }
-        // Starts and stops in time order (a stop before a start at the same time).
-        let mut events: Vec<(f64, u8, String)> = Vec::new();
         for (at, row) in rows.iter().enumerate().filter(|(_, d)| d.outcome != "waits") {
             let sliced = victims(&row.victims).any(|(_, why)| slice_began(why).is_some());
             let how = match row.outcome.as_str() {
@@ -373,7 +374,7 @@ impl WhyLog {
                     None => writeln!(text, "    stopping job {victim}{}", chosen(why)),
                 };
             }
-            events.push((row.t, 1, text));
+            events.push((row.t, 2, text));
             // The job's next round came after it stopped: a start that stopped it, else an
             // incident on its nodes, since this start.
             let next = rows.get(at + 1).map(|d| d.t);
@@ -381,9 +382,7 @@ impl WhyLog {
             if stopped_by.iter().any(|d| stopper(&d)) {
                 continue;
             }
-            if let Some(text) = self.interruption(row, next, line) {
-                events.push(text);
-            }
+            events.extend(self.interruption(row, next, line));
         }
         let mut suspensions = 0;
         for row in &stopped_by {
@@ -447,12 +446,13 @@ impl WhyLog {
     /// that killed jobs on one of its nodes from the start until the job's `next` round (without
     /// one, until its end when it ended `failed`, or the end of the run when it was left
     /// waiting). `None` when the attempt was not stopped (it ran to its end) or, for its last
-    /// attempt, no incident on its nodes stopped it. As an event for the story: time, order
-    /// (a stop comes before a start at the same time), text.
-    fn interruption(&self, start: &Decision, next: Option<f64>, line: &JobLine) -> Option<(f64, u8, String)> {
+    /// attempt, no incident on its nodes stopped it. As events for the story: time, order
+    /// (a stop comes before a start at the same time), text; an incident's stop is followed by
+    /// the job's hold when its next round came later (detection: it was out of the queue).
+    fn interruption(&self, start: &Decision, next: Option<f64>, line: &JobLine) -> Vec<(f64, u8, String)> {
         let until = match next {
             Some(next) => next,
-            None if matches!(line.state.as_str(), "completed" | "running" | "timeout") => return None,
+            None if matches!(line.state.as_str(), "completed" | "running" | "timeout") => return Vec::new(),
             None => line.end.unwrap_or(f64::INFINITY),
         };
         let nodes: Vec<&str> = start.nodes.split('+').collect();
@@ -475,9 +475,20 @@ impl WhyLog {
                 "  stopped before {} (no start in decisions.csv stopped it, no incident in incidents.csv on its nodes)\n",
                 clock(next)
             ),
-            (None, None) => return None,
+            (None, None) => return Vec::new(),
         };
-        Some((found.map_or(until, |i| i.t), 0, text))
+        let at = found.map_or(until, |i| i.t);
+        let mut events = vec![(at, 0, text)];
+        if let (Some(_), Some(next)) = (found, next)
+            && next > at
+        {
+            let text = format!(
+                "  held out of the queue until {} (detection: `faults.restart_overhead` and any back-off)\n",
+                clock(next)
+            );
+            events.push((at, 0, text));
+        }
+        events
     }
 
     /// The share of waiting job-seconds by reason, largest first, with a total of 100 %: each
