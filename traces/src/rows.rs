@@ -177,6 +177,8 @@ pub(crate) struct CsvRows<R: Read> {
     rows: u64,
     /// Fields every row must have: the header's, when the file has one.
     width: Option<usize>,
+    /// The header's column names, when the file has one (to name a field in errors).
+    header: Option<csv::StringRecord>,
 }
 
 impl<R: Read> CsvRows<R> {
@@ -209,19 +211,52 @@ impl<R: Read> CsvRows<R> {
             });
         }
         let columns = map_header(file, header, spec)?;
-        let width = header.len();
-        Ok((CsvRows::from_csv(file, csv, Some(width)), columns))
+        let header = header.clone();
+        Ok((CsvRows::from_csv(file, csv, Some(header)), columns))
     }
 
-    fn from_csv(file: &str, csv: csv::Reader<LfReader<R>>, width: Option<usize>) -> Self {
+    fn from_csv(file: &str, csv: csv::Reader<LfReader<R>>, header: Option<csv::StringRecord>) -> Self {
         CsvRows {
             file: file.to_string(),
             csv,
             record: csv::StringRecord::new(),
             line: 0,
             rows: 0,
-            width,
+            width: header.as_ref().map(csv::StringRecord::len),
+            header,
         }
+    }
+
+    /// The error for a row with a field holding a line break: no field of any format may, so
+    /// such a field is a quote left open, which would otherwise swallow the rows after it.
+    fn line_break(&mut self, field: usize) -> TraceError {
+        let breaks = self.record.as_slice().bytes().filter(|&b| b == b'\n').count() as u64;
+        // A quote still open at the end of the file took the file's last newline too, and no
+        // newline ended the record after it.
+        let at_end = self
+            .record
+            .get(self.record.len() - 1)
+            .is_some_and(|f| f.ends_with('\n'));
+        let after = self.csv.position().line();
+        self.line = if at_end {
+            after.saturating_sub(breaks)
+        } else {
+            after.saturating_sub(1 + breaks)
+        }
+        .max(1);
+        let name = match self.header.as_ref().and_then(|h| h.get(field)) {
+            Some(name) => format!("`{}`", name.trim()),
+            None => format!("{}", field + 1),
+        };
+        let until = if at_end {
+            "the end of the file".to_string()
+        } else {
+            format!("line {}", self.line + breaks)
+        };
+        self.at().row(format!(
+            "field {name} holds a line break, running to {until}: a quote opened in it is not \
+             closed on its line (no field may span lines)"
+        ))
     }
 
     fn at(&self) -> Location<'_> {
@@ -254,6 +289,9 @@ impl<R: Read> RowSource for CsvRows<R> {
             if !blank {
                 break;
             }
+        }
+        if let Some(field) = self.record.iter().position(|f| f.contains('\n')) {
+            return Err(self.line_break(field));
         }
         self.line = record_line(self.csv.position().line(), &self.record);
         self.rows += 1;

@@ -54,6 +54,27 @@ fn crlf_files_read_the_same_and_name_the_right_lines() {
 }
 
 #[test]
+fn a_quote_left_open_is_refused_at_its_line_not_read_as_one_field_of_the_rows_after() {
+    // Line 3 opens a quote in `user` that nothing closes: the CSV rules would make the rest
+    // of the file part of that field, and job b would swallow c and d (two jobs read, no
+    // error). No field may hold a line break, so the row is refused where the quote opened,
+    // whether the quote runs to the end of the file (with or without CRLF or a final newline)
+    // or is closed on a later line (line 4 here).
+    let header = "job_id,submit_s,duration_s,tasks,gpus_per_task,user\n";
+    let open = format!("{header}a,0,10,1,1,u\nb,1,10,1,1,\"u1\nc,2,10,1,1,u\nd,3,10,1,1,u\n");
+    let to_end = "t.csv:3: field `user` holds a line break, running to the end of the file: a quote \
+                  opened in it is not closed on its line (no field may span lines)";
+    assert_eq!(error(&open), to_end);
+    assert_eq!(error(&open.replace('\n', "\r\n")), to_end);
+    assert_eq!(error(open.trim_end()), to_end);
+    let closed = format!("{header}a,0,10,1,1,u\nb,1,10,1,1,\"u1\nc,2,10,1,1,u\"\nd,3,10,1,1,u\n");
+    assert!(error(&closed).starts_with("t.csv:3: field `user` holds a line break, running to line 4:"));
+    // In a number column, before the row's field count would be wrong.
+    let number = format!("{header}a,0,10,1,\"1,u\nb,1,10,1,1,u\n");
+    assert!(error(&number).starts_with("t.csv:2: field `gpus_per_task` holds a line break"));
+}
+
+#[test]
 fn lines_of_spaces_are_blank_lines_and_rows_of_empty_fields_are_not() {
     // Line 3 holds spaces and a tab: skipped like the empty line 5; line 6 is still line 6.
     let text = "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,10,1,1\n  \t \nb,1,10,1,1\n\nc,2,-5,1,1\n";
