@@ -291,7 +291,8 @@ fn open_jobs(loaded: &ValidScenario, cluster: &Cluster) -> Result<Box<dyn JobSou
 
 /// The typical tasks of the scenario, resolved against `cluster`: the tasks of
 /// `workload.typical_tasks` when set, else those of the workload itself (a fresh stream, read
-/// whole before the run), with the popularity threshold `workload.typical_threshold`.
+/// whole before the run), as the cluster runs them (split to fit a node, without jobs it can
+/// never hold), with the popularity threshold `workload.typical_threshold`.
 pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<TypicalTasks, ScenarioError> {
     let workload = &loaded.scenario.workload;
     let mut source = match &workload.typical_tasks {
@@ -303,8 +304,9 @@ pub fn typical_tasks(loaded: &ValidScenario, cluster: &Cluster) -> Result<Typica
         None => open_workload(loaded, cluster)?,
     };
     let mut mix = TaskMix::new();
+    let hot_spares = crate::faults_build::hot_spares(loaded);
     for spec in &mut *source {
-        mix.add(&spec?);
+        mix.add_as_admitted(&spec?, cluster, hot_spares);
     }
     let threshold = workload.typical_threshold.unwrap_or(DEFAULT_POPULARITY_PCT);
     Ok(mix.typical(threshold, cluster))
@@ -326,7 +328,8 @@ pub fn typical_tasks_and_workload(
         .typical_threshold
         .unwrap_or(DEFAULT_POPULARITY_PCT);
     let mut source = open_workload(loaded, cluster)?;
-    let (typical, workload) = crate::kept_workload::typical_keeping(&mut *source, threshold, cluster)?;
+    let hot_spares = crate::faults_build::hot_spares(loaded);
+    let (typical, workload) = crate::kept_workload::typical_keeping(&mut *source, threshold, cluster, hot_spares)?;
     let source: Box<dyn JobSource> = match workload {
         Workload::Kept(jobs) => jobs,
         Workload::Reopen => open_workload(loaded, cluster)?,

@@ -326,11 +326,21 @@ fn needs_model(scenario: &Scenario, component: Component) -> Option<String> {
     }
 }
 
+/// The nodes `[training] hot_spares` holds out of reach of jobs (0 without).
+pub(crate) fn hot_spares(loaded: &ValidScenario) -> u32 {
+    loaded
+        .scenario
+        .training
+        .as_ref()
+        .and_then(|t| t.hot_spares)
+        .unwrap_or(0)
+}
+
 /// The failure models of the scenario for `cluster` (nothing fails without `[faults]`), with
 /// the hot spares of `[training]`.
 pub fn faults_config(loaded: &ValidScenario, cluster: &Cluster) -> Result<FaultsConfig, ScenarioError> {
     let training = loaded.scenario.training.as_ref();
-    let hot_spares = training.and_then(|t| t.hot_spares).unwrap_or(0);
+    let hot_spares = hot_spares(loaded);
     let keep_nodes = training.and_then(|t| t.keep_nodes).unwrap_or(false);
     let nodes = cluster.nodes().len();
     if hot_spares as usize >= nodes && hot_spares > 0 {

@@ -72,16 +72,20 @@ pub enum Workload {
     Reopen,
 }
 
-/// Reads `source` to its end, adding every job to `mix` and keeping the jobs (with the skip
+/// Reads `source` to its end, handing every job to `count` and keeping the jobs (with the skip
 /// reports the run would see) while there are at most `limit` of them.
-fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> Result<Workload, TraceError> {
+fn read_keeping(
+    source: &mut dyn JobSource,
+    mut count: impl FnMut(&JobSpec),
+    limit: usize,
+) -> Result<Workload, TraceError> {
     let mut kept: Option<Vec<Vec<JobSpec>>> = Some(Vec::new());
     let mut reports: Vec<(usize, SkipReport)> = Vec::new();
     let mut seen = 0usize;
     let mut last_total = 0u64;
     while let Some(job) = source.next() {
         let job = job?;
-        mix.add(&job);
+        count(&job);
         seen += 1;
         if seen > limit {
             kept = None;
@@ -117,14 +121,16 @@ fn read_keeping(source: &mut dyn JobSource, mix: &mut TaskMix, limit: usize) -> 
     })))
 }
 
-/// The typical tasks of a stream, from a pass that keeps it (see `read_keeping`).
+/// The typical tasks of a stream as `cluster` runs them, `hot_spares` nodes held out (see
+/// [`TaskMix::add_as_admitted`]), from a pass that keeps it (see `read_keeping`).
 pub fn typical_keeping(
     source: &mut dyn JobSource,
     threshold: u32,
     cluster: &sim_core::cluster::Cluster,
+    hot_spares: u32,
 ) -> Result<(TypicalTasks, Workload), TraceError> {
     let mut mix = TaskMix::new();
-    let workload = read_keeping(source, &mut mix, KEPT_JOBS)?;
+    let workload = read_keeping(source, |job| mix.add_as_admitted(job, cluster, hot_spares), KEPT_JOBS)?;
     Ok((mix.typical(threshold, cluster), workload))
 }
 
@@ -151,7 +157,7 @@ mod tests {
     fn the_replay_gives_what_the_stream_gave_with_its_skip_reports() {
         // The oracle is the reader itself: after every call of `next`, the replay's job and skip
         // report equal those of a fresh stream read alongside it.
-        let Workload::Kept(mut kept) = read_keeping(&mut *open(), &mut TaskMix::new(), 10).unwrap() else {
+        let Workload::Kept(mut kept) = read_keeping(&mut *open(), |_| {}, 10).unwrap() else {
             panic!("three jobs are under the limit of ten");
         };
         let mut stream = open();
@@ -174,9 +180,8 @@ mod tests {
 
     #[test]
     fn a_stream_longer_than_the_limit_is_read_again() {
-        let mut mix = TaskMix::new();
         assert!(matches!(
-            read_keeping(&mut *open(), &mut mix, 2).unwrap(),
+            read_keeping(&mut *open(), |_| {}, 2).unwrap(),
             Workload::Reopen
         ));
     }

@@ -774,6 +774,49 @@ fn a_scenario_named_dots_stays_inside_its_own_folder() {
     }
 }
 
+/// FGD's typical tasks are the tasks the run places: a task wider than a node counts as the
+/// parts it is split into, and a job the cluster can never hold (`never-fits`) not at all.
+///
+/// Two nodes × 4 GPUs (best fit; the averages are exact time averages from the first arrival).
+/// `w` (8 GPUs in one task, 0–100 s) runs as 2 tasks of 4 on both nodes, `s` (4 GPUs) at 200 s
+/// on one: every typical task takes 4 GPUs and every node is either whole or full, so nothing
+/// is fragmented (counting `w` as one 8-GPU task, which no node holds, made an empty cluster
+/// half fragmented: 2.0 GPUs, ratio 0.333). Second trace: `big` (16 GPUs, never fits), `x`
+/// (4 GPUs, 15–3615 s), `y` (2, 25–125), `z` (4, waits for y, 125–175). Typical tasks 4 GPUs
+/// (weight 2/3) and 2 (1/3). From 25 to 125 the node beside x has 2 GPUs free, which the
+/// 4-GPU class cannot use: 2/3 × 2 = 4/3 GPUs fragmented, of 2 idle (ratio 2/3), for 100 s of
+/// the 3600: 0.037037 GPUs and ratio 0.018519 (with `big` counted, 1.0).
+#[test]
+fn fragmentation_is_measured_against_the_tasks_the_run_places() {
+    let header = "job_id,submit_s,duration_s,tasks,gpus_per_task\n";
+    for (trace, gpus, ratio) in [
+        ("w,0,100,1,8\ns,200,100,1,4\n", 0.0, 0.0),
+        (
+            "big,15,100,1,16\nx,15,3600,1,4\ny,25,100,1,2\nz,40,50,1,4\n",
+            100.0 * (2.0 / 3.0 * 2.0) / 3600.0,
+            100.0 * (2.0 / 3.0) / 3600.0,
+        ),
+    ] {
+        let dir = workspace(SCENARIO, &format!("{header}{trace}"));
+        let output = clustersim(&["run", "s.toml", "--no-report", "-q", "--out", "out"], dir.path());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+        let (got_gpus, got_ratio) = (
+            summary["frag_gpus_mean"].as_f64().unwrap(),
+            summary["frag_ratio_mean"].as_f64().unwrap(),
+        );
+        assert!(
+            (got_gpus - gpus).abs() < 1e-9,
+            "{trace}: frag_gpus_mean {got_gpus}, expected {gpus}"
+        );
+        assert!(
+            (got_ratio - ratio).abs() < 1e-9,
+            "{trace}: frag_ratio_mean {got_ratio}, expected {ratio}"
+        );
+    }
+}
+
 /// `validate` reads every file the scenario names, the typical tasks of FGD's fragmentation
 /// measure among them: a missing one is refused there, naming the key, not left to `run`.
 #[test]

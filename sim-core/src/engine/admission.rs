@@ -15,14 +15,13 @@ impl State {
         let id = JobId::from_index(self.jobs.len());
         let user = UserId(self.users.intern(&spec.user));
         let queue = QueueId(self.queues.intern(&spec.queue));
-        let mut allowed = allowed_types(&self.cluster, &spec.gpu_types);
-        if !spec.task.mig.is_none() {
-            // A MIG profile runs only on the MIG-mode models that have it.
-            allowed.0 &= self.cluster.mig().map_or(0, |m| m.types_with(spec.task.mig));
-        }
-        split_to_fit(&self.cluster, &mut spec, allowed);
-        let fits = can_ever_fit(&self.cluster, &spec.task, spec.tasks, allowed, self.hot_spares)
-            && self.cluster.mig_could_hold(&spec.task, spec.tasks, allowed);
+        let (allowed, fits) = admitted(
+            &self.cluster,
+            &mut spec.task,
+            &mut spec.tasks,
+            &spec.gpu_types,
+            self.hot_spares,
+        );
         let mut job = Job::new(id, spec, user, queue, allowed);
         job.queue_position = self.next_position;
         self.next_position += 1;
@@ -43,6 +42,28 @@ impl State {
     }
 }
 
+/// A job's tasks as the cluster admits them on arrival: `task` and `tasks` split to fit a node
+/// (see [`split_to_fit`]); returns the GPU models the job may use (of `gpu_types`, narrowed to
+/// the MIG-mode models with its profile) and whether the cluster, `hot_spares` nodes held out,
+/// could ever hold it (else it is `never-fits`).
+pub(crate) fn admitted(
+    cluster: &Cluster,
+    task: &mut TaskRequest,
+    tasks: &mut u32,
+    gpu_types: &[String],
+    hot_spares: u32,
+) -> (GpuTypeSet, bool) {
+    let mut allowed = allowed_types(cluster, gpu_types);
+    if !task.mig.is_none() {
+        // A MIG profile runs only on the MIG-mode models that have it.
+        allowed.0 &= cluster.mig().map_or(0, |m| m.types_with(task.mig));
+    }
+    split_to_fit(cluster, task, tasks, allowed);
+    let fits =
+        can_ever_fit(cluster, task, *tasks, allowed, hot_spares) && cluster.mig_could_hold(task, *tasks, allowed);
+    (allowed, fits)
+}
+
 /// The cluster's GPU models among `names`; every model when `names` is empty.
 pub(crate) fn allowed_types(cluster: &Cluster, names: &[String]) -> GpuTypeSet {
     if names.is_empty() {
@@ -61,8 +82,8 @@ pub(crate) fn allowed_types(cluster: &Cluster, names: &[String]) -> GpuTypeSet {
 /// divides it and fits a node: 256 GPUs on 8-GPU nodes become 32 tasks of 8. CPU and memory
 /// are shared out in proportion, rounded up. The GPU total is kept; a job that then still
 /// cannot fit is refused as `never-fits`.
-pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTypeSet) {
-    let task = spec.task;
+pub(crate) fn split_to_fit(cluster: &Cluster, request: &mut TaskRequest, tasks: &mut u32, allowed: GpuTypeSet) {
+    let task = *request;
     if task.milli_per_gpu != MILLI_PER_GPU {
         return;
     }
@@ -78,11 +99,11 @@ pub(crate) fn split_to_fit(cluster: &Cluster, spec: &mut JobSpec, allowed: GpuTy
     }
     let size = (1..=largest).rev().find(|&g| task.gpus.is_multiple_of(g)).unwrap_or(1);
     let parts = task.gpus / size;
-    let Some(tasks) = spec.tasks.checked_mul(parts) else {
+    let Some(split) = tasks.checked_mul(parts) else {
         return;
     };
-    spec.tasks = tasks;
-    spec.task = TaskRequest {
+    *tasks = split;
+    *request = TaskRequest {
         gpus: size,
         milli_per_gpu: MILLI_PER_GPU,
         cpu_milli: task.cpu_milli.div_ceil(u64::from(parts)),
@@ -236,7 +257,7 @@ mod tests {
                     mig: crate::sharing::mig::MigName::NONE,
                 },
             );
-            split_to_fit(&c, &mut spec, GpuTypeSet::ANY);
+            split_to_fit(&c, &mut spec.task, &mut spec.tasks, GpuTypeSet::ANY);
             (spec.tasks, spec.task.gpus, spec.task.cpu_milli)
         };
         // 256 on 8-GPU nodes: 32 × 8; 12: 2 × 6 (6 is the largest divisor ≤ 8); 7 fits as is;
@@ -253,7 +274,7 @@ mod tests {
             1,
             TaskRequest::with_gpu_amount(32.0, 0, 0).unwrap(),
         );
-        split_to_fit(&c, &mut wide, GpuTypeSet::ANY);
+        split_to_fit(&c, &mut wide.task, &mut wide.tasks, GpuTypeSet::ANY);
         assert!(can_ever_fit(&c, &wide.task, wide.tasks, GpuTypeSet::ANY, 0));
     }
 

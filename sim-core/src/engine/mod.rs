@@ -24,6 +24,7 @@
 //! (`Event::Model`) and applies the effects they return (`engine/models.rs`).
 
 mod admission;
+pub(crate) use admission::admitted;
 mod apply;
 pub mod guard;
 mod models;

@@ -91,6 +91,27 @@ impl TaskMix {
         self.tasks += u64::from(spec.tasks);
     }
 
+    /// Counts the tasks of one job as `cluster` runs them, `hot_spares` nodes held out: a task
+    /// wider than a node split as on arrival, and nothing for a job the cluster could never
+    /// hold (refused as `never-fits`, it never runs). The typical tasks then describe the tasks
+    /// that are placed, not the trace's rows.
+    pub fn add_as_admitted(&mut self, spec: &JobSpec, cluster: &Cluster, hot_spares: u32) {
+        let (mut task, mut tasks) = (spec.task, spec.tasks);
+        let (_, fits) = crate::engine::admitted(cluster, &mut task, &mut tasks, &spec.gpu_types, hot_spares);
+        if !fits {
+            return;
+        }
+        let class = TaskClass {
+            cpu_milli: task.cpu_milli,
+            gpus: task.gpus,
+            milli_per_gpu: task.milli_per_gpu,
+            gpu_types: spec.gpu_types.clone(),
+            mig: task.mig,
+        };
+        *self.counts.entry(class).or_insert(0) += u64::from(tasks);
+        self.tasks += u64::from(tasks);
+    }
+
     /// Tasks counted.
     pub fn tasks(&self) -> u64 {
         self.tasks
