@@ -95,10 +95,26 @@ pub fn recorded(dir: &Path, keys: &[String], extra_metrics: &[String]) -> Result
         }
         rows.extend(table.rows);
     }
-    // A stable sort keeps the first copy of a run (sweep.csv before the journal) first.
+    // A run is recorded twice only when a sweep stopped between writing sweep.csv and removing
+    // the journal: the copies are equal, and one is kept. Copies that differ are damage (runs
+    // are deterministic), which no choice of one would repair.
     rows.sort_by_key(|r| r.run);
-    rows.dedup_by_key(|r| r.run);
-    Ok(rows)
+    let mut once: Vec<SweepRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match once.last() {
+            Some(last) if last.run == row.run && *last != row => {
+                return Err(ScenarioError::Input(format!(
+                    "{}: run {} is recorded twice with different results (rows of {SWEEP_CSV} or \
+                     {JOURNAL}); delete the wrong row, or the folder, and run again",
+                    dir.display(),
+                    row.run
+                )));
+            }
+            Some(last) if last.run == row.run => {}
+            _ => once.push(row),
+        }
+    }
+    Ok(once)
 }
 
 #[cfg(test)]
@@ -146,6 +162,32 @@ mod tests {
             err.contains("its rows have the metrics of a crate's own [], this sweep [\"max_queue_length\"]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_run_recorded_twice_is_kept_once_when_alike_and_refused_when_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = vec!["k".to_string()];
+        let table = SweepTable {
+            params: keys.clone(),
+            extra_metrics: Vec::new(),
+            rows: vec![row(0), row(1)],
+        };
+        let mut journal = Journal::start(dir.path(), &table).unwrap();
+        journal.append(&row(1)).unwrap();
+        let runs: Vec<u64> = recorded(dir.path(), &keys, &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.run)
+            .collect();
+        assert_eq!(runs, vec![0, 1]);
+        let other = SweepRow {
+            status: RunStatus::Failed("y".into()),
+            ..row(1)
+        };
+        journal.append(&other).unwrap();
+        let err = recorded(dir.path(), &keys, &[]).unwrap_err().to_string();
+        assert!(err.contains("run 1 is recorded twice with different results"), "{err}");
     }
 
     #[test]
