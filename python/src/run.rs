@@ -93,6 +93,9 @@ pub fn run<'py>(
     keep_jobs: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
+    if let Some(dir) = &out {
+        scenarios::output::refuse_sweep_folder(dir)?;
+    }
     let work = || {
         let (run, streamed) = match (&out, keep_jobs) {
             (_, true) => (scenarios::run::run(&loaded)?, None),

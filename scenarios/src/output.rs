@@ -33,6 +33,24 @@ pub fn report_file_names() -> Vec<String> {
         .collect()
 }
 
+/// Refuses `out` as a run's folder when it holds a sweep or a comparison: the run's files would
+/// mix with its results and replace its report.
+pub fn refuse_sweep_folder(out: &Path) -> Result<(), ScenarioError> {
+    use crate::sweep::MANIFEST;
+    use crate::sweep::resume::{JOURNAL, SWEEP_CSV};
+    match [MANIFEST, JOURNAL, SWEEP_CSV]
+        .into_iter()
+        .find(|f| out.join(f).is_file())
+    {
+        Some(file) => Err(ScenarioError::Input(format!(
+            "--out {}: holds a sweep or comparison ({file}); a run's files would mix with its results \
+             and replace its report: choose another folder",
+            out.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Removes from the run folder `out` the files among `names` that this run did not write (those
 /// of `kept`): an earlier run's, which would otherwise be read as this run's.
 pub fn remove_stale(out: &Path, kept: &[PathBuf], names: &[impl AsRef<str>]) -> Result<(), ScenarioError> {

@@ -112,6 +112,31 @@ fn an_interrupted_sweep_resumed_ends_with_the_same_files() {
     let other = sweep(dir.path(), &["--out", "resumed", "--resume", "--set", "seed=8"]);
     assert_eq!(other.status.code(), Some(2));
     assert!(stderr(&other).contains("holds another sweep"), "{}", stderr(&other));
+    // A run into the sweep's folder is refused (its files would mix with the sweep's, its
+    // report replace the sweep's), and so is a sweep into a run's folder; neither folder
+    // changes.
+    let before = files(&resumed);
+    let run = clustersim(&["run", "s.toml", "--out", "resumed", "-q"], dir.path());
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("holds a sweep or comparison (sweep.json)"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(files(&resumed), before);
+    assert_ok(&clustersim(
+        &["run", "s.toml", "--out", "one", "-q", "--no-report"],
+        dir.path(),
+    ));
+    let one = files(&dir.path().join("one"));
+    let into_run = sweep(dir.path(), &["--out", "one"]);
+    assert_eq!(into_run.status.code(), Some(2));
+    assert!(
+        stderr(&into_run).contains("holds a run (summary.json)"),
+        "{}",
+        stderr(&into_run)
+    );
+    assert_eq!(files(&dir.path().join("one")), one);
 }
 
 #[test]

@@ -233,6 +233,13 @@ fn fills(plan: &SweepPlan, run: u64) -> bool {
 fn prepare_folder(out: &Path, manifest: &SweepManifest, options: &SweepOptions<'_>) -> Result<(), ScenarioError> {
     let manifest_path = out.join(MANIFEST);
     let holds_sweep = [MANIFEST, JOURNAL, SWEEP_CSV].iter().any(|f| out.join(f).exists());
+    if !holds_sweep && out.join("summary.json").is_file() {
+        return Err(ScenarioError::Input(format!(
+            "--out {}: holds a run (summary.json); the sweep's files would mix with its files and \
+             replace its report: choose another folder",
+            out.display()
+        )));
+    }
     if holds_sweep && options.replace {
         for file in [MANIFEST, JOURNAL, SWEEP_CSV, AGGREGATE_CSV]
             .into_iter()
