@@ -37,10 +37,7 @@ pub fn resolve_path(loaded: &ValidScenario, section: &str, key: &str, name: &str
             tried.push(shown);
         }
     }
-    let place = match crate::load::locate(&loaded.text, section, key) {
-        Some(line) => format!("{}:{line}", loaded.origin),
-        None => loaded.origin.clone(),
-    };
+    let place = loaded.site().place(section, key);
     Err(ScenarioError::Input(format!(
         "{place}: {section}.{key}: file `{name}` not found (looked for {})",
         tried.join(" and ")

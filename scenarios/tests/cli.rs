@@ -828,7 +828,9 @@ fn validate_reads_the_typical_tasks_file_too() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("workload.typical_tasks") && stderr(&output).contains("nope.csv"),
+        stderr(&output).contains(
+            "s.toml with --set workload.typical_tasks=nope.csv: workload.typical_tasks: file `nope.csv` not found"
+        ),
         "{}",
         stderr(&output)
     );

@@ -402,6 +402,18 @@ fn bad_sweeps_are_bad_input_and_write_nothing() {
         stderr(&output)
     );
     assert!(!dir.path().join("out").exists());
+    // A grid value is not a --set flag: the message names its grid point, not a flag.
+    let dir = workspace(&SCENARIO.replace(
+        "\"policy.name\" = [",
+        "\"workload.trace\" = [\"nope.csv\"], \"policy.name\" = [",
+    ));
+    let output = sweep(dir.path(), &["--out", "out"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("sweep grid point cluster.nodes_per_rack=2, policy.name=first-fit, workload.trace=nope.csv: s.toml: workload.trace: file `nope.csv` not found"),
+        "{}",
+        stderr(&output)
+    );
     // A grid given by --set is blamed on the flag, not on the file's grid line.
     let dir = workspace(SCENARIO);
     let output = sweep(

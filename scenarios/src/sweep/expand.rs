@@ -211,9 +211,12 @@ pub fn plan_with(
                 value: value.clone(),
                 text: format!("{key}={label}"),
             };
-            variants
-                .load(std::slice::from_ref(&setting))
-                .map_err(|e| ScenarioError::Input(format!("{place}: sweep.grid.\"{key}\" value `{label}`: {e}")))?;
+            variants.load(std::slice::from_ref(&setting)).map_err(|e| {
+                ScenarioError::Input(format!(
+                    "{place}: sweep.grid.\"{key}\" value `{label}`: {}",
+                    unflagged(&e, std::slice::from_ref(&setting))
+                ))
+            })?;
             options.push((setting, label));
         }
         choices.push(options);
@@ -239,7 +242,11 @@ pub fn plan_with(
             let names: Vec<&str> = settings.iter().map(|o| o.text.as_str()).collect();
             let in_point = |e: ScenarioError| match names.is_empty() {
                 true => e,
-                false => ScenarioError::Input(format!("sweep grid point {}: {e}", names.join(", "))),
+                false => ScenarioError::Input(format!(
+                    "sweep grid point {}: {}",
+                    names.join(", "),
+                    unflagged(&e, &settings)
+                )),
             };
             let loaded = variants.load(&settings).map_err(in_point)?;
             let cluster = build_cluster(&loaded).map_err(in_point)?;
@@ -311,6 +318,15 @@ fn cartesian<T: Clone>(lists: &[Vec<T>]) -> Vec<Vec<T>> {
                 })
             })
             .collect()
+    })
+}
+
+/// The message of `e`, an error of a grid point whose `settings` are the grid's values: the
+/// place a message gives them is "with --set" (they are applied as flags are), which the
+/// grid point the message is prefixed with already names.
+fn unflagged(e: &ScenarioError, settings: &[Override]) -> String {
+    settings.iter().fold(e.to_string(), |text, s| {
+        text.replace(&format!(" with --set {}", s.text), "")
     })
 }
 
