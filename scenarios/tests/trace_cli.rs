@@ -496,6 +496,32 @@ fn generate_is_deterministic_and_follows_the_keys() {
         &clustersim(&["trace", "generate", "--gpus", "8", "--set", "jobz=10"], dir.path()),
         "--set jobz=10: unknown field `jobz`",
     );
+    // No GPUs is no cluster to offer a load to: refused as the flag's value.
+    assert_bad(
+        &clustersim(&["trace", "generate", "--gpus", "0"], dir.path()),
+        "invalid value '0' for '--gpus <GPUS>'",
+    );
+    // A scenario without [workload.synthetic] gives its cluster and seed; the note says the
+    // other keys took their defaults.
+    let replay = format!("name = \"r\"\n{CLUSTER}[workload]\ntrace = \"t.csv\"\n");
+    std::fs::write(dir.path().join("r.toml"), replay).unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "job_id,submit_s,duration_s,tasks,gpus_per_task\na,0,1,1,1\n",
+    )
+    .unwrap();
+    let noted = clustersim(
+        &["trace", "generate", "--scenario", "r.toml", "--set", "jobs=3"],
+        dir.path(),
+    );
+    assert!(noted.status.success(), "{}", stderr(&noted));
+    assert_eq!(stdout(&noted).lines().count(), 4);
+    assert!(
+        stderr(&noted)
+            .contains("note: r.toml has no [workload.synthetic]: every key not given by --set took its default"),
+        "{}",
+        stderr(&noted)
+    );
 }
 
 const CLUSTER: &str = "[cluster]\nracks = 1\nnodes_per_rack = 2\nnode = { gpus = 8, gpu_type = \"A100\" }\n";

@@ -360,7 +360,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// GPUs of the cluster the offered load refers to (instead of a scenario's cluster).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: Option<u32>,
     /// Seed [default: the scenario's, else 0].
     #[arg(long)]

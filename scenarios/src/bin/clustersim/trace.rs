@@ -223,6 +223,12 @@ fn generate(args: &GenerateArgs) -> Result<(), ScenarioError> {
     let mut source = SyntheticSource::new(config, seed).map_err(bad)?;
     let jobs = write_trace(&mut source, args.out.as_deref())?;
     report_written(jobs, &source, args.out.as_deref());
+    if let Some(loaded) = loaded.as_ref().filter(|_| base.is_none()) {
+        eprintln!(
+            "note: {} has no [workload.synthetic]: every key not given by --set took its default",
+            loaded.origin
+        );
+    }
     Ok(())
 }
 
