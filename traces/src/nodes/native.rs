@@ -30,6 +30,14 @@ pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Ve
             return Err(at.field("node", "is empty"));
         }
         let gpus = fields::integer_at_least(field(2), 0).map_err(|e| at.field("gpus", e))?;
+        if gpus > 0 && field(3).is_empty() {
+            // A job naming GPU models could never tell what it would run on (as a generated
+            // node, a node with GPUs names their model).
+            return Err(at.field(
+                "gpu_type",
+                format!("is empty on a node with {gpus} GPUs; name their model"),
+            ));
+        }
         Ok(Some(NodeSpec {
             name,
             rack: field(1).to_string(),
@@ -44,6 +52,23 @@ pub(crate) fn read(file: &str, reader: impl Read, max_nodes: usize) -> Result<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_with_gpus_names_their_model() {
+        let text = "node,rack,gpus,gpu_type,cpus,mem_gib\na,r0,8,A100,96,1024\nb,r0,8,,96,1024\nc,r0,0,,32,128\n";
+        let err = read("n.csv", text.as_bytes(), 10).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "n.csv:3: column `gpu_type`: is empty on a node with 8 GPUs; name their model"
+        );
+        // Without GPUs the model may be left out.
+        assert_eq!(
+            read("n.csv", text.replace("b,r0,8,,", "b,r0,8,T4,").as_bytes(), 10)
+                .unwrap()
+                .len(),
+            3
+        );
+    }
 
     #[test]
     fn reads_nodes_in_any_column_order() {
