@@ -152,12 +152,23 @@ fn from_summary(path: &Path) -> Result<Results, ReportError> {
         )));
     }
     let extra_metrics = extra_metric_names(summary);
-    let values = METRIC_NAMES
+    let mut values = std::collections::BTreeMap::new();
+    for name in METRIC_NAMES
         .iter()
         .copied()
         .chain(extra_metrics.iter().map(String::as_str))
-        .filter_map(|name| Some((name.to_string(), summary.get(name)?.as_f64()?)))
-        .collect();
+    {
+        // A metric is a number, or null when the run had none; anything else is damage.
+        match summary.get(name) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(value) => match value.as_f64() {
+                Some(number) => {
+                    values.insert(name.to_string(), number);
+                }
+                None => return Err(not_a_summary(format!("`{name}` is {value}, not a number or null"))),
+            },
+        }
+    }
     Ok(Results {
         origin,
         points: vec![Point {
@@ -192,6 +203,15 @@ mod tests {
         let names: Vec<&str> = values.keys().map(String::as_str).collect();
         assert_eq!(names, ["avg_jct_s", "jobs_submitted", "max_queue_length"]);
         assert_eq!(values["max_queue_length"], 2.0);
+    }
+
+    #[test]
+    fn a_metric_that_is_not_a_number_is_a_damaged_summary_not_a_missing_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, r#"{"jobs_submitted": 4, "avg_jct_s": "abc"}"#).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.ends_with("`avg_jct_s` is \"abc\", not a number or null"), "{err}");
     }
 
     #[test]
