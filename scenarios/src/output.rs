@@ -33,22 +33,26 @@ pub fn report_file_names() -> Vec<String> {
         .collect()
 }
 
-/// Refuses `out` as a run's folder when it holds a sweep or a comparison: the run's files would
-/// mix with its results and replace its report.
-pub fn refuse_sweep_folder(out: &Path) -> Result<(), ScenarioError> {
+/// Readies `out` for a run: refuses it when it holds a sweep or a comparison (the run's files
+/// would mix with its results and replace its report), and removes the temporary files a run
+/// killed outright there left (never results).
+pub fn prepare_run_folder(out: &Path) -> Result<(), ScenarioError> {
     use crate::sweep::MANIFEST;
     use crate::sweep::resume::{JOURNAL, SWEEP_CSV};
-    match [MANIFEST, JOURNAL, SWEEP_CSV]
+    if let Some(file) = [MANIFEST, JOURNAL, SWEEP_CSV]
         .into_iter()
         .find(|f| out.join(f).is_file())
     {
-        Some(file) => Err(ScenarioError::Input(format!(
+        return Err(ScenarioError::Input(format!(
             "--out {}: holds a sweep or comparison ({file}); a run's files would mix with its results \
              and replace its report: choose another folder",
             out.display()
-        ))),
-        None => Ok(()),
+        )));
     }
+    if out.is_dir() {
+        reports::remove_leftovers(out).map_err(|e| ScenarioError::io(out, e))?;
+    }
+    Ok(())
 }
 
 /// Removes from the run folder `out` the files among `names` that this run did not write (those

@@ -817,6 +817,26 @@ fn fragmentation_is_measured_against_the_tasks_the_run_places() {
     }
 }
 
+/// A run killed outright leaves its temporary files (`.NAME.XXXXXX.tmp`); the next run into
+/// the folder removes them, and leaves the user's own files.
+#[test]
+fn a_run_removes_the_temporary_files_a_killed_run_left() {
+    let dir = workspace(SCENARIO, TRACE);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in [".jobs.csv.a1B2c3.tmp", ".summary.json.x9Y8z7.tmp", "notes.txt"] {
+        std::fs::write(out.join(name), "left").unwrap();
+    }
+    let output = clustersim(&["run", "s.toml", "--no-report", "-q", "--out", "out"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["jobs.csv", "notes.txt", "summary.json", "timeseries.csv"]);
+}
+
 /// `validate` reads every file the scenario names, the typical tasks of FGD's fragmentation
 /// measure among them: a missing one is refused there, naming the key, not left to `run`.
 #[test]

@@ -60,7 +60,7 @@ pub fn run(args: &RunArgs) -> Result<i32, ScenarioError> {
     let loaded = load(&args.scenario, &args.overrides, args.seed)?;
     let started = Instant::now();
     let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.scenario.name));
-    scenarios::output::refuse_sweep_folder(&out)?;
+    scenarios::output::prepare_run_folder(&out)?;
     // jobs.csv is written as jobs end, timeseries.csv and racks.csv as samples are taken, so a
     // run of any length holds only its live jobs.
     if let Some(filter) = &args.timeline_nodes {
