@@ -55,6 +55,9 @@ fn compare_runs_every_policy_on_the_same_seeds_and_writes_the_report() {
         "{stdout}"
     );
     assert!(!stdout.contains('*'), "a tie has no best: {stdout}");
+    // Intervals of 0 from seeds that change nothing are said to be so, here and on the page.
+    let seed_blind = "Every seed gave the same results at every grid point: nothing in this scenario draws on the seed";
+    assert!(stdout.contains(&format!("\nnote: {seed_blind}")), "{stdout}");
     assert!(stdout.contains("Paired difference against first-fit"), "{stdout}");
     assert!(stdout.contains("best-fit − first-fit"), "{stdout}");
     let sweep = std::fs::read_to_string(dir.path().join("cmp/sweep.csv")).unwrap();
@@ -98,6 +101,29 @@ fn compare_runs_every_policy_on_the_same_seeds_and_writes_the_report() {
     assert!(
         comparison.contains("\nbest-fit,avg_jct_s,3,721.583333,721.583333,721.583333,false,3,0.0,0.0,0.0\n"),
         "{comparison}"
+    );
+    assert!(page.contains(seed_blind), "{page}");
+    // A synthetic workload draws its jobs on the seed: no such note.
+    let synthetic = SCENARIO.replace("trace = \"trace.csv\"", "synthetic = { jobs = 30, load = 0.8 }");
+    std::fs::write(dir.path().join("syn.toml"), synthetic).unwrap();
+    let varied = clustersim(
+        &[
+            "compare",
+            "syn.toml",
+            "--policies",
+            "first-fit,best-fit",
+            "--seeds",
+            "2",
+            "--out",
+            "syn",
+        ],
+        dir.path(),
+    );
+    assert!(varied.status.success(), "{}", text(&varied.stderr));
+    assert!(
+        !text(&varied.stdout).contains("note: Every seed"),
+        "{}",
+        text(&varied.stdout)
     );
     // `report` re-draws the same page from the files.
     let before = std::fs::read(dir.path().join("cmp/report.html")).unwrap();

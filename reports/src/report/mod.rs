@@ -38,6 +38,20 @@ pub struct Rendered {
     pub comparison: Option<PathBuf>,
     /// The tables of the page (a command may print them).
     pub tables: Vec<crate::html::Table>,
+    /// The warning the page gives when every seed of every grid point gave the same results (a
+    /// scenario that draws nothing on its seed: its intervals say nothing); `None` otherwise.
+    pub seed_blind: Option<String>,
+}
+
+/// True when the sweep ran several seeds and, at every grid point, every finished run gave the
+/// same metrics as the others: nothing the scenario does draws on its seed.
+fn same_for_every_seed(table: &SweepTable, most_seeds: u64) -> bool {
+    let mut first: std::collections::HashMap<&[String], &[Option<f64>]> = std::collections::HashMap::new();
+    most_seeds > 1
+        && table.rows.iter().all(|row| match &row.status {
+            RunStatus::Ok(values) => *first.entry(&row.params).or_insert(values) == values.as_slice(),
+            RunStatus::Failed(_) => true,
+        })
 }
 
 /// The charts a comparison may draw besides one `<metric>_by_policy` per metric (file stems):
@@ -131,6 +145,13 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
     } else {
         format!("swept: {}", table.params.join(", "))
     };
+    let seed_blind = same_for_every_seed(&table, most).then(|| {
+        "Every seed gave the same results at every grid point: nothing in this scenario draws on \
+         the seed (a trace replay without random failures or random policies), so the intervals \
+         are 0 and say nothing of the spread a different week of jobs would show; one seed gives \
+         the same means."
+            .to_string()
+    });
     let mut content = Content {
         intro: vec![format!(
             "{}: {} × {} from seed {first_seed}; {swept}. Intervals are 95 % confidence \
@@ -151,6 +172,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         ],
         tables: Vec::new(),
     };
+    content.intro.extend(seed_blind.clone());
     let mut comparison = None;
     let curves_path = dir.join(FILL_CURVES);
     let curves = if curves_path.exists() {
@@ -244,6 +266,7 @@ pub fn render(dir: &Path) -> Result<Rendered, ReportError> {
         page: page_path,
         comparison,
         tables: content.tables,
+        seed_blind,
     })
 }
 

@@ -110,6 +110,9 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         for table in &rendered.tables {
             outln!("\n{}\n{}", table.caption, text_table(table));
         }
+        if let Some(note) = &rendered.seed_blind {
+            outln!("\nnote: {note}");
+        }
         outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))

@@ -85,7 +85,10 @@ pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
         );
     }
     if outcome.complete() {
-        crate::report::render_dir(&out)?;
+        let rendered = crate::report::render_dir(&out)?;
+        if let Some(note) = rendered.seed_blind.filter(|_| !args.quiet) {
+            eprintln!("note: {note}");
+        }
     }
     Ok(finish_message(&outcome, &out, stop.load(Ordering::SeqCst), args.quiet))
 }
