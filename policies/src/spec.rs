@@ -255,6 +255,21 @@ pub struct PolicySpec {
 }
 
 impl PolicySpec {
+    /// What its queue order shares the cluster among: `"user"` or `"queue"` (the trace's
+    /// columns) for the fair orders (`drf`, `lottery` by their `share_by`, `fair-share` by
+    /// queue), `None` for the others. With one user or queue in the workload such an order is
+    /// arrival order.
+    pub fn shares_by(&self) -> Option<&'static str> {
+        match self.queue.info.name {
+            "drf" | "lottery" => match self.params.choice("share_by") {
+                Some("queue") => Some("queue"),
+                _ => Some("user"),
+            },
+            "fair-share" => Some("queue"),
+            _ => None,
+        }
+    }
+
     /// The built-in preset called `name` with nothing replaced.
     pub fn preset(name: &str) -> Result<PolicySpec, ConfigError> {
         PolicySpec::from_config(&PolicyConfig::preset(name))

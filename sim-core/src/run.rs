@@ -43,6 +43,11 @@ pub struct RunRecord {
     pub breaker_openings: Vec<SimTime>,
     /// Engine work counters (wall-clock-free, but not part of the deterministic outputs).
     pub stats: EngineStats,
+    /// Distinct users among the jobs that arrived (a policy sharing by user with one has
+    /// nothing to share out).
+    pub users: usize,
+    /// Distinct queues among the jobs that arrived.
+    pub queues: usize,
 }
 
 /// Runs `source` on `world` (a [`World`] or a bare cluster) under `policy` to the end and
@@ -138,5 +143,7 @@ where
         incidents: outcome.incidents,
         breaker_openings: outcome.breaker_openings,
         stats: outcome.stats,
+        users: outcome.users.len(),
+        queues: outcome.queues.len(),
     })
 }

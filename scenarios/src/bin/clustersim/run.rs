@@ -262,6 +262,24 @@ pub fn run(args: &RunArgs) -> Result<i32, ScenarioError> {
         None => {}
     }
     print_timeline(&run.record.incidents, &run.record.summary);
+    let owners = |by: &str| {
+        if by == "user" {
+            run.record.users
+        } else {
+            run.record.queues
+        }
+    };
+    if let Some(by) = loaded
+        .policy()
+        .shares_by()
+        .filter(|&by| owners(by) == 1 && summary.jobs_submitted > 1)
+    {
+        outln!(
+            "note: every job has the same {by} (the trace gives no {by}s, or one): {} has nothing to \
+             share out and keeps arrival order",
+            loaded.policy().queue.info.name
+        );
+    }
     for path in written {
         outln!("wrote {}", path.display());
     }
