@@ -313,8 +313,13 @@ impl Registry {
         unknown_name("policy", name, presets)
     }
 
-    /// Checks a `[policy]` table and resolves the preset, the parts and the parameters.
+    /// Checks a `[policy]` table and resolves the preset, the parts and the parameters. A name
+    /// written as runs label their policy (`drf[backfill=easy,placement=first-fit]`) is the
+    /// preset with those parts and parameters replaced, as if the table gave them.
     pub fn spec(&self, config: &PolicyConfig) -> Result<PolicySpec, ConfigError> {
+        if let Some(expanded) = expand_label(config)? {
+            return self.spec(&expanded);
+        }
         let preset = self
             .preset(&config.name)
             .ok_or_else(|| ConfigError::new("name", self.unknown_preset(&config.name)))?;
@@ -407,6 +412,51 @@ impl Registry {
         keys.dedup();
         keys
     }
+}
+
+/// `config` with a name written as a label (`preset[key=value,…]`) turned into the preset and
+/// the keys it sets; `None` for a plain name. A key the table gives too, with another value, is
+/// an error: the two would contradict each other.
+fn expand_label(config: &PolicyConfig) -> Result<Option<PolicyConfig>, ConfigError> {
+    let Some((preset, list)) = config.name.strip_suffix(']').and_then(|n| n.split_once('[')) else {
+        return Ok(None);
+    };
+    let mut expanded = PolicyConfig {
+        name: preset.trim().to_string(),
+        ..config.clone()
+    };
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let Some((key, value)) = item.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+            return Err(ConfigError::new(
+                "name",
+                format!(
+                    "`{item}` in `{}`: expected key=value (a name is a preset, or a preset with parts and \
+                     parameters replaced, as runs label it: `drf[backfill=easy,placement=first-fit]`)",
+                    config.name
+                ),
+            ));
+        };
+        let twice = || {
+            ConfigError::new(
+                key,
+                format!("given in the name `{}` and as policy.{key}, differently", config.name),
+            )
+        };
+        let part = match key {
+            "queue" => Some(&mut expanded.queue),
+            "placement" => Some(&mut expanded.placement),
+            "backfill" => Some(&mut expanded.backfill),
+            "preemption" => Some(&mut expanded.preemption),
+            _ => None,
+        };
+        match part {
+            Some(slot) if slot.as_deref().is_some_and(|v| v != value) => return Err(twice()),
+            Some(slot) => *slot = Some(value.to_string()),
+            None if expanded.params.get(key).is_some_and(|v| *v != Value::literal(value)) => return Err(twice()),
+            None => expanded.params.set(key, Value::literal(value)),
+        }
+    }
+    Ok(Some(expanded))
 }
 
 /// The setting of a registered (hence valid) literal.
@@ -519,6 +569,66 @@ mod tests {
         assert_eq!((ignored.backfill_depth, ignored.label.as_str()), (None, "best-fit"));
         let zero = PolicySpec::from_config(&config("easy-backfill").with("backfill_depth", 0u32)).unwrap_err();
         assert_eq!(zero.key, "backfill_depth");
+    }
+
+    #[test]
+    fn a_label_is_a_name_for_the_policy_it_labels() {
+        let spec = |c: PolicyConfig| PolicySpec::from_config(&c).unwrap();
+        // Every label above, given back as a name, is the same policy under the same label.
+        for label in [
+            "first-fit[queue=drf,backfill=easy]",
+            "easy-backfill[backfill_depth=8]",
+            "easy-backfill-4[backfill=conservative,backfill_depth=4]",
+        ] {
+            let named = spec(config(label));
+            assert_eq!(named.label, label);
+        }
+        let named = spec(config("drf[backfill=easy, placement=first-fit]"));
+        let table = spec(PolicyConfig {
+            backfill: Some("easy".into()),
+            placement: Some("first-fit".into()),
+            ..config("drf")
+        });
+        assert_eq!(named.label, table.label);
+        assert_eq!(
+            named.config, table.config,
+            "the scenario echoes the preset and its parts"
+        );
+        assert_eq!(
+            (
+                named.queue.info.name,
+                named.placement.info.name,
+                named.backfill.info.name
+            ),
+            ("drf", "first-fit", "easy")
+        );
+        // What the table gives too must agree; an item that is no key=value is refused.
+        let err = |c: PolicyConfig| PolicySpec::from_config(&c).unwrap_err();
+        let clash = err(PolicyConfig {
+            backfill: Some("conservative".into()),
+            ..config("drf[backfill=easy]")
+        });
+        assert_eq!(clash.key, "backfill");
+        assert!(
+            clash
+                .message
+                .contains("given in the name `drf[backfill=easy]` and as policy.backfill")
+        );
+        let agree = spec(PolicyConfig {
+            backfill: Some("easy".into()),
+            ..config("drf[backfill=easy]")
+        });
+        assert_eq!(agree.label, "drf[backfill=easy]");
+        assert!(
+            err(config("drf[easy]"))
+                .message
+                .starts_with("`easy` in `drf[easy]`: expected key=value")
+        );
+        assert!(
+            err(config("drf[backfill=eazy]"))
+                .message
+                .contains("did you mean `easy`?")
+        );
     }
 
     #[test]

@@ -341,6 +341,44 @@ fn a_comparison_stopped_part_way_resumes_to_the_same_files() {
     }
 }
 
+/// A policy written as runs label it (a preset with parts replaced) is compared like a preset:
+/// its runs are the preset with those parts, under the label, in a folder of their own.
+#[test]
+fn a_comparison_takes_policies_written_as_labels() {
+    let dir = workspace();
+    let output = clustersim(
+        &[
+            "compare",
+            "s.toml",
+            "--policies",
+            "first-fit,first-fit[queue=sjf,placement=worst-fit]",
+            "--seeds",
+            "1",
+            "--out",
+            "c",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let labelled = std::fs::read_to_string(
+        dir.path()
+            .join("c/first-fit_queue_sjf_placement_worst-fit_/summary.json"),
+    )
+    .unwrap();
+    assert!(
+        labelled.contains("\"policy\": \"first-fit[queue=sjf,placement=worst-fit]\""),
+        "{labelled}"
+    );
+    let plain = std::fs::read_to_string(dir.path().join("c/first-fit/summary.json")).unwrap();
+    assert!(plain.contains("\"policy\": \"first-fit\""), "{plain}");
+    let comparison = std::fs::read_to_string(dir.path().join("c/comparison.csv")).unwrap();
+    assert!(
+        comparison.contains("\n\"first-fit[queue=sjf,placement=worst-fit]\",avg_jct_s,"),
+        "{comparison}"
+    );
+}
+
 #[test]
 fn a_comparison_refuses_an_unknown_policy_by_its_flag_and_a_folder_holding_a_sweep() {
     let dir = workspace();

@@ -237,7 +237,8 @@ pub struct MergeArgs {
 pub struct CompareArgs {
     /// The scenario file (TOML); its sweep.grid is ignored, its sweep.seeds is the default.
     pub scenario: PathBuf,
-    /// Policies to compare, comma-separated; differences are taken against the first.
+    /// Policies to compare, comma-separated (presets, or presets with parts replaced as runs label
+    /// them: `drf[backfill=easy]`); differences are taken against the first.
     #[arg(long, value_name = "A,B,…")]
     pub policies: String,
     /// Seeds per policy [default: the scenario's sweep.seeds, else 10].

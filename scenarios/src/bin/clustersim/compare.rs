@@ -25,12 +25,7 @@ use reports::report::count;
 const DEFAULT_SEEDS: u64 = 10;
 
 pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
-    let policies: Vec<String> = args
-        .policies
-        .split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let policies: Vec<String> = policy_names(&args.policies);
     if policies.is_empty() {
         return Err(ScenarioError::Input("--policies: give at least one policy name".into()));
     }
@@ -83,7 +78,10 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
             return Ok(());
         }
         let loaded = spec.scenario();
-        let folder = out.join(policy_folder(&loaded.scenario.policy.name));
+        // The policy as --policies gives it (the grid's one label): a name written as a label
+        // (`drf[backfill=easy]`) is checked into its preset and parts, and would share the
+        // preset's folder.
+        let folder = out.join(policy_folder(&spec.point.labels[0]));
         write_outputs(&folder, &loaded, run, None)
             .map(|_| ())
             .map_err(|e| std::io::Error::other(e.to_string()))
@@ -116,6 +114,31 @@ pub fn compare(args: &CompareArgs) -> Result<i32, ScenarioError> {
         outln!("\ncharts and report: {}/report.html", out.display());
     }
     Ok(finish_message(&outcome, &out, false, true))
+}
+
+/// The names of a `--policies` list: split at its commas, but not at those inside brackets
+/// (`best-fit,drf[backfill=easy,placement=first-fit]` is two names).
+fn policy_names(list: &str) -> Vec<String> {
+    let mut names = vec![String::new()];
+    let mut depth = 0usize;
+    for c in list.chars() {
+        match c {
+            ',' if depth == 0 => names.push(String::new()),
+            _ => {
+                depth = match c {
+                    '[' => depth + 1,
+                    ']' => depth.saturating_sub(1),
+                    _ => depth,
+                };
+                names.last_mut().expect("never empty").push(c);
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 /// Refuses an `out` holding a sweep of other keys than the policy's (a comparison would replace

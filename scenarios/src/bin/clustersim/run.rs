@@ -467,7 +467,10 @@ pub fn list_policies() {
         .chain(parts.iter().flat_map(|(_, infos)| infos.iter().map(|i| i.name.len())))
         .max()
         .unwrap_or(0);
-    outln!("A policy is a preset; a part written in [policy] replaces the preset's.\n");
+    outln!(
+        "A policy is a preset; a part written in [policy] replaces the preset's. A name may give the\n\
+         replaced parts and parameters as runs label them: drf[backfill=easy,placement=first-fit].\n"
+    );
     outln!("presets ([policy] name = \"…\"):");
     for preset in registry.presets() {
         outln!("  {:<width$}  {}", preset.name, preset.summary);
