@@ -109,12 +109,19 @@ pub enum ReportError {
         params: Vec<String>,
     },
     /// Results and a baseline that share no grid point: not the same experiment.
-    #[error("{results} and {baseline} have no grid point in common")]
+    #[error(
+        "{results} and {baseline} have no grid point in common (the results' points read like \
+         {results_point}, the baseline's like {baseline_point}: they sweep other keys or values)"
+    )]
     NoCommonPoint {
         /// Where the results came from.
         results: String,
         /// Where the baseline came from.
         baseline: String,
+        /// The results' first point, as its label reads.
+        results_point: String,
+        /// The baseline's first point, as its label reads.
+        baseline_point: String,
     },
 }
 

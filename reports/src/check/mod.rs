@@ -84,9 +84,16 @@ impl CheckReport {
 /// no point in common are bad input (they are not the same experiment).
 pub fn check(results: &Results, baseline: &Results, rules: &[Rule]) -> Result<CheckReport, ReportError> {
     if !results.points.iter().any(|p| baseline.point(&p.label).is_some()) {
+        let first = |r: &Results| match r.points.first() {
+            Some(p) if p.label.is_empty() => "a single run's (no swept key)".to_string(),
+            Some(p) => format!("`{}`", p.label),
+            None => "nothing (no point)".to_string(),
+        };
         return Err(ReportError::NoCommonPoint {
             results: results.origin.clone(),
             baseline: baseline.origin.clone(),
+            results_point: first(results),
+            baseline_point: first(baseline),
         });
     }
     let mut checks = Vec::new();
@@ -235,11 +242,10 @@ mod tests {
         assert_eq!(row[2..], ["0.12963", &(1.05 * 0.123457f64).to_string(), "REGRESSED"]);
         assert_ne!(row[2], row[3]);
         let unrelated = results(&[("q=1", &[])]);
+        let err = check(&unrelated, &baseline, &rules).unwrap_err().to_string();
         assert!(
-            check(&unrelated, &baseline, &rules)
-                .unwrap_err()
-                .to_string()
-                .contains("no grid point in common")
+            err.contains("no grid point in common (the results' points read like `q=1`, the baseline's like `p=a`"),
+            "{err}"
         );
     }
 
