@@ -351,6 +351,14 @@ fn a_restart_names_only_the_incident_that_stopped_the_job() {
                  j0,0,3600,1,4\nj1,0,3600,1,4\nj2,0,3600,1,4\nj3,0,3600,1,4\n";
     let dir = workspace(scenario, trace);
     let stories = stories_of(dir.path(), &["j2", "j3"]);
+    // The number alone is no job of this trace; the id it likely means is named.
+    let bare = clustersim(&["why", "o", "2"], dir.path());
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(
+        stderr(&bare).contains("no job `2` in jobs.csv of this run (4 jobs) (did you mean `j2`?)"),
+        "{}",
+        stderr(&bare)
+    );
     assert_eq!(
         stories[0],
         "job j2: submitted at 00:00:00\n  \

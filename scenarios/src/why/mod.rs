@@ -301,8 +301,20 @@ impl WhyLog {
     /// `decisions.csv` once, keeping only this job's rows.
     pub fn story(&self, job: &str) -> Result<String, ScenarioError> {
         let Some(line) = self.jobs.get(job) else {
+            // A number given for an id that has a prefix (`300` for `j300`) is the likely slip.
+            let hint = self
+                .jobs
+                .keys()
+                .filter(|id| {
+                    id.len() > job.len()
+                        && id.ends_with(job)
+                        && !id[..id.len() - job.len()].ends_with(|c: char| c.is_ascii_digit())
+                })
+                .min_by_key(|id| id.len())
+                .map(|id| format!(" (did you mean `{id}`?)"))
+                .unwrap_or_default();
             return Err(ScenarioError::Input(format!(
-                "no job `{job}` in jobs.csv of this run ({} jobs)",
+                "no job `{job}` in jobs.csv of this run ({} jobs){hint}",
                 self.jobs.len()
             )));
         };

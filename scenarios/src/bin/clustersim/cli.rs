@@ -52,7 +52,7 @@ pub enum Command {
     /// Re-draw the charts and report.html of a sweep, comparison or run folder from its files.
     Report(ReportArgs),
     /// Gate CI: exit 1 with a table of regressions when a metric breaks a rule against the
-    /// baseline, 0 otherwise.
+    /// baseline, 0 otherwise, 2 for bad input (a damaged file, a rule error, nothing in common).
     Check(CheckArgs),
     /// Tell a job's story from a run folder written with --explain (decisions.csv, jobs.csv,
     /// incidents.csv): when it was submitted, why it waited and for how long, where it ran, how
