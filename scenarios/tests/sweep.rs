@@ -35,6 +35,28 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// A scenario without `[sweep]` sweeps one run: said, since a user who wanted more gets one.
+#[test]
+fn a_sweep_of_a_scenario_without_a_sweep_section_says_it_is_one_run() {
+    let plain = &SCENARIO[..SCENARIO.find("[sweep]").unwrap()];
+    let dir = workspace(plain);
+    let output = clustersim(&["sweep", "s.toml", "--out", "one"], dir.path());
+    assert_ok(&output);
+    assert!(
+        stderr(&output).contains("note: s.toml has no [sweep] section: one run, seed 7"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(&dir.path().join("one/sweep.csv")).lines().count(), 2);
+    // With a section given by a flag, no note.
+    let seeded = clustersim(
+        &["sweep", "s.toml", "--set", "sweep.seeds=2", "--out", "two"],
+        dir.path(),
+    );
+    assert_ok(&seeded);
+    assert!(!stderr(&seeded).contains("no [sweep] section"), "{}", stderr(&seeded));
+}
+
 #[test]
 fn sweep_files_are_byte_identical_for_1_2_and_4_threads() {
     let dir = workspace(SCENARIO);

@@ -50,11 +50,16 @@ pub fn threads(flag: Option<usize>, limits: &scenarios::limits::Limits) -> Resul
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<i32, ScenarioError> {
-    let threads = threads(
-        args.threads,
-        scenarios::load_file(&args.scenario, &args.overrides)?.limits(),
-    )?;
+    let loaded = scenarios::load_file(&args.scenario, &args.overrides)?;
+    let threads = threads(args.threads, loaded.limits())?;
     let plan = load_plan(&args.scenario, &args.overrides, None)?;
+    if loaded.scenario.sweep.is_none() && !args.quiet {
+        eprintln!(
+            "note: {} has no [sweep] section: one run, seed {} (give sweep.seeds or sweep.grid, in the \
+             file or with --set)",
+            loaded.origin, loaded.scenario.seed
+        );
+    }
     let out = args
         .out
         .clone()
