@@ -9,6 +9,8 @@
 #   benches/reference/scale.sh                          # the README's grid (about 15 minutes)
 #   JOBS="10000 100000" NODES="128 1024" benches/reference/scale.sh
 #   CLUSTERSIM=/tmp/clustersim benches/reference/scale.sh    # time that binary
+#   LOAD=1.2 JOBS=1000000 NODES=10000 benches/reference/scale.sh  # an overloaded cluster: a queue
+#                                                               # that grows (EASY's hard case)
 set -euo pipefail
 TIMEFORMAT='%R %U'   # bash's `time`: wall and user seconds of the whole process
 cd "$(dirname "$0")/../.."
@@ -50,7 +52,8 @@ for jobs in ${JOBS:-10000 100000 1000000 10000000}; do
         for policy in ${POLICIES:-first-fit easy-backfill}; do
             times=$({ time "$bin" run "$work/scale.toml" --no-report --out "$work/out" \
                 --set "workload.synthetic.jobs=$jobs" --set "cluster.racks=$((nodes / 8))" \
-                --set "policy.name=$policy" >/dev/null 2>"$work/err"; } 2>&1)
+                --set "policy.name=$policy" --set "workload.synthetic.load=${LOAD:-0.8}" \
+                >/dev/null 2>"$work/err"; } 2>&1)
             perf=$(grep '^perf:' "$work/err")
             read -r wall cpu <<<"$times"
             rm -rf "$work/out"

@@ -29,6 +29,9 @@ pub(crate) struct Round<'v> {
     pub(crate) started: Vec<JobId>,
     /// Running jobs stopped (preempted or suspended) this round.
     stopped: Vec<JobId>,
+    /// Bumped whenever the trial changes (a start, a stop, a stop undone), so that what was
+    /// worked out on it can tell whether it still holds.
+    version: u64,
 }
 
 impl<'v> Round<'v> {
@@ -42,7 +45,14 @@ impl<'v> Round<'v> {
             bound_exact: true,
             started: Vec::new(),
             stopped: Vec::new(),
+            version: 0,
         }
+    }
+
+    /// Changes as the trial does (see the field); equal versions of one round mean the same
+    /// free resources.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
     }
 
     /// Ends the round, keeping its trial's memory for the next round.
@@ -92,6 +102,7 @@ impl<'v> Round<'v> {
             Some(tasks) => {
                 self.free_gpu_milli -= job.spec.gpu_milli();
                 self.bound_exact = false;
+                self.version += 1;
                 Some(tasks)
             }
             None => {
@@ -111,6 +122,7 @@ impl<'v> Round<'v> {
         }
         self.free_gpu_milli -= tasks.iter().map(TaskAlloc::gpu_milli).sum::<u64>();
         self.bound_exact = false;
+        self.version += 1;
         true
     }
 
@@ -129,6 +141,7 @@ impl<'v> Round<'v> {
                 self.max_node_free_gpu_milli = self.max_node_free_gpu_milli.max(self.trial.free_gpu_milli(task.node));
             }
             self.stopped.push(id);
+            self.version += 1;
         }
     }
 
@@ -141,6 +154,7 @@ impl<'v> Round<'v> {
             self.free_gpu_milli -= job.spec.gpu_milli();
             self.bound_exact = false;
             self.stopped.retain(|&s| s != id);
+            self.version += 1;
         }
     }
 }

@@ -43,6 +43,31 @@ fn one_job_backfills_another_must_not_delay_the_reservation() {
     assert_eq!(secs(find(&fifo, "c").first_start), Some(110));
 }
 
+/// Alike jobs refused for the reservation in one round are refused in one check; a job asking
+/// otherwise, or ending before the reservation, is still tried.
+///
+/// One node × 12 GPUs, EASY. a: 6 GPUs, 0–100. h: 10 GPUs at 1 → reserved at 100 (12 free
+/// then): the extra is 2. At 2, in this order: d1 (3 GPUs, 200 s) and d2 (3 GPUs, 300 s) fit
+/// now (6 free) but run past 100 on more than the extra → refused (d2, alike and ending
+/// later, without a second placement); e (2 GPUs, 500 s) fits the extra → starts at 2 (the
+/// refusal remembered for 3 GPUs must not refuse it); f (3 GPUs, 50 s) ends at 52 ≤ 100 →
+/// starts at 2 on 3 of the 4 left. At 100 a ends and h starts (10 of the 10 free beside e),
+/// ends at 110; d1 and d2 start then.
+#[test]
+fn alike_jobs_refused_for_the_reservation_leave_other_asks_to_be_tried() {
+    let jobs = vec![
+        job("a", 0, 100, 1, 6.0),
+        job("h", 1, 10, 1, 10.0),
+        job("d1", 2, 200, 1, 3.0),
+        job("d2", 2, 300, 1, 3.0),
+        job("e", 2, 500, 1, 2.0),
+        job("f", 2, 50, 1, 3.0),
+    ];
+    let easy = run("easy-backfill", sized_cluster(1, 1, 12, 64, 512), jobs);
+    let start = |id| secs(find(&easy, id).first_start).unwrap();
+    assert_eq!(["a", "h", "d1", "d2", "f", "e"].map(start), [0, 100, 110, 110, 2, 2]);
+}
+
 /// A reservation on part of a node claims what a running job frees before it starts, not what
 /// is free now: a job that fits in the extra backfills beside it, with shared CPU cores as with
 /// shares of a GPU.

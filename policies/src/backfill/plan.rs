@@ -137,7 +137,15 @@ pub(crate) struct Plan {
     /// The last answer of [`whole_node_pools`], for its task and GPU models: it depends on
     /// nothing else (pools do not change in a run), and a queue's jobs mostly ask alike.
     last_whole: Option<(TaskRequest, GpuTypeSet, Option<PoolSet>)>,
+    /// Jobs refused this round for a reservation, by what they ask (task, count, GPU models):
+    /// the earliest expected end refused, while the round's trial is as it was then (its
+    /// version). See [`Plan::refused_before`].
+    refused: Vec<(TaskRequest, u32, GpuTypeSet, SimTime)>,
+    refused_version: u64,
 }
+
+/// Distinct asks [`Plan::refused`] remembers at most (a queue's jobs mostly ask alike).
+const REFUSALS_KEPT: usize = 64;
 
 /// A set of pools, as a bit set over the first [`PoolSet::CAPACITY`] pool ids.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -194,6 +202,20 @@ fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
         pools.insert(i);
     }
     (!pools.is_empty()).then_some(pools)
+}
+
+/// Whether a refusal of `job` for a reservation may stand for every later alike job expected to
+/// end later (see [`Plan::refused_before`]): the placement keeps no state and places each task
+/// on a node it fits by the trial alone, and the tasks fit node by node (whole devices, or a
+/// share of one; no MIG, no rack power budget), so that such a placement finds room exactly
+/// when the free resources hold the tasks, and less free never holds more.
+fn remembers_refusals(cluster: &Cluster, placement: &dyn Placement, job: &Job) -> bool {
+    let task = &job.spec.task;
+    placement.carries_plans()
+        && cluster.power_limits().is_none()
+        && cluster.mig().is_none()
+        && task.mig.is_none()
+        && (task.milli_per_gpu == sim_core::resources::MILLI_PER_GPU || task.gpus <= 1)
 }
 
 /// Calls `part` with each part of `[from, to)` outside `[.., taken_until)` and outside every
@@ -289,6 +311,8 @@ impl Plan {
             whole_windows: vec![Vec::new(); round.view.cluster.pools().len()],
             first_start: SimTime::MAX,
             last_whole: None,
+            refused: Vec::new(),
+            refused_version: 0,
             running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             running_nodes: Vec::new(),
             running_indexed: false,
@@ -336,6 +360,7 @@ impl Plan {
         self.first_start = SimTime::MAX;
         self.last_whole = None;
         self.running_indexed = false;
+        self.refused.clear();
     }
 
     /// [`whole_node_pools`] of `job`, remembered for the next job that asks the same.
@@ -455,9 +480,18 @@ impl Plan {
                     return Err(Refused::Reservation);
                 }
             }
+            let remembers = remembers_refusals(cluster, placement, job);
+            if remembers && self.refused_before(round, job, end) {
+                return Err(Refused::Reservation);
+            }
             let mut trial = round.trial.clone();
             if self.withhold(&mut trial, cluster, round.view.jobs, job, whole, now, end) {
-                let tasks = placement.place(&mut trial, job).ok_or(Refused::Reservation)?;
+                let Some(tasks) = placement.place(&mut trial, job) else {
+                    if remembers {
+                        self.remember_refusal(round, job, end);
+                    }
+                    return Err(Refused::Reservation);
+                };
                 if !round.take(&tasks) {
                     return Err(Refused::Reservation);
                 }
@@ -468,6 +502,44 @@ impl Plan {
         };
         self.record(round.view.cluster, job.id, &tasks, end);
         Ok(tasks)
+    }
+
+    /// True when a job asking what `job` asks was refused for a reservation this round, on
+    /// the trial as it is now, with an expected end no later than `end`. Running longer, `job`
+    /// would have at least as much withheld from the same free resources, so it is refused too
+    /// (for the placements [`remembers_refusals`] admits), without withholding and placing again:
+    /// a deep queue of alike jobs behind a reservation costs a lookup each, not a pass over the
+    /// nodes.
+    fn refused_before(&mut self, round: &Round<'_>, job: &Job, end: SimTime) -> bool {
+        if self.refused_version != round.version() {
+            self.refused.clear();
+            self.refused_version = round.version();
+            return false;
+        }
+        let task = job.spec.task;
+        self.refused.iter().any(|&(t, n, allowed, at)| {
+            t == task && n == job.spec.tasks && allowed == job.allowed_gpu_types && at <= end
+        })
+    }
+
+    /// Notes that `job`, expected to end at `end`, was refused for a reservation on the trial as
+    /// it is (see [`Plan::refused_before`]).
+    fn remember_refusal(&mut self, round: &Round<'_>, job: &Job, end: SimTime) {
+        if self.refused_version != round.version() {
+            self.refused.clear();
+            self.refused_version = round.version();
+        }
+        let (task, tasks, allowed) = (job.spec.task, job.spec.tasks, job.allowed_gpu_types);
+        let kept = self.refused.len();
+        match self
+            .refused
+            .iter_mut()
+            .find(|(t, n, a, _)| *t == task && *n == tasks && *a == allowed)
+        {
+            Some(entry) => entry.3 = entry.3.min(end),
+            None if kept < REFUSALS_KEPT => self.refused.push((task, tasks, allowed, end)),
+            None => {}
+        }
     }
 
     /// The reservation that starts first: its job and start (what a job refused for
