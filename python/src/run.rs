@@ -94,7 +94,7 @@ pub fn run<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (_, _, loaded) = load(kind, value, origin, base_dir, &overrides, seed)?;
     if let Some(dir) = &out {
-        scenarios::output::prepare_run_folder(dir)?;
+        scenarios::output::prepare_run_folder(dir).map_err(to_py)?;
     }
     let work = || {
         let (run, streamed) = match (&out, keep_jobs) {

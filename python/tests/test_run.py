@@ -71,6 +71,22 @@ def test_a_run_into_an_earlier_runs_folder_leaves_none_of_its_files(tiny, tmp_pa
     assert sorted(p.name for p in out.iterdir()) == ["jobs.csv", "summary.json", "timeseries.csv"]
 
 
+def test_a_run_refuses_a_sweeps_folder_and_clears_a_killed_runs_temporary_files(tiny, tmp_path):
+    # A folder holding a sweep is refused as the command refuses it, and left as it was; the
+    # temporary files a killed run left in a run folder go with the next run.
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text("{}")
+    with pytest.raises(clustersim.InputError, match="holds a sweep or comparison"):
+        clustersim.run(tiny, out=sweep)
+    assert [p.name for p in sweep.iterdir()] == ["sweep.json"]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".jobs.csv.a1B2c3.tmp").write_text("left")
+    clustersim.run(tiny, out=out)
+    assert sorted(p.name for p in out.iterdir()) == ["jobs.csv", "summary.json", "timeseries.csv"]
+
+
 def test_tables_equal_the_files_the_run_writes(tiny, tmp_path):
     out = tmp_path / "out"
     result = clustersim.run(tiny, out=out, frame="dict")
