@@ -680,6 +680,9 @@ impl Plan {
     /// was due before now, some reservation is on named nodes or a reserved job holds nothing.
     pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &Forecast) -> bool {
         let now = round.now();
+        // Refusals hold for the trial of the round they were made in; a new round's versions
+        // start again from 0.
+        self.refused.clear();
         if !self.settle_counts(&round.view) {
             return false;
         }
