@@ -822,41 +822,29 @@ fn fragmentation_is_measured_against_the_tasks_the_run_places() {
 #[test]
 fn a_fair_policy_with_one_user_is_told_to_keep_arrival_order() {
     let note = "note: every job has the same user (the trace gives no users, or one): drf has nothing to share out and keeps arrival order";
-    let dir = workspace(SCENARIO, TRACE);
-    let output = clustersim(
-        &[
-            "run",
-            "s.toml",
-            "--no-report",
-            "--out",
-            "out",
-            "--set",
-            "policy.name=drf",
-        ],
-        dir.path(),
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(common::stdout(&output).contains(note), "{}", common::stdout(&output));
     let two_users = "job_id,submit_s,duration_s,tasks,gpus_per_task,user\na,0,100,1,4,ann\nb,0,100,1,4,bob\n";
-    let dir = workspace(SCENARIO, two_users);
-    let output = clustersim(
-        &[
-            "run",
-            "s.toml",
-            "--no-report",
-            "--out",
-            "out",
-            "--set",
-            "policy.name=drf",
-        ],
-        dir.path(),
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        !common::stdout(&output).contains("note: every job"),
-        "{}",
-        common::stdout(&output)
-    );
+    for (trace, noted) in [(TRACE, true), (two_users, false)] {
+        let dir = workspace(SCENARIO, trace);
+        let output = clustersim(
+            &[
+                "run",
+                "s.toml",
+                "--no-report",
+                "--out",
+                "out",
+                "--set",
+                "policy.name=drf",
+            ],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(
+            common::stdout(&output).contains(note),
+            noted,
+            "{}",
+            common::stdout(&output)
+        );
+    }
 }
 
 /// A run killed outright leaves its temporary files (`.NAME.XXXXXX.tmp`); the next run into

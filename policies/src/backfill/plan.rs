@@ -511,33 +511,32 @@ impl Plan {
     /// a deep queue of alike jobs behind a reservation costs a lookup each, not a pass over the
     /// nodes.
     fn refused_before(&mut self, round: &Round<'_>, job: &Job, end: SimTime) -> bool {
+        let task = job.spec.task;
+        self.refusals(round).iter().any(|&(t, n, allowed, at)| {
+            t == task && n == job.spec.tasks && allowed == job.allowed_gpu_types && at <= end
+        })
+    }
+
+    /// The refusals that hold on `round`'s trial as it is: none once it has changed.
+    fn refusals(&mut self, round: &Round<'_>) -> &mut Vec<(TaskRequest, u32, GpuTypeSet, SimTime)> {
         if self.refused_version != round.version() {
             self.refused.clear();
             self.refused_version = round.version();
-            return false;
         }
-        let task = job.spec.task;
-        self.refused.iter().any(|&(t, n, allowed, at)| {
-            t == task && n == job.spec.tasks && allowed == job.allowed_gpu_types && at <= end
-        })
+        &mut self.refused
     }
 
     /// Notes that `job`, expected to end at `end`, was refused for a reservation on the trial as
     /// it is (see [`Plan::refused_before`]).
     fn remember_refusal(&mut self, round: &Round<'_>, job: &Job, end: SimTime) {
-        if self.refused_version != round.version() {
-            self.refused.clear();
-            self.refused_version = round.version();
-        }
         let (task, tasks, allowed) = (job.spec.task, job.spec.tasks, job.allowed_gpu_types);
-        let kept = self.refused.len();
-        match self
-            .refused
-            .iter_mut()
-            .find(|(t, n, a, _)| *t == task && *n == tasks && *a == allowed)
+        let refused = self.refusals(round);
+        match refused
+            .iter()
+            .position(|&(t, n, a, _)| t == task && n == tasks && a == allowed)
         {
-            Some(entry) => entry.3 = entry.3.min(end),
-            None if kept < REFUSALS_KEPT => self.refused.push((task, tasks, allowed, end)),
+            Some(i) => refused[i].3 = refused[i].3.min(end),
+            None if refused.len() < REFUSALS_KEPT => refused.push((task, tasks, allowed, end)),
             None => {}
         }
     }

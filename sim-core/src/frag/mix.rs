@@ -33,12 +33,17 @@ pub struct TaskClass {
 impl TaskClass {
     /// The class of the tasks of `spec`.
     pub fn of(spec: &JobSpec) -> TaskClass {
+        TaskClass::asking(&spec.task, &spec.gpu_types)
+    }
+
+    /// The class of tasks asking `task` on the GPU models `gpu_types`.
+    fn asking(task: &TaskRequest, gpu_types: &[String]) -> TaskClass {
         TaskClass {
-            cpu_milli: spec.task.cpu_milli,
-            gpus: spec.task.gpus,
-            milli_per_gpu: spec.task.milli_per_gpu,
-            gpu_types: spec.gpu_types.clone(),
-            mig: spec.task.mig,
+            cpu_milli: task.cpu_milli,
+            gpus: task.gpus,
+            milli_per_gpu: task.milli_per_gpu,
+            gpu_types: gpu_types.to_vec(),
+            mig: task.mig,
         }
     }
 }
@@ -87,8 +92,7 @@ impl TaskMix {
 
     /// Counts the tasks of one job (a gang of `tasks` counts `tasks` times).
     pub fn add(&mut self, spec: &JobSpec) {
-        *self.counts.entry(TaskClass::of(spec)).or_insert(0) += u64::from(spec.tasks);
-        self.tasks += u64::from(spec.tasks);
+        self.count(TaskClass::of(spec), spec.tasks);
     }
 
     /// Counts the tasks of one job as `cluster` runs them, `hot_spares` nodes held out: a task
@@ -101,13 +105,11 @@ impl TaskMix {
         if !fits {
             return;
         }
-        let class = TaskClass {
-            cpu_milli: task.cpu_milli,
-            gpus: task.gpus,
-            milli_per_gpu: task.milli_per_gpu,
-            gpu_types: spec.gpu_types.clone(),
-            mig: task.mig,
-        };
+        self.count(TaskClass::asking(&task, &spec.gpu_types), tasks);
+    }
+
+    /// Counts `tasks` tasks of `class`.
+    fn count(&mut self, class: TaskClass, tasks: u32) {
         *self.counts.entry(class).or_insert(0) += u64::from(tasks);
         self.tasks += u64::from(tasks);
     }
