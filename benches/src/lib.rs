@@ -175,6 +175,7 @@ impl SchedulingState {
             cluster: &self.cluster,
             jobs: &self.jobs,
             pending: &self.pending,
+            pending_epoch: 0,
             running: &self.running,
             physics: &self.physics,
             models: &[],

@@ -31,6 +31,7 @@ mod scheduler;
 mod slicing;
 pub mod spec;
 mod victims;
+mod waiting_index;
 
 use sim_core::frag::TypicalTasks;
 use sim_core::policy::Policy;

@@ -79,6 +79,11 @@ impl<'v> Round<'v> {
             .map(move |&id| view.job(id))
     }
 
+    /// No node of the trial has more free GPU capacity than this, in milli-GPU (an upper bound).
+    pub(crate) fn max_node_free_gpu_milli(&self) -> u64 {
+        self.max_node_free_gpu_milli
+    }
+
     /// True when the free-capacity bounds already rule `job` out.
     #[inline]
     pub(crate) fn cannot_fit(&self, job: &Job) -> bool {

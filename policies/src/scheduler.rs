@@ -39,6 +39,7 @@ use crate::round::Round;
 use crate::slicing::TimeSlicing;
 use crate::spec::PolicySpec;
 use crate::victims::{StopRule, make_room};
+use crate::waiting_index::{Filter, WaitingIndex};
 
 /// A policy assembled from parts.
 pub struct Scheduler {
@@ -67,6 +68,10 @@ pub struct Scheduler {
     explain: Option<Explainer>,
     /// The jobs the queue order offered this round, checked against its contract.
     offers: Offers,
+    /// The waiting jobs indexed for backfilling past a deep queue, when the order is the
+    /// pending list's and nothing but the reservations decides who may start (see
+    /// [`WaitingIndex`]).
+    waiting: Option<WaitingIndex>,
 }
 
 /// A backfilling plan kept from the last round. With FIFO order, whole-node reservations on a
@@ -94,18 +99,20 @@ impl Scheduler {
     /// the FGD placement measures fragmentation against the workload's `typical` tasks.
     pub fn new(spec: &PolicySpec, seed: u64, typical: &TypicalTasks) -> Scheduler {
         let context = Context::with_typical(seed, typical.clone());
-        let queue = (spec.queue.build)(&spec.params, &context);
+        let mut queue = (spec.queue.build)(&spec.params, &context);
         let placement = (spec.placement.build)(&spec.params, &context);
         let quotas = Quotas::new(spec.queues());
         let preemption = Preemption::new(&spec.preemption, &spec.params, &context);
+        let carries_plans = spec.backfill_depth.is_some()
+            && queue.arrival_order()
+            && quotas.is_none()
+            && preemption.is_none()
+            && spec.slicing.is_none()
+            && placement.carries_plans();
         Scheduler {
             label: spec.label.clone(),
-            carries_plans: spec.backfill_depth.is_some()
-                && queue.arrival_order()
-                && quotas.is_none()
-                && preemption.is_none()
-                && spec.slicing.is_none()
-                && placement.carries_plans(),
+            carries_plans,
+            waiting: (carries_plans && queue.pending_cursor().is_some()).then(WaitingIndex::default),
             queue,
             placement,
             backfill_depth: spec.backfill_depth,
@@ -136,6 +143,7 @@ impl Scheduler {
     ) -> Scheduler {
         Scheduler {
             carries_plans: false,
+            waiting: None,
             explain: Some(Explainer::new(sink, top_k)),
             ..Scheduler::new(spec, seed, typical)
         }
@@ -169,6 +177,8 @@ impl Scheduler {
     fn fill(&mut self, round: &mut Round<'_>, decisions: &mut Vec<Decision>) -> Option<Box<Plan>> {
         let view = round.view;
         let mut plan: Option<Box<Plan>> = None;
+        // What the reservations ask of a job passed over by the index, once they are all made.
+        let mut reserved: Option<Filter> = None;
         loop {
             // Most of a deep queue behind a full cluster, once every reservation is made, is
             // ruled out by its capacity alone, without reading the jobs' records. Such a job
@@ -178,10 +188,16 @@ impl Scheduler {
             let passes_over =
                 plan.as_ref().is_some_and(|plan| !plan.has_room()) && self.quotas.is_none() && self.explain.is_none();
             if passes_over && let Some(cursor) = self.queue.pending_cursor() {
-                let rest = view.pending.get(*cursor..).unwrap_or_default();
-                let ruled_out = rest.iter().take_while(|&&id| round.rules_out(view.demand(id))).count();
-                self.blocked.extend_from_slice(&rest[..ruled_out]);
-                *cursor += ruled_out;
+                if let (Some(waiting), Some(plan)) = (self.waiting.as_ref().filter(|w| w.ready()), plan.as_mut()) {
+                    let placement = self.placement.as_mut();
+                    *cursor = next_candidate(waiting, round, plan, placement, &mut reserved, *cursor)
+                        .unwrap_or(view.pending.len());
+                } else {
+                    let rest = view.pending.get(*cursor..).unwrap_or_default();
+                    let ruled_out = rest.iter().take_while(|&&id| round.rules_out(view.demand(id))).count();
+                    self.blocked.extend_from_slice(&rest[..ruled_out]);
+                    *cursor += ruled_out;
+                }
             }
             let Some(id) = self.queue.next(&view) else {
                 break;
@@ -444,7 +460,13 @@ impl Scheduler {
     /// may start on what is left or stop lower-priority jobs at once.
     fn schedule_round(&mut self, view: &ClusterView<'_>, decisions: &mut Vec<Decision>) {
         let mut round = Round::new(*view, std::mem::take(&mut self.trial_memory));
+        if let Some(waiting) = &mut self.waiting {
+            waiting.sync(view);
+        }
         self.run_round(&mut round, view, decisions);
+        if let Some(waiting) = &mut self.waiting {
+            waiting.started(&round.started);
+        }
         if !round.stopped().is_empty() {
             decisions.push(Decision::WakeAt(view.now));
         }
@@ -537,4 +559,45 @@ impl Policy for Scheduler {
             quotas.observe(record, view);
         }
     }
+}
+
+/// The pending position, at `from` or later, of the next job that could start beside `plan`'s
+/// reservations, every one of which is made; the jobs before it would be refused, and are
+/// passed over without reading them (debug builds offer each to the plan to check).
+fn next_candidate(
+    waiting: &WaitingIndex,
+    round: &mut Round<'_>,
+    plan: &mut Plan,
+    placement: &mut dyn Placement,
+    reserved: &mut Option<Filter>,
+    from: usize,
+) -> Option<usize> {
+    let fits_now = Filter::fits_now(round.free_gpu_milli(), round.max_node_free_gpu_milli());
+    let next = waiting.next_passing(from, &fits_now).and_then(|at| {
+        let filter = reserved.get_or_insert_with(|| {
+            let mut filter = fits_now;
+            plan.backfill_bounds(round, placement, &mut filter);
+            filter
+        });
+        let filter = Filter {
+            free_total: fits_now.free_total,
+            max_task: fits_now.max_task,
+            ..*filter
+        };
+        waiting.next_passing(at, &filter)
+    });
+    if cfg!(debug_assertions) {
+        let view = round.view;
+        let end = next.unwrap_or(view.pending.len());
+        for &id in &view.pending[from..end] {
+            let job = view.job(id);
+            debug_assert!(
+                round.rules_out(view.demand(id)) || plan.admit(round, placement, job).is_err(),
+                "job #{} passed over by the waiting index would have started at {:?}",
+                id.0,
+                view.now
+            );
+        }
+    }
+    next
 }

@@ -24,6 +24,11 @@ pub struct ClusterView<'a> {
     pub jobs: &'a JobStore,
     /// Jobs waiting to start, in arrival order (a preempted job returns to its arrival position).
     pub pending: &'a [JobId],
+    /// Changes whenever `pending` changes other than by arrivals appended at its end and jobs
+    /// a policy started leaving it (a stopped job returning to its place, a held job leaving
+    /// the queue): a policy that keeps its own index of the waiting jobs up to date from its
+    /// starts and the list's tail knows from it when to read the list whole again.
+    pub pending_epoch: u64,
     /// Jobs running now, in id order.
     pub running: &'a BTreeSet<JobId>,
     /// Network, power and heat: uplink loads, rack power headroom, temperatures

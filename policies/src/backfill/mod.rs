@@ -43,7 +43,7 @@ mod plan;
 mod rules;
 mod steps;
 
-pub(crate) use forecast::Forecast;
+pub(crate) use forecast::{Forecast, estimate};
 pub(crate) use plan::{Plan, Refused};
 
 use crate::registry::BackfillPart;

@@ -16,6 +16,7 @@ use super::forecast::{Forecast, countable, estimate};
 use super::steps::Steps;
 use crate::placement::Placement;
 use crate::round::Round;
+use crate::waiting_index::Filter;
 
 /// The shortest time after now that a job past its estimate is expected to end.
 const ONE_MICROSECOND: SimTime = SimTime(1);
@@ -504,6 +505,36 @@ impl Plan {
         Ok(tasks)
     }
 
+    /// The bounds of [`Filter`] that the reservations set, once every one of them is made:
+    /// a job ends by the first reservation's start, or asks for no more GPU capacity than would
+    /// be free then beside that reservation. Only necessary conditions, from totals: a job
+    /// running past the start holds at least what it asks then, as the reserved job and every
+    /// job expected to run on do, and all of them fit in the installed capacity; so a job
+    /// failing both is refused by [`Plan::admit`] (debug builds check each one passed over).
+    pub(crate) fn backfill_bounds(&mut self, round: &Round<'_>, placement: &mut dyn Placement, filter: &mut Filter) {
+        self.settle(round, placement);
+        let Some((first, start)) = self.first_reservation() else {
+            return;
+        };
+        debug_assert_eq!(
+            start, self.first_start,
+            "the first reservation starts at the plan's first start"
+        );
+        let view = round.view;
+        // What the running jobs expected to end by then hold (in a MIG instance, a task may
+        // hold more than it asked for); a job started this round holds nothing yet.
+        let freed: u64 = self
+            .ends
+            .iter()
+            .take_while(|&&(end, _)| end <= start)
+            .flat_map(|&(_, id)| &view.job(id).alloc)
+            .map(TaskAlloc::gpu_milli)
+            .sum();
+        let free_then = view.cluster.installed_gpu_milli() - view.cluster.allocated_gpu_milli() + freed;
+        filter.ends_by = start.0.saturating_sub(self.now.0);
+        filter.extra_total = free_then.saturating_sub(view.job(first).spec.gpu_milli());
+    }
+
     /// True when a job asking what `job` asks was refused for a reservation this round, on
     /// the trial as it is now, with an expected end no later than `end`. Running longer, `job`
     /// would have at least as much withheld from the same free resources, so it is refused too
@@ -857,25 +888,23 @@ impl Plan {
             }
             let spare = self.idle[i].min_over(from, to).max(0) as usize;
             // A whole-node task can only use a node idle now; a shared one turns any node that
-            // would be free in the window into a busy one.
-            let usable: Vec<NodeId> = pool
-                .nodes
-                .iter()
-                .copied()
-                .filter(|&n| {
-                    countable(cluster, n)
-                        && if whole.is_some() {
-                            trial.is_idle(n)
-                        } else {
-                            self.free_within(n, from, to)
-                        }
-                })
-                .collect();
-            if usable.len() > spare {
-                for &node in &usable[spare..] {
-                    trial.withhold_node(node);
+            // would be free in the window into a busy one. The first `spare` such nodes stay
+            // usable, the rest are withheld.
+            let mut usable = 0;
+            for &node in &pool.nodes {
+                let free = countable(cluster, node)
+                    && if whole.is_some() {
+                        trial.is_idle(node)
+                    } else {
+                        self.free_within(node, from, to)
+                    };
+                if free {
+                    usable += 1;
+                    if usable > spare {
+                        trial.withhold_node(node);
+                        withheld = true;
+                    }
                 }
-                withheld = true;
             }
         }
         withheld

@@ -359,6 +359,7 @@ impl State {
             cluster: &self.cluster,
             jobs: &self.jobs,
             pending: &self.pending,
+            pending_epoch: self.pending.epoch(),
             running: &self.running,
             physics: model::find(&self.models).unwrap_or(Physics::off()),
             models: &self.models,

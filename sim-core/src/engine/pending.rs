@@ -11,6 +11,8 @@ use crate::ids::JobId;
 pub(super) struct Pending {
     ids: Vec<JobId>,
     start: usize,
+    /// Counts the changes other than appending and removing (see [`Pending::epoch`]).
+    epoch: u64,
 }
 
 impl Pending {
@@ -22,6 +24,7 @@ impl Pending {
     /// Inserts `id` at position `at` of the list as read.
     pub(super) fn insert(&mut self, at: usize, id: JobId) {
         self.ids.insert(self.start + at, id);
+        self.epoch += 1;
     }
 
     /// Removes the job at position `at` of the list as read.
@@ -41,7 +44,18 @@ impl Pending {
     pub(super) fn retain(&mut self, keep: impl FnMut(&JobId) -> bool) {
         self.ids.drain(..self.start);
         self.start = 0;
+        let before = self.ids.len();
         self.ids.retain(keep);
+        if self.ids.len() != before {
+            self.epoch += 1;
+        }
+    }
+
+    /// Changes whenever the list changes other than by [`Pending::push`] and [`Pending::remove`]
+    /// (arrivals at its end, started jobs leaving it): the engine's
+    /// [`crate::view::ClusterView::pending_epoch`].
+    pub(super) fn epoch(&self) -> u64 {
+        self.epoch
     }
 }
 
@@ -69,10 +83,15 @@ mod tests {
         pending.remove(0);
         assert_eq!(&*pending, &[JobId(2), JobId(3), JobId(4), JobId(5)]);
         pending.remove(2);
+        assert_eq!(pending.epoch(), 0, "appending and removing keep the epoch");
         pending.insert(0, JobId(9));
         assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(3), JobId(5)]);
+        assert_eq!(pending.epoch(), 1, "an insertion changes it");
         pending.retain(|id| id.0 != 3);
         assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(5)]);
+        assert_eq!(pending.epoch(), 2, "so does a removal by retain");
+        pending.retain(|_| true);
+        assert_eq!(pending.epoch(), 2, "a retain that keeps everything does not");
         pending.remove(0);
         pending.remove(0);
         pending.remove(0);
