@@ -190,7 +190,7 @@ impl Scheduler {
             if passes_over && let Some(cursor) = self.queue.pending_cursor() {
                 if let (Some(waiting), Some(plan)) = (self.waiting.as_ref().filter(|w| w.ready()), plan.as_mut()) {
                     let placement = self.placement.as_mut();
-                    *cursor = next_candidate(waiting, round, plan, placement, &mut reserved, *cursor)
+                    *cursor = next_candidate(waiting, round, plan, placement, &self.forecast, &mut reserved, *cursor)
                         .unwrap_or(view.pending.len());
                 } else {
                     let rest = view.pending.get(*cursor..).unwrap_or_default();
@@ -225,7 +225,7 @@ impl Scheduler {
                 // The same bound, job by job: for a plan still taking reservations, and for
                 // orders that do not lend their cursor.
                 Some(_) if round.rules_out(view.demand(id)) => Err(Refused::NoRoom),
-                Some(plan) => plan.admit(round, self.placement.as_mut(), job),
+                Some(plan) => plan.admit(round, self.placement.as_mut(), &self.forecast, job),
                 None => round.place(self.placement.as_mut(), job).ok_or(Refused::NoRoom),
             };
             let refused = match placed {
@@ -330,7 +330,7 @@ impl Scheduler {
         let mut started = Vec::new();
         for id in kept.plan.due() {
             let job = view.job(id);
-            let Some(tasks) = kept.plan.start_due(round, self.placement.as_mut(), job) else {
+            let Some(tasks) = kept.plan.start_due(round, self.placement.as_mut(), &self.forecast, job) else {
                 return false;
             };
             started.push((job, tasks));
@@ -338,7 +338,7 @@ impl Scheduler {
         let first_new = view.pending.partition_point(|&id| id <= kept.last);
         for &id in &view.pending[first_new..] {
             let job = view.job(id);
-            match kept.plan.admit(round, self.placement.as_mut(), job) {
+            match kept.plan.admit(round, self.placement.as_mut(), &self.forecast, job) {
                 Ok(tasks) => started.push((job, tasks)),
                 Err(_) if kept.plan.has_room() => kept.plan.reserve(job),
                 Err(_) => {}
@@ -569,6 +569,7 @@ fn next_candidate(
     round: &mut Round<'_>,
     plan: &mut Plan,
     placement: &mut dyn Placement,
+    forecast: &Forecast,
     reserved: &mut Option<Filter>,
     from: usize,
 ) -> Option<usize> {
@@ -576,7 +577,7 @@ fn next_candidate(
     let next = waiting.next_passing(from, &fits_now).and_then(|at| {
         let filter = reserved.get_or_insert_with(|| {
             let mut filter = fits_now;
-            plan.backfill_bounds(round, placement, &mut filter);
+            plan.backfill_bounds(round, placement, forecast, &mut filter);
             filter
         });
         let filter = Filter {
@@ -592,7 +593,7 @@ fn next_candidate(
         for &id in &view.pending[from..end] {
             let job = view.job(id);
             debug_assert!(
-                round.rules_out(view.demand(id)) || plan.admit(round, placement, job).is_err(),
+                round.rules_out(view.demand(id)) || plan.admit(round, placement, forecast, job).is_err(),
                 "job #{} passed over by the waiting index would have started at {:?}",
                 id.0,
                 view.now

@@ -37,8 +37,8 @@ pub(crate) struct Forecast {
     /// Each running job's expected end and nodes (each once), looked up by id (the one pass
     /// over it, [`Forecast::refresh`], sorts what it gathers, so its order does not matter).
     jobs: FxHashMap<JobId, (SimTime, Vec<NodeId>)>,
-    /// Per node, the expected ends of the jobs running on it, sorted.
-    on_node: Vec<Vec<SimTime>>,
+    /// Per node, the jobs running on it by expected end, sorted.
+    on_node: Vec<Vec<(SimTime, JobId)>>,
     /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).
     busy_until: Vec<SimTime>,
     /// Per node, its pool when it is countable (see [`countable`]), else [`NOT_COUNTED`]: read
@@ -127,11 +127,12 @@ impl Forecast {
                 let i = node.index();
                 let before = self.busy_until[i];
                 let ends = &mut self.on_node[i];
-                if end >= before {
-                    ends.push(end);
+                let entry = (end, job.id);
+                if ends.last().is_none_or(|&last| last < entry) {
+                    ends.push(entry);
                 } else {
-                    let at = ends.partition_point(|&e| e < end);
-                    ends.insert(at, end);
+                    let at = ends.partition_point(|&e| e < entry);
+                    ends.insert(at, entry);
                 }
                 self.moved(i, before, before.max(end), &mut moves);
             }
@@ -151,12 +152,12 @@ impl Forecast {
                 let i = node.index();
                 let before = self.busy_until[i];
                 let ends = &mut self.on_node[i];
-                if ends.last() == Some(&end) {
+                if ends.last() == Some(&(end, id)) {
                     ends.pop();
-                } else if let Some(at) = ends.iter().position(|&e| e == end) {
+                } else if let Some(at) = ends.iter().position(|&e| e == (end, id)) {
                     ends.remove(at);
                 }
-                let after = ends.last().copied().unwrap_or(SimTime::ZERO);
+                let after = ends.last().map_or(SimTime::ZERO, |&(end, _)| end);
                 self.moved(i, before, after, &mut moves);
             }
             moves.apply(self);
@@ -206,9 +207,9 @@ impl Forecast {
         }
         let nodes = cluster.nodes().len();
         self.on_node = vec![Vec::new(); nodes];
-        for &(end, ref job_nodes) in self.jobs.values() {
+        for (&id, &(end, ref job_nodes)) in &self.jobs {
             for node in job_nodes {
-                self.on_node[node.index()].push(end);
+                self.on_node[node.index()].push((end, id));
             }
         }
         for ends in &mut self.on_node {
@@ -217,7 +218,7 @@ impl Forecast {
         self.busy_until = self
             .on_node
             .iter()
-            .map(|ends| ends.last().copied().unwrap_or(SimTime::ZERO))
+            .map(|ends| ends.last().map_or(SimTime::ZERO, |&(end, _)| end))
             .collect();
         self.counted_pool = (0..nodes)
             .map(|i| {
@@ -257,6 +258,12 @@ impl Forecast {
             end.0 = soon;
         }
         ends[..by_soon].sort_unstable();
+    }
+
+    /// The jobs running on `node`, by expected end (as of their start: one past its estimate
+    /// is not moved to just after now). Call [`Forecast::refresh`] first.
+    pub(crate) fn running_on(&self, node: NodeId) -> &[(SimTime, JobId)] {
+        &self.on_node[node.index()]
     }
 
     /// Per node, when what runs on it is expected to end (`ZERO`: nothing runs on it). Call

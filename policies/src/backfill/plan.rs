@@ -126,6 +126,15 @@ pub(crate) struct Plan {
     /// The nodes with entries in `running_on`.
     running_nodes: Vec<NodeId>,
     running_indexed: bool,
+    /// True when the jobs running under the plan are the forecast's and this round's starts
+    /// (`started_ends`): then only the nodes a reservation claims are indexed, each from the
+    /// forecast's list of its jobs ([`Plan::index_node`]), not every running task.
+    running_from_forecast: bool,
+    /// Per node, whether [`Plan::index_node`] indexed it this round, and the nodes it did.
+    node_indexed: Vec<bool>,
+    indexed_nodes: Vec<NodeId>,
+    /// The jobs started this round, with their expected ends.
+    started_ends: Vec<(SimTime, JobId)>,
     /// Scratch space of [`Plan::withhold_claims`]: a node's changes over time, and the amounts
     /// in force and at their peak.
     events: Vec<(SimTime, u8, TaskAlloc)>,
@@ -262,6 +271,7 @@ impl Plan {
             let mut plan =
                 spare.unwrap_or_else(|| Box::new(Plan::empty(round, depth, Vec::new(), Vec::new(), Vec::new())));
             plan.clear(round, depth);
+            plan.running_from_forecast = true;
             forecast.ends_into(now, &mut plan.ends);
             plan.busy_until.extend_from_slice(forecast.busy_until());
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
@@ -317,6 +327,10 @@ impl Plan {
             running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             running_nodes: Vec::new(),
             running_indexed: false,
+            running_from_forecast: false,
+            node_indexed: vec![false; round.view.cluster.nodes().len()],
+            indexed_nodes: Vec::new(),
+            started_ends: Vec::new(),
             events: Vec::new(),
             peak: NodeAmounts::default(),
             in_force: NodeAmounts::default(),
@@ -352,7 +366,16 @@ impl Plan {
         }
         let nodes = round.view.cluster.nodes().len();
         self.claims_on.resize_with(nodes, Vec::new);
+        for node in self.running_nodes.drain(..) {
+            self.running_on[node.index()].clear();
+        }
         self.running_on.resize_with(nodes, Vec::new);
+        for node in self.indexed_nodes.drain(..) {
+            self.node_indexed[node.index()] = false;
+        }
+        self.node_indexed.resize(nodes, false);
+        self.started_ends.clear();
+        self.running_from_forecast = false;
         self.whole_windows.truncate(pools);
         self.whole_windows.resize_with(pools, Vec::new);
         for windows in &mut self.whole_windows {
@@ -452,12 +475,13 @@ impl Plan {
         &mut self,
         round: &mut Round<'_>,
         placement: &mut dyn Placement,
+        forecast: &Forecast,
         job: &Job,
     ) -> Result<Vec<TaskAlloc>, Refused> {
         if round.cannot_fit(job) {
             return Err(Refused::NoRoom);
         }
-        self.settle(round, placement);
+        self.settle(round, placement, forecast);
         let now = self.now;
         let end = now.saturating_add(estimate(job));
         let tasks = if end <= self.first_start {
@@ -486,7 +510,7 @@ impl Plan {
                 return Err(Refused::Reservation);
             }
             let mut trial = round.trial.clone();
-            if self.withhold(&mut trial, cluster, round.view.jobs, job, whole, now, end) {
+            if self.withhold(&mut trial, cluster, round.view.jobs, forecast, job, whole, now, end) {
                 let Some(tasks) = placement.place(&mut trial, job) else {
                     if remembers {
                         self.remember_refusal(round, job, end);
@@ -511,8 +535,14 @@ impl Plan {
     /// running past the start holds at least what it asks then, as the reserved job and every
     /// job expected to run on do, and all of them fit in the installed capacity; so a job
     /// failing both is refused by [`Plan::admit`] (debug builds check each one passed over).
-    pub(crate) fn backfill_bounds(&mut self, round: &Round<'_>, placement: &mut dyn Placement, filter: &mut Filter) {
-        self.settle(round, placement);
+    pub(crate) fn backfill_bounds(
+        &mut self,
+        round: &Round<'_>,
+        placement: &mut dyn Placement,
+        forecast: &Forecast,
+        filter: &mut Filter,
+    ) {
+        self.settle(round, placement, forecast);
         let Some((first, start)) = self.first_reservation() else {
             return;
         };
@@ -604,22 +634,22 @@ impl Plan {
     /// Works out the deferred reservations, in the order they were made, on the round they were
     /// made in.
     #[inline]
-    fn settle(&mut self, round: &Round<'_>, placement: &mut dyn Placement) {
+    fn settle(&mut self, round: &Round<'_>, placement: &mut dyn Placement, forecast: &Forecast) {
         if !self.deferred.is_empty() {
-            self.settle_deferred(round, placement);
+            self.settle_deferred(round, placement, forecast);
         }
     }
 
     /// [`Plan::settle`] when something is deferred (kept out of line, so that the many admits
     /// that find nothing deferred stay small).
     #[inline(never)]
-    fn settle_deferred(&mut self, round: &Round<'_>, placement: &mut dyn Placement) {
+    fn settle_deferred(&mut self, round: &Round<'_>, placement: &mut dyn Placement, forecast: &Forecast) {
         for i in 0..self.deferred.len() {
             let job = round.view.job(self.deferred[i]);
             let length = estimate(job);
             match self.whole_pools(round.view.cluster, job) {
                 Some(pools) => self.reserve_count(pools, job, length),
-                None => self.reserve_nodes(round, placement, job, length),
+                None => self.reserve_nodes(round, placement, forecast, job, length),
             }
         }
         self.deferred.clear();
@@ -733,8 +763,10 @@ impl Plan {
         }
         self.ends.drain(..ended);
         self.running_indexed = false;
+        self.running_from_forecast = false;
         self.started.clear();
         self.started_tasks.clear();
+        self.started_ends.clear();
         self.now = now;
         self.busy_until.clear();
         self.busy_until.extend_from_slice(forecast.busy_until());
@@ -772,6 +804,7 @@ impl Plan {
         &mut self,
         round: &mut Round<'_>,
         placement: &mut dyn Placement,
+        forecast: &Forecast,
         job: &Job,
     ) -> Option<Vec<TaskAlloc>> {
         let at = self.counted.iter().position(|c| c.job == job.id)?;
@@ -791,13 +824,20 @@ impl Plan {
             .chain(self.bound.iter().map(|b| b.start))
             .min()
             .unwrap_or(SimTime::MAX);
-        self.admit(round, placement, job).ok()
+        self.admit(round, placement, forecast, job).ok()
     }
 
     /// Reserves a job on named nodes: the earliest expected end (or end of a reservation, or
     /// change of a pool's count) at which its placement rule finds room for its whole window,
     /// preferring, task by task, the nodes whose capacity is busy now.
-    fn reserve_nodes(&mut self, round: &Round<'_>, placement: &mut dyn Placement, job: &Job, length: SimTime) {
+    fn reserve_nodes(
+        &mut self,
+        round: &Round<'_>,
+        placement: &mut dyn Placement,
+        forecast: &Forecast,
+        job: &Job,
+        length: SimTime,
+    ) {
         let now = self.now;
         let view = round.view;
         let cluster = view.cluster;
@@ -827,7 +867,7 @@ impl Plan {
             }
             let end = t.saturating_add(length);
             let mut at_t = trial.clone();
-            self.withhold(&mut at_t, cluster, view.jobs, job, None, t, end);
+            self.withhold(&mut at_t, cluster, view.jobs, forecast, job, None, t, end);
             at_t.prefer(released.clone());
             if let Some(tasks) = placement.place(&mut at_t, job) {
                 let mut pending = PendingIdle::default();
@@ -860,6 +900,7 @@ impl Plan {
         trial: &mut Trial<'_>,
         cluster: &Cluster,
         jobs: &JobStore,
+        forecast: &Forecast,
         job: &Job,
         whole: Option<PoolSet>,
         from: SimTime,
@@ -874,7 +915,7 @@ impl Plan {
                 }
             }
         } else {
-            withheld = self.withhold_claims(trial, cluster, jobs, from, to);
+            withheld = self.withhold_claims(trial, cluster, jobs, forecast, from, to);
         }
         if whole.and_then(PoolSet::single).is_some() {
             // One pool: the count check already said enough of its nodes are spare.
@@ -925,6 +966,7 @@ impl Plan {
         trial: &mut Trial<'_>,
         cluster: &Cluster,
         jobs: &JobStore,
+        forecast: &Forecast,
         from: SimTime,
         to: SimTime,
     ) -> bool {
@@ -935,7 +977,7 @@ impl Plan {
         if self.claimed.is_empty() {
             return false;
         }
-        self.index_running(jobs);
+        self.index_running(jobs, forecast);
         let mut any = false;
         // Scratch lists kept in the plan, so that a round allocates them once.
         let mut events = std::mem::take(&mut self.events);
@@ -1009,8 +1051,18 @@ impl Plan {
 
     /// Indexes the tasks of the jobs running under the plan by node, with their expected ends
     /// ([`Plan::running_on`]), unless they already are: once a round, when a reservation on
-    /// named nodes is first weighed against a job that would start.
-    fn index_running(&mut self, jobs: &JobStore) {
+    /// named nodes is first weighed against a job that would start; or, when the running jobs
+    /// are the forecast's, only on the nodes reservations claim, each once.
+    fn index_running(&mut self, jobs: &JobStore, forecast: &Forecast) {
+        if self.running_from_forecast {
+            for i in 0..self.claimed.len() {
+                let node = self.claimed[i];
+                if !self.node_indexed[node.index()] {
+                    self.index_node(node, jobs, forecast);
+                }
+            }
+            return;
+        }
         if self.running_indexed {
             return;
         }
@@ -1029,6 +1081,45 @@ impl Plan {
         }
     }
 
+    /// Indexes the tasks on `node` of the jobs running under the plan: those the forecast lists
+    /// there (one past its estimate expected just after now, as in `ends`) and this round's
+    /// starts.
+    fn index_node(&mut self, node: NodeId, jobs: &JobStore, forecast: &Forecast) {
+        self.node_indexed[node.index()] = true;
+        self.indexed_nodes.push(node);
+        let soon = self.now.saturating_add(ONE_MICROSECOND);
+        for &(end, id) in forecast.running_on(node) {
+            for task in jobs[id].alloc.iter().filter(|t| t.node == node) {
+                add_on_node(
+                    &mut self.running_on,
+                    &mut self.running_nodes,
+                    node,
+                    (end.max(soon), *task),
+                );
+            }
+        }
+        for &(end, id) in &self.started_ends {
+            let tasks = &self.started_tasks[self.started[&id].clone()];
+            for task in tasks.iter().filter(|t| t.node == node) {
+                add_on_node(&mut self.running_on, &mut self.running_nodes, node, (end, *task));
+            }
+        }
+        if cfg!(debug_assertions) {
+            let mut expected: Vec<(SimTime, TaskAlloc)> = Vec::new();
+            for &(end, id) in &self.ends {
+                let tasks = self.tasks_of(jobs, id).iter().filter(|t| t.node == node);
+                expected.extend(tasks.map(|task| (end, *task)));
+            }
+            let indexed = &self.running_on[node.index()];
+            debug_assert!(
+                expected.len() == indexed.len() && expected.iter().all(|e| indexed.contains(e)),
+                "the forecast's jobs on node {} differ from the plan's at {:?}",
+                node.0,
+                self.now
+            );
+        }
+    }
+
     /// True when `node` is free for a whole-node task at some instant of `[from, to)`.
     fn free_within(&self, node: NodeId, from: SimTime, to: SimTime) -> bool {
         let taken = &self.windows[node.index()];
@@ -1042,8 +1133,14 @@ impl Plan {
         let from = self.started_tasks.len();
         self.started_tasks.extend_from_slice(tasks);
         self.started.insert(id, from..self.started_tasks.len());
-        if self.running_indexed {
-            for task in tasks {
+        self.started_ends.push((end, id));
+        for task in tasks {
+            let indexed = if self.running_from_forecast {
+                self.node_indexed[task.node.index()]
+            } else {
+                self.running_indexed
+            };
+            if indexed {
                 add_on_node(&mut self.running_on, &mut self.running_nodes, task.node, (end, *task));
             }
         }
