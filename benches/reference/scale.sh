@@ -9,8 +9,9 @@
 #   benches/reference/scale.sh                          # the README's grid (about 15 minutes)
 #   JOBS="10000 100000" NODES="128 1024" benches/reference/scale.sh
 #   CLUSTERSIM=/tmp/clustersim benches/reference/scale.sh    # time that binary
-#   LOAD=1.2 JOBS=1000000 NODES=10000 benches/reference/scale.sh  # an overloaded cluster: a queue
-#                                                               # that grows (EASY's hard case)
+#   LOAD=3 JOBS=100000 NODES=1024 benches/reference/scale.sh  # a saturated cluster: a queue that
+#                                                             # grows (EASY's hard case; at 1.2
+#                                                             # the DL family forms none)
 set -euo pipefail
 TIMEFORMAT='%R %U'   # bash's `time`: wall and user seconds of the whole process
 cd "$(dirname "$0")/../.."

@@ -184,7 +184,8 @@ impl Scheduler {
             // ruled out by its capacity alone, without reading the jobs' records. Such a job
             // waits, as the refusal below would have it: nothing else of the round changes for
             // a job with no quota, no reason to note and no reservation to take. An order that
-            // walks the pending list is moved past a run of them in one scan.
+            // walks the pending list is moved past a run of them in one scan, or, with the
+            // waiting index, straight to the next job the reservations may let start.
             let passes_over =
                 plan.as_ref().is_some_and(|plan| !plan.has_room()) && self.quotas.is_none() && self.explain.is_none();
             if passes_over && let Some(cursor) = self.queue.pending_cursor() {
