@@ -3,7 +3,7 @@
 //! round's availability profile starts from it without scanning or sorting the cluster.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, VecDeque};
 
 use rustc_hash::FxHashMap;
 
@@ -33,7 +33,9 @@ pub(crate) fn estimate(job: &Job) -> SimTime {
 #[derive(Debug, Default)]
 pub(crate) struct Forecast {
     /// Running jobs by expected end (start + estimate, as of their start).
-    ends: BTreeSet<(SimTime, JobId)>,
+    /// (A sorted deque rather than a tree: a round copies it whole, and jobs mostly start at
+    /// its back and end at its front, where a deque inserts and removes without shifting.)
+    ends: VecDeque<(SimTime, JobId)>,
     /// Each running job's expected end and nodes (each once), looked up by id (the one pass
     /// over it, [`Forecast::refresh`], sorts what it gathers, so its order does not matter).
     jobs: FxHashMap<JobId, (SimTime, Vec<NodeId>)>,
@@ -120,7 +122,8 @@ impl Forecast {
             nodes.sort_unstable();
             nodes.dedup();
         }
-        self.ends.insert((end, job.id));
+        let at = self.ends.partition_point(|&e| e < (end, job.id));
+        self.ends.insert(at, (end, job.id));
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for &node in &nodes {
@@ -145,7 +148,9 @@ impl Forecast {
         let Some((end, mut nodes)) = self.jobs.remove(&id) else {
             return;
         };
-        self.ends.remove(&(end, id));
+        if let Ok(at) = self.ends.binary_search(&(end, id)) {
+            self.ends.remove(at);
+        }
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for &node in &nodes {
@@ -245,15 +250,16 @@ impl Forecast {
     /// expected to end just after now. In (end, job) order.
     pub(crate) fn ends_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) {
         let soon = now.saturating_add(ONE_MICROSECOND);
-        let overdue = self.ends.range(..(soon, JobId(0))).count();
+        let overdue = self.ends.partition_point(|&e| e < (soon, JobId(0)));
         // The overdue jobs join those expected just after now anyway: all of them are sorted
         // by id together, as a scan of the running jobs sorts them.
         let by_soon = self
             .ends
-            .range(..(soon.saturating_add(ONE_MICROSECOND), JobId(0)))
-            .count();
+            .partition_point(|&e| e < (soon.saturating_add(ONE_MICROSECOND), JobId(0)));
         ends.clear();
-        ends.extend(self.ends.iter().copied());
+        let (front, back) = self.ends.as_slices();
+        ends.extend_from_slice(front);
+        ends.extend_from_slice(back);
         for end in &mut ends[..overdue] {
             end.0 = soon;
         }
