@@ -841,19 +841,39 @@ impl Plan {
         let now = self.now;
         let view = round.view;
         let cluster = view.cluster;
-        let mut times: Vec<SimTime> = self.ends.iter().map(|&(t, _)| t).collect();
-        times.extend(self.bound.iter().map(|b| b.end));
+        // The candidate times in order: the expected ends (sorted already, and usually many,
+        // of which the first few are tried) merged with the reservations' ends and the pools'
+        // count changes.
+        let mut others: Vec<SimTime> = self.bound.iter().map(|b| b.end).collect();
         for steps in &self.idle {
-            times.extend(steps.changes_after(now));
+            others.extend(steps.changes_after(now));
         }
-        times.retain(|&t| t > now && t != SimTime::MAX);
-        times.sort_unstable();
-        times.dedup();
+        others.sort_unstable();
+        let (mut from_ends, mut from_others, mut last) = (0, 0, now);
         let mut trial = round.trial.clone();
         let mut free = round.free_gpu_milli();
         let mut released: Vec<NodeId> = Vec::new();
         let mut next = 0;
-        for t in times {
+        loop {
+            let t = match (self.ends.get(from_ends), others.get(from_others)) {
+                (None, None) => break,
+                (Some(&(end, _)), Some(&other)) if other < end => {
+                    from_others += 1;
+                    other
+                }
+                (Some(&(end, _)), _) => {
+                    from_ends += 1;
+                    end
+                }
+                (None, Some(&other)) => {
+                    from_others += 1;
+                    other
+                }
+            };
+            if t <= last || t == SimTime::MAX {
+                continue;
+            }
+            last = t;
             while next < self.ends.len() && self.ends[next].0 <= t {
                 for task in self.tasks_of(view.jobs, self.ends[next].1) {
                     trial.give_back(task);
