@@ -15,6 +15,13 @@ use sim_core::view::ClusterView;
 
 use crate::backfill::estimate;
 
+/// The queue length at which the index is built.
+const BUILD_AT: usize = 128;
+
+/// The queue length under which a built index is let go (below [`BUILD_AT`], so that a queue
+/// hovering around it is not indexed again and again).
+const DROP_BELOW: usize = 32;
+
 /// What a waiting job must meet to be worth offering: a job failing it would be refused.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Filter {
@@ -117,25 +124,42 @@ impl WaitingIndex {
     }
 
     /// Brings the index up to the pending list of `view`, which the round is given; it may be
-    /// used this round if it is then [`WaitingIndex::ready`].
+    /// used this round if it is then [`WaitingIndex::ready`]. A short queue is walked as cheaply
+    /// as the index is kept, so the index is built only once the queue is [`BUILD_AT`] jobs
+    /// long, and let go when it falls under [`DROP_BELOW`].
     pub(crate) fn sync(&mut self, view: &ClusterView<'_>) {
-        let started = std::mem::take(&mut self.started);
-        if self.epoch != Some(view.pending_epoch) {
+        if self.epoch.is_none() && view.pending.len() < BUILD_AT {
+            self.usable = false;
+        } else if self.epoch != Some(view.pending_epoch) || !self.follow(view) {
             self.rebuild(view);
-            return;
         }
+        self.started.clear();
+        if self.usable && (self.tree[1].live as usize) < DROP_BELOW {
+            self.epoch = None;
+            self.usable = false;
+            self.ids.clear();
+        }
+        debug_assert!(
+            !self.usable || self.live().eq(view.pending.iter().copied()),
+            "the waiting index is out of step with the pending list at {:?}",
+            view.now
+        );
+    }
+
+    /// Takes out the jobs started since the last round and adds those that arrived; false
+    /// when the index must be rebuilt instead.
+    fn follow(&mut self, view: &ClusterView<'_>) -> bool {
         if !self.usable {
-            return;
+            return true;
         }
-        for &id in &started {
-            self.remove(id);
+        for i in 0..self.started.len() {
+            self.remove(self.started[i]);
         }
         let last = self.ids.last().copied();
         let arrived = last.map_or(0, |last| view.pending.partition_point(|&id| id <= last));
         for &id in &view.pending[arrived..] {
             if self.ids.len() == self.leaves {
-                self.rebuild(view);
-                return;
+                return false;
             }
             let slot = self.ids.len();
             self.ids.push(id);
@@ -144,14 +168,7 @@ impl WaitingIndex {
         let live = self.tree[1].live as usize;
         // A start the engine refused leaves its job waiting: the count tells, since nothing
         // but starts removes a job while the epoch holds. Many dead slots are reclaimed.
-        if live != view.pending.len() || self.ids.len() > 2 * live + 1024 {
-            self.rebuild(view);
-        }
-        debug_assert!(
-            !self.usable || self.live().eq(view.pending.iter().copied()),
-            "the waiting index is out of step with the pending list at {:?}",
-            view.now
-        );
+        live == view.pending.len() && self.ids.len() <= 2 * live + 1024
     }
 
     /// The jobs held, in order.
