@@ -112,7 +112,9 @@ impl Scheduler {
         Scheduler {
             label: spec.label.clone(),
             carries_plans,
-            waiting: (carries_plans && queue.pending_cursor().is_some()).then(WaitingIndex::default),
+            // Under conservative backfilling every waiting job is reserved: none is passed over.
+            waiting: (carries_plans && spec.backfill_depth != Some(usize::MAX) && queue.pending_cursor().is_some())
+                .then(WaitingIndex::default),
             queue,
             placement,
             backfill_depth: spec.backfill_depth,
