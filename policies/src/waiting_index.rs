@@ -105,8 +105,9 @@ pub(crate) struct WaitingIndex {
     leaves: usize,
     /// The pending list's epoch the index mirrors, once built.
     epoch: Option<u64>,
-    /// False when the pending list is not in id order (an order that is not arrival order):
-    /// the index then stays out of use until the list is rebuilt.
+    /// True when the index mirrors the pending list: it is built (the queue was long enough)
+    /// and the list is in id order. A list out of id order (a job returned behind every
+    /// waiting one) keeps it out of use until the list changes again.
     usable: bool,
     /// Jobs the policy started since the last [`WaitingIndex::sync`].
     started: Vec<JobId>,
