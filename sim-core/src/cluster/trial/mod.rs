@@ -56,6 +56,8 @@ pub struct Trial<'c> {
     /// Position in `touched` of each touched node, built once more than [`INDEX_AFTER`] nodes are
     /// touched (before that a linear scan is quicker).
     positions: Positions,
+    /// An emptied index of an earlier trial, whose memory `positions` is built in.
+    spare_positions: SparePositions,
     /// The touched nodes by (free milli-GPU after the tentative tasks, id), built by the first
     /// search (a trial that only checks an allocation never needs it).
     by_free: Option<search::TouchedOrder>,
@@ -76,6 +78,24 @@ pub struct Trial<'c> {
 pub struct TrialMemory {
     touched: Vec<TouchedNode>,
     devices: Vec<u16>,
+    positions: SparePositions,
+}
+
+/// An emptied node index kept for the next trial to build its own in. A copy of a trial (a
+/// what-if) does not take it along: it would copy memory it may never use.
+#[derive(Debug)]
+struct SparePositions(Positions);
+
+impl Default for SparePositions {
+    fn default() -> Self {
+        SparePositions(Positions::Unbuilt)
+    }
+}
+
+impl Clone for SparePositions {
+    fn clone(&self) -> Self {
+        SparePositions::default()
+    }
 }
 
 /// Touched nodes looked up by a linear scan before the trial builds its node index: a trial
@@ -91,6 +111,7 @@ impl<'c> Trial<'c> {
             devices: Vec::new(),
             mig: Vec::new(),
             positions: Positions::Unbuilt,
+            spare_positions: SparePositions::default(),
             by_free: None,
             cursors: search::Cursors::default(),
             preferred: Vec::new(),
@@ -104,15 +125,24 @@ impl<'c> Trial<'c> {
         let mut trial = Trial::new(cluster);
         trial.touched = memory.touched;
         trial.devices = memory.devices;
+        trial.spare_positions = memory.positions;
         trial
     }
 
     /// Ends the trial, keeping its memory for [`Trial::reusing`].
     pub fn into_memory(self) -> TrialMemory {
         let (mut touched, mut devices) = (self.touched, self.devices);
+        let positions = match self.positions {
+            Positions::Unbuilt => self.spare_positions,
+            built => SparePositions(built.emptied(touched.iter().map(|t| t.node))),
+        };
         touched.clear();
         devices.clear();
-        TrialMemory { touched, devices }
+        TrialMemory {
+            touched,
+            devices,
+            positions,
+        }
     }
 
     /// Asks placements to put each task on one of `nodes` when it fits there, and elsewhere only
@@ -458,7 +488,8 @@ impl<'c> Trial<'c> {
             self.positions.insert(node, position);
         } else if self.touched.len() > INDEX_AFTER {
             let nodes = self.cluster.nodes().len();
-            self.positions = Positions::build(self.touched.iter().map(|t| t.node), nodes);
+            let spare = std::mem::take(&mut self.spare_positions).0;
+            self.positions = Positions::build_in(spare, self.touched.iter().map(|t| t.node), nodes);
         }
         position
     }

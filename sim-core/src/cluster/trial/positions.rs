@@ -37,6 +37,47 @@ impl Positions {
         positions
     }
 
+    /// Built as [`Positions::build`] builds, in the memory of `spare` (an emptied index of an
+    /// earlier trial on the same cluster) when it is of the kind `nodes` calls for: a trial that
+    /// touches many nodes of a large cluster would otherwise grow a new map, rehashing as it
+    /// goes, every round.
+    pub(super) fn build_in(spare: Positions, touched: impl Iterator<Item = NodeId>, nodes: usize) -> Positions {
+        let mut positions = match spare {
+            Positions::Table(table) if nodes <= TABLE_UP_TO && table.len() == nodes => Positions::Table(table),
+            Positions::Map(map) if nodes > TABLE_UP_TO => Positions::Map(map),
+            _ => return Positions::build(touched, nodes),
+        };
+        debug_assert!(positions.is_empty(), "a spare index holds no node");
+        for (i, node) in touched.enumerate() {
+            positions.insert(node, i);
+        }
+        positions
+    }
+
+    /// The index emptied of `touched` (every node it holds), its memory kept for
+    /// [`Positions::build_in`].
+    pub(super) fn emptied(mut self, touched: impl Iterator<Item = NodeId>) -> Positions {
+        match &mut self {
+            Positions::Unbuilt => {}
+            Positions::Table(table) => {
+                for node in touched {
+                    table[node.index()] = ABSENT;
+                }
+            }
+            Positions::Map(map) => map.clear(),
+        }
+        self
+    }
+
+    /// True when no node is recorded (checked in debug builds only: O(nodes) for a table).
+    fn is_empty(&self) -> bool {
+        match self {
+            Positions::Unbuilt => true,
+            Positions::Table(table) => table.iter().all(|&p| p == ABSENT),
+            Positions::Map(map) => map.is_empty(),
+        }
+    }
+
     /// True once built.
     #[inline]
     pub(super) fn is_built(&self) -> bool {
@@ -88,5 +129,23 @@ mod tests {
             assert_eq!(found, [Some(0), Some(1), Some(2), Some(3), None, None]);
         }
         assert_eq!(Positions::Unbuilt.get(NodeId(0)), None);
+    }
+
+    #[test]
+    fn an_emptied_index_is_built_again_as_a_new_one() {
+        // Nodes 7 and 3 touched, emptied, then 9 and 7 touched in a reused index: it answers as
+        // one built afresh (9 at 0, 7 at 1, 3 absent), for the table and the map alike.
+        for nodes in [16, 5000] {
+            let used = Positions::build([NodeId(7), NodeId(3)].into_iter(), nodes);
+            let spare = used.emptied([NodeId(7), NodeId(3)].into_iter());
+            assert!(spare.is_empty());
+            let reused = Positions::build_in(spare, [NodeId(9), NodeId(7)].into_iter(), nodes);
+            let found: Vec<Option<usize>> = [9, 7, 3].iter().map(|&n| reused.get(NodeId(n))).collect();
+            assert_eq!(found, [Some(0), Some(1), None]);
+        }
+        // A table of another cluster's size is not reused.
+        let spare = Positions::build(std::iter::empty(), 16);
+        let built = Positions::build_in(spare, [NodeId(20)].into_iter(), 32);
+        assert_eq!(built.get(NodeId(20)), Some(0));
     }
 }
