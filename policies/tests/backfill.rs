@@ -43,6 +43,40 @@ fn one_job_backfills_another_must_not_delay_the_reservation() {
     assert_eq!(secs(find(&fifo, "c").first_start), Some(110));
 }
 
+/// Behind a whole-node reservation that leaves no node spare, a job sharing a node may start
+/// only on a node that stays busy all through its run; every node that would be free for a
+/// whole-node task at some instant of the run is kept out, whether idle now or not.
+///
+/// Three nodes × 4 GPUs, EASY (best fit). At 0: a (2 GPUs, 300 s) on n0 and b (4 GPUs, 50 s)
+/// on n1 (n0 has too few left). h (2 × 4 GPUs, 100 s) at 1: only n2 is idle, n1 frees at 50,
+/// n0 at 300, so h is reserved at 50 on two whole nodes over 50–150; from 50 to 150 no node is
+/// spare. At 2, j1 (2 GPUs, 200 s) runs to 202: n2 (idle now) and n1 (free from 50) are kept
+/// out, n0 (busy with a until 300) is not and has 2 GPUs free → j1 starts at 2 on n0. At 3,
+/// j3 (1 GPU, 250 s): n0 is full and n1 busy; n2 has room but is kept out → j3 waits. At 50 b
+/// ends and h starts on n1 and n2, ending at 150; j3, now at the head, finds no room and starts
+/// when h ends, at 150, on n1 (best fit: n1 and n2 tie, the lower id first).
+#[test]
+fn a_shared_job_behind_a_whole_node_reservation_starts_only_on_a_node_busy_throughout() {
+    let jobs = vec![
+        job("a", 0, 300, 1, 2.0),
+        job("b", 0, 50, 1, 4.0),
+        job("h", 1, 100, 2, 4.0),
+        job("j1", 2, 200, 1, 2.0),
+        job("j3", 3, 250, 1, 1.0),
+    ];
+    let easy = run("easy-backfill", sized_cluster(3, 3, 4, 64, 512), jobs);
+    let at = |id| {
+        let job = find(&easy, id);
+        let nodes: Vec<u32> = job.alloc.iter().map(|t| t.node.0).collect();
+        (secs(job.first_start).unwrap(), nodes)
+    };
+    assert_eq!(at("a"), (0, vec![0]));
+    assert_eq!(at("b"), (0, vec![1]));
+    assert_eq!(at("h"), (50, vec![1, 2]));
+    assert_eq!(at("j1"), (2, vec![0]));
+    assert_eq!(at("j3"), (150, vec![1]));
+}
+
 /// Alike jobs refused for the reservation in one round are refused in one check; a job asking
 /// otherwise, or ending before the reservation, is still tried.
 ///

@@ -278,6 +278,13 @@ impl Forecast {
         &self.busy_until
     }
 
+    /// Of `pool`: how many countable nodes have nothing running, and how many of the busy ones
+    /// are expected to be free at each time, in time order (as the nodes' latest expected ends
+    /// have it, before any clamp to now). Call [`Forecast::refresh`] first.
+    pub(crate) fn pool_counts(&self, pool: usize) -> (i64, impl Iterator<Item = (SimTime, i64)> + '_) {
+        (self.idle[pool], self.frees_at[pool].iter().map(|(&at, &n)| (at, n)))
+    }
+
     /// Of `pool`: the countable nodes with nothing running (returned), and the busy ones by when
     /// they are expected to be free, put in `frees` (a node past its estimate is expected free
     /// just after now). Call [`Forecast::refresh`] first.

@@ -152,7 +152,16 @@ pub(crate) struct Plan {
     /// version). See [`Plan::refused_before`].
     refused: Vec<(TaskRequest, u32, GpuTypeSet, SimTime)>,
     refused_version: u64,
+    /// True when `busy_until` is the forecast's (not a scan's): the forecast's counts of the
+    /// nodes busy until each time then describe it (see [`Plan::withhold_unspared`]).
+    busy_from_forecast: bool,
+    /// Scratch space of [`Plan::withhold_unspared`]: the nodes with room for a task.
+    roomy: Vec<NodeId>,
 }
+
+/// Most nodes with windows this round for which [`Plan::withhold_unspared`] still answers from
+/// the forecast's counts (it looks at each of them for each count it reads).
+const WINDOWED_AT_MOST: usize = 64;
 
 /// Distinct asks [`Plan::refused`] remembers at most (a queue's jobs mostly ask alike).
 const REFUSALS_KEPT: usize = 64;
@@ -272,6 +281,7 @@ impl Plan {
                 spare.unwrap_or_else(|| Box::new(Plan::empty(round, depth, Vec::new(), Vec::new(), Vec::new())));
             plan.clear(round, depth);
             plan.running_from_forecast = true;
+            plan.busy_from_forecast = true;
             forecast.ends_into(now, &mut plan.ends);
             plan.busy_until.extend_from_slice(forecast.busy_until());
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
@@ -324,6 +334,8 @@ impl Plan {
             last_whole: None,
             refused: Vec::new(),
             refused_version: 0,
+            busy_from_forecast: false,
+            roomy: Vec::new(),
             running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             running_nodes: Vec::new(),
             running_indexed: false,
@@ -376,6 +388,7 @@ impl Plan {
         self.node_indexed.resize(nodes, false);
         self.started_ends.clear();
         self.running_from_forecast = false;
+        self.busy_from_forecast = false;
         self.whole_windows.truncate(pools);
         self.whole_windows.resize_with(pools, Vec::new);
         for windows in &mut self.whole_windows {
@@ -510,7 +523,20 @@ impl Plan {
                 return Err(Refused::Reservation);
             }
             let mut trial = round.trial.clone();
-            if self.withhold(&mut trial, cluster, round.view.jobs, forecast, job, whole, now, end) {
+            // The placements that remember refusals choose among the nodes with room by those
+            // nodes' state alone: the nodes without room need not be withheld.
+            let only_roomy = remembers;
+            if self.withhold(
+                &mut trial,
+                cluster,
+                round.view.jobs,
+                forecast,
+                job,
+                whole,
+                only_roomy,
+                now,
+                end,
+            ) {
                 let Some(tasks) = placement.place(&mut trial, job) else {
                     if remembers {
                         self.remember_refusal(round, job, end);
@@ -770,6 +796,7 @@ impl Plan {
         self.now = now;
         self.busy_until.clear();
         self.busy_until.extend_from_slice(forecast.busy_until());
+        self.busy_from_forecast = true;
         for steps in &mut self.idle {
             steps.advance(now);
         }
@@ -887,7 +914,7 @@ impl Plan {
             }
             let end = t.saturating_add(length);
             let mut at_t = trial.clone();
-            self.withhold(&mut at_t, cluster, view.jobs, forecast, job, None, t, end);
+            self.withhold(&mut at_t, cluster, view.jobs, forecast, job, None, false, t, end);
             at_t.prefer(released.clone());
             if let Some(tasks) = placement.place(&mut at_t, job) {
                 let mut pending = PendingIdle::default();
@@ -913,7 +940,9 @@ impl Plan {
     /// Keeps out of `trial` what a job running over `[from, to)` must not take: the claims of
     /// named reservations overlapping the window (whole nodes for a whole-node job), and, in a
     /// pool with whole-node reservations in the window, the nodes beyond what those leave spare.
-    /// Returns whether anything was withheld.
+    /// Returns whether anything was withheld. With `only_roomy` (the job will be placed by a
+    /// rule that chooses among the nodes with room for its task by their own state), a node
+    /// without room for the task may be left as it is.
     #[allow(clippy::too_many_arguments)]
     fn withhold(
         &mut self,
@@ -923,6 +952,7 @@ impl Plan {
         forecast: &Forecast,
         job: &Job,
         whole: Option<PoolSet>,
+        only_roomy: bool,
         from: SimTime,
         to: SimTime,
     ) -> bool {
@@ -948,27 +978,146 @@ impl Plan {
                 continue;
             }
             let spare = self.idle[i].min_over(from, to).max(0) as usize;
-            // A whole-node task can only use a node idle now; a shared one turns any node that
-            // would be free in the window into a busy one. The first `spare` such nodes stay
-            // usable, the rest are withheld.
-            let mut usable = 0;
-            for &node in &pool.nodes {
-                let free = countable(cluster, node)
-                    && if whole.is_some() {
-                        trial.is_idle(node)
-                    } else {
-                        self.free_within(node, from, to)
-                    };
-                if free {
-                    usable += 1;
-                    if usable > spare {
-                        trial.withhold_node(node);
-                        withheld = true;
-                    }
+            if whole.is_none()
+                && only_roomy
+                && spare == 0
+                && from == self.now
+                && let Some(any) = self.withhold_unspared(trial, cluster, forecast, i, task, to)
+            {
+                withheld |= any;
+                continue;
+            }
+            withheld |= self.beyond_spare(trial, cluster, pool, whole.is_some(), spare, from, to, |trial, node| {
+                trial.withhold_node(node);
+            });
+        }
+        withheld
+    }
+
+    /// Calls `withhold` with each node of `pool` beyond the first `spare` that a job (a
+    /// whole-node one with `whole`) running over `[from, to)` would take from the pool's count
+    /// of nodes free for a whole-node task, in node order; returns whether it called it.
+    #[allow(clippy::too_many_arguments)]
+    fn beyond_spare<'t>(
+        &self,
+        trial: &mut Trial<'t>,
+        cluster: &Cluster,
+        pool: &sim_core::cluster::Pool,
+        whole: bool,
+        spare: usize,
+        from: SimTime,
+        to: SimTime,
+        mut withhold: impl FnMut(&mut Trial<'t>, NodeId),
+    ) -> bool {
+        // A whole-node task can only use a node idle now; a shared one turns any node that
+        // would be free in the window into a busy one. The first `spare` such nodes stay
+        // usable, the rest are withheld.
+        let mut usable = 0;
+        for &node in &pool.nodes {
+            let free = countable(cluster, node)
+                && if whole {
+                    trial.is_idle(node)
+                } else {
+                    self.free_within(node, from, to)
+                };
+            if free {
+                usable += 1;
+                if usable > spare {
+                    withhold(trial, node);
                 }
             }
         }
-        withheld
+        usable > spare
+    }
+
+    /// The pool part of [`Plan::withhold`] for a job whose tasks do not take whole nodes,
+    /// placed by a rule that chooses among the nodes with room by their own state, in pool
+    /// `pool` where the whole-node reservations leave no node spare over `[now, to)`. Every
+    /// node of the pool free for a whole-node task at some instant of the window is to be
+    /// withheld; only those with room for one of the job's tasks are, found through the trial's
+    /// index, since no other can take one. Behind a full cluster those are few, where the pool
+    /// is large. Returns whether the pass over the pool would withhold any node, found from the
+    /// forecast's counts of the nodes busy until each time (and the few nodes with windows this
+    /// round); or `None`, with nothing done, when that would cost more than the pass: a plan
+    /// whose busy nodes were scanned, many nodes with windows, many nodes with room.
+    fn withhold_unspared(
+        &mut self,
+        trial: &mut Trial<'_>,
+        cluster: &Cluster,
+        forecast: &Forecast,
+        pool: usize,
+        task: &TaskRequest,
+        to: SimTime,
+    ) -> Option<bool> {
+        let need = task.gpu_milli();
+        if !self.busy_from_forecast || self.windowed.len() > WINDOWED_AT_MOST || need == 0 {
+            return None;
+        }
+        let now = self.now;
+        let in_pool = |node: NodeId| cluster.node(node).pool.index() == pool && countable(cluster, node);
+        // A node is free within the window once what runs on it ends (`until`) before `to`,
+        // unless windows of this round cover the rest: those few nodes are asked one by one,
+        // the others counted by when they are busy until.
+        let mut any = self
+            .windowed
+            .iter()
+            .any(|&node| in_pool(node) && self.free_within(node, now, to));
+        if !any {
+            let (idle, frees) = forecast.pool_counts(pool);
+            let until = |busy: SimTime| match busy {
+                SimTime::ZERO => now,
+                busy => busy.max(now.saturating_add(ONE_MICROSECOND)),
+            };
+            any = std::iter::once((SimTime::ZERO, idle))
+                .chain(frees)
+                .take_while(|&(busy, _)| until(busy) < to)
+                .any(|(busy, count)| {
+                    let windowed = self
+                        .windowed
+                        .iter()
+                        .filter(|&&node| self.busy_until[node.index()] == busy && in_pool(node))
+                        .count();
+                    count > windowed as i64
+                });
+        }
+        let nodes = cluster.pools()[pool].nodes.len();
+        let mut roomy = std::mem::take(&mut self.roomy);
+        if !trial.nodes_with_at_least(need, (nodes / 8).max(16), &mut roomy) {
+            self.roomy = roomy;
+            return None;
+        }
+        roomy.retain(|&node| in_pool(node) && self.free_within(node, now, to));
+        roomy.sort_unstable();
+        if cfg!(debug_assertions) {
+            let mut expected = Vec::new();
+            let scanned = self.beyond_spare(
+                trial,
+                cluster,
+                &cluster.pools()[pool],
+                false,
+                0,
+                now,
+                to,
+                |trial, node| {
+                    if trial.free_gpu_milli(node) >= need {
+                        expected.push(node);
+                    }
+                },
+            );
+            debug_assert_eq!(
+                any, scanned,
+                "the counts and the pass disagree on a free node at {now:?}"
+            );
+            debug_assert_eq!(
+                roomy, expected,
+                "nodes with room withheld otherwise than by the pass at {now:?}"
+            );
+        }
+        for &node in &roomy {
+            trial.withhold_node(node);
+        }
+        self.roomy = roomy;
+        Some(any)
     }
 
     /// Keeps out of `trial` (what is free at `from`) what the named reservations overlapping

@@ -776,6 +776,37 @@ mod tests {
     }
 
     #[test]
+    fn nodes_with_enough_free_are_found_on_the_cluster_and_in_the_trial() {
+        // Five nodes of 4 GPUs. The cluster runs 3 GPUs on node 1 and 4 on node 3; the trial
+        // takes 2 on node 0 and gives node 3 back. Free: 2, 1, 4, 4, 4. At least 2 GPUs: nodes
+        // 0, 2, 3, 4; at least 3: 2, 3, 4 (node 0 has 4 on the cluster, 2 in the trial); with
+        // a limit of 2 the search stops short.
+        let mut cluster = uniform(1, 5, 4);
+        let held = |node, gpu_mask| TaskAlloc {
+            node: NodeId(node),
+            gpu_mask,
+            milli_per_gpu: 1000,
+            cpu_milli: 0,
+            mem_mib: 0,
+            mig: None,
+        };
+        cluster.allocate(&[held(1, 0b0111), held(3, 0b1111)]).unwrap();
+        let mut trial = Trial::new(&cluster);
+        trial.take(&held(0, 0b0011)).unwrap();
+        trial.give_back(&held(3, 0b1111));
+        let found = |need, limit| {
+            let mut nodes = Vec::new();
+            let complete = trial.nodes_with_at_least(need, limit, &mut nodes);
+            nodes.sort_unstable();
+            (complete, nodes.iter().map(|n| n.0).collect::<Vec<_>>())
+        };
+        assert_eq!(found(2000, 10), (true, vec![0, 2, 3, 4]));
+        assert_eq!(found(3000, 10), (true, vec![2, 3, 4]));
+        assert_eq!(found(1000, 5), (true, vec![0, 1, 2, 3, 4]));
+        assert!(!found(2000, 2).0);
+    }
+
+    #[test]
     fn give_back_frees_what_a_running_task_holds() {
         // A running task holds devices 0 and 1 of node 0; a trial that releases it sees the
         // whole node free, and a clone taken before the release still sees it held.

@@ -246,6 +246,29 @@ impl Trial<'_> {
         }
     }
 
+    /// Puts in `nodes` every node with at least `need` milli-GPU free after the tentative tasks
+    /// (`need` > 0), unless there are more than `limit`; returns whether it did (`nodes` is
+    /// then complete, in no particular order; else it is left partial). No other node can take
+    /// a task asking for `need`: a caller restricting where such a task may go need look at
+    /// these alone. O(found × log nodes), so a nearly full cluster is searched in a few steps.
+    pub fn nodes_with_at_least(&self, need: u64, limit: usize, nodes: &mut Vec<NodeId>) -> bool {
+        debug_assert!(need > 0, "every node has nothing free");
+        nodes.clear();
+        nodes.extend(self.touched.iter().filter(|t| t.free_gpu_milli >= need).map(|t| t.node));
+        let index = self.cluster.free_index();
+        let mut from = 0;
+        while let Some(node) = index.first_at_least(from, need) {
+            if !self.is_touched(node) {
+                if nodes.len() == limit {
+                    return false;
+                }
+                nodes.push(node);
+            }
+            from = node.index() + 1;
+        }
+        nodes.len() <= limit
+    }
+
     /// The most free GPU capacity on one schedulable node of the trial, in milli-GPU.
     pub fn max_free_gpu_milli(&self) -> u64 {
         let touched = self.touched.iter().map(|t| t.free_gpu_milli).max().unwrap_or(0);
