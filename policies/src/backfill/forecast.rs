@@ -284,14 +284,4 @@ impl Forecast {
     pub(crate) fn pool_counts(&self, pool: usize) -> (i64, impl Iterator<Item = (SimTime, i64)> + '_) {
         (self.idle[pool], self.frees_at[pool].iter().map(|(&at, &n)| (at, n)))
     }
-
-    /// Of `pool`: the countable nodes with nothing running (returned), and the busy ones by when
-    /// they are expected to be free, put in `frees` (a node past its estimate is expected free
-    /// just after now). Call [`Forecast::refresh`] first.
-    pub(crate) fn pool_into(&self, pool: usize, now: SimTime, frees: &mut Vec<(SimTime, i64)>) -> i64 {
-        let soon = now.saturating_add(ONE_MICROSECOND);
-        frees.clear();
-        frees.extend(self.frees_at[pool].iter().map(|(&at, &n)| (at.max(soon), n)));
-        self.idle[pool]
-    }
 }

@@ -104,8 +104,6 @@ pub(crate) struct Plan {
     windows: Vec<Vec<(SimTime, SimTime)>>,
     /// The nodes with windows, each once (so a new round clears only those).
     windowed: Vec<NodeId>,
-    /// Scratch space for a pool's changes while the profile is built.
-    changes: Vec<(SimTime, i64)>,
     /// Per pool, the nodes free for a whole-node task at each instant, less the whole-node
     /// reservations.
     idle: Vec<Steps>,
@@ -284,9 +282,10 @@ impl Plan {
             plan.busy_from_forecast = true;
             forecast.ends_into(now, &mut plan.ends);
             plan.busy_until.extend_from_slice(forecast.busy_until());
+            let soon = now.saturating_add(ONE_MICROSECOND);
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
-                let idle = forecast.pool_into(pool, now, &mut plan.changes);
-                steps.rebuild(now, idle, &mut plan.changes);
+                let (idle, frees) = forecast.pool_counts(pool);
+                steps.rebuild_from_frees(now, soon, idle, frees);
             }
             debug_assert!(
                 plan.same_profile(&Plan::scanned(round, depth)),
@@ -324,7 +323,6 @@ impl Plan {
             busy_until,
             windows: vec![Vec::new(); round.view.cluster.nodes().len()],
             windowed: Vec::new(),
-            changes: Vec::new(),
             idle,
             counted: Vec::new(),
             takes: Vec::new(),

@@ -27,18 +27,8 @@ impl Steps {
     /// `value` at `now`, changed by each `(at, delta)` of `changes` from `at` on (in any order;
     /// changes at or before now count from now).
     pub(crate) fn from_changes(now: SimTime, value: i64, mut changes: Vec<(SimTime, i64)>) -> Steps {
-        let mut steps = Steps { segments: Vec::new() };
-        steps.rebuild(now, value, &mut changes);
-        steps
-    }
-
-    /// Makes this the function [`Steps::from_changes`] builds, in its own memory (`changes` is
-    /// left sorted).
-    pub(crate) fn rebuild(&mut self, now: SimTime, value: i64, changes: &mut [(SimTime, i64)]) {
         changes.sort_unstable();
-        let segments = &mut self.segments;
-        segments.clear();
-        segments.push((now, value));
+        let mut segments = vec![(now, value)];
         for &(at, delta) in changes.iter() {
             let last = segments.last_mut().expect("there is always a first segment");
             if at <= last.0 {
@@ -49,6 +39,41 @@ impl Steps {
             }
         }
         segments.dedup_by(|later, earlier| later.1 == earlier.1);
+        Steps { segments }
+    }
+
+    /// Makes this `value` at `now`, raised by each `(at, count)` of `frees` from `at` on: nodes
+    /// becoming free, in time order with positive counts (a pool's busy nodes by when they are
+    /// expected free). Those at or before `soon` count from `soon`. What [`Steps::from_changes`]
+    /// makes of the same changes, in this one's memory, in one pass without sorting.
+    pub(crate) fn rebuild_from_frees(
+        &mut self,
+        now: SimTime,
+        soon: SimTime,
+        value: i64,
+        frees: impl Iterator<Item = (SimTime, i64)>,
+    ) {
+        debug_assert!(now < soon, "a node is expected free after now");
+        let segments = &mut self.segments;
+        segments.clear();
+        segments.push((now, value));
+        let mut last = (now, value);
+        let mut previous = SimTime::ZERO;
+        for (at, count) in frees {
+            debug_assert!(
+                count > 0 && at >= previous,
+                "frees come in time order, each of some nodes"
+            );
+            previous = at;
+            let at = at.max(soon);
+            last.1 += count;
+            if at == last.0 {
+                segments.last_mut().expect("there is always a first segment").1 = last.1;
+            } else {
+                last.0 = at;
+                segments.push(last);
+            }
+        }
     }
 
     /// The present.
@@ -264,6 +289,18 @@ mod tests {
         taken(0, t(100), 4, &[(0, 1), (10, 3), (20, 1), (30, 3), (40, 0), (140, 4)]);
         // 1 forever: every segment loses one.
         taken(0, SimTime::MAX, 1, &[(0, 0), (10, 2), (20, 0), (30, 2), (40, 3)]);
+    }
+
+    #[test]
+    fn built_from_frees_as_from_changes() {
+        // 2 idle at 10; nodes free at 5 and 10 (before or at soon, 11: counted from 11), 11,
+        // 30 (two) and 50: 2, then 5 from 11, 7 from 30, 8 from 50, as the general build has it.
+        let frees = [(t(5), 1), (t(10), 1), (t(11), 1), (t(30), 2), (t(50), 1)];
+        let mut built = Steps::from_changes(t(0), 0, Vec::new());
+        built.rebuild_from_frees(t(10), t(11), 2, frees.into_iter());
+        let clamped: Vec<(SimTime, i64)> = frees.iter().map(|&(at, n)| (at.max(t(11)), n)).collect();
+        assert_eq!(built, Steps::from_changes(t(10), 2, clamped));
+        assert_eq!(built.segments, [(t(10), 2), (t(11), 5), (t(30), 7), (t(50), 8)]);
     }
 
     #[test]
