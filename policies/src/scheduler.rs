@@ -545,7 +545,8 @@ impl Policy for Scheduler {
                 | Record::RateChanged { .. }
                 | Record::Rejected { .. } => true,
                 Record::Completed { job } => {
-                    self.backfill_depth == Some(usize::MAX) && kept.plan.expected_end(job) == Some(view.now)
+                    self.backfill_depth == Some(usize::MAX)
+                        && kept.plan.expected_end(job, &self.forecast) == Some(view.now)
                 }
                 _ => false,
             };

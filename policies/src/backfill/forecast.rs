@@ -246,24 +246,34 @@ impl Forecast {
         self.built_for = Some(cluster.state_version());
     }
 
-    /// Puts in `ends` the running jobs by expected end, as of `now`: a job past its estimate is
-    /// expected to end just after now. In (end, job) order.
-    pub(crate) fn ends_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) {
+    /// Puts in `ends` the running jobs expected to end by just after `now`, as of `now`: a job
+    /// past its estimate is expected then too, so all of them end then, in job order (as a scan
+    /// of the running jobs sorts them). Returns the expected end from which the others follow
+    /// (see [`Forecast::ends_from`]).
+    pub(crate) fn soon_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) -> SimTime {
         let soon = now.saturating_add(ONE_MICROSECOND);
-        let overdue = self.ends.partition_point(|&e| e < (soon, JobId(0)));
-        // The overdue jobs join those expected just after now anyway: all of them are sorted
-        // by id together, as a scan of the running jobs sorts them.
-        let by_soon = self
-            .ends
-            .partition_point(|&e| e < (soon.saturating_add(ONE_MICROSECOND), JobId(0)));
+        let later = soon.saturating_add(ONE_MICROSECOND);
+        let by_soon = self.ends.partition_point(|&e| e < (later, JobId(0)));
         ends.clear();
-        let (front, back) = self.ends.as_slices();
-        ends.extend_from_slice(front);
-        ends.extend_from_slice(back);
-        for end in &mut ends[..overdue] {
-            end.0 = soon;
-        }
-        ends[..by_soon].sort_unstable();
+        ends.extend(self.ends.range(..by_soon).map(|&(_, id)| (soon, id)));
+        ends.sort_unstable();
+        later
+    }
+
+    /// The position, in the running jobs by expected end, of the first expected to end at `at`
+    /// or later (see [`Forecast::end_at`]).
+    pub(crate) fn ends_from(&self, at: SimTime) -> usize {
+        self.ends.partition_point(|&e| e < (at, JobId(0)))
+    }
+
+    /// The running job at `position` by expected end, with its expected end.
+    pub(crate) fn end_at(&self, position: usize) -> Option<(SimTime, JobId)> {
+        self.ends.get(position).copied()
+    }
+
+    /// True when a running job was expected to end by `now`: it has outlived its estimate.
+    pub(crate) fn outlived_by(&self, now: SimTime) -> bool {
+        self.ends.front().is_some_and(|&(end, _)| end <= now)
     }
 
     /// The jobs running on `node`, by expected end (as of their start: one past its estimate

@@ -30,6 +30,14 @@ struct Counted {
     takes: std::ops::Range<usize>,
 }
 
+/// A position in the jobs running under a plan (see [`Plan::next_end`]): in its own list, in
+/// the forecast's (`None` when it reads none of it), in this round's starts.
+struct EndsCursor {
+    own: usize,
+    later: Option<usize>,
+    started: usize,
+}
+
 /// A job reserved on named nodes (its tasks do not take whole nodes).
 struct Bound {
     job: JobId,
@@ -89,8 +97,13 @@ pub(crate) struct Plan {
     reserved: usize,
     /// Jobs given a reservation not worked out yet, in queue order (see [`Plan::reserve`]).
     deferred: Vec<JobId>,
-    /// What runs, by expected end: running jobs not stopped this round and the round's starts.
+    /// The running jobs (those not stopped this round) by expected end, where the plan does not
+    /// read them from the forecast: all of them when they were scanned (a round that stopped
+    /// jobs), else those expected by just after now (see [`Forecast::soon_into`]). With this
+    /// round's starts (`started_ends`), what runs under the plan: see [`Plan::next_end`].
     ends: Vec<(SimTime, JobId)>,
+    /// The expected end from which the forecast's running jobs follow `ends` (`MAX`: none do).
+    later_from: SimTime,
     /// The jobs this round started, each with where its tasks are in `started_tasks` (the view
     /// does not hold them yet; only a reservation on named nodes reads them).
     started: FxHashMap<JobId, std::ops::Range<usize>>,
@@ -131,7 +144,7 @@ pub(crate) struct Plan {
     /// Per node, whether [`Plan::index_node`] indexed it this round, and the nodes it did.
     node_indexed: Vec<bool>,
     indexed_nodes: Vec<NodeId>,
-    /// The jobs started this round, with their expected ends.
+    /// The jobs started this round, by expected end.
     started_ends: Vec<(SimTime, JobId)>,
     /// Scratch space of [`Plan::withhold_claims`]: a node's changes over time, and the amounts
     /// in force and at their peak.
@@ -280,7 +293,7 @@ impl Plan {
             plan.clear(round, depth);
             plan.running_from_forecast = true;
             plan.busy_from_forecast = true;
-            forecast.ends_into(now, &mut plan.ends);
+            plan.later_from = forecast.soon_into(now, &mut plan.ends);
             plan.busy_until.extend_from_slice(forecast.busy_until());
             let soon = now.saturating_add(ONE_MICROSECOND);
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
@@ -288,7 +301,7 @@ impl Plan {
                 steps.rebuild_from_frees(now, soon, idle, frees);
             }
             debug_assert!(
-                plan.same_profile(&Plan::scanned(round, depth)),
+                plan.same_profile(&Plan::scanned(round, depth), forecast),
                 "the forecast is out of step with the running jobs at {now:?}"
             );
             plan
@@ -318,6 +331,7 @@ impl Plan {
             reserved: 0,
             deferred: Vec::new(),
             ends,
+            later_from: SimTime::MAX,
             started: FxHashMap::default(),
             started_tasks: Vec::new(),
             busy_until,
@@ -359,6 +373,7 @@ impl Plan {
         self.reserved = 0;
         self.deferred.clear();
         self.ends.clear();
+        self.later_from = SimTime::MAX;
         self.started.clear();
         self.started_tasks.clear();
         self.busy_until.clear();
@@ -453,8 +468,50 @@ impl Plan {
     }
 
     /// True when both plans have the same expected ends, busy nodes and pool counts.
-    fn same_profile(&self, other: &Plan) -> bool {
-        self.ends == other.ends && self.busy_until == other.busy_until && self.idle == other.idle
+    fn same_profile(&self, other: &Plan, forecast: &Forecast) -> bool {
+        self.ends(forecast).eq(other.ends(forecast)) && self.busy_until == other.busy_until && self.idle == other.idle
+    }
+
+    /// A cursor at the first of the plan's expected ends (see [`Plan::next_end`]).
+    fn ends_cursor(&self, forecast: &Forecast) -> EndsCursor {
+        EndsCursor {
+            own: 0,
+            later: (self.later_from != SimTime::MAX).then(|| forecast.ends_from(self.later_from)),
+            started: 0,
+        }
+    }
+
+    /// The job running under the plan at `at` (moving it on), in (expected end, job) order:
+    /// `ends`, then the forecast's later jobs (the forecast as of the plan's round; a plan
+    /// carried over is brought up to its next round's), merged with this round's starts. The
+    /// running jobs are read where the forecast keeps them rather than copied every round.
+    fn next_end(&self, forecast: &Forecast, at: &mut EndsCursor) -> Option<(SimTime, JobId)> {
+        let base = match self.ends.get(at.own) {
+            Some(&end) => Some(end),
+            None => at.later.and_then(|i| forecast.end_at(i)),
+        };
+        let started = self.started_ends.get(at.started).copied();
+        let from_base = match (base, started) {
+            (Some(end), Some(start)) => end < start,
+            (base, _) => base.is_some(),
+        };
+        if from_base {
+            if at.own < self.ends.len() {
+                at.own += 1;
+            } else if let Some(i) = &mut at.later {
+                *i += 1;
+            }
+            base
+        } else {
+            at.started += usize::from(started.is_some());
+            started
+        }
+    }
+
+    /// Every job running under the plan, by expected end (see [`Plan::next_end`]).
+    fn ends<'a>(&'a self, forecast: &'a Forecast) -> impl Iterator<Item = (SimTime, JobId)> + 'a {
+        let mut at = self.ends_cursor(forecast);
+        std::iter::from_fn(move || self.next_end(forecast, &mut at))
     }
 
     /// When what ran on `node` as the round began is expected to end: now when nothing did,
@@ -578,10 +635,9 @@ impl Plan {
         // What the running jobs expected to end by then hold (in a MIG instance, a task may
         // hold more than it asked for); a job started this round holds nothing yet.
         let freed: u64 = self
-            .ends
-            .iter()
-            .take_while(|&&(end, _)| end <= start)
-            .flat_map(|&(_, id)| &view.job(id).alloc)
+            .ends(forecast)
+            .take_while(|&(end, _)| end <= start)
+            .flat_map(|(_, id)| &view.job(id).alloc)
             .map(TaskAlloc::gpu_milli)
             .sum();
         let free_then = view.cluster.installed_gpu_milli() - view.cluster.allocated_gpu_milli() + freed;
@@ -775,17 +831,13 @@ impl Plan {
         if !self.bound.is_empty() || self.reserved != self.counted.len() || self.first_start < now {
             return false;
         }
-        let ended = self.ends.partition_point(|&(end, _)| end <= now);
-        if self.ends[..ended].iter().any(|&(_, id)| {
-            round
-                .view
-                .jobs
-                .get(id)
-                .is_some_and(|j| j.state == sim_core::job::JobState::Running)
-        }) {
+        // A running job past its estimate would be expected just after now by a new plan.
+        if forecast.outlived_by(now) {
             return false;
         }
-        self.ends.drain(..ended);
+        // Otherwise what runs is what ran less what ended and with what started, which the
+        // forecast now lists itself.
+        self.later_from = forecast.soon_into(now, &mut self.ends);
         self.running_indexed = false;
         self.running_from_forecast = false;
         self.started.clear();
@@ -807,8 +859,8 @@ impl Plan {
     }
 
     /// When the plan expects running job `id` to end, if it runs under the plan.
-    pub(crate) fn expected_end(&self, id: JobId) -> Option<SimTime> {
-        self.ends.iter().find(|&&(_, job)| job == id).map(|&(end, _)| end)
+    pub(crate) fn expected_end(&self, id: JobId, forecast: &Forecast) -> Option<SimTime> {
+        self.ends(forecast).find(|&(_, job)| job == id).map(|(end, _)| end)
     }
 
     /// The jobs whose reservation starts now, in queue order.
@@ -874,20 +926,22 @@ impl Plan {
             others.extend(steps.changes_after(now));
         }
         others.sort_unstable();
-        let (mut from_ends, mut from_others, mut last) = (0, 0, now);
+        let (mut from_others, mut last) = (0, now);
         let mut trial = round.trial.clone();
         let mut free = round.free_gpu_milli();
         let mut released: Vec<NodeId> = Vec::new();
-        let mut next = 0;
+        // Two walks over the running jobs: one for the candidate times, one for what they free.
+        let (mut times, mut frees) = (self.ends_cursor(forecast), self.ends_cursor(forecast));
+        let (mut next_time, mut next_free) = (self.next_end(forecast, &mut times), self.next_end(forecast, &mut frees));
         loop {
-            let t = match (self.ends.get(from_ends), others.get(from_others)) {
+            let t = match (next_time, others.get(from_others)) {
                 (None, None) => break,
-                (Some(&(end, _)), Some(&other)) if other < end => {
+                (Some((end, _)), Some(&other)) if other < end => {
                     from_others += 1;
                     other
                 }
-                (Some(&(end, _)), _) => {
-                    from_ends += 1;
+                (Some((end, _)), _) => {
+                    next_time = self.next_end(forecast, &mut times);
                     end
                 }
                 (None, Some(&other)) => {
@@ -899,13 +953,13 @@ impl Plan {
                 continue;
             }
             last = t;
-            while next < self.ends.len() && self.ends[next].0 <= t {
-                for task in self.tasks_of(view.jobs, self.ends[next].1) {
+            while let Some((_, id)) = next_free.filter(|&(end, _)| end <= t) {
+                for task in self.tasks_of(view.jobs, id) {
                     trial.give_back(task);
                     free += task.gpu_milli();
                     released.push(task.node);
                 }
-                next += 1;
+                next_free = self.next_end(forecast, &mut frees);
             }
             if free < job.spec.gpu_milli() {
                 continue;
@@ -1237,7 +1291,8 @@ impl Plan {
         for node in self.running_nodes.drain(..) {
             self.running_on[node.index()].clear();
         }
-        for &(end, id) in &self.ends {
+        let mut at = self.ends_cursor(forecast);
+        while let Some((end, id)) = self.next_end(forecast, &mut at) {
             let tasks = match self.started.get(&id) {
                 Some(at) => &self.started_tasks[at.clone()],
                 None => &jobs[id].alloc,
@@ -1273,7 +1328,7 @@ impl Plan {
         }
         if cfg!(debug_assertions) {
             let mut expected: Vec<(SimTime, TaskAlloc)> = Vec::new();
-            for &(end, id) in &self.ends {
+            for (end, id) in self.ends(forecast) {
                 let tasks = self.tasks_of(jobs, id).iter().filter(|t| t.node == node);
                 expected.extend(tasks.map(|task| (end, *task)));
             }
@@ -1295,12 +1350,11 @@ impl Plan {
 
     /// Records a job started now on `tasks`, expected to end at `end`.
     fn record(&mut self, cluster: &Cluster, id: JobId, tasks: &[TaskAlloc], end: SimTime) {
-        let at = self.ends.partition_point(|&e| e < (end, id));
-        self.ends.insert(at, (end, id));
+        let at = self.started_ends.partition_point(|&e| e < (end, id));
+        self.started_ends.insert(at, (end, id));
         let from = self.started_tasks.len();
         self.started_tasks.extend_from_slice(tasks);
         self.started.insert(id, from..self.started_tasks.len());
-        self.started_ends.push((end, id));
         for task in tasks {
             let indexed = if self.running_from_forecast {
                 self.node_indexed[task.node.index()]
