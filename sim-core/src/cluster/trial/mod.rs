@@ -44,7 +44,6 @@ struct Free<'t> {
 /// [`Trial::worst_fit`], [`Trial::first_fit`]) combine the cluster's free-capacity index, for the
 /// nodes the trial has not touched, with the trial's own ordering of the nodes it has, so a wide
 /// job is placed in O(tasks × log nodes).
-#[derive(Clone)]
 pub struct Trial<'c> {
     cluster: &'c Cluster,
     touched: Vec<TouchedNode>,
@@ -74,27 +73,47 @@ pub struct Trial<'c> {
 
 /// The lists of a trial that has ended, emptied and kept for the next one: a policy places its
 /// jobs on a new trial every round, whose lists would otherwise be allocated and grown again.
-#[derive(Default)]
 pub struct TrialMemory {
     touched: Vec<TouchedNode>,
     devices: Vec<u16>,
     positions: SparePositions,
 }
 
-/// An emptied node index kept for the next trial to build its own in. A copy of a trial (a
-/// what-if) does not take it along: it would copy memory it may never use.
-#[derive(Debug)]
-struct SparePositions(Positions);
-
-impl Default for SparePositions {
+impl Default for TrialMemory {
     fn default() -> Self {
-        SparePositions(Positions::Unbuilt)
+        TrialMemory {
+            touched: Vec::new(),
+            devices: Vec::new(),
+            positions: SparePositions(Some(Positions::Unbuilt)),
+        }
     }
 }
 
-impl Clone for SparePositions {
+/// For a trial whose memory is kept from round to round ([`Trial::reusing`]), the emptied node
+/// index of an earlier one to build its own in (`Unbuilt` before the first); `None` for any
+/// other trial. A copy of a trial (a what-if) does not take it along: it would copy memory it
+/// may never use.
+#[derive(Debug, Default)]
+struct SparePositions(Option<Positions>);
+
+impl Clone for Trial<'_> {
+    /// A copy of the overlay: only the touched nodes are copied, and the node index is built
+    /// for the copy as for a new trial (a kept trial's table, as large as the cluster, is not).
     fn clone(&self) -> Self {
-        SparePositions::default()
+        let nodes = self.cluster.nodes().len();
+        Trial {
+            cluster: self.cluster,
+            touched: self.touched.clone(),
+            devices: self.devices.clone(),
+            mig: self.mig.clone(),
+            positions: self.positions.copy(self.touched.iter().map(|t| t.node), nodes),
+            spare_positions: SparePositions(None),
+            by_free: self.by_free.clone(),
+            cursors: self.cursors.clone(),
+            preferred: self.preferred.clone(),
+            only_preferred: self.only_preferred,
+            proposed: self.proposed,
+        }
     }
 }
 
@@ -133,15 +152,15 @@ impl<'c> Trial<'c> {
     pub fn into_memory(self) -> TrialMemory {
         let (mut touched, mut devices) = (self.touched, self.devices);
         let positions = match self.positions {
-            Positions::Unbuilt => self.spare_positions,
-            built => SparePositions(built.emptied(touched.iter().map(|t| t.node))),
+            Positions::Unbuilt => self.spare_positions.0.unwrap_or(Positions::Unbuilt),
+            built => built.emptied(touched.iter().map(|t| t.node)),
         };
         touched.clear();
         devices.clear();
         TrialMemory {
             touched,
             devices,
-            positions,
+            positions: SparePositions(Some(positions)),
         }
     }
 
@@ -488,8 +507,11 @@ impl<'c> Trial<'c> {
             self.positions.insert(node, position);
         } else if self.touched.len() > INDEX_AFTER {
             let nodes = self.cluster.nodes().len();
-            let spare = std::mem::take(&mut self.spare_positions).0;
-            self.positions = Positions::build_in(spare, self.touched.iter().map(|t| t.node), nodes);
+            let touched = self.touched.iter().map(|t| t.node);
+            self.positions = match std::mem::take(&mut self.spare_positions).0 {
+                Some(spare) => Positions::build_in(spare, touched, nodes),
+                None => Positions::build(touched, nodes),
+            };
         }
         position
     }

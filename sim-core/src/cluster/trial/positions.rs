@@ -4,9 +4,11 @@ use rustc_hash::FxHashMap;
 
 use crate::ids::NodeId;
 
-/// Clusters of at most this many nodes index the touched nodes by a table over every node id
-/// (4 bytes a node, filled once per trial that touches many); larger ones by a hash map, so a
-/// trial on a huge cluster never clears a table of its size.
+/// Clusters of at most this many nodes index the touched nodes of any trial by a table over
+/// every node id (4 bytes a node, filled once per trial that touches many); on larger ones only a
+/// trial whose index is kept from round to round does ([`Positions::build_in`]: its table is
+/// filled once and emptied node by node), others use a hash map, so a trial on a huge cluster
+/// never fills or copies a table of its size.
 const TABLE_UP_TO: usize = 4096;
 
 /// A table entry for a node not touched.
@@ -37,17 +39,20 @@ impl Positions {
         positions
     }
 
-    /// Built as [`Positions::build`] builds, in the memory of `spare` (an emptied index of an
-    /// earlier trial on the same cluster) when it is of the kind `nodes` calls for: a trial that
-    /// touches many nodes of a large cluster would otherwise grow a new map, rehashing as it
-    /// goes, every round.
+    /// The index of a trial kept from round to round, built in the memory of `spare` (the
+    /// emptied index of the earlier trial on the same cluster, or `Unbuilt`): a table at any
+    /// cluster size, since it is filled once and then emptied by the nodes each trial touched.
+    /// A trial that touches many nodes of a large cluster would otherwise insert each into a
+    /// hash map every round (a wide job on 25,600 nodes: a sixth of a replay).
     pub(super) fn build_in(spare: Positions, touched: impl Iterator<Item = NodeId>, nodes: usize) -> Positions {
         let mut positions = match spare {
-            Positions::Table(table) if nodes <= TABLE_UP_TO && table.len() == nodes => Positions::Table(table),
-            Positions::Map(map) if nodes > TABLE_UP_TO => Positions::Map(map),
-            _ => return Positions::build(touched, nodes),
+            Positions::Table(table) if table.len() == nodes => Positions::Table(table),
+            _ => Positions::Table(vec![ABSENT; nodes]),
         };
-        debug_assert!(positions.is_empty(), "a spare index holds no node");
+        debug_assert!(
+            nodes > TABLE_UP_TO || positions.is_empty(),
+            "a spare index holds no node"
+        );
         for (i, node) in touched.enumerate() {
             positions.insert(node, i);
         }
@@ -67,6 +72,15 @@ impl Positions {
             Positions::Map(map) => map.clear(),
         }
         self
+    }
+
+    /// The index of a copy of the trial whose overlay holds `touched`: a table as large as a
+    /// cluster above [`TABLE_UP_TO`] nodes (only a kept trial's) is built again as a map.
+    pub(super) fn copy(&self, touched: impl Iterator<Item = NodeId>, nodes: usize) -> Positions {
+        match self {
+            Positions::Table(table) if table.len() > TABLE_UP_TO => Positions::build(touched, nodes),
+            kept => kept.clone(),
+        }
     }
 
     /// True when no node is recorded (checked in debug builds only: O(nodes) for a table).
@@ -147,5 +161,26 @@ mod tests {
         let spare = Positions::build(std::iter::empty(), 16);
         let built = Positions::build_in(spare, [NodeId(20)].into_iter(), 32);
         assert_eq!(built.get(NodeId(20)), Some(0));
+    }
+
+    #[test]
+    fn a_kept_index_is_a_table_at_any_size_and_its_copies_are_maps() {
+        // On a 5,000-node cluster a new trial's index is a map, a kept trial's a table (first
+        // built from nothing, then in the emptied table); a copy of the table is a map that
+        // answers alike: 4,999 at 0, 12 at 1, nothing else.
+        let touched = [NodeId(4999), NodeId(12)];
+        assert!(matches!(Positions::build(touched.into_iter(), 5000), Positions::Map(_)));
+        let first = Positions::build_in(Positions::Unbuilt, touched.into_iter(), 5000);
+        let again = Positions::build_in(first.emptied(touched.into_iter()), touched.into_iter(), 5000);
+        assert!(matches!(again, Positions::Table(ref t) if t.len() == 5000));
+        let copy = again.copy(touched.into_iter(), 5000);
+        assert!(matches!(copy, Positions::Map(_)));
+        for index in [&again, &copy] {
+            let found: Vec<Option<usize>> = [4999, 12, 0].iter().map(|&n| index.get(NodeId(n))).collect();
+            assert_eq!(found, [Some(0), Some(1), None]);
+        }
+        // A small cluster's table is copied as it is.
+        let table = Positions::build([NodeId(3)].into_iter(), 16);
+        assert!(matches!(table.copy([NodeId(3)].into_iter(), 16), Positions::Table(_)));
     }
 }
