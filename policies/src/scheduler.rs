@@ -25,6 +25,7 @@ use sim_core::job::Job;
 use sim_core::observe::Record;
 use sim_core::policy::{Decision, Policy, StartKind};
 use sim_core::resources::TaskAlloc;
+use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 
 use crate::backfill::{Forecast, Plan, Refused};
@@ -589,7 +590,21 @@ fn next_candidate(
             max_task: fits_now.max_task,
             ..*filter
         };
-        waiting.next_passing(at, &filter)
+        // The jobs whose ask the plan has refused from an earlier expected end, on the trial as
+        // it is, would be refused again: passed over here, they are not read one by one.
+        let refused: Vec<(u32, SimTime)> = plan
+            .refused_asks(round, placement)
+            .into_iter()
+            .filter_map(|(ask, from)| Some((waiting.ask_number(&ask)?, from)))
+            .collect();
+        if refused.is_empty() {
+            return waiting.next_passing(at, &filter);
+        }
+        let now = round.now();
+        waiting.next_passing_unless(at, &filter, |ask, estimate| {
+            let end = now.saturating_add(SimTime(estimate));
+            refused.iter().any(|&(refused, from)| refused == ask && end >= from)
+        })
     });
     if cfg!(debug_assertions) {
         let view = round.view;

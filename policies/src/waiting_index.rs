@@ -9,11 +9,12 @@
 //! started leave it, arrivals join at its end, and anything else (a stopped job returning to
 //! its place, see [`ClusterView::pending_epoch`]) rebuilds it from the list.
 
+use rustc_hash::FxHashMap;
 use sim_core::ids::JobId;
 use sim_core::jobs::GpuDemand;
 use sim_core::view::ClusterView;
 
-use crate::backfill::estimate;
+use crate::backfill::{Ask, estimate};
 
 /// The queue length at which the index is built.
 const BUILD_AT: usize = 128;
@@ -100,6 +101,10 @@ pub(crate) struct WaitingIndex {
     /// The job of each slot, in pending order (ascending ids); a slot whose job left stays
     /// until the next rebuild.
     ids: Vec<JobId>,
+    /// What the job of each slot asks, by its number in `ask_numbers`.
+    asks: Vec<u32>,
+    /// A number for each distinct ask seen, so that a slot holds 4 bytes for it.
+    ask_numbers: FxHashMap<Ask, u32>,
     /// A binary tree over the slots, the root at 1 and slot `s` at `leaves + s`.
     tree: Vec<Summary>,
     leaves: usize,
@@ -139,6 +144,7 @@ impl WaitingIndex {
             self.epoch = None;
             self.usable = false;
             self.ids.clear();
+            self.asks.clear();
         }
         debug_assert!(
             !self.usable || self.live().eq(view.pending.iter().copied()),
@@ -163,8 +169,10 @@ impl WaitingIndex {
                 return false;
             }
             let slot = self.ids.len();
+            let (summary, ask) = summary(&mut self.ask_numbers, view, id);
             self.ids.push(id);
-            self.set(slot, Self::summary(view, id));
+            self.asks.push(ask);
+            self.set(slot, summary);
         }
         let live = self.tree[1].live as usize;
         // A start the engine refused leaves its job waiting: the count tells, since nothing
@@ -193,28 +201,62 @@ impl WaitingIndex {
         Some(self.rank(slot))
     }
 
-    fn summary(view: &ClusterView<'_>, id: JobId) -> Summary {
-        Summary::job(view.demand(id), estimate(view.job(id)).0)
+    /// The pending position, at `from` or later, of the first job that passes `filter` and
+    /// that `refused` (given the number of its ask, see [`WaitingIndex::ask_number`], and its
+    /// estimate in µs) does not rule out, if any. The jobs ruled out are passed over in slot
+    /// order, each read from the index alone.
+    pub(crate) fn next_passing_unless(
+        &self,
+        from: usize,
+        filter: &Filter,
+        mut refused: impl FnMut(u32, u64) -> bool,
+    ) -> Option<usize> {
+        let live = self.tree[1].live as usize;
+        if from >= live {
+            return None;
+        }
+        let mut slot = self.first_passing(self.select(from), filter)?;
+        while refused(self.asks[slot], self.tree[self.leaves + slot].min_estimate) {
+            if slot + 1 >= self.leaves {
+                return None;
+            }
+            slot = self.first_passing(slot + 1, filter)?;
+        }
+        Some(self.rank(slot))
+    }
+
+    /// The number the index gives `ask`, if a job asking it was ever held.
+    pub(crate) fn ask_number(&self, ask: &Ask) -> Option<u32> {
+        self.ask_numbers.get(ask).copied()
     }
 
     fn rebuild(&mut self, view: &ClusterView<'_>) {
         self.epoch = Some(view.pending_epoch);
         self.usable = view.pending.is_sorted_by(|a, b| a < b);
         if self.usable {
-            self.load(view.pending.iter().map(|&id| (id, Self::summary(view, id))));
+            let mut numbers = std::mem::take(&mut self.ask_numbers);
+            self.load(view.pending.iter().map(|&id| {
+                let (summary, ask) = summary(&mut numbers, view, id);
+                (id, summary, ask)
+            }));
+            self.ask_numbers = numbers;
         } else {
             self.ids.clear();
+            self.asks.clear();
         }
     }
 
-    /// Makes the index hold `jobs`, in order, and room for as many again.
-    fn load(&mut self, jobs: impl ExactSizeIterator<Item = (JobId, Summary)>) {
+    /// Makes the index hold `jobs` (each with its leaf and the number of its ask), in order,
+    /// and room for as many again.
+    fn load(&mut self, jobs: impl ExactSizeIterator<Item = (JobId, Summary, u32)>) {
         self.ids.clear();
+        self.asks.clear();
         self.leaves = (2 * jobs.len()).max(64).next_power_of_two();
         self.tree.clear();
         self.tree.resize(2 * self.leaves, NONE);
-        for (slot, (id, summary)) in jobs.enumerate() {
+        for (slot, (id, summary, ask)) in jobs.enumerate() {
             self.ids.push(id);
+            self.asks.push(ask);
             self.tree[self.leaves + slot] = summary;
         }
         for node in (1..self.leaves).rev() {
@@ -297,6 +339,15 @@ impl WaitingIndex {
     }
 }
 
+/// The leaf of job `id`, and the number of its ask in `numbers` (a new ask is given the next).
+fn summary(numbers: &mut FxHashMap<Ask, u32>, view: &ClusterView<'_>, id: JobId) -> (Summary, u32) {
+    let job = view.job(id);
+    let ask = (job.spec.task, job.spec.tasks, job.allowed_gpu_types);
+    let next = numbers.len() as u32;
+    let number = *numbers.entry(ask).or_insert(next);
+    (Summary::job(view.demand(id), estimate(job).0), number)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -315,9 +366,14 @@ mod tests {
         index.load(
             jobs.iter()
                 .enumerate()
-                .map(|(i, keys)| (JobId(i as u32), Summary::job(demand(keys), keys.2))),
+                .map(|(i, keys)| (JobId(i as u32), Summary::job(demand(keys), keys.2), ask_of(keys))),
         );
         index
+    }
+
+    /// The number of a test job's ask: its GPU total (jobs alike in total ask alike here).
+    fn ask_of(&(total, _, _): &Keys) -> u32 {
+        total as u32
     }
 
     /// The filter read job by job, as the definition says.
@@ -344,6 +400,21 @@ mod tests {
         assert_eq!(index.next_passing(3, &filter), None);
     }
 
+    #[test]
+    fn passes_over_the_jobs_of_refused_asks_from_their_estimates() {
+        // Worked by hand: every job passes the open filter. Asks 2 (jobs 0, 2, 4) are refused
+        // from estimate 10 on: jobs 0 (12) and 2 (10) are passed over, job 1 (ask 1) is the
+        // first left; from position 2 on, job 3 (ask 1) is; from 4, job 4 (estimate 9) is, and
+        // with asks 1 refused too, nothing from position 3.
+        let index = index(&[(2, 1, 12), (1, 1, 30), (2, 1, 10), (1, 1, 5), (2, 1, 9)]);
+        let open = Filter::fits_now(u64::MAX, u64::MAX);
+        let asks_2_from_10 = |ask: u32, estimate: u64| ask == 2 && estimate >= 10;
+        assert_eq!(index.next_passing_unless(0, &open, asks_2_from_10), Some(1));
+        assert_eq!(index.next_passing_unless(2, &open, asks_2_from_10), Some(3));
+        assert_eq!(index.next_passing_unless(4, &open, asks_2_from_10), Some(4));
+        assert_eq!(index.next_passing_unless(3, &open, |_, estimate| estimate >= 5), None);
+    }
+
     proptest! {
         /// Against a scan of the live jobs, whatever is taken out and whatever the filter.
         #[test]
@@ -352,6 +423,7 @@ mod tests {
             removed in prop::collection::vec(any::<prop::sample::Index>(), 0..100),
             (free_total, max_task, ends_by, extra_total) in (0u64..10, 0u64..5, 0u64..25, 0u64..10),
             from in 0usize..210,
+            (refused_below, refused_from) in (0u64..9, 0u64..21),
         ) {
             let mut index = index(&jobs);
             let mut live: Vec<usize> = (0..jobs.len()).collect();
@@ -364,6 +436,15 @@ mod tests {
             let filter = Filter { free_total, max_task, ends_by, extra_total };
             let expected = live.iter().enumerate().skip(from).find(|&(_, &j)| passes(&jobs[j], &filter)).map(|(at, _)| at);
             prop_assert_eq!(index.next_passing(from, &filter), expected);
+            // Jobs of asks (GPU totals) below `refused_below` ruled out from estimate `refused_from` on.
+            let refused = |ask: u32, estimate: u64| u64::from(ask) < refused_below && estimate >= refused_from;
+            let expected = live
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|&(_, &j)| passes(&jobs[j], &filter) && !refused(ask_of(&jobs[j]), jobs[j].2))
+                .map(|(at, _)| at);
+            prop_assert_eq!(index.next_passing_unless(from, &filter, refused), expected);
         }
     }
 }

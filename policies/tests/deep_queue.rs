@@ -136,3 +136,41 @@ fn jobs_a_failure_returns_to_the_queue_are_offered_as_the_walk_offers_them() {
         }
     }
 }
+
+#[test]
+fn jobs_refused_alike_behind_a_reservation_are_passed_over_as_the_walk_refuses_them() {
+    // On 2 four-GPU nodes, EASY with best fit. By hand: `a` and `b` (3 GPUs each, 0–100 s)
+    // take nodes 0 and 1, leaving a GPU free on each. `h` (a whole node, 10 s, t=1) is
+    // reserved as a count: one node from t=100, when both are free. At t=2, 200 jobs of one
+    // GPU for 500 s arrive (`q1`–`q200`): each passes the index's totals (a GPU free now, 4
+    // beside `h` at t=100), but runs across the reservation, and its window holds an instant
+    // (before t=100) with no node spare, so both nodes are withheld from it (docs/policies.md,
+    // node-level resources): `q1` is refused on the nodes, the plan remembers that refusal, and
+    // the index passes over `q2`–`q200` from it without offering them. `v` (1 GPU, 20 s, t=3)
+    // ends before the reservation and takes node 0's free GPU at once. At t=100 `h` starts on
+    // node 0 and `q1`–`q4` on node 1; at t=110 `h` ends and `q5`–`q8` take node 0; then four
+    // start on each node every 500 s, the last four (`q197`–`q200`, batch 49, on node 0) at
+    // 110 + 24 × 500 = 12,110.
+    let mut jobs = vec![
+        job("a", 0, 100, 1, 3.0),
+        job("b", 0, 100, 1, 3.0),
+        job("h", 1, 10, 1, 4.0),
+    ];
+    jobs.extend((1..=200).map(|i| job(&format!("q{i}"), 2, 500, 1, 1.0)));
+    jobs.push(job("v", 3, 20, 1, 1.0));
+    let rows = run(|| World::from(cluster(2, 4)), &jobs, false);
+    let expected = [
+        ("v", 3),
+        ("h", 100),
+        ("q1", 100),
+        ("q4", 100),
+        ("q5", 110),
+        ("q8", 110),
+        ("q9", 600),
+        ("q200", 12_110),
+    ];
+    for (id, at) in expected {
+        assert_eq!(of(&rows, id).1, Some(at), "{id}");
+    }
+    assert_eq!(rows, run(|| World::from(cluster(2, 4)), &jobs, true));
+}

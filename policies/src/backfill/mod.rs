@@ -44,7 +44,7 @@ mod rules;
 mod steps;
 
 pub(crate) use forecast::{Forecast, estimate};
-pub(crate) use plan::{Plan, Refused};
+pub(crate) use plan::{Ask, Plan, Refused};
 
 use crate::registry::BackfillPart;
 

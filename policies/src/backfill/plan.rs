@@ -174,6 +174,10 @@ pub(crate) struct Plan {
 /// the forecast's counts (it looks at each of them for each count it reads).
 const WINDOWED_AT_MOST: usize = 64;
 
+/// What a job asks, as [`Plan::refused_before`] tells jobs apart: its task, how many, and the
+/// GPU models it may run on.
+pub(crate) type Ask = (TaskRequest, u32, GpuTypeSet);
+
 /// Distinct asks [`Plan::refused`] remembers at most (a queue's jobs mostly ask alike).
 const REFUSALS_KEPT: usize = 64;
 
@@ -239,8 +243,7 @@ fn whole_node_pools(cluster: &Cluster, job: &Job) -> Option<PoolSet> {
 /// on a node it fits by the trial alone, and the tasks fit node by node (whole devices, or a
 /// share of one; no MIG, no rack power budget), so that such a placement finds room exactly
 /// when the free resources hold the tasks, and less free never holds more.
-fn remembers_refusals(cluster: &Cluster, placement: &dyn Placement, job: &Job) -> bool {
-    let task = &job.spec.task;
+fn remembers_refusals(cluster: &Cluster, placement: &dyn Placement, task: &TaskRequest) -> bool {
     placement.carries_plans()
         && cluster.power_limits().is_none()
         && cluster.mig().is_none()
@@ -573,7 +576,7 @@ impl Plan {
                     return Err(Refused::Reservation);
                 }
             }
-            let remembers = remembers_refusals(cluster, placement, job);
+            let remembers = remembers_refusals(cluster, placement, &job.spec.task);
             if remembers && self.refused_before(round, job, end) {
                 return Err(Refused::Reservation);
             }
@@ -656,6 +659,21 @@ impl Plan {
         self.refusals(round).iter().any(|&(t, n, allowed, at)| {
             t == task && n == job.spec.tasks && allowed == job.allowed_gpu_types && at <= end
         })
+    }
+
+    /// The asks refused for a reservation that [`Plan::refused_before`] would refuse again on
+    /// `round`'s trial as it is, each with the earliest expected end from which a job asking
+    /// the same is refused ([`Plan::admit`] refuses such a job without placing it; one ending
+    /// by the first reservation's start is placed). Call once the plan is settled: the waiting
+    /// index passes over these jobs without handing them to the plan one by one.
+    pub(crate) fn refused_asks(&mut self, round: &Round<'_>, placement: &dyn Placement) -> Vec<(Ask, SimTime)> {
+        let after_first = self.first_start.saturating_add(SimTime(1));
+        let cluster = round.view.cluster;
+        self.refusals(round)
+            .iter()
+            .filter(|(task, ..)| remembers_refusals(cluster, placement, task))
+            .map(|&(task, tasks, allowed, at)| ((task, tasks, allowed), at.max(after_first)))
+            .collect()
     }
 
     /// The refusals that hold on `round`'s trial as it is: none once it has changed.
