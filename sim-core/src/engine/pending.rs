@@ -27,9 +27,13 @@ impl Pending {
         self.epoch += 1;
     }
 
-    /// Removes the job at position `at` of the list as read.
+    /// Removes the job at position `at` of the list as read, shifting whichever side of it is
+    /// shorter: a job backfilled from the first half of a deep queue moves the jobs ahead of it
+    /// one place back, not the whole rest of the queue one place forward.
     pub(super) fn remove(&mut self, at: usize) {
-        if at == 0 {
+        let len = self.ids.len() - self.start;
+        if at < len / 2 {
+            self.ids.copy_within(self.start..self.start + at, self.start + 1);
             self.start += 1;
             if self.start * 2 > self.ids.len() {
                 self.ids.drain(..self.start);
@@ -73,8 +77,9 @@ mod tests {
 
     #[test]
     fn reads_as_the_list_after_head_and_middle_removals() {
-        // 0..6 pushed; remove the head twice, then the middle element 4 (position 2 of 2,3,4,5),
-        // then insert 9 at the front: 9,2,3,5 by hand.
+        // By hand: 0..6 pushed; the head removed twice (2,3,4,5); position 2 of 4 removed, the
+        // tail shifted (2,3,5); 9 inserted at the front (9,2,3,5); position 1 of 4 removed, the
+        // head shifted (9,3,5); 3 dropped by retain (9,5).
         let mut pending = Pending::default();
         for i in 0..6 {
             pending.push(JobId(i));
@@ -83,17 +88,20 @@ mod tests {
         pending.remove(0);
         assert_eq!(&*pending, &[JobId(2), JobId(3), JobId(4), JobId(5)]);
         pending.remove(2);
+        assert_eq!(&*pending, &[JobId(2), JobId(3), JobId(5)]);
         assert_eq!(pending.epoch(), 0, "appending and removing keep the epoch");
         pending.insert(0, JobId(9));
         assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(3), JobId(5)]);
         assert_eq!(pending.epoch(), 1, "an insertion changes it");
+        pending.remove(1);
+        assert_eq!(&*pending, &[JobId(9), JobId(3), JobId(5)]);
+        assert_eq!(pending.epoch(), 1, "a removal near the head keeps it");
         pending.retain(|id| id.0 != 3);
-        assert_eq!(&*pending, &[JobId(9), JobId(2), JobId(5)]);
-        assert_eq!(pending.epoch(), 2, "so does a removal by retain");
+        assert_eq!(&*pending, &[JobId(9), JobId(5)]);
+        assert_eq!(pending.epoch(), 2, "a removal by retain changes it");
         pending.retain(|_| true);
         assert_eq!(pending.epoch(), 2, "a retain that keeps everything does not");
-        pending.remove(0);
-        pending.remove(0);
+        pending.remove(1);
         pending.remove(0);
         assert!(pending.is_empty());
     }
