@@ -77,6 +77,39 @@ fn a_shared_job_behind_a_whole_node_reservation_starts_only_on_a_node_busy_throu
     assert_eq!(at("j3"), (150, vec![1]));
 }
 
+/// A job sharing nodes beside a whole-node reservation's count: the nodes it would keep busy
+/// count against the reservation only from the first instant a node of the pool is expected
+/// free (docs/policies.md, node-level resources, whose example this is).
+///
+/// Two nodes × 8 GPUs, EASY (best fit). a (6 GPUs) on n0 until 100 s; b (6 GPUs) on n1 until
+/// `b_ends`; h (8 GPUs, a whole node, 100 s) at 1 is reserved as one node from 100 s. At 2, j (2
+/// GPUs, 500 s) runs across the reservation.
+/// - b until 200 s: over 100–200 only n0 is free and h takes it, so no node is spare and
+///   both nodes, free within j's run, are kept out: j waits. At 100 h starts on n0 (whole);
+///   j starts then on n1's 2 free GPUs.
+/// - b until 100 s: both nodes free from 100 s, h needs one: one is spare from then to j's
+///   end, so j may take the first of them and starts at 2 on n0 (best fit: n0 and n1 tie, the
+///   lower id first); at 100 h starts on n1.
+#[test]
+fn a_shared_job_counts_against_a_whole_node_reservation_from_the_first_node_free() {
+    for (b_ends, j_at, j_on, h_on) in [(200, 100, 1, 0), (100, 2, 0, 1)] {
+        let jobs = vec![
+            job("a", 0, 100, 1, 6.0),
+            job("b", 0, b_ends, 1, 6.0),
+            job("h", 1, 100, 1, 8.0),
+            job("j", 2, 500, 1, 2.0),
+        ];
+        let easy = run("easy-backfill", sized_cluster(2, 2, 8, 64, 512), jobs);
+        let at = |id| {
+            let job = find(&easy, id);
+            let nodes: Vec<u32> = job.alloc.iter().map(|t| t.node.0).collect();
+            (secs(job.first_start).unwrap(), nodes)
+        };
+        assert_eq!(at("h"), (100, vec![h_on]), "b until {b_ends}");
+        assert_eq!(at("j"), (j_at, vec![j_on]), "b until {b_ends}");
+    }
+}
+
 /// Alike jobs refused for the reservation in one round are refused in one check; a job asking
 /// otherwise, or ending before the reservation, is still tried.
 ///

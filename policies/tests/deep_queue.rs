@@ -141,16 +141,17 @@ fn jobs_a_failure_returns_to_the_queue_are_offered_as_the_walk_offers_them() {
 fn jobs_refused_alike_behind_a_reservation_are_passed_over_as_the_walk_refuses_them() {
     // On 2 four-GPU nodes, EASY with best fit. By hand: `a` and `b` (3 GPUs each, 0–100 s)
     // take nodes 0 and 1, leaving a GPU free on each. `h` (a whole node, 10 s, t=1) is
-    // reserved as a count: one node from t=100, when both are free. At t=2, 200 jobs of one
-    // GPU for 500 s arrive (`q1`–`q200`): each passes the index's totals (a GPU free now, 4
-    // beside `h` at t=100), but runs across the reservation, and its window holds an instant
-    // (before t=100) with no node spare, so both nodes are withheld from it (docs/policies.md,
-    // node-level resources): `q1` is refused on the nodes, the plan remembers that refusal, and
-    // the index passes over `q2`–`q200` from it without offering them. `v` (1 GPU, 20 s, t=3)
-    // ends before the reservation and takes node 0's free GPU at once. At t=100 `h` starts on
-    // node 0 and `q1`–`q4` on node 1; at t=110 `h` ends and `q5`–`q8` take node 0; then four
-    // start on each node every 500 s, the last four (`q197`–`q200`, batch 49, on node 0) at
-    // 110 + 24 × 500 = 12,110.
+    // reserved as a count: one node over 100–110, when both are free. At t=2, 200 jobs of one
+    // GPU for 500 s arrive (`q1`–`q200`), each passing the index's totals (a GPU free now, 4
+    // beside `h` at t=100) and running across the reservation. From t=100, when the pool's first
+    // node frees, one node is spare (docs/policies.md, node-level resources): `q1` may take one
+    // of the two nodes free in its window and starts on node 0. Then none is spare: `q2` is
+    // refused on the nodes (node 1 is kept out), the plan remembers that refusal, and the index
+    // passes over `q3`–`q200` from it without offering them. `v` (1 GPU, 20 s, t=3) ends before
+    // the reservation and takes node 1's free GPU at once. At t=100 `h` starts on node 1 and
+    // `q2`–`q4` on node 0's three free GPUs; at t=110 `h` ends and `q5`–`q8` take node 1. Then
+    // every 500 s, 8 more: one when `q1`'s successor ends (2 + 500k), three at 100 + 500k,
+    // four at 110 + 500k; `q193` (k = 24, first) at 12,002 and `q200` (last) at 12,110.
     let mut jobs = vec![
         job("a", 0, 100, 1, 3.0),
         job("b", 0, 100, 1, 3.0),
@@ -160,13 +161,16 @@ fn jobs_refused_alike_behind_a_reservation_are_passed_over_as_the_walk_refuses_t
     jobs.push(job("v", 3, 20, 1, 1.0));
     let rows = run(|| World::from(cluster(2, 4)), &jobs, false);
     let expected = [
+        ("q1", 2),
         ("v", 3),
         ("h", 100),
-        ("q1", 100),
+        ("q2", 100),
         ("q4", 100),
         ("q5", 110),
         ("q8", 110),
-        ("q9", 600),
+        ("q9", 502),
+        ("q10", 600),
+        ("q193", 12_002),
         ("q200", 12_110),
     ];
     for (id, at) in expected {

@@ -288,6 +288,16 @@ impl Forecast {
         &self.busy_until
     }
 
+    /// When the first countable node of `pool` is expected free: `ZERO` when one has nothing
+    /// running, the earliest expected end of what runs on one otherwise (`MAX` with none).
+    /// Call [`Forecast::refresh`] first.
+    pub(crate) fn first_free(&self, pool: usize) -> SimTime {
+        if self.idle[pool] > 0 {
+            return SimTime::ZERO;
+        }
+        self.frees_at[pool].keys().next().copied().unwrap_or(SimTime::MAX)
+    }
+
     /// Of `pool`: how many countable nodes have nothing running, and how many of the busy ones
     /// are expected to be free at each time, in time order (as the nodes' latest expected ends
     /// have it, before any clamp to now). Call [`Forecast::refresh`] first.

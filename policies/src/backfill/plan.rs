@@ -166,6 +166,13 @@ pub(crate) struct Plan {
     /// True when `busy_until` is the forecast's (not a scan's): the forecast's counts of the
     /// nodes busy until each time then describe it (see [`Plan::withhold_unspared`]).
     busy_from_forecast: bool,
+    /// Per pool, when its first node is free for a whole-node task as the forecast had it when
+    /// the plan was made or last carried over ([`Forecast::first_free`]); empty for a plan made
+    /// from a scan. See [`Plan::first_free`].
+    first_frees: Vec<SimTime>,
+    /// True once a job sharing nodes was checked against a whole-node reservation's count,
+    /// which reads `first_frees`: a plan carried over must then find them unchanged.
+    reads_first_frees: bool,
     /// Scratch space of [`Plan::withhold_unspared`]: the nodes with room for a task.
     roomy: Vec<NodeId>,
 }
@@ -302,6 +309,7 @@ impl Plan {
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
                 let (idle, frees) = forecast.pool_counts(pool);
                 steps.rebuild_from_frees(now, soon, idle, frees);
+                plan.first_frees.push(forecast.first_free(pool));
             }
             debug_assert!(
                 plan.same_profile(&Plan::scanned(round, depth), forecast),
@@ -350,6 +358,8 @@ impl Plan {
             refused: Vec::new(),
             refused_version: 0,
             busy_from_forecast: false,
+            first_frees: Vec::new(),
+            reads_first_frees: false,
             roomy: Vec::new(),
             running_on: vec![Vec::new(); round.view.cluster.nodes().len()],
             running_nodes: Vec::new(),
@@ -414,6 +424,8 @@ impl Plan {
         self.last_whole = None;
         self.running_indexed = false;
         self.refused.clear();
+        self.first_frees.clear();
+        self.reads_first_frees = false;
     }
 
     /// [`whole_node_pools`] of `job`, remembered for the next job that asks the same.
@@ -853,6 +865,15 @@ impl Plan {
         if forecast.outlived_by(now) {
             return false;
         }
+        // A job sharing nodes refused for a whole-node reservation's count may fit once the
+        // pool's first free node is later (a start took the last idle one): recompute then.
+        let pools = round.view.cluster.pools().len();
+        let first_frees = (0..pools).map(|pool| forecast.first_free(pool));
+        if self.reads_first_frees && !first_frees.clone().eq(self.first_frees.iter().copied()) {
+            return false;
+        }
+        self.first_frees.clear();
+        self.first_frees.extend(first_frees);
         // Otherwise what runs is what ran less what ended and with what started, which the
         // forecast now lists itself.
         self.later_from = forecast.soon_into(now, &mut self.ends);
@@ -1047,7 +1068,16 @@ impl Plan {
             if !allowed || !pool.holds(task) || !self.whole_windows[i].iter().any(|&(a, b)| a < to && b > from) {
                 continue;
             }
-            let spare = self.idle[i].min_over(from, to).max(0) as usize;
+            // A whole-node task takes a node idle now; a shared one takes from the pool's count
+            // only the instants its nodes would be free, none before the pool's first.
+            let counted_from = match whole {
+                Some(_) => from,
+                None => from.max(self.first_free(i)),
+            };
+            if counted_from >= to {
+                continue;
+            }
+            let spare = self.idle[i].min_over(counted_from, to).max(0) as usize;
             if whole.is_none()
                 && only_roomy
                 && spare == 0
@@ -1062,6 +1092,19 @@ impl Plan {
             });
         }
         withheld
+    }
+
+    /// The first instant at which a node of pool `pool` may be free for a whole-node task this
+    /// round: now when one was idle as the round began, else the earliest expected end of what
+    /// runs on one (just after now at the earliest). The round's starts and reservations only
+    /// keep nodes busy longer, so none is free before it; now for a plan made from a scan (a
+    /// round that stopped jobs), which is safe.
+    fn first_free(&mut self, pool: usize) -> SimTime {
+        self.reads_first_frees = true;
+        match self.first_frees.get(pool) {
+            None | Some(&SimTime::ZERO) => self.now,
+            Some(&at) => at.max(self.now.saturating_add(ONE_MICROSECOND)),
+        }
     }
 
     /// Calls `withhold` with each node of `pool` beyond the first `spare` that a job (a
