@@ -1145,7 +1145,8 @@ impl Plan {
 
     /// The pool part of [`Plan::withhold`] for a job whose tasks do not take whole nodes,
     /// placed by a rule that chooses among the nodes with room by their own state, in pool
-    /// `pool` where the whole-node reservations leave no node spare over `[now, to)`. Every
+    /// `pool` where the whole-node reservations leave no node spare over `[now, to)` from the
+    /// pool's first free node on (see [`Plan::first_free`]). Every
     /// node of the pool free for a whole-node task at some instant of the window is to be
     /// withheld; only those with room for one of the job's tasks are, found through the trial's
     /// index, since no other can take one. Behind a full cluster those are few, where the pool
