@@ -592,11 +592,7 @@ fn next_candidate(
         };
         // The jobs whose ask the plan has refused from an earlier expected end, on the trial as
         // it is, would be refused again: passed over here, they are not read one by one.
-        let refused: Vec<(u32, SimTime)> = plan
-            .refused_asks(round, placement)
-            .into_iter()
-            .filter_map(|(ask, from)| Some((waiting.ask_number(&ask)?, from)))
-            .collect();
+        let refused = plan.refused_asks(round, placement, |ask| waiting.ask_number(ask));
         if refused.is_empty() {
             return waiting.next_passing(at, &filter);
         }

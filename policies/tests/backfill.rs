@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{configured, find, job, run, run_with, secs, sized_cluster, with};
+use common::{configured, find, job, run, run_with, secs, sized_cluster, start_and_nodes, with};
 use sim_core::job::JobSpec;
 use sim_core::resources::TaskRequest;
 use sim_core::time::SimTime;
@@ -65,11 +65,7 @@ fn a_shared_job_behind_a_whole_node_reservation_starts_only_on_a_node_busy_throu
         job("j3", 3, 250, 1, 1.0),
     ];
     let easy = run("easy-backfill", sized_cluster(3, 3, 4, 64, 512), jobs);
-    let at = |id| {
-        let job = find(&easy, id);
-        let nodes: Vec<u32> = job.alloc.iter().map(|t| t.node.0).collect();
-        (secs(job.first_start).unwrap(), nodes)
-    };
+    let at = |id| start_and_nodes(&easy, id);
     assert_eq!(at("a"), (0, vec![0]));
     assert_eq!(at("b"), (0, vec![1]));
     assert_eq!(at("h"), (50, vec![1, 2]));
@@ -100,11 +96,7 @@ fn a_shared_job_counts_against_a_whole_node_reservation_from_the_first_node_free
             job("j", 2, 500, 1, 2.0),
         ];
         let easy = run("easy-backfill", sized_cluster(2, 2, 8, 64, 512), jobs);
-        let at = |id| {
-            let job = find(&easy, id);
-            let nodes: Vec<u32> = job.alloc.iter().map(|t| t.node.0).collect();
-            (secs(job.first_start).unwrap(), nodes)
-        };
+        let at = |id| start_and_nodes(&easy, id);
         assert_eq!(at("h"), (100, vec![h_on]), "b until {b_ends}");
         assert_eq!(at("j"), (j_at, vec![j_on]), "b until {b_ends}");
     }

@@ -676,15 +676,21 @@ impl Plan {
     /// The asks refused for a reservation that [`Plan::refused_before`] would refuse again on
     /// `round`'s trial as it is, each with the earliest expected end from which a job asking
     /// the same is refused ([`Plan::admit`] refuses such a job without placing it; one ending
-    /// by the first reservation's start is placed). Call once the plan is settled: the waiting
-    /// index passes over these jobs without handing them to the plan one by one.
-    pub(crate) fn refused_asks(&mut self, round: &Round<'_>, placement: &dyn Placement) -> Vec<(Ask, SimTime)> {
+    /// by the first reservation's start is placed), each ask as `number` names it (asks it has
+    /// no number for are left out). Call once the plan is settled: the waiting index passes
+    /// over these jobs without handing them to the plan one by one.
+    pub(crate) fn refused_asks<N>(
+        &mut self,
+        round: &Round<'_>,
+        placement: &dyn Placement,
+        number: impl Fn(&Ask) -> Option<N>,
+    ) -> Vec<(N, SimTime)> {
         let after_first = self.first_start.saturating_add(SimTime(1));
         let cluster = round.view.cluster;
         self.refusals(round)
             .iter()
             .filter(|(task, ..)| remembers_refusals(cluster, placement, task))
-            .map(|&(task, tasks, allowed, at)| ((task, tasks, allowed), at.max(after_first)))
+            .filter_map(|&(task, tasks, allowed, at)| Some((number(&(task, tasks, allowed))?, at.max(after_first))))
             .collect()
     }
 

@@ -120,6 +120,14 @@ pub fn find<'a>(outcome: &'a RunOutcome, id: &str) -> &'a Job {
     outcome.jobs.iter().find(|j| j.spec.id == id).unwrap()
 }
 
+/// When job `id` first started (seconds) and the node numbers of its tasks, for assertions on
+/// where a job ran.
+pub fn start_and_nodes(outcome: &RunOutcome, id: &str) -> (u64, Vec<u32>) {
+    let job = find(outcome, id);
+    let nodes = job.alloc.iter().map(|t| t.node.0).collect();
+    (secs(job.first_start).expect("the job started"), nodes)
+}
+
 /// Seconds of an optional instant, for compact assertions.
 pub fn secs(t: Option<SimTime>) -> Option<u64> {
     t.map(|t| t.as_micros() / 1_000_000)
