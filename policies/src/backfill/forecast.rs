@@ -2,8 +2,7 @@
 //! how many nodes of each pool should be free. Kept current from the engine's records, so a
 //! round's availability profile starts from it without scanning or sorting the cluster.
 
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
@@ -50,8 +49,11 @@ pub(crate) struct Forecast {
     counted_pool: Vec<u32>,
     /// Per pool, its countable nodes with nothing running.
     idle: Vec<i64>,
-    /// Per pool, its countable busy nodes by the time they are expected to be free.
-    frees_at: Vec<BTreeMap<SimTime, i64>>,
+    /// Per pool, its countable busy nodes by the time they are expected to be free: sorted by
+    /// time, one entry per time, no count zero. (A sorted deque rather than a tree: every
+    /// round with a reservation walks it whole, and a contiguous walk is several times a
+    /// tree's speed; a count changes where a job ends or starts, mostly near either end.)
+    frees_at: Vec<VecDeque<(SimTime, i64)>>,
     /// The cluster state (`Cluster::state_version`) the node counts were built for, if built.
     built_for: Option<u64>,
     /// Emptied node lists of stopped jobs, for the next jobs to start (a run allocates one
@@ -191,16 +193,16 @@ impl Forecast {
             self.idle[pool] += delta;
             return;
         }
-        match self.frees_at[pool].entry(until) {
-            Entry::Occupied(mut count) => {
-                *count.get_mut() += delta;
-                if *count.get() == 0 {
-                    count.remove();
+        let frees = &mut self.frees_at[pool];
+        let at = frees.partition_point(|&(time, _)| time < until);
+        match frees.get_mut(at) {
+            Some((time, count)) if *time == until => {
+                *count += delta;
+                if *count == 0 {
+                    frees.remove(at);
                 }
             }
-            Entry::Vacant(count) => {
-                count.insert(delta);
-            }
+            _ => frees.insert(at, (until, delta)),
         }
     }
 
@@ -236,12 +238,15 @@ impl Forecast {
             })
             .collect();
         self.idle = vec![0; cluster.pools().len()];
-        self.frees_at = vec![BTreeMap::new(); cluster.pools().len()];
-        for i in 0..nodes {
-            let pool = self.counted_pool[i];
-            if pool != NOT_COUNTED {
-                self.count(pool as usize, self.busy_until[i], 1);
-            }
+        self.frees_at = vec![VecDeque::new(); cluster.pools().len()];
+        // Counted in time order, so that each count joins its pool's list at the back.
+        let mut busy: Vec<(SimTime, u32)> = (self.busy_until.iter().copied())
+            .zip(self.counted_pool.iter().copied())
+            .filter(|&(_, pool)| pool != NOT_COUNTED)
+            .collect();
+        busy.sort_unstable();
+        for (until, pool) in busy {
+            self.count(pool as usize, until, 1);
         }
         self.built_for = Some(cluster.state_version());
     }
@@ -295,13 +300,13 @@ impl Forecast {
         if self.idle[pool] > 0 {
             return SimTime::ZERO;
         }
-        self.frees_at[pool].keys().next().copied().unwrap_or(SimTime::MAX)
+        self.frees_at[pool].front().map_or(SimTime::MAX, |&(at, _)| at)
     }
 
     /// Of `pool`: how many countable nodes have nothing running, and how many of the busy ones
     /// are expected to be free at each time, in time order (as the nodes' latest expected ends
     /// have it, before any clamp to now). Call [`Forecast::refresh`] first.
     pub(crate) fn pool_counts(&self, pool: usize) -> (i64, impl Iterator<Item = (SimTime, i64)> + '_) {
-        (self.idle[pool], self.frees_at[pool].iter().map(|(&at, &n)| (at, n)))
+        (self.idle[pool], self.frees_at[pool].iter().copied())
     }
 }

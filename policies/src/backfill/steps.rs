@@ -43,9 +43,10 @@ impl Steps {
     }
 
     /// Makes this `value` at `now`, raised by each `(at, count)` of `frees` from `at` on: nodes
-    /// becoming free, in time order with positive counts (a pool's busy nodes by when they are
-    /// expected free). Those at or before `soon` count from `soon`. What [`Steps::from_changes`]
-    /// makes of the same changes, in this one's memory, in one pass without sorting.
+    /// becoming free, in strictly increasing time order with positive counts (a pool's busy
+    /// nodes by when they are expected free). Those at or before `soon` count from `soon`. What
+    /// [`Steps::from_changes`] makes of the same changes, in this one's memory, in one pass
+    /// without sorting.
     pub(crate) fn rebuild_from_frees(
         &mut self,
         now: SimTime,
@@ -57,23 +58,26 @@ impl Steps {
         let segments = &mut self.segments;
         segments.clear();
         segments.push((now, value));
-        let mut last = (now, value);
-        let mut previous = SimTime::ZERO;
-        for (at, count) in frees {
-            debug_assert!(
-                count > 0 && at >= previous,
-                "frees come in time order, each of some nodes"
-            );
-            previous = at;
-            let at = at.max(soon);
-            last.1 += count;
-            if at == last.0 {
-                segments.last_mut().expect("there is always a first segment").1 = last.1;
-            } else {
-                last.0 = at;
-                segments.push(last);
-            }
+        let mut total = value;
+        let mut frees = frees.peekable();
+        let mut by_soon = false;
+        while let Some((_, count)) = frees.next_if(|&(at, _)| at <= soon) {
+            total += count;
+            by_soon = true;
         }
+        if by_soon {
+            segments.push((soon, total));
+        }
+        // Every later time is a change of its own: one segment each, no search, no merge (the
+        // pool's busiest walk of each round).
+        segments.extend(frees.map(|(at, count)| {
+            total += count;
+            (at, total)
+        }));
+        debug_assert!(
+            segments.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+            "frees come in strictly increasing time order, each of some nodes"
+        );
     }
 
     /// The present.
@@ -301,6 +305,11 @@ mod tests {
         let clamped: Vec<(SimTime, i64)> = frees.iter().map(|&(at, n)| (at.max(t(11)), n)).collect();
         assert_eq!(built, Steps::from_changes(t(10), 2, clamped));
         assert_eq!(built.segments, [(t(10), 2), (t(11), 5), (t(30), 7), (t(50), 8)]);
+        // None by soon: no segment at soon. None at all: the present alone.
+        built.rebuild_from_frees(t(10), t(11), 0, [(t(12), 3)].into_iter());
+        assert_eq!(built.segments, [(t(10), 0), (t(12), 3)]);
+        built.rebuild_from_frees(t(10), t(11), 4, std::iter::empty());
+        assert_eq!(built.segments, [(t(10), 4)]);
     }
 
     #[test]
