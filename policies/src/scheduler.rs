@@ -268,7 +268,7 @@ impl Scheduler {
                 }
                 break;
             };
-            let forecast = &self.forecast;
+            let forecast = &mut self.forecast;
             let spare = &mut self.spare;
             let plan = plan.get_or_insert_with(|| Plan::new(round, decisions, depth, forecast, spare.take()));
             if plan.has_room() {

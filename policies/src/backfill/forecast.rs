@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use super::frees::PoolFrees;
 use sim_core::cluster::Cluster;
 use sim_core::ids::{JobId, NodeId};
 use sim_core::job::Job;
@@ -49,11 +50,8 @@ pub(crate) struct Forecast {
     counted_pool: Vec<u32>,
     /// Per pool, its countable nodes with nothing running.
     idle: Vec<i64>,
-    /// Per pool, its countable busy nodes by the time they are expected to be free: sorted by
-    /// time, one entry per time, no count zero. (A sorted deque rather than a tree: every
-    /// round with a reservation walks it whole, and a contiguous walk is several times a
-    /// tree's speed; a count changes where a job ends or starts, mostly near either end.)
-    frees_at: Vec<VecDeque<(SimTime, i64)>>,
+    /// Per pool, its countable busy nodes by the time they are expected to be free.
+    frees_at: Vec<PoolFrees>,
     /// The cluster state (`Cluster::state_version`) the node counts were built for, if built.
     built_for: Option<u64>,
     /// Emptied node lists of stopped jobs, for the next jobs to start (a run allocates one
@@ -193,17 +191,7 @@ impl Forecast {
             self.idle[pool] += delta;
             return;
         }
-        let frees = &mut self.frees_at[pool];
-        let at = frees.partition_point(|&(time, _)| time < until);
-        match frees.get_mut(at) {
-            Some((time, count)) if *time == until => {
-                *count += delta;
-                if *count == 0 {
-                    frees.remove(at);
-                }
-            }
-            _ => frees.insert(at, (until, delta)),
-        }
+        self.frees_at[pool].add(until, delta);
     }
 
     /// Rebuilds the per-node and per-pool picture when the cluster's state changed since it was
@@ -238,15 +226,12 @@ impl Forecast {
             })
             .collect();
         self.idle = vec![0; cluster.pools().len()];
-        self.frees_at = vec![VecDeque::new(); cluster.pools().len()];
-        // Counted in time order, so that each count joins its pool's list at the back.
-        let mut busy: Vec<(SimTime, u32)> = (self.busy_until.iter().copied())
-            .zip(self.counted_pool.iter().copied())
-            .filter(|&(_, pool)| pool != NOT_COUNTED)
-            .collect();
-        busy.sort_unstable();
-        for (until, pool) in busy {
-            self.count(pool as usize, until, 1);
+        self.frees_at = vec![PoolFrees::default(); cluster.pools().len()];
+        for i in 0..nodes {
+            let pool = self.counted_pool[i];
+            if pool != NOT_COUNTED {
+                self.count(pool as usize, self.busy_until[i], 1);
+            }
         }
         self.built_for = Some(cluster.state_version());
     }
@@ -300,13 +285,19 @@ impl Forecast {
         if self.idle[pool] > 0 {
             return SimTime::ZERO;
         }
-        self.frees_at[pool].front().map_or(SimTime::MAX, |&(at, _)| at)
+        self.frees_at[pool].first().unwrap_or(SimTime::MAX)
     }
 
     /// Of `pool`: how many countable nodes have nothing running, and how many of the busy ones
     /// are expected to be free at each time, in time order (as the nodes' latest expected ends
-    /// have it, before any clamp to now). Call [`Forecast::refresh`] first.
+    /// have it, before any clamp to now), read from the first on. Call [`Forecast::refresh`]
+    /// first.
     pub(crate) fn pool_counts(&self, pool: usize) -> (i64, impl Iterator<Item = (SimTime, i64)> + '_) {
-        (self.idle[pool], self.frees_at[pool].iter().copied())
+        (self.idle[pool], self.frees_at[pool].iter())
+    }
+
+    /// [`Forecast::pool_counts`] as one list, for a read of them all.
+    pub(crate) fn pool_counts_listed(&mut self, pool: usize) -> (i64, &[(SimTime, i64)]) {
+        (self.idle[pool], self.frees_at[pool].listed())
     }
 }

@@ -39,6 +39,7 @@
 //! they may reserve a shared-node job later than a perfect packing would.
 
 mod forecast;
+mod frees;
 mod plan;
 mod rules;
 mod steps;

@@ -292,7 +292,7 @@ impl Plan {
         round: &Round<'_>,
         decisions: &[Decision],
         depth: usize,
-        forecast: &Forecast,
+        forecast: &mut Forecast,
         spare: Option<Box<Plan>>,
     ) -> Box<Plan> {
         let now = round.now();
@@ -307,8 +307,8 @@ impl Plan {
             plan.busy_until.extend_from_slice(forecast.busy_until());
             let soon = now.saturating_add(ONE_MICROSECOND);
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
-                let (idle, frees) = forecast.pool_counts(pool);
-                steps.rebuild_from_frees(now, soon, idle, frees);
+                let (idle, frees) = forecast.pool_counts_listed(pool);
+                steps.rebuild_from_frees(now, soon, idle, frees.iter().copied());
                 plan.first_frees.push(forecast.first_free(pool));
             }
             debug_assert!(
