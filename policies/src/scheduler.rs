@@ -325,7 +325,7 @@ impl Scheduler {
         if !kept.holds
             || kept.state_version != round.view.cluster.state_version()
             || round.view.cluster.pools().len() != 1
-            || !kept.plan.carry_over(round, &self.forecast)
+            || !kept.plan.carry_over(round, &mut self.forecast)
         {
             self.spare = Some(kept.plan);
             return false;

@@ -405,6 +405,32 @@ fn lublin_256_matches_the_count_based_references() {
     );
 }
 
+/// Lublin-256's first 1,000 jobs on a pool 20 times as large, each job 20 times as wide (the
+/// same schedule, scaled): on 5,120 nodes a plan renewed round after round takes only the
+/// nodes' busy-until times changed since its last copy (the forecast copies clusters of fewer
+/// than 4,096 nodes whole), which debug builds check against the forecast at every copy.
+#[test]
+fn lublin_256_scaled_to_5120_nodes_matches_the_count_based_references() {
+    let unscaled: Vec<RefJob> = archive(LUBLIN, 256).into_iter().take(1_000).collect();
+    let jobs: Vec<RefJob> = unscaled
+        .iter()
+        .map(|&job| RefJob {
+            size: job.size * 20,
+            ..job
+        })
+        .collect();
+    assert_eq!(
+        simulate(&jobs, 5_120, Reference::Easy),
+        simulate(&unscaled, 256, Reference::Easy),
+        "the reference schedules the scaled jobs as the jobs"
+    );
+    let differences: Vec<String> = [Reference::Easy, Reference::Conservative]
+        .into_iter()
+        .filter_map(|r| first_difference(&jobs, 5_120, r, "best-fit"))
+        .collect();
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
 /// A random flat-pool workload: bursts of arrivals, runs of 1–60 s, estimates from a third
 /// of the run (the job outlives it) to three times it, sizes up to the pool.
 fn workload(units: u64) -> impl Strategy<Value = Vec<RefJob>> {

@@ -112,6 +112,9 @@ pub(crate) struct Plan {
     /// Per node, when what ran on it as the round began is expected to end (`ZERO` when
     /// nothing did; see [`Plan::until`]).
     busy_until: Vec<SimTime>,
+    /// Which copy of the forecast's busy-until times `busy_until` is (0: none, as for a scan);
+    /// see [`Forecast::copy_busy_until`].
+    busy_stamp: u64,
     /// Per node (by index), the windows in which it is taken (reservations and starts under the
     /// plan; in a plan carried over, some may have passed: see [`Plan::occupy`]).
     windows: Vec<Vec<(SimTime, SimTime)>>,
@@ -304,7 +307,7 @@ impl Plan {
             plan.running_from_forecast = true;
             plan.busy_from_forecast = true;
             plan.later_from = forecast.soon_into(now, &mut plan.ends);
-            plan.busy_until.extend_from_slice(forecast.busy_until());
+            forecast.copy_busy_until(&mut plan.busy_until, &mut plan.busy_stamp);
             let soon = now.saturating_add(ONE_MICROSECOND);
             for (pool, steps) in plan.idle.iter_mut().enumerate() {
                 let (idle, frees) = forecast.pool_counts_listed(pool);
@@ -346,6 +349,7 @@ impl Plan {
             started: FxHashMap::default(),
             started_tasks: Vec::new(),
             busy_until,
+            busy_stamp: 0,
             windows: vec![Vec::new(); round.view.cluster.nodes().len()],
             windowed: Vec::new(),
             idle,
@@ -377,7 +381,8 @@ impl Plan {
     }
 
     /// Empties the plan for `round`, keeping its memory: no reservation, no expected end, a
-    /// pool profile (still to be built) per pool of the cluster.
+    /// pool profile (still to be built) per pool of the cluster. The busy-until times are left
+    /// for [`Forecast::copy_busy_until`], which may bring them up to date node by node.
     fn clear(&mut self, round: &Round<'_>, depth: usize) {
         let now = round.now();
         let pools = round.view.cluster.pools().len();
@@ -389,7 +394,6 @@ impl Plan {
         self.later_from = SimTime::MAX;
         self.started.clear();
         self.started_tasks.clear();
-        self.busy_until.clear();
         for node in self.windowed.drain(..) {
             self.windows[node.index()].clear();
         }
@@ -854,7 +858,7 @@ impl Plan {
     /// would give each the same time, so the plan stands; returns false (and the caller
     /// recomputes) when it cannot tell: a running job has outlived its estimate, a reservation
     /// was due before now, some reservation is on named nodes or a reserved job holds nothing.
-    pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &Forecast) -> bool {
+    pub(crate) fn carry_over(&mut self, round: &Round<'_>, forecast: &mut Forecast) -> bool {
         let now = round.now();
         // Refusals hold for the trial of the round they were made in; a new round's versions
         // start again from 0.
@@ -889,8 +893,7 @@ impl Plan {
         self.started_tasks.clear();
         self.started_ends.clear();
         self.now = now;
-        self.busy_until.clear();
-        self.busy_until.extend_from_slice(forecast.busy_until());
+        forecast.copy_busy_until(&mut self.busy_until, &mut self.busy_stamp);
         self.busy_from_forecast = true;
         for steps in &mut self.idle {
             steps.advance(now);
