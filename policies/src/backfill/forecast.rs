@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use super::copies::ChangedEntries;
 use super::frees::PoolFrees;
 use sim_core::cluster::Cluster;
 use sim_core::ids::{JobId, NodeId};
@@ -43,16 +44,9 @@ pub(crate) struct Forecast {
     on_node: Vec<Vec<(SimTime, JobId)>>,
     /// Per node, the latest of those (`SimTime::ZERO` when nothing runs on it).
     busy_until: Vec<SimTime>,
-    /// The nodes whose `busy_until` changed since the last copy a plan took of it (see
-    /// [`Forecast::copy_busy_until`]), each once.
-    busy_changed: Vec<u32>,
-    /// Per node, true when it is in `busy_changed`.
-    busy_marked: Vec<bool>,
-    /// True when the next copy must be whole: more nodes changed than are worth listing, or
-    /// the list was rebuilt.
-    busy_all_changed: bool,
-    /// The stamp of the last copy taken (0: none yet); each copy is given the next.
-    busy_copy_stamp: u64,
+    /// The nodes whose `busy_until` changed since a plan last copied it (see
+    /// [`Forecast::copy_busy_until`]).
+    busy_changed: ChangedEntries,
     /// Per node, its pool when it is countable (see [`countable`]), else [`NOT_COUNTED`]: read
     /// for every node a job starts or stops on, without the node's record. As of the last
     /// build: a node changing state bumps the cluster's state version, and the next round's
@@ -68,10 +62,6 @@ pub(crate) struct Forecast {
     /// list per job running at once, not one per job).
     spare_lists: Vec<Vec<NodeId>>,
 }
-
-/// Clusters of fewer nodes have their busy-until times copied whole for each plan (at most
-/// 32 KiB) rather than noted node by node as they change (see [`Forecast::copy_busy_until`]).
-const COPIED_WHOLE_BELOW: usize = 4096;
 
 /// [`Forecast::counted_pool`] of a node that is not counted.
 const NOT_COUNTED: u32 = u32::MAX;
@@ -154,7 +144,7 @@ impl Forecast {
                 self.moved(i, before, before.max(end), &mut moves);
             }
             moves.apply(self);
-            self.note_busy_changed(&nodes);
+            self.busy_changed.note(nodes.iter().map(|node| node.index()));
         }
         self.jobs.insert(job.id, (end, nodes));
     }
@@ -181,7 +171,7 @@ impl Forecast {
                 self.moved(i, before, after, &mut moves);
             }
             moves.apply(self);
-            self.note_busy_changed(&nodes);
+            self.busy_changed.note(nodes.iter().map(|node| node.index()));
         }
         nodes.clear();
         self.spare_lists.push(nodes);
@@ -241,9 +231,7 @@ impl Forecast {
                 }
             })
             .collect();
-        self.busy_changed.clear();
-        self.busy_marked = vec![false; nodes];
-        self.busy_all_changed = true;
+        self.busy_changed.reset(nodes);
         self.idle = vec![0; cluster.pools().len()];
         self.frees_at = vec![PoolFrees::default(); cluster.pools().len()];
         for i in 0..nodes {
@@ -297,51 +285,7 @@ impl Forecast {
     /// renewed round after round copies a few nodes, not the cluster); `stamp` is then renewed.
     /// Call [`Forecast::refresh`] first.
     pub(crate) fn copy_busy_until(&mut self, copy: &mut Vec<SimTime>, stamp: &mut u64) {
-        let current = *stamp != 0
-            && *stamp == self.busy_copy_stamp
-            && !self.busy_all_changed
-            && copy.len() == self.busy_until.len();
-        if current {
-            for &i in &self.busy_changed {
-                copy[i as usize] = self.busy_until[i as usize];
-            }
-        } else {
-            copy.clear();
-            copy.extend_from_slice(&self.busy_until);
-        }
-        for &i in &self.busy_changed {
-            self.busy_marked[i as usize] = false;
-        }
-        self.busy_changed.clear();
-        // A small cluster is copied whole every time: that costs less than noting its nodes.
-        self.busy_all_changed = self.busy_until.len() < COPIED_WHOLE_BELOW;
-        self.busy_copy_stamp += 1;
-        *stamp = self.busy_copy_stamp;
-        debug_assert!(copy[..] == self.busy_until[..], "the copy is the forecast's");
-    }
-
-    /// Notes that the busy-until times of `nodes` (a job's, which started or stopped) may have
-    /// changed, for the next copy. Past a quarter of the cluster, the next copy is whole instead.
-    fn note_busy_changed(&mut self, nodes: &[NodeId]) {
-        if self.busy_all_changed {
-            return;
-        }
-        for node in nodes {
-            let i = node.index();
-            if self.busy_marked[i] {
-                continue;
-            }
-            if self.busy_changed.len() >= self.busy_until.len() / 4 {
-                for &j in &self.busy_changed {
-                    self.busy_marked[j as usize] = false;
-                }
-                self.busy_changed.clear();
-                self.busy_all_changed = true;
-                return;
-            }
-            self.busy_marked[i] = true;
-            self.busy_changed.push(i as u32);
-        }
+        self.busy_changed.copy(&self.busy_until, copy, stamp);
     }
 
     /// When the first countable node of `pool` is expected free: `ZERO` when one has nothing

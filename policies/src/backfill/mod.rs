@@ -38,6 +38,7 @@
 //! spare. These rules never let a started job delay a reservation on heterogeneous clusters;
 //! they may reserve a shared-node job later than a perfect packing would.
 
+mod copies;
 mod forecast;
 mod frees;
 mod plan;
