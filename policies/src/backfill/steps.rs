@@ -118,37 +118,46 @@ impl Steps {
     }
 
     /// Adds `delta` over `[from, to)` (now ≤ from < to), given the segments holding `from` and
-    /// `to` (the last one when `to` is `SimTime::MAX`), splitting them where needed.
-    fn add_held(&mut self, from: SimTime, to: SimTime, (mut first, mut last): (usize, usize), delta: i64) {
-        if self.segments[first].0 != from {
-            let value = self.segments[first].1;
-            self.segments.insert(first + 1, (from, value));
-            first += 1;
-            last += 1;
-        }
-        let after = if to == SimTime::MAX {
-            self.segments.len()
-        } else if self.segments[last].0 == to {
-            last
-        } else {
-            let value = self.segments[last].1;
-            self.segments.insert(last + 1, (to, value));
-            last + 1
+    /// `to` (the last one when `to` is `SimTime::MAX`), splitting them where needed and joining
+    /// neighbours it leaves equal. A split or a join at each end of the window would each shift
+    /// the segments after it; they are done together, so that the segments past the window move
+    /// at most once, and not at all when one end splits and the other joins (a reservation's
+    /// window, far from the profile's end, touches only its own segments).
+    fn add_held(&mut self, from: SimTime, to: SimTime, (first, last): (usize, usize), delta: i64) {
+        let segments = &mut self.segments;
+        let split_from = segments[first].0 != from;
+        let split_to = to != SimTime::MAX && segments[last].0 != to;
+        // The segments that overlap the window: `first` (only from `from` on when it splits)
+        // to `last` (only up to `to` when it splits), or to the end.
+        let end = match (to == SimTime::MAX, split_to) {
+            (true, _) => segments.len(),
+            (false, true) => last + 1,
+            (false, false) => last,
         };
-        for segment in &mut self.segments[first..after] {
+        let (first_value, last_value) = (segments[first].1, segments[last].1);
+        for segment in &mut segments[first..end] {
             segment.1 += delta;
         }
-        self.merge_around(first, after);
-    }
-
-    /// Joins neighbours left equal by an addition over segments `first..last`.
-    fn merge_around(&mut self, first: usize, last: usize) {
-        if last < self.segments.len() && self.segments[last].1 == self.segments[last - 1].1 {
-            self.segments.remove(last);
-        }
-        if first > 0 && self.segments[first].1 == self.segments[first - 1].1 {
-            self.segments.remove(first);
-        }
+        // At the window's end: a new segment at `to` with the value from before, or the one at
+        // `to` joining the window's last (decided first: a split start restores the first
+        // segment's value, which may be the window's last). At its start: a new segment at
+        // `from`, or the first one joining the one before it.
+        let back = if split_to {
+            Edit::Insert(end, (to, last_value))
+        } else if end < segments.len() && segments[end].1 == segments[end - 1].1 {
+            Edit::Remove(end)
+        } else {
+            Edit::Keep
+        };
+        let front = if split_from {
+            segments[first].1 = first_value;
+            Edit::Insert(first + 1, (from, first_value + delta))
+        } else if first > 0 && segments[first].1 == segments[first - 1].1 {
+            Edit::Remove(first)
+        } else {
+            Edit::Keep
+        };
+        apply_edits(segments, front, back);
     }
 
     /// True when the value is at least `need` all over `[from, to)` (from ≥ now, from < to):
@@ -215,6 +224,51 @@ impl Steps {
         let i = self.holding(now);
         self.segments.drain(..i);
         self.segments[0].0 = now;
+    }
+}
+
+/// A change of one segment's place in the list, at a position counted before any change.
+#[derive(Clone, Copy, Debug)]
+enum Edit {
+    Keep,
+    Insert(usize, (SimTime, i64)),
+    Remove(usize),
+}
+
+/// Makes the front edit and the back edit of `segments` (the front one first in the list),
+/// moving each segment once: between the two edits the segments shift by the front one's
+/// change, past the back one by both.
+fn apply_edits(segments: &mut Vec<(SimTime, i64)>, front: Edit, back: Edit) {
+    match (front, back) {
+        (Edit::Keep, Edit::Keep) => {}
+        (Edit::Keep, Edit::Insert(at, segment)) | (Edit::Insert(at, segment), Edit::Keep) => {
+            segments.insert(at, segment);
+        }
+        (Edit::Keep, Edit::Remove(at)) | (Edit::Remove(at), Edit::Keep) => {
+            segments.remove(at);
+        }
+        (Edit::Insert(p, front), Edit::Insert(q, back)) => {
+            let len = segments.len();
+            segments.extend_from_slice(&[(SimTime::ZERO, 0); 2]);
+            segments.copy_within(q..len, q + 2);
+            segments.copy_within(p..q, p + 1);
+            segments[p] = front;
+            segments[q + 1] = back;
+        }
+        (Edit::Remove(p), Edit::Remove(q)) => {
+            let len = segments.len();
+            segments.copy_within(p + 1..q, p);
+            segments.copy_within(q + 1..len, q - 1);
+            segments.truncate(len - 2);
+        }
+        (Edit::Insert(p, front), Edit::Remove(q)) => {
+            segments.copy_within(p..q, p + 1);
+            segments[p] = front;
+        }
+        (Edit::Remove(p), Edit::Insert(q, back)) => {
+            segments.copy_within(p + 1..q, p);
+            segments[q - 1] = back;
+        }
     }
 }
 
@@ -326,5 +380,34 @@ mod tests {
         }
         assert_eq!(built.segments, added.segments);
         assert_eq!(built.segments, [(t(0), 2), (t(10), 4), (t(30), 5), (t(50), 6)]);
+    }
+
+    proptest::proptest! {
+        /// Additions over random windows (some forever, some from before now, some of nothing)
+        /// leave the profile that [`Steps::from_changes`] builds from the same changes at once:
+        /// the same function of time, in the same fewest segments. Small times make windows
+        /// share ends, so every split and join at either end, alone or together, is taken.
+        #[test]
+        fn additions_give_what_a_build_from_the_same_changes_gives(
+            start in 0i64..5,
+            windows in proptest::collection::vec((0u64..30, 1u64..20, -3i64..4, proptest::bool::ANY), 0..60),
+        ) {
+            let now = t(5);
+            let mut steps = Steps::from_changes(now, start, Vec::new());
+            let mut changes = Vec::new();
+            for (from, length, delta, forever) in windows {
+                let to = if forever { SimTime::MAX } else { t(from + length) };
+                steps.add(t(from), to, delta);
+                // The window clamped to now, as `add` takes it; nothing when that leaves none.
+                let clamped = t(from).max(now);
+                if clamped < to && delta != 0 {
+                    changes.push((clamped, delta));
+                    if to != SimTime::MAX {
+                        changes.push((to, -delta));
+                    }
+                }
+                proptest::prop_assert_eq!(&steps, &Steps::from_changes(now, start, changes.clone()));
+            }
+        }
     }
 }
