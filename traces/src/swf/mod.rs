@@ -293,9 +293,7 @@ fn whole_number_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS], values
     let bytes = line.as_bytes();
     let mut at = 0;
     for (field, value) in fields.iter_mut().zip(values.iter_mut()) {
-        while bytes.get(at).is_some_and(|&byte| is_space(byte)) {
-            at += 1;
-        }
+        at = skip_spaces(bytes, at);
         let Some((number, end)) = fields::leading_small_integer(bytes, at) else {
             return false;
         };
@@ -335,6 +333,28 @@ fn split_fields<'a>(line: &'a str, fields: &mut [&'a str; FIELDS]) -> usize {
         count += 1;
     }
     count
+}
+
+/// The position of the first byte at or after `at` that is not whitespace (or the line's
+/// length). Archive logs pad their columns with runs of spaces, so spaces are skipped eight at
+/// a time; other whitespace, and the line's last few bytes, one at a time.
+#[inline]
+fn skip_spaces(bytes: &[u8], mut at: usize) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let other = word ^ SPACES;
+        if other != 0 {
+            // The lowest byte that differs from a space is the first one in the line.
+            at += (other.trailing_zeros() / 8) as usize;
+            break;
+        }
+        at += 8;
+    }
+    while bytes.get(at).is_some_and(|&byte| is_space(byte)) {
+        at += 1;
+    }
+    at
 }
 
 /// [`u8::is_ascii_whitespace`] (space, tab, line feed, form feed, carriage return) as one test
@@ -513,6 +533,29 @@ mod tests {
         assert_eq!(reader.header(), &SwfHeader::default(), "no header comments");
         assert_eq!("cpu".parse::<SwfProcessor>(), Ok(SwfProcessor::Cpu));
         assert!("tpu".parse::<SwfProcessor>().is_err());
+    }
+
+    #[test]
+    fn spaces_are_skipped_to_the_first_other_byte() {
+        // Against a byte-at-a-time walk: runs of 0 to 19 spaces (shorter and longer than a
+        // word), with a tab, a carriage return or a digit placed at every position of them,
+        // from every starting point, so that the word loop's stops and the line's tail are all
+        // taken.
+        let reference = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| !bytes[i].is_ascii_whitespace())
+                .unwrap_or(bytes.len())
+        };
+        for run in 0..20 {
+            for (place, other) in (0..=run).flat_map(|p| [(p, b'\t'), (p, b'\r'), (p, b'7')]) {
+                let mut line = vec![b' '; run];
+                line.insert(place, other);
+                line.extend_from_slice(b"12 ");
+                for from in 0..=line.len() {
+                    assert_eq!(skip_spaces(&line, from), reference(&line, from), "{line:?} from {from}");
+                }
+            }
+        }
     }
 
     #[test]
