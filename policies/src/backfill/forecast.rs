@@ -2,7 +2,7 @@
 //! how many nodes of each pool should be free. Kept current from the engine's records, so a
 //! round's availability profile starts from it without scanning or sorting the cluster.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, btree_set};
 
 use rustc_hash::FxHashMap;
 
@@ -33,10 +33,10 @@ pub(crate) fn estimate(job: &Job) -> SimTime {
 /// The expected ends of the running jobs and what they free.
 #[derive(Debug, Default)]
 pub(crate) struct Forecast {
-    /// Running jobs by expected end (start + estimate, as of their start).
-    /// (A sorted deque rather than a tree: a round copies it whole, and jobs mostly start at
-    /// its back and end at its front, where a deque inserts and removes without shifting.)
-    ends: VecDeque<(SimTime, JobId)>,
+    /// Running jobs by expected end (start + estimate, as of their start). A tree: under a
+    /// deep queue thousands run, and with run times of a heavy tail a new job's expected end
+    /// falls anywhere among theirs, where a sorted list would shift half of them at each start.
+    ends: BTreeSet<(SimTime, JobId)>,
     /// Each running job's expected end and nodes (each once), looked up by id (the one pass
     /// over it, [`Forecast::refresh`], sorts what it gathers, so its order does not matter).
     jobs: FxHashMap<JobId, (SimTime, Vec<NodeId>)>,
@@ -126,8 +126,7 @@ impl Forecast {
             nodes.sort_unstable();
             nodes.dedup();
         }
-        let at = self.ends.partition_point(|&e| e < (end, job.id));
-        self.ends.insert(at, (end, job.id));
+        self.ends.insert((end, job.id));
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for &node in &nodes {
@@ -153,9 +152,7 @@ impl Forecast {
         let Some((end, mut nodes)) = self.jobs.remove(&id) else {
             return;
         };
-        if let Ok(at) = self.ends.binary_search(&(end, id)) {
-            self.ends.remove(at);
-        }
+        self.ends.remove(&(end, id));
         if self.built_for.is_some() {
             let mut moves = Moves::default();
             for &node in &nodes {
@@ -250,27 +247,20 @@ impl Forecast {
     pub(crate) fn soon_into(&self, now: SimTime, ends: &mut Vec<(SimTime, JobId)>) -> SimTime {
         let soon = now.saturating_add(ONE_MICROSECOND);
         let later = soon.saturating_add(ONE_MICROSECOND);
-        let by_soon = self.ends.partition_point(|&e| e < (later, JobId(0)));
         ends.clear();
-        ends.extend(self.ends.range(..by_soon).map(|&(_, id)| (soon, id)));
+        ends.extend(self.ends.range(..(later, JobId(0))).map(|&(_, id)| (soon, id)));
         ends.sort_unstable();
         later
     }
 
-    /// The position, in the running jobs by expected end, of the first expected to end at `at`
-    /// or later (see [`Forecast::end_at`]).
-    pub(crate) fn ends_from(&self, at: SimTime) -> usize {
-        self.ends.partition_point(|&e| e < (at, JobId(0)))
-    }
-
-    /// The running job at `position` by expected end, with its expected end.
-    pub(crate) fn end_at(&self, position: usize) -> Option<(SimTime, JobId)> {
-        self.ends.get(position).copied()
+    /// The running jobs expected to end at `at` or later, by expected end.
+    pub(crate) fn ends_from(&self, at: SimTime) -> btree_set::Range<'_, (SimTime, JobId)> {
+        self.ends.range((at, JobId(0))..)
     }
 
     /// True when a running job was expected to end by `now`: it has outlived its estimate.
     pub(crate) fn outlived_by(&self, now: SimTime) -> bool {
-        self.ends.front().is_some_and(|&(end, _)| end <= now)
+        self.ends.first().is_some_and(|&(end, _)| end <= now)
     }
 
     /// The jobs running on `node`, by expected end (as of their start: one past its estimate

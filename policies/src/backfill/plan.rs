@@ -1,6 +1,9 @@
 //! The reservations of one scheduling round, and the test a job must pass to start ahead of
 //! them.
 
+use std::collections::btree_set;
+use std::iter::Peekable;
+
 use rustc_hash::FxHashMap;
 
 use sim_core::cluster::{Cluster, GpuTypeSet, Trial};
@@ -32,9 +35,9 @@ struct Counted {
 
 /// A position in the jobs running under a plan (see [`Plan::next_end`]): in its own list, in
 /// the forecast's (`None` when it reads none of it), in this round's starts.
-struct EndsCursor {
+struct EndsCursor<'f> {
     own: usize,
-    later: Option<usize>,
+    later: Option<Peekable<btree_set::Range<'f, (SimTime, JobId)>>>,
     started: usize,
 }
 
@@ -492,10 +495,10 @@ impl Plan {
     }
 
     /// A cursor at the first of the plan's expected ends (see [`Plan::next_end`]).
-    fn ends_cursor(&self, forecast: &Forecast) -> EndsCursor {
+    fn ends_cursor<'f>(&self, forecast: &'f Forecast) -> EndsCursor<'f> {
         EndsCursor {
             own: 0,
-            later: (self.later_from != SimTime::MAX).then(|| forecast.ends_from(self.later_from)),
+            later: (self.later_from != SimTime::MAX).then(|| forecast.ends_from(self.later_from).peekable()),
             started: 0,
         }
     }
@@ -504,10 +507,10 @@ impl Plan {
     /// `ends`, then the forecast's later jobs (the forecast as of the plan's round; a plan
     /// carried over is brought up to its next round's), merged with this round's starts. The
     /// running jobs are read where the forecast keeps them rather than copied every round.
-    fn next_end(&self, forecast: &Forecast, at: &mut EndsCursor) -> Option<(SimTime, JobId)> {
+    fn next_end(&self, at: &mut EndsCursor<'_>) -> Option<(SimTime, JobId)> {
         let base = match self.ends.get(at.own) {
             Some(&end) => Some(end),
-            None => at.later.and_then(|i| forecast.end_at(i)),
+            None => at.later.as_mut().and_then(|later| later.peek().copied().copied()),
         };
         let started = self.started_ends.get(at.started).copied();
         let from_base = match (base, started) {
@@ -517,8 +520,8 @@ impl Plan {
         if from_base {
             if at.own < self.ends.len() {
                 at.own += 1;
-            } else if let Some(i) = &mut at.later {
-                *i += 1;
+            } else if let Some(later) = &mut at.later {
+                later.next();
             }
             base
         } else {
@@ -530,7 +533,7 @@ impl Plan {
     /// Every job running under the plan, by expected end (see [`Plan::next_end`]).
     fn ends<'a>(&'a self, forecast: &'a Forecast) -> impl Iterator<Item = (SimTime, JobId)> + 'a {
         let mut at = self.ends_cursor(forecast);
-        std::iter::from_fn(move || self.next_end(forecast, &mut at))
+        std::iter::from_fn(move || self.next_end(&mut at))
     }
 
     /// When what ran on `node` as the round began is expected to end: now when nothing did,
@@ -980,7 +983,7 @@ impl Plan {
         let mut released: Vec<NodeId> = Vec::new();
         // Two walks over the running jobs: one for the candidate times, one for what they free.
         let (mut times, mut frees) = (self.ends_cursor(forecast), self.ends_cursor(forecast));
-        let (mut next_time, mut next_free) = (self.next_end(forecast, &mut times), self.next_end(forecast, &mut frees));
+        let (mut next_time, mut next_free) = (self.next_end(&mut times), self.next_end(&mut frees));
         loop {
             let t = match (next_time, others.get(from_others)) {
                 (None, None) => break,
@@ -989,7 +992,7 @@ impl Plan {
                     other
                 }
                 (Some((end, _)), _) => {
-                    next_time = self.next_end(forecast, &mut times);
+                    next_time = self.next_end(&mut times);
                     end
                 }
                 (None, Some(&other)) => {
@@ -1007,7 +1010,7 @@ impl Plan {
                     free += task.gpu_milli();
                     released.push(task.node);
                 }
-                next_free = self.next_end(forecast, &mut frees);
+                next_free = self.next_end(&mut frees);
             }
             if free < job.spec.gpu_milli() {
                 continue;
@@ -1363,7 +1366,7 @@ impl Plan {
             self.running_on[node.index()].clear();
         }
         let mut at = self.ends_cursor(forecast);
-        while let Some((end, id)) = self.next_end(forecast, &mut at) {
+        while let Some((end, id)) = self.next_end(&mut at) {
             let tasks = match self.started.get(&id) {
                 Some(at) => &self.started_tasks[at.clone()],
                 None => &jobs[id].alloc,
