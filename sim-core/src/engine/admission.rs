@@ -26,7 +26,7 @@ impl State {
         job.queue_position = self.next_position;
         self.next_position += 1;
         if fits {
-            self.pending.push(id);
+            self.pending.push(id, job.queue_position);
             self.arrived_now.push(id);
             self.records.push(Record::Arrived { job: id });
         } else {

@@ -80,12 +80,7 @@ impl State {
 
     /// Inserts a job into the pending list at its queue position.
     pub(super) fn enqueue(&mut self, id: JobId) {
-        let jobs = &self.jobs;
-        let position = jobs[id].queue_position;
-        let at = self
-            .pending
-            .partition_point(|&p| (jobs[p].queue_position, p) < (position, id));
-        self.pending.insert(at, id);
+        self.pending.insert(id, self.jobs[id].queue_position);
     }
 
     /// Takes the jobs of `started` that are no longer pending out of the pending list: each is
@@ -98,14 +93,7 @@ impl State {
             if job.state == JobState::Pending {
                 continue;
             }
-            if self.pending.first() == Some(&id) {
-                self.pending.remove(0);
-                continue;
-            }
-            let key = (job.queue_position, id);
-            let jobs = &self.jobs;
-            let at = self.pending.partition_point(|&p| (jobs[p].queue_position, p) < key);
-            if self.pending.get(at) == Some(&id) {
+            if let Some(at) = self.pending.find(id, job.queue_position) {
                 self.pending.remove(at);
             }
         }
