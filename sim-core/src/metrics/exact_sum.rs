@@ -123,7 +123,7 @@ mod tests {
             0.1,
             -0.1,
             1.0 - half,
-            1023.999_999_999_999_9,
+            1_023.999_999_999_999_9,
             1.0e3,
             390_091.986_7,
             -390_091.986_7,
@@ -161,7 +161,9 @@ mod tests {
         #[test]
         fn units_match_the_rounded_conversion_on_halves(whole in -1_000_000_000i64..1_000_000_000, scale in 0i32..80) {
             // Halfway points a tie-breaking error would get wrong: (whole + 1/2) × 2^-scale.
-            let value = (whole as f64 + 0.5) * 2f64.powi(-scale);
+            // 2^-scale, exactly, from its exponent bits.
+            let power = f64::from_bits(((1023 - scale) as u64) << 52);
+            let value = (whole as f64 + 0.5) * power;
             proptest::prop_assert_eq!(units(value), (value * SCALE).round() as i128);
         }
     }
